@@ -1,0 +1,46 @@
+/** A class that a message payload is validated against (class-validator decorators). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type MessageClass<T> = new (...args: any[]) => T;
+
+/**
+ * A request-reply subject with the types of its request and reply. Handlers and the RPC client
+ * take these constants, never a string, so a subject and its payloads cannot drift apart.
+ */
+export interface RpcSubject<Req, Res> {
+  readonly kind: 'rpc';
+  readonly subject: string;
+  readonly request: MessageClass<Req>;
+  /** Phantom: carries the reply type; never set at run time. */
+  readonly reply?: Res;
+}
+
+export function rpcSubject<Req, Res>(subject: string, request: MessageClass<Req>): RpcSubject<Req, Res> {
+  if (!/^[a-z]+\.[a-z-]+\.[a-z-]+$/.test(subject)) {
+    throw new Error(`RPC subject "${subject}" is not <service>.<aggregate>.<verb>`);
+  }
+  return { kind: 'rpc', subject, request };
+}
+
+/** A domain event: a fact in the past tense, versioned, carried on JetStream. */
+export interface EventSubject<Payload> {
+  readonly kind: 'event';
+  readonly subject: string;
+  readonly payload: MessageClass<Payload>;
+}
+
+export function eventSubject<Payload>(subject: string, payload: MessageClass<Payload>): EventSubject<Payload> {
+  if (!/^evt\.[a-z]+\.[a-z-]+\.[a-z-]+\.v[0-9]+$/.test(subject)) {
+    throw new Error(`event subject "${subject}" is not evt.<service>.<aggregate>.<past-tense>.v<N>`);
+  }
+  return { kind: 'event', subject, payload };
+}
+
+/** NATS header names that travel on every message. */
+export const Headers = {
+  correlationId: 'x-correlation-id',
+  caller: 'trove-caller',
+  callerOrganization: 'trove-caller-org',
+  callerRole: 'trove-caller-role',
+  callerKey: 'trove-caller-key',
+  eventId: 'Nats-Msg-Id',
+} as const;
