@@ -1,0 +1,146 @@
+import 'reflect-metadata';
+import { Logger as NestLogger, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import { connect } from 'nats';
+import { Client } from 'pg';
+import { ConfigError, loadConfig, PlatformConfig, type ConfigClass } from './config';
+import { acceptCorrelationId, RequestContext } from './context';
+import { Readiness } from './health';
+import { MetricsService } from './metrics';
+import { DEFAULT_PORTS, type ServiceName } from '@trove/contracts';
+import { httpValidationPipe } from './validation';
+
+export interface BootstrapOptions<C extends PlatformConfig = PlatformConfig> {
+  service: ServiceName;
+  config?: ConfigClass<C>;
+  /** Extra set-up of the HTTP app (OpenAPI, prefixes) before it listens. */
+  configure?: (app: NestFastifyApplication, config: C) => void | Promise<void>;
+}
+
+/**
+ * Starts an app: settings checked, the database and NATS proven reachable, then Nest on
+ * Fastify with correlation ids, metrics, problem+json and a SIGTERM that finishes in-flight
+ * work and exits 0. Any failure before listening is one line on stderr and exit code 1.
+ */
+export async function bootstrap<C extends PlatformConfig>(appModule: unknown, options: BootstrapOptions<C>): Promise<INestApplication> {
+  const fail = (message: string): never => {
+    process.stderr.write(`trove-${options.service}: ${message}\n`);
+    process.exit(1);
+  };
+
+  let config: C;
+  try {
+    config = loadConfig((options.config ?? PlatformConfig) as ConfigClass<C>, process.env, { PORT: DEFAULT_PORTS[options.service] } as Partial<Record<keyof C, unknown>>);
+  } catch (error) {
+    if (error instanceof ConfigError) return fail(`configuration error: ${error.message}`);
+    throw error;
+  }
+  const unreachable = (await probeDatabase(config)) ?? (await probeNats(config));
+  if (unreachable) return fail(unreachable);
+
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: true,
+    return503OnClosing: true,
+    requestIdHeader: false,
+    genReqId: (req: { headers: Record<string, unknown> }) => acceptCorrelationId(req.headers['x-correlation-id']),
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(appModule as never, adapter, { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.useGlobalPipes(httpValidationPipe());
+  instrumentHttp(app, app.get(MetricsService));
+  await options.configure?.(app, config);
+
+  installShutdown(app, options.service, config);
+  try {
+    await app.listen({ port: config.PORT, host: config.HOST });
+  } catch (error) {
+    return fail(`PORT: cannot listen on ${config.HOST}:${config.PORT} (${(error as Error).message})`);
+  }
+  new NestLogger('Bootstrap').log(`trove-${options.service} listening on http://${config.HOST}:${config.PORT}`);
+  return app;
+}
+
+function instrumentHttp(app: NestFastifyApplication, metrics: MetricsService): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-correlation-id', request.id);
+    done();
+  });
+  // After the body is parsed and right before the handler, so the context survives into
+  // guards, pipes, handlers and every RPC they make.
+  fastify.addHook('preHandler', (request, _reply, done) => {
+    RequestContext.run({ correlationId: request.id }, done);
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    done();
+  });
+}
+
+function installShutdown(app: INestApplication, service: string, config: PlatformConfig): void {
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    const logger = new NestLogger('Shutdown');
+    logger.log(`${signal}: finishing in-flight work, then exiting`);
+    app.get(Readiness).beginShutdown();
+    const deadline = setTimeout(() => {
+      process.stderr.write(`trove-${service}: shutdown took longer than SHUTDOWN_TIMEOUT_MS=${config.SHUTDOWN_TIMEOUT_MS}; exiting\n`);
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS);
+    deadline.unref();
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`trove-${service}: shutdown failed: ${(error as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable)';
+  }
+}
+
+async function probeDatabase(config: PlatformConfig): Promise<string | undefined> {
+  const client = new Client({ connectionString: config.DATABASE_URL, connectionTimeoutMillis: config.CONNECT_TIMEOUT_MS });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return undefined;
+  } catch (error) {
+    return `DATABASE_URL: cannot reach ${redactUrl(config.DATABASE_URL)} (${describeError(error)})`;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function probeNats(config: PlatformConfig): Promise<string | undefined> {
+  try {
+    const nc = await connect({ servers: config.NATS_URL.split(','), timeout: config.CONNECT_TIMEOUT_MS, reconnect: false, name: 'trove-probe' });
+    await nc.close();
+    return undefined;
+  } catch (error) {
+    return `NATS_URL: cannot reach ${config.NATS_URL} (${describeError(error)})`;
+  }
+}
+
+function describeError(error: unknown): string {
+  const e = error as { code?: string; message?: string };
+  return [e.code, e.message].filter(Boolean).join(': ') || String(error);
+}

@@ -1,0 +1,107 @@
+import 'reflect-metadata';
+import { plainToInstance, Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * Settings every app reads from its environment. An app with settings of its own extends this
+ * class; `loadConfig` validates the whole of it before anything connects anywhere.
+ */
+export class PlatformConfig {
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT: number;
+
+  @IsString()
+  HOST = '0.0.0.0';
+
+  @Matches(/^postgres(ql)?:\/\/[^\s/]+\/[^\s/?]+(\?\S*)?$/, {
+    message: 'DATABASE_URL must be a postgres:// URL naming the database (postgres://user@host:5432/trove_catalog)',
+  })
+  DATABASE_URL: string;
+
+  @Matches(/^(nats|tls|ws|wss):\/\/[^\s:/]+(:\d{1,5})?(,(nats|tls|ws|wss):\/\/[^\s:/]+(:\d{1,5})?)*$/, {
+    message: 'NATS_URL must be one or more comma-separated nats://host:port URLs',
+  })
+  NATS_URL = 'nats://127.0.0.1:4222';
+
+  /** Prefixes NATS subjects and stream names, so test runs and tenants of one NATS never meet. */
+  @IsOptional()
+  @Matches(/^[a-z0-9][a-z0-9_-]{0,31}$/, {
+    message: 'TROVE_NAMESPACE must be lowercase letters, digits, - or _ (at most 32)',
+  })
+  TROVE_NAMESPACE = '';
+
+  @IsIn(LOG_LEVELS as unknown as string[], { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL = 'info';
+
+  /** How long a caller waits for another service before it answers SERVICE_UNAVAILABLE. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  RPC_TIMEOUT_MS = 3000;
+
+  /** How long SIGTERM may wait for in-flight work before the process gives up and exits 1. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
+  SHUTDOWN_TIMEOUT_MS = 10_000;
+
+  /** How long start-up may wait for the database and NATS before it names the one that failed. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  CONNECT_TIMEOUT_MS = 3000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1024)
+  @Max(64 * 1024 * 1024)
+  BODY_LIMIT_BYTES = 1024 * 1024;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly setting: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type ConfigClass<C extends PlatformConfig> = new () => C;
+
+/**
+ * Reads and validates the environment into `cls`. Throws a ConfigError naming the first bad
+ * setting; values are never echoed, since some settings are secrets.
+ */
+export function loadConfig<C extends PlatformConfig>(
+  cls: ConfigClass<C>,
+  env: NodeJS.ProcessEnv,
+  defaults: Partial<Record<keyof C, unknown>> = {},
+): C {
+  const plain: Record<string, unknown> = { ...defaults };
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && value !== '') plain[key] = value;
+  }
+  const config = plainToInstance(cls, plain);
+  // whitelist strips every variable this app does not declare, so the rest of the
+  // environment never reaches it.
+  const errors = validateSync(config, { whitelist: true, forbidUnknownValues: false });
+  if (errors.length > 0) {
+    const first = errors[0];
+    const problems = Object.values(first.constraints ?? {});
+    const missing = plain[first.property] === undefined;
+    throw new ConfigError(
+      first.property,
+      missing ? `${first.property} is required: ${problems[0]}` : `${first.property} is invalid: ${problems[0]}`,
+    );
+  }
+  return config;
+}

@@ -1,0 +1,41 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+
+export type Role = 'admin' | 'vendor' | 'buyer';
+
+/** Who is acting: set by the gateway from the API key, carried to services in NATS headers. */
+export interface Caller {
+  organizationId: string;
+  role: Role;
+  keyId: string;
+}
+
+export interface RequestContextData {
+  correlationId: string;
+  caller?: Caller;
+}
+
+const storage = new AsyncLocalStorage<RequestContextData>();
+
+/**
+ * The correlation id and caller of the work in progress, for HTTP requests and NATS messages
+ * alike: logs pick it up, and the RPC client and the outbox copy it onto outgoing messages.
+ */
+export const RequestContext = {
+  run<T>(data: RequestContextData, fn: () => T): T {
+    return storage.run(data, fn);
+  },
+  current(): RequestContextData | undefined {
+    return storage.getStore();
+  },
+  correlationId(): string {
+    return storage.getStore()?.correlationId ?? randomUUID();
+  },
+};
+
+const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** A client-sent correlation id is echoed only when it is a sane token; otherwise a new one. */
+export function acceptCorrelationId(value: unknown): string {
+  return typeof value === 'string' && CORRELATION_ID.test(value) ? value : randomUUID();
+}

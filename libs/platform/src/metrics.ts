@@ -1,0 +1,64 @@
+import { Controller, Get, Header, Injectable } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** One Prometheus registry per process: process metrics plus Trove's own. */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  readonly httpDuration = new Histogram({
+    name: 'trove_http_request_duration_seconds',
+    help: 'HTTP requests by method, route template and status code',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly rpcDuration = new Histogram({
+    name: 'trove_nats_request_duration_seconds',
+    help: 'NATS request-reply by subject, side (client or server) and outcome (ok or an error code)',
+    labelNames: ['subject', 'side', 'outcome'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly eventDuration = new Histogram({
+    name: 'trove_event_handling_duration_seconds',
+    help: 'Domain events handled, by subject, consumer and outcome (applied, duplicate, failed)',
+    labelNames: ['subject', 'consumer', 'outcome'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly eventsPublished = new Counter({
+    name: 'trove_outbox_published_total',
+    help: 'Outbox events published to JetStream, by subject',
+    labelNames: ['subject'] as const,
+    registers: [this.registry],
+  });
+
+  readonly outboxPending = new Gauge({
+    name: 'trove_outbox_pending',
+    help: 'Outbox events not yet acknowledged by JetStream, as of the last relay pass',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+}
+
+@ApiExcludeController()
+@Controller()
+export class MetricsController {
+  constructor(private readonly metrics: MetricsService) {}
+
+  @Get('metrics')
+  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  async scrape(): Promise<string> {
+    return this.metrics.registry.metrics();
+  }
+}

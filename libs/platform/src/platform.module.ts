@@ -1,0 +1,66 @@
+import { DEFAULT_PORTS } from '@trove/contracts';
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import { loadConfig, PlatformConfig } from './config';
+import { HealthController, Readiness } from './health';
+import { loggerParams } from './logging';
+import { MetricsController, MetricsService } from './metrics';
+import { PLATFORM_OPTIONS, serviceIdentity, type PlatformModuleOptions, type ServiceIdentity } from './platform.options';
+import { ProblemFilter } from './problem.filter';
+
+const IDENTITY = Symbol('SERVICE_IDENTITY');
+
+/**
+ * What every app has: validated settings, JSON logs, its own database, health, metrics and
+ * problem+json errors. Imported once, by the app's root module.
+ */
+@Global()
+@Module({})
+export class PlatformModule {
+  static forRoot<C extends PlatformConfig>(options: PlatformModuleOptions<C>): DynamicModule {
+    const configClass = options.config ?? PlatformConfig;
+    const configProviders = [
+      { provide: configClass, useFactory: () => loadConfig(configClass, process.env, { PORT: DEFAULT_PORTS[options.service] }) },
+      ...(configClass === PlatformConfig ? [] : [{ provide: PlatformConfig, useExisting: configClass }]),
+    ];
+    return {
+      module: PlatformModule,
+      imports: [
+        TerminusModule.forRoot({ logger: false }),
+        LoggerModule.forRootAsync({
+          inject: [PlatformConfig, IDENTITY],
+          useFactory: (config: PlatformConfig, identity: ServiceIdentity) => loggerParams(config, identity),
+        }),
+        TypeOrmModule.forRootAsync({
+          inject: [PlatformConfig],
+          useFactory: (config: PlatformConfig) => ({
+            type: 'postgres' as const,
+            url: config.DATABASE_URL,
+            entities: options.entities,
+            migrations: options.migrations,
+            synchronize: false,
+            migrationsRun: false,
+            retryAttempts: 1,
+            retryDelay: 500,
+            extra: { max: 20, connectionTimeoutMillis: config.CONNECT_TIMEOUT_MS },
+          }),
+        }),
+      ],
+      controllers: [HealthController, MetricsController],
+      providers: [
+        ...configProviders,
+        { provide: PLATFORM_OPTIONS, useValue: options },
+        { provide: IDENTITY, useFactory: () => serviceIdentity(options.service) },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        MetricsService,
+        Readiness,
+      ],
+      exports: [...configProviders.map((p) => p.provide), PLATFORM_OPTIONS, IDENTITY, MetricsService, Readiness],
+    };
+  }
+}
+
+export { IDENTITY as SERVICE_IDENTITY };

@@ -1,0 +1,24 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RequestContext } from './context';
+import { PROBLEM_CONTENT_TYPE, toProblem } from './problem';
+
+/** Every HTTP error leaves as application/problem+json; unknown ones are logged, not leaked. */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProblemFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const correlationId = RequestContext.current()?.correlationId ?? String(request?.id ?? '');
+    const problem = toProblem(exception, correlationId);
+    if (problem.status >= 500 && problem.code === 'INTERNAL') {
+      this.logger.error({ err: exception, correlationId, route: request?.routeOptions?.url }, 'unhandled error');
+    }
+    // A service that did not answer is usually back within seconds (a restart, a redeploy).
+    if (problem.status === 503 && reply.getHeader('retry-after') === undefined) reply.header('retry-after', '1');
+    void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+  }
+}
