@@ -1,0 +1,18 @@
+export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
+
+export interface MessagingOptions {
+  /** How often the relay looks for outbox rows that a crash or an outage left behind. */
+  outboxSweepMs: number;
+  outboxBatchSize: number;
+  /** How long JetStream waits for an ack before it delivers an event again. */
+  ackWaitMs: number;
+  /** Events one consumer handles at the same time. */
+  consumerConcurrency: number;
+}
+
+export const DEFAULT_MESSAGING_OPTIONS: MessagingOptions = {
+  outboxSweepMs: 1000,
+  outboxBatchSize: 200,
+  ackWaitMs: 30_000,
+  consumerConcurrency: 16,
+};

@@ -1,0 +1,80 @@
+import { CommonErrorCode, Headers, type RpcSubject } from '@trove/contracts';
+import { Injectable } from '@nestjs/common';
+import { ErrorCode, headers as natsHeaders, NatsError, type NatsConnection } from 'nats';
+import { MetricsService, PlatformConfig, RequestContext, SERVICE_IDENTITY, ServiceException, type ServiceIdentity } from '@trove/platform';
+import { Inject } from '@nestjs/common';
+import { decodeJson, encodeJson, type RpcReply } from './codec';
+import { Namespace } from './namespace';
+import { InjectNats } from './nats.provider';
+
+export interface SendOptions {
+  /** Overrides RPC_TIMEOUT_MS for this call. */
+  timeoutMs?: number;
+}
+
+/**
+ * The one way to ask another service something. Every call has a timeout, carries the
+ * correlation id and the caller, and ends in the typed reply or a ServiceException; a service
+ * that is down or slow is SERVICE_UNAVAILABLE, never a hang.
+ */
+@Injectable()
+export class RpcClient {
+  constructor(
+    @InjectNats() private readonly nc: NatsConnection,
+    private readonly namespace: Namespace,
+    private readonly config: PlatformConfig,
+    private readonly metrics: MetricsService,
+    @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
+  ) {}
+
+  async send<Req, Res>(rpc: RpcSubject<Req, Res>, request: Req, options: SendOptions = {}): Promise<Res> {
+    const timeout = options.timeoutMs ?? this.config.RPC_TIMEOUT_MS;
+    const stop = this.metrics.rpcDuration.startTimer({ subject: rpc.subject, side: 'client' });
+    let outcome: string = CommonErrorCode.INTERNAL;
+    try {
+      const reply = await this.request(rpc.subject, request, timeout);
+      if (reply.ok) {
+        outcome = 'ok';
+        return reply.data as Res;
+      }
+      outcome = reply.error.code;
+      throw ServiceException.from(reply.error);
+    } catch (error) {
+      if (error instanceof ServiceException) {
+        outcome = error.code;
+        throw error;
+      }
+      outcome = CommonErrorCode.SERVICE_UNAVAILABLE;
+      throw unavailable(rpc.subject, timeout, error);
+    } finally {
+      stop({ outcome });
+    }
+  }
+
+  private async request(subject: string, payload: unknown, timeout: number): Promise<RpcReply<unknown>> {
+    const context = RequestContext.current();
+    const h = natsHeaders();
+    h.set(Headers.correlationId, context?.correlationId ?? RequestContext.correlationId());
+    h.set(Headers.caller, this.identity.service);
+    if (context?.caller) {
+      h.set(Headers.callerOrganization, context.caller.organizationId);
+      h.set(Headers.callerRole, context.caller.role);
+      h.set(Headers.callerKey, context.caller.keyId);
+    }
+    const message = await this.nc.request(this.namespace.subject(subject), encodeJson(payload), { timeout, headers: h });
+    return decodeJson(message.data) as RpcReply<unknown>;
+  }
+}
+
+function unavailable(subject: string, timeout: number, error: unknown): ServiceException {
+  const service = subject.split('.')[0];
+  if (error instanceof NatsError) {
+    if (error.code === ErrorCode.NoResponders) {
+      return new ServiceException(CommonErrorCode.SERVICE_UNAVAILABLE, `The ${service} service is not running.`);
+    }
+    if (error.code === ErrorCode.Timeout) {
+      return new ServiceException(CommonErrorCode.SERVICE_UNAVAILABLE, `The ${service} service did not answer within ${timeout} ms.`);
+    }
+  }
+  return new ServiceException(CommonErrorCode.SERVICE_UNAVAILABLE, `The ${service} service cannot be reached: ${(error as Error).message}`);
+}

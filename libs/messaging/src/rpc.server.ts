@@ -1,0 +1,142 @@
+import { CommonErrorCode, Headers, type RpcSubject } from '@trove/contracts';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  SetMetadata,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import type { Msg, MsgHdrs, NatsConnection, Subscription } from 'nats';
+import {
+  acceptCorrelationId,
+  MetricsService,
+  RequestContext,
+  SERVICE_IDENTITY,
+  ServiceException,
+  validateMessage,
+  type Caller,
+  type RequestContextData,
+  type Role,
+  type ServiceIdentity,
+} from '@trove/platform';
+import { decodeJson, encodeJson, type RpcReply } from './codec';
+import { Namespace } from './namespace';
+import { InjectNats } from './nats.provider';
+
+const RPC_HANDLER = Symbol('RPC_HANDLER');
+
+/** Marks a provider method as the handler of a request subject. */
+export const RpcHandler = (rpc: RpcSubject<unknown, unknown>) => SetMetadata(RPC_HANDLER, rpc);
+
+export interface RpcContext {
+  correlationId: string;
+  caller?: Caller;
+  /** The service that sent the request. */
+  from?: string;
+}
+
+type Handler = (request: unknown, context: RpcContext) => unknown;
+
+/**
+ * Answers the request subjects of this service. Replicas share each subject through the
+ * service's queue group; every request is validated against its contract class; on shutdown
+ * it stops taking requests and waits for the ones in flight before NATS closes.
+ */
+@Injectable()
+export class RpcServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('RpcServer');
+  private readonly handlers = new Map<string, { rpc: RpcSubject<unknown, unknown>; handle: Handler }>();
+  private readonly subscriptions: Subscription[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  private listening = false;
+
+  constructor(
+    @InjectNats() private readonly nc: NatsConnection,
+    private readonly namespace: Namespace,
+    private readonly metrics: MetricsService,
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
+  ) {}
+
+  /** Registers a handler in code; decorated methods are found on their own. */
+  register<Req, Res>(rpc: RpcSubject<Req, Res>, handle: (request: Req, context: RpcContext) => Promise<Res> | Res): void {
+    if (this.handlers.has(rpc.subject)) throw new Error(`two handlers for ${rpc.subject}`);
+    this.handlers.set(rpc.subject, { rpc: rpc as RpcSubject<unknown, unknown>, handle: handle as Handler });
+    if (this.listening) this.subscribe(rpc.subject);
+  }
+
+  onApplicationBootstrap(): void {
+    for (const wrapper of this.discovery.getProviders()) {
+      const instance = wrapper.instance as Record<string, unknown> | undefined;
+      if (!instance || typeof instance !== 'object') continue;
+      const prototype = Object.getPrototypeOf(instance) as object;
+      for (const method of this.scanner.getAllMethodNames(prototype)) {
+        const rpc = Reflect.getMetadata(RPC_HANDLER, (instance[method] as object) ?? {}) as RpcSubject<unknown, unknown> | undefined;
+        if (rpc) this.register(rpc, (instance[method] as Handler).bind(instance));
+      }
+    }
+    for (const subject of this.handlers.keys()) this.subscribe(subject);
+    this.listening = true;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.listening = false;
+    // drain: no new messages, the ones already delivered to us still run.
+    await Promise.allSettled(this.subscriptions.map((sub) => sub.drain()));
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private subscribe(subject: string): void {
+    const sub = this.nc.subscribe(this.namespace.subject(subject), {
+      queue: this.namespace.queue(this.identity.service),
+      callback: (error, msg) => {
+        if (error) {
+          this.logger.error(`subscription to ${subject} failed: ${error.message}`);
+          return;
+        }
+        const work = this.handle(subject, msg).finally(() => this.inFlight.delete(work));
+        this.inFlight.add(work);
+      },
+    });
+    this.subscriptions.push(sub);
+  }
+
+  private async handle(subject: string, msg: Msg): Promise<void> {
+    const entry = this.handlers.get(subject)!;
+    const context = contextFrom(msg.headers);
+    const stop = this.metrics.rpcDuration.startTimer({ subject, side: 'server' });
+    const reply = await RequestContext.run(context, async (): Promise<RpcReply<unknown>> => {
+      try {
+        const request = validateMessage(entry.rpc.request as new () => object, decodeJson(msg.data));
+        const data = await entry.handle(request, { ...context, from: msg.headers?.get(Headers.caller) || undefined });
+        return { ok: true, data: data ?? null };
+      } catch (error) {
+        if (error instanceof ServiceException) return { ok: false, error: error.toJSON() };
+        if (error instanceof SyntaxError) {
+          return { ok: false, error: new ServiceException(CommonErrorCode.VALIDATION_FAILED, 'The message is not valid JSON.').toJSON() };
+        }
+        this.logger.error({ err: error, subject }, 'request handler failed');
+        return { ok: false, error: new ServiceException(CommonErrorCode.INTERNAL, 'The service failed to handle the request.').toJSON() };
+      }
+    });
+    stop({ outcome: reply.ok ? 'ok' : reply.error.code });
+    if (msg.reply) msg.respond(encodeJson(reply));
+  }
+}
+
+const ROLES: readonly Role[] = ['admin', 'vendor', 'buyer'];
+
+/** The caller travels in headers; a header set that is incomplete or malformed means none. */
+export function contextFrom(headers: MsgHdrs | undefined): RequestContextData {
+  const correlationId = acceptCorrelationId(headers?.get(Headers.correlationId));
+  const organizationId = headers?.get(Headers.callerOrganization);
+  const role = headers?.get(Headers.callerRole) as Role;
+  const keyId = headers?.get(Headers.callerKey);
+  if (organizationId && keyId && ROLES.includes(role)) {
+    return { correlationId, caller: { organizationId, role, keyId } };
+  }
+  return { correlationId };
+}

@@ -1,0 +1,32 @@
+import { BACKEND_SERVICES, SystemSubjects, type BackendService, type ServiceHealth } from '@trove/contracts';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Readiness, SERVICE_IDENTITY, type ServiceIdentity } from '@trove/platform';
+import { RpcServer } from './rpc.server';
+
+/** Answers `<service>.system.health` for the gateway's admin health page. */
+@Injectable()
+export class SystemHealthResponder implements OnModuleInit {
+  constructor(
+    private readonly server: RpcServer,
+    private readonly readiness: Readiness,
+    @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
+  ) {}
+
+  onModuleInit(): void {
+    const service = this.identity.service as BackendService;
+    if (!BACKEND_SERVICES.includes(service)) return;
+    this.server.register(SystemSubjects.health[service], () => this.health());
+  }
+
+  async health(): Promise<ServiceHealth> {
+    const database = await this.readiness.check('database');
+    return {
+      service: this.identity.service,
+      version: this.identity.version,
+      status: database.status === 'ok' && !this.readiness.shuttingDown ? 'ok' : 'down',
+      instance: this.identity.instance,
+      uptimeSeconds: Math.round((Date.now() - this.identity.startedAt.getTime()) / 1000),
+      database,
+    };
+  }
+}

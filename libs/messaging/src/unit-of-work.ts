@@ -1,0 +1,61 @@
+import { Headers, type EventSubject } from '@trove/contracts';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
+import { RequestContext, validateMessage } from '@trove/platform';
+import { OutboxEvent } from './event.entities';
+import { OutboxRelay } from './outbox.relay';
+
+/** A transaction in progress, and the events that commit with it. */
+export interface Transaction {
+  manager: EntityManager;
+  /** Records an event in the outbox, inside this transaction. Returns the event id. */
+  publish<P extends object>(event: EventSubject<P>, payload: P): Promise<string>;
+}
+
+export async function writeOutboxEvent<P extends object>(
+  manager: EntityManager,
+  event: EventSubject<P>,
+  payload: P,
+): Promise<string> {
+  // The producer checks its own payload, so a malformed event never leaves the service.
+  validateMessage(event.payload as new () => P, payload);
+  const context = RequestContext.current();
+  const headers: Record<string, string> = { [Headers.correlationId]: context?.correlationId ?? RequestContext.correlationId() };
+  if (context?.caller) {
+    headers[Headers.callerOrganization] = context.caller.organizationId;
+    headers[Headers.callerRole] = context.caller.role;
+    headers[Headers.callerKey] = context.caller.keyId;
+  }
+  const id = randomUUID();
+  await manager.insert(OutboxEvent, { id, subject: event.subject, payload: payload as never, headers, occurredAt: new Date() });
+  return id;
+}
+
+/**
+ * One command, one transaction: the state change and its events commit together, and the relay
+ * is woken right after the commit instead of waiting for its next sweep.
+ */
+@Injectable()
+export class UnitOfWork {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly relay: OutboxRelay,
+  ) {}
+
+  async run<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    let events = 0;
+    const result = await this.dataSource.transaction(async (manager) =>
+      work({
+        manager,
+        publish: async (event, payload) => {
+          events++;
+          return writeOutboxEvent(manager, event, payload);
+        },
+      }),
+    );
+    if (events > 0) this.relay.kick();
+    return result;
+  }
+}
