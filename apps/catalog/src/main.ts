@@ -1,0 +1,4 @@
+import { bootstrap } from '@trove/platform';
+import { AppModule } from './app.module';
+
+void bootstrap(AppModule, { service: 'catalog' });

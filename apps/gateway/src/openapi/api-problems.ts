@@ -1,0 +1,24 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiResponse } from '@nestjs/swagger';
+import { ProblemDto } from './problem.dto';
+
+const DESCRIPTIONS: Record<number, string> = {
+  400: 'Malformed JSON, unknown fields, wrong types or a non-UUID id (VALIDATION_FAILED)',
+  401: 'No API key, or one that is not valid (UNAUTHENTICATED)',
+  403: 'The key lacks the role, or its organization is suspended (FORBIDDEN)',
+  404: 'No such object, or not one the caller may see (NOT_FOUND)',
+  409: 'The object is not in a state that allows this (CONFLICT)',
+  413: 'The body is larger than allowed (PAYLOAD_TOO_LARGE)',
+  422: 'Well-formed but not acceptable',
+  429: 'Too many requests; see Retry-After (RATE_LIMITED)',
+  503: 'A service behind the gateway did not answer in time (SERVICE_UNAVAILABLE); see Retry-After',
+};
+
+/** Documents the problem+json answers a route can give. */
+export function ApiProblems(...statuses: number[]) {
+  return applyDecorators(
+    ...statuses.map((status) =>
+      ApiResponse({ status, description: DESCRIPTIONS[status], content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDto' } } } }),
+    ),
+  );
+}

@@ -1,0 +1,52 @@
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { serviceVersion } from '@trove/platform';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ProblemDto } from './problem.dto';
+
+export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Trove API')
+    .setDescription(
+      'The open marketplace for AI training data: vendors list datasets with license offers, buyers search, ' +
+        'accept a license, pay and download, operators approve and settle. Errors are application/problem+json; ' +
+        'every response carries x-correlation-id.',
+    )
+    .setVersion(serviceVersion())
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key: trv_…' }, 'apiKey')
+    .build();
+  return SwaggerModule.createDocument(app, config, { extraModels: [ProblemDto] });
+}
+
+const UI_FILES: Record<string, string> = {
+  'swagger-ui.css': 'text/css; charset=utf-8',
+  'swagger-ui-bundle.js': 'application/javascript; charset=utf-8',
+  'swagger-ui-standalone-preset.js': 'application/javascript; charset=utf-8',
+  'favicon-32x32.png': 'image/png',
+};
+
+const PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Trove API</title>
+<link rel="icon" href="/docs/favicon-32x32.png"><link rel="stylesheet" href="/docs/swagger-ui.css"></head>
+<body><div id="ui"></div><script src="/docs/swagger-ui-bundle.js"></script>
+<script>window.ui = SwaggerUIBundle({ url: '/docs-json', dom_id: '#ui', deepLinking: true, persistAuthorization: true });</script>
+</body></html>`;
+
+/**
+ * OpenAPI JSON at /docs-json and the interactive page at /docs, served from swagger-ui-dist on
+ * disk: no CDN, so the page works inside networks that reach nothing outside.
+ */
+export function serveOpenApi(app: NestFastifyApplication): void {
+  const document = buildOpenApiDocument(app);
+  const uiRoot = (require('swagger-ui-dist') as { getAbsoluteFSPath(): string }).getAbsoluteFSPath();
+  const files = new Map(Object.keys(UI_FILES).map((name) => [name, readFileSync(join(uiRoot, name))]));
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.get('/docs-json', async (_request, reply) => reply.type('application/json; charset=utf-8').send(document));
+  fastify.get('/docs', async (_request, reply) => reply.type('text/html; charset=utf-8').send(PAGE));
+  fastify.get<{ Params: { file: string } }>('/docs/:file', async (request, reply) => {
+    const body = files.get(request.params.file);
+    if (!body) return reply.callNotFound();
+    return reply.type(UI_FILES[request.params.file]).header('cache-control', 'public, max-age=86400').send(body);
+  });
+}

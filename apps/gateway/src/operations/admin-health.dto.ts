@@ -1,0 +1,45 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+export class ComponentHealthDto {
+  @ApiProperty({ enum: ['ok', 'down'] })
+  status: 'ok' | 'down';
+
+  @ApiProperty({ nullable: true, type: Number, description: 'Round trip of the check, in milliseconds' })
+  latencyMs: number | null;
+
+  @ApiProperty({ required: false })
+  error?: string;
+}
+
+export class ServiceHealthDto extends ComponentHealthDto {
+  @ApiProperty({ nullable: true, type: String, example: '0.1.0' })
+  version: string | null;
+
+  @ApiProperty({ required: false, description: 'The replica that answered' })
+  instance?: string;
+}
+
+export class AdminHealthDto {
+  @ApiProperty({ enum: ['ok', 'degraded'] })
+  status: 'ok' | 'degraded';
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { $ref: '#/components/schemas/ServiceHealthDto' },
+    description: 'gateway, catalog, ordering, billing and delivery',
+  })
+  services: Record<string, ServiceHealthDto>;
+
+  @ApiProperty({ type: ComponentHealthDto })
+  nats: ComponentHealthDto;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { $ref: '#/components/schemas/ComponentHealthDto' },
+    description: 'Each service database, as that service sees it',
+  })
+  databases: Record<string, ComponentHealthDto>;
+
+  @ApiProperty({ example: '2026-11-28T09:30:00.000Z' })
+  checkedAt: string;
+}
