@@ -50,7 +50,7 @@ export async function bootstrap<C extends PlatformConfig>(appModule: unknown, op
   const app = await NestFactory.create<NestFastifyApplication>(appModule as never, adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(httpValidationPipe());
-  instrumentHttp(app, app.get(MetricsService));
+  instrumentHttp(app, app.get(MetricsService), app.get(Readiness));
   await options.configure?.(app, config);
 
   installShutdown(app, options.service, config);
@@ -63,7 +63,7 @@ export async function bootstrap<C extends PlatformConfig>(appModule: unknown, op
   return app;
 }
 
-function instrumentHttp(app: NestFastifyApplication, metrics: MetricsService): void {
+function instrumentHttp(app: NestFastifyApplication, metrics: MetricsService, readiness: Readiness): void {
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-correlation-id', request.id);
@@ -74,6 +74,12 @@ function instrumentHttp(app: NestFastifyApplication, metrics: MetricsService): v
   fastify.addHook('preHandler', (request, _reply, done) => {
     RequestContext.run({ correlationId: request.id }, done);
   });
+  // During shutdown every answer closes its connection, so keep-alive clients move to another
+  // replica and the server can finish closing as soon as the last request is answered.
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (readiness.shuttingDown) reply.header('connection', 'close');
+    done(null, payload);
+  });
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
@@ -81,7 +87,7 @@ function instrumentHttp(app: NestFastifyApplication, metrics: MetricsService): v
   });
 }
 
-function installShutdown(app: INestApplication, service: string, config: PlatformConfig): void {
+function installShutdown(app: NestFastifyApplication, service: string, config: PlatformConfig): void {
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
@@ -89,6 +95,10 @@ function installShutdown(app: INestApplication, service: string, config: Platfor
     const logger = new NestLogger('Shutdown');
     logger.log(`${signal}: finishing in-flight work, then exiting`);
     app.get(Readiness).beginShutdown();
+    // Connections that were busy when closing began and went idle since (a response that was
+    // already streaming) would otherwise hold the server open until their keep-alive expires.
+    const server = (app as NestFastifyApplication).getHttpServer() as import('node:http').Server;
+    setInterval(() => server.closeIdleConnections(), 200).unref();
     const deadline = setTimeout(() => {
       process.stderr.write(`trove-${service}: shutdown took longer than SHUTDOWN_TIMEOUT_MS=${config.SHUTDOWN_TIMEOUT_MS}; exiting\n`);
       process.exit(1);

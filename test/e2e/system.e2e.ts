@@ -1,0 +1,183 @@
+import { SERVICES } from '@trove/contracts';
+import { Client } from 'pg';
+import { newDataset } from '../support/catalog';
+import { json, TroveSystem } from '../support/system';
+import { waitFor } from '../support/processes';
+
+jest.setTimeout(120_000);
+
+const RPC_TIMEOUT_MS = 1500;
+
+describe('Trove as five processes on the real NATS and PostgreSQL', () => {
+  let system: TroveSystem;
+
+  beforeAll(async () => {
+    system = await TroveSystem.start({ env: { RPC_TIMEOUT_MS: String(RPC_TIMEOUT_MS) } });
+  });
+
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  async function adminHealth(): Promise<{ status: string; services: Record<string, { status: string; latencyMs: number | null; version: string | null }>; nats: { status: string }; databases: Record<string, { status: string }> }> {
+    const response = await system.request('/v1/admin/health');
+    expect(response.status).toBe(200);
+    return json(response);
+  }
+
+  it('reports every service, NATS and every database ok on /v1/admin/health', async () => {
+    const health = await adminHealth();
+    expect(health.status).toBe('ok');
+    for (const service of SERVICES) {
+      expect(health.services[service]).toMatchObject({ status: 'ok', version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+      expect(health.databases[service]).toMatchObject({ status: 'ok' });
+    }
+    expect(health.nats.status).toBe('ok');
+  });
+
+  it('refuses the admin health page without the admin key, as problem+json', async () => {
+    const response = await system.request('/v1/admin/health', { as: 'anonymous' });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await response.json()).toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
+  });
+
+  it('serves a published dataset through the gateway and echoes the correlation id', async () => {
+    const dataset = await newDataset(system.databases.get('catalog')!.url, { title: '粤语车载语音 500 小时 / Cantonese in-car speech, 500 hours' });
+    const response = await system.request(`/v1/datasets/${dataset.id}`, { as: 'anonymous', headers: { 'x-correlation-id': 'buyer-run-42' } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-correlation-id')).toBe('buyer-run-42');
+    expect(await response.json()).toMatchObject({ id: dataset.id, title: dataset.title, status: 'published' });
+  });
+
+  it('hides a draft dataset from anonymous callers as 404', async () => {
+    const draft = await newDataset(system.databases.get('catalog')!.url, { status: 'draft' });
+    const response = await system.request(`/v1/datasets/${draft.id}`, { as: 'anonymous' });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it.each([
+    ['a non-UUID id', 'GET', '/v1/datasets/not-a-uuid', undefined, 400, 'VALIDATION_FAILED'],
+    ['an unknown route', 'GET', '/v1/nothing-here', undefined, 404, 'NOT_FOUND'],
+    ['malformed JSON', 'POST', '/v1/datasets', '{"title": "半截', 400, 'VALIDATION_FAILED'],
+  ])('answers %s with problem+json, never 500', async (_what, method, path, body, status, code) => {
+    const response = await system.request(path, { method, body, headers: body ? { 'content-type': 'application/json' } : {} });
+    expect(response.status).toBe(status);
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const problem = await json(response);
+    expect(problem).toMatchObject({ status, code, correlationId: response.headers.get('x-correlation-id') });
+    expect(problem.type).toEqual(expect.any(String));
+    expect(problem.detail).toEqual(expect.any(String));
+  });
+
+  it('publishes its OpenAPI document and the interactive page', async () => {
+    const document = await json(await system.request('/docs-json', { as: 'anonymous' }));
+    expect(document.paths['/v1/admin/health'].get).toBeDefined();
+    expect(document.paths['/v1/datasets/{id}'].get.responses['503']).toBeDefined();
+    const page = await system.request('/docs', { as: 'anonymous' });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('SwaggerUIBundle');
+  });
+
+  it('exposes Prometheus metrics with a histogram per route and per NATS subject', async () => {
+    await system.request('/v1/admin/health');
+    const gateway = await (await fetch(`${system.gateway.url}/metrics`)).text();
+    expect(gateway).toMatch(/trove_http_request_duration_seconds_count\{method="GET",route="\/v1\/admin\/health",status="200"\} \d+/);
+    expect(gateway).toMatch(/trove_nats_request_duration_seconds_count\{subject="catalog.system.health",side="client",outcome="ok"\} \d+/);
+    expect(gateway).toContain('process_cpu_seconds_total');
+    const catalog = await (await fetch(`${system.app('catalog').url}/metrics`)).text();
+    expect(catalog).toMatch(/trove_nats_request_duration_seconds_count\{subject="catalog.system.health",side="server",outcome="ok"\} \d+/);
+  });
+
+  describe('when a service dies', () => {
+    it('shows it down, answers 503 within the timeout instead of hanging, and recovers when it is back', async () => {
+      const catalog = system.app('catalog');
+      const dataset = await newDataset(system.databases.get('catalog')!.url);
+      catalog.kill('SIGKILL');
+      await catalog.exit();
+
+      const health = await adminHealth();
+      expect(health.status).toBe('degraded');
+      expect(health.services.catalog.status).toBe('down');
+      expect(health.services.ordering.status).toBe('ok');
+
+      const started = Date.now();
+      const response = await system.request(`/v1/datasets/${dataset.id}`, { as: 'anonymous' });
+      expect(response.status).toBe(503);
+      expect(Date.now() - started).toBeLessThan(RPC_TIMEOUT_MS + 1000);
+      expect(response.headers.get('retry-after')).toBeTruthy();
+      expect(await response.json()).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+
+      catalog.start();
+      await catalog.ready();
+      await waitFor('catalog ok in admin health', async () => (await adminHealth()).services.catalog.status === 'ok');
+      expect((await system.request(`/v1/datasets/${dataset.id}`, { as: 'anonymous' })).status).toBe(200);
+    });
+
+    it('answers 503 after the timeout when a service hangs (SIGSTOP) rather than dies', async () => {
+      const catalog = system.app('catalog');
+      const dataset = await newDataset(system.databases.get('catalog')!.url);
+      catalog.kill('SIGSTOP');
+      try {
+        const started = Date.now();
+        const response = await system.request(`/v1/datasets/${dataset.id}`, { as: 'anonymous' });
+        const elapsed = Date.now() - started;
+        expect(response.status).toBe(503);
+        expect(await response.json()).toMatchObject({ code: 'SERVICE_UNAVAILABLE', detail: expect.stringContaining(`${RPC_TIMEOUT_MS} ms`) });
+        expect(elapsed).toBeGreaterThanOrEqual(RPC_TIMEOUT_MS - 50);
+        expect(elapsed).toBeLessThan(RPC_TIMEOUT_MS + 1000);
+      } finally {
+        catalog.kill('SIGCONT');
+      }
+      expect((await system.request(`/v1/datasets/${dataset.id}`, { as: 'anonymous' })).status).toBe(200);
+    });
+  });
+
+  describe('on SIGTERM', () => {
+    /** Holds every read of the dataset table until released, so requests stay in flight. */
+    async function lockDatasets(): Promise<() => Promise<void>> {
+      const client = new Client({ connectionString: system.databases.get('catalog')!.url });
+      await client.connect();
+      await client.query('BEGIN');
+      await client.query('LOCK TABLE dataset IN ACCESS EXCLUSIVE MODE');
+      return async () => {
+        await client.query('COMMIT');
+        await client.end();
+      };
+    }
+
+    it.each(['catalog', 'gateway'] as const)('%s finishes the requests in flight, answers them and exits 0', async (name) => {
+      const app = system.app(name);
+      const dataset = await newDataset(system.databases.get('catalog')!.url);
+      const release = await lockDatasets();
+      let inFlight: Promise<number>[] = [];
+      try {
+        inFlight = Array.from({ length: 20 }, () => system.request(`/v1/datasets/${dataset.id}`, { as: 'anonymous' }).then((r) => r.status));
+        // Every request has reached the catalog and waits on the lock.
+        await waitFor('requests to reach the catalog', async () => {
+          const { rows } = await new Promise<{ rows: { waiting: number }[] }>((resolve, reject) => {
+            const probe = new Client({ connectionString: system.databases.get('catalog')!.url });
+            probe
+              .connect()
+              .then(() => probe.query(`SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`))
+              .then(resolve, reject)
+              .finally(() => probe.end());
+          });
+          return rows[0].waiting > 0;
+        });
+        app.kill('SIGTERM');
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(app.running).toBe(true);
+      } finally {
+        await release();
+      }
+      const statuses = await Promise.all(inFlight);
+      expect(statuses).toEqual(Array(20).fill(200));
+      expect(await app.exit()).toEqual({ code: 0, signal: null });
+
+      app.start();
+      await app.ready();
+    });
+  });
+});

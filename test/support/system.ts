@@ -1,0 +1,120 @@
+import { SERVICES, type ServiceName } from '@trove/contracts';
+import { randomBytes } from 'node:crypto';
+import { createAppDatabase, type TestDatabase } from './postgres';
+import { deleteStream, NATS_URL, newNamespace } from './nats';
+import { freePort, NodeProcess, waitFor } from './processes';
+
+/** One app of a running system: its own process, port and database. */
+export class AppProcess extends NodeProcess {
+  constructor(
+    readonly name: ServiceName,
+    readonly port: number,
+    env: NodeJS.ProcessEnv,
+  ) {
+    super(`dist/apps/${name}/src/main.js`, { ...env, PORT: String(port) });
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async ready(ms = 20_000): Promise<void> {
+    await waitFor(
+      `${this.name} to be ready`,
+      async () => {
+        if (!this.running) throw new Error(`${this.name} exited:\n${this.tail()}`);
+        const response = await fetch(`${this.url}/health/ready`);
+        return response.ok;
+      },
+      ms,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\n--- ${this.name} output ---\n${this.tail()}`);
+    });
+  }
+}
+
+export interface SystemOptions {
+  apps?: ServiceName[];
+  /** Extra settings for every app. */
+  env?: NodeJS.ProcessEnv;
+  /** Extra replicas: another process of the same app, same database and queue group. */
+  replicas?: Partial<Record<ServiceName, number>>;
+}
+
+/**
+ * Trove as it runs in production, on the real PostgreSQL and NATS: every app its own process
+ * and database, the whole in a NATS namespace of its own.
+ */
+export class TroveSystem {
+  readonly adminKey = `admin-${randomBytes(24).toString('base64url')}`;
+  readonly namespace = newNamespace();
+  readonly apps = new Map<ServiceName, AppProcess[]>();
+  readonly databases = new Map<ServiceName, TestDatabase>();
+
+  private constructor(private readonly options: SystemOptions) {}
+
+  static async start(options: SystemOptions = {}): Promise<TroveSystem> {
+    const system = new TroveSystem(options);
+    try {
+      await system.boot();
+    } catch (error) {
+      await system.stop();
+      throw error;
+    }
+    return system;
+  }
+
+  get gateway(): AppProcess {
+    return this.app('gateway');
+  }
+
+  app(name: ServiceName, replica = 0): AppProcess {
+    const app = this.apps.get(name)?.[replica];
+    if (!app) throw new Error(`${name} replica ${replica} is not part of this system`);
+    return app;
+  }
+
+  envFor(name: ServiceName): NodeJS.ProcessEnv {
+    return {
+      DATABASE_URL: this.databases.get(name)!.url,
+      NATS_URL,
+      TROVE_NAMESPACE: this.namespace,
+      TROVE_ADMIN_KEY: this.adminKey,
+      LOG_LEVEL: process.env.TROVE_TEST_LOG_LEVEL ?? 'info',
+      ...this.options.env,
+    };
+  }
+
+  private async boot(): Promise<void> {
+    const names = this.options.apps ?? [...SERVICES];
+    await Promise.all(names.map(async (name) => this.databases.set(name, await createAppDatabase(name, `e2e_${name}`))));
+    for (const name of names) {
+      const count = 1 + (this.options.replicas?.[name] ?? 0);
+      const replicas: AppProcess[] = [];
+      for (let i = 0; i < count; i++) replicas.push(new AppProcess(name, await freePort(), this.envFor(name)));
+      this.apps.set(name, replicas);
+    }
+    const all = [...this.apps.values()].flat();
+    for (const app of all) app.start();
+    await Promise.all(all.map((app) => app.ready()));
+  }
+
+  /** GET or POST against the gateway, as the admin unless told otherwise. */
+  async request(path: string, init: RequestInit & { as?: 'admin' | 'anonymous' } = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if ((init.as ?? 'admin') === 'admin') headers.set('authorization', `Bearer ${this.adminKey}`);
+    return fetch(`${this.gateway.url}${path}`, { ...init, headers });
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.apps.values()].flat().map((app) => app.stop()));
+    await Promise.all([...this.databases.values()].map((db) => db.drop().catch(() => undefined)));
+    await deleteStream(this.namespace);
+  }
+}
+
+/** A response body as JSON, typed as the test expects it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function json<T = any>(response: Response): Promise<T> {
+  return (await response.json()) as T;
+}
