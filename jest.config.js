@@ -2,7 +2,7 @@
 // namespace); end-to-end tests start every app as a process and run one file at a time.
 const moduleNameMapper = { '^@trove/(.*)$': '<rootDir>/libs/$1/src' };
 const transform = {
-  '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', isolatedModules: true }],
+  '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
 };
 const common = { rootDir: __dirname, testEnvironment: 'node', moduleNameMapper, transform, moduleFileExtensions: ['ts', 'js', 'json'] };
 

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { plainToInstance, Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { IsIn, IsInt, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -29,8 +29,7 @@ export class PlatformConfig {
   NATS_URL = 'nats://127.0.0.1:4222';
 
   /** Prefixes NATS subjects and stream names, so test runs and tenants of one NATS never meet. */
-  @IsOptional()
-  @Matches(/^[a-z0-9][a-z0-9_-]{0,31}$/, {
+  @Matches(/^([a-z0-9][a-z0-9_-]{0,31})?$/, {
     message: 'TROVE_NAMESPACE must be lowercase letters, digits, - or _ (at most 32)',
   })
   TROVE_NAMESPACE = '';

@@ -1,0 +1,140 @@
+import { CommonErrorCode, rpcSubject } from '@trove/contracts';
+import { Injectable } from '@nestjs/common';
+import type { TestingModule } from '@nestjs/testing';
+import { IsInt, IsString, Min } from 'class-validator';
+import { RpcClient, RpcHandler, type RpcContext } from '@trove/messaging';
+import { RequestContext, ServiceException } from '@trove/platform';
+import { createAppDatabase, type TestDatabase } from '../../../test/support/postgres';
+import { deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
+import { startService, type ServiceEnv } from './messaging-harness';
+
+jest.setTimeout(60_000);
+
+class QuoteRequest {
+  @IsString()
+  offerId: string;
+
+  @IsInt()
+  @Min(1)
+  seats: number;
+}
+
+interface Quote {
+  amount: number;
+  currency: 'CNY';
+  correlationId: string;
+  callerOrganization: string | null;
+}
+
+const quote = rpcSubject<QuoteRequest, Quote>('billing.quote.get', QuoteRequest);
+const slow = rpcSubject<QuoteRequest, Quote>('billing.quote.slow', QuoteRequest);
+const broken = rpcSubject<QuoteRequest, Quote>('billing.quote.broken', QuoteRequest);
+const nobody = rpcSubject<QuoteRequest, Quote>('delivery.quote.get', QuoteRequest);
+
+let release: () => void = () => undefined;
+
+@Injectable()
+class QuoteHandler {
+  @RpcHandler(quote)
+  get(request: QuoteRequest, context: RpcContext): Quote {
+    if (request.offerId === 'withdrawn') throw new ServiceException(CommonErrorCode.CONFLICT, 'The offer was withdrawn.');
+    return {
+      amount: 129_900 * request.seats,
+      currency: 'CNY',
+      correlationId: context.correlationId,
+      callerOrganization: context.caller?.organizationId ?? null,
+    };
+  }
+
+  @RpcHandler(slow)
+  async slow(request: QuoteRequest, context: RpcContext): Promise<Quote> {
+    await new Promise<void>((resolve) => (release = resolve));
+    return this.get(request, context);
+  }
+
+  @RpcHandler(broken)
+  broken(): Quote {
+    throw new Error('relation "quote" does not exist');
+  }
+}
+
+describe('request-reply over NATS', () => {
+  let database: TestDatabase;
+  let env: ServiceEnv;
+  let billing: TestingModule;
+  let caller: TestingModule;
+  let rpc: RpcClient;
+
+  beforeAll(async () => {
+    database = await createAppDatabase('billing', 'rpc');
+    env = { databaseUrl: database.url, namespace: newNamespace(), natsUrl: NATS_URL };
+    billing = await startService(env, { service: 'billing', providers: [QuoteHandler] });
+    caller = await startService(env, { service: 'gateway' });
+    rpc = caller.get(RpcClient);
+  });
+
+  afterAll(async () => {
+    await caller?.close();
+    await billing?.close();
+    await deleteStream(env.namespace);
+    await database?.drop();
+  });
+
+  it('answers with the typed reply and carries the correlation id and the caller', async () => {
+    const reply = await RequestContext.run(
+      { correlationId: 'order-7f3a', caller: { organizationId: '8d7e6f50-0000-4000-8000-000000000001', role: 'buyer', keyId: 'key-1' } },
+      () => rpc.send(quote, { offerId: 'offer-1', seats: 3 }),
+    );
+    expect(reply).toEqual({ amount: 389_700, currency: 'CNY', correlationId: 'order-7f3a', callerOrganization: '8d7e6f50-0000-4000-8000-000000000001' });
+  });
+
+  it('refuses a request that breaks its contract with VALIDATION_FAILED naming the fields', async () => {
+    await expect(rpc.send(quote, { offerId: 'offer-1', seats: 0 })).rejects.toMatchObject({
+      code: CommonErrorCode.VALIDATION_FAILED,
+      status: 400,
+      errors: [{ field: 'seats', problems: [expect.stringContaining('seats')] }],
+    });
+    await expect(rpc.send(quote, { offerId: 'offer-1', seats: 1, price: 1 } as QuoteRequest)).rejects.toMatchObject({
+      code: CommonErrorCode.VALIDATION_FAILED,
+      errors: [{ field: 'price', problems: [expect.stringContaining('should not exist')] }],
+    });
+  });
+
+  it('passes a typed business error through unchanged', async () => {
+    await expect(rpc.send(quote, { offerId: 'withdrawn', seats: 1 })).rejects.toMatchObject({ code: 'CONFLICT', status: 409, message: 'The offer was withdrawn.' });
+  });
+
+  it('turns a bug into INTERNAL without leaking its message', async () => {
+    const error = await rpc.send(broken, { offerId: 'offer-1', seats: 1 }).catch((e: ServiceException) => e);
+    expect(error).toMatchObject({ code: CommonErrorCode.INTERNAL, status: 500 });
+    expect((error as Error).message).not.toContain('relation');
+  });
+
+  it('answers SERVICE_UNAVAILABLE at once when nobody listens on the subject', async () => {
+    const started = Date.now();
+    await expect(rpc.send(nobody, { offerId: 'offer-1', seats: 1 })).rejects.toMatchObject({ code: CommonErrorCode.SERVICE_UNAVAILABLE, status: 503 });
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('answers SERVICE_UNAVAILABLE when the service does not answer in time', async () => {
+    const started = Date.now();
+    await expect(rpc.send(slow, { offerId: 'offer-1', seats: 1 }, { timeoutMs: 300 })).rejects.toMatchObject({
+      code: CommonErrorCode.SERVICE_UNAVAILABLE,
+      message: expect.stringContaining('300 ms'),
+    });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    release();
+  });
+
+  it('finishes a request in flight when the service shuts down, then stops taking new ones', async () => {
+    const inFlight = rpc.send(slow, { offerId: 'offer-1', seats: 2 }, { timeoutMs: 10_000 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const closing = billing.close();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    release();
+    await expect(inFlight).resolves.toMatchObject({ amount: 259_800 });
+    await closing;
+    await expect(rpc.send(quote, { offerId: 'offer-1', seats: 1 })).rejects.toMatchObject({ code: CommonErrorCode.SERVICE_UNAVAILABLE });
+    billing = undefined as unknown as TestingModule;
+  });
+});
