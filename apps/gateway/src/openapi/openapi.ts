@@ -2,7 +2,7 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { serviceVersion } from '@trove/platform';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ProblemDto } from './problem.dto';
 
 export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
@@ -39,7 +39,7 @@ const PAGE = `<!doctype html>
  */
 export function serveOpenApi(app: NestFastifyApplication): void {
   const document = buildOpenApiDocument(app);
-  const uiRoot = (require('swagger-ui-dist') as { getAbsoluteFSPath(): string }).getAbsoluteFSPath();
+  const uiRoot = dirname(require.resolve('swagger-ui-dist/package.json'));
   const files = new Map(Object.keys(UI_FILES).map((name) => [name, readFileSync(join(uiRoot, name))]));
   const fastify = app.getHttpAdapter().getInstance();
   fastify.get('/docs-json', async (_request, reply) => reply.type('application/json; charset=utf-8').send(document));
