@@ -1,0 +1,744 @@
+#!/usr/bin/env node
+// Static checks of the deployment files: Dockerfile, .dockerignore, docker-compose.yml and
+// the kustomize trees under deploy/k8s. No cluster and no Docker engine needed.
+//
+//   node scripts/check-deploy.mjs            # skips what needs a missing tool, says so
+//   node scripts/check-deploy.mjs --strict   # a skipped check counts as a failure
+//
+// Uses Node's standard library, `kubectl` (for `kubectl kustomize`) and `docker compose`
+// when they are on the PATH, a YAML parser (`yaml`, else `js-yaml`) and, when installed,
+// `kubernetes-models` to validate every rendered object against the Kubernetes schemas.
+// Exits 1 when a check fails.
+
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const APPS = { gateway: 3000, catalog: 3001, ordering: 3002, billing: 3003, delivery: 3004 };
+const K8S_DIR = path.join(ROOT, 'deploy', 'k8s');
+const TARGETS = ['base', 'overlays/dev', 'overlays/production'];
+const STRICT = process.argv.includes('--strict');
+
+// ---------------------------------------------------------------- reporting
+
+const tally = { passed: 0, failed: 0, skipped: 0 };
+const section = (title) => console.log(`\n== ${title}`);
+const pass = (msg) => {
+  tally.passed++;
+  console.log(`  ok    ${msg}`);
+};
+const fail = (msg) => {
+  tally.failed++;
+  console.log(`  FAIL  ${msg}`);
+};
+const skip = (msg) => {
+  if (STRICT) return fail(`${msg} (skipped, --strict)`);
+  tally.skipped++;
+  console.log(`  skip  ${msg}`);
+};
+/** One line per subject: ok with what was checked, or FAIL with every problem found. */
+function report(subject, checked, problems) {
+  if (problems.length === 0) pass(`${subject}: ${checked}`);
+  else for (const p of problems) fail(`${subject}: ${p}`);
+}
+
+// ---------------------------------------------------------------- helpers
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...opts });
+  return { ok: !r.error && r.status === 0, missing: r.error?.code === 'ENOENT', stdout: r.stdout ?? '', stderr: (r.stderr ?? '') + (r.error ? String(r.error.message) : '') };
+}
+// kubectl wraps its messages in a klog line: keep the message itself
+const firstLines = (s, n = 6) =>
+  s
+    .trim()
+    .split('\n')
+    .slice(0, n)
+    .map((l) => l.match(/err="(.*)"$/)?.[1]?.replace(/\\"/g, '"') ?? l)
+    .join(' | ');
+const read = (rel) => fs.readFileSync(path.join(ROOT, rel), 'utf8');
+const exists = (rel) => fs.existsSync(path.join(ROOT, rel));
+
+/** Applies YAML merge keys (`<<: *anchor`) that a YAML 1.2 parser leaves in place. */
+function resolveMerges(node) {
+  if (Array.isArray(node)) return node.map(resolveMerges);
+  if (!node || typeof node !== 'object') return node;
+  const out = {};
+  if ('<<' in node) for (const src of [].concat(node['<<']).reverse()) Object.assign(out, resolveMerges(src));
+  for (const [k, v] of Object.entries(node)) if (k !== '<<') out[k] = resolveMerges(v);
+  return out;
+}
+
+async function loadYamlParser() {
+  try {
+    const y = await import('yaml');
+    return {
+      name: 'yaml',
+      parse: (s) => resolveMerges(y.parse(s, { merge: true })),
+      parseAll: (s) =>
+        y.parseAllDocuments(s, { merge: true }).map((d) => {
+          if (d.errors?.length) throw d.errors[0];
+          return d.toJS({ maxAliasCount: -1 });
+        }),
+    };
+  } catch (e) {
+    if (e.code !== 'ERR_MODULE_NOT_FOUND') throw e;
+  }
+  try {
+    const m = await import('js-yaml');
+    const y = m.default ?? m;
+    return { name: 'js-yaml', parse: (s) => resolveMerges(y.load(s)), parseAll: (s) => y.loadAll(s) };
+  } catch (e) {
+    if (e.code !== 'ERR_MODULE_NOT_FOUND') throw e;
+  }
+  return null;
+}
+
+/** .dockerignore semantics, simplified: last matching pattern wins, `!` re-includes. */
+function dockerignoreMatcher(text) {
+  const rules = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => {
+      const negate = l.startsWith('!');
+      const pattern = path.posix.normalize((negate ? l.slice(1) : l).replace(/^\/+/, '')).replace(/\/+$/, '');
+      const src = pattern
+        .split('/')
+        .map((seg) => (seg === '**' ? '.*' : seg.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')))
+        .join('/')
+        .replace(/\.\*\//g, '(?:.*/)?');
+      return { negate, re: new RegExp(`^${src}$`) };
+    });
+  return (rel) => {
+    // a path is excluded when it, or a directory above it, matches the last applicable rule
+    const parts = rel.split('/');
+    let excluded = false;
+    for (let i = 1; i <= parts.length; i++) {
+      const prefix = parts.slice(0, i).join('/');
+      for (const r of rules) if (r.re.test(prefix)) excluded = !r.negate;
+    }
+    return excluded;
+  };
+}
+
+// ---------------------------------------------------------------- Dockerfile
+
+function parseDockerfile(text) {
+  const lines = [];
+  let cur = '';
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/\r$/, '');
+    if (!cur && /^\s*#/.test(line)) continue;
+    if (/\\\s*$/.test(line)) {
+      cur += line.replace(/\\\s*$/, ' ');
+      continue;
+    }
+    cur += line;
+    if (cur.trim()) {
+      const m = cur.trim().match(/^(\w+)\s*(.*)$/s);
+      if (m) lines.push({ op: m[1].toUpperCase(), args: m[2].trim() });
+    }
+    cur = '';
+  }
+  const globalArgs = {};
+  const stages = [];
+  for (const ins of lines) {
+    if (ins.op === 'FROM') stages.push({ from: ins.args, ins: [] });
+    else if (stages.length === 0 && ins.op === 'ARG') {
+      const [k, v] = ins.args.split('=');
+      globalArgs[k.trim()] = v?.trim();
+    } else if (stages.length) stages.at(-1).ins.push(ins);
+  }
+  return { globalArgs, stages, all: lines };
+}
+
+async function checkDocker() {
+  section('Dockerfile and .dockerignore');
+  if (!exists('Dockerfile')) return fail('Dockerfile is missing');
+  let lint = null;
+  try {
+    lint = await import('dockerfile-utils');
+  } catch (e) {
+    if (e.code !== 'ERR_MODULE_NOT_FOUND') throw e;
+  }
+  if (!lint) skip('Dockerfile syntax: dockerfile-utils is not installed (npm i -D dockerfile-utils@0.16.3)');
+  else {
+    const diags = (lint.validate ?? lint.default.validate)(read('Dockerfile'));
+    const at = (d) => `line ${d.range.start.line + 1}: ${d.message}`;
+    for (const w of diags.filter((d) => d.severity !== 1)) console.log(`  note  Dockerfile ${at(w)}`);
+    report('Dockerfile syntax', 'every instruction and flag is valid (dockerfile-utils)', diags.filter((d) => d.severity === 1).map(at));
+  }
+  const df = parseDockerfile(read('Dockerfile'));
+  const final = df.stages.at(-1);
+  const finalOps = (op) => final.ins.filter((i) => i.op === op);
+  const problems = [];
+
+  const resolveImage = (from) => from.split(/\s+/)[0].replace(/\$\{?(\w+)\}?/g, (_, k) => df.globalArgs[k] ?? `$${k}`);
+  const images = df.stages.map((s) => resolveImage(s.from)).filter((i) => !df.stages.some((s) => s.from.match(/\bAS\s+(\S+)/i)?.[1] === i));
+  if (!images.every((i) => i === 'node:20-bookworm-slim')) problems.push(`base images should be node:20-bookworm-slim, found ${[...new Set(images)].join(', ')}`);
+  if (df.stages.length < 2) problems.push('expected a multi-stage build');
+  report('base image', `${df.stages.length} stages, all FROM node:20-bookworm-slim`, problems.splice(0));
+
+  const argApp = finalOps('ARG').some((i) => /^APP(=|$)/.test(i.args)) || 'APP' in df.globalArgs;
+  if (!argApp) problems.push('no `ARG APP` in the final stage');
+  const cmd = [...finalOps('CMD'), ...finalOps('ENTRYPOINT')].map((i) => i.args).join(' ');
+  if (!/dist\/apps\/\$\{?APP\}?\/src\/main\.js/.test(cmd)) problems.push(`CMD/ENTRYPOINT does not run dist/apps/\${APP}/src/main.js (found: ${cmd || 'none'})`);
+  report('APP', 'ARG APP in the final stage; CMD runs dist/apps/${APP}/src/main.js', problems.splice(0));
+
+  const users = finalOps('USER');
+  const user = users.at(-1)?.args.split(':')[0];
+  if (!user) problems.push('no USER in the final stage (would run as root)');
+  else if (user === 'root' || user === '0') problems.push(`final USER is ${user}`);
+  else if (!/^\d+$/.test(user)) problems.push(`USER ${user} is not numeric: Kubernetes runAsNonRoot cannot verify a user name`);
+  report('user', `final stage runs as non-root USER ${user ?? '?'}`, problems.splice(0));
+
+  const allRuns = df.all.filter((i) => i.op === 'RUN').map((i) => i.args).join('\n');
+  if (!/npm ci\b/.test(allRuns) || !/npm run build\b/.test(allRuns)) problems.push('expected `npm ci` and `npm run build` in a build stage');
+  if (!/npm ci\b[^\n]*--omit=dev/.test(allRuns)) problems.push('expected `npm ci --omit=dev` for the runtime dependencies');
+  report('build', 'npm ci + npm run build; npm ci --omit=dev for runtime', problems.splice(0));
+
+  const hc = finalOps('HEALTHCHECK').at(-1)?.args ?? '';
+  if (!hc || /^NONE\b/i.test(hc)) problems.push('no HEALTHCHECK in the final stage');
+  else {
+    if (/\bcurl\b|\bwget\b/.test(hc)) problems.push('HEALTHCHECK uses curl/wget, which node:*-slim does not have');
+    const script = hc.match(/([\w./-]+\.c?m?js)/)?.[1];
+    const copied = script && finalOps('COPY').find((i) => i.args.split(/\s+/).at(-1).replace(/^\.\//, '') === path.basename(script));
+    const src = copied ? copied.args.split(/\s+/).filter((a) => !a.startsWith('--'))[0] : null;
+    const body = src && exists(src) ? read(src) : hc;
+    if (!/health\/(\$\{which\}|live)|\/health\/live/.test(body) || !/\blive\b/.test(hc + body)) problems.push('HEALTHCHECK does not probe /health/live');
+    if (!/\bnode\b/.test(hc)) problems.push('HEALTHCHECK does not use node');
+  }
+  report('healthcheck', 'HEALTHCHECK probes /health/live with node', problems.splice(0));
+
+  if (!exists('.dockerignore')) return fail('.dockerignore is missing');
+  const ignored = dockerignoreMatcher(read('.dockerignore'));
+  for (const p of ['node_modules', 'dist', '.git', '.env', 'apps/x/node_modules', 'deploy/k8s/overlays/production/secrets/gateway.env']) {
+    if (!ignored(p)) problems.push(`${p} is not excluded from the build context`);
+  }
+  for (const p of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'apps/gateway/src/main.ts', 'libs/platform/src/index.ts', 'scripts/migrate.mjs']) {
+    if (ignored(p)) problems.push(`${p} is excluded from the build context but the build needs it`);
+  }
+  // whatever tsconfig.build.json compiles must be in the context
+  try {
+    const include = JSON.parse(read('tsconfig.build.json')).include ?? [];
+    for (const glob of include) {
+      const probe = `${glob.split('*')[0].replace(/\/?$/, '/')}x.ts`;
+      if (ignored(probe)) problems.push(`${glob} (tsconfig.build.json include) is excluded from the build context`);
+    }
+  } catch {
+    /* tsconfig.build.json with comments: skip this part */
+  }
+  // every COPY from the context must exist and survive .dockerignore
+  for (const stage of df.stages)
+    for (const ins of stage.ins.filter((i) => i.op === 'COPY' && !/--from=/.test(i.args))) {
+      const srcs = ins.args.split(/\s+/).filter((a) => !a.startsWith('--')).slice(0, -1);
+      for (const s of srcs) {
+        if (s === '.' || s.includes('*')) continue;
+        const rel = s.replace(/^\.\//, '');
+        if (!exists(rel)) problems.push(`COPY ${s}: not in the repository`);
+        else if (ignored(rel)) problems.push(`COPY ${s}: excluded by .dockerignore`);
+      }
+    }
+  report('.dockerignore', 'excludes node_modules, dist, .git, .env and overlay secrets; keeps sources and every COPY source', problems.splice(0));
+}
+
+// ---------------------------------------------------------------- docker-compose.yml
+
+function envMap(env) {
+  if (!env) return {};
+  if (Array.isArray(env)) return Object.fromEntries(env.map((e) => [e.split('=')[0], e.includes('=') ? e.slice(e.indexOf('=') + 1) : undefined]));
+  return env;
+}
+function argsMap(args) {
+  return envMap(args);
+}
+function publishedPorts(ports = []) {
+  return ports.map((p) => {
+    if (typeof p === 'object') return `${p.published}:${p.target}`;
+    const parts = String(p).split(':');
+    return parts.slice(-2).join(':').replace(/\/tcp$/, '');
+  });
+}
+const healthTest = (hc) => (hc && !hc.disable ? [].concat(hc.test ?? []).join(' ') : '');
+
+function checkCompose(yaml) {
+  section('docker-compose.yml');
+  if (!exists('docker-compose.yml')) return fail('docker-compose.yml is missing');
+
+  const composeEnv = { ...process.env, TROVE_ADMIN_KEY: process.env.TROVE_ADMIN_KEY || 'x'.repeat(32) };
+  const v = run('docker', ['compose', 'version'], { cwd: ROOT });
+  if (v.ok) {
+    const c = run('docker', ['compose', '-f', 'docker-compose.yml', 'config', '-q'], { cwd: ROOT, env: composeEnv });
+    if (c.ok) pass('docker compose config -q (Compose schema and interpolation)');
+    else fail(`docker compose config -q: ${firstLines(c.stderr)}`);
+  } else {
+    skip(`docker compose config -q: the compose plugin is not available (${firstLines(v.stderr, 1) || 'docker not found'}); structural checks only`);
+  }
+
+  if (!yaml) return fail('no YAML parser: add the devDependency `yaml` to check docker-compose.yml');
+  let doc;
+  try {
+    doc = yaml.parse(read('docker-compose.yml'));
+    pass(`parses as YAML (${yaml.name})`);
+  } catch (e) {
+    return fail(`does not parse as YAML: ${e.message}`);
+  }
+  const services = doc?.services ?? {};
+  const problems = [];
+
+  const pg = services.postgres;
+  if (!pg) problems.push('no postgres service');
+  else {
+    if (!/^postgres:16(\b|[.-])/.test(pg.image ?? '')) problems.push(`postgres image should be postgres:16*, is ${pg.image}`);
+    if (!/pg_isready/.test(healthTest(pg.healthcheck))) problems.push('postgres has no pg_isready healthcheck');
+    if (!(pg.volumes ?? []).some((v) => String(typeof v === 'object' ? v.target : v).includes('/var/lib/postgresql/data'))) problems.push('postgres data has no volume');
+  }
+  report('postgres', 'image postgres:16, pg_isready healthcheck, data volume', problems.splice(0));
+
+  const nats = services.nats;
+  if (!nats) problems.push('no nats service');
+  else {
+    const cmd = [].concat(nats.command ?? []).join(' ');
+    if (!/^nats:2\.10(\b|[.-])/.test(nats.image ?? '')) problems.push(`nats image should be nats:2.10*, is ${nats.image}`);
+    if (!/(^|\s)(-js|--jetstream)(\s|$)/.test(cmd)) problems.push('nats runs without JetStream (-js)');
+    const sd = cmd.match(/(?:-sd|--store_dir)[= ](\S+)/)?.[1];
+    if (!sd) problems.push('nats has no JetStream store directory (-sd)');
+    else if (!(nats.volumes ?? []).some((v) => (typeof v === 'object' ? v.target : String(v).split(':')[1]) === sd)) problems.push(`no volume mounted at the JetStream store ${sd}`);
+    const t = healthTest(nats.healthcheck);
+    if (!/8222/.test(t) || !/healthz/.test(t)) problems.push('nats healthcheck does not probe :8222/healthz');
+  }
+  report('nats', 'image nats:2.10, JetStream on with a store volume, healthcheck on :8222/healthz', problems.splice(0));
+
+  const migrate = services.migrate;
+  if (migrate) {
+    const cmd = [].concat(migrate.command ?? []).join(' ');
+    if (!cmd.includes('scripts/migrate.mjs')) problems.push('migrate does not run scripts/migrate.mjs');
+    for (const app of Object.keys(APPS)) if (!new RegExp(`\\b${app}\\b`).test(cmd)) problems.push(`migrate does not migrate ${app}`);
+    if (migrate.restart && !['no', false].includes(migrate.restart)) problems.push(`migrate restarts (${migrate.restart}); it is a one-shot job`);
+    if (migrate.depends_on?.postgres?.condition !== 'service_healthy') problems.push('migrate does not wait for postgres: service_healthy');
+    report('migrate', 'one-shot, runs scripts/migrate.mjs for all five apps after postgres is healthy', problems.splice(0));
+  }
+
+  for (const [app, port] of Object.entries(APPS)) {
+    const s = services[app];
+    if (!s) {
+      fail(`${app}: no service`);
+      continue;
+    }
+    const build = typeof s.build === 'string' ? { context: s.build } : (s.build ?? {});
+    if (!s.build) problems.push('not built from the Dockerfile');
+    if (build.context && !['.', './'].includes(build.context)) problems.push(`build context is ${build.context}, expected the repository root`);
+    if (build.dockerfile && build.dockerfile !== 'Dockerfile') problems.push(`dockerfile is ${build.dockerfile}`);
+    if (argsMap(build.args).APP !== app) problems.push(`build arg APP is ${argsMap(build.args).APP}, expected ${app}`);
+    if (!healthTest(s.healthcheck)) problems.push('no healthcheck');
+    else if (!/health|healthcheck/.test(healthTest(s.healthcheck))) problems.push('healthcheck does not probe /health');
+    const deps = s.depends_on;
+    if (!deps || Array.isArray(deps)) problems.push('depends_on must be a map with conditions');
+    else {
+      if (deps.postgres?.condition !== 'service_healthy') problems.push('does not depend on postgres: service_healthy');
+      if (deps.nats?.condition !== 'service_healthy') problems.push('does not depend on nats: service_healthy');
+      if (migrate && deps.migrate?.condition !== 'service_completed_successfully') problems.push('does not depend on migrate: service_completed_successfully');
+    }
+    if (!migrate && !/scripts\/migrate\.mjs/.test([].concat(s.command ?? []).join(' '))) problems.push('nothing runs its migrations (no migrate service, no migrate.mjs in its command)');
+    if (!publishedPorts(s.ports).includes(`${port}:${port}`)) problems.push(`port ${port} is not published as ${port}:${port}`);
+    const env = envMap(s.environment);
+    if (String(env.PORT) !== String(port)) problems.push(`PORT is ${env.PORT}, expected ${port}`);
+    if (!new RegExp(`^postgres(ql)?://.+/trove_${app}(\\?.*)?$`).test(env.DATABASE_URL ?? '')) problems.push(`DATABASE_URL does not name trove_${app}`);
+    if (!/^nats:\/\/nats:4222$/.test(env.NATS_URL ?? '')) problems.push(`NATS_URL is ${env.NATS_URL}, expected nats://nats:4222`);
+    if (app === 'gateway') {
+      const key = env.TROVE_ADMIN_KEY;
+      const fromEnvFile = s.env_file && key === undefined;
+      if (!fromEnvFile && !/^\$\{TROVE_ADMIN_KEY:?\?/.test(key ?? '')) problems.push('TROVE_ADMIN_KEY must come from ${TROVE_ADMIN_KEY:?...} or an env_file, never a literal');
+    }
+    report(app, `build arg APP=${app}, healthcheck, depends on postgres/nats${migrate ? '/migrate' : ''}, port ${port}, PORT/DATABASE_URL/NATS_URL${app === 'gateway' ? ', TROVE_ADMIN_KEY required from the environment' : ''}`, problems.splice(0));
+  }
+}
+
+// ---------------------------------------------------------------- Kubernetes
+
+const NAMESPACED_EXCEPT = new Set(['Namespace', 'PersistentVolume', 'ClusterRole', 'ClusterRoleBinding', 'StorageClass', 'CustomResourceDefinition', 'PriorityClass', 'IngressClass']);
+const labelsMatch = (selector = {}, labels = {}) => Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels[k] === v);
+const podSpecOf = (o) => o.spec?.template?.spec;
+const workloads = (objs) => objs.filter((o) => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(o.kind));
+const cmdOf = (c) => [...(c.command ?? []), ...(c.args ?? [])].join(' ');
+const quantity = (q) => {
+  const m = String(q).match(/^([\d.]+)(m|Ki|Mi|Gi|k|M|G)?$/);
+  if (!m) return NaN;
+  const mult = { m: 1e-3, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, k: 1e3, M: 1e6, G: 1e9 }[m[2]] ?? 1;
+  return Number(m[1]) * mult;
+};
+
+function resolvePort(containers, port) {
+  for (const c of containers)
+    for (const p of c.ports ?? []) if ((typeof port === 'number' && p.containerPort === port) || p.name === port) return p.containerPort;
+  return undefined;
+}
+
+function containerProblems(c, where, { production }) {
+  const problems = [];
+  const r = c.resources ?? {};
+  for (const kind of ['requests', 'limits'])
+    for (const res of ['cpu', 'memory']) if (!r[kind]?.[res]) problems.push(`${where}: no resources.${kind}.${res}`);
+  for (const res of ['cpu', 'memory'])
+    if (r.requests?.[res] && r.limits?.[res] && quantity(r.requests[res]) > quantity(r.limits[res])) problems.push(`${where}: ${res} request above its limit`);
+  const sc = c.securityContext ?? {};
+  if (sc.readOnlyRootFilesystem !== true) problems.push(`${where}: readOnlyRootFilesystem is not true`);
+  if (sc.allowPrivilegeEscalation !== false) problems.push(`${where}: allowPrivilegeEscalation is not false`);
+  if (sc.privileged) problems.push(`${where}: privileged`);
+  if (!(sc.capabilities?.drop ?? []).includes('ALL')) problems.push(`${where}: capabilities do not drop ALL`);
+  if (production) {
+    const tag = c.image?.includes('@') ? 'digest' : c.image?.split('/').at(-1).split(':')[1];
+    if (!tag || tag === 'latest') problems.push(`${where}: image ${c.image} has no pinned tag`);
+  }
+  return problems;
+}
+
+function checkRendered(target, objs) {
+  const base = target === 'base';
+  const production = target.endsWith('production');
+  const byKind = (kind) => objs.filter((o) => o.kind === kind);
+  const find = (kind, name) => objs.find((o) => o.kind === kind && o.metadata?.name === name);
+  const configMaps = byKind('ConfigMap');
+  const hpas = byKind('HorizontalPodAutoscaler');
+  const problems = [];
+
+  // every app has a Deployment, a Service and a PodDisruptionBudget
+  for (const app of Object.keys(APPS)) {
+    if (!find('Deployment', app)) problems.push(`no Deployment ${app}`);
+    if (!find('Service', app)) problems.push(`no Service ${app}`);
+    if (!byKind('PodDisruptionBudget').some((p) => labelsMatch(p.spec?.selector?.matchLabels, podSpecOf(find('Deployment', app) ?? {}) ? find('Deployment', app).spec.template.metadata?.labels : {})))
+      problems.push(`no PodDisruptionBudget selects ${app}`);
+  }
+  report('apps', `${Object.keys(APPS).length} apps each have a Deployment, a Service and a PodDisruptionBudget`, problems.splice(0));
+
+  if (!base) {
+    const unscoped = objs.filter((o) => !NAMESPACED_EXCEPT.has(o.kind) && !o.metadata?.namespace);
+    if (unscoped.length) problems.push(`objects without a namespace: ${unscoped.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
+    report('namespace', 'every namespaced object has one', problems.splice(0));
+  } else if (byKind('Secret').length) {
+    fail(`base renders Secrets (${byKind('Secret').map((s) => s.metadata.name).join(', ')}): secret values belong to the overlays' uncommitted env files`);
+  } else pass('base carries no Secret');
+
+  // the app Deployments
+  for (const d of byKind('Deployment')) {
+    const name = d.metadata.name;
+    const app = d.metadata.labels?.['app.kubernetes.io/name'] ?? name;
+    const spec = podSpecOf(d) ?? {};
+    const containers = spec.containers ?? [];
+    const inits = spec.initContainers ?? [];
+    const main = containers.find((c) => c.name === 'app') ?? containers[0] ?? {};
+    const port = main.ports?.find((p) => p.name === 'http')?.containerPort ?? main.ports?.[0]?.containerPort;
+
+    if (!labelsMatch(d.spec?.selector?.matchLabels, d.spec?.template?.metadata?.labels)) problems.push('selector does not match the pod template labels');
+    const hpa = hpas.find((h) => h.spec?.scaleTargetRef?.kind === 'Deployment' && h.spec.scaleTargetRef.name === name);
+    if (hpa && d.spec.replicas !== undefined) problems.push('has spec.replicas although an HPA scales it (each apply would reset the count)');
+    if (!hpa) {
+      const want = base ? 2 : production ? 3 : 1;
+      if (!(d.spec?.replicas >= want)) problems.push(`replicas ${d.spec?.replicas ?? 'unset'}, expected at least ${want}`);
+    }
+
+    const psc = spec.securityContext ?? {};
+    for (const c of [...inits, ...containers]) {
+      const runAsNonRoot = c.securityContext?.runAsNonRoot ?? psc.runAsNonRoot;
+      const uid = c.securityContext?.runAsUser ?? psc.runAsUser;
+      if (runAsNonRoot !== true) problems.push(`${c.name}: runAsNonRoot is not true`);
+      if (uid === 0) problems.push(`${c.name}: runAsUser 0`);
+    }
+    if ((psc.seccompProfile?.type ?? '') !== 'RuntimeDefault') problems.push('pod seccompProfile is not RuntimeDefault');
+    for (const c of [...inits, ...containers]) problems.push(...containerProblems(c, c.name, { production }));
+
+    // probes
+    const probe = (p, kind, pathWanted) => {
+      if (!p) return problems.push(`${main.name}: no ${kind}`);
+      if (!p.httpGet) return problems.push(`${main.name}: ${kind} is not an httpGet`);
+      if (pathWanted && p.httpGet.path !== pathWanted) problems.push(`${main.name}: ${kind} path is ${p.httpGet.path}, expected ${pathWanted}`);
+      if (resolvePort([main], p.httpGet.port) === undefined) problems.push(`${main.name}: ${kind} port ${p.httpGet.port} is no container port`);
+    };
+    probe(main.readinessProbe, 'readinessProbe', '/health/ready');
+    probe(main.livenessProbe, 'livenessProbe', '/health/live');
+    probe(main.startupProbe, 'startupProbe', null);
+
+    // port, environment, secrets
+    if (app in APPS && port !== APPS[app]) problems.push(`container port is ${port}, expected ${APPS[app]}`);
+    const env = Object.fromEntries((main.env ?? []).map((e) => [e.name, e]));
+    if (env.PORT?.value !== String(port)) problems.push(`env PORT is ${env.PORT?.value}, the container port is ${port}`);
+    if (!env.DATABASE_URL?.valueFrom?.secretKeyRef) problems.push('DATABASE_URL does not come from a Secret');
+    if (app === 'gateway' && !env.TROVE_ADMIN_KEY?.valueFrom?.secretKeyRef) problems.push('TROVE_ADMIN_KEY does not come from a Secret');
+    for (const e of Object.values(env)) if (/KEY|SECRET|PASSWORD|TOKEN/.test(e.name) && e.value !== undefined) problems.push(`${e.name} is a literal value; it must come from a Secret`);
+
+    // migrations
+    const migrate = inits.find((c) => /scripts\/migrate\.mjs/.test(cmdOf(c)));
+    if (!migrate) problems.push('no init container runs scripts/migrate.mjs');
+    else {
+      if (!new RegExp(`scripts/migrate\\.mjs ${app}$`).test(cmdOf(migrate).trim())) problems.push(`migration runs "${cmdOf(migrate)}", expected node scripts/migrate.mjs ${app}`);
+      const menv = (migrate.env ?? []).find((e) => e.name === 'DATABASE_URL');
+      if (!menv?.valueFrom?.secretKeyRef || menv.valueFrom.secretKeyRef.name !== env.DATABASE_URL?.valueFrom?.secretKeyRef?.name) problems.push('migration does not use the app\'s DATABASE_URL Secret');
+      if (migrate.image !== main.image) problems.push(`migration image ${migrate.image} differs from the app image ${main.image}`);
+    }
+
+    // metrics
+    const ann = d.spec?.template?.metadata?.annotations ?? {};
+    if (ann['prometheus.io/scrape'] !== 'true') problems.push('no prometheus.io/scrape: "true" annotation');
+    if (ann['prometheus.io/port'] !== String(port)) problems.push(`prometheus.io/port is ${ann['prometheus.io/port']}, the container port is ${port}`);
+    if (ann['prometheus.io/path'] && ann['prometheus.io/path'] !== '/metrics') problems.push(`prometheus.io/path is ${ann['prometheus.io/path']}`);
+
+    // graceful shutdown: preStop sleep + the app's shutdown budget fit in the grace period
+    const preStop = main.lifecycle?.preStop;
+    const sleep = preStop?.sleep?.seconds ?? Number(preStop?.exec?.command?.join(' ').match(/sleep\D+(\d+)/)?.[1] ?? NaN);
+    if (!preStop) problems.push('no preStop hook to let endpoints drain');
+    const cmRef = (main.envFrom ?? []).map((e) => e.configMapRef?.name).filter(Boolean);
+    const shutdownMs = Number(env.SHUTDOWN_TIMEOUT_MS?.value ?? configMaps.find((c) => cmRef.includes(c.metadata.name))?.data?.SHUTDOWN_TIMEOUT_MS ?? 10000);
+    const grace = spec.terminationGracePeriodSeconds ?? 30;
+    if (Number.isFinite(sleep) && grace < sleep + shutdownMs / 1000 + 1) problems.push(`terminationGracePeriodSeconds ${grace} < preStop ${sleep}s + SHUTDOWN_TIMEOUT_MS ${shutdownMs / 1000}s + 1s`);
+
+    // volumes and mounts
+    const volumes = new Set((spec.volumes ?? []).map((v) => v.name));
+    for (const c of [...inits, ...containers]) for (const m of c.volumeMounts ?? []) if (!volumes.has(m.name)) problems.push(`${c.name}: mounts unknown volume ${m.name}`);
+    if (!base)
+      for (const v of spec.volumes ?? []) if (v.persistentVolumeClaim && !find('PersistentVolumeClaim', v.persistentVolumeClaim.claimName)) problems.push(`volume ${v.name}: no PersistentVolumeClaim ${v.persistentVolumeClaim.claimName}`);
+
+    report(`Deployment ${name}`, `${hpa ? 'HPA-scaled' : `${d.spec.replicas} replicas`}, non-root, read-only root, resources, probes (ready/live/startup) on port ${port}, PORT env, DATABASE_URL Secret, migrate init container, prometheus annotations, preStop ${sleep}s within grace ${grace}s`, problems.splice(0));
+  }
+
+  // StatefulSets (dev's NATS and PostgreSQL)
+  for (const s of byKind('StatefulSet')) {
+    const spec = podSpecOf(s) ?? {};
+    if (!labelsMatch(s.spec?.selector?.matchLabels, s.spec?.template?.metadata?.labels)) problems.push('selector does not match the pod template labels');
+    if (!find('Service', s.spec?.serviceName)) problems.push(`serviceName ${s.spec?.serviceName} is no Service`);
+    if ((spec.securityContext?.runAsNonRoot ?? false) !== true) problems.push('runAsNonRoot is not true');
+    for (const c of spec.containers ?? []) {
+      if (!c.readinessProbe || !c.livenessProbe) problems.push(`${c.name}: needs readiness and liveness probes`);
+      for (const res of ['cpu', 'memory']) if (!c.resources?.limits?.[res] || !c.resources?.requests?.[res]) problems.push(`${c.name}: no ${res} request/limit`);
+      for (const p of [c.readinessProbe, c.livenessProbe, c.startupProbe]) if (p?.httpGet && resolvePort([c], p.httpGet.port) === undefined) problems.push(`${c.name}: probe port ${p.httpGet.port} is no container port`);
+    }
+    if (s.metadata.name === 'nats') {
+      const cmd = (spec.containers ?? []).map(cmdOf).join(' ');
+      if (!/(^|\s)(-js|--jetstream)(\s|=|$)/.test(cmd)) problems.push('NATS runs without JetStream');
+      if (!(s.spec.volumeClaimTemplates ?? []).length) problems.push('NATS JetStream storage has no volume claim');
+    }
+    report(`StatefulSet ${s.metadata.name}`, 'selector, service, non-root, probes, resources', problems.splice(0));
+  }
+
+  // Services: selector matches a workload, every targetPort is one of its container ports
+  for (const svc of byKind('Service')) {
+    const name = svc.metadata.name;
+    const owner = workloads(objs).find((w) => labelsMatch(svc.spec?.selector, w.spec?.template?.metadata?.labels));
+    if (!owner) problems.push(`selector ${JSON.stringify(svc.spec?.selector)} matches no workload`);
+    else {
+      const containers = podSpecOf(owner)?.containers ?? [];
+      for (const p of svc.spec.ports ?? []) {
+        const target = p.targetPort ?? p.port;
+        const resolved = resolvePort(containers, target);
+        if (resolved === undefined) problems.push(`port ${p.name ?? p.port}: targetPort ${target} is no container port of ${owner.kind} ${owner.metadata.name}`);
+        if (name in APPS && p.port !== APPS[name]) problems.push(`port ${p.port}, expected ${APPS[name]}`);
+        if (name in APPS && resolved !== undefined && resolved !== APPS[name]) problems.push(`targets container port ${resolved}, expected ${APPS[name]}`);
+      }
+    }
+    report(`Service ${name}`, `selects ${owner ? `${owner.kind} ${owner.metadata.name}` : '?'}, ports ${(svc.spec?.ports ?? []).map((p) => `${p.port}->${p.targetPort ?? p.port}`).join(', ')} match its container ports`, problems.splice(0));
+  }
+
+  // PodDisruptionBudgets never block every eviction
+  for (const pdb of byKind('PodDisruptionBudget')) {
+    const owner = workloads(objs).find((w) => labelsMatch(pdb.spec?.selector?.matchLabels, w.spec?.template?.metadata?.labels));
+    if (!owner) problems.push('selects no workload');
+    if (pdb.spec?.minAvailable === undefined && pdb.spec?.maxUnavailable === undefined) problems.push('neither minAvailable nor maxUnavailable');
+    if (owner && typeof pdb.spec?.minAvailable === 'number' && owner.spec?.replicas !== undefined && pdb.spec.minAvailable >= owner.spec.replicas) problems.push(`minAvailable ${pdb.spec.minAvailable} >= replicas ${owner.spec.replicas}: blocks node drains`);
+    if (pdb.spec?.maxUnavailable === 0) problems.push('maxUnavailable 0 blocks node drains');
+    report(`PodDisruptionBudget ${pdb.metadata.name}`, 'selects a workload and allows evictions', problems.splice(0));
+  }
+
+  for (const h of hpas) {
+    const t = h.spec?.scaleTargetRef ?? {};
+    if (!find(t.kind, t.name)) problems.push(`scaleTargetRef ${t.kind}/${t.name} does not exist`);
+    if (!(h.spec?.minReplicas >= 2) || !(h.spec?.maxReplicas >= h.spec?.minReplicas)) problems.push(`minReplicas ${h.spec?.minReplicas} / maxReplicas ${h.spec?.maxReplicas}`);
+    const target = find(t.kind, t.name);
+    for (const m of h.spec?.metrics ?? [])
+      if (m.type === 'Resource') for (const c of podSpecOf(target ?? {})?.containers ?? []) if (!c.resources?.requests?.[m.resource.name]) problems.push(`${c.name} has no ${m.resource.name} request to scale on`);
+    report(`HorizontalPodAutoscaler ${h.metadata.name}`, `scales ${t.kind}/${t.name} ${h.spec?.minReplicas}-${h.spec?.maxReplicas}`, problems.splice(0));
+  }
+
+  // Ingress backends exist; health and metrics are not public
+  const routes = [];
+  for (const ing of byKind('Ingress')) {
+    for (const rule of ing.spec?.rules ?? [])
+      for (const p of rule.http?.paths ?? []) {
+        const b = p.backend?.service;
+        const svc = find('Service', b?.name);
+        routes.push({ path: p.path, service: b?.name });
+        if (!svc) problems.push(`${p.path}: no Service ${b?.name}`);
+        else if (!(svc.spec.ports ?? []).some((sp) => (b.port?.name && sp.name === b.port.name) || (b.port?.number && sp.port === b.port.number))) problems.push(`${p.path}: Service ${b.name} has no port ${b.port?.name ?? b.port?.number}`);
+        if (['/', '/health', '/metrics'].includes(p.path)) problems.push(`${p.path} exposes /health or /metrics publicly`);
+      }
+    report(`Ingress ${ing.metadata.name}`, `routes ${(ing.spec?.rules ?? []).flatMap((r) => (r.http?.paths ?? []).map((p) => `${r.host ?? '*'}${p.path} -> ${p.backend?.service?.name}`)).join(', ')}`, problems.splice(0));
+  }
+
+  // config references resolve; service addresses inside the overlay point at something
+  if (!base) {
+    const secrets = new Map(byKind('Secret').map((s) => [s.metadata.name, s]));
+    for (const w of workloads(objs))
+      for (const c of [...(podSpecOf(w)?.initContainers ?? []), ...(podSpecOf(w)?.containers ?? [])]) {
+        for (const e of c.env ?? []) {
+          const sk = e.valueFrom?.secretKeyRef;
+          const ck = e.valueFrom?.configMapKeyRef;
+          if (sk && !(sk.key in (secrets.get(sk.name)?.data ?? {})) && !(sk.key in (secrets.get(sk.name)?.stringData ?? {})) && !sk.optional) problems.push(`${w.metadata.name}/${c.name}: ${e.name} refers to missing Secret key ${sk.name}/${sk.key}`);
+          if (ck && !(ck.key in (find('ConfigMap', ck.name)?.data ?? {})) && !ck.optional) problems.push(`${w.metadata.name}/${c.name}: ${e.name} refers to missing ConfigMap key ${ck.name}/${ck.key}`);
+        }
+        for (const ef of c.envFrom ?? []) {
+          if (ef.configMapRef && !find('ConfigMap', ef.configMapRef.name) && !ef.configMapRef.optional) problems.push(`${w.metadata.name}/${c.name}: missing ConfigMap ${ef.configMapRef.name}`);
+          if (ef.secretRef && !secrets.has(ef.secretRef.name) && !ef.secretRef.optional) problems.push(`${w.metadata.name}/${c.name}: missing Secret ${ef.secretRef.name}`);
+        }
+      }
+    // DATABASE_URL of each app names its own database; in-cluster hosts must exist
+    const inCluster = (host) => !host.includes('.');
+    for (const app of Object.keys(APPS)) {
+      const d = find('Deployment', app);
+      const ref = (podSpecOf(d ?? {})?.containers ?? []).flatMap((c) => c.env ?? []).find((e) => e.name === 'DATABASE_URL')?.valueFrom?.secretKeyRef;
+      const raw = ref && secrets.get(ref.name)?.data?.[ref.key];
+      if (!raw) continue;
+      const url = Buffer.from(raw, 'base64').toString('utf8');
+      try {
+        const u = new URL(url);
+        if (u.pathname !== `/trove_${app}`) problems.push(`${app}: DATABASE_URL names ${u.pathname.slice(1)}, expected trove_${app}`);
+        if (inCluster(u.hostname) && !find('Service', u.hostname)) problems.push(`${app}: DATABASE_URL host ${u.hostname} is no Service in this overlay`);
+      } catch {
+        problems.push(`${app}: DATABASE_URL is not a URL`);
+      }
+    }
+    for (const cm of configMaps.filter((c) => c.data?.NATS_URL))
+      for (const u of cm.data.NATS_URL.split(',')) {
+        const host = new URL(u).hostname;
+        if (inCluster(host) && !find('Service', host)) problems.push(`NATS_URL host ${host} is no Service in this overlay`);
+      }
+    report('references', 'every Secret/ConfigMap key the pods use exists; DATABASE_URLs name trove_<app>; in-cluster NATS/PostgreSQL hosts are Services here', problems.splice(0));
+  }
+
+  if (production) {
+    if (!hpas.some((h) => h.spec?.scaleTargetRef?.name === 'gateway')) problems.push('no HorizontalPodAutoscaler for the gateway');
+    if (!routes.some((r) => r.service === 'gateway')) problems.push('no Ingress route to the gateway');
+    if (!routes.some((r) => r.service === 'delivery' && r.path.startsWith('/files'))) problems.push('no Ingress route /files to delivery');
+    if (find('StatefulSet', 'postgres') || find('StatefulSet', 'nats')) problems.push('production runs its own NATS/PostgreSQL; they are external clusters');
+    report('production', 'gateway HPA, Ingress for the gateway and delivery /files, NATS and PostgreSQL external', problems.splice(0));
+  }
+}
+
+async function loadSchemaValidator() {
+  try {
+    await import('kubernetes-models/apps/v1');
+  } catch (e) {
+    if (e.code === 'ERR_MODULE_NOT_FOUND') return null;
+    throw e;
+  }
+  const cache = new Map();
+  return async (obj) => {
+    const mod = `kubernetes-models/${obj.apiVersion}`;
+    if (!cache.has(mod)) cache.set(mod, await import(mod).catch(() => null));
+    const Model = cache.get(mod)?.[obj.kind];
+    if (!Model) return `no schema for ${obj.apiVersion} ${obj.kind}`;
+    // kustomize folds long base64 values over lines; the API server ignores the newlines
+    if (obj.kind === 'Secret' && obj.data) obj = { ...obj, data: Object.fromEntries(Object.entries(obj.data).map(([k, v]) => [k, String(v).replace(/\s+/g, '')])) };
+    try {
+      new Model(obj).validate();
+      return null;
+    } catch (e) {
+      return e.message;
+    }
+  };
+}
+
+async function checkKubernetes(yaml) {
+  section('Kubernetes (deploy/k8s)');
+  const kubectl = run('kubectl', ['version', '--client']);
+  if (kubectl.missing) return skip('kubectl is not on the PATH: kustomize rendering and manifest checks skipped');
+  if (!yaml) return fail('no YAML parser: add the devDependency `yaml` to check the rendered manifests');
+  const validate = await loadSchemaValidator();
+  if (!validate) skip('schema validation: kubernetes-models is not installed (npm i -D kubernetes-models@4.5.1)');
+
+  // Render from a temporary copy in which every secrets/*.env that is missing (they are
+  // git-ignored) is made from its committed .example, so nothing is written to the repo.
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'trove-k8s-'));
+  try {
+    fs.cpSync(K8S_DIR, tmp, { recursive: true });
+    const made = [];
+    const walk = (dir) => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (e.name.endsWith('.env.example') && !fs.existsSync(p.slice(0, -'.example'.length))) {
+          fs.copyFileSync(p, p.slice(0, -'.example'.length));
+          made.push(path.relative(tmp, p.slice(0, -'.example'.length)));
+        }
+      }
+    };
+    walk(tmp);
+    if (made.length) console.log(`  (rendering a temporary copy; ${made.length} secret env files made from their .example files)`);
+
+    for (const target of TARGETS) {
+      section(`kubectl kustomize deploy/k8s/${target}`);
+      const r = run('kubectl', ['kustomize', path.join(tmp, target)]);
+      if (!r.ok) {
+        fail(`kubectl kustomize: ${firstLines(r.stderr)}`);
+        continue;
+      }
+      let objs;
+      try {
+        objs = yaml.parseAll(r.stdout).filter(Boolean);
+      } catch (e) {
+        fail(`rendered output does not parse: ${e.message}`);
+        continue;
+      }
+      const kinds = {};
+      for (const o of objs) kinds[o.kind] = (kinds[o.kind] ?? 0) + 1;
+      pass(`renders ${objs.length} objects (${Object.entries(kinds).map(([k, n]) => `${n} ${k}`).join(', ')})`);
+      if (validate) {
+        const errors = [];
+        for (const o of objs) {
+          const err = await validate(o);
+          if (err) errors.push(`${o.kind}/${o.metadata?.name}: ${err}`);
+        }
+        report('schema', `${objs.length} objects valid against the Kubernetes schemas (kubernetes-models)`, errors);
+      }
+      checkRendered(target, objs);
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function checkRepoHygiene() {
+  section('secrets stay out of git');
+  const examples = [];
+  const walk = (dir) => {
+    if (!fs.existsSync(dir)) return;
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.env.example')) examples.push(path.relative(ROOT, p.slice(0, -'.example'.length)));
+    }
+  };
+  walk(K8S_DIR);
+  const git = run('git', ['rev-parse', '--is-inside-work-tree'], { cwd: ROOT });
+  if (!git.ok) return skip('not a git work tree: cannot check that secret env files are ignored');
+  const problems = [];
+  const ignored = run('git', ['check-ignore', '--no-index', ...examples, '.env'], { cwd: ROOT }).stdout.split('\n').filter(Boolean);
+  for (const f of [...examples, '.env']) if (!ignored.includes(f)) problems.push(`${f} would not be ignored by git`);
+  const tracked = run('git', ['ls-files', '--', 'deploy', '.env'], { cwd: ROOT }).stdout.split('\n').filter((f) => /(^|\/)[^/]*\.env$|^\.env$/.test(f));
+  for (const f of tracked) problems.push(`${f} is tracked by git`);
+  const key = /TROVE_ADMIN_KEY\s*[:=]\s*['"]?([^\s'"$#]{16,})/;
+  for (const f of ['docker-compose.yml', ...examples.map((e) => `${e}.example`)]) if (exists(f) && key.test(read(f))) problems.push(`${f} contains a literal TROVE_ADMIN_KEY`);
+  report('secrets', `${examples.length} overlay secret env files and .env are git-ignored, none tracked; no literal admin key in compose or the examples`, problems);
+}
+
+// ---------------------------------------------------------------- main
+
+const yaml = await loadYamlParser();
+console.log(`check-deploy: ${ROOT}${STRICT ? ' (strict)' : ''}; YAML parser: ${yaml?.name ?? 'none'}`);
+await checkDocker();
+checkCompose(yaml);
+await checkKubernetes(yaml);
+checkRepoHygiene();
+console.log(`\ncheck-deploy: ${tally.passed} passed, ${tally.failed} failed, ${tally.skipped} skipped`);
+process.exit(tally.failed > 0 ? 1 : 0);
