@@ -1,3 +1,4 @@
+import { issueKey } from '../../apps/gateway/src/identity/api-key-token';
 import { NodeProcess } from '../support/processes';
 import { SERVER_URL } from '../support/postgres';
 import { NATS_URL } from '../support/nats';
@@ -7,7 +8,7 @@ jest.setTimeout(60_000);
 const GOOD: NodeJS.ProcessEnv = {
   DATABASE_URL: SERVER_URL,
   NATS_URL,
-  TROVE_ADMIN_KEY: 'k'.repeat(40),
+  TROVE_ADMIN_KEY: issueKey().token,
   TROVE_NAMESPACE: 'configtest',
   PORT: '0',
 };
@@ -27,7 +28,7 @@ describe('bad configuration', () => {
     ['a malformed NATS URL', { NATS_URL: 'nats//127.0.0.1' }, 'NATS_URL'],
     ['an unreachable NATS', { NATS_URL: 'nats://127.0.0.1:1' }, 'NATS_URL'],
     ['a missing admin key', { TROVE_ADMIN_KEY: '' }, 'TROVE_ADMIN_KEY'],
-    ['an admin key too short to be a secret', { TROVE_ADMIN_KEY: 'letmein' }, 'TROVE_ADMIN_KEY'],
+    ['an admin key that is not a Trove API key', { TROVE_ADMIN_KEY: 'letmein-letmein-letmein-letmein-letmein' }, 'TROVE_ADMIN_KEY'],
     ['a port that is not a number', { PORT: 'three thousand' }, 'PORT'],
   ])('stops quickly with one line naming the setting: %s', async (_what, env, setting) => {
     const { exit, seconds, lines } = await start(env);

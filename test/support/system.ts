@@ -1,5 +1,5 @@
 import { SERVICES, type ServiceName } from '@trove/contracts';
-import { randomBytes } from 'node:crypto';
+import { issueKey } from '../../apps/gateway/src/identity/api-key-token';
 import { createAppDatabase, type TestDatabase } from './postgres';
 import { deleteStream, NATS_URL, newNamespace } from './nats';
 import { freePort, NodeProcess, waitFor } from './processes';
@@ -46,7 +46,7 @@ export interface SystemOptions {
  * and database, the whole in a NATS namespace of its own.
  */
 export class TroveSystem {
-  readonly adminKey = `admin-${randomBytes(24).toString('base64url')}`;
+  readonly adminKey = issueKey().token;
   readonly namespace = newNamespace();
   readonly apps = new Map<ServiceName, AppProcess[]>();
   readonly databases = new Map<ServiceName, TestDatabase>();
@@ -81,6 +81,10 @@ export class TroveSystem {
       TROVE_NAMESPACE: this.namespace,
       TROVE_ADMIN_KEY: this.adminKey,
       LOG_LEVEL: process.env.TROVE_TEST_LOG_LEVEL ?? 'info',
+      // Tests drive many calls from one address; the rate-limit test sets its own limits.
+      RATE_LIMIT_PER_KEY: '100000',
+      RATE_LIMIT_PER_ADDRESS: '100000',
+      SIGNUPS_PER_ADDRESS_PER_HOUR: '100000',
       ...this.options.env,
     };
   }

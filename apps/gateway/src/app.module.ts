@@ -1,15 +1,21 @@
 import { Module } from '@nestjs/common';
 import { MessagingModule } from '@trove/messaging';
 import { PlatformModule } from '@trove/platform';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
 import { entities, migrations } from './database';
 import { DatasetsModule } from './datasets/datasets.module';
 import { GatewayConfig } from './gateway.config';
+import { IdentityModule } from './identity/identity.module';
 import { OperationsModule } from './operations/operations.module';
 
 @Module({
   imports: [
     PlatformModule.forRoot({ service: 'gateway', config: GatewayConfig, entities, migrations }),
     MessagingModule.forRoot(),
+    AuthModule,
+    AuditModule,
+    IdentityModule,
     OperationsModule,
     DatasetsModule,
   ],

@@ -1,6 +1,10 @@
 import { messagingEntities } from '@trove/messaging';
+import { AuditEvent } from './audit/audit-event.entity';
+import { ApiKey } from './identity/api-key.entity';
+import { Organization } from './identity/organization.entity';
 import { CreateMessagingTables1764300000000 } from './migrations/1764300000000-CreateMessagingTables';
+import { CreateIdentity1764300002000 } from './migrations/1764300002000-CreateIdentity';
 
 /** Everything in the gateway database, in the order the migrations were written. */
-export const entities = [...messagingEntities];
-export const migrations = [CreateMessagingTables1764300000000];
+export const entities = [...messagingEntities, Organization, ApiKey, AuditEvent];
+export const migrations = [CreateMessagingTables1764300000000, CreateIdentity1764300002000];

@@ -1,8 +1,35 @@
-import { MinLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsInt, Matches, Max, Min } from 'class-validator';
 import { PlatformConfig } from '@trove/platform';
 
 export class GatewayConfig extends PlatformConfig {
-  /** The operator's key for /v1/admin routes until organizations and API keys take over. */
-  @MinLength(32, { message: 'TROVE_ADMIN_KEY must be a secret of at least 32 characters' })
+  /**
+   * The operator's first admin key, trv_…: registered (hashed) on start, so the operator can
+   * create organizations' keys and other admin keys through the API.
+   */
+  @Matches(/^trv_[0-9a-f]{32}_[A-Za-z0-9_-]{43}$/, {
+    message: 'TROVE_ADMIN_KEY must be an API key of the form trv_<32 hex>_<43 base64url characters> (npm start makes one)',
+  })
   TROVE_ADMIN_KEY: string;
+
+  /** Requests per second one API key may make, across all routes. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  RATE_LIMIT_PER_KEY = 50;
+
+  /** Requests per second one client address may make without a key. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  RATE_LIMIT_PER_ADDRESS = 20;
+
+  /** Organizations one client address may sign up per hour. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  SIGNUPS_PER_ADDRESS_PER_HOUR = 10;
 }

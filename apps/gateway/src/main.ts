@@ -1,6 +1,5 @@
 import { bootstrap } from '@trove/platform';
 import { AppModule } from './app.module';
-import { GatewayConfig } from './gateway.config';
-import { serveOpenApi } from './openapi/openapi';
+import { gatewayOptions } from './gateway.options';
 
-void bootstrap(AppModule, { service: 'gateway', config: GatewayConfig, configure: serveOpenApi });
+void bootstrap(AppModule, gatewayOptions);

@@ -5,3 +5,5 @@ export * from './system/system.messages';
 export * from './system/system.subjects';
 export * from './catalog/catalog.messages';
 export * from './catalog/catalog.subjects';
+export * from './gateway/gateway.messages';
+export * from './gateway/gateway.subjects';

@@ -40,6 +40,22 @@ export async function bootstrap<C extends PlatformConfig>(appModule: unknown, op
   const unreachable = (await probeDatabase(config)) ?? (await probeNats(config));
   if (unreachable) return fail(unreachable);
 
+  const app = await createApp(appModule, options, config);
+  installShutdown(app, options.service, config);
+  try {
+    await app.listen({ port: config.PORT, host: config.HOST });
+  } catch (error) {
+    return fail(`PORT: cannot listen on ${config.HOST}:${config.PORT} (${(error as Error).message})`);
+  }
+  new NestLogger('Bootstrap').log(`trove-${options.service} listening on http://${config.HOST}:${config.PORT}`);
+  return app;
+}
+
+/**
+ * The configured HTTP app, not yet listening: what bootstrap() starts, and what tests drive
+ * in-process with fastify's inject().
+ */
+export async function createApp<C extends PlatformConfig>(appModule: unknown, options: BootstrapOptions<C>, config: C): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustProxy: true,
@@ -52,14 +68,6 @@ export async function bootstrap<C extends PlatformConfig>(appModule: unknown, op
   app.useGlobalPipes(httpValidationPipe());
   instrumentHttp(app, app.get(MetricsService), app.get(Readiness));
   await options.configure?.(app, config);
-
-  installShutdown(app, options.service, config);
-  try {
-    await app.listen({ port: config.PORT, host: config.HOST });
-  } catch (error) {
-    return fail(`PORT: cannot listen on ${config.HOST}:${config.PORT} (${(error as Error).message})`);
-  }
-  new NestLogger('Bootstrap').log(`trove-${options.service} listening on http://${config.HOST}:${config.PORT}`);
   return app;
 }
 

@@ -2,6 +2,7 @@ import { Controller, Get, Injectable, Res, ServiceUnavailableException } from '@
 import { ApiExcludeController } from '@nestjs/swagger';
 import { HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator, type HealthCheckResult, type HealthIndicatorResult } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
+import { InfrastructureRoute } from './access';
 import { PlatformConfig } from './config';
 
 export interface ComponentCheck {
@@ -59,6 +60,7 @@ export class Readiness {
 }
 
 @ApiExcludeController()
+@InfrastructureRoute()
 @Controller('health')
 export class HealthController {
   constructor(

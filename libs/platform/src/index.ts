@@ -8,3 +8,6 @@ export * from './platform.options';
 export * from './problem';
 export * from './problem.filter';
 export * from './validation';
+export * from './pagination';
+export * from './state-machine';
+export * from './access';

@@ -1,5 +1,6 @@
 import { Controller, Get, Header, Injectable } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { InfrastructureRoute } from './access';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -52,6 +53,7 @@ export class MetricsService {
 }
 
 @ApiExcludeController()
+@InfrastructureRoute()
 @Controller()
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}

@@ -2,6 +2,7 @@ import { CatalogSubjects } from '@trove/contracts';
 import { Controller, Get, Param, ParseUUIDPipe } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { RpcClient } from '@trove/messaging';
+import { Public } from '../auth/access.decorators';
 import { validationFailedFor } from '../openapi/params';
 import { ApiProblems } from '../openapi/api-problems';
 import { DatasetSummaryDto } from './dataset.dto';
@@ -12,6 +13,7 @@ export class DatasetsController {
   constructor(private readonly rpc: RpcClient) {}
 
   @Get(':id')
+  @Public()
   @ApiOperation({ summary: 'A dataset', description: 'Anyone for a published dataset; its vendor and admins otherwise.' })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: DatasetSummaryDto })

@@ -1,0 +1,60 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsUUID, Matches } from 'class-validator';
+import { PageQuery } from '@trove/platform';
+
+export class AuditQuery extends PageQuery {
+  @ApiPropertyOptional({ format: 'uuid', description: 'An organization id or an API key id' })
+  @IsOptional()
+  @IsUUID()
+  actor?: string;
+
+  @ApiPropertyOptional({ example: 'api-key.revoke' })
+  @IsOptional()
+  @Matches(/^[a-z-]+\.[a-z-]+$/, { message: 'action must look like api-key.revoke' })
+  action?: string;
+
+  @ApiPropertyOptional({ enum: ['success', 'denied', 'failed'] })
+  @IsOptional()
+  @IsIn(['success', 'denied', 'failed'])
+  outcome?: 'success' | 'denied' | 'failed';
+}
+
+export class AuditEventDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty()
+  at: string;
+
+  @ApiProperty({ description: 'Who acted: organization, key and role; null for anonymous calls' })
+  actor: { organizationId: string | null; keyId: string | null; role: string | null };
+
+  @ApiProperty({ example: 'organization.approve' })
+  action: string;
+
+  @ApiProperty({ description: 'What it acted on' })
+  target: { type: string | null; id: string | null };
+
+  @ApiProperty({ enum: ['success', 'denied', 'failed'] })
+  outcome: string;
+
+  @ApiProperty({ example: 200 })
+  status: number;
+
+  @ApiProperty({ nullable: true, type: String, example: 'FORBIDDEN' })
+  errorCode: string | null;
+
+  @ApiProperty()
+  correlationId: string;
+
+  @ApiProperty({ nullable: true, type: String })
+  ip: string | null;
+}
+
+export class AuditPageDto {
+  @ApiProperty({ type: [AuditEventDto] })
+  items: AuditEventDto[];
+
+  @ApiProperty({ nullable: true, type: String })
+  nextCursor: string | null;
+}

@@ -1,0 +1,60 @@
+import { CommonErrorCode } from '@trove/contracts';
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ACCESS_RULE, RequestContext, ServiceException, type AccessRule } from '@trove/platform';
+import type { FastifyRequest } from 'fastify';
+import { AUDITED, type AuditedAction } from './access.decorators';
+import { KeyStore } from './key-store';
+
+/**
+ * The front door. Identifies the caller from `Authorization: Bearer trv_…`, puts the caller
+ * into the request context (and from there into every NATS message), then applies the route's
+ * rule: 401 without a valid key, 403 for a role the route does not allow or an organization
+ * that is suspended or not yet approved. Runs before anything else on every route.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly keys: KeyStore,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_RULE, targets);
+    if (!rule) throw new Error(`${context.getClass().name}.${context.getHandler().name} declares no access rule`);
+    if (rule.kind === 'infrastructure') return true;
+
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const audited = this.reflector.get<AuditedAction | undefined>(AUDITED, context.getHandler());
+    if (audited) {
+      const params = request.params as Record<string, string | undefined>;
+      request.audit = { action: audited.action, targetType: audited.targetType, targetId: params.id ?? null };
+    }
+
+    const header = request.headers.authorization;
+    if (header !== undefined) {
+      const token = /^Bearer ([^\s]+)$/i.exec(header)?.[1];
+      if (!token) throw new ServiceException(CommonErrorCode.UNAUTHENTICATED, 'The Authorization header must be "Bearer <API key>".');
+      const check = await this.keys.check(token);
+      if (!check.ok) throw new ServiceException(CommonErrorCode.UNAUTHENTICATED, check.reason);
+      request.principal = check.principal;
+      const store = RequestContext.current();
+      if (store) store.caller = { organizationId: check.principal.organizationId, role: check.principal.role, keyId: check.principal.keyId };
+      if (check.principal.organization.status === 'suspended') {
+        throw new ServiceException(CommonErrorCode.FORBIDDEN, 'The organization is suspended; its keys are refused until an operator reinstates it.');
+      }
+    }
+    if (rule.kind === 'public') return true;
+
+    const principal = request.principal;
+    if (!principal) throw new ServiceException(CommonErrorCode.UNAUTHENTICATED, 'This route needs an API key: Authorization: Bearer <key>.');
+    if (!rule.roles.includes(principal.role)) {
+      throw new ServiceException(CommonErrorCode.FORBIDDEN, `This route is for ${rule.roles.join(' or ')} keys; this key acts as ${principal.role}.`);
+    }
+    if (rule.activeOnly && principal.organization.status !== 'active') {
+      throw new ServiceException(CommonErrorCode.FORBIDDEN, 'The organization is awaiting approval by an operator.');
+    }
+    return true;
+  }
+}

@@ -1,0 +1,38 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import type { FastifyRequest } from 'fastify';
+import { GatewayConfig } from '../gateway.config';
+import { AuthGuard } from './auth.guard';
+import { KeyStore } from './key-store';
+import { RateLimitGuard } from './rate-limit.guard';
+import { RouteRules } from './route-rules';
+
+@Global()
+@Module({
+  imports: [
+    DiscoveryModule,
+    ThrottlerModule.forRootAsync({
+      inject: [GatewayConfig],
+      useFactory: (config: GatewayConfig) => ({
+        throttlers: [
+          {
+            name: 'default',
+            ttl: 1000,
+            limit: (context) => (context.switchToHttp().getRequest<FastifyRequest>().principal ? config.RATE_LIMIT_PER_KEY : config.RATE_LIMIT_PER_ADDRESS),
+          },
+        ],
+        errorMessage: 'Too many requests: slow down and retry after the number of seconds in Retry-After.',
+      }),
+    }),
+  ],
+  providers: [
+    KeyStore,
+    RouteRules,
+    // In this order: the rate limit needs to know which key is calling.
+    { provide: APP_GUARD, useClass: AuthGuard },
+    { provide: APP_GUARD, useClass: RateLimitGuard },
+  ],
+  exports: [KeyStore],
+})
+export class AuthModule {}

@@ -1,0 +1,24 @@
+import type { Role } from '@trove/platform';
+import type { OrganizationKind, OrganizationStatus } from '../identity/organization-state';
+
+/** Who a valid key speaks for, as the gateway caches it. */
+export interface Principal {
+  keyId: string;
+  organizationId: string;
+  role: Role;
+  organization: {
+    id: string;
+    name: string;
+    kind: OrganizationKind;
+    status: OrganizationStatus;
+    contactEmail: string;
+    createdAt: string;
+  };
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+    audit?: { action: string; targetType: string; targetId: string | null; errorCode?: string };
+  }
+}

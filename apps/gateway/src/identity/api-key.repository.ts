@@ -1,0 +1,39 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { decodeCursor } from '@trove/platform';
+import { DataSource, type EntityManager } from 'typeorm';
+import { ApiKey } from './api-key.entity';
+
+@Injectable()
+export class ApiKeyRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  insert(manager: EntityManager, key: Partial<ApiKey>): Promise<unknown> {
+    return manager.insert(ApiKey, key);
+  }
+
+  /** A key of this organization, or null: another organization's key does not exist for it. */
+  findOwned(organizationId: string, id: string): Promise<ApiKey | null> {
+    return this.dataSource.manager.findOneBy(ApiKey, { id, organizationId });
+  }
+
+  findById(id: string): Promise<ApiKey | null> {
+    return this.dataSource.manager.findOneBy(ApiKey, { id });
+  }
+
+  async revoke(id: string, at: Date): Promise<void> {
+    await this.dataSource.manager.query(`UPDATE api_key SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`, [id, at]);
+  }
+
+  async listOwned(organizationId: string, cursor: string | undefined, limit: number): Promise<ApiKey[]> {
+    const query = this.dataSource.manager
+      .createQueryBuilder(ApiKey, 'k')
+      .where('k.organization_id = :organizationId', { organizationId })
+      .orderBy('k.created_at', 'DESC')
+      .addOrderBy('k.id', 'DESC')
+      .limit(limit + 1);
+    const after = decodeCursor(cursor);
+    if (after) query.andWhere('(k.created_at, k.id) < (:at, :id)', { at: after.at, id: after.id });
+    return query.getMany();
+  }
+}

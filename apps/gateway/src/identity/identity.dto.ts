@@ -1,0 +1,143 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsDateString, IsEmail, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { PageQuery } from '@trove/platform';
+import type { OrganizationKind, OrganizationStatus } from './organization-state';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+export class SignUpDto {
+  @ApiProperty({ example: '数据堂（北京）科技股份有限公司 / Datatang (Beijing) Technology Co., Ltd.', maxLength: 200 })
+  @Transform(trim)
+  @IsString()
+  @Length(1, 200)
+  name: string;
+
+  @ApiProperty({ enum: ['vendor', 'buyer'], description: 'Buyers start active; vendors are pending until an operator approves them' })
+  @IsIn(['vendor', 'buyer'])
+  kind: 'vendor' | 'buyer';
+
+  @ApiProperty({ example: 'data-sales@example.cn' })
+  @Transform(trim)
+  @IsEmail({}, { message: 'contactEmail must be an email address' })
+  @Length(3, 254)
+  contactEmail: string;
+}
+
+export class CreateApiKeyDto {
+  @ApiProperty({ example: 'training-pipeline-prod', maxLength: 100 })
+  @Transform(trim)
+  @IsString()
+  @Length(1, 100)
+  @Matches(/^[^\u0000-\u001f]+$/, { message: 'name must not contain control characters' })
+  name: string;
+
+  @ApiPropertyOptional({ example: '2027-06-30T00:00:00Z', description: 'After this moment the key is refused' })
+  @IsOptional()
+  @IsDateString({ strict: true }, { message: 'expiresAt must be an ISO 8601 date-time' })
+  expiresAt?: string;
+}
+
+export class OrganizationListQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: ['vendor', 'buyer', 'admin'] })
+  @IsOptional()
+  @IsIn(['vendor', 'buyer', 'admin'])
+  kind?: OrganizationKind;
+
+  @ApiPropertyOptional({ enum: ['pending', 'active', 'suspended'] })
+  @IsOptional()
+  @IsIn(['pending', 'active', 'suspended'])
+  status?: OrganizationStatus;
+}
+
+export class OrganizationDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty()
+  name: string;
+
+  @ApiProperty({ enum: ['vendor', 'buyer', 'admin'] })
+  kind: OrganizationKind;
+
+  @ApiProperty({ enum: ['pending', 'active', 'suspended'] })
+  status: OrganizationStatus;
+
+  @ApiProperty()
+  contactEmail: string;
+
+  @ApiProperty()
+  createdAt: string;
+}
+
+export class SignUpResultDto {
+  @ApiProperty({ type: OrganizationDto })
+  organization: OrganizationDto;
+
+  @ApiProperty({ description: 'The first API key of the organization. Shown only here: store it now.', example: 'trv_…' })
+  apiKey: string;
+}
+
+export class MeDto {
+  @ApiProperty({ type: OrganizationDto })
+  organization: OrganizationDto;
+
+  @ApiProperty({ enum: ['admin', 'vendor', 'buyer'] })
+  role: string;
+
+  @ApiProperty({ format: 'uuid' })
+  keyId: string;
+}
+
+export class ApiKeyDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty()
+  name: string;
+
+  @ApiProperty({ example: 'trv_3f9a1c2e', description: 'The start of the key, to recognise it; never the key' })
+  prefix: string;
+
+  @ApiProperty()
+  createdAt: string;
+
+  @ApiProperty({ nullable: true, type: String })
+  expiresAt: string | null;
+
+  @ApiProperty({ nullable: true, type: String, description: 'Recorded within about 15 seconds of use' })
+  lastUsedAt: string | null;
+
+  @ApiProperty({ nullable: true, type: String })
+  revokedAt: string | null;
+}
+
+export class CreatedApiKeyDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty()
+  name: string;
+
+  @ApiProperty({ description: 'The key. Shown only here: store it now.', example: 'trv_…' })
+  key: string;
+
+  @ApiProperty({ nullable: true, type: String })
+  expiresAt: string | null;
+}
+
+export class ApiKeyPageDto {
+  @ApiProperty({ type: [ApiKeyDto] })
+  items: ApiKeyDto[];
+
+  @ApiProperty({ nullable: true, type: String })
+  nextCursor: string | null;
+}
+
+export class OrganizationPageDto {
+  @ApiProperty({ type: [OrganizationDto] })
+  items: OrganizationDto[];
+
+  @ApiProperty({ nullable: true, type: String })
+  nextCursor: string | null;
+}

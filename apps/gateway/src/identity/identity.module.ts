@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { AdminOrganizationsController } from './admin-organizations.controller';
+import { ApiKeyRepository } from './api-key.repository';
+import { ApiKeysController } from './api-keys.controller';
+import { IdentityService } from './identity.service';
+import { OperatorKey } from './operator-key';
+import { OrganizationRepository } from './organization.repository';
+import { OrganizationsController } from './organizations.controller';
+
+@Module({
+  controllers: [OrganizationsController, ApiKeysController, AdminOrganizationsController],
+  providers: [IdentityService, OrganizationRepository, ApiKeyRepository, OperatorKey],
+})
+export class IdentityModule {}

@@ -1,0 +1,115 @@
+import { CommonErrorCode } from '@trove/contracts';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DEFAULT_PAGE_SIZE, ServiceException, toPage, type Page } from '@trove/platform';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { KeyStore } from '../auth/key-store';
+import type { Principal } from '../auth/principal';
+import { issueKey } from './api-key-token';
+import { ApiKeyRepository } from './api-key.repository';
+import type { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto, MeDto, OrganizationDto, OrganizationListQuery, SignUpDto, SignUpResultDto } from './identity.dto';
+import { apiKeyView, organizationView } from './identity.views';
+import { Organization } from './organization.entity';
+import { OrganizationRepository } from './organization.repository';
+
+@Injectable()
+export class IdentityService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly organizations: OrganizationRepository,
+    private readonly keys: ApiKeyRepository,
+    private readonly keyStore: KeyStore,
+  ) {}
+
+  /** A new organization and its first key, in one transaction: neither exists without the other. */
+  async signUp(dto: SignUpDto): Promise<SignUpResultDto> {
+    const key = issueKey();
+    const organization = await this.dataSource.transaction(async (manager) => {
+      const created = manager.create(Organization, {
+        id: randomUUID(),
+        name: dto.name,
+        kind: dto.kind,
+        status: dto.kind === 'buyer' ? 'active' : 'pending',
+        contactEmail: dto.contactEmail,
+      });
+      await this.organizations.save(manager, created);
+      await this.keys.insert(manager, {
+        id: key.id,
+        organizationId: created.id,
+        name: 'default',
+        displayPrefix: key.displayPrefix,
+        secretHash: key.secretHash,
+      });
+      return created;
+    });
+    return { organization: organizationView(organization), apiKey: key.token };
+  }
+
+  me(principal: Principal): MeDto {
+    return { organization: principal.organization, role: principal.role, keyId: principal.keyId };
+  }
+
+  async createKey(principal: Principal, dto: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
+    const expiresAt = dto.expiresAt ? new Date(dto.expiresAt) : null;
+    if (expiresAt && expiresAt.getTime() <= Date.now()) {
+      throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, 'expiresAt: must be in the future', [
+        { field: 'expiresAt', problems: ['expiresAt must be in the future'] },
+      ]);
+    }
+    const key = issueKey();
+    await this.keys.insert(this.dataSource.manager, {
+      id: key.id,
+      organizationId: principal.organizationId,
+      name: dto.name,
+      displayPrefix: key.displayPrefix,
+      secretHash: key.secretHash,
+      createdByKeyId: principal.keyId,
+      expiresAt,
+    });
+    return { id: key.id, name: dto.name, key: key.token, expiresAt: expiresAt?.toISOString() ?? null };
+  }
+
+  async listKeys(principal: Principal, cursor: string | undefined, limit = DEFAULT_PAGE_SIZE): Promise<Page<ApiKeyDto>> {
+    const rows = await this.keys.listOwned(principal.organizationId, cursor, limit);
+    return toPage(rows, limit, (k) => ({ at: k.createdAt, id: k.id }), apiKeyView);
+  }
+
+  /** Revoking is final and idempotent; every gateway replica refuses the key from now on. */
+  async revokeKey(principal: Principal, id: string): Promise<void> {
+    const key = await this.keys.findOwned(principal.organizationId, id);
+    if (!key) throw new ServiceException(CommonErrorCode.NOT_FOUND, `No API key ${id}.`);
+    await this.keys.revoke(id, new Date());
+    await this.keyStore.changed({ keyId: id });
+  }
+
+  async listOrganizations(query: OrganizationListQuery): Promise<Page<OrganizationDto>> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const rows = await this.organizations.list(query, limit);
+    return toPage(rows, limit, (o) => ({ at: o.createdAt, id: o.id }), organizationView);
+  }
+
+  approve(id: string): Promise<OrganizationDto> {
+    return this.changeStatus(id, (organization) => organization.approve());
+  }
+
+  suspend(id: string): Promise<OrganizationDto> {
+    return this.changeStatus(id, (organization) => {
+      if (organization.kind === 'admin') {
+        throw new ServiceException(CommonErrorCode.CONFLICT, "The operators' organization cannot be suspended.");
+      }
+      organization.suspend();
+    });
+  }
+
+  private async changeStatus(id: string, change: (organization: Organization) => void): Promise<OrganizationDto> {
+    const organization = await this.dataSource.transaction(async (manager) => {
+      const found = await this.organizations.findForUpdate(manager, id);
+      if (!found) throw new ServiceException(CommonErrorCode.NOT_FOUND, `No organization ${id}.`);
+      change(found);
+      return this.organizations.save(manager, found);
+    });
+    await this.keyStore.changed({ organizationId: id });
+    return organizationView(organization);
+  }
+}
