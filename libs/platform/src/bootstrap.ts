@@ -51,23 +51,31 @@ export async function bootstrap<C extends PlatformConfig>(appModule: unknown, op
   return app;
 }
 
-/**
- * The configured HTTP app, not yet listening: what bootstrap() starts, and what tests drive
- * in-process with fastify's inject().
- */
-export async function createApp<C extends PlatformConfig>(appModule: unknown, options: BootstrapOptions<C>, config: C): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({
+/** Fastify as every app runs it: body limit, correlation ids, 503 while closing. */
+export function createHttpAdapter(config: PlatformConfig): FastifyAdapter {
+  return new FastifyAdapter({
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustProxy: true,
     return503OnClosing: true,
     requestIdHeader: false,
     genReqId: (req: { headers: Record<string, unknown> }) => acceptCorrelationId(req.headers['x-correlation-id']),
   });
-  const app = await NestFactory.create<NestFastifyApplication>(appModule as never, adapter, { bufferLogs: true });
+}
+
+/**
+ * Everything an app needs on top of Nest before it serves: pino, validation, correlation
+ * context, metrics, and the app's own set-up. Tests call it on a TestingModule's app too.
+ */
+export async function configureApp<C extends PlatformConfig>(app: NestFastifyApplication, options: BootstrapOptions<C>, config: C): Promise<void> {
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(httpValidationPipe());
   instrumentHttp(app, app.get(MetricsService), app.get(Readiness));
   await options.configure?.(app, config);
+}
+
+async function createApp<C extends PlatformConfig>(appModule: unknown, options: BootstrapOptions<C>, config: C): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(appModule as never, createHttpAdapter(config), { bufferLogs: true });
+  await configureApp(app, options, config);
   return app;
 }
 

@@ -1,0 +1,154 @@
+import type { Role } from '@trove/platform';
+import { randomUUID } from 'node:crypto';
+import { describeRoutes, type RouteDescription } from '../src/auth/route-rules';
+import { newDataset } from '../../../test/support/catalog';
+import { GatewayHarness } from './gateway-harness';
+
+jest.setTimeout(180_000);
+
+type Caller = 'anonymous' | 'buyer' | 'vendor' | 'other' | 'admin';
+const CALLERS: Caller[] = ['anonymous', 'buyer', 'vendor', 'other', 'admin'];
+
+interface Party {
+  organizationId: string;
+  key: string;
+}
+
+interface Fixture {
+  harness: GatewayHarness;
+  parties: Record<Exclude<Caller, 'anonymous'>, Party>;
+  signUp(kind: 'buyer' | 'vendor', name?: string): Promise<Party>;
+}
+
+interface Request {
+  url: string;
+  body?: unknown;
+}
+
+/**
+ * How to call each route with a valid request. `owner` names whose object the request
+ * touches: callers of other organizations must get 404 for it, not learn that it exists.
+ * Every route the gateway serves needs an entry, and every entry a route.
+ */
+interface RouteCase {
+  owner?: 'buyer';
+  prepare(fx: Fixture): Promise<Request>;
+}
+
+const CASES: Record<string, RouteCase> = {
+  'GET /v1/admin/health': { prepare: async () => ({ url: '/v1/admin/health' }) },
+  'GET /v1/admin/organizations': { prepare: async () => ({ url: '/v1/admin/organizations?kind=vendor&status=pending&limit=5' }) },
+  'POST /v1/admin/organizations/:id/approve': {
+    prepare: async (fx) => ({ url: `/v1/admin/organizations/${(await fx.signUp('vendor', '云测数据 Testin Data')).organizationId}/approve` }),
+  },
+  'POST /v1/admin/organizations/:id/suspend': {
+    prepare: async (fx) => ({ url: `/v1/admin/organizations/${(await fx.signUp('buyer', '国网智能研究院')).organizationId}/suspend` }),
+  },
+  'GET /v1/admin/audit': { prepare: async () => ({ url: '/v1/admin/audit?limit=5' }) },
+  'POST /v1/organizations': {
+    prepare: async () => ({ url: '/v1/organizations', body: { name: `海天瑞声 SpeechOcean ${randomUUID().slice(0, 8)}`, kind: 'vendor', contactEmail: 'bd@speechocean.example.cn' } }),
+  },
+  'GET /v1/me': { prepare: async () => ({ url: '/v1/me' }) },
+  'POST /v1/api-keys': { prepare: async () => ({ url: '/v1/api-keys', body: { name: 'nightly-eval-runner' } }) },
+  'GET /v1/api-keys': { prepare: async () => ({ url: '/v1/api-keys?limit=10' }) },
+  'DELETE /v1/api-keys/:id': {
+    owner: 'buyer',
+    prepare: async (fx) => {
+      const created = await fx.harness.inject({ method: 'POST', url: '/v1/api-keys', key: fx.parties.buyer.key, body: { name: 'to-be-revoked' } });
+      return { url: `/v1/api-keys/${created.body.id}` };
+    },
+  },
+  'GET /v1/datasets/:id': {
+    prepare: async (fx) => ({ url: `/v1/datasets/${(await newDataset(fx.harness.catalogDb.url, { title: '中文多轮对话 SFT 数据 5 万条' })).id}` }),
+  },
+};
+
+function roleOf(caller: Exclude<Caller, 'anonymous'>): Role {
+  return caller === 'other' ? 'buyer' : caller;
+}
+
+/** What the route's declared rule says this caller must get. */
+function expectedStatus(route: RouteDescription, routeCase: RouteCase, caller: Caller): number {
+  const rule = route.rule!;
+  if (rule.kind === 'roles') {
+    if (caller === 'anonymous') return 401;
+    if (!rule.roles.includes(roleOf(caller))) return 403;
+  }
+  if (routeCase.owner && caller !== routeCase.owner) return 404;
+  return route.successStatus;
+}
+
+describe('authorization of every gateway route', () => {
+  let harness: GatewayHarness;
+  let fixture: Fixture;
+  let routes: RouteDescription[];
+
+  beforeAll(async () => {
+    harness = await GatewayHarness.start();
+    const signUp = async (kind: 'buyer' | 'vendor', name = kind === 'buyer' ? '中国移动九天人工智能' : '标贝科技 DataBaker'): Promise<Party> => {
+      const answer = await harness.inject({ method: 'POST', url: '/v1/organizations', body: { name, kind, contactEmail: 'ai-data@example.cn' } });
+      expect(answer.status).toBe(201);
+      return { organizationId: answer.body.organization.id, key: answer.body.apiKey };
+    };
+    const vendor = await signUp('vendor');
+    expect((await harness.inject({ method: 'POST', url: `/v1/admin/organizations/${vendor.organizationId}/approve`, key: harness.adminKey })).status).toBe(200);
+    const admin = await harness.inject({ method: 'GET', url: '/v1/me', key: harness.adminKey });
+    fixture = {
+      harness,
+      signUp,
+      parties: {
+        buyer: await signUp('buyer'),
+        vendor,
+        other: await signUp('buyer', '中国电信人工智能研究院'),
+        admin: { organizationId: admin.body.organization.id, key: harness.adminKey },
+      },
+    };
+    routes = describeRoutes(harness.app).filter((route) => route.rule?.kind !== 'infrastructure');
+  });
+
+  afterAll(async () => {
+    await harness?.stop();
+  });
+
+  it('has a declared rule for every route and a case in this table for each', () => {
+    const names = routes.map((route) => `${route.method} ${route.path}`);
+    expect(routes.filter((route) => !route.rule)).toEqual([]);
+    expect(names.filter((name) => !CASES[name]).sort()).toEqual([]);
+    expect(Object.keys(CASES).filter((name) => !names.includes(name)).sort()).toEqual([]);
+  });
+
+  it('gives every caller exactly the status the route declares', async () => {
+    const outcomes: string[] = [];
+    for (const route of routes) {
+      const routeCase = CASES[`${route.method} ${route.path}`];
+      for (const caller of CALLERS) {
+        const request = await routeCase.prepare(fixture);
+        const key = caller === 'anonymous' ? undefined : fixture.parties[caller].key;
+        const answer = await harness.inject({ method: route.method, url: request.url, body: request.body, key });
+        const expected = expectedStatus(route, routeCase, caller);
+        outcomes.push(`${route.method} ${route.path} as ${caller}: ${answer.status}${answer.status === expected ? '' : ` (declared ${expected}: ${JSON.stringify(answer.body)})`}`);
+        if (answer.status >= 400) {
+          expect(answer.headers['content-type']).toMatch(/^application\/problem\+json/);
+        }
+      }
+    }
+    expect(outcomes.filter((line) => line.includes('declared'))).toEqual([]);
+    expect(outcomes.length).toBe(routes.length * CALLERS.length);
+  });
+
+  it('documents every rule in the OpenAPI document', async () => {
+    const document = (await harness.inject({ method: 'GET', url: '/docs-json' })).body;
+    for (const route of routes) {
+      const path = route.path.replace(/:([a-zA-Z]+)/g, '{$1}');
+      const operation = document.paths[path]?.[route.method.toLowerCase()];
+      expect({ route: `${route.method} ${route.path}`, access: operation?.['x-trove-access'] }).toEqual({
+        route: `${route.method} ${route.path}`,
+        access: route.rule!.kind === 'public' ? { public: true } : { roles: (route.rule as { roles: Role[] }).roles, activeOnly: expect.any(Boolean) },
+      });
+      if (route.rule!.kind === 'roles') {
+        expect(operation.security).toEqual([{ apiKey: [] }]);
+        expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['401', '403']));
+      }
+    }
+  });
+});

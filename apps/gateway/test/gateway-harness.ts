@@ -1,0 +1,96 @@
+import { Test } from '@nestjs/testing';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { configureApp, createHttpAdapter, loadConfig } from '@trove/platform';
+import { AppModule } from '../src/app.module';
+import { GatewayConfig } from '../src/gateway.config';
+import { gatewayOptions } from '../src/gateway.options';
+import { issueKey } from '../src/identity/api-key-token';
+import { createAppDatabase, type TestDatabase } from '../../../test/support/postgres';
+import { deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
+import { AppProcess } from '../../../test/support/system';
+import { freePort } from '../../../test/support/processes';
+
+export interface InjectOptions {
+  method: string;
+  url: string;
+  key?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | number | undefined>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  body: any;
+}
+
+/**
+ * The gateway in this process, answering through fastify's inject(), on its own database and
+ * NATS namespace, with the catalog running beside it as a real process.
+ */
+export class GatewayHarness {
+  readonly adminKey = issueKey().token;
+  readonly namespace = newNamespace();
+  app!: NestFastifyApplication;
+  gatewayDb!: TestDatabase;
+  catalogDb!: TestDatabase;
+  catalog!: AppProcess;
+
+  static async start(env: Record<string, string> = {}): Promise<GatewayHarness> {
+    const harness = new GatewayHarness();
+    await harness.boot(env);
+    return harness;
+  }
+
+  private async boot(env: Record<string, string>): Promise<void> {
+    [this.gatewayDb, this.catalogDb] = await Promise.all([createAppDatabase('gateway', 'gw'), createAppDatabase('catalog', 'gw_catalog')]);
+    this.catalog = new AppProcess('catalog', await freePort(), {
+      DATABASE_URL: this.catalogDb.url,
+      NATS_URL,
+      TROVE_NAMESPACE: this.namespace,
+      LOG_LEVEL: 'warn',
+    });
+    this.catalog.start();
+    Object.assign(process.env, {
+      DATABASE_URL: this.gatewayDb.url,
+      NATS_URL,
+      TROVE_NAMESPACE: this.namespace,
+      TROVE_ADMIN_KEY: this.adminKey,
+      LOG_LEVEL: 'silent',
+      RATE_LIMIT_PER_KEY: '100000',
+      RATE_LIMIT_PER_ADDRESS: '100000',
+      SIGNUPS_PER_ADDRESS_PER_HOUR: '100000',
+      ...env,
+    });
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+    const config = loadConfig(GatewayConfig, process.env, { PORT: 0 });
+    this.app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), { bufferLogs: true });
+    await configureApp(this.app, gatewayOptions, config);
+    await this.app.init();
+    await this.app.getHttpAdapter().getInstance().ready();
+    await this.catalog.ready();
+  }
+
+  async inject(options: InjectOptions): Promise<Answer> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.key) headers.authorization = `Bearer ${options.key}`;
+    const payload = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+    if (payload !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+    const response = await this.app.getHttpAdapter().getInstance().inject({ method: options.method as 'GET', url: options.url, headers, payload });
+    let body: unknown = response.body;
+    try {
+      body = response.body ? JSON.parse(response.body) : undefined;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.statusCode, headers: response.headers, body };
+  }
+
+  async stop(): Promise<void> {
+    await this.app?.close();
+    await this.catalog?.stop();
+    await Promise.all([this.gatewayDb?.drop(), this.catalogDb?.drop()]);
+    await deleteStream(this.namespace);
+  }
+}
