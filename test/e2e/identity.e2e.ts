@@ -1,0 +1,204 @@
+import { withDatabase } from '../support/postgres';
+import { waitFor } from '../support/processes';
+import { json, TroveSystem } from '../support/system';
+
+jest.setTimeout(120_000);
+
+const FULL_KEY = /trv_[0-9a-f]{32}_[A-Za-z0-9_-]{43}/g;
+
+describe('organizations, API keys, roles and audit across two gateway replicas', () => {
+  let system: TroveSystem;
+  const issuedKeys: string[] = [];
+
+  beforeAll(async () => {
+    system = await TroveSystem.start({ apps: ['gateway', 'catalog'], replicas: { gateway: 1 } });
+  });
+
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  /** Calls one gateway replica (0 or 1) with a key. */
+  async function call(replica: 0 | 1, path: string, key?: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (key) headers.set('authorization', `Bearer ${key}`);
+    if (init.body && !headers.has('content-type')) headers.set('content-type', 'application/json');
+    return fetch(`${system.app('gateway', replica).url}${path}`, { ...init, headers });
+  }
+
+  async function signUp(kind: 'buyer' | 'vendor', name: string) {
+    const response = await call(0, '/v1/organizations', undefined, {
+      method: 'POST',
+      body: JSON.stringify({ name, kind, contactEmail: 'procurement@example.cn' }),
+    });
+    expect(response.status).toBe(201);
+    const body = await json<{ organization: { id: string; status: string }; apiKey: string }>(response);
+    issuedKeys.push(body.apiKey);
+    return body;
+  }
+
+  async function organizationCount(): Promise<number> {
+    return withDatabase(system.databases.get('gateway')!.url, async (c) => (await c.query('SELECT count(*)::int AS n FROM organization')).rows[0].n);
+  }
+
+  it('signs up a buyer active and a vendor pending, each with a working key shown once', async () => {
+    const buyer = await signUp('buyer', '国家电网 大模型项目组');
+    expect(buyer.organization.status).toBe('active');
+    const me = await json(await call(1, '/v1/me', buyer.apiKey));
+    expect(me).toMatchObject({ role: 'buyer', organization: { id: buyer.organization.id, kind: 'buyer', status: 'active' } });
+
+    const vendor = await signUp('vendor', '北京数据标注有限公司');
+    expect(vendor.organization.status).toBe('pending');
+    const keys = await json(await call(0, '/v1/api-keys', buyer.apiKey));
+    expect(keys.items).toHaveLength(1);
+    expect(JSON.stringify(keys)).not.toMatch(FULL_KEY);
+    expect(keys.items[0].prefix).toBe(buyer.apiKey.slice(0, 12));
+  });
+
+  it('refuses a revoked key on its next request, on every replica', async () => {
+    const buyer = await signUp('buyer', '招商银行 AI 实验室');
+    const created = await json(await call(0, '/v1/api-keys', buyer.apiKey, { method: 'POST', body: JSON.stringify({ name: 'ci-pipeline' }) }));
+    issuedKeys.push(created.key);
+    // Both replicas have the key cached.
+    expect((await call(0, '/v1/me', created.key)).status).toBe(200);
+    expect((await call(1, '/v1/me', created.key)).status).toBe(200);
+
+    expect((await call(0, `/v1/api-keys/${created.id}`, buyer.apiKey, { method: 'DELETE' })).status).toBe(204);
+    expect((await call(0, '/v1/me', created.key)).status).toBe(401);
+    const started = Date.now();
+    await waitFor('the other replica to refuse the key', async () => (await call(1, '/v1/me', created.key)).status === 401, 1000, 20);
+    expect(Date.now() - started).toBeLessThanOrEqual(1000);
+    const refused = await json(await call(1, '/v1/me', created.key));
+    expect(refused).toMatchObject({ status: 401, code: 'UNAUTHENTICATED', detail: expect.stringContaining('revoked') });
+    // The organization's other key still works.
+    expect((await call(1, '/v1/me', buyer.apiKey)).status).toBe(200);
+  });
+
+  it("gives a suspended organization's keys 403 on every replica, and approval brings them back", async () => {
+    const buyer = await signUp('buyer', '中国联通 数据中心');
+    expect((await call(1, '/v1/me', buyer.apiKey)).status).toBe(200);
+    const suspended = await call(0, `/v1/admin/organizations/${buyer.organization.id}/suspend`, system.adminKey, { method: 'POST' });
+    expect(await json(suspended)).toMatchObject({ status: 'suspended' });
+    await waitFor('both replicas to refuse', async () => (await call(0, '/v1/me', buyer.apiKey)).status === 403 && (await call(1, '/v1/me', buyer.apiKey)).status === 403, 1000, 20);
+    expect(await json(await call(1, '/v1/api-keys', buyer.apiKey))).toMatchObject({ code: 'FORBIDDEN', detail: expect.stringContaining('suspended') });
+
+    expect((await call(0, `/v1/admin/organizations/${buyer.organization.id}/approve`, system.adminKey, { method: 'POST' })).status).toBe(200);
+    await waitFor('the key to work again', async () => (await call(1, '/v1/me', buyer.apiKey)).status === 200, 1000, 20);
+  });
+
+  it('lets an operator approve a pending vendor, and refuses a second approval as a conflict', async () => {
+    const vendor = await signUp('vendor', '深圳 自动驾驶 数据采集公司');
+    const queue = await json(await call(0, '/v1/admin/organizations?kind=vendor&status=pending', system.adminKey));
+    expect(queue.items.map((o: { id: string }) => o.id)).toContain(vendor.organization.id);
+    expect(await json(await call(0, `/v1/admin/organizations/${vendor.organization.id}/approve`, system.adminKey, { method: 'POST' }))).toMatchObject({
+      status: 'active',
+    });
+    const again = await call(0, `/v1/admin/organizations/${vendor.organization.id}/approve`, system.adminKey, { method: 'POST' });
+    expect(again.status).toBe(409);
+    await waitFor('the vendor to see itself active', async () => (await json(await call(1, '/v1/me', vendor.apiKey))).organization.status === 'active', 1000, 20);
+  });
+
+  it.each([
+    ['role', { role: 'admin' }],
+    ['status', { status: 'active' }],
+    ['organizationId', { organizationId: '00000000-0000-4000-8000-000000000001' }],
+    ['an unknown field', { creditLimit: 1_000_000 }],
+  ])('refuses sign-up with %s as 400 and creates nothing', async (_what, extra) => {
+    const before = await organizationCount();
+    const response = await call(0, '/v1/organizations', undefined, {
+      method: 'POST',
+      body: JSON.stringify({ name: '越权测试公司', kind: 'vendor', contactEmail: 'x@example.cn', ...extra }),
+    });
+    expect(response.status).toBe(400);
+    const problem = await json(response);
+    expect(problem).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: Object.keys(extra)[0] }] });
+    expect(await organizationCount()).toBe(before);
+  });
+
+  it('refuses key creation with extra fields as 400 and creates no key', async () => {
+    const buyer = await signUp('buyer', '中国石化 智能化部');
+    for (const extra of [{ role: 'admin' }, { organizationId: '00000000-0000-4000-8000-000000000001' }, { secretHash: 'abc' }]) {
+      const response = await call(0, '/v1/api-keys', buyer.apiKey, { method: 'POST', body: JSON.stringify({ name: 'sneaky', ...extra }) });
+      expect(response.status).toBe(400);
+    }
+    expect((await json(await call(0, '/v1/api-keys', buyer.apiKey))).items).toHaveLength(1);
+  });
+
+  it.each([
+    ['malformed JSON', 400, '{"name": "数据'],
+    ['a JSON array', 400, '[]'],
+    ['wrong types', 400, JSON.stringify({ name: ['a'], kind: 7, contactEmail: true })],
+    ['an unknown kind', 400, JSON.stringify({ name: '某公司', kind: 'admin', contactEmail: 'a@example.cn' })],
+    ['an invalid email', 400, JSON.stringify({ name: '某公司', kind: 'buyer', contactEmail: 'not-an-email' })],
+    ['a body over the size limit', 413, JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024), kind: 'buyer', contactEmail: 'a@example.cn' })],
+  ])('answers %s with problem+json %i, never 500', async (_what, status, body) => {
+    const before = await organizationCount();
+    const response = await call(0, '/v1/organizations', undefined, { method: 'POST', body });
+    expect(response.status).toBe(status);
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await json(response)).toMatchObject({ status, code: status === 413 ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_FAILED' });
+    expect(await organizationCount()).toBe(before);
+  });
+
+  it('caps the page size', async () => {
+    const response = await call(0, '/v1/admin/audit?limit=1000', system.adminKey);
+    expect(response.status).toBe(400);
+    expect(await json(response)).toMatchObject({ errors: [{ field: 'limit' }] });
+  });
+
+  it('refuses malformed and unknown keys with 401', async () => {
+    for (const header of ['Bearer nope', 'Basic dXNlcjpwYXNz', `Bearer trv_${'0'.repeat(32)}_${'A'.repeat(43)}`, 'Bearer']) {
+      const response = await call(0, '/v1/me', undefined, { headers: { authorization: header } });
+      expect(response.status).toBe(401);
+    }
+  });
+
+  it('records who did what with which key, allowed or refused, readable with filters and a cursor', async () => {
+    const buyer = await signUp('buyer', '华为 盘古 数据采购');
+    const me = await json(await call(0, '/v1/me', buyer.apiKey));
+    const created = await json(await call(0, '/v1/api-keys', buyer.apiKey, { method: 'POST', body: JSON.stringify({ name: 'eval' }), headers: { 'x-correlation-id': 'audit-check-1' } }));
+    issuedKeys.push(created.key);
+    await call(1, `/v1/api-keys/${created.id}`, buyer.apiKey, { method: 'DELETE' });
+    const denied = await call(0, `/v1/admin/organizations/${buyer.organization.id}/suspend`, buyer.apiKey, { method: 'POST' });
+    expect(denied.status).toBe(403);
+
+    const mine = await json(await call(0, `/v1/admin/audit?actor=${buyer.organization.id}`, system.adminKey));
+    expect(mine.items.map((e: { action: string; outcome: string }) => `${e.action}:${e.outcome}`)).toEqual([
+      'organization.suspend:denied',
+      'api-key.revoke:success',
+      'api-key.create:success',
+    ]);
+    expect(mine.items[2]).toMatchObject({
+      actor: { organizationId: buyer.organization.id, keyId: me.keyId, role: 'buyer' },
+      target: { type: 'api-key', id: created.id },
+      status: 201,
+      correlationId: 'audit-check-1',
+    });
+    expect(mine.items[0]).toMatchObject({ status: 403, errorCode: 'FORBIDDEN', target: { type: 'organization', id: buyer.organization.id } });
+
+    const byKey = await json(await call(0, `/v1/admin/audit?actor=${me.keyId}&action=api-key.revoke`, system.adminKey));
+    expect(byKey.items).toHaveLength(1);
+
+    const first = await json(await call(0, '/v1/admin/audit?limit=2', system.adminKey));
+    const second = await json(await call(0, `/v1/admin/audit?limit=2&cursor=${first.nextCursor}`, system.adminKey));
+    expect(first.items).toHaveLength(2);
+    expect(second.items[0].id).not.toBe(first.items[1].id);
+    expect(new Date(second.items[0].at).getTime()).toBeLessThanOrEqual(new Date(first.items[1].at).getTime());
+    expect((await call(0, '/v1/admin/audit?cursor=not-a-cursor', system.adminKey)).status).toBe(400);
+  });
+
+  it('keeps no plaintext key in the database or the logs, only prefixes', async () => {
+    expect(issuedKeys.length).toBeGreaterThan(3);
+    const database = await withDatabase(system.databases.get('gateway')!.url, async (client) => {
+      const tables = (await client.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`)).rows.map((r) => r.tablename as string);
+      const dumps = await Promise.all(tables.map(async (table) => (await client.query(`SELECT t::text AS row FROM "${table}" t`)).rows.map((r) => r.row).join('\n')));
+      return dumps.join('\n');
+    });
+    const logs = [...system.apps.values()].flat().map((app) => app.output).join('\n');
+    for (const haystack of [database, logs]) {
+      expect(haystack.match(FULL_KEY)).toBeNull();
+      for (const key of issuedKeys) expect(haystack).not.toContain(key.slice(13));
+    }
+    expect(database).toContain(issuedKeys[0].slice(0, 12));
+  });
+});
