@@ -135,6 +135,9 @@ describe('Trove as five processes on the real NATS and PostgreSQL', () => {
   });
 
   describe('on SIGTERM', () => {
+    /** Fewer than the catalog's connection pool, so every one can be waiting at once. */
+    const IN_FLIGHT = 10;
+
     /** Holds every read of the dataset table until released, so requests stay in flight. */
     async function lockDatasets(): Promise<() => Promise<void>> {
       const client = new Client({ connectionString: system.databases.get('catalog')!.url });
@@ -153,8 +156,8 @@ describe('Trove as five processes on the real NATS and PostgreSQL', () => {
       const release = await lockDatasets();
       let inFlight: Promise<number>[] = [];
       try {
-        inFlight = Array.from({ length: 20 }, () => system.request(`/v1/datasets/${dataset.id}`, { as: 'anonymous' }).then((r) => r.status));
-        // Every request has reached the catalog and waits on the lock.
+        inFlight = Array.from({ length: IN_FLIGHT }, () => system.request(`/v1/datasets/${dataset.id}`, { as: 'anonymous' }).then((r) => r.status));
+        // Every request has reached the catalog and waits on the lock: all are in flight.
         await waitFor('requests to reach the catalog', async () => {
           const { rows } = await new Promise<{ rows: { waiting: number }[] }>((resolve, reject) => {
             const probe = new Client({ connectionString: system.databases.get('catalog')!.url });
@@ -164,7 +167,7 @@ describe('Trove as five processes on the real NATS and PostgreSQL', () => {
               .then(resolve, reject)
               .finally(() => probe.end());
           });
-          return rows[0].waiting > 0;
+          return rows[0].waiting === IN_FLIGHT;
         });
         app.kill('SIGTERM');
         await new Promise((resolve) => setTimeout(resolve, 300));
@@ -173,7 +176,7 @@ describe('Trove as five processes on the real NATS and PostgreSQL', () => {
         await release();
       }
       const statuses = await Promise.all(inFlight);
-      expect(statuses).toEqual(Array(20).fill(200));
+      expect(statuses).toEqual(Array(IN_FLIGHT).fill(200));
       expect(await app.exit()).toEqual({ code: 0, signal: null });
 
       app.start();
