@@ -35,6 +35,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import readline from 'node:readline';
+import { seedDemo } from './lib/demo.mjs';
 import { RingBuffer, createFormatter, prettyLogs } from './lib/applog.mjs';
 import {
   APP_NAMES,
@@ -309,7 +310,13 @@ async function main() {
   }
 
   for (const app of apps) supervise(app, () => stopping);
-  printBanner({ ports, admin, infra, redact, seconds: (Date.now() - startedAt) / 1000 });
+  let demo;
+  try {
+    demo = await seedDemo({ root: ROOT, gatewayUrl: `http://127.0.0.1:${ports.gateway}`, adminKey: admin.key });
+  } catch (error) {
+    log.warn(`the demo organizations could not be set up: ${error.message}`);
+  }
+  printBanner({ ports, admin, demo, infra, redact, seconds: (Date.now() - startedAt) / 1000 });
 }
 
 /** Restart-with-backoff after a crash (see the header). */
@@ -341,7 +348,7 @@ function supervise(app, isStopping) {
   watch();
 }
 
-function printBanner({ ports, admin, infra, redact, seconds }) {
+function printBanner({ ports, admin, demo, infra, redact, seconds }) {
   const out = (s = '') => process.stdout.write(`${s}\n`);
   const url = (port, p = '') => `http://localhost:${port}${p}`;
   const rows = APP_NAMES.map((name) => [name, String(ports[name]), url(ports[name], '/health/ready'), url(ports[name], '/metrics')]);
@@ -362,6 +369,11 @@ function printBanner({ ports, admin, infra, redact, seconds }) {
   out();
   out(`  Admin key   ${color.bold(admin.key)}  (${admin.source})`);
   out(`              e.g. curl -H "Authorization: Bearer ${admin.key}" ${url(ports.gateway, '/v1/admin/health')}`);
+  if (demo) {
+    out(`  Demo vendor ${color.bold(demo.vendor.key)}  ${demo.vendor.name}`);
+    out(`  Demo buyer  ${color.bold(demo.buyer.key)}  ${demo.buyer.name}`);
+    out(color.dim(`              (${demo.source})`));
+  }
   out();
   out(color.dim('Press Ctrl-C to stop.'));
   out();
