@@ -1,4 +1,4 @@
-import type { QueryRunner } from 'typeorm';
+import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * The outbox and inbox tables, the same in every service's database. Each app's own migration
@@ -29,4 +29,20 @@ export async function createMessagingTablesV1(queryRunner: QueryRunner): Promise
 export async function dropMessagingTablesV1(queryRunner: QueryRunner): Promise<void> {
   await queryRunner.query(`DROP TABLE inbox`);
   await queryRunner.query(`DROP TABLE outbox`);
+}
+
+/**
+ * Base of each app's own "create the outbox and inbox" migration: the app's file names it with
+ * its own timestamp, the schema stays the same everywhere.
+ */
+export abstract class MessagingTablesV1Migration implements MigrationInterface {
+  abstract readonly name: string;
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await createMessagingTablesV1(queryRunner);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await dropMessagingTablesV1(queryRunner);
+  }
 }

@@ -1,15 +1,6 @@
-import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { createMessagingTablesV1, dropMessagingTablesV1 } from '@trove/messaging';
+import { MessagingTablesV1Migration } from '@trove/messaging';
 
 /** The outbox and inbox of the catalog database. */
-export class CreateMessagingTables1764300000000 implements MigrationInterface {
-  name = 'CreateMessagingTables1764300000000';
-
-  async up(queryRunner: QueryRunner): Promise<void> {
-    await createMessagingTablesV1(queryRunner);
-  }
-
-  async down(queryRunner: QueryRunner): Promise<void> {
-    await dropMessagingTablesV1(queryRunner);
-  }
+export class CreateMessagingTables1764300000000 extends MessagingTablesV1Migration {
+  readonly name = 'CreateMessagingTables1764300000000';
 }
