@@ -1,6 +1,7 @@
-import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiExtension } from '@nestjs/swagger';
 import { ACCESS_RULE, PublicRoute, type AccessRule, type Role } from '@trove/platform';
+import { AuditTargetInterceptor } from '../audit/audit-target.interceptor';
 import { ApiProblems } from '../openapi/api-problems';
 
 export const AUDITED = 'trove:audited';
@@ -26,7 +27,14 @@ export function Public() {
   return applyDecorators(PublicRoute(), ApiExtension('x-trove-access', { public: true }), ApiProblems(429));
 }
 
-/** A state-changing route: every call, allowed or not, leaves an audit record. */
+/**
+ * A state-changing route: every call, allowed or not, leaves an audit record. The interceptor
+ * that adds the id of what the call created sits on these routes only, so reads pay nothing.
+ */
 export function Audited(action: string, targetType: string) {
-  return applyDecorators(SetMetadata(AUDITED, { action, targetType } satisfies AuditedAction), ApiExtension('x-trove-audit', action));
+  return applyDecorators(
+    SetMetadata(AUDITED, { action, targetType } satisfies AuditedAction),
+    UseInterceptors(AuditTargetInterceptor),
+    ApiExtension('x-trove-audit', action),
+  );
 }
