@@ -1,0 +1,75 @@
+import { KeyStore } from '../src/auth/key-store';
+import { GatewayHarness } from './gateway-harness';
+
+jest.setTimeout(60_000);
+
+describe('API keys', () => {
+  let harness: GatewayHarness;
+  let buyerKey: string;
+
+  beforeAll(async () => {
+    harness = await GatewayHarness.start();
+    const answer = await harness.inject({
+      method: 'POST',
+      url: '/v1/organizations',
+      body: { name: '中国科学院 自动化所 数据采购', kind: 'buyer', contactEmail: 'data@example.ac.cn' },
+    });
+    buyerKey = answer.body.apiKey;
+  });
+
+  afterAll(async () => {
+    await harness?.stop();
+  });
+
+  it('records when a key was last used, in batches rather than on every request', async () => {
+    const created = await harness.inject({ method: 'POST', url: '/v1/api-keys', key: buyerKey, body: { name: 'training-cluster' } });
+    const listed = async () => (await harness.inject({ method: 'GET', url: '/v1/api-keys', key: buyerKey })).body.items.find((k: { id: string }) => k.id === created.body.id);
+    expect((await listed()).lastUsedAt).toBeNull();
+
+    const usedAt = Date.now();
+    expect((await harness.inject({ method: 'GET', url: '/v1/me', key: created.body.key })).status).toBe(200);
+    // Not written by the request itself...
+    expect((await listed()).lastUsedAt).toBeNull();
+    // ...but by the next flush (every 15 s, and on shutdown).
+    await harness.app.get(KeyStore).flushLastUsed();
+    const lastUsedAt = new Date((await listed()).lastUsedAt).getTime();
+    expect(lastUsedAt).toBeGreaterThanOrEqual(usedAt - 1000);
+    expect(lastUsedAt).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('refuses a key after its expiry, and an expiry in the past at creation', async () => {
+    const past = await harness.inject({ method: 'POST', url: '/v1/api-keys', key: buyerKey, body: { name: 'too-late', expiresAt: '2020-01-01T00:00:00Z' } });
+    expect(past.status).toBe(400);
+    expect(past.body).toMatchObject({ errors: [{ field: 'expiresAt' }] });
+
+    const soon = await harness.inject({ method: 'POST', url: '/v1/api-keys', key: buyerKey, body: { name: 'short-lived', expiresAt: new Date(Date.now() + 1500).toISOString() } });
+    expect(soon.status).toBe(201);
+    expect((await harness.inject({ method: 'GET', url: '/v1/me', key: soon.body.key })).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 2600));
+    const expired = await harness.inject({ method: 'GET', url: '/v1/me', key: soon.body.key });
+    expect(expired).toMatchObject({ status: 401, body: { code: 'UNAUTHENTICATED', detail: expect.stringContaining('expired') } });
+  });
+
+  it('lists keys newest first, a page at a time, never with the secret', async () => {
+    for (const name of ['etl-a', 'etl-b', 'etl-c']) {
+      await harness.inject({ method: 'POST', url: '/v1/api-keys', key: buyerKey, body: { name } });
+    }
+    const first = await harness.inject({ method: 'GET', url: '/v1/api-keys?limit=2', key: buyerKey });
+    expect(first.body.items.map((k: { name: string }) => k.name)).toEqual(['etl-c', 'etl-b']);
+    const second = await harness.inject({ method: 'GET', url: `/v1/api-keys?limit=2&cursor=${first.body.nextCursor}`, key: buyerKey });
+    expect(second.body.items[0].name).toBe('etl-a');
+    for (const item of [...first.body.items, ...second.body.items]) {
+      expect(Object.keys(item).sort()).toEqual(['createdAt', 'expiresAt', 'id', 'lastUsedAt', 'name', 'prefix', 'revokedAt']);
+    }
+  });
+
+  it('keeps a revoked key listed as revoked, and revoking it again changes nothing', async () => {
+    const created = await harness.inject({ method: 'POST', url: '/v1/api-keys', key: buyerKey, body: { name: 'leaked-in-a-notebook' } });
+    expect((await harness.inject({ method: 'DELETE', url: `/v1/api-keys/${created.body.id}`, key: buyerKey })).status).toBe(204);
+    const revokedAt = (await harness.inject({ method: 'GET', url: '/v1/api-keys?limit=100', key: buyerKey })).body.items.find((k: { id: string }) => k.id === created.body.id).revokedAt;
+    expect(revokedAt).not.toBeNull();
+    expect((await harness.inject({ method: 'DELETE', url: `/v1/api-keys/${created.body.id}`, key: buyerKey })).status).toBe(204);
+    const again = (await harness.inject({ method: 'GET', url: '/v1/api-keys?limit=100', key: buyerKey })).body.items.find((k: { id: string }) => k.id === created.body.id).revokedAt;
+    expect(again).toBe(revokedAt);
+  });
+});
