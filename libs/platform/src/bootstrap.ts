@@ -2,12 +2,14 @@ import 'reflect-metadata';
 import { Logger as NestLogger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger } from 'nestjs-pino';
+import { Logger as NestPinoLogger } from 'nestjs-pino';
+import type { Logger } from 'pino';
 import { connect } from 'nats';
 import { Client } from 'pg';
 import { ConfigError, loadConfig, PlatformConfig, type ConfigClass } from './config';
 import { acceptCorrelationId, RequestContext } from './context';
 import { Readiness } from './health';
+import { logRequest, ROOT_LOGGER } from './logging';
 import { MetricsService } from './metrics';
 import { DEFAULT_PORTS, type ServiceName } from '@trove/contracts';
 import { httpValidationPipe } from './validation';
@@ -67,9 +69,9 @@ export function createHttpAdapter(config: PlatformConfig): FastifyAdapter {
  * context, metrics, and the app's own set-up. Tests call it on a TestingModule's app too.
  */
 export async function configureApp<C extends PlatformConfig>(app: NestFastifyApplication, options: BootstrapOptions<C>, config: C): Promise<void> {
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(NestPinoLogger));
   app.useGlobalPipes(httpValidationPipe());
-  instrumentHttp(app, app.get(MetricsService), app.get(Readiness));
+  instrumentHttp(app, app.get(MetricsService), app.get(Readiness), app.get<Logger>(ROOT_LOGGER));
   await options.configure?.(app, config);
 }
 
@@ -79,7 +81,7 @@ async function createApp<C extends PlatformConfig>(appModule: unknown, options: 
   return app;
 }
 
-function instrumentHttp(app: NestFastifyApplication, metrics: MetricsService, readiness: Readiness): void {
+function instrumentHttp(app: NestFastifyApplication, metrics: MetricsService, readiness: Readiness, root: Logger): void {
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-correlation-id', request.id);
@@ -99,6 +101,7 @@ function instrumentHttp(app: NestFastifyApplication, metrics: MetricsService, re
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    logRequest(root, request, reply);
     done();
   });
 }

@@ -11,3 +11,4 @@ export * from './validation';
 export * from './pagination';
 export * from './state-machine';
 export * from './access';
+export * from './logging';

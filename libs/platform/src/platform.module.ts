@@ -4,11 +4,12 @@ import { APP_FILTER } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
+import type { Logger } from 'pino';
 import { loadConfig, PlatformConfig } from './config';
 import { HealthController, Readiness } from './health';
-import { loggerParams } from './logging';
+import { createRootLogger, loggerParams, ROOT_LOGGER } from './logging';
 import { MetricsController, MetricsService } from './metrics';
-import { PLATFORM_OPTIONS, serviceIdentity, type PlatformModuleOptions, type ServiceIdentity } from './platform.options';
+import { PLATFORM_OPTIONS, serviceIdentity, type PlatformModuleOptions } from './platform.options';
 import { ProblemFilter } from './problem.filter';
 
 const IDENTITY = Symbol('SERVICE_IDENTITY');
@@ -31,8 +32,8 @@ export class PlatformModule {
       imports: [
         TerminusModule.forRoot({ logger: false }),
         LoggerModule.forRootAsync({
-          inject: [PlatformConfig, IDENTITY],
-          useFactory: (config: PlatformConfig, identity: ServiceIdentity) => loggerParams(config, identity),
+          inject: [ROOT_LOGGER],
+          useFactory: (root: Logger) => loggerParams(root),
         }),
         TypeOrmModule.forRootAsync({
           inject: [PlatformConfig],
@@ -54,11 +55,12 @@ export class PlatformModule {
         ...configProviders,
         { provide: PLATFORM_OPTIONS, useValue: options },
         { provide: IDENTITY, useFactory: () => serviceIdentity(options.service) },
+        { provide: ROOT_LOGGER, inject: [PlatformConfig, IDENTITY], useFactory: createRootLogger },
         { provide: APP_FILTER, useClass: ProblemFilter },
         MetricsService,
         Readiness,
       ],
-      exports: [...configProviders.map((p) => p.provide), PLATFORM_OPTIONS, IDENTITY, MetricsService, Readiness],
+      exports: [...configProviders.map((p) => p.provide), PLATFORM_OPTIONS, IDENTITY, ROOT_LOGGER, MetricsService, Readiness],
     };
   }
 }
