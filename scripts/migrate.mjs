@@ -39,7 +39,11 @@ import { APP_NAMES, ROOT, UserError, appDataSource, createLog } from './lib/util
 const MIGRATION_LOCK = 0x74726f7665; // 'trove'
 const SERVER_DATABASES = new Set(['', 'postgres', 'template1']);
 
-export const databaseNameFor = (app) => `trove_${app}`;
+// TROVE_DATABASE_PREFIX (default trove) names the databases <prefix>_<app>: a test that runs
+// npm start uses its own, so it never touches a developer's.
+const DATABASE_PREFIX = process.env.TROVE_DATABASE_PREFIX || 'trove';
+if (!/^[a-z][a-z0-9_]{0,40}$/.test(DATABASE_PREFIX)) throw new Error(`TROVE_DATABASE_PREFIX must be lowercase letters, digits and _, got ${DATABASE_PREFIX}`);
+export const databaseNameFor = (app) => `${DATABASE_PREFIX}_${app}`;
 
 function loadDataSourceFactory(app, root) {
   const file = appDataSource(root, app);

@@ -27,7 +27,9 @@
 //
 // Environment: DATABASE_URL (a server), NATS_URL, TROVE_ADMIN_KEY, TROVE_NAMESPACE, LOG_LEVEL
 // (default info), TROVE_BASE_PORT (default 3000: gateway 3000, catalog 3001, ordering 3002,
-// billing 3003, delivery 3004), TROVE_LOG_FORMAT=pretty|json, TROVE_BUILD=always.
+// billing 3003, delivery 3004), TROVE_LOG_FORMAT=pretty|json, TROVE_BUILD=always,
+// TROVE_DATABASE_PREFIX (default trove: databases trove_<app>), TROVE_STATE_DIR (default
+// .trove: where the admin and demo keys are kept).
 
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -48,6 +50,7 @@ import {
   createLog,
   ensureDependencies,
   portIsFree,
+  stateDir,
   unrefSleep,
 } from './lib/util.mjs';
 
@@ -79,7 +82,7 @@ function settleAdminKey(root) {
     if (fromEnv.length < 32) throw new UserError('TROVE_ADMIN_KEY must be at least 32 characters (or unset it to use .trove/admin-key)');
     return { key: fromEnv, source: 'from TROVE_ADMIN_KEY' };
   }
-  const file = path.join(root, '.trove', 'admin-key');
+  const file = path.join(stateDir(root), 'admin-key');
   let replaced = false;
   if (fs.existsSync(file)) {
     const key = fs.readFileSync(file, 'utf8').trim();
@@ -312,7 +315,7 @@ async function main() {
   for (const app of apps) supervise(app, () => stopping);
   let demo;
   try {
-    demo = await seedDemo({ root: ROOT, gatewayUrl: `http://127.0.0.1:${ports.gateway}`, adminKey: admin.key });
+    demo = await seedDemo({ stateDir: stateDir(ROOT), gatewayUrl: `http://127.0.0.1:${ports.gateway}`, adminKey: admin.key });
   } catch (error) {
     log.warn(`the demo organizations could not be set up: ${error.message}`);
   }

@@ -29,8 +29,8 @@ async function stillWorks(gatewayUrl, saved) {
   return true;
 }
 
-export async function seedDemo({ root, gatewayUrl, adminKey }) {
-  const file = path.join(root, '.trove', 'demo-keys.json');
+export async function seedDemo({ stateDir, gatewayUrl, adminKey }) {
+  const file = path.join(stateDir, 'demo-keys.json');
   const saved = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : undefined;
   if (await stillWorks(gatewayUrl, saved)) return { ...saved, source: 'saved in .trove/demo-keys.json' };
 

@@ -22,6 +22,8 @@ export function appPorts(base = Number(process.env.TROVE_BASE_PORT || 3000)) {
 }
 
 /** The compiled entry points of an app (see ARCHITECTURE.md, "Running it"). */
+/** Where npm start keeps the admin and demo keys: .trove/, or TROVE_STATE_DIR. */
+export const stateDir = (root) => process.env.TROVE_STATE_DIR || path.join(root, '.trove');
 export const appMain = (root, app) => path.join(root, 'dist', 'apps', app, 'src', 'main.js');
 export const appDataSource = (root, app) => path.join(root, 'dist', 'apps', app, 'src', 'data-source.js');
 
