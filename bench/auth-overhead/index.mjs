@@ -2,7 +2,7 @@
 // skipped (a fixed caller instead), in the same run: what checking an API key costs.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { broke, measure } from '../lib/load.mjs';
+import { compare } from '../lib/load.mjs';
 import { BenchProcess, freePort } from '../lib/processes.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -54,30 +54,12 @@ export default {
       const same = await (await fetch(`${skippedUrl}/v1/me`, { headers })).json();
       if (JSON.stringify(same) !== JSON.stringify(me)) throw new Error(`the two gateways answer differently: ${JSON.stringify(same)}`);
 
-      const load = { requests: [{ method: 'GET', path: '/v1/me' }], headers, connections: ctx.connections, warmupSeconds: ctx.warmupSeconds, durationSeconds: ctx.durationSeconds };
-      const runs = { skipped: [], checked: [] };
-      for (const order of [['skipped', 'checked'], ['checked', 'skipped']]) {
-        for (const side of order) {
-          const run = side === 'checked' ? await measure({ ...load, url: realUrl, processes: [real] }) : await measure({ ...load, url: skippedUrl, processes: [skipped] });
-          ctx.log(`  ${side}: ${run.requestsPerSecond} requests/s, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms`);
-          runs[side].push(run);
-        }
-      }
-      const mean = (list, pick) => Math.round(list.reduce((sum, run) => sum + pick(run), 0) / list.length);
-      const baseline = mean(runs.skipped, (r) => r.requestsPerSecond);
-      const trove = mean(runs.checked, (r) => r.requestsPerSecond);
-      return {
-        connections: ctx.connections,
-        durationSeconds: ctx.durationSeconds,
-        sides: {
-          baseline: { label: 'GET /v1/me, key check skipped', requestsPerSecond: baseline, p50Ms: mean(runs.skipped, (r) => r.latencyMs.p50), p99Ms: mean(runs.skipped, (r) => r.latencyMs.p99), runs: runs.skipped },
-          trove: { label: 'GET /v1/me, API key checked', requestsPerSecond: trove, p50Ms: mean(runs.checked, (r) => r.latencyMs.p50), p99Ms: mean(runs.checked, (r) => r.latencyMs.p99), runs: runs.checked },
-        },
-        ratio: Math.round((trove / baseline) * 100) / 100,
+      return await compare(ctx, {
+        load: { requests: [{ method: 'GET', path: '/v1/me' }], headers },
+        baseline: { label: 'GET /v1/me, key check skipped', target: { url: skippedUrl, processes: [skipped] } },
+        trove: { label: 'GET /v1/me, API key checked', target: { url: realUrl, processes: [real] } },
         targetRatio: 0.8,
-        pass: trove / baseline >= 0.8,
-        broke: [...runs.skipped, ...runs.checked].some(broke),
-      };
+      });
     } finally {
       await Promise.all(processes.map((p) => p.stop()));
     }

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { measure, broke } from '../lib/load.mjs';
+import { compare } from '../lib/load.mjs';
 import { BenchProcess, freePort } from '../lib/processes.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -61,34 +61,12 @@ export default {
         if (answer.status !== 200 || body.title !== TITLES[0]) throw new Error(`${name} answered ${answer.status}: ${JSON.stringify(body)}`);
       }
 
-      const load = { requests, connections: ctx.connections, warmupSeconds: ctx.warmupSeconds, durationSeconds: ctx.durationSeconds };
-      // Alternating order, so neither side always runs on a warmer or cooler machine.
-      const runs = { baseline: [], trove: [] };
-      for (const order of [['baseline', 'trove'], ['trove', 'baseline']]) {
-        for (const side of order) {
-          const run =
-            side === 'baseline'
-              ? await measure({ ...load, url: `http://127.0.0.1:${baselinePort}`, processes: [front, responder] })
-              : await measure({ ...load, url: `http://127.0.0.1:${gatewayPort}`, processes: [gateway, catalog] });
-          ctx.log(`  ${side}: ${run.requestsPerSecond} requests/s, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms`);
-          runs[side].push(run);
-        }
-      }
-      const mean = (list, pick) => Math.round(list.reduce((sum, run) => sum + pick(run), 0) / list.length);
-      const baseline = mean(runs.baseline, (r) => r.requestsPerSecond);
-      const trove = mean(runs.trove, (r) => r.requestsPerSecond);
-      return {
-        connections: ctx.connections,
-        durationSeconds: ctx.durationSeconds,
-        sides: {
-          baseline: { label: 'Fastify -> nats -> responder -> pg (no Nest)', requestsPerSecond: baseline, p50Ms: mean(runs.baseline, (r) => r.latencyMs.p50), p99Ms: mean(runs.baseline, (r) => r.latencyMs.p99), runs: runs.baseline },
-          trove: { label: 'gateway -> NATS -> catalog -> pg', requestsPerSecond: trove, p50Ms: mean(runs.trove, (r) => r.latencyMs.p50), p99Ms: mean(runs.trove, (r) => r.latencyMs.p99), runs: runs.trove },
-        },
-        ratio: Math.round((trove / baseline) * 100) / 100,
+      return await compare(ctx, {
+        load: { requests },
+        baseline: { label: 'Fastify -> nats -> responder -> pg (no Nest)', target: { url: `http://127.0.0.1:${baselinePort}`, processes: [front, responder] } },
+        trove: { label: 'gateway -> NATS -> catalog -> pg', target: { url: `http://127.0.0.1:${gatewayPort}`, processes: [gateway, catalog] } },
         targetRatio: 0.5,
-        pass: trove / baseline >= 0.5,
-        broke: [...runs.baseline, ...runs.trove].some(broke),
-      };
+      });
     } finally {
       await Promise.all(processes.map((p) => p.stop()));
     }

@@ -32,3 +32,39 @@ export async function measure({ url, requests, connections, warmupSeconds, durat
 export function broke(run) {
   return run.non2xx > 0 || run.errors > 0;
 }
+
+/**
+ * Measures Trove against its baseline under the same load, alternating the order (baseline,
+ * Trove, Trove, baseline) so neither side always gets the warmer or cooler machine, and sums
+ * the runs up as every entry reports them.
+ */
+export async function compare(ctx, { load, baseline, trove, targetRatio }) {
+  const sides = { baseline, trove };
+  const runs = { baseline: [], trove: [] };
+  for (const order of [['baseline', 'trove'], ['trove', 'baseline']]) {
+    for (const side of order) {
+      const run = await measure({ connections: ctx.connections, warmupSeconds: ctx.warmupSeconds, durationSeconds: ctx.durationSeconds, ...load, ...sides[side].target });
+      ctx.log(`  ${side}: ${run.requestsPerSecond} requests/s, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms`);
+      runs[side].push(run);
+    }
+  }
+  const mean = (list, pick) => Math.round(list.reduce((sum, run) => sum + pick(run), 0) / list.length);
+  const summary = (side) => ({
+    label: sides[side].label,
+    requestsPerSecond: mean(runs[side], (r) => r.requestsPerSecond),
+    p50Ms: mean(runs[side], (r) => r.latencyMs.p50),
+    p99Ms: mean(runs[side], (r) => r.latencyMs.p99),
+    runs: runs[side],
+  });
+  const result = { baseline: summary('baseline'), trove: summary('trove') };
+  const ratio = result.trove.requestsPerSecond / result.baseline.requestsPerSecond;
+  return {
+    connections: ctx.connections,
+    durationSeconds: ctx.durationSeconds,
+    sides: result,
+    ratio: Math.round(ratio * 100) / 100,
+    targetRatio,
+    pass: ratio >= targetRatio,
+    broke: [...runs.baseline, ...runs.trove].some(broke),
+  };
+}
