@@ -4,6 +4,9 @@ import type { Namespace } from './namespace';
 
 const DAY_NS = 24 * 60 * 60 * 1e9;
 
+/** How long the stream keeps an event for consumers that were down. */
+export const EVENT_RETENTION_DAYS = 7;
+
 /**
  * The TROVE_EVENTS stream: every domain event, kept a week on disk for consumers that were
  * down. Its de-duplication window covers relay retries, and the inbox covers anything older.
@@ -15,7 +18,7 @@ export async function ensureEventStream(jsm: JetStreamManager, namespace: Namesp
     retention: RetentionPolicy.Limits,
     storage: StorageType.File,
     discard: DiscardPolicy.Old,
-    max_age: 7 * DAY_NS,
+    max_age: EVENT_RETENTION_DAYS * DAY_NS,
     duplicate_window: 10 * 60 * 1e9,
     num_replicas: 1,
   };

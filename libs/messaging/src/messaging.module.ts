@@ -1,6 +1,7 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { EventConsumers } from './event.consumers';
+import { MessagingJanitor } from './messaging-janitor';
 import { DEFAULT_MESSAGING_OPTIONS, MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
 import { namespaceProvider, NATS_CONNECTION, natsConnectionProvider, NatsLifecycle } from './nats.provider';
 import { OutboxRelay } from './outbox.relay';
@@ -32,8 +33,9 @@ export class MessagingModule {
         UnitOfWork,
         EventConsumers,
         SystemHealthResponder,
+        MessagingJanitor,
       ],
-      exports: [NATS_CONNECTION, Namespace, RpcClient, RpcServer, UnitOfWork, OutboxRelay, EventConsumers],
+      exports: [NATS_CONNECTION, Namespace, RpcClient, RpcServer, UnitOfWork, OutboxRelay, EventConsumers, MessagingJanitor],
     };
   }
 }

@@ -4,7 +4,7 @@ import type { TestingModule } from '@nestjs/testing';
 import { IsString, IsUUID } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { headers as natsHeaders, type NatsConnection } from 'nats';
-import { encodeJson, EventConsumers, EventHandler, Namespace, OutboxRelay, UnitOfWork, type EventContext, type EventEnvelope } from '@trove/messaging';
+import { encodeJson, EventConsumers, EventHandler, MessagingJanitor, Namespace, OutboxRelay, UnitOfWork, type EventContext, type EventEnvelope } from '@trove/messaging';
 import { createAppDatabase, withDatabase, type TestDatabase } from '../../../test/support/postgres';
 import { connectNats, deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
 import { NodeProcess, waitFor } from '../../../test/support/processes';
@@ -183,5 +183,30 @@ describe('domain events over JetStream with the outbox and inbox', () => {
     await consumerIdle();
     expect(await effects()).toEqual({ total: 1000, distinct: 1000 });
     expect(atKill).toBeGreaterThanOrEqual(50);
+  });
+
+  it('prunes published outbox rows and inbox rows once the stream can no longer redeliver them', async () => {
+    const service = await start(false);
+    const old = new Date(Date.now() - 9 * 24 * 60 * 60 * 1000);
+    const recent = new Date();
+    await withDatabase(database.url, async (client) => {
+      await client.query(
+        `INSERT INTO outbox (id, subject, payload, occurred_at, published_at) VALUES
+           (gen_random_uuid(), $1, '{}', $2, $2), (gen_random_uuid(), $1, '{}', $2, NULL), (gen_random_uuid(), $1, '{}', $3, $3)`,
+        [DatasetPublished.subject, old, recent],
+      );
+      await client.query(
+        `INSERT INTO inbox (consumer, event_id, subject, handled_at) VALUES ('index-published-datasets', gen_random_uuid(), $1, $2), ('index-published-datasets', gen_random_uuid(), $1, $3)`,
+        [DatasetPublished.subject, old, recent],
+      );
+    });
+    expect(await service.get(MessagingJanitor).prune()).toEqual({ outbox: 1, inbox: 1 });
+    const left = await withDatabase(database.url, async (client) => ({
+      outbox: (await client.query(`SELECT count(*)::int AS n FROM outbox`)).rows[0].n,
+      unpublished: (await client.query(`SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL`)).rows[0].n,
+      inbox: (await client.query(`SELECT count(*)::int AS n FROM inbox`)).rows[0].n,
+    }));
+    // An unpublished row is never pruned, however old: it still has to reach the stream.
+    expect(left).toEqual({ outbox: 2, unpublished: 1, inbox: 1 });
   });
 });
