@@ -7,3 +7,4 @@ export * from './catalog/catalog.messages';
 export * from './catalog/catalog.subjects';
 export * from './gateway/gateway.messages';
 export * from './gateway/gateway.subjects';
+export * from './catalogue';
