@@ -15,7 +15,5 @@ describe('Namespace', () => {
     expect(ns.queue('billing')).toBe('t3f9a.billing');
     expect(ns.stream).toBe('TROVE_EVENTS_t3f9a');
     expect(ns.eventSubjects).toBe('t3f9a.evt.>');
-    expect(ns.local('t3f9a.catalog.dataset.get')).toBe('catalog.dataset.get');
-    expect(ns.local('other.catalog.dataset.get')).toBe('other.catalog.dataset.get');
   });
 });

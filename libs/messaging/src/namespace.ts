@@ -24,9 +24,4 @@ export class Namespace {
   get eventSubjects(): string {
     return this.subject('evt.>');
   }
-
-  /** Strips the namespace off a subject received from NATS. */
-  local(subject: string): string {
-    return this.name && subject.startsWith(`${this.name}.`) ? subject.slice(this.name.length + 1) : subject;
-  }
 }

@@ -9,7 +9,7 @@ import { loadConfig, PlatformConfig } from './config';
 import { HealthController, Readiness } from './health';
 import { createRootLogger, loggerParams, ROOT_LOGGER } from './logging';
 import { MetricsController, MetricsService } from './metrics';
-import { PLATFORM_OPTIONS, serviceIdentity, type PlatformModuleOptions } from './platform.options';
+import { serviceIdentity, type PlatformModuleOptions } from './platform.options';
 import { ProblemFilter } from './problem.filter';
 
 const IDENTITY = Symbol('SERVICE_IDENTITY');
@@ -53,14 +53,13 @@ export class PlatformModule {
       controllers: [HealthController, MetricsController],
       providers: [
         ...configProviders,
-        { provide: PLATFORM_OPTIONS, useValue: options },
         { provide: IDENTITY, useFactory: () => serviceIdentity(options.service) },
         { provide: ROOT_LOGGER, inject: [PlatformConfig, IDENTITY], useFactory: createRootLogger },
         { provide: APP_FILTER, useClass: ProblemFilter },
         MetricsService,
         Readiness,
       ],
-      exports: [...configProviders.map((p) => p.provide), PLATFORM_OPTIONS, IDENTITY, ROOT_LOGGER, MetricsService, Readiness],
+      exports: [...configProviders.map((p) => p.provide), IDENTITY, ROOT_LOGGER, MetricsService, Readiness],
     };
   }
 }

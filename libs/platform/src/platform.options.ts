@@ -4,8 +4,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ConfigClass, PlatformConfig } from './config';
 
-export const PLATFORM_OPTIONS = Symbol('PLATFORM_OPTIONS');
-
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export type EntityClass = Function;
 

@@ -17,10 +17,6 @@ export class ApiKeyRepository {
     return this.dataSource.manager.findOneBy(ApiKey, { id, organizationId });
   }
 
-  findById(id: string): Promise<ApiKey | null> {
-    return this.dataSource.manager.findOneBy(ApiKey, { id });
-  }
-
   async revoke(id: string, at: Date): Promise<void> {
     await this.dataSource.manager.query(`UPDATE api_key SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`, [id, at]);
   }

@@ -9,10 +9,6 @@ import type { OrganizationKind, OrganizationStatus } from './organization-state'
 export class OrganizationRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  findById(id: string, manager: EntityManager = this.dataSource.manager): Promise<Organization | null> {
-    return manager.findOneBy(Organization, { id });
-  }
-
   /** Locks the row for a state change, so two operators' clicks apply one after the other. */
   findForUpdate(manager: EntityManager, id: string): Promise<Organization | null> {
     return manager.findOne(Organization, { where: { id }, lock: { mode: 'pessimistic_write' } });
