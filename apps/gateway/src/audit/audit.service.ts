@@ -25,9 +25,13 @@ export class AuditService implements OnApplicationBootstrap {
 
   onApplicationBootstrap(): void {
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
-    fastify.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
-      if (request.audit) await this.record(request, reply.statusCode, payload);
-      return payload;
+    // Callback style: reads, most of the traffic, pass through without a promise.
+    fastify.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: Error | null, payload: unknown) => void) => {
+      if (!request.audit) return done(null, payload);
+      this.record(request, reply.statusCode, payload).then(
+        () => done(null, payload),
+        (error: Error) => done(error, payload),
+      );
     });
   }
 
