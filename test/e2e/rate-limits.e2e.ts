@@ -1,3 +1,4 @@
+import { withDatabase } from '../support/postgres';
 import { json, TroveSystem } from '../support/system';
 
 jest.setTimeout(60_000);
@@ -8,7 +9,7 @@ describe('rate limits', () => {
   beforeAll(async () => {
     system = await TroveSystem.start({
       apps: ['gateway'],
-      env: { RATE_LIMIT_PER_KEY: '10', RATE_LIMIT_PER_ADDRESS: '5', SIGNUPS_PER_ADDRESS_PER_HOUR: '3' },
+      env: { RATE_LIMIT_PER_KEY: '10', RATE_LIMIT_PER_ADDRESS: '5', SIGNUPS_PER_ADDRESS_PER_HOUR: '5' },
     });
   });
 
@@ -30,12 +31,19 @@ describe('rate limits', () => {
   it("answers 429 with Retry-After to one key past its limit while another key's requests still succeed", async () => {
     const greedy = (await json(await signUp('百度 文心 数据组'))).apiKey as string;
     const patient = (await json(await signUp('阿里 通义 数据组'))).apiKey as string;
-    // A fresh one-second window, so all 40 land in the same one.
-    await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000)));
-    const [greedyAnswers, patientAnswers] = await Promise.all([
-      Promise.all(Array.from({ length: 40 }, () => me(greedy))),
-      Promise.all(Array.from({ length: 5 }, () => me(patient))),
-    ]);
+    // All 40 must land in one one-second window: on a machine so loaded that a burst takes
+    // longer than that, the burst is tried again (a fresh key each time) rather than judged.
+    let greedyAnswers: Response[] = [];
+    let patientAnswers: Response[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const key = attempt === 0 ? greedy : ((await json(await signUp(`百度 文心 数据组 ${attempt}`))).apiKey as string);
+      const started = Date.now();
+      [greedyAnswers, patientAnswers] = await Promise.all([
+        Promise.all(Array.from({ length: 40 }, () => me(key))),
+        Promise.all(Array.from({ length: 5 }, () => me(patient))),
+      ]);
+      if (Date.now() - started < 900) break;
+    }
     const limited = greedyAnswers.filter((r) => r.status === 429);
     expect(limited.length).toBeGreaterThanOrEqual(30);
     expect(greedyAnswers.every((r) => r.status === 200 || r.status === 429)).toBe(true);
@@ -45,17 +53,28 @@ describe('rate limits', () => {
   });
 
   it('limits callers without a key by address', async () => {
-    await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000)));
-    const answers = await Promise.all(Array.from({ length: 12 }, () => system.request('/v1/datasets/00000000-0000-4000-8000-0000000000aa', { as: 'anonymous' })));
-    expect(answers.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(5);
+    let answers: Response[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const started = Date.now();
+      answers = await Promise.all(Array.from({ length: 12 }, () => system.request('/v1/datasets/00000000-0000-4000-8000-0000000000aa', { as: 'anonymous' })));
+      if (Date.now() - started < 900) break;
+    }
+    expect(answers.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(7);
   });
 
   it('limits sign-ups per address per hour', async () => {
-    const third = await signUp('第三家公司');
-    expect(third.status).toBe(201);
-    const fourth = await signUp('第四家公司');
-    expect(fourth.status).toBe(429);
-    expect(Number(fourth.headers.get('retry-after'))).toBeGreaterThan(60);
+    let refused: Response | undefined;
+    for (let i = 0; i < 10 && !refused; i++) {
+      const answer = await signUp(`第 ${i} 家公司`);
+      if (answer.status === 429) refused = answer;
+      else expect(answer.status).toBe(201);
+    }
+    expect(refused).toBeDefined();
+    expect(Number(refused!.headers.get('retry-after'))).toBeGreaterThan(60);
+    // Every sign-up from this address in this file, the earlier tests' included, counted.
+    const organizations = await withDatabase(system.databases.get('gateway')!.url, async (c) => (await c.query(`SELECT count(*)::int AS n FROM organization WHERE kind <> 'admin'`)).rows[0].n);
+    expect(organizations).toBe(5);
   });
 
   it('never limits health probes or metrics scrapes', async () => {
