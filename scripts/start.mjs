@@ -319,7 +319,7 @@ async function main() {
   } catch (error) {
     log.warn(`the demo organizations could not be set up: ${error.message}`);
   }
-  printBanner({ ports, admin, demo, infra, redact, seconds: (Date.now() - startedAt) / 1000 });
+  printBanner({ ports, admin, demo, infra, redact, databases: databaseNameFor('<app>'), seconds: (Date.now() - startedAt) / 1000 });
 }
 
 /** Restart-with-backoff after a crash (see the header). */
@@ -351,7 +351,7 @@ function supervise(app, isStopping) {
   watch();
 }
 
-function printBanner({ ports, admin, demo, infra, redact, seconds }) {
+function printBanner({ ports, admin, demo, infra, redact, databases, seconds }) {
   const out = (s = '') => process.stdout.write(`${s}\n`);
   const url = (port, p = '') => `http://localhost:${port}${p}`;
   const rows = APP_NAMES.map((name) => [name, String(ports[name]), url(ports[name], '/health/ready'), url(ports[name], '/metrics')]);
@@ -367,7 +367,7 @@ function printBanner({ ports, admin, demo, infra, redact, seconds }) {
   out(color.dim(line(header)));
   for (const r of rows) out(line(r));
   out();
-  out(`  PostgreSQL  ${redact(infra.databaseUrl)} (${infra.postgres.source}; databases trove_<app>)`);
+  out(`  PostgreSQL  ${redact(infra.databaseUrl)} (${infra.postgres.source}; databases ${databases})`);
   out(`  NATS        ${infra.natsUrl} (${infra.nats.source})`);
   out();
   out(`  Admin key   ${color.bold(admin.key)}  (${admin.source})`);
