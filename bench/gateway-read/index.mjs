@@ -22,6 +22,10 @@ const TITLES = [
   '医疗影像分割标注 5 万张 / Medical image segmentation, 50k',
 ];
 
+// The apps run with no access log line per request and the per-address rate limit out of the
+// way (64 connections from one address would otherwise be 429s).
+const SETTINGS = { LOG_LEVEL: 'warn', RATE_LIMIT_PER_ADDRESS: '100000' };
+
 export default {
   name: 'gateway-read',
   title: 'Gateway read: HTTP -> NATS request -> service -> one PostgreSQL read',
@@ -45,28 +49,43 @@ export default {
       const baselinePort = await freePort();
       const responder = started(new BenchProcess('baseline-responder', path.join(here, 'baseline-responder.mjs'), { DATABASE_URL: catalogDb, NATS_URL: ctx.natsUrl, SUBJECT: baselineSubject }));
       const front = started(new BenchProcess('baseline-http', path.join(here, 'baseline-http.mjs'), { NATS_URL: ctx.natsUrl, SUBJECT: baselineSubject, PORT: String(baselinePort) }));
+      await responder.printed('responder ready');
       await front.ready(`http://127.0.0.1:${baselinePort}/health`);
 
       const catalogPort = await freePort();
       const gatewayPort = await freePort();
-      const common = { NATS_URL: ctx.natsUrl, TROVE_NAMESPACE: ctx.namespace, LOG_LEVEL: 'warn', RATE_LIMIT_PER_ADDRESS: '100000' };
+      const common = { NATS_URL: ctx.natsUrl, TROVE_NAMESPACE: ctx.namespace, ...SETTINGS };
       const catalog = started(new BenchProcess('catalog', ctx.appMain('catalog'), { ...common, DATABASE_URL: catalogDb, PORT: String(catalogPort) }));
       const gateway = started(new BenchProcess('gateway', ctx.appMain('gateway'), { ...common, DATABASE_URL: gatewayDb, PORT: String(gatewayPort), TROVE_ADMIN_KEY: ctx.adminKey }));
       await catalog.ready(`http://127.0.0.1:${catalogPort}/health/ready`);
       await gateway.ready(`http://127.0.0.1:${gatewayPort}/health/ready`);
 
+      // Both sides must answer 200 with the right dataset for every id before anything is
+      // measured: a fast 404 or 503 would make a fine-looking figure.
       for (const [url, name] of [[`http://127.0.0.1:${baselinePort}`, 'baseline'], [`http://127.0.0.1:${gatewayPort}`, 'trove']]) {
-        const answer = await fetch(`${url}${requests[0].path}`);
-        const body = await answer.json();
-        if (answer.status !== 200 || body.title !== TITLES[0]) throw new Error(`${name} answered ${answer.status}: ${JSON.stringify(body)}`);
+        for (const [i, request] of requests.entries()) {
+          const answer = await fetch(`${url}${request.path}`);
+          const body = await answer.json().catch(() => null);
+          if (answer.status !== 200 || body?.id !== ids[i] || body?.title !== TITLES[i] || body?.status !== 'published') {
+            throw new Error(`${name} answered ${answer.status} for ${request.path}: ${JSON.stringify(body)}`);
+          }
+        }
       }
+      ctx.log(`  both sides answer 200 for all ${ids.length} datasets`);
 
-      return await compare(ctx, {
+      const result = await compare(ctx, {
         load: { requests },
         baseline: { label: 'Fastify -> nats -> responder -> pg (no Nest)', target: { url: `http://127.0.0.1:${baselinePort}`, processes: [front, responder] } },
         trove: { label: 'gateway -> NATS -> catalog -> pg', target: { url: `http://127.0.0.1:${gatewayPort}`, processes: [gateway, catalog] } },
         targetRatio: 0.5,
       });
+      return {
+        ...result,
+        settings: {
+          apps: `gateway and catalog from dist/, ${Object.entries(SETTINGS).map(([k, v]) => `${k}=${v}`).join(', ')}, NATS namespace ${ctx.namespace}`,
+          data: `${ids.length} published datasets in a fresh catalog database, requested round-robin (GET /v1/datasets/:id, no API key: published datasets are public)`,
+        },
+      };
     } finally {
       await Promise.all(processes.map((p) => p.stop()));
     }

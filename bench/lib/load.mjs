@@ -44,7 +44,7 @@ export async function compare(ctx, { load, baseline, trove, targetRatio }) {
   for (const order of [['baseline', 'trove'], ['trove', 'baseline']]) {
     for (const side of order) {
       const run = await measure({ connections: ctx.connections, warmupSeconds: ctx.warmupSeconds, durationSeconds: ctx.durationSeconds, ...load, ...sides[side].target });
-      ctx.log(`  ${side}: ${run.requestsPerSecond} requests/s, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms`);
+      ctx.log(`  ${side}: ${run.requestsPerSecond} requests/s, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms, non-2xx ${run.non2xx}, errors ${run.errors}`);
       runs[side].push(run);
     }
   }
@@ -54,6 +54,8 @@ export async function compare(ctx, { load, baseline, trove, targetRatio }) {
     requestsPerSecond: mean(runs[side], (r) => r.requestsPerSecond),
     p50Ms: mean(runs[side], (r) => r.latencyMs.p50),
     p99Ms: mean(runs[side], (r) => r.latencyMs.p99),
+    non2xx: runs[side].reduce((sum, run) => sum + run.non2xx, 0),
+    errors: runs[side].reduce((sum, run) => sum + run.errors, 0),
     runs: runs[side],
   });
   const result = { baseline: summary('baseline'), trove: summary('trove') };

@@ -14,6 +14,14 @@ export function freePort() {
   });
 }
 
+/** Every BenchProcess started and not yet exited: what stopAll() stops on Ctrl-C or a crash. */
+const running = new Set();
+
+/** Stops every child process any entry started that is still running. */
+export async function stopAll() {
+  await Promise.all([...running].map((p) => p.stop()));
+}
+
 export class BenchProcess {
   constructor(name, script, env) {
     this.name = name;
@@ -23,13 +31,24 @@ export class BenchProcess {
   }
 
   start() {
-    this.child = spawn(process.execPath, [this.script], { env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // BENCH_CPU_PROF=<dir>: every child writes a V8 CPU profile there when it stops (summed up
+    // by `node bench/lib/cpu-profile-summary.mjs <file>`). Profiling slows both sides alike.
+    const profile = process.env.BENCH_CPU_PROF
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=${this.name.replace(/[^A-Za-z0-9_-]+/g, '_')}-${Date.now()}.cpuprofile`]
+      : [];
+    this.child = spawn(process.execPath, [...profile, this.script], { env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (chunk) => {
       this.output = (this.output + chunk.toString()).slice(-20_000);
     };
     this.child.stdout.on('data', keep);
     this.child.stderr.on('data', keep);
-    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+    running.add(this);
+    this.exited = new Promise((resolve) =>
+      this.child.once('exit', (code, signal) => {
+        running.delete(this);
+        resolve({ code, signal });
+      }),
+    );
     return this;
   }
 
@@ -50,6 +69,16 @@ export class BenchProcess {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     throw new Error(`${this.name} not ready at ${url} after ${ms} ms:\n${this.output}`);
+  }
+
+  /** Waits until the process has printed `text` (for children without an HTTP port). */
+  async printed(text, ms = 30_000) {
+    const deadline = Date.now() + ms;
+    while (!this.output.includes(text)) {
+      if (this.child.exitCode !== null) throw new Error(`${this.name} exited before it was ready:\n${this.output}`);
+      if (Date.now() > deadline) throw new Error(`${this.name} did not print "${text}" within ${ms} ms:\n${this.output}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
   async stop() {
