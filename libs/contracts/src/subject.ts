@@ -36,7 +36,7 @@ export function eventSubject<Payload>(subject: string, payload: MessageClass<Pay
 }
 
 /** NATS header names that travel on every message. */
-export const Headers = {
+export const MessageHeaders = {
   correlationId: 'x-correlation-id',
   caller: 'trove-caller',
   callerOrganization: 'trove-caller-org',

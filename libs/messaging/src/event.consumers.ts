@@ -1,9 +1,7 @@
-import { Headers, type EventSubject } from '@trove/contracts';
+import { MessageHeaders, type EventSubject } from '@trove/contracts';
 import { Inject, Injectable, Logger, SetMetadata, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { AckPolicy, DeliverPolicy, nanos, type ConsumerMessages, type JsMsg, type NatsConnection } from 'nats';
-import { DataSource } from 'typeorm';
 import { MetricsService, RequestContext, SERVICE_IDENTITY, ServiceException, validateMessage, type ServiceIdentity } from '@trove/platform';
 import { decodeJson } from './codec';
 import type { EventEnvelope } from './event-envelope';
@@ -11,9 +9,9 @@ import { ensureEventStream } from './jetstream';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
 import { Namespace } from './namespace';
 import { InjectNats } from './nats.provider';
-import { contextFrom } from './rpc.server';
-import { OutboxRelay } from './outbox.relay';
-import { writeOutboxEvent, type Transaction } from './unit-of-work';
+import { decoratedMethods } from './decorated-methods';
+import { contextFrom } from './message-context';
+import { UnitOfWork, type Transaction } from './unit-of-work';
 
 const EVENT_HANDLER = Symbol('EVENT_HANDLER');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -58,10 +56,9 @@ export class EventConsumers implements OnApplicationBootstrap, BeforeApplication
 
   constructor(
     @InjectNats() private readonly nc: NatsConnection,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork,
     private readonly namespace: Namespace,
     private readonly metrics: MetricsService,
-    private readonly relay: OutboxRelay,
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
     @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
@@ -78,15 +75,9 @@ export class EventConsumers implements OnApplicationBootstrap, BeforeApplication
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    for (const wrapper of this.discovery.getProviders()) {
-      const instance = wrapper.instance as Record<string, unknown> | undefined;
-      if (!instance || typeof instance !== 'object') continue;
-      for (const method of this.scanner.getAllMethodNames(Object.getPrototypeOf(instance) as object)) {
-        const meta = Reflect.getMetadata(EVENT_HANDLER, (instance[method] as object) ?? {}) as
-          | { event: EventSubject<unknown>; options: EventHandlerOptions }
-          | undefined;
-        if (meta) this.register(meta.event, meta.options, (instance[method] as EventHandlerFn<unknown>).bind(instance));
-      }
+    type Meta = { event: EventSubject<unknown>; options: EventHandlerOptions };
+    for (const { metadata, method } of decoratedMethods<Meta>(this.discovery, this.scanner, EVENT_HANDLER)) {
+      this.register(metadata.event, metadata.options, method as EventHandlerFn<unknown>);
     }
     if (this.registrations.length === 0) return;
     const jsm = await this.nc.jetstreamManager();
@@ -158,32 +149,23 @@ export class EventConsumers implements OnApplicationBootstrap, BeforeApplication
     }
     const context = contextFrom(msg.headers);
     try {
-      let events = 0;
       const applied = await RequestContext.run(context, () =>
-        this.dataSource.transaction(async (manager) => {
-          const inserted = (await manager.query(
+        this.unitOfWork.run(async (tx) => {
+          const inserted = (await tx.manager.query(
             `INSERT INTO inbox (consumer, event_id, subject) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING event_id`,
             [consumer, envelope.id, subject],
           )) as unknown[];
           if (inserted.length === 0) return false;
-          const tx: Transaction = {
-            manager,
-            publish: async (event, eventPayload) => {
-              events++;
-              return writeOutboxEvent(manager, event, eventPayload);
-            },
-          };
           await registration.handle(payload, { event: { ...envelope, payload }, tx, deliveryCount: msg.info.redeliveryCount });
           return true;
         }),
       );
       msg.ack();
-      if (events > 0) this.relay.kick();
       stop({ outcome: applied ? 'applied' : 'duplicate' });
     } catch (error) {
       const delay = Math.min(30_000, 500 * 2 ** Math.min(msg.info.redeliveryCount, 6));
       const level = error instanceof ServiceException ? 'warn' : 'error';
-      this.logger[level]({ err: error, subject, eventId: envelope.id, correlationId: msg.headers?.get(Headers.correlationId) }, `event handler failed; redelivery in ${delay} ms`);
+      this.logger[level]({ err: error, subject, eventId: envelope.id, correlationId: msg.headers?.get(MessageHeaders.correlationId) }, `event handler failed; redelivery in ${delay} ms`);
       msg.nak(delay);
       stop({ outcome: 'failed' });
     }

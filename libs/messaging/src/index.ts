@@ -3,6 +3,7 @@ export * from './event-envelope';
 export * from './event.consumers';
 export * from './event.entities';
 export * from './jetstream';
+export * from './message-context';
 export * from './messaging-janitor';
 export * from './messaging.module';
 export * from './messaging.options';

@@ -1,7 +1,7 @@
-import { Headers } from '@trove/contracts';
+import { MessageHeaders } from '@trove/contracts';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { headers as natsHeaders, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
 import { MetricsService, SERVICE_IDENTITY, type ServiceIdentity } from '@trove/platform';
 import { encodeJson } from './codec';
@@ -9,6 +9,7 @@ import type { EventEnvelope } from './event-envelope';
 import { ensureEventStream } from './jetstream';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
 import { Namespace } from './namespace';
+import { toNatsHeaders } from './message-context';
 import { InjectNats } from './nats.provider';
 
 interface OutboxRow {
@@ -102,10 +103,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
             producer: this.identity.service,
             payload: row.payload,
           };
-          const h = natsHeaders();
-          for (const [key, value] of Object.entries(row.headers)) h.set(key, value);
-          h.set(Headers.eventId, row.id);
-          return js.publish(this.namespace.subject(row.subject), encodeJson(envelope), { msgID: row.id, headers: h, timeout: 5000 });
+          const headers = toNatsHeaders({ ...row.headers, [MessageHeaders.eventId]: row.id });
+          return js.publish(this.namespace.subject(row.subject), encodeJson(envelope), { msgID: row.id, headers, timeout: 5000 });
         }),
       );
       const acked = rows.filter((_, i) => results[i].status === 'fulfilled');

@@ -1,10 +1,11 @@
-import { CommonErrorCode, Headers, type RpcSubject } from '@trove/contracts';
+import { CommonErrorCode, MessageHeaders, type RpcSubject } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
-import { ErrorCode, headers as natsHeaders, NatsError, type NatsConnection } from 'nats';
-import { MetricsService, PlatformConfig, RequestContext, SERVICE_IDENTITY, ServiceException, type ServiceIdentity } from '@trove/platform';
+import { ErrorCode, NatsError, type NatsConnection } from 'nats';
+import { MetricsService, PlatformConfig, SERVICE_IDENTITY, ServiceException, type ServiceIdentity } from '@trove/platform';
 import { Inject } from '@nestjs/common';
 import { decodeJson, encodeJson, type RpcReply } from './codec';
 import { Namespace } from './namespace';
+import { contextHeaders, toNatsHeaders } from './message-context';
 import { InjectNats } from './nats.provider';
 
 export interface SendOptions {
@@ -52,15 +53,7 @@ export class RpcClient {
   }
 
   private async request(subject: string, payload: unknown, timeout: number): Promise<RpcReply<unknown>> {
-    const context = RequestContext.current();
-    const h = natsHeaders();
-    h.set(Headers.correlationId, context?.correlationId ?? RequestContext.correlationId());
-    h.set(Headers.caller, this.identity.service);
-    if (context?.caller) {
-      h.set(Headers.callerOrganization, context.caller.organizationId);
-      h.set(Headers.callerRole, context.caller.role);
-      h.set(Headers.callerKey, context.caller.keyId);
-    }
+    const h = toNatsHeaders({ ...contextHeaders(), [MessageHeaders.caller]: this.identity.service });
     const message = await this.nc.request(this.namespace.subject(subject), encodeJson(payload), { timeout, headers: h });
     return decodeJson(message.data) as RpcReply<unknown>;
   }

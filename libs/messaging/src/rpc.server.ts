@@ -1,4 +1,4 @@
-import { CommonErrorCode, Headers, type RpcSubject } from '@trove/contracts';
+import { CommonErrorCode, MessageHeaders, type RpcSubject } from '@trove/contracts';
 import {
   Inject,
   Injectable,
@@ -8,21 +8,20 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
-import type { Msg, MsgHdrs, NatsConnection, Subscription } from 'nats';
+import type { Msg, NatsConnection, Subscription } from 'nats';
 import {
-  acceptCorrelationId,
   MetricsService,
   RequestContext,
   SERVICE_IDENTITY,
   ServiceException,
   validateMessage,
   type Caller,
-  type RequestContextData,
-  type Role,
   type ServiceIdentity,
 } from '@trove/platform';
 import { decodeJson, encodeJson, type RpcReply } from './codec';
 import { Namespace } from './namespace';
+import { decoratedMethods } from './decorated-methods';
+import { contextFrom } from './message-context';
 import { InjectNats } from './nats.provider';
 
 const RPC_HANDLER = Symbol('RPC_HANDLER');
@@ -69,14 +68,8 @@ export class RpcServer implements OnApplicationBootstrap, BeforeApplicationShutd
   }
 
   onApplicationBootstrap(): void {
-    for (const wrapper of this.discovery.getProviders()) {
-      const instance = wrapper.instance as Record<string, unknown> | undefined;
-      if (!instance || typeof instance !== 'object') continue;
-      const prototype = Object.getPrototypeOf(instance) as object;
-      for (const method of this.scanner.getAllMethodNames(prototype)) {
-        const rpc = Reflect.getMetadata(RPC_HANDLER, (instance[method] as object) ?? {}) as RpcSubject<unknown, unknown> | undefined;
-        if (rpc) this.register(rpc, (instance[method] as Handler).bind(instance));
-      }
+    for (const { metadata, method } of decoratedMethods<RpcSubject<unknown, unknown>>(this.discovery, this.scanner, RPC_HANDLER)) {
+      this.register(metadata, method as Handler);
     }
     for (const subject of this.handlers.keys()) this.subscribe(subject);
     this.listening = true;
@@ -111,7 +104,7 @@ export class RpcServer implements OnApplicationBootstrap, BeforeApplicationShutd
     const reply = await RequestContext.run(context, async (): Promise<RpcReply<unknown>> => {
       try {
         const request = validateMessage(entry.rpc.request as new () => object, decodeJson(msg.data));
-        const data = await entry.handle(request, { ...context, from: msg.headers?.get(Headers.caller) || undefined });
+        const data = await entry.handle(request, { ...context, from: msg.headers?.get(MessageHeaders.caller) || undefined });
         return { ok: true, data: data ?? null };
       } catch (error) {
         if (error instanceof ServiceException) return { ok: false, error: error.toJSON() };
@@ -125,18 +118,4 @@ export class RpcServer implements OnApplicationBootstrap, BeforeApplicationShutd
     stop({ outcome: reply.ok ? 'ok' : reply.error.code });
     if (msg.reply) msg.respond(encodeJson(reply));
   }
-}
-
-const ROLES: readonly Role[] = ['admin', 'vendor', 'buyer'];
-
-/** The caller travels in headers; a header set that is incomplete or malformed means none. */
-export function contextFrom(headers: MsgHdrs | undefined): RequestContextData {
-  const correlationId = acceptCorrelationId(headers?.get(Headers.correlationId));
-  const organizationId = headers?.get(Headers.callerOrganization);
-  const role = headers?.get(Headers.callerRole) as Role;
-  const keyId = headers?.get(Headers.callerKey);
-  if (organizationId && keyId && ROLES.includes(role)) {
-    return { correlationId, caller: { organizationId, role, keyId } };
-  }
-  return { correlationId };
 }

@@ -1,10 +1,11 @@
-import { Headers, type EventSubject } from '@trove/contracts';
+import type { EventSubject } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
-import { RequestContext, validateMessage } from '@trove/platform';
+import { validateMessage } from '@trove/platform';
 import { OutboxEvent } from './event.entities';
+import { contextHeaders } from './message-context';
 import { OutboxRelay } from './outbox.relay';
 
 /** A transaction in progress, and the events that commit with it. */
@@ -14,22 +15,15 @@ export interface Transaction {
   publish<P extends object>(event: EventSubject<P>, payload: P): Promise<string>;
 }
 
-export async function writeOutboxEvent<P extends object>(
+async function writeOutboxEvent<P extends object>(
   manager: EntityManager,
   event: EventSubject<P>,
   payload: P,
 ): Promise<string> {
   // The producer checks its own payload, so a malformed event never leaves the service.
   validateMessage(event.payload as new () => P, payload);
-  const context = RequestContext.current();
-  const headers: Record<string, string> = { [Headers.correlationId]: context?.correlationId ?? RequestContext.correlationId() };
-  if (context?.caller) {
-    headers[Headers.callerOrganization] = context.caller.organizationId;
-    headers[Headers.callerRole] = context.caller.role;
-    headers[Headers.callerKey] = context.caller.keyId;
-  }
   const id = randomUUID();
-  await manager.insert(OutboxEvent, { id, subject: event.subject, payload: payload as never, headers, occurredAt: new Date() });
+  await manager.insert(OutboxEvent, { id, subject: event.subject, payload: payload as never, headers: contextHeaders(), occurredAt: new Date() });
   return id;
 }
 

@@ -1,0 +1,38 @@
+import { MessageHeaders } from '@trove/contracts';
+import { acceptCorrelationId, RequestContext, type RequestContextData, type Role } from '@trove/platform';
+import { headers as natsHeaders, type MsgHdrs } from 'nats';
+
+const ROLES: readonly Role[] = ['admin', 'vendor', 'buyer'];
+
+/**
+ * The correlation id and caller of the work in progress, as the headers every outgoing
+ * message carries: requests, and events through the outbox.
+ */
+export function contextHeaders(): Record<string, string> {
+  const context = RequestContext.current();
+  const headers: Record<string, string> = { [MessageHeaders.correlationId]: context?.correlationId ?? RequestContext.correlationId() };
+  if (context?.caller) {
+    headers[MessageHeaders.callerOrganization] = context.caller.organizationId;
+    headers[MessageHeaders.callerRole] = context.caller.role;
+    headers[MessageHeaders.callerKey] = context.caller.keyId;
+  }
+  return headers;
+}
+
+export function toNatsHeaders(values: Record<string, string>): MsgHdrs {
+  const h = natsHeaders();
+  for (const [key, value] of Object.entries(values)) h.set(key, value);
+  return h;
+}
+
+/** The caller travels in headers; a header set that is incomplete or malformed means none. */
+export function contextFrom(headers: MsgHdrs | undefined): RequestContextData {
+  const correlationId = acceptCorrelationId(headers?.get(MessageHeaders.correlationId));
+  const organizationId = headers?.get(MessageHeaders.callerOrganization);
+  const role = headers?.get(MessageHeaders.callerRole) as Role;
+  const keyId = headers?.get(MessageHeaders.callerKey);
+  if (organizationId && keyId && ROLES.includes(role)) {
+    return { correlationId, caller: { organizationId, role, keyId } };
+  }
+  return { correlationId };
+}
