@@ -18,7 +18,7 @@ describe('StateMachine', () => {
   });
 
   it('refuses an illegal move as a CONFLICT that names both states', () => {
-    expect(() => orders.assert('refunded', 'paid')).toThrow(expect.objectContaining({ code: 'CONFLICT', status: 409, message: 'A order that is refunded cannot become paid.' }));
+    expect(() => orders.assert('refunded', 'paid')).toThrow(expect.objectContaining({ code: 'CONFLICT', status: 409, message: 'The order is refunded and cannot become paid.' }));
   });
 
   it('knows its terminal states and what is reachable', () => {

@@ -21,7 +21,7 @@ export class StateMachine<S extends string> {
 
   assert(from: S, to: S): void {
     if (!this.can(from, to)) {
-      throw new ServiceException(CommonErrorCode.CONFLICT, `A ${this.name} that is ${from} cannot become ${to}.`);
+      throw new ServiceException(CommonErrorCode.CONFLICT, `The ${this.name} is ${from} and cannot become ${to}.`);
     }
   }
 

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsUUID, Matches } from 'class-validator';
 import { PageQuery } from '@trove/platform';
+import { PageOf } from '../openapi/page.dto';
 
 export class AuditQuery extends PageQuery {
   @ApiPropertyOptional({ format: 'uuid', description: 'An organization id or an API key id' })
@@ -51,10 +52,4 @@ export class AuditEventDto {
   ip: string | null;
 }
 
-export class AuditPageDto {
-  @ApiProperty({ type: [AuditEventDto] })
-  items: AuditEventDto[];
-
-  @ApiProperty({ nullable: true, type: String })
-  nextCursor: string | null;
-}
+export class AuditPageDto extends PageOf(AuditEventDto) {}

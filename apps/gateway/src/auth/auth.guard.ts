@@ -26,6 +26,7 @@ export class AuthGuard implements CanActivate {
     if (rule.kind === 'infrastructure') return true;
 
     const request = context.switchToHttp().getRequest<FastifyRequest>();
+    // Marked here, before any check can refuse the call, so that refusals are audited too.
     const audited = this.reflector.get<AuditedAction | undefined>(AUDITED, context.getHandler());
     if (audited) {
       const params = request.params as Record<string, string | undefined>;

@@ -19,6 +19,6 @@ export interface Principal {
 declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
-    audit?: { action: string; targetType: string; targetId: string | null; errorCode?: string };
+    audit?: { action: string; targetType: string; targetId: string | null };
   }
 }

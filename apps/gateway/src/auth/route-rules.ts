@@ -22,9 +22,10 @@ function joinPath(...parts: (string | string[] | undefined)[]): string {
 
 /** Every HTTP route the app serves, with the access rule and audit action it declares. */
 export function describeRoutes(app: Pick<INestApplicationContext, 'get'>): RouteDescription[] {
-  const discovery = app.get(DiscoveryService);
-  const scanner = app.get(MetadataScanner);
-  const reflector = app.get(Reflector);
+  return routesOf(app.get(DiscoveryService), app.get(MetadataScanner), app.get(Reflector));
+}
+
+function routesOf(discovery: DiscoveryService, scanner: MetadataScanner, reflector: Reflector): RouteDescription[] {
   const routes: RouteDescription[] = [];
   for (const wrapper of discovery.getControllers()) {
     const type = wrapper.metatype as (new (...args: never[]) => object) | undefined;
@@ -62,8 +63,7 @@ export class RouteRules implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    const context = { get: (token: unknown) => (token === DiscoveryService ? this.discovery : token === MetadataScanner ? this.scanner : this.reflector) };
-    const problems = describeRoutes(context as never).flatMap((route) => {
+    const problems = routesOf(this.discovery, this.scanner, this.reflector).flatMap((route) => {
       const where = `${route.method} ${route.path} (${route.controller}.${route.handler})`;
       if (!route.rule) return [`${where} declares no access rule: add @Roles([...]) or @Public()`];
       if (route.method !== 'GET' && route.method !== 'HEAD' && route.rule.kind !== 'infrastructure' && !route.audited) {

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsDateString, IsEmail, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { PageQuery } from '@trove/platform';
+import { PageOf } from '../openapi/page.dto';
 import type { OrganizationKind, OrganizationStatus } from './organization-state';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
@@ -126,18 +127,6 @@ export class CreatedApiKeyDto {
   expiresAt: string | null;
 }
 
-export class ApiKeyPageDto {
-  @ApiProperty({ type: [ApiKeyDto] })
-  items: ApiKeyDto[];
+export class ApiKeyPageDto extends PageOf(ApiKeyDto) {}
 
-  @ApiProperty({ nullable: true, type: String })
-  nextCursor: string | null;
-}
-
-export class OrganizationPageDto {
-  @ApiProperty({ type: [OrganizationDto] })
-  items: OrganizationDto[];
-
-  @ApiProperty({ nullable: true, type: String })
-  nextCursor: string | null;
-}
+export class OrganizationPageDto extends PageOf(OrganizationDto) {}
