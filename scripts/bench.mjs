@@ -20,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { createDatabase, databaseUrlFor, ensureInfrastructure } from './lib/infra.mjs';
-import { ROOT, appMain, buildIfNeeded, createLog, ensureDependencies } from './lib/util.mjs';
+import { ROOT, appMain, buildIfNeeded, createLog, ensureDependencies, newApiKey } from './lib/util.mjs';
 
 const log = createLog('bench');
 const BENCH = path.join(ROOT, 'bench');
@@ -69,7 +69,7 @@ async function main() {
   const ctx = {
     natsUrl: infra.natsUrl,
     namespace: `bench${run}`,
-    adminKey: `trv_${crypto.randomUUID().replace(/-/g, '')}_${crypto.randomBytes(32).toString('base64url')}`,
+    adminKey: newApiKey(),
     ...settings,
     appMain: (app) => appMain(ROOT, app),
     log: (line) => log.info(line),

@@ -32,7 +32,6 @@
 // .trove: where the admin and demo keys are kept).
 
 import { spawn } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -51,6 +50,8 @@ import {
   ensureDependencies,
   portIsFree,
   stateDir,
+  API_KEY_PATTERN,
+  newApiKey,
   unrefSleep,
 } from './lib/util.mjs';
 
@@ -69,12 +70,9 @@ const useColor = pretty && process.stdout.isTTY && !process.env.NO_COLOR;
 // Admin key
 //
 // The gateway registers TROVE_ADMIN_KEY as the operators' first admin API key, so it has the
-// shape of every Trove API key: trv_<key id: 32 hex>_<secret: 43 base64url> (a 256-bit secret,
-// crypto.randomBytes(32)). See apps/gateway/src/identity/api-key-token.ts, which the pattern
-// below mirrors; the gateway checks the format itself and says so in one line if it is wrong.
+// shape of every Trove API key (newApiKey in lib/util.mjs); the gateway checks the format itself
+// and says so in one line if it is wrong.
 
-const API_KEY_PATTERN = /^trv_[0-9a-f]{32}_[A-Za-z0-9_-]{43}$/;
-const newAdminKey = () => `trv_${crypto.randomUUID().replace(/-/g, '')}_${crypto.randomBytes(32).toString('base64url')}`;
 
 function settleAdminKey(root) {
   const fromEnv = process.env.TROVE_ADMIN_KEY?.trim();
@@ -94,7 +92,7 @@ function settleAdminKey(root) {
     log.warn('.trove/admin-key does not hold a Trove API key (trv_<32 hex>_<43 base64url>): replacing it');
     replaced = true;
   }
-  const key = newAdminKey();
+  const key = newApiKey();
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, `${key}\n`, { mode: 0o600 });

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import crypto from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,6 +23,14 @@ export function appPorts(base = Number(process.env.TROVE_BASE_PORT || 3000)) {
 }
 
 /** The compiled entry points of an app (see ARCHITECTURE.md, "Running it"). */
+/**
+ * A Trove API key as the gateway issues them (apps/gateway/src/identity/api-key-token.ts, which
+ * these mirror for scripts that run before or outside the build): trv_<key id: 32 hex>_<secret:
+ * 43 base64url>, a 256-bit secret.
+ */
+export const API_KEY_PATTERN = /^trv_[0-9a-f]{32}_[A-Za-z0-9_-]{43}$/;
+export const newApiKey = () => `trv_${crypto.randomUUID().replace(/-/g, '')}_${crypto.randomBytes(32).toString('base64url')}`;
+
 /** Where npm start keeps the admin and demo keys: .trove/, or TROVE_STATE_DIR. */
 export const stateDir = (root) => process.env.TROVE_STATE_DIR || path.join(root, '.trove');
 export const appMain = (root, app) => path.join(root, 'dist', 'apps', app, 'src', 'main.js');
