@@ -18,13 +18,9 @@ describe('organizations, API keys, roles and audit across two gateway replicas',
     await system?.stop();
   });
 
-  /** Calls one gateway replica (0 or 1) with a key. */
-  async function call(replica: 0 | 1, path: string, key?: string, init: RequestInit = {}): Promise<Response> {
-    const headers = new Headers(init.headers);
-    if (key) headers.set('authorization', `Bearer ${key}`);
-    if (init.body && !headers.has('content-type')) headers.set('content-type', 'application/json');
-    return fetch(`${system.app('gateway', replica).url}${path}`, { ...init, headers });
-  }
+  /** Calls one gateway replica (0 or 1) with a key, or anonymously. */
+  const call = (replica: 0 | 1, path: string, key?: string, init: RequestInit = {}) =>
+    system.request(path, { ...init, replica, as: key ? { key } : 'anonymous' });
 
   async function signUp(kind: 'buyer' | 'vendor', name: string) {
     const response = await call(0, '/v1/organizations', undefined, {

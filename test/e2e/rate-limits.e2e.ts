@@ -21,12 +21,11 @@ describe('rate limits', () => {
     return system.request('/v1/organizations', {
       as: 'anonymous',
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ name, kind: 'buyer', contactEmail: 'ml-platform@example.cn' }),
     });
   }
 
-  const me = (key: string) => fetch(`${system.gateway.url}/v1/me`, { headers: { authorization: `Bearer ${key}` } });
+  const me = (key: string) => system.request('/v1/me', { as: { key } });
 
   it("answers 429 with Retry-After to one key past its limit while another key's requests still succeed", async () => {
     const greedy = (await json(await signUp('百度 文心 数据组'))).apiKey as string;

@@ -103,11 +103,17 @@ export class TroveSystem {
     await Promise.all(all.map((app) => app.ready()));
   }
 
-  /** GET or POST against the gateway, as the admin unless told otherwise. */
-  async request(path: string, init: RequestInit & { as?: 'admin' | 'anonymous' } = {}): Promise<Response> {
-    const headers = new Headers(init.headers);
-    if ((init.as ?? 'admin') === 'admin') headers.set('authorization', `Bearer ${this.adminKey}`);
-    return fetch(`${this.gateway.url}${path}`, { ...init, headers });
+  /**
+   * A call to the gateway as a client makes it: as the admin unless `as` says anonymous or gives
+   * another key, to replica 0 unless told otherwise, JSON when there is a body.
+   */
+  async request(path: string, init: RequestInit & { as?: 'admin' | 'anonymous' | { key: string }; replica?: number } = {}): Promise<Response> {
+    const { as = 'admin', replica = 0, ...rest } = init;
+    const headers = new Headers(rest.headers);
+    const key = as === 'admin' ? this.adminKey : as === 'anonymous' ? undefined : as.key;
+    if (key) headers.set('authorization', `Bearer ${key}`);
+    if (rest.body && !headers.has('content-type')) headers.set('content-type', 'application/json');
+    return fetch(`${this.app('gateway', replica).url}${path}`, { ...rest, headers });
   }
 
   async stop(): Promise<void> {
