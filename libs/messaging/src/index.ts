@@ -11,6 +11,7 @@ export * from './messaging.schema';
 export * from './namespace';
 export * from './nats.provider';
 export * from './outbox.relay';
+export * from './outbox.writer';
 export * from './rpc.client';
 export * from './rpc.server';
 export * from './system-health.responder';

@@ -1,11 +1,8 @@
 import type { EventSubject } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
-import { validateMessage } from '@trove/platform';
-import { OutboxEvent } from './event.entities';
-import { contextHeaders } from './message-context';
+import { writeOutboxEvent } from './outbox.writer';
 import { OutboxRelay } from './outbox.relay';
 
 /** A transaction in progress, and the events that commit with it. */
@@ -13,18 +10,6 @@ export interface Transaction {
   manager: EntityManager;
   /** Records an event in the outbox, inside this transaction. Returns the event id. */
   publish<P extends object>(event: EventSubject<P>, payload: P): Promise<string>;
-}
-
-async function writeOutboxEvent<P extends object>(
-  manager: EntityManager,
-  event: EventSubject<P>,
-  payload: P,
-): Promise<string> {
-  // The producer checks its own payload, so a malformed event never leaves the service.
-  validateMessage(event.payload as new () => P, payload);
-  const id = randomUUID();
-  await manager.insert(OutboxEvent, { id, subject: event.subject, payload: payload as never, headers: contextHeaders(), occurredAt: new Date() });
-  return id;
 }
 
 /**
