@@ -9,7 +9,8 @@
 # Every image carries every app's migrations, so `node scripts/migrate.mjs <app>` works in
 # any of them (Kubernetes runs it as an init container, compose as a one-shot service).
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node 24, the active LTS, as in .nvmrc (scripts/check-deploy.mjs holds the two together).
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS base
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false \

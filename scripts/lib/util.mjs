@@ -62,6 +62,22 @@ export function createLog(name = 'trove', stream = process.stderr) {
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Node versions. Trove runs on Node 24, the active LTS (.nvmrc, the Dockerfile, .ci/run);
+// Node 22 is still supported. Node 20 reached its end of life in April 2026: it still runs, with
+// a one-line warning, because nothing in the code needs more yet, but dependencies are starting
+// to drop it (the AWS SDK warns on it and its 2027 releases need Node 22).
+
+export const NODE_TARGET_MAJOR = 24;
+export const NODE_MIN_SUPPORTED_MAJOR = 22;
+
+/** The one-line warning for an unsupported Node, or null. `version` as process.version. */
+export function nodeVersionWarning(version = process.version) {
+  const major = Number(/^v?(\d+)\./.exec(version)?.[1]);
+  if (!Number.isInteger(major) || major >= NODE_MIN_SUPPORTED_MAJOR) return null;
+  return `Node ${version} is past its end of life and not supported: Trove runs on Node ${NODE_TARGET_MAJOR} (see .nvmrc; Node ${NODE_MIN_SUPPORTED_MAJOR} also works)`;
+}
+
 /** An error whose message is the one line to show the user (no stack trace). */
 export class UserError extends Error {}
 
@@ -150,7 +166,7 @@ export async function ensureDependencies({ root = ROOT, log }) {
   try {
     code = await run(npmCommand, args, { cwd: root });
   } catch (err) {
-    throw new UserError(`could not run npm (${err.message}): install Node.js 20 with npm`);
+    throw new UserError(`could not run npm (${err.message}): install Node.js 24 with npm`);
   }
   if (code !== 0) throw new UserError(`npm ${args[0]} failed (exit code ${code}): see its output above`);
   return true;
