@@ -5,6 +5,8 @@ export enum CommonErrorCode {
   FORBIDDEN = 'FORBIDDEN',
   NOT_FOUND = 'NOT_FOUND',
   CONFLICT = 'CONFLICT',
+  /** The same idempotency key was sent before with a different request. */
+  IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED',
   PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
   UNSUPPORTED_MEDIA_TYPE = 'UNSUPPORTED_MEDIA_TYPE',
   METHOD_NOT_ALLOWED = 'METHOD_NOT_ALLOWED',
@@ -28,6 +30,7 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   [CommonErrorCode.METHOD_NOT_ALLOWED]: 405,
   [CommonErrorCode.CONFLICT]: 409,
   [CommonErrorCode.PAYLOAD_TOO_LARGE]: 413,
+  [CommonErrorCode.IDEMPOTENCY_KEY_REUSED]: 422,
   [CommonErrorCode.UNSUPPORTED_MEDIA_TYPE]: 415,
   [CommonErrorCode.RATE_LIMITED]: 429,
   [CommonErrorCode.INTERNAL]: 500,

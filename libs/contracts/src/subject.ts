@@ -10,15 +10,20 @@ export interface RpcSubject<Req, Res> {
   readonly kind: 'rpc';
   readonly subject: string;
   readonly request: MessageClass<Req>;
+  /**
+   * A command changes state: the client must send an idempotency key with it, and the service
+   * records its outcome under that key, so a retry after a timeout is not applied twice.
+   */
+  readonly command: boolean;
   /** Phantom: carries the reply type; never set at run time. */
   readonly reply?: Res;
 }
 
-export function rpcSubject<Req, Res>(subject: string, request: MessageClass<Req>): RpcSubject<Req, Res> {
+export function rpcSubject<Req, Res>(subject: string, request: MessageClass<Req>, options: { command?: boolean } = {}): RpcSubject<Req, Res> {
   if (!/^[a-z]+\.[a-z-]+\.[a-z-]+$/.test(subject)) {
     throw new Error(`RPC subject "${subject}" is not <service>.<aggregate>.<verb>`);
   }
-  return { kind: 'rpc', subject, request };
+  return { kind: 'rpc', subject, request, command: options.command ?? false };
 }
 
 /** A domain event: a fact in the past tense, versioned, carried on JetStream. */
@@ -42,5 +47,9 @@ export const MessageHeaders = {
   callerOrganization: 'trove-caller-org',
   callerRole: 'trove-caller-role',
   callerKey: 'trove-caller-key',
+  /** Requests only: when the caller stops waiting, epoch milliseconds. */
+  deadline: 'trove-deadline',
+  /** Commands only: the key a retry repeats, scoped by the caller. */
+  idempotencyKey: 'trove-idempotency-key',
   eventId: 'Nats-Msg-Id',
 } as const;
