@@ -1,9 +1,13 @@
-import type { DatasetStatus, DatasetSummary } from '@trove/contracts';
-import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import type { DatasetStatus, DatasetView } from '@trove/contracts';
+import { Check, Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { datasetStates } from './dataset-state';
 
-/** A vendor's dataset listing. Its full metadata model arrives with the catalog features. */
+/** A vendor's dataset listing: its metadata (libs/dataset's model) and its moderation state. */
 @Entity({ name: 'dataset' })
 @Index('dataset_vendor_idx', ['vendorOrganizationId'])
+@Index('dataset_vendor_status_idx', ['vendorOrganizationId', 'status', 'createdAt', 'id'])
+@Check('dataset_title_check', `length(title) BETWEEN 1 AND 300`)
+@Check('dataset_status_check', `status IN ('draft', 'in_review', 'published', 'rejected', 'suspended')`)
 export class Dataset {
   @PrimaryColumn('uuid')
   id: string;
@@ -11,11 +15,24 @@ export class Dataset {
   @Column('uuid', { name: 'vendor_organization_id' })
   vendorOrganizationId: string;
 
+  /** The listing's title, kept out of the metadata for lists and search. */
   @Column('text')
   title: string;
 
-  @Column('text')
+  @Column('text', { default: 'draft' })
   status: DatasetStatus;
+
+  @Column('jsonb', { default: {} })
+  metadata: Record<string, unknown>;
+
+  @Column('text', { name: 'rejection_reason', nullable: true })
+  rejectionReason: string | null;
+
+  @Column('timestamptz', { name: 'submitted_at', nullable: true })
+  submittedAt: Date | null;
+
+  @Column('timestamptz', { name: 'published_at', nullable: true })
+  publishedAt: Date | null;
 
   @CreateDateColumn({ type: 'timestamptz', name: 'created_at' })
   createdAt: Date;
@@ -23,14 +40,42 @@ export class Dataset {
   @UpdateDateColumn({ type: 'timestamptz', name: 'updated_at' })
   updatedAt: Date;
 
-  toSummary(): DatasetSummary {
+  submit(now: Date): void {
+    this.moveTo('in_review');
+    this.submittedAt = now;
+  }
+
+  publish(now: Date): void {
+    this.moveTo('published');
+    this.rejectionReason = null;
+    this.publishedAt ??= now;
+  }
+
+  reject(reason: string): void {
+    this.moveTo('rejected');
+    this.rejectionReason = reason;
+  }
+
+  suspend(): void {
+    this.moveTo('suspended');
+  }
+
+  private moveTo(status: DatasetStatus): void {
+    datasetStates.assert(this.status, status);
+    this.status = status;
+  }
+
+  toView(): DatasetView {
     return {
       id: this.id,
       vendorOrganizationId: this.vendorOrganizationId,
       title: this.title,
       status: this.status,
+      rejectionReason: this.rejectionReason,
+      metadata: this.metadata,
       createdAt: this.createdAt.toISOString(),
       updatedAt: this.updatedAt.toISOString(),
+      publishedAt: this.publishedAt?.toISOString() ?? null,
     };
   }
 }

@@ -1,4 +1,4 @@
-import { CatalogSubjects, CommonErrorCode, GetDatasetRequest, type DatasetSummary } from '@trove/contracts';
+import { CatalogSubjects, CommonErrorCode, GetDatasetRequest, type DatasetView } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import { RpcHandler, type RpcContext } from '@trove/messaging';
 import { ServiceException } from '@trove/platform';
@@ -11,12 +11,12 @@ export class DatasetsHandler {
 
   /** A published dataset is public; any other is visible to its vendor and to admins only. */
   @RpcHandler(CatalogSubjects.getDataset)
-  async get(request: GetDatasetRequest, context: RpcContext): Promise<DatasetSummary> {
+  async get(request: GetDatasetRequest, context: RpcContext): Promise<DatasetView> {
     const dataset = await this.datasets.findById(request.id);
     if (!dataset || !visibleTo(dataset, context)) {
       throw new ServiceException(CommonErrorCode.NOT_FOUND, `No dataset ${request.id}.`);
     }
-    return dataset.toSummary();
+    return dataset.toView();
   }
 }
 

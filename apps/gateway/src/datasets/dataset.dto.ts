@@ -1,7 +1,7 @@
-import type { DatasetStatus, DatasetSummary } from '@trove/contracts';
+import type { DatasetStatus } from '@trove/contracts';
 import { ApiProperty } from '@nestjs/swagger';
 
-export class DatasetSummaryDto implements DatasetSummary {
+export class DatasetSummaryDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
 

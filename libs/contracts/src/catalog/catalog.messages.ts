@@ -1,17 +1,414 @@
-import { IsUUID } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUrl,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ArrayMaxSize,
+} from 'class-validator';
+
+/** Moderation states of a listing; the transitions are in the catalog's dataset-state.ts. */
+export const DATASET_STATUSES = ['draft', 'in_review', 'published', 'rejected', 'suspended'] as const;
+export type DatasetStatus = (typeof DATASET_STATUSES)[number];
+
+export const VERSION_STATUSES = ['open', 'released'] as const;
+export type VersionStatus = (typeof VERSION_STATUSES)[number];
+
+export const UPLOAD_TARGETS = ['version-file', 'sample'] as const;
+export type UploadTarget = (typeof UPLOAD_TARGETS)[number];
+
+export const SHA256_HEX = /^[0-9a-f]{64}$/;
+/** Semver-like: 1.0.0, 2.1.0-beta.1; at most 64 characters. */
+export const VERSION_PATTERN = /^(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/;
+
+// ---------------------------------------------------------------- datasets
 
 export class GetDatasetRequest {
   @IsUUID()
   id: string;
 }
 
-export type DatasetStatus = 'draft' | 'in_review' | 'published' | 'rejected' | 'suspended';
+export class CreateDatasetRequest {
+  /** The dataset model of libs/dataset; the catalog validates it field by field. */
+  @IsObject()
+  metadata: Record<string, unknown>;
+}
 
-export interface DatasetSummary {
+export class UpdateDatasetRequest {
+  @IsUUID()
+  id: string;
+
+  /** Fields to change; merged over the current metadata, and the result validated whole. */
+  @IsObject()
+  metadata: Record<string, unknown>;
+}
+
+export class ListVendorDatasetsRequest {
+  @IsOptional()
+  @IsIn(DATASET_STATUSES)
+  status?: DatasetStatus;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+}
+
+export class SubmitDatasetRequest {
+  @IsUUID()
+  id: string;
+
+  /**
+   * The vendor organization's status as the gateway knows it from the key (identity lives in
+   * the gateway): the catalog refuses a submission from a vendor that is not yet approved.
+   */
+  @IsIn(['pending', 'active', 'suspended'])
+  vendorStatus: 'pending' | 'active' | 'suspended';
+}
+
+export class ModerateDatasetRequest {
+  @IsUUID()
+  id: string;
+}
+
+export class RejectDatasetRequest {
+  @IsUUID()
+  id: string;
+
+  @IsString()
+  @Length(1, 2000)
+  reason: string;
+}
+
+// ---------------------------------------------------------------- versions and files
+
+export class CreateVersionRequest {
+  @IsUUID()
+  datasetId: string;
+
+  @IsString()
+  @Matches(VERSION_PATTERN, { message: 'version must look like 1.0.0 (semantic versioning)' })
+  version: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(10_000)
+  changelog?: string;
+}
+
+export class ReleaseVersionRequest {
+  @IsUUID()
+  datasetId: string;
+
+  @IsUUID()
+  versionId: string;
+}
+
+export class CreateUploadRequest {
+  @IsIn(UPLOAD_TARGETS)
+  target: UploadTarget;
+
+  @IsUUID()
+  datasetId: string;
+
+  /** Required for a version file. */
+  @IsOptional()
+  @IsUUID()
+  versionId?: string;
+
+  /** Checked by the catalog (relative, normalized, no `..`): a 400 names `path` otherwise. */
+  @IsString()
+  @MaxLength(2048)
+  path: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  size?: number;
+
+  @IsOptional()
+  @Matches(SHA256_HEX, { message: 'sha256 must be 64 lowercase hexadecimal characters' })
+  sha256?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  contentType?: string;
+}
+
+/** From delivery, once the bytes are stored and checked: the file joins the open version. */
+export class AddVersionFileRequest {
+  @IsUUID()
+  datasetId: string;
+
+  @IsUUID()
+  versionId: string;
+
+  @IsString()
+  @MaxLength(2048)
+  path: string;
+
+  @IsInt()
+  @Min(0)
+  size: number;
+
+  @Matches(SHA256_HEX, { message: 'sha256 must be 64 lowercase hexadecimal characters' })
+  sha256: string;
+
+  @IsString()
+  @Length(1, 1024)
+  storageKey: string;
+}
+
+export class AddSampleRequest {
+  @IsUUID()
+  datasetId: string;
+
+  @IsString()
+  @MaxLength(2048)
+  path: string;
+
+  @IsInt()
+  @Min(0)
+  size: number;
+
+  @Matches(SHA256_HEX, { message: 'sha256 must be 64 lowercase hexadecimal characters' })
+  sha256: string;
+
+  @IsString()
+  @Length(1, 1024)
+  storageKey: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  contentType?: string;
+}
+
+// ---------------------------------------------------------------- offers and exclusivity
+
+export class CreateOfferRequest {
+  @IsUUID()
+  datasetId: string;
+
+  /** `{template, terms}` of libs/licensing; validated by the catalog. */
+  @IsObject()
+  license: Record<string, unknown>;
+
+  /** `{model, price, period?, unit?}` of libs/licensing; validated by the catalog. */
+  @IsObject()
+  pricing: Record<string, unknown>;
+
+  @IsOptional()
+  @IsBoolean()
+  requiresApproval?: boolean;
+
+  @IsOptional()
+  @IsUUID()
+  buyerOrgId?: string;
+
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  expiresAt?: string;
+}
+
+export class WithdrawOfferRequest {
+  @IsUUID()
+  datasetId: string;
+
+  @IsUUID()
+  offerId: string;
+}
+
+/** For ordering: the offer as it can be sold right now, seen by the caller in the headers. */
+export class GetOfferRequest {
+  @IsUUID()
+  offerId: string;
+}
+
+/**
+ * For ordering, at checkout: records the exclusive sale of an exclusive offer, or answers
+ * 409 EXCLUSIVITY_CONFLICT when it collides with a live one. Idempotent per order.
+ */
+export class ReserveExclusiveRequest {
+  @IsUUID()
+  offerId: string;
+
+  @IsUUID()
+  buyerOrgId: string;
+
+  @IsUUID()
+  orderId: string;
+
+  /** When the license starts; now when absent. */
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  startsAt?: string;
+}
+
+/** For ordering, after a refund or cancellation: the exclusive sale of that order ends. */
+export class ReleaseExclusiveRequest {
+  @IsUUID()
+  orderId: string;
+}
+
+// ---------------------------------------------------------------- vendor profiles
+
+export class UpsertVendorProfileRequest {
+  @IsString()
+  @Length(1, 200)
+  displayNameZh: string;
+
+  @IsString()
+  @Length(1, 200)
+  displayNameEn: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(5000)
+  description?: string;
+
+  @IsOptional()
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true }, { message: 'website must be an http(s) URL' })
+  @MaxLength(500)
+  website?: string;
+
+  @IsOptional()
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  @MaxLength(200, { each: true })
+  certifications?: string[];
+}
+
+export class GetVendorProfileRequest {
+  @IsUUID()
+  organizationId: string;
+}
+
+// ---------------------------------------------------------------- replies
+
+export interface DatasetView {
   id: string;
   vendorOrganizationId: string;
   title: string;
   status: DatasetStatus;
+  /** Why an operator rejected it; only its vendor and admins see datasets in that state. */
+  rejectionReason: string | null;
+  metadata: Record<string, unknown>;
   createdAt: string;
+  updatedAt: string;
+  publishedAt: string | null;
+}
+
+export interface VersionFileView {
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+export interface VersionView {
+  id: string;
+  version: string;
+  changelog: string | null;
+  status: VersionStatus;
+  createdAt: string;
+  releasedAt: string | null;
+  files: VersionFileView[];
+}
+
+export interface MoneyView {
+  amount: number;
+  currency: string;
+}
+
+export interface OfferView {
+  id: string;
+  datasetId: string;
+  license: { template: string; terms: Record<string, unknown> };
+  termsSha256: string;
+  pricing: Record<string, unknown>;
+  requiresApproval: boolean;
+  exclusive: boolean;
+  buyerOrgId: string | null;
+  expiresAt: string | null;
+  status: 'active' | 'withdrawn';
+  createdAt: string;
+}
+
+/** What ordering sells from: the offer, the dataset's state and vendor, at this moment. */
+export interface OfferSnapshot extends OfferView {
+  vendorOrganizationId: string;
+  datasetStatus: DatasetStatus;
+  datasetTitle: string;
+  /** Published, active, not expired, and visible to the caller. */
+  available: boolean;
+  releasedVersionIds: string[];
+}
+
+export interface SampleView {
+  id: string;
+  path: string;
+  size: number;
+  sha256: string;
+  contentType: string | null;
+  createdAt: string;
+}
+
+export interface DatasetDetail extends DatasetView {
+  versions: VersionView[];
+  offers: OfferView[];
+  samples: SampleView[];
+}
+
+export interface DatasetPage {
+  items: DatasetView[];
+  nextCursor: string | null;
+}
+
+export interface SignedUploadView {
+  uploadUrl: string;
+  expiresAt: string;
+}
+
+export interface AddedSample {
+  id: string;
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+export interface ExclusiveSaleView {
+  id: string;
+  offerId: string;
+  datasetId: string;
+  buyerOrgId: string;
+  orderId: string;
+  startsAt: string;
+  endsAt: string | null;
+  status: 'live' | 'released';
+}
+
+export interface VendorProfileView {
+  organizationId: string;
+  displayNameZh: string;
+  displayNameEn: string;
+  description: string | null;
+  website: string | null;
+  certifications: string[];
   updatedAt: string;
 }

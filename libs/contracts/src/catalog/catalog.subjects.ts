@@ -1,6 +1,71 @@
 import { rpcSubject } from '../subject';
-import { GetDatasetRequest, type DatasetSummary } from './catalog.messages';
+import {
+  AddSampleRequest,
+  AddVersionFileRequest,
+  CreateDatasetRequest,
+  CreateOfferRequest,
+  CreateUploadRequest,
+  CreateVersionRequest,
+  GetDatasetRequest,
+  GetOfferRequest,
+  GetVendorProfileRequest,
+  ListVendorDatasetsRequest,
+  ModerateDatasetRequest,
+  RejectDatasetRequest,
+  ReleaseExclusiveRequest,
+  ReleaseVersionRequest,
+  ReserveExclusiveRequest,
+  SubmitDatasetRequest,
+  UpdateDatasetRequest,
+  UpsertVendorProfileRequest,
+  WithdrawOfferRequest,
+  type AddedSample,
+  type DatasetDetail,
+  type DatasetPage,
+  type DatasetView,
+  type ExclusiveSaleView,
+  type OfferSnapshot,
+  type OfferView,
+  type SignedUploadView,
+  type VendorProfileView,
+  type VersionFileView,
+  type VersionView,
+} from './catalog.messages';
 
+/**
+ * The catalog's request subjects. The caller (organization, role, key) travels in the headers
+ * and the catalog checks ownership from them: a dataset of another vendor is NOT_FOUND.
+ */
 export const CatalogSubjects = {
-  getDataset: rpcSubject<GetDatasetRequest, DatasetSummary>('catalog.dataset.get', GetDatasetRequest),
+  getDataset: rpcSubject<GetDatasetRequest, DatasetDetail>('catalog.dataset.get', GetDatasetRequest),
+  getCroissant: rpcSubject<GetDatasetRequest, Record<string, unknown>>('catalog.dataset.croissant', GetDatasetRequest),
+  createDataset: rpcSubject<CreateDatasetRequest, DatasetView>('catalog.dataset.create', CreateDatasetRequest),
+  updateDataset: rpcSubject<UpdateDatasetRequest, DatasetView>('catalog.dataset.update', UpdateDatasetRequest),
+  listVendorDatasets: rpcSubject<ListVendorDatasetsRequest, DatasetPage>('catalog.dataset.list-own', ListVendorDatasetsRequest),
+  submitDataset: rpcSubject<SubmitDatasetRequest, DatasetView>('catalog.dataset.submit', SubmitDatasetRequest),
+  approveDataset: rpcSubject<ModerateDatasetRequest, DatasetView>('catalog.dataset.approve', ModerateDatasetRequest),
+  rejectDataset: rpcSubject<RejectDatasetRequest, DatasetView>('catalog.dataset.reject', RejectDatasetRequest),
+  suspendDataset: rpcSubject<ModerateDatasetRequest, DatasetView>('catalog.dataset.suspend', ModerateDatasetRequest),
+
+  createVersion: rpcSubject<CreateVersionRequest, VersionView>('catalog.version.create', CreateVersionRequest),
+  releaseVersion: rpcSubject<ReleaseVersionRequest, VersionView>('catalog.version.release', ReleaseVersionRequest),
+  /** From delivery, after it stored and checked the bytes of a version file. */
+  addVersionFile: rpcSubject<AddVersionFileRequest, VersionFileView>('catalog.version.add-file', AddVersionFileRequest),
+
+  /** Checks the caller, the version and the path, then asks delivery for a signed upload URL. */
+  createUpload: rpcSubject<CreateUploadRequest, SignedUploadView>('catalog.upload.create', CreateUploadRequest),
+  /** From delivery, after it stored and checked the bytes of a sample. */
+  addSample: rpcSubject<AddSampleRequest, AddedSample>('catalog.sample.add', AddSampleRequest),
+
+  createOffer: rpcSubject<CreateOfferRequest, OfferView>('catalog.offer.create', CreateOfferRequest),
+  withdrawOffer: rpcSubject<WithdrawOfferRequest, OfferView>('catalog.offer.withdraw', WithdrawOfferRequest),
+  /** For ordering: the offer snapshot to price and license an order line from. */
+  getOffer: rpcSubject<GetOfferRequest, OfferSnapshot>('catalog.offer.get', GetOfferRequest),
+  /** For ordering, at checkout of an exclusive offer: 409 EXCLUSIVITY_CONFLICT on a collision. */
+  reserveExclusive: rpcSubject<ReserveExclusiveRequest, ExclusiveSaleView>('catalog.exclusive.reserve', ReserveExclusiveRequest),
+  /** For ordering, after a refund or cancellation. */
+  releaseExclusive: rpcSubject<ReleaseExclusiveRequest, ExclusiveSaleView | null>('catalog.exclusive.release', ReleaseExclusiveRequest),
+
+  upsertVendorProfile: rpcSubject<UpsertVendorProfileRequest, VendorProfileView>('catalog.vendor.upsert-profile', UpsertVendorProfileRequest),
+  getVendorProfile: rpcSubject<GetVendorProfileRequest, VendorProfileView>('catalog.vendor.get-profile', GetVendorProfileRequest),
 };

@@ -1,0 +1,94 @@
+import type { OfferView } from '@trove/contracts';
+import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { bigintNumber } from '../columns';
+import { Dataset } from '../datasets/dataset.entity';
+
+/**
+ * A license offer on a dataset: the license template and its machine-readable terms (with
+ * their canonical SHA-256, what a buyer accepts), the pricing, and who may see it: everyone,
+ * or one buyer for a private offer.
+ */
+@Entity({ name: 'offer' })
+@Index('offer_dataset_idx', ['datasetId'])
+@Check('offer_status_check', `status IN ('active', 'withdrawn')`)
+@Check('offer_terms_sha256_check', `terms_sha256 ~ '^[0-9a-f]{64}$'`)
+@Check('offer_price_amount_check', `price_amount >= 0`)
+@Check('offer_currency_check', `currency ~ '^[A-Z]{3}$'`)
+export class Offer {
+  @PrimaryColumn('uuid')
+  id: string;
+
+  @Column('uuid', { name: 'dataset_id' })
+  datasetId: string;
+
+  @ManyToOne(() => Dataset, { onDelete: 'NO ACTION' })
+  @JoinColumn({ name: 'dataset_id', foreignKeyConstraintName: 'offer_dataset_fk' })
+  dataset?: Dataset;
+
+  @Column('text')
+  template: string;
+
+  @Column('jsonb')
+  terms: Record<string, unknown>;
+
+  @Column('text', { name: 'terms_sha256' })
+  termsSha256: string;
+
+  @Column('boolean')
+  exclusive: boolean;
+
+  /** The whole pricing as offered (model, price, period or unit). */
+  @Column('jsonb')
+  pricing: Record<string, unknown>;
+
+  /** The price's amount and currency again, for filtering and sorting by price. */
+  @Column('bigint', { name: 'price_amount', transformer: bigintNumber })
+  priceAmount: number;
+
+  @Column('text')
+  currency: string;
+
+  @Column('boolean', { name: 'requires_approval', default: false })
+  requiresApproval: boolean;
+
+  /** A private offer: only this buyer (and the vendor and admins) sees it. */
+  @Column('uuid', { name: 'buyer_org_id', nullable: true })
+  buyerOrgId: string | null;
+
+  @Column('timestamptz', { name: 'expires_at', nullable: true })
+  expiresAt: Date | null;
+
+  @Column('text', { default: 'active' })
+  status: 'active' | 'withdrawn';
+
+  @CreateDateColumn({ type: 'timestamptz', name: 'created_at' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz', name: 'updated_at' })
+  updatedAt: Date;
+
+  /** Can be bought now: active and not expired. */
+  isLive(now: Date): boolean {
+    return this.status === 'active' && (this.expiresAt === null || this.expiresAt.getTime() > now.getTime());
+  }
+
+  visibleTo(organizationId: string | undefined): boolean {
+    return this.buyerOrgId === null || this.buyerOrgId === organizationId;
+  }
+
+  toView(): OfferView {
+    return {
+      id: this.id,
+      datasetId: this.datasetId,
+      license: { template: this.template, terms: this.terms },
+      termsSha256: this.termsSha256,
+      pricing: this.pricing,
+      requiresApproval: this.requiresApproval,
+      exclusive: this.exclusive,
+      buyerOrgId: this.buyerOrgId,
+      expiresAt: this.expiresAt?.toISOString() ?? null,
+      status: this.status,
+      createdAt: this.createdAt.toISOString(),
+    };
+  }
+}

@@ -1,0 +1,63 @@
+import type { VersionStatus, VersionView } from '@trove/contracts';
+import { CommonErrorCode } from '@trove/contracts';
+import { ServiceException } from '@trove/platform';
+import { Check, Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryColumn, Unique } from 'typeorm';
+import { Dataset } from '../datasets/dataset.entity';
+import type { VersionFile } from './version-file.entity';
+
+/** A version of a dataset: files are added while it is open; releasing freezes the list. */
+@Entity({ name: 'dataset_version' })
+@Unique('dataset_version_version_key', ['datasetId', 'version'])
+@Check('dataset_version_status_check', `status IN ('open', 'released')`)
+export class DatasetVersion {
+  @PrimaryColumn('uuid')
+  id: string;
+
+  @Column('uuid', { name: 'dataset_id' })
+  datasetId: string;
+
+  @ManyToOne(() => Dataset, { onDelete: 'NO ACTION' })
+  @JoinColumn({ name: 'dataset_id', foreignKeyConstraintName: 'dataset_version_dataset_fk' })
+  dataset?: Dataset;
+
+  @Column('text')
+  version: string;
+
+  @Column('text', { nullable: true })
+  changelog: string | null;
+
+  @Column('text')
+  status: VersionStatus;
+
+  @CreateDateColumn({ type: 'timestamptz', name: 'created_at' })
+  createdAt: Date;
+
+  @Column('timestamptz', { name: 'released_at', nullable: true })
+  releasedAt: Date | null;
+
+  /** A released version's file list is frozen: no file is added, replaced or removed. */
+  assertOpen(): void {
+    if (this.status !== 'open') {
+      throw new ServiceException(CommonErrorCode.CONFLICT, `Version ${this.version} is released; its file list is frozen. Add a new version instead.`);
+    }
+  }
+
+  release(fileCount: number, now: Date): void {
+    this.assertOpen();
+    if (fileCount === 0) throw new ServiceException(CommonErrorCode.CONFLICT, `Version ${this.version} has no file yet; upload at least one before releasing it.`);
+    this.status = 'released';
+    this.releasedAt = now;
+  }
+
+  toView(files: VersionFile[]): VersionView {
+    return {
+      id: this.id,
+      version: this.version,
+      changelog: this.changelog,
+      status: this.status,
+      createdAt: this.createdAt.toISOString(),
+      releasedAt: this.releasedAt?.toISOString() ?? null,
+      files: files.map((f) => f.toView()),
+    };
+  }
+}

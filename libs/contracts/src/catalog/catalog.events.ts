@@ -1,0 +1,78 @@
+import { IsBoolean, IsIn, IsISO8601, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { eventSubject } from '../subject';
+
+/** An operator approved a listing: from now on buyers can find and buy it. */
+export class DatasetPublished {
+  @IsUUID()
+  datasetId: string;
+
+  @IsUUID()
+  vendorOrganizationId: string;
+
+  @IsString()
+  @MaxLength(300)
+  title: string;
+
+  @IsISO8601()
+  publishedAt: string;
+}
+
+/** A published listing was taken down by an operator. */
+export class DatasetSuspended {
+  @IsUUID()
+  datasetId: string;
+
+  @IsUUID()
+  vendorOrganizationId: string;
+
+  @IsISO8601()
+  suspendedAt: string;
+}
+
+/** A version's file list is frozen: buyers' entitlements may include it from now on. */
+export class VersionReleased {
+  @IsUUID()
+  datasetId: string;
+
+  @IsUUID()
+  versionId: string;
+
+  @IsString()
+  version: string;
+
+  @IsISO8601()
+  releasedAt: string;
+}
+
+/** An offer was created or changed (withdrawn); `change` says which. */
+export class OfferChanged {
+  @IsUUID()
+  offerId: string;
+
+  @IsUUID()
+  datasetId: string;
+
+  @IsUUID()
+  vendorOrganizationId: string;
+
+  @IsIn(['created', 'withdrawn'])
+  change: 'created' | 'withdrawn';
+
+  @IsString()
+  termsSha256: string;
+
+  @IsBoolean()
+  exclusive: boolean;
+
+  @IsOptional()
+  @IsUUID()
+  buyerOrgId?: string;
+}
+
+export const CatalogEvents = {
+  datasetPublished: eventSubject<DatasetPublished>('evt.catalog.dataset.published.v1', DatasetPublished),
+  datasetSuspended: eventSubject<DatasetSuspended>('evt.catalog.dataset.suspended.v1', DatasetSuspended),
+  versionReleased: eventSubject<VersionReleased>('evt.catalog.version.released.v1', VersionReleased),
+  offerCreated: eventSubject<OfferChanged>('evt.catalog.offer.created.v1', OfferChanged),
+  offerChanged: eventSubject<OfferChanged>('evt.catalog.offer.changed.v1', OfferChanged),
+};
