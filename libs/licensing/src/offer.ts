@@ -1,0 +1,95 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsDefined, IsIn, IsOptional, ValidateNested, registerDecorator, type ValidationArguments } from 'class-validator';
+import { Pricing, type PricingValue } from './pricing';
+import { templateProblems } from './template-rules';
+import { LICENSE_TEMPLATES, LICENSE_TEMPLATE_DEFINITIONS, defaultTerms, isLicenseTemplate, type LicenseTemplate } from './templates';
+import { LicenseTerms, type LicenseTermsValue } from './terms';
+
+function looksLikeTerms(value: unknown): value is LicenseTermsValue {
+  const terms = value as LicenseTermsValue | undefined;
+  return !!terms && Array.isArray(terms.uses) && Array.isArray(terms.territories) && typeof terms.exclusive === 'boolean';
+}
+
+/** Terms must fit the sibling `template` (no commercial use under `research`, ...). */
+function FitsTemplate(): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'fitsLicenseTemplate',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      validator: {
+        validate(value: unknown, args: ValidationArguments) {
+          const { template } = args.object as OfferLicense;
+          if (!isLicenseTemplate(template) || !looksLikeTerms(value)) return true; // reported by the field's own rules
+          return templateProblems(template, value).length === 0;
+        },
+        defaultMessage(args: ValidationArguments) {
+          const { template } = args.object as OfferLicense;
+          return templateProblems(template, args.value as LicenseTermsValue).join('; ');
+        },
+      },
+    });
+}
+
+/** `{template, terms?}`: terms left out are the template's defaults. */
+export class OfferLicense {
+  @ApiProperty({ enum: LICENSE_TEMPLATES, example: 'commercial' })
+  @IsIn(LICENSE_TEMPLATES)
+  template: LicenseTemplate;
+
+  @ApiPropertyOptional({ type: () => LicenseTerms, description: "Left out: the template's default terms" })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => LicenseTerms)
+  @FitsTemplate()
+  terms?: LicenseTerms;
+}
+
+/** An open license goes with free pricing, and free pricing with an open license only. */
+function FitsLicense(): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'pricingFitsLicense',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      validator: {
+        validate(value: unknown, args: ValidationArguments) {
+          const template = (args.object as OfferLicensing).license?.template;
+          const model = (value as PricingValue | undefined)?.model;
+          if (!isLicenseTemplate(template) || model === undefined) return true;
+          return LICENSE_TEMPLATE_DEFINITIONS[template].open === (model === 'free');
+        },
+        defaultMessage(args: ValidationArguments) {
+          const template = (args.object as OfferLicensing).license.template;
+          return LICENSE_TEMPLATE_DEFINITIONS[template].open
+            ? `an open license (${template}) is offered free: pricing.model must be free`
+            : `a ${template} license needs a price: pricing.model cannot be free`;
+        },
+      },
+    });
+}
+
+/**
+ * The licensing part of an offer, `{license, pricing}` as in `POST /v1/datasets/:id/offers`.
+ * The offer request extends it with its own fields (requiresApproval, buyerOrgId, expiresAt).
+ */
+export class OfferLicensing {
+  @ApiProperty({ type: () => OfferLicense })
+  @IsDefined()
+  @ValidateNested()
+  @Type(() => OfferLicense)
+  license: OfferLicense;
+
+  @ApiProperty({ type: () => Pricing })
+  @IsDefined()
+  @ValidateNested()
+  @Type(() => Pricing)
+  @FitsLicense()
+  pricing: Pricing;
+}
+
+/** The terms an offer's license really grants: its own, or its template's defaults. */
+export function effectiveTerms(license: { template: LicenseTemplate; terms?: LicenseTermsValue | null }): LicenseTermsValue {
+  return license.terms ?? defaultTerms(license.template);
+}

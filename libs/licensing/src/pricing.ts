@@ -1,0 +1,71 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsDefined, IsIn, ValidateIf, ValidateNested, registerDecorator, type ValidationArguments } from 'class-validator';
+import { Price, type MoneyValue } from './money';
+
+/** `free` is for open licenses (cc-by-4.0, cdla-permissive-2.0) only, and has no price. */
+export const PRICING_MODELS = ['one_time', 'subscription', 'metered', 'free'] as const;
+export type PricingModel = (typeof PRICING_MODELS)[number];
+
+export const BILLING_PERIODS = ['month', 'quarter', 'year'] as const;
+export type BillingPeriod = (typeof BILLING_PERIODS)[number];
+
+/** What a metered price is per: `1k_tokens` is a thousand tokens, `gib` a gibibyte delivered. */
+export const METERED_UNITS = ['hour', 'utterance', 'image', 'video_minute', 'frame', '1k_tokens', 'document', 'sample', 'gib'] as const;
+export type MeteredUnit = (typeof METERED_UNITS)[number];
+
+export const PERIOD_MONTHS: Readonly<Record<BillingPeriod, number>> = { month: 1, quarter: 3, year: 12 };
+
+/** The field is allowed only when the pricing's `model` is one of `models`. */
+function OnlyForModels(models: readonly PricingModel[], message: string): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'onlyForPricingModels',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message },
+      validator: {
+        validate(_value: unknown, args: ValidationArguments) {
+          return models.includes((args.object as Pricing).model);
+        },
+      },
+    });
+}
+
+/**
+ * How an offer is priced: `{model: "one_time", price}`, `{model: "subscription", price,
+ * period}`, `{model: "metered", price, unit}` (the price of one unit), or `{model: "free"}`.
+ */
+export class Pricing {
+  @ApiProperty({ enum: PRICING_MODELS, example: 'one_time' })
+  @IsIn(PRICING_MODELS)
+  model: PricingModel;
+
+  @ApiPropertyOptional({ type: () => Price, description: 'Required except for free; a positive integer of minor units' })
+  @ValidateIf((p: Pricing) => p.model !== 'free' || p.price !== undefined)
+  @IsDefined({ message: 'price is required unless the model is free' })
+  @ValidateNested()
+  @Type(() => Price)
+  @OnlyForModels(['one_time', 'subscription', 'metered'], 'a free offer has no price')
+  price?: Price;
+
+  @ApiPropertyOptional({ enum: BILLING_PERIODS, description: 'Subscriptions only' })
+  @ValidateIf((p: Pricing) => p.model === 'subscription' || p.period !== undefined)
+  @IsIn(BILLING_PERIODS)
+  @OnlyForModels(['subscription'], 'period is only for subscription pricing')
+  period?: BillingPeriod;
+
+  @ApiPropertyOptional({ enum: METERED_UNITS, description: 'Metered pricing only: what one price buys' })
+  @ValidateIf((p: Pricing) => p.model === 'metered' || p.unit !== undefined)
+  @IsIn(METERED_UNITS)
+  @OnlyForModels(['metered'], 'unit is only for metered pricing')
+  unit?: MeteredUnit;
+}
+
+/** The plain shape of pricing, for code that holds it from a database row or an event. */
+export interface PricingValue {
+  model: PricingModel;
+  price?: MoneyValue;
+  period?: BillingPeriod;
+  unit?: MeteredUnit;
+}
