@@ -17,7 +17,7 @@ export class OutboxEvent {
   @Column('jsonb')
   payload: unknown;
 
-  @Column('jsonb', { default: () => "'{}'::jsonb" })
+  @Column('jsonb', { default: {} })
   headers: Record<string, string>;
 
   @Column('timestamptz', { name: 'occurred_at' })

@@ -1,7 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
+import type { Role } from '@trove/contracts';
 
-export type Role = 'admin' | 'vendor' | 'buyer';
+/** Defined once, with the other identity values, in contracts. */
+export type { Role };
 
 /** Who is acting: set by the gateway from the API key, carried to services in NATS headers. */
 export interface Caller {

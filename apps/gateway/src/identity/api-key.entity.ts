@@ -1,12 +1,19 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
+import { Organization } from './organization.entity';
 
+// Index, checks and foreign key as the migrations create them (the schema test holds the two
+// together); the index is (organization_id, created_at DESC, id DESC) in the database.
 @Entity({ name: 'api_key' })
+@Index('api_key_organization_idx', ['organizationId', 'createdAt', 'id'])
+@Check('api_key_name_check', 'length(name) BETWEEN 1 AND 100')
+@Check('api_key_secret_hash_check', 'length(secret_hash) = 32')
 export class ApiKey {
   /** Also the first part of the key itself, so a request finds its row by primary key. */
   @PrimaryColumn('uuid')
   id: string;
 
   @Column('uuid', { name: 'organization_id' })
+  @ForeignKey(() => Organization, { name: 'api_key_organization_id_fkey' })
   organizationId: string;
 
   @Column('text')

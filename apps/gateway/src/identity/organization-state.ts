@@ -1,7 +1,8 @@
+import type { OrganizationKind, OrganizationStatus } from '@trove/contracts';
 import { StateMachine } from '@trove/platform';
 
-export type OrganizationKind = 'vendor' | 'buyer' | 'admin';
-export type OrganizationStatus = 'pending' | 'active' | 'suspended';
+// The allowed values are defined once, in contracts (identity.ts).
+export type { OrganizationKind, OrganizationStatus };
 
 /**
  * Buyers start active, vendors pending until an operator approves them. Suspension stops every

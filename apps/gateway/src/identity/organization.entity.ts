@@ -1,8 +1,14 @@
-import type { Role } from '@trove/platform';
-import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { ORGANIZATION_KINDS, ORGANIZATION_STATUSES, sqlIn, type Role } from '@trove/contracts';
+import { Check, Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import { organizationStates, type OrganizationKind, type OrganizationStatus } from './organization-state';
 
+// Indexes and checks as the migrations create them (the schema test holds the two together);
+// the index is (kind, status, created_at DESC, id DESC) in the database.
 @Entity({ name: 'organization' })
+@Index('organization_kind_status_idx', ['kind', 'status', 'createdAt', 'id'])
+@Check('organization_name_check', 'length(name) BETWEEN 1 AND 200')
+@Check('organization_kind_check', sqlIn('kind', ORGANIZATION_KINDS))
+@Check('organization_status_check', sqlIn('status', ORGANIZATION_STATUSES))
 export class Organization {
   @PrimaryColumn('uuid')
   id: string;
