@@ -1,0 +1,89 @@
+import 'reflect-metadata';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import * as contracts from '@trove/contracts';
+import { SERVICES, subjectCatalogue, type ServiceName } from '@trove/contracts';
+import { busPermissions, inboxPrefix, natsAuthorizationConfig, SERVICE_CALLS } from './bus-permissions';
+import { Namespace } from './namespace';
+
+const ROOT = join(__dirname, '..', '..', '..');
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sources(path);
+    return name.endsWith('.ts') && !name.endsWith('.spec.ts') ? [path] : [];
+  });
+}
+
+/** Every exported object of subjects in the contracts, with the services that answer them. */
+function subjectGroups(): Map<string, Set<string>> {
+  const groups = new Map<string, Set<string>>();
+  for (const [name, value] of Object.entries(contracts)) {
+    if (!value || typeof value !== 'object') continue;
+    const owners = new Set(subjectCatalogue({ [name]: value }).filter((e) => e.kind === 'rpc').map((e) => e.subject.split('.')[0]));
+    if (owners.size > 0) groups.set(name, owners);
+  }
+  return groups;
+}
+
+describe('NATS permissions of the services', () => {
+  it('are what deploy/nats/authorization.conf says (regenerate it with bus-permissions.cli.ts)', () => {
+    const committed = readFileSync(join(ROOT, 'deploy', 'nats', 'authorization.conf'), 'utf8');
+    expect(committed).toBe(natsAuthorizationConfig(new Namespace('')));
+  });
+
+  it("let every app ask the services whose subjects its code uses, so the deployment's NATS does not refuse a call", () => {
+    const groups = subjectGroups();
+    expect(groups.get('CatalogSubjects')).toEqual(new Set(['catalog']));
+    const missing: string[] = [];
+    for (const app of SERVICES) {
+      const code = sources(join(ROOT, 'apps', app, 'src'))
+        .map((file) => readFileSync(file, 'utf8'))
+        .join('\n');
+      for (const [group, owners] of groups) {
+        if (!new RegExp(`\\b${group}\\.`).test(code)) continue;
+        for (const owner of owners) {
+          if (owner !== app && !(SERVICE_CALLS[app] as readonly string[]).includes(owner)) missing.push(`${app} uses ${group} (${owner}) but SERVICE_CALLS.${app} lacks ${owner}`);
+        }
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('let a service serve only its own subjects and publish only its own events', () => {
+    const namespace = new Namespace('');
+    for (const service of SERVICES) {
+      const { publish, subscribe } = busPermissions(service, namespace);
+      expect(subscribe).toEqual([`${service}.>`, `_INBOX.${service}.>`]);
+      const others = SERVICES.filter((s) => s !== service);
+      for (const other of others) {
+        expect(publish).not.toContain(`evt.${other}.>`);
+        expect(publish).not.toContain(`_INBOX.${other}.>`);
+      }
+      expect(publish.filter((s) => s.startsWith('evt.'))).toEqual([`evt.${service}.>`]);
+      expect(publish.filter((s) => s.includes('>') && !s.startsWith('$JS.') && !s.startsWith('evt.') && !s.endsWith('.>'))).toEqual([]);
+      // nothing that deletes or purges the stream or a consumer
+      expect(publish.filter((s) => /DELETE|PURGE|\$JS\.API\.>/.test(s))).toEqual([]);
+    }
+    expect(busPermissions('catalog', namespace).publish.filter((s) => !s.startsWith('$JS') && !s.startsWith('evt.'))).toEqual([]);
+    expect(busPermissions('gateway', namespace).publish).toEqual(expect.arrayContaining(['catalog.>', 'ordering.>', 'billing.>', 'delivery.>', 'gateway.identity.changed']));
+  });
+
+  it('follow TROVE_NAMESPACE: subjects, inboxes and the stream of a namespace only', () => {
+    const namespace = new Namespace('staging');
+    const { publish, subscribe } = busPermissions('ordering' as ServiceName, namespace);
+    expect(subscribe).toEqual(['staging.ordering.>', '_INBOX.staging.ordering.>']);
+    expect(inboxPrefix(namespace, 'ordering')).toBe('_INBOX.staging.ordering');
+    expect(publish).toContain('staging.evt.ordering.>');
+    expect(publish).toContain('$JS.API.CONSUMER.CREATE.TROVE_EVENTS_staging.*.staging.evt.>');
+    expect(publish.filter((s) => s.startsWith('$JS.') && s !== '$JS.API.INFO' && !s.includes('TROVE_EVENTS_staging'))).toEqual([]);
+    expect(natsAuthorizationConfig(namespace)).not.toMatch(/"(catalog|ordering|evt)\./);
+  });
+
+  it('name no anonymous user and take every password from the environment', () => {
+    const config = natsAuthorizationConfig(new Namespace(''));
+    expect(config).not.toMatch(/^\s*no_auth_user/m);
+    expect(config.match(/password: \$TROVE_NATS_[A-Z]+_PASSWORD$/gm)).toHaveLength(SERVICES.length);
+  });
+});
