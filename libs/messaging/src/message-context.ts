@@ -1,8 +1,6 @@
-import { MessageHeaders } from '@trove/contracts';
-import { acceptCorrelationId, RequestContext, type RequestContextData, type Role } from '@trove/platform';
+import { isRole, MessageHeaders } from '@trove/contracts';
+import { acceptCorrelationId, RequestContext, type RequestContextData } from '@trove/platform';
 import { headers as natsHeaders, type MsgHdrs } from 'nats';
-
-const ROLES: readonly Role[] = ['admin', 'vendor', 'buyer'];
 
 /**
  * The correlation id and caller of the work in progress, as the headers every outgoing
@@ -29,9 +27,9 @@ export function toNatsHeaders(values: Record<string, string>): MsgHdrs {
 export function contextFrom(headers: MsgHdrs | undefined): RequestContextData {
   const correlationId = acceptCorrelationId(headers?.get(MessageHeaders.correlationId));
   const organizationId = headers?.get(MessageHeaders.callerOrganization);
-  const role = headers?.get(MessageHeaders.callerRole) as Role;
+  const role = headers?.get(MessageHeaders.callerRole);
   const keyId = headers?.get(MessageHeaders.callerKey);
-  if (organizationId && keyId && ROLES.includes(role)) {
+  if (organizationId && keyId && isRole(role)) {
     return { correlationId, caller: { organizationId, role, keyId } };
   }
   return { correlationId };

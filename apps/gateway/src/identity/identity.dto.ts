@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsDateString, IsEmail, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { ORGANIZATION_KINDS, ORGANIZATION_STATUSES, ROLES, SIGN_UP_KINDS, type OrganizationKind, type OrganizationStatus, type Role, type SignUpKind } from '@trove/contracts';
 import { PageQuery } from '@trove/platform';
 import { PageOf } from '../openapi/page.dto';
-import type { OrganizationKind, OrganizationStatus } from './organization-state';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -14,9 +14,9 @@ export class SignUpDto {
   @Length(1, 200)
   name: string;
 
-  @ApiProperty({ enum: ['vendor', 'buyer'], description: 'Buyers start active; vendors are pending until an operator approves them' })
-  @IsIn(['vendor', 'buyer'])
-  kind: 'vendor' | 'buyer';
+  @ApiProperty({ enum: SIGN_UP_KINDS, description: 'Buyers start active; vendors are pending until an operator approves them' })
+  @IsIn(SIGN_UP_KINDS)
+  kind: SignUpKind;
 
   @ApiProperty({ example: 'data-sales@example.cn' })
   @Transform(trim)
@@ -40,14 +40,14 @@ export class CreateApiKeyDto {
 }
 
 export class OrganizationListQuery extends PageQuery {
-  @ApiPropertyOptional({ enum: ['vendor', 'buyer', 'admin'] })
+  @ApiPropertyOptional({ enum: ORGANIZATION_KINDS })
   @IsOptional()
-  @IsIn(['vendor', 'buyer', 'admin'])
+  @IsIn(ORGANIZATION_KINDS)
   kind?: OrganizationKind;
 
-  @ApiPropertyOptional({ enum: ['pending', 'active', 'suspended'] })
+  @ApiPropertyOptional({ enum: ORGANIZATION_STATUSES })
   @IsOptional()
-  @IsIn(['pending', 'active', 'suspended'])
+  @IsIn(ORGANIZATION_STATUSES)
   status?: OrganizationStatus;
 }
 
@@ -58,10 +58,10 @@ export class OrganizationDto {
   @ApiProperty()
   name: string;
 
-  @ApiProperty({ enum: ['vendor', 'buyer', 'admin'] })
+  @ApiProperty({ enum: ORGANIZATION_KINDS })
   kind: OrganizationKind;
 
-  @ApiProperty({ enum: ['pending', 'active', 'suspended'] })
+  @ApiProperty({ enum: ORGANIZATION_STATUSES })
   status: OrganizationStatus;
 
   @ApiProperty()
@@ -83,8 +83,8 @@ export class MeDto {
   @ApiProperty({ type: OrganizationDto })
   organization: OrganizationDto;
 
-  @ApiProperty({ enum: ['admin', 'vendor', 'buyer'] })
-  role: string;
+  @ApiProperty({ enum: ROLES })
+  role: Role;
 
   @ApiProperty({ format: 'uuid' })
   keyId: string;
