@@ -37,6 +37,8 @@ export interface SystemOptions {
   apps?: ServiceName[];
   /** Extra settings for every app. */
   env?: NodeJS.ProcessEnv;
+  /** Extra settings of one app (its NATS user, say), over `env`. */
+  appEnv?: Partial<Record<ServiceName, NodeJS.ProcessEnv>>;
   /** Extra replicas: another process of the same app, same database and queue group. */
   replicas?: Partial<Record<ServiceName, number>>;
 }
@@ -86,6 +88,7 @@ export class TroveSystem {
       RATE_LIMIT_PER_ADDRESS: '100000',
       SIGNUPS_PER_ADDRESS_PER_HOUR: '100000',
       ...this.options.env,
+      ...this.options.appEnv?.[name],
     };
   }
 
