@@ -1,6 +1,11 @@
 /**
  * The dataset model every service shares: modality, languages (BCP 47), domain, annotation,
- * volume, collection, compliance and quality. Values and pure rules only, no tables or I/O.
- * Filled in with the catalog.
+ * volume, collection, compliance and quality, a profile per modality, the validation that
+ * lists every wrong field, and the Croissant card. Values and pure rules only, no tables or I/O.
  */
-export {};
+export * from './vocabulary';
+export * from './language';
+export * from './profiles';
+export * from './compliance';
+export * from './metadata';
+export * from './validate';

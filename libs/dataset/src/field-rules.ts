@@ -1,0 +1,89 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  Max,
+  Min,
+  ValidateNested,
+  registerDecorator,
+  type ValidationArguments,
+} from 'class-validator';
+
+function compose(...decorators: PropertyDecorator[]): PropertyDecorator {
+  return (target, propertyKey) => decorators.forEach((decorate) => decorate(target, propertyKey));
+}
+
+/** An optional count of things (utterances, images, tokens): a non-negative safe integer. */
+export function OptionalCount(description: string, example?: number): PropertyDecorator {
+  return compose(
+    ApiPropertyOptional({ type: 'integer', minimum: 0, description, example }),
+    IsOptional(),
+    IsInt({ message: ({ property }) => `${property} must be a non-negative integer` }),
+    Min(0, { message: ({ property }) => `${property} must be a non-negative integer` }),
+    Max(Number.MAX_SAFE_INTEGER),
+  );
+}
+
+/** An optional share or accuracy from 0 to 1, with at most 4 decimals (0.9815 is 98.15 %). */
+export function OptionalRatio(description: string, example?: number): PropertyDecorator {
+  return compose(
+    ApiPropertyOptional({ type: 'number', minimum: 0, maximum: 1, description, example }),
+    IsOptional(),
+    IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 4 }, { message: ({ property }) => `${property} must be a number from 0 to 1 with at most 4 decimals` }),
+    Min(0),
+    Max(1),
+  );
+}
+
+/** Optional hours of audio or video: a non-negative number with at most 2 decimals (36 s). */
+export function OptionalHours(description: string, example?: number): PropertyDecorator {
+  return compose(
+    ApiPropertyOptional({ type: 'number', minimum: 0, description, example }),
+    IsOptional(),
+    IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 }, { message: ({ property }) => `${property} must be a non-negative number of hours with at most 2 decimals` }),
+    Min(0, { message: ({ property }) => `${property} must be a non-negative number of hours with at most 2 decimals` }),
+    Max(10_000_000),
+  );
+}
+
+/** An optional list of words from a vocabulary, without repeats. */
+export function OptionalWords(words: readonly string[], description: string, maxSize = words.length): PropertyDecorator {
+  return compose(
+    ApiPropertyOptional({ enum: words, isArray: true, description }),
+    IsOptional(),
+    IsArray(),
+    ArrayUnique(),
+    ArrayMaxSize(maxSize),
+    IsIn(words, { each: true }),
+  );
+}
+
+/** An optional nested object validated by its own class. */
+export function OptionalNested(type: () => new () => object, description: string): PropertyDecorator {
+  return compose(ApiPropertyOptional({ type, description }), IsOptional(), ValidateNested(), Type(type));
+}
+
+/** The numeric properties of an object add up to at most 1 (a mix of shares). */
+export function SharesAtMostOne(): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'sharesAtMostOne',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      validator: {
+        validate(value: unknown) {
+          if (value === undefined || value === null || typeof value !== 'object') return true;
+          // Shares have at most 4 decimals: compare in ten-thousandths so 0.3 + 0.7 is exactly 1.
+          const total = Object.values(value).reduce<number>((sum, share) => sum + (typeof share === 'number' ? Math.round(share * 10_000) : 0), 0);
+          return total <= 10_000;
+        },
+        defaultMessage: (args: ValidationArguments) => `the shares in ${args.property} must add up to at most 1`,
+      },
+    });
+}

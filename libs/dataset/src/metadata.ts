@@ -1,0 +1,250 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayNotEmpty,
+  ArrayUnique,
+  IsArray,
+  IsDefined,
+  IsIn,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  ValidateNested,
+  registerDecorator,
+  type ValidationArguments,
+} from 'class-validator';
+import { Compliance } from './compliance';
+import { OptionalCount, OptionalRatio, OptionalWords } from './field-rules';
+import { IsLanguageTag, canonicalizeLanguageTags } from './language';
+import { DialogueProfile, ImageProfile, MultimodalProfile, PointCloudProfile, SpeechProfile, TextProfile, VideoProfile } from './profiles';
+import {
+  ANNOTATION_TYPES,
+  COLLECTION_METHODS,
+  DOMAINS,
+  MODALITIES,
+  type AnnotationType,
+  type CollectionMethod,
+  type ComponentModality,
+  type Domain,
+  type Modality,
+} from './vocabulary';
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+function NotBefore(other: string): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'notBefore',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      validator: {
+        validate(value: unknown, args: ValidationArguments) {
+          const start = (args.object as Record<string, unknown>)[other];
+          return typeof value !== 'string' || typeof start !== 'string' || value >= start;
+        },
+        defaultMessage: (args: ValidationArguments) => `${args.property} must not be before ${other}`,
+      },
+    });
+}
+
+/** When the data was collected; `to` left out while collection goes on. Dates are YYYY-MM-DD. */
+export class CollectionPeriod {
+  @ApiProperty({ example: '2023-03-01' })
+  @Matches(DATE, { message: 'from must be a date YYYY-MM-DD' })
+  @IsISO8601({ strict: true }, { message: 'from must be a date YYYY-MM-DD' })
+  from: string;
+
+  @ApiPropertyOptional({ example: '2024-06-30' })
+  @IsOptional()
+  @Matches(DATE, { message: 'to must be a date YYYY-MM-DD' })
+  @IsISO8601({ strict: true }, { message: 'to must be a date YYYY-MM-DD' })
+  @NotBefore('from')
+  to?: string;
+}
+
+export class Collection {
+  @ApiProperty({ enum: COLLECTION_METHODS, isArray: true, example: ['crowdsourced_recording'] })
+  @IsArray()
+  @ArrayNotEmpty()
+  @ArrayUnique()
+  @IsIn(COLLECTION_METHODS, { each: true })
+  methods: CollectionMethod[];
+
+  @ApiPropertyOptional({ type: () => CollectionPeriod })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => CollectionPeriod)
+  period?: CollectionPeriod;
+
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'Where: ISO 3166-1 alpha-2 or ISO 3166-2 codes (CN, CN-SC for Sichuan, CN-GD for Guangdong)',
+    example: ['CN-SC', 'CN-GD'],
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @ArrayUnique()
+  @Matches(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/, { each: true, message: 'regions must be codes such as CN or CN-SC' })
+  regions?: string[];
+}
+
+/** Quality figures that apply whatever the modality. */
+export class QualityFigures {
+  @OptionalRatio('Audited annotation accuracy', 0.98)
+  annotationAccuracy?: number;
+
+  @OptionalRatio('Inter-annotator agreement', 0.86)
+  interAnnotatorAgreement?: number;
+
+  @OptionalCount('Records audited to measure the figures above', 5000)
+  auditedSampleSize?: number;
+}
+
+/** Which profile field goes with which modality. */
+export const PROFILE_FIELDS = {
+  speech: 'speech',
+  image: 'image',
+  video: 'video',
+  text: 'text',
+  dialogue: 'dialogue',
+  point_cloud: 'pointCloud',
+} as const satisfies Record<ComponentModality, string>;
+
+/**
+ * A modality's profile is required when the dataset is of that modality (or multimodal with it
+ * as a component), and refused otherwise, so a speech dataset cannot carry image figures.
+ */
+function ProfileOf(component: ComponentModality | 'multimodal'): PropertyDecorator {
+  const wanted = (metadata: DatasetMetadata): boolean => {
+    if (component === 'multimodal') return metadata.modality === 'multimodal';
+    if (metadata.modality === component) return true;
+    const components = metadata.modality === 'multimodal' ? metadata.multimodal?.components : undefined;
+    return Array.isArray(components) && components.includes(component);
+  };
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'profileOfModality',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      validator: {
+        validate(value: unknown, args: ValidationArguments) {
+          const metadata = args.object as DatasetMetadata;
+          if (!(MODALITIES as readonly unknown[]).includes(metadata.modality)) return true; // modality reports itself
+          return (value !== undefined && value !== null) === wanted(metadata);
+        },
+        defaultMessage(args: ValidationArguments) {
+          return wanted(args.object as DatasetMetadata)
+            ? `${args.property} is required for a ${(args.object as DatasetMetadata).modality} dataset`
+            : `${args.property} does not belong to a ${(args.object as DatasetMetadata).modality} dataset`;
+        },
+      },
+    });
+}
+
+/**
+ * The metadata a vendor declares for a dataset: what buyers filter on and compare. Fields
+ * common to every modality, then one profile per modality (`speech` for a speech dataset;
+ * a multimodal one has `multimodal` and a profile per component).
+ */
+export class DatasetMetadata {
+  @ApiProperty({ enum: MODALITIES, example: 'speech' })
+  @IsIn(MODALITIES)
+  modality: Modality;
+
+  @ApiPropertyOptional({ type: [String], description: 'BCP 47 tags, canonicalized (zh-cn -> zh-CN)', example: ['zh-CN', 'yue'] })
+  @IsOptional()
+  @Transform(({ value }) => canonicalizeLanguageTags(value))
+  @IsArray()
+  @ArrayMaxSize(50)
+  @ArrayUnique()
+  @IsLanguageTag({ each: true })
+  languages?: string[];
+
+  @ApiProperty({ enum: DOMAINS, example: 'telecom' })
+  @IsIn(DOMAINS)
+  domain: Domain;
+
+  @OptionalWords(ANNOTATION_TYPES, 'What the annotation marks')
+  annotationTypes?: AnnotationType[];
+
+  @ApiProperty({ type: () => Collection })
+  @IsDefined()
+  @ValidateNested()
+  @Type(() => Collection)
+  collection: Collection;
+
+  @ApiProperty({ type: [String], description: 'File formats, lower case (wav, flac, jpg, jsonl, parquet, pcd)', example: ['wav', 'jsonl'] })
+  @IsArray()
+  @ArrayNotEmpty()
+  @ArrayMaxSize(20)
+  @ArrayUnique()
+  @Matches(/^[a-z0-9][a-z0-9.+-]{0,19}$/, { each: true, message: 'formats must be lower-case format names such as wav, jpg, jsonl' })
+  formats: string[];
+
+  @ApiPropertyOptional({ type: [String], description: 'At most 30, each 1-40 characters', example: ['普通话', 'ASR', '客服'] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(30)
+  @ArrayUnique()
+  @IsString({ each: true })
+  @Length(1, 40, { each: true })
+  tags?: string[];
+
+  @ApiProperty({ type: () => Compliance })
+  @IsDefined()
+  @ValidateNested()
+  @Type(() => Compliance)
+  compliance: Compliance;
+
+  @ApiPropertyOptional({ type: () => QualityFigures })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => QualityFigures)
+  quality?: QualityFigures;
+
+  @ApiPropertyOptional({ type: () => SpeechProfile })
+  @ProfileOf('speech')
+  @ValidateNested()
+  @Type(() => SpeechProfile)
+  speech?: SpeechProfile;
+
+  @ApiPropertyOptional({ type: () => ImageProfile })
+  @ProfileOf('image')
+  @ValidateNested()
+  @Type(() => ImageProfile)
+  image?: ImageProfile;
+
+  @ApiPropertyOptional({ type: () => VideoProfile })
+  @ProfileOf('video')
+  @ValidateNested()
+  @Type(() => VideoProfile)
+  video?: VideoProfile;
+
+  @ApiPropertyOptional({ type: () => TextProfile })
+  @ProfileOf('text')
+  @ValidateNested()
+  @Type(() => TextProfile)
+  text?: TextProfile;
+
+  @ApiPropertyOptional({ type: () => DialogueProfile })
+  @ProfileOf('dialogue')
+  @ValidateNested()
+  @Type(() => DialogueProfile)
+  dialogue?: DialogueProfile;
+
+  @ApiPropertyOptional({ type: () => PointCloudProfile })
+  @ProfileOf('point_cloud')
+  @ValidateNested()
+  @Type(() => PointCloudProfile)
+  pointCloud?: PointCloudProfile;
+
+  @ApiPropertyOptional({ type: () => MultimodalProfile })
+  @ProfileOf('multimodal')
+  @ValidateNested()
+  @Type(() => MultimodalProfile)
+  multimodal?: MultimodalProfile;
+}
