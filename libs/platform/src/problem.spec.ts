@@ -1,5 +1,17 @@
 import { BadRequestException, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
-import { CommonErrorCode } from '@trove/contracts';
+import {
+  BillingErrorCode,
+  CatalogErrorCode,
+  CommonErrorCode,
+  DeliveryErrorCode,
+  ERROR_STATUS,
+  GatewayErrorCode,
+  isErrorStatus,
+  isWireErrorCode,
+  OrderingErrorCode,
+  type ErrorCode,
+  type ServiceError,
+} from '@trove/contracts';
 import { ServiceException, toProblem } from './problem';
 
 describe('toProblem', () => {
@@ -41,8 +53,58 @@ describe('toProblem', () => {
     expect(toProblem(Object.assign(new Error('upstream exploded'), { statusCode: 502 }), 'c')).toMatchObject({ status: 500, code: 'INTERNAL' });
   });
 
-  it('rebuilds a wire error, falling back to INTERNAL for a code it does not know', () => {
-    expect(ServiceException.from({ code: CommonErrorCode.CONFLICT, message: 'taken', status: 409 })).toMatchObject({ code: 'CONFLICT', status: 409 });
-    expect(ServiceException.from({ code: 'FROM_THE_FUTURE' as CommonErrorCode, message: 'x', status: 418 })).toMatchObject({ code: 'INTERNAL', status: 500 });
+  it('rebuilds a wire error it knows with the status its contract gives the code', () => {
+    expect(ServiceException.from({ code: CommonErrorCode.CONFLICT, message: 'taken', status: 409 })).toMatchObject({ code: 'CONFLICT', status: 409, message: 'taken' });
+    expect(ServiceException.from({ code: BillingErrorCode.INSUFFICIENT_FUNDS, message: '余额不足', status: 402 })).toMatchObject({ code: 'INSUFFICIENT_FUNDS', status: 402 });
+  });
+
+  it('passes on a code from a newer service with its status, as problem+json', () => {
+    const error = ServiceException.from({ code: 'LICENSE_SEATS_EXHAUSTED', message: 'All 20 seats of this license are taken.', status: 409 });
+    expect(error).toMatchObject({ code: 'LICENSE_SEATS_EXHAUSTED', status: 409, message: 'All 20 seats of this license are taken.' });
+    expect(toProblem(error, 'c-2')).toEqual({
+      type: 'urn:problem:trove:license-seats-exhausted',
+      title: 'Conflict',
+      status: 409,
+      detail: 'All 20 seats of this license are taken.',
+      code: 'LICENSE_SEATS_EXHAUSTED',
+      correlationId: 'c-2',
+    });
+    expect(toProblem(ServiceException.from({ code: 'DATASET_EMBARGOED', message: 'x', status: 451 }), 'c')).toMatchObject({ status: 451, title: 'Unavailable For Legal Reasons' });
+  });
+
+  it.each([
+    ['a status outside 400-599', { code: 'LICENSE_SEATS_EXHAUSTED', message: 'x', status: 200 }],
+    ['a status that is not an integer', { code: 'LICENSE_SEATS_EXHAUSTED', message: 'x', status: '409' }],
+    ['a code that is not UPPER_SNAKE_CASE', { code: 'seats-exhausted', message: 'x', status: 409 }],
+    ['a code that is not a string', { code: 409, message: 'x', status: 409 }],
+    ['no error at all', null],
+  ])('turns a wire error with %s into INTERNAL 500', (_, wire) => {
+    expect(ServiceException.from(wire as unknown as ServiceError)).toMatchObject({ code: 'INTERNAL', status: 500 });
+  });
+});
+
+describe('error codes', () => {
+  it('give every code of every service a client or server status', () => {
+    const codes = [CommonErrorCode, CatalogErrorCode, OrderingErrorCode, BillingErrorCode, DeliveryErrorCode, GatewayErrorCode].flatMap((e) => Object.values(e));
+    for (const code of codes) {
+      expect(isWireErrorCode(code)).toBe(true);
+      expect(isErrorStatus(ERROR_STATUS[code as ErrorCode])).toBe(true);
+    }
+    expect(Object.keys(ERROR_STATUS).sort()).toEqual([...new Set(codes)].sort());
+  });
+
+  it('give the codes the API names the statuses it promises', () => {
+    expect(ERROR_STATUS).toMatchObject({
+      IDEMPOTENCY_KEY_REUSED: 422,
+      INVALID_STATE: 409,
+      EXCLUSIVITY_CONFLICT: 409,
+      ACCESS_NOT_APPROVED: 403,
+      CHECKSUM_MISMATCH: 422,
+      SIZE_MISMATCH: 422,
+      UPLOAD_TOO_LARGE: 413,
+      URL_EXPIRED: 403,
+      URL_INVALID: 403,
+      ENTITLEMENT_REVOKED: 403,
+    });
   });
 });

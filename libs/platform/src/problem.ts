@@ -1,5 +1,15 @@
-import { CommonErrorCode, ERROR_STATUS, isErrorCode, type ErrorCode, type ServiceError } from '@trove/contracts';
-import { HttpException, HttpStatus } from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
+import {
+  CommonErrorCode,
+  ERROR_STATUS,
+  isErrorCode,
+  isErrorStatus,
+  isWireErrorCode,
+  type ErrorCode,
+  type ServiceError,
+  type WireErrorCode,
+} from '@trove/contracts';
+import { HttpException } from '@nestjs/common';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
@@ -9,25 +19,19 @@ export interface Problem {
   title: string;
   status: number;
   detail: string;
-  code: ErrorCode;
+  code: WireErrorCode;
   correlationId: string;
   errors?: { field: string; problems: string[] }[];
 }
 
+/** Node's names of the statuses, with RFC 9110's name where Node's is older. */
 const TITLES: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  409: 'Conflict',
-  413: 'Payload Too Large',
-  415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
 };
+
+function titleOf(status: number): string {
+  return TITLES[status] ?? STATUS_CODES[status] ?? (status >= 500 ? 'Server Error' : 'Client Error');
+}
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
   400: CommonErrorCode.VALIDATION_FAILED,
@@ -47,19 +51,33 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
  * `{code, message, status}`; the gateway answers it as problem+json with that status.
  */
 export class ServiceException extends Error {
+  readonly code: WireErrorCode;
   readonly status: number;
   constructor(
-    readonly code: ErrorCode,
+    code: ErrorCode,
     message: string,
     readonly errors?: ServiceError['errors'],
   ) {
     super(message);
+    this.code = code;
     this.status = ERROR_STATUS[code];
   }
 
+  /**
+   * The error a service answered with, as the caller rethrows it. A code this build knows gets
+   * its status from ERROR_STATUS. A code it does not know comes from a service built later: it
+   * passes on unchanged with the status the service gave it (an unknown 409 stays a 409), as
+   * long as both are well formed; anything else is an INTERNAL 500.
+   */
   static from(error: ServiceError): ServiceException {
-    const code = isErrorCode(error.code) ? error.code : CommonErrorCode.INTERNAL;
-    return new ServiceException(code, error.message, error.errors);
+    const message = typeof error?.message === 'string' ? error.message : 'The service failed to handle the request.';
+    const errors = Array.isArray(error?.errors) ? error.errors : undefined;
+    if (isErrorCode(error?.code)) return new ServiceException(error.code, message, errors);
+    if (isWireErrorCode(error?.code) && isErrorStatus(error?.status)) {
+      const foreign = new ServiceException(CommonErrorCode.INTERNAL, message, errors);
+      return Object.assign(foreign, { code: error.code, status: error.status });
+    }
+    return new ServiceException(CommonErrorCode.INTERNAL, 'The service answered with an error this gateway cannot read.');
   }
 
   toJSON(): ServiceError {
@@ -67,7 +85,7 @@ export class ServiceException extends Error {
   }
 }
 
-export function problemType(code: ErrorCode): string {
+export function problemType(code: WireErrorCode): string {
   return `urn:problem:trove:${code.toLowerCase().replace(/_/g, '-')}`;
 }
 
@@ -76,7 +94,7 @@ export function toProblem(error: unknown, correlationId: string): Problem {
   const known = describe(error);
   return {
     type: problemType(known.code),
-    title: TITLES[known.status] ?? HttpStatus[known.status] ?? 'Error',
+    title: titleOf(known.status),
     status: known.status,
     detail: known.detail,
     code: known.code,
@@ -87,7 +105,7 @@ export function toProblem(error: unknown, correlationId: string): Problem {
 
 interface Described {
   status: number;
-  code: ErrorCode;
+  code: WireErrorCode;
   detail: string;
   errors?: Problem['errors'];
 }

@@ -1,0 +1,12 @@
+/** Outcomes only the catalog reports: listings, offers and their licenses. */
+export enum CatalogErrorCode {
+  /** The offer is withdrawn, its dataset is not published, or it cannot be sold right now. */
+  OFFER_NOT_AVAILABLE = 'OFFER_NOT_AVAILABLE',
+  /** An exclusive license for this dataset was already sold (or is being sold) for the same territory and term. */
+  EXCLUSIVITY_CONFLICT = 'EXCLUSIVITY_CONFLICT',
+}
+
+export const CATALOG_ERROR_STATUS: Record<CatalogErrorCode, number> = {
+  [CatalogErrorCode.OFFER_NOT_AVAILABLE]: 409,
+  [CatalogErrorCode.EXCLUSIVITY_CONFLICT]: 409,
+};

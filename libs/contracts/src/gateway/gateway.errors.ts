@@ -1,0 +1,12 @@
+/** Outcomes only the gateway reports: API keys and the organizations behind them. */
+export enum GatewayErrorCode {
+  /** The key's organization is suspended; every key of it is refused until an operator reinstates it. */
+  ORGANIZATION_SUSPENDED = 'ORGANIZATION_SUSPENDED',
+  /** The key's organization (a vendor) is awaiting an operator's approval. */
+  ORGANIZATION_PENDING = 'ORGANIZATION_PENDING',
+}
+
+export const GATEWAY_ERROR_STATUS: Record<GatewayErrorCode, number> = {
+  [GatewayErrorCode.ORGANIZATION_SUSPENDED]: 403,
+  [GatewayErrorCode.ORGANIZATION_PENDING]: 403,
+};
