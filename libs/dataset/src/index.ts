@@ -9,3 +9,4 @@ export * from './profiles';
 export * from './compliance';
 export * from './metadata';
 export * from './validate';
+export * from './croissant';

@@ -1,0 +1,296 @@
+import type { DatasetMetadata } from './metadata';
+import type { ComponentModality, Modality } from './vocabulary';
+
+/** The JSON-LD context of MLCommons Croissant 1.0 (with its RAI vocabulary), as the spec gives it. */
+export const CROISSANT_CONTEXT = {
+  '@vocab': 'https://schema.org/',
+  sc: 'https://schema.org/',
+  cr: 'http://mlcommons.org/croissant/',
+  rai: 'http://mlcommons.org/croissant/RAI/',
+  dct: 'http://purl.org/dc/terms/',
+  citeAs: 'cr:citeAs',
+  column: 'cr:column',
+  conformsTo: 'dct:conformsTo',
+  data: { '@id': 'cr:data', '@type': '@json' },
+  dataType: { '@id': 'cr:dataType', '@type': '@vocab' },
+  examples: { '@id': 'cr:examples', '@type': '@json' },
+  extract: 'cr:extract',
+  field: 'cr:field',
+  fileProperty: 'cr:fileProperty',
+  fileObject: 'cr:fileObject',
+  fileSet: 'cr:fileSet',
+  format: 'cr:format',
+  includes: 'cr:includes',
+  isLiveDataset: 'cr:isLiveDataset',
+  jsonPath: 'cr:jsonPath',
+  key: 'cr:key',
+  md5: 'cr:md5',
+  parentField: 'cr:parentField',
+  path: 'cr:path',
+  recordSet: 'cr:recordSet',
+  references: 'cr:references',
+  regex: 'cr:regex',
+  repeated: 'cr:repeated',
+  replace: 'cr:replace',
+  separator: 'cr:separator',
+  source: 'cr:source',
+  subField: 'cr:subField',
+  transform: 'cr:transform',
+} as const;
+
+export const CROISSANT_CONFORMS_TO = 'http://mlcommons.org/croissant/1.0';
+
+/** Media types by file extension; anything else is application/octet-stream. */
+export const ENCODING_FORMATS: Readonly<Record<string, string>> = {
+  wav: 'audio/wav',
+  flac: 'audio/flac',
+  mp3: 'audio/mpeg',
+  ogg: 'audio/ogg',
+  opus: 'audio/ogg',
+  m4a: 'audio/mp4',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+  bmp: 'image/bmp',
+  tif: 'image/tiff',
+  tiff: 'image/tiff',
+  mp4: 'video/mp4',
+  mov: 'video/quicktime',
+  mkv: 'video/x-matroska',
+  webm: 'video/webm',
+  avi: 'video/x-msvideo',
+  json: 'application/json',
+  jsonl: 'application/jsonlines',
+  csv: 'text/csv',
+  tsv: 'text/tab-separated-values',
+  txt: 'text/plain',
+  md: 'text/markdown',
+  textgrid: 'text/plain',
+  srt: 'application/x-subrip',
+  xml: 'application/xml',
+  pdf: 'application/pdf',
+  parquet: 'application/x-parquet',
+  zip: 'application/zip',
+  tar: 'application/x-tar',
+  gz: 'application/gzip',
+  pcd: 'application/octet-stream',
+  las: 'application/vnd.las',
+  laz: 'application/vnd.laszip',
+};
+
+export function extensionOf(path: string): string {
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? name.slice(dot + 1).toLowerCase() : '';
+}
+
+export function encodingFormatOf(path: string): string {
+  return ENCODING_FORMATS[extensionOf(path)] ?? 'application/octet-stream';
+}
+
+/** A dataset as the card describes it: its listing, the released version and its licenses. */
+export interface CroissantDataset {
+  id: string;
+  title: string;
+  description: string;
+  /** The dataset's public page or API address. */
+  url?: string;
+  vendor: { name: string; url?: string };
+  metadata: Pick<DatasetMetadata, 'modality' | 'domain' | 'formats'> &
+    Partial<Pick<DatasetMetadata, 'languages' | 'tags' | 'annotationTypes' | 'collection' | 'compliance' | 'multimodal'>>;
+  /** The released version the files belong to (`1.0.0`). */
+  version: string;
+  /** License URLs (open licenses) or names, one per license offered. */
+  licenses: string[];
+  datePublished?: Date | string;
+  dateModified?: Date | string;
+}
+
+/** One file of the released version, as the manifest lists it. */
+export interface CroissantFile {
+  path: string;
+  size: number;
+  sha256: string;
+  /** Where a buyer gets it (a signed URL for a buyer's card, the catalog path otherwise). */
+  url: string;
+}
+
+type JsonLd = Record<string, unknown>;
+
+interface MediaKind {
+  component: ComponentModality;
+  fileSet: string;
+  recordSet: string;
+  field: string;
+  dataType: string;
+  description: string;
+  extensions: readonly string[];
+}
+
+/** Modalities whose files form records on their own: one record per media file. */
+const MEDIA_KINDS: readonly MediaKind[] = [
+  { component: 'speech', fileSet: 'audio-files', recordSet: 'audio', field: 'audio', dataType: 'sc:AudioObject', description: 'One record per audio file', extensions: ['wav', 'flac', 'mp3', 'ogg', 'opus', 'm4a'] },
+  { component: 'image', fileSet: 'image-files', recordSet: 'images', field: 'image', dataType: 'sc:ImageObject', description: 'One record per image', extensions: ['jpg', 'jpeg', 'png', 'webp', 'bmp', 'tif', 'tiff'] },
+  { component: 'video', fileSet: 'video-files', recordSet: 'videos', field: 'video', dataType: 'sc:VideoObject', description: 'One record per video clip', extensions: ['mp4', 'mov', 'mkv', 'webm', 'avi'] },
+];
+
+/** Speech transcripts follow a naming convention: `*transcript*.jsonl|csv|tsv` with `path` and `text`. */
+const TRANSCRIPT = /transcript[^/]*\.(jsonl|csv|tsv)$/i;
+
+function isoDate(value: Date | string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  return (typeof value === 'string' ? new Date(value) : value).toISOString().slice(0, 10);
+}
+
+function components(metadata: CroissantDataset['metadata']): readonly Modality[] {
+  return metadata.modality === 'multimodal' ? (metadata.multimodal?.components ?? []) : [metadata.modality];
+}
+
+function fileObject(file: CroissantFile): JsonLd {
+  return {
+    '@type': 'cr:FileObject',
+    '@id': file.path,
+    name: file.path,
+    contentUrl: file.url,
+    encodingFormat: encodingFormatOf(file.path),
+    contentSize: `${file.size} B`,
+    sha256: file.sha256,
+  };
+}
+
+function mediaRecordSets(kind: MediaKind, files: readonly CroissantFile[]): { fileSets: JsonLd[]; recordSets: JsonLd[] } {
+  const extensions = [...new Set(files.map((f) => extensionOf(f.path)))].filter((ext) => kind.extensions.includes(ext)).sort();
+  if (extensions.length === 0) return { fileSets: [], recordSets: [] };
+  const formats = [...new Set(extensions.map((ext) => ENCODING_FORMATS[ext]))];
+  const fileSet: JsonLd = {
+    '@type': 'cr:FileSet',
+    '@id': kind.fileSet,
+    name: kind.fileSet,
+    encodingFormat: formats.length === 1 ? formats[0] : formats,
+    includes: extensions.map((ext) => `**/*.${ext}`),
+  };
+  const field = (name: string, dataType: string, fileProperty: string, description: string): JsonLd => ({
+    '@type': 'cr:Field',
+    '@id': `${kind.recordSet}/${name}`,
+    name,
+    description,
+    dataType,
+    source: { fileSet: { '@id': kind.fileSet }, extract: { fileProperty } },
+  });
+  const recordSet: JsonLd = {
+    '@type': 'cr:RecordSet',
+    '@id': kind.recordSet,
+    name: kind.recordSet,
+    description: kind.description,
+    key: { '@id': `${kind.recordSet}/path` },
+    field: [field('path', 'sc:Text', 'fullpath', 'Path of the file in the dataset'), field(kind.field, kind.dataType, 'content', 'The file itself')],
+  };
+  return { fileSets: [fileSet], recordSets: [recordSet] };
+}
+
+function transcriptRecordSet(file: CroissantFile): JsonLd {
+  const jsonl = extensionOf(file.path) === 'jsonl';
+  const field = (name: string, description: string): JsonLd => ({
+    '@type': 'cr:Field',
+    '@id': `transcripts/${name}`,
+    name,
+    description,
+    dataType: 'sc:Text',
+    source: { fileObject: { '@id': file.path }, extract: jsonl ? { jsonPath: `$.${name}` } : { column: name } },
+  });
+  return {
+    '@type': 'cr:RecordSet',
+    '@id': 'transcripts',
+    name: 'transcripts',
+    description: 'One record per utterance: the audio file it belongs to and its transcription',
+    field: [field('path', 'Path of the audio file'), field('text', 'The transcription')],
+  };
+}
+
+function textRecordSet(files: readonly CroissantFile[]): { fileSets: JsonLd[]; recordSets: JsonLd[] } {
+  if (!files.some((f) => extensionOf(f.path) === 'jsonl')) return { fileSets: [], recordSets: [] };
+  return {
+    fileSets: [{ '@type': 'cr:FileSet', '@id': 'jsonl-files', name: 'jsonl-files', encodingFormat: 'application/jsonlines', includes: ['**/*.jsonl'] }],
+    recordSets: [
+      {
+        '@type': 'cr:RecordSet',
+        '@id': 'records',
+        name: 'records',
+        description: 'One record per JSON line (a document, an SFT pair, a conversation)',
+        field: [
+          {
+            '@type': 'cr:Field',
+            '@id': 'records/line',
+            name: 'line',
+            description: 'The JSON object on one line',
+            dataType: 'sc:Text',
+            source: { fileSet: { '@id': 'jsonl-files' }, extract: { fileProperty: 'lines' } },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+function responsibleAi(metadata: CroissantDataset['metadata']): JsonLd {
+  const rai: JsonLd = {};
+  if (metadata.collection) {
+    rai['rai:dataCollection'] = metadata.collection.methods.join(', ');
+    const period = metadata.collection.period;
+    if (period) rai['rai:dataCollectionTimeframe'] = period.to ? [period.from, period.to] : [period.from];
+  }
+  if (metadata.compliance) {
+    const c = metadata.compliance;
+    rai['rai:personalSensitiveInformation'] =
+      `personal information: ${c.personalInformation.join(', ')}; legal basis: ${c.legalBasis}; ` +
+      `de-identification: ${c.deidentification.join(', ')}; cross-border transfer: ${c.crossBorderTransfer}`;
+  }
+  return rai;
+}
+
+/**
+ * The dataset card as MLCommons Croissant 1.0 JSON-LD: metadata, one FileObject per file with
+ * its SHA-256, and record sets where the files make records (audio, images and videos one per
+ * file, speech transcripts, JSON lines). Point clouds have no record set: no Croissant data
+ * type describes them yet.
+ */
+export function toCroissant(dataset: CroissantDataset, files: readonly CroissantFile[]): JsonLd {
+  const { metadata } = dataset;
+  const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const fileSets: JsonLd[] = [];
+  const recordSets: JsonLd[] = [];
+  const add = (part: { fileSets: JsonLd[]; recordSets: JsonLd[] }) => {
+    fileSets.push(...part.fileSets);
+    recordSets.push(...part.recordSets);
+  };
+  const parts = components(metadata);
+  for (const kind of MEDIA_KINDS) if (parts.includes(kind.component)) add(mediaRecordSets(kind, sorted));
+  if (parts.includes('speech')) {
+    const transcript = sorted.find((f) => TRANSCRIPT.test(f.path));
+    if (transcript) recordSets.push(transcriptRecordSet(transcript));
+  }
+  if (parts.includes('text') || parts.includes('dialogue')) add(textRecordSet(sorted));
+
+  const keywords = [...new Set([...(metadata.tags ?? []), metadata.modality, metadata.domain, ...(metadata.annotationTypes ?? [])])];
+  const card: JsonLd = {
+    '@context': CROISSANT_CONTEXT,
+    '@type': 'sc:Dataset',
+    '@id': dataset.url ?? `urn:trove:dataset:${dataset.id}`,
+    conformsTo: CROISSANT_CONFORMS_TO,
+    name: dataset.title,
+    description: dataset.description,
+    url: dataset.url,
+    license: dataset.licenses.length === 1 ? dataset.licenses[0] : dataset.licenses,
+    creator: { '@type': 'sc:Organization', name: dataset.vendor.name, url: dataset.vendor.url },
+    keywords,
+    inLanguage: metadata.languages ?? [],
+    datePublished: isoDate(dataset.datePublished),
+    dateModified: isoDate(dataset.dateModified),
+    version: dataset.version,
+    ...responsibleAi(metadata),
+    distribution: [...sorted.map(fileObject), ...fileSets],
+    recordSet: recordSets,
+  };
+  return JSON.parse(JSON.stringify(card)) as JsonLd; // drops the undefined optional values
+}
