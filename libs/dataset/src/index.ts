@@ -10,3 +10,4 @@ export * from './compliance';
 export * from './metadata';
 export * from './validate';
 export * from './croissant';
+export * from './metadata.examples';

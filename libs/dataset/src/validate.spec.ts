@@ -1,0 +1,107 @@
+import 'reflect-metadata';
+import { exampleMetadata } from './metadata.examples';
+import { validateDatasetMetadata, type FieldProblem } from './validate';
+import { MODALITIES, type Modality } from './vocabulary';
+
+/** The example of `modality` with `changes` applied at dotted paths (undefined deletes). */
+function metadataWith(modality: Modality, changes: Record<string, unknown>): Record<string, unknown> {
+  const metadata = exampleMetadata(modality);
+  for (const [path, value] of Object.entries(changes)) {
+    const keys = path.split('.');
+    const last = keys.pop() as string;
+    let node = metadata as Record<string, unknown>;
+    for (const key of keys) node = (node[key] ??= {}) as Record<string, unknown>;
+    if (value === undefined) delete node[last];
+    else node[last] = value;
+  }
+  return metadata;
+}
+
+function problemsOf(input: unknown): FieldProblem[] {
+  const result = validateDatasetMetadata(input);
+  return result.ok ? [] : result.problems;
+}
+
+describe('validateDatasetMetadata', () => {
+  it.each(MODALITIES)('accepts a realistic %s listing', (modality) => {
+    expect(problemsOf(exampleMetadata(modality))).toEqual([]);
+  });
+
+  it.each<[string, Modality, Record<string, unknown>]>([
+    ['a dataset without languages (images with no text)', 'image', { languages: undefined }],
+    ['a collection still going on', 'video', { 'collection.period.to': undefined }],
+    ['hours with two decimals', 'speech', { 'speech.hours': 0.25 }],
+    ['zero volumes', 'speech', { 'speech.hours': 0, 'speech.utterances': 0 }],
+    ['shares adding up to exactly 1', 'speech', { 'speech.genderMix': { female: 0.3, male: 0.7 } }],
+    ['a one-day collection', 'text', { 'collection.period': { from: '2024-05-01', to: '2024-05-01' } }],
+    ['Chinese varieties ICU does not name', 'speech', { languages: ['cdo', 'cjy', 'hak', 'nan', 'wuu', 'hsn'] }],
+    ['sensitive data under a statutory duty', 'video', {}],
+    ['registration numbers with slashes', 'speech', { 'compliance.registrations': [{ exchange: '深圳数据交易所', number: 'SZDE/2024/0042' }] }],
+  ])('accepts %s', (_case, modality, changes) => {
+    expect(problemsOf(metadataWith(modality, changes))).toEqual([]);
+  });
+
+  it.each<[string, Modality, Record<string, unknown>, string[]]>([
+    ['an unknown modality', 'speech', { modality: 'audio' }, ['modality']],
+    ['a garbage language tag', 'speech', { languages: ['zh-CN', 'chinese!'] }, ['languages']],
+    ['an underscore locale', 'speech', { languages: ['en_US'] }, ['languages']],
+    ['an unknown language', 'speech', { languages: ['xx'] }, ['languages']],
+    ['a private-use language', 'speech', { languages: ['qaa'] }, ['languages']],
+    ['the same language twice after canonicalization', 'speech', { languages: ['zh-CN', 'zh-cn'] }, ['languages']],
+    ['an unknown domain', 'speech', { domain: 'crypto' }, ['domain']],
+    ['an unknown annotation type', 'image', { annotationTypes: ['boxes'] }, ['annotationTypes']],
+    ['negative hours', 'speech', { 'speech.hours': -1 }, ['speech.hours']],
+    ['hours with three decimals', 'speech', { 'speech.hours': 1.125 }, ['speech.hours']],
+    ['a fractional utterance count', 'speech', { 'speech.utterances': 10.5 }, ['speech.utterances']],
+    ['a negative image count', 'image', { 'image.images': -3 }, ['image.images']],
+    ['a count as a string', 'text', { 'text.tokens': '410000000' }, ['text.tokens']],
+    ['a ratio above 1', 'image', { 'image.annotationAccuracy': 1.2 }, ['image.annotationAccuracy']],
+    ['accuracy as a percentage', 'speech', { 'speech.transcription.accuracy': 98 }, ['speech.transcription.accuracy']],
+    ['shares adding up to more than 1', 'speech', { 'speech.genderMix': { female: 0.7, male: 0.7 } }, ['speech.genderMix']],
+    ['an unusual bit depth', 'speech', { 'speech.bitDepth': 12 }, ['speech.bitDepth']],
+    ['a zero-pixel resolution', 'image', { 'image.minResolution': { width: 0, height: 720 } }, ['image.minResolution.width']],
+    ['an unknown field at the top', 'speech', { status: 'published' }, ['status']],
+    ['vendorId smuggled in', 'speech', { vendorId: '0b9c1c84-3f4c-4a55-a1c4-6f1f6f3b0e11' }, ['vendorId']],
+    ['an unknown field in a profile', 'speech', { 'speech.price': 100 }, ['speech.price']],
+    ['an unknown field in compliance', 'speech', { 'compliance.approved': true }, ['compliance.approved']],
+    ['a speech dataset without its profile', 'speech', { speech: undefined }, ['speech']],
+    ['a speech dataset carrying image figures', 'speech', { image: { images: 3 } }, ['image']],
+    ['a multimodal dataset without a component profile', 'multimodal', { text: undefined }, ['text']],
+    ['a multimodal dataset of one component (its text profile then belongs nowhere)', 'multimodal', { 'multimodal.components': ['image'] }, ['text', 'multimodal.components']],
+    ['a period ending before it starts', 'text', { 'collection.period': { from: '2024-05-01', to: '2024-04-30' } }, ['collection.period.to']],
+    ['a date that does not exist', 'text', { 'collection.period': { from: '2024-02-30' } }, ['collection.period.from']],
+    ['no collection method', 'text', { 'collection.methods': [] }, ['collection.methods']],
+    ['a region that is not a code', 'speech', { 'collection.regions': ['Guangdong'] }, ['collection.regions']],
+    ['no formats', 'speech', { formats: [] }, ['formats']],
+    ['a format with a dot and capitals', 'speech', { formats: ['.WAV'] }, ['formats']],
+    ['"none" with personal information', 'speech', { 'compliance.personalInformation': ['none', 'voice'] }, ['compliance.personalInformation']],
+    ['personal information without a legal basis', 'dialogue', { 'compliance.legalBasis': 'not_applicable' }, ['compliance.legalBasis']],
+    ['voice prints on plain consent', 'speech', { 'compliance.legalBasis': 'consent' }, ['compliance.legalBasis']],
+    ['an unknown cross-border value', 'speech', { 'compliance.crossBorderTransfer': 'maybe' }, ['compliance.crossBorderTransfer']],
+    ['no compliance block', 'speech', { compliance: undefined }, ['compliance']],
+    ['a registration without a number', 'speech', { 'compliance.registrations': [{ exchange: '上海数据交易所' }] }, ['compliance.registrations.0.number']],
+    ['a tag longer than 40 characters', 'speech', { tags: ['x'.repeat(41)] }, ['tags']],
+  ])('refuses %s, naming the field', (_case, modality, changes, fields) => {
+    expect(problemsOf(metadataWith(modality, changes)).map((p) => p.field)).toEqual(fields);
+  });
+
+  it('lists every wrong field at once', () => {
+    const metadata = metadataWith('speech', { modality: 'speach', languages: ['xx'], 'speech.hours': -5, status: 'published' });
+    expect(problemsOf(metadata).map((p) => p.field).sort()).toEqual(['languages', 'modality', 'speech.hours', 'status']);
+  });
+
+  it('says in words what is wrong', () => {
+    const [problem] = problemsOf(metadataWith('speech', { languages: ['zh-CN', 'en_US'] }));
+    expect(problem.problems.join(' ')).toContain('"en_US"');
+    expect(problem.problems.join(' ')).not.toContain('zh-CN"');
+  });
+
+  it.each([null, [], 'speech', 42])('refuses %p as metadata', (input) => {
+    expect(problemsOf(input)).toEqual([{ field: 'metadata', problems: ['metadata must be a JSON object'] }]);
+  });
+
+  it('gives back canonical language tags', () => {
+    const result = validateDatasetMetadata(metadataWith('speech', { languages: ['ZH-cn', 'cmn-Hans', 'Yue'] }));
+    expect(result.ok && result.metadata.languages).toEqual(['zh-CN', 'zh-Hans', 'yue']);
+  });
+});
