@@ -3,7 +3,28 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { serviceVersion } from '@trove/platform';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { ComponentHealthDto, ServiceHealthDto } from '../operations/admin-health.dto';
 import { ProblemDto } from './problem.dto';
+
+type Operation = NonNullable<OpenAPIObject['paths'][string]['get']> & { 'x-trove-access'?: { public?: boolean } };
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+
+/**
+ * Every operation states its security: the role-guarded ones an API key (their access
+ * decorator adds it), the public ones none at all (`security: []`), so no reader has to guess
+ * what an operation without it means. A route with neither would be a gap in the access rules.
+ */
+function declareSecurity(document: OpenAPIObject): OpenAPIObject {
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const method of METHODS) {
+      const operation = item[method] as Operation | undefined;
+      if (!operation) continue;
+      if (operation['x-trove-access']?.public) operation.security = [];
+      else if (!operation.security?.length) throw new Error(`OpenAPI: ${method.toUpperCase()} ${path} is neither public nor guarded by roles`);
+    }
+  }
+  return document;
+}
 
 export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -15,8 +36,9 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
     )
     .setVersion(serviceVersion())
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key: trv_…' }, 'apiKey')
+    .addServer('/', 'The gateway that serves this document')
     .build();
-  return SwaggerModule.createDocument(app, config, { extraModels: [ProblemDto] });
+  return declareSecurity(SwaggerModule.createDocument(app, config, { extraModels: [ProblemDto, ServiceHealthDto, ComponentHealthDto] }));
 }
 
 const UI_FILES: Record<string, string> = {

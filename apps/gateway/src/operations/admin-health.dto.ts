@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, getSchemaPath } from '@nestjs/swagger';
 
 export class ComponentHealthDto {
   @ApiProperty({ enum: ['ok', 'down'] })
@@ -25,7 +25,7 @@ export class AdminHealthDto {
 
   @ApiProperty({
     type: 'object',
-    additionalProperties: { $ref: '#/components/schemas/ServiceHealthDto' },
+    additionalProperties: { $ref: getSchemaPath(ServiceHealthDto) },
     description: 'gateway, catalog, ordering, billing and delivery',
   })
   services: Record<string, ServiceHealthDto>;
@@ -35,7 +35,7 @@ export class AdminHealthDto {
 
   @ApiProperty({
     type: 'object',
-    additionalProperties: { $ref: '#/components/schemas/ComponentHealthDto' },
+    additionalProperties: { $ref: getSchemaPath(ComponentHealthDto) },
     description: 'Each service database, as that service sees it',
   })
   databases: Record<string, ComponentHealthDto>;
