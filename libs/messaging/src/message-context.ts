@@ -34,3 +34,13 @@ export function contextFrom(headers: MsgHdrs | undefined): RequestContextData {
   }
   return { correlationId };
 }
+
+/** The deadline and idempotency key of a request; they never travel on events. */
+export function commandHeadersFrom(headers: MsgHdrs | undefined): Pick<RequestContextData, 'deadline' | 'idempotencyKey'> {
+  const deadline = Number(headers?.get(MessageHeaders.deadline) || NaN);
+  const idempotencyKey = headers?.get(MessageHeaders.idempotencyKey) || undefined;
+  return {
+    ...(Number.isSafeInteger(deadline) && deadline > 0 ? { deadline } : {}),
+    ...(idempotencyKey && idempotencyKey.length <= 255 ? { idempotencyKey } : {}),
+  };
+}

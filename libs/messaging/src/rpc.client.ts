@@ -1,7 +1,7 @@
 import { CommonErrorCode, MessageHeaders, type RpcSubject } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import { ErrorCode, NatsError, type NatsConnection } from 'nats';
-import { MetricsService, PlatformConfig, SERVICE_IDENTITY, ServiceException, type ServiceIdentity } from '@trove/platform';
+import { MetricsService, PlatformConfig, RequestContext, SERVICE_IDENTITY, ServiceException, type ServiceIdentity } from '@trove/platform';
 import { Inject } from '@nestjs/common';
 import { decodeJson, encodeJson, type RpcReply } from './codec';
 import { Namespace } from './namespace';
@@ -11,12 +11,20 @@ import { InjectNats } from './nats.provider';
 export interface SendOptions {
   /** Overrides RPC_TIMEOUT_MS for this call. */
   timeoutMs?: number;
+  /**
+   * Required for a command, unless the work in progress has one (the gateway gives each call
+   * one): a retry with the same key gets the first reply and changes nothing again.
+   */
+  idempotencyKey?: string;
 }
 
 /**
  * The one way to ask another service something. Every call has a timeout, carries the
  * correlation id and the caller, and ends in the typed reply or a ServiceException; a service
- * that is down or slow is SERVICE_UNAVAILABLE, never a hang.
+ * that is down or slow is SERVICE_UNAVAILABLE, never a hang. The timeout travels as an
+ * absolute deadline (never later than the deadline of the work in progress), so the service
+ * neither starts nor commits work its caller has given up on; a command also carries its
+ * idempotency key.
  */
 @Injectable()
 export class RpcClient {
@@ -29,11 +37,18 @@ export class RpcClient {
   ) {}
 
   async send<Req, Res>(rpc: RpcSubject<Req, Res>, request: Req, options: SendOptions = {}): Promise<Res> {
-    const timeout = options.timeoutMs ?? this.config.RPC_TIMEOUT_MS;
+    const context = RequestContext.current();
+    const idempotencyKey = options.idempotencyKey ?? context?.idempotencyKey;
+    if (rpc.command && !idempotencyKey) {
+      throw new Error(`${rpc.subject} is a command: send it with { idempotencyKey } (derived from what the caller retries), or within work that has one.`);
+    }
+    const inherited = context?.deadline !== undefined ? context.deadline - Date.now() : Infinity;
+    const timeout = Math.min(options.timeoutMs ?? this.config.RPC_TIMEOUT_MS, inherited);
+    if (timeout <= 0) throw new ServiceException(CommonErrorCode.SERVICE_UNAVAILABLE, 'The work this call belongs to is past its deadline.');
     const stop = this.metrics.rpcDuration.startTimer({ subject: rpc.subject, side: 'client' });
     let outcome: string = CommonErrorCode.INTERNAL;
     try {
-      const reply = await this.request(rpc.subject, request, timeout);
+      const reply = await this.request(rpc, request, timeout, idempotencyKey);
       if (reply.ok) {
         outcome = 'ok';
         return reply.data as Res;
@@ -52,9 +67,14 @@ export class RpcClient {
     }
   }
 
-  private async request(subject: string, payload: unknown, timeout: number): Promise<RpcReply<unknown>> {
-    const h = toNatsHeaders({ ...contextHeaders(), [MessageHeaders.caller]: this.identity.service });
-    const message = await this.nc.request(this.namespace.subject(subject), encodeJson(payload), { timeout, headers: h });
+  private async request(rpc: RpcSubject<unknown, unknown>, payload: unknown, timeout: number, idempotencyKey: string | undefined): Promise<RpcReply<unknown>> {
+    const h = toNatsHeaders({
+      ...contextHeaders(),
+      [MessageHeaders.caller]: this.identity.service,
+      [MessageHeaders.deadline]: String(Date.now() + timeout),
+    });
+    if (rpc.command) h.set(MessageHeaders.idempotencyKey, idempotencyKey!);
+    const message = await this.nc.request(this.namespace.subject(rpc.subject), encodeJson(payload), { timeout, headers: h });
     return decodeJson(message.data) as RpcReply<unknown>;
   }
 }

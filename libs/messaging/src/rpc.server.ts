@@ -21,8 +21,10 @@ import {
 import { decodeJson, encodeJson, type RpcReply } from './codec';
 import { Namespace } from './namespace';
 import { decoratedMethods } from './decorated-methods';
-import { contextFrom } from './message-context';
+import { ProcessedCommandRepository, requestHash, type CommandKey } from './idempotency';
+import { commandHeadersFrom, contextFrom } from './message-context';
 import { InjectNats } from './nats.provider';
+import { UnitOfWork } from './unit-of-work';
 
 const RPC_HANDLER = Symbol('RPC_HANDLER');
 
@@ -42,6 +44,11 @@ type Handler = (request: unknown, context: RpcContext) => unknown;
  * Answers the request subjects of this service. Replicas share each subject through the
  * service's queue group; every request is validated against its contract class; on shutdown
  * it stops taking requests and waits for the ones in flight before NATS closes.
+ *
+ * Every handler runs inside a unit of work: a query in `UnitOfWork.read`, a command in a
+ * transaction that also records its reply under the caller's idempotency key, so a retry gets
+ * the first reply back and nothing is applied twice. A request whose caller's deadline has
+ * passed is not started, and a command that runs past it does not commit.
  */
 @Injectable()
 export class RpcServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -49,6 +56,7 @@ export class RpcServer implements OnApplicationBootstrap, BeforeApplicationShutd
   private readonly handlers = new Map<string, { rpc: RpcSubject<unknown, unknown>; handle: Handler }>();
   private readonly subscriptions: Subscription[] = [];
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly commands = new ProcessedCommandRepository();
   private listening = false;
 
   constructor(
@@ -58,6 +66,7 @@ export class RpcServer implements OnApplicationBootstrap, BeforeApplicationShutd
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
     @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
 
   /** Registers a handler in code; decorated methods are found on their own. */
@@ -99,12 +108,24 @@ export class RpcServer implements OnApplicationBootstrap, BeforeApplicationShutd
 
   private async handle(subject: string, msg: Msg): Promise<void> {
     const entry = this.handlers.get(subject)!;
-    const context = contextFrom(msg.headers);
+    const context = { ...contextFrom(msg.headers), ...commandHeadersFrom(msg.headers) };
     const stop = this.metrics.rpcDuration.startTimer({ subject, side: 'server' });
+    if (context.deadline !== undefined && Date.now() >= context.deadline) {
+      // The caller has already been told this failed: doing it now would contradict that.
+      const late = new ServiceException(CommonErrorCode.SERVICE_UNAVAILABLE, 'The request arrived after its caller stopped waiting; it was not started.');
+      this.logger.warn({ subject, correlationId: context.correlationId }, 'request not started: its deadline had passed');
+      stop({ outcome: 'expired' });
+      if (msg.reply) msg.respond(encodeJson({ ok: false, error: late.toJSON() } satisfies RpcReply<unknown>));
+      return;
+    }
     const reply = await RequestContext.run(context, async (): Promise<RpcReply<unknown>> => {
       try {
-        const request = validateMessage(entry.rpc.request as new () => object, decodeJson(msg.data));
-        const data = await entry.handle(request, { ...context, from: msg.headers?.get(MessageHeaders.caller) || undefined });
+        const body = decodeJson(msg.data);
+        const request = validateMessage(entry.rpc.request as new () => object, body);
+        const rpcContext: RpcContext = { correlationId: context.correlationId, caller: context.caller, from: msg.headers?.get(MessageHeaders.caller) || undefined };
+        const data = entry.rpc.command
+          ? await this.command(subject, body, rpcContext, () => entry.handle(request, rpcContext))
+          : await this.unitOfWork.read(async () => entry.handle(request, rpcContext));
         return { ok: true, data: data ?? null };
       } catch (error) {
         if (error instanceof ServiceException) return { ok: false, error: error.toJSON() };
@@ -117,5 +138,26 @@ export class RpcServer implements OnApplicationBootstrap, BeforeApplicationShutd
     });
     stop({ outcome: reply.ok ? 'ok' : reply.error.code });
     if (msg.reply) msg.respond(encodeJson(reply));
+  }
+
+  /** Applies a command at most once per idempotency key, in one transaction with its record. */
+  private command(subject: string, body: unknown, context: RpcContext, apply: () => unknown): Promise<unknown> {
+    const key = RequestContext.current()?.idempotencyKey;
+    if (!key) {
+      throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, `${subject} is a command: it needs an idempotency key (${MessageHeaders.idempotencyKey} header).`);
+    }
+    const command: CommandKey = {
+      scope: context.caller ? `organization:${context.caller.organizationId}` : `service:${context.from ?? 'unknown'}`,
+      subject,
+      idempotencyKey: key,
+      requestHash: requestHash(body),
+    };
+    return this.unitOfWork.run(async () => {
+      const claim = await this.commands.claim(command);
+      if (claim.replay) return claim.response;
+      const response = (await apply()) ?? null;
+      await this.commands.complete(command, response);
+      return response;
+    });
   }
 }

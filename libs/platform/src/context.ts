@@ -12,9 +12,33 @@ export interface Caller {
   keyId: string;
 }
 
+/**
+ * What a state-changing call is recorded as in the audit log. The gateway marks its audited
+ * routes with it, so the unit of work can write the success record in the same transaction
+ * as the change; `recorded` is set once a record for the call has been written.
+ */
+export interface AuditMark {
+  action: string;
+  targetType: string;
+  targetId: string | null;
+  /** The HTTP status the route answers on success. */
+  successStatus?: number;
+  /** The client's address. */
+  ip?: string | null;
+  recorded?: boolean;
+}
+
 export interface RequestContextData {
   correlationId: string;
   caller?: Caller;
+  /**
+   * When the caller stops waiting (epoch ms), from the request that started this work: work
+   * whose deadline has passed is not started, and its transaction does not commit.
+   */
+  deadline?: number;
+  /** The key under which a command's outcome is recorded, so a retry does not apply it twice. */
+  idempotencyKey?: string;
+  audit?: AuditMark;
 }
 
 const storage = new AsyncLocalStorage<RequestContextData>();

@@ -1,0 +1,104 @@
+import { CommonErrorCode } from '@trove/contracts';
+import { ServiceException } from '@trove/platform';
+import { createHash } from 'node:crypto';
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { TransactionalRepository } from './repository';
+
+/**
+ * The outcome of every command, by (scope, subject, idempotency key): the same in every
+ * service's database, like the outbox. Each app's own migration calls these.
+ */
+export async function createProcessedCommandTableV1(queryRunner: QueryRunner): Promise<void> {
+  await queryRunner.query(`
+    CREATE TABLE processed_command (
+      scope text NOT NULL,
+      subject text NOT NULL,
+      idempotency_key text NOT NULL,
+      request_hash text NOT NULL,
+      response jsonb NULL,
+      processed_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (scope, subject, idempotency_key)
+    )`);
+  await queryRunner.query(`CREATE INDEX processed_command_age_idx ON processed_command (processed_at)`);
+}
+
+export async function dropProcessedCommandTableV1(queryRunner: QueryRunner): Promise<void> {
+  await queryRunner.query(`DROP TABLE processed_command`);
+}
+
+/** Base of each app's own "create processed_command" migration, named with the app's timestamp. */
+export abstract class ProcessedCommandTableV1Migration implements MigrationInterface {
+  abstract readonly name: string;
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await createProcessedCommandTableV1(queryRunner);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await dropProcessedCommandTableV1(queryRunner);
+  }
+}
+
+/** One command as the service received it. */
+export interface CommandKey {
+  /** Whose keys these are: the caller's organization, or the calling service. */
+  scope: string;
+  subject: string;
+  idempotencyKey: string;
+  /** SHA-256 of the request body in canonical JSON (keys sorted). */
+  requestHash: string;
+}
+
+/**
+ * The idempotency records of this service's commands. A command's record is inserted first in
+ * its transaction and filled with the reply before the commit, so the record and the effect
+ * commit together or not at all. A concurrent duplicate's insert waits on the first one's row:
+ * after its commit it finds the record and returns the stored reply; after its rollback it
+ * applies the command itself.
+ */
+export class ProcessedCommandRepository extends TransactionalRepository {
+  /** Claims the key for this transaction, or returns the reply recorded under it before. */
+  async claim(command: CommandKey): Promise<{ replay: false } | { replay: true; response: unknown }> {
+    const inserted = (await this.transaction.query(
+      `INSERT INTO processed_command (scope, subject, idempotency_key, request_hash) VALUES ($1, $2, $3, $4)
+       ON CONFLICT DO NOTHING RETURNING scope`,
+      [command.scope, command.subject, command.idempotencyKey, command.requestHash],
+    )) as unknown[];
+    if (inserted.length > 0) return { replay: false };
+    const [previous] = (await this.transaction.query(
+      `SELECT request_hash, response FROM processed_command WHERE scope = $1 AND subject = $2 AND idempotency_key = $3`,
+      [command.scope, command.subject, command.idempotencyKey],
+    )) as { request_hash: string; response: unknown }[];
+    if (previous.request_hash !== command.requestHash) {
+      throw new ServiceException(
+        CommonErrorCode.IDEMPOTENCY_KEY_REUSED,
+        `The idempotency key ${command.idempotencyKey} was used before with a different request; use a new key for a new request.`,
+      );
+    }
+    return { replay: true, response: previous.response };
+  }
+
+  async complete(command: CommandKey, response: unknown): Promise<void> {
+    await this.transaction.query(
+      `UPDATE processed_command SET response = $4::jsonb WHERE scope = $1 AND subject = $2 AND idempotency_key = $3`,
+      [command.scope, command.subject, command.idempotencyKey, JSON.stringify(response ?? null)],
+    );
+  }
+}
+
+/** The same JSON value gives the same hash whatever the order of its object keys. */
+export function requestHash(body: unknown): string {
+  return createHash('sha256').update(JSON.stringify(canonical(body))).digest('hex');
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
+    );
+  }
+  return value;
+}
