@@ -31,13 +31,34 @@ export interface EventSubject<Payload> {
   readonly kind: 'event';
   readonly subject: string;
   readonly payload: MessageClass<Payload>;
+  /**
+   * The id of the aggregate the event is about (an order's events: its order id). Events of one
+   * aggregate are published and applied in the order they were written; events without one
+   * carry no order. (A method, so that an EventSubject of a payload is still an
+   * EventSubject<unknown>.)
+   */
+  aggregate?(payload: Payload): string;
 }
 
-export function eventSubject<Payload>(subject: string, payload: MessageClass<Payload>): EventSubject<Payload> {
+export interface EventSubjectOptions<Payload> {
+  aggregate?: (payload: Payload) => string;
+}
+
+export function eventSubject<Payload>(
+  subject: string,
+  payload: MessageClass<Payload>,
+  options: EventSubjectOptions<Payload> = {},
+): EventSubject<Payload> {
   if (!/^evt\.[a-z]+\.[a-z-]+\.[a-z-]+\.v[0-9]+$/.test(subject)) {
     throw new Error(`event subject "${subject}" is not evt.<service>.<aggregate>.<past-tense>.v<N>`);
   }
-  return { kind: 'event', subject, payload };
+  return options.aggregate ? { kind: 'event', subject, payload, aggregate: options.aggregate } : { kind: 'event', subject, payload };
+}
+
+/** The aggregate type of an event subject: `evt.ordering.order.paid.v1` -> `ordering.order`. */
+export function eventAggregateType(subject: string): string {
+  const [, service, aggregate] = subject.split('.');
+  return `${service}.${aggregate}`;
 }
 
 /** NATS header names that travel on every message. */

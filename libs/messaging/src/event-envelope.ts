@@ -5,4 +5,17 @@ export interface EventEnvelope<P = unknown> {
   occurredAt: string;
   producer: string;
   payload: P;
+  /** Present when the event's contract names its aggregate: consumers apply these in order. */
+  aggregate?: EventAggregate;
+}
+
+/** Where an event stands in the history of the aggregate it is about. */
+export interface EventAggregate {
+  /** `ordering.order` for `evt.ordering.order.paid.v1`. */
+  type: string;
+  id: string;
+  /** 1 for the aggregate's first event, then 2, 3… in the order they were written. */
+  seq: number;
+  /** Per subject, the seq of the aggregate's latest earlier event on it. */
+  previous: Record<string, number>;
 }

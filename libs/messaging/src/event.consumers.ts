@@ -1,23 +1,32 @@
-import { MessageHeaders, type EventSubject } from '@trove/contracts';
+import { eventAggregateType, MessageHeaders, type EventSubject, type ReplayOutcome } from '@trove/contracts';
 import { Inject, Injectable, Logger, SetMetadata, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
-import { AckPolicy, DeliverPolicy, nanos, type ConsumerMessages, type JsMsg, type NatsConnection } from 'nats';
-import { MetricsService, RequestContext, SERVICE_IDENTITY, ServiceException, validateMessage, type ServiceIdentity } from '@trove/platform';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { AckPolicy, DeliverPolicy, nanos, type ConsumerMessages, type JsMsg, type MsgHdrs, type NatsConnection } from 'nats';
+import { DataSource, type EntityManager } from 'typeorm';
+import { MetricsService, PlatformConfig, RequestContext, SERVICE_IDENTITY, ServiceException, validateMessage, type ServiceIdentity } from '@trove/platform';
 import { decodeJson } from './codec';
-import type { EventEnvelope } from './event-envelope';
+import { DeadLetterStore } from './dead-letters';
+import type { DeadLetter } from './event.entities';
+import type { EventAggregate, EventEnvelope } from './event-envelope';
 import { ensureEventStream } from './jetstream';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
 import { Namespace } from './namespace';
 import { InjectNats } from './nats.provider';
 import { decoratedMethods } from './decorated-methods';
-import { contextFrom } from './message-context';
+import { contextFrom, toNatsHeaders } from './message-context';
 import { UnitOfWork, type Transaction } from './unit-of-work';
 
 const EVENT_HANDLER = Symbol('EVENT_HANDLER');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const decoder = new TextDecoder();
 
 export interface EventHandlerOptions {
-  /** Names the durable consumer, `<service>_<consumer>`: keep it stable across releases. */
+  /**
+   * Names the durable consumer, `<service>_<consumer>`: keep it stable across releases. Handlers
+   * of several events of one aggregate may share a consumer: its events are then applied in the
+   * order they were written across those subjects (an order's `refunded` after its `paid`).
+   */
   consumer: string;
 }
 
@@ -37,41 +46,76 @@ export const EventHandler = (event: EventSubject<unknown>, options: EventHandler
 
 interface Registration {
   event: EventSubject<unknown>;
-  options: EventHandlerOptions;
   handle: EventHandlerFn<unknown>;
 }
 
+/** One durable consumer and the handlers of the subjects it delivers. */
+interface ConsumerGroup {
+  consumer: string;
+  handlers: Map<string, Registration>;
+}
+
+/** A message that could not be taken for an event of its subject: it never will be. */
+class MalformedEvent extends Error {}
+
+/** An event of an aggregate whose earlier event, which this consumer also handles, is not applied yet. */
+interface Ahead {
+  kind: 'ahead';
+  waitingFor: number;
+  blockedBy?: { id: string; seq: number };
+}
+
+type Applied = { kind: 'applied' } | { kind: 'duplicate' } | Ahead;
+
 /**
- * Runs this service's event handlers on durable JetStream consumers. Each event's effect is
- * applied in one transaction with an inbox row keyed by (consumer, event id): a redelivery
- * finds the row and is acknowledged without doing anything twice. A handler that throws has
- * its transaction rolled back and the event delivered again later, with back-off.
+ * Runs this service's event handlers on durable JetStream consumers.
+ *
+ * - Each event's effect is applied in one transaction with an inbox row keyed by (consumer,
+ *   event id): a redelivery finds the row and is acknowledged without doing anything twice.
+ * - Events of one aggregate are applied in the order they were written, while different
+ *   aggregates run in parallel: a position per (consumer, aggregate) says how far the consumer
+ *   got, and an event that arrives ahead of an earlier one it must wait for is delivered again
+ *   a little later (nak with delay), as often as it takes, across redeliveries and restarts.
+ * - A handler that throws has its transaction rolled back and the event delivered again with
+ *   back-off. After EVENT_MAX_ATTEMPTS failures the event moves to the dead-letter table, and so
+ *   does a malformed event at once, and an event held up by a dead letter: nothing is dropped
+ *   without a record, and an operator replays them through `replay`.
  */
 @Injectable()
 export class EventConsumers implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('EventConsumers');
-  private readonly registrations: Registration[] = [];
+  private readonly groups = new Map<string, ConsumerGroup>();
   private readonly running: { messages: ConsumerMessages; loop: Promise<void> }[] = [];
+  private readonly maxAttempts: number;
   private stopping = false;
 
   constructor(
     @InjectNats() private readonly nc: NatsConnection,
     private readonly unitOfWork: UnitOfWork,
+    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly namespace: Namespace,
     private readonly metrics: MetricsService,
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
+    private readonly deadLetters: DeadLetterStore,
+    config: PlatformConfig,
     @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
     @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
-  ) {}
+  ) {
+    this.maxAttempts = options.eventMaxAttempts ?? config.EVENT_MAX_ATTEMPTS;
+  }
 
   /** Registers a handler in code; decorated methods are found on their own. */
   register<P>(event: EventSubject<P>, options: EventHandlerOptions, handle: EventHandlerFn<P>): void {
     if (!/^[a-z0-9-]+$/.test(options.consumer)) throw new Error(`consumer name "${options.consumer}" must be kebab-case`);
-    if (this.registrations.some((r) => r.options.consumer === options.consumer)) {
-      throw new Error(`two event handlers named ${options.consumer}`);
+    const group = this.groups.get(options.consumer) ?? { consumer: options.consumer, handlers: new Map<string, Registration>() };
+    const other = [...group.handlers.values()][0];
+    if (group.handlers.has(event.subject)) throw new Error(`two handlers of ${event.subject} in consumer ${options.consumer}`);
+    if (other && eventAggregateType(other.event.subject) !== eventAggregateType(event.subject)) {
+      throw new Error(`consumer ${options.consumer} handles events of ${eventAggregateType(other.event.subject)}; ${event.subject} needs a consumer of its own`);
     }
-    this.registrations.push({ event: event as EventSubject<unknown>, options, handle: handle as EventHandlerFn<unknown> });
+    group.handlers.set(event.subject, { event: event as EventSubject<unknown>, handle: handle as EventHandlerFn<unknown> });
+    this.groups.set(options.consumer, group);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -79,10 +123,10 @@ export class EventConsumers implements OnApplicationBootstrap, BeforeApplication
     for (const { metadata, method } of decoratedMethods<Meta>(this.discovery, this.scanner, EVENT_HANDLER)) {
       this.register(metadata.event, metadata.options, method as EventHandlerFn<unknown>);
     }
-    if (this.registrations.length === 0) return;
+    if (this.groups.size === 0) return;
     const jsm = await this.nc.jetstreamManager();
     await ensureEventStream(jsm, this.namespace);
-    for (const registration of this.registrations) await this.start(registration);
+    for (const group of this.groups.values()) await this.start(group);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -95,12 +139,61 @@ export class EventConsumers implements OnApplicationBootstrap, BeforeApplication
     return `${this.identity.service}_${consumer}`;
   }
 
-  private async start(registration: Registration): Promise<void> {
-    const durable = this.durableName(registration.options.consumer);
+  /**
+   * Applies a dead letter through its handler again, with the inbox and the aggregate's order,
+   * and records the outcome on it. Replaying one that was already applied changes nothing.
+   */
+  async replay(id: string): Promise<{ found: false } | { found: true; outcome: ReplayOutcome; error?: string; deadLetter: DeadLetter }> {
+    const letter = await this.deadLetters.find(id);
+    if (!letter) return { found: false };
+    const registration = this.groups.get(letter.consumer)?.handlers.get(letter.subject);
+    const settle = async (outcome: ReplayOutcome, error?: string) => {
+      await this.markReplay(this.dataSource.manager, id, outcome, error);
+      return { found: true as const, outcome, error, deadLetter: (await this.deadLetters.find(id))! };
+    };
+    if (!registration) return settle('failed', `this release of ${this.identity.service} has no handler of ${letter.subject} in consumer ${letter.consumer}`);
+    let envelope: EventEnvelope;
+    let payload: object;
+    try {
+      ({ envelope, payload } = this.decode(registration, new TextEncoder().encode(letter.body)));
+    } catch (error) {
+      return settle('malformed', (error as Error).message);
+    }
+    const group = this.groups.get(letter.consumer)!;
+    try {
+      const result = await this.apply(group, registration, envelope, payload, toNatsHeaders(letter.headers), letter.attempts + 1, (tx) =>
+        this.markReplay(tx.manager, id, 'applied'),
+      );
+      if (result.kind === 'applied') return { found: true, outcome: 'applied', deadLetter: (await this.deadLetters.find(id))! };
+      if (result.kind === 'duplicate') return settle('already-applied');
+      const blocker = result.blockedBy ? `, itself dead letter ${result.blockedBy.id}: replay that one first` : '';
+      return settle('blocked', `event ${result.waitingFor} of ${envelope.aggregate!.type} ${envelope.aggregate!.id} is not applied yet${blocker}`);
+    } catch (error) {
+      return settle('failed', describe(error));
+    }
+  }
+
+  private async markReplay(manager: EntityManager, id: string, outcome: ReplayOutcome, error?: string): Promise<void> {
+    const done = outcome === 'applied' || outcome === 'already-applied';
+    await manager.query(
+      `UPDATE dead_letter SET replay_outcome = $2,
+              replayed_at = CASE WHEN $3 THEN coalesce(replayed_at, now()) ELSE replayed_at END,
+              attempts = attempts + CASE WHEN $2 = 'failed' THEN 1 ELSE 0 END,
+              error = coalesce($4, error)
+        WHERE id = $1`,
+      [id, outcome, done, error ?? null],
+    );
+  }
+
+  private async start(group: ConsumerGroup): Promise<void> {
+    const durable = this.durableName(group.consumer);
     const jsm = await this.nc.jetstreamManager();
+    const subjects = [...group.handlers.keys()];
+    // One subject: exactly it. Several (one aggregate's): the aggregate's subjects, the others skipped.
+    const filter = subjects.length === 1 ? subjects[0] : `evt.${eventAggregateType(subjects[0])}.>`;
     const config = {
       durable_name: durable,
-      filter_subject: this.namespace.subject(registration.event.subject),
+      filter_subject: this.namespace.subject(filter),
       ack_policy: AckPolicy.Explicit,
       // A consumer created after events were published still gets them: the inbox makes that safe.
       deliver_policy: DeliverPolicy.All,
@@ -115,14 +208,14 @@ export class EventConsumers implements OnApplicationBootstrap, BeforeApplication
     }
     const consumer = await this.nc.jetstream().consumers.get(this.namespace.stream, durable);
     const messages = await consumer.consume({ max_messages: this.options.consumerConcurrency * 2 });
-    const loop = this.loop(registration, messages);
+    const loop = this.loop(group, messages);
     this.running.push({ messages, loop });
   }
 
-  private async loop(registration: Registration, messages: ConsumerMessages): Promise<void> {
+  private async loop(group: ConsumerGroup, messages: ConsumerMessages): Promise<void> {
     const inFlight = new Set<Promise<void>>();
     for await (const msg of messages) {
-      const work = this.process(registration, msg).finally(() => inFlight.delete(work));
+      const work = this.process(group, msg).finally(() => inFlight.delete(work));
       inFlight.add(work);
       if (inFlight.size >= this.options.consumerConcurrency) await Promise.race(inFlight);
       if (this.stopping) break;
@@ -130,44 +223,225 @@ export class EventConsumers implements OnApplicationBootstrap, BeforeApplication
     await Promise.allSettled([...inFlight]);
   }
 
-  private async process(registration: Registration, msg: JsMsg): Promise<void> {
-    const consumer = registration.options.consumer;
-    const subject = registration.event.subject;
+  private decode(registration: Registration, data: Uint8Array): { envelope: EventEnvelope; payload: object } {
+    let envelope: EventEnvelope;
+    try {
+      envelope = decodeJson(data) as EventEnvelope;
+    } catch (error) {
+      throw new MalformedEvent(`not JSON: ${(error as Error).message}`);
+    }
+    if (typeof envelope !== 'object' || envelope === null) throw new MalformedEvent('the message is not an event envelope');
+    if (typeof envelope.id !== 'string' || !UUID.test(envelope.id)) throw new MalformedEvent('the envelope has no event id');
+    if (envelope.aggregate !== undefined && !isAggregate(envelope.aggregate)) {
+      throw new MalformedEvent('the envelope names its aggregate without a type, an id and a positive seq');
+    }
+    try {
+      return { envelope, payload: validateMessage(registration.event.payload as new () => object, envelope.payload) };
+    } catch (error) {
+      throw new MalformedEvent(describe(error));
+    }
+  }
+
+  private async process(group: ConsumerGroup, msg: JsMsg): Promise<void> {
+    const consumer = group.consumer;
+    const subject = this.namespace.name ? msg.subject.slice(this.namespace.name.length + 1) : msg.subject;
+    const registration = group.handlers.get(subject);
+    if (!registration) {
+      // Another event of the aggregate: a shared consumer sees them all and handles some.
+      msg.ack();
+      return;
+    }
     const stop = this.metrics.eventDuration.startTimer({ subject, consumer });
     let envelope: EventEnvelope;
     let payload: object;
     try {
-      envelope = decodeJson(msg.data) as EventEnvelope;
-      if (typeof envelope?.id !== 'string' || !UUID.test(envelope.id)) throw new Error('the envelope has no event id');
-      payload = validateMessage(registration.event.payload as new () => object, envelope.payload);
+      ({ envelope, payload } = this.decode(registration, msg.data));
     } catch (error) {
-      // A malformed event will never succeed: stop redelivering it, and say so loudly.
-      this.logger.error({ err: error, subject, seq: msg.seq }, 'malformed event terminated');
-      msg.term();
+      this.logger.error({ err: error, subject, seq: msg.seq }, 'malformed event moved to the dead letters');
+      await this.giveUp(msg, { consumer, subject, reason: 'malformed', error: describe(error), attempts: 1, firstFailedAt: new Date() });
       stop({ outcome: 'malformed' });
       return;
     }
-    const context = contextFrom(msg.headers);
     try {
-      const applied = await RequestContext.run(context, () =>
-        this.unitOfWork.run(async (tx) => {
-          const inserted = (await tx.manager.query(
-            `INSERT INTO inbox (consumer, event_id, subject) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING event_id`,
-            [consumer, envelope.id, subject],
-          )) as unknown[];
-          if (inserted.length === 0) return false;
-          await registration.handle(payload, { event: { ...envelope, payload }, tx, deliveryCount: msg.info.redeliveryCount });
-          return true;
-        }),
-      );
+      const result = await this.apply(group, registration, envelope, payload, msg.headers, msg.info.redeliveryCount);
+      if (result.kind === 'ahead') {
+        await this.wait(msg, envelope, result, consumer, subject);
+        stop({ outcome: 'waiting' });
+        return;
+      }
+      // A failure recorded on an earlier delivery is history now.
+      if (msg.info.redeliveryCount > 1) await this.forgetAttempts(consumer, envelope.id);
       msg.ack();
-      stop({ outcome: applied ? 'applied' : 'duplicate' });
+      stop({ outcome: result.kind });
     } catch (error) {
-      const delay = Math.min(30_000, 500 * 2 ** Math.min(msg.info.redeliveryCount, 6));
-      const level = error instanceof ServiceException ? 'warn' : 'error';
-      this.logger[level]({ err: error, subject, eventId: envelope.id, correlationId: msg.headers?.get(MessageHeaders.correlationId) }, `event handler failed; redelivery in ${delay} ms`);
-      msg.nak(delay);
+      await this.failed(msg, envelope, error, consumer, subject);
       stop({ outcome: 'failed' });
     }
   }
+
+  /**
+   * Applies one event in one transaction: its place in the aggregate's order, the inbox row,
+   * the handler's effect and the new position commit together or not at all.
+   */
+  private async apply(
+    group: ConsumerGroup,
+    registration: Registration,
+    envelope: EventEnvelope,
+    payload: object,
+    headers: MsgHdrs | undefined,
+    deliveryCount: number,
+    alsoInTransaction?: (tx: Transaction) => Promise<void>,
+  ): Promise<Applied> {
+    const consumer = group.consumer;
+    return RequestContext.run(contextFrom(headers), () =>
+      this.unitOfWork.run(async (tx): Promise<Applied> => {
+        const aggregate = envelope.aggregate;
+        if (aggregate) {
+          // Locks the position: events of one aggregate wait for each other here, others do not.
+          const [{ last_seq }] = (await tx.manager.query(
+            `INSERT INTO event_position (consumer, aggregate_type, aggregate_id, last_seq) VALUES ($1, $2, $3, 0)
+             ON CONFLICT (consumer, aggregate_type, aggregate_id) DO UPDATE SET last_seq = event_position.last_seq
+             RETURNING last_seq`,
+            [consumer, aggregate.type, aggregate.id],
+          )) as { last_seq: string }[];
+          const position = Number(last_seq);
+          if (aggregate.seq <= position) return { kind: 'duplicate' };
+          const waitingFor = earlierEvent(aggregate, [...group.handlers.keys()]);
+          if (position < waitingFor) {
+            return { kind: 'ahead', waitingFor, blockedBy: await this.deadLetters.blocking(tx.manager, consumer, aggregate) };
+          }
+        }
+        const inserted = (await tx.manager.query(
+          `INSERT INTO inbox (consumer, event_id, subject) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING event_id`,
+          [consumer, envelope.id, registration.event.subject],
+        )) as unknown[];
+        if (inserted.length === 0) return { kind: 'duplicate' };
+        await registration.handle(payload, { event: { ...envelope, payload }, tx, deliveryCount });
+        if (aggregate) {
+          await tx.manager.query(
+            `UPDATE event_position SET last_seq = $4, updated_at = now() WHERE consumer = $1 AND aggregate_type = $2 AND aggregate_id = $3`,
+            [consumer, aggregate.type, aggregate.id, aggregate.seq],
+          );
+        }
+        await alsoInTransaction?.(tx);
+        return { kind: 'applied' };
+      }),
+    );
+  }
+
+  /** An event ahead of its aggregate's order: deliver it again later, or give up if it cannot ever go. */
+  private async wait(msg: JsMsg, envelope: EventEnvelope, ahead: Ahead, consumer: string, subject: string): Promise<void> {
+    const aggregate = envelope.aggregate!;
+    const deliveries = msg.info.redeliveryCount;
+    // Long enough to outlast an earlier event's own retries (up to 30 s apart, EVENT_MAX_ATTEMPTS of them).
+    const patience = 6 * this.maxAttempts + 12;
+    if (ahead.blockedBy || deliveries >= patience) {
+      const error = ahead.blockedBy
+        ? `held up by event ${ahead.blockedBy.seq} of ${aggregate.type} ${aggregate.id}, which is dead letter ${ahead.blockedBy.id}`
+        : `event ${ahead.waitingFor} of ${aggregate.type} ${aggregate.id} did not arrive after ${deliveries} deliveries of this one`;
+      this.logger.error({ subject, eventId: envelope.id, consumer }, `event moved to the dead letters: ${error}`);
+      await this.giveUp(msg, { consumer, subject, reason: 'blocked', error, attempts: 0, firstFailedAt: new Date(), envelope });
+      return;
+    }
+    msg.nak(Math.min(5000, 250 * 2 ** Math.min(deliveries - 1, 5)));
+  }
+
+  /** A handler failed: retry with back-off, or after EVENT_MAX_ATTEMPTS move the event to the dead letters. */
+  private async failed(msg: JsMsg, envelope: EventEnvelope, error: unknown, consumer: string, subject: string): Promise<void> {
+    const message = describe(error);
+    let attempt: { attempts: number; first_failed_at: Date };
+    try {
+      [attempt] = (await this.dataSource.query(
+          `INSERT INTO event_attempt (consumer, event_id, attempts, last_error, first_failed_at, last_failed_at) VALUES ($1, $2, 1, $3, now(), now())
+           ON CONFLICT (consumer, event_id) DO UPDATE SET attempts = event_attempt.attempts + 1, last_error = $3, last_failed_at = now()
+           RETURNING attempts, first_failed_at`,
+        [consumer, envelope.id, message],
+      )) as { attempts: number; first_failed_at: Date }[];
+    } catch (recordError) {
+      // Not even the failure could be recorded (the database is down): try again later.
+      msg.nak(backoff(msg.info.redeliveryCount));
+      this.logger.error({ err: recordError, subject, eventId: envelope.id }, 'event failed and its attempt was not recorded; redelivery later');
+      return;
+    }
+    const correlationId = msg.headers?.get(MessageHeaders.correlationId);
+    if (attempt.attempts >= this.maxAttempts) {
+      this.logger.error({ err: error, subject, eventId: envelope.id, correlationId }, `event handler failed ${attempt.attempts} times; moved to the dead letters`);
+      await this.giveUp(msg, { consumer, subject, reason: 'failed', error: message, attempts: attempt.attempts, firstFailedAt: attempt.first_failed_at, envelope }, true);
+      return;
+    }
+    const delay = backoff(attempt.attempts);
+    const level = error instanceof ServiceException ? 'warn' : 'error';
+    this.logger[level]({ err: error, subject, eventId: envelope.id, correlationId }, `event handler failed (attempt ${attempt.attempts} of ${this.maxAttempts}); redelivery in ${delay} ms`);
+    msg.nak(delay);
+  }
+
+  /** Records the dead letter, then stops JetStream's deliveries; if recording fails, it is delivered again. */
+  private async giveUp(
+    msg: JsMsg,
+    letter: { consumer: string; subject: string; reason: 'failed' | 'malformed' | 'blocked'; error: string; attempts: number; firstFailedAt: Date; envelope?: EventEnvelope },
+    forgetAttempts = false,
+  ): Promise<void> {
+    try {
+      await this.dataSource.transaction(async (manager) => {
+        await this.deadLetters.record({ ...letter, body: decoder.decode(msg.data), headers: headersOf(msg.headers), streamSeq: msg.seq }, manager);
+        if (forgetAttempts && letter.envelope) {
+          await manager.query(`DELETE FROM event_attempt WHERE consumer = $1 AND event_id = $2`, [letter.consumer, letter.envelope.id]);
+        }
+      });
+      msg.term();
+    } catch (error) {
+      this.logger.error({ err: error, subject: letter.subject, seq: msg.seq }, 'dead letter not recorded; redelivery later');
+      msg.nak(backoff(msg.info.redeliveryCount));
+    }
+  }
+
+  private async forgetAttempts(consumer: string, eventId: string): Promise<void> {
+    await this.dataSource
+      .query(`DELETE FROM event_attempt WHERE consumer = $1 AND event_id = $2`, [consumer, eventId])
+      .catch((error: Error) => this.logger.warn(`attempts of ${eventId} not cleared: ${error.message}`));
+  }
+}
+
+/**
+ * The seq of the latest earlier event of the aggregate on any of `subjects`: this consumer must
+ * have applied it first. An envelope without the per-subject list (written by hand) asks for
+ * the event just before.
+ */
+function earlierEvent(aggregate: EventAggregate, subjects: string[]): number {
+  if (!aggregate.previous || typeof aggregate.previous !== 'object') return aggregate.seq - 1;
+  return Math.max(0, ...subjects.map((s) => Number(aggregate.previous[s] ?? 0)));
+}
+
+function isAggregate(value: unknown): value is EventAggregate {
+  const a = value as EventAggregate;
+  return (
+    typeof a === 'object' &&
+    a !== null &&
+    typeof a.type === 'string' &&
+    typeof a.id === 'string' &&
+    a.id.length > 0 &&
+    Number.isInteger(a.seq) &&
+    a.seq > 0 &&
+    (a.previous === undefined || (typeof a.previous === 'object' && a.previous !== null))
+  );
+}
+
+/** 0.5 s, 1 s, 2 s… up to 30 s. */
+function backoff(attempts: number): number {
+  return Math.min(30_000, 500 * 2 ** Math.min(Math.max(attempts - 1, 0), 6));
+}
+
+function describe(error: unknown): string {
+  if (error instanceof ServiceException) {
+    const fields = error.errors?.map((e) => `${e.field}: ${e.problems.join(', ')}`).join('; ');
+    return fields ? `${error.code}: ${fields}` : `${error.code}: ${error.message}`;
+  }
+  return error instanceof Error ? error.message || error.name : String(error);
+}
+
+function headersOf(headers: MsgHdrs | undefined): Record<string, string> {
+  const record: Record<string, string> = {};
+  if (!headers) return record;
+  for (const key of headers.keys()) record[key] = headers.get(key);
+  return record;
 }

@@ -1,4 +1,6 @@
 export * from './codec';
+export * from './dead-letter.responder';
+export * from './dead-letters';
 export * from './event-envelope';
 export * from './event.consumers';
 export * from './event.entities';
@@ -10,6 +12,7 @@ export * from './messaging.module';
 export * from './messaging.options';
 export * from './messaging.schema';
 export * from './namespace';
+export * from './ordered-events.schema';
 export * from './nats.provider';
 export * from './outbox.relay';
 export * from './outbox.writer';

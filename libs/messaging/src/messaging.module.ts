@@ -1,5 +1,7 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { DeadLetterResponder } from './dead-letter.responder';
+import { DeadLetterStore } from './dead-letters';
 import { EventConsumers } from './event.consumers';
 import { MessagingJanitor } from './messaging-janitor';
 import { DEFAULT_MESSAGING_OPTIONS, MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
@@ -33,9 +35,11 @@ export class MessagingModule {
         UnitOfWork,
         EventConsumers,
         SystemHealthResponder,
+        DeadLetterStore,
+        DeadLetterResponder,
         MessagingJanitor,
       ],
-      exports: [NATS_CONNECTION, Namespace, RpcClient, RpcServer, UnitOfWork, OutboxRelay, EventConsumers, MessagingJanitor],
+      exports: [NATS_CONNECTION, Namespace, RpcClient, RpcServer, UnitOfWork, OutboxRelay, EventConsumers, MessagingJanitor, DeadLetterStore, DeadLetterResponder],
     };
   }
 }

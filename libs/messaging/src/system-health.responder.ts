@@ -1,6 +1,7 @@
 import { BACKEND_SERVICES, SystemSubjects, type BackendService, type ServiceHealth } from '@trove/contracts';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { Readiness, SERVICE_IDENTITY, type ServiceIdentity } from '@trove/platform';
+import { DeadLetterStore } from './dead-letters';
 import { RpcServer } from './rpc.server';
 
 /** Answers `<service>.system.health` for the gateway's admin health page. */
@@ -9,6 +10,7 @@ export class SystemHealthResponder implements OnModuleInit {
   constructor(
     private readonly server: RpcServer,
     private readonly readiness: Readiness,
+    private readonly deadLetters: DeadLetterStore,
     @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
   ) {}
 
@@ -20,6 +22,8 @@ export class SystemHealthResponder implements OnModuleInit {
 
   async health(): Promise<ServiceHealth> {
     const database = await this.readiness.check('database');
+    // Events nobody has replayed make the service degraded in admin health, not down.
+    const deadLetters = database.status === 'ok' ? await this.deadLetters.unreplayedCount().catch(() => undefined) : undefined;
     return {
       service: this.identity.service,
       version: this.identity.version,
@@ -27,6 +31,7 @@ export class SystemHealthResponder implements OnModuleInit {
       instance: this.identity.instance,
       uptimeSeconds: Math.round((Date.now() - this.identity.startedAt.getTime()) / 1000),
       database,
+      ...(deadLetters === undefined ? {} : { deadLetters }),
     };
   }
 }

@@ -162,7 +162,7 @@ describe('domain events over JetStream with the outbox and inbox', () => {
     );
     const publishedCount = () =>
       withDatabase(database.url, async (client) => (await client.query(`SELECT count(*)::int AS n FROM outbox WHERE published_at IS NOT NULL`)).rows[0].n as number);
-    const relayEnv = { DATABASE_URL: database.url, NATS_URL, TROVE_NAMESPACE: env.namespace, OUTBOX_BATCH_SIZE: '10', LOG_LEVEL: 'error' };
+    const relayEnv = { DATABASE_URL: database.url, NATS_URL, TROVE_NAMESPACE: env.namespace, OUTBOX_BATCH_SIZE: '10', OUTBOX_LEASE_MS: '2000', LOG_LEVEL: 'error' };
 
     const relay = new NodeProcess('dist/test/fixtures/outbox-relay.js', relayEnv).start();
     const atKill = await waitFor('the relay to be part-way through', async () => {

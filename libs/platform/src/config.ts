@@ -44,6 +44,16 @@ export class PlatformConfig {
   @Max(60_000)
   RPC_TIMEOUT_MS = 3000;
 
+  /**
+   * Failed attempts at an event before its consumer gives up and moves it to the dead-letter
+   * table. The retries back off from 0.5 s to 30 s, so the default 10 spans about 2 minutes.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  EVENT_MAX_ATTEMPTS = 10;
+
   /** How long SIGTERM may wait for in-flight work before the process gives up and exits 1. */
   @Type(() => Number)
   @IsInt()

@@ -1,0 +1,6 @@
+import { OrderedEventTablesMigration } from '@trove/messaging';
+
+/** Ordered outbox claims, per-aggregate positions and dead letters in the catalog database. */
+export class OrderEventsAndDeadLetters1764450000000 extends OrderedEventTablesMigration {
+  readonly name = 'OrderEventsAndDeadLetters1764450000000';
+}
