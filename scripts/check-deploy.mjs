@@ -272,6 +272,7 @@ function checkCompose(yaml) {
   if (!exists('docker-compose.yml')) return fail('docker-compose.yml is missing');
 
   const composeEnv = { ...process.env, TROVE_ADMIN_KEY: process.env.TROVE_ADMIN_KEY || 'x'.repeat(32) };
+  for (const app of Object.keys(APPS)) composeEnv[natsPasswordVariable(app)] ||= 'x'.repeat(24);
   const v = run('docker', ['compose', 'version'], { cwd: ROOT });
   if (v.ok) {
     const c = run('docker', ['compose', '-f', 'docker-compose.yml', 'config', '-q'], { cwd: ROOT, env: composeEnv });
@@ -314,6 +315,20 @@ function checkCompose(yaml) {
     if (!/8222/.test(t) || !/healthz/.test(t)) problems.push('nats healthcheck does not probe :8222/healthz');
   }
   report('nats', 'image nats:2.10, JetStream on with a store volume, healthcheck on :8222/healthz', problems.splice(0));
+  if (nats) {
+    const cmd = [].concat(nats.command ?? []).join(' ');
+    const conf = cmd.match(/(?:^|\s)(?:-c|--config)[= ](\S+)/)?.[1];
+    const mount = (nats.volumes ?? []).map((v) => (typeof v === 'object' ? { source: v.source, target: v.target } : { source: String(v).split(':')[0], target: String(v).split(':')[1] })).find((v) => conf && (v.target === conf || conf.startsWith(`${v.target}/`)));
+    if (!conf) problems.push('nats runs without --config: anyone who reaches it may connect');
+    else if (!mount) problems.push(`nats --config ${conf} is not a mounted file`);
+    else if (path.posix.normalize(path.posix.join(mount.source, conf.slice(mount.target.length))) !== NATS_AUTH) problems.push(`nats --config ${conf} comes from ${mount.source}, expected ./${NATS_AUTH}`);
+    const env = envMap(nats.environment);
+    for (const app of Object.keys(APPS)) {
+      const v = natsPasswordVariable(app);
+      if (!new RegExp(`^\\$\\{${v}:\\?`).test(env[v] ?? '')) problems.push(`${v} must come from \${${v}:?...} (required, never a literal)`);
+    }
+    report('nats authorization', `nats-server --config ./${NATS_AUTH}, every service's password required from the environment`, problems.splice(0));
+  }
 
   const migrate = services.migrate;
   if (migrate) {
@@ -351,12 +366,87 @@ function checkCompose(yaml) {
     if (String(env.PORT) !== String(port)) problems.push(`PORT is ${env.PORT}, expected ${port}`);
     if (!new RegExp(`^postgres(ql)?://.+/trove_${app}(\\?.*)?$`).test(env.DATABASE_URL ?? '')) problems.push(`DATABASE_URL does not name trove_${app}`);
     if (!/^nats:\/\/nats:4222$/.test(env.NATS_URL ?? '')) problems.push(`NATS_URL is ${env.NATS_URL}, expected nats://nats:4222`);
+    if (env.NATS_USER !== app) problems.push(`NATS_USER is ${env.NATS_USER}, expected ${app}`);
+    if (!new RegExp(`^\\$\\{${natsPasswordVariable(app)}:\\?`).test(env.NATS_PASSWORD ?? '')) problems.push(`NATS_PASSWORD must come from \${${natsPasswordVariable(app)}:?...}, the password nats-server has for ${app}`);
+    if (env.TROVE_NAMESPACE) problems.push(`TROVE_NAMESPACE is set (${env.TROVE_NAMESPACE}), but ${NATS_AUTH} is for the bare subject names`);
     if (app === 'gateway') {
       const key = env.TROVE_ADMIN_KEY;
       const fromEnvFile = s.env_file && key === undefined;
       if (!fromEnvFile && !/^\$\{TROVE_ADMIN_KEY:?\?/.test(key ?? '')) problems.push('TROVE_ADMIN_KEY must come from ${TROVE_ADMIN_KEY:?...} or an env_file, never a literal');
     }
-    report(app, `build arg APP=${app}, healthcheck, depends on postgres/nats${migrate ? '/migrate' : ''}, port ${port}, PORT/DATABASE_URL/NATS_URL${app === 'gateway' ? ', TROVE_ADMIN_KEY required from the environment' : ''}`, problems.splice(0));
+    report(app, `build arg APP=${app}, healthcheck, depends on postgres/nats${migrate ? '/migrate' : ''}, port ${port}, PORT/DATABASE_URL/NATS_URL, NATS user ${app} with its password from the environment${app === 'gateway' ? ', TROVE_ADMIN_KEY required from the environment' : ''}`, problems.splice(0));
+  }
+}
+
+// ---------------------------------------------------------------- NATS authorization
+
+const NATS_AUTH = 'deploy/nats/authorization.conf';
+const natsPasswordVariable = (app) => `TROVE_NATS_${app.toUpperCase()}_PASSWORD`;
+const NATS_CREDENTIAL_KEYS = ['NATS_PASSWORD', 'NATS_TOKEN', 'NATS_NKEY_SEED_FILE', 'NATS_CREDS_FILE'];
+
+/** The users of the generated authorization block: name, password, allow lists, allow_responses. */
+function parseNatsUsers(text) {
+  const body = text
+    .split('\n')
+    .map((l) => l.replace(/(^|\s)#.*$/, ''))
+    .join('\n');
+  const list = (chunk, kind) => {
+    const m = chunk.match(new RegExp(`${kind}\\s*[:=]\\s*\\{\\s*allow\\s*[:=]\\s*\\[([^\\]]*)\\]`));
+    return m ? [...m[1].matchAll(/"([^"]+)"|([^\s,"]+)/g)].map((x) => x[1] ?? x[2]) : null;
+  };
+  return {
+    noAuthUser: /(^|\s)no_auth_user\s*[:=]/m.test(body),
+    users: body
+      .split(/\buser\s*[:=]\s*/)
+      .slice(1)
+      .map((chunk) => ({
+        name: chunk.match(/^"?([\w-]+)"?/)?.[1],
+        password: chunk.match(/\bpassword\s*[:=]\s*("[^"]*"|\S+)/)?.[1],
+        publish: list(chunk, 'publish'),
+        subscribe: list(chunk, 'subscribe'),
+        allowResponses: /\ballow_responses\s*[:=]\s*true\b/.test(chunk),
+      })),
+  };
+}
+
+/** Which NATS user may do what: each service only its own subjects, calls, events and JetStream calls. */
+function checkNatsAuthorization() {
+  section(`NATS authorization (${NATS_AUTH})`);
+  if (!exists(NATS_AUTH)) return fail(`${NATS_AUTH} is missing: generate it (docs/nats-security.md)`);
+  const { users, noAuthUser } = parseNatsUsers(read(NATS_AUTH));
+  const problems = [];
+  if (noAuthUser) problems.push('sets no_auth_user: anonymous clients would get that user');
+  const names = users.map((u) => u.name);
+  for (const app of Object.keys(APPS)) if (names.filter((n) => n === app).length !== 1) problems.push(`expected exactly one user ${app}, found ${names.filter((n) => n === app).length}`);
+  for (const n of names) if (!(n in APPS)) problems.push(`user ${n} is no Trove service`);
+  report('users', `one user per service (${Object.keys(APPS).join(', ')}), no no_auth_user: anonymous connections are refused`, problems.splice(0));
+
+  for (const u of users.filter((x) => x.name in APPS)) {
+    const app = u.name;
+    const others = Object.keys(APPS).filter((a) => a !== app);
+    if (u.password !== `$${natsPasswordVariable(app)}`) problems.push(`password is ${u.password?.startsWith('$') ? u.password : 'a literal'}, expected $${natsPasswordVariable(app)} from the server's environment`);
+    if (!u.publish || !u.subscribe) problems.push('has no publish and subscribe allow lists');
+    else {
+      for (const subj of u.subscribe) if (subj !== `${app}.>` && subj !== `_INBOX.${app}.>`) problems.push(`may subscribe to ${subj}; only ${app}.> and _INBOX.${app}.> are its own`);
+      for (const subj of u.publish) {
+        const head = subj.split('.')[0];
+        if (['>', '*'].includes(head)) problems.push(`may publish to ${subj}: everything`);
+        else if (head === 'evt') {
+          if (subj !== `evt.${app}.>`) problems.push(`may publish the events ${subj}; only evt.${app}.> are its own`);
+        }
+        else if (head === '_INBOX') problems.push(`may publish to inboxes (${subj}); replies go through allow_responses`);
+        else if (head === '$JS') {
+          if (/^\$JS\.API\.>$|DELETE|PURGE|\$JS\.API\.STREAM\.UPDATE/.test(subj)) problems.push(`may ${subj}: more of the JetStream API than the services use`);
+        } else if (others.includes(head) && subj !== `${head}.>`) problems.push(`unexpected publish ${subj}`);
+        else if (head === app && !(app === 'gateway' && subj === 'gateway.identity.changed')) problems.push(`may publish to its own subject ${subj}`);
+        else if (!(head in APPS)) problems.push(`may publish to ${subj}, which no service answers`);
+      }
+      if (!u.publish.includes(`evt.${app}.>`)) problems.push(`may not publish its events evt.${app}.>`);
+      if (!u.subscribe.includes(`${app}.>`)) problems.push(`may not serve its subjects ${app}.>`);
+    }
+    if (!u.allowResponses) problems.push('allow_responses is not true: it could not answer requests');
+    const calls = (u.publish ?? []).filter((x) => others.includes(x.split('.')[0])).map((x) => x.split('.')[0]);
+    report(`user ${app}`, `serves ${app}.>, calls ${calls.length ? calls.join(', ') : 'nothing'}, publishes evt.${app}.>, own inbox, answers through allow_responses, password $${natsPasswordVariable(app)}`, problems.splice(0));
   }
 }
 
@@ -618,12 +708,71 @@ function checkRendered(target, objs) {
     report('references', 'every Secret/ConfigMap key the pods use exists; DATABASE_URLs name trove_<app>; in-cluster NATS/PostgreSQL hosts are Services here', problems.splice(0));
   }
 
+  if (!base) checkRenderedNats({ objs, find, production });
+
   if (production) {
     if (!hpas.some((h) => h.spec?.scaleTargetRef?.name === 'gateway')) problems.push('no HorizontalPodAutoscaler for the gateway');
     if (!routes.some((r) => r.service === 'gateway')) problems.push('no Ingress route to the gateway');
     if (!routes.some((r) => r.service === 'delivery' && r.path.startsWith('/files'))) problems.push('no Ingress route /files to delivery');
     if (find('StatefulSet', 'postgres') || find('StatefulSet', 'nats')) problems.push('production runs its own NATS/PostgreSQL; they are external clusters');
     report('production', 'gateway HPA, Ingress for the gateway and delivery /files, NATS and PostgreSQL external', problems.splice(0));
+  }
+}
+
+/** NATS logins in an overlay: each app its own user; a NATS run here uses the authorization file. */
+function checkRenderedNats({ objs, find, production }) {
+  const problems = [];
+  const decode = (v) => (v === undefined ? undefined : Buffer.from(String(v).replace(/\s+/g, ''), 'base64').toString('utf8'));
+  const secretValue = (name, key) => {
+    const secret = find('Secret', name);
+    return secret?.stringData?.[key] ?? decode(secret?.data?.[key]);
+  };
+  /** The value a container gets for `key`: literal, secretKeyRef, or a key of an envFrom Secret. */
+  const envValue = (container, key) => {
+    const e = (container.env ?? []).find((x) => x.name === key);
+    if (e?.value !== undefined) return e.value;
+    if (e?.valueFrom?.secretKeyRef) return secretValue(e.valueFrom.secretKeyRef.name, e.valueFrom.secretKeyRef.key);
+    for (const ef of container.envFrom ?? []) if (ef.secretRef && secretValue(ef.secretRef.name, key) !== undefined) return secretValue(ef.secretRef.name, key);
+    return undefined;
+  };
+
+  const natsSet = find('StatefulSet', 'nats');
+  const natsContainer = natsSet && (podSpecOf(natsSet)?.containers ?? []).find((c) => c.name === 'nats');
+  if (natsSet) {
+    const cmd = natsContainer ? cmdOf(natsContainer) : '';
+    const conf = cmd.match(/(?:^|\s)(?:-c|--config)[= ](\S+)/)?.[1];
+    if (!conf) problems.push('the NATS StatefulSet runs without --config: anyone who reaches it may connect');
+    else {
+      const mount = (natsContainer.volumeMounts ?? []).find((m) => conf.startsWith(`${m.mountPath.replace(/\/$/, '')}/`));
+      const volume = mount && (podSpecOf(natsSet).volumes ?? []).find((v) => v.name === mount.name);
+      const cm = volume?.configMap && find('ConfigMap', volume.configMap.name);
+      const file = mount && conf.slice(mount.mountPath.replace(/\/$/, '').length + 1);
+      if (!cm) problems.push(`--config ${conf} is not a file of a mounted ConfigMap`);
+      else if (cm.data?.[file] !== read(NATS_AUTH)) problems.push(`ConfigMap ${cm.metadata.name} ${file} differs from ${NATS_AUTH}`);
+    }
+    for (const app of Object.keys(APPS)) {
+      const v = natsPasswordVariable(app);
+      const password = natsContainer && envValue(natsContainer, v);
+      if (!password) problems.push(`nats-server gets no ${v}`);
+      const d = find('Deployment', app);
+      const main = d && ((podSpecOf(d)?.containers ?? []).find((c) => c.name === 'app') ?? podSpecOf(d)?.containers?.[0]);
+      if (!main) continue;
+      if (envValue(main, 'NATS_USER') !== app) problems.push(`${app} logs in to NATS as ${envValue(main, 'NATS_USER') ?? 'nobody'}, expected ${app}`);
+      if (password && envValue(main, 'NATS_PASSWORD') !== password) problems.push(`${app}'s NATS_PASSWORD is not the ${v} that nats-server has`);
+    }
+    report('NATS authorization', `nats-server --config from ConfigMap = ${NATS_AUTH}, passwords from a Secret; each app logs in as its own user with the password nats-server has`, problems.splice(0));
+  } else {
+    for (const app of Object.keys(APPS)) {
+      const d = find('Deployment', app);
+      const main = d && ((podSpecOf(d)?.containers ?? []).find((c) => c.name === 'app') ?? podSpecOf(d)?.containers?.[0]);
+      if (!main) continue;
+      const user = envValue(main, 'NATS_USER');
+      const credentials = NATS_CREDENTIAL_KEYS.filter((k) => envValue(main, k) !== undefined);
+      if (credentials.length === 0) problems.push(`${app} has no NATS credentials (${NATS_CREDENTIAL_KEYS.join(', ')}) in its Secret`);
+      if (user !== undefined && user !== app) problems.push(`${app} logs in to NATS as ${user}, expected ${app}`);
+      if (credentials.includes('NATS_PASSWORD') && user === undefined) problems.push(`${app} has NATS_PASSWORD but no NATS_USER`);
+    }
+    report('NATS credentials', `every app logs in to the ${production ? 'external ' : ''}NATS with credentials from its Secret, as its own user`, problems.splice(0));
   }
 }
 
@@ -661,9 +810,11 @@ async function checkKubernetes(yaml) {
 
   // Render from a temporary copy in which every secrets/*.env that is missing (they are
   // git-ignored) is made from its committed .example, so nothing is written to the repo.
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'trove-k8s-'));
+  // The whole deploy/ tree is copied: the dev overlay also takes deploy/nats.
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'trove-k8s-'));
+  const tmp = path.join(copy, 'deploy', 'k8s');
   try {
-    fs.cpSync(K8S_DIR, tmp, { recursive: true });
+    fs.cpSync(path.join(ROOT, 'deploy'), path.join(copy, 'deploy'), { recursive: true });
     const made = [];
     const walk = (dir) => {
       for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -706,7 +857,7 @@ async function checkKubernetes(yaml) {
       checkRendered(target, objs);
     }
   } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
+    fs.rmSync(copy, { recursive: true, force: true });
   }
 }
 
@@ -739,6 +890,7 @@ function checkRepoHygiene() {
 const yaml = await loadYamlParser();
 console.log(`check-deploy: ${ROOT}${STRICT ? ' (strict)' : ''}; YAML parser: ${yaml?.name ?? 'none'}`);
 await checkDocker();
+checkNatsAuthorization();
 checkCompose(yaml);
 await checkKubernetes(yaml);
 checkRepoHygiene();
