@@ -66,7 +66,12 @@ describe('NATS permissions of the services', () => {
       // nothing that deletes or purges the stream or a consumer
       expect(publish.filter((s) => /DELETE|PURGE|\$JS\.API\.>/.test(s))).toEqual([]);
     }
-    expect(busPermissions('catalog', namespace).publish.filter((s) => !s.startsWith('$JS') && !s.startsWith('evt.'))).toEqual([]);
+    for (const service of SERVICES) {
+      const requests = busPermissions(service, namespace).publish.filter((s) => !s.startsWith('$JS') && !s.startsWith('evt.'));
+      const broadcasts = service === 'gateway' ? ['gateway.identity.changed'] : [];
+      expect(requests).toEqual([...SERVICE_CALLS[service].map((callee) => `${callee}.>`), ...broadcasts]);
+    }
+    expect(busPermissions('ordering', namespace).publish.filter((s) => !s.startsWith('$JS') && !s.startsWith('evt.'))).toEqual([]);
     expect(busPermissions('gateway', namespace).publish).toEqual(expect.arrayContaining(['catalog.>', 'ordering.>', 'billing.>', 'delivery.>', 'gateway.identity.changed']));
   });
 

@@ -9,10 +9,11 @@ import { Namespace } from './namespace';
  */
 export const SERVICE_CALLS: Record<ServiceName, readonly BackendService[]> = {
   gateway: BACKEND_SERVICES,
-  catalog: [],
+  // a vendor's upload: catalog has delivery sign the upload URL, delivery records the file in catalog
+  catalog: ['delivery'],
   ordering: [],
   billing: [],
-  delivery: [],
+  delivery: ['catalog'],
 };
 
 export interface BusPermissions {
