@@ -4,11 +4,18 @@ import { IsDefined, IsIn, IsOptional, ValidateNested, registerDecorator, type Va
 import { Pricing, type PricingValue } from './pricing';
 import { templateProblems } from './template-rules';
 import { LICENSE_TEMPLATES, LICENSE_TEMPLATE_DEFINITIONS, defaultTerms, isLicenseTemplate, type LicenseTemplate } from './templates';
-import { LicenseTerms, type LicenseTermsValue } from './terms';
+import { LICENSE_USES, LicenseTerms, type LicenseTermsValue } from './terms';
 
+/** Terms whose own fields are valid enough to judge against a template (else those fields report). */
 function looksLikeTerms(value: unknown): value is LicenseTermsValue {
   const terms = value as LicenseTermsValue | undefined;
-  return !!terms && Array.isArray(terms.uses) && Array.isArray(terms.territories) && typeof terms.exclusive === 'boolean';
+  return (
+    !!terms &&
+    Array.isArray(terms.uses) &&
+    terms.uses.every((use) => (LICENSE_USES as readonly unknown[]).includes(use)) &&
+    Array.isArray(terms.territories) &&
+    typeof terms.exclusive === 'boolean'
+  );
 }
 
 /** Terms must fit the sibling `template` (no commercial use under `research`, ...). */

@@ -26,7 +26,9 @@ function OnlyForModels(models: readonly PricingModel[], message: string): Proper
       options: { message },
       validator: {
         validate(_value: unknown, args: ValidationArguments) {
-          return models.includes((args.object as Pricing).model);
+          const { model } = args.object as Pricing;
+          if (!(PRICING_MODELS as readonly unknown[]).includes(model)) return true; // model reports itself
+          return models.includes(model);
         },
       },
     });

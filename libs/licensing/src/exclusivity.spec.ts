@@ -1,0 +1,66 @@
+import { exclusiveConflict, findExclusiveConflict, territoriesIntersect, type LicenseGrant } from './exclusivity';
+
+const DATASET = '7d0f4c2a-1b3e-4f5a-9c6d-2e8f0a1b3c4d';
+const at = (iso: string) => new Date(`${iso}T00:00:00Z`);
+
+/** An exclusive grant of the dataset: territories, start date, term in months (null: perpetual). */
+function grant(territories: string[], start: string, termMonths: number | null, extra: Partial<LicenseGrant> = {}): LicenseGrant {
+  return { datasetId: DATASET, terms: { exclusive: true, territories, termMonths }, startsAt: at(start), ...extra };
+}
+
+describe('exclusiveConflict(a, b)', () => {
+  it.each<[string, LicenseGrant, LicenseGrant, boolean]>([
+    ['the same territory and period', grant(['CN'], '2025-01-01', 12), grant(['CN'], '2025-01-01', 12), true],
+    ['overlapping periods in the same territory', grant(['CN'], '2025-01-01', 12), grant(['CN'], '2025-12-01', 12), true],
+    ['one period inside the other', grant(['CN'], '2025-01-01', 24), grant(['CN'], '2025-06-01', 3), true],
+    ['adjacent periods: one ends as the other starts', grant(['CN'], '2025-01-01', 12), grant(['CN'], '2026-01-01', 12), false],
+    ['adjacent periods the other way round', grant(['CN'], '2026-01-01', 12), grant(['CN'], '2025-01-01', 12), false],
+    ['periods a day apart', grant(['CN'], '2025-01-01', 12), grant(['CN'], '2026-01-02', 12), false],
+    ['worldwide against mainland China', grant(['WORLDWIDE'], '2025-01-01', 12), grant(['CN'], '2025-03-01', 12), true],
+    ['mainland China against worldwide', grant(['CN'], '2025-01-01', 12), grant(['WORLDWIDE'], '2025-03-01', 12), true],
+    ['worldwide against worldwide', grant(['WORLDWIDE'], '2025-01-01', 1), grant(['WORLDWIDE'], '2025-01-15', 1), true],
+    ['mainland China against Hong Kong', grant(['CN'], '2025-01-01', 12), grant(['HK'], '2025-01-01', 12), false],
+    ['lists sharing one country', grant(['CN', 'SG'], '2025-01-01', 12), grant(['JP', 'SG'], '2025-01-01', 12), true],
+    ['disjoint lists', grant(['CN', 'HK', 'MO'], '2025-01-01', 12), grant(['JP', 'KR'], '2025-01-01', 12), false],
+    ['a perpetual grant against a later one', grant(['CN'], '2020-01-01', null), grant(['CN'], '2040-01-01', 12), true],
+    ['a later perpetual grant against an earlier term', grant(['CN'], '2025-01-01', 12), grant(['CN'], '2026-01-01', null), false],
+    ['a perpetual grant starting inside a term', grant(['CN'], '2025-01-01', 12), grant(['CN'], '2025-12-31', null), true],
+    ['two perpetual grants', grant(['CN'], '2025-01-01', null), grant(['CN'], '2090-01-01', null), true],
+    ['a grant revoked before the other starts', grant(['CN'], '2025-01-01', null, { endsAt: at('2025-03-01') }), grant(['CN'], '2025-03-01', 12), false],
+    ['a revoked grant that still overlapped', grant(['CN'], '2025-01-01', null, { endsAt: at('2025-03-02') }), grant(['CN'], '2025-03-01', 12), true],
+    ['a non-exclusive grant', grant(['CN'], '2025-01-01', 12), { ...grant(['CN'], '2025-01-01', 12), terms: { exclusive: false, territories: ['CN'], termMonths: 12 } }, false],
+    ['another dataset', grant(['CN'], '2025-01-01', 12), grant(['CN'], '2025-01-01', 12, { datasetId: 'a1b2c3d4-0000-4000-8000-000000000000' }), false],
+  ])('%s: %p', (_case, a, b, collide) => {
+    expect(exclusiveConflict(a, b)).toBe(collide);
+    expect(exclusiveConflict(b, a)).toBe(collide);
+  });
+});
+
+describe('territoriesIntersect', () => {
+  it.each<[string[], string[], boolean]>([
+    [['CN'], ['CN'], true],
+    [['CN'], ['TW'], false],
+    [['WORLDWIDE'], ['US'], true],
+    [[], ['WORLDWIDE'], false],
+  ])('%p and %p: %p', (a, b, expected) => {
+    expect(territoriesIntersect(a, b)).toBe(expected);
+  });
+});
+
+describe('findExclusiveConflict: creating or selling an exclusive offer against live sales', () => {
+  const sales = [
+    { id: 'sale-1', ...grant(['CN'], '2025-01-01', 12) },
+    { id: 'sale-2', ...grant(['JP'], '2024-01-01', 12) },
+  ];
+
+  it.each<[string, LicenseGrant['terms'], string, string | undefined]>([
+    ['mainland China while sale-1 lives', { exclusive: true, territories: ['CN'], termMonths: 6 }, '2025-06-01', 'sale-1'],
+    ['worldwide while sale-1 lives', { exclusive: true, territories: ['WORLDWIDE'], termMonths: 6 }, '2025-06-01', 'sale-1'],
+    ['mainland China the moment sale-1 ends', { exclusive: true, territories: ['CN'], termMonths: 6 }, '2026-01-01', undefined],
+    ['Japan after sale-2 ended', { exclusive: true, territories: ['JP'], termMonths: null }, '2025-06-01', undefined],
+    ['Hong Kong while sale-1 lives', { exclusive: true, territories: ['HK'], termMonths: 12 }, '2025-06-01', undefined],
+    ['a non-exclusive offer', { exclusive: false, territories: ['CN'], termMonths: 12 }, '2025-06-01', undefined],
+  ])('%s', (_case, terms, now, collidesWith) => {
+    expect(findExclusiveConflict(terms, sales, at(now))?.id).toBe(collidesWith);
+  });
+});
