@@ -3,6 +3,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { OfferLicensing, effectiveTerms } from './offer';
 import { LICENSE_TEMPLATES, LICENSE_TEMPLATE_DEFINITIONS, defaultTerms } from './templates';
+import type { LicenseTermsValue } from './terms';
 
 const OPTIONS = { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true };
 
@@ -16,7 +17,7 @@ function wrongFields(body: unknown): string[] {
 }
 
 const price = { amount: 12_800_000, currency: 'CNY' };
-const commercialTerms = {
+const commercialTerms: LicenseTermsValue = {
   uses: ['model_training', 'fine_tuning', 'evaluation', 'commercial_deployment'],
   termMonths: 24,
   territories: ['CN', 'HK'],
@@ -102,10 +103,10 @@ describe('license templates', () => {
     expect(defaultTerms('commercial').territories).toEqual(['CN']);
   });
 
-  it.each([
-    [{ template: 'evaluation' as const }, defaultTerms('evaluation')],
-    [{ template: 'research' as const, terms: null }, defaultTerms('research')],
-    [{ template: 'commercial' as const, terms: { ...commercialTerms } }, commercialTerms],
+  it.each<[Parameters<typeof effectiveTerms>[0], LicenseTermsValue]>([
+    [{ template: 'evaluation' }, defaultTerms('evaluation')],
+    [{ template: 'research', terms: null }, defaultTerms('research')],
+    [{ template: 'commercial', terms: { ...commercialTerms } }, commercialTerms],
   ])('an offer grants its own terms or its template defaults (%p)', (license, terms) => {
     expect(effectiveTerms(license)).toEqual(terms);
   });
