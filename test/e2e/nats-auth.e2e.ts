@@ -1,0 +1,246 @@
+import 'reflect-metadata';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AckPolicy, connect, DeliverPolicy, ErrorCode, type NatsConnection, type NatsError } from 'nats';
+import { SERVICES, type ServiceName } from '@trove/contracts';
+import { Namespace } from '@trove/messaging';
+import { inboxPrefix, natsAuthorizationConfig, passwordVariable } from '../../libs/messaging/src/bus-permissions';
+import { issueKey } from '../../apps/gateway/src/identity/api-key-token';
+import { newDataset } from '../support/catalog';
+import { newNamespace } from '../support/nats';
+import { SERVER_URL } from '../support/postgres';
+import { freePort, NodeProcess, waitFor } from '../support/processes';
+import { json, TroveSystem } from '../support/system';
+
+jest.setTimeout(180_000);
+
+const NATS_SERVER = process.env.TROVE_NATS_SERVER ?? '/usr/sbin/nats-server';
+
+/**
+ * A nats-server of this test's own, with JetStream in a temporary directory and the
+ * authorization config the deployments use, rendered for the test's namespace.
+ */
+class AuthorizedNats {
+  readonly namespace = new Namespace(newNamespace());
+  readonly passwords = Object.fromEntries(SERVICES.map((s) => [s, randomBytes(18).toString('base64url')])) as Record<ServiceName, string>;
+  private readonly dir = mkdtempSync(join(tmpdir(), 'trove-nats-auth-'));
+  private child?: ChildProcess;
+  private log = '';
+  url = '';
+
+  async start(): Promise<void> {
+    const port = await freePort();
+    this.url = `nats://127.0.0.1:${port}`;
+    writeFileSync(join(this.dir, 'authorization.conf'), natsAuthorizationConfig(this.namespace));
+    writeFileSync(
+      join(this.dir, 'nats-server.conf'),
+      [`listen: 127.0.0.1:${port}`, `jetstream { store_dir: "${join(this.dir, 'jetstream')}" }`, `include ./authorization.conf`, ''].join('\n'),
+    );
+    const env = { ...process.env, ...Object.fromEntries(SERVICES.map((s) => [passwordVariable(s), this.passwords[s]])) };
+    this.child = spawn(NATS_SERVER, ['-c', join(this.dir, 'nats-server.conf')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout!.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
+    this.child.stderr!.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
+    await waitFor(`nats-server on ${this.url}`, async () => {
+      if (this.child!.exitCode !== null) throw new Error(`nats-server exited:\n${this.log}`);
+      await (await this.as('gateway')).close();
+      return true;
+    });
+  }
+
+  /** A connection as one service's user, with that service's inbox, as the apps make it. */
+  as(service: ServiceName, password = this.passwords[service]): Promise<NatsConnection> {
+    return connect({ servers: this.url, user: service, pass: password, inboxPrefix: inboxPrefix(this.namespace, service), reconnect: false, name: `nats-auth-test-${service}` });
+  }
+
+  /** The settings an app needs to be `service` on this server. */
+  settings(service: ServiceName): NodeJS.ProcessEnv {
+    return { NATS_URL: this.url, NATS_USER: service, NATS_PASSWORD: this.passwords[service], TROVE_NAMESPACE: this.namespace.name };
+  }
+
+  async stop(): Promise<void> {
+    if (this.child && this.child.exitCode === null) {
+      const exited = new Promise((resolve) => this.child!.once('exit', resolve));
+      this.child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** How NATS answers a subscription: accepted, or refused with an error. */
+async function subscriptionOutcome(nc: NatsConnection, subject: string, queue?: string): Promise<string> {
+  const sub = nc.subscribe(subject, { queue });
+  const refused = (async () => {
+    try {
+      for await (const _ of sub) return 'delivered';
+      return 'closed';
+    } catch (error) {
+      return (error as NatsError).code;
+    }
+  })();
+  // The server answers a refused SUB with an -ERR before it answers the PING of this flush.
+  await nc.flush();
+  await new Promise((resolve) => setImmediate(resolve));
+  const outcome = sub.isClosed() ? await refused : 'accepted';
+  if (!sub.isClosed()) sub.unsubscribe();
+  return outcome;
+}
+
+/** What NATS does with a request: an answer, or a refusal. */
+async function requestOutcome(nc: NatsConnection, subject: string): Promise<string> {
+  try {
+    await nc.request(subject, new TextEncoder().encode('{"from":"nats-auth-test"}'), { timeout: 3000 });
+    return 'answered';
+  } catch (error) {
+    return (error as NatsError).code;
+  }
+}
+
+describe('NATS with one user per service', () => {
+  const nats = new AuthorizedNats();
+  let system: TroveSystem;
+  const open: NatsConnection[] = [];
+
+  async function as(service: ServiceName): Promise<NatsConnection> {
+    const nc = await nats.as(service);
+    open.push(nc);
+    return nc;
+  }
+
+  beforeAll(async () => {
+    await nats.start();
+    system = await TroveSystem.start({
+      env: { NATS_URL: nats.url, TROVE_NAMESPACE: nats.namespace.name },
+      appEnv: Object.fromEntries(SERVICES.map((s) => [s, nats.settings(s)])),
+    });
+  });
+
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((nc) => nc.close().catch(() => undefined)));
+  });
+
+  afterAll(async () => {
+    await system?.stop();
+    await nats.stop();
+  });
+
+  it('refuses an anonymous connection and a wrong password', async () => {
+    await expect(connect({ servers: nats.url, reconnect: false })).rejects.toMatchObject({ code: ErrorCode.AuthorizationViolation });
+    await expect(nats.as('catalog', nats.passwords.ordering)).rejects.toMatchObject({ code: ErrorCode.AuthorizationViolation });
+  });
+
+  it('stops an app without credentials, or with a wrong password, with one line naming the setting and no secret', async () => {
+    const wrong = `${nats.passwords.catalog}-typo`;
+    const base = { DATABASE_URL: SERVER_URL, TROVE_ADMIN_KEY: issueKey().token, PORT: '0', CONNECT_TIMEOUT_MS: '2000', NATS_URL: nats.url, TROVE_NAMESPACE: nats.namespace.name };
+    for (const [env, setting] of [
+      [{}, 'NATS_USER'],
+      [{ NATS_USER: 'catalog', NATS_PASSWORD: wrong }, 'NATS_PASSWORD'],
+    ] as const) {
+      const app = new NodeProcess('dist/apps/catalog/src/main.js', { ...base, ...env }).start();
+      const exit = await app.exit(20_000);
+      const lines = app.output.trim().split('\n');
+      expect(exit.code).toBe(1);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(new RegExp(`^trove-catalog: ${setting}\\b`));
+      expect(app.output).not.toContain(wrong);
+    }
+  });
+
+  it("does not let one service's user serve another service's subjects", async () => {
+    const catalog = await as('catalog');
+    const ns = nats.namespace;
+    // the ordering service's health subject, in ordering's queue group: what a thief would do
+    expect(await subscriptionOutcome(catalog, ns.subject('ordering.system.health'), ns.queue('ordering'))).toBe(ErrorCode.PermissionsViolation);
+    expect(await subscriptionOutcome(catalog, ns.subject('gateway.identity.changed'))).toBe(ErrorCode.PermissionsViolation);
+    // nor read the replies the gateway gets
+    expect(await subscriptionOutcome(catalog, `${inboxPrefix(ns, 'gateway')}.>`)).toBe(ErrorCode.PermissionsViolation);
+    expect(await subscriptionOutcome(catalog, '_INBOX.>')).toBe(ErrorCode.PermissionsViolation);
+    // its own subjects it may serve
+    expect(await subscriptionOutcome(await as('catalog'), ns.subject('catalog.system.health'), 'nats-auth-test')).toBe('accepted');
+  });
+
+  it('lets a service ask only the services it calls', async () => {
+    const ns = nats.namespace;
+    expect(await requestOutcome(await as('gateway'), ns.subject('ordering.system.health'))).toBe('answered');
+    expect(await requestOutcome(await as('catalog'), ns.subject('ordering.system.health'))).toBe(ErrorCode.PermissionsViolation);
+  });
+
+  it('does not let a service publish events, or revocations, as another service', async () => {
+    const ns = nats.namespace;
+    const catalog = await as('catalog');
+    const js = catalog.jetstream();
+    const jsm = await catalog.jetstreamManager();
+    const before = (await jsm.streams.info(ns.stream)).state.messages;
+    const event = (subject: string) =>
+      new TextEncoder().encode(JSON.stringify({ id: crypto.randomUUID(), subject, occurredAt: new Date().toISOString(), producer: 'catalog', payload: {} }));
+
+    await expect(js.publish(ns.subject('evt.ordering.order.paid.v1'), event('evt.ordering.order.paid.v1'), { timeout: 3000 })).rejects.toMatchObject({
+      code: ErrorCode.PermissionsViolation,
+    });
+    const own = await js.publish(ns.subject('evt.catalog.dataset.published.v1'), event('evt.catalog.dataset.published.v1'), { timeout: 3000 });
+    expect(own.stream).toBe(ns.stream);
+    expect((await jsm.streams.info(ns.stream)).state.messages).toBe(before + 1);
+
+    // a forged "this key was revoked / this organization changed" broadcast to every gateway
+    const forger = await as('catalog');
+    const errors = (async () => {
+      for await (const status of forger.status()) if (status.type === 'error') return String(status.data);
+      return 'closed';
+    })();
+    forger.publish(ns.subject('gateway.identity.changed'), new TextEncoder().encode('{"kind":"organization","id":"forged"}'));
+    await forger.flush();
+    await expect(errors).resolves.toBe(ErrorCode.PermissionsViolation);
+  });
+
+  it('lets a service consume events as the event consumers do, and not delete the stream', async () => {
+    const ns = nats.namespace;
+    const catalog = await as('catalog');
+    const published = await catalog.jetstream().publish(
+      ns.subject('evt.catalog.dataset.published.v1'),
+      new TextEncoder().encode(JSON.stringify({ datasetId: crypto.randomUUID(), title: '藏语广播语音 80 小时 / Tibetan broadcast speech, 80 hours' })),
+      { timeout: 3000 },
+    );
+
+    const ordering = await as('ordering');
+    const jsm = await ordering.jetstreamManager();
+    const durable = 'ordering_nats-auth-check';
+    await jsm.consumers.add(ns.stream, {
+      durable_name: durable,
+      filter_subject: ns.subject('evt.catalog.dataset.published.v1'),
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+    });
+    const consumer = await ordering.jetstream().consumers.get(ns.stream, durable);
+    let seq = 0;
+    for (;;) {
+      const msg = await consumer.next({ expires: 5000 });
+      if (!msg) throw new Error('no event delivered');
+      await msg.ackAck();
+      seq = msg.seq;
+      if (seq === published.seq) break;
+    }
+    expect((await jsm.consumers.info(ns.stream, durable)).num_ack_pending).toBe(0);
+
+    await expect(jsm.streams.delete(ns.stream)).rejects.toMatchObject({ code: ErrorCode.PermissionsViolation });
+    await expect(jsm.consumers.delete(ns.stream, durable)).rejects.toMatchObject({ code: ErrorCode.PermissionsViolation });
+    expect((await jsm.streams.info(ns.stream)).config.name).toBe(ns.stream);
+  });
+
+  it('runs the whole system with credentials: admin health is ok and a request crosses the bus', async () => {
+    const health = await system.request('/v1/admin/health');
+    expect(health.status).toBe(200);
+    const body = await json(health);
+    expect(body.status).toBe('ok');
+    for (const service of ['catalog', 'ordering', 'billing', 'delivery']) expect(body.services[service].status).toBe('ok');
+
+    const dataset = await newDataset(system.databases.get('catalog')!.url, {
+      title: '粤语客服电话录音 300 小时 / Cantonese call-centre speech, 300 hours',
+    });
+    const response = await system.request(`/v1/datasets/${dataset.id}`);
+    expect(response.status).toBe(200);
+    expect(await json(response)).toMatchObject({ id: dataset.id, title: dataset.title });
+  });
+});
