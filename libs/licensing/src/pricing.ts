@@ -1,7 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDefined, IsIn, ValidateIf, ValidateNested, registerDecorator, type ValidationArguments } from 'class-validator';
-import { Price, type MoneyValue } from './money';
+import type { CurrencyCode } from './currency';
+import { addMonthsUtc } from './license-period';
+import { MoneyError, Price, multiplyMoney, zeroMoney, type MoneyValue } from './money';
 
 /** `free` is for open licenses (cc-by-4.0, cdla-permissive-2.0) only, and has no price. */
 export const PRICING_MODELS = ['one_time', 'subscription', 'metered', 'free'] as const;
@@ -70,4 +72,36 @@ export interface PricingValue {
   price?: MoneyValue;
   period?: BillingPeriod;
   unit?: MeteredUnit;
+}
+
+/** What is bought at once: periods of a subscription, units of metered use. */
+export interface Quantity {
+  /** Subscription periods paid for at once (default 1). */
+  periods?: number;
+  /** Metered units used (hours, images, thousands of tokens). */
+  units?: number;
+}
+
+/**
+ * What a purchase under this pricing comes to: the one-time price, the price of `periods`
+ * subscription periods, the unit price times the metered `units`, or zero for a free offer
+ * (in `currency`, since a free offer has none of its own).
+ */
+export function chargeFor(pricing: PricingValue, quantity: Quantity = {}, currency: CurrencyCode = 'CNY'): MoneyValue {
+  if (pricing.model === 'free') return zeroMoney(currency);
+  if (!pricing.price) throw new MoneyError(`a ${pricing.model} offer without a price`);
+  switch (pricing.model) {
+    case 'one_time':
+      return { ...pricing.price };
+    case 'subscription':
+      return multiplyMoney(pricing.price, quantity.periods ?? 1);
+    case 'metered':
+      if (quantity.units === undefined) throw new MoneyError('a metered charge needs the units used');
+      return multiplyMoney(pricing.price, quantity.units);
+  }
+}
+
+/** When a subscription period that starts at `start` ends and the next one begins. */
+export function periodEndsAt(start: Date, period: BillingPeriod): Date {
+  return addMonthsUtc(start, PERIOD_MONTHS[period]);
 }
