@@ -104,13 +104,13 @@ describe('toCroissant', () => {
     expect(sets.map((s) => s.name)).toEqual(['audio', 'transcripts']);
     const audio = sets[0];
     expect(audio.field.map((f: Node) => [f.name, f.dataType])).toEqual([
-      ['path', 'sc:Text'],
-      ['audio', 'sc:AudioObject'],
+      ['audio/path', 'sc:Text'],
+      ['audio/audio', 'sc:AudioObject'],
     ]);
     const transcripts = sets[1];
     expect(transcripts.field.map((f: Node) => [f.name, f.source])).toEqual([
-      ['path', { fileObject: { '@id': 'transcripts.jsonl' }, extract: { jsonPath: '$.path' } }],
-      ['text', { fileObject: { '@id': 'transcripts.jsonl' }, extract: { jsonPath: '$.text' } }],
+      ['transcripts/path', { fileObject: { '@id': 'transcripts.jsonl' }, extract: { jsonPath: '$.path' } }],
+      ['transcripts/text', { fileObject: { '@id': 'transcripts.jsonl' }, extract: { jsonPath: '$.text' } }],
     ]);
     const audioFiles = (card.distribution as Node[]).find((n) => n['@id'] === 'audio-files');
     expect(audioFiles).toMatchObject({ '@type': 'cr:FileSet', encodingFormat: 'audio/wav', includes: ['**/*.wav'] });

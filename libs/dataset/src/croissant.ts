@@ -1,7 +1,11 @@
 import type { DatasetMetadata } from './metadata';
 import type { ComponentModality, Modality } from './vocabulary';
 
-/** The JSON-LD context of MLCommons Croissant 1.0 (with its RAI vocabulary), as the spec gives it. */
+/**
+ * The JSON-LD context of MLCommons Croissant 1.0 (with its RAI vocabulary), as the spec gives it
+ * but for `"@language": "en"`: listings are in Chinese as often as in English, and a wrong
+ * language tag on every string is worse than none.
+ */
 export const CROISSANT_CONTEXT = {
   '@vocab': 'https://schema.org/',
   sc: 'https://schema.org/',
@@ -173,7 +177,7 @@ function mediaRecordSets(kind: MediaKind, files: readonly CroissantFile[]): { fi
   const field = (name: string, dataType: string, fileProperty: string, description: string): JsonLd => ({
     '@type': 'cr:Field',
     '@id': `${kind.recordSet}/${name}`,
-    name,
+    name: `${kind.recordSet}/${name}`,
     description,
     dataType,
     source: { fileSet: { '@id': kind.fileSet }, extract: { fileProperty } },
@@ -194,7 +198,7 @@ function transcriptRecordSet(file: CroissantFile): JsonLd {
   const field = (name: string, description: string): JsonLd => ({
     '@type': 'cr:Field',
     '@id': `transcripts/${name}`,
-    name,
+    name: `transcripts/${name}`,
     description,
     dataType: 'sc:Text',
     source: { fileObject: { '@id': file.path }, extract: jsonl ? { jsonPath: `$.${name}` } : { column: name } },
@@ -222,7 +226,7 @@ function textRecordSet(files: readonly CroissantFile[]): { fileSets: JsonLd[]; r
           {
             '@type': 'cr:Field',
             '@id': 'records/line',
-            name: 'line',
+            name: 'records/line',
             description: 'The JSON object on one line',
             dataType: 'sc:Text',
             source: { fileSet: { '@id': 'jsonl-files' }, extract: { fileProperty: 'lines' } },
