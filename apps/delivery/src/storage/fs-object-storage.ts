@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  assertObjectKey,
+  clampRange,
+  ObjectMeter,
+  ObjectNotFoundError,
+  ObjectStorage,
+  STREAM_BUFFER_BYTES,
+  type ByteRange,
+  type ObjectStream,
+  type PutOptions,
+  type StoredObjectInfo,
+} from './object-storage';
+
+/**
+ * Objects as files under one directory (`STORAGE_DIR`), the key as the relative path. A put
+ * writes a temporary file next to the final one, syncs it to disk, then renames it into place
+ * and syncs the directory: a reader sees the whole object or none, also after a crash.
+ */
+export class FsObjectStorage extends ObjectStorage {
+  readonly driver = 'fs' as const;
+  readonly root: string;
+
+  constructor(root: string) {
+    super();
+    this.root = resolve(root);
+  }
+
+  async put(key: string, body: Readable, options: PutOptions = {}): Promise<StoredObjectInfo> {
+    const file = this.file(key);
+    const dir = dirname(file);
+    await mkdir(dir, { recursive: true });
+    // Starts with a dot, so no key can name it (keys start with a letter or digit).
+    const temporary = join(dir, `.${randomBytes(8).toString('hex')}.part`);
+    const handle = await open(temporary, 'wx', 0o640);
+    const meter = new ObjectMeter(options.maxBytes);
+    try {
+      // flush: fsync before close, so the rename below never publishes a file still in the page cache only.
+      await pipeline(body, meter, handle.createWriteStream({ highWaterMark: STREAM_BUFFER_BYTES, flush: true }));
+      await rename(temporary, file);
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      await unlink(temporary).catch(() => undefined);
+      throw error;
+    }
+    await syncDirectory(dir);
+    return meter.result();
+  }
+
+  async get(key: string, range?: ByteRange): Promise<ObjectStream> {
+    const file = this.file(key);
+    let handle;
+    try {
+      handle = await open(file, 'r');
+    } catch (error) {
+      if (isMissing(error)) throw new ObjectNotFoundError(key);
+      throw error;
+    }
+    try {
+      const { size } = await handle.stat();
+      const { start, end } = clampRange(range, size);
+      if (size === 0) {
+        await handle.close();
+        return { body: Readable.from([]), size, start, end };
+      }
+      const body = handle.createReadStream({ start, end, highWaterMark: STREAM_BUFFER_BYTES });
+      return { body, size, start, end };
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+  }
+
+  async head(key: string): Promise<{ size: number } | null> {
+    try {
+      const info = await stat(this.file(key));
+      return info.isFile() ? { size: info.size } : null;
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw error;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.file(key), { force: true });
+  }
+
+  private file(key: string): string {
+    assertObjectKey(key);
+    return join(this.root, key);
+  }
+}
+
+function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/** The rename is durable only once the directory entry is on disk too. */
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
