@@ -1,4 +1,5 @@
 import { bootstrap } from '@trove/platform';
 import { AppModule } from './app.module';
+import { deliveryOptions } from './delivery.options';
 
-void bootstrap(AppModule, { service: 'delivery' });
+void bootstrap(AppModule, deliveryOptions);

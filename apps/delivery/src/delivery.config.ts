@@ -1,0 +1,90 @@
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf, registerDecorator, type ValidationArguments } from 'class-validator';
+import { PlatformConfig } from '@trove/platform';
+import { parseSigningKeys } from './signing/signing-keys';
+
+export const STORAGE_DRIVERS = ['fs', 's3'] as const;
+export type StorageDriverName = (typeof STORAGE_DRIVERS)[number];
+
+/** DELIVERY_SIGNING_KEYS parses; the message names the problem, never a secret. */
+function IsSigningKeyList(): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isSigningKeyList',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      validator: {
+        validate: (value: unknown) => {
+          try {
+            return typeof value === 'string' && parseSigningKeys(value).length > 0;
+          } catch {
+            return false;
+          }
+        },
+        defaultMessage: (args?: ValidationArguments) => {
+          try {
+            parseSigningKeys(String(args?.value ?? ''));
+            return 'DELIVERY_SIGNING_KEYS must be <key id>:<base64 secret>[,...]';
+          } catch (error) {
+            return `DELIVERY_SIGNING_KEYS must be <key id>:<base64 secret of 32+ bytes>[,<older key>...] (npm start makes one): ${(error as Error).message}`;
+          }
+        },
+      },
+    });
+}
+
+export class DeliveryConfig extends PlatformConfig {
+  /**
+   * The keys that sign URLs: `kid1:<base64>,kid0:<base64>`. The first signs, all verify, so a
+   * new key goes first and the old one stays until the URLs it signed have expired.
+   */
+  @IsSigningKeyList()
+  DELIVERY_SIGNING_KEYS: string;
+
+  /** Where clients reach delivery; signed URLs start with it. */
+  @Matches(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, { message: 'DELIVERY_PUBLIC_URL must be an http(s):// URL without query (http://localhost:3004)' })
+  @IsOptional()
+  DELIVERY_PUBLIC_URL?: string;
+
+  /** How long a signed upload URL may be used to start an upload. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  @Max(7 * 24 * 3600)
+  UPLOAD_URL_TTL_SECONDS = 3600;
+
+  /**
+   * The largest upload delivery takes, whatever a URL allows (uploads stream, so this is about
+   * disk, not memory; BODY_LIMIT_BYTES does not apply to them).
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(Number.MAX_SAFE_INTEGER)
+  UPLOAD_MAX_BYTES = 1024 ** 4;
+
+  @IsIn(STORAGE_DRIVERS as unknown as string[], { message: 'STORAGE_DRIVER must be fs or s3' })
+  STORAGE_DRIVER: StorageDriverName = 'fs';
+
+  /** The filesystem driver's directory (created when missing). */
+  @IsString()
+  STORAGE_DIR = '.trove/objects';
+
+  /** An S3-compatible endpoint (MinIO, Ceph, OSS...); unset for AWS S3 itself. */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/?#]+\/?$/, { message: 'S3_ENDPOINT must be an http(s)://host[:port] URL' })
+  S3_ENDPOINT?: string;
+
+  @ValidateIf((config: DeliveryConfig) => config.STORAGE_DRIVER === 's3')
+  @Matches(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'S3_BUCKET must be a bucket name (3-63 lowercase letters, digits, . or -) when STORAGE_DRIVER=s3' })
+  S3_BUCKET?: string;
+
+  @IsString()
+  S3_REGION = 'us-east-1';
+
+  /** The URL signed URLs start with: DELIVERY_PUBLIC_URL, else this process's own address. */
+  publicUrl(): string {
+    const base = this.DELIVERY_PUBLIC_URL ?? `http://${this.HOST === '0.0.0.0' || this.HOST === '::' ? 'localhost' : this.HOST}:${this.PORT}`;
+    return base.replace(/\/+$/, '');
+  }
+}

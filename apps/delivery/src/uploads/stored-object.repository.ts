@@ -1,0 +1,47 @@
+import { Injectable } from '@nestjs/common';
+import { TransactionalRepository } from '@trove/messaging';
+import { StoredObject } from './stored-object.entity';
+
+export type NewStoredObject = Omit<StoredObject, 'recordedAt' | 'createdAt'>;
+
+@Injectable()
+export class StoredObjectRepository extends TransactionalRepository {
+  async insert(object: NewStoredObject): Promise<void> {
+    await this.transaction.insert(StoredObject, { ...object, recordedAt: null });
+  }
+
+  async findByKey(key: string): Promise<StoredObject | null> {
+    return this.manager.findOneBy(StoredObject, { key });
+  }
+
+  async remove(key: string): Promise<void> {
+    await this.transaction.delete(StoredObject, { key });
+  }
+
+  /**
+   * Serializes the uploads of one file (same target, dataset, version and path) until the
+   * transaction ends, so that the last one catalog recorded is also the last one here.
+   */
+  async lockFile(object: Pick<StoredObject, 'target' | 'datasetId' | 'versionId' | 'path'>): Promise<void> {
+    await this.transaction.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
+      JSON.stringify([object.target, object.datasetId, object.versionId, object.path]),
+    ]);
+  }
+
+  /**
+   * Marks `key` as the file catalog now lists and removes the rows of the objects it replaced
+   * (recorded earlier for the same file); returns their keys, for deleting from storage.
+   */
+  async markRecorded(object: StoredObject): Promise<string[]> {
+    await this.transaction.update(StoredObject, { key: object.key }, { recordedAt: () => 'now()' });
+    // TypeORM answers a raw DELETE on PostgreSQL with [rows, row count].
+    const [deleted] = (await this.transaction.query(
+      `DELETE FROM stored_object
+        WHERE target = $1 AND dataset_id = $2 AND version_id IS NOT DISTINCT FROM $3 AND path = $4
+          AND recorded_at IS NOT NULL AND key <> $5
+        RETURNING key`,
+      [object.target, object.datasetId, object.versionId, object.path, object.key],
+    )) as [{ key: string }[], number];
+    return deleted.map((row) => row.key);
+  }
+}

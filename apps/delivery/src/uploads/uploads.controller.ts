@@ -1,0 +1,77 @@
+import type { UploadedFile } from '@trove/contracts';
+import { Controller, HttpCode, Param, Put, Query, Req, Res } from '@nestjs/common';
+import { PublicRoute } from '@trove/platform';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { PassThrough } from 'node:stream';
+import { STREAM_BUFFER_BYTES } from '../storage/object-storage';
+import { ticketFromUrl, type UploadRoute } from './upload-ticket';
+import { UploadsService, type UploadRequestInfo } from './uploads.service';
+
+/**
+ * `PUT` of a signed upload URL. Whoever holds the URL may use it until it expires; the body
+ * streams straight to storage (delivery's content-type parser hands it through unread).
+ */
+@Controller('files/uploads/datasets/:datasetId')
+export class UploadsController {
+  constructor(private readonly uploads: UploadsService) {}
+
+  @Put('versions/:versionId/*')
+  @PublicRoute()
+  @HttpCode(201)
+  putVersionFile(
+    @Param('datasetId') datasetId: string,
+    @Param('versionId') versionId: string,
+    @Param('*') path: string,
+    @Query() query: Record<string, unknown>,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<UploadedFile> {
+    return this.receive({ datasetId, versionId, path }, query, request, reply);
+  }
+
+  @Put('samples/*')
+  @PublicRoute()
+  @HttpCode(201)
+  putSample(
+    @Param('datasetId') datasetId: string,
+    @Param('*') path: string,
+    @Query() query: Record<string, unknown>,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<UploadedFile> {
+    return this.receive({ datasetId, path }, query, request, reply);
+  }
+
+  private async receive(route: UploadRoute, query: Record<string, unknown>, request: FastifyRequest, reply: FastifyReply): Promise<UploadedFile> {
+    const info = requestInfo(request);
+    const parsed = ticketFromUrl(route, query);
+    const raw = request.raw;
+    try {
+      const ticket = this.uploads.admit(parsed?.ticket ?? null, parsed?.signature ?? null, info);
+      // Through a pipe, not a pipeline: a refused upload must not destroy the request, or the
+      // client would see a reset connection instead of the 413 or 422 that says why.
+      const body = new PassThrough({ highWaterMark: STREAM_BUFFER_BYTES });
+      raw.once('error', (error) => body.destroy(error));
+      raw.once('close', () => {
+        if (!raw.complete) body.destroy(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+      });
+      raw.pipe(body);
+      return await this.uploads.receive(ticket, body, info);
+    } catch (error) {
+      // The rest of the body is not read: the connection cannot carry another request.
+      if (!raw.complete) void reply.header('connection', 'close');
+      throw error;
+    }
+  }
+}
+
+const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/;
+
+function requestInfo(request: FastifyRequest): UploadRequestInfo {
+  const length = request.headers['content-length'];
+  const type = request.headers['content-type']?.split(';')[0].trim().toLowerCase();
+  return {
+    ...(length !== undefined && /^\d{1,16}$/.test(length) ? { contentLength: Number(length) } : {}),
+    ...(type && MEDIA_TYPE.test(type) ? { contentType: type } : {}),
+  };
+}

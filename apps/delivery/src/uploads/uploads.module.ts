@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { StoredObjectRepository } from './stored-object.repository';
+import { UploadsController } from './uploads.controller';
+import { UploadsHandler } from './uploads.handler';
+import { UploadsService } from './uploads.service';
+
+@Module({
+  controllers: [UploadsController],
+  providers: [StoredObjectRepository, UploadsService, UploadsHandler],
+  exports: [StoredObjectRepository],
+})
+export class UploadsModule {}

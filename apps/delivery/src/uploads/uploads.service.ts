@@ -1,0 +1,213 @@
+import {
+  CatalogSubjects,
+  CommonErrorCode,
+  DeliveryErrorCode,
+  type SignedUpload,
+  type SignUploadRequest,
+  type UploadedFile,
+} from '@trove/contracts';
+import { Injectable, Logger } from '@nestjs/common';
+import { RpcClient, UnitOfWork } from '@trove/messaging';
+import { RequestContext, ServiceException, type Caller } from '@trove/platform';
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { DeliveryConfig } from '../delivery.config';
+import { UrlSigner, type UrlSignature } from '../signing/url-signer';
+import { ObjectStorage, ObjectTooLargeError, type StoredObjectInfo } from '../storage/object-storage';
+import { StoredObjectRepository } from './stored-object.repository';
+import type { StoredObject } from './stored-object.entity';
+import { unsafePathProblems } from './upload-path';
+import { uploadGrant, uploadUrl, type UploadTicket } from './upload-ticket';
+
+/** What the PUT brought besides the bytes. */
+export interface UploadRequestInfo {
+  /** The Content-Length header, when the client sent one. */
+  contentLength?: number;
+  /** The Content-Type header, kept for samples (their previews are served with it). */
+  contentType?: string;
+}
+
+/**
+ * Signed uploads: catalog asks for a URL (after its own checks), the vendor PUTs the bytes to
+ * it, delivery streams them to storage while measuring them, checks what was declared, and
+ * tells catalog. Whatever fails on the way, nothing is kept.
+ */
+@Injectable()
+export class UploadsService {
+  private readonly logger = new Logger('Uploads');
+
+  constructor(
+    private readonly config: DeliveryConfig,
+    private readonly signer: UrlSigner,
+    private readonly storage: ObjectStorage,
+    private readonly objects: StoredObjectRepository,
+    private readonly unitOfWork: UnitOfWork,
+    private readonly rpc: RpcClient,
+  ) {}
+
+  sign(request: SignUploadRequest, caller: Caller | undefined, now = Date.now()): SignedUpload {
+    if (!caller) throw new ServiceException(CommonErrorCode.FORBIDDEN, 'An upload URL is signed for a caller; this request has none.');
+    assertSafePath(request.path);
+    const limit = this.limitFor(request.maxBytes);
+    if (request.size !== undefined && request.size > limit) {
+      throw new ServiceException(DeliveryErrorCode.UPLOAD_TOO_LARGE, `This upload may be at most ${limit} bytes; ${request.size} were declared.`);
+    }
+    const expires = Math.floor(now / 1000) + this.config.UPLOAD_URL_TTL_SECONDS;
+    const ticket: UploadTicket = {
+      target: request.target,
+      datasetId: request.datasetId,
+      ...(request.target === 'version-file' ? { versionId: request.versionId } : {}),
+      path: request.path,
+      ...(request.size !== undefined ? { size: request.size } : {}),
+      ...(request.sha256 !== undefined ? { sha256: request.sha256 } : {}),
+      ...(request.maxBytes !== undefined ? { maxBytes: request.maxBytes } : {}),
+      caller: { organizationId: caller.organizationId, role: caller.role, keyId: caller.keyId },
+      expires,
+    };
+    const signature = this.signer.sign(uploadGrant(ticket));
+    return { uploadUrl: uploadUrl(this.config.publicUrl(), ticket, signature), expiresAt: new Date(expires * 1000).toISOString() };
+  }
+
+  /**
+   * The checks that cost nothing, before a byte is read: a safe path (400), a signature made
+   * here for exactly this upload (403), not expired (403), and a Content-Length that fits.
+   */
+  admit(ticket: UploadTicket | null, signature: UrlSignature | null, info: UploadRequestInfo, now = Date.now()): UploadTicket {
+    if (!ticket || !signature) throw invalidUrl();
+    assertSafePath(ticket.path);
+    const verdict = this.signer.verify(uploadGrant(ticket), signature, now);
+    if (!verdict.ok) {
+      if (verdict.reason === 'expired') throw new ServiceException(DeliveryErrorCode.URL_EXPIRED, 'This upload URL has expired: ask for a new one.');
+      throw invalidUrl();
+    }
+    const limit = this.limitFor(ticket.maxBytes);
+    if (info.contentLength !== undefined) {
+      if (info.contentLength > limit) throw tooLarge(limit);
+      if (ticket.size !== undefined && info.contentLength !== ticket.size) throw sizeMismatch(ticket.size, info.contentLength);
+    }
+    return ticket;
+  }
+
+  /** Streams the body to storage and records it; answers once catalog has the file. */
+  async receive(ticket: UploadTicket, body: Readable, info: UploadRequestInfo = {}): Promise<UploadedFile> {
+    const key = `datasets/${ticket.datasetId}/${randomUUID()}`;
+    const stored = await this.store(ticket, key, body);
+    const object: StoredObject = {
+      key,
+      target: ticket.target,
+      datasetId: ticket.datasetId,
+      versionId: ticket.versionId ?? null,
+      path: ticket.path,
+      size: stored.size,
+      sha256: stored.sha256,
+      uploadedBy: ticket.caller.organizationId,
+      recordedAt: null,
+      createdAt: new Date(),
+    };
+    let replaced: string[];
+    try {
+      // The row first: a crash after catalog recorded the file must not leave an object that
+      // catalog lists and delivery does not know.
+      await this.unitOfWork.run(() => this.objects.insert(object));
+      replaced = await this.unitOfWork.run(async () => {
+        await this.objects.lockFile(object);
+        await this.tellCatalog(ticket, object, info);
+        return this.objects.markRecorded(object);
+      });
+    } catch (error) {
+      // Catalog refused (the version was released meanwhile), did not answer in time (its unit
+      // of work does not commit past our deadline), or the database failed: keep nothing.
+      await this.discard(key);
+      throw error;
+    }
+    for (const old of replaced) {
+      await this.storage.delete(old).catch((error: unknown) => this.logger.warn({ err: error, key: old }, 'a replaced object could not be deleted'));
+    }
+    return { path: ticket.path, size: stored.size, sha256: stored.sha256 };
+  }
+
+  private async store(ticket: UploadTicket, key: string, body: Readable): Promise<StoredObjectInfo> {
+    const limit = this.limitFor(ticket.maxBytes);
+    // Reading stops at the declared size when there is one: one byte more is already a mismatch.
+    const cutOff = ticket.size !== undefined ? Math.min(limit, ticket.size) : limit;
+    let stored: StoredObjectInfo;
+    try {
+      stored = await this.storage.put(key, body, { maxBytes: cutOff });
+    } catch (error) {
+      if (error instanceof ObjectTooLargeError) throw cutOff < limit ? sizeMismatch(ticket.size!, `more than ${cutOff}`) : tooLarge(limit);
+      if (isClientAbort(error)) {
+        throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, 'The upload ended before all bytes arrived; nothing was kept.');
+      }
+      throw error;
+    }
+    if (ticket.size !== undefined && stored.size !== ticket.size) {
+      await this.storage.delete(key);
+      throw sizeMismatch(ticket.size, stored.size);
+    }
+    if (ticket.sha256 !== undefined && stored.sha256 !== ticket.sha256) {
+      await this.storage.delete(key);
+      throw new ServiceException(
+        DeliveryErrorCode.CHECKSUM_MISMATCH,
+        `The bytes have SHA-256 ${stored.sha256}, not the declared ${ticket.sha256}; nothing was kept.`,
+      );
+    }
+    return stored;
+  }
+
+  /** Catalog is told as the vendor who uploaded, so its logs and audit name them. */
+  private tellCatalog(ticket: UploadTicket, object: StoredObject, info: UploadRequestInfo): Promise<unknown> {
+    const context = { ...RequestContext.current(), correlationId: RequestContext.correlationId(), caller: ticket.caller };
+    return RequestContext.run(context, () =>
+      ticket.target === 'version-file'
+        ? this.rpc.send(CatalogSubjects.addVersionFile, {
+            datasetId: ticket.datasetId,
+            versionId: ticket.versionId!,
+            path: ticket.path,
+            size: object.size,
+            sha256: object.sha256,
+            storageKey: object.key,
+          })
+        : this.rpc.send(CatalogSubjects.addSample, {
+            datasetId: ticket.datasetId,
+            path: ticket.path,
+            size: object.size,
+            sha256: object.sha256,
+            storageKey: object.key,
+            ...(info.contentType ? { contentType: info.contentType } : {}),
+          }),
+    );
+  }
+
+  private async discard(key: string): Promise<void> {
+    await this.unitOfWork.run(() => this.objects.remove(key)).catch((error: unknown) => this.logger.error({ err: error, key }, 'could not remove the row of a refused upload'));
+    await this.storage.delete(key).catch((error: unknown) => this.logger.error({ err: error, key }, 'could not delete a refused upload'));
+  }
+
+  private limitFor(maxBytes: number | undefined): number {
+    return Math.min(maxBytes ?? Number.MAX_SAFE_INTEGER, this.config.UPLOAD_MAX_BYTES);
+  }
+}
+
+function assertSafePath(path: string): void {
+  const problems = unsafePathProblems(path);
+  if (problems.length > 0) {
+    throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, `path: ${problems.join(', ')}`, [{ field: 'path', problems }]);
+  }
+}
+
+function invalidUrl(): ServiceException {
+  return new ServiceException(DeliveryErrorCode.URL_INVALID, 'This URL was not signed by Trove for this upload, or it was changed.');
+}
+
+function tooLarge(limit: number): ServiceException {
+  return new ServiceException(DeliveryErrorCode.UPLOAD_TOO_LARGE, `This upload may be at most ${limit} bytes; nothing was kept.`);
+}
+
+function sizeMismatch(declared: number, actual: number | string): ServiceException {
+  return new ServiceException(DeliveryErrorCode.SIZE_MISMATCH, `The upload declared ${declared} bytes and sent ${actual}; nothing was kept.`);
+}
+
+function isClientAbort(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  return code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || (error as Error)?.message === 'aborted';
+}

@@ -1,0 +1,169 @@
+import { CatalogSubjects, DeliverySubjects, type RpcSubject, type SignedUpload, type SignUploadRequest } from '@trove/contracts';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import { decodeJson, encodeJson, RpcClient, type RpcReply } from '@trove/messaging';
+import { configureApp, createHttpAdapter, loadConfig, RequestContext, type Caller } from '@trove/platform';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import type { NatsConnection, Subscription } from 'nats';
+import { Readable } from 'node:stream';
+import { AppModule } from '../src/app.module';
+import { DeliveryConfig } from '../src/delivery.config';
+import { deliveryOptions } from '../src/delivery.options';
+import { connectNats, deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
+import { createAppDatabase, withDatabase, type TestDatabase } from '../../../test/support/postgres';
+import { freePort } from '../../../test/support/processes';
+import type { TestStorage } from './storage-drivers';
+
+export interface CatalogCall {
+  subject: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  request: any;
+  callerOrganization?: string;
+}
+
+export interface PutAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  body: any;
+}
+
+/** A vendor as the gateway would present it to catalog, and catalog to delivery. */
+export function newVendor(): Caller {
+  return { organizationId: randomUUID(), role: 'vendor', keyId: randomBytes(16).toString('hex') };
+}
+
+/**
+ * Delivery in this process, listening on a real port (uploads stream over real HTTP), on its
+ * own database and NATS namespace, with the given storage, and a stand-in for catalog's two
+ * subjects in the same namespace that records what it was told and answers as the test says.
+ */
+export class DeliveryHarness {
+  readonly namespace = newNamespace();
+  readonly catalogCalls: CatalogCall[] = [];
+  /** What the stand-in catalog answers; by default it records the file. */
+  catalogAnswer = recordFile;
+  app!: NestFastifyApplication;
+  db!: TestDatabase;
+  port!: number;
+  private nc?: NatsConnection;
+  private subscriptions: Subscription[] = [];
+
+  constructor(readonly storage: TestStorage) {}
+
+  static async start(storage: TestStorage, env: Record<string, string> = {}): Promise<DeliveryHarness> {
+    const harness = new DeliveryHarness(storage);
+    await harness.boot(env);
+    return harness;
+  }
+
+  private async boot(env: Record<string, string>): Promise<void> {
+    this.db = await createAppDatabase('delivery', 'dl');
+    this.port = await freePort();
+    Object.assign(process.env, {
+      DATABASE_URL: this.db.url,
+      NATS_URL,
+      TROVE_NAMESPACE: this.namespace,
+      LOG_LEVEL: 'silent',
+      DELIVERY_SIGNING_KEYS: `test1:${randomBytes(32).toString('base64')},test0:${randomBytes(32).toString('base64')}`,
+      DELIVERY_PUBLIC_URL: `http://127.0.0.1:${this.port}`,
+      ...this.storage.env,
+      ...env,
+    });
+    const config = loadConfig(DeliveryConfig, process.env, { PORT: this.port });
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+    this.app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), { bufferLogs: true });
+    await configureApp(this.app, deliveryOptions, config);
+    await this.app.listen({ port: this.port, host: '127.0.0.1' });
+
+    this.nc = await connectNats();
+    for (const rpc of [CatalogSubjects.addVersionFile, CatalogSubjects.addSample] as RpcSubject<unknown, unknown>[]) {
+      this.subscriptions.push(
+        this.nc.subscribe(`${this.namespace}.${rpc.subject}`, {
+          callback: (_error, msg) => {
+            const call: CatalogCall = { subject: rpc.subject, request: decodeJson(msg.data), callerOrganization: msg.headers?.get('trove-caller-org') || undefined };
+            this.catalogCalls.push(call);
+            msg.respond(encodeJson(this.catalogAnswer(call)));
+          },
+        }),
+      );
+    }
+    await this.nc.flush();
+  }
+
+  /** Forgets the catalog calls so far and answers as catalog does when all is well. */
+  resetCatalog(): void {
+    this.catalogCalls.length = 0;
+    this.catalogAnswer = recordFile;
+  }
+
+  /** delivery.upload.sign over NATS, as catalog asks it, for `caller`. */
+  signUpload(request: SignUploadRequest, caller: Caller): Promise<SignedUpload> {
+    return RequestContext.run({ correlationId: randomUUID(), caller }, () => this.app.get(RpcClient).send(DeliverySubjects.signUpload, request));
+  }
+
+  /**
+   * A PUT exactly as given: the path is sent as it is (no URL normalization, so a `..` arrives as
+   * a client could send it), the body a buffer or a stream (chunked unless a length is set).
+   */
+  put(url: string, body: Buffer | Readable, headers: Record<string, string> = {}): Promise<PutAnswer> {
+    const { pathname, search } = new URL(url);
+    return this.putRaw(pathname + search, body, headers);
+  }
+
+  putRaw(pathAndQuery: string, body: Buffer | Readable, headers: Record<string, string> = {}): Promise<PutAnswer> {
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: this.port,
+          method: 'PUT',
+          path: pathAndQuery,
+          headers: Buffer.isBuffer(body) ? { 'content-length': String(body.length), ...headers } : headers,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let parsed: unknown = text;
+            try {
+              parsed = text ? JSON.parse(text) : undefined;
+            } catch {
+              // not JSON
+            }
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed });
+          });
+          res.on('error', reject);
+        },
+      );
+      // A server that answers before reading everything closes the connection: the answer
+      // still arrives, the rest of the body may not be written.
+      req.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' || error.code === 'ECONNRESET' ? undefined : reject(error)));
+      if (Buffer.isBuffer(body)) req.end(body);
+      else body.pipe(req);
+    });
+  }
+
+  async rows(datasetId: string): Promise<{ key: string; target: string; version_id: string | null; path: string; size: string; sha256: string; uploaded_by: string; recorded_at: Date | null }[]> {
+    return withDatabase(this.db.url, async (client) => (await client.query(`SELECT * FROM stored_object WHERE dataset_id = $1 ORDER BY created_at`, [datasetId])).rows);
+  }
+
+  async stop(): Promise<void> {
+    for (const sub of this.subscriptions) sub.unsubscribe();
+    await this.nc?.close();
+    await this.app?.close();
+    await this.db?.drop();
+    await deleteStream(this.namespace);
+  }
+}
+
+/** Catalog's answer when it recorded the file. */
+function recordFile(call: CatalogCall): RpcReply<unknown> {
+  return { ok: true, data: call.subject === CatalogSubjects.addSample.subject ? { id: randomUUID(), ...pick(call.request) } : pick(call.request) };
+}
+
+function pick(request: { path: string; size: number; sha256: string }) {
+  return { path: request.path, size: request.size, sha256: request.sha256 };
+}

@@ -1,0 +1,241 @@
+import { CatalogSubjects, type SignUploadRequest } from '@trove/contracts';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { DeliveryHarness, newVendor, type PutAnswer } from './delivery-harness';
+import { STORAGE_DRIVERS, type TestStorage } from './storage-drivers';
+import { UploadsService } from '../src/uploads/uploads.service';
+
+const MiB = 1024 * 1024;
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/** A body sent in chunks with no Content-Length, as a streaming client sends it. */
+function streamed(bytes: Buffer, chunkBytes = 256 * 1024): Readable {
+  return Readable.from(
+    (function* () {
+      for (let offset = 0; offset < bytes.length; offset += chunkBytes) yield bytes.subarray(offset, offset + chunkBytes);
+    })(),
+  );
+}
+
+const transcripts = Buffer.from(
+  [
+    { audio: 'zh-CN/0001.wav', text: '请帮我查询一下本月的话费余额。', speaker: 'F031', scene: '电信客服' },
+    { audio: 'zh-CN/0002.wav', text: '您好，您本月话费余额为八十六元。', speaker: 'M012', scene: '电信客服' },
+    { audio: 'yue/0003.wav', text: '唔該幫我轉接人工服務。', speaker: 'F207', scene: '電信客服' },
+  ]
+    .map((line) => JSON.stringify(line))
+    .join('\n'),
+);
+
+function expectProblem(answer: PutAnswer, status: number, code: string): void {
+  expect({ status: answer.status, code: answer.body?.code }).toEqual({ status, code });
+  expect(answer.headers['content-type']).toMatch(/^application\/problem\+json/);
+}
+
+describe.each(STORAGE_DRIVERS)('signed uploads with %s', (_name, startStorage) => {
+  let storage: TestStorage;
+  let h: DeliveryHarness;
+  const vendor = newVendor();
+
+  beforeAll(async () => {
+    storage = await startStorage();
+    // A small JSON body limit: uploads must not be held to it. A 32 MiB cap on any upload.
+    h = await DeliveryHarness.start(storage, { BODY_LIMIT_BYTES: '1024', UPLOAD_MAX_BYTES: String(32 * MiB) });
+  });
+  afterAll(async () => {
+    await h?.stop();
+    await storage?.stop();
+  });
+  beforeEach(() => h.resetCatalog());
+
+  const versionFile = (over: Partial<SignUploadRequest> = {}): SignUploadRequest => ({
+    target: 'version-file',
+    datasetId: randomUUID(),
+    versionId: randomUUID(),
+    path: 'transcripts/电信客服/train.jsonl',
+    ...over,
+  });
+
+  /** Nothing of the dataset in storage nor in stored_object, and catalog told nothing. */
+  async function expectNothingKept(datasetId: string): Promise<void> {
+    expect(await storage.keysUnder(`datasets/${datasetId}/`)).toEqual([]);
+    expect(await h.rows(datasetId)).toEqual([]);
+    expect(h.catalogCalls).toEqual([]);
+  }
+
+  it('stores a version file, tells catalog, and answers 201 with the size and SHA-256', async () => {
+    const request = versionFile({ size: transcripts.length, sha256: sha256(transcripts) });
+    const signed = await h.signUpload(request, vendor);
+    expect(signed.uploadUrl).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${h.port}/files/uploads/datasets/${request.datasetId}/versions/${request.versionId}/transcripts/`));
+    expect(Date.parse(signed.expiresAt)).toBeGreaterThan(Date.now());
+
+    const answer = await h.put(signed.uploadUrl, transcripts, { 'content-type': 'application/json' });
+    expect(answer.status).toBe(201);
+    expect(answer.body).toEqual({ path: request.path, size: transcripts.length, sha256: sha256(transcripts) });
+
+    const rows = await h.rows(request.datasetId);
+    expect(rows).toEqual([
+      expect.objectContaining({ target: 'version-file', version_id: request.versionId, path: request.path, size: String(transcripts.length), sha256: sha256(transcripts), uploaded_by: vendor.organizationId }),
+    ]);
+    expect(rows[0].recorded_at).not.toBeNull();
+    expect(rows[0].key).toMatch(new RegExp(`^datasets/${request.datasetId}/[0-9a-f-]{36}$`));
+    expect(await buffer((await storage.storage.get(rows[0].key)).body)).toEqual(transcripts);
+    expect(h.catalogCalls).toEqual([
+      {
+        subject: CatalogSubjects.addVersionFile.subject,
+        request: { datasetId: request.datasetId, versionId: request.versionId, path: request.path, size: transcripts.length, sha256: sha256(transcripts), storageKey: rows[0].key },
+        callerOrganization: vendor.organizationId,
+      },
+    ]);
+  });
+
+  it('streams a multi-MiB file without a declared size or hash, and measures it', async () => {
+    const shard = randomBytes(20 * MiB + 123);
+    const request = versionFile({ path: 'audio/zh-CN/shard-0001.tar' });
+    const signed = await h.signUpload(request, vendor);
+    const answer = await h.put(signed.uploadUrl, streamed(shard), { 'content-type': 'application/x-tar' });
+    expect(answer.status).toBe(201);
+    expect(answer.body).toEqual({ path: request.path, size: shard.length, sha256: sha256(shard) });
+    expect(h.catalogCalls[0].request).toMatchObject({ size: shard.length, sha256: sha256(shard) });
+  });
+
+  it('stores a sample and passes its content type to catalog', async () => {
+    const request: SignUploadRequest = { target: 'sample', datasetId: randomUUID(), path: 'preview/粤语_样例.jsonl', maxBytes: MiB };
+    const signed = await h.signUpload(request, vendor);
+    expect(signed.uploadUrl).toContain(`/files/uploads/datasets/${request.datasetId}/samples/preview/`);
+    const answer = await h.put(signed.uploadUrl, transcripts, { 'content-type': 'application/jsonl; charset=utf-8' });
+    expect(answer.status).toBe(201);
+    expect(h.catalogCalls).toEqual([
+      expect.objectContaining({ subject: CatalogSubjects.addSample.subject, request: expect.objectContaining({ path: request.path, size: transcripts.length, contentType: 'application/jsonl' }) }),
+    ]);
+    expect(await h.rows(request.datasetId)).toEqual([expect.objectContaining({ target: 'sample', version_id: null })]);
+  });
+
+  it('replaces the object of a path uploaded again to the same version', async () => {
+    const request = versionFile({ path: 'README.md' });
+    const first = await h.put((await h.signUpload(request, vendor)).uploadUrl, Buffer.from('# 电信客服对话语料\n第一版'));
+    const second = await h.put((await h.signUpload(request, vendor)).uploadUrl, Buffer.from('# 电信客服对话语料\n第二版，修正了标注'));
+    expect([first.status, second.status]).toEqual([201, 201]);
+    const rows = await h.rows(request.datasetId);
+    expect(rows.map((r) => r.sha256)).toEqual([second.body.sha256]);
+    expect(await storage.keysUnder(`datasets/${request.datasetId}/`)).toEqual([rows[0].key]);
+  });
+
+  describe('declared hash or size that does not match: 422, nothing kept', () => {
+    it('a different SHA-256', async () => {
+      const request = versionFile({ sha256: sha256(Buffer.from('另一个文件 / another file')) });
+      const answer = await h.put((await h.signUpload(request, vendor)).uploadUrl, transcripts);
+      expectProblem(answer, 422, 'CHECKSUM_MISMATCH');
+      await expectNothingKept(request.datasetId);
+    });
+
+    it('a Content-Length other than the declared size, refused before reading', async () => {
+      const request = versionFile({ size: transcripts.length + 1 });
+      const answer = await h.put((await h.signUpload(request, vendor)).uploadUrl, transcripts);
+      expectProblem(answer, 422, 'SIZE_MISMATCH');
+      await expectNothingKept(request.datasetId);
+    });
+
+    it.each([
+      ['shorter', -100],
+      ['longer', +MiB],
+    ])('a streamed body %s than declared', async (_what, delta) => {
+      const bytes = randomBytes(2 * MiB + delta);
+      const request = versionFile({ size: 2 * MiB });
+      const answer = await h.put((await h.signUpload(request, vendor)).uploadUrl, streamed(bytes));
+      expectProblem(answer, 422, 'SIZE_MISMATCH');
+      await expectNothingKept(request.datasetId);
+    });
+  });
+
+  describe('oversize: 413, nothing kept', () => {
+    it('a sample over its cap, announced by Content-Length', async () => {
+      const request: SignUploadRequest = { target: 'sample', datasetId: randomUUID(), path: 'preview/big.wav', maxBytes: MiB };
+      const answer = await h.put((await h.signUpload(request, vendor)).uploadUrl, randomBytes(MiB + 1));
+      expectProblem(answer, 413, 'UPLOAD_TOO_LARGE');
+      await expectNothingKept(request.datasetId);
+    });
+
+    it('a sample over its cap, streamed without a length', async () => {
+      const request: SignUploadRequest = { target: 'sample', datasetId: randomUUID(), path: 'preview/big.wav', maxBytes: MiB };
+      const answer = await h.put((await h.signUpload(request, vendor)).uploadUrl, streamed(randomBytes(3 * MiB)));
+      expectProblem(answer, 413, 'UPLOAD_TOO_LARGE');
+      await expectNothingKept(request.datasetId);
+    });
+
+    it('any upload over UPLOAD_MAX_BYTES, and a declared size over it already when signing', async () => {
+      const request = versionFile({ path: 'audio/too-long.flac' });
+      const answer = await h.put((await h.signUpload(request, vendor)).uploadUrl, streamed(randomBytes(33 * MiB)));
+      expectProblem(answer, 413, 'UPLOAD_TOO_LARGE');
+      await expectNothingKept(request.datasetId);
+      await expect(h.signUpload(versionFile({ size: 33 * MiB }), vendor)).rejects.toMatchObject({ code: 'UPLOAD_TOO_LARGE', status: 413 });
+    });
+  });
+
+  describe('tampered or expired URLs: 403, no bytes stored', () => {
+    const tamper: [string, (url: URL) => void][] = [
+      ['one character of the signature changed', (u) => u.searchParams.set('sig', flip(u.searchParams.get('sig')!))],
+      ['a larger declared size', (u) => u.searchParams.set('size', String(Number(u.searchParams.get('size')) + 1))],
+      ['another file path', (u) => (u.pathname = u.pathname.replace('train.jsonl', 'test.jsonl'))],
+      ['another version', (u) => (u.pathname = u.pathname.replace(/versions\/[0-9a-f-]+/, `versions/${randomUUID()}`))],
+      ['another organization', (u) => u.searchParams.set('org', randomUUID())],
+      ['a later expiry', (u) => u.searchParams.set('expires', String(Number(u.searchParams.get('expires')) + 86_400))],
+      ['an unknown key id', (u) => u.searchParams.set('kid', 'test9')],
+      ['no signature', (u) => u.searchParams.delete('sig')],
+    ];
+    it.each(tamper)('%s', async (_what, change) => {
+      const request = versionFile({ size: transcripts.length });
+      const url = new URL((await h.signUpload(request, vendor)).uploadUrl);
+      change(url);
+      const answer = await h.put(url.toString(), transcripts);
+      expectProblem(answer, 403, 'URL_INVALID');
+      await expectNothingKept(request.datasetId);
+    });
+
+    it('an expired URL', async () => {
+      const request = versionFile();
+      const twoHoursAgo = Date.now() - 2 * 3600 * 1000;
+      const signed = h.app.get(UploadsService).sign(request, vendor, twoHoursAgo);
+      const answer = await h.put(signed.uploadUrl, transcripts);
+      expectProblem(answer, 403, 'URL_EXPIRED');
+      await expectNothingKept(request.datasetId);
+    });
+  });
+
+  describe('unsafe paths: 400 naming path', () => {
+    it.each(['..%2F..%2Fetc%2Fpasswd', '%2e%2e/%2e%2e/secrets.txt', 'audio/%2E%2E/x.wav', '%2Fetc%2Fpasswd', 'audio%5C..%5Cx.wav', 'audio//x.wav'])(
+      'a PUT to %s, even with a valid signature elsewhere in the URL',
+      async (rawPath) => {
+        const request = versionFile({ path: 'audio/x.wav' });
+        const url = new URL((await h.signUpload(request, vendor)).uploadUrl);
+        const prefix = url.pathname.slice(0, url.pathname.indexOf('/audio/x.wav') + 1);
+        const answer = await h.putRaw(`${prefix}${rawPath}${url.search}`, transcripts);
+        expectProblem(answer, 400, 'VALIDATION_FAILED');
+        expect(answer.body.errors).toEqual([expect.objectContaining({ field: 'path' })]);
+        await expectNothingKept(request.datasetId);
+      },
+    );
+
+    it('and no URL is signed for one', async () => {
+      for (const path of ['../etc/passwd', '/etc/passwd', 'a/../../b']) {
+        await expect(h.signUpload(versionFile({ path }), vendor)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', status: 400 });
+      }
+    });
+  });
+
+  it('keeps nothing when catalog refuses the file (the version was released meanwhile) and answers its problem', async () => {
+    h.catalogAnswer = () => ({ ok: false, error: { code: 'INVALID_STATE', status: 409, message: 'Version 1.0.0 is released; its files are frozen.' } });
+    const request = versionFile({ path: 'late/file.jsonl' });
+    const answer = await h.put((await h.signUpload(request, vendor)).uploadUrl, transcripts);
+    expectProblem(answer, 409, 'INVALID_STATE');
+    expect(answer.body.detail).toContain('released');
+    expect(h.catalogCalls).toHaveLength(1);
+    expect(await storage.keysUnder(`datasets/${request.datasetId}/`)).toEqual([]);
+    expect(await h.rows(request.datasetId)).toEqual([]);
+  });
+});
+
+function flip(text: string): string {
+  return (text[0] === 'A' ? 'B' : 'A') + text.slice(1);
+}
