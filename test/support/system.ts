@@ -1,4 +1,8 @@
 import { SERVICES, type ServiceName } from '@trove/contracts';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { issueKey } from '../../apps/gateway/src/identity/api-key-token';
 import { createAppDatabase, type TestDatabase } from './postgres';
 import { deleteStream, NATS_URL, newNamespace } from './nats';
@@ -49,6 +53,9 @@ export interface SystemOptions {
  */
 export class TroveSystem {
   readonly adminKey = issueKey().token;
+  /** Delivery's URL-signing key and object directory, shared by its replicas. */
+  readonly signingKeys = `e2e:${randomBytes(32).toString('base64')}`;
+  readonly storageDir = mkdtempSync(join(tmpdir(), 'trove-e2e-objects-'));
   readonly namespace = newNamespace();
   readonly apps = new Map<ServiceName, AppProcess[]>();
   readonly databases = new Map<ServiceName, TestDatabase>();
@@ -82,6 +89,8 @@ export class TroveSystem {
       NATS_URL,
       TROVE_NAMESPACE: this.namespace,
       TROVE_ADMIN_KEY: this.adminKey,
+      DELIVERY_SIGNING_KEYS: this.signingKeys,
+      STORAGE_DIR: this.storageDir,
       LOG_LEVEL: process.env.TROVE_TEST_LOG_LEVEL ?? 'info',
       // Tests drive many calls from one address; the rate-limit test sets its own limits.
       RATE_LIMIT_PER_KEY: '100000',
@@ -123,6 +132,7 @@ export class TroveSystem {
     await Promise.all([...this.apps.values()].flat().map((app) => app.stop()));
     await Promise.all([...this.databases.values()].map((db) => db.drop().catch(() => undefined)));
     await deleteStream(this.namespace);
+    rmSync(this.storageDir, { recursive: true, force: true });
   }
 }
 

@@ -82,9 +82,12 @@ export class DeliveryConfig extends PlatformConfig {
   @IsString()
   S3_REGION = 'us-east-1';
 
-  /** The URL signed URLs start with: DELIVERY_PUBLIC_URL, else this process's own address. */
+  /**
+   * The URL signed URLs start with: DELIVERY_PUBLIC_URL, else this process's own address (right
+   * on one machine only; deployments set DELIVERY_PUBLIC_URL).
+   */
   publicUrl(): string {
-    const base = this.DELIVERY_PUBLIC_URL ?? `http://${this.HOST === '0.0.0.0' || this.HOST === '::' ? 'localhost' : this.HOST}:${this.PORT}`;
+    const base = this.DELIVERY_PUBLIC_URL ?? `http://${this.HOST === '0.0.0.0' || this.HOST === '::' ? '127.0.0.1' : this.HOST}:${this.PORT}`;
     return base.replace(/\/+$/, '');
   }
 }
