@@ -66,7 +66,8 @@ export function OptionalWords(words: readonly string[], description: string, max
 
 /** An optional nested object validated by its own class. */
 export function OptionalNested(type: () => new () => object, description: string): PropertyDecorator {
-  return compose(ApiPropertyOptional({ type, description }), IsOptional(), ValidateNested(), Type(type));
+  // Swagger knows a lazy type only by its name being `type`, as in `{ type: () => X }`.
+  return compose(ApiPropertyOptional({ type: () => type(), description }), IsOptional(), ValidateNested(), Type(type));
 }
 
 /** The numeric properties of an object add up to at most 1 (a mix of shares). */

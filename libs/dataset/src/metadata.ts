@@ -52,12 +52,12 @@ function NotBefore(other: string): PropertyDecorator {
 
 /** When the data was collected; `to` left out while collection goes on. Dates are YYYY-MM-DD. */
 export class CollectionPeriod {
-  @ApiProperty({ example: '2023-03-01' })
+  @ApiProperty({ format: 'date', example: '2023-03-01' })
   @Matches(DATE, { message: 'from must be a date YYYY-MM-DD' })
   @IsISO8601({ strict: true }, { message: 'from must be a date YYYY-MM-DD' })
   from: string;
 
-  @ApiPropertyOptional({ example: '2024-06-30' })
+  @ApiPropertyOptional({ format: 'date', example: '2024-06-30' })
   @IsOptional()
   @Matches(DATE, { message: 'to must be a date YYYY-MM-DD' })
   @IsISO8601({ strict: true }, { message: 'to must be a date YYYY-MM-DD' })

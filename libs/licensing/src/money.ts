@@ -10,7 +10,7 @@ export interface MoneyValue {
 
 /** Money in a request or message: `{"amount": 129900, "currency": "CNY"}` is 1,299.00 yuan. */
 export class Money implements MoneyValue {
-  @ApiProperty({ description: 'Integer minor units (fen for CNY, yen for JPY)', example: 129900 })
+  @ApiProperty({ type: 'integer', description: 'Integer minor units (fen for CNY, yen for JPY)', example: 129900 })
   @IsInt()
   @Min(-Number.MAX_SAFE_INTEGER)
   @Max(Number.MAX_SAFE_INTEGER)
@@ -26,7 +26,7 @@ export class Money implements MoneyValue {
  * drops a parent's rules for a property the subclass decorates, so every rule is repeated.
  */
 export class Price extends Money {
-  @ApiProperty({ description: 'Integer minor units, at least 1', example: 129900, minimum: 1 })
+  @ApiProperty({ type: 'integer', description: 'Integer minor units, at least 1', example: 129900, minimum: 1 })
   @IsInt({ message: 'amount must be a positive integer number of minor units' })
   @Min(1, { message: 'amount must be a positive integer number of minor units' })
   @Max(Number.MAX_SAFE_INTEGER)
