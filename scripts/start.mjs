@@ -10,6 +10,8 @@
 //   3. creates the databases trove_<app> and runs every app's migrations (migrate.mjs);
 //   4. settles TROVE_ADMIN_KEY (first, so a bad one fails at once): the environment, else
 //      .trove/admin-key, else a new API key trv_<32 hex>_<43 base64url> saved there (mode 600);
+//      and delivery's DELIVERY_SIGNING_KEYS the same way (.trove/delivery-signing-keys, see
+//      lib/delivery-settings.mjs); delivery keeps objects in .trove/objects unless STORAGE_DIR;
 //   5. starts the five apps as child processes, each with its own PORT and DATABASE_URL, waits
 //      until each answers GET /health/ready (30 s each), prints their URLs and the admin key.
 //
@@ -37,6 +39,7 @@ import http from 'node:http';
 import path from 'node:path';
 import readline from 'node:readline';
 import { seedDemo } from './lib/demo.mjs';
+import { deliveryEnv, settleSigningKeys } from './lib/delivery-settings.mjs';
 import { RingBuffer, createFormatter, loadPrettyPrinter, prettyLogs } from './lib/applog.mjs';
 import {
   APP_NAMES,
@@ -218,6 +221,7 @@ async function main() {
   }
 
   const admin = settleAdminKey(ROOT); // before anything slow: a bad key fails at once
+  const signing = settleSigningKeys(ROOT, log); // delivery's URL-signing keys, the same way
 
   let infra = null;
   let stopping = null;
@@ -293,6 +297,9 @@ async function main() {
     // Only the gateway gets the admin key.
     if (name === 'gateway') env.TROVE_ADMIN_KEY = admin.key;
     else delete env.TROVE_ADMIN_KEY;
+    // Only delivery gets the URL-signing keys (and its objects under .trove/objects).
+    if (name === 'delivery') Object.assign(env, deliveryEnv(ROOT, { keys: signing.keys, port: ports.delivery }));
+    else delete env.DELIVERY_SIGNING_KEYS;
     apps.push(new App({ name, index, port: ports[name], env, width }));
   });
 
