@@ -95,7 +95,7 @@ async function main() {
   const oldNode = nodeVersionWarning();
   if (oldNode) log.warn(oldNode);
   await ensureDependencies({ root: ROOT, log });
-  const { ensureInfrastructure, databaseUrlFor, redact } = await import('./lib/infra.mjs');
+  const { ensureInfrastructure, databaseUrlFor, redact, redactNats } = await import('./lib/infra.mjs');
 
   // While jest runs it owns the terminal: a Ctrl-C reaches it directly and it stops; we then
   // skip the remaining run and clean up. A SIGTERM (CI cancelling) is passed on to jest.
@@ -115,7 +115,7 @@ async function main() {
     DATABASE_URL: databaseUrlFor(infra.databaseUrl, 'postgres'),
     NATS_URL: infra.natsUrl,
   };
-  log.info(`DATABASE_URL=${redact(env.DATABASE_URL)} (${infra.postgres.source}), NATS_URL=${env.NATS_URL} (${infra.nats.source})`);
+  log.info(`DATABASE_URL=${redact(env.DATABASE_URL)} (${infra.postgres.source}), NATS_URL=${redactNats(env.NATS_URL)} (${infra.nats.source})`);
 
   const jestBin = createRequire(path.join(ROOT, 'package.json')).resolve('jest/bin/jest');
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'trove-test-'));

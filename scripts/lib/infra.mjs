@@ -171,13 +171,46 @@ function natsGreeting(url) {
   });
 }
 
+/**
+ * The servers of a NATS_URL without credentials, and the login the apps would use: user and
+ * password or a token in the URL, else NATS_USER/NATS_PASSWORD or NATS_TOKEN (libs/platform's
+ * nats-connection.ts is the full version, with key files; the local NATS needs none).
+ */
+function natsLogin(url) {
+  const login = {};
+  const servers = String(url)
+    .split(',')
+    .map((server) => {
+      const m = server.trim().match(/^([a-z]+:\/\/)(?:([^@/\s]*)@)?(.*)$/i);
+      if (!m) return server.trim();
+      if (m[2] !== undefined) {
+        const [user, pass] = m[2].split(':').map(decodeURIComponent);
+        Object.assign(login, pass === undefined ? { token: user } : { user, pass });
+      }
+      return `${m[1]}${m[3]}`;
+    });
+  if (!login.user && !login.token) {
+    if (process.env.NATS_USER) Object.assign(login, { user: process.env.NATS_USER, pass: process.env.NATS_PASSWORD });
+    else if (process.env.NATS_TOKEN) login.token = process.env.NATS_TOKEN;
+  }
+  return { servers, ...login };
+}
+
+/** For printing: a NATS_URL with any user, password or token replaced by `***`. */
+export function redactNats(url) {
+  return String(url)
+    .split(',')
+    .map((server) => server.replace(/^([a-z]+:\/\/)[^@/\s]*@/i, '$1***@'))
+    .join(',');
+}
+
 /** Same shape as probePostgres; a NATS without JetStream answers but is not ok. */
 export async function probeNats(url) {
   const greeting = await natsGreeting(url);
   if (!greeting.ok) return { ok: false, answered: false, reason: greeting.reason };
   let nc;
   try {
-    nc = await natsConnect({ servers: url, timeout: PROBE_TIMEOUT_MS, reconnect: false, name: 'trove-scripts-probe' });
+    nc = await natsConnect({ ...natsLogin(url), timeout: PROBE_TIMEOUT_MS, reconnect: false, name: 'trove-scripts-probe' });
   } catch (err) {
     const reason = err.code === 'TIMEOUT' ? 'no answer within 3 s' : err.code || err.message;
     return { ok: false, answered: false, reason };
@@ -187,6 +220,8 @@ export async function probeNats(url) {
     try {
       await nc.jetstreamManager({ timeout: PROBE_TIMEOUT_MS });
     } catch (err) {
+      // a service's user may not use the default inbox: it logged in, which is what we check
+      if (err.code === 'PERMISSIONS_VIOLATION') return { ok: true };
       return { ok: false, answered: true, reason: `JetStream is not enabled (${err.code || err.message})`, noJetStream: true };
     }
     return { ok: true };
@@ -484,10 +519,10 @@ async function resolveNats({ root, log, track }) {
   const probe = await probeNats(url);
   if (probe.ok) return { url, source: explicit ? 'NATS_URL' : 'local default' };
   if (probe.noJetStream) {
-    throw new UserError(`NATS at ${explicit ? 'NATS_URL=' : ''}${url} answers but JetStream is not enabled: restart nats-server with -js${explicit ? '' : ' or set NATS_URL'}`);
+    throw new UserError(`NATS at ${explicit ? 'NATS_URL=' : ''}${redactNats(url)} answers but JetStream is not enabled: restart nats-server with -js${explicit ? '' : ' or set NATS_URL'}`);
   }
   if (explicit) {
-    throw new UserError(`NATS at NATS_URL=${redact(url)} does not answer (${probe.reason}): start it, fix NATS_URL, or unset it to use a local one`);
+    throw new UserError(`NATS at NATS_URL=${redactNats(url)} does not answer (${probe.reason}): start it, fix NATS_URL, or unset it to use a local one`);
   }
   const natsBin = which('nats-server');
   if (!natsBin) {
