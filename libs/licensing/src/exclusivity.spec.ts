@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { exclusiveConflict, findExclusiveConflict, territoriesIntersect, type LicenseGrant } from './exclusivity';
+import { licenseEndsAt } from './license-period';
 
 const DATASET = '7d0f4c2a-1b3e-4f5a-9c6d-2e8f0a1b3c4d';
 const at = (iso: string) => new Date(`${iso}T00:00:00Z`);
@@ -62,5 +64,35 @@ describe('findExclusiveConflict: creating or selling an exclusive offer against 
     ['a non-exclusive offer', { exclusive: false, territories: ['CN'], termMonths: 12 }, '2025-06-01', undefined],
   ])('%s', (_case, terms, now, collidesWith) => {
     expect(findExclusiveConflict(terms, sales, at(now))?.id).toBe(collidesWith);
+  });
+});
+
+describe('exclusiveConflict against a second formulation', () => {
+  const territory = fc.constantFrom('CN', 'HK', 'JP', 'WORLDWIDE');
+  const exclusiveGrant = fc.record({
+    territories: fc.uniqueArray(territory, { minLength: 1, maxLength: 3 }).map((t) => (t.includes('WORLDWIDE') ? ['WORLDWIDE'] : t)),
+    day: fc.integer({ min: 0, max: 1500 }),
+    termMonths: fc.constantFrom(1, 3, 12, 24, null),
+  });
+  const toGrant = (g: { territories: string[]; day: number; termMonths: number | null }): LicenseGrant =>
+    grant(g.territories, new Date(Date.UTC(2025, 0, 1 + g.day)).toISOString().slice(0, 10), g.termMonths);
+
+  /** Half-open periods overlap exactly when one starts while the other runs. */
+  function runsAt(g: LicenseGrant, instant: Date): boolean {
+    const end = licenseEndsAt(g.terms, g.startsAt);
+    return g.startsAt.getTime() <= instant.getTime() && (end === null || instant.getTime() < end.getTime());
+  }
+
+  it('collides exactly when the territories meet and one grant starts while the other runs', () => {
+    fc.assert(
+      fc.property(exclusiveGrant, exclusiveGrant, (x, y) => {
+        const a = toGrant(x);
+        const b = toGrant(y);
+        const territoriesMeet = a.terms.territories.some((t) => t === 'WORLDWIDE' || b.terms.territories.includes(t) || b.terms.territories.includes('WORLDWIDE'));
+        const expected = territoriesMeet && (runsAt(a, b.startsAt) || runsAt(b, a.startsAt));
+        return exclusiveConflict(a, b) === expected && exclusiveConflict(b, a) === expected;
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { canonicalJson, canonicalTerms, sameTerms, termsSha256 } from './terms-hash';
 import { defaultTerms } from './templates';
-import type { LicenseTermsValue } from './terms';
+import { LICENSE_USES, type LicenseTermsValue } from './terms';
 
 const terms: LicenseTermsValue = {
   uses: ['model_training', 'fine_tuning', 'evaluation', 'commercial_deployment'],
@@ -66,5 +67,48 @@ describe('canonicalJson', () => {
 
   it.each([Number.NaN, Number.POSITIVE_INFINITY, () => 1, Symbol('x')])('refuses %p', (value) => {
     expect(() => canonicalJson(value)).toThrow(TypeError);
+  });
+});
+
+describe('termsSha256 over any terms', () => {
+  const anyTerms = fc.record({
+    uses: fc.uniqueArray(fc.constantFrom(...LICENSE_USES), { minLength: 1 }),
+    termMonths: fc.option(fc.integer({ min: 1, max: 1200 }), { nil: null }),
+    territories: fc.uniqueArray(fc.constantFrom('CN', 'HK', 'MO', 'TW', 'SG', 'US', 'JP'), { minLength: 1 }),
+    seats: fc.option(fc.integer({ min: 1, max: 1000 }), { nil: null }),
+    exclusive: fc.boolean(),
+    downloadLimit: fc.option(fc.integer({ min: 1, max: 100 }), { nil: null }),
+  });
+
+  /** The same terms written another way: keys and both lists in another order. */
+  function rewritten(terms: LicenseTermsValue, seed: number): LicenseTermsValue {
+    const shuffle = <T>(items: T[]) => items.map((item, i) => ({ item, key: (i * 7919 + seed) % 101 })).sort((a, b) => a.key - b.key).map((x) => x.item);
+    const entries = shuffle(Object.entries({ ...terms, uses: shuffle([...terms.uses]), territories: shuffle([...terms.territories]) }));
+    return Object.fromEntries(entries) as LicenseTermsValue;
+  }
+
+  it('does not depend on how the terms are written', () => {
+    fc.assert(fc.property(anyTerms, fc.nat(), (terms, seed) => termsSha256(rewritten(terms, seed)) === termsSha256(terms)));
+  });
+
+  /** Equal in meaning: the same sets of uses and territories and the same scalar fields. */
+  function meanTheSame(a: LicenseTermsValue, b: LicenseTermsValue): boolean {
+    const sameSet = (x: string[], y: string[]) => x.length === y.length && x.every((item) => y.includes(item));
+    return (
+      sameSet(a.uses, b.uses) &&
+      sameSet(a.territories, b.territories) &&
+      a.termMonths === b.termMonths &&
+      a.seats === b.seats &&
+      a.exclusive === b.exclusive &&
+      (a.downloadLimit ?? null) === (b.downloadLimit ?? null)
+    );
+  }
+
+  it('is the same exactly when the terms mean the same', () => {
+    const near = anyTerms.chain((a) => fc.tuple(fc.constant(a), fc.oneof(anyTerms, fc.constant({ ...a, seats: a.seats === null ? 1 : null }), fc.constant(a))));
+    fc.assert(
+      fc.property(near, ([a, b]) => (termsSha256(a) === termsSha256(b)) === meanTheSame(a, b)),
+      { numRuns: 1000 },
+    );
   });
 });
