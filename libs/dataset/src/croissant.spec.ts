@@ -127,13 +127,25 @@ describe('toCroissant', () => {
     expect(new Set(all).size).toBe(all.length);
   });
 
+  it('gives each media type a file set of its own, since a file set has one encodingFormat', () => {
+    const mixed = toCroissant(dataset('image'), [file('a.jpg', 1, 1), file('b.jpeg', 1, 2), file('c.png', 1, 3)]) as Node;
+    const sets = (mixed.distribution as Node[]).filter((n) => n['@type'] === 'cr:FileSet');
+    expect(sets.map((s) => [s['@id'], s.encodingFormat, s.includes])).toEqual([
+      ['image-files-jpeg', 'image/jpeg', ['**/*.jpeg', '**/*.jpg']],
+      ['image-files-png', 'image/png', ['**/*.png']],
+    ]);
+    expect(mixed.recordSet[1].field[1].source).toEqual({ fileSet: { '@id': 'image-files-png' }, extract: { fileProperty: 'content' } });
+  });
+
   it('reads CSV transcripts by column', () => {
     const csv = toCroissant(dataset('speech'), [file('a.wav', 10, 1), file('meta/transcripts-train.csv', 10, 2)]) as Node;
     expect(csv.recordSet[1].field[1].source).toEqual({ fileObject: { '@id': 'meta/transcripts-train.csv' }, extract: { column: 'text' } });
   });
 
   it.each<[Modality, CroissantFile[], string[]]>([
-    ['image', [file('images/shelf_000001.jpg', 812_345, 1), file('images/shelf_000002.png', 1_024_000, 2), file('labels.json', 4096, 3)], ['images']],
+    ['image', [file('images/shelf_000001.jpg', 812_345, 1), file('images/shelf_000002.JPEG', 790_000, 2), file('labels.json', 4096, 3)], ['images']],
+    ['image', [file('images/shelf_000001.jpg', 812_345, 1), file('images/shelf_000002.png', 1_024_000, 2)], ['images-jpeg', 'images-png']],
+    ['speech', [file('a/0001.wav', 256_000, 1), file('b/0001.flac', 120_000, 2)], ['audio-flac', 'audio-wav']],
     ['video', [file('clips/drive_0001.mp4', 48_000_000, 1)], ['videos']],
     ['text', [file('sft/finance_qa.jsonl', 1_500_000, 1)], ['records']],
     ['dialogue', [file('dialogues.jsonl', 9_000_000, 1)], ['records']],

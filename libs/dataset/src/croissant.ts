@@ -163,34 +163,45 @@ function fileObject(file: CroissantFile): JsonLd {
   };
 }
 
+/**
+ * One file set and record set per media type of the kind (a file set has one encodingFormat):
+ * `images` for a set of JPEGs, `images-jpeg` and `images-png` when both are there.
+ */
 function mediaRecordSets(kind: MediaKind, files: readonly CroissantFile[]): { fileSets: JsonLd[]; recordSets: JsonLd[] } {
   const extensions = [...new Set(files.map((f) => extensionOf(f.path)))].filter((ext) => kind.extensions.includes(ext)).sort();
-  if (extensions.length === 0) return { fileSets: [], recordSets: [] };
-  const formats = [...new Set(extensions.map((ext) => ENCODING_FORMATS[ext]))];
-  const fileSet: JsonLd = {
-    '@type': 'cr:FileSet',
-    '@id': kind.fileSet,
-    name: kind.fileSet,
-    encodingFormat: formats.length === 1 ? formats[0] : formats,
-    includes: extensions.map((ext) => `**/*.${ext}`),
-  };
-  const field = (name: string, dataType: string, fileProperty: string, description: string): JsonLd => ({
-    '@type': 'cr:Field',
-    '@id': `${kind.recordSet}/${name}`,
-    name: `${kind.recordSet}/${name}`,
-    description,
-    dataType,
-    source: { fileSet: { '@id': kind.fileSet }, extract: { fileProperty } },
-  });
-  const recordSet: JsonLd = {
-    '@type': 'cr:RecordSet',
-    '@id': kind.recordSet,
-    name: kind.recordSet,
-    description: kind.description,
-    key: { '@id': `${kind.recordSet}/path` },
-    field: [field('path', 'sc:Text', 'fullpath', 'Path of the file in the dataset'), field(kind.field, kind.dataType, 'content', 'The file itself')],
-  };
-  return { fileSets: [fileSet], recordSets: [recordSet] };
+  const byFormat = new Map<string, string[]>();
+  for (const ext of extensions) byFormat.set(ENCODING_FORMATS[ext], [...(byFormat.get(ENCODING_FORMATS[ext]) ?? []), ext]);
+  const fileSets: JsonLd[] = [];
+  const recordSets: JsonLd[] = [];
+  for (const [format, formatExtensions] of byFormat) {
+    const suffix = byFormat.size === 1 ? '' : `-${format.slice(format.indexOf('/') + 1).replace(/^x-/, '')}`;
+    const fileSetId = `${kind.fileSet}${suffix}`;
+    const recordSetId = `${kind.recordSet}${suffix}`;
+    fileSets.push({
+      '@type': 'cr:FileSet',
+      '@id': fileSetId,
+      name: fileSetId,
+      encodingFormat: format,
+      includes: formatExtensions.map((ext) => `**/*.${ext}`),
+    });
+    const field = (name: string, dataType: string, fileProperty: string, description: string): JsonLd => ({
+      '@type': 'cr:Field',
+      '@id': `${recordSetId}/${name}`,
+      name: `${recordSetId}/${name}`,
+      description,
+      dataType,
+      source: { fileSet: { '@id': fileSetId }, extract: { fileProperty } },
+    });
+    recordSets.push({
+      '@type': 'cr:RecordSet',
+      '@id': recordSetId,
+      name: recordSetId,
+      description: kind.description,
+      key: { '@id': `${recordSetId}/path` },
+      field: [field('path', 'sc:Text', 'fullpath', 'Path of the file in the dataset'), field(kind.field, kind.dataType, 'content', 'The file itself')],
+    });
+  }
+  return { fileSets, recordSets };
 }
 
 function transcriptRecordSet(file: CroissantFile): JsonLd {
