@@ -3,8 +3,8 @@ import { MessagingModule } from '@trove/messaging';
 import { PlatformModule } from '@trove/platform';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { CatalogModule } from './catalog/catalog.module';
 import { entities, migrations } from './database';
-import { DatasetsModule } from './datasets/datasets.module';
 import { GatewayConfig } from './gateway.config';
 import { IdentityModule } from './identity/identity.module';
 import { OperationsModule } from './operations/operations.module';
@@ -17,7 +17,7 @@ import { OperationsModule } from './operations/operations.module';
     AuditModule,
     IdentityModule,
     OperationsModule,
-    DatasetsModule,
+    CatalogModule,
   ],
 })
 export class AppModule {}

@@ -1,31 +1,117 @@
+import type { DatasetStatus, OfferView, SampleView, VersionView } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import type { Position } from '@trove/platform';
+import { DataSource, type EntityManager } from 'typeorm';
 import { Dataset } from './dataset.entity';
 
 interface DatasetRow {
   id: string;
   vendor_organization_id: string;
   title: string;
-  status: Dataset['status'];
+  status: DatasetStatus;
+  metadata: Record<string, unknown>;
+  rejection_reason: string | null;
+  submitted_at: Date | null;
+  published_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
+
+interface DetailRow extends DatasetRow {
+  versions: (Omit<VersionView, 'createdAt' | 'releasedAt'> & { createdAt: string; releasedAt: string | null })[];
+  offers: OfferView[];
+  samples: SampleView[];
+}
+
+/** A listing with everything its page shows, before visibility rules pick what the caller sees. */
+export interface DatasetWithParts {
+  dataset: Dataset;
+  versions: VersionView[];
+  offers: OfferView[];
+  samples: SampleView[];
+}
+
+const COLUMNS = `d.id, d.vendor_organization_id, d.title, d.status, d.metadata, d.rejection_reason, d.submitted_at, d.published_at, d.created_at, d.updated_at`;
+
+/** PostgreSQL's JSON times carry an offset and microseconds; the API speaks ISO 8601 UTC. */
+const iso = (value: string | null): string | null => (value === null ? null : new Date(value).toISOString());
 
 @Injectable()
 export class DatasetRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
-   * The read behind every dataset page and every purchase: one indexed row. Plain SQL, since
-   * TypeORM's query builder cost more CPU than the query itself on this path.
+   * The read behind every dataset page: the row and its versions, files, offers and samples in
+   * one round trip. Plain SQL, since TypeORM's query builder cost more CPU than the query itself
+   * on this path.
    */
-  async findById(id: string): Promise<Dataset | null> {
+  async findWithParts(id: string): Promise<DatasetWithParts | null> {
     const rows = (await this.dataSource.query(
-      `SELECT id, vendor_organization_id, title, status, created_at, updated_at FROM dataset WHERE id = $1`,
+      `SELECT ${COLUMNS},
+        (SELECT coalesce(json_agg(json_build_object(
+            'id', v.id, 'version', v.version, 'changelog', v.changelog, 'status', v.status,
+            'createdAt', v.created_at, 'releasedAt', v.released_at,
+            'files', (SELECT coalesce(json_agg(json_build_object('path', f.path, 'size', f.size, 'sha256', f.sha256) ORDER BY f.path), '[]'::json)
+                      FROM version_file f WHERE f.version_id = v.id)
+          ) ORDER BY v.created_at, v.id), '[]'::json)
+         FROM dataset_version v WHERE v.dataset_id = d.id) AS versions,
+        (SELECT coalesce(json_agg(json_build_object(
+            'id', o.id, 'datasetId', o.dataset_id, 'license', json_build_object('template', o.template, 'terms', o.terms),
+            'termsSha256', o.terms_sha256, 'pricing', o.pricing, 'requiresApproval', o.requires_approval,
+            'exclusive', o.exclusive, 'buyerOrgId', o.buyer_org_id, 'expiresAt', o.expires_at, 'status', o.status,
+            'createdAt', o.created_at
+          ) ORDER BY o.created_at, o.id), '[]'::json)
+         FROM offer o WHERE o.dataset_id = d.id) AS offers,
+        (SELECT coalesce(json_agg(json_build_object(
+            'id', s.id, 'path', s.path, 'size', s.size, 'sha256', s.sha256, 'contentType', s.content_type, 'createdAt', s.created_at
+          ) ORDER BY s.path), '[]'::json)
+         FROM sample s WHERE s.dataset_id = d.id) AS samples
+       FROM dataset d WHERE d.id = $1`,
       [id],
+    )) as DetailRow[];
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      dataset: toDataset(row),
+      versions: row.versions.map((v) => ({ ...v, createdAt: iso(v.createdAt)!, releasedAt: iso(v.releasedAt) })),
+      offers: row.offers.map((o) => ({ ...o, expiresAt: iso(o.expiresAt), createdAt: iso(o.createdAt)! })),
+      samples: row.samples.map((s) => ({ ...s, createdAt: iso(s.createdAt)! })),
+    };
+  }
+
+  /** Locks the listing for the rest of the transaction: commands on one dataset run one at a time. */
+  async findForUpdate(manager: EntityManager, id: string): Promise<Dataset | null> {
+    return manager.findOne(Dataset, { where: { id }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  async insert(manager: EntityManager, dataset: Dataset): Promise<Dataset> {
+    await manager.save(Dataset, dataset);
+    return (await manager.findOneByOrFail(Dataset, { id: dataset.id }))!;
+  }
+
+  async save(manager: EntityManager, dataset: Dataset): Promise<Dataset> {
+    return manager.save(Dataset, dataset);
+  }
+
+  /** A vendor's own listings in every state, newest first, keyset-paged. */
+  async listOwned(vendorOrganizationId: string, status: DatasetStatus | undefined, after: Position | undefined, limit: number): Promise<Dataset[]> {
+    const params: unknown[] = [vendorOrganizationId];
+    let where = `d.vendor_organization_id = $1`;
+    if (status) {
+      params.push(status);
+      where += ` AND d.status = $${params.length}`;
+    }
+    if (after) {
+      params.push(after.at, after.id);
+      where += ` AND (d.created_at, d.id) < ($${params.length - 1}, $${params.length})`;
+    }
+    params.push(limit + 1);
+    const rows = (await this.dataSource.query(
+      `SELECT ${COLUMNS} FROM dataset d WHERE ${where} ORDER BY d.created_at DESC, d.id DESC LIMIT $${params.length}`,
+      params,
     )) as DatasetRow[];
-    return rows[0] ? toDataset(rows[0]) : null;
+    return rows.map(toDataset);
   }
 }
 
@@ -35,6 +121,10 @@ function toDataset(row: DatasetRow): Dataset {
     vendorOrganizationId: row.vendor_organization_id,
     title: row.title,
     status: row.status,
+    metadata: row.metadata,
+    rejectionReason: row.rejection_reason,
+    submittedAt: row.submitted_at,
+    publishedAt: row.published_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   });

@@ -1,26 +1,75 @@
-import { CatalogSubjects, CommonErrorCode, GetDatasetRequest, type DatasetView } from '@trove/contracts';
+import {
+  CatalogSubjects,
+  CreateDatasetRequest,
+  GetDatasetRequest,
+  ListVendorDatasetsRequest,
+  ModerateDatasetRequest,
+  RejectDatasetRequest,
+  SubmitDatasetRequest,
+  UpdateDatasetRequest,
+  type DatasetDetail,
+  type DatasetPage,
+  type DatasetView,
+} from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import { RpcHandler, type RpcContext } from '@trove/messaging';
-import { ServiceException } from '@trove/platform';
-import type { Dataset } from './dataset.entity';
-import { DatasetRepository } from './dataset.repository';
+import { callerAs, callerOf } from '../access';
+import { DatasetsService } from './datasets.service';
 
+/**
+ * The gateway checks roles; this checks ownership again from the caller headers, so a request
+ * that reaches NATS some other way cannot touch another vendor's listing.
+ */
 @Injectable()
 export class DatasetsHandler {
-  constructor(private readonly datasets: DatasetRepository) {}
+  constructor(private readonly datasets: DatasetsService) {}
 
   /** A published dataset is public; any other is visible to its vendor and to admins only. */
   @RpcHandler(CatalogSubjects.getDataset)
-  async get(request: GetDatasetRequest, context: RpcContext): Promise<DatasetView> {
-    const dataset = await this.datasets.findById(request.id);
-    if (!dataset || !visibleTo(dataset, context)) {
-      throw new ServiceException(CommonErrorCode.NOT_FOUND, `No dataset ${request.id}.`);
-    }
-    return dataset.toView();
+  get(request: GetDatasetRequest, context: RpcContext): Promise<DatasetDetail> {
+    return this.datasets.detail(context.caller, request.id);
   }
-}
 
-function visibleTo(dataset: Dataset, { caller }: RpcContext): boolean {
-  if (dataset.status === 'published') return true;
-  return caller?.role === 'admin' || caller?.organizationId === dataset.vendorOrganizationId;
+  @RpcHandler(CatalogSubjects.getCroissant)
+  croissant(request: GetDatasetRequest, context: RpcContext): Promise<Record<string, unknown>> {
+    return this.datasets.croissant(context.caller, request.id);
+  }
+
+  @RpcHandler(CatalogSubjects.createDataset)
+  create(request: CreateDatasetRequest, context: RpcContext): Promise<DatasetView> {
+    return this.datasets.create(callerAs(context, 'vendor'), request.metadata);
+  }
+
+  @RpcHandler(CatalogSubjects.updateDataset)
+  update(request: UpdateDatasetRequest, context: RpcContext): Promise<DatasetView> {
+    return this.datasets.update(callerOf(context), request.id, request.metadata);
+  }
+
+  @RpcHandler(CatalogSubjects.listVendorDatasets)
+  listOwn(request: ListVendorDatasetsRequest, context: RpcContext): Promise<DatasetPage> {
+    return this.datasets.listOwn(callerAs(context, 'vendor'), request.status, request.cursor, request.limit);
+  }
+
+  @RpcHandler(CatalogSubjects.submitDataset)
+  submit(request: SubmitDatasetRequest, context: RpcContext): Promise<DatasetView> {
+    return this.datasets.submit(callerOf(context), request.id, request.vendorStatus);
+  }
+
+  @RpcHandler(CatalogSubjects.approveDataset)
+  approve(request: ModerateDatasetRequest, context: RpcContext): Promise<DatasetView> {
+    callerAs(context, 'admin');
+    return this.datasets.approve(request.id);
+  }
+
+  @RpcHandler(CatalogSubjects.rejectDataset)
+  reject(request: RejectDatasetRequest, context: RpcContext): Promise<DatasetView> {
+    callerAs(context, 'admin');
+    return this.datasets.reject(request.id, request.reason);
+  }
+
+  @RpcHandler(CatalogSubjects.suspendDataset)
+  suspend(request: ModerateDatasetRequest, context: RpcContext): Promise<DatasetView> {
+    callerAs(context, 'admin');
+    return this.datasets.suspend(request.id);
+  }
 }

@@ -1,6 +1,39 @@
 import { Module } from '@nestjs/common';
+import { OffersHandler } from '../offers/offers.handler';
+import { OffersService } from '../offers/offers.service';
+import { SamplesService } from '../samples/samples.service';
+import { UploadsHandler } from '../uploads/uploads.handler';
+import { UploadsService } from '../uploads/uploads.service';
+import { VendorsHandler } from '../vendors/vendors.handler';
+import { VendorsService } from '../vendors/vendors.service';
+import { VersionsHandler } from '../versions/versions.handler';
+import { VersionsService } from '../versions/versions.service';
+import { DatasetIndexer } from './dataset-indexer';
 import { DatasetRepository } from './dataset.repository';
 import { DatasetsHandler } from './datasets.handler';
+import { DatasetsService } from './datasets.service';
 
-@Module({ providers: [DatasetRepository, DatasetsHandler] })
+/**
+ * Listings and everything that hangs off them: versions and files, offers and exclusive sales,
+ * samples, uploads, vendor profiles. One module, since they all lock the dataset row.
+ * Search replaces `DatasetIndexer` here with its projection.
+ */
+@Module({
+  providers: [
+    DatasetRepository,
+    DatasetIndexer,
+    DatasetsService,
+    DatasetsHandler,
+    VersionsService,
+    VersionsHandler,
+    OffersService,
+    OffersHandler,
+    SamplesService,
+    UploadsService,
+    UploadsHandler,
+    VendorsService,
+    VendorsHandler,
+  ],
+  exports: [DatasetsService, DatasetIndexer],
+})
 export class DatasetsModule {}

@@ -1,4 +1,5 @@
 import type { ExclusiveSaleView } from '@trove/contracts';
+import type { LicenseTermsValue } from '@trove/licensing';
 import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Unique } from 'typeorm';
 import { Dataset } from '../datasets/dataset.entity';
 import { Offer } from './offer.entity';
@@ -37,7 +38,7 @@ export class ExclusiveSale {
 
   /** The terms as sold, which the overlap test reads (territory, term, exclusivity). */
   @Column('jsonb')
-  terms: Record<string, unknown>;
+  terms: LicenseTermsValue;
 
   @Column('timestamptz', { name: 'starts_at' })
   startsAt: Date;

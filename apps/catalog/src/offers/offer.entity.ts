@@ -1,4 +1,5 @@
 import type { OfferView } from '@trove/contracts';
+import type { LicenseTermsValue, PricingValue } from '@trove/licensing';
 import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import { bigintNumber } from '../columns';
 import { Dataset } from '../datasets/dataset.entity';
@@ -29,7 +30,7 @@ export class Offer {
   template: string;
 
   @Column('jsonb')
-  terms: Record<string, unknown>;
+  terms: LicenseTermsValue;
 
   @Column('text', { name: 'terms_sha256' })
   termsSha256: string;
@@ -39,7 +40,7 @@ export class Offer {
 
   /** The whole pricing as offered (model, price, period or unit). */
   @Column('jsonb')
-  pricing: Record<string, unknown>;
+  pricing: PricingValue;
 
   /** The price's amount and currency again, for filtering and sorting by price. */
   @Column('bigint', { name: 'price_amount', transformer: bigintNumber })

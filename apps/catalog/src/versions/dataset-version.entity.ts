@@ -38,13 +38,13 @@ export class DatasetVersion {
   /** A released version's file list is frozen: no file is added, replaced or removed. */
   assertOpen(): void {
     if (this.status !== 'open') {
-      throw new ServiceException(CommonErrorCode.CONFLICT, `Version ${this.version} is released; its file list is frozen. Add a new version instead.`);
+      throw new ServiceException(CommonErrorCode.INVALID_STATE, `Version ${this.version} is released; its file list is frozen. Add a new version instead.`);
     }
   }
 
   release(fileCount: number, now: Date): void {
     this.assertOpen();
-    if (fileCount === 0) throw new ServiceException(CommonErrorCode.CONFLICT, `Version ${this.version} has no file yet; upload at least one before releasing it.`);
+    if (fileCount === 0) throw new ServiceException(CommonErrorCode.INVALID_STATE, `Version ${this.version} has no file yet; upload at least one before releasing it.`);
     this.status = 'released';
     this.releasedAt = now;
   }

@@ -15,6 +15,9 @@ import {
   Min,
   ArrayMaxSize,
 } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { DatasetMetadata } from '@trove/dataset';
+import { OfferLicensing, type LicenseTermsValue, type PricingValue } from '@trove/licensing';
 
 /** Moderation states of a listing; the transitions are in the catalog's dataset-state.ts. */
 export const DATASET_STATUSES = ['draft', 'in_review', 'published', 'rejected', 'suspended'] as const;
@@ -31,6 +34,31 @@ export const SHA256_HEX = /^[0-9a-f]{64}$/;
 export const VERSION_PATTERN = /^(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/;
 
 // ---------------------------------------------------------------- datasets
+
+/**
+ * A listing as a vendor writes it: the dataset model of libs/dataset (modality, languages,
+ * domain, volumes, collection, compliance, profiles) with the words buyers read first.
+ */
+export class DatasetListing extends DatasetMetadata {
+  @ApiProperty({ example: '普通话手机采集语音数据 1,000 小时', maxLength: 300, description: 'The title buyers see first, Chinese or English' })
+  @IsString()
+  @Length(1, 300)
+  title: string;
+
+  @ApiPropertyOptional({ example: 'Mandarin smartphone speech, 1,000 hours', maxLength: 300, description: 'The title in English, when `title` is Chinese' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 300)
+  titleEn?: string;
+
+  @ApiProperty({
+    example: '1,000 小时普通话朗读与自由对话，2,000 名说话人，覆盖 7 大方言区口音，句准确率 ≥ 98%。',
+    maxLength: 10000,
+  })
+  @IsString()
+  @Length(1, 10_000)
+  description: string;
+}
 
 export class GetDatasetRequest {
   @IsUUID()
@@ -202,22 +230,19 @@ export class AddSampleRequest {
 
 // ---------------------------------------------------------------- offers and exclusivity
 
-export class CreateOfferRequest {
+/**
+ * `POST /v1/datasets/:id/offers`: the license (template and machine-readable terms) and the
+ * pricing of libs/licensing, and who may buy and until when.
+ */
+export class CreateOfferRequest extends OfferLicensing {
   @IsUUID()
   datasetId: string;
-
-  /** `{template, terms}` of libs/licensing; validated by the catalog. */
-  @IsObject()
-  license: Record<string, unknown>;
-
-  /** `{model, price, period?, unit?}` of libs/licensing; validated by the catalog. */
-  @IsObject()
-  pricing: Record<string, unknown>;
 
   @IsOptional()
   @IsBoolean()
   requiresApproval?: boolean;
 
+  /** A private offer: only this buyer organization sees it. */
   @IsOptional()
   @IsUUID()
   buyerOrgId?: string;
@@ -331,17 +356,14 @@ export interface VersionView {
   files: VersionFileView[];
 }
 
-export interface MoneyView {
-  amount: number;
-  currency: string;
-}
-
 export interface OfferView {
   id: string;
   datasetId: string;
-  license: { template: string; terms: Record<string, unknown> };
+  /** The template and the terms it grants (the template's defaults filled in). */
+  license: { template: string; terms: LicenseTermsValue };
+  /** SHA-256 of the canonical terms: what an order line and a license receipt record. */
   termsSha256: string;
-  pricing: Record<string, unknown>;
+  pricing: PricingValue;
   requiresApproval: boolean;
   exclusive: boolean;
   buyerOrgId: string | null;

@@ -1,0 +1,41 @@
+import { CommonErrorCode } from '@trove/contracts';
+import type { RpcContext } from '@trove/messaging';
+import { ServiceException, type Caller } from '@trove/platform';
+
+/**
+ * The caller of a request, from the headers the gateway set. Requests that change a listing
+ * always come with one; a request without one was not sent through the gateway.
+ */
+export function callerOf(context: RpcContext): Caller {
+  if (!context.caller) throw new ServiceException(CommonErrorCode.UNAUTHENTICATED, 'The request carries no caller.');
+  return context.caller;
+}
+
+/** The caller, who must act with `role` (the gateway checked it; this is the second lock). */
+export function callerAs(context: RpcContext, role: Caller['role']): Caller {
+  const caller = callerOf(context);
+  if (caller.role !== role) throw new ServiceException(CommonErrorCode.FORBIDDEN, `Only ${role} callers may do this.`);
+  return caller;
+}
+
+/** The vendor that owns the listing: the only one that may change it. */
+export function isOwner(caller: Caller | undefined, vendorOrganizationId: string): boolean {
+  return caller?.role === 'vendor' && caller.organizationId === vendorOrganizationId;
+}
+
+/** Owners and operators see a listing in every state, with its private parts. */
+export function seesEverything(caller: Caller | undefined, vendorOrganizationId: string): boolean {
+  return caller?.role === 'admin' || isOwner(caller, vendorOrganizationId);
+}
+
+export function isAdmin(caller: Caller | undefined): boolean {
+  return caller?.role === 'admin';
+}
+
+export function notFound(what: string, id: string): ServiceException {
+  return new ServiceException(CommonErrorCode.NOT_FOUND, `No ${what} ${id}.`);
+}
+
+export function fieldError(field: string, problem: string): ServiceException {
+  return new ServiceException(CommonErrorCode.VALIDATION_FAILED, `${field}: ${problem}`, [{ field, problems: [problem] }]);
+}

@@ -1,0 +1,60 @@
+import { DatasetListing, type DatasetDetail } from '@trove/contracts';
+import { toCroissant, type CroissantDataset } from '@trove/dataset';
+import { isLicenseTemplate, LICENSE_TEMPLATE_DEFINITIONS } from '@trove/licensing';
+import { validateMessage } from '@trove/platform';
+
+/** Validated metadata and the title lists show. */
+export interface ReadMetadata {
+  metadata: Record<string, unknown>;
+  title: string;
+}
+
+/** Validates metadata against the dataset model; a 400 lists every bad field. */
+export function readMetadata(input: Record<string, unknown>): ReadMetadata {
+  const listing = validateMessage(DatasetListing, input);
+  // Stored as the validated, canonical JSON (language tags canonicalized), not as sent.
+  return { metadata: JSON.parse(JSON.stringify(listing)) as Record<string, unknown>, title: listing.title };
+}
+
+/** A PATCH: the fields sent replace the listing's; `null` removes an optional field. */
+export function mergeMetadata(current: Record<string, unknown>, changes: Record<string, unknown>): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...current };
+  for (const [key, value] of Object.entries(changes)) {
+    if (value === null) delete merged[key];
+    else merged[key] = value;
+  }
+  return merged;
+}
+
+/**
+ * The Croissant card of what the caller sees: the newest released version's files with their
+ * SHA-256 (none before a release), the licenses offered, the vendor's display name.
+ */
+export function croissantOf(detail: DatasetDetail, vendor: { name: string; url?: string }, pageUrl: string): Record<string, unknown> {
+  const released = detail.versions.filter((v) => v.status === 'released' && v.releasedAt !== null);
+  const latest = released.sort((a, b) => b.releasedAt!.localeCompare(a.releasedAt!))[0];
+  const metadata = detail.metadata as unknown as CroissantDataset['metadata'] & { description?: string };
+  const licenses = [...new Set(detail.offers.filter((o) => o.status === 'active').map((o) => licenseName(o.license.template)))];
+  return toCroissant(
+    {
+      id: detail.id,
+      title: detail.title,
+      description: metadata.description ?? detail.title,
+      url: pageUrl,
+      vendor,
+      metadata,
+      version: latest?.version ?? '0.0.0',
+      licenses,
+      datePublished: detail.publishedAt ?? undefined,
+      dateModified: detail.updatedAt,
+    },
+    (latest?.files ?? []).map((f) => ({ ...f, url: `${pageUrl}/files/${f.path.split('/').map(encodeURIComponent).join('/')}` })),
+  );
+}
+
+/** An open license by its canonical URL (what Croissant expects), any other by its title. */
+function licenseName(template: string): string {
+  if (!isLicenseTemplate(template)) return template;
+  const definition = LICENSE_TEMPLATE_DEFINITIONS[template];
+  return definition.url ?? definition.title;
+}

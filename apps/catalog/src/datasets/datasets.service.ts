@@ -1,0 +1,179 @@
+import { CatalogEvents, CommonErrorCode, type DatasetDetail, type DatasetPage, type DatasetStatus, type DatasetView } from '@trove/contracts';
+import { Injectable } from '@nestjs/common';
+import { UnitOfWork, type Transaction } from '@trove/messaging';
+import { decodeCursor, DEFAULT_PAGE_SIZE, ServiceException, toPage, type Caller } from '@trove/platform';
+import { randomUUID } from 'node:crypto';
+import { isOwner, notFound, seesEverything } from '../access';
+import { Dataset } from './dataset.entity';
+import { DatasetIndexer, type DatasetChange } from './dataset-indexer';
+import { readMetadata, mergeMetadata, croissantOf } from './dataset-metadata';
+import { DatasetRepository } from './dataset.repository';
+import { VendorsService } from '../vendors/vendors.service';
+
+@Injectable()
+export class DatasetsService {
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly datasets: DatasetRepository,
+    private readonly indexer: DatasetIndexer,
+    private readonly vendors: VendorsService,
+  ) {}
+
+  async create(caller: Caller, input: Record<string, unknown>): Promise<DatasetView> {
+    const { metadata, title } = readMetadata(input);
+    return this.unitOfWork.run(async (tx) => {
+      const dataset = Object.assign(new Dataset(), {
+        id: randomUUID(),
+        vendorOrganizationId: caller.organizationId,
+        title,
+        status: 'draft' as DatasetStatus,
+        metadata,
+        rejectionReason: null,
+        submittedAt: null,
+        publishedAt: null,
+      });
+      const created = await this.datasets.insert(tx.manager, dataset);
+      await this.indexer.datasetChanged(tx, created.id, 'created');
+      return created.toView();
+    });
+  }
+
+  /** Metadata only: the fields sent replace the listing's, and the result must be valid as a whole. */
+  async update(caller: Caller, id: string, changes: Record<string, unknown>): Promise<DatasetView> {
+    return this.changeOwned(caller, id, 'updated', async (dataset) => {
+      const { metadata, title } = readMetadata(mergeMetadata(dataset.metadata, changes));
+      dataset.metadata = metadata;
+      dataset.title = title;
+    });
+  }
+
+  /**
+   * Runs `change` on the caller's own listing, locked, in one transaction with its events and
+   * the search projection. Another vendor's listing is NOT_FOUND: it does not learn it exists.
+   */
+  async changeOwned(caller: Caller, id: string, change: DatasetChange, apply: (dataset: Dataset, tx: Transaction) => Promise<void>): Promise<DatasetView> {
+    return this.unitOfWork.run(async (tx) => {
+      const dataset = await this.lockOwned(tx, caller, id);
+      await apply(dataset, tx);
+      const saved = await this.datasets.save(tx.manager, dataset);
+      await this.indexer.datasetChanged(tx, id, change);
+      return saved.toView();
+    });
+  }
+
+  /** The caller's own listing, locked for the transaction, or NOT_FOUND. */
+  async lockOwned(tx: Transaction, caller: Caller, id: string): Promise<Dataset> {
+    const dataset = await this.datasets.findForUpdate(tx.manager, id);
+    if (!dataset || !isOwner(caller, dataset.vendorOrganizationId)) throw notFound('dataset', id);
+    return dataset;
+  }
+
+  /** Any listing, locked, for operators. */
+  async lockAny(tx: Transaction, id: string): Promise<Dataset> {
+    const dataset = await this.datasets.findForUpdate(tx.manager, id);
+    if (!dataset) throw notFound('dataset', id);
+    return dataset;
+  }
+
+  /**
+   * What the caller may see of a listing: a published one is public with its released versions,
+   * live public offers and samples; the vendor and operators see everything in every state; a
+   * private offer is shown to its buyer too.
+   */
+  async detail(caller: Caller | undefined, id: string): Promise<DatasetDetail> {
+    const found = await this.datasets.findWithParts(id);
+    if (!found) throw notFound('dataset', id);
+    const { dataset } = found;
+    const all = seesEverything(caller, dataset.vendorOrganizationId);
+    if (!all && dataset.status !== 'published') throw notFound('dataset', id);
+    const now = Date.now();
+    return {
+      ...dataset.toView(),
+      ...(all ? {} : { rejectionReason: null }),
+      versions: all ? found.versions : found.versions.filter((v) => v.status === 'released'),
+      offers: all
+        ? found.offers
+        : found.offers.filter(
+            (o) =>
+              o.status === 'active' &&
+              (o.expiresAt === null || new Date(o.expiresAt).getTime() > now) &&
+              (o.buyerOrgId === null || o.buyerOrgId === caller?.organizationId),
+          ),
+      samples: found.samples,
+    };
+  }
+
+  async croissant(caller: Caller | undefined, id: string): Promise<Record<string, unknown>> {
+    const detail = await this.detail(caller, id);
+    const profile = await this.vendors.find(detail.vendorOrganizationId);
+    const vendor = profile
+      ? { name: `${profile.displayNameZh} / ${profile.displayNameEn}`, url: profile.website ?? undefined }
+      : { name: detail.vendorOrganizationId };
+    return croissantOf(detail, vendor, `/v1/datasets/${detail.id}`);
+  }
+
+  async listOwn(caller: Caller, status: DatasetStatus | undefined, cursor: string | undefined, limit = DEFAULT_PAGE_SIZE): Promise<DatasetPage> {
+    const rows = await this.datasets.listOwned(caller.organizationId, status, decodeCursor(cursor), limit);
+    return toPage(rows, limit, (d) => ({ at: d.createdAt, id: d.id }), (d) => d.toView());
+  }
+
+  /**
+   * Sends a listing to review. The vendor must be approved (the gateway refuses pending vendors
+   * too: this is the second lock), and the listing must have something to sell: a released
+   * version and a live offer.
+   */
+  async submit(caller: Caller, id: string, vendorStatus: string): Promise<DatasetView> {
+    if (vendorStatus !== 'active') {
+      throw new ServiceException(CommonErrorCode.FORBIDDEN, 'The vendor is awaiting approval by an operator; its listings cannot be submitted yet.');
+    }
+    return this.changeOwned(caller, id, 'submitted', async (dataset, tx) => {
+      const [{ released, offers }] = (await tx.manager.query(
+        `SELECT (SELECT count(*)::int FROM dataset_version WHERE dataset_id = $1 AND status = 'released') AS released,
+                (SELECT count(*)::int FROM offer WHERE dataset_id = $1 AND status = 'active' AND (expires_at IS NULL OR expires_at > now())) AS offers`,
+        [id],
+      )) as { released: number; offers: number }[];
+      const missing = [released === 0 ? 'a released version' : null, offers === 0 ? 'a live offer' : null].filter(Boolean);
+      if (missing.length > 0) {
+        throw new ServiceException(CommonErrorCode.INVALID_STATE, `The dataset needs ${missing.join(' and ')} before it can be submitted for review.`);
+      }
+      dataset.submit(new Date());
+    });
+  }
+
+  approve(id: string): Promise<DatasetView> {
+    return this.moderate(id, 'published', async (dataset, tx) => {
+      dataset.publish(new Date());
+      await tx.publish(CatalogEvents.datasetPublished, {
+        datasetId: dataset.id,
+        vendorOrganizationId: dataset.vendorOrganizationId,
+        title: dataset.title,
+        publishedAt: dataset.publishedAt!.toISOString(),
+      });
+    });
+  }
+
+  reject(id: string, reason: string): Promise<DatasetView> {
+    return this.moderate(id, 'rejected', async (dataset) => dataset.reject(reason));
+  }
+
+  suspend(id: string): Promise<DatasetView> {
+    return this.moderate(id, 'suspended', async (dataset, tx) => {
+      dataset.suspend();
+      await tx.publish(CatalogEvents.datasetSuspended, {
+        datasetId: dataset.id,
+        vendorOrganizationId: dataset.vendorOrganizationId,
+        suspendedAt: new Date().toISOString(),
+      });
+    });
+  }
+
+  private moderate(id: string, change: DatasetChange, apply: (dataset: Dataset, tx: Transaction) => Promise<void>): Promise<DatasetView> {
+    return this.unitOfWork.run(async (tx) => {
+      const dataset = await this.lockAny(tx, id);
+      await apply(dataset, tx);
+      const saved = await this.datasets.save(tx.manager, dataset);
+      await this.indexer.datasetChanged(tx, id, change);
+      return saved.toView();
+    });
+  }
+}

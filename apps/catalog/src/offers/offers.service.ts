@@ -1,0 +1,196 @@
+import {
+  CatalogErrorCode,
+  CatalogEvents,
+  CommonErrorCode,
+  type CreateOfferRequest,
+  type ExclusiveSaleView,
+  type OfferSnapshot,
+  type OfferView,
+  type ReserveExclusiveRequest,
+} from '@trove/contracts';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { effectiveTerms, findExclusiveConflict, licenseEndsAt, termsSha256, type LicenseTermsValue } from '@trove/licensing';
+import { UnitOfWork, type Transaction } from '@trove/messaging';
+import { ServiceException, type Caller } from '@trove/platform';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { fieldError, notFound, seesEverything } from '../access';
+import { Dataset } from '../datasets/dataset.entity';
+import { DatasetIndexer } from '../datasets/dataset-indexer';
+import { DatasetsService } from '../datasets/datasets.service';
+import { ExclusiveSale } from './exclusive-sale.entity';
+import { Offer } from './offer.entity';
+
+@Injectable()
+export class OffersService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork,
+    private readonly datasets: DatasetsService,
+    private readonly indexer: DatasetIndexer,
+  ) {}
+
+  /**
+   * A new offer, with the canonical SHA-256 of the terms it grants. An exclusive offer that
+   * would collide with a live exclusive sale of the dataset (same territory, overlapping term)
+   * is refused: it could never be sold.
+   */
+  async create(caller: Caller, request: CreateOfferRequest): Promise<OfferView> {
+    const now = new Date();
+    const expiresAt = request.expiresAt ? new Date(request.expiresAt) : null;
+    if (expiresAt && expiresAt.getTime() <= now.getTime()) throw fieldError('expiresAt', 'expiresAt must be in the future');
+    const terms = effectiveTerms(request.license);
+    return this.unitOfWork.run(async (tx) => {
+      const dataset = await this.datasets.lockOwned(tx, caller, request.datasetId);
+      if (dataset.status === 'suspended') {
+        throw new ServiceException(CommonErrorCode.INVALID_STATE, 'The dataset is suspended; it takes no new offers until an operator reinstates it.');
+      }
+      if (terms.exclusive) await this.assertNoExclusiveConflict(tx, dataset.id, terms, now);
+      const offer = Object.assign(new Offer(), {
+        id: randomUUID(),
+        datasetId: dataset.id,
+        template: request.license.template,
+        terms,
+        termsSha256: termsSha256(terms),
+        exclusive: terms.exclusive,
+        pricing: plainPricing(request.pricing),
+        priceAmount: request.pricing.price?.amount ?? 0,
+        currency: request.pricing.price?.currency ?? 'CNY',
+        requiresApproval: request.requiresApproval ?? false,
+        buyerOrgId: request.buyerOrgId ?? null,
+        expiresAt,
+        status: 'active' as const,
+      });
+      await tx.manager.save(Offer, offer);
+      const saved = await tx.manager.findOneByOrFail(Offer, { id: offer.id });
+      await tx.publish(CatalogEvents.offerCreated, offerEvent(saved, dataset, 'created'));
+      await this.indexer.datasetChanged(tx, dataset.id, 'offer-created');
+      return saved.toView();
+    });
+  }
+
+  /** The offer can no longer be bought; orders already placed keep their license snapshot. */
+  async withdraw(caller: Caller, datasetId: string, offerId: string): Promise<OfferView> {
+    return this.unitOfWork.run(async (tx) => {
+      const dataset = await this.datasets.lockOwned(tx, caller, datasetId);
+      const offer = await tx.manager.findOneBy(Offer, { id: offerId, datasetId });
+      if (!offer) throw notFound('offer', offerId);
+      if (offer.status === 'withdrawn') return offer.toView();
+      offer.status = 'withdrawn';
+      const saved = await tx.manager.save(Offer, offer);
+      await tx.publish(CatalogEvents.offerChanged, offerEvent(saved, dataset, 'withdrawn'));
+      await this.indexer.datasetChanged(tx, dataset.id, 'offer-withdrawn');
+      return saved.toView();
+    });
+  }
+
+  /**
+   * The offer as ordering sells it, for the caller in the headers (the buyer): a private offer
+   * of another buyer, or an offer on a listing the caller may not see, is NOT_FOUND.
+   */
+  async snapshot(caller: Caller | undefined, offerId: string): Promise<OfferSnapshot> {
+    const offer = await this.dataSource.manager.findOneBy(Offer, { id: offerId });
+    const dataset = offer && (await this.dataSource.manager.findOneBy(Dataset, { id: offer.datasetId }));
+    if (!offer || !dataset) throw notFound('offer', offerId);
+    const all = seesEverything(caller, dataset.vendorOrganizationId);
+    if (!all && (dataset.status !== 'published' || !offer.visibleTo(caller?.organizationId))) throw notFound('offer', offerId);
+    const released = (await this.dataSource.query(
+      `SELECT id FROM dataset_version WHERE dataset_id = $1 AND status = 'released' ORDER BY released_at, id`,
+      [dataset.id],
+    )) as { id: string }[];
+    return {
+      ...offer.toView(),
+      vendorOrganizationId: dataset.vendorOrganizationId,
+      datasetStatus: dataset.status,
+      datasetTitle: dataset.title,
+      available: dataset.status === 'published' && offer.isLive(new Date()) && offer.visibleTo(caller?.organizationId),
+      releasedVersionIds: released.map((r) => r.id),
+    };
+  }
+
+  /**
+   * The sale-time rule for ordering: records the exclusive sale of an offer to a buyer for an
+   * order, unless it collides with a live exclusive sale of the dataset (409
+   * EXCLUSIVITY_CONFLICT). The dataset row is locked, so two checkouts cannot both win; the
+   * same order asking again gets its sale back.
+   */
+  async reserveExclusive(request: ReserveExclusiveRequest): Promise<ExclusiveSaleView> {
+    return this.unitOfWork.run(async (tx) => {
+      const offer = await tx.manager.findOneBy(Offer, { id: request.offerId });
+      if (!offer) throw notFound('offer', request.offerId);
+      await this.datasets.lockAny(tx, offer.datasetId);
+      const existing = await tx.manager.findOneBy(ExclusiveSale, { orderId: request.orderId });
+      if (existing) {
+        if (existing.offerId !== offer.id) throw new ServiceException(CommonErrorCode.CONFLICT, `Order ${request.orderId} already holds an exclusive sale of another offer.`);
+        return existing.toView();
+      }
+      if (!offer.exclusive) throw new ServiceException(CommonErrorCode.CONFLICT, `Offer ${offer.id} is not exclusive; there is nothing to reserve.`);
+      const startsAt = request.startsAt ? new Date(request.startsAt) : new Date();
+      if (!offer.isLive(startsAt)) throw new ServiceException(CatalogErrorCode.OFFER_NOT_AVAILABLE, `Offer ${offer.id} is withdrawn or expired.`);
+      await this.assertNoExclusiveConflict(tx, offer.datasetId, offer.terms, startsAt);
+      const sale = Object.assign(new ExclusiveSale(), {
+        id: randomUUID(),
+        datasetId: offer.datasetId,
+        offerId: offer.id,
+        buyerOrgId: request.buyerOrgId,
+        orderId: request.orderId,
+        terms: offer.terms,
+        startsAt,
+        endsAt: licenseEndsAt(offer.terms, startsAt),
+        status: 'live' as const,
+        releasedAt: null,
+      });
+      await tx.manager.save(ExclusiveSale, sale);
+      return (await tx.manager.findOneByOrFail(ExclusiveSale, { id: sale.id })).toView();
+    });
+  }
+
+  /** A refunded or cancelled order's exclusive sale stops blocking others. Idempotent. */
+  async releaseExclusive(orderId: string): Promise<ExclusiveSaleView | null> {
+    return this.unitOfWork.run(async (tx) => {
+      const sale = await tx.manager.findOne(ExclusiveSale, { where: { orderId }, lock: { mode: 'pessimistic_write' } });
+      if (!sale) return null;
+      if (sale.status === 'live') {
+        sale.status = 'released';
+        sale.releasedAt = new Date();
+        await tx.manager.save(ExclusiveSale, sale);
+      }
+      return sale.toView();
+    });
+  }
+
+  /** Call with the dataset row locked: live exclusive sales cannot change meanwhile. */
+  private async assertNoExclusiveConflict(tx: Transaction, datasetId: string, terms: LicenseTermsValue, at: Date): Promise<void> {
+    const live = await tx.manager.find(ExclusiveSale, { where: { datasetId, status: 'live' } });
+    const conflict = findExclusiveConflict(terms, live.map((sale) => ({ terms: sale.terms, startsAt: sale.startsAt, endsAt: sale.endsAt, sale })), at);
+    if (conflict) {
+      const until = conflict.endsAt ? ` until ${conflict.endsAt.toISOString()}` : ' with no end';
+      throw new ServiceException(
+        CatalogErrorCode.EXCLUSIVITY_CONFLICT,
+        `An exclusive license of this dataset for ${conflict.terms.territories.join(', ')} is already sold${until}; an exclusive grant overlapping it in territory and time cannot be offered or sold.`,
+      );
+    }
+  }
+}
+
+function plainPricing(pricing: CreateOfferRequest['pricing']): OfferView['pricing'] {
+  return {
+    model: pricing.model,
+    ...(pricing.price ? { price: { amount: pricing.price.amount, currency: pricing.price.currency } } : {}),
+    ...(pricing.period ? { period: pricing.period } : {}),
+    ...(pricing.unit ? { unit: pricing.unit } : {}),
+  };
+}
+
+function offerEvent(offer: Offer, dataset: Dataset, change: 'created' | 'withdrawn') {
+  return {
+    offerId: offer.id,
+    datasetId: dataset.id,
+    vendorOrganizationId: dataset.vendorOrganizationId,
+    change,
+    termsSha256: offer.termsSha256,
+    exclusive: offer.exclusive,
+    ...(offer.buyerOrgId ? { buyerOrgId: offer.buyerOrgId } : {}),
+  };
+}

@@ -1,0 +1,53 @@
+import { DeliveryErrorCode, DeliverySubjects, type CreateUploadRequest, type SignedUploadView } from '@trove/contracts';
+import { Injectable } from '@nestjs/common';
+import { RpcClient } from '@trove/messaging';
+import { ServiceException, type Caller } from '@trove/platform';
+import { DataSource } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { fieldError, isOwner, notFound } from '../access';
+import { CatalogConfig } from '../catalog.config';
+import { Dataset } from '../datasets/dataset.entity';
+import { DatasetVersion } from '../versions/dataset-version.entity';
+import { unsafePathReason } from './upload-path';
+
+/**
+ * The first step of an upload: the catalog checks who asks, for which dataset and version, and
+ * the path; delivery then signs a URL the vendor PUTs the bytes to. Bytes never pass here.
+ */
+@Injectable()
+export class UploadsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly rpc: RpcClient,
+    private readonly config: CatalogConfig,
+  ) {}
+
+  async create(caller: Caller, request: CreateUploadRequest): Promise<SignedUploadView> {
+    const dataset = await this.dataSource.manager.findOneBy(Dataset, { id: request.datasetId });
+    if (!dataset || !isOwner(caller, dataset.vendorOrganizationId)) throw notFound('dataset', request.datasetId);
+    const pathProblem = unsafePathReason(request.path);
+    if (pathProblem) throw fieldError('path', pathProblem);
+
+    let maxBytes: number | undefined;
+    if (request.target === 'version-file') {
+      if (!request.versionId) throw fieldError('versionId', 'versionId is required for a version file');
+      const version = await this.dataSource.manager.findOneBy(DatasetVersion, { id: request.versionId, datasetId: dataset.id });
+      if (!version) throw notFound('version', request.versionId);
+      version.assertOpen();
+    } else {
+      maxBytes = this.config.SAMPLE_MAX_BYTES;
+      if (request.size !== undefined && request.size > maxBytes) {
+        throw new ServiceException(DeliveryErrorCode.UPLOAD_TOO_LARGE, `A sample may be at most ${maxBytes} bytes; this one declares ${request.size}.`);
+      }
+    }
+    return this.rpc.send(DeliverySubjects.signUpload, {
+      target: request.target,
+      datasetId: dataset.id,
+      ...(request.target === 'version-file' ? { versionId: request.versionId } : {}),
+      path: request.path,
+      ...(request.size !== undefined ? { size: request.size } : {}),
+      ...(request.sha256 !== undefined ? { sha256: request.sha256 } : {}),
+      ...(maxBytes !== undefined ? { maxBytes } : {}),
+    });
+  }
+}

@@ -1,0 +1,26 @@
+import { AddVersionFileRequest, CatalogSubjects, CreateVersionRequest, ReleaseVersionRequest, type VersionFileView, type VersionView } from '@trove/contracts';
+import { Injectable } from '@nestjs/common';
+import { RpcHandler, type RpcContext } from '@trove/messaging';
+import { callerOf } from '../access';
+import { VersionsService } from './versions.service';
+
+@Injectable()
+export class VersionsHandler {
+  constructor(private readonly versions: VersionsService) {}
+
+  @RpcHandler(CatalogSubjects.createVersion)
+  create(request: CreateVersionRequest, context: RpcContext): Promise<VersionView> {
+    return this.versions.create(callerOf(context), request.datasetId, request.version, request.changelog);
+  }
+
+  @RpcHandler(CatalogSubjects.releaseVersion)
+  release(request: ReleaseVersionRequest, context: RpcContext): Promise<VersionView> {
+    return this.versions.release(callerOf(context), request.datasetId, request.versionId);
+  }
+
+  /** Sent by delivery once the bytes are stored; the signed URL was the vendor's authorization. */
+  @RpcHandler(CatalogSubjects.addVersionFile)
+  addFile(request: AddVersionFileRequest): Promise<VersionFileView> {
+    return this.versions.addFile(request);
+  }
+}

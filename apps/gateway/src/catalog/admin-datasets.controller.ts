@@ -1,0 +1,50 @@
+import { CatalogSubjects } from '@trove/contracts';
+import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { RpcClient } from '@trove/messaging';
+import { Audited, Roles } from '../auth/access.decorators';
+import { ApiProblems } from '../openapi/api-problems';
+import { DatasetDto, RejectDatasetDto } from './catalog.dto';
+import { uuidParam } from './params';
+
+@ApiTags('Operations')
+@Controller('v1/admin/datasets/:id')
+export class AdminDatasetsController {
+  constructor(private readonly rpc: RpcClient) {}
+
+  @Post('approve')
+  @HttpCode(200)
+  @Roles(['admin'])
+  @Audited('dataset.approve', 'dataset')
+  @ApiOperation({ summary: 'Publish a dataset in review, or reinstate a suspended one' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: DatasetDto })
+  @ApiProblems(400, 404, 409)
+  approve(@Param('id', uuidParam('id')) id: string): Promise<DatasetDto> {
+    return this.rpc.send(CatalogSubjects.approveDataset, { id });
+  }
+
+  @Post('reject')
+  @HttpCode(200)
+  @Roles(['admin'])
+  @Audited('dataset.reject', 'dataset')
+  @ApiOperation({ summary: 'Reject a dataset in review', description: 'The vendor sees the reason, fixes the listing and submits again.' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: DatasetDto })
+  @ApiProblems(400, 404, 409)
+  reject(@Param('id', uuidParam('id')) id: string, @Body() body: RejectDatasetDto): Promise<DatasetDto> {
+    return this.rpc.send(CatalogSubjects.rejectDataset, { id, reason: body.reason });
+  }
+
+  @Post('suspend')
+  @HttpCode(200)
+  @Roles(['admin'])
+  @Audited('dataset.suspend', 'dataset')
+  @ApiOperation({ summary: 'Take a published dataset down', description: 'It disappears for everyone but its vendor and admins until approved again.' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: DatasetDto })
+  @ApiProblems(400, 404, 409)
+  suspend(@Param('id', uuidParam('id')) id: string): Promise<DatasetDto> {
+    return this.rpc.send(CatalogSubjects.suspendDataset, { id });
+  }
+}

@@ -1,0 +1,294 @@
+import { DATASET_STATUSES, DatasetListing, SHA256_HEX, VERSION_PATTERN, VERSION_STATUSES, type DatasetStatus, type VersionStatus } from '@trove/contracts';
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUrl, IsUUID, Length, Matches, MaxLength, Min } from 'class-validator';
+import { OfferLicensing, type LicenseTermsValue, type PricingValue } from '@trove/licensing';
+import { PageQuery } from '@trove/platform';
+import { PageOf } from '../openapi/page.dto';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+// ---------------------------------------------------------------- requests
+
+/** `POST /v1/datasets`: the listing as libs/dataset models it, with title and description. */
+export class CreateDatasetDto extends DatasetListing {}
+
+/**
+ * `PATCH /v1/datasets/:id`: any listing fields; each one sent replaces the listing's (a nested
+ * object such as `speech` is replaced whole), `null` removes an optional one, and the result
+ * must be a valid listing.
+ */
+export class UpdateDatasetDto extends PartialType(DatasetListing) {}
+
+export class CreateVersionDto {
+  @ApiProperty({ example: '1.0.0', description: 'Semantic version, unique within the dataset' })
+  @IsString()
+  @Matches(VERSION_PATTERN, { message: 'version must look like 1.0.0 (semantic versioning)' })
+  version: string;
+
+  @ApiPropertyOptional({ example: '首个版本：1,000 小时，2,000 名说话人 / First release' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(10_000)
+  changelog?: string;
+}
+
+export class CreateUploadDto {
+  @ApiProperty({
+    example: 'audio/zh-CN/speaker_0001/utt_000001.wav',
+    description: 'Where the file appears in the dataset: relative, normalized, `/`-separated, at most 512 bytes; no `..`, no leading `/`, no backslash',
+  })
+  @IsString()
+  @MaxLength(2048)
+  path: string;
+
+  @ApiPropertyOptional({ example: 1_048_576, description: 'Declared size in bytes; the upload is refused (422) when the bytes differ' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  size?: number;
+
+  @ApiPropertyOptional({ example: 'a3f1…', description: 'Declared SHA-256, 64 lowercase hex; the upload is refused (422) when the bytes differ' })
+  @IsOptional()
+  @Matches(SHA256_HEX, { message: 'sha256 must be 64 lowercase hexadecimal characters' })
+  sha256?: string;
+}
+
+export class CreateSampleDto extends CreateUploadDto {}
+
+export class CreateOfferDto extends OfferLicensing {
+  @ApiPropertyOptional({ description: 'Buyers must ask (POST /v1/access-requests) and be approved before ordering', default: false })
+  @IsOptional()
+  @IsBoolean()
+  requiresApproval?: boolean;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'A private offer: only this buyer organization sees and may buy it' })
+  @IsOptional()
+  @IsUUID()
+  buyerOrgId?: string;
+
+  @ApiPropertyOptional({ example: '2027-06-30T00:00:00Z', description: 'After this moment the offer cannot be bought' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'expiresAt must be an ISO 8601 date-time' })
+  expiresAt?: string;
+}
+
+export class RejectDatasetDto {
+  @ApiProperty({ example: '合规信息不完整：缺少个人信息处理的同意依据 / Compliance incomplete: no legal basis for personal information', maxLength: 2000 })
+  @Transform(trim)
+  @IsString()
+  @Length(1, 2000)
+  reason: string;
+}
+
+export class VendorDatasetsQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: DATASET_STATUSES })
+  @IsOptional()
+  @IsIn(DATASET_STATUSES)
+  status?: DatasetStatus;
+}
+
+export class VendorProfileInputDto {
+  @ApiProperty({ example: '海天瑞声科技股份有限公司', maxLength: 200 })
+  @Transform(trim)
+  @IsString()
+  @Length(1, 200)
+  displayNameZh: string;
+
+  @ApiProperty({ example: 'SpeechOcean', maxLength: 200 })
+  @Transform(trim)
+  @IsString()
+  @Length(1, 200)
+  displayNameEn: string;
+
+  @ApiPropertyOptional({ example: '专注语音、图像与文本训练数据 / Speech, image and text training data since 2005', maxLength: 5000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(5000)
+  description?: string;
+
+  @ApiPropertyOptional({ example: 'https://www.speechocean.example.cn' })
+  @IsOptional()
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true }, { message: 'website must be an http(s) URL' })
+  @MaxLength(500)
+  website?: string;
+
+  @ApiPropertyOptional({ type: [String], example: ['ISO/IEC 27001', 'DSMM 三级', '上海数据交易所 数商'] })
+  @IsOptional()
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  @MaxLength(200, { each: true })
+  certifications?: string[];
+}
+
+// ---------------------------------------------------------------- answers
+
+export class DatasetDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ format: 'uuid' })
+  vendorOrganizationId: string;
+
+  @ApiProperty({ example: '普通话手机采集语音数据 1,000 小时' })
+  title: string;
+
+  @ApiProperty({ enum: DATASET_STATUSES })
+  status: DatasetStatus;
+
+  @ApiProperty({ nullable: true, type: String, description: 'Why an operator rejected it (seen by its vendor and admins)' })
+  rejectionReason: string | null;
+
+  @ApiProperty({ type: () => CreateDatasetDto, description: 'The listing as validated' })
+  metadata: Record<string, unknown>;
+
+  @ApiProperty()
+  createdAt: string;
+
+  @ApiProperty()
+  updatedAt: string;
+
+  @ApiProperty({ nullable: true, type: String })
+  publishedAt: string | null;
+}
+
+export class VersionFileDto {
+  @ApiProperty({ example: 'audio/zh-CN/speaker_0001/utt_000001.wav' })
+  path: string;
+
+  @ApiProperty({ example: 1_048_576 })
+  size: number;
+
+  @ApiProperty({ example: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08' })
+  sha256: string;
+}
+
+export class VersionDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ example: '1.0.0' })
+  version: string;
+
+  @ApiProperty({ nullable: true, type: String })
+  changelog: string | null;
+
+  @ApiProperty({ enum: VERSION_STATUSES, description: 'open: files may be added; released: the file list is frozen' })
+  status: VersionStatus;
+
+  @ApiProperty()
+  createdAt: string;
+
+  @ApiProperty({ nullable: true, type: String })
+  releasedAt: string | null;
+
+  @ApiProperty({ type: [VersionFileDto] })
+  files: VersionFileDto[];
+}
+
+export class OfferLicenseDto {
+  @ApiProperty({ example: 'commercial' })
+  template: string;
+
+  @ApiProperty({ description: "The terms granted (the template's defaults when none were sent)" })
+  terms: LicenseTermsValue;
+}
+
+export class OfferDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ format: 'uuid' })
+  datasetId: string;
+
+  @ApiProperty({ type: OfferLicenseDto })
+  license: OfferLicenseDto;
+
+  @ApiProperty({ description: 'SHA-256 of the canonical terms: what an order line records' })
+  termsSha256: string;
+
+  @ApiProperty({ description: '{model, price: {amount, currency}, period?, unit?}; amounts are integer minor units' })
+  pricing: PricingValue;
+
+  @ApiProperty()
+  requiresApproval: boolean;
+
+  @ApiProperty()
+  exclusive: boolean;
+
+  @ApiProperty({ nullable: true, type: String, format: 'uuid', description: 'Set on a private offer' })
+  buyerOrgId: string | null;
+
+  @ApiProperty({ nullable: true, type: String })
+  expiresAt: string | null;
+
+  @ApiProperty({ enum: ['active', 'withdrawn'] })
+  status: 'active' | 'withdrawn';
+
+  @ApiProperty()
+  createdAt: string;
+}
+
+export class SampleDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ example: 'samples/utt_000001.wav' })
+  path: string;
+
+  @ApiProperty()
+  size: number;
+
+  @ApiProperty()
+  sha256: string;
+
+  @ApiProperty({ nullable: true, type: String })
+  contentType: string | null;
+
+  @ApiProperty()
+  createdAt: string;
+}
+
+export class DatasetDetailDto extends DatasetDto {
+  @ApiProperty({ type: [VersionDto], description: 'Released versions; open ones too for the vendor and admins' })
+  versions: VersionDto[];
+
+  @ApiProperty({ type: [OfferDto], description: 'Live public offers, and private ones for their buyer; all for the vendor and admins' })
+  offers: OfferDto[];
+
+  @ApiProperty({ type: [SampleDto] })
+  samples: SampleDto[];
+}
+
+export class SignedUploadDto {
+  @ApiProperty({ example: 'http://localhost:3004/files/uploads/…', description: 'PUT the bytes here; the answer is 201 {path, size, sha256}' })
+  uploadUrl: string;
+
+  @ApiProperty({ example: '2026-11-30T12:15:00.000Z' })
+  expiresAt: string;
+}
+
+export class VendorProfileDto {
+  @ApiProperty({ format: 'uuid' })
+  organizationId: string;
+
+  @ApiProperty()
+  displayNameZh: string;
+
+  @ApiProperty()
+  displayNameEn: string;
+
+  @ApiProperty({ nullable: true, type: String })
+  description: string | null;
+
+  @ApiProperty({ nullable: true, type: String })
+  website: string | null;
+
+  @ApiProperty({ type: [String] })
+  certifications: string[];
+
+  @ApiProperty()
+  updatedAt: string;
+}
+
+export class DatasetPageDto extends PageOf(DatasetDto) {}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { AdminDatasetsController } from './admin-datasets.controller';
+import { DatasetOffersController } from './dataset-offers.controller';
+import { DatasetSamplesController } from './dataset-samples.controller';
+import { DatasetVersionsController } from './dataset-versions.controller';
+import { DatasetsController } from './datasets.controller';
+import { VendorsController } from './vendors.controller';
+
+/** The catalog's public routes: each one a request to the catalog service over NATS. */
+@Module({
+  controllers: [DatasetsController, DatasetVersionsController, DatasetOffersController, DatasetSamplesController, AdminDatasetsController, VendorsController],
+})
+export class CatalogModule {}

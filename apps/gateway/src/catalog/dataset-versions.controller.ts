@@ -1,0 +1,61 @@
+import { CatalogSubjects } from '@trove/contracts';
+import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { RpcClient } from '@trove/messaging';
+import { Audited, Roles } from '../auth/access.decorators';
+import { ApiProblems } from '../openapi/api-problems';
+import { CreateUploadDto, CreateVersionDto, SignedUploadDto, VersionDto } from './catalog.dto';
+import { uuidParam } from './params';
+
+@ApiTags('Catalog')
+@Controller('v1/datasets/:id/versions')
+export class DatasetVersionsController {
+  constructor(private readonly rpc: RpcClient) {}
+
+  @Post()
+  @HttpCode(201)
+  @Roles(['vendor'])
+  @Audited('dataset.version.create', 'dataset')
+  @ApiOperation({ summary: 'Open a new version', description: 'Owning vendor only. Files are uploaded to an open version, then it is released.' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiCreatedResponse({ type: VersionDto })
+  @ApiProblems(400, 404, 409)
+  create(@Param('id', uuidParam('id')) datasetId: string, @Body() body: CreateVersionDto): Promise<VersionDto> {
+    return this.rpc.send(CatalogSubjects.createVersion, { datasetId, version: body.version, changelog: body.changelog });
+  }
+
+  @Post(':versionId/uploads')
+  @HttpCode(201)
+  @Roles(['vendor'])
+  @Audited('dataset.version.upload', 'dataset')
+  @ApiOperation({
+    summary: 'A signed URL to upload one file of an open version',
+    description:
+      'PUT the bytes to `uploadUrl` (delivery): the answer is 201 {path, size, sha256}. A declared size or SHA-256 that does not match: 422, nothing kept. ' +
+      'Uploading the same path again replaces the file. Unsafe paths (absolute, `..`, backslashes, control characters) are 400; a released version is 409.',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiParam({ name: 'versionId', format: 'uuid' })
+  @ApiCreatedResponse({ type: SignedUploadDto })
+  @ApiProblems(400, 404, 409, 503)
+  upload(
+    @Param('id', uuidParam('id')) datasetId: string,
+    @Param('versionId', uuidParam('versionId')) versionId: string,
+    @Body() body: CreateUploadDto,
+  ): Promise<SignedUploadDto> {
+    return this.rpc.send(CatalogSubjects.createUpload, { target: 'version-file', datasetId, versionId, ...body });
+  }
+
+  @Post(':versionId/release')
+  @HttpCode(200)
+  @Roles(['vendor'])
+  @Audited('dataset.version.release', 'dataset')
+  @ApiOperation({ summary: 'Release a version', description: 'Freezes its file list: `status: "released"`. A version without files: 409.' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiParam({ name: 'versionId', format: 'uuid' })
+  @ApiOkResponse({ type: VersionDto })
+  @ApiProblems(400, 404, 409)
+  release(@Param('id', uuidParam('id')) datasetId: string, @Param('versionId', uuidParam('versionId')) versionId: string): Promise<VersionDto> {
+    return this.rpc.send(CatalogSubjects.releaseVersion, { datasetId, versionId });
+  }
+}

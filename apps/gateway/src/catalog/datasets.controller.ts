@@ -1,0 +1,85 @@
+import { CatalogSubjects } from '@trove/contracts';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { RpcClient } from '@trove/messaging';
+import { Audited, Public, Roles } from '../auth/access.decorators';
+import { CurrentPrincipal } from '../auth/principal.decorator';
+import type { Principal } from '../auth/principal';
+import { ApiProblems } from '../openapi/api-problems';
+import { CreateDatasetDto, DatasetDetailDto, DatasetDto, UpdateDatasetDto } from './catalog.dto';
+import { uuidParam } from './params';
+
+@ApiTags('Catalog')
+@Controller('v1/datasets')
+export class DatasetsController {
+  constructor(private readonly rpc: RpcClient) {}
+
+  @Post()
+  @HttpCode(201)
+  @Roles(['vendor'])
+  @Audited('dataset.create', 'dataset')
+  @ApiOperation({
+    summary: 'List a new dataset (a draft)',
+    description: 'The listing per the dataset model. Unknown fields (`status`, `vendorId`, ...) are refused with 400 listing them. A pending vendor may prepare drafts; submitting needs approval.',
+  })
+  @ApiCreatedResponse({ type: DatasetDto })
+  @ApiProblems(400, 413)
+  create(@Body() body: CreateDatasetDto): Promise<DatasetDto> {
+    return this.rpc.send(CatalogSubjects.createDataset, { metadata: { ...body } });
+  }
+
+  @Get(':id')
+  @Public()
+  @ApiOperation({
+    summary: 'A dataset with its versions, files, offers and samples',
+    description: 'Anyone for a published dataset; its vendor and admins in every state (404 for everyone else). Private offers are shown to their buyer only.',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: DatasetDetailDto })
+  @ApiProblems(400, 404, 503)
+  get(@Param('id', uuidParam('id')) id: string): Promise<DatasetDetailDto> {
+    return this.rpc.send(CatalogSubjects.getDataset, { id });
+  }
+
+  @Get(':id/croissant')
+  @Public()
+  @ApiOperation({
+    summary: 'The dataset card as Croissant JSON-LD',
+    description: 'MLCommons Croissant 1.0: metadata, a distribution entry per released file with its SHA-256. Same visibility as the dataset.',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ description: 'application/ld+json', schema: { type: 'object' } })
+  @ApiProblems(400, 404, 503)
+  croissant(@Param('id', uuidParam('id')) id: string): Promise<Record<string, unknown>> {
+    return this.rpc.send(CatalogSubjects.getCroissant, { id });
+  }
+
+  @Patch(':id')
+  @Roles(['vendor'])
+  @Audited('dataset.update', 'dataset')
+  @ApiOperation({
+    summary: "Edit a dataset's metadata",
+    description: 'Owning vendor only. Each field sent replaces the listing\'s (nested objects whole); `null` removes an optional field; the result must be a valid listing. Status, versions and offers have routes of their own.',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: DatasetDto })
+  @ApiProblems(400, 404, 413)
+  update(@Param('id', uuidParam('id')) id: string, @Body() body: UpdateDatasetDto): Promise<DatasetDto> {
+    return this.rpc.send(CatalogSubjects.updateDataset, { id, metadata: { ...body } });
+  }
+
+  @Post(':id/submit')
+  @HttpCode(200)
+  @Roles(['vendor'], { activeOnly: true })
+  @Audited('dataset.submit', 'dataset')
+  @ApiOperation({
+    summary: 'Submit a dataset for review',
+    description: '`draft` or `rejected` -> `in_review`. Needs an approved vendor (403 otherwise), a released version and a live offer (409 otherwise).',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: DatasetDto })
+  @ApiProblems(400, 404, 409)
+  submit(@CurrentPrincipal() principal: Principal, @Param('id', uuidParam('id')) id: string): Promise<DatasetDto> {
+    return this.rpc.send(CatalogSubjects.submitDataset, { id, vendorStatus: principal.organization.status });
+  }
+}

@@ -1,0 +1,320 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NatsConnection } from 'nats';
+import { commercialOffer, exclusiveOffer, sha256Hex, speechListing, VendorClient } from '../support/catalog';
+import { connectNats } from '../support/nats';
+import { withDatabase } from '../support/postgres';
+import { json, TroveSystem } from '../support/system';
+
+jest.setTimeout(180_000);
+
+const SAMPLE_MAX_BYTES = 64 * 1024;
+
+/** Every file under `dir`, recursively: what delivery's storage holds. */
+function storedFiles(dir: string): string[] {
+  const walk = (at: string): string[] =>
+    readdirSync(at).flatMap((name) => {
+      const full = join(at, name);
+      return statSync(full).isDirectory() ? walk(full) : [full];
+    });
+  try {
+    return walk(dir);
+  } catch {
+    return [];
+  }
+}
+
+describe('the catalog through the public API', () => {
+  let system: TroveSystem;
+  let storageDir: string;
+  let nc: NatsConnection;
+  let vendor: VendorClient;
+  let other: VendorClient;
+  let buyerKey: string;
+  let buyerOrgId: string;
+
+  beforeAll(async () => {
+    storageDir = mkdtempSync(join(tmpdir(), 'trove-catalog-e2e-'));
+    system = await TroveSystem.start({
+      apps: ['gateway', 'catalog', 'delivery'],
+      appEnv: {
+        catalog: { SAMPLE_MAX_BYTES: String(SAMPLE_MAX_BYTES) },
+        delivery: { DELIVERY_SIGNING_KEYS: `k1:${randomBytes(32).toString('base64')}`, STORAGE_DIR: storageDir },
+      },
+    });
+    nc = await connectNats();
+    vendor = await VendorClient.signUp(system, '海天瑞声 SpeechOcean');
+    other = await VendorClient.signUp(system, '标贝科技 DataBaker');
+    const buyer = await json(
+      await system.request('/v1/organizations', { method: 'POST', as: 'anonymous', body: JSON.stringify({ name: '中国移动九天人工智能', kind: 'buyer', contactEmail: 'ai@example.cn' }) }),
+    );
+    buyerKey = buyer.apiKey;
+    buyerOrgId = buyer.organization.id;
+  });
+
+  afterAll(async () => {
+    await nc?.close();
+    await system?.stop();
+    rmSync(storageDir, { recursive: true, force: true });
+  });
+
+  const as = (key: string | 'anonymous') => (key === 'anonymous' ? { as: 'anonymous' as const } : { as: { key } });
+  const status = async (path: string, key: string | 'anonymous' | 'admin') => (await system.request(path, key === 'admin' ? {} : as(key))).status;
+  const datasetCount = () =>
+    withDatabase(system.databases.get('catalog')!.url, async (c) => (await c.query('SELECT count(*)::int AS n FROM dataset')).rows[0].n as number);
+
+  /** A request to the catalog over NATS as ordering will make it at checkout. */
+  async function catalogRpc(subject: string, payload: unknown): Promise<{ ok: boolean; data?: any; error?: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const reply = await nc.request(`${system.namespace}.${subject}`, new TextEncoder().encode(JSON.stringify(payload)), { timeout: 5000 });
+    return JSON.parse(new TextDecoder().decode(reply.data));
+  }
+
+  it('takes a listing from draft to published: versions, uploaded files, offer, sample, review', async () => {
+    await vendor.expect(200, '/v1/vendor/profile', 'PUT', {
+      displayNameZh: '海天瑞声科技股份有限公司',
+      displayNameEn: 'SpeechOcean',
+      website: 'https://www.speechocean.example.cn',
+      certifications: ['ISO/IEC 27001', 'DSMM 三级'],
+    });
+    const dataset = await vendor.expect(201, '/v1/datasets', 'POST', speechListing());
+    expect(dataset).toMatchObject({ status: 'draft', vendorOrganizationId: vendor.organizationId, title: '普通话手机采集朗读语音数据 1,000 小时' });
+
+    const version = await vendor.expect(201, `/v1/datasets/${dataset.id}/versions`, 'POST', { version: '1.0.0', changelog: '首个版本' });
+    expect(version).toMatchObject({ version: '1.0.0', status: 'open', files: [] });
+    const audio = randomBytes(200_000);
+    const transcripts = Buffer.from('{"id":"utt_000001","text":"请把空调温度调到二十六度"}\n{"id":"utt_000002","text":"今天天气很好"}\n');
+    expect(await vendor.upload(dataset.id, version.id, 'audio/zh-CN/speaker_0001/utt_000001.wav', audio)).toEqual({
+      path: 'audio/zh-CN/speaker_0001/utt_000001.wav',
+      size: audio.length,
+      sha256: sha256Hex(audio),
+    });
+    await vendor.upload(dataset.id, version.id, 'transcripts.jsonl', transcripts);
+    const released = await vendor.expect(200, `/v1/datasets/${dataset.id}/versions/${version.id}/release`, 'POST');
+    expect(released).toMatchObject({ status: 'released', releasedAt: expect.any(String) });
+    expect(released.files).toHaveLength(2);
+
+    const offer = await vendor.expect(201, `/v1/datasets/${dataset.id}/offers`, 'POST', commercialOffer(12_800_000, { requiresApproval: true }));
+    expect(offer).toMatchObject({
+      license: { template: 'commercial', terms: { exclusive: false, territories: ['CN'] } },
+      pricing: { model: 'one_time', price: { amount: 12_800_000, currency: 'CNY' } },
+      requiresApproval: true,
+      termsSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+
+    const sampleBytes = Buffer.from('RIFF....WAVEfmt 示例音频 / sample audio');
+    const signed = await vendor.expect(201, `/v1/datasets/${dataset.id}/samples`, 'POST', { path: 'samples/utt_000001.wav', size: sampleBytes.length });
+    const put = await fetch(signed.uploadUrl, { method: 'PUT', body: sampleBytes, headers: { 'content-type': 'audio/wav' } });
+    expect(put.status).toBe(201);
+
+    // Not published yet: the public does not see it.
+    expect(await status(`/v1/datasets/${dataset.id}`, 'anonymous')).toBe(404);
+    expect(await vendor.expect(200, `/v1/datasets/${dataset.id}/submit`, 'POST')).toMatchObject({ status: 'in_review' });
+    expect(await json(await system.request(`/v1/admin/datasets/${dataset.id}/approve`, { method: 'POST' }))).toMatchObject({ status: 'published', publishedAt: expect.any(String) });
+
+    const detail = await json(await system.request(`/v1/datasets/${dataset.id}`, as('anonymous')));
+    expect(detail).toMatchObject({ id: dataset.id, status: 'published', metadata: { modality: 'speech', speech: { hours: 1000 } } });
+    expect(detail.versions).toEqual([
+      expect.objectContaining({
+        version: '1.0.0',
+        status: 'released',
+        files: [
+          { path: 'audio/zh-CN/speaker_0001/utt_000001.wav', size: audio.length, sha256: sha256Hex(audio) },
+          { path: 'transcripts.jsonl', size: transcripts.length, sha256: sha256Hex(transcripts) },
+        ],
+      }),
+    ]);
+    expect(detail.offers).toEqual([expect.objectContaining({ id: offer.id, termsSha256: offer.termsSha256, requiresApproval: true })]);
+    expect(detail.samples).toEqual([expect.objectContaining({ path: 'samples/utt_000001.wav', size: sampleBytes.length, sha256: sha256Hex(sampleBytes), contentType: 'audio/wav' })]);
+
+    const card = await json(await system.request(`/v1/datasets/${dataset.id}/croissant`, as('anonymous')));
+    expect(card).toMatchObject({ conformsTo: 'http://mlcommons.org/croissant/1.0', name: dataset.title, version: '1.0.0' });
+    expect(JSON.stringify(card)).toContain(sha256Hex(audio));
+    expect(JSON.stringify(card)).toContain('SpeechOcean');
+
+    // The released version's file list is frozen.
+    const late = await vendor.call(`/v1/datasets/${dataset.id}/versions/${version.id}/uploads`, 'POST', { path: 'late.wav' });
+    expect(late.status).toBe(409);
+  });
+
+  it('keeps drafts, rejected and suspended listings to their vendor and admins, and lets a rejected one be fixed', async () => {
+    const dataset = await vendor.expect(201, '/v1/datasets', 'POST', speechListing({ title: '四川话车载语音数据 300 小时' }));
+    const path = `/v1/datasets/${dataset.id}`;
+    expect(await status(path, 'anonymous')).toBe(404);
+    expect(await status(path, buyerKey)).toBe(404);
+    expect(await status(path, other.key)).toBe(404);
+    expect(await status(path, vendor.key)).toBe(200);
+    expect(await status(path, 'admin')).toBe(200);
+
+    // Nothing to sell yet: no released version, no offer.
+    const early = await json(await vendor.call(`${path}/submit`, 'POST'));
+    expect(early).toMatchObject({ status: 409, detail: expect.stringContaining('a released version and a live offer') });
+    const version = await vendor.expect(201, `${path}/versions`, 'POST', { version: '1.0.0' });
+    expect((await vendor.call(`${path}/versions`, 'POST', { version: '1.0.0' })).status).toBe(409);
+    expect(await json(await vendor.call(`${path}/versions/${version.id}/release`, 'POST'))).toMatchObject({ status: 409, detail: expect.stringContaining('no file') });
+    await vendor.upload(dataset.id, version.id, 'audio/0001.wav', randomBytes(1000));
+    await vendor.expect(200, `${path}/versions/${version.id}/release`, 'POST');
+    expect(await json(await vendor.call(`${path}/submit`, 'POST'))).toMatchObject({ status: 409, detail: expect.stringContaining('a live offer') });
+    await vendor.expect(201, `${path}/offers`, 'POST', commercialOffer());
+    await vendor.expect(200, `${path}/submit`, 'POST');
+    expect(await status(path, 'anonymous')).toBe(404);
+
+    const rejected = await json(
+      await system.request(`/v1/admin/datasets/${dataset.id}/reject`, { method: 'POST', body: JSON.stringify({ reason: '缺少采集地区与说话人同意书编号 / Missing collection regions' }) }),
+    );
+    expect(rejected).toMatchObject({ status: 'rejected' });
+    expect(await status(path, 'anonymous')).toBe(404);
+    expect(await vendor.expect(200, path)).toMatchObject({ status: 'rejected', rejectionReason: expect.stringContaining('Missing collection regions') });
+    const mine = await vendor.expect(200, '/v1/vendor/datasets?status=rejected');
+    expect(mine.items.map((d: { id: string }) => d.id)).toEqual([dataset.id]);
+    expect((await other.expect(200, '/v1/vendor/datasets')).items.map((d: { id: string }) => d.id)).not.toContain(dataset.id);
+
+    // Fixed and resubmitted, then published and later suspended.
+    const fixed = await vendor.expect(200, path, 'PATCH', { collection: { methods: ['vehicle_fleet'], regions: ['CN-SC'] } });
+    expect(fixed.metadata.collection).toEqual({ methods: ['vehicle_fleet'], regions: ['CN-SC'] });
+    expect(await vendor.expect(200, `${path}/submit`, 'POST')).toMatchObject({ status: 'in_review' });
+    expect((await system.request(`/v1/admin/datasets/${dataset.id}/approve`, { method: 'POST' })).status).toBe(200);
+    expect(await status(path, 'anonymous')).toBe(200);
+    expect((await json(await system.request(path, as('anonymous')))).rejectionReason).toBeNull();
+    expect((await system.request(`/v1/admin/datasets/${dataset.id}/suspend`, { method: 'POST' })).status).toBe(200);
+    expect(await status(path, 'anonymous')).toBe(404);
+    expect(await status(path, buyerKey)).toBe(404);
+    expect(await status(path, vendor.key)).toBe(200);
+    // A suspended listing cannot be sent back to review by its vendor.
+    expect((await vendor.call(`${path}/submit`, 'POST')).status).toBe(409);
+  });
+
+  it('lets a pending vendor prepare a listing but not submit it', async () => {
+    const pending = await VendorClient.signUp(system, '深圳 自动驾驶 数据采集公司', false);
+    const { dataset } = await pending.listing(speechListing({ title: '城市道路车载语音指令 50 小时' }));
+    const refused = await json(await pending.call(`/v1/datasets/${dataset.id}/submit`, 'POST'));
+    expect(refused).toMatchObject({ status: 403, code: 'FORBIDDEN', detail: expect.stringContaining('approval') });
+    expect((await pending.expect(200, `/v1/datasets/${dataset.id}`)).status).toBe('draft');
+  });
+
+  it('shows a private offer to its buyer alone', async () => {
+    const { dataset } = await vendor.listing(speechListing({ title: '粤语客服对话语音 500 小时' }));
+    const privateOffer = await vendor.expect(201, `/v1/datasets/${dataset.id}/offers`, 'POST', commercialOffer(9_900_000, { buyerOrgId }));
+    await vendor.expect(200, `/v1/datasets/${dataset.id}/submit`, 'POST');
+    await system.request(`/v1/admin/datasets/${dataset.id}/approve`, { method: 'POST' });
+    const offerIds = async (key: string | 'anonymous') => (await json(await system.request(`/v1/datasets/${dataset.id}`, as(key)))).offers.map((o: { id: string }) => o.id);
+    expect(await offerIds(buyerKey)).toContain(privateOffer.id);
+    expect(await offerIds('anonymous')).not.toContain(privateOffer.id);
+    expect(await offerIds(other.key)).not.toContain(privateOffer.id);
+    expect(await offerIds(vendor.key)).toContain(privateOffer.id);
+  });
+
+  describe('bad input', () => {
+    let datasetId: string;
+    let versionId: string;
+
+    beforeAll(async () => {
+      const dataset = await vendor.expect(201, '/v1/datasets', 'POST', speechListing({ title: '吴语上海话朗读语音 200 小时' }));
+      datasetId = dataset.id;
+      versionId = (await vendor.expect(201, `/v1/datasets/${datasetId}/versions`, 'POST', { version: '0.9.0' })).id;
+    });
+
+    it.each([
+      ['an unknown modality', { modality: 'smell' }, 'modality'],
+      ['an unknown language tag', { languages: ['zh-CN', 'klingon-xx-1'] }, 'languages'],
+      ['negative hours', { speech: { ...(speechListing().speech as object), hours: -5 } }, 'speech.hours'],
+      ['a status', { status: 'published' }, 'status'],
+      ['a vendorId', { vendorId: '00000000-0000-4000-8000-000000000001' }, 'vendorId'],
+    ])('refuses a listing with %s as 400 naming the field, and creates nothing', async (_what, change, field) => {
+      const before = await datasetCount();
+      const problem = await vendor.expect(400, '/v1/datasets', 'POST', speechListing(change));
+      expect(problem).toMatchObject({ code: 'VALIDATION_FAILED' });
+      expect(problem.errors.map((e: { field: string }) => e.field)).toContain(field);
+      expect(await datasetCount()).toBe(before);
+    });
+
+    it('refuses an edit that would make the listing invalid, and keeps it as it was', async () => {
+      const problem = await vendor.expect(400, `/v1/datasets/${datasetId}`, 'PATCH', { modality: 'image' });
+      expect(problem.errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(['speech', 'image']));
+      expect((await vendor.expect(200, `/v1/datasets/${datasetId}`)).metadata.modality).toBe('speech');
+      expect((await vendor.call(`/v1/datasets/${datasetId}`, 'PATCH', { status: 'published' })).status).toBe(400);
+    });
+
+    it.each([
+      ['zero', 0],
+      ['negative', -100],
+      ['a fraction', 12.5],
+      ['a string', '12800'],
+    ])('refuses a price that is %s', async (_what, amount) => {
+      const problem = await vendor.expect(400, `/v1/datasets/${datasetId}/offers`, 'POST', {
+        license: { template: 'commercial' },
+        pricing: { model: 'one_time', price: { amount, currency: 'CNY' } },
+      });
+      expect(problem.errors.map((e: { field: string }) => e.field)).toContain('pricing.price.amount');
+    });
+
+    it("answers 404 for another vendor's dataset on every route", async () => {
+      for (const [method, path, payload] of [
+        ['PATCH', `/v1/datasets/${datasetId}`, { title: '抢注' }],
+        ['POST', `/v1/datasets/${datasetId}/versions`, { version: '9.0.0' }],
+        ['POST', `/v1/datasets/${datasetId}/versions/${versionId}/uploads`, { path: 'x.wav' }],
+        ['POST', `/v1/datasets/${datasetId}/versions/${versionId}/release`, undefined],
+        ['POST', `/v1/datasets/${datasetId}/offers`, commercialOffer()],
+        ['POST', `/v1/datasets/${datasetId}/samples`, { path: 'x.wav' }],
+        ['POST', `/v1/datasets/${datasetId}/submit`, undefined],
+        ['GET', `/v1/datasets/${datasetId}`, undefined],
+      ] as const) {
+        expect(`${method} ${path}: ${(await other.call(path, method, payload)).status}`).toBe(`${method} ${path}: 404`);
+      }
+    });
+
+    it.each(['../../etc/passwd', '/etc/passwd', 'audio\\..\\x.wav', 'audio//x.wav', './x.wav', 'a/\u0000.wav'])('refuses the upload path %j as 400', async (path) => {
+      const problem = await vendor.expect(400, `/v1/datasets/${datasetId}/versions/${versionId}/uploads`, 'POST', { path });
+      expect(problem.errors).toEqual([expect.objectContaining({ field: 'path' })]);
+      expect((await vendor.call(`/v1/datasets/${datasetId}/samples`, 'POST', { path })).status).toBe(400);
+    });
+
+    it('refuses an oversize sample: declared (413 before any byte) or sent', async () => {
+      const declared = await vendor.expect(413, `/v1/datasets/${datasetId}/samples`, 'POST', { path: 'samples/big.wav', size: SAMPLE_MAX_BYTES + 1 });
+      expect(declared).toMatchObject({ code: 'UPLOAD_TOO_LARGE' });
+      const before = storedFiles(storageDir).length;
+      const signed = await vendor.expect(201, `/v1/datasets/${datasetId}/samples`, 'POST', { path: 'samples/big.wav' });
+      const put = await fetch(signed.uploadUrl, { method: 'PUT', body: randomBytes(SAMPLE_MAX_BYTES + 1) });
+      expect(put.status).toBe(413);
+      expect((await vendor.expect(200, `/v1/datasets/${datasetId}`)).samples).toEqual([]);
+      expect(storedFiles(storageDir).length).toBe(before);
+    });
+  });
+
+  describe('exclusive licenses', () => {
+    it('refuses an exclusive offer, or sale, that collides with a live exclusive sale', async () => {
+      const { dataset } = await vendor.listing(speechListing({ title: '普通话金融客服录音 800 小时（独家）' }));
+      const first = await vendor.expect(201, `/v1/datasets/${dataset.id}/offers`, 'POST', exclusiveOffer(24, ['CN']));
+      expect(first).toMatchObject({ exclusive: true, license: { template: 'commercial_exclusive' } });
+      // Two exclusive offers may stand side by side: only a sale takes the territory.
+      const second = await vendor.expect(201, `/v1/datasets/${dataset.id}/offers`, 'POST', exclusiveOffer(12, ['CN', 'HK']));
+
+      const orderId = randomUUID();
+      const sale = await catalogRpc('catalog.exclusive.reserve', { offerId: first.id, buyerOrgId, orderId });
+      expect(sale).toMatchObject({ ok: true, data: { offerId: first.id, orderId, status: 'live', endsAt: expect.any(String) } });
+      // The same order asking again gets the same sale.
+      expect((await catalogRpc('catalog.exclusive.reserve', { offerId: first.id, buyerOrgId, orderId })).data.id).toBe(sale.data.id);
+
+      const refused = await vendor.expect(409, `/v1/datasets/${dataset.id}/offers`, 'POST', exclusiveOffer(6, ['CN']));
+      expect(refused).toMatchObject({ code: 'EXCLUSIVITY_CONFLICT' });
+      const sold = await catalogRpc('catalog.exclusive.reserve', { offerId: second.id, buyerOrgId: randomUUID(), orderId: randomUUID() });
+      expect(sold).toMatchObject({ ok: false, error: { code: 'EXCLUSIVITY_CONFLICT', status: 409 } });
+
+      // Elsewhere, or after the sold term ends, is free; so is a non-exclusive license.
+      await vendor.expect(201, `/v1/datasets/${dataset.id}/offers`, 'POST', exclusiveOffer(24, ['SG']));
+      await vendor.expect(201, `/v1/datasets/${dataset.id}/offers`, 'POST', commercialOffer());
+      const later = await catalogRpc('catalog.exclusive.reserve', {
+        offerId: second.id,
+        buyerOrgId: randomUUID(),
+        orderId: randomUUID(),
+        startsAt: new Date(Date.now() + 25 * 31 * 24 * 3600 * 1000).toISOString(),
+      });
+      expect(later).toMatchObject({ ok: true });
+
+      // A refund releases the sale; the territory is free again.
+      expect(await catalogRpc('catalog.exclusive.release', { orderId })).toMatchObject({ ok: true, data: { status: 'released' } });
+      await vendor.expect(201, `/v1/datasets/${dataset.id}/offers`, 'POST', exclusiveOffer(6, ['CN']));
+    });
+  });
+});
