@@ -5,6 +5,7 @@ import { validateSync } from 'class-validator';
 import {
   MoneyError,
   Money,
+  PositiveMoney,
   Price,
   addMoney,
   addTax,
@@ -179,5 +180,6 @@ describe('Money and Price in requests', () => {
     [{ amount: 100, currency: 'XYZ' }, ['currency']],
   ])('Price %p: wrong fields %p', (body, fields) => {
     expect(invalidFields(Price, body)).toEqual(fields);
+    expect(invalidFields(PositiveMoney, body)).toEqual(fields);
   });
 });

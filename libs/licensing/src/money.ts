@@ -33,6 +33,10 @@ export class Price extends Money {
   override amount: number;
 }
 
+/** The same rule for any amount that must be positive: a top-up, a payout. */
+export const PositiveMoney = Price;
+export type PositiveMoney = Price;
+
 /** A rule of money arithmetic was broken: mixed currencies, a fraction, an overflow. */
 export class MoneyError extends Error {
   override readonly name = 'MoneyError';
