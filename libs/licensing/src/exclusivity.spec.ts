@@ -38,6 +38,15 @@ describe('exclusiveConflict(a, b)', () => {
   });
 });
 
+describe('exclusiveConflict with a broken date', () => {
+  it.each<[string, LicenseGrant]>([
+    ['an invalid start', { ...grant(['CN'], '2025-01-01', 12), startsAt: new Date('2025-13-45') }],
+    ['an invalid end', grant(['CN'], '2025-01-01', null, { endsAt: new Date(Number.NaN) })],
+  ])('throws on %s rather than call it no conflict', (_case, broken) => {
+    expect(() => exclusiveConflict(broken, grant(['CN'], '2025-01-01', 12))).toThrow(TypeError);
+  });
+});
+
 describe('territoriesIntersect', () => {
   it.each<[string[], string[], boolean]>([
     [['CN'], ['CN'], true],

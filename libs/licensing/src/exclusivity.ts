@@ -1,4 +1,4 @@
-import { licenseEndsAt } from './license-period';
+import { assertValidDate, licenseEndsAt } from './license-period';
 import { WORLDWIDE, type LicenseTermsValue, type Territory } from './terms';
 
 /** One grant (a sale, or an offer as if sold at `startsAt`) of a dataset under some terms. */
@@ -17,7 +17,10 @@ export function territoriesIntersect(a: readonly Territory[], b: readonly Territ
 }
 
 function grantEnd(grant: LicenseGrant): Date | null {
-  return grant.endsAt !== undefined ? grant.endsAt : licenseEndsAt(grant.terms, grant.startsAt);
+  assertValidDate(grant.startsAt, 'startsAt');
+  if (grant.endsAt === undefined) return licenseEndsAt(grant.terms, grant.startsAt);
+  if (grant.endsAt !== null) assertValidDate(grant.endsAt, 'endsAt');
+  return grant.endsAt;
 }
 
 /** Half-open periods [start, end): one ending exactly when the other starts does not overlap. */

@@ -61,6 +61,13 @@ describe('permits(terms, use)', () => {
     expect(permits(evaluation, 'fine_tuning')).toBe(false);
   });
 
+  it.each<[string, UseRequest]>([
+    ['an invalid grant date', { use: 'download', grantedAt: new Date('not a date') }],
+    ['an invalid moment', { use: 'download', grantedAt, at: new Date(Number.NaN) }],
+  ])('throws on %s rather than let it pass', (_case, request) => {
+    expect(() => checkUse(research, request)).toThrow(TypeError);
+  });
+
   it('says why in words', () => {
     expect(checkUse(research, { use: 'model_training', territory: 'US' })).toEqual({
       permitted: false,

@@ -1,4 +1,4 @@
-import { licenseEndsAt } from './license-period';
+import { assertValidDate, licenseEndsAt } from './license-period';
 import { WORLDWIDE, type LicenseTermsValue, type LicenseUse, type Territory } from './terms';
 
 /** A use of the data, or `download`: getting a copy, which every license allows within its limits. */
@@ -45,6 +45,8 @@ export function checkUse(terms: LicenseTermsValue, request: LicenseAction | UseR
   }
   if (req.grantedAt !== undefined) {
     const at = req.at ?? new Date();
+    assertValidDate(req.grantedAt, 'grantedAt');
+    assertValidDate(at, 'at');
     if (at.getTime() < req.grantedAt.getTime()) return refuse('LICENSE_NOT_STARTED', `the license starts at ${req.grantedAt.toISOString()}`);
     const end = licenseEndsAt(terms, req.grantedAt);
     if (end !== null && at.getTime() >= end.getTime()) return refuse('LICENSE_EXPIRED', `the license ended at ${end.toISOString()}`);
