@@ -11,3 +11,4 @@ export * from './metadata';
 export * from './validate';
 export * from './croissant';
 export * from './metadata.examples';
+export * from './labels';
