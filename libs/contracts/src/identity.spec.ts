@@ -1,15 +1,17 @@
-import { ORGANIZATION_KINDS, ORGANIZATION_STATUSES, ROLES, SIGN_UP_KINDS, isRole, sqlIn } from './identity';
+import { AUDIT_OUTCOMES, ORGANIZATION_KINDS, ORGANIZATION_STATUSES, ROLES, SIGN_UP_KINDS, isRole, sqlIn } from './identity';
 
 describe('identity values', () => {
-  // A tripwire, not a second definition: the gateway's CHECK constraints were last rebuilt from
-  // these values by IdentityChecksFromContracts1764300009000. Changing an array needs a new
-  // migration that rebuilds the constraint (copy that one), then this list.
+  // A tripwire, not a second definition: the gateway's CHECK constraints hold these values
+  // (organization: IdentityChecksFromContracts1764300009000; audit_event: CreateIdentity).
+  // Changing an array needs a new migration that rebuilds the constraint (copy the first),
+  // then this list.
   it('are the values the last constraint migration was written for', () => {
-    expect({ ROLES, ORGANIZATION_KINDS, SIGN_UP_KINDS, ORGANIZATION_STATUSES }).toEqual({
+    expect({ ROLES, ORGANIZATION_KINDS, SIGN_UP_KINDS, ORGANIZATION_STATUSES, AUDIT_OUTCOMES }).toEqual({
       ROLES: ['admin', 'vendor', 'buyer'],
       ORGANIZATION_KINDS: ['vendor', 'buyer', 'admin'],
       SIGN_UP_KINDS: ['vendor', 'buyer'],
       ORGANIZATION_STATUSES: ['pending', 'active', 'suspended'],
+      AUDIT_OUTCOMES: ['success', 'denied', 'failed'],
     });
   });
 

@@ -21,6 +21,10 @@ export type SignUpKind = (typeof SIGN_UP_KINDS)[number];
 export const ORGANIZATION_STATUSES = ['pending', 'active', 'suspended'] as const;
 export type OrganizationStatus = (typeof ORGANIZATION_STATUSES)[number];
 
+/** How an audited call ended: done, refused (401, 403, 429), or failed otherwise. */
+export const AUDIT_OUTCOMES = ['success', 'denied', 'failed'] as const;
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
+
 export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
 }

@@ -1,6 +1,7 @@
+import { AUDIT_OUTCOMES, sqlIn, type AuditOutcome } from '@trove/contracts';
 import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
-export type AuditOutcome = 'success' | 'denied' | 'failed';
+export type { AuditOutcome };
 
 // Indexes and checks as the migrations create them (the schema test holds the two together);
 // each index ends (at DESC, id DESC) in the database.
@@ -10,7 +11,7 @@ export type AuditOutcome = 'success' | 'denied' | 'failed';
 @Index('audit_event_actor_idx', ['actorOrganizationId', 'at', 'id'])
 @Index('audit_event_key_idx', ['actorKeyId', 'at', 'id'])
 @Index('audit_event_action_idx', ['action', 'at', 'id'])
-@Check('audit_event_outcome_check', "outcome IN ('success', 'denied', 'failed')")
+@Check('audit_event_outcome_check', sqlIn('outcome', AUDIT_OUTCOMES))
 export class AuditEvent {
   @PrimaryColumn('uuid')
   id: string;

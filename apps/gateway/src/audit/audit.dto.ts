@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsUUID, Matches } from 'class-validator';
+import { AUDIT_OUTCOMES, type AuditOutcome } from '@trove/contracts';
 import { PageQuery } from '@trove/platform';
 import { PageOf } from '../openapi/page.dto';
 
@@ -14,10 +15,10 @@ export class AuditQuery extends PageQuery {
   @Matches(/^[a-z-]+\.[a-z-]+$/, { message: 'action must look like api-key.revoke' })
   action?: string;
 
-  @ApiPropertyOptional({ enum: ['success', 'denied', 'failed'] })
+  @ApiPropertyOptional({ enum: AUDIT_OUTCOMES })
   @IsOptional()
-  @IsIn(['success', 'denied', 'failed'])
-  outcome?: 'success' | 'denied' | 'failed';
+  @IsIn(AUDIT_OUTCOMES)
+  outcome?: AuditOutcome;
 }
 
 export class AuditEventDto {
@@ -36,8 +37,8 @@ export class AuditEventDto {
   @ApiProperty({ description: 'What it acted on' })
   target: { type: string | null; id: string | null };
 
-  @ApiProperty({ enum: ['success', 'denied', 'failed'] })
-  outcome: string;
+  @ApiProperty({ enum: AUDIT_OUTCOMES })
+  outcome: AuditOutcome;
 
   @ApiProperty({ example: 200 })
   status: number;
