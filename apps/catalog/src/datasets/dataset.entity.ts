@@ -1,4 +1,4 @@
-import type { DatasetStatus, DatasetView } from '@trove/contracts';
+import { DATASET_STATUSES, sqlIn, type DatasetStatus, type DatasetView } from '@trove/contracts';
 import { Check, Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import { datasetStates } from './dataset-state';
 
@@ -7,7 +7,7 @@ import { datasetStates } from './dataset-state';
 @Index('dataset_vendor_idx', ['vendorOrganizationId'])
 @Index('dataset_vendor_status_idx', ['vendorOrganizationId', 'status', 'createdAt', 'id'])
 @Check('dataset_title_check', `length(title) BETWEEN 1 AND 300`)
-@Check('dataset_status_check', `status IN ('draft', 'in_review', 'published', 'rejected', 'suspended')`)
+@Check('dataset_status_check', sqlIn('status', DATASET_STATUSES))
 export class Dataset {
   @PrimaryColumn('uuid')
   id: string;

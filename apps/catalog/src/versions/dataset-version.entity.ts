@@ -1,5 +1,5 @@
 import type { VersionStatus, VersionView } from '@trove/contracts';
-import { CommonErrorCode } from '@trove/contracts';
+import { CommonErrorCode, sqlIn, VERSION_STATUSES } from '@trove/contracts';
 import { ServiceException } from '@trove/platform';
 import { Check, Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryColumn, Unique } from 'typeorm';
 import { Dataset } from '../datasets/dataset.entity';
@@ -8,7 +8,7 @@ import type { VersionFile } from './version-file.entity';
 /** A version of a dataset: files are added while it is open; releasing freezes the list. */
 @Entity({ name: 'dataset_version' })
 @Unique('dataset_version_version_key', ['datasetId', 'version'])
-@Check('dataset_version_status_check', `status IN ('open', 'released')`)
+@Check('dataset_version_status_check', sqlIn('status', VERSION_STATUSES))
 export class DatasetVersion {
   @PrimaryColumn('uuid')
   id: string;
