@@ -1,7 +1,9 @@
 import type { Role } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
 import { describeRoutes, type RouteDescription } from '../src/auth/route-rules';
-import { newDataset } from '../../../test/support/catalog';
+import { CatalogSubjects } from '@trove/contracts';
+import { RpcClient } from '@trove/messaging';
+import { commercialOffer, newDataset, sha256Hex, speechListing } from '../../../test/support/catalog';
 import { GatewayHarness } from './gateway-harness';
 
 jest.setTimeout(180_000);
@@ -61,7 +63,97 @@ const CASES: Record<string, RouteCase> = {
   'GET /v1/datasets/:id': {
     prepare: async (fx) => ({ url: `/v1/datasets/${(await newDataset(fx.harness.catalogDb.url, { title: '中文多轮对话 SFT 数据 5 万条' })).id}` }),
   },
+  'GET /v1/datasets/:id/croissant': {
+    prepare: async (fx) => ({ url: `/v1/datasets/${(await newDataset(fx.harness.catalogDb.url, { title: '粤语电话客服语音 500 小时' })).id}/croissant` }),
+  },
+  'POST /v1/datasets': { prepare: async () => ({ url: '/v1/datasets', body: speechListing() }) },
+  'PATCH /v1/datasets/:id': {
+    prepare: async (fx) => ({ url: `/v1/datasets/${await vendorDataset(fx)}`, body: { tags: ['普通话', '客服'] } }),
+  },
+  'POST /v1/datasets/:id/submit': { prepare: async (fx) => ({ url: `/v1/datasets/${await vendorDataset(fx, { released: true, offer: true })}/submit` }) },
+  'POST /v1/datasets/:id/versions': {
+    prepare: async (fx) => ({ url: `/v1/datasets/${await vendorDataset(fx)}/versions`, body: { version: '1.0.0', changelog: '首个版本' } }),
+  },
+  'POST /v1/datasets/:id/versions/:versionId/uploads': {
+    prepare: async (fx) => {
+      const id = await vendorDataset(fx);
+      const version = await asVendor(fx, 'POST', `/v1/datasets/${id}/versions`, { version: '1.0.0' });
+      return { url: `/v1/datasets/${id}/versions/${version.id}/uploads`, body: { path: 'audio/zh-CN/0001.wav', size: 1024 } };
+    },
+  },
+  'POST /v1/datasets/:id/versions/:versionId/release': {
+    prepare: async (fx) => {
+      const id = await vendorDataset(fx);
+      const version = await versionWithFile(fx, id);
+      return { url: `/v1/datasets/${id}/versions/${version}/release` };
+    },
+  },
+  'POST /v1/datasets/:id/offers': { prepare: async (fx) => ({ url: `/v1/datasets/${await vendorDataset(fx)}/offers`, body: commercialOffer() }) },
+  'POST /v1/datasets/:id/offers/:offerId/withdraw': {
+    prepare: async (fx) => {
+      const id = await vendorDataset(fx);
+      const offer = await asVendor(fx, 'POST', `/v1/datasets/${id}/offers`, commercialOffer());
+      return { url: `/v1/datasets/${id}/offers/${offer.id}/withdraw` };
+    },
+  },
+  'POST /v1/datasets/:id/samples': {
+    prepare: async (fx) => ({ url: `/v1/datasets/${await vendorDataset(fx)}/samples`, body: { path: 'samples/0001.wav', size: 2048 } }),
+  },
+  'POST /v1/admin/datasets/:id/approve': {
+    prepare: async (fx) => ({ url: `/v1/admin/datasets/${(await newDataset(fx.harness.catalogDb.url, { status: 'in_review' })).id}/approve` }),
+  },
+  'POST /v1/admin/datasets/:id/reject': {
+    prepare: async (fx) => ({
+      url: `/v1/admin/datasets/${(await newDataset(fx.harness.catalogDb.url, { status: 'in_review' })).id}/reject`,
+      body: { reason: '缺少说话人同意书 / Speaker consent records missing' },
+    }),
+  },
+  'POST /v1/admin/datasets/:id/suspend': {
+    prepare: async (fx) => ({ url: `/v1/admin/datasets/${(await newDataset(fx.harness.catalogDb.url)).id}/suspend` }),
+  },
+  'GET /v1/vendor/datasets': { prepare: async () => ({ url: '/v1/vendor/datasets?status=draft&limit=5' }) },
+  'PUT /v1/vendor/profile': {
+    prepare: async () => ({ url: '/v1/vendor/profile', body: { displayNameZh: '标贝（北京）科技有限公司', displayNameEn: 'DataBaker', certifications: ['ISO/IEC 27001'] } }),
+  },
+  'GET /v1/vendors/:id': {
+    prepare: async (fx) => {
+      await asVendor(fx, 'PUT', '/v1/vendor/profile', { displayNameZh: '标贝（北京）科技有限公司', displayNameEn: 'DataBaker' });
+      return { url: `/v1/vendors/${fx.parties.vendor.organizationId}` };
+    },
+  },
 };
+
+/** A call as the fixture's (approved) vendor that must succeed. */
+async function asVendor(fx: Fixture, method: string, url: string, body?: unknown) {
+  const answer = await fx.harness.inject({ method, url, key: fx.parties.vendor.key, body });
+  if (answer.status >= 300) throw new Error(`${method} ${url}: ${answer.status} ${JSON.stringify(answer.body)}`);
+  return answer.body;
+}
+
+/** An open version holding one file, recorded the way delivery records an upload. */
+async function versionWithFile(fx: Fixture, datasetId: string): Promise<string> {
+  const version = await asVendor(fx, 'POST', `/v1/datasets/${datasetId}/versions`, { version: '1.0.0' });
+  await fx.harness.app.get(RpcClient).send(CatalogSubjects.addVersionFile, {
+    datasetId,
+    versionId: version.id,
+    path: 'audio/zh-CN/0001.wav',
+    size: 3,
+    sha256: sha256Hex('abc'),
+    storageKey: `objects/${randomUUID()}`,
+  });
+  return version.id;
+}
+
+/** A draft of the fixture's vendor; with a released version and an offer it can be submitted. */
+async function vendorDataset(fx: Fixture, options: { released?: boolean; offer?: boolean } = {}): Promise<string> {
+  const dataset = await asVendor(fx, 'POST', '/v1/datasets', speechListing());
+  if (options.released) {
+    const version = await versionWithFile(fx, dataset.id);
+    await asVendor(fx, 'POST', `/v1/datasets/${dataset.id}/versions/${version}/release`);
+  }
+  if (options.offer) await asVendor(fx, 'POST', `/v1/datasets/${dataset.id}/offers`, commercialOffer());
+  return dataset.id;
+}
 
 function roleOf(caller: Exclude<Caller, 'anonymous'>): Role {
   return caller === 'other' ? 'buyer' : caller;

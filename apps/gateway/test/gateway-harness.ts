@@ -1,4 +1,8 @@
 import { Test } from '@nestjs/testing';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { configureApp, createHttpAdapter, loadConfig } from '@trove/platform';
 import { AppModule } from '../src/app.module';
@@ -27,7 +31,8 @@ export interface Answer {
 
 /**
  * The gateway in this process, answering through fastify's inject(), on its own database and
- * NATS namespace, with the catalog running beside it as a real process.
+ * NATS namespace, with the catalog and delivery (which signs upload URLs) running beside it as
+ * real processes.
  */
 export class GatewayHarness {
   readonly adminKey = issueKey().token;
@@ -36,6 +41,9 @@ export class GatewayHarness {
   gatewayDb!: TestDatabase;
   catalogDb!: TestDatabase;
   catalog!: AppProcess;
+  deliveryDb!: TestDatabase;
+  delivery!: AppProcess;
+  readonly storageDir = mkdtempSync(join(tmpdir(), 'trove-gw-delivery-'));
 
   static async start(env: Record<string, string> = {}): Promise<GatewayHarness> {
     const harness = new GatewayHarness();
@@ -44,7 +52,11 @@ export class GatewayHarness {
   }
 
   private async boot(env: Record<string, string>): Promise<void> {
-    [this.gatewayDb, this.catalogDb] = await Promise.all([createAppDatabase('gateway', 'gw'), createAppDatabase('catalog', 'gw_catalog')]);
+    [this.gatewayDb, this.catalogDb, this.deliveryDb] = await Promise.all([
+      createAppDatabase('gateway', 'gw'),
+      createAppDatabase('catalog', 'gw_catalog'),
+      createAppDatabase('delivery', 'gw_delivery'),
+    ]);
     this.catalog = new AppProcess('catalog', await freePort(), {
       DATABASE_URL: this.catalogDb.url,
       NATS_URL,
@@ -52,6 +64,15 @@ export class GatewayHarness {
       LOG_LEVEL: 'warn',
     });
     this.catalog.start();
+    this.delivery = new AppProcess('delivery', await freePort(), {
+      DATABASE_URL: this.deliveryDb.url,
+      NATS_URL,
+      TROVE_NAMESPACE: this.namespace,
+      LOG_LEVEL: 'warn',
+      DELIVERY_SIGNING_KEYS: `test:${randomBytes(32).toString('base64')}`,
+      STORAGE_DIR: this.storageDir,
+    });
+    this.delivery.start();
     Object.assign(process.env, {
       DATABASE_URL: this.gatewayDb.url,
       NATS_URL,
@@ -69,7 +90,7 @@ export class GatewayHarness {
     await configureApp(this.app, gatewayOptions, config);
     await this.app.init();
     await this.app.getHttpAdapter().getInstance().ready();
-    await this.catalog.ready();
+    await Promise.all([this.catalog.ready(), this.delivery.ready()]);
   }
 
   async inject(options: InjectOptions): Promise<Answer> {
@@ -89,8 +110,9 @@ export class GatewayHarness {
 
   async stop(): Promise<void> {
     await this.app?.close();
-    await this.catalog?.stop();
-    await Promise.all([this.gatewayDb?.drop(), this.catalogDb?.drop()]);
+    await Promise.all([this.catalog?.stop(), this.delivery?.stop()]);
+    await Promise.all([this.gatewayDb?.drop(), this.catalogDb?.drop(), this.deliveryDb?.drop()]);
+    rmSync(this.storageDir, { recursive: true, force: true });
     await deleteStream(this.namespace);
   }
 }

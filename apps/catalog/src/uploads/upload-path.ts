@@ -11,7 +11,6 @@ export const MAX_PATH_BYTES = 512;
 export function unsafePathReason(path: string): string | null {
   if (path.length === 0) return 'path must not be empty';
   if (Buffer.byteLength(path, 'utf8') > MAX_PATH_BYTES) return `path must be at most ${MAX_PATH_BYTES} bytes`;
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(path)) return 'path must not contain control characters';
   if (path.includes('\\')) return 'path must use / and contain no backslash';
   if (path.startsWith('/')) return 'path must be relative, not absolute';
