@@ -135,7 +135,7 @@ async function main() {
       const result = { entry: entry.name, title: entry.title, target: entry.target, machine, warmupSeconds: settings.warmupSeconds, ...(await entry.run(ctx)) };
       fs.mkdirSync(RESULTS, { recursive: true });
       fs.writeFileSync(path.join(RESULTS, `${entry.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
-      fs.writeFileSync(path.join(RESULTS, `${entry.name}.md`), markdown(result));
+      fs.writeFileSync(path.join(RESULTS, `${entry.name}.md`), (entry.markdown ?? markdown)(result));
       results.push(result);
       if (result.broke) {
         failed = true;
@@ -162,7 +162,8 @@ async function deleteStream(namespace, natsUrl) {
 }
 
 function table(results, withDate = false) {
-  const side = (s) => `${s.requestsPerSecond} | ${s.p50Ms} | ${s.p99Ms} | ${s.non2xx ?? '-'} / ${s.errors ?? '-'}`;
+  // Throughput entries (upload) report MiB/s instead of requests/s and have no latencies.
+  const side = (s) => `${s.requestsPerSecond ?? `${s.megabytesPerSecond} MiB/s`} | ${s.p50Ms ?? '-'} | ${s.p99Ms ?? '-'} | ${s.non2xx ?? '-'} / ${s.errors ?? '-'}`;
   const rows = results.map((r) => {
     const { baseline, trove } = r.sides;
     return `| ${r.entry}${withDate ? ` (${r.machine.date.slice(0, 16).replace('T', ' ')})` : ''} | ${side(baseline)} | ${side(trove)} | ${r.ratio} | ≥ ${r.targetRatio} | ${r.pass ? 'pass' : 'MISS'} |`;

@@ -1,0 +1,182 @@
+// upload: a file through a signed upload URL (PUT, streamed from disk, to delivery with the
+// filesystem driver: measured, hashed, checked against the declared size and SHA-256, fsynced,
+// renamed, recorded), against Node's own streaming SHA-256 of the same file, in the same run.
+// Both read the file with 1 MiB buffers from the page cache (it was just written).
+//
+// BENCH_UPLOAD_MIB (default 1024) sets the file size; BENCH_UPLOAD_MIB=64 is a quick check.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createRequire } from 'node:module';
+import { BenchProcess, freePort } from '../lib/processes.mjs';
+
+const MiB = 1024 * 1024;
+const require = createRequire(import.meta.url);
+
+function settingMiB() {
+  const value = Number(process.env.BENCH_UPLOAD_MIB ?? 1024);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`BENCH_UPLOAD_MIB must be a positive whole number of MiB, got "${process.env.BENCH_UPLOAD_MIB}"`);
+  return value;
+}
+
+/** A file of random bytes (speech recordings do not compress either), written in 16 MiB blocks. */
+async function writeFile(file, bytes) {
+  const out = fs.createWriteStream(file, { highWaterMark: 16 * MiB });
+  await pipeline(
+    (async function* () {
+      for (let left = bytes; left > 0; left -= 16 * MiB) yield crypto.randomBytes(Math.min(16 * MiB, left));
+    })(),
+    out,
+  );
+}
+
+async function hashFile(file) {
+  const started = process.hrtime.bigint();
+  const hash = crypto.createHash('sha256');
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: MiB })) hash.update(chunk);
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, sha256: hash.digest('hex') };
+}
+
+function put(url, file, size) {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const { hostname, port, pathname, search } = new URL(url);
+    const req = http.request({ host: hostname, port, method: 'PUT', path: pathname + search, headers: { 'content-length': String(size), 'content-type': 'application/octet-stream' } }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ seconds: Number(process.hrtime.bigint() - started) / 1e9, status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    fs.createReadStream(file, { highWaterMark: MiB }).pipe(req);
+  });
+}
+
+/** The entry's report: throughput per run, not requests per second. */
+function markdown(r) {
+  const runs = (side) => r.sides[side].runs.map((mibPerSecond, i) => `| ${side === 'baseline' ? 'baseline' : 'Trove'} ${i + 1} | ${mibPerSecond} | ${r.sides[side].seconds[i]} |`);
+  return [
+    `# ${r.title}`,
+    '',
+    `Target: ${r.target}. Measured ${r.machine.date} on ${r.machine.cores} cores (${r.machine.cpu}), Node ${r.machine.node}, load average ${r.machine.loadAverageAtStart?.join(' ') ?? '?'} at the start; the client runs on the same cores. Runs alternate (baseline, Trove, Trove, baseline).`,
+    '',
+    `- baseline: ${r.sides.baseline.label}`,
+    `- Trove: ${r.sides.trove.label}`,
+    ...Object.entries(r.settings ?? {}).map(([k, v]) => `- ${k}: ${v}`),
+    '',
+    '| run | MiB/s | seconds |',
+    '|---|---|---|',
+    ...runs('baseline'),
+    ...runs('trove'),
+    '',
+    `Mean: baseline ${r.sides.baseline.megabytesPerSecond} MiB/s, Trove ${r.sides.trove.megabytesPerSecond} MiB/s, ratio **${r.ratio}** (target ≥ ${r.targetRatio}: ${r.pass ? 'pass' : 'missed'}).`,
+    '',
+  ].join('\n');
+}
+
+export default {
+  name: 'upload',
+  markdown,
+  title: 'Upload: a file PUT through a signed URL to delivery (streamed, hashed, checked, fsynced, recorded)',
+  target: 'Trove at least 70 % of the throughput of Node streaming SHA-256 over the same file',
+  async run(ctx) {
+    const mib = settingMiB();
+    const size = mib * MiB;
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'trove-bench-upload-'));
+    const file = path.join(work, 'speech-corpus-shard-0001.tar');
+    const storageDir = path.join(work, 'objects');
+    const { connect, headers: natsHeaders, StringCodec } = require('nats');
+    const sc = StringCodec();
+    let nc;
+    let delivery;
+    try {
+      ctx.log(`  writing a ${mib} MiB file`);
+      await writeFile(file, size);
+      const deliveryDb = await ctx.appDatabase('delivery');
+      const port = await freePort();
+      delivery = new BenchProcess('delivery', ctx.appMain('delivery'), {
+        DATABASE_URL: deliveryDb,
+        NATS_URL: ctx.natsUrl,
+        TROVE_NAMESPACE: ctx.namespace,
+        PORT: String(port),
+        LOG_LEVEL: 'warn',
+        DELIVERY_SIGNING_KEYS: `bench:${crypto.randomBytes(32).toString('base64')}`,
+        DELIVERY_PUBLIC_URL: `http://127.0.0.1:${port}`,
+        STORAGE_DRIVER: 'fs',
+        STORAGE_DIR: storageDir,
+      }).start();
+      await delivery.ready(`http://127.0.0.1:${port}/health/ready`);
+
+      // Catalog's side of the flow, answered from here: the file is recorded as delivery says.
+      nc = await connect({ servers: ctx.natsUrl.split(',') });
+      nc.subscribe(`${ctx.namespace}.catalog.version.add-file`, {
+        callback: (_error, msg) => {
+          const request = JSON.parse(sc.decode(msg.data));
+          msg.respond(sc.encode(JSON.stringify({ ok: true, data: { path: request.path, size: request.size, sha256: request.sha256 } })));
+        },
+      });
+      const datasetId = crypto.randomUUID();
+      const versionId = crypto.randomUUID();
+      const sign = async (sha256) => {
+        const h = natsHeaders();
+        h.set('trove-caller-org', crypto.randomUUID());
+        h.set('trove-caller-role', 'vendor');
+        h.set('trove-caller-key', crypto.randomBytes(16).toString('hex'));
+        const reply = JSON.parse(
+          sc.decode(
+            (await nc.request(`${ctx.namespace}.delivery.upload.sign`, sc.encode(JSON.stringify({ target: 'version-file', datasetId, versionId, path: 'audio/zh-CN/speech-corpus-shard-0001.tar', size, sha256 })), { timeout: 5000, headers: h })).data,
+          ),
+        );
+        if (!reply.ok) throw new Error(`delivery.upload.sign: ${JSON.stringify(reply.error)}`);
+        return reply.data.uploadUrl;
+      };
+
+      const runs = { baseline: [], trove: [] };
+      let expected;
+      const measure = async (side) => {
+        if (side === 'baseline') {
+          const { seconds, sha256 } = await hashFile(file);
+          expected ??= sha256;
+          if (sha256 !== expected) throw new Error('the file hashed differently twice');
+          runs.baseline.push(seconds);
+        } else {
+          const url = await sign(expected);
+          const answer = await put(url, file, size);
+          const body = JSON.parse(answer.body);
+          if (answer.status !== 201 || body.sha256 !== expected || body.size !== size) throw new Error(`upload answered ${answer.status}: ${answer.body}`);
+          runs.trove.push(answer.seconds);
+        }
+        const seconds = runs[side].at(-1);
+        ctx.log(`  ${side}: ${(size / MiB / seconds).toFixed(0)} MiB/s (${seconds.toFixed(2)} s)`);
+      };
+      // Alternating, so neither side always gets the warmer or cooler machine.
+      for (const side of ['baseline', 'trove', 'trove', 'baseline']) await measure(side);
+
+      const summary = (side, label) => {
+        const mibPerSecond = runs[side].map((s) => Math.round(size / MiB / s));
+        return { label, megabytesPerSecond: Math.round(mibPerSecond.reduce((a, b) => a + b, 0) / mibPerSecond.length), runs: mibPerSecond, seconds: runs[side].map((s) => Math.round(s * 100) / 100) };
+      };
+      const baseline = summary('baseline', 'Node crypto SHA-256 over fs.createReadStream (1 MiB buffers), in the bench process');
+      const trove = summary('trove', 'PUT to the signed URL (fs.createReadStream piped to http.request) until delivery answers 201');
+      const ratio = trove.megabytesPerSecond / baseline.megabytesPerSecond;
+      return {
+        sides: { baseline, trove },
+        ratio: Math.round(ratio * 100) / 100,
+        targetRatio: 0.7,
+        pass: ratio >= 0.7,
+        broke: false,
+        unit: 'MiB/s',
+        settings: {
+          file: `${mib} MiB of random bytes in ${os.tmpdir()} (BENCH_UPLOAD_MIB), read from the page cache by both sides`,
+          delivery: `from dist/, STORAGE_DRIVER=fs in the same temporary directory, LOG_LEVEL=warn; the URL declares the size and SHA-256, so delivery checks both; catalog's add-file answered by the bench process over NATS`,
+        },
+      };
+    } finally {
+      await nc?.close().catch(() => undefined);
+      await delivery?.stop();
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  },
+};
