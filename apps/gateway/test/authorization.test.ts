@@ -5,6 +5,7 @@ import { CatalogSubjects } from '@trove/contracts';
 import { RpcClient } from '@trove/messaging';
 import { commercialOffer, newDataset, sha256Hex, speechListing } from '../../../test/support/catalog';
 import { GatewayHarness } from './gateway-harness';
+import { withDatabase } from '../../../test/support/postgres';
 
 jest.setTimeout(180_000);
 
@@ -47,6 +48,22 @@ const CASES: Record<string, RouteCase> = {
     prepare: async (fx) => ({ url: `/v1/admin/organizations/${(await fx.signUp('buyer', '国网智能研究院')).organizationId}/suspend` }),
   },
   'GET /v1/admin/audit': { prepare: async () => ({ url: '/v1/admin/audit?limit=5' }) },
+  'GET /v1/admin/dead-letters': { prepare: async () => ({ url: '/v1/admin/dead-letters?limit=5' }) },
+  'POST /v1/admin/dead-letters/:id/replay': {
+    prepare: async (fx) => {
+      // A dead letter of the gateway's own: no handler of it runs here, so the replay answers `failed`.
+      const id = randomUUID();
+      const payload = JSON.stringify({ datasetId: randomUUID(), vendorOrganizationId: randomUUID(), suspendedAt: new Date().toISOString() });
+      await withDatabase(fx.harness.gatewayDb.url, (client) =>
+        client.query(
+          `INSERT INTO dead_letter (id, consumer, subject, event_id, payload, body, headers, reason, error, attempts, first_failed_at, dead_at)
+           VALUES ($1, 'revoke-suspended-vendor-keys', 'evt.catalog.dataset.suspended.v1', gen_random_uuid(), $2::jsonb, $2::text, '{}', 'failed', 'key cache unavailable', 10, now(), now())`,
+          [id, payload],
+        ),
+      );
+      return { url: `/v1/admin/dead-letters/${id}/replay` };
+    },
+  },
   'POST /v1/organizations': {
     prepare: async () => ({ url: '/v1/organizations', body: { name: `海天瑞声 SpeechOcean ${randomUUID().slice(0, 8)}`, kind: 'vendor', contactEmail: 'bd@speechocean.example.cn' } }),
   },

@@ -69,10 +69,10 @@ export class DeadLetterStore {
     const rows = (await manager.query(
       `INSERT INTO dead_letter (id, consumer, subject, event_id, aggregate_type, aggregate_id, aggregate_seq, payload, body, headers,
                                 reason, error, attempts, stream_seq, first_failed_at, dead_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, now())
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
        ON CONFLICT (consumer, event_id) WHERE event_id IS NOT NULL DO UPDATE
          SET reason = excluded.reason, error = excluded.error, attempts = dead_letter.attempts + excluded.attempts,
-             dead_at = now(), replayed_at = NULL, replay_outcome = NULL
+             dead_at = excluded.dead_at, replayed_at = NULL, replay_outcome = NULL
        RETURNING id`,
       [
         randomUUID(),
@@ -90,6 +90,8 @@ export class DeadLetterStore {
         letter.attempts,
         letter.streamSeq ?? null,
         letter.firstFailedAt,
+        // Milliseconds, like the page cursors made from it: a cursor never falls between two rows.
+        new Date(),
       ],
     )) as { id: string }[];
     return rows[0].id;
@@ -103,7 +105,7 @@ export class DeadLetterStore {
   async list(limit: number, before?: { at: string; id: string }): Promise<DeadLetterView[]> {
     const q = this.dataSource.manager
       .createQueryBuilder(DeadLetter, 'd')
-      .orderBy('d.dead_at', 'DESC')
+      .orderBy('d.deadAt', 'DESC')
       .addOrderBy('d.id', 'DESC')
       .limit(limit);
     if (before) q.where('(d.dead_at, d.id) < (:at, :id)', { at: new Date(before.at), id: before.id });

@@ -56,7 +56,15 @@ interface ConsumerGroup {
 }
 
 /** A message that could not be taken for an event of its subject: it never will be. */
-class MalformedEvent extends Error {}
+class MalformedEvent extends Error {
+  constructor(
+    message: string,
+    /** The envelope, when it was one with an id and only its payload or aggregate was wrong. */
+    readonly envelope?: EventEnvelope,
+  ) {
+    super(message);
+  }
+}
 
 /** An event of an aggregate whose earlier event, which this consumer also handles, is not applied yet. */
 interface Ahead {
@@ -233,12 +241,13 @@ export class EventConsumers implements OnApplicationBootstrap, BeforeApplication
     if (typeof envelope !== 'object' || envelope === null) throw new MalformedEvent('the message is not an event envelope');
     if (typeof envelope.id !== 'string' || !UUID.test(envelope.id)) throw new MalformedEvent('the envelope has no event id');
     if (envelope.aggregate !== undefined && !isAggregate(envelope.aggregate)) {
-      throw new MalformedEvent('the envelope names its aggregate without a type, an id and a positive seq');
+      const { aggregate: _aggregate, ...rest } = envelope;
+      throw new MalformedEvent('the envelope names its aggregate without a type, an id and a positive seq', rest);
     }
     try {
       return { envelope, payload: validateMessage(registration.event.payload as new () => object, envelope.payload) };
     } catch (error) {
-      throw new MalformedEvent(describe(error));
+      throw new MalformedEvent(describe(error), envelope);
     }
   }
 
@@ -258,7 +267,8 @@ export class EventConsumers implements OnApplicationBootstrap, BeforeApplication
       ({ envelope, payload } = this.decode(registration, msg.data));
     } catch (error) {
       this.logger.error({ err: error, subject, seq: msg.seq }, 'malformed event moved to the dead letters');
-      await this.giveUp(msg, { consumer, subject, reason: 'malformed', error: describe(error), attempts: 1, firstFailedAt: new Date() });
+      const partial = error instanceof MalformedEvent ? error.envelope : undefined;
+      await this.giveUp(msg, { consumer, subject, reason: 'malformed', error: describe(error), attempts: 1, firstFailedAt: new Date(), envelope: partial });
       stop({ outcome: 'malformed' });
       return;
     }

@@ -17,6 +17,9 @@ export class ServiceHealthDto extends ComponentHealthDto {
 
   @ApiProperty({ required: false, description: 'The replica that answered' })
   instance?: string;
+
+  @ApiProperty({ required: false, description: 'Events its consumers gave up on and nobody has replayed yet (GET /v1/admin/dead-letters)' })
+  deadLetters?: number;
 }
 
 export class AdminHealthDto {
@@ -39,6 +42,9 @@ export class AdminHealthDto {
     description: 'Each service database, as that service sees it',
   })
   databases: Record<string, ComponentHealthDto>;
+
+  @ApiProperty({ description: 'Dead letters not yet replayed, all services together: any makes the whole `degraded`', example: 0 })
+  deadLetters: number;
 
   @ApiProperty({ example: '2026-11-28T09:30:00.000Z' })
   checkedAt: string;

@@ -1,6 +1,6 @@
 import { BACKEND_SERVICES, SystemSubjects, type BackendService, type ServiceName } from '@trove/contracts';
 import { Inject, Injectable } from '@nestjs/common';
-import { RpcClient } from '@trove/messaging';
+import { DeadLetterStore, RpcClient } from '@trove/messaging';
 import { Readiness, SERVICE_IDENTITY, type ComponentCheck, type ServiceIdentity } from '@trove/platform';
 import type { AdminHealthDto, ServiceHealthDto } from './admin-health.dto';
 
@@ -12,25 +12,35 @@ export class AdminHealthService {
   constructor(
     private readonly rpc: RpcClient,
     private readonly readiness: Readiness,
+    private readonly deadLetters: DeadLetterStore,
     @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
   ) {}
 
   async report(): Promise<AdminHealthDto> {
-    const [nats, gatewayDb, ...pings] = await Promise.all([
+    const [nats, gatewayDb, gatewayDeadLetters, ...pings] = await Promise.all([
       this.readiness.check('nats'),
       this.readiness.check('database'),
+      this.deadLetters.unreplayedCount().catch(() => undefined),
       ...BACKEND_SERVICES.map((service) => this.ping(service)),
     ]);
     const services = {
-      gateway: { status: gatewayDb.status, latencyMs: 0, version: this.identity.version, instance: this.identity.instance },
+      gateway: {
+        status: gatewayDb.status,
+        latencyMs: 0,
+        version: this.identity.version,
+        instance: this.identity.instance,
+        ...(gatewayDeadLetters === undefined ? {} : { deadLetters: gatewayDeadLetters }),
+      },
     } as Record<ServiceName, ServiceHealthDto>;
     const databases: Record<string, ComponentCheck> = { gateway: gatewayDb };
     BACKEND_SERVICES.forEach((service, i) => {
       services[service] = pings[i].service;
       databases[service] = pings[i].database;
     });
-    const everythingOk = nats.status === 'ok' && Object.values(services).every((s) => s.status === 'ok');
-    return { status: everythingOk ? 'ok' : 'degraded', services, nats, databases, checkedAt: new Date().toISOString() };
+    // Unreplayed dead letters: every service is up, yet some events were not applied.
+    const deadLetters = Object.values(services).reduce((sum, s) => sum + (s.deadLetters ?? 0), 0);
+    const everythingOk = nats.status === 'ok' && Object.values(services).every((s) => s.status === 'ok') && deadLetters === 0;
+    return { status: everythingOk ? 'ok' : 'degraded', services, nats, databases, deadLetters, checkedAt: new Date().toISOString() };
   }
 
   private async ping(service: BackendService): Promise<{ service: ServiceHealthDto; database: ComponentCheck }> {
@@ -43,6 +53,7 @@ export class AdminHealthService {
           latencyMs: Math.round((performance.now() - started) * 10) / 10,
           version: health.version,
           instance: health.instance,
+          ...(health.deadLetters === undefined ? {} : { deadLetters: health.deadLetters }),
         },
         database: health.database,
       };

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { AdminHealthService } from './admin-health.service';
+import { DeadLettersController } from './dead-letters.controller';
+import { DeadLettersService } from './dead-letters.service';
 import { OperationsController } from './operations.controller';
 
-@Module({ controllers: [OperationsController], providers: [AdminHealthService] })
+@Module({ controllers: [OperationsController, DeadLettersController], providers: [AdminHealthService, DeadLettersService] })
 export class OperationsModule {}
