@@ -754,6 +754,8 @@ function checkRenderedNats({ objs, find, production }) {
       const v = natsPasswordVariable(app);
       const password = natsContainer && envValue(natsContainer, v);
       if (!password) problems.push(`nats-server gets no ${v}`);
+      // nats-server parses an environment value like config: 9e5..., -x..., true would not be a string
+      else if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(password) || /^(true|false|yes|no|on|off)$/i.test(password)) problems.push(`${v} must start with a letter and hold only letters, digits, - and _ (nats-server would not read it as a string)`);
       const d = find('Deployment', app);
       const main = d && ((podSpecOf(d)?.containers ?? []).find((c) => c.name === 'app') ?? podSpecOf(d)?.containers?.[0]);
       if (!main) continue;

@@ -25,7 +25,9 @@ const NATS_SERVER = process.env.TROVE_NATS_SERVER ?? '/usr/sbin/nats-server';
  */
 class AuthorizedNats {
   readonly namespace = new Namespace(newNamespace());
-  readonly passwords = Object.fromEntries(SERVICES.map((s) => [s, randomBytes(18).toString('base64url')])) as Record<ServiceName, string>;
+  // nats-server parses a password taken from its environment like a config value: one that
+  // starts with a digit or a dash is read as a number and refused, so these start with a letter
+  readonly passwords = Object.fromEntries(SERVICES.map((s) => [s, `n${randomBytes(18).toString('base64url')}`])) as Record<ServiceName, string>;
   private readonly dir = mkdtempSync(join(tmpdir(), 'trove-nats-auth-'));
   private child?: ChildProcess;
   private log = '';
@@ -138,13 +140,16 @@ describe('NATS with one user per service', () => {
     for (const [env, setting] of [
       [{}, 'NATS_USER'],
       [{ NATS_USER: 'catalog', NATS_PASSWORD: wrong }, 'NATS_PASSWORD'],
+      [{ NATS_URL: nats.url.replace('nats://', `nats://catalog:${wrong}@`) }, 'NATS_PASSWORD'],
+      [{ NATS_PASSWORD: wrong }, 'NATS_USER'],
+      [{ NATS_URL: `nats://catalog:${wrong}@127.0.0.1:1` }, 'NATS_URL'],
     ] as const) {
       const app = new NodeProcess('dist/apps/catalog/src/main.js', { ...base, ...env }).start();
       const exit = await app.exit(20_000);
       const lines = app.output.trim().split('\n');
       expect(exit.code).toBe(1);
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(new RegExp(`^trove-catalog: ${setting}\\b`));
+      expect(lines[0]).toMatch(new RegExp(`^trove-catalog: (configuration error: )?${setting}\\b`));
       expect(app.output).not.toContain(wrong);
     }
   });
