@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AckPolicy, connect, DeliverPolicy, ErrorCode, type NatsConnection, type NatsError } from 'nats';
+import { AckPolicy, connect, DeliverPolicy, ErrorCode, nanos, type NatsConnection, type NatsError } from 'nats';
 import { SERVICES, type ServiceName } from '@trove/contracts';
 import { Namespace } from '@trove/messaging';
 import { inboxPrefix, natsAuthorizationConfig, passwordVariable } from '../../libs/messaging/src/bus-permissions';
@@ -218,6 +218,8 @@ describe('NATS with one user per service', () => {
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
     });
+    // what a restarted service does with its existing consumer
+    await jsm.consumers.update(ns.stream, durable, { ack_wait: nanos(30_000), max_ack_pending: 64 });
     const consumer = await ordering.jetstream().consumers.get(ns.stream, durable);
     let seq = 0;
     for (;;) {
