@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import fc from 'fast-check';
 import { exampleMetadata } from './metadata.examples';
 import { validateDatasetMetadata, type FieldProblem } from './validate';
 import { MODALITIES, type Modality } from './vocabulary';
@@ -10,7 +11,10 @@ function metadataWith(modality: Modality, changes: Record<string, unknown>): Rec
     const keys = path.split('.');
     const last = keys.pop() as string;
     let node = metadata as Record<string, unknown>;
-    for (const key of keys) node = (node[key] ??= {}) as Record<string, unknown>;
+    for (const key of keys) {
+      if (node[key] === null || typeof node[key] !== 'object') node[key] = {};
+      node = node[key] as Record<string, unknown>;
+    }
     if (value === undefined) delete node[last];
     else node[last] = value;
   }
@@ -103,5 +107,28 @@ describe('validateDatasetMetadata', () => {
   it('gives back canonical language tags', () => {
     const result = validateDatasetMetadata(metadataWith('speech', { languages: ['ZH-cn', 'cmn-Hans', 'Yue'] }));
     expect(result.ok && result.metadata.languages).toEqual(['zh-CN', 'zh-Hans', 'yue']);
+  });
+});
+
+describe('validateDatasetMetadata on any input', () => {
+  const paths = [
+    'modality', 'languages', 'domain', 'annotationTypes', 'collection', 'collection.methods', 'collection.period', 'collection.period.from',
+    'formats', 'tags', 'compliance', 'compliance.personalInformation', 'compliance.legalBasis', 'compliance.registrations',
+    'speech', 'speech.genderMix', 'speech.genderMix.female', 'speech.transcription', 'multimodal', 'multimodal.components', 'image', 'quality',
+  ];
+
+  it('answers with field problems and never throws, whatever a client sends', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...MODALITIES),
+        fc.dictionary(fc.constantFrom(...paths), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }),
+        (modality, changes) => {
+          const result = validateDatasetMetadata(metadataWith(modality, changes));
+          return result.ok || result.problems.every((p) => p.field.length > 0 && p.problems.length > 0);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+    fc.assert(fc.property(fc.anything(), (input) => typeof validateDatasetMetadata(input).ok === 'boolean'));
   });
 });

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import fc from 'fast-check';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { OfferLicensing, effectiveTerms } from './offer';
@@ -116,5 +117,34 @@ describe('license templates', () => {
     ['cdla-permissive-2.0', 'CDLA-Permissive-2.0', 'https://cdla.dev/permissive-2-0/'],
   ] as const)('%s is an open license with SPDX id %s', (template, spdx, url) => {
     expect(LICENSE_TEMPLATE_DEFINITIONS[template]).toMatchObject({ open: true, spdx, url });
+  });
+});
+
+describe('an offer on any input', () => {
+  const paths = ['license', 'license.template', 'license.terms', 'license.terms.uses', 'license.terms.territories', 'license.terms.termMonths', 'pricing', 'pricing.model', 'pricing.price', 'pricing.price.amount', 'pricing.period', 'pricing.unit'];
+
+  function withChanges(changes: Record<string, unknown>): Record<string, unknown> {
+    const body = structuredClone(offer({ template: 'commercial', terms: commercialTerms })) as Record<string, unknown>;
+    for (const [path, value] of Object.entries(changes)) {
+      const keys = path.split('.');
+      const last = keys.pop() as string;
+      let node = body;
+      for (const key of keys) {
+        if (node[key] === null || typeof node[key] !== 'object') node[key] = {};
+        node = node[key] as Record<string, unknown>;
+      }
+      node[last] = value;
+    }
+    return body;
+  }
+
+  it('answers with wrong fields and never throws, whatever a client sends', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.constantFrom(...paths), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }), (changes) => {
+        wrongFields(withChanges(changes));
+        return true;
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
