@@ -2,7 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { NatsConnection } from 'nats';
+import { MessageHeaders } from '@trove/contracts';
+import { headers as natsHeaders, type NatsConnection } from 'nats';
 import { commercialOffer, exclusiveOffer, sha256Hex, speechListing, VendorClient } from '../support/catalog';
 import { connectNats } from '../support/nats';
 import { withDatabase } from '../support/postgres';
@@ -65,9 +66,18 @@ describe('the catalog through the public API', () => {
   const datasetCount = () =>
     withDatabase(system.databases.get('catalog')!.url, async (c) => (await c.query('SELECT count(*)::int AS n FROM dataset')).rows[0].n as number);
 
-  /** A request to the catalog over NATS as ordering will make it at checkout. */
-  async function catalogRpc(subject: string, payload: unknown): Promise<{ ok: boolean; data?: any; error?: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
-    const reply = await nc.request(`${system.namespace}.${subject}`, new TextEncoder().encode(JSON.stringify(payload)), { timeout: 5000 });
+  /**
+   * A request straight to the catalog over NATS: as ordering will make it at checkout, or, with
+   * `caller`, as if a gateway had let it through.
+   */
+  async function catalogRpc(subject: string, payload: unknown, caller?: { organizationId: string; role: string }): Promise<{ ok: boolean; data?: any; error?: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const h = natsHeaders();
+    if (caller) {
+      h.set(MessageHeaders.callerOrganization, caller.organizationId);
+      h.set(MessageHeaders.callerRole, caller.role);
+      h.set(MessageHeaders.callerKey, randomUUID());
+    }
+    const reply = await nc.request(`${system.namespace}.${subject}`, new TextEncoder().encode(JSON.stringify(payload)), { timeout: 5000, headers: h });
     return JSON.parse(new TextDecoder().decode(reply.data));
   }
 
@@ -190,6 +200,10 @@ describe('the catalog through the public API', () => {
     const { dataset } = await pending.listing(speechListing({ title: '城市道路车载语音指令 50 小时' }));
     const refused = await json(await pending.call(`/v1/datasets/${dataset.id}/submit`, 'POST'));
     expect(refused).toMatchObject({ status: 403, code: 'FORBIDDEN', detail: expect.stringContaining('approval') });
+    expect((await pending.expect(200, `/v1/datasets/${dataset.id}`)).status).toBe('draft');
+    // The catalog holds the same rule, should a request reach it some other way.
+    const direct = await catalogRpc('catalog.dataset.submit', { id: dataset.id, vendorStatus: 'pending' }, { organizationId: pending.organizationId, role: 'vendor' });
+    expect(direct).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', status: 403 } });
     expect((await pending.expect(200, `/v1/datasets/${dataset.id}`)).status).toBe('draft');
   });
 
