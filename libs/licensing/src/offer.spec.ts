@@ -39,6 +39,7 @@ describe('an offer: {license: {template, terms}, pricing}', () => {
     ['metered per hour of speech', offer({ template: 'commercial' }, { model: 'metered', price: { amount: 35_000, currency: 'CNY' }, unit: 'hour' })],
     ['metered per thousand tokens', offer({ template: 'commercial' }, { model: 'metered', price: { amount: 2, currency: 'CNY' }, unit: '1k_tokens' })],
     ['a free CC BY 4.0 listing', offer({ template: 'cc-by-4.0' }, { model: 'free' })],
+    ['a free listing with price null', offer({ template: 'cc-by-4.0' }, { model: 'free', price: null })],
     ['a free CDLA-Permissive-2.0 listing with its defaults spelled out', offer({ template: 'cdla-permissive-2.0', terms: defaultTerms('cdla-permissive-2.0') }, { model: 'free' })],
   ])('accepts %s', (_case, body) => {
     expect(wrongFields(body)).toEqual([]);
@@ -73,6 +74,7 @@ describe('an offer: {license: {template, terms}, pricing}', () => {
     ['a price in yuan with decimals', offer({ template: 'commercial' }, { model: 'one_time', price: { amount: 1299.5, currency: 'CNY' } }), ['pricing.price.amount']],
     ['a price as a bare number', offer({ template: 'commercial' }, { model: 'one_time', price: 129900 }), ['pricing.price']],
     ['no price', offer({ template: 'commercial' }, { model: 'one_time' }), ['pricing.price']],
+    ['a null price', offer({ template: 'commercial' }, { model: 'one_time', price: null }), ['pricing.price']],
     ['an unknown currency', offer({ template: 'commercial' }, { model: 'one_time', price: { amount: 100, currency: 'RMB' } }), ['pricing.price.currency']],
     ['an unknown pricing model', offer({ template: 'commercial' }, { model: 'auction', price }), ['pricing.model']],
     ['a subscription without a period', offer({ template: 'commercial' }, { model: 'subscription', price }), ['pricing.period']],

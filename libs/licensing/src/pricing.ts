@@ -46,7 +46,7 @@ export class Pricing {
   model: PricingModel;
 
   @ApiPropertyOptional({ type: () => Price, description: 'Required except for free; a positive integer of minor units' })
-  @ValidateIf((p: Pricing) => p.model !== 'free' || p.price !== undefined)
+  @ValidateIf((p: Pricing) => p.model !== 'free' || (p.price !== undefined && p.price !== null))
   @IsDefined({ message: 'price is required unless the model is free' })
   @ValidateNested()
   @Type(() => Price)
