@@ -40,6 +40,7 @@ describe('an offer: {license: {template, terms}, pricing}', () => {
     ['metered per thousand tokens', offer({ template: 'commercial' }, { model: 'metered', price: { amount: 2, currency: 'CNY' }, unit: '1k_tokens' })],
     ['a free CC BY 4.0 listing', offer({ template: 'cc-by-4.0' }, { model: 'free' })],
     ['a free listing with price null', offer({ template: 'cc-by-4.0' }, { model: 'free', price: null })],
+    ['a one-time price with period and unit null', offer({ template: 'commercial' }, { model: 'one_time', price, period: null, unit: null })],
     ['a free CDLA-Permissive-2.0 listing with its defaults spelled out', offer({ template: 'cdla-permissive-2.0', terms: defaultTerms('cdla-permissive-2.0') }, { model: 'free' })],
   ])('accepts %s', (_case, body) => {
     expect(wrongFields(body)).toEqual([]);
@@ -78,6 +79,7 @@ describe('an offer: {license: {template, terms}, pricing}', () => {
     ['an unknown currency', offer({ template: 'commercial' }, { model: 'one_time', price: { amount: 100, currency: 'RMB' } }), ['pricing.price.currency']],
     ['an unknown pricing model', offer({ template: 'commercial' }, { model: 'auction', price }), ['pricing.model']],
     ['a subscription without a period', offer({ template: 'commercial' }, { model: 'subscription', price }), ['pricing.period']],
+    ['a subscription with period null', offer({ template: 'commercial' }, { model: 'subscription', price, period: null }), ['pricing.period']],
     ['a weekly subscription', offer({ template: 'commercial' }, { model: 'subscription', price, period: 'week' }), ['pricing.period']],
     ['a period on a one-time price', offer({ template: 'commercial' }, { model: 'one_time', price, period: 'month' }), ['pricing.period']],
     ['metered without a unit', offer({ template: 'commercial' }, { model: 'metered', price }), ['pricing.unit']],

@@ -54,13 +54,13 @@ export class Pricing {
   price?: Price;
 
   @ApiPropertyOptional({ enum: BILLING_PERIODS, description: 'Subscriptions only' })
-  @ValidateIf((p: Pricing) => p.model === 'subscription' || p.period !== undefined)
+  @ValidateIf((p: Pricing) => p.model === 'subscription' || (p.period !== undefined && p.period !== null))
   @IsIn(BILLING_PERIODS)
   @OnlyForModels(['subscription'], 'period is only for subscription pricing')
   period?: BillingPeriod;
 
   @ApiPropertyOptional({ enum: METERED_UNITS, description: 'Metered pricing only: what one price buys' })
-  @ValidateIf((p: Pricing) => p.model === 'metered' || p.unit !== undefined)
+  @ValidateIf((p: Pricing) => p.model === 'metered' || (p.unit !== undefined && p.unit !== null))
   @IsIn(METERED_UNITS)
   @OnlyForModels(['metered'], 'unit is only for metered pricing')
   unit?: MeteredUnit;
