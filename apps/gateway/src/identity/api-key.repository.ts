@@ -1,28 +1,25 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { TransactionalRepository } from '@trove/messaging';
 import { decodeCursor } from '@trove/platform';
-import { DataSource, type EntityManager } from 'typeorm';
 import { ApiKey } from './api-key.entity';
 
 @Injectable()
-export class ApiKeyRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
-
-  insert(manager: EntityManager, key: Partial<ApiKey>): Promise<unknown> {
-    return manager.insert(ApiKey, key);
+export class ApiKeyRepository extends TransactionalRepository {
+  async insert(key: Partial<ApiKey>): Promise<void> {
+    await this.transaction.insert(ApiKey, key);
   }
 
   /** A key of this organization, or null: another organization's key does not exist for it. */
   findOwned(organizationId: string, id: string): Promise<ApiKey | null> {
-    return this.dataSource.manager.findOneBy(ApiKey, { id, organizationId });
+    return this.manager.findOneBy(ApiKey, { id, organizationId });
   }
 
   async revoke(id: string, at: Date): Promise<void> {
-    await this.dataSource.manager.query(`UPDATE api_key SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`, [id, at]);
+    await this.transaction.query(`UPDATE api_key SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`, [id, at]);
   }
 
-  async listOwned(organizationId: string, cursor: string | undefined, limit: number): Promise<ApiKey[]> {
-    const query = this.dataSource.manager
+  listOwned(organizationId: string, cursor: string | undefined, limit: number): Promise<ApiKey[]> {
+    const query = this.manager
       .createQueryBuilder(ApiKey, 'k')
       .where('k.organization_id = :organizationId', { organizationId })
       .orderBy('k.created_at', 'DESC')

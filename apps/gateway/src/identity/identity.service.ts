@@ -1,9 +1,8 @@
 import { CommonErrorCode } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { UnitOfWork } from '@trove/messaging';
 import { DEFAULT_PAGE_SIZE, ServiceException, toPage, type Page } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { KeyStore } from '../auth/key-store';
 import type { Principal } from '../auth/principal';
 import { issueKey } from './api-key-token';
@@ -13,10 +12,15 @@ import { apiKeyView, organizationView } from './identity.views';
 import { Organization } from './organization.entity';
 import { OrganizationRepository } from './organization.repository';
 
+/**
+ * Organizations and their keys. Every change runs in one unit of work, which also writes the
+ * call's audit record (see AuditService), so a change and its record commit together; other
+ * replicas hear of a change only after it has committed.
+ */
 @Injectable()
 export class IdentityService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork,
     private readonly organizations: OrganizationRepository,
     private readonly keys: ApiKeyRepository,
     private readonly keyStore: KeyStore,
@@ -25,16 +29,16 @@ export class IdentityService {
   /** A new organization and its first key, in one transaction: neither exists without the other. */
   async signUp(dto: SignUpDto): Promise<SignUpResultDto> {
     const key = issueKey();
-    const organization = await this.dataSource.transaction(async (manager) => {
-      const created = manager.create(Organization, {
+    const organization = await this.unitOfWork.run(async () => {
+      const created = Object.assign(new Organization(), {
         id: randomUUID(),
         name: dto.name,
         kind: dto.kind,
         status: dto.kind === 'buyer' ? 'active' : 'pending',
         contactEmail: dto.contactEmail,
       });
-      await this.organizations.save(manager, created);
-      await this.keys.insert(manager, {
+      await this.organizations.save(created);
+      await this.keys.insert({
         id: key.id,
         organizationId: created.id,
         name: 'default',
@@ -58,34 +62,40 @@ export class IdentityService {
       ]);
     }
     const key = issueKey();
-    await this.keys.insert(this.dataSource.manager, {
-      id: key.id,
-      organizationId: principal.organizationId,
-      name: dto.name,
-      displayPrefix: key.displayPrefix,
-      secretHash: key.secretHash,
-      createdByKeyId: principal.keyId,
-      expiresAt,
+    // The unit's result names what it created: the audit record's target.
+    await this.unitOfWork.run(async () => {
+      await this.keys.insert({
+        id: key.id,
+        organizationId: principal.organizationId,
+        name: dto.name,
+        displayPrefix: key.displayPrefix,
+        secretHash: key.secretHash,
+        createdByKeyId: principal.keyId,
+        expiresAt,
+      });
+      return { id: key.id };
     });
     return { id: key.id, name: dto.name, key: key.token, expiresAt: expiresAt?.toISOString() ?? null };
   }
 
   async listKeys(principal: Principal, cursor: string | undefined, limit = DEFAULT_PAGE_SIZE): Promise<Page<ApiKeyDto>> {
-    const rows = await this.keys.listOwned(principal.organizationId, cursor, limit);
+    const rows = await this.unitOfWork.read(() => this.keys.listOwned(principal.organizationId, cursor, limit));
     return toPage(rows, limit, (k) => ({ at: k.createdAt, id: k.id }), apiKeyView);
   }
 
   /** Revoking is final and idempotent; every gateway replica refuses the key from now on. */
   async revokeKey(principal: Principal, id: string): Promise<void> {
-    const key = await this.keys.findOwned(principal.organizationId, id);
-    if (!key) throw new ServiceException(CommonErrorCode.NOT_FOUND, `No API key ${id}.`);
-    await this.keys.revoke(id, new Date());
-    await this.keyStore.changed({ keyId: id });
+    await this.unitOfWork.run(async (tx) => {
+      const key = await this.keys.findOwned(principal.organizationId, id);
+      if (!key) throw new ServiceException(CommonErrorCode.NOT_FOUND, `No API key ${id}.`);
+      await this.keys.revoke(id, new Date());
+      tx.afterCommit(() => this.keyStore.changed({ keyId: id }));
+    });
   }
 
   async listOrganizations(query: OrganizationListQuery): Promise<Page<OrganizationDto>> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const rows = await this.organizations.list(query, limit);
+    const rows = await this.unitOfWork.read(() => this.organizations.list(query, limit));
     return toPage(rows, limit, (o) => ({ at: o.createdAt, id: o.id }), organizationView);
   }
 
@@ -103,13 +113,13 @@ export class IdentityService {
   }
 
   private async changeStatus(id: string, change: (organization: Organization) => void): Promise<OrganizationDto> {
-    const organization = await this.dataSource.transaction(async (manager) => {
-      const found = await this.organizations.findForUpdate(manager, id);
+    const organization = await this.unitOfWork.run(async (tx) => {
+      const found = await this.organizations.findForUpdate(id);
       if (!found) throw new ServiceException(CommonErrorCode.NOT_FOUND, `No organization ${id}.`);
       change(found);
-      return this.organizations.save(manager, found);
+      tx.afterCommit(() => this.keyStore.changed({ organizationId: id }));
+      return this.organizations.save(found);
     });
-    await this.keyStore.changed({ organizationId: id });
     return organizationView(organization);
   }
 }

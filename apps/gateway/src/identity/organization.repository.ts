@@ -1,25 +1,22 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { TransactionalRepository } from '@trove/messaging';
 import { decodeCursor } from '@trove/platform';
-import { DataSource, type EntityManager } from 'typeorm';
 import { Organization } from './organization.entity';
 import type { OrganizationKind, OrganizationStatus } from './organization-state';
 
 @Injectable()
-export class OrganizationRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
-
+export class OrganizationRepository extends TransactionalRepository {
   /** Locks the row for a state change, so two operators' clicks apply one after the other. */
-  findForUpdate(manager: EntityManager, id: string): Promise<Organization | null> {
-    return manager.findOne(Organization, { where: { id }, lock: { mode: 'pessimistic_write' } });
+  findForUpdate(id: string): Promise<Organization | null> {
+    return this.transaction.findOne(Organization, { where: { id }, lock: { mode: 'pessimistic_write' } });
   }
 
-  async save(manager: EntityManager, organization: Organization): Promise<Organization> {
-    return manager.save(Organization, organization);
+  save(organization: Organization): Promise<Organization> {
+    return this.transaction.save(Organization, organization);
   }
 
-  async list(filter: { kind?: OrganizationKind; status?: OrganizationStatus; cursor?: string }, limit: number): Promise<Organization[]> {
-    const query = this.dataSource.manager.createQueryBuilder(Organization, 'o').orderBy('o.created_at', 'DESC').addOrderBy('o.id', 'DESC').limit(limit + 1);
+  list(filter: { kind?: OrganizationKind; status?: OrganizationStatus; cursor?: string }, limit: number): Promise<Organization[]> {
+    const query = this.manager.createQueryBuilder(Organization, 'o').orderBy('o.created_at', 'DESC').addOrderBy('o.id', 'DESC').limit(limit + 1);
     if (filter.kind) query.andWhere('o.kind = :kind', { kind: filter.kind });
     if (filter.status) query.andWhere('o.status = :status', { status: filter.status });
     const after = decodeCursor(filter.cursor);

@@ -1,0 +1,97 @@
+import { withDatabase } from '../../../test/support/postgres';
+import { GatewayHarness } from './gateway-harness';
+
+jest.setTimeout(60_000);
+
+/**
+ * A change the gateway makes and its audit record commit together or not at all. Failures are
+ * made by the database itself: a trigger that refuses one kind of row.
+ */
+describe('a state change and its audit record', () => {
+  let harness: GatewayHarness;
+
+  beforeAll(async () => {
+    harness = await GatewayHarness.start();
+  });
+
+  afterAll(async () => {
+    await harness?.stop();
+  });
+
+  const sql = (text: string, params: unknown[] = []) => withDatabase(harness.gatewayDb.url, async (client) => (await client.query(text, params)).rows);
+  const signUpVendor = async (name: string) =>
+    (await harness.inject({ method: 'POST', url: '/v1/organizations', body: { name, kind: 'vendor', contactEmail: 'bd@example.cn' } })).body.organization.id as string;
+  const statusOf = async (id: string) => (await sql(`SELECT status FROM organization WHERE id = $1`, [id]))[0].status as string;
+  const auditOf = async (targetId: string) =>
+    (await sql(`SELECT action, outcome, status, actor_role FROM audit_event WHERE target_id = $1 ORDER BY at`, [targetId])) as { action: string; outcome: string; status: number; actor_role: string | null }[];
+
+  /** Makes the database refuse rows of `table` matching `condition`, for one test. */
+  async function refuse(table: string, condition: string, work: () => Promise<void>): Promise<void> {
+    await sql(`CREATE FUNCTION refuse_for_test() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused for the test'; END $$`);
+    await sql(`CREATE TRIGGER refuse_for_test BEFORE INSERT OR UPDATE ON ${table} FOR EACH ROW WHEN (${condition}) EXECUTE FUNCTION refuse_for_test()`);
+    try {
+      await work();
+    } finally {
+      await sql(`DROP TRIGGER refuse_for_test ON ${table}`);
+      await sql(`DROP FUNCTION refuse_for_test()`);
+    }
+  }
+
+  it('records a successful change once, inside the change', async () => {
+    const vendor = await signUpVendor('海天瑞声 / SpeechOcean 数据服务');
+    const approved = await harness.inject({ method: 'POST', url: `/v1/admin/organizations/${vendor}/approve`, key: harness.adminKey });
+    expect(approved.status).toBe(200);
+    expect(await auditOf(vendor)).toEqual([
+      { action: 'organization.sign-up', outcome: 'success', status: 201, actor_role: null },
+      { action: 'organization.approve', outcome: 'success', status: 200, actor_role: 'admin' },
+    ]);
+  });
+
+  it('leaves no change behind when its audit record cannot be written', async () => {
+    const vendor = await signUpVendor('标贝科技 / DataBaker 语音合成数据');
+    await refuse(`audit_event`, `NEW.outcome = 'success' AND NEW.action = 'organization.approve'`, async () => {
+      const approved = await harness.inject({ method: 'POST', url: `/v1/admin/organizations/${vendor}/approve`, key: harness.adminKey });
+      expect(approved.status).toBe(500);
+    });
+    expect(await statusOf(vendor)).toBe('pending');
+    expect(await auditOf(vendor)).toEqual([
+      { action: 'organization.sign-up', outcome: 'success', status: 201, actor_role: null },
+      { action: 'organization.approve', outcome: 'failed', status: 500, actor_role: 'admin' },
+    ]);
+  });
+
+  it('leaves no success record behind when the change cannot be written', async () => {
+    const vendor = await signUpVendor('数据堂 / Datatang 多模态标注');
+    await refuse(`organization`, `NEW.status = 'active'`, async () => {
+      const approved = await harness.inject({ method: 'POST', url: `/v1/admin/organizations/${vendor}/approve`, key: harness.adminKey });
+      expect(approved.status).toBe(500);
+    });
+    expect(await statusOf(vendor)).toBe('pending');
+    expect((await auditOf(vendor)).filter((e) => e.action === 'organization.approve')).toEqual([
+      { action: 'organization.approve', outcome: 'failed', status: 500, actor_role: 'admin' },
+    ]);
+  });
+
+  it('creates no organization when the sign-up cannot be audited', async () => {
+    const name = `云测数据 / Testin 自动驾驶点云 ${Date.now()}`;
+    await refuse(`audit_event`, `NEW.outcome = 'success' AND NEW.action = 'organization.sign-up'`, async () => {
+      const answer = await harness.inject({ method: 'POST', url: '/v1/organizations', body: { name, kind: 'buyer', contactEmail: 'procurement@example.cn' } });
+      expect(answer.status).toBe(500);
+    });
+    expect(await sql(`SELECT id FROM organization WHERE name = $1`, [name])).toEqual([]);
+    expect(await sql(`SELECT outcome FROM audit_event WHERE action = 'organization.sign-up' AND outcome <> 'success'`)).toEqual([{ outcome: 'failed' }]);
+  });
+
+  it('records a revoked key with the key as its target, and the key is refused from then on', async () => {
+    const signUp = await harness.inject({ method: 'POST', url: '/v1/organizations', body: { name: '智源研究院 数据采购 / BAAI procurement', kind: 'buyer', contactEmail: 'data@example.cn' } });
+    const created = await harness.inject({ method: 'POST', url: '/v1/api-keys', key: signUp.body.apiKey, body: { name: 'pretraining-etl' } });
+    expect(await auditOf(created.body.id)).toEqual([{ action: 'api-key.create', outcome: 'success', status: 201, actor_role: 'buyer' }]);
+    const revoked = await harness.inject({ method: 'DELETE', url: `/v1/api-keys/${created.body.id}`, key: signUp.body.apiKey });
+    expect(revoked.status).toBe(204);
+    expect((await auditOf(created.body.id)).map((e) => [e.action, e.status])).toEqual([
+      ['api-key.create', 201],
+      ['api-key.revoke', 204],
+    ]);
+    expect((await harness.inject({ method: 'GET', url: '/v1/me', key: created.body.key })).status).toBe(401);
+  });
+});
