@@ -1,0 +1,189 @@
+import 'reflect-metadata';
+import { CommonErrorCode, MessageHeaders, rpcSubject } from '@trove/contracts';
+import { Injectable } from '@nestjs/common';
+import type { TestingModule } from '@nestjs/testing';
+import { IsInt, IsString, Min } from 'class-validator';
+import { randomUUID } from 'node:crypto';
+import { headers as natsHeaders, type NatsConnection } from 'nats';
+import { decodeJson, encodeJson, Namespace, RpcClient, RpcHandler, TransactionalRepository } from '@trove/messaging';
+import { MetricsService, RequestContext, type Caller } from '@trove/platform';
+import { createAppDatabase, withDatabase, type TestDatabase } from '../../../test/support/postgres';
+import { connectNats, deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
+import { waitFor } from '../../../test/support/processes';
+import { startService, type ServiceEnv } from './messaging-harness';
+
+jest.setTimeout(60_000);
+
+class TopUpRequest {
+  @IsString()
+  reference: string;
+
+  @IsInt()
+  @Min(1)
+  amount: number;
+}
+
+interface TopUp {
+  topUpId: string;
+  amount: number;
+}
+
+const createTopUp = rpcSubject<TopUpRequest, TopUp>('billing.top-up.create', TopUpRequest, { command: true });
+const quoteTopUp = rpcSubject<TopUpRequest, TopUp>('billing.top-up.quote', TopUpRequest);
+
+@Injectable()
+class TopUpRepository extends TransactionalRepository {
+  async insert(reference: string, amount: number): Promise<string> {
+    const id = randomUUID();
+    await this.transaction.query(`INSERT INTO wallet_top_up (id, reference, amount) VALUES ($1, $2, $3)`, [id, reference, amount]);
+    return id;
+  }
+}
+
+/** Lets a test hold a command in the middle of its transaction. */
+let gate: Promise<void> | undefined;
+let executions = 0;
+
+@Injectable()
+class TopUpHandler {
+  constructor(private readonly topUps: TopUpRepository) {}
+
+  @RpcHandler(createTopUp)
+  async create(request: TopUpRequest): Promise<TopUp> {
+    executions++;
+    const topUpId = await this.topUps.insert(request.reference, request.amount);
+    await gate;
+    return { topUpId, amount: request.amount };
+  }
+
+  @RpcHandler(quoteTopUp)
+  quote(request: TopUpRequest): TopUp {
+    executions++;
+    return { topUpId: 'quote', amount: request.amount };
+  }
+}
+
+const BUYER: Caller = { organizationId: '5f0c1b2a-8d3e-4f6a-9b7c-000000000101', role: 'buyer', keyId: '5f0c1b2a-8d3e-4f6a-9b7c-0000000001a1' };
+const OTHER_BUYER: Caller = { organizationId: '5f0c1b2a-8d3e-4f6a-9b7c-000000000202', role: 'buyer', keyId: '5f0c1b2a-8d3e-4f6a-9b7c-0000000002a2' };
+
+describe('commands: idempotency keys and deadlines', () => {
+  let database: TestDatabase;
+  let env: ServiceEnv;
+  let billing: TestingModule;
+  let gateway: TestingModule;
+  let rpc: RpcClient;
+  let nc: NatsConnection;
+
+  beforeAll(async () => {
+    database = await createAppDatabase('billing', 'commands');
+    await withDatabase(database.url, (client) =>
+      client.query(`CREATE TABLE wallet_top_up (id uuid PRIMARY KEY, reference text NOT NULL, amount bigint NOT NULL)`),
+    );
+    env = { databaseUrl: database.url, namespace: newNamespace(), natsUrl: NATS_URL };
+    billing = await startService(env, { service: 'billing', providers: [TopUpRepository, TopUpHandler] });
+    gateway = await startService(env, { service: 'gateway' });
+    rpc = gateway.get(RpcClient);
+    nc = await connectNats();
+  });
+
+  afterAll(async () => {
+    await nc?.close();
+    await gateway?.close();
+    await billing?.close();
+    await deleteStream(env.namespace);
+    await database?.drop();
+  });
+
+  const topUpsOf = (reference: string) =>
+    withDatabase(database.url, async (client) => (await client.query(`SELECT amount FROM wallet_top_up WHERE reference = $1`, [reference])).rows.map((r) => Number(r.amount)));
+  const send = (caller: Caller, request: TopUpRequest, idempotencyKey: string, timeoutMs?: number) =>
+    RequestContext.run({ correlationId: randomUUID(), caller }, () => rpc.send(createTopUp, request, { idempotencyKey, timeoutMs }));
+
+  it('applies a retried command once and answers the retry with the first reply', async () => {
+    const reference = `充值-${randomUUID()}`;
+    const key = randomUUID();
+    const first = await send(BUYER, { reference, amount: 1_000_000 }, key);
+    const retry = await send(BUYER, { amount: 1_000_000, reference }, key);
+    expect(retry).toEqual(first);
+    expect(await topUpsOf(reference)).toEqual([1_000_000]);
+  });
+
+  it('refuses the same key with a different request with 422 IDEMPOTENCY_KEY_REUSED and changes nothing', async () => {
+    const reference = `充值-${randomUUID()}`;
+    const key = randomUUID();
+    const first = await send(BUYER, { reference, amount: 1_000_000 }, key);
+    await expect(send(BUYER, { reference, amount: 2_000_000 }, key)).rejects.toMatchObject({ code: CommonErrorCode.IDEMPOTENCY_KEY_REUSED, status: 422 });
+    expect(await topUpsOf(reference)).toEqual([1_000_000]);
+    expect(await send(BUYER, { reference, amount: 1_000_000 }, key)).toEqual(first);
+  });
+
+  it('keeps two organizations’ keys apart', async () => {
+    const reference = `充值-${randomUUID()}`;
+    const key = 'topup-2026-11-30-0001';
+    const mine = await send(BUYER, { reference, amount: 300_000 }, key);
+    const theirs = await send(OTHER_BUYER, { reference, amount: 300_000 }, key);
+    expect(theirs.topUpId).not.toBe(mine.topUpId);
+    expect(await topUpsOf(reference)).toEqual([300_000, 300_000]);
+  });
+
+  it('applies 50 concurrent duplicates once, and gives all of them the same reply', async () => {
+    const reference = `充值-${randomUUID()}`;
+    const key = randomUUID();
+    const replies = await Promise.all(Array.from({ length: 50 }, () => send(BUYER, { reference, amount: 880_000 }, key, 20_000)));
+    expect(new Set(replies.map((r) => r.topUpId)).size).toBe(1);
+    expect(await topUpsOf(reference)).toEqual([880_000]);
+  });
+
+  it('will not send a command without an idempotency key', async () => {
+    const before = executions;
+    await expect(RequestContext.run({ correlationId: 'no-key', caller: BUYER }, () => rpc.send(createTopUp, { reference: 'x', amount: 1 }))).rejects.toThrow(
+      /billing.top-up.create is a command/,
+    );
+    expect(executions).toBe(before);
+  });
+
+  it('refuses a command that reaches the service without a key', async () => {
+    const reply = await rawRequest(createTopUp.subject, { reference: `充值-${randomUUID()}`, amount: 1 }, { [MessageHeaders.deadline]: String(Date.now() + 5_000) });
+    expect(reply).toMatchObject({ ok: false, error: { code: CommonErrorCode.VALIDATION_FAILED, message: expect.stringContaining('idempotency key') } });
+  });
+
+  it('does not start a request whose deadline has passed', async () => {
+    const before = executions;
+    const reply = await rawRequest(quoteTopUp.subject, { reference: 'late', amount: 1 }, { [MessageHeaders.deadline]: String(Date.now() - 1) });
+    expect(reply).toMatchObject({ ok: false, error: { code: CommonErrorCode.SERVICE_UNAVAILABLE } });
+    expect(executions).toBe(before);
+  });
+
+  it('does not commit a command its caller gave up on; the retry applies it once', async () => {
+    const reference = `充值-${randomUUID()}`;
+    const key = randomUUID();
+    let release!: () => void;
+    gate = new Promise((resolve) => (release = resolve));
+    const started = executions;
+    await expect(send(BUYER, { reference, amount: 660_000 }, key, 300)).rejects.toMatchObject({ code: CommonErrorCode.SERVICE_UNAVAILABLE, status: 503 });
+    expect(executions).toBe(started + 1); // it did run, and inserted its row
+    release();
+    gate = undefined;
+    // The late command ends in a rollback, which the service counts as SERVICE_UNAVAILABLE.
+    await waitFor('the late command to end', async () => (await outcomes(createTopUp.subject, 'SERVICE_UNAVAILABLE')) >= 1);
+    expect(await topUpsOf(reference)).toEqual([]);
+    const retry = await send(BUYER, { reference, amount: 660_000 }, key);
+    expect(await topUpsOf(reference)).toEqual([660_000]);
+    expect(await send(BUYER, { reference, amount: 660_000 }, key)).toEqual(retry);
+  });
+
+  async function rawRequest(subject: string, body: unknown, extra: Record<string, string>): Promise<unknown> {
+    const h = natsHeaders();
+    for (const [name, value] of Object.entries(extra)) h.set(name, value);
+    const msg = await nc.request(billing.get(Namespace).subject(subject), encodeJson(body), { timeout: 5_000, headers: h });
+    return decodeJson(msg.data);
+  }
+
+  async function outcomes(subject: string, outcome: string): Promise<number> {
+    const metric = await billing.get(MetricsService).rpcDuration.get();
+    const count = metric.values.find(
+      (v) => v.metricName?.endsWith('_count') && v.labels.subject === subject && v.labels.side === 'server' && v.labels.outcome === outcome,
+    );
+    return count?.value ?? 0;
+  }
+});
