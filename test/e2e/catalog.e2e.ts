@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { MessageHeaders } from '@trove/contracts';
 import { headers as natsHeaders, type NatsConnection } from 'nats';
 import { commercialOffer, exclusiveOffer, sha256Hex, speechListing, VendorClient } from '../support/catalog';
+import { Namespace } from '@trove/messaging';
 import { connectNats } from '../support/nats';
+import { waitFor } from '../support/processes';
 import { withDatabase } from '../support/postgres';
 import { json, TroveSystem } from '../support/system';
 
@@ -81,6 +83,19 @@ describe('the catalog through the public API', () => {
     return JSON.parse(new TextDecoder().decode(reply.data));
   }
 
+  /** The newest event on `subject` in this system's stream, once the outbox relay has sent it. */
+  async function lastEvent(subject: string): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const jsm = await nc.jetstreamManager();
+    const stream = new Namespace(system.namespace).stream;
+    let found: unknown;
+    await waitFor(`an event on ${subject}`, async () => {
+      const message = await jsm.streams.getMessage(stream, { last_by_subj: `${system.namespace}.${subject}` }).catch(() => undefined);
+      found = message && JSON.parse(new TextDecoder().decode(message.data));
+      return found !== undefined;
+    }, 10_000);
+    return found;
+  }
+
   it('takes a listing from draft to published: versions, uploaded files, offer, sample, review', async () => {
     await vendor.expect(200, '/v1/vendor/profile', 'PUT', {
       displayNameZh: '海天瑞声科技股份有限公司',
@@ -142,6 +157,12 @@ describe('the catalog through the public API', () => {
     expect(card).toMatchObject({ conformsTo: 'http://mlcommons.org/croissant/1.0', name: dataset.title, version: '1.0.0' });
     expect(JSON.stringify(card)).toContain(sha256Hex(audio));
     expect(JSON.stringify(card)).toContain('SpeechOcean');
+
+    // The outbox carried the news to JetStream, for search and ordering.
+    const published = await lastEvent('evt.catalog.dataset.published.v1');
+    expect(published).toMatchObject({ payload: { datasetId: dataset.id, vendorOrganizationId: vendor.organizationId, title: dataset.title } });
+    expect(await lastEvent('evt.catalog.version.released.v1')).toMatchObject({ payload: { datasetId: dataset.id, versionId: version.id, version: '1.0.0' } });
+    expect(await lastEvent('evt.catalog.offer.created.v1')).toMatchObject({ payload: { offerId: offer.id, termsSha256: offer.termsSha256, change: 'created' } });
 
     // The released version's file list is frozen.
     const late = await vendor.call(`/v1/datasets/${dataset.id}/versions/${version.id}/uploads`, 'POST', { path: 'late.wav' });
@@ -314,6 +335,12 @@ describe('the catalog through the public API', () => {
       expect(refused).toMatchObject({ code: 'EXCLUSIVITY_CONFLICT' });
       const sold = await catalogRpc('catalog.exclusive.reserve', { offerId: second.id, buyerOrgId: randomUUID(), orderId: randomUUID() });
       expect(sold).toMatchObject({ ok: false, error: { code: 'EXCLUSIVITY_CONFLICT', status: 409 } });
+
+      // Two checkouts of colliding exclusive offers at once: exactly one wins.
+      const third = await vendor.expect(201, `/v1/datasets/${dataset.id}/offers`, 'POST', exclusiveOffer(12, ['HK']));
+      const fourth = await vendor.expect(201, `/v1/datasets/${dataset.id}/offers`, 'POST', exclusiveOffer(6, ['HK', 'MO']));
+      const race = await Promise.all([third, fourth].map((o) => catalogRpc('catalog.exclusive.reserve', { offerId: o.id, buyerOrgId: randomUUID(), orderId: randomUUID() })));
+      expect(race.map((r) => (r.ok ? 'sold' : r.error.code)).sort()).toEqual(['EXCLUSIVITY_CONFLICT', 'sold']);
 
       // Elsewhere, or after the sold term ends, is free; so is a non-exclusive license.
       await vendor.expect(201, `/v1/datasets/${dataset.id}/offers`, 'POST', exclusiveOffer(24, ['SG']));
