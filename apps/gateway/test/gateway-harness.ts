@@ -20,6 +20,8 @@ export interface InjectOptions {
   key?: string;
   body?: unknown;
   headers?: Record<string, string>;
+  /** The address the request comes from (the TCP peer), 127.0.0.1 unless given. */
+  remoteAddress?: string;
 }
 
 export interface Answer {
@@ -98,7 +100,7 @@ export class GatewayHarness {
     if (options.key) headers.authorization = `Bearer ${options.key}`;
     const payload = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
     if (payload !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
-    const response = await this.app.getHttpAdapter().getInstance().inject({ method: options.method as 'GET', url: options.url, headers, payload });
+    const response = await this.app.getHttpAdapter().getInstance().inject({ method: options.method as 'GET', url: options.url, headers, payload, remoteAddress: options.remoteAddress });
     let body: unknown = response.body;
     try {
       body = response.body ? JSON.parse(response.body) : undefined;

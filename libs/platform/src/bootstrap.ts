@@ -11,6 +11,7 @@ import { acceptCorrelationId, RequestContext } from './context';
 import { Readiness } from './health';
 import { logRequest, ROOT_LOGGER } from './logging';
 import { MetricsService } from './metrics';
+import { trustedProxies } from './trust-proxy';
 import { DEFAULT_PORTS, type ServiceName } from '@trove/contracts';
 import { httpValidationPipe } from './validation';
 
@@ -55,9 +56,11 @@ export async function bootstrap<C extends PlatformConfig>(appModule: unknown, op
 
 /** Fastify as every app runs it: body limit, correlation ids, 503 while closing. */
 export function createHttpAdapter(config: PlatformConfig): FastifyAdapter {
+  // X-Forwarded-For is believed only from the proxies named in TRUST_PROXY, none by default.
+  const proxies = trustedProxies(config.TRUST_PROXY);
   return new FastifyAdapter({
     bodyLimit: config.BODY_LIMIT_BYTES,
-    trustProxy: true,
+    trustProxy: proxies.length > 0 ? proxies : false,
     return503OnClosing: true,
     requestIdHeader: false,
     genReqId: (req: { headers: Record<string, unknown> }) => acceptCorrelationId(req.headers['x-correlation-id']),
