@@ -82,6 +82,21 @@ describe('a state change and its audit record', () => {
     expect(await sql(`SELECT outcome FROM audit_event WHERE action = 'organization.sign-up' AND outcome <> 'success'`)).toEqual([{ outcome: 'failed' }]);
   });
 
+  it('refuses a malformed Idempotency-Key with 400 before changing anything, and audits the refusal', async () => {
+    const signUp = await harness.inject({ method: 'POST', url: '/v1/organizations', body: { name: '上海人工智能实验室 / Shanghai AI Lab 采购', kind: 'buyer', contactEmail: 'buy@example.cn' } });
+    const answer = await harness.inject({
+      method: 'POST',
+      url: '/v1/api-keys',
+      key: signUp.body.apiKey,
+      headers: { 'idempotency-key': 'two words' },
+      body: { name: 'eval-runner' },
+    });
+    expect(answer).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED', errors: [{ field: 'Idempotency-Key' }] } });
+    expect(await sql(`SELECT name FROM api_key WHERE organization_id = $1`, [signUp.body.organization.id])).toEqual([{ name: 'default' }]);
+    const audited = await sql(`SELECT outcome, status, error_code FROM audit_event WHERE action = 'api-key.create' AND actor_organization_id = $1`, [signUp.body.organization.id]);
+    expect(audited).toEqual([{ outcome: 'failed', status: 400, error_code: 'VALIDATION_FAILED' }]);
+  });
+
   it('records a revoked key with the key as its target, and the key is refused from then on', async () => {
     const signUp = await harness.inject({ method: 'POST', url: '/v1/organizations', body: { name: '智源研究院 数据采购 / BAAI procurement', kind: 'buyer', contactEmail: 'data@example.cn' } });
     const created = await harness.inject({ method: 'POST', url: '/v1/api-keys', key: signUp.body.apiKey, body: { name: 'pretraining-etl' } });
