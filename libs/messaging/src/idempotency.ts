@@ -1,8 +1,11 @@
 import { CommonErrorCode } from '@trove/contracts';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ServiceException } from '@trove/platform';
 import { createHash } from 'node:crypto';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { EVENT_RETENTION_DAYS } from './jetstream';
 import { TransactionalRepository } from './repository';
+import { UnitOfWork } from './unit-of-work';
 
 /**
  * The outcome of every command, by (scope, subject, idempotency key): the same in every
@@ -78,11 +81,47 @@ export class ProcessedCommandRepository extends TransactionalRepository {
     return { replay: true, response: previous.response };
   }
 
+  /** Forgets the commands processed before `before`; returns how many. */
+  async prune(before: Date): Promise<number> {
+    const [, count] = (await this.transaction.query(`DELETE FROM processed_command WHERE processed_at < $1`, [before])) as [unknown, number];
+    return count;
+  }
+
   async complete(command: CommandKey, response: unknown): Promise<void> {
     await this.transaction.query(
       `UPDATE processed_command SET response = $4::jsonb WHERE scope = $1 AND subject = $2 AND idempotency_key = $3`,
       [command.scope, command.subject, command.idempotencyKey, JSON.stringify(response ?? null)],
     );
+  }
+}
+
+/**
+ * Keeps processed_command from growing forever. A record must outlive every retry that can
+ * still come: a client's within minutes or hours, a saga's (keys derived from event ids) as long
+ * as an event can be redelivered. So it goes a day after the stream's retention, like the inbox.
+ */
+@Injectable()
+export class ProcessedCommandJanitor implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('ProcessedCommandJanitor');
+  private readonly commands = new ProcessedCommandRepository();
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly unitOfWork: UnitOfWork) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.prune().catch((error: Error) => this.logger.warn(`pruning failed: ${error.message}`)), 60 * 60 * 1000);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  async prune(now = new Date()): Promise<number> {
+    const before = new Date(now.getTime() - (EVENT_RETENTION_DAYS + 1) * 24 * 60 * 60 * 1000);
+    const pruned = await this.unitOfWork.run(() => this.commands.prune(before));
+    if (pruned > 0) this.logger.log(`pruned ${pruned} processed commands`);
+    return pruned;
   }
 }
 

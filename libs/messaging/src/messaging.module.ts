@@ -3,6 +3,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import { DeadLetterResponder } from './dead-letter.responder';
 import { DeadLetterStore } from './dead-letters';
 import { EventConsumers } from './event.consumers';
+import { ProcessedCommandJanitor } from './idempotency';
 import { MessagingJanitor } from './messaging-janitor';
 import { DEFAULT_MESSAGING_OPTIONS, MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
 import { namespaceProvider, NATS_CONNECTION, natsConnectionProvider, NatsLifecycle } from './nats.provider';
@@ -38,8 +39,9 @@ export class MessagingModule {
         DeadLetterStore,
         DeadLetterResponder,
         MessagingJanitor,
+        ProcessedCommandJanitor,
       ],
-      exports: [NATS_CONNECTION, Namespace, RpcClient, RpcServer, UnitOfWork, OutboxRelay, EventConsumers, MessagingJanitor, DeadLetterStore, DeadLetterResponder],
+      exports: [NATS_CONNECTION, Namespace, RpcClient, RpcServer, UnitOfWork, OutboxRelay, EventConsumers, MessagingJanitor, ProcessedCommandJanitor, DeadLetterStore, DeadLetterResponder],
     };
   }
 }

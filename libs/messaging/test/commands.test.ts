@@ -5,7 +5,7 @@ import type { TestingModule } from '@nestjs/testing';
 import { IsInt, IsString, Min } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { headers as natsHeaders, type NatsConnection } from 'nats';
-import { decodeJson, encodeJson, Namespace, RpcClient, RpcHandler, TransactionalRepository } from '@trove/messaging';
+import { decodeJson, encodeJson, Namespace, ProcessedCommandJanitor, RpcClient, RpcHandler, TransactionalRepository } from '@trove/messaging';
 import { MetricsService, RequestContext, type Caller } from '@trove/platform';
 import { createAppDatabase, withDatabase, type TestDatabase } from '../../../test/support/postgres';
 import { connectNats, deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
@@ -170,6 +170,24 @@ describe('commands: idempotency keys and deadlines', () => {
     const retry = await send(BUYER, { reference, amount: 660_000 }, key);
     expect(await topUpsOf(reference)).toEqual([660_000]);
     expect(await send(BUYER, { reference, amount: 660_000 }, key)).toEqual(retry);
+  });
+
+  it('forgets processed commands a day after the stream would have dropped their events', async () => {
+    const old = randomUUID();
+    const recent = randomUUID();
+    await withDatabase(database.url, (client) =>
+      client.query(
+        `INSERT INTO processed_command (scope, subject, idempotency_key, request_hash, response, processed_at)
+         VALUES ('service:ordering', 'billing.top-up.create', $1, 'h', 'null', now() - interval '30 days'),
+                ('service:ordering', 'billing.top-up.create', $2, 'h', 'null', now() - interval '1 day')`,
+        [old, recent],
+      ),
+    );
+    expect(await billing.get(ProcessedCommandJanitor).prune()).toBeGreaterThanOrEqual(1);
+    const left = await withDatabase(database.url, async (client) =>
+      (await client.query(`SELECT idempotency_key FROM processed_command WHERE idempotency_key = ANY($1)`, [[old, recent]])).rows.map((r) => r.idempotency_key),
+    );
+    expect(left).toEqual([recent]);
   });
 
   async function rawRequest(subject: string, body: unknown, extra: Record<string, string>): Promise<unknown> {
