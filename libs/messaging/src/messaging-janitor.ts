@@ -4,12 +4,16 @@ import { DataSource } from 'typeorm';
 import { EVENT_RETENTION_DAYS } from './jetstream';
 
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
+/** How long a replayed dead letter stays for the record. */
+export const REPLAYED_DEAD_LETTER_DAYS = 30;
 
 /**
  * Keeps the outbox and inbox from growing forever. A published outbox row is history once the
  * stream itself has dropped the event; an inbox row must outlive every possible redelivery of
- * its event, so it goes a day after the stream's retention. Replicas may prune at the same
- * time: the deletes are idempotent.
+ * its event, so it goes a day after the stream's retention, and so do the failure counts of
+ * events that stopped coming. A replayed dead letter stays a month for the record; one not
+ * replayed, and the consumers' positions in each aggregate, are never pruned. Replicas may
+ * prune at the same time: the deletes are idempotent.
  */
 @Injectable()
 export class MessagingJanitor implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -27,7 +31,7 @@ export class MessagingJanitor implements OnApplicationBootstrap, OnApplicationSh
     clearInterval(this.timer);
   }
 
-  async prune(now = new Date()): Promise<{ outbox: number; inbox: number }> {
+  async prune(now = new Date()): Promise<{ outbox: number; inbox: number; attempts: number; deadLetters: number }> {
     const day = 24 * 60 * 60 * 1000;
     const [, outbox] = (await this.dataSource.query(`DELETE FROM outbox WHERE published_at < $1`, [
       new Date(now.getTime() - EVENT_RETENTION_DAYS * day),
@@ -35,7 +39,15 @@ export class MessagingJanitor implements OnApplicationBootstrap, OnApplicationSh
     const [, inbox] = (await this.dataSource.query(`DELETE FROM inbox WHERE handled_at < $1`, [
       new Date(now.getTime() - (EVENT_RETENTION_DAYS + 1) * day),
     ])) as [unknown, number];
-    if (outbox + inbox > 0) this.logger.log(`pruned ${outbox} published outbox rows and ${inbox} inbox rows`);
-    return { outbox, inbox };
+    const [, attempts] = (await this.dataSource.query(`DELETE FROM event_attempt WHERE last_failed_at < $1`, [
+      new Date(now.getTime() - (EVENT_RETENTION_DAYS + 1) * day),
+    ])) as [unknown, number];
+    const [, deadLetters] = (await this.dataSource.query(`DELETE FROM dead_letter WHERE replayed_at < $1`, [
+      new Date(now.getTime() - REPLAYED_DEAD_LETTER_DAYS * day),
+    ])) as [unknown, number];
+    if (outbox + inbox + attempts + deadLetters > 0) {
+      this.logger.log(`pruned ${outbox} published outbox rows, ${inbox} inbox rows, ${attempts} attempt counts and ${deadLetters} replayed dead letters`);
+    }
+    return { outbox, inbox, attempts, deadLetters };
   }
 }

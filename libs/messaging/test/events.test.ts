@@ -185,7 +185,7 @@ describe('domain events over JetStream with the outbox and inbox', () => {
     expect(atKill).toBeGreaterThanOrEqual(50);
   });
 
-  it('prunes published outbox rows and inbox rows once the stream can no longer redeliver them', async () => {
+  it('prunes published outbox rows, inbox rows, stale attempt counts and old replayed dead letters, never what is still pending', async () => {
     const service = await start(false);
     const old = new Date(Date.now() - 9 * 24 * 60 * 60 * 1000);
     const recent = new Date();
@@ -200,13 +200,35 @@ describe('domain events over JetStream with the outbox and inbox', () => {
         [DatasetPublished.subject, old, recent],
       );
     });
-    expect(await service.get(MessagingJanitor).prune()).toEqual({ outbox: 1, inbox: 1 });
+    await withDatabase(database.url, async (client) => {
+      await client.query(
+        `INSERT INTO event_attempt (consumer, event_id, attempts, last_error, first_failed_at, last_failed_at) VALUES
+           ('index-published-datasets', gen_random_uuid(), 2, 'search index unavailable', $1, $1),
+           ('index-published-datasets', gen_random_uuid(), 1, 'search index unavailable', $2, $2)`,
+        [old, recent],
+      );
+      const letter = (id: string, replayedAt: Date | null, deadAt: Date) =>
+        client.query(
+          `INSERT INTO dead_letter (id, consumer, subject, body, headers, reason, error, attempts, first_failed_at, dead_at, replayed_at, replay_outcome)
+           VALUES ($1, 'index-published-datasets', $2, '{}', '{}', 'failed', 'search index unavailable', 10, $3, $3, $4, $5)`,
+          [id, DatasetPublished.subject, deadAt, replayedAt, replayedAt ? 'applied' : null],
+        );
+      const longAgo = new Date(Date.now() - 40 * 24 * 60 * 60 * 1000);
+      await letter(randomUUID(), longAgo, longAgo); // replayed long ago: history
+      await letter(randomUUID(), recent, longAgo); // replayed today: kept a while for the record
+      await letter(randomUUID(), null, longAgo); // never replayed: kept however old
+    });
+    expect(await service.get(MessagingJanitor).prune()).toEqual({ outbox: 1, inbox: 1, attempts: 1, deadLetters: 1 });
     const left = await withDatabase(database.url, async (client) => ({
       outbox: (await client.query(`SELECT count(*)::int AS n FROM outbox`)).rows[0].n,
       unpublished: (await client.query(`SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL`)).rows[0].n,
       inbox: (await client.query(`SELECT count(*)::int AS n FROM inbox`)).rows[0].n,
+      attempts: (await client.query(`SELECT count(*)::int AS n FROM event_attempt`)).rows[0].n,
+      unreplayed: (await client.query(`SELECT count(*)::int AS n FROM dead_letter WHERE replayed_at IS NULL`)).rows[0].n,
+      replayed: (await client.query(`SELECT count(*)::int AS n FROM dead_letter WHERE replayed_at IS NOT NULL`)).rows[0].n,
     }));
-    // An unpublished row is never pruned, however old: it still has to reach the stream.
-    expect(left).toEqual({ outbox: 2, unpublished: 1, inbox: 1 });
+    // An unpublished row is never pruned, however old: it still has to reach the stream. Nor is
+    // a dead letter nobody has replayed.
+    expect(left).toEqual({ outbox: 2, unpublished: 1, inbox: 1, attempts: 1, unreplayed: 1, replayed: 1 });
   });
 });
