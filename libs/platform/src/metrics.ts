@@ -28,7 +28,7 @@ export class MetricsService {
 
   readonly eventDuration = new Histogram({
     name: 'trove_event_handling_duration_seconds',
-    help: 'Domain events handled, by subject, consumer and outcome (applied, duplicate, failed)',
+    help: 'Domain events handled, by subject, consumer and outcome (applied, duplicate, waiting for an earlier event, failed, malformed)',
     labelNames: ['subject', 'consumer', 'outcome'] as const,
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
