@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const DOCS = join(__dirname, '..', '..', '..', 'docs');
+const ROOT = join(__dirname, '..', '..', '..');
+const DOCS = join(ROOT, 'docs');
 
 describe('docs/', () => {
   const pages = readdirSync(DOCS).filter((name) => name !== 'README.md' && /\.(md|json)$/.test(name));
@@ -20,5 +21,13 @@ describe('docs/', () => {
       .flatMap((name) => [...read(name).matchAll(/\]\(([^)]+)\)/g)].map((m) => ({ name, link: m[1] })))
       .filter(({ link }) => /^[a-z]+:/i.test(link) || link.startsWith('../..') || link.startsWith('../shared'));
     expect(outside).toEqual([]);
+  });
+
+  it('are where the README sends readers, and the README points nowhere outside the repository', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    expect(readme).toContain('docs/README.md');
+    expect(readme).toContain('/docs');
+    // The README sits at the root: any ../ path leaves the repository.
+    expect(readme.match(/(?:\]\(|`|\s)\.\.\/\S*/g) ?? []).toEqual([]);
   });
 });
