@@ -32,4 +32,15 @@ export class GatewayConfig extends PlatformConfig {
   @Min(1)
   @Max(100_000)
   SIGNUPS_PER_ADDRESS_PER_HOUR = 10;
+
+  /**
+   * Failed authentications (unknown, wrong, revoked or expired keys) one client address may
+   * make per minute; past it, failures are refused with 429 without a database lookup, while
+   * valid keys from the same address keep working.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  AUTH_FAILURES_PER_ADDRESS = 30;
 }

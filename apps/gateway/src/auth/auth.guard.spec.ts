@@ -1,8 +1,10 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ACCESS_RULE, RequestContext, type AccessRule } from '@trove/platform';
+import type { GatewayConfig } from '../gateway.config';
+import { AuthFailures } from './auth-failures';
 import { AuthGuard } from './auth.guard';
-import type { KeyCheck, KeyStore } from './key-store';
+import type { CheckOptions, KeyCheck, KeyStore } from './key-store';
 import type { Principal } from './principal';
 
 const VENDOR_KEY = 'trv_vendor';
@@ -23,20 +25,24 @@ function keys(status: Principal['organization']['status']): KeyStore {
   } as KeyStore;
 }
 
-function routeWith(rule: AccessRule | undefined, authorization?: string) {
+function routeWith(rule: AccessRule | undefined, authorization?: string, ip = '198.51.100.20') {
   const handler = () => undefined;
   if (rule) Reflect.defineMetadata(ACCESS_RULE, rule, handler);
-  const request: Record<string, unknown> = { headers: authorization ? { authorization } : {}, params: {} };
+  const request: Record<string, unknown> = { headers: authorization ? { authorization } : {}, params: {}, ip };
+  const replyHeaders: Record<string, string> = {};
+  const reply = { header: (name: string, value: string) => (replyHeaders[name] = value) };
   const context = {
     getHandler: () => handler,
     getClass: () => class SubmissionsController {},
-    switchToHttp: () => ({ getRequest: () => request }),
+    switchToHttp: () => ({ getRequest: () => request, getResponse: () => reply }),
   } as unknown as ExecutionContext;
-  return { context, request };
+  return { context, request, replyHeaders };
 }
 
+const failures = (limit = 30) => new AuthFailures({ AUTH_FAILURES_PER_ADDRESS: limit } as GatewayConfig);
+
 async function outcome(status: Principal['organization']['status'], rule: AccessRule | undefined, authorization?: string): Promise<string> {
-  const guard = new AuthGuard(new Reflector(), keys(status));
+  const guard = new AuthGuard(new Reflector(), keys(status), failures());
   const { context } = routeWith(rule, authorization);
   try {
     return await RequestContext.run({ correlationId: 'c' }, async () => ((await guard.canActivate(context)) ? 'allowed' : 'refused'));
@@ -74,7 +80,7 @@ describe('AuthGuard', () => {
   });
 
   it('puts the caller into the request context for the services behind the gateway', async () => {
-    const guard = new AuthGuard(new Reflector(), keys('active'));
+    const guard = new AuthGuard(new Reflector(), keys('active'), failures());
     const { context, request } = routeWith(vendorsOnly, `Bearer ${VENDOR_KEY}`);
     const caller = await RequestContext.run({ correlationId: 'c' }, async () => {
       await guard.canActivate(context);
@@ -82,5 +88,66 @@ describe('AuthGuard', () => {
     });
     expect(caller).toEqual({ organizationId: principal('active').organizationId, role: 'vendor', keyId: principal('active').keyId });
     expect(request.principal).toMatchObject({ role: 'vendor' });
+  });
+
+  describe('failed authentications per address', () => {
+    const GUESSED = 'Bearer trv_0f1e2d3c4b5a69788796a5b4c3d2e1f0_Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5';
+    const ADDRESS = '203.0.113.9';
+
+    /** A guard with a limit of 3 failures a minute, and every key check it asked for. */
+    function limitedGuard() {
+      const store = keys('active');
+      const asked: { token: string; options?: CheckOptions }[] = [];
+      const spy = {
+        check: async (token: string, options?: CheckOptions): Promise<KeyCheck> => {
+          asked.push({ token, options });
+          if (options?.knownKeysOnly && token !== VENDOR_KEY) return { ok: false, reason: 'The API key is not valid.', unchecked: true };
+          return store.check(token);
+        },
+      } as KeyStore;
+      return { guard: new AuthGuard(new Reflector(), spy, failures(3)), asked };
+    }
+
+    async function call(guard: AuthGuard, authorization: string, ip = ADDRESS) {
+      const { context, replyHeaders } = routeWith(vendorsOnly, authorization, ip);
+      try {
+        await RequestContext.run({ correlationId: 'c' }, () => guard.canActivate(context));
+        return { code: 'allowed', retryAfter: replyHeaders['retry-after'] };
+      } catch (error) {
+        return { code: (error as { code?: string }).code, retryAfter: replyHeaders['retry-after'] };
+      }
+    }
+
+    it('answers 429 with Retry-After past the limit, without looking up unknown key ids', async () => {
+      const { guard, asked } = limitedGuard();
+      for (let i = 0; i < 3; i++) expect((await call(guard, GUESSED)).code).toBe('UNAUTHENTICATED');
+      expect(asked.every((a) => !a.options?.knownKeysOnly)).toBe(true);
+
+      const refused = await call(guard, GUESSED);
+      expect(refused.code).toBe('RATE_LIMITED');
+      expect(Number(refused.retryAfter)).toBeGreaterThanOrEqual(1);
+      expect(Number(refused.retryAfter)).toBeLessThanOrEqual(60);
+      expect(asked.at(-1)?.options).toEqual({ knownKeysOnly: true });
+      // A malformed header is a failure too.
+      expect((await call(guard, 'Basic dmVuZG9yOnNlY3JldA==')).code).toBe('RATE_LIMITED');
+    });
+
+    it('keeps serving a valid key from the refused address, and other addresses', async () => {
+      const { guard } = limitedGuard();
+      for (let i = 0; i < 4; i++) await call(guard, GUESSED);
+      expect((await call(guard, GUESSED)).code).toBe('RATE_LIMITED');
+      expect(await call(guard, `Bearer ${VENDOR_KEY}`)).toEqual({ code: 'allowed', retryAfter: undefined });
+      expect((await call(guard, GUESSED, '198.51.100.77')).code).toBe('UNAUTHENTICATED');
+    });
+
+    it('does not count calls without a key, or with a valid one', async () => {
+      const { guard } = limitedGuard();
+      const { context } = routeWith({ kind: 'public' }, undefined, ADDRESS);
+      for (let i = 0; i < 5; i++) {
+        await RequestContext.run({ correlationId: 'c' }, () => guard.canActivate(context));
+        await call(guard, `Bearer ${VENDOR_KEY}`);
+      }
+      expect((await call(guard, GUESSED)).code).toBe('UNAUTHENTICATED');
+    });
   });
 });

@@ -2,21 +2,27 @@ import { CommonErrorCode } from '@trove/contracts';
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ACCESS_RULE, RequestContext, ServiceException, type AccessRule } from '@trove/platform';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AUDITED, type AuditedAction } from './access.decorators';
-import { KeyStore } from './key-store';
+import { AuthFailures } from './auth-failures';
+import { KeyStore, type KeyCheck } from './key-store';
 
 /**
  * The front door. Identifies the caller from `Authorization: Bearer trv_…`, puts the caller
  * into the request context (and from there into every NATS message), then applies the route's
  * rule: 401 without a valid key, 403 for a role the route does not allow or an organization
  * that is suspended or not yet approved. Runs before anything else on every route.
+ *
+ * Failed authentications are counted per client address (AUTH_FAILURES_PER_ADDRESS a
+ * minute). Past the limit a failure is answered 429, and a key id this replica does not know
+ * to exist is refused without a database lookup; valid keys from the address keep working.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly keys: KeyStore,
+    private readonly failures: AuthFailures,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -35,10 +41,22 @@ export class AuthGuard implements CanActivate {
 
     const header = request.headers.authorization;
     if (header !== undefined) {
+      const refusedFor = this.failures.refusedFor(request.ip);
       const token = /^Bearer ([^\s]+)$/i.exec(header)?.[1];
-      if (!token) throw new ServiceException(CommonErrorCode.UNAUTHENTICATED, 'The Authorization header must be "Bearer <API key>".');
-      const check = await this.keys.check(token);
-      if (!check.ok) throw new ServiceException(CommonErrorCode.UNAUTHENTICATED, check.reason);
+      const check: KeyCheck = token
+        ? await this.keys.check(token, { knownKeysOnly: refusedFor > 0 })
+        : { ok: false, reason: 'The Authorization header must be "Bearer <API key>".' };
+      if (!check.ok) {
+        this.failures.record(request.ip);
+        if (refusedFor > 0) {
+          context.switchToHttp().getResponse<FastifyReply>().header('retry-after', String(refusedFor));
+          throw new ServiceException(
+            CommonErrorCode.RATE_LIMITED,
+            `Too many failed authentications from this address: retry after ${refusedFor} s. Valid keys are still accepted.`,
+          );
+        }
+        throw new ServiceException(CommonErrorCode.UNAUTHENTICATED, check.reason);
+      }
       request.principal = check.principal;
       const store = RequestContext.current();
       if (store) store.caller = { organizationId: check.principal.organizationId, role: check.principal.role, keyId: check.principal.keyId };

@@ -3,8 +3,10 @@ import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import { GatewayConfig } from '../gateway.config';
+import { AuthFailures } from './auth-failures';
 import { AuthGuard } from './auth.guard';
 import { KeyStore } from './key-store';
+import { KeyStoreRepository } from './key-store.repository';
 import { RateLimitGuard } from './rate-limit.guard';
 import { RouteRules } from './route-rules';
 
@@ -28,6 +30,8 @@ import { RouteRules } from './route-rules';
   ],
   providers: [
     KeyStore,
+    KeyStoreRepository,
+    AuthFailures,
     RouteRules,
     // In this order: the rate limit needs to know which key is calling.
     { provide: APP_GUARD, useClass: AuthGuard },

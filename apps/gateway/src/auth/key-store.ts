@@ -1,11 +1,9 @@
 import { GatewayBroadcasts, IdentityChanged } from '@trove/contracts';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { decodeJson, encodeJson, InjectNats, Namespace } from '@trove/messaging';
+import { decodeJson, encodeJson, InjectNats, Namespace, UnitOfWork } from '@trove/messaging';
 import type { NatsConnection, Subscription } from 'nats';
-import { DataSource } from 'typeorm';
 import { parseKey, secretMatches } from '../identity/api-key-token';
-import type { OrganizationKind, OrganizationStatus } from '../identity/organization-state';
+import { KeyStoreRepository, type KeyRow } from './key-store.repository';
 import type { Principal } from './principal';
 
 /**
@@ -14,60 +12,76 @@ import type { Principal } from './principal';
  */
 const CACHE_TTL_MS = 1000;
 const CACHE_MAX_ENTRIES = 50_000;
+/** Ids of keys that exist, so that a refused address can still use them; see `check`. */
+const KNOWN_IDS_MAX = 200_000;
 const LAST_USED_FLUSH_MS = 15_000;
 
-interface KeyRow {
-  id: string;
-  organization_id: string;
-  secret_hash: Buffer;
-  expires_at: Date | null;
-  revoked_at: Date | null;
-  org_name: string;
-  org_kind: OrganizationKind;
-  org_status: OrganizationStatus;
-  org_contact_email: string;
-  org_created_at: Date;
-}
-
 interface CacheEntry {
-  row: KeyRow | null;
+  row: KeyRow;
   until: number;
 }
 
-export type KeyCheck = { ok: true; principal: Principal } | { ok: false; reason: string };
+export type KeyCheck =
+  | { ok: true; principal: Principal }
+  /** `unchecked`: the key id is not one this replica knows, and the caller asked not to look it up. */
+  | { ok: false; reason: string; unchecked?: true };
+
+export interface CheckOptions {
+  /**
+   * Look up only key ids this replica knows to exist (the address is past its failure limit):
+   * any other id is refused without touching the database.
+   */
+  knownKeysOnly?: boolean;
+}
 
 /**
  * Checks API keys: one primary-key lookup per key per second at most, the rest from memory.
  * Revocations and suspensions are broadcast to every replica; `last used` is remembered in
  * memory and written in batches, never by the request itself.
+ *
+ * Only keys that exist are cached. An id that is not in the database is never remembered, so a
+ * flood of guessed ids cannot push valid keys out of the cache; each guessed id costs one
+ * query, and the AuthGuard stops an address after AUTH_FAILURES_PER_ADDRESS failures a
+ * minute, after which only ids of keys known to exist are looked up (`knownKeysOnly`).
  */
 @Injectable()
 export class KeyStore implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('KeyStore');
   private readonly cache = new Map<string, CacheEntry>();
+  /** Lookups in flight: concurrent requests with one key wait for one query. */
+  private readonly loading = new Map<string, Promise<KeyRow | null>>();
+  /** Ids of keys that exist (whatever their state): loaded on start, then learned from lookups. */
+  private readonly knownIds = new Set<string>();
   private readonly lastUsed = new Map<string, Date>();
+  /** Bumped by every change: a lookup that began before a change does not cache what it read. */
+  private generation = 0;
   private subscription?: Subscription;
   private flushTimer?: NodeJS.Timeout;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork,
+    private readonly keys: KeyStoreRepository,
     @InjectNats() private readonly nc: NatsConnection,
     private readonly namespace: Namespace,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     this.subscription = this.nc.subscribe(this.namespace.subject(GatewayBroadcasts.identityChanged), {
       callback: (error, msg) => {
         if (error) return;
         try {
           this.forget(decodeJson(msg.data) as IdentityChanged);
         } catch {
+          this.generation++;
           this.cache.clear();
         }
       },
     });
     this.flushTimer = setInterval(() => void this.flushLastUsed(), LAST_USED_FLUSH_MS);
     this.flushTimer.unref();
+    // The keys in use, most recently used first: a replica that has just started still serves
+    // them to an address that is past its failure limit.
+    for (const id of await this.unitOfWork.read(() => this.keys.usableIds(KNOWN_IDS_MAX))) this.remember(id);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -76,9 +90,10 @@ export class KeyStore implements OnApplicationBootstrap, OnApplicationShutdown {
     await this.flushLastUsed();
   }
 
-  async check(token: string): Promise<KeyCheck> {
+  async check(token: string, options: CheckOptions = {}): Promise<KeyCheck> {
     const parsed = parseKey(token);
     if (!parsed) return { ok: false, reason: 'The API key is malformed: keys look like trv_<32 hex>_<43 characters>.' };
+    if (options.knownKeysOnly && !this.knownIds.has(parsed.id)) return { ok: false, reason: 'The API key is not valid.', unchecked: true };
     const row = await this.row(parsed.id);
     if (!row || !secretMatches(parsed.secret, row.secret_hash)) return { ok: false, reason: 'The API key is not valid.' };
     if (row.revoked_at) return { ok: false, reason: 'The API key has been revoked.' };
@@ -102,6 +117,14 @@ export class KeyStore implements OnApplicationBootstrap, OnApplicationShutdown {
     };
   }
 
+  /**
+   * A key was just issued (call after its commit): every replica learns that it exists, so it
+   * works at once even from an address that is past its failure limit.
+   */
+  issued(keyId: string): Promise<void> {
+    return this.changed({ keyId });
+  }
+
   /** Forgets here and tells every other replica to forget too. */
   async changed(change: IdentityChanged): Promise<void> {
     this.forget(change);
@@ -110,29 +133,45 @@ export class KeyStore implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 
   private forget(change: IdentityChanged): void {
-    if (change.keyId) this.cache.delete(change.keyId);
+    this.generation++;
+    if (change.keyId) {
+      this.cache.delete(change.keyId);
+      // Whatever changed about it, the key exists.
+      this.remember(change.keyId);
+    }
     if (change.organizationId) {
-      for (const [id, entry] of this.cache) if (entry.row?.organization_id === change.organizationId) this.cache.delete(id);
+      for (const [id, entry] of this.cache) if (entry.row.organization_id === change.organizationId) this.cache.delete(id);
     }
   }
 
   private async row(id: string): Promise<KeyRow | null> {
-    const now = Date.now();
     const cached = this.cache.get(id);
-    if (cached && cached.until > now) return cached.row;
-    const rows = (await this.dataSource.query(
-      `SELECT k.id, k.organization_id, k.secret_hash, k.expires_at, k.revoked_at,
-              o.name AS org_name, o.kind AS org_kind, o.status AS org_status,
-              o.contact_email AS org_contact_email, o.created_at AS org_created_at
-         FROM api_key k JOIN organization o ON o.id = k.organization_id
-        WHERE k.id = $1`,
-      [id],
-    )) as KeyRow[];
-    const row = rows[0] ?? null;
-    if (this.cache.size >= CACHE_MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value as string);
-    // Unknown ids are remembered too, so guessing keys costs the database nothing extra.
-    this.cache.set(id, { row, until: now + CACHE_TTL_MS });
+    if (cached && cached.until > Date.now()) return cached.row;
+    let loading = this.loading.get(id);
+    if (!loading) {
+      loading = this.load(id).finally(() => this.loading.delete(id));
+      this.loading.set(id, loading);
+    }
+    return loading;
+  }
+
+  private async load(id: string): Promise<KeyRow | null> {
+    const generation = this.generation;
+    const row = await this.unitOfWork.read(() => this.keys.findForCheck(id));
+    if (!row) return null;
+    if (generation === this.generation) {
+      this.cache.delete(id);
+      if (this.cache.size >= CACHE_MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value as string);
+      this.cache.set(id, { row, until: Date.now() + CACHE_TTL_MS });
+    }
+    this.remember(id);
     return row;
+  }
+
+  private remember(id: string): void {
+    if (this.knownIds.has(id)) return;
+    if (this.knownIds.size >= KNOWN_IDS_MAX) this.knownIds.delete(this.knownIds.values().next().value as string);
+    this.knownIds.add(id);
   }
 
   async flushLastUsed(): Promise<void> {
@@ -140,12 +179,7 @@ export class KeyStore implements OnApplicationBootstrap, OnApplicationShutdown {
     const entries = [...this.lastUsed];
     this.lastUsed.clear();
     try {
-      await this.dataSource.query(
-        `UPDATE api_key k SET last_used_at = u.at
-           FROM unnest($1::uuid[], $2::timestamptz[]) AS u(id, at)
-          WHERE k.id = u.id AND (k.last_used_at IS NULL OR k.last_used_at < u.at)`,
-        [entries.map(([id]) => id), entries.map(([, at]) => at.toISOString())],
-      );
+      await this.unitOfWork.run(() => this.keys.recordLastUsed(entries));
     } catch (error) {
       this.logger.warn(`last-used times not saved: ${(error as Error).message}`);
     }

@@ -1,5 +1,5 @@
 import type { Role } from '@trove/platform';
-import type { OrganizationKind, OrganizationStatus } from '../identity/organization-state';
+import type { OrganizationKind, OrganizationStatus } from '@trove/contracts';
 
 /** Who a valid key speaks for, as the gateway caches it. */
 export interface Principal {

@@ -29,7 +29,7 @@ export class IdentityService {
   /** A new organization and its first key, in one transaction: neither exists without the other. */
   async signUp(dto: SignUpDto): Promise<SignUpResultDto> {
     const key = issueKey();
-    const organization = await this.unitOfWork.run(async () => {
+    const organization = await this.unitOfWork.run(async (tx) => {
       const created = Object.assign(new Organization(), {
         id: randomUUID(),
         name: dto.name,
@@ -45,6 +45,7 @@ export class IdentityService {
         displayPrefix: key.displayPrefix,
         secretHash: key.secretHash,
       });
+      tx.afterCommit(() => this.keyStore.issued(key.id));
       return created;
     });
     return { organization: organizationView(organization), apiKey: key.token };
@@ -63,7 +64,7 @@ export class IdentityService {
     }
     const key = issueKey();
     // The unit's result names what it created: the audit record's target.
-    await this.unitOfWork.run(async () => {
+    await this.unitOfWork.run(async (tx) => {
       await this.keys.insert({
         id: key.id,
         organizationId: principal.organizationId,
@@ -73,6 +74,7 @@ export class IdentityService {
         createdByKeyId: principal.keyId,
         expiresAt,
       });
+      tx.afterCommit(() => this.keyStore.issued(key.id));
       return { id: key.id };
     });
     return { id: key.id, name: dto.name, key: key.token, expiresAt: expiresAt?.toISOString() ?? null };

@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import { GatewayConfig } from '../gateway.config';
+
+export const AUTH_FAILURE_WINDOW_MS = 60_000;
+
+/** Addresses remembered at once; past it the oldest window goes (that address starts afresh). */
+const MAX_ADDRESSES = 100_000;
+
+interface FailureWindow {
+  failures: number;
+  endsAt: number;
+}
+
+/**
+ * Failed authentications per client address, in fixed one-minute windows, counted by each
+ * gateway replica. Only failures are counted: a company behind one NAT address whose scripts
+ * send a wrong key does not lose the use of its valid keys.
+ */
+@Injectable()
+export class AuthFailures {
+  // Insertion order is window order (a new window is re-inserted at the end), so the first
+  // entries are always the ones that ended first.
+  private readonly windows = new Map<string, FailureWindow>();
+
+  constructor(private readonly config: GatewayConfig) {}
+
+  /** Whole seconds until the address may fail again; 0 while it is under the limit. */
+  refusedFor(address: string, now = Date.now()): number {
+    const window = this.windows.get(address);
+    if (!window || window.endsAt <= now || window.failures < this.config.AUTH_FAILURES_PER_ADDRESS) return 0;
+    return Math.max(1, Math.ceil((window.endsAt - now) / 1000));
+  }
+
+  record(address: string, now = Date.now()): void {
+    const window = this.windows.get(address);
+    if (window && window.endsAt > now) {
+      window.failures++;
+      return;
+    }
+    this.windows.delete(address);
+    this.forgetEnded(now);
+    this.windows.set(address, { failures: 1, endsAt: now + AUTH_FAILURE_WINDOW_MS });
+  }
+
+  private forgetEnded(now: number): void {
+    for (const [address, window] of this.windows) {
+      if (window.endsAt > now && this.windows.size < MAX_ADDRESSES) return;
+      this.windows.delete(address);
+    }
+  }
+}
