@@ -74,6 +74,7 @@ describe('the catalog through the public API', () => {
    */
   async function catalogRpc(subject: string, payload: unknown, caller?: { organizationId: string; role: string }): Promise<{ ok: boolean; data?: any; error?: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
     const h = natsHeaders();
+    h.set(MessageHeaders.idempotencyKey, randomUUID());
     if (caller) {
       h.set(MessageHeaders.callerOrganization, caller.organizationId);
       h.set(MessageHeaders.callerRole, caller.role);
@@ -214,6 +215,21 @@ describe('the catalog through the public API', () => {
     expect(await status(path, vendor.key)).toBe(200);
     // A suspended listing cannot be sent back to review by its vendor.
     expect((await vendor.call(`${path}/submit`, 'POST')).status).toBe(409);
+  });
+
+  it('creates one listing for a retried request with the same Idempotency-Key', async () => {
+    const before = await datasetCount();
+    const send = () =>
+      system.request('/v1/datasets', { method: 'POST', as: { key: vendor.key }, headers: { 'idempotency-key': `import-${randomUUID()}` }, body: JSON.stringify(speechListing({ title: '闽南语广播语音 120 小时' })) });
+    const key = `catalog-import-${randomUUID()}`;
+    const retry = () =>
+      system.request('/v1/datasets', { method: 'POST', as: { key: vendor.key }, headers: { 'idempotency-key': key }, body: JSON.stringify(speechListing({ title: '闽南语广播语音 120 小时' })) });
+    const first = await json(await retry());
+    const second = await json(await retry());
+    expect(second.id).toBe(first.id);
+    expect(await datasetCount()).toBe(before + 1);
+    // Another key is another listing.
+    expect((await json(await send())).id).not.toBe(first.id);
   });
 
   it('lets a pending vendor prepare a listing but not submit it', async () => {

@@ -1,8 +1,7 @@
 import type { DatasetStatus, OfferView, SampleView, VersionView } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { TransactionalRepository } from '@trove/messaging';
 import type { Position } from '@trove/platform';
-import { DataSource, type EntityManager } from 'typeorm';
 import { Dataset } from './dataset.entity';
 
 interface DatasetRow {
@@ -37,17 +36,16 @@ const COLUMNS = `d.id, d.vendor_organization_id, d.title, d.status, d.metadata, 
 /** PostgreSQL's JSON times carry an offset and microseconds; the API speaks ISO 8601 UTC. */
 const iso = (value: string | null): string | null => (value === null ? null : new Date(value).toISOString());
 
+/** Listings, on the unit of work in progress. */
 @Injectable()
-export class DatasetRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
-
+export class DatasetRepository extends TransactionalRepository {
   /**
    * The read behind every dataset page: the row and its versions, files, offers and samples in
    * one round trip. Plain SQL, since TypeORM's query builder cost more CPU than the query itself
    * on this path.
    */
   async findWithParts(id: string): Promise<DatasetWithParts | null> {
-    const rows = (await this.dataSource.query(
+    const rows = (await this.manager.query(
       `SELECT ${COLUMNS},
         (SELECT coalesce(json_agg(json_build_object(
             'id', v.id, 'version', v.version, 'changelog', v.changelog, 'status', v.status,
@@ -81,17 +79,32 @@ export class DatasetRepository {
   }
 
   /** Locks the listing for the rest of the transaction: commands on one dataset run one at a time. */
-  async findForUpdate(manager: EntityManager, id: string): Promise<Dataset | null> {
-    return manager.findOne(Dataset, { where: { id }, lock: { mode: 'pessimistic_write' } });
+  async findForUpdate(id: string): Promise<Dataset | null> {
+    return this.transaction.findOne(Dataset, { where: { id }, lock: { mode: 'pessimistic_write' } });
   }
 
-  async insert(manager: EntityManager, dataset: Dataset): Promise<Dataset> {
-    await manager.save(Dataset, dataset);
-    return (await manager.findOneByOrFail(Dataset, { id: dataset.id }))!;
+  async findById(id: string): Promise<Dataset | null> {
+    return this.manager.findOneBy(Dataset, { id });
   }
 
-  async save(manager: EntityManager, dataset: Dataset): Promise<Dataset> {
-    return manager.save(Dataset, dataset);
+  /** Saves a new listing and reads it back with the times the database gave it. */
+  async insert(dataset: Dataset): Promise<Dataset> {
+    await this.transaction.save(Dataset, dataset);
+    return this.transaction.findOneByOrFail(Dataset, { id: dataset.id });
+  }
+
+  async save(dataset: Dataset): Promise<Dataset> {
+    return this.transaction.save(Dataset, dataset);
+  }
+
+  /** What a listing has to sell: released versions and live offers. */
+  async sellable(id: string): Promise<{ releasedVersions: number; liveOffers: number }> {
+    const [row] = (await this.manager.query(
+      `SELECT (SELECT count(*)::int FROM dataset_version WHERE dataset_id = $1 AND status = 'released') AS "releasedVersions",
+              (SELECT count(*)::int FROM offer WHERE dataset_id = $1 AND status = 'active' AND (expires_at IS NULL OR expires_at > now())) AS "liveOffers"`,
+      [id],
+    )) as { releasedVersions: number; liveOffers: number }[];
+    return row;
   }
 
   /** A vendor's own listings in every state, newest first, keyset-paged. */
@@ -107,7 +120,7 @@ export class DatasetRepository {
       where += ` AND (d.created_at, d.id) < ($${params.length - 1}, $${params.length})`;
     }
     params.push(limit + 1);
-    const rows = (await this.dataSource.query(
+    const rows = (await this.manager.query(
       `SELECT ${COLUMNS} FROM dataset d WHERE ${where} ORDER BY d.created_at DESC, d.id DESC LIMIT $${params.length}`,
       params,
     )) as DatasetRow[];

@@ -1,12 +1,16 @@
 import { Module } from '@nestjs/common';
 import { OffersHandler } from '../offers/offers.handler';
+import { OfferRepository } from '../offers/offer.repository';
 import { OffersService } from '../offers/offers.service';
+import { SampleRepository } from '../samples/sample.repository';
 import { SamplesService } from '../samples/samples.service';
 import { UploadsHandler } from '../uploads/uploads.handler';
 import { UploadsService } from '../uploads/uploads.service';
 import { VendorsHandler } from '../vendors/vendors.handler';
+import { VendorProfileRepository } from '../vendors/vendor-profile.repository';
 import { VendorsService } from '../vendors/vendors.service';
 import { VersionsHandler } from '../versions/versions.handler';
+import { VersionRepository } from '../versions/version.repository';
 import { VersionsService } from '../versions/versions.service';
 import { DatasetIndexer } from './dataset-indexer';
 import { DatasetRepository } from './dataset.repository';
@@ -21,6 +25,10 @@ import { DatasetsService } from './datasets.service';
 @Module({
   providers: [
     DatasetRepository,
+    VersionRepository,
+    OfferRepository,
+    SampleRepository,
+    VendorProfileRepository,
     DatasetIndexer,
     DatasetsService,
     DatasetsHandler,

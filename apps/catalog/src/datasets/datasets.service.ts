@@ -32,7 +32,7 @@ export class DatasetsService {
         submittedAt: null,
         publishedAt: null,
       });
-      const created = await this.datasets.insert(tx.manager, dataset);
+      const created = await this.datasets.insert(dataset);
       await this.indexer.datasetChanged(tx, created.id, 'created');
       return created.toView();
     });
@@ -53,24 +53,24 @@ export class DatasetsService {
    */
   async changeOwned(caller: Caller, id: string, change: DatasetChange, apply: (dataset: Dataset, tx: Transaction) => Promise<void>): Promise<DatasetView> {
     return this.unitOfWork.run(async (tx) => {
-      const dataset = await this.lockOwned(tx, caller, id);
+      const dataset = await this.lockOwned(caller, id);
       await apply(dataset, tx);
-      const saved = await this.datasets.save(tx.manager, dataset);
+      const saved = await this.datasets.save(dataset);
       await this.indexer.datasetChanged(tx, id, change);
       return saved.toView();
     });
   }
 
   /** The caller's own listing, locked for the transaction, or NOT_FOUND. */
-  async lockOwned(tx: Transaction, caller: Caller, id: string): Promise<Dataset> {
-    const dataset = await this.datasets.findForUpdate(tx.manager, id);
+  async lockOwned(caller: Caller, id: string): Promise<Dataset> {
+    const dataset = await this.datasets.findForUpdate(id);
     if (!dataset || !isOwner(caller, dataset.vendorOrganizationId)) throw notFound('dataset', id);
     return dataset;
   }
 
   /** Any listing, locked, for operators. */
-  async lockAny(tx: Transaction, id: string): Promise<Dataset> {
-    const dataset = await this.datasets.findForUpdate(tx.manager, id);
+  async lockAny(id: string): Promise<Dataset> {
+    const dataset = await this.datasets.findForUpdate(id);
     if (!dataset) throw notFound('dataset', id);
     return dataset;
   }
@@ -126,13 +126,9 @@ export class DatasetsService {
     if (vendorStatus !== 'active') {
       throw new ServiceException(CommonErrorCode.FORBIDDEN, 'The vendor is awaiting approval by an operator; its listings cannot be submitted yet.');
     }
-    return this.changeOwned(caller, id, 'submitted', async (dataset, tx) => {
-      const [{ released, offers }] = (await tx.manager.query(
-        `SELECT (SELECT count(*)::int FROM dataset_version WHERE dataset_id = $1 AND status = 'released') AS released,
-                (SELECT count(*)::int FROM offer WHERE dataset_id = $1 AND status = 'active' AND (expires_at IS NULL OR expires_at > now())) AS offers`,
-        [id],
-      )) as { released: number; offers: number }[];
-      const missing = [released === 0 ? 'a released version' : null, offers === 0 ? 'a live offer' : null].filter(Boolean);
+    return this.changeOwned(caller, id, 'submitted', async (dataset) => {
+      const { releasedVersions, liveOffers } = await this.datasets.sellable(id);
+      const missing = [releasedVersions === 0 ? 'a released version' : null, liveOffers === 0 ? 'a live offer' : null].filter(Boolean);
       if (missing.length > 0) {
         throw new ServiceException(CommonErrorCode.INVALID_STATE, `The dataset needs ${missing.join(' and ')} before it can be submitted for review.`);
       }
@@ -169,9 +165,9 @@ export class DatasetsService {
 
   private moderate(id: string, change: DatasetChange, apply: (dataset: Dataset, tx: Transaction) => Promise<void>): Promise<DatasetView> {
     return this.unitOfWork.run(async (tx) => {
-      const dataset = await this.lockAny(tx, id);
+      const dataset = await this.lockAny(id);
       await apply(dataset, tx);
-      const saved = await this.datasets.save(tx.manager, dataset);
+      const saved = await this.datasets.save(dataset);
       await this.indexer.datasetChanged(tx, id, change);
       return saved.toView();
     });

@@ -9,25 +9,28 @@ import {
   type ReserveExclusiveRequest,
 } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { effectiveTerms, findExclusiveConflict, licenseEndsAt, termsSha256, type LicenseTermsValue } from '@trove/licensing';
-import { UnitOfWork, type Transaction } from '@trove/messaging';
+import { UnitOfWork } from '@trove/messaging';
 import { ServiceException, type Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { fieldError, notFound, seesEverything } from '../access';
-import { Dataset } from '../datasets/dataset.entity';
+import type { Dataset } from '../datasets/dataset.entity';
+import { DatasetRepository } from '../datasets/dataset.repository';
+import { VersionRepository } from '../versions/version.repository';
 import { DatasetIndexer } from '../datasets/dataset-indexer';
 import { DatasetsService } from '../datasets/datasets.service';
 import { ExclusiveSale } from './exclusive-sale.entity';
 import { Offer } from './offer.entity';
+import { OfferRepository } from './offer.repository';
 
 @Injectable()
 export class OffersService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly unitOfWork: UnitOfWork,
     private readonly datasets: DatasetsService,
+    private readonly datasetRows: DatasetRepository,
+    private readonly offers: OfferRepository,
+    private readonly versions: VersionRepository,
     private readonly indexer: DatasetIndexer,
   ) {}
 
@@ -42,11 +45,11 @@ export class OffersService {
     if (expiresAt && expiresAt.getTime() <= now.getTime()) throw fieldError('expiresAt', 'expiresAt must be in the future');
     const terms = effectiveTerms(request.license);
     return this.unitOfWork.run(async (tx) => {
-      const dataset = await this.datasets.lockOwned(tx, caller, request.datasetId);
+      const dataset = await this.datasets.lockOwned(caller, request.datasetId);
       if (dataset.status === 'suspended') {
         throw new ServiceException(CommonErrorCode.INVALID_STATE, 'The dataset is suspended; it takes no new offers until an operator reinstates it.');
       }
-      if (terms.exclusive) await this.assertNoExclusiveConflict(tx, dataset.id, terms, now);
+      if (terms.exclusive) await this.assertNoExclusiveConflict(dataset.id, terms, now);
       const offer = Object.assign(new Offer(), {
         id: randomUUID(),
         datasetId: dataset.id,
@@ -62,8 +65,7 @@ export class OffersService {
         expiresAt,
         status: 'active' as const,
       });
-      await tx.manager.save(Offer, offer);
-      const saved = await tx.manager.findOneByOrFail(Offer, { id: offer.id });
+      const saved = await this.offers.insert(offer);
       await tx.publish(CatalogEvents.offerCreated, offerEvent(saved, dataset, 'created'));
       await this.indexer.datasetChanged(tx, dataset.id, 'offer-created');
       return saved.toView();
@@ -73,12 +75,12 @@ export class OffersService {
   /** The offer can no longer be bought; orders already placed keep their license snapshot. */
   async withdraw(caller: Caller, datasetId: string, offerId: string): Promise<OfferView> {
     return this.unitOfWork.run(async (tx) => {
-      const dataset = await this.datasets.lockOwned(tx, caller, datasetId);
-      const offer = await tx.manager.findOneBy(Offer, { id: offerId, datasetId });
+      const dataset = await this.datasets.lockOwned(caller, datasetId);
+      const offer = await this.offers.findInDataset(datasetId, offerId);
       if (!offer) throw notFound('offer', offerId);
       if (offer.status === 'withdrawn') return offer.toView();
       offer.status = 'withdrawn';
-      const saved = await tx.manager.save(Offer, offer);
+      const saved = await this.offers.save(offer);
       await tx.publish(CatalogEvents.offerChanged, offerEvent(saved, dataset, 'withdrawn'));
       await this.indexer.datasetChanged(tx, dataset.id, 'offer-withdrawn');
       return saved.toView();
@@ -90,22 +92,18 @@ export class OffersService {
    * of another buyer, or an offer on a listing the caller may not see, is NOT_FOUND.
    */
   async snapshot(caller: Caller | undefined, offerId: string): Promise<OfferSnapshot> {
-    const offer = await this.dataSource.manager.findOneBy(Offer, { id: offerId });
-    const dataset = offer && (await this.dataSource.manager.findOneBy(Dataset, { id: offer.datasetId }));
+    const offer = await this.offers.findById(offerId);
+    const dataset = offer && (await this.datasetRows.findById(offer.datasetId));
     if (!offer || !dataset) throw notFound('offer', offerId);
     const all = seesEverything(caller, dataset.vendorOrganizationId);
     if (!all && (dataset.status !== 'published' || !offer.visibleTo(caller?.organizationId))) throw notFound('offer', offerId);
-    const released = (await this.dataSource.query(
-      `SELECT id FROM dataset_version WHERE dataset_id = $1 AND status = 'released' ORDER BY released_at, id`,
-      [dataset.id],
-    )) as { id: string }[];
     return {
       ...offer.toView(),
       vendorOrganizationId: dataset.vendorOrganizationId,
       datasetStatus: dataset.status,
       datasetTitle: dataset.title,
       available: dataset.status === 'published' && offer.isLive(new Date()) && offer.visibleTo(caller?.organizationId),
-      releasedVersionIds: released.map((r) => r.id),
+      releasedVersionIds: await this.versions.releasedIds(dataset.id),
     };
   }
 
@@ -116,11 +114,11 @@ export class OffersService {
    * same order asking again gets its sale back.
    */
   async reserveExclusive(request: ReserveExclusiveRequest): Promise<ExclusiveSaleView> {
-    return this.unitOfWork.run(async (tx) => {
-      const offer = await tx.manager.findOneBy(Offer, { id: request.offerId });
+    return this.unitOfWork.run(async () => {
+      const offer = await this.offers.findById(request.offerId);
       if (!offer) throw notFound('offer', request.offerId);
-      await this.datasets.lockAny(tx, offer.datasetId);
-      const existing = await tx.manager.findOneBy(ExclusiveSale, { orderId: request.orderId });
+      await this.datasets.lockAny(offer.datasetId);
+      const existing = await this.offers.saleOfOrder(request.orderId);
       if (existing) {
         if (existing.offerId !== offer.id) throw new ServiceException(CommonErrorCode.CONFLICT, `Order ${request.orderId} already holds an exclusive sale of another offer.`);
         return existing.toView();
@@ -128,7 +126,7 @@ export class OffersService {
       if (!offer.exclusive) throw new ServiceException(CommonErrorCode.CONFLICT, `Offer ${offer.id} is not exclusive; there is nothing to reserve.`);
       const startsAt = request.startsAt ? new Date(request.startsAt) : new Date();
       if (!offer.isLive(startsAt)) throw new ServiceException(CatalogErrorCode.OFFER_NOT_AVAILABLE, `Offer ${offer.id} is withdrawn or expired.`);
-      await this.assertNoExclusiveConflict(tx, offer.datasetId, offer.terms, startsAt);
+      await this.assertNoExclusiveConflict(offer.datasetId, offer.terms, startsAt);
       const sale = Object.assign(new ExclusiveSale(), {
         id: randomUUID(),
         datasetId: offer.datasetId,
@@ -141,28 +139,27 @@ export class OffersService {
         status: 'live' as const,
         releasedAt: null,
       });
-      await tx.manager.save(ExclusiveSale, sale);
-      return (await tx.manager.findOneByOrFail(ExclusiveSale, { id: sale.id })).toView();
+      return (await this.offers.insertSale(sale)).toView();
     });
   }
 
   /** A refunded or cancelled order's exclusive sale stops blocking others. Idempotent. */
   async releaseExclusive(orderId: string): Promise<ExclusiveSaleView | null> {
-    return this.unitOfWork.run(async (tx) => {
-      const sale = await tx.manager.findOne(ExclusiveSale, { where: { orderId }, lock: { mode: 'pessimistic_write' } });
+    return this.unitOfWork.run(async () => {
+      const sale = await this.offers.saleOfOrder(orderId, true);
       if (!sale) return null;
       if (sale.status === 'live') {
         sale.status = 'released';
         sale.releasedAt = new Date();
-        await tx.manager.save(ExclusiveSale, sale);
+        await this.offers.saveSale(sale);
       }
       return sale.toView();
     });
   }
 
   /** Call with the dataset row locked: live exclusive sales cannot change meanwhile. */
-  private async assertNoExclusiveConflict(tx: Transaction, datasetId: string, terms: LicenseTermsValue, at: Date): Promise<void> {
-    const live = await tx.manager.find(ExclusiveSale, { where: { datasetId, status: 'live' } });
+  private async assertNoExclusiveConflict(datasetId: string, terms: LicenseTermsValue, at: Date): Promise<void> {
+    const live = await this.offers.liveExclusiveSales(datasetId);
     const conflict = findExclusiveConflict(terms, live.map((sale) => ({ terms: sale.terms, startsAt: sale.startsAt, endsAt: sale.endsAt, sale })), at);
     if (conflict) {
       const until = conflict.endsAt ? ` until ${conflict.endsAt.toISOString()}` : ' with no end';

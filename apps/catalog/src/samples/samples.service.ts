@@ -4,19 +4,24 @@ import { UnitOfWork } from '@trove/messaging';
 import { randomUUID } from 'node:crypto';
 import { DatasetsService } from '../datasets/datasets.service';
 import { Sample } from './sample.entity';
+import { SampleRepository } from './sample.repository';
+import type { Caller } from '@trove/platform';
 
 @Injectable()
 export class SamplesService {
   constructor(
     private readonly unitOfWork: UnitOfWork,
     private readonly datasets: DatasetsService,
+    private readonly samples: SampleRepository,
   ) {}
 
   /** Delivery stored a sample: it joins the dataset, replacing one of the same path. */
-  async add(request: AddSampleRequest): Promise<AddedSample> {
-    return this.unitOfWork.run(async (tx) => {
-      await this.datasets.lockAny(tx, request.datasetId);
-      const existing = await tx.manager.findOneBy(Sample, { datasetId: request.datasetId, path: request.path });
+  async add(caller: Caller | undefined, request: AddSampleRequest): Promise<AddedSample> {
+    return this.unitOfWork.run(async () => {
+      // Delivery tells the catalog as the vendor that uploaded; that must still be the owner.
+      if (caller) await this.datasets.lockOwned(caller, request.datasetId);
+      else await this.datasets.lockAny(request.datasetId);
+      const existing = await this.samples.findByPath(request.datasetId, request.path);
       const sample = Object.assign(existing ?? new Sample(), {
         id: existing?.id ?? randomUUID(),
         datasetId: request.datasetId,
@@ -26,7 +31,7 @@ export class SamplesService {
         storageKey: request.storageKey,
         contentType: request.contentType ?? null,
       });
-      await tx.manager.save(Sample, sample);
+      await this.samples.save(sample);
       return { id: sample.id, path: sample.path, size: sample.size, sha256: sample.sha256 };
     });
   }

@@ -19,7 +19,7 @@ export class UploadsHandler {
 
   /** Sent by delivery once a sample's bytes are stored. */
   @RpcHandler(CatalogSubjects.addSample)
-  addSample(request: AddSampleRequest): Promise<AddedSample> {
-    return this.samples.add(request);
+  addSample(request: AddSampleRequest, context: RpcContext): Promise<AddedSample> {
+    return this.samples.add(context.caller, request);
   }
 }

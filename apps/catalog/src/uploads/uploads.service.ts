@@ -2,12 +2,10 @@ import { DeliveryErrorCode, DeliverySubjects, type CreateUploadRequest, type Sig
 import { Injectable } from '@nestjs/common';
 import { RpcClient } from '@trove/messaging';
 import { ServiceException, type Caller } from '@trove/platform';
-import { DataSource } from 'typeorm';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { fieldError, isOwner, notFound } from '../access';
 import { CatalogConfig } from '../catalog.config';
-import { Dataset } from '../datasets/dataset.entity';
-import { DatasetVersion } from '../versions/dataset-version.entity';
+import { DatasetRepository } from '../datasets/dataset.repository';
+import { VersionRepository } from '../versions/version.repository';
 import { unsafePathReason } from './upload-path';
 
 /**
@@ -17,13 +15,14 @@ import { unsafePathReason } from './upload-path';
 @Injectable()
 export class UploadsService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly datasets: DatasetRepository,
+    private readonly versions: VersionRepository,
     private readonly rpc: RpcClient,
     private readonly config: CatalogConfig,
   ) {}
 
   async create(caller: Caller, request: CreateUploadRequest): Promise<SignedUploadView> {
-    const dataset = await this.dataSource.manager.findOneBy(Dataset, { id: request.datasetId });
+    const dataset = await this.datasets.findById(request.datasetId);
     if (!dataset || !isOwner(caller, dataset.vendorOrganizationId)) throw notFound('dataset', request.datasetId);
     const pathProblem = unsafePathReason(request.path);
     if (pathProblem) throw fieldError('path', pathProblem);
@@ -31,7 +30,7 @@ export class UploadsService {
     let maxBytes: number | undefined;
     if (request.target === 'version-file') {
       if (!request.versionId) throw fieldError('versionId', 'versionId is required for a version file');
-      const version = await this.dataSource.manager.findOneBy(DatasetVersion, { id: request.versionId, datasetId: dataset.id });
+      const version = await this.versions.find(dataset.id, request.versionId);
       if (!version) throw notFound('version', request.versionId);
       version.assertOpen();
     } else {

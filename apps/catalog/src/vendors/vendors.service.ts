@@ -2,22 +2,21 @@ import type { UpsertVendorProfileRequest, VendorProfileView } from '@trove/contr
 import { Injectable } from '@nestjs/common';
 import { UnitOfWork } from '@trove/messaging';
 import type { Caller } from '@trove/platform';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { notFound } from '../access';
 import { VendorProfile } from './vendor-profile.entity';
+import { VendorProfileRepository } from './vendor-profile.repository';
 
 @Injectable()
 export class VendorsService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly profiles: VendorProfileRepository,
     private readonly unitOfWork: UnitOfWork,
   ) {}
 
   /** A vendor writes its own profile whole; the organization comes from the key, never the body. */
   async upsert(caller: Caller, request: UpsertVendorProfileRequest): Promise<VendorProfileView> {
-    return this.unitOfWork.run(async (tx) => {
-      const existing = await tx.manager.findOne(VendorProfile, { where: { organizationId: caller.organizationId }, lock: { mode: 'pessimistic_write' } });
+    return this.unitOfWork.run(async () => {
+      const existing = await this.profiles.findForUpdate(caller.organizationId);
       const profile = Object.assign(existing ?? new VendorProfile(), {
         organizationId: caller.organizationId,
         displayNameZh: request.displayNameZh,
@@ -26,16 +25,16 @@ export class VendorsService {
         website: request.website ?? null,
         certifications: request.certifications ?? [],
       });
-      return (await tx.manager.save(VendorProfile, profile)).toView();
+      return (await this.profiles.save(profile)).toView();
     });
   }
 
   async find(organizationId: string): Promise<VendorProfile | null> {
-    return this.dataSource.manager.findOneBy(VendorProfile, { organizationId });
+    return this.profiles.find(organizationId);
   }
 
   async get(organizationId: string): Promise<VendorProfileView> {
-    const profile = await this.dataSource.manager.findOneBy(VendorProfile, { organizationId });
+    const profile = await this.profiles.find(organizationId);
     if (!profile) throw notFound('vendor profile', organizationId);
     return profile.toView();
   }

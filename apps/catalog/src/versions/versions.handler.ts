@@ -20,7 +20,7 @@ export class VersionsHandler {
 
   /** Sent by delivery once the bytes are stored; the signed URL was the vendor's authorization. */
   @RpcHandler(CatalogSubjects.addVersionFile)
-  addFile(request: AddVersionFileRequest): Promise<VersionFileView> {
-    return this.versions.addFile(request);
+  addFile(request: AddVersionFileRequest, context: RpcContext): Promise<VersionFileView> {
+    return this.versions.addFile(context.caller, request);
   }
 }

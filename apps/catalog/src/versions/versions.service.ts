@@ -1,43 +1,43 @@
 import { CatalogEvents, CommonErrorCode, type VersionFileView, type VersionView } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
-import { UnitOfWork, type Transaction } from '@trove/messaging';
+import { UnitOfWork } from '@trove/messaging';
 import { ServiceException, type Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
 import { notFound } from '../access';
 import { DatasetIndexer } from '../datasets/dataset-indexer';
 import { DatasetsService } from '../datasets/datasets.service';
 import { DatasetVersion } from './dataset-version.entity';
-import { VersionFile } from './version-file.entity';
+import { VersionRepository } from './version.repository';
 
 @Injectable()
 export class VersionsService {
   constructor(
     private readonly unitOfWork: UnitOfWork,
     private readonly datasets: DatasetsService,
+    private readonly versions: VersionRepository,
     private readonly indexer: DatasetIndexer,
   ) {}
 
   async create(caller: Caller, datasetId: string, version: string, changelog: string | undefined): Promise<VersionView> {
-    return this.unitOfWork.run(async (tx) => {
-      await this.datasets.lockOwned(tx, caller, datasetId);
+    return this.unitOfWork.run(async () => {
+      await this.datasets.lockOwned(caller, datasetId);
       // The dataset row is locked, so no other transaction can add the same version meanwhile.
-      if (await tx.manager.existsBy(DatasetVersion, { datasetId, version })) {
+      if (await this.versions.exists(datasetId, version)) {
         throw new ServiceException(CommonErrorCode.CONFLICT, `The dataset already has a version ${version}.`);
       }
       const created = Object.assign(new DatasetVersion(), { id: randomUUID(), datasetId, version, changelog: changelog ?? null, status: 'open' as const, releasedAt: null });
-      await tx.manager.save(DatasetVersion, created);
-      return (await tx.manager.findOneByOrFail(DatasetVersion, { id: created.id })).toView([]);
+      return (await this.versions.insert(created)).toView([]);
     });
   }
 
   /** Freezes the file list; buyers' entitlements may include the version from now on. */
   async release(caller: Caller, datasetId: string, versionId: string): Promise<VersionView> {
     return this.unitOfWork.run(async (tx) => {
-      await this.datasets.lockOwned(tx, caller, datasetId);
-      const version = await this.versionOf(tx, datasetId, versionId);
-      const files = await tx.manager.find(VersionFile, { where: { versionId }, order: { path: 'ASC' } });
+      await this.datasets.lockOwned(caller, datasetId);
+      const version = await this.versionOf(datasetId, versionId);
+      const files = await this.versions.files(versionId);
       version.release(files.length, new Date());
-      await tx.manager.save(DatasetVersion, version);
+      await this.versions.save(version);
       await tx.publish(CatalogEvents.versionReleased, { datasetId, versionId, version: version.version, releasedAt: version.releasedAt!.toISOString() });
       await this.indexer.datasetChanged(tx, datasetId, 'version-released');
       return version.toView(files);
@@ -48,23 +48,21 @@ export class VersionsService {
    * Delivery stored and measured the bytes: the file joins the version, replacing an entry of
    * the same path. A version released meanwhile refuses it (409), and delivery drops the bytes.
    */
-  async addFile(file: { datasetId: string; versionId: string; path: string; size: number; sha256: string; storageKey: string }): Promise<VersionFileView> {
-    return this.unitOfWork.run(async (tx) => {
-      await this.datasets.lockAny(tx, file.datasetId);
-      const version = await this.versionOf(tx, file.datasetId, file.versionId);
+  async addFile(caller: Caller | undefined, file: { datasetId: string; versionId: string; path: string; size: number; sha256: string; storageKey: string }): Promise<VersionFileView> {
+    return this.unitOfWork.run(async () => {
+      // Delivery tells the catalog as the vendor that uploaded; that must still be the owner.
+      if (caller) await this.datasets.lockOwned(caller, file.datasetId);
+      else await this.datasets.lockAny(file.datasetId);
+      const version = await this.versionOf(file.datasetId, file.versionId);
       version.assertOpen();
-      await tx.manager.upsert(
-        VersionFile,
-        { versionId: file.versionId, path: file.path, size: file.size, sha256: file.sha256, storageKey: file.storageKey },
-        { conflictPaths: ['versionId', 'path'] },
-      );
+      await this.versions.putFile({ versionId: file.versionId, path: file.path, size: file.size, sha256: file.sha256, storageKey: file.storageKey });
       return { path: file.path, size: file.size, sha256: file.sha256 };
     });
   }
 
   /** The version of this dataset, locked, or NOT_FOUND. */
-  async versionOf(tx: Transaction, datasetId: string, versionId: string): Promise<DatasetVersion> {
-    const version = await tx.manager.findOne(DatasetVersion, { where: { id: versionId, datasetId }, lock: { mode: 'pessimistic_write' } });
+  async versionOf(datasetId: string, versionId: string): Promise<DatasetVersion> {
+    const version = await this.versions.findForUpdate(datasetId, versionId);
     if (!version) throw notFound('version', versionId);
     return version;
   }

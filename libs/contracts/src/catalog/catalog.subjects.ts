@@ -32,6 +32,9 @@ import {
   type VersionView,
 } from './catalog.messages';
 
+/** Changes state: a retry with the same idempotency key gets the first answer, applied once. */
+const COMMAND = { command: true };
+
 /**
  * The catalog's request subjects. The caller (organization, role, key) travels in the headers
  * and the catalog checks ownership from them: a dataset of another vendor is NOT_FOUND.
@@ -39,16 +42,16 @@ import {
 export const CatalogSubjects = {
   getDataset: rpcSubject<GetDatasetRequest, DatasetDetail>('catalog.dataset.get', GetDatasetRequest),
   getCroissant: rpcSubject<GetDatasetRequest, Record<string, unknown>>('catalog.dataset.croissant', GetDatasetRequest),
-  createDataset: rpcSubject<CreateDatasetRequest, DatasetView>('catalog.dataset.create', CreateDatasetRequest),
-  updateDataset: rpcSubject<UpdateDatasetRequest, DatasetView>('catalog.dataset.update', UpdateDatasetRequest),
+  createDataset: rpcSubject<CreateDatasetRequest, DatasetView>('catalog.dataset.create', CreateDatasetRequest, COMMAND),
+  updateDataset: rpcSubject<UpdateDatasetRequest, DatasetView>('catalog.dataset.update', UpdateDatasetRequest, COMMAND),
   listVendorDatasets: rpcSubject<ListVendorDatasetsRequest, DatasetPage>('catalog.dataset.list-own', ListVendorDatasetsRequest),
-  submitDataset: rpcSubject<SubmitDatasetRequest, DatasetView>('catalog.dataset.submit', SubmitDatasetRequest),
-  approveDataset: rpcSubject<ModerateDatasetRequest, DatasetView>('catalog.dataset.approve', ModerateDatasetRequest),
-  rejectDataset: rpcSubject<RejectDatasetRequest, DatasetView>('catalog.dataset.reject', RejectDatasetRequest),
-  suspendDataset: rpcSubject<ModerateDatasetRequest, DatasetView>('catalog.dataset.suspend', ModerateDatasetRequest),
+  submitDataset: rpcSubject<SubmitDatasetRequest, DatasetView>('catalog.dataset.submit', SubmitDatasetRequest, COMMAND),
+  approveDataset: rpcSubject<ModerateDatasetRequest, DatasetView>('catalog.dataset.approve', ModerateDatasetRequest, COMMAND),
+  rejectDataset: rpcSubject<RejectDatasetRequest, DatasetView>('catalog.dataset.reject', RejectDatasetRequest, COMMAND),
+  suspendDataset: rpcSubject<ModerateDatasetRequest, DatasetView>('catalog.dataset.suspend', ModerateDatasetRequest, COMMAND),
 
-  createVersion: rpcSubject<CreateVersionRequest, VersionView>('catalog.version.create', CreateVersionRequest),
-  releaseVersion: rpcSubject<ReleaseVersionRequest, VersionView>('catalog.version.release', ReleaseVersionRequest),
+  createVersion: rpcSubject<CreateVersionRequest, VersionView>('catalog.version.create', CreateVersionRequest, COMMAND),
+  releaseVersion: rpcSubject<ReleaseVersionRequest, VersionView>('catalog.version.release', ReleaseVersionRequest, COMMAND),
   /** From delivery, after it stored and checked the bytes of a version file. */
   addVersionFile: rpcSubject<AddVersionFileRequest, VersionFileView>('catalog.version.add-file', AddVersionFileRequest),
 
@@ -57,8 +60,8 @@ export const CatalogSubjects = {
   /** From delivery, after it stored and checked the bytes of a sample. */
   addSample: rpcSubject<AddSampleRequest, AddedSample>('catalog.sample.add', AddSampleRequest),
 
-  createOffer: rpcSubject<CreateOfferRequest, OfferView>('catalog.offer.create', CreateOfferRequest),
-  withdrawOffer: rpcSubject<WithdrawOfferRequest, OfferView>('catalog.offer.withdraw', WithdrawOfferRequest),
+  createOffer: rpcSubject<CreateOfferRequest, OfferView>('catalog.offer.create', CreateOfferRequest, COMMAND),
+  withdrawOffer: rpcSubject<WithdrawOfferRequest, OfferView>('catalog.offer.withdraw', WithdrawOfferRequest, COMMAND),
   /** For ordering: the offer snapshot to price and license an order line from. */
   getOffer: rpcSubject<GetOfferRequest, OfferSnapshot>('catalog.offer.get', GetOfferRequest),
   /** For ordering, at checkout of an exclusive offer: 409 EXCLUSIVITY_CONFLICT on a collision. */
@@ -66,6 +69,6 @@ export const CatalogSubjects = {
   /** For ordering, after a refund or cancellation. */
   releaseExclusive: rpcSubject<ReleaseExclusiveRequest, ExclusiveSaleView | null>('catalog.exclusive.release', ReleaseExclusiveRequest),
 
-  upsertVendorProfile: rpcSubject<UpsertVendorProfileRequest, VendorProfileView>('catalog.vendor.upsert-profile', UpsertVendorProfileRequest),
+  upsertVendorProfile: rpcSubject<UpsertVendorProfileRequest, VendorProfileView>('catalog.vendor.upsert-profile', UpsertVendorProfileRequest, COMMAND),
   getVendorProfile: rpcSubject<GetVendorProfileRequest, VendorProfileView>('catalog.vendor.get-profile', GetVendorProfileRequest),
 };

@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import { TransactionalRepository } from '@trove/messaging';
+import { DatasetVersion } from './dataset-version.entity';
+import { VersionFile } from './version-file.entity';
+
+/** Versions and their file manifests, on the unit of work in progress. */
+@Injectable()
+export class VersionRepository extends TransactionalRepository {
+  exists(datasetId: string, version: string): Promise<boolean> {
+    return this.manager.existsBy(DatasetVersion, { datasetId, version });
+  }
+
+  async insert(version: DatasetVersion): Promise<DatasetVersion> {
+    await this.transaction.save(DatasetVersion, version);
+    return this.transaction.findOneByOrFail(DatasetVersion, { id: version.id });
+  }
+
+  find(datasetId: string, versionId: string): Promise<DatasetVersion | null> {
+    return this.manager.findOneBy(DatasetVersion, { id: versionId, datasetId });
+  }
+
+  findForUpdate(datasetId: string, versionId: string): Promise<DatasetVersion | null> {
+    return this.transaction.findOne(DatasetVersion, { where: { id: versionId, datasetId }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  save(version: DatasetVersion): Promise<DatasetVersion> {
+    return this.transaction.save(DatasetVersion, version);
+  }
+
+  files(versionId: string): Promise<VersionFile[]> {
+    return this.manager.find(VersionFile, { where: { versionId }, order: { path: 'ASC' } });
+  }
+
+  /** Adds a file to the manifest, or replaces the entry of the same path. */
+  async putFile(file: Pick<VersionFile, 'versionId' | 'path' | 'size' | 'sha256' | 'storageKey'>): Promise<void> {
+    await this.transaction.upsert(VersionFile, file, { conflictPaths: ['versionId', 'path'] });
+  }
+
+  async releasedIds(datasetId: string): Promise<string[]> {
+    const rows = (await this.manager.query(`SELECT id FROM dataset_version WHERE dataset_id = $1 AND status = 'released' ORDER BY released_at, id`, [datasetId])) as {
+      id: string;
+    }[];
+    return rows.map((r) => r.id);
+  }
+}
