@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import { connect, type NatsConnection } from 'nats';
-import { PlatformConfig, Readiness, SERVICE_IDENTITY, type ServiceIdentity } from '@trove/platform';
+import { natsAuth, PlatformConfig, Readiness, redactNatsUrl, SERVICE_IDENTITY, type ServiceIdentity } from '@trove/platform';
+import { inboxPrefix } from './bus-permissions';
 import { Namespace } from './namespace';
 
 export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
@@ -11,8 +12,13 @@ export const natsConnectionProvider: Provider = {
   inject: [PlatformConfig, SERVICE_IDENTITY, Readiness],
   useFactory: async (config: PlatformConfig, identity: ServiceIdentity, readiness: Readiness): Promise<NatsConnection> => {
     const logger = new Logger('Nats');
+    // Credentials from the settings (never logged); replies come to an inbox of this service's
+    // own, which is all that NATS lets it read (deploy/nats/authorization.conf).
+    const auth = natsAuth(config);
     const nc = await connect({
-      servers: config.NATS_URL.split(','),
+      servers: auth.servers,
+      authenticator: auth.authenticator,
+      inboxPrefix: inboxPrefix(new Namespace(config.TROVE_NAMESPACE), identity.service),
       name: `trove-${identity.service}@${identity.instance}`,
       timeout: config.CONNECT_TIMEOUT_MS,
       // Keep trying for as long as the process lives: a NATS restart must not need ours.
@@ -24,6 +30,7 @@ export const natsConnectionProvider: Provider = {
       // which subject did not answer.
       noAsyncTraces: true,
     });
+    logger.log(`connected to ${redactNatsUrl(config.NATS_URL)} (${auth.method === 'none' ? 'anonymous' : auth.user ? `${auth.method}, user ${auth.user}` : auth.method})`);
     void (async () => {
       for await (const status of nc.status()) {
         if (status.type === 'disconnect' || status.type === 'error') logger.warn(`NATS ${status.type}: ${String(status.data)}`);

@@ -11,6 +11,7 @@ import { acceptCorrelationId, RequestContext } from './context';
 import { Readiness } from './health';
 import { logRequest, ROOT_LOGGER } from './logging';
 import { MetricsService } from './metrics';
+import { natsAuth, natsConnectOptions, redactNatsUrl } from './nats-connection';
 import { trustedProxies } from './trust-proxy';
 import { DEFAULT_PORTS, type ServiceName } from '@trove/contracts';
 import { httpValidationPipe } from './validation';
@@ -36,6 +37,8 @@ export async function bootstrap<C extends PlatformConfig>(appModule: unknown, op
   let config: C;
   try {
     config = loadConfig((options.config ?? PlatformConfig) as ConfigClass<C>, process.env, { PORT: DEFAULT_PORTS[options.service] } as Partial<Record<keyof C, unknown>>);
+    // NATS credentials are settings too: checked together (and their files read) before anything connects
+    natsAuth(config);
   } catch (error) {
     if (error instanceof ConfigError) return fail(`configuration error: ${error.message}`);
     throw error;
@@ -164,12 +167,24 @@ async function probeDatabase(config: PlatformConfig): Promise<string | undefined
 
 async function probeNats(config: PlatformConfig): Promise<string | undefined> {
   try {
-    const nc = await connect({ servers: config.NATS_URL.split(','), timeout: config.CONNECT_TIMEOUT_MS, reconnect: false, name: 'trove-probe' });
+    const nc = await connect({ ...natsConnectOptions(config), timeout: config.CONNECT_TIMEOUT_MS, reconnect: false, name: 'trove-probe' });
     await nc.close();
     return undefined;
   } catch (error) {
-    return `NATS_URL: cannot reach ${config.NATS_URL} (${describeError(error)})`;
+    if ((error as { code?: string }).code === 'AUTHORIZATION_VIOLATION') return natsRefused(config);
+    return `NATS_URL: cannot reach ${redactNatsUrl(config.NATS_URL)} (${describeError(error)})`;
   }
+}
+
+/** NATS answered but refused who we said we are: name the setting to fix, never its value. */
+function natsRefused(config: PlatformConfig): string {
+  const auth = natsAuth(config);
+  const url = redactNatsUrl(config.NATS_URL);
+  if (auth.method === 'none') {
+    return `NATS_USER: NATS at ${url} requires credentials; set NATS_USER and NATS_PASSWORD, NATS_TOKEN, NATS_NKEY_SEED_FILE or NATS_CREDS_FILE`;
+  }
+  const setting = { 'user and password': 'NATS_PASSWORD', token: 'NATS_TOKEN', nkey: 'NATS_NKEY_SEED_FILE', creds: 'NATS_CREDS_FILE' }[auth.method];
+  return `${setting}: NATS at ${url} refused the ${auth.method}${auth.user ? ` of user ${auth.user}` : ''}`;
 }
 
 function describeError(error: unknown): string {

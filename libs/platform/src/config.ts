@@ -26,10 +26,32 @@ export class PlatformConfig {
   })
   DATABASE_URL: string;
 
-  @Matches(/^(nats|tls|ws|wss):\/\/[^\s:/]+(:\d{1,5})?(,(nats|tls|ws|wss):\/\/[^\s:/]+(:\d{1,5})?)*$/, {
-    message: 'NATS_URL must be one or more comma-separated nats://host:port URLs',
+  @Matches(/^(nats|tls|ws|wss):\/\/([^\s@/,]+@)?[^\s:/@,]+(:\d{1,5})?(,(nats|tls|ws|wss):\/\/([^\s@/,]+@)?[^\s:/@,]+(:\d{1,5})?)*$/, {
+    message: 'NATS_URL must be one or more comma-separated nats://host:port URLs (nats://user:password@host:port with credentials)',
   })
   NATS_URL = 'nats://127.0.0.1:4222';
+
+  // Who this process is on NATS: at most one of user and password, token, NKey seed file or
+  // .creds file (see nats-connection.ts, which checks them together). None: anonymous.
+  @IsOptional()
+  @Matches(/^[^\s]{1,128}$/, { message: 'NATS_USER must be a user name without spaces' })
+  NATS_USER?: string;
+
+  @IsOptional()
+  @IsString()
+  NATS_PASSWORD?: string;
+
+  @IsOptional()
+  @IsString()
+  NATS_TOKEN?: string;
+
+  @IsOptional()
+  @IsString()
+  NATS_NKEY_SEED_FILE?: string;
+
+  @IsOptional()
+  @IsString()
+  NATS_CREDS_FILE?: string;
 
   /** Prefixes NATS subjects and stream names, so test runs and tenants of one NATS never meet. */
   @Matches(/^([a-z0-9][a-z0-9_-]{0,31})?$/, {

@@ -1,5 +1,6 @@
 export * from './bootstrap';
 export * from './config';
+export * from './nats-connection';
 export * from './trust-proxy';
 export * from './context';
 export * from './health';
