@@ -333,6 +333,58 @@ describe('the catalog through the public API', () => {
     });
   });
 
+  describe('what ordering and delivery ask of the catalog', () => {
+    it('gives ordering the offer snapshot a buyer may see, and says when it cannot be sold', async () => {
+      const { dataset, offer } = await vendor.listing(speechListing({ title: '英语口音普通话朗读 300 小时' }));
+      const privateOffer = await vendor.expect(201, `/v1/datasets/${dataset.id}/offers`, 'POST', commercialOffer(5_000_000, { buyerOrgId, requiresApproval: true }));
+      const asBuyer = { organizationId: buyerOrgId, role: 'buyer' };
+      const asOtherBuyer = { organizationId: randomUUID(), role: 'buyer' };
+
+      // Not published yet: only the vendor's own view has it.
+      expect(await catalogRpc('catalog.offer.get', { offerId: offer.id }, asBuyer)).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+      await vendor.expect(200, `/v1/datasets/${dataset.id}/submit`, 'POST');
+      await system.request(`/v1/admin/datasets/${dataset.id}/approve`, { method: 'POST' });
+
+      const snapshot = await catalogRpc('catalog.offer.get', { offerId: privateOffer.id }, asBuyer);
+      expect(snapshot).toMatchObject({
+        ok: true,
+        data: {
+          id: privateOffer.id,
+          termsSha256: privateOffer.termsSha256,
+          requiresApproval: true,
+          vendorOrganizationId: vendor.organizationId,
+          datasetStatus: 'published',
+          available: true,
+          releasedVersionIds: [expect.any(String)],
+        },
+      });
+      expect(await catalogRpc('catalog.offer.get', { offerId: privateOffer.id }, asOtherBuyer)).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+
+      // Withdrawn: gone from the listing, and not available to order.
+      expect(await vendor.expect(200, `/v1/datasets/${dataset.id}/offers/${offer.id}/withdraw`, 'POST')).toMatchObject({ status: 'withdrawn' });
+      expect((await json(await system.request(`/v1/datasets/${dataset.id}`, as('anonymous')))).offers.map((o: { id: string }) => o.id)).not.toContain(offer.id);
+      expect(await catalogRpc('catalog.offer.get', { offerId: offer.id }, asOtherBuyer)).toMatchObject({ ok: true, data: { status: 'withdrawn', available: false } });
+      expect(await lastEvent('evt.catalog.offer.changed.v1')).toMatchObject({ payload: { offerId: offer.id, change: 'withdrawn' } });
+    });
+
+    it('refuses a file for a version released meanwhile, and an offer that has already expired', async () => {
+      const { dataset, version } = await vendor.listing(speechListing({ title: '儿童普通话朗读 80 小时' }));
+      const late = await catalogRpc(
+        'catalog.version.add-file',
+        { datasetId: dataset.id, versionId: version.id, path: 'late.wav', size: 3, sha256: sha256Hex('abc'), storageKey: `objects/${randomUUID()}` },
+        { organizationId: vendor.organizationId, role: 'vendor' },
+      );
+      expect(late).toMatchObject({ ok: false, error: { status: 409 } });
+      const expired = await vendor.expect(400, `/v1/datasets/${dataset.id}/offers`, 'POST', commercialOffer(100_000, { expiresAt: '2020-01-01T00:00:00Z' }));
+      expect(expired.errors).toEqual([expect.objectContaining({ field: 'expiresAt' })]);
+    });
+
+    it('answers 404 for a vendor without a profile', async () => {
+      expect(await status(`/v1/vendors/${other.organizationId}`, 'anonymous')).toBe(404);
+      expect(await json(await system.request(`/v1/vendors/${vendor.organizationId}`, as('anonymous')))).toMatchObject({ displayNameEn: 'SpeechOcean' });
+    });
+  });
+
   describe('exclusive licenses', () => {
     it('refuses an exclusive offer, or sale, that collides with a live exclusive sale', async () => {
       const { dataset } = await vendor.listing(speechListing({ title: '普通话金融客服录音 800 小时（独家）' }));
