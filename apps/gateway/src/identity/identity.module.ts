@@ -1,14 +1,16 @@
 import { Module } from '@nestjs/common';
+import { AuditEventRepository } from '../audit/audit-event.repository';
 import { AdminOrganizationsController } from './admin-organizations.controller';
 import { ApiKeyRepository } from './api-key.repository';
 import { ApiKeysController } from './api-keys.controller';
 import { IdentityService } from './identity.service';
 import { OperatorKey } from './operator-key';
+import { OperatorKeyRepository } from './operator-key.repository';
 import { OrganizationRepository } from './organization.repository';
 import { OrganizationsController } from './organizations.controller';
 
 @Module({
   controllers: [OrganizationsController, ApiKeysController, AdminOrganizationsController],
-  providers: [IdentityService, OrganizationRepository, ApiKeyRepository, OperatorKey],
+  providers: [IdentityService, OrganizationRepository, ApiKeyRepository, OperatorKey, OperatorKeyRepository, AuditEventRepository],
 })
 export class IdentityModule {}
