@@ -24,7 +24,7 @@ export function appPorts(base = Number(process.env.TROVE_BASE_PORT || 3000)) {
 
 /** The compiled entry points of an app (see ARCHITECTURE.md, "Running it"). */
 /**
- * A Trove API key as the gateway issues them (apps/gateway/src/identity/api-key-token.ts, which
+ * A Trove API key as the gateway issues them (apps/gateway/src/auth/api-key-token.ts, which
  * these mirror for scripts that run before or outside the build): trv_<key id: 32 hex>_<secret:
  * 43 base64url>, a 256-bit secret.
  */

@@ -1,4 +1,4 @@
-import { issueKey } from '../../apps/gateway/src/identity/api-key-token';
+import { issueKey } from '../../apps/gateway/src/auth/api-key-token';
 import { NodeProcess } from '../support/processes';
 import { SERVER_URL } from '../support/postgres';
 import { NATS_URL } from '../support/nats';

@@ -8,7 +8,7 @@ import { AckPolicy, connect, DeliverPolicy, ErrorCode, nanos, type NatsConnectio
 import { SERVICES, type ServiceName } from '@trove/contracts';
 import { Namespace } from '@trove/messaging';
 import { inboxPrefix, natsAuthorizationConfig, passwordVariable } from '../../libs/messaging/src/bus-permissions';
-import { issueKey } from '../../apps/gateway/src/identity/api-key-token';
+import { issueKey } from '../../apps/gateway/src/auth/api-key-token';
 import { newDataset } from '../support/catalog';
 import { newNamespace } from '../support/nats';
 import { SERVER_URL } from '../support/postgres';

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { issueKey } from '../../apps/gateway/src/identity/api-key-token';
+import { issueKey } from '../../apps/gateway/src/auth/api-key-token';
 import { SERVER_URL, withDatabase } from '../support/postgres';
 import { deleteStream, NATS_URL, newNamespace } from '../support/nats';
 import { NodeProcess, waitFor } from '../support/processes';

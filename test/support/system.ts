@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { issueKey } from '../../apps/gateway/src/identity/api-key-token';
+import { issueKey } from '../../apps/gateway/src/auth/api-key-token';
 import { createAppDatabase, type TestDatabase } from './postgres';
 import { deleteStream, NATS_URL, newNamespace } from './nats';
 import { freePort, NodeProcess, waitFor } from './processes';

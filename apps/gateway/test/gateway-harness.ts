@@ -8,7 +8,7 @@ import { configureApp, createHttpAdapter, loadConfig } from '@trove/platform';
 import { AppModule } from '../src/app.module';
 import { GatewayConfig } from '../src/gateway.config';
 import { gatewayOptions } from '../src/gateway.options';
-import { issueKey } from '../src/identity/api-key-token';
+import { issueKey } from '../src/auth/api-key-token';
 import { createAppDatabase, type TestDatabase } from '../../../test/support/postgres';
 import { deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
 import { AppProcess } from '../../../test/support/system';

@@ -1,7 +1,7 @@
 import type { IdentityChanged } from '@trove/contracts';
 import type { Namespace, UnitOfWork } from '@trove/messaging';
 import type { NatsConnection } from 'nats';
-import { issueKey } from '../identity/api-key-token';
+import { issueKey } from './api-key-token';
 import { KeyStore } from './key-store';
 import type { KeyRow, KeyStoreRepository } from './key-store.repository';
 

@@ -2,7 +2,7 @@ import { GatewayBroadcasts, IdentityChanged } from '@trove/contracts';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { decodeJson, encodeJson, InjectNats, Namespace, UnitOfWork } from '@trove/messaging';
 import type { NatsConnection, Subscription } from 'nats';
-import { parseKey, secretMatches } from '../identity/api-key-token';
+import { parseKey, secretMatches } from './api-key-token';
 import { KeyStoreRepository, type KeyRow } from './key-store.repository';
 import type { Principal } from './principal';
 

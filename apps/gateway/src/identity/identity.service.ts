@@ -5,7 +5,7 @@ import { DEFAULT_PAGE_SIZE, ServiceException, toPage, type Page } from '@trove/p
 import { randomUUID } from 'node:crypto';
 import { KeyStore } from '../auth/key-store';
 import type { Principal } from '../auth/principal';
-import { issueKey } from './api-key-token';
+import { issueKey } from '../auth/api-key-token';
 import { ApiKeyRepository } from './api-key.repository';
 import type { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto, MeDto, OrganizationDto, OrganizationListQuery, SignUpDto, SignUpResultDto } from './identity.dto';
 import { apiKeyView, organizationView } from './identity.views';

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { AuditEventRepository } from '../audit/audit-event.repository';
 import { KeyStore } from '../auth/key-store';
 import { GatewayConfig } from '../gateway.config';
-import { displayPrefixOf, hashSecret, parseKey } from './api-key-token';
+import { displayPrefixOf, hashSecret, parseKey } from '../auth/api-key-token';
 import { OPERATORS_ORGANIZATION_ID, OperatorKeyRepository, type RegisteredOperatorKey } from './operator-key.repository';
 
 export const OPERATOR_KEY_ROTATED = 'operator-key.rotate';
