@@ -1,4 +1,7 @@
-/** Sign-ups are counted per client address over an hour, on top of the per-second limit. */
+/**
+ * Sign-ups are counted per client address over an hour. This replaces the per-second limit on
+ * the sign-up route (it overrides the `default` throttler there), it does not add to it.
+ */
 export const SIGN_UP_WINDOW_MS = 60 * 60 * 1000;
 
 export const signUpThrottle = {
