@@ -10,6 +10,14 @@ const UNIT_OF_WORK_PENDING = [
   'apps/catalog/src/vendors/vendors.service.ts',
 ];
 
+/** The import pattern that keeps `app` from importing any other app. */
+function otherApps(app) {
+  return {
+    group: apps.filter((a) => a !== app).flatMap((a) => [`**/apps/${a}/**`, `**/${a}/src/**`]),
+    message: 'Apps talk over NATS through @trove/contracts, never by importing each other.',
+  };
+}
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'scripts/**', '**/*.js', '**/*.mjs'] },
   ...tseslint.configs.recommended,
@@ -23,13 +31,25 @@ export default tseslint.config(
   ...apps.map((app) => ({
     files: [`apps/${app}/**/*.ts`],
     rules: {
+      'no-restricted-imports': ['error', { patterns: [otherApps(app)] }],
+    },
+  })),
+  // Inside the gateway, imports go one way: identity -> audit -> auth. auth (who is calling
+  // and may they) imports neither audit nor identity; audit imports auth, never identity.
+  ...[
+    ['auth', ['audit', 'identity']],
+    ['audit', ['identity']],
+  ].map(([folder, below]) => ({
+    files: [`apps/gateway/src/${folder}/**/*.ts`],
+    rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
+            otherApps('gateway'),
             {
-              group: apps.filter((a) => a !== app).flatMap((a) => [`**/apps/${a}/**`, `**/${a}/src/**`]),
-              message: 'Apps talk over NATS through @trove/contracts, never by importing each other.',
+              group: below.flatMap((b) => [`../${b}/*`, `**/gateway/src/${b}/**`]),
+              message: `Gateway imports go identity -> audit -> auth: ${folder}/ does not import ${below.map((b) => `${b}/`).join(' or ')}.`,
             },
           ],
         },

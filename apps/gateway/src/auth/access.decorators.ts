@@ -1,9 +1,9 @@
-import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
+import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth, ApiExtension } from '@nestjs/swagger';
 import { ACCESS_RULE, PublicRoute, type AccessRule, type Role } from '@trove/platform';
-import { AuditTargetInterceptor } from '../audit/audit-target.interceptor';
 import { ApiProblems } from '../openapi/api-problems';
 
+/** Set by `Audited` (audit/audited.decorator.ts): the guard marks such calls before it may refuse them. */
 export const AUDITED = 'trove:audited';
 
 export interface AuditedAction {
@@ -25,16 +25,4 @@ export function Roles(roles: Role[], options: { activeOnly?: boolean } = {}) {
 /** Anyone may call it; a key, if sent, must still be valid and identifies the caller. */
 export function Public() {
   return applyDecorators(PublicRoute(), ApiExtension('x-trove-access', { public: true }), ApiProblems(429));
-}
-
-/**
- * A state-changing route: every call, allowed or not, leaves an audit record. The interceptor
- * that adds the id of what the call created sits on these routes only, so reads pay nothing.
- */
-export function Audited(action: string, targetType: string) {
-  return applyDecorators(
-    SetMetadata(AUDITED, { action, targetType } satisfies AuditedAction),
-    UseInterceptors(AuditTargetInterceptor),
-    ApiExtension('x-trove-audit', action),
-  );
 }

@@ -1,7 +1,8 @@
 import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Page } from '@trove/platform';
-import { Audited, Roles } from '../auth/access.decorators';
+import { Audited } from '../audit/audited.decorator';
+import { Roles } from '../auth/access.decorators';
 import { ApiProblems } from '../openapi/api-problems';
 import { validationFailedFor } from '../openapi/params';
 import { OrganizationDto, OrganizationListQuery, OrganizationPageDto } from './identity.dto';

@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { Audited, Roles } from '../auth/access.decorators';
+import { Audited } from '../audit/audited.decorator';
+import { Roles } from '../auth/access.decorators';
 import { ApiProblems } from '../openapi/api-problems';
 import { validationFailedFor } from '../openapi/params';
 import { DeadLetterPageDto, DeadLetterQuery, ReplayResultDto } from './dead-letters.dto';
