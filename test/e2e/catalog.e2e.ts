@@ -236,7 +236,7 @@ describe('the catalog through the public API', () => {
     const pending = await VendorClient.signUp(system, '深圳 自动驾驶 数据采集公司', false);
     const { dataset } = await pending.listing(speechListing({ title: '城市道路车载语音指令 50 小时' }));
     const refused = await json(await pending.call(`/v1/datasets/${dataset.id}/submit`, 'POST'));
-    expect(refused).toMatchObject({ status: 403, code: 'FORBIDDEN', detail: expect.stringContaining('approval') });
+    expect(refused).toMatchObject({ status: 403, code: 'ORGANIZATION_PENDING', detail: expect.stringContaining('approval') });
     expect((await pending.expect(200, `/v1/datasets/${dataset.id}`)).status).toBe('draft');
     // The catalog holds the same rule, should a request reach it some other way.
     const direct = await catalogRpc('catalog.dataset.submit', { id: dataset.id, vendorStatus: 'pending' }, { organizationId: pending.organizationId, role: 'vendor' });
@@ -383,6 +383,30 @@ describe('the catalog through the public API', () => {
       expect(await status(`/v1/vendors/${other.organizationId}`, 'anonymous')).toBe(404);
       expect(await json(await system.request(`/v1/vendors/${vendor.organizationId}`, as('anonymous')))).toMatchObject({ displayNameEn: 'SpeechOcean' });
     });
+  });
+
+  it("pages through a vendor's own listings without repeating or skipping one", async () => {
+    // Three listings made within one millisecond (an import script's burst): the cursor holds
+    // milliseconds, the column microseconds.
+    await withDatabase(system.databases.get('catalog')!.url, async (client) => {
+      for (const micros of ['123400', '123300', '123200']) {
+        await client.query(
+          `INSERT INTO dataset (id, vendor_organization_id, title, status, metadata, created_at) VALUES ($1, $2, $3, 'draft', $4, $5)`,
+          [randomUUID(), vendor.organizationId, `批量导入 ${micros}`, JSON.stringify(speechListing()), `2026-06-01T08:00:00.${micros}Z`],
+        );
+      }
+    });
+    const all = await vendor.expect(200, '/v1/vendor/datasets?limit=100');
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { items: { id: string }[]; nextCursor: string | null } = await vendor.expect(200, `/v1/vendor/datasets?limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+      seen.push(...page.items.map((d) => d.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(all.items.length).toBeGreaterThan(5);
+    expect(seen).toEqual(all.items.map((d: { id: string }) => d.id));
+    expect((await vendor.call('/v1/vendor/datasets?status=sold')).status).toBe(400);
   });
 
   describe('exclusive licenses', () => {

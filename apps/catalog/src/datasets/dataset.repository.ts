@@ -117,11 +117,13 @@ export class DatasetRepository extends TransactionalRepository {
     }
     if (after) {
       params.push(after.at, after.id);
-      where += ` AND (d.created_at, d.id) < ($${params.length - 1}, $${params.length})`;
+      // The cursor holds milliseconds; the column holds microseconds. Compared and ordered at the
+      // cursor's precision, a page never repeats or skips a row.
+      where += ` AND (date_trunc('milliseconds', d.created_at), d.id) < ($${params.length - 1}, $${params.length})`;
     }
     params.push(limit + 1);
     const rows = (await this.manager.query(
-      `SELECT ${COLUMNS} FROM dataset d WHERE ${where} ORDER BY d.created_at DESC, d.id DESC LIMIT $${params.length}`,
+      `SELECT ${COLUMNS} FROM dataset d WHERE ${where} ORDER BY date_trunc('milliseconds', d.created_at) DESC, d.id DESC LIMIT $${params.length}`,
       params,
     )) as DatasetRow[];
     return rows.map(toDataset);
