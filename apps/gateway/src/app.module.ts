@@ -4,6 +4,7 @@ import { PlatformModule } from '@trove/platform';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { CatalogModule } from './catalog/catalog.module';
+import { SearchModule } from './search/search.module';
 import { entities, migrations } from './database';
 import { GatewayConfig } from './gateway.config';
 import { IdentityModule } from './identity/identity.module';
@@ -18,6 +19,7 @@ import { OperationsModule } from './operations/operations.module';
     IdentityModule,
     OperationsModule,
     CatalogModule,
+    SearchModule,
   ],
 })
 export class AppModule {}

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { SearchIndexer } from '../search/search-indexer';
+import { SearchModule } from '../search/search.module';
 import { OffersHandler } from '../offers/offers.handler';
 import { OfferRepository } from '../offers/offer.repository';
 import { OffersService } from '../offers/offers.service';
@@ -23,13 +25,14 @@ import { DatasetsService } from './datasets.service';
  * Search replaces `DatasetIndexer` here with its projection.
  */
 @Module({
+  imports: [SearchModule],
   providers: [
     DatasetRepository,
     VersionRepository,
     OfferRepository,
     SampleRepository,
     VendorProfileRepository,
-    DatasetIndexer,
+    { provide: DatasetIndexer, useExisting: SearchIndexer },
     DatasetsService,
     DatasetsHandler,
     VersionsService,

@@ -1,0 +1,75 @@
+import { searchTerms, type DatasetMetadata } from '@trove/dataset';
+import { tsvectorText } from './search-tokens';
+
+/** What search needs of a live public offer. */
+export interface SearchableOffer {
+  template: string;
+  priceAmount: number;
+  currency: string;
+  expiresAt: Date | null;
+}
+
+/** A row of `dataset_search`: one published dataset as search filters, sorts and shows it. */
+export interface SearchDocument {
+  datasetId: string;
+  vendorOrganizationId: string;
+  title: string;
+  titleEn: string | null;
+  summary: string;
+  modality: string;
+  domain: string;
+  languages: string[];
+  languageKeys: string[];
+  annotationTypes: string[];
+  tags: string[];
+  licenses: string[];
+  /** The lowest live public offer price per currency, in minor units. */
+  minPrices: Record<string, number>;
+  /** tsvector input text (see search-tokens.ts). */
+  document: string;
+  publishedAt: Date;
+  /** The soonest an offer expires: the row is rebuilt then. */
+  refreshAt: Date | null;
+}
+
+export const SUMMARY_LENGTH = 160;
+
+const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
+
+/** The search row of a published dataset, from its metadata and its live public offers. */
+export function searchDocument(
+  dataset: { id: string; vendorOrganizationId: string; title: string; metadata: Record<string, unknown>; publishedAt: Date },
+  offers: SearchableOffer[],
+): SearchDocument {
+  const metadata = dataset.metadata;
+  const titleEn = typeof metadata.titleEn === 'string' ? metadata.titleEn : null;
+  const description = typeof metadata.description === 'string' ? metadata.description : '';
+  const languages = strings(metadata.languages);
+  const minPrices: Record<string, number> = {};
+  for (const offer of offers) minPrices[offer.currency] = Math.min(minPrices[offer.currency] ?? Number.MAX_SAFE_INTEGER, offer.priceAmount);
+  const expiries = offers.map((o) => o.expiresAt?.getTime()).filter((t): t is number => t !== undefined);
+  const terms = searchTerms(metadata as Partial<DatasetMetadata>);
+  return {
+    datasetId: dataset.id,
+    vendorOrganizationId: dataset.vendorOrganizationId,
+    title: dataset.title,
+    titleEn,
+    summary: [...description].slice(0, SUMMARY_LENGTH).join(''),
+    modality: String(metadata.modality),
+    domain: String(metadata.domain),
+    languages,
+    // `language=zh` finds zh-CN and zh-TW listings; `language=zh-CN` only the former.
+    languageKeys: [...new Set(languages.flatMap((tag) => [tag, tag.split('-')[0]]))],
+    annotationTypes: strings(metadata.annotationTypes),
+    tags: strings(metadata.tags),
+    licenses: [...new Set(offers.map((o) => o.template))].sort(),
+    minPrices,
+    document: tsvectorText([
+      { text: [dataset.title, titleEn ?? ''].join('\n'), weight: 'A' },
+      { text: terms.join('\n'), weight: 'B' },
+      { text: description, weight: 'C' },
+    ]),
+    publishedAt: dataset.publishedAt,
+    refreshAt: expiries.length > 0 ? new Date(Math.min(...expiries)) : null,
+  };
+}

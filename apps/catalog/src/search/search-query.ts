@@ -1,0 +1,186 @@
+import {
+  CommonErrorCode,
+  SEARCH_DEFAULT_LIMIT,
+  SEARCH_FACETS,
+  type DatasetSearchHit,
+  type DatasetSearchPage,
+  type FacetCount,
+  type SearchDatasetsRequest,
+  type SearchFacets,
+  type SearchSort,
+} from '@trove/contracts';
+import { ServiceException } from '@trove/platform';
+import { tsqueryText } from './search-tokens';
+
+/**
+ * The one statement behind `GET /v1/datasets`: the published datasets that match (full text and
+ * filters), a page of them in the requested order after the cursor, their total and the facet
+ * counts over all of them, in one round trip. Pure: the service runs it, and the search bench
+ * runs the very same text directly with `pg` as its baseline.
+ */
+export interface SearchStatement {
+  sql: string;
+  params: unknown[];
+  /** What the answer is built with. */
+  limit: number;
+  currency: string;
+  sort: SearchSort;
+}
+
+/** Keyset position after the last item of a page; which values depends on the sort. */
+type CursorKey = [score: number | null, publishedAt: string, id: string, price: string | number];
+
+interface Cursor {
+  sort: SearchSort;
+  key: CursorKey;
+}
+
+const MAX_PRICE = '9223372036854775807';
+
+const ORDER: Record<SearchSort, { order: string; after: string }> = {
+  relevance: {
+    order: 'score DESC, published_at DESC, dataset_id DESC',
+    after: '(score, published_at, dataset_id) < ($S::real, $P::timestamptz, $I::uuid)',
+  },
+  newest: {
+    order: 'published_at DESC, dataset_id DESC',
+    after: '(published_at, dataset_id) < ($P::timestamptz, $I::uuid)',
+  },
+  price: {
+    order: 'price ASC, dataset_id ASC',
+    after: '(price, dataset_id) > ($C::bigint, $I::uuid)',
+  },
+};
+
+function badCursor(): ServiceException {
+  return new ServiceException(CommonErrorCode.VALIDATION_FAILED, 'cursor: not a nextCursor of this search', [
+    { field: 'cursor', problems: ['cursor must be the nextCursor of the same search (same q, filters and sort)'] },
+  ]);
+}
+
+export function encodeSearchCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify([cursor.sort, ...cursor.key]), 'utf8').toString('base64url');
+}
+
+export function decodeSearchCursor(text: string, sort: SearchSort): CursorKey {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    throw badCursor();
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 5 || parsed[0] !== sort) throw badCursor();
+  const [, score, publishedAt, id, price] = parsed as [string, unknown, unknown, unknown, unknown];
+  const valid =
+    (score === null ? sort !== 'relevance' : typeof score === 'number' && Number.isFinite(score)) &&
+    typeof publishedAt === 'string' &&
+    !Number.isNaN(Date.parse(publishedAt)) &&
+    typeof id === 'string' &&
+    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id) &&
+    (typeof price === 'number' || typeof price === 'string') &&
+    /^\d{1,19}$/.test(String(price));
+  if (!valid) throw badCursor();
+  return [score as number | null, publishedAt as string, id as string, price as string | number];
+}
+
+/** The statement for a validated request. */
+export function searchStatement(request: SearchDatasetsRequest): SearchStatement {
+  const params: unknown[] = [];
+  const param = (value: unknown): string => `$${params.push(value)}`;
+  const currency = request.currency ?? 'CNY';
+  const limit = request.limit ?? SEARCH_DEFAULT_LIMIT;
+  const query = request.q ? tsqueryText(request.q) : null;
+  // Relevance needs words to be relevant to; without them the newest come first.
+  const sort: SearchSort = request.sort ?? (query ? 'relevance' : 'newest');
+  const effective: SearchSort = sort === 'relevance' && !query ? 'newest' : sort;
+
+  const currencyParam = param(currency);
+  const where: string[] = [];
+  let score = 'NULL::real';
+  if (request.q !== undefined && request.q !== '') {
+    if (query === null) {
+      // Only punctuation or symbols: nothing to look for, so nothing matches.
+      where.push('false');
+    } else {
+      const tsquery = `${param(query)}::tsquery`;
+      where.push(`s.document @@ ${tsquery}`);
+      score = `ts_rank(s.document, ${tsquery})`;
+    }
+  }
+  if (request.modality) where.push(`s.modality = ${param(request.modality)}`);
+  if (request.domain) where.push(`s.domain = ${param(request.domain)}`);
+  if (request.language) where.push(`s.language_keys @> ARRAY[${param(request.language)}::text]`);
+  if (request.annotation) where.push(`s.annotation_types @> ARRAY[${param(request.annotation)}::text]`);
+  if (request.license) where.push(`s.licenses @> ARRAY[${param(request.license)}::text]`);
+  if (request.maxPrice !== undefined) where.push(`(s.min_prices ->> ${currencyParam})::bigint <= ${param(request.maxPrice)}::bigint`);
+
+  const { order, after } = ORDER[effective];
+  let cursorCondition = 'true';
+  if (request.cursor) {
+    const [keyScore, publishedAt, id, price] = decodeSearchCursor(request.cursor, effective);
+    const values: Record<string, unknown> = { $S: keyScore, $P: publishedAt, $I: id, $C: String(price) };
+    cursorCondition = after.replace(/\$[SPIC]/g, (name) => param(values[name]));
+  }
+  const facet = (column: string, array: boolean) =>
+    array
+      ? `(SELECT coalesce(json_agg(json_build_array(v, n) ORDER BY n DESC, v), '[]'::json) FROM (SELECT v, count(*)::int AS n FROM matched, unnest(${column}) AS v GROUP BY v) f)`
+      : `(SELECT coalesce(json_agg(json_build_array(v, n) ORDER BY n DESC, v), '[]'::json) FROM (SELECT ${column} AS v, count(*)::int AS n FROM matched GROUP BY ${column}) f)`;
+
+  const sql = `
+WITH matched AS MATERIALIZED (
+  SELECT s.dataset_id, s.modality, s.domain, s.languages, s.licenses, s.published_at,
+         ${score} AS score,
+         coalesce((s.min_prices ->> ${currencyParam})::bigint, ${MAX_PRICE}) AS price
+  FROM dataset_search s
+  WHERE ${where.length > 0 ? where.join(' AND ') : 'true'}
+),
+page AS (
+  SELECT dataset_id, score, published_at, price FROM matched
+  WHERE ${cursorCondition}
+  ORDER BY ${order}
+  LIMIT ${limit + 1}
+)
+SELECT
+  (SELECT count(*)::int FROM matched) AS total,
+  (SELECT coalesce(json_agg(json_build_object(
+      'id', s.dataset_id, 'vendorOrganizationId', s.vendor_organization_id, 'title', s.title, 'titleEn', s.title_en,
+      'summary', s.summary, 'modality', s.modality, 'languages', s.languages, 'domain', s.domain,
+      'annotationTypes', s.annotation_types, 'tags', s.tags, 'licenses', s.licenses,
+      'price', (s.min_prices ->> ${currencyParam})::bigint, 'publishedAt', s.published_at, 'score', p.score,
+      'key', json_build_array(p.score, p.published_at, p.dataset_id, p.price::text)
+    ) ORDER BY ${order.replace(/(score|published_at|dataset_id|price)/g, 'p.$1')}), '[]'::json)
+   FROM page p JOIN dataset_search s ON s.dataset_id = p.dataset_id) AS items,
+  ${facet('modality', false)} AS modality,
+  ${facet('languages', true)} AS language,
+  ${facet('domain', false)} AS domain,
+  ${facet('licenses', true)} AS license`;
+  return { sql, params, limit, currency, sort: effective };
+}
+
+/** The statement's one row. */
+export interface SearchRow {
+  total: number;
+  items: (Omit<DatasetSearchHit, 'lowestPrice' | 'publishedAt'> & { price: number | string | null; publishedAt: string; key: CursorKey })[];
+  modality: [string, number][];
+  language: [string, number][];
+  domain: [string, number][];
+  license: [string, number][];
+}
+
+export function searchPage(row: SearchRow, limit: number, currency: string, sort: SearchSort): DatasetSearchPage {
+  const more = row.items.length > limit;
+  const items = row.items.slice(0, limit);
+  const facets = Object.fromEntries(
+    SEARCH_FACETS.map((name) => [name, row[name].map(([value, count]): FacetCount => ({ value, count }))]),
+  ) as unknown as SearchFacets;
+  return {
+    items: items.map(({ key: _key, price, publishedAt, ...hit }) => ({
+      ...hit,
+      lowestPrice: price === null ? null : { amount: Number(price), currency },
+      publishedAt: new Date(publishedAt).toISOString(),
+    })),
+    nextCursor: more ? encodeSearchCursor({ sort, key: items[items.length - 1].key }) : null,
+    facets,
+    total: row.total,
+  };
+}

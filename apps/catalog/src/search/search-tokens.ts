@@ -1,0 +1,126 @@
+/**
+ * Tokens for full-text search, made here rather than by a PostgreSQL text-search parser, so the
+ * index behaves the same whatever the cluster's locale (the embedded PostgreSQL 18 of
+ * `npm start` runs LC_CTYPE=C with the builtin provider, where the parser and pg_trgm drop CJK).
+ *
+ * - Chinese, Japanese and Korean text: every character (for one-character queries) and every
+ *   pair of neighbouring characters. A query of two or more characters looks for its pairs, so
+ *   `普通话` is `普通` and `通话`, and `语音` is one token served by the index.
+ * - Any other letters and digits: words, NFKC-normalized (full-width `ＡＳＲ` is `asr`) and
+ *   lower-cased, with a plural `s` taken off (`datasets` finds `dataset`).
+ *
+ * Tokens become a `tsvector` written in its input syntax (`'普通':1A '通话':2A`), which no
+ * parser reads either; weights say where a token came from: A title, B tags and vocabulary
+ * labels, C description.
+ */
+
+const CJK = '\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Hangul}';
+const RUNS = new RegExp(`([${CJK}]+)|((?:(?![${CJK}])[\\p{L}\\p{N}\\p{M}])+)`, 'gu');
+
+/** Positions above this are stored as this (PostgreSQL's limit is 16383). */
+const MAX_POSITION = 16_383;
+/** Positions kept per token and weight: enough for proximity, bounded for long descriptions. */
+const MAX_POSITIONS_PER_WEIGHT = 4;
+/** A query's tokens are ANDed; a longer query is cut here. */
+export const MAX_QUERY_TOKENS = 32;
+
+export type Weight = 'A' | 'B' | 'C';
+
+function normalizeWord(word: string): string {
+  if (word.length > 3 && word.endsWith('s') && !/(ss|us|is)$/.test(word)) return word.slice(0, -1);
+  return word;
+}
+
+interface Run {
+  cjk: boolean;
+  text: string;
+}
+
+function runs(text: string): Run[] {
+  const found: Run[] = [];
+  for (const match of text.normalize('NFKC').toLowerCase().matchAll(RUNS)) {
+    if (match[1]) found.push({ cjk: true, text: match[1] });
+    else if (match[2]) found.push({ cjk: false, text: normalizeWord(match[2]) });
+  }
+  return found;
+}
+
+/** Tokens of a text as indexed, in order, each with its position offset from the text's start. */
+export function documentTokens(text: string): { token: string; offset: number }[] {
+  const tokens: { token: string; offset: number }[] = [];
+  let offset = 0;
+  for (const run of runs(text)) {
+    if (!run.cjk) {
+      tokens.push({ token: run.text, offset: offset++ });
+      continue;
+    }
+    const chars = [...run.text];
+    chars.forEach((char, i) => {
+      tokens.push({ token: char, offset: offset + i });
+      if (i + 1 < chars.length) tokens.push({ token: char + chars[i + 1], offset: offset + i });
+    });
+    offset += chars.length;
+  }
+  return tokens;
+}
+
+/**
+ * What a query looks for: a one-character CJK run as itself, a longer one as its pairs, other
+ * words as words. Every token must match; duplicates are dropped.
+ */
+export function queryTokens(query: string): string[] {
+  const tokens: string[] = [];
+  for (const run of runs(query)) {
+    if (!run.cjk) {
+      tokens.push(run.text);
+      continue;
+    }
+    const chars = [...run.text];
+    if (chars.length === 1) tokens.push(chars[0]);
+    for (let i = 0; i + 1 < chars.length; i++) tokens.push(chars[i] + chars[i + 1]);
+  }
+  return [...new Set(tokens)].slice(0, MAX_QUERY_TOKENS);
+}
+
+/** A token quoted for tsvector and tsquery input. */
+function quote(token: string): string {
+  return `'${token.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}
+
+/**
+ * The `tsvector` input text of a document made of weighted fields, in order. Fields are kept
+ * apart in positions, so a pair across two fields is never adjacent.
+ */
+export function tsvectorText(fields: { text: string; weight: Weight }[]): string {
+  const positions = new Map<string, Map<Weight, number[]>>();
+  let base = 1;
+  for (const field of fields) {
+    let last = -1;
+    for (const { token, offset } of documentTokens(field.text)) {
+      const position = Math.min(base + offset, MAX_POSITION);
+      const byWeight = positions.get(token) ?? new Map<Weight, number[]>();
+      positions.set(token, byWeight);
+      const list = byWeight.get(field.weight) ?? [];
+      byWeight.set(field.weight, list);
+      if (list.length < MAX_POSITIONS_PER_WEIGHT && list[list.length - 1] !== position) list.push(position);
+      last = Math.max(last, offset);
+    }
+    base += last + 2;
+  }
+  const entries: string[] = [];
+  for (const [token, byWeight] of positions) {
+    const all = [...byWeight].flatMap(([weight, list]) => list.map((position) => ({ position, weight })));
+    // One position holds one weight: the best (A before B before C) wins.
+    const unique = new Map<number, Weight>();
+    for (const { position, weight } of all.sort((a, b) => a.weight.localeCompare(b.weight))) if (!unique.has(position)) unique.set(position, weight);
+    const list = [...unique].sort((a, b) => a[0] - b[0]).map(([position, weight]) => `${position}${weight}`);
+    entries.push(`${quote(token)}:${list.join(',')}`);
+  }
+  return entries.join(' ');
+}
+
+/** The `tsquery` input text that needs every token, or null when the query has none. */
+export function tsqueryText(query: string): string | null {
+  const tokens = queryTokens(query);
+  return tokens.length === 0 ? null : tokens.map(quote).join(' & ');
+}

@@ -1,0 +1,99 @@
+import type { DatasetSearchPage } from '@trove/contracts';
+import { Injectable } from '@nestjs/common';
+import { TransactionalRepository } from '@trove/messaging';
+import type { SearchDocument, SearchableOffer } from './search-document';
+import { searchPage, type SearchRow, type SearchStatement } from './search-query';
+
+export const upsertSearchDocumentSql = `
+  INSERT INTO dataset_search (dataset_id, vendor_organization_id, title, title_en, summary, modality, domain, languages, language_keys,
+                              annotation_types, tags, licenses, min_prices, document, published_at, refresh_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::tsvector, $15, $16)
+  ON CONFLICT (dataset_id) DO UPDATE SET
+    vendor_organization_id = EXCLUDED.vendor_organization_id, title = EXCLUDED.title, title_en = EXCLUDED.title_en,
+    summary = EXCLUDED.summary, modality = EXCLUDED.modality, domain = EXCLUDED.domain, languages = EXCLUDED.languages,
+    language_keys = EXCLUDED.language_keys, annotation_types = EXCLUDED.annotation_types, tags = EXCLUDED.tags,
+    licenses = EXCLUDED.licenses, min_prices = EXCLUDED.min_prices, document = EXCLUDED.document,
+    published_at = EXCLUDED.published_at, refresh_at = EXCLUDED.refresh_at`;
+
+export function searchDocumentParams(d: SearchDocument): unknown[] {
+  return [
+    d.datasetId,
+    d.vendorOrganizationId,
+    d.title,
+    d.titleEn,
+    d.summary,
+    d.modality,
+    d.domain,
+    d.languages,
+    d.languageKeys,
+    d.annotationTypes,
+    d.tags,
+    d.licenses,
+    JSON.stringify(d.minPrices),
+    d.document,
+    d.publishedAt,
+    d.refreshAt,
+  ];
+}
+
+/** A dataset as the indexer reads it, with its live public offers. */
+export interface IndexableDataset {
+  id: string;
+  vendorOrganizationId: string;
+  title: string;
+  status: string;
+  metadata: Record<string, unknown>;
+  publishedAt: Date | null;
+  offers: SearchableOffer[];
+}
+
+/** The search projection, on the unit of work in progress. */
+@Injectable()
+export class SearchRepository extends TransactionalRepository {
+  /** The dataset and the offers anyone may buy now; read inside the changing transaction. */
+  async indexable(datasetId: string): Promise<IndexableDataset | null> {
+    const rows = (await this.transaction.query(
+      `SELECT d.id, d.vendor_organization_id, d.title, d.status, d.metadata, d.published_at,
+              coalesce((SELECT json_agg(json_build_object('template', o.template, 'priceAmount', o.price_amount, 'currency', o.currency, 'expiresAt', o.expires_at))
+                        FROM offer o WHERE o.dataset_id = d.id AND o.status = 'active' AND o.buyer_org_id IS NULL
+                          AND (o.expires_at IS NULL OR o.expires_at > now())), '[]'::json) AS offers
+       FROM dataset d WHERE d.id = $1`,
+      [datasetId],
+    )) as { id: string; vendor_organization_id: string; title: string; status: string; metadata: Record<string, unknown>; published_at: Date | null; offers: { template: string; priceAmount: string | number; currency: string; expiresAt: string | null }[] }[];
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      id: row.id,
+      vendorOrganizationId: row.vendor_organization_id,
+      title: row.title,
+      status: row.status,
+      metadata: row.metadata,
+      publishedAt: row.published_at,
+      offers: row.offers.map((o) => ({ template: o.template, priceAmount: Number(o.priceAmount), currency: o.currency, expiresAt: o.expiresAt ? new Date(o.expiresAt) : null })),
+    };
+  }
+
+  async upsert(document: SearchDocument): Promise<void> {
+    await this.transaction.query(upsertSearchDocumentSql, searchDocumentParams(document));
+  }
+
+  async remove(datasetId: string): Promise<void> {
+    await this.transaction.query(`DELETE FROM dataset_search WHERE dataset_id = $1`, [datasetId]);
+  }
+
+  /** Datasets whose offers have expired since they were indexed. */
+  async due(limit: number): Promise<string[]> {
+    const rows = (await this.manager.query(`SELECT dataset_id FROM dataset_search WHERE refresh_at <= now() ORDER BY refresh_at LIMIT $1`, [limit])) as { dataset_id: string }[];
+    return rows.map((r) => r.dataset_id);
+  }
+
+  /** Locks the dataset row, so a refresh and a command on the same dataset take turns. */
+  async lockDataset(datasetId: string): Promise<void> {
+    await this.transaction.query(`SELECT 1 FROM dataset WHERE id = $1 FOR UPDATE`, [datasetId]);
+  }
+
+  async search(statement: SearchStatement): Promise<DatasetSearchPage> {
+    const rows = (await this.manager.query(statement.sql, statement.params)) as SearchRow[];
+    return searchPage(rows[0], statement.limit, statement.currency, statement.sort);
+  }
+}

