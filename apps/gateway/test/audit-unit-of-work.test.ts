@@ -1,4 +1,10 @@
+import { AuditEvents, type AuditRecordedV1 } from '@trove/contracts';
+import { encodeJson, Namespace } from '@trove/messaging';
+import { MetricsService } from '@trove/platform';
+import { randomUUID } from 'node:crypto';
+import { connectNats } from '../../../test/support/nats';
 import { withDatabase } from '../../../test/support/postgres';
+import { waitFor } from '../../../test/support/processes';
 import { GatewayHarness } from './gateway-harness';
 
 jest.setTimeout(60_000);
@@ -24,6 +30,15 @@ describe('a state change and its audit record', () => {
   const statusOf = async (id: string) => (await sql(`SELECT status FROM organization WHERE id = $1`, [id]))[0].status as string;
   const auditOf = async (targetId: string) =>
     (await sql(`SELECT action, outcome, status, actor_role FROM audit_event WHERE target_id = $1 ORDER BY at`, [targetId])) as { action: string; outcome: string; status: number; actor_role: string | null }[];
+
+  /** How many audit events from the catalog the gateway handled with this outcome. */
+  async function handled(outcome: string): Promise<number> {
+    const metric = await harness.app.get(MetricsService).eventDuration.get();
+    const found = metric.values.find(
+      (v) => v.metricName?.endsWith('_count') && v.labels.subject === AuditEvents.recorded.catalog.subject && v.labels.outcome === outcome,
+    );
+    return found?.value ?? 0;
+  }
 
   /** Makes the database refuse rows of `table` matching `condition`, for one test. */
   async function refuse(table: string, condition: string, work: () => Promise<void>): Promise<void> {
@@ -95,6 +110,53 @@ describe('a state change and its audit record', () => {
     expect(await sql(`SELECT name FROM api_key WHERE organization_id = $1`, [signUp.body.organization.id])).toEqual([{ name: 'default' }]);
     const audited = await sql(`SELECT outcome, status, error_code FROM audit_event WHERE action = 'api-key.create' AND actor_organization_id = $1`, [signUp.body.organization.id]);
     expect(audited).toEqual([{ outcome: 'failed', status: 400, error_code: 'VALIDATION_FAILED' }]);
+  });
+
+  it('files the audit record a service wrote with its change, once however often it is delivered', async () => {
+    const record: AuditRecordedV1 = {
+      id: randomUUID(),
+      at: '2026-11-30T08:15:00.000Z',
+      actorOrganizationId: randomUUID(),
+      actorKeyId: randomUUID(),
+      actorRole: 'vendor',
+      action: 'dataset.create',
+      targetType: 'dataset',
+      targetId: randomUUID(),
+      status: 201,
+      correlationId: 'corr-dataset-create-42',
+      ip: '198.51.100.23',
+    };
+    // As the catalog's outbox relay publishes it; the second copy is a redelivery with another message id.
+    const nc = await connectNats();
+    try {
+      const subject = new Namespace(harness.namespace).subject(AuditEvents.recorded.catalog.subject);
+      const envelope = { id: randomUUID(), subject: AuditEvents.recorded.catalog.subject, occurredAt: record.at, producer: 'catalog', payload: record };
+      await nc.jetstream().publish(subject, encodeJson(envelope), { msgID: envelope.id });
+      await nc.jetstream().publish(subject, encodeJson(envelope), { msgID: `${envelope.id}-again` });
+    } finally {
+      await nc.close();
+    }
+    const filed = await waitFor('the audit record to be filed', async () => {
+      const page = await harness.inject({ method: 'GET', url: `/v1/admin/audit?actor=${record.actorKeyId}`, key: harness.adminKey });
+      return page.body.items.length > 0 && page.body.items;
+    });
+    expect(filed).toEqual([
+      {
+        id: record.id,
+        at: record.at,
+        actor: { organizationId: record.actorOrganizationId, keyId: record.actorKeyId, role: 'vendor' },
+        action: 'dataset.create',
+        target: { type: 'dataset', id: record.targetId },
+        outcome: 'success',
+        status: 201,
+        errorCode: null,
+        correlationId: 'corr-dataset-create-42',
+        ip: '198.51.100.23',
+      },
+    ]);
+    await waitFor('the second copy to be handled', async () => (await handled('duplicate')) >= 1);
+    expect(await handled('applied')).toBe(1);
+    expect(await sql(`SELECT count(*)::int AS n FROM audit_event WHERE id = $1`, [record.id])).toEqual([{ n: 1 }]);
   });
 
   it('records a revoked key with the key as its target, and the key is refused from then on', async () => {

@@ -4,6 +4,7 @@ export * from './errors';
 export * from './identity';
 export * from './system/system.messages';
 export * from './system/system.subjects';
+export * from './system/audit.events';
 export * from './catalog/catalog.messages';
 export * from './catalog/catalog.subjects';
 export * from './catalog/catalog.events';

@@ -72,5 +72,7 @@ export const MessageHeaders = {
   deadline: 'trove-deadline',
   /** Commands only: the key a retry repeats, scoped by the caller. */
   idempotencyKey: 'trove-idempotency-key',
+  /** Commands from an audited gateway route: the audit action and target, as JSON. */
+  audit: 'trove-audit',
   eventId: 'Nats-Msg-Id',
 } as const;

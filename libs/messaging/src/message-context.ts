@@ -44,3 +44,34 @@ export function commandHeadersFrom(headers: MsgHdrs | undefined): Pick<RequestCo
     ...(idempotencyKey && idempotencyKey.length <= 255 ? { idempotencyKey } : {}),
   };
 }
+
+/** The audit action and target a gateway route sent with a command; none when malformed. */
+export function auditHeaderFrom(headers: MsgHdrs | undefined): Pick<RequestContextData, 'audit'> {
+  const raw = headers?.get(MessageHeaders.audit);
+  if (!raw) return {};
+  try {
+    const value = JSON.parse(raw) as Record<string, unknown>;
+    const optional = (v: unknown) => v === undefined || v === null || typeof v === 'string';
+    if (
+      typeof value.action !== 'string' ||
+      !/^[a-z-]+\.[a-z-]+$/.test(value.action) ||
+      typeof value.targetType !== 'string' ||
+      !optional(value.targetId) ||
+      !optional(value.ip) ||
+      !(value.successStatus === undefined || (Number.isInteger(value.successStatus) && (value.successStatus as number) >= 200 && (value.successStatus as number) < 300))
+    ) {
+      return {};
+    }
+    return {
+      audit: {
+        action: value.action,
+        targetType: value.targetType,
+        targetId: (value.targetId as string | null | undefined) ?? null,
+        successStatus: value.successStatus as number | undefined,
+        ip: (value.ip as string | null | undefined) ?? null,
+      },
+    };
+  } catch {
+    return {};
+  }
+}

@@ -23,8 +23,9 @@ export interface SendOptions {
  * correlation id and the caller, and ends in the typed reply or a ServiceException; a service
  * that is down or slow is SERVICE_UNAVAILABLE, never a hang. The timeout travels as an
  * absolute deadline (never later than the deadline of the work in progress), so the service
- * neither starts nor commits work its caller has given up on; a command also carries its
- * idempotency key.
+ * neither starts nor commits work its caller has given up on. A command also carries its
+ * idempotency key and, from an audited gateway route, the audit action and target, which the
+ * service records in the transaction of its change.
  */
 @Injectable()
 export class RpcClient {
@@ -51,6 +52,8 @@ export class RpcClient {
       const reply = await this.request(rpc, request, timeout, idempotencyKey);
       if (reply.ok) {
         outcome = 'ok';
+        // The service filed the call's audit record with its change: the gateway adds none.
+        if (reply.audited && context?.audit) context.audit.recorded = true;
         return reply.data as Res;
       }
       outcome = reply.error.code;
@@ -73,7 +76,14 @@ export class RpcClient {
       [MessageHeaders.caller]: this.identity.service,
       [MessageHeaders.deadline]: String(Date.now() + timeout),
     });
-    if (rpc.command) h.set(MessageHeaders.idempotencyKey, idempotencyKey!);
+    if (rpc.command) {
+      h.set(MessageHeaders.idempotencyKey, idempotencyKey!);
+      const audit = RequestContext.current()?.audit;
+      if (audit && !audit.recorded) {
+        const { action, targetType, targetId, successStatus, ip } = audit;
+        h.set(MessageHeaders.audit, JSON.stringify({ action, targetType, targetId, successStatus, ip }));
+      }
+    }
     const message = await this.nc.request(this.namespace.subject(rpc.subject), encodeJson(payload), { timeout, headers: h });
     return decodeJson(message.data) as RpcReply<unknown>;
   }

@@ -1,4 +1,4 @@
-import { CommonErrorCode, MessageHeaders, type RpcSubject } from '@trove/contracts';
+import { AuditEvents, CommonErrorCode, MessageHeaders, type BackendService, type RpcSubject } from '@trove/contracts';
 import {
   Inject,
   Injectable,
@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { Msg, NatsConnection, Subscription } from 'nats';
+import { randomUUID } from 'node:crypto';
 import {
   MetricsService,
   RequestContext,
@@ -22,7 +23,7 @@ import { decodeJson, encodeJson, type RpcReply } from './codec';
 import { Namespace } from './namespace';
 import { decoratedMethods } from './decorated-methods';
 import { ProcessedCommandRepository, requestHash, type CommandKey } from './idempotency';
-import { commandHeadersFrom, contextFrom } from './message-context';
+import { auditHeaderFrom, commandHeadersFrom, contextFrom } from './message-context';
 import { InjectNats } from './nats.provider';
 import { UnitOfWork } from './unit-of-work';
 
@@ -123,10 +124,10 @@ export class RpcServer implements OnApplicationBootstrap, BeforeApplicationShutd
         const body = decodeJson(msg.data);
         const request = validateMessage(entry.rpc.request as new () => object, body);
         const rpcContext: RpcContext = { correlationId: context.correlationId, caller: context.caller, from: msg.headers?.get(MessageHeaders.caller) || undefined };
-        const data = entry.rpc.command
-          ? await this.command(subject, body, rpcContext, () => entry.handle(request, rpcContext))
-          : await this.unitOfWork.read(async () => entry.handle(request, rpcContext));
-        return { ok: true, data: data ?? null };
+        if (!entry.rpc.command) return { ok: true, data: (await this.unitOfWork.read(async () => entry.handle(request, rpcContext))) ?? null };
+        Object.assign(context, auditHeaderFrom(msg.headers));
+        const { data, audited } = await this.command(subject, body, rpcContext, () => entry.handle(request, rpcContext));
+        return audited ? { ok: true, data, audited } : { ok: true, data };
       } catch (error) {
         if (error instanceof ServiceException) return { ok: false, error: error.toJSON() };
         if (error instanceof SyntaxError) {
@@ -140,8 +141,11 @@ export class RpcServer implements OnApplicationBootstrap, BeforeApplicationShutd
     if (msg.reply) msg.respond(encodeJson(reply));
   }
 
-  /** Applies a command at most once per idempotency key, in one transaction with its record. */
-  private command(subject: string, body: unknown, context: RpcContext, apply: () => unknown): Promise<unknown> {
+  /**
+   * Applies a command at most once per idempotency key, in one transaction with its record and,
+   * for a call from an audited gateway route, with the audit event the gateway files.
+   */
+  private command(subject: string, body: unknown, context: RpcContext, apply: () => unknown): Promise<{ data: unknown; audited?: true }> {
     const key = RequestContext.current()?.idempotencyKey;
     if (!key) {
       throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, `${subject} is a command: it needs an idempotency key (${MessageHeaders.idempotencyKey} header).`);
@@ -152,12 +156,35 @@ export class RpcServer implements OnApplicationBootstrap, BeforeApplicationShutd
       idempotencyKey: key,
       requestHash: requestHash(body),
     };
-    return this.unitOfWork.run(async () => {
+    return this.unitOfWork.run(async (tx) => {
       const claim = await this.commands.claim(command);
-      if (claim.replay) return claim.response;
+      // A replay changes nothing: the first run filed the audit record of the change.
+      if (claim.replay) return { data: claim.response };
       const response = (await apply()) ?? null;
       await this.commands.complete(command, response);
-      return response;
+      const audit = RequestContext.current()?.audit;
+      const recorded = AuditEvents.recorded[this.identity.service as BackendService];
+      if (!audit || !recorded) return { data: response };
+      await tx.publish(recorded, {
+        id: randomUUID(),
+        at: new Date().toISOString(),
+        actorOrganizationId: context.caller?.organizationId ?? null,
+        actorKeyId: context.caller?.keyId ?? null,
+        actorRole: context.caller?.role ?? null,
+        action: audit.action,
+        targetType: audit.targetType,
+        targetId: audit.targetId ?? createdId(response),
+        status: audit.successStatus ?? 200,
+        correlationId: context.correlationId,
+        ip: audit.ip ?? null,
+      });
+      return { data: response, audited: true };
     });
   }
+}
+
+/** What a command created, when its route has no :id: the `id` of its reply. */
+function createdId(response: unknown): string | null {
+  const id = (response as { id?: unknown } | null)?.id;
+  return typeof id === 'string' ? id : null;
 }

@@ -6,7 +6,7 @@ import { IsInt, IsString, Min } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { headers as natsHeaders, type NatsConnection } from 'nats';
 import { decodeJson, encodeJson, Namespace, ProcessedCommandJanitor, RpcClient, RpcHandler, TransactionalRepository } from '@trove/messaging';
-import { MetricsService, RequestContext, type Caller } from '@trove/platform';
+import { MetricsService, RequestContext, ServiceException, type AuditMark, type Caller } from '@trove/platform';
 import { createAppDatabase, withDatabase, type TestDatabase } from '../../../test/support/postgres';
 import { connectNats, deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
 import { waitFor } from '../../../test/support/processes';
@@ -24,6 +24,7 @@ class TopUpRequest {
 }
 
 interface TopUp {
+  id: string;
   topUpId: string;
   amount: number;
 }
@@ -51,15 +52,16 @@ class TopUpHandler {
   @RpcHandler(createTopUp)
   async create(request: TopUpRequest): Promise<TopUp> {
     executions++;
+    if (request.amount > 100_000_000) throw new ServiceException(CommonErrorCode.CONFLICT, 'Top-ups above 1,000,000 CNY need a bank confirmation first.');
     const topUpId = await this.topUps.insert(request.reference, request.amount);
     await gate;
-    return { topUpId, amount: request.amount };
+    return { id: topUpId, topUpId, amount: request.amount };
   }
 
   @RpcHandler(quoteTopUp)
   quote(request: TopUpRequest): TopUp {
     executions++;
-    return { topUpId: 'quote', amount: request.amount };
+    return { id: 'quote', topUpId: 'quote', amount: request.amount };
   }
 }
 
@@ -188,6 +190,54 @@ describe('commands: idempotency keys and deadlines', () => {
       (await client.query(`SELECT idempotency_key FROM processed_command WHERE idempotency_key = ANY($1)`, [[old, recent]])).rows.map((r) => r.idempotency_key),
     );
     expect(left).toEqual([recent]);
+  });
+
+  describe('from an audited gateway route', () => {
+    const auditEvents = (topUpId: string) =>
+      withDatabase(database.url, async (client) =>
+        (await client.query(`SELECT payload FROM outbox WHERE subject = 'evt.billing.audit.recorded.v1' AND payload->>'targetId' = $1`, [topUpId])).rows.map((r) => r.payload),
+      );
+    const allAuditEvents = () =>
+      withDatabase(database.url, async (client) => Number((await client.query(`SELECT count(*) FROM outbox WHERE subject = 'evt.billing.audit.recorded.v1'`)).rows[0].count));
+    const audited = (mark: AuditMark, request: TopUpRequest, idempotencyKey: string) =>
+      RequestContext.run({ correlationId: 'corr-topup-7', caller: BUYER, audit: mark }, () => rpc.send(createTopUp, request, { idempotencyKey }));
+
+    it('writes the audit record in the transaction of the change, and tells the gateway it did', async () => {
+      const mark: AuditMark = { action: 'wallet.top-up', targetType: 'top-up', targetId: null, successStatus: 201, ip: '203.0.113.9' };
+      const reply = await audited(mark, { reference: `充值-${randomUUID()}`, amount: 2_000_000 }, randomUUID());
+      expect(mark.recorded).toBe(true);
+      expect(await auditEvents(reply.topUpId)).toEqual([
+        {
+          id: expect.any(String),
+          at: expect.any(String),
+          actorOrganizationId: BUYER.organizationId,
+          actorKeyId: BUYER.keyId,
+          actorRole: 'buyer',
+          action: 'wallet.top-up',
+          targetType: 'top-up',
+          targetId: reply.topUpId,
+          status: 201,
+          correlationId: 'corr-topup-7',
+          ip: '203.0.113.9',
+        },
+      ]);
+    });
+
+    it('writes no audit record for a refused command or a replay, and leaves them to the gateway', async () => {
+      const before = await allAuditEvents();
+      const refused: AuditMark = { action: 'wallet.top-up', targetType: 'top-up', targetId: null };
+      await expect(audited(refused, { reference: `充值-${randomUUID()}`, amount: 200_000_000 }, randomUUID())).rejects.toMatchObject({ code: 'CONFLICT' });
+      expect(refused.recorded).toBeUndefined();
+      expect(await allAuditEvents()).toBe(before);
+
+      const key = randomUUID();
+      const request = { reference: `充值-${randomUUID()}`, amount: 90_000 };
+      await audited({ action: 'wallet.top-up', targetType: 'top-up', targetId: null }, request, key);
+      const replayed: AuditMark = { action: 'wallet.top-up', targetType: 'top-up', targetId: null };
+      await audited(replayed, request, key);
+      expect(replayed.recorded).toBeUndefined();
+      expect(await allAuditEvents()).toBe(before + 1);
+    });
   });
 
   async function rawRequest(subject: string, body: unknown, extra: Record<string, string>): Promise<unknown> {
