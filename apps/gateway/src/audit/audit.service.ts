@@ -15,8 +15,9 @@ import type { AuditEventDto, AuditQuery } from './audit.dto';
  *
  * A successful change the gateway makes itself (organizations, keys) is recorded inside its
  * unit of work, right before the commit: the change and its record commit together or not at
- * all. Every other outcome (refused, failed, or a change made by another service) is recorded
- * before the answer is sent, so a client never sees the effect of a call that left no trace.
+ * all. A change another service makes for the call is recorded by that service in its own
+ * transaction and filed here by AuditEventsConsumer. Every other outcome (refused, failed, a
+ * replayed command) is recorded before the answer is sent.
  */
 @Injectable()
 export class AuditService implements OnModuleInit, OnApplicationBootstrap {
