@@ -77,6 +77,7 @@ const CASES: Record<string, RouteCase> = {
       return { url: `/v1/api-keys/${created.body.id}` };
     },
   },
+  'GET /v1/datasets': { prepare: async () => ({ url: '/v1/datasets?q=%E8%AF%AD%E9%9F%B3&modality=speech&limit=5' }) },
   'GET /v1/datasets/:id': {
     prepare: async (fx) => ({ url: `/v1/datasets/${(await newDataset(fx.harness.catalogDb.url, { title: '中文多轮对话 SFT 数据 5 万条' })).id}` }),
   },
@@ -116,6 +117,7 @@ const CASES: Record<string, RouteCase> = {
   'POST /v1/datasets/:id/samples': {
     prepare: async (fx) => ({ url: `/v1/datasets/${await vendorDataset(fx)}/samples`, body: { path: 'samples/0001.wav', size: 2048 } }),
   },
+  'GET /v1/admin/datasets': { prepare: async () => ({ url: '/v1/admin/datasets?status=in_review&limit=5' }) },
   'POST /v1/admin/datasets/:id/approve': {
     prepare: async (fx) => ({ url: `/v1/admin/datasets/${(await newDataset(fx.harness.catalogDb.url, { status: 'in_review' })).id}/approve` }),
   },
