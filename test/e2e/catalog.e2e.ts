@@ -191,6 +191,11 @@ describe('the catalog through the public API', () => {
     await vendor.expect(201, `${path}/offers`, 'POST', commercialOffer());
     await vendor.expect(200, `${path}/submit`, 'POST');
     expect(await status(path, 'anonymous')).toBe(404);
+    // It waits in the operators' review queue.
+    const queue = await json(await system.request(`/v1/admin/datasets?status=in_review&vendor=${vendor.organizationId}`));
+    expect(queue.items.map((d: { id: string }) => d.id)).toContain(dataset.id);
+    expect(queue.items.every((d: { status: string; vendorOrganizationId: string }) => d.status === 'in_review' && d.vendorOrganizationId === vendor.organizationId)).toBe(true);
+    expect((await system.request('/v1/admin/datasets?status=in_review', as(vendor.key))).status).toBe(403);
 
     const rejected = await json(
       await system.request(`/v1/admin/datasets/${dataset.id}/reject`, { method: 'POST', body: JSON.stringify({ reason: '缺少采集地区与说话人同意书编号 / Missing collection regions' }) }),

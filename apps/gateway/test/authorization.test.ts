@@ -117,6 +117,7 @@ const CASES: Record<string, RouteCase> = {
   'POST /v1/datasets/:id/samples': {
     prepare: async (fx) => ({ url: `/v1/datasets/${await vendorDataset(fx)}/samples`, body: { path: 'samples/0001.wav', size: 2048 } }),
   },
+  'GET /v1/admin/datasets': { prepare: async () => ({ url: '/v1/admin/datasets?status=in_review&limit=5' }) },
   'POST /v1/admin/datasets/:id/approve': {
     prepare: async (fx) => ({ url: `/v1/admin/datasets/${(await newDataset(fx.harness.catalogDb.url, { status: 'in_review' })).id}/approve` }),
   },

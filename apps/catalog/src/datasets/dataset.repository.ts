@@ -107,10 +107,14 @@ export class DatasetRepository extends TransactionalRepository {
     return row;
   }
 
-  /** A vendor's own listings in every state, newest first, keyset-paged. */
-  async listOwned(vendorOrganizationId: string, status: DatasetStatus | undefined, after: Position | undefined, limit: number): Promise<Dataset[]> {
-    const params: unknown[] = [vendorOrganizationId];
-    let where = `d.vendor_organization_id = $1`;
+  /** Listings in every state, of one vendor or all, newest first, keyset-paged. */
+  async list(vendorOrganizationId: string | undefined, status: DatasetStatus | undefined, after: Position | undefined, limit: number): Promise<Dataset[]> {
+    const params: unknown[] = [];
+    let where = `true`;
+    if (vendorOrganizationId) {
+      params.push(vendorOrganizationId);
+      where += ` AND d.vendor_organization_id = $${params.length}`;
+    }
     if (status) {
       params.push(status);
       where += ` AND d.status = $${params.length}`;

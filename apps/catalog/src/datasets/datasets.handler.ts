@@ -2,6 +2,7 @@ import {
   CatalogSubjects,
   CreateDatasetRequest,
   GetDatasetRequest,
+  ListDatasetsRequest,
   ListVendorDatasetsRequest,
   ModerateDatasetRequest,
   RejectDatasetRequest,
@@ -47,7 +48,13 @@ export class DatasetsHandler {
 
   @RpcHandler(CatalogSubjects.listVendorDatasets)
   listOwn(request: ListVendorDatasetsRequest, context: RpcContext): Promise<DatasetPage> {
-    return this.datasets.listOwn(callerAs(context, 'vendor'), request.status, request.cursor, request.limit);
+    return this.datasets.list(callerAs(context, 'vendor').organizationId, request.status, request.cursor, request.limit);
+  }
+
+  @RpcHandler(CatalogSubjects.listDatasets)
+  list(request: ListDatasetsRequest, context: RpcContext): Promise<DatasetPage> {
+    callerAs(context, 'admin');
+    return this.datasets.list(request.vendorOrganizationId, request.status, request.cursor, request.limit);
   }
 
   @RpcHandler(CatalogSubjects.submitDataset)

@@ -112,8 +112,9 @@ export class DatasetsService {
     return croissantOf(detail, vendor, `/v1/datasets/${detail.id}`);
   }
 
-  async listOwn(caller: Caller, status: DatasetStatus | undefined, cursor: string | undefined, limit = DEFAULT_PAGE_SIZE): Promise<DatasetPage> {
-    const rows = await this.datasets.listOwned(caller.organizationId, status, decodeCursor(cursor), limit);
+  /** A vendor's own listings (`vendorOrganizationId` its own), or any for operators. */
+  async list(vendorOrganizationId: string | undefined, status: DatasetStatus | undefined, cursor: string | undefined, limit = DEFAULT_PAGE_SIZE): Promise<DatasetPage> {
+    const rows = await this.datasets.list(vendorOrganizationId, status, decodeCursor(cursor), limit);
     return toPage(rows, limit, (d) => ({ at: d.createdAt, id: d.id }), (d) => d.toView());
   }
 

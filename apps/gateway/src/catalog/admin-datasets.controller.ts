@@ -1,19 +1,31 @@
 import { CatalogSubjects } from '@trove/contracts';
-import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { RpcClient } from '@trove/messaging';
 import { Audited } from '../audit/audited.decorator';
 import { Roles } from '../auth/access.decorators';
 import { ApiProblems } from '../openapi/api-problems';
-import { DatasetDto, RejectDatasetDto } from './catalog.dto';
+import { AdminDatasetsQuery, DatasetDto, DatasetPageDto, RejectDatasetDto } from './catalog.dto';
 import { uuidParam } from './params';
 
 @ApiTags('Operations')
-@Controller('v1/admin/datasets/:id')
+@Controller('v1/admin/datasets')
 export class AdminDatasetsController {
   constructor(private readonly rpc: RpcClient) {}
 
-  @Post('approve')
+  @Get()
+  @Roles(['admin'])
+  @ApiOperation({
+    summary: 'Listings in every state, newest first',
+    description: '`?status=in_review` is the review queue; `?vendor=` one vendor organization\'s listings.',
+  })
+  @ApiOkResponse({ type: DatasetPageDto })
+  @ApiProblems(400)
+  list(@Query() query: AdminDatasetsQuery): Promise<DatasetPageDto> {
+    return this.rpc.send(CatalogSubjects.listDatasets, { status: query.status, vendorOrganizationId: query.vendor, limit: query.limit, cursor: query.cursor });
+  }
+
+  @Post(':id/approve')
   @HttpCode(200)
   @Roles(['admin'])
   @Audited('dataset.approve', 'dataset')
@@ -25,7 +37,7 @@ export class AdminDatasetsController {
     return this.rpc.send(CatalogSubjects.approveDataset, { id });
   }
 
-  @Post('reject')
+  @Post(':id/reject')
   @HttpCode(200)
   @Roles(['admin'])
   @Audited('dataset.reject', 'dataset')
@@ -37,7 +49,7 @@ export class AdminDatasetsController {
     return this.rpc.send(CatalogSubjects.rejectDataset, { id, reason: body.reason });
   }
 
-  @Post('suspend')
+  @Post(':id/suspend')
   @HttpCode(200)
   @Roles(['admin'])
   @Audited('dataset.suspend', 'dataset')

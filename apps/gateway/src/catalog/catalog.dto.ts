@@ -88,6 +88,13 @@ export class VendorDatasetsQuery extends PageQuery {
   status?: DatasetStatus;
 }
 
+export class AdminDatasetsQuery extends VendorDatasetsQuery {
+  @ApiPropertyOptional({ format: 'uuid', description: "One vendor organization's listings" })
+  @IsOptional()
+  @IsUUID()
+  vendor?: string;
+}
+
 export class VendorProfileInputDto {
   @ApiProperty({ example: '海天瑞声科技股份有限公司', maxLength: 200 })
   @Transform(trim)

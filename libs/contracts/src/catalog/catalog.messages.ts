@@ -97,6 +97,13 @@ export class ListVendorDatasetsRequest {
   cursor?: string;
 }
 
+/** For operators: every listing, the review queue first of all (`status: in_review`). */
+export class ListDatasetsRequest extends ListVendorDatasetsRequest {
+  @IsOptional()
+  @IsUUID()
+  vendorOrganizationId?: string;
+}
+
 export class SubmitDatasetRequest {
   @IsUUID()
   id: string;
