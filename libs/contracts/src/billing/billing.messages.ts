@@ -1,0 +1,189 @@
+import { Type } from 'class-transformer';
+import { IsDefined, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { CURRENCY_CODES, PositiveMoney, type CurrencyCode, type MoneyValue } from '@trove/licensing';
+
+/** The kinds of ledger account. Wallets and payables belong to an organization; the rest to the platform. */
+export const ACCOUNT_TYPES = ['wallet', 'vendor_payable', 'platform_revenue', 'tax_payable', 'bank_clearing'] as const;
+export type AccountType = (typeof ACCOUNT_TYPES)[number];
+
+export const TOP_UP_STATUSES = ['pending', 'confirmed'] as const;
+export type TopUpStatus = (typeof TOP_UP_STATUSES)[number];
+
+export const PAYOUT_STATUSES = ['pending', 'paid'] as const;
+export type PayoutStatus = (typeof PAYOUT_STATUSES)[number];
+
+// ---------------------------------------------------------------- wallets and top-ups
+
+/** A bank transfer the buyer announces; the operator confirms it once the money is in. */
+export class RecordTopUpRequest {
+  @ApiProperty({ type: PositiveMoney, description: 'The amount transferred: integer minor units, at least 1' })
+  @IsDefined()
+  @ValidateNested()
+  @Type(() => PositiveMoney)
+  amount: PositiveMoney;
+
+  @ApiProperty({ description: 'The bank transfer reference (附言 / 流水号)', example: 'CMB-20261130-0042', minLength: 1, maxLength: 64 })
+  @IsString()
+  @Length(1, 64)
+  @Matches(/^[^\u0000-\u001f\u007f]+$/, { message: 'reference must not contain control characters' })
+  reference: string;
+}
+
+export class ConfirmTopUpRequest {
+  @IsUUID()
+  topUpId: string;
+}
+
+export class GetWalletRequest {
+  @ApiPropertyOptional({ enum: CURRENCY_CODES, description: 'Which wallet `balance` shows; CNY when absent' })
+  @IsOptional()
+  @IsIn(CURRENCY_CODES)
+  currency?: CurrencyCode;
+}
+
+export interface TopUpView {
+  id: string;
+  status: TopUpStatus;
+  amount: MoneyValue;
+  reference: string;
+  createdAt: string;
+  confirmedAt: string | null;
+}
+
+export interface WalletView {
+  /** The wallet of the currency asked for (CNY by default). */
+  balance: MoneyValue;
+  /** Every wallet the organization has, one per currency. */
+  balances: MoneyValue[];
+}
+
+// ---------------------------------------------------------------- vendors: balance and payouts
+
+export class GetVendorBalanceRequest extends GetWalletRequest {}
+
+export interface VendorBalanceView {
+  /** What the platform owes the vendor after commission, in the currency asked for (CNY by default). */
+  balance: MoneyValue;
+  balances: MoneyValue[];
+}
+
+export class RequestPayoutRequest {
+  @ApiProperty({ type: PositiveMoney, description: 'The amount to withdraw: integer minor units, at least 1' })
+  @IsDefined()
+  @ValidateNested()
+  @Type(() => PositiveMoney)
+  amount: PositiveMoney;
+}
+
+export class ApprovePayoutRequest {
+  @IsUUID()
+  payoutId: string;
+}
+
+export interface PayoutView {
+  id: string;
+  vendorOrganizationId: string;
+  status: PayoutStatus;
+  amount: MoneyValue;
+  requestedAt: string;
+  paidAt: string | null;
+}
+
+// ---------------------------------------------------------------- invoices
+
+export class ListInvoicesRequest {
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+}
+
+export class GetInvoiceRequest {
+  @IsUUID()
+  invoiceId: string;
+}
+
+export interface InvoiceLineView {
+  lineId: string;
+  offerId: string;
+  datasetId: string;
+  vendorOrganizationId: string;
+  net: MoneyValue;
+  tax: MoneyValue;
+  gross: MoneyValue;
+}
+
+export interface InvoiceView {
+  id: string;
+  /** `<year>-<six digits>`, gapless per year; null for the moment between the charge and its numbering. */
+  number: string | null;
+  orderId: string;
+  buyerOrganizationId: string;
+  lines: InvoiceLineView[];
+  net: MoneyValue;
+  tax: MoneyValue;
+  gross: MoneyValue;
+  /** The VAT rate, in basis points (600 is 6 %). */
+  taxRateBp: number;
+  issuedAt: string;
+}
+
+export interface InvoicePage {
+  items: InvoiceView[];
+  nextCursor: string | null;
+}
+
+// ---------------------------------------------------------------- operators
+
+export class TrialBalanceRequest {}
+
+export interface TrialBalanceRow {
+  type: AccountType;
+  currency: CurrencyCode;
+  /** Sum of debits, positive minor units. */
+  debit: number;
+  /** Sum of credits, positive minor units. */
+  credit: number;
+  /** debit - credit: positive for the bank, negative for what the platform owes. */
+  net: number;
+}
+
+export interface TrialBalanceView {
+  accounts: TrialBalanceRow[];
+  /** debit - credit per currency: zero in a balanced ledger. */
+  totals: { currency: CurrencyCode; total: number }[];
+  /** The sum of every posting: zero in a balanced ledger. */
+  total: number;
+}
+
+export class SalesStatsRequest {}
+
+export interface SalesPerCurrency {
+  currency: CurrencyCode;
+  /** Captured payments, refunds not taken off. */
+  gross: number;
+  refunded: number;
+  /** gross - refunded. */
+  net: number;
+  payments: number;
+  refunds: number;
+}
+
+export interface SalesStatsView {
+  salesPerCurrency: SalesPerCurrency[];
+}
+
+/** Operators and tests: renew every subscription due at the billing clock's now. */
+export class RenewSubscriptionsRequest {}
+
+export interface RenewalRunView {
+  renewed: number;
+  lapsed: number;
+}

@@ -1,0 +1,44 @@
+import { rpcSubject } from '../subject';
+import {
+  ApprovePayoutRequest,
+  ConfirmTopUpRequest,
+  GetInvoiceRequest,
+  GetVendorBalanceRequest,
+  GetWalletRequest,
+  ListInvoicesRequest,
+  RecordTopUpRequest,
+  RenewSubscriptionsRequest,
+  RequestPayoutRequest,
+  SalesStatsRequest,
+  TrialBalanceRequest,
+  type InvoicePage,
+  type InvoiceView,
+  type PayoutView,
+  type RenewalRunView,
+  type SalesStatsView,
+  type TopUpView,
+  type TrialBalanceView,
+  type VendorBalanceView,
+  type WalletView,
+} from './billing.messages';
+
+const COMMAND = { command: true };
+
+/**
+ * Billing's request subjects. The caller travels in the headers; billing scopes every read to
+ * the caller's organization (another buyer's wallet or invoice is NOT_FOUND).
+ */
+export const BillingSubjects = {
+  recordTopUp: rpcSubject<RecordTopUpRequest, TopUpView>('billing.top-up.record', RecordTopUpRequest, COMMAND),
+  confirmTopUp: rpcSubject<ConfirmTopUpRequest, TopUpView>('billing.top-up.confirm', ConfirmTopUpRequest, COMMAND),
+  getWallet: rpcSubject<GetWalletRequest, WalletView>('billing.wallet.get', GetWalletRequest),
+  getVendorBalance: rpcSubject<GetVendorBalanceRequest, VendorBalanceView>('billing.balance.get', GetVendorBalanceRequest),
+  requestPayout: rpcSubject<RequestPayoutRequest, PayoutView>('billing.payout.request', RequestPayoutRequest, COMMAND),
+  approvePayout: rpcSubject<ApprovePayoutRequest, PayoutView>('billing.payout.approve', ApprovePayoutRequest, COMMAND),
+  listInvoices: rpcSubject<ListInvoicesRequest, InvoicePage>('billing.invoice.list', ListInvoicesRequest),
+  getInvoice: rpcSubject<GetInvoiceRequest, InvoiceView>('billing.invoice.get', GetInvoiceRequest),
+  trialBalance: rpcSubject<TrialBalanceRequest, TrialBalanceView>('billing.ledger.trial-balance', TrialBalanceRequest),
+  /** For `GET /v1/admin/stats`: captured sales per currency. */
+  salesStats: rpcSubject<SalesStatsRequest, SalesStatsView>('billing.stats.sales', SalesStatsRequest),
+  renewSubscriptions: rpcSubject<RenewSubscriptionsRequest, RenewalRunView>('billing.subscription.renew-due', RenewSubscriptionsRequest, COMMAND),
+};
