@@ -186,7 +186,10 @@ describe('the catalog through the public API', () => {
     expect((await vendor.call(`${path}/versions`, 'POST', { version: '1.0.0' })).status).toBe(409);
     expect(await json(await vendor.call(`${path}/versions/${version.id}/release`, 'POST'))).toMatchObject({ status: 409, detail: expect.stringContaining('no file') });
     await vendor.upload(dataset.id, version.id, 'audio/0001.wav', randomBytes(1000));
-    await vendor.expect(200, `${path}/versions/${version.id}/release`, 'POST');
+    // Uploading a path again, before the release, replaces the file.
+    const redone = randomBytes(1200);
+    await vendor.upload(dataset.id, version.id, 'audio/0001.wav', redone);
+    expect((await vendor.expect(200, `${path}/versions/${version.id}/release`, 'POST')).files).toEqual([{ path: 'audio/0001.wav', size: 1200, sha256: sha256Hex(redone) }]);
     expect(await json(await vendor.call(`${path}/submit`, 'POST'))).toMatchObject({ status: 409, detail: expect.stringContaining('a live offer') });
     await vendor.expect(201, `${path}/offers`, 'POST', commercialOffer());
     await vendor.expect(200, `${path}/submit`, 'POST');
@@ -283,6 +286,11 @@ describe('the catalog through the public API', () => {
       expect(problem).toMatchObject({ code: 'VALIDATION_FAILED' });
       expect(problem.errors.map((e: { field: string }) => e.field)).toContain(field);
       expect(await datasetCount()).toBe(before);
+    });
+
+    it.each(['v1', '1.0', '01.0.0', '1.0.0 beta'])('refuses the version string %j', async (version) => {
+      const problem = await vendor.expect(400, `/v1/datasets/${datasetId}/versions`, 'POST', { version });
+      expect(problem.errors).toEqual([expect.objectContaining({ field: 'version' })]);
     });
 
     it('refuses an edit that would make the listing invalid, and keeps it as it was', async () => {
