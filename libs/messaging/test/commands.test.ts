@@ -156,6 +156,15 @@ describe('commands: idempotency keys and deadlines', () => {
     expect(executions).toBe(before);
   });
 
+  it('does not call another service on behalf of work whose own deadline has passed', async () => {
+    const before = executions;
+    const late = RequestContext.run({ correlationId: 'late-saga-step', caller: BUYER, deadline: Date.now() - 1 }, () =>
+      rpc.send(quoteTopUp, { reference: 'late', amount: 1 }),
+    );
+    await expect(late).rejects.toMatchObject({ code: CommonErrorCode.SERVICE_UNAVAILABLE });
+    expect(executions).toBe(before);
+  });
+
   it('does not commit a command its caller gave up on; the retry applies it once', async () => {
     const reference = `充值-${randomUUID()}`;
     const key = randomUUID();
