@@ -1,3 +1,4 @@
+import { issueKey } from '../../apps/gateway/src/auth/api-key-token';
 import { withDatabase } from '../support/postgres';
 import { json, TroveSystem } from '../support/system';
 
@@ -9,7 +10,7 @@ describe('rate limits', () => {
   beforeAll(async () => {
     system = await TroveSystem.start({
       apps: ['gateway'],
-      env: { RATE_LIMIT_PER_KEY: '10', RATE_LIMIT_PER_ADDRESS: '5', SIGNUPS_PER_ADDRESS_PER_HOUR: '5' },
+      env: { RATE_LIMIT_PER_KEY: '10', RATE_LIMIT_PER_ADDRESS: '5', SIGNUPS_PER_ADDRESS_PER_HOUR: '5', AUTH_FAILURES_PER_ADDRESS: '5' },
     });
   });
 
@@ -62,6 +63,21 @@ describe('rate limits', () => {
     expect(answers.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(7);
   });
 
+  it('gives no fresh bucket to a client that sends X-Forwarded-For without a trusted proxy in front', async () => {
+    let answers: Response[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const started = Date.now();
+      answers = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          system.request('/v1/datasets/00000000-0000-4000-8000-0000000000aa', { as: 'anonymous', headers: { 'x-forwarded-for': `6.6.6.${i + 1}` } }),
+        ),
+      );
+      if (Date.now() - started < 900) break;
+    }
+    expect(answers.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(7);
+  });
+
   it('limits sign-ups per address per hour', async () => {
     let refused: Response | undefined;
     for (let i = 0; i < 10 && !refused; i++) {
@@ -79,5 +95,16 @@ describe('rate limits', () => {
   it('never limits health probes or metrics scrapes', async () => {
     const answers = await Promise.all(Array.from({ length: 30 }, () => fetch(`${system.gateway.url}/health/ready`)));
     expect(answers.every((r) => r.status === 200)).toBe(true);
+  });
+
+  it('answers failed authentications past AUTH_FAILURES_PER_ADDRESS with 429, while a valid key from the same address still works', async () => {
+    const guesses: Response[] = [];
+    for (let i = 0; i < 5; i++) guesses.push(await me(issueKey().token));
+    expect(guesses.map((r) => r.status)).toEqual([401, 401, 401, 401, 401]);
+    const refused = await me(issueKey().token);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(await json(refused)).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
+    expect((await system.request('/v1/me')).status).toBe(200);
   });
 });
