@@ -194,6 +194,7 @@ describe('the catalog through the public API', () => {
     await vendor.expect(201, `${path}/offers`, 'POST', commercialOffer());
     await vendor.expect(200, `${path}/submit`, 'POST');
     expect(await status(path, 'anonymous')).toBe(404);
+    expect(await json(await vendor.call(path, 'PATCH', { tags: ['四川话'] }))).toMatchObject({ status: 409, detail: expect.stringContaining('in review') });
     // It waits in the operators' review queue.
     const queue = await json(await system.request(`/v1/admin/datasets?status=in_review&vendor=${vendor.organizationId}`));
     expect(queue.items.map((d: { id: string }) => d.id)).toContain(dataset.id);

@@ -38,9 +38,16 @@ export class DatasetsService {
     });
   }
 
-  /** Metadata only: the fields sent replace the listing's, and the result must be valid as a whole. */
+  /**
+   * Metadata only: the fields sent replace the listing's, and the result must be valid as a
+   * whole. A published listing's edits are live at once (operators can suspend it).
+   */
   async update(caller: Caller, id: string, changes: Record<string, unknown>): Promise<DatasetView> {
     return this.changeOwned(caller, id, 'updated', async (dataset) => {
+      // An operator reviews what was submitted: the listing holds still until the decision.
+      if (dataset.status === 'in_review') {
+        throw new ServiceException(CommonErrorCode.INVALID_STATE, 'The dataset is in review; it can be edited again once an operator has approved or rejected it.');
+      }
       const { metadata, title } = readMetadata(mergeMetadata(dataset.metadata, changes));
       dataset.metadata = metadata;
       dataset.title = title;

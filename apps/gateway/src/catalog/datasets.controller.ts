@@ -60,11 +60,13 @@ export class DatasetsController {
   @Audited('dataset.update', 'dataset')
   @ApiOperation({
     summary: "Edit a dataset's metadata",
-    description: 'Owning vendor only. Each field sent replaces the listing\'s (nested objects whole); `null` removes an optional field; the result must be a valid listing. Status, versions and offers have routes of their own.',
+    description:
+      'Owning vendor only. Each field sent replaces the listing\'s (nested objects whole); `null` removes an optional field; the result must be a valid listing. ' +
+      'A listing in review cannot be edited (409) until an operator decides. Status, versions and offers have routes of their own.',
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: DatasetDto })
-  @ApiProblems(400, 404, 413)
+  @ApiProblems(400, 404, 409, 413)
   update(@Param('id', uuidParam('id')) id: string, @Body() body: UpdateDatasetDto): Promise<DatasetDto> {
     return this.rpc.send(CatalogSubjects.updateDataset, { id, metadata: { ...body } });
   }
