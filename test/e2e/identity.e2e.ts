@@ -76,7 +76,7 @@ describe('organizations, API keys, roles and audit across two gateway replicas',
     const suspended = await call(0, `/v1/admin/organizations/${buyer.organization.id}/suspend`, system.adminKey, { method: 'POST' });
     expect(await json(suspended)).toMatchObject({ status: 'suspended' });
     await waitFor('both replicas to refuse', async () => (await call(0, '/v1/me', buyer.apiKey)).status === 403 && (await call(1, '/v1/me', buyer.apiKey)).status === 403, 1000, 20);
-    expect(await json(await call(1, '/v1/api-keys', buyer.apiKey))).toMatchObject({ code: 'FORBIDDEN', detail: expect.stringContaining('suspended') });
+    expect(await json(await call(1, '/v1/api-keys', buyer.apiKey))).toMatchObject({ status: 403, code: 'ORGANIZATION_SUSPENDED', detail: expect.stringContaining('suspended') });
 
     expect((await call(0, `/v1/admin/organizations/${buyer.organization.id}/approve`, system.adminKey, { method: 'POST' })).status).toBe(200);
     await waitFor('the key to work again', async () => (await call(1, '/v1/me', buyer.apiKey)).status === 200, 1000, 20);

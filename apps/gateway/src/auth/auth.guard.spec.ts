@@ -57,10 +57,10 @@ const approvedVendorsOnly: AccessRule = { kind: 'roles', roles: ['vendor'], acti
 describe('AuthGuard', () => {
   it.each([
     ['an approved vendor on a route for approved vendors', 'active', approvedVendorsOnly, 'allowed'],
-    ['a pending vendor on a route for approved vendors (submitting for review)', 'pending', approvedVendorsOnly, 'FORBIDDEN'],
+    ['a pending vendor on a route for approved vendors (submitting for review)', 'pending', approvedVendorsOnly, 'ORGANIZATION_PENDING'],
     ['a pending vendor on a route for any vendor', 'pending', vendorsOnly, 'allowed'],
-    ['a suspended vendor anywhere', 'suspended', vendorsOnly, 'FORBIDDEN'],
-    ['a suspended vendor on a public route', 'suspended', { kind: 'public' }, 'FORBIDDEN'],
+    ['a suspended vendor anywhere', 'suspended', vendorsOnly, 'ORGANIZATION_SUSPENDED'],
+    ['a suspended vendor on a public route', 'suspended', { kind: 'public' }, 'ORGANIZATION_SUSPENDED'],
     ['a vendor on a buyers route', 'active', { kind: 'roles', roles: ['buyer'], activeOnly: false }, 'FORBIDDEN'],
   ] as const)('%s: %s', async (_what, status, rule, expected) => {
     expect(await outcome(status, rule as AccessRule, `Bearer ${VENDOR_KEY}`)).toBe(expected);

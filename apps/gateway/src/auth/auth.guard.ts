@@ -1,4 +1,4 @@
-import { CommonErrorCode } from '@trove/contracts';
+import { CommonErrorCode, GatewayErrorCode } from '@trove/contracts';
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ACCESS_RULE, RequestContext, ServiceException, type AccessRule } from '@trove/platform';
@@ -61,7 +61,7 @@ export class AuthGuard implements CanActivate {
       const store = RequestContext.current();
       if (store) store.caller = { organizationId: check.principal.organizationId, role: check.principal.role, keyId: check.principal.keyId };
       if (check.principal.organization.status === 'suspended') {
-        throw new ServiceException(CommonErrorCode.FORBIDDEN, 'The organization is suspended; its keys are refused until an operator reinstates it.');
+        throw new ServiceException(GatewayErrorCode.ORGANIZATION_SUSPENDED, 'The organization is suspended; its keys are refused until an operator reinstates it.');
       }
     }
     if (rule.kind === 'public') return true;
@@ -72,7 +72,7 @@ export class AuthGuard implements CanActivate {
       throw new ServiceException(CommonErrorCode.FORBIDDEN, `This route is for ${rule.roles.join(' or ')} keys; this key acts as ${principal.role}.`);
     }
     if (rule.activeOnly && principal.organization.status !== 'active') {
-      throw new ServiceException(CommonErrorCode.FORBIDDEN, 'The organization is awaiting approval by an operator.');
+      throw new ServiceException(GatewayErrorCode.ORGANIZATION_PENDING, 'The organization is awaiting approval by an operator.');
     }
     return true;
   }
