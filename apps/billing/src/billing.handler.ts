@@ -1,0 +1,96 @@
+import {
+  ApprovePayoutRequest,
+  BillingSubjects,
+  ConfirmTopUpRequest,
+  GetInvoiceRequest,
+  GetVendorBalanceRequest,
+  GetWalletRequest,
+  ListInvoicesRequest,
+  RecordTopUpRequest,
+  RequestPayoutRequest,
+  type InvoicePage,
+  type InvoiceView,
+  type PayoutView,
+  type RenewalRunView,
+  type SalesStatsView,
+  type TopUpView,
+  type TrialBalanceView,
+  type VendorBalanceView,
+  type WalletView,
+} from '@trove/contracts';
+import { Injectable } from '@nestjs/common';
+import { RpcHandler, type RpcContext } from '@trove/messaging';
+import { callerAs } from './access';
+import { InvoicesService } from './invoices/invoices.service';
+import { SubscriptionsService } from './subscriptions/subscriptions.service';
+import { WalletsService } from './wallets/wallets.service';
+
+/** Billing's request subjects; each checks the caller's role again and scopes to its organization. */
+@Injectable()
+export class BillingHandler {
+  constructor(
+    private readonly wallets: WalletsService,
+    private readonly invoices: InvoicesService,
+    private readonly subscriptions: SubscriptionsService,
+  ) {}
+
+  @RpcHandler(BillingSubjects.recordTopUp)
+  recordTopUp(request: RecordTopUpRequest, context: RpcContext): Promise<TopUpView> {
+    return this.wallets.recordTopUp(callerAs(context, 'buyer'), request);
+  }
+
+  @RpcHandler(BillingSubjects.confirmTopUp)
+  confirmTopUp(request: ConfirmTopUpRequest, context: RpcContext): Promise<TopUpView> {
+    callerAs(context, 'admin');
+    return this.wallets.confirmTopUp(request.topUpId);
+  }
+
+  @RpcHandler(BillingSubjects.getWallet)
+  wallet(request: GetWalletRequest, context: RpcContext): Promise<WalletView> {
+    return this.wallets.wallet(callerAs(context, 'buyer'), request.currency);
+  }
+
+  @RpcHandler(BillingSubjects.getVendorBalance)
+  balance(request: GetVendorBalanceRequest, context: RpcContext): Promise<VendorBalanceView> {
+    return this.wallets.vendorBalance(callerAs(context, 'vendor'), request.currency);
+  }
+
+  @RpcHandler(BillingSubjects.requestPayout)
+  requestPayout(request: RequestPayoutRequest, context: RpcContext): Promise<PayoutView> {
+    return this.wallets.requestPayout(callerAs(context, 'vendor'), request);
+  }
+
+  @RpcHandler(BillingSubjects.approvePayout)
+  approvePayout(request: ApprovePayoutRequest, context: RpcContext): Promise<PayoutView> {
+    callerAs(context, 'admin');
+    return this.wallets.approvePayout(request.payoutId);
+  }
+
+  @RpcHandler(BillingSubjects.listInvoices)
+  listInvoices(request: ListInvoicesRequest, context: RpcContext): Promise<InvoicePage> {
+    return this.invoices.list(callerAs(context, 'buyer', 'admin'), request);
+  }
+
+  @RpcHandler(BillingSubjects.getInvoice)
+  getInvoice(request: GetInvoiceRequest, context: RpcContext): Promise<InvoiceView> {
+    return this.invoices.get(callerAs(context, 'buyer', 'admin'), request.invoiceId);
+  }
+
+  @RpcHandler(BillingSubjects.trialBalance)
+  trialBalance(_request: unknown, context: RpcContext): Promise<TrialBalanceView> {
+    callerAs(context, 'admin');
+    return this.wallets.trialBalance();
+  }
+
+  @RpcHandler(BillingSubjects.salesStats)
+  salesStats(_request: unknown, context: RpcContext): Promise<SalesStatsView> {
+    callerAs(context, 'admin');
+    return this.wallets.salesStats();
+  }
+
+  @RpcHandler(BillingSubjects.renewSubscriptions)
+  renewSubscriptions(_request: unknown, context: RpcContext): Promise<RenewalRunView> {
+    callerAs(context, 'admin');
+    return this.subscriptions.renewDue();
+  }
+}

@@ -1,0 +1,76 @@
+import { CommonErrorCode, type InvoicePage, type InvoiceView, type ListInvoicesRequest } from '@trove/contracts';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { UnitOfWork } from '@trove/messaging';
+import { decodeCursor, encodeCursor, ServiceException, type Caller } from '@trove/platform';
+import { BillingConfig } from '../billing.config';
+import { InvoiceRepository } from './invoice.repository';
+
+/**
+ * Invoices: issued with each charge (without a number), numbered right after the commit by one
+ * numbering step at a time, gapless per year. Reads number what is still pending first, so an
+ * invoice is never shown without its number.
+ */
+@Injectable()
+export class InvoicesService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Invoices');
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<unknown>;
+
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly invoices: InvoiceRepository,
+    private readonly config: BillingConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => this.kick(), this.config.INVOICE_NUMBERING_MS);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** Numbers pending invoices soon, without waiting: after a charge's commit, and on a timer. */
+  kick(): void {
+    if (this.running) return;
+    this.running = this.numberPending()
+      .catch((error: unknown) => this.logger.warn({ err: error }, 'invoice numbering failed; the next pass retries'))
+      .finally(() => (this.running = undefined));
+  }
+
+  /** Gives every pending invoice its number; returns how many. */
+  async numberPending(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const numbered = await this.unitOfWork.run(() => this.invoices.numberPending());
+      total += numbered;
+      if (numbered < 1000) return total;
+    }
+  }
+
+  async get(caller: Caller, id: string): Promise<InvoiceView> {
+    let invoice = await this.unitOfWork.read(() => this.invoices.findById(id));
+    if (!invoice || !(caller.role === 'admin' || invoice.buyerOrganizationId === caller.organizationId)) {
+      throw new ServiceException(CommonErrorCode.NOT_FOUND, `No invoice ${id}.`);
+    }
+    if (invoice.number === null) {
+      await this.numberPending();
+      invoice = (await this.unitOfWork.read(() => this.invoices.findById(id))) ?? invoice;
+    }
+    return invoice;
+  }
+
+  async list(caller: Caller, request: ListInvoicesRequest): Promise<InvoicePage> {
+    const limit = request.limit ?? 20;
+    const after = decodeCursor(request.cursor);
+    if ((await this.unitOfWork.read(() => this.invoices.countUnnumbered())) > 0) await this.numberPending();
+    const rows = await this.unitOfWork.read(() => this.invoices.list(caller.role === 'admin' ? null : caller.organizationId, limit + 1, after));
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return {
+      items,
+      nextCursor: rows.length > limit && last ? encodeCursor({ at: new Date(last.issuedAt), id: last.id }) : null,
+    };
+  }
+}

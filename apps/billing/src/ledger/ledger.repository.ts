@@ -1,0 +1,171 @@
+import type { AccountType, TrialBalanceRow } from '@trove/contracts';
+import { Injectable } from '@nestjs/common';
+import type { CurrencyCode } from '@trove/licensing';
+import { TransactionalRepository } from '@trove/messaging';
+import { randomUUID } from 'node:crypto';
+
+export type EntryKind = 'top_up' | 'charge' | 'refund' | 'payout' | 'renewal';
+
+/** One leg of a journal entry: debit positive, credit negative. */
+export interface PostingLine {
+  accountId: string;
+  amount: number;
+}
+
+export interface NewEntry {
+  kind: EntryKind;
+  currency: CurrencyCode;
+  /** The money the entry moves: the sum of its debits. */
+  amount: number;
+  orderId?: string | null;
+  sourceId?: string | null;
+  reversesEntryId?: string | null;
+  memo?: string | null;
+  postings: PostingLine[];
+}
+
+export interface StoredPosting {
+  accountId: string;
+  type: AccountType;
+  organizationId: string | null;
+  amount: number;
+}
+
+/** A bigint column read back: always a safe integer in this ledger (amounts are checked on the way in). */
+export function amountOf(value: string | number | null): number {
+  const n = Number(value ?? 0);
+  if (!Number.isSafeInteger(n)) throw new Error(`ledger amount ${String(value)} is beyond the safe integer range`);
+  return n;
+}
+
+/**
+ * Accounts, journal entries and postings. Plain SQL: the rules (entries balance, postings are
+ * append-only, wallets never go negative) live in the database, see the CreateLedger migration.
+ */
+@Injectable()
+export class LedgerRepository extends TransactionalRepository {
+  /** Account ids never change once made: kept for the life of the process. */
+  private readonly accountIds = new Map<string, string>();
+
+  /** The account, created on first use (a wallet with its balance row). */
+  async account(type: AccountType, organizationId: string | null, currency: CurrencyCode): Promise<string> {
+    const key = `${type}|${organizationId ?? ''}|${currency}`;
+    const known = this.accountIds.get(key);
+    if (known) return known;
+    let id = await this.findAccount(type, organizationId, currency);
+    if (!id) {
+      const rows = (await this.transaction.query(
+        `INSERT INTO account (id, type, organization_id, currency) VALUES ($1, $2, $3, $4)
+         ON CONFLICT ON CONSTRAINT account_key DO NOTHING RETURNING id`,
+        [randomUUID(), type, organizationId, currency],
+      )) as { id: string }[];
+      if (rows[0] && type === 'wallet') {
+        await this.transaction.query(`INSERT INTO wallet_balance (account_id, balance) VALUES ($1, 0)`, [rows[0].id]);
+      }
+      id = rows[0]?.id ?? (await this.findAccount(type, organizationId, currency));
+    }
+    if (!id) throw new Error(`account ${key} could not be created`);
+    // Only ids of committed accounts may be remembered: a rollback would leave a dangling one.
+    if (!(await this.isCommittedLater(id))) this.accountIds.set(key, id);
+    return id;
+  }
+
+  async findAccount(type: AccountType, organizationId: string | null, currency: CurrencyCode): Promise<string | null> {
+    const rows = (await this.manager.query(
+      `SELECT id FROM account WHERE type = $1 AND organization_id IS NOT DISTINCT FROM $2 AND currency = $3`,
+      [type, organizationId, currency],
+    )) as { id: string }[];
+    return rows[0]?.id ?? null;
+  }
+
+  /** True when the account row was written by the transaction in progress (not yet committed). */
+  private async isCommittedLater(id: string): Promise<boolean> {
+    const rows = (await this.manager.query(`SELECT xmin = pg_current_xact_id_if_assigned()::xid AS mine FROM account WHERE id = $1`, [id])) as {
+      mine: boolean | null;
+    }[];
+    return rows[0]?.mine === true;
+  }
+
+  /** Locks the wallet's balance row (charges of one buyer queue here, nobody else's do) and reads it. */
+  async lockWallet(accountId: string): Promise<number> {
+    const rows = (await this.transaction.query(`SELECT balance FROM wallet_balance WHERE account_id = $1 FOR UPDATE`, [accountId])) as { balance: string }[];
+    return amountOf(rows[0]?.balance ?? 0);
+  }
+
+  /** Locks an account row: payouts and refunds of one vendor queue here; purchases never take it. */
+  async lockAccount(accountId: string): Promise<void> {
+    await this.transaction.query(`SELECT id FROM account WHERE id = $1 FOR UPDATE`, [accountId]);
+  }
+
+  async walletBalances(organizationId: string): Promise<{ currency: CurrencyCode; balance: number }[]> {
+    const rows = (await this.manager.query(
+      `SELECT a.currency, b.balance FROM account a JOIN wallet_balance b ON b.account_id = a.id
+        WHERE a.type = 'wallet' AND a.organization_id = $1 ORDER BY a.currency`,
+      [organizationId],
+    )) as { currency: CurrencyCode; balance: string }[];
+    return rows.map((r) => ({ currency: r.currency, balance: amountOf(r.balance) }));
+  }
+
+  /** What a credit-normal account holds: minus the sum of its postings. */
+  async creditBalance(accountId: string): Promise<number> {
+    const rows = (await this.manager.query(`SELECT coalesce(sum(amount), 0) AS total FROM posting WHERE account_id = $1`, [accountId])) as { total: string }[];
+    return -amountOf(rows[0].total);
+  }
+
+  async payableBalances(organizationId: string): Promise<{ currency: CurrencyCode; balance: number }[]> {
+    const rows = (await this.manager.query(
+      `SELECT a.currency, -coalesce(sum(p.amount), 0) AS balance FROM account a LEFT JOIN posting p ON p.account_id = a.id
+        WHERE a.type = 'vendor_payable' AND a.organization_id = $1 GROUP BY a.currency ORDER BY a.currency`,
+      [organizationId],
+    )) as { currency: CurrencyCode; balance: string }[];
+    return rows.map((r) => ({ currency: r.currency, balance: amountOf(r.balance) }));
+  }
+
+  /** Writes the entry and all its postings in one statement, which the database checks balances. */
+  async post(entry: NewEntry): Promise<string> {
+    const id = randomUUID();
+    await this.transaction.query(
+      `INSERT INTO journal_entry (id, kind, currency, amount, order_id, source_id, reverses_entry_id, memo) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [id, entry.kind, entry.currency, entry.amount, entry.orderId ?? null, entry.sourceId ?? null, entry.reversesEntryId ?? null, entry.memo ?? null],
+    );
+    const lines = entry.postings.filter((p) => p.amount !== 0);
+    const values = lines.map((_, i) => `($1, $${i * 2 + 3}::uuid, $2, $${i * 2 + 4}::bigint)`).join(', ');
+    await this.transaction.query(`INSERT INTO posting (entry_id, account_id, currency, amount) VALUES ${values}`, [
+      id,
+      entry.currency,
+      ...lines.flatMap((p) => [p.accountId, p.amount]),
+    ]);
+    return id;
+  }
+
+  async postingsOf(entryId: string): Promise<StoredPosting[]> {
+    const rows = (await this.manager.query(
+      `SELECT p.account_id, a.type, a.organization_id, p.amount FROM posting p JOIN account a ON a.id = p.account_id WHERE p.entry_id = $1 ORDER BY p.id`,
+      [entryId],
+    )) as { account_id: string; type: AccountType; organization_id: string | null; amount: string }[];
+    return rows.map((r) => ({ accountId: r.account_id, type: r.type, organizationId: r.organization_id, amount: amountOf(r.amount) }));
+  }
+
+  async trialBalance(): Promise<TrialBalanceRow[]> {
+    const rows = (await this.manager.query(
+      `SELECT a.type, p.currency,
+              coalesce(sum(p.amount) FILTER (WHERE p.amount > 0), 0) AS debit,
+              coalesce(-sum(p.amount) FILTER (WHERE p.amount < 0), 0) AS credit
+         FROM posting p JOIN account a ON a.id = p.account_id
+        GROUP BY a.type, p.currency ORDER BY p.currency, a.type`,
+    )) as { type: AccountType; currency: CurrencyCode; debit: string; credit: string }[];
+    return rows.map((r) => ({ type: r.type, currency: r.currency, debit: amountOf(r.debit), credit: amountOf(r.credit), net: amountOf(r.debit) - amountOf(r.credit) }));
+  }
+
+  async sales(): Promise<{ currency: CurrencyCode; gross: number; refunded: number; payments: number; refunds: number }[]> {
+    const rows = (await this.manager.query(
+      `SELECT currency,
+              coalesce(sum(amount) FILTER (WHERE kind IN ('charge', 'renewal')), 0) AS gross,
+              coalesce(sum(amount) FILTER (WHERE kind = 'refund'), 0) AS refunded,
+              count(*) FILTER (WHERE kind IN ('charge', 'renewal')) AS payments,
+              count(*) FILTER (WHERE kind = 'refund') AS refunds
+         FROM journal_entry WHERE kind IN ('charge', 'renewal', 'refund') GROUP BY currency ORDER BY currency`,
+    )) as { currency: CurrencyCode; gross: string; refunded: string; payments: string; refunds: string }[];
+    return rows.map((r) => ({ currency: r.currency, gross: amountOf(r.gross), refunded: amountOf(r.refunded), payments: Number(r.payments), refunds: Number(r.refunds) }));
+  }
+}

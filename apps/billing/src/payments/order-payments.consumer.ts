@@ -1,0 +1,39 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { EventHandler } from '@trove/messaging';
+import { OrderingEventsForBilling, type OrderPlacedV1, type OrderRefundRequestedV1 } from './ordering-events';
+import { PaymentsService } from './payments.service';
+
+/**
+ * The purchase saga's billing steps. Both events of an order go through one consumer, so a
+ * refund request is never applied before its order's charge.
+ */
+@Injectable()
+export class OrderPayments {
+  private readonly logger = new Logger('OrderPayments');
+
+  constructor(private readonly payments: PaymentsService) {}
+
+  @EventHandler(OrderingEventsForBilling.orderPlaced, { consumer: 'order-payments' })
+  async placed(order: OrderPlacedV1): Promise<void> {
+    await this.payments.charge({
+      orderId: order.orderId,
+      buyerOrganizationId: order.buyerOrganizationId,
+      placedAt: order.placedAt,
+      lines: order.lines.map((line) => ({
+        lineId: line.lineId,
+        offerId: line.offerId,
+        datasetId: line.datasetId,
+        vendorOrganizationId: line.vendorOrganizationId,
+        price: { amount: line.price.amount, currency: line.price.currency },
+        pricing: { model: line.pricing.model, ...(line.pricing.period ? { period: line.pricing.period } : {}) },
+      })),
+    });
+  }
+
+  @EventHandler(OrderingEventsForBilling.orderRefundRequested, { consumer: 'order-payments' })
+  async refundRequested(request: OrderRefundRequestedV1): Promise<void> {
+    // Ordering asks only for paid orders; an order billing never charged has nothing to give back.
+    const refunded = await this.payments.refundIfPaid(request.orderId);
+    if (!refunded) this.logger.warn(`refund requested for order ${request.orderId}, which billing never charged: nothing posted`);
+  }
+}

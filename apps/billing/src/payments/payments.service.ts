@@ -1,0 +1,192 @@
+import { BillingErrorCode, BillingEvents } from '@trove/contracts';
+import { Injectable, Logger } from '@nestjs/common';
+import type { CurrencyCode } from '@trove/licensing';
+import { UnitOfWork, type Transaction } from '@trove/messaging';
+import { ServiceException } from '@trove/platform';
+import { randomUUID } from 'node:crypto';
+import { BillingConfig } from '../billing.config';
+import { Clock } from '../clock';
+import { InvoiceRepository } from '../invoices/invoice.repository';
+import { InvoicesService } from '../invoices/invoices.service';
+import { splitCharge, type ChargeLine } from '../ledger/charge';
+import { LedgerRepository, type EntryKind } from '../ledger/ledger.repository';
+import { Reversals } from '../ledger/reversals';
+import { SubscriptionRepository } from '../subscriptions/subscription.repository';
+import { PaymentRepository, type Payment } from './payment.repository';
+
+/** An order line as billing charges it: the offer's price, and its pricing for subscriptions. */
+export interface OrderLineToCharge extends ChargeLine {
+  pricing: { model: string; period?: string };
+}
+
+/** What `order.placed` tells billing. */
+export interface OrderToCharge {
+  orderId: string;
+  buyerOrganizationId: string;
+  lines: OrderLineToCharge[];
+  placedAt?: string;
+}
+
+export type ChargeOutcome = { outcome: 'captured'; paymentId: string } | { outcome: 'declined'; reason: 'INSUFFICIENT_FUNDS' };
+
+/** The result of posting a charge: the entry, or why nothing was posted. */
+export type Posted = { entryId: string } | { declined: true };
+
+/**
+ * Charges and refunds. A charge is one journal entry: the buyer's wallet is debited the total,
+ * each vendor's payable credited its price minus commission, tax payable the VAT and platform
+ * revenue the rest. Only the buyer's wallet row is locked; the platform's accounts have no
+ * balance row, so purchases of different buyers never wait for each other.
+ */
+@Injectable()
+export class PaymentsService {
+  private readonly logger = new Logger('Payments');
+
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly ledger: LedgerRepository,
+    private readonly payments: PaymentRepository,
+    private readonly invoices: InvoiceRepository,
+    private readonly invoicing: InvoicesService,
+    private readonly subscriptions: SubscriptionRepository,
+    private readonly reversals: Reversals,
+    private readonly config: BillingConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Charges the order once: a repeated `order.placed` (a redelivery, or ordering's sweep
+   * re-driving the order) gets the first answer again, even if the wallet changed meanwhile.
+   */
+  charge(order: OrderToCharge): Promise<ChargeOutcome> {
+    return this.unitOfWork.run(async (tx) => {
+      const known = await this.payments.findForUpdate(order.orderId);
+      if (known) return this.answerAgain(tx, known);
+      const currency = order.lines[0]?.price.currency;
+      if (!currency || order.lines.some((l) => l.price.currency !== currency)) {
+        throw new Error(`order ${order.orderId} has no lines or mixes currencies; ordering never places such an order`);
+      }
+      const now = this.clock.now();
+      const posted = await this.postCharge(tx, 'charge', order.orderId, order.buyerOrganizationId, order.lines, now);
+      const total = order.lines.reduce((sum, l) => sum + l.price.amount, 0);
+      if ('declined' in posted) {
+        await this.payments.insert({ orderId: order.orderId, buyerOrganizationId: order.buyerOrganizationId, status: 'declined', amount: total, currency, entryId: null }, now);
+        await tx.publish(BillingEvents.paymentDeclined, { orderId: order.orderId, reason: 'INSUFFICIENT_FUNDS' });
+        return { outcome: 'declined', reason: 'INSUFFICIENT_FUNDS' } as const;
+      }
+      await this.payments.insert(
+        { orderId: order.orderId, buyerOrganizationId: order.buyerOrganizationId, status: 'captured', amount: total, currency, entryId: posted.entryId },
+        now,
+      );
+      for (const line of order.lines) {
+        if (line.pricing.model === 'subscription' && line.pricing.period) {
+          await this.subscriptions.insert(order, line, line.pricing.period, now);
+        }
+      }
+      await tx.publish(BillingEvents.paymentCaptured, {
+        orderId: order.orderId,
+        paymentId: posted.entryId,
+        amount: { amount: total, currency },
+        capturedAt: now.toISOString(),
+      });
+      return { outcome: 'captured', paymentId: posted.entryId } as const;
+    });
+  }
+
+  /**
+   * Posts a purchase (an order, or a subscription's next period) and issues its invoice, or
+   * posts nothing when the wallet cannot cover it. Call inside a unit of work.
+   */
+  async postCharge(tx: Transaction, kind: Extract<EntryKind, 'charge' | 'renewal'>, orderId: string, buyer: string, lines: ChargeLine[], now: Date): Promise<Posted> {
+    const split = splitCharge(lines, this.config.COMMISSION_BP, this.config.VAT_BP);
+    const walletId = await this.ledger.findAccount('wallet', buyer, split.currency);
+    // The buyer's wallet row is the one lock a purchase takes: one buyer's charges queue, nobody else's.
+    if (!walletId || (await this.ledger.lockWallet(walletId)) < split.gross) return { declined: true };
+    const vendorPostings = [];
+    for (const [vendor, amount] of [...split.vendors].sort(([a], [b]) => a.localeCompare(b))) {
+      vendorPostings.push({ accountId: await this.ledger.account('vendor_payable', vendor, split.currency), amount: -amount });
+    }
+    const entryId = await this.ledger.post({
+      kind,
+      currency: split.currency,
+      amount: split.gross,
+      orderId,
+      postings: [
+        { accountId: walletId, amount: split.gross },
+        ...vendorPostings,
+        { accountId: await this.ledger.account('tax_payable', null, split.currency), amount: -split.tax },
+        { accountId: await this.ledger.account('platform_revenue', null, split.currency), amount: -split.revenue },
+      ],
+    });
+    await this.invoices.insert({
+      id: randomUUID(),
+      entryId,
+      orderId,
+      buyerOrganizationId: buyer,
+      currency: split.currency,
+      net: split.net,
+      tax: split.tax,
+      gross: split.gross,
+      taxRateBp: this.config.VAT_BP,
+      lines: split.invoiceLines,
+      issuedAt: now,
+    });
+    tx.afterCommit(() => this.invoicing.kick());
+    return { entryId };
+  }
+
+  /**
+   * Reverses the order's charge with a new entry (the charge is never edited), cancels its
+   * subscriptions, and tells ordering. A second request for the same order answers again and
+   * posts nothing; an order never charged is ORDER_NOT_PAID.
+   */
+  async refund(orderId: string): Promise<{ refundId: string }> {
+    const refunded = await this.refundIfPaid(orderId);
+    if (!refunded) throw new ServiceException(BillingErrorCode.ORDER_NOT_PAID, `Order ${orderId} was never paid; there is nothing to refund.`);
+    return refunded;
+  }
+
+  /** The refund, or null (and nothing posted) when billing never charged the order. */
+  refundIfPaid(orderId: string): Promise<{ refundId: string } | null> {
+    return this.unitOfWork.run(async (tx) => {
+      const payment = await this.payments.findForUpdate(orderId);
+      if (!payment || payment.status === 'declined' || !payment.entryId) return null;
+      if (payment.status === 'refunded' && payment.refundEntryId) {
+        await tx.publish(BillingEvents.paymentRefunded, { orderId, refundId: payment.refundEntryId });
+        return { refundId: payment.refundEntryId };
+      }
+      const charge = await this.ledger.postingsOf(payment.entryId);
+      // Refunds and payouts of a vendor queue on its payable account; purchases never lock it.
+      for (const p of [...charge].sort((a, b) => a.accountId.localeCompare(b.accountId))) {
+        if (p.type === 'vendor_payable') await this.ledger.lockAccount(p.accountId);
+      }
+      const refundId = await this.ledger.post({
+        kind: 'refund',
+        currency: payment.currency,
+        amount: payment.amount,
+        orderId,
+        reversesEntryId: payment.entryId,
+        postings: this.reversals.reverse(charge),
+      });
+      const now = this.clock.now();
+      await this.payments.markRefunded(orderId, refundId, now);
+      await this.subscriptions.cancelOrder(orderId);
+      await tx.publish(BillingEvents.paymentRefunded, { orderId, refundId });
+      return { refundId };
+    });
+  }
+
+  private async answerAgain(tx: Transaction, payment: Payment): Promise<ChargeOutcome> {
+    if (payment.status === 'declined' || !payment.entryId) {
+      await tx.publish(BillingEvents.paymentDeclined, { orderId: payment.orderId, reason: 'INSUFFICIENT_FUNDS' });
+      return { outcome: 'declined', reason: 'INSUFFICIENT_FUNDS' };
+    }
+    await tx.publish(BillingEvents.paymentCaptured, {
+      orderId: payment.orderId,
+      paymentId: payment.entryId,
+      amount: { amount: payment.amount, currency: payment.currency as CurrencyCode },
+      capturedAt: payment.createdAt.toISOString(),
+    });
+    return { outcome: 'captured', paymentId: payment.entryId };
+  }
+}

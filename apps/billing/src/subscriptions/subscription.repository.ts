@@ -1,0 +1,120 @@
+import { Injectable } from '@nestjs/common';
+import { addMonthsUtc, type CurrencyCode } from '@trove/licensing';
+import { TransactionalRepository } from '@trove/messaging';
+import { randomUUID } from 'node:crypto';
+import { amountOf } from '../ledger/ledger.repository';
+
+export type SubscriptionPeriod = 'month' | 'quarter' | 'year';
+
+const MONTHS: Record<SubscriptionPeriod, number> = { month: 1, quarter: 3, year: 12 };
+
+/** The end of a period that starts at `start`: calendar months, UTC (31 January + 1 month is 28/29 February). */
+export function periodEnd(start: Date, period: SubscriptionPeriod): Date {
+  return addMonthsUtc(start, MONTHS[period]);
+}
+
+export interface Subscription {
+  id: string;
+  orderId: string;
+  lineId: string;
+  buyerOrganizationId: string;
+  vendorOrganizationId: string;
+  offerId: string;
+  datasetId: string;
+  amount: number;
+  currency: CurrencyCode;
+  period: SubscriptionPeriod;
+  periodEnd: Date;
+}
+
+interface SubscriptionRow {
+  id: string;
+  order_id: string;
+  line_id: string;
+  buyer_organization_id: string;
+  vendor_organization_id: string;
+  offer_id: string;
+  dataset_id: string;
+  amount: string;
+  currency: CurrencyCode;
+  period: SubscriptionPeriod;
+  period_end: Date;
+}
+
+function toSubscription(r: SubscriptionRow): Subscription {
+  return {
+    id: r.id,
+    orderId: r.order_id,
+    lineId: r.line_id,
+    buyerOrganizationId: r.buyer_organization_id,
+    vendorOrganizationId: r.vendor_organization_id,
+    offerId: r.offer_id,
+    datasetId: r.dataset_id,
+    amount: amountOf(r.amount),
+    currency: r.currency,
+    period: r.period,
+    periodEnd: new Date(r.period_end),
+  };
+}
+
+interface LineToSubscribe {
+  lineId: string;
+  offerId: string;
+  datasetId: string;
+  vendorOrganizationId: string;
+  price: { amount: number; currency: CurrencyCode };
+}
+
+@Injectable()
+export class SubscriptionRepository extends TransactionalRepository {
+  async insert(order: { orderId: string; buyerOrganizationId: string }, line: LineToSubscribe, period: string, start: Date): Promise<void> {
+    if (!(period in MONTHS)) throw new Error(`unknown subscription period ${period}`);
+    await this.transaction.query(
+      `INSERT INTO subscription (id, order_id, line_id, buyer_organization_id, vendor_organization_id, offer_id, dataset_id, amount, currency, period, period_end, status)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'active') ON CONFLICT (order_id, line_id) DO NOTHING`,
+      [
+        randomUUID(),
+        order.orderId,
+        line.lineId,
+        order.buyerOrganizationId,
+        line.vendorOrganizationId,
+        line.offerId,
+        line.datasetId,
+        line.price.amount,
+        line.price.currency,
+        period,
+        periodEnd(start, period as SubscriptionPeriod),
+      ],
+    );
+  }
+
+  /** Ids of active subscriptions whose paid period has ended by `now`, oldest first. */
+  async dueIds(now: Date, limit: number): Promise<string[]> {
+    const rows = (await this.manager.query(`SELECT id FROM subscription WHERE status = 'active' AND period_end <= $1 ORDER BY period_end, id LIMIT $2`, [
+      now,
+      limit,
+    ])) as { id: string }[];
+    return rows.map((r) => r.id);
+  }
+
+  /** Locks a subscription that is still active and due; null when another renewal got there first. */
+  async lockDue(id: string, now: Date): Promise<Subscription | null> {
+    const rows = (await this.transaction.query(
+      `SELECT * FROM subscription WHERE id = $1 AND status = 'active' AND period_end <= $2 FOR UPDATE SKIP LOCKED`,
+      [id, now],
+    )) as SubscriptionRow[];
+    return rows[0] ? toSubscription(rows[0]) : null;
+  }
+
+  async extend(id: string, end: Date): Promise<void> {
+    await this.transaction.query(`UPDATE subscription SET period_end = $2, renewals = renewals + 1 WHERE id = $1`, [id, end]);
+  }
+
+  async lapse(id: string): Promise<void> {
+    await this.transaction.query(`UPDATE subscription SET status = 'lapsed' WHERE id = $1`, [id]);
+  }
+
+  async cancelOrder(orderId: string): Promise<void> {
+    await this.transaction.query(`UPDATE subscription SET status = 'cancelled' WHERE order_id = $1 AND status = 'active'`, [orderId]);
+  }
+}

@@ -1,0 +1,82 @@
+import type { PayoutStatus, PayoutView } from '@trove/contracts';
+import { Injectable } from '@nestjs/common';
+import type { CurrencyCode } from '@trove/licensing';
+import { TransactionalRepository } from '@trove/messaging';
+import { amountOf } from '../ledger/ledger.repository';
+
+export interface Payout {
+  id: string;
+  vendorOrganizationId: string;
+  amount: number;
+  currency: CurrencyCode;
+  status: PayoutStatus;
+  entryId: string | null;
+  requestedAt: Date;
+  paidAt: Date | null;
+}
+
+interface PayoutRow {
+  id: string;
+  vendor_organization_id: string;
+  amount: string;
+  currency: CurrencyCode;
+  status: PayoutStatus;
+  entry_id: string | null;
+  requested_at: Date;
+  paid_at: Date | null;
+}
+
+function toPayout(r: PayoutRow): Payout {
+  return {
+    id: r.id,
+    vendorOrganizationId: r.vendor_organization_id,
+    amount: amountOf(r.amount),
+    currency: r.currency,
+    status: r.status,
+    entryId: r.entry_id,
+    requestedAt: new Date(r.requested_at),
+    paidAt: r.paid_at ? new Date(r.paid_at) : null,
+  };
+}
+
+export function payoutView(p: Payout): PayoutView {
+  return {
+    id: p.id,
+    vendorOrganizationId: p.vendorOrganizationId,
+    status: p.status,
+    amount: { amount: p.amount, currency: p.currency },
+    requestedAt: p.requestedAt.toISOString(),
+    paidAt: p.paidAt ? p.paidAt.toISOString() : null,
+  };
+}
+
+@Injectable()
+export class PayoutRepository extends TransactionalRepository {
+  async insert(payout: Pick<Payout, 'id' | 'vendorOrganizationId' | 'amount' | 'currency' | 'requestedAt'>): Promise<Payout> {
+    const rows = (await this.transaction.query(
+      `INSERT INTO payout (id, vendor_organization_id, amount, currency, status, requested_at) VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING *`,
+      [payout.id, payout.vendorOrganizationId, payout.amount, payout.currency, payout.requestedAt],
+    )) as PayoutRow[];
+    return toPayout(rows[0]);
+  }
+
+  async findForUpdate(id: string): Promise<Payout | null> {
+    const rows = (await this.transaction.query(`SELECT * FROM payout WHERE id = $1 FOR UPDATE`, [id])) as PayoutRow[];
+    return rows[0] ? toPayout(rows[0]) : null;
+  }
+
+  /** Money asked for and not paid yet: it is spoken for. */
+  async pendingTotal(vendorOrganizationId: string, currency: CurrencyCode, except?: string): Promise<number> {
+    const rows = (await this.manager.query(
+      `SELECT coalesce(sum(amount), 0) AS total FROM payout WHERE vendor_organization_id = $1 AND currency = $2 AND status = 'pending' AND id IS DISTINCT FROM $3`,
+      [vendorOrganizationId, currency, except ?? null],
+    )) as { total: string }[];
+    return amountOf(rows[0].total);
+  }
+
+  async markPaid(id: string, entryId: string, at: Date): Promise<Payout> {
+    const rows = (await this.transaction.query(`UPDATE payout SET status = 'paid', entry_id = $2, paid_at = $3 WHERE id = $1 RETURNING *`, [id, entryId, at])) as [PayoutRow[], number];
+    // An UPDATE through TypeORM answers [rows, affected].
+    return toPayout(rows[0][0]);
+  }
+}

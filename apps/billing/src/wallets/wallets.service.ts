@@ -1,0 +1,160 @@
+import {
+  BillingErrorCode,
+  CommonErrorCode,
+  type PayoutView,
+  type RecordTopUpRequest,
+  type RequestPayoutRequest,
+  type SalesStatsView,
+  type TopUpView,
+  type TrialBalanceView,
+  type VendorBalanceView,
+  type WalletView,
+} from '@trove/contracts';
+import { Injectable } from '@nestjs/common';
+import type { CurrencyCode } from '@trove/licensing';
+import { UnitOfWork } from '@trove/messaging';
+import { ServiceException, type Caller } from '@trove/platform';
+import { randomUUID } from 'node:crypto';
+import { Clock } from '../clock';
+import { LedgerRepository } from '../ledger/ledger.repository';
+import { PayoutRepository, payoutView } from './payout.repository';
+import { TopUpRepository, topUpView } from './top-up.repository';
+
+function balanceView(rows: { currency: CurrencyCode; balance: number }[], currency: CurrencyCode = 'CNY') {
+  const balances = rows.map((r) => ({ amount: r.balance, currency: r.currency }));
+  return { balance: balances.find((b) => b.currency === currency) ?? { amount: 0, currency }, balances };
+}
+
+/**
+ * Money in and out of the market: buyers' top-ups by bank transfer (credited once an operator
+ * confirms the transfer), vendors' payouts (paid once an operator approves), and the balances
+ * and figures derived from the ledger.
+ */
+@Injectable()
+export class WalletsService {
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly ledger: LedgerRepository,
+    private readonly topUps: TopUpRepository,
+    private readonly payouts: PayoutRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  /** A bank transfer the buyer announces: nothing is credited until an operator confirms it. */
+  recordTopUp(caller: Caller, request: RecordTopUpRequest): Promise<TopUpView> {
+    return this.unitOfWork.run(async () => {
+      const topUp = await this.topUps.insert({
+        id: randomUUID(),
+        organizationId: caller.organizationId,
+        amount: request.amount.amount,
+        currency: request.amount.currency,
+        reference: request.reference,
+        createdAt: this.clock.now(),
+      });
+      return topUpView(topUp);
+    });
+  }
+
+  /**
+   * Credits the wallet with the transfer, once: debit bank clearing, credit the buyer's wallet.
+   * Confirming a confirmed top-up answers the same view again and posts nothing.
+   */
+  confirmTopUp(topUpId: string): Promise<TopUpView> {
+    return this.unitOfWork.run(async () => {
+      const topUp = await this.topUps.findForUpdate(topUpId);
+      if (!topUp) throw new ServiceException(CommonErrorCode.NOT_FOUND, `No top-up ${topUpId}.`);
+      if (topUp.status === 'confirmed') return topUpView(topUp);
+      const wallet = await this.ledger.account('wallet', topUp.organizationId, topUp.currency);
+      const bank = await this.ledger.account('bank_clearing', null, topUp.currency);
+      const entryId = await this.ledger.post({
+        kind: 'top_up',
+        currency: topUp.currency,
+        amount: topUp.amount,
+        sourceId: topUp.id,
+        memo: topUp.reference,
+        postings: [
+          { accountId: bank, amount: topUp.amount },
+          { accountId: wallet, amount: -topUp.amount },
+        ],
+      });
+      return topUpView(await this.topUps.markConfirmed(topUp.id, entryId, this.clock.now()));
+    });
+  }
+
+  wallet(caller: Caller, currency?: CurrencyCode): Promise<WalletView> {
+    return this.unitOfWork.read(async () => balanceView(await this.ledger.walletBalances(caller.organizationId), currency));
+  }
+
+  vendorBalance(caller: Caller, currency?: CurrencyCode): Promise<VendorBalanceView> {
+    return this.unitOfWork.read(async () => balanceView(await this.ledger.payableBalances(caller.organizationId), currency));
+  }
+
+  /** A vendor asks for its money; what it asks for, with what it asked for before, must be owed to it. */
+  requestPayout(caller: Caller, request: RequestPayoutRequest): Promise<PayoutView> {
+    return this.unitOfWork.run(async () => {
+      const { amount, currency } = request.amount;
+      const accountId = await this.ledger.findAccount('vendor_payable', caller.organizationId, currency);
+      if (accountId) await this.ledger.lockAccount(accountId);
+      const owed = accountId ? await this.ledger.creditBalance(accountId) : 0;
+      const pending = await this.payouts.pendingTotal(caller.organizationId, currency);
+      if (amount > owed - pending) {
+        throw new ServiceException(
+          BillingErrorCode.PAYOUT_EXCEEDS_BALANCE,
+          `A payout of ${amount} ${currency} exceeds what is owed to the vendor and not yet asked for: ${Math.max(0, owed - pending)} ${currency}.`,
+        );
+      }
+      const payout = await this.payouts.insert({ id: randomUUID(), vendorOrganizationId: caller.organizationId, amount, currency, requestedAt: this.clock.now() });
+      return payoutView(payout);
+    });
+  }
+
+  /**
+   * Pays the payout: debit the vendor's payable, credit bank clearing. Checked again against the
+   * balance under the vendor's account lock (a refund may have taken money back meanwhile).
+   * Approving a paid payout answers the same view again.
+   */
+  approvePayout(payoutId: string): Promise<PayoutView> {
+    return this.unitOfWork.run(async () => {
+      const payout = await this.payouts.findForUpdate(payoutId);
+      if (!payout) throw new ServiceException(CommonErrorCode.NOT_FOUND, `No payout ${payoutId}.`);
+      if (payout.status === 'paid') return payoutView(payout);
+      const accountId = await this.ledger.account('vendor_payable', payout.vendorOrganizationId, payout.currency);
+      await this.ledger.lockAccount(accountId);
+      const owed = await this.ledger.creditBalance(accountId);
+      if (payout.amount > owed) {
+        throw new ServiceException(
+          BillingErrorCode.PAYOUT_EXCEEDS_BALANCE,
+          `Payout ${payout.id} of ${payout.amount} ${payout.currency} exceeds the ${owed} ${payout.currency} owed to the vendor now.`,
+        );
+      }
+      const bank = await this.ledger.account('bank_clearing', null, payout.currency);
+      const entryId = await this.ledger.post({
+        kind: 'payout',
+        currency: payout.currency,
+        amount: payout.amount,
+        sourceId: payout.id,
+        postings: [
+          { accountId, amount: payout.amount },
+          { accountId: bank, amount: -payout.amount },
+        ],
+      });
+      return payoutView(await this.payouts.markPaid(payout.id, entryId, this.clock.now()));
+    });
+  }
+
+  async trialBalance(): Promise<TrialBalanceView> {
+    const accounts = await this.unitOfWork.read(() => this.ledger.trialBalance());
+    const totals = new Map<CurrencyCode, number>();
+    for (const row of accounts) totals.set(row.currency, (totals.get(row.currency) ?? 0) + row.net);
+    return {
+      accounts,
+      totals: [...totals].map(([currency, total]) => ({ currency, total })),
+      total: accounts.reduce((sum, row) => sum + row.net, 0),
+    };
+  }
+
+  async salesStats(): Promise<SalesStatsView> {
+    const rows = await this.unitOfWork.read(() => this.ledger.sales());
+    return { salesPerCurrency: rows.map((r) => ({ ...r, net: r.gross - r.refunded })) };
+  }
+}
