@@ -1,17 +1,25 @@
 import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
-import { ApiExtension } from '@nestjs/swagger';
+import { ApiExtension, ApiHeader } from '@nestjs/swagger';
 import { AUDITED, type AuditedAction } from '../auth/access.decorators';
-import { AuditTargetInterceptor } from './audit-target.interceptor';
+import { AuditedCallInterceptor } from './audited-call.interceptor';
 
 /**
  * A state-changing route: every call, allowed or not, leaves an audit record. The AuthGuard
- * reads the action (so that refusals are recorded too); the interceptor that adds the id of what
- * the call created sits on these routes only, so reads pay nothing.
+ * reads the action (so that refusals are recorded too). The interceptor, on these routes only
+ * so reads pay nothing, hands the audit record to the unit of work that makes the change and
+ * gives the call its idempotency key.
  */
 export function Audited(action: string, targetType: string) {
   return applyDecorators(
     SetMetadata(AUDITED, { action, targetType } satisfies AuditedAction),
-    UseInterceptors(AuditTargetInterceptor),
+    UseInterceptors(AuditedCallInterceptor),
     ApiExtension('x-trove-audit', action),
+    ApiHeader({
+      name: 'Idempotency-Key',
+      required: false,
+      description:
+        'Up to 255 printable ASCII characters, scoped to the caller\'s organization. Where the route changes data a service holds (datasets, offers, orders, payments), a retry with the same key and body gets the first answer and changes nothing again, and the same key with another body is 422 IDEMPOTENCY_KEY_REUSED. Sign-up and key creation do not replay: their answer holds a secret that is never stored.',
+      schema: { type: 'string', maxLength: 255 },
+    }),
   );
 }

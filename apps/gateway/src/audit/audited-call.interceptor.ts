@@ -18,7 +18,7 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
  * what it created.
  */
 @Injectable()
-export class AuditTargetInterceptor implements NestInterceptor {
+export class AuditedCallInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const store = RequestContext.current();
