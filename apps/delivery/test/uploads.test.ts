@@ -1,10 +1,12 @@
 import { CatalogSubjects, type SignUploadRequest } from '@trove/contracts';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { DeliveryHarness, newVendor, type PutAnswer } from './delivery-harness';
-import { STORAGE_DRIVERS, type TestStorage } from './storage-drivers';
+import { fsTestStorage, STORAGE_DRIVERS, type TestStorage } from './storage-drivers';
 import { UploadsService } from '../src/uploads/uploads.service';
+import { waitFor } from '../../../test/support/processes';
 
 const MiB = 1024 * 1024;
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -110,6 +112,14 @@ describe.each(STORAGE_DRIVERS)('signed uploads with %s', (_name, startStorage) =
       expect.objectContaining({ subject: CatalogSubjects.addSample.subject, request: expect.objectContaining({ path: request.path, size: transcripts.length, contentType: 'application/jsonl' }) }),
     ]);
     expect(await h.rows(request.datasetId)).toEqual([expect.objectContaining({ target: 'sample', version_id: null })]);
+  });
+
+  it('takes a path of nearly 512 bytes of Chinese (about 1,500 characters once percent-encoded)', async () => {
+    const request = versionFile({ path: `标注/${'普通话朗读语音数据'.repeat(18)}.jsonl` });
+    expect(Buffer.byteLength(request.path)).toBeGreaterThan(490);
+    const answer = await h.put((await h.signUpload(request, vendor)).uploadUrl, transcripts);
+    expect(answer.status).toBe(201);
+    expect(answer.body.path).toBe(request.path);
   });
 
   it('replaces the object of a path uploaded again to the same version', async () => {
@@ -222,6 +232,22 @@ describe.each(STORAGE_DRIVERS)('signed uploads with %s', (_name, startStorage) =
         await expect(h.signUpload(versionFile({ path }), vendor)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', status: 400 });
       }
     });
+  });
+
+  // Only the filesystem shows an upload in progress (its temporary file) to wait for.
+  const onDisk = startStorage === fsTestStorage ? it : it.skip;
+  onDisk('keeps nothing when the client hangs up half-way', async () => {
+    const request = versionFile({ path: 'audio/zh-CN/interrupted.tar', size: 8 * MiB });
+    const url = new URL((await h.signUpload(request, vendor)).uploadUrl);
+    const prefix = `datasets/${request.datasetId}/`;
+    const req = httpRequest({ host: '127.0.0.1', port: h.port, method: 'PUT', path: url.pathname + url.search, headers: { 'content-length': String(8 * MiB) } });
+    req.on('error', () => undefined);
+    req.write(randomBytes(2 * MiB));
+    await waitFor('the upload to reach the disk', async () => (await storage.keysUnder(prefix)).length > 0);
+    req.destroy();
+    await waitFor('the partial upload to be removed', async () => (await storage.keysUnder(prefix)).length === 0);
+    expect(await h.rows(request.datasetId)).toEqual([]);
+    expect(h.catalogCalls).toEqual([]);
   });
 
   it('keeps nothing when catalog refuses the file (the version was released meanwhile) and answers its problem', async () => {
