@@ -154,7 +154,9 @@ describe('the catalog through the public API', () => {
     expect(detail.offers).toEqual([expect.objectContaining({ id: offer.id, termsSha256: offer.termsSha256, requiresApproval: true })]);
     expect(detail.samples).toEqual([expect.objectContaining({ path: 'samples/utt_000001.wav', size: sampleBytes.length, sha256: sha256Hex(sampleBytes), contentType: 'audio/wav' })]);
 
-    const card = await json(await system.request(`/v1/datasets/${dataset.id}/croissant`, as('anonymous')));
+    const cardResponse = await system.request(`/v1/datasets/${dataset.id}/croissant`, as('anonymous'));
+    expect(cardResponse.headers.get('content-type')).toMatch(/^application\/ld\+json/);
+    const card = await json(cardResponse);
     expect(card).toMatchObject({ conformsTo: 'http://mlcommons.org/croissant/1.0', name: dataset.title, version: '1.0.0' });
     expect(JSON.stringify(card)).toContain(sha256Hex(audio));
     expect(JSON.stringify(card)).toContain('SpeechOcean');
@@ -178,6 +180,9 @@ describe('the catalog through the public API', () => {
     expect(await status(path, other.key)).toBe(404);
     expect(await status(path, vendor.key)).toBe(200);
     expect(await status(path, 'admin')).toBe(200);
+    const hiddenCard = await system.request(`${path}/croissant`, as('anonymous'));
+    expect(hiddenCard.status).toBe(404);
+    expect(hiddenCard.headers.get('content-type')).toMatch(/^application\/problem\+json/);
 
     // Nothing to sell yet: no released version, no offer.
     const early = await json(await vendor.call(`${path}/submit`, 'POST'));

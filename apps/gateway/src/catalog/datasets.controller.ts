@@ -1,5 +1,5 @@
 import { CatalogSubjects } from '@trove/contracts';
-import { Body, Controller, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { RpcClient } from '@trove/messaging';
 import { Audited } from '../audit/audited.decorator';
@@ -44,12 +44,13 @@ export class DatasetsController {
 
   @Get(':id/croissant')
   @Public()
+  @Header('content-type', 'application/ld+json; charset=utf-8')
   @ApiOperation({
     summary: 'The dataset card as Croissant JSON-LD',
     description: 'MLCommons Croissant 1.0: metadata, a distribution entry per released file with its SHA-256. Same visibility as the dataset.',
   })
   @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiOkResponse({ description: 'application/ld+json', schema: { type: 'object' } })
+  @ApiOkResponse({ description: 'The card', content: { 'application/ld+json': { schema: { type: 'object' } } } })
   @ApiProblems(400, 404, 503)
   croissant(@Param('id', uuidParam('id')) id: string): Promise<Record<string, unknown>> {
     return this.rpc.send(CatalogSubjects.getCroissant, { id });
