@@ -2,8 +2,17 @@
 export enum OrderingErrorCode {
   /** The offer needs the vendor's approval of an access request before it can be ordered. */
   ACCESS_NOT_APPROVED = 'ACCESS_NOT_APPROVED',
+  /** The items of one order are priced in different currencies: order them separately. */
+  CURRENCY_MISMATCH = 'CURRENCY_MISMATCH',
+  /** The offer cannot be bought through an order (free or metered pricing). */
+  OFFER_NOT_ORDERABLE = 'OFFER_NOT_ORDERABLE',
+  /** A refund of an order that was never paid, or is refunded already. */
+  ORDER_NOT_REFUNDABLE = 'ORDER_NOT_REFUNDABLE',
 }
 
 export const ORDERING_ERROR_STATUS: Record<OrderingErrorCode, number> = {
   [OrderingErrorCode.ACCESS_NOT_APPROVED]: 403,
+  [OrderingErrorCode.CURRENCY_MISMATCH]: 422,
+  [OrderingErrorCode.OFFER_NOT_ORDERABLE]: 409,
+  [OrderingErrorCode.ORDER_NOT_REFUNDABLE]: 409,
 };

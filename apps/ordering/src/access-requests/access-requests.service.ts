@@ -1,0 +1,70 @@
+import {
+  CatalogSubjects,
+  CommonErrorCode,
+  type AccessRequestPage,
+  type AccessRequestView,
+  type CreateAccessRequestRequest,
+  type ListAccessRequestsRequest,
+} from '@trove/contracts';
+import { Injectable } from '@nestjs/common';
+import { RpcClient, UnitOfWork } from '@trove/messaging';
+import { decodeCursor, DEFAULT_PAGE_SIZE, ServiceException, toPage, type Caller } from '@trove/platform';
+import { randomUUID } from 'node:crypto';
+import { notFound } from '../access';
+import { AccessRequest } from './access-request.entity';
+import { AccessRequestRepository } from './access-request.repository';
+
+/** Offers with `requiresApproval`: the buyer asks, the offer's vendor approves or rejects. */
+@Injectable()
+export class AccessRequestsService {
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly requests: AccessRequestRepository,
+    private readonly rpc: RpcClient,
+  ) {}
+
+  create(buyer: Caller, input: CreateAccessRequestRequest): Promise<AccessRequestView> {
+    return this.unitOfWork.run(async () => {
+      // The catalog answers as the buyer sees the offer: another buyer's private offer is NOT_FOUND.
+      const offer = await this.rpc.send(CatalogSubjects.getOffer, { offerId: input.offerId });
+      if (!offer.requiresApproval) {
+        throw new ServiceException(CommonErrorCode.CONFLICT, `Offer ${offer.id} needs no approval: order it directly.`);
+      }
+      const request = Object.assign(new AccessRequest(), {
+        id: randomUUID(),
+        offerId: offer.id,
+        datasetId: offer.datasetId,
+        vendorOrganizationId: offer.vendorOrganizationId,
+        buyerOrganizationId: buyer.organizationId,
+        intendedUse: input.intendedUse,
+        status: 'pending' as const,
+        createdAt: new Date(),
+        decidedAt: null,
+      });
+      if (!(await this.requests.insert(request))) {
+        const live = await this.requests.live(offer.id, buyer.organizationId);
+        throw new ServiceException(CommonErrorCode.CONFLICT, `Access request ${live?.id ?? ''} for offer ${offer.id} is already ${live?.status ?? 'open'}.`);
+      }
+      return request.toView();
+    });
+  }
+
+  decide(vendor: Caller, id: string, decision: 'approved' | 'rejected'): Promise<AccessRequestView> {
+    return this.unitOfWork.run(async () => {
+      const request = await this.requests.findForUpdate(id);
+      // Only the offer's vendor may know the request exists.
+      if (!request || request.vendorOrganizationId !== vendor.organizationId) throw notFound('access request', id);
+      if (request.status === decision) return request.toView();
+      request.decide(decision);
+      return (await this.requests.save(request)).toView();
+    });
+  }
+
+  /** A vendor's requests to decide, or a buyer's own requests. */
+  async list(caller: Caller, input: ListAccessRequestsRequest): Promise<AccessRequestPage> {
+    const limit = input.limit ?? DEFAULT_PAGE_SIZE;
+    const filter = caller.role === 'vendor' ? { vendor: caller.organizationId } : { buyer: caller.organizationId };
+    const rows = await this.requests.list({ ...filter, status: input.status }, limit + 1, decodeCursor(input.cursor));
+    return toPage(rows, limit, (r) => ({ at: r.createdAt, id: r.id }), (r) => r.toView());
+  }
+}

@@ -1,0 +1,234 @@
+import type { LicenseReceiptView, OrderItemView, OrderStatus, OrderView, ReceiptLineView, SaleView } from '@trove/contracts';
+import { canonicalJson, type CurrencyCode, type LicenseTermsValue, type PricingValue } from '@trove/licensing';
+import { createHash } from 'node:crypto';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { bigintNumber } from '../columns';
+import { orderStates } from './order-state';
+
+@Entity({ name: 'order_line' })
+export class OrderLine {
+  @PrimaryColumn('uuid')
+  id: string;
+
+  @Column('uuid', { name: 'order_id' })
+  orderId: string;
+
+  @Column('integer')
+  position: number;
+
+  @Column('uuid', { name: 'offer_id' })
+  offerId: string;
+
+  @Column('uuid', { name: 'dataset_id' })
+  datasetId: string;
+
+  @Column('text', { name: 'dataset_title' })
+  datasetTitle: string;
+
+  @Column('uuid', { name: 'vendor_organization_id' })
+  vendorOrganizationId: string;
+
+  @Column('bigint', { name: 'price_amount', transformer: bigintNumber })
+  priceAmount: number;
+
+  @Column('text')
+  currency: CurrencyCode;
+
+  @Column('jsonb')
+  pricing: PricingValue;
+
+  @Column('text', { name: 'license_template' })
+  licenseTemplate: string;
+
+  @Column('jsonb')
+  terms: LicenseTermsValue;
+
+  @Column('text', { name: 'terms_sha256' })
+  termsSha256: string;
+
+  @Column('boolean')
+  exclusive: boolean;
+
+  @Column('boolean', { name: 'covers_future_versions' })
+  coversFutureVersions: boolean;
+
+  @Column('jsonb', { name: 'version_ids' })
+  versionIds: string[];
+
+  @Column('timestamptz', { name: 'placed_at' })
+  placedAt: Date;
+
+  toItemView(): OrderItemView {
+    return {
+      lineId: this.id,
+      offerId: this.offerId,
+      datasetId: this.datasetId,
+      datasetTitle: this.datasetTitle,
+      vendorOrganizationId: this.vendorOrganizationId,
+      price: { amount: this.priceAmount, currency: this.currency },
+      pricing: this.pricing,
+      licenseTemplate: this.licenseTemplate,
+      licenseTermsSha256: this.termsSha256,
+    };
+  }
+
+  toSaleView(order: Order): SaleView {
+    return {
+      orderId: this.orderId,
+      lineId: this.id,
+      offerId: this.offerId,
+      datasetId: this.datasetId,
+      datasetTitle: this.datasetTitle,
+      buyerOrganizationId: order.buyerOrganizationId,
+      price: { amount: this.priceAmount, currency: this.currency },
+      licenseTemplate: this.licenseTemplate,
+      licenseTermsSha256: this.termsSha256,
+      orderStatus: order.status,
+      soldAt: this.placedAt.toISOString(),
+    };
+  }
+
+  toReceiptLine(): ReceiptLineView {
+    return {
+      lineId: this.id,
+      offerId: this.offerId,
+      datasetId: this.datasetId,
+      vendorOrganizationId: this.vendorOrganizationId,
+      licenseTemplate: this.licenseTemplate,
+      terms: this.terms,
+      termsSha256: this.termsSha256,
+      price: { amount: this.priceAmount, currency: this.currency },
+    };
+  }
+}
+
+/** An order: the buyer's purchase of one or more offers, moved through the saga by events. */
+@Entity({ name: 'purchase_order' })
+export class Order {
+  @PrimaryColumn('uuid')
+  id: string;
+
+  @Column('uuid', { name: 'buyer_organization_id' })
+  buyerOrganizationId: string;
+
+  @Column('text')
+  status: OrderStatus;
+
+  @Column('bigint', { name: 'total_amount', transformer: bigintNumber })
+  totalAmount: number;
+
+  @Column('text')
+  currency: CurrencyCode;
+
+  @Column('text', { name: 'cancellation_reason', nullable: true })
+  cancellationReason: string | null;
+
+  @Column('text', { name: 'refund_reason', nullable: true })
+  refundReason: string | null;
+
+  @Column('uuid', { name: 'payment_id', nullable: true })
+  paymentId: string | null;
+
+  @Column('jsonb', { name: 'entitlement_ids' })
+  entitlementIds: string[];
+
+  /** The event whose answer the order waits for; the sweep publishes it again when none comes. */
+  @Column('uuid', { name: 'awaiting_event_id', nullable: true })
+  awaitingEventId: string | null;
+
+  @Column('integer')
+  redrives: number;
+
+  @Column('timestamptz', { name: 'placed_at' })
+  placedAt: Date;
+
+  @Column('timestamptz', { name: 'paid_at', nullable: true })
+  paidAt: Date | null;
+
+  @Column('timestamptz', { name: 'fulfilled_at', nullable: true })
+  fulfilledAt: Date | null;
+
+  @Column('timestamptz', { name: 'closed_at', nullable: true })
+  closedAt: Date | null;
+
+  @Column('timestamptz', { name: 'updated_at' })
+  updatedAt: Date;
+
+  /** Moves the order along the transition table; an illegal move is a CONFLICT. */
+  moveTo(next: OrderStatus, at: Date = new Date()): void {
+    orderStates.assert(this.status, next);
+    this.status = next;
+    this.updatedAt = at;
+    if (next === 'paid') this.paidAt = at;
+    if (next === 'fulfilled') this.fulfilledAt = at;
+    if (orderStates.isTerminal(next)) this.closedAt = at;
+  }
+
+  toView(lines: OrderLine[]): OrderView {
+    return {
+      id: this.id,
+      buyerOrganizationId: this.buyerOrganizationId,
+      status: this.status,
+      items: lines.map((line) => line.toItemView()),
+      total: { amount: this.totalAmount, currency: this.currency },
+      cancellationReason: this.cancellationReason,
+      refundReason: this.refundReason,
+      paymentId: this.paymentId,
+      entitlementIds: this.entitlementIds,
+      placedAt: this.placedAt.toISOString(),
+      paidAt: this.paidAt?.toISOString() ?? null,
+      fulfilledAt: this.fulfilledAt?.toISOString() ?? null,
+      closedAt: this.closedAt?.toISOString() ?? null,
+      updatedAt: this.updatedAt.toISOString(),
+    };
+  }
+}
+
+/** The immutable record of the licenses a buyer accepted with an order (the database refuses edits). */
+@Entity({ name: 'license_receipt' })
+export class LicenseReceipt {
+  @PrimaryColumn('uuid')
+  id: string;
+
+  @Column('uuid', { name: 'order_id' })
+  orderId: string;
+
+  @Column('uuid', { name: 'accepted_by_organization_id' })
+  acceptedByOrganizationId: string;
+
+  @Column('text', { name: 'accepted_by_key_id' })
+  acceptedByKeyId: string;
+
+  @Column('timestamptz', { name: 'accepted_at' })
+  acceptedAt: Date;
+
+  @Column('jsonb')
+  lines: ReceiptLineView[];
+
+  @Column('text')
+  sha256: string;
+
+  static issue(fields: Omit<LicenseReceipt, 'sha256' | 'toView'>): LicenseReceipt {
+    const receipt = Object.assign(new LicenseReceipt(), fields);
+    receipt.sha256 = receiptSha256(receipt.toView());
+    return receipt;
+  }
+
+  toView(): LicenseReceiptView {
+    return {
+      id: this.id,
+      orderId: this.orderId,
+      acceptedByOrganizationId: this.acceptedByOrganizationId,
+      acceptedByKeyId: this.acceptedByKeyId,
+      acceptedAt: this.acceptedAt.toISOString(),
+      lines: this.lines,
+      sha256: this.sha256,
+    };
+  }
+}
+
+/** SHA-256 (hex) of the canonical JSON of every field of the receipt but `sha256` itself. */
+export function receiptSha256(receipt: Omit<LicenseReceiptView, 'sha256'> & { sha256?: string }): string {
+  const { sha256: _ignored, ...content } = receipt;
+  return createHash('sha256').update(canonicalJson(content), 'utf8').digest('hex');
+}

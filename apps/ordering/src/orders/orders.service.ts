@@ -1,0 +1,223 @@
+import {
+  CatalogErrorCode,
+  CatalogSubjects,
+  CommonErrorCode,
+  ORDER_STATUSES,
+  OrderingErrorCode,
+  OrderingEvents,
+  type LicenseReceiptView,
+  type ListOrdersRequest,
+  type OfferSnapshot,
+  type OrderPage,
+  type OrderStatsView,
+  type OrderView,
+  type PlaceOrderRequest,
+  type SalePage,
+} from '@trove/contracts';
+import { Injectable } from '@nestjs/common';
+import { RpcClient, UnitOfWork } from '@trove/messaging';
+import { decodeCursor, DEFAULT_PAGE_SIZE, RequestContext, ServiceException, toPage, type Caller } from '@trove/platform';
+import { createHash, randomUUID } from 'node:crypto';
+import { notFound } from '../access';
+import { AccessRequestRepository } from '../access-requests/access-request.repository';
+import { LicenseReceipt, Order, OrderLine } from './order.entity';
+import { OrderRepository } from './order.repository';
+
+@Injectable()
+export class OrdersService {
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly orders: OrderRepository,
+    private readonly accessRequests: AccessRequestRepository,
+    private readonly rpc: RpcClient,
+  ) {}
+
+  /**
+   * Places an order: snapshots each offer as the catalog sells it right now, checks approval and
+   * exclusivity, writes the order, its lines and its license receipt, and publishes
+   * `order.placed` for billing, all in the command's transaction.
+   */
+  place(buyer: Caller, request: PlaceOrderRequest): Promise<OrderView> {
+    return this.unitOfWork.run(async (tx) => {
+      const orderId = orderIdFor(buyer, RequestContext.current()?.idempotencyKey);
+      const offers = await Promise.all(request.items.map((item) => this.rpc.send(CatalogSubjects.getOffer, { offerId: item.offerId })));
+      for (const offer of offers) await this.assertOrderable(buyer, offer);
+      const currency = offers[0].pricing.price!.currency;
+      if (offers.some((offer) => offer.pricing.price!.currency !== currency)) {
+        throw new ServiceException(OrderingErrorCode.CURRENCY_MISMATCH, 'The items are priced in different currencies: place one order per currency.');
+      }
+      // Exclusive sales are recorded by the catalog, idempotently per order: a retry of this
+      // command carries the same key, so the same order id, and gets the same sale back.
+      for (const offer of offers.filter((o) => o.exclusive)) {
+        await this.rpc.send(CatalogSubjects.reserveExclusive, { offerId: offer.id, buyerOrgId: buyer.organizationId, orderId });
+      }
+      const now = new Date();
+      const lines = offers.map((offer, position) =>
+        Object.assign(new OrderLine(), {
+          id: randomUUID(),
+          orderId,
+          position,
+          offerId: offer.id,
+          datasetId: offer.datasetId,
+          datasetTitle: offer.datasetTitle,
+          vendorOrganizationId: offer.vendorOrganizationId,
+          priceAmount: offer.pricing.price!.amount,
+          currency,
+          pricing: offer.pricing,
+          licenseTemplate: offer.license.template,
+          terms: offer.license.terms,
+          termsSha256: offer.termsSha256,
+          exclusive: offer.exclusive,
+          coversFutureVersions: offer.pricing.model === 'subscription',
+          versionIds: offer.releasedVersionIds,
+          placedAt: now,
+        }),
+      );
+      const total = lines.reduce((sum, line) => sum + line.priceAmount, 0);
+      if (!Number.isSafeInteger(total)) throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, 'The order total is beyond the largest amount Trove handles.');
+      const eventId = await tx.publish(OrderingEvents.orderPlaced, {
+        orderId,
+        buyerOrganizationId: buyer.organizationId,
+        lines: lines.map((line) => ({
+          lineId: line.id,
+          offerId: line.offerId,
+          datasetId: line.datasetId,
+          vendorOrganizationId: line.vendorOrganizationId,
+          price: { amount: line.priceAmount, currency },
+          pricing: pricingOf(line),
+          licenseTemplate: line.licenseTemplate,
+          termsSha256: line.termsSha256,
+        })),
+        total: { amount: total, currency },
+        placedAt: now.toISOString(),
+      });
+      const order = Object.assign(new Order(), {
+        id: orderId,
+        buyerOrganizationId: buyer.organizationId,
+        status: 'pending_payment' as const,
+        totalAmount: total,
+        currency,
+        cancellationReason: null,
+        refundReason: null,
+        paymentId: null,
+        entitlementIds: [],
+        awaitingEventId: eventId,
+        redrives: 0,
+        placedAt: now,
+        paidAt: null,
+        fulfilledAt: null,
+        closedAt: null,
+        updatedAt: now,
+      });
+      const receipt = LicenseReceipt.issue({
+        id: randomUUID(),
+        orderId,
+        acceptedByOrganizationId: buyer.organizationId,
+        acceptedByKeyId: buyer.keyId,
+        acceptedAt: now,
+        lines: lines.map((line) => line.toReceiptLine()),
+      });
+      await this.orders.insert(order, lines, receipt);
+      return order.toView(lines);
+    });
+  }
+
+  private async assertOrderable(buyer: Caller, offer: OfferSnapshot): Promise<void> {
+    if (!offer.available) {
+      throw new ServiceException(CatalogErrorCode.OFFER_NOT_AVAILABLE, `Offer ${offer.id} cannot be bought now: it is withdrawn or expired, or its dataset is not published.`);
+    }
+    if (!offer.pricing.price || offer.pricing.model === 'free' || offer.pricing.model === 'metered') {
+      throw new ServiceException(OrderingErrorCode.OFFER_NOT_ORDERABLE, `Offer ${offer.id} is ${offer.pricing.model}: only one-time and subscription offers are ordered.`);
+    }
+    if (offer.requiresApproval) {
+      const access = await this.accessRequests.live(offer.id, buyer.organizationId);
+      if (access?.status !== 'approved') {
+        throw new ServiceException(
+          OrderingErrorCode.ACCESS_NOT_APPROVED,
+          access
+            ? `The vendor has not yet approved access request ${access.id} for offer ${offer.id}.`
+            : `Offer ${offer.id} needs the vendor's approval: POST /v1/access-requests first.`,
+        );
+      }
+    }
+  }
+
+  /** A buyer's own order, or any for an admin; anyone else's is NOT_FOUND. */
+  async get(caller: Caller, id: string): Promise<OrderView> {
+    const order = await this.visible(caller, id);
+    return order.toView((await this.orders.linesOf([order.id])).get(order.id)!);
+  }
+
+  async receipt(caller: Caller, orderId: string): Promise<LicenseReceiptView> {
+    await this.visible(caller, orderId);
+    const receipt = await this.orders.receiptOf(orderId);
+    if (!receipt) throw notFound('receipt of order', orderId);
+    return receipt.toView();
+  }
+
+  async list(caller: Caller, request: ListOrdersRequest): Promise<OrderPage> {
+    const limit = request.limit ?? DEFAULT_PAGE_SIZE;
+    const rows = await this.orders.list(
+      { buyer: caller.role === 'admin' ? undefined : caller.organizationId, status: request.status },
+      limit + 1,
+      decodeCursor(request.cursor),
+    );
+    const lines = await this.orders.linesOf(rows.slice(0, limit).map((o) => o.id));
+    return toPage(rows, limit, (o) => ({ at: o.placedAt, id: o.id }), (o) => o.toView(lines.get(o.id)!));
+  }
+
+  async sales(vendor: Caller, request: { limit?: number; cursor?: string }): Promise<SalePage> {
+    const limit = request.limit ?? DEFAULT_PAGE_SIZE;
+    const rows = await this.orders.sales(vendor.organizationId, limit + 1, decodeCursor(request.cursor));
+    return toPage(rows, limit, (r) => ({ at: r.line.placedAt, id: r.line.id }), (r) => r.line.toSaleView(r.order));
+  }
+
+  /** An operator's refund: only a paid order; billing reverses the charge, then the order is refunded. */
+  refund(id: string, reason: string): Promise<OrderView> {
+    return this.unitOfWork.run(async (tx) => {
+      const order = await this.orders.findForUpdate(id);
+      if (!order) throw notFound('order', id);
+      if (order.status !== 'paid' && order.status !== 'fulfilled') {
+        throw new ServiceException(OrderingErrorCode.ORDER_NOT_REFUNDABLE, `Order ${id} is ${order.status}: only a paid order can be refunded.`);
+      }
+      order.moveTo('refund_pending');
+      order.refundReason = reason;
+      order.awaitingEventId = await tx.publish(OrderingEvents.orderRefundRequested, { orderId: id, reason });
+      await this.orders.save(order);
+      return order.toView((await this.orders.linesOf([id])).get(id)!);
+    });
+  }
+
+  async stats(): Promise<OrderStatsView> {
+    const byStatus = Object.fromEntries(ORDER_STATUSES.map((s) => [s, 0])) as OrderStatsView['byStatus'];
+    for (const row of await this.orders.countByStatus()) byStatus[row.status] = row.count;
+    return { byStatus };
+  }
+
+  private async visible(caller: Caller, id: string): Promise<Order> {
+    const order = await this.orders.find(id);
+    if (!order || (caller.role !== 'admin' && order.buyerOrganizationId !== caller.organizationId)) throw notFound('order', id);
+    return order;
+  }
+}
+
+function pricingOf(line: OrderLine): { model: string; period?: string; unit?: string } {
+  return {
+    model: line.pricing.model,
+    ...(line.pricing.period ? { period: line.pricing.period } : {}),
+    ...(line.pricing.unit ? { unit: line.pricing.unit } : {}),
+  };
+}
+
+/**
+ * The order's id, from the buyer and the command's idempotency key: a retry of a command that
+ * did not commit makes the same order, so what it asked other services for (an exclusive sale)
+ * is found again instead of left behind.
+ */
+export function orderIdFor(buyer: Caller, idempotencyKey: string | undefined): string {
+  if (!idempotencyKey) return randomUUID();
+  const hex = createHash('sha256').update(`ordering.order.place|${buyer.organizationId}|${idempotencyKey}`).digest('hex');
+  // RFC 9562 layout: version 8 (name-based, custom hash), variant 10.
+  const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}

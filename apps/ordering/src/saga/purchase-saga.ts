@@ -1,0 +1,117 @@
+import {
+  BillingEvents,
+  CatalogSubjects,
+  OrderingEvents,
+  type PaymentCapturedV1,
+  type PaymentDeclinedV1,
+  type PaymentRefundedV1,
+} from '@trove/contracts';
+import { Injectable, Logger } from '@nestjs/common';
+import { EventHandler, RpcClient, type EventContext } from '@trove/messaging';
+import type { Order } from '../orders/order.entity';
+import { OrderRepository } from '../orders/order.repository';
+import { DeliveryEventsForOrdering, type EntitlementGrantedV1 } from './delivery-events';
+
+/**
+ * The purchase saga's ordering steps: billing's answer moves a placed order to paid (and asks
+ * delivery for the entitlements) or to cancelled; delivery's grant fulfils it; billing's
+ * reversal ends a refund. Each step is one transaction with its inbox row, so a redelivered
+ * event changes nothing; an event that does not fit the order's state is logged and dropped.
+ */
+@Injectable()
+export class PurchaseSaga {
+  private readonly logger = new Logger('PurchaseSaga');
+
+  constructor(
+    private readonly orders: OrderRepository,
+    private readonly rpc: RpcClient,
+  ) {}
+
+  @EventHandler(BillingEvents.paymentCaptured, { consumer: 'order-payments' })
+  async captured(payment: PaymentCapturedV1, { tx }: EventContext<PaymentCapturedV1>): Promise<void> {
+    const order = await this.lock(payment.orderId);
+    if (!order || !this.expect(order, 'pending_payment', 'payment.captured')) return;
+    order.moveTo('paid');
+    order.paymentId = payment.paymentId;
+    const lines = (await this.orders.linesOf([order.id])).get(order.id)!;
+    order.awaitingEventId = await tx.publish(OrderingEvents.orderPaid, {
+      orderId: order.id,
+      buyerOrganizationId: order.buyerOrganizationId,
+      lines: lines.map((line) => ({
+        lineId: line.id,
+        offerId: line.offerId,
+        datasetId: line.datasetId,
+        vendorOrganizationId: line.vendorOrganizationId,
+        licenseTemplate: line.licenseTemplate,
+        terms: line.terms,
+        termsSha256: line.termsSha256,
+        pricing: {
+          model: line.pricing.model,
+          ...(line.pricing.period ? { period: line.pricing.period } : {}),
+          ...(line.pricing.unit ? { unit: line.pricing.unit } : {}),
+        },
+        coversFutureVersions: line.coversFutureVersions,
+        versionIds: line.versionIds,
+      })),
+      paidAt: order.paidAt!.toISOString(),
+    });
+    await this.orders.save(order);
+  }
+
+  @EventHandler(BillingEvents.paymentDeclined, { consumer: 'order-payments' })
+  async declined(decline: PaymentDeclinedV1, { tx, event }: EventContext<PaymentDeclinedV1>): Promise<void> {
+    const order = await this.lock(decline.orderId);
+    if (!order || !this.expect(order, 'pending_payment', 'payment.declined')) return;
+    order.moveTo('cancelled');
+    order.cancellationReason = decline.reason;
+    order.awaitingEventId = null;
+    await this.releaseExclusive(order, event.id);
+    await tx.publish(OrderingEvents.orderCancelled, { orderId: order.id, reason: decline.reason });
+    await this.orders.save(order);
+  }
+
+  @EventHandler(BillingEvents.paymentRefunded, { consumer: 'order-payments' })
+  async refunded(refund: PaymentRefundedV1, { tx, event }: EventContext<PaymentRefundedV1>): Promise<void> {
+    const order = await this.lock(refund.orderId);
+    if (!order || !this.expect(order, 'refund_pending', 'payment.refunded')) return;
+    order.moveTo('refunded');
+    order.awaitingEventId = null;
+    await this.releaseExclusive(order, event.id);
+    await tx.publish(OrderingEvents.orderRefunded, { orderId: order.id });
+    await this.orders.save(order);
+  }
+
+  @EventHandler(DeliveryEventsForOrdering.entitlementGranted, { consumer: 'order-deliveries' })
+  async granted(grant: EntitlementGrantedV1): Promise<void> {
+    const order = await this.lock(grant.orderId);
+    if (!order) return;
+    order.entitlementIds = [...new Set([...order.entitlementIds, ...grant.entitlementIds])];
+    if (order.status === 'paid') {
+      order.moveTo('fulfilled');
+      order.awaitingEventId = null;
+    } else {
+      // A refund overtook the grant: the ids are kept, delivery revokes them on order.refunded.
+      this.logger.warn(`entitlements granted for order ${order.id}, which is ${order.status}: recorded, status unchanged`);
+    }
+    await this.orders.save(order);
+  }
+
+  private async lock(orderId: string): Promise<Order | null> {
+    const order = await this.orders.findForUpdate(orderId);
+    if (!order) this.logger.warn(`event for unknown order ${orderId}: ignored`);
+    return order;
+  }
+
+  private expect(order: Order, status: Order['status'], what: string): boolean {
+    if (order.status === status) return true;
+    this.logger.warn(`${what} for order ${order.id}, which is ${order.status}: ignored`);
+    return false;
+  }
+
+  /** An exclusive sale of a cancelled or refunded order stops blocking other buyers. */
+  private async releaseExclusive(order: Order, eventId: string): Promise<void> {
+    const lines = (await this.orders.linesOf([order.id])).get(order.id)!;
+    if (!lines.some((line) => line.exclusive)) return;
+    await this.rpc.send(CatalogSubjects.releaseExclusive, { orderId: order.id }, { idempotencyKey: `${eventId}:release-exclusive` });
+  }
+}

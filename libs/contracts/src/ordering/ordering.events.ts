@@ -1,0 +1,149 @@
+import { Type } from 'class-transformer';
+import { ArrayMinSize, IsArray, IsBoolean, IsIn, IsISO8601, IsObject, IsString, IsUUID, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { Money, Price, type LicenseTermsValue } from '@trove/licensing';
+import { eventSubject } from '../subject';
+
+const SHA256 = /^[0-9a-f]{64}$/;
+
+/** One line of a placed order, as billing charges it. */
+export class PlacedOrderLineV1 {
+  @IsString()
+  @Length(1, 100)
+  lineId: string;
+
+  @IsUUID()
+  offerId: string;
+
+  @IsUUID()
+  datasetId: string;
+
+  @IsUUID()
+  vendorOrganizationId: string;
+
+  @ValidateNested()
+  @Type(() => Price)
+  price: Price;
+
+  /** `{model, period?, unit?}`. */
+  @IsObject()
+  pricing: { model: string; period?: string; unit?: string };
+
+  @IsString()
+  @MaxLength(100)
+  licenseTemplate: string;
+
+  @Matches(SHA256)
+  termsSha256: string;
+}
+
+/** A buyer placed an order and accepted its licenses: billing charges it. */
+export class OrderPlacedV1 {
+  @IsUUID()
+  orderId: string;
+
+  @IsUUID()
+  buyerOrganizationId: string;
+
+  @IsArray()
+  @ArrayMinSize(1)
+  @ValidateNested({ each: true })
+  @Type(() => PlacedOrderLineV1)
+  lines: PlacedOrderLineV1[];
+
+  @ValidateNested()
+  @Type(() => Money)
+  total: Money;
+
+  @IsISO8601({ strict: true })
+  placedAt: string;
+}
+
+/** One line of a paid order, as delivery grants it. */
+export class PaidOrderLineV1 {
+  @IsString()
+  @Length(1, 100)
+  lineId: string;
+
+  @IsUUID()
+  offerId: string;
+
+  @IsUUID()
+  datasetId: string;
+
+  @IsUUID()
+  vendorOrganizationId: string;
+
+  @IsString()
+  @MaxLength(100)
+  licenseTemplate: string;
+
+  @IsObject()
+  terms: LicenseTermsValue;
+
+  @Matches(SHA256)
+  termsSha256: string;
+
+  @IsObject()
+  pricing: { model: string; period?: string; unit?: string };
+
+  /** A subscription covers the versions released while it runs; a one-time purchase those below. */
+  @IsBoolean()
+  coversFutureVersions: boolean;
+
+  /** The released versions the offer covered at purchase. */
+  @IsArray()
+  @IsUUID('all', { each: true })
+  versionIds: string[];
+}
+
+/** Billing captured the payment: delivery grants the entitlements. */
+export class OrderPaidV1 {
+  @IsUUID()
+  orderId: string;
+
+  @IsUUID()
+  buyerOrganizationId: string;
+
+  @IsArray()
+  @ArrayMinSize(1)
+  @ValidateNested({ each: true })
+  @Type(() => PaidOrderLineV1)
+  lines: PaidOrderLineV1[];
+
+  @IsISO8601({ strict: true })
+  paidAt: string;
+}
+
+/** The order ended without payment; nothing was charged or granted. */
+export class OrderCancelledV1 {
+  @IsUUID()
+  orderId: string;
+
+  @IsIn(['INSUFFICIENT_FUNDS'])
+  reason: 'INSUFFICIENT_FUNDS';
+}
+
+/** An operator asked for the money back: billing posts the reversing entry. */
+export class OrderRefundRequestedV1 {
+  @IsUUID()
+  orderId: string;
+
+  @IsString()
+  @MaxLength(2000)
+  reason: string;
+}
+
+/** The money went back: delivery revokes the order's entitlements. */
+export class OrderRefundedV1 {
+  @IsUUID()
+  orderId: string;
+}
+
+/** Ordering's facts, each about one order (published and applied in the order written). */
+export const OrderingEvents = {
+  orderPlaced: eventSubject('evt.ordering.order.placed.v1', OrderPlacedV1, { aggregate: (p) => p.orderId }),
+  orderPaid: eventSubject('evt.ordering.order.paid.v1', OrderPaidV1, { aggregate: (p) => p.orderId }),
+  orderCancelled: eventSubject('evt.ordering.order.cancelled.v1', OrderCancelledV1, { aggregate: (p) => p.orderId }),
+  orderRefundRequested: eventSubject('evt.ordering.order.refund-requested.v1', OrderRefundRequestedV1, { aggregate: (p) => p.orderId }),
+  orderRefunded: eventSubject('evt.ordering.order.refunded.v1', OrderRefundedV1, { aggregate: (p) => p.orderId }),
+};

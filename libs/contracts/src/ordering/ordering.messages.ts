@@ -1,0 +1,198 @@
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, Equals, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import type { LicenseTermsValue, MoneyValue, PricingValue } from '@trove/licensing';
+
+/** Where an order is in the purchase saga. `refund_pending` waits for billing's reversal. */
+export const ORDER_STATUSES = ['pending_payment', 'paid', 'fulfilled', 'cancelled', 'refund_pending', 'refunded'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export const ACCESS_REQUEST_STATUSES = ['pending', 'approved', 'rejected'] as const;
+export type AccessRequestStatus = (typeof ACCESS_REQUEST_STATUSES)[number];
+
+/** The most items one order may hold. */
+export const MAX_ORDER_ITEMS = 20;
+
+// ---------------------------------------------------------------- requests
+
+/** `limit` and `cursor` of a list, as the gateway passes them on. */
+export class PageRequest {
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+}
+
+export class OrderItemInput {
+  @IsUUID()
+  offerId: string;
+}
+
+/** `POST /v1/orders`: the offers to buy, and the buyer's acceptance of their licenses. */
+export class PlaceOrderRequest {
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_ORDER_ITEMS)
+  @ArrayUnique((item: OrderItemInput) => item?.offerId, { message: 'items must not name the same offer twice' })
+  @ValidateNested({ each: true })
+  @Type(() => OrderItemInput)
+  items: OrderItemInput[];
+
+  /** The buyer accepts the exact terms of every item: must be `true`. */
+  @Equals(true, { message: 'acceptLicense must be true: an order accepts the license terms of its items' })
+  acceptLicense: true;
+}
+
+export class GetOrderRequest {
+  @IsUUID()
+  id: string;
+}
+
+export class ListOrdersRequest extends PageRequest {
+  @IsOptional()
+  @IsIn(ORDER_STATUSES)
+  status?: OrderStatus;
+}
+
+export class ListSalesRequest extends PageRequest {}
+
+export class RefundOrderRequest {
+  @IsUUID()
+  id: string;
+
+  @IsString()
+  @Length(1, 2000)
+  reason: string;
+}
+
+export class CreateAccessRequestRequest {
+  @IsUUID()
+  offerId: string;
+
+  /** What the buyer will do with the data, for the vendor to judge. */
+  @IsString()
+  @Length(1, 2000)
+  intendedUse: string;
+}
+
+export class DecideAccessRequestRequest {
+  @IsUUID()
+  id: string;
+}
+
+export class ListAccessRequestsRequest extends PageRequest {
+  @IsOptional()
+  @IsIn(ACCESS_REQUEST_STATUSES)
+  status?: AccessRequestStatus;
+}
+
+export class OrderStatsRequest {}
+
+// ---------------------------------------------------------------- replies
+
+export interface OrderItemView {
+  lineId: string;
+  offerId: string;
+  datasetId: string;
+  datasetTitle: string;
+  vendorOrganizationId: string;
+  price: MoneyValue;
+  pricing: PricingValue;
+  licenseTemplate: string;
+  licenseTermsSha256: string;
+}
+
+export interface OrderView {
+  id: string;
+  buyerOrganizationId: string;
+  status: OrderStatus;
+  items: OrderItemView[];
+  total: MoneyValue;
+  cancellationReason: string | null;
+  refundReason: string | null;
+  paymentId: string | null;
+  entitlementIds: string[];
+  placedAt: string;
+  paidAt: string | null;
+  fulfilledAt: string | null;
+  closedAt: string | null;
+  updatedAt: string;
+}
+
+export interface OrderPage {
+  items: OrderView[];
+  nextCursor: string | null;
+}
+
+/** One license as the buyer accepted it. */
+export interface ReceiptLineView {
+  lineId: string;
+  offerId: string;
+  datasetId: string;
+  vendorOrganizationId: string;
+  licenseTemplate: string;
+  terms: LicenseTermsValue;
+  termsSha256: string;
+  price: MoneyValue;
+}
+
+/**
+ * The license receipt of an order, written once when the order is placed and never changed.
+ * `sha256` is the SHA-256 (hex) of the canonical JSON (RFC 8785, keys sorted) of every other
+ * field: anyone holding the receipt can recompute it.
+ */
+export interface LicenseReceiptView {
+  id: string;
+  orderId: string;
+  acceptedByOrganizationId: string;
+  acceptedByKeyId: string;
+  acceptedAt: string;
+  lines: ReceiptLineView[];
+  sha256: string;
+}
+
+export interface SaleView {
+  orderId: string;
+  lineId: string;
+  offerId: string;
+  datasetId: string;
+  datasetTitle: string;
+  buyerOrganizationId: string;
+  price: MoneyValue;
+  licenseTemplate: string;
+  licenseTermsSha256: string;
+  orderStatus: OrderStatus;
+  soldAt: string;
+}
+
+export interface SalePage {
+  items: SaleView[];
+  nextCursor: string | null;
+}
+
+export interface AccessRequestView {
+  id: string;
+  offerId: string;
+  datasetId: string;
+  vendorOrganizationId: string;
+  buyerOrganizationId: string;
+  intendedUse: string;
+  status: AccessRequestStatus;
+  createdAt: string;
+  decidedAt: string | null;
+}
+
+export interface AccessRequestPage {
+  items: AccessRequestView[];
+  nextCursor: string | null;
+}
+
+export interface OrderStatsView {
+  /** Every status, zero included. */
+  byStatus: Record<OrderStatus, number>;
+}
