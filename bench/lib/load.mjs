@@ -13,8 +13,10 @@ function fire(options) {
 /**
  * Measures one target: `requests` are cycled through by every connection. Returns requests/s,
  * latency percentiles in ms, failures, and the CPU each given process used during the run.
+ * `expect` lists the statuses a target should answer (default: any 2xx); any other answer is
+ * counted as unexpected, which marks the run as broken.
  */
-export async function measure({ url, requests, connections, warmupSeconds, durationSeconds, headers = {}, processes = [] }) {
+export async function measure({ url, requests, connections, warmupSeconds, durationSeconds, headers = {}, processes = [], expect }) {
   await fire({ url, connections, duration: warmupSeconds, requests, headers });
   const before = await Promise.all(processes.map((p) => cpuSeconds(p.pid)));
   const result = await fire({ url, connections, duration: durationSeconds, requests, headers });
@@ -24,13 +26,15 @@ export async function measure({ url, requests, connections, warmupSeconds, durat
     latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
     requests: result.requests.total,
     non2xx: result.non2xx,
+    statuses: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([status, { count }]) => [status, count])),
+    unexpected: expect ? result.requests.total - expect.reduce((sum, status) => sum + (result.statusCodeStats?.[status]?.count ?? 0), 0) : result.non2xx,
     errors: result.errors + result.timeouts,
     cpuSecondsPerProcess: Object.fromEntries(processes.map((p, i) => [p.name, Math.round((after[i] - before[i]) * 100) / 100])),
   };
 }
 
 export function broke(run) {
-  return run.non2xx > 0 || run.errors > 0;
+  return (run.unexpected ?? run.non2xx) > 0 || run.errors > 0;
 }
 
 /**
@@ -44,7 +48,7 @@ export async function compare(ctx, { load, baseline, trove, targetRatio }) {
   for (const order of [['baseline', 'trove'], ['trove', 'baseline']]) {
     for (const side of order) {
       const run = await measure({ connections: ctx.connections, warmupSeconds: ctx.warmupSeconds, durationSeconds: ctx.durationSeconds, ...load, ...sides[side].target });
-      ctx.log(`  ${side}: ${run.requestsPerSecond} requests/s, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms, non-2xx ${run.non2xx}, errors ${run.errors}`);
+      ctx.log(`  ${side}: ${run.requestsPerSecond} requests/s, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms, answers ${JSON.stringify(run.statuses)}, unexpected ${run.unexpected}, errors ${run.errors}`);
       runs[side].push(run);
     }
   }
@@ -55,6 +59,7 @@ export async function compare(ctx, { load, baseline, trove, targetRatio }) {
     p50Ms: mean(runs[side], (r) => r.latencyMs.p50),
     p99Ms: mean(runs[side], (r) => r.latencyMs.p99),
     non2xx: runs[side].reduce((sum, run) => sum + run.non2xx, 0),
+    unexpected: runs[side].reduce((sum, run) => sum + run.unexpected, 0),
     errors: runs[side].reduce((sum, run) => sum + run.errors, 0),
     runs: runs[side],
   });
