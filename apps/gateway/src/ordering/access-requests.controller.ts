@@ -1,0 +1,62 @@
+import { OrderingSubjects } from '@trove/contracts';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { RpcClient } from '@trove/messaging';
+import { Audited } from '../audit/audited.decorator';
+import { Roles } from '../auth/access.decorators';
+import { uuidParam } from '../catalog/params';
+import { ApiProblems } from '../openapi/api-problems';
+import { AccessRequestDto, AccessRequestPageDto, AccessRequestsQuery, CreateAccessRequestDto } from './ordering.dto';
+
+@ApiTags('Ordering')
+@Controller('v1/access-requests')
+export class AccessRequestsController {
+  constructor(private readonly rpc: RpcClient) {}
+
+  @Post()
+  @HttpCode(201)
+  @Roles(['buyer'], { activeOnly: true })
+  @Audited('access-request.create', 'access-request')
+  @ApiOperation({
+    summary: 'Ask a vendor for access to an offer that needs approval',
+    description: 'Only for offers with `requiresApproval` (409 otherwise); one open or approved request per buyer and offer (409 for a second).',
+  })
+  @ApiCreatedResponse({ type: AccessRequestDto })
+  @ApiProblems(400, 404, 409, 503)
+  create(@Body() body: CreateAccessRequestDto): Promise<AccessRequestDto> {
+    return this.rpc.send(OrderingSubjects.createAccessRequest, { offerId: body.offerId, intendedUse: body.intendedUse });
+  }
+
+  @Get()
+  @Roles(['buyer', 'vendor'])
+  @ApiOperation({ summary: 'Access requests, newest first', description: "A vendor's requests to decide, or a buyer's own; `?status=` narrows them." })
+  @ApiOkResponse({ type: AccessRequestPageDto })
+  @ApiProblems(400, 503)
+  list(@Query() query: AccessRequestsQuery): Promise<AccessRequestPageDto> {
+    return this.rpc.send(OrderingSubjects.listAccessRequests, { status: query.status, limit: query.limit, cursor: query.cursor });
+  }
+
+  @Post(':id/approve')
+  @HttpCode(200)
+  @Roles(['vendor'], { activeOnly: true })
+  @Audited('access-request.approve', 'access-request')
+  @ApiOperation({ summary: 'Approve a request: the buyer may now order the offer', description: "The offer's vendor only (404 for others); a request already rejected is 409." })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: AccessRequestDto })
+  @ApiProblems(400, 404, 409, 503)
+  approve(@Param('id', uuidParam('id')) id: string): Promise<AccessRequestDto> {
+    return this.rpc.send(OrderingSubjects.approveAccessRequest, { id });
+  }
+
+  @Post(':id/reject')
+  @HttpCode(200)
+  @Roles(['vendor'], { activeOnly: true })
+  @Audited('access-request.reject', 'access-request')
+  @ApiOperation({ summary: 'Reject a request', description: "The offer's vendor only (404 for others); a request already approved is 409. The buyer may ask again." })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: AccessRequestDto })
+  @ApiProblems(400, 404, 409, 503)
+  reject(@Param('id', uuidParam('id')) id: string): Promise<AccessRequestDto> {
+    return this.rpc.send(OrderingSubjects.rejectAccessRequest, { id });
+  }
+}

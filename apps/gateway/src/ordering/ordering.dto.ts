@@ -1,0 +1,260 @@
+import { ACCESS_REQUEST_STATUSES, MAX_ORDER_ITEMS, ORDER_STATUSES, type AccessRequestStatus, type OrderStatus } from '@trove/contracts';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, Equals, IsArray, IsIn, IsOptional, IsString, IsUUID, Length, ValidateNested } from 'class-validator';
+import { Money, type LicenseTermsValue, type PricingValue } from '@trove/licensing';
+import { PageQuery } from '@trove/platform';
+import { PageOf } from '../openapi/page.dto';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+// ---------------------------------------------------------------- requests
+
+export class OrderItemDto {
+  @ApiProperty({ format: 'uuid', description: 'An offer of a published dataset the buyer may see' })
+  @IsUUID()
+  offerId: string;
+}
+
+export class PlaceOrderDto {
+  @ApiProperty({ type: [OrderItemDto], minItems: 1, maxItems: MAX_ORDER_ITEMS, description: 'Each offer at most once; all priced in one currency' })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_ORDER_ITEMS)
+  @ArrayUnique((item: OrderItemDto) => item?.offerId, { message: 'items must not name the same offer twice' })
+  @ValidateNested({ each: true })
+  @Type(() => OrderItemDto)
+  items: OrderItemDto[];
+
+  @ApiProperty({ enum: [true], description: 'The buyer accepts the exact license terms of every item; anything but `true` is 400' })
+  @Equals(true, { message: 'acceptLicense must be true: an order accepts the license terms of its items' })
+  acceptLicense: true;
+}
+
+export class OrdersQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: ORDER_STATUSES })
+  @IsOptional()
+  @IsIn(ORDER_STATUSES)
+  status?: OrderStatus;
+}
+
+export class RefundOrderDto {
+  @ApiProperty({ example: '数据与描述不符，经核实退款 / Data did not match the listing; refund approved', maxLength: 2000 })
+  @Transform(trim)
+  @IsString()
+  @Length(1, 2000)
+  reason: string;
+}
+
+export class CreateAccessRequestDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  offerId: string;
+
+  @ApiProperty({ example: '用于车载语音助手的方言识别模型训练 / Training a dialect ASR model for an in-car assistant', maxLength: 2000 })
+  @Transform(trim)
+  @IsString()
+  @Length(1, 2000)
+  intendedUse: string;
+}
+
+export class AccessRequestsQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: ACCESS_REQUEST_STATUSES })
+  @IsOptional()
+  @IsIn(ACCESS_REQUEST_STATUSES)
+  status?: AccessRequestStatus;
+}
+
+// ---------------------------------------------------------------- replies
+
+export class OrderItemViewDto {
+  @ApiProperty({ format: 'uuid' })
+  lineId: string;
+
+  @ApiProperty({ format: 'uuid' })
+  offerId: string;
+
+  @ApiProperty({ format: 'uuid' })
+  datasetId: string;
+
+  @ApiProperty()
+  datasetTitle: string;
+
+  @ApiProperty({ format: 'uuid' })
+  vendorOrganizationId: string;
+
+  @ApiProperty({ type: Money })
+  price: Money;
+
+  @ApiProperty({ description: '{model, price, period?, unit?} as offered when the order was placed' })
+  pricing: PricingValue;
+
+  @ApiProperty({ example: 'commercial' })
+  licenseTemplate: string;
+
+  @ApiProperty({ description: 'SHA-256 of the canonical license terms the buyer accepted' })
+  licenseTermsSha256: string;
+}
+
+export class OrderDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ format: 'uuid' })
+  buyerOrganizationId: string;
+
+  @ApiProperty({ enum: ORDER_STATUSES, description: 'pending_payment -> paid -> fulfilled; or cancelled; refund_pending -> refunded after an operator refund' })
+  status: OrderStatus;
+
+  @ApiProperty({ type: [OrderItemViewDto] })
+  items: OrderItemViewDto[];
+
+  @ApiProperty({ type: Money })
+  total: Money;
+
+  @ApiProperty({ nullable: true, type: String, example: 'INSUFFICIENT_FUNDS' })
+  cancellationReason: string | null;
+
+  @ApiProperty({ nullable: true, type: String })
+  refundReason: string | null;
+
+  @ApiProperty({ nullable: true, type: String, format: 'uuid' })
+  paymentId: string | null;
+
+  @ApiProperty({ type: [String] })
+  entitlementIds: string[];
+
+  @ApiProperty()
+  placedAt: string;
+
+  @ApiProperty({ nullable: true, type: String })
+  paidAt: string | null;
+
+  @ApiProperty({ nullable: true, type: String })
+  fulfilledAt: string | null;
+
+  @ApiProperty({ nullable: true, type: String })
+  closedAt: string | null;
+
+  @ApiProperty()
+  updatedAt: string;
+}
+
+export class OrderPageDto extends PageOf(OrderDto) {}
+
+export class ReceiptLineDto {
+  @ApiProperty({ format: 'uuid' })
+  lineId: string;
+
+  @ApiProperty({ format: 'uuid' })
+  offerId: string;
+
+  @ApiProperty({ format: 'uuid' })
+  datasetId: string;
+
+  @ApiProperty({ format: 'uuid' })
+  vendorOrganizationId: string;
+
+  @ApiProperty()
+  licenseTemplate: string;
+
+  @ApiProperty({ description: 'The exact terms accepted' })
+  terms: LicenseTermsValue;
+
+  @ApiProperty()
+  termsSha256: string;
+
+  @ApiProperty({ type: Money })
+  price: Money;
+}
+
+export class LicenseReceiptDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ format: 'uuid' })
+  orderId: string;
+
+  @ApiProperty({ format: 'uuid' })
+  acceptedByOrganizationId: string;
+
+  @ApiProperty({ description: 'The id of the API key that placed the order' })
+  acceptedByKeyId: string;
+
+  @ApiProperty()
+  acceptedAt: string;
+
+  @ApiProperty({ type: [ReceiptLineDto] })
+  lines: ReceiptLineDto[];
+
+  @ApiProperty({ description: 'SHA-256 (hex) of the canonical JSON (RFC 8785) of every other field of the receipt' })
+  sha256: string;
+}
+
+export class SaleDto {
+  @ApiProperty({ format: 'uuid' })
+  orderId: string;
+
+  @ApiProperty({ format: 'uuid' })
+  lineId: string;
+
+  @ApiProperty({ format: 'uuid' })
+  offerId: string;
+
+  @ApiProperty({ format: 'uuid' })
+  datasetId: string;
+
+  @ApiProperty()
+  datasetTitle: string;
+
+  @ApiProperty({ format: 'uuid' })
+  buyerOrganizationId: string;
+
+  @ApiProperty({ type: Money, description: 'The gross price; the vendor is owed it minus commission (GET /v1/balance)' })
+  price: Money;
+
+  @ApiProperty()
+  licenseTemplate: string;
+
+  @ApiProperty()
+  licenseTermsSha256: string;
+
+  @ApiProperty({ enum: ORDER_STATUSES })
+  orderStatus: OrderStatus;
+
+  @ApiProperty()
+  soldAt: string;
+}
+
+export class SalePageDto extends PageOf(SaleDto) {}
+
+export class AccessRequestDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ format: 'uuid' })
+  offerId: string;
+
+  @ApiProperty({ format: 'uuid' })
+  datasetId: string;
+
+  @ApiProperty({ format: 'uuid' })
+  vendorOrganizationId: string;
+
+  @ApiProperty({ format: 'uuid' })
+  buyerOrganizationId: string;
+
+  @ApiProperty()
+  intendedUse: string;
+
+  @ApiProperty({ enum: ACCESS_REQUEST_STATUSES })
+  status: AccessRequestStatus;
+
+  @ApiProperty()
+  createdAt: string;
+
+  @ApiProperty({ nullable: true, type: String })
+  decidedAt: string | null;
+}
+
+export class AccessRequestPageDto extends PageOf(AccessRequestDto) {}

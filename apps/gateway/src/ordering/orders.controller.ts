@@ -1,0 +1,74 @@
+import { CommonErrorCode, OrderingSubjects } from '@trove/contracts';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { RpcClient } from '@trove/messaging';
+import { ServiceException } from '@trove/platform';
+import { Audited } from '../audit/audited.decorator';
+import { Roles } from '../auth/access.decorators';
+import { uuidParam } from '../catalog/params';
+import { ApiProblems } from '../openapi/api-problems';
+import { LicenseReceiptDto, OrderDto, OrderPageDto, OrdersQuery, PlaceOrderDto } from './ordering.dto';
+
+@ApiTags('Ordering')
+@Controller('v1/orders')
+export class OrdersController {
+  constructor(private readonly rpc: RpcClient) {}
+
+  @Post()
+  @HttpCode(201)
+  @Roles(['buyer'], { activeOnly: true })
+  @Audited('order.place', 'order')
+  @ApiOperation({
+    summary: 'Buy one or more offers',
+    description:
+      'Snapshots each offer (price, license template, terms and their SHA-256) and writes a license receipt; the order starts `pending_payment` and moves on by itself ' +
+      '(`paid`, then `fulfilled` once the entitlements are granted, or `cancelled` with `INSUFFICIENT_FUNDS`). `Idempotency-Key` is required: the same key and body give the same answer, ' +
+      'a different body 422 IDEMPOTENCY_KEY_REUSED. Offers the buyer may not see are 404; withdrawn or expired ones, or listings not published, 409 OFFER_NOT_AVAILABLE; ' +
+      'offers needing approval without an approved access request 403 ACCESS_NOT_APPROVED; an exclusive license already sold 409 EXCLUSIVITY_CONFLICT; mixed currencies 422 CURRENCY_MISMATCH.',
+  })
+  @ApiHeader({ name: 'Idempotency-Key', required: true, description: '1 to 255 printable ASCII characters; a retry repeats it' })
+  @ApiCreatedResponse({ type: OrderDto })
+  @ApiProblems(400, 404, 409, 422, 503)
+  place(@Headers('idempotency-key') key: string | undefined, @Body() body: PlaceOrderDto): Promise<OrderDto> {
+    if (key === undefined) {
+      throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, 'Idempotency-Key: required on POST /v1/orders, so a retry never buys twice', [
+        { field: 'Idempotency-Key', problems: ['Idempotency-Key is required'] },
+      ]);
+    }
+    return this.rpc.send(OrderingSubjects.placeOrder, { items: body.items.map((item) => ({ offerId: item.offerId })), acceptLicense: body.acceptLicense });
+  }
+
+  @Get()
+  @Roles(['buyer', 'admin'])
+  @ApiOperation({ summary: 'Orders, newest first', description: "A buyer's own orders; an admin's view is every order. `?status=` narrows the list." })
+  @ApiOkResponse({ type: OrderPageDto })
+  @ApiProblems(400, 503)
+  list(@Query() query: OrdersQuery): Promise<OrderPageDto> {
+    return this.rpc.send(OrderingSubjects.listOrders, { status: query.status, limit: query.limit, cursor: query.cursor });
+  }
+
+  @Get(':id')
+  @Roles(['buyer', 'admin'])
+  @ApiOperation({ summary: 'One order', description: "The buyer's own, or any for an admin; another buyer's order is 404." })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: OrderDto })
+  @ApiProblems(400, 404, 503)
+  get(@Param('id', uuidParam('id')) id: string): Promise<OrderDto> {
+    return this.rpc.send(OrderingSubjects.getOrder, { id });
+  }
+
+  @Get(':id/receipt')
+  @Roles(['buyer', 'admin'])
+  @ApiOperation({
+    summary: "The order's license receipt",
+    description:
+      'Written once when the order was placed and never changed: the exact terms, their SHA-256, the accepting organization and key, the time. ' +
+      '`sha256` is the SHA-256 of the canonical JSON (RFC 8785) of every other field, so the buyer can verify it. Another buyer\'s receipt is 404.',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: LicenseReceiptDto })
+  @ApiProblems(400, 404, 503)
+  receipt(@Param('id', uuidParam('id')) id: string): Promise<LicenseReceiptDto> {
+    return this.rpc.send(OrderingSubjects.getReceipt, { id });
+  }
+}
