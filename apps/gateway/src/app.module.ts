@@ -9,6 +9,7 @@ import { entities, migrations } from './database';
 import { GatewayConfig } from './gateway.config';
 import { IdentityModule } from './identity/identity.module';
 import { OperationsModule } from './operations/operations.module';
+import { OrderingRoutesModule } from './ordering/ordering.module';
 
 @Module({
   imports: [
@@ -20,6 +21,7 @@ import { OperationsModule } from './operations/operations.module';
     OperationsModule,
     CatalogModule,
     SearchModule,
+    OrderingRoutesModule,
   ],
 })
 export class AppModule {}
