@@ -6,6 +6,9 @@ import { generateOpenApiDocument, serializeOpenApi } from '../src/openapi/genera
 import { ORGANIZATION_KINDS, ORGANIZATION_STATUSES, ROLES, SIGN_UP_KINDS } from '@trove/contracts';
 import type { OpenAPIObject } from '@nestjs/swagger';
 
+// Child processes on a machine shared with other test files.
+jest.setTimeout(30_000);
+
 const ROOT = join(__dirname, '..', '..', '..');
 
 interface LintProblem {

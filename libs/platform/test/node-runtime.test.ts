@@ -3,6 +3,9 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
+// Child processes on a machine shared with other test files.
+jest.setTimeout(30_000);
+
 /**
  * Trove runs on Node 24 (.nvmrc), still supports Node 22, and warns in one line on Node 20,
  * which is past its end of life. npm start and npm test decide with scripts/lib/util.mjs,

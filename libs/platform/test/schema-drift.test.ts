@@ -2,6 +2,8 @@ import type { ServiceName } from '@trove/contracts';
 import type { DataSource } from 'typeorm';
 import { createAppDatabase, type TestDatabase } from '../../../test/support/postgres';
 
+jest.setTimeout(60_000);
+
 /**
  * Each app's migrations, run on a fresh database, build exactly the schema its entities
  * describe. An entity changed without a migration, or a migration that does not match its

@@ -1,6 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
+// Child processes on a machine shared with other test files.
+jest.setTimeout(30_000);
+
 /**
  * What `npm start` prints of its apps' logs (scripts/lib/applog.mjs): readable lines on a
  * terminal, JSON that a collector can parse when piped. The module is ESM for Node without a
