@@ -22,7 +22,7 @@ const config = loadConfig(GatewayConfig, process.env, { PORT: 0 });
 let builder = Test.createTestingModule({ imports: [AppModule] });
 if (process.env.BENCH_KEY_CHECK === 'skipped') {
   const principal = JSON.parse(process.env.BENCH_PRINCIPAL);
-  builder = builder.overrideProvider(KeyStore).useValue({ check: async () => ({ ok: true, principal }), changed: async () => undefined });
+  builder = builder.overrideProvider(KeyStore).useValue({ check: async () => ({ ok: true, principal }), changed: async () => undefined, issued: async () => undefined });
 }
 const moduleRef = await builder.compile();
 const app = moduleRef.createNestApplication(createHttpAdapter(config), { bufferLogs: true });
