@@ -22,7 +22,11 @@ export class ProblemDto {
   @ApiProperty({ example: 'id: id must be a UUID' })
   detail: string;
 
-  @ApiProperty({ example: 'VALIDATION_FAILED', description: 'Stable, UPPER_SNAKE_CASE: what clients branch on' })
+  @ApiProperty({
+    example: 'VALIDATION_FAILED',
+    pattern: '^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$',
+    description: 'Stable, UPPER_SNAKE_CASE: what clients branch on. New codes appear over time; treat one you do not know by its status.',
+  })
   code: string;
 
   @ApiProperty({ example: '5f0c3a1e-6a3b-4d0e-9a52-0e6f1b8d2c11', description: 'Also in the x-correlation-id header' })
