@@ -66,7 +66,7 @@ export class BillingHarness {
       .overrideProvider(Clock)
       .useValue(harness.clock);
     for (const o of overrides) builder = builder.overrideProvider(o.provide).useValue(o.useValue);
-    harness.app = await builder.setLogger(false).compile();
+    harness.app = await builder.setLogger({ log() {}, warn() {}, error: (...args: unknown[]) => process.env.TROVE_TEST_VERBOSE && console.error(...args) }).compile();
     await harness.app.init();
     harness.sql = new Client({ connectionString: harness.db.url });
     await harness.sql.connect();

@@ -1,10 +1,10 @@
 import 'reflect-metadata';
+import { OrderingEvents, type OrderPlacedV1 } from '@trove/contracts';
 import { randomUUID } from 'node:crypto';
 import { headers as natsHeaders, type NatsConnection } from 'nats';
 import { encodeJson, Namespace, type EventEnvelope } from '@trove/messaging';
 import { connectNats } from '../../../test/support/nats';
 import { waitFor } from '../../../test/support/processes';
-import { OrderingEventsForBilling, type OrderPlacedV1 } from '../src/payments/ordering-events';
 import { BillingHarness, buyer, LISTINGS, vendor } from './billing-harness';
 
 jest.setTimeout(120_000);
@@ -75,7 +75,7 @@ describe('billing: orders arriving as events', () => {
         await new Promise((resolve) => setImmediate(resolve));
       }
     })();
-    await Promise.all(orders.map((o) => publishOrderEvent(nc, billing.namespace, OrderingEventsForBilling.orderPlaced.subject, o.orderId, o, 1)));
+    await Promise.all(orders.map((o) => publishOrderEvent(nc, billing.namespace, OrderingEvents.orderPlaced.subject, o.orderId, o, 1)));
     const outcomes = await waitFor('an answer for every order', async () => {
       const rows = (await billing.sql.query(`SELECT subject, payload FROM outbox WHERE subject LIKE '%evt.billing.payment.%'`)).rows as { subject: string; payload: { orderId: string } }[];
       return rows.length >= 50 && rows;
@@ -100,10 +100,10 @@ describe('billing: orders arriving as events', () => {
     await billing.fund(理想, 1_000_000);
     const order = placed(理想.organizationId, 澳鹏.organizationId, LISTINGS[3].price);
     // The refund request arrives first: it waits for the order's charge, by the order's event numbers.
-    await publishOrderEvent(nc, billing.namespace, OrderingEventsForBilling.orderRefundRequested.subject, order.orderId, { orderId: order.orderId, reason: '样本与数据不符' }, 2, {
-      [OrderingEventsForBilling.orderPlaced.subject]: 1,
+    await publishOrderEvent(nc, billing.namespace, OrderingEvents.orderRefundRequested.subject, order.orderId, { orderId: order.orderId, reason: '样本与数据不符' }, 2, {
+      [OrderingEvents.orderPlaced.subject]: 1,
     });
-    await publishOrderEvent(nc, billing.namespace, OrderingEventsForBilling.orderPlaced.subject, order.orderId, order, 1);
+    await publishOrderEvent(nc, billing.namespace, OrderingEvents.orderPlaced.subject, order.orderId, order, 1);
     await waitFor('the refund', async () => (await billing.sql.query(`SELECT 1 FROM outbox WHERE subject LIKE '%payment.refunded.v1' AND payload->>'orderId' = $1`, [order.orderId])).rows.length > 0);
     expect(await billing.walletBalance(理想.organizationId)).toBe(1_000_000);
     const entries = (await billing.sql.query(`SELECT kind FROM journal_entry WHERE order_id = $1 ORDER BY created_at`, [order.orderId])).rows.map((r) => r.kind);

@@ -1,6 +1,6 @@
+import { OrderingEvents, type OrderPlacedV1, type OrderRefundRequestedV1 } from '@trove/contracts';
 import { Injectable, Logger } from '@nestjs/common';
 import { EventHandler } from '@trove/messaging';
-import { OrderingEventsForBilling, type OrderPlacedV1, type OrderRefundRequestedV1 } from './ordering-events';
 import { PaymentsService } from './payments.service';
 
 /**
@@ -13,7 +13,7 @@ export class OrderPayments {
 
   constructor(private readonly payments: PaymentsService) {}
 
-  @EventHandler(OrderingEventsForBilling.orderPlaced, { consumer: 'order-payments' })
+  @EventHandler(OrderingEvents.orderPlaced, { consumer: 'order-payments' })
   async placed(order: OrderPlacedV1): Promise<void> {
     await this.payments.charge({
       orderId: order.orderId,
@@ -30,7 +30,7 @@ export class OrderPayments {
     });
   }
 
-  @EventHandler(OrderingEventsForBilling.orderRefundRequested, { consumer: 'order-payments' })
+  @EventHandler(OrderingEvents.orderRefundRequested, { consumer: 'order-payments' })
   async refundRequested(request: OrderRefundRequestedV1): Promise<void> {
     // Ordering asks only for paid orders; an order billing never charged has nothing to give back.
     const refunded = await this.payments.refundIfPaid(request.orderId);
