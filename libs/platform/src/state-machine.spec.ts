@@ -17,8 +17,8 @@ describe('StateMachine', () => {
     expect(orders.can('cancelled', 'paid')).toBe(false);
   });
 
-  it('refuses an illegal move as a CONFLICT that names both states', () => {
-    expect(() => orders.assert('refunded', 'paid')).toThrow(expect.objectContaining({ code: 'CONFLICT', status: 409, message: 'The order is refunded and cannot become paid.' }));
+  it('refuses an illegal move as an INVALID_STATE that names both states', () => {
+    expect(() => orders.assert('refunded', 'paid')).toThrow(expect.objectContaining({ code: 'INVALID_STATE', status: 409, message: 'The order is refunded and cannot become paid.' }));
   });
 
   it('knows its terminal states and what is reachable', () => {

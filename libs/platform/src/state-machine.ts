@@ -3,7 +3,8 @@ import { ServiceException } from './problem';
 
 /**
  * A state machine as a table: each state lists the states it may move to. Aggregates call
- * `assert` before they change state, so an illegal move is a CONFLICT, never a silent write.
+ * `assert` before they change state, so an illegal move is an INVALID_STATE (409), never a
+ * silent write.
  */
 export class StateMachine<S extends string> {
   constructor(
@@ -21,7 +22,7 @@ export class StateMachine<S extends string> {
 
   assert(from: S, to: S): void {
     if (!this.can(from, to)) {
-      throw new ServiceException(CommonErrorCode.CONFLICT, `The ${this.name} is ${from} and cannot become ${to}.`);
+      throw new ServiceException(CommonErrorCode.INVALID_STATE, `The ${this.name} is ${from} and cannot become ${to}.`);
     }
   }
 
