@@ -3,6 +3,7 @@ import { MessagingModule } from '@trove/messaging';
 import { PlatformModule } from '@trove/platform';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { BillingRoutesModule } from './billing/billing.module';
 import { CatalogModule } from './catalog/catalog.module';
 import { SearchModule } from './search/search.module';
 import { entities, migrations } from './database';
@@ -22,6 +23,7 @@ import { OrderingRoutesModule } from './ordering/ordering.module';
     CatalogModule,
     SearchModule,
     OrderingRoutesModule,
+    BillingRoutesModule,
   ],
 })
 export class AppModule {}

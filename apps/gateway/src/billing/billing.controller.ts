@@ -1,0 +1,147 @@
+import { BillingSubjects, CommonErrorCode } from '@trove/contracts';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { RpcClient } from '@trove/messaging';
+import { ServiceException } from '@trove/platform';
+import { Audited } from '../audit/audited.decorator';
+import { Roles } from '../auth/access.decorators';
+import { uuidParam } from '../catalog/params';
+import { ApiProblems } from '../openapi/api-problems';
+import {
+  CurrencyQuery,
+  InvoiceDto,
+  InvoicePageDto,
+  InvoicesQuery,
+  PayoutDto,
+  PayoutInputDto,
+  TopUpDto,
+  TopUpInputDto,
+  TrialBalanceDto,
+  VendorBalanceDto,
+  WalletDto,
+} from './billing.dto';
+
+/** Money moves only once per key: a route that moves money refuses to run without one. */
+function requireIdempotencyKey(key: string | undefined, route: string): void {
+  if (key === undefined) {
+    throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, `Idempotency-Key: required on ${route}, so a retry never moves money twice`, [
+      { field: 'Idempotency-Key', problems: ['Idempotency-Key is required'] },
+    ]);
+  }
+}
+
+const IDEMPOTENCY_HEADER = { name: 'Idempotency-Key', required: true, description: '1 to 255 printable ASCII characters; a retry repeats it' };
+
+@ApiTags('Billing')
+@Controller('v1')
+export class BillingController {
+  constructor(private readonly rpc: RpcClient) {}
+
+  @Get('wallet')
+  @Roles(['buyer'])
+  @ApiOperation({ summary: "The caller's wallet", description: '`balance` in the currency asked for (`?currency=`, CNY by default), and every wallet the organization holds.' })
+  @ApiOkResponse({ type: WalletDto })
+  @ApiProblems(400, 503)
+  wallet(@Query() query: CurrencyQuery): Promise<WalletDto> {
+    return this.rpc.send(BillingSubjects.getWallet, { currency: query.currency });
+  }
+
+  @Post('wallet/top-ups')
+  @HttpCode(201)
+  @Roles(['buyer'], { activeOnly: true })
+  @Audited('wallet.top-up', 'top-up')
+  @ApiOperation({
+    summary: 'Announce a bank transfer into the wallet',
+    description: 'The top-up stays `pending` until an operator confirms the money arrived; only then is the wallet credited. Amounts are positive integers of minor units.',
+  })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiCreatedResponse({ type: TopUpDto })
+  @ApiProblems(400, 422, 503)
+  recordTopUp(@Headers('idempotency-key') key: string | undefined, @Body() body: TopUpInputDto): Promise<TopUpDto> {
+    requireIdempotencyKey(key, 'POST /v1/wallet/top-ups');
+    return this.rpc.send(BillingSubjects.recordTopUp, { amount: body.amount, reference: body.reference });
+  }
+
+  @Post('admin/top-ups/:id/confirm')
+  @HttpCode(200)
+  @Roles(['admin'])
+  @Audited('wallet.top-up.confirm', 'top-up')
+  @ApiOperation({
+    summary: 'Confirm a bank transfer arrived',
+    description: 'Credits the wallet once. Confirming a confirmed top-up answers the same top-up again (200) and credits nothing.',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: TopUpDto })
+  @ApiProblems(400, 404, 503)
+  confirmTopUp(@Param('id', uuidParam('id')) topUpId: string): Promise<TopUpDto> {
+    return this.rpc.send(BillingSubjects.confirmTopUp, { topUpId });
+  }
+
+  @Get('invoices')
+  @Roles(['buyer', 'admin'])
+  @ApiOperation({ summary: 'Invoices, newest first', description: "A buyer's own; an admin's view is every invoice." })
+  @ApiOkResponse({ type: InvoicePageDto })
+  @ApiProblems(400, 503)
+  invoices(@Query() query: InvoicesQuery): Promise<InvoicePageDto> {
+    return this.rpc.send(BillingSubjects.listInvoices, { limit: query.limit, cursor: query.cursor });
+  }
+
+  @Get('invoices/:id')
+  @Roles(['buyer', 'admin'])
+  @ApiOperation({ summary: 'One invoice', description: "Prices include VAT: net + tax = gross on every line and in total. Another buyer's invoice is 404." })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: InvoiceDto })
+  @ApiProblems(400, 404, 503)
+  invoice(@Param('id', uuidParam('id')) invoiceId: string): Promise<InvoiceDto> {
+    return this.rpc.send(BillingSubjects.getInvoice, { invoiceId });
+  }
+
+  @Get('balance')
+  @Roles(['vendor'])
+  @ApiOperation({ summary: 'What the platform owes the vendor', description: 'Sales minus commission, minus refunds and payouts; `?currency=` picks `balance` (CNY by default).' })
+  @ApiOkResponse({ type: VendorBalanceDto })
+  @ApiProblems(400, 503)
+  balance(@Query() query: CurrencyQuery): Promise<VendorBalanceDto> {
+    return this.rpc.send(BillingSubjects.getVendorBalance, { currency: query.currency });
+  }
+
+  @Post('payouts')
+  @HttpCode(201)
+  @Roles(['vendor'], { activeOnly: true })
+  @Audited('payout.request', 'payout')
+  @ApiOperation({
+    summary: "Withdraw from the vendor's balance",
+    description: 'Pending until an operator approves it. More than the balance, counting payouts still pending, is 409 PAYOUT_EXCEEDS_BALANCE.',
+  })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiCreatedResponse({ type: PayoutDto })
+  @ApiProblems(400, 409, 422, 503)
+  requestPayout(@Headers('idempotency-key') key: string | undefined, @Body() body: PayoutInputDto): Promise<PayoutDto> {
+    requireIdempotencyKey(key, 'POST /v1/payouts');
+    return this.rpc.send(BillingSubjects.requestPayout, { amount: body.amount });
+  }
+
+  @Post('admin/payouts/:id/approve')
+  @HttpCode(200)
+  @Roles(['admin'])
+  @Audited('payout.approve', 'payout')
+  @ApiOperation({
+    summary: 'Pay a payout',
+    description: "Debits the vendor's balance and credits bank clearing, once; approving a paid payout answers it again. A balance that no longer covers it is 409 PAYOUT_EXCEEDS_BALANCE.",
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: PayoutDto })
+  @ApiProblems(400, 404, 409, 503)
+  approvePayout(@Param('id', uuidParam('id')) payoutId: string): Promise<PayoutDto> {
+    return this.rpc.send(BillingSubjects.approvePayout, { payoutId });
+  }
+
+  @Get('admin/ledger/trial-balance')
+  @Roles(['admin'])
+  @ApiOperation({ summary: 'The trial balance', description: 'Debits and credits per account type and currency; `total` is zero in a balanced ledger.' })
+  @ApiOkResponse({ type: TrialBalanceDto })
+  @ApiProblems(503)
+  trialBalance(): Promise<TrialBalanceDto> {
+    return this.rpc.send(BillingSubjects.trialBalance, {});
+  }
+}

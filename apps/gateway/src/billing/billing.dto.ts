@@ -1,0 +1,168 @@
+import { ACCOUNT_TYPES, PAYOUT_STATUSES, RecordTopUpRequest, RequestPayoutRequest, TOP_UP_STATUSES, type AccountType, type PayoutStatus, type TopUpStatus } from '@trove/contracts';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional } from 'class-validator';
+import { CURRENCY_CODES, Money, type CurrencyCode } from '@trove/licensing';
+import { PageQuery } from '@trove/platform';
+import { PageOf } from '../openapi/page.dto';
+
+export class TopUpInputDto extends RecordTopUpRequest {}
+
+export class PayoutInputDto extends RequestPayoutRequest {}
+
+export class CurrencyQuery {
+  @ApiPropertyOptional({ enum: CURRENCY_CODES, description: 'Which currency `balance` shows; CNY when left out' })
+  @IsOptional()
+  @IsIn(CURRENCY_CODES)
+  currency?: CurrencyCode;
+}
+
+export class InvoicesQuery extends PageQuery {}
+
+export class TopUpDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ enum: TOP_UP_STATUSES, description: '`pending` until an operator confirms the transfer arrived' })
+  status: TopUpStatus;
+
+  @ApiProperty({ type: Money })
+  amount: Money;
+
+  @ApiProperty({ example: 'CMB-20261130-0042' })
+  reference: string;
+
+  @ApiProperty()
+  createdAt: string;
+
+  @ApiProperty({ nullable: true, type: String })
+  confirmedAt: string | null;
+}
+
+export class WalletDto {
+  @ApiProperty({ type: Money, description: 'The wallet in the currency asked for (CNY by default)' })
+  balance: Money;
+
+  @ApiProperty({ type: [Money], description: 'Every wallet of the organization, one per currency' })
+  balances: Money[];
+}
+
+export class VendorBalanceDto {
+  @ApiProperty({ type: Money, description: 'What the platform owes the vendor after commission, in the currency asked for (CNY by default)' })
+  balance: Money;
+
+  @ApiProperty({ type: [Money] })
+  balances: Money[];
+}
+
+export class PayoutDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ format: 'uuid' })
+  vendorOrganizationId: string;
+
+  @ApiProperty({ enum: PAYOUT_STATUSES, description: '`pending` until an operator approves it; then `paid`' })
+  status: PayoutStatus;
+
+  @ApiProperty({ type: Money })
+  amount: Money;
+
+  @ApiProperty()
+  requestedAt: string;
+
+  @ApiProperty({ nullable: true, type: String })
+  paidAt: string | null;
+}
+
+export class InvoiceLineDto {
+  @ApiProperty()
+  lineId: string;
+
+  @ApiProperty({ format: 'uuid' })
+  offerId: string;
+
+  @ApiProperty({ format: 'uuid' })
+  datasetId: string;
+
+  @ApiProperty({ format: 'uuid' })
+  vendorOrganizationId: string;
+
+  @ApiProperty({ type: Money })
+  net: Money;
+
+  @ApiProperty({ type: Money })
+  tax: Money;
+
+  @ApiProperty({ type: Money, description: 'The price paid, VAT included; net + tax' })
+  gross: Money;
+}
+
+export class InvoiceDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ nullable: true, type: String, example: '2026-000042', description: 'Sequential and gapless per calendar year (China time)' })
+  number: string | null;
+
+  @ApiProperty({ format: 'uuid' })
+  orderId: string;
+
+  @ApiProperty({ format: 'uuid' })
+  buyerOrganizationId: string;
+
+  @ApiProperty({ type: [InvoiceLineDto] })
+  lines: InvoiceLineDto[];
+
+  @ApiProperty({ type: Money })
+  net: Money;
+
+  @ApiProperty({ type: Money })
+  tax: Money;
+
+  @ApiProperty({ type: Money, description: 'net + tax, exactly' })
+  gross: Money;
+
+  @ApiProperty({ example: 600, description: 'The VAT rate in basis points (600 is 6 %)' })
+  taxRateBp: number;
+
+  @ApiProperty()
+  issuedAt: string;
+}
+
+export class InvoicePageDto extends PageOf(InvoiceDto) {}
+
+export class TrialBalanceRowDto {
+  @ApiProperty({ enum: ACCOUNT_TYPES })
+  type: AccountType;
+
+  @ApiProperty({ enum: CURRENCY_CODES })
+  currency: CurrencyCode;
+
+  @ApiProperty({ description: 'Sum of debits, minor units' })
+  debit: number;
+
+  @ApiProperty({ description: 'Sum of credits, minor units' })
+  credit: number;
+
+  @ApiProperty({ description: 'debit - credit' })
+  net: number;
+}
+
+export class CurrencyTotalDto {
+  @ApiProperty({ enum: CURRENCY_CODES })
+  currency: CurrencyCode;
+
+  @ApiProperty({ description: 'Zero in a balanced ledger' })
+  total: number;
+}
+
+export class TrialBalanceDto {
+  @ApiProperty({ type: [TrialBalanceRowDto], description: 'Totals per account type and currency' })
+  accounts: TrialBalanceRowDto[];
+
+  @ApiProperty({ type: [CurrencyTotalDto] })
+  totals: CurrencyTotalDto[];
+
+  @ApiProperty({ description: 'The sum of every posting: zero' })
+  total: number;
+}
