@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { RequestContext } from '@trove/platform';
 import type { Logger, QueryRunner } from 'typeorm';
 import { DataSource } from 'typeorm';
 import { GatewayHarness } from './gateway-harness';
@@ -15,7 +16,10 @@ function guessedKey(): string {
   return `trv_${randomBytes(16).toString('hex')}_${randomBytes(32).toString('base64url')}`;
 }
 
-/** Counts the SQL the gateway sends, from the moment `start` is called. */
+/**
+ * Counts the SQL the gateway sends while serving requests, from the moment `start` is called.
+ * Background work (the outbox relay, janitors) runs outside any request and is not counted.
+ */
 class QueryCounter {
   private queries: string[] = [];
   private counting = false;
@@ -23,7 +27,7 @@ class QueryCounter {
   constructor(dataSource: DataSource) {
     const original = dataSource.logger;
     const seen = (query: string) => {
-      if (this.counting) this.queries.push(query);
+      if (this.counting && RequestContext.current()) this.queries.push(query);
     };
     (dataSource as { logger: Logger }).logger = new Proxy(original, {
       get(target, property, receiver) {
@@ -43,12 +47,8 @@ class QueryCounter {
     this.counting = true;
   }
 
-  /**
-   * What was sent since `start`, leaving out the batched `last used` update that a timer may
-   * write at any moment (it is not caused by the requests being counted).
-   */
   get count(): number {
-    return this.queries.filter((q) => !/SET last_used_at/.test(q)).length;
+    return this.queries.length;
   }
 }
 
