@@ -327,7 +327,7 @@ async function main() {
   try {
     demo = await seedDemo({ stateDir: stateDir(ROOT), gatewayUrl: `http://127.0.0.1:${ports.gateway}`, adminKey: admin.key });
   } catch (error) {
-    log.warn(`the demo organizations could not be set up: ${error.message}`);
+    log.warn(`the demo marketplace could not be set up: ${error.message}`);
   }
   printBanner({ ports, admin, demo, infra, redact, databases: databaseNameFor('<app>'), seconds: (Date.now() - startedAt) / 1000 });
 }
@@ -386,6 +386,7 @@ function printBanner({ ports, admin, demo, infra, redact, databases, seconds }) 
     out(`  Demo vendor ${color.bold(demo.vendor.key)}  ${demo.vendor.name}`);
     out(`  Demo buyer  ${color.bold(demo.buyer.key)}  ${demo.buyer.name}`);
     out(color.dim(`              (${demo.source})`));
+    if (demo.catalog) out(`  Demo catalog ${demo.catalog.datasets} published datasets (${demo.catalog.seeded ? 'seeded now' : 'already there'}; npm run seed publishes them again): ${url(ports.gateway, '/v1/datasets?q=语音')}`);
   }
   out();
   out(color.dim('Press Ctrl-C to stop.'));
