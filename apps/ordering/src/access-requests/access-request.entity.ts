@@ -1,6 +1,6 @@
-import type { AccessRequestStatus, AccessRequestView } from '@trove/contracts';
+import { ACCESS_REQUEST_STATUSES, sqlIn, type AccessRequestStatus, type AccessRequestView } from '@trove/contracts';
 import { StateMachine } from '@trove/platform';
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** A vendor decides once: pending -> approved or rejected. */
 export const accessRequestStates = new StateMachine<AccessRequestStatus>('access request', {
@@ -9,8 +9,14 @@ export const accessRequestStates = new StateMachine<AccessRequestStatus>('access
   rejected: [],
 });
 
+// Indexes and checks as CreateOrders makes them (the schema test holds the two together); the
+// list indexes end (created_at DESC, id DESC) in the database.
 /** A buyer's request to order an offer that needs the vendor's approval. */
 @Entity({ name: 'access_request' })
+@Index('access_request_live_key', ['offerId', 'buyerOrganizationId'], { unique: true, where: sqlIn('status', ['pending', 'approved']) })
+@Index('access_request_vendor_idx', ['vendorOrganizationId', 'createdAt', 'id'])
+@Index('access_request_buyer_idx', ['buyerOrganizationId', 'createdAt', 'id'])
+@Check('access_request_status_check', sqlIn('status', ACCESS_REQUEST_STATUSES))
 export class AccessRequest {
   @PrimaryColumn('uuid')
   id: string;

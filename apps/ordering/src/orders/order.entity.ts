@@ -1,16 +1,23 @@
-import type { LicenseReceiptView, OrderItemView, OrderStatus, OrderView, ReceiptLineView, SaleView } from '@trove/contracts';
+import { ORDER_STATUSES, sqlIn, type LicenseReceiptView, type OrderItemView, type OrderStatus, type OrderView, type ReceiptLineView, type SaleView } from '@trove/contracts';
 import { canonicalJson, type CurrencyCode, type LicenseTermsValue, type PricingValue } from '@trove/licensing';
 import { createHash } from 'node:crypto';
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, ForeignKey, Index, PrimaryColumn, Unique } from 'typeorm';
 import { bigintNumber } from '../columns';
 import { orderStates } from './order-state';
 
+// Indexes, checks and keys as CreateOrders makes them (the schema test holds the two together);
+// indexes end (placed_at DESC, id DESC) in the database.
 @Entity({ name: 'order_line' })
+@Unique('order_line_position_key', ['orderId', 'position'])
+@Index('order_line_vendor_idx', ['vendorOrganizationId', 'placedAt', 'id'])
+@Check('order_line_price_check', 'price_amount > 0')
+@Check('order_line_terms_sha256_check', "terms_sha256 ~ '^[0-9a-f]{64}$'")
 export class OrderLine {
   @PrimaryColumn('uuid')
   id: string;
 
   @Column('uuid', { name: 'order_id' })
+  @ForeignKey(() => Order, { name: 'order_line_order_fk' })
   orderId: string;
 
   @Column('integer')
@@ -104,6 +111,12 @@ export class OrderLine {
 
 /** An order: the buyer's purchase of one or more offers, moved through the saga by events. */
 @Entity({ name: 'purchase_order' })
+@Index('purchase_order_buyer_idx', ['buyerOrganizationId', 'placedAt', 'id'])
+@Index('purchase_order_status_idx', ['status', 'placedAt', 'id'])
+@Index('purchase_order_in_flight_idx', ['updatedAt'], { where: sqlIn('status', ['pending_payment', 'paid', 'refund_pending']) })
+@Check('purchase_order_status_check', sqlIn('status', ORDER_STATUSES))
+@Check('purchase_order_total_check', 'total_amount > 0')
+@Check('purchase_order_currency_check', "currency ~ '^[A-Z]{3}$'")
 export class Order {
   @PrimaryColumn('uuid')
   id: string;
@@ -129,14 +142,14 @@ export class Order {
   @Column('uuid', { name: 'payment_id', nullable: true })
   paymentId: string | null;
 
-  @Column('jsonb', { name: 'entitlement_ids' })
+  @Column('jsonb', { name: 'entitlement_ids', default: [] })
   entitlementIds: string[];
 
   /** The event whose answer the order waits for; the sweep publishes it again when none comes. */
   @Column('uuid', { name: 'awaiting_event_id', nullable: true })
   awaitingEventId: string | null;
 
-  @Column('integer')
+  @Column('integer', { default: 0 })
   redrives: number;
 
   @Column('timestamptz', { name: 'placed_at' })
@@ -186,11 +199,14 @@ export class Order {
 
 /** The immutable record of the licenses a buyer accepted with an order (the database refuses edits). */
 @Entity({ name: 'license_receipt' })
+@Unique('license_receipt_order_key', ['orderId'])
+@Check('license_receipt_sha256_check', "sha256 ~ '^[0-9a-f]{64}$'")
 export class LicenseReceipt {
   @PrimaryColumn('uuid')
   id: string;
 
   @Column('uuid', { name: 'order_id' })
+  @ForeignKey(() => Order, { name: 'license_receipt_order_fk' })
   orderId: string;
 
   @Column('uuid', { name: 'accepted_by_organization_id' })
