@@ -70,7 +70,7 @@ function markdown(r) {
   return [
     `# ${r.title}`,
     '',
-    `Target: ${r.target}. Measured ${r.machine.date} on ${r.machine.cores} cores (${r.machine.cpu}), Node ${r.machine.node}, load average ${r.machine.loadAverageAtStart?.join(' ') ?? '?'} at the start; the client runs on the same cores. Runs alternate (baseline, Trove, Trove, baseline).`,
+    `Target: ${r.target}. Measured ${r.machine.date} on ${r.machine.cores} cores (${r.machine.cpu}), Node ${r.machine.node}, load average ${r.machine.loadAverageAtStart?.join(' ') ?? '?'} at the start; the client runs on the same cores. Runs in this order: baseline, disk copy, Trove, Trove, Trove on tmpfs (twice), disk copy, baseline.`,
     '',
     `- baseline: ${r.sides.baseline.label}`,
     `- Trove: ${r.sides.trove.label}`,
