@@ -26,12 +26,13 @@ export class AuthFailures {
 
   /** Whole seconds until the address may fail again; 0 while it is under the limit. */
   refusedFor(address: string, now = Date.now()): number {
-    const window = this.windows.get(address);
+    const window = this.windows.get(clientOf(address));
     if (!window || window.endsAt <= now || window.failures < this.config.AUTH_FAILURES_PER_ADDRESS) return 0;
     return Math.max(1, Math.ceil((window.endsAt - now) / 1000));
   }
 
   record(address: string, now = Date.now()): void {
+    address = clientOf(address);
     const window = this.windows.get(address);
     if (window && window.endsAt > now) {
       window.failures++;
@@ -48,4 +49,25 @@ export class AuthFailures {
       this.windows.delete(address);
     }
   }
+}
+
+/**
+ * Who is counted: an IPv4 address as it is (also when written as IPv4-mapped IPv6), an IPv6
+ * address by its /64, since one subscriber usually holds a whole /64 and could otherwise try
+ * keys from billions of addresses.
+ */
+export function clientOf(address: string): string {
+  if (!address.includes(':')) return address;
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  if (mapped) return mapped[1];
+  const bare = address.split('%')[0];
+  const groups = (part: string) => (part ? part.split(':') : []).flatMap((g) => (g.includes('.') ? ['0', '0'] : [g]));
+  const [head, tail] = bare.includes('::') ? bare.split('::') : [bare, undefined];
+  const before = groups(head);
+  const after = tail === undefined ? [] : groups(tail);
+  const full = [...before, ...Array(Math.max(0, 8 - before.length - after.length)).fill('0'), ...after];
+  return `${full
+    .slice(0, 4)
+    .map((g) => parseInt(g || '0', 16).toString(16))
+    .join(':')}::/64`;
 }
