@@ -30,6 +30,8 @@ describe('bad configuration', () => {
     ['a missing admin key', { TROVE_ADMIN_KEY: '' }, 'TROVE_ADMIN_KEY'],
     ['an admin key that is not a Trove API key', { TROVE_ADMIN_KEY: 'letmein-letmein-letmein-letmein-letmein' }, 'TROVE_ADMIN_KEY'],
     ['a port that is not a number', { PORT: 'three thousand' }, 'PORT'],
+    ['a trusted proxy that is neither an address nor a CIDR', { TRUST_PROXY: '10.0.0.0/8,ingress.internal' }, 'TRUST_PROXY'],
+    ['an unlimited failed-authentication limit', { AUTH_FAILURES_PER_ADDRESS: '0' }, 'AUTH_FAILURES_PER_ADDRESS'],
   ])('stops quickly with one line naming the setting: %s', async (_what, env, setting) => {
     const { exit, seconds, lines } = await start(env);
     expect(exit.code).not.toBe(0);
