@@ -50,7 +50,7 @@ export class KeyStore implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly cache = new Map<string, CacheEntry>();
   /** Lookups in flight: concurrent requests with one key wait for one query. */
   private readonly loading = new Map<string, Promise<KeyRow | null>>();
-  /** Ids of keys that exist (whatever their state): loaded on start, then learned from lookups. */
+  /** Ids of keys that exist (whatever their state): loaded on start, then learned from lookups and broadcasts. */
   private readonly knownIds = new Set<string>();
   private readonly lastUsed = new Map<string, Date>();
   /** Bumped by every change: a lookup that began before a change does not cache what it read. */
