@@ -1,0 +1,211 @@
+import { canonicalJson } from '@trove/licensing';
+import { createHash, randomUUID } from 'node:crypto';
+import { commercialOffer, exclusiveOffer } from '../../../test/support/catalog';
+import { json } from '../../../test/support/system';
+import { SagaHarness } from './saga-harness';
+
+jest.setTimeout(300_000);
+
+const PRICE = 12_800_000; // 128,000.00 yuan, the default commercial offer
+const order = (offerId: string, extra: Record<string, unknown> = {}) => ({ items: [{ offerId }], acceptLicense: true, ...extra });
+
+describe('the purchase saga through the public API (delivery played by a stand-in)', () => {
+  let h: SagaHarness;
+  let offerId: string;
+  let datasetId: string;
+  let vendorKey: string;
+
+  beforeAll(async () => {
+    h = await SagaHarness.start({ ORDER_SWEEP_MS: '500', ORDER_REDRIVE_AFTER_MS: '3000' });
+    const published = await h.publishedOffer('海天瑞声 SpeechOcean');
+    ({ offerId, datasetId } = published);
+    vendorKey = published.vendor.key;
+  });
+
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  const charges = async (orderId: string) =>
+    Number((await h.query<{ n: string }>('billing', `SELECT count(*) AS n FROM journal_entry WHERE order_id = $1 AND kind = 'charge'`, [orderId]))[0].n);
+  const orderCount = async () => Number((await h.query<{ n: string }>('ordering', `SELECT count(*) AS n FROM purchase_order`))[0].n);
+
+  it('a funded buyer orders, the order is paid and fulfilled, and the receipt proves the terms accepted', async () => {
+    const buyer = await h.buyer('中国移动九天人工智能 China Mobile Jiutian');
+    await h.fund(buyer, PRICE + 50_000);
+    const response = await h.order(buyer, order(offerId));
+    const placed = await json(response);
+    expect(response.status).toBe(201);
+    expect(placed).toMatchObject({
+      status: 'pending_payment',
+      items: [{ offerId, datasetId, price: { amount: PRICE, currency: 'CNY' }, licenseTermsSha256: expect.stringMatching(/^[0-9a-f]{64}$/) }],
+      total: { amount: PRICE, currency: 'CNY' },
+    });
+
+    const done = await h.settled(buyer, placed.id);
+    expect(done).toMatchObject({ status: 'fulfilled', cancellationReason: null, paymentId: expect.any(String), entitlementIds: [expect.any(String)] });
+    expect(await charges(placed.id)).toBe(1);
+
+    const receipt = await json(await h.system.request(`/v1/orders/${placed.id}/receipt`, { as: { key: buyer.key } }));
+    const { sha256, ...content } = receipt;
+    expect(createHash('sha256').update(canonicalJson(content)).digest('hex')).toBe(sha256);
+    expect(receipt).toMatchObject({ orderId: placed.id, acceptedByOrganizationId: buyer.organizationId, acceptedByKeyId: buyer.keyId });
+    expect(receipt.lines).toEqual([expect.objectContaining({ offerId, termsSha256: placed.items[0].licenseTermsSha256, terms: expect.objectContaining({ uses: expect.any(Array) }) })]);
+    // The database keeps the receipt as it was written.
+    await expect(h.query('ordering', `UPDATE license_receipt SET accepted_by_key_id = 'forged' WHERE order_id = $1`, [placed.id])).rejects.toThrow(/immutable/);
+
+    const sales = await json(await h.system.request('/v1/sales', { as: { key: vendorKey } }));
+    expect(sales.items).toEqual(expect.arrayContaining([expect.objectContaining({ orderId: placed.id, buyerOrganizationId: buyer.organizationId, orderStatus: 'fulfilled' })]));
+  });
+
+  it('the same Idempotency-Key sent 50 times at once makes one order and one charge; a replay answers the same; another body is 422', async () => {
+    const buyer = await h.buyer('百度智能云 Baidu AI Cloud');
+    await h.fund(buyer, PRICE * 3);
+    const key = `po-2026-11-${randomUUID()}`;
+    const answers = await Promise.all(Array.from({ length: 50 }, () => h.order(buyer, order(offerId), key)));
+    const bodies = await Promise.all(answers.map((a) => json(a)));
+    expect(answers.map((a) => a.status)).toEqual(Array(50).fill(201));
+    const ids = new Set(bodies.map((b) => b.id));
+    expect(ids.size).toBe(1);
+    const [orderId] = ids;
+    await h.settled(buyer, orderId);
+    expect(await charges(orderId)).toBe(1);
+
+    const replay = await h.order(buyer, order(offerId), key);
+    expect(replay.status).toBe(201);
+    expect(await json(replay)).toEqual(bodies[0]);
+
+    const before = await orderCount();
+    const reused = await h.order(buyer, { items: [{ offerId }], acceptLicense: true, note: 'x' }, key);
+    expect(reused.status).toBe(400); // unknown field: refused before the key is even looked at
+    const other = await h.publishedOffer('数据堂 Datatang', commercialOffer(99_900));
+    const different = await h.order(buyer, order(other.offerId), key);
+    expect(different.status).toBe(422);
+    expect(await json(different)).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+    const missing = await h.order(buyer, order(offerId), null);
+    expect(missing.status).toBe(400);
+    expect(await orderCount()).toBe(before);
+  });
+
+  it('with credit for exactly 10 purchases, 50 concurrent orders end 10 fulfilled and 40 cancelled for INSUFFICIENT_FUNDS', async () => {
+    const cheap = await h.publishedOffer('标贝科技 DataBaker', commercialOffer(459_900));
+    const buyer = await h.buyer('科大讯飞 iFLYTEK');
+    await h.fund(buyer, 459_900 * 10);
+    const answers = await Promise.all(Array.from({ length: 50 }, () => h.order(buyer, order(cheap.offerId))));
+    expect(answers.map((a) => a.status)).toEqual(Array(50).fill(201));
+    const ids = (await Promise.all(answers.map((a) => json(a)))).map((b) => b.id);
+    const ends = await Promise.all(ids.map((id) => h.settled(buyer, id)));
+    expect(ends.filter((o) => o.status === 'fulfilled')).toHaveLength(10);
+    const cancelled = ends.filter((o) => o.status === 'cancelled');
+    expect(cancelled).toHaveLength(40);
+    expect(new Set(cancelled.map((o) => o.cancellationReason))).toEqual(new Set(['INSUFFICIENT_FUNDS']));
+    const listed = await json(await h.system.request('/v1/orders?status=cancelled&limit=100', { as: { key: buyer.key } }));
+    expect(listed.items).toHaveLength(40);
+  });
+
+  it('refuses orders it cannot honour with a clear code, and changes nothing', async () => {
+    const buyer = await h.buyer('中国电信人工智能研究院 China Telecom AI');
+    const rival = await h.buyer('商汤科技 SenseTime');
+    await h.fund(buyer, PRICE * 2);
+    const privateOffer = await h.publishedOffer('澳鹏 Appen China', commercialOffer(PRICE, { buyerOrgId: rival.organizationId }));
+    const gated = await h.publishedOffer('云测数据 Testin Data', commercialOffer(PRICE, { requiresApproval: true }));
+    const suspended = await h.publishedOffer('爱数智慧 Magic Data');
+    expect((await h.system.request(`/v1/admin/datasets/${suspended.datasetId}/suspend`, { method: 'POST' })).status).toBe(200);
+    const before = await orderCount();
+
+    const expectProblem = async (response: Response, status: number, code: string) => {
+      expect({ status: response.status, code: (await json(response)).code }).toEqual({ status, code });
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    };
+    await expectProblem(await h.order(buyer, { items: [{ offerId }], acceptLicense: false }), 400, 'VALIDATION_FAILED');
+    await expectProblem(await h.order(buyer, { items: [{ offerId }] }), 400, 'VALIDATION_FAILED');
+    await expectProblem(await h.order(buyer, { items: [], acceptLicense: true }), 400, 'VALIDATION_FAILED');
+    await expectProblem(await h.order(buyer, { items: [{ offerId }, { offerId }], acceptLicense: true }), 400, 'VALIDATION_FAILED');
+    await expectProblem(await h.order(buyer, order('not-a-uuid')), 400, 'VALIDATION_FAILED');
+    await expectProblem(await h.order(buyer, order(randomUUID())), 404, 'NOT_FOUND');
+    await expectProblem(await h.order(buyer, order(privateOffer.offerId)), 404, 'NOT_FOUND');
+    await expectProblem(await h.order(buyer, order(suspended.offerId)), 404, 'NOT_FOUND');
+    await expectProblem(await h.order(buyer, order(gated.offerId)), 403, 'ACCESS_NOT_APPROVED');
+    expect(await orderCount()).toBe(before);
+
+    // The vendor approves an access request; then the order goes through.
+    const asked = await h.system.request('/v1/access-requests', {
+      method: 'POST',
+      as: { key: buyer.key },
+      body: JSON.stringify({ offerId: gated.offerId, intendedUse: '用于客服语音识别模型微调 / fine-tuning a call-centre ASR model' }),
+    });
+    const request = await json(asked);
+    expect({ status: asked.status, state: request.status }).toEqual({ status: 201, state: 'pending' });
+    await expectProblem(await h.order(buyer, order(gated.offerId)), 403, 'ACCESS_NOT_APPROVED');
+    expect((await h.system.request(`/v1/access-requests/${request.id}/approve`, { method: 'POST', as: { key: privateOffer.vendor.key } })).status).toBe(404);
+    const approved = await h.system.request(`/v1/access-requests/${request.id}/approve`, { method: 'POST', as: { key: gated.vendor.key } });
+    expect({ status: approved.status, state: (await json(approved)).status }).toEqual({ status: 200, state: 'approved' });
+    const placed = await h.order(buyer, order(gated.offerId));
+    expect(placed.status).toBe(201);
+    expect((await h.settled(buyer, (await json(placed)).id)).status).toBe('fulfilled');
+
+    // The rival may buy its private offer.
+    await h.fund(rival, PRICE);
+    expect((await h.order(rival, order(privateOffer.offerId))).status).toBe(201);
+  });
+
+  it('sells an exclusive license once; a cancelled order gives it back', async () => {
+    const exclusive = await h.publishedOffer('整数智能 MolarData', exclusiveOffer(24, ['CN'], 5_000_000), '自动驾驶路测视频 3D 框标注 / driving video with 3D boxes');
+    const poor = await h.buyer('小鹏汽车 XPeng');
+    const rich = await h.buyer('理想汽车 Li Auto');
+    await h.fund(rich, 5_000_000);
+
+    const first = await json(await h.order(poor, order(exclusive.offerId)));
+    const blocked = await h.order(rich, order(exclusive.offerId));
+    expect({ status: blocked.status, code: (await json(blocked)).code }).toEqual({ status: 409, code: 'EXCLUSIVITY_CONFLICT' });
+    expect((await h.settled(poor, first.id)).cancellationReason).toBe('INSUFFICIENT_FUNDS');
+
+    const second = await h.order(rich, order(exclusive.offerId));
+    expect(second.status).toBe(201);
+    expect((await h.settled(rich, (await json(second)).id)).status).toBe('fulfilled');
+  });
+
+  it('shows a buyer only its own orders and receipts, and a vendor only its own sales', async () => {
+    const owner = await h.buyer('智谱 AI Zhipu');
+    const other = await h.buyer('月之暗面 Moonshot AI');
+    await h.fund(owner, PRICE);
+    const placed = await json(await h.order(owner, order(offerId)));
+    await h.settled(owner, placed.id);
+
+    for (const path of [`/v1/orders/${placed.id}`, `/v1/orders/${placed.id}/receipt`]) {
+      expect((await h.system.request(path, { as: { key: other.key } })).status).toBe(404);
+      expect((await h.system.request(path, { as: { key: owner.key } })).status).toBe(200);
+      expect((await h.system.request(path)).status).toBe(200); // the operator
+    }
+    const theirs = await json(await h.system.request('/v1/orders?limit=100', { as: { key: other.key } }));
+    expect(theirs.items).toEqual([]);
+    const mine = await json(await h.system.request('/v1/orders?limit=100', { as: { key: owner.key } }));
+    expect(mine.items.map((o: { id: string }) => o.id)).toEqual([placed.id]);
+
+    const stranger = await h.publishedOffer('星尘数据 Stardust');
+    const strangerSales = await json(await h.system.request('/v1/sales?limit=100', { as: { key: stranger.vendor.key } }));
+    expect(strangerSales.items).toEqual([]);
+    const sales = await json(await h.system.request('/v1/sales?limit=100', { as: { key: vendorKey } }));
+    expect(sales.items.length).toBeGreaterThan(0);
+    expect(new Set(sales.items.map((s: { datasetId: string }) => s.datasetId))).toEqual(new Set([datasetId]));
+  });
+
+  it('refunds a fulfilled order through billing; an order never paid cannot be refunded', async () => {
+    const buyer = await h.buyer('字节跳动 ByteDance');
+    await h.fund(buyer, PRICE);
+    const paid = await json(await h.order(buyer, order(offerId)));
+    await h.settled(buyer, paid.id);
+    const unpaid = await json(await h.order(buyer, order(offerId)));
+    expect((await h.settled(buyer, unpaid.id)).status).toBe('cancelled');
+
+    const refused = await h.system.request(`/v1/admin/orders/${unpaid.id}/refund`, { method: 'POST', body: JSON.stringify({ reason: '重复下单 / duplicate order' }) });
+    expect({ status: refused.status, code: (await json(refused)).code }).toEqual({ status: 409, code: 'ORDER_NOT_REFUNDABLE' });
+
+    const accepted = await h.system.request(`/v1/admin/orders/${paid.id}/refund`, { method: 'POST', body: JSON.stringify({ reason: '数据与描述不符 / data did not match the listing' }) });
+    expect({ status: accepted.status, state: (await json(accepted)).status }).toEqual({ status: 202, state: 'refund_pending' });
+    const refunded = await h.settled(buyer, paid.id, ['refunded']);
+    expect(refunded.refundReason).toBe('数据与描述不符 / data did not match the listing');
+    expect((await h.query<{ n: string }>('billing', `SELECT count(*) AS n FROM journal_entry WHERE order_id = $1`, [paid.id])).map((r) => Number(r.n))).toEqual([2]);
+  });
+});
+
