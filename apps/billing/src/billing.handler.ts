@@ -8,6 +8,9 @@ import {
   ListInvoicesRequest,
   RecordTopUpRequest,
   RequestPayoutRequest,
+  RenewSubscriptionsRequest,
+  SalesStatsRequest,
+  TrialBalanceRequest,
   type InvoicePage,
   type InvoiceView,
   type PayoutView,
@@ -77,20 +80,20 @@ export class BillingHandler {
   }
 
   @RpcHandler(BillingSubjects.trialBalance)
-  trialBalance(_request: unknown, context: RpcContext): Promise<TrialBalanceView> {
+  trialBalance(request: TrialBalanceRequest, context: RpcContext): Promise<TrialBalanceView> {
     callerAs(context, 'admin');
-    return this.wallets.trialBalance();
+    return this.wallets.trialBalance(request.currency);
   }
 
   @RpcHandler(BillingSubjects.salesStats)
-  salesStats(_request: unknown, context: RpcContext): Promise<SalesStatsView> {
+  salesStats(request: SalesStatsRequest, context: RpcContext): Promise<SalesStatsView> {
     callerAs(context, 'admin');
-    return this.wallets.salesStats();
+    return this.wallets.salesStats(request.currency);
   }
 
   @RpcHandler(BillingSubjects.renewSubscriptions)
-  renewSubscriptions(_request: unknown, context: RpcContext): Promise<RenewalRunView> {
+  renewSubscriptions(request: RenewSubscriptionsRequest, context: RpcContext): Promise<RenewalRunView> {
     callerAs(context, 'admin');
-    return this.subscriptions.renewDue();
+    return this.subscriptions.renewDue(request.orderId);
   }
 }

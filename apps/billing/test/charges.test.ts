@@ -1,5 +1,7 @@
 import 'reflect-metadata';
-import { BillingErrorCode, CommonErrorCode } from '@trove/contracts';
+import { BillingErrorCode, BillingSubjects, CommonErrorCode } from '@trove/contracts';
+import { RpcClient } from '@trove/messaging';
+import { randomUUID } from 'node:crypto';
 import { splitCommission, splitTaxIncluded } from '@trove/licensing';
 import { ServiceException } from '@trove/platform';
 import { BillingHarness, buyer, line, LISTINGS, OPERATOR, order, vendor } from './billing-harness';
@@ -155,6 +157,24 @@ describe('billing: the charge path on the real database', () => {
     expect((await billing.invoices.list(theirs, {})).items).toEqual([]);
     expect(await billing.invoices.get(OPERATOR, invoice.id)).toMatchObject({ id: invoice.id });
     expect(await billing.wallets.wallet(theirs)).toEqual({ balance: { amount: 0, currency: 'CNY' }, balances: [] });
+  });
+
+  it('answers the operators\' subjects over NATS: trial balance, sales per currency, renewals', async () => {
+    const rpc = billing.app.get(RpcClient);
+    const 腾讯 = buyer();
+    await billing.fund(腾讯, 300_000, 'HKD');
+    await billing.payments.charge(order(腾讯.organizationId, [line(vendor().organizationId, 250_000, 'HKD')]));
+    const trial = await billing.as(OPERATOR, () => rpc.send(BillingSubjects.trialBalance, {}));
+    expect(trial.total).toBe(0);
+    expect(trial.totals.every((t) => t.total === 0)).toBe(true);
+    const hkd = await billing.as(OPERATOR, () => rpc.send(BillingSubjects.trialBalance, { currency: 'HKD' }));
+    expect(hkd.accounts.map((a) => a.type).sort()).toEqual(['bank_clearing', 'platform_revenue', 'tax_payable', 'vendor_payable', 'wallet']);
+    expect(hkd.accounts.find((a) => a.type === 'wallet')).toMatchObject({ debit: 250_000, credit: 300_000, net: -50_000 });
+    const sales = await billing.as(OPERATOR, () => rpc.send(BillingSubjects.salesStats, { currency: 'HKD' }));
+    expect(sales.salesPerCurrency).toEqual([{ currency: 'HKD', gross: 250_000, refunded: 0, net: 250_000, payments: 1, refunds: 0 }]);
+    const renewals = await billing.as(OPERATOR, () => rpc.send(BillingSubjects.renewSubscriptions, {}, { idempotencyKey: randomUUID() }));
+    expect(renewals).toEqual({ renewed: 0, lapsed: 0 });
+    await expect(billing.as(腾讯, () => rpc.send(BillingSubjects.trialBalance, {}))).rejects.toMatchObject({ code: CommonErrorCode.FORBIDDEN });
   });
 
   it('numbers invoices gaplessly per year in the order they were written, off the purchase path', async () => {

@@ -42,11 +42,11 @@ export class SubscriptionsService implements OnApplicationBootstrap, OnApplicati
   }
 
   /** Renews (or lets lapse) every subscription due at the clock's now, period after period. */
-  async renewDue(): Promise<RenewalRunView> {
+  async renewDue(orderId?: string): Promise<RenewalRunView> {
     const result = { renewed: 0, lapsed: 0 };
     for (;;) {
       const now = this.clock.now();
-      const due = await this.unitOfWork.read(() => this.subscriptions.dueIds(now, 200));
+      const due = await this.unitOfWork.read(() => this.subscriptions.dueIds(now, 200, orderId));
       if (due.length === 0) return result;
       let progressed = false;
       for (const id of due) {

@@ -142,8 +142,8 @@ export class WalletsService {
     });
   }
 
-  async trialBalance(): Promise<TrialBalanceView> {
-    const accounts = await this.unitOfWork.read(() => this.ledger.trialBalance());
+  async trialBalance(currency?: CurrencyCode): Promise<TrialBalanceView> {
+    const accounts = (await this.unitOfWork.read(() => this.ledger.trialBalance())).filter((row) => !currency || row.currency === currency);
     const totals = new Map<CurrencyCode, number>();
     for (const row of accounts) totals.set(row.currency, (totals.get(row.currency) ?? 0) + row.net);
     return {
@@ -153,8 +153,8 @@ export class WalletsService {
     };
   }
 
-  async salesStats(): Promise<SalesStatsView> {
-    const rows = await this.unitOfWork.read(() => this.ledger.sales());
+  async salesStats(currency?: CurrencyCode): Promise<SalesStatsView> {
+    const rows = (await this.unitOfWork.read(() => this.ledger.sales())).filter((row) => !currency || row.currency === currency);
     return { salesPerCurrency: rows.map((r) => ({ ...r, net: r.gross - r.refunded })) };
   }
 }

@@ -138,10 +138,10 @@ export class BillingController {
 
   @Get('admin/ledger/trial-balance')
   @Roles(['admin'])
-  @ApiOperation({ summary: 'The trial balance', description: 'Debits and credits per account type and currency; `total` is zero in a balanced ledger.' })
+  @ApiOperation({ summary: 'The trial balance', description: 'Debits and credits per account type and currency (`?currency=` for one); `total` is zero in a balanced ledger.' })
   @ApiOkResponse({ type: TrialBalanceDto })
-  @ApiProblems(503)
-  trialBalance(): Promise<TrialBalanceDto> {
-    return this.rpc.send(BillingSubjects.trialBalance, {});
+  @ApiProblems(400, 503)
+  trialBalance(@Query() query: CurrencyQuery): Promise<TrialBalanceDto> {
+    return this.rpc.send(BillingSubjects.trialBalance, { currency: query.currency });
   }
 }

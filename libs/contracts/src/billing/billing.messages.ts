@@ -142,7 +142,13 @@ export interface InvoicePage {
 
 // ---------------------------------------------------------------- operators
 
-export class TrialBalanceRequest {}
+/** (A request class needs one rule at least: the validator refuses objects of a class without any.) */
+export class TrialBalanceRequest {
+  /** Only this currency's accounts; every currency when absent. */
+  @IsOptional()
+  @IsIn(CURRENCY_CODES)
+  currency?: CurrencyCode;
+}
 
 export interface TrialBalanceRow {
   type: AccountType;
@@ -163,7 +169,12 @@ export interface TrialBalanceView {
   total: number;
 }
 
-export class SalesStatsRequest {}
+export class SalesStatsRequest {
+  /** Only this currency; every currency when absent. */
+  @IsOptional()
+  @IsIn(CURRENCY_CODES)
+  currency?: CurrencyCode;
+}
 
 export interface SalesPerCurrency {
   currency: CurrencyCode;
@@ -180,8 +191,12 @@ export interface SalesStatsView {
   salesPerCurrency: SalesPerCurrency[];
 }
 
-/** Operators and tests: renew every subscription due at the billing clock's now. */
-export class RenewSubscriptionsRequest {}
+/** Operators: renew every subscription due at the billing clock's now (only one order's, when given). */
+export class RenewSubscriptionsRequest {
+  @IsOptional()
+  @IsUUID()
+  orderId?: string;
+}
 
 export interface RenewalRunView {
   renewed: number;
