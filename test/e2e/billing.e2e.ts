@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import { commercialOffer, speechListing, VendorClient } from '../support/catalog';
+import { waitFor } from '../support/processes';
+import { withDatabase } from '../support/postgres';
+import { json, TroveSystem } from '../support/system';
+
+jest.setTimeout(240_000);
+
+/** A buyer's key and organization, signed up through the API. */
+interface Buyer {
+  key: string;
+  organizationId: string;
+}
+
+describe('billing through the public API', () => {
+  let system: TroveSystem;
+  let vendor: VendorClient;
+  let 国网: Buyer;
+  let 电信: Buyer;
+
+  const signUpBuyer = async (name: string): Promise<Buyer> => {
+    const answer = await json(await system.request('/v1/organizations', { method: 'POST', as: 'anonymous', body: JSON.stringify({ name, kind: 'buyer', contactEmail: 'ai-data@example.cn' }) }));
+    return { key: answer.apiKey, organizationId: answer.organization.id };
+  };
+  const as = (buyer: Buyer | VendorClient) => ({ as: { key: buyer.key } });
+  const post = (path: string, who: Buyer | VendorClient | 'admin', body?: unknown, key: string | null = randomUUID()) =>
+    system.request(path, {
+      method: 'POST',
+      ...(who === 'admin' ? {} : as(who)),
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      headers: key ? { 'idempotency-key': key } : {},
+    });
+  const ledgerRows = () =>
+    withDatabase(system.databases.get('billing')!.url, async (c) => ({
+      entries: (await c.query('SELECT count(*)::int AS n FROM journal_entry')).rows[0].n as number,
+      topUps: (await c.query('SELECT count(*)::int AS n FROM top_up')).rows[0].n as number,
+      payouts: (await c.query('SELECT count(*)::int AS n FROM payout')).rows[0].n as number,
+    }));
+  const wallet = async (buyer: Buyer) => (await json(await system.request('/v1/wallet', as(buyer)))).balance.amount as number;
+
+  /** A bank transfer announced by the buyer and confirmed by the operator. */
+  const fund = async (buyer: Buyer, amount: number) => {
+    const topUp = await json(await post('/v1/wallet/top-ups', buyer, { amount: { amount, currency: 'CNY' }, reference: `招商银行 CMB-${randomUUID().slice(0, 8)}` }));
+    expect((await post(`/v1/admin/top-ups/${topUp.id}/confirm`, 'admin')).status).toBe(200);
+  };
+
+  beforeAll(async () => {
+    system = await TroveSystem.start({ apps: ['gateway', 'catalog', 'ordering', 'billing', 'delivery'] });
+    vendor = await VendorClient.signUp(system, '海天瑞声 SpeechOcean');
+    国网 = await signUpBuyer('国网智能研究院 / State Grid AI Lab');
+    电信 = await signUpBuyer('中国电信人工智能研究院 / China Telecom AI');
+  });
+
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  it('tops up once per confirmation, buys a dataset, and shows the wallet, the vendor balance and an invoice whose net + tax = gross', async () => {
+    const topUp = await post('/v1/wallet/top-ups', 国网, { amount: { amount: 20_000_000, currency: 'CNY' }, reference: '招商银行 CMB-20261130-0042' });
+    expect(topUp.status).toBe(201);
+    const pending = await json(topUp);
+    expect(pending).toMatchObject({ id: expect.any(String), status: 'pending' });
+    expect(await wallet(国网)).toBe(0);
+    const confirmed = await post(`/v1/admin/top-ups/${pending.id}/confirm`, 'admin');
+    expect(confirmed.status).toBe(200);
+    const again = await post(`/v1/admin/top-ups/${pending.id}/confirm`, 'admin');
+    expect(again.status).toBe(200);
+    expect(await json(again)).toEqual(await json(confirmed));
+    expect(await wallet(国网)).toBe(20_000_000);
+
+    const { dataset, offer } = await vendor.listing(speechListing(), undefined);
+    await vendor.expect(200, `/v1/datasets/${dataset.id}/submit`, 'POST');
+    expect((await post(`/v1/admin/datasets/${dataset.id}/approve`, 'admin')).status).toBe(200);
+    const placed = await post('/v1/orders', 国网, { items: [{ offerId: offer.id }], acceptLicense: true });
+    expect(placed.status).toBe(201);
+    const order = await json(placed);
+    await waitFor('the order to be paid', async () => {
+      const current = await json(await system.request(`/v1/orders/${order.id}`, as(国网)));
+      return ['paid', 'fulfilled'].includes(current.status);
+    });
+
+    const price = commercialOffer().pricing as { price: { amount: number } };
+    expect(await wallet(国网)).toBe(20_000_000 - price.price.amount);
+    const balance = await json(await system.request('/v1/balance', as(vendor)));
+    expect(balance.balance).toEqual({ amount: price.price.amount * 0.8, currency: 'CNY' });
+    const invoices = await json(await system.request('/v1/invoices', as(国网)));
+    expect(invoices.items).toHaveLength(1);
+    const invoice = await json(await system.request(`/v1/invoices/${invoices.items[0].id}`, as(国网)));
+    expect(invoice).toMatchObject({ orderId: order.id, number: expect.stringMatching(/^\d{4}-\d{6}$/), gross: { amount: price.price.amount, currency: 'CNY' } });
+    expect(invoice.net.amount + invoice.tax.amount).toBe(invoice.gross.amount);
+    const trial = await json(await system.request('/v1/admin/ledger/trial-balance'));
+    expect(trial.total).toBe(0);
+    expect(trial.accounts.map((a: { type: string }) => a.type).sort()).toEqual(['bank_clearing', 'platform_revenue', 'tax_payable', 'vendor_payable', 'wallet']);
+
+    // Ownership: another buyer sees neither this invoice nor this wallet's money.
+    expect((await system.request(`/v1/invoices/${invoice.id}`, as(电信))).status).toBe(404);
+    expect((await json(await system.request('/v1/invoices', as(电信)))).items).toEqual([]);
+    expect(await wallet(电信)).toBe(0);
+    expect((await system.request(`/v1/invoices/${invoice.id}`)).status).toBe(200);
+
+    // The vendor withdraws part of it, once approved; more than it is owed is refused.
+    const tooMuch = await post('/v1/payouts', vendor, { amount: { amount: balance.balance.amount + 1, currency: 'CNY' } });
+    expect(tooMuch.status).toBe(409);
+    expect(await json(tooMuch)).toMatchObject({ code: 'PAYOUT_EXCEEDS_BALANCE' });
+    const payout = await post('/v1/payouts', vendor, { amount: { amount: 1_000_000, currency: 'CNY' } });
+    expect(payout.status).toBe(201);
+    const approved = await post(`/v1/admin/payouts/${(await json(payout)).id}/approve`, 'admin');
+    expect(await json(approved)).toMatchObject({ status: 'paid' });
+    expect((await json(await system.request('/v1/balance', as(vendor)))).balance.amount).toBe(balance.balance.amount - 1_000_000);
+  });
+
+  it('refuses bad amounts, unknown currencies and missing keys with problem+json, and changes nothing', async () => {
+    const before = await ledgerRows();
+    const bad: [string, unknown][] = [
+      ['negative', { amount: { amount: -100, currency: 'CNY' }, reference: 'CMB-1' }],
+      ['zero', { amount: { amount: 0, currency: 'CNY' }, reference: 'CMB-1' }],
+      ['fractional', { amount: { amount: 99.5, currency: 'CNY' }, reference: 'CMB-1' }],
+      ['a string', { amount: { amount: '100', currency: 'CNY' }, reference: 'CMB-1' }],
+      ['a bare number', { amount: 100, reference: 'CMB-1' }],
+      ['beyond safe integers', { amount: { amount: 2 ** 53, currency: 'CNY' }, reference: 'CMB-1' }],
+      ['an unknown currency', { amount: { amount: 100, currency: 'BTC' }, reference: 'CMB-1' }],
+      ['a lower-case currency', { amount: { amount: 100, currency: 'cny' }, reference: 'CMB-1' }],
+      ['no reference', { amount: { amount: 100, currency: 'CNY' } }],
+      ['an unknown field', { amount: { amount: 100, currency: 'CNY' }, reference: 'CMB-1', bonus: 1 }],
+    ];
+    for (const [what, body] of bad) {
+      const answer = await post('/v1/wallet/top-ups', 国网, body);
+      expect({ what, status: answer.status, type: answer.headers.get('content-type') }).toEqual({ what, status: 400, type: expect.stringMatching(/^application\/problem\+json/) });
+      expect(await json(answer)).toMatchObject({ code: 'VALIDATION_FAILED' });
+      if (what !== 'no reference' && what !== 'an unknown field') {
+        const payout = await post('/v1/payouts', vendor, { amount: (body as { amount: unknown }).amount });
+        expect({ what, status: payout.status }).toEqual({ what, status: 400 });
+      }
+    }
+    const malformed = await post('/v1/wallet/top-ups', 国网, '{"amount": {"amount": 100,');
+    expect(malformed.status).toBe(400);
+    const keyless = await post('/v1/wallet/top-ups', 国网, { amount: { amount: 100, currency: 'CNY' }, reference: 'CMB-1' }, null);
+    expect(keyless.status).toBe(400);
+    expect(await json(keyless)).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'Idempotency-Key' }] });
+    expect((await post('/v1/payouts', vendor, { amount: { amount: 1, currency: 'CNY' } }, null)).status).toBe(400);
+    expect((await system.request('/v1/wallet?currency=BTC', as(国网))).status).toBe(400);
+    expect((await system.request('/v1/invoices/not-a-uuid', as(国网))).status).toBe(400);
+    expect((await post('/v1/admin/top-ups/not-a-uuid/confirm', 'admin')).status).toBe(400);
+    expect((await post(`/v1/admin/top-ups/${randomUUID()}/confirm`, 'admin')).status).toBe(404);
+    expect(await ledgerRows()).toEqual(before);
+  });
+
+  it('replays a top-up sent again with the same key, and refuses the key with another body', async () => {
+    const key = randomUUID();
+    const body = { amount: { amount: 880_000, currency: 'CNY' }, reference: '工商银行 ICBC-5521' };
+    const first = await post('/v1/wallet/top-ups', 电信, body, key);
+    const second = await post('/v1/wallet/top-ups', 电信, body, key);
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(201);
+    expect((await json(second)).id).toBe((await json(first)).id);
+    const reused = await post('/v1/wallet/top-ups', 电信, { ...body, reference: '工商银行 ICBC-5522' }, key);
+    expect(reused.status).toBe(422);
+    expect(await json(reused)).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+  });
+
+  it('lets the right roles only: a vendor has no wallet, a buyer no vendor balance, neither confirms nor approves', async () => {
+    await fund(电信, 1_000);
+    expect((await system.request('/v1/wallet', as(vendor))).status).toBe(403);
+    expect((await system.request('/v1/balance', as(国网))).status).toBe(403);
+    expect((await system.request('/v1/invoices', as(vendor))).status).toBe(403);
+    expect((await system.request('/v1/admin/ledger/trial-balance', as(国网))).status).toBe(403);
+    const topUp = await json(await post('/v1/wallet/top-ups', 国网, { amount: { amount: 1_000, currency: 'CNY' }, reference: 'CMB-self' }));
+    expect((await post(`/v1/admin/top-ups/${topUp.id}/confirm`, 国网)).status).toBe(403);
+    expect((await system.request('/v1/wallet', { as: 'anonymous' })).status).toBe(401);
+  });
+});
