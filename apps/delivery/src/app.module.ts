@@ -3,6 +3,8 @@ import { MessagingModule } from '@trove/messaging';
 import { PlatformModule } from '@trove/platform';
 import { entities, migrations } from './database';
 import { DeliveryConfig } from './delivery.config';
+import { DownloadsModule } from './downloads/downloads.module';
+import { EntitlementsModule } from './entitlements/entitlements.module';
 import { SigningModule } from './signing/signing.module';
 import { StorageModule } from './storage/storage.module';
 import { UploadsModule } from './uploads/uploads.module';
@@ -14,6 +16,8 @@ import { UploadsModule } from './uploads/uploads.module';
     StorageModule,
     SigningModule,
     UploadsModule,
+    EntitlementsModule,
+    DownloadsModule,
   ],
 })
 export class AppModule {}

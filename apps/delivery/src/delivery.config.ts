@@ -54,6 +54,16 @@ export class DeliveryConfig extends PlatformConfig {
   UPLOAD_URL_TTL_SECONDS = 3600;
 
   /**
+   * How long a signed download URL may be used to start a request (a download in progress is
+   * never cut off; a new manifest gives new URLs). Long enough for a large file on a slow link.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  @Max(7 * 24 * 3600)
+  DOWNLOAD_URL_TTL_SECONDS = 6 * 3600;
+
+  /**
    * The largest upload delivery takes, whatever a URL allows (uploads stream, so this is about
    * disk, not memory; BODY_LIMIT_BYTES does not apply to them).
    */

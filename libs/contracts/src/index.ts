@@ -17,6 +17,7 @@ export * from './billing/billing.subjects';
 export * from './billing/billing.events';
 export * from './delivery/delivery.messages';
 export * from './delivery/delivery.subjects';
+export * from './delivery/delivery.events';
 export * from './gateway/gateway.messages';
 export * from './gateway/gateway.subjects';
 export * from './catalogue';

@@ -12,6 +12,14 @@ export enum DeliveryErrorCode {
   URL_INVALID = 'URL_INVALID',
   /** The license behind the URL was refunded or revoked. */
   ENTITLEMENT_REVOKED = 'ENTITLEMENT_REVOKED',
+  /** The license behind the URL ended (its term, or the subscription lapsed). */
+  ENTITLEMENT_EXPIRED = 'ENTITLEMENT_EXPIRED',
+  /** The license allows this many downloads of each file, and they were made. */
+  DOWNLOAD_LIMIT_REACHED = 'DOWNLOAD_LIMIT_REACHED',
+  /** The license allows this many seats (API keys downloading), and they are taken. */
+  SEATS_EXCEEDED = 'SEATS_EXCEEDED',
+  /** The Range header asks for bytes the file does not have, or for several ranges. */
+  RANGE_NOT_SATISFIABLE = 'RANGE_NOT_SATISFIABLE',
 }
 
 export const DELIVERY_ERROR_STATUS: Record<DeliveryErrorCode, number> = {
@@ -21,4 +29,8 @@ export const DELIVERY_ERROR_STATUS: Record<DeliveryErrorCode, number> = {
   [DeliveryErrorCode.URL_EXPIRED]: 403,
   [DeliveryErrorCode.URL_INVALID]: 403,
   [DeliveryErrorCode.ENTITLEMENT_REVOKED]: 403,
+  [DeliveryErrorCode.ENTITLEMENT_EXPIRED]: 403,
+  [DeliveryErrorCode.DOWNLOAD_LIMIT_REACHED]: 403,
+  [DeliveryErrorCode.SEATS_EXCEEDED]: 403,
+  [DeliveryErrorCode.RANGE_NOT_SATISFIABLE]: 416,
 };

@@ -53,3 +53,77 @@ export interface UploadedFile {
   size: number;
   sha256: string;
 }
+
+export const ENTITLEMENT_STATUSES = ['active', 'revoked', 'expired'] as const;
+export type EntitlementStatus = (typeof ENTITLEMENT_STATUSES)[number];
+
+/** The caller's entitlements (the caller travels in the headers). */
+export class ListEntitlementsRequest {}
+
+export interface EntitlementView {
+  id: string;
+  datasetId: string;
+  orderId: string;
+  versionIds: string[];
+  status: EntitlementStatus;
+  /** ISO 8601, or null for a perpetual license. */
+  expiresAt: string | null;
+}
+
+export interface EntitlementList {
+  items: EntitlementView[];
+}
+
+export class GetManifestRequest {
+  @IsUUID()
+  id: string;
+}
+
+export interface ManifestFile {
+  path: string;
+  size: number;
+  sha256: string;
+  /** A signed GET/HEAD URL for this caller and entitlement. */
+  url: string;
+  expiresAt: string;
+}
+
+export interface ManifestVersion {
+  id: string;
+  version: string;
+  files: ManifestFile[];
+  /** The Merkle root over the files (docs/downloads.md), hex, and its Ed25519 signature. */
+  root: string;
+  rootSignature: { alg: 'Ed25519'; kid: string; sig: string; publicKey: string };
+}
+
+export interface Manifest {
+  datasetId: string;
+  entitlementId: string;
+  versions: ManifestVersion[];
+}
+
+export class DiffVersionsRequest {
+  @IsUUID()
+  id: string;
+
+  @IsUUID()
+  from: string;
+
+  @IsUUID()
+  to: string;
+}
+
+export interface DiffFile {
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+export interface VersionDiff {
+  from: string;
+  to: string;
+  added: DiffFile[];
+  removed: DiffFile[];
+  changed: { path: string; from: DiffFile; to: DiffFile }[];
+}

@@ -1,0 +1,122 @@
+import { Injectable } from '@nestjs/common';
+import type { LicenseTermsValue } from '@trove/licensing';
+import { TransactionalRepository } from '@trove/messaging';
+import type { EntitlementStatus } from '@trove/contracts';
+
+/** What one download request needs to know, read in one indexed query. */
+export interface DownloadTarget {
+  entitlementId: string;
+  orderId: string;
+  buyerOrganizationId: string;
+  datasetId: string;
+  status: EntitlementStatus;
+  terms: LicenseTermsValue;
+  pricingModel: string;
+  grantedAt: Date;
+  expiresAt: Date | null;
+  key: string;
+  size: number;
+  sha256: string;
+}
+
+export interface DownloadRecord {
+  id: string;
+  entitlementId: string;
+  organizationId: string;
+  keyId: string;
+  objectKey: string;
+  versionId: string;
+  path: string;
+  rangeStart: number;
+  bytesSent: number;
+  complete: boolean;
+  startedAt: Date;
+  finishedAt: Date;
+}
+
+@Injectable()
+export class DownloadRepository extends TransactionalRepository {
+  /**
+   * The entitlement's current row and the file, when the entitlement covers the version and the
+   * version has the file; null otherwise. Never cached: a refund stops the next request.
+   */
+  async target(entitlementId: string, versionId: string, path: string): Promise<DownloadTarget | null> {
+    const rows = (await this.manager.query(
+      `SELECT e.id, e.order_id, e.buyer_organization_id, e.dataset_id, e.status, e.terms, e.pricing->>'model' AS pricing_model, e.granted_at, e.expires_at,
+              so.key, so.size, so.sha256
+         FROM entitlement e
+         JOIN entitlement_version ev ON ev.entitlement_id = e.id AND ev.version_id = $2
+         JOIN stored_object so ON so.target = 'version-file' AND so.dataset_id = e.dataset_id AND so.version_id = $2 AND so.path = $3 AND so.recorded_at IS NOT NULL
+        WHERE e.id = $1
+        LIMIT 1`,
+      [entitlementId, versionId, path],
+    )) as {
+      id: string;
+      order_id: string;
+      buyer_organization_id: string;
+      dataset_id: string;
+      status: EntitlementStatus;
+      terms: LicenseTermsValue;
+      pricing_model: string;
+      granted_at: Date;
+      expires_at: Date | null;
+      key: string;
+      size: string;
+      sha256: string;
+    }[];
+    if (rows.length === 0) return null;
+    const r = rows[0];
+    return {
+      entitlementId: r.id,
+      orderId: r.order_id,
+      buyerOrganizationId: r.buyer_organization_id,
+      datasetId: r.dataset_id,
+      status: r.status,
+      terms: r.terms,
+      pricingModel: r.pricing_model,
+      grantedAt: r.granted_at,
+      expiresAt: r.expires_at,
+      key: r.key,
+      size: Number(r.size),
+      sha256: r.sha256,
+    };
+  }
+
+  /** Downloads of the file under the entitlement that started at its first byte (resumes and later ranges are not new downloads). */
+  async downloadsOf(entitlementId: string, objectKey: string): Promise<number> {
+    const [row] = (await this.manager.query(`SELECT count(*)::int AS n FROM download WHERE entitlement_id = $1 AND object_key = $2 AND range_start = 0`, [
+      entitlementId,
+      objectKey,
+    ])) as { n: number }[];
+    return row.n;
+  }
+
+  /** Seats in use if `keyId` downloads too: the distinct API keys that downloaded under the entitlement, counting this one. */
+  async seatsWith(entitlementId: string, keyId: string): Promise<number> {
+    const [row] = (await this.manager.query(`SELECT count(DISTINCT key_id)::int AS n FROM download WHERE entitlement_id = $1 AND key_id <> $2`, [entitlementId, keyId])) as {
+      n: number;
+    }[];
+    return row.n + 1;
+  }
+
+  async insert(record: DownloadRecord): Promise<void> {
+    await this.transaction.query(
+      `INSERT INTO download (id, entitlement_id, organization_id, key_id, object_key, version_id, path, range_start, bytes_sent, complete, started_at, finished_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      [
+        record.id,
+        record.entitlementId,
+        record.organizationId,
+        record.keyId,
+        record.objectKey,
+        record.versionId,
+        record.path,
+        record.rangeStart,
+        record.bytesSent,
+        record.complete,
+        record.startedAt,
+        record.finishedAt,
+      ],
+    );
+  }
+}

@@ -1,0 +1,101 @@
+import { DeliveryErrorCode } from '@trove/contracts';
+import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
+import { PublicRoute, ServiceException } from '@trove/platform';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { ObjectStorage } from '../storage/object-storage';
+import { readRange } from './byte-range';
+import { downloadTicketFromUrl } from './download-ticket';
+import { DownloadsService } from './downloads.service';
+
+/**
+ * `GET` and `HEAD` of a signed download URL. After the checks, the bytes go straight from
+ * storage to the raw socket (the reply is hijacked: Fastify's reply path is far slower for large
+ * bodies) in 1 MiB reads; a client that goes away destroys the storage stream. Expiry and the
+ * entitlement are checked when a request starts: a download in progress is never cut off.
+ */
+@Controller('files/entitlements/:entitlementId/versions/:versionId')
+export class DownloadsController {
+  constructor(
+    private readonly downloads: DownloadsService,
+    private readonly storage: ObjectStorage,
+  ) {}
+
+  // Fastify answers HEAD on this route too (exposeHeadRoutes), through this handler.
+  @Get('*')
+  @PublicRoute()
+  async get(
+    @Param('entitlementId') entitlementId: string,
+    @Param('versionId') versionId: string,
+    @Param('*') path: string,
+    @Query() query: Record<string, unknown>,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const head = request.method === 'HEAD';
+    const rangeHeader = request.headers.range;
+    const parsed = downloadTicketFromUrl({ entitlementId, versionId, path }, query);
+    const startedAt = new Date();
+    // Only a request from the first byte is a new download (a resume or a later range is not).
+    const startsNew = !head && (rangeHeader === undefined || /^bytes=\s*0-/i.test(rangeHeader.trim()));
+    const target = await this.downloads.admit(parsed, startsNew);
+    const ticket = parsed!.ticket;
+
+    const etag = `"${target.sha256}"`;
+    const range = readRange(rangeHeader, headerText(request.headers['if-range']), target.size, etag);
+    if (range.kind === 'unsatisfiable') {
+      void reply.header('content-range', `bytes */${target.size}`).header('accept-ranges', 'bytes');
+      throw new ServiceException(DeliveryErrorCode.RANGE_NOT_SATISFIABLE, `The file has ${target.size} bytes; ask for one range inside them (several ranges are not served).`);
+    }
+    const start = range.kind === 'partial' ? range.start : 0;
+    const end = range.kind === 'partial' ? range.end : target.size - 1;
+    const length = Math.max(0, end - start + 1);
+    const headers: Record<string, string | number> = {
+      'accept-ranges': 'bytes',
+      etag,
+      'content-length': length,
+      'content-type': 'application/octet-stream',
+      'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(path.split('/').pop()!)}`,
+      'cache-control': 'private, no-store',
+    };
+    if (range.kind === 'partial') headers['content-range'] = `bytes ${start}-${end}/${target.size}`;
+    const status = range.kind === 'partial' ? 206 : 200;
+
+    let body: Readable | undefined;
+    if (!head && length > 0) body = (await this.storage.get(target.key, { start, end })).body;
+
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(status, headers);
+    if (!body) {
+      res.end();
+      return;
+    }
+    let sent = 0;
+    body.on('data', (chunk: Buffer) => (sent += chunk.length));
+    body.once('error', () => res.destroy());
+    res.once('close', () => {
+      if (!body.destroyed) body.destroy();
+      void this.downloads.record(target, {
+        id: randomUUID(),
+        entitlementId: target.entitlementId,
+        organizationId: ticket.caller.organizationId,
+        keyId: ticket.caller.keyId,
+        objectKey: target.key,
+        versionId: ticket.versionId,
+        path: ticket.path,
+        rangeStart: start,
+        bytesSent: sent,
+        complete: res.writableFinished && sent === length,
+        startedAt,
+        finishedAt: new Date(),
+      });
+    });
+    body.pipe(res);
+  }
+}
+
+function headerText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

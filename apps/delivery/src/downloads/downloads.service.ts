@@ -1,0 +1,92 @@
+import { CommonErrorCode, DeliveryErrorCode, DeliveryEvents } from '@trove/contracts';
+import { Injectable, Logger } from '@nestjs/common';
+import { checkUse } from '@trove/licensing';
+import { UnitOfWork } from '@trove/messaging';
+import { ServiceException } from '@trove/platform';
+import { currentStatus, refusal } from '../entitlements/entitlements.service';
+import { UrlSigner, type UrlSignature } from '../signing/url-signer';
+import { DownloadRepository, type DownloadRecord, type DownloadTarget } from './download.repository';
+import { downloadGrant, type DownloadTicket } from './download-ticket';
+
+/**
+ * The checks of each download request, in the order that costs least: the signature and expiry
+ * (no I/O), then one indexed read of the entitlement's current row and the file, then the
+ * license's limits. Every refusal is a 403 and not one byte.
+ */
+@Injectable()
+export class DownloadsService {
+  private readonly logger = new Logger('Downloads');
+
+  constructor(
+    private readonly signer: UrlSigner,
+    private readonly downloads: DownloadRepository,
+    private readonly unitOfWork: UnitOfWork,
+  ) {}
+
+  async admit(parsed: { ticket: DownloadTicket; signature: UrlSignature } | null, startsNewDownload: boolean, now = Date.now()): Promise<DownloadTarget> {
+    if (!parsed) throw invalidUrl();
+    const { ticket, signature } = parsed;
+    const verdict = this.signer.verify(downloadGrant(ticket), signature, now);
+    if (!verdict.ok) {
+      if (verdict.reason === 'expired') throw new ServiceException(DeliveryErrorCode.URL_EXPIRED, 'This download URL has expired: read the manifest again for new URLs.');
+      throw invalidUrl();
+    }
+    return this.unitOfWork.read(async () => {
+      const target = await this.downloads.target(ticket.entitlementId, ticket.versionId, ticket.path);
+      // Signed, but the version is no longer covered or has no such file: same answer as a forgery.
+      if (!target) throw invalidUrl();
+      if (target.buyerOrganizationId !== ticket.caller.organizationId) {
+        throw new ServiceException(CommonErrorCode.FORBIDDEN, 'This entitlement belongs to another organization.');
+      }
+      const at = new Date(now);
+      const status = currentStatus(target, at);
+      if (status === 'revoked') throw new ServiceException(DeliveryErrorCode.ENTITLEMENT_REVOKED, 'This entitlement was revoked (the order was refunded).');
+      if (status === 'expired') throw new ServiceException(DeliveryErrorCode.ENTITLEMENT_EXPIRED, 'This entitlement has expired: its license term or subscription ended.');
+      const terms = target.terms;
+      const seatsInUse = terms.seats !== null ? await this.downloads.seatsWith(target.entitlementId, ticket.caller.keyId) : undefined;
+      const downloadsSoFar = startsNewDownload && terms.downloadLimit != null ? await this.downloads.downloadsOf(target.entitlementId, target.key) : undefined;
+      const decision = checkUse(terms, {
+        use: 'download',
+        grantedAt: target.grantedAt,
+        at,
+        ...(seatsInUse !== undefined ? { seatsInUse } : {}),
+        ...(downloadsSoFar !== undefined ? { downloadsSoFar } : {}),
+      });
+      if (!decision.permitted) throw refusal(decision.reason, decision.detail);
+      return target;
+    });
+  }
+
+  /**
+   * The audit row, written once the response has ended (not on the hot path), and for metered
+   * offers the event billing meters usage from. Failures are logged: the bytes were sent.
+   */
+  async record(target: DownloadTarget, record: DownloadRecord): Promise<void> {
+    try {
+      await this.unitOfWork.run(async (tx) => {
+        await this.downloads.insert(record);
+        if (target.pricingModel === 'metered') {
+          await tx.publish(DeliveryEvents.downloadRecorded, {
+            downloadId: record.id,
+            entitlementId: record.entitlementId,
+            orderId: target.orderId,
+            organizationId: record.organizationId,
+            pricingModel: target.pricingModel,
+            datasetId: target.datasetId,
+            versionId: record.versionId,
+            path: record.path,
+            bytes: record.bytesSent,
+            startedAt: record.startedAt.toISOString(),
+            finishedAt: record.finishedAt.toISOString(),
+          });
+        }
+      });
+    } catch (error) {
+      this.logger.error({ err: error, entitlementId: record.entitlementId, path: record.path }, 'could not record a download');
+    }
+  }
+}
+
+function invalidUrl(): ServiceException {
+  return new ServiceException(DeliveryErrorCode.URL_INVALID, 'This URL was not signed by Trove for this file and entitlement, or it was changed.');
+}

@@ -1,0 +1,193 @@
+import type { EntitlementStatus } from '@trove/contracts';
+import { Injectable } from '@nestjs/common';
+import type { LicenseTermsValue } from '@trove/licensing';
+import { TransactionalRepository } from '@trove/messaging';
+
+/** An entitlement as delivery keeps it: one paid order line, with the terms it was sold under. */
+export interface Entitlement {
+  id: string;
+  orderId: string;
+  lineId: string;
+  buyerOrganizationId: string;
+  datasetId: string;
+  offerId: string;
+  licenseTemplate: string;
+  terms: LicenseTermsValue;
+  termsSha256: string;
+  pricing: { model: string; period?: string; unit?: string };
+  coversFutureVersions: boolean;
+  status: EntitlementStatus;
+  grantedAt: Date;
+  expiresAt: Date | null;
+  endedAt: Date | null;
+  versionIds: string[];
+}
+
+/** A file of a version, as stored when the vendor uploaded it. */
+export interface VersionFile {
+  versionId: string;
+  key: string;
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+export interface ReleasedVersion {
+  versionId: string;
+  datasetId: string;
+  version: string;
+  releasedAt: Date;
+}
+
+interface EntitlementRow {
+  id: string;
+  order_id: string;
+  line_id: string;
+  buyer_organization_id: string;
+  dataset_id: string;
+  offer_id: string;
+  license_template: string;
+  terms: LicenseTermsValue;
+  terms_sha256: string;
+  pricing: Entitlement['pricing'];
+  covers_future_versions: boolean;
+  status: EntitlementStatus;
+  granted_at: Date;
+  expires_at: Date | null;
+  ended_at: Date | null;
+  version_ids: string[] | null;
+}
+
+const SELECT = `
+  SELECT e.*, (SELECT array_agg(ev.version_id::text ORDER BY ev.added_at, ev.version_id) FROM entitlement_version ev WHERE ev.entitlement_id = e.id) AS version_ids
+    FROM entitlement e`;
+
+function toEntitlement(row: EntitlementRow): Entitlement {
+  return {
+    id: row.id,
+    orderId: row.order_id,
+    lineId: row.line_id,
+    buyerOrganizationId: row.buyer_organization_id,
+    datasetId: row.dataset_id,
+    offerId: row.offer_id,
+    licenseTemplate: row.license_template,
+    terms: row.terms,
+    termsSha256: row.terms_sha256,
+    pricing: row.pricing,
+    coversFutureVersions: row.covers_future_versions,
+    status: row.status,
+    grantedAt: row.granted_at,
+    expiresAt: row.expires_at,
+    endedAt: row.ended_at,
+    versionIds: row.version_ids ?? [],
+  };
+}
+
+function safeNumber(value: string | number): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new Error(`bigint ${value} is beyond the safe integer range`);
+  return n;
+}
+
+@Injectable()
+export class EntitlementRepository extends TransactionalRepository {
+  async insert(entitlement: Omit<Entitlement, 'status' | 'endedAt'>): Promise<boolean> {
+    const inserted = (await this.transaction.query(
+      `INSERT INTO entitlement (id, order_id, line_id, buyer_organization_id, dataset_id, offer_id, license_template, terms, terms_sha256, pricing,
+                                covers_future_versions, granted_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+       ON CONFLICT (order_id, line_id) DO NOTHING
+       RETURNING id`,
+      [
+        entitlement.id,
+        entitlement.orderId,
+        entitlement.lineId,
+        entitlement.buyerOrganizationId,
+        entitlement.datasetId,
+        entitlement.offerId,
+        entitlement.licenseTemplate,
+        JSON.stringify(entitlement.terms),
+        entitlement.termsSha256,
+        JSON.stringify(entitlement.pricing),
+        entitlement.coversFutureVersions,
+        entitlement.grantedAt,
+        entitlement.expiresAt,
+      ],
+    )) as unknown[];
+    if (inserted.length === 0) return false;
+    for (const versionId of entitlement.versionIds) await this.addVersion(entitlement.id, versionId);
+    return true;
+  }
+
+  /** True when the version was not covered yet. */
+  async addVersion(entitlementId: string, versionId: string): Promise<boolean> {
+    const rows = (await this.transaction.query(
+      `INSERT INTO entitlement_version (entitlement_id, version_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING version_id`,
+      [entitlementId, versionId],
+    )) as unknown[];
+    return rows.length > 0;
+  }
+
+  async findById(id: string): Promise<Entitlement | null> {
+    const rows = (await this.manager.query(`${SELECT} WHERE e.id = $1`, [id])) as EntitlementRow[];
+    return rows.length ? toEntitlement(rows[0]) : null;
+  }
+
+  async listForBuyer(organizationId: string): Promise<Entitlement[]> {
+    const rows = (await this.manager.query(`${SELECT} WHERE e.buyer_organization_id = $1 ORDER BY e.granted_at DESC, e.id`, [organizationId])) as EntitlementRow[];
+    return rows.map(toEntitlement);
+  }
+
+  async activeOfOrderForUpdate(orderId: string): Promise<Entitlement[]> {
+    const rows = (await this.transaction.query(`${SELECT} WHERE e.order_id = $1 AND e.status = 'active' ORDER BY e.line_id FOR UPDATE OF e`, [orderId])) as EntitlementRow[];
+    return rows.map(toEntitlement);
+  }
+
+  /** Active subscriptions to the dataset whose license has not ended at `at`. */
+  async subscribersForUpdate(datasetId: string, at: Date): Promise<Entitlement[]> {
+    const rows = (await this.transaction.query(
+      `${SELECT} WHERE e.dataset_id = $1 AND e.covers_future_versions AND e.status = 'active' AND (e.expires_at IS NULL OR e.expires_at > $2) ORDER BY e.id FOR UPDATE OF e`,
+      [datasetId, at],
+    )) as EntitlementRow[];
+    return rows.map(toEntitlement);
+  }
+
+  async end(id: string, status: 'revoked' | 'expired', at: Date): Promise<void> {
+    await this.transaction.query(`UPDATE entitlement SET status = $2, ended_at = $3 WHERE id = $1`, [id, status, at]);
+  }
+
+  async recordRelease(release: ReleasedVersion): Promise<void> {
+    await this.transaction.query(
+      `INSERT INTO released_version (version_id, dataset_id, version, released_at) VALUES ($1, $2, $3, $4) ON CONFLICT (version_id) DO NOTHING`,
+      [release.versionId, release.datasetId, release.version, release.releasedAt],
+    );
+  }
+
+  /** Versions of the dataset released at or after `since`. */
+  async releasedSince(datasetId: string, since: Date): Promise<ReleasedVersion[]> {
+    const rows = (await this.manager.query(`SELECT * FROM released_version WHERE dataset_id = $1 AND released_at >= $2`, [datasetId, since])) as {
+      version_id: string;
+      dataset_id: string;
+      version: string;
+      released_at: Date;
+    }[];
+    return rows.map((r) => ({ versionId: r.version_id, datasetId: r.dataset_id, version: r.version, releasedAt: r.released_at }));
+  }
+
+  async versionLabels(versionIds: string[]): Promise<Map<string, string>> {
+    if (versionIds.length === 0) return new Map();
+    const rows = (await this.manager.query(`SELECT version_id, version FROM released_version WHERE version_id = ANY($1::uuid[])`, [versionIds])) as { version_id: string; version: string }[];
+    return new Map(rows.map((r) => [r.version_id, r.version]));
+  }
+
+  /** The recorded files of the versions, by path within each version. */
+  async filesOf(datasetId: string, versionIds: string[]): Promise<VersionFile[]> {
+    if (versionIds.length === 0) return [];
+    const rows = (await this.manager.query(
+      `SELECT version_id, key, path, size, sha256 FROM stored_object
+        WHERE target = 'version-file' AND dataset_id = $1 AND version_id = ANY($2::uuid[]) AND recorded_at IS NOT NULL`,
+      [datasetId, versionIds],
+    )) as { version_id: string; key: string; path: string; size: string; sha256: string }[];
+    return rows.map((r) => ({ versionId: r.version_id, key: r.key, path: r.path, size: safeNumber(r.size), sha256: r.sha256 }));
+  }
+}

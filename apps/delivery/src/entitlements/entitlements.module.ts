@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { DeliveryConfig } from '../delivery.config';
+import { DownloadsModule } from '../downloads/downloads.module';
+import { ManifestSigner } from '../manifests/manifest-signer';
+import { parseSigningKeys } from '../signing/signing-keys';
+import { EntitlementRepository } from './entitlement.repository';
+import { EntitlementsService } from './entitlements.service';
+
+/** Entitlements from the purchase saga, manifests with signed roots and URLs, and version diffs. */
+@Module({
+  imports: [DownloadsModule],
+  providers: [
+    EntitlementRepository,
+    EntitlementsService,
+    { provide: ManifestSigner, inject: [DeliveryConfig], useFactory: (config: DeliveryConfig) => new ManifestSigner(parseSigningKeys(config.DELIVERY_SIGNING_KEYS)) },
+  ],
+})
+export class EntitlementsModule {}

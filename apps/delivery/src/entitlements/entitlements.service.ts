@@ -1,0 +1,258 @@
+import {
+  BillingEvents,
+  CatalogEvents,
+  CommonErrorCode,
+  DeliveryErrorCode,
+  DeliveryEvents,
+  DeliverySubjects,
+  OrderingEvents,
+  type DiffFile,
+  type DiffVersionsRequest,
+  type EntitlementList,
+  type EntitlementStatus,
+  type EntitlementView,
+  type GetManifestRequest,
+  type Manifest,
+  type OrderPaidV1,
+  type OrderRefundedV1,
+  type SubscriptionLapsedV1,
+  type VersionDiff,
+  type VersionReleased,
+} from '@trove/contracts';
+import { Injectable, Logger } from '@nestjs/common';
+import { checkUse, licenseEndsAt } from '@trove/licensing';
+import { EventHandler, RpcHandler, UnitOfWork, type EventContext, type RpcContext } from '@trove/messaging';
+import { ServiceException, type Caller } from '@trove/platform';
+import { randomUUID } from 'node:crypto';
+import { DeliveryConfig } from '../delivery.config';
+import { DownloadRepository } from '../downloads/download.repository';
+import { downloadGrant, downloadUrl, type DownloadTicket } from '../downloads/download-ticket';
+import { ManifestSigner } from '../manifests/manifest-signer';
+import { merkleRoot, sortFiles } from '../manifests/merkle';
+import { UrlSigner } from '../signing/url-signer';
+import { EntitlementRepository, type Entitlement, type VersionFile } from './entitlement.repository';
+
+/** The status a buyer sees: an active entitlement whose license term has ended is expired. */
+export function currentStatus(entitlement: Pick<Entitlement, 'status' | 'expiresAt'>, now: Date): EntitlementStatus {
+  if (entitlement.status === 'active' && entitlement.expiresAt && entitlement.expiresAt.getTime() <= now.getTime()) return 'expired';
+  return entitlement.status;
+}
+
+/**
+ * Entitlements: granted on `order.paid` (one per line, with its terms), extended to each version
+ * released while a subscription lives, revoked on `order.refunded`, expired at the end of the
+ * term or when billing lets the subscription lapse. Buyers list them, read their manifests
+ * (fresh signed URLs, checked against the terms) and diff their versions.
+ */
+@Injectable()
+export class EntitlementsService {
+  private readonly logger = new Logger('Entitlements');
+
+  constructor(
+    private readonly config: DeliveryConfig,
+    private readonly entitlements: EntitlementRepository,
+    private readonly downloads: DownloadRepository,
+    private readonly signer: UrlSigner,
+    private readonly manifestSigner: ManifestSigner,
+    private readonly unitOfWork: UnitOfWork,
+  ) {}
+
+  // ---- the saga: one consumer for an order's events, so a refund applies after its payment ----
+
+  @EventHandler(OrderingEvents.orderPaid, { consumer: 'order-entitlements' })
+  async paid(order: OrderPaidV1, { tx }: EventContext<OrderPaidV1>): Promise<void> {
+    const paidAt = new Date(order.paidAt);
+    const ids: string[] = [];
+    for (const line of order.lines) {
+      const versionIds = new Set(line.versionIds);
+      // A version released between the order's snapshot and now belongs to a subscriber too.
+      if (line.coversFutureVersions) for (const release of await this.entitlements.releasedSince(line.datasetId, paidAt)) versionIds.add(release.versionId);
+      const id = randomUUID();
+      const inserted = await this.entitlements.insert({
+        id,
+        orderId: order.orderId,
+        lineId: line.lineId,
+        buyerOrganizationId: order.buyerOrganizationId,
+        datasetId: line.datasetId,
+        offerId: line.offerId,
+        licenseTemplate: line.licenseTemplate,
+        terms: line.terms,
+        termsSha256: line.termsSha256,
+        pricing: line.pricing,
+        coversFutureVersions: line.coversFutureVersions,
+        grantedAt: paidAt,
+        expiresAt: licenseEndsAt(line.terms, paidAt),
+        versionIds: [...versionIds],
+      });
+      if (inserted) ids.push(id);
+    }
+    if (ids.length > 0) await tx.publish(DeliveryEvents.entitlementGranted, { orderId: order.orderId, entitlementIds: ids });
+  }
+
+  @EventHandler(OrderingEvents.orderRefunded, { consumer: 'order-entitlements' })
+  async refunded(refund: OrderRefundedV1, { tx }: EventContext<OrderRefundedV1>): Promise<void> {
+    const now = new Date();
+    for (const entitlement of await this.entitlements.activeOfOrderForUpdate(refund.orderId)) {
+      await this.entitlements.end(entitlement.id, 'revoked', now);
+      await tx.publish(DeliveryEvents.entitlementEnded, { entitlementId: entitlement.id, orderId: entitlement.orderId, status: 'revoked' });
+    }
+  }
+
+  @EventHandler(BillingEvents.subscriptionLapsed, { consumer: 'subscription-entitlements' })
+  async lapsed(lapse: SubscriptionLapsedV1, { tx }: EventContext<SubscriptionLapsedV1>): Promise<void> {
+    const now = new Date();
+    for (const entitlement of await this.entitlements.activeOfOrderForUpdate(lapse.orderId)) {
+      if (entitlement.lineId !== lapse.lineId) continue;
+      await this.entitlements.end(entitlement.id, 'expired', now);
+      await tx.publish(DeliveryEvents.entitlementEnded, { entitlementId: entitlement.id, orderId: entitlement.orderId, status: 'expired' });
+    }
+  }
+
+  @EventHandler(CatalogEvents.versionReleased, { consumer: 'catalog-releases' })
+  async released(release: VersionReleased, { tx }: EventContext<VersionReleased>): Promise<void> {
+    const releasedAt = new Date(release.releasedAt);
+    await this.entitlements.recordRelease({ versionId: release.versionId, datasetId: release.datasetId, version: release.version, releasedAt });
+    for (const entitlement of await this.entitlements.subscribersForUpdate(release.datasetId, releasedAt)) {
+      if (!(await this.entitlements.addVersion(entitlement.id, release.versionId))) continue;
+      await tx.publish(DeliveryEvents.entitlementVersionAdded, {
+        entitlementId: entitlement.id,
+        orderId: entitlement.orderId,
+        buyerOrganizationId: entitlement.buyerOrganizationId,
+        datasetId: entitlement.datasetId,
+        versionId: release.versionId,
+        version: release.version,
+      });
+      this.logger.log(`version ${release.version} of dataset ${release.datasetId} delivered to subscription ${entitlement.id}`);
+    }
+  }
+
+  // ---- what buyers ask, through the gateway ----
+
+  @RpcHandler(DeliverySubjects.listEntitlements)
+  async list(_request: unknown, context: RpcContext): Promise<EntitlementList> {
+    const caller = requireCaller(context);
+    const now = new Date();
+    const rows = await this.unitOfWork.read(() => this.entitlements.listForBuyer(caller.organizationId));
+    return { items: rows.map((row) => view(row, now)) };
+  }
+
+  @RpcHandler(DeliverySubjects.getManifest)
+  async manifest(request: GetManifestRequest, context: RpcContext): Promise<Manifest> {
+    return this.manifestFor(request.id, requireCaller(context));
+  }
+
+  @RpcHandler(DeliverySubjects.diffVersions)
+  async diff(request: DiffVersionsRequest, context: RpcContext): Promise<VersionDiff> {
+    const caller = requireCaller(context);
+    return this.unitOfWork.read(async () => {
+      const entitlement = await this.owned(request.id, caller);
+      for (const versionId of [request.from, request.to]) {
+        if (!entitlement.versionIds.includes(versionId)) {
+          throw new ServiceException(CommonErrorCode.NOT_FOUND, `Version ${versionId} is not covered by entitlement ${entitlement.id}.`);
+        }
+      }
+      const files = await this.entitlements.filesOf(entitlement.datasetId, [request.from, request.to]);
+      return diffVersions(request.from, request.to, files);
+    });
+  }
+
+  async manifestFor(id: string, caller: Caller, now = Date.now()): Promise<Manifest> {
+    return this.unitOfWork.read(async () => {
+      const entitlement = await this.owned(id, caller);
+      const at = new Date(now);
+      const status = currentStatus(entitlement, at);
+      if (status === 'revoked') throw new ServiceException(DeliveryErrorCode.ENTITLEMENT_REVOKED, 'This entitlement was revoked (the order was refunded).');
+      if (status === 'expired') throw new ServiceException(DeliveryErrorCode.ENTITLEMENT_EXPIRED, 'This entitlement has expired: its license term or subscription ended.');
+      const seatsInUse = entitlement.terms.seats !== null ? await this.downloads.seatsWith(entitlement.id, caller.keyId) : undefined;
+      const decision = checkUse(entitlement.terms, { use: 'download', grantedAt: entitlement.grantedAt, at, ...(seatsInUse !== undefined ? { seatsInUse } : {}) });
+      if (!decision.permitted) throw refusal(decision.reason, decision.detail);
+      const labels = await this.entitlements.versionLabels(entitlement.versionIds);
+      const files = await this.entitlements.filesOf(entitlement.datasetId, entitlement.versionIds);
+      const expires = Math.floor(now / 1000) + this.config.DOWNLOAD_URL_TTL_SECONDS;
+      const expiresAt = new Date(expires * 1000).toISOString();
+      const base = this.config.publicUrl();
+      return {
+        datasetId: entitlement.datasetId,
+        entitlementId: entitlement.id,
+        versions: entitlement.versionIds.map((versionId) => {
+          const own = sortFiles(files.filter((file) => file.versionId === versionId));
+          const root = merkleRoot(own);
+          return {
+            id: versionId,
+            version: labels.get(versionId) ?? versionId,
+            root,
+            rootSignature: this.manifestSigner.sign(entitlement.datasetId, versionId, root),
+            files: own.map((file) => {
+              const ticket: DownloadTicket = {
+                entitlementId: entitlement.id,
+                versionId,
+                path: file.path,
+                caller: { organizationId: caller.organizationId, keyId: caller.keyId },
+                expires,
+              };
+              return { path: file.path, size: file.size, sha256: file.sha256, url: downloadUrl(base, ticket, this.signer.sign(downloadGrant(ticket))), expiresAt };
+            }),
+          };
+        }),
+      };
+    });
+  }
+
+  /** The caller's entitlement; another buyer's is NOT_FOUND, as if it did not exist. */
+  private async owned(id: string, caller: Caller): Promise<Entitlement> {
+    const entitlement = await this.entitlements.findById(id);
+    if (!entitlement || entitlement.buyerOrganizationId !== caller.organizationId) {
+      throw new ServiceException(CommonErrorCode.NOT_FOUND, `No entitlement ${id}.`);
+    }
+    return entitlement;
+  }
+}
+
+function requireCaller(context: RpcContext): Caller {
+  if (!context.caller) throw new ServiceException(CommonErrorCode.FORBIDDEN, 'Entitlements belong to a caller; this request has none.');
+  return context.caller;
+}
+
+function view(row: Entitlement, now: Date): EntitlementView {
+  return {
+    id: row.id,
+    datasetId: row.datasetId,
+    orderId: row.orderId,
+    versionIds: row.versionIds,
+    status: currentStatus(row, now),
+    expiresAt: row.endedAt && row.status !== 'active' ? row.endedAt.toISOString() : (row.expiresAt?.toISOString() ?? null),
+  };
+}
+
+/** A license refusal as delivery reports it (403). */
+export function refusal(reason: string, detail: string): ServiceException {
+  switch (reason) {
+    case 'DOWNLOAD_LIMIT_REACHED':
+      return new ServiceException(DeliveryErrorCode.DOWNLOAD_LIMIT_REACHED, `The license's download limit is reached: ${detail}.`);
+    case 'SEATS_EXCEEDED':
+      return new ServiceException(DeliveryErrorCode.SEATS_EXCEEDED, `All the license's seats are taken by other API keys: ${detail}.`);
+    case 'LICENSE_EXPIRED':
+    case 'LICENSE_NOT_STARTED':
+      return new ServiceException(DeliveryErrorCode.ENTITLEMENT_EXPIRED, `The license does not run now: ${detail}.`);
+    default:
+      return new ServiceException(CommonErrorCode.FORBIDDEN, `The license does not permit this download: ${detail}.`);
+  }
+}
+
+/** Files added, removed and changed (another size or SHA-256) from one version to another, by path. */
+export function diffVersions(from: string, to: string, files: VersionFile[]): VersionDiff {
+  const pick = (f: VersionFile): DiffFile => ({ path: f.path, size: f.size, sha256: f.sha256 });
+  const before = new Map(files.filter((f) => f.versionId === from).map((f) => [f.path, pick(f)]));
+  const after = new Map(files.filter((f) => f.versionId === to).map((f) => [f.path, pick(f)]));
+  const diff: VersionDiff = { from, to, added: [], removed: [], changed: [] };
+  for (const [path, file] of after) {
+    const old = before.get(path);
+    if (!old) diff.added.push(file);
+    else if (old.sha256 !== file.sha256 || old.size !== file.size) diff.changed.push({ path, from: old, to: file });
+  }
+  for (const [path, file] of before) if (!after.has(path)) diff.removed.push(file);
+  diff.added = sortFiles(diff.added);
+  diff.removed = sortFiles(diff.removed);
+  diff.changed = sortFiles(diff.changed);
+  return diff;
+}
