@@ -11,7 +11,8 @@ export const SERVICE_CALLS: Record<ServiceName, readonly BackendService[]> = {
   gateway: BACKEND_SERVICES,
   // a vendor's upload: catalog has delivery sign the upload URL, delivery records the file in catalog
   catalog: ['delivery'],
-  ordering: [],
+  // checkout: the offer snapshot, and reserving or releasing an exclusive sale
+  ordering: ['catalog'],
   billing: [],
   delivery: ['catalog'],
 };
