@@ -80,7 +80,7 @@ describe('search relevance on the demo catalog', () => {
     const url = `/v1/datasets?${query.replace(/q=([^&]*)/, (_, q: string) => `q=${encodeURIComponent(q)}`)}`;
     const response = await system.request(url, { as: 'anonymous' });
     expect(response.status).toBe(200);
-    return response.json();
+    return (await response.json()) as { items: Hit[]; total: number; facets: Record<string, { value: string; count: number }[]> };
   }
 
   it('publishes at least 8 vendors and 60 datasets across every modality, with offers of every pricing model', async () => {
@@ -89,13 +89,13 @@ describe('search relevance on the demo catalog', () => {
     expect(all.facets.modality.map((f) => f.value).sort()).toEqual(['dialogue', 'image', 'multimodal', 'point_cloud', 'speech', 'text', 'video']);
     expect(new Set(all.items.map((hit) => (hit as unknown as { vendorOrganizationId: string }).vendorOrganizationId)).size).toBeGreaterThanOrEqual(8);
     const keys = JSON.parse(readFileSync(join(stateDir, 'demo-catalog.json'), 'utf8')) as { datasetIds: string[] };
-    const detail = await (await system.request(`/v1/datasets/${keys.datasetIds[1]}`, { as: 'anonymous' })).json();
+    const detail = (await (await system.request(`/v1/datasets/${keys.datasetIds[1]}`, { as: 'anonymous' })).json()) as { versions: { files: { sha256: string }[] }[]; samples: unknown[] };
     expect(detail.versions[0].files).toHaveLength(2);
     expect(detail.versions[0].files[0].sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(detail.samples).toHaveLength(1);
     const models = new Set<string>();
     for (const id of keys.datasetIds) {
-      const offers = (await (await system.request(`/v1/datasets/${id}`, { as: 'anonymous' })).json()).offers as { pricing: { model: string } }[];
+      const { offers } = (await (await system.request(`/v1/datasets/${id}`, { as: 'anonymous' })).json()) as { offers: { pricing: { model: string } }[] };
       offers.forEach((offer) => models.add(offer.pricing.model));
     }
     expect([...models].sort()).toEqual(['free', 'metered', 'one_time', 'subscription']);

@@ -313,6 +313,11 @@ describe.each([
       const plan = await catalog.explain(`SELECT dataset_id FROM dataset_search WHERE document @@ $$'语音'$$::tsquery`);
       expect(plan).toMatch(/Bitmap Index Scan on dataset_search_document_idx/);
     });
+
+    it('tells the planner what matching a document costs, so a broad word reads the index instead of every row', async () => {
+      const [{ procost }] = await catalog.query<{ procost: number }>(`SELECT procost FROM pg_proc WHERE oid = 'pg_catalog.ts_match_vq(tsvector, tsquery)'::regprocedure`);
+      expect(procost).toBe(100);
+    });
   });
 
   describe('filters, facets, sorting and pages', () => {

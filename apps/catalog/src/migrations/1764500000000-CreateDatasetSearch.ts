@@ -1,13 +1,10 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { searchDocument, type SearchableOffer } from '../search/search-document';
-import { upsertSearchDocumentSql, searchDocumentParams } from '../search/search.repository';
 
 /**
  * The search projection: one row per published dataset, kept by the search indexer in the same
  * transaction as every change to a dataset, its versions or its offers. `document` is a
  * tsvector of tokens made by the application (CJK characters and pairs, lower-cased words), so
- * the GIN index serves Chinese one- and two-character queries on any cluster locale. Datasets
- * already published are indexed here.
+ * the GIN index serves Chinese one- and two-character queries on any cluster locale.
  */
 export class CreateDatasetSearch1764500000000 implements MigrationInterface {
   name = 'CreateDatasetSearch1764500000000';
@@ -40,21 +37,6 @@ export class CreateDatasetSearch1764500000000 implements MigrationInterface {
     await queryRunner.query(`CREATE INDEX dataset_search_annotation_idx ON dataset_search USING gin (annotation_types)`);
     await queryRunner.query(`CREATE INDEX dataset_search_license_idx ON dataset_search USING gin (licenses)`);
     await queryRunner.query(`CREATE INDEX dataset_search_refresh_idx ON dataset_search (refresh_at) WHERE refresh_at IS NOT NULL`);
-
-    const published = (await queryRunner.query(
-      `SELECT d.id, d.vendor_organization_id, d.title, d.metadata, d.published_at,
-              coalesce((SELECT json_agg(json_build_object('template', o.template, 'priceAmount', o.price_amount, 'currency', o.currency, 'expiresAt', o.expires_at))
-                        FROM offer o WHERE o.dataset_id = d.id AND o.status = 'active' AND o.buyer_org_id IS NULL
-                          AND (o.expires_at IS NULL OR o.expires_at > now())), '[]'::json) AS offers
-       FROM dataset d WHERE d.status = 'published'`,
-    )) as { id: string; vendor_organization_id: string; title: string; metadata: Record<string, unknown>; published_at: Date; offers: (Omit<SearchableOffer, 'expiresAt'> & { expiresAt: string | null })[] }[];
-    for (const row of published) {
-      const document = searchDocument(
-        { id: row.id, vendorOrganizationId: row.vendor_organization_id, title: row.title, metadata: row.metadata, publishedAt: row.published_at },
-        row.offers.map((o) => ({ ...o, priceAmount: Number(o.priceAmount), expiresAt: o.expiresAt ? new Date(o.expiresAt) : null })),
-      );
-      await queryRunner.query(upsertSearchDocumentSql, searchDocumentParams(document));
-    }
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -9,19 +9,14 @@ export interface SearchableOffer {
   expiresAt: Date | null;
 }
 
-/** A row of `dataset_search`: one published dataset as search filters, sorts and shows it. */
+/** A row of `dataset_search`: one published dataset as search filters, counts, sorts and ranks it. */
 export interface SearchDocument {
   datasetId: string;
-  vendorOrganizationId: string;
-  title: string;
-  titleEn: string | null;
-  summary: string;
   modality: string;
   domain: string;
   languages: string[];
   languageKeys: string[];
   annotationTypes: string[];
-  tags: string[];
   licenses: string[];
   /** The lowest live public offer price per currency, in minor units. */
   minPrices: Record<string, number>;
@@ -32,13 +27,11 @@ export interface SearchDocument {
   refreshAt: Date | null;
 }
 
-export const SUMMARY_LENGTH = 160;
-
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
 
 /** The search row of a published dataset, from its metadata and its live public offers. */
 export function searchDocument(
-  dataset: { id: string; vendorOrganizationId: string; title: string; metadata: Record<string, unknown>; publishedAt: Date },
+  dataset: { id: string; title: string; metadata: Record<string, unknown>; publishedAt: Date },
   offers: SearchableOffer[],
 ): SearchDocument {
   const metadata = dataset.metadata;
@@ -51,23 +44,18 @@ export function searchDocument(
   const terms = searchTerms(metadata as Partial<DatasetMetadata>);
   return {
     datasetId: dataset.id,
-    vendorOrganizationId: dataset.vendorOrganizationId,
-    title: dataset.title,
-    titleEn,
-    summary: [...description].slice(0, SUMMARY_LENGTH).join(''),
     modality: String(metadata.modality),
     domain: String(metadata.domain),
     languages,
     // `language=zh` finds zh-CN and zh-TW listings; `language=zh-CN` only the former.
     languageKeys: [...new Set(languages.flatMap((tag) => [tag, tag.split('-')[0]]))],
     annotationTypes: strings(metadata.annotationTypes),
-    tags: strings(metadata.tags),
     licenses: [...new Set(offers.map((o) => o.template))].sort(),
     minPrices,
     document: tsvectorText([
       { text: [dataset.title, titleEn ?? ''].join('\n'), weight: 'A' },
       { text: terms.join('\n'), weight: 'B' },
-      { text: description, weight: 'C' },
+      { text: description, weight: 'C', unigrams: false },
     ]),
     publishedAt: dataset.publishedAt,
     refreshAt: expiries.length > 0 ? new Date(Math.min(...expiries)) : null,

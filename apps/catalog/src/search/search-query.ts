@@ -36,6 +36,8 @@ interface Cursor {
 }
 
 const MAX_PRICE = '9223372036854775807';
+/** Characters of the description a result shows. */
+export const SUMMARY_LENGTH = 160;
 
 const ORDER: Record<SearchSort, { order: string; after: string }> = {
   relevance: {
@@ -143,13 +145,13 @@ page AS (
 SELECT
   (SELECT count(*)::int FROM matched) AS total,
   (SELECT coalesce(json_agg(json_build_object(
-      'id', s.dataset_id, 'vendorOrganizationId', s.vendor_organization_id, 'title', s.title, 'titleEn', s.title_en,
-      'summary', s.summary, 'modality', s.modality, 'languages', s.languages, 'domain', s.domain,
-      'annotationTypes', s.annotation_types, 'tags', s.tags, 'licenses', s.licenses,
+      'id', s.dataset_id, 'vendorOrganizationId', d.vendor_organization_id, 'title', d.title, 'titleEn', d.metadata ->> 'titleEn',
+      'summary', left(d.metadata ->> 'description', ${SUMMARY_LENGTH}), 'modality', s.modality, 'languages', s.languages, 'domain', s.domain,
+      'annotationTypes', s.annotation_types, 'tags', coalesce(d.metadata -> 'tags', '[]'::jsonb), 'licenses', s.licenses,
       'price', (s.min_prices ->> ${currencyParam})::bigint, 'publishedAt', s.published_at, 'score', p.score,
       'key', json_build_array(p.score, p.published_at, p.dataset_id, p.price::text)
     ) ORDER BY ${order.replace(/(score|published_at|dataset_id|price)/g, 'p.$1')}), '[]'::json)
-   FROM page p JOIN dataset_search s ON s.dataset_id = p.dataset_id) AS items,
+   FROM page p JOIN dataset_search s ON s.dataset_id = p.dataset_id JOIN dataset d ON d.id = p.dataset_id) AS items,
   ${facet('modality', false)} AS modality,
   ${facet('languages', true)} AS language,
   ${facet('domain', false)} AS domain,

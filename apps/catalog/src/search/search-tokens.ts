@@ -9,6 +9,9 @@
  * - Any other letters and digits: words, NFKC-normalized (full-width `ＡＳＲ` is `asr`) and
  *   lower-cased, with a plural `s` taken off (`datasets` finds `dataset`).
  *
+ * Single characters are indexed for titles, tags and labels, not descriptions: a one-character
+ * query finds what a listing is called and tagged, and the rows stay small enough to scan.
+ *
  * Tokens become a `tsvector` written in its input syntax (`'普通':1A '通话':2A`), which no
  * parser reads either; weights say where a token came from: A title, B tags and vocabulary
  * labels, C description.
@@ -19,8 +22,8 @@ const RUNS = new RegExp(`([${CJK}]+)|((?:(?![${CJK}])[\\p{L}\\p{N}\\p{M}])+)`, '
 
 /** Positions above this are stored as this (PostgreSQL's limit is 16383). */
 const MAX_POSITION = 16_383;
-/** Positions kept per token and weight: enough for proximity, bounded for long descriptions. */
-const MAX_POSITIONS_PER_WEIGHT = 4;
+/** Positions kept per token and weight: the first is enough for ranking, and rows stay small. */
+const MAX_POSITIONS_PER_WEIGHT = 1;
 /** A query's tokens are ANDed; a longer query is cut here. */
 export const MAX_QUERY_TOKENS = 32;
 
@@ -46,7 +49,7 @@ function runs(text: string): Run[] {
 }
 
 /** Tokens of a text as indexed, in order, each with its position offset from the text's start. */
-export function documentTokens(text: string): { token: string; offset: number }[] {
+export function documentTokens(text: string, { unigrams = true } = {}): { token: string; offset: number }[] {
   const tokens: { token: string; offset: number }[] = [];
   let offset = 0;
   for (const run of runs(text)) {
@@ -56,7 +59,7 @@ export function documentTokens(text: string): { token: string; offset: number }[
     }
     const chars = [...run.text];
     chars.forEach((char, i) => {
-      tokens.push({ token: char, offset: offset + i });
+      if (unigrams || chars.length === 1) tokens.push({ token: char, offset: offset + i });
       if (i + 1 < chars.length) tokens.push({ token: char + chars[i + 1], offset: offset + i });
     });
     offset += chars.length;
@@ -91,12 +94,12 @@ function quote(token: string): string {
  * The `tsvector` input text of a document made of weighted fields, in order. Fields are kept
  * apart in positions, so a pair across two fields is never adjacent.
  */
-export function tsvectorText(fields: { text: string; weight: Weight }[]): string {
+export function tsvectorText(fields: { text: string; weight: Weight; unigrams?: boolean }[]): string {
   const positions = new Map<string, Map<Weight, number[]>>();
   let base = 1;
   for (const field of fields) {
     let last = -1;
-    for (const { token, offset } of documentTokens(field.text)) {
+    for (const { token, offset } of documentTokens(field.text, { unigrams: field.unigrams ?? true })) {
       const position = Math.min(base + offset, MAX_POSITION);
       const byWeight = positions.get(token) ?? new Map<Weight, number[]>();
       positions.set(token, byWeight);

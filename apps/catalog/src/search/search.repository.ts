@@ -5,35 +5,15 @@ import type { SearchDocument, SearchableOffer } from './search-document';
 import { searchPage, type SearchRow, type SearchStatement } from './search-query';
 
 export const upsertSearchDocumentSql = `
-  INSERT INTO dataset_search (dataset_id, vendor_organization_id, title, title_en, summary, modality, domain, languages, language_keys,
-                              annotation_types, tags, licenses, min_prices, document, published_at, refresh_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::tsvector, $15, $16)
+  INSERT INTO dataset_search (dataset_id, modality, domain, languages, language_keys, annotation_types, licenses, min_prices, document, published_at, refresh_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::tsvector, $10, $11)
   ON CONFLICT (dataset_id) DO UPDATE SET
-    vendor_organization_id = EXCLUDED.vendor_organization_id, title = EXCLUDED.title, title_en = EXCLUDED.title_en,
-    summary = EXCLUDED.summary, modality = EXCLUDED.modality, domain = EXCLUDED.domain, languages = EXCLUDED.languages,
-    language_keys = EXCLUDED.language_keys, annotation_types = EXCLUDED.annotation_types, tags = EXCLUDED.tags,
-    licenses = EXCLUDED.licenses, min_prices = EXCLUDED.min_prices, document = EXCLUDED.document,
-    published_at = EXCLUDED.published_at, refresh_at = EXCLUDED.refresh_at`;
+    modality = EXCLUDED.modality, domain = EXCLUDED.domain, languages = EXCLUDED.languages, language_keys = EXCLUDED.language_keys,
+    annotation_types = EXCLUDED.annotation_types, licenses = EXCLUDED.licenses, min_prices = EXCLUDED.min_prices,
+    document = EXCLUDED.document, published_at = EXCLUDED.published_at, refresh_at = EXCLUDED.refresh_at`;
 
 export function searchDocumentParams(d: SearchDocument): unknown[] {
-  return [
-    d.datasetId,
-    d.vendorOrganizationId,
-    d.title,
-    d.titleEn,
-    d.summary,
-    d.modality,
-    d.domain,
-    d.languages,
-    d.languageKeys,
-    d.annotationTypes,
-    d.tags,
-    d.licenses,
-    JSON.stringify(d.minPrices),
-    d.document,
-    d.publishedAt,
-    d.refreshAt,
-  ];
+  return [d.datasetId, d.modality, d.domain, d.languages, d.languageKeys, d.annotationTypes, d.licenses, JSON.stringify(d.minPrices), d.document, d.publishedAt, d.refreshAt];
 }
 
 /** A dataset as the indexer reads it, with its live public offers. */
