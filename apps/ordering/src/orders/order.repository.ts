@@ -1,6 +1,6 @@
 import type { OrderStatus } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
-import { TransactionalRepository } from '@trove/messaging';
+import { TransactionalRepository, type EventAggregate } from '@trove/messaging';
 import type { Position } from '@trove/platform';
 import { In } from 'typeorm';
 import { LicenseReceipt, Order, OrderLine } from './order.entity';
@@ -81,12 +81,44 @@ export class OrderRepository extends TransactionalRepository {
       .getMany();
   }
 
-  /**
-   * Hands the outbox row of `eventId` back to the relay: it publishes the same event (same id)
-   * again, and consumers that had it already drop it through their inbox.
-   */
-  async republish(eventId: string): Promise<boolean> {
-    const [, count] = (await this.transaction.query(`UPDATE outbox SET published_at = NULL, claimed_until = NULL WHERE id = $1`, [eventId])) as [unknown, number];
-    return count > 0;
+  /** An event this service wrote, as its outbox holds it (none once pruned). */
+  async storedEvent(id: string): Promise<StoredEvent | null> {
+    const [row] = (await this.manager.query(
+      `SELECT id, subject, payload, headers, occurred_at, aggregate_type, aggregate_id, aggregate_seq, aggregate_previous FROM outbox WHERE id = $1`,
+      [id],
+    )) as OutboxRow[];
+    if (!row) return null;
+    return {
+      id: row.id,
+      subject: row.subject,
+      payload: row.payload,
+      headers: row.headers ?? {},
+      occurredAt: new Date(row.occurred_at),
+      aggregate:
+        row.aggregate_type !== null && row.aggregate_id !== null && row.aggregate_seq !== null
+          ? { type: row.aggregate_type, id: row.aggregate_id, seq: Number(row.aggregate_seq), previous: row.aggregate_previous ?? {} }
+          : undefined,
+    };
   }
+}
+
+export interface StoredEvent {
+  id: string;
+  subject: string;
+  payload: unknown;
+  headers: Record<string, string>;
+  occurredAt: Date;
+  aggregate?: EventAggregate;
+}
+
+interface OutboxRow {
+  id: string;
+  subject: string;
+  payload: unknown;
+  headers: Record<string, string> | null;
+  occurred_at: string | Date;
+  aggregate_type: string | null;
+  aggregate_id: string | null;
+  aggregate_seq: string | null;
+  aggregate_previous: Record<string, number> | null;
 }

@@ -1,14 +1,19 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { UnitOfWork } from '@trove/messaging';
+import { MessageHeaders } from '@trove/contracts';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { encodeJson, InjectNats, Namespace, toNatsHeaders, UnitOfWork, type EventEnvelope } from '@trove/messaging';
+import { SERVICE_IDENTITY, type ServiceIdentity } from '@trove/platform';
+import type { NatsConnection } from 'nats';
 import { OrderingConfig } from '../ordering.config';
 import { IN_FLIGHT } from '../orders/order-state';
-import { OrderRepository } from '../orders/order.repository';
+import { OrderRepository, type StoredEvent } from '../orders/order.repository';
 
 /**
  * Re-drives stuck orders: an order that waited longer than ORDER_REDRIVE_AFTER_MS for
- * billing's or delivery's answer gets the event that asked for it published again (the same
- * event, so consumers that had it drop the repeat). Every order thus reaches a terminal state
- * even if an event was lost on the way.
+ * billing's or delivery's answer gets the event that asked for it published again: the same
+ * event (same id, payload and place in the order's history), under a new JetStream message id,
+ * since JetStream drops a repeated message id for 10 minutes even when the first copy is gone.
+ * Consumers that had the event drop the repeat through their inbox. Every order thus reaches a
+ * terminal state even if an event was lost on the way.
  */
 @Injectable()
 export class SagaSweep implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -20,6 +25,9 @@ export class SagaSweep implements OnApplicationBootstrap, OnApplicationShutdown 
     private readonly unitOfWork: UnitOfWork,
     private readonly orders: OrderRepository,
     private readonly settings: OrderingConfig,
+    @InjectNats() private readonly nc: NatsConnection,
+    private readonly namespace: Namespace,
+    @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -42,20 +50,48 @@ export class SagaSweep implements OnApplicationBootstrap, OnApplicationShutdown 
     this.running = undefined;
   }
 
-  /** One pass; answers how many orders it re-drove. */
-  sweep(now = new Date()): Promise<number> {
-    return this.unitOfWork.run(async () => {
+  /** One pass; answers how many events it published again. */
+  async sweep(now = new Date()): Promise<number> {
+    const due = await this.unitOfWork.run(async () => {
       const stuck = await this.orders.stuck(IN_FLIGHT, new Date(now.getTime() - this.settings.ORDER_REDRIVE_AFTER_MS), 100);
-      let redriven = 0;
+      const events: { event: StoredEvent; attempt: number }[] = [];
       for (const order of stuck) {
-        if (order.awaitingEventId && (await this.orders.republish(order.awaitingEventId))) redriven += 1;
-        else this.logger.error(`order ${order.id} is ${order.status} and its event ${order.awaitingEventId} is gone: it needs an operator`);
+        const event = order.awaitingEventId ? await this.orders.storedEvent(order.awaitingEventId) : null;
+        if (event) events.push({ event, attempt: order.redrives + 1 });
+        else this.logger.error(`order ${order.id} is ${order.status} and its event ${order.awaitingEventId} is no longer in the outbox: it needs an operator`);
+        // The wait starts again, so a slow answer is not asked for on every pass.
         order.redrives += 1;
         order.updatedAt = now;
         await this.orders.save(order);
       }
-      if (redriven > 0) this.logger.warn(`re-drove ${redriven} stuck order(s)`);
-      return redriven;
+      return events;
+    });
+    let published = 0;
+    for (const { event, attempt } of due) {
+      try {
+        await this.publish(event, attempt);
+        published += 1;
+      } catch (error) {
+        this.logger.warn(`event ${event.id} not published again (${(error as Error).message}); the next pass retries`);
+      }
+    }
+    if (published > 0) this.logger.warn(`re-drove ${published} stuck order(s)`);
+    return published;
+  }
+
+  private async publish(event: StoredEvent, attempt: number): Promise<void> {
+    const envelope: EventEnvelope = {
+      id: event.id,
+      subject: event.subject,
+      occurredAt: event.occurredAt.toISOString(),
+      producer: this.identity.service,
+      payload: event.payload,
+    };
+    if (event.aggregate) envelope.aggregate = event.aggregate;
+    await this.nc.jetstream().publish(this.namespace.subject(event.subject), encodeJson(envelope), {
+      msgID: `${event.id}.redrive-${attempt}`,
+      headers: toNatsHeaders({ ...event.headers, [MessageHeaders.eventId]: `${event.id}.redrive-${attempt}` }),
+      timeout: 5000,
     });
   }
 }
