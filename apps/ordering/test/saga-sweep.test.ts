@@ -27,7 +27,7 @@ describe('the saga sweep', () => {
   beforeAll(async () => {
     db = await createAppDatabase('ordering', 'sweep');
     Object.assign(process.env, { DATABASE_URL: db.url, NATS_URL, TROVE_NAMESPACE: namespace, LOG_LEVEL: 'silent', ORDER_SWEEP_MS: '3600000', ORDER_REDRIVE_AFTER_MS: '30000' });
-    app = await Test.createTestingModule({ imports: [AppModule] }).setLogger(false).compile();
+    app = await Test.createTestingModule({ imports: [AppModule] }).setLogger({ log() {}, warn() {}, error() {} }).compile();
     await app.init();
     nc = await connectNats();
     seen = [];
