@@ -63,6 +63,32 @@ describe('API keys', () => {
     }
   });
 
+  it('pages through keys made in the same millisecond without skipping or repeating one', async () => {
+    const org = await harness.inject({
+      method: 'POST',
+      url: '/v1/organizations',
+      body: { name: '智谱华章 数据平台组', kind: 'buyer', contactEmail: 'data-platform@example.cn' },
+    });
+    const key: string = org.body.apiKey;
+    // Made at once, many share a millisecond: the cursor carries milliseconds only.
+    const created = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => harness.inject({ method: 'POST', url: '/v1/api-keys', key, body: { name: `shard-loader-${i}` } })),
+    );
+    expect(created.every((answer) => answer.status === 201)).toBe(true);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await harness.inject({ method: 'GET', url: `/v1/api-keys?limit=3${cursor ? `&cursor=${cursor}` : ''}`, key });
+      expect(page.status).toBe(200);
+      seen.push(...page.body.items.map((k: { id: string }) => k.id));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    // The 30 new keys and the organization's first one, each exactly once.
+    expect(seen).toHaveLength(31);
+    expect(new Set(seen).size).toBe(31);
+    for (const answer of created) expect(seen).toContain(answer.body.id);
+  });
+
   it('keeps a revoked key listed as revoked, and revoking it again changes nothing', async () => {
     const created = await harness.inject({ method: 'POST', url: '/v1/api-keys', key: buyerKey, body: { name: 'leaked-in-a-notebook' } });
     expect((await harness.inject({ method: 'DELETE', url: `/v1/api-keys/${created.body.id}`, key: buyerKey })).status).toBe(204);

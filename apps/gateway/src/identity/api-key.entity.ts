@@ -30,7 +30,7 @@ export class ApiKey {
   @Column('uuid', { name: 'created_by_key_id', nullable: true })
   createdByKeyId: string | null;
 
-  @CreateDateColumn({ type: 'timestamptz', name: 'created_at' })
+  @CreateDateColumn({ type: 'timestamptz', precision: 3, name: 'created_at' })
   createdAt: Date;
 
   @Column('timestamptz', { name: 'expires_at', nullable: true })
