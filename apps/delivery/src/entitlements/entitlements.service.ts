@@ -12,6 +12,7 @@ import {
   type EntitlementStatus,
   type EntitlementView,
   type GetManifestRequest,
+  type ListEntitlementsRequest,
   type Manifest,
   type OrderPaidV1,
   type OrderRefundedV1,
@@ -129,11 +130,12 @@ export class EntitlementsService {
   // ---- what buyers ask, through the gateway ----
 
   @RpcHandler(DeliverySubjects.listEntitlements)
-  async list(_request: unknown, context: RpcContext): Promise<EntitlementList> {
+  async list(request: ListEntitlementsRequest, context: RpcContext): Promise<EntitlementList> {
     const caller = requireCaller(context);
     const now = new Date();
     const rows = await this.unitOfWork.read(() => this.entitlements.listForBuyer(caller.organizationId));
-    return { items: rows.map((row) => view(row, now)) };
+    const items = rows.map((row) => view(row, now));
+    return { items: request.status ? items.filter((item) => item.status === request.status) : items };
   }
 
   @RpcHandler(DeliverySubjects.getManifest)

@@ -57,8 +57,12 @@ export interface UploadedFile {
 export const ENTITLEMENT_STATUSES = ['active', 'revoked', 'expired'] as const;
 export type EntitlementStatus = (typeof ENTITLEMENT_STATUSES)[number];
 
-/** The caller's entitlements (the caller travels in the headers). */
-export class ListEntitlementsRequest {}
+/** The caller's entitlements (the caller travels in the headers), optionally of one status. */
+export class ListEntitlementsRequest {
+  @IsOptional()
+  @IsIn(ENTITLEMENT_STATUSES)
+  status?: EntitlementStatus;
+}
 
 export interface EntitlementView {
   id: string;

@@ -1,0 +1,123 @@
+import {
+  CatalogEvents,
+  DeliverySubjects,
+  OrderingEvents,
+  type EventSubject,
+  type Manifest,
+  type OrderPaidV1,
+  type PaidOrderLineV1,
+  type RpcSubject,
+} from '@trove/contracts';
+import { defaultTerms, termsSha256, type LicenseTemplate, type LicenseTermsValue } from '@trove/licensing';
+import { RpcClient, UnitOfWork } from '@trove/messaging';
+import { RequestContext, type Caller } from '@trove/platform';
+import { execFile } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { DeliveryHarness } from './delivery-harness';
+
+export const run = promisify(execFile);
+
+export interface HttpAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  json?: any;
+}
+
+/** One plain HTTP request, the body read in full. */
+export function fetchRaw(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<HttpAnswer> {
+  const { hostname, port, pathname, search } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: hostname, port, method, path: pathname + search, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const body = Buffer.concat(chunks);
+        let json: unknown;
+        if (/json/.test(res.headers['content-type'] ?? '')) json = JSON.parse(body.toString('utf8'));
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+export function newBuyer(): Caller {
+  return { organizationId: randomUUID(), role: 'buyer', keyId: randomBytes(16).toString('hex') };
+}
+
+/** A version's files, as a vendor of a speech corpus uploads them. */
+export function speechVersionFiles(seed: string): { path: string; bytes: Buffer }[] {
+  return [
+    { path: 'audio/zh-CN/普通话_0001.wav', bytes: randomBytes(3 * 1024 * 1024 + 17) },
+    { path: 'transcripts/train.jsonl', bytes: Buffer.from(`${JSON.stringify({ audio: 'zh-CN/普通话_0001.wav', text: '请帮我查询一下本月的话费余额。', seed })}\n`) },
+    { path: 'README.md', bytes: Buffer.from(`# 客服通话语音语料 / Call-centre Mandarin speech\n\n${seed}\n`) },
+  ];
+}
+
+/** Uploads the files through real signed upload URLs (the stand-in catalog records them). */
+export async function uploadVersion(h: DeliveryHarness, datasetId: string, versionId: string, files: { path: string; bytes: Buffer }[]): Promise<void> {
+  const vendor: Caller = { organizationId: randomUUID(), role: 'vendor', keyId: randomBytes(16).toString('hex') };
+  for (const file of files) {
+    const signed = await h.signUpload({ target: 'version-file', datasetId, versionId, path: file.path }, vendor);
+    const answer = await h.put(signed.uploadUrl, file.bytes);
+    if (answer.status !== 201) throw new Error(`upload ${file.path}: ${answer.status} ${JSON.stringify(answer.body)}`);
+  }
+}
+
+/** A real event, through delivery's own outbox and JetStream, in the harness's namespace. */
+export function publish<P extends object>(h: DeliveryHarness, event: EventSubject<P>, payload: P): Promise<string> {
+  return h.app.get(UnitOfWork).run((tx) => tx.publish(event, payload));
+}
+
+export function release(h: DeliveryHarness, datasetId: string, versionId: string, version: string): Promise<string> {
+  return publish(h, CatalogEvents.versionReleased, { datasetId, versionId, version, releasedAt: new Date().toISOString() });
+}
+
+export function paidLine(datasetId: string, versionIds: string[], template: LicenseTemplate, over: Partial<PaidOrderLineV1> & { termsChange?: Partial<LicenseTermsValue> } = {}): PaidOrderLineV1 {
+  const { termsChange, ...rest } = over;
+  const terms = { ...defaultTerms(template), ...termsChange };
+  return {
+    lineId: randomUUID(),
+    offerId: randomUUID(),
+    datasetId,
+    vendorOrganizationId: randomUUID(),
+    licenseTemplate: template,
+    terms,
+    termsSha256: termsSha256(terms),
+    pricing: { model: 'one_time' },
+    coversFutureVersions: false,
+    versionIds,
+    ...rest,
+  };
+}
+
+export async function pay(h: DeliveryHarness, buyer: Caller, lines: PaidOrderLineV1[]): Promise<OrderPaidV1> {
+  const order: OrderPaidV1 = { orderId: randomUUID(), buyerOrganizationId: buyer.organizationId, lines, paidAt: new Date().toISOString() };
+  await publish(h, OrderingEvents.orderPaid, order);
+  return order;
+}
+
+/** A request to delivery over NATS as the gateway sends it for `caller`. */
+export function ask<Req, Res>(h: DeliveryHarness, subject: RpcSubject<Req, Res>, request: Req, caller: Caller): Promise<Res> {
+  return RequestContext.run({ correlationId: randomUUID(), caller }, () => h.app.get(RpcClient).send(subject, request));
+}
+
+export function manifest(h: DeliveryHarness, entitlementId: string, buyer: Caller): Promise<Manifest> {
+  return ask(h, DeliverySubjects.getManifest, { id: entitlementId }, buyer);
+}
+
+/** The verification script of docs/downloads.md, as a buyer would copy it. */
+export function verifyScript(): string {
+  const doc = readFileSync(join(__dirname, '../../../docs/downloads.md'), 'utf8');
+  const match = /<!-- verify-manifest\.mjs -->\n```js\n([\s\S]*?)\n```/.exec(doc);
+  if (!match) throw new Error('docs/downloads.md has no verify-manifest.mjs block');
+  return match[1];
+}

@@ -1,0 +1,271 @@
+import { DeliverySubjects, OrderingEvents, type EntitlementView, type Manifest } from '@trove/contracts';
+import type { Caller } from '@trove/platform';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { withDatabase } from '../../../test/support/postgres';
+import { waitFor } from '../../../test/support/processes';
+import { downloadGrant, downloadUrl } from '../src/downloads/download-ticket';
+import { UrlSigner } from '../src/signing/url-signer';
+import { DeliveryHarness } from './delivery-harness';
+import { ask, fetchRaw, manifest, newBuyer, paidLine, pay, publish, release, run, speechVersionFiles, uploadVersion, verifyScript, type HttpAnswer } from './downloads-support';
+import { STORAGE_DRIVERS, type TestStorage } from './storage-drivers';
+
+jest.setTimeout(120_000);
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+function expectRefused(answer: HttpAnswer, code: string): void {
+  expect({ status: answer.status, code: answer.json?.code, type: answer.headers['content-type'] }).toEqual({ status: 403, code, type: expect.stringMatching(/^application\/problem\+json/) });
+  expect(answer.body.toString('utf8')).not.toContain('普通话');
+}
+
+/** One character of the URL changed, somewhere that matters. */
+function tamper(url: string, part: 'sig' | 'path' | 'expires'): string {
+  const u = new URL(url);
+  if (part === 'sig') {
+    const sig = u.searchParams.get('sig')!;
+    u.searchParams.set('sig', sig.slice(0, 5) + (sig[5] === 'A' ? 'B' : 'A') + sig.slice(6));
+  } else if (part === 'path') {
+    u.pathname = u.pathname.replace('train.jsonl', 'train.jsonm');
+  } else {
+    u.searchParams.set('expires', String(Number(u.searchParams.get('expires')) + 1));
+  }
+  return u.toString();
+}
+
+describe.each(STORAGE_DRIVERS)('entitlements and downloads with %s', (_name, startStorage) => {
+  let storage: TestStorage;
+  let h: DeliveryHarness;
+  const datasetId = randomUUID();
+  const v1 = randomUUID();
+  const v2 = randomUUID();
+  const filesV1 = speechVersionFiles('v1');
+  const oneTimeBuyer = newBuyer();
+  const subscriber = newBuyer();
+  const otherBuyer = newBuyer();
+
+  const entitlementOf = (buyer: Caller, orderId: string) =>
+    waitFor(`entitlement of order ${orderId}`, async () => {
+      const { items } = await ask(h, DeliverySubjects.listEntitlements, {}, buyer);
+      return items.find((item: EntitlementView) => item.orderId === orderId);
+    });
+
+  let oneTime: EntitlementView;
+  let subscription: EntitlementView;
+  let oneTimeOrderId: string;
+  let m: Manifest;
+
+  beforeAll(async () => {
+    storage = await startStorage();
+    h = await DeliveryHarness.start(storage);
+    await uploadVersion(h, datasetId, v1, filesV1);
+    await release(h, datasetId, v1, '1.0.0');
+    const order = await pay(h, oneTimeBuyer, [paidLine(datasetId, [v1], 'commercial')]);
+    oneTimeOrderId = order.orderId;
+    const sub = await pay(h, subscriber, [paidLine(datasetId, [v1], 'research', { coversFutureVersions: true, pricing: { model: 'subscription', period: 'month' } })]);
+    oneTime = await entitlementOf(oneTimeBuyer, order.orderId);
+    subscription = await entitlementOf(subscriber, sub.orderId);
+    m = await manifest(h, oneTime.id, oneTimeBuyer);
+  });
+  afterAll(async () => {
+    await h?.stop();
+    await storage?.stop();
+  });
+
+  it('grants an active entitlement per paid line and tells ordering, with the versions the offer covered', async () => {
+    expect(oneTime).toEqual({ id: expect.any(String), datasetId, orderId: oneTimeOrderId, versionIds: [v1], status: 'active', expiresAt: null });
+    expect(subscription).toMatchObject({ status: 'active', versionIds: [v1], expiresAt: expect.any(String) });
+    const granted = await withDatabase(h.db.url, async (c) => (await c.query(`SELECT payload FROM outbox WHERE subject = $1`, ['evt.delivery.entitlement.granted.v1'])).rows);
+    expect(granted.map((r: { payload: unknown }) => r.payload)).toContainEqual({ orderId: oneTimeOrderId, entitlementIds: [oneTime.id] });
+  });
+
+  it('lists every file with its size, SHA-256 and a signed URL that lasts hours, and a root the documented script verifies', async () => {
+    expect(m.datasetId).toBe(datasetId);
+    const [version] = m.versions;
+    expect(version).toMatchObject({ id: v1, version: '1.0.0' });
+    expect(version.files.map((f) => f.path)).toEqual(['README.md', 'audio/zh-CN/普通话_0001.wav', 'transcripts/train.jsonl']);
+    for (const file of version.files) {
+      const original = filesV1.find((f) => f.path === file.path)!;
+      expect({ size: file.size, sha256: file.sha256 }).toEqual({ size: original.bytes.length, sha256: sha256(original.bytes) });
+      expect(Date.parse(file.expiresAt) - Date.now()).toBeGreaterThan(5 * 3600 * 1000);
+    }
+
+    // Download every file in full and check it, then run the script from the docs on them.
+    const dir = await mkdtemp(join(tmpdir(), 'trove-download-'));
+    try {
+      for (const file of version.files) {
+        const answer = await fetchRaw(file.url);
+        expect(answer.status).toBe(200);
+        expect(answer.headers).toMatchObject({ 'accept-ranges': 'bytes', etag: `"${file.sha256}"`, 'content-length': String(file.size) });
+        expect(sha256(answer.body)).toBe(file.sha256);
+        await mkdir(dirname(join(dir, file.path)), { recursive: true });
+        await writeFile(join(dir, file.path), answer.body);
+      }
+      await writeFile(join(dir, 'verify-manifest.mjs'), verifyScript());
+      await writeFile(join(dir, 'manifest.json'), JSON.stringify(m));
+      const verified = await run('node', [join(dir, 'verify-manifest.mjs'), join(dir, 'manifest.json'), v1, dir, version.rootSignature.publicKey]);
+      expect(verified.stdout.trim()).toBe(`OK ${version.root}`);
+
+      // One byte changed in one file: the script says so and fails.
+      const readme = join(dir, 'README.md');
+      const bytes = await readFile(readme);
+      bytes[0] ^= 1;
+      await writeFile(readme, bytes);
+      await expect(run('node', [join(dir, 'verify-manifest.mjs'), join(dir, 'manifest.json'), v1, dir])).rejects.toMatchObject({ stderr: expect.stringContaining('MISMATCH README.md') });
+      // A root that is not the one signed: the signature check fails.
+      bytes[0] ^= 1;
+      await writeFile(readme, bytes);
+      const forged = { ...m, versions: [{ ...version, root: version.root.replace(/^./, (c) => (c === '0' ? '1' : '0')) }] };
+      await writeFile(join(dir, 'manifest.json'), JSON.stringify(forged));
+      await expect(run('node', [join(dir, 'verify-manifest.mjs'), join(dir, 'manifest.json'), v1, dir])).rejects.toMatchObject({ stderr: expect.stringContaining('SIGNATURE does not verify') });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('serves ranges: 206 with Content-Range, suffix and open ranges, HEAD without a body, If-Range, and 416 outside the file', async () => {
+    const file = m.versions[0].files.find((f) => f.path.endsWith('.wav'))!;
+    const original = filesV1.find((f) => f.path === file.path)!.bytes;
+    const mid = await fetchRaw(file.url, { range: 'bytes=1048570-2097160' });
+    expect(mid.status).toBe(206);
+    expect(mid.headers['content-range']).toBe(`bytes 1048570-2097160/${file.size}`);
+    expect(mid.body.equals(original.subarray(1048570, 2097161))).toBe(true);
+
+    const tail = await fetchRaw(file.url, { range: 'bytes=-100' });
+    expect({ status: tail.status, range: tail.headers['content-range'] }).toEqual({ status: 206, range: `bytes ${file.size - 100}-${file.size - 1}/${file.size}` });
+    expect(tail.body.equals(original.subarray(file.size - 100))).toBe(true);
+
+    const open = await fetchRaw(file.url, { range: `bytes=${file.size - 5}-` });
+    expect(open.body.equals(original.subarray(file.size - 5))).toBe(true);
+
+    // Eight ranges fetched in parallel put the file together.
+    const part = Math.ceil(file.size / 8);
+    const parts = await Promise.all([...Array(8).keys()].map((i) => fetchRaw(file.url, { range: `bytes=${i * part}-${Math.min(file.size, (i + 1) * part) - 1}` })));
+    expect(sha256(Buffer.concat(parts.map((p) => p.body)))).toBe(file.sha256);
+
+    const head = await fetchRaw(file.url, {}, 'HEAD');
+    expect({ status: head.status, length: head.headers['content-length'], etag: head.headers.etag, bytes: head.body.length }).toEqual({
+      status: 200,
+      length: String(file.size),
+      etag: `"${file.sha256}"`,
+      bytes: 0,
+    });
+
+    const stale = await fetchRaw(file.url, { range: 'bytes=0-9', 'if-range': '"0000"' });
+    expect({ status: stale.status, bytes: stale.body.length }).toEqual({ status: 200, bytes: file.size });
+    const fresh = await fetchRaw(file.url, { range: 'bytes=0-9', 'if-range': `"${file.sha256}"` });
+    expect({ status: fresh.status, bytes: fresh.body.length }).toEqual({ status: 206, bytes: 10 });
+
+    for (const range of [`bytes=${file.size}-`, 'bytes=0-1,5-9']) {
+      const refused = await fetchRaw(file.url, { range });
+      expect({ status: refused.status, range: refused.headers['content-range'], code: refused.json?.code }).toEqual({
+        status: 416,
+        range: `bytes */${file.size}`,
+        code: 'RANGE_NOT_SATISFIABLE',
+      });
+    }
+  });
+
+  it('lets curl -C - resume an interrupted download to the right bytes', async () => {
+    const file = m.versions[0].files.find((f) => f.path.endsWith('.wav'))!;
+    const dir = await mkdtemp(join(tmpdir(), 'trove-resume-'));
+    try {
+      const out = join(dir, 'part.wav');
+      // The first 1,234,567 bytes arrived before the connection dropped.
+      const first = await fetchRaw(file.url, { range: 'bytes=0-1234566' });
+      await writeFile(out, first.body);
+      await run('curl', ['-sS', '--fail', '-C', '-', '-o', out, file.url]);
+      expect(sha256(await readFile(out))).toBe(file.sha256);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses with 403 problem+json and no bytes: one character changed, an expired URL, another buyer, a file outside the entitlement', async () => {
+    const file = m.versions[0].files.find((f) => f.path === 'transcripts/train.jsonl')!;
+    expectRefused(await fetchRaw(tamper(file.url, 'sig')), 'URL_INVALID');
+    expectRefused(await fetchRaw(tamper(file.url, 'path')), 'URL_INVALID');
+    expectRefused(await fetchRaw(tamper(file.url, 'expires')), 'URL_INVALID');
+
+    // The same URL as the manifest's, properly signed, but its expiry passed a second ago.
+    const signer = h.app.get(UrlSigner);
+    const own = { entitlementId: oneTime.id, versionId: v1, path: file.path, caller: { organizationId: oneTimeBuyer.organizationId, keyId: oneTimeBuyer.keyId } };
+    const lapsed = { ...own, expires: Math.floor(Date.now() / 1000) - 1 };
+    expectRefused(await fetchRaw(downloadUrl(`http://127.0.0.1:${h.port}`, lapsed, signer.sign(downloadGrant(lapsed)))), 'URL_EXPIRED');
+
+    // Another buyer cannot read the manifest, and a URL signed for them on this entitlement is refused.
+    await expect(manifest(h, oneTime.id, otherBuyer)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const forOther = { entitlementId: oneTime.id, versionId: v1, path: file.path, caller: { organizationId: otherBuyer.organizationId, keyId: otherBuyer.keyId }, expires: Math.floor(Date.now() / 1000) + 600 };
+    expectRefused(await fetchRaw(downloadUrl(`http://127.0.0.1:${h.port}`, forOther, signer.sign(downloadGrant(forOther)))), 'FORBIDDEN');
+
+    // A properly signed URL for a version the one-time entitlement does not cover.
+    const outside = { ...forOther, versionId: v2, caller: { organizationId: oneTimeBuyer.organizationId, keyId: oneTimeBuyer.keyId } };
+    expectRefused(await fetchRaw(downloadUrl(`http://127.0.0.1:${h.port}`, outside, signer.sign(downloadGrant(outside)))), 'URL_INVALID');
+  });
+
+  it('delivers a newly released version to a subscriber without buying again, and not to a one-time buyer', async () => {
+    const filesV2 = [...speechVersionFiles('v2').slice(1), { path: 'audio/yue/粤语_0001.wav', bytes: Buffer.from('RIFF....WAVEfmt 粤语样本') }];
+    await uploadVersion(h, datasetId, v2, filesV2);
+    await release(h, datasetId, v2, '1.1.0');
+    await waitFor('v2 delivered to the subscriber', async () => (await ask(h, DeliverySubjects.listEntitlements, {}, subscriber)).items[0].versionIds.includes(v2));
+    const subManifest = await manifest(h, subscription.id, subscriber);
+    expect(subManifest.versions.map((v) => v.version)).toEqual(['1.0.0', '1.1.0']);
+    const newFile = subManifest.versions[1].files.find((f) => f.path === 'audio/yue/粤语_0001.wav')!;
+    expect((await fetchRaw(newFile.url)).body.toString()).toBe('RIFF....WAVEfmt 粤语样本');
+    const added = await withDatabase(h.db.url, async (c) => (await c.query(`SELECT payload FROM outbox WHERE subject = 'evt.delivery.entitlement.version-added.v1'`)).rows);
+    expect(added.map((r: { payload: { entitlementId: string; versionId: string } }) => [r.payload.entitlementId, r.payload.versionId])).toEqual([[subscription.id, v2]]);
+
+    const diff = await ask(h, DeliverySubjects.diffVersions, { id: subscription.id, from: v1, to: v2 }, subscriber);
+    expect({ added: diff.added.map((f) => f.path), removed: diff.removed.map((f) => f.path), changed: diff.changed.map((f) => f.path) }).toEqual({
+      added: ['audio/yue/粤语_0001.wav'],
+      removed: ['audio/zh-CN/普通话_0001.wav'],
+      changed: ['README.md', 'transcripts/train.jsonl'],
+    });
+
+    const [again] = (await ask(h, DeliverySubjects.listEntitlements, {}, oneTimeBuyer)).items;
+    expect(again.versionIds).toEqual([v1]);
+    expect((await manifest(h, oneTime.id, oneTimeBuyer)).versions.map((v) => v.id)).toEqual([v1]);
+    await expect(ask(h, DeliverySubjects.diffVersions, { id: oneTime.id, from: v1, to: v2 }, oneTimeBuyer)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('holds the license limits: a second download of a file past downloadLimit, and a key past the seats, are 403', async () => {
+    const limited = newBuyer();
+    const order = await pay(h, limited, [paidLine(datasetId, [v1], 'evaluation', { termsChange: { downloadLimit: 1, seats: 1 } })]);
+    const entitlement = await entitlementOf(limited, order.orderId);
+    const file = (await manifest(h, entitlement.id, limited)).versions[0].files.find((f) => f.path === 'README.md')!;
+    expect((await fetchRaw(file.url)).status).toBe(200);
+    // The audit row is written when the response ends.
+    await waitFor('the first download recorded', async () => (await withDatabase(h.db.url, async (c) => (await c.query(`SELECT 1 FROM download WHERE entitlement_id = $1`, [entitlement.id])).rowCount)) === 1);
+    expect((await fetchRaw(file.url, { range: 'bytes=10-' })).status).toBe(206);
+    expectRefused(await fetchRaw(file.url), 'DOWNLOAD_LIMIT_REACHED');
+
+    const colleague: Caller = { ...limited, keyId: 'b'.repeat(32) };
+    await expect(manifest(h, entitlement.id, colleague)).rejects.toMatchObject({ code: 'SEATS_EXCEEDED' });
+  });
+
+  it('records who downloaded which file and how many bytes were actually sent', async () => {
+    const rows = await withDatabase(h.db.url, async (c) =>
+      (await c.query(`SELECT organization_id, key_id, path, range_start, bytes_sent, complete FROM download WHERE entitlement_id = $1 AND path = 'transcripts/train.jsonl' AND range_start = 0`, [oneTime.id])).rows,
+    );
+    const size = filesV1.find((f) => f.path === 'transcripts/train.jsonl')!.bytes.length;
+    expect(rows).toContainEqual({ organization_id: oneTimeBuyer.organizationId, key_id: oneTimeBuyer.keyId, path: 'transcripts/train.jsonl', range_start: '0', bytes_sent: String(size), complete: true });
+  });
+
+  it('stops the same URL within a second of the refund, and lists the entitlement as revoked', async () => {
+    const file = m.versions[0].files[0];
+    expect((await fetchRaw(file.url, {}, 'HEAD')).status).toBe(200);
+    await publish(h, OrderingEvents.orderRefunded, { orderId: oneTimeOrderId });
+    const revoked = await waitFor('refund applied', async () => {
+      const row = await withDatabase(h.db.url, async (c) => (await c.query(`SELECT status FROM entitlement WHERE id = $1`, [oneTime.id])).rows[0]);
+      return row.status === 'revoked' ? Date.now() : undefined;
+    }, 20_000, 20);
+    const answer = await fetchRaw(file.url);
+    expect(Date.now() - revoked).toBeLessThan(1000);
+    expectRefused(answer, 'ENTITLEMENT_REVOKED');
+    const [listed] = (await ask(h, DeliverySubjects.listEntitlements, {}, oneTimeBuyer)).items;
+    expect(listed.status).toBe('revoked');
+    await expect(manifest(h, oneTime.id, oneTimeBuyer)).rejects.toMatchObject({ code: 'ENTITLEMENT_REVOKED' });
+  });
+});
