@@ -5,6 +5,7 @@ import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { BillingRoutesModule } from './billing/billing.module';
 import { CatalogModule } from './catalog/catalog.module';
+import { DeliveryRoutesModule } from './delivery/delivery.module';
 import { SearchModule } from './search/search.module';
 import { entities, migrations } from './database';
 import { GatewayConfig } from './gateway.config';
@@ -24,6 +25,7 @@ import { OrderingRoutesModule } from './ordering/ordering.module';
     SearchModule,
     OrderingRoutesModule,
     BillingRoutesModule,
+    DeliveryRoutesModule,
   ],
 })
 export class AppModule {}

@@ -1,0 +1,54 @@
+import { DeliverySubjects } from '@trove/contracts';
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { RpcClient } from '@trove/messaging';
+import { Roles } from '../auth/access.decorators';
+import { uuidParam } from '../catalog/params';
+import { ApiProblems } from '../openapi/api-problems';
+import { DiffQuery, EntitlementListDto, EntitlementsQuery, ManifestDto, VersionDiffDto } from './delivery.dto';
+
+@ApiTags('Delivery')
+@Controller('v1/entitlements')
+export class EntitlementsController {
+  constructor(private readonly rpc: RpcClient) {}
+
+  @Get()
+  @Roles(['buyer'])
+  @ApiOperation({
+    summary: "The caller's entitlements, newest first",
+    description: 'One per paid order line: `active`, `revoked` (refunded) or `expired` (the license term ended, or the subscription lapsed). `?status=` narrows them.',
+  })
+  @ApiOkResponse({ type: EntitlementListDto })
+  @ApiProblems(400, 503)
+  list(@Query() query: EntitlementsQuery): Promise<EntitlementListDto> {
+    return this.rpc.send(DeliverySubjects.listEntitlements, query.status ? { status: query.status } : {});
+  }
+
+  @Get(':id/manifest')
+  @Roles(['buyer'])
+  @ApiOperation({
+    summary: 'Every file of the entitlement, with fresh signed download URLs',
+    description:
+      'Per version: each file with its path, size, SHA-256 and a signed URL (valid for hours; read the manifest again for new ones), and a Merkle root signed with Ed25519 ' +
+      '(how to verify it: docs/downloads.md). Another buyer\'s entitlement is 404; a revoked one 403 ENTITLEMENT_REVOKED, an ended one 403 ENTITLEMENT_EXPIRED, a license whose seats are taken 403 SEATS_EXCEEDED.',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: ManifestDto })
+  @ApiProblems(400, 404, 503)
+  manifest(@Param('id', uuidParam('id')) id: string): Promise<ManifestDto> {
+    return this.rpc.send(DeliverySubjects.getManifest, { id });
+  }
+
+  @Get(':id/diff')
+  @Roles(['buyer'])
+  @ApiOperation({
+    summary: 'Files added, removed and changed between two versions of the entitlement',
+    description: 'Both versions must be covered by the entitlement (404 otherwise). `changed` lists paths whose size or SHA-256 differ.',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: VersionDiffDto })
+  @ApiProblems(400, 404, 503)
+  diff(@Param('id', uuidParam('id')) id: string, @Query() query: DiffQuery): Promise<VersionDiffDto> {
+    return this.rpc.send(DeliverySubjects.diffVersions, { id, from: query.from, to: query.to });
+  }
+}
