@@ -25,6 +25,8 @@ export class NarrowDatasetSearch1764500001000 implements MigrationInterface {
       EXCEPTION WHEN insufficient_privilege THEN
         RAISE WARNING 'search: only a superuser can tell the planner what tsvector @@ tsquery costs; broad searches will scan dataset_search';
       END $$`);
+    // Many small searches at once: a search split across parallel workers only adds their start-up.
+    await queryRunner.query(`ALTER TABLE dataset_search SET (parallel_workers = 0)`);
     await queryRunner.query(`TRUNCATE dataset_search`);
     const published = (await queryRunner.query(
       `SELECT d.id, d.title, d.metadata, d.published_at,

@@ -106,7 +106,8 @@ export function searchStatement(request: SearchDatasetsRequest): SearchStatement
     } else {
       const tsquery = `${param(query)}::tsquery`;
       where.push(`s.document @@ ${tsquery}`);
-      score = `ts_rank(s.document, ${tsquery})`;
+      // Ranking reads every matching document: only when the order needs it.
+      if (effective === 'relevance') score = `ts_rank(s.document, ${tsquery})`;
     }
   }
   if (request.modality) where.push(`s.modality = ${param(request.modality)}`);

@@ -144,7 +144,7 @@ export class DatasetSearchHit {
   @ApiProperty({ format: 'date-time' })
   publishedAt: string;
 
-  @ApiProperty({ nullable: true, type: Number, description: 'Text relevance when q was given (higher is better), else null' })
+  @ApiProperty({ nullable: true, type: Number, description: 'Text relevance (higher is better) when sorted by relevance with q, else null' })
   score: number | null;
 }
 
