@@ -4,6 +4,9 @@ import { buffer } from 'node:stream/consumers';
 import { ObjectNotFoundError, ObjectTooLargeError, RangeNotSatisfiableError } from '../src/storage/object-storage';
 import { STORAGE_DRIVERS, type TestStorage } from './storage-drivers';
 
+// Tens of MiB through real HTTP, disks and s3rver: slow on a busy machine, never wrong.
+jest.setTimeout(60_000);
+
 const MiB = 1024 * 1024;
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 

@@ -8,6 +8,9 @@ import { fsTestStorage, STORAGE_DRIVERS, type TestStorage } from './storage-driv
 import { UploadsService } from '../src/uploads/uploads.service';
 import { waitFor } from '../../../test/support/processes';
 
+// Tens of MiB through real HTTP, disks and s3rver: slow on a busy machine, never wrong.
+jest.setTimeout(60_000);
+
 const MiB = 1024 * 1024;
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
