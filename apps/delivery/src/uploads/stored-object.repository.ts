@@ -32,7 +32,7 @@ export class StoredObjectRepository extends TransactionalRepository {
    * Marks `key` as the file catalog now lists and removes the rows of the objects it replaced
    * (recorded earlier for the same file); returns their keys, for deleting from storage.
    */
-  async markRecorded(object: StoredObject): Promise<string[]> {
+  async markRecorded(object: NewStoredObject): Promise<string[]> {
     await this.transaction.update(StoredObject, { key: object.key }, { recordedAt: () => 'now()' });
     // TypeORM answers a raw DELETE on PostgreSQL with [rows, row count].
     const [deleted] = (await this.transaction.query(

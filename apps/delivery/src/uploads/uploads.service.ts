@@ -14,8 +14,7 @@ import type { Readable } from 'node:stream';
 import { DeliveryConfig } from '../delivery.config';
 import { UrlSigner, type UrlSignature } from '../signing/url-signer';
 import { ObjectStorage, ObjectTooLargeError, type StoredObjectInfo } from '../storage/object-storage';
-import { StoredObjectRepository } from './stored-object.repository';
-import type { StoredObject } from './stored-object.entity';
+import { StoredObjectRepository, type NewStoredObject } from './stored-object.repository';
 import { unsafePathProblems } from './upload-path';
 import { uploadGrant, uploadUrl, type UploadTicket } from './upload-ticket';
 
@@ -92,7 +91,7 @@ export class UploadsService {
   async receive(ticket: UploadTicket, body: Readable, info: UploadRequestInfo = {}): Promise<UploadedFile> {
     const key = `datasets/${ticket.datasetId}/${randomUUID()}`;
     const stored = await this.store(ticket, key, body);
-    const object: StoredObject = {
+    const object: NewStoredObject = {
       key,
       target: ticket.target,
       datasetId: ticket.datasetId,
@@ -101,8 +100,6 @@ export class UploadsService {
       size: stored.size,
       sha256: stored.sha256,
       uploadedBy: ticket.caller.organizationId,
-      recordedAt: null,
-      createdAt: new Date(),
     };
     let replaced: string[];
     try {
@@ -155,7 +152,7 @@ export class UploadsService {
   }
 
   /** Catalog is told as the vendor who uploaded, so its logs and audit name them. */
-  private tellCatalog(ticket: UploadTicket, object: StoredObject, info: UploadRequestInfo): Promise<unknown> {
+  private tellCatalog(ticket: UploadTicket, object: NewStoredObject, info: UploadRequestInfo): Promise<unknown> {
     const context = { ...RequestContext.current(), correlationId: RequestContext.correlationId(), caller: ticket.caller };
     return RequestContext.run(context, () =>
       ticket.target === 'version-file'
