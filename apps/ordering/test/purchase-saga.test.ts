@@ -207,5 +207,21 @@ describe('the purchase saga through the public API (delivery played by a stand-i
     expect(refunded.refundReason).toBe('数据与描述不符 / data did not match the listing');
     expect((await h.query<{ n: string }>('billing', `SELECT count(*) AS n FROM journal_entry WHERE order_id = $1`, [paid.id])).map((r) => Number(r.n))).toEqual([2]);
   });
-});
 
+  it('gives operators the orders by status in GET /v1/admin/stats', async () => {
+    const counted = await h.query<{ status: string; n: number }>('ordering', `SELECT status, count(*)::int AS n FROM purchase_order GROUP BY status`);
+    const stats = await json(await h.system.request('/v1/admin/stats'));
+    expect(stats.unavailable).toEqual([]);
+    expect(stats.ordersByStatus).toEqual({
+      pending_payment: 0,
+      paid: 0,
+      fulfilled: 0,
+      cancelled: 0,
+      refund_pending: 0,
+      refunded: 0,
+      ...Object.fromEntries(counted.map((row) => [row.status, row.n])),
+    });
+    expect(stats.ordersByStatus.fulfilled).toBeGreaterThan(10);
+    expect((await h.system.request('/v1/admin/stats', { as: { key: vendorKey } })).status).toBe(403);
+  });
+});

@@ -63,9 +63,11 @@ export class OrderRepository extends TransactionalRepository {
     return lines.map((line) => ({ line, order: byId.get(line.orderId)! }));
   }
 
-  async countByStatus(): Promise<{ status: OrderStatus; count: number }[]> {
-    const rows = (await this.manager.query(`SELECT status, count(*)::int AS count FROM purchase_order GROUP BY status`)) as { status: OrderStatus; count: number }[];
-    return rows;
+  async countByStatus(buyer?: string): Promise<{ status: OrderStatus; count: number }[]> {
+    return (await this.manager.query(
+      `SELECT status, count(*)::int AS count FROM purchase_order WHERE ($1::uuid IS NULL OR buyer_organization_id = $1) GROUP BY status`,
+      [buyer ?? null],
+    )) as { status: OrderStatus; count: number }[];
   }
 
   /** Orders waiting since before `before` for an answer, locked; replicas take different ones. */

@@ -6,6 +6,7 @@ import {
   ListOrdersRequest,
   ListSalesRequest,
   OrderingSubjects,
+  OrderStatsRequest,
   PlaceOrderRequest,
   RefundOrderRequest,
   type AccessRequestPage,
@@ -61,9 +62,9 @@ export class OrdersHandler {
   }
 
   @RpcHandler(OrderingSubjects.orderStats)
-  stats(_request: unknown, context: RpcContext): Promise<OrderStatsView> {
+  stats(request: OrderStatsRequest, context: RpcContext): Promise<OrderStatsView> {
     callerAs(context, 'admin');
-    return this.orders.stats();
+    return this.orders.stats(request.buyerOrganizationId);
   }
 
   @RpcHandler(OrderingSubjects.createAccessRequest)

@@ -188,9 +188,9 @@ export class OrdersService {
     });
   }
 
-  async stats(): Promise<OrderStatsView> {
+  async stats(buyerOrganizationId?: string): Promise<OrderStatsView> {
     const byStatus = Object.fromEntries(ORDER_STATUSES.map((s) => [s, 0])) as OrderStatsView['byStatus'];
-    for (const row of await this.orders.countByStatus()) byStatus[row.status] = row.count;
+    for (const row of await this.orders.countByStatus(buyerOrganizationId)) byStatus[row.status] = row.count;
     return { byStatus };
   }
 

@@ -91,7 +91,12 @@ export class ListAccessRequestsRequest extends PageRequest {
   status?: AccessRequestStatus;
 }
 
-export class OrderStatsRequest {}
+export class OrderStatsRequest {
+  /** Only orders of this buyer; every order when absent. */
+  @IsOptional()
+  @IsUUID()
+  buyerOrganizationId?: string;
+}
 
 // ---------------------------------------------------------------- replies
 
