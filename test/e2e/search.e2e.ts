@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { speechListing } from '../support/catalog';
 import { TroveSystem } from '../support/system';
 
 /**
@@ -39,7 +40,8 @@ const RELEVANCE: Case[] = [
   { query: 'q=方言', top: ['四川话自由对话语音 300 小时', '闽南话与上海话方言语音 150 小时'] },
   { query: 'q=语音合成', top: ['中文标准女声语音合成数据 12 小时', '中文男声有声书合成数据 30 小时', '粤语女声语音合成数据 10 小时', '多情感中文语音合成数据', '客服场景语音合成数据 8 小时'] },
   { query: 'q=激光雷达', top: ['激光雷达点云 3D 框标注数据', '矿区无人驾驶激光雷达数据'] },
-  { query: 'q=speech', top: ['English Conversational Speech, 200 hours'] },
+  { query: 'q=conversational speech', top: ['English Conversational Speech, 200 hours'] },
+  { query: 'q=SPEECH', top: [], every: (hit) => hit.modality === 'speech' },
   { query: 'q=LiDAR', top: ['激光雷达点云 3D 框标注数据', '矿区无人驾驶激光雷达数据'] },
   { query: 'q=driver monitoring', top: ['Driver Monitoring Video, 1,000 drivers'] },
   { query: 'q=preference', top: ['中文多轮对话偏好数据 12 万对'] },
@@ -99,6 +101,30 @@ describe('search relevance on the demo catalog', () => {
       offers.forEach((offer) => models.add(offer.pricing.model));
     }
     expect([...models].sort()).toEqual(['free', 'metered', 'one_time', 'subscription']);
+  });
+
+  it('refuses bad parameters with 400 problem+json naming each field, and an unknown one too', async () => {
+    const response = await system.request('/v1/datasets?modality=smell&language=klingon&maxPrice=-5&sort=popular&limit=500&status=draft', { as: 'anonymous' });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    const problem = (await response.json()) as { code: string; errors: { field: string }[] };
+    expect(problem.code).toBe('VALIDATION_FAILED');
+    expect(problem.errors.map((e) => e.field).sort()).toEqual(['language', 'limit', 'maxPrice', 'modality', 'sort', 'status']);
+  });
+
+  it('never shows a draft through the gateway, nor counts it in the facets', async () => {
+    const keys = JSON.parse(readFileSync(join(stateDir, 'demo-keys.json'), 'utf8')) as { vendors: Record<string, { key: string }> };
+    const before = await search('modality=speech&limit=1');
+    const created = await system.request('/v1/datasets', {
+      method: 'POST',
+      as: { key: keys.vendors.aishell.key },
+      body: JSON.stringify(speechListing({ title: '鄂尔多斯煤矿调度语音 草稿', domain: 'energy' })),
+    });
+    expect(created.status).toBe(201);
+    expect((await search('q=鄂尔多斯')).items).toEqual([]);
+    const after = await search('modality=speech&limit=1');
+    expect(after.total).toBe(before.total);
+    expect(after.facets).toEqual(before.facets);
   });
 
   it.each(RELEVANCE)('$query', async ({ query, top, every }) => {
