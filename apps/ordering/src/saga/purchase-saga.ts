@@ -1,7 +1,9 @@
 import {
   BillingEvents,
   CatalogSubjects,
+  DeliveryEvents,
   OrderingEvents,
+  type EntitlementGrantedV1,
   type PaymentCapturedV1,
   type PaymentDeclinedV1,
   type PaymentRefundedV1,
@@ -10,7 +12,6 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EventHandler, RpcClient, type EventContext } from '@trove/messaging';
 import type { Order } from '../orders/order.entity';
 import { OrderRepository } from '../orders/order.repository';
-import { DeliveryEventsForOrdering, type EntitlementGrantedV1 } from './delivery-events';
 
 /**
  * The purchase saga's ordering steps: billing's answer moves a placed order to paid (and asks
@@ -81,7 +82,7 @@ export class PurchaseSaga {
     await this.orders.save(order);
   }
 
-  @EventHandler(DeliveryEventsForOrdering.entitlementGranted, { consumer: 'order-deliveries' })
+  @EventHandler(DeliveryEvents.entitlementGranted, { consumer: 'order-deliveries' })
   async granted(grant: EntitlementGrantedV1): Promise<void> {
     const order = await this.lock(grant.orderId);
     if (!order) return;

@@ -1,22 +1,110 @@
 import { canonicalJson } from '@trove/licensing';
 import { createHash, randomUUID } from 'node:crypto';
-import { commercialOffer, exclusiveOffer } from '../../../test/support/catalog';
-import { json } from '../../../test/support/system';
-import { SagaHarness } from './saga-harness';
+import { commercialOffer, exclusiveOffer, speechListing, VendorClient } from '../support/catalog';
+import { withDatabase } from '../support/postgres';
+import { waitFor } from '../support/processes';
+import { json, TroveSystem } from '../support/system';
+
+interface Buyer {
+  key: string;
+  organizationId: string;
+  keyId: string;
+}
+
+/** All five apps as processes in a NATS namespace of their own, driven through the public API. */
+class Market {
+  system!: TroveSystem;
+
+  static async start(env: NodeJS.ProcessEnv = {}): Promise<Market> {
+    const market = new Market();
+    market.system = await TroveSystem.start({ env: { LOG_LEVEL: 'warn', ...env } });
+    return market;
+  }
+
+  async stop(): Promise<void> {
+    await this.system?.stop();
+  }
+
+  /** An approved vendor with a published listing and `offer` on it. */
+  async publishedOffer(vendorName: string, offer: Record<string, unknown> = commercialOffer(), title?: string): Promise<{ vendor: VendorClient; offerId: string; datasetId: string }> {
+    const vendor = await VendorClient.signUp(this.system, vendorName);
+    const { dataset } = await vendor.listing(speechListing(title ? { title } : {}));
+    const created = await vendor.expect(201, `/v1/datasets/${dataset.id}/offers`, 'POST', offer);
+    await vendor.expect(200, `/v1/datasets/${dataset.id}/submit`, 'POST');
+    const approved = await this.system.request(`/v1/admin/datasets/${dataset.id}/approve`, { method: 'POST' });
+    if (approved.status !== 200) throw new Error(`approve dataset: ${approved.status} ${await approved.text()}`);
+    return { vendor, offerId: created.id, datasetId: dataset.id };
+  }
+
+  async buyer(name: string): Promise<Buyer> {
+    const response = await this.system.request('/v1/organizations', {
+      method: 'POST',
+      as: 'anonymous',
+      body: JSON.stringify({ name, kind: 'buyer', contactEmail: 'procurement@example.cn' }),
+    });
+    const body = await json(response);
+    if (response.status !== 201) throw new Error(`buyer sign-up: ${response.status} ${JSON.stringify(body)}`);
+    const me = await json(await this.system.request('/v1/me', { as: { key: body.apiKey } }));
+    return { key: body.apiKey, organizationId: body.organization.id, keyId: me.keyId };
+  }
+
+  /** A bank transfer of `amount` fen announced by the buyer and confirmed by an operator. */
+  async fund(buyer: Buyer, amount: number): Promise<void> {
+    const recorded = await this.system.request('/v1/wallet/top-ups', {
+      method: 'POST',
+      as: { key: buyer.key },
+      headers: { 'idempotency-key': randomUUID() },
+      body: JSON.stringify({ amount: { amount, currency: 'CNY' }, reference: `招商银行 CMB-${randomUUID().slice(0, 8)}` }),
+    });
+    const topUp = await json(recorded);
+    if (recorded.status !== 201) throw new Error(`top-up: ${recorded.status} ${JSON.stringify(topUp)}`);
+    const confirmed = await this.system.request(`/v1/admin/top-ups/${topUp.id}/confirm`, { method: 'POST', headers: { 'idempotency-key': randomUUID() } });
+    if (confirmed.status !== 200) throw new Error(`confirm top-up: ${confirmed.status} ${await confirmed.text()}`);
+  }
+
+  async wallet(buyer: Buyer): Promise<number> {
+    return (await json(await this.system.request('/v1/wallet', { as: { key: buyer.key } }))).balance.amount;
+  }
+
+  /** `POST /v1/orders` with a fresh Idempotency-Key, the one given, or none (`null`). */
+  order(buyer: Buyer, body: unknown, key: string | null = randomUUID()): Promise<Response> {
+    return this.system.request('/v1/orders', {
+      method: 'POST',
+      as: { key: buyer.key },
+      body: JSON.stringify(body),
+      headers: key === null ? {} : { 'idempotency-key': key },
+    });
+  }
+
+  /** Polls the order as its buyer until it is in one of `statuses`. */
+  async settled(buyer: Buyer, orderId: string, statuses: string[] = ['fulfilled', 'cancelled', 'refunded'], ms = 30_000): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const until = Date.now() + ms;
+    for (;;) {
+      const order = await json(await this.system.request(`/v1/orders/${orderId}`, { as: { key: buyer.key } }));
+      if (statuses.includes(order.status)) return order;
+      if (Date.now() > until) throw new Error(`order ${orderId} is still ${order.status} after ${ms} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  query<T = Record<string, unknown>>(app: 'ordering' | 'billing', text: string, values: unknown[] = []): Promise<T[]> {
+    return withDatabase(this.system.databases.get(app)!.url, async (client) => (await client.query(text, values)).rows as T[]);
+  }
+}
 
 jest.setTimeout(300_000);
 
 const PRICE = 12_800_000; // 128,000.00 yuan, the default commercial offer
 const order = (offerId: string, extra: Record<string, unknown> = {}) => ({ items: [{ offerId }], acceptLicense: true, ...extra });
 
-describe('the purchase saga through the public API (delivery played by a stand-in)', () => {
-  let h: SagaHarness;
+describe('the purchase saga through the public API, every app a process', () => {
+  let h: Market;
   let offerId: string;
   let datasetId: string;
   let vendorKey: string;
 
   beforeAll(async () => {
-    h = await SagaHarness.start({ ORDER_SWEEP_MS: '500', ORDER_REDRIVE_AFTER_MS: '3000' });
+    h = await Market.start({ ORDER_SWEEP_MS: '500', ORDER_REDRIVE_AFTER_MS: '3000' });
     const published = await h.publishedOffer('海天瑞声 SpeechOcean');
     ({ offerId, datasetId } = published);
     vendorKey = published.vendor.key;
@@ -33,6 +121,7 @@ describe('the purchase saga through the public API (delivery played by a stand-i
   it('a funded buyer orders, the order is paid and fulfilled, and the receipt proves the terms accepted', async () => {
     const buyer = await h.buyer('中国移动九天人工智能 China Mobile Jiutian');
     await h.fund(buyer, PRICE + 50_000);
+    const owedBefore = (await json(await h.system.request('/v1/balance', { as: { key: vendorKey } }))).balance.amount;
     const response = await h.order(buyer, order(offerId));
     const placed = await json(response);
     expect(response.status).toBe(201);
@@ -45,6 +134,17 @@ describe('the purchase saga through the public API (delivery played by a stand-i
     const done = await h.settled(buyer, placed.id);
     expect(done).toMatchObject({ status: 'fulfilled', cancellationReason: null, paymentId: expect.any(String), entitlementIds: [expect.any(String)] });
     expect(await charges(placed.id)).toBe(1);
+    const entitlements = await json(await h.system.request('/v1/entitlements', { as: { key: buyer.key } }));
+    expect(entitlements.items).toEqual([expect.objectContaining({ id: done.entitlementIds[0], orderId: placed.id, datasetId, status: 'active' })]);
+    // The money: the wallet paid the price, the vendor is owed it minus the 20 % commission,
+    // and the invoice's net and tax add up to the price.
+    expect(await h.wallet(buyer)).toBe(50_000);
+    const owed = (await json(await h.system.request('/v1/balance', { as: { key: vendorKey } }))).balance.amount;
+    expect(owed - owedBefore).toBe(PRICE - PRICE / 5);
+    const invoices = await json(await h.system.request('/v1/invoices', { as: { key: buyer.key } }));
+    const invoice = invoices.items.find((i: { orderId: string }) => i.orderId === placed.id);
+    expect(invoice.gross).toEqual({ amount: PRICE, currency: 'CNY' });
+    expect(invoice.net.amount + invoice.tax.amount).toBe(PRICE);
 
     const receipt = await json(await h.system.request(`/v1/orders/${placed.id}/receipt`, { as: { key: buyer.key } }));
     const { sha256, ...content } = receipt;
@@ -205,6 +305,12 @@ describe('the purchase saga through the public API (delivery played by a stand-i
     expect({ status: accepted.status, state: (await json(accepted)).status }).toEqual({ status: 202, state: 'refund_pending' });
     const refunded = await h.settled(buyer, paid.id, ['refunded']);
     expect(refunded.refundReason).toBe('数据与描述不符 / data did not match the listing');
+    // Delivery revokes the entitlement on order.refunded.
+    await waitFor('the entitlement to be revoked', async () => {
+      const list = await json(await h.system.request('/v1/entitlements', { as: { key: buyer.key } }));
+      return list.items.find((e: { orderId: string }) => e.orderId === paid.id)?.status === 'revoked';
+    });
+
     expect((await h.query<{ n: string }>('billing', `SELECT count(*) AS n FROM journal_entry WHERE order_id = $1`, [paid.id])).map((r) => Number(r.n))).toEqual([2]);
   });
 
