@@ -1,0 +1,231 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { s3TestStorage, type TestStorage } from '../../apps/delivery/test/storage-drivers';
+import { verifyScript } from '../../apps/delivery/test/downloads-support';
+import { downloadGrant, downloadUrl } from '../../apps/delivery/src/downloads/download-ticket';
+import { parseSigningKeys } from '../../apps/delivery/src/signing/signing-keys';
+import { UrlSigner } from '../../apps/delivery/src/signing/url-signer';
+import { speechListing, VendorClient } from '../support/catalog';
+import { waitFor } from '../support/processes';
+import { json, TroveSystem } from '../support/system';
+
+jest.setTimeout(300_000);
+
+const run = promisify(execFile);
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+interface Buyer {
+  key: string;
+  organizationId: string;
+}
+
+/** The same purchase, download, refund and subscription story on each storage driver. */
+const DRIVERS: [string, () => Promise<TestStorage | null>][] = [
+  ['the filesystem driver', async () => null],
+  ['the S3 driver (s3rver started here)', s3TestStorage],
+];
+
+describe.each(DRIVERS)('buying and downloading through the public API, %s', (_name, startStorage) => {
+  let storage: TestStorage | null;
+  let system: TroveSystem;
+  let vendor: VendorClient;
+  let datasetId: string;
+  let v1: string;
+  let oneTimeOffer: string;
+  let subscriptionOffer: string;
+  let 国网: Buyer;
+  let 电信: Buyer;
+  let 百度: Buyer;
+  const filesV1: Record<string, Buffer> = {
+    'audio/zh-CN/普通话_0001.wav': randomBytes(2 * 1024 * 1024 + 333),
+    'transcripts/train.jsonl': Buffer.from(`${JSON.stringify({ audio: 'zh-CN/普通话_0001.wav', text: '请帮我查询一下本月的话费余额。', speaker: 'F031' })}\n`),
+    'README.md': Buffer.from('# 普通话手机采集朗读语音 / Mandarin read speech\n\n2,000 名说话人。\n'),
+  };
+
+  const as = (who: Buyer | VendorClient) => ({ as: { key: who.key } });
+  const get = async (path: string, who: Buyer) => {
+    const response = await system.request(path, as(who));
+    return { status: response.status, body: await json(response) };
+  };
+  const post = (path: string, who: Buyer | 'admin', body?: unknown) =>
+    system.request(path, { method: 'POST', ...(who === 'admin' ? {} : as(who)), ...(body === undefined ? {} : { body: JSON.stringify(body) }), headers: { 'idempotency-key': randomUUID() } });
+  const signUpBuyer = async (name: string): Promise<Buyer> => {
+    const answer = await json(await system.request('/v1/organizations', { method: 'POST', as: 'anonymous', body: JSON.stringify({ name, kind: 'buyer', contactEmail: 'ai-data@example.cn' }) }));
+    const buyer = { key: answer.apiKey, organizationId: answer.organization.id };
+    const topUp = await json(await post('/v1/wallet/top-ups', buyer, { amount: { amount: 500_000_000, currency: 'CNY' }, reference: `招商银行 CMB-${randomUUID().slice(0, 8)}` }));
+    expect((await post(`/v1/admin/top-ups/${topUp.id}/confirm`, 'admin')).status).toBe(200);
+    return buyer;
+  };
+  /** Places an order and waits until delivery's grant has fulfilled it; answers the entitlement. */
+  const buy = async (buyer: Buyer, offerId: string) => {
+    const placed = await post('/v1/orders', buyer, { items: [{ offerId }], acceptLicense: true });
+    const order = await json(placed);
+    expect(placed.status).toBe(201);
+    await waitFor(`order ${order.id} fulfilled`, async () => (await get(`/v1/orders/${order.id}`, buyer)).body.status === 'fulfilled', 60_000);
+    const { body } = await get('/v1/entitlements', buyer);
+    return { orderId: order.id as string, entitlement: body.items.find((e: { orderId: string }) => e.orderId === order.id) };
+  };
+  const fetchBytes = async (url: string, headers: Record<string, string> = {}) => {
+    const response = await fetch(url, { headers });
+    return { status: response.status, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) };
+  };
+  const expectRefused = async (url: string, code: string) => {
+    const response = await fetch(url);
+    const text = await response.text();
+    expect({ status: response.status, type: response.headers.get('content-type'), code: JSON.parse(text).code }).toEqual({
+      status: 403,
+      type: expect.stringMatching(/^application\/problem\+json/),
+      code,
+    });
+  };
+
+  beforeAll(async () => {
+    storage = await startStorage();
+    system = await TroveSystem.start({ apps: ['gateway', 'catalog', 'ordering', 'billing', 'delivery'], env: { LOG_LEVEL: 'warn', ...(storage?.env ?? {}) } });
+    vendor = await VendorClient.signUp(system, '海天瑞声 SpeechOcean');
+    const { dataset, version, offer } = await vendor.listing(speechListing(), filesV1);
+    datasetId = dataset.id;
+    v1 = version.id;
+    oneTimeOffer = offer.id;
+    const subscription = await vendor.expect(201, `/v1/datasets/${datasetId}/offers`, 'POST', {
+      license: { template: 'research' },
+      pricing: { model: 'subscription', price: { amount: 880_000, currency: 'CNY' }, period: 'month' },
+    });
+    subscriptionOffer = subscription.id;
+    await vendor.expect(200, `/v1/datasets/${datasetId}/submit`, 'POST');
+    const approved = await system.request(`/v1/admin/datasets/${datasetId}/approve`, { method: 'POST' });
+    expect(approved.status).toBe(200);
+    国网 = await signUpBuyer('国网智能研究院 / State Grid AI Lab');
+    电信 = await signUpBuyer('中国电信人工智能研究院 / China Telecom AI');
+    百度 = await signUpBuyer('百度智能云千帆 / Baidu AI Cloud Qianfan');
+  });
+
+  afterAll(async () => {
+    await system?.stop();
+    await storage?.stop();
+  });
+
+  let purchase: { orderId: string; entitlement: { id: string; versionIds: string[]; status: string } };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  let manifest: any;
+
+  it('buys, reads the manifest, downloads every file in full and in ranges, verifies each SHA-256 and the root, and resumes with curl -C -', async () => {
+    purchase = await buy(国网, oneTimeOffer);
+    expect(purchase.entitlement).toMatchObject({ datasetId, versionIds: [v1], status: 'active', expiresAt: null });
+    const answer = await get(`/v1/entitlements/${purchase.entitlement.id}/manifest`, 国网);
+    expect(answer.status).toBe(200);
+    manifest = answer.body;
+    const [version] = manifest.versions;
+    expect(version).toMatchObject({ id: v1, version: '1.0.0' });
+    expect(version.files.map((f: { path: string }) => f.path).sort()).toEqual(Object.keys(filesV1).sort());
+
+    const dir = await mkdtemp(join(tmpdir(), 'trove-e2e-download-'));
+    try {
+      for (const file of version.files) {
+        const full = await fetchBytes(file.url);
+        expect({ status: full.status, etag: full.headers.get('etag'), ranges: full.headers.get('accept-ranges') }).toEqual({ status: 200, etag: `"${file.sha256}"`, ranges: 'bytes' });
+        expect(sha256(full.body)).toBe(file.sha256);
+        // The same file in three ranges.
+        const third = Math.ceil(file.size / 3);
+        const parts = [];
+        for (let start = 0; start < file.size; start += third) {
+          const part = await fetchBytes(file.url, { range: `bytes=${start}-${Math.min(file.size, start + third) - 1}` });
+          expect(part.status).toBe(206);
+          parts.push(part.body);
+        }
+        expect(sha256(Buffer.concat(parts))).toBe(file.sha256);
+        await mkdir(dirname(join(dir, file.path)), { recursive: true });
+        await writeFile(join(dir, file.path), full.body);
+      }
+      await writeFile(join(dir, 'verify-manifest.mjs'), verifyScript());
+      await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
+      const verified = await run('node', [join(dir, 'verify-manifest.mjs'), join(dir, 'manifest.json'), v1, dir]);
+      expect(verified.stdout.trim()).toBe(`OK ${version.root}`);
+
+      // An interrupted download: the first 777,777 bytes arrived; curl -C - fetches the rest.
+      const wav = version.files.find((f: { path: string }) => f.path.endsWith('.wav'));
+      const partial = join(dir, 'resumed.wav');
+      await writeFile(partial, filesV1[wav.path].subarray(0, 777_777));
+      await run('curl', ['-sS', '--fail', '-C', '-', '-o', partial, wav.url]);
+      expect(sha256(await readFile(partial))).toBe(wav.sha256);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses with 403 problem+json: one character changed, an expired URL, another buyer, a file outside the entitlement', async () => {
+    const file = manifest.versions[0].files.find((f: { path: string }) => f.path === 'README.md');
+    const changed = new URL(file.url);
+    const sig = changed.searchParams.get('sig')!;
+    changed.searchParams.set('sig', sig.slice(0, 10) + (sig[10] === 'A' ? 'B' : 'A') + sig.slice(11));
+    await expectRefused(changed.toString(), 'URL_INVALID');
+
+    // A URL signed with delivery's own key (as the manifest signs them) whose expiry has passed.
+    const signer = new UrlSigner(parseSigningKeys(system.signingKeys));
+    const url = new URL(file.url);
+    const ticket = {
+      entitlementId: purchase.entitlement.id,
+      versionId: v1,
+      path: 'README.md',
+      caller: { organizationId: url.searchParams.get('org')!, keyId: url.searchParams.get('key')! },
+      expires: Math.floor(Date.now() / 1000) - 1,
+    };
+    const base = `${url.protocol}//${url.host}`;
+    await expectRefused(downloadUrl(base, ticket, signer.sign(downloadGrant(ticket))), 'URL_EXPIRED');
+
+    // Another buyer: cannot read this manifest, and a URL signed for them on this entitlement is refused.
+    expect((await get(`/v1/entitlements/${purchase.entitlement.id}/manifest`, 百度)).status).toBe(404);
+    const forOther = { ...ticket, caller: { organizationId: 百度.organizationId, keyId: 'b'.repeat(32) }, expires: Math.floor(Date.now() / 1000) + 600 };
+    await expectRefused(downloadUrl(base, forOther, signer.sign(downloadGrant(forOther))), 'FORBIDDEN');
+
+    const outside = new URL(file.url);
+    outside.pathname = outside.pathname.replace(`/versions/${v1}/`, `/versions/${randomUUID()}/`);
+    await expectRefused(outside.toString(), 'URL_INVALID');
+  });
+
+  it('delivers a newly released version to a subscriber without buying again, and not to the one-time buyer', async () => {
+    const subscribed = await buy(电信, subscriptionOffer);
+    expect(subscribed.entitlement).toMatchObject({ versionIds: [v1], status: 'active' });
+    const v2 = await vendor.expect(201, `/v1/datasets/${datasetId}/versions`, 'POST', { version: '1.1.0', changelog: '新增粤语样本 / Cantonese added' });
+    await vendor.upload(datasetId, v2.id, 'audio/yue/粤语_0001.wav', Buffer.from('RIFF 粤语 sample'));
+    await vendor.upload(datasetId, v2.id, 'README.md', Buffer.from('# 1.1.0\n'));
+    await vendor.expect(200, `/v1/datasets/${datasetId}/versions/${v2.id}/release`, 'POST');
+
+    const gained = await waitFor('the new version delivered', async () => {
+      const { body } = await get('/v1/entitlements', 电信);
+      const entitlement = body.items.find((e: { id: string }) => e.id === subscribed.entitlement.id);
+      return entitlement.versionIds.includes(v2.id) ? entitlement : undefined;
+    }, 60_000);
+    expect(gained.versionIds).toEqual([v1, v2.id]);
+    const subManifest = (await get(`/v1/entitlements/${gained.id}/manifest`, 电信)).body;
+    const cantonese = subManifest.versions[1].files.find((f: { path: string }) => f.path === 'audio/yue/粤语_0001.wav');
+    expect((await fetchBytes(cantonese.url)).body.toString()).toBe('RIFF 粤语 sample');
+    const diff = (await get(`/v1/entitlements/${gained.id}/diff?from=${v1}&to=${v2.id}`, 电信)).body;
+    expect({ added: diff.added.map((f: { path: string }) => f.path), changed: diff.changed.map((f: { path: string }) => f.path), removed: diff.removed.length }).toEqual({
+      added: ['audio/yue/粤语_0001.wav'],
+      changed: ['README.md'],
+      removed: 2,
+    });
+
+    const oneTime = (await get('/v1/entitlements', 国网)).body.items.find((e: { id: string }) => e.id === purchase.entitlement.id);
+    expect(oneTime.versionIds).toEqual([v1]);
+  });
+
+  it('after the refund, the same URL answers 403 and the entitlement lists as revoked', async () => {
+    const file = manifest.versions[0].files[0];
+    expect((await fetchBytes(file.url, { range: 'bytes=0-0' })).status).toBe(206);
+    expect((await post(`/v1/admin/orders/${purchase.orderId}/refund`, 'admin', { reason: '数据与描述不符 / Data did not match the listing' })).status).toBe(202);
+    const refundedAt = await waitFor('the order refunded', async () => ((await get(`/v1/orders/${purchase.orderId}`, 国网)).body.status === 'refunded' ? Date.now() : undefined), 60_000, 20);
+    const revokedAt = await waitFor('the entitlement revoked', async () => {
+      const { body } = await get('/v1/entitlements', 国网);
+      return body.items.find((e: { id: string }) => e.id === purchase.entitlement.id).status === 'revoked' ? Date.now() : undefined;
+    }, 60_000, 20);
+    // No cache between the row and the URL: the first request after the revocation is refused.
+    await expectRefused(file.url, 'ENTITLEMENT_REVOKED');
+    process.stdout.write(`refund completed -> entitlement revoked in ${Math.max(0, revokedAt - refundedAt)} ms\n`);
+  });
+});
