@@ -12,6 +12,7 @@
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -267,7 +268,7 @@ function publishedPorts(ports = []) {
 }
 const healthTest = (hc) => (hc && !hc.disable ? [].concat(hc.test ?? []).join(' ') : '');
 
-function checkCompose(yaml) {
+async function checkCompose(yaml) {
   section('docker-compose.yml');
   if (!exists('docker-compose.yml')) return fail('docker-compose.yml is missing');
 
@@ -376,7 +377,283 @@ function checkCompose(yaml) {
     }
     report(app, `build arg APP=${app}, healthcheck, depends on postgres/nats${migrate ? '/migrate' : ''}, port ${port}, PORT/DATABASE_URL/NATS_URL, NATS user ${app} with its password from the environment${app === 'gateway' ? ', TROVE_ADMIN_KEY required from the environment' : ''}`, problems.splice(0));
   }
+
+  const settingsByApp = await loadAppSettings();
+  if (!settingsByApp) skip('app settings: typescript is not installed, the config classes cannot be read');
+  else checkComposeSettings(doc, settingsByApp);
 }
+
+// ---------------------------------------------------------------- app settings
+
+/** Today's settings in compose: names and values per the config classes, delivery's storage and URL. */
+function checkComposeSettings(doc, settingsByApp) {
+  const services = doc?.services ?? {};
+  const problems = [];
+  for (const app of Object.keys(APPS)) {
+    const s = services[app];
+    if (!s) continue;
+    const env = composeEnv(s.environment);
+    problems.push(...settingsProblems(app, settingsByApp[app], env));
+    // nothing is in front of the apps: X-Forwarded-For must be ignored, whoever sends it
+    if (env.get('TRUST_PROXY')?.value) problems.push(`TRUST_PROXY is set, but no proxy is in front of ${app} here: clients could pick their own address`);
+    if (!new RegExp(`^trove/${app}(:|$)`).test(s.image ?? '')) problems.push(`image is ${s.image}, expected trove/${app}:<tag>`);
+    report(`${app} settings`, `every variable is a setting of ${app} with a value it accepts${env.has('EVENT_MAX_ATTEMPTS') ? ' (optional ones default as the app does)' : ''}, required ones present, secrets from \${VAR:?}, no TRUST_PROXY, image trove/${app}`, problems.splice(0));
+  }
+
+  const d = services.delivery;
+  if (!d) return;
+  const env = composeEnv(d.environment);
+  const settings = settingsByApp.delivery;
+  const value = (n) => env.get(n)?.value || settings[n]?.default;
+  const driver = value('STORAGE_DRIVER');
+  const mounts = (d.volumes ?? []).map((v) => (typeof v === 'object' ? { source: v.source, target: v.target, ro: v.read_only === true } : { source: String(v).split(':')[0], target: String(v).split(':')[1], ro: /:ro$/.test(String(v)) }));
+  if (driver === 'fs') {
+    const dir = value('STORAGE_DIR');
+    const mount = mounts.find((m) => path.posix.isAbsolute(dir) && under(dir, m.target));
+    if (!path.posix.isAbsolute(dir)) problems.push(`STORAGE_DIR ${dir} is relative: it would land on the read-only image filesystem`);
+    else if (!mount) problems.push(`STORAGE_DIR ${dir} is on no volume: objects would be lost with the container (and the root filesystem is read-only)`);
+    else {
+      if (mount.ro) problems.push(`the volume at ${mount.target} is mounted read-only`);
+      if (!(mount.source in (doc.volumes ?? {}))) problems.push(`${mount.target} comes from ${mount.source}, not a named volume of this file`);
+      // a new named volume copies the image's directory, owner included: the image must give it to the app's user
+      const df = parseDockerfile(read('Dockerfile'));
+      const final = df.stages.at(-1).ins;
+      const uid = final.filter((i) => i.op === 'USER').at(-1)?.args.split(':')[0];
+      const chowned = final.filter((i) => i.op === 'RUN').some((i) => new RegExp(`chown\\s+(-R\\s+)?${uid}(:\\d+)?\\s+(\\S+\\s+)*${mount.target.replace(/[/.]/g, '\\$&')}(\\s|$|;|&)`).test(i.args));
+      if (!chowned) problems.push(`the Dockerfile does not chown ${mount.target} to the app's user ${uid}: a new volume there would not be writable`);
+    }
+  }
+  const url = value('DELIVERY_PUBLIC_URL');
+  try {
+    const u = new URL(url);
+    const port = String(env.get('PORT')?.value ?? APPS.delivery);
+    const published = publishedPorts(d.ports).filter((p) => p.split(':')[1] === port).map((p) => p.split(':')[0]);
+    if (!['localhost', '127.0.0.1', '[::1]'].includes(u.hostname)) problems.push(`DELIVERY_PUBLIC_URL defaults to ${url}; on one machine clients reach delivery on localhost`);
+    if (!published.includes(u.port || (u.protocol === 'https:' ? '443' : '80'))) problems.push(`DELIVERY_PUBLIC_URL ${url} is not the port delivery is published on (${published.join(', ') || 'none'})`);
+  } catch {
+    problems.push(`DELIVERY_PUBLIC_URL ${url} is not a URL`);
+  }
+  report('delivery storage and URL', `${driver === 'fs' ? `STORAGE_DIR ${value('STORAGE_DIR')} on a named volume the image gives to its user, ` : `STORAGE_DRIVER ${driver}, `}signed URLs start with ${url}, the port published on localhost`, problems.splice(0));
+}
+
+
+// What each app reads from its environment is its config class (PlatformConfig and the app's
+// own, apps/<app>/src/<app>.config.ts). They are read here with the TypeScript parser, so the
+// deployments are held to the same names, defaults and rules the apps check at start: a
+// misspelt setting (which the app would silently drop), a value the app would refuse, a
+// required one missing, a secret written in the open.
+const PLATFORM_CONFIG = 'libs/platform/src/config.ts';
+const appConfigFile = (app) => `apps/${app}/src/${app}.config.ts`;
+// read from process.env outside the config classes (the AWS SDK's credential chain and the like)
+const EXTERNAL_SETTING = /^(AWS_[A-Z0-9_]+|NODE_ENV|NO_COLOR|TROVE_VERSION)$/;
+// settings that are secrets: never a literal, a compose default or a ConfigMap value
+const SECRET_SETTINGS = ['DELIVERY_SIGNING_KEYS', 'TROVE_ADMIN_KEY', 'NATS_PASSWORD', 'NATS_TOKEN', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'];
+// the apps an Ingress puts a proxy in front of (their client addresses come from X-Forwarded-For)
+const BEHIND_INGRESS = ['gateway', 'delivery'];
+
+/** `1024 ** 4`, `7 * 24 * 3600`, `100_000`, `Number.MAX_SAFE_INTEGER`: arithmetic on literals only. */
+function evalNumber(text) {
+  const t = text.replace(/(\d)_(?=\d)/g, '$1').replace(/Number\.MAX_SAFE_INTEGER/g, String(Number.MAX_SAFE_INTEGER));
+  if (!/^[\d\s*+\-/().]+$/.test(t)) return undefined;
+  return Function(`"use strict"; return (${t});`)();
+}
+
+/** Mirrors apps/delivery/src/signing/signing-keys.ts: a message, never the secret. */
+function signingKeysProblem(text) {
+  const entries = String(text).split(',').map((e) => e.trim()).filter(Boolean);
+  if (entries.length === 0) return 'needs at least one <key id>:<base64 secret>';
+  const ids = new Set();
+  for (const [i, entry] of entries.entries()) {
+    const colon = entry.indexOf(':');
+    const id = colon > 0 ? entry.slice(0, colon) : '';
+    const encoded = colon > 0 ? entry.slice(colon + 1) : '';
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) return `key ${i + 1} needs an id of 1-32 letters, digits, - or _ before a colon`;
+    if (!/^(?:[A-Za-z0-9+/_-]{4})*(?:[A-Za-z0-9+/_-]{2}(?:==)?|[A-Za-z0-9+/_-]{3}=?)?$/.test(encoded)) return `key "${id}" is not base64`;
+    const bytes = Buffer.from(encoded, /[-_]/.test(encoded) ? 'base64url' : 'base64').length;
+    if (bytes < 32) return `key "${id}" has ${bytes} bytes; at least 32 are needed`;
+    if (ids.has(id)) return `key id "${id}" appears twice`;
+    ids.add(id);
+  }
+  return null;
+}
+
+/** Mirrors libs/platform/src/trust-proxy.ts: comma-separated addresses or CIDRs. */
+function proxyListProblem(text) {
+  for (const entry of String(text).split(',').map((e) => e.trim()).filter(Boolean)) {
+    const [address, prefix, ...rest] = entry.split('/');
+    const family = net.isIP(address);
+    const ok = family !== 0 && rest.length === 0 && (prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128)));
+    if (!ok) return `"${entry}" is neither an address nor a CIDR`;
+  }
+  return null;
+}
+
+/** The settings of one config class file: name -> {required, default, condition, rules}. */
+function readConfigClass(ts, rel) {
+  const src = ts.createSourceFile(rel, read(rel), ts.ScriptTarget.Latest, true);
+  const unwrap = (n) => {
+    while (n && (ts.isAsExpression(n) || ts.isParenthesizedExpression(n) || (ts.isSatisfiesExpression && ts.isSatisfiesExpression(n)))) n = n.expression;
+    return n;
+  };
+  const consts = {};
+  const settings = {};
+  ts.forEachChild(src, (node) => {
+    if (ts.isVariableStatement(node))
+      for (const d of node.declarationList.declarations) {
+        const init = unwrap(d.initializer);
+        if (init && ts.isArrayLiteralExpression(init)) consts[d.name.getText(src)] = init.elements.filter(ts.isStringLiteral).map((e) => e.text);
+      }
+    if (!ts.isClassDeclaration(node) || !/Config$/.test(node.name?.text ?? '')) return;
+    for (const m of node.members) {
+      if (!ts.isPropertyDeclaration(m)) continue;
+      const name = m.name.getText(src);
+      const decorators = (ts.getDecorators?.(m) ?? []).map((d) =>
+        ts.isCallExpression(d.expression) ? { name: d.expression.expression.getText(src), args: d.expression.arguments } : { name: d.expression.getText(src), args: [] },
+      );
+      const has = (n) => decorators.find((d) => d.name === n);
+      const init = unwrap(m.initializer);
+      const def = !init ? undefined : ts.isStringLiteralLike(init) ? init.text : evalNumber(init.getText(src))?.toString();
+      const rules = [];
+      for (const d of decorators) {
+        const arg = d.args[0] && unwrap(d.args[0]);
+        if (d.name === 'IsInt') rules.push((v) => (v.trim() !== '' && Number.isInteger(Number(v)) ? null : 'is not an integer'));
+        else if (d.name === 'Min') {
+          const n = evalNumber(arg.getText(src));
+          rules.push((v) => (!(Number(v) < n) ? null : `is below the minimum ${n}`));
+        } else if (d.name === 'Max') {
+          const n = evalNumber(arg.getText(src));
+          rules.push((v) => (!(Number(v) > n) ? null : `is above the maximum ${n}`));
+        } else if (d.name === 'Matches') {
+          const text = arg.getText(src);
+          const re = new RegExp(text.slice(1, text.lastIndexOf('/')), text.slice(text.lastIndexOf('/') + 1));
+          rules.push((v) => (re.test(v) ? null : `does not match ${text}`));
+        } else if (d.name === 'IsIn') {
+          const list = ts.isArrayLiteralExpression(arg) ? arg.elements.map((e) => e.text) : consts[arg.getText(src)];
+          if (list) rules.push((v) => (list.includes(v) ? null : `is not one of ${list.join(', ')}`));
+        } else if (d.name === 'IsSigningKeyList') rules.push(signingKeysProblem);
+        else if (d.name === 'IsProxyList') rules.push(proxyListProblem);
+      }
+      // @ValidateIf((config) => config.STORAGE_DRIVER === 's3'): checked, and required, only then
+      const when = has('ValidateIf')?.args[0]?.getText(src).match(/\.(\w+)\s*===\s*['"]([^'"]*)['"]/);
+      settings[name] = {
+        name,
+        optional: Boolean(m.questionToken) || Boolean(has('IsOptional')),
+        default: def,
+        hasDefault: Boolean(m.initializer),
+        condition: when ? { setting: when[1], value: when[2] } : null,
+        rules,
+      };
+    }
+  });
+  return settings;
+}
+
+let appSettingsCache;
+/** app -> its settings (PlatformConfig's and its own), or null when TypeScript is not installed. */
+async function loadAppSettings() {
+  if (appSettingsCache !== undefined) return appSettingsCache;
+  let ts;
+  try {
+    const m = await import('typescript');
+    ts = m.default ?? m;
+  } catch (e) {
+    if (e.code !== 'ERR_MODULE_NOT_FOUND') throw e;
+    return (appSettingsCache = null);
+  }
+  const platform = readConfigClass(ts, PLATFORM_CONFIG);
+  appSettingsCache = Object.fromEntries(Object.keys(APPS).map((app) => [app, { ...platform, ...(exists(appConfigFile(app)) ? readConfigClass(ts, appConfigFile(app)) : {}) }]));
+  return appSettingsCache;
+}
+
+/**
+ * Problems of one app's environment. `env` maps a name to {value, secret, origin, pinned}: value
+ * undefined when it is not known here (a required compose variable, a Secret of the base), secret
+ * when it comes from a Secret or a required compose variable, pinned when the app cannot start
+ * without it (compose `${X:?}`, a Kubernetes secretKeyRef that is not optional).
+ */
+function settingsProblems(app, settings, env) {
+  const problems = [];
+  const value = (name) => {
+    const v = env.get(name)?.value;
+    return v === undefined || v === '' ? settings[name]?.default : v;
+  };
+  for (const [name, e] of env) {
+    const s = settings[name];
+    if (!s) {
+      if (!EXTERNAL_SETTING.test(name)) problems.push(`${name} (${e.origin}) is no setting of ${app} (a typo? the app drops what it does not declare)`);
+    } else if (e.value !== undefined && e.value !== '' && !(s.condition && value(s.condition.setting) !== s.condition.value)) {
+      for (const rule of s.rules) {
+        const why = rule(String(e.value));
+        if (why) problems.push(`${name} (${e.origin}) ${SECRET_SETTINGS.includes(name) ? why.replace(/ \/.*\/[a-z]*$/, ' its format') : why}`);
+      }
+    }
+    if (e.composeDefault !== undefined && s?.hasDefault && String(e.composeDefault) !== String(s.default)) problems.push(`${name} defaults to ${e.composeDefault} here, the app's default is ${s.default}`);
+    if (SECRET_SETTINGS.includes(name) && !e.secret) problems.push(`${name} is written in the open (${e.origin}); it must come from ${e.compose ? '${' + name + ':?...}' : 'a Secret'}`);
+  }
+  for (const s of Object.values(settings)) {
+    const needed = s.condition ? value(s.condition.setting) === s.condition.value : !s.optional && !s.hasDefault;
+    const e = env.get(s.name);
+    if (needed && (!e || (e.value === '' && !e.secret))) problems.push(`${s.name} is required${s.condition ? ` when ${s.condition.setting}=${s.condition.value}` : ''} and not set`);
+  }
+  for (const name of ['DELIVERY_SIGNING_KEYS', 'TROVE_ADMIN_KEY'])
+    if (settings[name] && !settings[name].hasDefault && env.has(name) && !env.get(name).pinned) problems.push(`${name} must be named so that the app cannot start without it (${env.get(name).origin})`);
+  return problems;
+}
+
+/** compose environment values: `${X:?msg}`, `${X:-default}`, `${X}`, literals, interpolations. */
+function composeEnv(environment) {
+  const env = new Map();
+  for (const [name, raw] of Object.entries(envMap(environment))) {
+    const s = raw === undefined || raw === null ? '' : String(raw);
+    const origin = 'compose';
+    let m;
+    if (raw === undefined || raw === null) env.set(name, { origin, compose: true, value: undefined, secret: false });
+    else if ((m = s.match(/^\$\{(\w+):?\?[^}]*\}$/))) env.set(name, { origin: `compose \${${m[1]}:?}`, compose: true, value: undefined, secret: true, pinned: true });
+    else if ((m = s.match(/^\$\{(\w+):?-([^}]*)\}$/))) env.set(name, { origin: `compose \${${m[1]}:-${m[2]}}`, compose: true, value: m[2], composeDefault: m[2], secret: false });
+    else if (/^\$\{?\w+\}?$/.test(s)) env.set(name, { origin: `compose ${s}`, compose: true, value: undefined, secret: false });
+    else env.set(name, { origin, compose: true, value: s.replace(/\$\{\w+(?::?-([^}]*)|:?\?[^}]*)?\}/g, (_, d) => d ?? 'x'), secret: false });
+  }
+  return env;
+}
+
+/** What a container's process sees: envFrom in order, then env (which wins), with sources. */
+function containerEnv(container, find) {
+  const decode = (v) => (v === undefined ? undefined : Buffer.from(String(v).replace(/\s+/g, ''), 'base64').toString('utf8'));
+  const env = new Map();
+  for (const ef of container.envFrom ?? []) {
+    const prefix = ef.prefix ?? '';
+    if (ef.configMapRef) for (const [k, v] of Object.entries(find('ConfigMap', ef.configMapRef.name)?.data ?? {})) env.set(prefix + k, { origin: `ConfigMap ${ef.configMapRef.name}`, value: String(v), secret: false });
+    if (ef.secretRef) {
+      const s = find('Secret', ef.secretRef.name);
+      for (const [k, v] of Object.entries(s?.data ?? {})) env.set(prefix + k, { origin: `Secret ${ef.secretRef.name}`, value: decode(v), secret: true });
+      for (const [k, v] of Object.entries(s?.stringData ?? {})) env.set(prefix + k, { origin: `Secret ${ef.secretRef.name}`, value: String(v), secret: true });
+    }
+  }
+  for (const e of container.env ?? []) {
+    const sk = e.valueFrom?.secretKeyRef;
+    const ck = e.valueFrom?.configMapKeyRef;
+    if (e.value !== undefined) env.set(e.name, { origin: 'env value', value: String(e.value), secret: false, pinned: true });
+    else if (sk) {
+      const s = find('Secret', sk.name);
+      env.set(e.name, { origin: `secretKeyRef ${sk.name}/${sk.key}`, value: s?.stringData?.[sk.key] ?? decode(s?.data?.[sk.key]), secret: true, pinned: !sk.optional });
+    } else if (ck) env.set(e.name, { origin: `configMapKeyRef ${ck.name}/${ck.key}`, value: find('ConfigMap', ck.name)?.data?.[ck.key], secret: false, pinned: !ck.optional });
+    else env.set(e.name, { origin: 'env valueFrom', value: undefined, secret: false });
+  }
+  return env;
+}
+
+/** A host path is under a mount target (`/var/lib/trove/objects` under `/var/lib/trove`). */
+const under = (p, dir) => path.posix.normalize(p) === path.posix.normalize(dir) || path.posix.normalize(p).startsWith(`${path.posix.normalize(dir).replace(/\/$/, '')}/`);
+
+/** nginx sizes: 0, 1024, 8k, 512m, 10g. */
+const nginxSize = (s) => {
+  const m = String(s).trim().match(/^(\d+)([kKmMgG]?)$/);
+  return m ? Number(m[1]) * ({ '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase()]) : NaN;
+};
+const nginxSeconds = (s) => {
+  const m = String(s).trim().match(/^(\d+)(s|m|h)?$/);
+  return m ? Number(m[1]) * ({ s: 1, m: 60, h: 3600 }[m[2] ?? 's']) : NaN;
+};
 
 // ---------------------------------------------------------------- NATS authorization
 
@@ -893,7 +1170,7 @@ const yaml = await loadYamlParser();
 console.log(`check-deploy: ${ROOT}${STRICT ? ' (strict)' : ''}; YAML parser: ${yaml?.name ?? 'none'}`);
 await checkDocker();
 checkNatsAuthorization();
-checkCompose(yaml);
+await checkCompose(yaml);
 await checkKubernetes(yaml);
 checkRepoHygiene();
 console.log(`\ncheck-deploy: ${tally.passed} passed, ${tally.failed} failed, ${tally.skipped} skipped`);
