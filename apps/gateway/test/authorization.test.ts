@@ -361,7 +361,7 @@ describe('authorization of every gateway route', () => {
         admin: { organizationId: admin.body.organization.id, key: harness.adminKey },
       },
     };
-    routes = describeRoutes(harness.app).filter((route) => route.rule?.kind !== 'infrastructure').filter((r) => CASES[`${r.method} ${r.path}`]);
+    routes = describeRoutes(harness.app).filter((route) => route.rule?.kind !== 'infrastructure');
   });
 
   afterAll(async () => {

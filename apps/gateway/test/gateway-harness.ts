@@ -33,8 +33,8 @@ export interface Answer {
 
 /**
  * The gateway in this process, answering through fastify's inject(), on its own database and
- * NATS namespace, with the catalog and delivery (which signs upload URLs) running beside it as
- * real processes.
+ * NATS namespace, with the catalog, delivery (which signs upload URLs) and billing running beside
+ * it as real processes.
  */
 export class GatewayHarness {
   readonly adminKey = issueKey().token;
@@ -45,6 +45,8 @@ export class GatewayHarness {
   catalog!: AppProcess;
   deliveryDb!: TestDatabase;
   delivery!: AppProcess;
+  billingDb!: TestDatabase;
+  billing!: AppProcess;
   readonly storageDir = mkdtempSync(join(tmpdir(), 'trove-gw-delivery-'));
 
   static async start(env: Record<string, string> = {}): Promise<GatewayHarness> {
@@ -54,10 +56,11 @@ export class GatewayHarness {
   }
 
   private async boot(env: Record<string, string>): Promise<void> {
-    [this.gatewayDb, this.catalogDb, this.deliveryDb] = await Promise.all([
+    [this.gatewayDb, this.catalogDb, this.deliveryDb, this.billingDb] = await Promise.all([
       createAppDatabase('gateway', 'gw'),
       createAppDatabase('catalog', 'gw_catalog'),
       createAppDatabase('delivery', 'gw_delivery'),
+      createAppDatabase('billing', 'gw_billing'),
     ]);
     this.catalog = new AppProcess('catalog', await freePort(), {
       DATABASE_URL: this.catalogDb.url,
@@ -75,6 +78,8 @@ export class GatewayHarness {
       STORAGE_DIR: this.storageDir,
     });
     this.delivery.start();
+    this.billing = new AppProcess('billing', await freePort(), { DATABASE_URL: this.billingDb.url, NATS_URL, TROVE_NAMESPACE: this.namespace, LOG_LEVEL: 'warn' });
+    this.billing.start();
     Object.assign(process.env, {
       DATABASE_URL: this.gatewayDb.url,
       NATS_URL,
@@ -92,7 +97,7 @@ export class GatewayHarness {
     await configureApp(this.app, gatewayOptions, config);
     await this.app.init();
     await this.app.getHttpAdapter().getInstance().ready();
-    await Promise.all([this.catalog.ready(), this.delivery.ready()]);
+    await Promise.all([this.catalog.ready(), this.delivery.ready(), this.billing.ready()]);
   }
 
   async inject(options: InjectOptions): Promise<Answer> {
@@ -112,8 +117,8 @@ export class GatewayHarness {
 
   async stop(): Promise<void> {
     await this.app?.close();
-    await Promise.all([this.catalog?.stop(), this.delivery?.stop()]);
-    await Promise.all([this.gatewayDb?.drop(), this.catalogDb?.drop(), this.deliveryDb?.drop()]);
+    await Promise.all([this.catalog?.stop(), this.delivery?.stop(), this.billing?.stop()]);
+    await Promise.all([this.gatewayDb?.drop(), this.catalogDb?.drop(), this.deliveryDb?.drop(), this.billingDb?.drop()]);
     rmSync(this.storageDir, { recursive: true, force: true });
     await deleteStream(this.namespace);
   }
