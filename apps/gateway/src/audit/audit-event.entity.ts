@@ -16,7 +16,7 @@ export class AuditEvent {
   @PrimaryColumn('uuid')
   id: string;
 
-  @Column('timestamptz', { precision: 3 })
+  @Column('timestamp with time zone', { precision: 3 })
   at: Date;
 
   @Column('uuid', { name: 'actor_organization_id', nullable: true })
