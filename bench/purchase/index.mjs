@@ -1,0 +1,257 @@
+// purchase: the whole purchase saga under load. 32 buyers (BENCH_BUYERS) each place orders one
+// after the other through POST /v1/orders; an order counts when it reaches `fulfilled` (billing
+// charged it, delivery granted the entitlement). Throughput is the orders placed per second in
+// the measured window that reached `fulfilled`; latency is placement to fulfilled, from the
+// order's own timestamps (no polling). The thin baseline is the foundation bench's: plain
+// Fastify -> NATS request -> responder -> one PostgreSQL insert, at the same concurrency, in the
+// same run.
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { measure } from '../lib/load.mjs';
+import { BenchProcess, cpuSeconds, freePort } from '../lib/processes.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const SETTINGS = { LOG_LEVEL: 'warn', RATE_LIMIT_PER_ADDRESS: '100000', RATE_LIMIT_PER_KEY: '100000', SIGNUPS_PER_ADDRESS_PER_HOUR: '100000' };
+const PRICE = 129_900; // 1,299.00 yuan
+const P99_TARGET_MS = 150;
+const RATIO_TARGET = 0.25;
+
+const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : null);
+
+async function call(base, method, url, { key, body, headers = {} } = {}) {
+  const response = await fetch(`${base}${url}`, {
+    method,
+    headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let parsed;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = text;
+  }
+  return { status: response.status, body: parsed };
+}
+
+async function expect(status, promise, what) {
+  const answer = await promise;
+  if (answer.status !== status) throw new Error(`${what}: expected ${status}, got ${answer.status} ${JSON.stringify(answer.body)}`);
+  return answer.body;
+}
+
+/** A published speech listing with one released file and a one-time commercial offer. */
+async function publishedOffer(base, adminKey) {
+  const signUp = await expect(201, call(base, 'POST', '/v1/organizations', { body: { name: '海天瑞声 SpeechOcean', kind: 'vendor', contactEmail: 'bd@speechocean.example.cn' } }), 'vendor sign-up');
+  const vendor = signUp.apiKey;
+  await expect(200, call(base, 'POST', `/v1/admin/organizations/${signUp.organization.id}/approve`, { key: adminKey }), 'approve vendor');
+  const listing = JSON.parse(fs.readFileSync(path.join(here, 'listing.json'), 'utf8'));
+  const dataset = await expect(201, call(base, 'POST', '/v1/datasets', { key: vendor, body: listing }), 'dataset');
+  const version = await expect(201, call(base, 'POST', `/v1/datasets/${dataset.id}/versions`, { key: vendor, body: { version: '1.0.0', changelog: '首个版本 / First release' } }), 'version');
+  const bytes = Buffer.from('{"id":"utt_000001","text":"今天天气很好"}\n');
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const upload = await expect(201, call(base, 'POST', `/v1/datasets/${dataset.id}/versions/${version.id}/uploads`, { key: vendor, body: { path: 'transcripts.jsonl', size: bytes.length, sha256 } }), 'upload URL');
+  const put = await fetch(upload.uploadUrl, { method: 'PUT', body: bytes, headers: { 'content-type': 'application/octet-stream' } });
+  if (put.status !== 201) throw new Error(`upload: ${put.status} ${await put.text()}`);
+  await expect(200, call(base, 'POST', `/v1/datasets/${dataset.id}/versions/${version.id}/release`, { key: vendor }), 'release');
+  const offer = await expect(201, call(base, 'POST', `/v1/datasets/${dataset.id}/offers`, { key: vendor, body: { license: { template: 'commercial' }, pricing: { model: 'one_time', price: { amount: PRICE, currency: 'CNY' } } } }), 'offer');
+  await expect(200, call(base, 'POST', `/v1/datasets/${dataset.id}/submit`, { key: vendor }), 'submit');
+  await expect(200, call(base, 'POST', `/v1/admin/datasets/${dataset.id}/approve`, { key: adminKey }), 'publish');
+  return offer.id;
+}
+
+/** A buyer with a wallet confirmed for `orders` purchases. */
+async function fundedBuyer(base, adminKey, n, orders) {
+  const signUp = await expect(201, call(base, 'POST', '/v1/organizations', { body: { name: `智能语音采购 ${n} / speech procurement ${n}`, kind: 'buyer', contactEmail: `buyer${n}@example.cn` } }), 'buyer sign-up');
+  const topUp = await expect(
+    201,
+    call(base, 'POST', '/v1/wallet/top-ups', { key: signUp.apiKey, body: { amount: { amount: PRICE * orders, currency: 'CNY' }, reference: `招商银行 CMB-${randomUUID().slice(0, 8)}` }, headers: { 'idempotency-key': randomUUID() } }),
+    'top-up',
+  );
+  await expect(200, call(base, 'POST', `/v1/admin/top-ups/${topUp.id}/confirm`, { key: adminKey, headers: { 'idempotency-key': randomUUID() } }), 'confirm top-up');
+  return signUp.apiKey;
+}
+
+/** Every buyer places orders one after the other for `seconds`; answers per status. */
+async function placeOrders(base, buyers, offerId, seconds) {
+  const until = Date.now() + seconds * 1000;
+  const statuses = {};
+  let errors = 0;
+  const body = JSON.stringify({ items: [{ offerId }], acceptLicense: true });
+  await Promise.all(
+    buyers.map(async (key) => {
+      while (Date.now() < until) {
+        try {
+          const response = await fetch(`${base}/v1/orders`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'idempotency-key': randomUUID() }, body });
+          await response.arrayBuffer();
+          statuses[response.status] = (statuses[response.status] ?? 0) + 1;
+        } catch {
+          errors += 1;
+        }
+      }
+    }),
+  );
+  return { statuses, errors };
+}
+
+/** Waits until no order placed since `since` is still waiting for billing or delivery; answers how many still are. */
+async function untilSettled(client, since, ms = 60_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const { rows } = await client.query(`SELECT count(*)::int AS n FROM purchase_order WHERE placed_at >= $1 AND status IN ('pending_payment', 'paid')`, [since]);
+    if (rows[0].n === 0 || Date.now() > deadline) return rows[0].n;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+async function outcome(client, from, to) {
+  const { rows } = await client.query(
+    `SELECT status, (extract(epoch FROM (fulfilled_at - placed_at)) * 1000)::float8 AS ms FROM purchase_order WHERE placed_at >= $1 AND placed_at < $2`,
+    [from, to],
+  );
+  const byStatus = {};
+  for (const row of rows) byStatus[row.status] = (byStatus[row.status] ?? 0) + 1;
+  const latencies = rows.filter((r) => r.status === 'fulfilled').map((r) => r.ms).sort((a, b) => a - b);
+  return { byStatus, latencies };
+}
+
+export default {
+  name: 'purchase',
+  title: 'Purchase saga: POST /v1/orders -> charged by billing -> entitlement granted by delivery -> fulfilled',
+  target: `orders reaching fulfilled at least ${RATIO_TARGET * 100} % of the thin baseline's inserts per second, p99 placement -> fulfilled under ${P99_TARGET_MS} ms`,
+  async run(ctx) {
+    const buyersCount = Number(process.env.BENCH_BUYERS ?? 32);
+    const processes = [];
+    const started = (p) => (processes.push(p), p.start());
+    const storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'trove-bench-purchase-'));
+    try {
+      // --- the thin baseline: one insert per request, 32 connections
+      const baselineDb = await ctx.appDatabase('ordering');
+      const subject = `${ctx.namespace}.baseline.order.place`;
+      const baselinePort = await freePort();
+      const responder = started(new BenchProcess('baseline-responder', path.join(here, 'baseline-responder.mjs'), { DATABASE_URL: baselineDb, NATS_URL: ctx.natsUrl, SUBJECT: subject }));
+      const front = started(new BenchProcess('baseline-http', path.join(here, 'baseline-http.mjs'), { NATS_URL: ctx.natsUrl, SUBJECT: subject, PORT: String(baselinePort) }));
+      await responder.printed('responder ready');
+      await front.ready(`http://127.0.0.1:${baselinePort}/health`);
+
+      // --- Trove: all five apps
+      const dbs = {};
+      for (const app of ['gateway', 'catalog', 'ordering', 'billing', 'delivery']) dbs[app] = await ctx.appDatabase(app);
+      const ports = {};
+      for (const app of Object.keys(dbs)) ports[app] = await freePort();
+      const common = { NATS_URL: ctx.natsUrl, TROVE_NAMESPACE: ctx.namespace, ...SETTINGS };
+      const extra = {
+        gateway: { TROVE_ADMIN_KEY: ctx.adminKey },
+        delivery: { DELIVERY_SIGNING_KEYS: `bench:${randomBytes(32).toString('base64')}`, STORAGE_DIR: storageDir, DELIVERY_PUBLIC_URL: `http://127.0.0.1:${ports.delivery}` },
+      };
+      const apps = {};
+      for (const app of Object.keys(dbs)) {
+        apps[app] = started(new BenchProcess(app, ctx.appMain(app), { ...common, DATABASE_URL: dbs[app], PORT: String(ports[app]), ...(extra[app] ?? {}) }));
+      }
+      for (const app of Object.keys(apps)) await apps[app].ready(`http://127.0.0.1:${ports[app]}/health/ready`);
+      const base = `http://127.0.0.1:${ports.gateway}`;
+
+      const offerId = await publishedOffer(base, ctx.adminKey);
+      const buyers = [];
+      for (let n = 0; n < buyersCount; n++) buyers.push(await fundedBuyer(base, ctx.adminKey, n + 1, 1_000_000));
+      ctx.log(`  a published offer and ${buyers.length} funded buyers`);
+
+      // Both sides must answer 201 before anything is measured.
+      const check = await call(base, 'POST', '/v1/orders', { key: buyers[0], body: { items: [{ offerId }], acceptLicense: true }, headers: { 'idempotency-key': randomUUID() } });
+      if (check.status !== 201) throw new Error(`Trove answered ${check.status}: ${JSON.stringify(check.body)}`);
+      const checkBase = await call(`http://127.0.0.1:${baselinePort}`, 'POST', '/v1/orders', { body: { items: [{ offerId }], acceptLicense: true } });
+      if (checkBase.status !== 201) throw new Error(`baseline answered ${checkBase.status}: ${JSON.stringify(checkBase.body)}`);
+
+      const orders = new pg.Client({ connectionString: dbs.ordering });
+      await orders.connect();
+      const baselineRuns = [];
+      const troveRuns = [];
+      const troveProcesses = Object.values(apps);
+      const runTrove = async () => {
+        await placeOrders(base, buyers, offerId, ctx.warmupSeconds);
+        await untilSettled(orders, new Date(0));
+        const before = await Promise.all(troveProcesses.map((p) => cpuSeconds(p.pid)));
+        const from = new Date();
+        const placed = await placeOrders(base, buyers, offerId, ctx.durationSeconds);
+        const to = new Date();
+        const stuck = await untilSettled(orders, from);
+        const after = await Promise.all(troveProcesses.map((p) => cpuSeconds(p.pid)));
+        const { byStatus, latencies } = await outcome(orders, from, to);
+        const fulfilled = byStatus.fulfilled ?? 0;
+        const seconds = (to - from) / 1000;
+        const requests = Object.values(placed.statuses).reduce((a, b) => a + b, 0);
+        const run = {
+          requestsPerSecond: Math.round(fulfilled / seconds),
+          placedPerSecond: Math.round(requests / seconds),
+          latencyMs: { p50: Math.round(percentile(latencies, 50)), p90: Math.round(percentile(latencies, 90)), p99: Math.round(percentile(latencies, 99)), max: Math.round(latencies.at(-1) ?? 0) },
+          requests,
+          non2xx: requests - (placed.statuses[201] ?? 0),
+          statuses: placed.statuses,
+          ordersByStatus: byStatus,
+          stillInFlightAfter60s: stuck,
+          unexpected: requests - (placed.statuses[201] ?? 0) + (requests ? (placed.statuses[201] ?? 0) - fulfilled : 0),
+          errors: placed.errors,
+          cpuSecondsPerProcess: Object.fromEntries(troveProcesses.map((p, i) => [p.name, Math.round((after[i] - before[i]) * 100) / 100])),
+        };
+        ctx.log(`  trove: ${run.requestsPerSecond} orders/s fulfilled (${run.placedPerSecond} placed/s), placement -> fulfilled p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms, orders ${JSON.stringify(byStatus)}, answers ${JSON.stringify(placed.statuses)}`);
+        troveRuns.push(run);
+      };
+      const runBaseline = async () => {
+        const run = await measure({
+          url: `http://127.0.0.1:${baselinePort}`,
+          requests: [{ method: 'POST', path: '/v1/orders', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items: [{ offerId }], acceptLicense: true }) }],
+          connections: buyersCount,
+          warmupSeconds: ctx.warmupSeconds,
+          durationSeconds: ctx.durationSeconds,
+          processes: [front, responder],
+          expect: [201],
+        });
+        ctx.log(`  baseline: ${run.requestsPerSecond} inserts/s, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms, answers ${JSON.stringify(run.statuses)}`);
+        baselineRuns.push(run);
+      };
+      try {
+        for (const step of [runBaseline, runTrove, runTrove, runBaseline]) await step();
+      } finally {
+        await orders.end();
+      }
+
+      const mean = (list, pick) => Math.round(list.reduce((sum, run) => sum + pick(run), 0) / list.length);
+      const summary = (label, runs) => ({
+        label,
+        requestsPerSecond: mean(runs, (r) => r.requestsPerSecond),
+        p50Ms: mean(runs, (r) => r.latencyMs.p50),
+        p99Ms: mean(runs, (r) => r.latencyMs.p99),
+        non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0),
+        unexpected: runs.reduce((sum, run) => sum + run.unexpected, 0),
+        errors: runs.reduce((sum, run) => sum + run.errors, 0),
+        runs,
+      });
+      const sides = {
+        baseline: summary(`Fastify -> nats -> responder -> one pg insert (no Nest), ${buyersCount} connections`, baselineRuns),
+        trove: summary(`${buyersCount} buyers ordering back to back through the gateway; counted: orders that reached fulfilled, latency placement -> fulfilled`, troveRuns),
+      };
+      const ratio = sides.trove.requestsPerSecond / sides.baseline.requestsPerSecond;
+      return {
+        connections: buyersCount,
+        durationSeconds: ctx.durationSeconds,
+        sides,
+        ratio: Math.round(ratio * 100) / 100,
+        targetRatio: RATIO_TARGET,
+        pass: ratio >= RATIO_TARGET && sides.trove.p99Ms < P99_TARGET_MS,
+        broke: [...baselineRuns, ...troveRuns].some((r) => r.unexpected > 0 || r.errors > 0),
+        settings: {
+          apps: `all five from dist/, ${Object.entries(SETTINGS).map(([k, v]) => `${k}=${v}`).join(', ')}, NATS namespace ${ctx.namespace}`,
+          data: `one published offer at ${PRICE} fen, ${buyersCount} buyers with wallets for a million orders each; every order a fresh Idempotency-Key`,
+          p99Target: `placement -> fulfilled p99 under ${P99_TARGET_MS} ms: ${sides.trove.p99Ms < P99_TARGET_MS ? 'met' : 'missed'} (${sides.trove.p99Ms} ms)`,
+        },
+      };
+    } finally {
+      await Promise.all(processes.map((p) => p.stop()));
+      fs.rmSync(storageDir, { recursive: true, force: true });
+    }
+  },
+};
