@@ -1,7 +1,8 @@
 import { DeliverySubjects, OrderingEvents, type EntitlementView, type Manifest } from '@trove/contracts';
 import type { Caller } from '@trove/platform';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { withDatabase } from '../../../test/support/postgres';
@@ -251,6 +252,45 @@ describe.each(STORAGE_DRIVERS)('entitlements and downloads with %s', (_name, sta
     );
     const size = filesV1.find((f) => f.path === 'transcripts/train.jsonl')!.bytes.length;
     expect(rows).toContainEqual({ organization_id: oneTimeBuyer.organizationId, key_id: oneTimeBuyer.keyId, path: 'transcripts/train.jsonl', range_start: '0', bytes_sent: String(size), complete: true });
+  });
+
+  it('stops reading when a client goes away mid-download, and records the bytes that went out, not the size', async () => {
+    // 24 MiB: more than the socket buffers of both ends hold, so the cut really stops the server.
+    const v3 = randomUUID();
+    await uploadVersion(h, datasetId, v3, [{ path: 'audio/zh-CN/长录音_0001.wav', bytes: randomBytes(24 * 1024 * 1024) }]);
+    const buyer = newBuyer();
+    const entitlement = await entitlementOf(buyer, (await pay(h, buyer, [paidLine(datasetId, [v3], 'commercial')])).orderId);
+    const [file] = (await manifest(h, entitlement.id, buyer)).versions[0].files;
+    await new Promise<void>((resolve, reject) => {
+      const { hostname, port, pathname, search } = new URL(file.url);
+      const req = httpGet({ host: hostname, port, path: pathname + search }, (res) => {
+        res.once('data', () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' ? undefined : reject(error)));
+    });
+    const row = await waitFor('the cut-off download recorded', async () =>
+      withDatabase(h.db.url, async (c) => {
+        const rows = (await c.query(`SELECT bytes_sent, complete FROM download WHERE entitlement_id = $1`, [entitlement.id])).rows;
+        return rows[0];
+      }),
+    );
+    expect(row.complete).toBe(false);
+    expect(Number(row.bytes_sent)).toBeLessThan(file.size);
+  });
+
+  it('publishes each download of a metered offer for billing to meter', async () => {
+    const metered = newBuyer();
+    const order = await pay(h, metered, [paidLine(datasetId, [v1], 'research', { pricing: { model: 'metered', unit: 'GiB' } })]);
+    const entitlement = await entitlementOf(metered, order.orderId);
+    const file = (await manifest(h, entitlement.id, metered)).versions[0].files.find((f) => f.path === 'README.md')!;
+    expect((await fetchRaw(file.url)).status).toBe(200);
+    const event = await waitFor('the download event', async () =>
+      withDatabase(h.db.url, async (c) => (await c.query(`SELECT payload FROM outbox WHERE subject = 'evt.delivery.download.recorded.v1' AND payload->>'entitlementId' = $1`, [entitlement.id])).rows[0]?.payload),
+    );
+    expect(event).toMatchObject({ orderId: order.orderId, organizationId: metered.organizationId, pricingModel: 'metered', datasetId, versionId: v1, path: 'README.md', bytes: file.size });
   });
 
   it('stops the same URL within a second of the refund, and lists the entitlement as revoked', async () => {
