@@ -1,4 +1,4 @@
-import { DeliverySubjects, OrderingEvents, type EntitlementView, type Manifest } from '@trove/contracts';
+import { BillingEvents, DeliverySubjects, OrderingEvents, type EntitlementView, type Manifest } from '@trove/contracts';
 import type { Caller } from '@trove/platform';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -252,6 +252,27 @@ describe.each(STORAGE_DRIVERS)('entitlements and downloads with %s', (_name, sta
     );
     const size = filesV1.find((f) => f.path === 'transcripts/train.jsonl')!.bytes.length;
     expect(rows).toContainEqual({ organization_id: oneTimeBuyer.organizationId, key_id: oneTimeBuyer.keyId, path: 'transcripts/train.jsonl', range_start: '0', bytes_sent: String(size), complete: true });
+  });
+
+  it('expires an entitlement at the end of its license term, and a subscription when billing lets it lapse', async () => {
+    // Paid thirteen months ago on a twelve-month research license: the term is over.
+    const lapsedBuyer = newBuyer();
+    const oldOrder = { orderId: randomUUID(), buyerOrganizationId: lapsedBuyer.organizationId, lines: [paidLine(datasetId, [v1], 'research')], paidAt: new Date(Date.now() - 395 * 86_400_000).toISOString() };
+    await publish(h, OrderingEvents.orderPaid, oldOrder);
+    const old = await entitlementOf(lapsedBuyer, oldOrder.orderId);
+    expect(old.status).toBe('expired');
+    expect(Date.parse(old.expiresAt!)).toBeLessThan(Date.now());
+    await expect(manifest(h, old.id, lapsedBuyer)).rejects.toMatchObject({ code: 'ENTITLEMENT_EXPIRED' });
+
+    const subscriberUntilLapse = newBuyer();
+    const line = paidLine(datasetId, [v1], 'research', { coversFutureVersions: true, pricing: { model: 'subscription', period: 'month' } });
+    const order = await pay(h, subscriberUntilLapse, [line]);
+    const entitlement = await entitlementOf(subscriberUntilLapse, order.orderId);
+    const url = (await manifest(h, entitlement.id, subscriberUntilLapse)).versions[0].files[0].url;
+    expect((await fetchRaw(url, {}, 'HEAD')).status).toBe(200);
+    await publish(h, BillingEvents.subscriptionLapsed, { orderId: order.orderId, lineId: line.lineId });
+    await waitFor('the lapse applied', async () => (await ask(h, DeliverySubjects.listEntitlements, { status: 'expired' }, subscriberUntilLapse)).items.length === 1);
+    expectRefused(await fetchRaw(url), 'ENTITLEMENT_EXPIRED');
   });
 
   it('stops reading when a client goes away mid-download, and records the bytes that went out, not the size', async () => {
