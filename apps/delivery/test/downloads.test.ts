@@ -254,6 +254,30 @@ describe.each(STORAGE_DRIVERS)('entitlements and downloads with %s', (_name, sta
     expect(rows).toContainEqual({ organization_id: oneTimeBuyer.organizationId, key_id: oneTimeBuyer.keyId, path: 'transcripts/train.jsonl', range_start: '0', bytes_sent: String(size), complete: true });
   });
 
+  it('does not cut off a download in progress when its URL expires, and refuses the same URL afterwards', async () => {
+    const file = m.versions[0].files.find((f) => f.path.endsWith('.wav'))!;
+    const signer = h.app.get(UrlSigner);
+    const ticket = { entitlementId: oneTime.id, versionId: v1, path: file.path, caller: { organizationId: oneTimeBuyer.organizationId, keyId: oneTimeBuyer.keyId }, expires: Math.floor(Date.now() / 1000) + 2 };
+    const url = downloadUrl(`http://127.0.0.1:${h.port}`, ticket, signer.sign(downloadGrant(ticket)));
+    const body = await new Promise<Buffer>((resolve, reject) => {
+      const { hostname, port, pathname, search } = new URL(url);
+      httpGet({ host: hostname, port, path: pathname + search }, (res) => {
+        const chunks: Buffer[] = [];
+        res.pause();
+        // Read nothing until the URL has expired, then the rest.
+        const waitForExpiry = setInterval(() => {
+          if (Date.now() <= ticket.expires * 1000 + 200) return;
+          clearInterval(waitForExpiry);
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve(Buffer.concat(chunks)));
+          res.resume();
+        }, 100);
+      }).on('error', reject);
+    });
+    expect(sha256(body)).toBe(file.sha256);
+    expectRefused(await fetchRaw(url), 'URL_EXPIRED');
+  });
+
   it('expires an entitlement at the end of its license term, and a subscription when billing lets it lapse', async () => {
     // Paid thirteen months ago on a twelve-month research license: the term is over.
     const lapsedBuyer = newBuyer();
