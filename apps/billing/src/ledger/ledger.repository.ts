@@ -70,11 +70,16 @@ export class LedgerRepository extends TransactionalRepository {
     return id;
   }
 
+  /** The account if it exists (remembered once committed: a purchase then skips the lookup). */
   async findAccount(type: AccountType, organizationId: string | null, currency: CurrencyCode): Promise<string | null> {
+    const key = `${type}|${organizationId ?? ''}|${currency}`;
+    const known = this.accountIds.get(key);
+    if (known) return known;
     const rows = (await this.manager.query(
-      `SELECT id FROM account WHERE type = $1 AND organization_id IS NOT DISTINCT FROM $2 AND currency = $3`,
+      `SELECT id, xmin = pg_current_xact_id_if_assigned()::xid AS mine FROM account WHERE type = $1 AND organization_id IS NOT DISTINCT FROM $2 AND currency = $3`,
       [type, organizationId, currency],
-    )) as { id: string }[];
+    )) as { id: string; mine: boolean | null }[];
+    if (rows[0] && rows[0].mine !== true) this.accountIds.set(key, rows[0].id);
     return rows[0]?.id ?? null;
   }
 
