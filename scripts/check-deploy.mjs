@@ -428,6 +428,7 @@ function checkComposeSettings(doc, settingsByApp) {
     const u = new URL(url);
     const port = String(env.get('PORT')?.value ?? APPS.delivery);
     const published = publishedPorts(d.ports).filter((p) => p.split(':')[1] === port).map((p) => p.split(':')[0]);
+    if (u.pathname !== '/') problems.push(`DELIVERY_PUBLIC_URL ${url} has a path: signed URLs would be ${u.pathname.replace(/\/$/, '')}/files/..., but delivery serves /files/...`);
     if (!['localhost', '127.0.0.1', '[::1]'].includes(u.hostname)) problems.push(`DELIVERY_PUBLIC_URL defaults to ${url}; on one machine clients reach delivery on localhost`);
     if (!published.includes(u.port || (u.protocol === 'https:' ? '443' : '80'))) problems.push(`DELIVERY_PUBLIC_URL ${url} is not the port delivery is published on (${published.join(', ') || 'none'})`);
   } catch {
@@ -654,6 +655,121 @@ const nginxSeconds = (s) => {
   const m = String(s).trim().match(/^(\d+)(s|m|h)?$/);
   return m ? Number(m[1]) * ({ s: 1, m: 60, h: 3600 }[m[2] ?? 's']) : NaN;
 };
+
+
+/** Today's settings in a rendered tree: per the config classes, delivery's storage, URL and Ingress, TRUST_PROXY. */
+function checkRenderedSettings({ objs, find, base, production }) {
+  const settingsByApp = appSettingsCache;
+  if (!settingsByApp) return;
+  const problems = [];
+  const ingresses = objs.filter((o) => o.kind === 'Ingress');
+  const routedTo = (svc) => ingresses.some((ing) => (ing.spec?.rules ?? []).some((r) => (r.http?.paths ?? []).some((p) => p.backend?.service?.name === svc)));
+  const mainOf = (d) => (podSpecOf(d)?.containers ?? []).find((c) => c.name === 'app') ?? podSpecOf(d)?.containers?.[0];
+
+  for (const app of Object.keys(APPS)) {
+    const d = find('Deployment', app);
+    const main = d && mainOf(d);
+    if (!main) continue;
+    const env = containerEnv(main, find);
+    problems.push(...settingsProblems(app, settingsByApp[app], env));
+    for (const c of [main, ...(podSpecOf(d)?.initContainers ?? [])]) {
+      const image = String(c.image ?? '').replace(/@.*$/, '').replace(/:[^/]*$/, '');
+      if (!image.endsWith(`trove/${app}`)) problems.push(`${c.name} runs image ${c.image}, expected trove/${app} (the Dockerfile built with APP=${app})`);
+    }
+    // X-Forwarded-For is believed from the Ingress controller only, and only where one is in front
+    const trust = env.get('TRUST_PROXY')?.value ?? '';
+    const entries = trust.split(',').map((e) => e.trim()).filter(Boolean);
+    if (entries.some((e) => /\/0$/.test(e))) problems.push(`TRUST_PROXY ${trust} trusts every address: any client could pick its own`);
+    if (routedTo(app) && entries.length === 0) problems.push(`an Ingress is in front of ${app} but TRUST_PROXY is unset: every client would have the controller's address (rate limits, audit ip)`);
+    if (!routedTo(app) && entries.length > 0 && BEHIND_INGRESS.includes(app)) problems.push(`TRUST_PROXY is ${trust}, but no Ingress is in front of ${app} here`);
+    report(`${app} settings`, `every variable is a setting of ${app} with a value it accepts, required ones present, secrets from Secrets${routedTo(app) ? `, TRUST_PROXY ${trust} for the Ingress` : entries.length ? `, TRUST_PROXY ${trust} (no Ingress routes to it)` : ', TRUST_PROXY unset'}, image trove/${app}`, problems.splice(0));
+  }
+
+  for (const cm of objs.filter((o) => o.kind === 'ConfigMap'))
+    for (const k of Object.keys(cm.data ?? {})) if (SECRET_SETTINGS.includes(k)) problems.push(`ConfigMap ${cm.metadata.name} holds ${k}: secrets belong in a Secret`);
+  report('secrets', `no ConfigMap holds ${SECRET_SETTINGS.join(', ')}`, problems.splice(0));
+
+  const d = find('Deployment', 'delivery');
+  const main = d && mainOf(d);
+  if (!main) return;
+  const spec = podSpecOf(d);
+  const env = containerEnv(main, find);
+  const settings = settingsByApp.delivery;
+  const value = (n) => env.get(n)?.value || settings[n]?.default;
+  const driver = value('STORAGE_DRIVER');
+  const hpa = objs.some((o) => o.kind === 'HorizontalPodAutoscaler' && o.spec?.scaleTargetRef?.name === 'delivery');
+  const replicas = hpa ? Infinity : (d.spec?.replicas ?? 1);
+  if (driver === 'fs') {
+    const dir = value('STORAGE_DIR');
+    const mount = (main.volumeMounts ?? []).find((m) => path.posix.isAbsolute(dir) && under(dir, m.mountPath));
+    const volume = mount && (spec.volumes ?? []).find((v) => v.name === mount.name);
+    if (!path.posix.isAbsolute(dir)) problems.push(`STORAGE_DIR ${dir} is relative: it would land on the read-only image filesystem`);
+    else if (!mount) problems.push(`STORAGE_DIR ${dir} is on no volume mount of ${main.name}`);
+    else {
+      if (mount.readOnly) problems.push(`${mount.mountPath} is mounted read-only`);
+      // a volume is writable for the non-root user through the pod's fsGroup
+      const uid = main.securityContext?.runAsUser ?? spec.securityContext?.runAsUser;
+      if (spec.securityContext?.fsGroup === undefined) problems.push(`no fsGroup: volume ${mount.name} would not be writable for uid ${uid}`);
+      if (!base) {
+        const claim = volume?.persistentVolumeClaim && find('PersistentVolumeClaim', volume.persistentVolumeClaim.claimName);
+        if (!claim) problems.push(`STORAGE_DIR ${dir} is on volume ${mount.name}, which is no PersistentVolumeClaim of this overlay: objects would go with the pod`);
+        else if ((claim.spec?.accessModes ?? []).every((m) => m === 'ReadWriteOnce' || m === 'ReadWriteOncePod') && d.spec?.strategy?.type !== 'Recreate') problems.push(`PersistentVolumeClaim ${claim.metadata.name} is ReadWriteOnce but the Deployment does not Recreate: a rolling update would wait for the volume`);
+        if (replicas > 1) problems.push(`${replicas === Infinity ? 'an HPA' : `${replicas} replicas`} on the fs driver: each pod would see only its own objects (use STORAGE_DRIVER=s3)`);
+      }
+    }
+  } else if (driver === 's3') {
+    for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'])
+      if (!env.get(k)?.secret && !spec.serviceAccountName) problems.push(`${k} does not come from a Secret (nor is there a service account for a pod role)`);
+      else if (env.get(k) && !env.get(k).pinned) problems.push(`${k} is not named by a secretKeyRef: a missing key would start delivery without credentials`);
+    if (!/AbortIncompleteMultipartUpload/.test(exists('deploy/README.md') ? read('deploy/README.md') : '')) problems.push('deploy/README.md does not give the bucket lifecycle rule that aborts incomplete multipart uploads');
+  }
+  if (production && driver !== 's3') problems.push(`STORAGE_DRIVER is ${driver}; production runs several delivery replicas, which share objects only on s3`);
+  report('delivery storage', driver === 's3' ? `STORAGE_DRIVER s3, bucket ${value('S3_BUCKET')} in ${value('S3_REGION')}${value('S3_ENDPOINT') ? ` at ${value('S3_ENDPOINT')}` : ''}, AWS credentials from the Secret, lifecycle rule documented` : `STORAGE_DIR ${value('STORAGE_DIR')} on ${base ? 'a' : 'the PersistentVolumeClaim'} volume, writable through fsGroup${base ? '' : `, ${replicas} replica`}`, problems.splice(0));
+
+  // where clients reach delivery: through the Ingress, its /files routed to delivery, bodies unlimited
+  const url = value('DELIVERY_PUBLIC_URL');
+  let u;
+  try {
+    u = new URL(url);
+  } catch {
+    problems.push(`DELIVERY_PUBLIC_URL ${url} is not a URL`);
+  }
+  let via = '';
+  if (u && u.pathname !== '/') problems.push(`DELIVERY_PUBLIC_URL ${url} has a path: signed URLs would be ${u.pathname.replace(/\/$/, '')}/files/..., but delivery serves /files/... and nothing strips the path`);
+  if (u && routedTo('delivery')) {
+    const probe = `${u.pathname.replace(/\/$/, '')}/files/uploads/datasets/x`;
+    const candidates = ingresses.flatMap((ing) =>
+      (ing.spec?.rules ?? [])
+        .filter((r) => (r.host ?? '') === u.hostname)
+        .flatMap((r) => (r.http?.paths ?? []).map((p) => ({ ing, path: p.path ?? '/', type: p.pathType, service: p.backend?.service?.name }))),
+    );
+    const matches = candidates.filter((c) => (c.type === 'Exact' ? probe === c.path : probe === c.path || probe.startsWith(`${c.path.replace(/\/$/, '')}/`)));
+    const best = matches.sort((a, b) => b.path.length - a.path.length)[0];
+    if (!best) problems.push(`no Ingress routes ${u.hostname}${probe.replace(/uploads.*/, '')} (DELIVERY_PUBLIC_URL ${url}); signed URLs would not reach delivery`);
+    else if (best.service !== 'delivery') problems.push(`${u.hostname}${best.path} goes to ${best.service}, not delivery`);
+    else {
+      const ing = best.ing;
+      via = ` via Ingress ${ing.metadata.name} ${best.path}`;
+      const a = ing.metadata?.annotations ?? {};
+      const ann = (k) => a[`nginx.ingress.kubernetes.io/${k}`];
+      if (u.protocol !== 'https:') problems.push(`DELIVERY_PUBLIC_URL ${url} is not https: signed URLs would travel in the clear`);
+      if (!(ing.spec?.tls ?? []).some((t) => (t.hosts ?? []).includes(u.hostname))) problems.push(`Ingress ${ing.metadata.name} has no TLS for ${u.hostname}`);
+      const bodySize = ann('proxy-body-size');
+      const max = Number(value('UPLOAD_MAX_BYTES'));
+      if (bodySize === undefined) problems.push(`Ingress ${ing.metadata.name} has no proxy-body-size: nginx refuses bodies over 1 MiB`);
+      else if (nginxSize(bodySize) !== 0 && !(nginxSize(bodySize) >= max)) problems.push(`Ingress ${ing.metadata.name} proxy-body-size ${bodySize} is below UPLOAD_MAX_BYTES ${max}: large uploads would be cut (use "0")`);
+      if (ann('proxy-request-buffering') !== 'off') problems.push(`Ingress ${ing.metadata.name}: proxy-request-buffering is not "off" (nginx would spool every upload to its own disk first)`);
+      if (ann('proxy-buffering') !== 'off') problems.push(`Ingress ${ing.metadata.name}: proxy-buffering is not "off" (downloads would be spooled)`);
+      for (const k of ['proxy-read-timeout', 'proxy-send-timeout']) if (!(nginxSeconds(ann(k) ?? '60') >= 600)) problems.push(`Ingress ${ing.metadata.name}: ${k} is ${ann(k) ?? '60 (default)'} s; a slow client or a stalled disk on a long transfer needs at least 600`);
+      if (ann('rewrite-target')) problems.push(`Ingress ${ing.metadata.name} rewrites paths: signed URLs are checked on their path`);
+    }
+  } else if (u) {
+    const port = (find('Service', 'delivery')?.spec?.ports ?? []).map((p) => String(p.port));
+    if (!['localhost', '127.0.0.1'].includes(u.hostname) || !port.includes(u.port)) problems.push(`no Ingress in front of delivery, so DELIVERY_PUBLIC_URL should be the port-forward http://localhost:${port[0]}, is ${url}`);
+    else via = ' (kubectl port-forward svc/delivery)';
+  }
+  report('delivery public URL', `signed URLs start with ${url}${via}${via.startsWith(' via') ? ', bodies unlimited and unbuffered, timeouts of 10 minutes or more, TLS' : ''}`, problems.splice(0));
+}
 
 // ---------------------------------------------------------------- NATS authorization
 
@@ -986,6 +1102,7 @@ function checkRendered(target, objs) {
   }
 
   if (!base) checkRenderedNats({ objs, find, production });
+  checkRenderedSettings({ objs, find, base, production });
 
   if (production) {
     if (!hpas.some((h) => h.spec?.scaleTargetRef?.name === 'gateway')) problems.push('no HorizontalPodAutoscaler for the gateway');
@@ -1085,6 +1202,7 @@ async function checkKubernetes(yaml) {
   if (kubectl.missing) return skip('kubectl is not on the PATH: kustomize rendering and manifest checks skipped');
   if (!yaml) return fail('no YAML parser: add the devDependency `yaml` to check the rendered manifests');
   const validate = await loadSchemaValidator();
+  if (!(await loadAppSettings())) skip('app settings: typescript is not installed, the config classes cannot be read');
   if (!validate) skip('schema validation: kubernetes-models is not installed (npm i -D kubernetes-models@4.5.1)');
 
   // Render from a temporary copy in which every secrets/*.env that is missing (they are
@@ -1152,6 +1270,21 @@ function checkRepoHygiene() {
     }
   };
   walk(K8S_DIR);
+  {
+    const problems = [];
+    for (const e of examples.map((x) => `${x}.example`)) {
+      const lines = read(e).split('\n');
+      const values = Object.fromEntries(lines.filter((l) => /^\s*[A-Z][A-Z0-9_]*=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')).trim(), l.slice(l.indexOf('=') + 1).trim()]));
+      for (const k of SECRET_SETTINGS) if (values[k] && !/change[-_]?me/i.test(values[k])) problems.push(`${e}: ${k} has a value; examples leave secrets empty (or change-me)`);
+      if (path.basename(e) === 'delivery.env.example') {
+        if (!('DELIVERY_SIGNING_KEYS' in values)) problems.push(`${e}: no DELIVERY_SIGNING_KEYS= line (delivery needs it)`);
+        const comments = lines.filter((l) => l.startsWith('#')).join('\n');
+        if (!/openssl rand -base64 (3[2-9]|[4-9]\d)/.test(comments) || !/<base64[^>]*32/.test(comments)) problems.push(`${e}: does not show the shape kid:<base64 of 32+ random bytes> and the openssl rand -base64 32 that makes one`);
+      }
+      if (/production/.test(e) && path.basename(e) === 'delivery.env.example') for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) if (!(k in values)) problems.push(`${e}: no ${k}= line (the S3 driver's credentials)`);
+    }
+    report('secret examples', 'secret settings are empty or change-me in every .env.example; delivery\'s show DELIVERY_SIGNING_KEYS (shape and openssl one-liner) and, in production, the AWS credentials', problems);
+  }
   const git = run('git', ['rev-parse', '--is-inside-work-tree'], { cwd: ROOT });
   if (!git.ok) return skip('not a git work tree: cannot check that secret env files are ignored');
   const problems = [];
