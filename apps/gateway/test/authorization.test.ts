@@ -146,6 +146,23 @@ const CASES: Record<string, RouteCase> = {
       return { url: `/v1/vendors/${fx.parties.vendor.organizationId}` };
     },
   },
+  'POST /v1/orders': {
+    prepare: async (fx) => ({ url: '/v1/orders', body: { items: [{ offerId: (await orderingOffers(fx)).open }], acceptLicense: true }, headers: { 'idempotency-key': randomUUID() } }),
+  },
+  'GET /v1/orders': { prepare: async () => ({ url: '/v1/orders?status=pending_payment&limit=5' }) },
+  'GET /v1/orders/:id': { owner: 'buyer', adminSeesAll: true, prepare: async (fx) => ({ url: `/v1/orders/${await buyerOrder(fx)}` }) },
+  'GET /v1/orders/:id/receipt': { owner: 'buyer', adminSeesAll: true, prepare: async (fx) => ({ url: `/v1/orders/${await buyerOrder(fx)}/receipt` }) },
+  'POST /v1/admin/orders/:id/refund': {
+    prepare: async (fx) => ({ url: `/v1/admin/orders/${await paidOrder(fx)}/refund`, body: { reason: '数据与描述不符 / data did not match the listing' } }),
+  },
+  'GET /v1/sales': { prepare: async () => ({ url: '/v1/sales?limit=5' }) },
+  'POST /v1/access-requests': {
+    prepare: async (fx) => ({ url: '/v1/access-requests', body: { offerId: (await orderingOffers(fx)).gated, intendedUse: '方言语音识别模型训练 / dialect ASR training' } }),
+  },
+  'GET /v1/access-requests': { prepare: async () => ({ url: '/v1/access-requests?status=pending&limit=5' }) },
+  'POST /v1/access-requests/:id/approve': { prepare: async (fx) => ({ url: `/v1/access-requests/${await pendingAccessRequest(fx)}/approve` }) },
+  'POST /v1/access-requests/:id/reject': { prepare: async (fx) => ({ url: `/v1/access-requests/${await pendingAccessRequest(fx)}/reject` }) },
+  'GET /v1/admin/stats': { prepare: async () => ({ url: '/v1/admin/stats' }) },
   'GET /v1/wallet': { prepare: async () => ({ url: '/v1/wallet?currency=CNY' }) },
   'POST /v1/wallet/top-ups': {
     prepare: async () => ({ url: '/v1/wallet/top-ups', body: { amount: { amount: 1_000_000, currency: 'CNY' }, reference: '招商银行 CMB-20261130-0042' }, headers: { 'idempotency-key': randomUUID() } }),
@@ -221,7 +238,8 @@ function deliverySale(fx: Fixture): Promise<{ entitlementId: string; versionIds:
     }
     const entitlementId = await waitFor('the entitlement of the sale', async () => {
       const listed = await fx.harness.inject({ method: 'GET', url: '/v1/entitlements', key: fx.parties.buyer.key });
-      return listed.body?.items?.[0]?.id as string | undefined;
+      // The buyer's real purchases (the ordering rows) have entitlements too: this sale's is the one of its order.
+      return listed.body?.items?.find((e: { orderId: string }) => e.orderId === orderId)?.id as string | undefined;
     });
     return { entitlementId, versionIds };
   })();
@@ -287,6 +305,61 @@ function billingSale(fx: Fixture): Promise<string> {
     });
   })();
   return sale;
+}
+
+let offers: Promise<{ open: string; gated: string }> | undefined;
+
+/** A published listing of the fixture's vendor with an open offer and one that needs approval. Made once. */
+function orderingOffers(fx: Fixture): Promise<{ open: string; gated: string }> {
+  offers ??= (async () => {
+    const datasetId = await vendorDataset(fx, { released: true });
+    const open = await asVendor(fx, 'POST', `/v1/datasets/${datasetId}/offers`, commercialOffer(99_900));
+    const gated = await asVendor(fx, 'POST', `/v1/datasets/${datasetId}/offers`, commercialOffer(99_900, { requiresApproval: true }));
+    await asVendor(fx, 'POST', `/v1/datasets/${datasetId}/submit`);
+    const approved = await fx.harness.inject({ method: 'POST', url: `/v1/admin/datasets/${datasetId}/approve`, key: fx.harness.adminKey });
+    if (approved.status !== 200) throw new Error(`publish: ${approved.status} ${JSON.stringify(approved.body)}`);
+    return { open: open.id, gated: gated.id };
+  })();
+  return offers;
+}
+
+/** A new order of the fixture's buyer. */
+async function buyerOrder(fx: Fixture): Promise<string> {
+  const answer = await fx.harness.inject({
+    method: 'POST',
+    url: '/v1/orders',
+    key: fx.parties.buyer.key,
+    body: { items: [{ offerId: (await orderingOffers(fx)).open }], acceptLicense: true },
+    headers: { 'idempotency-key': randomUUID() },
+  });
+  if (answer.status !== 201) throw new Error(`order: ${answer.status} ${JSON.stringify(answer.body)}`);
+  return answer.body.id;
+}
+
+/** An order of the fixture's buyer that billing has charged: one an operator may refund. */
+async function paidOrder(fx: Fixture): Promise<string> {
+  const topUp = await pendingTopUp(fx);
+  await fx.harness.inject({ method: 'POST', url: `/v1/admin/top-ups/${topUp}/confirm`, key: fx.harness.adminKey });
+  const id = await buyerOrder(fx);
+  await waitFor('the order to be paid', async () => {
+    const order = await fx.harness.inject({ method: 'GET', url: `/v1/orders/${id}`, key: fx.parties.buyer.key });
+    if (order.body?.status === 'cancelled') throw new Error(`order ${id} was cancelled: ${order.body.cancellationReason}`);
+    return ['paid', 'fulfilled'].includes(order.body?.status);
+  });
+  return id;
+}
+
+/** A pending access request of a new buyer for the fixture vendor's offer that needs approval. */
+async function pendingAccessRequest(fx: Fixture): Promise<string> {
+  const buyer = await fx.signUp('buyer', '商汤科技 SenseTime');
+  const answer = await fx.harness.inject({
+    method: 'POST',
+    url: '/v1/access-requests',
+    key: buyer.key,
+    body: { offerId: (await orderingOffers(fx)).gated, intendedUse: '智能座舱语音交互评测 / in-car voice assistant evaluation' },
+  });
+  if (answer.status !== 201) throw new Error(`access request: ${answer.status} ${JSON.stringify(answer.body)}`);
+  return answer.body.id;
 }
 
 /** A call as the fixture's (approved) vendor that must succeed. */

@@ -33,8 +33,8 @@ export interface Answer {
 
 /**
  * The gateway in this process, answering through fastify's inject(), on its own database and
- * NATS namespace, with the catalog, delivery (which signs upload URLs) and billing running beside
- * it as real processes.
+ * NATS namespace, with the catalog, delivery (which signs upload URLs), billing and ordering
+ * running beside it as real processes.
  */
 export class GatewayHarness {
   readonly adminKey = issueKey().token;
@@ -47,6 +47,8 @@ export class GatewayHarness {
   delivery!: AppProcess;
   billingDb!: TestDatabase;
   billing!: AppProcess;
+  orderingDb!: TestDatabase;
+  ordering!: AppProcess;
   readonly storageDir = mkdtempSync(join(tmpdir(), 'trove-gw-delivery-'));
 
   static async start(env: Record<string, string> = {}): Promise<GatewayHarness> {
@@ -56,11 +58,12 @@ export class GatewayHarness {
   }
 
   private async boot(env: Record<string, string>): Promise<void> {
-    [this.gatewayDb, this.catalogDb, this.deliveryDb, this.billingDb] = await Promise.all([
+    [this.gatewayDb, this.catalogDb, this.deliveryDb, this.billingDb, this.orderingDb] = await Promise.all([
       createAppDatabase('gateway', 'gw'),
       createAppDatabase('catalog', 'gw_catalog'),
       createAppDatabase('delivery', 'gw_delivery'),
       createAppDatabase('billing', 'gw_billing'),
+      createAppDatabase('ordering', 'gw_ordering'),
     ]);
     this.catalog = new AppProcess('catalog', await freePort(), {
       DATABASE_URL: this.catalogDb.url,
@@ -80,6 +83,8 @@ export class GatewayHarness {
     this.delivery.start();
     this.billing = new AppProcess('billing', await freePort(), { DATABASE_URL: this.billingDb.url, NATS_URL, TROVE_NAMESPACE: this.namespace, LOG_LEVEL: 'warn' });
     this.billing.start();
+    this.ordering = new AppProcess('ordering', await freePort(), { DATABASE_URL: this.orderingDb.url, NATS_URL, TROVE_NAMESPACE: this.namespace, LOG_LEVEL: 'warn' });
+    this.ordering.start();
     Object.assign(process.env, {
       DATABASE_URL: this.gatewayDb.url,
       NATS_URL,
@@ -97,7 +102,7 @@ export class GatewayHarness {
     await configureApp(this.app, gatewayOptions, config);
     await this.app.init();
     await this.app.getHttpAdapter().getInstance().ready();
-    await Promise.all([this.catalog.ready(), this.delivery.ready(), this.billing.ready()]);
+    await Promise.all([this.catalog.ready(), this.delivery.ready(), this.billing.ready(), this.ordering.ready()]);
   }
 
   async inject(options: InjectOptions): Promise<Answer> {
@@ -117,8 +122,8 @@ export class GatewayHarness {
 
   async stop(): Promise<void> {
     await this.app?.close();
-    await Promise.all([this.catalog?.stop(), this.delivery?.stop(), this.billing?.stop()]);
-    await Promise.all([this.gatewayDb?.drop(), this.catalogDb?.drop(), this.deliveryDb?.drop(), this.billingDb?.drop()]);
+    await Promise.all([this.catalog?.stop(), this.delivery?.stop(), this.billing?.stop(), this.ordering?.stop()]);
+    await Promise.all([this.gatewayDb?.drop(), this.catalogDb?.drop(), this.deliveryDb?.drop(), this.billingDb?.drop(), this.orderingDb?.drop()]);
     rmSync(this.storageDir, { recursive: true, force: true });
     await deleteStream(this.namespace);
   }
