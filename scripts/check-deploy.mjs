@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // Static checks of the deployment files: Dockerfile, .dockerignore, docker-compose.yml and
-// the kustomize trees under deploy/k8s. No cluster and no Docker engine needed.
+// the kustomize trees under deploy/k8s, held to the settings the apps read. No cluster and no
+// Docker engine needed.
 //
 //   node scripts/check-deploy.mjs            # skips what needs a missing tool, says so
 //   node scripts/check-deploy.mjs --strict   # a skipped check counts as a failure
 //
 // Uses Node's standard library, `kubectl` (for `kubectl kustomize`) and `docker compose`
-// when they are on the PATH, a YAML parser (`yaml`, else `js-yaml`) and, when installed,
+// when they are on the PATH, `typescript` (to read the apps' config classes: which settings
+// exist, their defaults and rules), a YAML parser (`yaml`, else `js-yaml`) and, when installed,
 // `kubernetes-models` to validate every rendered object against the Kubernetes schemas.
 // Exits 1 when a check fails.
 
@@ -274,6 +276,8 @@ async function checkCompose(yaml) {
 
   const composeEnv = { ...process.env, TROVE_ADMIN_KEY: process.env.TROVE_ADMIN_KEY || 'x'.repeat(32) };
   for (const app of Object.keys(APPS)) composeEnv[natsPasswordVariable(app)] ||= 'x'.repeat(24);
+  // every other variable the file requires (${VAR:?...}), e.g. DELIVERY_SIGNING_KEYS
+  for (const [, v] of read('docker-compose.yml').matchAll(/\$\{(\w+):?\?/g)) composeEnv[v] ||= 'x'.repeat(32);
   const v = run('docker', ['compose', 'version'], { cwd: ROOT });
   if (v.ok) {
     const c = run('docker', ['compose', '-f', 'docker-compose.yml', 'config', '-q'], { cwd: ROOT, env: composeEnv });
