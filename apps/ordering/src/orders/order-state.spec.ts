@@ -1,0 +1,43 @@
+import { ORDER_STATUSES } from '@trove/contracts';
+import { ServiceException } from '@trove/platform';
+import { orderStates, IN_FLIGHT } from './order-state';
+import { Order } from './order.entity';
+import { orderIdFor } from './orders.service';
+
+describe('the order state table', () => {
+  it('names every status of the contract, and every one is reachable from pending_payment', () => {
+    expect(orderStates.states.sort()).toEqual([...ORDER_STATUSES].sort());
+    expect([...orderStates.reachableFrom('pending_payment')].sort()).toEqual([...ORDER_STATUSES].sort());
+  });
+
+  it('ends in cancelled or refunded only; the sweep re-drives exactly the states that wait for another service', () => {
+    expect(orderStates.states.filter((s) => orderStates.isTerminal(s)).sort()).toEqual(['cancelled', 'refunded']);
+    expect(IN_FLIGHT.sort()).toEqual(['paid', 'pending_payment', 'refund_pending']);
+  });
+
+  it('refuses a move the table does not list, and records the time of the moves it makes', () => {
+    const order = Object.assign(new Order(), { status: 'pending_payment', paidAt: null, fulfilledAt: null, closedAt: null });
+    expect(() => order.moveTo('fulfilled')).toThrow(ServiceException);
+    expect(() => order.moveTo('refund_pending')).toThrow(/pending_payment and cannot become refund_pending/);
+    const at = new Date('2026-11-30T08:00:00Z');
+    order.moveTo('paid', at);
+    order.moveTo('fulfilled', at);
+    expect(order).toMatchObject({ status: 'fulfilled', paidAt: at, fulfilledAt: at, closedAt: null });
+    order.moveTo('refund_pending', at);
+    order.moveTo('refunded', at);
+    expect(order.closedAt).toEqual(at);
+    expect(() => order.moveTo('paid')).toThrow(ServiceException);
+  });
+});
+
+describe('the order id of a command', () => {
+  const buyer = { organizationId: '6f1c2a8e-3b4d-4e5f-8a9b-0c1d2e3f4a5b', role: 'buyer' as const, keyId: 'k1' };
+
+  it('is the same UUID for the same buyer and Idempotency-Key, and differs for another key or buyer', () => {
+    const id = orderIdFor(buyer, 'po-2026-11-0042');
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(orderIdFor(buyer, 'po-2026-11-0042')).toBe(id);
+    expect(orderIdFor(buyer, 'po-2026-11-0043')).not.toBe(id);
+    expect(orderIdFor({ ...buyer, organizationId: '0b6e5f8a-1c2d-4e3f-9a4b-5c6d7e8f9a0b' }, 'po-2026-11-0042')).not.toBe(id);
+  });
+});
