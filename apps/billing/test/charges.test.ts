@@ -177,6 +177,36 @@ describe('billing: the charge path on the real database', () => {
     await expect(billing.as(腾讯, () => rpc.send(BillingSubjects.trialBalance, {}))).rejects.toMatchObject({ code: CommonErrorCode.FORBIDDEN });
   });
 
+  it('renews a subscription when the clock passes its period end, then lets it lapse when the wallet runs dry', async () => {
+    const 阿里 = buyer();
+    const 标贝 = vendor();
+    billing.clock.set(new Date('2026-01-31T04:00:00.000Z'));
+    await billing.fund(阿里, 250_000);
+    const subscription = order(阿里.organizationId, [line(标贝.organizationId, 100_000, 'CNY', { model: 'subscription', period: 'month' })]);
+    await billing.payments.charge(subscription);
+    const events = async () =>
+      (await billing.sql.query(`SELECT subject, payload FROM outbox WHERE subject LIKE 'evt.billing.subscription.%' AND payload->>'orderId' = $1 ORDER BY occurred_at`, [subscription.orderId])).rows.map(
+        (r) => [r.subject, r.payload.periodEnd ?? null],
+      );
+
+    billing.clock.set(new Date('2026-02-27T00:00:00.000Z'));
+    await billing.subscriptions.renewDue();
+    expect(await events()).toEqual([]);
+    billing.clock.set(new Date('2026-02-28T04:00:00.000Z')); // 31 January + 1 month
+    await billing.subscriptions.renewDue();
+    expect(await billing.walletBalance(阿里.organizationId)).toBe(50_000);
+    expect(await events()).toEqual([['evt.billing.subscription.renewed.v1', '2026-03-28T04:00:00.000Z']]);
+    billing.clock.set(new Date('2026-03-28T04:00:00.000Z'));
+    await billing.subscriptions.renewDue();
+    await billing.subscriptions.renewDue();
+    const after = await events();
+    expect(after).toHaveLength(2);
+    expect(after).toEqual(expect.arrayContaining([['evt.billing.subscription.lapsed.v1', null]]));
+    expect(await billing.walletBalance(阿里.organizationId)).toBe(50_000);
+    expect((await billing.invoices.list(阿里, {})).items).toHaveLength(2);
+    billing.clock.set(new Date('2026-03-15T02:00:00.000Z'));
+  });
+
   it('numbers invoices gaplessly per year in the order they were written, off the purchase path', async () => {
     const 字节 = buyer();
     const v = vendor();
