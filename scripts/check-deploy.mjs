@@ -194,6 +194,19 @@ async function checkDocker() {
   if (!/dist\/apps\/\$\{?APP\}?\/src\/main\.js/.test(cmd)) problems.push(`CMD/ENTRYPOINT does not run dist/apps/\${APP}/src/main.js (found: ${cmd || 'none'})`);
   report('APP', 'ARG APP in the final stage; CMD runs dist/apps/${APP}/src/main.js', problems.splice(0));
 
+  // every app the compose file and the kustomize trees build has the main.ts the CMD runs compiled
+  for (const app of Object.keys(APPS)) if (!exists(`apps/${app}/src/main.ts`)) problems.push(`apps/${app}/src/main.ts is missing: dist/apps/${app}/src/main.js would not be built`);
+  try {
+    const tsconfig = JSON.parse(read('tsconfig.json').replace(/^\s*\/\/.*$/gm, ''));
+    const build = JSON.parse(read('tsconfig.build.json'));
+    const options = { ...tsconfig.compilerOptions, ...build.compilerOptions };
+    if (path.posix.normalize(options.outDir ?? '') !== 'dist' || path.posix.normalize(options.rootDir ?? '') !== '.') problems.push(`tsconfig compiles to ${options.outDir} from ${options.rootDir}: main.js would not be at dist/apps/<app>/src/main.js`);
+    if (!(build.include ?? []).some((g) => /^apps\/\*\*/.test(g))) problems.push('tsconfig.build.json does not include apps/**');
+  } catch {
+    /* tsconfig with comments or trailing commas: the build itself will tell */
+  }
+  report('apps', `${Object.keys(APPS).join(', ')}: apps/<app>/src/main.ts compiled to dist/apps/<app>/src/main.js, which CMD runs for APP=<app>`, problems.splice(0));
+
   const users = finalOps('USER');
   const user = users.at(-1)?.args.split(':')[0];
   if (!user) problems.push('no USER in the final stage (would run as root)');
