@@ -109,6 +109,30 @@ describe('billing through the public API', () => {
     expect((await json(await system.request('/v1/balance', as(vendor)))).balance.amount).toBe(balance.balance.amount - 1_000_000);
   });
 
+  it('refunds a paid order with a reversing entry: the wallet is whole again, the vendor owes nothing for it, the trial balance stays zero', async () => {
+    const 联通 = await signUpBuyer('中国联通数据智能 / China Unicom Data Intelligence');
+    await fund(联通, 13_000_000);
+    const { dataset, offer } = await vendor.listing(speechListing({ title: '粤语客服对话录音 80 小时 / Cantonese call-centre audio' }), undefined);
+    await vendor.expect(200, `/v1/datasets/${dataset.id}/submit`, 'POST');
+    expect((await post(`/v1/admin/datasets/${dataset.id}/approve`, 'admin')).status).toBe(200);
+    const vendorBefore = (await json(await system.request('/v1/balance', as(vendor)))).balance.amount as number;
+    const order = await json(await post('/v1/orders', 联通, { items: [{ offerId: offer.id }], acceptLicense: true }));
+    const statusOf = async () => (await json(await system.request(`/v1/orders/${order.id}`, as(联通)))).status as string;
+    await waitFor('the order to be paid', async () => ['paid', 'fulfilled'].includes(await statusOf()));
+    expect(await wallet(联通)).toBe(13_000_000 - 12_800_000);
+
+    const refund = await post(`/v1/admin/orders/${order.id}/refund`, 'admin', { reason: '数据与描述不符，经核实退款 / Data did not match the listing' });
+    expect(refund.status).toBe(202);
+    await waitFor('the order to be refunded', async () => (await statusOf()) === 'refunded');
+    expect(await wallet(联通)).toBe(13_000_000);
+    expect((await json(await system.request('/v1/balance', as(vendor)))).balance.amount).toBe(vendorBefore);
+    const [invoice] = (await json(await system.request('/v1/invoices', as(联通)))).items;
+    expect(invoice).toMatchObject({ orderId: order.id, gross: { amount: 12_800_000, currency: 'CNY' } });
+    expect((await json(await system.request('/v1/admin/ledger/trial-balance'))).total).toBe(0);
+    const entries = await withDatabase(system.databases.get('billing')!.url, async (c) => (await c.query('SELECT kind FROM journal_entry WHERE order_id = $1 ORDER BY created_at', [order.id])).rows.map((r) => r.kind));
+    expect(entries).toEqual(['charge', 'refund']);
+  });
+
   it('refuses bad amounts, unknown currencies and missing keys with problem+json, and changes nothing', async () => {
     const before = await ledgerRows();
     const bad: [string, unknown][] = [
