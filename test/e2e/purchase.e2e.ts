@@ -87,12 +87,12 @@ class Market {
     }
   }
 
-  query<T = Record<string, unknown>>(app: 'ordering' | 'billing', text: string, values: unknown[] = []): Promise<T[]> {
+  query<T = Record<string, unknown>>(app: 'ordering' | 'billing' | 'delivery', text: string, values: unknown[] = []): Promise<T[]> {
     return withDatabase(this.system.databases.get(app)!.url, async (client) => (await client.query(text, values)).rows as T[]);
   }
 }
 
-jest.setTimeout(300_000);
+jest.setTimeout(600_000);
 
 const PRICE = 12_800_000; // 128,000.00 yuan, the default commercial offer
 const order = (offerId: string, extra: Record<string, unknown> = {}) => ({ items: [{ offerId }], acceptLicense: true, ...extra });
@@ -329,5 +329,108 @@ describe('the purchase saga through the public API, every app a process', () => 
     });
     expect(stats.ordersByStatus.fulfilled).toBeGreaterThan(10);
     expect((await h.system.request('/v1/admin/stats', { as: { key: vendorKey } })).status).toBe(403);
+  });
+});
+
+const CHAOS_PRICE = 99_900; // 999.00 yuan
+const BUYERS = 25;
+const ORDERS_PER_BUYER = 20; // 500 orders in all
+const AFFORDABLE = 16; // each wallet covers 16 of its 20 orders: 100 end cancelled
+
+/**
+ * Chaos: 500 orders in flight while billing, then ordering, then delivery are killed with
+ * SIGKILL at random moments and started again. Clients retry a refused POST with the same
+ * Idempotency-Key, as they are told to. Afterwards every order ends, the ledger balances, and
+ * the money and the entitlements agree order by order.
+ */
+describe('the purchase saga when services die mid-flight', () => {
+  let h: Market;
+
+  beforeAll(async () => {
+    h = await Market.start({ ORDER_SWEEP_MS: '1000', ORDER_REDRIVE_AFTER_MS: '5000', RPC_TIMEOUT_MS: '2000' });
+  });
+
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('ends every order within 60 s of the restart, with a zero trial balance, and no charge without an entitlement or the reverse', async () => {
+    const { offerId } = await h.publishedOffer('海天瑞声 SpeechOcean', commercialOffer(CHAOS_PRICE));
+    const buyers: Buyer[] = [];
+    for (let n = 0; n < BUYERS; n++) {
+      const buyer = await h.buyer(`智能语音采购 ${n + 1} / speech procurement ${n + 1}`);
+      await h.fund(buyer, CHAOS_PRICE * AFFORDABLE);
+      buyers.push(buyer);
+    }
+
+    /** Places one order, retrying with the same key while the system answers 503 (or the connection drops). */
+    const place = async (buyer: Buyer): Promise<string> => {
+      const key = randomUUID();
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const response = await h.order(buyer, { items: [{ offerId }], acceptLicense: true }, key);
+          const body = await json(response);
+          if (response.status === 201) return body.id;
+          if (response.status !== 503) throw new Error(`order: ${response.status} ${JSON.stringify(body)}`);
+        } catch (error) {
+          if (attempt > 200) throw error;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    };
+
+    const kills: string[] = [];
+    const killAndRestart = async (name: 'billing' | 'ordering' | 'delivery') => {
+      await new Promise((resolve) => setTimeout(resolve, 300 + Math.random() * 1500));
+      const app = h.system.app(name);
+      app.kill('SIGKILL');
+      await app.exit();
+      kills.push(`${name} killed`);
+      await new Promise((resolve) => setTimeout(resolve, 500 + Math.random() * 1000));
+      app.start();
+      await app.ready(60_000);
+      kills.push(`${name} back`);
+    };
+
+    const placing = Promise.all(buyers.map(async (buyer) => {
+      const ids: string[] = [];
+      for (let i = 0; i < ORDERS_PER_BUYER; i++) ids.push(await place(buyer));
+      return ids;
+    }));
+    const chaos = (async () => {
+      await killAndRestart('billing');
+      await killAndRestart('ordering');
+      await killAndRestart('delivery');
+    })();
+    const [placed] = await Promise.all([placing, chaos]);
+    const ids = placed.flat();
+    expect(kills).toEqual(['billing killed', 'billing back', 'ordering killed', 'ordering back', 'delivery killed', 'delivery back']);
+    expect(new Set(ids).size).toBe(BUYERS * ORDERS_PER_BUYER);
+
+    // Every order ends within 60 s.
+    const ended = Date.now();
+    await waitFor(
+      'every order to end',
+      async () => (await h.query<{ n: number }>('ordering', `SELECT count(*)::int AS n FROM purchase_order WHERE status IN ('pending_payment', 'paid')`))[0].n === 0,
+      60_000,
+      250,
+    );
+    expect(Date.now() - ended).toBeLessThan(60_000);
+    const statuses = await h.query<{ status: string; n: number }>('ordering', `SELECT status, count(*)::int AS n FROM purchase_order GROUP BY status ORDER BY status`);
+    expect(statuses).toEqual([
+      { status: 'cancelled', n: BUYERS * (ORDERS_PER_BUYER - AFFORDABLE) },
+      { status: 'fulfilled', n: BUYERS * AFFORDABLE },
+    ]);
+
+    // The ledger balances, and money and entitlements agree order by order.
+    const trial = await json(await h.system.request('/v1/admin/ledger/trial-balance'));
+    expect(trial.total).toBe(0);
+    const charged = (await h.query<{ order_id: string }>('billing', `SELECT order_id FROM journal_entry WHERE kind = 'charge'`)).map((r) => r.order_id).sort();
+    const entitled = (await h.query<{ order_id: string }>('delivery', `SELECT DISTINCT order_id FROM entitlement`)).map((r) => r.order_id).sort();
+    const fulfilled = (await h.query<{ id: string }>('ordering', `SELECT id FROM purchase_order WHERE status = 'fulfilled'`)).map((r) => r.id).sort();
+    expect(charged).toHaveLength(BUYERS * AFFORDABLE);
+    expect(entitled).toEqual(charged);
+    expect(fulfilled).toEqual(charged);
+    for (const buyer of buyers) expect(await h.wallet(buyer)).toBe(0);
   });
 });
