@@ -33,20 +33,11 @@ export interface DatasetWithParts {
 
 const COLUMNS = `d.id, d.vendor_organization_id, d.title, d.status, d.metadata, d.rejection_reason, d.submitted_at, d.published_at, d.created_at, d.updated_at`;
 
-/** PostgreSQL's JSON times carry an offset and microseconds; the API speaks ISO 8601 UTC. */
-const iso = (value: string | null): string | null => (value === null ? null : new Date(value).toISOString());
-
-/** Listings, on the unit of work in progress. */
-@Injectable()
-export class DatasetRepository extends TransactionalRepository {
-  /**
-   * The read behind every dataset page: the row and its versions, files, offers and samples in
-   * one round trip. Plain SQL, since TypeORM's query builder cost more CPU than the query itself
-   * on this path.
-   */
-  async findWithParts(id: string): Promise<DatasetWithParts | null> {
-    const rows = (await this.manager.query(
-      `SELECT ${COLUMNS},
+/**
+ * A listing and its versions (with files), offers and samples in one round trip, by id (`$1`).
+ * Exported so that the gateway-read benchmark's baseline runs the very same read.
+ */
+export const DATASET_DETAIL_SQL = `SELECT ${COLUMNS},
         (SELECT coalesce(json_agg(json_build_object(
             'id', v.id, 'version', v.version, 'changelog', v.changelog, 'status', v.status,
             'createdAt', v.created_at, 'releasedAt', v.released_at,
@@ -65,9 +56,21 @@ export class DatasetRepository extends TransactionalRepository {
             'id', s.id, 'path', s.path, 'size', s.size, 'sha256', s.sha256, 'contentType', s.content_type, 'createdAt', s.created_at
           ) ORDER BY s.path), '[]'::json)
          FROM sample s WHERE s.dataset_id = d.id) AS samples
-       FROM dataset d WHERE d.id = $1`,
-      [id],
-    )) as DetailRow[];
+       FROM dataset d WHERE d.id = $1`;
+
+/** PostgreSQL's JSON times carry an offset and microseconds; the API speaks ISO 8601 UTC. */
+const iso = (value: string | null): string | null => (value === null ? null : new Date(value).toISOString());
+
+/** Listings, on the unit of work in progress. */
+@Injectable()
+export class DatasetRepository extends TransactionalRepository {
+  /**
+   * The read behind every dataset page: the row and its versions, files, offers and samples in
+   * one round trip. Plain SQL, since TypeORM's query builder cost more CPU than the query itself
+   * on this path.
+   */
+  async findWithParts(id: string): Promise<DatasetWithParts | null> {
+    const rows = (await this.manager.query(DATASET_DETAIL_SQL, [id])) as DetailRow[];
     const row = rows[0];
     if (!row) return null;
     return {
