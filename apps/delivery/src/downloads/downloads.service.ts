@@ -16,6 +16,7 @@ import { downloadGrant, type DownloadTicket } from './download-ticket';
 @Injectable()
 export class DownloadsService {
   private readonly logger = new Logger('Downloads');
+  private readonly inFlight = new Map<string, Promise<DownloadTarget | null>>();
 
   constructor(
     private readonly signer: UrlSigner,
@@ -31,30 +32,51 @@ export class DownloadsService {
       if (verdict.reason === 'expired') throw new ServiceException(DeliveryErrorCode.URL_EXPIRED, 'This download URL has expired: read the manifest again for new URLs.');
       throw invalidUrl();
     }
-    return this.unitOfWork.read(async () => {
-      const target = await this.downloads.target(ticket.entitlementId, ticket.versionId, ticket.path);
-      // Signed, but the version is no longer covered or has no such file: same answer as a forgery.
-      if (!target) throw invalidUrl();
-      if (target.buyerOrganizationId !== ticket.caller.organizationId) {
-        throw new ServiceException(CommonErrorCode.FORBIDDEN, 'This entitlement belongs to another organization.');
-      }
-      const at = new Date(now);
-      const status = currentStatus(target, at);
-      if (status === 'revoked') throw new ServiceException(DeliveryErrorCode.ENTITLEMENT_REVOKED, 'This entitlement was revoked (the order was refunded).');
-      if (status === 'expired') throw new ServiceException(DeliveryErrorCode.ENTITLEMENT_EXPIRED, 'This entitlement has expired: its license term or subscription ended.');
-      const terms = target.terms;
-      const seatsInUse = terms.seats !== null ? await this.downloads.seatsWith(target.entitlementId, ticket.caller.keyId) : undefined;
-      const downloadsSoFar = startsNewDownload && terms.downloadLimit != null ? await this.downloads.downloadsOf(target.entitlementId, target.key) : undefined;
-      const decision = checkUse(terms, {
-        use: 'download',
-        grantedAt: target.grantedAt,
-        at,
-        ...(seatsInUse !== undefined ? { seatsInUse } : {}),
-        ...(downloadsSoFar !== undefined ? { downloadsSoFar } : {}),
-      });
-      if (!decision.permitted) throw refusal(decision.reason, decision.detail);
-      return target;
+    const target = await this.currentTarget(ticket);
+    // Signed, but the version is no longer covered or has no such file: same answer as a forgery.
+    if (!target) throw invalidUrl();
+    if (target.buyerOrganizationId !== ticket.caller.organizationId) {
+      throw new ServiceException(CommonErrorCode.FORBIDDEN, 'This entitlement belongs to another organization.');
+    }
+    const at = new Date(now);
+    const status = currentStatus(target, at);
+    if (status === 'revoked') throw new ServiceException(DeliveryErrorCode.ENTITLEMENT_REVOKED, 'This entitlement was revoked (the order was refunded).');
+    if (status === 'expired') throw new ServiceException(DeliveryErrorCode.ENTITLEMENT_EXPIRED, 'This entitlement has expired: its license term or subscription ended.');
+    const terms = target.terms;
+    const countSeats = terms.seats !== null;
+    const countDownloads = startsNewDownload && terms.downloadLimit != null;
+    // Only a license with limits costs more reads.
+    const counts: { seatsInUse?: number; downloadsSoFar?: number } =
+      countSeats || countDownloads
+        ? await this.unitOfWork.read(async () => ({
+            seatsInUse: countSeats ? await this.downloads.seatsWith(target.entitlementId, ticket.caller.keyId) : undefined,
+            downloadsSoFar: countDownloads ? await this.downloads.downloadsOf(target.entitlementId, target.key) : undefined,
+          }))
+        : {};
+    const decision = checkUse(terms, {
+      use: 'download',
+      grantedAt: target.grantedAt,
+      at,
+      ...(counts.seatsInUse !== undefined ? { seatsInUse: counts.seatsInUse } : {}),
+      ...(counts.downloadsSoFar !== undefined ? { downloadsSoFar: counts.downloadsSoFar } : {}),
     });
+    if (!decision.permitted) throw refusal(decision.reason, decision.detail);
+    return target;
+  }
+
+  /**
+   * The entitlement's current row and the file. Requests for the same file that arrive while a
+   * read is in flight (a download manager's parallel ranges) share that read instead of taking a
+   * connection each; nothing is kept after it returns, so no answer is older than the request.
+   */
+  private currentTarget(ticket: DownloadTicket): Promise<DownloadTarget | null> {
+    const key = JSON.stringify([ticket.entitlementId, ticket.versionId, ticket.path]);
+    let read = this.inFlight.get(key);
+    if (!read) {
+      read = this.unitOfWork.read(() => this.downloads.target(ticket.entitlementId, ticket.versionId, ticket.path)).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, read);
+    }
+    return read;
   }
 
   /**

@@ -1,0 +1,60 @@
+import type { UnitOfWork } from '@trove/messaging';
+import { defaultTerms } from '@trove/licensing';
+import { UrlSigner } from '../signing/url-signer';
+import type { DownloadRepository, DownloadTarget } from './download.repository';
+import { downloadGrant, type DownloadTicket } from './download-ticket';
+import { DownloadsService } from './downloads.service';
+
+const signer = new UrlSigner([{ id: 'kid1', secret: Buffer.alloc(32, 7) }]);
+const ticket: DownloadTicket = {
+  entitlementId: '6f1c1f0e-2b55-4d55-9a59-0f3a3c8d9b21',
+  versionId: '0b6f3c1e-4f7a-4d0e-9d1c-2a1f5e8b7c90',
+  path: 'audio/zh-CN/普通话_0001.wav',
+  caller: { organizationId: '5d2c9a4e-1b3f-4c6d-8e7f-9a0b1c2d3e4f', keyId: 'a'.repeat(32) },
+  expires: Math.floor(Date.now() / 1000) + 3600,
+};
+const target = (status: DownloadTarget['status']): DownloadTarget => ({
+  entitlementId: ticket.entitlementId,
+  orderId: '7e1d0c2b-9a8f-4e6d-8c5b-4a3f2e1d0c9b',
+  buyerOrganizationId: ticket.caller.organizationId,
+  datasetId: '3f2a0000-1b3f-4c6d-8e7f-9a0b1c2d3e4f',
+  status,
+  terms: defaultTerms('commercial'),
+  pricingModel: 'one_time',
+  grantedAt: new Date(Date.now() - 1000),
+  expiresAt: null,
+  key: 'datasets/3f2a0000-1b3f-4c6d-8e7f-9a0b1c2d3e4f/a1',
+  size: 3145745,
+  sha256: 'ab'.repeat(32),
+});
+
+/** A repository whose reads answer when the test says, counting them. */
+function slowRepository() {
+  const pending: ((t: DownloadTarget) => void)[] = [];
+  const repository = {
+    target: jest.fn(() => new Promise<DownloadTarget>((resolve) => pending.push(resolve))),
+  } as unknown as DownloadRepository & { target: jest.Mock };
+  return { repository, answer: (t: DownloadTarget) => pending.splice(0).forEach((resolve) => resolve(t)) };
+}
+
+const unitOfWork = { read: <T>(work: () => Promise<T>) => work() } as unknown as UnitOfWork;
+const parsed = { ticket, signature: signer.sign(downloadGrant(ticket)) };
+
+describe('DownloadsService.admit', () => {
+  it('answers parallel requests for one file with one read of the entitlement, and reads again for the next request', async () => {
+    const { repository, answer } = slowRepository();
+    const service = new DownloadsService(signer, repository, unitOfWork);
+    const ranges = Array.from({ length: 8 }, () => service.admit(parsed, false));
+    await new Promise((resolve) => setImmediate(resolve));
+    answer(target('active'));
+    expect((await Promise.all(ranges)).every((t) => t.status === 'active')).toBe(true);
+    expect(repository.target).toHaveBeenCalledTimes(1);
+
+    // The refund committed: the next request reads the row again and is refused.
+    const next = service.admit(parsed, false);
+    await new Promise((resolve) => setImmediate(resolve));
+    answer(target('revoked'));
+    await expect(next).rejects.toMatchObject({ code: 'ENTITLEMENT_REVOKED' });
+    expect(repository.target).toHaveBeenCalledTimes(2);
+  });
+});
