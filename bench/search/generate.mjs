@@ -122,10 +122,14 @@ export async function generate(client, count = 100_000, { batch = 2000, seed = 2
   const now = Date.now();
   const started = Date.now();
   // A bulk load goes faster into a bare table; the migration's own indexes are rebuilt after it.
+  // The table is partitioned by modality: dropping the parent's indexes drops its partitions'
+  // too; they are rebuilt partitions first, so the parent's adopt them under their own names.
   const { rows: indexes } = await client.query(
-    `SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'dataset_search' AND indexname <> 'dataset_search_pkey'`,
+    `SELECT tablename, indexname, indexdef FROM pg_indexes
+     WHERE (tablename = 'dataset_search' OR tablename LIKE 'dataset\\_search\\_%') AND indexname NOT LIKE '%pkey'
+     ORDER BY tablename = 'dataset_search', indexname`,
   );
-  for (const { indexname } of indexes) await client.query(`DROP INDEX ${indexname}`);
+  for (const { tablename, indexname } of indexes) if (tablename === 'dataset_search') await client.query(`DROP INDEX ${indexname}`);
   for (let from = 0; from < count; from += batch) {
     const datasets = [];
     const documents = [];
@@ -157,7 +161,7 @@ export async function generate(client, count = 100_000, { batch = 2000, seed = 2
     );
   }
   await client.query(`SET maintenance_work_mem = '256MB'`);
-  for (const { indexdef } of indexes) await client.query(indexdef);
+  for (const { indexdef } of indexes) await client.query(indexdef.replace(' ON ONLY ', ' ON '));
   await client.query('ANALYZE dataset_search');
   await client.query('ANALYZE dataset');
   return (Date.now() - started) / 1000;

@@ -314,6 +314,12 @@ describe.each([
       expect(plan).toMatch(/Bitmap Index Scan on dataset_search_document_idx/);
     });
 
+    it('keeps each modality in a partition of its own, so a modality filter reads that one only', async () => {
+      const plan = await catalog.explain(`SELECT dataset_id FROM dataset_search WHERE modality = 'speech' AND document @@ $$'语音'$$::tsquery`);
+      expect(plan).toMatch(/on dataset_search_speech\b/);
+      expect(plan).not.toMatch(/dataset_search_(image|video|text|dialogue|point_cloud|multimodal|other)\b/);
+    });
+
     it('tells the planner what matching a document costs, so a broad word reads the index instead of every row', async () => {
       const [{ procost }] = await catalog.query<{ procost: number }>(`SELECT procost FROM pg_proc WHERE oid = 'pg_catalog.ts_match_vq(tsvector, tsquery)'::regprocedure`);
       expect(procost).toBe(100);
@@ -427,6 +433,16 @@ describe.each([
       const [hit] = (await catalog.find({ q: '电网' })).items;
       expect(hit.licenses).toEqual([]);
       expect(hit.lowestPrice).toBeNull();
+    });
+
+    it('moves a published dataset whose modality is edited, and keeps one search row for it', async () => {
+      const caller = vendor();
+      const id = await catalog.publish({ title: '港口集装箱吊装监控图像', description: '岸桥作业画面', modality: 'image', domain: 'manufacturing' }, [{ template: 'research', amount: 2_000_000 }], caller);
+      await catalog.datasets.update(caller, id, { modality: 'video', image: null, video: exampleMetadata('video').video });
+      expect(await catalog.titles({ q: '集装箱', modality: 'video' })).toEqual(['港口集装箱吊装监控图像']);
+      expect(await catalog.titles({ q: '集装箱', modality: 'image' })).toEqual([]);
+      expect((await catalog.find({ q: '集装箱' })).facets.modality).toEqual([{ value: 'video', count: 1 }]);
+      expect(await catalog.query(`SELECT modality FROM dataset_search WHERE dataset_id = $1`, [id])).toEqual([{ modality: 'video' }]);
     });
 
     it('leaves the projection unchanged when the change rolls back', async () => {

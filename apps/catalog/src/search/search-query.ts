@@ -124,36 +124,44 @@ export function searchStatement(request: SearchDatasetsRequest): SearchStatement
     const values: Record<string, unknown> = { $S: keyScore, $P: publishedAt, $I: id, $C: String(price) };
     cursorCondition = after.replace(/\$[SPIC]/g, (name) => param(values[name]));
   }
+  // Facets and the total from the matches grouped once by everything the facets count: the
+  // 14,000 matches of `语音` make 252 combinations (all 100,000 listings 1,008), and each facet
+  // sums those instead of reading every match again (five passes over the matches took about a
+  // tenth more of the bench mix's time).
   const facet = (column: string, array: boolean) =>
     array
-      ? // unnest in the select list: a lateral function scan per row cost twice as much.
-        `(SELECT coalesce(json_agg(json_build_array(v, n) ORDER BY n DESC, v), '[]'::json) FROM (SELECT v, count(*)::int AS n FROM (SELECT unnest(${column}) AS v FROM matched) u GROUP BY v) f)`
-      : `(SELECT coalesce(json_agg(json_build_array(v, n) ORDER BY n DESC, v), '[]'::json) FROM (SELECT ${column} AS v, count(*)::int AS n FROM matched GROUP BY ${column}) f)`;
+      ? `(SELECT coalesce(json_agg(json_build_array(v, n) ORDER BY n DESC, v), '[]'::json) FROM (SELECT v, sum(n)::int AS n FROM combinations, unnest(${column}) AS v GROUP BY v) f)`
+      : `(SELECT coalesce(json_agg(json_build_array(v, n) ORDER BY n DESC, v), '[]'::json) FROM (SELECT ${column} AS v, sum(n)::int AS n FROM combinations GROUP BY ${column}) f)`;
 
   const sql = `
 WITH matched AS MATERIALIZED (
-  SELECT s.dataset_id, s.modality, s.domain, s.languages, s.licenses, s.published_at,
+  -- What a page shows of dataset_search comes along, so the page joins only the dataset table.
+  SELECT s.dataset_id, s.modality, s.domain, s.languages, s.licenses, s.annotation_types, s.published_at,
          ${score} AS score,
+         (s.min_prices ->> ${currencyParam})::bigint AS offer_price,
          coalesce((s.min_prices ->> ${currencyParam})::bigint, ${MAX_PRICE}) AS price
   FROM dataset_search s
   WHERE ${where.length > 0 ? where.join(' AND ') : 'true'}
 ),
+combinations AS MATERIALIZED (
+  SELECT modality, domain, languages, licenses, count(*) AS n FROM matched GROUP BY modality, domain, languages, licenses
+),
 page AS (
-  SELECT dataset_id, score, published_at, price FROM matched
+  SELECT * FROM matched
   WHERE ${cursorCondition}
   ORDER BY ${order}
   LIMIT ${limit + 1}
 )
 SELECT
-  (SELECT count(*)::int FROM matched) AS total,
+  (SELECT coalesce(sum(n), 0)::int FROM combinations) AS total,
   (SELECT coalesce(json_agg(json_build_object(
-      'id', s.dataset_id, 'vendorOrganizationId', d.vendor_organization_id, 'title', d.title, 'titleEn', d.metadata ->> 'titleEn',
-      'summary', left(d.metadata ->> 'description', ${SUMMARY_LENGTH}), 'modality', s.modality, 'languages', s.languages, 'domain', s.domain,
-      'annotationTypes', s.annotation_types, 'tags', coalesce(d.metadata -> 'tags', '[]'::jsonb), 'licenses', s.licenses,
-      'price', (s.min_prices ->> ${currencyParam})::bigint, 'publishedAt', s.published_at, 'score', p.score,
+      'id', p.dataset_id, 'vendorOrganizationId', d.vendor_organization_id, 'title', d.title, 'titleEn', d.metadata ->> 'titleEn',
+      'summary', left(d.metadata ->> 'description', ${SUMMARY_LENGTH}), 'modality', p.modality, 'languages', p.languages, 'domain', p.domain,
+      'annotationTypes', p.annotation_types, 'tags', coalesce(d.metadata -> 'tags', '[]'::jsonb), 'licenses', p.licenses,
+      'price', p.offer_price, 'publishedAt', p.published_at, 'score', p.score,
       'key', json_build_array(p.score, p.published_at, p.dataset_id, p.price::text)
     ) ORDER BY ${order.replace(/(score|published_at|dataset_id|price)/g, 'p.$1')}), '[]'::json)
-   FROM page p JOIN dataset_search s ON s.dataset_id = p.dataset_id JOIN dataset d ON d.id = p.dataset_id) AS items,
+   FROM page p JOIN dataset d ON d.id = p.dataset_id) AS items,
   ${facet('modality', false)} AS modality,
   ${facet('languages', true)} AS language,
   ${facet('domain', false)} AS domain,

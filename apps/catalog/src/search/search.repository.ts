@@ -12,6 +12,14 @@ export const upsertSearchDocumentSql = `
     annotation_types = EXCLUDED.annotation_types, licenses = EXCLUDED.licenses, min_prices = EXCLUDED.min_prices,
     document = EXCLUDED.document, published_at = EXCLUDED.published_at, refresh_at = EXCLUDED.refresh_at`;
 
+/**
+ * The same row written into the table partitioned by modality (migration 1764500002000): a
+ * dataset whose modality changed leaves its old partition first. The statement above stays as
+ * the narrowing migration, which ran before the split, wrote rows.
+ */
+export const replaceSearchDocumentSql = upsertSearchDocumentSql.replace('ON CONFLICT (dataset_id)', 'ON CONFLICT (dataset_id, modality)');
+export const removeOtherModalitiesSql = `DELETE FROM dataset_search WHERE dataset_id = $1 AND modality <> $2`;
+
 export function searchDocumentParams(d: SearchDocument): unknown[] {
   return [d.datasetId, d.modality, d.domain, d.languages, d.languageKeys, d.annotationTypes, d.licenses, JSON.stringify(d.minPrices), d.document, d.publishedAt, d.refreshAt];
 }
@@ -54,7 +62,8 @@ export class SearchRepository extends TransactionalRepository {
   }
 
   async upsert(document: SearchDocument): Promise<void> {
-    await this.transaction.query(upsertSearchDocumentSql, searchDocumentParams(document));
+    await this.transaction.query(removeOtherModalitiesSql, [document.datasetId, document.modality]);
+    await this.transaction.query(replaceSearchDocumentSql, searchDocumentParams(document));
   }
 
   async remove(datasetId: string): Promise<void> {
