@@ -19,6 +19,25 @@ function compose(...decorators: PropertyDecorator[]): PropertyDecorator {
   return (target, propertyKey) => decorators.forEach((decorate) => decorate(target, propertyKey));
 }
 
+/**
+ * A finite number with at most `places` decimals. class-validator's own `maxDecimalPlaces`
+ * reads the digits after a '.' in the number's text and throws on numbers JavaScript writes
+ * with an exponent (`1e-7`, `5e-324`), which would turn a client's bad value into a 500.
+ */
+export function MaxDecimals(places: number, message?: (args: ValidationArguments) => string): PropertyDecorator {
+  return (target, propertyKey) =>
+    registerDecorator({
+      name: 'maxDecimals',
+      target: target.constructor,
+      propertyName: propertyKey as string,
+      constraints: [places],
+      options: { message: message ?? (({ property }: ValidationArguments) => `${property} must have at most ${places} decimals`) },
+      validator: {
+        validate: (value: unknown) => typeof value === 'number' && Number.isFinite(value) && Number(value.toFixed(places)) === value,
+      },
+    });
+}
+
 /** An optional count of things (utterances, images, tokens): a non-negative safe integer. */
 export function OptionalCount(description: string, example?: number): PropertyDecorator {
   return compose(
@@ -35,7 +54,8 @@ export function OptionalRatio(description: string, example?: number): PropertyDe
   return compose(
     ApiPropertyOptional({ type: 'number', minimum: 0, maximum: 1, description, example }),
     IsOptional(),
-    IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 4 }, { message: ({ property }) => `${property} must be a number from 0 to 1 with at most 4 decimals` }),
+    IsNumber({ allowNaN: false, allowInfinity: false }, { message: ({ property }) => `${property} must be a number from 0 to 1 with at most 4 decimals` }),
+    MaxDecimals(4, ({ property }) => `${property} must be a number from 0 to 1 with at most 4 decimals`),
     Min(0),
     Max(1),
   );
@@ -46,7 +66,8 @@ export function OptionalHours(description: string, example?: number): PropertyDe
   return compose(
     ApiPropertyOptional({ type: 'number', minimum: 0, description, example }),
     IsOptional(),
-    IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 }, { message: ({ property }) => `${property} must be a non-negative number of hours with at most 2 decimals` }),
+    IsNumber({ allowNaN: false, allowInfinity: false }, { message: ({ property }) => `${property} must be a non-negative number of hours with at most 2 decimals` }),
+    MaxDecimals(2, ({ property }) => `${property} must be a non-negative number of hours with at most 2 decimals`),
     Min(0, { message: ({ property }) => `${property} must be a non-negative number of hours with at most 2 decimals` }),
     Max(10_000_000),
   );

@@ -13,7 +13,7 @@ import {
   Max,
   Min,
 } from 'class-validator';
-import { OptionalCount, OptionalHours, OptionalNested, OptionalRatio, OptionalWords, SharesAtMostOne } from './field-rules';
+import { MaxDecimals, OptionalCount, OptionalHours, OptionalNested, OptionalRatio, OptionalWords, SharesAtMostOne } from './field-rules';
 import {
   ACCURACY_LEVELS,
   COMPONENT_MODALITIES,
@@ -80,7 +80,8 @@ export type TimestampLevel = (typeof TIMESTAMP_LEVELS)[number];
 
 export class TranscriptionQuality {
   @ApiProperty({ minimum: 0, maximum: 1, description: 'Measured accuracy, 0 to 1', example: 0.98 })
-  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 4 })
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @MaxDecimals(4)
   @Min(0)
   @Max(1)
   accuracy: number;
@@ -200,7 +201,8 @@ export class VideoProfile {
 
   @ApiPropertyOptional({ minimum: 0, maximum: 1000, description: 'Frames per second, at most 2 decimals', example: 30 })
   @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 })
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @MaxDecimals(2)
   @Min(0)
   @Max(1000)
   frameRate?: number;

@@ -104,6 +104,20 @@ describe('validateDatasetMetadata', () => {
     expect(problemsOf(input)).toEqual([{ field: 'metadata', problems: ['metadata must be a JSON object'] }]);
   });
 
+  it.each([
+    ['speech.genderMix.female', 5e-324],
+    ['speech.genderMix.female', 1e-7],
+    ['speech.hours', 1e-9],
+    ['speech.transcription.accuracy', 9.5e-8],
+  ])('answers %s = %p, a number written with an exponent, with a field problem instead of throwing', (path, value) => {
+    const problems = problemsOf(metadataWith('speech', { [path]: value }));
+    expect(problems.map((p) => p.field)).toContain(path);
+  });
+
+  it('accepts the decimals a listing really has', () => {
+    expect(validateDatasetMetadata(metadataWith('speech', { 'speech.hours': 1000.25, 'speech.genderMix.female': 0.4815 })).ok).toBe(true);
+  });
+
   it('gives back canonical language tags', () => {
     const result = validateDatasetMetadata(metadataWith('speech', { languages: ['ZH-cn', 'cmn-Hans', 'Yue'] }));
     expect(result.ok && result.metadata.languages).toEqual(['zh-CN', 'zh-Hans', 'yue']);
