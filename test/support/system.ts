@@ -22,7 +22,8 @@ export class AppProcess extends NodeProcess {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  async ready(ms = 20_000): Promise<void> {
+  /** Start-up is waited for, not judged: on a loaded 2-core machine five apps may take a while. */
+  async ready(ms = 60_000): Promise<void> {
     await waitFor(
       `${this.name} to be ready`,
       async () => {
