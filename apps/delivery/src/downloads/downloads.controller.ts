@@ -3,10 +3,13 @@ import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
 import { PublicRoute, ServiceException } from '@trove/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
+import { FsObjectStorage } from '../storage/fs-object-storage';
 import { ObjectStorage } from '../storage/object-storage';
 import { readRange } from './byte-range';
 import { downloadTicketFromUrl } from './download-ticket';
+import { sendFileRange } from './file-sender';
 import { DownloadsService } from './downloads.service';
 
 /**
@@ -62,21 +65,28 @@ export class DownloadsController {
     if (range.kind === 'partial') headers['content-range'] = `bytes ${start}-${end}/${target.size}`;
     const status = range.kind === 'partial' ? 206 : 200;
 
+    // The filesystem driver's files are read into reused buffers (no garbage per MiB); other
+    // drivers' streams are piped. Either is opened before the answer starts, so a missing object
+    // is still an error response.
+    const fs = this.storage instanceof FsObjectStorage ? this.storage : undefined;
+    let file: FileHandle | undefined;
     let body: Readable | undefined;
-    if (!head && length > 0) body = (await this.storage.get(target.key, { start, end })).body;
+    if (!head && length > 0) {
+      if (fs) file = await open(fs.pathOf(target.key), 'r');
+      else body = (await this.storage.get(target.key, { start, end })).body;
+    }
 
     reply.hijack();
     const res = reply.raw;
     res.writeHead(status, headers);
-    if (!body) {
+    if (!file && !body) {
       res.end();
       return;
     }
-    let sent = 0;
-    body.on('data', (chunk: Buffer) => (sent += chunk.length));
-    body.once('error', () => res.destroy());
+    const progress = { sent: 0 };
     res.once('close', () => {
-      if (!body.destroyed) body.destroy();
+      if (body && !body.destroyed) body.destroy();
+      const sent = progress.sent;
       void this.downloads.record(target, {
         id: randomUUID(),
         entitlementId: target.entitlementId,
@@ -92,7 +102,16 @@ export class DownloadsController {
         finishedAt: new Date(),
       });
     });
-    body.pipe(res);
+    if (file) {
+      sendFileRange(file, start, end, res, progress).then(
+        () => res.end(),
+        () => res.destroy(),
+      );
+    } else {
+      body!.on('data', (chunk: Buffer) => (progress.sent += chunk.length));
+      body!.once('error', () => res.destroy());
+      body!.pipe(res);
+    }
   }
 }
 

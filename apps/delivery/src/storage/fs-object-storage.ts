@@ -90,6 +90,11 @@ export class FsObjectStorage extends ObjectStorage {
     await rm(this.file(key), { force: true });
   }
 
+  /** The file that holds the object (downloads read it with buffers of their own). */
+  pathOf(key: string): string {
+    return this.file(key);
+  }
+
   private file(key: string): string {
     assertObjectKey(key);
     return join(this.root, key);
