@@ -2,7 +2,7 @@ import { CommonErrorCode } from '@trove/contracts';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ServiceException } from '@trove/platform';
 import { createHash } from 'node:crypto';
-import type { MigrationInterface, QueryRunner } from 'typeorm';
+import type { EntityManager, MigrationInterface, QueryRunner } from 'typeorm';
 import { EVENT_RETENTION_DAYS } from './jetstream';
 import { TransactionalRepository } from './repository';
 import { UnitOfWork } from './unit-of-work';
@@ -68,17 +68,30 @@ export class ProcessedCommandRepository extends TransactionalRepository {
       [command.scope, command.subject, command.idempotencyKey, command.requestHash],
     )) as unknown[];
     if (inserted.length > 0) return { replay: false };
-    const [previous] = (await this.transaction.query(
+    return { replay: true, response: (await this.recorded(command, this.transaction))!.response };
+  }
+
+  /**
+   * The reply committed under the key, without a transaction: for a command that looks before
+   * it prepares (a key in flight, not yet committed, is not found).
+   */
+  async find(command: CommandKey): Promise<{ response: unknown } | undefined> {
+    return this.recorded(command, this.manager);
+  }
+
+  private async recorded(command: CommandKey, manager: EntityManager): Promise<{ response: unknown } | undefined> {
+    const [previous] = (await manager.query(
       `SELECT request_hash, response FROM processed_command WHERE scope = $1 AND subject = $2 AND idempotency_key = $3`,
       [command.scope, command.subject, command.idempotencyKey],
     )) as { request_hash: string; response: unknown }[];
+    if (!previous) return undefined;
     if (previous.request_hash !== command.requestHash) {
       throw new ServiceException(
         CommonErrorCode.IDEMPOTENCY_KEY_REUSED,
         `The idempotency key ${command.idempotencyKey} was used before with a different request; use a new key for a new request.`,
       );
     }
-    return { replay: true, response: previous.response };
+    return { response: previous.response };
   }
 
   /** Forgets the commands processed before `before`; returns how many. */

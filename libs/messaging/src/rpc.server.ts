@@ -25,18 +25,36 @@ import { decoratedMethods } from './decorated-methods';
 import { ProcessedCommandRepository, requestHash, type CommandKey } from './idempotency';
 import { auditHeaderFrom, commandHeadersFrom, contextFrom } from './message-context';
 import { InjectNats } from './nats.provider';
-import { UnitOfWork } from './unit-of-work';
+import { UnitOfWork, type Transaction } from './unit-of-work';
 
 const RPC_HANDLER = Symbol('RPC_HANDLER');
 
+export interface RpcHandlerOptions {
+  /**
+   * For a command that asks other services before it changes anything: the handler runs
+   * outside any transaction and applies its change through `context.command(work)`, so no
+   * transaction (nor its pooled connection) is held open while it waits for the others. A key
+   * already used is answered from its record before the handler runs; a concurrent duplicate
+   * waits in `context.command` for the first one and gets its reply, without running `work`.
+   */
+  deferTransaction?: boolean;
+}
+
 /** Marks a provider method as the handler of a request subject. */
-export const RpcHandler = (rpc: RpcSubject<unknown, unknown>) => SetMetadata(RPC_HANDLER, rpc);
+export const RpcHandler = (rpc: RpcSubject<unknown, unknown>, options: RpcHandlerOptions = {}) => SetMetadata(RPC_HANDLER, { rpc, options });
 
 export interface RpcContext {
   correlationId: string;
   caller?: Caller;
   /** The service that sent the request. */
   from?: string;
+  /**
+   * Only for a handler registered with `deferTransaction`: applies `work` once per idempotency
+   * key, in one transaction with the key's record. Answers `work`'s result, or the reply
+   * recorded by a duplicate that got there first (then `work` does not run). The handler
+   * returns what this answers, and calls it exactly once.
+   */
+  command?: <T>(work: (tx: Transaction) => Promise<T>) => Promise<T>;
 }
 
 type Handler = (request: unknown, context: RpcContext) => unknown;
@@ -54,7 +72,7 @@ type Handler = (request: unknown, context: RpcContext) => unknown;
 @Injectable()
 export class RpcServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('RpcServer');
-  private readonly handlers = new Map<string, { rpc: RpcSubject<unknown, unknown>; handle: Handler }>();
+  private readonly handlers = new Map<string, { rpc: RpcSubject<unknown, unknown>; handle: Handler; options: RpcHandlerOptions }>();
   private readonly subscriptions: Subscription[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private readonly commands = new ProcessedCommandRepository();
@@ -71,15 +89,17 @@ export class RpcServer implements OnApplicationBootstrap, BeforeApplicationShutd
   ) {}
 
   /** Registers a handler in code; decorated methods are found on their own. */
-  register<Req, Res>(rpc: RpcSubject<Req, Res>, handle: (request: Req, context: RpcContext) => Promise<Res> | Res): void {
+  register<Req, Res>(rpc: RpcSubject<Req, Res>, handle: (request: Req, context: RpcContext) => Promise<Res> | Res, options: RpcHandlerOptions = {}): void {
     if (this.handlers.has(rpc.subject)) throw new Error(`two handlers for ${rpc.subject}`);
-    this.handlers.set(rpc.subject, { rpc: rpc as RpcSubject<unknown, unknown>, handle: handle as Handler });
+    if (options.deferTransaction && !rpc.command) throw new Error(`${rpc.subject} is a query: deferTransaction is for commands`);
+    this.handlers.set(rpc.subject, { rpc: rpc as RpcSubject<unknown, unknown>, handle: handle as Handler, options });
     if (this.listening) this.subscribe(rpc.subject);
   }
 
   onApplicationBootstrap(): void {
-    for (const { metadata, method } of decoratedMethods<RpcSubject<unknown, unknown>>(this.discovery, this.scanner, RPC_HANDLER)) {
-      this.register(metadata, method as Handler);
+    type Meta = { rpc: RpcSubject<unknown, unknown>; options: RpcHandlerOptions };
+    for (const { metadata, method } of decoratedMethods<Meta>(this.discovery, this.scanner, RPC_HANDLER)) {
+      this.register(metadata.rpc, method as Handler, metadata.options);
     }
     for (const subject of this.handlers.keys()) this.subscribe(subject);
     this.listening = true;
@@ -126,7 +146,10 @@ export class RpcServer implements OnApplicationBootstrap, BeforeApplicationShutd
         const rpcContext: RpcContext = { correlationId: context.correlationId, caller: context.caller, from: msg.headers?.get(MessageHeaders.caller) || undefined };
         if (!entry.rpc.command) return { ok: true, data: (await this.unitOfWork.read(async () => entry.handle(request, rpcContext))) ?? null };
         Object.assign(context, auditHeaderFrom(msg.headers));
-        const { data, audited } = await this.command(subject, body, rpcContext, () => entry.handle(request, rpcContext));
+        const command = this.commandKey(subject, body, rpcContext);
+        const { data, audited } = entry.options.deferTransaction
+          ? await this.deferredCommand(command, rpcContext, (withCommand) => entry.handle(request, withCommand))
+          : await this.command(command, rpcContext, () => entry.handle(request, rpcContext));
         return audited ? { ok: true, data, audited } : { ok: true, data };
       } catch (error) {
         if (error instanceof ServiceException) return { ok: false, error: error.toJSON() };
@@ -145,22 +168,12 @@ export class RpcServer implements OnApplicationBootstrap, BeforeApplicationShutd
    * Applies a command at most once per idempotency key, in one transaction with its record and,
    * for a call from an audited gateway route, with the audit event the gateway files.
    */
-  private command(subject: string, body: unknown, context: RpcContext, apply: () => unknown): Promise<{ data: unknown; audited?: true }> {
-    const key = RequestContext.current()?.idempotencyKey;
-    if (!key) {
-      throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, `${subject} is a command: it needs an idempotency key (${MessageHeaders.idempotencyKey} header).`);
-    }
-    const command: CommandKey = {
-      scope: context.caller ? `organization:${context.caller.organizationId}` : `service:${context.from ?? 'unknown'}`,
-      subject,
-      idempotencyKey: key,
-      requestHash: requestHash(body),
-    };
+  private command(command: CommandKey, context: RpcContext, apply: (tx: Transaction) => unknown): Promise<{ data: unknown; audited?: true }> {
     return this.unitOfWork.run(async (tx) => {
       const claim = await this.commands.claim(command);
       // A replay changes nothing: the first run filed the audit record of the change.
       if (claim.replay) return { data: claim.response };
-      const response = (await apply()) ?? null;
+      const response = (await apply(tx)) ?? null;
       await this.commands.complete(command, response);
       const audit = RequestContext.current()?.audit;
       const recorded = AuditEvents.recorded[this.identity.service as BackendService];
@@ -180,6 +193,40 @@ export class RpcServer implements OnApplicationBootstrap, BeforeApplicationShutd
       });
       return { data: response, audited: true };
     });
+  }
+
+  /**
+   * A command whose handler prepares outside any transaction (`deferTransaction`): a key already
+   * recorded is answered at once, without a transaction and without running the handler; else
+   * the handler runs and applies its change through `context.command`, which claims the key in
+   * the change's transaction exactly as `command` does.
+   */
+  private async deferredCommand(command: CommandKey, context: RpcContext, handle: (context: RpcContext) => unknown): Promise<{ data: unknown; audited?: true }> {
+    const recorded = await this.unitOfWork.read(() => this.commands.find(command));
+    if (recorded) return { data: recorded.response };
+    let outcome: { data: unknown; audited?: true } | undefined;
+    const apply = async <T>(work: (tx: Transaction) => Promise<T>): Promise<T> => {
+      if (outcome) throw new Error(`${command.subject}: context.command(...) was called twice`);
+      outcome = await this.command(command, context, work);
+      return outcome.data as T;
+    };
+    await this.unitOfWork.read(async () => handle({ ...context, command: apply }));
+    if (!outcome) throw new Error(`${command.subject} defers its transaction but its handler never called context.command(...)`);
+    // The recorded reply, which a retry of the key gets as well.
+    return outcome;
+  }
+
+  private commandKey(subject: string, body: unknown, context: RpcContext): CommandKey {
+    const key = RequestContext.current()?.idempotencyKey;
+    if (!key) {
+      throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, `${subject} is a command: it needs an idempotency key (${MessageHeaders.idempotencyKey} header).`);
+    }
+    return {
+      scope: context.caller ? `organization:${context.caller.organizationId}` : `service:${context.from ?? 'unknown'}`,
+      subject,
+      idempotencyKey: key,
+      requestHash: requestHash(body),
+    };
   }
 }
 

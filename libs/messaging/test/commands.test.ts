@@ -5,7 +5,7 @@ import type { TestingModule } from '@nestjs/testing';
 import { IsInt, IsString, Min } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { headers as natsHeaders, type NatsConnection } from 'nats';
-import { decodeJson, encodeJson, Namespace, ProcessedCommandJanitor, RpcClient, RpcHandler, TransactionalRepository } from '@trove/messaging';
+import { decodeJson, encodeJson, Namespace, ProcessedCommandJanitor, RpcClient, RpcHandler, TransactionalRepository, type RpcContext } from '@trove/messaging';
 import { MetricsService, RequestContext, ServiceException, type AuditMark, type Caller } from '@trove/platform';
 import { createAppDatabase, withDatabase, type TestDatabase } from '../../../test/support/postgres';
 import { connectNats, deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
@@ -31,6 +31,8 @@ interface TopUp {
 
 const createTopUp = rpcSubject<TopUpRequest, TopUp>('billing.top-up.create', TopUpRequest, { command: true });
 const quoteTopUp = rpcSubject<TopUpRequest, TopUp>('billing.top-up.quote', TopUpRequest);
+/** A command that asks another service (the bank, say) before it changes anything. */
+const checkedTopUp = rpcSubject<TopUpRequest, TopUp>('billing.top-up.create-checked', TopUpRequest, { command: true });
 
 @Injectable()
 class TopUpRepository extends TransactionalRepository {
@@ -44,6 +46,9 @@ class TopUpRepository extends TransactionalRepository {
 /** Lets a test hold a command in the middle of its transaction. */
 let gate: Promise<void> | undefined;
 let executions = 0;
+/** Stands for the other service's answer to a checked top-up. */
+let bankAnswer: Promise<void> | undefined;
+let bankCalls = 0;
 
 @Injectable()
 class TopUpHandler {
@@ -56,6 +61,17 @@ class TopUpHandler {
     const topUpId = await this.topUps.insert(request.reference, request.amount);
     await gate;
     return { id: topUpId, topUpId, amount: request.amount };
+  }
+
+  @RpcHandler(checkedTopUp, { deferTransaction: true })
+  async createChecked(request: TopUpRequest, context: RpcContext): Promise<TopUp> {
+    bankCalls++;
+    await bankAnswer;
+    return context.command!(async () => {
+      executions++;
+      const topUpId = await this.topUps.insert(request.reference, request.amount);
+      return { id: topUpId, topUpId, amount: request.amount };
+    });
   }
 
   @RpcHandler(quoteTopUp)
@@ -134,6 +150,45 @@ describe('commands: idempotency keys and deadlines', () => {
     const replies = await Promise.all(Array.from({ length: 50 }, () => send(BUYER, { reference, amount: 880_000 }, key, 20_000)));
     expect(new Set(replies.map((r) => r.topUpId)).size).toBe(1);
     expect(await topUpsOf(reference)).toEqual([880_000]);
+  });
+
+  describe('that asks another service before it opens its transaction', () => {
+    const sendChecked = (caller: Caller, request: TopUpRequest, idempotencyKey: string) =>
+      RequestContext.run({ correlationId: randomUUID(), caller }, () => rpc.send(checkedTopUp, request, { idempotencyKey, timeoutMs: 20_000 }));
+    const openTransactions = () =>
+      withDatabase(database.url, async (client) =>
+        Number((await client.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`)).rows[0].n),
+      );
+
+    it('holds no transaction while the other service answers, applies once, and answers a retry from its record without asking again', async () => {
+      const reference = `充值-招商银行-${randomUUID()}`;
+      const key = randomUUID();
+      let answer!: () => void;
+      bankAnswer = new Promise((resolve) => (answer = resolve));
+      const calls = bankCalls;
+      const first = sendChecked(BUYER, { reference, amount: 520_000 }, key);
+      try {
+        await waitFor('the command to ask the other service', async () => bankCalls > calls);
+        expect(await openTransactions()).toBe(0);
+      } finally {
+        answer();
+        bankAnswer = undefined;
+      }
+      const reply = await first;
+      expect(await topUpsOf(reference)).toEqual([520_000]);
+      expect(await sendChecked(BUYER, { amount: 520_000, reference }, key)).toEqual(reply);
+      expect(bankCalls).toBe(calls + 1);
+      await expect(sendChecked(BUYER, { reference, amount: 530_000 }, key)).rejects.toMatchObject({ code: CommonErrorCode.IDEMPOTENCY_KEY_REUSED, status: 422 });
+      expect(await topUpsOf(reference)).toEqual([520_000]);
+    });
+
+    it('applies 30 concurrent duplicates once, and gives all of them the same reply', async () => {
+      const reference = `充值-工商银行-${randomUUID()}`;
+      const key = randomUUID();
+      const replies = await Promise.all(Array.from({ length: 30 }, () => sendChecked(BUYER, { reference, amount: 990_000 }, key)));
+      expect(new Set(replies.map((r) => r.topUpId)).size).toBe(1);
+      expect(await topUpsOf(reference)).toEqual([990_000]);
+    });
   });
 
   it('will not send a command without an idempotency key', async () => {

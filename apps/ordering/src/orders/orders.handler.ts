@@ -30,9 +30,10 @@ export class OrdersHandler {
     private readonly accessRequests: AccessRequestsService,
   ) {}
 
-  @RpcHandler(OrderingSubjects.placeOrder)
+  // The catalog is asked for the offers before the order's transaction opens.
+  @RpcHandler(OrderingSubjects.placeOrder, { deferTransaction: true })
   place(request: PlaceOrderRequest, context: RpcContext): Promise<OrderView> {
-    return this.orders.place(callerAs(context, 'buyer'), request);
+    return this.orders.place(callerAs(context, 'buyer'), request, context.command!);
   }
 
   @RpcHandler(OrderingSubjects.getOrder)

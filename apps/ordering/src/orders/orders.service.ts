@@ -15,13 +15,16 @@ import {
   type SalePage,
 } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
-import { RpcClient, UnitOfWork } from '@trove/messaging';
+import { RpcClient, UnitOfWork, type Transaction } from '@trove/messaging';
 import { decodeCursor, DEFAULT_PAGE_SIZE, RequestContext, ServiceException, toPage, type Caller } from '@trove/platform';
 import { createHash, randomUUID } from 'node:crypto';
 import { notFound } from '../access';
 import { AccessRequestRepository } from '../access-requests/access-request.repository';
 import { LicenseReceipt, Order, OrderLine } from './order.entity';
 import { OrderRepository } from './order.repository';
+
+/** Applies a command's change in its transaction (the RPC server's `context.command`). */
+export type Commit = <T>(work: (tx: Transaction) => Promise<T>) => Promise<T>;
 
 @Injectable()
 export class OrdersService {
@@ -34,23 +37,24 @@ export class OrdersService {
 
   /**
    * Places an order: snapshots each offer as the catalog sells it right now, checks approval and
-   * exclusivity, writes the order, its lines and its license receipt, and publishes
-   * `order.placed` for billing, all in the command's transaction.
+   * exclusivity, then writes the order, its lines and its license receipt, and publishes
+   * `order.placed` for billing, in the command's transaction (`commit`). The catalog is asked
+   * before that transaction opens, so none is held open while the catalog answers.
    */
-  place(buyer: Caller, request: PlaceOrderRequest): Promise<OrderView> {
-    return this.unitOfWork.run(async (tx) => {
-      const orderId = orderIdFor(buyer, RequestContext.current()?.idempotencyKey);
-      const offers = await Promise.all(request.items.map((item) => this.rpc.send(CatalogSubjects.getOffer, { offerId: item.offerId })));
-      for (const offer of offers) await this.assertOrderable(buyer, offer);
-      const currency = offers[0].pricing.price!.currency;
-      if (offers.some((offer) => offer.pricing.price!.currency !== currency)) {
-        throw new ServiceException(OrderingErrorCode.CURRENCY_MISMATCH, 'The items are priced in different currencies: place one order per currency.');
-      }
-      // Exclusive sales are recorded by the catalog, idempotently per order: a retry of this
-      // command carries the same key, so the same order id, and gets the same sale back.
-      for (const offer of offers.filter((o) => o.exclusive)) {
-        await this.rpc.send(CatalogSubjects.reserveExclusive, { offerId: offer.id, buyerOrgId: buyer.organizationId, orderId });
-      }
+  async place(buyer: Caller, request: PlaceOrderRequest, commit: Commit): Promise<OrderView> {
+    const orderId = orderIdFor(buyer, RequestContext.current()?.idempotencyKey);
+    const offers = await Promise.all(request.items.map((item) => this.rpc.send(CatalogSubjects.getOffer, { offerId: item.offerId })));
+    for (const offer of offers) await this.assertOrderable(buyer, offer);
+    const currency = offers[0].pricing.price!.currency;
+    if (offers.some((offer) => offer.pricing.price!.currency !== currency)) {
+      throw new ServiceException(OrderingErrorCode.CURRENCY_MISMATCH, 'The items are priced in different currencies: place one order per currency.');
+    }
+    // Exclusive sales are recorded by the catalog, idempotently per order: a retry of this
+    // command carries the same key, so the same order id, and gets the same sale back.
+    for (const offer of offers.filter((o) => o.exclusive)) {
+      await this.rpc.send(CatalogSubjects.reserveExclusive, { offerId: offer.id, buyerOrgId: buyer.organizationId, orderId });
+    }
+    return commit(async (tx) => {
       const now = new Date();
       const lines = offers.map((offer, position) =>
         Object.assign(new OrderLine(), {
