@@ -15,7 +15,9 @@ export class AppProcess extends NodeProcess {
     readonly port: number,
     env: NodeJS.ProcessEnv,
   ) {
-    super(`dist/apps/${name}/src/main.js`, { ...env, PORT: String(port) });
+    // Test runs start many apps side by side on one PostgreSQL (max_connections 100 here): a
+    // smaller pool per process keeps them from running the server out of connections.
+    super(`dist/apps/${name}/src/main.js`, { DATABASE_POOL_SIZE: '10', ...env, PORT: String(port) });
   }
 
   get url(): string {

@@ -38,11 +38,17 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL', /one of/],
     [{ TROVE_NAMESPACE: 'Has.Dots' }, 'TROVE_NAMESPACE', /lowercase/],
     [{ RPC_TIMEOUT_MS: 'soon' }, 'RPC_TIMEOUT_MS', /invalid/],
+    [{ DATABASE_POOL_SIZE: '0' }, 'DATABASE_POOL_SIZE', /invalid/],
   ])('names the bad setting in %j', (override, setting, message) => {
     const error = failure({ ...BASE, ...override });
     expect(error.setting).toBe(setting);
     expect(error.message).toMatch(new RegExp(`^${setting} `));
     expect(error.message).toMatch(message);
+  });
+
+  it('sizes the database pool from DATABASE_POOL_SIZE, 20 when unset', () => {
+    expect(loadConfig(PlatformConfig, BASE, { PORT: 1 }).DATABASE_POOL_SIZE).toBe(20);
+    expect(loadConfig(PlatformConfig, { ...BASE, DATABASE_POOL_SIZE: '6' }, { PORT: 1 }).DATABASE_POOL_SIZE).toBe(6);
   });
 
   it('accepts a list of NATS servers', () => {

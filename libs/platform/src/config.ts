@@ -98,6 +98,16 @@ export class PlatformConfig {
   @Max(60_000)
   CONNECT_TIMEOUT_MS = 3000;
 
+  /**
+   * Connections this process keeps to its database at most. Every replica of every app has its
+   * own pool, so replicas x pool size must stay under the server's max_connections.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  DATABASE_POOL_SIZE = 20;
+
   @Type(() => Number)
   @IsInt()
   @Min(1024)

@@ -46,7 +46,7 @@ export class PlatformModule {
             migrationsRun: false,
             retryAttempts: 1,
             retryDelay: 500,
-            extra: { max: 20, connectionTimeoutMillis: config.CONNECT_TIMEOUT_MS },
+            extra: { max: config.DATABASE_POOL_SIZE, connectionTimeoutMillis: config.CONNECT_TIMEOUT_MS },
           }),
         }),
       ],
