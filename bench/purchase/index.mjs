@@ -110,13 +110,54 @@ async function untilSettled(client, since, ms = 60_000) {
 
 async function outcome(client, from, to) {
   const { rows } = await client.query(
-    `SELECT status, (extract(epoch FROM (fulfilled_at - placed_at)) * 1000)::float8 AS ms FROM purchase_order WHERE placed_at >= $1 AND placed_at < $2`,
+    `SELECT status, (extract(epoch FROM (fulfilled_at - placed_at)) * 1000)::float8 AS ms,
+            (extract(epoch FROM (paid_at - placed_at)) * 1000)::float8 AS to_paid,
+            (extract(epoch FROM (fulfilled_at - paid_at)) * 1000)::float8 AS to_fulfilled
+       FROM purchase_order WHERE placed_at >= $1 AND placed_at < $2`,
     [from, to],
   );
   const byStatus = {};
   for (const row of rows) byStatus[row.status] = (byStatus[row.status] ?? 0) + 1;
-  const latencies = rows.filter((r) => r.status === 'fulfilled').map((r) => r.ms).sort((a, b) => a - b);
-  return { byStatus, latencies };
+  const fulfilled = rows.filter((r) => r.status === 'fulfilled');
+  const sorted = (pick) => fulfilled.map(pick).sort((a, b) => a - b);
+  const latencies = sorted((r) => r.ms);
+  // Where the time goes: placed -> paid (billing's charge and the events both ways), paid -> fulfilled (delivery's grant).
+  const steps = Object.fromEntries(
+    [['placedToPaid', sorted((r) => r.to_paid)], ['paidToFulfilled', sorted((r) => r.to_fulfilled)]].map(([name, list]) => [name, { p50: Math.round(percentile(list, 50)), p99: Math.round(percentile(list, 99)) }]),
+  );
+  return { byStatus, latencies, steps };
+}
+
+/**
+ * Where an event's time goes, per hop of the saga, for the events written in [from, to): from the
+ * producer's transaction to the relay's mark (written -> published), and from there to the start
+ * of the consumer's transaction (published -> taken up), medians in ms.
+ */
+async function hops(clients, from, to) {
+  const median = (list) => (list.length ? Math.round(list.sort((a, b) => a - b)[Math.floor(list.length / 2)]) : null);
+  const result = {};
+  for (const [name, producer, subject, consumer, consumerName] of [
+    ['placed', 'ordering', 'evt.ordering.order.placed.v1', 'billing', 'order-payments'],
+    ['captured', 'billing', 'evt.billing.payment.captured.v1', 'ordering', 'order-payments'],
+    ['paid', 'ordering', 'evt.ordering.order.paid.v1', 'delivery', 'order-entitlements'],
+    ['granted', 'delivery', 'evt.delivery.entitlement.granted.v1', 'ordering', 'order-deliveries'],
+  ]) {
+    const { rows: written } = await clients[producer].query(
+      `SELECT id, extract(epoch FROM occurred_at) * 1000 AS occurred, extract(epoch FROM published_at) * 1000 AS published FROM outbox WHERE subject = $1 AND occurred_at >= $2 AND occurred_at < $3`,
+      [subject, from, to],
+    );
+    const { rows: taken } = await clients[consumer].query(`SELECT event_id, extract(epoch FROM handled_at) * 1000 AS handled FROM inbox WHERE consumer = $1 AND event_id = ANY($2::uuid[])`, [
+      consumerName,
+      written.map((r) => r.id),
+    ]);
+    const handled = new Map(taken.map((r) => [r.event_id, Number(r.handled)]));
+    const published = written.filter((r) => r.published !== null);
+    result[name] = {
+      writtenToPublished: median(published.map((r) => Number(r.published) - Number(r.occurred))),
+      publishedToTakenUp: median(published.filter((r) => handled.has(r.id)).map((r) => handled.get(r.id) - Number(r.published))),
+    };
+  }
+  return result;
 }
 
 export default {
@@ -168,6 +209,11 @@ export default {
 
       const orders = new pg.Client({ connectionString: dbs.ordering });
       await orders.connect();
+      const hopClients = { ordering: orders };
+      for (const app of ['billing', 'delivery']) {
+        hopClients[app] = new pg.Client({ connectionString: dbs[app] });
+        await hopClients[app].connect();
+      }
       const baselineRuns = [];
       const troveRuns = [];
       const troveProcesses = Object.values(apps);
@@ -180,7 +226,8 @@ export default {
         const to = new Date();
         const stuck = await untilSettled(orders, from);
         const after = await Promise.all(troveProcesses.map((p) => cpuSeconds(p.pid)));
-        const { byStatus, latencies } = await outcome(orders, from, to);
+        const { byStatus, latencies, steps } = await outcome(orders, from, to);
+        const eventHops = await hops(hopClients, from, to);
         const fulfilled = byStatus.fulfilled ?? 0;
         const seconds = (to - from) / 1000;
         const requests = Object.values(placed.statuses).reduce((a, b) => a + b, 0);
@@ -188,6 +235,8 @@ export default {
           requestsPerSecond: Math.round(fulfilled / seconds),
           placedPerSecond: Math.round(requests / seconds),
           latencyMs: { p50: Math.round(percentile(latencies, 50)), p90: Math.round(percentile(latencies, 90)), p99: Math.round(percentile(latencies, 99)), max: Math.round(latencies.at(-1) ?? 0) },
+          stepsMs: steps,
+          eventHopsMs: eventHops,
           requests,
           non2xx: requests - (placed.statuses[201] ?? 0),
           statuses: placed.statuses,
@@ -197,7 +246,8 @@ export default {
           errors: placed.errors,
           cpuSecondsPerProcess: Object.fromEntries(troveProcesses.map((p, i) => [p.name, Math.round((after[i] - before[i]) * 100) / 100])),
         };
-        ctx.log(`  trove: ${run.requestsPerSecond} orders/s fulfilled (${run.placedPerSecond} placed/s), placement -> fulfilled p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms, orders ${JSON.stringify(byStatus)}, answers ${JSON.stringify(placed.statuses)}`);
+        ctx.log(`  trove: ${run.requestsPerSecond} orders/s fulfilled (${run.placedPerSecond} placed/s), placement -> fulfilled p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms (placed -> paid p50 ${steps.placedToPaid.p50} ms, paid -> fulfilled p50 ${steps.paidToFulfilled.p50} ms), orders ${JSON.stringify(byStatus)}, answers ${JSON.stringify(placed.statuses)}`);
+        ctx.log(`  event hops, median ms: ${JSON.stringify(eventHops)}`);
         troveRuns.push(run);
       };
       const runBaseline = async () => {
@@ -216,7 +266,7 @@ export default {
       try {
         for (const step of [runBaseline, runTrove, runTrove, runBaseline]) await step();
       } finally {
-        await orders.end();
+        await Promise.all(Object.values(hopClients).map((client) => client.end()));
       }
 
       const mean = (list, pick) => Math.round(list.reduce((sum, run) => sum + pick(run), 0) / list.length);
@@ -251,6 +301,11 @@ export default {
       };
     } finally {
       await Promise.all(processes.map((p) => p.stop()));
+      // BENCH_APP_LOGS=<dir>: what each process printed last (warnings and errors at LOG_LEVEL=warn).
+      if (process.env.BENCH_APP_LOGS) {
+        fs.mkdirSync(process.env.BENCH_APP_LOGS, { recursive: true });
+        for (const p of processes) fs.writeFileSync(path.join(process.env.BENCH_APP_LOGS, `${p.name}.log`), p.output);
+      }
       fs.rmSync(storageDir, { recursive: true, force: true });
     }
   },

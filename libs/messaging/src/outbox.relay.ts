@@ -49,6 +49,9 @@ const CLAIM = `
     FROM ready WHERE o.id = ready.id
   RETURNING o.id, o.subject, o.payload, o.headers, o.occurred_at, o.seq, o.aggregate_type, o.aggregate_id, o.aggregate_seq, o.aggregate_previous`;
 
+/** Relay passes one process runs at once. */
+const PARALLEL_PASSES = 4;
+
 /**
  * Publishes outbox rows to JetStream with Nats-Msg-Id = event id, outside any transaction:
  * it claims a batch (one short statement), publishes it, then marks what JetStream
@@ -56,14 +59,16 @@ const CLAIM = `
  * published again: twice at worst (JetStream's de-duplication window drops the repeat, the
  * consumers' inbox anything older), never zero times. Events of one aggregate are published one
  * after the other, each only once the previous one was acknowledged, so the stream holds them
- * in the order they were written. Woken after each commit, and swept on a timer so rows left by
- * a crash (ours or NATS's) are published when things are back.
+ * in the order they were written. Woken after each commit (a commit during a pass starts another
+ * pass at once rather than waiting for it), and swept on a timer so rows left by a crash (ours or
+ * NATS's) are published when things are back.
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('OutboxRelay');
   private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  /** Passes under way: a commit's events are claimed at once, not after the pass before ends. */
+  private readonly running = new Set<Promise<void>>();
   private again = false;
   private stopped = false;
 
@@ -78,7 +83,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
   async onApplicationBootstrap(): Promise<void> {
     await ensureEventStream(await this.nc.jetstreamManager(), this.namespace);
-    this.timer = setInterval(() => this.kick(), this.options.outboxSweepMs);
+    this.timer = setInterval(() => this.sweep(), this.options.outboxSweepMs);
     this.timer.unref();
     this.kick();
   }
@@ -86,33 +91,52 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    await this.running;
+    await Promise.allSettled([...this.running]);
   }
 
-  /** Publish what is pending now; coalesces with a pass already under way. */
+  /**
+   * Publish what is pending now. Up to `PARALLEL_PASSES` passes run at once, like relays of
+   * several replicas (the claim keeps each aggregate's order between them); a kick beyond that
+   * coalesces into one more pass when one ends.
+   */
   kick(): void {
     if (this.stopped) return;
-    if (this.running) {
+    if (this.running.size >= PARALLEL_PASSES) {
       this.again = true;
       return;
     }
-    this.running = this.drain()
+    const pass: Promise<void> = this.publishPending()
       .catch((error: unknown) => this.logger.warn(`outbox pass failed, retrying on the next sweep: ${(error as Error).message}`))
       .finally(() => {
-        this.running = undefined;
+        this.running.delete(pass);
         if (this.again) {
           this.again = false;
           this.kick();
         }
       });
+    this.running.add(pass);
   }
 
-  /** Publishes until nothing is pending. Resolves when done; used by tests and shutdown. */
+  /** Publishes until nothing is pending, then counts what is left. Used by tests and shutdown. */
   async drain(): Promise<void> {
+    await this.publishPending();
+    await this.countPending();
+  }
+
+  /** The timer's pass: also what a crash left behind, and the pending count for the metrics. */
+  private sweep(): void {
+    this.kick();
+    void this.countPending().catch((error: Error) => this.logger.warn(`outbox count failed: ${error.message}`));
+  }
+
+  private async publishPending(): Promise<void> {
     let published: number;
     do {
       published = await this.pass();
     } while (published === this.options.outboxBatchSize && !this.stopped);
+  }
+
+  private async countPending(): Promise<void> {
     const [{ count }] = (await this.dataSource.query(`SELECT count(*)::int AS count FROM outbox WHERE published_at IS NULL`)) as { count: number }[];
     this.metrics.outboxPending.set(count);
   }

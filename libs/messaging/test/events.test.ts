@@ -185,6 +185,33 @@ describe('domain events over JetStream with the outbox and inbox', () => {
     expect(atKill).toBeGreaterThanOrEqual(50);
   });
 
+  it('publishes a commit made while an earlier pass is still under way without waiting for that pass', async () => {
+    const producer = await start(false, 'catalog');
+    const relay = producer.get(OutboxRelay) as unknown as { markPublished(ids: string[]): Promise<void> };
+    const mark = relay.markPublished.bind(relay);
+    let release!: () => void;
+    const slowDatabase = new Promise<void>((resolve) => (release = resolve));
+    let held = 0;
+    // The first pass publishes its event and then hangs before marking it (a slow database).
+    jest.spyOn(relay, 'markPublished').mockImplementationOnce(async (ids) => {
+      held++;
+      await slowDatabase;
+      await mark(ids);
+    });
+    const unpublished = (id: string) =>
+      withDatabase(database.url, async (client) => (await client.query(`SELECT published_at FROM outbox WHERE id = $1`, [id])).rows[0].published_at === null);
+    const first = await producer.get(UnitOfWork).run((tx) => tx.publish(DatasetPublished, published(1)));
+    try {
+      await waitFor('the first pass to publish and hang', async () => held === 1);
+      const second = await producer.get(UnitOfWork).run((tx) => tx.publish(DatasetPublished, published(2)));
+      await waitFor('the second event to be published', async () => !(await unpublished(second)), 15_000);
+      expect(await unpublished(first)).toBe(true);
+    } finally {
+      release();
+    }
+    await waitFor('the first pass to mark its event', async () => !(await unpublished(first)));
+  });
+
   it('prunes published outbox rows, inbox rows, stale attempt counts and old replayed dead letters, never what is still pending', async () => {
     const service = await start(false);
     const old = new Date(Date.now() - 9 * 24 * 60 * 60 * 1000);
