@@ -217,9 +217,11 @@ describe('domain events over JetStream with the outbox and inbox', () => {
     const old = new Date(Date.now() - 9 * 24 * 60 * 60 * 1000);
     const recent = new Date();
     await withDatabase(database.url, async (client) => {
+      // The old unpublished row is held by a claim (a relay that died mid-publish), so this
+      // service's running relay leaves it alone while the janitor prunes.
       await client.query(
-        `INSERT INTO outbox (id, subject, payload, occurred_at, published_at) VALUES
-           (gen_random_uuid(), $1, '{}', $2, $2), (gen_random_uuid(), $1, '{}', $2, NULL), (gen_random_uuid(), $1, '{}', $3, $3)`,
+        `INSERT INTO outbox (id, subject, payload, occurred_at, published_at, claimed_until) VALUES
+           (gen_random_uuid(), $1, '{}', $2, $2, NULL), (gen_random_uuid(), $1, '{}', $2, NULL, now() + interval '1 hour'), (gen_random_uuid(), $1, '{}', $3, $3, NULL)`,
         [DatasetPublished.subject, old, recent],
       );
       await client.query(
