@@ -36,7 +36,9 @@ export class BenchProcess {
     const profile = process.env.BENCH_CPU_PROF
       ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=${this.name.replace(/[^A-Za-z0-9_-]+/g, '_')}-${Date.now()}.cpuprofile`]
       : [];
-    this.child = spawn(process.execPath, [...profile, this.script], { env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Five apps and a baseline share one PostgreSQL (max_connections 100 here): pools of 12 keep
+    // a run from failing requests with "too many clients".
+    this.child = spawn(process.execPath, [...profile, this.script], { env: { DATABASE_POOL_SIZE: '12', ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (chunk) => {
       this.output = (this.output + chunk.toString()).slice(-20_000);
     };
