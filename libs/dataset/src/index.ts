@@ -12,3 +12,4 @@ export * from './validate';
 export * from './croissant';
 export * from './metadata.examples';
 export * from './labels';
+export * from './file-path';

@@ -1,3 +1,4 @@
+import { filePathProblems } from '@trove/dataset';
 import { DeliveryErrorCode, DeliverySubjects, type CreateUploadRequest, type SignedUploadView } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import { RpcClient } from '@trove/messaging';
@@ -6,7 +7,6 @@ import { fieldError, isOwner, notFound } from '../access';
 import { CatalogConfig } from '../catalog.config';
 import { DatasetRepository } from '../datasets/dataset.repository';
 import { VersionRepository } from '../versions/version.repository';
-import { unsafePathReason } from './upload-path';
 
 /**
  * The first step of an upload: the catalog checks who asks, for which dataset and version, and
@@ -24,8 +24,8 @@ export class UploadsService {
   async create(caller: Caller, request: CreateUploadRequest): Promise<SignedUploadView> {
     const dataset = await this.datasets.findById(request.datasetId);
     if (!dataset || !isOwner(caller, dataset.vendorOrganizationId)) throw notFound('dataset', request.datasetId);
-    const pathProblem = unsafePathReason(request.path);
-    if (pathProblem) throw fieldError('path', pathProblem);
+    const pathProblems = filePathProblems(request.path);
+    if (pathProblems.length > 0) throw fieldError('path', pathProblems.join('; '));
 
     let maxBytes: number | undefined;
     if (request.target === 'version-file') {

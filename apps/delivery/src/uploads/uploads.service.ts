@@ -1,3 +1,4 @@
+import { filePathProblems } from '@trove/dataset';
 import {
   CatalogSubjects,
   CommonErrorCode,
@@ -15,7 +16,6 @@ import { DeliveryConfig } from '../delivery.config';
 import { UrlSigner, type UrlSignature } from '../signing/url-signer';
 import { ObjectStorage, ObjectTooLargeError, type StoredObjectInfo } from '../storage/object-storage';
 import { StoredObjectRepository, type NewStoredObject } from './stored-object.repository';
-import { unsafePathProblems } from './upload-path';
 import { uploadGrant, uploadUrl, type UploadTicket } from './upload-ticket';
 
 /** What the PUT brought besides the bytes. */
@@ -186,7 +186,7 @@ export class UploadsService {
 }
 
 function assertSafePath(path: string): void {
-  const problems = unsafePathProblems(path);
+  const problems = filePathProblems(path);
   if (problems.length > 0) {
     throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, `path: ${problems.join(', ')}`, [{ field: 'path', problems }]);
   }

@@ -1,0 +1,27 @@
+/** The longest path a file may have inside a dataset, in UTF-8 bytes. */
+export const MAX_FILE_PATH_BYTES = 512;
+
+/**
+ * What is wrong with a file's path inside a dataset; empty when it is safe. A path names where
+ * the file appears in a buyer's download (`audio/zh-CN/0001.wav`): relative, already
+ * normalized, `/`-separated, with no `.`, `..` or empty segments, no backslashes, drive letters
+ * or control characters that other systems read differently, no spaces around segments, in
+ * Unicode NFC, at most 512 bytes of UTF-8. Catalog checks it before an upload URL is signed and
+ * delivery again where the bytes arrive; storage never uses it as a key.
+ */
+export function filePathProblems(path: string): string[] {
+  if (path.length === 0) return ['path must not be empty'];
+  const problems: string[] = [];
+  if (Buffer.byteLength(path, 'utf8') > MAX_FILE_PATH_BYTES) problems.push(`path must be at most ${MAX_FILE_PATH_BYTES} bytes of UTF-8`);
+  if (path.startsWith('/')) problems.push('path must be relative, not absolute (no leading /)');
+  if (/^[A-Za-z]:/.test(path)) problems.push('path must be relative, not a drive path');
+  if (path.includes('\\')) problems.push('path must use / between folders, not backslashes');
+  if (/[\u0000-\u001f\u007f]/.test(path)) problems.push('path must not contain control characters');
+  if (path.normalize('NFC') !== path) problems.push('path must be in Unicode normalization form C (NFC)');
+  const segments = path.split('/');
+  if (segments.some((s) => s === '..')) problems.push('path must not contain .. segments');
+  if (segments.some((s) => s === '.')) problems.push('path must not contain . segments ("." is the folder itself)');
+  if (segments.some((s, i) => s === '' && !(i === 0 && path.startsWith('/')))) problems.push('path must not contain empty segments (// or a trailing /)');
+  if (segments.some((s) => s.trim() !== s)) problems.push('path segments must not start or end with spaces');
+  return problems;
+}
