@@ -4,7 +4,7 @@ import { Clock } from './clock';
 import { InvoiceRepository } from './invoices/invoice.repository';
 import { InvoicesService } from './invoices/invoices.service';
 import { LedgerRepository } from './ledger/ledger.repository';
-import { Reversals } from './ledger/reversals';
+import { OrderReversals, Reversals } from './ledger/reversals';
 import { OrderPayments } from './payments/order-payments.consumer';
 import { PaymentRepository } from './payments/payment.repository';
 import { PaymentsService } from './payments/payments.service';
@@ -19,6 +19,7 @@ import { WalletsService } from './wallets/wallets.service';
   providers: [
     Clock,
     Reversals,
+    OrderReversals,
     LedgerRepository,
     PaymentRepository,
     InvoiceRepository,

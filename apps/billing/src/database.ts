@@ -3,7 +3,8 @@ import { CreateMessagingTables1764300000000 } from './migrations/1764300000000-C
 import { OrderEventsAndDeadLetters1764450000000 } from './migrations/1764450000000-OrderEventsAndDeadLetters';
 import { CreateProcessedCommands1764460000000 } from './migrations/1764460000000-CreateProcessedCommands';
 import { CreateLedger1764600000000 } from './migrations/1764600000000-CreateLedger';
+import { CreateCreditNotes1764810000000 } from './migrations/1764810000000-CreateCreditNotes';
 
 /** Everything in the billing database, in the order the migrations were written. */
 export const entities = [...messagingEntities];
-export const migrations = [CreateMessagingTables1764300000000, OrderEventsAndDeadLetters1764450000000, CreateProcessedCommands1764460000000, CreateLedger1764600000000];
+export const migrations = [CreateMessagingTables1764300000000, OrderEventsAndDeadLetters1764450000000, CreateProcessedCommands1764460000000, CreateLedger1764600000000, CreateCreditNotes1764810000000];

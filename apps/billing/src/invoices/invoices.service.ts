@@ -6,9 +6,10 @@ import { BillingConfig } from '../billing.config';
 import { InvoiceRepository } from './invoice.repository';
 
 /**
- * Invoices: issued with each charge (without a number), numbered right after the commit by one
- * numbering step at a time, gapless per year. Reads number what is still pending first, so an
- * invoice is never shown without its number.
+ * Invoices and credit notes: an invoice is issued with each charge, a credit note with each
+ * reversal of a charge (both without a number), numbered right after the commit by one numbering
+ * step at a time, gapless per year in each series. Reads number what is still pending first, so
+ * a document is never shown without its number.
  */
 @Injectable()
 export class InvoicesService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -54,7 +55,7 @@ export class InvoicesService implements OnApplicationBootstrap, OnApplicationShu
     if (!invoice || !(caller.role === 'admin' || invoice.buyerOrganizationId === caller.organizationId)) {
       throw new ServiceException(CommonErrorCode.NOT_FOUND, `No invoice ${id}.`);
     }
-    if (invoice.number === null) {
+    if (invoice.number === null || (invoice.kind === 'credit_note' && invoice.creditsInvoice === null)) {
       await this.numberPending();
       invoice = (await this.unitOfWork.read(() => this.invoices.findById(id))) ?? invoice;
     }
@@ -65,7 +66,7 @@ export class InvoicesService implements OnApplicationBootstrap, OnApplicationShu
     const limit = request.limit ?? 20;
     const after = decodeCursor(request.cursor);
     if ((await this.unitOfWork.read(() => this.invoices.countUnnumbered())) > 0) await this.numberPending();
-    const rows = await this.unitOfWork.read(() => this.invoices.list(caller.role === 'admin' ? null : caller.organizationId, limit + 1, after));
+    const rows = await this.unitOfWork.read(() => this.invoices.list(caller.role === 'admin' ? null : caller.organizationId, limit + 1, after, request.kind));
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];
     return {

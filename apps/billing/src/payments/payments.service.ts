@@ -10,7 +10,7 @@ import { InvoiceRepository } from '../invoices/invoice.repository';
 import { InvoicesService } from '../invoices/invoices.service';
 import { splitCharge, type ChargeLine } from '../ledger/charge';
 import { LedgerRepository, type EntryKind } from '../ledger/ledger.repository';
-import { Reversals } from '../ledger/reversals';
+import { OrderReversals } from '../ledger/reversals';
 import { SubscriptionRepository } from '../subscriptions/subscription.repository';
 import { PaymentRepository, type Payment } from './payment.repository';
 
@@ -49,7 +49,7 @@ export class PaymentsService {
     private readonly invoices: InvoiceRepository,
     private readonly invoicing: InvoicesService,
     private readonly subscriptions: SubscriptionRepository,
-    private readonly reversals: Reversals,
+    private readonly orderReversals: OrderReversals,
     private readonly config: BillingConfig,
     private readonly clock: Clock,
   ) {}
@@ -155,22 +155,10 @@ export class PaymentsService {
         await tx.publish(BillingEvents.paymentRefunded, { orderId, refundId: payment.refundEntryId });
         return { refundId: payment.refundEntryId };
       }
-      const charge = await this.ledger.postingsOf(payment.entryId);
-      // Refunds and payouts of a vendor queue on its payable account; purchases never lock it.
-      for (const p of [...charge].sort((a, b) => a.accountId.localeCompare(b.accountId))) {
-        if (p.type === 'vendor_payable') await this.ledger.lockAccount(p.accountId);
-      }
-      const refundId = await this.ledger.post({
-        kind: 'refund',
-        currency: payment.currency,
-        amount: payment.amount,
-        orderId,
-        reversesEntryId: payment.entryId,
-        postings: this.reversals.reverse(charge),
-      });
       const now = this.clock.now();
+      // The charge and each renewal reversed, each with its credit note; the subscriptions end.
+      const refundId = await this.orderReversals.reverseOrder(tx, orderId, payment.entryId, now);
       await this.payments.markRefunded(orderId, refundId, now);
-      await this.subscriptions.cancelOrder(orderId);
       await tx.publish(BillingEvents.paymentRefunded, { orderId, refundId });
       return { refundId };
     });

@@ -114,6 +114,12 @@ export class SubscriptionRepository extends TransactionalRepository {
     await this.transaction.query(`UPDATE subscription SET status = 'lapsed' WHERE id = $1`, [id]);
   }
 
+  /** Locks the order's subscriptions (a refund waits here for a renewal in flight, and holds renewals off). */
+  async lockOrder(orderId: string): Promise<void> {
+    await this.transaction.query(`SELECT id FROM subscription WHERE order_id = $1 ORDER BY id FOR UPDATE`, [orderId]);
+  }
+
+  /** A refunded order's subscriptions end: they never renew again (a lapsed one stays lapsed). */
   async cancelOrder(orderId: string): Promise<void> {
     await this.transaction.query(`UPDATE subscription SET status = 'cancelled' WHERE order_id = $1 AND status = 'active'`, [orderId]);
   }

@@ -79,11 +79,14 @@ export class BillingController {
 
   @Get('invoices')
   @Roles(['buyer', 'admin'])
-  @ApiOperation({ summary: 'Invoices, newest first', description: "A buyer's own; an admin's view is every invoice." })
+  @ApiOperation({
+    summary: 'Invoices and credit notes, newest first',
+    description: "A buyer's own; an admin's view is every one. A refund cancels each invoice of the order with a credit note (`kind: credit_note`); `?kind=` lists one kind only.",
+  })
   @ApiOkResponse({ type: InvoicePageDto })
   @ApiProblems(400, 503)
   invoices(@Query() query: InvoicesQuery): Promise<InvoicePageDto> {
-    return this.rpc.send(BillingSubjects.listInvoices, { limit: query.limit, cursor: query.cursor });
+    return this.rpc.send(BillingSubjects.listInvoices, { limit: query.limit, cursor: query.cursor, kind: query.kind });
   }
 
   @Get('invoices/:id')

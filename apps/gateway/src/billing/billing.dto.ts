@@ -1,4 +1,15 @@
-import { ACCOUNT_TYPES, PAYOUT_STATUSES, RecordTopUpRequest, RequestPayoutRequest, TOP_UP_STATUSES, type AccountType, type PayoutStatus, type TopUpStatus } from '@trove/contracts';
+import {
+  ACCOUNT_TYPES,
+  INVOICE_KINDS,
+  PAYOUT_STATUSES,
+  RecordTopUpRequest,
+  RequestPayoutRequest,
+  TOP_UP_STATUSES,
+  type AccountType,
+  type InvoiceKind,
+  type PayoutStatus,
+  type TopUpStatus,
+} from '@trove/contracts';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { CURRENCY_CODES, Money, type CurrencyCode } from '@trove/licensing';
@@ -16,7 +27,12 @@ export class CurrencyQuery {
   currency?: CurrencyCode;
 }
 
-export class InvoicesQuery extends PageQuery {}
+export class InvoicesQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: INVOICE_KINDS, description: 'Only invoices, or only credit notes (红字发票); both when left out' })
+  @IsOptional()
+  @IsIn(INVOICE_KINDS)
+  kind?: InvoiceKind;
+}
 
 export class TopUpDto {
   @ApiProperty({ format: 'uuid' })
@@ -93,7 +109,7 @@ export class InvoiceLineDto {
   @ApiProperty({ type: Money })
   tax: Money;
 
-  @ApiProperty({ type: Money, description: 'The price paid, VAT included; net + tax' })
+  @ApiProperty({ type: Money, description: 'The price paid, VAT included; net + tax (below zero on a credit note)' })
   gross: Money;
 }
 
@@ -101,7 +117,18 @@ export class InvoiceDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
 
-  @ApiProperty({ nullable: true, type: String, example: '2026-000042', description: 'Sequential and gapless per calendar year (China time)' })
+  @ApiProperty({
+    enum: INVOICE_KINDS,
+    description: '`credit_note`: cancels the invoice `creditsInvoice` after a refund, with the same lines and every amount below zero (net + tax = gross still)',
+  })
+  kind: InvoiceKind;
+
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: '2026-000042',
+    description: 'Sequential and gapless per calendar year (China time), each kind in its own series: `2026-000042` for invoices, `CN-2026-000007` for credit notes',
+  })
   number: string | null;
 
   @ApiProperty({ format: 'uuid' })
@@ -127,6 +154,15 @@ export class InvoiceDto {
 
   @ApiProperty()
   issuedAt: string;
+
+  @ApiProperty({ nullable: true, type: String, example: '2026-000042', description: 'A credit note: the number of the invoice it cancels; null on an invoice' })
+  creditsInvoice: string | null;
+
+  @ApiProperty({ nullable: true, type: String, format: 'uuid', description: 'A credit note: the id of the invoice it cancels; null on an invoice' })
+  creditsInvoiceId: string | null;
+
+  @ApiProperty({ nullable: true, type: String, format: 'uuid', description: "An invoice cancelled by a refund: its credit note's id; null otherwise" })
+  creditNoteId: string | null;
 }
 
 export class InvoicePageDto extends PageOf(InvoiceDto) {}

@@ -92,6 +92,13 @@ export interface PayoutView {
 
 // ---------------------------------------------------------------- invoices
 
+/**
+ * The documents `GET /v1/invoices` lists: invoices, and the credit notes (红字发票) that cancel an
+ * invoice when its charge is refunded.
+ */
+export const INVOICE_KINDS = ['invoice', 'credit_note'] as const;
+export type InvoiceKind = (typeof INVOICE_KINDS)[number];
+
 export class ListInvoicesRequest {
   @IsOptional()
   @IsInt()
@@ -103,6 +110,11 @@ export class ListInvoicesRequest {
   @IsString()
   @MaxLength(200)
   cursor?: string;
+
+  /** Only invoices, or only credit notes; both when absent. */
+  @IsOptional()
+  @IsIn(INVOICE_KINDS)
+  kind?: InvoiceKind;
 }
 
 export class GetInvoiceRequest {
@@ -120,9 +132,18 @@ export interface InvoiceLineView {
   gross: MoneyValue;
 }
 
+/**
+ * An invoice, or a credit note. A credit note cancels one invoice: the same lines and amounts
+ * with the sign turned (net, tax and gross below zero, net + tax = gross still), so the
+ * documents of an order add up to what the buyer was finally billed.
+ */
 export interface InvoiceView {
   id: string;
-  /** `<year>-<six digits>`, gapless per year; null for the moment between the charge and its numbering. */
+  kind: InvoiceKind;
+  /**
+   * Gapless per year, each kind in its own series: `<year>-<six digits>` for invoices,
+   * `CN-<year>-<six digits>` for credit notes; null for the moment before numbering.
+   */
   number: string | null;
   orderId: string;
   buyerOrganizationId: string;
@@ -133,6 +154,12 @@ export interface InvoiceView {
   /** The VAT rate, in basis points (600 is 6 %). */
   taxRateBp: number;
   issuedAt: string;
+  /** A credit note: the number of the invoice it cancels; null on an invoice. */
+  creditsInvoice: string | null;
+  /** A credit note: the id of the invoice it cancels; null on an invoice. */
+  creditsInvoiceId: string | null;
+  /** An invoice cancelled by a refund: its credit note's id; null otherwise, and on a credit note. */
+  creditNoteId: string | null;
 }
 
 export interface InvoicePage {
