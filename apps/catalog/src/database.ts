@@ -14,7 +14,8 @@ import { CreateCatalog1764400000000 } from './migrations/1764400000000-CreateCat
 import { CreateDatasetSearch1764500000000 } from './migrations/1764500000000-CreateDatasetSearch';
 import { NarrowDatasetSearch1764500001000 } from './migrations/1764500001000-NarrowDatasetSearch';
 import { PartitionDatasetSearch1764500002000 } from './migrations/1764500002000-PartitionDatasetSearch';
+import { SearchGeneration1764500003000 } from './migrations/1764500003000-SearchGeneration';
 
 /** Everything in the catalog database, in the order the migrations were written. */
 export const entities = [...messagingEntities, Dataset, DatasetVersion, VersionFile, Offer, ExclusiveSale, Sample, VendorProfile];
-export const migrations = [CreateMessagingTables1764300000000, CreateDatasets1764300001000, CreateCatalog1764400000000, OrderEventsAndDeadLetters1764450000000, CreateProcessedCommands1764460000000, CreateDatasetSearch1764500000000, NarrowDatasetSearch1764500001000, PartitionDatasetSearch1764500002000];
+export const migrations = [CreateMessagingTables1764300000000, CreateDatasets1764300001000, CreateCatalog1764400000000, OrderEventsAndDeadLetters1764450000000, CreateProcessedCommands1764460000000, CreateDatasetSearch1764500000000, NarrowDatasetSearch1764500001000, PartitionDatasetSearch1764500002000, SearchGeneration1764500003000];

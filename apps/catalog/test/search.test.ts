@@ -1,6 +1,6 @@
 import { SearchDatasetsRequest, type DatasetSearchPage } from '@trove/contracts';
 import { exampleMetadata, type Modality } from '@trove/dataset';
-import { validateMessage, type Caller } from '@trove/platform';
+import { MetricsService, validateMessage, type Caller } from '@trove/platform';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -162,6 +162,14 @@ class Catalog {
 
   async titles(query: Record<string, unknown>): Promise<string[]> {
     return (await this.find(query)).items.map((item) => item.title);
+  }
+
+  /** The cache's counters in /metrics: how many searches were answered each way so far. */
+  async cacheOutcomes(): Promise<Record<'hit' | 'shared' | 'miss', number>> {
+    const metric = this.moduleRef.get(MetricsService).registry.getSingleMetric('trove_search_cache_total');
+    const values = (await metric!.get()).values;
+    const count = (outcome: string) => values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
+    return { hit: count('hit'), shared: count('shared'), miss: count('miss') };
   }
 
   async explain(sql: string): Promise<string> {
@@ -456,6 +464,47 @@ describe.each([
         await catalog.query(`ALTER TABLE dataset DROP CONSTRAINT search_test_no_rename`);
       }
       expect(await catalog.titles({ q: '光伏' })).toEqual(['光伏电站红外热成像']);
+    });
+
+    it('answers a repeated search from its cache, and a change committed right after a cached answer is seen by the next search', async () => {
+      const WORD = '青海盐湖卫星遥感';
+      const caller = vendor();
+      const first = await catalog.publish({ title: `${WORD}影像 一期`, description: '察尔汗盐湖', modality: 'image', domain: 'energy' }, [{ template: 'research', amount: 1_000_000 }], caller);
+      expect((await catalog.find({ q: WORD })).total).toBe(1);
+      const before = await catalog.cacheOutcomes();
+      const cached = await catalog.find({ q: WORD });
+      expect(cached.items.map((item) => item.id)).toEqual([first]);
+      expect((await catalog.cacheOutcomes()).hit).toBe(before.hit + 1);
+
+      // Published right after the cached answer: the next search finds it and counts it.
+      const second = await catalog.publish({ title: `${WORD}影像 二期`, description: '东台吉乃尔湖', modality: 'image', domain: 'agriculture' }, [{ template: 'commercial', amount: 2_000_000 }]);
+      const afterPublish = await catalog.find({ q: WORD });
+      expect(afterPublish.items.map((item) => item.id).sort()).toEqual([first, second].sort());
+      expect(afterPublish.facets.domain).toEqual([{ value: 'agriculture', count: 1 }, { value: 'energy', count: 1 }]);
+
+      // Suspended, edited, an offer withdrawn: each seen at once, the facets with them.
+      await catalog.datasets.suspend(second);
+      const afterSuspend = await catalog.find({ q: WORD });
+      expect(afterSuspend.items.map((item) => item.id)).toEqual([first]);
+      expect(afterSuspend.facets.domain).toEqual([{ value: 'energy', count: 1 }]);
+      await catalog.datasets.update(caller, first, { title: `${WORD}影像 一期（修订）` });
+      expect((await catalog.find({ q: WORD })).items.map((item) => item.title)).toEqual([`${WORD}影像 一期（修订）`]);
+      const [offer] = await catalog.query<{ id: string }>(`SELECT id FROM offer WHERE dataset_id = $1`, [first]);
+      await catalog.moduleRef.get(OffersService).withdraw(caller, first, offer.id);
+      expect((await catalog.find({ q: WORD })).facets.license).toEqual([]);
+      expect((await catalog.find({ q: WORD, license: 'research' })).total).toBe(0);
+    });
+
+    it('sees a change another catalog replica committed (straight in the database) at the next search', async () => {
+      const WORD = '舟山渔港船舶';
+      const id = await catalog.publish({ title: `${WORD}监控视频`, description: '渔船进出港', modality: 'video', domain: 'transportation' });
+      expect((await catalog.find({ q: WORD })).total).toBe(1);
+      expect((await catalog.find({ q: WORD })).total).toBe(1);
+      await catalog.query(`UPDATE dataset SET status = 'suspended' WHERE id = $1`, [id]);
+      await catalog.query(`DELETE FROM dataset_search WHERE dataset_id = $1`, [id]);
+      const page = await catalog.find({ q: WORD });
+      expect(page.total).toBe(0);
+      expect(page.facets.modality).toEqual([]);
     });
 
     it('rebuilds a row once one of its offers has expired', async () => {

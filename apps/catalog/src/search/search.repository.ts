@@ -85,4 +85,18 @@ export class SearchRepository extends TransactionalRepository {
     const rows = (await this.manager.query(statement.sql, statement.params)) as SearchRow[];
     return searchPage(rows[0], statement.limit, statement.currency, statement.sort);
   }
+
+  /** The published set's generation, raised by every change to `dataset_search` (see search-cache.ts). */
+  async generation(): Promise<number> {
+    const rows = (await this.manager.query(`SELECT generation FROM search_generation`)) as { generation: string }[];
+    return Number(rows[0].generation);
+  }
+
+  /** The answer with the generation its statement saw: one statement, so one snapshot for both. */
+  async searchWithGeneration(statement: SearchStatement): Promise<{ generation: number; page: DatasetSearchPage }> {
+    const rows = (await this.manager.query(`SELECT (SELECT generation FROM search_generation) AS generation, answer.* FROM (${statement.sql}) answer`, statement.params)) as (SearchRow & {
+      generation: string;
+    })[];
+    return { generation: Number(rows[0].generation), page: searchPage(rows[0], statement.limit, statement.currency, statement.sort) };
+  }
 }
