@@ -1,10 +1,13 @@
 import 'reflect-metadata';
 import fc from 'fast-check';
-import { addMonthsUtc } from '@trove/licensing';
+import { BillingErrorCode } from '@trove/contracts';
+import { addMonthsUtc, splitCommission } from '@trove/licensing';
 import type { Caller } from '@trove/platform';
+import type { CreditableInvoice } from '../src/invoices/invoice.repository';
 import type { PostingLine, StoredPosting } from '../src/ledger/ledger.repository';
 import { Reversals } from '../src/ledger/reversals';
 import { BillingHarness, buyer, line, order, vendor } from './billing-harness';
+import { refundViolations } from './refund-rules';
 
 jest.setTimeout(300_000);
 
@@ -30,40 +33,129 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   fc.record({ kind: fc.constant('renew' as const), months: fc.integer({ min: 1, max: 4 }) }),
 );
 
+/** What the test expects of one order, kept apart from the ledger: its lines, and what it billed. */
+interface ModelOrder {
+  orderId: string;
+  buyer: number;
+  captured: boolean;
+  refunded: boolean;
+  lines: { lineId: string; vendor: number; price: number; renewals: number }[];
+}
+
+/**
+ * The money as the test expects it, apart from the ledger: each wallet is its top-ups less what
+ * was billed (a purchase, each renewal of a subscription line) plus what refunds gave back; each
+ * vendor is owed its share of what was billed less refunds and payouts. The refund rule: a
+ * refund gives back everything billed on the order (the purchase and each renewal), and the
+ * order's subscriptions never renew again.
+ */
+class MoneyModel {
+  readonly wallets = [0, 0, 0];
+  readonly payables = [0, 0, 0];
+  readonly orders = new Map<string, ModelOrder>();
+
+  static share(price: number): number {
+    return price - splitCommission({ amount: price, currency: 'CNY' }, 2000).commission.amount;
+  }
+
+  bill(order: ModelOrder, prices: { vendor: number; price: number }[]): void {
+    for (const l of prices) {
+      this.wallets[order.buyer] -= l.price;
+      this.payables[l.vendor] += MoneyModel.share(l.price);
+    }
+  }
+
+  /** Everything billed on the order comes back: the purchase and every renewal seen so far. */
+  refund(order: ModelOrder): void {
+    for (const l of order.lines) {
+      const times = 1 + l.renewals;
+      this.wallets[order.buyer] += times * l.price;
+      this.payables[l.vendor] -= times * MoneyModel.share(l.price);
+    }
+    order.refunded = true;
+  }
+
+  /** Renewals as the subscriptions record them; each one billed the line's price again. */
+  observeRenewals(rows: { order_id: string; line_id: string; renewals: number }[]): string[] {
+    const wrong: string[] = [];
+    for (const row of rows) {
+      const order = this.orders.get(row.order_id);
+      const l = order?.lines.find((x) => x.lineId === row.line_id);
+      if (!order || !l) continue;
+      const more = row.renewals - l.renewals;
+      if (more === 0) continue;
+      if (order.refunded) wrong.push(`refunded order ${order.orderId} renewed ${more} more time(s)`);
+      l.renewals = row.renewals;
+      for (let i = 0; i < more; i++) this.bill(order, [l]);
+    }
+    return wrong;
+  }
+}
+
 /**
  * Runs random sequences of top-ups, purchases (one-off and subscriptions), refunds, payouts and
- * renewals against the real database, checking every rule of the ledger after every step.
+ * renewals against the real database, checking every rule of the ledger and of refunds after
+ * every step, and every wallet and vendor balance against the model.
  */
 async function ledgerProperty(billing: BillingHarness, runs: number): Promise<void> {
   const buyers: Caller[] = [buyer(), buyer(), buyer()];
   const vendors: Caller[] = [vendor(), vendor(), vendor()];
+  const model = new MoneyModel();
   const placed: string[] = [];
   let now = new Date('2026-03-15T02:00:00.000Z');
   await fc.assert(
     fc.asyncProperty(fc.array(action, { minLength: 1, maxLength: 12 }), async (actions) => {
       for (const step of actions) {
+        const wrong: string[] = [];
         switch (step.kind) {
           case 'top-up':
             await billing.fund(buyers[step.buyer], step.amount);
+            model.wallets[step.buyer] += step.amount;
             break;
           case 'purchase': {
             const purchase = order(
               buyers[step.buyer].organizationId,
               step.lines.map((l) => line(vendors[l.vendor].organizationId, l.price, 'CNY', l.period ? { model: 'subscription', period: l.period } : { model: 'one_time' })),
             );
+            const total = step.lines.reduce((sum, l) => sum + l.price, 0);
+            const expected = model.wallets[step.buyer] >= total ? 'captured' : 'declined';
             const outcome = await billing.payments.charge(purchase);
-            if (outcome.outcome === 'captured') placed.push(purchase.orderId);
+            if (outcome.outcome !== expected) wrong.push(`order of ${total} with ${model.wallets[step.buyer]} in the wallet was ${outcome.outcome}, not ${expected}`);
+            const modelled: ModelOrder = {
+              orderId: purchase.orderId,
+              buyer: step.buyer,
+              captured: outcome.outcome === 'captured',
+              refunded: false,
+              lines: purchase.lines.map((l, i) => ({ lineId: l.lineId, vendor: step.lines[i].vendor, price: l.price.amount, renewals: 0 })),
+            };
+            model.orders.set(purchase.orderId, modelled);
+            if (modelled.captured) model.bill(modelled, modelled.lines);
+            placed.push(purchase.orderId);
             break;
           }
-          case 'refund':
-            if (placed.length > 0) await billing.payments.refund(placed[step.pick % placed.length]);
+          case 'refund': {
+            if (placed.length === 0) break;
+            const modelled = model.orders.get(placed[step.pick % placed.length])!;
+            if (!modelled.captured) {
+              // Never charged: the clear code, and nothing changes (the balances are checked below).
+              const refused = await billing.payments.refund(modelled.orderId).then(
+                () => null,
+                (error: { code?: string }) => error.code,
+              );
+              if (refused !== BillingErrorCode.ORDER_NOT_PAID) wrong.push(`refund of declined order ${modelled.orderId} answered ${String(refused)}`);
+              break;
+            }
+            await billing.payments.refund(modelled.orderId);
+            if (!modelled.refunded) model.refund(modelled);
             break;
+          }
           case 'payout': {
             const owed = await billing.payable(vendors[step.vendor].organizationId);
             const amount = Math.floor((owed * step.share) / 10_000);
             if (amount >= 1) {
               const payout = await billing.wallets.requestPayout(vendors[step.vendor], { amount: { amount, currency: 'CNY' } });
               await billing.wallets.approvePayout(payout.id);
+              model.payables[step.vendor] -= amount;
             }
             break;
           }
@@ -73,7 +165,17 @@ async function ledgerProperty(billing: BillingHarness, runs: number): Promise<vo
             await billing.subscriptions.renewDue();
             break;
         }
-        const broken = await billing.violations();
+        wrong.push(...model.observeRenewals((await billing.sql.query(`SELECT order_id, line_id, renewals FROM subscription`)).rows));
+        for (const [i, b] of buyers.entries()) {
+          const balance = await billing.walletBalance(b.organizationId);
+          if (balance !== model.wallets[i]) wrong.push(`wallet of buyer ${i} holds ${balance}, the model ${model.wallets[i]}`);
+        }
+        for (const [i, v] of vendors.entries()) {
+          const owed = await billing.payable(v.organizationId);
+          if (owed !== model.payables[i]) wrong.push(`vendor ${i} is owed ${owed}, the model ${model.payables[i]}`);
+        }
+        await billing.invoices.numberPending();
+        const broken = [...(await billing.violations()), ...(await refundViolations(billing.sql)), ...wrong];
         if (broken.length > 0) throw new Error(`after ${JSON.stringify(step)}: ${broken.join('; ')}`);
       }
     }),
@@ -92,13 +194,17 @@ async function whyItFails(run: Promise<void>): Promise<string> {
 }
 
 describe('billing: the ledger holds its rules whatever happens', () => {
-  it('after every top-up, purchase, refund, payout and renewal: entries sum to zero, balances match postings, no wallet below zero, one charge per paid order, a reversal per refund', async () => {
+  it('after every top-up, purchase, refund, payout and renewal: entries sum to zero, balances match postings and the model, no wallet below zero, one charge per paid order, every charge of a refunded order reversed with its credit note', async () => {
     const billing = await BillingHarness.start();
     try {
       await ledgerProperty(billing, 25);
       const counts = (await billing.sql.query(`SELECT kind, count(*)::int AS n FROM journal_entry GROUP BY kind`)).rows as { kind: string; n: number }[];
-      // The runs really did all five things.
+      // The runs really did all five things, and refunded subscriptions that had renewed.
       expect(counts.map((c) => c.kind).sort()).toEqual(['charge', 'payout', 'refund', 'renewal', 'top_up']);
+      const renewalsGivenBack = await billing.sql.query(
+        `SELECT count(*)::int AS n FROM journal_entry r JOIN journal_entry e ON e.id = r.reverses_entry_id JOIN credit_note c ON c.entry_id = r.id WHERE e.kind = 'renewal'`,
+      );
+      expect(renewalsGivenBack.rows[0].n).toBeGreaterThan(0);
     } finally {
       await billing.stop();
     }
@@ -131,6 +237,22 @@ describe('billing: the ledger holds its rules whatever happens', () => {
     const billing = await BillingHarness.start([{ provide: Reversals, useValue: new TaxFromRevenue() }]);
     try {
       expect(await whyItFails(ledgerProperty(billing, 40))).toMatch(/after \{"kind":"refund".*reversal does not mirror its charge/);
+    } finally {
+      await billing.stop();
+    }
+  });
+
+  it('catches a refund that gives back the purchase but not the renewals (the rule before credit notes): money and the model part ways', async () => {
+    class PurchaseOnly extends Reversals {
+      override toGiveBack(invoices: readonly CreditableInvoice[]): CreditableInvoice[] {
+        return invoices.slice(0, 1);
+      }
+    }
+    const billing = await BillingHarness.start([{ provide: Reversals, useValue: new PurchaseOnly() }]);
+    try {
+      const why = await whyItFails(ledgerProperty(billing, 40));
+      expect(why).toMatch(/after \{"kind":"refund".*refunded order keeps a charge it did not give back/);
+      expect(why).toMatch(/wallet of buyer \d holds \d+, the model \d+/);
     } finally {
       await billing.stop();
     }
