@@ -36,6 +36,7 @@ describe('billing through the public API', () => {
       topUps: (await c.query('SELECT count(*)::int AS n FROM top_up')).rows[0].n as number,
       payouts: (await c.query('SELECT count(*)::int AS n FROM payout')).rows[0].n as number,
     }));
+  const creditNotes = () => withDatabase(system.databases.get('billing')!.url, async (c) => (await c.query('SELECT count(*)::int AS n FROM credit_note')).rows[0].n as number);
   const wallet = async (buyer: Buyer) => (await json(await system.request('/v1/wallet', as(buyer)))).balance.amount as number;
 
   /** A bank transfer announced by the buyer and confirmed by the operator. */
@@ -109,7 +110,7 @@ describe('billing through the public API', () => {
     expect((await json(await system.request('/v1/balance', as(vendor)))).balance.amount).toBe(balance.balance.amount - 1_000_000);
   });
 
-  it('refunds a paid order with a reversing entry: the wallet is whole again, the vendor owes nothing for it, the trial balance stays zero', async () => {
+  it('refunds a paid order with a reversing entry and a credit note that cancels its invoice: the wallet is whole again, the vendor owes nothing for it, the trial balance stays zero; a second refund is 409 and moves nothing', async () => {
     const 联通 = await signUpBuyer('中国联通数据智能 / China Unicom Data Intelligence');
     await fund(联通, 13_000_000);
     const { dataset, offer } = await vendor.listing(speechListing({ title: '粤语客服对话录音 80 小时 / Cantonese call-centre audio' }), undefined);
@@ -126,11 +127,74 @@ describe('billing through the public API', () => {
     await waitFor('the order to be refunded', async () => (await statusOf()) === 'refunded');
     expect(await wallet(联通)).toBe(13_000_000);
     expect((await json(await system.request('/v1/balance', as(vendor)))).balance.amount).toBe(vendorBefore);
-    const [invoice] = (await json(await system.request('/v1/invoices', as(联通)))).items;
-    expect(invoice).toMatchObject({ orderId: order.id, gross: { amount: 12_800_000, currency: 'CNY' } });
+    // The invoice stays; a credit note (红字发票) with the same lines below zero cancels it.
+    const documents = (await json(await system.request('/v1/invoices', as(联通)))).items;
+    expect(documents.map((d: { kind: string }) => d.kind)).toEqual(['credit_note', 'invoice']);
+    const [note, invoice] = documents;
+    expect(invoice).toMatchObject({ orderId: order.id, gross: { amount: 12_800_000, currency: 'CNY' }, creditNoteId: note.id, creditsInvoice: null });
+    expect(note).toMatchObject({
+      kind: 'credit_note',
+      orderId: order.id,
+      number: expect.stringMatching(/^CN-\d{4}-\d{6}$/),
+      creditsInvoice: invoice.number,
+      creditsInvoiceId: invoice.id,
+      net: { amount: -invoice.net.amount, currency: 'CNY' },
+      tax: { amount: -invoice.tax.amount, currency: 'CNY' },
+      gross: { amount: -12_800_000, currency: 'CNY' },
+    });
+    expect(note.net.amount + note.tax.amount).toBe(note.gross.amount);
+    expect(note.lines).toEqual([expect.objectContaining({ lineId: invoice.lines[0].lineId, gross: { amount: -12_800_000, currency: 'CNY' } })]);
+    expect(await json(await system.request(`/v1/invoices/${note.id}`, as(联通)))).toEqual(note);
+    expect((await json(await system.request('/v1/invoices?kind=credit_note', as(联通)))).items.map((d: { id: string }) => d.id)).toEqual([note.id]);
+    expect((await json(await system.request('/v1/invoices?kind=invoice', as(联通)))).items.map((d: { id: string }) => d.id)).toEqual([invoice.id]);
+    const badKind = await system.request('/v1/invoices?kind=red', as(联通));
+    expect(badKind.status).toBe(400);
+    expect(await json(badKind)).toMatchObject({ code: 'VALIDATION_FAILED' });
+    // Another buyer does not even learn the credit note exists; the operator sees it.
+    expect((await system.request(`/v1/invoices/${note.id}`, as(电信))).status).toBe(404);
+    expect((await json(await system.request('/v1/invoices?kind=credit_note', as(电信)))).items).toEqual([]);
+    expect((await system.request(`/v1/invoices/${note.id}`)).status).toBe(200);
+
     expect((await json(await system.request('/v1/admin/ledger/trial-balance'))).total).toBe(0);
     const entries = await withDatabase(system.databases.get('billing')!.url, async (c) => (await c.query('SELECT kind FROM journal_entry WHERE order_id = $1 ORDER BY created_at', [order.id])).rows.map((r) => r.kind));
     expect(entries).toEqual(['charge', 'refund']);
+
+    // A refund asked for again: the clear code, and nothing moves.
+    const before = { ...(await ledgerRows()), creditNotes: await creditNotes() };
+    const again = await post(`/v1/admin/orders/${order.id}/refund`, 'admin', { reason: '重复申请 / asked twice' });
+    expect(again.status).toBe(409);
+    expect(await json(again)).toMatchObject({ code: 'ORDER_NOT_REFUNDABLE' });
+    expect({ ...(await ledgerRows()), creditNotes: await creditNotes() }).toEqual(before);
+    expect(await wallet(联通)).toBe(13_000_000);
+  });
+
+  it('refunds a subscription: its charge comes back with a credit note and the subscription ends', async () => {
+    const 移动 = await signUpBuyer('中国移动研究院 / China Mobile Research');
+    await fund(移动, 1_000_000);
+    const { dataset } = await vendor.listing(speechListing({ title: '四川话对话语音 50 小时 / Sichuanese conversations 50 h' }), undefined);
+    const offer = await vendor.expect(201, `/v1/datasets/${dataset.id}/offers`, 'POST', {
+      license: { template: 'commercial' },
+      pricing: { model: 'subscription', price: { amount: 880_000, currency: 'CNY' }, period: 'month' },
+    });
+    await vendor.expect(200, `/v1/datasets/${dataset.id}/submit`, 'POST');
+    expect((await post(`/v1/admin/datasets/${dataset.id}/approve`, 'admin')).status).toBe(200);
+    const order = await json(await post('/v1/orders', 移动, { items: [{ offerId: offer.id }], acceptLicense: true }));
+    const statusOf = async () => (await json(await system.request(`/v1/orders/${order.id}`, as(移动)))).status as string;
+    await waitFor('the subscription to be paid', async () => ['paid', 'fulfilled'].includes(await statusOf()));
+    expect(await wallet(移动)).toBe(120_000);
+
+    expect((await post(`/v1/admin/orders/${order.id}/refund`, 'admin', { reason: '试用后退订 / cancelled after the trial' })).status).toBe(202);
+    await waitFor('the order to be refunded', async () => (await statusOf()) === 'refunded');
+
+    expect(await wallet(移动)).toBe(1_000_000);
+    const documents = (await json(await system.request('/v1/invoices', as(移动)))).items as { kind: string; gross: { amount: number } }[];
+    expect(documents.map((d) => [d.kind, d.gross.amount])).toEqual([
+      ['credit_note', -880_000],
+      ['invoice', 880_000],
+    ]);
+    const subscriptions = await withDatabase(system.databases.get('billing')!.url, async (c) => (await c.query('SELECT status FROM subscription WHERE order_id = $1', [order.id])).rows);
+    expect(subscriptions).toEqual([{ status: 'cancelled' }]);
+    expect((await json(await system.request('/v1/admin/ledger/trial-balance'))).total).toBe(0);
   });
 
   it('refuses bad amounts, unknown currencies and missing keys with problem+json, and changes nothing', async () => {
