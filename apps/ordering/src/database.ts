@@ -4,8 +4,9 @@ import { CreateMessagingTables1764300000000 } from './migrations/1764300000000-C
 import { OrderEventsAndDeadLetters1764450000000 } from './migrations/1764450000000-OrderEventsAndDeadLetters';
 import { CreateProcessedCommands1764460000000 } from './migrations/1764460000000-CreateProcessedCommands';
 import { CreateOrders1764700000000 } from './migrations/1764700000000-CreateOrders';
+import { FreeAndMeteredLines1764710000000 } from './migrations/1764710000000-FreeAndMeteredLines';
 import { LicenseReceipt, Order, OrderLine } from './orders/order.entity';
 
 /** Everything in the ordering database, in the order the migrations were written. */
 export const entities = [...messagingEntities, Order, OrderLine, LicenseReceipt, AccessRequest];
-export const migrations = [CreateMessagingTables1764300000000, OrderEventsAndDeadLetters1764450000000, CreateProcessedCommands1764460000000, CreateOrders1764700000000];
+export const migrations = [CreateMessagingTables1764300000000, OrderEventsAndDeadLetters1764450000000, CreateProcessedCommands1764460000000, CreateOrders1764700000000, FreeAndMeteredLines1764710000000];

@@ -1,7 +1,7 @@
-import { ACCESS_REQUEST_STATUSES, MAX_ORDER_ITEMS, ORDER_STATUSES, type AccessRequestStatus, type OrderStatus } from '@trove/contracts';
+import { ACCESS_REQUEST_STATUSES, MAX_METERED_QUANTITY, MAX_ORDER_ITEMS, ORDER_STATUSES, type AccessRequestStatus, type OrderStatus } from '@trove/contracts';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, Equals, IsArray, IsIn, IsOptional, IsString, IsUUID, Length, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, Equals, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateNested } from 'class-validator';
 import { Money, type LicenseTermsValue, type PricingValue } from '@trove/licensing';
 import { PageQuery } from '@trove/platform';
 import { PageOf } from '../openapi/page.dto';
@@ -14,6 +14,19 @@ export class OrderItemDto {
   @ApiProperty({ format: 'uuid', description: 'An offer of a published dataset the buyer may see' })
   @IsUUID()
   offerId: string;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_METERED_QUANTITY,
+    example: 200,
+    description: "Metered offers only, and required there: units of the offer's unit to buy (hours, images, GiB...); the line costs the unit price times it. Given for any other offer: 400",
+  })
+  @IsOptional()
+  @IsInt({ message: "quantity must be a whole number of the offer's unit" })
+  @Min(1, { message: 'quantity must be at least 1' })
+  @Max(MAX_METERED_QUANTITY, { message: `quantity must be at most ${MAX_METERED_QUANTITY}` })
+  quantity?: number;
 }
 
 export class PlaceOrderDto {
@@ -88,6 +101,9 @@ export class OrderItemViewDto {
 
   @ApiProperty({ description: '{model, price, period?, unit?} as offered when the order was placed' })
   pricing: PricingValue;
+
+  @ApiPropertyOptional({ type: 'integer', description: 'Metered lines only: the units bought, which the price is the unit price times' })
+  quantity?: number;
 
   @ApiProperty({ example: 'commercial' })
   licenseTemplate: string;

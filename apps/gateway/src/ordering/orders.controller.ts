@@ -24,7 +24,9 @@ export class OrdersController {
       'Snapshots each offer (price, license template, terms and their SHA-256) and writes a license receipt; the order starts `pending_payment` and moves on by itself ' +
       '(`paid`, then `fulfilled` once the entitlements are granted, or `cancelled` with `INSUFFICIENT_FUNDS`). `Idempotency-Key` is required: the same key and body give the same answer, ' +
       'a different body 422 IDEMPOTENCY_KEY_REUSED. Offers the buyer may not see are 404; withdrawn or expired ones, or listings not published, 409 OFFER_NOT_AVAILABLE; ' +
-      'offers needing approval without an approved access request 403 ACCESS_NOT_APPROVED; an exclusive license already sold 409 EXCLUSIVITY_CONFLICT; mixed currencies 422 CURRENCY_MISMATCH.',
+      'offers needing approval without an approved access request 403 ACCESS_NOT_APPROVED; an exclusive license already sold 409 EXCLUSIVITY_CONFLICT; mixed currencies 422 CURRENCY_MISMATCH. ' +
+      'A metered offer needs `quantity` (its line costs the unit price times it; 400 without it, and 400 for `quantity` on any other offer). ' +
+      'An order of free offers alone totals zero and is answered `paid`: nothing is charged or invoiced, the license receipt is written all the same.',
   })
   @ApiHeader({ name: 'Idempotency-Key', required: true, description: '1 to 255 printable ASCII characters; a retry repeats it' })
   @ApiCreatedResponse({ type: OrderDto })
@@ -35,7 +37,7 @@ export class OrdersController {
         { field: 'Idempotency-Key', problems: ['Idempotency-Key is required'] },
       ]);
     }
-    return this.rpc.send(OrderingSubjects.placeOrder, { items: body.items.map((item) => ({ offerId: item.offerId })), acceptLicense: body.acceptLicense });
+    return this.rpc.send(OrderingSubjects.placeOrder, { items: body.items.map((item) => ({ offerId: item.offerId, ...(item.quantity !== undefined ? { quantity: item.quantity } : {}) })), acceptLicense: body.acceptLicense });
   }
 
   @Get()

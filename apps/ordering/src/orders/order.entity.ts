@@ -1,4 +1,4 @@
-import { ORDER_STATUSES, sqlIn, type LicenseReceiptView, type OrderItemView, type OrderStatus, type OrderView, type ReceiptLineView, type SaleView } from '@trove/contracts';
+import { ORDER_STATUSES, sqlIn, type LicenseReceiptView, type LinePricingV1, type OrderPaidV1, type OrderItemView, type OrderStatus, type OrderView, type ReceiptLineView, type SaleView } from '@trove/contracts';
 import { canonicalJson, type CurrencyCode, type LicenseTermsValue, type PricingValue } from '@trove/licensing';
 import { createHash } from 'node:crypto';
 import { Check, Column, Entity, ForeignKey, Index, PrimaryColumn, Unique } from 'typeorm';
@@ -10,7 +10,8 @@ import { orderStates } from './order-state';
 @Entity({ name: 'order_line' })
 @Unique('order_line_position_key', ['orderId', 'position'])
 @Index('order_line_vendor_idx', ['vendorOrganizationId', 'placedAt', 'id'])
-@Check('order_line_price_check', 'price_amount > 0')
+@Check('order_line_price_check', 'price_amount >= 0')
+@Check('order_line_quantity_check', "(pricing->>'model' = 'metered') = (quantity IS NOT NULL) AND (quantity IS NULL OR quantity > 0)")
 @Check('order_line_terms_sha256_check', "terms_sha256 ~ '^[0-9a-f]{64}$'")
 export class OrderLine {
   @PrimaryColumn('uuid')
@@ -35,8 +36,13 @@ export class OrderLine {
   @Column('uuid', { name: 'vendor_organization_id' })
   vendorOrganizationId: string;
 
+  /** What the line costs: the offer's price, the unit price times `quantity`, or 0 for a free offer. */
   @Column('bigint', { name: 'price_amount', transformer: bigintNumber })
   priceAmount: number;
+
+  /** The units a metered line bought (its allowance); null for every other model. */
+  @Column('integer', { nullable: true })
+  quantity: number | null;
 
   @Column('text')
   currency: CurrencyCode;
@@ -74,8 +80,19 @@ export class OrderLine {
       vendorOrganizationId: this.vendorOrganizationId,
       price: { amount: this.priceAmount, currency: this.currency },
       pricing: this.pricing,
+      ...(this.quantity !== null ? { quantity: this.quantity } : {}),
       licenseTemplate: this.licenseTemplate,
       licenseTermsSha256: this.termsSha256,
+    };
+  }
+
+  /** How the line was priced, as the saga's events carry it (a metered line with its quantity). */
+  eventPricing(): LinePricingV1 {
+    return {
+      model: this.pricing.model,
+      ...(this.pricing.period ? { period: this.pricing.period } : {}),
+      ...(this.pricing.unit ? { unit: this.pricing.unit } : {}),
+      ...(this.quantity !== null ? { quantity: this.quantity } : {}),
     };
   }
 
@@ -88,6 +105,7 @@ export class OrderLine {
       datasetTitle: this.datasetTitle,
       buyerOrganizationId: order.buyerOrganizationId,
       price: { amount: this.priceAmount, currency: this.currency },
+      ...(this.quantity !== null ? { quantity: this.quantity } : {}),
       licenseTemplate: this.licenseTemplate,
       licenseTermsSha256: this.termsSha256,
       orderStatus: order.status,
@@ -105,6 +123,7 @@ export class OrderLine {
       terms: this.terms,
       termsSha256: this.termsSha256,
       price: { amount: this.priceAmount, currency: this.currency },
+      ...(this.quantity !== null ? { quantity: this.quantity } : {}),
     };
   }
 }
@@ -115,7 +134,7 @@ export class OrderLine {
 @Index('purchase_order_status_idx', ['status', 'placedAt', 'id'])
 @Index('purchase_order_in_flight_idx', ['updatedAt'], { where: sqlIn('status', ['pending_payment', 'paid', 'refund_pending']) })
 @Check('purchase_order_status_check', sqlIn('status', ORDER_STATUSES))
-@Check('purchase_order_total_check', 'total_amount > 0')
+@Check('purchase_order_total_check', 'total_amount >= 0')
 @Check('purchase_order_currency_check', "currency ~ '^[A-Z]{3}$'")
 export class Order {
   @PrimaryColumn('uuid')
@@ -175,6 +194,27 @@ export class Order {
     if (next === 'paid') this.paidAt = at;
     if (next === 'fulfilled') this.fulfilledAt = at;
     if (orderStates.isTerminal(next)) this.closedAt = at;
+  }
+
+  /** `order.paid`: what delivery needs to grant an entitlement per line. Call once the order is paid. */
+  paidEvent(lines: OrderLine[]): OrderPaidV1 {
+    return {
+      orderId: this.id,
+      buyerOrganizationId: this.buyerOrganizationId,
+      lines: lines.map((line) => ({
+        lineId: line.id,
+        offerId: line.offerId,
+        datasetId: line.datasetId,
+        vendorOrganizationId: line.vendorOrganizationId,
+        licenseTemplate: line.licenseTemplate,
+        terms: line.terms,
+        termsSha256: line.termsSha256,
+        pricing: line.eventPricing(),
+        coversFutureVersions: line.coversFutureVersions,
+        versionIds: line.versionIds,
+      })),
+      paidAt: this.paidAt!.toISOString(),
+    };
   }
 
   toView(lines: OrderLine[]): OrderView {

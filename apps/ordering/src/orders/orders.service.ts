@@ -2,6 +2,7 @@ import {
   CatalogErrorCode,
   CatalogSubjects,
   CommonErrorCode,
+  MAX_METERED_QUANTITY,
   ORDER_STATUSES,
   OrderingErrorCode,
   OrderingEvents,
@@ -17,6 +18,7 @@ import {
 import { Injectable } from '@nestjs/common';
 import { RpcClient, UnitOfWork, type Transaction } from '@trove/messaging';
 import { decodeCursor, DEFAULT_PAGE_SIZE, RequestContext, ServiceException, toPage, type Caller } from '@trove/platform';
+import { chargeFor, MoneyError, type CurrencyCode } from '@trove/licensing';
 import { createHash, randomUUID } from 'node:crypto';
 import { notFound } from '../access';
 import { AccessRequestRepository } from '../access-requests/access-request.repository';
@@ -36,19 +38,26 @@ export class OrdersService {
   ) {}
 
   /**
-   * Places an order: snapshots each offer as the catalog sells it right now, checks approval and
-   * exclusivity, then writes the order, its lines and its license receipt, and publishes
-   * `order.placed` for billing, in the command's transaction (`commit`). The catalog is asked
-   * before that transaction opens, so none is held open while the catalog answers.
+   * Places an order: snapshots each offer as the catalog sells it right now, checks approval,
+   * quantities and exclusivity, then writes the order, its lines and its license receipt in the
+   * command's transaction (`commit`). The catalog is asked before that transaction opens, so
+   * none is held open while the catalog answers.
+   *
+   * An order with a price publishes `order.placed` for billing, listing its priced lines only.
+   * An order of free offers alone has nothing to charge: it is paid at once and publishes
+   * `order.paid` for delivery itself, so billing never hears of it (no payment, entry or invoice).
    */
   async place(buyer: Caller, request: PlaceOrderRequest, commit: Commit): Promise<OrderView> {
     const orderId = orderIdFor(buyer, RequestContext.current()?.idempotencyKey);
     const offers = await Promise.all(request.items.map((item) => this.rpc.send(CatalogSubjects.getOffer, { offerId: item.offerId })));
     for (const offer of offers) await this.assertOrderable(buyer, offer);
-    const currency = offers[0].pricing.price!.currency;
-    if (offers.some((offer) => offer.pricing.price!.currency !== currency)) {
+    const priced = offers.filter((offer) => offer.pricing.model !== 'free');
+    // A free offer has no currency of its own: it takes the order's, or the market's own.
+    const currency = priced[0]?.pricing.price!.currency ?? FREE_ORDER_CURRENCY;
+    if (priced.some((offer) => offer.pricing.price!.currency !== currency)) {
       throw new ServiceException(OrderingErrorCode.CURRENCY_MISMATCH, 'The items are priced in different currencies: place one order per currency.');
     }
+    const prices = offers.map((offer, position) => linePrice(offer, request.items[position].quantity, position, currency));
     // Exclusive sales are recorded by the catalog, idempotently per order: a retry of this
     // command carries the same key, so the same order id, and gets the same sale back.
     for (const offer of offers.filter((o) => o.exclusive)) {
@@ -65,7 +74,8 @@ export class OrdersService {
           datasetId: offer.datasetId,
           datasetTitle: offer.datasetTitle,
           vendorOrganizationId: offer.vendorOrganizationId,
-          priceAmount: offer.pricing.price!.amount,
+          priceAmount: prices[position].amount,
+          quantity: prices[position].quantity,
           currency,
           pricing: offer.pricing,
           licenseTemplate: offer.license.template,
@@ -79,22 +89,6 @@ export class OrdersService {
       );
       const total = lines.reduce((sum, line) => sum + line.priceAmount, 0);
       if (!Number.isSafeInteger(total)) throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, 'The order total is beyond the largest amount Trove handles.');
-      const eventId = await tx.publish(OrderingEvents.orderPlaced, {
-        orderId,
-        buyerOrganizationId: buyer.organizationId,
-        lines: lines.map((line) => ({
-          lineId: line.id,
-          offerId: line.offerId,
-          datasetId: line.datasetId,
-          vendorOrganizationId: line.vendorOrganizationId,
-          price: { amount: line.priceAmount, currency },
-          pricing: pricingOf(line),
-          licenseTemplate: line.licenseTemplate,
-          termsSha256: line.termsSha256,
-        })),
-        total: { amount: total, currency },
-        placedAt: now.toISOString(),
-      });
       const order = Object.assign(new Order(), {
         id: orderId,
         buyerOrganizationId: buyer.organizationId,
@@ -105,7 +99,7 @@ export class OrdersService {
         refundReason: null,
         paymentId: null,
         entitlementIds: [],
-        awaitingEventId: eventId,
+        awaitingEventId: null as string | null,
         redrives: 0,
         placedAt: now,
         paidAt: null,
@@ -113,6 +107,29 @@ export class OrdersService {
         closedAt: null,
         updatedAt: now,
       });
+      if (total === 0) {
+        order.moveTo('paid', now);
+        order.awaitingEventId = await tx.publish(OrderingEvents.orderPaid, order.paidEvent(lines));
+      } else {
+        order.awaitingEventId = await tx.publish(OrderingEvents.orderPlaced, {
+          orderId,
+          buyerOrganizationId: buyer.organizationId,
+          lines: lines
+            .filter((line) => line.priceAmount > 0)
+            .map((line) => ({
+              lineId: line.id,
+              offerId: line.offerId,
+              datasetId: line.datasetId,
+              vendorOrganizationId: line.vendorOrganizationId,
+              price: { amount: line.priceAmount, currency },
+              pricing: line.eventPricing(),
+              licenseTemplate: line.licenseTemplate,
+              termsSha256: line.termsSha256,
+            })),
+          total: { amount: total, currency },
+          placedAt: now.toISOString(),
+        });
+      }
       const receipt = LicenseReceipt.issue({
         id: randomUUID(),
         orderId,
@@ -130,8 +147,8 @@ export class OrdersService {
     if (!offer.available) {
       throw new ServiceException(CatalogErrorCode.OFFER_NOT_AVAILABLE, `Offer ${offer.id} cannot be bought now: it is withdrawn or expired, or its dataset is not published.`);
     }
-    if (!offer.pricing.price || offer.pricing.model === 'free' || offer.pricing.model === 'metered') {
-      throw new ServiceException(OrderingErrorCode.OFFER_NOT_ORDERABLE, `Offer ${offer.id} is ${offer.pricing.model}: only one-time and subscription offers are ordered.`);
+    if (offer.pricing.model !== 'free' && !offer.pricing.price) {
+      throw new ServiceException(OrderingErrorCode.OFFER_NOT_ORDERABLE, `Offer ${offer.id} is ${offer.pricing.model} but has no price to charge.`);
     }
     if (offer.requiresApproval) {
       const access = await this.accessRequests.live(offer.id, buyer.organizationId);
@@ -186,9 +203,21 @@ export class OrdersService {
       }
       order.moveTo('refund_pending');
       order.refundReason = reason;
-      order.awaitingEventId = await tx.publish(OrderingEvents.orderRefundRequested, { orderId: id, reason });
+      const lines = (await this.orders.linesOf([id])).get(id)!;
+      if (order.totalAmount === 0) {
+        // Nothing was charged, so there is nothing for billing to give back: the refund ends
+        // here, and delivery revokes the entitlements as after any refund.
+        order.moveTo('refunded');
+        order.awaitingEventId = null;
+        if (lines.some((line) => line.exclusive)) {
+          await this.rpc.send(CatalogSubjects.releaseExclusive, { orderId: id }, { idempotencyKey: `${id}:refund:release-exclusive` });
+        }
+        await tx.publish(OrderingEvents.orderRefunded, { orderId: id });
+      } else {
+        order.awaitingEventId = await tx.publish(OrderingEvents.orderRefundRequested, { orderId: id, reason });
+      }
       await this.orders.save(order);
-      return order.toView((await this.orders.linesOf([id])).get(id)!);
+      return order.toView(lines);
     });
   }
 
@@ -205,12 +234,31 @@ export class OrdersService {
   }
 }
 
-function pricingOf(line: OrderLine): { model: string; period?: string; unit?: string } {
-  return {
-    model: line.pricing.model,
-    ...(line.pricing.period ? { period: line.pricing.period } : {}),
-    ...(line.pricing.unit ? { unit: line.pricing.unit } : {}),
-  };
+/** The currency of an order of free offers alone, which name none: the market's own. */
+export const FREE_ORDER_CURRENCY: CurrencyCode = 'CNY';
+
+/**
+ * What one item costs, and the units it buys: the offer's price; a metered offer's unit price
+ * times the item's `quantity` (required there, and refused for any other model); nothing for
+ * a free offer. Bad quantities are VALIDATION_FAILED naming the item's field.
+ */
+export function linePrice(offer: Pick<OfferSnapshot, 'id' | 'pricing'>, quantity: number | undefined, position: number, currency: CurrencyCode): { amount: number; quantity: number | null } {
+  const field = `items.${position}.quantity`;
+  const bad = (problem: string) => new ServiceException(CommonErrorCode.VALIDATION_FAILED, `${field}: ${problem}`, [{ field, problems: [problem] }]);
+  if (offer.pricing.model !== 'metered') {
+    if (quantity !== undefined) throw bad(`quantity is only for metered offers; offer ${offer.id} is ${offer.pricing.model}`);
+    return { amount: chargeFor(offer.pricing, {}, currency).amount, quantity: null };
+  }
+  if (quantity === undefined) throw bad(`quantity is required: offer ${offer.id} is sold per ${offer.pricing.unit}`);
+  if (!Number.isSafeInteger(quantity) || quantity < 1 || quantity > MAX_METERED_QUANTITY) {
+    throw bad(`quantity must be a whole number from 1 to ${MAX_METERED_QUANTITY}`);
+  }
+  try {
+    return { amount: chargeFor(offer.pricing, { units: quantity }, currency).amount, quantity };
+  } catch (error) {
+    if (error instanceof MoneyError) throw bad(`${quantity} ${offer.pricing.unit} at this unit price is beyond the largest amount Trove handles`);
+    throw error;
+  }
 }
 
 /**

@@ -35,27 +35,7 @@ export class PurchaseSaga {
     order.moveTo('paid');
     order.paymentId = payment.paymentId;
     const lines = (await this.orders.linesOf([order.id])).get(order.id)!;
-    order.awaitingEventId = await tx.publish(OrderingEvents.orderPaid, {
-      orderId: order.id,
-      buyerOrganizationId: order.buyerOrganizationId,
-      lines: lines.map((line) => ({
-        lineId: line.id,
-        offerId: line.offerId,
-        datasetId: line.datasetId,
-        vendorOrganizationId: line.vendorOrganizationId,
-        licenseTemplate: line.licenseTemplate,
-        terms: line.terms,
-        termsSha256: line.termsSha256,
-        pricing: {
-          model: line.pricing.model,
-          ...(line.pricing.period ? { period: line.pricing.period } : {}),
-          ...(line.pricing.unit ? { unit: line.pricing.unit } : {}),
-        },
-        coversFutureVersions: line.coversFutureVersions,
-        versionIds: line.versionIds,
-      })),
-      paidAt: order.paidAt!.toISOString(),
-    });
+    order.awaitingEventId = await tx.publish(OrderingEvents.orderPaid, order.paidEvent(lines));
     await this.orders.save(order);
   }
 

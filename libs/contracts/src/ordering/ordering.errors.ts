@@ -4,7 +4,7 @@ export enum OrderingErrorCode {
   ACCESS_NOT_APPROVED = 'ACCESS_NOT_APPROVED',
   /** The items of one order are priced in different currencies: order them separately. */
   CURRENCY_MISMATCH = 'CURRENCY_MISMATCH',
-  /** The offer cannot be bought through an order (free or metered pricing). */
+  /** The offer cannot be bought through an order (its pricing has no price to charge). */
   OFFER_NOT_ORDERABLE = 'OFFER_NOT_ORDERABLE',
   /** A refund of an order that was never paid, or is refunded already. */
   ORDER_NOT_REFUNDABLE = 'ORDER_NOT_REFUNDABLE',

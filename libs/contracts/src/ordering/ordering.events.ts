@@ -5,6 +5,15 @@ import { eventSubject } from '../subject';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
+/** How an order line was priced, as the saga's events carry it. */
+export interface LinePricingV1 {
+  model: string;
+  period?: string;
+  unit?: string;
+  /** Metered lines: the units of `unit` bought, the entitlement's allowance. */
+  quantity?: number;
+}
+
 /** One line of a placed order, as billing charges it. */
 export class PlacedOrderLineV1 {
   @IsString()
@@ -24,9 +33,13 @@ export class PlacedOrderLineV1 {
   @Type(() => Price)
   price: Price;
 
-  /** `{model, period?, unit?}`. */
+  /**
+   * `{model, period?, unit?, quantity?}`: `quantity` is the units a metered line bought (its
+   * price is the unit price times it). A field inside this object, so consumers that predate
+   * it still accept the event.
+   */
   @IsObject()
-  pricing: { model: string; period?: string; unit?: string };
+  pricing: LinePricingV1;
 
   @IsString()
   @MaxLength(100)
@@ -36,7 +49,11 @@ export class PlacedOrderLineV1 {
   termsSha256: string;
 }
 
-/** A buyer placed an order and accepted its licenses: billing charges it. */
+/**
+ * A buyer placed an order and accepted its licenses: billing charges it. Only an order with a
+ * price is placed this way, and only its priced lines are listed (a free line costs nothing and
+ * is not billed); an order of free offers alone goes straight to `order.paid`.
+ */
 export class OrderPlacedV1 {
   @IsUUID()
   orderId: string;
@@ -83,8 +100,9 @@ export class PaidOrderLineV1 {
   @Matches(SHA256)
   termsSha256: string;
 
+  /** `{model, period?, unit?, quantity?}`, as in `order.placed`. */
   @IsObject()
-  pricing: { model: string; period?: string; unit?: string };
+  pricing: LinePricingV1;
 
   /** A subscription covers the versions released while it runs; a one-time purchase those below. */
   @IsBoolean()

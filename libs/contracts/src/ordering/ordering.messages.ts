@@ -12,6 +12,13 @@ export type AccessRequestStatus = (typeof ACCESS_REQUEST_STATUSES)[number];
 /** The most items one order may hold. */
 export const MAX_ORDER_ITEMS = 20;
 
+/**
+ * The most units of a metered offer one order line may buy (a billion hours, images, thousands
+ * of tokens or GiB): far beyond any real purchase, and small enough that the line's price stays
+ * a safe integer at any sane unit price (ordering checks the product too).
+ */
+export const MAX_METERED_QUANTITY = 1_000_000_000;
+
 // ---------------------------------------------------------------- requests
 
 /** `limit` and `cursor` of a list, as the gateway passes them on. */
@@ -31,6 +38,16 @@ export class PageRequest {
 export class OrderItemInput {
   @IsUUID()
   offerId: string;
+
+  /**
+   * Units of a metered offer's `unit` to buy (hours, images, GiB...): required for a metered
+   * offer, refused for any other (ordering knows the offer's model, so it checks that).
+   */
+  @IsOptional()
+  @IsInt({ message: 'quantity must be a whole number of the offer\'s unit' })
+  @Min(1, { message: 'quantity must be at least 1' })
+  @Max(MAX_METERED_QUANTITY, { message: `quantity must be at most ${MAX_METERED_QUANTITY}` })
+  quantity?: number;
 }
 
 /** `POST /v1/orders`: the offers to buy, and the buyer's acceptance of their licenses. */
@@ -106,8 +123,11 @@ export interface OrderItemView {
   datasetId: string;
   datasetTitle: string;
   vendorOrganizationId: string;
+  /** What the line costs: the offer's price, the unit price times `quantity`, or zero for a free offer. */
   price: MoneyValue;
   pricing: PricingValue;
+  /** Metered lines only: the units of `pricing.unit` bought (the entitlement's allowance). */
+  quantity?: number;
   licenseTemplate: string;
   licenseTermsSha256: string;
 }
@@ -144,6 +164,8 @@ export interface ReceiptLineView {
   terms: LicenseTermsValue;
   termsSha256: string;
   price: MoneyValue;
+  /** Metered lines only: the units bought. */
+  quantity?: number;
 }
 
 /**
@@ -169,6 +191,8 @@ export interface SaleView {
   datasetTitle: string;
   buyerOrganizationId: string;
   price: MoneyValue;
+  /** Metered lines only: the units bought. */
+  quantity?: number;
   licenseTemplate: string;
   licenseTermsSha256: string;
   orderStatus: OrderStatus;

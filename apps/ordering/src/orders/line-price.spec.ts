@@ -1,0 +1,42 @@
+import { MAX_METERED_QUANTITY } from '@trove/contracts';
+import type { PricingValue } from '@trove/licensing';
+import { linePrice } from './orders.service';
+
+const offer = (pricing: PricingValue) => ({ id: '0d6c1f3e-8a2b-4c5d-9e7f-1a2b3c4d5e6f', pricing });
+const perHour = offer({ model: 'metered', price: { amount: 18_000, currency: 'CNY' }, unit: 'hour' });
+const once = offer({ model: 'one_time', price: { amount: 12_800_000, currency: 'CNY' } });
+const monthly = offer({ model: 'subscription', price: { amount: 3_000_000, currency: 'CNY' }, period: 'month' });
+const ccBy = offer({ model: 'free' });
+
+describe('linePrice: what one order item costs', () => {
+  it.each([
+    ['a one-time offer: its price', once, undefined, { amount: 12_800_000, quantity: null }],
+    ['a subscription: one period', monthly, undefined, { amount: 3_000_000, quantity: null }],
+    ['a free offer: nothing', ccBy, undefined, { amount: 0, quantity: null }],
+    ['200 hours at 180.00 yuan an hour', perHour, 200, { amount: 3_600_000, quantity: 200 }],
+    ['one hour', perHour, 1, { amount: 18_000, quantity: 1 }],
+    ['the most units an item may buy', offer({ model: 'metered', price: { amount: 1, currency: 'CNY' }, unit: 'image' }), MAX_METERED_QUANTITY, { amount: MAX_METERED_QUANTITY, quantity: MAX_METERED_QUANTITY }],
+  ])('%s', (_case, item, quantity, expected) => {
+    expect(linePrice(item, quantity, 0, 'CNY')).toEqual(expected);
+  });
+
+  it.each([
+    ['no quantity for a metered offer', perHour, undefined, 'quantity is required'],
+    ['zero', perHour, 0, 'from 1 to'],
+    ['a negative quantity', perHour, -5, 'from 1 to'],
+    ['a fraction', perHour, 1.5, 'from 1 to'],
+    ['more than the most an item may buy', perHour, MAX_METERED_QUANTITY + 1, 'from 1 to'],
+    ['a line beyond the largest amount', offer({ model: 'metered', price: { amount: 100_000_000_000, currency: 'CNY' }, unit: 'gib' }), MAX_METERED_QUANTITY, 'beyond the largest amount'],
+    ['a quantity for a one-time offer', once, 3, 'only for metered offers'],
+    ['a quantity for a free offer', ccBy, 1, 'only for metered offers'],
+    ['a quantity for a subscription', monthly, 2, 'only for metered offers'],
+  ])('refuses %s as VALIDATION_FAILED on the item field', (_case, item, quantity, problem) => {
+    let thrown: unknown;
+    try {
+      linePrice(item, quantity, 2, 'CNY');
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'items.2.quantity', problems: [expect.stringContaining(problem)] }] });
+  });
+});
