@@ -5,6 +5,8 @@ import { InvoiceRepository } from './invoices/invoice.repository';
 import { InvoicesService } from './invoices/invoices.service';
 import { LedgerRepository } from './ledger/ledger.repository';
 import { OrderReversals, Reversals } from './ledger/reversals';
+import { UsageMeterRepository } from './metering/usage-meter.repository';
+import { UsageMeters } from './metering/usage-meters.consumer';
 import { OrderPayments } from './payments/order-payments.consumer';
 import { PaymentRepository } from './payments/payment.repository';
 import { PaymentsService } from './payments/payments.service';
@@ -32,6 +34,8 @@ import { WalletsService } from './wallets/wallets.service';
     WalletsService,
     BillingHandler,
     OrderPayments,
+    UsageMeterRepository,
+    UsageMeters,
   ],
   exports: [PaymentsService, WalletsService, InvoicesService, SubscriptionsService, Clock],
 })
