@@ -3,6 +3,9 @@ import type { LicenseTermsValue } from '@trove/licensing';
 import { TransactionalRepository } from '@trove/messaging';
 import type { EntitlementStatus } from '@trove/contracts';
 
+/** A gibibyte, the unit a metered offer sold per `gib` counts. */
+export const GIB = 1024 ** 3;
+
 /** What one download request needs to know, read in one indexed query. */
 export interface DownloadTarget {
   entitlementId: string;
@@ -12,6 +15,11 @@ export interface DownloadTarget {
   status: EntitlementStatus;
   terms: LicenseTermsValue;
   pricingModel: string;
+  /**
+   * The bytes a metered offer sold per GiB allows (the GiB bought, from the order line's
+   * quantity); null for every other offer, whose downloads are not metered.
+   */
+  allowanceBytes: number | null;
   grantedAt: Date;
   expiresAt: Date | null;
   key: string;
@@ -42,7 +50,9 @@ export class DownloadRepository extends TransactionalRepository {
    */
   async target(entitlementId: string, versionId: string, path: string): Promise<DownloadTarget | null> {
     const rows = (await this.manager.query(
-      `SELECT e.id, e.order_id, e.buyer_organization_id, e.dataset_id, e.status, e.terms, e.pricing->>'model' AS pricing_model, e.granted_at, e.expires_at,
+      `SELECT e.id, e.order_id, e.buyer_organization_id, e.dataset_id, e.status, e.terms, e.pricing->>'model' AS pricing_model,
+              CASE WHEN e.pricing->>'model' = 'metered' AND e.pricing->>'unit' = 'gib' THEN (e.pricing->>'quantity')::bigint * ${GIB} END AS allowance_bytes,
+              e.granted_at, e.expires_at,
               so.key, so.size, so.sha256
          FROM entitlement e
          JOIN entitlement_version ev ON ev.entitlement_id = e.id AND ev.version_id = $2
@@ -58,6 +68,7 @@ export class DownloadRepository extends TransactionalRepository {
       status: EntitlementStatus;
       terms: LicenseTermsValue;
       pricing_model: string;
+      allowance_bytes: string | null;
       granted_at: Date;
       expires_at: Date | null;
       key: string;
@@ -74,12 +85,19 @@ export class DownloadRepository extends TransactionalRepository {
       status: r.status,
       terms: r.terms,
       pricingModel: r.pricing_model,
+      allowanceBytes: r.allowance_bytes === null ? null : Number(r.allowance_bytes),
       grantedAt: r.granted_at,
       expiresAt: r.expires_at,
       key: r.key,
       size: Number(r.size),
       sha256: r.sha256,
     };
+  }
+
+  /** Bytes sent under the entitlement so far, by every download that has ended (the audit rows). */
+  async bytesDelivered(entitlementId: string): Promise<number> {
+    const [row] = (await this.manager.query(`SELECT coalesce(sum(bytes_sent), 0)::bigint AS n FROM download WHERE entitlement_id = $1`, [entitlementId])) as { n: string }[];
+    return Number(row.n);
   }
 
   /** Downloads of the file under the entitlement that started at its first byte (resumes and later ranges are not new downloads). */

@@ -65,21 +65,30 @@ export class DownloadsController {
     if (range.kind === 'partial') headers['content-range'] = `bytes ${start}-${end}/${target.size}`;
     const status = range.kind === 'partial' ? 206 : 200;
 
+    // A download sold per GiB must fit in what is left of the GiB bought.
+    const hold = head ? null : await this.downloads.reserveAllowance(target, length);
+
     // The filesystem driver's files are read into reused buffers (no garbage per MiB); other
     // drivers' streams are piped. Either is opened before the answer starts, so a missing object
     // is still an error response.
     const fs = this.storage instanceof FsObjectStorage ? this.storage : undefined;
     let file: FileHandle | undefined;
     let body: Readable | undefined;
-    if (!head && length > 0) {
-      if (fs) file = await open(fs.pathOf(target.key), 'r');
-      else body = (await this.storage.get(target.key, { start, end })).body;
+    try {
+      if (!head && length > 0) {
+        if (fs) file = await open(fs.pathOf(target.key), 'r');
+        else body = (await this.storage.get(target.key, { start, end })).body;
+      }
+    } catch (error) {
+      if (hold) this.downloads.releaseAllowance(hold);
+      throw error;
     }
 
     reply.hijack();
     const res = reply.raw;
     res.writeHead(status, headers);
     if (!file && !body) {
+      if (hold) this.downloads.releaseAllowance(hold);
       res.end();
       return;
     }
@@ -100,7 +109,7 @@ export class DownloadsController {
         complete: res.writableFinished && sent === length,
         startedAt,
         finishedAt: new Date(),
-      });
+      }, hold);
     });
     if (file) {
       sendFileRange(file, start, end, res, progress).then(

@@ -5,7 +5,7 @@ import { UnitOfWork } from '@trove/messaging';
 import { ServiceException } from '@trove/platform';
 import { currentStatus, refusal } from '../entitlements/entitlements.service';
 import { UrlSigner, type UrlSignature } from '../signing/url-signer';
-import { DownloadRepository, type DownloadRecord, type DownloadTarget } from './download.repository';
+import { DownloadRepository, GIB, type DownloadRecord, type DownloadTarget } from './download.repository';
 import { downloadGrant, type DownloadTicket } from './download-ticket';
 
 /**
@@ -17,6 +17,8 @@ import { downloadGrant, type DownloadTicket } from './download-ticket';
 export class DownloadsService {
   private readonly logger = new Logger('Downloads');
   private readonly inFlight = new Map<string, Promise<DownloadTarget | null>>();
+  /** Bytes of downloads running in this process, per entitlement sold per GiB. */
+  private readonly running = new Map<string, number>();
 
   constructor(
     private readonly signer: UrlSigner,
@@ -65,6 +67,37 @@ export class DownloadsService {
   }
 
   /**
+   * A download of `bytes` under an entitlement sold per GiB: refused (ALLOWANCE_EXHAUSTED, not
+   * one byte sent) when the bytes already delivered, the bytes of this process's downloads still
+   * running and these would together pass the GiB bought. The bytes are held for the download
+   * until `record` has written its audit row (then the row counts them); other replicas' running
+   * downloads are not seen, so parallel requests spread over replicas may pass the allowance by
+   * at most what they asked for together. Other offers: no check, null.
+   */
+  async reserveAllowance(target: DownloadTarget, bytes: number): Promise<AllowanceHold | null> {
+    if (target.allowanceBytes === null || bytes <= 0) return null;
+    const delivered = await this.unitOfWork.read(() => this.downloads.bytesDelivered(target.entitlementId));
+    const running = this.running.get(target.entitlementId) ?? 0;
+    const left = Math.max(0, target.allowanceBytes - delivered - running);
+    if (bytes > left) {
+      throw new ServiceException(
+        DeliveryErrorCode.ALLOWANCE_EXHAUSTED,
+        `This entitlement bought ${target.allowanceBytes / GIB} GiB (${target.allowanceBytes} bytes); ${delivered} bytes are delivered and ${running} are being downloaded, ` +
+          `so ${left} are left and this request asks for ${bytes}. Ask for a Range of at most ${left} bytes, or buy more GiB.`,
+      );
+    }
+    this.running.set(target.entitlementId, running + bytes);
+    return { entitlementId: target.entitlementId, bytes };
+  }
+
+  /** Lets go of a hold whose download never started. */
+  releaseAllowance(hold: AllowanceHold): void {
+    const left = (this.running.get(hold.entitlementId) ?? 0) - hold.bytes;
+    if (left > 0) this.running.set(hold.entitlementId, left);
+    else this.running.delete(hold.entitlementId);
+  }
+
+  /**
    * The entitlement's current row and the file. Requests for the same file that arrive while a
    * read is in flight (a download manager's parallel ranges) share that read instead of taking a
    * connection each; nothing is kept after it returns, so no answer is older than the request.
@@ -80,14 +113,15 @@ export class DownloadsService {
   }
 
   /**
-   * The audit row, written once the response has ended (not on the hot path), and for metered
-   * offers the event billing meters usage from. Failures are logged: the bytes were sent.
+   * The audit row, written once the response has ended (not on the hot path), and for offers
+   * sold per GiB the event billing meters usage from; then the download's allowance hold is
+   * let go (the row counts its bytes now). Failures are logged: the bytes were sent.
    */
-  async record(target: DownloadTarget, record: DownloadRecord): Promise<void> {
+  async record(target: DownloadTarget, record: DownloadRecord, hold: AllowanceHold | null = null): Promise<void> {
     try {
       await this.unitOfWork.run(async (tx) => {
         await this.downloads.insert(record);
-        if (target.pricingModel === 'metered') {
+        if (target.allowanceBytes !== null) {
           await tx.publish(DeliveryEvents.downloadRecorded, {
             downloadId: record.id,
             entitlementId: record.entitlementId,
@@ -105,8 +139,16 @@ export class DownloadsService {
       });
     } catch (error) {
       this.logger.error({ err: error, entitlementId: record.entitlementId, path: record.path }, 'could not record a download');
+    } finally {
+      if (hold) this.releaseAllowance(hold);
     }
   }
+}
+
+/** Bytes of an allowance held for one running download. */
+export interface AllowanceHold {
+  entitlementId: string;
+  bytes: number;
 }
 
 function invalidUrl(): ServiceException {

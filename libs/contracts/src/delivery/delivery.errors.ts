@@ -18,6 +18,11 @@ export enum DeliveryErrorCode {
   DOWNLOAD_LIMIT_REACHED = 'DOWNLOAD_LIMIT_REACHED',
   /** The license allows this many seats (API keys downloading), and they are taken. */
   SEATS_EXCEEDED = 'SEATS_EXCEEDED',
+  /**
+   * A metered offer sold per GiB: the bytes already delivered under the entitlement and this
+   * request's bytes together are more than the GiB bought. Ask for a smaller Range, or buy more.
+   */
+  ALLOWANCE_EXHAUSTED = 'ALLOWANCE_EXHAUSTED',
   /** The Range header asks for bytes the file does not have, or for several ranges. */
   RANGE_NOT_SATISFIABLE = 'RANGE_NOT_SATISFIABLE',
 }
@@ -32,5 +37,6 @@ export const DELIVERY_ERROR_STATUS: Record<DeliveryErrorCode, number> = {
   [DeliveryErrorCode.ENTITLEMENT_EXPIRED]: 403,
   [DeliveryErrorCode.DOWNLOAD_LIMIT_REACHED]: 403,
   [DeliveryErrorCode.SEATS_EXCEEDED]: 403,
+  [DeliveryErrorCode.ALLOWANCE_EXHAUSTED]: 403,
   [DeliveryErrorCode.RANGE_NOT_SATISFIABLE]: 416,
 };

@@ -48,7 +48,8 @@ export class EntitlementEndedV1 {
 
 /**
  * A download ended (completed or cut off): who, which file, how many bytes were actually sent.
- * Billing meters metered offers from it (`pricingModel: "metered"`).
+ * Published for entitlements of metered offers sold per GiB (`pricingModel: "metered"`), the
+ * one unit measured by delivering it: billing meters usage from it.
  */
 export class DownloadRecordedV1 {
   @IsUUID()
