@@ -330,6 +330,97 @@ describe('the purchase saga through the public API, every app a process', () => 
     expect(stats.ordersByStatus.fulfilled).toBeGreaterThan(10);
     expect((await h.system.request('/v1/admin/stats', { as: { key: vendorKey } })).status).toBe(403);
   });
+
+  it('shows operators organizations and listings as they move, and where events queue while a consumer’s service is down', async () => {
+    const stats = async () => {
+      const response = await h.system.request('/v1/admin/stats');
+      expect(response.status).toBe(200);
+      return json(response);
+    };
+    const ordersIn = (s: { ordersByStatus: Record<string, number> }) => Object.values(s.ordersByStatus).reduce((sum, n) => sum + n, 0);
+    const paymentsBacklog = (s: { eventBacklog: { consumers: { service: string; consumer: string; pending: number; ackPending: number }[] } }) =>
+      s.eventBacklog.consumers.find((c) => c.service === 'billing' && c.consumer === 'order-payments')!;
+
+    const before = await stats();
+    expect(before.unavailable).toEqual([]);
+    expect(Object.keys(before.organizationsByKind).sort()).toEqual(['admin', 'buyer', 'vendor']);
+    for (const kind of ['admin', 'buyer', 'vendor']) expect(Object.keys(before.organizationsByKind[kind]).sort()).toEqual(['active', 'pending', 'suspended']);
+    expect(Object.keys(before.datasetsByStatus).sort()).toEqual(['draft', 'in_review', 'published', 'rejected', 'suspended']);
+    expect(before.datasetsByStatus.published).toBeGreaterThanOrEqual(1);
+    // Every service's consumers are there, each with nothing left to deliver.
+    expect(new Set(before.eventBacklog.consumers.map((c: { service: string }) => c.service))).toEqual(new Set(['gateway', 'ordering', 'billing', 'delivery']));
+    expect(paymentsBacklog(before)).toMatchObject({ pending: 0, ackPending: 0, redelivered: expect.any(Number) });
+    expect(Object.keys(before.eventBacklog.unpublished).sort()).toEqual(['billing', 'catalog', 'delivery', 'gateway', 'ordering']);
+
+    // A vendor signs up (pending), is approved (active), and lists a dataset up to published.
+    const vendor = await VendorClient.signUp(h.system, '数据堂 Datatang', false);
+    let now = await stats();
+    expect(now.organizationsByKind.vendor).toEqual({ ...before.organizationsByKind.vendor, pending: before.organizationsByKind.vendor.pending + 1 });
+    expect((await h.system.request(`/v1/admin/organizations/${vendor.organizationId}/approve`, { method: 'POST' })).status).toBe(200);
+    const { dataset } = await vendor.listing(speechListing({ title: '四川话车载语音 300 小时 / Sichuanese in-car speech, 300 hours' }));
+    now = await stats();
+    expect(now.organizationsByKind.vendor).toEqual({ ...before.organizationsByKind.vendor, active: before.organizationsByKind.vendor.active + 1 });
+    expect(now.datasetsByStatus).toEqual({ ...before.datasetsByStatus, draft: before.datasetsByStatus.draft + 1 });
+    await vendor.expect(200, `/v1/datasets/${dataset.id}/submit`, 'POST');
+    expect((await stats()).datasetsByStatus).toEqual({ ...before.datasetsByStatus, in_review: before.datasetsByStatus.in_review + 1 });
+    expect((await h.system.request(`/v1/admin/datasets/${dataset.id}/approve`, { method: 'POST' })).status).toBe(200);
+    expect((await stats()).datasetsByStatus).toEqual({ ...before.datasetsByStatus, published: before.datasetsByStatus.published + 1 });
+
+    // An event written to the catalog's outbox and not yet published (a relay holds it).
+    await waitFor('the catalog to publish the listing’s events', async () => (await stats()).eventBacklog.unpublished.catalog === 0);
+    const held = randomUUID();
+    const catalogDb = h.system.databases.get('catalog')!.url;
+    await withDatabase(catalogDb, (c) =>
+      c.query(`INSERT INTO outbox (id, subject, payload, occurred_at, claimed_until) VALUES ($1, 'evt.catalog.stats-test.v1', '{}', now(), now() + interval '1 hour')`, [held]),
+    );
+    try {
+      expect((await stats()).eventBacklog.unpublished).toMatchObject({ catalog: 1, ordering: 0 });
+    } finally {
+      await withDatabase(catalogDb, (c) => c.query(`DELETE FROM outbox WHERE id = $1`, [held]));
+    }
+    expect((await stats()).eventBacklog.unpublished.catalog).toBe(0);
+
+    // Billing is down: an order placed now waits in billing's consumer, and stats still answers.
+    const buyer = await h.buyer('小红书 Xiaohongshu');
+    await h.fund(buyer, PRICE);
+    const billing = h.system.app('billing');
+    billing.kill('SIGTERM');
+    await billing.exit();
+    try {
+      const placed = await h.order(buyer, order(offerId));
+      expect(placed.status).toBe(201);
+      const waiting = await waitFor('the order to wait for billing', async () => {
+        const s = await stats();
+        const backlog = paymentsBacklog(s);
+        return backlog.pending + backlog.ackPending >= 1 && s;
+      });
+      expect(waiting.unavailable).toEqual(['billing']);
+      expect(waiting.salesPerCurrency).toBeNull();
+      expect(waiting.eventBacklog.unpublished.billing).toBeNull();
+      expect(ordersIn(waiting)).toBe(ordersIn(before) + 1);
+      expect(waiting.datasetsByStatus).not.toBeNull();
+      expect(waiting.ordersByStatus.pending_payment).toBeGreaterThanOrEqual(1);
+
+      billing.start();
+      await billing.ready();
+      expect((await h.settled(buyer, (await json(placed)).id)).status).toBe('fulfilled');
+      await waitFor('billing to catch up', async () => {
+        const s = await stats();
+        const backlog = paymentsBacklog(s);
+        return s.unavailable.length === 0 && backlog.pending === 0 && backlog.ackPending === 0;
+      });
+    } finally {
+      if (!billing.running) {
+        billing.start();
+        await billing.ready();
+      }
+    }
+
+    // Operators' figures are for operators only.
+    const refused = await h.system.request('/v1/admin/stats', { as: { key: buyer.key } });
+    expect(refused.status).toBe(403);
+    expect(await json(refused)).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+  });
 });
 
 const CHAOS_PRICE = 99_900; // 999.00 yuan
@@ -432,5 +523,172 @@ describe('the purchase saga when services die mid-flight', () => {
     expect(entitled).toEqual(charged);
     expect(fulfilled).toEqual(charged);
     for (const buyer of buyers) expect(await h.wallet(buyer)).toBe(0);
+  });
+});
+
+/**
+ * Free and metered offers bought through the same POST /v1/orders: a CC BY dataset costs
+ * nothing and is never billed, yet the buyer gets a receipt and an entitlement; a metered offer
+ * is bought by the unit, prepaid; an offer sold per GiB stops at the GiB bought.
+ */
+describe('buying free and metered offers', () => {
+  let h: Market;
+
+  beforeAll(async () => {
+    h = await Market.start();
+  });
+
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  const GIB = 1024 ** 3;
+  const CC_BY = { license: { template: 'cc-by-4.0' }, pricing: { model: 'free' } };
+  const metered = (amount: number, unit: string) => ({ license: { template: 'commercial' }, pricing: { model: 'metered', price: { amount, currency: 'CNY' }, unit } });
+  const vendorBalance = async (key: string) => (await json(await h.system.request('/v1/balance', { as: { key } }))).balance.amount;
+  const entitlementOf = async (buyer: Buyer, orderId: string) =>
+    (await json(await h.system.request('/v1/entitlements', { as: { key: buyer.key } }))).items.find((e: { orderId: string }) => e.orderId === orderId);
+
+  it('a buyer with an empty wallet takes a CC BY 4.0 dataset: fulfilled, nothing charged or invoiced, a receipt of the terms, the files downloadable', async () => {
+    const open = await h.publishedOffer('北京智源人工智能研究院 BAAI', CC_BY, '中文开放指令数据 / open Chinese instructions (CC BY 4.0)');
+    const buyer = await h.buyer('清华大学 KEG 实验室 Tsinghua KEG');
+
+    const response = await h.order(buyer, order(open.offerId));
+    const placed = await json(response);
+    expect(response.status).toBe(201);
+    // Nothing to pay: the order is paid as it is placed.
+    expect(placed).toMatchObject({
+      status: 'paid',
+      items: [{ offerId: open.offerId, datasetId: open.datasetId, price: { amount: 0, currency: 'CNY' }, pricing: { model: 'free' }, licenseTemplate: 'cc-by-4.0' }],
+      total: { amount: 0, currency: 'CNY' },
+    });
+    expect(placed.items[0].quantity).toBeUndefined();
+    const done = await h.settled(buyer, placed.id);
+    expect(done).toMatchObject({ status: 'fulfilled', paymentId: null, entitlementIds: [expect.any(String)] });
+    expect(await h.wallet(buyer)).toBe(0);
+    expect(await vendorBalance(open.vendor.key)).toBe(0);
+
+    // Billing never heard of it: no payment, no journal entry, no invoice (no 发票 for nothing sold).
+    expect(await h.query('billing', `SELECT order_id FROM payment WHERE order_id = $1`, [placed.id])).toEqual([]);
+    expect(await h.query('billing', `SELECT id FROM journal_entry WHERE order_id = $1`, [placed.id])).toEqual([]);
+    expect((await json(await h.system.request('/v1/invoices', { as: { key: buyer.key } }))).items).toEqual([]);
+
+    // The receipt holds the CC BY terms the buyer accepted, and its hash checks out.
+    const receipt = await json(await h.system.request(`/v1/orders/${placed.id}/receipt`, { as: { key: buyer.key } }));
+    expect(receipt).toMatchObject({ orderId: placed.id, acceptedByOrganizationId: buyer.organizationId, acceptedByKeyId: buyer.keyId });
+    expect(receipt.lines).toEqual([expect.objectContaining({ offerId: open.offerId, licenseTemplate: 'cc-by-4.0', price: { amount: 0, currency: 'CNY' } })]);
+    const { sha256, ...content } = receipt;
+    expect(createHash('sha256').update(canonicalJson(content)).digest('hex')).toBe(sha256);
+
+    const entitlement = await entitlementOf(buyer, placed.id);
+    expect(entitlement).toMatchObject({ id: done.entitlementIds[0], datasetId: open.datasetId, status: 'active' });
+    const manifest = await json(await h.system.request(`/v1/entitlements/${entitlement.id}/manifest`, { as: { key: buyer.key } }));
+    const download = await fetch(manifest.versions[0].files[0].url);
+    expect(download.status).toBe(200);
+    expect((await download.arrayBuffer()).byteLength).toBe(manifest.versions[0].files[0].size);
+
+    // An operator's refund of a free order has no money to move: it ends refunded at once and the access is revoked.
+    const refund = await h.system.request(`/v1/admin/orders/${placed.id}/refund`, { method: 'POST', body: JSON.stringify({ reason: '许可证条款误标 / license mislabelled' }) });
+    expect({ status: refund.status, state: (await json(refund)).status }).toEqual({ status: 202, state: 'refunded' });
+    await waitFor('the free entitlement to be revoked', async () => (await entitlementOf(buyer, placed.id))?.status === 'revoked');
+    expect(await h.query('billing', `SELECT id FROM journal_entry WHERE order_id = $1`, [placed.id])).toEqual([]);
+  });
+
+  it('buys 200 hours of a speech corpus at 180.00 yuan an hour: the wallet pays 36,000.00, the vendor is owed it less 20 %, the invoice adds up', async () => {
+    const perHour = await h.publishedOffer('数据堂 Datatang', metered(18_000, 'hour'), '方言对话语音（按小时）/ dialect conversations by the hour');
+    const buyer = await h.buyer('科大讯飞 iFLYTEK');
+    await h.fund(buyer, 5_000_000);
+
+    const response = await h.order(buyer, { items: [{ offerId: perHour.offerId, quantity: 200 }], acceptLicense: true });
+    const placed = await json(response);
+    expect(response.status).toBe(201);
+    expect(placed).toMatchObject({
+      status: 'pending_payment',
+      items: [{ offerId: perHour.offerId, quantity: 200, price: { amount: 3_600_000, currency: 'CNY' }, pricing: { model: 'metered', unit: 'hour', price: { amount: 18_000, currency: 'CNY' } } }],
+      total: { amount: 3_600_000, currency: 'CNY' },
+    });
+    const done = await h.settled(buyer, placed.id);
+    expect(done.status).toBe('fulfilled');
+    expect(await h.wallet(buyer)).toBe(5_000_000 - 3_600_000);
+    expect(await vendorBalance(perHour.vendor.key)).toBe(3_600_000 - 720_000);
+    const invoices = (await json(await h.system.request('/v1/invoices', { as: { key: buyer.key } }))).items.filter((i: { orderId: string }) => i.orderId === placed.id);
+    expect(invoices).toHaveLength(1);
+    expect(invoices[0].gross).toEqual({ amount: 3_600_000, currency: 'CNY' });
+    expect(invoices[0].net.amount + invoices[0].tax.amount).toBe(3_600_000);
+    // The entitlement records the hours bought; the receipt and the vendor's sale say how many.
+    expect(await h.query('delivery', `SELECT pricing FROM entitlement WHERE order_id = $1`, [placed.id])).toEqual([{ pricing: { model: 'metered', unit: 'hour', quantity: 200 } }]);
+    const receipt = await json(await h.system.request(`/v1/orders/${placed.id}/receipt`, { as: { key: buyer.key } }));
+    expect(receipt.lines[0]).toMatchObject({ quantity: 200, price: { amount: 3_600_000 } });
+    const sales = await json(await h.system.request('/v1/sales', { as: { key: perHour.vendor.key } }));
+    expect(sales.items).toEqual([expect.objectContaining({ orderId: placed.id, quantity: 200, price: { amount: 3_600_000, currency: 'CNY' } })]);
+  });
+
+  it('refuses a missing, zero, negative, fractional, huge or misplaced quantity with 400 naming the field, and changes nothing', async () => {
+    const perImage = await h.publishedOffer('曼孚科技 MindFlow', metered(3, 'image'), '街景图像分割标注（按张）/ street scenes by the image');
+    const once = await h.publishedOffer('标贝科技 DataBaker');
+    const open = await h.publishedOffer('上海人工智能实验室 Shanghai AI Lab', CC_BY);
+    const buyer = await h.buyer('百川智能 Baichuan');
+    await h.fund(buyer, 1_000_000);
+    const orders = async () => Number((await h.query<{ n: string }>('ordering', `SELECT count(*) AS n FROM purchase_order`))[0].n);
+    const before = await orders();
+
+    const refused = async (item: Record<string, unknown>) => {
+      const response = await h.order(buyer, { items: [item], acceptLicense: true });
+      const problem = await json(response);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      return { status: response.status, code: problem.code, fields: (problem.errors ?? []).map((e: { field: string }) => e.field) };
+    };
+    const bad = { status: 400, code: 'VALIDATION_FAILED', fields: ['items.0.quantity'] };
+    expect(await refused({ offerId: perImage.offerId })).toEqual(bad);
+    for (const quantity of [0, -3, 2.5, '100', 1e10, null]) expect({ quantity, ...(await refused({ offerId: perImage.offerId, quantity })) }).toEqual({ quantity, ...bad });
+    expect(await refused({ offerId: once.offerId, quantity: 1 })).toEqual(bad);
+    expect(await refused({ offerId: open.offerId, quantity: 1 })).toEqual(bad);
+    expect(await orders()).toBe(before);
+    expect(await h.wallet(buyer)).toBe(1_000_000);
+
+    // And the good one: 10,000 images at 3 fen.
+    const placed = await h.order(buyer, { items: [{ offerId: perImage.offerId, quantity: 10_000 }], acceptLicense: true });
+    expect(placed.status).toBe(201);
+    expect((await h.settled(buyer, (await json(placed)).id)).status).toBe('fulfilled');
+    expect(await h.wallet(buyer)).toBe(1_000_000 - 30_000);
+  });
+
+  it('meters what an entitlement sold per GiB delivers, in billing once per download, and refuses the byte past the GiB bought', async () => {
+    const perGib = await h.publishedOffer('晴数智慧 Magic Data', metered(500, 'gib'), '多语种网页文本（按 GiB）/ multilingual web text by the GiB');
+    const buyer = await h.buyer('月之暗面 Moonshot AI');
+    await h.fund(buyer, 10_000);
+    const placed = await json(await h.order(buyer, { items: [{ offerId: perGib.offerId, quantity: 1 }], acceptLicense: true }));
+    expect(placed.total).toEqual({ amount: 500, currency: 'CNY' });
+    await h.settled(buyer, placed.id);
+    const entitlement = await entitlementOf(buyer, placed.id);
+    const manifest = await json(await h.system.request(`/v1/entitlements/${entitlement.id}/manifest`, { as: { key: buyer.key } }));
+    const file = manifest.versions[0].files[0];
+
+    // A whole download: billing's meter counts its bytes once it has ended.
+    const whole = await fetch(file.url);
+    expect(whole.status).toBe(200);
+    expect((await whole.arrayBuffer()).byteLength).toBe(file.size);
+    const meter = async () => (await h.query<{ bytes: string; downloads: number }>('billing', `SELECT bytes::text, downloads FROM usage_meter WHERE entitlement_id = $1`, [entitlement.id]))[0];
+    await waitFor('the download to be metered', async () => (await meter())?.downloads === 1);
+    expect(await meter()).toEqual({ bytes: String(file.size), downloads: 1 });
+
+    // Earlier downloads (written into delivery's audit as if made) leave 10 bytes of the GiB.
+    await h.query('delivery', `INSERT INTO download (id, entitlement_id, organization_id, key_id, object_key, version_id, path, range_start, bytes_sent, complete, started_at, finished_at)
+      SELECT $1, entitlement_id, organization_id, key_id, object_key, version_id, path, 0, $2, true, now(), now() FROM download WHERE entitlement_id = $3 LIMIT 1`, [
+      randomUUID(),
+      GIB - file.size - 10,
+      entitlement.id,
+    ]);
+    const past = await fetch(file.url);
+    const problem = await json(past);
+    expect({ status: past.status, code: problem.code }).toEqual({ status: 403, code: 'ALLOWANCE_EXHAUSTED' });
+    expect(past.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const last = await fetch(file.url, { headers: { range: 'bytes=0-9' } });
+    expect(last.status).toBe(206);
+    expect((await last.arrayBuffer()).byteLength).toBe(10);
+    const none = await fetch(file.url, { headers: { range: 'bytes=0-0' } });
+    expect({ status: none.status, code: (await json(none)).code }).toEqual({ status: 403, code: 'ALLOWANCE_EXHAUSTED' });
+    await waitFor('the range to be metered', async () => (await meter())?.downloads === 2);
+    expect(await meter()).toEqual({ bytes: String(file.size + 10), downloads: 2 });
   });
 });
