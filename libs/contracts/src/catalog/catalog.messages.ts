@@ -441,3 +441,16 @@ export interface VendorProfileView {
   certifications: string[];
   updatedAt: string;
 }
+
+/** For the operators' figures (`GET /v1/admin/stats`): listings per status, zero included. */
+export class DatasetStatsRequest {
+  /** Only this vendor's listings; every listing when absent. */
+  @IsOptional()
+  @IsUUID()
+  vendorOrganizationId?: string;
+}
+
+export interface DatasetStatsView {
+  /** Listings per moderation status, zero included. */
+  byStatus: Record<DatasetStatus, number>;
+}

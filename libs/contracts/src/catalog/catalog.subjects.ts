@@ -6,6 +6,7 @@ import {
   CreateOfferRequest,
   CreateUploadRequest,
   CreateVersionRequest,
+  DatasetStatsRequest,
   GetDatasetRequest,
   GetOfferRequest,
   GetVendorProfileRequest,
@@ -23,6 +24,7 @@ import {
   type AddedSample,
   type DatasetDetail,
   type DatasetPage,
+  type DatasetStatsView,
   type DatasetView,
   type ExclusiveSaleView,
   type OfferSnapshot,
@@ -73,4 +75,7 @@ export const CatalogSubjects = {
 
   upsertVendorProfile: rpcSubject<UpsertVendorProfileRequest, VendorProfileView>('catalog.vendor.upsert-profile', UpsertVendorProfileRequest, COMMAND),
   getVendorProfile: rpcSubject<GetVendorProfileRequest, VendorProfileView>('catalog.vendor.get-profile', GetVendorProfileRequest),
+
+  /** For the operators' figures (admin only): listings per moderation status. */
+  datasetStats: rpcSubject<DatasetStatsRequest, DatasetStatsView>('catalog.stats.datasets', DatasetStatsRequest),
 };
