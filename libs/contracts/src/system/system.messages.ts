@@ -18,6 +18,8 @@ export interface ServiceHealth {
   database: { status: ComponentStatus; latencyMs: number | null; error?: string };
   /** Events in this service's dead-letter table not yet replayed. */
   deadLetters?: number;
+  /** Events in this service's outbox not yet published to the stream. */
+  unpublishedEvents?: number;
 }
 
 /** A page of a service's dead letters, newest first. */
