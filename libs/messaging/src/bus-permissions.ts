@@ -55,6 +55,8 @@ export function busPermissions(service: ServiceName, namespace: Namespace): BusP
       `$JS.API.CONSUMER.CREATE.${stream}.*.${namespace.eventSubjects}`,
       `$JS.API.CONSUMER.MSG.NEXT.${stream}.*`,
       `$JS.ACK.${stream}.>`,
+      // the operators' figures (GET /v1/admin/stats): every consumer's backlog, read only
+      ...(service === 'gateway' ? [`$JS.API.CONSUMER.LIST.${stream}`] : []),
     ],
     subscribe: [namespace.subject(`${service}.>`), `${inboxPrefix(namespace, service)}.>`],
   };
