@@ -12,5 +12,7 @@ import { OrganizationsController } from './organizations.controller';
 @Module({
   controllers: [OrganizationsController, ApiKeysController, AdminOrganizationsController],
   providers: [IdentityService, OrganizationRepository, ApiKeyRepository, OperatorKey, OperatorKeyRepository, AuditEventRepository],
+  // the operators' figures (operations) count organizations
+  exports: [OrganizationRepository],
 })
 export class IdentityModule {}

@@ -23,4 +23,13 @@ export class OrganizationRepository extends TransactionalRepository {
     if (after) query.andWhere('(o.created_at, o.id) < (:at, :id)', { at: after.at, id: after.id });
     return query.getMany();
   }
+
+  /** Organizations per kind and status, for the operators' figures; a pair without any is absent. */
+  async countByKindAndStatus(): Promise<{ kind: OrganizationKind; status: OrganizationStatus; count: number }[]> {
+    return (await this.manager.query(`SELECT kind, status, count(*)::int AS count FROM organization GROUP BY kind, status`)) as {
+      kind: OrganizationKind;
+      status: OrganizationStatus;
+      count: number;
+    }[];
+  }
 }

@@ -1,52 +1,25 @@
-import { BillingSubjects, CommonErrorCode, ORDER_STATUSES, OrderingSubjects, type OrderStatus, type SalesPerCurrency } from '@trove/contracts';
 import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { RpcClient } from '@trove/messaging';
-import { ServiceException } from '@trove/platform';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/access.decorators';
 import { ApiProblems } from '../openapi/api-problems';
-
-export class AdminStatsDto {
-  @ApiProperty({
-    nullable: true,
-    type: 'object',
-    additionalProperties: { type: 'integer' },
-    description: `Orders per status (${ORDER_STATUSES.join(', ')}), zero included; null when ordering did not answer`,
-    example: { pending_payment: 3, paid: 1, fulfilled: 1280, cancelled: 42, refund_pending: 0, refunded: 5 },
-  })
-  ordersByStatus: Record<OrderStatus, number> | null;
-
-  @ApiProperty({ nullable: true, type: 'array', items: { type: 'object' }, description: 'Captured sales per currency (billing); null when billing did not answer' })
-  salesPerCurrency: SalesPerCurrency[] | null;
-
-  @ApiProperty({ type: [String], description: 'Services that did not answer; their figures are null' })
-  unavailable: string[];
-}
+import { AdminStatsDto } from './stats.dto';
+import { StatsService } from './stats.service';
 
 @ApiTags('Operations')
 @Controller('v1/admin/stats')
 export class StatsController {
-  constructor(private readonly rpc: RpcClient) {}
+  constructor(private readonly stats: StatsService) {}
 
   @Get()
   @Roles(['admin'])
   @ApiOperation({
     summary: 'Operations figures',
-    description: 'Orders by status and sales per currency, each asked of its service at once; a service that does not answer is listed in `unavailable` and its figures are null.',
+    description:
+      'Admin only. Organizations by kind and status, listings by moderation status, orders by status, sales per currency, and where events queue: each service’s outbox rows not yet published and each durable consumer’s backlog in the event stream. Every part is asked of its owner at once, within the RPC timeout; one that does not answer is listed in `unavailable` and its figures are null, the others are still given.',
   })
   @ApiOkResponse({ type: AdminStatsDto })
   @ApiProblems(503)
-  async stats(): Promise<AdminStatsDto> {
-    const unavailable: string[] = [];
-    const down = (service: string) => (error: unknown) => {
-      if (!(error instanceof ServiceException) || error.code !== CommonErrorCode.SERVICE_UNAVAILABLE) throw error;
-      unavailable.push(service);
-      return undefined;
-    };
-    const [orders, sales] = await Promise.all([
-      this.rpc.send(OrderingSubjects.orderStats, {}).catch(down('ordering')),
-      this.rpc.send(BillingSubjects.salesStats, {}).catch(down('billing')),
-    ]);
-    return { ordersByStatus: orders ? orders.byStatus : null, salesPerCurrency: sales ? sales.salesPerCurrency : null, unavailable: unavailable.sort() };
+  report(): Promise<AdminStatsDto> {
+    return this.stats.stats();
   }
 }

@@ -1,0 +1,120 @@
+import {
+  DATASET_STATUSES,
+  ORDER_STATUSES,
+  ORGANIZATION_KINDS,
+  ORGANIZATION_STATUSES,
+  SERVICES,
+  type DatasetStatus,
+  type OrderStatus,
+  type OrganizationKind,
+  type OrganizationStatus,
+  type ServiceName,
+} from '@trove/contracts';
+import { ApiProperty } from '@nestjs/swagger';
+import { CURRENCY_CODES, type CurrencyCode } from '@trove/licensing';
+
+/** An object with one integer per value, every value present: the schema of a count per status. */
+function countsOf(values: readonly string[]): { type: 'object'; properties: Record<string, { type: 'integer'; minimum: number }>; required: string[] } {
+  return { type: 'object', properties: Object.fromEntries(values.map((value) => [value, { type: 'integer', minimum: 0 }])), required: [...values] };
+}
+
+export class SalesPerCurrencyDto {
+  @ApiProperty({ enum: CURRENCY_CODES, example: 'CNY' })
+  currency: CurrencyCode;
+
+  @ApiProperty({ description: 'Captured payments in minor units (fen for CNY), refunds not taken off', example: 1_638_400_000 })
+  gross: number;
+
+  @ApiProperty({ description: 'Refunded, in minor units', example: 12_800_000 })
+  refunded: number;
+
+  @ApiProperty({ description: '`gross` - `refunded`, in minor units', example: 1_625_600_000 })
+  net: number;
+
+  @ApiProperty({ description: 'Captured payments', example: 128 })
+  payments: number;
+
+  @ApiProperty({ description: 'Refunds', example: 1 })
+  refunds: number;
+}
+
+export class ConsumerBacklogDto {
+  @ApiProperty({ description: 'The durable consumer, named as in dead letters (its JetStream name is `<service>_<consumer>`)', example: 'order-payments' })
+  consumer: string;
+
+  @ApiProperty({
+    nullable: true,
+    enum: SERVICES,
+    description: 'The service whose replicas consume it; null for a durable of the stream that no Trove service names',
+    example: 'billing',
+  })
+  service: ServiceName | null;
+
+  @ApiProperty({ description: 'Events of the stream not yet delivered to it (JetStream `num_pending`): these wait for the service', example: 0 })
+  pending: number;
+
+  @ApiProperty({ description: 'Delivered and not yet acknowledged (`num_ack_pending`): in a handler now, or given up on by a replica that died', example: 0 })
+  ackPending: number;
+
+  @ApiProperty({ description: 'Events delivered again after no acknowledgement in time or a failed handler (`num_redelivered`)', example: 0 })
+  redelivered: number;
+}
+
+export class EventBacklogDto {
+  @ApiProperty({
+    nullable: true,
+    type: [ConsumerBacklogDto],
+    description: 'Every durable consumer of the event stream, by service and consumer; null when JetStream did not answer (`nats` in `unavailable`)',
+  })
+  consumers: ConsumerBacklogDto[] | null;
+
+  @ApiProperty({
+    type: 'object',
+    properties: Object.fromEntries(SERVICES.map((service) => [service, { type: 'integer', minimum: 0, nullable: true }])),
+    required: [...SERVICES],
+    description: 'Per service, events written to its outbox and not yet published to the stream; null for a service that did not answer',
+    example: { gateway: 0, catalog: 0, ordering: 2, billing: 0, delivery: 0 },
+  })
+  unpublished: Record<ServiceName, number | null>;
+}
+
+export class AdminStatsDto {
+  @ApiProperty({
+    nullable: true,
+    type: 'object',
+    properties: Object.fromEntries(ORGANIZATION_KINDS.map((kind) => [kind, countsOf(ORGANIZATION_STATUSES)])),
+    required: [...ORGANIZATION_KINDS],
+    description: `Organizations per kind (${ORGANIZATION_KINDS.join(', ')}; \`admin\` is the operators), each per status (${ORGANIZATION_STATUSES.join(', ')}), zero included; null when the gateway database did not answer`,
+    example: { vendor: { pending: 4, active: 37, suspended: 1 }, buyer: { pending: 0, active: 212, suspended: 3 }, admin: { pending: 0, active: 1, suspended: 0 } },
+  })
+  organizationsByKind: Record<OrganizationKind, Record<OrganizationStatus, number>> | null;
+
+  @ApiProperty({
+    nullable: true,
+    ...countsOf(DATASET_STATUSES),
+    description: `Listings per moderation status (${DATASET_STATUSES.join(', ')}), zero included; null when the catalog did not answer`,
+    example: { draft: 12, in_review: 3, published: 418, rejected: 7, suspended: 2 },
+  })
+  datasetsByStatus: Record<DatasetStatus, number> | null;
+
+  @ApiProperty({
+    nullable: true,
+    ...countsOf(ORDER_STATUSES),
+    description: `Orders per status (${ORDER_STATUSES.join(', ')}), zero included; null when ordering did not answer`,
+    example: { pending_payment: 3, paid: 1, fulfilled: 1280, cancelled: 42, refund_pending: 0, refunded: 5 },
+  })
+  ordersByStatus: Record<OrderStatus, number> | null;
+
+  @ApiProperty({ nullable: true, type: [SalesPerCurrencyDto], description: 'Captured sales per currency (billing); null when billing did not answer' })
+  salesPerCurrency: SalesPerCurrencyDto[] | null;
+
+  @ApiProperty({ type: EventBacklogDto, description: 'Where events queue: in each service’s outbox before the stream, and per consumer after it' })
+  eventBacklog: EventBacklogDto;
+
+  @ApiProperty({
+    type: [String],
+    description: 'What did not answer within the RPC timeout (a service, or `nats` for the consumers): its figures are null, the rest are still given',
+    example: [],
+  })
+  unavailable: string[];
+}
