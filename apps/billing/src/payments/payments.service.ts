@@ -106,16 +106,18 @@ export class PaymentsService {
     for (const [vendor, amount] of [...split.vendors].sort(([a], [b]) => a.localeCompare(b))) {
       vendorPostings.push({ accountId: await this.ledger.account('vendor_payable', vendor, split.currency), amount: -amount });
     }
-    const postings = [
-      { accountId: walletId, amount: split.gross },
-      ...vendorPostings,
-      { accountId: await this.ledger.account('tax_payable', null, split.currency), amount: -split.tax },
-      { accountId: await this.ledger.account('platform_revenue', null, split.currency), amount: -split.revenue },
-    ];
-    // A charge of a few fen (a metered line of 3 fen an image, one image) rounds its VAT, and
-    // so the platform's share, to nothing; a posting of zero says nothing and the ledger refuses
-    // it, so it is left out (the entry still sums to zero).
-    const entryId = await this.ledger.post({ kind, currency: split.currency, amount: split.gross, orderId, postings: postings.filter((p) => p.amount !== 0) });
+    const entryId = await this.ledger.post({
+      kind,
+      currency: split.currency,
+      amount: split.gross,
+      orderId,
+      postings: [
+        { accountId: walletId, amount: split.gross },
+        ...vendorPostings,
+        { accountId: await this.ledger.account('tax_payable', null, split.currency), amount: -split.tax },
+        { accountId: await this.ledger.account('platform_revenue', null, split.currency), amount: -split.revenue },
+      ],
+    });
     await this.invoices.insert({
       id: randomUUID(),
       entryId,
