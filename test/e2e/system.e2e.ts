@@ -132,6 +132,32 @@ describe('Trove as five processes on the real NATS and PostgreSQL', () => {
       }
       expect((await system.request(`/v1/datasets/${dataset.id}`, { as: 'anonymous' })).status).toBe(200);
     });
+
+    it('still gives the operators’ figures while the catalog hangs: the catalog’s are null and it is named, the rest are there', async () => {
+      const catalog = system.app('catalog');
+      catalog.kill('SIGSTOP');
+      const stats = await (async () => {
+        try {
+          const response = await system.request('/v1/admin/stats');
+          expect(response.status).toBe(200);
+          return await json(response);
+        } finally {
+          catalog.kill('SIGCONT');
+        }
+      })();
+      expect(stats.unavailable).toEqual(['catalog']);
+      expect(stats.datasetsByStatus).toBeNull();
+      const number = expect.any(Number);
+      expect(stats.eventBacklog.unpublished).toEqual({ gateway: number, catalog: null, ordering: number, billing: number, delivery: number });
+      expect(stats.ordersByStatus).toMatchObject({ pending_payment: 0, fulfilled: 0 });
+      expect(stats.organizationsByKind.vendor).toEqual({ pending: 0, active: 0, suspended: 0 });
+      expect(stats.eventBacklog.consumers.length).toBeGreaterThan(0);
+
+      await waitFor('the catalog to answer the figures again', async () => {
+        const again = await json(await system.request('/v1/admin/stats'));
+        return again.unavailable.length === 0 && again.datasetsByStatus !== null;
+      });
+    });
   });
 
   describe('on SIGTERM', () => {
