@@ -182,6 +182,9 @@ export class ReceiptLineDto {
 
   @ApiProperty({ type: Money })
   price: Money;
+
+  @ApiPropertyOptional({ type: 'integer', description: 'Metered lines only: the units bought' })
+  quantity?: number;
 }
 
 export class LicenseReceiptDto {
@@ -228,6 +231,9 @@ export class SaleDto {
 
   @ApiProperty({ type: Money, description: 'The gross price; the vendor is owed it minus commission (GET /v1/balance)' })
   price: Money;
+
+  @ApiPropertyOptional({ type: 'integer', description: 'Metered lines only: the units bought' })
+  quantity?: number;
 
   @ApiProperty()
   licenseTemplate: string;

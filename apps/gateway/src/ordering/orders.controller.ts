@@ -37,7 +37,8 @@ export class OrdersController {
         { field: 'Idempotency-Key', problems: ['Idempotency-Key is required'] },
       ]);
     }
-    return this.rpc.send(OrderingSubjects.placeOrder, { items: body.items.map((item) => ({ offerId: item.offerId, ...(item.quantity !== undefined ? { quantity: item.quantity } : {}) })), acceptLicense: body.acceptLicense });
+    const items = body.items.map((item) => ({ offerId: item.offerId, ...(item.quantity !== undefined ? { quantity: item.quantity } : {}) }));
+    return this.rpc.send(OrderingSubjects.placeOrder, { items, acceptLicense: body.acceptLicense });
   }
 
   @Get()
