@@ -90,7 +90,7 @@ export class DownloadsService {
     return { entitlementId: target.entitlementId, bytes };
   }
 
-  /** Lets go of a hold whose download never started. */
+  /** Lets go of a download's hold: once its audit row is written, or when it never started. */
   releaseAllowance(hold: AllowanceHold): void {
     const left = (this.running.get(hold.entitlementId) ?? 0) - hold.bytes;
     if (left > 0) this.running.set(hold.entitlementId, left);
