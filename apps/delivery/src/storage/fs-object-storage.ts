@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { constants } from 'node:fs';
+import { Readable } from 'node:stream';
+import { ArenaPool, receiveFile } from './file-receiver';
 import {
   assertObjectKey,
   clampRange,
-  ObjectMeter,
   ObjectNotFoundError,
   ObjectStorage,
   STREAM_BUFFER_BYTES,
@@ -24,6 +24,7 @@ import {
 export class FsObjectStorage extends ObjectStorage {
   readonly driver = 'fs' as const;
   readonly root: string;
+  private readonly arenas = new ArenaPool();
 
   constructor(root: string) {
     super();
@@ -37,19 +38,28 @@ export class FsObjectStorage extends ObjectStorage {
     // Starts with a dot, so no key can name it (keys start with a letter or digit).
     const temporary = join(dir, `.${randomBytes(8).toString('hex')}.part`);
     const handle = await open(temporary, 'wx', 0o640);
-    const meter = new ObjectMeter(options.maxBytes);
+    const arena = this.arenas.take(options.maxBytes ?? Number.MAX_SAFE_INTEGER);
+    let direct: FileHandle | undefined;
+    let stored: StoredObjectInfo;
     try {
-      // flush: fsync before close, so the rename below never publishes a file still in the page
-      // cache only; the writeback on the way makes that last fsync short.
-      await pipeline(body, meter, new Writeback(handle), handle.createWriteStream({ highWaterMark: STREAM_BUFFER_BYTES, flush: true }));
+      direct = arena.aligned ? await openDirect(temporary) : undefined;
+      stored = await receiveFile(body, { file: handle, direct }, arena, options.maxBytes);
+      // fsync before the rename, so it never publishes a file still in the page cache only; it
+      // also commits what the direct writes allocated and flushes the disk's own cache.
+      await handle.sync();
+      await direct?.close();
+      await handle.close();
       await rename(temporary, file);
     } catch (error) {
+      await direct?.close().catch(() => undefined);
       await handle.close().catch(() => undefined);
       await unlink(temporary).catch(() => undefined);
       throw error;
+    } finally {
+      this.arenas.give(arena);
     }
     await syncDirectory(dir);
-    return meter.result();
+    return stored;
   }
 
   async get(key: string, range?: ByteRange): Promise<ObjectStream> {
@@ -101,37 +111,16 @@ export class FsObjectStorage extends ObjectStorage {
   }
 }
 
-/** Start writing back to disk every 64 MiB: the kernel would otherwise wait until gigabytes are dirty. */
-const WRITEBACK_BYTES = 64 * 1024 * 1024;
-
 /**
- * Passes bytes through and, every WRITEBACK_BYTES, asks the kernel to write what the file has
- * so far to disk (fdatasync in the thread pool), so that the disk works while the bytes still
- * arrive and the fsync at the end has little left to do.
+ * The file opened again with O_DIRECT, or nothing where the filesystem has no direct I/O (or
+ * the platform no O_DIRECT): the page cache does then.
  */
-class Writeback extends Transform {
-  private pending = 0;
-  private syncing?: Promise<void>;
-
-  constructor(private readonly handle: FileHandle) {
-    super({ highWaterMark: STREAM_BUFFER_BYTES });
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    this.pending += chunk.length;
-    if (this.pending >= WRITEBACK_BYTES && !this.syncing) {
-      this.pending = 0;
-      this.syncing = this.handle
-        .datasync()
-        .catch(() => undefined) // the final fsync reports what matters
-        .finally(() => (this.syncing = undefined));
-    }
-    done(null, chunk);
-  }
-
-  override _flush(done: TransformCallback): void {
-    // The file is closed after the last write: no sync may still be running on it then.
-    void Promise.resolve(this.syncing).then(() => done());
+async function openDirect(path: string): Promise<FileHandle | undefined> {
+  if (constants.O_DIRECT === undefined) return undefined;
+  try {
+    return await open(path, constants.O_WRONLY | constants.O_DIRECT);
+  } catch {
+    return undefined;
   }
 }
 

@@ -53,8 +53,13 @@ export class S3ObjectStorage extends ObjectStorage {
   async put(key: string, body: Readable, options: PutOptions = {}): Promise<StoredObjectInfo> {
     assertObjectKey(key);
     const meter = new ObjectMeter(options.maxBytes);
-    // The SDK reads from the meter; an error on the way in (a client that hung up) must reach it.
-    body.once('error', (error) => meter.destroy(error));
+    // The SDK reads from the meter; an error on the way in, or a body that closes before its end
+    // (a client that hung up), must reach it. The body itself is never destroyed: an HTTP request
+    // must stay able to carry the answer to a refused upload.
+    body.on('error', (error) => meter.destroy(error));
+    body.once('close', () => {
+      if (!body.readableEnded) meter.destroy(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+    });
     body.pipe(meter);
     const upload = new Upload({
       client: this.client,

@@ -2,8 +2,6 @@ import type { UploadedFile } from '@trove/contracts';
 import { Controller, HttpCode, Param, Put, Query, Req, Res } from '@nestjs/common';
 import { PublicRoute } from '@trove/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { PassThrough } from 'node:stream';
-import { STREAM_BUFFER_BYTES } from '../storage/object-storage';
 import { ticketFromUrl, type UploadRoute } from './upload-ticket';
 import { UploadsService, type UploadRequestInfo } from './uploads.service';
 
@@ -48,15 +46,10 @@ export class UploadsController {
     const raw = request.raw;
     try {
       const ticket = this.uploads.admit(parsed?.ticket ?? null, parsed?.signature ?? null, info);
-      // Through a pipe, not a pipeline: a refused upload must not destroy the request, or the
-      // client would see a reset connection instead of the 413 or 422 that says why.
-      const body = new PassThrough({ highWaterMark: STREAM_BUFFER_BYTES });
-      raw.once('error', (error) => body.destroy(error));
-      raw.once('close', () => {
-        if (!raw.complete) body.destroy(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
-      });
-      raw.pipe(body);
-      return await this.uploads.receive(ticket, body, info);
+      // The request itself, read by storage with no stream in between (each one costs per
+      // chunk). Storage never destroys it: a refused upload must leave the request able to carry
+      // the 413 or 422 that says why, or the client would see a reset connection instead.
+      return await this.uploads.receive(ticket, raw, info);
     } catch (error) {
       // The rest of the body is not read: the connection cannot carry another request.
       if (!raw.complete) void reply.header('connection', 'close');
