@@ -11,7 +11,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const require = createRequire(import.meta.url);
 const { exampleMetadata, MODALITIES, DOMAINS, DOMAIN_LABELS } = require(path.join(ROOT, 'dist/libs/dataset/src/index.js'));
 const { searchDocument } = require(path.join(ROOT, 'dist/apps/catalog/src/search/search-document.js'));
-const { searchDocumentParams } = require(path.join(ROOT, 'dist/apps/catalog/src/search/search.repository.js'));
+const { searchRowParams } = require(path.join(ROOT, 'dist/apps/catalog/src/search/search.repository.js'));
 
 /** A small deterministic generator, so two runs search the same catalog. */
 function random(seed) {
@@ -139,7 +139,7 @@ export async function generate(client, count = 100_000, { batch = 2000, seed = 2
       const publishedAt = new Date(now - Math.floor(next() * 730 * 86_400_000));
       const vendor = vendors[Math.floor(next() * vendors.length)];
       datasets.push([id, vendor, metadata.title, JSON.stringify(metadata), publishedAt]);
-      documents.push(searchDocumentParams(searchDocument({ id, title: metadata.title, metadata, publishedAt }, offers)));
+      documents.push(searchRowParams(searchDocument({ id, title: metadata.title, metadata, publishedAt }, offers)));
     }
     const column = (rows, i) => rows.map((row) => row[i]);
     await client.query(
@@ -150,14 +150,14 @@ export async function generate(client, count = 100_000, { batch = 2000, seed = 2
     );
     // Arrays of arrays do not fit unnest's one dimension: they travel as JSON text.
     await client.query(
-      `INSERT INTO dataset_search (dataset_id, modality, domain, languages, language_keys, annotation_types, licenses, min_prices, document, published_at, refresh_at)
+      `INSERT INTO dataset_search (dataset_id, modality, domain, languages, language_keys, annotation_types, licenses, min_prices, document, published_at, refresh_at, facet_key)
        SELECT d.id, d.modality, d.domain,
               ARRAY(SELECT jsonb_array_elements_text(d.languages::jsonb)), ARRAY(SELECT jsonb_array_elements_text(d.language_keys::jsonb)),
               ARRAY(SELECT jsonb_array_elements_text(d.annotation_types::jsonb)), ARRAY(SELECT jsonb_array_elements_text(d.licenses::jsonb)),
-              d.min_prices::jsonb, d.document::tsvector, d.published_at, NULL
-       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::timestamptz[])
-         AS d(id, modality, domain, languages, language_keys, annotation_types, licenses, min_prices, document, published_at)`,
-      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => column(documents, i).map((value) => (Array.isArray(value) ? JSON.stringify(value) : value))),
+              d.min_prices::jsonb, d.document::tsvector, d.published_at, NULL, d.facet_key
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::timestamptz[], $11::text[])
+         AS d(id, modality, domain, languages, language_keys, annotation_types, licenses, min_prices, document, published_at, facet_key)`,
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11].map((i) => column(documents, i).map((value) => (Array.isArray(value) ? JSON.stringify(value) : value))),
     );
   }
   await client.query(`SET maintenance_work_mem = '256MB'`);

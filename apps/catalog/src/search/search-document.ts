@@ -20,11 +20,23 @@ export interface SearchDocument {
   licenses: string[];
   /** The lowest live public offer price per currency, in minor units. */
   minPrices: Record<string, number>;
+  /** Everything the facets count, in one text column search groups by (`facetKey`). */
+  facetKey: string;
   /** tsvector input text (see search-tokens.ts). */
   document: string;
   publishedAt: Date;
   /** The soonest an offer expires: the row is rebuilt then. */
   refreshAt: Date | null;
+}
+
+/**
+ * `modality|domain|languages|licenses`, lists comma-separated: one value to group matches by
+ * for the facets (search-query.ts), read back with split_part. The values are vocabulary
+ * (modalities, domains, BCP 47 tags, license templates), none with `|` or `,`. Migration
+ * 1764500004000 computes the same text in SQL for rows written before it.
+ */
+export function facetKey(modality: string, domain: string, languages: string[], licenses: string[]): string {
+  return [modality, domain, languages.join(','), licenses.join(',')].join('|');
 }
 
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
@@ -42,16 +54,20 @@ export function searchDocument(
   for (const offer of offers) minPrices[offer.currency] = Math.min(minPrices[offer.currency] ?? Number.MAX_SAFE_INTEGER, offer.priceAmount);
   const expiries = offers.map((o) => o.expiresAt?.getTime()).filter((t): t is number => t !== undefined);
   const terms = searchTerms(metadata as Partial<DatasetMetadata>);
+  const modality = String(metadata.modality);
+  const domain = String(metadata.domain);
+  const licenses = [...new Set(offers.map((o) => o.template))].sort();
   return {
     datasetId: dataset.id,
-    modality: String(metadata.modality),
-    domain: String(metadata.domain),
+    modality,
+    domain,
     languages,
     // `language=zh` finds zh-CN and zh-TW listings; `language=zh-CN` only the former.
     languageKeys: [...new Set(languages.flatMap((tag) => [tag, tag.split('-')[0]]))],
     annotationTypes: strings(metadata.annotationTypes),
-    licenses: [...new Set(offers.map((o) => o.template))].sort(),
+    licenses,
     minPrices,
+    facetKey: facetKey(modality, domain, languages, licenses),
     document: tsvectorText([
       { text: [dataset.title, titleEn ?? ''].join('\n'), weight: 'A' },
       { text: terms.join('\n'), weight: 'B' },

@@ -12,16 +12,28 @@ export const upsertSearchDocumentSql = `
     annotation_types = EXCLUDED.annotation_types, licenses = EXCLUDED.licenses, min_prices = EXCLUDED.min_prices,
     document = EXCLUDED.document, published_at = EXCLUDED.published_at, refresh_at = EXCLUDED.refresh_at`;
 
-/**
- * The same row written into the table partitioned by modality (migration 1764500002000): a
- * dataset whose modality changed leaves its old partition first. The statement above stays as
- * the narrowing migration, which ran before the split, wrote rows.
- */
-export const replaceSearchDocumentSql = upsertSearchDocumentSql.replace('ON CONFLICT (dataset_id)', 'ON CONFLICT (dataset_id, modality)');
 export const removeOtherModalitiesSql = `DELETE FROM dataset_search WHERE dataset_id = $1 AND modality <> $2`;
 
 export function searchDocumentParams(d: SearchDocument): unknown[] {
   return [d.datasetId, d.modality, d.domain, d.languages, d.languageKeys, d.annotationTypes, d.licenses, JSON.stringify(d.minPrices), d.document, d.publishedAt, d.refreshAt];
+}
+
+/**
+ * A row as the table is now: partitioned by modality (migration 1764500002000), so a dataset
+ * whose modality changed leaves its old partition first, and with its `facet_key` (migration
+ * 1764500004000). The statement and parameters above stay as the narrowing migration, which
+ * ran before both, wrote rows.
+ */
+export const replaceSearchRowSql = `
+  INSERT INTO dataset_search (dataset_id, modality, domain, languages, language_keys, annotation_types, licenses, min_prices, document, published_at, refresh_at, facet_key)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::tsvector, $10, $11, $12)
+  ON CONFLICT (dataset_id, modality) DO UPDATE SET
+    domain = EXCLUDED.domain, languages = EXCLUDED.languages, language_keys = EXCLUDED.language_keys,
+    annotation_types = EXCLUDED.annotation_types, licenses = EXCLUDED.licenses, min_prices = EXCLUDED.min_prices,
+    document = EXCLUDED.document, published_at = EXCLUDED.published_at, refresh_at = EXCLUDED.refresh_at, facet_key = EXCLUDED.facet_key`;
+
+export function searchRowParams(d: SearchDocument): unknown[] {
+  return [...searchDocumentParams(d), d.facetKey];
 }
 
 /** A dataset as the indexer reads it, with its live public offers. */
@@ -63,7 +75,7 @@ export class SearchRepository extends TransactionalRepository {
 
   async upsert(document: SearchDocument): Promise<void> {
     await this.transaction.query(removeOtherModalitiesSql, [document.datasetId, document.modality]);
-    await this.transaction.query(replaceSearchDocumentSql, searchDocumentParams(document));
+    await this.transaction.query(replaceSearchRowSql, searchRowParams(document));
   }
 
   async remove(datasetId: string): Promise<void> {
