@@ -326,9 +326,9 @@ describe.each(STORAGE_DRIVERS)('entitlements and downloads with %s', (_name, sta
     expect(Number(row.bytes_sent)).toBeLessThan(file.size);
   });
 
-  it('publishes each download of a metered offer for billing to meter', async () => {
+  it('publishes each download of a metered offer sold per GiB for billing to meter', async () => {
     const metered = newBuyer();
-    const order = await pay(h, metered, [paidLine(datasetId, [v1], 'research', { pricing: { model: 'metered', unit: 'GiB' } })]);
+    const order = await pay(h, metered, [paidLine(datasetId, [v1], 'research', { pricing: { model: 'metered', unit: 'gib', quantity: 1 } })]);
     const entitlement = await entitlementOf(metered, order.orderId);
     const file = (await manifest(h, entitlement.id, metered)).versions[0].files.find((f) => f.path === 'README.md')!;
     expect((await fetchRaw(file.url)).status).toBe(200);
