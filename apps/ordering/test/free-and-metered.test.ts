@@ -1,0 +1,136 @@
+import { Test, type TestingModule } from '@nestjs/testing';
+import { CatalogSubjects, type OfferSnapshot, type OrderPaidV1, type OrderPlacedV1 } from '@trove/contracts';
+import { defaultTerms, type PricingValue } from '@trove/licensing';
+import { RpcClient, UnitOfWork, type RpcSubject } from '@trove/messaging';
+import type { Caller } from '@trove/platform';
+import { randomUUID } from 'node:crypto';
+import { AppModule } from '../src/app.module';
+import { OrdersService, type Commit } from '../src/orders/orders.service';
+import { deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
+import { createAppDatabase, withDatabase, type TestDatabase } from '../../../test/support/postgres';
+
+jest.setTimeout(120_000);
+
+/** Offers as the catalog would answer `catalog.offer.get` for them (the catalog itself is not run). */
+const offers = new Map<string, OfferSnapshot>();
+function listed(pricing: PricingValue, template = 'commercial'): OfferSnapshot {
+  const offer: OfferSnapshot = {
+    id: randomUUID(),
+    datasetId: randomUUID(),
+    license: { template, terms: defaultTerms(template as 'commercial') },
+    termsSha256: 'c'.repeat(64),
+    pricing,
+    requiresApproval: false,
+    exclusive: false,
+    buyerOrgId: null,
+    expiresAt: null,
+    status: 'active',
+    createdAt: new Date().toISOString(),
+    vendorOrganizationId: randomUUID(),
+    datasetStatus: 'published',
+    datasetTitle: '测试数据集 / test dataset',
+    available: true,
+    releasedVersionIds: [randomUUID()],
+  };
+  offers.set(offer.id, offer);
+  return offer;
+}
+
+const catalog = {
+  send: async <Req, Res>(rpc: RpcSubject<Req, Res>, request: Req): Promise<Res> => {
+    if (rpc.subject !== CatalogSubjects.getOffer.subject) throw new Error(`unexpected ${rpc.subject}`);
+    return offers.get((request as { offerId: string }).offerId) as Res;
+  },
+};
+
+/**
+ * Ordering on its own database with the catalog answered in-process: what a free, a metered and
+ * a mixed order write and publish.
+ */
+describe('ordering free and metered offers', () => {
+  const namespace = newNamespace();
+  let db: TestDatabase;
+  let app: TestingModule;
+  let orders: OrdersService;
+  let commit: Commit;
+  let unitOfWork: UnitOfWork;
+  const buyer: Caller = { organizationId: randomUUID(), role: 'buyer', keyId: 'k'.repeat(32) };
+
+  beforeAll(async () => {
+    db = await createAppDatabase('ordering', 'pricing');
+    Object.assign(process.env, { DATABASE_URL: db.url, NATS_URL, TROVE_NAMESPACE: namespace, LOG_LEVEL: 'silent', ORDER_SWEEP_MS: '3600000' });
+    app = await Test.createTestingModule({ imports: [AppModule] }).overrideProvider(RpcClient).useValue(catalog).setLogger({ log() {}, warn() {}, error() {} }).compile();
+    await app.init();
+    orders = app.get(OrdersService);
+    unitOfWork = app.get(UnitOfWork);
+    commit = (work) => unitOfWork.run(work);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await db?.drop();
+    await deleteStream(namespace);
+  });
+
+  const events = (orderId: string) =>
+    withDatabase(db.url, async (c) => (await c.query(`SELECT subject, payload FROM outbox WHERE payload->>'orderId' = $1 ORDER BY seq`, [orderId])).rows as { subject: string; payload: unknown }[]);
+
+  it('pays an order of free offers as it is placed and sends it to delivery, not to billing', async () => {
+    const open = listed({ model: 'free' }, 'cc-by-4.0');
+    const order = await orders.place(buyer, { items: [{ offerId: open.id }], acceptLicense: true }, commit);
+
+    expect(order).toMatchObject({ status: 'paid', total: { amount: 0, currency: 'CNY' }, paymentId: null, items: [{ price: { amount: 0, currency: 'CNY' } }] });
+    const written = await events(order.id);
+    expect(written.map((e) => e.subject)).toEqual(['evt.ordering.order.paid.v1']);
+    expect((written[0].payload as OrderPaidV1).lines).toEqual([expect.objectContaining({ offerId: open.id, licenseTemplate: 'cc-by-4.0', pricing: { model: 'free' } })]);
+    expect((await unitOfWork.read(() => orders.receipt(buyer, order.id))).lines).toEqual([expect.objectContaining({ offerId: open.id, price: { amount: 0, currency: 'CNY' } })]);
+
+    // A refund has nothing to give back: refunded at once, and delivery is told to revoke.
+    const refunded = await orders.refund(order.id, '许可证误标 / license mislabelled');
+    expect(refunded.status).toBe('refunded');
+    expect((await events(order.id)).map((e) => e.subject)).toEqual(['evt.ordering.order.paid.v1', 'evt.ordering.order.refunded.v1']);
+  });
+
+  it('charges a mixed order for its priced lines only: the metered line at unit price x quantity, the free line left out of order.placed', async () => {
+    const perHour = listed({ model: 'metered', price: { amount: 18_000, currency: 'CNY' }, unit: 'hour' });
+    const once = listed({ model: 'one_time', price: { amount: 12_800_000, currency: 'CNY' } });
+    const open = listed({ model: 'free' }, 'cdla-permissive-2.0');
+    const order = await orders.place(buyer, { items: [{ offerId: perHour.id, quantity: 200 }, { offerId: open.id }, { offerId: once.id }], acceptLicense: true }, commit);
+
+    expect(order).toMatchObject({ status: 'pending_payment', total: { amount: 3_600_000 + 12_800_000, currency: 'CNY' } });
+    expect(order.items.map((i) => [i.price.amount, i.quantity])).toEqual([
+      [3_600_000, 200],
+      [0, undefined],
+      [12_800_000, undefined],
+    ]);
+    const written = await events(order.id);
+    expect(written.map((e) => e.subject)).toEqual(['evt.ordering.order.placed.v1']);
+    const placed = written[0].payload as OrderPlacedV1;
+    expect(placed.total).toEqual({ amount: 16_400_000, currency: 'CNY' });
+    expect(placed.lines.map((l) => [l.offerId, l.price.amount, l.pricing])).toEqual([
+      [perHour.id, 3_600_000, { model: 'metered', unit: 'hour', quantity: 200 }],
+      [once.id, 12_800_000, { model: 'one_time' }],
+    ]);
+    const rows = await withDatabase(db.url, async (c) => (await c.query(`SELECT offer_id, quantity FROM order_line WHERE order_id = $1 ORDER BY position`, [order.id])).rows);
+    expect(rows).toEqual([
+      { offer_id: perHour.id, quantity: 200 },
+      { offer_id: open.id, quantity: null },
+      { offer_id: once.id, quantity: null },
+    ]);
+  });
+
+  it('refuses a bad quantity before writing anything, and the database refuses a quantity on a line that is not metered', async () => {
+    const perHour = listed({ model: 'metered', price: { amount: 18_000, currency: 'CNY' }, unit: 'hour' });
+    const before = await withDatabase(db.url, async (c) => (await c.query(`SELECT count(*)::int AS n FROM purchase_order`)).rows[0].n);
+    await expect(orders.place(buyer, { items: [{ offerId: perHour.id, quantity: 0 }], acceptLicense: true }, commit)).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      errors: [{ field: 'items.0.quantity' }],
+    });
+    expect(await withDatabase(db.url, async (c) => (await c.query(`SELECT count(*)::int AS n FROM purchase_order`)).rows[0].n)).toBe(before);
+
+    const order = await orders.place(buyer, { items: [{ offerId: perHour.id, quantity: 3 }], acceptLicense: true }, commit);
+    await expect(
+      withDatabase(db.url, (c) => c.query(`UPDATE order_line SET pricing = '{"model": "one_time"}' WHERE order_id = $1`, [order.id])),
+    ).rejects.toMatchObject({ constraint: 'order_line_quantity_check' });
+  });
+});
