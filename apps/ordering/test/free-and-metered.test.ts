@@ -1,7 +1,7 @@
 import { Test, type TestingModule } from '@nestjs/testing';
-import { CatalogSubjects, type OfferSnapshot, type OrderPaidV1, type OrderPlacedV1 } from '@trove/contracts';
+import { CatalogSubjects, type OfferSnapshot, type OrderPaidV1, type OrderPlacedV1, type RpcSubject } from '@trove/contracts';
 import { defaultTerms, type PricingValue } from '@trove/licensing';
-import { RpcClient, UnitOfWork, type RpcSubject } from '@trove/messaging';
+import { RpcClient, UnitOfWork } from '@trove/messaging';
 import type { Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from '../src/app.module';
