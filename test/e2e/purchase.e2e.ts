@@ -427,12 +427,14 @@ const CHAOS_PRICE = 99_900; // 999.00 yuan
 const BUYERS = 25;
 const ORDERS_PER_BUYER = 20; // 500 orders in all
 const AFFORDABLE = 16; // each wallet covers 16 of its 20 orders: 100 end cancelled
+const FREE_PER_BUYER = 2; // and each buyer takes a CC BY dataset twice: 50 orders billing never sees
 
 /**
  * Chaos: 500 orders in flight while billing, then ordering, then delivery are killed with
  * SIGKILL at random moments and started again. Clients retry a refused POST with the same
  * Idempotency-Key, as they are told to. Afterwards every order ends, the ledger balances, and
- * the money and the entitlements agree order by order.
+ * the money and the entitlements agree order by order; free orders among them end fulfilled
+ * without billing.
  */
 describe('the purchase saga when services die mid-flight', () => {
   let h: Market;
@@ -447,6 +449,7 @@ describe('the purchase saga when services die mid-flight', () => {
 
   it('ends every order within 60 s of the restart, with a zero trial balance, and no charge without an entitlement or the reverse', async () => {
     const { offerId } = await h.publishedOffer('海天瑞声 SpeechOcean', commercialOffer(CHAOS_PRICE));
+    const open = await h.publishedOffer('北京智源人工智能研究院 BAAI', { license: { template: 'cc-by-4.0' }, pricing: { model: 'free' } });
     const buyers: Buyer[] = [];
     for (let n = 0; n < BUYERS; n++) {
       const buyer = await h.buyer(`智能语音采购 ${n + 1} / speech procurement ${n + 1}`);
@@ -455,11 +458,11 @@ describe('the purchase saga when services die mid-flight', () => {
     }
 
     /** Places one order, retrying with the same key while the system answers 503 (or the connection drops). */
-    const place = async (buyer: Buyer): Promise<string> => {
+    const place = async (buyer: Buyer, offer = offerId): Promise<string> => {
       const key = randomUUID();
       for (let attempt = 0; ; attempt++) {
         try {
-          const response = await h.order(buyer, { items: [{ offerId }], acceptLicense: true }, key);
+          const response = await h.order(buyer, { items: [{ offerId: offer }], acceptLicense: true }, key);
           const body = await json(response);
           if (response.status === 201) return body.id;
           if (response.status !== 503) throw new Error(`order: ${response.status} ${JSON.stringify(body)}`);
@@ -485,8 +488,12 @@ describe('the purchase saga when services die mid-flight', () => {
 
     const placing = Promise.all(buyers.map(async (buyer) => {
       const ids: string[] = [];
-      for (let i = 0; i < ORDERS_PER_BUYER; i++) ids.push(await place(buyer));
-      return ids;
+      const free: string[] = [];
+      for (let i = 0; i < ORDERS_PER_BUYER; i++) {
+        ids.push(await place(buyer));
+        if (i % (ORDERS_PER_BUYER / FREE_PER_BUYER) === 0) free.push(await place(buyer, open.offerId));
+      }
+      return { ids, free };
     }));
     const chaos = (async () => {
       await killAndRestart('billing');
@@ -494,9 +501,11 @@ describe('the purchase saga when services die mid-flight', () => {
       await killAndRestart('delivery');
     })();
     const [placed] = await Promise.all([placing, chaos]);
-    const ids = placed.flat();
+    const ids = placed.flatMap((p) => p.ids);
+    const free = placed.flatMap((p) => p.free);
     expect(kills).toEqual(['billing killed', 'billing back', 'ordering killed', 'ordering back', 'delivery killed', 'delivery back']);
     expect(new Set(ids).size).toBe(BUYERS * ORDERS_PER_BUYER);
+    expect(new Set([...ids, ...free]).size).toBe(BUYERS * (ORDERS_PER_BUYER + FREE_PER_BUYER));
 
     // Every order ends within 60 s.
     const ended = Date.now();
@@ -510,7 +519,7 @@ describe('the purchase saga when services die mid-flight', () => {
     const statuses = await h.query<{ status: string; n: number }>('ordering', `SELECT status, count(*)::int AS n FROM purchase_order GROUP BY status ORDER BY status`);
     expect(statuses).toEqual([
       { status: 'cancelled', n: BUYERS * (ORDERS_PER_BUYER - AFFORDABLE) },
-      { status: 'fulfilled', n: BUYERS * AFFORDABLE },
+      { status: 'fulfilled', n: BUYERS * (AFFORDABLE + FREE_PER_BUYER) },
     ]);
 
     // The ledger balances, and money and entitlements agree order by order.
@@ -519,9 +528,13 @@ describe('the purchase saga when services die mid-flight', () => {
     const charged = (await h.query<{ order_id: string }>('billing', `SELECT order_id FROM journal_entry WHERE kind = 'charge'`)).map((r) => r.order_id).sort();
     const entitled = (await h.query<{ order_id: string }>('delivery', `SELECT DISTINCT order_id FROM entitlement`)).map((r) => r.order_id).sort();
     const fulfilled = (await h.query<{ id: string }>('ordering', `SELECT id FROM purchase_order WHERE status = 'fulfilled'`)).map((r) => r.id).sort();
+    // Every priced order fulfilled has exactly one charge and every charge its entitlement; the
+    // free orders are fulfilled with an entitlement and billing never heard of them.
     expect(charged).toHaveLength(BUYERS * AFFORDABLE);
-    expect(entitled).toEqual(charged);
-    expect(fulfilled).toEqual(charged);
+    expect(new Set(charged).size).toBe(charged.length);
+    expect(entitled).toEqual([...charged, ...free].sort());
+    expect(fulfilled).toEqual([...charged, ...free].sort());
+    expect(await h.query('billing', `SELECT order_id FROM payment WHERE order_id = ANY($1)`, [free])).toEqual([]);
     for (const buyer of buyers) expect(await h.wallet(buyer)).toBe(0);
   });
 });
