@@ -360,6 +360,15 @@ describe.each([
       ]);
     });
 
+    it('keeps in facet_key exactly the text the migration computes for rows written before it', async () => {
+      const rows = await catalog.query<{ same: boolean; facet_key: string }>(
+        `SELECT facet_key, facet_key = modality || '|' || domain || '|' || array_to_string(languages, ',') || '|' || array_to_string(licenses, ',') AS same FROM dataset_search`,
+      );
+      expect(rows.length).toBeGreaterThanOrEqual(6);
+      expect(rows.filter((row) => !row.same)).toEqual([]);
+      expect(rows.map((row) => row.facet_key)).toContain('speech|education|zh-CN|commercial,research');
+    });
+
     it('sorts by lowest price and by newest', async () => {
       const byPrice = await catalog.find({ sort: 'price' });
       const prices = byPrice.items.map((item) => item.lowestPrice?.amount);
