@@ -307,36 +307,62 @@ export class EventConsumers implements OnApplicationBootstrap, BeforeApplication
       this.unitOfWork.run(async (tx): Promise<Applied> => {
         const aggregate = envelope.aggregate;
         if (aggregate) {
-          // Locks the position: events of one aggregate wait for each other here, others do not.
-          const [{ last_seq }] = (await tx.manager.query(
-            `INSERT INTO event_position (consumer, aggregate_type, aggregate_id, last_seq) VALUES ($1, $2, $3, 0)
-             ON CONFLICT (consumer, aggregate_type, aggregate_id) DO UPDATE SET last_seq = event_position.last_seq
-             RETURNING last_seq`,
-            [consumer, aggregate.type, aggregate.id],
-          )) as { last_seq: string }[];
-          const position = Number(last_seq);
-          if (aggregate.seq <= position) return { kind: 'duplicate' };
-          const waitingFor = earlierEvent(aggregate, [...group.handlers.keys()]);
-          if (position < waitingFor) {
-            return { kind: 'ahead', waitingFor, blockedBy: await this.deadLetters.blocking(tx.manager, consumer, aggregate) };
-          }
+          const taken = await this.take(tx.manager, consumer, envelope.id, registration.event.subject, aggregate, earlierEvent(aggregate, [...group.handlers.keys()]));
+          if (taken.kind !== 'applied') return taken;
+        } else {
+          const inserted = (await tx.manager.query(
+            `INSERT INTO inbox (consumer, event_id, subject) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING event_id`,
+            [consumer, envelope.id, registration.event.subject],
+          )) as unknown[];
+          if (inserted.length === 0) return { kind: 'duplicate' };
         }
-        const inserted = (await tx.manager.query(
-          `INSERT INTO inbox (consumer, event_id, subject) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING event_id`,
-          [consumer, envelope.id, registration.event.subject],
-        )) as unknown[];
-        if (inserted.length === 0) return { kind: 'duplicate' };
         await registration.handle(payload, { event: { ...envelope, payload }, tx, deliveryCount });
-        if (aggregate) {
-          await tx.manager.query(
-            `UPDATE event_position SET last_seq = $4, updated_at = now() WHERE consumer = $1 AND aggregate_type = $2 AND aggregate_id = $3`,
-            [consumer, aggregate.type, aggregate.id, aggregate.seq],
-          );
-        }
         await alsoInTransaction?.(tx);
         return { kind: 'applied' };
       }),
     );
+  }
+
+  /**
+   * Takes an event of an aggregate for this transaction, in one statement: locks the consumer's
+   * position in the aggregate (events of one aggregate wait for each other here, others do not)
+   * and, when the event is the next one the consumer must apply, moves the position to it and
+   * inserts the inbox row. Both roll back with the handler's effect if it fails. `applied` means
+   * the handler must run now; the position is left alone for an event at or behind it
+   * (`duplicate`) and for one whose earlier event is not applied yet (`ahead`).
+   */
+  private async take(manager: EntityManager, consumer: string, eventId: string, subject: string, aggregate: EventAggregate, waitingFor: number): Promise<Applied> {
+    // ON CONFLICT ... DO UPDATE ... WHERE locks the row even when the WHERE leaves it as it is.
+    const [taken] = (await manager.query(
+      `WITH position AS (
+         INSERT INTO event_position AS p (consumer, aggregate_type, aggregate_id, last_seq)
+         VALUES ($1, $2, $3, CASE WHEN $5::bigint <= 0 THEN $4::bigint ELSE 0 END)
+         ON CONFLICT (consumer, aggregate_type, aggregate_id) DO UPDATE SET last_seq = $4::bigint, updated_at = now()
+           WHERE p.last_seq >= $5::bigint AND p.last_seq < $4::bigint
+         RETURNING last_seq
+       ), inbox AS (
+         INSERT INTO inbox (consumer, event_id, subject) SELECT $1, $6, $7 FROM position WHERE last_seq = $4::bigint
+         ON CONFLICT DO NOTHING RETURNING event_id
+       )
+       SELECT (SELECT last_seq FROM position) AS moved, (SELECT count(*) FROM inbox)::int AS inserted`,
+      [consumer, aggregate.type, aggregate.id, aggregate.seq, waitingFor, eventId, subject],
+    )) as { moved: string | null; inserted: number }[];
+    if (taken.moved !== null && Number(taken.moved) === aggregate.seq) {
+      // Moved to this event; an inbox row already there says it was applied all the same.
+      return taken.inserted > 0 ? { kind: 'applied' } : { kind: 'duplicate' };
+    }
+    let position = 0;
+    if (taken.moved === null) {
+      // The position was there and stays: read it (the row is ours until the transaction ends).
+      const [row] = (await manager.query(`SELECT last_seq FROM event_position WHERE consumer = $1 AND aggregate_type = $2 AND aggregate_id = $3`, [
+        consumer,
+        aggregate.type,
+        aggregate.id,
+      ])) as { last_seq: string }[];
+      position = Number(row.last_seq);
+    }
+    if (aggregate.seq <= position) return { kind: 'duplicate' };
+    return { kind: 'ahead', waitingFor, blockedBy: await this.deadLetters.blocking(manager, consumer, aggregate) };
   }
 
   /** An event ahead of its aggregate's order: deliver it again later, or give up if it cannot ever go. */
@@ -419,7 +445,8 @@ export class EventConsumers implements OnApplicationBootstrap, BeforeApplication
  */
 function earlierEvent(aggregate: EventAggregate, subjects: string[]): number {
   if (!aggregate.previous || typeof aggregate.previous !== 'object') return aggregate.seq - 1;
-  return Math.max(0, ...subjects.map((s) => Number(aggregate.previous[s] ?? 0)));
+  // A number that is not a whole positive one names no earlier event.
+  return Math.max(0, ...subjects.map((s) => aggregate.previous[s]).filter((seq): seq is number => Number.isSafeInteger(seq) && seq > 0));
 }
 
 function isAggregate(value: unknown): value is EventAggregate {
@@ -430,7 +457,7 @@ function isAggregate(value: unknown): value is EventAggregate {
     typeof a.type === 'string' &&
     typeof a.id === 'string' &&
     a.id.length > 0 &&
-    Number.isInteger(a.seq) &&
+    Number.isSafeInteger(a.seq) &&
     a.seq > 0 &&
     (a.previous === undefined || (typeof a.previous === 'object' && a.previous !== null))
   );
