@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { RequestContext, ServiceException } from '@trove/platform';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { DataSource, type EntityManager } from 'typeorm';
-import { writeOutboxEvent } from './outbox.writer';
+import { writeOutboxRow, type OutboxRecord } from './outbox.writer';
 import { OutboxRelay } from './outbox.relay';
 
 /** A transaction in progress, and the events that commit with it. */
@@ -54,7 +54,8 @@ export function currentManager(user: string, needs: 'read' | 'write'): EntityMan
  * outside any unit of work throws instead of writing on its own. A nested `run` joins the outer
  * transaction. The state change, its events (outbox) and the participants' rows (audit) commit
  * together; the commit is refused once the caller's deadline has passed, so work the caller
- * gave up on never takes effect. The relay is woken right after a commit that wrote events.
+ * gave up on never takes effect. Right after a commit that wrote events, the relay publishes the
+ * ones the transaction could claim itself and claims the others.
  */
 @Injectable()
 export class UnitOfWork {
@@ -91,14 +92,18 @@ export class UnitOfWork {
   private async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
     const effects: (() => unknown)[] = [];
-    let events = 0;
+    /** Events this transaction claimed itself, published right after the commit; and how many the relay must claim. */
+    const claimed: OutboxRecord[] = [];
+    let unclaimed = 0;
     const unit: Unit = { manager: runner.manager, ended: false };
     const tx: Transaction = {
       manager: runner.manager,
       publish: async (event, payload) => {
         if (unit.ended) throw new Error('tx.publish was called after its transaction had ended.');
-        events++;
-        return writeOutboxEvent(runner.manager, event, payload);
+        const written = await writeOutboxRow(runner.manager, event, payload, this.relay.leaseMs);
+        if (written.claimed) claimed.push(written.claimed);
+        else unclaimed++;
+        return written.id;
       },
       afterCommit: (effect) => void effects.push(effect),
     };
@@ -124,7 +129,8 @@ export class UnitOfWork {
       unit.ended = true;
       await runner.release();
     }
-    if (events > 0) this.relay.kick();
+    this.relay.publishCommitted(claimed);
+    if (unclaimed > 0) this.relay.kick();
     for (const effect of effects) {
       try {
         await effect();

@@ -4,7 +4,18 @@ import type { TestingModule } from '@nestjs/testing';
 import { IsString, IsUUID } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { headers as natsHeaders, type NatsConnection } from 'nats';
-import { encodeJson, EventConsumers, EventHandler, MessagingJanitor, Namespace, OutboxRelay, UnitOfWork, type EventContext, type EventEnvelope } from '@trove/messaging';
+import {
+  encodeJson,
+  EventConsumers,
+  EventHandler,
+  MessagingJanitor,
+  Namespace,
+  OutboxRelay,
+  UnitOfWork,
+  type EventContext,
+  type EventEnvelope,
+  type MessagingOptions,
+} from '@trove/messaging';
 import { createAppDatabase, withDatabase, type TestDatabase } from '../../../test/support/postgres';
 import { connectNats, deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
 import { NodeProcess, waitFor } from '../../../test/support/processes';
@@ -47,8 +58,8 @@ describe('domain events over JetStream with the outbox and inbox', () => {
   let nc: NatsConnection;
   const running: TestingModule[] = [];
 
-  async function start(withIndexer: boolean, service: 'ordering' | 'catalog' = 'ordering'): Promise<TestingModule> {
-    const moduleRef = await startService(env, { service, providers: withIndexer ? [SearchIndexer] : [], messaging: { ackWaitMs: 2000 } });
+  async function start(withIndexer: boolean, service: 'ordering' | 'catalog' = 'ordering', messaging: Partial<MessagingOptions> = {}): Promise<TestingModule> {
+    const moduleRef = await startService(env, { service, providers: withIndexer ? [SearchIndexer] : [], messaging: { ackWaitMs: 2000, ...messaging } });
     running.push(moduleRef);
     return moduleRef;
   }
@@ -149,7 +160,8 @@ describe('domain events over JetStream with the outbox and inbox', () => {
   });
 
   it('publishes every outbox row, each effect once, when the relay is killed mid-stream', async () => {
-    await start(true);
+    // The consumer's own relay never sweeps: only the relays this test starts and kills publish.
+    await start(true, 'ordering', { outboxSweepMs: 3_600_000 });
     const rows = Array.from({ length: 1000 }, (_, i) => ({ id: randomUUID(), payload: published(i) }));
     // Committed transactions' events, waiting in the outbox as a producer leaves them.
     await withDatabase(database.url, (client) =>
