@@ -66,7 +66,8 @@ describe('search relevance on the demo catalog', () => {
   let stateDir: string;
 
   beforeAll(async () => {
-    system = await TroveSystem.start({ apps: ['gateway', 'catalog', 'delivery'] });
+    // Two catalog processes share the requests (one queue group), each with its own answer cache.
+    system = await TroveSystem.start({ apps: ['gateway', 'catalog', 'delivery'], replicas: { catalog: 1 } });
     stateDir = mkdtempSync(join(tmpdir(), 'trove-seed-e2e-'));
     await run(process.execPath, ['scripts/seed.mjs'], {
       env: { ...process.env, TROVE_GATEWAY_URL: system.gateway.url, TROVE_ADMIN_KEY: system.adminKey, TROVE_STATE_DIR: stateDir, NO_COLOR: '1' },
@@ -125,6 +126,31 @@ describe('search relevance on the demo catalog', () => {
     const after = await search('modality=speech&limit=1');
     expect(after.total).toBe(before.total);
     expect(after.facets).toEqual(before.facets);
+  });
+
+  it('sees a suspension right after cached answers, on both catalog replicas, and the reinstatement too', async () => {
+    const { datasetIds } = JSON.parse(readFileSync(join(stateDir, 'demo-catalog.json'), 'utf8')) as { datasetIds: string[] };
+    const id = datasetIds[0];
+    const { title, metadata } = (await (await system.request(`/v1/datasets/${id}`, { as: 'anonymous' })).json()) as { title: string; metadata: { modality: string } };
+    const byTitle = `q=${title}`;
+    const byModality = `modality=${metadata.modality}&limit=1`;
+    const count = (page: { facets: Record<string, { value: string; count: number }[]> }) => page.facets.modality.find((f) => f.value === metadata.modality)?.count ?? 0;
+    // Asked several times, so each replica has likely cached both answers.
+    let before = 0;
+    for (let i = 0; i < 6; i++) {
+      expect((await search(byTitle)).items.map((hit) => hit.id)).toContain(id);
+      before = count(await search(byModality));
+    }
+    expect((await system.request(`/v1/admin/datasets/${id}/suspend`, { method: 'POST' })).status).toBe(200);
+    for (let i = 0; i < 6; i++) {
+      expect((await search(byTitle)).items.map((hit) => hit.id)).not.toContain(id);
+      expect(count(await search(byModality))).toBe(before - 1);
+    }
+    expect((await system.request(`/v1/admin/datasets/${id}/approve`, { method: 'POST' })).status).toBe(200);
+    for (let i = 0; i < 6; i++) {
+      expect((await search(byTitle)).items.map((hit) => hit.id)).toContain(id);
+      expect(count(await search(byModality))).toBe(before);
+    }
   });
 
   it.each(RELEVANCE)('$query', async ({ query, top, every }) => {
