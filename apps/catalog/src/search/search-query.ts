@@ -140,8 +140,7 @@ WITH matched AS MATERIALIZED (
   -- Only what ordering and counting need: the page reads the rest of its own rows afterwards.
   SELECT s.dataset_id, s.modality, s.facet_key, s.published_at,
          ${score} AS score,
-         (s.min_prices ->> ${currencyParam})::bigint AS offer_price,
-         coalesce((s.min_prices ->> ${currencyParam})::bigint, ${MAX_PRICE}) AS price
+         (s.min_prices ->> ${currencyParam})::bigint AS offer_price
   FROM dataset_search s
   WHERE ${where.length > 0 ? where.join(' AND ') : 'true'}
 ),
@@ -149,7 +148,8 @@ combinations AS MATERIALIZED (
   SELECT facet_key AS k, count(*) AS n FROM matched GROUP BY facet_key
 ),
 page AS (
-  SELECT * FROM matched
+  -- Without an offer in the currency, last by price: the price is read from JSON once per match.
+  SELECT * FROM (SELECT *, coalesce(offer_price, ${MAX_PRICE}) AS price FROM matched) m
   WHERE ${cursorCondition}
   ORDER BY ${order}
   LIMIT ${limit + 1}
