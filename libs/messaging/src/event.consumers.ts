@@ -6,6 +6,7 @@ import { AckPolicy, DeliverPolicy, nanos, type ConsumerMessages, type JsMsg, typ
 import { DataSource, type EntityManager } from 'typeorm';
 import { MetricsService, PlatformConfig, RequestContext, SERVICE_IDENTITY, ServiceException, validateMessage, type ServiceIdentity } from '@trove/platform';
 import { decodeJson } from './codec';
+import { soon } from './soon';
 import { DeadLetterStore } from './dead-letters';
 import type { DeadLetter } from './event.entities';
 import type { EventAggregate, EventEnvelope } from './event-envelope';
@@ -281,7 +282,7 @@ export class EventConsumers implements OnApplicationBootstrap, BeforeApplication
       }
       // A failure recorded on an earlier delivery is history now.
       if (msg.info.redeliveryCount > 1) await this.forgetAttempts(consumer, envelope.id);
-      msg.ack();
+      soon(() => msg.ack());
       stop({ outcome: result.kind });
     } catch (error) {
       await this.failed(msg, envelope, error, consumer, subject);

@@ -10,6 +10,7 @@ import { Namespace } from './namespace';
 import { toNatsHeaders } from './message-context';
 import { InjectNats } from './nats.provider';
 import type { OutboxRecord } from './outbox.writer';
+import { soon } from './soon';
 
 interface ClaimedRow {
   id: string;
@@ -57,6 +58,8 @@ const CLAIM = `
   SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, (SELECT count(*) FROM candidates)::int
    WHERE NOT EXISTS (SELECT 1 FROM ready) AND EXISTS (SELECT 1 FROM candidates)`;
 
+/** The longest a commit's own claim on its rows lasts. */
+const WRITER_LEASE_MS = 10_000;
 /** Claimed batches one process publishes at once, like the relays of several replicas; a commit's own rows do not count. */
 const CLAIMED_BATCHES = 4;
 /** Marking statements one process runs at once; rows acknowledged meanwhile wait and go together. */
@@ -90,6 +93,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   /** Batches being published and marked: every one, and those a claim took. */
   private readonly publishing = new Set<Promise<void>>();
   private readonly claimedBatches = new Set<Promise<void>>();
+  /** Rows of commits waiting for the end of this turn of the event loop. */
+  private readonly committed: OutboxRecord[] = [];
   private claiming?: Promise<void>;
   /** A commit (or a mark that may have unblocked rows) asked for another claim. */
   private wanted = false;
@@ -125,9 +130,13 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     }
   }
 
-  /** How long the writer's own claim on the rows of a commit lasts (see `writeOutboxRow`). */
-  get leaseMs(): number {
-    return this.options.outboxLeaseMs;
+  /**
+   * How long a writer's own claim on the rows of its commit lasts (see `writeOutboxRow`): they
+   * are published within milliseconds of the commit, so a process that died in between leaves
+   * them to the sweep after 10 s rather than after a whole `outboxLeaseMs`.
+   */
+  get writerLeaseMs(): number {
+    return Math.min(this.options.outboxLeaseMs, WRITER_LEASE_MS);
   }
 
   /** Claims and publishes what is pending now; a kick during a claim asks for one more claim. */
@@ -143,7 +152,18 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
    */
   publishCommitted(rows: OutboxRecord[]): void {
     if (rows.length === 0) return;
-    this.track(this.publishBatch(rows), this.publishing);
+    // The rows of commits answered in the same turn of the event loop go as one batch.
+    if (this.committed.length === 0) {
+      let sent!: () => void;
+      const gathered = new Promise<void>((resolve) => (sent = resolve));
+      this.track(gathered, this.publishing);
+      soon(() => {
+        const batch = this.committed.splice(0);
+        this.track(this.publishBatch(batch), this.publishing);
+        sent();
+      });
+    }
+    this.committed.push(...rows);
   }
 
   /** Publishes until nothing is pending, then counts what is left. Used by tests and shutdown. */

@@ -20,6 +20,7 @@ import {
   type ServiceIdentity,
 } from '@trove/platform';
 import { decodeJson, encodeJson, type RpcReply } from './codec';
+import { soon } from './soon';
 import { Namespace } from './namespace';
 import { decoratedMethods } from './decorated-methods';
 import { ProcessedCommandRepository, requestHash, type CommandKey } from './idempotency';
@@ -161,7 +162,10 @@ export class RpcServer implements OnApplicationBootstrap, BeforeApplicationShutd
       }
     });
     stop({ outcome: reply.ok ? 'ok' : reply.error.code });
-    if (msg.reply) msg.respond(encodeJson(reply));
+    if (msg.reply) {
+      const answer = encodeJson(reply);
+      soon(() => msg.respond(answer));
+    }
   }
 
   /**
