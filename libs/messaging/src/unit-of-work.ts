@@ -100,7 +100,7 @@ export class UnitOfWork {
       manager: runner.manager,
       publish: async (event, payload) => {
         if (unit.ended) throw new Error('tx.publish was called after its transaction had ended.');
-        const written = await writeOutboxRow(runner.manager, event, payload, this.relay.leaseMs);
+        const written = await writeOutboxRow(runner.manager, event, payload, this.relay.writerLeaseMs);
         if (written.claimed) claimed.push(written.claimed);
         else unclaimed++;
         return written.id;
