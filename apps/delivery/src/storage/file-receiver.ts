@@ -1,12 +1,13 @@
-import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { ObjectTooLargeError, type StoredObjectInfo } from './object-storage';
+import type { ArenaHash } from './sha256-workers';
 
 /**
  * Where a put's bytes go on their way to the file: a few slots, filled from the request's
- * chunks in turn. A full slot is hashed and written with one call while the next one fills;
- * when every slot is still being written, the request is paused until one is free.
+ * chunks in turn. A full slot is hashed (in a worker thread: the arena is shared memory) and
+ * written with one call while the next one fills; when every slot is still being hashed or
+ * written, the request is paused until one is free.
  */
 export interface Arena {
   buffer: Buffer;
@@ -28,9 +29,10 @@ const MAX_ALIGNED = 16;
 const MAX_IDLE = 2;
 
 /**
- * Arenas for puts. Large ones (32 MiB) come from WebAssembly memory, the one page-aligned memory
- * JavaScript can ask for: O_DIRECT wants buffers aligned to the disk's blocks, and a Buffer
- * promises no alignment. They are kept for the next put, so their pages are touched once.
+ * Arenas for puts, all shared memory (a hashing worker reads them). Large ones (32 MiB) come from
+ * WebAssembly memory, the one page-aligned memory JavaScript can ask for: O_DIRECT wants buffers
+ * aligned to the disk's blocks, and a Buffer promises no alignment. They are kept for the next
+ * put, so their pages are touched once.
  */
 export class ArenaPool {
   private readonly idle: Arena[] = [];
@@ -48,7 +50,7 @@ export class ArenaPool {
     // Sized to the put when it is small: a 2 KB transcript does not need 4 MiB.
     const slotBytes = Math.min(PLAIN_SLOT_BYTES, Math.max(WASM_PAGE, Math.ceil(maxBytes / WASM_PAGE) * WASM_PAGE));
     const slots = Math.max(1, Math.min(PLAIN_SLOTS, Math.ceil(maxBytes / slotBytes)));
-    return { buffer: Buffer.allocUnsafeSlow(slotBytes * slots), slotBytes, slots, aligned: false };
+    return { buffer: Buffer.from(new SharedArrayBuffer(slotBytes * slots)), slotBytes, slots, aligned: false };
   }
 
   give(arena: Arena): void {
@@ -59,12 +61,12 @@ export class ArenaPool {
 }
 
 /** WebAssembly.Memory, which Node has and its type definitions (without the DOM's) do not name. */
-const { Memory } = (globalThis as unknown as { WebAssembly: { Memory: new (size: { initial: number; maximum: number }) => { buffer: ArrayBuffer } } }).WebAssembly;
+const { Memory } = (globalThis as unknown as { WebAssembly: { Memory: new (size: { initial: number; maximum: number; shared: boolean }) => { buffer: SharedArrayBuffer } } }).WebAssembly;
 
 function alignedArena(): Arena | undefined {
   const pages = (DIRECT_SLOT_BYTES * DIRECT_SLOTS) / WASM_PAGE;
   try {
-    const memory = new Memory({ initial: pages, maximum: pages });
+    const memory = new Memory({ initial: pages, maximum: pages, shared: true });
     return { buffer: Buffer.from(memory.buffer), slotBytes: DIRECT_SLOT_BYTES, slots: DIRECT_SLOTS, aligned: true };
   } catch {
     return undefined; // out of address space for more: a plain arena does
@@ -87,8 +89,8 @@ const WRITEBACK_BYTES = 64 * 1024 * 1024;
  * request must stay able to carry the answer that says why an upload was refused); a body that
  * closes before its end fails the receive as an aborted one. Resolves once every write is done.
  */
-export function receiveFile(body: Readable, target: ReceiveTarget, arena: Arena, maxBytes = Number.MAX_SAFE_INTEGER): Promise<StoredObjectInfo> {
-  return new FileReceiver(body, target, arena, maxBytes).done;
+export function receiveFile(body: Readable, target: ReceiveTarget, arena: Arena, hash: ArenaHash, maxBytes = Number.MAX_SAFE_INTEGER): Promise<StoredObjectInfo> {
+  return new FileReceiver(body, target, arena, hash, maxBytes).done;
 }
 
 class FileReceiver {
@@ -96,7 +98,6 @@ class FileReceiver {
   private resolve!: (info: StoredObjectInfo) => void;
   private reject!: (error: unknown) => void;
 
-  private readonly hash = createHash('sha256');
   private readonly busy: boolean[];
   private readonly writes = new Set<Promise<void>>();
   /** Chunks received and not yet copied into a slot (only while every slot is busy). */
@@ -117,6 +118,7 @@ class FileReceiver {
     private readonly body: Readable,
     private readonly target: ReceiveTarget,
     private readonly arena: Arena,
+    private readonly hash: ArenaHash,
     private readonly maxBytes: number,
   ) {
     this.busy = new Array<boolean>(arena.slots).fill(false);
@@ -196,12 +198,12 @@ class FileReceiver {
     const start = slot * slotBytes;
     const bytes = buffer.subarray(start, start + this.fill);
     const position = this.position;
-    this.hash.update(bytes);
     this.position += bytes.length;
     this.slot = (slot + 1) % slots;
     this.fill = 0;
     this.busy[slot] = true;
-    const write = this.write(bytes, position).then(
+    // The slot is free again once both are done with it.
+    const write = Promise.all([this.hash.update(start, bytes.length), this.write(bytes, position)]).then(
       () => {
         this.writes.delete(write);
         this.busy[slot] = false;
@@ -241,16 +243,21 @@ class FileReceiver {
 
   private finish(): void {
     this.stop();
-    const info = { size: this.size, sha256: this.hash.digest('hex') };
     // The file is closed after the last write: no sync may still be running on it then.
-    void Promise.resolve(this.syncing).then(() => this.resolve(info));
+    void Promise.all([this.hash.digest(), this.syncing]).then(
+      ([sha256]) => this.resolve({ size: this.size, sha256 }),
+      (error: unknown) => this.reject(error),
+    );
   }
 
   private fail(error: unknown): void {
     if (this.settled) return;
     this.stop();
     // The caller closes and removes the file: only once nothing writes to it any more.
-    void Promise.allSettled([...this.writes, this.syncing]).then(() => this.reject(error));
+    void Promise.allSettled([...this.writes, this.syncing]).then(() => {
+      this.hash.drop();
+      this.reject(error);
+    });
   }
 
   private stop(): void {

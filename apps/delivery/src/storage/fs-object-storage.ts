@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { constants } from 'node:fs';
 import { Readable } from 'node:stream';
 import { ArenaPool, receiveFile } from './file-receiver';
+import { Sha256Workers } from './sha256-workers';
 import {
   assertObjectKey,
   clampRange,
@@ -25,6 +26,7 @@ export class FsObjectStorage extends ObjectStorage {
   readonly driver = 'fs' as const;
   readonly root: string;
   private readonly arenas = new ArenaPool();
+  private readonly hashers = new Sha256Workers();
 
   constructor(root: string) {
     super();
@@ -43,7 +45,7 @@ export class FsObjectStorage extends ObjectStorage {
     let stored: StoredObjectInfo;
     try {
       direct = arena.aligned ? await openDirect(temporary) : undefined;
-      stored = await receiveFile(body, { file: handle, direct }, arena, options.maxBytes);
+      stored = await receiveFile(body, { file: handle, direct }, arena, this.hashers.hashFor(arena.buffer), options.maxBytes);
       // fsync before the rename, so it never publishes a file still in the page cache only; it
       // also commits what the direct writes allocated and flushes the disk's own cache.
       await handle.sync();
