@@ -662,8 +662,10 @@ describe('buying free and metered offers', () => {
     // And the good one: 10,000 images at 3 fen.
     const placed = await h.order(buyer, { items: [{ offerId: perImage.offerId, quantity: 10_000 }], acceptLicense: true });
     expect(placed.status).toBe(201);
-    expect((await h.settled(buyer, (await json(placed)).id)).status).toBe('fulfilled');
+    const { id: orderId } = await json(placed);
+    expect((await h.settled(buyer, orderId)).status).toBe('fulfilled');
     expect(await h.wallet(buyer)).toBe(1_000_000 - 30_000);
+    expect((await entitlementOf(buyer, orderId)).allowance).toEqual({ unit: 'image', quantity: 10_000 });
   });
 
   it('meters what an entitlement sold per GiB delivers, in billing once per download, and refuses the byte past the GiB bought', async () => {
@@ -684,6 +686,8 @@ describe('buying free and metered offers', () => {
     const meter = async () => (await h.query<{ bytes: string; downloads: number }>('billing', `SELECT bytes::text, downloads FROM usage_meter WHERE entitlement_id = $1`, [entitlement.id]))[0];
     await waitFor('the download to be metered', async () => (await meter())?.downloads === 1);
     expect(await meter()).toEqual({ bytes: String(file.size), downloads: 1 });
+    // The buyer sees what is left of the GiB on the entitlement itself.
+    expect((await entitlementOf(buyer, placed.id)).allowance).toEqual({ unit: 'gib', quantity: 1, bytes: GIB, deliveredBytes: file.size, remainingBytes: GIB - file.size });
 
     // Earlier downloads (written into delivery's audit as if made) leave 10 bytes of the GiB.
     await h.query('delivery', `INSERT INTO download (id, entitlement_id, organization_id, key_id, object_key, version_id, path, range_start, bytes_sent, complete, started_at, finished_at)
@@ -692,6 +696,7 @@ describe('buying free and metered offers', () => {
       GIB - file.size - 10,
       entitlement.id,
     ]);
+    expect((await entitlementOf(buyer, placed.id)).allowance).toMatchObject({ deliveredBytes: GIB - 10, remainingBytes: 10 });
     const past = await fetch(file.url);
     const problem = await json(past);
     expect({ status: past.status, code: problem.code }).toEqual({ status: 403, code: 'ALLOWANCE_EXHAUSTED' });

@@ -76,7 +76,7 @@ describe.each(STORAGE_DRIVERS)('entitlements and downloads with %s', (_name, sta
   });
 
   it('grants an active entitlement per paid line and tells ordering, with the versions the offer covered', async () => {
-    expect(oneTime).toEqual({ id: expect.any(String), datasetId, orderId: oneTimeOrderId, versionIds: [v1], status: 'active', expiresAt: null });
+    expect(oneTime).toEqual({ id: expect.any(String), datasetId, orderId: oneTimeOrderId, versionIds: [v1], status: 'active', expiresAt: null, allowance: null });
     expect(subscription).toMatchObject({ status: 'active', versionIds: [v1], expiresAt: expect.any(String) });
     const granted = await withDatabase(h.db.url, async (c) => (await c.query(`SELECT payload FROM outbox WHERE subject = $1`, ['evt.delivery.entitlement.granted.v1'])).rows);
     expect(granted.map((r: { payload: unknown }) => r.payload)).toContainEqual({ orderId: oneTimeOrderId, entitlementIds: [oneTime.id] });

@@ -95,6 +95,15 @@ export class DownloadRepository extends TransactionalRepository {
   }
 
   /** Bytes sent under the entitlement so far, by every download that has ended (the audit rows). */
+  /** Bytes sent per entitlement, for those of `entitlementIds` with any download. */
+  async bytesDeliveredEach(entitlementIds: string[]): Promise<Map<string, number>> {
+    if (entitlementIds.length === 0) return new Map();
+    const rows = (await this.manager.query(`SELECT entitlement_id, sum(bytes_sent)::bigint AS n FROM download WHERE entitlement_id = ANY($1::uuid[]) GROUP BY entitlement_id`, [
+      entitlementIds,
+    ])) as { entitlement_id: string; n: string }[];
+    return new Map(rows.map((r) => [r.entitlement_id, Number(r.n)]));
+  }
+
   async bytesDelivered(entitlementId: string): Promise<number> {
     const [row] = (await this.manager.query(`SELECT coalesce(sum(bytes_sent), 0)::bigint AS n FROM download WHERE entitlement_id = $1`, [entitlementId])) as { n: string }[];
     return Number(row.n);

@@ -14,7 +14,7 @@ export interface Entitlement {
   licenseTemplate: string;
   terms: LicenseTermsValue;
   termsSha256: string;
-  pricing: { model: string; period?: string; unit?: string };
+  pricing: { model: string; period?: string; unit?: string; quantity?: number };
   coversFutureVersions: boolean;
   status: EntitlementStatus;
   grantedAt: Date;

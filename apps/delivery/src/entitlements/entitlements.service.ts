@@ -8,6 +8,7 @@ import {
   OrderingEvents,
   type DiffFile,
   type DiffVersionsRequest,
+  type EntitlementAllowance,
   type EntitlementList,
   type EntitlementStatus,
   type EntitlementView,
@@ -26,7 +27,7 @@ import { EventHandler, RpcHandler, UnitOfWork, type EventContext, type RpcContex
 import { ServiceException, type Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
 import { DeliveryConfig } from '../delivery.config';
-import { DownloadRepository } from '../downloads/download.repository';
+import { DownloadRepository, GIB } from '../downloads/download.repository';
 import { downloadGrant, downloadUrl, type DownloadTicket } from '../downloads/download-ticket';
 import { ManifestSigner } from '../manifests/manifest-signer';
 import { merkleRoot, sortFiles } from '../manifests/merkle';
@@ -133,8 +134,12 @@ export class EntitlementsService {
   async list(request: ListEntitlementsRequest, context: RpcContext): Promise<EntitlementList> {
     const caller = requireCaller(context);
     const now = new Date();
-    const rows = await this.unitOfWork.read(() => this.entitlements.listForBuyer(caller.organizationId));
-    const items = rows.map((row) => view(row, now));
+    const { rows, delivered } = await this.unitOfWork.read(async () => {
+      const rows = await this.entitlements.listForBuyer(caller.organizationId);
+      const delivered = await this.downloads.bytesDeliveredEach(rows.filter(soldPerGib).map((row) => row.id));
+      return { rows, delivered };
+    });
+    const items = rows.map((row) => view(row, now, delivered.get(row.id) ?? 0));
     return { items: request.status ? items.filter((item) => item.status === request.status) : items };
   }
 
@@ -215,7 +220,18 @@ function requireCaller(context: RpcContext): Caller {
   return context.caller;
 }
 
-function view(row: Entitlement, now: Date): EntitlementView {
+const soldPerGib = (row: Pick<Entitlement, 'pricing'>) => row.pricing.model === 'metered' && row.pricing.unit === 'gib';
+
+/** What a metered line bought; per GiB also what was delivered of it (never below zero left). */
+function allowanceOf(row: Entitlement, deliveredBytes: number): EntitlementAllowance | null {
+  const { model, unit, quantity } = row.pricing;
+  if (model !== 'metered' || !unit || quantity === undefined) return null;
+  if (!soldPerGib(row)) return { unit, quantity };
+  const bytes = quantity * GIB;
+  return { unit, quantity, bytes, deliveredBytes, remainingBytes: Math.max(0, bytes - deliveredBytes) };
+}
+
+function view(row: Entitlement, now: Date, deliveredBytes = 0): EntitlementView {
   return {
     id: row.id,
     datasetId: row.datasetId,
@@ -223,6 +239,7 @@ function view(row: Entitlement, now: Date): EntitlementView {
     versionIds: row.versionIds,
     status: currentStatus(row, now),
     expiresAt: row.endedAt && row.status !== 'active' ? row.endedAt.toISOString() : (row.expiresAt?.toISOString() ?? null),
+    allowance: allowanceOf(row, deliveredBytes),
   };
 }
 

@@ -1,5 +1,6 @@
 import { ENTITLEMENT_STATUSES, type EntitlementStatus } from '@trove/contracts';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { METERED_UNITS } from '@trove/licensing';
 import { IsIn, IsOptional, IsUUID } from 'class-validator';
 
 export class EntitlementsQuery {
@@ -37,6 +38,26 @@ export class EntitlementDto {
 
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the license term ends (null: perpetual), or when it was revoked or expired' })
   expiresAt: string | null;
+
+  @ApiProperty({ type: () => EntitlementAllowanceDto, nullable: true, description: 'What a metered line bought; null for one-time, subscription and free lines' })
+  allowance: EntitlementAllowanceDto | null;
+}
+
+export class EntitlementAllowanceDto {
+  @ApiProperty({ enum: METERED_UNITS, example: 'gib' })
+  unit: string;
+
+  @ApiProperty({ type: 'integer', example: 50, description: 'Units bought' })
+  quantity: number;
+
+  @ApiPropertyOptional({ type: 'integer', example: 53687091200, description: 'Per GiB only: the bytes bought (quantity x 2^30)' })
+  bytes?: number;
+
+  @ApiPropertyOptional({ type: 'integer', example: 1073741824, description: 'Per GiB only: bytes delivered so far, every download and range counted' })
+  deliveredBytes?: number;
+
+  @ApiPropertyOptional({ type: 'integer', example: 52613349376, description: 'Per GiB only: bytes left; a download asking for more is 403 ALLOWANCE_EXHAUSTED' })
+  remainingBytes?: number;
 }
 
 export class EntitlementListDto {

@@ -72,6 +72,18 @@ export interface EntitlementView {
   status: EntitlementStatus;
   /** ISO 8601, or null for a perpetual license. */
   expiresAt: string | null;
+  /** What a metered line bought, or null for other pricing; for `gib`, the bytes already delivered too. */
+  allowance: EntitlementAllowance | null;
+}
+
+/** A metered purchase: `quantity` of `unit`; sold per GiB, delivery counts the bytes it sent. */
+export interface EntitlementAllowance {
+  unit: string;
+  quantity: number;
+  /** `gib` only: the bytes bought (quantity x 2^30), those delivered, and those left. */
+  bytes?: number;
+  deliveredBytes?: number;
+  remainingBytes?: number;
 }
 
 export interface EntitlementList {
