@@ -16,7 +16,7 @@ import { Namespace } from './namespace';
 import { InjectNats } from './nats.provider';
 import { decoratedMethods } from './decorated-methods';
 import { contextFrom, toNatsHeaders } from './message-context';
-import { UnitOfWork, type Transaction } from './unit-of-work';
+import { queryOpening, UnitOfWork, type Transaction } from './unit-of-work';
 
 const EVENT_HANDLER = Symbol('EVENT_HANDLER');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -308,10 +308,11 @@ export class EventConsumers implements OnApplicationBootstrap, BeforeApplication
       this.unitOfWork.run(async (tx): Promise<Applied> => {
         const aggregate = envelope.aggregate;
         if (aggregate) {
-          const taken = await this.take(tx.manager, consumer, envelope.id, registration.event.subject, aggregate, earlierEvent(aggregate, [...group.handlers.keys()]));
+          const taken = await this.take(tx, consumer, envelope.id, registration.event.subject, aggregate, earlierEvent(aggregate, [...group.handlers.keys()]));
           if (taken.kind !== 'applied') return taken;
         } else {
-          const inserted = (await tx.manager.query(
+          const inserted = (await queryOpening(
+            tx,
             `INSERT INTO inbox (consumer, event_id, subject) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING event_id`,
             [consumer, envelope.id, registration.event.subject],
           )) as unknown[];
@@ -332,17 +333,19 @@ export class EventConsumers implements OnApplicationBootstrap, BeforeApplication
    * the handler must run now; the position is left alone for an event at or behind it
    * (`duplicate`) and for one whose earlier event is not applied yet (`ahead`).
    */
-  private async take(manager: EntityManager, consumer: string, eventId: string, subject: string, aggregate: EventAggregate, waitingFor: number): Promise<Applied> {
+  private async take(tx: Transaction, consumer: string, eventId: string, subject: string, aggregate: EventAggregate, waitingFor: number): Promise<Applied> {
+    const manager = tx.manager;
     // ON CONFLICT ... DO UPDATE ... WHERE locks the row even when the WHERE leaves it as it is.
-    const [taken] = (await manager.query(
+    const [taken] = (await queryOpening(
+      tx,
       `WITH position AS (
          INSERT INTO event_position AS p (consumer, aggregate_type, aggregate_id, last_seq)
-         VALUES ($1, $2, $3, CASE WHEN $5::bigint <= 0 THEN $4::bigint ELSE 0 END)
+         VALUES ($1::text, $2::text, $3::text, CASE WHEN $5::bigint <= 0 THEN $4::bigint ELSE 0 END)
          ON CONFLICT (consumer, aggregate_type, aggregate_id) DO UPDATE SET last_seq = $4::bigint, updated_at = now()
            WHERE p.last_seq >= $5::bigint AND p.last_seq < $4::bigint
          RETURNING last_seq
        ), inbox AS (
-         INSERT INTO inbox (consumer, event_id, subject) SELECT $1, $6, $7 FROM position WHERE last_seq = $4::bigint
+         INSERT INTO inbox (consumer, event_id, subject) SELECT $1::text, $6::uuid, $7::text FROM position WHERE last_seq = $4::bigint
          ON CONFLICT DO NOTHING RETURNING event_id
        )
        SELECT (SELECT last_seq FROM position) AS moved, (SELECT count(*) FROM inbox)::int AS inserted`,

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { EntityManager, MigrationInterface, QueryRunner } from 'typeorm';
 import { EVENT_RETENTION_DAYS } from './jetstream';
 import { TransactionalRepository } from './repository';
-import { UnitOfWork } from './unit-of-work';
+import { queryOpening, UnitOfWork, type Transaction } from './unit-of-work';
 
 /**
  * The outcome of every command, by (scope, subject, idempotency key): the same in every
@@ -60,13 +60,15 @@ export interface CommandKey {
  * applies the command itself.
  */
 export class ProcessedCommandRepository extends TransactionalRepository {
-  /** Claims the key for this transaction, or returns the reply recorded under it before. */
-  async claim(command: CommandKey): Promise<{ replay: false } | { replay: true; response: unknown }> {
-    const inserted = (await this.transaction.query(
-      `INSERT INTO processed_command (scope, subject, idempotency_key, request_hash) VALUES ($1, $2, $3, $4)
-       ON CONFLICT DO NOTHING RETURNING scope`,
-      [command.scope, command.subject, command.idempotencyKey, command.requestHash],
-    )) as unknown[];
+  /**
+   * Claims the key for this transaction, or returns the reply recorded under it before. Given the
+   * transaction (`tx`), the claim may be its first statement and go with its START TRANSACTION.
+   */
+  async claim(command: CommandKey, tx?: Transaction): Promise<{ replay: false } | { replay: true; response: unknown }> {
+    const sql = `INSERT INTO processed_command (scope, subject, idempotency_key, request_hash) VALUES ($1, $2, $3, $4)
+       ON CONFLICT DO NOTHING RETURNING scope`;
+    const parameters = [command.scope, command.subject, command.idempotencyKey, command.requestHash];
+    const inserted = (await (tx ? queryOpening(tx, sql, parameters) : this.transaction.query(sql, parameters))) as unknown[];
     if (inserted.length > 0) return { replay: false };
     return { replay: true, response: (await this.recorded(command, this.transaction))!.response };
   }

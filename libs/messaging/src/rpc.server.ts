@@ -174,7 +174,7 @@ export class RpcServer implements OnApplicationBootstrap, BeforeApplicationShutd
    */
   private command(command: CommandKey, context: RpcContext, apply: (tx: Transaction) => unknown): Promise<{ data: unknown; audited?: true }> {
     return this.unitOfWork.run(async (tx) => {
-      const claim = await this.commands.claim(command);
+      const claim = await this.commands.claim(command, tx);
       // A replay changes nothing: the first run filed the audit record of the change.
       if (claim.replay) return { data: claim.response };
       const response = (await apply(tx)) ?? null;

@@ -3,7 +3,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { RequestContext, ServiceException } from '@trove/platform';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { DataSource, type EntityManager } from 'typeorm';
+import { escapeLiteral } from 'pg';
+import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
 import { writeOutboxRow, type OutboxRecord } from './outbox.writer';
 import { OutboxRelay } from './outbox.relay';
 
@@ -109,9 +110,28 @@ export class UnitOfWork {
     };
     unit.transaction = tx;
     let result: T;
+    let opened = false;
     try {
-      await runner.connect();
-      await runner.startTransaction();
+      const connection = (await runner.connect()) as PgConnection;
+      // BEGIN waits for the transaction's first statement and goes with it: TypeORM is told the
+      // transaction is open, the first query through it sends START TRANSACTION first, and a
+      // statement of ours (see `queryOpening`) carries it in the same round trip.
+      transactionState(runner, true);
+      const query = runner.query.bind(runner) as (sql: string, parameters?: unknown[], structured?: boolean) => Promise<unknown>;
+      runner.query = (async (sql: string, parameters?: unknown[], structured?: boolean) => {
+        if (!opened) {
+          opened = true;
+          await query('START TRANSACTION');
+        }
+        return query(sql, parameters, structured);
+      }) as typeof runner.query;
+      openers.set(tx, async (sql, parameters) => {
+        const inlined = opened ? undefined : inline(sql, parameters);
+        if (inlined === undefined) return (await tx.manager.query(sql, parameters)) as unknown[];
+        opened = true;
+        const results = (await connection.query(`START TRANSACTION; ${inlined}`)) as unknown as { rows: unknown[] }[];
+        return results[1].rows;
+      });
       result = await units.run(unit, async () => {
         const value = await work(tx);
         for (const participant of this.participants) await participant(tx, value);
@@ -121,9 +141,11 @@ export class UnitOfWork {
         this.logger.warn('rolled back: the caller stopped waiting before the commit');
         throw new ServiceException(CommonErrorCode.SERVICE_UNAVAILABLE, 'The caller stopped waiting before the work could commit; nothing was changed.');
       }
-      await runner.commitTransaction();
+      if (opened) await runner.commitTransaction();
+      else closeUnopened(runner);
     } catch (error) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      if (!opened) closeUnopened(runner);
+      else if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
       throw error;
     } finally {
       unit.ended = true;
@@ -140,6 +162,49 @@ export class UnitOfWork {
     }
     return result;
   }
+}
+
+interface PgConnection {
+  query(sql: string): Promise<unknown>;
+}
+
+/** How a transaction sends its first statement together with its START TRANSACTION. */
+const openers = new WeakMap<Transaction, (sql: string, parameters: unknown[]) => Promise<unknown[]>>();
+
+/**
+ * Runs `sql` in `tx`; when it is the transaction's first statement, in the same round trip as
+ * the transaction's START TRANSACTION. For the messaging layer's own first statements (a
+ * consumer's position and inbox, a command's idempotency record), whose parameters are plain
+ * strings and numbers: they go inline as quoted literals then (any other value, or a string
+ * PostgreSQL could not take as text, goes as a parameter in a round trip of its own).
+ */
+export function queryOpening(tx: Transaction, sql: string, parameters: unknown[]): Promise<unknown[]> {
+  const open = openers.get(tx);
+  return open ? open(sql, parameters) : (tx.manager.query(sql, parameters) as Promise<unknown[]>);
+}
+
+/** `sql` with `$n` replaced by `parameters[n - 1]` as SQL literals, or undefined when one cannot be. */
+function inline(sql: string, parameters: unknown[]): string | undefined {
+  const literals: string[] = [];
+  for (const value of parameters) {
+    if (value === null || value === undefined) literals.push('NULL');
+    else if (typeof value === 'number' && Number.isSafeInteger(value)) literals.push(String(value));
+    else if (typeof value === 'string' && !value.includes('\u0000')) literals.push(escapeLiteral(value));
+    else return undefined;
+  }
+  return sql.replace(/\$(\d+)/g, (_, n: string) => literals[Number(n) - 1]);
+}
+
+/** What TypeORM's startTransaction and commitTransaction record, without their statements. */
+function transactionState(runner: QueryRunner, open: boolean): void {
+  const state = runner as unknown as { isTransactionActive: boolean; transactionDepth: number };
+  state.isTransactionActive = open;
+  state.transactionDepth = open ? 1 : 0;
+}
+
+/** A transaction that never sent a statement has nothing to commit or roll back. */
+function closeUnopened(runner: QueryRunner): void {
+  transactionState(runner, false);
 }
 
 /** The request that started this work has a deadline, and its caller has been told it failed. */
