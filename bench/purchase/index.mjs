@@ -76,15 +76,28 @@ async function fundedBuyer(base, adminKey, n, orders) {
   return signUp.apiKey;
 }
 
-/** Every buyer places orders one after the other for `seconds`; answers per status. */
-async function placeOrders(base, buyers, offerId, seconds) {
-  const until = Date.now() + seconds * 1000;
+/**
+ * Every buyer places orders one after the other for `seconds`; answers per status. With `rate`
+ * (orders per second for all buyers together), each buyer waits its turn instead: the same load
+ * for whatever is measured, so that two builds' CPU per order compare at the same throughput.
+ */
+async function placeOrders(base, buyers, offerId, seconds, rate) {
+  const started = Date.now();
+  const until = started + seconds * 1000;
   const statuses = {};
   let errors = 0;
   const body = JSON.stringify({ items: [{ offerId }], acceptLicense: true });
+  const interval = rate ? (buyers.length / rate) * 1000 : 0;
   await Promise.all(
-    buyers.map(async (key) => {
+    buyers.map(async (key, n) => {
+      let next = started + (interval * n) / buyers.length;
       while (Date.now() < until) {
+        if (interval) {
+          const wait = next - Date.now();
+          next += interval;
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+          if (Date.now() >= until) break;
+        }
         try {
           const response = await fetch(`${base}/v1/orders`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'idempotency-key': randomUUID() }, body });
           await response.arrayBuffer();
@@ -166,6 +179,9 @@ export default {
   target: `orders reaching fulfilled at least ${RATIO_TARGET * 100} % of the thin baseline's inserts per second, p99 placement -> fulfilled under ${P99_TARGET_MS} ms`,
   async run(ctx) {
     const buyersCount = Number(process.env.BENCH_BUYERS ?? 32);
+    // BENCH_ORDERS_PER_SECOND: a steady offered load instead of buyers ordering back to back.
+    const rate = process.env.BENCH_ORDERS_PER_SECOND ? Number(process.env.BENCH_ORDERS_PER_SECOND) : undefined;
+    if (rate !== undefined && !(rate > 0)) throw new Error(`BENCH_ORDERS_PER_SECOND must be a positive number, got "${process.env.BENCH_ORDERS_PER_SECOND}"`);
     const processes = [];
     const started = (p) => (processes.push(p), p.start());
     const storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'trove-bench-purchase-'));
@@ -218,11 +234,11 @@ export default {
       const troveRuns = [];
       const troveProcesses = Object.values(apps);
       const runTrove = async () => {
-        await placeOrders(base, buyers, offerId, ctx.warmupSeconds);
+        await placeOrders(base, buyers, offerId, ctx.warmupSeconds, rate);
         await untilSettled(orders, new Date(0));
         const before = await Promise.all(troveProcesses.map((p) => cpuSeconds(p.pid)));
         const from = new Date();
-        const placed = await placeOrders(base, buyers, offerId, ctx.durationSeconds);
+        const placed = await placeOrders(base, buyers, offerId, ctx.durationSeconds, rate);
         const to = new Date();
         const stuck = await untilSettled(orders, from);
         const after = await Promise.all(troveProcesses.map((p) => cpuSeconds(p.pid)));
@@ -248,6 +264,8 @@ export default {
         };
         ctx.log(`  trove: ${run.requestsPerSecond} orders/s fulfilled (${run.placedPerSecond} placed/s), placement -> fulfilled p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms (placed -> paid p50 ${steps.placedToPaid.p50} ms, paid -> fulfilled p50 ${steps.paidToFulfilled.p50} ms), orders ${JSON.stringify(byStatus)}, answers ${JSON.stringify(placed.statuses)}`);
         ctx.log(`  event hops, median ms: ${JSON.stringify(eventHops)}`);
+        const perOrder = Object.entries(run.cpuSecondsPerProcess).map(([name, s]) => [name, fulfilled ? (s * 1000) / fulfilled : NaN]);
+        ctx.log(`  CPU ms per fulfilled order: ${perOrder.map(([name, ms]) => `${name} ${ms.toFixed(1)}`).join(', ')}; total ${perOrder.reduce((sum, [, ms]) => sum + ms, 0).toFixed(1)}`);
         troveRuns.push(run);
       };
       const runBaseline = async () => {
@@ -296,6 +314,7 @@ export default {
         settings: {
           apps: `all five from dist/, ${Object.entries(SETTINGS).map(([k, v]) => `${k}=${v}`).join(', ')}, NATS namespace ${ctx.namespace}`,
           data: `one published offer at ${PRICE} fen, ${buyersCount} buyers with wallets for a million orders each; every order a fresh Idempotency-Key`,
+          load: rate ? `paced: ${rate} orders/s offered in all (BENCH_ORDERS_PER_SECOND)` : 'every buyer orders again as soon as the last order is answered',
           p99Target: `placement -> fulfilled p99 under ${P99_TARGET_MS} ms: ${sides.trove.p99Ms < P99_TARGET_MS ? 'met' : 'missed'} (${sides.trove.p99Ms} ms)`,
         },
       };
