@@ -16,6 +16,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { BenchProcess, cpuSeconds, freePort } from '../lib/processes.mjs';
 
 const MiB = 1024 * 1024;
+/** The runs on the disk, in order; then two on tmpfs. */
+const ORDER = ['baseline', 'trove', 'disk', 'trove', 'baseline', 'trove', 'disk', 'trove', 'baseline'];
 const require = createRequire(import.meta.url);
 
 function settingMiB() {
@@ -106,7 +108,7 @@ function markdown(r) {
   return [
     `# ${r.title}`,
     '',
-    `Target: ${r.target}. Measured ${r.machine.date} on ${r.machine.cores} cores (${r.machine.cpu}), Node ${r.machine.node}, load average ${r.machine.loadAverageAtStart?.join(' ') ?? '?'} at the start; the client runs on the same cores. Runs in this order: baseline, disk copy, Trove, Trove, Trove on tmpfs (twice), disk copy, baseline.`,
+    `Target: ${r.target}. Measured ${r.machine.date} on ${r.machine.cores} cores (${r.machine.cpu}), Node ${r.machine.node}, load average ${r.machine.loadAverageAtStart?.join(' ') ?? '?'} at the start; the client runs on the same cores. Runs in this order: ${ORDER.map((side) => ({ trove: 'Trove', disk: 'disk copy' })[side] ?? side).join(', ')}, then Trove on tmpfs twice.`,
     '',
     `- baseline: ${r.sides.baseline.label}`,
     `- Trove: ${r.sides.trove.label}`,
@@ -218,18 +220,18 @@ export default {
         const seconds = runs[side].at(-1);
         ctx.log(`  ${side}: ${(size / MiB / seconds).toFixed(0)} MiB/s (${seconds.toFixed(2)} s, ${used.toFixed(2)} CPU s)`);
       };
-      // Alternating, so neither side always gets the warmer or cooler machine. The disk runs are
-      // not the baseline: they show what a durable write of the file costs here. The memory runs
-      // are the same upload with delivery's objects on tmpfs, where fsync costs nothing: what the
-      // code path itself (HTTP, hashing, checks, catalog) reaches without the disk.
+      // Alternating, every Trove run next to a baseline run, so neither side always gets the
+      // warmer or cooler machine (others' work on this machine comes and goes within seconds).
+      // The disk runs are not the baseline: they show what a plain durable copy of the file
+      // (through the page cache, then fsync) costs here. The memory runs are the same upload with
+      // delivery's objects on tmpfs: what the code path reaches without the disk.
       const memoryDir = fs.existsSync('/dev/shm') ? fs.mkdtempSync('/dev/shm/trove-bench-upload-') : undefined;
       try {
-        for (const side of ['baseline', 'disk', 'trove', 'trove']) await measure(side);
+        for (const side of ORDER) await measure(side);
         if (memoryDir) {
           await startDelivery(memoryDir);
           for (const side of ['memory', 'memory']) await measure(side);
         }
-        for (const side of ['disk', 'baseline']) await measure(side);
       } finally {
         if (memoryDir) fs.rmSync(memoryDir, { recursive: true, force: true });
       }
