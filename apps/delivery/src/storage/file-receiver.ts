@@ -203,17 +203,17 @@ class FileReceiver {
     this.fill = 0;
     this.busy[slot] = true;
     // The slot is free again once both are done with it.
-    const write = Promise.all([this.hash.update(start, bytes.length), this.write(bytes, position)]).then(
-      () => {
-        this.writes.delete(write);
-        this.busy[slot] = false;
-        this.drain();
-      },
-      (error: unknown) => {
-        this.writes.delete(write);
-        this.fail(error);
-      },
-    );
+    // allSettled: a failed hash must not let the arena go while the write still reads it.
+    const write = Promise.allSettled([this.hash.update(start, bytes.length), this.write(bytes, position)]).then((results) => {
+      this.writes.delete(write);
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) {
+        this.fail(failed.reason);
+        return;
+      }
+      this.busy[slot] = false;
+      this.drain();
+    });
     this.writes.add(write);
   }
 
