@@ -65,11 +65,13 @@ const CLAIMED_BATCHES = 4;
 /** Marking statements one process runs at once; rows acknowledged meanwhile wait and go together. */
 const PARALLEL_MARKS = 2;
 /**
- * How long acknowledged rows gather before a marking statement: marks hold nothing up (the
- * consumers have the events already, and the time recorded is the acknowledgement's), so a busy
- * relay marks a batch at a time rather than each commit's rows on their own.
+ * How long acknowledged rows gather before a marking statement: the consumers have the events
+ * already, and the time recorded is the acknowledgement's, so a busy relay marks a batch at a time
+ * rather than each commit's rows on their own. Short, because the next event of an aggregate is
+ * published at its commit only once the one before is marked; a claim held up by an unmarked row
+ * marks at once.
  */
-const MARK_GATHER_MS = 50;
+const MARK_GATHER_MS = 10;
 
 /**
  * Publishes outbox rows to JetStream with Nats-Msg-Id = event id, outside any transaction, then
@@ -216,6 +218,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     const result = (await this.dataSource.query(CLAIM, [this.options.outboxBatchSize, this.options.outboxLeaseMs])) as ClaimedRow[];
     const claimed = result.filter((row) => row.id !== null);
     this.blocked = result.some((row) => row.waiting > 0);
+    // Perhaps behind rows of ours that are acknowledged and not yet marked: mark them now.
+    if (this.blocked) this.scheduleMark(0);
     // RETURNING comes back in no particular order; write order is what publishing must keep.
     claimed.sort((a, b) => Number(a.seq) - Number(b.seq));
     return claimed.map((row) => {
@@ -290,12 +294,16 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     });
   }
 
-  private scheduleMark(): void {
-    if (this.markTimer || this.marking >= PARALLEL_MARKS || this.toMark.length === 0) return;
+  private scheduleMark(delay = MARK_GATHER_MS): void {
+    if (this.marking >= PARALLEL_MARKS || this.toMark.length === 0) return;
+    if (this.markTimer) {
+      if (delay > 0) return;
+      clearTimeout(this.markTimer);
+    }
     this.markTimer = setTimeout(() => {
       this.markTimer = undefined;
       void this.markGathered();
-    }, MARK_GATHER_MS);
+    }, delay);
   }
 
   private async markGathered(): Promise<void> {
