@@ -4,7 +4,8 @@
 // the measured window that reached `fulfilled`; latency is placement to fulfilled, from the
 // order's own timestamps (no polling). The thin baseline is the foundation bench's: plain
 // Fastify -> NATS request -> responder -> one PostgreSQL insert, at the same concurrency, in the
-// same run.
+// same run. BENCH_ORDERS_PER_SECOND=<n> paces the buyers to n orders per second in all instead
+// (for comparing two builds' CPU per order at the same throughput); BENCH_BUYERS changes the 32.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
