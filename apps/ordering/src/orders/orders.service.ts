@@ -196,14 +196,14 @@ export class OrdersService {
   /** An operator's refund: only a paid order; billing reverses the charge, then the order is refunded. */
   refund(id: string, reason: string): Promise<OrderView> {
     return this.unitOfWork.run(async (tx) => {
-      const order = await this.orders.findForUpdate(id);
-      if (!order) throw notFound('order', id);
+      const locked = await this.orders.findForUpdateWithLines(id);
+      if (!locked) throw notFound('order', id);
+      const { order, lines } = locked;
       if (order.status !== 'paid' && order.status !== 'fulfilled') {
         throw new ServiceException(OrderingErrorCode.ORDER_NOT_REFUNDABLE, `Order ${id} is ${order.status}: only a paid order can be refunded.`);
       }
       order.moveTo('refund_pending');
       order.refundReason = reason;
-      const lines = (await this.orders.linesOf([id])).get(id)!;
       if (order.totalAmount === 0) {
         // Nothing was charged, so there is nothing for billing to give back: the refund ends
         // here, and delivery revokes the entitlements as after any refund.

@@ -10,7 +10,7 @@ import {
 } from '@trove/contracts';
 import { Injectable, Logger } from '@nestjs/common';
 import { EventHandler, RpcClient, type EventContext } from '@trove/messaging';
-import type { Order } from '../orders/order.entity';
+import type { Order, OrderLine } from '../orders/order.entity';
 import { OrderRepository } from '../orders/order.repository';
 
 /**
@@ -30,34 +30,36 @@ export class PurchaseSaga {
 
   @EventHandler(BillingEvents.paymentCaptured, { consumer: 'order-payments' })
   async captured(payment: PaymentCapturedV1, { tx }: EventContext<PaymentCapturedV1>): Promise<void> {
-    const order = await this.lock(payment.orderId);
-    if (!order || !this.expect(order, 'pending_payment', 'payment.captured')) return;
+    const locked = await this.lockWithLines(payment.orderId);
+    if (!locked || !this.expect(locked.order, 'pending_payment', 'payment.captured')) return;
+    const { order, lines } = locked;
     order.moveTo('paid');
     order.paymentId = payment.paymentId;
-    const lines = (await this.orders.linesOf([order.id])).get(order.id)!;
     order.awaitingEventId = await tx.publish(OrderingEvents.orderPaid, order.paidEvent(lines));
     await this.orders.save(order);
   }
 
   @EventHandler(BillingEvents.paymentDeclined, { consumer: 'order-payments' })
   async declined(decline: PaymentDeclinedV1, { tx, event }: EventContext<PaymentDeclinedV1>): Promise<void> {
-    const order = await this.lock(decline.orderId);
-    if (!order || !this.expect(order, 'pending_payment', 'payment.declined')) return;
+    const locked = await this.lockWithLines(decline.orderId);
+    if (!locked || !this.expect(locked.order, 'pending_payment', 'payment.declined')) return;
+    const { order, lines } = locked;
     order.moveTo('cancelled');
     order.cancellationReason = decline.reason;
     order.awaitingEventId = null;
-    await this.releaseExclusive(order, event.id);
+    await this.releaseExclusive(order, lines, event.id);
     await tx.publish(OrderingEvents.orderCancelled, { orderId: order.id, reason: decline.reason });
     await this.orders.save(order);
   }
 
   @EventHandler(BillingEvents.paymentRefunded, { consumer: 'order-payments' })
   async refunded(refund: PaymentRefundedV1, { tx, event }: EventContext<PaymentRefundedV1>): Promise<void> {
-    const order = await this.lock(refund.orderId);
-    if (!order || !this.expect(order, 'refund_pending', 'payment.refunded')) return;
+    const locked = await this.lockWithLines(refund.orderId);
+    if (!locked || !this.expect(locked.order, 'refund_pending', 'payment.refunded')) return;
+    const { order, lines } = locked;
     order.moveTo('refunded');
     order.awaitingEventId = null;
-    await this.releaseExclusive(order, event.id);
+    await this.releaseExclusive(order, lines, event.id);
     await tx.publish(OrderingEvents.orderRefunded, { orderId: order.id });
     await this.orders.save(order);
   }
@@ -83,6 +85,13 @@ export class PurchaseSaga {
     return order;
   }
 
+  /** Locks the order and reads its lines in the same statement. */
+  private async lockWithLines(orderId: string): Promise<{ order: Order; lines: OrderLine[] } | null> {
+    const locked = await this.orders.findForUpdateWithLines(orderId);
+    if (!locked) this.logger.warn(`event for unknown order ${orderId}: ignored`);
+    return locked;
+  }
+
   private expect(order: Order, status: Order['status'], what: string): boolean {
     if (order.status === status) return true;
     this.logger.warn(`${what} for order ${order.id}, which is ${order.status}: ignored`);
@@ -90,8 +99,7 @@ export class PurchaseSaga {
   }
 
   /** An exclusive sale of a cancelled or refunded order stops blocking other buyers. */
-  private async releaseExclusive(order: Order, eventId: string): Promise<void> {
-    const lines = (await this.orders.linesOf([order.id])).get(order.id)!;
+  private async releaseExclusive(order: Order, lines: OrderLine[], eventId: string): Promise<void> {
     if (!lines.some((line) => line.exclusive)) return;
     await this.rpc.send(CatalogSubjects.releaseExclusive, { orderId: order.id }, { idempotencyKey: `${eventId}:release-exclusive` });
   }

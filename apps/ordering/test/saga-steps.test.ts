@@ -1,0 +1,177 @@
+import { Test, type TestingModule } from '@nestjs/testing';
+import { CatalogSubjects, type OfferSnapshot, type OrderPaidV1, type PaymentCapturedV1, type RpcSubject } from '@trove/contracts';
+import { defaultTerms, type PricingValue } from '@trove/licensing';
+import { RpcClient, UnitOfWork, type EventContext, type EventEnvelope } from '@trove/messaging';
+import type { Caller } from '@trove/platform';
+import { randomUUID } from 'node:crypto';
+import { AppModule } from '../src/app.module';
+import { OrdersService, type Commit } from '../src/orders/orders.service';
+import { PurchaseSaga } from '../src/saga/purchase-saga';
+import { deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
+import { createAppDatabase, withDatabase, type TestDatabase } from '../../../test/support/postgres';
+
+jest.setTimeout(120_000);
+
+/** Offers as the catalog would answer `catalog.offer.get` for them (the catalog itself is not run). */
+const offers = new Map<string, OfferSnapshot>();
+function listed(pricing: PricingValue, exclusive = false): OfferSnapshot {
+  const offer: OfferSnapshot = {
+    id: randomUUID(),
+    datasetId: randomUUID(),
+    license: { template: 'commercial', terms: defaultTerms('commercial') },
+    termsSha256: 'd'.repeat(64),
+    pricing,
+    requiresApproval: false,
+    exclusive,
+    buyerOrgId: null,
+    expiresAt: null,
+    status: 'active',
+    createdAt: new Date().toISOString(),
+    vendorOrganizationId: randomUUID(),
+    datasetStatus: 'published',
+    datasetTitle: '气象数据 / weather data',
+    available: true,
+    releasedVersionIds: [randomUUID(), randomUUID()],
+  };
+  offers.set(offer.id, offer);
+  return offer;
+}
+
+const released: string[] = [];
+const rpc = {
+  send: async <Req, Res>(subject: RpcSubject<Req, Res>, request: Req): Promise<Res> => {
+    if (subject.subject === CatalogSubjects.getOffer.subject) return offers.get((request as { offerId: string }).offerId) as Res;
+    if (subject.subject === CatalogSubjects.reserveExclusive.subject) return {} as Res;
+    if (subject.subject === CatalogSubjects.releaseExclusive.subject) {
+      released.push((request as { orderId: string }).orderId);
+      return {} as Res;
+    }
+    throw new Error(`unexpected ${subject.subject}`);
+  },
+};
+
+/**
+ * The saga's steps on ordering's own database, each event handled as the consumer would (in a
+ * unit of work): what an order, its lines and its receipt look like once written and read back,
+ * and what each answer from billing and delivery changes and publishes.
+ */
+describe('the purchase saga steps', () => {
+  const namespace = newNamespace();
+  let db: TestDatabase;
+  let app: TestingModule;
+  let orders: OrdersService;
+  let saga: PurchaseSaga;
+  let unitOfWork: UnitOfWork;
+  let commit: Commit;
+  const buyer: Caller = { organizationId: randomUUID(), role: 'buyer', keyId: 'k'.repeat(32) };
+
+  beforeAll(async () => {
+    db = await createAppDatabase('ordering', 'steps');
+    Object.assign(process.env, { DATABASE_URL: db.url, NATS_URL, TROVE_NAMESPACE: namespace, LOG_LEVEL: 'silent', ORDER_SWEEP_MS: '3600000' });
+    app = await Test.createTestingModule({ imports: [AppModule] }).overrideProvider(RpcClient).useValue(rpc).setLogger({ log() {}, warn() {}, error() {} }).compile();
+    await app.init();
+    orders = app.get(OrdersService);
+    saga = app.get(PurchaseSaga);
+    unitOfWork = app.get(UnitOfWork);
+    commit = (work) => unitOfWork.run(work);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await db?.drop();
+    await deleteStream(namespace);
+  });
+
+  /** Runs a saga step as its consumer does: in a transaction, with the event's envelope. */
+  function handle<P>(step: (payload: P, context: EventContext<P>) => Promise<void>, payload: P): Promise<void> {
+    return unitOfWork.run((tx) => step.call(saga, payload, { tx, event: { id: randomUUID() } as EventEnvelope<P>, deliveryCount: 1 }));
+  }
+
+  const events = (orderId: string) =>
+    withDatabase(db.url, async (c) => (await c.query(`SELECT subject, payload FROM outbox WHERE payload->>'orderId' = $1 ORDER BY seq`, [orderId])).rows as { subject: string; payload: unknown }[]);
+  const row = (orderId: string) =>
+    withDatabase(db.url, async (c) => (await c.query(`SELECT status, payment_id, entitlement_ids, awaiting_event_id, paid_at, fulfilled_at, closed_at, refund_reason, cancellation_reason FROM purchase_order WHERE id = $1`, [orderId])).rows[0]);
+
+  it('reads an order back exactly as it was placed: lines in order, money, quantities, receipt', async () => {
+    const metered = listed({ model: 'metered', unit: 'hour', price: { amount: 18_000, currency: 'CNY' } });
+    const once = listed({ model: 'one_time', price: { amount: 9_007_199_254_000_000, currency: 'CNY' } });
+    const open = listed({ model: 'free' });
+    const placed = await orders.place(buyer, { items: [{ offerId: metered.id, quantity: 7 }, { offerId: once.id }, { offerId: open.id }], acceptLicense: true }, commit);
+
+    expect(placed.total).toEqual({ amount: 126_000 + 9_007_199_254_000_000, currency: 'CNY' });
+    expect(await unitOfWork.read(() => orders.get(buyer, placed.id))).toEqual(placed);
+    const stored = await withDatabase(db.url, async (c) => (await c.query(`SELECT total_amount::text AS total FROM purchase_order WHERE id = $1`, [placed.id])).rows[0]);
+    expect(stored.total).toBe('9007199254126000');
+    const receipt = await unitOfWork.read(() => orders.receipt(buyer, placed.id));
+    expect(receipt.lines.map((l) => [l.offerId, l.price.amount, l.quantity])).toEqual([
+      [metered.id, 126_000, 7],
+      [once.id, 9_007_199_254_000_000, undefined],
+      [open.id, 0, undefined],
+    ]);
+  });
+
+  it('pays, fulfils and refunds an order, publishing each step, and ignores answers that do not fit its state', async () => {
+    const metered = listed({ model: 'metered', unit: 'gib', price: { amount: 500, currency: 'CNY' } });
+    const once = listed({ model: 'one_time', price: { amount: 12_800_000, currency: 'CNY' } });
+    const placed = await orders.place(buyer, { items: [{ offerId: once.id }, { offerId: metered.id, quantity: 40 }], acceptLicense: true }, commit);
+    const paymentId = randomUUID();
+
+    await handle(saga.captured, { orderId: placed.id, paymentId, amount: placed.total, capturedAt: new Date().toISOString() } as PaymentCapturedV1);
+    const paid = await row(placed.id);
+    expect(paid).toMatchObject({ status: 'paid', payment_id: paymentId, closed_at: null, fulfilled_at: null });
+    const written = await events(placed.id);
+    expect(written.map((e) => e.subject)).toEqual(['evt.ordering.order.placed.v1', 'evt.ordering.order.paid.v1']);
+    const paidEvent = written[1].payload as OrderPaidV1;
+    expect(paidEvent.paidAt).toBe((paid.paid_at as Date).toISOString());
+    expect(paidEvent.lines.map((l) => [l.offerId, l.pricing, l.coversFutureVersions, l.versionIds])).toEqual([
+      [once.id, { model: 'one_time' }, false, once.releasedVersionIds],
+      [metered.id, { model: 'metered', unit: 'gib', quantity: 40 }, false, metered.releasedVersionIds],
+    ]);
+    expect(paid.awaiting_event_id).toBe(await withDatabase(db.url, async (c) => (await c.query(`SELECT id FROM outbox WHERE subject = 'evt.ordering.order.paid.v1' AND payload->>'orderId' = $1`, [placed.id])).rows[0].id));
+
+    // A decline that comes after the capture changes nothing.
+    await handle(saga.declined, { orderId: placed.id, reason: 'INSUFFICIENT_FUNDS' });
+    expect(await row(placed.id)).toEqual(paid);
+
+    const [first, second, third] = [randomUUID(), randomUUID(), randomUUID()];
+    await handle(saga.granted, { orderId: placed.id, entitlementIds: [first, second] });
+    expect(await row(placed.id)).toMatchObject({ status: 'fulfilled', entitlement_ids: [first, second], awaiting_event_id: null, closed_at: null });
+    // A second grant for the same order adds only the ids it did not have, in order.
+    await handle(saga.granted, { orderId: placed.id, entitlementIds: [second, third] });
+    expect(await row(placed.id)).toMatchObject({ status: 'fulfilled', entitlement_ids: [first, second, third] });
+
+    const refunding = await orders.refund(placed.id, 'wrong dataset');
+    expect(refunding).toMatchObject({ status: 'refund_pending', refundReason: 'wrong dataset', entitlementIds: [first, second, third], items: placed.items });
+    await handle(saga.refunded, { orderId: placed.id, refundId: randomUUID() });
+    const refunded = await row(placed.id);
+    expect(refunded).toMatchObject({ status: 'refunded', awaiting_event_id: null, refund_reason: 'wrong dataset' });
+    expect(refunded.closed_at).toBeInstanceOf(Date);
+    expect((await events(placed.id)).map((e) => e.subject)).toEqual([
+      'evt.ordering.order.placed.v1',
+      'evt.ordering.order.paid.v1',
+      'evt.ordering.order.refund-requested.v1',
+      'evt.ordering.order.refunded.v1',
+    ]);
+    expect(released).not.toContain(placed.id);
+  });
+
+  it('cancels a declined order and releases its exclusive sale; an unknown order changes nothing', async () => {
+    const sole = listed({ model: 'one_time', price: { amount: 50_000_000, currency: 'CNY' } }, true);
+    const placed = await orders.place(buyer, { items: [{ offerId: sole.id }], acceptLicense: true }, commit);
+
+    await handle(saga.declined, { orderId: placed.id, reason: 'INSUFFICIENT_FUNDS' });
+    const cancelled = await row(placed.id);
+    expect(cancelled).toMatchObject({ status: 'cancelled', cancellation_reason: 'INSUFFICIENT_FUNDS', awaiting_event_id: null, paid_at: null });
+    expect(cancelled.closed_at).toBeInstanceOf(Date);
+    expect(released).toContain(placed.id);
+    // Billing's capture arriving after the cancellation is ignored.
+    await handle(saga.captured, { orderId: placed.id, paymentId: randomUUID(), amount: placed.total, capturedAt: new Date().toISOString() } as PaymentCapturedV1);
+    expect(await row(placed.id)).toEqual(cancelled);
+
+    const unknown = randomUUID();
+    await handle(saga.captured, { orderId: unknown, paymentId: randomUUID(), amount: placed.total, capturedAt: new Date().toISOString() } as PaymentCapturedV1);
+    await handle(saga.granted, { orderId: unknown, entitlementIds: [randomUUID()] });
+    expect(await row(unknown)).toBeUndefined();
+    expect(await events(unknown)).toEqual([]);
+  });
+});
