@@ -71,6 +71,12 @@ describe('search relevance on the demo catalog', () => {
     stateDir = mkdtempSync(join(tmpdir(), 'trove-seed-e2e-'));
     await run(process.execPath, ['scripts/seed.mjs'], {
       env: { ...process.env, TROVE_GATEWAY_URL: system.gateway.url, TROVE_ADMIN_KEY: system.adminKey, TROVE_STATE_DIR: stateDir, NO_COLOR: '1' },
+    }).catch((error: Error) => {
+      // A seed refused by a service says why only in that service's log: keep its errors with the failure.
+      const errors = [...system.apps.entries()].flatMap(([name, replicas]) =>
+        replicas.flatMap((app) => app.output.split('\n').filter((line) => /"level":"(error|fatal)"/.test(line)).slice(-5).map((line) => `${name}: ${line}`)),
+      );
+      throw new Error(`${error.message}\n--- errors the apps logged ---\n${errors.join('\n') || '(none)'}`);
     });
   });
 
