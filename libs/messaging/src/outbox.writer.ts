@@ -2,6 +2,7 @@ import { eventAggregateType, type EventSubject } from '@trove/contracts';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { EventAggregate } from './event-envelope';
+import { validateMessage } from '@trove/platform';
 import { contextHeaders } from './message-context';
 
 /** An outbox row on its way to JetStream, as a relay holds it under its claim. */
@@ -38,9 +39,11 @@ interface Returned {
  * that order. The event also carries, per subject, the number of the aggregate's latest earlier
  * event: a consumer of some of the subjects knows which earlier event it must wait for.
  *
- * The payload is not validated here: it comes from typed code, and the consumer, for which it is
- * input from outside, validates it against its contract (a payload that does not fit becomes a
- * `malformed` dead letter there, never a silent loss).
+ * The producer checks the payload against its contract before anything is written: TypeScript
+ * checks neither the contract's rules (`@IsInt`, `@Min`, lengths) nor extra fields of an object
+ * passed through a variable, and an event that no consumer can apply must fail the change that
+ * wrote it, not commit it and then sit in every consumer's dead letters. The consumer checks
+ * again, since for it the event is input from outside.
  */
 export async function writeOutboxEvent<P extends object>(manager: EntityManager, event: EventSubject<P>, payload: P): Promise<string> {
   return (await writeOutboxRow(manager, event, payload)).id;
@@ -61,6 +64,7 @@ export async function writeOutboxRow<P extends object>(
   payload: P,
   claimForMs: number | null = null,
 ): Promise<WrittenEvent> {
+  validateMessage(event.payload as new () => P, payload);
   const id = randomUUID();
   const headers = contextHeaders();
   const payloadJson = JSON.stringify(payload);
@@ -69,7 +73,7 @@ export async function writeOutboxRow<P extends object>(
   if (aggregateId === undefined) {
     [returned] = (await manager.query(
       `INSERT INTO outbox (id, subject, payload, headers, occurred_at, claimed_until)
-       VALUES ($1, $2, $3, $4, now(), now() + make_interval(secs => $5::double precision / 1000))
+       VALUES ($1, $2, $3, $4, now(), clock_timestamp() + make_interval(secs => $5::double precision / 1000))
        RETURNING occurred_at, aggregate_seq, aggregate_previous, claimed_until IS NOT NULL AS claimed`,
       [id, event.subject, payloadJson, JSON.stringify(headers), claimForMs],
     )) as Returned[];
@@ -98,7 +102,7 @@ export async function writeOutboxRow<P extends object>(
                      n.last_seq = 1
                      OR ((SELECT last_seq FROM known) = n.last_seq - 1
                          AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.aggregate_type = $5 AND e.aggregate_id = $6 AND e.published_at IS NULL)))
-                   THEN now() + make_interval(secs => $7::double precision / 1000) END
+                   THEN clock_timestamp() + make_interval(secs => $7::double precision / 1000) END
          FROM numbered n
        RETURNING occurred_at, aggregate_seq, aggregate_previous, claimed_until IS NOT NULL AS claimed`,
       [id, event.subject, payloadJson, JSON.stringify(headers), eventAggregateType(event.subject), aggregateId, claimForMs],

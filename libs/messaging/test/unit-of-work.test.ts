@@ -106,6 +106,21 @@ describe('the unit of work', () => {
     expect(await outboxFor(id)).toEqual([]);
   });
 
+  it('refuses an event that breaks its contract, and commits neither it nor the change', async () => {
+    const buyer = `${BUYER} ${randomUUID()}`;
+    let id = '';
+    // Typed code can still build what no consumer would apply: a fractional amount, an extra field.
+    const payload = { topUpId: '', amount: 0.5, internalNote: '内部备注' } as unknown as WalletToppedUpV1;
+    await expect(
+      uow.run(async (tx) => {
+        id = await topUps.insert(buyer, 500_000);
+        await tx.publish(walletToppedUp, { ...payload, topUpId: id });
+      }),
+    ).rejects.toMatchObject({ code: CommonErrorCode.VALIDATION_FAILED });
+    expect(await storedTopUps(buyer)).toEqual([]);
+    expect(await outboxFor(id)).toEqual([]);
+  });
+
   it('joins a nested run to the outer transaction', async () => {
     const buyer = `${BUYER} ${randomUUID()}`;
     await expect(
