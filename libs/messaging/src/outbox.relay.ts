@@ -72,6 +72,12 @@ const PARALLEL_MARKS = 2;
  * marks at once.
  */
 const MARK_GATHER_MS = 10;
+/**
+ * A claim that found rows waiting behind an unpublished earlier event claims again after this
+ * long, doubling up to the sweep's period: the earlier event may be another replica's, whose
+ * mark never kicks this process.
+ */
+const BLOCKED_RETRY_MS = 20;
 
 /**
  * Publishes outbox rows to JetStream with Nats-Msg-Id = event id, outside any transaction, then
@@ -102,6 +108,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private wanted = false;
   /** The last claim left rows behind an event that was still being published. */
   private blocked = false;
+  private blockedRetryMs = BLOCKED_RETRY_MS;
+  private blockedTimer?: NodeJS.Timeout;
   private readonly toMark: { rows: OutboxRecord[]; at: Date; done: () => void; failed: (error: Error) => void }[] = [];
   private marking = 0;
   private markTimer?: NodeJS.Timeout;
@@ -126,6 +134,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    clearTimeout(this.blockedTimer);
     while (this.claiming || this.publishing.size > 0) {
       await this.claiming;
       await Promise.allSettled([...this.publishing]);
@@ -218,8 +227,14 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     const result = (await this.dataSource.query(CLAIM, [this.options.outboxBatchSize, this.options.outboxLeaseMs])) as ClaimedRow[];
     const claimed = result.filter((row) => row.id !== null);
     this.blocked = result.some((row) => row.waiting > 0);
-    // Perhaps behind rows of ours that are acknowledged and not yet marked: mark them now.
-    if (this.blocked) this.scheduleMark(0);
+    if (this.blocked) {
+      // Perhaps behind rows of ours that are acknowledged and not yet marked: mark them now.
+      this.scheduleMark(0);
+      // Or behind another replica's: claim again soon, since its mark does not kick this process.
+      this.retryBlocked();
+    } else {
+      this.blockedRetryMs = BLOCKED_RETRY_MS;
+    }
     // RETURNING comes back in no particular order; write order is what publishing must keep.
     claimed.sort((a, b) => Number(a.seq) - Number(b.seq));
     return claimed.map((row) => {
@@ -229,6 +244,17 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       }
       return record;
     });
+  }
+
+  private retryBlocked(): void {
+    if (this.blockedTimer || this.stopped) return;
+    const delay = this.blockedRetryMs;
+    this.blockedRetryMs = Math.min(delay * 2, this.options.outboxSweepMs);
+    this.blockedTimer = setTimeout(() => {
+      this.blockedTimer = undefined;
+      this.kick();
+    }, delay);
+    this.blockedTimer.unref();
   }
 
   /** Publishes rows this process holds a claim on, marks the acknowledged ones and frees the rest. */
