@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { CurrencyCode } from '@trove/licensing';
 import { TransactionalRepository } from '@trove/messaging';
 import { randomUUID } from 'node:crypto';
+import { WriteBatch } from '../write-batch';
 
 export type EntryKind = 'top_up' | 'charge' | 'refund' | 'payout' | 'renewal';
 
@@ -91,6 +92,20 @@ export class LedgerRepository extends TransactionalRepository {
     return rows[0]?.mine === true;
   }
 
+  /**
+   * Finds the organization's wallet, locks its balance row and reads it, in one statement; null
+   * when the organization has no wallet in that currency.
+   */
+  async lockWalletOf(organizationId: string, currency: CurrencyCode): Promise<{ id: string; balance: number } | null> {
+    const rows = (await this.transaction.query(
+      `SELECT w.account_id, w.balance FROM account a JOIN wallet_balance w ON w.account_id = a.id
+        WHERE a.type = 'wallet' AND a.organization_id = $1 AND a.currency = $2
+          FOR UPDATE OF w`,
+      [organizationId, currency],
+    )) as { account_id: string; balance: string }[];
+    return rows[0] ? { id: rows[0].account_id, balance: amountOf(rows[0].balance) } : null;
+  }
+
   /** Locks the wallet's balance row (charges of one buyer queue here, nobody else's do) and reads it. */
   async lockWallet(accountId: string): Promise<number> {
     const rows = (await this.transaction.query(`SELECT balance FROM wallet_balance WHERE account_id = $1 FOR UPDATE`, [accountId])) as { balance: string }[];
@@ -128,19 +143,33 @@ export class LedgerRepository extends TransactionalRepository {
 
   /** Writes the entry and all its postings in one statement, which the database checks balances. */
   async post(entry: NewEntry): Promise<string> {
-    const id = randomUUID();
-    await this.transaction.query(
-      `INSERT INTO journal_entry (id, kind, currency, amount, order_id, source_id, reverses_entry_id, memo) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [id, entry.kind, entry.currency, entry.amount, entry.orderId ?? null, entry.sourceId ?? null, entry.reversesEntryId ?? null, entry.memo ?? null],
-    );
-    const lines = entry.postings.filter((p) => p.amount !== 0);
-    const values = lines.map((_, i) => `($1, $${i * 2 + 3}::uuid, $2, $${i * 2 + 4}::bigint)`).join(', ');
-    await this.transaction.query(`INSERT INTO posting (entry_id, account_id, currency, amount) VALUES ${values}`, [
-      id,
-      entry.currency,
-      ...lines.flatMap((p) => [p.accountId, p.amount]),
-    ]);
+    const batch = new WriteBatch();
+    const id = this.postInto(batch, entry);
+    await this.write(batch);
     return id;
+  }
+
+  /**
+   * Adds the entry and its postings to a batch (one INSERT each): the balance trigger runs once,
+   * at the end of the batch's statement, over all the entry's postings. Returns the entry's id.
+   */
+  postInto(batch: WriteBatch, entry: NewEntry): string {
+    const id = randomUUID();
+    const [entryId, currency] = [batch.param(id), batch.param(entry.currency)];
+    batch.add(
+      `INSERT INTO journal_entry (id, kind, currency, amount, order_id, source_id, reverses_entry_id, memo)
+       VALUES (${entryId}, ${batch.param(entry.kind)}, ${currency}, ${batch.param(entry.amount)}, ${batch.param(entry.orderId ?? null)}, ${batch.param(entry.sourceId ?? null)}, ${batch.param(entry.reversesEntryId ?? null)}, ${batch.param(entry.memo ?? null)})`,
+    );
+    const values = entry.postings
+      .filter((p) => p.amount !== 0)
+      .map((p) => `(${entryId}::uuid, ${batch.param(p.accountId)}::uuid, ${currency}, ${batch.param(p.amount)}::bigint)`);
+    batch.add(`INSERT INTO posting (entry_id, account_id, currency, amount) VALUES ${values.join(', ')}`);
+    return id;
+  }
+
+  /** Sends a batch of writes as one statement, in the unit of work's transaction. */
+  async write(batch: WriteBatch): Promise<void> {
+    await this.transaction.query(batch.sql, batch.parameters);
   }
 
   async postingsOf(entryId: string): Promise<StoredPosting[]> {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { CurrencyCode } from '@trove/licensing';
 import { TransactionalRepository } from '@trove/messaging';
 import { amountOf } from '../ledger/ledger.repository';
+import type { WriteBatch } from '../write-batch';
 
 export type PaymentStatus = 'captured' | 'declined' | 'refunded';
 
@@ -46,6 +47,41 @@ export class PaymentRepository extends TransactionalRepository {
   async findForUpdate(orderId: string): Promise<Payment | null> {
     const rows = (await this.transaction.query(`SELECT * FROM payment WHERE order_id = $1 FOR UPDATE`, [orderId])) as PaymentRow[];
     return rows[0] ? toPayment(rows[0]) : null;
+  }
+
+  /**
+   * The purchase's first statement: locks the order's answer if there is one and the buyer's
+   * wallet balance row (null when the buyer has no wallet in `currency`), and reads both. The
+   * payment row is locked before the wallet's, as a refund does.
+   */
+  async findForUpdateWithWallet(
+    orderId: string,
+    buyerOrganizationId: string,
+    currency: string | null,
+  ): Promise<{ payment: Payment | null; wallet: { id: string; balance: number } | null }> {
+    const rows = (await this.transaction.query(
+      `WITH known AS (
+         SELECT * FROM payment WHERE order_id = $1 FOR UPDATE
+       ), wallet AS (
+         SELECT w.account_id, w.balance FROM account a JOIN wallet_balance w ON w.account_id = a.id
+          WHERE a.type = 'wallet' AND a.organization_id = $2 AND a.currency = $3
+            FOR UPDATE OF w
+       )
+       SELECT (SELECT to_jsonb(known) FROM known) AS payment, wallet.account_id AS wallet_id, wallet.balance AS wallet_balance
+         FROM (VALUES (1)) one LEFT JOIN wallet ON true`,
+      [orderId, buyerOrganizationId, currency],
+    )) as { payment: (Omit<PaymentRow, 'created_at' | 'amount'> & { created_at: string; amount: string | number }) | null; wallet_id: string | null; wallet_balance: string | null }[];
+    const row = rows[0];
+    return {
+      payment: row?.payment ? toPayment({ ...row.payment, amount: String(row.payment.amount), created_at: new Date(row.payment.created_at) }) : null,
+      wallet: row?.wallet_id ? { id: row.wallet_id, balance: amountOf(row.wallet_balance) } : null,
+    };
+  }
+
+  /** Adds the order's answer to a batch written with the charge's entry (see `WriteBatch`). */
+  insertInto(batch: WriteBatch, payment: Omit<Payment, 'createdAt' | 'refundEntryId'>, at: Date): void {
+    const values = [payment.orderId, payment.buyerOrganizationId, payment.status, payment.amount, payment.currency, payment.entryId, at].map((v) => batch.param(v));
+    batch.add(`INSERT INTO payment (order_id, buyer_organization_id, status, amount, currency, entry_id, created_at) VALUES (${values.join(', ')})`);
   }
 
   async insert(payment: Omit<Payment, 'createdAt' | 'refundEntryId'>, at: Date): Promise<void> {

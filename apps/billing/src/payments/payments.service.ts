@@ -12,6 +12,7 @@ import { splitCharge, type ChargeLine } from '../ledger/charge';
 import { LedgerRepository, type EntryKind } from '../ledger/ledger.repository';
 import { OrderReversals } from '../ledger/reversals';
 import { SubscriptionRepository } from '../subscriptions/subscription.repository';
+import { WriteBatch } from '../write-batch';
 import { PaymentRepository, type Payment } from './payment.repository';
 
 /** An order line as billing charges it: the offer's price, and its pricing for subscriptions. */
@@ -60,29 +61,36 @@ export class PaymentsService {
    */
   charge(order: OrderToCharge): Promise<ChargeOutcome> {
     return this.unitOfWork.run(async (tx) => {
-      const known = await this.payments.findForUpdate(order.orderId);
+      const currency = order.lines[0]?.price.currency ?? null;
+      // One statement locks the order's answer, if any, and the buyer's wallet.
+      const { payment: known, wallet } = await this.payments.findForUpdateWithWallet(order.orderId, order.buyerOrganizationId, currency);
       if (known) return this.answerAgain(tx, known);
-      const currency = order.lines[0]?.price.currency;
       if (!currency || order.lines.some((l) => l.price.currency !== currency)) {
         throw new Error(`order ${order.orderId} has no lines or mixes currencies; ordering never places such an order`);
       }
       const now = this.clock.now();
-      const posted = await this.postCharge(tx, 'charge', order.orderId, order.buyerOrganizationId, order.lines, now);
       const total = order.lines.reduce((sum, l) => sum + l.price.amount, 0);
+      // The entry, its postings, the invoice, the answer and the subscriptions: one more statement.
+      const batch = new WriteBatch();
+      const posted = await this.postChargeInto(batch, tx, 'charge', order.orderId, order.buyerOrganizationId, order.lines, now, wallet);
       if ('declined' in posted) {
         await this.payments.insert({ orderId: order.orderId, buyerOrganizationId: order.buyerOrganizationId, status: 'declined', amount: total, currency, entryId: null }, now);
         await tx.publish(BillingEvents.paymentDeclined, { orderId: order.orderId, reason: 'INSUFFICIENT_FUNDS' });
         return { outcome: 'declined', reason: 'INSUFFICIENT_FUNDS' } as const;
       }
-      await this.payments.insert(
+      this.payments.insertInto(
+        batch,
         { orderId: order.orderId, buyerOrganizationId: order.buyerOrganizationId, status: 'captured', amount: total, currency, entryId: posted.entryId },
         now,
       );
-      for (const line of order.lines) {
-        if (line.pricing.model === 'subscription' && line.pricing.period) {
-          await this.subscriptions.insert(order, line, line.pricing.period, now);
-        }
-      }
+      const subscribed = order.lines.filter((line) => line.pricing.model === 'subscription' && line.pricing.period);
+      this.subscriptions.insertInto(
+        batch,
+        order,
+        subscribed.map((line) => ({ ...line, period: line.pricing.period! })),
+        now,
+      );
+      await this.ledger.write(batch);
       await tx.publish(BillingEvents.paymentCaptured, {
         orderId: order.orderId,
         paymentId: posted.entryId,
@@ -99,26 +107,45 @@ export class PaymentsService {
    */
   async postCharge(tx: Transaction, kind: Extract<EntryKind, 'charge' | 'renewal'>, orderId: string, buyer: string, lines: ChargeLine[], now: Date): Promise<Posted> {
     const split = splitCharge(lines, this.config.COMMISSION_BP, this.config.VAT_BP);
-    const walletId = await this.ledger.findAccount('wallet', buyer, split.currency);
-    // The buyer's wallet row is the one lock a purchase takes: one buyer's charges queue, nobody else's.
-    if (!walletId || (await this.ledger.lockWallet(walletId)) < split.gross) return { declined: true };
+    const wallet = await this.ledger.lockWalletOf(buyer, split.currency);
+    const batch = new WriteBatch();
+    const posted = await this.postChargeInto(batch, tx, kind, orderId, buyer, lines, now, wallet);
+    if (!('declined' in posted)) await this.ledger.write(batch);
+    return posted;
+  }
+
+  /**
+   * Adds a purchase's entry and invoice to `batch` for the caller to write, or declines when the
+   * wallet (its balance row locked by the caller: the one lock a purchase takes, so one buyer's
+   * charges queue, nobody else's) cannot cover it. The accounts the entry posts to are known
+   * once committed, so a purchase usually sends no statement here.
+   */
+  private async postChargeInto(
+    batch: WriteBatch,
+    tx: Transaction,
+    kind: Extract<EntryKind, 'charge' | 'renewal'>,
+    orderId: string,
+    buyer: string,
+    lines: ChargeLine[],
+    now: Date,
+    wallet: { id: string; balance: number } | null,
+  ): Promise<Posted> {
+    const split = splitCharge(lines, this.config.COMMISSION_BP, this.config.VAT_BP);
+    if (!wallet || wallet.balance < split.gross) return { declined: true };
     const vendorPostings = [];
     for (const [vendor, amount] of [...split.vendors].sort(([a], [b]) => a.localeCompare(b))) {
       vendorPostings.push({ accountId: await this.ledger.account('vendor_payable', vendor, split.currency), amount: -amount });
     }
-    const entryId = await this.ledger.post({
+    const taxAccount = await this.ledger.account('tax_payable', null, split.currency);
+    const revenueAccount = await this.ledger.account('platform_revenue', null, split.currency);
+    const entryId = this.ledger.postInto(batch, {
       kind,
       currency: split.currency,
       amount: split.gross,
       orderId,
-      postings: [
-        { accountId: walletId, amount: split.gross },
-        ...vendorPostings,
-        { accountId: await this.ledger.account('tax_payable', null, split.currency), amount: -split.tax },
-        { accountId: await this.ledger.account('platform_revenue', null, split.currency), amount: -split.revenue },
-      ],
+      postings: [{ accountId: wallet.id, amount: split.gross }, ...vendorPostings, { accountId: taxAccount, amount: -split.tax }, { accountId: revenueAccount, amount: -split.revenue }],
     });
-    await this.invoices.insert({
+    this.invoices.insertInto(batch, {
       id: randomUUID(),
       entryId,
       orderId,

@@ -3,6 +3,7 @@ import { addMonthsUtc, type CurrencyCode } from '@trove/licensing';
 import { TransactionalRepository } from '@trove/messaging';
 import { randomUUID } from 'node:crypto';
 import { amountOf } from '../ledger/ledger.repository';
+import type { WriteBatch } from '../write-batch';
 
 export type SubscriptionPeriod = 'month' | 'quarter' | 'year';
 
@@ -67,12 +68,12 @@ interface LineToSubscribe {
 
 @Injectable()
 export class SubscriptionRepository extends TransactionalRepository {
-  async insert(order: { orderId: string; buyerOrganizationId: string }, line: LineToSubscribe, period: string, start: Date): Promise<void> {
-    if (!(period in MONTHS)) throw new Error(`unknown subscription period ${period}`);
-    await this.transaction.query(
-      `INSERT INTO subscription (id, order_id, line_id, buyer_organization_id, vendor_organization_id, offer_id, dataset_id, amount, currency, period, period_end, status)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'active') ON CONFLICT (order_id, line_id) DO NOTHING`,
-      [
+  /** Adds the subscriptions of an order's subscription lines to a batch written with its charge, in one INSERT. */
+  insertInto(batch: WriteBatch, order: { orderId: string; buyerOrganizationId: string }, lines: (LineToSubscribe & { period: string })[], start: Date): void {
+    if (lines.length === 0) return;
+    const values = lines.map((line) => {
+      if (!(line.period in MONTHS)) throw new Error(`unknown subscription period ${line.period}`);
+      const row = [
         randomUUID(),
         order.orderId,
         line.lineId,
@@ -82,9 +83,14 @@ export class SubscriptionRepository extends TransactionalRepository {
         line.datasetId,
         line.price.amount,
         line.price.currency,
-        period,
-        periodEnd(start, period as SubscriptionPeriod),
-      ],
+        line.period,
+        periodEnd(start, line.period as SubscriptionPeriod),
+      ].map((value) => batch.param(value));
+      return `(${row[0]}::uuid, ${row[1]}::uuid, ${row[2]}, ${row[3]}::uuid, ${row[4]}::uuid, ${row[5]}::uuid, ${row[6]}::uuid, ${row[7]}::bigint, ${row[8]}, ${row[9]}, ${row[10]}::timestamptz, 'active')`;
+    });
+    batch.add(
+      `INSERT INTO subscription (id, order_id, line_id, buyer_organization_id, vendor_organization_id, offer_id, dataset_id, amount, currency, period, period_end, status)
+       VALUES ${values.join(', ')} ON CONFLICT (order_id, line_id) DO NOTHING`,
     );
   }
 
