@@ -217,6 +217,31 @@ describe('billing: the charge path on the real database', () => {
     expect(rows.every((r) => r.year === 2026)).toBe(true);
     expect(rows.map((r) => r.number)).toEqual(rows.map((_, i) => i + 1));
   });
+
+  it('keeps each year\'s numbers gapless when numbering passes run while purchases commit, across new year in China', async () => {
+    const 京东 = buyer();
+    const v = vendor();
+    await billing.fund(京东, 10_000_000);
+    const purchases = (count: number) => Array.from({ length: count }, () => billing.payments.charge(order(京东.organizationId, [line(v.organizationId, 1_000)])));
+    billing.clock.set(new Date('2026-12-31T15:59:00.000Z')); // 23:59 on 31 December in Beijing
+    await Promise.all([...purchases(6), billing.invoices.numberPending(), billing.invoices.numberPending()]);
+    billing.clock.set(new Date('2026-12-31T16:01:00.000Z')); // 00:01 on 1 January 2027 in Beijing
+    await Promise.all([...purchases(6), billing.invoices.numberPending(), ...purchases(3), billing.invoices.numberPending()]);
+    await billing.invoices.numberPending();
+    billing.clock.set(new Date('2026-03-15T02:00:00.000Z'));
+
+    const rows = (await billing.sql.query(`SELECT year, number FROM invoice WHERE buyer_organization_id = $1`, [京东.organizationId])).rows as { year: number; number: number | null }[];
+    expect(rows.filter((r) => r.year === 2026)).toHaveLength(6);
+    expect(rows.filter((r) => r.year === 2027)).toHaveLength(9);
+    for (const year of [2026, 2027]) {
+      const numbers = ((await billing.sql.query(`SELECT number FROM invoice WHERE year = $1 ORDER BY number`, [year])).rows as { number: number | null }[]).map((r) => r.number);
+      expect(numbers).toEqual(numbers.map((_, i) => i + 1));
+      const counter = (await billing.sql.query(`SELECT last FROM invoice_counter WHERE year = $1`, [year])).rows[0] as { last: number };
+      expect(counter.last).toBe(numbers.length);
+    }
+    const view = await billing.invoices.list(京东, {});
+    expect(view.items.map((i) => i.number?.slice(0, 5)).sort()).toEqual([...Array(6).fill('2026-'), ...Array(9).fill('2027-')]);
+  });
 });
 
 describe('billing: the rules the database keeps on its own', () => {

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { CurrencyCode } from '@trove/licensing';
 import { TransactionalRepository } from '@trove/messaging';
 import { amountOf } from '../ledger/ledger.repository';
+import type { WriteBatch } from '../write-batch';
 
 export interface NewInvoice {
   id: string;
@@ -109,23 +110,25 @@ const SERIES = [
 
 @Injectable()
 export class InvoiceRepository extends TransactionalRepository {
-  async insert(invoice: NewInvoice): Promise<void> {
-    await this.transaction.query(
+  /** Adds the invoice to a batch written with its journal entry (see `WriteBatch`). */
+  insertInto(batch: WriteBatch, invoice: NewInvoice): void {
+    const issuedAt = batch.param(invoice.issuedAt);
+    batch.add(
       `INSERT INTO invoice (id, entry_id, order_id, buyer_organization_id, currency, net, tax, gross, tax_rate_bp, lines, issued_at, year)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, extract(year FROM $11::timestamptz AT TIME ZONE 'Asia/Shanghai'))`,
-      [
-        invoice.id,
-        invoice.entryId,
-        invoice.orderId,
-        invoice.buyerOrganizationId,
-        invoice.currency,
-        invoice.net,
-        invoice.tax,
-        invoice.gross,
-        invoice.taxRateBp,
-        JSON.stringify(invoice.lines),
-        invoice.issuedAt,
-      ],
+       VALUES (${[
+         invoice.id,
+         invoice.entryId,
+         invoice.orderId,
+         invoice.buyerOrganizationId,
+         invoice.currency,
+         invoice.net,
+         invoice.tax,
+         invoice.gross,
+         invoice.taxRateBp,
+         JSON.stringify(invoice.lines),
+       ]
+         .map((value) => batch.param(value))
+         .join(', ')}, ${issuedAt}::timestamptz, extract(year FROM ${issuedAt}::timestamptz AT TIME ZONE 'Asia/Shanghai'))`,
     );
   }
 
@@ -189,27 +192,37 @@ export class InvoiceRepository extends TransactionalRepository {
 
   /**
    * Numbers every invoice and credit note that has none, in the order they were written, gapless
-   * per year and series. One numbering at a time (a transaction advisory lock), off the purchase
-   * and refund paths: a charge or a refund only inserts its document, it never waits for a counter.
+   * per year and series. One numbering at a time (a transaction advisory lock, taken in a
+   * statement of its own so that the numbering statement's snapshot sees the previous pass's
+   * numbers), off the purchase and refund paths: a charge or a refund only inserts its document,
+   * it never waits for a counter. Both series, every year, in one statement: each year's counter
+   * is advanced by its count of pending documents and they take the numbers in between, in `seq`
+   * order. Returns the larger of the two series' counts (at most `limit` each).
    */
   async numberPending(limit = 1000): Promise<number> {
     await this.transaction.query(`SELECT pg_advisory_xact_lock(hashtext('billing.invoice-numbering'))`);
-    let numbered = 0;
-    for (const { table, counter } of SERIES) {
-      const pending = (await this.transaction.query(`SELECT id, year FROM ${table} WHERE number IS NULL ORDER BY seq LIMIT $1`, [limit])) as { id: string; year: number }[];
-      const byYear = new Map<number, string[]>();
-      for (const row of pending) byYear.set(row.year, [...(byYear.get(row.year) ?? []), row.id]);
-      for (const [year, ids] of byYear) {
-        const last = (await this.transaction.query(
-          `INSERT INTO ${counter} (year, last) VALUES ($1, $2) ON CONFLICT (year) DO UPDATE SET last = ${counter}.last + $2 RETURNING last`,
-          [year, ids.length],
-        )) as { last: number }[];
-        const first = last[0].last - ids.length + 1;
-        await this.transaction.query(`UPDATE ${table} t SET number = $2 + n.ord - 1 FROM unnest($1::uuid[]) WITH ORDINALITY AS n(id, ord) WHERE t.id = n.id`, [ids, first]);
-      }
-      numbered = Math.max(numbered, pending.length);
-    }
-    return numbered;
+    const parts = SERIES.map(
+      ({ table, counter }) => `
+      ${table}_pending AS (
+        SELECT id, year, row_number() OVER (PARTITION BY year ORDER BY seq) AS n, count(*) OVER (PARTITION BY year) AS c
+          FROM (SELECT id, year, seq FROM ${table} WHERE number IS NULL ORDER BY seq LIMIT $1) p
+      ), ${table}_counts AS (
+        SELECT year, count(*)::integer AS c FROM ${table}_pending GROUP BY year
+      ), ${table}_advanced AS (
+        INSERT INTO ${counter} (year, last) SELECT year, c FROM ${table}_counts
+        ON CONFLICT (year) DO UPDATE SET last = ${counter}.last + EXCLUDED.last RETURNING year, last
+      ), ${table}_numbered AS (
+        UPDATE ${table} t SET number = a.last - p.c + p.n
+          FROM ${table}_pending p JOIN ${table}_advanced a ON a.year = p.year
+         WHERE t.id = p.id RETURNING 1
+      )`,
+    );
+    const rows = (await this.transaction.query(
+      `WITH ${parts.join(',')}
+       SELECT ${SERIES.map(({ table }) => `(SELECT count(*) FROM ${table}_numbered) AS ${table}`).join(', ')}`,
+      [limit],
+    )) as Record<string, string>[];
+    return Math.max(...Object.values(rows[0]).map(Number));
   }
 
   async findById(id: string): Promise<InvoiceView | null> {
