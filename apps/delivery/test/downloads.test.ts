@@ -1,4 +1,5 @@
-import { BillingEvents, DeliverySubjects, OrderingEvents, type EntitlementView, type Manifest } from '@trove/contracts';
+import { BillingEvents, DeliverySubjects, OrderingEvents, type EntitlementView, type Manifest, type OrderPaidV1 } from '@trove/contracts';
+import { UnitOfWork } from '@trove/messaging';
 import type { Caller } from '@trove/platform';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -8,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { withDatabase } from '../../../test/support/postgres';
 import { waitFor } from '../../../test/support/processes';
 import { downloadGrant, downloadUrl } from '../src/downloads/download-ticket';
+import { EntitlementRepository } from '../src/entitlements/entitlement.repository';
 import { UrlSigner } from '../src/signing/url-signer';
 import { DeliveryHarness } from './delivery-harness';
 import { ask, fetchRaw, manifest, newBuyer, paidLine, pay, publish, release, run, speechVersionFiles, uploadVersion, verifyScript, type HttpAnswer } from './downloads-support';
@@ -80,6 +82,59 @@ describe.each(STORAGE_DRIVERS)('entitlements and downloads with %s', (_name, sta
     expect(subscription).toMatchObject({ status: 'active', versionIds: [v1], expiresAt: expect.any(String) });
     const granted = await withDatabase(h.db.url, async (c) => (await c.query(`SELECT payload FROM outbox WHERE subject = $1`, ['evt.delivery.entitlement.granted.v1'])).rows);
     expect(granted.map((r: { payload: unknown }) => r.payload)).toContainEqual({ orderId: oneTimeOrderId, entitlementIds: [oneTime.id] });
+  });
+
+  it('grants each paid line once, with its versions once each, and a subscription paid before a release its snapshot missed covers that version too', async () => {
+    const otherDataset = randomUUID();
+    const snapshotVersion = randomUUID();
+    const missedVersion = randomUUID();
+    await release(h, otherDataset, missedVersion, '2.0.0');
+    await waitFor('the release recorded', () => withDatabase(h.db.url, async (c) => (await c.query(`SELECT 1 FROM released_version WHERE version_id = $1`, [missedVersion])).rowCount === 1));
+    const buyer = newBuyer();
+    const oneTimeLine = paidLine(otherDataset, [snapshotVersion, snapshotVersion], 'commercial');
+    const subscriptionLine = paidLine(otherDataset, [snapshotVersion], 'research', { coversFutureVersions: true, pricing: { model: 'subscription', period: 'month' } });
+    // Paid a minute before the release: the order's snapshot did not have the new version.
+    const order: OrderPaidV1 = { orderId: randomUUID(), buyerOrganizationId: buyer.organizationId, lines: [oneTimeLine, subscriptionLine], paidAt: new Date(Date.now() - 60_000).toISOString() };
+    await publish(h, OrderingEvents.orderPaid, order);
+    const items = await waitFor('both entitlements', async () => {
+      const listed = (await ask(h, DeliverySubjects.listEntitlements, {}, buyer)).items.filter((item: EntitlementView) => item.orderId === order.orderId);
+      return listed.length === 2 ? listed : undefined;
+    });
+    const byVersions = items.map((item: EntitlementView) => [...item.versionIds].sort());
+    expect(byVersions).toEqual(expect.arrayContaining([[snapshotVersion], [snapshotVersion, missedVersion].sort()]));
+    const granted = await withDatabase(h.db.url, async (c) => (await c.query(`SELECT payload FROM outbox WHERE subject = $1 AND payload->>'orderId' = $2`, ['evt.delivery.entitlement.granted.v1', order.orderId])).rows);
+    expect(granted.map((r: { payload: { entitlementIds: string[] } }) => [...r.payload.entitlementIds].sort())).toEqual([items.map((item: EntitlementView) => item.id).sort()]);
+
+    // The same line again (a redelivered payment) grants nothing and covers no further version.
+    const again = await h.app.get(UnitOfWork).run(() =>
+      h.app.get(EntitlementRepository).insert({
+        id: randomUUID(),
+        orderId: order.orderId,
+        lineId: oneTimeLine.lineId,
+        buyerOrganizationId: buyer.organizationId,
+        datasetId: otherDataset,
+        offerId: oneTimeLine.offerId,
+        licenseTemplate: oneTimeLine.licenseTemplate,
+        terms: oneTimeLine.terms,
+        termsSha256: oneTimeLine.termsSha256,
+        pricing: oneTimeLine.pricing,
+        coversFutureVersions: false,
+        grantedAt: new Date(),
+        expiresAt: null,
+        versionIds: [missedVersion],
+      }),
+    );
+    expect(again).toBe(false);
+    const rows = await withDatabase(h.db.url, async (c) =>
+      (await c.query(`SELECT e.line_id, ev.version_id FROM entitlement e JOIN entitlement_version ev ON ev.entitlement_id = e.id WHERE e.order_id = $1 ORDER BY e.line_id, ev.version_id`, [order.orderId])).rows,
+    );
+    expect(rows).toEqual(
+      [
+        { line_id: oneTimeLine.lineId, version_id: snapshotVersion },
+        { line_id: subscriptionLine.lineId, version_id: snapshotVersion },
+        { line_id: subscriptionLine.lineId, version_id: missedVersion },
+      ].sort((a, b) => (a.line_id === b.line_id ? a.version_id.localeCompare(b.version_id) : a.line_id.localeCompare(b.line_id))),
+    );
   });
 
   it('lists every file with its size, SHA-256 and a signed URL that lasts hours, and a root the documented script verifies', async () => {

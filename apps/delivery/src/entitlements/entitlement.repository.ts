@@ -91,13 +91,33 @@ function safeNumber(value: string | number): number {
 
 @Injectable()
 export class EntitlementRepository extends TransactionalRepository {
-  async insert(entitlement: Omit<Entitlement, 'status' | 'endedAt'>): Promise<boolean> {
+  /**
+   * The entitlement and the versions it covers in one statement (one round trip): the
+   * entitlement as a data-modifying CTE, its versions inserted from what that CTE returned, so
+   * an entitlement already granted for the order line (a redelivered event) adds nothing. The
+   * versions' key to the entitlement is checked at the statement's end, when the entitlement is
+   * there. With `releasedSince`, the versions of the dataset released at or after it are
+   * covered too (a subscription paid after a release its order's snapshot did not see).
+   * False when the order line had its entitlement already.
+   */
+  async insert(entitlement: Omit<Entitlement, 'status' | 'endedAt'>, releasedSince: Date | null = null): Promise<boolean> {
     const inserted = (await this.transaction.query(
-      `INSERT INTO entitlement (id, order_id, line_id, buyer_organization_id, dataset_id, offer_id, license_template, terms, terms_sha256, pricing,
-                                covers_future_versions, granted_at, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-       ON CONFLICT (order_id, line_id) DO NOTHING
-       RETURNING id`,
+      `WITH new_entitlement AS (
+         INSERT INTO entitlement (id, order_id, line_id, buyer_organization_id, dataset_id, offer_id, license_template, terms, terms_sha256, pricing,
+                                  covers_future_versions, granted_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+         ON CONFLICT (order_id, line_id) DO NOTHING
+         RETURNING id
+       ), covered AS (
+         SELECT version_id FROM unnest($14::uuid[]) AS version_id
+          UNION
+         SELECT version_id FROM released_version WHERE $15::timestamptz IS NOT NULL AND dataset_id = $5 AND released_at >= $15::timestamptz
+       ), new_versions AS (
+         INSERT INTO entitlement_version (entitlement_id, version_id)
+         SELECT e.id, c.version_id FROM new_entitlement e CROSS JOIN covered c
+         ON CONFLICT DO NOTHING
+       )
+       SELECT id FROM new_entitlement`,
       [
         entitlement.id,
         entitlement.orderId,
@@ -112,11 +132,11 @@ export class EntitlementRepository extends TransactionalRepository {
         entitlement.coversFutureVersions,
         entitlement.grantedAt,
         entitlement.expiresAt,
+        entitlement.versionIds,
+        releasedSince,
       ],
     )) as unknown[];
-    if (inserted.length === 0) return false;
-    for (const versionId of entitlement.versionIds) await this.addVersion(entitlement.id, versionId);
-    return true;
+    return inserted.length > 0;
   }
 
   /** True when the version was not covered yet. */
@@ -161,17 +181,6 @@ export class EntitlementRepository extends TransactionalRepository {
       `INSERT INTO released_version (version_id, dataset_id, version, released_at) VALUES ($1, $2, $3, $4) ON CONFLICT (version_id) DO NOTHING`,
       [release.versionId, release.datasetId, release.version, release.releasedAt],
     );
-  }
-
-  /** Versions of the dataset released at or after `since`. */
-  async releasedSince(datasetId: string, since: Date): Promise<ReleasedVersion[]> {
-    const rows = (await this.manager.query(`SELECT * FROM released_version WHERE dataset_id = $1 AND released_at >= $2`, [datasetId, since])) as {
-      version_id: string;
-      dataset_id: string;
-      version: string;
-      released_at: Date;
-    }[];
-    return rows.map((r) => ({ versionId: r.version_id, datasetId: r.dataset_id, version: r.version, releasedAt: r.released_at }));
   }
 
   async versionLabels(versionIds: string[]): Promise<Map<string, string>> {

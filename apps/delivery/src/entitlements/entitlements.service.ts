@@ -66,11 +66,10 @@ export class EntitlementsService {
     const paidAt = new Date(order.paidAt);
     const ids: string[] = [];
     for (const line of order.lines) {
-      const versionIds = new Set(line.versionIds);
-      // A version released between the order's snapshot and now belongs to a subscriber too.
-      if (line.coversFutureVersions) for (const release of await this.entitlements.releasedSince(line.datasetId, paidAt)) versionIds.add(release.versionId);
       const id = randomUUID();
-      const inserted = await this.entitlements.insert({
+      // One statement per line. A version released between the order's snapshot and now belongs
+      // to a subscriber too: the insert also covers the dataset's versions released since `paidAt`.
+      const entitlement = {
         id,
         orderId: order.orderId,
         lineId: line.lineId,
@@ -84,8 +83,9 @@ export class EntitlementsService {
         coversFutureVersions: line.coversFutureVersions,
         grantedAt: paidAt,
         expiresAt: licenseEndsAt(line.terms, paidAt),
-        versionIds: [...versionIds],
-      });
+        versionIds: [...new Set(line.versionIds)],
+      };
+      const inserted = await this.entitlements.insert(entitlement, line.coversFutureVersions ? paidAt : null);
       if (inserted) ids.push(id);
     }
     if (ids.length > 0) await tx.publish(DeliveryEvents.entitlementGranted, { orderId: order.orderId, entitlementIds: ids });
