@@ -15,8 +15,6 @@ import { ServiceException, type Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
 import { fieldError, notFound, seesEverything } from '../access';
 import type { Dataset } from '../datasets/dataset.entity';
-import { DatasetRepository } from '../datasets/dataset.repository';
-import { VersionRepository } from '../versions/version.repository';
 import { DatasetIndexer } from '../datasets/dataset-indexer';
 import { DatasetsService } from '../datasets/datasets.service';
 import { ExclusiveSale } from './exclusive-sale.entity';
@@ -28,9 +26,7 @@ export class OffersService {
   constructor(
     private readonly unitOfWork: UnitOfWork,
     private readonly datasets: DatasetsService,
-    private readonly datasetRows: DatasetRepository,
     private readonly offers: OfferRepository,
-    private readonly versions: VersionRepository,
     private readonly indexer: DatasetIndexer,
   ) {}
 
@@ -92,18 +88,18 @@ export class OffersService {
    * of another buyer, or an offer on a listing the caller may not see, is NOT_FOUND.
    */
   async snapshot(caller: Caller | undefined, offerId: string): Promise<OfferSnapshot> {
-    const offer = await this.offers.findById(offerId);
-    const dataset = offer && (await this.datasetRows.findById(offer.datasetId));
-    if (!offer || !dataset) throw notFound('offer', offerId);
-    const all = seesEverything(caller, dataset.vendorOrganizationId);
-    if (!all && (dataset.status !== 'published' || !offer.visibleTo(caller?.organizationId))) throw notFound('offer', offerId);
+    const found = await this.offers.findForSnapshot(offerId);
+    if (!found) throw notFound('offer', offerId);
+    const { offer, vendorOrganizationId, datasetStatus, datasetTitle, releasedVersionIds } = found;
+    const all = seesEverything(caller, vendorOrganizationId);
+    if (!all && (datasetStatus !== 'published' || !offer.visibleTo(caller?.organizationId))) throw notFound('offer', offerId);
     return {
       ...offer.toView(),
-      vendorOrganizationId: dataset.vendorOrganizationId,
-      datasetStatus: dataset.status,
-      datasetTitle: dataset.title,
-      available: dataset.status === 'published' && offer.isLive(new Date()) && offer.visibleTo(caller?.organizationId),
-      releasedVersionIds: await this.versions.releasedIds(dataset.id),
+      vendorOrganizationId,
+      datasetStatus,
+      datasetTitle,
+      available: datasetStatus === 'published' && offer.isLive(new Date()) && offer.visibleTo(caller?.organizationId),
+      releasedVersionIds,
     };
   }
 

@@ -1,0 +1,180 @@
+import type { OfferSnapshot } from '@trove/contracts';
+import { exampleMetadata } from '@trove/dataset';
+import { defaultTerms } from '@trove/licensing';
+import { UnitOfWork } from '@trove/messaging';
+import { ServiceException, type Caller } from '@trove/platform';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { randomUUID } from 'node:crypto';
+import { notFound, seesEverything } from '../src/access';
+import { AppModule } from '../src/app.module';
+import { DatasetRepository } from '../src/datasets/dataset.repository';
+import { DatasetsService } from '../src/datasets/datasets.service';
+import { OfferRepository } from '../src/offers/offer.repository';
+import { OffersService } from '../src/offers/offers.service';
+import { VersionRepository } from '../src/versions/version.repository';
+import { VersionsService } from '../src/versions/versions.service';
+import { deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
+import { createAppDatabase, withDatabase, type TestDatabase } from '../../../test/support/postgres';
+
+/**
+ * `catalog.offer.get`, what ordering asks at checkout, answered in one statement. The answer is
+ * compared, offer by offer and caller by caller, with the one the entity reads gave before
+ * (offer, then dataset, then released versions), on the same rows: same fields, same values,
+ * same NOT_FOUND for what a caller may not see.
+ */
+jest.setTimeout(120_000);
+
+const caller = (role: Caller['role'], organizationId = randomUUID()): Caller => ({ organizationId, role, keyId: randomUUID() });
+
+describe('the offer snapshot ordering reads', () => {
+  let db: TestDatabase;
+  let moduleRef: TestingModule;
+  const namespace = newNamespace();
+  const owner = caller('vendor');
+  const admin = caller('admin');
+  const buyer = caller('buyer');
+  const otherBuyer = caller('buyer');
+  const offers: Record<string, string> = {};
+  let releasedIds: string[];
+
+  const service = () => moduleRef.get(OffersService);
+  const read = <T>(work: () => Promise<T>) => moduleRef.get(UnitOfWork).read(work);
+
+  /** The snapshot as the entity reads built it before, on the same rows. */
+  async function before(who: Caller | undefined, offerId: string): Promise<OfferSnapshot> {
+    const offer = await moduleRef.get(OfferRepository).findById(offerId);
+    const dataset = offer && (await moduleRef.get(DatasetRepository).findById(offer.datasetId));
+    if (!offer || !dataset) throw notFound('offer', offerId);
+    const all = seesEverything(who, dataset.vendorOrganizationId);
+    if (!all && (dataset.status !== 'published' || !offer.visibleTo(who?.organizationId))) throw notFound('offer', offerId);
+    return {
+      ...offer.toView(),
+      vendorOrganizationId: dataset.vendorOrganizationId,
+      datasetStatus: dataset.status,
+      datasetTitle: dataset.title,
+      available: dataset.status === 'published' && offer.isLive(new Date()) && offer.visibleTo(who?.organizationId),
+      releasedVersionIds: await moduleRef.get(VersionRepository).releasedIds(dataset.id),
+    };
+  }
+
+  const outcome = (work: () => Promise<OfferSnapshot>) =>
+    read(work).then(
+      (snapshot) => ({ snapshot }),
+      (error: unknown) => ({ error: error instanceof ServiceException ? error.code : String(error) }),
+    );
+
+  async function listing(title: string): Promise<string> {
+    const id = (await moduleRef.get(DatasetsService).create(owner, { ...exampleMetadata('speech'), title, description: `${title}: 客服通话录音与转写` } as never)).id;
+    const versions = moduleRef.get(VersionsService);
+    for (const label of ['1.0.0', '1.1.0']) {
+      const version = await versions.create(owner, id, label, undefined);
+      await versions.addFile(undefined, { datasetId: id, versionId: version.id, path: 'data/part-0001.jsonl', size: 2048, sha256: 'b'.repeat(64), storageKey: `datasets/${id}/${label}/part-0001.jsonl` });
+      await versions.release(owner, id, version.id);
+    }
+    await versions.create(owner, id, '2.0.0', '未发布 / not released yet');
+    return id;
+  }
+
+  async function offer(datasetId: string, extra: Record<string, unknown> = {}): Promise<string> {
+    return (
+      await service().create(owner, {
+        datasetId,
+        license: { template: 'commercial' },
+        pricing: { model: 'one_time', price: { amount: 12_800_000, currency: 'CNY' } },
+        ...extra,
+      } as never)
+    ).id;
+  }
+
+  beforeAll(async () => {
+    db = await createAppDatabase('catalog', 'offer_snapshot');
+    Object.assign(process.env, { DATABASE_URL: db.url, TROVE_NAMESPACE: namespace, NATS_URL, LOG_LEVEL: 'silent' });
+    moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+      .setLogger({ log() {}, warn() {}, error() {} })
+      .compile();
+    await moduleRef.init();
+    const datasets = moduleRef.get(DatasetsService);
+
+    const published = await listing('普通话客服语音 500 小时');
+    offers.public = await offer(published);
+    offers.private = await offer(published, { buyerOrgId: buyer.organizationId, requiresApproval: true });
+    offers.exclusive = await offer(published, { license: { template: 'commercial', terms: { ...defaultTerms('commercial'), exclusive: true, territories: ['CN'] } }, expiresAt: new Date(Date.now() + 86_400_000).toISOString() });
+    offers.expired = await offer(published, { expiresAt: new Date(Date.now() + 86_400_000).toISOString() });
+    offers.withdrawn = await offer(published);
+    await datasets.submit(owner, published, 'active');
+    await datasets.approve(published);
+    await service().withdraw(owner, published, offers.withdrawn);
+    await withDatabase(db.url, (c) => c.query(`UPDATE offer SET expires_at = now() - interval '1 hour' WHERE id = $1`, [offers.expired]));
+
+    const draft = await listing('粤语新闻朗读 80 小时');
+    offers.draft = await offer(draft);
+
+    const suspended = await listing('四川话方言对话 120 小时');
+    offers.suspended = await offer(suspended);
+    await datasets.submit(owner, suspended, 'active');
+    await datasets.approve(suspended);
+    await datasets.suspend(suspended);
+
+    releasedIds = (await withDatabase(db.url, (c) => c.query(`SELECT id FROM dataset_version WHERE dataset_id = $1 AND status = 'released' ORDER BY released_at, id`, [published]))).rows.map(
+      (r: { id: string }) => r.id,
+    );
+  });
+
+  afterAll(async () => {
+    await moduleRef?.close();
+    await deleteStream(namespace);
+    await db?.drop();
+  });
+
+  it('answers every offer, for every kind of caller, exactly as the entity reads did', async () => {
+    const callers: [string, Caller | undefined][] = [
+      ['owner', owner],
+      ['admin', admin],
+      ['buyer', buyer],
+      ['other buyer', otherBuyer],
+      ['no caller', undefined],
+    ];
+    for (const [offerName, offerId] of [...Object.entries(offers), ['missing', randomUUID()]]) {
+      for (const [callerName, who] of callers) {
+        const now = await outcome(() => service().snapshot(who, offerId));
+        const then = await outcome(() => before(who, offerId));
+        expect({ offerName, callerName, ...now }).toEqual({ offerName, callerName, ...then });
+      }
+    }
+  });
+
+  it('gives a buyer the published offer with its terms, hash, vendor and released versions, oldest first', async () => {
+    const snapshot = await read(() => service().snapshot(buyer, offers.exclusive));
+    expect(snapshot).toEqual({
+      id: offers.exclusive,
+      datasetId: expect.any(String),
+      license: { template: 'commercial', terms: { ...defaultTerms('commercial'), exclusive: true, territories: ['CN'] } },
+      termsSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      pricing: { model: 'one_time', price: { amount: 12_800_000, currency: 'CNY' } },
+      requiresApproval: false,
+      exclusive: true,
+      buyerOrgId: null,
+      expiresAt: expect.any(String),
+      status: 'active',
+      createdAt: expect.any(String),
+      vendorOrganizationId: owner.organizationId,
+      datasetStatus: 'published',
+      datasetTitle: '普通话客服语音 500 小时',
+      available: true,
+      releasedVersionIds: releasedIds,
+    });
+    expect(releasedIds).toHaveLength(2);
+  });
+
+  it('shows a private offer to its buyer only, and no offer of a listing that is not published', async () => {
+    expect(await read(() => service().snapshot(buyer, offers.private))).toMatchObject({ buyerOrgId: buyer.organizationId, requiresApproval: true, available: true });
+    await expect(read(() => service().snapshot(otherBuyer, offers.private))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(read(() => service().snapshot(buyer, offers.draft))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(read(() => service().snapshot(buyer, offers.suspended))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(await read(() => service().snapshot(owner, offers.suspended))).toMatchObject({ datasetStatus: 'suspended', available: false });
+    expect(await read(() => service().snapshot(owner, offers.private))).toMatchObject({ available: false });
+    expect(await read(() => service().snapshot(buyer, offers.expired))).toMatchObject({ status: 'active', available: false });
+    expect(await read(() => service().snapshot(buyer, offers.withdrawn))).toMatchObject({ status: 'withdrawn', available: false });
+    await expect(read(() => service().snapshot(buyer, randomUUID()))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
