@@ -24,7 +24,7 @@ export class BillingConfig extends PlatformConfig {
   @Max(24 * 3600 * 1000)
   SUBSCRIPTION_SWEEP_MS = 60_000;
 
-  /** How often invoices still without a number get one (a charge also asks right after its commit). */
+  /** How often invoices still without a number get one (a commit of a charge also asks: that pass starts a tenth of this later). */
   @Type(() => Number)
   @IsInt()
   @Min(100)

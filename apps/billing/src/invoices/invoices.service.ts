@@ -7,7 +7,7 @@ import { InvoiceRepository } from './invoice.repository';
 
 /**
  * Invoices and credit notes: an invoice is issued with each charge, a credit note with each
- * reversal of a charge (both without a number), numbered right after the commit by one numbering
+ * reversal of a charge (both without a number), numbered shortly after the commit by one numbering
  * step at a time, gapless per year in each series. Reads number what is still pending first, so
  * a document is never shown without its number.
  */
