@@ -54,6 +54,8 @@ export class LedgerRepository extends TransactionalRepository {
     const known = this.accountIds.get(key);
     if (known) return known;
     let id = await this.findAccount(type, organizationId, currency);
+    // Found committed: `findAccount` has remembered it already.
+    if (id && this.accountIds.get(key) === id) return id;
     if (!id) {
       const rows = (await this.transaction.query(
         `INSERT INTO account (id, type, organization_id, currency) VALUES ($1, $2, $3, $4)
