@@ -1,45 +1,20 @@
-import { Test, type TestingModule } from '@nestjs/testing';
-import { CatalogSubjects, type OfferSnapshot, type OrderPaidV1, type OrderPlacedV1, type RpcSubject } from '@trove/contracts';
-import { defaultTerms, type PricingValue } from '@trove/licensing';
-import { RpcClient, UnitOfWork } from '@trove/messaging';
+import { CatalogSubjects, type OrderPaidV1, type OrderPlacedV1, type RpcSubject } from '@trove/contracts';
+import type { PricingValue } from '@trove/licensing';
 import type { Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
-import { AppModule } from '../src/app.module';
 import { OrdersService, type Commit } from '../src/orders/orders.service';
-import { deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
-import { createAppDatabase, withDatabase, type TestDatabase } from '../../../test/support/postgres';
+import { withDatabase, type TestDatabase } from '../../../test/support/postgres';
+import { OfferShelf, startOrdering, type OrderingUnderTest } from './ordering-harness';
 
 jest.setTimeout(120_000);
 
-/** Offers as the catalog would answer `catalog.offer.get` for them (the catalog itself is not run). */
-const offers = new Map<string, OfferSnapshot>();
-function listed(pricing: PricingValue, template = 'commercial'): OfferSnapshot {
-  const offer: OfferSnapshot = {
-    id: randomUUID(),
-    datasetId: randomUUID(),
-    license: { template, terms: defaultTerms(template as 'commercial') },
-    termsSha256: 'c'.repeat(64),
-    pricing,
-    requiresApproval: false,
-    exclusive: false,
-    buyerOrgId: null,
-    expiresAt: null,
-    status: 'active',
-    createdAt: new Date().toISOString(),
-    vendorOrganizationId: randomUUID(),
-    datasetStatus: 'published',
-    datasetTitle: '测试数据集 / test dataset',
-    available: true,
-    releasedVersionIds: [randomUUID()],
-  };
-  offers.set(offer.id, offer);
-  return offer;
-}
+const shelf = new OfferShelf();
+const listed = (pricing: PricingValue, template = 'commercial') => shelf.list(pricing, { template });
 
 const catalog = {
   send: async <Req, Res>(rpc: RpcSubject<Req, Res>, request: Req): Promise<Res> => {
     if (rpc.subject !== CatalogSubjects.getOffer.subject) throw new Error(`unexpected ${rpc.subject}`);
-    return offers.get((request as { offerId: string }).offerId) as Res;
+    return shelf.get((request as { offerId: string }).offerId) as Res;
   },
 };
 
@@ -48,32 +23,23 @@ const catalog = {
  * a mixed order write and publish.
  */
 describe('ordering free and metered offers', () => {
-  const namespace = newNamespace();
+  let ordering: OrderingUnderTest;
   let db: TestDatabase;
-  let app: TestingModule;
   let orders: OrdersService;
   let commit: Commit;
-  let unitOfWork: UnitOfWork;
   const buyer: Caller = { organizationId: randomUUID(), role: 'buyer', keyId: 'k'.repeat(32) };
 
   beforeAll(async () => {
-    db = await createAppDatabase('ordering', 'pricing');
-    Object.assign(process.env, { DATABASE_URL: db.url, NATS_URL, TROVE_NAMESPACE: namespace, LOG_LEVEL: 'silent', ORDER_SWEEP_MS: '3600000' });
-    app = await Test.createTestingModule({ imports: [AppModule] }).overrideProvider(RpcClient).useValue(catalog).setLogger({ log() {}, warn() {}, error() {} }).compile();
-    await app.init();
-    orders = app.get(OrdersService);
-    unitOfWork = app.get(UnitOfWork);
-    commit = (work) => unitOfWork.run(work);
+    ordering = await startOrdering('pricing', catalog);
+    ({ db, commit } = ordering);
+    orders = ordering.app.get(OrdersService);
   });
 
   afterAll(async () => {
-    await app?.close();
-    await db?.drop();
-    await deleteStream(namespace);
+    await ordering?.stop();
   });
 
-  const events = (orderId: string) =>
-    withDatabase(db.url, async (c) => (await c.query(`SELECT subject, payload FROM outbox WHERE payload->>'orderId' = $1 ORDER BY seq`, [orderId])).rows as { subject: string; payload: unknown }[]);
+  const events = (orderId: string) => ordering.events(orderId);
 
   it('pays an order of free offers as it is placed and sends it to delivery, not to billing', async () => {
     const open = listed({ model: 'free' }, 'cc-by-4.0');
@@ -83,7 +49,7 @@ describe('ordering free and metered offers', () => {
     const written = await events(order.id);
     expect(written.map((e) => e.subject)).toEqual(['evt.ordering.order.paid.v1']);
     expect((written[0].payload as OrderPaidV1).lines).toEqual([expect.objectContaining({ offerId: open.id, licenseTemplate: 'cc-by-4.0', pricing: { model: 'free' } })]);
-    expect((await unitOfWork.read(() => orders.receipt(buyer, order.id))).lines).toEqual([expect.objectContaining({ offerId: open.id, price: { amount: 0, currency: 'CNY' } })]);
+    expect((await ordering.unitOfWork.read(() => orders.receipt(buyer, order.id))).lines).toEqual([expect.objectContaining({ offerId: open.id, price: { amount: 0, currency: 'CNY' } })]);
 
     // A refund has nothing to give back: refunded at once, and delivery is told to revoke.
     const refunded = await orders.refund(order.id, '许可证误标 / license mislabelled');

@@ -1,46 +1,22 @@
-import { Test, type TestingModule } from '@nestjs/testing';
-import { CatalogSubjects, type OfferSnapshot, type OrderPaidV1, type PaymentCapturedV1, type RpcSubject } from '@trove/contracts';
-import { defaultTerms, type PricingValue } from '@trove/licensing';
-import { RpcClient, UnitOfWork, type EventContext, type EventEnvelope } from '@trove/messaging';
+import { CatalogSubjects, type OrderPaidV1, type PaymentCapturedV1, type RpcSubject } from '@trove/contracts';
+import type { PricingValue } from '@trove/licensing';
+import type { EventContext, EventEnvelope } from '@trove/messaging';
 import type { Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
-import { AppModule } from '../src/app.module';
 import { OrdersService, type Commit } from '../src/orders/orders.service';
 import { PurchaseSaga } from '../src/saga/purchase-saga';
-import { deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
-import { createAppDatabase, withDatabase, type TestDatabase } from '../../../test/support/postgres';
+import { withDatabase, type TestDatabase } from '../../../test/support/postgres';
+import { OfferShelf, startOrdering, type OrderingUnderTest } from './ordering-harness';
 
 jest.setTimeout(120_000);
 
-/** Offers as the catalog would answer `catalog.offer.get` for them (the catalog itself is not run). */
-const offers = new Map<string, OfferSnapshot>();
-function listed(pricing: PricingValue, exclusive = false): OfferSnapshot {
-  const offer: OfferSnapshot = {
-    id: randomUUID(),
-    datasetId: randomUUID(),
-    license: { template: 'commercial', terms: defaultTerms('commercial') },
-    termsSha256: 'd'.repeat(64),
-    pricing,
-    requiresApproval: false,
-    exclusive,
-    buyerOrgId: null,
-    expiresAt: null,
-    status: 'active',
-    createdAt: new Date().toISOString(),
-    vendorOrganizationId: randomUUID(),
-    datasetStatus: 'published',
-    datasetTitle: '气象数据 / weather data',
-    available: true,
-    releasedVersionIds: [randomUUID(), randomUUID()],
-  };
-  offers.set(offer.id, offer);
-  return offer;
-}
+const shelf = new OfferShelf();
+const listed = (pricing: PricingValue, exclusive = false) => shelf.list(pricing, { exclusive, title: '气象数据 / weather data', versions: 2 });
 
 const released: string[] = [];
 const rpc = {
   send: async <Req, Res>(subject: RpcSubject<Req, Res>, request: Req): Promise<Res> => {
-    if (subject.subject === CatalogSubjects.getOffer.subject) return offers.get((request as { offerId: string }).offerId) as Res;
+    if (subject.subject === CatalogSubjects.getOffer.subject) return shelf.get((request as { offerId: string }).offerId) as Res;
     if (subject.subject === CatalogSubjects.reserveExclusive.subject) return {} as Res;
     if (subject.subject === CatalogSubjects.releaseExclusive.subject) {
       released.push((request as { orderId: string }).orderId);
@@ -56,39 +32,30 @@ const rpc = {
  * and what each answer from billing and delivery changes and publishes.
  */
 describe('the purchase saga steps', () => {
-  const namespace = newNamespace();
+  let ordering: OrderingUnderTest;
   let db: TestDatabase;
-  let app: TestingModule;
   let orders: OrdersService;
   let saga: PurchaseSaga;
-  let unitOfWork: UnitOfWork;
   let commit: Commit;
   const buyer: Caller = { organizationId: randomUUID(), role: 'buyer', keyId: 'k'.repeat(32) };
 
   beforeAll(async () => {
-    db = await createAppDatabase('ordering', 'steps');
-    Object.assign(process.env, { DATABASE_URL: db.url, NATS_URL, TROVE_NAMESPACE: namespace, LOG_LEVEL: 'silent', ORDER_SWEEP_MS: '3600000' });
-    app = await Test.createTestingModule({ imports: [AppModule] }).overrideProvider(RpcClient).useValue(rpc).setLogger({ log() {}, warn() {}, error() {} }).compile();
-    await app.init();
-    orders = app.get(OrdersService);
-    saga = app.get(PurchaseSaga);
-    unitOfWork = app.get(UnitOfWork);
-    commit = (work) => unitOfWork.run(work);
+    ordering = await startOrdering('steps', rpc);
+    ({ db, commit } = ordering);
+    orders = ordering.app.get(OrdersService);
+    saga = ordering.app.get(PurchaseSaga);
   });
 
   afterAll(async () => {
-    await app?.close();
-    await db?.drop();
-    await deleteStream(namespace);
+    await ordering?.stop();
   });
 
   /** Runs a saga step as its consumer does: in a transaction, with the event's envelope. */
   function handle<P>(step: (payload: P, context: EventContext<P>) => Promise<void>, payload: P): Promise<void> {
-    return unitOfWork.run((tx) => step.call(saga, payload, { tx, event: { id: randomUUID() } as EventEnvelope<P>, deliveryCount: 1 }));
+    return ordering.unitOfWork.run((tx) => step.call(saga, payload, { tx, event: { id: randomUUID() } as EventEnvelope<P>, deliveryCount: 1 }));
   }
 
-  const events = (orderId: string) =>
-    withDatabase(db.url, async (c) => (await c.query(`SELECT subject, payload FROM outbox WHERE payload->>'orderId' = $1 ORDER BY seq`, [orderId])).rows as { subject: string; payload: unknown }[]);
+  const events = (orderId: string) => ordering.events(orderId);
   const row = (orderId: string) =>
     withDatabase(db.url, async (c) => (await c.query(`SELECT status, payment_id, entitlement_ids, awaiting_event_id, paid_at, fulfilled_at, closed_at, refund_reason, cancellation_reason FROM purchase_order WHERE id = $1`, [orderId])).rows[0]);
 
@@ -99,10 +66,10 @@ describe('the purchase saga steps', () => {
     const placed = await orders.place(buyer, { items: [{ offerId: metered.id, quantity: 7 }, { offerId: once.id }, { offerId: open.id }], acceptLicense: true }, commit);
 
     expect(placed.total).toEqual({ amount: 126_000 + 9_007_199_254_000_000, currency: 'CNY' });
-    expect(await unitOfWork.read(() => orders.get(buyer, placed.id))).toEqual(placed);
+    expect(await ordering.unitOfWork.read(() => orders.get(buyer, placed.id))).toEqual(placed);
     const stored = await withDatabase(db.url, async (c) => (await c.query(`SELECT total_amount::text AS total FROM purchase_order WHERE id = $1`, [placed.id])).rows[0]);
     expect(stored.total).toBe('9007199254126000');
-    const receipt = await unitOfWork.read(() => orders.receipt(buyer, placed.id));
+    const receipt = await ordering.unitOfWork.read(() => orders.receipt(buyer, placed.id));
     expect(receipt.lines.map((l) => [l.offerId, l.price.amount, l.quantity])).toEqual([
       [metered.id, 126_000, 7],
       [once.id, 9_007_199_254_000_000, undefined],

@@ -1,0 +1,76 @@
+import { Test, type TestingModule } from '@nestjs/testing';
+import type { OfferSnapshot } from '@trove/contracts';
+import { defaultTerms, type PricingValue } from '@trove/licensing';
+import { RpcClient, UnitOfWork } from '@trove/messaging';
+import { randomUUID } from 'node:crypto';
+import { AppModule } from '../src/app.module';
+import type { Commit } from '../src/orders/orders.service';
+import { deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
+import { createAppDatabase, withDatabase, type TestDatabase } from '../../../test/support/postgres';
+
+/** Offers as the catalog would answer `catalog.offer.get` for them (the catalog itself is not run). */
+export class OfferShelf {
+  private readonly offers = new Map<string, OfferSnapshot>();
+
+  list(pricing: PricingValue, options: { template?: string; exclusive?: boolean; title?: string; versions?: number } = {}): OfferSnapshot {
+    const template = options.template ?? 'commercial';
+    const offer: OfferSnapshot = {
+      id: randomUUID(),
+      datasetId: randomUUID(),
+      license: { template, terms: defaultTerms(template as 'commercial') },
+      termsSha256: 'c'.repeat(64),
+      pricing,
+      requiresApproval: false,
+      exclusive: options.exclusive ?? false,
+      buyerOrgId: null,
+      expiresAt: null,
+      status: 'active',
+      createdAt: new Date().toISOString(),
+      vendorOrganizationId: randomUUID(),
+      datasetStatus: 'published',
+      datasetTitle: options.title ?? '测试数据集 / test dataset',
+      available: true,
+      releasedVersionIds: Array.from({ length: options.versions ?? 1 }, () => randomUUID()),
+    };
+    this.offers.set(offer.id, offer);
+    return offer;
+  }
+
+  get(offerId: string): OfferSnapshot | undefined {
+    return this.offers.get(offerId);
+  }
+}
+
+/** Ordering's whole module on a database of its own, with `rpc` answering for the other services. */
+export interface OrderingUnderTest {
+  db: TestDatabase;
+  app: TestingModule;
+  unitOfWork: UnitOfWork;
+  commit: Commit;
+  /** The order's events in the outbox, in the order they were written. */
+  events(orderId: string): Promise<{ subject: string; payload: unknown }[]>;
+  stop(): Promise<void>;
+}
+
+/** `rpc` stands in for the RpcClient: an object with the `send` the code under test calls. */
+export async function startOrdering(name: string, rpc: object): Promise<OrderingUnderTest> {
+  const namespace = newNamespace();
+  const db = await createAppDatabase('ordering', name);
+  Object.assign(process.env, { DATABASE_URL: db.url, NATS_URL, TROVE_NAMESPACE: namespace, LOG_LEVEL: 'silent', ORDER_SWEEP_MS: '3600000' });
+  const app = await Test.createTestingModule({ imports: [AppModule] }).overrideProvider(RpcClient).useValue(rpc).setLogger({ log() {}, warn() {}, error() {} }).compile();
+  await app.init();
+  const unitOfWork = app.get(UnitOfWork);
+  return {
+    db,
+    app,
+    unitOfWork,
+    commit: (work) => unitOfWork.run(work),
+    events: (orderId) =>
+      withDatabase(db.url, async (c) => (await c.query(`SELECT subject, payload FROM outbox WHERE payload->>'orderId' = $1 ORDER BY seq`, [orderId])).rows as { subject: string; payload: unknown }[]),
+    stop: async () => {
+      await app.close();
+      await db.drop();
+      await deleteStream(namespace);
+    },
+  };
+}
