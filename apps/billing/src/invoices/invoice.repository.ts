@@ -25,19 +25,9 @@ export interface NewCreditNote extends NewInvoice {
 }
 
 /** An invoice of an order that no credit note cancels yet, with the journal entry it documents. */
-export interface CreditableInvoice {
-  id: string;
-  entryId: string;
+export interface CreditableInvoice extends Omit<NewInvoice, 'issuedAt'> {
   /** The entry's amount: the money a refund gives back for it. */
   entryAmount: number;
-  orderId: string;
-  buyerOrganizationId: string;
-  currency: CurrencyCode;
-  net: number;
-  tax: number;
-  gross: number;
-  taxRateBp: number;
-  lines: InvoiceLineView[];
 }
 
 interface DocumentRow {
