@@ -196,6 +196,20 @@ const CASES: Record<string, RouteCase> = {
   },
 };
 
+/** Publishes one order's event onto the stream as ordering would: the first of its aggregate. */
+async function publishOrderEvent(fx: Fixture, subject: string, orderId: string, payload: object): Promise<void> {
+  const nc = await connectNats();
+  try {
+    const id = randomUUID();
+    const envelope = { id, subject, occurredAt: new Date().toISOString(), producer: 'ordering', payload, aggregate: { type: 'ordering.order', id: orderId, seq: 1, previous: {} } };
+    const h = natsHeaders();
+    h.set(MessageHeaders.eventId, id);
+    await nc.jetstream().publish(new Namespace(fx.harness.namespace).subject(subject), encodeJson(envelope), { headers: h });
+  } finally {
+    await nc.close();
+  }
+}
+
 let entitled: Promise<{ entitlementId: string; versionIds: string[] }> | undefined;
 
 /**
@@ -226,16 +240,7 @@ function deliverySale(fx: Fixture): Promise<{ entitlementId: string; versionIds:
       ],
       paidAt: new Date().toISOString(),
     };
-    const nc = await connectNats();
-    try {
-      const id = randomUUID();
-      const envelope = { id, subject: OrderingEvents.orderPaid.subject, occurredAt: new Date().toISOString(), producer: 'ordering', payload, aggregate: { type: 'ordering.order', id: orderId, seq: 1, previous: {} } };
-      const h = natsHeaders();
-      h.set(MessageHeaders.eventId, id);
-      await nc.jetstream().publish(new Namespace(fx.harness.namespace).subject(envelope.subject), encodeJson(envelope), { headers: h });
-    } finally {
-      await nc.close();
-    }
+    await publishOrderEvent(fx, OrderingEvents.orderPaid.subject, orderId, payload);
     const entitlementId = await waitFor('the entitlement of the sale', async () => {
       const listed = await fx.harness.inject({ method: 'GET', url: '/v1/entitlements', key: fx.parties.buyer.key });
       // The buyer's real purchases (the ordering rows) have entitlements too: this sale's is the one of its order.
@@ -289,16 +294,7 @@ function billingSale(fx: Fixture): Promise<string> {
       total: price,
       placedAt: new Date().toISOString(),
     };
-    const nc = await connectNats();
-    try {
-      const id = randomUUID();
-      const envelope = { id, subject: OrderingEvents.orderPlaced.subject, occurredAt: new Date().toISOString(), producer: 'ordering', payload, aggregate: { type: 'ordering.order', id: orderId, seq: 1, previous: {} } };
-      const h = natsHeaders();
-      h.set(MessageHeaders.eventId, id);
-      await nc.jetstream().publish(new Namespace(fx.harness.namespace).subject(envelope.subject), encodeJson(envelope), { headers: h });
-    } finally {
-      await nc.close();
-    }
+    await publishOrderEvent(fx, OrderingEvents.orderPlaced.subject, orderId, payload);
     return waitFor('the invoice of the sale', async () => {
       const invoices = await fx.harness.inject({ method: 'GET', url: '/v1/invoices', key: fx.parties.buyer.key });
       return invoices.body?.items?.[0]?.id as string | undefined;
