@@ -148,7 +148,9 @@ export default {
     }
     ctx.log(`  generated ${DATASETS} published datasets in ${seconds.toFixed(1)} s`);
 
-    const pool = new pg.Pool({ connectionString: catalogDb, max: CLIENTS });
+    // The catalog's own connection settings (parallel workers off, see DATABASE_PARALLEL_WORKERS):
+    // the baseline runs the same statements under the same planner settings.
+    const pool = new pg.Pool({ connectionString: catalogDb, max: CLIENTS, options: '-c max_parallel_workers_per_gather=0' });
     const processes = [];
     const started = (p) => (processes.push(p), p.start());
     try {
@@ -246,7 +248,7 @@ export default {
       for (const side of ['cold', 'cold']) await measureSide(side);
 
       const sides = {
-        baseline: summary(runs.baseline, `the same search statements run directly with pg (${CLIENTS} clients, a pool of ${CLIENTS}), no cache`),
+        baseline: summary(runs.baseline, `the same search statements run directly with pg (${CLIENTS} clients, a pool of ${CLIENTS}, parallel workers off as the catalog has them), no cache`),
         trove: summary(runs.trove, 'HTTP -> gateway -> NATS -> catalog -> its answer cache (exact: keyed by the published set\'s generation) or the search statement'),
       };
       const cold = summary(runs.cold, 'the same, with the catalog\'s cache off (SEARCH_CACHE_ENTRIES=0)');

@@ -5,7 +5,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
-import { loadConfig, PlatformConfig } from './config';
+import { databasePoolOptions, loadConfig, PlatformConfig } from './config';
 import { HealthController, Readiness } from './health';
 import { createRootLogger, loggerParams, ROOT_LOGGER } from './logging';
 import { MetricsController, MetricsService } from './metrics';
@@ -46,7 +46,7 @@ export class PlatformModule {
             migrationsRun: false,
             retryAttempts: 1,
             retryDelay: 500,
-            extra: { max: config.DATABASE_POOL_SIZE, connectionTimeoutMillis: config.CONNECT_TIMEOUT_MS },
+            extra: databasePoolOptions(config),
           }),
         }),
       ],
