@@ -1,6 +1,7 @@
 // Child processes for benchmarks: started with their own environment, waited for until they
 // answer, and always stopped, also when the benchmark fails.
 import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { createServer } from 'node:net';
 
 export function freePort() {
@@ -31,10 +32,12 @@ export class BenchProcess {
   }
 
   start() {
-    // BENCH_CPU_PROF=<dir>: every child writes a V8 CPU profile there when it stops (summed up
-    // by `node bench/lib/cpu-profile-summary.mjs <file>`). Profiling slows both sides alike.
+    // BENCH_CPU_PROF=<dir>: every child writes V8 CPU profiles into <dir>/<name>-<time>/ when it
+    // stops, one per thread (Node's default names carry the thread id, so a worker thread's
+    // profile does not overwrite the main thread's); `node bench/lib/cpu-profile-summary.mjs
+    // <file>` sums one up. Profiling slows both sides alike.
     const profile = process.env.BENCH_CPU_PROF
-      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=${this.name.replace(/[^A-Za-z0-9_-]+/g, '_')}-${Date.now()}.cpuprofile`]
+      ? ['--cpu-prof', `--cpu-prof-dir=${path.join(process.env.BENCH_CPU_PROF, `${this.name.replace(/[^A-Za-z0-9_-]+/g, '_')}-${Date.now()}`)}`]
       : [];
     // Five apps and a baseline share one PostgreSQL (max_connections 100 here): pools of 12 keep
     // a run from failing requests with "too many clients".

@@ -18,7 +18,10 @@ import { BenchProcess, cpuSeconds, freePort } from '../lib/processes.mjs';
 const MiB = 1024 * 1024;
 /** The runs on the disk, in order; then two on tmpfs. */
 const ORDER = ['baseline', 'trove', 'disk', 'trove', 'baseline', 'trove', 'disk', 'trove', 'baseline'];
+/** After those, the same client against a bare receiver, twice each (bare-receiver.mjs). */
+const BARE = ['discard', 'hash', 'discard', 'hash'];
 const require = createRequire(import.meta.url);
+const here = path.dirname(new URL(import.meta.url).pathname);
 
 function settingMiB() {
   const value = Number(process.env.BENCH_UPLOAD_MIB ?? 1024);
@@ -108,21 +111,25 @@ function markdown(r) {
   return [
     `# ${r.title}`,
     '',
-    `Target: ${r.target}. Measured ${r.machine.date} on ${r.machine.cores} cores (${r.machine.cpu}), Node ${r.machine.node}, load average ${r.machine.loadAverageAtStart?.join(' ') ?? '?'} at the start; the client runs on the same cores. Runs in this order: ${ORDER.map((side) => ({ trove: 'Trove', disk: 'disk copy' })[side] ?? side).join(', ')}, then Trove on tmpfs twice.`,
+    `Target: ${r.target}. Measured ${r.machine.date} on ${r.machine.cores} cores (${r.machine.cpu}), Node ${r.machine.node}, load average ${r.machine.loadAverageAtStart?.join(' ') ?? '?'} at the start; the client runs on the same cores. Runs in this order: ${ORDER.map((side) => ({ trove: 'Trove', disk: 'disk copy' })[side] ?? side).join(', ')}, then Trove on tmpfs twice, then a bare receiver discarding and hashing, alternately, twice each.`,
     '',
     `- baseline: ${r.sides.baseline.label}`,
     `- Trove: ${r.sides.trove.label}`,
     ...Object.entries(r.settings ?? {}).map(([k, v]) => `- ${k}: ${v}`),
     '',
-    '| run | MiB/s | seconds | CPU s per GiB (hashing process / delivery) |',
+    '| run | MiB/s | seconds | CPU s per GiB (hashing process / receiving server) |',
     '|---|---|---|---|',
     ...runs('baseline'),
     ...runs('trove'),
     ...r.reference.disk.runs.map((_, i) => row('disk copy', r.reference.disk, i)),
     ...(r.reference.memory?.runs ?? []).map((_, i) => row('Trove on tmpfs', r.reference.memory, i)),
+    ...(r.reference.discard?.runs ?? []).map((_, i) => row('bare receiver, discarding', r.reference.discard, i)),
+    ...(r.reference.hash?.runs ?? []).map((_, i) => row('bare receiver, hashing', r.reference.hash, i)),
     '',
     `- disk copy: ${r.reference.disk.label}; Trove reached **${r.reference.troveOfDisk}** of its throughput.`,
     ...(r.reference.memory ? [`- Trove on tmpfs: ${r.reference.memory.label}; **${r.reference.memoryOfBaseline}** of the baseline.`] : []),
+    ...(r.reference.discard ? [`- bare receiver, discarding: ${r.reference.discard.label}; **${r.reference.discardOfBaseline}** of the baseline.`] : []),
+    ...(r.reference.hash ? [`- bare receiver, hashing: ${r.reference.hash.label}; **${r.reference.hashOfBaseline}** of the baseline: the least a server that checks an upload does, with this client on these cores.`] : []),
     '',
     `Mean: baseline ${r.sides.baseline.megabytesPerSecond} MiB/s, Trove ${r.sides.trove.megabytesPerSecond} MiB/s, ratio **${r.ratio}** (target ≥ ${r.targetRatio}: ${r.pass ? 'pass' : 'missed'}).`,
     '',
@@ -146,6 +153,7 @@ export default {
     const sc = StringCodec();
     let nc;
     let delivery;
+    let bare;
     try {
       ctx.log(`  writing a ${mib} MiB file`);
       await writeFile(file, size);
@@ -194,13 +202,16 @@ export default {
         return reply.data.uploadUrl;
       };
 
-      const runs = { baseline: [], trove: [], disk: [], memory: [] };
+      const runs = { baseline: [], trove: [], disk: [], memory: [], discard: [], hash: [] };
       // CPU seconds per run: the hashing process's for the baseline, delivery's for an upload.
       // Unlike wall time, they hardly depend on what else the machine is doing.
-      const cpu = { baseline: [], trove: [], disk: [], memory: [] };
+      const cpu = { baseline: [], trove: [], disk: [], memory: [], discard: [], hash: [] };
       let expected;
+      /** The process whose CPU an upload run counts: delivery, or the bare receiver. */
+      const receiverOf = (side) => (side === 'discard' || side === 'hash' ? bare[side] : delivery);
       const measure = async (side) => {
-        const cpuBefore = side === 'trove' || side === 'memory' ? await cpuSeconds(delivery.pid) : process.cpuUsage();
+        const uploads = side !== 'disk' && side !== 'baseline';
+        const cpuBefore = uploads ? await cpuSeconds(receiverOf(side).pid) : process.cpuUsage();
         if (side === 'disk') {
           runs.disk.push(await copyDurably(file, path.join(work, 'durable-copy.tar')));
         } else if (side === 'baseline') {
@@ -208,6 +219,11 @@ export default {
           expected ??= sha256;
           if (sha256 !== expected) throw new Error('the file hashed differently twice');
           runs.baseline.push(seconds);
+        } else if (side === 'discard' || side === 'hash') {
+          const answer = await put(bare.urls[side], file, size);
+          const body = JSON.parse(answer.body);
+          if (answer.status !== 201 || body.size !== size || (side === 'hash' && body.sha256 !== expected)) throw new Error(`bare receiver answered ${answer.status}: ${answer.body}`);
+          runs[side].push(answer.seconds);
         } else {
           const url = await sign(expected);
           const answer = await put(url, file, size);
@@ -215,7 +231,7 @@ export default {
           if (answer.status !== 201 || body.sha256 !== expected || body.size !== size) throw new Error(`upload answered ${answer.status}: ${answer.body}`);
           runs[side].push(answer.seconds);
         }
-        const used = side === 'trove' || side === 'memory' ? (await cpuSeconds(delivery.pid)) - cpuBefore : ((u) => (u.user + u.system) / 1e6)(process.cpuUsage(cpuBefore));
+        const used = uploads ? (await cpuSeconds(receiverOf(side).pid)) - cpuBefore : ((u) => (u.user + u.system) / 1e6)(process.cpuUsage(cpuBefore));
         cpu[side].push(used);
         const seconds = runs[side].at(-1);
         ctx.log(`  ${side}: ${(size / MiB / seconds).toFixed(0)} MiB/s (${seconds.toFixed(2)} s, ${used.toFixed(2)} CPU s)`);
@@ -232,6 +248,17 @@ export default {
           await startDelivery(memoryDir);
           for (const side of ['memory', 'memory']) await measure(side);
         }
+        await delivery.stop();
+        // The least an upload costs here: the same client and file, a server that does nothing
+        // else with the bytes than drop them, or hash them as they arrive.
+        bare = { urls: {} };
+        for (const mode of ['discard', 'hash']) {
+          const port = await freePort();
+          bare[mode] = new BenchProcess(`bare-receiver-${mode}`, path.join(here, 'bare-receiver.mjs'), { MODE: mode, PORT: String(port) }).start();
+          await bare[mode].ready(`http://127.0.0.1:${port}/health`);
+          bare.urls[mode] = `http://127.0.0.1:${port}/speech-corpus-shard-0001.tar`;
+        }
+        for (const side of BARE) await measure(side);
       } finally {
         if (memoryDir) fs.rmSync(memoryDir, { recursive: true, force: true });
       }
@@ -255,6 +282,8 @@ export default {
       );
       const disk = summary('disk', 'a plain durable copy: the same file streamed to a new file on the same disk, then fsynced (CPU: the bench process)');
       const memory = memoryDir ? summary('memory', 'the same upload to a delivery keeping its objects on tmpfs (/dev/shm), where fsync costs nothing') : undefined;
+      const discard = summary('discard', 'the same client PUTting the file to a bare Node HTTP server (bench/upload/bare-receiver.mjs, its own process) that reads the body and drops it: moving the bytes alone');
+      const hash = summary('hash', 'the same, with the bare server hashing the body with SHA-256 on its thread as it arrives: no Nest, no database, no disk, no check');
       const ratio = trove.megabytesPerSecond / baseline.megabytesPerSecond;
       const share = (a, b) => Math.round((a / b) * 100) / 100;
       return {
@@ -263,6 +292,10 @@ export default {
           disk,
           troveOfDisk: share(trove.megabytesPerSecond, disk.megabytesPerSecond),
           ...(memory ? { memory, memoryOfBaseline: share(memory.megabytesPerSecond, baseline.megabytesPerSecond) } : {}),
+          discard,
+          discardOfBaseline: share(discard.megabytesPerSecond, baseline.megabytesPerSecond),
+          hash,
+          hashOfBaseline: share(hash.megabytesPerSecond, baseline.megabytesPerSecond),
         },
         ratio: Math.round(ratio * 100) / 100,
         targetRatio: 0.7,
@@ -278,6 +311,7 @@ export default {
     } finally {
       await nc?.close().catch(() => undefined);
       await delivery?.stop();
+      await Promise.all([bare?.discard?.stop(), bare?.hash?.stop()]);
       fs.rmSync(work, { recursive: true, force: true });
     }
   },
