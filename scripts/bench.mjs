@@ -177,8 +177,9 @@ function table(results, withDate = false) {
 
 function markdown(r) {
   // CPU per request of each process: where a side's time goes, comparable across sides.
+  // The servers' (PostgreSQL, NATS) and the whole machine's where an entry measured them.
   const perRequest = (run) =>
-    Object.entries(run.cpuSecondsPerProcess)
+    Object.entries({ ...run.cpuSecondsPerProcess, ...(run.serverCpuSeconds ?? {}), ...(run.machineCpuSeconds !== undefined ? { 'whole machine': run.machineCpuSeconds } : {}) })
       .map(([k, v]) => `${k} ${v} s (${run.requests ? Math.round((v / run.requests) * 1e5) / 100 : '?'} ms/req)`)
       .join(', ');
   // What was answered, by status: a bad-key flood is meant to be answered 401 and 429.

@@ -1,7 +1,7 @@
 // The load generator: autocannon in this process, the same settings for a target and its
 // baseline, with a warm-up that is not counted.
 import autocannon from 'autocannon';
-import { cpuSeconds } from './processes.mjs';
+import { cpuSeconds, machineBusySeconds } from './processes.mjs';
 
 function fire(options) {
   return new Promise((resolve, reject) => {
@@ -19,7 +19,9 @@ function fire(options) {
 export async function measure({ url, requests, connections, warmupSeconds, durationSeconds, headers = {}, processes = [], expect }) {
   await fire({ url, connections, duration: warmupSeconds, requests, headers });
   const before = await Promise.all(processes.map((p) => cpuSeconds(p.pid)));
+  const machineBefore = await machineBusySeconds();
   const result = await fire({ url, connections, duration: durationSeconds, requests, headers });
+  const machine = (await machineBusySeconds()) - machineBefore;
   const after = await Promise.all(processes.map((p) => cpuSeconds(p.pid)));
   return {
     requestsPerSecond: Math.round(result.requests.average),
@@ -30,6 +32,8 @@ export async function measure({ url, requests, connections, warmupSeconds, durat
     unexpected: expect ? result.requests.total - expect.reduce((sum, status) => sum + (result.statusCodeStats?.[status]?.count ?? 0), 0) : result.non2xx,
     errors: result.errors + result.timeouts,
     cpuSecondsPerProcess: Object.fromEntries(processes.map((p, i) => [p.name, Math.round((after[i] - before[i]) * 100) / 100])),
+    // Everything the machine did meanwhile: the target, its servers and the load generator.
+    machineCpuSeconds: Math.round(machine * 100) / 100,
   };
 }
 

@@ -105,3 +105,35 @@ export async function cpuSeconds(pid) {
     return NaN;
   }
 }
+
+/**
+ * CPU seconds used so far by every process whose command name is one of `names` (the PostgreSQL
+ * server's processes, nats-server), per name: what the services the bench does not start cost.
+ * A process that exits between two readings takes its seconds with it, so compare readings
+ * around a window in which the servers keep their connections.
+ */
+export async function cpuSecondsByCommand(names) {
+  const { readdir, readFile } = await import('node:fs/promises');
+  const totals = Object.fromEntries(names.map((name) => [name, 0]));
+  for (const entry of await readdir('/proc').catch(() => [])) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (!(name in totals)) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      totals[name] += (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return totals;
+}
+
+/** CPU seconds the whole machine has been busy (all cores, everything but idle and iowait). */
+export async function machineBusySeconds() {
+  const { readFile } = await import('node:fs/promises');
+  const [, ...fields] = (await readFile('/proc/stat', 'utf8')).split('\n')[0].trim().split(/\s+/).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = fields;
+  return (user + nice + system + irq + softirq + steal) / 100;
+}

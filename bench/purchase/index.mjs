@@ -13,12 +13,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { measure } from '../lib/load.mjs';
-import { BenchProcess, cpuSeconds, freePort } from '../lib/processes.mjs';
+import { BenchProcess, cpuSeconds, cpuSecondsByCommand, freePort, machineBusySeconds } from '../lib/processes.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SETTINGS = { LOG_LEVEL: 'warn', RATE_LIMIT_PER_ADDRESS: '100000', RATE_LIMIT_PER_KEY: '100000', SIGNUPS_PER_ADDRESS_PER_HOUR: '100000' };
 const PRICE = 129_900; // 1,299.00 yuan
 const P99_TARGET_MS = 150;
+/** The servers the bench does not start, whose CPU per order it reports too. */
+const SERVERS = ['postgres', 'nats-server'];
 const RATIO_TARGET = 0.25;
 
 const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : null);
@@ -238,11 +240,15 @@ export default {
         await placeOrders(base, buyers, offerId, ctx.warmupSeconds, rate);
         await untilSettled(orders, new Date(0));
         const before = await Promise.all(troveProcesses.map((p) => cpuSeconds(p.pid)));
+        const serversBefore = await cpuSecondsByCommand(SERVERS);
+        const machineBefore = await machineBusySeconds();
         const from = new Date();
         const placed = await placeOrders(base, buyers, offerId, ctx.durationSeconds, rate);
         const to = new Date();
         const stuck = await untilSettled(orders, from);
         const after = await Promise.all(troveProcesses.map((p) => cpuSeconds(p.pid)));
+        const serversAfter = await cpuSecondsByCommand(SERVERS);
+        const machineAfter = await machineBusySeconds();
         const { byStatus, latencies, steps } = await outcome(orders, from, to);
         const eventHops = await hops(hopClients, from, to);
         const fulfilled = byStatus.fulfilled ?? 0;
@@ -262,11 +268,19 @@ export default {
           unexpected: requests - (placed.statuses[201] ?? 0) + (requests ? (placed.statuses[201] ?? 0) - fulfilled : 0),
           errors: placed.errors,
           cpuSecondsPerProcess: Object.fromEntries(troveProcesses.map((p, i) => [p.name, Math.round((after[i] - before[i]) * 100) / 100])),
+          // From the window's start until its orders settled: the servers' share and the whole
+          // machine's (the apps, PostgreSQL, NATS, the load generator and anything else running).
+          serverCpuSeconds: Object.fromEntries(SERVERS.map((name) => [name, Math.round((serversAfter[name] - serversBefore[name]) * 100) / 100])),
+          machineCpuSeconds: Math.round((machineAfter - machineBefore) * 100) / 100,
         };
         ctx.log(`  trove: ${run.requestsPerSecond} orders/s fulfilled (${run.placedPerSecond} placed/s), placement -> fulfilled p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms (placed -> paid p50 ${steps.placedToPaid.p50} ms, paid -> fulfilled p50 ${steps.paidToFulfilled.p50} ms), orders ${JSON.stringify(byStatus)}, answers ${JSON.stringify(placed.statuses)}`);
         ctx.log(`  event hops, median ms: ${JSON.stringify(eventHops)}`);
         const perOrder = Object.entries(run.cpuSecondsPerProcess).map(([name, s]) => [name, fulfilled ? (s * 1000) / fulfilled : NaN]);
         ctx.log(`  CPU ms per fulfilled order: ${perOrder.map(([name, ms]) => `${name} ${ms.toFixed(1)}`).join(', ')}; total ${perOrder.reduce((sum, [, ms]) => sum + ms, 0).toFixed(1)}`);
+        const perOrderOf = (seconds) => (fulfilled ? ((seconds * 1000) / fulfilled).toFixed(1) : 'n/a');
+        ctx.log(
+          `  and: ${SERVERS.map((name) => `${name} ${perOrderOf(run.serverCpuSeconds[name])}`).join(', ')}; the whole machine ${perOrderOf(run.machineCpuSeconds)} ms per order (${(run.machineCpuSeconds / ((Date.now() - from.getTime()) / 1000)).toFixed(2)} of ${os.cpus().length} cores busy)`,
+        );
         troveRuns.push(run);
       };
       const runBaseline = async () => {
@@ -280,6 +294,7 @@ export default {
           expect: [201],
         });
         ctx.log(`  baseline: ${run.requestsPerSecond} inserts/s, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms, answers ${JSON.stringify(run.statuses)}`);
+        ctx.log(`  the whole machine ${((run.machineCpuSeconds * 1000) / run.requests).toFixed(2)} ms of CPU per insert`);
         baselineRuns.push(run);
       };
       try {
