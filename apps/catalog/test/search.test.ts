@@ -12,6 +12,7 @@ import { createDataSource } from '../src/data-source';
 import { DatasetsService } from '../src/datasets/datasets.service';
 import { OffersService } from '../src/offers/offers.service';
 import { SearchService } from '../src/search/search.service';
+import { searchPage, searchStatement, type SearchRow } from '../src/search/search-query';
 import { VersionsService } from '../src/versions/versions.service';
 import { SERVER_URL } from '../../../test/support/postgres';
 import { deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
@@ -172,13 +173,22 @@ class Catalog {
     return { hit: count('hit'), shared: count('shared'), miss: count('miss') };
   }
 
-  async explain(sql: string): Promise<string> {
+  /** The page a search statement answers, run straight on the database: `tally: false` reads every match. */
+  async statementAnswer(query: Record<string, unknown>, options: { tally: boolean }): Promise<{ tallied: boolean; page: DatasetSearchPage }> {
+    const statement = searchStatement(validateMessage(SearchDatasetsRequest, query), options);
+    const [row] = await this.query<SearchRow>(statement.sql, statement.params);
+    return { tallied: statement.sql.includes('search_facet_tally'), page: searchPage(row, statement.limit, statement.currency, statement.sort) };
+  }
+
+  /** The plan, with scans of whole tables (and, with `sort: false`, sorts) priced out: what the indexes can serve. */
+  async explain(sql: string, params: unknown[] = [], { sort = true }: { sort?: boolean } = {}): Promise<string> {
     const client = new Client({ connectionString: this.url });
     await client.connect();
     try {
       await client.query('BEGIN');
       await client.query('SET LOCAL enable_seqscan = off');
-      const rows = (await client.query(`EXPLAIN ${sql}`)).rows as { 'QUERY PLAN': string }[];
+      if (!sort) await client.query('SET LOCAL enable_sort = off');
+      const rows = (await client.query(`EXPLAIN ${sql}`, params)).rows as { 'QUERY PLAN': string }[];
       await client.query('ROLLBACK');
       return rows.map((r) => r['QUERY PLAN']).join('\n');
     } finally {
@@ -369,6 +379,58 @@ describe.each([
       expect(rows.map((row) => row.facet_key)).toContain('speech|education|zh-CN|commercial,research');
     });
 
+    it('answers a search without words, annotation or price cap from the facet tally, exactly as from its matches', async () => {
+      const searches: Record<string, unknown>[] = [
+        {},
+        { sort: 'price' },
+        { sort: 'relevance' },
+        { modality: 'speech' },
+        { modality: 'speech', sort: 'price', limit: 1 },
+        { language: 'zh' },
+        { language: 'zh-CN', sort: 'price' },
+        { language: 'en' },
+        { domain: 'automotive', sort: 'newest' },
+        { license: 'commercial' },
+        { license: 'cc-by-4.0', sort: 'price' },
+        { modality: 'speech', language: 'en', license: 'commercial' },
+        { modality: 'image' },
+        { sort: 'price', currency: 'USD' },
+      ];
+      for (const search of searches) {
+        // Every page, following nextCursor one listing at a time: the cursor runs through the index too.
+        let cursor: string | undefined;
+        let pages = 0;
+        do {
+          const query = { ...search, ...(search.limit ? {} : { limit: 2 }), ...(cursor ? { cursor } : {}) };
+          const tallied = await catalog.statementAnswer(query, { tally: true });
+          const read = await catalog.statementAnswer(query, { tally: false });
+          expect({ search: query, tallied: tallied.tallied }).toEqual({ search: query, tallied: true });
+          expect(read.tallied).toBe(false);
+          expect({ search: query, page: tallied.page }).toEqual({ search: query, page: read.page });
+          cursor = tallied.page.nextCursor ?? undefined;
+          pages++;
+        } while (cursor && pages < 10);
+      }
+      // Words, an annotation or a price cap need every match read.
+      for (const search of [{ q: '语音' }, { annotation: 'tracking' }, { maxPrice: 3_000_000 }]) expect((await catalog.statementAnswer(search, { tally: true })).tallied).toBe(false);
+      expect((await catalog.find({ license: 'commercial' })).facets.license).toEqual([
+        { value: 'commercial', count: 4 },
+        { value: 'research', count: 1 },
+      ]);
+    });
+
+    it('can page a search without words from an index in the order asked: newest, or the price in yuan', async () => {
+      // Six listings are cheaper to sort than to read in order, so sorting is priced out: the
+      // plan must then find an index whose order is the statement's (the price expression too).
+      for (const [sort, index] of [
+        ['newest', 'dataset_search_newest_idx'],
+        ['price', 'dataset_search_price_cny_idx'],
+      ]) {
+        const statement = searchStatement(validateMessage(SearchDatasetsRequest, { sort, modality: 'speech' }));
+        expect(await catalog.explain(statement.sql, statement.params, { sort: false })).toMatch(new RegExp(`Index Scan using ${index}`));
+      }
+    });
+
     it('sorts by lowest price and by newest', async () => {
       const byPrice = await catalog.find({ sort: 'price' });
       const prices = byPrice.items.map((item) => item.lowestPrice?.amount);
@@ -531,6 +593,25 @@ describe.each([
       const [hit] = (await catalog.find({ q: '病虫害' })).items;
       expect(hit.licenses).toEqual(['commercial']);
       expect(hit.lowestPrice).toEqual({ amount: 5_000_000, currency: 'CNY' });
+    });
+
+    it('keeps the facet tally equal to the rows it counts through every change, and zero after a truncation', async () => {
+      const counted = `SELECT facet_key, count(*)::int AS datasets FROM dataset_search GROUP BY facet_key ORDER BY facet_key`;
+      const tallied = `SELECT facet_key, datasets FROM search_facet_tally WHERE datasets <> 0 ORDER BY facet_key`;
+      const rows = await catalog.query<{ facet_key: string; datasets: number }>(counted);
+      expect(rows.length).toBeGreaterThan(3);
+      expect(await catalog.query(tallied)).toEqual(rows);
+      const client = new Client({ connectionString: catalog.url });
+      await client.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query('TRUNCATE dataset_search');
+        expect((await client.query(tallied)).rows).toEqual([]);
+        await client.query('ROLLBACK');
+      } finally {
+        await client.end();
+      }
+      expect(await catalog.query(tallied)).toEqual(rows);
     });
   });
 });

@@ -85,8 +85,14 @@ export function decodeSearchCursor(text: string, sort: SearchSort): CursorKey {
   return [score as number | null, publishedAt as string, id as string, price as string | number];
 }
 
-/** The statement for a validated request. */
-export function searchStatement(request: SearchDatasetsRequest): SearchStatement {
+/**
+ * The statement for a validated request. A search without words, annotation or price cap
+ * filters only on what each row's `facet_key` holds (modality, domain, languages, licenses), so
+ * its total and facets are sums over `search_facet_tally` (migration 1764500005000) and its page
+ * comes in order from an index; any other search reads its matches once for both. The two give
+ * the same answer (search.test.ts compares them); `tally: false` asks for the second always.
+ */
+export function searchStatement(request: SearchDatasetsRequest, { tally = true }: { tally?: boolean } = {}): SearchStatement {
   const params: unknown[] = [];
   const param = (value: unknown): string => `$${params.push(value)}`;
   const currency = request.currency ?? 'CNY';
@@ -110,12 +116,34 @@ export function searchStatement(request: SearchDatasetsRequest): SearchStatement
       if (effective === 'relevance') score = `ts_rank(s.document, ${tsquery})`;
     }
   }
-  if (request.modality) where.push(`s.modality = ${param(request.modality)}`);
-  if (request.domain) where.push(`s.domain = ${param(request.domain)}`);
-  if (request.language) where.push(`s.language_keys @> ARRAY[${param(request.language)}::text]`);
+  // The same filters on a tally row's facet_key (modality|domain|languages|licenses): a language
+  // matches a tag or its primary subtag, as language_keys holds both.
+  const tallied: string[] = [];
+  const facetPart = (n: number) => `split_part(facet_key, '|', ${n})`;
+  const facetList = (n: number) => `string_to_array(nullif(${facetPart(n)}, ''), ',')`;
+  if (request.modality) {
+    const value = param(request.modality);
+    where.push(`s.modality = ${value}`);
+    tallied.push(`${facetPart(1)} = ${value}`);
+  }
+  if (request.domain) {
+    const value = param(request.domain);
+    where.push(`s.domain = ${value}`);
+    tallied.push(`${facetPart(2)} = ${value}`);
+  }
+  if (request.language) {
+    const value = param(request.language);
+    where.push(`s.language_keys @> ARRAY[${value}::text]`);
+    tallied.push(`EXISTS (SELECT 1 FROM unnest(${facetList(3)}) AS t(tag) WHERE tag = ${value} OR split_part(tag, '-', 1) = ${value})`);
+  }
   if (request.annotation) where.push(`s.annotation_types @> ARRAY[${param(request.annotation)}::text]`);
-  if (request.license) where.push(`s.licenses @> ARRAY[${param(request.license)}::text]`);
+  if (request.license) {
+    const value = param(request.license);
+    where.push(`s.licenses @> ARRAY[${value}::text]`);
+    tallied.push(`${value} = ANY(${facetList(4)})`);
+  }
   if (request.maxPrice !== undefined) where.push(`(s.min_prices ->> ${currencyParam})::bigint <= ${param(request.maxPrice)}::bigint`);
+  const fromTally = tally && (request.q === undefined || request.q === '') && !request.annotation && request.maxPrice === undefined;
 
   const { order, after } = ORDER[effective];
   let cursorCondition = 'true';
@@ -135,25 +163,47 @@ export function searchStatement(request: SearchDatasetsRequest): SearchStatement
       ? `(SELECT coalesce(json_agg(json_build_array(v, n) ORDER BY n DESC, v), '[]'::json) FROM (SELECT v, sum(n)::int AS n FROM combinations, unnest(string_to_array(nullif(${part(n)}, ''), ',')) AS v GROUP BY v) f)`
       : `(SELECT coalesce(json_agg(json_build_array(v, n) ORDER BY n DESC, v), '[]'::json) FROM (SELECT ${part(n)} AS v, sum(n)::int AS n FROM combinations GROUP BY 1) f)`;
 
-  const sql = `
+  const filters = where.length > 0 ? where.join(' AND ') : 'true';
+  // Without an offer in the currency, last by price: the price is read from JSON once per row.
+  const price = `coalesce((s.min_prices ->> ${currencyParam})::bigint, ${MAX_PRICE})`;
+  const sources = fromTally
+    ? `
+WITH combinations AS MATERIALIZED (
+  SELECT facet_key AS k, datasets AS n FROM search_facet_tally
+  WHERE datasets > 0${tallied.map((condition) => ` AND ${condition}`).join('')}
+),
+page AS (
+  -- In the index's order (newest, or the price in yuan), so only a page's worth of rows is read.
+  SELECT * FROM (
+    SELECT s.dataset_id, s.modality, s.published_at, NULL::real AS score,
+           (s.min_prices ->> ${currencyParam})::bigint AS offer_price, ${price} AS price
+    FROM dataset_search s
+    WHERE ${filters}
+  ) m
+  WHERE ${cursorCondition}
+  ORDER BY ${order}
+  LIMIT ${limit + 1}
+)`
+    : `
 WITH matched AS MATERIALIZED (
   -- Only what ordering and counting need: the page reads the rest of its own rows afterwards.
   SELECT s.dataset_id, s.modality, s.facet_key, s.published_at,
          ${score} AS score,
          (s.min_prices ->> ${currencyParam})::bigint AS offer_price
   FROM dataset_search s
-  WHERE ${where.length > 0 ? where.join(' AND ') : 'true'}
+  WHERE ${filters}
 ),
 combinations AS MATERIALIZED (
   SELECT facet_key AS k, count(*) AS n FROM matched GROUP BY facet_key
 ),
 page AS (
-  -- Without an offer in the currency, last by price: the price is read from JSON once per match.
   SELECT * FROM (SELECT *, coalesce(offer_price, ${MAX_PRICE}) AS price FROM matched) m
   WHERE ${cursorCondition}
   ORDER BY ${order}
   LIMIT ${limit + 1}
-)
+)`;
+
+  const sql = `${sources}
 SELECT
   (SELECT coalesce(sum(n), 0)::int FROM combinations) AS total,
   (SELECT coalesce(json_agg(json_build_object(
