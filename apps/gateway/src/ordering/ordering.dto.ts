@@ -1,4 +1,4 @@
-import { ACCESS_REQUEST_STATUSES, MAX_METERED_QUANTITY, MAX_ORDER_ITEMS, ORDER_STATUSES, type AccessRequestStatus, type OrderStatus } from '@trove/contracts';
+import { ACCESS_REQUEST_STATUSES, MAX_METERED_QUANTITY, MAX_ORDER_ITEMS, ORDER_STATUSES, sameOfferKey, type AccessRequestStatus, type OrderStatus } from '@trove/contracts';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, Equals, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateNested } from 'class-validator';
@@ -34,7 +34,7 @@ export class PlaceOrderDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_ORDER_ITEMS)
-  @ArrayUnique((item: OrderItemDto) => item?.offerId, { message: 'items must not name the same offer twice' })
+  @ArrayUnique(sameOfferKey, { message: 'items must not name the same offer twice' })
   @ValidateNested({ each: true })
   @Type(() => OrderItemDto)
   items: OrderItemDto[];

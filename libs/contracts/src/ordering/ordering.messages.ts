@@ -19,6 +19,12 @@ export const MAX_ORDER_ITEMS = 20;
  */
 export const MAX_METERED_QUANTITY = 1_000_000_000;
 
+/**
+ * What makes two order items the same offer: its id, whatever the case of its hex digits
+ * (a UUID in capitals names the same offer to PostgreSQL, so `items` may not hold both).
+ */
+export const sameOfferKey = (item: { offerId?: unknown } | undefined): unknown => (typeof item?.offerId === 'string' ? item.offerId.toLowerCase() : item?.offerId);
+
 // ---------------------------------------------------------------- requests
 
 /** `limit` and `cursor` of a list, as the gateway passes them on. */
@@ -55,7 +61,7 @@ export class PlaceOrderRequest {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_ORDER_ITEMS)
-  @ArrayUnique((item: OrderItemInput) => item?.offerId, { message: 'items must not name the same offer twice' })
+  @ArrayUnique(sameOfferKey, { message: 'items must not name the same offer twice' })
   @ValidateNested({ each: true })
   @Type(() => OrderItemInput)
   items: OrderItemInput[];
