@@ -1,4 +1,5 @@
-import { DATASET_STATUSES, sqlIn, type DatasetStatus, type DatasetView } from '@trove/contracts';
+import { CommonErrorCode, DATASET_STATUSES, sqlIn, type DatasetStatus, type DatasetView } from '@trove/contracts';
+import { ServiceException } from '@trove/platform';
 import { Check, Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import { datasetStates } from './dataset-state';
 
@@ -39,6 +40,17 @@ export class Dataset {
 
   @UpdateDateColumn({ type: 'timestamptz', name: 'updated_at' })
   updatedAt: Date;
+
+  /**
+   * An operator reviews what was submitted: until the decision the listing holds still, its
+   * metadata and everything it sells (versions and their files, offers, samples). `then` says
+   * what the vendor can do again afterwards.
+   */
+  assertNotInReview(then: string): void {
+    if (this.status === 'in_review') {
+      throw new ServiceException(CommonErrorCode.INVALID_STATE, `The dataset is in review; ${then} once an operator has approved or rejected it.`);
+    }
+  }
 
   submit(now: Date): void {
     this.moveTo('in_review');

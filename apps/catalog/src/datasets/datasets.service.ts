@@ -44,10 +44,7 @@ export class DatasetsService {
    */
   async update(caller: Caller, id: string, changes: Record<string, unknown>): Promise<DatasetView> {
     return this.changeOwned(caller, id, 'updated', async (dataset) => {
-      // An operator reviews what was submitted: the listing holds still until the decision.
-      if (dataset.status === 'in_review') {
-        throw new ServiceException(CommonErrorCode.INVALID_STATE, 'The dataset is in review; it can be edited again once an operator has approved or rejected it.');
-      }
+      dataset.assertNotInReview('it can be edited again');
       const { metadata, title } = readMetadata(mergeMetadata(dataset.metadata, changes));
       dataset.metadata = metadata;
       dataset.title = title;

@@ -42,6 +42,7 @@ export class OffersService {
     const terms = effectiveTerms(request.license);
     return this.unitOfWork.run(async (tx) => {
       const dataset = await this.datasets.lockOwned(caller, request.datasetId);
+      dataset.assertNotInReview('it takes new offers again');
       if (dataset.status === 'suspended') {
         throw new ServiceException(CommonErrorCode.INVALID_STATE, 'The dataset is suspended; it takes no new offers until an operator reinstates it.');
       }
@@ -72,6 +73,7 @@ export class OffersService {
   async withdraw(caller: Caller, datasetId: string, offerId: string): Promise<OfferView> {
     return this.unitOfWork.run(async (tx) => {
       const dataset = await this.datasets.lockOwned(caller, datasetId);
+      dataset.assertNotInReview('its offers can be withdrawn again');
       const offer = await this.offers.findInDataset(datasetId, offerId);
       if (!offer) throw notFound('offer', offerId);
       if (offer.status === 'withdrawn') return offer.toView();
