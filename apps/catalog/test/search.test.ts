@@ -472,6 +472,33 @@ describe.each([
       );
       expect(await fieldsOf({ sort: 'price', cursor: (await catalog.find({ sort: 'newest', limit: 1 })).nextCursor })).toEqual(['cursor']);
     });
+
+    it('refuses a changed cursor whose values PostgreSQL would refuse with 400 naming it, and still follows real ones', async () => {
+      const id = randomUUID();
+      const cursorOf = (key: unknown[]) => Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+      const refusal = async (query: Record<string, unknown>) => {
+        try {
+          await catalog.find(query);
+        } catch (error) {
+          const e = error as { status: number; code: string; errors?: { field: string }[] };
+          return [e.status, e.code, ...(e.errors ?? []).map((f) => f.field)];
+        }
+        return 'answered';
+      };
+      const cursorRefused = [400, 'VALIDATION_FAILED', 'cursor'];
+      expect(await refusal({ sort: 'price', cursor: cursorOf(['price', null, '2026-01-01T00:00:00.000Z', id, '9999999999999999999']) })).toEqual(cursorRefused);
+      expect(await refusal({ sort: 'newest', cursor: cursorOf(['newest', null, '1', id, 0]) })).toEqual(cursorRefused);
+      expect(await refusal({ sort: 'newest', cursor: cursorOf(['newest', null, '2026-02-31T00:00:00+00:00', id, 0]) })).toEqual(cursorRefused);
+      expect(await refusal({ q: 'speech', cursor: cursorOf(['relevance', 1e300, '2026-01-01T00:00:00+00:00', id, 0]) })).toEqual(cursorRefused);
+      expect(await refusal({ q: 'speech', cursor: cursorOf(['relevance', 1e-50, '2026-01-01T00:00:00+00:00', id, 0]) })).toEqual(cursorRefused);
+      expect(await refusal({ sort: 'newest', cursor: cursorOf(['newest', null, '2026-01-01T00:00:00+00:00', '------------------------------------', 0]) })).toEqual(cursorRefused);
+      // The cursors Trove writes (microseconds and an offset from PostgreSQL, a real score) are followed.
+      for (const query of [{ q: '语音', limit: 1 }, { sort: 'newest', limit: 1 }, { sort: 'price', limit: 1 }]) {
+        const first = await catalog.find(query);
+        const second = await catalog.find({ ...query, cursor: first.nextCursor });
+        expect(second.items[0].id).not.toBe(first.items[0].id);
+      }
+    });
   });
 
   describe('published datasets only, kept in the same transaction as the catalog', () => {

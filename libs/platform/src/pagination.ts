@@ -36,16 +36,45 @@ export function encodeCursor(position: Position): string {
   return Buffer.from(`${position.at.toISOString()}|${position.id}`, 'utf8').toString('base64url');
 }
 
+/** A UUID as PostgreSQL writes one (lower-case hex): what every cursor carries as its id. */
+export const CURSOR_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * An ISO 8601 time with a date that exists, as PostgreSQL writes a timestamptz in JSON
+ * (`2026-11-30T22:25:15.980123+00:00`) or JavaScript's toISOString does (`...Z`). Date.parse
+ * alone is not enough: it takes `1`, February 31st and 24:00, which PostgreSQL refuses.
+ */
+export function isIsoTimestamp(text: unknown): text is string {
+  if (typeof text !== 'string') return false;
+  const parts = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,6})?(?:Z|([+-])(\d{2}):(\d{2}))$/.exec(text);
+  if (!parts) return false;
+  const [year, month, day, hour, minute, second] = parts.slice(1, 7).map(Number);
+  const offsetHours = parts[8] === undefined ? 0 : Number(parts[8]);
+  const offsetMinutes = parts[9] === undefined ? 0 : Number(parts[9]);
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return (
+    year >= 1000 &&
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59 &&
+    offsetHours <= 14 &&
+    offsetMinutes <= 59
+  );
+}
+
 export function decodeCursor(cursor: string | undefined): Position | undefined {
   if (!cursor) return undefined;
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const date = new Date(at);
-  if (!id || Number.isNaN(date.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) {
+  const parts = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const [at, id] = parts;
+  if (parts.length !== 2 || !isIsoTimestamp(at) || !CURSOR_UUID.test(id)) {
     throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, 'cursor: not a value returned as nextCursor', [
       { field: 'cursor', problems: ['cursor must be a value returned as nextCursor'] },
     ]);
   }
-  return { at: date, id };
+  return { at: new Date(at), id };
 }
 
 /** Builds a page from `limit + 1` rows fetched in order: the extra row only says there is more. */

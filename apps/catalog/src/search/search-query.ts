@@ -9,7 +9,7 @@ import {
   type SearchFacets,
   type SearchSort,
 } from '@trove/contracts';
-import { ServiceException } from '@trove/platform';
+import { CURSOR_UUID, isIsoTimestamp, ServiceException } from '@trove/platform';
 import { tsqueryText } from './search-tokens';
 
 /**
@@ -36,6 +36,9 @@ interface Cursor {
 }
 
 const MAX_PRICE = '9223372036854775807';
+/** The largest finite PostgreSQL real (a relevance score is one), and the smallest it reads without underflow. */
+const REAL_MAX = 3.4028234663852886e38;
+const REAL_MIN = 1.5e-45;
 /** Characters of the description a result shows. */
 export const SUMMARY_LENGTH = 160;
 
@@ -73,14 +76,16 @@ export function decodeSearchCursor(text: string, sort: SearchSort): CursorKey {
   }
   if (!Array.isArray(parsed) || parsed.length !== 5 || parsed[0] !== sort) throw badCursor();
   const [, score, publishedAt, id, price] = parsed as [string, unknown, unknown, unknown, unknown];
+  // Each value goes into the statement with a cast (::real, ::timestamptz, ::uuid, ::bigint):
+  // one the cast refuses would be a server error, so it is refused here as a bad cursor.
   const valid =
-    (score === null ? sort !== 'relevance' : typeof score === 'number' && Number.isFinite(score)) &&
-    typeof publishedAt === 'string' &&
-    !Number.isNaN(Date.parse(publishedAt)) &&
+    (score === null ? sort !== 'relevance' : typeof score === 'number' && (score === 0 || (Math.abs(score) >= REAL_MIN && Math.abs(score) <= REAL_MAX))) &&
+    isIsoTimestamp(publishedAt) &&
     typeof id === 'string' &&
-    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id) &&
+    CURSOR_UUID.test(id) &&
     (typeof price === 'number' || typeof price === 'string') &&
-    /^\d{1,19}$/.test(String(price));
+    /^\d{1,19}$/.test(String(price)) &&
+    BigInt(String(price)) <= BigInt(MAX_PRICE);
   if (!valid) throw badCursor();
   return [score as number | null, publishedAt as string, id as string, price as string | number];
 }

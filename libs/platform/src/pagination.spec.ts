@@ -1,0 +1,51 @@
+import { decodeCursor, encodeCursor, isIsoTimestamp } from './pagination';
+import { ServiceException } from './problem';
+
+const cursorOf = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
+const ID = '3f1c2a9b-7e3d-4c51-8b6a-2d4e5f607182';
+
+describe('isIsoTimestamp', () => {
+  it.each([
+    ['2026-11-30T22:25:15.980Z', true],
+    ['2026-11-30T22:25:15.980123+00:00', true],
+    ['2026-11-30T22:25:15+08:00', true],
+    ['2024-02-29T00:00:00Z', true],
+    ['1', false],
+    ['2026-02-31T00:00:00Z', false],
+    ['2025-02-29T00:00:00Z', false],
+    ['2026-11-30T24:00:00Z', false],
+    ['2026-11-30T23:60:00Z', false],
+    ['2026-11-30 22:25:15Z', false],
+    ['+010000-01-01T00:00:00.000Z', false],
+    ['0999-01-01T00:00:00Z', false],
+    ['2026-11-30T22:25:15.1234567Z', false],
+    ['2026-11-30T22:25:15+15:00', false],
+  ])('%s: %s', (text, expected) => {
+    expect(isIsoTimestamp(text)).toBe(expected);
+  });
+});
+
+describe('decodeCursor', () => {
+  const refused = (cursor: string) => {
+    try {
+      decodeCursor(cursor);
+    } catch (error) {
+      return error instanceof ServiceException && error.errors?.[0]?.field === 'cursor';
+    }
+    return false;
+  };
+
+  it('reads back what encodeCursor wrote', () => {
+    const position = { at: new Date('2026-11-30T22:25:15.980Z'), id: ID };
+    expect(decodeCursor(encodeCursor(position))).toEqual(position);
+  });
+
+  it('refuses a cursor whose values the database would refuse, with 400 naming the cursor', () => {
+    expect(refused(cursorOf(`2026-01-01T00:00:00.000Z|------------------------------------`))).toBe(true);
+    expect(refused(cursorOf(`2026-01-01T00:00:00.000Z|${ID.toUpperCase().replace(/-/g, 'X')}`))).toBe(true);
+    expect(refused(cursorOf(`1|${ID}`))).toBe(true);
+    expect(refused(cursorOf(`2026-02-31T00:00:00.000Z|${ID}`))).toBe(true);
+    expect(refused(cursorOf(`2026-01-01T00:00:00.000Z|${ID}|more`))).toBe(true);
+    expect(refused('not base64 at all')).toBe(true);
+  });
+});
