@@ -14,6 +14,8 @@ describe('file paths inside a dataset', () => {
     'a/b/.hidden',
     '.hidden/labels.csv',
     'a'.repeat(512),
+    'audio/emoji/\u{1f3a4}_0001.wav',
+    'عربي/تسجيل_0001.wav',
   ])('accepts %s', (path) => {
     expect(filePathProblems(path)).toEqual([]);
   });
@@ -38,6 +40,13 @@ describe('file paths inside a dataset', () => {
     ['audio/ 0001.wav', /spaces/],
     ['audio /x.wav', /spaces/],
     ['cafe\u0301.txt', /normalization form C \(NFC\)/],
+    ['audio/a\ud800.wav', /valid Unicode/],
+    ['b\udfff.wav', /valid Unicode/],
+    ['audio/\udfff\ud800.wav', /valid Unicode/],
+    ['a\u202egpj.exe', /bidirectional control/],
+    ['audio/\u2067x\u2069.wav', /bidirectional control/],
+    ['audio/\u0085.wav', /control characters/],
+    ['audio/a\u2028b.wav', /control characters/],
   ])('refuses %j', (path, problem) => {
     expect(filePathProblems(path).join('; ')).toMatch(problem);
   });

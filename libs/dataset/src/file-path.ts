@@ -4,9 +4,9 @@ export const MAX_FILE_PATH_BYTES = 512;
 /**
  * What is wrong with a file's path inside a dataset; empty when it is safe. A path names where
  * the file appears in a buyer's download (`audio/zh-CN/0001.wav`): relative, already
- * normalized, `/`-separated, with no `.`, `..` or empty segments, no backslashes, drive letters
- * or control characters that other systems read differently, no spaces around segments, in
- * Unicode NFC, at most 512 bytes of UTF-8. Catalog checks it before an upload URL is signed and
+ * normalized, `/`-separated, with no `.`, `..` or empty segments, no backslashes, drive letters,
+ * control or bidirectional-control characters that other systems read or show differently, no
+ * spaces around segments, valid Unicode in NFC, at most 512 bytes of UTF-8. Catalog checks it before an upload URL is signed and
  * delivery again where the bytes arrive; storage never uses it as a key.
  */
 export function filePathProblems(path: string): string[] {
@@ -16,7 +16,12 @@ export function filePathProblems(path: string): string[] {
   if (path.startsWith('/')) problems.push('path must be relative, not absolute (no leading /)');
   if (/^[A-Za-z]:/.test(path)) problems.push('path must be relative, not a drive path');
   if (path.includes('\\')) problems.push('path must use / between folders, not backslashes');
-  if (/[\u0000-\u001f\u007f]/.test(path)) problems.push('path must not contain control characters');
+  // C0 and C1 controls, and the line and paragraph separators, which break lines in listings.
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(path)) problems.push('path must not contain control characters');
+  // Bidirectional controls make `a\u202Egpj.exe` display as `aexe.jpg`.
+  if (/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/.test(path)) problems.push('path must not contain bidirectional control characters');
+  // Half of a UTF-16 surrogate pair is no character: it has no UTF-8 and no URL encoding.
+  if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(path)) problems.push('path must be valid Unicode (half of a surrogate pair was sent)');
   if (path.normalize('NFC') !== path) problems.push('path must be in Unicode normalization form C (NFC)');
   const segments = path.split('/');
   if (segments.some((s) => s === '..')) problems.push('path must not contain .. segments');
