@@ -33,6 +33,19 @@ describe('NATS permissions of the services', () => {
     expect(committed).toBe(natsAuthorizationConfig(new Namespace('')));
   });
 
+  it('are the calls docs/nats-security.md lists, service by service', () => {
+    const doc = readFileSync(join(ROOT, 'docs', 'nats-security.md'), 'utf8');
+    const table = doc.slice(doc.indexOf('| service | calls |'));
+    const listed: Record<string, string[]> = {};
+    for (const line of table.split('\n').slice(2)) {
+      if (!line.startsWith('|')) break;
+      const [services, calls] = line.split('|').slice(1, 3).map((cell) => cell.trim());
+      const callees = calls === 'none' ? [] : calls.replace(/\(.*?\)/g, '').split(',').map((callee) => callee.trim());
+      for (const service of services.split(',').map((name) => name.trim())) listed[service] = callees.sort();
+    }
+    expect(listed).toEqual(Object.fromEntries(SERVICES.map((service) => [service, [...SERVICE_CALLS[service]].sort()])));
+  });
+
   it("let every app ask the services whose subjects its code uses, so the deployment's NATS does not refuse a call", () => {
     const groups = subjectGroups();
     expect(groups.get('CatalogSubjects')).toEqual(new Set(['catalog']));
