@@ -4,8 +4,16 @@ import { OrderEventsAndDeadLetters1764450000000 } from './migrations/17644500000
 import { CreateProcessedCommands1764460000000 } from './migrations/1764460000000-CreateProcessedCommands';
 import { CreateStoredObjects1764470000000 } from './migrations/1764470000000-CreateStoredObjects';
 import { CreateEntitlements1764490000000 } from './migrations/1764490000000-CreateEntitlements';
+import { CreateDownloadHolds1764720000000 } from './migrations/1764720000000-CreateDownloadHolds';
 import { StoredObject } from './uploads/stored-object.entity';
 
 /** Everything in the delivery database, in the order the migrations were written. */
 export const entities = [...messagingEntities, StoredObject];
-export const migrations = [CreateMessagingTables1764300000000, OrderEventsAndDeadLetters1764450000000, CreateProcessedCommands1764460000000, CreateStoredObjects1764470000000, CreateEntitlements1764490000000];
+export const migrations = [
+  CreateMessagingTables1764300000000,
+  OrderEventsAndDeadLetters1764450000000,
+  CreateProcessedCommands1764460000000,
+  CreateStoredObjects1764470000000,
+  CreateEntitlements1764490000000,
+  CreateDownloadHolds1764720000000,
+];

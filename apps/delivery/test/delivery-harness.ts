@@ -49,6 +49,8 @@ export class DeliveryHarness {
   port!: number;
   private nc?: NatsConnection;
   private subscriptions: Subscription[] = [];
+  private env: Record<string, string> = {};
+  private replicas: NestFastifyApplication[] = [];
 
   constructor(readonly storage: TestStorage) {}
 
@@ -60,22 +62,16 @@ export class DeliveryHarness {
 
   private async boot(env: Record<string, string>): Promise<void> {
     this.db = await createAppDatabase('delivery', 'dl');
-    this.port = await freePort();
-    Object.assign(process.env, {
+    this.env = {
       DATABASE_URL: this.db.url,
       NATS_URL,
       TROVE_NAMESPACE: this.namespace,
       LOG_LEVEL: 'silent',
       DELIVERY_SIGNING_KEYS: `test1:${randomBytes(32).toString('base64')},test0:${randomBytes(32).toString('base64')}`,
-      DELIVERY_PUBLIC_URL: `http://127.0.0.1:${this.port}`,
       ...this.storage.env,
       ...env,
-    });
-    const config = loadConfig(DeliveryConfig, process.env, { PORT: this.port });
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    this.app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), { bufferLogs: true });
-    await configureApp(this.app, deliveryOptions, config);
-    await this.app.listen({ port: this.port, host: '127.0.0.1' });
+    };
+    ({ app: this.app, port: this.port } = await startApp(this.env));
 
     this.nc = await connectNats();
     for (const rpc of [CatalogSubjects.addVersionFile, CatalogSubjects.addSample] as RpcSubject<unknown, unknown>[]) {
@@ -150,13 +146,37 @@ export class DeliveryHarness {
     return withDatabase(this.db.url, async (client) => (await client.query(`SELECT * FROM stored_object WHERE dataset_id = $1 ORDER BY created_at`, [datasetId])).rows);
   }
 
+  /**
+   * Another delivery process on the same database, NATS namespace, storage and signing keys: a
+   * second replica behind the same load balancer, with its own port and connection pool. Stopped
+   * with the harness.
+   */
+  async replica(): Promise<{ app: NestFastifyApplication; port: number }> {
+    const replica = await startApp(this.env);
+    this.replicas.push(replica.app);
+    return replica;
+  }
+
   async stop(): Promise<void> {
     for (const sub of this.subscriptions) sub.unsubscribe();
     await this.nc?.close();
+    for (const replica of this.replicas) await replica.close();
     await this.app?.close();
     await this.db?.drop();
     await deleteStream(this.namespace);
   }
+}
+
+/** A delivery app in this process with `env` as its settings, listening on a free port. */
+async function startApp(env: Record<string, string>): Promise<{ app: NestFastifyApplication; port: number }> {
+  const port = await freePort();
+  Object.assign(process.env, { DELIVERY_PUBLIC_URL: `http://127.0.0.1:${port}`, ...env });
+  const config = loadConfig(DeliveryConfig, process.env, { PORT: port });
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), { bufferLogs: true });
+  await configureApp(app, deliveryOptions, config);
+  await app.listen({ port, host: '127.0.0.1' });
+  return { app, port };
 }
 
 /** Catalog's answer when it recorded the file. */

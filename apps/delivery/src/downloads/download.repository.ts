@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { LicenseTermsValue } from '@trove/licensing';
-import { TransactionalRepository } from '@trove/messaging';
+import { queryOpening, TransactionalRepository, type Transaction } from '@trove/messaging';
 import type { EntitlementStatus } from '@trove/contracts';
 
 /** A gibibyte, the unit a metered offer sold per `gib` counts. */
@@ -94,7 +94,6 @@ export class DownloadRepository extends TransactionalRepository {
     };
   }
 
-  /** Bytes sent under the entitlement so far, by every download that has ended (the audit rows). */
   /** Bytes sent per entitlement, for those of `entitlementIds` with any download. */
   async bytesDeliveredEach(entitlementIds: string[]): Promise<Map<string, number>> {
     if (entitlementIds.length === 0) return new Map();
@@ -104,9 +103,46 @@ export class DownloadRepository extends TransactionalRepository {
     return new Map(rows.map((r) => [r.entitlement_id, Number(r.n)]));
   }
 
-  async bytesDelivered(entitlementId: string): Promise<number> {
-    const [row] = (await this.manager.query(`SELECT coalesce(sum(bytes_sent), 0)::bigint AS n FROM download WHERE entitlement_id = $1`, [entitlementId])) as { n: string }[];
-    return Number(row.n);
+  /**
+   * Serializes the allowance checks of one entitlement, in every replica, until the transaction
+   * ends. The transaction's first statement: it goes with the START TRANSACTION.
+   */
+  async lockAllowance(entitlementId: string, tx: Transaction): Promise<void> {
+    await queryOpening(tx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`download-allowance:${entitlementId}`]);
+  }
+
+  /**
+   * Holds `hold.bytes` of the entitlement's allowance until `expiresInSeconds` from now, if they
+   * fit beside the bytes delivered (audit rows) and those of unexpired holds; in one statement,
+   * which also deletes some expired holds of any entitlement (those no other transaction has
+   * locked). Run after `lockAllowance`, so that the sums see every hold committed before it.
+   */
+  async holdIfFits(hold: AllowanceHoldRow, allowanceBytes: number, expiresInSeconds: number): Promise<{ admitted: boolean; delivered: number; held: number }> {
+    const [row] = (await this.transaction.query(
+      `WITH expired AS (
+         DELETE FROM download_hold WHERE id IN (SELECT id FROM download_hold WHERE expires_at <= now() LIMIT 100 FOR UPDATE SKIP LOCKED)
+       ), used AS (
+         SELECT (SELECT coalesce(sum(bytes_sent), 0) FROM download WHERE entitlement_id = $2::uuid)::bigint AS delivered,
+                (SELECT coalesce(sum(bytes), 0) FROM download_hold WHERE entitlement_id = $2::uuid AND expires_at > now())::bigint AS held
+       ), inserted AS (
+         INSERT INTO download_hold (id, entitlement_id, bytes, expires_at)
+         SELECT $1::uuid, $2::uuid, $3::bigint, now() + make_interval(secs => $5::int) FROM used WHERE delivered + held + $3::bigint <= $4::bigint
+         RETURNING id
+       )
+       SELECT delivered::text, held::text, EXISTS (SELECT 1 FROM inserted) AS admitted FROM used`,
+      [hold.id, hold.entitlementId, hold.bytes, BigInt(allowanceBytes).toString(), expiresInSeconds],
+    )) as { delivered: string; held: string; admitted: boolean }[];
+    return { admitted: row.admitted, delivered: Number(row.delivered), held: Number(row.held) };
+  }
+
+  /** Pushes a running download's hold `expiresInSeconds` from now (a hold already deleted stays deleted). */
+  async renewHold(id: string, expiresInSeconds: number, tx: Transaction): Promise<void> {
+    await queryOpening(tx, `UPDATE download_hold SET expires_at = now() + make_interval(secs => $2::int) WHERE id = $1::uuid`, [id, expiresInSeconds]);
+  }
+
+  /** Lets go of a hold whose download never started. */
+  async deleteHold(id: string): Promise<void> {
+    await this.transaction.query(`DELETE FROM download_hold WHERE id = $1`, [id]);
   }
 
   /** Downloads of the file under the entitlement that started at its first byte (resumes and later ranges are not new downloads). */
@@ -126,9 +162,14 @@ export class DownloadRepository extends TransactionalRepository {
     return row.n + 1;
   }
 
-  async insert(record: DownloadRecord): Promise<void> {
+  /**
+   * The download's audit row; given the id of its allowance hold, the hold is deleted by the same
+   * statement, so the bytes move from the hold to the row at once.
+   */
+  async insert(record: DownloadRecord, holdId?: string): Promise<void> {
     await this.transaction.query(
-      `INSERT INTO download (id, entitlement_id, organization_id, key_id, object_key, version_id, path, range_start, bytes_sent, complete, started_at, finished_at)
+      `${holdId ? 'WITH released AS (DELETE FROM download_hold WHERE id = $13) ' : ''}` +
+        `INSERT INTO download (id, entitlement_id, organization_id, key_id, object_key, version_id, path, range_start, bytes_sent, complete, started_at, finished_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
       [
         record.id,
@@ -143,7 +184,15 @@ export class DownloadRepository extends TransactionalRepository {
         record.complete,
         record.startedAt,
         record.finishedAt,
+        ...(holdId ? [holdId] : []),
       ],
     );
   }
+}
+
+/** The row of one running download's hold on its entitlement's allowance. */
+export interface AllowanceHoldRow {
+  id: string;
+  entitlementId: string;
+  bytes: number;
 }

@@ -65,7 +65,8 @@ export class DownloadsController {
     if (range.kind === 'partial') headers['content-range'] = `bytes ${start}-${end}/${target.size}`;
     const status = range.kind === 'partial' ? 206 : 200;
 
-    // A download sold per GiB must fit in what is left of the GiB bought.
+    // A download sold per GiB must fit in what is left of the GiB bought; its bytes are held
+    // (renewed while it runs) until its audit row is written.
     const hold = head ? null : await this.downloads.reserveAllowance(target, length);
 
     // The filesystem driver's files are read into reused buffers (no garbage per MiB); other
@@ -80,7 +81,7 @@ export class DownloadsController {
         else body = (await this.storage.get(target.key, { start, end })).body;
       }
     } catch (error) {
-      if (hold) this.downloads.releaseAllowance(hold);
+      if (hold) await this.downloads.releaseAllowance(hold);
       throw error;
     }
 
@@ -88,7 +89,8 @@ export class DownloadsController {
     const res = reply.raw;
     res.writeHead(status, headers);
     if (!file && !body) {
-      if (hold) this.downloads.releaseAllowance(hold);
+      // HEAD or no bytes: none are held (a hold would be let go here).
+      if (hold) void this.downloads.releaseAllowance(hold);
       res.end();
       return;
     }

@@ -3,9 +3,10 @@ import { Injectable, Logger } from '@nestjs/common';
 import { checkUse } from '@trove/licensing';
 import { UnitOfWork } from '@trove/messaging';
 import { ServiceException } from '@trove/platform';
+import { randomUUID } from 'node:crypto';
 import { currentStatus, refusal } from '../entitlements/entitlements.service';
 import { UrlSigner, type UrlSignature } from '../signing/url-signer';
-import { DownloadRepository, GIB, type DownloadRecord, type DownloadTarget } from './download.repository';
+import { DownloadRepository, GIB, type AllowanceHoldRow, type DownloadRecord, type DownloadTarget } from './download.repository';
 import { downloadGrant, type DownloadTicket } from './download-ticket';
 
 /**
@@ -17,8 +18,6 @@ import { downloadGrant, type DownloadTicket } from './download-ticket';
 export class DownloadsService {
   private readonly logger = new Logger('Downloads');
   private readonly inFlight = new Map<string, Promise<DownloadTarget | null>>();
-  /** Bytes of downloads running in this process, per entitlement sold per GiB. */
-  private readonly running = new Map<string, number>();
 
   constructor(
     private readonly signer: UrlSigner,
@@ -68,33 +67,54 @@ export class DownloadsService {
 
   /**
    * A download of `bytes` under an entitlement sold per GiB: refused (ALLOWANCE_EXHAUSTED, not
-   * one byte sent) when the bytes already delivered, the bytes of this process's downloads still
-   * running and these would together pass the GiB bought. The bytes are held for the download
-   * until `record` has written its audit row (then the row counts them); other replicas' running
-   * downloads are not seen, so parallel requests spread over replicas may pass the allowance by
-   * at most what they asked for together. Other offers: no check, null.
+   * one byte sent) when the bytes already delivered, the bytes of downloads still running and
+   * these would together pass the GiB bought. The running downloads are those of every replica:
+   * each holds its bytes in the database (`download_hold`), and the check and the new hold are one
+   * transaction under a lock on the entitlement, so requests sent to several replicas at once are
+   * admitted one after another and never pass the allowance together. The hold lasts until
+   * `record` writes the download's audit row (then the row counts its bytes), or
+   * `releaseAllowance` when the download never starts; while the download runs, this process
+   * renews it, and a hold its process stopped renewing (the process died, or could not reach the
+   * database) stops counting after HOLD_SECONDS. Other offers: no check, no I/O, null.
    */
   async reserveAllowance(target: DownloadTarget, bytes: number): Promise<AllowanceHold | null> {
-    if (target.allowanceBytes === null || bytes <= 0) return null;
-    const delivered = await this.unitOfWork.read(() => this.downloads.bytesDelivered(target.entitlementId));
-    const running = this.running.get(target.entitlementId) ?? 0;
-    const left = Math.max(0, target.allowanceBytes - delivered - running);
-    if (bytes > left) {
+    const allowance = target.allowanceBytes;
+    if (allowance === null || bytes <= 0) return null;
+    const hold: AllowanceHold = { id: randomUUID(), entitlementId: target.entitlementId, bytes };
+    const used = await this.unitOfWork.run(async (tx) => {
+      await this.downloads.lockAllowance(hold.entitlementId, tx);
+      return this.downloads.holdIfFits(hold, allowance, HOLD_SECONDS);
+    });
+    if (!used.admitted) {
+      const left = Math.max(0, allowance - used.delivered - used.held);
       throw new ServiceException(
         DeliveryErrorCode.ALLOWANCE_EXHAUSTED,
-        `This entitlement bought ${target.allowanceBytes / GIB} GiB (${target.allowanceBytes} bytes); ${delivered} bytes are delivered and ${running} are being downloaded, ` +
+        `This entitlement bought ${allowance / GIB} GiB (${allowance} bytes); ${used.delivered} bytes are delivered and ${used.held} are being downloaded, ` +
           `so ${left} are left and this request asks for ${bytes}. Ask for a Range of at most ${left} bytes, or buy more GiB.`,
       );
     }
-    this.running.set(target.entitlementId, running + bytes);
-    return { entitlementId: target.entitlementId, bytes };
+    hold.renewal = setInterval(() => void this.renew(hold), HOLD_RENEW_MS).unref();
+    return hold;
   }
 
-  /** Lets go of a download's hold: once its audit row is written, or when it never started. */
-  releaseAllowance(hold: AllowanceHold): void {
-    const left = (this.running.get(hold.entitlementId) ?? 0) - hold.bytes;
-    if (left > 0) this.running.set(hold.entitlementId, left);
-    else this.running.delete(hold.entitlementId);
+  /** Lets go of the hold of a download that never started (its file could not be opened). */
+  async releaseAllowance(hold: AllowanceHold): Promise<void> {
+    clearInterval(hold.renewal);
+    try {
+      await this.unitOfWork.run(() => this.downloads.deleteHold(hold.id));
+    } catch (error) {
+      // The hold stops counting when it expires.
+      this.logger.warn({ err: error, entitlementId: hold.entitlementId }, 'could not let go of an allowance hold');
+    }
+  }
+
+  /** Keeps a running download's hold from expiring. */
+  private async renew(hold: AllowanceHold): Promise<void> {
+    try {
+      await this.unitOfWork.run((tx) => this.downloads.renewHold(hold.id, HOLD_SECONDS, tx));
+    } catch (error) {
+      this.logger.warn({ err: error, entitlementId: hold.entitlementId }, 'could not renew an allowance hold');
+    }
   }
 
   /**
@@ -114,13 +134,15 @@ export class DownloadsService {
 
   /**
    * The audit row, written once the response has ended (not on the hot path), and for offers
-   * sold per GiB the event billing meters usage from; then the download's allowance hold is
-   * let go (the row counts its bytes now). Failures are logged: the bytes were sent.
+   * sold per GiB the event billing meters usage from. The download's allowance hold is deleted
+   * by the statement that writes the row: no moment counts its bytes twice or not at all. Failures
+   * are logged: the bytes were sent (a hold left behind stops counting when it expires).
    */
   async record(target: DownloadTarget, record: DownloadRecord, hold: AllowanceHold | null = null): Promise<void> {
+    if (hold) clearInterval(hold.renewal);
     try {
       await this.unitOfWork.run(async (tx) => {
-        await this.downloads.insert(record);
+        await this.downloads.insert(record, hold?.id);
         if (target.allowanceBytes !== null) {
           await tx.publish(DeliveryEvents.downloadRecorded, {
             downloadId: record.id,
@@ -139,16 +161,22 @@ export class DownloadsService {
       });
     } catch (error) {
       this.logger.error({ err: error, entitlementId: record.entitlementId, path: record.path }, 'could not record a download');
-    } finally {
-      if (hold) this.releaseAllowance(hold);
     }
   }
 }
 
-/** Bytes of an allowance held for one running download. */
-export interface AllowanceHold {
-  entitlementId: string;
-  bytes: number;
+/**
+ * How long a download's hold counts without being renewed: how long a buyer whose download's
+ * process died waits before those bytes can be asked for again.
+ */
+export const HOLD_SECONDS = 120;
+/** How often a running download renews its hold: several renewals may fail before it lapses. */
+const HOLD_RENEW_MS = 30_000;
+
+/** Bytes of an allowance held for one running download (a `download_hold` row). */
+export interface AllowanceHold extends AllowanceHoldRow {
+  /** The timer that renews the row while the download runs. */
+  renewal?: NodeJS.Timeout;
 }
 
 function invalidUrl(): ServiceException {

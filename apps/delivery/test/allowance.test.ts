@@ -1,0 +1,219 @@
+import { DeliverySubjects, type EntitlementView } from '@trove/contracts';
+import { UnitOfWork } from '@trove/messaging';
+import type { Caller } from '@trove/platform';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { get as httpGet, type IncomingMessage } from 'node:http';
+import { withDatabase } from '../../../test/support/postgres';
+import { waitFor } from '../../../test/support/processes';
+import { DownloadRepository, GIB, type DownloadTarget } from '../src/downloads/download.repository';
+import { DownloadsService, type AllowanceHold } from '../src/downloads/downloads.service';
+import { FsObjectStorage } from '../src/storage/fs-object-storage';
+import { DeliveryHarness } from './delivery-harness';
+import { ask, fetchRaw, manifest, newBuyer, paidLine, pay, release, uploadVersion } from './downloads-support';
+import { fsTestStorage, type TestStorage } from './storage-drivers';
+
+jest.setTimeout(120_000);
+
+/**
+ * The allowance of an entitlement sold per GiB, with two delivery replicas (two apps, each with
+ * its own connection pool and memory) on one database, as behind a load balancer.
+ */
+describe('the allowance of an entitlement sold per GiB, across delivery replicas', () => {
+  let storage: TestStorage;
+  let h: DeliveryHarness;
+  let replica: { app: NestFastifyApplication; port: number };
+  const datasetId = randomUUID();
+  const versionId = randomUUID();
+  const small = { path: 'corpus/web-zh/part-0001.jsonl', bytes: randomBytes(64 * 1024) };
+  const large = { path: 'corpus/web-zh/part-0002.jsonl', bytes: randomBytes(16 * 1024 * 1024) };
+
+  beforeAll(async () => {
+    storage = await fsTestStorage();
+    h = await DeliveryHarness.start(storage);
+    replica = await h.replica();
+    await uploadVersion(h, datasetId, versionId, [small, large]);
+    await release(h, datasetId, versionId, '1.0.0');
+  });
+  afterAll(async () => {
+    await h?.stop();
+    await storage?.stop();
+  });
+
+  /** An entitlement to 1 GiB of the version, of which only `left` bytes are not yet delivered. */
+  async function gibBought(left: number): Promise<{ buyer: Caller; entitlement: EntitlementView; urls: Record<string, string> }> {
+    const buyer = newBuyer();
+    const order = await pay(h, buyer, [paidLine(datasetId, [versionId], 'research', { pricing: { model: 'metered', unit: 'gib', quantity: 1 } })]);
+    const entitlement = await waitFor('the entitlement', async () =>
+      (await ask(h, DeliverySubjects.listEntitlements, {}, buyer)).items.find((e: EntitlementView) => e.orderId === order.orderId),
+    );
+    // Earlier downloads, written into the audit as if made, used the rest of the GiB.
+    await withDatabase(h.db.url, (c) =>
+      c.query(
+        `INSERT INTO download (id, entitlement_id, organization_id, key_id, object_key, version_id, path, range_start, bytes_sent, complete, started_at, finished_at)
+         VALUES ($1, $2, $3, $4, 'earlier', $5, $6, 0, $7, true, now(), now())`,
+        [randomUUID(), entitlement.id, buyer.organizationId, buyer.keyId, versionId, small.path, GIB - left],
+      ),
+    );
+    const files = (await manifest(h, entitlement.id, buyer)).versions[0].files;
+    return { buyer, entitlement, urls: Object.fromEntries(files.map((f) => [f.path, f.url])) };
+  }
+
+  const targetIn = (app: NestFastifyApplication, entitlementId: string, path = small.path): Promise<DownloadTarget> =>
+    app.get(UnitOfWork).read(async () => (await app.get(DownloadRepository).target(entitlementId, versionId, path))!);
+
+  const holds = (entitlementId: string): Promise<{ bytes: string; expired: boolean }[]> =>
+    withDatabase(
+      h.db.url,
+      async (c) => (await c.query(`SELECT bytes::text, expires_at <= now() AS expired FROM download_hold WHERE entitlement_id = $1 ORDER BY bytes`, [entitlementId])).rows,
+    );
+
+  /** The same signed URL, sent to the replica instead. */
+  const viaReplica = (url: string) => url.replace(`127.0.0.1:${h.port}/`, `127.0.0.1:${replica.port}/`);
+
+  it('admits exactly as many parallel requests as fit, whichever replica each reaches, and refuses the rest with ALLOWANCE_EXHAUSTED', async () => {
+    const { buyer, entitlement } = await gibBought(300);
+    const services = [h.app.get(DownloadsService), replica.app.get(DownloadsService)];
+    const targets = [await targetIn(h.app, entitlement.id), await targetIn(replica.app, entitlement.id)];
+    // Eight requests of 100 bytes at once, four to each replica: 300 bytes are left, so three fit.
+    // Each replica alone sees only its own four and would admit three of them if it counted the
+    // running downloads in its own memory (six in all, 600 bytes of 300).
+    const answers = await Promise.allSettled([...Array(8).keys()].map((i) => services[i % 2].reserveAllowance(targets[i % 2], 100)));
+    const admitted = answers.flatMap((a, i) => (a.status === 'fulfilled' && a.value ? [{ hold: a.value, service: services[i % 2] }] : []));
+    const refused = answers.flatMap((a) => (a.status === 'rejected' ? [a.reason as { code: string; message: string }] : []));
+    expect({ admitted: admitted.length, refused: refused.map((r) => r.code) }).toEqual({ admitted: 3, refused: Array(5).fill('ALLOWANCE_EXHAUSTED') });
+    expect(refused[0].message).toContain(`${GIB - 300} bytes are delivered and 300 are being downloaded, so 0 are left and this request asks for 100`);
+    expect(await holds(entitlement.id)).toEqual(Array(3).fill({ bytes: '100', expired: false }));
+
+    // Downloads that never started let go of their bytes, in the other replica's view too.
+    await admitted[0].service.releaseAllowance(admitted[0].hold);
+    const freed = await services[1].reserveAllowance(targets[1], 100);
+    await expect(services[0].reserveAllowance(targets[0], 1)).rejects.toMatchObject({ code: 'ALLOWANCE_EXHAUSTED' });
+
+    // One download cut off after 40 of its 100 bytes: its audit row counts the 40, the other 60
+    // are free at once; the bytes are never counted twice nor not at all.
+    const [cut, ...running] = [...admitted.slice(1), { hold: freed!, service: services[1] }];
+    await cut.service.record(
+      targets[0],
+      {
+        id: randomUUID(),
+        entitlementId: entitlement.id,
+        organizationId: targets[0].buyerOrganizationId,
+        keyId: 'c'.repeat(32),
+        objectKey: targets[0].key,
+        versionId,
+        path: small.path,
+        rangeStart: 0,
+        bytesSent: 40,
+        complete: false,
+        startedAt: new Date(),
+        finishedAt: new Date(),
+      },
+      cut.hold,
+    );
+    expect(await holds(entitlement.id)).toEqual(Array(2).fill({ bytes: '100', expired: false }));
+    await expect(services[1].reserveAllowance(targets[1], 61)).rejects.toMatchObject({ code: 'ALLOWANCE_EXHAUSTED' });
+    const last = await services[0].reserveAllowance(targets[0], 60);
+
+    // The buyer's allowance counts what was delivered, not the 260 bytes held by running downloads.
+    const [listed] = (await ask(h, DeliverySubjects.listEntitlements, {}, buyer)).items;
+    expect(listed.allowance).toMatchObject({ deliveredBytes: GIB - 300 + 40, remainingBytes: 260 });
+    for (const { hold, service } of [...running, { hold: last!, service: services[0] }]) await service.releaseAllowance(hold);
+    expect(await holds(entitlement.id)).toEqual([]);
+  });
+
+  it('serves parallel downloads sent to both replicas only while they fit, and writes the audit row of each in place of its hold', async () => {
+    const size = small.bytes.length;
+    const { entitlement, urls } = await gibBought(2 * size + size / 2);
+    const url = urls[small.path];
+    const answers = await Promise.all([url, viaReplica(url), url, viaReplica(url)].map((u) => fetchRaw(u)));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 403, 403]);
+    expect(answers.filter((a) => a.status === 403).map((a) => a.json?.code)).toEqual(['ALLOWANCE_EXHAUSTED', 'ALLOWANCE_EXHAUSTED']);
+    const delivered = await waitFor('both downloads recorded', () =>
+      withDatabase(h.db.url, async (c) => {
+        const rows = (await c.query(`SELECT bytes_sent::int AS n FROM download WHERE entitlement_id = $1 AND object_key <> 'earlier'`, [entitlement.id])).rows as { n: number }[];
+        return rows.length === 2 ? rows.map((r) => r.n) : undefined;
+      }),
+    );
+    expect(delivered).toEqual([size, size]);
+    expect(await holds(entitlement.id)).toEqual([]);
+    // A range of what is left is served by either replica.
+    expect((await fetchRaw(viaReplica(url), { range: `bytes=0-${size / 2 - 1}` })).status).toBe(206);
+  });
+
+  it('holds the bytes of a download while it runs, and lets them go with its audit row when the client goes away', async () => {
+    const size = large.bytes.length;
+    const { entitlement, urls } = await gibBought(size + 10);
+    let response: IncomingMessage | undefined;
+    const request = httpGet(viaReplica(urls[large.path]), (res) => {
+      response = res;
+      res.pause();
+    });
+    request.on('error', () => undefined);
+    // The response started and reads nothing: 16 MiB do not fit in the sockets' buffers.
+    await waitFor('the download to start', async () => response);
+    expect(response!.statusCode).toBe(200);
+    expect(await holds(entitlement.id)).toEqual([{ bytes: String(size), expired: false }]);
+    // Meanwhile, on the other replica, only the 10 bytes not held fit.
+    expect((await fetchRaw(urls[small.path], { range: 'bytes=0-10' })).json?.code).toBe('ALLOWANCE_EXHAUSTED');
+    expect((await fetchRaw(urls[small.path], { range: 'bytes=0-9' })).status).toBe(206);
+
+    request.destroy();
+    const sent = await waitFor('the cut-off download recorded', () =>
+      withDatabase(
+        h.db.url,
+        async (c) =>
+          (await c.query(`SELECT bytes_sent::int AS n FROM download WHERE entitlement_id = $1 AND path = $2`, [entitlement.id, large.path])).rows[0]?.n as number | undefined,
+      ),
+    );
+    expect(sent).toBeLessThan(size);
+    expect(await holds(entitlement.id)).toEqual([]);
+  });
+
+  it('lets go of the hold of a download whose file cannot be opened', async () => {
+    const { buyer, entitlement } = await gibBought(GIB);
+    const lost = { path: 'corpus/web-zh/part-0003.jsonl', bytes: randomBytes(1024) };
+    await uploadVersion(h, datasetId, versionId, [lost]);
+    const [row] = await h.rows(datasetId).then((rows) => rows.filter((r) => r.path === lost.path));
+    await rm((storage.storage as FsObjectStorage).pathOf(row.key));
+    const url = (await manifest(h, entitlement.id, buyer)).versions[0].files.find((f) => f.path === lost.path)!.url;
+    expect((await fetchRaw(viaReplica(url))).status).toBe(500);
+    expect(await holds(entitlement.id)).toEqual([]);
+  });
+
+  it('does not count the hold of a process that died mid-download once it has expired, and counts one still renewed', async () => {
+    const { entitlement } = await gibBought(1000);
+    const service = replica.app.get(DownloadsService);
+    const target = await targetIn(replica.app, entitlement.id);
+    const held = (bytes: number, expiresIn: string) =>
+      withDatabase(h.db.url, (c) =>
+        c.query(`INSERT INTO download_hold (id, entitlement_id, bytes, expires_at) VALUES ($1, $2, $3, now() + $4::interval)`, [randomUUID(), entitlement.id, bytes, expiresIn]),
+      );
+
+    // A process died with 1000 bytes held, never recorded nor let go; its hold expired.
+    await held(1000, '-1 second');
+    const after = await service.reserveAllowance(target, 1000);
+    // The expired hold is gone: deleted by the admission that passed it.
+    expect(await holds(entitlement.id)).toEqual([{ bytes: '1000', expired: false }]);
+    await service.releaseAllowance(after!);
+
+    // Another process's download, still running (its hold renewed a minute from now), does count.
+    await held(600, '1 minute');
+    await expect(service.reserveAllowance(target, 401)).rejects.toMatchObject({
+      code: 'ALLOWANCE_EXHAUSTED',
+      message: expect.stringContaining(`${GIB - 1000} bytes are delivered and 600 are being downloaded, so 400 are left`),
+    });
+    const fits = await service.reserveAllowance(target, 400);
+
+    // A renewal pushes a hold's expiry forward: one about to lapse counts for HOLD_SECONDS again.
+    await withDatabase(h.db.url, (c) => c.query(`UPDATE download_hold SET expires_at = now() + interval '1 second' WHERE id = $1`, [fits!.id]));
+    await (service as unknown as { renew(hold: AllowanceHold): Promise<void> }).renew(fits!);
+    const [renewed] = await withDatabase(
+      h.db.url,
+      async (c) => (await c.query(`SELECT expires_at > now() + interval '1 minute' AS later FROM download_hold WHERE id = $1`, [fits!.id])).rows,
+    );
+    expect(renewed).toEqual({ later: true });
+    await service.releaseAllowance(fits!);
+  });
+});
