@@ -132,17 +132,19 @@ export class DatasetsService {
       throw new ServiceException(CommonErrorCode.FORBIDDEN, 'The vendor is awaiting approval by an operator; its listings cannot be submitted yet.');
     }
     return this.changeOwned(caller, id, 'submitted', async (dataset) => {
-      const { releasedVersions, liveOffers } = await this.datasets.sellable(id);
-      const missing = [releasedVersions === 0 ? 'a released version' : null, liveOffers === 0 ? 'a live offer' : null].filter(Boolean);
-      if (missing.length > 0) {
-        throw new ServiceException(CommonErrorCode.INVALID_STATE, `The dataset needs ${missing.join(' and ')} before it can be submitted for review.`);
-      }
+      await this.assertSellable(id, 'before it can be submitted for review');
       dataset.submit(new Date());
     });
   }
 
+  /**
+   * Publishes a listing in review, or reinstates a suspended one. A listing in review must
+   * still have what it was submitted with, a released version and a live offer (it holds still
+   * in review, but an offer can expire meanwhile); a reinstated one is as it was when published.
+   */
   approve(id: string): Promise<DatasetView> {
     return this.moderate(id, 'published', async (dataset, tx) => {
+      if (dataset.status === 'in_review') await this.assertSellable(id, 'before it can be published; reject it so that its vendor can fix it');
       dataset.publish(new Date());
       await tx.publish(CatalogEvents.datasetPublished, {
         datasetId: dataset.id,
@@ -166,6 +168,13 @@ export class DatasetsService {
         suspendedAt: new Date().toISOString(),
       });
     });
+  }
+
+  /** A released version and a live offer, or INVALID_STATE naming what is missing. */
+  private async assertSellable(id: string, until: string): Promise<void> {
+    const { releasedVersions, liveOffers } = await this.datasets.sellable(id);
+    const missing = [releasedVersions === 0 ? 'a released version' : null, liveOffers === 0 ? 'a live offer' : null].filter(Boolean);
+    if (missing.length > 0) throw new ServiceException(CommonErrorCode.INVALID_STATE, `The dataset needs ${missing.join(' and ')} ${until}.`);
   }
 
   private moderate(id: string, change: DatasetChange, apply: (dataset: Dataset, tx: Transaction) => Promise<void>): Promise<DatasetView> {

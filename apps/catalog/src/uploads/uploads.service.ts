@@ -6,11 +6,15 @@ import { ServiceException, type Caller } from '@trove/platform';
 import { fieldError, isOwner, notFound } from '../access';
 import { CatalogConfig } from '../catalog.config';
 import { DatasetRepository } from '../datasets/dataset.repository';
+import { HELD_SAMPLES } from '../samples/samples.service';
 import { VersionRepository } from '../versions/version.repository';
+import { HELD_VERSIONS } from '../versions/versions.service';
 
 /**
  * The first step of an upload: the catalog checks who asks, for which dataset and version, and
- * the path; delivery then signs a URL the vendor PUTs the bytes to. Bytes never pass here.
+ * the path; delivery then signs a URL the vendor PUTs the bytes to. Bytes never pass here. No
+ * URL is signed for a listing in review; one signed before is refused when delivery records
+ * the file (the dataset row is locked then).
  */
 @Injectable()
 export class UploadsService {
@@ -24,6 +28,7 @@ export class UploadsService {
   async create(caller: Caller, request: CreateUploadRequest): Promise<SignedUploadView> {
     const dataset = await this.datasets.findById(request.datasetId);
     if (!dataset || !isOwner(caller, dataset.vendorOrganizationId)) throw notFound('dataset', request.datasetId);
+    dataset.assertNotInReview(request.target === 'version-file' ? HELD_VERSIONS : HELD_SAMPLES);
     const pathProblems = filePathProblems(request.path);
     if (pathProblems.length > 0) throw fieldError('path', pathProblems.join('; '));
 

@@ -9,6 +9,9 @@ import { DatasetsService } from '../datasets/datasets.service';
 import { DatasetVersion } from './dataset-version.entity';
 import { VersionRepository } from './version.repository';
 
+/** What a vendor can do again once its listing's review is decided. */
+export const HELD_VERSIONS = 'its versions and their files can change again';
+
 @Injectable()
 export class VersionsService {
   constructor(
@@ -20,7 +23,7 @@ export class VersionsService {
 
   async create(caller: Caller, datasetId: string, version: string, changelog: string | undefined): Promise<VersionView> {
     return this.unitOfWork.run(async () => {
-      await this.datasets.lockOwned(caller, datasetId);
+      (await this.datasets.lockOwned(caller, datasetId)).assertNotInReview(HELD_VERSIONS);
       // The dataset row is locked, so no other transaction can add the same version meanwhile.
       if (await this.versions.exists(datasetId, version)) {
         throw new ServiceException(CommonErrorCode.CONFLICT, `The dataset already has a version ${version}.`);
@@ -33,7 +36,7 @@ export class VersionsService {
   /** Freezes the file list; buyers' entitlements may include the version from now on. */
   async release(caller: Caller, datasetId: string, versionId: string): Promise<VersionView> {
     return this.unitOfWork.run(async (tx) => {
-      await this.datasets.lockOwned(caller, datasetId);
+      (await this.datasets.lockOwned(caller, datasetId)).assertNotInReview(HELD_VERSIONS);
       const version = await this.versionOf(datasetId, versionId);
       const files = await this.versions.files(versionId);
       version.release(files.length, new Date());
@@ -46,13 +49,14 @@ export class VersionsService {
 
   /**
    * Delivery stored and measured the bytes: the file joins the version, replacing an entry of
-   * the same path. A version released meanwhile refuses it (409), and delivery drops the bytes.
+   * the same path. A version released meanwhile, or a listing sent to review meanwhile, refuses
+   * it (409), and delivery drops the bytes.
    */
   async addFile(caller: Caller | undefined, file: { datasetId: string; versionId: string; path: string; size: number; sha256: string; storageKey: string }): Promise<VersionFileView> {
     return this.unitOfWork.run(async () => {
       // Delivery tells the catalog as the vendor that uploaded; that must still be the owner.
-      if (caller) await this.datasets.lockOwned(caller, file.datasetId);
-      else await this.datasets.lockAny(file.datasetId);
+      const dataset = caller ? await this.datasets.lockOwned(caller, file.datasetId) : await this.datasets.lockAny(file.datasetId);
+      dataset.assertNotInReview(HELD_VERSIONS);
       const version = await this.versionOf(file.datasetId, file.versionId);
       version.assertOpen();
       await this.versions.putFile({ versionId: file.versionId, path: file.path, size: file.size, sha256: file.sha256, storageKey: file.storageKey });
