@@ -231,6 +231,69 @@ describe('the catalog through the public API', () => {
     expect((await vendor.call(`${path}/submit`, 'POST')).status).toBe(409);
   });
 
+  it('holds a listing in review still until the operator decides, and takes changes again once published', async () => {
+    const { dataset, version, offer } = await vendor.listing(speechListing({ title: '普通话电话客服录音 600 小时' }));
+    const path = `/v1/datasets/${dataset.id}`;
+    const next = await vendor.expect(201, `${path}/versions`, 'POST', { version: '1.1.0' });
+    await vendor.upload(dataset.id, next.id, 'audio/0001.wav', randomBytes(500));
+    // Upload URLs asked for before the submit, used after it.
+    const lateFile = Buffer.from('{"id":"utt_000009","text":"换掉的文件"}\n');
+    const signedFile = await vendor.expect(201, `${path}/versions/${next.id}/uploads`, 'POST', { path: 'transcripts-v2.jsonl', size: lateFile.length });
+    const lateSample = Buffer.from('RIFF....WAVE 另一个样本 / another sample');
+    const signedSample = await vendor.expect(201, `${path}/samples`, 'POST', { path: 'samples/other.wav', size: lateSample.length });
+    await vendor.expect(200, `${path}/submit`, 'POST');
+
+    const reviewed = await vendor.expect(200, path);
+    const stored = storedFiles(storageDir).length;
+    for (const [method, route, payload] of [
+      ['PATCH', path, { tags: ['改价'] }],
+      ['POST', `${path}/offers`, commercialOffer(999_999_999)],
+      ['POST', `${path}/offers/${offer.id}/withdraw`, undefined],
+      ['POST', `${path}/versions`, { version: '2.0.0' }],
+      ['POST', `${path}/versions/${next.id}/uploads`, { path: 'audio/0002.wav', size: 10 }],
+      ['POST', `${path}/versions/${next.id}/release`, undefined],
+      ['POST', `${path}/samples`, { path: 'samples/third.wav', size: 10 }],
+    ] as const) {
+      const answer = await json(await vendor.call(route, method, payload));
+      expect({ route: `${method} ${route}`, status: answer.status, code: answer.code, inReview: String(answer.detail).includes('in review') }).toEqual({
+        route: `${method} ${route}`,
+        status: 409,
+        code: 'INVALID_STATE',
+        inReview: true,
+      });
+    }
+    for (const [url, bytes] of [
+      [signedFile.uploadUrl, lateFile],
+      [signedSample.uploadUrl, lateSample],
+    ] as const) {
+      const put = await fetch(url, { method: 'PUT', body: bytes, headers: { 'content-type': 'application/octet-stream' } });
+      expect({ status: put.status, code: (await json(put)).code }).toEqual({ status: 409, code: 'INVALID_STATE' });
+    }
+    // Nothing changed: the operator reviews what was submitted, and delivery kept no byte.
+    expect(await vendor.expect(200, path)).toEqual(reviewed);
+    expect(storedFiles(storageDir).length).toBe(stored);
+
+    const published = await json(await system.request(`/v1/admin/datasets/${dataset.id}/approve`, { method: 'POST' }));
+    expect(published).toMatchObject({ status: 'published' });
+    const shown = await json(await system.request(path, as('anonymous')));
+    expect(shown.offers.map((o: { id: string }) => o.id)).toEqual([offer.id]);
+    expect(shown.versions.map((v: { id: string }) => v.id)).toEqual([version.id]);
+
+    // Published, the vendor changes it again as before, live at once.
+    await vendor.expect(200, path, 'PATCH', { tags: ['普通话', '客服'] });
+    const newOffer = await vendor.expect(201, `${path}/offers`, 'POST', commercialOffer(9_900_000));
+    await vendor.expect(200, `${path}/offers/${offer.id}/withdraw`, 'POST');
+    await vendor.upload(dataset.id, next.id, 'transcripts-v2.jsonl', lateFile);
+    await vendor.expect(200, `${path}/versions/${next.id}/release`, 'POST');
+    await vendor.expect(201, `${path}/versions`, 'POST', { version: '2.0.0' });
+    const sample = await vendor.expect(201, `${path}/samples`, 'POST', { path: 'samples/other.wav', size: lateSample.length });
+    expect((await fetch(sample.uploadUrl, { method: 'PUT', body: lateSample })).status).toBe(201);
+    const live = await json(await system.request(path, as('anonymous')));
+    expect(live.offers.map((o: { id: string }) => o.id)).toEqual([newOffer.id]);
+    expect(live.versions.map((v: { version: string }) => v.version)).toEqual(['1.0.0', '1.1.0']);
+    expect(live.samples.map((s: { path: string }) => s.path)).toEqual(['samples/other.wav']);
+  });
+
   it('creates one listing for a retried request with the same Idempotency-Key', async () => {
     const before = await datasetCount();
     const send = () =>
