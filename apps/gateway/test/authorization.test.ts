@@ -125,7 +125,12 @@ const CASES: Record<string, RouteCase> = {
   },
   'GET /v1/admin/datasets': { prepare: async () => ({ url: '/v1/admin/datasets?status=in_review&limit=5' }) },
   'POST /v1/admin/datasets/:id/approve': {
-    prepare: async (fx) => ({ url: `/v1/admin/datasets/${(await newDataset(fx.harness.catalogDb.url, { status: 'in_review' })).id}/approve` }),
+    // Approving re-checks what submitting needed: a released version and a live offer.
+    prepare: async (fx) => {
+      const id = await vendorDataset(fx, { released: true, offer: true });
+      await asVendor(fx, 'POST', `/v1/datasets/${id}/submit`);
+      return { url: `/v1/admin/datasets/${id}/approve` };
+    },
   },
   'POST /v1/admin/datasets/:id/reject': {
     prepare: async (fx) => ({
