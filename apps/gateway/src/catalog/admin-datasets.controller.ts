@@ -29,7 +29,10 @@ export class AdminDatasetsController {
   @HttpCode(200)
   @Roles(['admin'])
   @Audited('dataset.approve', 'dataset')
-  @ApiOperation({ summary: 'Publish a dataset in review, or reinstate a suspended one' })
+  @ApiOperation({
+    summary: 'Publish a dataset in review, or reinstate a suspended one',
+    description: 'A dataset in review must still have a released version and a live offer (409 INVALID_STATE otherwise: reject it so the vendor can fix it).',
+  })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: DatasetDto })
   @ApiProblems(400, 404, 409)

@@ -21,7 +21,7 @@ export class DatasetOffersController {
     summary: 'Offer a license on a dataset',
     description:
       'A license template with machine-readable terms (left out: the template\'s defaults) and a pricing; prices are positive integers of minor units. ' +
-      '`buyerOrgId` makes it a private offer seen by that buyer alone. An exclusive offer that collides with a live exclusive sale (same territory, overlapping term) is 409 EXCLUSIVITY_CONFLICT.',
+      '`buyerOrgId` makes it a private offer seen by that buyer alone. An exclusive offer that collides with a live exclusive sale (same territory, overlapping term) is 409 EXCLUSIVITY_CONFLICT. While the dataset is in review: 409 INVALID_STATE.',
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiCreatedResponse({ type: OfferDto })
@@ -34,11 +34,11 @@ export class DatasetOffersController {
   @HttpCode(200)
   @Roles(['vendor'])
   @Audited('dataset.offer.withdraw', 'dataset')
-  @ApiOperation({ summary: 'Withdraw an offer', description: 'It can no longer be ordered; orders already placed keep their license. Withdrawing twice is harmless.' })
+  @ApiOperation({ summary: 'Withdraw an offer', description: 'It can no longer be ordered; orders already placed keep their license. Withdrawing twice is harmless.' + ' While the dataset is in review: 409 INVALID_STATE.' })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiParam({ name: 'offerId', format: 'uuid' })
   @ApiOkResponse({ type: OfferDto })
-  @ApiProblems(400, 404)
+  @ApiProblems(400, 404, 409)
   withdraw(@Param('id', uuidParam('id')) datasetId: string, @Param('offerId', uuidParam('offerId')) offerId: string): Promise<OfferDto> {
     return this.rpc.send(CatalogSubjects.withdrawOffer, { datasetId, offerId });
   }

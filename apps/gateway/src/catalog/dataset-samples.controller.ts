@@ -19,11 +19,11 @@ export class DatasetSamplesController {
   @Audited('dataset.sample.upload', 'dataset')
   @ApiOperation({
     summary: 'A signed URL to upload a public sample file',
-    description: 'The same flow as a version file; samples are size-capped (SAMPLE_MAX_BYTES, 10 MiB by default): a larger declared size or body is 413.',
+    description: 'The same flow as a version file; samples are size-capped (SAMPLE_MAX_BYTES, 10 MiB by default): a larger declared size or body is 413. While the dataset is in review: 409 INVALID_STATE.',
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiCreatedResponse({ type: SignedUploadDto })
-  @ApiProblems(400, 404, 413, 503)
+  @ApiProblems(400, 404, 409, 413, 503)
   create(@Param('id', uuidParam('id')) datasetId: string, @Body() body: CreateSampleDto): Promise<SignedUploadDto> {
     return this.rpc.send(CatalogSubjects.createUpload, { target: 'sample', datasetId, ...body });
   }

@@ -17,7 +17,7 @@ export class DatasetVersionsController {
   @HttpCode(201)
   @Roles(['vendor'])
   @Audited('dataset.version.create', 'dataset')
-  @ApiOperation({ summary: 'Open a new version', description: 'Owning vendor only. Files are uploaded to an open version, then it is released.' })
+  @ApiOperation({ summary: 'Open a new version', description: 'Owning vendor only. Files are uploaded to an open version, then it is released. While the dataset is in review: 409 INVALID_STATE.' })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiCreatedResponse({ type: VersionDto })
   @ApiProblems(400, 404, 409)
@@ -33,7 +33,7 @@ export class DatasetVersionsController {
     summary: 'A signed URL to upload one file of an open version',
     description:
       'PUT the bytes to `uploadUrl` (delivery): the answer is 201 {path, size, sha256}. A declared size or SHA-256 that does not match: 422, nothing kept. ' +
-      'Uploading the same path again replaces the file. Unsafe paths (absolute, `..`, backslashes, control characters) are 400; a released version is 409.',
+      'Uploading the same path again replaces the file. Unsafe paths (absolute, `..`, backslashes, control or bidirectional-control characters, invalid Unicode) are 400; a released version is 409. While the dataset is in review: 409 INVALID_STATE.',
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiParam({ name: 'versionId', format: 'uuid' })
@@ -51,7 +51,7 @@ export class DatasetVersionsController {
   @HttpCode(200)
   @Roles(['vendor'])
   @Audited('dataset.version.release', 'dataset')
-  @ApiOperation({ summary: 'Release a version', description: 'Freezes its file list: `status: "released"`. A version without files: 409.' })
+  @ApiOperation({ summary: 'Release a version', description: 'Freezes its file list: `status: "released"`. A version without files: 409. While the dataset is in review: 409 INVALID_STATE.' })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiParam({ name: 'versionId', format: 'uuid' })
   @ApiOkResponse({ type: VersionDto })
