@@ -8,7 +8,7 @@ import { CatalogConfig } from '../catalog.config';
 import { DatasetRepository } from '../datasets/dataset.repository';
 import { HELD_SAMPLES } from '../samples/samples.service';
 import { VersionRepository } from '../versions/version.repository';
-import { HELD_VERSIONS } from '../versions/versions.service';
+import { HELD_VERSIONS, pathCollision } from '../versions/versions.service';
 
 /**
  * The first step of an upload: the catalog checks who asks, for which dataset and version, and
@@ -38,6 +38,9 @@ export class UploadsService {
       const version = await this.versions.find(dataset.id, request.versionId);
       if (!version) throw notFound('version', request.versionId);
       version.assertOpen();
+      // Said before the bytes travel; recording the file checks again, under the version's lock.
+      const clash = await this.versions.collidingPath(version.id, request.path);
+      if (clash) throw pathCollision(request.path, clash);
     } else {
       maxBytes = this.config.SAMPLE_MAX_BYTES;
       if (request.size !== undefined && request.size > maxBytes) {

@@ -31,6 +31,21 @@ export class VersionRepository extends TransactionalRepository {
     return this.manager.find(VersionFile, { where: { versionId }, order: { path: 'ASC' } });
   }
 
+  /**
+   * A file of the version that cannot sit beside `path` in a buyer's download folder: one that
+   * differs from it only in letter case (one file on Windows and macOS disks), or a folder of
+   * the other (`audio` and `audio/0001.wav`). The same path is no clash: it replaces the file.
+   */
+  async collidingPath(versionId: string, path: string): Promise<string | null> {
+    const rows = (await this.manager.query(
+      `SELECT path FROM version_file
+       WHERE version_id = $1 AND path <> $2 AND (lower(path) = lower($2) OR starts_with(lower(path), lower($2) || '/') OR starts_with(lower($2), lower(path) || '/'))
+       ORDER BY path LIMIT 1`,
+      [versionId, path],
+    )) as { path: string }[];
+    return rows[0]?.path ?? null;
+  }
+
   /** Adds a file to the manifest, or replaces the entry of the same path. */
   async putFile(file: Pick<VersionFile, 'versionId' | 'path' | 'size' | 'sha256' | 'storageKey'>): Promise<void> {
     await this.transaction.upsert(VersionFile, file, { conflictPaths: ['versionId', 'path'] });

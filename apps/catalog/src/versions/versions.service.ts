@@ -9,6 +9,15 @@ import { DatasetsService } from '../datasets/datasets.service';
 import { DatasetVersion } from './dataset-version.entity';
 import { VersionRepository } from './version.repository';
 
+/** The refusal of a file path that `collidingPath` found taken by `existing`. */
+export function pathCollision(path: string, existing: string): ServiceException {
+  return new ServiceException(
+    CommonErrorCode.CONFLICT,
+    `The version already has ${existing}, which cannot be saved beside ${path} on a buyer's disk (names that differ only in case, or a file and a folder of one name). Rename one of them.`,
+    [{ field: 'path', problems: [`path collides with ${existing} of the same version`] }],
+  );
+}
+
 /** What a vendor can do again once its listing's review is decided. */
 export const HELD_VERSIONS = 'its versions and their files can change again';
 
@@ -59,6 +68,9 @@ export class VersionsService {
       dataset.assertNotInReview(HELD_VERSIONS);
       const version = await this.versionOf(file.datasetId, file.versionId);
       version.assertOpen();
+      // The version row is locked: two uploads recorded at once cannot both pass this.
+      const clash = await this.versions.collidingPath(file.versionId, file.path);
+      if (clash) throw pathCollision(file.path, clash);
       await this.versions.putFile({ versionId: file.versionId, path: file.path, size: file.size, sha256: file.sha256, storageKey: file.storageKey });
       return { path: file.path, size: file.size, sha256: file.sha256 };
     });
