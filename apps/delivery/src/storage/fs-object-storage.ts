@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { constants } from 'node:fs';
 import { Readable } from 'node:stream';
@@ -38,7 +38,7 @@ export class FsObjectStorage extends ObjectStorage {
     const dir = dirname(file);
     await mkdir(dir, { recursive: true });
     // Starts with a dot, so no key can name it (keys start with a letter or digit).
-    const temporary = join(dir, `.${randomBytes(8).toString('hex')}.part`);
+    const temporary = join(dir, `.${randomBytes(8).toString('hex')}.part`); // TEMPORARY_FILE
     const handle = await open(temporary, 'wx', 0o640);
     const arena = this.arenas.take(options.maxBytes ?? Number.MAX_SAFE_INTEGER);
     let direct: FileHandle | undefined;
@@ -102,6 +102,44 @@ export class FsObjectStorage extends ObjectStorage {
     await rm(this.file(key), { force: true });
   }
 
+  /**
+   * Deletes the temporary files of puts that ended without cleaning up after themselves (the
+   * process died mid-upload: a crash, a kill, a lost machine), once nothing has been written to
+   * them for `idleMs`; a running put writes its file at least every few seconds. Answers how
+   * many it deleted. Objects themselves are never touched.
+   */
+  async sweepAbandonedPuts(idleMs: number, now = Date.now()): Promise<number> {
+    let deleted = 0;
+    const datasets = join(this.root, 'datasets');
+    let dirs: string[];
+    try {
+      dirs = await readdir(datasets);
+    } catch (error) {
+      if (isMissing(error)) return 0;
+      throw error;
+    }
+    for (const name of dirs) {
+      const dir = join(datasets, name);
+      let entries: string[];
+      try {
+        entries = await readdir(dir);
+      } catch {
+        continue; // a file, or gone meanwhile
+      }
+      for (const entry of entries.filter((e) => TEMPORARY_FILE.test(e))) {
+        const file = join(dir, entry);
+        try {
+          if (now - (await stat(file)).mtimeMs < idleMs) continue;
+          await unlink(file);
+          deleted++;
+        } catch (error) {
+          if (!isMissing(error)) throw error; // its put finished or failed meanwhile
+        }
+      }
+    }
+    return deleted;
+  }
+
   /** The file that holds the object (downloads read it with buffers of their own). */
   pathOf(key: string): string {
     return this.file(key);
@@ -112,6 +150,9 @@ export class FsObjectStorage extends ObjectStorage {
     return join(this.root, key);
   }
 }
+
+/** A put's temporary file: a dot, 16 hex digits, `.part` (no key can look like it). */
+const TEMPORARY_FILE = /^\.[0-9a-f]{16}\.part$/;
 
 /**
  * The file opened again with O_DIRECT, or nothing where the filesystem has no direct I/O (or

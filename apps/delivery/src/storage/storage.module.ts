@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { mkdir } from 'node:fs/promises';
 import { DeliveryConfig } from '../delivery.config';
+import { AbandonedPutsSweeper } from './abandoned-puts.sweeper';
 import { FsObjectStorage } from './fs-object-storage';
 import { ObjectStorage } from './object-storage';
 import { S3ObjectStorage } from './s3-object-storage';
@@ -17,7 +18,7 @@ export async function createObjectStorage(config: DeliveryConfig): Promise<Objec
 
 @Global()
 @Module({
-  providers: [{ provide: ObjectStorage, inject: [DeliveryConfig], useFactory: createObjectStorage }],
+  providers: [{ provide: ObjectStorage, inject: [DeliveryConfig], useFactory: createObjectStorage }, AbandonedPutsSweeper],
   exports: [ObjectStorage],
 })
 export class StorageModule {}

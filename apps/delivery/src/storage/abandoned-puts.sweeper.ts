@@ -1,0 +1,45 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { FsObjectStorage } from './fs-object-storage';
+import { ObjectStorage } from './object-storage';
+
+/** A put whose temporary file has not grown for this long is dead: uploads time out long before. */
+export const ABANDONED_PUT_IDLE_MS = 60 * 60 * 1000;
+const SWEEP_INTERVAL_MS = 60 * 60 * 1000;
+
+/**
+ * Deletes what uploads cut off by a dead process left on the filesystem driver's disk (their
+ * temporary files), at start-up and every hour, so that a crash during a 50 GiB upload does not
+ * keep 50 GiB forever. A put that fails while its process lives cleans up after itself; S3
+ * drops incomplete multipart uploads by the bucket's lifecycle rule (docs/storage.md).
+ */
+@Injectable()
+export class AbandonedPutsSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Storage');
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly storage: ObjectStorage) {}
+
+  onApplicationBootstrap(): void {
+    if (!(this.storage instanceof FsObjectStorage)) return;
+    void this.sweep();
+    this.timer = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** One pass; answers how many temporary files it deleted. */
+  async sweep(): Promise<number> {
+    if (!(this.storage instanceof FsObjectStorage)) return 0;
+    try {
+      const deleted = await this.storage.sweepAbandonedPuts(ABANDONED_PUT_IDLE_MS);
+      if (deleted > 0) this.logger.warn({ deleted }, 'deleted the temporary files of uploads cut off by a process that died');
+      return deleted;
+    } catch (error) {
+      this.logger.error({ err: error }, 'could not sweep the temporary files of abandoned uploads; the next pass retries');
+      return 0;
+    }
+  }
+}
