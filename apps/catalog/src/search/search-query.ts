@@ -9,6 +9,7 @@ import {
   type SearchFacets,
   type SearchSort,
 } from '@trove/contracts';
+import { MODALITIES } from '@trove/dataset';
 import { CURSOR_UUID, isIsoTimestamp, ServiceException } from '@trove/platform';
 import { tsqueryText } from './search-tokens';
 
@@ -36,6 +37,11 @@ interface Cursor {
 }
 
 const MAX_PRICE = '9223372036854775807';
+/**
+ * A tallied search's page is read in index order when its matches are at least this share of
+ * every partition they are in: a page of 101 then reads about 2,000 index entries at most.
+ */
+const INDEX_ORDER_SHARE = 0.05;
 /** The largest finite PostgreSQL real (a relevance score is one), and the smallest it reads without underflow. */
 const REAL_MAX = 3.4028234663852886e38;
 const REAL_MIN = 1.5e-45;
@@ -95,9 +101,14 @@ export function decodeSearchCursor(text: string, sort: SearchSort): CursorKey {
  * filters only on what each row's `facet_key` holds (modality, domain, languages, licenses), so
  * its total and facets are sums over `search_facet_tally` (migration 1764500005000) and its page
  * comes in order from an index; any other search reads its matches once for both. The two give
- * the same answer (search.test.ts compares them); `tally: false` asks for the second always.
+ * the same answer (search.test.ts compares them); `tally: false` asks for the second always, and
+ * `indexOrderShare` moves the share of matches below which a tallied page is sorted rather than
+ * read in index order (see below).
  */
-export function searchStatement(request: SearchDatasetsRequest, { tally = true }: { tally?: boolean } = {}): SearchStatement {
+export function searchStatement(
+  request: SearchDatasetsRequest,
+  { tally = true, indexOrderShare = INDEX_ORDER_SHARE }: { tally?: boolean; indexOrderShare?: number } = {},
+): SearchStatement {
   const params: unknown[] = [];
   const param = (value: unknown): string => `$${params.push(value)}`;
   const currency = request.currency ?? 'CNY';
@@ -126,10 +137,11 @@ export function searchStatement(request: SearchDatasetsRequest, { tally = true }
   const tallied: string[] = [];
   const facetPart = (n: number) => `split_part(facet_key, '|', ${n})`;
   const facetList = (n: number) => `string_to_array(nullif(${facetPart(n)}, ''), ',')`;
+  let modalityTallied: string | undefined;
   if (request.modality) {
     const value = param(request.modality);
     where.push(`s.modality = ${value}`);
-    tallied.push(`${facetPart(1)} = ${value}`);
+    tallied.push((modalityTallied = `${facetPart(1)} = ${value}`));
   }
   if (request.domain) {
     const value = param(request.domain);
@@ -171,23 +183,43 @@ export function searchStatement(request: SearchDatasetsRequest, { tally = true }
   const filters = where.length > 0 ? where.join(' AND ') : 'true';
   // Without an offer in the currency, last by price: the price is read from JSON once per row.
   const price = `coalesce((s.min_prices ->> ${currencyParam})::bigint, ${MAX_PRICE})`;
+  // The page of a tallied search: each partition the search reads is walked in the index's order
+  // (newest, or the price in yuan) when its matches are a good share of it, so that the walk
+  // soon meets a page of them, and skipped when it has none; when some partition has only a few
+  // (a rare language, a license few listings offer) such a walk would read most of it, so the
+  // matches are gathered by their own indexes and sorted instead. The tally gives the shares
+  // without reading a listing. Each walk names its modality, so the planner reads one partition.
+  const page = (from: string, when: string) => `SELECT * FROM (${from}) m WHERE ${cursorCondition} AND ${when} ORDER BY ${order} LIMIT ${limit + 1}`;
+  const share = (modality: string) => `(SELECT share FROM shares WHERE modality = '${modality}')`;
+  const sparse = `EXISTS (SELECT 1 FROM shares WHERE share > 0 AND share < ${indexOrderShare})`;
+  const walks = (request.modality ? [request.modality] : MODALITIES).map(
+    (modality) => `(${page(
+      `SELECT s.dataset_id, s.modality, s.published_at, NULL::real AS score, (s.min_prices ->> ${currencyParam})::bigint AS offer_price, ${price} AS price
+      FROM dataset_search s WHERE s.modality = '${modality}' AND ${filters}`,
+      `${share(modality)} >= ${indexOrderShare} AND NOT ${sparse}`,
+    )})`,
+  );
   const sources = fromTally
     ? `
 WITH combinations AS MATERIALIZED (
   SELECT facet_key AS k, datasets AS n FROM search_facet_tally
   WHERE datasets > 0${tallied.map((condition) => ` AND ${condition}`).join('')}
 ),
+shares AS MATERIALIZED (
+  -- Per partition the search reads (every modality, or the one asked for): the share of its listings that match.
+  SELECT listed.modality, coalesce(matching.n, 0)::float8 / listed.n AS share
+  FROM (SELECT split_part(facet_key, '|', 1) AS modality, sum(datasets) AS n FROM search_facet_tally WHERE datasets > 0${modalityTallied ? ` AND ${modalityTallied}` : ''} GROUP BY 1) listed
+  LEFT JOIN (SELECT split_part(k, '|', 1) AS modality, sum(n) AS n FROM combinations GROUP BY 1) matching USING (modality)
+),
+matched AS MATERIALIZED (
+  SELECT s.dataset_id, s.modality, s.published_at, NULL::real AS score, (s.min_prices ->> ${currencyParam})::bigint AS offer_price, ${price} AS price
+  FROM dataset_search s
+  WHERE ${filters}
+),
 page AS (
-  -- In the index's order (newest, or the price in yuan), so only a page's worth of rows is read.
-  SELECT * FROM (
-    SELECT s.dataset_id, s.modality, s.published_at, NULL::real AS score,
-           (s.min_prices ->> ${currencyParam})::bigint AS offer_price, ${price} AS price
-    FROM dataset_search s
-    WHERE ${filters}
-  ) m
-  WHERE ${cursorCondition}
-  ORDER BY ${order}
-  LIMIT ${limit + 1}
+  (SELECT * FROM (${walks.join('\n    UNION ALL ')}) walked ORDER BY ${order} LIMIT ${limit + 1})
+  UNION ALL
+  (${page('SELECT * FROM matched', sparse)})
 )`
     : `
 WITH matched AS MATERIALIZED (
