@@ -296,6 +296,21 @@ describe.each(STORAGE_DRIVERS)('entitlements and downloads with %s', (_name, sta
     await waitFor('the first download recorded', async () => (await withDatabase(h.db.url, async (c) => (await c.query(`SELECT 1 FROM download WHERE entitlement_id = $1`, [entitlement.id])).rowCount)) === 1);
     expect((await fetchRaw(file.url, { range: 'bytes=10-' })).status).toBe(206);
     expectRefused(await fetchRaw(file.url), 'DOWNLOAD_LIMIT_REACHED');
+    // Every other way of asking for the file from its first byte is a new download too.
+    const size = Number(String((await fetchRaw(file.url, { range: 'bytes=10-' })).headers['content-range']).split('/')[1]);
+    for (const headers of [
+      { range: `bytes=-${size}` },
+      { range: `bytes=-${size + 100}` },
+      { range: 'bytes=00-' },
+      { range: 'bytes= 0 -' },
+      { range: 'BYTES=0-' },
+      { range: 'bytes=5-2' },
+      { range: 'items=0-' },
+      { range: 'bytes=1-', 'if-range': '"not-the-etag"' },
+    ]) {
+      const answer = await fetchRaw(file.url, headers);
+      expect({ headers, status: answer.status, code: answer.json?.code }).toEqual({ headers, status: 403, code: 'DOWNLOAD_LIMIT_REACHED' });
+    }
 
     const colleague: Caller = { ...limited, keyId: 'b'.repeat(32) };
     await expect(manifest(h, entitlement.id, colleague)).rejects.toMatchObject({ code: 'SEATS_EXCEEDED' });

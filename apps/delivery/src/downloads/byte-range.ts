@@ -29,3 +29,9 @@ export function readRange(range: string | undefined, ifRange: string | undefined
   }
   return { kind: 'partial', start, end };
 }
+
+/** The first byte a range answer serves: 0 for the whole file, none (null) when it serves nothing. */
+export function rangeStart(answer: RangeAnswer): number | null {
+  if (answer.kind === 'unsatisfiable') return null;
+  return answer.kind === 'partial' ? answer.start : 0;
+}

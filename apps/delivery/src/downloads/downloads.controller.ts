@@ -6,8 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { FsObjectStorage } from '../storage/fs-object-storage';
+import type { DownloadTarget } from './download.repository';
 import { ObjectStorage } from '../storage/object-storage';
-import { readRange } from './byte-range';
+import { rangeStart, readRange } from './byte-range';
 import { downloadTicketFromUrl } from './download-ticket';
 import { sendFileRange } from './file-sender';
 import { DownloadsService } from './downloads.service';
@@ -40,13 +41,17 @@ export class DownloadsController {
     const rangeHeader = request.headers.range;
     const parsed = downloadTicketFromUrl({ entitlementId, versionId, path }, query);
     const startedAt = new Date();
-    // Only a request from the first byte is a new download (a resume or a later range is not).
-    const startsNew = !head && (rangeHeader === undefined || /^bytes=\s*0-/i.test(rangeHeader.trim()));
+    const ifRange = headerText(request.headers['if-range']);
+    const rangeOf = (target: DownloadTarget) => readRange(rangeHeader, ifRange, target.size, `"${target.sha256}"`);
+    // A request served from the file's first byte is a new download (a resume or a later range
+    // is not), whatever its Range header says: `bytes=-19`, `bytes=00-` or an If-Range that does
+    // not match all serve the file from its start.
+    const startsNew = (target: DownloadTarget) => !head && rangeStart(rangeOf(target)) === 0;
     const target = await this.downloads.admit(parsed, startsNew);
     const ticket = parsed!.ticket;
 
     const etag = `"${target.sha256}"`;
-    const range = readRange(rangeHeader, headerText(request.headers['if-range']), target.size, etag);
+    const range = rangeOf(target);
     if (range.kind === 'unsatisfiable') {
       void reply.header('content-range', `bytes */${target.size}`).header('accept-ranges', 'bytes');
       throw new ServiceException(DeliveryErrorCode.RANGE_NOT_SATISFIABLE, `The file has ${target.size} bytes; ask for one range inside them (several ranges are not served).`);

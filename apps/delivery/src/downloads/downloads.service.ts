@@ -25,7 +25,16 @@ export class DownloadsService {
     private readonly unitOfWork: UnitOfWork,
   ) {}
 
-  async admit(parsed: { ticket: DownloadTicket; signature: UrlSignature } | null, startsNewDownload: boolean, now = Date.now()): Promise<DownloadTarget> {
+  /**
+   * `startsNewDownload` says, for the file as it is now, whether this request is a new download
+   * (it is served from the file's first byte): the caller reads it from the range it will serve,
+   * never from the Range header's text, which has many spellings of the same range.
+   */
+  async admit(
+    parsed: { ticket: DownloadTicket; signature: UrlSignature } | null,
+    startsNewDownload: boolean | ((target: DownloadTarget) => boolean),
+    now = Date.now(),
+  ): Promise<DownloadTarget> {
     if (!parsed) throw invalidUrl();
     const { ticket, signature } = parsed;
     const verdict = this.signer.verify(downloadGrant(ticket), signature, now);
@@ -45,7 +54,8 @@ export class DownloadsService {
     if (status === 'expired') throw new ServiceException(DeliveryErrorCode.ENTITLEMENT_EXPIRED, 'This entitlement has expired: its license term or subscription ended.');
     const terms = target.terms;
     const countSeats = terms.seats !== null;
-    const countDownloads = startsNewDownload && terms.downloadLimit != null;
+    const startsNew = typeof startsNewDownload === 'function' ? startsNewDownload(target) : startsNewDownload;
+    const countDownloads = startsNew && terms.downloadLimit != null;
     // Only a license with limits costs more reads.
     const counts: { seatsInUse?: number; downloadsSoFar?: number } =
       countSeats || countDownloads
