@@ -1,6 +1,7 @@
 import { canonicalJson } from '@trove/licensing';
 import { createHash, randomUUID } from 'node:crypto';
 import { commercialOffer, exclusiveOffer, speechListing, VendorClient } from '../support/catalog';
+import { connectNats } from '../support/nats';
 import { withDatabase } from '../support/postgres';
 import { waitFor } from '../support/processes';
 import { json, TroveSystem } from '../support/system';
@@ -87,7 +88,7 @@ class Market {
     }
   }
 
-  query<T = Record<string, unknown>>(app: 'ordering' | 'billing' | 'delivery', text: string, values: unknown[] = []): Promise<T[]> {
+  query<T = Record<string, unknown>>(app: 'catalog' | 'ordering' | 'billing' | 'delivery', text: string, values: unknown[] = []): Promise<T[]> {
     return withDatabase(this.system.databases.get(app)!.url, async (client) => (await client.query(text, values)).rows as T[]);
   }
 }
@@ -274,6 +275,87 @@ describe('the purchase saga through the public API, every app a process', () => 
     const second = await h.order(rich, order(exclusive.offerId));
     expect(second.status).toBe(201);
     expect((await h.settled(rich, (await json(second)).id)).status).toBe('fulfilled');
+  });
+
+  /** The live exclusive sales of a dataset, as the catalog keeps them: the orders holding them. */
+  const liveSales = async (datasetId: string) =>
+    (await h.query<{ order_id: string }>('catalog', `SELECT order_id FROM exclusive_sale WHERE dataset_id = $1 AND status = 'live'`, [datasetId])).map((r) => r.order_id);
+
+  it('an order refused after reserving an exclusive sale leaves none behind: the vendor offers the territory again and another buyer buys it', async () => {
+    const first = await h.publishedOffer('曼孚科技 MindFlow', exclusiveOffer(24, ['CN'], 3_000_000), '城市道路激光点云 / urban lidar point clouds');
+    const second = await h.publishedOffer('倍赛科技 BasicFinder', exclusiveOffer(24, ['CN'], 2_000_000), '工业质检图像 / industrial inspection images');
+    const empty = await h.buyer('某初创公司 a start-up with an empty wallet');
+    const before = await orderCount();
+
+    // One order holds one exclusive sale: the second item is refused after the first was reserved.
+    const refused = await h.order(empty, { items: [{ offerId: first.offerId }, { offerId: second.offerId }], acceptLicense: true });
+    expect({ status: refused.status, code: (await json(refused)).code }).toEqual({ status: 409, code: 'CONFLICT' });
+    expect(await orderCount()).toBe(before);
+    expect(await liveSales(first.datasetId)).toEqual([]);
+    expect(await liveSales(second.datasetId)).toEqual([]);
+
+    // The territory is free: its vendor may offer it exclusively again, and a buyer may buy it.
+    await first.vendor.expect(201, `/v1/datasets/${first.datasetId}/offers`, 'POST', exclusiveOffer(12, ['CN']));
+    const rich = await h.buyer('蔚来汽车 NIO');
+    await h.fund(rich, 3_000_000);
+    const bought = await h.order(rich, order(first.offerId));
+    expect(bought.status).toBe(201);
+    const placed = await json(bought);
+    expect((await h.settled(rich, placed.id)).status).toBe('fulfilled');
+    expect(await liveSales(first.datasetId)).toEqual([placed.id]);
+
+    // A total past 2^53 - 1 minor units is refused, with no sale left either.
+    const dear = await h.publishedOffer('澳鹏 Appen China', exclusiveOffer(24, ['CN'], 9_007_199_254_000_000), '全国方言语音 / dialect speech, every province');
+    const overflow = await h.order(rich, { items: [{ offerId: dear.offerId }, { offerId }], acceptLicense: true });
+    expect({ status: overflow.status, code: (await json(overflow)).code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
+    expect(await liveSales(dear.datasetId)).toEqual([]);
+    await dear.vendor.expect(201, `/v1/datasets/${dear.datasetId}/offers`, 'POST', exclusiveOffer(12, ['CN']));
+  });
+
+  it('a sale reserved by a placement that died before writing its order is released by the sweep, and the retry buys it', async () => {
+    const sole = await h.publishedOffer('标贝科技 DataBaker', exclusiveOffer(24, ['CN'], 4_000_000), '情感语音合成语料 / expressive TTS corpus');
+    const buyer = await h.buyer('腾讯 AI Lab Tencent');
+    await h.fund(buyer, 4_000_000);
+    const key = `po-${randomUUID()}`;
+    const ordering = h.system.app('ordering');
+    const nc = await connectNats();
+    let orderId = '';
+    try {
+      const reserving = new Promise<string>((resolve) => {
+        nc.subscribe(`${h.system.namespace}.catalog.exclusive.reserve`, {
+          callback: (_error, msg) => resolve(JSON.parse(new TextDecoder().decode(msg.data)).orderId),
+        });
+      });
+      await nc.flush();
+      // While the test holds the dataset's row, the catalog cannot answer the reservation:
+      // ordering is killed waiting for it, and the catalog records the sale right after.
+      await withDatabase(h.system.databases.get('catalog')!.url, async (catalog) => {
+        await catalog.query('BEGIN');
+        await catalog.query('SELECT id FROM dataset WHERE id = $1 FOR UPDATE', [sole.datasetId]);
+        const answer = h.order(buyer, order(sole.offerId), key);
+        orderId = await reserving;
+        ordering.kill('SIGKILL');
+        await catalog.query('COMMIT');
+        expect((await answer).status).toBe(503);
+      });
+    } finally {
+      await nc.close();
+    }
+    await ordering.exit();
+    await waitFor('the catalog to record the sale', async () => (await liveSales(sole.datasetId)).includes(orderId));
+    expect(await h.query('ordering', `SELECT id FROM purchase_order WHERE id = $1`, [orderId])).toEqual([]);
+
+    ordering.start();
+    await ordering.ready();
+    await waitFor('the sweep to release the sale', async () => (await liveSales(sole.datasetId)).length === 0, 30_000);
+    await sole.vendor.expect(201, `/v1/datasets/${sole.datasetId}/offers`, 'POST', exclusiveOffer(6, ['CN']));
+
+    // The buyer sends the same request again: the same order, sold anew.
+    const retry = await h.order(buyer, order(sole.offerId), key);
+    expect(retry.status).toBe(201);
+    expect((await json(retry)).id).toBe(orderId);
+    expect((await h.settled(buyer, orderId)).status).toBe('fulfilled');
+    expect(await liveSales(sole.datasetId)).toEqual([orderId]);
   });
 
   it('shows a buyer only its own orders and receipts, and a vendor only its own sales', async () => {

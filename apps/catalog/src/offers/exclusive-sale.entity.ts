@@ -6,7 +6,8 @@ import { Offer } from './offer.entity';
 
 /**
  * An exclusive license that was sold: while it is live, no exclusive offer or sale of the same
- * dataset may collide with its territory and term. A refund releases it.
+ * dataset may collide with its territory and term. A refund or a cancellation releases it, and
+ * so does ordering when the order it was reserved for was never written.
  */
 @Entity({ name: 'exclusive_sale' })
 @Index('exclusive_sale_dataset_idx', ['datasetId', 'status'])

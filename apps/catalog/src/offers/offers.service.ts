@@ -109,39 +109,37 @@ export class OffersService {
    * The sale-time rule for ordering: records the exclusive sale of an offer to a buyer for an
    * order, unless it collides with a live exclusive sale of the dataset (409
    * EXCLUSIVITY_CONFLICT). The dataset row is locked, so two checkouts cannot both win; the
-   * same order asking again gets its sale back.
+   * same order asking again gets its live sale back.
+   *
+   * A released sale asked for again by its order is sold anew, checked like a new one: ordering
+   * releases the sale of an order it failed to write (a placement refused after reserving, or
+   * one whose process died), and a retry of that placement makes the same order.
    */
   async reserveExclusive(request: ReserveExclusiveRequest): Promise<ExclusiveSaleView> {
     return this.unitOfWork.run(async () => {
       const offer = await this.offers.findById(request.offerId);
       if (!offer) throw notFound('offer', request.offerId);
       await this.datasets.lockAny(offer.datasetId);
-      const existing = await this.offers.saleOfOrder(request.orderId);
+      const existing = await this.offers.saleOfOrder(request.orderId, true);
       if (existing) {
         if (existing.offerId !== offer.id) throw new ServiceException(CommonErrorCode.CONFLICT, `Order ${request.orderId} already holds an exclusive sale of another offer.`);
-        return existing.toView();
+        if (existing.status === 'live') return existing.toView();
       }
       if (!offer.exclusive) throw new ServiceException(CommonErrorCode.CONFLICT, `Offer ${offer.id} is not exclusive; there is nothing to reserve.`);
       const startsAt = request.startsAt ? new Date(request.startsAt) : new Date();
       if (!offer.isLive(startsAt)) throw new ServiceException(CatalogErrorCode.OFFER_NOT_AVAILABLE, `Offer ${offer.id} is withdrawn or expired.`);
       await this.assertNoExclusiveConflict(offer.datasetId, offer.terms, startsAt);
-      const sale = Object.assign(new ExclusiveSale(), {
-        id: randomUUID(),
-        datasetId: offer.datasetId,
-        offerId: offer.id,
-        buyerOrgId: request.buyerOrgId,
-        orderId: request.orderId,
-        terms: offer.terms,
-        startsAt,
-        endsAt: licenseEndsAt(offer.terms, startsAt),
-        status: 'live' as const,
-        releasedAt: null,
-      });
+      const sold = { buyerOrgId: request.buyerOrgId, terms: offer.terms, startsAt, endsAt: licenseEndsAt(offer.terms, startsAt), status: 'live' as const, releasedAt: null };
+      if (existing) return (await this.offers.saveSale(Object.assign(existing, sold))).toView();
+      const sale = Object.assign(new ExclusiveSale(), { id: randomUUID(), datasetId: offer.datasetId, offerId: offer.id, orderId: request.orderId, ...sold });
       return (await this.offers.insertSale(sale)).toView();
     });
   }
 
-  /** A refunded or cancelled order's exclusive sale stops blocking others. Idempotent. */
+  /**
+   * The exclusive sale of an order stops blocking others: the order was refunded or cancelled,
+   * or ordering never wrote it. Idempotent; it touches that order's sale only.
+   */
   async releaseExclusive(orderId: string): Promise<ExclusiveSaleView | null> {
     return this.unitOfWork.run(async () => {
       const sale = await this.offers.saleOfOrder(orderId, true);

@@ -33,11 +33,18 @@ describe('the order state table', () => {
 describe('the order id of a command', () => {
   const buyer = { organizationId: '6f1c2a8e-3b4d-4e5f-8a9b-0c1d2e3f4a5b', role: 'buyer' as const, keyId: 'k1' };
 
-  it('is the same UUID for the same buyer and Idempotency-Key, and differs for another key or buyer', () => {
-    const id = orderIdFor(buyer, 'po-2026-11-0042');
+  const offerId = '0f5c7a1e-2b3d-4c5e-8f6a-7b8c9d0e1f2a';
+  const request = { items: [{ offerId }], acceptLicense: true as const };
+
+  it('is the same UUID for the same buyer, Idempotency-Key and request, and differs for another key or buyer', () => {
+    const id = orderIdFor(buyer, 'po-2026-11-0042', request);
     expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect(orderIdFor(buyer, 'po-2026-11-0042')).toBe(id);
-    expect(orderIdFor(buyer, 'po-2026-11-0043')).not.toBe(id);
-    expect(orderIdFor({ ...buyer, organizationId: '0b6e5f8a-1c2d-4e3f-9a4b-5c6d7e8f9a0b' }, 'po-2026-11-0042')).not.toBe(id);
+    expect(orderIdFor(buyer, 'po-2026-11-0042', { acceptLicense: true, items: [{ offerId }] })).toBe(id);
+    expect(orderIdFor(buyer, 'po-2026-11-0043', request)).not.toBe(id);
+    expect(orderIdFor({ ...buyer, organizationId: '0b6e5f8a-1c2d-4e3f-9a4b-5c6d7e8f9a0b' }, 'po-2026-11-0042', request)).not.toBe(id);
+  });
+
+  it('differs for another request under the same key, which reserves and gives back exclusive sales of its own', () => {
+    expect(orderIdFor(buyer, 'po-2026-11-0042', { ...request, items: [{ offerId, quantity: 2 }] })).not.toBe(orderIdFor(buyer, 'po-2026-11-0042', request));
   });
 });

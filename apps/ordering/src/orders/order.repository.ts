@@ -132,6 +132,12 @@ export class OrderRepository extends TransactionalRepository {
     return this.manager.findOneBy(Order, { id });
   }
 
+  /** The order's status, or null when there is no such order. */
+  async statusOf(id: string): Promise<OrderStatus | null> {
+    const [row] = (await this.manager.query(`SELECT status FROM purchase_order WHERE id = $1`, [id])) as { status: OrderStatus }[];
+    return row?.status ?? null;
+  }
+
   async linesOf(orderIds: string[]): Promise<Map<string, OrderLine[]>> {
     const byOrder = new Map<string, OrderLine[]>(orderIds.map((id) => [id, []]));
     if (orderIds.length === 0) return byOrder;

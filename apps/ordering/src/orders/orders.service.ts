@@ -16,12 +16,13 @@ import {
   type SalePage,
 } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
-import { RpcClient, UnitOfWork, type Transaction } from '@trove/messaging';
+import { requestHash, RpcClient, UnitOfWork, type Transaction } from '@trove/messaging';
 import { decodeCursor, DEFAULT_PAGE_SIZE, RequestContext, ServiceException, toPage, type Caller } from '@trove/platform';
 import { chargeFor, MoneyError, type CurrencyCode } from '@trove/licensing';
 import { createHash, randomUUID } from 'node:crypto';
 import { notFound } from '../access';
 import { AccessRequestRepository } from '../access-requests/access-request.repository';
+import { ExclusiveHolds } from './exclusive-holds';
 import { LicenseReceipt, Order, OrderLine } from './order.entity';
 import { OrderRepository } from './order.repository';
 
@@ -35,20 +36,21 @@ export class OrdersService {
     private readonly orders: OrderRepository,
     private readonly accessRequests: AccessRequestRepository,
     private readonly rpc: RpcClient,
+    private readonly holds: ExclusiveHolds,
   ) {}
 
   /**
    * Places an order: snapshots each offer as the catalog sells it right now, checks approval,
-   * quantities and exclusivity, then writes the order, its lines and its license receipt in the
-   * command's transaction (`commit`). The catalog is asked before that transaction opens, so
-   * none is held open while the catalog answers.
+   * quantities, the total and exclusivity, then writes the order, its lines and its license
+   * receipt in the command's transaction (`commit`). The catalog is asked before that
+   * transaction opens, so none is held open while the catalog answers.
    *
    * An order with a price publishes `order.placed` for billing, listing its priced lines only.
    * An order of free offers alone has nothing to charge: it is paid at once and publishes
    * `order.paid` for delivery itself, so billing never hears of it (no payment, entry or invoice).
    */
   async place(buyer: Caller, request: PlaceOrderRequest, commit: Commit): Promise<OrderView> {
-    const orderId = orderIdFor(buyer, RequestContext.current()?.idempotencyKey);
+    const orderId = orderIdFor(buyer, RequestContext.current()?.idempotencyKey, request);
     const offers = await Promise.all(request.items.map((item) => this.rpc.send(CatalogSubjects.getOffer, { offerId: item.offerId })));
     for (const offer of offers) await this.assertOrderable(buyer, offer);
     const priced = offers.filter((offer) => offer.pricing.model !== 'free');
@@ -58,89 +60,125 @@ export class OrdersService {
       throw new ServiceException(OrderingErrorCode.CURRENCY_MISMATCH, 'The items are priced in different currencies: place one order per currency.');
     }
     const prices = offers.map((offer, position) => linePrice(offer, request.items[position].quantity, position, currency));
+    const total = prices.reduce((sum, price) => sum + price.amount, 0);
+    if (!Number.isSafeInteger(total)) throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, 'The order total is beyond the largest amount Trove handles.');
+    const write = (tx: Transaction) => this.write(tx, buyer, orderId, offers, prices, currency, total);
+    const exclusive = offers.filter((offer) => offer.exclusive);
+    if (exclusive.length === 0) return commit(write);
+
     // Exclusive sales are recorded by the catalog, idempotently per order: a retry of this
-    // command carries the same key, so the same order id, and gets the same sale back.
-    for (const offer of offers.filter((o) => o.exclusive)) {
-      await this.rpc.send(CatalogSubjects.reserveExclusive, { offerId: offer.id, buyerOrgId: buyer.organizationId, orderId });
-    }
-    return commit(async (tx) => {
-      const now = new Date();
-      const lines = offers.map((offer, position) =>
-        Object.assign(new OrderLine(), {
-          id: randomUUID(),
-          orderId,
-          position,
-          offerId: offer.id,
-          datasetId: offer.datasetId,
-          datasetTitle: offer.datasetTitle,
-          vendorOrganizationId: offer.vendorOrganizationId,
-          priceAmount: prices[position].amount,
-          quantity: prices[position].quantity,
-          currency,
-          pricing: offer.pricing,
-          licenseTemplate: offer.license.template,
-          terms: offer.license.terms,
-          termsSha256: offer.termsSha256,
-          exclusive: offer.exclusive,
-          coversFutureVersions: offer.pricing.model === 'subscription',
-          versionIds: offer.releasedVersionIds,
-          placedAt: now,
-        }),
-      );
-      const total = lines.reduce((sum, line) => sum + line.priceAmount, 0);
-      if (!Number.isSafeInteger(total)) throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, 'The order total is beyond the largest amount Trove handles.');
-      const order = Object.assign(new Order(), {
-        id: orderId,
-        buyerOrganizationId: buyer.organizationId,
-        status: 'pending_payment' as const,
-        totalAmount: total,
-        currency,
-        cancellationReason: null,
-        refundReason: null,
-        paymentId: null,
-        entitlementIds: [],
-        awaitingEventId: null as string | null,
-        redrives: 0,
-        placedAt: now,
-        paidAt: null,
-        fulfilledAt: null,
-        closedAt: null,
-        updatedAt: now,
-      });
-      if (total === 0) {
-        order.moveTo('paid', now);
-        order.awaitingEventId = await tx.publish(OrderingEvents.orderPaid, order.paidEvent(lines));
-      } else {
-        order.awaitingEventId = await tx.publish(OrderingEvents.orderPlaced, {
-          orderId,
-          buyerOrganizationId: buyer.organizationId,
-          lines: lines
-            .filter((line) => line.priceAmount > 0)
-            .map((line) => ({
-              lineId: line.id,
-              offerId: line.offerId,
-              datasetId: line.datasetId,
-              vendorOrganizationId: line.vendorOrganizationId,
-              price: { amount: line.priceAmount, currency },
-              pricing: line.eventPricing(),
-              licenseTemplate: line.licenseTemplate,
-              termsSha256: line.termsSha256,
-            })),
-          total: { amount: total, currency },
-          placedAt: now.toISOString(),
-        });
+    // command carries the same key and body, so the same order id, and gets the same sale back.
+    // The hold, committed first, makes sure a sale whose order is never written is released:
+    // here when anything below fails, by the sweep when this process dies (see ExclusiveHolds).
+    const token = await this.holds.hold(orderId, buyer.organizationId);
+    let wrote = false;
+    try {
+      for (const offer of exclusive) {
+        await this.rpc.send(CatalogSubjects.reserveExclusive, { offerId: offer.id, buyerOrgId: buyer.organizationId, orderId });
       }
-      const receipt = LicenseReceipt.issue({
+      const view = await commit(async (tx) => {
+        wrote = true;
+        await this.holds.take(orderId, token);
+        return write(tx);
+      });
+      // A concurrent duplicate of this command wrote the order first, and `commit` answered its
+      // reply without writing: the sale is that order's, and only the hold is left to delete.
+      if (!wrote) await this.holds.giveBack(orderId, buyer.organizationId);
+      return view;
+    } catch (error) {
+      // Refused by the catalog (the second exclusive item of one order, a collision), by the
+      // idempotency record (the key's other request won), by the database or the deadline:
+      // no order was written by this attempt, so its sale goes back unless another attempt of
+      // the same command wrote the order.
+      await this.holds.giveBack(orderId, buyer.organizationId);
+      throw error;
+    }
+  }
+
+  /** The order, its lines and its receipt, and the event that starts the saga. */
+  private async write(
+    tx: Transaction,
+    buyer: Caller,
+    orderId: string,
+    offers: OfferSnapshot[],
+    prices: { amount: number; quantity: number | null }[],
+    currency: CurrencyCode,
+    total: number,
+  ): Promise<OrderView> {
+    const now = new Date();
+    const lines = offers.map((offer, position) =>
+      Object.assign(new OrderLine(), {
         id: randomUUID(),
         orderId,
-        acceptedByOrganizationId: buyer.organizationId,
-        acceptedByKeyId: buyer.keyId,
-        acceptedAt: now,
-        lines: lines.map((line) => line.toReceiptLine()),
-      });
-      await this.orders.insert(order, lines, receipt);
-      return order.toView(lines);
+        position,
+        offerId: offer.id,
+        datasetId: offer.datasetId,
+        datasetTitle: offer.datasetTitle,
+        vendorOrganizationId: offer.vendorOrganizationId,
+        priceAmount: prices[position].amount,
+        quantity: prices[position].quantity,
+        currency,
+        pricing: offer.pricing,
+        licenseTemplate: offer.license.template,
+        terms: offer.license.terms,
+        termsSha256: offer.termsSha256,
+        exclusive: offer.exclusive,
+        coversFutureVersions: offer.pricing.model === 'subscription',
+        versionIds: offer.releasedVersionIds,
+        placedAt: now,
+      }),
+    );
+    const order = Object.assign(new Order(), {
+      id: orderId,
+      buyerOrganizationId: buyer.organizationId,
+      status: 'pending_payment' as const,
+      totalAmount: total,
+      currency,
+      cancellationReason: null,
+      refundReason: null,
+      paymentId: null,
+      entitlementIds: [],
+      awaitingEventId: null as string | null,
+      redrives: 0,
+      placedAt: now,
+      paidAt: null,
+      fulfilledAt: null,
+      closedAt: null,
+      updatedAt: now,
     });
+    if (total === 0) {
+      order.moveTo('paid', now);
+      order.awaitingEventId = await tx.publish(OrderingEvents.orderPaid, order.paidEvent(lines));
+    } else {
+      order.awaitingEventId = await tx.publish(OrderingEvents.orderPlaced, {
+        orderId,
+        buyerOrganizationId: buyer.organizationId,
+        lines: lines
+          .filter((line) => line.priceAmount > 0)
+          .map((line) => ({
+            lineId: line.id,
+            offerId: line.offerId,
+            datasetId: line.datasetId,
+            vendorOrganizationId: line.vendorOrganizationId,
+            price: { amount: line.priceAmount, currency },
+            pricing: line.eventPricing(),
+            licenseTemplate: line.licenseTemplate,
+            termsSha256: line.termsSha256,
+          })),
+        total: { amount: total, currency },
+        placedAt: now.toISOString(),
+      });
+    }
+    const receipt = LicenseReceipt.issue({
+      id: randomUUID(),
+      orderId,
+      acceptedByOrganizationId: buyer.organizationId,
+      acceptedByKeyId: buyer.keyId,
+      acceptedAt: now,
+      lines: lines.map((line) => line.toReceiptLine()),
+    });
+    await this.orders.insert(order, lines, receipt);
+    return order.toView(lines);
   }
 
   private async assertOrderable(buyer: Caller, offer: OfferSnapshot): Promise<void> {
@@ -262,13 +300,15 @@ export function linePrice(offer: Pick<OfferSnapshot, 'id' | 'pricing'>, quantity
 }
 
 /**
- * The order's id, from the buyer and the command's idempotency key: a retry of a command that
- * did not commit makes the same order, so what it asked other services for (an exclusive sale)
- * is found again instead of left behind.
+ * The order's id, from the buyer, the command's idempotency key and the request: a retry of a
+ * command that did not commit makes the same order, so what it asked other services for (an
+ * exclusive sale) is found again instead of left behind; another request under the same key
+ * (refused once the first commits) makes another order id, so what it reserves and gives back
+ * is its own.
  */
-export function orderIdFor(buyer: Caller, idempotencyKey: string | undefined): string {
+export function orderIdFor(buyer: Caller, idempotencyKey: string | undefined, request: PlaceOrderRequest): string {
   if (!idempotencyKey) return randomUUID();
-  const hex = createHash('sha256').update(`ordering.order.place|${buyer.organizationId}|${idempotencyKey}`).digest('hex');
+  const hex = createHash('sha256').update(`ordering.order.place|${buyer.organizationId}|${idempotencyKey}|${requestHash(request)}`).digest('hex');
   // RFC 9562 layout: version 8 (name-based, custom hash), variant 10.
   const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;

@@ -4,6 +4,7 @@ import { encodeJson, InjectNats, Namespace, toNatsHeaders, UnitOfWork, type Even
 import { SERVICE_IDENTITY, type ServiceIdentity } from '@trove/platform';
 import type { NatsConnection } from 'nats';
 import { OrderingConfig } from '../ordering.config';
+import { ExclusiveHolds } from '../orders/exclusive-holds';
 import { IN_FLIGHT } from '../orders/order-state';
 import { OrderRepository, type StoredEvent } from '../orders/order.repository';
 
@@ -14,16 +15,21 @@ import { OrderRepository, type StoredEvent } from '../orders/order.repository';
  * since JetStream drops a repeated message id for 10 minutes even when the first copy is gone.
  * Consumers that had the event drop the repeat through their inbox. Every order thus reaches a
  * terminal state even if an event was lost on the way.
+ *
+ * It also gives back the exclusive holds older than ORDER_REDRIVE_AFTER_MS: a placement that
+ * died between reserving an exclusive sale and writing its order leaves one, and its sale is
+ * released unless an order holds it (see ExclusiveHolds).
  */
 @Injectable()
 export class SagaSweep implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('SagaSweep');
   private timer?: NodeJS.Timeout;
-  private running?: Promise<number>;
+  private running?: Promise<void>;
 
   constructor(
     private readonly unitOfWork: UnitOfWork,
     private readonly orders: OrderRepository,
+    private readonly holds: ExclusiveHolds,
     private readonly settings: OrderingConfig,
     @InjectNats() private readonly nc: NatsConnection,
     private readonly namespace: Namespace,
@@ -42,10 +48,10 @@ export class SagaSweep implements OnApplicationBootstrap, OnApplicationShutdown 
 
   private async tick(): Promise<void> {
     if (this.running) return;
-    this.running = this.sweep().catch((error: Error) => {
-      this.logger.error(`saga sweep failed: ${error.message}`);
-      return 0;
-    });
+    this.running = (async () => {
+      await this.sweep().catch((error: Error) => this.logger.error(`saga sweep failed: ${error.message}`));
+      await this.releaseAbandoned().catch((error: Error) => this.logger.error(`exclusive hold sweep failed: ${error.message}`));
+    })();
     await this.running;
     this.running = undefined;
   }
@@ -77,6 +83,15 @@ export class SagaSweep implements OnApplicationBootstrap, OnApplicationShutdown 
     }
     if (published > 0) this.logger.warn(`re-drove ${published} stuck order(s)`);
     return published;
+  }
+
+  /**
+   * One pass over the exclusive holds last written more than ORDER_REDRIVE_AFTER_MS before
+   * `now`; answers how many it gave back. By then the placement that wrote one has ended (its
+   * deadline is the gateway's RPC_TIMEOUT_MS) or can no longer write its order without it.
+   */
+  releaseAbandoned(now = new Date()): Promise<number> {
+    return this.holds.giveBackOlderThan(new Date(now.getTime() - this.settings.ORDER_REDRIVE_AFTER_MS));
   }
 
   private async publish(event: StoredEvent, attempt: number): Promise<void> {

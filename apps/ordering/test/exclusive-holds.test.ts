@@ -1,0 +1,230 @@
+import { CatalogErrorCode, CatalogSubjects, CommonErrorCode, MessageHeaders, OrderingSubjects, type OrderView, type RpcSubject } from '@trove/contracts';
+import type { PricingValue } from '@trove/licensing';
+import { decodeJson, encodeJson, Namespace, toNatsHeaders, type RpcReply } from '@trove/messaging';
+import { ServiceException, type Caller } from '@trove/platform';
+import type { NatsConnection } from 'nats';
+import { randomUUID } from 'node:crypto';
+import { OrdersService } from '../src/orders/orders.service';
+import { SagaSweep } from '../src/saga/saga-sweep';
+import { connectNats } from '../../../test/support/nats';
+import { withDatabase } from '../../../test/support/postgres';
+import { waitFor } from '../../../test/support/processes';
+import { OfferShelf, startOrdering, type OrderingUnderTest } from './ordering-harness';
+
+jest.setTimeout(120_000);
+
+const shelf = new OfferShelf();
+const exclusive = (amount = 50_000_000) => shelf.list({ model: 'one_time', price: { amount, currency: 'CNY' } }, { template: 'commercial_exclusive', exclusive: true });
+const listed = (pricing: PricingValue) => shelf.list(pricing);
+
+/**
+ * The catalog's exclusive sales as `catalog.exclusive.reserve` and `.release` keep them: one sale
+ * per order id, refused for another offer of the same order (409 CONFLICT) or for an offer
+ * another order holds live (409 EXCLUSIVITY_CONFLICT), asked again by its order it is sold anew,
+ * and released by order id.
+ */
+class Catalog {
+  readonly sales = new Map<string, { offerId: string; status: 'live' | 'released' }>();
+  private readonly gates = new Map<string, Promise<void>>();
+  private unreachable = 0;
+
+  send = async <Req, Res>(rpc: RpcSubject<Req, Res>, request: Req): Promise<Res> => {
+    if (rpc.subject === CatalogSubjects.getOffer.subject) return shelf.get((request as { offerId: string }).offerId) as Res;
+    if (rpc.subject === CatalogSubjects.reserveExclusive.subject) {
+      const { offerId, orderId } = request as { offerId: string; orderId: string };
+      const own = this.sales.get(orderId);
+      if (own && own.offerId !== offerId) throw new ServiceException(CommonErrorCode.CONFLICT, `Order ${orderId} already holds an exclusive sale of another offer.`);
+      if (this.liveOrders(offerId).some((id) => id !== orderId)) throw new ServiceException(CatalogErrorCode.EXCLUSIVITY_CONFLICT, `Offer ${offerId} is sold.`);
+      this.sales.set(orderId, { offerId, status: 'live' });
+      const gate = this.gates.get(offerId);
+      this.gates.delete(offerId);
+      await gate;
+      return { orderId, offerId, status: 'live' } as Res;
+    }
+    if (rpc.subject === CatalogSubjects.releaseExclusive.subject) {
+      if (this.unreachable > 0) {
+        this.unreachable -= 1;
+        throw new ServiceException(CommonErrorCode.SERVICE_UNAVAILABLE, 'catalog did not answer');
+      }
+      const sale = this.sales.get((request as { orderId: string }).orderId);
+      if (sale) sale.status = 'released';
+      return (sale ?? null) as Res;
+    }
+    throw new Error(`unexpected ${rpc.subject}`);
+  };
+
+  /** The orders holding a live sale of the offer. */
+  liveOrders(offerId: string): string[] {
+    return [...this.sales].filter(([, sale]) => sale.offerId === offerId && sale.status === 'live').map(([orderId]) => orderId);
+  }
+
+  /** The next reservation of the offer is recorded, but answered only once `open` is called. */
+  delayNextReservation(offerId: string): { open: () => void } {
+    let open!: () => void;
+    this.gates.set(offerId, new Promise<void>((resolve) => (open = resolve)));
+    return { open };
+  }
+
+  /** The next `count` releases do not reach the catalog. */
+  failReleases(count: number): void {
+    this.unreachable = count;
+  }
+}
+
+/**
+ * Ordering on its own database with the catalog's exclusive sales answered in-process; orders
+ * are placed over NATS as the gateway places them (caller, Idempotency-Key, deadline), so the
+ * command's idempotency record decides replays and reused keys. A placement that reserved an
+ * exclusive sale and then failed, or died, must not leave the sale live without an order.
+ */
+describe('exclusive sales of orders that were never written', () => {
+  const catalog = new Catalog();
+  let ordering: OrderingUnderTest;
+  let nc: NatsConnection;
+  let namespace: Namespace;
+
+  beforeAll(async () => {
+    ordering = await startOrdering('exclusive', catalog);
+    namespace = ordering.app.get(Namespace);
+    nc = await connectNats();
+  });
+
+  afterAll(async () => {
+    await nc?.close();
+    await ordering?.stop();
+  });
+
+  const newBuyer = (): Caller => ({ organizationId: randomUUID(), role: 'buyer', keyId: 'k'.repeat(32) });
+  const order = (...offerIds: string[]) => ({ items: offerIds.map((offerId) => ({ offerId })), acceptLicense: true as const });
+
+  /** `POST /v1/orders` as the gateway forwards it. */
+  async function place(buyer: Caller, body: unknown, key: string = randomUUID()): Promise<RpcReply<OrderView>> {
+    const headers = toNatsHeaders({
+      [MessageHeaders.correlationId]: randomUUID(),
+      [MessageHeaders.caller]: 'gateway',
+      [MessageHeaders.callerOrganization]: buyer.organizationId,
+      [MessageHeaders.callerRole]: buyer.role,
+      [MessageHeaders.callerKey]: buyer.keyId,
+      [MessageHeaders.idempotencyKey]: key,
+      [MessageHeaders.deadline]: String(Date.now() + 60_000),
+    });
+    const reply = await nc.request(namespace.subject(OrderingSubjects.placeOrder.subject), encodeJson(body), { timeout: 60_000, headers });
+    return decodeJson(reply.data) as RpcReply<OrderView>;
+  }
+
+  const refusal = (reply: RpcReply<unknown>) => (reply.ok ? 'placed' : reply.error.code);
+  const query = (text: string, values: unknown[] = []) => withDatabase(ordering.db.url, async (c) => (await c.query(text, values)).rows);
+  const holds = async () => (await query(`SELECT order_id FROM exclusive_hold`)).map((row) => row.order_id as string);
+  const orderExists = async (orderId: string) => (await query(`SELECT 1 FROM purchase_order WHERE id = $1`, [orderId])).length > 0;
+  const sweep = (now?: Date) => ordering.app.get(SagaSweep).releaseAbandoned(now);
+  const later = () => new Date(Date.now() + 10 * 60_000);
+
+  it('an order whose second exclusive offer the catalog refuses gives the first back, and another buyer can take it', async () => {
+    const [first, second] = [exclusive(), exclusive()];
+    const refused = await place(newBuyer(), order(first.id, second.id));
+
+    expect(refusal(refused)).toBe(CommonErrorCode.CONFLICT);
+    const [reserved] = [...catalog.sales].filter(([, sale]) => sale.offerId === first.id);
+    expect(reserved[1].status).toBe('released');
+    expect(await orderExists(reserved[0])).toBe(false);
+    expect(await holds()).toEqual([]);
+
+    const other = await place(newBuyer(), order(first.id));
+    expect(refusal(other)).toBe('placed');
+    expect(catalog.liveOrders(first.id)).toEqual([(other as { data: OrderView }).data.id]);
+  });
+
+  it('an order whose total passes 2^53 - 1 minor units is refused before anything is reserved', async () => {
+    const dear = exclusive(9_007_199_254_000_000);
+    const once = listed({ model: 'one_time', price: { amount: 740_992, currency: 'CNY' } });
+    const refused = await place(newBuyer(), order(dear.id, once.id));
+
+    expect(refusal(refused)).toBe(CommonErrorCode.VALIDATION_FAILED);
+    expect(catalog.liveOrders(dear.id)).toEqual([]);
+    expect(await holds()).toEqual([]);
+  });
+
+  it('the request that loses its Idempotency-Key to another gives back what it reserved; the winner keeps its sale', async () => {
+    const buyer = newBuyer();
+    const key = `po-${randomUUID()}`;
+    const [won, lost] = [exclusive(), exclusive()];
+    // The loser reserves first, and is answered by the catalog only after the winner committed.
+    const gate = catalog.delayNextReservation(lost.id);
+    const loser = place(buyer, order(lost.id), key);
+    await waitFor('the loser to reserve its sale', async () => catalog.liveOrders(lost.id).length === 1);
+    const winner = await place(buyer, order(won.id), key);
+    expect(refusal(winner)).toBe('placed');
+    gate.open();
+
+    expect(refusal(await loser)).toBe(CommonErrorCode.IDEMPOTENCY_KEY_REUSED);
+    expect(catalog.liveOrders(lost.id)).toEqual([]);
+    expect(catalog.liveOrders(won.id)).toEqual([(winner as { data: OrderView }).data.id]);
+    expect(await holds()).toEqual([]);
+  });
+
+  it('a duplicate of the request that finds the order already written answers it and keeps its sale', async () => {
+    const buyer = newBuyer();
+    const key = `po-${randomUUID()}`;
+    const sole = exclusive();
+    const gate = catalog.delayNextReservation(sole.id);
+    const late = place(buyer, order(sole.id), key);
+    await waitFor('the duplicate to reserve', async () => catalog.liveOrders(sole.id).length === 1);
+    const first = await place(buyer, order(sole.id), key);
+    expect(refusal(first)).toBe('placed');
+    gate.open();
+
+    expect(await late).toEqual(first);
+    const orderId = (first as { data: OrderView }).data.id;
+    expect(catalog.liveOrders(sole.id)).toEqual([orderId]);
+    expect(await holds()).toEqual([]);
+    // The sweep finds nothing of it, however late.
+    expect(await sweep(later())).toBe(0);
+    expect(catalog.liveOrders(sole.id)).toEqual([orderId]);
+  });
+
+  it('a placement that dies between reserving and writing its order leaves a hold the sweep gives back; a recent hold and a placed order are left alone', async () => {
+    const [lost, kept] = [exclusive(), exclusive()];
+    // The placement never hears back from the catalog: as far as the sale is concerned, its
+    // process is gone.
+    const gate = catalog.delayNextReservation(lost.id);
+    const dying = ordering.app
+      .get(OrdersService)
+      .place(newBuyer(), order(lost.id), ordering.commit)
+      .then(
+        () => 'placed',
+        (error: ServiceException) => error.code,
+      );
+    await waitFor('the sale to be reserved', async () => catalog.liveOrders(lost.id).length === 1);
+    const [orderId] = catalog.liveOrders(lost.id);
+    const placed = await place(newBuyer(), order(kept.id));
+    expect(refusal(placed)).toBe('placed');
+
+    expect(await sweep()).toBe(0);
+    expect(catalog.liveOrders(lost.id)).toEqual([orderId]);
+    expect(await holds()).toEqual([orderId]);
+
+    expect(await sweep(later())).toBe(1);
+    expect(catalog.liveOrders(lost.id)).toEqual([]);
+    expect(catalog.liveOrders(kept.id)).toEqual([(placed as { data: OrderView }).data.id]);
+    expect(await holds()).toEqual([]);
+
+    // Should the placement wake up after all, it cannot write an order whose sale was released.
+    gate.open();
+    expect(await dying).toBe(CommonErrorCode.CONFLICT);
+    expect(await orderExists(orderId)).toBe(false);
+    expect(catalog.liveOrders(lost.id)).toEqual([]);
+  });
+
+  it('a hold the refused placement could not give back (the catalog did not answer) is given back by the sweep', async () => {
+    const [first, second] = [exclusive(), exclusive()];
+    catalog.failReleases(1);
+    const refused = await place(newBuyer(), order(first.id, second.id));
+
+    expect(refusal(refused)).toBe(CommonErrorCode.CONFLICT);
+    const [orderId] = catalog.liveOrders(first.id);
+    expect(await holds()).toEqual([orderId]);
+    expect(await sweep(later())).toBe(1);
+    expect(catalog.liveOrders(first.id)).toEqual([]);
+    expect(await holds()).toEqual([]);
+  });
+});
