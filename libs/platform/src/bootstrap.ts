@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger as NestLogger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { connect } from 'nats';
@@ -12,6 +13,7 @@ import { Readiness } from './health';
 import { logRequest, ROOT_LOGGER } from './logging';
 import { MetricsService } from './metrics';
 import { natsAuth, natsConnectOptions, redactNatsUrl } from './nats-connection';
+import { PROBLEM_CONTENT_TYPE, toProblem } from './problem';
 import { trustedProxies } from './trust-proxy';
 import { DEFAULT_PORTS, type ServiceName } from '@trove/contracts';
 import { httpValidationPipe } from './validation';
@@ -57,7 +59,7 @@ export async function bootstrap<C extends PlatformConfig>(appModule: unknown, op
   return app;
 }
 
-/** Fastify as every app runs it: body limit, correlation ids, 503 while closing. */
+/** Fastify as every app runs it: body limit, idle timeout, correlation ids, 503 while closing, problem+json for its own errors. */
 export function createHttpAdapter(config: PlatformConfig): FastifyAdapter {
   // X-Forwarded-For is believed only from the proxies named in TRUST_PROXY, none by default.
   const proxies = trustedProxies(config.TRUST_PROXY);
@@ -67,6 +69,13 @@ export function createHttpAdapter(config: PlatformConfig): FastifyAdapter {
     return503OnClosing: true,
     requestIdHeader: false,
     genReqId: (req: { headers: Record<string, unknown> }) => acceptCorrelationId(req.headers['x-correlation-id']),
+    connectionTimeout: config.HTTP_IDLE_TIMEOUT_MS,
+    // Errors Fastify answers before any route runs (a URL whose percent-encoding is broken):
+    // the same problem+json as every other error, not Fastify's own JSON.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const problem = toProblem(error, String(request.id ?? ''));
+      void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+    },
   });
 }
 

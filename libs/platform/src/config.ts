@@ -128,6 +128,17 @@ export class PlatformConfig {
   BODY_LIMIT_BYTES = 1024 * 1024;
 
   /**
+   * A connection on which nothing moves for this long is closed: a client that stops reading a
+   * download or stops sending an upload (or never finishes its request) holds no buffers, file
+   * or socket past it. A slow transfer is not cut off while its bytes keep moving.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  @Max(60 * 60 * 1000)
+  HTTP_IDLE_TIMEOUT_MS = 120_000;
+
+  /**
    * The reverse proxies whose X-Forwarded-For is believed (addresses or CIDRs, comma-separated).
    * None by default: the client address is the connection's, whatever headers say.
    */
