@@ -15,7 +15,7 @@ describe('temporary files of uploads cut off by a dead process', () => {
   let root: string;
   let storage: FsObjectStorage;
   const datasetDir = () => join(root, 'datasets', '7d1c6a0e-2f4b-4c8e-9a1d-3b5e6f708192');
-  const twoHoursAgo = () => new Date(Date.now() - 2 * 60 * 60 * 1000);
+  const longAgo = () => new Date(Date.now() - ABANDONED_PUT_IDLE_MS - 60_000);
 
   beforeEach(async () => {
     root = await mkdtemp(join(tmpdir(), 'trove-sweep-'));
@@ -36,8 +36,8 @@ describe('temporary files of uploads cut off by a dead process', () => {
     const key = 'datasets/7d1c6a0e-2f4b-4c8e-9a1d-3b5e6f708192/0b9c5d7e-1a2b-4c3d-8e9f-a0b1c2d3e4f5';
     await storage.put(key, Readable.from([bytes]));
     // An object written long ago is an object: its age does not matter.
-    await utimes(join(root, key), twoHoursAgo(), twoHoursAgo());
-    await leftover('.0123456789abcdef.part', twoHoursAgo());
+    await utimes(join(root, key), longAgo(), longAgo());
+    await leftover('.0123456789abcdef.part', longAgo());
     await leftover('.fedcba9876543210.part', new Date());
 
     expect(await storage.sweepAbandonedPuts(ABANDONED_PUT_IDLE_MS)).toBe(1);
@@ -48,14 +48,17 @@ describe('temporary files of uploads cut off by a dead process', () => {
     expect(createHash('sha256').update(Buffer.concat(chunks)).digest('hex')).toBe(createHash('sha256').update(bytes).digest('hex'));
   });
 
-  it('leaves a running put alone: its file keeps growing', async () => {
+  it('leaves its own running puts alone, however long since they last wrote', async () => {
     const body = new Readable({ read() {} });
     const push = (chunk: Buffer | null) => body.push(chunk);
     const key = 'datasets/7d1c6a0e-2f4b-4c8e-9a1d-3b5e6f708192/5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b';
     const put = storage.put(key, body);
     push(Buffer.alloc(1024 * 1024, 1));
-    // The put's temporary file exists now; a sweep with an hour's limit must not see it as dead.
+    // The put's temporary file exists now; however old it looks (a client slower than a slot
+    // an idle period), the sweep must not take it from under its put.
     for (let i = 0; i < 50 && !(await readdir(datasetDir()).catch(() => [])).some((n) => n.endsWith('.part')); i++) await new Promise((r) => setTimeout(r, 10));
+    const [temporary] = (await readdir(datasetDir())).filter((n) => n.endsWith('.part'));
+    await utimes(join(datasetDir(), temporary), longAgo(), longAgo());
     expect(await storage.sweepAbandonedPuts(ABANDONED_PUT_IDLE_MS)).toBe(0);
     push(Buffer.alloc(1024 * 1024, 2));
     push(null);
@@ -64,7 +67,7 @@ describe('temporary files of uploads cut off by a dead process', () => {
 
   it('answers 0 on an empty store, and the sweeper deletes what a dead process left at start-up', async () => {
     expect(await storage.sweepAbandonedPuts(ABANDONED_PUT_IDLE_MS)).toBe(0);
-    await leftover('.00112233aabbccdd.part', twoHoursAgo());
+    await leftover('.00112233aabbccdd.part', longAgo());
     expect(await new AbandonedPutsSweeper(storage).sweep()).toBe(1);
     expect(await readdir(datasetDir())).toEqual([]);
   });

@@ -2,14 +2,19 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { FsObjectStorage } from './fs-object-storage';
 import { ObjectStorage } from './object-storage';
 
-/** A put whose temporary file has not grown for this long is dead: uploads time out long before. */
-export const ABANDONED_PUT_IDLE_MS = 60 * 60 * 1000;
+/**
+ * A temporary file no put of this process owns and that has not grown for this long is dead:
+ * a connection idle for HTTP_IDLE_TIMEOUT_MS (2 minutes by default) is closed, and a put writes
+ * its file every 8 MiB, so only an upload slower than about 400 bytes a second on another
+ * replica sharing the directory could still own it.
+ */
+export const ABANDONED_PUT_IDLE_MS = 6 * 60 * 60 * 1000;
 const SWEEP_INTERVAL_MS = 60 * 60 * 1000;
 
 /**
  * Deletes what uploads cut off by a dead process left on the filesystem driver's disk (their
  * temporary files), at start-up and every hour, so that a crash during a 50 GiB upload does not
- * keep 50 GiB forever. A put that fails while its process lives cleans up after itself; S3
+ * keep 50 GiB for good. A put that fails while its process lives cleans up after itself; S3
  * drops incomplete multipart uploads by the bucket's lifecycle rule (docs/storage.md).
  */
 @Injectable()

@@ -27,6 +27,8 @@ export class FsObjectStorage extends ObjectStorage {
   readonly root: string;
   private readonly arenas = new ArenaPool();
   private readonly hashers = new Sha256Workers();
+  /** The temporary files of this process's puts still running: never swept, however slow. */
+  private readonly running = new Set<string>();
 
   constructor(root: string) {
     super();
@@ -40,6 +42,7 @@ export class FsObjectStorage extends ObjectStorage {
     // Starts with a dot, so no key can name it (keys start with a letter or digit).
     const temporary = join(dir, `.${randomBytes(8).toString('hex')}.part`); // TEMPORARY_FILE
     const handle = await open(temporary, 'wx', 0o640);
+    this.running.add(temporary);
     const arena = this.arenas.take(options.maxBytes ?? Number.MAX_SAFE_INTEGER);
     let direct: FileHandle | undefined;
     let stored: StoredObjectInfo;
@@ -58,6 +61,7 @@ export class FsObjectStorage extends ObjectStorage {
       await unlink(temporary).catch(() => undefined);
       throw error;
     } finally {
+      this.running.delete(temporary);
       this.arenas.give(arena);
     }
     await syncDirectory(dir);
@@ -105,8 +109,9 @@ export class FsObjectStorage extends ObjectStorage {
   /**
    * Deletes the temporary files of puts that ended without cleaning up after themselves (the
    * process died mid-upload: a crash, a kill, a lost machine), once nothing has been written to
-   * them for `idleMs`; a running put writes its file at least every few seconds. Answers how
-   * many it deleted. Objects themselves are never touched.
+   * them for `idleMs`. This process's own running puts are never touched; another replica's
+   * (a directory shared by several) are safe while they write at least one 8 MiB slot per
+   * `idleMs`. Answers how many it deleted. Objects themselves are never touched.
    */
   async sweepAbandonedPuts(idleMs: number, now = Date.now()): Promise<number> {
     let deleted = 0;
@@ -128,6 +133,7 @@ export class FsObjectStorage extends ObjectStorage {
       }
       for (const entry of entries.filter((e) => TEMPORARY_FILE.test(e))) {
         const file = join(dir, entry);
+        if (this.running.has(file)) continue;
         try {
           if (now - (await stat(file)).mtimeMs < idleMs) continue;
           await unlink(file);
