@@ -5,6 +5,7 @@ import { CreateProcessedCommands1764460000000 } from './migrations/1764460000000
 import { CreateStoredObjects1764470000000 } from './migrations/1764470000000-CreateStoredObjects';
 import { CreateEntitlements1764490000000 } from './migrations/1764490000000-CreateEntitlements';
 import { CreateDownloadHolds1764720000000 } from './migrations/1764720000000-CreateDownloadHolds';
+import { DownloadHoldLimits1764740000000 } from './migrations/1764740000000-DownloadHoldLimits';
 import { StoredObject } from './uploads/stored-object.entity';
 
 /** Everything in the delivery database, in the order the migrations were written. */
@@ -16,4 +17,5 @@ export const migrations = [
   CreateStoredObjects1764470000000,
   CreateEntitlements1764490000000,
   CreateDownloadHolds1764720000000,
+  DownloadHoldLimits1764740000000,
 ];

@@ -8,7 +8,7 @@ import { get as httpGet, type IncomingMessage } from 'node:http';
 import { withDatabase } from '../../../test/support/postgres';
 import { waitFor } from '../../../test/support/processes';
 import { DownloadRepository, GIB, type DownloadTarget } from '../src/downloads/download.repository';
-import { DownloadsService, type AllowanceHold } from '../src/downloads/downloads.service';
+import { DownloadsService, type DownloadHold, type DownloadUse } from '../src/downloads/downloads.service';
 import { FsObjectStorage } from '../src/storage/fs-object-storage';
 import { DeliveryHarness } from './delivery-harness';
 import { ask, fetchRaw, manifest, newBuyer, paidLine, pay, release, uploadVersion } from './downloads-support';
@@ -69,6 +69,9 @@ describe('the allowance of an entitlement sold per GiB, across delivery replicas
       async (c) => (await c.query(`SELECT bytes::text, expires_at <= now() AS expired FROM download_hold WHERE entitlement_id = $1 ORDER BY bytes`, [entitlementId])).rows,
     );
 
+  /** A request of `bytes` from the middle of a file (no new download) by one API key. */
+  const asking = (bytes: number): DownloadUse => ({ keyId: 'c'.repeat(32), startsNew: false, bytes });
+
   /** The same signed URL, sent to the replica instead. */
   const viaReplica = (url: string) => url.replace(`127.0.0.1:${h.port}/`, `127.0.0.1:${replica.port}/`);
 
@@ -79,7 +82,7 @@ describe('the allowance of an entitlement sold per GiB, across delivery replicas
     // Eight requests of 100 bytes at once, four to each replica: 300 bytes are left, so three fit.
     // Each replica alone sees only its own four and would admit three of them if it counted the
     // running downloads in its own memory (six in all, 600 bytes of 300).
-    const answers = await Promise.allSettled([...Array(8).keys()].map((i) => services[i % 2].reserveAllowance(targets[i % 2], 100)));
+    const answers = await Promise.allSettled([...Array(8).keys()].map((i) => services[i % 2].reserve(targets[i % 2], asking(100))));
     const admitted = answers.flatMap((a, i) => (a.status === 'fulfilled' && a.value ? [{ hold: a.value, service: services[i % 2] }] : []));
     const refused = answers.flatMap((a) => (a.status === 'rejected' ? [a.reason as { code: string; message: string }] : []));
     expect({ admitted: admitted.length, refused: refused.map((r) => r.code) }).toEqual({ admitted: 3, refused: Array(5).fill('ALLOWANCE_EXHAUSTED') });
@@ -87,9 +90,9 @@ describe('the allowance of an entitlement sold per GiB, across delivery replicas
     expect(await holds(entitlement.id)).toEqual(Array(3).fill({ bytes: '100', expired: false }));
 
     // Downloads that never started let go of their bytes, in the other replica's view too.
-    await admitted[0].service.releaseAllowance(admitted[0].hold);
-    const freed = await services[1].reserveAllowance(targets[1], 100);
-    await expect(services[0].reserveAllowance(targets[0], 1)).rejects.toMatchObject({ code: 'ALLOWANCE_EXHAUSTED' });
+    await admitted[0].service.release(admitted[0].hold);
+    const freed = await services[1].reserve(targets[1], asking(100));
+    await expect(services[0].reserve(targets[0], asking(1))).rejects.toMatchObject({ code: 'ALLOWANCE_EXHAUSTED' });
 
     // One download cut off after 40 of its 100 bytes: its audit row counts the 40, the other 60
     // are free at once; the bytes are never counted twice nor not at all.
@@ -113,13 +116,13 @@ describe('the allowance of an entitlement sold per GiB, across delivery replicas
       cut.hold,
     );
     expect(await holds(entitlement.id)).toEqual(Array(2).fill({ bytes: '100', expired: false }));
-    await expect(services[1].reserveAllowance(targets[1], 61)).rejects.toMatchObject({ code: 'ALLOWANCE_EXHAUSTED' });
-    const last = await services[0].reserveAllowance(targets[0], 60);
+    await expect(services[1].reserve(targets[1], asking(61))).rejects.toMatchObject({ code: 'ALLOWANCE_EXHAUSTED' });
+    const last = await services[0].reserve(targets[0], asking(60));
 
     // The buyer's allowance counts what was delivered, not the 260 bytes held by running downloads.
     const [listed] = (await ask(h, DeliverySubjects.listEntitlements, {}, buyer)).items;
     expect(listed.allowance).toMatchObject({ deliveredBytes: GIB - 300 + 40, remainingBytes: 260 });
-    for (const { hold, service } of [...running, { hold: last!, service: services[0] }]) await service.releaseAllowance(hold);
+    for (const { hold, service } of [...running, { hold: last!, service: services[0] }]) await service.release(hold);
     expect(await holds(entitlement.id)).toEqual([]);
   });
 
@@ -193,27 +196,27 @@ describe('the allowance of an entitlement sold per GiB, across delivery replicas
 
     // A process died with 1000 bytes held, never recorded nor let go; its hold expired.
     await held(1000, '-1 second');
-    const after = await service.reserveAllowance(target, 1000);
+    const after = await service.reserve(target, asking(1000));
     // The expired hold is gone: deleted by the admission that passed it.
     expect(await holds(entitlement.id)).toEqual([{ bytes: '1000', expired: false }]);
-    await service.releaseAllowance(after!);
+    await service.release(after!);
 
     // Another process's download, still running (its hold renewed a minute from now), does count.
     await held(600, '1 minute');
-    await expect(service.reserveAllowance(target, 401)).rejects.toMatchObject({
+    await expect(service.reserve(target, asking(401))).rejects.toMatchObject({
       code: 'ALLOWANCE_EXHAUSTED',
       message: expect.stringContaining(`${GIB - 1000} bytes are delivered and 600 are being downloaded, so 400 are left`),
     });
-    const fits = await service.reserveAllowance(target, 400);
+    const fits = await service.reserve(target, asking(400));
 
     // A renewal pushes a hold's expiry forward: one about to lapse counts for HOLD_SECONDS again.
     await withDatabase(h.db.url, (c) => c.query(`UPDATE download_hold SET expires_at = now() + interval '1 second' WHERE id = $1`, [fits!.id]));
-    await (service as unknown as { renew(hold: AllowanceHold): Promise<void> }).renew(fits!);
+    await (service as unknown as { renew(hold: DownloadHold): Promise<void> }).renew(fits!);
     const [renewed] = await withDatabase(
       h.db.url,
       async (c) => (await c.query(`SELECT expires_at > now() + interval '1 minute' AS later FROM download_hold WHERE id = $1`, [fits!.id])).rows,
     );
     expect(renewed).toEqual({ later: true });
-    await service.releaseAllowance(fits!);
+    await service.release(fits!);
   });
 });

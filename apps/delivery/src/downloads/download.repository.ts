@@ -104,35 +104,78 @@ export class DownloadRepository extends TransactionalRepository {
   }
 
   /**
-   * Serializes the allowance checks of one entitlement, in every replica, until the transaction
-   * ends. The transaction's first statement: it goes with the START TRANSACTION.
+   * Serializes the admissions of one entitlement's downloads (its seats, downloadLimit and
+   * per-GiB allowance), in every replica, until the transaction ends. The transaction's first
+   * statement: it goes with the START TRANSACTION. The lock's name is the one replicas of the
+   * previous release take for the allowance, so both serialize on it during a rolling deploy.
    */
-  async lockAllowance(entitlementId: string, tx: Transaction): Promise<void> {
+  async lockLimits(entitlementId: string, tx: Transaction): Promise<void> {
     await queryOpening(tx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`download-allowance:${entitlementId}`]);
   }
 
   /**
-   * Holds `hold.bytes` of the entitlement's allowance until `expiresInSeconds` from now, if they
-   * fit beside the bytes delivered (audit rows) and those of unexpired holds; in one statement,
-   * which also deletes some expired holds of any entitlement (those no other transaction has
-   * locked). Run after `lockAllowance`, so that the sums see every hold committed before it.
+   * What the entitlement's license limits count, in one statement, each part only when asked:
+   * finished downloads (audit rows) and running ones (holds not expired) alike. Run after
+   * `lockLimits` to admit a download, so that the counts see every hold committed before.
    */
-  async holdIfFits(hold: AllowanceHoldRow, allowanceBytes: number, expiresInSeconds: number): Promise<{ admitted: boolean; delivered: number; held: number }> {
-    const [row] = (await this.transaction.query(
+  async usage(entitlementId: string, asked: UsageAsked): Promise<Usage> {
+    const parameters: unknown[] = [entitlementId];
+    const columns: string[] = [];
+    if (asked.keyId !== undefined) {
+      parameters.push(asked.keyId);
+      const key = `$${parameters.length}`;
+      // The other API keys that downloaded or are downloading, and this one.
+      columns.push(
+        `(SELECT count(DISTINCT key_id) FROM (
+            SELECT key_id FROM download WHERE entitlement_id = $1::uuid AND key_id <> ${key}
+            UNION ALL
+            SELECT key_id FROM download_hold WHERE entitlement_id = $1::uuid AND key_id <> ${key} AND expires_at > now()
+          ) AS seat)::int + 1 AS seats_in_use`,
+      );
+    }
+    if (asked.objectKey !== undefined) {
+      parameters.push(asked.objectKey);
+      const object = `$${parameters.length}`;
+      // Downloads of the file from its first byte (resumes and later ranges are not new downloads).
+      columns.push(
+        `((SELECT count(*) FROM download WHERE entitlement_id = $1::uuid AND object_key = ${object} AND range_start = 0)
+          + (SELECT count(*) FROM download_hold WHERE entitlement_id = $1::uuid AND object_key = ${object} AND new_download AND expires_at > now()))::int AS downloads_so_far`,
+      );
+    }
+    if (asked.bytes) {
+      columns.push(
+        `(SELECT coalesce(sum(bytes_sent), 0) FROM download WHERE entitlement_id = $1::uuid)::text AS delivered`,
+        `(SELECT coalesce(sum(bytes), 0) FROM download_hold WHERE entitlement_id = $1::uuid AND expires_at > now())::text AS held`,
+      );
+    }
+    if (columns.length === 0) return {};
+    const [row] = (await this.manager.query(`SELECT ${columns.join(', ')}`, parameters)) as {
+      seats_in_use?: number;
+      downloads_so_far?: number;
+      delivered?: string;
+      held?: string;
+    }[];
+    return {
+      ...(row.seats_in_use !== undefined ? { seatsInUse: row.seats_in_use } : {}),
+      ...(row.downloads_so_far !== undefined ? { downloadsSoFar: row.downloads_so_far } : {}),
+      ...(row.delivered !== undefined && row.held !== undefined ? { deliveredBytes: Number(row.delivered), heldBytes: Number(row.held) } : {}),
+    };
+  }
+
+  /**
+   * Writes a running download's hold, counted until `expiresInSeconds` from now; the same
+   * statement deletes some expired holds of any entitlement (those no other transaction has
+   * locked). Run after `lockLimits` and `usage`, once the download is admitted.
+   */
+  async insertHold(hold: DownloadHoldRow, expiresInSeconds: number): Promise<void> {
+    await this.transaction.query(
       `WITH expired AS (
          DELETE FROM download_hold WHERE id IN (SELECT id FROM download_hold WHERE expires_at <= now() LIMIT 100 FOR UPDATE SKIP LOCKED)
-       ), used AS (
-         SELECT (SELECT coalesce(sum(bytes_sent), 0) FROM download WHERE entitlement_id = $2::uuid)::bigint AS delivered,
-                (SELECT coalesce(sum(bytes), 0) FROM download_hold WHERE entitlement_id = $2::uuid AND expires_at > now())::bigint AS held
-       ), inserted AS (
-         INSERT INTO download_hold (id, entitlement_id, bytes, expires_at)
-         SELECT $1::uuid, $2::uuid, $3::bigint, now() + make_interval(secs => $5::int) FROM used WHERE delivered + held + $3::bigint <= $4::bigint
-         RETURNING id
        )
-       SELECT delivered::text, held::text, EXISTS (SELECT 1 FROM inserted) AS admitted FROM used`,
-      [hold.id, hold.entitlementId, hold.bytes, BigInt(allowanceBytes).toString(), expiresInSeconds],
-    )) as { delivered: string; held: string; admitted: boolean }[];
-    return { admitted: row.admitted, delivered: Number(row.delivered), held: Number(row.held) };
+       INSERT INTO download_hold (id, entitlement_id, key_id, object_key, new_download, bytes, expires_at)
+       VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6::bigint, now() + make_interval(secs => $7::int))`,
+      [hold.id, hold.entitlementId, hold.keyId, hold.objectKey, hold.newDownload, BigInt(hold.bytes).toString(), expiresInSeconds],
+    );
   }
 
   /** Pushes a running download's hold `expiresInSeconds` from now (a hold already deleted stays deleted). */
@@ -145,26 +188,17 @@ export class DownloadRepository extends TransactionalRepository {
     await this.transaction.query(`DELETE FROM download_hold WHERE id = $1`, [id]);
   }
 
-  /** Downloads of the file under the entitlement that started at its first byte (resumes and later ranges are not new downloads). */
-  async downloadsOf(entitlementId: string, objectKey: string): Promise<number> {
-    const [row] = (await this.manager.query(`SELECT count(*)::int AS n FROM download WHERE entitlement_id = $1 AND object_key = $2 AND range_start = 0`, [
-      entitlementId,
-      objectKey,
-    ])) as { n: number }[];
-    return row.n;
-  }
-
-  /** Seats in use if `keyId` downloads too: the distinct API keys that downloaded under the entitlement, counting this one. */
+  /**
+   * Seats in use if `keyId` downloads too: the distinct API keys that downloaded under the
+   * entitlement or are downloading now (on any replica), counting this one.
+   */
   async seatsWith(entitlementId: string, keyId: string): Promise<number> {
-    const [row] = (await this.manager.query(`SELECT count(DISTINCT key_id)::int AS n FROM download WHERE entitlement_id = $1 AND key_id <> $2`, [entitlementId, keyId])) as {
-      n: number;
-    }[];
-    return row.n + 1;
+    return (await this.usage(entitlementId, { keyId })).seatsInUse!;
   }
 
   /**
-   * The download's audit row; given the id of its allowance hold, the hold is deleted by the same
-   * statement, so the bytes move from the hold to the row at once.
+   * The download's audit row; given the id of its hold, the hold is deleted by the same
+   * statement, so its bytes, seat and download move from the hold to the row at once.
    */
   async insert(record: DownloadRecord, holdId?: string): Promise<void> {
     await this.transaction.query(
@@ -190,9 +224,33 @@ export class DownloadRepository extends TransactionalRepository {
   }
 }
 
-/** The row of one running download's hold on its entitlement's allowance. */
-export interface AllowanceHoldRow {
+/**
+ * The row of one running download's hold (`download_hold`): what it counts against its
+ * entitlement's limits until its audit row is written.
+ */
+export interface DownloadHoldRow {
   id: string;
   entitlementId: string;
+  /** The API key downloading: its seat. */
+  keyId: string;
+  objectKey: string;
+  /** Served from the file's first byte: one download of the file, as downloadLimit counts. */
+  newDownload: boolean;
+  /** Bytes of a per-GiB allowance; 0 for downloads not metered. */
   bytes: number;
+}
+
+/** What to count: seats with `keyId` as one of them, downloads of `objectKey`, bytes of the allowance. */
+export interface UsageAsked {
+  keyId?: string;
+  objectKey?: string;
+  bytes?: boolean;
+}
+
+/** The counts asked for (finished and running downloads alike); the others are left out. */
+export interface Usage {
+  seatsInUse?: number;
+  downloadsSoFar?: number;
+  deliveredBytes?: number;
+  heldBytes?: number;
 }

@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { FsObjectStorage } from '../storage/fs-object-storage';
-import type { DownloadTarget } from './download.repository';
 import { ObjectStorage } from '../storage/object-storage';
 import { rangeStart, readRange } from './byte-range';
 import { downloadTicketFromUrl } from './download-ticket';
@@ -41,24 +40,29 @@ export class DownloadsController {
     const rangeHeader = request.headers.range;
     const parsed = downloadTicketFromUrl({ entitlementId, versionId, path }, query);
     const startedAt = new Date();
-    const ifRange = headerText(request.headers['if-range']);
-    const rangeOf = (target: DownloadTarget) => readRange(rangeHeader, ifRange, target.size, `"${target.sha256}"`);
-    // A request served from the file's first byte is a new download (a resume or a later range
-    // is not), whatever its Range header says: `bytes=-19`, `bytes=00-` or an If-Range that does
-    // not match all serve the file from its start.
-    const startsNew = (target: DownloadTarget) => !head && rangeStart(rangeOf(target)) === 0;
-    const target = await this.downloads.admit(parsed, startsNew);
+    const target = await this.downloads.admit(parsed);
     const ticket = parsed!.ticket;
 
     const etag = `"${target.sha256}"`;
-    const range = rangeOf(target);
+    const range = readRange(rangeHeader, headerText(request.headers['if-range']), target.size, etag);
+    const start = range.kind === 'partial' ? range.start : 0;
+    const end = range.kind === 'partial' ? range.end : target.size - 1;
+    const length = range.kind === 'unsatisfiable' ? 0 : Math.max(0, end - start + 1);
+    // The license's seats and downloadLimit, and the GiB bought of an offer sold per GiB, count
+    // the downloads still running: this one holds its share (renewed while it runs) until its
+    // audit row is written. A request served from the file's first byte is a new download (a
+    // resume or a later range is not), whatever its Range header says: `bytes=-19`, `bytes=00-`
+    // or an If-Range that does not match all serve the file from its start. HEAD and a 416 send
+    // nothing and hold nothing, but are refused past a limit all the same.
+    const hold = await this.downloads.reserve(target, {
+      keyId: ticket.caller.keyId,
+      startsNew: !head && rangeStart(range) === 0,
+      bytes: head ? 0 : length,
+    });
     if (range.kind === 'unsatisfiable') {
       void reply.header('content-range', `bytes */${target.size}`).header('accept-ranges', 'bytes');
       throw new ServiceException(DeliveryErrorCode.RANGE_NOT_SATISFIABLE, `The file has ${target.size} bytes; ask for one range inside them (several ranges are not served).`);
     }
-    const start = range.kind === 'partial' ? range.start : 0;
-    const end = range.kind === 'partial' ? range.end : target.size - 1;
-    const length = Math.max(0, end - start + 1);
     const headers: Record<string, string | number> = {
       'accept-ranges': 'bytes',
       etag,
@@ -69,10 +73,6 @@ export class DownloadsController {
     };
     if (range.kind === 'partial') headers['content-range'] = `bytes ${start}-${end}/${target.size}`;
     const status = range.kind === 'partial' ? 206 : 200;
-
-    // A download sold per GiB must fit in what is left of the GiB bought; its bytes are held
-    // (renewed while it runs) until its audit row is written.
-    const hold = head ? null : await this.downloads.reserveAllowance(target, length);
 
     // The filesystem driver's files are read into reused buffers (no garbage per MiB); other
     // drivers' streams are piped. Either is opened before the answer starts, so a missing object
@@ -86,7 +86,7 @@ export class DownloadsController {
         else body = (await this.storage.get(target.key, { start, end })).body;
       }
     } catch (error) {
-      if (hold) await this.downloads.releaseAllowance(hold);
+      if (hold) await this.downloads.release(hold);
       throw error;
     }
 
@@ -94,8 +94,8 @@ export class DownloadsController {
     const res = reply.raw;
     res.writeHead(status, headers);
     if (!file && !body) {
-      // HEAD or no bytes: none are held (a hold would be let go here).
-      if (hold) void this.downloads.releaseAllowance(hold);
+      // HEAD or no bytes: nothing is held (a hold would be let go here).
+      if (hold) void this.downloads.release(hold);
       res.end();
       return;
     }

@@ -45,14 +45,14 @@ describe('DownloadsService.admit', () => {
   it('answers parallel requests for one file with one read of the entitlement, and reads again for the next request', async () => {
     const { repository, answer } = slowRepository();
     const service = new DownloadsService(signer, repository, unitOfWork);
-    const ranges = Array.from({ length: 8 }, () => service.admit(parsed, false));
+    const ranges = Array.from({ length: 8 }, () => service.admit(parsed));
     await new Promise((resolve) => setImmediate(resolve));
     answer(target('active'));
     expect((await Promise.all(ranges)).every((t) => t.status === 'active')).toBe(true);
     expect(repository.target).toHaveBeenCalledTimes(1);
 
     // The refund committed: the next request reads the row again and is refused.
-    const next = service.admit(parsed, false);
+    const next = service.admit(parsed);
     await new Promise((resolve) => setImmediate(resolve));
     answer(target('revoked'));
     await expect(next).rejects.toMatchObject({ code: 'ENTITLEMENT_REVOKED' });
@@ -60,19 +60,23 @@ describe('DownloadsService.admit', () => {
   });
 });
 
-// What the check admits under an entitlement sold per GiB is decided in the database (one
-// transaction shared by every replica): test/allowance.test.ts runs it against PostgreSQL.
-describe('DownloadsService.reserveAllowance: offers not sold per GiB', () => {
+// What the check admits under an entitlement with limits is decided in the database (one
+// transaction shared by every replica): test/allowance.test.ts and test/limits.test.ts run it
+// against PostgreSQL.
+describe('DownloadsService.reserve: entitlements without limits', () => {
   const GIB = 1024 ** 3;
+  const use = { keyId: ticket.caller.keyId, startsNew: true, bytes: GIB };
 
-  it('costs nothing for offers sold otherwise, nor for a request of no bytes: no transaction, no query', async () => {
+  it('costs nothing for offers sold otherwise without seats or download limit, for a request of no bytes, or for a resume under a download limit alone: no transaction, no query', async () => {
     const untouched = () => {
       throw new Error('no I/O expected');
     };
     const repository = new Proxy({}, { get: untouched }) as DownloadRepository;
     const uow = new Proxy({}, { get: untouched }) as UnitOfWork;
     const service = new DownloadsService(signer, repository, uow);
-    expect(await service.reserveAllowance(target('active'), GIB)).toBeNull();
-    expect(await service.reserveAllowance({ ...target('active'), pricingModel: 'metered', allowanceBytes: 2 * GIB }, 0)).toBeNull();
+    expect(await service.reserve(target('active'), use)).toBeNull();
+    expect(await service.reserve({ ...target('active'), pricingModel: 'metered', allowanceBytes: 2 * GIB }, { ...use, bytes: 0 })).toBeNull();
+    const limited = { ...target('active'), terms: { ...defaultTerms('commercial'), downloadLimit: 1 } };
+    expect(await service.reserve(limited, { ...use, startsNew: false })).toBeNull();
   });
 });

@@ -6,13 +6,14 @@ import { ServiceException } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
 import { currentStatus, refusal } from '../entitlements/entitlements.service';
 import { UrlSigner, type UrlSignature } from '../signing/url-signer';
-import { DownloadRepository, GIB, type AllowanceHoldRow, type DownloadRecord, type DownloadTarget } from './download.repository';
+import { DownloadRepository, GIB, type DownloadHoldRow, type DownloadRecord, type DownloadTarget, type Usage, type UsageAsked } from './download.repository';
 import { downloadGrant, type DownloadTicket } from './download-ticket';
 
 /**
  * The checks of each download request, in the order that costs least: the signature and expiry
  * (no I/O), then one indexed read of the entitlement's current row and the file, then the
- * license's limits. Every refusal is a 403 and not one byte.
+ * license's limits and the per-GiB allowance, counted in the database with the downloads still
+ * running. Every refusal is a 403 and not one byte.
  */
 @Injectable()
 export class DownloadsService {
@@ -26,15 +27,10 @@ export class DownloadsService {
   ) {}
 
   /**
-   * `startsNewDownload` says, for the file as it is now, whether this request is a new download
-   * (it is served from the file's first byte): the caller reads it from the range it will serve,
-   * never from the Range header's text, which has many spellings of the same range.
+   * The signature, the entitlement (current row, organization, status) and the license's term;
+   * the limits that count downloads are `reserve`'s, once the range to serve is known.
    */
-  async admit(
-    parsed: { ticket: DownloadTicket; signature: UrlSignature } | null,
-    startsNewDownload: boolean | ((target: DownloadTarget) => boolean),
-    now = Date.now(),
-  ): Promise<DownloadTarget> {
+  async admit(parsed: { ticket: DownloadTicket; signature: UrlSignature } | null, now = Date.now()): Promise<DownloadTarget> {
     if (!parsed) throw invalidUrl();
     const { ticket, signature } = parsed;
     const verdict = this.signer.verify(downloadGrant(ticket), signature, now);
@@ -52,78 +48,82 @@ export class DownloadsService {
     const status = currentStatus(target, at);
     if (status === 'revoked') throw new ServiceException(DeliveryErrorCode.ENTITLEMENT_REVOKED, 'This entitlement was revoked (the order was refunded).');
     if (status === 'expired') throw new ServiceException(DeliveryErrorCode.ENTITLEMENT_EXPIRED, 'This entitlement has expired: its license term or subscription ended.');
-    const terms = target.terms;
-    const countSeats = terms.seats !== null;
-    const startsNew = typeof startsNewDownload === 'function' ? startsNewDownload(target) : startsNewDownload;
-    const countDownloads = startsNew && terms.downloadLimit != null;
-    // Only a license with limits costs more reads.
-    const counts: { seatsInUse?: number; downloadsSoFar?: number } =
-      countSeats || countDownloads
-        ? await this.unitOfWork.read(async () => ({
-            seatsInUse: countSeats ? await this.downloads.seatsWith(target.entitlementId, ticket.caller.keyId) : undefined,
-            downloadsSoFar: countDownloads ? await this.downloads.downloadsOf(target.entitlementId, target.key) : undefined,
-          }))
-        : {};
-    const decision = checkUse(terms, {
-      use: 'download',
-      grantedAt: target.grantedAt,
-      at,
-      ...(counts.seatsInUse !== undefined ? { seatsInUse: counts.seatsInUse } : {}),
-      ...(counts.downloadsSoFar !== undefined ? { downloadsSoFar: counts.downloadsSoFar } : {}),
-    });
+    const decision = checkUse(target.terms, { use: 'download', grantedAt: target.grantedAt, at });
     if (!decision.permitted) throw refusal(decision.reason, decision.detail);
     return target;
   }
 
   /**
-   * A download of `bytes` under an entitlement sold per GiB: refused (ALLOWANCE_EXHAUSTED, not
-   * one byte sent) when the bytes already delivered, the bytes of downloads still running and
-   * these would together pass the GiB bought. The running downloads are those of every replica:
-   * each holds its bytes in the database (`download_hold`), and the check and the new hold are one
-   * transaction under a lock on the entitlement, so requests sent to several replicas at once are
-   * admitted one after another and never pass the allowance together. The hold lasts until
-   * `record` writes the download's audit row (then the row counts its bytes), or
-   * `releaseAllowance` when the download never starts; while the download runs, this process
+   * The limits a download counts against, checked and held in one go: the license's `seats`
+   * (the API keys that downloaded or are downloading), its `downloadLimit` (downloads of the
+   * file from its first byte, when `use.startsNew`) and, for an offer sold per GiB, the bytes
+   * (those delivered, those of downloads still running and these must fit in the GiB bought).
+   * Running downloads are those of every replica: each holds its share in the database
+   * (`download_hold`: its key's seat, one download of its file when it is a new one, its bytes
+   * when metered), and the counts and the new hold are one transaction under a lock on the
+   * entitlement, so requests sent to several replicas at once are admitted one after another and
+   * never pass a limit together. Refused: DOWNLOAD_LIMIT_REACHED, SEATS_EXCEEDED or
+   * ALLOWANCE_EXHAUSTED, not one byte sent.
+   *
+   * The hold lasts until `record` writes the download's audit row (then the row counts what it
+   * held), or `release` when the download never starts; while the download runs, this process
    * renews it, and a hold its process stopped renewing (the process died, or could not reach the
-   * database) stops counting after HOLD_SECONDS. Other offers: no check, no I/O, null.
+   * database) stops counting after HOLD_SECONDS. A request that sends no bytes (`use.bytes` 0:
+   * HEAD, 416, an empty file) is checked against the same counts and holds nothing. An
+   * entitlement without seats, download limit (or a request that is not a new download) or
+   * allowance: no check, no I/O, null.
    */
-  async reserveAllowance(target: DownloadTarget, bytes: number): Promise<AllowanceHold | null> {
-    const allowance = target.allowanceBytes;
-    if (allowance === null || bytes <= 0) return null;
-    const hold: AllowanceHold = { id: randomUUID(), entitlementId: target.entitlementId, bytes };
-    const used = await this.unitOfWork.run(async (tx) => {
-      await this.downloads.lockAllowance(hold.entitlementId, tx);
-      return this.downloads.holdIfFits(hold, allowance, HOLD_SECONDS);
-    });
-    if (!used.admitted) {
-      const left = Math.max(0, allowance - used.delivered - used.held);
-      throw new ServiceException(
-        DeliveryErrorCode.ALLOWANCE_EXHAUSTED,
-        `This entitlement bought ${allowance / GIB} GiB (${allowance} bytes); ${used.delivered} bytes are delivered and ${used.held} are being downloaded, ` +
-          `so ${left} are left and this request asks for ${bytes}. Ask for a Range of at most ${left} bytes, or buy more GiB.`,
-      );
+  async reserve(target: DownloadTarget, use: DownloadUse): Promise<DownloadHold | null> {
+    const terms = target.terms;
+    const metered = target.allowanceBytes !== null && use.bytes > 0;
+    const asked: UsageAsked = {
+      ...(terms.seats !== null ? { keyId: use.keyId } : {}),
+      ...(use.startsNew && terms.downloadLimit != null ? { objectKey: target.key } : {}),
+      ...(metered ? { bytes: true } : {}),
+    };
+    if (asked.keyId === undefined && asked.objectKey === undefined && !asked.bytes) return null;
+    if (use.bytes <= 0) {
+      const usage = await this.unitOfWork.read(() => this.downloads.usage(target.entitlementId, asked));
+      const refused = refusalOf(target, use, usage);
+      if (refused) throw refused;
+      return null;
     }
+    const hold: DownloadHold = {
+      id: randomUUID(),
+      entitlementId: target.entitlementId,
+      keyId: use.keyId,
+      objectKey: target.key,
+      newDownload: use.startsNew,
+      bytes: metered ? use.bytes : 0,
+    };
+    const refused = await this.unitOfWork.run(async (tx) => {
+      await this.downloads.lockLimits(hold.entitlementId, tx);
+      const refused = refusalOf(target, use, await this.downloads.usage(hold.entitlementId, asked));
+      if (!refused) await this.downloads.insertHold(hold, HOLD_SECONDS);
+      return refused;
+    });
+    if (refused) throw refused;
     hold.renewal = setInterval(() => void this.renew(hold), HOLD_RENEW_MS).unref();
     return hold;
   }
 
   /** Lets go of the hold of a download that never started (its file could not be opened). */
-  async releaseAllowance(hold: AllowanceHold): Promise<void> {
+  async release(hold: DownloadHold): Promise<void> {
     clearInterval(hold.renewal);
     try {
       await this.unitOfWork.run(() => this.downloads.deleteHold(hold.id));
     } catch (error) {
       // The hold stops counting when it expires.
-      this.logger.warn({ err: error, entitlementId: hold.entitlementId }, 'could not let go of an allowance hold');
+      this.logger.warn({ err: error, entitlementId: hold.entitlementId }, 'could not let go of a download hold');
     }
   }
 
   /** Keeps a running download's hold from expiring. */
-  private async renew(hold: AllowanceHold): Promise<void> {
+  private async renew(hold: DownloadHold): Promise<void> {
     try {
       await this.unitOfWork.run((tx) => this.downloads.renewHold(hold.id, HOLD_SECONDS, tx));
     } catch (error) {
-      this.logger.warn({ err: error, entitlementId: hold.entitlementId }, 'could not renew an allowance hold');
+      this.logger.warn({ err: error, entitlementId: hold.entitlementId }, 'could not renew a download hold');
     }
   }
 
@@ -144,11 +144,12 @@ export class DownloadsService {
 
   /**
    * The audit row, written once the response has ended (not on the hot path), and for offers
-   * sold per GiB the event billing meters usage from. The download's allowance hold is deleted
-   * by the statement that writes the row: no moment counts its bytes twice or not at all. Failures
-   * are logged: the bytes were sent (a hold left behind stops counting when it expires).
+   * sold per GiB the event billing meters usage from. The download's hold is deleted by the
+   * statement that writes the row: no moment counts its bytes, seat or download twice or not at
+   * all. Failures are logged: the bytes were sent (a hold left behind stops counting when it
+   * expires).
    */
-  async record(target: DownloadTarget, record: DownloadRecord, hold: AllowanceHold | null = null): Promise<void> {
+  async record(target: DownloadTarget, record: DownloadRecord, hold: DownloadHold | null = null): Promise<void> {
     if (hold) clearInterval(hold.renewal);
     try {
       await this.unitOfWork.run(async (tx) => {
@@ -183,10 +184,40 @@ export const HOLD_SECONDS = 120;
 /** How often a running download renews its hold: several renewals may fail before it lapses. */
 const HOLD_RENEW_MS = 30_000;
 
-/** Bytes of an allowance held for one running download (a `download_hold` row). */
-export interface AllowanceHold extends AllowanceHoldRow {
+/** What one request would take under its entitlement's limits. */
+export interface DownloadUse {
+  /** The API key asking: it takes one of the license's seats. */
+  keyId: string;
+  /** Served from the file's first byte: a new download, which downloadLimit counts. */
+  startsNew: boolean;
+  /** The bytes the answer sends; 0 for HEAD, a 416 or an empty file, which hold nothing. */
+  bytes: number;
+}
+
+/** What one running download holds (a `download_hold` row). */
+export interface DownloadHold extends DownloadHoldRow {
   /** The timer that renews the row while the download runs. */
   renewal?: NodeJS.Timeout;
+}
+
+/** The refusal of `use` given what the entitlement's limits count, or null when it fits. */
+function refusalOf(target: DownloadTarget, use: DownloadUse, usage: Usage): ServiceException | null {
+  const decision = checkUse(target.terms, {
+    use: 'download',
+    ...(usage.seatsInUse !== undefined ? { seatsInUse: usage.seatsInUse } : {}),
+    ...(usage.downloadsSoFar !== undefined ? { downloadsSoFar: usage.downloadsSoFar } : {}),
+  });
+  if (!decision.permitted) return refusal(decision.reason, decision.detail);
+  const allowance = target.allowanceBytes;
+  if (allowance === null || usage.deliveredBytes === undefined || usage.heldBytes === undefined) return null;
+  const { deliveredBytes: delivered, heldBytes: held } = usage;
+  if (delivered + held + use.bytes <= allowance) return null;
+  const left = Math.max(0, allowance - delivered - held);
+  return new ServiceException(
+    DeliveryErrorCode.ALLOWANCE_EXHAUSTED,
+    `This entitlement bought ${allowance / GIB} GiB (${allowance} bytes); ${delivered} bytes are delivered and ${held} are being downloaded, ` +
+      `so ${left} are left and this request asks for ${use.bytes}. Ask for a Range of at most ${left} bytes, or buy more GiB.`,
+  );
 }
 
 function invalidUrl(): ServiceException {

@@ -1,0 +1,210 @@
+import { DeliverySubjects, type EntitlementView } from '@trove/contracts';
+import type { LicenseTermsValue } from '@trove/licensing';
+import type { Caller } from '@trove/platform';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { withDatabase } from '../../../test/support/postgres';
+import { waitFor } from '../../../test/support/processes';
+import { DeliveryHarness } from './delivery-harness';
+import { ask, fetchRaw, manifest, newBuyer, paidLine, pay, release, uploadVersion } from './downloads-support';
+import { fsTestStorage, type TestStorage } from './storage-drivers';
+
+jest.setTimeout(120_000);
+
+/** A response whose headers arrived; a body that is being served stays unread until `close`. */
+interface Opened {
+  status: number;
+  code?: string;
+  /** Goes away, as a client that stops a download. */
+  close(): void;
+}
+
+/** Responses still being served, closed after each test whatever it found. */
+const running: Opened[] = [];
+
+/** Starts a request and answers once its status is known, reading nothing of a 200 or 206. */
+function start(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Opened> {
+  const { hostname, port, pathname, search } = new URL(url);
+  return new Promise((resolve, reject) => {
+    let closed = false;
+    const req = httpRequest({ host: hostname, port, method, path: pathname + search, headers }, (res) => {
+      const status = res.statusCode ?? 0;
+      if (status === 200 || status === 206) {
+        res.pause();
+        const opened: Opened = {
+          status,
+          close: () => {
+            closed = true;
+            req.destroy();
+          },
+        };
+        running.push(opened);
+        resolve(opened);
+        return;
+      }
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve({ status, code: text ? (JSON.parse(text) as { code: string }).code : undefined, close: () => undefined });
+      });
+    });
+    req.on('error', (error) => (closed ? undefined : reject(error)));
+    req.end();
+  });
+}
+
+/**
+ * The license's `downloadLimit` and `seats` with downloads that run at the same time, on one
+ * delivery replica or two on the same database: a download counts from the moment it is admitted,
+ * not only once its audit row is written when it ends.
+ */
+describe('download limits and seats while downloads run', () => {
+  let storage: TestStorage;
+  let h: DeliveryHarness;
+  let replica: { app: NestFastifyApplication; port: number };
+  const datasetId = randomUUID();
+  const versionId = randomUUID();
+  // More than the sockets of both ends buffer: a download that is not read stays running.
+  const large = { path: 'audio/zh-CN/长录音_0001.wav', bytes: randomBytes(24 * 1024 * 1024) };
+  const small = { path: 'transcripts/train.jsonl', bytes: Buffer.from('{"text":"请帮我查询一下本月的话费余额。"}\n') };
+  let largeKey: string;
+
+  beforeAll(async () => {
+    storage = await fsTestStorage();
+    h = await DeliveryHarness.start(storage);
+    replica = await h.replica();
+    await uploadVersion(h, datasetId, versionId, [large, small]);
+    await release(h, datasetId, versionId, '1.0.0');
+    largeKey = (await h.rows(datasetId)).find((row) => row.path === large.path)!.key;
+  });
+  afterEach(() => running.splice(0).forEach((opened) => opened.close()));
+  afterAll(async () => {
+    await h?.stop();
+    await storage?.stop();
+  });
+
+  /** An entitlement under `terms` and the signed URLs of its files for `buyer`. */
+  async function bought(buyer: Caller, terms: Partial<LicenseTermsValue>): Promise<{ entitlement: EntitlementView; urls: Record<string, string> }> {
+    const order = await pay(h, buyer, [paidLine(datasetId, [versionId], 'commercial', { termsChange: terms })]);
+    const entitlement = await waitFor('the entitlement', async () =>
+      (await ask(h, DeliverySubjects.listEntitlements, {}, buyer)).items.find((e: EntitlementView) => e.orderId === order.orderId),
+    );
+    return { entitlement, urls: await urlsOf(entitlement.id, buyer) };
+  }
+
+  async function urlsOf(entitlementId: string, caller: Caller): Promise<Record<string, string>> {
+    const files = (await manifest(h, entitlementId, caller)).versions[0].files;
+    return Object.fromEntries(files.map((f) => [f.path, f.url]));
+  }
+
+  /** The same signed URL, sent to the other replica. */
+  const viaReplica = (url: string) => url.replace(`127.0.0.1:${h.port}/`, `127.0.0.1:${replica.port}/`);
+
+  /** The audit rows of the entitlement, once there are `count` of them. */
+  const recorded = (entitlementId: string, count: number) =>
+    waitFor(`${count} downloads recorded`, () =>
+      withDatabase(h.db.url, async (c) => {
+        const rows = (await c.query(`SELECT key_id, path, range_start::int FROM download WHERE entitlement_id = $1 ORDER BY finished_at`, [entitlementId])).rows as {
+          key_id: string;
+          path: string;
+          range_start: number;
+        }[];
+        return rows.length === count ? rows : undefined;
+      }),
+    );
+
+  const holdsOf = (entitlementId: string) =>
+    withDatabase(h.db.url, async (c) => (await c.query(`SELECT key_id, new_download, bytes::int FROM download_hold WHERE entitlement_id = $1`, [entitlementId])).rows);
+
+  const heldBy = (entitlementId: string, hold: { keyId: string; newDownload: boolean; expiresIn: string }) =>
+    withDatabase(h.db.url, (c) =>
+      c.query(
+        `INSERT INTO download_hold (id, entitlement_id, key_id, object_key, new_download, bytes, expires_at) VALUES ($1, $2, $3, $4, $5, 0, now() + $6::interval)`,
+        [randomUUID(), entitlementId, hold.keyId, largeKey, hold.newDownload, hold.expiresIn],
+      ),
+    );
+
+  it.each([
+    ['one replica', (url: string) => [url, url]],
+    ['two replicas', (url: string) => [url, viaReplica(url)]],
+  ])('serves one of two new downloads started together under downloadLimit 1 (%s), and refuses the other with DOWNLOAD_LIMIT_REACHED', async (_name, targets) => {
+    const buyer = newBuyer();
+    const { entitlement, urls } = await bought(buyer, { downloadLimit: 1, seats: null });
+    // Both started before either body is read.
+    const answers = await Promise.all(targets(urls[large.path]).map((url) => start(url)));
+    expect(answers.map((a) => ({ status: a.status, code: a.code })).sort((a, b) => a.status - b.status)).toEqual([
+      { status: 200, code: undefined },
+      { status: 403, code: 'DOWNLOAD_LIMIT_REACHED' },
+    ]);
+    expect(await holdsOf(entitlement.id)).toEqual([{ key_id: buyer.keyId, new_download: true, bytes: 0 }]);
+    // While it runs, a third new download is refused, a range from the middle is served.
+    expect((await fetchRaw(viaReplica(urls[large.path]), { range: 'bytes=0-99' })).json?.code).toBe('DOWNLOAD_LIMIT_REACHED');
+    expect((await fetchRaw(urls[large.path], { range: 'bytes=100-199' })).status).toBe(206);
+
+    for (const answer of answers) answer.close();
+    const rows = await recorded(entitlement.id, 2);
+    expect(rows.filter((row) => row.range_start === 0)).toHaveLength(1);
+    expect(await holdsOf(entitlement.id)).toEqual([]);
+    // The download ended (cut off): its audit row counts it from now on, and a resume is served.
+    expect((await fetchRaw(urls[large.path], { range: 'bytes=0-' })).json?.code).toBe('DOWNLOAD_LIMIT_REACHED');
+    expect((await fetchRaw(viaReplica(urls[large.path]), { range: 'bytes=1048576-1048675' })).status).toBe(206);
+    // The limit is per file: the other file's first download is served.
+    expect((await fetchRaw(urls[small.path])).status).toBe(200);
+  });
+
+  it('refuses a second API key of the organization under seats 1 while the first one is downloading, on either replica, and after', async () => {
+    const first = newBuyer();
+    const second: Caller = { ...first, keyId: randomBytes(16).toString('hex') };
+    const { entitlement, urls } = await bought(first, { seats: 1, downloadLimit: null });
+    // Nobody has downloaded yet: either key may read the manifest.
+    const secondUrls = await urlsOf(entitlement.id, second);
+
+    const download = await start(urls[large.path]);
+    expect(download.status).toBe(200);
+    for (const url of [secondUrls[small.path], viaReplica(secondUrls[large.path])]) {
+      const refused = await fetchRaw(url);
+      expect({ status: refused.status, code: refused.json?.code }).toEqual({ status: 403, code: 'SEATS_EXCEEDED' });
+    }
+    expect((await start(secondUrls[small.path], {}, 'HEAD')).status).toBe(403);
+    await expect(manifest(h, entitlement.id, second)).rejects.toMatchObject({ code: 'SEATS_EXCEEDED' });
+    expect(await holdsOf(entitlement.id)).toEqual([{ key_id: first.keyId, new_download: true, bytes: 0 }]);
+    // The key that holds the seat downloads in parallel as it likes.
+    expect((await fetchRaw(viaReplica(urls[small.path]))).status).toBe(200);
+
+    download.close();
+    await recorded(entitlement.id, 2);
+    expect(await holdsOf(entitlement.id)).toEqual([]);
+    // The first key's downloads took the seat: it resumes and downloads again, the second key is still refused.
+    expect((await fetchRaw(urls[large.path], { range: 'bytes=1048576-' })).status).toBe(206);
+    expect((await fetchRaw(viaReplica(urls[small.path]))).status).toBe(200);
+    expect((await fetchRaw(secondUrls[small.path])).json?.code).toBe('SEATS_EXCEEDED');
+    await expect(manifest(h, entitlement.id, second)).rejects.toMatchObject({ code: 'SEATS_EXCEEDED' });
+  });
+
+  it('does not count the hold of a process that died mid-download once it has expired, and counts one still renewed', async () => {
+    const buyer = newBuyer();
+    const colleague: Caller = { ...buyer, keyId: randomBytes(16).toString('hex') };
+    const { entitlement, urls } = await bought(buyer, { seats: 1, downloadLimit: 1 });
+
+    // A process died while the colleague's key was downloading the large file from its first byte.
+    await heldBy(entitlement.id, { keyId: colleague.keyId, newDownload: true, expiresIn: '-1 second' });
+    expect((await fetchRaw(urls[large.path], { range: 'bytes=0-99' })).status).toBe(206);
+    await recorded(entitlement.id, 1);
+
+    // Held by a process still renewing it: the colleague's key takes the one seat.
+    const other = newBuyer();
+    const { entitlement: second, urls: secondUrls } = await bought(other, { seats: 1, downloadLimit: 1 });
+    await heldBy(second.id, { keyId: randomBytes(16).toString('hex'), newDownload: false, expiresIn: '1 minute' });
+    expect((await fetchRaw(viaReplica(secondUrls[small.path]))).json?.code).toBe('SEATS_EXCEEDED');
+    await expect(manifest(h, second.id, other)).rejects.toMatchObject({ code: 'SEATS_EXCEEDED' });
+
+    // Held by a process still renewing it: the one download of the large file is running.
+    const third = newBuyer();
+    const { entitlement: limited, urls: limitedUrls } = await bought(third, { seats: null, downloadLimit: 1 });
+    await heldBy(limited.id, { keyId: third.keyId, newDownload: true, expiresIn: '1 minute' });
+    expect((await fetchRaw(limitedUrls[large.path])).json?.code).toBe('DOWNLOAD_LIMIT_REACHED');
+    expect((await fetchRaw(limitedUrls[large.path], { range: 'bytes=5-9' })).status).toBe(206);
+  });
+});
