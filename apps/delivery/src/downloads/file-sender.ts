@@ -31,13 +31,18 @@ export async function sendFileRange(handle: FileHandle, start: number, end: numb
       if (bytesRead === 0) throw new Error(`the file ended at byte ${position}, before byte ${end}`);
       await writing;
       position += bytesRead;
-      writing = new Promise<void>((resolve, reject) =>
+      writing = new Promise<void>((resolve, reject) => {
+        // Node drops the callback of a write to a socket the client has already reset: the
+        // response's close ends the wait then, or the file would stay open until collected.
+        const closed = () => reject(new Error('the response closed'));
+        res.once('close', closed);
         res.write(buffer.subarray(0, bytesRead), (error) => {
+          res.off('close', closed);
           if (error) return reject(error);
           progress.sent += bytesRead;
           resolve();
-        }),
-      );
+        });
+      });
       // Handled here too, so that a failure while the next read runs is not an unhandled rejection.
       writing.catch(() => (failed = true));
     }
