@@ -2,16 +2,15 @@ import type { CreateUploadRequest, DatasetDetail } from '@trove/contracts';
 import { exampleMetadata } from '@trove/dataset';
 import { RpcClient, UnitOfWork } from '@trove/messaging';
 import type { Caller } from '@trove/platform';
-import { Test, type TestingModule } from '@nestjs/testing';
+import type { TestingModule } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
-import { AppModule } from '../src/app.module';
 import { DatasetsService } from '../src/datasets/datasets.service';
 import { OffersService } from '../src/offers/offers.service';
 import { SamplesService } from '../src/samples/samples.service';
 import { UploadsService } from '../src/uploads/uploads.service';
 import { VersionsService } from '../src/versions/versions.service';
-import { deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
-import { createAppDatabase, withDatabase, type TestDatabase } from '../../../test/support/postgres';
+import { withDatabase, type TestDatabase } from '../../../test/support/postgres';
+import { startCatalogModule, type CatalogModule } from './catalog-module';
 
 /**
  * Moderation through the catalog's own services: an operator decides on what the vendor
@@ -32,9 +31,9 @@ interface Parts {
 }
 
 describe('a listing in review holds still until the operator decides', () => {
+  let catalog: CatalogModule;
   let db: TestDatabase;
   let moduleRef: TestingModule;
-  const namespace = newNamespace();
   /** What the catalog asked delivery to sign: nothing while a listing is in review. */
   let signed: unknown[];
 
@@ -96,12 +95,8 @@ describe('a listing in review holds still until the operator decides', () => {
   const all = (parts: Parts, outcome: string) => Object.fromEntries(changes(parts).map(([name]) => [name, outcome]));
 
   beforeAll(async () => {
-    db = await createAppDatabase('catalog', 'moderation');
-    Object.assign(process.env, { DATABASE_URL: db.url, TROVE_NAMESPACE: namespace, NATS_URL, LOG_LEVEL: 'silent' });
-    moduleRef = await Test.createTestingModule({ imports: [AppModule] })
-      .setLogger({ log() {}, warn() {}, error() {} })
-      .compile();
-    await moduleRef.init();
+    catalog = await startCatalogModule('moderation');
+    ({ moduleRef, db } = catalog);
   });
 
   beforeEach(() => {
@@ -115,11 +110,7 @@ describe('a listing in review holds still until the operator decides', () => {
 
   afterEach(() => jest.restoreAllMocks());
 
-  afterAll(async () => {
-    await moduleRef?.close();
-    await deleteStream(namespace);
-    await db?.drop();
-  });
+  afterAll(() => catalog?.stop());
 
   it('refuses every change while in review as PATCH does (409 INVALID_STATE), and changes nothing', async () => {
     const parts = await ready('普通话电话客服语音 600 小时');

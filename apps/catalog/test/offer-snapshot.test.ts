@@ -3,18 +3,17 @@ import { exampleMetadata } from '@trove/dataset';
 import { defaultTerms } from '@trove/licensing';
 import { UnitOfWork } from '@trove/messaging';
 import { ServiceException, type Caller } from '@trove/platform';
-import { Test, type TestingModule } from '@nestjs/testing';
+import type { TestingModule } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
 import { notFound, seesEverything } from '../src/access';
-import { AppModule } from '../src/app.module';
 import { DatasetRepository } from '../src/datasets/dataset.repository';
 import { DatasetsService } from '../src/datasets/datasets.service';
 import { OfferRepository } from '../src/offers/offer.repository';
 import { OffersService } from '../src/offers/offers.service';
 import { VersionRepository } from '../src/versions/version.repository';
 import { VersionsService } from '../src/versions/versions.service';
-import { deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
-import { createAppDatabase, withDatabase, type TestDatabase } from '../../../test/support/postgres';
+import { withDatabase, type TestDatabase } from '../../../test/support/postgres';
+import { startCatalogModule, type CatalogModule } from './catalog-module';
 
 /**
  * `catalog.offer.get`, what ordering asks at checkout, answered in one statement. The answer is
@@ -27,9 +26,9 @@ jest.setTimeout(120_000);
 const caller = (role: Caller['role'], organizationId = randomUUID()): Caller => ({ organizationId, role, keyId: randomUUID() });
 
 describe('the offer snapshot ordering reads', () => {
+  let catalog: CatalogModule;
   let db: TestDatabase;
   let moduleRef: TestingModule;
-  const namespace = newNamespace();
   const owner = caller('vendor');
   const admin = caller('admin');
   const buyer = caller('buyer');
@@ -87,12 +86,8 @@ describe('the offer snapshot ordering reads', () => {
   }
 
   beforeAll(async () => {
-    db = await createAppDatabase('catalog', 'offer_snapshot');
-    Object.assign(process.env, { DATABASE_URL: db.url, TROVE_NAMESPACE: namespace, NATS_URL, LOG_LEVEL: 'silent' });
-    moduleRef = await Test.createTestingModule({ imports: [AppModule] })
-      .setLogger({ log() {}, warn() {}, error() {} })
-      .compile();
-    await moduleRef.init();
+    catalog = await startCatalogModule('offer_snapshot');
+    ({ moduleRef, db } = catalog);
     const datasets = moduleRef.get(DatasetsService);
 
     const published = await listing('普通话客服语音 500 小时');
@@ -120,11 +115,7 @@ describe('the offer snapshot ordering reads', () => {
     );
   });
 
-  afterAll(async () => {
-    await moduleRef?.close();
-    await deleteStream(namespace);
-    await db?.drop();
-  });
+  afterAll(() => catalog?.stop());
 
   it('answers every offer, for every kind of caller, exactly as the entity reads did', async () => {
     const callers: [string, Caller | undefined][] = [

@@ -2,15 +2,13 @@ import type { CreateUploadRequest } from '@trove/contracts';
 import { exampleMetadata } from '@trove/dataset';
 import { RpcClient, UnitOfWork } from '@trove/messaging';
 import type { Caller } from '@trove/platform';
-import { Test, type TestingModule } from '@nestjs/testing';
+import type { TestingModule } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
-import { AppModule } from '../src/app.module';
 import { DatasetsService } from '../src/datasets/datasets.service';
 import { UploadsService } from '../src/uploads/uploads.service';
 import { VersionRepository } from '../src/versions/version.repository';
 import { VersionsService } from '../src/versions/versions.service';
-import { deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
-import { createAppDatabase, type TestDatabase } from '../../../test/support/postgres';
+import { startCatalogModule, type CatalogModule } from './catalog-module';
 
 /**
  * A version's files land side by side in a buyer's download folder, so no two of them may clash
@@ -24,27 +22,20 @@ const owner: Caller = { organizationId: randomUUID(), role: 'vendor', keyId: ran
 const file = (path: string) => ({ path, size: 4096, sha256: 'd'.repeat(64), storageKey: `objects/${randomUUID()}` });
 
 describe('the files of one version', () => {
-  let db: TestDatabase;
+  let catalog: CatalogModule;
   let moduleRef: TestingModule;
-  const namespace = newNamespace();
   const versions = () => moduleRef.get(VersionsService);
 
   beforeAll(async () => {
-    db = await createAppDatabase('catalog', 'version_files');
-    Object.assign(process.env, { DATABASE_URL: db.url, TROVE_NAMESPACE: namespace, NATS_URL, LOG_LEVEL: 'silent' });
-    moduleRef = await Test.createTestingModule({ imports: [AppModule] })
-      .setLogger({ log() {}, warn() {}, error() {} })
-      .compile();
-    await moduleRef.init();
+    catalog = await startCatalogModule('version_files');
+    moduleRef = catalog.moduleRef;
     // Delivery is not running here: its signing answers a URL.
     jest.spyOn(moduleRef.get(RpcClient), 'send').mockResolvedValue({ uploadUrl: 'http://delivery.invalid/upload', expiresAt: new Date(Date.now() + 900_000).toISOString() } as never);
   });
 
   afterAll(async () => {
     jest.restoreAllMocks();
-    await moduleRef?.close();
-    await deleteStream(namespace);
-    await db?.drop();
+    await catalog?.stop();
   });
 
   /** An open version of a new draft, holding these files. */
