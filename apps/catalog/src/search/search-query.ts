@@ -160,7 +160,9 @@ export function searchStatement(
     tallied.push(`${value} = ANY(${facetList(4)})`);
   }
   if (request.maxPrice !== undefined) where.push(`(s.min_prices ->> ${currencyParam})::bigint <= ${param(request.maxPrice)}::bigint`);
-  const fromTally = tally && (request.q === undefined || request.q === '') && !request.annotation && request.maxPrice === undefined;
+  // The partitions a tallied page walks, named in the statement: only the vocabulary's own values.
+  const walked = MODALITIES.filter((modality) => !request.modality || modality === request.modality);
+  const fromTally = tally && (request.q === undefined || request.q === '') && !request.annotation && request.maxPrice === undefined && walked.length > 0;
 
   const { order, after } = ORDER[effective];
   let cursorCondition = 'true';
@@ -192,7 +194,7 @@ export function searchStatement(
   const page = (from: string, when: string) => `SELECT * FROM (${from}) m WHERE ${cursorCondition} AND ${when} ORDER BY ${order} LIMIT ${limit + 1}`;
   const share = (modality: string) => `(SELECT share FROM shares WHERE modality = '${modality}')`;
   const sparse = `EXISTS (SELECT 1 FROM shares WHERE share > 0 AND share < ${indexOrderShare})`;
-  const walks = (request.modality ? [request.modality] : MODALITIES).map(
+  const walks = walked.map(
     (modality) => `(${page(
       `SELECT s.dataset_id, s.modality, s.published_at, NULL::real AS score, (s.min_prices ->> ${currencyParam})::bigint AS offer_price, ${price} AS price
       FROM dataset_search s WHERE s.modality = '${modality}' AND ${filters}`,
