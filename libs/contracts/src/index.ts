@@ -20,4 +20,5 @@ export * from './delivery/delivery.subjects';
 export * from './delivery/delivery.events';
 export * from './gateway/gateway.messages';
 export * from './gateway/gateway.subjects';
+export * from './gateway/gateway.events';
 export * from './catalogue';

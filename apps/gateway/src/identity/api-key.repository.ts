@@ -14,8 +14,11 @@ export class ApiKeyRepository extends TransactionalRepository {
     return this.manager.findOneBy(ApiKey, { id, organizationId });
   }
 
-  async revoke(id: string, at: Date): Promise<void> {
-    await this.transaction.query(`UPDATE api_key SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`, [id, at]);
+  /** Revokes a key not revoked yet; false when it was revoked already (nothing changed). */
+  async revoke(id: string, at: Date): Promise<boolean> {
+    // An UPDATE through TypeORM answers [rows, affected].
+    const [, affected] = (await this.transaction.query(`UPDATE api_key SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`, [id, at])) as [unknown[], number];
+    return affected > 0;
   }
 
   listOwned(organizationId: string, cursor: string | undefined, limit: number): Promise<ApiKey[]> {

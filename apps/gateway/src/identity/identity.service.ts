@@ -1,4 +1,4 @@
-import { CommonErrorCode } from '@trove/contracts';
+import { CommonErrorCode, GatewayEvents } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import { UnitOfWork } from '@trove/messaging';
 import { DEFAULT_PAGE_SIZE, ServiceException, toPage, type Page } from '@trove/platform';
@@ -85,12 +85,18 @@ export class IdentityService {
     return toPage(rows, limit, (k) => ({ at: k.createdAt, id: k.id }), apiKeyView);
   }
 
-  /** Revoking is final and idempotent; every gateway replica refuses the key from now on. */
+  /**
+   * Revoking is final and idempotent; every gateway replica refuses the key from now on, and
+   * delivery, told by the event committed with the change, the download URLs signed for it.
+   */
   async revokeKey(principal: Principal, id: string): Promise<void> {
     await this.unitOfWork.run(async (tx) => {
       const key = await this.keys.findOwned(principal.organizationId, id);
       if (!key) throw new ServiceException(CommonErrorCode.NOT_FOUND, `No API key ${id}.`);
-      await this.keys.revoke(id, new Date());
+      const revokedAt = new Date();
+      if (await this.keys.revoke(id, revokedAt)) {
+        await tx.publish(GatewayEvents.apiKeyRevoked, { keyId: id, organizationId: key.organizationId, revokedAt: revokedAt.toISOString() });
+      }
       tx.afterCommit(() => this.keyStore.changed({ keyId: id }));
     });
   }
@@ -114,13 +120,19 @@ export class IdentityService {
     });
   }
 
+  /**
+   * The change, and the event that tells the other services (delivery refuses the download URLs
+   * of a suspended organization), commit together; the row lock orders an organization's changes.
+   */
   private async changeStatus(id: string, change: (organization: Organization) => void): Promise<OrganizationDto> {
     const organization = await this.unitOfWork.run(async (tx) => {
       const found = await this.organizations.findForUpdate(id);
       if (!found) throw new ServiceException(CommonErrorCode.NOT_FOUND, `No organization ${id}.`);
       change(found);
       tx.afterCommit(() => this.keyStore.changed({ organizationId: id }));
-      return this.organizations.save(found);
+      const saved = await this.organizations.save(found);
+      await tx.publish(GatewayEvents.organizationStatusChanged, { organizationId: id, status: saved.status, changedAt: new Date().toISOString() });
+      return saved;
     });
     return organizationView(organization);
   }

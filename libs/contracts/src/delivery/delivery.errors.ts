@@ -12,6 +12,11 @@ export enum DeliveryErrorCode {
   URL_INVALID = 'URL_INVALID',
   /** The license behind the URL was refunded or revoked. */
   ENTITLEMENT_REVOKED = 'ENTITLEMENT_REVOKED',
+  /**
+   * The URL was signed for an API key its organization has since revoked: every URL signed for
+   * that key is refused. Read the manifest again with another key for new URLs.
+   */
+  API_KEY_REVOKED = 'API_KEY_REVOKED',
   /** The license behind the URL ended (its term, or the subscription lapsed). */
   ENTITLEMENT_EXPIRED = 'ENTITLEMENT_EXPIRED',
   /** The license allows this many downloads of each file, and they were made. */
@@ -34,6 +39,7 @@ export const DELIVERY_ERROR_STATUS: Record<DeliveryErrorCode, number> = {
   [DeliveryErrorCode.URL_EXPIRED]: 403,
   [DeliveryErrorCode.URL_INVALID]: 403,
   [DeliveryErrorCode.ENTITLEMENT_REVOKED]: 403,
+  [DeliveryErrorCode.API_KEY_REVOKED]: 403,
   [DeliveryErrorCode.ENTITLEMENT_EXPIRED]: 403,
   [DeliveryErrorCode.DOWNLOAD_LIMIT_REACHED]: 403,
   [DeliveryErrorCode.SEATS_EXCEEDED]: 403,

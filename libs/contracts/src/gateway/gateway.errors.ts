@@ -1,4 +1,8 @@
-/** Outcomes only the gateway reports: API keys and the organizations behind them. */
+/**
+ * Outcomes about API keys and the organizations behind them. The gateway reports them on every
+ * call; delivery reports ORGANIZATION_SUSPENDED too, on the download URLs signed earlier for
+ * such an organization.
+ */
 export enum GatewayErrorCode {
   /** The key's organization is suspended; every key of it is refused until an operator reinstates it. */
   ORGANIZATION_SUSPENDED = 'ORGANIZATION_SUSPENDED',
