@@ -228,4 +228,53 @@ describe.each(DRIVERS)('buying and downloading through the public API, %s', (_na
     await expectRefused(file.url, 'ENTITLEMENT_REVOKED');
     process.stdout.write(`refund completed -> entitlement revoked in ${Math.max(0, revokedAt - refundedAt)} ms\n`);
   });
+
+  it("stops a revoked API key's URLs and a suspended organization's within seconds; the organization's other key, and the organization once approved again, download", async () => {
+    const 华为 = await signUpBuyer('华为云 ModelArts / Huawei Cloud');
+    const { entitlement } = await buy(华为, oneTimeOffer);
+    const created = await post('/v1/api-keys', 华为, { name: 'training-cluster' });
+    expect(created.status).toBe(201);
+    const second: Buyer = { key: (await json(created)).key, organizationId: 华为.organizationId };
+    const readmeUrl = async (who: Buyer) => {
+      const answer = await get(`/v1/entitlements/${entitlement.id}/manifest`, who);
+      expect(answer.status).toBe(200);
+      return answer.body.versions[0].files.find((f: { path: string }) => f.path === 'README.md').url as string;
+    };
+    const refusedWith = async (url: string) => {
+      const response = await fetch(url);
+      const text = await response.text();
+      return response.status === 200 ? 200 : `${response.status} ${JSON.parse(text).code}`;
+    };
+    // The gateway's event reaches delivery asynchronously: poll, bounded, until the URL is refused.
+    const soonRefused = (url: string, code: string) => waitFor(`${url} refused with ${code}`, async () => (await refusedWith(url)) === `403 ${code}`, 15_000, 50);
+
+    const first = await readmeUrl(华为);
+    const other = await readmeUrl(second);
+    expect((await fetchBytes(first)).status).toBe(200);
+    expect((await fetchBytes(other)).status).toBe(200);
+
+    // The buyer revokes the key the first URL was signed for (a leak, say).
+    const { keyId } = (await get('/v1/me', 华为)).body;
+    expect((await system.request(`/v1/api-keys/${keyId}`, { method: 'DELETE', ...as(华为) })).status).toBe(204);
+    await soonRefused(first, 'API_KEY_REVOKED');
+    await expectRefused(first, 'API_KEY_REVOKED');
+    expect((await fetchBytes(other)).status).toBe(200);
+
+    // An operator suspends the organization: the URLs signed before stop.
+    expect((await post(`/v1/admin/organizations/${华为.organizationId}/suspend`, 'admin')).status).toBe(200);
+    await soonRefused(other, 'ORGANIZATION_SUSPENDED');
+    await expectRefused(other, 'ORGANIZATION_SUSPENDED');
+
+    // Approved again: a fresh manifest's URL downloads (once delivery has heard of it), and so does the earlier one.
+    expect((await post(`/v1/admin/organizations/${华为.organizationId}/approve`, 'admin')).status).toBe(200);
+    const fresh = await waitFor('a fresh manifest after the approval', async () => {
+      const answer = await get(`/v1/entitlements/${entitlement.id}/manifest`, second);
+      return answer.status === 200 ? (answer.body.versions[0].files.find((f: { path: string }) => f.path === 'README.md') as { url: string; sha256: string }) : undefined;
+    }, 15_000, 50);
+    const downloaded = await fetchBytes(fresh.url);
+    expect({ status: downloaded.status, sha256: sha256(downloaded.body) }).toEqual({ status: 200, sha256: fresh.sha256 });
+    expect((await fetchBytes(other)).status).toBe(200);
+    // The revoked key stays refused.
+    await expectRefused(first, 'API_KEY_REVOKED');
+  });
 });

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { MessagingModule } from '@trove/messaging';
 import { PlatformModule } from '@trove/platform';
 import { entities, migrations } from './database';
+import { CallersModule } from './callers/callers.module';
 import { DeliveryConfig } from './delivery.config';
 import { DownloadsModule } from './downloads/downloads.module';
 import { EntitlementsModule } from './entitlements/entitlements.module';
@@ -18,6 +19,7 @@ import { UploadsModule } from './uploads/uploads.module';
     UploadsModule,
     EntitlementsModule,
     DownloadsModule,
+    CallersModule,
   ],
 })
 export class AppModule {}

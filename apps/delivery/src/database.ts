@@ -6,6 +6,7 @@ import { CreateStoredObjects1764470000000 } from './migrations/1764470000000-Cre
 import { CreateEntitlements1764490000000 } from './migrations/1764490000000-CreateEntitlements';
 import { CreateDownloadHolds1764720000000 } from './migrations/1764720000000-CreateDownloadHolds';
 import { DownloadHoldLimits1764740000000 } from './migrations/1764740000000-DownloadHoldLimits';
+import { CallerRevocations1764760000000 } from './migrations/1764760000000-CallerRevocations';
 import { StoredObject } from './uploads/stored-object.entity';
 
 /** Everything in the delivery database, in the order the migrations were written. */
@@ -18,4 +19,5 @@ export const migrations = [
   CreateEntitlements1764490000000,
   CreateDownloadHolds1764720000000,
   DownloadHoldLimits1764740000000,
+  CallerRevocations1764760000000,
 ];

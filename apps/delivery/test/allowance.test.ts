@@ -61,7 +61,7 @@ describe('the allowance of an entitlement sold per GiB, across delivery replicas
   }
 
   const targetIn = (app: NestFastifyApplication, entitlementId: string, path = small.path): Promise<DownloadTarget> =>
-    app.get(UnitOfWork).read(async () => (await app.get(DownloadRepository).target(entitlementId, versionId, path))!);
+    app.get(UnitOfWork).read(async () => (await app.get(DownloadRepository).target(entitlementId, versionId, path, 'f'.repeat(32)))!);
 
   const holds = (entitlementId: string): Promise<{ bytes: string; expired: boolean }[]> =>
     withDatabase(

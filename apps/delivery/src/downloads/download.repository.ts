@@ -2,12 +2,13 @@ import { Injectable } from '@nestjs/common';
 import type { LicenseTermsValue } from '@trove/licensing';
 import { queryOpening, TransactionalRepository, type Transaction } from '@trove/messaging';
 import type { EntitlementStatus } from '@trove/contracts';
+import type { CallerStanding } from '../callers/caller-standing';
 
 /** A gibibyte, the unit a metered offer sold per `gib` counts. */
 export const GIB = 1024 ** 3;
 
 /** What one download request needs to know, read in one indexed query. */
-export interface DownloadTarget {
+export interface DownloadTarget extends CallerStanding {
   entitlementId: string;
   orderId: string;
   buyerOrganizationId: string;
@@ -46,20 +47,25 @@ export interface DownloadRecord {
 export class DownloadRepository extends TransactionalRepository {
   /**
    * The entitlement's current row and the file, when the entitlement covers the version and the
-   * version has the file; null otherwise. Never cached: a refund stops the next request.
+   * version has the file; null otherwise. The same statement says whether the URL's API key
+   * (`keyId`) is revoked and what the buyer organization's latest status is, as the gateway's
+   * events told delivery. Never cached: a refund, a revoked key or a suspension stops the next
+   * request.
    */
-  async target(entitlementId: string, versionId: string, path: string): Promise<DownloadTarget | null> {
+  async target(entitlementId: string, versionId: string, path: string, keyId: string): Promise<DownloadTarget | null> {
     const rows = (await this.manager.query(
       `SELECT e.id, e.order_id, e.buyer_organization_id, e.dataset_id, e.status, e.terms, e.pricing->>'model' AS pricing_model,
               CASE WHEN e.pricing->>'model' = 'metered' AND e.pricing->>'unit' = 'gib' THEN (e.pricing->>'quantity')::bigint * ${GIB} END AS allowance_bytes,
               e.granted_at, e.expires_at,
-              so.key, so.size, so.sha256
+              so.key, so.size, so.sha256,
+              EXISTS (SELECT 1 FROM revoked_api_key WHERE key_id = $4) AS key_revoked,
+              (SELECT status FROM organization_status WHERE organization_id = e.buyer_organization_id) AS organization_status
          FROM entitlement e
          JOIN entitlement_version ev ON ev.entitlement_id = e.id AND ev.version_id = $2
          JOIN stored_object so ON so.target = 'version-file' AND so.dataset_id = e.dataset_id AND so.version_id = $2 AND so.path = $3 AND so.recorded_at IS NOT NULL
         WHERE e.id = $1
         LIMIT 1`,
-      [entitlementId, versionId, path],
+      [entitlementId, versionId, path, keyId],
     )) as {
       id: string;
       order_id: string;
@@ -74,6 +80,8 @@ export class DownloadRepository extends TransactionalRepository {
       key: string;
       size: string;
       sha256: string;
+      key_revoked: boolean;
+      organization_status: string | null;
     }[];
     if (rows.length === 0) return null;
     const r = rows[0];
@@ -91,6 +99,8 @@ export class DownloadRepository extends TransactionalRepository {
       key: r.key,
       size: Number(r.size),
       sha256: r.sha256,
+      keyRevoked: r.key_revoked,
+      organizationStatus: r.organization_status,
     };
   }
 

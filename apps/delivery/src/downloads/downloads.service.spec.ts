@@ -27,6 +27,8 @@ const target = (status: DownloadTarget['status']): DownloadTarget => ({
   key: 'datasets/3f2a0000-1b3f-4c6d-8e7f-9a0b1c2d3e4f/a1',
   size: 3145745,
   sha256: 'ab'.repeat(32),
+  keyRevoked: false,
+  organizationStatus: null,
 });
 
 /** A repository whose reads answer when the test says, counting them. */
@@ -57,6 +59,34 @@ describe('DownloadsService.admit', () => {
     answer(target('revoked'));
     await expect(next).rejects.toMatchObject({ code: 'ENTITLEMENT_REVOKED' });
     expect(repository.target).toHaveBeenCalledTimes(2);
+  });
+
+  it('refuses a URL whose API key was revoked, or whose organization is suspended, with the same read', async () => {
+    const { repository, answer } = slowRepository();
+    const service = new DownloadsService(signer, repository, unitOfWork);
+    const asked = async (standing: Partial<DownloadTarget>) => {
+      const admitted = service.admit(parsed);
+      await new Promise((resolve) => setImmediate(resolve));
+      answer({ ...target('active'), ...standing });
+      return admitted;
+    };
+    await expect(asked({ keyRevoked: true })).rejects.toMatchObject({ code: 'API_KEY_REVOKED', status: 403 });
+    await expect(asked({ organizationStatus: 'suspended' })).rejects.toMatchObject({ code: 'ORGANIZATION_SUSPENDED', status: 403 });
+    await expect(asked({ organizationStatus: 'active' })).resolves.toMatchObject({ status: 'active' });
+    expect(repository.target).toHaveBeenCalledTimes(3);
+    expect(repository.target).toHaveBeenLastCalledWith(ticket.entitlementId, ticket.versionId, ticket.path, ticket.caller.keyId);
+  });
+
+  it('does not share a read between two API keys: one key revoked does not answer for the other', async () => {
+    const { repository, answer } = slowRepository();
+    const service = new DownloadsService(signer, repository, unitOfWork);
+    const other: DownloadTicket = { ...ticket, caller: { ...ticket.caller, keyId: 'b'.repeat(32) } };
+    const first = service.admit(parsed);
+    const second = service.admit({ ticket: other, signature: signer.sign(downloadGrant(other)) });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(repository.target).toHaveBeenCalledTimes(2);
+    answer(target('active'));
+    await expect(Promise.all([first, second])).resolves.toHaveLength(2);
   });
 });
 

@@ -4,6 +4,7 @@ import { checkUse } from '@trove/licensing';
 import { UnitOfWork } from '@trove/messaging';
 import { ServiceException } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
+import { callerRefusal } from '../callers/caller-standing';
 import { currentStatus, refusal } from '../entitlements/entitlements.service';
 import { UrlSigner, type UrlSignature } from '../signing/url-signer';
 import { DownloadRepository, GIB, type DownloadHoldRow, type DownloadRecord, type DownloadTarget, type Usage, type UsageAsked } from './download.repository';
@@ -11,7 +12,8 @@ import { downloadGrant, type DownloadTicket } from './download-ticket';
 
 /**
  * The checks of each download request, in the order that costs least: the signature and expiry
- * (no I/O), then one indexed read of the entitlement's current row and the file, then the
+ * (no I/O), then one indexed read of the entitlement's current row, the file and the caller's
+ * standing (its API key revoked, its organization suspended), then the
  * license's limits and the per-GiB allowance, counted in the database with the downloads still
  * running. Every refusal is a 403 and not one byte.
  */
@@ -27,7 +29,8 @@ export class DownloadsService {
   ) {}
 
   /**
-   * The signature, the entitlement (current row, organization, status) and the license's term;
+   * The signature, the caller (its organization suspended or its key revoked since the URL was
+   * signed), the entitlement (current row, organization, status) and the license's term;
    * the limits that count downloads are `reserve`'s, once the range to serve is known.
    */
   async admit(parsed: { ticket: DownloadTicket; signature: UrlSignature } | null, now = Date.now()): Promise<DownloadTarget> {
@@ -44,6 +47,8 @@ export class DownloadsService {
     if (target.buyerOrganizationId !== ticket.caller.organizationId) {
       throw new ServiceException(CommonErrorCode.FORBIDDEN, 'This entitlement belongs to another organization.');
     }
+    const refusedCaller = callerRefusal(target);
+    if (refusedCaller) throw refusedCaller;
     const at = new Date(now);
     const status = currentStatus(target, at);
     if (status === 'revoked') throw new ServiceException(DeliveryErrorCode.ENTITLEMENT_REVOKED, 'This entitlement was revoked (the order was refunded).');
@@ -128,15 +133,18 @@ export class DownloadsService {
   }
 
   /**
-   * The entitlement's current row and the file. Requests for the same file that arrive while a
-   * read is in flight (a download manager's parallel ranges) share that read instead of taking a
-   * connection each; nothing is kept after it returns, so no answer is older than the request.
+   * The entitlement's current row, the file and the caller's standing. Requests of one API key
+   * for the same file that arrive while a read is in flight (a download manager's parallel
+   * ranges) share that read instead of taking a connection each; nothing is kept after it
+   * returns, so no answer is older than the request.
    */
   private currentTarget(ticket: DownloadTicket): Promise<DownloadTarget | null> {
-    const key = JSON.stringify([ticket.entitlementId, ticket.versionId, ticket.path]);
+    const key = JSON.stringify([ticket.entitlementId, ticket.versionId, ticket.path, ticket.caller.keyId]);
     let read = this.inFlight.get(key);
     if (!read) {
-      read = this.unitOfWork.read(() => this.downloads.target(ticket.entitlementId, ticket.versionId, ticket.path)).finally(() => this.inFlight.delete(key));
+      read = this.unitOfWork
+        .read(() => this.downloads.target(ticket.entitlementId, ticket.versionId, ticket.path, ticket.caller.keyId))
+        .finally(() => this.inFlight.delete(key));
       this.inFlight.set(key, read);
     }
     return read;

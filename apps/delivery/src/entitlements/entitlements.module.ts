@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CallersModule } from '../callers/callers.module';
 import { DeliveryConfig } from '../delivery.config';
 import { DownloadsModule } from '../downloads/downloads.module';
 import { ManifestSigner } from '../manifests/manifest-signer';
@@ -8,7 +9,7 @@ import { EntitlementsService } from './entitlements.service';
 
 /** Entitlements from the purchase saga, manifests with signed roots and URLs, and version diffs. */
 @Module({
-  imports: [DownloadsModule],
+  imports: [DownloadsModule, CallersModule],
   providers: [
     EntitlementRepository,
     EntitlementsService,

@@ -26,6 +26,8 @@ import { checkUse, licenseEndsAt } from '@trove/licensing';
 import { EventHandler, RpcHandler, UnitOfWork, type EventContext, type RpcContext } from '@trove/messaging';
 import { ServiceException, type Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
+import { CallerStatusRepository } from '../callers/caller-status.repository';
+import { callerRefusal } from '../callers/caller-standing';
 import { DeliveryConfig } from '../delivery.config';
 import { DownloadRepository, GIB } from '../downloads/download.repository';
 import { downloadGrant, downloadUrl, type DownloadTicket } from '../downloads/download-ticket';
@@ -54,6 +56,7 @@ export class EntitlementsService {
     private readonly config: DeliveryConfig,
     private readonly entitlements: EntitlementRepository,
     private readonly downloads: DownloadRepository,
+    private readonly callers: CallerStatusRepository,
     private readonly signer: UrlSigner,
     private readonly manifestSigner: ManifestSigner,
     private readonly unitOfWork: UnitOfWork,
@@ -166,6 +169,9 @@ export class EntitlementsService {
   async manifestFor(id: string, caller: Caller, now = Date.now()): Promise<Manifest> {
     return this.unitOfWork.read(async () => {
       const entitlement = await this.owned(id, caller);
+      // The gateway refuses these callers already; delivery signs nothing for them either.
+      const refusedCaller = callerRefusal(await this.callers.standing(caller.keyId, caller.organizationId));
+      if (refusedCaller) throw refusedCaller;
       const at = new Date(now);
       const status = currentStatus(entitlement, at);
       if (status === 'revoked') throw new ServiceException(DeliveryErrorCode.ENTITLEMENT_REVOKED, 'This entitlement was revoked (the order was refunded).');
