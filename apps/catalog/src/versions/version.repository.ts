@@ -35,12 +35,19 @@ export class VersionRepository extends TransactionalRepository {
    * A file of the version that cannot sit beside `path` in a buyer's download folder: one that
    * differs from it only in letter case (one file on Windows and macOS disks), or a folder of
    * the other (`audio` and `audio/0001.wav`). The same path is no clash: it replaces the file.
+   * Each of the three is a range of `version_file_path_fold_idx` (paths folded to lower case, in
+   * byte order): the path itself, each of its folders, and the paths inside it (from `p/` up to,
+   * not including, `p0`: `0` follows `/` in bytes).
    */
   async collidingPath(versionId: string, path: string): Promise<string | null> {
     const rows = (await this.manager.query(
-      `SELECT path FROM version_file
-       WHERE version_id = $1 AND path <> $2 AND (lower(path) = lower($2) OR starts_with(lower(path), lower($2) || '/') OR starts_with(lower($2), lower(path) || '/'))
-       ORDER BY path LIMIT 1`,
+      `WITH asked AS (SELECT lower($2) COLLATE "C" AS folded, string_to_array(lower($2), '/') AS parts)
+       SELECT f.path FROM version_file f, asked
+       WHERE f.version_id = $1 AND f.path <> $2
+         AND (lower(f.path) COLLATE "C" = asked.folded
+              OR lower(f.path) COLLATE "C" = ANY (ARRAY(SELECT array_to_string(asked.parts[1:n], '/') FROM generate_series(1, cardinality(asked.parts) - 1) AS n))
+              OR (lower(f.path) COLLATE "C" >= asked.folded || '/' AND lower(f.path) COLLATE "C" < asked.folded || '0'))
+       ORDER BY f.path LIMIT 1`,
       [versionId, path],
     )) as { path: string }[];
     return rows[0]?.path ?? null;
