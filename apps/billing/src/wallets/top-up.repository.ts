@@ -10,6 +10,8 @@ export interface TopUp {
   amount: number;
   currency: CurrencyCode;
   reference: string;
+  /** The reference as its transfer is recognised by (`bankReferenceKey`). */
+  referenceKey: string;
   status: TopUpStatus;
   entryId: string | null;
   createdAt: Date;
@@ -22,6 +24,7 @@ interface TopUpRow {
   amount: string;
   currency: CurrencyCode;
   reference: string;
+  reference_key: string;
   status: TopUpStatus;
   entry_id: string | null;
   created_at: Date;
@@ -35,6 +38,7 @@ function toTopUp(r: TopUpRow): TopUp {
     amount: amountOf(r.amount),
     currency: r.currency,
     reference: r.reference,
+    referenceKey: r.reference_key,
     status: r.status,
     entryId: r.entry_id,
     createdAt: new Date(r.created_at),
@@ -55,12 +59,39 @@ export function topUpView(t: TopUp): TopUpView {
 
 @Injectable()
 export class TopUpRepository extends TransactionalRepository {
-  async insert(topUp: Pick<TopUp, 'id' | 'organizationId' | 'amount' | 'currency' | 'reference' | 'createdAt'>): Promise<TopUp> {
+  async insert(topUp: Pick<TopUp, 'id' | 'organizationId' | 'amount' | 'currency' | 'reference' | 'referenceKey' | 'createdAt'>): Promise<TopUp> {
     const rows = (await this.transaction.query(
-      `INSERT INTO top_up (id, organization_id, amount, currency, reference, status, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6) RETURNING *`,
-      [topUp.id, topUp.organizationId, topUp.amount, topUp.currency, topUp.reference, topUp.createdAt],
+      `INSERT INTO top_up (id, organization_id, amount, currency, reference, reference_key, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7) RETURNING *`,
+      [topUp.id, topUp.organizationId, topUp.amount, topUp.currency, topUp.reference, topUp.referenceKey, topUp.createdAt],
     )) as TopUpRow[];
     return toTopUp(rows[0]);
+  }
+
+  /**
+   * Takes the transfer's turn until the transaction ends: filings and confirmations of one
+   * reference run one after another, so each sees what the one before it committed.
+   * (`top_up_transfer_credited_once` keeps the rule even without it.)
+   */
+  async lockTransfer(currency: CurrencyCode, referenceKey: string): Promise<void> {
+    await this.transaction.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`billing.top-up-transfer:${currency}:${referenceKey}`]);
+  }
+
+  /** The top-up that credited this transfer, if one did. */
+  async findCrediting(currency: CurrencyCode, referenceKey: string): Promise<TopUp | null> {
+    const rows = (await this.manager.query(
+      `SELECT * FROM top_up WHERE currency = $1 AND reference_key = $2 AND status = 'confirmed' AND double_credit_of IS NULL`,
+      [currency, referenceKey],
+    )) as TopUpRow[];
+    return rows[0] ? toTopUp(rows[0]) : null;
+  }
+
+  /** The organization's own top-ups of this transfer, oldest first. */
+  async findFiledBy(organizationId: string, currency: CurrencyCode, referenceKey: string): Promise<TopUp[]> {
+    const rows = (await this.manager.query(
+      `SELECT * FROM top_up WHERE organization_id = $1 AND currency = $2 AND reference_key = $3 ORDER BY created_at, id`,
+      [organizationId, currency, referenceKey],
+    )) as TopUpRow[];
+    return rows.map(toTopUp);
   }
 
   async findForUpdate(id: string): Promise<TopUp | null> {

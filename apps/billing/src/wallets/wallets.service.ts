@@ -17,6 +17,7 @@ import { ServiceException, type Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
 import { Clock } from '../clock';
 import { LedgerRepository } from '../ledger/ledger.repository';
+import { bankReferenceKey } from './bank-reference';
 import { PayoutRepository, payoutView } from './payout.repository';
 import { TopUpRepository, topUpView } from './top-up.repository';
 
@@ -40,15 +41,48 @@ export class WalletsService {
     private readonly clock: Clock,
   ) {}
 
-  /** A bank transfer the buyer announces: nothing is credited until an operator confirms it. */
-  recordTopUp(caller: Caller, request: RecordTopUpRequest): Promise<TopUpView> {
+  /**
+   * A bank transfer the buyer announces: nothing is credited until an operator confirms it.
+   *
+   * A transfer the buyer's organization filed before is refused when it was credited already
+   * (`TRANSFER_ALREADY_CREDITED`) or awaits confirmation for the same amount
+   * (`TOP_UP_ALREADY_FILED`: a double submit); filed again with another amount it is taken, as
+   * the buyer's only way to correct the amount, and the operator confirms one of the two.
+   * Another organization's filings of the same reference are never looked at here, so the
+   * answer tells the buyer nothing about them: that clash is refused at confirmation.
+   */
+  async recordTopUp(caller: Caller, request: RecordTopUpRequest): Promise<TopUpView> {
+    const referenceKey = bankReferenceKey(request.reference);
+    if (referenceKey === '') {
+      throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, 'reference: the bank transfer reference is white space alone', [
+        { field: 'reference', problems: ['reference must contain the transfer reference, not white space alone'] },
+      ]);
+    }
+    const { amount, currency } = request.amount;
     return this.unitOfWork.run(async () => {
+      await this.topUps.lockTransfer(currency, referenceKey);
+      const filed = await this.topUps.findFiledBy(caller.organizationId, currency, referenceKey);
+      const credited = filed.find((t) => t.status === 'confirmed');
+      if (credited) {
+        throw new ServiceException(
+          BillingErrorCode.TRANSFER_ALREADY_CREDITED,
+          `The bank transfer ${JSON.stringify(request.reference)} was credited to this wallet already, by top-up ${credited.id} (${credited.amount} ${currency}, confirmed ${credited.confirmedAt?.toISOString()}).`,
+        );
+      }
+      const twin = filed.find((t) => t.amount === amount);
+      if (twin) {
+        throw new ServiceException(
+          BillingErrorCode.TOP_UP_ALREADY_FILED,
+          `The bank transfer ${JSON.stringify(request.reference)} of ${amount} ${currency} was filed already as top-up ${twin.id} on ${twin.createdAt.toISOString()}; it is credited once an operator confirms it.`,
+        );
+      }
       const topUp = await this.topUps.insert({
         id: randomUUID(),
         organizationId: caller.organizationId,
-        amount: request.amount.amount,
-        currency: request.amount.currency,
+        amount,
+        currency,
         reference: request.reference,
+        referenceKey,
         createdAt: this.clock.now(),
       });
       return topUpView(topUp);
@@ -57,13 +91,26 @@ export class WalletsService {
 
   /**
    * Credits the wallet with the transfer, once: debit bank clearing, credit the buyer's wallet.
-   * Confirming a confirmed top-up answers the same view again and posts nothing.
+   * Confirming a confirmed top-up answers the same view again and posts nothing. A transfer
+   * another top-up credited already (the same reference key in the same currency) is refused
+   * with `TRANSFER_ALREADY_CREDITED`, naming that top-up; the database's
+   * `top_up_transfer_credited_once` refuses it too, should two confirmations ever race past
+   * the transfer's lock.
    */
   confirmTopUp(topUpId: string): Promise<TopUpView> {
     return this.unitOfWork.run(async () => {
       const topUp = await this.topUps.findForUpdate(topUpId);
       if (!topUp) throw new ServiceException(CommonErrorCode.NOT_FOUND, `No top-up ${topUpId}.`);
       if (topUp.status === 'confirmed') return topUpView(topUp);
+      await this.topUps.lockTransfer(topUp.currency, topUp.referenceKey);
+      const crediting = await this.topUps.findCrediting(topUp.currency, topUp.referenceKey);
+      if (crediting) {
+        throw new ServiceException(
+          BillingErrorCode.TRANSFER_ALREADY_CREDITED,
+          `Top-up ${topUp.id} (${JSON.stringify(topUp.reference)}) is not confirmed: its bank transfer was credited already by top-up ${crediting.id} ` +
+            `of organization ${crediting.organizationId} (${JSON.stringify(crediting.reference)}, ${crediting.amount} ${crediting.currency}, confirmed ${crediting.confirmedAt?.toISOString()}).`,
+        );
+      }
       const wallet = await this.ledger.account('wallet', topUp.organizationId, topUp.currency);
       const bank = await this.ledger.account('bank_clearing', null, topUp.currency);
       const entryId = await this.ledger.post({
@@ -77,7 +124,16 @@ export class WalletsService {
           { accountId: wallet, amount: -topUp.amount },
         ],
       });
-      return topUpView(await this.topUps.markConfirmed(topUp.id, entryId, this.clock.now()));
+      const confirmed = await this.topUps.markConfirmed(topUp.id, entryId, this.clock.now()).catch((error: unknown) => {
+        // Reached only past the transfer's lock: the database refused the second credit, and
+        // the aborted transaction can no longer look up which top-up won.
+        if ((error as { constraint?: unknown }).constraint !== 'top_up_transfer_credited_once') throw error;
+        throw new ServiceException(
+          BillingErrorCode.TRANSFER_ALREADY_CREDITED,
+          `Top-up ${topUp.id} (${JSON.stringify(topUp.reference)}) is not confirmed: another top-up of its bank transfer was confirmed at the same moment.`,
+        );
+      });
+      return topUpView(confirmed);
     });
   }
 

@@ -8,6 +8,13 @@ export enum BillingErrorCode {
   ALREADY_REFUNDED = 'ALREADY_REFUNDED',
   /** A payout larger than what the platform owes the vendor. */
   PAYOUT_EXCEEDS_BALANCE = 'PAYOUT_EXCEEDS_BALANCE',
+  /**
+   * The bank transfer of this reference (compared trimmed, NFKC, case-folded) was credited
+   * already by another top-up in the same currency: one transfer credits one top-up.
+   */
+  TRANSFER_ALREADY_CREDITED = 'TRANSFER_ALREADY_CREDITED',
+  /** The buyer's organization filed this transfer already, for the same amount, and it awaits confirmation. */
+  TOP_UP_ALREADY_FILED = 'TOP_UP_ALREADY_FILED',
 }
 
 export const BILLING_ERROR_STATUS: Record<BillingErrorCode, number> = {
@@ -15,4 +22,6 @@ export const BILLING_ERROR_STATUS: Record<BillingErrorCode, number> = {
   [BillingErrorCode.ORDER_NOT_PAID]: 409,
   [BillingErrorCode.ALREADY_REFUNDED]: 409,
   [BillingErrorCode.PAYOUT_EXCEEDS_BALANCE]: 409,
+  [BillingErrorCode.TRANSFER_ALREADY_CREDITED]: 409,
+  [BillingErrorCode.TOP_UP_ALREADY_FILED]: 409,
 };

@@ -1,0 +1,311 @@
+import 'reflect-metadata';
+import { BillingSubjects, type TopUpView } from '@trove/contracts';
+import type { CurrencyCode } from '@trove/licensing';
+import { RpcClient } from '@trove/messaging';
+import type { Caller } from '@trove/platform';
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { createDataSource } from '../src/data-source';
+import { TopUpReferences1764830000000 } from '../src/migrations/1764830000000-TopUpReferences';
+import { TopUpRepository } from '../src/wallets/top-up.repository';
+import { BillingHarness, buyer, OPERATOR } from './billing-harness';
+
+jest.setTimeout(60_000);
+
+/** A bank statement's serial number, new for each test: 招商银行 CMB-20261130-xxxx. */
+const serial = (bank = '招商银行 CMB') => `${bank}-20261130-${randomUUID().slice(0, 6).toUpperCase()}`;
+
+/** The same serial as a careless or full-width keyboard types it. */
+function fullWidth(reference: string): string {
+  return [...reference].map((c) => (c >= '!' && c <= '~' ? String.fromCharCode(c.charCodeAt(0) + 0xfee0) : c === ' ' ? '\u3000' : c)).join('');
+}
+
+describe('billing: one bank transfer credits one top-up', () => {
+  let billing: BillingHarness;
+
+  beforeAll(async () => {
+    billing = await BillingHarness.start();
+  });
+
+  afterAll(async () => {
+    await billing?.stop();
+  });
+
+  afterEach(async () => {
+    expect(await billing.violations()).toEqual([]);
+  });
+
+  const file = (caller: Caller, amount: number, reference: string, currency: CurrencyCode = 'CNY') => billing.wallets.recordTopUp(caller, { amount: { amount, currency }, reference });
+  const entries = async () => Number((await billing.sql.query(`SELECT count(*) AS n FROM journal_entry WHERE kind = 'top_up'`)).rows[0].n);
+  const topUpRow = async (id: string) => (await billing.sql.query(`SELECT status, entry_id, confirmed_at FROM top_up WHERE id = $1`, [id])).rows[0];
+
+  it('refuses to confirm a second top-up of a transfer already credited, however its reference is typed, naming the top-up that credited it, and changes nothing', async () => {
+    const reference = serial();
+    const [国网, 电信, 联通] = [buyer(), buyer(), buyer()];
+    const first = await file(国网, 2_000_000, reference);
+    // Another buyer (or the same money claimed again) files the same statement line in other spellings.
+    const lower = await file(电信, 2_000_000, `  ${reference.toLowerCase().replace(' ', '   ')} `);
+    const wide = await file(联通, 2_000_000, fullWidth(reference));
+    expect(lower.status).toBe('pending');
+    expect(wide.status).toBe('pending');
+
+    await billing.wallets.confirmTopUp(first.id);
+    const before = await entries();
+
+    for (const second of [lower, wide]) {
+      const refused = billing.wallets.confirmTopUp(second.id);
+      await expect(refused).rejects.toMatchObject({ code: 'TRANSFER_ALREADY_CREDITED', status: 409 });
+      await expect(refused).rejects.toThrow(first.id);
+      expect(await topUpRow(second.id)).toEqual({ status: 'pending', entry_id: null, confirmed_at: null });
+    }
+    expect(await entries()).toBe(before);
+    expect(await billing.walletBalance(国网.organizationId)).toBe(2_000_000);
+    expect(await billing.walletBalance(电信.organizationId)).toBe(0);
+    expect(await billing.walletBalance(联通.organizationId)).toBe(0);
+    // Confirming the first again is still the same answer, not a clash with itself.
+    expect(await billing.wallets.confirmTopUp(first.id)).toMatchObject({ id: first.id, status: 'confirmed' });
+  });
+
+  it('treats the same serial in another currency, or a serial one character apart, as another transfer', async () => {
+    const reference = serial('中国银行(香港) BOCHK');
+    const 腾讯 = buyer();
+    const cny = await file(腾讯, 500_000, reference);
+    const hkd = await file(腾讯, 500_000, reference, 'HKD');
+    const next = await file(腾讯, 500_000, `${reference}1`);
+    await billing.wallets.confirmTopUp(cny.id);
+    await billing.wallets.confirmTopUp(hkd.id);
+    await billing.wallets.confirmTopUp(next.id);
+    expect(await billing.walletBalance(腾讯.organizationId)).toBe(1_000_000);
+    expect(await billing.walletBalance(腾讯.organizationId, 'HKD')).toBe(500_000);
+  });
+
+  it('lets one of several operators confirming top-ups of one transfer at the same moment credit it, and refuses the others', async () => {
+    for (let round = 0; round < 5; round++) {
+      const reference = serial('工商银行 ICBC');
+      const buyers = Array.from({ length: 6 }, () => buyer());
+      const topUps: TopUpView[] = [];
+      for (const [i, b] of buyers.entries()) topUps.push(await file(b, 880_000, i % 2 ? reference.toLowerCase() : reference));
+      const before = await entries();
+
+      const outcomes = await Promise.allSettled(topUps.map((t) => billing.wallets.confirmTopUp(t.id)));
+
+      const confirmed = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+      const refused = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as Error & { code: string }] : []));
+      expect(confirmed).toHaveLength(1);
+      expect(refused).toHaveLength(5);
+      for (const error of refused) {
+        expect(error).toMatchObject({ code: 'TRANSFER_ALREADY_CREDITED', status: 409 });
+        expect(error.message).toContain(confirmed[0].id);
+      }
+      expect(await entries()).toBe(before + 1);
+      const balances: number[] = [];
+      for (const b of buyers) balances.push(await billing.walletBalance(b.organizationId));
+      expect(balances.sort((a, b) => b - a)).toEqual([880_000, 0, 0, 0, 0, 0]);
+    }
+  });
+
+  it('keeps the rule in the database itself: two transactions confirming one transfer at once, without the service, cannot both commit', async () => {
+    const reference = serial();
+    const [a, b] = [buyer(), buyer()];
+    const credited = await file(a, 100_000, serial());
+    await billing.wallets.confirmTopUp(credited.id);
+    const entryId = (await billing.sql.query(`SELECT entry_id FROM top_up WHERE id = $1`, [credited.id])).rows[0].entry_id as string;
+    const first = await file(a, 300_000, reference);
+    const second = await file(b, 300_000, ` ${reference.toLowerCase()} `);
+    const [one, two] = [new Client({ connectionString: billing.db.url }), new Client({ connectionString: billing.db.url })];
+    await one.connect();
+    await two.connect();
+    try {
+      // The entry is borrowed from another top-up: only the top-up rows are under test here.
+      const confirm = (client: Client, id: string) => client.query(`UPDATE top_up SET status = 'confirmed', entry_id = $2, confirmed_at = now() WHERE id = $1`, [id, entryId]);
+      await one.query('BEGIN');
+      await two.query('BEGIN');
+      await confirm(one, first.id);
+      const racing = confirm(two, second.id).then(
+        () => 'confirmed',
+        (error: { constraint?: string }) => error.constraint,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await one.query('COMMIT');
+      expect(await racing).toBe('top_up_transfer_credited_once');
+      await two.query('ROLLBACK');
+      expect(await topUpRow(second.id)).toMatchObject({ status: 'pending' });
+    } finally {
+      await one.end();
+      await two.end();
+    }
+  });
+
+  it('takes one filing of a double submit sent under two keys at the same moment, and refuses the other', async () => {
+    const reference = serial('交通银行 BOCOM');
+    const 京东 = buyer();
+    const outcomes = await Promise.allSettled([file(京东, 990_000, reference), file(京东, 990_000, reference), file(京东, 990_000, ` ${reference} `)]);
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    for (const o of outcomes) if (o.status === 'rejected') expect(o.reason).toMatchObject({ code: 'TOP_UP_ALREADY_FILED', status: 409 });
+  });
+
+  it("refuses a buyer's second filing of a transfer it filed already (a double submit) or that was credited already, and names its own top-up", async () => {
+    const reference = serial();
+    const 智谱 = buyer();
+    const filed = await file(智谱, 5_000_000, reference);
+    const rows = async () => Number((await billing.sql.query(`SELECT count(*) AS n FROM top_up WHERE organization_id = $1`, [智谱.organizationId])).rows[0].n);
+
+    const twice = file(智谱, 5_000_000, fullWidth(reference.toLowerCase()));
+    await expect(twice).rejects.toMatchObject({ code: 'TOP_UP_ALREADY_FILED', status: 409 });
+    await expect(twice).rejects.toThrow(filed.id);
+    expect(await rows()).toBe(1);
+
+    await billing.wallets.confirmTopUp(filed.id);
+    const afterCredit = file(智谱, 1_200_000, reference);
+    await expect(afterCredit).rejects.toMatchObject({ code: 'TRANSFER_ALREADY_CREDITED', status: 409 });
+    await expect(afterCredit).rejects.toThrow(filed.id);
+    expect(await rows()).toBe(1);
+    expect(await billing.walletBalance(智谱.organizationId)).toBe(5_000_000);
+  });
+
+  it('lets a buyer file a pending transfer again with the amount corrected, and the operator credit only one of the two', async () => {
+    const reference = serial('建设银行 CCB');
+    const 百度 = buyer();
+    const mistyped = await file(百度, 12_800, reference); // 128.00 yuan where 12,800.00 was sent
+    const corrected = await file(百度, 1_280_000, reference);
+    expect(corrected.status).toBe('pending');
+    await billing.wallets.confirmTopUp(corrected.id);
+    await expect(billing.wallets.confirmTopUp(mistyped.id)).rejects.toMatchObject({ code: 'TRANSFER_ALREADY_CREDITED' });
+    expect(await billing.walletBalance(百度.organizationId)).toBe(1_280_000);
+  });
+
+  it("never tells a buyer that another organization filed or was credited with the same reference: that clash is the operator's, at confirmation", async () => {
+    const reference = serial();
+    const [owner, other, third] = [buyer(), buyer(), buyer()];
+    const genuine = await file(owner, 2_000_000, reference);
+    const pending = await file(other, 2_000_000, reference);
+    expect(pending).toMatchObject({ status: 'pending', reference });
+    expect(JSON.stringify(pending)).not.toContain(genuine.id);
+    await billing.wallets.confirmTopUp(genuine.id);
+    const afterCredit = await file(third, 2_000_000, reference.toLowerCase());
+    expect(afterCredit).toMatchObject({ status: 'pending' });
+    expect(JSON.stringify(afterCredit)).not.toContain(genuine.id);
+    await expect(billing.wallets.confirmTopUp(pending.id)).rejects.toThrow(genuine.id);
+  });
+
+  it('answers a top-up sent again with the same idempotency key with the same top-up, even once its transfer is credited, and refuses it with a new key', async () => {
+    const rpc = billing.app.get(RpcClient);
+    const 商汤 = buyer();
+    const body = { amount: { amount: 3_000_000, currency: 'CNY' as const }, reference: serial('农业银行 ABC') };
+    const key = randomUUID();
+    const send = (idempotencyKey: string) => billing.as(商汤, () => rpc.send(BillingSubjects.recordTopUp, body, { idempotencyKey }));
+
+    const first = await send(key);
+    expect(await send(key)).toEqual(first);
+    await billing.as(OPERATOR, () => rpc.send(BillingSubjects.confirmTopUp, { topUpId: first.id }, { idempotencyKey: randomUUID() }));
+    expect(await send(key)).toEqual(first);
+    await expect(send(randomUUID())).rejects.toMatchObject({ code: 'TRANSFER_ALREADY_CREDITED', status: 409 });
+    expect(Number((await billing.sql.query(`SELECT count(*) AS n FROM top_up WHERE organization_id = $1`, [商汤.organizationId])).rows[0].n)).toBe(1);
+  });
+
+  it('answers the operator over NATS with 409 TRANSFER_ALREADY_CREDITED and the earlier top-up in the detail', async () => {
+    const rpc = billing.app.get(RpcClient);
+    const reference = serial();
+    const [a, b] = [buyer(), buyer()];
+    const first = await file(a, 66_600, reference);
+    const second = await file(b, 66_600, reference);
+    const confirm = (topUpId: string) => billing.as(OPERATOR, () => rpc.send(BillingSubjects.confirmTopUp, { topUpId }, { idempotencyKey: randomUUID() }));
+    await confirm(first.id);
+    const refused = confirm(second.id);
+    await expect(refused).rejects.toMatchObject({ code: 'TRANSFER_ALREADY_CREDITED', status: 409 });
+    await expect(refused).rejects.toThrow(first.id);
+  });
+
+  it('refuses a reference of white space alone: nothing on a bank statement to match', async () => {
+    await expect(file(buyer(), 100, ' \u3000 ')).rejects.toMatchObject({ code: 'VALIDATION_FAILED', status: 400 });
+  });
+});
+
+/** Billing without the transfer's lock: only the database stands between two confirmations. */
+class TopUpsWithoutTheLock extends TopUpRepository {
+  override async lockTransfer(): Promise<void> {}
+}
+
+describe('billing: the database alone decides confirmations racing for one transfer', () => {
+  let billing: BillingHarness;
+
+  beforeAll(async () => {
+    billing = await BillingHarness.start([{ provide: TopUpRepository, useValue: new TopUpsWithoutTheLock() }]);
+  });
+
+  afterAll(async () => {
+    await billing?.stop();
+  });
+
+  it('credits the transfer once even when the service does not serialise the confirmations, and answers the others 409', async () => {
+    let lostToTheIndex = 0;
+    for (let round = 0; round < 5; round++) {
+      const reference = serial('工商银行 ICBC');
+      const buyers = Array.from({ length: 6 }, () => buyer());
+      const topUps: TopUpView[] = [];
+      for (const b of buyers) topUps.push(await billing.wallets.recordTopUp(b, { amount: { amount: 450_000, currency: 'CNY' }, reference }));
+
+      const outcomes = await Promise.allSettled(topUps.map((t) => billing.wallets.confirmTopUp(t.id)));
+
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      for (const o of outcomes) if (o.status === 'rejected') expect(o.reason).toMatchObject({ code: 'TRANSFER_ALREADY_CREDITED', status: 409 });
+      lostToTheIndex += outcomes.filter((o) => o.status === 'rejected' && String(o.reason.message).includes('at the same moment')).length;
+      const balances: number[] = [];
+      for (const b of buyers) balances.push(await billing.walletBalance(b.organizationId));
+      expect(balances.sort((a, b) => b - a)).toEqual([450_000, 0, 0, 0, 0, 0]);
+    }
+    // The race was real: some confirmations got past the service's look-up and were stopped by the index.
+    expect(lostToTheIndex).toBeGreaterThan(0);
+    expect(await billing.violations()).toEqual([]);
+  });
+});
+
+describe('billing: the migration that gives top-ups their reference key', () => {
+  it('fills the key of earlier top-ups, leaves transfers credited twice before it as they are (marked), and holds every later confirmation to the rule', async () => {
+    const billing = await BillingHarness.start();
+    const dataSource = createDataSource(billing.db.url);
+    try {
+      const reference = serial();
+      const [国网, 电信, 联通, 移动] = [buyer(), buyer(), buyer(), buyer()];
+      // Before the rule, one transfer was confirmed for two buyers, and a third filed it too.
+      const ids: string[] = [];
+      for (const b of [国网, 电信]) {
+        billing.clock.set(new Date(Date.UTC(2026, 2, 15, 2, ids.length)));
+        ids.push(await billing.fund(b, 700_000));
+      }
+      const pending = await billing.wallets.recordTopUp(联通, { amount: { amount: 700_000, currency: 'CNY' }, reference: serial() });
+      billing.clock.set(new Date('2026-03-15T02:00:00.000Z'));
+      await dataSource.initialize();
+      const migration = new TopUpReferences1764830000000();
+      const runner = dataSource.createQueryRunner();
+      await migration.down(runner);
+      await billing.sql.query(`UPDATE top_up SET reference = $2 WHERE id = $1`, [ids[0], reference]);
+      await billing.sql.query(`UPDATE top_up SET reference = $2 WHERE id = $1`, [ids[1], ` ${fullWidth(reference.toLowerCase())}`]);
+      await billing.sql.query(`UPDATE top_up SET reference = $2 WHERE id = $1`, [pending.id, reference.toUpperCase()]);
+
+      await migration.up(runner);
+      await runner.release();
+
+      const rows = (await billing.sql.query(`SELECT id, reference_key, double_credit_of FROM top_up WHERE id = ANY($1) ORDER BY confirmed_at NULLS LAST`, [[...ids, pending.id]])).rows;
+      const key = reference.toLowerCase().normalize('NFKC');
+      expect(rows).toEqual([
+        { id: ids[0], reference_key: key, double_credit_of: null },
+        { id: ids[1], reference_key: key, double_credit_of: ids[0] },
+        { id: pending.id, reference_key: key, double_credit_of: null },
+      ]);
+      // The money stays where it went; the operator finds the double credit by its mark.
+      expect(await billing.walletBalance(电信.organizationId)).toBe(700_000);
+      await expect(billing.wallets.confirmTopUp(pending.id)).rejects.toMatchObject({ code: 'TRANSFER_ALREADY_CREDITED', message: expect.stringContaining(ids[0]) });
+      const late = await billing.wallets.recordTopUp(移动, { amount: { amount: 700_000, currency: 'CNY' }, reference });
+      await expect(billing.wallets.confirmTopUp(late.id)).rejects.toMatchObject({ code: 'TRANSFER_ALREADY_CREDITED' });
+      // No later top-up can join the exemption.
+      await expect(billing.sql.query(`UPDATE top_up SET double_credit_of = $2 WHERE id = $1`, [pending.id, ids[0]])).rejects.toMatchObject({
+        constraint: 'top_up_double_credit_of_frozen',
+      });
+      expect(await billing.violations()).toEqual([]);
+    } finally {
+      if (dataSource.isInitialized) await dataSource.destroy();
+      await billing.stop();
+    }
+  });
+});
