@@ -6,7 +6,8 @@ import { CreateLedger1764600000000 } from './migrations/1764600000000-CreateLedg
 import { CreateCreditNotes1764810000000 } from './migrations/1764810000000-CreateCreditNotes';
 import { CreateUsageMeters1764820000000 } from './migrations/1764820000000-CreateUsageMeters';
 import { TopUpReferences1764830000000 } from './migrations/1764830000000-TopUpReferences';
+import { SubscriptionListings1764840000000 } from './migrations/1764840000000-SubscriptionListings';
 
 /** Everything in the billing database, in the order the migrations were written. */
 export const entities = [...messagingEntities];
-export const migrations = [CreateMessagingTables1764300000000, OrderEventsAndDeadLetters1764450000000, CreateProcessedCommands1764460000000, CreateLedger1764600000000, CreateCreditNotes1764810000000, CreateUsageMeters1764820000000, TopUpReferences1764830000000];
+export const migrations = [CreateMessagingTables1764300000000, OrderEventsAndDeadLetters1764450000000, CreateProcessedCommands1764460000000, CreateLedger1764600000000, CreateCreditNotes1764810000000, CreateUsageMeters1764820000000, TopUpReferences1764830000000, SubscriptionListings1764840000000];

@@ -7,6 +7,12 @@ import type { WriteBatch } from '../write-batch';
 
 export type SubscriptionPeriod = 'month' | 'quarter' | 'year';
 
+/** Why a subscription stopped renewing without being refunded. */
+export type LapseReason = 'insufficient_funds' | 'dataset_suspended' | 'offer_withdrawn';
+
+/** A dataset as the catalog last said it stands. */
+export type DatasetStanding = 'published' | 'suspended';
+
 const MONTHS: Record<SubscriptionPeriod, number> = { month: 1, quarter: 3, year: 12 };
 
 /** The end of a period that starts at `start`: calendar months, UTC (31 January + 1 month is 28/29 February). */
@@ -26,6 +32,14 @@ export interface Subscription {
   currency: CurrencyCode;
   period: SubscriptionPeriod;
   periodEnd: Date;
+}
+
+/**
+ * A due subscription with what billing knows of its listing: why the catalog no longer sells
+ * its next period (its offer withdrawn, its dataset suspended), or null while it does.
+ */
+export interface DueSubscription extends Subscription {
+  unsold: Extract<LapseReason, 'dataset_suspended' | 'offer_withdrawn'> | null;
 }
 
 interface SubscriptionRow {
@@ -103,21 +117,54 @@ export class SubscriptionRepository extends TransactionalRepository {
     return rows.map((r) => r.id);
   }
 
-  /** Locks a subscription that is still active and due; null when another renewal got there first. */
-  async lockDue(id: string, now: Date): Promise<Subscription | null> {
+  /**
+   * Locks a subscription that is still active and due, and reads in the same statement whether
+   * the catalog still sells it (a withdrawn offer first: that is final); null when another
+   * renewal got there first.
+   */
+  async lockDue(id: string, now: Date): Promise<DueSubscription | null> {
     const rows = (await this.transaction.query(
-      `SELECT * FROM subscription WHERE id = $1 AND status = 'active' AND period_end <= $2 FOR UPDATE SKIP LOCKED`,
+      `SELECT s.*,
+              CASE WHEN w.offer_id IS NOT NULL THEN 'offer_withdrawn' WHEN d.status = 'suspended' THEN 'dataset_suspended' END AS unsold
+         FROM subscription s
+         LEFT JOIN withdrawn_offer w ON w.offer_id = s.offer_id
+         LEFT JOIN dataset_standing d ON d.dataset_id = s.dataset_id
+        WHERE s.id = $1 AND s.status = 'active' AND s.period_end <= $2
+        FOR UPDATE OF s SKIP LOCKED`,
       [id, now],
-    )) as SubscriptionRow[];
-    return rows[0] ? toSubscription(rows[0]) : null;
+    )) as (SubscriptionRow & { unsold: DueSubscription['unsold'] })[];
+    return rows[0] ? { ...toSubscription(rows[0]), unsold: rows[0].unsold } : null;
   }
 
   async extend(id: string, end: Date): Promise<void> {
     await this.transaction.query(`UPDATE subscription SET period_end = $2, renewals = renewals + 1 WHERE id = $1`, [id, end]);
   }
 
-  async lapse(id: string): Promise<void> {
-    await this.transaction.query(`UPDATE subscription SET status = 'lapsed' WHERE id = $1`, [id]);
+  async lapse(id: string, reason: LapseReason): Promise<void> {
+    await this.transaction.query(`UPDATE subscription SET status = 'lapsed', lapse_reason = $2 WHERE id = $1`, [id, reason]);
+  }
+
+  /**
+   * Records a dataset's status as of `at`, the catalog's time of the change, unless billing
+   * already holds a later one: the catalog's dataset events carry no order of their own, so a
+   * suspension arriving after the reinstatement that lifted it (or an old publication arriving
+   * late) must change nothing. Two changes at the very same instant resolve to `suspended`.
+   */
+  async recordDatasetStanding(datasetId: string, status: DatasetStanding, at: Date): Promise<void> {
+    await this.transaction.query(
+      `INSERT INTO dataset_standing (dataset_id, status, changed_at) VALUES ($1, $2, $3)
+       ON CONFLICT (dataset_id) DO UPDATE SET status = EXCLUDED.status, changed_at = EXCLUDED.changed_at
+        WHERE (dataset_standing.changed_at, dataset_standing.status = 'suspended') < (EXCLUDED.changed_at, EXCLUDED.status = 'suspended')`,
+      [datasetId, status, at],
+    );
+  }
+
+  /** Records an offer its vendor withdrew; the catalog never sells it again. */
+  async recordOfferWithdrawn(offerId: string, datasetId: string, at: Date): Promise<void> {
+    await this.transaction.query(
+      `INSERT INTO withdrawn_offer (offer_id, dataset_id, withdrawn_at) VALUES ($1, $2, $3) ON CONFLICT (offer_id) DO NOTHING`,
+      [offerId, datasetId, at],
+    );
   }
 
   /** Locks the order's subscriptions (a refund waits here for a renewal in flight, and holds renewals off). */

@@ -1,16 +1,28 @@
-import { BillingEvents, type RenewalRunView } from '@trove/contracts';
+import {
+  BillingEvents,
+  CatalogEvents,
+  type DatasetPublished,
+  type DatasetSuspended,
+  type OfferChanged,
+  type RenewalRunView,
+} from '@trove/contracts';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { UnitOfWork } from '@trove/messaging';
+import { EventHandler, UnitOfWork, type EventContext, type Transaction } from '@trove/messaging';
 import { BillingConfig } from '../billing.config';
 import { Clock } from '../clock';
 import { PaymentsService } from '../payments/payments.service';
-import { periodEnd, SubscriptionRepository } from './subscription.repository';
+import { periodEnd, SubscriptionRepository, type LapseReason, type Subscription } from './subscription.repository';
 
 /**
  * Renews subscriptions when their paid period ends, by the billing clock: each due one is
  * charged for the next period (a journal entry and an invoice, like a purchase) and extended,
- * or, when the wallet cannot cover it, lapses; delivery ends the entitlement on `lapsed`. Each
- * subscription renews in a transaction of its own, so one buyer's empty wallet holds up nobody.
+ * or lapses without a charge: when the wallet cannot cover it, and when the catalog no longer
+ * sells that period (the dataset suspended by an operator, or the offer withdrawn by its vendor).
+ * Delivery ends the entitlement on `lapsed`. Each subscription renews in a transaction of its
+ * own, so one buyer's empty wallet holds up nobody.
+ *
+ * What the catalog sells, billing learns from the catalog's events only (`dataset.suspended`,
+ * `dataset.published`, `offer.changed`), each taken in through the inbox with its effect.
  */
 @Injectable()
 export class SubscriptionsService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -63,6 +75,9 @@ export class SubscriptionsService implements OnApplicationBootstrap, OnApplicati
     return this.unitOfWork.run(async (tx) => {
       const subscription = await this.subscriptions.lockDue(id, now);
       if (!subscription) return null;
+      // A renewal sells the next period: not while the catalog does not sell it. The period paid
+      // for ran in full (delivery serves an entitlement until it lapses), so nothing is owed back.
+      if (subscription.unsold) return this.lapse(tx, subscription, subscription.unsold);
       const line = {
         lineId: subscription.lineId,
         offerId: subscription.offerId,
@@ -71,15 +86,45 @@ export class SubscriptionsService implements OnApplicationBootstrap, OnApplicati
         price: { amount: subscription.amount, currency: subscription.currency },
       };
       const posted = await this.payments.postCharge(tx, 'renewal', subscription.orderId, subscription.buyerOrganizationId, [line], now);
-      if ('declined' in posted) {
-        await this.subscriptions.lapse(subscription.id);
-        await tx.publish(BillingEvents.subscriptionLapsed, { orderId: subscription.orderId, lineId: subscription.lineId });
-        return 'lapsed' as const;
-      }
+      if ('declined' in posted) return this.lapse(tx, subscription, 'insufficient_funds');
       const end = periodEnd(subscription.periodEnd, subscription.period);
       await this.subscriptions.extend(subscription.id, end);
       await tx.publish(BillingEvents.subscriptionRenewed, { orderId: subscription.orderId, lineId: subscription.lineId, periodEnd: end.toISOString() });
       return 'renewed' as const;
     });
   }
+
+  private async lapse(tx: Transaction, subscription: Subscription, reason: LapseReason): Promise<'lapsed'> {
+    await this.subscriptions.lapse(subscription.id, reason);
+    await tx.publish(BillingEvents.subscriptionLapsed, { orderId: subscription.orderId, lineId: subscription.lineId });
+    return 'lapsed';
+  }
+
+  // ---- what the catalog sells, from its events ----
+  //
+  // The times are the envelope's, the catalog's commit time of the change: the payload of
+  // `dataset.published` carries the listing's first publication, also when it reinstates one.
+
+  @EventHandler(CatalogEvents.datasetSuspended, { consumer: 'catalog-datasets' })
+  async datasetSuspended(suspension: DatasetSuspended, { event }: EventContext<DatasetSuspended>): Promise<void> {
+    await this.subscriptions.recordDatasetStanding(suspension.datasetId, 'suspended', catalogTime(event.occurredAt));
+  }
+
+  @EventHandler(CatalogEvents.datasetPublished, { consumer: 'catalog-datasets' })
+  async datasetPublished(publication: DatasetPublished, { event }: EventContext<DatasetPublished>): Promise<void> {
+    await this.subscriptions.recordDatasetStanding(publication.datasetId, 'published', catalogTime(event.occurredAt));
+  }
+
+  @EventHandler(CatalogEvents.offerChanged, { consumer: 'catalog-offers' })
+  async offerChanged(change: OfferChanged, { event }: EventContext<OfferChanged>): Promise<void> {
+    if (change.change !== 'withdrawn') return;
+    await this.subscriptions.recordOfferWithdrawn(change.offerId, change.datasetId, catalogTime(event.occurredAt));
+  }
+}
+
+/** An envelope's time; one that is not a time fails the event (retried, then a dead letter), never guessed. */
+function catalogTime(occurredAt: string): Date {
+  const at = new Date(occurredAt);
+  if (Number.isNaN(at.getTime())) throw new Error(`the event's occurredAt ${JSON.stringify(occurredAt)} is not a time`);
+  return at;
 }

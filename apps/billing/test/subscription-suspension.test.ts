@@ -1,0 +1,243 @@
+import 'reflect-metadata';
+import { CatalogEvents, type DatasetPublished, type DatasetSuspended, type EventSubject, type OfferChanged } from '@trove/contracts';
+import { splitCommission } from '@trove/licensing';
+import { encodeJson, Namespace, type EventEnvelope } from '@trove/messaging';
+import { randomUUID } from 'node:crypto';
+import { headers as natsHeaders, type NatsConnection } from 'nats';
+import { createDataSource } from '../src/data-source';
+import { SubscriptionListings1764840000000 } from '../src/migrations/1764840000000-SubscriptionListings';
+import { connectNats } from '../../../test/support/nats';
+import { waitFor } from '../../../test/support/processes';
+import { BillingHarness, buyer, line, order, vendor } from './billing-harness';
+
+jest.setTimeout(120_000);
+
+const monthly = { model: 'subscription', period: 'month' } as const;
+const PRICE = 100_000;
+
+/**
+ * Subscriptions to listings the catalog stopped selling: a dataset an operator suspended, an
+ * offer its vendor withdrew. Billing learns of them from the catalog's events only, published
+ * here exactly as the catalog's outbox relay publishes them (no aggregate: the catalog's
+ * dataset and offer events are not numbered, so they may arrive in any order).
+ */
+describe('billing: subscriptions of suspended datasets and withdrawn offers', () => {
+  let billing: BillingHarness;
+  let nc: NatsConnection;
+
+  beforeAll(async () => {
+    billing = await BillingHarness.start();
+    nc = await connectNats();
+  });
+
+  afterAll(async () => {
+    await nc?.close();
+    await billing?.stop();
+  });
+
+  beforeEach(() => billing.clock.set(new Date('2026-01-31T04:00:00.000Z')));
+
+  afterEach(async () => {
+    await billing.invoices.numberPending();
+    expect(await billing.violations()).toEqual([]);
+  });
+
+  /** A catalog event as the catalog's relay publishes it, `occurredAt` the catalog's commit time; resolves once billing took it in. */
+  async function catalogEvent<P extends object>(event: EventSubject<P>, payload: P, occurredAt: string, id = randomUUID()): Promise<string> {
+    const envelope: EventEnvelope<P> = { id, subject: event.subject, occurredAt, producer: 'catalog', payload };
+    const h = natsHeaders();
+    // Another message id than the event's: a redelivery after JetStream's de-duplication window.
+    h.set('Nats-Msg-Id', randomUUID());
+    await nc.jetstream().publish(new Namespace(billing.namespace).subject(event.subject), encodeJson(envelope), { headers: h });
+    await waitFor(`billing to take in ${event.subject} ${id}`, async () => (await billing.sql.query(`SELECT 1 FROM inbox WHERE event_id = $1`, [id])).rows.length > 0, 10_000);
+    return id;
+  }
+
+  const suspended = (datasetId: string, vendorOrganizationId: string, at: string) =>
+    catalogEvent<DatasetSuspended>(CatalogEvents.datasetSuspended, { datasetId, vendorOrganizationId, suspendedAt: at }, at);
+  // A reinstated listing's event carries its first publication time; the envelope carries when it happened.
+  const reinstated = (datasetId: string, vendorOrganizationId: string, at: string) =>
+    catalogEvent<DatasetPublished>(
+      CatalogEvents.datasetPublished,
+      { datasetId, vendorOrganizationId, title: '普通话朗读语音 200 小时 / Mandarin read speech 200 h', publishedAt: '2025-11-02T08:00:00.000Z' },
+      at,
+    );
+  const withdrawn = (offerId: string, datasetId: string, vendorOrganizationId: string, at: string) =>
+    catalogEvent<OfferChanged>(CatalogEvents.offerChanged, { offerId, datasetId, vendorOrganizationId, change: 'withdrawn', termsSha256: 'a'.repeat(64), exclusive: false }, at);
+
+  /** A buyer with `funds` fen subscribed monthly (bought at the clock's now) to a line of `vendorId`. */
+  async function subscribe(funds: number, vendorId: string, overrides: { datasetId?: string; offerId?: string } = {}) {
+    const subscriber = buyer();
+    await billing.fund(subscriber, funds);
+    const subscription = order(subscriber.organizationId, [{ ...line(vendorId, PRICE, 'CNY', monthly), ...overrides }]);
+    expect(await billing.payments.charge(subscription)).toMatchObject({ outcome: 'captured' });
+    return { subscriber, subscription, orderLine: subscription.lines[0] };
+  }
+
+  const subscriptionOf = async (orderId: string) =>
+    (await billing.sql.query(`SELECT status, lapse_reason, period_end, renewals FROM subscription WHERE order_id = $1`, [orderId])).rows[0] as {
+      status: string;
+      lapse_reason: string | null;
+      period_end: Date;
+      renewals: number;
+    };
+  const entriesOf = async (orderId: string) => (await billing.sql.query(`SELECT kind FROM journal_entry WHERE order_id = $1 ORDER BY created_at`, [orderId])).rows.map((r) => r.kind as string);
+  const lapseEvents = async (orderId: string) =>
+    (await billing.sql.query(`SELECT payload FROM outbox WHERE subject = 'evt.billing.subscription.lapsed.v1' AND payload->>'orderId' = $1`, [orderId])).rows.map((r) => r.payload);
+  const owed = PRICE - splitCommission({ amount: PRICE, currency: 'CNY' }, 2000).commission.amount;
+
+  it('charges nothing for renewals that fall due while the dataset is suspended: the subscription lapses with its entitlement, the subscriber keeps every fen, the vendor earns nothing more', async () => {
+    const 标贝 = vendor();
+    const { subscriber: 科大讯飞, subscription, orderLine } = await subscribe(1_000_000, 标贝.organizationId);
+    // Another subscriber of another listing of the same vendor: its renewals go on as before.
+    const { subscriber: 商汤, subscription: other } = await subscribe(1_000_000, 标贝.organizationId);
+    expect(await billing.walletBalance(科大讯飞.organizationId)).toBe(1_000_000 - PRICE);
+
+    await suspended(orderLine.datasetId, 标贝.organizationId, '2026-02-10T09:00:00.000Z');
+    // Billing was down for three months: three periods are due at once.
+    billing.clock.set(new Date('2026-05-01T00:00:00.000Z'));
+    expect(await billing.subscriptions.renewDue(subscription.orderId)).toEqual({ renewed: 0, lapsed: 1 });
+    expect(await billing.subscriptions.renewDue(other.orderId)).toEqual({ renewed: 3, lapsed: 0 });
+
+    expect(await billing.walletBalance(科大讯飞.organizationId)).toBe(1_000_000 - PRICE);
+    expect(await entriesOf(subscription.orderId)).toEqual(['charge']);
+    expect((await billing.invoices.list(科大讯飞, {})).items.map((i) => i.gross.amount)).toEqual([PRICE]);
+    expect(await subscriptionOf(subscription.orderId)).toMatchObject({ status: 'lapsed', lapse_reason: 'dataset_suspended', renewals: 0, period_end: new Date('2026-02-28T04:00:00.000Z') });
+    // Delivery ends the entitlement on this event, as for an empty wallet.
+    expect(await lapseEvents(subscription.orderId)).toEqual([{ orderId: subscription.orderId, lineId: orderLine.lineId }]);
+
+    expect(await billing.walletBalance(商汤.organizationId)).toBe(1_000_000 - 4 * PRICE);
+    expect(await entriesOf(other.orderId)).toEqual(['charge', 'renewal', 'renewal', 'renewal']);
+    expect(await billing.payable(标贝.organizationId)).toBe(5 * owed);
+  });
+
+  it('renews as usual when the dataset was reinstated before the renewal fell due, and a lapsed one stays lapsed once its dataset is back', async () => {
+    const 海天瑞声 = vendor();
+    const { subscriber: 百度, subscription, orderLine } = await subscribe(1_000_000, 海天瑞声.organizationId);
+    const { subscriber: 字节, subscription: late, orderLine: lateLine } = await subscribe(1_000_000, 海天瑞声.organizationId);
+
+    // Suspended for a week in February, reinstated before the end of the period.
+    await suspended(orderLine.datasetId, 海天瑞声.organizationId, '2026-02-10T09:00:00.000Z');
+    await reinstated(orderLine.datasetId, 海天瑞声.organizationId, '2026-02-17T09:00:00.000Z');
+    // The other listing is suspended over its renewal, and reinstated only later.
+    await suspended(lateLine.datasetId, 海天瑞声.organizationId, '2026-02-20T09:00:00.000Z');
+    billing.clock.set(new Date('2026-02-28T04:00:00.000Z'));
+    await billing.subscriptions.renewDue();
+    await reinstated(lateLine.datasetId, 海天瑞声.organizationId, '2026-03-05T09:00:00.000Z');
+
+    billing.clock.set(new Date('2026-04-01T00:00:00.000Z'));
+    await billing.subscriptions.renewDue();
+    expect(await billing.walletBalance(百度.organizationId)).toBe(1_000_000 - 3 * PRICE);
+    expect(await subscriptionOf(subscription.orderId)).toMatchObject({ status: 'active', renewals: 2, period_end: new Date('2026-04-28T04:00:00.000Z') });
+    // Reinstating the listing charges nothing behind the subscriber's back: it orders again if it wants the data.
+    expect(await billing.walletBalance(字节.organizationId)).toBe(1_000_000 - PRICE);
+    expect(await subscriptionOf(late.orderId)).toMatchObject({ status: 'lapsed', lapse_reason: 'dataset_suspended' });
+    expect(await entriesOf(late.orderId)).toEqual(['charge']);
+  });
+
+  it("takes the catalog's events in the catalog's order, whatever order they arrive in", async () => {
+    const 数据堂 = vendor();
+    const { subscriber: 小米, subscription: reinstatedFirst, orderLine: a } = await subscribe(1_000_000, 数据堂.organizationId);
+    const { subscriber: 美团, subscription: suspendedLast, orderLine: b } = await subscribe(1_000_000, 数据堂.organizationId);
+
+    // A: the reinstatement arrives before the suspension it lifted; the suspension then changes nothing.
+    await reinstated(a.datasetId, 数据堂.organizationId, '2026-02-17T09:00:00.000Z');
+    await suspended(a.datasetId, 数据堂.organizationId, '2026-02-10T09:00:00.000Z');
+    // B: suspended; then its first publication arrives late (a relay that died before marking
+    // it, and published it again): it does not lift the suspension.
+    await suspended(b.datasetId, 数据堂.organizationId, '2026-02-10T09:00:00.000Z');
+    await reinstated(b.datasetId, 数据堂.organizationId, '2025-11-02T08:00:00.000Z');
+
+    billing.clock.set(new Date('2026-02-28T04:00:00.000Z'));
+    expect(await billing.subscriptions.renewDue(reinstatedFirst.orderId)).toEqual({ renewed: 1, lapsed: 0 });
+    expect(await billing.subscriptions.renewDue(suspendedLast.orderId)).toEqual({ renewed: 0, lapsed: 1 });
+    expect(await billing.walletBalance(小米.organizationId)).toBe(1_000_000 - 2 * PRICE);
+    expect(await subscriptionOf(reinstatedFirst.orderId)).toMatchObject({ status: 'active', renewals: 1 });
+    expect(await billing.walletBalance(美团.organizationId)).toBe(1_000_000 - PRICE);
+    expect(await subscriptionOf(suspendedLast.orderId)).toMatchObject({ status: 'lapsed', lapse_reason: 'dataset_suspended' });
+  });
+
+  it('ends a subscription whose offer was withdrawn at the end of the period paid, without a charge; the same listing\'s other offer renews', async () => {
+    const 爱数智慧 = vendor();
+    const datasetId = randomUUID();
+    const { subscriber: 阿里, subscription: withdrawnOne, orderLine } = await subscribe(1_000_000, 爱数智慧.organizationId, { datasetId });
+    const { subscriber: 腾讯, subscription: liveOne } = await subscribe(1_000_000, 爱数智慧.organizationId, { datasetId });
+
+    await withdrawn(orderLine.offerId, datasetId, 爱数智慧.organizationId, '2026-02-03T10:00:00.000Z');
+    // Nothing ends before the period the subscriber paid for is over.
+    billing.clock.set(new Date('2026-02-28T03:59:59.999Z'));
+    expect(await billing.subscriptions.renewDue(withdrawnOne.orderId)).toEqual({ renewed: 0, lapsed: 0 });
+    expect(await subscriptionOf(withdrawnOne.orderId)).toMatchObject({ status: 'active' });
+
+    billing.clock.set(new Date('2026-03-28T04:00:00.000Z'));
+    await billing.subscriptions.renewDue();
+    expect(await billing.walletBalance(阿里.organizationId)).toBe(1_000_000 - PRICE);
+    expect(await entriesOf(withdrawnOne.orderId)).toEqual(['charge']);
+    expect(await subscriptionOf(withdrawnOne.orderId)).toMatchObject({ status: 'lapsed', lapse_reason: 'offer_withdrawn', period_end: new Date('2026-02-28T04:00:00.000Z') });
+    expect(await lapseEvents(withdrawnOne.orderId)).toEqual([{ orderId: withdrawnOne.orderId, lineId: orderLine.lineId }]);
+    expect(await billing.walletBalance(腾讯.organizationId)).toBe(1_000_000 - 3 * PRICE);
+    expect(await subscriptionOf(liveOne.orderId)).toMatchObject({ status: 'active', renewals: 2 });
+  });
+
+  it('still lapses for an empty wallet, and a refund of a subscription that lapsed for a suspension gives back what was billed, once', async () => {
+    const 标贝 = vendor();
+    const { subscriber: 联通, subscription, orderLine } = await subscribe(PRICE, 标贝.organizationId);
+    const { subscription: broke } = await subscribe(PRICE, 标贝.organizationId);
+    await suspended(orderLine.datasetId, 标贝.organizationId, '2026-02-10T09:00:00.000Z');
+
+    billing.clock.set(new Date('2026-02-28T04:00:00.000Z'));
+    await billing.subscriptions.renewDue();
+    expect(await subscriptionOf(broke.orderId)).toMatchObject({ status: 'lapsed', lapse_reason: 'insufficient_funds' });
+
+    await billing.payments.refund(subscription.orderId);
+    expect(await billing.walletBalance(联通.organizationId)).toBe(PRICE);
+    expect(await entriesOf(subscription.orderId)).toEqual(['charge', 'refund']);
+    expect(await subscriptionOf(subscription.orderId)).toMatchObject({ status: 'lapsed', lapse_reason: 'dataset_suspended' });
+  });
+});
+
+describe('billing: the migration that gives lapses their reason', () => {
+  it('marks the subscriptions that lapsed before it as lapsed for an empty wallet, keeps a lapse without a reason out, and goes down again', async () => {
+    const billing = await BillingHarness.start();
+    const dataSource = createDataSource(billing.db.url);
+    try {
+      billing.clock.set(new Date('2026-01-31T04:00:00.000Z'));
+      const 标贝 = vendor();
+      const subscribed = [];
+      for (const funds of [PRICE, 2 * PRICE, 2 * PRICE]) {
+        const subscriber = buyer();
+        await billing.fund(subscriber, funds);
+        const subscription = order(subscriber.organizationId, [line(标贝.organizationId, PRICE, 'CNY', monthly)]);
+        await billing.payments.charge(subscription);
+        subscribed.push(subscription.orderId);
+      }
+      const [broke, renewed, refunded] = subscribed;
+      await billing.payments.refund(refunded);
+      await dataSource.initialize();
+      const migration = new SubscriptionListings1764840000000();
+      const runner = dataSource.createQueryRunner();
+      await migration.down(runner);
+      // Billing before it: the renewal lapses the subscription without a reason.
+      billing.clock.set(new Date('2026-02-28T04:00:00.000Z'));
+      await billing.sql.query(`UPDATE subscription SET status = 'lapsed' WHERE order_id = $1`, [broke]);
+
+      await migration.up(runner);
+      await runner.release();
+
+      const reasons = async () =>
+        Object.fromEntries((await billing.sql.query(`SELECT order_id, status, lapse_reason FROM subscription`)).rows.map((r) => [r.order_id, [r.status, r.lapse_reason]]));
+      expect(await reasons()).toEqual({ [broke]: ['lapsed', 'insufficient_funds'], [renewed]: ['active', null], [refunded]: ['cancelled', null] });
+      await expect(billing.sql.query(`UPDATE subscription SET status = 'lapsed' WHERE order_id = $1`, [renewed])).rejects.toThrow(/subscription_lapse_reason_status_check/);
+      expect(await billing.subscriptions.renewDue()).toEqual({ renewed: 1, lapsed: 0 });
+      expect(await billing.violations()).toEqual([]);
+
+      const down = dataSource.createQueryRunner();
+      await migration.down(down);
+      await down.release();
+      expect((await billing.sql.query(`SELECT to_regclass('dataset_standing') AS standing, to_regclass('withdrawn_offer') AS withdrawn`)).rows[0]).toEqual({ standing: null, withdrawn: null });
+    } finally {
+      if (dataSource.isInitialized) await dataSource.destroy();
+      await billing.stop();
+    }
+  });
+});
