@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import type { Client } from 'pg';
+import { speechListing, VendorClient } from '../support/catalog';
+import { withDatabase } from '../support/postgres';
+import { waitFor } from '../support/processes';
+import { json, TroveSystem } from '../support/system';
+
+jest.setTimeout(300_000);
+
+interface Buyer {
+  key: string;
+  organizationId: string;
+}
+
+const MONTHLY = 880_000;
+const FUNDS = 2_000_000;
+
+/**
+ * Subscriptions to a listing an operator suspends, and to an offer its vendor withdraws, through
+ * the public API with every app running. Billing's renewal sweep runs every 300 ms; a month
+ * passes when the test moves a subscription's paid period end into the past in billing's
+ * database (the one thing the API cannot do).
+ */
+describe('subscriptions of suspended datasets and withdrawn offers, through the public API', () => {
+  let system: TroveSystem;
+  let vendor: VendorClient;
+
+  const as = (who: Buyer) => ({ as: { key: who.key } });
+  const get = async (path: string, who: Buyer | 'admin') => {
+    const response = await system.request(path, who === 'admin' ? {} : as(who));
+    return { status: response.status, body: await json(response) };
+  };
+  const post = (path: string, who: Buyer | 'admin', body?: unknown) =>
+    system.request(path, { method: 'POST', ...(who === 'admin' ? {} : as(who)), ...(body === undefined ? {} : { body: JSON.stringify(body) }), headers: { 'idempotency-key': randomUUID() } });
+  const billingDb = <T>(work: (client: Client) => Promise<T>) => withDatabase(system.databases.get('billing')!.url, work);
+
+  const signUpBuyer = async (name: string): Promise<Buyer> => {
+    const answer = await json(await system.request('/v1/organizations', { method: 'POST', as: 'anonymous', body: JSON.stringify({ name, kind: 'buyer', contactEmail: 'ai-data@example.cn' }) }));
+    const buyer = { key: answer.apiKey, organizationId: answer.organization.id };
+    const topUp = await json(await post('/v1/wallet/top-ups', buyer, { amount: { amount: FUNDS, currency: 'CNY' }, reference: `招商银行 CMB-20261130-${randomUUID().slice(0, 4)}` }));
+    expect((await post(`/v1/admin/top-ups/${topUp.id}/confirm`, 'admin')).status).toBe(200);
+    return buyer;
+  };
+  /** A published listing with a monthly subscription offer. */
+  const listing = async (title: string) => {
+    const { dataset } = await vendor.listing(speechListing({ title }), undefined);
+    const offer = await vendor.expect(201, `/v1/datasets/${dataset.id}/offers`, 'POST', {
+      license: { template: 'research' },
+      pricing: { model: 'subscription', price: { amount: MONTHLY, currency: 'CNY' }, period: 'month' },
+    });
+    await vendor.expect(200, `/v1/datasets/${dataset.id}/submit`, 'POST');
+    expect((await post(`/v1/admin/datasets/${dataset.id}/approve`, 'admin')).status).toBe(200);
+    return { datasetId: dataset.id as string, offerId: offer.id as string };
+  };
+  const subscribe = async (buyer: Buyer, offerId: string) => {
+    const placed = await post('/v1/orders', buyer, { items: [{ offerId }], acceptLicense: true });
+    expect(placed.status).toBe(201);
+    const order = await json(placed);
+    await waitFor(`order ${order.id} fulfilled`, async () => (await get(`/v1/orders/${order.id}`, buyer)).body.status === 'fulfilled', 60_000);
+    return { orderId: order.id as string, entitlementId: await entitlementOf(buyer, order.id) };
+  };
+  const entitlementOf = async (buyer: Buyer, orderId: string) => (await get('/v1/entitlements', buyer)).body.items.find((e: { orderId: string }) => e.orderId === orderId).id as string;
+  const entitlementStatus = async (buyer: Buyer, id: string) => (await get('/v1/entitlements', buyer)).body.items.find((e: { id: string }) => e.id === id).status as string;
+  const wallet = async (buyer: Buyer) => (await get('/v1/wallet', buyer)).body.balance.amount as number;
+  const invoiced = async (buyer: Buyer) => ((await get('/v1/invoices', buyer)).body.items as { orderId: string; gross: { amount: number } }[]).map((i) => [i.orderId, i.gross.amount]);
+  /** The paid month is over: the sweep renews the subscription, or lets it lapse. */
+  const monthPasses = async (orderId: string) => {
+    await billingDb((c) => c.query(`UPDATE subscription SET period_end = now() - interval '1 second' WHERE order_id = $1`, [orderId]));
+    await waitFor(`billing's sweep to renew or end order ${orderId}`, () =>
+      billingDb(async (c) => (await c.query(`SELECT 1 FROM subscription WHERE order_id = $1 AND (status <> 'active' OR period_end > now())`, [orderId])).rows.length > 0),
+    );
+  };
+  /** Billing has taken in the catalog's event about the dataset or offer. */
+  const billingKnows = (what: string, sql: string, id: string) => waitFor(`billing to learn that ${what}`, () => billingDb(async (c) => (await c.query(sql, [id])).rows.length > 0));
+
+  beforeAll(async () => {
+    system = await TroveSystem.start({ apps: ['gateway', 'catalog', 'ordering', 'billing', 'delivery'], env: { LOG_LEVEL: 'warn' }, appEnv: { billing: { SUBSCRIPTION_SWEEP_MS: '300' } } });
+    vendor = await VendorClient.signUp(system, '海天瑞声 SpeechOcean');
+  });
+
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  it('charges nothing for the month that falls due while the dataset is suspended: the subscription and its entitlement end, the paid month was served in full, and the reinstated listing is sold anew', async () => {
+    const suspended = await listing('粤语客服对话录音 80 小时 / Cantonese call-centre audio, monthly');
+    const live = await listing('普通话车载语音指令 300 小时 / Mandarin in-car voice commands, monthly');
+    const 国网 = await signUpBuyer('国网智能研究院 / State Grid AI Lab');
+    const 电信 = await signUpBuyer('中国电信人工智能研究院 / China Telecom AI');
+    const subscription = await subscribe(国网, suspended.offerId);
+    const control = await subscribe(电信, live.offerId);
+    expect(await wallet(国网)).toBe(FUNDS - MONTHLY);
+
+    expect((await post(`/v1/admin/datasets/${suspended.datasetId}/suspend`, 'admin')).status).toBe(200);
+    await billingKnows('the dataset is suspended', `SELECT 1 FROM dataset_standing WHERE dataset_id = $1 AND status = 'suspended'`, suspended.datasetId);
+    // The month paid for is the subscriber's to the end: its files are still served.
+    expect((await get(`/v1/entitlements/${subscription.entitlementId}/manifest`, 国网)).status).toBe(200);
+
+    await monthPasses(subscription.orderId);
+    await monthPasses(control.orderId);
+
+    expect(await wallet(国网)).toBe(FUNDS - MONTHLY);
+    expect(await invoiced(国网)).toEqual([[subscription.orderId, MONTHLY]]);
+    await waitFor('delivery to end the entitlement', async () => (await entitlementStatus(国网, subscription.entitlementId)) === 'expired');
+    const manifest = await get(`/v1/entitlements/${subscription.entitlementId}/manifest`, 国网);
+    expect({ status: manifest.status, code: manifest.body.code }).toEqual({ status: 403, code: 'ENTITLEMENT_EXPIRED' });
+    // The listing nobody suspended renews as before.
+    expect(await wallet(电信)).toBe(FUNDS - 2 * MONTHLY);
+    expect((await invoiced(电信)).map(([, gross]) => gross)).toEqual([MONTHLY, MONTHLY]);
+    expect(await entitlementStatus(电信, control.entitlementId)).toBe('active');
+
+    // Reinstated: nothing is charged behind the subscriber's back; it subscribes again if it wants the data.
+    expect((await post(`/v1/admin/datasets/${suspended.datasetId}/approve`, 'admin')).status).toBe(200);
+    await billingKnows('the dataset is reinstated', `SELECT 1 FROM dataset_standing WHERE dataset_id = $1 AND status = 'published'`, suspended.datasetId);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await wallet(国网)).toBe(FUNDS - MONTHLY);
+    expect(await entitlementStatus(国网, subscription.entitlementId)).toBe('expired');
+    const again = await subscribe(国网, suspended.offerId);
+    expect(await entitlementStatus(国网, again.entitlementId)).toBe('active');
+    expect(await wallet(国网)).toBe(FUNDS - 2 * MONTHLY);
+
+    const trial = await get('/v1/admin/ledger/trial-balance', 'admin');
+    expect(trial.body.total).toBe(0);
+  });
+
+  it('ends a subscription whose offer its vendor withdrew at the end of the month paid, without a charge', async () => {
+    const { datasetId, offerId } = await listing('四川话对话语音 50 小时 / Sichuanese conversations 50 h, monthly');
+    const 移动 = await signUpBuyer('中国移动研究院 / China Mobile Research');
+    const subscription = await subscribe(移动, offerId);
+
+    await vendor.expect(200, `/v1/datasets/${datasetId}/offers/${offerId}/withdraw`, 'POST');
+    await billingKnows('the offer is withdrawn', `SELECT 1 FROM withdrawn_offer WHERE offer_id = $1`, offerId);
+    // Withdrawn, the offer is not sold again; the subscriber keeps the month it paid for.
+    expect((await post('/v1/orders', 移动, { items: [{ offerId }], acceptLicense: true })).status).toBe(409);
+    expect(await entitlementStatus(移动, subscription.entitlementId)).toBe('active');
+
+    await monthPasses(subscription.orderId);
+
+    expect(await wallet(移动)).toBe(FUNDS - MONTHLY);
+    expect(await invoiced(移动)).toEqual([[subscription.orderId, MONTHLY]]);
+    await waitFor('delivery to end the entitlement', async () => (await entitlementStatus(移动, subscription.entitlementId)) === 'expired');
+    expect((await get('/v1/admin/ledger/trial-balance', 'admin')).body.total).toBe(0);
+  });
+});
