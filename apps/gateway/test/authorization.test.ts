@@ -170,7 +170,7 @@ const CASES: Record<string, RouteCase> = {
   'GET /v1/admin/stats': { prepare: async () => ({ url: '/v1/admin/stats' }) },
   'GET /v1/wallet': { prepare: async () => ({ url: '/v1/wallet?currency=CNY' }) },
   'POST /v1/wallet/top-ups': {
-    prepare: async () => ({ url: '/v1/wallet/top-ups', body: { amount: { amount: 1_000_000, currency: 'CNY' }, reference: '招商银行 CMB-20261130-0042' }, headers: { 'idempotency-key': randomUUID() } }),
+    prepare: async () => ({ url: '/v1/wallet/top-ups', body: { amount: { amount: 1_000_000, currency: 'CNY' }, reference: `招商银行 CMB-20261130-${randomUUID().slice(0, 8)}` }, headers: { 'idempotency-key': randomUUID() } }),
   },
   'POST /v1/admin/top-ups/:id/confirm': { prepare: async (fx) => ({ url: `/v1/admin/top-ups/${await pendingTopUp(fx)}/confirm` }) },
   'GET /v1/invoices': { prepare: async () => ({ url: '/v1/invoices?limit=5' }) },
@@ -262,7 +262,7 @@ async function pendingTopUp(fx: Fixture): Promise<string> {
     method: 'POST',
     url: '/v1/wallet/top-ups',
     key: fx.parties.buyer.key,
-    body: { amount: { amount: 1_000_000, currency: 'CNY' }, reference: '工商银行 ICBC-0007' },
+    body: { amount: { amount: 1_000_000, currency: 'CNY' }, reference: `工商银行 ICBC-${randomUUID().slice(0, 8)}` },
     headers: { 'idempotency-key': randomUUID() },
   });
   if (answer.status !== 201) throw new Error(`top-up: ${answer.status} ${JSON.stringify(answer.body)}`);

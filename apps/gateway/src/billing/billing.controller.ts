@@ -52,11 +52,12 @@ export class BillingController {
   @Audited('wallet.top-up', 'top-up')
   @ApiOperation({
     summary: 'Announce a bank transfer into the wallet',
-    description: 'The top-up stays `pending` until an operator confirms the money arrived; only then is the wallet credited. Amounts are positive integers of minor units.',
+    description:
+      'The top-up stays `pending` until an operator confirms the money arrived; only then is the wallet credited. Amounts are positive integers of minor units. Filing a transfer again is `409`: `TRANSFER_ALREADY_CREDITED` when this organization\'s top-up of that reference was confirmed already, `TOP_UP_ALREADY_FILED` when one of the same amount still awaits confirmation (another amount is accepted, to correct a mistyped one).',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: TopUpDto })
-  @ApiProblems(400, 422, 503)
+  @ApiProblems(400, 409, 422, 503)
   recordTopUp(@Headers('idempotency-key') key: string | undefined, @Body() body: TopUpInputDto): Promise<TopUpDto> {
     requireIdempotencyKey(key, 'POST /v1/wallet/top-ups');
     return this.rpc.send(BillingSubjects.recordTopUp, { amount: body.amount, reference: body.reference });
@@ -68,11 +69,12 @@ export class BillingController {
   @Audited('wallet.top-up.confirm', 'top-up')
   @ApiOperation({
     summary: 'Confirm a bank transfer arrived',
-    description: 'Credits the wallet once. Confirming a confirmed top-up answers the same top-up again (200) and credits nothing.',
+    description:
+      'Credits the wallet once. Confirming a confirmed top-up answers the same top-up again (200) and credits nothing. One bank transfer credits one top-up: when another confirmed top-up in the same currency has the same reference (compared trimmed, NFKC-normalized and case-folded), the answer is `409 TRANSFER_ALREADY_CREDITED` naming it, and nothing is credited.',
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: TopUpDto })
-  @ApiProblems(400, 404, 503)
+  @ApiProblems(400, 404, 409, 503)
   confirmTopUp(@Param('id', uuidParam('id')) topUpId: string): Promise<TopUpDto> {
     return this.rpc.send(BillingSubjects.confirmTopUp, { topUpId });
   }
