@@ -1,5 +1,13 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { BootstrapOptions } from '@trove/platform';
 import { GatewayConfig } from './gateway.config';
+import { acceptJsonBodiesOnly } from './http/json-body';
 import { serveOpenApi } from './openapi/openapi';
 
-export const gatewayOptions: BootstrapOptions<GatewayConfig> = { service: 'gateway', config: GatewayConfig, configure: serveOpenApi };
+/** The gateway's HTTP edge on top of what every app has: JSON bodies only, and the OpenAPI pages. */
+function configureGateway(app: NestFastifyApplication): void {
+  acceptJsonBodiesOnly(app);
+  serveOpenApi(app);
+}
+
+export const gatewayOptions: BootstrapOptions<GatewayConfig> = { service: 'gateway', config: GatewayConfig, configure: configureGateway };

@@ -1,0 +1,141 @@
+import type { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyRequest } from 'fastify';
+
+/**
+ * How large a JSON body may be in shape, not only in bytes. The largest list any route takes
+ * has 250 entries (an offer's territories) and the deepest body nests 5 levels, so these leave
+ * room; what they stop is a body of 1 MiB that costs seconds of CPU to validate (350,000 empty
+ * order lines took 15 s, and every other request waited), or that nests deeper than the
+ * validators' recursion goes (10,000 levels was a 500).
+ */
+export const JSON_BODY_LIMITS = {
+  depth: 32,
+  arrayLength: 1_000,
+  values: 10_000,
+} as const;
+
+export type JsonBodyLimits = { readonly [K in keyof typeof JSON_BODY_LIMITS]: number };
+
+/** A body refused before any route sees it; Fastify answers its status, problem+json does the rest. */
+export class JsonBodyError extends Error {
+  constructor(
+    readonly statusCode: 400 | 415,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+/** In a `u` regex a surrogate pair is one code point, so this finds only lone surrogates. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Decodes and parses a JSON body, and refuses what no route can take: bytes that are not UTF-8,
+ * a nesting deeper, a list longer or a document larger than `limits`, a `__proto__` key, and
+ * strings that PostgreSQL cannot store (U+0000) or that are not Unicode (a lone surrogate,
+ * which would be stored as U+FFFD while the answer showed it unchanged).
+ */
+export function parseJsonBody(bytes: Buffer, limits: JsonBodyLimits = JSON_BODY_LIMITS): unknown {
+  let text: string;
+  try {
+    // The decoder drops a leading byte order mark.
+    text = UTF8.decode(bytes);
+  } catch {
+    throw new JsonBodyError(400, 'The body is not valid UTF-8: JSON bodies are UTF-8.');
+  }
+  if (text.trim() === '') throw new JsonBodyError(400, "The body is empty, but its content-type says it is JSON: send a JSON value, or no content-type.");
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new JsonBodyError(400, `The body is not valid JSON (${(error as Error).message}).`);
+  }
+  checkJsonShape(value, limits);
+  return value;
+}
+
+/** Throws a JsonBodyError naming the first place where `value` breaks the limits. */
+export function checkJsonShape(value: unknown, limits: JsonBodyLimits = JSON_BODY_LIMITS): void {
+  const path: (string | number)[] = [];
+  let values = 0;
+  // Names the place by its path, cut short: the keys are the client's, and may be long.
+  const where = () => {
+    if (path.length === 0) return 'the body';
+    const full = path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+    return full.length > 120 ? `${full.slice(0, 120)}…` : full;
+  };
+  const checkString = (text: string, what: string) => {
+    if (text.includes('\u0000')) throw new JsonBodyError(400, `${what} holds the character U+0000 (NUL), which no field accepts.`);
+    if (LONE_SURROGATE.test(text)) throw new JsonBodyError(400, `${what} holds a lone UTF-16 surrogate (\\ud800-\\udfff), which is not a character.`);
+  };
+  // Recursion is bounded by limits.depth, checked before going down a level.
+  const visit = (node: unknown, depth: number): void => {
+    values += 1;
+    if (values > limits.values) throw new JsonBodyError(400, `The body holds more than ${limits.values} values; no route takes that many.`);
+    if (typeof node === 'string') return checkString(node, where());
+    if (node === null || typeof node !== 'object') return;
+    if (depth >= limits.depth) throw new JsonBodyError(400, `${where()} nests deeper than ${limits.depth} levels; no route takes that.`);
+    if (Array.isArray(node)) {
+      if (node.length > limits.arrayLength) throw new JsonBodyError(400, `${where()} is a list of ${node.length} entries; no route takes more than ${limits.arrayLength}.`);
+      for (let i = 0; i < node.length; i++) {
+        path.push(i);
+        visit(node[i], depth + 1);
+        path.pop();
+      }
+      return;
+    }
+    for (const key of Object.keys(node)) {
+      checkString(key, `A key of ${where()}`);
+      path.push(key);
+      // JSON.parse makes "__proto__" an own key; merged into another object it would set that object's prototype.
+      if (key === '__proto__') throw new JsonBodyError(400, `${where()}: the key __proto__ is not accepted.`);
+      const child = (node as Record<string, unknown>)[key];
+      if (key === 'constructor' && child !== null && typeof child === 'object' && Object.hasOwn(child, 'prototype')) {
+        throw new JsonBodyError(400, `${where()}: a constructor.prototype key is not accepted.`);
+      }
+      visit(child, depth + 1);
+      path.pop();
+    }
+  };
+  visit(value, 0);
+}
+
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)"?/i;
+
+/** The request's body is JSON the gateway can read as sent, or this says why not (a 415). */
+function refusedEncoding(request: FastifyRequest): JsonBodyError | undefined {
+  const encoding = request.headers['content-encoding']?.trim().toLowerCase();
+  if (encoding && encoding !== 'identity') {
+    return new JsonBodyError(415, `Content-Encoding ${encoding.slice(0, 40)} is not accepted: send the JSON body uncompressed.`);
+  }
+  const charset = CHARSET.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    return new JsonBodyError(415, `charset=${charset.slice(0, 40)} is not accepted: JSON bodies are UTF-8 (send charset=utf-8, or no charset).`);
+  }
+  return undefined;
+}
+
+/**
+ * The gateway takes JSON bodies only (`application/json`, in UTF-8), parsed by
+ * `parseJsonBody`. Fastify's text/plain parser and Nest's form parser are taken away: a form
+ * post or a text body is a 415, not a string validated field by field (or, for a form, values
+ * that are all strings), and a web page cannot post a form to the API.
+ */
+export function acceptJsonBodiesOnly(app: NestFastifyApplication, limits: JsonBodyLimits = JSON_BODY_LIMITS): void {
+  const adapter = app.getHttpAdapter() as FastifyAdapter;
+  // Nest adds its JSON and form parsers when the app initializes, unless they are registered
+  // already: register them now, then replace them all.
+  adapter.registerParserMiddleware();
+  const fastify = adapter.getInstance();
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const refused = refusedEncoding(request);
+    if (refused) return done(refused, undefined);
+    try {
+      done(null, parseJsonBody(body as Buffer, limits));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+}

@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { withDatabase } from '../support/postgres';
+import { speechListing, VendorClient } from '../support/catalog';
+import { json, TroveSystem } from '../support/system';
+
+jest.setTimeout(300_000);
+
+/**
+ * The gateway's HTTP edge as a hostile client meets it: malformed and oversized bodies,
+ * headers, paths and methods. Each answer must be problem+json with the right status and a
+ * code, carry the correlation id, change nothing, and leave the gateway answering others.
+ */
+describe("the gateway's HTTP edge", () => {
+  let system: TroveSystem;
+
+  beforeAll(async () => {
+    system = await TroveSystem.start({ apps: ['gateway', 'catalog', 'ordering', 'billing', 'delivery'], env: { LOG_LEVEL: 'warn' } });
+  });
+
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  const gatewayDb = () => system.databases.get('gateway')!.url;
+  const organizationCount = () => withDatabase(gatewayDb(), async (c) => (await c.query('SELECT count(*)::int AS n FROM organization')).rows[0].n as number);
+
+  /** The answer is problem+json with this status and code, and names the request's correlation id. */
+  async function expectProblem(response: Response, status: number, code: string): Promise<{ detail: string; errors?: unknown[] }> {
+    const text = await response.text();
+    const body = JSON.parse(text);
+    expect({ status: response.status, type: response.headers.get('content-type'), code: body.code, problemStatus: body.status }).toEqual({
+      status,
+      type: expect.stringMatching(/^application\/problem\+json/),
+      code,
+      problemStatus: status,
+    });
+    expect(body.correlationId).toBe(response.headers.get('x-correlation-id'));
+    return body;
+  }
+
+  const post = (path: string, body: BodyInit, headers: Record<string, string>, as: 'anonymous' | { key: string } = 'anonymous') =>
+    system.request(path, { method: 'POST', as, body, headers });
+
+  const signUp = (name: string) => JSON.stringify({ name, kind: 'buyer', contactEmail: 'procurement@example.cn' });
+
+  describe('JSON bodies', () => {
+    it('refuses a body nested 10,000 levels deep with 400, not a 500', async () => {
+      const before = await organizationCount();
+      const deep = '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000);
+      await expectProblem(await post('/v1/organizations', deep, { 'content-type': 'application/json' }), 400, 'VALIDATION_FAILED');
+      const deepName = `{"name":${'['.repeat(10_000)}"国网"${']'.repeat(10_000)},"kind":"buyer","contactEmail":"ai@example.cn"}`;
+      await expectProblem(await post('/v1/organizations', deepName, { 'content-type': 'application/json' }), 400, 'VALIDATION_FAILED');
+      expect(await organizationCount()).toBe(before);
+    });
+
+    it('refuses NUL and lone surrogates in any string with 400, where they were a 500 or stored as U+FFFD', async () => {
+      const vendor = await VendorClient.signUp(system, '数据堂 Datatang');
+      const before = await organizationCount();
+      for (const name of ['国网\u0000智能研究院', '国网\ud800研究院']) {
+        const problem = await expectProblem(await post('/v1/organizations', signUp(name), { 'content-type': 'application/json' }), 400, 'VALIDATION_FAILED');
+        expect(problem.detail).toMatch(/^name holds/);
+      }
+      expect(await organizationCount()).toBe(before);
+      for (const listing of [speechListing({ title: '普通话\u0000朗读语音' }), speechListing({ tags: ['普通话', 'ASR\u0000'] }), speechListing({ description: '\u0000' })]) {
+        await expectProblem(await vendor.call('/v1/datasets', 'POST', listing), 400, 'VALIDATION_FAILED');
+      }
+      const datasets = await withDatabase(system.databases.get('catalog')!.url, async (c) => (await c.query('SELECT count(*)::int AS n FROM dataset')).rows[0].n);
+      expect(datasets).toBe(0);
+    });
+
+    it('takes JSON in UTF-8 only: another charset, bytes that are not UTF-8, forms, text and compressed bodies are refused and create nothing', async () => {
+      const before = await organizationCount();
+      const latin1 = Buffer.from('{"name":"Caf\xe9 Sh\xe0nghai","kind":"buyer","contactEmail":"ai@example.cn"}', 'latin1');
+      await expectProblem(await post('/v1/organizations', latin1, { 'content-type': 'application/json; charset=latin1' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+      await expectProblem(await post('/v1/organizations', latin1, { 'content-type': 'application/json' }), 400, 'VALIDATION_FAILED');
+      const form = 'name=%E5%9B%BD%E7%BD%91&kind=buyer&contactEmail=ai%40example.cn';
+      await expectProblem(await post('/v1/organizations', form, { 'content-type': 'application/x-www-form-urlencoded' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+      await expectProblem(await post('/v1/organizations', signUp('国网'), { 'content-type': 'text/plain' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+      await expectProblem(await post('/v1/organizations', gzipSync(signUp('国网')), { 'content-type': 'application/json', 'content-encoding': 'gzip' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+      await expectProblem(await post('/v1/organizations', signUp('国网'), { 'content-type': 'application/json', 'content-encoding': 'br' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+      expect(await organizationCount()).toBe(before);
+
+      // UTF-8, said or not, with or without a byte order mark, is taken.
+      for (const type of ['application/json', 'application/json; charset=utf-8', 'application/json;charset="UTF-8"']) {
+        expect((await post('/v1/organizations', signUp('国网智能研究院'), { 'content-type': type })).status).toBe(201);
+      }
+      expect((await post('/v1/organizations', `\ufeff${signUp('国网智能研究院')}`, { 'content-type': 'application/json' })).status).toBe(201);
+      expect(await organizationCount()).toBe(before + 4);
+    });
+
+    it('refuses a 1 MiB body of 350,000 empty order lines at once, with a short answer, while others are served', async () => {
+      const buyer = await json(await post('/v1/organizations', signUp('百度智能云千帆 / Baidu AI Cloud Qianfan'), { 'content-type': 'application/json' }));
+      const lines = Math.floor((1024 * 1024 - 40) / 3);
+      const body = `{"items":[${Array(lines).fill('{}').join(',')}],"acceptLicense":true}`;
+      const started = Date.now();
+      const flood = post('/v1/orders', body, { 'content-type': 'application/json', 'idempotency-key': randomUUID() }, { key: buyer.apiKey });
+      // Another client's request while the flood is handled.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const probeStarted = Date.now();
+      const probe = await system.request('/v1/me', { as: { key: buyer.apiKey } });
+      const probeMs = Date.now() - probeStarted;
+      const answer = await flood;
+      const elapsed = Date.now() - started;
+      const text = await answer.clone().text();
+      await expectProblem(answer, 400, 'VALIDATION_FAILED');
+      expect(probe.status).toBe(200);
+      // It took 15 s and answered 40 MB (each line's errors); a request beside it waited 12 s.
+      expect({ short: text.length < 16 * 1024, fast: elapsed < 3000, probeFast: probeMs < 3000 }).toEqual({ short: true, fast: true, probeFast: true });
+    });
+  });
+});
