@@ -599,13 +599,13 @@ describe('the public contract (API.md) and the served OpenAPI, route by route, a
     });
 
     // API.md: POST /v1/datasets/:id/submit "needs an approved vendor, a released version and an
-    // offer (409 otherwise)". A vendor still pending approval gets 403 ORGANIZATION_PENDING.
-    // (test/e2e/catalog.e2e.ts asserts the 403 today.)
-    it.failing('refuses the submission of a vendor not yet approved with 409', async () => {
+    // offer (409 otherwise)".
+    it('refuses the submission of a vendor not yet approved with 409', async () => {
       const pending = await VendorClient.signUp(recorder, '深圳 自动驾驶 数据采集公司', false);
       const { dataset } = await pending.listing(speechListing({ title: '城市道路车载语音指令 50 小时 / in-car voice commands, 50 hours' }));
       const refused = await api('POST', `/v1/datasets/${dataset.id}/submit`, { as: { key: pending.key } });
       expect(refused.status).toBe(409);
+      expect(refused.body.code).toBe('VENDOR_NOT_APPROVED');
     });
 
     it('shows a published dataset to anyone with its versions, offers and samples; the offer prices money as integer fen', async () => {

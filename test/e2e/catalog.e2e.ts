@@ -313,11 +313,11 @@ describe('the catalog through the public API', () => {
     const pending = await VendorClient.signUp(system, '深圳 自动驾驶 数据采集公司', false);
     const { dataset } = await pending.listing(speechListing({ title: '城市道路车载语音指令 50 小时' }));
     const refused = await json(await pending.call(`/v1/datasets/${dataset.id}/submit`, 'POST'));
-    expect(refused).toMatchObject({ status: 403, code: 'ORGANIZATION_PENDING', detail: expect.stringContaining('approval') });
+    expect(refused).toMatchObject({ status: 409, code: 'VENDOR_NOT_APPROVED', detail: expect.stringContaining('approval') });
     expect((await pending.expect(200, `/v1/datasets/${dataset.id}`)).status).toBe('draft');
     // The catalog holds the same rule, should a request reach it some other way.
     const direct = await catalogRpc('catalog.dataset.submit', { id: dataset.id, vendorStatus: 'pending' }, { organizationId: pending.organizationId, role: 'vendor' });
-    expect(direct).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', status: 403 } });
+    expect(direct).toMatchObject({ ok: false, error: { code: 'VENDOR_NOT_APPROVED', status: 409 } });
     expect((await pending.expect(200, `/v1/datasets/${dataset.id}`)).status).toBe('draft');
   });
 

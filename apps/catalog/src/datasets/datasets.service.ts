@@ -1,4 +1,4 @@
-import { CatalogEvents, CommonErrorCode, type DatasetDetail, type DatasetPage, type DatasetStatus, type DatasetView } from '@trove/contracts';
+import { CatalogErrorCode, CatalogEvents, CommonErrorCode, type DatasetDetail, type DatasetPage, type DatasetStatus, type DatasetView } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import { UnitOfWork, type Transaction } from '@trove/messaging';
 import { decodeCursor, DEFAULT_PAGE_SIZE, ServiceException, toPage, type Caller } from '@trove/platform';
@@ -123,15 +123,15 @@ export class DatasetsService {
   }
 
   /**
-   * Sends a listing to review. The vendor must be approved (the gateway refuses pending vendors
-   * too: this is the second lock), and the listing must have something to sell: a released
-   * version and a live offer.
+   * Sends a listing to review. The vendor must be approved, and the listing must have something
+   * to sell: a released version and a live offer. Each missing condition is a 409, as for any
+   * listing not ready for review; the vendor's own listing is found first, so another's is 404.
    */
   async submit(caller: Caller, id: string, vendorStatus: string): Promise<DatasetView> {
-    if (vendorStatus !== 'active') {
-      throw new ServiceException(CommonErrorCode.FORBIDDEN, 'The vendor is awaiting approval by an operator; its listings cannot be submitted yet.');
-    }
     return this.changeOwned(caller, id, 'submitted', async (dataset) => {
+      if (vendorStatus !== 'active') {
+        throw new ServiceException(CatalogErrorCode.VENDOR_NOT_APPROVED, 'The vendor is awaiting approval by an operator; its listings cannot be submitted until then.');
+      }
       await this.assertSellable(id, 'before it can be submitted for review');
       dataset.submit(new Date());
     });

@@ -74,11 +74,12 @@ export class DatasetsController {
 
   @Post(':id/submit')
   @HttpCode(200)
-  @Roles(['vendor'], { activeOnly: true })
+  @Roles(['vendor'])
   @Audited('dataset.submit', 'dataset')
   @ApiOperation({
     summary: 'Submit a dataset for review',
-    description: '`draft` or `rejected` -> `in_review`. Needs an approved vendor (403 otherwise), a released version and a live offer (409 otherwise).',
+    description:
+      '`draft` or `rejected` -> `in_review`. Needs an approved vendor (`409 VENDOR_NOT_APPROVED` while the vendor awaits approval), a released version and a live offer (`409 INVALID_STATE` naming what is missing).',
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: DatasetDto })
