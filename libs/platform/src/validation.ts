@@ -49,9 +49,18 @@ export function fieldErrors(errors: ValidationError[], parent = ''): { field: st
   });
 }
 
+/**
+ * How many broken fields an answer names. A request of 2,000 unknown query parameters, or a
+ * list of 1,000 bad entries, would otherwise be answered with each one twice (in `detail` and
+ * in `errors`): a 14 KB request answered 200 KB. The rest are counted.
+ */
+export const MAX_REPORTED_FIELDS = 20;
+
 export function validationFailed(errors: ValidationError[]): ServiceException {
-  const fields = fieldErrors(errors);
-  const summary = fields.map((f) => `${f.field}: ${f.problems.join(', ')}`).join('; ');
+  const all = fieldErrors(errors);
+  const fields = all.slice(0, MAX_REPORTED_FIELDS);
+  const more = all.length - fields.length;
+  const summary = fields.map((f) => `${f.field}: ${f.problems.join(', ')}`).join('; ') + (more > 0 ? `; and ${more} more fields` : '');
   return new ServiceException(CommonErrorCode.VALIDATION_FAILED, summary || 'The input is invalid.', fields);
 }
 
