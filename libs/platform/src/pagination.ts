@@ -1,4 +1,5 @@
 import { CommonErrorCode } from '@trove/contracts';
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { ServiceException } from './problem';
@@ -8,6 +9,7 @@ export const MAX_PAGE_SIZE = 100;
 
 /** `?limit=&cursor=` on every list; a limit above the cap is refused, not silently cut. */
 export class PageQuery {
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE, description: 'Page size; above the maximum is 400, not cut.' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -15,6 +17,7 @@ export class PageQuery {
   @Max(MAX_PAGE_SIZE)
   limit?: number;
 
+  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page of the same list; anything else is 400.', pattern: '^[A-Za-z0-9_-]{1,200}$' })
   @IsOptional()
   @IsString()
   @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'cursor must be a value returned as nextCursor' })
