@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { withDatabase } from '../support/postgres';
 import { speechListing, VendorClient } from '../support/catalog';
@@ -39,7 +40,27 @@ describe("the gateway's HTTP edge", () => {
     return body;
   }
 
-  const post = (path: string, body: BodyInit, headers: Record<string, string>, as: 'anonymous' | { key: string } = 'anonymous') =>
+  /** Sends `request` as it is on a connection of its own; answers all the server sent until it closed. */
+  function rawRequest(request: string | Buffer, port = Number(new URL(system.gateway.url).port)): Promise<string> {
+    return new Promise((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write(request));
+      let received = '';
+      socket.on('data', (chunk) => (received += chunk.toString('utf8')));
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve(received));
+      socket.setTimeout(10_000, () => socket.destroy());
+    });
+  }
+
+  /** A raw answer's status, headers (lower-case names) and problem body. */
+  function parseRaw(answer: string): { status: number; headers: Record<string, string>; body: Record<string, unknown> } {
+    const [head, ...rest] = answer.split('\r\n\r\n');
+    const [statusLine, ...lines] = head.split('\r\n');
+    const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+    return { status: Number(statusLine.split(' ')[1]), headers, body: JSON.parse(rest.join('\r\n')) };
+  }
+
+  const post = (path: string, body: RequestInit['body'], headers: Record<string, string>, as: 'anonymous' | { key: string } = 'anonymous') =>
     system.request(path, { method: 'POST', as, body, headers });
 
   const signUp = (name: string) => JSON.stringify({ name, kind: 'buyer', contactEmail: 'procurement@example.cn' });
@@ -118,6 +139,53 @@ describe("the gateway's HTTP edge", () => {
       expect(problem.errors!.length).toBe(20);
       expect(problem.detail).toMatch(/; and 1980 more fields$/);
       expect(text.length).toBeLessThan(8 * 1024);
+    });
+  });
+
+  describe('requests the HTTP server refuses before any route', () => {
+    it.each([
+      ['a 64 KiB Authorization header', `GET /v1/me HTTP/1.1\r\nHost: trove\r\nAuthorization: Bearer ${'a'.repeat(64 * 1024)}\r\n\r\n`, 431],
+      ['a 100 KiB query string', `GET /v1/datasets?q=${'a'.repeat(100 * 1024)} HTTP/1.1\r\nHost: trove\r\n\r\n`, 431],
+      ['a request line that is not HTTP', 'HELLO TROVE\r\n\r\n', 400],
+      ['a bare CR inside a header', 'GET /v1/datasets HTTP/1.1\r\nHost: trove\r\nx-correlation-id: po\r-2026\r\n\r\n', 400],
+      ['raw UTF-8 in the URL', Buffer.concat([Buffer.from('GET /v1/datasets?q='), Buffer.from('普通话', 'utf8'), Buffer.from(' HTTP/1.1\r\nHost: trove\r\n\r\n')]), 400],
+      ['two Content-Length headers', 'POST /v1/organizations HTTP/1.1\r\nHost: trove\r\nContent-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}', 400],
+    ])('answers %s with problem+json and a correlation id', async (_name, request, status) => {
+      const answer = parseRaw(await rawRequest(request));
+      expect({ status: answer.status, type: answer.headers['content-type'], problemStatus: answer.body.status, code: answer.body.code }).toEqual({
+        status,
+        type: expect.stringMatching(/^application\/problem\+json/),
+        problemStatus: status,
+        code: 'VALIDATION_FAILED',
+      });
+      expect(answer.body.correlationId).toEqual(expect.any(String));
+      expect(answer.headers['x-correlation-id']).toBe(answer.body.correlationId);
+      expect((await system.request('/v1/me')).status).toBe(200);
+    });
+  });
+
+  describe('paths and methods', () => {
+    it('answers a known path asked with another method 405 METHOD_NOT_ALLOWED naming the allowed ones, and an unknown path 404', async () => {
+      const cases: [string, string, string][] = [
+        ['DELETE', '/v1/me', 'GET, HEAD'],
+        ['PUT', '/v1/datasets', 'GET, HEAD, POST'],
+        ['GET', `/v1/api-keys/${randomUUID()}`, 'DELETE'],
+        ['PATCH', '/v1/orders', 'GET, HEAD, POST'],
+        ['OPTIONS', '/v1/datasets', 'GET, HEAD, POST'],
+        ['POST', '/v1/wallet', 'GET, HEAD'],
+      ];
+      for (const [method, path, allow] of cases) {
+        const response = await system.request(path, { method });
+        expect(`${method} ${path}: ${response.status} ${response.headers.get('allow')}`).toBe(`${method} ${path}: 405 ${allow}`);
+        await expectProblem(response, 405, 'METHOD_NOT_ALLOWED');
+      }
+      // Sent as written: fetch would resolve %2e%2e and the double slash itself.
+      for (const path of ['/v1/nothing-here', '/V1/me', '/v1/me/', '//v1/me', '/v1/datasets/%2e%2e/me', '/v1/datasets/../me', '/docs/swagger-ui-missing.js']) {
+        const answer = parseRaw(await rawRequest(`GET ${path} HTTP/1.1\r\nHost: trove\r\nAuthorization: Bearer ${system.adminKey}\r\nConnection: close\r\n\r\n`));
+        expect(`${path}: ${answer.status} ${answer.body.code}`).toBe(`${path}: 404 NOT_FOUND`);
+      }
+      const head = await system.request('/v1/me', { method: 'HEAD' });
+      expect({ status: head.status, type: head.headers.get('content-type'), body: await head.text() }).toEqual({ status: 200, type: expect.stringMatching(/^application\/json/), body: '' });
     });
   });
 });

@@ -13,9 +13,10 @@ import { Readiness } from './health';
 import { logRequest, ROOT_LOGGER } from './logging';
 import { MetricsService } from './metrics';
 import { natsAuth, natsConnectOptions, redactNatsUrl } from './nats-connection';
-import { PROBLEM_CONTENT_TYPE, toProblem } from './problem';
+import { allowedMethods, clientErrorResponse } from './http-errors';
+import { PROBLEM_CONTENT_TYPE, ServiceException, toProblem } from './problem';
 import { trustedProxies } from './trust-proxy';
-import { DEFAULT_PORTS, type ServiceName } from '@trove/contracts';
+import { CommonErrorCode, DEFAULT_PORTS, type ServiceName } from '@trove/contracts';
 import { httpValidationPipe } from './validation';
 
 export interface BootstrapOptions<C extends PlatformConfig = PlatformConfig> {
@@ -76,6 +77,13 @@ export function createHttpAdapter(config: PlatformConfig): FastifyAdapter {
       const problem = toProblem(error, String(request.id ?? ''));
       void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
     },
+    // And those Node's parser refuses before Fastify sees a request (headers past 16 KiB, a
+    // request that is not HTTP): problem+json too, where Fastify wrote a JSON of its own.
+    clientErrorHandler: (error: NodeJS.ErrnoException, socket: import('node:net').Socket) => {
+      if (error.code === 'ECONNRESET' || socket.destroyed) return;
+      if (socket.writable) socket.write(clientErrorResponse(error));
+      socket.destroy(error);
+    },
   });
 }
 
@@ -100,6 +108,16 @@ function instrumentHttp(app: NestFastifyApplication, metrics: MetricsService, re
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-correlation-id', request.id);
+    // A path that has routes, asked with a method it has none for: 405 and what it allows.
+    if (request.is404) {
+      const allowed = allowedMethods(fastify, request.url);
+      if (allowed.length > 0 && !allowed.includes(request.method)) {
+        const refused = new ServiceException(CommonErrorCode.METHOD_NOT_ALLOWED, `${request.method} is not allowed here; ${allowed.join(', ')} ${allowed.length > 1 ? 'are' : 'is'}.`);
+        const problem = toProblem(refused, String(request.id));
+        void reply.status(405).header('allow', allowed.join(', ')).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+        return;
+      }
+    }
     done();
   });
   // After the body is parsed and right before the handler, so the context survives into

@@ -1,0 +1,46 @@
+import { STATUS_CODES } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import { acceptCorrelationId } from './context';
+import { PROBLEM_CONTENT_TYPE, toProblem } from './problem';
+
+/**
+ * What Node's HTTP parser refuses before Fastify sees a request: a request line or header that
+ * is not HTTP/1.1 (a bare CR, two Content-Lengths, raw UTF-8 in the URL), headers past Node's
+ * 16 KiB, or a request that did not arrive in time. The answer is the whole HTTP response, as
+ * problem+json like every other error, to be written on the socket before it is closed.
+ */
+export function clientErrorResponse(error: { code?: unknown; reason?: unknown }): string {
+  const [status, detail] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, "The request's headers are larger than the server takes (16 KiB in all): the URL, the Authorization header or a cookie is too long."]
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'The request did not arrive in time.']
+        : [400, `The request is not valid HTTP/1.1${typeof error.reason === 'string' ? ` (${error.reason.slice(0, 100)})` : ''}.`];
+  const correlationId = acceptCorrelationId(undefined);
+  const body = JSON.stringify(toProblem({ statusCode: status, message: detail }, correlationId));
+  return [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
+    `Content-Type: ${PROBLEM_CONTENT_TYPE}`,
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    `x-correlation-id: ${correlationId}`,
+    'Connection: close',
+    '',
+    body,
+  ].join('\r\n');
+}
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/**
+ * The methods some route serves at this URL (none for an unknown path): a request that found
+ * no route although the path has some is a 405 naming them in Allow, not a 404.
+ */
+export function allowedMethods(fastify: Pick<FastifyInstance, 'findRoute'>, url: string): string[] {
+  return METHODS.filter((method) => {
+    try {
+      return fastify.findRoute({ method, url }) !== null;
+    } catch {
+      return false;
+    }
+  });
+}
