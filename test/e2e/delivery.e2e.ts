@@ -277,4 +277,56 @@ describe.each(DRIVERS)('buying and downloading through the public API, %s', (_na
     // The revoked key stays refused.
     await expectRefused(first, 'API_KEY_REVOKED');
   });
+
+  it('pages GET /v1/entitlements like every list: a buyer with 45 entitlements walks 20, 20 and 5, newest first, each exactly once', async () => {
+    const 阿里 = await signUpBuyer('阿里巴巴达摩院 / Alibaba DAMO Academy');
+    // Fifteen one-time offers (one per dialect pack, say): one order of all fifteen, whose
+    // entitlements are granted at one instant, then thirty orders of one offer each.
+    const offers: string[] = [];
+    for (let i = 0; i < 15; i++) {
+      const offer = await vendor.expect(201, `/v1/datasets/${datasetId}/offers`, 'POST', {
+        license: { template: 'commercial' },
+        pricing: { model: 'one_time', price: { amount: 9_900 + i, currency: 'CNY' } },
+      });
+      offers.push(offer.id);
+    }
+    expect((await post('/v1/orders', 阿里, { items: offers.map((offerId) => ({ offerId })), acceptLicense: true })).status).toBe(201);
+    for (let i = 0; i < 30; i++) expect((await post('/v1/orders', 阿里, { items: [{ offerId: offers[i % 15] }], acceptLicense: true })).status).toBe(201);
+    await waitFor('the 31 orders fulfilled', async () => (await get('/v1/orders?status=fulfilled&limit=100', 阿里)).body.items.length === 31, 120_000, 250);
+
+    const walk = async (query: string) => {
+      const ids: string[] = [];
+      const sizes: number[] = [];
+      for (let cursor: string | null = null, pages = 0; pages === 0 || cursor; pages++) {
+        const page: { status: number; body: { items: { id: string }[]; nextCursor: string | null } } = await get(`/v1/entitlements?${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, 阿里);
+        expect(page.status).toBe(200);
+        expect(Object.keys(page.body).sort()).toEqual(['items', 'nextCursor']);
+        ids.push(...page.body.items.map((item) => item.id));
+        sizes.push(page.body.items.length);
+        cursor = page.body.nextCursor;
+      }
+      return { ids, sizes };
+    };
+    const all = (await get('/v1/entitlements?limit=100', 阿里)).body;
+    expect({ count: all.items.length, nextCursor: all.nextCursor }).toEqual({ count: 45, nextCursor: null });
+    const expected = all.items.map((item: { id: string }) => item.id);
+    expect(new Set(expected).size).toBe(45);
+
+    const first = (await get('/v1/entitlements', 阿里)).body;
+    expect({ count: first.items.length, nextCursor: first.nextCursor }).toEqual({ count: 20, nextCursor: expect.any(String) });
+    expect(await walk('')).toEqual({ ids: expected, sizes: [20, 20, 5] });
+    expect((await walk('limit=7')).ids).toEqual(expected);
+    expect((await walk('status=active&limit=10')).ids).toEqual(expected);
+    expect((await get('/v1/entitlements?status=revoked', 阿里)).body).toEqual({ items: [], nextCursor: null });
+
+    for (const [query, field] of [
+      ['limit=101', 'limit'],
+      ['limit=0', 'limit'],
+      ['cursor=%25%25', 'cursor'],
+      ['cursor=bm90LWEtY3Vyc29y', 'cursor'],
+    ]) {
+      const refused = await get(`/v1/entitlements?${query}`, 阿里);
+      expect({ query, status: refused.status, code: refused.body.code, fields: refused.body.errors?.map((e: { field: string }) => e.field) }).toEqual({ query, status: 400, code: 'VALIDATION_FAILED', fields: [field] });
+    }
+  });
 });

@@ -7,6 +7,7 @@ import { CreateEntitlements1764490000000 } from './migrations/1764490000000-Crea
 import { CreateDownloadHolds1764720000000 } from './migrations/1764720000000-CreateDownloadHolds';
 import { DownloadHoldLimits1764740000000 } from './migrations/1764740000000-DownloadHoldLimits';
 import { CallerRevocations1764760000000 } from './migrations/1764760000000-CallerRevocations';
+import { EntitlementPages1764850000000 } from './migrations/1764850000000-EntitlementPages';
 import { StoredObject } from './uploads/stored-object.entity';
 
 /** Everything in the delivery database, in the order the migrations were written. */
@@ -20,4 +21,5 @@ export const migrations = [
   CreateDownloadHolds1764720000000,
   DownloadHoldLimits1764740000000,
   CallerRevocations1764760000000,
+  EntitlementPages1764850000000,
 ];

@@ -2,6 +2,7 @@ import type { EntitlementStatus } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import type { LicenseTermsValue } from '@trove/licensing';
 import { TransactionalRepository } from '@trove/messaging';
+import type { Position } from '@trove/platform';
 
 /** An entitlement as delivery keeps it: one paid order line, with the terms it was sold under. */
 export interface Entitlement {
@@ -61,6 +62,16 @@ interface EntitlementRow {
 const SELECT = `
   SELECT e.*, (SELECT array_agg(ev.version_id::text ORDER BY ev.added_at, ev.version_id) FROM entitlement_version ev WHERE ev.entitlement_id = e.id) AS version_ids
     FROM entitlement e`;
+
+/**
+ * Each status as a buyer sees it at an instant (`at()` binds it as a parameter), by the rule of
+ * `currentStatus`: an active row whose license term has ended is expired.
+ */
+const STATUS_AT: Record<EntitlementStatus, (at: () => string) => string> = {
+  active: (at) => `e.status = 'active' AND (e.expires_at IS NULL OR e.expires_at > ${at()}::timestamptz)`,
+  expired: (at) => `(e.status = 'expired' OR (e.status = 'active' AND e.expires_at <= ${at()}::timestamptz))`,
+  revoked: () => `e.status = 'revoked'`,
+};
 
 function toEntitlement(row: EntitlementRow): Entitlement {
   return {
@@ -153,8 +164,20 @@ export class EntitlementRepository extends TransactionalRepository {
     return rows.length ? toEntitlement(rows[0]) : null;
   }
 
-  async listForBuyer(organizationId: string): Promise<Entitlement[]> {
-    const rows = (await this.manager.query(`${SELECT} WHERE e.buyer_organization_id = $1 ORDER BY e.granted_at DESC, e.id`, [organizationId])) as EntitlementRow[];
+  /**
+   * Up to `limit` of the buyer's entitlements, newest grant first (ties by id), after the keyset
+   * position `after`: one range of the index on (buyer, granted_at, id), so a page costs the same
+   * however deep it is and an entitlement granted meanwhile moves no other across pages. `status`
+   * is the one a buyer sees at `at` (`currentStatus`): a license whose term has ended is
+   * `expired` though its row still says `active`.
+   */
+  async pageForBuyer(organizationId: string, filter: { status?: EntitlementStatus; at: Date }, limit: number, after: Position | undefined): Promise<Entitlement[]> {
+    const params: unknown[] = [];
+    const bind = (value: unknown) => `$${params.push(value)}`;
+    const where = [`e.buyer_organization_id = ${bind(organizationId)}`];
+    if (filter.status) where.push(STATUS_AT[filter.status](() => bind(filter.at)));
+    if (after) where.push(`(e.granted_at, e.id) < (${bind(after.at)}::timestamptz, ${bind(after.id)}::uuid)`);
+    const rows = (await this.manager.query(`${SELECT} WHERE ${where.join(' AND ')} ORDER BY e.granted_at DESC, e.id DESC LIMIT ${bind(limit)}`, params)) as EntitlementRow[];
     return rows.map(toEntitlement);
   }
 

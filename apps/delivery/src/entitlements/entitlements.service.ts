@@ -24,7 +24,7 @@ import {
 import { Injectable, Logger } from '@nestjs/common';
 import { checkUse, licenseEndsAt } from '@trove/licensing';
 import { EventHandler, RpcHandler, UnitOfWork, type EventContext, type RpcContext } from '@trove/messaging';
-import { ServiceException, type Caller } from '@trove/platform';
+import { decodeCursor, DEFAULT_PAGE_SIZE, ServiceException, toPage, type Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
 import { CallerStatusRepository } from '../callers/caller-status.repository';
 import { callerRefusal } from '../callers/caller-standing';
@@ -133,17 +133,21 @@ export class EntitlementsService {
 
   // ---- what buyers ask, through the gateway ----
 
+  /** A page of the caller's entitlements, newest first, as every list pages: a keyset cursor over (granted_at, id). */
   @RpcHandler(DeliverySubjects.listEntitlements)
   async list(request: ListEntitlementsRequest, context: RpcContext): Promise<EntitlementList> {
     const caller = requireCaller(context);
+    const limit = request.limit ?? DEFAULT_PAGE_SIZE;
+    const after = decodeCursor(request.cursor);
+    // One instant for the filter and the statuses shown, so a term ending mid-request cannot put
+    // an `expired` item on a page of `?status=active`.
     const now = new Date();
     const { rows, delivered } = await this.unitOfWork.read(async () => {
-      const rows = await this.entitlements.listForBuyer(caller.organizationId);
-      const delivered = await this.downloads.bytesDeliveredEach(rows.filter(soldPerGib).map((row) => row.id));
+      const rows = await this.entitlements.pageForBuyer(caller.organizationId, { status: request.status, at: now }, limit + 1, after);
+      const delivered = await this.downloads.bytesDeliveredEach(rows.slice(0, limit).filter(soldPerGib).map((row) => row.id));
       return { rows, delivered };
     });
-    const items = rows.map((row) => view(row, now, delivered.get(row.id) ?? 0));
-    return { items: request.status ? items.filter((item) => item.status === request.status) : items };
+    return toPage(rows, limit, (row) => ({ at: row.grantedAt, id: row.id }), (row) => view(row, now, delivered.get(row.id) ?? 0));
   }
 
   @RpcHandler(DeliverySubjects.getManifest)

@@ -1,10 +1,12 @@
 import { ENTITLEMENT_STATUSES, type EntitlementStatus } from '@trove/contracts';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { METERED_UNITS } from '@trove/licensing';
+import { PageQuery } from '@trove/platform';
 import { IsIn, IsOptional, IsUUID } from 'class-validator';
+import { PageOf } from '../openapi/page.dto';
 
-export class EntitlementsQuery {
-  @ApiPropertyOptional({ enum: ENTITLEMENT_STATUSES })
+export class EntitlementsQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: ENTITLEMENT_STATUSES, description: 'Only entitlements of this status (an ended license term is `expired`)' })
   @IsOptional()
   @IsIn(ENTITLEMENT_STATUSES)
   status?: EntitlementStatus;
@@ -60,10 +62,7 @@ export class EntitlementAllowanceDto {
   remainingBytes?: number;
 }
 
-export class EntitlementListDto {
-  @ApiProperty({ type: [EntitlementDto] })
-  items: EntitlementDto[];
-}
+export class EntitlementListDto extends PageOf(EntitlementDto) {}
 
 export class ManifestFileDto {
   @ApiProperty({ example: 'audio/zh-CN/普通话_0001.wav' })

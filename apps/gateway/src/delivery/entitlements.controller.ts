@@ -15,13 +15,15 @@ export class EntitlementsController {
   @Get()
   @Roles(['buyer'])
   @ApiOperation({
-    summary: "The caller's entitlements, newest first",
-    description: 'One per paid order line: `active`, `revoked` (refunded) or `expired` (the license term ended, or the subscription lapsed). `?status=` narrows them.',
+    summary: "The caller's entitlements, newest first, a page at a time",
+    description:
+      'One per paid order line: `active`, `revoked` (refunded) or `expired` (the license term ended, or the subscription lapsed). `?status=` narrows them. ' +
+      '`?limit=` (default 20, at most 100) per page; pass `nextCursor` as `?cursor=` for the next page (null on the last).',
   })
   @ApiOkResponse({ type: EntitlementListDto })
   @ApiProblems(400, 503)
   list(@Query() query: EntitlementsQuery): Promise<EntitlementListDto> {
-    return this.rpc.send(DeliverySubjects.listEntitlements, query.status ? { status: query.status } : {});
+    return this.rpc.send(DeliverySubjects.listEntitlements, { status: query.status, limit: query.limit, cursor: query.cursor });
   }
 
   @Get(':id/manifest')

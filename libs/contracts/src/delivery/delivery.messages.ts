@@ -1,4 +1,4 @@
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { SHA256_HEX, UPLOAD_TARGETS, type UploadTarget } from '../catalog/catalog.messages';
 
 /**
@@ -57,11 +57,25 @@ export interface UploadedFile {
 export const ENTITLEMENT_STATUSES = ['active', 'revoked', 'expired'] as const;
 export type EntitlementStatus = (typeof ENTITLEMENT_STATUSES)[number];
 
-/** The caller's entitlements (the caller travels in the headers), optionally of one status. */
+/**
+ * A page of the caller's entitlements (the caller travels in the headers), newest first,
+ * optionally of one status: `limit` of them (20 when absent), after `cursor` (a `nextCursor`).
+ */
 export class ListEntitlementsRequest {
   @IsOptional()
   @IsIn(ENTITLEMENT_STATUSES)
   status?: EntitlementStatus;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
 }
 
 export interface EntitlementView {
@@ -88,6 +102,8 @@ export interface EntitlementAllowance {
 
 export interface EntitlementList {
   items: EntitlementView[];
+  /** Pass as `cursor` for the next page; null on the last. */
+  nextCursor: string | null;
 }
 
 export class GetManifestRequest {
