@@ -187,6 +187,26 @@ describe.each(DRIVERS)('buying and downloading through the public API, %s', (_na
     await expectRefused(outside.toString(), 'URL_INVALID');
   });
 
+  it('carries x-correlation-id on every answer of a download URL: the one sent echoed on 200, HEAD, 206 and 416, a new one when none is sent', async () => {
+    const file = manifest.versions[0].files.find((f: { path: string }) => f.path === 'README.md');
+    const sent = 'dl-CMB-20261130-0042';
+    const answers: Record<string, [number, string | null]> = {};
+    for (const [name, init] of Object.entries({
+      whole: {},
+      head: { method: 'HEAD' },
+      range: { headers: { range: 'bytes=0-9' } },
+      outside: { headers: { range: `bytes=${file.size}-` } },
+    } as Record<string, RequestInit>)) {
+      const response = await fetch(file.url, { ...init, headers: { ...(init.headers as Record<string, string>), 'x-correlation-id': sent } });
+      await response.arrayBuffer();
+      answers[name] = [response.status, response.headers.get('x-correlation-id')];
+    }
+    expect(answers).toEqual({ whole: [200, sent], head: [200, sent], range: [206, sent], outside: [416, sent] });
+    const unnamed = await fetch(file.url, { headers: { range: 'bytes=2-' } });
+    await unnamed.arrayBuffer();
+    expect({ status: unnamed.status, id: unnamed.headers.get('x-correlation-id') }).toEqual({ status: 206, id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/) });
+  });
+
   it('delivers a newly released version to a subscriber without buying again, and not to the one-time buyer', async () => {
     const subscribed = await buy(电信, subscriptionOffer);
     expect(subscribed.entitlement).toMatchObject({ versionIds: [v1], status: 'active' });

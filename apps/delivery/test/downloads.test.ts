@@ -224,6 +224,29 @@ describe.each(STORAGE_DRIVERS)('entitlements and downloads with %s', (_name, sta
     }
   });
 
+  it('carries x-correlation-id on every answer of a download URL: the client’s echoed on 200, HEAD, 206, 416 and a refusal, a new one when none or a malformed one is sent', async () => {
+    const file = m.versions[0].files.find((f) => f.path === 'transcripts/train.jsonl')!;
+    const sent = 'dl-CMB-20261130-0042';
+    const answers = {
+      whole: await fetchRaw(file.url, { 'x-correlation-id': sent }),
+      head: await fetchRaw(file.url, { 'x-correlation-id': sent }, 'HEAD'),
+      range: await fetchRaw(file.url, { 'x-correlation-id': sent, range: 'bytes=0-9' }),
+      outside: await fetchRaw(file.url, { 'x-correlation-id': sent, range: `bytes=${file.size}-` }),
+      tampered: await fetchRaw(tamper(file.url, 'sig'), { 'x-correlation-id': sent }),
+    };
+    const seen = Object.fromEntries(Object.entries(answers).map(([name, answer]) => [name, [answer.status, answer.headers['x-correlation-id']]]));
+    expect(seen).toEqual({ whole: [200, sent], head: [200, sent], range: [206, sent], outside: [416, sent], tampered: [403, sent] });
+    expect(answers.outside.json.correlationId).toBe(sent);
+    expect(answers.whole.body.length).toBe(file.size);
+
+    // Not sent, or not a token the platform accepts (spaces, over 128 characters): a new UUID.
+    for (const headers of [{}, { 'x-correlation-id': 'po 2026 11' }, { 'x-correlation-id': 'x'.repeat(129) }] as Record<string, string>[]) {
+      for (const answer of [await fetchRaw(file.url, headers), await fetchRaw(file.url, { ...headers, range: 'bytes=5-' }), await fetchRaw(file.url, headers, 'HEAD')]) {
+        expect(answer.headers['x-correlation-id']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      }
+    }
+  });
+
   it('lets curl -C - resume an interrupted download to the right bytes', async () => {
     const file = m.versions[0].files.find((f) => f.path.endsWith('.wav'))!;
     const dir = await mkdtemp(join(tmpdir(), 'trove-resume-'));

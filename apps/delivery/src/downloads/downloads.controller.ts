@@ -92,7 +92,9 @@ export class DownloadsController {
 
     reply.hijack();
     const res = reply.raw;
-    res.writeHead(status, headers);
+    // A hijacked reply sends none of the headers set on it: those the platform sets on every
+    // answer (x-correlation-id, the client's when valid) go with this one's.
+    res.writeHead(status, { ...platformHeaders(reply), ...headers });
     if (!file && !body) {
       // HEAD or no bytes: nothing is held (a hold would be let go here).
       if (hold) void this.downloads.release(hold);
@@ -129,6 +131,13 @@ export class DownloadsController {
       body!.pipe(res);
     }
   }
+}
+
+/** The headers set on the reply before the handler ran (by the platform's hooks), as `writeHead` takes them. */
+function platformHeaders(reply: FastifyReply): Record<string, string | number | string[]> {
+  const set: Record<string, string | number | string[]> = {};
+  for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) set[name] = value;
+  return set;
 }
 
 function headerText(value: string | string[] | undefined): string | undefined {
