@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { withDatabase } from '../support/postgres';
+import { waitFor } from '../support/processes';
 import { speechListing, VendorClient } from '../support/catalog';
 import { json, TroveSystem } from '../support/system';
 
@@ -186,6 +187,51 @@ describe("the gateway's HTTP edge", () => {
       }
       const head = await system.request('/v1/me', { method: 'HEAD' });
       expect({ status: head.status, type: head.headers.get('content-type'), body: await head.text() }).toEqual({ status: 200, type: expect.stringMatching(/^application\/json/), body: '' });
+    });
+  });
+
+  describe('ids in paths', () => {
+    it('revoking a key by its id in upper case refuses the key at once and stops the download URLs signed for it', async () => {
+      const vendor = await VendorClient.signUp(system, '海天瑞声 SpeechOcean');
+      const { dataset, offer } = await vendor.listing(speechListing(), { 'README.md': Buffer.from('# 普通话手机采集朗读语音\n\n2,000 名说话人。\n') });
+      await vendor.expect(200, `/v1/datasets/${dataset.id}/submit`, 'POST');
+      expect((await system.request(`/v1/admin/datasets/${dataset.id}/approve`, { method: 'POST' })).status).toBe(200);
+
+      const signedUp = await json(await post('/v1/organizations', signUp('国网智能研究院 / State Grid AI Lab'), { 'content-type': 'application/json' }));
+      const buyer = { key: signedUp.apiKey as string };
+      const command = (path: string, body?: unknown, as: 'admin' | { key: string } = buyer) =>
+        system.request(path, { method: 'POST', as, headers: { 'idempotency-key': randomUUID() }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      const topUp = await json(await command('/v1/wallet/top-ups', { amount: { amount: 20_000_000, currency: 'CNY' }, reference: '招商银行 CMB-20261130-0042' }));
+      expect((await command(`/v1/admin/top-ups/${topUp.id}/confirm`, undefined, 'admin')).status).toBe(200);
+      const order = await json(await command('/v1/orders', { items: [{ offerId: offer.id }], acceptLicense: true }));
+      await waitFor(`order ${order.id} fulfilled`, async () => (await json(await system.request(`/v1/orders/${order.id}`, { as: buyer }))).status === 'fulfilled', 60_000);
+      const entitlement = (await json(await system.request('/v1/entitlements', { as: buyer }))).items.find((e: { orderId: string }) => e.orderId === order.id);
+
+      // A second key of the buyer's, for the training cluster; its URL downloads.
+      const cluster = await json(await command('/v1/api-keys', { name: 'training-cluster' }));
+      const manifest = await json(await system.request(`/v1/entitlements/${entitlement.id}/manifest`, { as: { key: cluster.key } }));
+      const url = manifest.versions[0].files.find((f: { path: string }) => f.path === 'README.md').url as string;
+      expect((await fetch(url)).status).toBe(200);
+      expect((await system.request('/v1/me', { as: { key: cluster.key } })).status).toBe(200);
+
+      // UUIDs are case-insensitive, so the revocation is accepted; it must then hold everywhere.
+      const revoked = await system.request(`/v1/api-keys/${String(cluster.id).toUpperCase()}`, { method: 'DELETE', as: buyer });
+      expect(revoked.status).toBe(204);
+      expect((await system.request('/v1/me', { as: { key: cluster.key } })).status).toBe(401);
+      await waitFor('the URL of the revoked key refused', async () => {
+        const response = await fetch(url);
+        return response.status === 403 && (await response.json()).code === 'API_KEY_REVOKED';
+      }, 15_000, 50);
+      const audit = await json(await system.request('/v1/admin/audit?action=api-key.revoke'));
+      expect(audit.items.map((e: { target: { id: string } }) => e.target.id)).toEqual([cluster.id]);
+    });
+
+    it('suspending an organization by its id in upper case refuses its keys at once', async () => {
+      const signedUp = await json(await post('/v1/organizations', signUp('中国电信人工智能研究院 / China Telecom AI'), { 'content-type': 'application/json' }));
+      expect((await system.request('/v1/me', { as: { key: signedUp.apiKey } })).status).toBe(200);
+      const suspended = await system.request(`/v1/admin/organizations/${String(signedUp.organization.id).toUpperCase()}/suspend`, { method: 'POST' });
+      expect(suspended.status).toBe(200);
+      await expectProblem(await system.request('/v1/me', { as: { key: signedUp.apiKey } }), 403, 'ORGANIZATION_SUSPENDED');
     });
   });
 });
