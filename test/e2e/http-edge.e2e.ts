@@ -220,7 +220,7 @@ describe("the gateway's HTTP edge", () => {
       expect((await system.request('/v1/me', { as: { key: cluster.key } })).status).toBe(401);
       await waitFor('the URL of the revoked key refused', async () => {
         const response = await fetch(url);
-        return response.status === 403 && (await response.json()).code === 'API_KEY_REVOKED';
+        return response.status === 403 && ((await response.json()) as { code?: string }).code === 'API_KEY_REVOKED';
       }, 15_000, 50);
       const audit = await json(await system.request('/v1/admin/audit?action=api-key.revoke'));
       expect(audit.items.map((e: { target: { id: string } }) => e.target.id)).toEqual([cluster.id]);
@@ -232,6 +232,20 @@ describe("the gateway's HTTP edge", () => {
       const suspended = await system.request(`/v1/admin/organizations/${String(signedUp.organization.id).toUpperCase()}/suspend`, { method: 'POST' });
       expect(suspended.status).toBe(200);
       await expectProblem(await system.request('/v1/me', { as: { key: signedUp.apiKey } }), 403, 'ORGANIZATION_SUSPENDED');
+    });
+  });
+
+  describe('the Authorization header', () => {
+    it('refuses a request with two Authorization headers, where the first was served and the second dropped unseen', async () => {
+      const buyer = await json(await post('/v1/organizations', signUp('百川智能 / Baichuan AI'), { 'content-type': 'application/json' }));
+      for (const [first, second] of [
+        [buyer.apiKey, system.adminKey],
+        [system.adminKey, buyer.apiKey],
+      ]) {
+        const answer = parseRaw(await rawRequest(`GET /v1/me HTTP/1.1\r\nHost: trove\r\nAuthorization: Bearer ${first}\r\nAuthorization: Bearer ${second}\r\nConnection: close\r\n\r\n`));
+        expect({ status: answer.status, code: answer.body.code, detail: answer.body.detail }).toEqual({ status: 401, code: 'UNAUTHENTICATED', detail: 'Send one Authorization header: this request has 2.' });
+      }
+      expect((await system.request('/v1/me', { as: { key: buyer.apiKey } })).status).toBe(200);
     });
   });
 });

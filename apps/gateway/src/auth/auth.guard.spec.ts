@@ -75,6 +75,23 @@ describe('AuthGuard', () => {
     expect(await outcome('active', rule, authorization)).toBe(expected);
   });
 
+  it('refuses a request with two Authorization headers, whichever comes first, and counts it as a failure', async () => {
+    const failed = failures(2);
+    const guard = new AuthGuard(new Reflector(), keys('active'), failed);
+    // Node keeps the first of several Authorization lines; a proxy in front may have read another.
+    for (const [first, second] of [
+      [`Bearer ${VENDOR_KEY}`, 'Bearer trv_nobody'],
+      ['Bearer trv_nobody', `Bearer ${VENDOR_KEY}`],
+    ]) {
+      const { context, request } = routeWith(vendorsOnly, first);
+      request.raw = { rawHeaders: ['Host', 'api.trove.example.cn', 'Authorization', first, 'authorization', second] };
+      const refused = await RequestContext.run({ correlationId: 'c' }, () => guard.canActivate(context)).catch((error: { code?: string; message: string }) => `${error.code} ${error.message}`);
+      expect(refused).toBe('UNAUTHENTICATED Send one Authorization header: this request has 2.');
+      expect(request.principal).toBeUndefined();
+    }
+    expect(failed.refusedFor('198.51.100.20')).toBeGreaterThan(0);
+  });
+
   it('refuses to serve a route that declares no rule', async () => {
     expect(await outcome('active', undefined, `Bearer ${VENDOR_KEY}`)).toMatch(/declares no access rule/);
   });

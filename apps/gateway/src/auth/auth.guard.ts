@@ -42,10 +42,14 @@ export class AuthGuard implements CanActivate {
     const header = request.headers.authorization;
     if (header !== undefined) {
       const refusedFor = this.failures.refusedFor(request.ip);
+      const lines = authorizationLines(request);
       const token = /^Bearer ([^\s]+)$/i.exec(header)?.[1];
-      const check: KeyCheck = token
-        ? await this.keys.check(token, { knownKeysOnly: refusedFor > 0 })
-        : { ok: false, reason: 'The Authorization header must be "Bearer <API key>".' };
+      const check: KeyCheck =
+        lines > 1
+          ? { ok: false, reason: `Send one Authorization header: this request has ${lines}.` }
+          : token
+            ? await this.keys.check(token, { knownKeysOnly: refusedFor > 0 })
+            : { ok: false, reason: 'The Authorization header must be "Bearer <API key>".' };
       if (!check.ok) {
         this.failures.record(request.ip);
         if (refusedFor > 0) {
@@ -76,4 +80,17 @@ export class AuthGuard implements CanActivate {
     }
     return true;
   }
+}
+
+/**
+ * How many Authorization lines the request carried. Node keeps the first of several and drops
+ * the rest silently, while a proxy or a log in front may have read another one: a request that
+ * names two keys is refused rather than served as whichever one Node kept.
+ */
+function authorizationLines(request: FastifyRequest): number {
+  const raw = request.raw?.rawHeaders;
+  if (!raw) return 1;
+  let lines = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i].length === 13 && raw[i].toLowerCase() === 'authorization') lines += 1;
+  return lines;
 }
