@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { withDatabase } from '../support/postgres';
@@ -246,6 +246,18 @@ describe("the gateway's HTTP edge", () => {
         expect({ status: answer.status, code: answer.body.code, detail: answer.body.detail }).toEqual({ status: 401, code: 'UNAUTHENTICATED', detail: 'Send one Authorization header: this request has 2.' });
       }
       expect((await system.request('/v1/me', { as: { key: buyer.apiKey } })).status).toBe(200);
+    });
+  });
+
+  describe('field sizes', () => {
+    it('refuses a version name of 8,000 characters with 400, where the catalog failed to index it (a 500)', async () => {
+      const vendor = await VendorClient.signUp(system, '标贝科技 DataBaker');
+      const dataset = await vendor.expect(201, '/v1/datasets', 'POST', speechListing());
+      // Random letters, so PostgreSQL cannot compress the index entry below its limit.
+      const version = `1.0.0-rc${randomBytes(6000).toString('hex').slice(0, 8000 - 8)}`;
+      const problem = await expectProblem(await vendor.call(`/v1/datasets/${dataset.id}/versions`, 'POST', { version, changelog: '候选版本' }), 400, 'VALIDATION_FAILED');
+      expect(problem.errors).toEqual([{ field: 'version', problems: ['version must be at most 64 characters'] }]);
+      expect((await vendor.call(`/v1/datasets/${dataset.id}/versions`, 'POST', { version: '1.0.0-rc.1', changelog: '候选版本' })).status).toBe(201);
     });
   });
 });

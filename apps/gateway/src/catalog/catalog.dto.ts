@@ -21,8 +21,10 @@ export class CreateDatasetDto extends DatasetListing {}
 export class UpdateDatasetDto extends PartialType(DatasetListing) {}
 
 export class CreateVersionDto {
-  @ApiProperty({ example: '1.0.0', description: 'Semantic version, unique within the dataset' })
+  // Bounded because the catalog indexes it: 8,000 characters passed the pattern and failed the index (a 500).
+  @ApiProperty({ example: '1.0.0', maxLength: 64, description: 'Semantic version, unique within the dataset' })
   @IsString()
+  @MaxLength(64, { message: 'version must be at most 64 characters' })
   @Matches(VERSION_PATTERN, { message: 'version must look like 1.0.0 (semantic versioning)' })
   version: string;
 
