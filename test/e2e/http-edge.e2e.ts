@@ -17,7 +17,12 @@ describe("the gateway's HTTP edge", () => {
   let system: TroveSystem;
 
   beforeAll(async () => {
-    system = await TroveSystem.start({ apps: ['gateway', 'catalog', 'ordering', 'billing', 'delivery'], env: { LOG_LEVEL: 'warn' } });
+    system = await TroveSystem.start({
+      apps: ['gateway', 'catalog', 'ordering', 'billing', 'delivery'],
+      env: { LOG_LEVEL: 'warn' },
+      // Short, so that a slow client's request is seen to end within the test.
+      appEnv: { gateway: { HTTP_REQUEST_TIMEOUT_MS: '3000' } },
+    });
   });
 
   afterAll(async () => {
@@ -258,6 +263,43 @@ describe("the gateway's HTTP edge", () => {
       const problem = await expectProblem(await vendor.call(`/v1/datasets/${dataset.id}/versions`, 'POST', { version, changelog: '候选版本' }), 400, 'VALIDATION_FAILED');
       expect(problem.errors).toEqual([{ field: 'version', problems: ['version must be at most 64 characters'] }]);
       expect((await vendor.call(`/v1/datasets/${dataset.id}/versions`, 'POST', { version: '1.0.0-rc.1', changelog: '候选版本' })).status).toBe(201);
+    });
+  });
+
+  describe('slow clients', () => {
+    it('answers 408 and closes a request whose body trickles in past HTTP_REQUEST_TIMEOUT_MS, and serves a slow request that ends in time', async () => {
+      const port = Number(new URL(system.gateway.url).port);
+      const socket = connect(port, '127.0.0.1');
+      let received = '';
+      socket.on('data', (chunk) => (received += chunk.toString('utf8')));
+      socket.on('error', () => undefined);
+      const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now())));
+      const started = Date.now();
+      socket.write('POST /v1/organizations HTTP/1.1\r\nHost: trove\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"name":"');
+      // One byte every 500 ms: never idle for HTTP_IDLE_TIMEOUT_MS, and it would take 14 hours.
+      const drip = setInterval(() => socket.writable && socket.write('a'), 500);
+      let giveUp: NodeJS.Timeout | undefined;
+      const outcome = await Promise.race([closed.then((at) => at - started), new Promise<'still open'>((resolve) => (giveUp = setTimeout(() => resolve('still open'), 12_000)))]);
+      clearTimeout(giveUp);
+      clearInterval(drip);
+      socket.destroy();
+      expect(outcome).not.toBe('still open');
+      expect(outcome).toBeGreaterThanOrEqual(3000);
+      const answer = parseRaw(received);
+      expect({ status: answer.status, code: answer.body.code }).toEqual({ status: 408, code: 'VALIDATION_FAILED' });
+
+      const body = Buffer.from(signUp('上海人工智能实验室 / Shanghai AI Lab'));
+      const slow = await new Promise<string>((resolve) => {
+        const client = connect(port, '127.0.0.1');
+        let text = '';
+        client.on('data', (chunk) => (text += chunk.toString('utf8')));
+        client.on('close', () => resolve(text));
+        client.write(`POST /v1/organizations HTTP/1.1\r\nHost: trove\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
+        const half = Math.floor(body.length / 2);
+        setTimeout(() => client.write(body.subarray(0, half)), 700);
+        setTimeout(() => client.write(body.subarray(half)), 1400);
+      });
+      expect(slow).toMatch(/^HTTP\/1\.1 201 Created/);
     });
   });
 });

@@ -43,4 +43,17 @@ export class GatewayConfig extends PlatformConfig {
   @Min(1)
   @Max(100_000)
   AUTH_FAILURES_PER_ADDRESS = 30;
+
+  /**
+   * How long a client may take to send a whole request, headers and body, before it is
+   * answered 408 and disconnected. HTTP_IDLE_TIMEOUT_MS alone let a client that sends one byte
+   * a minute hold its connection for good, and enough of them would take every socket the
+   * gateway may open. Gateway requests are JSON of at most BODY_LIMIT_BYTES, so 30 s is ample;
+   * uploads go to delivery, which has no such limit.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  @Max(10 * 60 * 1000)
+  HTTP_REQUEST_TIMEOUT_MS = 30_000;
 }
