@@ -116,6 +116,27 @@ describe("the gateway's HTTP edge", () => {
       expect(await organizationCount()).toBe(before + 4);
     });
 
+    it('refuses a list where an object belongs, where it was a 500 or stored an offer priced at nothing', async () => {
+      const buyer = await json(await post('/v1/organizations', signUp('智谱 AI / Zhipu AI'), { 'content-type': 'application/json' }));
+      const vendor = await VendorClient.signUp(system, '爱数智慧 MagicData');
+      const dataset = await vendor.expect(201, '/v1/datasets', 'POST', speechListing());
+      const command = (path: string, body: unknown, key: string) =>
+        system.request(path, { method: 'POST', as: { key }, headers: { 'idempotency-key': randomUUID() }, body: JSON.stringify(body) });
+      const refused = async (response: Response, field: string) => {
+        const problem = await expectProblem(response, 400, 'VALIDATION_FAILED');
+        expect(problem.errors).toContainEqual({ field, problems: [`${field.split('.').pop()} must be an object, not a list`] });
+      };
+      await refused(await command('/v1/wallet/top-ups', { amount: [], reference: '招商银行 CMB-20261130-0042' }, buyer.apiKey), 'amount');
+      await refused(await command('/v1/payouts', { amount: [] }, vendor.key), 'amount');
+      await refused(await command(`/v1/datasets/${dataset.id}/offers`, { license: { template: 'commercial' }, pricing: [] }, vendor.key), 'pricing');
+      await refused(await command(`/v1/datasets/${dataset.id}/offers`, { license: { template: 'commercial' }, pricing: { model: 'one_time', price: [] } }, vendor.key), 'pricing.price');
+      await refused(await command(`/v1/datasets/${dataset.id}/offers`, { license: [], pricing: { model: 'one_time', price: { amount: 12_800_000, currency: 'CNY' } } }, vendor.key), 'license');
+      await refused(await vendor.call('/v1/datasets', 'POST', speechListing({ speech: [] })), 'speech');
+      const offers = await withDatabase(system.databases.get('catalog')!.url, async (c) => (await c.query('SELECT count(*)::int AS n FROM offer')).rows[0].n);
+      const topUps = await withDatabase(system.databases.get('billing')!.url, async (c) => (await c.query('SELECT count(*)::int AS n FROM top_up')).rows[0].n);
+      expect({ offers, topUps }).toEqual({ offers: 0, topUps: 0 });
+    });
+
     it('refuses a 1 MiB body of 350,000 empty order lines at once, with a short answer, while others are served', async () => {
       const buyer = await json(await post('/v1/organizations', signUp('百度智能云千帆 / Baidu AI Cloud Qianfan'), { 'content-type': 'application/json' }));
       const lines = Math.floor((1024 * 1024 - 40) / 3);

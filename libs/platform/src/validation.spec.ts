@@ -1,5 +1,8 @@
 import type { ValidationError } from '@nestjs/common';
-import { MAX_REPORTED_FIELDS, validationFailed } from './validation';
+import { Type } from 'class-transformer';
+import { IsArray, IsIn, IsInt, IsOptional, Min, ValidateNested } from 'class-validator';
+import type { ServiceException } from './problem';
+import { httpValidationPipe, MAX_REPORTED_FIELDS, validateMessage, validationFailed } from './validation';
 
 const unknownField = (property: string): ValidationError => ({ property, constraints: { whitelistValidation: `property ${property} should not exist` }, children: [] });
 
@@ -27,5 +30,59 @@ describe('validationFailed', () => {
     expect(error.errors).toHaveLength(MAX_REPORTED_FIELDS);
     expect(error.errors?.[0].field).toBe('items');
     expect(error.message).toMatch(/; and 481 more fields$/);
+  });
+});
+
+class Price {
+  @IsInt()
+  @Min(1)
+  amount: number;
+
+  @IsIn(['CNY'])
+  currency: string;
+}
+
+class TopUpInput {
+  @ValidateNested()
+  @Type(() => Price)
+  amount: Price;
+
+  @IsOptional()
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => Price)
+  instalments?: Price[];
+}
+
+describe('a nested object given as a list', () => {
+  const refusal = async (payload: unknown) => {
+    const viaBus = (() => {
+      try {
+        validateMessage(TopUpInput, payload);
+        return 'accepted';
+      } catch (error) {
+        return (error as ServiceException).errors;
+      }
+    })();
+    const viaHttp = await httpValidationPipe()
+      .transform(payload, { type: 'body', metatype: TopUpInput })
+      .then(() => 'accepted')
+      .catch((error: ServiceException) => error.errors);
+    expect(viaHttp).toEqual(viaBus);
+    return viaBus;
+  };
+
+  it('is refused at both edges, where class-validator checked each entry of the list (none) and passed it on', async () => {
+    // Billing stored a top-up of `amount: []` as a null amount (a 500), and the catalog an offer priced `[]` at 0.
+    expect(await refusal({ amount: [] })).toEqual([{ field: 'amount', problems: ['amount must be an object, not a list'] }]);
+    expect(await refusal({ amount: [{ amount: 2_000_000, currency: 'CNY' }] })).toEqual([{ field: 'amount', problems: ['amount must be an object, not a list'] }]);
+  });
+
+  it('leaves objects, and lists declared as lists, to the rules they had', async () => {
+    expect(await refusal({ amount: { amount: 2_000_000, currency: 'CNY' }, instalments: [] })).toBe('accepted');
+    expect(await refusal({ amount: { amount: 0, currency: 'CNY' } })).toEqual([{ field: 'amount.amount', problems: ['amount must not be less than 1'] }]);
+    expect(await refusal({ amount: { amount: 100, currency: 'CNY' }, instalments: [{ amount: 100, currency: 'USD' }] })).toEqual([
+      { field: 'instalments.0.currency', problems: ['currency must be one of the following values: CNY'] },
+    ]);
   });
 });

@@ -1,9 +1,50 @@
 import { CommonErrorCode } from '@trove/contracts';
 import { ValidationPipe, type ValidationError } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
-import { getMetadataStorage, validateSync, type ValidatorOptions } from 'class-validator';
+import {
+  getMetadataStorage,
+  validateSync,
+  ValidationTypes,
+  ValidatorConstraint,
+  type ValidationArguments,
+  type ValidatorConstraintInterface,
+  type ValidatorOptions,
+} from 'class-validator';
 import type { ValidationMetadata } from 'class-validator/types/metadata/ValidationMetadata';
 import { ServiceException } from './problem';
+
+@ValidatorConstraint({ name: 'isNotList' })
+class NotAList implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    return !Array.isArray(value);
+  }
+
+  defaultMessage(args: ValidationArguments): string {
+    return `${args.property} must be an object, not a list`;
+  }
+}
+
+/**
+ * `@ValidateNested()` validates each entry of a list as the nested class, so a list where one
+ * object belongs passed (an empty one trivially): billing stored a top-up of `amount: []` as a
+ * null amount (a 500), and the catalog an offer priced `[]` at 0. Every list in Trove's classes
+ * says `{ each: true }`, so each nested rule without it gets a companion that refuses a list.
+ */
+function refuseListsForObjects(rules: ValidationMetadata[]): ValidationMetadata[] {
+  const companions = rules
+    .filter((rule) => rule.type === ValidationTypes.NESTED_VALIDATION && !rule.each)
+    .map((rule) =>
+      Object.assign(Object.create(Object.getPrototypeOf(rule) as object) as ValidationMetadata, rule, {
+        type: ValidationTypes.CUSTOM_VALIDATION,
+        name: undefined,
+        constraintCls: NotAList,
+        constraints: [],
+        message: undefined,
+        each: false,
+      }),
+    );
+  return companions.length > 0 ? rules.concat(companions) : rules;
+}
 
 /**
  * class-validator finds a class's rules anew for every object it validates, by going through the
@@ -28,7 +69,7 @@ function keepRuleLookups(): void {
     let byOptions = kept.get(target);
     if (!byOptions) kept.set(target, (byOptions = new Map()));
     let rules = byOptions.get(key);
-    if (!rules) byOptions.set(key, (rules = lookUp(target, schema, always, strictGroups, groups)));
+    if (!rules) byOptions.set(key, (rules = refuseListsForObjects(lookUp(target, schema, always, strictGroups, groups))));
     return rules;
   };
 }
