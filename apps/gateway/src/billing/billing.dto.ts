@@ -174,13 +174,13 @@ export class TrialBalanceRowDto {
   @ApiProperty({ enum: CURRENCY_CODES })
   currency: CurrencyCode;
 
-  @ApiProperty({ description: 'Sum of debits, minor units' })
+  @ApiProperty({ type: 'integer', description: 'Sum of debits, minor units' })
   debit: number;
 
-  @ApiProperty({ description: 'Sum of credits, minor units' })
+  @ApiProperty({ type: 'integer', description: 'Sum of credits, minor units' })
   credit: number;
 
-  @ApiProperty({ description: 'debit - credit' })
+  @ApiProperty({ type: 'integer', description: 'debit - credit, minor units' })
   net: number;
 }
 

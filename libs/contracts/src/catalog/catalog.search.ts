@@ -62,7 +62,7 @@ export class SearchDatasetsRequest {
   @IsIn(LICENSE_TEMPLATES)
   license?: LicenseTemplate;
 
-  @ApiPropertyOptional({ description: 'Highest acceptable lowest offer price, integer minor units (fen for CNY)', example: 5_000_000 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'Highest acceptable lowest offer price, integer minor units (fen for CNY)', example: 5_000_000 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -80,7 +80,7 @@ export class SearchDatasetsRequest {
   @IsIn(SEARCH_SORTS)
   sort?: SearchSort;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: SEARCH_MAX_LIMIT, default: SEARCH_DEFAULT_LIMIT })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: SEARCH_MAX_LIMIT, default: SEARCH_DEFAULT_LIMIT })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -96,7 +96,7 @@ export class SearchDatasetsRequest {
 }
 
 export class MoneyAmount {
-  @ApiProperty({ example: 12_800_000, description: 'Integer minor units' })
+  @ApiProperty({ type: 'integer', example: 12_800_000, description: 'Integer minor units' })
   amount: number;
 
   @ApiProperty({ example: 'CNY' })
