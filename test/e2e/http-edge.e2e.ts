@@ -33,7 +33,7 @@ describe("the gateway's HTTP edge", () => {
   const organizationCount = () => withDatabase(gatewayDb(), async (c) => (await c.query('SELECT count(*)::int AS n FROM organization')).rows[0].n as number);
 
   /** The answer is problem+json with this status and code, and names the request's correlation id. */
-  async function expectProblem(response: Response, status: number, code: string): Promise<{ detail: string; errors?: unknown[] }> {
+  async function expectProblem(response: Response, status: number, code: string): Promise<{ detail: string; correlationId: string; errors?: unknown[] }> {
     const text = await response.text();
     const body = JSON.parse(text);
     expect({ status: response.status, type: response.headers.get('content-type'), code: body.code, problemStatus: body.status }).toEqual({
@@ -188,6 +188,17 @@ describe("the gateway's HTTP edge", () => {
       expect(answer.body.correlationId).toEqual(expect.any(String));
       expect(answer.headers['x-correlation-id']).toBe(answer.body.correlationId);
       expect((await system.request('/v1/me')).status).toBe(200);
+    });
+  });
+
+  describe('requests Fastify refuses before any route', () => {
+    it.each([
+      ['broken percent-encoding in the path', '/v1/datasets/%E4%B8', 400],
+      ['a path parameter of 200 characters', `/v1/datasets/${'a'.repeat(200)}`, 414],
+    ])('answers %s with problem+json carrying x-correlation-id, the client’s when it sent one', async (_name, path, status) => {
+      const response = await system.request(path, { headers: { 'x-correlation-id': 'po-2026-11-CMB-0042' } });
+      const problem = await expectProblem(response, status, 'VALIDATION_FAILED');
+      expect(problem).toMatchObject({ correlationId: 'po-2026-11-CMB-0042' });
     });
   });
 

@@ -75,7 +75,8 @@ export function createHttpAdapter(config: PlatformConfig): FastifyAdapter {
     // the same problem+json as every other error, not Fastify's own JSON.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       const problem = toProblem(error, String(request.id ?? ''));
-      void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+      // No hook runs for these, so the correlation id header is set here.
+      void reply.status(problem.status).header('x-correlation-id', problem.correlationId).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
     },
     // And those Node's parser refuses before Fastify sees a request (headers past 16 KiB, a
     // request that is not HTTP): problem+json too, where Fastify wrote a JSON of its own.
