@@ -1,6 +1,7 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { PlatformConfig } from './config';
-import { createRootLogger, logsArePretty } from './logging';
+import { createRootLogger, logRequest, logsArePretty } from './logging';
 
 const identity = { service: 'catalog' as const, version: '0.1.0', instance: 'host-a:4242', startedAt: new Date() };
 
@@ -35,5 +36,25 @@ describe('log format', () => {
     expect(out.lines[0]).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] WARN: 数据集已发布 \/ dataset published/);
     expect(out.lines[0]).toContain('"datasetId":"ds-7f3a"');
     expect(out.lines[0]).not.toContain('host-a:4242');
+  });
+});
+
+describe('the access line', () => {
+  const request = (url: string) => ({ method: 'PUT', url, id: 'po-2026-11-CMB-0042' }) as unknown as FastifyRequest;
+  const reply = (statusCode: number) => ({ statusCode, elapsedTime: 12.4 }) as unknown as FastifyReply;
+
+  it('names the method, URL and status, and keeps the signature of a signed URL out of the log', () => {
+    const out = capture();
+    const root = createRootLogger(config('json'), identity, out);
+    const signed =
+      '/files/uploads/datasets/34fdc09c-48bb-4168-8b6c-585b7e970c48/versions/814c59ca-4cc2-4878-8259-fa738fce46bd/audio/zh-CN/utt_000001.wav' +
+      '?org=c130b609-8c5e-4314-a9fe-abe803d97721&role=vendor&key=cb5e27ca-d38f-4a7b-8519-c407c36a72a7&expires=1796094271&kid=k1&sig=eXt_AvdFOlxpjChYpSoZlsdh1JG11Q3vJ07IWmVaH68';
+    logRequest(root, request(signed), reply(201));
+    logRequest(root, request('/files/entitlements/e/versions/v/README.md?Sig=abc&x=1&signature=def'), reply(403));
+    const [upload, refused] = out.lines.map((line) => JSON.parse(line));
+    expect(upload).toMatchObject({ level: 'info', correlationId: 'po-2026-11-CMB-0042', req: { method: 'PUT' }, res: { statusCode: 201 }, msg: 'request completed' });
+    expect(upload.req.url).toBe(signed.replace(/sig=.*$/, 'sig=[redacted]'));
+    expect(refused.req.url).toBe('/files/entitlements/e/versions/v/README.md?Sig=[redacted]&x=1&signature=[redacted]');
+    expect(out.lines.join('\n')).not.toMatch(/eXt_Avd|abc|def/);
   });
 });

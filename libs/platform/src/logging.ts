@@ -70,6 +70,16 @@ export function loggerParams(root: Logger): Params {
   return { pinoHttp: { logger: root }, forRoutes: [] };
 }
 
+/**
+ * A signed URL's signature is a credential: whoever reads it in a log could upload or download
+ * with it until it expires. Its value is replaced, the rest of the URL kept.
+ */
+const SIGNATURE_PARAMETER = /([?&](?:sig|signature|x-amz-signature|token)=)[^&#]*/gi;
+
+function withoutSignatures(url: string): string {
+  return url.replace(SIGNATURE_PARAMETER, '$1[redacted]');
+}
+
 /** One access line per request, at warn for 4xx and error for 5xx; probes and scrapes are quiet. */
 export function logRequest(root: Logger, request: FastifyRequest, reply: FastifyReply): void {
   const status = reply.statusCode;
@@ -78,6 +88,6 @@ export function logRequest(root: Logger, request: FastifyRequest, reply: Fastify
   const path = request.url.split('?')[0];
   if (QUIET_PATHS.has(path)) return;
   RequestContext.run({ correlationId: String(request.id) }, () =>
-    root[level]({ req: { method: request.method, url: request.url }, res: { statusCode: status }, responseTime: Math.round(reply.elapsedTime) }, 'request completed'),
+    root[level]({ req: { method: request.method, url: withoutSignatures(request.url) }, res: { statusCode: status }, responseTime: Math.round(reply.elapsedTime) }, 'request completed'),
   );
 }
