@@ -116,6 +116,17 @@ describe("the gateway's HTTP edge", () => {
       expect(await organizationCount()).toBe(before + 4);
     });
 
+    it('refuses a body that is not a JSON object: PATCH null was a 200 that changed nothing', async () => {
+      const vendor = await VendorClient.signUp(system, '希尔贝壳 AISHELL');
+      const dataset = await vendor.expect(201, '/v1/datasets', 'POST', speechListing());
+      for (const body of ['null', '[]', '"普通话"', '42', 'true']) {
+        const patch = await system.request(`/v1/datasets/${dataset.id}`, { method: 'PATCH', as: { key: vendor.key }, body, headers: { 'content-type': 'application/json' } });
+        expect((await expectProblem(patch, 400, 'VALIDATION_FAILED')).detail).toBe('The body must be a JSON object.');
+        const signUp = await post('/v1/organizations', body, { 'content-type': 'application/json' });
+        expect((await expectProblem(signUp, 400, 'VALIDATION_FAILED')).detail).toBe('The body must be a JSON object.');
+      }
+    });
+
     it('refuses a list where an object belongs, where it was a 500 or stored an offer priced at nothing', async () => {
       const buyer = await json(await post('/v1/organizations', signUp('智谱 AI / Zhipu AI'), { 'content-type': 'application/json' }));
       const vendor = await VendorClient.signUp(system, '爱数智慧 MagicData');

@@ -31,7 +31,10 @@ describe('parseJsonBody', () => {
   it.each([
     ['10,000 levels of nesting', nested(10_000), /^400 a\.a\.a.* nests deeper than 32 levels/],
     ['a list of 349,000 empty order lines', `{"items":[${Array(349_000).fill('{}').join(',')}],"acceptLicense":true}`, /^400 items is a list of 349000 entries; no route takes more than 1000/],
-    ['more values than any route takes', JSON.stringify(Array.from({ length: 20 }, () => Array(900).fill(1))), /^400 The body holds more than 10000 values/],
+    ['more values than any route takes', JSON.stringify({ tags: Array.from({ length: 20 }, () => Array(900).fill(1)) }), /^400 The body holds more than 10000 values/],
+    ['null', 'null', /^400 The body must be a JSON object\.$/],
+    ['a list', '[{"offerId":"3f1c0a9e-0b7a-4c39-9a0e-3c4b9b1f0a11"}]', /^400 The body must be a JSON object\.$/],
+    ['a string', '"普通话"', /^400 The body must be a JSON object\.$/],
     ['NUL in a string', '{"name":"国网\\u0000研究院"}', /^400 name holds the character U\+0000/],
     ['NUL deep in a list', '{"tags":["普通话","ASR\\u0000"]}', /^400 tags\[1\] holds the character U\+0000/],
     ['NUL in a key', '{"na\\u0000me":"x"}', /^400 A key of the body holds the character U\+0000/],

@@ -32,7 +32,7 @@ const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
  * Decodes and parses a JSON body, and refuses what no route can take: bytes that are not UTF-8,
- * a nesting deeper, a list longer or a document larger than `limits`, a `__proto__` key, and
+ * anything but an object, a nesting deeper, a list longer or a document larger than `limits`, a `__proto__` key, and
  * strings that PostgreSQL cannot store (U+0000) or that are not Unicode (a lone surrogate,
  * which would be stored as U+FFFD while the answer showed it unchanged).
  */
@@ -51,6 +51,8 @@ export function parseJsonBody(bytes: Buffer, limits: JsonBodyLimits = JSON_BODY_
   } catch (error) {
     throw new JsonBodyError(400, `The body is not valid JSON (${(error as Error).message}).`);
   }
+  // Every route takes an object; `null` was read as no body at all (PATCH null answered 200).
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new JsonBodyError(400, 'The body must be a JSON object.');
   checkJsonShape(value, limits);
   return value;
 }
