@@ -28,6 +28,16 @@ export function seesEverything(caller: Caller | undefined, vendorOrganizationId:
   return caller?.role === 'admin' || isOwner(caller, vendorOrganizationId);
 }
 
+/**
+ * Whether anyone may see and buy a listing: it is published, and its vendor is not suspended
+ * by an operator (`organization_standing`). Search indexes exactly these; every other listing is
+ * NOT_FOUND for all but its vendor and admins. A vendor's suspension leaves the listing's own
+ * status alone, so reinstating the vendor brings back what was published, and only that.
+ */
+export function isPublic(listing: { status: string; vendorSuspended: boolean }): boolean {
+  return listing.status === 'published' && !listing.vendorSuspended;
+}
+
 export function isAdmin(caller: Caller | undefined): boolean {
   return caller?.role === 'admin';
 }

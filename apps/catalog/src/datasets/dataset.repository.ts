@@ -18,6 +18,7 @@ interface DatasetRow {
 }
 
 interface DetailRow extends DatasetRow {
+  vendor_suspended: boolean;
   versions: (Omit<VersionView, 'createdAt' | 'releasedAt'> & { createdAt: string; releasedAt: string | null })[];
   offers: OfferView[];
   samples: SampleView[];
@@ -26,6 +27,8 @@ interface DetailRow extends DatasetRow {
 /** A listing with everything its page shows, before visibility rules pick what the caller sees. */
 export interface DatasetWithParts {
   dataset: Dataset;
+  /** An operator suspended the listing's vendor: the listing is not public, whatever its status. */
+  vendorSuspended: boolean;
   versions: VersionView[];
   offers: OfferView[];
   samples: SampleView[];
@@ -33,11 +36,15 @@ export interface DatasetWithParts {
 
 const COLUMNS = `d.id, d.vendor_organization_id, d.title, d.status, d.metadata, d.rejection_reason, d.submitted_at, d.published_at, d.created_at, d.updated_at`;
 
+/** Whether the vendor of the listing `d` is suspended, as the gateway last reported (see access.ts, isPublic). */
+export const VENDOR_SUSPENDED_SQL = `EXISTS (SELECT 1 FROM organization_standing s WHERE s.organization_id = d.vendor_organization_id AND s.status = 'suspended')`;
+
 /**
- * A listing and its versions (with files), offers and samples in one round trip, by id (`$1`).
+ * A listing, whether its vendor is suspended, and its versions (with files), offers and samples
+ * in one round trip, by id (`$1`).
  * Exported so that the gateway-read benchmark's baseline runs the very same read.
  */
-export const DATASET_DETAIL_SQL = `SELECT ${COLUMNS},
+export const DATASET_DETAIL_SQL = `SELECT ${COLUMNS}, ${VENDOR_SUSPENDED_SQL} AS vendor_suspended,
         (SELECT coalesce(json_agg(json_build_object(
             'id', v.id, 'version', v.version, 'changelog', v.changelog, 'status', v.status,
             'createdAt', v.created_at, 'releasedAt', v.released_at,
@@ -75,6 +82,7 @@ export class DatasetRepository extends TransactionalRepository {
     if (!row) return null;
     return {
       dataset: toDataset(row),
+      vendorSuspended: row.vendor_suspended,
       versions: row.versions.map((v) => ({ ...v, createdAt: iso(v.createdAt)!, releasedAt: iso(v.releasedAt) })),
       offers: row.offers.map((o) => ({ ...o, expiresAt: iso(o.expiresAt), createdAt: iso(o.createdAt)! })),
       samples: row.samples.map((s) => ({ ...s, createdAt: iso(s.createdAt)! })),
@@ -84,6 +92,18 @@ export class DatasetRepository extends TransactionalRepository {
   /** Locks the listing for the rest of the transaction: commands on one dataset run one at a time. */
   async findForUpdate(id: string): Promise<Dataset | null> {
     return this.transaction.findOne(Dataset, { where: { id }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  /**
+   * Locks every listing of a vendor, in id order, and answers their ids and statuses. A command
+   * on one listing locks its row before it updates the search projection, so while these locks
+   * are held no command can index one of these listings from a vendor standing about to change.
+   */
+  async lockOfVendor(vendorOrganizationId: string): Promise<{ id: string; status: DatasetStatus }[]> {
+    return (await this.transaction.query(`SELECT id, status FROM dataset WHERE vendor_organization_id = $1 ORDER BY id FOR UPDATE`, [vendorOrganizationId])) as {
+      id: string;
+      status: DatasetStatus;
+    }[];
   }
 
   async findById(id: string): Promise<Dataset | null> {

@@ -8,6 +8,8 @@ import { SampleRepository } from '../samples/sample.repository';
 import { SamplesService } from '../samples/samples.service';
 import { UploadsHandler } from '../uploads/uploads.handler';
 import { UploadsService } from '../uploads/uploads.service';
+import { OrganizationStandingRepository } from '../vendors/organization-standing.repository';
+import { OrganizationStandingService } from '../vendors/organization-standing.service';
 import { VendorsHandler } from '../vendors/vendors.handler';
 import { VendorProfileRepository } from '../vendors/vendor-profile.repository';
 import { VendorsService } from '../vendors/vendors.service';
@@ -21,7 +23,7 @@ import { DatasetsService } from './datasets.service';
 
 /**
  * Listings and everything that hangs off them: versions and files, offers and exclusive sales,
- * samples, uploads, vendor profiles. One module, since they all lock the dataset row.
+ * samples, uploads, vendor profiles and vendors' standing. One module, since they all lock the dataset row.
  * Search replaces `DatasetIndexer` here with its projection.
  */
 @Module({
@@ -44,6 +46,8 @@ import { DatasetsService } from './datasets.service';
     UploadsHandler,
     VendorsService,
     VendorsHandler,
+    OrganizationStandingRepository,
+    OrganizationStandingService,
   ],
   exports: [DatasetsService, DatasetIndexer],
 })

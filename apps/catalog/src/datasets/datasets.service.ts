@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { UnitOfWork, type Transaction } from '@trove/messaging';
 import { decodeCursor, DEFAULT_PAGE_SIZE, ServiceException, toPage, type Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
-import { isOwner, notFound, seesEverything } from '../access';
+import { isOwner, isPublic, notFound, seesEverything } from '../access';
 import { Dataset } from './dataset.entity';
 import { DatasetIndexer, type DatasetChange } from './dataset-indexer';
 import { readMetadata, mergeMetadata, croissantOf } from './dataset-metadata';
@@ -80,16 +80,16 @@ export class DatasetsService {
   }
 
   /**
-   * What the caller may see of a listing: a published one is public with its released versions,
-   * live public offers and samples; the vendor and operators see everything in every state; a
-   * private offer is shown to its buyer too.
+   * What the caller may see of a listing: a published one whose vendor is not suspended is
+   * public with its released versions, live public offers and samples; the vendor and operators
+   * see everything in every state; a private offer is shown to its buyer too.
    */
   async detail(caller: Caller | undefined, id: string): Promise<DatasetDetail> {
     const found = await this.datasets.findWithParts(id);
     if (!found) throw notFound('dataset', id);
     const { dataset } = found;
     const all = seesEverything(caller, dataset.vendorOrganizationId);
-    if (!all && dataset.status !== 'published') throw notFound('dataset', id);
+    if (!all && !isPublic({ status: dataset.status, vendorSuspended: found.vendorSuspended })) throw notFound('dataset', id);
     const now = Date.now();
     return {
       ...dataset.toView(),

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { LicenseTermsValue, PricingValue } from '@trove/licensing';
 import { TransactionalRepository } from '@trove/messaging';
 import { bigintNumber } from '../columns';
+import { VENDOR_SUSPENDED_SQL } from '../datasets/dataset.repository';
 import { ExclusiveSale } from './exclusive-sale.entity';
 import { Offer } from './offer.entity';
 
@@ -24,14 +25,14 @@ export class OfferRepository extends TransactionalRepository {
 
   /**
    * What ordering's `catalog.offer.get` needs, in one statement (one round trip, no entity
-   * hydration): the offer, its dataset's vendor, status and title, and the dataset's released
+   * hydration): the offer, its dataset's vendor (and whether it is suspended), status and title, and the dataset's released
    * versions (oldest release first). Null when the offer, or its dataset, does not exist.
    */
   async findForSnapshot(id: string): Promise<OfferForSnapshot | null> {
     const rows = (await this.manager.query(
       `SELECT o.id, o.dataset_id, o.template, o.terms, o.terms_sha256, o.exclusive, o.pricing, o.price_amount, o.currency,
               o.requires_approval, o.buyer_org_id, o.expires_at, o.status, o.created_at, o.updated_at,
-              d.vendor_organization_id, d.status AS dataset_status, d.title AS dataset_title,
+              d.vendor_organization_id, ${VENDOR_SUSPENDED_SQL} AS vendor_suspended, d.status AS dataset_status, d.title AS dataset_title,
               ARRAY(SELECT v.id::text FROM dataset_version v
                      WHERE v.dataset_id = d.id AND v.status = 'released'
                      ORDER BY v.released_at, v.id) AS released_version_ids
@@ -62,6 +63,7 @@ export class OfferRepository extends TransactionalRepository {
     return {
       offer,
       vendorOrganizationId: row.vendor_organization_id,
+      vendorSuspended: row.vendor_suspended,
       datasetStatus: row.dataset_status,
       datasetTitle: row.dataset_title,
       releasedVersionIds: row.released_version_ids,
@@ -97,6 +99,8 @@ export class OfferRepository extends TransactionalRepository {
 export interface OfferForSnapshot {
   offer: Offer;
   vendorOrganizationId: string;
+  /** An operator suspended the vendor: none of its offers can be ordered meanwhile. */
+  vendorSuspended: boolean;
   datasetStatus: DatasetStatus;
   datasetTitle: string;
   releasedVersionIds: string[];
@@ -119,6 +123,7 @@ interface SnapshotRow {
   created_at: Date;
   updated_at: Date;
   vendor_organization_id: string;
+  vendor_suspended: boolean;
   dataset_status: DatasetStatus;
   dataset_title: string;
   released_version_ids: string[];

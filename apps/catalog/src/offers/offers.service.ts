@@ -13,7 +13,7 @@ import { effectiveTerms, findExclusiveConflict, licenseEndsAt, termsSha256, type
 import { UnitOfWork } from '@trove/messaging';
 import { ServiceException, type Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
-import { fieldError, notFound, seesEverything } from '../access';
+import { fieldError, isPublic, notFound, seesEverything } from '../access';
 import type { Dataset } from '../datasets/dataset.entity';
 import { DatasetIndexer } from '../datasets/dataset-indexer';
 import { DatasetsService } from '../datasets/datasets.service';
@@ -88,11 +88,16 @@ export class OffersService {
   /**
    * The offer as ordering sells it, for the caller in the headers (the buyer): a private offer
    * of another buyer, or an offer on a listing the caller may not see, is NOT_FOUND.
+   *
+   * An offer of a published listing whose vendor an operator suspended is not `available`, so
+   * ordering refuses it with 409 OFFER_NOT_AVAILABLE, as it refuses a withdrawn one: the buyer
+   * who had found it learns it cannot be bought now. Its status and the listing's are left as
+   * they are, so reinstating the vendor sells it again.
    */
   async snapshot(caller: Caller | undefined, offerId: string): Promise<OfferSnapshot> {
     const found = await this.offers.findForSnapshot(offerId);
     if (!found) throw notFound('offer', offerId);
-    const { offer, vendorOrganizationId, datasetStatus, datasetTitle, releasedVersionIds } = found;
+    const { offer, vendorOrganizationId, vendorSuspended, datasetStatus, datasetTitle, releasedVersionIds } = found;
     const all = seesEverything(caller, vendorOrganizationId);
     if (!all && (datasetStatus !== 'published' || !offer.visibleTo(caller?.organizationId))) throw notFound('offer', offerId);
     return {
@@ -100,7 +105,7 @@ export class OffersService {
       vendorOrganizationId,
       datasetStatus,
       datasetTitle,
-      available: datasetStatus === 'published' && offer.isLive(new Date()) && offer.visibleTo(caller?.organizationId),
+      available: isPublic({ status: datasetStatus, vendorSuspended }) && offer.isLive(new Date()) && offer.visibleTo(caller?.organizationId),
       releasedVersionIds,
     };
   }

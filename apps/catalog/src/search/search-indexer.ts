@@ -1,15 +1,17 @@
+import type { DatasetStatus } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import type { Transaction } from '@trove/messaging';
-import { DatasetIndexer, type DatasetChange } from '../datasets/dataset-indexer';
+import { isPublic } from '../access';
+import { DatasetIndexer, type DatasetChange, type VendorChange } from '../datasets/dataset-indexer';
 import { searchDocument } from './search-document';
 import { SearchRepository } from './search.repository';
 
 /**
  * Keeps `dataset_search` in step with the catalog: called by every command that changes a
  * dataset, its versions or its offers, inside that command's transaction, it rebuilds the
- * dataset's row from what the transaction sees, or deletes it when the dataset is not
- * published. So search shows a dataset exactly while it is published, and a rolled-back change
- * leaves the projection as it was.
+ * dataset's row from what the transaction sees, or deletes it when the dataset is not public
+ * (not published, or its vendor suspended). So search shows a dataset exactly while anyone may
+ * see it, and a rolled-back change leaves the projection as it was.
  */
 @Injectable()
 export class SearchIndexer extends DatasetIndexer {
@@ -21,10 +23,22 @@ export class SearchIndexer extends DatasetIndexer {
     await this.reindex(datasetId);
   }
 
+  /**
+   * A vendor suspended: the rows of all its listings go, in one statement. Reinstated: each of
+   * its published listings is indexed again from what it is now, as any change would.
+   */
+  override async vendorChanged(_tx: Transaction, vendorOrganizationId: string, change: VendorChange, listings: { id: string; status: DatasetStatus }[]): Promise<void> {
+    if (change === 'vendor-suspended') {
+      await this.search.removeOfVendor(vendorOrganizationId);
+      return;
+    }
+    for (const listing of listings) if (listing.status === 'published') await this.reindex(listing.id);
+  }
+
   /** Rebuilds one dataset's row; call inside a unit of work's transaction. */
   async reindex(datasetId: string): Promise<void> {
     const dataset = await this.search.indexable(datasetId);
-    if (!dataset || dataset.status !== 'published' || dataset.publishedAt === null) {
+    if (!dataset || !isPublic(dataset) || dataset.publishedAt === null) {
       await this.search.remove(datasetId);
       return;
     }

@@ -2,6 +2,7 @@ import type { DatasetSearchPage } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import { TransactionalRepository } from '@trove/messaging';
 import type { SearchDocument, SearchableOffer } from './search-document';
+import { VENDOR_SUSPENDED_SQL } from '../datasets/dataset.repository';
 import { searchPage, type SearchRow, type SearchStatement } from './search-query';
 
 export const upsertSearchDocumentSql = `
@@ -36,10 +37,11 @@ export function searchRowParams(d: SearchDocument): unknown[] {
   return [...searchDocumentParams(d), d.facetKey];
 }
 
-/** A dataset as the indexer reads it, with its live public offers. */
+/** A dataset as the indexer reads it, with its vendor's standing and its live public offers. */
 export interface IndexableDataset {
   id: string;
   vendorOrganizationId: string;
+  vendorSuspended: boolean;
   title: string;
   status: string;
   metadata: Record<string, unknown>;
@@ -50,21 +52,22 @@ export interface IndexableDataset {
 /** The search projection, on the unit of work in progress. */
 @Injectable()
 export class SearchRepository extends TransactionalRepository {
-  /** The dataset and the offers anyone may buy now; read inside the changing transaction. */
+  /** The dataset, whether its vendor is suspended, and the offers anyone may buy now; read inside the changing transaction. */
   async indexable(datasetId: string): Promise<IndexableDataset | null> {
     const rows = (await this.transaction.query(
-      `SELECT d.id, d.vendor_organization_id, d.title, d.status, d.metadata, d.published_at,
+      `SELECT d.id, d.vendor_organization_id, ${VENDOR_SUSPENDED_SQL} AS vendor_suspended, d.title, d.status, d.metadata, d.published_at,
               coalesce((SELECT json_agg(json_build_object('template', o.template, 'priceAmount', o.price_amount, 'currency', o.currency, 'expiresAt', o.expires_at))
                         FROM offer o WHERE o.dataset_id = d.id AND o.status = 'active' AND o.buyer_org_id IS NULL
                           AND (o.expires_at IS NULL OR o.expires_at > now())), '[]'::json) AS offers
        FROM dataset d WHERE d.id = $1`,
       [datasetId],
-    )) as { id: string; vendor_organization_id: string; title: string; status: string; metadata: Record<string, unknown>; published_at: Date | null; offers: { template: string; priceAmount: string | number; currency: string; expiresAt: string | null }[] }[];
+    )) as { id: string; vendor_organization_id: string; vendor_suspended: boolean; title: string; status: string; metadata: Record<string, unknown>; published_at: Date | null; offers: { template: string; priceAmount: string | number; currency: string; expiresAt: string | null }[] }[];
     const row = rows[0];
     if (!row) return null;
     return {
       id: row.id,
       vendorOrganizationId: row.vendor_organization_id,
+      vendorSuspended: row.vendor_suspended,
       title: row.title,
       status: row.status,
       metadata: row.metadata,
@@ -80,6 +83,11 @@ export class SearchRepository extends TransactionalRepository {
 
   async remove(datasetId: string): Promise<void> {
     await this.transaction.query(`DELETE FROM dataset_search WHERE dataset_id = $1`, [datasetId]);
+  }
+
+  /** Deletes the rows of every listing of a vendor: one statement, so one raise of the generation. */
+  async removeOfVendor(vendorOrganizationId: string): Promise<void> {
+    await this.transaction.query(`DELETE FROM dataset_search WHERE dataset_id IN (SELECT id FROM dataset WHERE vendor_organization_id = $1)`, [vendorOrganizationId]);
   }
 
   /** Datasets whose offers have expired since they were indexed. */
