@@ -87,6 +87,7 @@ describe("the gateway's HTTP edge", () => {
       for (const name of ['国网\u0000智能研究院', '国网\ud800研究院']) {
         const problem = await expectProblem(await post('/v1/organizations', signUp(name), { 'content-type': 'application/json' }), 400, 'VALIDATION_FAILED');
         expect(problem.detail).toMatch(/^name holds/);
+        expect(problem.errors).toEqual([{ field: 'name', problems: [problem.detail] }]);
       }
       expect(await organizationCount()).toBe(before);
       for (const listing of [speechListing({ title: '普通话\u0000朗读语音' }), speechListing({ tags: ['普通话', 'ASR\u0000'] }), speechListing({ description: '\u0000' })]) {

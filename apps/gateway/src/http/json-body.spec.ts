@@ -36,7 +36,7 @@ describe('parseJsonBody', () => {
     ['a list', '[{"offerId":"3f1c0a9e-0b7a-4c39-9a0e-3c4b9b1f0a11"}]', /^400 The body must be a JSON object\.$/],
     ['a string', '"普通话"', /^400 The body must be a JSON object\.$/],
     ['NUL in a string', '{"name":"国网\\u0000研究院"}', /^400 name holds the character U\+0000/],
-    ['NUL deep in a list', '{"tags":["普通话","ASR\\u0000"]}', /^400 tags\[1\] holds the character U\+0000/],
+    ['NUL deep in a list', '{"tags":["普通话","ASR\\u0000"]}', /^400 tags\.1 holds the character U\+0000/],
     ['NUL in a key', '{"na\\u0000me":"x"}', /^400 A key of the body holds the character U\+0000/],
     ['a lone high surrogate', '{"name":"\\ud800"}', /^400 name holds a lone UTF-16 surrogate/],
     ['a lone low surrogate in a key', '{"speech":{"\\udc00":1}}', /^400 A key of speech holds a lone UTF-16 surrogate/],
@@ -47,6 +47,22 @@ describe('parseJsonBody', () => {
     ['a body of spaces', '   \n', /^400 The body is empty/],
   ])('refuses %s', (_name, text, expected) => {
     expect(outcome(utf8(text))).toMatch(expected);
+  });
+
+  it('names the field where the problem has one, as validation does', () => {
+    const refusal = (text: string) => {
+      try {
+        parseJsonBody(utf8(text));
+      } catch (error) {
+        return { code: (error as JsonBodyError).code, status: (error as JsonBodyError).status, errors: (error as JsonBodyError).errors };
+      }
+    };
+    expect(refusal('{"items":[{"offerId":"\\u0000"}],"acceptLicense":true}')).toEqual({
+      code: 'VALIDATION_FAILED',
+      status: 400,
+      errors: [{ field: 'items.0.offerId', problems: ['items.0.offerId holds the character U+0000 (NUL), which no field accepts.'] }],
+    });
+    expect(refusal('null')).toEqual({ code: 'VALIDATION_FAILED', status: 400, errors: undefined });
   });
 
   it('refuses bytes that are not UTF-8, such as Latin-1, instead of storing U+FFFD', () => {

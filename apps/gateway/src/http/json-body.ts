@@ -1,4 +1,6 @@
+import { CommonErrorCode } from '@trove/contracts';
 import type { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ServiceException } from '@trove/platform';
 import type { FastifyRequest } from 'fastify';
 
 /**
@@ -16,15 +18,23 @@ export const JSON_BODY_LIMITS = {
 
 export type JsonBodyLimits = { readonly [K in keyof typeof JSON_BODY_LIMITS]: number };
 
-/** A body refused before any route sees it; Fastify answers its status, problem+json does the rest. */
-export class JsonBodyError extends Error {
-  constructor(
-    readonly statusCode: 400 | 415,
-    message: string,
-  ) {
-    super(message);
+/**
+ * A body refused before any route sees it: a 400 VALIDATION_FAILED (naming the field, as
+ * validation does, when the problem has one) or a 415 UNSUPPORTED_MEDIA_TYPE.
+ */
+export class JsonBodyError extends ServiceException {
+  constructor(code: CommonErrorCode.VALIDATION_FAILED | CommonErrorCode.UNSUPPORTED_MEDIA_TYPE, message: string, field?: string) {
+    super(code, message, field ? [{ field, problems: [message] }] : undefined);
+  }
+
+  /** Fastify reads the status of a parser's error from here. */
+  get statusCode(): number {
+    return this.status;
   }
 }
+
+const invalid = (message: string, field?: string) => new JsonBodyError(CommonErrorCode.VALIDATION_FAILED, message, field);
+const unsupported = (message: string) => new JsonBodyError(CommonErrorCode.UNSUPPORTED_MEDIA_TYPE, message);
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 /** In a `u` regex a surrogate pair is one code point, so this finds only lone surrogates. */
@@ -32,9 +42,9 @@ const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
  * Decodes and parses a JSON body, and refuses what no route can take: bytes that are not UTF-8,
- * anything but an object, a nesting deeper, a list longer or a document larger than `limits`, a `__proto__` key, and
- * strings that PostgreSQL cannot store (U+0000) or that are not Unicode (a lone surrogate,
- * which would be stored as U+FFFD while the answer showed it unchanged).
+ * anything but an object, a nesting deeper, a list longer or a document larger than `limits`,
+ * a `__proto__` key, and strings that PostgreSQL cannot store (U+0000) or that are not Unicode
+ * (a lone surrogate, which would be stored as U+FFFD while the answer showed it unchanged).
  */
 export function parseJsonBody(bytes: Buffer, limits: JsonBodyLimits = JSON_BODY_LIMITS): unknown {
   let text: string;
@@ -42,44 +52,49 @@ export function parseJsonBody(bytes: Buffer, limits: JsonBodyLimits = JSON_BODY_
     // The decoder drops a leading byte order mark.
     text = UTF8.decode(bytes);
   } catch {
-    throw new JsonBodyError(400, 'The body is not valid UTF-8: JSON bodies are UTF-8.');
+    throw invalid('The body is not valid UTF-8: JSON bodies are UTF-8.');
   }
-  if (text.trim() === '') throw new JsonBodyError(400, "The body is empty, but its content-type says it is JSON: send a JSON value, or no content-type.");
+  if (text.trim() === '') throw invalid('The body is empty, but its content-type says it is JSON: send a JSON object, or no content-type.');
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new JsonBodyError(400, `The body is not valid JSON (${(error as Error).message}).`);
+    throw invalid(`The body is not valid JSON (${(error as Error).message}).`);
   }
   // Every route takes an object; `null` was read as no body at all (PATCH null answered 200).
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new JsonBodyError(400, 'The body must be a JSON object.');
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalid('The body must be a JSON object.');
   checkJsonShape(value, limits);
   return value;
 }
 
-/** Throws a JsonBodyError naming the first place where `value` breaks the limits. */
+/**
+ * Throws a JsonBodyError naming the first place where `value` breaks the limits, as validation
+ * names fields (`items.0.offerId`), cut short: the keys are the client's, and may be long.
+ */
 export function checkJsonShape(value: unknown, limits: JsonBodyLimits = JSON_BODY_LIMITS): void {
   const path: (string | number)[] = [];
   let values = 0;
-  // Names the place by its path, cut short: the keys are the client's, and may be long.
-  const where = () => {
-    if (path.length === 0) return 'the body';
-    const full = path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+  const field = (): string | undefined => {
+    if (path.length === 0) return undefined;
+    const full = path.join('.');
     return full.length > 120 ? `${full.slice(0, 120)}…` : full;
   };
-  const checkString = (text: string, what: string) => {
-    if (text.includes('\u0000')) throw new JsonBodyError(400, `${what} holds the character U+0000 (NUL), which no field accepts.`);
-    if (LONE_SURROGATE.test(text)) throw new JsonBodyError(400, `${what} holds a lone UTF-16 surrogate (\\ud800-\\udfff), which is not a character.`);
+  const named = (at: string | undefined) => at ?? 'the body';
+  const checkString = (text: string, what: string, at: string | undefined) => {
+    if (text.includes('\u0000')) throw invalid(`${what} holds the character U+0000 (NUL), which no field accepts.`, at);
+    if (LONE_SURROGATE.test(text)) throw invalid(`${what} holds a lone UTF-16 surrogate (\\ud800-\\udfff), which is not a character.`, at);
   };
   // Recursion is bounded by limits.depth, checked before going down a level.
   const visit = (node: unknown, depth: number): void => {
     values += 1;
-    if (values > limits.values) throw new JsonBodyError(400, `The body holds more than ${limits.values} values; no route takes that many.`);
-    if (typeof node === 'string') return checkString(node, where());
+    if (values > limits.values) throw invalid(`The body holds more than ${limits.values} values; no route takes that many.`);
+    if (typeof node === 'string') return checkString(node, named(field()), field());
     if (node === null || typeof node !== 'object') return;
-    if (depth >= limits.depth) throw new JsonBodyError(400, `${where()} nests deeper than ${limits.depth} levels; no route takes that.`);
+    if (depth >= limits.depth) throw invalid(`${named(field())} nests deeper than ${limits.depth} levels; no route takes that.`, field());
     if (Array.isArray(node)) {
-      if (node.length > limits.arrayLength) throw new JsonBodyError(400, `${where()} is a list of ${node.length} entries; no route takes more than ${limits.arrayLength}.`);
+      if (node.length > limits.arrayLength) {
+        throw invalid(`${named(field())} is a list of ${node.length} entries; no route takes more than ${limits.arrayLength}.`, field());
+      }
       for (let i = 0; i < node.length; i++) {
         path.push(i);
         visit(node[i], depth + 1);
@@ -88,13 +103,13 @@ export function checkJsonShape(value: unknown, limits: JsonBodyLimits = JSON_BOD
       return;
     }
     for (const key of Object.keys(node)) {
-      checkString(key, `A key of ${where()}`);
+      checkString(key, `A key of ${named(field())}`, field());
       path.push(key);
       // JSON.parse makes "__proto__" an own key; merged into another object it would set that object's prototype.
-      if (key === '__proto__') throw new JsonBodyError(400, `${where()}: the key __proto__ is not accepted.`);
+      if (key === '__proto__') throw invalid(`${field()}: the key __proto__ is not accepted.`, field());
       const child = (node as Record<string, unknown>)[key];
       if (key === 'constructor' && child !== null && typeof child === 'object' && Object.hasOwn(child, 'prototype')) {
-        throw new JsonBodyError(400, `${where()}: a constructor.prototype key is not accepted.`);
+        throw invalid(`${field()}: a constructor.prototype key is not accepted.`, field());
       }
       visit(child, depth + 1);
       path.pop();
@@ -109,11 +124,11 @@ const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)"?/i;
 function refusedEncoding(request: FastifyRequest): JsonBodyError | undefined {
   const encoding = request.headers['content-encoding']?.trim().toLowerCase();
   if (encoding && encoding !== 'identity') {
-    return new JsonBodyError(415, `Content-Encoding ${encoding.slice(0, 40)} is not accepted: send the JSON body uncompressed.`);
+    return unsupported(`Content-Encoding ${encoding.slice(0, 40)} is not accepted: send the JSON body uncompressed.`);
   }
   const charset = CHARSET.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase();
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-    return new JsonBodyError(415, `charset=${charset.slice(0, 40)} is not accepted: JSON bodies are UTF-8 (send charset=utf-8, or no charset).`);
+    return unsupported(`charset=${charset.slice(0, 40)} is not accepted: JSON bodies are UTF-8 (send charset=utf-8, or no charset).`);
   }
   return undefined;
 }
