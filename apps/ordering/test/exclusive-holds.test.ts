@@ -119,19 +119,23 @@ describe('exclusive sales of orders that were never written', () => {
   const sweep = (now?: Date) => ordering.app.get(SagaSweep).releaseAbandoned(now);
   const later = () => new Date(Date.now() + 10 * 60_000);
 
-  it('an order whose second exclusive offer the catalog refuses gives the first back, and another buyer can take it', async () => {
+  it('an order of two exclusive offers is refused before it reserves either, so it never keeps them from another buyer', async () => {
     const [first, second] = [exclusive(), exclusive()];
-    const refused = await place(newBuyer(), order(first.id, second.id));
+    const attacker = newBuyer();
+    // A script sending such an order again and again: each used to reserve the first offer
+    // until the catalog refused the second, so another buyer was told it was sold meanwhile.
+    const refused = await Promise.all(Array.from({ length: 5 }, () => place(attacker, order(first.id, second.id))));
 
-    expect(refusal(refused)).toBe(CommonErrorCode.CONFLICT);
-    const [reserved] = [...catalog.sales].filter(([, sale]) => sale.offerId === first.id);
-    expect(reserved[1].status).toBe('released');
-    expect(await orderExists(reserved[0])).toBe(false);
+    expect(refused.map(refusal)).toEqual(Array(5).fill(CommonErrorCode.CONFLICT));
+    expect(refused[0].ok ? '' : refused[0].error.message).toMatch(/one exclusive sale/);
+    expect([...catalog.sales.values()].filter((sale) => sale.offerId === first.id || sale.offerId === second.id)).toEqual([]);
     expect(await holds()).toEqual([]);
+    expect(await query(`SELECT id FROM purchase_order WHERE buyer_organization_id = $1`, [attacker.organizationId])).toEqual([]);
 
-    const other = await place(newBuyer(), order(first.id));
-    expect(refusal(other)).toBe('placed');
-    expect(catalog.liveOrders(first.id)).toEqual([(other as { data: OrderView }).data.id]);
+    const [one, two] = [await place(newBuyer(), order(first.id)), await place(newBuyer(), order(second.id))];
+    expect([refusal(one), refusal(two)]).toEqual(['placed', 'placed']);
+    expect(catalog.liveOrders(first.id)).toEqual([(one as { data: OrderView }).data.id]);
+    expect(catalog.liveOrders(second.id)).toEqual([(two as { data: OrderView }).data.id]);
   });
 
   it('an order whose total passes 2^53 - 1 minor units is refused before anything is reserved', async () => {
@@ -216,15 +220,24 @@ describe('exclusive sales of orders that were never written', () => {
   });
 
   it('a hold the refused placement could not give back (the catalog did not answer) is given back by the sweep', async () => {
-    const [first, second] = [exclusive(), exclusive()];
+    const buyer = newBuyer();
+    const key = `po-${randomUUID()}`;
+    const [lost, won] = [exclusive(), exclusive()];
+    // The placement loses its Idempotency-Key to another request after reserving, and its
+    // release does not reach the catalog.
+    const gate = catalog.delayNextReservation(lost.id);
+    const loser = place(buyer, order(lost.id), key);
+    await waitFor('the loser to reserve its sale', async () => catalog.liveOrders(lost.id).length === 1);
+    const [orderId] = catalog.liveOrders(lost.id);
+    expect(refusal(await place(buyer, order(won.id), key))).toBe('placed');
     catalog.failReleases(1);
-    const refused = await place(newBuyer(), order(first.id, second.id));
+    gate.open();
 
-    expect(refusal(refused)).toBe(CommonErrorCode.CONFLICT);
-    const [orderId] = catalog.liveOrders(first.id);
+    expect(refusal(await loser)).toBe(CommonErrorCode.IDEMPOTENCY_KEY_REUSED);
+    expect(catalog.liveOrders(lost.id)).toEqual([orderId]);
     expect(await holds()).toEqual([orderId]);
     expect(await sweep(later())).toBe(1);
-    expect(catalog.liveOrders(first.id)).toEqual([]);
+    expect(catalog.liveOrders(lost.id)).toEqual([]);
     expect(await holds()).toEqual([]);
   });
 });

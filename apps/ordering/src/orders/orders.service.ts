@@ -65,6 +65,15 @@ export class OrdersService {
     const write = (tx: Transaction) => this.write(tx, buyer, orderId, offers, prices, currency, total);
     const exclusive = offers.filter((offer) => offer.exclusive);
     if (exclusive.length === 0) return commit(write);
+    // Refused before anything is reserved: an order that reserved its first exclusive offer and
+    // was then refused the second held the first from every other buyer meanwhile, so a script
+    // sending such orders without end kept an exclusive offer from ever being sold, at no cost.
+    if (exclusive.length > 1) {
+      throw new ServiceException(
+        CommonErrorCode.CONFLICT,
+        `An order holds one exclusive sale, and this one has ${exclusive.length} exclusive offers (${exclusive.map((offer) => offer.id).join(', ')}): place each in an order of its own.`,
+      );
+    }
 
     // Exclusive sales are recorded by the catalog, idempotently per order: a retry of this
     // command carries the same key and body, so the same order id, and gets the same sale back.
@@ -73,9 +82,7 @@ export class OrdersService {
     const token = await this.holds.hold(orderId, buyer.organizationId);
     let wrote = false;
     try {
-      for (const offer of exclusive) {
-        await this.rpc.send(CatalogSubjects.reserveExclusive, { offerId: offer.id, buyerOrgId: buyer.organizationId, orderId });
-      }
+      await this.rpc.send(CatalogSubjects.reserveExclusive, { offerId: exclusive[0].id, buyerOrgId: buyer.organizationId, orderId });
       const view = await commit(async (tx) => {
         wrote = true;
         await this.holds.take(orderId, token);
@@ -86,10 +93,9 @@ export class OrdersService {
       if (!wrote) await this.holds.giveBack(orderId, buyer.organizationId);
       return view;
     } catch (error) {
-      // Refused by the catalog (the second exclusive item of one order, a collision), by the
-      // idempotency record (the key's other request won), by the database or the deadline:
-      // no order was written by this attempt, so its sale goes back unless another attempt of
-      // the same command wrote the order.
+      // Refused by the catalog (a collision with a live sale), by the idempotency record (the
+      // key's other request won), by the database or the deadline: no order was written by this
+      // attempt, so its sale goes back unless another attempt of the same command wrote the order.
       await this.holds.giveBack(orderId, buyer.organizationId);
       throw error;
     }
