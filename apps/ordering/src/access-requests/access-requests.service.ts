@@ -11,6 +11,7 @@ import { RpcClient, UnitOfWork } from '@trove/messaging';
 import { decodeCursor, DEFAULT_PAGE_SIZE, ServiceException, toPage, type Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
 import { notFound } from '../access';
+import type { Commit } from '../orders/orders.service';
 import { AccessRequest } from './access-request.entity';
 import { AccessRequestRepository } from './access-request.repository';
 
@@ -23,24 +24,30 @@ export class AccessRequestsService {
     private readonly rpc: RpcClient,
   ) {}
 
-  create(buyer: Caller, input: CreateAccessRequestRequest): Promise<AccessRequestView> {
-    return this.unitOfWork.run(async () => {
-      // The catalog answers as the buyer sees the offer: another buyer's private offer is NOT_FOUND.
-      const offer = await this.rpc.send(CatalogSubjects.getOffer, { offerId: input.offerId });
-      if (!offer.requiresApproval) {
-        throw new ServiceException(CommonErrorCode.CONFLICT, `Offer ${offer.id} needs no approval: order it directly.`);
-      }
-      const request = Object.assign(new AccessRequest(), {
-        id: randomUUID(),
-        offerId: offer.id,
-        datasetId: offer.datasetId,
-        vendorOrganizationId: offer.vendorOrganizationId,
-        buyerOrganizationId: buyer.organizationId,
-        intendedUse: input.intendedUse,
-        status: 'pending' as const,
-        createdAt: new Date(),
-        decidedAt: null,
-      });
+  /**
+   * The catalog is asked before the request's transaction opens (`commit`, the RPC server's
+   * `context.command`): a transaction opened first held one of ordering's connections for as
+   * long as the catalog took to answer, so buyers waiting on a slow catalog could take the whole
+   * pool, and ordering answered nobody else meanwhile, the purchase saga included.
+   */
+  async create(buyer: Caller, input: CreateAccessRequestRequest, commit: Commit): Promise<AccessRequestView> {
+    // The catalog answers as the buyer sees the offer: another buyer's private offer is NOT_FOUND.
+    const offer = await this.rpc.send(CatalogSubjects.getOffer, { offerId: input.offerId });
+    if (!offer.requiresApproval) {
+      throw new ServiceException(CommonErrorCode.CONFLICT, `Offer ${offer.id} needs no approval: order it directly.`);
+    }
+    const request = Object.assign(new AccessRequest(), {
+      id: randomUUID(),
+      offerId: offer.id,
+      datasetId: offer.datasetId,
+      vendorOrganizationId: offer.vendorOrganizationId,
+      buyerOrganizationId: buyer.organizationId,
+      intendedUse: input.intendedUse,
+      status: 'pending' as const,
+      createdAt: new Date(),
+      decidedAt: null,
+    });
+    return commit(async () => {
       if (!(await this.requests.insert(request))) {
         const live = await this.requests.live(offer.id, buyer.organizationId);
         throw new ServiceException(CommonErrorCode.CONFLICT, `Access request ${live?.id ?? ''} for offer ${offer.id} is already ${live?.status ?? 'open'}.`);

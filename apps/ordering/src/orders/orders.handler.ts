@@ -68,9 +68,10 @@ export class OrdersHandler {
     return this.orders.stats(request.buyerOrganizationId);
   }
 
-  @RpcHandler(OrderingSubjects.createAccessRequest)
+  // The catalog is asked for the offer before the request's transaction opens.
+  @RpcHandler(OrderingSubjects.createAccessRequest, { deferTransaction: true })
   requestAccess(request: CreateAccessRequestRequest, context: RpcContext): Promise<AccessRequestView> {
-    return this.accessRequests.create(callerAs(context, 'buyer'), request);
+    return this.accessRequests.create(callerAs(context, 'buyer'), request, context.command!);
   }
 
   @RpcHandler(OrderingSubjects.approveAccessRequest)
