@@ -22,13 +22,13 @@ export class SalesPerCurrencyDto {
   @ApiProperty({ enum: CURRENCY_CODES, example: 'CNY' })
   currency: CurrencyCode;
 
-  @ApiProperty({ description: 'Captured payments in minor units (fen for CNY), refunds not taken off', example: 1_638_400_000 })
+  @ApiProperty({ type: 'integer', description: 'Captured payments in minor units (fen for CNY), refunds not taken off', example: 1_638_400_000 })
   gross: number;
 
-  @ApiProperty({ description: 'Refunded, in minor units', example: 12_800_000 })
+  @ApiProperty({ type: 'integer', description: 'Refunded, in minor units', example: 12_800_000 })
   refunded: number;
 
-  @ApiProperty({ description: '`gross` - `refunded`, in minor units', example: 1_625_600_000 })
+  @ApiProperty({ type: 'integer', description: '`gross` - `refunded`, in minor units', example: 1_625_600_000 })
   net: number;
 
   @ApiProperty({ description: 'Captured payments', example: 128 })
