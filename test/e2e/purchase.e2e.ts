@@ -287,7 +287,7 @@ describe('the purchase saga through the public API, every app a process', () => 
     const empty = await h.buyer('某初创公司 a start-up with an empty wallet');
     const before = await orderCount();
 
-    // One order holds one exclusive sale: the second item is refused after the first was reserved.
+    // One order holds at most one exclusive sale: two are refused before anything is reserved.
     const refused = await h.order(empty, { items: [{ offerId: first.offerId }, { offerId: second.offerId }], acceptLicense: true });
     expect({ status: refused.status, code: (await json(refused)).code }).toEqual({ status: 409, code: 'CONFLICT' });
     expect(await orderCount()).toBe(before);
