@@ -1,11 +1,21 @@
 import 'reflect-metadata';
-import { CatalogEvents, type DatasetPublished, type DatasetSuspended, type EventSubject, type OfferChanged } from '@trove/contracts';
+import {
+  CatalogEvents,
+  GatewayEvents,
+  type DatasetPublished,
+  type DatasetSuspended,
+  type EventSubject,
+  type OfferChanged,
+  type OrganizationStatus,
+  type OrganizationStatusChangedV1,
+} from '@trove/contracts';
 import { splitCommission } from '@trove/licensing';
 import { encodeJson, Namespace, type EventEnvelope } from '@trove/messaging';
 import { randomUUID } from 'node:crypto';
 import { headers as natsHeaders, type NatsConnection } from 'nats';
 import { createDataSource } from '../src/data-source';
 import { SubscriptionListings1764840000000 } from '../src/migrations/1764840000000-SubscriptionListings';
+import { VendorStanding1764850000000 } from '../src/migrations/1764850000000-VendorStanding';
 import { connectNats } from '../../../test/support/nats';
 import { waitFor } from '../../../test/support/processes';
 import { BillingHarness, buyer, line, order, vendor } from './billing-harness';
@@ -194,6 +204,121 @@ describe('billing: subscriptions of suspended datasets and withdrawn offers', ()
     expect(await entriesOf(subscription.orderId)).toEqual(['charge', 'refund']);
     expect(await subscriptionOf(subscription.orderId)).toMatchObject({ status: 'lapsed', lapse_reason: 'dataset_suspended' });
   });
+
+  // ---- the vendor's organization suspended by an operator ----
+
+  /** The number of each organization's latest status change, as the gateway's outbox numbers them. */
+  const gatewaySeq = new Map<string, number>();
+
+  /**
+   * An organization's status change as the gateway's relay publishes it (`POST
+   * /v1/admin/organizations/:id/suspend`, `…/approve`): the aggregate `gateway.organization`
+   * numbered per organization, the event id as `Nats-Msg-Id`. Resolves once billing took it in,
+   * unless `taken` is false (an event ahead of an earlier one waits for it).
+   */
+  async function statusChanged(organizationId: string, status: OrganizationStatus, changedAt: string, options: { seq?: number; taken?: boolean } = {}): Promise<string> {
+    const seq = options.seq ?? (gatewaySeq.get(organizationId) ?? 0) + 1;
+    gatewaySeq.set(organizationId, Math.max(seq, gatewaySeq.get(organizationId) ?? 0));
+    const id = randomUUID();
+    const subject = GatewayEvents.organizationStatusChanged.subject;
+    const envelope: EventEnvelope<OrganizationStatusChangedV1> = {
+      id,
+      subject,
+      occurredAt: changedAt,
+      producer: 'gateway',
+      payload: { organizationId, status, changedAt },
+      aggregate: { type: 'gateway.organization', id: organizationId, seq, previous: seq > 1 ? { [subject]: seq - 1 } : {} },
+    };
+    const h = natsHeaders();
+    h.set('Nats-Msg-Id', id);
+    await nc.jetstream().publish(new Namespace(billing.namespace).subject(subject), encodeJson(envelope), { headers: h });
+    if (options.taken !== false) await tookIn(id);
+    return id;
+  }
+  const tookIn = (id: string) =>
+    waitFor(`billing to take in the organization status change ${id}`, async () => (await billing.sql.query(`SELECT 1 FROM inbox WHERE event_id = $1`, [id])).rows.length > 0, 10_000);
+
+  it("charges nothing for renewals that fall due while the vendor's organization is suspended: every subscription to its listings lapses, other vendors' renew", async () => {
+    const 标贝 = vendor();
+    const 数据堂 = vendor();
+    await statusChanged(标贝.organizationId, 'active', '2025-10-01T02:00:00.000Z');
+    const { subscriber: 科大讯飞, subscription, orderLine } = await subscribe(1_000_000, 标贝.organizationId);
+    const { subscriber: 商汤, subscription: sameVendor } = await subscribe(1_000_000, 标贝.organizationId);
+    const { subscriber: 小米, subscription: otherVendor } = await subscribe(1_000_000, 数据堂.organizationId);
+
+    // A licensing dispute: an operator suspends 标贝 in the middle of the period paid.
+    await statusChanged(标贝.organizationId, 'suspended', '2026-02-10T09:00:00.000Z');
+    // Billing was down for three months: three periods are due at once.
+    billing.clock.set(new Date('2026-05-01T00:00:00.000Z'));
+    expect(await billing.subscriptions.renewDue(subscription.orderId)).toEqual({ renewed: 0, lapsed: 1 });
+    expect(await billing.subscriptions.renewDue(sameVendor.orderId)).toEqual({ renewed: 0, lapsed: 1 });
+    expect(await billing.subscriptions.renewDue(otherVendor.orderId)).toEqual({ renewed: 3, lapsed: 0 });
+
+    expect(await billing.walletBalance(科大讯飞.organizationId)).toBe(1_000_000 - PRICE);
+    expect(await billing.walletBalance(商汤.organizationId)).toBe(1_000_000 - PRICE);
+    expect(await entriesOf(subscription.orderId)).toEqual(['charge']);
+    expect((await billing.invoices.list(科大讯飞, {})).items.map((i) => i.gross.amount)).toEqual([PRICE]);
+    expect(await subscriptionOf(subscription.orderId)).toMatchObject({ status: 'lapsed', lapse_reason: 'vendor_suspended', renewals: 0, period_end: new Date('2026-02-28T04:00:00.000Z') });
+    expect(await subscriptionOf(sameVendor.orderId)).toMatchObject({ status: 'lapsed', lapse_reason: 'vendor_suspended' });
+    // Delivery ends the entitlement on this event.
+    expect(await lapseEvents(subscription.orderId)).toEqual([{ orderId: subscription.orderId, lineId: orderLine.lineId }]);
+    // The suspended vendor earns nothing more than the first periods; the other vendor its four.
+    expect(await billing.payable(标贝.organizationId)).toBe(2 * owed);
+    expect(await billing.walletBalance(小米.organizationId)).toBe(1_000_000 - 4 * PRICE);
+    expect(await billing.payable(数据堂.organizationId)).toBe(4 * owed);
+  });
+
+  it('renews when the vendor was reinstated before the renewal fell due; one that lapsed during the suspension stays lapsed after the reinstatement', async () => {
+    const 海天瑞声 = vendor();
+    const 爱数智慧 = vendor();
+    const { subscriber: 百度, subscription: reinstatedInTime } = await subscribe(1_000_000, 海天瑞声.organizationId);
+    const { subscriber: 字节, subscription: lapsedOne } = await subscribe(1_000_000, 爱数智慧.organizationId);
+
+    // Suspended for a week in February, reinstated before the end of the period.
+    await statusChanged(海天瑞声.organizationId, 'suspended', '2026-02-10T09:00:00.000Z');
+    await statusChanged(海天瑞声.organizationId, 'active', '2026-02-17T09:00:00.000Z');
+    // The other vendor is suspended over its subscribers' renewal, and reinstated only later.
+    await statusChanged(爱数智慧.organizationId, 'suspended', '2026-02-20T09:00:00.000Z');
+    billing.clock.set(new Date('2026-02-28T04:00:00.000Z'));
+    await billing.subscriptions.renewDue();
+    await statusChanged(爱数智慧.organizationId, 'active', '2026-03-05T09:00:00.000Z');
+
+    billing.clock.set(new Date('2026-04-01T00:00:00.000Z'));
+    await billing.subscriptions.renewDue();
+    expect(await billing.walletBalance(百度.organizationId)).toBe(1_000_000 - 3 * PRICE);
+    expect(await subscriptionOf(reinstatedInTime.orderId)).toMatchObject({ status: 'active', renewals: 2, period_end: new Date('2026-04-28T04:00:00.000Z') });
+    // The reinstatement charges nothing behind the subscriber's back: it orders again if it wants the data.
+    expect(await billing.walletBalance(字节.organizationId)).toBe(1_000_000 - PRICE);
+    expect(await subscriptionOf(lapsedOne.orderId)).toMatchObject({ status: 'lapsed', lapse_reason: 'vendor_suspended' });
+    expect(await entriesOf(lapsedOne.orderId)).toEqual(['charge']);
+  });
+
+  it("keeps the newest of a vendor's status changes, whatever order they arrive in, and a change delivered again changes nothing", async () => {
+    const 标贝 = vendor();
+    const 数据堂 = vendor();
+    const { subscriber: 联通, subscription: suspendedOne } = await subscribe(1_000_000, 标贝.organizationId);
+    const { subscriber: 美团, subscription: reinstatedOne } = await subscribe(1_000_000, 数据堂.organizationId);
+
+    // 标贝: the suspension, then an approval made before it arriving late (numbered after it, as
+    // two operators' requests may be): still suspended. The suspension delivered again, after
+    // JetStream's de-duplication window, changes nothing either.
+    await statusChanged(标贝.organizationId, 'active', '2025-10-01T02:00:00.000Z');
+    await statusChanged(标贝.organizationId, 'suspended', '2026-02-10T09:00:00.000Z');
+    await statusChanged(标贝.organizationId, 'suspended', '2026-02-10T09:00:00.000Z', { seq: 2, taken: false });
+    await statusChanged(标贝.organizationId, 'active', '2026-02-10T08:59:00.000Z');
+    // 数据堂: the reinstatement reaches NATS before the suspension it lifted; billing applies them in order.
+    const reinstatement = await statusChanged(数据堂.organizationId, 'active', '2026-02-17T09:00:00.000Z', { seq: 2, taken: false });
+    await statusChanged(数据堂.organizationId, 'suspended', '2026-02-10T09:00:00.000Z', { seq: 1 });
+    await tookIn(reinstatement);
+
+    billing.clock.set(new Date('2026-02-28T04:00:00.000Z'));
+    expect(await billing.subscriptions.renewDue(suspendedOne.orderId)).toEqual({ renewed: 0, lapsed: 1 });
+    expect(await billing.subscriptions.renewDue(reinstatedOne.orderId)).toEqual({ renewed: 1, lapsed: 0 });
+    expect(await billing.walletBalance(联通.organizationId)).toBe(1_000_000 - PRICE);
+    expect(await subscriptionOf(suspendedOne.orderId)).toMatchObject({ status: 'lapsed', lapse_reason: 'vendor_suspended' });
+    expect(await billing.walletBalance(美团.organizationId)).toBe(1_000_000 - 2 * PRICE);
+    expect(await subscriptionOf(reinstatedOne.orderId)).toMatchObject({ status: 'active', renewals: 1 });
+  });
 });
 
 describe('billing: the migration that gives lapses their reason', () => {
@@ -235,6 +360,42 @@ describe('billing: the migration that gives lapses their reason', () => {
       await migration.down(down);
       await down.release();
       expect((await billing.sql.query(`SELECT to_regclass('dataset_standing') AS standing, to_regclass('withdrawn_offer') AS withdrawn`)).rows[0]).toEqual({ standing: null, withdrawn: null });
+    } finally {
+      if (dataSource.isInitialized) await dataSource.destroy();
+      await billing.stop();
+    }
+  });
+});
+
+describe('billing: the migration that lets a subscription lapse for its vendor', () => {
+  it("refuses to go down while a subscription lapsed for its vendor's suspension, and otherwise goes down and up again", async () => {
+    const billing = await BillingHarness.start();
+    const dataSource = createDataSource(billing.db.url);
+    try {
+      billing.clock.set(new Date('2026-01-31T04:00:00.000Z'));
+      const 标贝 = vendor();
+      const subscriber = buyer();
+      await billing.fund(subscriber, 2 * PRICE);
+      const subscription = order(subscriber.organizationId, [line(标贝.organizationId, PRICE, 'CNY', monthly)]);
+      await billing.payments.charge(subscription);
+      await billing.sql.query(`INSERT INTO organization_standing (organization_id, status, changed_at) VALUES ($1, 'suspended', '2026-02-10T09:00:00Z')`, [标贝.organizationId]);
+      billing.clock.set(new Date('2026-02-28T04:00:00.000Z'));
+      expect(await billing.subscriptions.renewDue()).toEqual({ renewed: 0, lapsed: 1 });
+
+      await dataSource.initialize();
+      const migration = new VendorStanding1764850000000();
+      const runner = dataSource.createQueryRunner();
+      await expect(migration.down(runner)).rejects.toThrow(/1 subscriptions lapsed for their vendor's suspension/);
+      expect((await billing.sql.query(`SELECT lapse_reason FROM subscription WHERE order_id = $1`, [subscription.orderId])).rows).toEqual([{ lapse_reason: 'vendor_suspended' }]);
+
+      await billing.sql.query(`UPDATE subscription SET status = 'cancelled', lapse_reason = NULL WHERE order_id = $1`, [subscription.orderId]);
+      await migration.down(runner);
+      expect((await billing.sql.query(`SELECT to_regclass('organization_standing') AS standing`)).rows[0]).toEqual({ standing: null });
+      await migration.up(runner);
+      await runner.release();
+      await expect(billing.sql.query(`UPDATE subscription SET status = 'lapsed', lapse_reason = 'vendor_gone' WHERE order_id = $1`, [subscription.orderId])).rejects.toThrow(
+        /subscription_lapse_reason_check/,
+      );
     } finally {
       if (dataSource.isInitialized) await dataSource.destroy();
       await billing.stop();

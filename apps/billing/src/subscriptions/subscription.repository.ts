@@ -8,7 +8,7 @@ import type { WriteBatch } from '../write-batch';
 export type SubscriptionPeriod = 'month' | 'quarter' | 'year';
 
 /** Why a subscription stopped renewing without being refunded. */
-export type LapseReason = 'insufficient_funds' | 'dataset_suspended' | 'offer_withdrawn';
+export type LapseReason = 'insufficient_funds' | 'dataset_suspended' | 'offer_withdrawn' | 'vendor_suspended';
 
 /** A dataset as the catalog last said it stands. */
 export type DatasetStanding = 'published' | 'suspended';
@@ -36,10 +36,11 @@ export interface Subscription {
 
 /**
  * A due subscription with what billing knows of its listing: why the catalog no longer sells
- * its next period (its offer withdrawn, its dataset suspended), or null while it does.
+ * its next period (its offer withdrawn, its vendor's organization or its dataset suspended), or
+ * null while it does.
  */
 export interface DueSubscription extends Subscription {
-  unsold: Extract<LapseReason, 'dataset_suspended' | 'offer_withdrawn'> | null;
+  unsold: Exclude<LapseReason, 'insufficient_funds'> | null;
 }
 
 interface SubscriptionRow {
@@ -119,15 +120,19 @@ export class SubscriptionRepository extends TransactionalRepository {
 
   /**
    * Locks a subscription that is still active and due, and reads in the same statement whether
-   * the catalog still sells it (a withdrawn offer first: that is final); null when another
-   * renewal got there first.
+   * the catalog still sells it (a withdrawn offer first: that is final; then a suspended vendor,
+   * which takes all its listings off sale; then a suspended dataset); null when another renewal
+   * got there first.
    */
   async lockDue(id: string, now: Date): Promise<DueSubscription | null> {
     const rows = (await this.transaction.query(
       `SELECT s.*,
-              CASE WHEN w.offer_id IS NOT NULL THEN 'offer_withdrawn' WHEN d.status = 'suspended' THEN 'dataset_suspended' END AS unsold
+              CASE WHEN w.offer_id IS NOT NULL THEN 'offer_withdrawn'
+                   WHEN o.status = 'suspended' THEN 'vendor_suspended'
+                   WHEN d.status = 'suspended' THEN 'dataset_suspended' END AS unsold
          FROM subscription s
          LEFT JOIN withdrawn_offer w ON w.offer_id = s.offer_id
+         LEFT JOIN organization_standing o ON o.organization_id = s.vendor_organization_id
          LEFT JOIN dataset_standing d ON d.dataset_id = s.dataset_id
         WHERE s.id = $1 AND s.status = 'active' AND s.period_end <= $2
         FOR UPDATE OF s SKIP LOCKED`,
@@ -157,6 +162,23 @@ export class SubscriptionRepository extends TransactionalRepository {
         WHERE (dataset_standing.changed_at, dataset_standing.status = 'suspended') < (EXCLUDED.changed_at, EXCLUDED.status = 'suspended')`,
       [datasetId, status, at],
     );
+  }
+
+  /**
+   * Records an organization's status as of `changedAt`, the gateway's time of the change, when
+   * that is newer than the one recorded; false when a newer (or the same) change was recorded
+   * already and nothing changed. The catalog and delivery keep the same rule, so all three agree
+   * on which change won.
+   */
+  async recordOrganizationStatus(organizationId: string, status: string, changedAt: Date): Promise<boolean> {
+    const rows = (await this.transaction.query(
+      `INSERT INTO organization_standing (organization_id, status, changed_at) VALUES ($1::uuid, $2, $3)
+       ON CONFLICT (organization_id) DO UPDATE SET status = EXCLUDED.status, changed_at = EXCLUDED.changed_at
+        WHERE organization_standing.changed_at < EXCLUDED.changed_at
+       RETURNING organization_id`,
+      [organizationId, status, changedAt],
+    )) as unknown[];
+    return rows.length > 0;
   }
 
   /** Records an offer its vendor withdrew; the catalog never sells it again. */

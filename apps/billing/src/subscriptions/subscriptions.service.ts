@@ -3,7 +3,9 @@ import {
   CatalogEvents,
   type DatasetPublished,
   type DatasetSuspended,
+  GatewayEvents,
   type OfferChanged,
+  type OrganizationStatusChangedV1,
   type RenewalRunView,
 } from '@trove/contracts';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
@@ -17,12 +19,15 @@ import { periodEnd, SubscriptionRepository, type LapseReason, type Subscription 
  * Renews subscriptions when their paid period ends, by the billing clock: each due one is
  * charged for the next period (a journal entry and an invoice, like a purchase) and extended,
  * or lapses without a charge: when the wallet cannot cover it, and when the catalog no longer
- * sells that period (the dataset suspended by an operator, or the offer withdrawn by its vendor).
+ * sells that period (the dataset or its vendor's organization suspended by an operator, or the
+ * offer withdrawn by its vendor).
  * Delivery ends the entitlement on `lapsed`. Each subscription renews in a transaction of its
  * own, so one buyer's empty wallet holds up nobody.
  *
  * What the catalog sells, billing learns from the catalog's events only (`dataset.suspended`,
- * `dataset.published`, `offer.changed`), each taken in through the inbox with its effect.
+ * `dataset.published`, `offer.changed`), and from the gateway's `organization.status-changed`
+ * (the catalog hides a suspended vendor's listings on the same event), each taken in through
+ * the inbox with its effect.
  */
 @Injectable()
 export class SubscriptionsService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -119,6 +124,19 @@ export class SubscriptionsService implements OnApplicationBootstrap, OnApplicati
   async offerChanged(change: OfferChanged, { event }: EventContext<OfferChanged>): Promise<void> {
     if (change.change !== 'withdrawn') return;
     await this.subscriptions.recordOfferWithdrawn(change.offerId, change.datasetId, catalogTime(event.occurredAt));
+  }
+
+  // ---- vendors' standing, from the gateway's events ----
+  //
+  // An operator's suspension of an organization takes all its listings off sale. The consumer
+  // applies one organization's changes in the order the gateway numbered them; `changedAt`
+  // decides besides, as in the catalog, so a late or repeated change never brings an older
+  // status back. Reinstatement revives no subscription that lapsed meanwhile.
+
+  @EventHandler(GatewayEvents.organizationStatusChanged, { consumer: 'organization-statuses' })
+  async organizationStatusChanged(change: OrganizationStatusChangedV1): Promise<void> {
+    const recorded = await this.subscriptions.recordOrganizationStatus(change.organizationId, change.status, new Date(change.changedAt));
+    if (!recorded) this.logger.log(`status ${change.status} of organization ${change.organizationId} at ${change.changedAt} is not newer than the one recorded: ignored`);
   }
 }
 
