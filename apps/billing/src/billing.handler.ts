@@ -1,12 +1,15 @@
 import {
   ApprovePayoutRequest,
   BillingSubjects,
+  CancelPayoutRequest,
   ConfirmTopUpRequest,
   GetInvoiceRequest,
+  GetPayoutRequest,
   GetVendorBalanceRequest,
   GetWalletRequest,
   ListInvoicesRequest,
   RecordTopUpRequest,
+  RejectPayoutRequest,
   RequestPayoutRequest,
   RenewSubscriptionsRequest,
   SalesStatsRequest,
@@ -67,6 +70,22 @@ export class BillingHandler {
   approvePayout(request: ApprovePayoutRequest, context: RpcContext): Promise<PayoutView> {
     callerAs(context, 'admin');
     return this.wallets.approvePayout(request.payoutId);
+  }
+
+  @RpcHandler(BillingSubjects.cancelPayout)
+  cancelPayout(request: CancelPayoutRequest, context: RpcContext): Promise<PayoutView> {
+    return this.wallets.cancelPayout(callerAs(context, 'vendor'), request.payoutId);
+  }
+
+  @RpcHandler(BillingSubjects.rejectPayout)
+  rejectPayout(request: RejectPayoutRequest, context: RpcContext): Promise<PayoutView> {
+    callerAs(context, 'admin');
+    return this.wallets.rejectPayout(request.payoutId, request.reason);
+  }
+
+  @RpcHandler(BillingSubjects.getPayout)
+  payout(request: GetPayoutRequest, context: RpcContext): Promise<PayoutView> {
+    return this.wallets.payout(callerAs(context, 'vendor', 'admin'), request.payoutId);
   }
 
   @RpcHandler(BillingSubjects.listInvoices)

@@ -13,6 +13,9 @@ export interface Payout {
   entryId: string | null;
   requestedAt: Date;
   paidAt: Date | null;
+  cancelledAt: Date | null;
+  rejectedAt: Date | null;
+  rejectionReason: string | null;
 }
 
 interface PayoutRow {
@@ -24,7 +27,13 @@ interface PayoutRow {
   entry_id: string | null;
   requested_at: Date;
   paid_at: Date | null;
+  cancelled_at: Date | null;
+  rejected_at: Date | null;
+  rejection_reason: string | null;
 }
+
+const dateOrNull = (at: Date | null) => (at ? new Date(at) : null);
+const isoOrNull = (at: Date | null) => (at ? at.toISOString() : null);
 
 function toPayout(r: PayoutRow): Payout {
   return {
@@ -35,7 +44,10 @@ function toPayout(r: PayoutRow): Payout {
     status: r.status,
     entryId: r.entry_id,
     requestedAt: new Date(r.requested_at),
-    paidAt: r.paid_at ? new Date(r.paid_at) : null,
+    paidAt: dateOrNull(r.paid_at),
+    cancelledAt: dateOrNull(r.cancelled_at),
+    rejectedAt: dateOrNull(r.rejected_at),
+    rejectionReason: r.rejection_reason,
   };
 }
 
@@ -46,7 +58,10 @@ export function payoutView(p: Payout): PayoutView {
     status: p.status,
     amount: { amount: p.amount, currency: p.currency },
     requestedAt: p.requestedAt.toISOString(),
-    paidAt: p.paidAt ? p.paidAt.toISOString() : null,
+    paidAt: isoOrNull(p.paidAt),
+    cancelledAt: isoOrNull(p.cancelledAt),
+    rejectedAt: isoOrNull(p.rejectedAt),
+    rejectionReason: p.rejectionReason,
   };
 }
 
@@ -65,7 +80,12 @@ export class PayoutRepository extends TransactionalRepository {
     return rows[0] ? toPayout(rows[0]) : null;
   }
 
-  /** Money asked for and not paid yet: it is spoken for. */
+  async find(id: string): Promise<Payout | null> {
+    const rows = (await this.manager.query(`SELECT * FROM payout WHERE id = $1`, [id])) as PayoutRow[];
+    return rows[0] ? toPayout(rows[0]) : null;
+  }
+
+  /** Money asked for and not paid yet: it is spoken for. Cancelled and rejected payouts ask for nothing. */
   async pendingTotal(vendorOrganizationId: string, currency: CurrencyCode, except?: string): Promise<number> {
     const rows = (await this.manager.query(
       `SELECT coalesce(sum(amount), 0) AS total FROM payout WHERE vendor_organization_id = $1 AND currency = $2 AND status = 'pending' AND id IS DISTINCT FROM $3`,
@@ -77,6 +97,19 @@ export class PayoutRepository extends TransactionalRepository {
   async markPaid(id: string, entryId: string, at: Date): Promise<Payout> {
     const rows = (await this.transaction.query(`UPDATE payout SET status = 'paid', entry_id = $2, paid_at = $3 WHERE id = $1 RETURNING *`, [id, entryId, at])) as [PayoutRow[], number];
     // An UPDATE through TypeORM answers [rows, affected].
+    return toPayout(rows[0][0]);
+  }
+
+  async markCancelled(id: string, at: Date): Promise<Payout> {
+    const rows = (await this.transaction.query(`UPDATE payout SET status = 'cancelled', cancelled_at = $2 WHERE id = $1 RETURNING *`, [id, at])) as [PayoutRow[], number];
+    return toPayout(rows[0][0]);
+  }
+
+  async markRejected(id: string, reason: string, at: Date): Promise<Payout> {
+    const rows = (await this.transaction.query(`UPDATE payout SET status = 'rejected', rejection_reason = $2, rejected_at = $3 WHERE id = $1 RETURNING *`, [id, reason, at])) as [
+      PayoutRow[],
+      number,
+    ];
     return toPayout(rows[0][0]);
   }
 }

@@ -18,12 +18,28 @@ import { randomUUID } from 'node:crypto';
 import { Clock } from '../clock';
 import { LedgerRepository } from '../ledger/ledger.repository';
 import { bankReferenceKey } from './bank-reference';
-import { PayoutRepository, payoutView } from './payout.repository';
+import { payoutStates } from './payout-state';
+import { PayoutRepository, payoutView, type Payout } from './payout.repository';
 import { TopUpRepository, topUpView } from './top-up.repository';
 
 function balanceView(rows: { currency: CurrencyCode; balance: number }[], currency: CurrencyCode = 'CNY') {
   const balances = rows.map((r) => ({ amount: r.balance, currency: r.currency }));
   return { balance: balances.find((b) => b.currency === currency) ?? { amount: 0, currency }, balances };
+}
+
+/** INVALID_STATE saying how the payout ended and what the vendor can do instead. */
+function assertPayoutCan(payout: Payout, next: Payout['status']): void {
+  if (payoutStates.can(payout.status, next)) return;
+  const ended = {
+    pending: 'still pending',
+    paid: `paid on ${payout.paidAt?.toISOString()}`,
+    cancelled: `cancelled by its vendor on ${payout.cancelledAt?.toISOString()}`,
+    rejected: `rejected by an operator on ${payout.rejectedAt?.toISOString()} (${JSON.stringify(payout.rejectionReason)})`,
+  }[payout.status];
+  throw new ServiceException(
+    CommonErrorCode.INVALID_STATE,
+    `Payout ${payout.id} is ${ended} and cannot become ${next}; only a pending payout is approved, rejected or cancelled${payout.status === 'paid' ? '' : ', and a vendor asks anew for what it is still owed'}.`,
+  );
 }
 
 /**
@@ -174,6 +190,7 @@ export class WalletsService {
       const payout = await this.payouts.findForUpdate(payoutId);
       if (!payout) throw new ServiceException(CommonErrorCode.NOT_FOUND, `No payout ${payoutId}.`);
       if (payout.status === 'paid') return payoutView(payout);
+      assertPayoutCan(payout, 'paid');
       const accountId = await this.ledger.account('vendor_payable', payout.vendorOrganizationId, payout.currency);
       await this.ledger.lockAccount(accountId);
       const owed = await this.ledger.creditBalance(accountId);
@@ -196,6 +213,41 @@ export class WalletsService {
       });
       return payoutView(await this.payouts.markPaid(payout.id, entryId, this.clock.now()));
     });
+  }
+
+  /**
+   * The vendor withdraws its pending payout. Nothing was posted for it (only approval posts), so
+   * nothing is reversed; the amount stops counting as asked for. The payout's row lock orders it
+   * with an approval of the same payout: whichever comes second finds the other's end and is
+   * refused. Cancelling a cancelled payout answers it again; another vendor's is NOT_FOUND.
+   */
+  cancelPayout(caller: Caller, payoutId: string): Promise<PayoutView> {
+    return this.unitOfWork.run(async () => {
+      const payout = await this.payouts.findForUpdate(payoutId);
+      if (!payout || payout.vendorOrganizationId !== caller.organizationId) throw new ServiceException(CommonErrorCode.NOT_FOUND, `No payout ${payoutId}.`);
+      if (payout.status === 'cancelled') return payoutView(payout);
+      assertPayoutCan(payout, 'cancelled');
+      return payoutView(await this.payouts.markCancelled(payout.id, this.clock.now()));
+    });
+  }
+
+  /** An operator refuses a pending payout, saying why; like a cancellation it posts nothing. */
+  rejectPayout(payoutId: string, reason: string): Promise<PayoutView> {
+    return this.unitOfWork.run(async () => {
+      const payout = await this.payouts.findForUpdate(payoutId);
+      if (!payout) throw new ServiceException(CommonErrorCode.NOT_FOUND, `No payout ${payoutId}.`);
+      assertPayoutCan(payout, 'rejected');
+      return payoutView(await this.payouts.markRejected(payout.id, reason, this.clock.now()));
+    });
+  }
+
+  /** A payout as its vendor or an operator sees it; another vendor's is NOT_FOUND. */
+  async payout(caller: Caller, payoutId: string): Promise<PayoutView> {
+    const payout = await this.unitOfWork.read(() => this.payouts.find(payoutId));
+    if (!payout || (caller.role !== 'admin' && payout.vendorOrganizationId !== caller.organizationId)) {
+      throw new ServiceException(CommonErrorCode.NOT_FOUND, `No payout ${payoutId}.`);
+    }
+    return payoutView(payout);
   }
 
   async trialBalance(currency?: CurrencyCode): Promise<TrialBalanceView> {

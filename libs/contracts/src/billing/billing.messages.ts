@@ -10,7 +10,11 @@ export type AccountType = (typeof ACCOUNT_TYPES)[number];
 export const TOP_UP_STATUSES = ['pending', 'confirmed'] as const;
 export type TopUpStatus = (typeof TOP_UP_STATUSES)[number];
 
-export const PAYOUT_STATUSES = ['pending', 'paid'] as const;
+/**
+ * `pending` until an operator approves it (`paid`) or rejects it (`rejected`), or its vendor
+ * withdraws it (`cancelled`). Only `paid` moves money.
+ */
+export const PAYOUT_STATUSES = ['pending', 'paid', 'cancelled', 'rejected'] as const;
 export type PayoutStatus = (typeof PAYOUT_STATUSES)[number];
 
 // ---------------------------------------------------------------- wallets and top-ups
@@ -81,6 +85,21 @@ export class ApprovePayoutRequest {
   payoutId: string;
 }
 
+/** The vendor withdraws its own pending payout. */
+export class CancelPayoutRequest extends ApprovePayoutRequest {}
+
+/** One payout: its vendor's own, or any for an operator. */
+export class GetPayoutRequest extends ApprovePayoutRequest {}
+
+/** An operator refuses a pending payout; the vendor reads the reason. */
+export class RejectPayoutRequest extends ApprovePayoutRequest {
+  @ApiProperty({ description: 'Why the payout is refused, shown to its vendor', example: '收款账户名称与营业执照不符，请更新后重新申请', minLength: 1, maxLength: 2000 })
+  @IsString()
+  @Length(1, 2000)
+  @Matches(/\S/, { message: 'reason must say why, not be white space alone' })
+  reason: string;
+}
+
 export interface PayoutView {
   id: string;
   vendorOrganizationId: string;
@@ -88,6 +107,10 @@ export interface PayoutView {
   amount: MoneyValue;
   requestedAt: string;
   paidAt: string | null;
+  cancelledAt: string | null;
+  rejectedAt: string | null;
+  /** Why an operator rejected it; null unless `rejected`. */
+  rejectionReason: string | null;
 }
 
 // ---------------------------------------------------------------- invoices

@@ -1,0 +1,118 @@
+import 'reflect-metadata';
+import { BillingErrorCode, CommonErrorCode } from '@trove/contracts';
+import { BillingHarness, buyer, line, OPERATOR, order, vendor } from './billing-harness';
+
+jest.setTimeout(120_000);
+
+const CNY = (amount: number) => ({ amount: { amount, currency: 'CNY' as const } });
+
+describe('billing: a pending payout can be withdrawn by its vendor or refused by an operator', () => {
+  let billing: BillingHarness;
+
+  beforeAll(async () => {
+    billing = await BillingHarness.start();
+  });
+
+  afterAll(async () => {
+    await billing?.stop();
+  });
+
+  afterEach(async () => {
+    expect(await billing.violations()).toEqual([]);
+  });
+
+  const payoutEntries = async (payoutId: string) =>
+    Number((await billing.sql.query(`SELECT count(*) AS n FROM journal_entry WHERE kind = 'payout' AND source_id = $1`, [payoutId])).rows[0].n);
+
+  /** A vendor owed 1,600,000 fen: two sales of 10,000.00 yuan, less the 20 % commission. */
+  async function vendorOwed1600000() {
+    const 商汤 = buyer();
+    const 数据堂 = vendor();
+    await billing.fund(商汤, 2_000_000);
+    const first = order(商汤.organizationId, [line(数据堂.organizationId, 1_000_000)]);
+    const second = order(商汤.organizationId, [line(数据堂.organizationId, 1_000_000)]);
+    await billing.payments.charge(first);
+    await billing.payments.charge(second);
+    expect(await billing.payable(数据堂.organizationId)).toBe(1_600_000);
+    return { 数据堂, first, second };
+  }
+
+  it('unfreezes the money of a payout a refund made too large: the vendor cancels it and is paid what it is still owed', async () => {
+    const { 数据堂, second } = await vendorOwed1600000();
+    const payout = await billing.wallets.requestPayout(数据堂, CNY(1_600_000));
+    await billing.payments.refund(second.orderId);
+    expect(await billing.payable(数据堂.organizationId)).toBe(800_000);
+    await expect(billing.wallets.approvePayout(payout.id)).rejects.toMatchObject({ code: BillingErrorCode.PAYOUT_EXCEEDS_BALANCE });
+    await expect(billing.wallets.requestPayout(数据堂, CNY(800_000))).rejects.toMatchObject({ code: BillingErrorCode.PAYOUT_EXCEEDS_BALANCE });
+
+    const cancelled = await billing.wallets.cancelPayout(数据堂, payout.id);
+
+    expect(cancelled).toMatchObject({ id: payout.id, status: 'cancelled', paidAt: null, rejectionReason: null, amount: { amount: 1_600_000, currency: 'CNY' } });
+    expect(await billing.wallets.cancelPayout(数据堂, payout.id)).toEqual(cancelled);
+    expect(await billing.payable(数据堂.organizationId)).toBe(800_000);
+    expect(await payoutEntries(payout.id)).toBe(0);
+    const again = await billing.wallets.requestPayout(数据堂, CNY(800_000));
+    expect((await billing.wallets.approvePayout(again.id)).status).toBe('paid');
+    expect(await billing.payable(数据堂.organizationId)).toBe(0);
+    await expect(billing.wallets.approvePayout(payout.id)).rejects.toMatchObject({ code: CommonErrorCode.INVALID_STATE });
+    expect(await payoutEntries(payout.id)).toBe(0);
+  });
+
+  it("refuses a vendor another vendor's payout as if it did not exist, and a paid one as settled", async () => {
+    const { 数据堂 } = await vendorOwed1600000();
+    const 海天瑞声 = vendor();
+    const payout = await billing.wallets.requestPayout(数据堂, CNY(600_000));
+
+    await expect(billing.wallets.cancelPayout(海天瑞声, payout.id)).rejects.toMatchObject({ code: CommonErrorCode.NOT_FOUND });
+    await expect(billing.wallets.payout(海天瑞声, payout.id)).rejects.toMatchObject({ code: CommonErrorCode.NOT_FOUND });
+    await expect(billing.wallets.cancelPayout(数据堂, '00000000-0000-4000-8000-00000000dead')).rejects.toMatchObject({ code: CommonErrorCode.NOT_FOUND });
+    expect((await billing.wallets.payout(数据堂, payout.id)).status).toBe('pending');
+
+    await billing.wallets.approvePayout(payout.id);
+    await expect(billing.wallets.cancelPayout(数据堂, payout.id)).rejects.toMatchObject({ code: CommonErrorCode.INVALID_STATE });
+    await expect(billing.wallets.rejectPayout(payout.id, '收款账户已注销')).rejects.toMatchObject({ code: CommonErrorCode.INVALID_STATE });
+    expect(await billing.wallets.payout(数据堂, payout.id)).toMatchObject({ status: 'paid', rejectionReason: null });
+    expect(await billing.payable(数据堂.organizationId)).toBe(1_000_000);
+  });
+
+  it('lets an operator reject a pending payout with a reason the vendor reads; the money is asked for again', async () => {
+    const { 数据堂 } = await vendorOwed1600000();
+    const payout = await billing.wallets.requestPayout(数据堂, CNY(1_600_000));
+    const reason = '收款银行账户与营业执照名称不符（招商银行 CMB-20261130-0042），请更新后重新申请';
+
+    const rejected = await billing.wallets.rejectPayout(payout.id, reason);
+
+    expect(rejected).toMatchObject({ id: payout.id, status: 'rejected', rejectionReason: reason, paidAt: null });
+    expect(await billing.as(数据堂, () => billing.wallets.payout(数据堂, payout.id))).toEqual(rejected);
+    expect(await billing.wallets.payout(OPERATOR, payout.id)).toEqual(rejected);
+    await expect(billing.wallets.rejectPayout(payout.id, reason)).rejects.toMatchObject({ code: CommonErrorCode.INVALID_STATE });
+    await expect(billing.wallets.cancelPayout(数据堂, payout.id)).rejects.toMatchObject({ code: CommonErrorCode.INVALID_STATE });
+    await expect(billing.wallets.approvePayout(payout.id)).rejects.toMatchObject({ code: CommonErrorCode.INVALID_STATE });
+    expect(await payoutEntries(payout.id)).toBe(0);
+    expect(await billing.payable(数据堂.organizationId)).toBe(1_600_000);
+
+    const again = await billing.wallets.requestPayout(数据堂, CNY(1_600_000));
+    expect(again.status).toBe('pending');
+  });
+
+  it('lets exactly one of a cancellation and an approval racing for the same payout win, with the ledger agreeing', async () => {
+    const outcomes = { paid: 0, cancelled: 0 };
+    for (let round = 0; round < 8; round++) {
+      const { 数据堂 } = await vendorOwed1600000();
+      const payout = await billing.wallets.requestPayout(数据堂, CNY(1_200_000));
+
+      const [approval, cancellation] = await Promise.allSettled([billing.wallets.approvePayout(payout.id), billing.wallets.cancelPayout(数据堂, payout.id)]);
+
+      const final = await billing.wallets.payout(数据堂, payout.id);
+      const won = [approval, cancellation].filter((o) => o.status === 'fulfilled');
+      expect(won).toHaveLength(1);
+      const lost = [approval, cancellation].find((o) => o.status === 'rejected') as PromiseRejectedResult;
+      expect(lost.reason).toMatchObject({ code: CommonErrorCode.INVALID_STATE });
+      expect(['paid', 'cancelled']).toContain(final.status);
+      outcomes[final.status as 'paid' | 'cancelled']++;
+      expect(await payoutEntries(payout.id)).toBe(final.status === 'paid' ? 1 : 0);
+      expect(await billing.payable(数据堂.organizationId)).toBe(final.status === 'paid' ? 400_000 : 1_600_000);
+    }
+    expect(outcomes.paid + outcomes.cancelled).toBe(8);
+  });
+});
