@@ -246,6 +246,84 @@ describe('billing through the public API', () => {
     expect(await json(reused)).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
   });
 
+  it('frees the money of a pending payout a refund made too large: its vendor cancels it, an operator can reject one with a reason, and what is owed is paid', async () => {
+    const 标贝 = await VendorClient.signUp(system, '标贝科技 DataBaker');
+    const { dataset } = await 标贝.listing(speechListing({ title: '普通话朗读语音 200 小时 / Mandarin read speech 200 h' }), undefined);
+    const offer = await 标贝.expect(201, `/v1/datasets/${dataset.id}/offers`, 'POST', commercialOffer(1_000_000));
+    await 标贝.expect(200, `/v1/datasets/${dataset.id}/submit`, 'POST');
+    expect((await post(`/v1/admin/datasets/${dataset.id}/approve`, 'admin')).status).toBe(200);
+    const orders: string[] = [];
+    for (const name of ['百度智能云 / Baidu AI Cloud', '科大讯飞 / iFLYTEK']) {
+      const buyer = await signUpBuyer(name);
+      await fund(buyer, 1_000_000);
+      const order = await json(await post('/v1/orders', buyer, { items: [{ offerId: offer.id }], acceptLicense: true }));
+      await waitFor('the order to be paid', async () => ['paid', 'fulfilled'].includes((await json(await system.request(`/v1/orders/${order.id}`))).status));
+      orders.push(order.id);
+    }
+    const owed = async () => (await json(await system.request('/v1/balance', as(标贝)))).balance.amount as number;
+    expect(await owed()).toBe(1_600_000);
+    const payoutEntries = () =>
+      withDatabase(system.databases.get('billing')!.url, async (c) => (await c.query(`SELECT count(*)::int AS n FROM journal_entry WHERE kind = 'payout'`)).rows[0].n as number);
+    const entriesBefore = await payoutEntries();
+
+    // The vendor asks for all of it; then a sale is refunded and the payout is too large to approve.
+    const frozen = await json(await post('/v1/payouts', 标贝, { amount: { amount: 1_600_000, currency: 'CNY' } }));
+    expect((await post(`/v1/admin/orders/${orders[1]}/refund`, 'admin', { reason: '样本与描述不符 / samples did not match' })).status).toBe(202);
+    await waitFor('the order to be refunded', async () => (await json(await system.request(`/v1/orders/${orders[1]}`))).status === 'refunded');
+    expect(await owed()).toBe(800_000);
+    const approval = await post(`/v1/admin/payouts/${frozen.id}/approve`, 'admin');
+    expect({ status: approval.status, code: (await json(approval)).code }).toEqual({ status: 409, code: 'PAYOUT_EXCEEDS_BALANCE' });
+    const stillAsked = await post('/v1/payouts', 标贝, { amount: { amount: 800_000, currency: 'CNY' } });
+    expect({ status: stillAsked.status, code: (await json(stillAsked)).code }).toEqual({ status: 409, code: 'PAYOUT_EXCEEDS_BALANCE' });
+
+    // Nobody else may touch it; its vendor withdraws it, twice with the same answer.
+    expect((await post(`/v1/payouts/${frozen.id}/cancel`, vendor)).status).toBe(404);
+    expect((await system.request(`/v1/payouts/${frozen.id}`, as(vendor))).status).toBe(404);
+    expect((await post(`/v1/payouts/${frozen.id}/cancel`, 国网)).status).toBe(403);
+    const cancelled = await post(`/v1/payouts/${frozen.id}/cancel`, 标贝);
+    expect(cancelled.status).toBe(200);
+    const view = await json(cancelled);
+    expect(view).toMatchObject({ id: frozen.id, status: 'cancelled', paidAt: null, amount: { amount: 1_600_000, currency: 'CNY' } });
+    const twice = await post(`/v1/payouts/${frozen.id}/cancel`, 标贝);
+    expect(twice.status).toBe(200);
+    expect(await json(twice)).toEqual(view);
+    const approveCancelled = await post(`/v1/admin/payouts/${frozen.id}/approve`, 'admin');
+    expect({ status: approveCancelled.status, code: (await json(approveCancelled)).code }).toEqual({ status: 409, code: 'INVALID_STATE' });
+    expect(await owed()).toBe(800_000);
+
+    // An operator refuses the next one, saying why; the vendor reads the reason.
+    const refused = await json(await post('/v1/payouts', 标贝, { amount: { amount: 800_000, currency: 'CNY' } }));
+    expect((await post(`/v1/admin/payouts/${refused.id}/reject`, 'admin', {})).status).toBe(400);
+    expect((await post(`/v1/admin/payouts/${refused.id}/reject`, 标贝, { reason: '自己驳回' })).status).toBe(403);
+    const reason = '收款账户名称与营业执照不符，请更新招商银行账户后重新申请';
+    const rejected = await post(`/v1/admin/payouts/${refused.id}/reject`, 'admin', { reason });
+    expect(rejected.status).toBe(200);
+    expect(await json(rejected)).toMatchObject({ status: 'rejected', rejectionReason: reason });
+    expect(await json(await system.request(`/v1/payouts/${refused.id}`, as(标贝)))).toMatchObject({ status: 'rejected', rejectionReason: reason });
+    const rejectAgain = await post(`/v1/admin/payouts/${refused.id}/reject`, 'admin', { reason });
+    expect({ status: rejectAgain.status, code: (await json(rejectAgain)).code }).toEqual({ status: 409, code: 'INVALID_STATE' });
+    const cancelRejected = await post(`/v1/payouts/${refused.id}/cancel`, 标贝);
+    expect({ status: cancelRejected.status, code: (await json(cancelRejected)).code }).toEqual({ status: 409, code: 'INVALID_STATE' });
+    expect(await payoutEntries()).toBe(entriesBefore);
+
+    // A cancellation racing an approval: exactly one of them wins.
+    const raced = await json(await post('/v1/payouts', 标贝, { amount: { amount: 300_000, currency: 'CNY' } }));
+    const [approved, withdrawn] = await Promise.all([post(`/v1/admin/payouts/${raced.id}/approve`, 'admin'), post(`/v1/payouts/${raced.id}/cancel`, 标贝)]);
+    expect([approved.status, withdrawn.status].sort()).toEqual([200, 409]);
+    const winner = (await json(await system.request(`/v1/payouts/${raced.id}`, as(标贝)))).status as string;
+    expect(winner).toBe(approved.status === 200 ? 'paid' : 'cancelled');
+    expect(await owed()).toBe(winner === 'paid' ? 500_000 : 800_000);
+
+    // What is still owed is paid at last, and a paid payout cannot be withdrawn.
+    const rest = await json(await post('/v1/payouts', 标贝, { amount: { amount: await owed(), currency: 'CNY' } }));
+    expect(await json(await post(`/v1/admin/payouts/${rest.id}/approve`, 'admin'))).toMatchObject({ status: 'paid' });
+    expect(await owed()).toBe(0);
+    const cancelPaid = await post(`/v1/payouts/${rest.id}/cancel`, 标贝);
+    expect({ status: cancelPaid.status, code: (await json(cancelPaid)).code }).toEqual({ status: 409, code: 'INVALID_STATE' });
+    expect(await payoutEntries()).toBe(entriesBefore + (winner === 'paid' ? 2 : 1));
+    expect((await json(await system.request('/v1/admin/ledger/trial-balance'))).total).toBe(0);
+  });
+
   it('lets the right roles only: a vendor has no wallet, a buyer no vendor balance, neither confirms nor approves', async () => {
     await fund(电信, 1_000);
     expect((await system.request('/v1/wallet', as(vendor))).status).toBe(403);

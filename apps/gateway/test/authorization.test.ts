@@ -189,6 +189,11 @@ const CASES: Record<string, RouteCase> = {
       return { url: `/v1/admin/payouts/${payout.body.id}/approve` };
     },
   },
+  'GET /v1/payouts/:id': { prepare: async (fx) => ({ url: `/v1/payouts/${await pendingPayout(fx)}` }) },
+  'POST /v1/payouts/:id/cancel': { prepare: async (fx) => ({ url: `/v1/payouts/${await pendingPayout(fx)}/cancel` }) },
+  'POST /v1/admin/payouts/:id/reject': {
+    prepare: async (fx) => ({ url: `/v1/admin/payouts/${await pendingPayout(fx)}/reject`, body: { reason: '收款账户名称与营业执照不符 / payee name does not match the licence' } }),
+  },
   'GET /v1/admin/ledger/trial-balance': { prepare: async () => ({ url: '/v1/admin/ledger/trial-balance' }) },
   'GET /v1/entitlements': { prepare: async () => ({ url: '/v1/entitlements?status=active' }) },
   'GET /v1/entitlements/:id/manifest': { owner: 'buyer', prepare: async (fx) => ({ url: `/v1/entitlements/${(await deliverySale(fx)).entitlementId}/manifest` }) },
@@ -382,6 +387,14 @@ async function versionWithFile(fx: Fixture, datasetId: string): Promise<string> 
     storageKey: `objects/${randomUUID()}`,
   });
   return version.id;
+}
+
+/** A payout of 1 fen the fixture's vendor asked for after a sale, still pending. */
+async function pendingPayout(fx: Fixture): Promise<string> {
+  await billingSale(fx);
+  const payout = await fx.harness.inject({ method: 'POST', url: '/v1/payouts', key: fx.parties.vendor.key, body: { amount: { amount: 1, currency: 'CNY' } }, headers: { 'idempotency-key': randomUUID() } });
+  expect(payout.status).toBe(201);
+  return payout.body.id;
 }
 
 /** A draft of the fixture's vendor; with a released version and an offer it can be submitted. */

@@ -14,6 +14,7 @@ import {
   InvoicesQuery,
   PayoutDto,
   PayoutInputDto,
+  RejectPayoutDto,
   TopUpDto,
   TopUpInputDto,
   TrialBalanceDto,
@@ -116,7 +117,8 @@ export class BillingController {
   @Audited('payout.request', 'payout')
   @ApiOperation({
     summary: "Withdraw from the vendor's balance",
-    description: 'Pending until an operator approves it. More than the balance, counting payouts still pending, is 409 PAYOUT_EXCEEDS_BALANCE.',
+    description:
+      'Pending until an operator approves or rejects it, or the vendor cancels it. More than the balance, counting payouts still pending (not cancelled or rejected ones), is 409 PAYOUT_EXCEEDS_BALANCE.',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: PayoutDto })
@@ -132,13 +134,59 @@ export class BillingController {
   @Audited('payout.approve', 'payout')
   @ApiOperation({
     summary: 'Pay a payout',
-    description: "Debits the vendor's balance and credits bank clearing, once; approving a paid payout answers it again. A balance that no longer covers it is 409 PAYOUT_EXCEEDS_BALANCE.",
+    description:
+      "Debits the vendor's balance and credits bank clearing, once; approving a paid payout answers it again. A balance that no longer covers it is 409 PAYOUT_EXCEEDS_BALANCE (the vendor may cancel it, or an operator reject it, and a smaller one be asked for); a cancelled or rejected payout is 409 INVALID_STATE.",
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: PayoutDto })
   @ApiProblems(400, 404, 409, 503)
   approvePayout(@Param('id', uuidParam('id')) payoutId: string): Promise<PayoutDto> {
     return this.rpc.send(BillingSubjects.approvePayout, { payoutId });
+  }
+
+  @Get('payouts/:id')
+  @Roles(['vendor', 'admin'])
+  @ApiOperation({
+    summary: 'One payout',
+    description: "Its status, and a rejected one's `rejectionReason`. A vendor sees its own (another vendor's is 404); an operator sees every one.",
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: PayoutDto })
+  @ApiProblems(400, 404, 503)
+  payout(@Param('id', uuidParam('id')) payoutId: string): Promise<PayoutDto> {
+    return this.rpc.send(BillingSubjects.getPayout, { payoutId });
+  }
+
+  @Post('payouts/:id/cancel')
+  @HttpCode(200)
+  @Roles(['vendor'])
+  @Audited('payout.cancel', 'payout')
+  @ApiOperation({
+    summary: 'Withdraw a pending payout',
+    description:
+      "The owning vendor cancels its pending payout: `status: cancelled`. Nothing had moved and nothing moves; the amount no longer counts as asked for, so the vendor may ask again for what it is owed. Cancelling a cancelled payout answers it again (200); a paid or rejected one is 409 INVALID_STATE; another vendor's is 404. Racing an approval, exactly one of the two wins and the other is 409 INVALID_STATE.",
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: PayoutDto })
+  @ApiProblems(400, 404, 409, 503)
+  cancelPayout(@Param('id', uuidParam('id')) payoutId: string): Promise<PayoutDto> {
+    return this.rpc.send(BillingSubjects.cancelPayout, { payoutId });
+  }
+
+  @Post('admin/payouts/:id/reject')
+  @HttpCode(200)
+  @Roles(['admin'])
+  @Audited('payout.reject', 'payout')
+  @ApiOperation({
+    summary: 'Refuse a pending payout',
+    description:
+      '`{reason}` -> `status: rejected` with `rejectionReason`, which the vendor reads. Nothing had moved and nothing moves; the amount no longer counts as asked for. Only a pending payout: anything else is 409 INVALID_STATE.',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: PayoutDto })
+  @ApiProblems(400, 404, 409, 503)
+  rejectPayout(@Param('id', uuidParam('id')) payoutId: string, @Body() body: RejectPayoutDto): Promise<PayoutDto> {
+    return this.rpc.send(BillingSubjects.rejectPayout, { payoutId, reason: body.reason });
   }
 
   @Get('admin/ledger/trial-balance')

@@ -3,6 +3,7 @@ import {
   INVOICE_KINDS,
   PAYOUT_STATUSES,
   RecordTopUpRequest,
+  RejectPayoutRequest,
   RequestPayoutRequest,
   TOP_UP_STATUSES,
   type AccountType,
@@ -10,7 +11,7 @@ import {
   type PayoutStatus,
   type TopUpStatus,
 } from '@trove/contracts';
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { CURRENCY_CODES, Money, type CurrencyCode } from '@trove/licensing';
 import { PageQuery } from '@trove/platform';
@@ -19,6 +20,9 @@ import { PageOf } from '../openapi/page.dto';
 export class TopUpInputDto extends RecordTopUpRequest {}
 
 export class PayoutInputDto extends RequestPayoutRequest {}
+
+/** The body of `POST /v1/admin/payouts/:id/reject`: the reason alone (the id is in the path). */
+export class RejectPayoutDto extends PickType(RejectPayoutRequest, ['reason'] as const) {}
 
 export class CurrencyQuery {
   @ApiPropertyOptional({ enum: CURRENCY_CODES, description: 'Which currency `balance` shows; CNY when left out' })
@@ -77,7 +81,10 @@ export class PayoutDto {
   @ApiProperty({ format: 'uuid' })
   vendorOrganizationId: string;
 
-  @ApiProperty({ enum: PAYOUT_STATUSES, description: '`pending` until an operator approves it; then `paid`' })
+  @ApiProperty({
+    enum: PAYOUT_STATUSES,
+    description: '`pending` until an operator approves it (`paid`) or rejects it (`rejected`), or its vendor cancels it (`cancelled`); only `paid` moved money',
+  })
   status: PayoutStatus;
 
   @ApiProperty({ type: Money })
@@ -88,6 +95,15 @@ export class PayoutDto {
 
   @ApiProperty({ nullable: true, type: String })
   paidAt: string | null;
+
+  @ApiProperty({ nullable: true, type: String, description: 'When its vendor cancelled it' })
+  cancelledAt: string | null;
+
+  @ApiProperty({ nullable: true, type: String, description: 'When an operator rejected it' })
+  rejectedAt: string | null;
+
+  @ApiProperty({ nullable: true, type: String, description: 'Why an operator rejected it (seen by its vendor and admins); null unless `rejected`' })
+  rejectionReason: string | null;
 }
 
 export class InvoiceLineDto {
