@@ -1,4 +1,4 @@
-import { CatalogSubjects, CommonErrorCode, MessageHeaders, OrderingSubjects, type AccessRequestPage, type AccessRequestView, type OfferSnapshot, type RpcSubject } from '@trove/contracts';
+import { CatalogErrorCode, CatalogSubjects, CommonErrorCode, MessageHeaders, OrderingSubjects, type AccessRequestPage, type AccessRequestView, type OfferSnapshot, type RpcSubject } from '@trove/contracts';
 import { decodeJson, encodeJson, Namespace, toNatsHeaders, type RpcReply } from '@trove/messaging';
 import { ServiceException, type Caller } from '@trove/platform';
 import type { NatsConnection } from 'nats';
@@ -145,5 +145,26 @@ describe('access requests', () => {
     expect(outcome(await ask(buyer, randomUUID()))).toBe(CommonErrorCode.NOT_FOUND);
     const rows = await withDatabase(ordering.db.url, async (c) => (await c.query(`SELECT count(*)::int AS n FROM access_request WHERE buyer_organization_id = $1`, [buyer.organizationId])).rows);
     expect(rows).toEqual([{ n: 1 }]);
+  });
+
+  it('refuses a request for an offer the catalog no longer sells (withdrawn, or its vendor suspended) with 409 OFFER_NOT_AVAILABLE, as ordering it is refused', async () => {
+    // The catalog answers such an offer with available: false, whatever the reason.
+    const withdrawn = Object.assign(vetted(), { status: 'withdrawn', available: false });
+    const ofSuspendedVendor = Object.assign(vetted(), { available: false });
+    const buyer = newBuyer();
+
+    for (const offer of [withdrawn, ofSuspendedVendor]) {
+      const reply = await ask(buyer, offer.id);
+      expect(outcome(reply)).toBe(CatalogErrorCode.OFFER_NOT_AVAILABLE);
+      expect(reply.ok ? '' : reply.error.message).toContain(offer.id);
+    }
+    // Nothing is filed for the vendor to approve: a buyer used to be able to queue requests
+    // against listings the catalog had stopped selling.
+    const rows = await withDatabase(ordering.db.url, async (c) => (await c.query(`SELECT count(*)::int AS n FROM access_request WHERE buyer_organization_id = $1`, [buyer.organizationId])).rows);
+    expect(rows).toEqual([{ n: 0 }]);
+
+    // Once the catalog sells it again, the request is taken.
+    ofSuspendedVendor.available = true;
+    expect(outcome(await ask(buyer, ofSuspendedVendor.id))).toBe('created');
   });
 });

@@ -1,4 +1,5 @@
 import {
+  CatalogErrorCode,
   CatalogSubjects,
   CommonErrorCode,
   type AccessRequestPage,
@@ -33,6 +34,11 @@ export class AccessRequestsService {
   async create(buyer: Caller, input: CreateAccessRequestRequest, commit: Commit): Promise<AccessRequestView> {
     // The catalog answers as the buyer sees the offer: another buyer's private offer is NOT_FOUND.
     const offer = await this.rpc.send(CatalogSubjects.getOffer, { offerId: input.offerId });
+    // What the catalog does not sell (withdrawn or expired, its dataset not published, its vendor
+    // suspended) cannot be asked for either, as it cannot be ordered.
+    if (!offer.available) {
+      throw new ServiceException(CatalogErrorCode.OFFER_NOT_AVAILABLE, `Offer ${offer.id} cannot be asked for now: it is withdrawn or expired, its dataset is not published or its vendor is suspended.`);
+    }
     if (!offer.requiresApproval) {
       throw new ServiceException(CommonErrorCode.CONFLICT, `Offer ${offer.id} needs no approval: order it directly.`);
     }
