@@ -2,14 +2,17 @@ import {
   ApprovePayoutRequest,
   BillingSubjects,
   CancelPayoutRequest,
+  CancelTopUpRequest,
   ConfirmTopUpRequest,
   GetInvoiceRequest,
   GetPayoutRequest,
+  GetTopUpRequest,
   GetVendorBalanceRequest,
   GetWalletRequest,
   ListInvoicesRequest,
   RecordTopUpRequest,
   RejectPayoutRequest,
+  RejectTopUpRequest,
   RequestPayoutRequest,
   RenewSubscriptionsRequest,
   SalesStatsRequest,
@@ -49,6 +52,22 @@ export class BillingHandler {
   confirmTopUp(request: ConfirmTopUpRequest, context: RpcContext): Promise<TopUpView> {
     callerAs(context, 'admin');
     return this.wallets.confirmTopUp(request.topUpId);
+  }
+
+  @RpcHandler(BillingSubjects.cancelTopUp)
+  cancelTopUp(request: CancelTopUpRequest, context: RpcContext): Promise<TopUpView> {
+    return this.wallets.cancelTopUp(callerAs(context, 'buyer'), request.topUpId);
+  }
+
+  @RpcHandler(BillingSubjects.rejectTopUp)
+  rejectTopUp(request: RejectTopUpRequest, context: RpcContext): Promise<TopUpView> {
+    callerAs(context, 'admin');
+    return this.wallets.rejectTopUp(request.topUpId, request.reason);
+  }
+
+  @RpcHandler(BillingSubjects.getTopUp)
+  topUp(request: GetTopUpRequest, context: RpcContext): Promise<TopUpView> {
+    return this.wallets.topUp(callerAs(context, 'buyer', 'admin'), request.topUpId);
   }
 
   @RpcHandler(BillingSubjects.getWallet)

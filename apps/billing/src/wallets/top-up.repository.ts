@@ -16,6 +16,9 @@ export interface TopUp {
   entryId: string | null;
   createdAt: Date;
   confirmedAt: Date | null;
+  cancelledAt: Date | null;
+  rejectedAt: Date | null;
+  rejectionReason: string | null;
 }
 
 interface TopUpRow {
@@ -29,7 +32,13 @@ interface TopUpRow {
   entry_id: string | null;
   created_at: Date;
   confirmed_at: Date | null;
+  cancelled_at: Date | null;
+  rejected_at: Date | null;
+  rejection_reason: string | null;
 }
+
+const dateOrNull = (at: Date | null) => (at ? new Date(at) : null);
+const isoOrNull = (at: Date | null) => (at ? at.toISOString() : null);
 
 function toTopUp(r: TopUpRow): TopUp {
   return {
@@ -42,7 +51,10 @@ function toTopUp(r: TopUpRow): TopUp {
     status: r.status,
     entryId: r.entry_id,
     createdAt: new Date(r.created_at),
-    confirmedAt: r.confirmed_at ? new Date(r.confirmed_at) : null,
+    confirmedAt: dateOrNull(r.confirmed_at),
+    cancelledAt: dateOrNull(r.cancelled_at),
+    rejectedAt: dateOrNull(r.rejected_at),
+    rejectionReason: r.rejection_reason,
   };
 }
 
@@ -53,7 +65,10 @@ export function topUpView(t: TopUp): TopUpView {
     amount: { amount: t.amount, currency: t.currency },
     reference: t.reference,
     createdAt: t.createdAt.toISOString(),
-    confirmedAt: t.confirmedAt ? t.confirmedAt.toISOString() : null,
+    confirmedAt: isoOrNull(t.confirmedAt),
+    cancelledAt: isoOrNull(t.cancelledAt),
+    rejectedAt: isoOrNull(t.rejectedAt),
+    rejectionReason: t.rejectionReason,
   };
 }
 
@@ -94,6 +109,11 @@ export class TopUpRepository extends TransactionalRepository {
     return rows.map(toTopUp);
   }
 
+  async find(id: string): Promise<TopUp | null> {
+    const rows = (await this.manager.query(`SELECT * FROM top_up WHERE id = $1`, [id])) as TopUpRow[];
+    return rows[0] ? toTopUp(rows[0]) : null;
+  }
+
   async findForUpdate(id: string): Promise<TopUp | null> {
     const rows = (await this.transaction.query(`SELECT * FROM top_up WHERE id = $1 FOR UPDATE`, [id])) as TopUpRow[];
     return rows[0] ? toTopUp(rows[0]) : null;
@@ -106,6 +126,19 @@ export class TopUpRepository extends TransactionalRepository {
       at,
     ])) as [TopUpRow[], number];
     // An UPDATE through TypeORM answers [rows, affected].
+    return toTopUp(rows[0][0]);
+  }
+
+  async markCancelled(id: string, at: Date): Promise<TopUp> {
+    const rows = (await this.transaction.query(`UPDATE top_up SET status = 'cancelled', cancelled_at = $2 WHERE id = $1 RETURNING *`, [id, at])) as [TopUpRow[], number];
+    return toTopUp(rows[0][0]);
+  }
+
+  async markRejected(id: string, reason: string, at: Date): Promise<TopUp> {
+    const rows = (await this.transaction.query(`UPDATE top_up SET status = 'rejected', rejection_reason = $2, rejected_at = $3 WHERE id = $1 RETURNING *`, [id, reason, at])) as [
+      TopUpRow[],
+      number,
+    ];
     return toTopUp(rows[0][0]);
   }
 }

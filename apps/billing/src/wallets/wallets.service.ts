@@ -20,7 +20,8 @@ import { LedgerRepository } from '../ledger/ledger.repository';
 import { bankReferenceKey } from './bank-reference';
 import { payoutStates } from './payout-state';
 import { PayoutRepository, payoutView, type Payout } from './payout.repository';
-import { TopUpRepository, topUpView } from './top-up.repository';
+import { topUpStates } from './top-up-state';
+import { TopUpRepository, topUpView, type TopUp } from './top-up.repository';
 
 function balanceView(rows: { currency: CurrencyCode; balance: number }[], currency: CurrencyCode = 'CNY') {
   const balances = rows.map((r) => ({ amount: r.balance, currency: r.currency }));
@@ -39,6 +40,21 @@ function assertPayoutCan(payout: Payout, next: Payout['status']): void {
   throw new ServiceException(
     CommonErrorCode.INVALID_STATE,
     `Payout ${payout.id} is ${ended} and cannot become ${next}; only a pending payout is approved, rejected or cancelled${payout.status === 'paid' ? '' : ', and a vendor asks anew for what it is still owed'}.`,
+  );
+}
+
+/** INVALID_STATE saying how the top-up ended and what the buyer can do instead. */
+function assertTopUpCan(topUp: TopUp, next: TopUp['status']): void {
+  if (topUpStates.can(topUp.status, next)) return;
+  const ended = {
+    pending: 'still pending',
+    confirmed: `confirmed on ${topUp.confirmedAt?.toISOString()}: its transfer is credited`,
+    cancelled: `cancelled by its buyer on ${topUp.cancelledAt?.toISOString()}`,
+    rejected: `rejected by an operator on ${topUp.rejectedAt?.toISOString()} (${JSON.stringify(topUp.rejectionReason)})`,
+  }[topUp.status];
+  throw new ServiceException(
+    CommonErrorCode.INVALID_STATE,
+    `Top-up ${topUp.id} (${JSON.stringify(topUp.reference)}) is ${ended} and cannot become ${next}; only a pending top-up is confirmed, rejected or cancelled${topUp.status === 'confirmed' ? '' : ', and a transfer that did arrive is filed anew'}.`,
   );
 }
 
@@ -62,8 +78,9 @@ export class WalletsService {
    *
    * A transfer the buyer's organization filed before is refused when it was credited already
    * (`TRANSFER_ALREADY_CREDITED`) or awaits confirmation for the same amount
-   * (`TOP_UP_ALREADY_FILED`: a double submit); filed again with another amount it is taken, as
-   * the buyer's only way to correct the amount, and the operator confirms one of the two.
+   * (`TOP_UP_ALREADY_FILED`: a double submit); filed again with another amount it is taken, to
+   * correct the amount, and the buyer cancels the mistyped one (or the operator confirms one of
+   * the two). Cancelled and rejected top-ups hold nothing: the transfer is filed again freely.
    * Another organization's filings of the same reference are never looked at here, so the
    * answer tells the buyer nothing about them: that clash is refused at confirmation.
    */
@@ -85,7 +102,8 @@ export class WalletsService {
           `The bank transfer ${JSON.stringify(request.reference)} was credited to this wallet already, by top-up ${credited.id} (${credited.amount} ${currency}, confirmed ${credited.confirmedAt?.toISOString()}).`,
         );
       }
-      const twin = filed.find((t) => t.amount === amount);
+      // Only a pending top-up waits for this transfer: a cancelled or rejected one ended uncredited.
+      const twin = filed.find((t) => t.status === 'pending' && t.amount === amount);
       if (twin) {
         throw new ServiceException(
           BillingErrorCode.TOP_UP_ALREADY_FILED,
@@ -118,6 +136,7 @@ export class WalletsService {
       const topUp = await this.topUps.findForUpdate(topUpId);
       if (!topUp) throw new ServiceException(CommonErrorCode.NOT_FOUND, `No top-up ${topUpId}.`);
       if (topUp.status === 'confirmed') return topUpView(topUp);
+      assertTopUpCan(topUp, 'confirmed');
       await this.topUps.lockTransfer(topUp.currency, topUp.referenceKey);
       const crediting = await this.topUps.findCrediting(topUp.currency, topUp.referenceKey);
       if (crediting) {
@@ -151,6 +170,42 @@ export class WalletsService {
       });
       return topUpView(confirmed);
     });
+  }
+
+  /**
+   * The buyer withdraws its pending top-up: a mistyped one it filed again, or a transfer it did
+   * not make after all. Nothing was posted for it (only confirmation posts), so nothing is
+   * reversed, and its transfer may be filed again. The top-up's row lock orders it with a
+   * confirmation of the same top-up: whichever comes second finds the other's end and is
+   * refused. Cancelling a cancelled top-up answers it again; another organization's is NOT_FOUND.
+   */
+  cancelTopUp(caller: Caller, topUpId: string): Promise<TopUpView> {
+    return this.unitOfWork.run(async () => {
+      const topUp = await this.topUps.findForUpdate(topUpId);
+      if (!topUp || topUp.organizationId !== caller.organizationId) throw new ServiceException(CommonErrorCode.NOT_FOUND, `No top-up ${topUpId}.`);
+      if (topUp.status === 'cancelled') return topUpView(topUp);
+      assertTopUpCan(topUp, 'cancelled');
+      return topUpView(await this.topUps.markCancelled(topUp.id, this.clock.now()));
+    });
+  }
+
+  /** An operator refuses a pending top-up (its money never arrived, say), saying why; like a cancellation it posts nothing. */
+  rejectTopUp(topUpId: string, reason: string): Promise<TopUpView> {
+    return this.unitOfWork.run(async () => {
+      const topUp = await this.topUps.findForUpdate(topUpId);
+      if (!topUp) throw new ServiceException(CommonErrorCode.NOT_FOUND, `No top-up ${topUpId}.`);
+      assertTopUpCan(topUp, 'rejected');
+      return topUpView(await this.topUps.markRejected(topUp.id, reason, this.clock.now()));
+    });
+  }
+
+  /** A top-up as its buyer or an operator sees it; another organization's is NOT_FOUND. */
+  async topUp(caller: Caller, topUpId: string): Promise<TopUpView> {
+    const topUp = await this.unitOfWork.read(() => this.topUps.find(topUpId));
+    if (!topUp || (caller.role !== 'admin' && topUp.organizationId !== caller.organizationId)) {
+      throw new ServiceException(CommonErrorCode.NOT_FOUND, `No top-up ${topUpId}.`);
+    }
+    return topUpView(topUp);
   }
 
   wallet(caller: Caller, currency?: CurrencyCode): Promise<WalletView> {

@@ -7,7 +7,12 @@ import { CURRENCY_CODES, PositiveMoney, type CurrencyCode, type MoneyValue } fro
 export const ACCOUNT_TYPES = ['wallet', 'vendor_payable', 'platform_revenue', 'tax_payable', 'bank_clearing'] as const;
 export type AccountType = (typeof ACCOUNT_TYPES)[number];
 
-export const TOP_UP_STATUSES = ['pending', 'confirmed'] as const;
+/**
+ * `pending` until an operator confirms the transfer arrived (`confirmed`) or rejects it
+ * (`rejected`, with a reason), or its buyer withdraws it (`cancelled`). Only `confirmed` moves
+ * money.
+ */
+export const TOP_UP_STATUSES = ['pending', 'confirmed', 'cancelled', 'rejected'] as const;
 export type TopUpStatus = (typeof TOP_UP_STATUSES)[number];
 
 /**
@@ -39,6 +44,21 @@ export class ConfirmTopUpRequest {
   topUpId: string;
 }
 
+/** The buyer withdraws its own pending top-up. */
+export class CancelTopUpRequest extends ConfirmTopUpRequest {}
+
+/** One top-up: its buyer's own, or any for an operator. */
+export class GetTopUpRequest extends ConfirmTopUpRequest {}
+
+/** An operator refuses a pending top-up (the money never arrived, say); the buyer reads the reason. */
+export class RejectTopUpRequest extends ConfirmTopUpRequest {
+  @ApiProperty({ description: 'Why the top-up is refused, shown to its buyer', example: '招商银行对账单上没有这笔转账，请核对流水号后重新提交', minLength: 1, maxLength: 2000 })
+  @IsString()
+  @Length(1, 2000)
+  @Matches(/\S/, { message: 'reason must say why, not be white space alone' })
+  reason: string;
+}
+
 export class GetWalletRequest {
   @ApiPropertyOptional({ enum: CURRENCY_CODES, description: 'Which wallet `balance` shows; CNY when absent' })
   @IsOptional()
@@ -53,6 +73,10 @@ export interface TopUpView {
   reference: string;
   createdAt: string;
   confirmedAt: string | null;
+  cancelledAt: string | null;
+  rejectedAt: string | null;
+  /** Why an operator rejected it; null unless `rejected`. */
+  rejectionReason: string | null;
 }
 
 export interface WalletView {
