@@ -41,14 +41,14 @@ describe('subscriptions of suspended datasets and withdrawn offers, through the 
     expect((await post(`/v1/admin/top-ups/${topUp.id}/confirm`, 'admin')).status).toBe(200);
     return buyer;
   };
-  /** A published listing with a monthly subscription offer. */
-  const listing = async (title: string) => {
-    const { dataset } = await vendor.listing(speechListing({ title }), undefined);
-    const offer = await vendor.expect(201, `/v1/datasets/${dataset.id}/offers`, 'POST', {
+  /** A published listing of `by` (the first vendor unless told) with a monthly subscription offer. */
+  const listing = async (title: string, by: VendorClient = vendor) => {
+    const { dataset } = await by.listing(speechListing({ title }), undefined);
+    const offer = await by.expect(201, `/v1/datasets/${dataset.id}/offers`, 'POST', {
       license: { template: 'research' },
       pricing: { model: 'subscription', price: { amount: MONTHLY, currency: 'CNY' }, period: 'month' },
     });
-    await vendor.expect(200, `/v1/datasets/${dataset.id}/submit`, 'POST');
+    await by.expect(200, `/v1/datasets/${dataset.id}/submit`, 'POST');
     expect((await post(`/v1/admin/datasets/${dataset.id}/approve`, 'admin')).status).toBe(200);
     return { datasetId: dataset.id as string, offerId: offer.id as string };
   };
@@ -63,13 +63,18 @@ describe('subscriptions of suspended datasets and withdrawn offers, through the 
   const entitlementStatus = async (buyer: Buyer, id: string) => (await get('/v1/entitlements', buyer)).body.items.find((e: { id: string }) => e.id === id).status as string;
   const wallet = async (buyer: Buyer) => (await get('/v1/wallet', buyer)).body.balance.amount as number;
   const invoiced = async (buyer: Buyer) => ((await get('/v1/invoices', buyer)).body.items as { orderId: string; gross: { amount: number } }[]).map((i) => [i.orderId, i.gross.amount]);
-  /** The paid month is over: the sweep renews the subscription, or lets it lapse. */
-  const monthPasses = async (orderId: string) => {
-    await billingDb((c) => c.query(`UPDATE subscription SET period_end = now() - interval '1 second' WHERE order_id = $1`, [orderId]));
-    await waitFor(`billing's sweep to renew or end order ${orderId}`, () =>
-      billingDb(async (c) => (await c.query(`SELECT 1 FROM subscription WHERE order_id = $1 AND (status <> 'active' OR period_end > now())`, [orderId])).rows.length > 0),
+  /** The paid month of each order is over, for all of them at once: the sweep renews each subscription, or lets it lapse. */
+  const monthPasses = async (...orderIds: string[]) => {
+    await billingDb((c) => c.query(`UPDATE subscription SET period_end = now() - interval '1 second' WHERE order_id = ANY($1::uuid[])`, [orderIds]));
+    await waitFor(`billing's sweep to renew or end orders ${orderIds.join(', ')}`, () =>
+      billingDb(
+        async (c) =>
+          (await c.query(`SELECT 1 FROM subscription WHERE order_id = ANY($1::uuid[]) AND (status <> 'active' OR period_end > now())`, [orderIds])).rows.length === orderIds.length,
+      ),
     );
   };
+  const lapseOf = (orderId: string) =>
+    billingDb(async (c) => (await c.query(`SELECT status, lapse_reason FROM subscription WHERE order_id = $1`, [orderId])).rows[0] as { status: string; lapse_reason: string | null });
   /** Billing has taken in the catalog's event about the dataset or offer. */
   const billingKnows = (what: string, sql: string, id: string) => waitFor(`billing to learn that ${what}`, () => billingDb(async (c) => (await c.query(sql, [id])).rows.length > 0));
 
@@ -118,6 +123,55 @@ describe('subscriptions of suspended datasets and withdrawn offers, through the 
     const again = await subscribe(国网, suspended.offerId);
     expect(await entitlementStatus(国网, again.entitlementId)).toBe('active');
     expect(await wallet(国网)).toBe(FUNDS - 2 * MONTHLY);
+
+    const trial = await get('/v1/admin/ledger/trial-balance', 'admin');
+    expect(trial.body.total).toBe(0);
+  });
+
+  it("charges nothing for the month that falls due while the vendor's organization is suspended: the subscription and its entitlement end, the vendor is owed nothing more, the reinstatement revives nothing, and another vendor's subscriber renews in the same sweep", async () => {
+    const 标贝 = await VendorClient.signUp(system, '标贝科技 DataBaker');
+    const suspended = await listing('普通话儿童朗读语音 120 小时 / Mandarin children read speech, monthly', 标贝);
+    const live = await listing('闽南语广播语音 60 小时 / Hokkien broadcast speech, monthly');
+    const 百度 = await signUpBuyer('百度智能云 / Baidu AI Cloud');
+    const 讯飞 = await signUpBuyer('科大讯飞研究院 / iFLYTEK Research');
+    const subscription = await subscribe(百度, suspended.offerId);
+    const control = await subscribe(讯飞, live.offerId);
+    const owed = async (by: VendorClient) => (await by.expect(200, '/v1/balance')).balance.amount as number;
+    const owedTo标贝 = await owed(标贝);
+    expect(await wallet(百度)).toBe(FUNDS - MONTHLY);
+
+    expect((await post(`/v1/admin/organizations/${标贝.organizationId}/suspend`, 'admin')).status).toBe(200);
+    await billingKnows('the vendor is suspended', `SELECT 1 FROM organization_standing WHERE organization_id = $1 AND status = 'suspended'`, 标贝.organizationId);
+    await waitFor("the catalog to hide the suspended vendor's listing", async () => (await get(`/v1/datasets/${suspended.datasetId}`, 百度)).status === 404);
+    // Off sale: its offers sell nothing, while the month paid for is the subscriber's to the end.
+    const reordered = await post('/v1/orders', 百度, { items: [{ offerId: suspended.offerId }], acceptLicense: true });
+    expect({ status: reordered.status, code: (await json(reordered)).code }).toEqual({ status: 409, code: 'OFFER_NOT_AVAILABLE' });
+    expect((await get(`/v1/entitlements/${subscription.entitlementId}/manifest`, 百度)).status).toBe(200);
+    expect((await 标贝.call('/v1/balance')).status).toBe(403);
+
+    await monthPasses(subscription.orderId, control.orderId);
+
+    expect(await wallet(百度)).toBe(FUNDS - MONTHLY);
+    expect(await invoiced(百度)).toEqual([[subscription.orderId, MONTHLY]]);
+    expect(await lapseOf(subscription.orderId)).toEqual({ status: 'lapsed', lapse_reason: 'vendor_suspended' });
+    await waitFor('delivery to end the entitlement', async () => (await entitlementStatus(百度, subscription.entitlementId)) === 'expired');
+    const manifest = await get(`/v1/entitlements/${subscription.entitlementId}/manifest`, 百度);
+    expect({ status: manifest.status, code: manifest.body.code }).toEqual({ status: 403, code: 'ENTITLEMENT_EXPIRED' });
+    // Another vendor's listing renews as before, in the same sweep.
+    expect(await wallet(讯飞)).toBe(FUNDS - 2 * MONTHLY);
+    expect((await invoiced(讯飞)).map(([, gross]) => gross)).toEqual([MONTHLY, MONTHLY]);
+    expect(await entitlementStatus(讯飞, control.entitlementId)).toBe('active');
+
+    // Reinstated: the lapsed subscription stays lapsed and nothing is charged behind the subscriber's back.
+    expect((await post(`/v1/admin/organizations/${标贝.organizationId}/approve`, 'admin')).status).toBe(200);
+    await billingKnows('the vendor is reinstated', `SELECT 1 FROM organization_standing WHERE organization_id = $1 AND status = 'active'`, 标贝.organizationId);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await wallet(百度)).toBe(FUNDS - MONTHLY);
+    expect(await invoiced(百度)).toEqual([[subscription.orderId, MONTHLY]]);
+    expect(await lapseOf(subscription.orderId)).toEqual({ status: 'lapsed', lapse_reason: 'vendor_suspended' });
+    expect(await entitlementStatus(百度, subscription.entitlementId)).toBe('expired');
+    // The vendor is owed the month that was paid, and not a fen for the month that was not.
+    expect(await owed(标贝)).toBe(owedTo标贝);
 
     const trial = await get('/v1/admin/ledger/trial-balance', 'admin');
     expect(trial.body.total).toBe(0);
