@@ -346,4 +346,57 @@ describe("the gateway's HTTP edge", () => {
       expect(slow).toMatch(/^HTTP\/1\.1 201 Created/);
     });
   });
+
+  // Last: the gateway is stopped, then started again.
+  describe('shutting down', () => {
+    it('answers a request arriving on an open connection while the gateway closes with problem+json 503, Retry-After and the correlation id', async () => {
+      const gateway = system.gateway;
+      const port = Number(new URL(gateway.url).port);
+      const socket = connect(port, '127.0.0.1');
+      await new Promise((resolve) => socket.once('connect', resolve));
+      let received = '';
+      socket.on('data', (chunk) => (received += chunk.toString('utf8')));
+      socket.on('error', () => undefined);
+      const closed = new Promise<string>((resolve) => socket.once('close', () => resolve(received)));
+      // A request begun before the signal keeps its connection from being closed as idle; the
+      // rest of it arrives once the gateway has begun closing (it takes no new connections).
+      socket.write(`GET /v1/me HTTP/1.1\r\nHost: trove\r\n`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const signalled = Date.now();
+      gateway.kill('SIGTERM');
+      const refusesConnections = () =>
+        new Promise<boolean>((resolve) => {
+          const probe = connect(port, '127.0.0.1');
+          probe.once('connect', () => (probe.destroy(), resolve(false)));
+          probe.once('error', () => resolve(true));
+        });
+      await waitFor('the gateway to stop taking connections', refusesConnections, 10_000, 20);
+      const closingAfter = Date.now() - signalled;
+      socket.write(`Authorization: Bearer ${system.adminKey}\r\nx-correlation-id: po-2026-11-CMB-0042\r\n\r\n`);
+      const answer = parseRaw(await closed);
+      // It was Fastify's own {"error":"Service Unavailable"} in JSON, with no Retry-After and no id.
+      expect({
+        closingAfter: closingAfter < 2500,
+        status: answer.status,
+        type: answer.headers['content-type'],
+        code: answer.body.code,
+        problemStatus: answer.body.status,
+        retryAfter: answer.headers['retry-after'],
+        correlationId: [answer.headers['x-correlation-id'], answer.body.correlationId],
+      }).toEqual({
+        closingAfter: true,
+        status: 503,
+        type: expect.stringMatching(/^application\/problem\+json/),
+        code: 'SERVICE_UNAVAILABLE',
+        problemStatus: 503,
+        retryAfter: expect.stringMatching(/^[1-9]\d*$/),
+        correlationId: ['po-2026-11-CMB-0042', 'po-2026-11-CMB-0042'],
+      });
+      expect(await gateway.exit()).toEqual({ code: 0, signal: null });
+
+      gateway.start();
+      await gateway.ready();
+      expect((await system.request('/v1/me')).status).toBe(200);
+    });
+  });
 });

@@ -67,7 +67,9 @@ export function createHttpAdapter(config: PlatformConfig): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustProxy: proxies.length > 0 ? proxies : false,
-    return503OnClosing: true,
+    // Fastify's own 503 while closing is JSON of its own without Retry-After or the correlation
+    // id: the platform's onRequest hook answers those requests (instrumentHttp).
+    return503OnClosing: false,
     requestIdHeader: false,
     genReqId: (req: { headers: Record<string, unknown> }) => acceptCorrelationId(req.headers['x-correlation-id']),
     connectionTimeout: config.HTTP_IDLE_TIMEOUT_MS,
@@ -107,8 +109,21 @@ async function createApp<C extends PlatformConfig>(appModule: unknown, options: 
 
 function instrumentHttp(app: NestFastifyApplication, metrics: MetricsService, readiness: Readiness, root: Logger): void {
   const fastify = app.getHttpAdapter().getInstance();
+  // Set when the server begins to close (after the app's own shutdown hooks, before the server
+  // stops listening): a request arriving then, on a connection that was already open, is
+  // answered 503 so that its client retries on another replica.
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-correlation-id', request.id);
+    if (closing) {
+      const problem = toProblem(new ServiceException(CommonErrorCode.SERVICE_UNAVAILABLE, 'This server is shutting down: send the request again, another replica will answer it.'), String(request.id));
+      void reply.status(503).header('retry-after', '1').header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+      return;
+    }
     // A path that has routes, asked with a method it has none for: 405 and what it allows.
     if (request.is404) {
       const allowed = allowedMethods(fastify, request.url);
