@@ -101,4 +101,71 @@ describe('one bank transfer credits one top-up, through the public API', () => {
     expect(await ledger()).toEqual({ entries: before.entries + 1, postings: before.postings + 2, confirmed: before.confirmed + 1 });
     expect((await wallet(商汤)) + (await wallet(智谱))).toBe(880_000);
   });
+
+  it('lets an operator reject a transfer that never arrived and a buyer withdraw a mistyped one, each read back by the buyer, with nothing credited and the transfer filed again', async () => {
+    const 讯飞 = await signUpBuyer('科大讯飞 / iFLYTEK');
+    const 百度 = await signUpBuyer('百度智能云 / Baidu AI Cloud');
+    const reference = `招商银行 CMB-20261201-${randomUUID().slice(0, 6)}`;
+    const post = (path: string, as: Buyer | 'admin', body?: unknown) =>
+      system.request(path, { method: 'POST', ...(as === 'admin' ? {} : { as: { key: as.key } }), headers: { 'idempotency-key': randomUUID() }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const read = (topUpId: string, as: Buyer | 'admin') => system.request(`/v1/wallet/top-ups/${topUpId}`, as === 'admin' ? {} : { as: { key: as.key } });
+    const before = await ledger();
+
+    // The money never arrived: the operator rejects it, saying why; the buyer reads the reason.
+    const never = await json(await fileTopUp(讯飞, 2_000_000, reference));
+    expect((await post(`/v1/admin/top-ups/${never.id}/reject`, 'admin', {})).status).toBe(400);
+    expect((await post(`/v1/admin/top-ups/${never.id}/reject`, 'admin', { reason: '   ' })).status).toBe(400);
+    expect((await post(`/v1/admin/top-ups/${never.id}/reject`, 讯飞, { reason: '自己驳回' })).status).toBe(403);
+    expect((await post(`/v1/admin/top-ups/${randomUUID()}/reject`, 'admin', { reason: '没有这笔转账' })).status).toBe(404);
+    const reason = '截至 2026-12-01 招商银行对账单上没有这笔转账，请核对流水号后重新提交';
+    const rejected = await post(`/v1/admin/top-ups/${never.id}/reject`, 'admin', { reason });
+    expect(rejected.status).toBe(200);
+    const rejectedView = await json(rejected);
+    expect(rejectedView).toMatchObject({ id: never.id, status: 'rejected', rejectionReason: reason, confirmedAt: null, cancelledAt: null });
+    expect(await json(await read(never.id, 讯飞))).toEqual(rejectedView);
+    expect(await json(await read(never.id, 'admin'))).toEqual(rejectedView);
+    expect((await read(never.id, 百度)).status).toBe(404);
+    for (const attempt of [confirm(never.id), post(`/v1/admin/top-ups/${never.id}/reject`, 'admin', { reason }), post(`/v1/wallet/top-ups/${never.id}/cancel`, 讯飞)]) {
+      expect(await problem(await attempt)).toMatchObject({ status: 409, type: expect.stringMatching(/^application\/problem\+json/), body: { code: 'INVALID_STATE' } });
+    }
+    expect(await ledger()).toEqual(before);
+    expect(await wallet(讯飞)).toBe(0);
+
+    // The buyer files the same transfer again, mistyping the amount, and files it once more correctly.
+    const mistyped = await json(await fileTopUp(讯飞, 20_000_000, reference));
+    expect(mistyped.status).toBe('pending');
+    const corrected = await json(await fileTopUp(讯飞, 2_000_000, reference));
+    expect(corrected.status).toBe('pending');
+    expect((await post(`/v1/wallet/top-ups/${mistyped.id}/cancel`, 百度)).status).toBe(404);
+    expect((await post(`/v1/wallet/top-ups/${mistyped.id}/cancel`, 'admin')).status).toBe(403);
+    const cancelled = await post(`/v1/wallet/top-ups/${mistyped.id}/cancel`, 讯飞);
+    expect(cancelled.status).toBe(200);
+    const cancelledView = await json(cancelled);
+    expect(cancelledView).toMatchObject({ id: mistyped.id, status: 'cancelled', rejectionReason: null, amount: { amount: 20_000_000, currency: 'CNY' } });
+    const twice = await post(`/v1/wallet/top-ups/${mistyped.id}/cancel`, 讯飞);
+    expect(twice.status).toBe(200);
+    expect(await json(twice)).toEqual(cancelledView);
+    expect(await problem(await confirm(mistyped.id))).toMatchObject({ status: 409, body: { code: 'INVALID_STATE' } });
+
+    expect(await json(await confirm(corrected.id))).toMatchObject({ status: 'confirmed' });
+    expect(await wallet(讯飞)).toBe(2_000_000);
+    expect(await problem(await post(`/v1/wallet/top-ups/${corrected.id}/cancel`, 讯飞))).toMatchObject({ status: 409, body: { code: 'INVALID_STATE' } });
+    expect(await problem(await post(`/v1/admin/top-ups/${corrected.id}/reject`, 'admin', { reason }))).toMatchObject({ status: 409, body: { code: 'INVALID_STATE' } });
+    expect(await ledger()).toEqual({ entries: before.entries + 1, postings: before.postings + 2, confirmed: before.confirmed + 1 });
+    expect((await json(await system.request('/v1/admin/ledger/trial-balance'))).total).toBe(0);
+
+    // A confirmation racing a rejection, then a cancellation: exactly one of each pair wins.
+    let won = 0;
+    for (const end of ['reject', 'cancel'] as const) {
+      const raced = await json(await fileTopUp(百度, 660_000, `工商银行 ICBC-20261201-${randomUUID().slice(0, 6)}`));
+      const ending = end === 'reject' ? post(`/v1/admin/top-ups/${raced.id}/reject`, 'admin', { reason: '银行退回：收款账号有误' }) : post(`/v1/wallet/top-ups/${raced.id}/cancel`, 百度);
+      const [confirmed, ended] = await Promise.all([confirm(raced.id), ending]);
+      expect([confirmed.status, ended.status].sort()).toEqual([200, 409]);
+      const final = (await json(await read(raced.id, 百度))).status as string;
+      expect(final).toBe(confirmed.status === 200 ? 'confirmed' : end === 'reject' ? 'rejected' : 'cancelled');
+      if (confirmed.status === 200) won++;
+    }
+    expect(await wallet(百度)).toBe(won * 660_000);
+    expect((await json(await system.request('/v1/admin/ledger/trial-balance'))).total).toBe(0);
+  });
 });

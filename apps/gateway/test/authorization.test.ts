@@ -173,6 +173,11 @@ const CASES: Record<string, RouteCase> = {
     prepare: async () => ({ url: '/v1/wallet/top-ups', body: { amount: { amount: 1_000_000, currency: 'CNY' }, reference: `招商银行 CMB-20261130-${randomUUID().slice(0, 8)}` }, headers: { 'idempotency-key': randomUUID() } }),
   },
   'POST /v1/admin/top-ups/:id/confirm': { prepare: async (fx) => ({ url: `/v1/admin/top-ups/${await pendingTopUp(fx)}/confirm` }) },
+  'GET /v1/wallet/top-ups/:id': { owner: 'buyer', adminSeesAll: true, prepare: async (fx) => ({ url: `/v1/wallet/top-ups/${await pendingTopUp(fx)}` }) },
+  'POST /v1/wallet/top-ups/:id/cancel': { owner: 'buyer', prepare: async (fx) => ({ url: `/v1/wallet/top-ups/${await pendingTopUp(fx)}/cancel` }) },
+  'POST /v1/admin/top-ups/:id/reject': {
+    prepare: async (fx) => ({ url: `/v1/admin/top-ups/${await pendingTopUp(fx)}/reject`, body: { reason: '招商银行对账单上没有这笔转账 / the transfer is not on the bank statement' } }),
+  },
   'GET /v1/invoices': { prepare: async () => ({ url: '/v1/invoices?limit=5' }) },
   'GET /v1/invoices/:id': { owner: 'buyer', adminSeesAll: true, prepare: async (fx) => ({ url: `/v1/invoices/${await billingSale(fx)}` }) },
   'GET /v1/balance': { prepare: async () => ({ url: '/v1/balance' }) },

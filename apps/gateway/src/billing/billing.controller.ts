@@ -15,6 +15,7 @@ import {
   PayoutDto,
   PayoutInputDto,
   RejectPayoutDto,
+  RejectTopUpDto,
   TopUpDto,
   TopUpInputDto,
   TrialBalanceDto,
@@ -54,7 +55,7 @@ export class BillingController {
   @ApiOperation({
     summary: 'Announce a bank transfer into the wallet',
     description:
-      'The top-up stays `pending` until an operator confirms the money arrived; only then is the wallet credited. Amounts are positive integers of minor units. Filing a transfer again is `409`: `TRANSFER_ALREADY_CREDITED` when this organization\'s top-up of that reference was confirmed already, `TOP_UP_ALREADY_FILED` when one of the same amount still awaits confirmation (another amount is accepted, to correct a mistyped one).',
+      'The top-up stays `pending` until an operator confirms the money arrived; only then is the wallet credited. Amounts are positive integers of minor units. Filing a transfer again is `409`: `TRANSFER_ALREADY_CREDITED` when this organization\'s top-up of that reference was confirmed already, `TOP_UP_ALREADY_FILED` when one of the same amount still awaits confirmation (another amount is accepted, to correct a mistyped one, which the buyer then cancels). Cancelled and rejected top-ups do not count: their transfer may be filed again.',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: TopUpDto })
@@ -71,13 +72,58 @@ export class BillingController {
   @ApiOperation({
     summary: 'Confirm a bank transfer arrived',
     description:
-      'Credits the wallet once. Confirming a confirmed top-up answers the same top-up again (200) and credits nothing. One bank transfer credits one top-up: when another confirmed top-up in the same currency has the same reference (compared trimmed, NFKC-normalized and case-folded), the answer is `409 TRANSFER_ALREADY_CREDITED` naming it, and nothing is credited.',
+      'Credits the wallet once. Confirming a confirmed top-up answers the same top-up again (200) and credits nothing; a cancelled or rejected one is `409 INVALID_STATE`. One bank transfer credits one top-up: when another confirmed top-up in the same currency has the same reference (compared trimmed, NFKC-normalized and case-folded), the answer is `409 TRANSFER_ALREADY_CREDITED` naming it, and nothing is credited.',
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: TopUpDto })
   @ApiProblems(400, 404, 409, 503)
   confirmTopUp(@Param('id', uuidParam('id')) topUpId: string): Promise<TopUpDto> {
     return this.rpc.send(BillingSubjects.confirmTopUp, { topUpId });
+  }
+
+  @Get('wallet/top-ups/:id')
+  @Roles(['buyer', 'admin'])
+  @ApiOperation({
+    summary: 'One top-up',
+    description: "Its status, and a rejected one's `rejectionReason`. A buyer sees its organization's own (another organization's is 404); an operator sees every one.",
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: TopUpDto })
+  @ApiProblems(400, 404, 503)
+  topUp(@Param('id', uuidParam('id')) topUpId: string): Promise<TopUpDto> {
+    return this.rpc.send(BillingSubjects.getTopUp, { topUpId });
+  }
+
+  @Post('wallet/top-ups/:id/cancel')
+  @HttpCode(200)
+  @Roles(['buyer'])
+  @Audited('wallet.top-up.cancel', 'top-up')
+  @ApiOperation({
+    summary: 'Withdraw a pending top-up',
+    description:
+      "The buying organization cancels its pending top-up (a mistyped one it filed again, say): `status: cancelled`. Nothing was credited and nothing is; the same reference and amount may be filed again. Cancelling a cancelled top-up answers it again (200); a confirmed or rejected one is 409 INVALID_STATE; another organization's is 404. Racing a confirmation, exactly one of the two wins and the other is 409 INVALID_STATE.",
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: TopUpDto })
+  @ApiProblems(400, 404, 409, 503)
+  cancelTopUp(@Param('id', uuidParam('id')) topUpId: string): Promise<TopUpDto> {
+    return this.rpc.send(BillingSubjects.cancelTopUp, { topUpId });
+  }
+
+  @Post('admin/top-ups/:id/reject')
+  @HttpCode(200)
+  @Roles(['admin'])
+  @Audited('wallet.top-up.reject', 'top-up')
+  @ApiOperation({
+    summary: 'Refuse a pending top-up',
+    description:
+      '`{reason}` -> `status: rejected` with `rejectionReason`, which the buyer reads (a transfer that never arrived, say). Nothing was credited and nothing is; the buyer may file the transfer again. Only a pending top-up: anything else is 409 INVALID_STATE; racing a confirmation, exactly one of the two wins.',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: TopUpDto })
+  @ApiProblems(400, 404, 409, 503)
+  rejectTopUp(@Param('id', uuidParam('id')) topUpId: string, @Body() body: RejectTopUpDto): Promise<TopUpDto> {
+    return this.rpc.send(BillingSubjects.rejectTopUp, { topUpId, reason: body.reason });
   }
 
   @Get('invoices')

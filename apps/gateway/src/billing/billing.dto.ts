@@ -4,6 +4,7 @@ import {
   PAYOUT_STATUSES,
   RecordTopUpRequest,
   RejectPayoutRequest,
+  RejectTopUpRequest,
   RequestPayoutRequest,
   TOP_UP_STATUSES,
   type AccountType,
@@ -20,6 +21,9 @@ import { PageOf } from '../openapi/page.dto';
 export class TopUpInputDto extends RecordTopUpRequest {}
 
 export class PayoutInputDto extends RequestPayoutRequest {}
+
+/** The body of `POST /v1/admin/top-ups/:id/reject`: the reason alone (the id is in the path). */
+export class RejectTopUpDto extends PickType(RejectTopUpRequest, ['reason'] as const) {}
 
 /** The body of `POST /v1/admin/payouts/:id/reject`: the reason alone (the id is in the path). */
 export class RejectPayoutDto extends PickType(RejectPayoutRequest, ['reason'] as const) {}
@@ -42,7 +46,10 @@ export class TopUpDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
 
-  @ApiProperty({ enum: TOP_UP_STATUSES, description: '`pending` until an operator confirms the transfer arrived' })
+  @ApiProperty({
+    enum: TOP_UP_STATUSES,
+    description: '`pending` until an operator confirms the transfer arrived (`confirmed`) or rejects it (`rejected`), or its buyer cancels it (`cancelled`); only `confirmed` credited the wallet',
+  })
   status: TopUpStatus;
 
   @ApiProperty({ type: Money })
@@ -56,6 +63,15 @@ export class TopUpDto {
 
   @ApiProperty({ nullable: true, type: String })
   confirmedAt: string | null;
+
+  @ApiProperty({ nullable: true, type: String, description: 'When its buyer cancelled it' })
+  cancelledAt: string | null;
+
+  @ApiProperty({ nullable: true, type: String, description: 'When an operator rejected it' })
+  rejectedAt: string | null;
+
+  @ApiProperty({ nullable: true, type: String, description: 'Why an operator rejected it (seen by its buyer and admins); null unless `rejected`' })
+  rejectionReason: string | null;
 }
 
 export class WalletDto {
