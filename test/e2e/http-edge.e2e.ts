@@ -260,7 +260,9 @@ describe("the gateway's HTTP edge", () => {
       const cluster = await json(await command('/v1/api-keys', { name: 'training-cluster' }));
       const manifest = await json(await system.request(`/v1/entitlements/${entitlement.id}/manifest`, { as: { key: cluster.key } }));
       const url = manifest.versions[0].files.find((f: { path: string }) => f.path === 'README.md').url as string;
-      expect((await fetch(url)).status).toBe(200);
+      const download = await fetch(url);
+      // Delivery writes a download's headers itself: the platform's go with them.
+      expect({ status: download.status, nosniff: download.headers.get('x-content-type-options') }).toEqual({ status: 200, nosniff: 'nosniff' });
       expect((await system.request('/v1/me', { as: { key: cluster.key } })).status).toBe(200);
 
       // UUIDs are case-insensitive, so the revocation is accepted; it must then hold everywhere.
@@ -307,6 +309,32 @@ describe("the gateway's HTTP edge", () => {
       const problem = await expectProblem(await vendor.call(`/v1/datasets/${dataset.id}/versions`, 'POST', { version, changelog: '候选版本' }), 400, 'VALIDATION_FAILED');
       expect(problem.errors).toEqual([{ field: 'version', problems: ['version must be at most 64 characters'] }]);
       expect((await vendor.call(`/v1/datasets/${dataset.id}/versions`, 'POST', { version: '1.0.0-rc.1', changelog: '候选版本' })).status).toBe(201);
+    });
+  });
+
+  describe('headers on every answer', () => {
+    it('sends X-Content-Type-Options: nosniff with every answer of every app, errors and refusals before any route included', async () => {
+      const buyer = await json(await post('/v1/organizations', signUp('科大讯飞 / iFLYTEK'), { 'content-type': 'application/json' }));
+      const answers: [string, Response][] = [
+        ['GET /v1/me', await system.request('/v1/me', { as: { key: buyer.apiKey } })],
+        ['GET /v1/datasets?q=普通话', await system.request(`/v1/datasets?q=${encodeURIComponent('普通话')}`, { as: 'anonymous' })],
+        ['HEAD /v1/me', await system.request('/v1/me', { method: 'HEAD', as: { key: buyer.apiKey } })],
+        ['GET /v1/me without a key', await system.request('/v1/me', { as: 'anonymous' })],
+        ['POST /v1/orders with no body', await post('/v1/orders', '{}', { 'content-type': 'application/json', 'idempotency-key': randomUUID() }, { key: buyer.apiKey })],
+        ['DELETE /v1/me', await system.request('/v1/me', { method: 'DELETE' })],
+        ['GET /v1/nothing-here', await system.request('/v1/nothing-here')],
+        ['broken percent-encoding', await system.request('/v1/datasets/%E4%B8')],
+        ['GET /docs-json', await system.request('/docs-json')],
+      ];
+      for (const name of ['gateway', 'catalog', 'ordering', 'billing', 'delivery'] as const) {
+        answers.push([`${name} GET /health/live`, await fetch(`${system.app(name).url}/health/live`)]);
+        answers.push([`${name} GET /health/ready`, await fetch(`${system.app(name).url}/health/ready`)]);
+      }
+      const missing = answers.filter(([, response]) => response.headers.get('x-content-type-options') !== 'nosniff').map(([name, response]) => `${name} (${response.status})`);
+      expect(missing).toEqual([]);
+      // The answers Node's parser makes before Fastify sees the request too.
+      const tooLong = parseRaw(await rawRequest(`GET /v1/me HTTP/1.1\r\nHost: trove\r\nAuthorization: Bearer ${'a'.repeat(64 * 1024)}\r\n\r\n`));
+      expect({ status: tooLong.status, nosniff: tooLong.headers['x-content-type-options'] }).toEqual({ status: 431, nosniff: 'nosniff' });
     });
   });
 
@@ -383,6 +411,7 @@ describe("the gateway's HTTP edge", () => {
         problemStatus: answer.body.status,
         retryAfter: answer.headers['retry-after'],
         correlationId: [answer.headers['x-correlation-id'], answer.body.correlationId],
+        nosniff: answer.headers['x-content-type-options'],
       }).toEqual({
         closingAfter: true,
         status: 503,
@@ -391,6 +420,7 @@ describe("the gateway's HTTP edge", () => {
         problemStatus: 503,
         retryAfter: expect.stringMatching(/^[1-9]\d*$/),
         correlationId: ['po-2026-11-CMB-0042', 'po-2026-11-CMB-0042'],
+        nosniff: 'nosniff',
       });
       expect(await gateway.exit()).toEqual({ code: 0, signal: null });
 

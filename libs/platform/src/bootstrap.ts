@@ -13,7 +13,7 @@ import { Readiness } from './health';
 import { logRequest, ROOT_LOGGER } from './logging';
 import { MetricsService } from './metrics';
 import { natsAuth, natsConnectOptions, redactNatsUrl } from './nats-connection';
-import { allowedMethods, clientErrorResponse } from './http-errors';
+import { allowedMethods, clientErrorResponse, COMMON_HEADERS } from './http-errors';
 import { PROBLEM_CONTENT_TYPE, ServiceException, toProblem } from './problem';
 import { trustedProxies } from './trust-proxy';
 import { CommonErrorCode, DEFAULT_PORTS, type ServiceName } from '@trove/contracts';
@@ -78,7 +78,7 @@ export function createHttpAdapter(config: PlatformConfig): FastifyAdapter {
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       const problem = toProblem(error, String(request.id ?? ''));
       // No hook runs for these, so the correlation id header is set here.
-      void reply.status(problem.status).header('x-correlation-id', problem.correlationId).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+      void reply.status(problem.status).headers(COMMON_HEADERS).header('x-correlation-id', problem.correlationId).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
     },
     // And those Node's parser refuses before Fastify sees a request (headers past 16 KiB, a
     // request that is not HTTP): problem+json too, where Fastify wrote a JSON of its own.
@@ -118,7 +118,7 @@ function instrumentHttp(app: NestFastifyApplication, metrics: MetricsService, re
     done();
   });
   fastify.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-correlation-id', request.id);
+    reply.headers(COMMON_HEADERS).header('x-correlation-id', request.id);
     if (closing) {
       const problem = toProblem(new ServiceException(CommonErrorCode.SERVICE_UNAVAILABLE, 'This server is shutting down: send the request again, another replica will answer it.'), String(request.id));
       void reply.status(503).header('retry-after', '1').header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));

@@ -21,6 +21,7 @@ describe('clientErrorResponse', () => {
     expect(answer.headers['content-type']).toBe('application/problem+json; charset=utf-8');
     expect(Number(answer.headers['content-length'])).toBe(answer.bodyBytes);
     expect(answer.headers.connection).toBe('close');
+    expect(answer.headers['x-content-type-options']).toBe('nosniff');
     expect(answer.body).toMatchObject({ status, code: 'VALIDATION_FAILED', type: 'urn:problem:trove:validation-failed', detail: expect.stringMatching(detail) });
     expect(answer.body.correlationId).toBe(answer.headers['x-correlation-id']);
   });

@@ -4,6 +4,14 @@ import { acceptCorrelationId } from './context';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem';
 
 /**
+ * Headers every answer of every app carries, whoever writes it: the onRequest hook, the answers
+ * Fastify and Node make before any route, and a download delivery writes itself (it copies the
+ * headers set on the reply). `nosniff`: a browser takes the Content-Type as sent and never runs a
+ * JSON answer or a downloaded file as a script or a page.
+ */
+export const COMMON_HEADERS: Readonly<Record<string, string>> = { 'x-content-type-options': 'nosniff' };
+
+/**
  * What Node's HTTP parser refuses before Fastify sees a request: a request line or header that
  * is not HTTP/1.1 (a bare CR, two Content-Lengths, raw UTF-8 in the URL), headers past Node's
  * 16 KiB, or a request that did not arrive in time. The answer is the whole HTTP response, as
@@ -23,6 +31,7 @@ export function clientErrorResponse(error: { code?: unknown; reason?: unknown })
     `Content-Type: ${PROBLEM_CONTENT_TYPE}`,
     `Content-Length: ${Buffer.byteLength(body)}`,
     `x-correlation-id: ${correlationId}`,
+    ...Object.entries(COMMON_HEADERS).map(([name, value]) => `${name}: ${value}`),
     'Connection: close',
     '',
     body,
