@@ -306,9 +306,11 @@ describe('billing: subscriptions of suspended datasets and withdrawn offers', ()
     await statusChanged(标贝.organizationId, 'suspended', '2026-02-10T09:00:00.000Z');
     await statusChanged(标贝.organizationId, 'suspended', '2026-02-10T09:00:00.000Z', { seq: 2, taken: false });
     await statusChanged(标贝.organizationId, 'active', '2026-02-10T08:59:00.000Z');
-    // 数据堂: the reinstatement reaches NATS before the suspension it lifted; billing applies them in order.
-    const reinstatement = await statusChanged(数据堂.organizationId, 'active', '2026-02-17T09:00:00.000Z', { seq: 2, taken: false });
-    await statusChanged(数据堂.organizationId, 'suspended', '2026-02-10T09:00:00.000Z', { seq: 1 });
+    // 数据堂: the reinstatement reaches NATS before the suspension it lifted; billing, which knows
+    // 数据堂 from its approval, applies them in order.
+    await statusChanged(数据堂.organizationId, 'active', '2025-10-01T02:00:00.000Z');
+    const reinstatement = await statusChanged(数据堂.organizationId, 'active', '2026-02-17T09:00:00.000Z', { seq: 3, taken: false });
+    await statusChanged(数据堂.organizationId, 'suspended', '2026-02-10T09:00:00.000Z', { seq: 2 });
     await tookIn(reinstatement);
 
     billing.clock.set(new Date('2026-02-28T04:00:00.000Z'));
@@ -318,6 +320,25 @@ describe('billing: subscriptions of suspended datasets and withdrawn offers', ()
     expect(await subscriptionOf(suspendedOne.orderId)).toMatchObject({ status: 'lapsed', lapse_reason: 'vendor_suspended' });
     expect(await billing.walletBalance(美团.organizationId)).toBe(1_000_000 - 2 * PRICE);
     expect(await subscriptionOf(reinstatedOne.orderId)).toMatchObject({ status: 'active', renewals: 1 });
+  });
+
+  it("joins a vendor's history midway: the first status change it meets of a vendor is applied, though the earlier ones left the stream long ago", async () => {
+    // 海天瑞声 was approved, and changed status five more times, before this billing first read
+    // the stream; those events are gone (JetStream keeps 7 days). Its 7th change, a suspension,
+    // is the first billing meets: applied at once, not held for events that will never come.
+    const 海天瑞声 = vendor();
+    const { subscriber: 移动, subscription } = await subscribe(1_000_000, 海天瑞声.organizationId);
+    await statusChanged(海天瑞声.organizationId, 'suspended', '2026-02-10T09:00:00.000Z', { seq: 7 });
+    const deadLetters = async () => Number((await billing.sql.query(`SELECT count(*) AS n FROM dead_letter WHERE aggregate_id = $1`, [海天瑞声.organizationId])).rows[0].n);
+    expect(await deadLetters()).toBe(0);
+
+    billing.clock.set(new Date('2026-02-28T04:00:00.000Z'));
+    expect(await billing.subscriptions.renewDue(subscription.orderId)).toEqual({ renewed: 0, lapsed: 1 });
+    expect(await subscriptionOf(subscription.orderId)).toMatchObject({ status: 'lapsed', lapse_reason: 'vendor_suspended' });
+    expect(await billing.walletBalance(移动.organizationId)).toBe(1_000_000 - PRICE);
+    // From there on its changes are taken in order: the 8th, a reinstatement, is applied too.
+    await statusChanged(海天瑞声.organizationId, 'active', '2026-02-20T09:00:00.000Z', { seq: 8 });
+    expect((await billing.sql.query(`SELECT status FROM organization_standing WHERE organization_id = $1`, [海天瑞声.organizationId])).rows[0]).toEqual({ status: 'active' });
   });
 });
 

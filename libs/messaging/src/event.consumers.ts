@@ -29,6 +29,15 @@ export interface EventHandlerOptions {
    * order they were written across those subjects (an order's `refunded` after its `paid`).
    */
   consumer: string;
+  /**
+   * For a handler that keeps only the newest state by a time the event itself carries (and
+   * ignores an older one), so that an earlier event it never applies changes nothing: the
+   * consumer may then begin an aggregate at the first of its events it meets. Without it a
+   * consumer added after an aggregate's first events left the stream (7 days) would wait for
+   * them for good, and end that aggregate's later events as `blocked` dead letters. Events it
+   * meets after that are taken in order as usual; an older one met later is a duplicate.
+   */
+  startsMidHistory?: boolean;
 }
 
 /** What a handler gets: the event, and the transaction in which its effect is applied. */
@@ -54,6 +63,8 @@ interface Registration {
 interface ConsumerGroup {
   consumer: string;
   handlers: Map<string, Registration>;
+  /** Every handler of the group said `startsMidHistory`. */
+  startsMidHistory: boolean;
 }
 
 /** A message that could not be taken for an event of its subject: it never will be. */
@@ -117,7 +128,8 @@ export class EventConsumers implements OnApplicationBootstrap, BeforeApplication
   /** Registers a handler in code; decorated methods are found on their own. */
   register<P>(event: EventSubject<P>, options: EventHandlerOptions, handle: EventHandlerFn<P>): void {
     if (!/^[a-z0-9-]+$/.test(options.consumer)) throw new Error(`consumer name "${options.consumer}" must be kebab-case`);
-    const group = this.groups.get(options.consumer) ?? { consumer: options.consumer, handlers: new Map<string, Registration>() };
+    const group = this.groups.get(options.consumer) ?? { consumer: options.consumer, handlers: new Map<string, Registration>(), startsMidHistory: options.startsMidHistory === true };
+    if (group.startsMidHistory !== (options.startsMidHistory === true)) throw new Error(`the handlers of consumer ${options.consumer} disagree on startsMidHistory`);
     const other = [...group.handlers.values()][0];
     if (group.handlers.has(event.subject)) throw new Error(`two handlers of ${event.subject} in consumer ${options.consumer}`);
     if (other && eventAggregateType(other.event.subject) !== eventAggregateType(event.subject)) {
@@ -308,7 +320,7 @@ export class EventConsumers implements OnApplicationBootstrap, BeforeApplication
       this.unitOfWork.run(async (tx): Promise<Applied> => {
         const aggregate = envelope.aggregate;
         if (aggregate) {
-          const taken = await this.take(tx, consumer, envelope.id, registration.event.subject, aggregate, earlierEvent(aggregate, [...group.handlers.keys()]));
+          const taken = await this.take(tx, consumer, envelope.id, registration.event.subject, aggregate, earlierEvent(aggregate, [...group.handlers.keys()]), group.startsMidHistory);
           if (taken.kind !== 'applied') return taken;
         } else {
           const inserted = (await queryOpening(
@@ -331,16 +343,26 @@ export class EventConsumers implements OnApplicationBootstrap, BeforeApplication
    * and, when the event is the next one the consumer must apply, moves the position to it and
    * inserts the inbox row. Both roll back with the handler's effect if it fails. `applied` means
    * the handler must run now; the position is left alone for an event at or behind it
-   * (`duplicate`) and for one whose earlier event is not applied yet (`ahead`).
+   * (`duplicate`) and for one whose earlier event is not applied yet (`ahead`). With
+   * `startsMidHistory`, the first event met of an aggregate the consumer has no position in is
+   * applied whatever came before it.
    */
-  private async take(tx: Transaction, consumer: string, eventId: string, subject: string, aggregate: EventAggregate, waitingFor: number): Promise<Applied> {
+  private async take(
+    tx: Transaction,
+    consumer: string,
+    eventId: string,
+    subject: string,
+    aggregate: EventAggregate,
+    waitingFor: number,
+    startsMidHistory: boolean,
+  ): Promise<Applied> {
     const manager = tx.manager;
     // ON CONFLICT ... DO UPDATE ... WHERE locks the row even when the WHERE leaves it as it is.
     const [taken] = (await queryOpening(
       tx,
       `WITH position AS (
          INSERT INTO event_position AS p (consumer, aggregate_type, aggregate_id, last_seq)
-         VALUES ($1::text, $2::text, $3::text, CASE WHEN $5::bigint <= 0 THEN $4::bigint ELSE 0 END)
+         VALUES ($1::text, $2::text, $3::text, CASE WHEN $5::bigint <= 0 OR $8::boolean THEN $4::bigint ELSE 0 END)
          ON CONFLICT (consumer, aggregate_type, aggregate_id) DO UPDATE SET last_seq = $4::bigint, updated_at = now()
            WHERE p.last_seq >= $5::bigint AND p.last_seq < $4::bigint
          RETURNING last_seq
@@ -349,7 +371,7 @@ export class EventConsumers implements OnApplicationBootstrap, BeforeApplication
          ON CONFLICT DO NOTHING RETURNING event_id
        )
        SELECT (SELECT last_seq FROM position) AS moved, (SELECT count(*) FROM inbox)::int AS inserted`,
-      [consumer, aggregate.type, aggregate.id, aggregate.seq, waitingFor, eventId, subject],
+      [consumer, aggregate.type, aggregate.id, aggregate.seq, waitingFor, eventId, subject, startsMidHistory],
     )) as { moved: string | null; inserted: number }[];
     if (taken.moved !== null && Number(taken.moved) === aggregate.seq) {
       // Moved to this event; an inbox row already there says it was applied all the same.

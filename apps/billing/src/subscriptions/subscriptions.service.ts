@@ -131,9 +131,9 @@ export class SubscriptionsService implements OnApplicationBootstrap, OnApplicati
   // An operator's suspension of an organization takes all its listings off sale. The consumer
   // applies one organization's changes in the order the gateway numbered them; `changedAt`
   // decides besides, as in the catalog, so a late or repeated change never brings an older
-  // status back. Reinstatement revives no subscription that lapsed meanwhile.
-
-  @EventHandler(GatewayEvents.organizationStatusChanged, { consumer: 'organization-statuses' })
+  // status back. Reinstatement revives no subscription that lapsed meanwhile. For the same
+  // reason an organization's history may be joined midway (startsMidHistory).
+  @EventHandler(GatewayEvents.organizationStatusChanged, { consumer: 'organization-statuses', startsMidHistory: true })
   async organizationStatusChanged(change: OrganizationStatusChangedV1): Promise<void> {
     const recorded = await this.subscriptions.recordOrganizationStatus(change.organizationId, change.status, new Date(change.changedAt));
     if (!recorded) this.logger.log(`status ${change.status} of organization ${change.organizationId} at ${change.changedAt} is not newer than the one recorded: ignored`);

@@ -28,7 +28,8 @@ export class OrganizationStandingService {
     private readonly indexer: DatasetIndexer,
   ) {}
 
-  @EventHandler(GatewayEvents.organizationStatusChanged, { consumer: 'organization-statuses' })
+  // The newest change by its own time wins, so an organization's history may be joined midway.
+  @EventHandler(GatewayEvents.organizationStatusChanged, { consumer: 'organization-statuses', startsMidHistory: true })
   async statusChanged(event: OrganizationStatusChangedV1, { tx }: EventContext<OrganizationStatusChangedV1>): Promise<void> {
     const change = await this.standing.record(event.organizationId, event.status, new Date(event.changedAt));
     if (!change) {

@@ -20,7 +20,8 @@ export class CallersService {
   }
 
   /** The newest change wins, whatever order the changes arrive in. */
-  @EventHandler(GatewayEvents.organizationStatusChanged, { consumer: 'organization-statuses' })
+  // The newest change by its own time wins, so an organization's history may be joined midway.
+  @EventHandler(GatewayEvents.organizationStatusChanged, { consumer: 'organization-statuses', startsMidHistory: true })
   async statusChanged(event: OrganizationStatusChangedV1): Promise<void> {
     const applied = await this.callers.statusChanged(event.organizationId, event.status, new Date(event.changedAt));
     if (!applied) this.logger.log(`status ${event.status} of organization ${event.organizationId} at ${event.changedAt} is older than the one recorded: ignored`);
