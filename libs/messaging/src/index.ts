@@ -12,6 +12,7 @@ export * from './messaging.module';
 export * from './messaging.options';
 export * from './messaging.schema';
 export * from './namespace';
+export * from './newest-status';
 export * from './ordered-events.schema';
 export * from './nats.provider';
 export * from './outbox.relay';

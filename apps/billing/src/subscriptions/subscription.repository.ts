@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { addMonthsUtc, type CurrencyCode } from '@trove/licensing';
-import { TransactionalRepository } from '@trove/messaging';
+import { recordNewestStatus, TransactionalRepository } from '@trove/messaging';
 import { randomUUID } from 'node:crypto';
 import { amountOf } from '../ledger/ledger.repository';
 import type { WriteBatch } from '../write-batch';
@@ -167,18 +167,11 @@ export class SubscriptionRepository extends TransactionalRepository {
   /**
    * Records an organization's status as of `changedAt`, the gateway's time of the change, when
    * that is newer than the one recorded; false when a newer (or the same) change was recorded
-   * already and nothing changed. The catalog and delivery keep the same rule, so all three agree
-   * on which change won.
+   * already and nothing changed. The catalog and delivery record it with the same
+   * `recordNewestStatus`, so all three agree on which change won.
    */
   async recordOrganizationStatus(organizationId: string, status: string, changedAt: Date): Promise<boolean> {
-    const rows = (await this.transaction.query(
-      `INSERT INTO organization_standing (organization_id, status, changed_at) VALUES ($1::uuid, $2, $3)
-       ON CONFLICT (organization_id) DO UPDATE SET status = EXCLUDED.status, changed_at = EXCLUDED.changed_at
-        WHERE organization_standing.changed_at < EXCLUDED.changed_at
-       RETURNING organization_id`,
-      [organizationId, status, changedAt],
-    )) as unknown[];
-    return rows.length > 0;
+    return (await recordNewestStatus(this.transaction, 'organization_standing', 'organization_id', organizationId, status, changedAt)) !== null;
   }
 
   /** Records an offer its vendor withdrew; the catalog never sells it again. */

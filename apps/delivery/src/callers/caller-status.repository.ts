@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { TransactionalRepository } from '@trove/messaging';
+import { recordNewestStatus, TransactionalRepository } from '@trove/messaging';
 import type { CallerStanding } from './caller-standing';
 
 /** The API keys the gateway revoked and the latest status of each organization, as delivery was told. */
@@ -23,18 +23,8 @@ export class CallerStatusRepository extends TransactionalRepository {
     return { keyRevoked: row.key_revoked, organizationStatus: row.organization_status };
   }
 
-  /**
-   * Sets the organization's status when `changedAt` is newer than the one stored, in one
-   * statement; false when a newer (or the same) change was stored already and nothing changed.
-   */
+  /** Sets the organization's status unless a newer (or the same) change was stored already: then false. */
   async statusChanged(organizationId: string, status: string, changedAt: Date): Promise<boolean> {
-    const rows = (await this.transaction.query(
-      `INSERT INTO organization_status (organization_id, status, changed_at) VALUES ($1::uuid, $2, $3)
-       ON CONFLICT (organization_id) DO UPDATE SET status = EXCLUDED.status, changed_at = EXCLUDED.changed_at
-        WHERE organization_status.changed_at < EXCLUDED.changed_at
-       RETURNING organization_id`,
-      [organizationId, status, changedAt],
-    )) as unknown[];
-    return rows.length > 0;
+    return (await recordNewestStatus(this.transaction, 'organization_status', 'organization_id', organizationId, status, changedAt)) !== null;
   }
 }
