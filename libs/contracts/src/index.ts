@@ -1,6 +1,7 @@
 export * from './services';
 export * from './subject';
 export * from './errors';
+export * from './query-integer';
 export * from './identity';
 export * from './system/system.messages';
 export * from './system/system.subjects';

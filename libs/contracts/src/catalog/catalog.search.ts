@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { ANNOTATION_TYPES, canonicalLanguageTag, DOMAINS, IsLanguageTag, MODALITIES, type AnnotationType, type Domain, type Modality } from '@trove/dataset';
 import { LICENSE_TEMPLATES, type LicenseTemplate } from '@trove/licensing';
+import { QueryInteger } from '../query-integer';
 import { rpcSubject } from '../subject';
 
 export const SEARCH_SORTS = ['relevance', 'newest', 'price'] as const;
@@ -62,12 +63,15 @@ export class SearchDatasetsRequest {
   @IsIn(LICENSE_TEMPLATES)
   license?: LicenseTemplate;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'Highest acceptable lowest offer price, integer minor units (fen for CNY)', example: 5_000_000 })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    maximum: Number.MAX_SAFE_INTEGER,
+    description: 'Highest acceptable lowest offer price: integer minor units (fen for CNY) in decimal digits',
+    example: 5_000_000,
+  })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(Number.MAX_SAFE_INTEGER)
+  @QueryInteger({ min: 0, max: Number.MAX_SAFE_INTEGER })
   maxPrice?: number;
 
   @ApiPropertyOptional({ description: 'Currency of maxPrice and of the price sort', default: 'CNY', example: 'CNY' })
@@ -82,10 +86,7 @@ export class SearchDatasetsRequest {
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: SEARCH_MAX_LIMIT, default: SEARCH_DEFAULT_LIMIT })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(SEARCH_MAX_LIMIT)
+  @QueryInteger({ min: 1, max: SEARCH_MAX_LIMIT })
   limit?: number;
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page, with the same query' })
