@@ -1,7 +1,6 @@
-import { CommonErrorCode } from '@trove/contracts';
+import { CommonErrorCode, QueryInteger } from '@trove/contracts';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsOptional, IsString, Matches } from 'class-validator';
 import { ServiceException } from './problem';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -11,10 +10,7 @@ export const MAX_PAGE_SIZE = 100;
 export class PageQuery {
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE, description: 'Page size; above the maximum is 400, not cut.' })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
+  @QueryInteger({ min: 1, max: MAX_PAGE_SIZE })
   limit?: number;
 
   @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page of the same list; anything else is 400.', pattern: '^[A-Za-z0-9_-]{1,200}$' })
