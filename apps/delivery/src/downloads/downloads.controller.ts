@@ -68,7 +68,7 @@ export class DownloadsController {
       etag,
       'content-length': length,
       'content-type': 'application/octet-stream',
-      'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(path.split('/').pop()!)}`,
+      'content-disposition': `attachment; filename*=UTF-8''${attrValue(path.split('/').pop()!)}`,
       'cache-control': 'private, no-store',
     };
     if (range.kind === 'partial') headers['content-range'] = `bytes ${start}-${end}/${target.size}`;
@@ -138,6 +138,15 @@ function platformHeaders(reply: FastifyReply): Record<string, string | number | 
   const set: Record<string, string | number | string[]> = {};
   for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) set[name] = value;
   return set;
+}
+
+/**
+ * A file name as RFC 8187 wants it in `filename*`: encodeURIComponent leaves `'`, `(`, `)` and `*`
+ * as they are, which that grammar does not allow (a `'` ends the charset part), so a browser
+ * would save `it's (1).wav` under another name.
+ */
+function attrValue(name: string): string {
+  return encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 function headerText(value: string | string[] | undefined): string | undefined {
