@@ -12,6 +12,7 @@ import { RpcClient, UnitOfWork } from '@trove/messaging';
 import { RequestContext, ServiceException, type Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import { callerRefusal } from '../callers/caller-standing';
 import { DeliveryConfig } from '../delivery.config';
 import { UrlSigner, type UrlSignature } from '../signing/url-signer';
 import { ObjectStorage, ObjectTooLargeError, type StoredObjectInfo } from '../storage/object-storage';
@@ -107,13 +108,17 @@ export class UploadsService {
       // catalog lists and delivery does not know.
       await this.unitOfWork.run(() => this.objects.insert(object));
       replaced = await this.unitOfWork.run(async () => {
-        await this.objects.lockFile(object);
+        // A URL stays valid for an hour: a key revoked or an organization suspended since it was
+        // signed (a leaked key, an operator's suspension) must not put files in the catalog.
+        const refused = callerRefusal(await this.objects.lockFile(object, ticket.caller), 'upload');
+        if (refused) throw refused;
         await this.tellCatalog(ticket, object, info);
         return this.objects.markRecorded(object);
       });
     } catch (error) {
-      // Catalog refused (the version was released meanwhile), did not answer in time (its unit
-      // of work does not commit past our deadline), or the database failed: keep nothing.
+      // The uploader's key was revoked or its organization suspended, catalog refused (the
+      // version was released meanwhile), did not answer in time (its unit of work does not
+      // commit past our deadline), or the database failed: keep nothing.
       await this.discard(key);
       throw error;
     }

@@ -1,0 +1,126 @@
+import { DeliverySubjects, GatewayEvents, type EntitlementView } from '@trove/contracts';
+import type { Caller } from '@trove/platform';
+import { randomUUID } from 'node:crypto';
+import { withDatabase } from '../../../test/support/postgres';
+import { waitFor } from '../../../test/support/processes';
+import { DeliveryHarness, type PutAnswer } from './delivery-harness';
+import { ask, fetchRaw, manifest, newBuyer, paidLine, pay, publish, release, uploadVersion } from './downloads-support';
+import { fsTestStorage, type TestStorage } from './storage-drivers';
+
+jest.setTimeout(120_000);
+
+/**
+ * Signed upload and download URLs used by someone who should no longer, or never could, use
+ * them the way they try: each case is what a hostile or careless client sent, and what it got.
+ */
+describe('signed URLs against hostile clients', () => {
+  let storage: TestStorage;
+  let h: DeliveryHarness;
+
+  beforeAll(async () => {
+    storage = await fsTestStorage();
+    h = await DeliveryHarness.start(storage);
+  });
+  afterAll(async () => {
+    await h?.stop();
+    await storage?.stop();
+  });
+  beforeEach(() => h.resetCatalog());
+
+  const applied = (eventId: string) =>
+    waitFor(`event ${eventId} applied`, () => withDatabase(h.db.url, async (c) => (await c.query(`SELECT 1 FROM inbox WHERE event_id = $1`, [eventId])).rowCount === 1));
+
+  function expectProblem(answer: PutAnswer, status: number, code: string): void {
+    expect({ status: answer.status, code: answer.body?.code, type: answer.headers['content-type'] }).toEqual({
+      status,
+      code,
+      type: expect.stringMatching(/^application\/problem\+json/),
+    });
+  }
+
+  async function expectNothingKept(datasetId: string): Promise<void> {
+    expect(await storage.keysUnder(`datasets/${datasetId}/`)).toEqual([]);
+    expect(await h.rows(datasetId)).toEqual([]);
+    expect(h.catalogCalls).toEqual([]);
+  }
+
+  describe('an upload URL signed before its key was revoked or its organization suspended', () => {
+    const bytes = Buffer.from('{"text":"请帮我查询一下本月的话费余额。"}\n');
+    const vendorOrganization = randomUUID();
+    const leakedKey: Caller = { organizationId: vendorOrganization, role: 'vendor', keyId: randomUUID() };
+    const otherKey: Caller = { organizationId: vendorOrganization, role: 'vendor', keyId: randomUUID() };
+    const sign = (caller: Caller, datasetId = randomUUID()) =>
+      h.signUpload({ target: 'version-file', datasetId, versionId: randomUUID(), path: 'transcripts/train.jsonl' }, caller).then((s) => ({ ...s, datasetId }));
+
+    it('is refused with 403 API_KEY_REVOKED once the key is revoked, and nothing is kept; the organization’s other keys still upload', async () => {
+      const leaked = await sign(leakedKey);
+      const other = await sign(otherKey);
+      await applied(await publish(h, GatewayEvents.apiKeyRevoked, { keyId: leakedKey.keyId, organizationId: vendorOrganization, revokedAt: new Date().toISOString() }));
+
+      expectProblem(await h.put(leaked.uploadUrl, bytes), 403, 'API_KEY_REVOKED');
+      await expectNothingKept(leaked.datasetId);
+      const sample = await h.signUpload({ target: 'sample', datasetId: leaked.datasetId, path: 'samples/preview.jsonl' }, leakedKey);
+      expectProblem(await h.put(sample.uploadUrl, bytes), 403, 'API_KEY_REVOKED');
+      await expectNothingKept(leaked.datasetId);
+
+      expect((await h.put(other.uploadUrl, bytes)).status).toBe(201);
+    });
+
+    it('is refused with 403 ORGANIZATION_SUSPENDED while the organization is suspended, and uploads again once it is reinstated', async () => {
+      const url = await sign(otherKey);
+      const suspendedAt = new Date();
+      await applied(await publish(h, GatewayEvents.organizationStatusChanged, { organizationId: vendorOrganization, status: 'suspended', changedAt: suspendedAt.toISOString() }));
+
+      expectProblem(await h.put(url.uploadUrl, bytes), 403, 'ORGANIZATION_SUSPENDED');
+      await expectNothingKept(url.datasetId);
+
+      const reinstatedAt = new Date(suspendedAt.getTime() + 1000);
+      await applied(await publish(h, GatewayEvents.organizationStatusChanged, { organizationId: vendorOrganization, status: 'active', changedAt: reinstatedAt.toISOString() }));
+      const answer = await h.put(url.uploadUrl, bytes);
+      expect({ status: answer.status, size: answer.body?.size }).toEqual({ status: 201, size: bytes.length });
+      expect(h.catalogCalls).toHaveLength(1);
+    });
+  });
+
+  describe('downloads of files whose names need care', () => {
+    const datasetId = randomUUID();
+    const versionId = randomUUID();
+    const buyer = newBuyer();
+    // Legal names that a careless encoder turns into something else.
+    const names = ["it's (1) *final*.wav", '100%.txt', '%2e%2e/x.txt', 'q?mark#hash.txt'];
+    let files: { path: string; url: string; sha256: string }[];
+
+    beforeAll(async () => {
+      await uploadVersion(h, datasetId, versionId, names.map((path) => ({ path, bytes: Buffer.from(`bytes of ${path}`) })));
+      await release(h, datasetId, versionId, '1.0.0');
+      const order = await pay(h, buyer, [paidLine(datasetId, [versionId], 'commercial')]);
+      const entitlement = await waitFor('the entitlement', async () =>
+        (await ask(h, DeliverySubjects.listEntitlements, {}, buyer)).items.find((e: EntitlementView) => e.orderId === order.orderId),
+      );
+      files = (await manifest(h, entitlement.id, buyer)).versions[0].files;
+    });
+
+    it('serves each name by its own URL, with its bytes and nothing else', async () => {
+      for (const file of files) {
+        const answer = await fetchRaw(file.url);
+        expect({ path: file.path, status: answer.status, body: answer.body.toString('utf8') }).toEqual({ path: file.path, status: 200, body: `bytes of ${file.path}` });
+      }
+    });
+
+    it('names the file in Content-Disposition with only the characters RFC 8187 allows in filename*, so a browser saves it under its own name', async () => {
+      const dispositions: Record<string, string> = {};
+      for (const file of files) dispositions[file.path] = String((await fetchRaw(file.url, {}, 'HEAD')).headers['content-disposition']);
+      expect(dispositions).toEqual({
+        "it's (1) *final*.wav": "attachment; filename*=UTF-8''it%27s%20%281%29%20%2Afinal%2A.wav",
+        '100%.txt': "attachment; filename*=UTF-8''100%25.txt",
+        '%2e%2e/x.txt': "attachment; filename*=UTF-8''x.txt",
+        'q?mark#hash.txt': "attachment; filename*=UTF-8''q%3Fmark%23hash.txt",
+      });
+      for (const value of Object.values(dispositions)) {
+        // RFC 8187 ext-value: charset '' then attr-char or %XX only.
+        expect(value).toMatch(/^attachment; filename\*=UTF-8''(?:[A-Za-z0-9!#$&+\-.^_`|~]|%[0-9A-F]{2})+$/);
+        expect(decodeURIComponent(value.split("''")[1])).not.toContain('/');
+      }
+    });
+  });
+});
