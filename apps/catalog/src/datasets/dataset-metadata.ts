@@ -2,6 +2,7 @@ import { DatasetListing, type DatasetDetail } from '@trove/contracts';
 import { toCroissant, type CroissantDataset } from '@trove/dataset';
 import { isLicenseTemplate, LICENSE_TEMPLATE_DEFINITIONS } from '@trove/licensing';
 import { validateMessage } from '@trove/platform';
+import { assertDisplayText } from '../display-text';
 
 /** Validated metadata and the title lists show. */
 export interface ReadMetadata {
@@ -13,7 +14,10 @@ export interface ReadMetadata {
 export function readMetadata(input: Record<string, unknown>): ReadMetadata {
   const listing = validateMessage(DatasetListing, input);
   // Stored as the validated, canonical JSON (language tags canonicalized), not as sent.
-  return { metadata: JSON.parse(JSON.stringify(listing)) as Record<string, unknown>, title: listing.title };
+  const metadata = JSON.parse(JSON.stringify(listing)) as Record<string, unknown>;
+  // Every word of it is shown to buyers, in search and on the listing's page.
+  assertDisplayText(metadata, ['description']);
+  return { metadata, title: listing.title };
 }
 
 /** A PATCH: the fields sent replace the listing's; `null` removes an optional field. */

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { UnitOfWork } from '@trove/messaging';
 import type { Caller } from '@trove/platform';
 import { notFound } from '../access';
+import { assertDisplayText } from '../display-text';
 import { VendorProfile } from './vendor-profile.entity';
 import { VendorProfileRepository } from './vendor-profile.repository';
 
@@ -15,6 +16,8 @@ export class VendorsService {
 
   /** A vendor writes its own profile whole; the organization comes from the key, never the body. */
   async upsert(caller: Caller, request: UpsertVendorProfileRequest): Promise<VendorProfileView> {
+    // Buyers read the names next to every listing: no control or reordering characters in them.
+    assertDisplayText(request, ['description']);
     return this.unitOfWork.run(async () => {
       const existing = await this.profiles.findForUpdate(caller.organizationId);
       const profile = Object.assign(existing ?? new VendorProfile(), {

@@ -4,6 +4,7 @@ import { UnitOfWork } from '@trove/messaging';
 import { ServiceException, type Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
 import { notFound } from '../access';
+import { assertDisplayText } from '../display-text';
 import { DatasetIndexer } from '../datasets/dataset-indexer';
 import { DatasetsService } from '../datasets/datasets.service';
 import { DatasetVersion } from './dataset-version.entity';
@@ -31,6 +32,7 @@ export class VersionsService {
   ) {}
 
   async create(caller: Caller, datasetId: string, version: string, changelog: string | undefined): Promise<VersionView> {
+    assertDisplayText({ changelog }, ['changelog']);
     return this.unitOfWork.run(async () => {
       (await this.datasets.lockOwned(caller, datasetId)).assertNotInReview(HELD_VERSIONS);
       // The dataset row is locked, so no other transaction can add the same version meanwhile.

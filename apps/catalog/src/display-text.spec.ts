@@ -1,0 +1,25 @@
+import { assertDisplayText, displayTextProblems } from './display-text';
+
+describe('text buyers read', () => {
+  it.each([
+    ['普通话手机采集语音数据 1,000 小时', 'line', 0],
+    ['Mandarin\u200f speech (a right-to-left mark reorders nothing by itself)', 'line', 0],
+    ['普通话\u202e000,01', 'line', 1],
+    ['isolate \u2066x\u2069', 'line', 1],
+    ['bell\u0007', 'line', 1],
+    ['C1 \u0085 next line', 'line', 1],
+    ['line\u2028separator', 'line', 1],
+    ['two\nlines', 'line', 1],
+    ['two\nlines\tand a tab\r\n', 'prose', 0],
+    ['escape \u001b[31m', 'prose', 1],
+    ['both \u0007\u202e', 'prose', 2],
+  ] as const)('%j as %s has %i problems', (text, kind, count) => {
+    expect(displayTextProblems(text, kind)).toHaveLength(count);
+  });
+
+  it('names each bad field of a nested listing, prose only where said', () => {
+    const listing = { title: 'ok', description: 'a\nb', tags: ['ok', 'bad\u202e'], speech: { dialects: ['a\nb'] } };
+    expect(() => assertDisplayText(listing, ['description'])).toThrow(expect.objectContaining({ errors: [expect.objectContaining({ field: 'tags.1' }), expect.objectContaining({ field: 'speech.dialects.0' })] }));
+    expect(() => assertDisplayText({ title: 'ok', description: 'a\nb' }, ['description'])).not.toThrow();
+  });
+});

@@ -1,0 +1,87 @@
+import { speechListing, VendorClient } from '../support/catalog';
+import { json, TroveSystem } from '../support/system';
+
+jest.setTimeout(180_000);
+
+/**
+ * The catalog as a hostile vendor, buyer or anonymous client uses it: what each may write into
+ * a listing, and what each can read back, through the public API with the gateway, catalog and
+ * delivery running as their own processes.
+ */
+describe('the catalog under attack', () => {
+  let system: TroveSystem;
+  let vendor: VendorClient;
+
+  beforeAll(async () => {
+    system = await TroveSystem.start({ apps: ['gateway', 'catalog', 'delivery'] });
+    vendor = await VendorClient.signUp(system, '海天瑞声 SpeechOcean');
+  });
+
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  const anonymous = { as: 'anonymous' as const };
+  /** Publishes a listing of `vendor` through review, answering its id. */
+  async function published(listing: Record<string, unknown> = speechListing()): Promise<{ id: string; versionId: string }> {
+    const { dataset, version } = await vendor.listing(listing);
+    await vendor.expect(200, `/v1/datasets/${dataset.id}/submit`, 'POST');
+    expect((await system.request(`/v1/admin/datasets/${dataset.id}/approve`, { method: 'POST' })).status).toBe(200);
+    return { id: dataset.id, versionId: version.id };
+  }
+
+  describe('what buyers read', () => {
+    // U+202E (right-to-left override) shows `1,000 小时 ‮000,01` as `1,000 小时 10,000`.
+    const RLO = '\u202e';
+
+    it('refuses bidirectional overrides and control characters in titles, tags and labels, naming the field', async () => {
+      const spoofed = await vendor.call('/v1/datasets', 'POST', speechListing({ title: `普通话语音 1,000 小时 ${RLO}000,01` }));
+      expect(spoofed.status).toBe(400);
+      expect(spoofed.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(await json(spoofed)).toMatchObject({ code: 'VALIDATION_FAILED', errors: [expect.objectContaining({ field: 'title' })] });
+
+      const cases: [Record<string, unknown>, string][] = [
+        [{ titleEn: 'Mandarin speech \u2066isolated\u2069' }, 'titleEn'],
+        [{ title: '普通话\u001b[2J语音' }, 'title'],
+        [{ title: '普通话\n语音' }, 'title'],
+        [{ tags: ['普通话', `ASR${RLO}`] }, 'tags.1'],
+        [{ description: `正文 ${RLO}说明` }, 'description'],
+        [{ description: '正文\u0007' }, 'description'],
+        [{ speech: { ...(speechListing().speech as object), dialects: ['四川话\u0008'] } }, 'speech.dialects.0'],
+      ];
+      for (const [overrides, field] of cases) {
+        const answer = await vendor.call('/v1/datasets', 'POST', speechListing(overrides));
+        expect([field, answer.status]).toEqual([field, 400]);
+        expect((await json(answer)).errors).toEqual([expect.objectContaining({ field })]);
+      }
+      const mine = await vendor.expect(200, '/v1/vendor/datasets?limit=100');
+      expect(mine.items).toEqual([]);
+
+      // Line breaks and tabs belong in a description.
+      await vendor.expect(201, '/v1/datasets', 'POST', speechListing({ description: '第一段。\n\n第二段：\t2,000 名说话人。' }));
+    });
+
+    it('keeps a published listing as it was when an edit would spoof its title, and what search shows with it', async () => {
+      const { id } = await published(speechListing({ title: '粤语客服通话语音 500 小时' }));
+      const edit = await vendor.call(`/v1/datasets/${id}`, 'PATCH', { title: `粤语客服通话语音 500 小时 ${RLO}000,01` });
+      expect(edit.status).toBe(400);
+      expect((await json(edit)).errors).toEqual([expect.objectContaining({ field: 'title' })]);
+      expect((await json(await system.request(`/v1/datasets/${id}`, anonymous))).title).toBe('粤语客服通话语音 500 小时');
+      const found = await json(await system.request(`/v1/datasets?q=${encodeURIComponent('粤语客服')}`, anonymous));
+      expect(found.items.map((hit: { id: string; title: string }) => [hit.id, hit.title])).toEqual([[id, '粤语客服通话语音 500 小时']]);
+    });
+
+    it("refuses the same characters in a version's changelog and a vendor's profile", async () => {
+      const dataset = await vendor.expect(201, '/v1/datasets', 'POST', speechListing());
+      const version = await vendor.call(`/v1/datasets/${dataset.id}/versions`, 'POST', { version: '1.0.0', changelog: `修复 ${RLO}错误` });
+      expect(version.status).toBe(400);
+      expect((await json(version)).errors).toEqual([expect.objectContaining({ field: 'changelog' })]);
+      await vendor.expect(201, `/v1/datasets/${dataset.id}/versions`, 'POST', { version: '1.0.0', changelog: '首个版本\n- 1,000 小时' });
+
+      const impostor = await vendor.call('/v1/vendor/profile', 'PUT', { displayNameZh: '海天瑞声', displayNameEn: `SpeechOcean ${RLO}laiciffo` });
+      expect(impostor.status).toBe(400);
+      expect((await json(impostor)).errors).toEqual([expect.objectContaining({ field: 'displayNameEn' })]);
+      expect((await system.request(`/v1/vendors/${vendor.organizationId}`, anonymous)).status).toBe(404);
+    });
+  });
+});
