@@ -16,4 +16,15 @@ export class OrderingConfig extends PlatformConfig {
   @Min(100)
   @Max(24 * 3600 * 1000)
   ORDER_REDRIVE_AFTER_MS = 30_000;
+
+  /**
+   * How long a buyer whose order of an exclusive offer was declined for want of funds must wait
+   * before it orders that offer again. Every such order holds the offer from all other buyers
+   * until billing declines it, so without a pause an empty wallet could hold it for ever.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(24 * 3600 * 1000)
+  EXCLUSIVE_DECLINE_COOLDOWN_MS = 120_000;
 }

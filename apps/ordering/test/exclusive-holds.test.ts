@@ -1,10 +1,11 @@
-import { CatalogErrorCode, CatalogSubjects, CommonErrorCode, MessageHeaders, OrderingSubjects, type OrderView, type RpcSubject } from '@trove/contracts';
+import { CatalogErrorCode, CatalogSubjects, CommonErrorCode, MessageHeaders, OrderingErrorCode, OrderingSubjects, type OrderView, type PaymentDeclinedV1, type RpcSubject } from '@trove/contracts';
 import type { PricingValue } from '@trove/licensing';
-import { decodeJson, encodeJson, Namespace, toNatsHeaders, type RpcReply } from '@trove/messaging';
+import { decodeJson, encodeJson, Namespace, toNatsHeaders, type EventEnvelope, type RpcReply } from '@trove/messaging';
 import { ServiceException, type Caller } from '@trove/platform';
 import type { NatsConnection } from 'nats';
 import { randomUUID } from 'node:crypto';
 import { OrdersService } from '../src/orders/orders.service';
+import { PurchaseSaga } from '../src/saga/purchase-saga';
 import { SagaSweep } from '../src/saga/saga-sweep';
 import { connectNats } from '../../../test/support/nats';
 import { withDatabase } from '../../../test/support/postgres';
@@ -239,5 +240,38 @@ describe('exclusive sales of orders that were never written', () => {
     expect(await sweep(later())).toBe(1);
     expect(catalog.liveOrders(lost.id)).toEqual([]);
     expect(await holds()).toEqual([]);
+  });
+
+  it('a buyer whose exclusive order billing declined cannot hold that offer again until the cool-down has passed', async () => {
+    const [sought, other] = [exclusive(), exclusive()];
+    const attacker = newBuyer();
+    const saga = ordering.app.get(PurchaseSaga);
+    const decline = (orderId: string) =>
+      ordering.unitOfWork.run((tx) => saga.declined({ orderId, reason: 'INSUFFICIENT_FUNDS' } as PaymentDeclinedV1, { tx, event: { id: randomUUID() } as EventEnvelope<PaymentDeclinedV1>, deliveryCount: 1 }));
+
+    // An empty wallet: the order holds the offer until billing declines it.
+    const first = await place(attacker, order(sought.id));
+    const firstId = (first as { data: OrderView }).data.id;
+    expect(catalog.liveOrders(sought.id)).toEqual([firstId]);
+    await decline(firstId);
+    expect(catalog.liveOrders(sought.id)).toEqual([]);
+
+    // Asked again at once (a script looping on it): refused before anything is held or reserved.
+    const again = await Promise.all([place(attacker, order(sought.id)), place(attacker, order(sought.id))]);
+    expect(again.map(refusal)).toEqual([OrderingErrorCode.EXCLUSIVE_ORDER_DECLINED_RECENTLY, OrderingErrorCode.EXCLUSIVE_ORDER_DECLINED_RECENTLY]);
+    expect(again[0].ok ? '' : again[0].error.message).toMatch(/declined for want of funds .*order it again after \d{4}-/);
+    expect(catalog.liveOrders(sought.id)).toEqual([]);
+    expect(await holds()).toEqual([]);
+    expect(await query(`SELECT count(*)::int AS n FROM purchase_order WHERE buyer_organization_id = $1`, [attacker.organizationId])).toEqual([{ n: 1 }]);
+
+    // Other exclusive offers stay open to the same buyer, and this one to every other buyer.
+    expect(refusal(await place(attacker, order(other.id)))).toBe('placed');
+    const rival = await place(newBuyer(), order(sought.id));
+    expect(refusal(rival)).toBe('placed');
+    expect(catalog.liveOrders(sought.id)).toEqual([(rival as { data: OrderView }).data.id]);
+
+    // Once the cool-down (120 s by default) has passed, the buyer may order it again (here it is sold: the catalog says so).
+    await query(`UPDATE purchase_order SET closed_at = closed_at - interval '121 seconds' WHERE id = $1`, [firstId]);
+    expect(refusal(await place(attacker, order(sought.id)))).toBe(CatalogErrorCode.EXCLUSIVITY_CONFLICT);
   });
 });

@@ -10,6 +10,7 @@ import { orderStates } from './order-state';
 @Entity({ name: 'order_line' })
 @Unique('order_line_position_key', ['orderId', 'position'])
 @Index('order_line_vendor_idx', ['vendorOrganizationId', 'placedAt', 'id'])
+@Index('order_line_exclusive_offer_idx', ['offerId'], { where: 'exclusive' })
 @Check('order_line_price_check', 'price_amount >= 0')
 @Check('order_line_quantity_check', "(pricing->>'model' = 'metered') = (quantity IS NOT NULL) AND (quantity IS NULL OR quantity > 0)")
 @Check('order_line_terms_sha256_check', "terms_sha256 ~ '^[0-9a-f]{64}$'")

@@ -132,6 +132,22 @@ export class OrderRepository extends TransactionalRepository {
     return this.manager.findOneBy(Order, { id });
   }
 
+  /**
+   * When the buyer's latest order of this exclusive offer that billing declined was cancelled,
+   * if that was after `since`; null otherwise. Reads the exclusive lines' partial index
+   * (migration 1764880000000): only exclusive orders ask.
+   */
+  async exclusiveDeclinedSince(buyerOrganizationId: string, offerId: string, since: Date): Promise<Date | null> {
+    const [row] = (await this.manager.query(
+      `SELECT max(o.closed_at) AS closed_at
+         FROM order_line l JOIN purchase_order o ON o.id = l.order_id
+        WHERE l.offer_id = $1 AND l.exclusive AND o.buyer_organization_id = $2
+          AND o.status = 'cancelled' AND o.closed_at > $3`,
+      [offerId, buyerOrganizationId, since],
+    )) as { closed_at: Date | null }[];
+    return row?.closed_at ?? null;
+  }
+
   /** The order's status, or null when there is no such order. */
   async statusOf(id: string): Promise<OrderStatus | null> {
     const [row] = (await this.manager.query(`SELECT status FROM purchase_order WHERE id = $1`, [id])) as { status: OrderStatus }[];

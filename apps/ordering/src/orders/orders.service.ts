@@ -22,6 +22,7 @@ import { chargeFor, MoneyError, type CurrencyCode } from '@trove/licensing';
 import { createHash, randomUUID } from 'node:crypto';
 import { notFound } from '../access';
 import { AccessRequestRepository } from '../access-requests/access-request.repository';
+import { OrderingConfig } from '../ordering.config';
 import { ExclusiveHolds } from './exclusive-holds';
 import { LicenseReceipt, Order, OrderLine } from './order.entity';
 import { OrderRepository } from './order.repository';
@@ -37,6 +38,7 @@ export class OrdersService {
     private readonly accessRequests: AccessRequestRepository,
     private readonly rpc: RpcClient,
     private readonly holds: ExclusiveHolds,
+    private readonly settings: OrderingConfig,
   ) {}
 
   /**
@@ -75,6 +77,8 @@ export class OrdersService {
       );
     }
 
+    await this.assertNotDeclinedRecently(buyer, exclusive[0].id);
+
     // Exclusive sales are recorded by the catalog, idempotently per order: a retry of this
     // command carries the same key and body, so the same order id, and gets the same sale back.
     // The hold, committed first, makes sure a sale whose order is never written is released:
@@ -99,6 +103,24 @@ export class OrdersService {
       await this.holds.giveBack(orderId, buyer.organizationId);
       throw error;
     }
+  }
+
+  /**
+   * Every order of an exclusive offer holds it from all other buyers until billing answers. A
+   * buyer whose wallet cannot pay would otherwise hold it again with each new attempt, and a
+   * script doing that without end would keep the offer from ever being sold, at no cost: after a
+   * decline the same buyer waits EXCLUSIVE_DECLINE_COOLDOWN_MS before ordering that offer again.
+   */
+  private async assertNotDeclinedRecently(buyer: Caller, offerId: string): Promise<void> {
+    const cooldown = this.settings.EXCLUSIVE_DECLINE_COOLDOWN_MS;
+    if (cooldown === 0) return;
+    const declined = await this.unitOfWork.read(() => this.orders.exclusiveDeclinedSince(buyer.organizationId, offerId, new Date(Date.now() - cooldown)));
+    if (!declined) return;
+    const retryAt = new Date(declined.getTime() + cooldown).toISOString();
+    throw new ServiceException(
+      OrderingErrorCode.EXCLUSIVE_ORDER_DECLINED_RECENTLY,
+      `Your last order of exclusive offer ${offerId} was declined for want of funds at ${declined.toISOString()}: top up your wallet, then order it again after ${retryAt}.`,
+    );
   }
 
   /** The order, its lines and its receipt, and the event that starts the saga. */

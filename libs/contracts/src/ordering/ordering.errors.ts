@@ -8,6 +8,11 @@ export enum OrderingErrorCode {
   OFFER_NOT_ORDERABLE = 'OFFER_NOT_ORDERABLE',
   /** A refund of an order that was never paid, or is refunded already. */
   ORDER_NOT_REFUNDABLE = 'ORDER_NOT_REFUNDABLE',
+  /**
+   * The buyer's last order of this exclusive offer was declined for want of funds a moment ago:
+   * it may order the offer again once the cool-down has passed (the detail says when).
+   */
+  EXCLUSIVE_ORDER_DECLINED_RECENTLY = 'EXCLUSIVE_ORDER_DECLINED_RECENTLY',
 }
 
 export const ORDERING_ERROR_STATUS: Record<OrderingErrorCode, number> = {
@@ -15,4 +20,5 @@ export const ORDERING_ERROR_STATUS: Record<OrderingErrorCode, number> = {
   [OrderingErrorCode.CURRENCY_MISMATCH]: 422,
   [OrderingErrorCode.OFFER_NOT_ORDERABLE]: 409,
   [OrderingErrorCode.ORDER_NOT_REFUNDABLE]: 409,
+  [OrderingErrorCode.EXCLUSIVE_ORDER_DECLINED_RECENTLY]: 409,
 };
