@@ -1,4 +1,5 @@
-import { speechListing, VendorClient } from '../support/catalog';
+import { commercialOffer, speechListing, VendorClient } from '../support/catalog';
+import { withDatabase } from '../support/postgres';
 import { json, TroveSystem } from '../support/system';
 
 jest.setTimeout(180_000);
@@ -11,10 +12,12 @@ jest.setTimeout(180_000);
 describe('the catalog under attack', () => {
   let system: TroveSystem;
   let vendor: VendorClient;
+  let other: VendorClient;
 
   beforeAll(async () => {
     system = await TroveSystem.start({ apps: ['gateway', 'catalog', 'delivery'] });
     vendor = await VendorClient.signUp(system, '海天瑞声 SpeechOcean');
+    other = await VendorClient.signUp(system, '标贝科技 DataBaker');
   });
 
   afterAll(async () => {
@@ -82,6 +85,76 @@ describe('the catalog under attack', () => {
       expect(impostor.status).toBe(400);
       expect((await json(impostor)).errors).toEqual([expect.objectContaining({ field: 'displayNameEn' })]);
       expect((await system.request(`/v1/vendors/${vendor.organizationId}`, anonymous)).status).toBe(404);
+    });
+  });
+
+  describe('a version of many files', () => {
+    const FILES = 12_000;
+    const pathOf = (n: number) => `audio/speaker_${String(Math.floor(n / 100)).padStart(4, '0')}/utt_${String(n).padStart(6, '0')}.wav`;
+
+    it("shows the listing's page, its release and its Croissant card, and pages through every file to whoever may see them", async () => {
+      const dataset = await vendor.expect(201, '/v1/datasets', 'POST', speechListing({ title: '普通话朗读语音 12,000 条' }));
+      const version = await vendor.expect(201, `/v1/datasets/${dataset.id}/versions`, 'POST', { version: '1.0.0' });
+      await vendor.upload(dataset.id, version.id, pathOf(0), Buffer.from('RIFF'));
+      // The other 11,999 files as delivery records each upload: uploading them one by one would
+      // take minutes, and what the catalog answers depends only on the manifest.
+      await withDatabase(system.databases.get('catalog')!.url, (c) =>
+        c.query(
+          `INSERT INTO version_file (version_id, path, size, sha256, storage_key)
+           SELECT $1, 'audio/speaker_' || lpad((n / 100)::text, 4, '0') || '/utt_' || lpad(n::text, 6, '0') || '.wav', 96000 + n, repeat('ab', 32), 'objects/' || n
+           FROM generate_series(1, $2 - 1) AS n`,
+          [version.id, FILES],
+        ),
+      );
+      const expected = Array.from({ length: FILES }, (_, n) => pathOf(n)).sort();
+
+      // A page holding every file was larger than a NATS message: 503 for all, after the timeout.
+      const released = await vendor.expect(200, `/v1/datasets/${dataset.id}/versions/${version.id}/release`, 'POST');
+      expect(released).toMatchObject({ status: 'released', fileCount: FILES });
+      expect(released.files.map((f: { path: string }) => f.path)).toEqual(expected.slice(0, 100));
+
+      const path = `/v1/datasets/${dataset.id}`;
+      const files = `${path}/versions/${version.id}/files`;
+      // Not public yet: the files are the vendor's and the operators' alone.
+      expect((await system.request(files, anonymous)).status).toBe(404);
+      expect((await other.call(files)).status).toBe(404);
+      expect((await vendor.call(`${files}?limit=1`)).status).toBe(200);
+      // An open version is its vendor's and the operators' on a published listing too.
+      const next = await vendor.expect(201, `${path}/versions`, 'POST', { version: '1.1.0' });
+      await vendor.upload(dataset.id, next.id, 'README.md', Buffer.from('# 1.1.0'));
+
+      await vendor.expect(201, `${path}/offers`, 'POST', commercialOffer());
+      await vendor.expect(200, `${path}/submit`, 'POST');
+      expect((await system.request(`/v1/admin/datasets/${dataset.id}/approve`, { method: 'POST' })).status).toBe(200);
+
+      const page = await system.request(path, anonymous);
+      expect(page.status).toBe(200);
+      const detail = await json(page);
+      expect(detail.versions).toEqual([expect.objectContaining({ version: '1.0.0', fileCount: FILES, files: expect.any(Array) })]);
+      expect(detail.versions[0].files).toHaveLength(100);
+      const card = await system.request(`${path}/croissant`, anonymous);
+      expect(card.status).toBe(200);
+      const fileObjects = (await json(card)).distribution.filter((d: { '@type': string }) => d['@type'] === 'cr:FileObject');
+      expect(fileObjects.map((f: { name: string }) => f.name)).toEqual(expected.slice(0, 100));
+
+      const listed: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const answer: Response = await system.request(`${files}?limit=100${cursor ? `&cursor=${cursor}` : ''}`, anonymous);
+        expect(answer.status).toBe(200);
+        const body = await json(answer);
+        listed.push(...body.items.map((f: { path: string; size: number; sha256: string }) => f.path));
+        cursor = body.nextCursor;
+      } while (cursor);
+      expect(listed).toEqual(expected);
+
+      expect((await system.request(`${path}/versions/${next.id}/files`, anonymous)).status).toBe(404);
+      expect((await vendor.expect(200, `${path}/versions/${next.id}/files`)).items).toEqual([expect.objectContaining({ path: 'README.md' })]);
+      expect((await json(await system.request(`${path}/versions/${next.id}/files`))).items).toHaveLength(1);
+      const forged = await system.request(`${files}?cursor=${Buffer.from('a\u0000b').toString('base64url')}`, anonymous);
+      expect([forged.status, (await json(forged)).code]).toEqual([400, 'VALIDATION_FAILED']);
+      expect((await system.request(`${files}?limit=101`, anonymous)).status).toBe(400);
+      expect((await system.request(`${path}/versions/${next.id.replace(/.$/, '0')}/files`, anonymous)).status).toBe(404);
     });
   });
 });

@@ -60,7 +60,7 @@ describe('the files of one version', () => {
       expect({ path, recorded: await outcome(versions().addFile(owner, { datasetId, versionId, ...file(path) })) }).toEqual({ path, recorded: '409 CONFLICT path' });
       expect({ path, asked: await outcome(upload(path)) }).toEqual({ path, asked: '409 CONFLICT path' });
     }
-    const manifest = await moduleRef.get(UnitOfWork).read(() => moduleRef.get(VersionRepository).files(versionId));
+    const manifest = await moduleRef.get(UnitOfWork).read(() => moduleRef.get(VersionRepository).files(versionId, 100));
     expect(manifest.map((f) => f.path).sort()).toEqual(['README.md', 'audio/Speaker_01/utt_0001.wav', 'transcripts.jsonl']);
   });
 

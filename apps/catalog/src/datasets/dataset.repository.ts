@@ -1,4 +1,4 @@
-import type { DatasetStatus, OfferView, SampleView, VersionView } from '@trove/contracts';
+import { VERSION_FILES_SHOWN, type DatasetStatus, type OfferView, type SampleView, type VersionView } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import { TransactionalRepository } from '@trove/messaging';
 import type { Position } from '@trove/platform';
@@ -40,16 +40,18 @@ const COLUMNS = `d.id, d.vendor_organization_id, d.title, d.status, d.metadata, 
 export const VENDOR_SUSPENDED_SQL = `EXISTS (SELECT 1 FROM organization_standing s WHERE s.organization_id = d.vendor_organization_id AND s.status = 'suspended')`;
 
 /**
- * A listing, whether its vendor is suspended, and its versions (with files), offers and samples
- * in one round trip, by id (`$1`).
+ * A listing, whether its vendor is suspended, and its versions (with their file count and first
+ * VERSION_FILES_SHOWN files, so that the answer fits in a NATS message however many files a
+ * version holds), offers and samples in one round trip, by id (`$1`).
  * Exported so that the gateway-read benchmark's baseline runs the very same read.
  */
 export const DATASET_DETAIL_SQL = `SELECT ${COLUMNS}, ${VENDOR_SUSPENDED_SQL} AS vendor_suspended,
         (SELECT coalesce(json_agg(json_build_object(
             'id', v.id, 'version', v.version, 'changelog', v.changelog, 'status', v.status,
             'createdAt', v.created_at, 'releasedAt', v.released_at,
+            'fileCount', (SELECT count(*)::int FROM version_file f WHERE f.version_id = v.id),
             'files', (SELECT coalesce(json_agg(json_build_object('path', f.path, 'size', f.size, 'sha256', f.sha256) ORDER BY f.path), '[]'::json)
-                      FROM version_file f WHERE f.version_id = v.id)
+                      FROM (SELECT path, size, sha256 FROM version_file WHERE version_id = v.id ORDER BY path LIMIT ${VERSION_FILES_SHOWN}) f)
           ) ORDER BY v.created_at, v.id), '[]'::json)
          FROM dataset_version v WHERE v.dataset_id = d.id) AS versions,
         (SELECT coalesce(json_agg(json_build_object(
@@ -87,6 +89,17 @@ export class DatasetRepository extends TransactionalRepository {
       offers: row.offers.map((o) => ({ ...o, expiresAt: iso(o.expiresAt), createdAt: iso(o.createdAt)! })),
       samples: row.samples.map((s) => ({ ...s, createdAt: iso(s.createdAt)! })),
     };
+  }
+
+  /** What deciding who may see a listing needs: its vendor, status and the vendor's standing. */
+  async findVisibility(id: string): Promise<{ vendorOrganizationId: string; status: DatasetStatus; vendorSuspended: boolean } | null> {
+    const rows = (await this.manager.query(`SELECT d.vendor_organization_id, d.status, ${VENDOR_SUSPENDED_SQL} AS vendor_suspended FROM dataset d WHERE d.id = $1`, [id])) as {
+      vendor_organization_id: string;
+      status: DatasetStatus;
+      vendor_suspended: boolean;
+    }[];
+    const row = rows[0];
+    return row ? { vendorOrganizationId: row.vendor_organization_id, status: row.status, vendorSuspended: row.vendor_suspended } : null;
   }
 
   /** Locks the listing for the rest of the transaction: commands on one dataset run one at a time. */

@@ -79,6 +79,13 @@ export class DatasetsService {
     return dataset;
   }
 
+  /** A listing the caller may see (as `detail` decides), or NOT_FOUND. */
+  async visible(caller: Caller | undefined, id: string): Promise<{ vendorOrganizationId: string }> {
+    const found = await this.datasets.findVisibility(id);
+    if (!found || (!seesEverything(caller, found.vendorOrganizationId) && !isPublic(found))) throw notFound('dataset', id);
+    return found;
+  }
+
   /**
    * What the caller may see of a listing: a published one whose vendor is not suspended is
    * public with its released versions, live public offers and samples; the vendor and operators

@@ -49,7 +49,8 @@ export class DatasetVersion {
     this.releasedAt = now;
   }
 
-  toView(files: VersionFile[]): VersionView {
+  /** `files` are the first VERSION_FILES_SHOWN of the `fileCount` the version holds, in path order. */
+  toView(files: VersionFile[], fileCount: number): VersionView {
     return {
       id: this.id,
       version: this.version,
@@ -57,6 +58,7 @@ export class DatasetVersion {
       status: this.status,
       createdAt: this.createdAt.toISOString(),
       releasedAt: this.releasedAt?.toISOString() ?? null,
+      fileCount,
       files: files.map((f) => f.toView()),
     };
   }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionalRepository } from '@trove/messaging';
+import { bigintNumber } from '../columns';
 import { DatasetVersion } from './dataset-version.entity';
 import { VersionFile } from './version-file.entity';
 
@@ -27,8 +28,18 @@ export class VersionRepository extends TransactionalRepository {
     return this.transaction.save(DatasetVersion, version);
   }
 
-  files(versionId: string): Promise<VersionFile[]> {
-    return this.manager.find(VersionFile, { where: { versionId }, order: { path: 'ASC' } });
+  /** The version's files in path order, after the path `after` when given, `limit` at most. */
+  async files(versionId: string, limit: number, after?: string): Promise<VersionFile[]> {
+    const rows = (await this.manager.query(
+      `SELECT path, size, sha256 FROM version_file WHERE version_id = $1 ${after === undefined ? '' : 'AND path > $3'} ORDER BY path LIMIT $2`,
+      after === undefined ? [versionId, limit] : [versionId, limit, after],
+    )) as { path: string; size: string; sha256: string }[];
+    return rows.map((row) => Object.assign(new VersionFile(), { versionId, path: row.path, size: bigintNumber.from(row.size) as number, sha256: row.sha256 }));
+  }
+
+  async fileCount(versionId: string): Promise<number> {
+    const rows = (await this.manager.query(`SELECT count(*)::int AS n FROM version_file WHERE version_id = $1`, [versionId])) as { n: number }[];
+    return rows[0].n;
   }
 
   /**

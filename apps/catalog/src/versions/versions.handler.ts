@@ -1,4 +1,4 @@
-import { AddVersionFileRequest, CatalogSubjects, CreateVersionRequest, ReleaseVersionRequest, type VersionFileView, type VersionView } from '@trove/contracts';
+import { AddVersionFileRequest, CatalogSubjects, CreateVersionRequest, ListVersionFilesRequest, ReleaseVersionRequest, type VersionFilePage, type VersionFileView, type VersionView } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import { RpcHandler, type RpcContext } from '@trove/messaging';
 import { callerOf } from '../access';
@@ -16,6 +16,12 @@ export class VersionsHandler {
   @RpcHandler(CatalogSubjects.releaseVersion)
   release(request: ReleaseVersionRequest, context: RpcContext): Promise<VersionView> {
     return this.versions.release(callerOf(context), request.datasetId, request.versionId);
+  }
+
+  /** Anyone, as the listing's page: released versions of a public listing, every version to its vendor and admins. */
+  @RpcHandler(CatalogSubjects.listVersionFiles)
+  files(request: ListVersionFilesRequest, context: RpcContext): Promise<VersionFilePage> {
+    return this.versions.files(context.caller, request.datasetId, request.versionId, request.cursor, request.limit);
   }
 
   /** Sent by delivery once the bytes are stored; the signed URL was the vendor's authorization. */

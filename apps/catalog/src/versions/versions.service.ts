@@ -1,9 +1,10 @@
-import { CatalogEvents, CommonErrorCode, type VersionFileView, type VersionView } from '@trove/contracts';
+import { CatalogEvents, CommonErrorCode, VERSION_FILES_SHOWN, type VersionFilePage, type VersionFileView, type VersionView } from '@trove/contracts';
+import { MAX_FILE_PATH_BYTES } from '@trove/dataset';
 import { Injectable } from '@nestjs/common';
 import { UnitOfWork } from '@trove/messaging';
-import { ServiceException, type Caller } from '@trove/platform';
+import { DEFAULT_PAGE_SIZE, ServiceException, type Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
-import { notFound } from '../access';
+import { notFound, seesEverything } from '../access';
 import { assertDisplayText } from '../display-text';
 import { DatasetIndexer } from '../datasets/dataset-indexer';
 import { DatasetsService } from '../datasets/datasets.service';
@@ -17,6 +18,17 @@ export function pathCollision(path: string, existing: string): ServiceException 
     `The version already has ${existing}, which cannot be saved beside ${path} on a buyer's disk (names that differ only in case, or a file and a folder of one name). Rename one of them.`,
     [{ field: 'path', problems: [`path collides with ${existing} of the same version`] }],
   );
+}
+
+/** The path a files cursor holds: text PostgreSQL can compare (no U+0000), as long as a path may be. */
+function filePathCursor(cursor: string): string {
+  const path = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (path.length === 0 || path.includes('\u0000') || Buffer.byteLength(path, 'utf8') > MAX_FILE_PATH_BYTES) {
+    throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, 'cursor: not a value returned as nextCursor', [
+      { field: 'cursor', problems: ['cursor must be a value returned as nextCursor'] },
+    ]);
+  }
+  return path;
 }
 
 /** What a vendor can do again once its listing's review is decided. */
@@ -40,7 +52,7 @@ export class VersionsService {
         throw new ServiceException(CommonErrorCode.CONFLICT, `The dataset already has a version ${version}.`);
       }
       const created = Object.assign(new DatasetVersion(), { id: randomUUID(), datasetId, version, changelog: changelog ?? null, status: 'open' as const, releasedAt: null });
-      return (await this.versions.insert(created)).toView([]);
+      return (await this.versions.insert(created)).toView([], 0);
     });
   }
 
@@ -49,12 +61,12 @@ export class VersionsService {
     return this.unitOfWork.run(async (tx) => {
       (await this.datasets.lockOwned(caller, datasetId)).assertNotInReview(HELD_VERSIONS);
       const version = await this.versionOf(datasetId, versionId);
-      const files = await this.versions.files(versionId);
-      version.release(files.length, new Date());
+      const fileCount = await this.versions.fileCount(versionId);
+      version.release(fileCount, new Date());
       await this.versions.save(version);
       await tx.publish(CatalogEvents.versionReleased, { datasetId, versionId, version: version.version, releasedAt: version.releasedAt!.toISOString() });
       await this.indexer.datasetChanged(tx, datasetId, 'version-released');
-      return version.toView(files);
+      return version.toView(await this.versions.files(versionId, VERSION_FILES_SHOWN), fileCount);
     });
   }
 
@@ -76,6 +88,20 @@ export class VersionsService {
       await this.versions.putFile({ versionId: file.versionId, path: file.path, size: file.size, sha256: file.sha256, storageKey: file.storageKey });
       return { path: file.path, size: file.size, sha256: file.sha256 };
     });
+  }
+
+  /**
+   * A version's files in path order, a page at a time, to whoever the listing's page shows the
+   * version: released versions of a public listing to anyone, every version to its vendor and
+   * admins; anything else is NOT_FOUND, as the listing would be.
+   */
+  async files(caller: Caller | undefined, datasetId: string, versionId: string, cursor: string | undefined, limit = DEFAULT_PAGE_SIZE): Promise<VersionFilePage> {
+    const dataset = await this.datasets.visible(caller, datasetId);
+    const version = await this.versions.find(datasetId, versionId);
+    if (!version || (version.status !== 'released' && !seesEverything(caller, dataset.vendorOrganizationId))) throw notFound('version', versionId);
+    const rows = await this.versions.files(versionId, limit + 1, cursor === undefined ? undefined : filePathCursor(cursor));
+    const items = rows.slice(0, limit).map((f) => f.toView());
+    return { items, nextCursor: rows.length > limit ? Buffer.from(items[items.length - 1].path, 'utf8').toString('base64url') : null };
   }
 
   /** The version of this dataset, locked, or NOT_FOUND. */

@@ -1,9 +1,9 @@
-import { DATASET_STATUSES, DatasetListing, SHA256_HEX, VERSION_PATTERN, VERSION_STATUSES, type DatasetStatus, type VersionStatus } from '@trove/contracts';
+import { DATASET_STATUSES, DatasetListing, QueryInteger, SHA256_HEX, VERSION_FILES_SHOWN, VERSION_PATTERN, VERSION_STATUSES, type DatasetStatus, type VersionStatus } from '@trove/contracts';
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUrl, IsUUID, Length, Matches, MaxLength, Min } from 'class-validator';
 import { OfferLicensing, type LicenseTermsValue, type PricingValue } from '@trove/licensing';
-import { PageQuery } from '@trove/platform';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageQuery } from '@trove/platform';
 import { PageOf } from '../openapi/page.dto';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
@@ -81,6 +81,21 @@ export class RejectDatasetDto {
   @IsString()
   @Length(1, 2000)
   reason: string;
+}
+
+/** `GET /v1/datasets/:id/versions/:versionId/files`: a page of a version's files, in path order. */
+export class VersionFilesQuery {
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE, description: 'Page size; above the maximum is 400, not cut.' })
+  @IsOptional()
+  @QueryInteger({ min: 1, max: MAX_PAGE_SIZE })
+  limit?: number;
+
+  // A cursor holds the last path of the page, and a path may take 512 bytes.
+  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page of the same version; anything else is 400.', pattern: '^[A-Za-z0-9_-]{1,700}$' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{1,700}$/, { message: 'cursor must be a value returned as nextCursor' })
+  cursor?: string;
 }
 
 export class VendorDatasetsQuery extends PageQuery {
@@ -191,9 +206,17 @@ export class VersionDto {
   @ApiProperty({ nullable: true, type: String })
   releasedAt: string | null;
 
-  @ApiProperty({ type: [VersionFileDto] })
+  @ApiProperty({ description: 'How many files the version holds' })
+  fileCount: number;
+
+  @ApiProperty({
+    type: [VersionFileDto],
+    description: `The first ${VERSION_FILES_SHOWN} files in path order (all of them when fileCount is not more); GET .../versions/:versionId/files pages through every one`,
+  })
   files: VersionFileDto[];
 }
+
+export class VersionFilePageDto extends PageOf(VersionFileDto) {}
 
 export class OfferLicenseDto {
   @ApiProperty({ example: 'commercial' })

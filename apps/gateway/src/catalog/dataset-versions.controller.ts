@@ -1,11 +1,11 @@
 import { CatalogSubjects } from '@trove/contracts';
-import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { RpcClient } from '@trove/messaging';
 import { Audited } from '../audit/audited.decorator';
-import { Roles } from '../auth/access.decorators';
+import { Public, Roles } from '../auth/access.decorators';
 import { ApiProblems } from '../openapi/api-problems';
-import { CreateUploadDto, CreateVersionDto, SignedUploadDto, VersionDto } from './catalog.dto';
+import { CreateUploadDto, CreateVersionDto, SignedUploadDto, VersionDto, VersionFilePageDto, VersionFilesQuery } from './catalog.dto';
 import { uuidParam } from './params';
 
 @ApiTags('Catalog')
@@ -23,6 +23,26 @@ export class DatasetVersionsController {
   @ApiProblems(400, 404, 409)
   create(@Param('id', uuidParam('id')) datasetId: string, @Body() body: CreateVersionDto): Promise<VersionDto> {
     return this.rpc.send(CatalogSubjects.createVersion, { datasetId, version: body.version, changelog: body.changelog });
+  }
+
+  @Get(':versionId/files')
+  @Public()
+  @ApiOperation({
+    summary: "A version's files, a page at a time",
+    description:
+      'Path, size and SHA-256 of every file, in path order. The listing\'s page shows each version\'s fileCount and first files only; this lists them all. ' +
+      'Who may see the listing\'s page may list its released versions; its vendor and admins its open ones too (404 for everyone else).',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiParam({ name: 'versionId', format: 'uuid' })
+  @ApiOkResponse({ type: VersionFilePageDto })
+  @ApiProblems(400, 404, 503)
+  files(
+    @Param('id', uuidParam('id')) datasetId: string,
+    @Param('versionId', uuidParam('versionId')) versionId: string,
+    @Query() query: VersionFilesQuery,
+  ): Promise<VersionFilePageDto> {
+    return this.rpc.send(CatalogSubjects.listVersionFiles, { datasetId, versionId, limit: query.limit, cursor: query.cursor });
   }
 
   @Post(':versionId/uploads')

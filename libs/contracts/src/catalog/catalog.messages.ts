@@ -146,6 +146,35 @@ export class CreateVersionRequest {
   changelog?: string;
 }
 
+/**
+ * How many files of each version a listing's page, a release's answer and the Croissant card
+ * show. A version may hold 100,000 files; all of them in one answer passed NATS's 1 MiB message
+ * limit at about 8,000, and the page was a 503 for everyone. `fileCount` says how many there
+ * are; `catalog.version.list-files` pages through all of them.
+ */
+export const VERSION_FILES_SHOWN = 100;
+
+/** `GET /v1/datasets/:id/versions/:versionId/files`: the version's files in path order. */
+export class ListVersionFilesRequest {
+  @IsUUID()
+  datasetId: string;
+
+  @IsUUID()
+  versionId: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  /** The path of the last file of the previous page, base64url (a path is at most 512 bytes). */
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{1,700}$/, { message: 'cursor must be a value returned as nextCursor' })
+  cursor?: string;
+}
+
 export class ReleaseVersionRequest {
   @IsUUID()
   datasetId: string;
@@ -360,7 +389,15 @@ export interface VersionView {
   status: VersionStatus;
   createdAt: string;
   releasedAt: string | null;
+  /** How many files the version holds. */
+  fileCount: number;
+  /** The first VERSION_FILES_SHOWN of them in path order; all of them when fileCount is not more. */
   files: VersionFileView[];
+}
+
+export interface VersionFilePage {
+  items: VersionFileView[];
+  nextCursor: string | null;
 }
 
 export interface OfferView {

@@ -10,6 +10,7 @@ import {
   GetDatasetRequest,
   GetOfferRequest,
   GetVendorProfileRequest,
+  ListVersionFilesRequest,
   ListDatasetsRequest,
   ListVendorDatasetsRequest,
   ModerateDatasetRequest,
@@ -31,6 +32,7 @@ import {
   type OfferView,
   type SignedUploadView,
   type VendorProfileView,
+  type VersionFilePage,
   type VersionFileView,
   type VersionView,
 } from './catalog.messages';
@@ -56,6 +58,8 @@ export const CatalogSubjects = {
 
   createVersion: rpcSubject<CreateVersionRequest, VersionView>('catalog.version.create', CreateVersionRequest, COMMAND),
   releaseVersion: rpcSubject<ReleaseVersionRequest, VersionView>('catalog.version.release', ReleaseVersionRequest, COMMAND),
+  /** A version's files, a page at a time: as the listing's page shows the version, to whom it shows it. */
+  listVersionFiles: rpcSubject<ListVersionFilesRequest, VersionFilePage>('catalog.version.list-files', ListVersionFilesRequest),
   /** From delivery, after it stored and checked the bytes of a version file. */
   addVersionFile: rpcSubject<AddVersionFileRequest, VersionFileView>('catalog.version.add-file', AddVersionFileRequest),
 
