@@ -56,4 +56,15 @@ export class GatewayConfig extends PlatformConfig {
   @Min(1000)
   @Max(10 * 60 * 1000)
   HTTP_REQUEST_TIMEOUT_MS = 30_000;
+
+  /**
+   * How long after an organization's suspension was last announced to the other services it is
+   * announced again. Below the event stream's 7 days, so that every suspension in force is in the
+   * stream at any time, and a service that starts reading it later still learns of it.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(60_000)
+  @Max(6 * 24 * 3600 * 1000)
+  SUSPENSION_REANNOUNCE_AFTER_MS = 3 * 24 * 3600 * 1000;
 }

@@ -8,10 +8,11 @@ import { OperatorKey } from './operator-key';
 import { OperatorKeyRepository } from './operator-key.repository';
 import { OrganizationRepository } from './organization.repository';
 import { OrganizationsController } from './organizations.controller';
+import { StatusAnnouncer } from './status-announcer';
 
 @Module({
   controllers: [OrganizationsController, ApiKeysController, AdminOrganizationsController],
-  providers: [IdentityService, OrganizationRepository, ApiKeyRepository, OperatorKey, OperatorKeyRepository, AuditEventRepository],
+  providers: [IdentityService, OrganizationRepository, ApiKeyRepository, OperatorKey, OperatorKeyRepository, AuditEventRepository, StatusAnnouncer],
   // the operators' figures (operations) count organizations
   exports: [OrganizationRepository],
 })

@@ -131,7 +131,7 @@ export class IdentityService {
       change(found);
       tx.afterCommit(() => this.keyStore.changed({ organizationId: id }));
       const saved = await this.organizations.save(found);
-      await tx.publish(GatewayEvents.organizationStatusChanged, { organizationId: id, status: saved.status, changedAt: new Date().toISOString() });
+      await tx.publish(GatewayEvents.organizationStatusChanged, { organizationId: id, status: saved.status, changedAt: saved.statusChangedAt!.toISOString() });
       return saved;
     });
     return organizationView(organization);

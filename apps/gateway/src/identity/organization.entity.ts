@@ -6,6 +6,7 @@ import { organizationStates, type OrganizationKind, type OrganizationStatus } fr
 // the index is (kind, status, created_at DESC, id DESC) in the database.
 @Entity({ name: 'organization' })
 @Index('organization_kind_status_idx', ['kind', 'status', 'createdAt', 'id'])
+@Index('organization_suspension_announced_idx', ['statusAnnouncedAt'], { where: `status = 'suspended'` })
 @Check('organization_name_check', 'length(name) BETWEEN 1 AND 200')
 @Check('organization_kind_check', sqlIn('kind', ORGANIZATION_KINDS))
 @Check('organization_status_check', sqlIn('status', ORGANIZATION_STATUSES))
@@ -31,6 +32,14 @@ export class Organization {
   @UpdateDateColumn({ type: 'timestamptz', name: 'updated_at' })
   updatedAt: Date;
 
+  /** When the status last changed: the `changedAt` of its status-changed event, every time it is announced. */
+  @Column({ type: 'timestamptz', precision: 3, name: 'status_changed_at', nullable: true })
+  statusChangedAt: Date | null;
+
+  /** When the other services were last told the status (see StatusAnnouncer). */
+  @Column({ type: 'timestamptz', precision: 3, name: 'status_announced_at', nullable: true })
+  statusAnnouncedAt: Date | null;
+
   /** Every key of an organization acts with the role its kind gives. */
   get role(): Role {
     return this.kind;
@@ -47,5 +56,6 @@ export class Organization {
   private moveTo(status: OrganizationStatus): void {
     organizationStates.assert(this.status, status);
     this.status = status;
+    this.statusChangedAt = this.statusAnnouncedAt = new Date();
   }
 }

@@ -24,6 +24,27 @@ export class OrganizationRepository extends TransactionalRepository {
     return query.getMany();
   }
 
+  /**
+   * Up to `limit` suspended organizations last announced before `before`, oldest announcement
+   * first, locked (replicas take different ones; a status change waits for the announcement).
+   */
+  suspensionsToAnnounce(before: Date, limit: number): Promise<Organization[]> {
+    return this.transaction
+      .createQueryBuilder(Organization, 'o')
+      .where(`o.status = 'suspended'`)
+      .andWhere('o.status_announced_at < :before', { before })
+      .orderBy('o.status_announced_at', 'ASC')
+      .take(limit)
+      .setLock('pessimistic_write')
+      .setOnLocked('skip_locked')
+      .getMany();
+  }
+
+  /** Records that the organization's status was announced at `at` (its row is locked). */
+  async markAnnounced(id: string, at: Date): Promise<void> {
+    await this.transaction.query(`UPDATE organization SET status_announced_at = $2 WHERE id = $1`, [id, at]);
+  }
+
   /** Organizations per kind and status, for the operators' figures; a pair without any is absent. */
   async countByKindAndStatus(): Promise<{ kind: OrganizationKind; status: OrganizationStatus; count: number }[]> {
     return (await this.manager.query(`SELECT kind, status, count(*)::int AS count FROM organization GROUP BY kind, status`)) as {
