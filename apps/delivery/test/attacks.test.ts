@@ -1,8 +1,9 @@
-import { DeliverySubjects, GatewayEvents, type EntitlementView } from '@trove/contracts';
+import { DeliverySubjects, GatewayEvents, type EntitlementView, type ManifestPage } from '@trove/contracts';
 import type { Caller } from '@trove/platform';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { withDatabase } from '../../../test/support/postgres';
 import { waitFor } from '../../../test/support/processes';
+import { merkleRoot, sortFiles } from '../src/manifests/merkle';
 import { DeliveryHarness, type PutAnswer } from './delivery-harness';
 import { ask, fetchRaw, manifest, newBuyer, paidLine, pay, publish, release, uploadVersion } from './downloads-support';
 import { fsTestStorage, type TestStorage } from './storage-drivers';
@@ -79,6 +80,74 @@ describe('signed URLs against hostile clients', () => {
       const answer = await h.put(url.uploadUrl, bytes);
       expect({ status: answer.status, size: answer.body?.size }).toEqual({ status: 201, size: bytes.length });
       expect(h.catalogCalls).toHaveLength(1);
+    });
+  });
+
+  describe('the manifest of a version with thousands of files', () => {
+    const datasetId = randomUUID();
+    const [v1, v2] = [randomUUID(), randomUUID()];
+    const buyer = newBuyer();
+    const real = [
+      { path: 'zz/最后/metadata.jsonl', bytes: Buffer.from('{"speaker":"F031","dialect":"粤语"}\n') },
+      { path: 'README.md', bytes: Buffer.from('# 方言语音 / Chinese dialect speech\n') },
+    ];
+    let entitlementId: string;
+
+    beforeAll(async () => {
+      for (const versionId of [v1, v2]) await uploadVersion(h, datasetId, versionId, real);
+      // What a vendor of a speech corpus uploads: a file per utterance, with long Chinese paths
+      // (about 1 KB of URL each once percent-encoded). Written straight into the table, as
+      // thousands of uploads would record them.
+      await withDatabase(h.db.url, (c) =>
+        c.query(
+          `INSERT INTO stored_object (key, target, dataset_id, version_id, path, size, sha256, uploaded_by, recorded_at)
+           SELECT 'datasets/' || $1 || '/' || gen_random_uuid(), 'version-file', $1::uuid, v.id, 'audio/粤语/广州市/说话人_' || lpad((i % 97)::text, 3, '0') || '/录音_' || lpad(i::text, 5, '0') || '.wav',
+                  1000 + i, encode(sha256(i::text::bytea), 'hex'), 'vendor', now()
+             FROM generate_series(1, $2::int) AS i, (VALUES ($3::uuid), ($4::uuid)) AS v(id)`,
+          [datasetId, 3000, v1, v2],
+        ),
+      );
+      await release(h, datasetId, v1, '1.0.0');
+      await release(h, datasetId, v2, '2.0.0');
+      const order = await pay(h, buyer, [paidLine(datasetId, [v1, v2], 'commercial')]);
+      entitlementId = (
+        await waitFor('the entitlement', async () => (await ask(h, DeliverySubjects.listEntitlements, {}, buyer)).items.find((e: EntitlementView) => e.orderId === order.orderId))
+      ).id;
+    });
+
+    it('is answered a page at a time, each page a NATS message can carry, and the pages put together list every file once, in order, under its signed root', async () => {
+      const pages: ManifestPage[] = [];
+      for (let cursor: string | undefined; pages.length === 0 || cursor; ) {
+        const page: ManifestPage = await ask(h, DeliverySubjects.getManifest, { id: entitlementId, ...(cursor ? { cursor } : {}) }, buyer);
+        pages.push(page);
+        cursor = page.nextCursor ?? undefined;
+      }
+      expect(pages.length).toBeGreaterThan(2);
+      for (const page of pages) expect(Buffer.byteLength(JSON.stringify(page))).toBeLessThan(1024 * 1024 - 64 * 1024);
+
+      const whole = await manifest(h, entitlementId, buyer);
+      // Versions granted together are listed in the order of their ids.
+      expect(whole.versions.map((v) => [v.id, v.version, v.files.length]).sort((a, b) => String(a[1]).localeCompare(String(b[1])))).toEqual([
+        [v1, '1.0.0', 3002],
+        [v2, '2.0.0', 3002],
+      ]);
+      for (const version of whole.versions) {
+        expect(version.files.map((f) => f.path)).toEqual(sortFiles(version.files).map((f) => f.path));
+        expect(new Set(version.files.map((f) => f.path)).size).toBe(version.files.length);
+        expect(version.root).toBe(merkleRoot(version.files));
+        // The real files, last and first in path order, download with the bytes uploaded.
+        for (const file of real) {
+          const listed = version.files.find((f) => f.path === file.path)!;
+          const answer = await fetchRaw(listed.url);
+          expect({ status: answer.status, sha256: createHash('sha256').update(answer.body).digest('hex') }).toEqual({ status: 200, sha256: listed.sha256 });
+        }
+      }
+    });
+
+    it('refuses a cursor it never gave with VALIDATION_FAILED', async () => {
+      for (const cursor of ['not-a-cursor', Buffer.from('[99,null]').toString('base64url'), Buffer.from('[0,""]').toString('base64url')]) {
+        await expect(ask(h, DeliverySubjects.getManifest, { id: entitlementId, cursor }, buyer)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', status: 400 });
+      }
     });
   });
 

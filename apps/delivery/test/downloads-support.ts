@@ -1,8 +1,10 @@
 import {
+  addManifestPage,
   CatalogEvents,
   DeliverySubjects,
   OrderingEvents,
   type EventSubject,
+  manifestOfFirstPage,
   type Manifest,
   type OrderPaidV1,
   type PaidOrderLineV1,
@@ -110,8 +112,15 @@ export function ask<Req, Res>(h: DeliveryHarness, subject: RpcSubject<Req, Res>,
   return RequestContext.run({ correlationId: randomUUID(), caller }, () => h.app.get(RpcClient).send(subject, request));
 }
 
-export function manifest(h: DeliveryHarness, entitlementId: string, buyer: Caller): Promise<Manifest> {
-  return ask(h, DeliverySubjects.getManifest, { id: entitlementId }, buyer);
+/** The whole manifest, its pages put together as the gateway does. */
+export async function manifest(h: DeliveryHarness, entitlementId: string, buyer: Caller): Promise<Manifest> {
+  let page = await ask(h, DeliverySubjects.getManifest, { id: entitlementId }, buyer);
+  const whole = manifestOfFirstPage(page);
+  while (page.nextCursor !== null) {
+    page = await ask(h, DeliverySubjects.getManifest, { id: entitlementId, cursor: page.nextCursor }, buyer);
+    addManifestPage(whole, page);
+  }
+  return whole;
 }
 
 /** The verification script of docs/downloads.md, as a buyer would copy it. */

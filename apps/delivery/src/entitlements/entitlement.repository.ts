@@ -212,6 +212,23 @@ export class EntitlementRepository extends TransactionalRepository {
     return new Map(rows.map((r) => [r.version_id, r.version]));
   }
 
+  /**
+   * Up to `limit` recorded files of one version whose paths come after `afterPath` (all when
+   * null), in manifest order: by path comparing the UTF-8 bytes, which is what the C collation
+   * compares.
+   */
+  async filesAfter(datasetId: string, versionId: string, afterPath: string | null, limit: number): Promise<VersionFile[]> {
+    const rows = (await this.manager.query(
+      `SELECT version_id, key, path, size, sha256 FROM stored_object
+        WHERE target = 'version-file' AND dataset_id = $1 AND version_id = $2 AND recorded_at IS NOT NULL
+          AND ($3::text IS NULL OR path COLLATE "C" > $3::text COLLATE "C")
+        ORDER BY path COLLATE "C"
+        LIMIT $4`,
+      [datasetId, versionId, afterPath, limit],
+    )) as { version_id: string; key: string; path: string; size: string; sha256: string }[];
+    return rows.map((r) => ({ versionId: r.version_id, key: r.key, path: r.path, size: safeNumber(r.size), sha256: r.sha256 }));
+  }
+
   /** The recorded files of the versions, by path within each version. */
   async filesOf(datasetId: string, versionIds: string[]): Promise<VersionFile[]> {
     if (versionIds.length === 0) return [];

@@ -14,7 +14,8 @@ import {
   type EntitlementView,
   type GetManifestRequest,
   type ListEntitlementsRequest,
-  type Manifest,
+  type ManifestFile,
+  type ManifestPage,
   type OrderPaidV1,
   type OrderRefundedV1,
   type SubscriptionLapsedV1,
@@ -22,6 +23,7 @@ import {
   type VersionReleased,
 } from '@trove/contracts';
 import { Injectable, Logger } from '@nestjs/common';
+import { MAX_FILE_PATH_BYTES } from '@trove/dataset';
 import { checkUse, licenseEndsAt } from '@trove/licensing';
 import { EventHandler, RpcHandler, UnitOfWork, type EventContext, type RpcContext } from '@trove/messaging';
 import { decodeCursor, DEFAULT_PAGE_SIZE, ServiceException, toPage, type Caller } from '@trove/platform';
@@ -151,8 +153,8 @@ export class EntitlementsService {
   }
 
   @RpcHandler(DeliverySubjects.getManifest)
-  async manifest(request: GetManifestRequest, context: RpcContext): Promise<Manifest> {
-    return this.manifestFor(request.id, requireCaller(context));
+  async manifest(request: GetManifestRequest, context: RpcContext): Promise<ManifestPage> {
+    return this.manifestFor(request.id, requireCaller(context), { cursor: request.cursor });
   }
 
   @RpcHandler(DeliverySubjects.diffVersions)
@@ -170,7 +172,15 @@ export class EntitlementsService {
     });
   }
 
-  async manifestFor(id: string, caller: Caller, now = Date.now()): Promise<Manifest> {
+  /**
+   * One page of the entitlement's manifest: the files of its versions in order (version by
+   * version, each by path), each with a fresh signed URL, as many as fit in `pageBytes` of JSON
+   * (always one at least). The first page also has every version with its Merkle root and
+   * signature, computed over all its files; a later page reads only its own files, from the
+   * position its cursor names. Every page checks the entitlement and the caller again.
+   */
+  async manifestFor(id: string, caller: Caller, { cursor, now = Date.now(), pageBytes = MANIFEST_PAGE_BYTES }: { cursor?: string; now?: number; pageBytes?: number } = {}): Promise<ManifestPage> {
+    const after = cursor === undefined ? undefined : decodeManifestCursor(cursor);
     return this.unitOfWork.read(async () => {
       const entitlement = await this.owned(id, caller);
       // The gateway refuses these callers already; delivery signs nothing for them either.
@@ -184,35 +194,66 @@ export class EntitlementsService {
       const seatsInUse = entitlement.terms.seats !== null ? await this.downloads.seatsWith(entitlement.id, caller.keyId) : undefined;
       const decision = checkUse(entitlement.terms, { use: 'download', grantedAt: entitlement.grantedAt, at, ...(seatsInUse !== undefined ? { seatsInUse } : {}) });
       if (!decision.permitted) throw refusal(decision.reason, decision.detail);
+      if (after && after.version >= entitlement.versionIds.length) throw invalidManifestCursor();
       const labels = await this.entitlements.versionLabels(entitlement.versionIds);
-      const files = await this.entitlements.filesOf(entitlement.datasetId, entitlement.versionIds);
       const expires = Math.floor(now / 1000) + this.config.DOWNLOAD_URL_TTL_SECONDS;
       const expiresAt = new Date(expires * 1000).toISOString();
       const base = this.config.publicUrl();
-      return {
-        datasetId: entitlement.datasetId,
-        entitlementId: entitlement.id,
-        versions: entitlement.versionIds.map((versionId) => {
+
+      const versions: ManifestPage['versions'] = [];
+      let used = 0;
+      let filesListed = 0;
+      let next: ManifestPosition | null = null;
+      /** Lists the file on this page, or answers false when the page is full (its first file always fits). */
+      const list = (into: ManifestFile[], versionId: string, file: VersionFile): boolean => {
+        const ticket: DownloadTicket = { entitlementId: entitlement.id, versionId, path: file.path, caller: { organizationId: caller.organizationId, keyId: caller.keyId }, expires };
+        const listed = { path: file.path, size: file.size, sha256: file.sha256, url: downloadUrl(base, ticket, this.signer.sign(downloadGrant(ticket))), expiresAt };
+        const bytes = Buffer.byteLength(JSON.stringify(listed)) + 1;
+        if (filesListed > 0 && used + bytes > pageBytes) return false;
+        used += bytes;
+        filesListed++;
+        into.push(listed);
+        return true;
+      };
+
+      if (!after) {
+        // The roots need every file of every version: one read of them all.
+        const files = await this.entitlements.filesOf(entitlement.datasetId, entitlement.versionIds);
+        for (const [index, versionId] of entitlement.versionIds.entries()) {
           const own = sortFiles(files.filter((file) => file.versionId === versionId));
           const root = merkleRoot(own);
-          return {
-            id: versionId,
-            version: labels.get(versionId) ?? versionId,
-            root,
-            rootSignature: this.manifestSigner.sign(entitlement.datasetId, versionId, root),
-            files: own.map((file) => {
-              const ticket: DownloadTicket = {
-                entitlementId: entitlement.id,
-                versionId,
-                path: file.path,
-                caller: { organizationId: caller.organizationId, keyId: caller.keyId },
-                expires,
-              };
-              return { path: file.path, size: file.size, sha256: file.sha256, url: downloadUrl(base, ticket, this.signer.sign(downloadGrant(ticket))), expiresAt };
-            }),
-          };
-        }),
-      };
+          const listed: ManifestFile[] = [];
+          const version = { id: versionId, version: labels.get(versionId) ?? versionId, root, rootSignature: this.manifestSigner.sign(entitlement.datasetId, versionId, root), files: listed };
+          used += Buffer.byteLength(JSON.stringify(version));
+          versions.push(version);
+          if (next) continue;
+          for (const [i, file] of own.entries()) {
+            if (!list(listed, versionId, file)) {
+              next = { version: index, path: i === 0 ? null : own[i - 1].path };
+              break;
+            }
+          }
+        }
+      } else {
+        for (let index = after.version; index < entitlement.versionIds.length && !next; index++) {
+          const versionId = entitlement.versionIds[index];
+          const listed: ManifestFile[] = [];
+          let afterPath = index === after.version ? after.path : null;
+          for (;;) {
+            const files = await this.entitlements.filesAfter(entitlement.datasetId, versionId, afterPath, FILES_PER_READ);
+            for (const file of files) {
+              if (!list(listed, versionId, file)) {
+                next = { version: index, path: afterPath };
+                break;
+              }
+              afterPath = file.path;
+            }
+            if (next || files.length < FILES_PER_READ) break;
+          }
+          if (listed.length > 0) versions.push({ id: versionId, version: labels.get(versionId) ?? versionId, files: listed });
+        }
+      }
+      return { datasetId: entitlement.datasetId, entitlementId: entitlement.id, versions, nextCursor: next ? encodeManifestCursor(next) : null };
     });
   }
 
@@ -224,6 +265,44 @@ export class EntitlementsService {
     }
     return entitlement;
   }
+}
+
+/**
+ * How much JSON of file entries one manifest page holds: a reply must fit in a NATS message
+ * (max_payload, 1 MiB by default), with room for the versions, the envelope and the headers.
+ */
+export const MANIFEST_PAGE_BYTES = 512 * 1024;
+/** Files read per query on a later page (each entry is at least about 300 bytes of JSON). */
+const FILES_PER_READ = 2000;
+
+/** Where a manifest page ends: the version (its index among the entitlement's) and the last path listed of it (null: none). */
+interface ManifestPosition {
+  version: number;
+  path: string | null;
+}
+
+function encodeManifestCursor(position: ManifestPosition): string {
+  return Buffer.from(JSON.stringify([position.version, position.path]), 'utf8').toString('base64url');
+}
+
+function decodeManifestCursor(cursor: string): ManifestPosition {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalidManifestCursor();
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 2) throw invalidManifestCursor();
+  const [version, path] = parsed as unknown[];
+  if (!Number.isSafeInteger(version) || (version as number) < 0) throw invalidManifestCursor();
+  if (path !== null && (typeof path !== 'string' || path.length === 0 || Buffer.byteLength(path) > MAX_FILE_PATH_BYTES)) throw invalidManifestCursor();
+  return { version: version as number, path: path as string | null };
+}
+
+function invalidManifestCursor(): ServiceException {
+  return new ServiceException(CommonErrorCode.VALIDATION_FAILED, 'cursor: not a value returned as nextCursor', [
+    { field: 'cursor', problems: ['cursor must be a value returned as nextCursor'] },
+  ]);
 }
 
 function requireCaller(context: RpcContext): Caller {

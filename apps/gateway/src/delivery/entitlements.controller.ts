@@ -1,4 +1,4 @@
-import { DeliverySubjects } from '@trove/contracts';
+import { addManifestPage, DeliverySubjects, manifestOfFirstPage } from '@trove/contracts';
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { RpcClient } from '@trove/messaging';
@@ -37,8 +37,16 @@ export class EntitlementsController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: ManifestDto })
   @ApiProblems(400, 404, 503)
-  manifest(@Param('id', uuidParam('id')) id: string): Promise<ManifestDto> {
-    return this.rpc.send(DeliverySubjects.getManifest, { id });
+  async manifest(@Param('id', uuidParam('id')) id: string): Promise<ManifestDto> {
+    // Delivery answers a page at a time (a reply must fit in a NATS message): one call for a
+    // manifest of a few thousand files, one more per half MiB of file entries beyond.
+    let page = await this.rpc.send(DeliverySubjects.getManifest, { id });
+    const manifest = manifestOfFirstPage(page);
+    while (page.nextCursor !== null) {
+      page = await this.rpc.send(DeliverySubjects.getManifest, { id, cursor: page.nextCursor });
+      addManifestPage(manifest, page);
+    }
+    return manifest;
   }
 
   @Get(':id/diff')

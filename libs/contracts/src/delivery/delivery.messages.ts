@@ -106,9 +106,20 @@ export interface EntitlementList {
   nextCursor: string | null;
 }
 
+/**
+ * One page of an entitlement's manifest. A reply on the bus has a size limit (NATS's
+ * max_payload, 1 MiB by default) and a manifest signs a URL of about 500 bytes per file, so
+ * delivery answers a large manifest a page at a time and the gateway puts the pages together.
+ */
 export class GetManifestRequest {
   @IsUUID()
   id: string;
+
+  /** The previous page's `nextCursor`: the files after it. Absent: the first page. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(2048)
+  cursor?: string;
 }
 
 export interface ManifestFile {
@@ -133,6 +144,44 @@ export interface Manifest {
   datasetId: string;
   entitlementId: string;
   versions: ManifestVersion[];
+}
+
+/**
+ * What `delivery.entitlement.manifest` answers. The first page has every version with its root
+ * and signature (computed over all its files) and the first files; a later page has only the
+ * versions with files on it, without root. A manifest that fits in one page is that page, with
+ * `nextCursor` null.
+ */
+export interface ManifestPage {
+  datasetId: string;
+  entitlementId: string;
+  versions: (Omit<ManifestVersion, 'root' | 'rootSignature'> & Partial<Pick<ManifestVersion, 'root' | 'rootSignature'>>)[];
+  /** Ask again with this as `cursor` for the files that follow; null on the last page. */
+  nextCursor: string | null;
+}
+
+/**
+ * The manifest of a first page, to which `addManifestPage` appends the files of the pages that
+ * follow. Throws when the page is not a first page.
+ */
+export function manifestOfFirstPage(page: ManifestPage): Manifest {
+  return {
+    datasetId: page.datasetId,
+    entitlementId: page.entitlementId,
+    versions: page.versions.map(({ root, rootSignature, ...version }) => {
+      if (root === undefined || rootSignature === undefined) throw new Error(`the first page of a manifest has no root for version ${version.id}`);
+      return { ...version, files: [...version.files], root, rootSignature };
+    }),
+  };
+}
+
+/** Appends the files of a later page to the versions of `manifest`. */
+export function addManifestPage(manifest: Manifest, page: ManifestPage): void {
+  for (const version of page.versions) {
+    const into = manifest.versions.find((v) => v.id === version.id);
+    if (!into) throw new Error(`a manifest page lists version ${version.id}, which its first page did not`);
+    for (const file of version.files) into.files.push(file);
+  }
 }
 
 export class DiffVersionsRequest {
