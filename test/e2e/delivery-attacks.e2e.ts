@@ -1,0 +1,108 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { merkleRoot, sortFiles } from '../../apps/delivery/src/manifests/merkle';
+import { speechListing, VendorClient } from '../support/catalog';
+import { withDatabase } from '../support/postgres';
+import { waitFor } from '../support/processes';
+import { json, TroveSystem } from '../support/system';
+
+jest.setTimeout(300_000);
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+interface Buyer {
+  key: string;
+  organizationId: string;
+}
+
+/**
+ * Delivery through the public API, used the way a hostile or careless client would: an upload URL
+ * kept after its key was revoked, and a buyer of a corpus with thousands of files.
+ */
+describe('delivery against hostile and heavy clients, through the public API', () => {
+  let system: TroveSystem;
+  let vendor: VendorClient;
+  let datasetId: string;
+  let versionId: string;
+  let offerId: string;
+  const files: Record<string, Buffer> = {
+    'README.md': Buffer.from('# 粤语方言语音 / Cantonese dialect speech\n'),
+    'zz/最后/metadata.jsonl': Buffer.from('{"speaker":"F031","dialect":"粤语"}\n'),
+  };
+
+  const post = (path: string, key: string | 'admin', body?: unknown) =>
+    system.request(path, { method: 'POST', ...(key === 'admin' ? {} : { as: { key } }), ...(body === undefined ? {} : { body: JSON.stringify(body) }), headers: { 'idempotency-key': randomUUID() } });
+  const deliveryDb = () => system.databases.get('delivery')!.url;
+
+  beforeAll(async () => {
+    system = await TroveSystem.start({ apps: ['gateway', 'catalog', 'ordering', 'billing', 'delivery'], env: { LOG_LEVEL: 'warn' } });
+    vendor = await VendorClient.signUp(system, '广州方言数据 / Guangzhou Dialect Data');
+    const { dataset, version, offer } = await vendor.listing(speechListing(), files);
+    [datasetId, versionId, offerId] = [dataset.id, version.id, offer.id];
+    await vendor.expect(200, `/v1/datasets/${datasetId}/submit`, 'POST');
+    expect((await post(`/v1/admin/datasets/${datasetId}/approve`, 'admin')).status).toBe(200);
+  });
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  it('refuses the upload URL of a key the vendor revoked since with 403 API_KEY_REVOKED, and catalog lists no such file', async () => {
+    const created = await json(await post('/v1/api-keys', vendor.key, { name: 'uploader on a build server' }));
+    const uploader = new VendorClient(system, created.key, vendor.organizationId);
+    const v2 = await vendor.expect(201, `/v1/datasets/${datasetId}/versions`, 'POST', { version: '1.1.0', changelog: '新增 / more speakers' });
+    const bytes = Buffer.from('RIFF 粤语 leaked');
+    const signed = await uploader.expect(201, `/v1/datasets/${datasetId}/versions/${v2.id}/uploads`, 'POST', { path: 'audio/leaked.wav', size: bytes.length, sha256: sha256(bytes) });
+
+    expect((await system.request(`/v1/api-keys/${created.id}`, { method: 'DELETE', as: { key: vendor.key } })).status).toBe(204);
+    // The gateway's event reaches delivery within moments.
+    await waitFor('delivery told of the revoked key', () =>
+      withDatabase(deliveryDb(), async (c) => (await c.query(`SELECT 1 FROM revoked_api_key WHERE key_id = $1`, [created.id])).rowCount === 1),
+    );
+    const put = await fetch(signed.uploadUrl, { method: 'PUT', body: bytes });
+    const problem = await json(put);
+    expect({ status: put.status, type: put.headers.get('content-type'), code: problem.code }).toEqual({
+      status: 403,
+      type: expect.stringMatching(/^application\/problem\+json/),
+      code: 'API_KEY_REVOKED',
+    });
+    const listed = await vendor.expect(200, `/v1/datasets/${datasetId}`);
+    const version = listed.versions.find((v: { id: string }) => v.id === v2.id);
+    expect(version.files ?? []).toEqual([]);
+    expect(await withDatabase(deliveryDb(), async (c) => (await c.query(`SELECT key FROM stored_object WHERE version_id = $1`, [v2.id])).rows)).toEqual([]);
+  });
+
+  it('answers the manifest of a version of 3,000 files in full, every file once, under a root that verifies, where it answered 503', async () => {
+    // A file per utterance with long Chinese paths, recorded straight into delivery's table (catalog's list is not what a manifest reads).
+    await withDatabase(deliveryDb(), (c) =>
+      c.query(
+        `INSERT INTO stored_object (key, target, dataset_id, version_id, path, size, sha256, uploaded_by, recorded_at)
+         SELECT 'datasets/' || $1 || '/' || gen_random_uuid(), 'version-file', $1::uuid, $2::uuid,
+                'audio/粤语/广州市/说话人_' || lpad((i % 97)::text, 3, '0') || '/录音_' || lpad(i::text, 5, '0') || '.wav',
+                1000 + i, encode(sha256(i::text::bytea), 'hex'), $3, now()
+           FROM generate_series(1, 3000) AS i`,
+        [datasetId, versionId, vendor.organizationId],
+      ),
+    );
+    const signedUp = await json(await system.request('/v1/organizations', { method: 'POST', as: 'anonymous', body: JSON.stringify({ name: '粤语大模型实验室 / Cantonese LLM Lab', kind: 'buyer', contactEmail: 'data@example.cn' }) }));
+    const buyer: Buyer = { key: signedUp.apiKey, organizationId: signedUp.organization.id };
+    const topUp = await json(await post('/v1/wallet/top-ups', buyer.key, { amount: { amount: 500_000_000, currency: 'CNY' }, reference: `CMB-${randomUUID().slice(0, 8)}` }));
+    expect((await post(`/v1/admin/top-ups/${topUp.id}/confirm`, 'admin')).status).toBe(200);
+    const order = await json(await post('/v1/orders', buyer.key, { items: [{ offerId }], acceptLicense: true }));
+    await waitFor('the order fulfilled', async () => (await json(await system.request(`/v1/orders/${order.id}`, { as: { key: buyer.key } }))).status === 'fulfilled', 60_000);
+    const entitlement = (await json(await system.request('/v1/entitlements', { as: { key: buyer.key } }))).items.find((e: { orderId: string }) => e.orderId === order.id);
+
+    const response = await system.request(`/v1/entitlements/${entitlement.id}/manifest`, { as: { key: buyer.key } });
+    const manifest = await json(response);
+    expect(response.status).toBe(200);
+    expect(Object.keys(manifest).sort()).toEqual(['datasetId', 'entitlementId', 'versions']);
+    const [version] = manifest.versions;
+    expect({ versions: manifest.versions.length, id: version.id, files: version.files.length }).toEqual({ versions: 1, id: versionId, files: 3002 });
+    expect(new Set(version.files.map((f: { path: string }) => f.path)).size).toBe(3002);
+    expect(version.files.map((f: { path: string }) => f.path)).toEqual(sortFiles(version.files).map((f) => f.path));
+    expect(version.root).toBe(merkleRoot(version.files));
+    for (const [path, bytes] of Object.entries(files)) {
+      const listed = version.files.find((f: { path: string }) => f.path === path);
+      const download = await fetch(listed.url);
+      expect({ path, status: download.status, sha256: sha256(Buffer.from(await download.arrayBuffer())) }).toEqual({ path, status: 200, sha256: sha256(bytes) });
+    }
+  });
+});
