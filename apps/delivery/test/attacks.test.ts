@@ -1,8 +1,9 @@
-import { DeliverySubjects, GatewayEvents, type EntitlementView, type ManifestPage } from '@trove/contracts';
+import { addManifestPage, DeliverySubjects, GatewayEvents, manifestOfFirstPage, type EntitlementView, type ManifestPage } from '@trove/contracts';
 import type { Caller } from '@trove/platform';
 import { createHash, randomUUID } from 'node:crypto';
 import { withDatabase } from '../../../test/support/postgres';
 import { waitFor } from '../../../test/support/processes';
+import { EntitlementsService } from '../src/entitlements/entitlements.service';
 import { merkleRoot, sortFiles } from '../src/manifests/merkle';
 import { DeliveryHarness, type PutAnswer } from './delivery-harness';
 import { ask, fetchRaw, manifest, newBuyer, paidLine, pay, publish, release, uploadVersion } from './downloads-support';
@@ -142,6 +143,27 @@ describe('signed URLs against hostile clients', () => {
           expect({ status: answer.status, sha256: createHash('sha256').update(answer.body).digest('hex') }).toEqual({ status: 200, sha256: listed.sha256 });
         }
       }
+    });
+
+    it('puts the same manifest together from pages of one file each, across the end of a version and the start of the next', async () => {
+      const service = h.app.get(EntitlementsService);
+      const small = randomUUID();
+      const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+      const paths = ['README.md', 'audio/粤语/0001.wav', 'audio/粤语/0002.wav'];
+      for (const versionId of [a, b, c]) {
+        await uploadVersion(h, small, versionId, (versionId === b ? paths.slice(0, 1) : paths).map((path) => ({ path, bytes: Buffer.from(`${versionId} ${path}`) })));
+      }
+      const order = await pay(h, buyer, [paidLine(small, [a, b, c], 'commercial')]);
+      const id = (await waitFor('the entitlement', async () => (await ask(h, DeliverySubjects.listEntitlements, {}, buyer)).items.find((e: EntitlementView) => e.orderId === order.orderId))).id;
+      const now = Date.now();
+      const whole = await service.manifestFor(id, buyer, { now });
+      expect(whole.nextCursor).toBeNull();
+      const pages: ManifestPage[] = [await service.manifestFor(id, buyer, { now, pageBytes: 1 })];
+      while (pages[pages.length - 1].nextCursor) pages.push(await service.manifestFor(id, buyer, { now, pageBytes: 1, cursor: pages[pages.length - 1].nextCursor! }));
+      expect(pages.map((page) => page.versions.reduce((n, v) => n + v.files.length, 0))).toEqual([1, 1, 1, 1, 1, 1, 1]);
+      const together = manifestOfFirstPage(pages[0]);
+      for (const page of pages.slice(1)) addManifestPage(together, page);
+      expect(together).toEqual({ ...whole, nextCursor: undefined, versions: whole.versions });
     });
 
     it('refuses a cursor it never gave with VALIDATION_FAILED', async () => {
