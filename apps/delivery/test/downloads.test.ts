@@ -1,4 +1,4 @@
-import { BillingEvents, DeliverySubjects, OrderingEvents, type EntitlementView, type Manifest, type OrderPaidV1 } from '@trove/contracts';
+import { BillingEvents, DeliverySubjects, GatewayEvents, OrderingEvents, type EntitlementView, type Manifest, type OrderPaidV1 } from '@trove/contracts';
 import { UnitOfWork } from '@trove/messaging';
 import type { Caller } from '@trove/platform';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
@@ -310,7 +310,8 @@ describe.each(STORAGE_DRIVERS)('entitlements and downloads with %s', (_name, sta
   });
 
   it('holds the license limits: a second download of a file past downloadLimit, and a key past the seats, are 403', async () => {
-    const limited = newBuyer();
+    // API keys as the gateway names them (their row ids), since the key's revocation below names it so.
+    const limited: Caller = { ...newBuyer(), keyId: randomUUID() };
     const order = await pay(h, limited, [paidLine(datasetId, [v1], 'evaluation', { termsChange: { downloadLimit: 1, seats: 1 } })]);
     const entitlement = await entitlementOf(limited, order.orderId);
     const file = (await manifest(h, entitlement.id, limited)).versions[0].files.find((f) => f.path === 'README.md')!;
@@ -336,8 +337,19 @@ describe.each(STORAGE_DRIVERS)('entitlements and downloads with %s', (_name, sta
       expect({ headers, status: answer.status, code: answer.json?.code }).toEqual({ headers, status: 403, code: 'DOWNLOAD_LIMIT_REACHED' });
     }
 
-    const colleague: Caller = { ...limited, keyId: 'b'.repeat(32) };
+    const colleague: Caller = { ...limited, keyId: randomUUID() };
     await expect(manifest(h, entitlement.id, colleague)).rejects.toMatchObject({ code: 'SEATS_EXCEEDED' });
+
+    // The buyer revokes the key that took the one seat (it leaked): the seat goes to its new key.
+    await publish(h, GatewayEvents.apiKeyRevoked, { keyId: limited.keyId, organizationId: limited.organizationId, revokedAt: new Date().toISOString() });
+    await waitFor('the revocation applied', async () => (await withDatabase(h.db.url, async (c) => (await c.query(`SELECT 1 FROM revoked_api_key WHERE key_id = $1`, [limited.keyId])).rowCount)) === 1);
+    const rotated = (await manifest(h, entitlement.id, colleague)).versions[0].files;
+    // The file's downloadLimit is the entitlement's, whatever the key: used up; another file is not.
+    expectRefused(await fetchRaw(rotated.find((f) => f.path === 'README.md')!.url), 'DOWNLOAD_LIMIT_REACHED');
+    expect((await fetchRaw(rotated.find((f) => f.path === 'transcripts/train.jsonl')!.url)).status).toBe(200);
+    // Still one seat, now the new key's: a third key is refused.
+    await waitFor('the second download recorded', async () => (await withDatabase(h.db.url, async (c) => (await c.query(`SELECT 1 FROM download WHERE entitlement_id = $1 AND key_id = $2`, [entitlement.id, colleague.keyId])).rowCount)) === 1);
+    await expect(manifest(h, entitlement.id, { ...limited, keyId: randomUUID() })).rejects.toMatchObject({ code: 'SEATS_EXCEEDED' });
   });
 
   it('records who downloaded which file and how many bytes were actually sent', async () => {
@@ -446,5 +458,7 @@ describe.each(STORAGE_DRIVERS)('entitlements and downloads with %s', (_name, sta
     const [listed] = (await ask(h, DeliverySubjects.listEntitlements, {}, oneTimeBuyer)).items;
     expect(listed.status).toBe('revoked');
     await expect(manifest(h, oneTime.id, oneTimeBuyer)).rejects.toMatchObject({ code: 'ENTITLEMENT_REVOKED' });
+    // Nor does it list what changed between versions any more.
+    await expect(ask(h, DeliverySubjects.diffVersions, { id: oneTime.id, from: v1, to: v1 }, oneTimeBuyer)).rejects.toMatchObject({ code: 'ENTITLEMENT_REVOKED' });
   });
 });

@@ -134,13 +134,15 @@ export class DownloadRepository extends TransactionalRepository {
     if (asked.keyId !== undefined) {
       parameters.push(asked.keyId);
       const key = `$${parameters.length}`;
-      // The other API keys that downloaded or are downloading, and this one.
+      // The other API keys that downloaded or are downloading, and this one. A revoked key holds
+      // no seat: it can download nothing more, and a buyer who rotates a leaked key on a
+      // one-seat license must be able to go on with the new one.
       columns.push(
         `(SELECT count(DISTINCT key_id) FROM (
             SELECT key_id FROM download WHERE entitlement_id = $1::uuid AND key_id <> ${key}
             UNION ALL
             SELECT key_id FROM download_hold WHERE entitlement_id = $1::uuid AND key_id <> ${key} AND expires_at > now()
-          ) AS seat)::int + 1 AS seats_in_use`,
+          ) AS seat WHERE NOT EXISTS (SELECT 1 FROM revoked_api_key r WHERE r.key_id = seat.key_id))::int + 1 AS seats_in_use`,
       );
     }
     if (asked.objectKey !== undefined) {

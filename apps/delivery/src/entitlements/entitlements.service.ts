@@ -162,6 +162,8 @@ export class EntitlementsService {
     const caller = requireCaller(context);
     return this.unitOfWork.read(async () => {
       const entitlement = await this.owned(request.id, caller);
+      // What a refunded or ended entitlement covered is no longer the buyer's to read.
+      assertCurrent(entitlement, new Date());
       for (const versionId of [request.from, request.to]) {
         if (!entitlement.versionIds.includes(versionId)) {
           throw new ServiceException(CommonErrorCode.NOT_FOUND, `Version ${versionId} is not covered by entitlement ${entitlement.id}.`);
@@ -187,9 +189,7 @@ export class EntitlementsService {
       const refusedCaller = callerRefusal(await this.callers.standing(caller.keyId, caller.organizationId));
       if (refusedCaller) throw refusedCaller;
       const at = new Date(now);
-      const status = currentStatus(entitlement, at);
-      if (status === 'revoked') throw new ServiceException(DeliveryErrorCode.ENTITLEMENT_REVOKED, 'This entitlement was revoked (the order was refunded).');
-      if (status === 'expired') throw new ServiceException(DeliveryErrorCode.ENTITLEMENT_EXPIRED, 'This entitlement has expired: its license term or subscription ended.');
+      assertCurrent(entitlement, at);
       // The API keys that downloaded or are downloading now (on any replica), this one counted.
       const seatsInUse = entitlement.terms.seats !== null ? await this.downloads.seatsWith(entitlement.id, caller.keyId) : undefined;
       const decision = checkUse(entitlement.terms, { use: 'download', grantedAt: entitlement.grantedAt, at, ...(seatsInUse !== undefined ? { seatsInUse } : {}) });
@@ -364,4 +364,11 @@ export function diffVersions(from: string, to: string, files: VersionFile[]): Ve
   diff.removed = sortFiles(diff.removed);
   diff.changed = sortFiles(diff.changed);
   return diff;
+}
+
+/** A revoked (refunded) or expired entitlement serves nothing: 403 saying which. */
+function assertCurrent(entitlement: Entitlement, at: Date): void {
+  const status = currentStatus(entitlement, at);
+  if (status === 'revoked') throw new ServiceException(DeliveryErrorCode.ENTITLEMENT_REVOKED, 'This entitlement was revoked (the order was refunded).');
+  if (status === 'expired') throw new ServiceException(DeliveryErrorCode.ENTITLEMENT_EXPIRED, 'This entitlement has expired: its license term or subscription ended.');
 }

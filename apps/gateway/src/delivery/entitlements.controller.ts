@@ -53,11 +53,12 @@ export class EntitlementsController {
   @Roles(['buyer'])
   @ApiOperation({
     summary: 'Files added, removed and changed between two versions of the entitlement',
-    description: 'Both versions must be covered by the entitlement (404 otherwise). `changed` lists paths whose size or SHA-256 differ.',
+    description:
+      'Both versions must be covered by the entitlement (404 otherwise). `changed` lists paths whose size or SHA-256 differ. A refunded or expired entitlement is `403 ENTITLEMENT_REVOKED` or `ENTITLEMENT_EXPIRED`.',
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: VersionDiffDto })
-  @ApiProblems(400, 404, 503)
+  @ApiProblems(400, 403, 404, 503)
   diff(@Param('id', uuidParam('id')) id: string, @Query() query: DiffQuery): Promise<VersionDiffDto> {
     return this.rpc.send(DeliverySubjects.diffVersions, { id, from: query.from, to: query.to });
   }
