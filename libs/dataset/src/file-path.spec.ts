@@ -16,12 +16,22 @@ describe('file paths inside a dataset', () => {
     'a'.repeat(512),
     'audio/emoji/\u{1f3a4}_0001.wav',
     'عربي/تسجيل_0001.wav',
+    '录音（1）/第１段.wav',
+    '100%.txt',
+    'q%41.txt',
+    'ＡＢＣ.txt',
   ])('accepts %s', (path) => {
     expect(filePathProblems(path)).toEqual([]);
   });
 
   it.each([
     ['', /empty/],
+    ['%2e%2e/x.txt', /percent-encoded/],
+    ['audio/%2F/x.wav', /percent-encoded/],
+    ['a%5cb.txt', /percent-encoded/],
+    ['．．/x.txt', /folded \(NFKC\)/],
+    ['audio／x.wav', /folded \(NFKC\)/],
+    ['audio＼x.wav', /folded \(NFKC\)/],
     ['../etc/passwd', /\.\. segments/],
     ['audio/../../secrets.txt', /\.\. segments/],
     ['..', /\.\. segments/],

@@ -28,5 +28,19 @@ export function filePathProblems(path: string): string[] {
   if (segments.some((s) => s === '.')) problems.push('path must not contain . segments ("." is the folder itself)');
   if (segments.some((s, i) => s === '' && !(i === 0 && path.startsWith('/')))) problems.push('path must not contain empty segments (// or a trailing /)');
   if (segments.some((s) => s.trim() !== s)) problems.push('path segments must not start or end with spaces');
+  // Names a client may rewrite on its way to disk: a tool that percent-decodes the manifest's
+  // paths would write `%2e%2e/x.txt` as `../x.txt`, and one that folds full-width forms (NFKC)
+  // would read `．．／x.txt` as `../x.txt`. Other percent signs (`100%.txt`) and full-width
+  // punctuation (`录音（1）.wav`) stay allowed.
+  if (/%(?:2e|2f|5c)/i.test(path)) problems.push('path must not contain percent-encoded dots or slashes (%2e, %2f, %5c): a client that decodes them would write elsewhere');
+  if (path.normalize('NFKC') !== path && readsAsTraversal(path.normalize('NFKC'), segments.length)) {
+    problems.push('path must not contain characters that read as / \\ or . once folded (NFKC), such as full-width ／ ＼ ．');
+  }
   return problems;
+}
+
+/** The folded path has separators or dot segments the path itself did not have. */
+function readsAsTraversal(folded: string, segmentCount: number): boolean {
+  const segments = folded.split('/');
+  return folded.includes('\\') || segments.length !== segmentCount || segments.some((s) => s === '.' || s === '..');
 }
