@@ -73,6 +73,31 @@ export class DeliveryConfig extends PlatformConfig {
   @Max(Number.MAX_SAFE_INTEGER)
   UPLOAD_MAX_BYTES = 1024 ** 4;
 
+  /** Uploads one organization may run at once on one replica; one more is 429 RATE_LIMITED. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  UPLOAD_MAX_CONCURRENT_PER_ORGANIZATION = 16;
+
+  /**
+   * The slowest average pace an upload may keep, in bytes per second, once UPLOAD_PACE_GRACE_MS
+   * have passed; a slower one is cut off and keeps nothing (0: no minimum). 16 KiB/s is a poor
+   * mobile link; a client that sends a byte now and then to hold a connection is far below it.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1024 ** 3)
+  UPLOAD_MIN_BYTES_PER_SECOND = 16 * 1024;
+
+  /** How long an upload runs before its pace is held against UPLOAD_MIN_BYTES_PER_SECOND. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(3600 * 1000)
+  UPLOAD_PACE_GRACE_MS = 60_000;
+
   @IsIn(STORAGE_DRIVERS as unknown as string[], { message: 'STORAGE_DRIVER must be fs or s3' })
   STORAGE_DRIVER: StorageDriverName = 'fs';
 

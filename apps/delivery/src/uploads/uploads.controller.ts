@@ -2,6 +2,7 @@ import type { UploadedFile } from '@trove/contracts';
 import { Controller, HttpCode, Param, Put, Query, Req, Res } from '@nestjs/common';
 import { PublicRoute } from '@trove/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { UploadPace } from './upload-pace';
 import { ticketFromUrl, type UploadRoute } from './upload-ticket';
 import { UploadsService, type UploadRequestInfo } from './uploads.service';
 
@@ -11,7 +12,10 @@ import { UploadsService, type UploadRequestInfo } from './uploads.service';
  */
 @Controller('files/uploads/datasets/:datasetId')
 export class UploadsController {
-  constructor(private readonly uploads: UploadsService) {}
+  constructor(
+    private readonly uploads: UploadsService,
+    private readonly pace: UploadPace,
+  ) {}
 
   @Put('versions/:versionId/*')
   @PublicRoute()
@@ -44,8 +48,10 @@ export class UploadsController {
     const info = requestInfo(request);
     const parsed = ticketFromUrl(route, query);
     const raw = request.raw;
+    let admitted: { release: () => void } | undefined;
     try {
       const ticket = this.uploads.admit(parsed?.ticket ?? null, parsed?.signature ?? null, info);
+      admitted = this.pace.admit(ticket.caller.organizationId, raw);
       // The request itself, read by storage with no stream in between (each one costs per
       // chunk). Storage never destroys it: a refused upload must leave the request able to carry
       // the 413 or 422 that says why, or the client would see a reset connection instead.
@@ -54,6 +60,8 @@ export class UploadsController {
       // The rest of the body is not read: the connection cannot carry another request.
       if (!raw.complete) void reply.header('connection', 'close');
       throw error;
+    } finally {
+      admitted?.release();
     }
   }
 }

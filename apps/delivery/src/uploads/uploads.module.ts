@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { StoredObjectRepository } from './stored-object.repository';
+import { UploadPace } from './upload-pace';
 import { UploadsController } from './uploads.controller';
 import { UploadsHandler } from './uploads.handler';
 import { UploadsService } from './uploads.service';
 
 @Module({
   controllers: [UploadsController],
-  providers: [StoredObjectRepository, UploadsService, UploadsHandler],
+  providers: [StoredObjectRepository, UploadsService, UploadsHandler, UploadPace],
   exports: [StoredObjectRepository],
 })
 export class UploadsModule {}
