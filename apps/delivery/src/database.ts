@@ -8,6 +8,7 @@ import { CreateDownloadHolds1764720000000 } from './migrations/1764720000000-Cre
 import { DownloadHoldLimits1764740000000 } from './migrations/1764740000000-DownloadHoldLimits';
 import { CallerRevocations1764760000000 } from './migrations/1764760000000-CallerRevocations';
 import { EntitlementPages1764850000000 } from './migrations/1764850000000-EntitlementPages';
+import { ManifestRoots1764910000000 } from './migrations/1764910000000-ManifestRoots';
 import { StoredObject } from './uploads/stored-object.entity';
 
 /** Everything in the delivery database, in the order the migrations were written. */
@@ -22,4 +23,5 @@ export const migrations = [
   DownloadHoldLimits1764740000000,
   CallerRevocations1764760000000,
   EntitlementPages1764850000000,
+  ManifestRoots1764910000000,
 ];
