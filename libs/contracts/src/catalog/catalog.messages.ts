@@ -264,6 +264,18 @@ export class AddSampleRequest {
   contentType?: string;
 }
 
+/**
+ * `GET /v1/datasets/:id/samples/:sampleId`: one sample with a signed URL of its bytes, to whoever
+ * may see the listing (as `catalog.dataset.get` decides); anyone else gets NOT_FOUND.
+ */
+export class GetSampleRequest {
+  @IsUUID()
+  datasetId: string;
+
+  @IsUUID()
+  sampleId: string;
+}
+
 // ---------------------------------------------------------------- offers and exclusivity
 
 /**
@@ -433,6 +445,14 @@ export interface SampleView {
   sha256: string;
   contentType: string | null;
   createdAt: string;
+}
+
+/** A sample as the listing shows it, with a signed GET/HEAD URL of its bytes on delivery. */
+export interface SampleDownloadView extends SampleView {
+  /** Absolute URL on delivery, bound to this sample's SHA-256: once the sample is replaced by other bytes it is refused. */
+  url: string;
+  /** ISO 8601; the URL starts no request after then (SAMPLE_URL_TTL_SECONDS, an hour by default). */
+  expiresAt: string;
 }
 
 export interface DatasetDetail extends DatasetView {

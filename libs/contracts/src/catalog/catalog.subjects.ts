@@ -9,6 +9,7 @@ import {
   DatasetStatsRequest,
   GetDatasetRequest,
   GetOfferRequest,
+  GetSampleRequest,
   GetVendorProfileRequest,
   ListVersionFilesRequest,
   ListDatasetsRequest,
@@ -30,6 +31,7 @@ import {
   type ExclusiveSaleView,
   type OfferSnapshot,
   type OfferView,
+  type SampleDownloadView,
   type SignedUploadView,
   type VendorProfileView,
   type VersionFilePage,
@@ -67,6 +69,8 @@ export const CatalogSubjects = {
   createUpload: rpcSubject<CreateUploadRequest, SignedUploadView>('catalog.upload.create', CreateUploadRequest),
   /** From delivery, after it stored and checked the bytes of a sample. */
   addSample: rpcSubject<AddSampleRequest, AddedSample>('catalog.sample.add', AddSampleRequest),
+  /** A sample with a signed URL of its bytes, to whoever may see the listing; anyone else NOT_FOUND. */
+  getSample: rpcSubject<GetSampleRequest, SampleDownloadView>('catalog.sample.get', GetSampleRequest),
 
   createOffer: rpcSubject<CreateOfferRequest, OfferView>('catalog.offer.create', CreateOfferRequest, COMMAND),
   withdrawOffer: rpcSubject<WithdrawOfferRequest, OfferView>('catalog.offer.withdraw', WithdrawOfferRequest, COMMAND),

@@ -47,6 +47,37 @@ export interface SignedUpload {
   expiresAt: string;
 }
 
+/**
+ * Catalog asks delivery to sign the URL of a sample's bytes once it has decided the caller may
+ * see the listing. The URL is bound to the sample's SHA-256: when the vendor replaces the sample
+ * with other bytes, delivery refuses it rather than serve bytes the listing did not show.
+ */
+export class SignSampleRequest {
+  @IsUUID()
+  datasetId: string;
+
+  /** The sample's path in the dataset (`samples/utt_000001.wav`), as delivery stored it. */
+  @IsString()
+  @MaxLength(1024)
+  path: string;
+
+  @Matches(SHA256_HEX, { message: 'sha256 must be 64 lowercase hexadecimal characters' })
+  sha256: string;
+
+  /** The media type the vendor uploaded the sample with; the bytes are served with it. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  contentType?: string;
+}
+
+export interface SignedSample {
+  /** Absolute URL on delivery: GET or HEAD, by anyone who holds it, until `expiresAt`. */
+  url: string;
+  /** ISO 8601. */
+  expiresAt: string;
+}
+
 /** Delivery's answer to the PUT, once catalog has recorded the file. */
 export interface UploadedFile {
   path: string;

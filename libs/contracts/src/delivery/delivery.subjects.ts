@@ -3,15 +3,19 @@ import {
   DiffVersionsRequest,
   GetManifestRequest,
   ListEntitlementsRequest,
+  SignSampleRequest,
   SignUploadRequest,
   type EntitlementList,
   type ManifestPage,
+  type SignedSample,
   type SignedUpload,
   type VersionDiff,
 } from './delivery.messages';
 
 export const DeliverySubjects = {
   signUpload: rpcSubject<SignUploadRequest, SignedUpload>('delivery.upload.sign', SignUploadRequest),
+  /** From catalog, for a caller it let see the listing: a short-lived URL of a sample's bytes. */
+  signSample: rpcSubject<SignSampleRequest, SignedSample>('delivery.sample.sign', SignSampleRequest),
   /** The caller's (a buyer's) entitlements. */
   listEntitlements: rpcSubject<ListEntitlementsRequest, EntitlementList>('delivery.entitlement.list', ListEntitlementsRequest),
   /**
