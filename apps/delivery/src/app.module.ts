@@ -6,6 +6,7 @@ import { CallersModule } from './callers/callers.module';
 import { DeliveryConfig } from './delivery.config';
 import { DownloadsModule } from './downloads/downloads.module';
 import { EntitlementsModule } from './entitlements/entitlements.module';
+import { SamplesModule } from './samples/samples.module';
 import { SigningModule } from './signing/signing.module';
 import { StorageModule } from './storage/storage.module';
 import { UploadsModule } from './uploads/uploads.module';
@@ -19,6 +20,7 @@ import { UploadsModule } from './uploads/uploads.module';
     UploadsModule,
     EntitlementsModule,
     DownloadsModule,
+    SamplesModule,
     CallersModule,
   ],
 })

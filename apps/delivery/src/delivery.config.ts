@@ -64,6 +64,16 @@ export class DeliveryConfig extends PlatformConfig {
   DOWNLOAD_URL_TTL_SECONDS = 6 * 3600;
 
   /**
+   * How long a sample's signed URL may start requests. Short: the URL is not checked against the
+   * listing again, so one handed out before the listing stopped being public works until then.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  @Max(24 * 3600)
+  SAMPLE_URL_TTL_SECONDS = 3600;
+
+  /**
    * The largest upload delivery takes, whatever a URL allows (uploads stream, so this is about
    * disk, not memory; BODY_LIMIT_BYTES does not apply to them).
    */

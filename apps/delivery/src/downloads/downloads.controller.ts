@@ -10,6 +10,7 @@ import { ObjectStorage } from '../storage/object-storage';
 import { rangeStart, readRange } from './byte-range';
 import { downloadTicketFromUrl } from './download-ticket';
 import { sendFileRange } from './file-sender';
+import { attachmentDisposition, headerText, platformHeaders } from './response-headers';
 import { DownloadsService } from './downloads.service';
 
 /**
@@ -68,7 +69,7 @@ export class DownloadsController {
       etag,
       'content-length': length,
       'content-type': 'application/octet-stream',
-      'content-disposition': `attachment; filename*=UTF-8''${attrValue(path.split('/').pop()!)}`,
+      'content-disposition': attachmentDisposition(path),
       'cache-control': 'private, no-store',
     };
     if (range.kind === 'partial') headers['content-range'] = `bytes ${start}-${end}/${target.size}`;
@@ -131,24 +132,4 @@ export class DownloadsController {
       body!.pipe(res);
     }
   }
-}
-
-/** The headers set on the reply before the handler ran (by the platform's hooks), as `writeHead` takes them. */
-function platformHeaders(reply: FastifyReply): Record<string, string | number | string[]> {
-  const set: Record<string, string | number | string[]> = {};
-  for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) set[name] = value;
-  return set;
-}
-
-/**
- * A file name as RFC 8187 wants it in `filename*`: encodeURIComponent leaves `'`, `(`, `)` and `*`
- * as they are, which that grammar does not allow (a `'` ends the charset part), so a browser
- * would save `it's (1).wav` under another name.
- */
-function attrValue(name: string): string {
-  return encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-function headerText(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }
