@@ -5,6 +5,7 @@ import { OffersHandler } from '../offers/offers.handler';
 import { OfferRepository } from '../offers/offer.repository';
 import { OffersService } from '../offers/offers.service';
 import { SampleRepository } from '../samples/sample.repository';
+import { SamplesHandler } from '../samples/samples.handler';
 import { SamplesService } from '../samples/samples.service';
 import { UploadsHandler } from '../uploads/uploads.handler';
 import { UploadsService } from '../uploads/uploads.service';
@@ -42,6 +43,7 @@ import { DatasetsService } from './datasets.service';
     OffersService,
     OffersHandler,
     SamplesService,
+    SamplesHandler,
     UploadsService,
     UploadsHandler,
     VendorsService,

@@ -1,7 +1,8 @@
-import type { AddedSample, AddSampleRequest } from '@trove/contracts';
+import { DeliverySubjects, type AddedSample, type AddSampleRequest, type SampleDownloadView } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
-import { UnitOfWork } from '@trove/messaging';
+import { RpcClient, UnitOfWork } from '@trove/messaging';
 import { randomUUID } from 'node:crypto';
+import { notFound } from '../access';
 import { DatasetsService } from '../datasets/datasets.service';
 import { Sample } from './sample.entity';
 import { SampleRepository } from './sample.repository';
@@ -16,7 +17,27 @@ export class SamplesService {
     private readonly unitOfWork: UnitOfWork,
     private readonly datasets: DatasetsService,
     private readonly samples: SampleRepository,
+    private readonly rpc: RpcClient,
   ) {}
+
+  /**
+   * A sample with a signed URL of its bytes, to whoever may see the listing, as its page decides
+   * (`DatasetsService.visible`): anyone for a public listing, its vendor and operators in every
+   * state; anyone else NOT_FOUND, as the listing would be. Delivery signs the URL for the
+   * sample's SHA-256, so it serves these bytes or nothing.
+   */
+  async download(caller: Caller | undefined, datasetId: string, sampleId: string): Promise<SampleDownloadView> {
+    await this.datasets.visible(caller, datasetId);
+    const sample = await this.samples.find(datasetId, sampleId);
+    if (!sample) throw notFound('sample', sampleId);
+    const signed = await this.rpc.send(DeliverySubjects.signSample, {
+      datasetId,
+      path: sample.path,
+      sha256: sample.sha256,
+      ...(sample.contentType !== null ? { contentType: sample.contentType } : {}),
+    });
+    return { ...sample.toView(), url: signed.url, expiresAt: signed.expiresAt };
+  }
 
   /**
    * Delivery stored a sample: it joins the dataset, replacing one of the same path. A listing

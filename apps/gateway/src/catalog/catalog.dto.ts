@@ -281,6 +281,17 @@ export class SampleDto {
   createdAt: string;
 }
 
+export class SampleDownloadDto extends SampleDto {
+  @ApiProperty({
+    example: 'http://localhost:3004/files/samples/…',
+    description: 'GET or HEAD the bytes here (Range, ETag, no API key) until `expiresAt`; bound to `sha256`: once the sample is replaced by other bytes the URL is 404',
+  })
+  url: string;
+
+  @ApiProperty({ example: '2026-11-30T13:00:00.000Z', description: 'The URL starts no request after this (SAMPLE_URL_TTL_SECONDS, an hour by default)' })
+  expiresAt: string;
+}
+
 export class DatasetDetailDto extends DatasetDto {
   @ApiProperty({ type: [VersionDto], description: 'Released versions; open ones too for the vendor and admins' })
   versions: VersionDto[];

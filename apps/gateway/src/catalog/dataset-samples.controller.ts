@@ -1,11 +1,11 @@
 import { CatalogSubjects } from '@trove/contracts';
-import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { RpcClient } from '@trove/messaging';
 import { Audited } from '../audit/audited.decorator';
-import { Roles } from '../auth/access.decorators';
+import { Public, Roles } from '../auth/access.decorators';
 import { ApiProblems } from '../openapi/api-problems';
-import { CreateSampleDto, SignedUploadDto } from './catalog.dto';
+import { CreateSampleDto, SampleDownloadDto, SignedUploadDto } from './catalog.dto';
 import { uuidParam } from './params';
 
 @ApiTags('Catalog')
@@ -26,5 +26,21 @@ export class DatasetSamplesController {
   @ApiProblems(400, 404, 409, 413, 503)
   create(@Param('id', uuidParam('id')) datasetId: string, @Body() body: CreateSampleDto): Promise<SignedUploadDto> {
     return this.rpc.send(CatalogSubjects.createUpload, { target: 'sample', datasetId, ...body });
+  }
+
+  @Get(':sampleId')
+  @Public()
+  @ApiOperation({
+    summary: 'A sample with a signed URL of its bytes',
+    description:
+      'Who may see the dataset may have its samples: anyone for a published dataset (no API key needed), its vendor and admins in every state; 404 for everyone else, and for a sample the dataset does not have. ' +
+      '`url` serves the bytes from delivery (GET or HEAD, Range, ETag) as an attachment, for an hour by default (SAMPLE_URL_TTL_SECONDS); a tampered or expired URL is 403, and once the vendor replaces the sample with other bytes the URL is 404.',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiParam({ name: 'sampleId', format: 'uuid' })
+  @ApiOkResponse({ type: SampleDownloadDto })
+  @ApiProblems(400, 404, 503)
+  get(@Param('id', uuidParam('id')) datasetId: string, @Param('sampleId', uuidParam('sampleId')) sampleId: string): Promise<SampleDownloadDto> {
+    return this.rpc.send(CatalogSubjects.getSample, { datasetId, sampleId });
   }
 }
