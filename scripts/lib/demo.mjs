@@ -165,15 +165,15 @@ function versionFiles(listing) {
 }
 
 function sampleFile(listing) {
-  if (listing.modality === 'speech') return { path: 'samples/utt_000001.wav', bytes: wav() };
-  return { path: 'samples/preview.jsonl', bytes: versionFiles(listing)[1].bytes };
+  if (listing.modality === 'speech') return { path: 'samples/utt_000001.wav', bytes: wav(), contentType: 'audio/wav' };
+  return { path: 'samples/preview.jsonl', bytes: versionFiles(listing)[1].bytes, contentType: 'application/jsonl' };
 }
 
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
 async function upload(gatewayUrl, key, route, file, what) {
   const signed = await expect(201, call(gatewayUrl, 'POST', route, key, { path: file.path, size: file.bytes.length, sha256: sha256(file.bytes) }), `${what}: signing ${file.path}`);
-  const put = await fetch(signed.uploadUrl, { method: 'PUT', body: file.bytes, headers: { 'content-type': 'application/octet-stream' } });
+  const put = await fetch(signed.uploadUrl, { method: 'PUT', body: file.bytes, headers: { 'content-type': file.contentType ?? 'application/octet-stream' } });
   if (put.status !== 201) throw new GatewayError(`${what}: uploading ${file.path} answered ${put.status}: ${(await put.text()).slice(0, 300)}`);
 }
 
