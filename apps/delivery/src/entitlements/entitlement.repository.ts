@@ -213,18 +213,20 @@ export class EntitlementRepository extends TransactionalRepository {
   }
 
   /**
-   * Up to `limit` recorded files of one version whose paths come after `afterPath` (all when
-   * null), in manifest order: by path comparing the UTF-8 bytes, which is what the C collation
-   * compares.
+   * Up to `limit` recorded files of one version whose paths come after `afterPath` (from the
+   * first when null), in manifest order: by path comparing the UTF-8 bytes, which is what the C
+   * collation compares. One range of `stored_object_manifest_idx`, read from the position on:
+   * the condition on the path is left out when there is none, so the planner never has to plan
+   * for both.
    */
   async filesAfter(datasetId: string, versionId: string, afterPath: string | null, limit: number): Promise<VersionFile[]> {
     const rows = (await this.manager.query(
       `SELECT version_id, key, path, size, sha256 FROM stored_object
         WHERE target = 'version-file' AND dataset_id = $1 AND version_id = $2 AND recorded_at IS NOT NULL
-          AND ($3::text IS NULL OR path COLLATE "C" > $3::text COLLATE "C")
+          ${afterPath === null ? '' : 'AND path COLLATE "C" > $4::text COLLATE "C"'}
         ORDER BY path COLLATE "C"
-        LIMIT $4`,
-      [datasetId, versionId, afterPath, limit],
+        LIMIT $3`,
+      afterPath === null ? [datasetId, versionId, limit] : [datasetId, versionId, limit, afterPath],
     )) as { version_id: string; key: string; path: string; size: string; sha256: string }[];
     return rows.map((r) => ({ versionId: r.version_id, key: r.key, path: r.path, size: safeNumber(r.size), sha256: r.sha256 }));
   }

@@ -3,6 +3,8 @@ import { CallersModule } from '../callers/callers.module';
 import { DeliveryConfig } from '../delivery.config';
 import { DownloadsModule } from '../downloads/downloads.module';
 import { ManifestSigner } from '../manifests/manifest-signer';
+import { VersionRootRepository } from '../manifests/version-root.repository';
+import { VersionRoots } from '../manifests/version-roots';
 import { parseSigningKeys } from '../signing/signing-keys';
 import { EntitlementRepository } from './entitlement.repository';
 import { EntitlementsService } from './entitlements.service';
@@ -13,6 +15,8 @@ import { EntitlementsService } from './entitlements.service';
   providers: [
     EntitlementRepository,
     EntitlementsService,
+    VersionRootRepository,
+    VersionRoots,
     { provide: ManifestSigner, inject: [DeliveryConfig], useFactory: (config: DeliveryConfig) => new ManifestSigner(parseSigningKeys(config.DELIVERY_SIGNING_KEYS)) },
   ],
 })

@@ -34,7 +34,8 @@ import { DeliveryConfig } from '../delivery.config';
 import { DownloadRepository, GIB } from '../downloads/download.repository';
 import { downloadGrant, downloadUrl, type DownloadTicket } from '../downloads/download-ticket';
 import { ManifestSigner } from '../manifests/manifest-signer';
-import { merkleRoot, sortFiles } from '../manifests/merkle';
+import { sortFiles } from '../manifests/merkle';
+import { VersionRoots } from '../manifests/version-roots';
 import { UrlSigner } from '../signing/url-signer';
 import { EntitlementRepository, type Entitlement, type VersionFile } from './entitlement.repository';
 
@@ -61,6 +62,7 @@ export class EntitlementsService {
     private readonly callers: CallerStatusRepository,
     private readonly signer: UrlSigner,
     private readonly manifestSigner: ManifestSigner,
+    private readonly versionRoots: VersionRoots,
     private readonly unitOfWork: UnitOfWork,
   ) {}
 
@@ -177,9 +179,9 @@ export class EntitlementsService {
   /**
    * One page of the entitlement's manifest: the files of its versions in order (version by
    * version, each by path), each with a fresh signed URL, as many as fit in `pageBytes` of JSON
-   * (always one at least). The first page also has every version with its Merkle root and
-   * signature, computed over all its files; a later page reads only its own files, from the
-   * position its cursor names. Every page checks the entitlement and the caller again.
+   * (always one at least). The first page also has every version with its Merkle root (kept once
+   * computed, see VersionRoots) and a fresh signature. Every page reads only its own files, from
+   * the position its cursor names, and checks the entitlement and the caller again.
    */
   async manifestFor(id: string, caller: Caller, { cursor, now = Date.now(), pageBytes = MANIFEST_PAGE_BYTES }: { cursor?: string; now?: number; pageBytes?: number } = {}): Promise<ManifestPage> {
     const after = cursor === undefined ? undefined : decodeManifestCursor(cursor);
@@ -201,7 +203,21 @@ export class EntitlementsService {
       const base = this.config.publicUrl();
 
       const versions: ManifestPage['versions'] = [];
+      const listedOf = new Map<string, ManifestFile[]>();
       let used = 0;
+      if (!after) {
+        const roots = await this.versionRoots.of(entitlement.datasetId, entitlement.versionIds);
+        for (const versionId of entitlement.versionIds) {
+          const root = roots.get(versionId)!;
+          const listed: ManifestFile[] = [];
+          const version = { id: versionId, version: labels.get(versionId) ?? versionId, files: listed, root, rootSignature: this.manifestSigner.sign(entitlement.datasetId, versionId, root) };
+          used += Buffer.byteLength(JSON.stringify(version));
+          versions.push(version);
+          listedOf.set(versionId, listed);
+        }
+      }
+
+      let filesBytes = 0;
       let filesListed = 0;
       let next: ManifestPosition | null = null;
       /** Lists the file on this page, or answers false when the page is full (its first file always fits). */
@@ -211,47 +227,35 @@ export class EntitlementsService {
         const bytes = Buffer.byteLength(JSON.stringify(listed)) + 1;
         if (filesListed > 0 && used + bytes > pageBytes) return false;
         used += bytes;
+        filesBytes += bytes;
         filesListed++;
         into.push(listed);
         return true;
       };
+      /** Rows to read next: about what is left of the page at the entries' size so far, so a page reads little more than its own files. */
+      const rowsWanted = () => {
+        const entryBytes = filesListed > 0 ? filesBytes / filesListed : ESTIMATED_ENTRY_BYTES;
+        return Math.min(FILES_PER_READ, Math.max(1, Math.ceil((pageBytes - used) / entryBytes)) + 1);
+      };
 
-      if (!after) {
-        // The roots need every file of every version: one read of them all.
-        const files = await this.entitlements.filesOf(entitlement.datasetId, entitlement.versionIds);
-        for (const [index, versionId] of entitlement.versionIds.entries()) {
-          const own = sortFiles(files.filter((file) => file.versionId === versionId));
-          const root = merkleRoot(own);
-          const listed: ManifestFile[] = [];
-          const version = { id: versionId, version: labels.get(versionId) ?? versionId, root, rootSignature: this.manifestSigner.sign(entitlement.datasetId, versionId, root), files: listed };
-          used += Buffer.byteLength(JSON.stringify(version));
-          versions.push(version);
-          if (next) continue;
-          for (const [i, file] of own.entries()) {
+      const start = after ?? { version: 0, path: null };
+      for (let index = start.version; index < entitlement.versionIds.length && !next; index++) {
+        const versionId = entitlement.versionIds[index];
+        const listed = listedOf.get(versionId) ?? [];
+        let afterPath = index === start.version ? start.path : null;
+        for (;;) {
+          const wanted = rowsWanted();
+          const files = await this.entitlements.filesAfter(entitlement.datasetId, versionId, afterPath, wanted);
+          for (const file of files) {
             if (!list(listed, versionId, file)) {
-              next = { version: index, path: i === 0 ? null : own[i - 1].path };
+              next = { version: index, path: afterPath };
               break;
             }
+            afterPath = file.path;
           }
+          if (next || files.length < wanted) break;
         }
-      } else {
-        for (let index = after.version; index < entitlement.versionIds.length && !next; index++) {
-          const versionId = entitlement.versionIds[index];
-          const listed: ManifestFile[] = [];
-          let afterPath = index === after.version ? after.path : null;
-          for (;;) {
-            const files = await this.entitlements.filesAfter(entitlement.datasetId, versionId, afterPath, FILES_PER_READ);
-            for (const file of files) {
-              if (!list(listed, versionId, file)) {
-                next = { version: index, path: afterPath };
-                break;
-              }
-              afterPath = file.path;
-            }
-            if (next || files.length < FILES_PER_READ) break;
-          }
-          if (listed.length > 0) versions.push({ id: versionId, version: labels.get(versionId) ?? versionId, files: listed });
-        }
+        if (!listedOf.has(versionId) && listed.length > 0) versions.push({ id: versionId, version: labels.get(versionId) ?? versionId, files: listed });
       }
       return { datasetId: entitlement.datasetId, entitlementId: entitlement.id, versions, nextCursor: next ? encodeManifestCursor(next) : null };
     });
@@ -272,8 +276,10 @@ export class EntitlementsService {
  * (max_payload, 1 MiB by default), with room for the versions, the envelope and the headers.
  */
 export const MANIFEST_PAGE_BYTES = 512 * 1024;
-/** Files read per query on a later page (each entry is at least about 300 bytes of JSON). */
+/** At most this many files read per query for a page (each entry is at least about 300 bytes of JSON). */
 const FILES_PER_READ = 2000;
+/** What a file entry is guessed to take before a page has listed one: a URL of about 500 bytes and the rest. */
+const ESTIMATED_ENTRY_BYTES = 600;
 
 /** Where a manifest page ends: the version (its index among the entitlement's) and the last path listed of it (null: none). */
 interface ManifestPosition {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
 import { ManifestSigner } from './manifest-signer';
-import { leafHash, merkleRoot, nodeHash } from './merkle';
+import { leafHash, MerkleBuilder, merkleRoot, nodeHash, sortFiles } from './merkle';
 
 const h = (text: string) => createHash('sha256').update(text).digest('hex');
 const files = [
@@ -29,6 +29,26 @@ describe('merkleRoot', () => {
 
   it('gives SHA-256 of nothing for a version without files', () => {
     expect(merkleRoot([])).toBe(h(''));
+  });
+});
+
+describe('MerkleBuilder', () => {
+  const many = (n: number) => Array.from({ length: n }, (_, i) => ({ path: `audio/说话人_${String(i).padStart(4, '0')}.wav`, size: 1000 + i, sha256: h(String(i)) }));
+
+  it('gives the root merkleRoot gives, for every number of files from 0 to 300', () => {
+    for (let n = 0; n <= 300; n++) {
+      const builder = new MerkleBuilder();
+      for (const file of sortFiles(many(n))) builder.add(file);
+      expect({ n, root: builder.root(), files: builder.files }).toEqual({ n, root: merkleRoot(many(n)), files: n });
+    }
+  });
+
+  it('refuses a file out of manifest order, or the same path twice', () => {
+    const builder = new MerkleBuilder();
+    builder.add(files[1]);
+    expect(() => builder.add(files[1])).toThrow(/out of manifest order/);
+    expect(() => builder.add({ ...files[0], path: 'Ω.txt' })).not.toThrow();
+    expect(() => builder.add(files[2])).toThrow(/out of manifest order/);
   });
 });
 

@@ -42,6 +42,47 @@ export function merkleRoot(files: readonly MerkleFile[]): string {
   return level[0].toString('hex');
 }
 
+/**
+ * The same root as `merkleRoot`, built from files given one at a time in manifest order, holding
+ * one digest per level (about 20 for a million files) instead of every file. Pairing level by
+ * level with a lone last node carried up unchanged is the same tree as completing each pair as
+ * soon as both halves exist, then joining what is left from the right.
+ */
+export class MerkleBuilder {
+  /** The complete subtree waiting for a partner at each level, if any. */
+  private readonly pending: (Buffer | undefined)[] = [];
+  private last: Buffer | undefined;
+  private count = 0;
+
+  get files(): number {
+    return this.count;
+  }
+
+  /** Adds the next file; throws when it does not come after the previous one in manifest order. */
+  add(file: MerkleFile): void {
+    const path = Buffer.from(file.path, 'utf8');
+    if (this.last && Buffer.compare(this.last, path) >= 0) throw new Error(`files out of manifest order: ${file.path} after ${this.last.toString('utf8')}`);
+    this.last = path;
+    this.count++;
+    let node = leafHash(file);
+    let level = 0;
+    for (let left = this.pending[level]; left; left = this.pending[level]) {
+      node = nodeHash(left, node);
+      this.pending[level++] = undefined;
+    }
+    this.pending[level] = node;
+  }
+
+  root(): string {
+    let node: Buffer | undefined;
+    for (const subtree of this.pending) {
+      if (!subtree) continue;
+      node = node ? nodeHash(subtree, node) : subtree;
+    }
+    return (node ?? sha256()).toString('hex');
+  }
+}
+
 /** What the root signature covers: `trove-manifest-v1\n<datasetId>\n<versionId>\n<root>`. */
 export function rootStatement(datasetId: string, versionId: string, root: string): string {
   return `trove-manifest-v1\n${datasetId}\n${versionId}\n${root}`;
