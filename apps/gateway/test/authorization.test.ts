@@ -120,6 +120,31 @@ const CASES: Record<string, RouteCase> = {
       return { url: `/v1/datasets/${id}/offers/${offer.id}/withdraw` };
     },
   },
+  'GET /v1/datasets/:id/versions/:versionId/files': {
+    // A draft's open version: its vendor and operators see the files, nobody else learns it exists.
+    owner: 'vendor',
+    adminSeesAll: true,
+    prepare: async (fx) => {
+      const id = await vendorDataset(fx);
+      return { url: `/v1/datasets/${id}/versions/${await versionWithFile(fx, id)}/files?limit=10` };
+    },
+  },
+  'GET /v1/datasets/:id/samples/:sampleId': {
+    owner: 'vendor',
+    adminSeesAll: true,
+    prepare: async (fx) => {
+      const id = await vendorDataset(fx);
+      const sample = (await fx.harness.app.get(RpcClient).send(CatalogSubjects.addSample, {
+        datasetId: id,
+        path: 'samples/utt_000001.wav',
+        size: 3,
+        sha256: sha256Hex('abc'),
+        storageKey: `objects/${randomUUID()}`,
+        contentType: 'audio/wav',
+      })) as { id: string };
+      return { url: `/v1/datasets/${id}/samples/${sample.id}` };
+    },
+  },
   'POST /v1/datasets/:id/samples': {
     prepare: async (fx) => ({ url: `/v1/datasets/${await vendorDataset(fx)}/samples`, body: { path: 'samples/0001.wav', size: 2048 } }),
   },
