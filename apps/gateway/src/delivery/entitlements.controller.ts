@@ -1,11 +1,14 @@
-import { addManifestPage, DeliverySubjects, manifestOfFirstPage } from '@trove/contracts';
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { DeliverySubjects } from '@trove/contracts';
+import { Controller, Get, Param, Query, StreamableFile } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { RpcClient } from '@trove/messaging';
+import { RequestContext } from '@trove/platform';
+import { Readable } from 'node:stream';
 import { Roles } from '../auth/access.decorators';
 import { uuidParam } from '../catalog/params';
 import { ApiProblems } from '../openapi/api-problems';
 import { DiffQuery, EntitlementListDto, EntitlementsQuery, ManifestDto, VersionDiffDto } from './delivery.dto';
+import { manifestJson } from './manifest-json';
 
 @ApiTags('Delivery')
 @Controller('v1/entitlements')
@@ -37,16 +40,22 @@ export class EntitlementsController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: ManifestDto })
   @ApiProblems(400, 404, 503)
-  async manifest(@Param('id', uuidParam('id')) id: string): Promise<ManifestDto> {
+  async manifest(@Param('id', uuidParam('id')) id: string): Promise<StreamableFile> {
     // Delivery answers a page at a time (a reply must fit in a NATS message): one call for a
-    // manifest of a few thousand files, one more per half MiB of file entries beyond.
-    let page = await this.rpc.send(DeliverySubjects.getManifest, { id });
-    const manifest = manifestOfFirstPage(page);
-    while (page.nextCursor !== null) {
-      page = await this.rpc.send(DeliverySubjects.getManifest, { id, cursor: page.nextCursor });
-      addManifestPage(manifest, page);
-    }
-    return manifest;
+    // manifest of a few thousand files, one more per half MiB of file entries beyond. A refusal
+    // comes with the first page, before anything is written, as problem+json like any error.
+    const first = await this.rpc.send(DeliverySubjects.getManifest, { id });
+    // The later pages are asked for as the client reads, outside this request's async context:
+    // they carry its caller and correlation id explicitly.
+    const context = RequestContext.current();
+    const nextPage = (cursor: string) => {
+      const send = () => this.rpc.send(DeliverySubjects.getManifest, { id, cursor });
+      return context ? RequestContext.run(context, send) : send();
+    };
+    // Written as the pages arrive, so a manifest of hundreds of MB holds about a page in memory.
+    // A later page that fails (a refund or a revoked key meanwhile, delivery gone) can only cut
+    // the answer off: its JSON is then incomplete.
+    return new StreamableFile(Readable.from(manifestJson(first, nextPage), { objectMode: false }), { type: 'application/json; charset=utf-8' });
   }
 
   @Get(':id/diff')
