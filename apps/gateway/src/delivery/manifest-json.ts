@@ -32,23 +32,46 @@ export async function* manifestJson(first: ManifestPage, nextPage: (cursor: stri
     }
     return json;
   };
-  const files = (page: ManifestPage): string => {
-    let json = '';
+  function* files(page: ManifestPage): Generator<string> {
     for (const version of page.versions) {
       if (version.files.length === 0) continue;
       const index = position.get(version.id);
       if (index === undefined || index < open) throw new Error(`a manifest page lists version ${version.id} out of the first page's order`);
-      json += openUpTo(index);
-      for (const file of version.files) json += `${listed++ > 0 ? ',' : ''}${JSON.stringify(file)}`;
+      yield openUpTo(index);
+      for (const file of version.files) yield `${listed++ > 0 ? ',' : ''}${JSON.stringify(file)}`;
     }
-    return json;
-  };
-
-  yield Buffer.from(`{"datasetId":${JSON.stringify(first.datasetId)},"entitlementId":${JSON.stringify(first.entitlementId)},"versions":[${files(first)}`);
-  for (let page = first; page.nextCursor !== null; ) {
-    page = await nextPage(page.nextCursor);
-    const json = files(page);
+  }
+  /**
+   * The page's JSON in chunks of about CHUNK_CHARS: a page's JSON as one string (half a MiB and
+   * more) would be allocated where only a full garbage collection frees it, and the gateway's
+   * memory would grow by pages before one ran.
+   */
+  function* chunks(page: ManifestPage, before = '', after = () => ''): Generator<Buffer> {
+    let json = before;
+    for (const piece of files(page)) {
+      json += piece;
+      if (json.length >= CHUNK_CHARS) {
+        yield Buffer.from(json);
+        json = '';
+      }
+    }
+    json += after();
     if (json) yield Buffer.from(json);
   }
-  yield Buffer.from(`${openUpTo(versions.length - 1)}${open >= 0 ? close(open) : ''}]}`);
+  const end = () => `${openUpTo(versions.length - 1)}${open >= 0 ? close(open) : ''}]}`;
+
+  const start = `{"datasetId":${JSON.stringify(first.datasetId)},"entitlementId":${JSON.stringify(first.entitlementId)},"versions":[`;
+  if (first.nextCursor === null) {
+    yield* chunks(first, start, end);
+    return;
+  }
+  yield* chunks(first, start);
+  for (let page = first; page.nextCursor !== null; ) {
+    page = await nextPage(page.nextCursor);
+    yield* chunks(page);
+  }
+  yield Buffer.from(end());
 }
+
+/** Characters of JSON per chunk written (UTF-8: up to three times as many bytes). */
+const CHUNK_CHARS = 16 * 1024;
