@@ -190,7 +190,7 @@ describe('manifest roots of released versions', () => {
       expect(await keptRoots([v1, v2])).toEqual([]);
       const now = Date.now();
       // In the order the entitlement covers them.
-      const covered: string[] = (await ask(h, DeliverySubjects.listEntitlements, {}, buyer)).items.find((e: EntitlementView) => e.id === entitlementId).versionIds;
+      const covered: string[] = (await ask(h, DeliverySubjects.listEntitlements, {}, buyer)).items.find((e: EntitlementView) => e.id === entitlementId)!.versionIds;
       expect([...covered].sort()).toEqual([v1, v2].sort());
       const expected = await expectedManifest(datasetId, entitlementId, covered, buyer, now);
 
