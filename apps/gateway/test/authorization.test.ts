@@ -38,7 +38,7 @@ interface Request {
  * Every route the gateway serves needs an entry, and every entry a route.
  */
 interface RouteCase {
-  owner?: 'buyer';
+  owner?: 'buyer' | 'vendor';
   /** Operators see every organization's object (an invoice): 200 for them, 404 for other owners. */
   adminSeesAll?: boolean;
   prepare(fx: Fixture): Promise<Request>;
