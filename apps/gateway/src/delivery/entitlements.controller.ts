@@ -39,7 +39,7 @@ export class EntitlementsController {
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: ManifestDto })
-  @ApiProblems(400, 404, 503)
+  @ApiProblems(400, 403, 404, 503)
   async manifest(@Param('id', uuidParam('id')) id: string): Promise<StreamableFile> {
     // Delivery answers a page at a time (a reply must fit in a NATS message): one call for a
     // manifest of a few thousand files, one more per half MiB of file entries beyond. A refusal
