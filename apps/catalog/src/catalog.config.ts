@@ -10,6 +10,23 @@ export class CatalogConfig extends PlatformConfig {
   @Max(1024 * 1024 * 1024)
   SAMPLE_MAX_BYTES = 10 * 1024 * 1024;
 
+  /**
+   * The most live offers (active, not expired) a listing may hold; one more is 409 CONFLICT.
+   * Every one of them is on the listing's page, which travels in one NATS message (1 MiB).
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  LIVE_OFFERS_PER_DATASET = 50;
+
+  /** The most samples a listing may hold; one more is 409 CONFLICT. All are on its page. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  SAMPLES_PER_DATASET = 20;
+
   /** Search answers kept in memory (search/search-cache.ts); 0 turns the cache off. */
   @Type(() => Number)
   @IsInt()

@@ -74,6 +74,14 @@ export class OfferRepository extends TransactionalRepository {
     return this.manager.findOneBy(Offer, { id, datasetId });
   }
 
+  /** Offers of the dataset that can be bought now (active, not expired); call with the dataset row locked. */
+  async liveCount(datasetId: string): Promise<number> {
+    const rows = (await this.manager.query(`SELECT count(*)::int AS n FROM offer WHERE dataset_id = $1 AND status = 'active' AND (expires_at IS NULL OR expires_at > now())`, [
+      datasetId,
+    ])) as { n: number }[];
+    return rows[0].n;
+  }
+
   /** Call with the dataset row locked, so no sale is added meanwhile. */
   liveExclusiveSales(datasetId: string): Promise<ExclusiveSale[]> {
     return this.manager.find(ExclusiveSale, { where: { datasetId, status: 'live' } });

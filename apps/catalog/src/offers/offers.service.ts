@@ -14,6 +14,7 @@ import { UnitOfWork } from '@trove/messaging';
 import { ServiceException, type Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
 import { fieldError, isPublic, notFound, seesEverything } from '../access';
+import { CatalogConfig } from '../catalog.config';
 import type { Dataset } from '../datasets/dataset.entity';
 import { DatasetIndexer } from '../datasets/dataset-indexer';
 import { DatasetsService } from '../datasets/datasets.service';
@@ -28,12 +29,15 @@ export class OffersService {
     private readonly datasets: DatasetsService,
     private readonly offers: OfferRepository,
     private readonly indexer: DatasetIndexer,
+    private readonly config: CatalogConfig,
   ) {}
 
   /**
    * A new offer, with the canonical SHA-256 of the terms it grants. An exclusive offer that
    * would collide with a live exclusive sale of the dataset (same territory, overlapping term)
-   * is refused: it could never be sold.
+   * is refused: it could never be sold. A listing holds at most LIVE_OFFERS_PER_DATASET live
+   * offers, every one of them on its page (one NATS message): one more is a CONFLICT until one
+   * is withdrawn or expires.
    */
   async create(caller: Caller, request: CreateOfferRequest): Promise<OfferView> {
     const now = new Date();
@@ -45,6 +49,14 @@ export class OffersService {
       dataset.assertNotInReview('it takes new offers again');
       if (dataset.status === 'suspended') {
         throw new ServiceException(CommonErrorCode.INVALID_STATE, 'The dataset is suspended; it takes no new offers until an operator reinstates it.');
+      }
+      // The dataset row is locked: two offers created at once cannot both take the last place.
+      const max = this.config.LIVE_OFFERS_PER_DATASET;
+      if ((await this.offers.liveCount(dataset.id)) >= max) {
+        throw new ServiceException(
+          CommonErrorCode.CONFLICT,
+          `A listing holds at most ${max} live offers, and this one has them all; withdraw one (or let one expire) before adding another.`,
+        );
       }
       if (terms.exclusive) await this.assertNoExclusiveConflict(dataset.id, terms, now);
       const offer = Object.assign(new Offer(), {

@@ -13,6 +13,10 @@ export class SampleRepository extends TransactionalRepository {
     return this.manager.findOneBy(Sample, { datasetId, path });
   }
 
+  count(datasetId: string): Promise<number> {
+    return this.manager.countBy(Sample, { datasetId });
+  }
+
   save(sample: Sample): Promise<Sample> {
     return this.transaction.save(Sample, sample);
   }

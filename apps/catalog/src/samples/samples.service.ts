@@ -1,15 +1,31 @@
-import { DeliverySubjects, type AddedSample, type AddSampleRequest, type SampleDownloadView } from '@trove/contracts';
+import { CommonErrorCode, DeliverySubjects, type AddedSample, type AddSampleRequest, type SampleDownloadView } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import { RpcClient, UnitOfWork } from '@trove/messaging';
 import { randomUUID } from 'node:crypto';
 import { notFound } from '../access';
+import { CatalogConfig } from '../catalog.config';
 import { DatasetsService } from '../datasets/datasets.service';
 import { Sample } from './sample.entity';
 import { SampleRepository } from './sample.repository';
-import type { Caller } from '@trove/platform';
+import { ServiceException, type Caller } from '@trove/platform';
 
 /** What a vendor can do again once its listing's review is decided. */
 export const HELD_SAMPLES = 'its samples can change again';
+
+/**
+ * Refuses a new sample (not one replacing a sample of the same path) of a listing that holds
+ * `max` already: all of them are on its page, which travels in one NATS message.
+ */
+export async function assertRoomForSample(samples: SampleRepository, datasetId: string, path: string, max: number): Promise<void> {
+  if ((await samples.findByPath(datasetId, path)) !== null) return;
+  if ((await samples.count(datasetId)) >= max) {
+    throw new ServiceException(
+      CommonErrorCode.CONFLICT,
+      `A listing holds at most ${max} samples, and this one has them all; upload it under the path of a sample it replaces.`,
+      [{ field: 'path', problems: [`the listing already holds ${max} samples, the most it may`] }],
+    );
+  }
+}
 
 @Injectable()
 export class SamplesService {
@@ -18,6 +34,7 @@ export class SamplesService {
     private readonly datasets: DatasetsService,
     private readonly samples: SampleRepository,
     private readonly rpc: RpcClient,
+    private readonly config: CatalogConfig,
   ) {}
 
   /**
@@ -41,13 +58,16 @@ export class SamplesService {
 
   /**
    * Delivery stored a sample: it joins the dataset, replacing one of the same path. A listing
-   * sent to review meanwhile refuses it (409), and delivery drops the bytes.
+   * sent to review meanwhile refuses it (409), and so does one that took its last place for a
+   * sample meanwhile (SAMPLES_PER_DATASET); delivery drops the bytes.
    */
   async add(caller: Caller | undefined, request: AddSampleRequest): Promise<AddedSample> {
     return this.unitOfWork.run(async () => {
       // Delivery tells the catalog as the vendor that uploaded; that must still be the owner.
       const dataset = caller ? await this.datasets.lockOwned(caller, request.datasetId) : await this.datasets.lockAny(request.datasetId);
       dataset.assertNotInReview(HELD_SAMPLES);
+      // The dataset row is locked: two uploads recorded at once cannot both take the last place.
+      await assertRoomForSample(this.samples, request.datasetId, request.path, this.config.SAMPLES_PER_DATASET);
       const existing = await this.samples.findByPath(request.datasetId, request.path);
       const sample = Object.assign(existing ?? new Sample(), {
         id: existing?.id ?? randomUUID(),

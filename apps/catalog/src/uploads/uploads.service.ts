@@ -6,7 +6,8 @@ import { ServiceException, type Caller } from '@trove/platform';
 import { fieldError, isOwner, notFound } from '../access';
 import { CatalogConfig } from '../catalog.config';
 import { DatasetRepository } from '../datasets/dataset.repository';
-import { HELD_SAMPLES } from '../samples/samples.service';
+import { SampleRepository } from '../samples/sample.repository';
+import { assertRoomForSample, HELD_SAMPLES } from '../samples/samples.service';
 import { VersionRepository } from '../versions/version.repository';
 import { HELD_VERSIONS, pathCollision } from '../versions/versions.service';
 
@@ -21,6 +22,7 @@ export class UploadsService {
   constructor(
     private readonly datasets: DatasetRepository,
     private readonly versions: VersionRepository,
+    private readonly samples: SampleRepository,
     private readonly rpc: RpcClient,
     private readonly config: CatalogConfig,
   ) {}
@@ -42,6 +44,8 @@ export class UploadsService {
       const clash = await this.versions.collidingPath(version.id, request.path);
       if (clash) throw pathCollision(request.path, clash);
     } else {
+      // Said before the bytes travel; recording the sample checks again, under the dataset's lock.
+      await assertRoomForSample(this.samples, dataset.id, request.path, this.config.SAMPLES_PER_DATASET);
       maxBytes = this.config.SAMPLE_MAX_BYTES;
       if (request.size !== undefined && request.size > maxBytes) {
         throw new ServiceException(DeliveryErrorCode.UPLOAD_TOO_LARGE, `A sample may be at most ${maxBytes} bytes; this one declares ${request.size}.`);
