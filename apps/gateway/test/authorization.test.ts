@@ -120,6 +120,16 @@ const CASES: Record<string, RouteCase> = {
       return { url: `/v1/datasets/${id}/offers/${offer.id}/withdraw` };
     },
   },
+  'GET /v1/datasets/:id/versions': {
+    // A draft's versions: its vendor and operators list them, nobody else learns the draft exists.
+    owner: 'vendor',
+    adminSeesAll: true,
+    prepare: async (fx) => {
+      const id = await vendorDataset(fx);
+      await versionWithFile(fx, id);
+      return { url: `/v1/datasets/${id}/versions?limit=10` };
+    },
+  },
   'GET /v1/datasets/:id/versions/:versionId/files': {
     // A draft's open version: its vendor and operators see the files, nobody else learns it exists.
     owner: 'vendor',

@@ -1,4 +1,4 @@
-import { DatasetListing, type DatasetDetail } from '@trove/contracts';
+import { DatasetListing, type DatasetDetail, type VersionView } from '@trove/contracts';
 import { toCroissant, type CroissantDataset } from '@trove/dataset';
 import { isLicenseTemplate, LICENSE_TEMPLATE_DEFINITIONS } from '@trove/licensing';
 import { validateMessage } from '@trove/platform';
@@ -31,12 +31,10 @@ export function mergeMetadata(current: Record<string, unknown>, changes: Record<
 }
 
 /**
- * The Croissant card of what the caller sees: the newest released version's files with their
- * SHA-256 (none before a release), the licenses offered, the vendor's display name.
+ * The Croissant card of what the caller sees: the newest released version's first files with
+ * their SHA-256 (none before a release), the licenses offered, the vendor's display name.
  */
-export function croissantOf(detail: DatasetDetail, vendor: { name: string; url?: string }, pageUrl: string): Record<string, unknown> {
-  const released = detail.versions.filter((v) => v.status === 'released' && v.releasedAt !== null);
-  const latest = released.sort((a, b) => b.releasedAt!.localeCompare(a.releasedAt!))[0];
+export function croissantOf(detail: DatasetDetail, latest: VersionView | null, vendor: { name: string; url?: string }, pageUrl: string): Record<string, unknown> {
   const metadata = detail.metadata as unknown as CroissantDataset['metadata'] & { description?: string };
   const licenses = [...new Set(detail.offers.filter((o) => o.status === 'active').map((o) => licenseName(o.license.template)))];
   return toCroissant(

@@ -1,4 +1,4 @@
-import { VERSION_FILES_SHOWN, type DatasetStatus, type OfferView, type SampleView, type VersionView } from '@trove/contracts';
+import { PAST_OFFERS_SHOWN, VERSION_FILES_SHOWN, VERSIONS_SHOWN, type DatasetStatus, type OfferView, type SampleView, type VersionView } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import { TransactionalRepository } from '@trove/messaging';
 import type { Position } from '@trove/platform';
@@ -17,19 +17,29 @@ interface DatasetRow {
   updated_at: Date;
 }
 
+type VersionJson = Omit<VersionView, 'createdAt' | 'releasedAt'> & { createdAt: string; releasedAt: string | null };
+
 interface DetailRow extends DatasetRow {
   vendor_suspended: boolean;
-  versions: (Omit<VersionView, 'createdAt' | 'releasedAt'> & { createdAt: string; releasedAt: string | null })[];
+  released_versions: number;
+  open_versions: number;
+  versions: { version: VersionJson; bytes: number }[];
   offers: OfferView[];
   samples: SampleView[];
 }
 
-/** A listing with everything its page shows, before visibility rules pick what the caller sees. */
+/**
+ * A listing with what its page may show, before visibility rules pick what the caller sees: the
+ * newest versions of each status, the live offers and the newest others, every sample.
+ */
 export interface DatasetWithParts {
   dataset: Dataset;
   /** An operator suspended the listing's vendor: the listing is not public, whatever its status. */
   vendorSuspended: boolean;
-  versions: VersionView[];
+  releasedVersions: number;
+  openVersions: number;
+  /** The newest VERSIONS_SHOWN released and the newest VERSIONS_SHOWN open versions, oldest first, each with the bytes of its JSON. */
+  versions: { version: VersionView; bytes: number }[];
   offers: OfferView[];
   samples: SampleView[];
 }
@@ -39,28 +49,48 @@ const COLUMNS = `d.id, d.vendor_organization_id, d.title, d.status, d.metadata, 
 /** Whether the vendor of the listing `d` is suspended, as the gateway last reported (see access.ts, isPublic). */
 export const VENDOR_SUSPENDED_SQL = `EXISTS (SELECT 1 FROM organization_standing s WHERE s.organization_id = d.vendor_organization_id AND s.status = 'suspended')`;
 
-/**
- * A listing, whether its vendor is suspended, and its versions (with their file count and first
- * VERSION_FILES_SHOWN files, so that the answer fits in a NATS message however many files a
- * version holds), offers and samples in one round trip, by id (`$1`).
- * Exported so that the gateway-read benchmark's baseline runs the very same read.
- */
-export const DATASET_DETAIL_SQL = `SELECT ${COLUMNS}, ${VENDOR_SUSPENDED_SQL} AS vendor_suspended,
-        (SELECT coalesce(json_agg(json_build_object(
+/** An offer `o` that can be bought now: active and not expired. */
+const LIVE_OFFER_SQL = `o.status = 'active' AND (o.expires_at IS NULL OR o.expires_at > now())`;
+
+/** The newest VERSIONS_SHOWN versions of the listing `d` in `status`. */
+const newestVersions = (status: string) =>
+  `(SELECT * FROM dataset_version WHERE dataset_id = d.id AND status = '${status}' ORDER BY created_at DESC, id DESC LIMIT ${VERSIONS_SHOWN})`;
+
+/** A version `v` as a page shows it: its file count and first VERSION_FILES_SHOWN files in path order. */
+const VERSION_JSON = `json_build_object(
             'id', v.id, 'version', v.version, 'changelog', v.changelog, 'status', v.status,
             'createdAt', v.created_at, 'releasedAt', v.released_at,
             'fileCount', (SELECT count(*)::int FROM version_file f WHERE f.version_id = v.id),
             'files', (SELECT coalesce(json_agg(json_build_object('path', f.path, 'size', f.size, 'sha256', f.sha256) ORDER BY f.path), '[]'::json)
                       FROM (SELECT path, size, sha256 FROM version_file WHERE version_id = v.id ORDER BY path LIMIT ${VERSION_FILES_SHOWN}) f)
-          ) ORDER BY v.created_at, v.id), '[]'::json)
-         FROM dataset_version v WHERE v.dataset_id = d.id) AS versions,
-        (SELECT coalesce(json_agg(json_build_object(
+          )`;
+
+const OFFER_JSON = `json_build_object(
             'id', o.id, 'datasetId', o.dataset_id, 'license', json_build_object('template', o.template, 'terms', o.terms),
             'termsSha256', o.terms_sha256, 'pricing', o.pricing, 'requiresApproval', o.requires_approval,
             'exclusive', o.exclusive, 'buyerOrgId', o.buyer_org_id, 'expiresAt', o.expires_at, 'status', o.status,
             'createdAt', o.created_at
-          ) ORDER BY o.created_at, o.id), '[]'::json)
-         FROM offer o WHERE o.dataset_id = d.id) AS offers,
+          )`;
+
+/**
+ * A listing, whether its vendor is suspended, how many versions it has, and what its page may
+ * show in one round trip, by id (`$1`): the newest versions of each status (with their file count
+ * and first VERSION_FILES_SHOWN files, and the bytes of each one's JSON, so that the answer can
+ * be kept to one NATS message however many versions and files there are), every live offer (their
+ * number is capped when one is created) and the newest PAST_OFFERS_SHOWN others, and the samples
+ * (capped as well). Exported so that the gateway-read benchmark's baseline runs the very same read.
+ */
+export const DATASET_DETAIL_SQL = `SELECT ${COLUMNS}, ${VENDOR_SUSPENDED_SQL} AS vendor_suspended,
+        (SELECT count(*)::int FROM dataset_version v WHERE v.dataset_id = d.id AND v.status = 'released') AS released_versions,
+        (SELECT count(*)::int FROM dataset_version v WHERE v.dataset_id = d.id AND v.status = 'open') AS open_versions,
+        (SELECT coalesce(json_agg(json_build_object('version', x.j, 'bytes', octet_length(x.j::text)) ORDER BY x.created_at, x.id), '[]'::json)
+         FROM (SELECT v.created_at, v.id, ${VERSION_JSON} AS j
+          FROM (${newestVersions('released')} UNION ALL ${newestVersions('open')}) v) x) AS versions,
+        (SELECT coalesce(json_agg(x.j ORDER BY x.created_at, x.id), '[]'::json)
+         FROM (SELECT o.created_at, o.id, ${OFFER_JSON} AS j FROM offer o WHERE o.dataset_id = d.id AND ${LIVE_OFFER_SQL}
+               UNION ALL
+               (SELECT o.created_at, o.id, ${OFFER_JSON} AS j FROM offer o WHERE o.dataset_id = d.id AND NOT (${LIVE_OFFER_SQL})
+                ORDER BY o.created_at DESC, o.id DESC LIMIT ${PAST_OFFERS_SHOWN})) x) AS offers,
         (SELECT coalesce(json_agg(json_build_object(
             'id', s.id, 'path', s.path, 'size', s.size, 'sha256', s.sha256, 'contentType', s.content_type, 'createdAt', s.created_at
           ) ORDER BY s.path), '[]'::json)
@@ -74,9 +104,9 @@ const iso = (value: string | null): string | null => (value === null ? null : ne
 @Injectable()
 export class DatasetRepository extends TransactionalRepository {
   /**
-   * The read behind every dataset page: the row and its versions, files, offers and samples in
-   * one round trip. Plain SQL, since TypeORM's query builder cost more CPU than the query itself
-   * on this path.
+   * The read behind every dataset page: the row and its newest versions with their first files,
+   * its offers and samples in one round trip. Plain SQL, since TypeORM's query builder cost more
+   * CPU than the query itself on this path.
    */
   async findWithParts(id: string): Promise<DatasetWithParts | null> {
     const rows = (await this.manager.query(DATASET_DETAIL_SQL, [id])) as DetailRow[];
@@ -85,10 +115,24 @@ export class DatasetRepository extends TransactionalRepository {
     return {
       dataset: toDataset(row),
       vendorSuspended: row.vendor_suspended,
-      versions: row.versions.map((v) => ({ ...v, createdAt: iso(v.createdAt)!, releasedAt: iso(v.releasedAt) })),
+      releasedVersions: row.released_versions,
+      openVersions: row.open_versions,
+      versions: row.versions.map(({ version: v, bytes }) => ({ version: { ...v, createdAt: iso(v.createdAt)!, releasedAt: iso(v.releasedAt) }, bytes })),
       offers: row.offers.map((o) => ({ ...o, expiresAt: iso(o.expiresAt), createdAt: iso(o.createdAt)! })),
       samples: row.samples.map((s) => ({ ...s, createdAt: iso(s.createdAt)! })),
     };
+  }
+
+  /** The listing's newest release (by release time) with its first VERSION_FILES_SHOWN files, or null before its first. */
+  async latestRelease(id: string): Promise<VersionView | null> {
+    const rows = (await this.manager.query(
+      `SELECT ${VERSION_JSON} AS version
+         FROM dataset_version v WHERE v.dataset_id = $1 AND v.status = 'released'
+        ORDER BY v.released_at DESC, v.created_at DESC, v.id DESC LIMIT 1`,
+      [id],
+    )) as { version: VersionJson }[];
+    const v = rows[0]?.version;
+    return v ? { ...v, createdAt: iso(v.createdAt)!, releasedAt: iso(v.releasedAt) } : null;
   }
 
   /** What deciding who may see a listing needs: its vendor, status and the vendor's standing. */

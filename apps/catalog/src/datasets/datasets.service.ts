@@ -4,6 +4,7 @@ import { UnitOfWork, type Transaction } from '@trove/messaging';
 import { decodeCursor, DEFAULT_PAGE_SIZE, ServiceException, toPage, type Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
 import { isOwner, isPublic, notFound, seesEverything } from '../access';
+import { ANSWER_MAX_BYTES, jsonBytes, leadingWithin } from '../answer-size';
 import { Dataset } from './dataset.entity';
 import { DatasetIndexer, type DatasetChange } from './dataset-indexer';
 import { readMetadata, mergeMetadata, croissantOf } from './dataset-metadata';
@@ -88,8 +89,14 @@ export class DatasetsService {
 
   /**
    * What the caller may see of a listing: a published one whose vendor is not suspended is
-   * public with its released versions, live public offers and samples; the vendor and operators
-   * see everything in every state; a private offer is shown to its buyer too.
+   * public with its newest released versions, live public offers and samples; the vendor and
+   * operators see everything in every state (the newest open versions too, and the newest offers
+   * no longer live); a private offer is shown to its buyer too.
+   *
+   * The answer travels in one NATS message, so it shows at most VERSIONS_SHOWN versions of each
+   * status, and of those only the newest that fit in what the rest of the answer leaves of
+   * ANSWER_MAX_BYTES (a version's files and changelog may take 150 KB); `versionCount` says how
+   * many there are, and `catalog.version.list` pages through every one.
    */
   async detail(caller: Caller | undefined, id: string): Promise<DatasetDetail> {
     const found = await this.datasets.findWithParts(id);
@@ -98,10 +105,11 @@ export class DatasetsService {
     const all = seesEverything(caller, dataset.vendorOrganizationId);
     if (!all && !isPublic({ status: dataset.status, vendorSuspended: found.vendorSuspended })) throw notFound('dataset', id);
     const now = Date.now();
-    return {
+    const answer: DatasetDetail = {
       ...dataset.toView(),
       ...(all ? {} : { rejectionReason: null }),
-      versions: all ? found.versions : found.versions.filter((v) => v.status === 'released'),
+      versionCount: found.releasedVersions + (all ? found.openVersions : 0),
+      versions: [],
       offers: all
         ? found.offers
         : found.offers.filter(
@@ -112,15 +120,25 @@ export class DatasetsService {
           ),
       samples: found.samples,
     };
+    const newestFirst = found.versions.filter((v) => all || v.version.status === 'released').reverse();
+    const shown = leadingWithin(newestFirst, (v) => v.bytes, ANSWER_MAX_BYTES - jsonBytes(answer));
+    answer.versions = shown.reverse().map((v) => v.version);
+    return answer;
   }
 
+  /**
+   * The Croissant card of what the caller may see: its newest release (by release time, which
+   * need not be among the versions the page shows) with its first files, and the licenses of the
+   * offers it sees.
+   */
   async croissant(caller: Caller | undefined, id: string): Promise<Record<string, unknown>> {
     const detail = await this.detail(caller, id);
+    const latest = await this.datasets.latestRelease(id);
     const profile = await this.vendors.find(detail.vendorOrganizationId);
     const vendor = profile
       ? { name: `${profile.displayNameZh} / ${profile.displayNameEn}`, url: profile.website ?? undefined }
       : { name: detail.vendorOrganizationId };
-    return croissantOf(detail, vendor, `/v1/datasets/${detail.id}`);
+    return croissantOf(detail, latest, vendor, `/v1/datasets/${detail.id}`);
   }
 
   /** A vendor's own listings (`vendorOrganizationId` its own), or any for operators. */

@@ -1,4 +1,4 @@
-import type { VersionStatus, VersionView } from '@trove/contracts';
+import type { VersionStatus, VersionSummaryView, VersionView } from '@trove/contracts';
 import { CommonErrorCode, sqlIn, VERSION_STATUSES } from '@trove/contracts';
 import { ServiceException } from '@trove/platform';
 import { Check, Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryColumn, Unique } from 'typeorm';
@@ -49,8 +49,8 @@ export class DatasetVersion {
     this.releasedAt = now;
   }
 
-  /** `files` are the first VERSION_FILES_SHOWN of the `fileCount` the version holds, in path order. */
-  toView(files: VersionFile[], fileCount: number): VersionView {
+  /** The version as a list of versions shows it: its file count, none of its files. */
+  toSummary(fileCount: number): VersionSummaryView {
     return {
       id: this.id,
       version: this.version,
@@ -59,7 +59,11 @@ export class DatasetVersion {
       createdAt: this.createdAt.toISOString(),
       releasedAt: this.releasedAt?.toISOString() ?? null,
       fileCount,
-      files: files.map((f) => f.toView()),
     };
+  }
+
+  /** `files` are the first VERSION_FILES_SHOWN of the `fileCount` the version holds, in path order. */
+  toView(files: VersionFile[], fileCount: number): VersionView {
+    return { ...this.toSummary(fileCount), files: files.map((f) => f.toView()) };
   }
 }

@@ -1,5 +1,7 @@
+import type { VersionStatus } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import { TransactionalRepository } from '@trove/messaging';
+import type { Position } from '@trove/platform';
 import { bigintNumber } from '../columns';
 import { DatasetVersion } from './dataset-version.entity';
 import { VersionFile } from './version-file.entity';
@@ -26,6 +28,40 @@ export class VersionRepository extends TransactionalRepository {
 
   save(version: DatasetVersion): Promise<DatasetVersion> {
     return this.transaction.save(DatasetVersion, version);
+  }
+
+  /**
+   * The dataset's versions newest first (open ones too when `withOpen`), after the position
+   * `after` when given, `limit` at most, each with its file count.
+   */
+  async page(datasetId: string, withOpen: boolean, after: Position | undefined, limit: number): Promise<{ version: DatasetVersion; fileCount: number }[]> {
+    const params: unknown[] = [datasetId, withOpen, limit];
+    let where = `v.dataset_id = $1 AND ($2 OR v.status = 'released')`;
+    if (after) {
+      params.push(after.at, after.id);
+      // The cursor holds milliseconds; the column holds microseconds. Compared and ordered at the
+      // cursor's precision, a page never repeats or skips a version.
+      where += ` AND (date_trunc('milliseconds', v.created_at), v.id) < ($4, $5)`;
+    }
+    const rows = (await this.manager.query(
+      `SELECT v.id, v.dataset_id, v.version, v.changelog, v.status, v.created_at, v.released_at,
+              (SELECT count(*)::int FROM version_file f WHERE f.version_id = v.id) AS file_count
+         FROM dataset_version v WHERE ${where}
+        ORDER BY date_trunc('milliseconds', v.created_at) DESC, v.id DESC LIMIT $3`,
+      params,
+    )) as { id: string; dataset_id: string; version: string; changelog: string | null; status: VersionStatus; created_at: Date; released_at: Date | null; file_count: number }[];
+    return rows.map((row) => ({
+      version: Object.assign(new DatasetVersion(), {
+        id: row.id,
+        datasetId: row.dataset_id,
+        version: row.version,
+        changelog: row.changelog,
+        status: row.status,
+        createdAt: row.created_at,
+        releasedAt: row.released_at,
+      }),
+      fileCount: row.file_count,
+    }));
   }
 
   /** The version's files in path order, after the path `after` when given, `limit` at most. */

@@ -1,4 +1,4 @@
-import { AddVersionFileRequest, CatalogSubjects, CreateVersionRequest, ListVersionFilesRequest, ReleaseVersionRequest, type VersionFilePage, type VersionFileView, type VersionView } from '@trove/contracts';
+import { AddVersionFileRequest, CatalogSubjects, CreateVersionRequest, ListVersionFilesRequest, ListVersionsRequest, ReleaseVersionRequest, type VersionFilePage, type VersionFileView, type VersionPage, type VersionView } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import { RpcHandler, type RpcContext } from '@trove/messaging';
 import { callerOf } from '../access';
@@ -16,6 +16,12 @@ export class VersionsHandler {
   @RpcHandler(CatalogSubjects.releaseVersion)
   release(request: ReleaseVersionRequest, context: RpcContext): Promise<VersionView> {
     return this.versions.release(callerOf(context), request.datasetId, request.versionId);
+  }
+
+  /** Anyone, as the listing's page: its released versions to whoever may see it, every version to its vendor and admins. */
+  @RpcHandler(CatalogSubjects.listVersions)
+  list(request: ListVersionsRequest, context: RpcContext): Promise<VersionPage> {
+    return this.versions.list(context.caller, request.datasetId, request.cursor, request.limit);
   }
 
   /** Anyone, as the listing's page: released versions of a public listing, every version to its vendor and admins. */

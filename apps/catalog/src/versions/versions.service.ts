@@ -1,10 +1,11 @@
-import { CatalogEvents, CommonErrorCode, VERSION_FILES_SHOWN, type VersionFilePage, type VersionFileView, type VersionView } from '@trove/contracts';
+import { CatalogEvents, CommonErrorCode, VERSION_FILES_SHOWN, type VersionFilePage, type VersionFileView, type VersionPage, type VersionView } from '@trove/contracts';
 import { MAX_FILE_PATH_BYTES } from '@trove/dataset';
 import { Injectable } from '@nestjs/common';
 import { UnitOfWork } from '@trove/messaging';
-import { DEFAULT_PAGE_SIZE, ServiceException, type Caller } from '@trove/platform';
+import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, ServiceException, type Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
 import { notFound, seesEverything } from '../access';
+import { ANSWER_MAX_BYTES, jsonBytes, leadingWithin } from '../answer-size';
 import { assertDisplayText } from '../display-text';
 import { DatasetIndexer } from '../datasets/dataset-indexer';
 import { DatasetsService } from '../datasets/datasets.service';
@@ -88,6 +89,24 @@ export class VersionsService {
       await this.versions.putFile({ versionId: file.versionId, path: file.path, size: file.size, sha256: file.sha256, storageKey: file.storageKey });
       return { path: file.path, size: file.size, sha256: file.sha256 };
     });
+  }
+
+  /**
+   * A listing's versions newest first, each with its file count and none of its files, a page at
+   * a time, to whoever the listing's page shows them: released versions of a public listing to
+   * anyone, every version to its vendor and admins; anything else is NOT_FOUND, as the listing
+   * would be. A page of long changelogs (10,000 characters each) may hold fewer than `limit`
+   * versions, so that it fits in one answer; `nextCursor` goes on from there.
+   */
+  async list(caller: Caller | undefined, datasetId: string, cursor: string | undefined, limit = DEFAULT_PAGE_SIZE): Promise<VersionPage> {
+    const after = decodeCursor(cursor);
+    const dataset = await this.datasets.visible(caller, datasetId);
+    const rows = await this.versions.page(datasetId, seesEverything(caller, dataset.vendorOrganizationId), after, limit + 1);
+    const all = rows.slice(0, limit).map((row) => row.version.toSummary(row.fileCount));
+    const items = leadingWithin(all, jsonBytes, ANSWER_MAX_BYTES);
+    const more = items.length < all.length || rows.length > limit;
+    const last = rows[items.length - 1]?.version;
+    return { items, nextCursor: more ? encodeCursor({ at: last.createdAt, id: last.id }) : null };
   }
 
   /**

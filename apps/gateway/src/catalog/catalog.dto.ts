@@ -1,4 +1,4 @@
-import { DATASET_STATUSES, DatasetListing, QueryInteger, SHA256_HEX, VERSION_FILES_SHOWN, VERSION_PATTERN, VERSION_STATUSES, type DatasetStatus, type VersionStatus } from '@trove/contracts';
+import { DATASET_STATUSES, DatasetListing, PAST_OFFERS_SHOWN, QueryInteger, SHA256_HEX, VERSION_FILES_SHOWN, VERSION_PATTERN, VERSION_STATUSES, VERSIONS_SHOWN, type DatasetStatus, type VersionStatus } from '@trove/contracts';
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUrl, IsUUID, Length, Matches, MaxLength, Min } from 'class-validator';
@@ -187,6 +187,32 @@ export class VersionFileDto {
   sha256: string;
 }
 
+/** A version as `GET /v1/datasets/:id/versions` lists it: its fileCount, none of its files. */
+export class VersionSummaryDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ example: '1.0.0' })
+  version: string;
+
+  @ApiProperty({ nullable: true, type: String })
+  changelog: string | null;
+
+  @ApiProperty({ enum: VERSION_STATUSES, description: 'open: files may be added; released: the file list is frozen' })
+  status: VersionStatus;
+
+  @ApiProperty()
+  createdAt: string;
+
+  @ApiProperty({ nullable: true, type: String })
+  releasedAt: string | null;
+
+  @ApiProperty({ description: 'How many files the version holds' })
+  fileCount: number;
+}
+
+export class VersionPageDto extends PageOf(VersionSummaryDto) {}
+
 export class VersionDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
@@ -293,10 +319,21 @@ export class SampleDownloadDto extends SampleDto {
 }
 
 export class DatasetDetailDto extends DatasetDto {
-  @ApiProperty({ type: [VersionDto], description: 'Released versions; open ones too for the vendor and admins' })
+  @ApiProperty({ description: 'How many versions the caller may see: released ones; open ones too for the vendor and admins' })
+  versionCount: number;
+
+  @ApiProperty({
+    type: [VersionDto],
+    description:
+      `The newest ${VERSIONS_SHOWN} released versions, oldest first; the newest ${VERSIONS_SHOWN} open ones too for the vendor and admins. ` +
+      'Fewer when their files and changelogs would make the answer too large; GET /v1/datasets/:id/versions pages through every one',
+  })
   versions: VersionDto[];
 
-  @ApiProperty({ type: [OfferDto], description: 'Live public offers, and private ones for their buyer; all for the vendor and admins' })
+  @ApiProperty({
+    type: [OfferDto],
+    description: `Live public offers, and private ones for their buyer; for the vendor and admins every live offer and the newest ${PAST_OFFERS_SHOWN} withdrawn or expired ones`,
+  })
   offers: OfferDto[];
 
   @ApiProperty({ type: [SampleDto] })

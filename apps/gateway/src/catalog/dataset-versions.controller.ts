@@ -2,10 +2,11 @@ import { CatalogSubjects } from '@trove/contracts';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { RpcClient } from '@trove/messaging';
+import { PageQuery } from '@trove/platform';
 import { Audited } from '../audit/audited.decorator';
 import { Public, Roles } from '../auth/access.decorators';
 import { ApiProblems } from '../openapi/api-problems';
-import { CreateUploadDto, CreateVersionDto, SignedUploadDto, VersionDto, VersionFilePageDto, VersionFilesQuery } from './catalog.dto';
+import { CreateUploadDto, CreateVersionDto, SignedUploadDto, VersionDto, VersionFilePageDto, VersionFilesQuery, VersionPageDto } from './catalog.dto';
 import { uuidParam } from './params';
 
 @ApiTags('Catalog')
@@ -23,6 +24,22 @@ export class DatasetVersionsController {
   @ApiProblems(400, 404, 409)
   create(@Param('id', uuidParam('id')) datasetId: string, @Body() body: CreateVersionDto): Promise<VersionDto> {
     return this.rpc.send(CatalogSubjects.createVersion, { datasetId, version: body.version, changelog: body.changelog });
+  }
+
+  @Get()
+  @Public()
+  @ApiOperation({
+    summary: "A dataset's versions, newest first, a page at a time",
+    description:
+      'Each version with its fileCount and none of its files (GET .../versions/:versionId/files lists them). The dataset\'s page shows the newest versions only, with versionCount; this lists them all. ' +
+      'Who may see the dataset\'s page sees its released versions; its vendor and admins its open ones too (404 for everyone else). ' +
+      'A page of very long changelogs may hold fewer than `limit` versions: follow `nextCursor`.',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: VersionPageDto })
+  @ApiProblems(400, 404, 503)
+  list(@Param('id', uuidParam('id')) datasetId: string, @Query() query: PageQuery): Promise<VersionPageDto> {
+    return this.rpc.send(CatalogSubjects.listVersions, { datasetId, limit: query.limit, cursor: query.cursor });
   }
 
   @Get(':versionId/files')

@@ -32,8 +32,10 @@ export class DatasetsController {
   @Get(':id')
   @Public()
   @ApiOperation({
-    summary: 'A dataset with its versions, files, offers and samples',
-    description: 'Anyone for a published dataset; its vendor and admins in every state (404 for everyone else). Private offers are shown to their buyer only.',
+    summary: 'A dataset with its newest versions, their first files, its offers and samples',
+    description:
+      'Anyone for a published dataset; its vendor and admins in every state (404 for everyone else). Private offers are shown to their buyer only. ' +
+      '`versionCount` says how many versions there are; the newest are shown, and GET /v1/datasets/:id/versions pages through every one.',
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: DatasetDetailDto })
@@ -47,7 +49,7 @@ export class DatasetsController {
   @Header('content-type', 'application/ld+json; charset=utf-8')
   @ApiOperation({
     summary: 'The dataset card as Croissant JSON-LD',
-    description: 'MLCommons Croissant 1.0: metadata, a distribution entry per released file with its SHA-256. Same visibility as the dataset.',
+    description: 'MLCommons Croissant 1.0: metadata, a distribution entry per file of the newest release (its first 100) with its SHA-256. Same visibility as the dataset.',
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ description: 'The card', content: { 'application/ld+json': { schema: { type: 'object' } } } })

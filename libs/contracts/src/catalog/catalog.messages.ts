@@ -175,6 +175,39 @@ export class ListVersionFilesRequest {
   cursor?: string;
 }
 
+/**
+ * How many versions a listing's page shows: the newest released ones (and, to its vendor and
+ * admins, the newest open ones as well). A vendor that releases a daily crawl has hundreds within
+ * a year, and the page of them all passed NATS's 1 MiB message limit at about 70 with 100 files
+ * each: a 503 for everyone. `versionCount` says how many there are; `catalog.version.list` pages
+ * through all of them.
+ */
+export const VERSIONS_SHOWN = 20;
+
+/**
+ * How many of its offers that are not live (withdrawn or expired) a listing's page shows its
+ * vendor and admins, newest first: withdrawn offers are never deleted, so all of them would make
+ * the page grow without bound. Live ones are capped when created (LIVE_OFFERS_PER_DATASET).
+ */
+export const PAST_OFFERS_SHOWN = 20;
+
+/** `GET /v1/datasets/:id/versions`: a listing's versions, newest first, without their files. */
+export class ListVersionsRequest {
+  @IsUUID()
+  datasetId: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'cursor must be a value returned as nextCursor' })
+  cursor?: string;
+}
+
 export class ReleaseVersionRequest {
   @IsUUID()
   datasetId: string;
@@ -407,6 +440,14 @@ export interface VersionView {
   files: VersionFileView[];
 }
 
+/** A version as `GET /v1/datasets/:id/versions` lists it: its fileCount, none of its files. */
+export type VersionSummaryView = Omit<VersionView, 'files'>;
+
+export interface VersionPage {
+  items: VersionSummaryView[];
+  nextCursor: string | null;
+}
+
 export interface VersionFilePage {
   items: VersionFileView[];
   nextCursor: string | null;
@@ -456,6 +497,12 @@ export interface SampleDownloadView extends SampleView {
 }
 
 export interface DatasetDetail extends DatasetView {
+  /** How many versions the caller may see: released ones, open ones too for the vendor and admins. */
+  versionCount: number;
+  /**
+   * The newest VERSIONS_SHOWN of them (fewer when their files and changelogs would not fit in
+   * one answer), oldest first; `catalog.version.list` pages through every one.
+   */
   versions: VersionView[];
   offers: OfferView[];
   samples: SampleView[];

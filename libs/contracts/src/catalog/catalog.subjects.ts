@@ -12,6 +12,7 @@ import {
   GetSampleRequest,
   GetVendorProfileRequest,
   ListVersionFilesRequest,
+  ListVersionsRequest,
   ListDatasetsRequest,
   ListVendorDatasetsRequest,
   ModerateDatasetRequest,
@@ -35,6 +36,7 @@ import {
   type SignedUploadView,
   type VendorProfileView,
   type VersionFilePage,
+  type VersionPage,
   type VersionFileView,
   type VersionView,
 } from './catalog.messages';
@@ -60,6 +62,8 @@ export const CatalogSubjects = {
 
   createVersion: rpcSubject<CreateVersionRequest, VersionView>('catalog.version.create', CreateVersionRequest, COMMAND),
   releaseVersion: rpcSubject<ReleaseVersionRequest, VersionView>('catalog.version.release', ReleaseVersionRequest, COMMAND),
+  /** A listing's versions, newest first, without files: released ones to whoever may see the listing, open ones to its vendor and admins. */
+  listVersions: rpcSubject<ListVersionsRequest, VersionPage>('catalog.version.list', ListVersionsRequest),
   /** A version's files, a page at a time: as the listing's page shows the version, to whom it shows it. */
   listVersionFiles: rpcSubject<ListVersionFilesRequest, VersionFilePage>('catalog.version.list-files', ListVersionFilesRequest),
   /** From delivery, after it stored and checked the bytes of a version file. */
