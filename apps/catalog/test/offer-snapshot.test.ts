@@ -1,10 +1,10 @@
 import type { OfferSnapshot } from '@trove/contracts';
 import { exampleMetadata } from '@trove/dataset';
-import { defaultTerms } from '@trove/licensing';
+import { canonicalJson, defaultTerms } from '@trove/licensing';
 import { UnitOfWork } from '@trove/messaging';
 import { ServiceException, type Caller } from '@trove/platform';
 import type { TestingModule } from '@nestjs/testing';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { notFound, seesEverything } from '../src/access';
 import { DatasetRepository } from '../src/datasets/dataset.repository';
 import { DatasetsService } from '../src/datasets/datasets.service';
@@ -139,7 +139,8 @@ describe('the offer snapshot ordering reads', () => {
     expect(snapshot).toEqual({
       id: offers.exclusive,
       datasetId: expect.any(String),
-      license: { template: 'commercial', terms: { ...defaultTerms('commercial'), exclusive: true, territories: ['CN'] } },
+      // Every field written out, defaults included: the canonical form the hash is taken of.
+      license: { template: 'commercial', terms: { ...defaultTerms('commercial'), attributionRequired: false, downloadLimit: null, exclusive: true, territories: ['CN'] } },
       termsSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
       pricing: { model: 'one_time', price: { amount: 12_800_000, currency: 'CNY' } },
       requiresApproval: false,
@@ -155,6 +156,8 @@ describe('the offer snapshot ordering reads', () => {
       releasedVersionIds: releasedIds,
     });
     expect(releasedIds).toHaveLength(2);
+    // A buyer checks the hash from the terms as served: keys sorted, no whitespace (jq -cS).
+    expect(createHash('sha256').update(canonicalJson(snapshot.license.terms)).digest('hex')).toBe(snapshot.termsSha256);
   });
 
   it('shows a private offer to its buyer only, and no offer of a listing that is not published', async () => {

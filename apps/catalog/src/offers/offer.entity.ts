@@ -1,5 +1,5 @@
 import type { OfferView } from '@trove/contracts';
-import type { LicenseTermsValue, PricingValue } from '@trove/licensing';
+import { canonicalTerms, type LicenseTermsValue, type PricingValue } from '@trove/licensing';
 import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import { bigintNumber } from '../columns';
 import { Dataset } from '../datasets/dataset.entity';
@@ -81,7 +81,10 @@ export class Offer {
     return {
       id: this.id,
       datasetId: this.datasetId,
-      license: { template: this.template, terms: this.terms },
+      // Served in canonical form (every field, defaults written out, uses and territories in
+      // order): the JSON of `terms` with its keys sorted is then exactly what termsSha256 hashes,
+      // so a buyer checks it with jq -cS and sha256sum. Orders copy the terms from here.
+      license: { template: this.template, terms: canonicalTerms(this.terms) },
       termsSha256: this.termsSha256,
       pricing: this.pricing,
       requiresApproval: this.requiresApproval,
