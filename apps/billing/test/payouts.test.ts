@@ -43,6 +43,7 @@ describe('billing: a pending payout can be withdrawn by its vendor or refused by
     await billing.payments.refund(second.orderId);
     expect(await billing.payable(数据堂.organizationId)).toBe(800_000);
     await expect(billing.wallets.approvePayout(payout.id)).rejects.toMatchObject({ code: BillingErrorCode.PAYOUT_EXCEEDS_BALANCE });
+    await expect(billing.wallets.approvePayout(payout.id)).rejects.toThrow('of 16,000.00 CNY exceeds the 8,000.00 CNY owed');
     await expect(billing.wallets.requestPayout(数据堂, CNY(800_000))).rejects.toMatchObject({ code: BillingErrorCode.PAYOUT_EXCEEDS_BALANCE });
 
     const cancelled = await billing.wallets.cancelPayout(数据堂, payout.id);

@@ -153,6 +153,8 @@ describe('billing: one bank transfer credits one top-up', () => {
     const twice = file(智谱, 5_000_000, fullWidth(reference.toLowerCase()));
     await expect(twice).rejects.toMatchObject({ code: 'TOP_UP_ALREADY_FILED', status: 409 });
     await expect(twice).rejects.toThrow(filed.id);
+    // The amount as a person reads it, not 5000000 "CNY" (a hundred times more).
+    await expect(twice).rejects.toThrow('of 50,000.00 CNY was filed already');
     expect(await rows()).toBe(1);
 
     await billing.wallets.confirmTopUp(filed.id);

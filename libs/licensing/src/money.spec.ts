@@ -10,6 +10,7 @@ import {
   addMoney,
   addTax,
   allocateMoney,
+  formatMoney,
   compareMoney,
   money,
   multiplyMoney,
@@ -181,5 +182,19 @@ describe('Money and Price in requests', () => {
   ])('Price %p: wrong fields %p', (body, fields) => {
     expect(invalidFields(Price, body)).toEqual(fields);
     expect(invalidFields(PositiveMoney, body)).toEqual(fields);
+  });
+});
+
+describe('formatMoney', () => {
+  it.each([
+    [{ amount: 200_000_000, currency: 'CNY' }, '2,000,000.00 CNY'],
+    [{ amount: 129_900, currency: 'CNY' }, '1,299.00 CNY'],
+    [{ amount: 8, currency: 'CNY' }, '0.08 CNY'],
+    [{ amount: 0, currency: 'USD' }, '0.00 USD'],
+    [{ amount: -1_031_840, currency: 'CNY' }, '-10,318.40 CNY'],
+    [{ amount: 1_500_000, currency: 'JPY' }, '1,500,000 JPY'],
+    [{ amount: '9007199254740991', currency: 'CNY' }, '90,071,992,547,409.91 CNY'],
+  ])('%j reads %s', (value, text) => {
+    expect(formatMoney(value)).toBe(text);
   });
 });

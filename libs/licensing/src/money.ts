@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsInt, Max, Min } from 'class-validator';
-import { CURRENCY_CODES, isCurrencyCode, type CurrencyCode } from './currency';
+import { CURRENCY_CODES, CURRENCY_MINOR_UNITS, isCurrencyCode, type CurrencyCode } from './currency';
 
 /** An amount of money as it travels in JSON: integer minor units and an ISO 4217 code. */
 export interface MoneyValue {
@@ -194,4 +194,18 @@ export function allocateMoney(value: MoneyValue, weights: readonly number[]): Mo
     left -= 1n;
   }
   return shares.map((s) => ({ amount: toSafeNumber(negative ? -s : s, 'share'), currency: value.currency }));
+}
+
+/**
+ * Money as a person reads it in a message: `formatMoney({amount: 200000000, currency: 'CNY'})`
+ * is `2,000,000.00 CNY`, never the raw minor units that read as a hundred times more. Exact for
+ * any safe integer (no floating point); a negative amount keeps its sign.
+ */
+export function formatMoney(value: { amount: number | string | bigint; currency: string }): string {
+  const exponent = isCurrencyCode(value.currency) ? CURRENCY_MINOR_UNITS[value.currency] : 0;
+  const minor = BigInt(value.amount);
+  const digits = (minor < 0n ? -minor : minor).toString().padStart(exponent + 1, '0');
+  const whole = digits.slice(0, digits.length - exponent).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const fraction = exponent > 0 ? `.${digits.slice(digits.length - exponent)}` : '';
+  return `${minor < 0n ? '-' : ''}${whole}${fraction} ${value.currency}`;
 }

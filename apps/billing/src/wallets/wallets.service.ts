@@ -11,7 +11,7 @@ import {
   type WalletView,
 } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
-import type { CurrencyCode } from '@trove/licensing';
+import { formatMoney, type CurrencyCode } from '@trove/licensing';
 import { UnitOfWork } from '@trove/messaging';
 import { ServiceException, type Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
@@ -99,7 +99,7 @@ export class WalletsService {
       if (credited) {
         throw new ServiceException(
           BillingErrorCode.TRANSFER_ALREADY_CREDITED,
-          `The bank transfer ${JSON.stringify(request.reference)} was credited to this wallet already, by top-up ${credited.id} (${credited.amount} ${currency}, confirmed ${credited.confirmedAt?.toISOString()}).`,
+          `The bank transfer ${JSON.stringify(request.reference)} was credited to this wallet already, by top-up ${credited.id} (${formatMoney({ amount: credited.amount, currency })}, confirmed ${credited.confirmedAt?.toISOString()}).`,
         );
       }
       // Only a pending top-up waits for this transfer: a cancelled or rejected one ended uncredited.
@@ -107,7 +107,7 @@ export class WalletsService {
       if (twin) {
         throw new ServiceException(
           BillingErrorCode.TOP_UP_ALREADY_FILED,
-          `The bank transfer ${JSON.stringify(request.reference)} of ${amount} ${currency} was filed already as top-up ${twin.id} on ${twin.createdAt.toISOString()}; it is credited once an operator confirms it.`,
+          `The bank transfer ${JSON.stringify(request.reference)} of ${formatMoney({ amount, currency })} was filed already as top-up ${twin.id} on ${twin.createdAt.toISOString()}; it is credited once an operator confirms it.`,
         );
       }
       const topUp = await this.topUps.insert({
@@ -143,7 +143,7 @@ export class WalletsService {
         throw new ServiceException(
           BillingErrorCode.TRANSFER_ALREADY_CREDITED,
           `Top-up ${topUp.id} (${JSON.stringify(topUp.reference)}) is not confirmed: its bank transfer was credited already by top-up ${crediting.id} ` +
-            `of organization ${crediting.organizationId} (${JSON.stringify(crediting.reference)}, ${crediting.amount} ${crediting.currency}, confirmed ${crediting.confirmedAt?.toISOString()}).`,
+            `of organization ${crediting.organizationId} (${JSON.stringify(crediting.reference)}, ${formatMoney({ amount: crediting.amount, currency: crediting.currency })}, confirmed ${crediting.confirmedAt?.toISOString()}).`,
         );
       }
       const wallet = await this.ledger.account('wallet', topUp.organizationId, topUp.currency);
@@ -227,7 +227,7 @@ export class WalletsService {
       if (amount > owed - pending) {
         throw new ServiceException(
           BillingErrorCode.PAYOUT_EXCEEDS_BALANCE,
-          `A payout of ${amount} ${currency} exceeds what is owed to the vendor and not yet asked for: ${Math.max(0, owed - pending)} ${currency}.`,
+          `A payout of ${formatMoney({ amount, currency })} exceeds what is owed to the vendor and not yet asked for: ${formatMoney({ amount: Math.max(0, owed - pending), currency })}.`,
         );
       }
       const payout = await this.payouts.insert({ id: randomUUID(), vendorOrganizationId: caller.organizationId, amount, currency, requestedAt: this.clock.now() });
@@ -252,7 +252,7 @@ export class WalletsService {
       if (payout.amount > owed) {
         throw new ServiceException(
           BillingErrorCode.PAYOUT_EXCEEDS_BALANCE,
-          `Payout ${payout.id} of ${payout.amount} ${payout.currency} exceeds the ${owed} ${payout.currency} owed to the vendor now.`,
+          `Payout ${payout.id} of ${formatMoney(payout)} exceeds the ${formatMoney({ amount: owed, currency: payout.currency })} owed to the vendor now.`,
         );
       }
       const bank = await this.ledger.account('bank_clearing', null, payout.currency);
