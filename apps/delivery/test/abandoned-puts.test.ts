@@ -22,7 +22,10 @@ describe('temporary files of uploads cut off by a dead process', () => {
     storage = new FsObjectStorage(root);
   });
 
-  afterEach(() => rm(root, { recursive: true, force: true }));
+  afterEach(async () => {
+    await storage.onApplicationShutdown();
+    await rm(root, { recursive: true, force: true });
+  });
 
   /** A temporary file as a put names it, last written `at`. */
   async function leftover(name: string, at: Date): Promise<void> {

@@ -25,8 +25,9 @@ export interface TestStorage {
 
 export async function fsTestStorage(): Promise<TestStorage> {
   const dir = await mkdtemp(join(tmpdir(), 'trove-objects-'));
+  const storage = new FsObjectStorage(dir);
   return {
-    storage: new FsObjectStorage(dir),
+    storage,
     env: { STORAGE_DRIVER: 'fs', STORAGE_DIR: dir },
     dir,
     keysUnder: async (prefix) => {
@@ -36,7 +37,11 @@ export async function fsTestStorage(): Promise<TestStorage> {
         .map((e) => relative(dir, join(e.parentPath, e.name)))
         .filter((key) => key.startsWith(prefix));
     },
-    stop: () => rm(dir, { recursive: true, force: true }),
+    stop: async () => {
+      // As the app's shutdown does: its hashing threads would otherwise outlive the test file.
+      await storage.onApplicationShutdown();
+      await rm(dir, { recursive: true, force: true });
+    },
   };
 }
 

@@ -1,4 +1,5 @@
 import { CatalogSubjects, type SignUploadRequest } from '@trove/contracts';
+import { createHook } from 'node:async_hooks';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { Readable } from 'node:stream';
@@ -262,6 +263,35 @@ describe.each(STORAGE_DRIVERS)('signed uploads with %s', (_name, startStorage) =
     expect(h.catalogCalls).toHaveLength(1);
     expect(await storage.keysUnder(`datasets/${request.datasetId}/`)).toEqual([]);
     expect(await h.rows(request.datasetId)).toEqual([]);
+  });
+});
+
+describe('closing delivery with the filesystem driver', () => {
+  it('stops the worker threads that hashed its uploads', async () => {
+    // Every worker thread of this process started from here on, until it is gone.
+    const threads = new Set<number>();
+    const hook = createHook({
+      init: (id, type) => void (type === 'WORKER' && threads.add(id)),
+      destroy: (id) => void threads.delete(id),
+    }).enable();
+    const storage = await fsTestStorage();
+    try {
+      const h = await DeliveryHarness.start(storage);
+      try {
+        const shard = randomBytes(20 * MiB + 123);
+        const request: SignUploadRequest = { target: 'version-file', datasetId: randomUUID(), versionId: randomUUID(), path: 'audio/yue/shard-0001.tar' };
+        const answer = await h.put((await h.signUpload(request, newVendor())).uploadUrl, streamed(shard));
+        expect(answer.body).toEqual({ path: request.path, size: shard.length, sha256: sha256(shard) });
+        expect(threads.size).toBeGreaterThan(0);
+      } finally {
+        await h.stop();
+      }
+      // A thread left running after its app closed lives (with all it holds) until the process ends.
+      await waitFor('the hashing threads to stop', async () => threads.size === 0);
+    } finally {
+      hook.disable();
+      await storage.stop();
+    }
   });
 });
 

@@ -1,3 +1,4 @@
+import type { OnApplicationShutdown } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -22,7 +23,7 @@ import {
  * writes a temporary file next to the final one, syncs it to disk, then renames it into place
  * and syncs the directory: a reader sees the whole object or none, also after a crash.
  */
-export class FsObjectStorage extends ObjectStorage {
+export class FsObjectStorage extends ObjectStorage implements OnApplicationShutdown {
   readonly driver = 'fs' as const;
   readonly root: string;
   private readonly arenas = new ArenaPool();
@@ -149,6 +150,14 @@ export class FsObjectStorage extends ObjectStorage {
   /** The file that holds the object (downloads read it with buffers of their own). */
   pathOf(key: string): string {
     return this.file(key);
+  }
+
+  /**
+   * Stops the SHA-256 worker threads when the app closes (Nest calls it on the provider's
+   * value; the HTTP server has closed by then, so no put is still hashing).
+   */
+  async onApplicationShutdown(): Promise<void> {
+    await this.hashers.close();
   }
 
   private file(key: string): string {

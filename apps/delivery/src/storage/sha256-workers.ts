@@ -94,6 +94,11 @@ class HashWorker {
     const key = `${message.id}:${message.seq}`;
     return new Promise((resolve, reject) => this.waiting.set(key, { resolve, reject }));
   }
+
+  /** Stops the thread; a hash still waiting on it fails as if the worker had died. */
+  async stop(): Promise<void> {
+    await this.worker.terminate();
+  }
 }
 
 class WorkerHash implements ArenaHash {
@@ -136,17 +141,20 @@ class WorkerHash implements ArenaHash {
  * SHA-256 in worker threads, so hashing (the largest share of a put's CPU) runs beside the
  * thread that reads the request and issues the writes instead of after it. One worker per core
  * at most, started when first needed; a put whose arena is not shared memory, or a process where
- * no worker starts, hashes on the calling thread instead.
+ * no worker starts, hashes on the calling thread instead. `close()` stops the threads: unref'd,
+ * they never keep a process alive, but each one lives (a V8 isolate of its own, and whatever its
+ * listeners reach) until something terminates it or the process ends.
  */
 export class Sha256Workers {
   private readonly workers: HashWorker[] = [];
   private nextId = 0;
+  private closed = false;
 
   constructor(private readonly size = Math.max(1, Math.min(4, availableParallelism()))) {}
 
   hashFor(arena: Buffer): ArenaHash {
     const memory = arena.buffer;
-    if (!(memory instanceof SharedArrayBuffer) || arena.byteOffset !== 0) return new LocalHash(arena);
+    if (this.closed || !(memory instanceof SharedArrayBuffer) || arena.byteOffset !== 0) return new LocalHash(arena);
     const worker = this.pick();
     return worker ? new WorkerHash(worker, this.nextId++, memory) : new LocalHash(arena);
   }
@@ -165,5 +173,11 @@ export class Sha256Workers {
       }
     }
     return this.workers.reduce<HashWorker | undefined>((least, w) => (!least || w.active < least.active ? w : least), undefined);
+  }
+
+  /** Stops every worker thread; a later hash runs on the calling thread rather than start one. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.workers.splice(0).map((worker) => worker.stop()));
   }
 }
