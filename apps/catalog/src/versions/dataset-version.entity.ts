@@ -2,6 +2,7 @@ import type { VersionStatus, VersionSummaryView, VersionView } from '@trove/cont
 import { CommonErrorCode, sqlIn, VERSION_STATUSES } from '@trove/contracts';
 import { ServiceException } from '@trove/platform';
 import { Check, Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryColumn, Unique } from 'typeorm';
+import { bigintNumber } from '../columns';
 import { Dataset } from '../datasets/dataset.entity';
 import type { VersionFile } from './version-file.entity';
 
@@ -9,6 +10,8 @@ import type { VersionFile } from './version-file.entity';
 @Entity({ name: 'dataset_version' })
 @Unique('dataset_version_version_key', ['datasetId', 'version'])
 @Check('dataset_version_status_check', sqlIn('status', VERSION_STATUSES))
+@Check('dataset_version_file_count_check', `file_count >= 0`)
+@Check('dataset_version_total_bytes_check', `total_bytes >= 0`)
 export class DatasetVersion {
   @PrimaryColumn('uuid')
   id: string;
@@ -35,6 +38,17 @@ export class DatasetVersion {
   @Column('timestamptz', { name: 'released_at', nullable: true })
   releasedAt: Date | null;
 
+  /**
+   * How many files the version holds and their bytes: kept by the database's triggers on
+   * `version_file` (migration 1764500008000) in the transaction that adds, replaces or removes a
+   * file, so the application reads them and never writes them.
+   */
+  @Column({ type: 'integer', name: 'file_count', default: 0, insert: false, update: false })
+  fileCount: number;
+
+  @Column({ type: 'bigint', name: 'total_bytes', default: 0, insert: false, update: false, transformer: bigintNumber })
+  totalBytes: number;
+
   /** A released version's file list is frozen: no file is added, replaced or removed. */
   assertOpen(): void {
     if (this.status !== 'open') {
@@ -42,15 +56,15 @@ export class DatasetVersion {
     }
   }
 
-  release(fileCount: number, now: Date): void {
+  release(now: Date): void {
     this.assertOpen();
-    if (fileCount === 0) throw new ServiceException(CommonErrorCode.INVALID_STATE, `Version ${this.version} has no file yet; upload at least one before releasing it.`);
+    if (this.fileCount === 0) throw new ServiceException(CommonErrorCode.INVALID_STATE, `Version ${this.version} has no file yet; upload at least one before releasing it.`);
     this.status = 'released';
     this.releasedAt = now;
   }
 
-  /** The version as a list of versions shows it: its file count, none of its files. */
-  toSummary(fileCount: number): VersionSummaryView {
+  /** The version as a list of versions shows it: its file count and bytes, none of its files. */
+  toSummary(): VersionSummaryView {
     return {
       id: this.id,
       version: this.version,
@@ -58,12 +72,13 @@ export class DatasetVersion {
       status: this.status,
       createdAt: this.createdAt.toISOString(),
       releasedAt: this.releasedAt?.toISOString() ?? null,
-      fileCount,
+      fileCount: this.fileCount,
+      totalBytes: this.totalBytes,
     };
   }
 
   /** `files` are the first VERSION_FILES_SHOWN of the `fileCount` the version holds, in path order. */
-  toView(files: VersionFile[], fileCount: number): VersionView {
-    return { ...this.toSummary(fileCount), files: files.map((f) => f.toView()) };
+  toView(files: VersionFile[]): VersionView {
+    return { ...this.toSummary(), files: files.map((f) => f.toView()) };
   }
 }

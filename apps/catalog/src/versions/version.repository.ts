@@ -32,9 +32,9 @@ export class VersionRepository extends TransactionalRepository {
 
   /**
    * The dataset's versions newest first (open ones too when `withOpen`), after the position
-   * `after` when given, `limit` at most, each with its file count.
+   * `after` when given, `limit` at most, each with its stored file count and bytes.
    */
-  async page(datasetId: string, withOpen: boolean, after: Position | undefined, limit: number): Promise<{ version: DatasetVersion; fileCount: number }[]> {
+  async page(datasetId: string, withOpen: boolean, after: Position | undefined, limit: number): Promise<DatasetVersion[]> {
     const params: unknown[] = [datasetId, withOpen, limit];
     let where = `v.dataset_id = $1 AND ($2 OR v.status = 'released')`;
     if (after) {
@@ -44,14 +44,23 @@ export class VersionRepository extends TransactionalRepository {
       where += ` AND (date_trunc('milliseconds', v.created_at), v.id) < ($4, $5)`;
     }
     const rows = (await this.manager.query(
-      `SELECT v.id, v.dataset_id, v.version, v.changelog, v.status, v.created_at, v.released_at,
-              (SELECT count(*)::int FROM version_file f WHERE f.version_id = v.id) AS file_count
+      `SELECT v.id, v.dataset_id, v.version, v.changelog, v.status, v.created_at, v.released_at, v.file_count, v.total_bytes
          FROM dataset_version v WHERE ${where}
         ORDER BY date_trunc('milliseconds', v.created_at) DESC, v.id DESC LIMIT $3`,
       params,
-    )) as { id: string; dataset_id: string; version: string; changelog: string | null; status: VersionStatus; created_at: Date; released_at: Date | null; file_count: number }[];
-    return rows.map((row) => ({
-      version: Object.assign(new DatasetVersion(), {
+    )) as {
+      id: string;
+      dataset_id: string;
+      version: string;
+      changelog: string | null;
+      status: VersionStatus;
+      created_at: Date;
+      released_at: Date | null;
+      file_count: number;
+      total_bytes: string;
+    }[];
+    return rows.map((row) =>
+      Object.assign(new DatasetVersion(), {
         id: row.id,
         datasetId: row.dataset_id,
         version: row.version,
@@ -59,9 +68,10 @@ export class VersionRepository extends TransactionalRepository {
         status: row.status,
         createdAt: row.created_at,
         releasedAt: row.released_at,
+        fileCount: row.file_count,
+        totalBytes: bigintNumber.from(row.total_bytes) as number,
       }),
-      fileCount: row.file_count,
-    }));
+    );
   }
 
   /** The version's files in path order, after the path `after` when given, `limit` at most. */
@@ -71,11 +81,6 @@ export class VersionRepository extends TransactionalRepository {
       after === undefined ? [versionId, limit] : [versionId, limit, after],
     )) as { path: string; size: string; sha256: string }[];
     return rows.map((row) => Object.assign(new VersionFile(), { versionId, path: row.path, size: bigintNumber.from(row.size) as number, sha256: row.sha256 }));
-  }
-
-  async fileCount(versionId: string): Promise<number> {
-    const rows = (await this.manager.query(`SELECT count(*)::int AS n FROM version_file WHERE version_id = $1`, [versionId])) as { n: number }[];
-    return rows[0].n;
   }
 
   /**
@@ -100,7 +105,10 @@ export class VersionRepository extends TransactionalRepository {
     return rows[0]?.path ?? null;
   }
 
-  /** Adds a file to the manifest, or replaces the entry of the same path. */
+  /**
+   * Adds a file to the manifest, or replaces the entry of the same path; the version's file count
+   * and bytes follow in the same statement (the triggers of migration 1764500008000).
+   */
   async putFile(file: Pick<VersionFile, 'versionId' | 'path' | 'size' | 'sha256' | 'storageKey'>): Promise<void> {
     await this.transaction.upsert(VersionFile, file, { conflictPaths: ['versionId', 'path'] });
   }

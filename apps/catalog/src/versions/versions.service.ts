@@ -53,7 +53,7 @@ export class VersionsService {
         throw new ServiceException(CommonErrorCode.CONFLICT, `The dataset already has a version ${version}.`);
       }
       const created = Object.assign(new DatasetVersion(), { id: randomUUID(), datasetId, version, changelog: changelog ?? null, status: 'open' as const, releasedAt: null });
-      return (await this.versions.insert(created)).toView([], 0);
+      return (await this.versions.insert(created)).toView([]);
     });
   }
 
@@ -61,13 +61,13 @@ export class VersionsService {
   async release(caller: Caller, datasetId: string, versionId: string): Promise<VersionView> {
     return this.unitOfWork.run(async (tx) => {
       (await this.datasets.lockOwned(caller, datasetId)).assertNotInReview(HELD_VERSIONS);
+      // Locked after the dataset, as every file recorded is: its stored count is the final one.
       const version = await this.versionOf(datasetId, versionId);
-      const fileCount = await this.versions.fileCount(versionId);
-      version.release(fileCount, new Date());
+      version.release(new Date());
       await this.versions.save(version);
       await tx.publish(CatalogEvents.versionReleased, { datasetId, versionId, version: version.version, releasedAt: version.releasedAt!.toISOString() });
       await this.indexer.datasetChanged(tx, datasetId, 'version-released');
-      return version.toView(await this.versions.files(versionId, VERSION_FILES_SHOWN), fileCount);
+      return version.toView(await this.versions.files(versionId, VERSION_FILES_SHOWN));
     });
   }
 
@@ -83,7 +83,8 @@ export class VersionsService {
       dataset.assertNotInReview(HELD_VERSIONS);
       const version = await this.versionOf(file.datasetId, file.versionId);
       version.assertOpen();
-      // The version row is locked: two uploads recorded at once cannot both pass this.
+      // The version row is locked: two uploads recorded at once cannot both pass this, and their
+      // files are counted one after the other.
       const clash = await this.versions.collidingPath(file.versionId, file.path);
       if (clash) throw pathCollision(file.path, clash);
       await this.versions.putFile({ versionId: file.versionId, path: file.path, size: file.size, sha256: file.sha256, storageKey: file.storageKey });
@@ -102,10 +103,10 @@ export class VersionsService {
     const after = decodeCursor(cursor);
     const dataset = await this.datasets.visible(caller, datasetId);
     const rows = await this.versions.page(datasetId, seesEverything(caller, dataset.vendorOrganizationId), after, limit + 1);
-    const all = rows.slice(0, limit).map((row) => row.version.toSummary(row.fileCount));
+    const all = rows.slice(0, limit).map((version) => version.toSummary());
     const items = leadingWithin(all, jsonBytes, ANSWER_MAX_BYTES);
     const more = items.length < all.length || rows.length > limit;
-    const last = rows[items.length - 1]?.version;
+    const last = rows[items.length - 1];
     return { items, nextCursor: more ? encodeCursor({ at: last.createdAt, id: last.id }) : null };
   }
 

@@ -187,7 +187,7 @@ export class VersionFileDto {
   sha256: string;
 }
 
-/** A version as `GET /v1/datasets/:id/versions` lists it: its fileCount, none of its files. */
+/** A version as `GET /v1/datasets/:id/versions` lists it: its fileCount and totalBytes, none of its files. */
 export class VersionSummaryDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
@@ -209,6 +209,9 @@ export class VersionSummaryDto {
 
   @ApiProperty({ description: 'How many files the version holds' })
   fileCount: number;
+
+  @ApiProperty({ description: 'The sum of the sizes of its files, in bytes', example: 123_456_789_012 })
+  totalBytes: number;
 }
 
 export class VersionPageDto extends PageOf(VersionSummaryDto) {}
@@ -234,6 +237,9 @@ export class VersionDto {
 
   @ApiProperty({ description: 'How many files the version holds' })
   fileCount: number;
+
+  @ApiProperty({ description: 'The sum of the sizes of its files, in bytes', example: 123_456_789_012 })
+  totalBytes: number;
 
   @ApiProperty({
     type: [VersionFileDto],

@@ -436,11 +436,13 @@ export interface VersionView {
   releasedAt: string | null;
   /** How many files the version holds. */
   fileCount: number;
+  /** The sum of their sizes in bytes. */
+  totalBytes: number;
   /** The first VERSION_FILES_SHOWN of them in path order; all of them when fileCount is not more. */
   files: VersionFileView[];
 }
 
-/** A version as `GET /v1/datasets/:id/versions` lists it: its fileCount, none of its files. */
+/** A version as `GET /v1/datasets/:id/versions` lists it: its fileCount and totalBytes, none of its files. */
 export type VersionSummaryView = Omit<VersionView, 'files'>;
 
 export interface VersionPage {
