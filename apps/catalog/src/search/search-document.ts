@@ -4,6 +4,8 @@ import { tsvectorText } from './search-tokens';
 /** What search needs of a live public offer. */
 export interface SearchableOffer {
   template: string;
+  /** The pricing model; a `metered` offer's price is per unit (an hour, an image, a GiB). */
+  model?: string;
   priceAmount: number;
   currency: string;
   expiresAt: Date | null;
@@ -18,7 +20,11 @@ export interface SearchDocument {
   languageKeys: string[];
   annotationTypes: string[];
   licenses: string[];
-  /** The lowest live public offer price per currency, in minor units. */
+  /**
+   * The lowest price per currency, in minor units, of the live public offers that sell the
+   * dataset for one price (one-time, a subscription's period, free): a metered offer's price is
+   * per unit, 8 fen a frame, and would have made a 500,000-yuan listing the cheapest of all.
+   */
   minPrices: Record<string, number>;
   /** Everything the facets count, in one text column search groups by (`facetKey`). */
   facetKey: string;
@@ -51,7 +57,10 @@ export function searchDocument(
   const description = typeof metadata.description === 'string' ? metadata.description : '';
   const languages = strings(metadata.languages);
   const minPrices: Record<string, number> = {};
-  for (const offer of offers) minPrices[offer.currency] = Math.min(minPrices[offer.currency] ?? Number.MAX_SAFE_INTEGER, offer.priceAmount);
+  for (const offer of offers) {
+    if (offer.model === 'metered') continue;
+    minPrices[offer.currency] = Math.min(minPrices[offer.currency] ?? Number.MAX_SAFE_INTEGER, offer.priceAmount);
+  }
   const expiries = offers.map((o) => o.expiresAt?.getTime()).filter((t): t is number => t !== undefined);
   const terms = searchTerms(metadata as Partial<DatasetMetadata>);
   const modality = String(metadata.modality);

@@ -56,12 +56,12 @@ export class SearchRepository extends TransactionalRepository {
   async indexable(datasetId: string): Promise<IndexableDataset | null> {
     const rows = (await this.transaction.query(
       `SELECT d.id, d.vendor_organization_id, ${VENDOR_SUSPENDED_SQL} AS vendor_suspended, d.title, d.status, d.metadata, d.published_at,
-              coalesce((SELECT json_agg(json_build_object('template', o.template, 'priceAmount', o.price_amount, 'currency', o.currency, 'expiresAt', o.expires_at))
+              coalesce((SELECT json_agg(json_build_object('template', o.template, 'model', o.pricing ->> 'model', 'priceAmount', o.price_amount, 'currency', o.currency, 'expiresAt', o.expires_at))
                         FROM offer o WHERE o.dataset_id = d.id AND o.status = 'active' AND o.buyer_org_id IS NULL
                           AND (o.expires_at IS NULL OR o.expires_at > now())), '[]'::json) AS offers
        FROM dataset d WHERE d.id = $1`,
       [datasetId],
-    )) as { id: string; vendor_organization_id: string; vendor_suspended: boolean; title: string; status: string; metadata: Record<string, unknown>; published_at: Date | null; offers: { template: string; priceAmount: string | number; currency: string; expiresAt: string | null }[] }[];
+    )) as { id: string; vendor_organization_id: string; vendor_suspended: boolean; title: string; status: string; metadata: Record<string, unknown>; published_at: Date | null; offers: { template: string; model: string; priceAmount: string | number; currency: string; expiresAt: string | null }[] }[];
     const row = rows[0];
     if (!row) return null;
     return {
@@ -72,7 +72,7 @@ export class SearchRepository extends TransactionalRepository {
       status: row.status,
       metadata: row.metadata,
       publishedAt: row.published_at,
-      offers: row.offers.map((o) => ({ template: o.template, priceAmount: Number(o.priceAmount), currency: o.currency, expiresAt: o.expiresAt ? new Date(o.expiresAt) : null })),
+      offers: row.offers.map((o) => ({ template: o.template, model: o.model, priceAmount: Number(o.priceAmount), currency: o.currency, expiresAt: o.expiresAt ? new Date(o.expiresAt) : null })),
     };
   }
 

@@ -67,7 +67,7 @@ export class SearchDatasetsRequest {
     type: 'integer',
     minimum: 0,
     maximum: Number.MAX_SAFE_INTEGER,
-    description: 'Highest acceptable lowest offer price: integer minor units (fen for CNY) in decimal digits',
+    description: 'Highest acceptable lowestPrice: integer minor units (fen for CNY) in decimal digits. Listings sold only per unit (metered) have no lowestPrice and are left out.',
     example: 5_000_000,
   })
   @IsOptional()
@@ -139,7 +139,7 @@ export class DatasetSearchHit {
   @ApiProperty({ enum: LICENSE_TEMPLATES, isArray: true, description: 'Templates of the live public offers' })
   licenses: LicenseTemplate[];
 
-  @ApiProperty({ type: () => MoneyAmount, nullable: true, description: 'The lowest live public offer price in the requested currency (default CNY)' })
+  @ApiProperty({ type: () => MoneyAmount, nullable: true, description: 'The lowest price, in the requested currency (default CNY), of the live public offers that sell the dataset for one price (one-time, a subscription period, free); metered per-unit prices are left out, and a listing sold only per unit has null' })
   lowestPrice: MoneyAmount | null;
 
   @ApiProperty({ format: 'date-time' })
