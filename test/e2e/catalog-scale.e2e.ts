@@ -10,6 +10,7 @@ interface Version {
   version: string;
   status: 'open' | 'released';
   fileCount: number;
+  totalBytes: number;
   files?: unknown[];
 }
 
@@ -61,6 +62,10 @@ describe('a listing with many versions, offers and samples', () => {
   describe('a daily crawl released for five months', () => {
     const DAYS = 150;
     const dayVersion = (n: number) => `2025.${Math.floor(n / 100)}.${n % 100}`;
+    // 100 files of 1 MiB + 1 to 1 MiB + 100 bytes, as the crawl's rows below are written.
+    const DAY_BYTES = 100 * 1_048_576 + 5_050;
+    const firstRelease = Buffer.byteLength('{"id":"utt_000001","text":"今天天气很好"}\n');
+    const tomorrowsCrawl = Buffer.from('{"url":"https://news.example.cn/1"}\n');
 
     it("answers its page with the newest versions and versionCount, its Croissant card with the newest release, and every version page by page", async () => {
       const { dataset, version: first } = await vendor.listing(speechListing({ title: '中文新闻网页每日抓取语料' }));
@@ -88,7 +93,7 @@ describe('a listing with many versions, offers and samples', () => {
       });
       // Tomorrow's crawl, still open: its vendor's and the operators' alone.
       const tomorrow = await vendor.expect(201, `${path}/versions`, 'POST', { version: '2026.0.0' });
-      await vendor.upload(dataset.id, tomorrow.id, 'crawl/2026.0.0/part-00001.jsonl.gz', Buffer.from('{"url":"https://news.example.cn/1"}\n'));
+      await vendor.upload(dataset.id, tomorrow.id, 'crawl/2026.0.0/part-00001.jsonl.gz', tomorrowsCrawl);
 
       // The page held every version with 100 files each: about 2 MB, larger than a NATS message,
       // so it was a 503 for everyone after the timeout, the listing's buyers and vendor included.
@@ -98,13 +103,13 @@ describe('a listing with many versions, offers and samples', () => {
       expect(detail.versionCount).toBe(DAYS);
       const newest = Array.from({ length: 20 }, (_, i) => dayVersion(DAYS - 20 + i));
       expect(detail.versions.map((v: Version) => v.version)).toEqual(newest);
-      expect(detail.versions.every((v: Version) => v.status === 'released' && v.fileCount === 100 && v.files?.length === 100)).toBe(true);
+      expect(detail.versions.every((v: Version) => v.status === 'released' && v.fileCount === 100 && v.totalBytes === DAY_BYTES && v.files?.length === 100)).toBe(true);
       expect(detail.offers).toHaveLength(1);
 
       const own = await vendor.expect(200, path);
       expect(own.versionCount).toBe(DAYS + 1);
       expect(own.versions.map((v: Version) => v.version)).toEqual([...newest, '2026.0.0']);
-      expect(own.versions.at(-1)).toMatchObject({ status: 'open', fileCount: 1 });
+      expect(own.versions.at(-1)).toMatchObject({ status: 'open', fileCount: 1, totalBytes: tomorrowsCrawl.length });
 
       const card = await system.request(`${path}/croissant`, anonymous);
       expect(card.status).toBe(200);
@@ -119,16 +124,17 @@ describe('a listing with many versions, offers and samples', () => {
       expect(listed.map((v) => v.version)).toEqual([...Array.from({ length: DAYS - 1 }, (_, i) => dayVersion(DAYS - 1 - i)), '1.0.0']);
       expect(listed.every((v) => v.status === 'released' && v.files === undefined)).toBe(true);
       expect(listed.map((v) => v.fileCount)).toEqual([...Array(DAYS - 1).fill(100), 1]);
+      expect(listed.map((v) => v.totalBytes)).toEqual([...Array(DAYS - 1).fill(DAY_BYTES), firstRelease]);
       expect((await allVersions(dataset.id, 100, other)).map((v) => v.id)).toEqual(listed.map((v) => v.id));
       const vendorListed = await allVersions(dataset.id, 7, vendor);
       expect(vendorListed.map((v) => v.id)).toEqual([tomorrow.id, ...listed.map((v) => v.id)]);
-      expect(vendorListed[0]).toMatchObject({ status: 'open', fileCount: 1 });
+      expect(vendorListed[0]).toMatchObject({ status: 'open', fileCount: 1, totalBytes: tomorrowsCrawl.length });
       const admin = await json(await system.request(`${path}/versions?limit=1`));
       expect(admin.items.map((v: Version) => v.id)).toEqual([tomorrow.id]);
 
       // The release answers the version as the page shows it.
       const released = await vendor.expect(200, `${path}/versions/${tomorrow.id}/release`, 'POST');
-      expect(released).toMatchObject({ version: '2026.0.0', status: 'released', fileCount: 1 });
+      expect(released).toMatchObject({ version: '2026.0.0', status: 'released', fileCount: 1, totalBytes: tomorrowsCrawl.length });
       const after = await json(await system.request(path, anonymous));
       expect([after.versionCount, after.versions.length, after.versions.at(-1).version]).toEqual([DAYS + 1, 20, '2026.0.0']);
 
@@ -195,7 +201,7 @@ describe('a listing with many versions, offers and samples', () => {
         const answer = await stranger();
         expect([answer.status, (await json(answer)).code]).toEqual([404, 'NOT_FOUND']);
       }
-      expect((await vendor.expect(200, `${path}/versions`)).items).toEqual([expect.objectContaining({ id: open.id, status: 'open', fileCount: 0 })]);
+      expect((await vendor.expect(200, `${path}/versions`)).items).toEqual([expect.objectContaining({ id: open.id, status: 'open', fileCount: 0, totalBytes: 0 })]);
       expect((await json(await system.request(`${path}/versions`))).items).toHaveLength(1);
       expect(await vendor.expect(200, path)).toMatchObject({ versionCount: 1, versions: [expect.objectContaining({ id: open.id })] });
     });
