@@ -309,6 +309,7 @@ describe('the public contract (API.md) and the served OpenAPI, route by route, a
           route: `${route.method} ${route.path}`,
           status: answer.status,
           type: answer.headers.get('content-type'),
+          challenge: answer.headers.get('www-authenticate'),
           echoed: answer.headers.get('x-correlation-id'),
           fields: Object.keys(answer.body ?? {}).sort(),
           body: { code: answer.body?.code, status: answer.body?.status, correlationId: answer.body?.correlationId },
@@ -317,6 +318,8 @@ describe('the public contract (API.md) and the served OpenAPI, route by route, a
           route: `${route.method} ${route.path}`,
           status: 401,
           type: expect.stringMatching(/^application\/problem\+json/),
+          // How to authenticate, as RFC 9110 asks of every 401.
+          challenge: 'Bearer realm="trove"',
           echoed: correlationId,
           fields: PROBLEM_FIELDS,
           body: { code: 'UNAUTHENTICATED', status: 401, correlationId },

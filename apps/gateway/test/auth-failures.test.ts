@@ -98,8 +98,9 @@ describe('failed authentications per address', () => {
     const valid = await me(buyerKey, FLOODER);
     expect(valid.status).toBe(200);
     expect(valid.body).toMatchObject({ role: 'buyer' });
-    // And another address is judged on its own.
-    expect((await me(guessedKey(), NEIGHBOUR)).status).toBe(401);
+    // And another address is judged on its own; the refusal names the key as the problem (RFC 6750).
+    const refused = await me(guessedKey(), NEIGHBOUR);
+    expect({ status: refused.status, challenge: refused.headers['www-authenticate'] }).toEqual({ status: 401, challenge: 'Bearer realm="trove", error="invalid_token"' });
   });
 
   it('serves a key that exists but was never used on this replica to a refused address', async () => {

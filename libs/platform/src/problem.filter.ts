@@ -19,6 +19,10 @@ export class ProblemFilter implements ExceptionFilter {
     }
     // A service that did not answer is usually back within seconds (a restart, a redeploy).
     if (problem.status === 503 && reply.getHeader('retry-after') === undefined) reply.header('retry-after', '1');
+    // RFC 9110 asks a 401 to say how to authenticate; RFC 6750 names a key that was sent and refused.
+    if (problem.status === 401 && reply.getHeader('www-authenticate') === undefined) {
+      reply.header('www-authenticate', request?.headers?.authorization ? 'Bearer realm="trove", error="invalid_token"' : 'Bearer realm="trove"');
+    }
     void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
   }
 }
