@@ -79,6 +79,38 @@ export interface TopUpView {
   rejectionReason: string | null;
 }
 
+/**
+ * A page of top-ups: a buyer's own, newest first (`GET /v1/wallet/top-ups`), or every
+ * organization's for an operator, oldest first (`GET /v1/admin/top-ups`), the order a queue of
+ * transfers to check is worked through. `organization` narrows an operator's list; a buyer's is
+ * its own organization's whatever it names.
+ */
+export class ListTopUpsRequest {
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+
+  @IsOptional()
+  @IsIn(TOP_UP_STATUSES)
+  status?: TopUpStatus;
+
+  @IsOptional()
+  @IsUUID()
+  organization?: string;
+}
+
+export interface TopUpPage {
+  items: TopUpView[];
+  nextCursor: string | null;
+}
+
 export interface WalletView {
   /** The wallet of the currency asked for (CNY by default). */
   balance: MoneyValue;
@@ -135,6 +167,36 @@ export interface PayoutView {
   rejectedAt: string | null;
   /** Why an operator rejected it; null unless `rejected`. */
   rejectionReason: string | null;
+}
+
+/**
+ * A page of payouts: a vendor's own, newest first (`GET /v1/payouts`), or every vendor's for an
+ * operator, oldest first (`GET /v1/admin/payouts`). `organization` narrows an operator's list.
+ */
+export class ListPayoutsRequest {
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+
+  @IsOptional()
+  @IsIn(PAYOUT_STATUSES)
+  status?: PayoutStatus;
+
+  @IsOptional()
+  @IsUUID()
+  organization?: string;
+}
+
+export interface PayoutPage {
+  items: PayoutView[];
+  nextCursor: string | null;
 }
 
 // ---------------------------------------------------------------- invoices
