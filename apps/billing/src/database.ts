@@ -10,7 +10,8 @@ import { SubscriptionListings1764840000000 } from './migrations/1764840000000-Su
 import { VendorStanding1764850000000 } from './migrations/1764850000000-VendorStanding';
 import { PayoutCancelAndReject1764860000000 } from './migrations/1764860000000-PayoutCancelAndReject';
 import { TopUpCancelAndReject1764870000000 } from './migrations/1764870000000-TopUpCancelAndReject';
+import { MoneyListIndexes1764880000000 } from './migrations/1764880000000-MoneyListIndexes';
 
 /** Everything in the billing database, in the order the migrations were written. */
 export const entities = [...messagingEntities];
-export const migrations = [CreateMessagingTables1764300000000, OrderEventsAndDeadLetters1764450000000, CreateProcessedCommands1764460000000, CreateLedger1764600000000, CreateCreditNotes1764810000000, CreateUsageMeters1764820000000, TopUpReferences1764830000000, SubscriptionListings1764840000000, VendorStanding1764850000000, PayoutCancelAndReject1764860000000, TopUpCancelAndReject1764870000000];
+export const migrations = [CreateMessagingTables1764300000000, OrderEventsAndDeadLetters1764450000000, CreateProcessedCommands1764460000000, CreateLedger1764600000000, CreateCreditNotes1764810000000, CreateUsageMeters1764820000000, TopUpReferences1764830000000, SubscriptionListings1764840000000, VendorStanding1764850000000, PayoutCancelAndReject1764860000000, TopUpCancelAndReject1764870000000, MoneyListIndexes1764880000000];
