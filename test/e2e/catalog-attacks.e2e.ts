@@ -1,5 +1,6 @@
 import { commercialOffer, speechListing, VendorClient } from '../support/catalog';
 import { withDatabase } from '../support/postgres';
+import { waitFor } from '../support/processes';
 import { json, TroveSystem } from '../support/system';
 
 jest.setTimeout(180_000);
@@ -85,6 +86,30 @@ describe('the catalog under attack', () => {
       expect(impostor.status).toBe(400);
       expect((await json(impostor)).errors).toEqual([expect.objectContaining({ field: 'displayNameEn' })]);
       expect((await system.request(`/v1/vendors/${vendor.organizationId}`, anonymous)).status).toBe(404);
+    });
+  });
+
+  describe("a vendor's public face", () => {
+    it('shows a profile to everyone only once an operator approved the vendor, and not while it is suspended', async () => {
+      // Anyone may sign up as a vendor under any name: before an operator looked, its profile was public.
+      const impostor = await VendorClient.signUp(system, '海天瑞声 SpeechOcean 官方', false);
+      await impostor.expect(200, '/v1/vendor/profile', 'PUT', { displayNameZh: '海天瑞声（官方）', displayNameEn: 'SpeechOcean (official)' });
+      const profile = `/v1/vendors/${impostor.organizationId}`;
+      expect((await system.request(profile, anonymous)).status).toBe(404);
+      expect((await other.call(profile)).status).toBe(404);
+      // The vendor itself and operators see it.
+      expect((await impostor.call(profile)).status).toBe(200);
+      expect((await system.request(profile)).status).toBe(200);
+
+      // Approved: public once the catalog has the approval.
+      expect((await system.request(`/v1/admin/organizations/${impostor.organizationId}/approve`, { method: 'POST' })).status).toBe(200);
+      await waitFor('the approval reaches the catalog', async () => (await system.request(profile, anonymous)).status === 200);
+      expect(await json(await system.request(profile, anonymous))).toMatchObject({ displayNameEn: 'SpeechOcean (official)' });
+
+      // Suspended: gone from public view again, like its listings.
+      expect((await system.request(`/v1/admin/organizations/${impostor.organizationId}/suspend`, { method: 'POST' })).status).toBe(200);
+      await waitFor('the suspension reaches the catalog', async () => (await system.request(profile, anonymous)).status === 404);
+      expect((await system.request(profile)).status).toBe(200);
     });
   });
 

@@ -14,7 +14,7 @@ export class VendorsHandler {
   }
 
   @RpcHandler(CatalogSubjects.getVendorProfile)
-  get(request: GetVendorProfileRequest): Promise<VendorProfileView> {
-    return this.vendors.get(request.organizationId);
+  get(request: GetVendorProfileRequest, context: RpcContext): Promise<VendorProfileView> {
+    return this.vendors.get(context.caller, request.organizationId);
   }
 }

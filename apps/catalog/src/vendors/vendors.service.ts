@@ -2,7 +2,7 @@ import type { UpsertVendorProfileRequest, VendorProfileView } from '@trove/contr
 import { Injectable } from '@nestjs/common';
 import { UnitOfWork } from '@trove/messaging';
 import type { Caller } from '@trove/platform';
-import { notFound } from '../access';
+import { notFound, seesEverything } from '../access';
 import { assertDisplayText } from '../display-text';
 import { VendorProfile } from './vendor-profile.entity';
 import { VendorProfileRepository } from './vendor-profile.repository';
@@ -36,9 +36,15 @@ export class VendorsService {
     return this.profiles.find(organizationId);
   }
 
-  async get(organizationId: string): Promise<VendorProfileView> {
+  /**
+   * A vendor's profile: to everyone once an operator approved the vendor (and while it is not
+   * suspended), to the vendor itself and operators always. Before, anyone who signed up as a
+   * vendor had a public page under any name ("SpeechOcean (official)") before an operator looked.
+   */
+  async get(caller: Caller | undefined, organizationId: string): Promise<VendorProfileView> {
     const profile = await this.profiles.find(organizationId);
     if (!profile) throw notFound('vendor profile', organizationId);
+    if (!seesEverything(caller, organizationId) && !(await this.profiles.isPublic(organizationId))) throw notFound('vendor profile', organizationId);
     return profile.toView();
   }
 }
