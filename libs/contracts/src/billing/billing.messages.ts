@@ -1,7 +1,7 @@
 import { Type } from 'class-transformer';
 import { IsDefined, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { CURRENCY_CODES, PositiveMoney, type CurrencyCode, type MoneyValue } from '@trove/licensing';
+import { CURRENCY_CODES, PositiveMoney, type BillingPeriod, type CurrencyCode, type MoneyValue } from '@trove/licensing';
 
 /** The kinds of ledger account. Wallets and payables belong to an organization; the rest to the platform. */
 export const ACCOUNT_TYPES = ['wallet', 'vendor_payable', 'platform_revenue', 'tax_payable', 'bank_clearing'] as const;
@@ -337,4 +337,86 @@ export class RenewSubscriptionsRequest {
 export interface RenewalRunView {
   renewed: number;
   lapsed: number;
+}
+
+// ---------------------------------------------------------------- subscriptions
+
+/**
+ * `active` while it renews, or runs to the end of its paid period after its buyer cancelled it
+ * (`cancelAtPeriodEnd`); `lapsed` once a period ended without a charge (`lapseReason` says why);
+ * `refunded` when an operator refunded its order. Only `active` changes; the others are ends.
+ */
+export const SUBSCRIPTION_STATUSES = ['active', 'lapsed', 'refunded'] as const;
+export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
+
+/** Why a subscription stopped renewing at the end of a paid period. */
+export const SUBSCRIPTION_LAPSE_REASONS = ['cancelled_by_buyer', 'insufficient_funds', 'offer_withdrawn', 'vendor_suspended', 'dataset_suspended'] as const;
+export type SubscriptionLapseReason = (typeof SUBSCRIPTION_LAPSE_REASONS)[number];
+
+/** A buyer's own subscriptions, newest first; an operator's view is every one (`organizationId` narrows it). */
+export class ListSubscriptionsRequest {
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+
+  @IsOptional()
+  @IsIn(SUBSCRIPTION_STATUSES)
+  status?: SubscriptionStatus;
+
+  /** Operators only: one buying organization's. A buyer always sees its own alone. */
+  @IsOptional()
+  @IsUUID()
+  organizationId?: string;
+}
+
+export class GetSubscriptionRequest {
+  @IsUUID()
+  subscriptionId: string;
+}
+
+/** The buyer stops renewal at the end of the period it paid for. */
+export class CancelSubscriptionRequest extends GetSubscriptionRequest {}
+
+/** The buyer takes its cancellation back before the paid period ends: renewals go on. */
+export class ResumeSubscriptionRequest extends GetSubscriptionRequest {}
+
+export interface SubscriptionView {
+  id: string;
+  orderId: string;
+  lineId: string;
+  buyerOrganizationId: string;
+  vendorOrganizationId: string;
+  datasetId: string;
+  offerId: string;
+  /** What each period costs. */
+  price: MoneyValue;
+  period: BillingPeriod;
+  status: SubscriptionStatus;
+  /** The start of the first period: when the order was paid. */
+  subscribedAt: string;
+  /** The period paid last: from its start (inclusive) to its end (exclusive). */
+  currentPeriodStart: string;
+  currentPeriodEnd: string;
+  /** When the next period is charged (the end of the current one); null when none will be: cancelled, lapsed or refunded. */
+  nextChargeAt: string | null;
+  /** The buyer cancelled: no further charge, and the subscription lapses at `currentPeriodEnd`. */
+  cancelAtPeriodEnd: boolean;
+  /** When the buyer cancelled; null unless it did (and did not resume since). */
+  cancelledAt: string | null;
+  /** Why it lapsed; null unless `lapsed`. */
+  lapseReason: SubscriptionLapseReason | null;
+  /** How many periods were charged after the first. */
+  renewals: number;
+}
+
+export interface SubscriptionPage {
+  items: SubscriptionView[];
+  nextCursor: string | null;
 }

@@ -1,15 +1,18 @@
 import { rpcSubject } from '../subject';
 import {
   ApprovePayoutRequest,
+  CancelSubscriptionRequest,
   CancelPayoutRequest,
   CancelTopUpRequest,
   ConfirmTopUpRequest,
   GetInvoiceRequest,
   GetPayoutRequest,
+  GetSubscriptionRequest,
   GetTopUpRequest,
   GetVendorBalanceRequest,
   GetWalletRequest,
   ListInvoicesRequest,
+  ListSubscriptionsRequest,
   ListPayoutsRequest,
   ListTopUpsRequest,
   RecordTopUpRequest,
@@ -17,6 +20,7 @@ import {
   RejectTopUpRequest,
   RenewSubscriptionsRequest,
   RequestPayoutRequest,
+  ResumeSubscriptionRequest,
   SalesStatsRequest,
   TrialBalanceRequest,
   type InvoicePage,
@@ -25,6 +29,8 @@ import {
   type PayoutView,
   type RenewalRunView,
   type SalesStatsView,
+  type SubscriptionPage,
+  type SubscriptionView,
   type TopUpPage,
   type TopUpView,
   type TrialBalanceView,
@@ -61,4 +67,11 @@ export const BillingSubjects = {
   /** For `GET /v1/admin/stats`: captured sales per currency. */
   salesStats: rpcSubject<SalesStatsRequest, SalesStatsView>('billing.stats.sales', SalesStatsRequest),
   renewSubscriptions: rpcSubject<RenewSubscriptionsRequest, RenewalRunView>('billing.subscription.renew-due', RenewSubscriptionsRequest, COMMAND),
+  /** A buyer's subscriptions (its own), or an operator's view of every one. */
+  listSubscriptions: rpcSubject<ListSubscriptionsRequest, SubscriptionPage>('billing.subscription.list', ListSubscriptionsRequest),
+  getSubscription: rpcSubject<GetSubscriptionRequest, SubscriptionView>('billing.subscription.get', GetSubscriptionRequest),
+  /** The buyer stops renewal at the end of the paid period. */
+  cancelSubscription: rpcSubject<CancelSubscriptionRequest, SubscriptionView>('billing.subscription.cancel', CancelSubscriptionRequest, COMMAND),
+  /** The buyer takes its cancellation back before the paid period ends. */
+  resumeSubscription: rpcSubject<ResumeSubscriptionRequest, SubscriptionView>('billing.subscription.resume', ResumeSubscriptionRequest, COMMAND),
 };
