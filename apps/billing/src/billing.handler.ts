@@ -10,6 +10,8 @@ import {
   GetVendorBalanceRequest,
   GetWalletRequest,
   ListInvoicesRequest,
+  ListPayoutsRequest,
+  ListTopUpsRequest,
   RecordTopUpRequest,
   RejectPayoutRequest,
   RejectTopUpRequest,
@@ -19,9 +21,11 @@ import {
   TrialBalanceRequest,
   type InvoicePage,
   type InvoiceView,
+  type PayoutPage,
   type PayoutView,
   type RenewalRunView,
   type SalesStatsView,
+  type TopUpPage,
   type TopUpView,
   type TrialBalanceView,
   type VendorBalanceView,
@@ -70,6 +74,11 @@ export class BillingHandler {
     return this.wallets.topUp(callerAs(context, 'buyer', 'admin'), request.topUpId);
   }
 
+  @RpcHandler(BillingSubjects.listTopUps)
+  listTopUps(request: ListTopUpsRequest, context: RpcContext): Promise<TopUpPage> {
+    return this.wallets.listTopUps(callerAs(context, 'buyer', 'admin'), request);
+  }
+
   @RpcHandler(BillingSubjects.getWallet)
   wallet(request: GetWalletRequest, context: RpcContext): Promise<WalletView> {
     return this.wallets.wallet(callerAs(context, 'buyer'), request.currency);
@@ -105,6 +114,11 @@ export class BillingHandler {
   @RpcHandler(BillingSubjects.getPayout)
   payout(request: GetPayoutRequest, context: RpcContext): Promise<PayoutView> {
     return this.wallets.payout(callerAs(context, 'vendor', 'admin'), request.payoutId);
+  }
+
+  @RpcHandler(BillingSubjects.listPayouts)
+  listPayouts(request: ListPayoutsRequest, context: RpcContext): Promise<PayoutPage> {
+    return this.wallets.listPayouts(callerAs(context, 'vendor', 'admin'), request);
   }
 
   @RpcHandler(BillingSubjects.listInvoices)

@@ -85,6 +85,41 @@ export class PayoutRepository extends TransactionalRepository {
     return rows[0] ? toPayout(rows[0]) : null;
   }
 
+  /**
+   * Payouts in the order they were asked for, `newest` or `oldest` first, after the keyset
+   * position `after`. Served by `payout_vendor_requested_idx` for one vendor,
+   * `payout_status_requested_idx` for one status, `payout_requested_idx` otherwise
+   * (MoneyListIndexes1764880000000), so a page reads its own rows and sorts nothing.
+   */
+  async list(
+    filter: { vendorOrganizationId?: string; status?: PayoutStatus },
+    order: 'newest' | 'oldest',
+    limit: number,
+    after?: { at: Date; id: string },
+  ): Promise<Payout[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.vendorOrganizationId) {
+      params.push(filter.vendorOrganizationId);
+      where.push(`vendor_organization_id = $${params.length}`);
+    }
+    if (filter.status) {
+      params.push(filter.status);
+      where.push(`status = $${params.length}`);
+    }
+    if (after) {
+      params.push(after.at, after.id);
+      where.push(`(requested_at, id) ${order === 'newest' ? '<' : '>'} ($${params.length - 1}, $${params.length})`);
+    }
+    params.push(limit);
+    const direction = order === 'newest' ? 'DESC' : 'ASC';
+    const rows = (await this.manager.query(
+      `SELECT * FROM payout ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY requested_at ${direction}, id ${direction} LIMIT $${params.length}`,
+      params,
+    )) as PayoutRow[];
+    return rows.map(toPayout);
+  }
+
   /** Money asked for and not paid yet: it is spoken for. Cancelled and rejected payouts ask for nothing. */
   async pendingTotal(vendorOrganizationId: string, currency: CurrencyCode, except?: string): Promise<number> {
     const rows = (await this.manager.query(

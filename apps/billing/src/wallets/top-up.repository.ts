@@ -114,6 +114,41 @@ export class TopUpRepository extends TransactionalRepository {
     return rows[0] ? toTopUp(rows[0]) : null;
   }
 
+  /**
+   * Top-ups in filing order, `newest` or `oldest` first, after the keyset position `after` (the
+   * last one of the page before). Served by `top_up_organization_created_idx` for one
+   * organization, `top_up_status_created_idx` for one status, `top_up_created_idx` otherwise
+   * (MoneyListIndexes1764880000000), so a page reads its own rows and sorts nothing.
+   */
+  async list(
+    filter: { organizationId?: string; status?: TopUpStatus },
+    order: 'newest' | 'oldest',
+    limit: number,
+    after?: { at: Date; id: string },
+  ): Promise<TopUp[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.organizationId) {
+      params.push(filter.organizationId);
+      where.push(`organization_id = $${params.length}`);
+    }
+    if (filter.status) {
+      params.push(filter.status);
+      where.push(`status = $${params.length}`);
+    }
+    if (after) {
+      params.push(after.at, after.id);
+      where.push(`(created_at, id) ${order === 'newest' ? '<' : '>'} ($${params.length - 1}, $${params.length})`);
+    }
+    params.push(limit);
+    const direction = order === 'newest' ? 'DESC' : 'ASC';
+    const rows = (await this.manager.query(
+      `SELECT * FROM top_up ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at ${direction}, id ${direction} LIMIT $${params.length}`,
+      params,
+    )) as TopUpRow[];
+    return rows.map(toTopUp);
+  }
+
   async findForUpdate(id: string): Promise<TopUp | null> {
     const rows = (await this.transaction.query(`SELECT * FROM top_up WHERE id = $1 FOR UPDATE`, [id])) as TopUpRow[];
     return rows[0] ? toTopUp(rows[0]) : null;

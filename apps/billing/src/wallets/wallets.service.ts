@@ -1,10 +1,14 @@
 import {
   BillingErrorCode,
   CommonErrorCode,
+  type ListPayoutsRequest,
+  type ListTopUpsRequest,
+  type PayoutPage,
   type PayoutView,
   type RecordTopUpRequest,
   type RequestPayoutRequest,
   type SalesStatsView,
+  type TopUpPage,
   type TopUpView,
   type TrialBalanceView,
   type VendorBalanceView,
@@ -13,7 +17,7 @@ import {
 import { Injectable } from '@nestjs/common';
 import { formatMoney, type CurrencyCode } from '@trove/licensing';
 import { UnitOfWork } from '@trove/messaging';
-import { ServiceException, type Caller } from '@trove/platform';
+import { decodeCursor, DEFAULT_PAGE_SIZE, ServiceException, toPage, type Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
 import { Clock } from '../clock';
 import { LedgerRepository } from '../ledger/ledger.repository';
@@ -22,6 +26,18 @@ import { payoutStates } from './payout-state';
 import { PayoutRepository, payoutView, type Payout } from './payout.repository';
 import { topUpStates } from './top-up-state';
 import { TopUpRepository, topUpView, type TopUp } from './top-up.repository';
+
+/**
+ * Whose money a list shows and in which order: an operator's is every organization's (or the one
+ * it names), oldest first, the order a queue of work is done in; anyone else's is its own
+ * organization's, newest first. A non-operator naming another organization gets nothing, as if
+ * it had none.
+ */
+function listScope(caller: Caller, organization: string | undefined): { organizationId?: string; order: 'newest' | 'oldest' } | null {
+  if (caller.role === 'admin') return { organizationId: organization, order: 'oldest' };
+  if (organization !== undefined && organization !== caller.organizationId) return null;
+  return { organizationId: caller.organizationId, order: 'newest' };
+}
 
 function balanceView(rows: { currency: CurrencyCode; balance: number }[], currency: CurrencyCode = 'CNY') {
   const balances = rows.map((r) => ({ amount: r.balance, currency: r.currency }));
@@ -208,6 +224,16 @@ export class WalletsService {
     return topUpView(topUp);
   }
 
+  /** A page of top-ups, each as `topUp` answers it: see `listScope` for whose and in which order. */
+  async listTopUps(caller: Caller, request: ListTopUpsRequest): Promise<TopUpPage> {
+    const limit = request.limit ?? DEFAULT_PAGE_SIZE;
+    const after = decodeCursor(request.cursor);
+    const scope = listScope(caller, request.organization);
+    if (!scope) return { items: [], nextCursor: null };
+    const rows = await this.unitOfWork.read(() => this.topUps.list({ organizationId: scope.organizationId, status: request.status }, scope.order, limit + 1, after));
+    return toPage(rows, limit, (t) => ({ at: t.createdAt, id: t.id }), topUpView);
+  }
+
   wallet(caller: Caller, currency?: CurrencyCode): Promise<WalletView> {
     return this.unitOfWork.read(async () => balanceView(await this.ledger.walletBalances(caller.organizationId), currency));
   }
@@ -303,6 +329,18 @@ export class WalletsService {
       throw new ServiceException(CommonErrorCode.NOT_FOUND, `No payout ${payoutId}.`);
     }
     return payoutView(payout);
+  }
+
+  /** A page of payouts, each as `payout` answers it: see `listScope` for whose and in which order. */
+  async listPayouts(caller: Caller, request: ListPayoutsRequest): Promise<PayoutPage> {
+    const limit = request.limit ?? DEFAULT_PAGE_SIZE;
+    const after = decodeCursor(request.cursor);
+    const scope = listScope(caller, request.organization);
+    if (!scope) return { items: [], nextCursor: null };
+    const rows = await this.unitOfWork.read(() =>
+      this.payouts.list({ vendorOrganizationId: scope.organizationId, status: request.status }, scope.order, limit + 1, after),
+    );
+    return toPage(rows, limit, (p) => ({ at: p.requestedAt, id: p.id }), payoutView);
   }
 
   async trialBalance(currency?: CurrencyCode): Promise<TrialBalanceView> {
