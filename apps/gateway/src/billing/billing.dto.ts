@@ -13,7 +13,7 @@ import {
   type TopUpStatus,
 } from '@trove/contracts';
 import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
-import { IsIn, IsOptional } from 'class-validator';
+import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { CURRENCY_CODES, Money, type CurrencyCode } from '@trove/licensing';
 import { PageQuery } from '@trove/platform';
 import { PageOf } from '../openapi/page.dto';
@@ -40,6 +40,34 @@ export class InvoicesQuery extends PageQuery {
   @IsOptional()
   @IsIn(INVOICE_KINDS)
   kind?: InvoiceKind;
+}
+
+export class TopUpsQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: TOP_UP_STATUSES, description: 'Only top-ups of this status (`pending`: those awaiting an operator); every status when left out' })
+  @IsOptional()
+  @IsIn(TOP_UP_STATUSES)
+  status?: TopUpStatus;
+}
+
+export class AdminTopUpsQuery extends TopUpsQuery {
+  @ApiPropertyOptional({ format: 'uuid', description: "Only this buying organization's top-ups; every organization's when left out" })
+  @IsOptional()
+  @IsUUID()
+  organization?: string;
+}
+
+export class PayoutsQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: PAYOUT_STATUSES, description: 'Only payouts of this status (`pending`: those awaiting an operator); every status when left out' })
+  @IsOptional()
+  @IsIn(PAYOUT_STATUSES)
+  status?: PayoutStatus;
+}
+
+export class AdminPayoutsQuery extends PayoutsQuery {
+  @ApiPropertyOptional({ format: 'uuid', description: "Only this vendor organization's payouts; every vendor's when left out" })
+  @IsOptional()
+  @IsUUID()
+  organization?: string;
 }
 
 export class TopUpDto {
@@ -73,6 +101,8 @@ export class TopUpDto {
   @ApiProperty({ nullable: true, type: String, description: 'Why an operator rejected it (seen by its buyer and admins); null unless `rejected`' })
   rejectionReason: string | null;
 }
+
+export class TopUpPageDto extends PageOf(TopUpDto) {}
 
 export class WalletDto {
   @ApiProperty({ type: Money, description: 'The wallet in the currency asked for (CNY by default)' })
@@ -121,6 +151,8 @@ export class PayoutDto {
   @ApiProperty({ nullable: true, type: String, description: 'Why an operator rejected it (seen by its vendor and admins); null unless `rejected`' })
   rejectionReason: string | null;
 }
+
+export class PayoutPageDto extends PageOf(PayoutDto) {}
 
 export class InvoiceLineDto {
   @ApiProperty()
