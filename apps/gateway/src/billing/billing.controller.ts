@@ -8,16 +8,22 @@ import { Roles } from '../auth/access.decorators';
 import { uuidParam } from '../catalog/params';
 import { ApiProblems } from '../openapi/api-problems';
 import {
+  AdminPayoutsQuery,
+  AdminTopUpsQuery,
   CurrencyQuery,
   InvoiceDto,
   InvoicePageDto,
   InvoicesQuery,
   PayoutDto,
   PayoutInputDto,
+  PayoutPageDto,
+  PayoutsQuery,
   RejectPayoutDto,
   RejectTopUpDto,
   TopUpDto,
   TopUpInputDto,
+  TopUpPageDto,
+  TopUpsQuery,
   TrialBalanceDto,
   VendorBalanceDto,
   WalletDto,
@@ -79,6 +85,32 @@ export class BillingController {
   @ApiProblems(400, 404, 409, 503)
   confirmTopUp(@Param('id', uuidParam('id')) topUpId: string): Promise<TopUpDto> {
     return this.rpc.send(BillingSubjects.confirmTopUp, { topUpId });
+  }
+
+  @Get('wallet/top-ups')
+  @Roles(['buyer'])
+  @ApiOperation({
+    summary: "The organization's top-ups, newest first",
+    description:
+      "Every top-up the buying organization filed, each as `GET /v1/wallet/top-ups/:id` answers it; `?status=` narrows the list (`pending`: those awaiting an operator, `rejected`: those to file again). Another organization's are never listed.",
+  })
+  @ApiOkResponse({ type: TopUpPageDto })
+  @ApiProblems(400, 503)
+  topUps(@Query() query: TopUpsQuery): Promise<TopUpPageDto> {
+    return this.rpc.send(BillingSubjects.listTopUps, { status: query.status, limit: query.limit, cursor: query.cursor });
+  }
+
+  @Get('admin/top-ups')
+  @Roles(['admin'])
+  @ApiOperation({
+    summary: "Every organization's top-ups, oldest first",
+    description:
+      'The operator\'s queue: `?status=pending` lists the bank transfers still to check against the statement, the longest waiting first, each as `GET /v1/wallet/top-ups/:id` answers it, to confirm or reject. `?organization=` narrows the list to one buying organization. Oldest first whatever the filter: a page\'s `nextCursor` goes on to later filings, and a top-up confirmed meanwhile leaves a pending list without moving the others.',
+  })
+  @ApiOkResponse({ type: TopUpPageDto })
+  @ApiProblems(400, 503)
+  adminTopUps(@Query() query: AdminTopUpsQuery): Promise<TopUpPageDto> {
+    return this.rpc.send(BillingSubjects.listTopUps, { status: query.status, organization: query.organization, limit: query.limit, cursor: query.cursor });
   }
 
   @Get('wallet/top-ups/:id')
@@ -188,6 +220,31 @@ export class BillingController {
   @ApiProblems(400, 404, 409, 503)
   approvePayout(@Param('id', uuidParam('id')) payoutId: string): Promise<PayoutDto> {
     return this.rpc.send(BillingSubjects.approvePayout, { payoutId });
+  }
+
+  @Get('payouts')
+  @Roles(['vendor'])
+  @ApiOperation({
+    summary: "The vendor's payouts, newest first",
+    description: "Every payout the vendor asked for, each as `GET /v1/payouts/:id` answers it; `?status=` narrows the list. Another vendor's are never listed.",
+  })
+  @ApiOkResponse({ type: PayoutPageDto })
+  @ApiProblems(400, 503)
+  payouts(@Query() query: PayoutsQuery): Promise<PayoutPageDto> {
+    return this.rpc.send(BillingSubjects.listPayouts, { status: query.status, limit: query.limit, cursor: query.cursor });
+  }
+
+  @Get('admin/payouts')
+  @Roles(['admin'])
+  @ApiOperation({
+    summary: "Every vendor's payouts, oldest first",
+    description:
+      'The operator\'s queue: `?status=pending` lists the payouts still to approve or reject, the longest waiting first, each as `GET /v1/payouts/:id` answers it. `?organization=` narrows the list to one vendor. Oldest first whatever the filter.',
+  })
+  @ApiOkResponse({ type: PayoutPageDto })
+  @ApiProblems(400, 503)
+  adminPayouts(@Query() query: AdminPayoutsQuery): Promise<PayoutPageDto> {
+    return this.rpc.send(BillingSubjects.listPayouts, { status: query.status, organization: query.organization, limit: query.limit, cursor: query.cursor });
   }
 
   @Get('payouts/:id')
