@@ -5,17 +5,35 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-/** One Prometheus registry per process: process metrics plus Trove's own. */
+let processMetrics: Registry | undefined;
+
+/**
+ * Node's own metrics (CPU, memory, event loop lag, garbage collection), collected once per
+ * process: prom-client watches garbage collection and the event loop through process-wide
+ * listeners that it never removes, so collecting them again for every app a process creates
+ * (tests create hundreds) piled up listeners, each keeping its app's memory alive for good.
+ */
+function processRegistry(): Registry {
+  if (!processMetrics) {
+    processMetrics = new Registry();
+    collectDefaultMetrics({ register: processMetrics });
+  }
+  return processMetrics;
+}
+
+/** An app's Prometheus registry: the process's metrics plus Trove's own. */
 @Injectable()
 export class MetricsService {
-  readonly registry = new Registry();
+  /** Trove's metrics of this app; `registry` serves them with the process's. */
+  private readonly own = new Registry();
+  readonly registry: Registry;
 
   readonly httpDuration = new Histogram({
     name: 'trove_http_request_duration_seconds',
     help: 'HTTP requests by method, route template and status code',
     labelNames: ['method', 'route', 'status'] as const,
     buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
+    registers: [this.own],
   });
 
   readonly rpcDuration = new Histogram({
@@ -23,7 +41,7 @@ export class MetricsService {
     help: 'NATS request-reply by subject, side (client or server) and outcome (ok or an error code)',
     labelNames: ['subject', 'side', 'outcome'] as const,
     buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
+    registers: [this.own],
   });
 
   readonly eventDuration = new Histogram({
@@ -31,24 +49,24 @@ export class MetricsService {
     help: 'Domain events handled, by subject, consumer and outcome (applied, duplicate, waiting for an earlier event, failed, malformed)',
     labelNames: ['subject', 'consumer', 'outcome'] as const,
     buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
+    registers: [this.own],
   });
 
   readonly eventsPublished = new Counter({
     name: 'trove_outbox_published_total',
     help: 'Outbox events published to JetStream, by subject',
     labelNames: ['subject'] as const,
-    registers: [this.registry],
+    registers: [this.own],
   });
 
   readonly outboxPending = new Gauge({
     name: 'trove_outbox_pending',
     help: 'Outbox events not yet acknowledged by JetStream, as of the last relay pass',
-    registers: [this.registry],
+    registers: [this.own],
   });
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry });
+    this.registry = Registry.merge([processRegistry(), this.own]);
   }
 }
 
