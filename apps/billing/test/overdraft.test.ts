@@ -106,8 +106,11 @@ describe('billing: orders arriving as events', () => {
     await publishOrderEvent(nc, billing.namespace, OrderingEvents.orderPlaced.subject, order.orderId, order, 1);
     await waitFor('the refund', async () => (await billing.sql.query(`SELECT 1 FROM outbox WHERE subject LIKE '%payment.refunded.v1' AND payload->>'orderId' = $1`, [order.orderId])).rows.length > 0);
     expect(await billing.walletBalance(理想.organizationId)).toBe(1_000_000);
-    const entries = (await billing.sql.query(`SELECT kind FROM journal_entry WHERE order_id = $1 ORDER BY created_at`, [order.orderId])).rows.map((r) => r.kind);
-    expect(entries).toEqual(['charge', 'refund']);
+    // The refund reverses the charge. (Not ordered by created_at: that is each transaction's
+    // start, and the refund's may start while it waits for the charge to commit.)
+    const entries = (await billing.sql.query(`SELECT id, kind, reverses_entry_id FROM journal_entry WHERE order_id = $1 ORDER BY kind`, [order.orderId])).rows;
+    expect(entries.map((e) => e.kind)).toEqual(['charge', 'refund']);
+    expect(entries[1].reverses_entry_id).toBe(entries[0].id);
     expect(await billing.violations()).toEqual([]);
   });
 });
