@@ -37,7 +37,10 @@ export class VendorsController {
 
   @Get('vendors/:id')
   @Public()
-  @ApiOperation({ summary: "A vendor's public profile" })
+  @ApiOperation({
+    summary: "A vendor's public profile",
+    description: 'Public once an operator approved the vendor, and while it is not suspended; the vendor itself and admins always see it. Otherwise 404.',
+  })
   @ApiParam({ name: 'id', format: 'uuid', description: "The vendor organization's id" })
   @ApiOkResponse({ type: VendorProfileDto })
   @ApiProblems(400, 404, 503)
