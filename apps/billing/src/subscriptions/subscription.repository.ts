@@ -1,6 +1,8 @@
+import type { SubscriptionLapseReason, SubscriptionStatus, SubscriptionView } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import { addMonthsUtc, type CurrencyCode } from '@trove/licensing';
 import { recordNewestStatus, TransactionalRepository } from '@trove/messaging';
+import type { Position } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
 import { amountOf } from '../ledger/ledger.repository';
 import type { WriteBatch } from '../write-batch';
@@ -8,7 +10,7 @@ import type { WriteBatch } from '../write-batch';
 export type SubscriptionPeriod = 'month' | 'quarter' | 'year';
 
 /** Why a subscription stopped renewing without being refunded. */
-export type LapseReason = 'insufficient_funds' | 'dataset_suspended' | 'offer_withdrawn' | 'vendor_suspended';
+export type LapseReason = SubscriptionLapseReason;
 
 /** A dataset as the catalog last said it stands. */
 export type DatasetStanding = 'published' | 'suspended';
@@ -31,7 +33,17 @@ export interface Subscription {
   amount: number;
   currency: CurrencyCode;
   period: SubscriptionPeriod;
+  status: SubscriptionStatus;
+  /** The period paid last: from `periodStart` (inclusive) to `periodEnd` (exclusive). */
+  periodStart: Date;
   periodEnd: Date;
+  /** The start of the first period. */
+  subscribedAt: Date;
+  /** Its buyer cancelled it: the next renewal charges nothing and it lapses. */
+  cancelAtPeriodEnd: boolean;
+  cancelledAt: Date | null;
+  lapseReason: LapseReason | null;
+  renewals: number;
 }
 
 /**
@@ -54,8 +66,24 @@ interface SubscriptionRow {
   amount: string;
   currency: CurrencyCode;
   period: SubscriptionPeriod;
+  status: StoredStatus;
+  period_start: Date;
   period_end: Date;
+  subscribed_at: Date;
+  cancel_at_period_end: boolean;
+  cancelled_at: Date | null;
+  lapse_reason: LapseReason | null;
+  renewals: number;
 }
+
+/**
+ * A refunded order's subscription is stored `cancelled`, the name it had before buyers could
+ * cancel; everything above the SQL calls it `refunded`, so that a buyer's own cancellation (a
+ * lapse at the period end) is never mistaken for it.
+ */
+type StoredStatus = 'active' | 'lapsed' | 'cancelled';
+const STATUS_OF: Record<StoredStatus, SubscriptionStatus> = { active: 'active', lapsed: 'lapsed', cancelled: 'refunded' };
+const STORED_STATUS: Record<SubscriptionStatus, StoredStatus> = { active: 'active', lapsed: 'lapsed', refunded: 'cancelled' };
 
 function toSubscription(r: SubscriptionRow): Subscription {
   return {
@@ -69,7 +97,39 @@ function toSubscription(r: SubscriptionRow): Subscription {
     amount: amountOf(r.amount),
     currency: r.currency,
     period: r.period,
+    status: STATUS_OF[r.status],
+    periodStart: new Date(r.period_start),
     periodEnd: new Date(r.period_end),
+    subscribedAt: new Date(r.subscribed_at),
+    cancelAtPeriodEnd: r.cancel_at_period_end,
+    cancelledAt: r.cancelled_at ? new Date(r.cancelled_at) : null,
+    lapseReason: r.lapse_reason,
+    renewals: r.renewals,
+  };
+}
+
+/** A subscription as its buyer (or an operator) reads it. */
+export function subscriptionView(s: Subscription): SubscriptionView {
+  const renews = s.status === 'active' && !s.cancelAtPeriodEnd;
+  return {
+    id: s.id,
+    orderId: s.orderId,
+    lineId: s.lineId,
+    buyerOrganizationId: s.buyerOrganizationId,
+    vendorOrganizationId: s.vendorOrganizationId,
+    datasetId: s.datasetId,
+    offerId: s.offerId,
+    price: { amount: s.amount, currency: s.currency },
+    period: s.period,
+    status: s.status,
+    subscribedAt: s.subscribedAt.toISOString(),
+    currentPeriodStart: s.periodStart.toISOString(),
+    currentPeriodEnd: s.periodEnd.toISOString(),
+    nextChargeAt: renews ? s.periodEnd.toISOString() : null,
+    cancelAtPeriodEnd: s.cancelAtPeriodEnd,
+    cancelledAt: s.cancelledAt ? s.cancelledAt.toISOString() : null,
+    lapseReason: s.lapseReason,
+    renewals: s.renewals,
   };
 }
 
@@ -100,11 +160,12 @@ export class SubscriptionRepository extends TransactionalRepository {
         line.price.currency,
         line.period,
         periodEnd(start, line.period as SubscriptionPeriod),
+        start,
       ].map((value) => batch.param(value));
-      return `(${row[0]}::uuid, ${row[1]}::uuid, ${row[2]}, ${row[3]}::uuid, ${row[4]}::uuid, ${row[5]}::uuid, ${row[6]}::uuid, ${row[7]}::bigint, ${row[8]}, ${row[9]}, ${row[10]}::timestamptz, 'active')`;
+      return `(${row[0]}::uuid, ${row[1]}::uuid, ${row[2]}, ${row[3]}::uuid, ${row[4]}::uuid, ${row[5]}::uuid, ${row[6]}::uuid, ${row[7]}::bigint, ${row[8]}, ${row[9]}, ${row[10]}::timestamptz, 'active', ${row[11]}::timestamptz, ${row[11]}::timestamptz)`;
     });
     batch.add(
-      `INSERT INTO subscription (id, order_id, line_id, buyer_organization_id, vendor_organization_id, offer_id, dataset_id, amount, currency, period, period_end, status)
+      `INSERT INTO subscription (id, order_id, line_id, buyer_organization_id, vendor_organization_id, offer_id, dataset_id, amount, currency, period, period_end, status, period_start, subscribed_at)
        VALUES ${values.join(', ')} ON CONFLICT (order_id, line_id) DO NOTHING`,
     );
   }
@@ -141,8 +202,9 @@ export class SubscriptionRepository extends TransactionalRepository {
     return rows[0] ? { ...toSubscription(rows[0]), unsold: rows[0].unsold } : null;
   }
 
+  /** The next period is paid: it starts where the last one ended. */
   async extend(id: string, end: Date): Promise<void> {
-    await this.transaction.query(`UPDATE subscription SET period_end = $2, renewals = renewals + 1 WHERE id = $1`, [id, end]);
+    await this.transaction.query(`UPDATE subscription SET period_start = period_end, period_end = $2, renewals = renewals + 1 WHERE id = $1`, [id, end]);
   }
 
   async lapse(id: string, reason: LapseReason): Promise<void> {
@@ -180,6 +242,59 @@ export class SubscriptionRepository extends TransactionalRepository {
       `INSERT INTO withdrawn_offer (offer_id, dataset_id, withdrawn_at) VALUES ($1, $2, $3) ON CONFLICT (offer_id) DO NOTHING`,
       [offerId, datasetId, at],
     );
+  }
+
+  async find(id: string): Promise<Subscription | null> {
+    const rows = (await this.manager.query(`SELECT * FROM subscription WHERE id = $1`, [id])) as SubscriptionRow[];
+    return rows[0] ? toSubscription(rows[0]) : null;
+  }
+
+  /**
+   * Locks a subscription for its buyer's command. A renewal in flight holds the row: the command
+   * waits for it and reads the subscription as the renewal left it. A renewal that comes while
+   * the command holds the row skips it (lockDue) and takes it up on a later pass.
+   */
+  async findForUpdate(id: string): Promise<Subscription | null> {
+    const rows = (await this.transaction.query(`SELECT * FROM subscription WHERE id = $1 FOR UPDATE`, [id])) as SubscriptionRow[];
+    return rows[0] ? toSubscription(rows[0]) : null;
+  }
+
+  async markCancelAtPeriodEnd(id: string, at: Date): Promise<Subscription> {
+    const rows = (await this.transaction.query(`UPDATE subscription SET cancel_at_period_end = true, cancelled_at = $2 WHERE id = $1 RETURNING *`, [id, at])) as [
+      SubscriptionRow[],
+      number,
+    ];
+    // An UPDATE through TypeORM answers [rows, affected].
+    return toSubscription(rows[0][0]);
+  }
+
+  async markResumed(id: string): Promise<Subscription> {
+    const rows = (await this.transaction.query(`UPDATE subscription SET cancel_at_period_end = false, cancelled_at = NULL WHERE id = $1 RETURNING *`, [id])) as [SubscriptionRow[], number];
+    return toSubscription(rows[0][0]);
+  }
+
+  /** A page of subscriptions, newest first: one buyer's (or every one's when null), of one status when given. */
+  async list(buyer: string | null, status: SubscriptionStatus | undefined, limit: number, after?: Position): Promise<Subscription[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (buyer) {
+      params.push(buyer);
+      where.push(`buyer_organization_id = $${params.length}`);
+    }
+    if (status) {
+      params.push(STORED_STATUS[status]);
+      where.push(`status = $${params.length}`);
+    }
+    if (after) {
+      params.push(after.at, after.id);
+      where.push(`(subscribed_at, id) < ($${params.length - 1}, $${params.length})`);
+    }
+    params.push(limit);
+    const rows = (await this.manager.query(
+      `SELECT * FROM subscription ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY subscribed_at DESC, id DESC LIMIT $${params.length}`,
+      params,
+    )) as SubscriptionRow[];
+    return rows.map(toSubscription);
   }
 
   /** Locks the order's subscriptions (a refund waits here for a renewal in flight, and holds renewals off). */

@@ -1,19 +1,30 @@
 import {
   BillingEvents,
+  BillingSubjects,
+  CancelSubscriptionRequest,
   CatalogEvents,
+  CommonErrorCode,
+  GetSubscriptionRequest,
+  ListSubscriptionsRequest,
+  ResumeSubscriptionRequest,
   type DatasetPublished,
   type DatasetSuspended,
   GatewayEvents,
   type OfferChanged,
   type OrganizationStatusChangedV1,
   type RenewalRunView,
+  type SubscriptionPage,
+  type SubscriptionView,
 } from '@trove/contracts';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { EventHandler, UnitOfWork, type EventContext, type Transaction } from '@trove/messaging';
+import { EventHandler, RpcHandler, UnitOfWork, type EventContext, type RpcContext, type Transaction } from '@trove/messaging';
+import { decodeCursor, ServiceException, toPage, type Caller } from '@trove/platform';
+import { callerAs } from '../access';
 import { BillingConfig } from '../billing.config';
 import { Clock } from '../clock';
 import { PaymentsService } from '../payments/payments.service';
-import { periodEnd, SubscriptionRepository, type LapseReason, type Subscription } from './subscription.repository';
+import { subscriptionStates } from './subscription-state';
+import { periodEnd, SubscriptionRepository, subscriptionView, type LapseReason, type Subscription } from './subscription.repository';
 
 /**
  * Renews subscriptions when their paid period ends, by the billing clock: each due one is
@@ -23,6 +34,10 @@ import { periodEnd, SubscriptionRepository, type LapseReason, type Subscription 
  * offer withdrawn by its vendor).
  * Delivery ends the entitlement on `lapsed`. Each subscription renews in a transaction of its
  * own, so one buyer's empty wallet holds up nobody.
+ *
+ * A buyer may cancel its subscription: the period paid runs to its end, and the renewal then
+ * charges nothing and lets it lapse (`cancelled_by_buyer`), like any other lapse. Until that
+ * period ends the buyer may take the cancellation back (resume).
  *
  * What the catalog sells, billing learns from the catalog's events only (`dataset.suspended`,
  * `dataset.published`, `offer.changed`), and from the gateway's `organization.status-changed`
@@ -80,6 +95,8 @@ export class SubscriptionsService implements OnApplicationBootstrap, OnApplicati
     return this.unitOfWork.run(async (tx) => {
       const subscription = await this.subscriptions.lockDue(id, now);
       if (!subscription) return null;
+      // Its buyer asked for no more periods; the lock makes this the cancellation's last word.
+      if (subscription.cancelAtPeriodEnd) return this.lapse(tx, subscription, 'cancelled_by_buyer');
       // A renewal sells the next period: not while the catalog does not sell it. The period paid
       // for ran in full (delivery serves an entitlement until it lapses), so nothing is owed back.
       if (subscription.unsold) return this.lapse(tx, subscription, subscription.unsold);
@@ -100,9 +117,95 @@ export class SubscriptionsService implements OnApplicationBootstrap, OnApplicati
   }
 
   private async lapse(tx: Transaction, subscription: Subscription, reason: LapseReason): Promise<'lapsed'> {
+    subscriptionStates.assert(subscription.status, 'lapsed');
     await this.subscriptions.lapse(subscription.id, reason);
     await tx.publish(BillingEvents.subscriptionLapsed, { orderId: subscription.orderId, lineId: subscription.lineId });
     return 'lapsed';
+  }
+
+  // ---- the buyer's view and commands ----
+  //
+  // Billing's request subjects for subscriptions are answered here, each checking the caller's
+  // role again and scoping to its organization, as the other billing requests do.
+
+  @RpcHandler(BillingSubjects.listSubscriptions)
+  listRequested(request: ListSubscriptionsRequest, context: RpcContext): Promise<SubscriptionPage> {
+    return this.list(callerAs(context, 'buyer', 'admin'), request);
+  }
+
+  @RpcHandler(BillingSubjects.getSubscription)
+  getRequested(request: GetSubscriptionRequest, context: RpcContext): Promise<SubscriptionView> {
+    return this.get(callerAs(context, 'buyer', 'admin'), request.subscriptionId);
+  }
+
+  @RpcHandler(BillingSubjects.cancelSubscription)
+  cancelRequested(request: CancelSubscriptionRequest, context: RpcContext): Promise<SubscriptionView> {
+    return this.cancel(callerAs(context, 'buyer'), request.subscriptionId);
+  }
+
+  @RpcHandler(BillingSubjects.resumeSubscription)
+  resumeRequested(request: ResumeSubscriptionRequest, context: RpcContext): Promise<SubscriptionView> {
+    return this.resume(callerAs(context, 'buyer'), request.subscriptionId);
+  }
+
+  /** A buyer's own subscriptions, newest first; an operator sees every one (one organization's with `organizationId`). */
+  async list(caller: Caller, request: ListSubscriptionsRequest): Promise<SubscriptionPage> {
+    const limit = request.limit ?? 20;
+    const after = decodeCursor(request.cursor);
+    const buyer = caller.role === 'admin' ? (request.organizationId ?? null) : caller.organizationId;
+    const rows = await this.unitOfWork.read(() => this.subscriptions.list(buyer, request.status, limit + 1, after));
+    return toPage(rows, limit, (s) => ({ at: s.subscribedAt, id: s.id }), subscriptionView);
+  }
+
+  /** One subscription: its buyer's own, or any for an operator; another organization's is NOT_FOUND. */
+  async get(caller: Caller, id: string): Promise<SubscriptionView> {
+    const subscription = await this.unitOfWork.read(() => this.subscriptions.find(id));
+    if (!subscription || (caller.role !== 'admin' && subscription.buyerOrganizationId !== caller.organizationId)) throw notFound(id);
+    return subscriptionView(subscription);
+  }
+
+  /**
+   * The buyer stops renewal at the end of the period it paid for: nothing more is charged, and
+   * the subscription lapses at that end, its entitlement with it. The row is locked first: a
+   * renewal in flight finishes before (its period was due, and is charged and served), and a
+   * renewal that comes while the cancellation holds the row skips it, and later finds it
+   * cancelled. Cancelling again answers the same; one that lapsed otherwise, or was refunded, is
+   * INVALID_STATE.
+   */
+  cancel(caller: Caller, id: string): Promise<SubscriptionView> {
+    return this.unitOfWork.run(async () => {
+      const subscription = await this.ownForUpdate(caller, id);
+      // Cancelled already: the same answer, also once it has lapsed for it (a retry of the same cancellation).
+      if (subscription.cancelAtPeriodEnd) return subscriptionView(subscription);
+      assertRenews(subscription, 'cancel');
+      return subscriptionView(await this.subscriptions.markCancelAtPeriodEnd(subscription.id, this.clock.now()));
+    });
+  }
+
+  /**
+   * The buyer takes its cancellation back while the period paid runs: renewals go on as before.
+   * Once that period has ended (by billing's clock) it is too late, also when the renewal pass
+   * has not come by yet: the subscription lapses, and the buyer orders the offer again.
+   */
+  resume(caller: Caller, id: string): Promise<SubscriptionView> {
+    return this.unitOfWork.run(async () => {
+      const subscription = await this.ownForUpdate(caller, id);
+      assertRenews(subscription, 'resume');
+      if (!subscription.cancelAtPeriodEnd) return subscriptionView(subscription);
+      if (this.clock.now() >= subscription.periodEnd) {
+        throw new ServiceException(
+          CommonErrorCode.INVALID_STATE,
+          `Subscription ${id} was cancelled and its paid period ended at ${subscription.periodEnd.toISOString()}: it lapses without a charge. Order the offer again to subscribe anew.`,
+        );
+      }
+      return subscriptionView(await this.subscriptions.markResumed(subscription.id));
+    });
+  }
+
+  private async ownForUpdate(caller: Caller, id: string): Promise<Subscription> {
+    const subscription = await this.subscriptions.findForUpdate(id);
+    if (!subscription || subscription.buyerOrganizationId !== caller.organizationId) throw notFound(id);
+    return subscription;
   }
 
   // ---- what the catalog sells, from its events ----
@@ -138,6 +241,20 @@ export class SubscriptionsService implements OnApplicationBootstrap, OnApplicati
     const recorded = await this.subscriptions.recordOrganizationStatus(change.organizationId, change.status, new Date(change.changedAt));
     if (!recorded) this.logger.log(`status ${change.status} of organization ${change.organizationId} at ${change.changedAt} is not newer than the one recorded: ignored`);
   }
+}
+
+function notFound(id: string): ServiceException {
+  return new ServiceException(CommonErrorCode.NOT_FOUND, `No subscription ${id}.`);
+}
+
+/** A buyer's command on a subscription that ended already: nothing renews, so there is nothing to stop or go on with. */
+function assertRenews(subscription: Subscription, command: 'cancel' | 'resume'): void {
+  if (subscriptionStates.can(subscription.status, 'lapsed')) return;
+  const why =
+    subscription.status === 'lapsed'
+      ? `lapsed at ${subscription.periodEnd.toISOString()} (${subscription.lapseReason})`
+      : 'ended when its order was refunded';
+  throw new ServiceException(CommonErrorCode.INVALID_STATE, `Subscription ${subscription.id} ${why}: there is nothing to ${command}.`);
 }
 
 /** An envelope's time; one that is not a time fails the event (retried, then a dead letter), never guessed. */
