@@ -209,6 +209,20 @@ const CASES: Record<string, RouteCase> = {
   },
   'POST /v1/admin/top-ups/:id/confirm': { prepare: async (fx) => ({ url: `/v1/admin/top-ups/${await pendingTopUp(fx)}/confirm` }) },
   'GET /v1/wallet/top-ups/:id': { owner: 'buyer', adminSeesAll: true, prepare: async (fx) => ({ url: `/v1/wallet/top-ups/${await pendingTopUp(fx)}` }) },
+  // Lists scoped to the caller's own organization (another buyer's answer is its own, empty list);
+  // the scoping itself is tested in apps/billing/test/money-lists.test.ts and test/e2e/money-lists.e2e.ts.
+  'GET /v1/wallet/top-ups': {
+    prepare: async (fx) => {
+      await pendingTopUp(fx);
+      return { url: '/v1/wallet/top-ups?status=pending&limit=5' };
+    },
+  },
+  'GET /v1/admin/top-ups': {
+    prepare: async (fx) => {
+      await pendingTopUp(fx);
+      return { url: `/v1/admin/top-ups?status=pending&organization=${fx.parties.buyer.organizationId}&limit=5` };
+    },
+  },
   'POST /v1/wallet/top-ups/:id/cancel': { owner: 'buyer', prepare: async (fx) => ({ url: `/v1/wallet/top-ups/${await pendingTopUp(fx)}/cancel` }) },
   'POST /v1/admin/top-ups/:id/reject': {
     prepare: async (fx) => ({ url: `/v1/admin/top-ups/${await pendingTopUp(fx)}/reject`, body: { reason: '招商银行对账单上没有这笔转账 / the transfer is not on the bank statement' } }),
@@ -230,6 +244,18 @@ const CASES: Record<string, RouteCase> = {
     },
   },
   'GET /v1/payouts/:id': { prepare: async (fx) => ({ url: `/v1/payouts/${await pendingPayout(fx)}` }) },
+  'GET /v1/payouts': {
+    prepare: async (fx) => {
+      await pendingPayout(fx);
+      return { url: '/v1/payouts?status=pending&limit=5' };
+    },
+  },
+  'GET /v1/admin/payouts': {
+    prepare: async (fx) => {
+      await pendingPayout(fx);
+      return { url: `/v1/admin/payouts?status=pending&organization=${fx.parties.vendor.organizationId}&limit=5` };
+    },
+  },
   'POST /v1/payouts/:id/cancel': { prepare: async (fx) => ({ url: `/v1/payouts/${await pendingPayout(fx)}/cancel` }) },
   'POST /v1/admin/payouts/:id/reject': {
     prepare: async (fx) => ({ url: `/v1/admin/payouts/${await pendingPayout(fx)}/reject`, body: { reason: '收款账户名称与营业执照不符 / payee name does not match the licence' } }),
