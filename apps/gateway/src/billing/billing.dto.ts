@@ -6,15 +6,19 @@ import {
   RejectPayoutRequest,
   RejectTopUpRequest,
   RequestPayoutRequest,
+  SUBSCRIPTION_LAPSE_REASONS,
+  SUBSCRIPTION_STATUSES,
   TOP_UP_STATUSES,
   type AccountType,
   type InvoiceKind,
   type PayoutStatus,
+  type SubscriptionLapseReason,
+  type SubscriptionStatus,
   type TopUpStatus,
 } from '@trove/contracts';
 import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsUUID } from 'class-validator';
-import { CURRENCY_CODES, Money, type CurrencyCode } from '@trove/licensing';
+import { BILLING_PERIODS, CURRENCY_CODES, Money, type BillingPeriod, type CurrencyCode } from '@trove/licensing';
 import { PageQuery } from '@trove/platform';
 import { PageOf } from '../openapi/page.dto';
 
@@ -266,3 +270,83 @@ export class TrialBalanceDto {
   @ApiProperty({ description: 'The sum of every posting: zero' })
   total: number;
 }
+
+export class SubscriptionsQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: SUBSCRIPTION_STATUSES, description: 'Only subscriptions of this status; every status when left out' })
+  @IsOptional()
+  @IsIn(SUBSCRIPTION_STATUSES)
+  status?: SubscriptionStatus;
+}
+
+export class AdminSubscriptionsQuery extends SubscriptionsQuery {
+  @ApiPropertyOptional({ format: 'uuid', description: "Only this buying organization's subscriptions; every organization's when left out" })
+  @IsOptional()
+  @IsUUID()
+  organization?: string;
+}
+
+export class SubscriptionDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ format: 'uuid' })
+  orderId: string;
+
+  @ApiProperty({ description: 'The order line that bought it' })
+  lineId: string;
+
+  @ApiProperty({ format: 'uuid' })
+  buyerOrganizationId: string;
+
+  @ApiProperty({ format: 'uuid' })
+  vendorOrganizationId: string;
+
+  @ApiProperty({ format: 'uuid' })
+  datasetId: string;
+
+  @ApiProperty({ format: 'uuid' })
+  offerId: string;
+
+  @ApiProperty({ type: Money, description: 'What each period costs, VAT included' })
+  price: Money;
+
+  @ApiProperty({ enum: BILLING_PERIODS, description: 'Calendar months, quarters or years, UTC (31 January + 1 month is 28/29 February)' })
+  period: BillingPeriod;
+
+  @ApiProperty({
+    enum: SUBSCRIPTION_STATUSES,
+    description:
+      '`active` while it renews, or runs to `currentPeriodEnd` after its buyer cancelled it (`cancelAtPeriodEnd`); `lapsed` once a period ended without a charge (`lapseReason` says why; its entitlement ended with it); `refunded` when an operator refunded its order. `lapsed` and `refunded` are final.',
+  })
+  status: SubscriptionStatus;
+
+  @ApiProperty({ description: 'The start of the first period: when the order was paid' })
+  subscribedAt: string;
+
+  @ApiProperty({ description: 'The start (inclusive) of the period paid last' })
+  currentPeriodStart: string;
+
+  @ApiProperty({ description: 'The end (exclusive) of the period paid last: the entitlement runs to here' })
+  currentPeriodEnd: string;
+
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'When the next period is charged (`currentPeriodEnd`); null when nothing more will be: cancelled, lapsed or refunded. A period the wallet cannot cover, or that the catalog no longer sells, is not charged: the subscription lapses instead',
+  })
+  nextChargeAt: string | null;
+
+  @ApiProperty({ description: 'Its buyer cancelled it: nothing more is charged and it lapses at `currentPeriodEnd`' })
+  cancelAtPeriodEnd: boolean;
+
+  @ApiProperty({ nullable: true, type: String, description: 'When its buyer cancelled it; null unless `cancelAtPeriodEnd`' })
+  cancelledAt: string | null;
+
+  @ApiProperty({ nullable: true, enum: SUBSCRIPTION_LAPSE_REASONS, description: 'Why it lapsed; null unless `lapsed`' })
+  lapseReason: SubscriptionLapseReason | null;
+
+  @ApiProperty({ type: 'integer', description: 'Periods charged after the first' })
+  renewals: number;
+}
+
+export class SubscriptionPageDto extends PageOf(SubscriptionDto) {}
