@@ -261,6 +261,11 @@ const CASES: Record<string, RouteCase> = {
     prepare: async (fx) => ({ url: `/v1/admin/payouts/${await pendingPayout(fx)}/reject`, body: { reason: '收款账户名称与营业执照不符 / payee name does not match the licence' } }),
   },
   'GET /v1/admin/ledger/trial-balance': { prepare: async () => ({ url: '/v1/admin/ledger/trial-balance' }) },
+  'GET /v1/subscriptions': { prepare: async () => ({ url: '/v1/subscriptions?status=active&limit=5' }) },
+  'GET /v1/subscriptions/:id': { owner: 'buyer', adminSeesAll: true, prepare: async (fx) => ({ url: `/v1/subscriptions/${await buyerSubscription(fx)}` }) },
+  'POST /v1/subscriptions/:id/cancel': { owner: 'buyer', prepare: async (fx) => ({ url: `/v1/subscriptions/${await buyerSubscription(fx)}/cancel` }) },
+  'POST /v1/subscriptions/:id/resume': { owner: 'buyer', prepare: async (fx) => ({ url: `/v1/subscriptions/${await buyerSubscription(fx)}/resume` }) },
+  'GET /v1/admin/subscriptions': { prepare: async (fx) => ({ url: `/v1/admin/subscriptions?status=active&organization=${fx.parties.buyer.organizationId}&limit=5` }) },
   'GET /v1/entitlements': { prepare: async () => ({ url: '/v1/entitlements?status=active' }) },
   'GET /v1/entitlements/:id/manifest': { owner: 'buyer', prepare: async (fx) => ({ url: `/v1/entitlements/${(await deliverySale(fx)).entitlementId}/manifest` }) },
   'GET /v1/entitlements/:id/diff': {
@@ -338,6 +343,46 @@ async function pendingTopUp(fx: Fixture): Promise<string> {
   });
   if (answer.status !== 201) throw new Error(`top-up: ${answer.status} ${JSON.stringify(answer.body)}`);
   return answer.body.id;
+}
+
+let subscribed: Promise<string> | undefined;
+
+/**
+ * A monthly subscription of the fixture's buyer to the fixture's vendor, as billing sees it
+ * (ordering's `order.placed` with a subscription line on the stream). Made once: cancelling and
+ * resuming it again answers it again.
+ */
+function buyerSubscription(fx: Fixture): Promise<string> {
+  subscribed ??= (async () => {
+    const topUp = await pendingTopUp(fx);
+    await fx.harness.inject({ method: 'POST', url: `/v1/admin/top-ups/${topUp}/confirm`, key: fx.harness.adminKey });
+    const orderId = randomUUID();
+    const price = { amount: 88_000, currency: 'CNY' };
+    const payload = {
+      orderId,
+      buyerOrganizationId: fx.parties.buyer.organizationId,
+      lines: [
+        {
+          lineId: randomUUID(),
+          offerId: randomUUID(),
+          datasetId: randomUUID(),
+          vendorOrganizationId: fx.parties.vendor.organizationId,
+          price,
+          pricing: { model: 'subscription', period: 'month' },
+          licenseTemplate: 'research',
+          termsSha256: '9f1782bb0aa46d20b773450a85d699b12e8beb79fc670c6a0a30380f8ad54737',
+        },
+      ],
+      total: price,
+      placedAt: new Date().toISOString(),
+    };
+    await publishOrderEvent(fx, OrderingEvents.orderPlaced.subject, orderId, payload);
+    return waitFor('the subscription of the order', async () => {
+      const listed = await fx.harness.inject({ method: 'GET', url: '/v1/subscriptions', key: fx.parties.buyer.key });
+      return listed.body?.items?.find((s: { orderId: string }) => s.orderId === orderId)?.id as string | undefined;
+    });
+  })();
+  return subscribed;
 }
 
 let sale: Promise<string> | undefined;
