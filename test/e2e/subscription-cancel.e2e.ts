@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import type { Client } from 'pg';
+import { speechListing, VendorClient } from '../support/catalog';
+import { withDatabase } from '../support/postgres';
+import { waitFor } from '../support/processes';
+import { json, TroveSystem } from '../support/system';
+
+jest.setTimeout(300_000);
+
+interface Buyer {
+  key: string;
+  organizationId: string;
+}
+
+const MONTHLY = 660_000;
+const FUNDS = 2_000_000;
+
+/**
+ * A buyer sees its subscriptions and cancels one at the end of the month it paid for, through
+ * the public API with every app running. Billing's renewal sweep runs every 300 ms; a month
+ * passes when the test moves a subscription's paid period end into the past in billing's
+ * database (the one thing the API cannot do).
+ */
+describe('a buyer cancels its subscription at the end of the paid period, through the public API', () => {
+  let system: TroveSystem;
+  let vendor: VendorClient;
+
+  const as = (who: Buyer) => ({ as: { key: who.key } });
+  const get = async (path: string, who: Buyer | 'admin') => {
+    const response = await system.request(path, who === 'admin' ? {} : as(who));
+    return { status: response.status, body: await json(response) };
+  };
+  const post = (path: string, who: Buyer | 'admin', body?: unknown) =>
+    system.request(path, { method: 'POST', ...(who === 'admin' ? {} : as(who)), ...(body === undefined ? {} : { body: JSON.stringify(body) }), headers: { 'idempotency-key': randomUUID() } });
+  const command = async (path: string, who: Buyer) => {
+    const response = await post(path, who);
+    return { status: response.status, body: await json(response) };
+  };
+  const billingDb = <T>(work: (client: Client) => Promise<T>) => withDatabase(system.databases.get('billing')!.url, work);
+
+  const signUpBuyer = async (name: string): Promise<Buyer> => {
+    const answer = await json(await system.request('/v1/organizations', { method: 'POST', as: 'anonymous', body: JSON.stringify({ name, kind: 'buyer', contactEmail: 'ai-data@example.cn' }) }));
+    const buyer = { key: answer.apiKey, organizationId: answer.organization.id };
+    const topUp = await json(await post('/v1/wallet/top-ups', buyer, { amount: { amount: FUNDS, currency: 'CNY' }, reference: `招商银行 CMB-20261130-${randomUUID().slice(0, 4)}` }));
+    expect((await post(`/v1/admin/top-ups/${topUp.id}/confirm`, 'admin')).status).toBe(200);
+    return buyer;
+  };
+  /** A published listing of the vendor with a monthly subscription offer. */
+  const listing = async (title: string) => {
+    const { dataset } = await vendor.listing(speechListing({ title }), undefined);
+    const offer = await vendor.expect(201, `/v1/datasets/${dataset.id}/offers`, 'POST', {
+      license: { template: 'research' },
+      pricing: { model: 'subscription', price: { amount: MONTHLY, currency: 'CNY' }, period: 'month' },
+    });
+    await vendor.expect(200, `/v1/datasets/${dataset.id}/submit`, 'POST');
+    expect((await post(`/v1/admin/datasets/${dataset.id}/approve`, 'admin')).status).toBe(200);
+    return { datasetId: dataset.id as string, offerId: offer.id as string };
+  };
+  const subscribe = async (buyer: Buyer, offerId: string) => {
+    const placed = await post('/v1/orders', buyer, { items: [{ offerId }], acceptLicense: true });
+    expect(placed.status).toBe(201);
+    const order = await json(placed);
+    await waitFor(`order ${order.id} fulfilled`, async () => (await get(`/v1/orders/${order.id}`, buyer)).body.status === 'fulfilled', 60_000);
+    const subscription = (await get('/v1/subscriptions', buyer)).body.items.find((s: { orderId: string }) => s.orderId === order.id);
+    return { orderId: order.id as string, entitlementId: await entitlementOf(buyer, order.id), subscriptionId: subscription.id as string };
+  };
+  const entitlementOf = async (buyer: Buyer, orderId: string) => (await get('/v1/entitlements', buyer)).body.items.find((e: { orderId: string }) => e.orderId === orderId).id as string;
+  const entitlementStatus = async (buyer: Buyer, id: string) => (await get('/v1/entitlements', buyer)).body.items.find((e: { id: string }) => e.id === id).status as string;
+  const wallet = async (buyer: Buyer) => (await get('/v1/wallet', buyer)).body.balance.amount as number;
+  const invoiced = async (buyer: Buyer) => ((await get('/v1/invoices', buyer)).body.items as { orderId: string; gross: { amount: number } }[]).map((i) => [i.orderId, i.gross.amount]);
+  /** The paid month of each order is over, for all of them at once: the sweep renews each subscription, or lets it lapse. */
+  const monthPasses = async (...orderIds: string[]) => {
+    await billingDb((c) => c.query(`UPDATE subscription SET period_end = now() - interval '1 second' WHERE order_id = ANY($1::uuid[])`, [orderIds]));
+    await waitFor(`billing's sweep to renew or end orders ${orderIds.join(', ')}`, () =>
+      billingDb(
+        async (c) =>
+          (await c.query(`SELECT 1 FROM subscription WHERE order_id = ANY($1::uuid[]) AND (status <> 'active' OR period_end > now())`, [orderIds])).rows.length === orderIds.length,
+      ),
+    );
+  };
+
+  beforeAll(async () => {
+    system = await TroveSystem.start({ apps: ['gateway', 'catalog', 'ordering', 'billing', 'delivery'], env: { LOG_LEVEL: 'warn' }, appEnv: { billing: { SUBSCRIPTION_SWEEP_MS: '300' } } });
+    vendor = await VendorClient.signUp(system, '数据堂 Datatang');
+  });
+
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  it('lists the subscription, cancels it, serves the month paid, and then charges nothing and ends the entitlement; a resumed one renews', async () => {
+    const cancelled = await listing('上海话日常对话语音 40 小时 / Shanghainese conversations, monthly');
+    const resumed = await listing('东北话客服录音 30 小时 / Northeastern Mandarin call-centre audio, monthly');
+    const 智谱 = await signUpBuyer('智谱 AI / Zhipu AI');
+    const 月之暗面 = await signUpBuyer('月之暗面 / Moonshot AI');
+    const subscription = await subscribe(智谱, cancelled.offerId);
+    const kept = await subscribe(智谱, resumed.offerId);
+    expect(await wallet(智谱)).toBe(FUNDS - 2 * MONTHLY);
+
+    // The buyer sees what it pays, for which period, and when the next charge falls due.
+    const listed = await get('/v1/subscriptions?status=active', 智谱);
+    expect(listed.status).toBe(200);
+    expect(listed.body.items.map((s: { id: string }) => s.id)).toEqual([kept.subscriptionId, subscription.subscriptionId]);
+    const view = listed.body.items[1];
+    expect(view).toMatchObject({
+      orderId: subscription.orderId,
+      datasetId: cancelled.datasetId,
+      offerId: cancelled.offerId,
+      buyerOrganizationId: 智谱.organizationId,
+      vendorOrganizationId: vendor.organizationId,
+      price: { amount: MONTHLY, currency: 'CNY' },
+      period: 'month',
+      status: 'active',
+      cancelAtPeriodEnd: false,
+      cancelledAt: null,
+      lapseReason: null,
+      renewals: 0,
+    });
+    expect(view.nextChargeAt).toBe(view.currentPeriodEnd);
+    expect(new Date(view.currentPeriodEnd).getTime()).toBeGreaterThan(new Date(view.currentPeriodStart).getTime());
+    expect(await get(`/v1/subscriptions/${subscription.subscriptionId}`, 智谱)).toEqual({ status: 200, body: view });
+    expect((await get('/v1/subscriptions', 月之暗面)).body.items).toEqual([]);
+    expect((await get(`/v1/admin/subscriptions?organization=${智谱.organizationId}`, 'admin')).body.items).toHaveLength(2);
+
+    // Another organization can neither read nor cancel it.
+    const stranger = await get(`/v1/subscriptions/${subscription.subscriptionId}`, 月之暗面);
+    expect({ status: stranger.status, code: stranger.body.code }).toEqual({ status: 404, code: 'NOT_FOUND' });
+    const strangerCancel = await command(`/v1/subscriptions/${subscription.subscriptionId}/cancel`, 月之暗面);
+    expect({ status: strangerCancel.status, code: strangerCancel.body.code }).toEqual({ status: 404, code: 'NOT_FOUND' });
+
+    const cancel = await command(`/v1/subscriptions/${subscription.subscriptionId}/cancel`, 智谱);
+    expect(cancel.status).toBe(200);
+    expect(cancel.body).toEqual({ ...view, cancelAtPeriodEnd: true, cancelledAt: expect.any(String), nextChargeAt: null });
+    expect(await command(`/v1/subscriptions/${subscription.subscriptionId}/cancel`, 智谱)).toEqual(cancel);
+    // The other one is cancelled and taken back: it renews as before.
+    expect((await command(`/v1/subscriptions/${kept.subscriptionId}/cancel`, 智谱)).body).toMatchObject({ cancelAtPeriodEnd: true, nextChargeAt: null });
+    const resume = await command(`/v1/subscriptions/${kept.subscriptionId}/resume`, 智谱);
+    expect(resume.status).toBe(200);
+    expect(resume.body).toMatchObject({ cancelAtPeriodEnd: false, cancelledAt: null, nextChargeAt: resume.body.currentPeriodEnd });
+
+    // The month paid is the buyer's to the end.
+    expect(await entitlementStatus(智谱, subscription.entitlementId)).toBe('active');
+    expect((await get(`/v1/entitlements/${subscription.entitlementId}/manifest`, 智谱)).status).toBe(200);
+
+    await monthPasses(subscription.orderId, kept.orderId);
+
+    // Not charged: one invoice for the cancelled one, two for the one that renews.
+    expect(await wallet(智谱)).toBe(FUNDS - 3 * MONTHLY);
+    const invoices = await invoiced(智谱);
+    expect(invoices.filter(([orderId]) => orderId === subscription.orderId)).toEqual([[subscription.orderId, MONTHLY]]);
+    expect(invoices.filter(([orderId]) => orderId === kept.orderId)).toEqual([
+      [kept.orderId, MONTHLY],
+      [kept.orderId, MONTHLY],
+    ]);
+    const lapsed = await get(`/v1/subscriptions/${subscription.subscriptionId}`, 智谱);
+    expect(lapsed.body).toMatchObject({ status: 'lapsed', lapseReason: 'cancelled_by_buyer', cancelAtPeriodEnd: true, nextChargeAt: null, renewals: 0 });
+    expect((await get(`/v1/subscriptions/${kept.subscriptionId}`, 智谱)).body).toMatchObject({ status: 'active', renewals: 1, cancelAtPeriodEnd: false });
+
+    // Delivery ended the entitlement on the lapse; the files are no longer served.
+    await waitFor('delivery to end the entitlement', async () => (await entitlementStatus(智谱, subscription.entitlementId)) === 'expired');
+    const manifest = await get(`/v1/entitlements/${subscription.entitlementId}/manifest`, 智谱);
+    expect({ status: manifest.status, code: manifest.body.code }).toEqual({ status: 403, code: 'ENTITLEMENT_EXPIRED' });
+    expect(await entitlementStatus(智谱, kept.entitlementId)).toBe('active');
+
+    // It stays ended: a retried cancellation answers what it did; it cannot be resumed; later sweeps charge nothing.
+    expect((await command(`/v1/subscriptions/${subscription.subscriptionId}/cancel`, 智谱)).body).toEqual(lapsed.body);
+    const late = await command(`/v1/subscriptions/${subscription.subscriptionId}/resume`, 智谱);
+    expect({ status: late.status, code: late.body.code }).toEqual({ status: 409, code: 'INVALID_STATE' });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await wallet(智谱)).toBe(FUNDS - 3 * MONTHLY);
+    expect((await get('/v1/subscriptions?status=lapsed', 智谱)).body.items.map((s: { id: string }) => s.id)).toEqual([subscription.subscriptionId]);
+
+    expect((await get('/v1/admin/ledger/trial-balance', 'admin')).body.total).toBe(0);
+  });
+});
