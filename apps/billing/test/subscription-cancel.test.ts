@@ -3,6 +3,8 @@ import { BillingSubjects, type SubscriptionView } from '@trove/contracts';
 import { RpcClient } from '@trove/messaging';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { createDataSource } from '../src/data-source';
+import { SubscriptionCancellation1764890000000 } from '../src/migrations/1764890000000-SubscriptionCancellation';
 import { waitFor } from '../../../test/support/processes';
 import { BillingHarness, buyer, line, OPERATOR, order, vendor } from './billing-harness';
 
@@ -266,5 +268,48 @@ describe('billing: a buyer lists, cancels and resumes its subscriptions', () => 
       expect(await entriesOf(orderId)).toEqual(['charge', 'renewal']);
       expect(await billing.walletBalance(subscriber.organizationId)).toBe(1_000_000 - 2 * PRICE);
     });
+  });
+});
+
+describe('billing: the migration that lets buyers see and cancel their subscriptions', () => {
+  it('gives existing subscriptions the start of their period and of the subscription, and refuses to go down while one is cancelled', async () => {
+    const billing = await BillingHarness.start();
+    const dataSource = createDataSource(billing.db.url);
+    try {
+      const subscribeAt = async (at: string) => {
+        billing.clock.set(new Date(at));
+        const subscriber = buyer();
+        await billing.fund(subscriber, 10 * PRICE);
+        const placed = order(subscriber.organizationId, [line(vendor().organizationId, PRICE, 'CNY', monthly)]);
+        await billing.payments.charge(placed);
+        return { subscriber, orderId: placed.orderId };
+      };
+      const renewed = await subscribeAt('2026-01-15T04:00:00.000Z');
+      const endOfMonth = await subscribeAt(BOUGHT_AT);
+      billing.clock.set(new Date('2026-02-20T00:00:00.000Z'));
+      expect(await billing.subscriptions.renewDue(renewed.orderId)).toEqual({ renewed: 1, lapsed: 0 });
+
+      await dataSource.initialize();
+      const migration = new SubscriptionCancellation1764890000000();
+      const runner = dataSource.createQueryRunner();
+      await migration.down(runner);
+      await migration.up(runner);
+
+      const [again] = (await billing.subscriptions.list(renewed.subscriber, {})).items;
+      expect(again).toMatchObject({ currentPeriodStart: '2026-02-15T04:00:00.000Z', currentPeriodEnd: '2026-03-15T04:00:00.000Z', renewals: 1, cancelAtPeriodEnd: false });
+      // After a renewal the subscription began with its order's charge.
+      expect(again.subscribedAt).toEqual((await billing.sql.query(`SELECT created_at FROM journal_entry WHERE order_id = $1 AND kind = 'charge'`, [renewed.orderId])).rows[0].created_at.toISOString());
+      // A month that began on the 31st and ended on 28 February reads as begun on the 28th (the limit the migration states).
+      const [clamped] = (await billing.subscriptions.list(endOfMonth.subscriber, {})).items;
+      expect(clamped).toMatchObject({ subscribedAt: '2026-01-28T04:00:00.000Z', currentPeriodStart: '2026-01-28T04:00:00.000Z', currentPeriodEnd: FIRST_END });
+
+      await billing.subscriptions.cancel(endOfMonth.subscriber, clamped.id);
+      await expect(migration.down(runner)).rejects.toThrow(/1 subscriptions were cancelled by their buyers/);
+      await runner.release();
+      expect(await billing.subscriptions.get(endOfMonth.subscriber, clamped.id)).toMatchObject({ cancelAtPeriodEnd: true });
+    } finally {
+      if (dataSource.isInitialized) await dataSource.destroy();
+      await billing.stop();
+    }
   });
 });
