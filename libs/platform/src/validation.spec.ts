@@ -86,3 +86,40 @@ describe('a nested object given as a list', () => {
     ]);
   });
 });
+
+describe('what a broken field is told', () => {
+  class Line {
+    @IsInt({ message: 'quantity must be a whole number of units' })
+    @Min(1)
+    quantity: number;
+  }
+  class Order {
+    @IsArray()
+    @ValidateNested({ each: true })
+    @Type(() => Line)
+    items: Line[];
+
+    @IsOptional()
+    @IsIn(['CNY', 'USD'])
+    currency?: string;
+  }
+  const problems = (payload: unknown): { field: string; problems: string[] }[] => {
+    try {
+      validateMessage(Order, payload);
+      return [];
+    } catch (error) {
+      return (error as ServiceException).errors ?? [];
+    }
+  };
+
+  it('a required field left out, or sent as null, is required, and nothing else is said of it', () => {
+    expect(problems({})).toEqual([{ field: 'items', problems: ['items is required'] }]);
+    expect(problems({ items: null })).toEqual([{ field: 'items', problems: ['items is required (null was sent)'] }]);
+  });
+
+  it('a value of the wrong kind is told its kind only, not the ranges it cannot be measured against', () => {
+    expect(problems({ items: [{ quantity: '10' }] })).toEqual([{ field: 'items.0.quantity', problems: ['quantity must be a whole number of units'] }]);
+    expect(problems({ items: [{ quantity: 0 }] })).toEqual([{ field: 'items.0.quantity', problems: ['quantity must not be less than 1'] }]);
+    expect(problems({ items: [{ quantity: 2 }], currency: 'EUR' })).toEqual([{ field: 'currency', problems: [expect.stringMatching(/^currency must be one of/)] }]);
+  });
+});

@@ -82,10 +82,29 @@ export const VALIDATOR_OPTIONS: ValidatorOptions = {
   forbidUnknownValues: true,
 };
 
+/** Rules on what kind of value a field holds: when one fails, the others (ranges, lengths, formats) only confuse. */
+const KIND_RULES = ['isInt', 'isNumber', 'isString', 'isBoolean', 'isArray', 'isObject', 'isNotList'];
+
+/**
+ * What is wrong with one field, as a client can act on it: a missing required field is just that
+ * (not "must contain no more than 20 elements" and five more), and a value of the wrong kind says
+ * so alone ("2000000" for an amount is a string, not an amount above the maximum).
+ */
+function problemsOf(error: ValidationError): string[] {
+  const constraints = error.constraints ?? {};
+  // class-validator always sets `value` (undefined when the field was left out).
+  const sent = Object.prototype.hasOwnProperty.call(error, 'value');
+  if (sent && (error.value === undefined || error.value === null) && !('whitelistValidation' in constraints)) {
+    return [`${error.property} is required${error.value === null ? ' (null was sent)' : ''}`];
+  }
+  const kind = KIND_RULES.filter((rule) => rule in constraints).map((rule) => constraints[rule]);
+  return kind.length > 0 ? kind : Object.values(constraints);
+}
+
 export function fieldErrors(errors: ValidationError[], parent = ''): { field: string; problems: string[] }[] {
   return errors.flatMap((error) => {
     const field = parent ? `${parent}.${error.property}` : error.property;
-    const own = error.constraints ? [{ field, problems: Object.values(error.constraints) }] : [];
+    const own = error.constraints ? [{ field, problems: problemsOf(error) }] : [];
     return own.concat(fieldErrors(error.children ?? [], field));
   });
 }
