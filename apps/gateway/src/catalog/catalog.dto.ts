@@ -216,31 +216,8 @@ export class VersionSummaryDto {
 
 export class VersionPageDto extends PageOf(VersionSummaryDto) {}
 
-export class VersionDto {
-  @ApiProperty({ format: 'uuid' })
-  id: string;
-
-  @ApiProperty({ example: '1.0.0' })
-  version: string;
-
-  @ApiProperty({ nullable: true, type: String })
-  changelog: string | null;
-
-  @ApiProperty({ enum: VERSION_STATUSES, description: 'open: files may be added; released: the file list is frozen' })
-  status: VersionStatus;
-
-  @ApiProperty()
-  createdAt: string;
-
-  @ApiProperty({ nullable: true, type: String })
-  releasedAt: string | null;
-
-  @ApiProperty({ description: 'How many files the version holds' })
-  fileCount: number;
-
-  @ApiProperty({ description: 'The sum of the sizes of its files, in bytes', example: 123_456_789_012 })
-  totalBytes: number;
-
+/** A version as a listing's page and a release show it: the summary, with its first files. */
+export class VersionDto extends VersionSummaryDto {
   @ApiProperty({
     type: [VersionFileDto],
     description: `The first ${VERSION_FILES_SHOWN} files in path order (all of them when fileCount is not more); GET .../versions/:versionId/files pages through every one`,
