@@ -21,6 +21,25 @@ export class AuditQuery extends PageQuery {
   outcome?: AuditOutcome;
 }
 
+export class AuditActorDto {
+  @ApiProperty({ format: 'uuid', nullable: true, type: String })
+  organizationId: string | null;
+
+  @ApiProperty({ nullable: true, type: String, description: "The API key's id" })
+  keyId: string | null;
+
+  @ApiProperty({ nullable: true, type: String, enum: ['admin', 'vendor', 'buyer'] })
+  role: string | null;
+}
+
+export class AuditTargetDto {
+  @ApiProperty({ nullable: true, type: String, example: 'organization' })
+  type: string | null;
+
+  @ApiProperty({ nullable: true, type: String })
+  id: string | null;
+}
+
 export class AuditEventDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
@@ -28,14 +47,14 @@ export class AuditEventDto {
   @ApiProperty()
   at: string;
 
-  @ApiProperty({ description: 'Who acted: organization, key and role; null for anonymous calls' })
-  actor: { organizationId: string | null; keyId: string | null; role: string | null };
+  @ApiProperty({ type: () => AuditActorDto, description: 'Who acted: organization, key and role, each null for an anonymous call' })
+  actor: AuditActorDto;
 
   @ApiProperty({ example: 'organization.approve' })
   action: string;
 
-  @ApiProperty({ description: 'What it acted on' })
-  target: { type: string | null; id: string | null };
+  @ApiProperty({ type: () => AuditTargetDto, description: 'What it acted on' })
+  target: AuditTargetDto;
 
   @ApiProperty({ enum: AUDIT_OUTCOMES })
   outcome: AuditOutcome;

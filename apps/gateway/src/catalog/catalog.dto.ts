@@ -2,7 +2,7 @@ import { DATASET_STATUSES, DatasetListing, PAST_OFFERS_SHOWN, QueryInteger, SHA2
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUrl, IsUUID, Length, Matches, MaxLength, Min } from 'class-validator';
-import { OfferLicensing, type LicenseTermsValue, type PricingValue } from '@trove/licensing';
+import { LicenseTerms, OfferLicensing, Pricing, type LicenseTermsValue, type PricingValue } from '@trove/licensing';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageQuery } from '@trove/platform';
 import { PageOf } from '../openapi/page.dto';
 
@@ -231,7 +231,7 @@ export class OfferLicenseDto {
   @ApiProperty({ example: 'commercial' })
   template: string;
 
-  @ApiProperty({ description: "The terms granted (the template's defaults when none were sent)" })
+  @ApiProperty({ type: () => LicenseTerms, description: "The terms granted (the template's defaults when none were sent), every field written out: their JSON with keys sorted is what termsSha256 hashes" })
   terms: LicenseTermsValue;
 }
 
@@ -248,7 +248,7 @@ export class OfferDto {
   @ApiProperty({ description: 'SHA-256 of the canonical terms: what an order line records' })
   termsSha256: string;
 
-  @ApiProperty({ description: '{model, price: {amount, currency}, period?, unit?}; amounts are integer minor units' })
+  @ApiProperty({ type: () => Pricing, description: 'How it is priced; amounts are integer minor units' })
   pricing: PricingValue;
 
   @ApiProperty()

@@ -2,7 +2,7 @@ import { ACCESS_REQUEST_STATUSES, MAX_METERED_QUANTITY, MAX_ORDER_ITEMS, ORDER_S
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, Equals, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateNested } from 'class-validator';
-import { Money, type LicenseTermsValue, type PricingValue } from '@trove/licensing';
+import { LicenseTerms, Money, Pricing, type LicenseTermsValue, type PricingValue } from '@trove/licensing';
 import { PageQuery } from '@trove/platform';
 import { PageOf } from '../openapi/page.dto';
 
@@ -99,7 +99,7 @@ export class OrderItemViewDto {
   @ApiProperty({ type: Money })
   price: Money;
 
-  @ApiProperty({ description: '{model, price, period?, unit?} as offered when the order was placed' })
+  @ApiProperty({ type: () => Pricing, description: 'The pricing as offered when the order was placed' })
   pricing: PricingValue;
 
   @ApiPropertyOptional({ type: 'integer', description: 'Metered lines only: the units bought, which the price is the unit price times' })
@@ -174,7 +174,7 @@ export class ReceiptLineDto {
   @ApiProperty()
   licenseTemplate: string;
 
-  @ApiProperty({ description: 'The exact terms accepted' })
+  @ApiProperty({ type: () => LicenseTerms, description: 'The exact terms accepted' })
   terms: LicenseTermsValue;
 
   @ApiProperty()
