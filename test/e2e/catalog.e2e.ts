@@ -223,12 +223,26 @@ describe('the catalog through the public API', () => {
     expect((await system.request(`/v1/admin/datasets/${dataset.id}/approve`, { method: 'POST' })).status).toBe(200);
     expect(await status(path, 'anonymous')).toBe(200);
     expect((await json(await system.request(path, as('anonymous')))).rejectionReason).toBeNull();
-    expect((await system.request(`/v1/admin/datasets/${dataset.id}/suspend`, { method: 'POST' })).status).toBe(200);
+    // A reason that is not one is refused, naming it, and takes nothing down.
+    for (const reason of ['', 42, 'x'.repeat(2001)]) {
+      const refused = await system.request(`/v1/admin/datasets/${dataset.id}/suspend`, { method: 'POST', body: JSON.stringify({ reason }) });
+      expect({ reason, status: refused.status, fields: ((await json(refused)).errors ?? []).map((e: { field: string }) => e.field) }).toEqual({ reason, status: 400, fields: ['reason'] });
+    }
+    expect(await status(path, 'anonymous')).toBe(200);
+    const why = '样本含未脱敏的手机号，整改后重新提交 / Samples hold unmasked phone numbers';
+    const suspended = await system.request(`/v1/admin/datasets/${dataset.id}/suspend`, { method: 'POST', body: JSON.stringify({ reason: ` ${why} ` }) });
+    expect(suspended.status).toBe(200);
     expect(await status(path, 'anonymous')).toBe(404);
     expect(await status(path, buyerKey)).toBe(404);
-    expect(await status(path, vendor.key)).toBe(200);
+    // Its vendor sees it, and why.
+    expect(await vendor.expect(200, path)).toMatchObject({ status: 'suspended', rejectionReason: why });
     // A suspended listing cannot be sent back to review by its vendor.
     expect((await vendor.call(`${path}/submit`, 'POST')).status).toBe(409);
+    // Reinstated: public again, the reason gone; a suspension without a body still works.
+    expect((await system.request(`/v1/admin/datasets/${dataset.id}/approve`, { method: 'POST' })).status).toBe(200);
+    expect(await vendor.expect(200, path)).toMatchObject({ status: 'published', rejectionReason: null });
+    expect((await system.request(`/v1/admin/datasets/${dataset.id}/suspend`, { method: 'POST' })).status).toBe(200);
+    expect(await vendor.expect(200, path)).toMatchObject({ status: 'suspended', rejectionReason: null });
   });
 
   it('holds a listing in review still until the operator decides, and takes changes again once published', async () => {

@@ -68,8 +68,10 @@ export class Dataset {
     this.rejectionReason = reason;
   }
 
-  suspend(): void {
+  /** Taken down by an operator; the reason, when one is given, is shown to the vendor (as a rejection's is). */
+  suspend(reason: string | null): void {
     this.moveTo('suspended');
+    this.rejectionReason = reason;
   }
 
   private moveTo(status: DatasetStatus): void {

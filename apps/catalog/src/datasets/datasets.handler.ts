@@ -5,6 +5,7 @@ import {
   ListDatasetsRequest,
   ListVendorDatasetsRequest,
   ModerateDatasetRequest,
+  SuspendDatasetRequest,
   RejectDatasetRequest,
   SubmitDatasetRequest,
   UpdateDatasetRequest,
@@ -75,8 +76,8 @@ export class DatasetsHandler {
   }
 
   @RpcHandler(CatalogSubjects.suspendDataset)
-  suspend(request: ModerateDatasetRequest, context: RpcContext): Promise<DatasetView> {
+  suspend(request: SuspendDatasetRequest, context: RpcContext): Promise<DatasetView> {
     callerAs(context, 'admin');
-    return this.datasets.suspend(request.id);
+    return this.datasets.suspend(request.id, request.reason ?? null);
   }
 }

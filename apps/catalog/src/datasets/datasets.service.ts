@@ -184,9 +184,9 @@ export class DatasetsService {
     return this.moderate(id, 'rejected', async (dataset) => dataset.reject(reason));
   }
 
-  suspend(id: string): Promise<DatasetView> {
+  suspend(id: string, reason: string | null = null): Promise<DatasetView> {
     return this.moderate(id, 'suspended', async (dataset, tx) => {
-      dataset.suspend();
+      dataset.suspend(reason);
       await tx.publish(CatalogEvents.datasetSuspended, {
         datasetId: dataset.id,
         vendorOrganizationId: dataset.vendorOrganizationId,

@@ -1,11 +1,12 @@
 import { CatalogSubjects } from '@trove/contracts';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { RpcClient } from '@trove/messaging';
+import { validateMessage } from '@trove/platform';
 import { Audited } from '../audit/audited.decorator';
 import { Roles } from '../auth/access.decorators';
 import { ApiProblems } from '../openapi/api-problems';
-import { AdminDatasetsQuery, DatasetDto, DatasetPageDto, RejectDatasetDto } from './catalog.dto';
+import { AdminDatasetsQuery, DatasetDto, DatasetPageDto, RejectDatasetDto, SuspendDatasetDto } from './catalog.dto';
 import { uuidParam } from './params';
 
 @ApiTags('Operations')
@@ -56,11 +57,18 @@ export class AdminDatasetsController {
   @HttpCode(200)
   @Roles(['admin'])
   @Audited('dataset.suspend', 'dataset')
-  @ApiOperation({ summary: 'Take a published dataset down', description: 'It disappears for everyone but its vendor and admins until approved again.' })
+  @ApiOperation({
+    summary: 'Take a published dataset down',
+    description:
+      'It disappears for everyone but its vendor and admins until approved again. The body may be left out; `{reason}` is shown to the vendor as `rejectionReason` (cleared when the listing is approved again).',
+  })
   @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiBody({ type: SuspendDatasetDto, required: false })
   @ApiOkResponse({ type: DatasetDto })
   @ApiProblems(400, 404, 409)
-  suspend(@Param('id', uuidParam('id')) id: string): Promise<DatasetDto> {
-    return this.rpc.send(CatalogSubjects.suspendDataset, { id });
+  suspend(@Param('id', uuidParam('id')) id: string, @Body() body: unknown): Promise<DatasetDto> {
+    // No body at all is a suspension without a reason; a body is held to the DTO's rules.
+    const reason = body === undefined ? undefined : validateMessage(SuspendDatasetDto, body).reason;
+    return this.rpc.send(CatalogSubjects.suspendDataset, { id, ...(reason === undefined ? {} : { reason }) });
   }
 }

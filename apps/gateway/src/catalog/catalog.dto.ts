@@ -83,6 +83,16 @@ export class RejectDatasetDto {
   reason: string;
 }
 
+/** `POST /v1/admin/datasets/:id/suspend`: the body may be left out; a reason, when given, is shown to the vendor. */
+export class SuspendDatasetDto {
+  @ApiPropertyOptional({ example: '样本含未脱敏的手机号，整改后重新提交 / Samples hold unmasked phone numbers: fix and submit again', maxLength: 2000 })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @Length(1, 2000)
+  reason?: string;
+}
+
 /** `GET /v1/datasets/:id/versions/:versionId/files`: a page of a version's files, in path order. */
 export class VersionFilesQuery {
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE, description: 'Page size; above the maximum is 400, not cut.' })
@@ -160,7 +170,7 @@ export class DatasetDto {
   @ApiProperty({ enum: DATASET_STATUSES })
   status: DatasetStatus;
 
-  @ApiProperty({ nullable: true, type: String, description: 'Why an operator rejected it (seen by its vendor and admins)' })
+  @ApiProperty({ nullable: true, type: String, description: 'Why an operator rejected or suspended it, when it said (seen by its vendor and admins); cleared on approval' })
   rejectionReason: string | null;
 
   @ApiProperty({ type: () => CreateDatasetDto, description: 'The listing as validated' })

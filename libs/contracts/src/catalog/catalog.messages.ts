@@ -121,6 +121,17 @@ export class ModerateDatasetRequest {
   id: string;
 }
 
+/** An operator takes a published listing down, optionally saying why (the vendor reads it). */
+export class SuspendDatasetRequest {
+  @IsUUID()
+  id: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 2000)
+  reason?: string;
+}
+
 export class RejectDatasetRequest {
   @IsUUID()
   id: string;

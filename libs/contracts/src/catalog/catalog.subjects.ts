@@ -16,6 +16,7 @@ import {
   ListDatasetsRequest,
   ListVendorDatasetsRequest,
   ModerateDatasetRequest,
+  SuspendDatasetRequest,
   RejectDatasetRequest,
   ReleaseExclusiveRequest,
   ReleaseVersionRequest,
@@ -58,7 +59,7 @@ export const CatalogSubjects = {
   submitDataset: rpcSubject<SubmitDatasetRequest, DatasetView>('catalog.dataset.submit', SubmitDatasetRequest, COMMAND),
   approveDataset: rpcSubject<ModerateDatasetRequest, DatasetView>('catalog.dataset.approve', ModerateDatasetRequest, COMMAND),
   rejectDataset: rpcSubject<RejectDatasetRequest, DatasetView>('catalog.dataset.reject', RejectDatasetRequest, COMMAND),
-  suspendDataset: rpcSubject<ModerateDatasetRequest, DatasetView>('catalog.dataset.suspend', ModerateDatasetRequest, COMMAND),
+  suspendDataset: rpcSubject<SuspendDatasetRequest, DatasetView>('catalog.dataset.suspend', SuspendDatasetRequest, COMMAND),
 
   createVersion: rpcSubject<CreateVersionRequest, VersionView>('catalog.version.create', CreateVersionRequest, COMMAND),
   releaseVersion: rpcSubject<ReleaseVersionRequest, VersionView>('catalog.version.release', ReleaseVersionRequest, COMMAND),
