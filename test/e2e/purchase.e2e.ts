@@ -705,6 +705,14 @@ describe('buying free and metered offers', () => {
     const buyer = await h.buyer('科大讯飞 iFLYTEK');
     await h.fund(buyer, 5_000_000);
 
+    // The listing declares 1,000 hours: an order of more is refused, naming the field, and changes nothing.
+    const tooMany = await h.order(buyer, { items: [{ offerId: perHour.offerId, quantity: 1001 }], acceptLicense: true });
+    expect({ status: tooMany.status, errors: (await json(tooMany)).errors }).toEqual({
+      status: 400,
+      errors: [{ field: 'items.0.quantity', problems: [expect.stringContaining('at most 1000: the listing holds 1000 hours')] }],
+    });
+    expect(await h.query('ordering', `SELECT id FROM purchase_order WHERE buyer_organization_id = $1`, [buyer.organizationId])).toEqual([]);
+
     const response = await h.order(buyer, { items: [{ offerId: perHour.offerId, quantity: 200 }], acceptLicense: true });
     const placed = await json(response);
     expect(response.status).toBe(201);

@@ -1,5 +1,5 @@
 import type { OfferSnapshot } from '@trove/contracts';
-import { exampleMetadata } from '@trove/dataset';
+import { exampleMetadata, meteredVolume } from '@trove/dataset';
 import { canonicalJson, defaultTerms } from '@trove/licensing';
 import { UnitOfWork } from '@trove/messaging';
 import { ServiceException, type Caller } from '@trove/platform';
@@ -53,6 +53,7 @@ describe('the offer snapshot ordering reads', () => {
       datasetTitle: dataset.title,
       available: dataset.status === 'published' && offer.isLive(new Date()) && offer.visibleTo(who?.organizationId),
       releasedVersionIds: await moduleRef.get(VersionRepository).releasedIds(dataset.id),
+      meteredVolume: offer.pricing.model === 'metered' ? meteredVolume(dataset.metadata as never, offer.pricing.unit ?? '') : null,
     };
   }
 
@@ -96,6 +97,7 @@ describe('the offer snapshot ordering reads', () => {
     offers.exclusive = await offer(published, { license: { template: 'commercial', terms: { ...defaultTerms('commercial'), exclusive: true, territories: ['CN'] } }, expiresAt: new Date(Date.now() + 86_400_000).toISOString() });
     offers.expired = await offer(published, { expiresAt: new Date(Date.now() + 86_400_000).toISOString() });
     offers.withdrawn = await offer(published);
+    offers.perHour = await offer(published, { pricing: { model: 'metered', unit: 'hour', price: { amount: 18_000, currency: 'CNY' } } });
     await datasets.submit(owner, published, 'active');
     await datasets.approve(published);
     await service().withdraw(owner, published, offers.withdrawn);
@@ -154,8 +156,12 @@ describe('the offer snapshot ordering reads', () => {
       datasetTitle: '普通话客服语音 500 小时',
       available: true,
       releasedVersionIds: releasedIds,
+      meteredVolume: null,
     });
     expect(releasedIds).toHaveLength(2);
+    // A one-time offer has no metered volume; an offer per hour the hours the listing declares (1,505.5: 1,506 whole ones).
+    expect(snapshot.meteredVolume).toBeNull();
+    expect((await read(() => service().snapshot(buyer, offers.perHour))).meteredVolume).toBe(1506);
     // A buyer checks the hash from the terms as served: keys sorted, no whitespace (jq -cS).
     expect(createHash('sha256').update(canonicalJson(snapshot.license.terms)).digest('hex')).toBe(snapshot.termsSha256);
   });

@@ -13,3 +13,4 @@ export * from './croissant';
 export * from './metadata.examples';
 export * from './labels';
 export * from './file-path';
+export * from './metered-volume';

@@ -1,6 +1,7 @@
 import type { DatasetStatus } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import type { LicenseTermsValue, PricingValue } from '@trove/licensing';
+import { meteredVolume } from '@trove/dataset';
 import { TransactionalRepository } from '@trove/messaging';
 import { bigintNumber } from '../columns';
 import { VENDOR_SUSPENDED_SQL } from '../datasets/dataset.repository';
@@ -33,6 +34,10 @@ export class OfferRepository extends TransactionalRepository {
       `SELECT o.id, o.dataset_id, o.template, o.terms, o.terms_sha256, o.exclusive, o.pricing, o.price_amount, o.currency,
               o.requires_approval, o.buyer_org_id, o.expires_at, o.status, o.created_at, o.updated_at,
               d.vendor_organization_id, ${VENDOR_SUSPENDED_SQL} AS vendor_suspended, d.status AS dataset_status, d.title AS dataset_title,
+              -- The profiles that declare a listing's volume, for a metered offer only (meteredVolume).
+              CASE WHEN o.pricing ->> 'model' = 'metered' THEN jsonb_build_object(
+                'speech', d.metadata -> 'speech', 'image', d.metadata -> 'image', 'video', d.metadata -> 'video', 'text', d.metadata -> 'text',
+                'dialogue', d.metadata -> 'dialogue', 'pointCloud', d.metadata -> 'pointCloud', 'multimodal', d.metadata -> 'multimodal') END AS profiles,
               ARRAY(SELECT v.id::text FROM dataset_version v
                      WHERE v.dataset_id = d.id AND v.status = 'released'
                      ORDER BY v.released_at, v.id) AS released_version_ids
@@ -67,6 +72,7 @@ export class OfferRepository extends TransactionalRepository {
       datasetStatus: row.dataset_status,
       datasetTitle: row.dataset_title,
       releasedVersionIds: row.released_version_ids,
+      meteredVolume: offer.pricing.model === 'metered' && row.profiles ? meteredVolume(row.profiles, offer.pricing.unit ?? '') : null,
     };
   }
 
@@ -112,6 +118,8 @@ export interface OfferForSnapshot {
   datasetStatus: DatasetStatus;
   datasetTitle: string;
   releasedVersionIds: string[];
+  /** How many units of a metered offer's unit the listing declares; null otherwise. */
+  meteredVolume: number | null;
 }
 
 interface SnapshotRow {
@@ -135,4 +143,5 @@ interface SnapshotRow {
   dataset_status: DatasetStatus;
   dataset_title: string;
   released_version_ids: string[];
+  profiles: Record<string, object | null> | null;
 }

@@ -109,7 +109,7 @@ export class OffersService {
   async snapshot(caller: Caller | undefined, offerId: string): Promise<OfferSnapshot> {
     const found = await this.offers.findForSnapshot(offerId);
     if (!found) throw notFound('offer', offerId);
-    const { offer, vendorOrganizationId, vendorSuspended, datasetStatus, datasetTitle, releasedVersionIds } = found;
+    const { offer, vendorOrganizationId, vendorSuspended, datasetStatus, datasetTitle, releasedVersionIds, meteredVolume } = found;
     const all = seesEverything(caller, vendorOrganizationId);
     if (!all && (datasetStatus !== 'published' || !offer.visibleTo(caller?.organizationId))) throw notFound('offer', offerId);
     return {
@@ -119,6 +119,7 @@ export class OffersService {
       datasetTitle,
       available: isPublic({ status: datasetStatus, vendorSuspended }) && offer.isLive(new Date()) && offer.visibleTo(caller?.organizationId),
       releasedVersionIds,
+      meteredVolume,
     };
   }
 

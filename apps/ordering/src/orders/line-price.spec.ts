@@ -7,6 +7,8 @@ const perHour = offer({ model: 'metered', price: { amount: 18_000, currency: 'CN
 const once = offer({ model: 'one_time', price: { amount: 12_800_000, currency: 'CNY' } });
 const monthly = offer({ model: 'subscription', price: { amount: 3_000_000, currency: 'CNY' }, period: 'month' });
 const ccBy = offer({ model: 'free' });
+/** 180.00 yuan an hour of a corpus that declares 12.5 hours: 13 whole hours at most. */
+const ofShortCorpus = { ...perHour, meteredVolume: 13 };
 
 describe('linePrice: what one order item costs', () => {
   it.each([
@@ -15,6 +17,7 @@ describe('linePrice: what one order item costs', () => {
     ['a free offer: nothing', ccBy, undefined, { amount: 0, quantity: null }],
     ['200 hours at 180.00 yuan an hour', perHour, 200, { amount: 3_600_000, quantity: 200 }],
     ['one hour', perHour, 1, { amount: 18_000, quantity: 1 }],
+    ['every hour a 12.5-hour corpus holds', ofShortCorpus, 13, { amount: 234_000, quantity: 13 }],
     ['the most units an item may buy', offer({ model: 'metered', price: { amount: 1, currency: 'CNY' }, unit: 'image' }), MAX_METERED_QUANTITY, { amount: MAX_METERED_QUANTITY, quantity: MAX_METERED_QUANTITY }],
   ])('%s', (_case, item, quantity, expected) => {
     expect(linePrice(item, quantity, 0, 'CNY')).toEqual(expected);
@@ -27,6 +30,7 @@ describe('linePrice: what one order item costs', () => {
     ['a fraction', perHour, 1.5, 'from 1 to'],
     ['more than the most an item may buy', perHour, MAX_METERED_QUANTITY + 1, 'from 1 to'],
     ['a line beyond the largest amount', offer({ model: 'metered', price: { amount: 100_000_000_000, currency: 'CNY' }, unit: 'gib' }), MAX_METERED_QUANTITY, 'beyond the largest amount'],
+    ['more hours than the listing holds', ofShortCorpus, 1000, 'at most 13: the listing holds 13 hours'],
     ['a quantity for a one-time offer', once, 3, 'only for metered offers'],
     ['a quantity for a free offer', ccBy, 1, 'only for metered offers'],
     ['a quantity for a subscription', monthly, 2, 'only for metered offers'],

@@ -308,7 +308,7 @@ export const FREE_ORDER_CURRENCY: CurrencyCode = 'CNY';
  * times the item's `quantity` (required there, and refused for any other model); nothing for
  * a free offer. Bad quantities are VALIDATION_FAILED naming the item's field.
  */
-export function linePrice(offer: Pick<OfferSnapshot, 'id' | 'pricing'>, quantity: number | undefined, position: number, currency: CurrencyCode): { amount: number; quantity: number | null } {
+export function linePrice(offer: Pick<OfferSnapshot, 'id' | 'pricing' | 'meteredVolume'>, quantity: number | undefined, position: number, currency: CurrencyCode): { amount: number; quantity: number | null } {
   const field = `items.${position}.quantity`;
   const bad = (problem: string) => new ServiceException(CommonErrorCode.VALIDATION_FAILED, `${field}: ${problem}`, [{ field, problems: [problem] }]);
   if (offer.pricing.model !== 'metered') {
@@ -318,6 +318,12 @@ export function linePrice(offer: Pick<OfferSnapshot, 'id' | 'pricing'>, quantity
   if (quantity === undefined) throw bad(`quantity is required: offer ${offer.id} is sold per ${offer.pricing.unit}`);
   if (!Number.isSafeInteger(quantity) || quantity < 1 || quantity > MAX_METERED_QUANTITY) {
     throw bad(`quantity must be a whole number from 1 to ${MAX_METERED_QUANTITY}`);
+  }
+  // No more than the listing holds: 1,000 hours of a 12.5-hour corpus was charged and delivered
+  // the same files as one hour.
+  const volume = offer.meteredVolume;
+  if (volume !== undefined && volume !== null && quantity > volume) {
+    throw bad(`quantity must be at most ${volume}: the listing holds ${volume} ${offer.pricing.unit}${volume === 1 ? '' : 's'} (offer ${offer.id})`);
   }
   try {
     return { amount: chargeFor(offer.pricing, { units: quantity }, currency).amount, quantity };

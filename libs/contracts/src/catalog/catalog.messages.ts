@@ -490,6 +490,12 @@ export interface OfferSnapshot extends OfferView {
   /** Published, active, not expired, and visible to the caller. */
   available: boolean;
   releasedVersionIds: string[];
+  /**
+   * A metered offer's most units: what the listing declares of its unit (`speech.hours` for
+   * `hour`, `image.images` for `image`, ...), rounded up; null when not metered, not declared, or
+   * `gib` (counted at download). Absent from a catalog older than this field.
+   */
+  meteredVolume?: number | null;
 }
 
 export interface SampleView {
