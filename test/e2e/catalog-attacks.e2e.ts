@@ -97,8 +97,9 @@ describe('the catalog under attack', () => {
       const profile = `/v1/vendors/${impostor.organizationId}`;
       expect((await system.request(profile, anonymous)).status).toBe(404);
       expect((await other.call(profile)).status).toBe(404);
-      // The vendor itself and operators see it.
+      // The vendor itself and operators see it; the vendor also at its own address.
       expect((await impostor.call(profile)).status).toBe(200);
+      expect(await impostor.expect(200, '/v1/vendor/profile')).toMatchObject({ displayNameEn: 'SpeechOcean (official)' });
       expect((await system.request(profile)).status).toBe(200);
 
       // Approved: public once the catalog has the approval.

@@ -155,6 +155,12 @@ const CASES: Record<string, RouteCase> = {
       return { url: `/v1/datasets/${id}/samples/${sample.id}` };
     },
   },
+  'GET /v1/vendor/profile': {
+    prepare: async (fx) => {
+      await fx.harness.inject({ method: 'PUT', url: '/v1/vendor/profile', key: fx.parties.vendor.key, body: { displayNameZh: '标贝科技', displayNameEn: 'DataBaker' } });
+      return { url: '/v1/vendor/profile' };
+    },
+  },
   'POST /v1/datasets/:id/samples': {
     prepare: async (fx) => ({ url: `/v1/datasets/${await vendorDataset(fx)}/samples`, body: { path: 'samples/0001.wav', size: 2048 } }),
   },

@@ -4,6 +4,8 @@ import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger'
 import { RpcClient } from '@trove/messaging';
 import { Audited } from '../audit/audited.decorator';
 import { Public, Roles } from '../auth/access.decorators';
+import type { Principal } from '../auth/principal';
+import { CurrentPrincipal } from '../auth/principal.decorator';
 import { ApiProblems } from '../openapi/api-problems';
 import { DatasetPageDto, VendorDatasetsQuery, VendorProfileDto, VendorProfileInputDto } from './catalog.dto';
 import { uuidParam } from './params';
@@ -33,6 +35,15 @@ export class VendorsController {
   @ApiProblems(400, 413)
   upsertProfile(@Body() body: VendorProfileInputDto): Promise<VendorProfileDto> {
     return this.rpc.send(CatalogSubjects.upsertVendorProfile, body);
+  }
+
+  @Get('vendor/profile')
+  @Roles(['vendor'])
+  @ApiOperation({ summary: "The caller's vendor profile", description: 'As buyers see it once the vendor is approved; 404 until the vendor writes one with PUT.' })
+  @ApiOkResponse({ type: VendorProfileDto })
+  @ApiProblems(404, 503)
+  ownProfile(@CurrentPrincipal() principal: Principal): Promise<VendorProfileDto> {
+    return this.rpc.send(CatalogSubjects.getVendorProfile, { organizationId: principal.organizationId });
   }
 
   @Get('vendors/:id')
