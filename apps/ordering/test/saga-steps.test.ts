@@ -141,4 +141,18 @@ describe('the purchase saga steps', () => {
     expect(await row(unknown)).toBeUndefined();
     expect(await events(unknown)).toEqual([]);
   });
+
+  it("lists one buying organization's orders for an operator who asks, and a buyer only its own whatever it names", async () => {
+    const once = listed({ model: 'one_time', price: { amount: 2_400_000, currency: 'CNY' } });
+    const [百川, 零一] = [{ ...buyer, organizationId: randomUUID() }, { ...buyer, organizationId: randomUUID() }];
+    const mine = await orders.place(百川, { items: [{ offerId: once.id }], acceptLicense: true }, commit);
+    const theirs = await orders.place(零一, { items: [{ offerId: once.id }], acceptLicense: true }, commit);
+    const admin: Caller = { organizationId: randomUUID(), role: 'admin', keyId: 'a'.repeat(32) };
+    const ids = async (caller: Caller, request: Record<string, unknown>) => (await ordering.unitOfWork.read(() => orders.list(caller, request))).items.map((o) => o.id);
+
+    expect(await ids(admin, { buyer: 百川.organizationId })).toEqual([mine.id]);
+    expect(await ids(admin, { buyer: 零一.organizationId })).toEqual([theirs.id]);
+    expect(await ids(admin, {})).toEqual(expect.arrayContaining([mine.id, theirs.id]));
+    expect(await ids(百川, { buyer: 零一.organizationId })).toEqual([mine.id]);
+  });
 });

@@ -49,6 +49,11 @@ export class OrdersQuery extends PageQuery {
   @IsOptional()
   @IsIn(ORDER_STATUSES)
   status?: OrderStatus;
+
+  @ApiPropertyOptional({ format: 'uuid', description: "Admins: one buying organization's orders (a buyer's list is its own whatever it sends)" })
+  @IsOptional()
+  @IsUUID()
+  buyer?: string;
 }
 
 export class RefundOrderDto {

@@ -43,11 +43,11 @@ export class OrdersController {
 
   @Get()
   @Roles(['buyer', 'admin'])
-  @ApiOperation({ summary: 'Orders, newest first', description: "A buyer's own orders; an admin's view is every order. `?status=` narrows the list." })
+  @ApiOperation({ summary: 'Orders, newest first', description: "A buyer's own orders; an admin's view is every order, or one buying organization's with `?buyer=`. `?status=` narrows the list." })
   @ApiOkResponse({ type: OrderPageDto })
   @ApiProblems(400, 503)
   list(@Query() query: OrdersQuery): Promise<OrderPageDto> {
-    return this.rpc.send(OrderingSubjects.listOrders, { status: query.status, limit: query.limit, cursor: query.cursor });
+    return this.rpc.send(OrderingSubjects.listOrders, { status: query.status, buyer: query.buyer, limit: query.limit, cursor: query.cursor });
   }
 
   @Get(':id')

@@ -245,7 +245,7 @@ export class OrdersService {
   async list(caller: Caller, request: ListOrdersRequest): Promise<OrderPage> {
     const limit = request.limit ?? DEFAULT_PAGE_SIZE;
     const rows = await this.orders.list(
-      { buyer: caller.role === 'admin' ? undefined : caller.organizationId, status: request.status },
+      { buyer: caller.role === 'admin' ? request.buyer : caller.organizationId, status: request.status },
       limit + 1,
       decodeCursor(request.cursor),
     );

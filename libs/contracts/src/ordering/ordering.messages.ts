@@ -80,6 +80,11 @@ export class ListOrdersRequest extends PageRequest {
   @IsOptional()
   @IsIn(ORDER_STATUSES)
   status?: OrderStatus;
+
+  /** An operator's list narrowed to one buying organization; a buyer's list is always its own. */
+  @IsOptional()
+  @IsUUID()
+  buyer?: string;
 }
 
 export class ListSalesRequest extends PageRequest {}
