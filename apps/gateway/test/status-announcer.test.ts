@@ -74,4 +74,21 @@ describe('suspensions announced again before they leave the event stream', () =>
     expect(await announcer.announceDue(new Date(now + 20 * DAY))).toBe(1);
     expect((await statusEvents(vendor)).map((e) => e.status)).toEqual(['active', 'suspended', 'suspended', 'suspended', 'active']);
   });
+
+  it("answers the audit trail of one organization with ?target=, and nothing of the others", async () => {
+    const first = await signUp('海天瑞声 SpeechOcean', 'vendor');
+    const second = await signUp('标贝科技 DataBaker', 'vendor');
+    await admin(first, 'approve');
+    await admin(second, 'approve');
+    await admin(first, 'suspend');
+    const trail = await harness.inject({ method: 'GET', url: `/v1/admin/audit?target=${first}&limit=100`, key: harness.adminKey });
+    expect(trail.status).toBe(200);
+    expect(trail.body.items.map((e: { action: string; target: { id: string } }) => [e.action, e.target.id])).toEqual([
+      ['organization.suspend', first],
+      ['organization.approve', first],
+      ['organization.sign-up', first],
+    ]);
+    const bad = await harness.inject({ method: 'GET', url: '/v1/admin/audit?target=not-an-id', key: harness.adminKey });
+    expect({ status: bad.status, fields: bad.body.errors.map((e: { field: string }) => e.field) }).toEqual({ status: 400, fields: ['target'] });
+  });
 });

@@ -11,6 +11,7 @@ export type { AuditOutcome };
 @Index('audit_event_actor_idx', ['actorOrganizationId', 'at', 'id'])
 @Index('audit_event_key_idx', ['actorKeyId', 'at', 'id'])
 @Index('audit_event_action_idx', ['action', 'at', 'id'])
+@Index('audit_event_target_idx', ['targetId', 'at', 'id'])
 @Check('audit_event_outcome_check', sqlIn('outcome', AUDIT_OUTCOMES))
 export class AuditEvent {
   @PrimaryColumn('uuid')

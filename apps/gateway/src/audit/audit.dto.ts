@@ -19,6 +19,11 @@ export class AuditQuery extends PageQuery {
   @IsOptional()
   @IsIn(AUDIT_OUTCOMES)
   outcome?: AuditOutcome;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'What was acted on: the history of one organization, listing, order, key...' })
+  @IsOptional()
+  @IsUUID()
+  target?: string;
 }
 
 export class AuditActorDto {
