@@ -1,4 +1,4 @@
-import type { InvoiceLineView } from '@trove/contracts';
+import type { InvoiceItemView, InvoiceLineView } from '@trove/contracts';
 import { splitCommission, splitTaxIncluded, sumMoney, type BasisPoints, type CurrencyCode, type MoneyValue } from '@trove/licensing';
 
 /** One priced line of a purchase (an order line, or a subscription's period). */
@@ -8,6 +8,8 @@ export interface ChargeLine {
   datasetId: string;
   vendorOrganizationId: string;
   price: MoneyValue;
+  /** What the invoice line says was sold (license, pricing, quantity and unit price). */
+  item?: InvoiceItemView;
 }
 
 export interface ChargeSplit {
@@ -47,6 +49,7 @@ export function splitCharge(lines: readonly ChargeLine[], commissionBp: BasisPoi
       offerId: line.offerId,
       datasetId: line.datasetId,
       vendorOrganizationId: line.vendorOrganizationId,
+      ...(line.item ? { item: line.item } : {}),
       net: taxSplit.net,
       tax: taxSplit.tax,
       gross: taxSplit.gross,

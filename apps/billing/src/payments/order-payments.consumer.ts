@@ -1,4 +1,4 @@
-import { OrderingEvents, type OrderPlacedV1, type OrderRefundRequestedV1 } from '@trove/contracts';
+import { OrderingEvents, type InvoiceItemView, type OrderPlacedV1, type OrderRefundRequestedV1, type PlacedOrderLineV1 } from '@trove/contracts';
 import { Injectable, Logger } from '@nestjs/common';
 import { EventHandler } from '@trove/messaging';
 import { PaymentsService } from './payments.service';
@@ -26,6 +26,7 @@ export class OrderPayments {
         vendorOrganizationId: line.vendorOrganizationId,
         price: { amount: line.price.amount, currency: line.price.currency },
         pricing: { model: line.pricing.model, ...(line.pricing.period ? { period: line.pricing.period } : {}) },
+        item: invoiceItem(line),
       })),
     });
   }
@@ -36,4 +37,20 @@ export class OrderPayments {
     const refunded = await this.payments.refundIfPaid(request.orderId);
     if (!refunded) this.logger.warn(`refund requested for order ${request.orderId}, which billing never charged: nothing posted`);
   }
+}
+
+/**
+ * What an invoice line says was sold, from the placed line: a metered line's price is its unit
+ * price times its quantity exactly (ordering computes it so), any other line is one unit.
+ */
+export function invoiceItem(line: PlacedOrderLineV1): InvoiceItemView {
+  const quantity = line.pricing.model === 'metered' && typeof line.pricing.quantity === 'number' && line.pricing.quantity > 0 ? line.pricing.quantity : 1;
+  return {
+    licenseTemplate: line.licenseTemplate,
+    pricingModel: line.pricing.model,
+    ...(line.pricing.period ? { period: line.pricing.period } : {}),
+    ...(line.pricing.unit ? { unit: line.pricing.unit } : {}),
+    quantity,
+    unitPrice: { amount: Math.round(line.price.amount / quantity), currency: line.price.currency },
+  };
 }

@@ -106,6 +106,7 @@ export class SubscriptionsService implements OnApplicationBootstrap, OnApplicati
         datasetId: subscription.datasetId,
         vendorOrganizationId: subscription.vendorOrganizationId,
         price: { amount: subscription.amount, currency: subscription.currency },
+        item: { pricingModel: 'subscription', period: subscription.period, quantity: 1, unitPrice: { amount: subscription.amount, currency: subscription.currency } },
       };
       const posted = await this.payments.postCharge(tx, 'renewal', subscription.orderId, subscription.buyerOrganizationId, [line], now);
       if ('declined' in posted) return this.lapse(tx, subscription, 'insufficient_funds');

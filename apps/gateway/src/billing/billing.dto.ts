@@ -158,6 +158,26 @@ export class PayoutDto {
 
 export class PayoutPageDto extends PageOf(PayoutDto) {}
 
+export class InvoiceItemDto {
+  @ApiPropertyOptional({ example: 'commercial', description: 'The license template sold (absent on a renewal)' })
+  licenseTemplate?: string;
+
+  @ApiProperty({ enum: ['one_time', 'subscription', 'metered', 'free'] })
+  pricingModel: string;
+
+  @ApiPropertyOptional({ enum: ['month', 'quarter', 'year'], description: "A subscription's period" })
+  period?: string;
+
+  @ApiPropertyOptional({ example: 'hour', description: "A metered line's unit" })
+  unit?: string;
+
+  @ApiProperty({ type: 'integer', example: 200, description: "Units bought: a metered line's quantity, 1 otherwise" })
+  quantity: number;
+
+  @ApiProperty({ type: Money, description: 'The price of one unit, VAT included: quantity x unitPrice = gross' })
+  unitPrice: Money;
+}
+
 export class InvoiceLineDto {
   @ApiProperty()
   lineId: string;
@@ -170,6 +190,9 @@ export class InvoiceLineDto {
 
   @ApiProperty({ format: 'uuid' })
   vendorOrganizationId: string;
+
+  @ApiPropertyOptional({ type: InvoiceItemDto, description: 'What the line sold, as a fapiao lists it; absent on invoices issued before it was recorded' })
+  item?: InvoiceItemDto;
 
   @ApiProperty({ type: Money })
   net: Money;

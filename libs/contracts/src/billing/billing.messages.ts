@@ -236,9 +236,27 @@ export interface InvoiceLineView {
   offerId: string;
   datasetId: string;
   vendorOrganizationId: string;
+  /**
+   * What the line sold, as a fapiao lists it: the license, how it was priced, how many units at
+   * what price (net + tax = quantity x unitPrice). Absent on invoices issued before these fields.
+   */
+  item?: InvoiceItemView;
   net: MoneyValue;
   tax: MoneyValue;
   gross: MoneyValue;
+}
+
+export interface InvoiceItemView {
+  licenseTemplate?: string;
+  pricingModel: string;
+  /** A subscription's period (`month`, `quarter`, `year`). */
+  period?: string;
+  /** A metered line's unit (`hour`, `image`, ...). */
+  unit?: string;
+  /** Units bought: a metered line's quantity, 1 otherwise. */
+  quantity: number;
+  /** The price of one unit, VAT included. */
+  unitPrice: MoneyValue;
 }
 
 /**
