@@ -1,16 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import type { Client } from 'pg';
-import { speechListing, VendorClient } from '../support/catalog';
-import { withDatabase } from '../support/postgres';
+import { VendorClient } from '../support/catalog';
 import { waitFor } from '../support/processes';
+import { subscriptionWorld, type Buyer } from '../support/subscriptions';
 import { json, TroveSystem } from '../support/system';
 
 jest.setTimeout(300_000);
-
-interface Buyer {
-  key: string;
-  organizationId: string;
-}
 
 const MONTHLY = 660_000;
 const FUNDS = 2_000_000;
@@ -25,58 +18,10 @@ describe('a buyer cancels its subscription at the end of the paid period, throug
   let system: TroveSystem;
   let vendor: VendorClient;
 
-  const as = (who: Buyer) => ({ as: { key: who.key } });
-  const get = async (path: string, who: Buyer | 'admin') => {
-    const response = await system.request(path, who === 'admin' ? {} : as(who));
-    return { status: response.status, body: await json(response) };
-  };
-  const post = (path: string, who: Buyer | 'admin', body?: unknown) =>
-    system.request(path, { method: 'POST', ...(who === 'admin' ? {} : as(who)), ...(body === undefined ? {} : { body: JSON.stringify(body) }), headers: { 'idempotency-key': randomUUID() } });
+  const { get, post, signUpBuyer, listing, subscribe, entitlementStatus, wallet, invoiced, monthPasses } = subscriptionWorld(() => system, () => vendor, { monthly: MONTHLY, funds: FUNDS });
   const command = async (path: string, who: Buyer) => {
     const response = await post(path, who);
     return { status: response.status, body: await json(response) };
-  };
-  const billingDb = <T>(work: (client: Client) => Promise<T>) => withDatabase(system.databases.get('billing')!.url, work);
-
-  const signUpBuyer = async (name: string): Promise<Buyer> => {
-    const answer = await json(await system.request('/v1/organizations', { method: 'POST', as: 'anonymous', body: JSON.stringify({ name, kind: 'buyer', contactEmail: 'ai-data@example.cn' }) }));
-    const buyer = { key: answer.apiKey, organizationId: answer.organization.id };
-    const topUp = await json(await post('/v1/wallet/top-ups', buyer, { amount: { amount: FUNDS, currency: 'CNY' }, reference: `招商银行 CMB-20261130-${randomUUID().slice(0, 4)}` }));
-    expect((await post(`/v1/admin/top-ups/${topUp.id}/confirm`, 'admin')).status).toBe(200);
-    return buyer;
-  };
-  /** A published listing of the vendor with a monthly subscription offer. */
-  const listing = async (title: string) => {
-    const { dataset } = await vendor.listing(speechListing({ title }), undefined);
-    const offer = await vendor.expect(201, `/v1/datasets/${dataset.id}/offers`, 'POST', {
-      license: { template: 'research' },
-      pricing: { model: 'subscription', price: { amount: MONTHLY, currency: 'CNY' }, period: 'month' },
-    });
-    await vendor.expect(200, `/v1/datasets/${dataset.id}/submit`, 'POST');
-    expect((await post(`/v1/admin/datasets/${dataset.id}/approve`, 'admin')).status).toBe(200);
-    return { datasetId: dataset.id as string, offerId: offer.id as string };
-  };
-  const subscribe = async (buyer: Buyer, offerId: string) => {
-    const placed = await post('/v1/orders', buyer, { items: [{ offerId }], acceptLicense: true });
-    expect(placed.status).toBe(201);
-    const order = await json(placed);
-    await waitFor(`order ${order.id} fulfilled`, async () => (await get(`/v1/orders/${order.id}`, buyer)).body.status === 'fulfilled', 60_000);
-    const subscription = (await get('/v1/subscriptions', buyer)).body.items.find((s: { orderId: string }) => s.orderId === order.id);
-    return { orderId: order.id as string, entitlementId: await entitlementOf(buyer, order.id), subscriptionId: subscription.id as string };
-  };
-  const entitlementOf = async (buyer: Buyer, orderId: string) => (await get('/v1/entitlements', buyer)).body.items.find((e: { orderId: string }) => e.orderId === orderId).id as string;
-  const entitlementStatus = async (buyer: Buyer, id: string) => (await get('/v1/entitlements', buyer)).body.items.find((e: { id: string }) => e.id === id).status as string;
-  const wallet = async (buyer: Buyer) => (await get('/v1/wallet', buyer)).body.balance.amount as number;
-  const invoiced = async (buyer: Buyer) => ((await get('/v1/invoices', buyer)).body.items as { orderId: string; gross: { amount: number } }[]).map((i) => [i.orderId, i.gross.amount]);
-  /** The paid month of each order is over, for all of them at once: the sweep renews each subscription, or lets it lapse. */
-  const monthPasses = async (...orderIds: string[]) => {
-    await billingDb((c) => c.query(`UPDATE subscription SET period_end = now() - interval '1 second' WHERE order_id = ANY($1::uuid[])`, [orderIds]));
-    await waitFor(`billing's sweep to renew or end orders ${orderIds.join(', ')}`, () =>
-      billingDb(
-        async (c) =>
-          (await c.query(`SELECT 1 FROM subscription WHERE order_id = ANY($1::uuid[]) AND (status <> 'active' OR period_end > now())`, [orderIds])).rows.length === orderIds.length,
-      ),
-    );
   };
 
   beforeAll(async () => {
