@@ -152,6 +152,14 @@ describe('the catalog through the public API', () => {
       }),
     ]);
     expect(detail.offers).toEqual([expect.objectContaining({ id: offer.id, termsSha256: offer.termsSha256, requiresApproval: true })]);
+    // The terms as the listing serves them, keys sorted and no whitespace (jq -cS), hash to termsSha256.
+    const sortedJson = (value: unknown): string =>
+      value === null || typeof value !== 'object'
+        ? JSON.stringify(value)
+        : Array.isArray(value)
+          ? `[${value.map(sortedJson).join(',')}]`
+          : `{${Object.keys(value as object).sort().map((k) => `${JSON.stringify(k)}:${sortedJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+    for (const served of [offer, detail.offers[0]]) expect(sha256Hex(sortedJson(served.license.terms))).toBe(offer.termsSha256);
     expect(detail.samples).toEqual([expect.objectContaining({ path: 'samples/utt_000001.wav', size: sampleBytes.length, sha256: sha256Hex(sampleBytes), contentType: 'audio/wav' })]);
 
     const cardResponse = await system.request(`/v1/datasets/${dataset.id}/croissant`, as('anonymous'));

@@ -1,5 +1,6 @@
 import { PAST_OFFERS_SHOWN, VERSION_FILES_SHOWN, VERSIONS_SHOWN, type DatasetStatus, type OfferView, type SampleView, type VersionView } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
+import { canonicalTerms } from '@trove/licensing';
 import { TransactionalRepository } from '@trove/messaging';
 import type { Position } from '@trove/platform';
 import { Dataset } from './dataset.entity';
@@ -121,7 +122,8 @@ export class DatasetRepository extends TransactionalRepository {
       releasedVersions: row.released_versions,
       openVersions: row.open_versions,
       versions: row.versions.map(({ version: v, bytes }) => ({ version: { ...v, createdAt: iso(v.createdAt)!, releasedAt: iso(v.releasedAt) }, bytes })),
-      offers: row.offers.map((o) => ({ ...o, expiresAt: iso(o.expiresAt), createdAt: iso(o.createdAt)! })),
+      // Terms in canonical form, as every offer view serves them (Offer.toView): what termsSha256 hashes.
+      offers: row.offers.map((o) => ({ ...o, license: { ...o.license, terms: canonicalTerms(o.license.terms) }, expiresAt: iso(o.expiresAt), createdAt: iso(o.createdAt)! })),
       samples: row.samples.map((s) => ({ ...s, createdAt: iso(s.createdAt)! })),
     };
   }
