@@ -61,6 +61,7 @@ function toTopUp(r: TopUpRow): TopUp {
 export function topUpView(t: TopUp): TopUpView {
   return {
     id: t.id,
+    organizationId: t.organizationId,
     status: t.status,
     amount: { amount: t.amount, currency: t.currency },
     reference: t.reference,

@@ -78,6 +78,9 @@ export class TopUpDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
 
+  @ApiProperty({ format: 'uuid', description: 'The buyer organization whose wallet it credits' })
+  organizationId: string;
+
   @ApiProperty({
     enum: TOP_UP_STATUSES,
     description: '`pending` until an operator confirms the transfer arrived (`confirmed`) or rejects it (`rejected`), or its buyer cancels it (`cancelled`); only `confirmed` credited the wallet',

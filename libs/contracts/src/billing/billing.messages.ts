@@ -68,6 +68,8 @@ export class GetWalletRequest {
 
 export interface TopUpView {
   id: string;
+  /** The buyer organization whose wallet it credits: what an operator matches a transfer to. */
+  organizationId: string;
   status: TopUpStatus;
   amount: MoneyValue;
   reference: string;
