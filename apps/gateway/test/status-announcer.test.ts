@@ -88,6 +88,8 @@ describe('suspensions announced again before they leave the event stream', () =>
       ['organization.approve', first],
       ['organization.sign-up', first],
     ]);
+    // Actions of three parts are asked for like those of two.
+    expect((await harness.inject({ method: 'GET', url: '/v1/admin/audit?action=vendor.profile.update', key: harness.adminKey })).status).toBe(200);
     const bad = await harness.inject({ method: 'GET', url: '/v1/admin/audit?target=not-an-id', key: harness.adminKey });
     expect({ status: bad.status, fields: bad.body.errors.map((e: { field: string }) => e.field) }).toEqual({ status: 400, fields: ['target'] });
   });

@@ -12,7 +12,7 @@ export class AuditQuery extends PageQuery {
 
   @ApiPropertyOptional({ example: 'api-key.revoke' })
   @IsOptional()
-  @Matches(/^[a-z-]+\.[a-z-]+$/, { message: 'action must look like api-key.revoke' })
+  @Matches(/^[a-z-]+(?:\.[a-z-]+)+$/, { message: 'action must look like api-key.revoke or dataset.version.create' })
   action?: string;
 
   @ApiPropertyOptional({ enum: AUDIT_OUTCOMES })
