@@ -93,6 +93,12 @@ describe('the catalog under attack', () => {
     it('shows a profile to everyone only once an operator approved the vendor, and not while it is suspended', async () => {
       // Anyone may sign up as a vendor under any name: before an operator looked, its profile was public.
       const impostor = await VendorClient.signUp(system, '海天瑞声 SpeechOcean 官方', false);
+      // A value of the wrong kind is told its kind.
+      const wrong = await impostor.call('/v1/vendor/profile', 'PUT', { displayNameZh: '海天瑞声', displayNameEn: 'SpeechOcean', certifications: 'ISO 27001', website: 5 });
+      expect((await json(wrong)).errors).toEqual([
+        { field: 'website', problems: ['website must be a string'] },
+        { field: 'certifications', problems: ['certifications must be an array'] },
+      ]);
       await impostor.expect(200, '/v1/vendor/profile', 'PUT', { displayNameZh: '海天瑞声（官方）', displayNameEn: 'SpeechOcean (official)' });
       const profile = `/v1/vendors/${impostor.organizationId}`;
       expect((await system.request(profile, anonymous)).status).toBe(404);

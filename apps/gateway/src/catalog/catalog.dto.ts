@@ -1,7 +1,7 @@
 import { DATASET_STATUSES, DatasetListing, PAST_OFFERS_SHOWN, QueryInteger, SHA256_HEX, VERSION_FILES_SHOWN, VERSION_PATTERN, VERSION_STATUSES, VERSIONS_SHOWN, type DatasetStatus, type VersionStatus } from '@trove/contracts';
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUrl, IsUUID, Length, Matches, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUrl, IsUUID, Length, Matches, MaxLength, Min } from 'class-validator';
 import { LicenseTerms, OfferLicensing, Pricing, type LicenseTermsValue, type PricingValue } from '@trove/licensing';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageQuery } from '@trove/platform';
 import { PageOf } from '../openapi/page.dto';
@@ -141,14 +141,16 @@ export class VendorProfileInputDto {
   @MaxLength(5000)
   description?: string;
 
-  @ApiPropertyOptional({ example: 'https://www.speechocean.example.cn' })
+  @ApiPropertyOptional({ example: 'https://www.speechocean.example.cn', maxLength: 500 })
   @IsOptional()
+  @IsString()
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true }, { message: 'website must be an http(s) URL' })
   @MaxLength(500)
   website?: string;
 
-  @ApiPropertyOptional({ type: [String], example: ['ISO/IEC 27001', 'DSMM 三级', '上海数据交易所 数商'] })
+  @ApiPropertyOptional({ type: [String], maxItems: 50, example: ['ISO/IEC 27001', 'DSMM 三级', '上海数据交易所 数商'] })
   @IsOptional()
+  @IsArray()
   @ArrayMaxSize(50)
   @IsString({ each: true })
   @MaxLength(200, { each: true })

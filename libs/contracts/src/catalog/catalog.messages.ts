@@ -1,4 +1,6 @@
 import {
+  ArrayMaxSize,
+  IsArray,
   IsBoolean,
   IsIn,
   IsInt,
@@ -13,7 +15,6 @@ import {
   Max,
   MaxLength,
   Min,
-  ArrayMaxSize,
 } from 'class-validator';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { DatasetMetadata } from '@trove/dataset';
@@ -401,11 +402,13 @@ export class UpsertVendorProfileRequest {
   description?: string;
 
   @IsOptional()
+  @IsString()
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true }, { message: 'website must be an http(s) URL' })
   @MaxLength(500)
   website?: string;
 
   @IsOptional()
+  @IsArray()
   @ArrayMaxSize(50)
   @IsString({ each: true })
   @MaxLength(200, { each: true })
