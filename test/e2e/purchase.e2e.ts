@@ -709,7 +709,7 @@ describe('buying free and metered offers', () => {
     const tooMany = await h.order(buyer, { items: [{ offerId: perHour.offerId, quantity: 1001 }], acceptLicense: true });
     expect({ status: tooMany.status, errors: (await json(tooMany)).errors }).toEqual({
       status: 400,
-      errors: [{ field: 'items.0.quantity', problems: [expect.stringContaining('at most 1000: the listing holds 1000 hours')] }],
+      errors: [{ field: 'items.0.quantity', problems: [expect.stringContaining("at most 1000: the listing's declared volume in units of hour")] }],
     });
     expect(await h.query('ordering', `SELECT id FROM purchase_order WHERE buyer_organization_id = $1`, [buyer.organizationId])).toEqual([]);
 

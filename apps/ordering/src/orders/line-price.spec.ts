@@ -30,7 +30,7 @@ describe('linePrice: what one order item costs', () => {
     ['a fraction', perHour, 1.5, 'from 1 to'],
     ['more than the most an item may buy', perHour, MAX_METERED_QUANTITY + 1, 'from 1 to'],
     ['a line beyond the largest amount', offer({ model: 'metered', price: { amount: 100_000_000_000, currency: 'CNY' }, unit: 'gib' }), MAX_METERED_QUANTITY, 'beyond the largest amount'],
-    ['more hours than the listing holds', ofShortCorpus, 1000, 'at most 13: the listing holds 13 hours'],
+    ['more hours than the listing holds', ofShortCorpus, 1000, "at most 13: the listing's declared volume in units of hour"],
     ['a quantity for a one-time offer', once, 3, 'only for metered offers'],
     ['a quantity for a free offer', ccBy, 1, 'only for metered offers'],
     ['a quantity for a subscription', monthly, 2, 'only for metered offers'],

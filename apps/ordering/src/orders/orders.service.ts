@@ -323,7 +323,7 @@ export function linePrice(offer: Pick<OfferSnapshot, 'id' | 'pricing' | 'metered
   // the same files as one hour.
   const volume = offer.meteredVolume;
   if (volume !== undefined && volume !== null && quantity > volume) {
-    throw bad(`quantity must be at most ${volume}: the listing holds ${volume} ${offer.pricing.unit}${volume === 1 ? '' : 's'} (offer ${offer.id})`);
+    throw bad(`quantity must be at most ${volume}: the listing's declared volume in units of ${offer.pricing.unit}, rounded up to whole units (offer ${offer.id})`);
   }
   try {
     return { amount: chargeFor(offer.pricing, { units: quantity }, currency).amount, quantity };
