@@ -137,6 +137,11 @@ describe('billing: a buyer lists, cancels and resumes its subscriptions', () => 
     await billing.payments.refund(refunded.orderId);
     expect(await billing.subscriptions.get(refunded.subscriber, refunded.subscription.id)).toMatchObject({ status: 'refunded', nextChargeAt: null });
     expect(await refusal(billing.subscriptions.cancel(refunded.subscriber, refunded.subscription.id))).toBe('INVALID_STATE');
+    // Also when the buyer had cancelled it before the refund: the refund, not the cancel, ended it.
+    const cancelledThenRefunded = await subscribe();
+    await billing.subscriptions.cancel(cancelledThenRefunded.subscriber, cancelledThenRefunded.subscription.id);
+    await billing.payments.refund(cancelledThenRefunded.orderId);
+    expect(await refusal(billing.subscriptions.cancel(cancelledThenRefunded.subscriber, cancelledThenRefunded.subscription.id))).toBe('INVALID_STATE');
 
     const mine = await subscribe();
     const stranger = buyer();

@@ -176,8 +176,10 @@ export class SubscriptionsService implements OnApplicationBootstrap, OnApplicati
   cancel(caller: Caller, id: string): Promise<SubscriptionView> {
     return this.unitOfWork.run(async () => {
       const subscription = await this.ownForUpdate(caller, id);
-      // Cancelled already: the same answer, also once it has lapsed for it (a retry of the same cancellation).
-      if (subscription.cancelAtPeriodEnd) return subscriptionView(subscription);
+      // Cancelled already: the same answer, also once it has lapsed for it (a retry of the same
+      // cancellation); not once it was refunded, which ended it whatever the buyer had asked.
+      const endedByTheCancel = subscription.status === 'active' || (subscription.status === 'lapsed' && subscription.lapseReason === 'cancelled_by_buyer');
+      if (subscription.cancelAtPeriodEnd && endedByTheCancel) return subscriptionView(subscription);
       assertRenews(subscription, 'cancel');
       return subscriptionView(await this.subscriptions.markCancelAtPeriodEnd(subscription.id, this.clock.now()));
     });
