@@ -50,9 +50,10 @@ describe('the OpenAPI document', () => {
     expect(errors).toEqual([]);
   });
 
-  it('says which operations need no key (security: []) and which need one', () => {
+  it('says which operations take a key or none (security: [{}, {apiKey: []}], with the 401 a bad key gets) and which need one', () => {
     const signUp = document.paths['/v1/organizations'].post!;
-    expect(signUp.security).toEqual([]);
+    expect(signUp.security).toEqual([{}, { apiKey: [] }]);
+    expect(Object.keys(document.paths['/v1/datasets/{id}/samples/{sampleId}'].get!.responses)).toContain('401');
     expect(document.paths['/v1/me'].get!.security).toEqual([{ apiKey: [] }]);
     expect(document.servers?.map((s) => s.url)).toContain('/');
   });

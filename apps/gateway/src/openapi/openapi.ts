@@ -11,15 +11,24 @@ const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'tr
 
 /**
  * Every operation states its security: the role-guarded ones an API key (their access
- * decorator adds it), the public ones none at all (`security: []`), so no reader has to guess
- * what an operation without it means. A route with neither would be a gap in the access rules.
+ * decorator adds it), the public ones a key or none (`security: [{}, {apiKey: []}]`): a public
+ * route answers anyone, and a caller's key may show it more (a vendor's own draft listing, its
+ * samples and open versions) and is checked when sent (401 for a bad one). A client generated
+ * from `security: []` never sent its key there. A route with neither would be a gap in the
+ * access rules.
  */
 function declareSecurity(document: OpenAPIObject): OpenAPIObject {
   for (const [path, item] of Object.entries(document.paths)) {
     for (const method of METHODS) {
       const operation = item[method] as Operation | undefined;
       if (!operation) continue;
-      if (operation['x-trove-access']?.public) operation.security = [];
+      if (operation['x-trove-access']?.public) {
+        operation.security = [{}, { apiKey: [] }];
+        operation.responses['401'] ??= {
+          description: 'A key was sent and is not valid (UNAUTHENTICATED); the route needs none',
+          content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDto' } } },
+        };
+      }
       else if (!operation.security?.length) throw new Error(`OpenAPI: ${method.toUpperCase()} ${path} is neither public nor guarded by roles`);
     }
   }
