@@ -76,15 +76,19 @@ describe('suspensions announced again before they leave the event stream', () =>
   });
 
   it("answers the audit trail of one organization with ?target=, and nothing of the others", async () => {
-    const first = await signUp('海天瑞声 SpeechOcean', 'vendor');
+    const signedUp = (await harness.inject({ method: 'POST', url: '/v1/organizations', body: { name: '海天瑞声 SpeechOcean', kind: 'vendor', contactEmail: 'ops@example.cn' } })).body;
+    const first = signedUp.organization.id as string;
     const second = await signUp('标贝科技 DataBaker', 'vendor');
     await admin(first, 'approve');
     await admin(second, 'approve');
+    // A change of the vendor's own organization, whose path names no id, is on its trail too.
+    expect((await harness.inject({ method: 'PUT', url: '/v1/vendor/profile', key: signedUp.apiKey, body: { displayNameZh: '海天瑞声', displayNameEn: 'SpeechOcean' } })).status).toBe(200);
     await admin(first, 'suspend');
     const trail = await harness.inject({ method: 'GET', url: `/v1/admin/audit?target=${first}&limit=100`, key: harness.adminKey });
     expect(trail.status).toBe(200);
     expect(trail.body.items.map((e: { action: string; target: { id: string } }) => [e.action, e.target.id])).toEqual([
       ['organization.suspend', first],
+      ['vendor.profile.update', first],
       ['organization.approve', first],
       ['organization.sign-up', first],
     ]);
