@@ -111,12 +111,12 @@ describe('search relevance on the demo catalog', () => {
   });
 
   it('refuses bad parameters with 400 problem+json naming each field, and an unknown one too', async () => {
-    const response = await system.request('/v1/datasets?modality=smell&language=klingon&maxPrice=-5&sort=popular&limit=500&status=draft', { as: 'anonymous' });
+    const response = await system.request('/v1/datasets?modality=smell&language=klingon&maxPrice=-5&sort=popular&limit=500&status=draft&currency=XYZ', { as: 'anonymous' });
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toContain('application/problem+json');
     const problem = (await response.json()) as { code: string; errors: { field: string }[] };
     expect(problem.code).toBe('VALIDATION_FAILED');
-    expect(problem.errors.map((e) => e.field).sort()).toEqual(['language', 'limit', 'maxPrice', 'modality', 'sort', 'status']);
+    expect(problem.errors.map((e) => e.field).sort()).toEqual(['currency', 'language', 'limit', 'maxPrice', 'modality', 'sort', 'status']);
   });
 
   it('never shows a draft through the gateway, nor counts it in the facets', async () => {

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { ANNOTATION_TYPES, canonicalLanguageTag, DOMAINS, IsLanguageTag, MODALITIES, type AnnotationType, type Domain, type Modality } from '@trove/dataset';
-import { LICENSE_TEMPLATES, type LicenseTemplate } from '@trove/licensing';
+import { CURRENCY_CODES, LICENSE_TEMPLATES, type LicenseTemplate } from '@trove/licensing';
 import { QueryInteger } from '../query-integer';
 import { rpcSubject } from '../subject';
 
@@ -74,9 +74,9 @@ export class SearchDatasetsRequest {
   @QueryInteger({ min: 0, max: Number.MAX_SAFE_INTEGER })
   maxPrice?: number;
 
-  @ApiPropertyOptional({ description: 'Currency of maxPrice and of the price sort', default: 'CNY', example: 'CNY' })
+  @ApiPropertyOptional({ enum: CURRENCY_CODES, description: 'Currency of maxPrice and of the price sort', default: 'CNY', example: 'CNY' })
   @IsOptional()
-  @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 code such as CNY' })
+  @IsIn(CURRENCY_CODES, { message: `currency must be one of the currencies prices are in: ${CURRENCY_CODES.join(', ')}` })
   currency?: string;
 
   @ApiPropertyOptional({ enum: SEARCH_SORTS, description: 'relevance (the default with q; newest without), newest first, or lowest price first' })
