@@ -87,7 +87,7 @@ describe('uploads that hold delivery without moving bytes', () => {
 
     const third = request();
     const refused = await h.put((await h.signUpload(third, vendor)).uploadUrl, bytes);
-    expect({ status: refused.status, code: refused.body?.code }).toEqual({ status: 429, code: 'RATE_LIMITED' });
+    expect({ status: refused.status, code: refused.body?.code, retryAfter: refused.headers['retry-after'] }).toEqual({ status: 429, code: 'RATE_LIMITED', retryAfter: '5' });
     expect(await h.rows(third.datasetId)).toEqual([]);
     // Another organization uploads meanwhile.
     const other = request();

@@ -1,6 +1,6 @@
-import type { UploadedFile } from '@trove/contracts';
+import { CommonErrorCode, type UploadedFile } from '@trove/contracts';
 import { Controller, HttpCode, Param, Put, Query, Req, Res } from '@nestjs/common';
-import { PublicRoute } from '@trove/platform';
+import { PublicRoute, ServiceException } from '@trove/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { UploadPace } from './upload-pace';
 import { ticketFromUrl, type UploadRoute } from './upload-ticket';
@@ -59,12 +59,17 @@ export class UploadsController {
     } catch (error) {
       // The rest of the body is not read: the connection cannot carry another request.
       if (!raw.complete) void reply.header('connection', 'close');
+      // Too many uploads of the organization at once: one of them ends within seconds, as a rule.
+      if (error instanceof ServiceException && error.code === CommonErrorCode.RATE_LIMITED) void reply.header('retry-after', String(UPLOAD_RETRY_AFTER_SECONDS));
       throw error;
     } finally {
       admitted?.release();
     }
   }
 }
+
+/** What a refused upload's Retry-After says: the organization's other uploads are running. */
+const UPLOAD_RETRY_AFTER_SECONDS = 5;
 
 const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/;
 
