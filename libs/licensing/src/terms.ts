@@ -67,7 +67,7 @@ export class LicenseTerms {
   @ApiProperty({ enum: LICENSE_USES, isArray: true, example: ['model_training', 'fine_tuning', 'evaluation'] })
   @IsArray()
   @ArrayNotEmpty()
-  @ArrayUnique()
+  @ArrayUnique(undefined, { message: 'uses must name each use once' })
   @IsIn(LICENSE_USES, { each: true })
   uses: LicenseUse[];
 
@@ -93,7 +93,7 @@ export class LicenseTerms {
   @IsArray()
   @ArrayNotEmpty()
   @ArrayMaxSize(250)
-  @ArrayUnique()
+  @ArrayUnique(undefined, { message: 'territories must name each territory once' })
   @IsTerritoryList()
   territories: Territory[];
 
