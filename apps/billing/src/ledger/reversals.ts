@@ -30,19 +30,10 @@ export class Reversals {
     return [...invoices];
   }
 
-  /**
-   * A credit note's lines: the invoice's lines, every amount turned around, and the quantity with
-   * them (as a red-letter fapiao lists it), so quantity x unitPrice is still the line's gross.
-   */
+  /** A credit note's lines: the invoice's lines (what they sold, `item`, as it was), every amount turned around. */
   creditLines(lines: readonly InvoiceLineView[]): InvoiceLineView[] {
     const turned = (m: InvoiceLineView['net']) => ({ amount: -m.amount, currency: m.currency });
-    return lines.map((l) => ({
-      ...l,
-      ...(l.item ? { item: { ...l.item, quantity: -l.item.quantity } } : {}),
-      net: turned(l.net),
-      tax: turned(l.tax),
-      gross: turned(l.gross),
-    }));
+    return lines.map((l) => ({ ...l, net: turned(l.net), tax: turned(l.tax), gross: turned(l.gross) }));
   }
 }
 

@@ -177,7 +177,7 @@ export class InvoiceItemDto {
   @ApiProperty({ type: 'integer', example: 200, description: "Units bought: a metered line's quantity, 1 otherwise" })
   quantity: number;
 
-  @ApiProperty({ type: Money, description: 'The price of one unit, VAT included: quantity x unitPrice = gross' })
+  @ApiProperty({ type: Money, description: "The price of one unit, VAT included: quantity x unitPrice = the invoice line's gross (a credit note repeats its invoice's item)" })
   unitPrice: Money;
 }
 

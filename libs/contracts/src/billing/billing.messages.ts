@@ -240,7 +240,8 @@ export interface InvoiceLineView {
   vendorOrganizationId: string;
   /**
    * What the line sold, as a fapiao lists it: the license, how it was priced, how many units at
-   * what price (net + tax = quantity x unitPrice). Absent on invoices issued before these fields.
+   * what price (an invoice's net + tax = quantity x unitPrice; a credit note repeats its invoice's
+   * item with the amounts turned). Absent on invoices issued before these fields.
    */
   item?: InvoiceItemView;
   net: MoneyValue;
