@@ -23,3 +23,4 @@ export * from './gateway/gateway.messages';
 export * from './gateway/gateway.subjects';
 export * from './gateway/gateway.events';
 export * from './catalogue';
+export * from './page-request';

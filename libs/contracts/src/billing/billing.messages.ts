@@ -1,7 +1,8 @@
 import { Type } from 'class-transformer';
-import { IsDefined, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsDefined, IsIn, IsOptional, IsString, IsUUID, Length, Matches, ValidateNested } from 'class-validator';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { CURRENCY_CODES, PositiveMoney, type BillingPeriod, type CurrencyCode, type MoneyValue } from '@trove/licensing';
+import { PageRequest } from '../page-request';
 
 /** The kinds of ledger account. Wallets and payables belong to an organization; the rest to the platform. */
 export const ACCOUNT_TYPES = ['wallet', 'vendor_payable', 'platform_revenue', 'tax_payable', 'bank_clearing'] as const;
@@ -87,18 +88,7 @@ export interface TopUpView {
  * transfers to check is worked through. `organization` narrows an operator's list; a buyer's is
  * its own organization's whatever it names.
  */
-export class ListTopUpsRequest {
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
-
+export class ListTopUpsRequest extends PageRequest {
   @IsOptional()
   @IsIn(TOP_UP_STATUSES)
   status?: TopUpStatus;
@@ -175,18 +165,7 @@ export interface PayoutView {
  * A page of payouts: a vendor's own, newest first (`GET /v1/payouts`), or every vendor's for an
  * operator, oldest first (`GET /v1/admin/payouts`). `organization` narrows an operator's list.
  */
-export class ListPayoutsRequest {
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
-
+export class ListPayoutsRequest extends PageRequest {
   @IsOptional()
   @IsIn(PAYOUT_STATUSES)
   status?: PayoutStatus;
@@ -210,18 +189,7 @@ export interface PayoutPage {
 export const INVOICE_KINDS = ['invoice', 'credit_note'] as const;
 export type InvoiceKind = (typeof INVOICE_KINDS)[number];
 
-export class ListInvoicesRequest {
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
-
+export class ListInvoicesRequest extends PageRequest {
   /** Only invoices, or only credit notes; both when absent. */
   @IsOptional()
   @IsIn(INVOICE_KINDS)
@@ -375,18 +343,7 @@ export const SUBSCRIPTION_LAPSE_REASONS = ['cancelled_by_buyer', 'insufficient_f
 export type SubscriptionLapseReason = (typeof SUBSCRIPTION_LAPSE_REASONS)[number];
 
 /** A buyer's own subscriptions, newest first; an operator's view is every one (`organizationId` narrows it). */
-export class ListSubscriptionsRequest {
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
-
+export class ListSubscriptionsRequest extends PageRequest {
   @IsOptional()
   @IsIn(SUBSCRIPTION_STATUSES)
   status?: SubscriptionStatus;

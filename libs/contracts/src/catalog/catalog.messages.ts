@@ -19,6 +19,7 @@ import {
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { DatasetMetadata } from '@trove/dataset';
 import { OfferLicensing, type LicenseTermsValue, type PricingValue } from '@trove/licensing';
+import { PageRequest } from '../page-request';
 
 /** Moderation states of a listing; the transitions are in the catalog's dataset-state.ts. */
 export const DATASET_STATUSES = ['draft', 'in_review', 'published', 'rejected', 'suspended'] as const;
@@ -81,21 +82,10 @@ export class UpdateDatasetRequest {
   metadata: Record<string, unknown>;
 }
 
-export class ListVendorDatasetsRequest {
+export class ListVendorDatasetsRequest extends PageRequest {
   @IsOptional()
   @IsIn(DATASET_STATUSES)
   status?: DatasetStatus;
-
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
 }
 
 /** For operators: every listing, the review queue first of all (`status: in_review`). */

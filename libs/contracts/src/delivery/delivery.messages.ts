@@ -1,5 +1,6 @@
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, MaxLength, Min, ValidateIf } from 'class-validator';
 import { SHA256_HEX, UPLOAD_TARGETS, type UploadTarget } from '../catalog/catalog.messages';
+import { PageRequest } from '../page-request';
 
 /**
  * Catalog asks delivery for a signed upload URL once it has checked the caller, the dataset,
@@ -92,21 +93,10 @@ export type EntitlementStatus = (typeof ENTITLEMENT_STATUSES)[number];
  * A page of the caller's entitlements (the caller travels in the headers), newest first,
  * optionally of one status: `limit` of them (20 when absent), after `cursor` (a `nextCursor`).
  */
-export class ListEntitlementsRequest {
+export class ListEntitlementsRequest extends PageRequest {
   @IsOptional()
   @IsIn(ENTITLEMENT_STATUSES)
   status?: EntitlementStatus;
-
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
 }
 
 export interface EntitlementView {

@@ -1,6 +1,7 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, Equals, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, Equals, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateNested } from 'class-validator';
 import type { LicenseTermsValue, MoneyValue, PricingValue } from '@trove/licensing';
+import { PageRequest } from '../page-request';
 
 /** Where an order is in the purchase saga. `refund_pending` waits for billing's reversal. */
 export const ORDER_STATUSES = ['pending_payment', 'paid', 'fulfilled', 'cancelled', 'refund_pending', 'refunded'] as const;
@@ -26,20 +27,6 @@ export const MAX_METERED_QUANTITY = 1_000_000_000;
 export const sameOfferKey = (item: { offerId?: unknown } | undefined): unknown => (typeof item?.offerId === 'string' ? item.offerId.toLowerCase() : item?.offerId);
 
 // ---------------------------------------------------------------- requests
-
-/** `limit` and `cursor` of a list, as the gateway passes them on. */
-export class PageRequest {
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
-}
 
 export class OrderItemInput {
   @IsUUID()
