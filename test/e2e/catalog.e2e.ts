@@ -524,6 +524,13 @@ describe('the catalog through the public API', () => {
       const orderId = randomUUID();
       const sale = await catalogRpc('catalog.exclusive.reserve', { offerId: first.id, buyerOrgId, orderId });
       expect(sale).toMatchObject({ ok: true, data: { offerId: first.id, orderId, status: 'live', endsAt: expect.any(String) } });
+      // The listing's page says which exclusive offers that sale blocks, and until when: both CN offers.
+      const soldOut = async () =>
+        Object.fromEntries(
+          ((await vendor.expect(200, `/v1/datasets/${dataset.id}`)).offers as { id: string; exclusiveSoldOut?: { until: string | null } }[]).map((o) => [o.id, o.exclusiveSoldOut ?? 'available']),
+        );
+      // (Its non-exclusive offer is not touched.)
+      expect(await soldOut()).toEqual({ ...Object.fromEntries(Object.keys(await soldOut()).map((id) => [id, 'available'])), [first.id]: { until: sale.data.endsAt }, [second.id]: { until: sale.data.endsAt } });
       // The same order asking again gets the same sale.
       expect((await catalogRpc('catalog.exclusive.reserve', { offerId: first.id, buyerOrgId, orderId })).data.id).toBe(sale.data.id);
 
@@ -551,6 +558,8 @@ describe('the catalog through the public API', () => {
 
       // A refund releases the sale; the territory is free again.
       expect(await catalogRpc('catalog.exclusive.release', { orderId })).toMatchObject({ ok: true, data: { status: 'released' } });
+      const after = await soldOut();
+      expect([after[first.id], after[third.id] === 'available' || after[fourth.id] === 'available']).toEqual(['available', false]);
       await vendor.expect(201, `/v1/datasets/${dataset.id}/offers`, 'POST', exclusiveOffer(6, ['CN']));
     });
   });

@@ -1,5 +1,6 @@
-import { CatalogErrorCode, CatalogEvents, CommonErrorCode, type DatasetDetail, type DatasetPage, type DatasetStatus, type DatasetView } from '@trove/contracts';
+import { CatalogErrorCode, CatalogEvents, CommonErrorCode, type DatasetDetail, type DatasetPage, type DatasetStatus, type DatasetView, type OfferView } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
+import { exclusiveConflict } from '@trove/licensing';
 import { UnitOfWork, type Transaction } from '@trove/messaging';
 import { decodeCursor, DEFAULT_PAGE_SIZE, ServiceException, toPage, type Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
@@ -10,6 +11,8 @@ import { DatasetIndexer, type DatasetChange } from './dataset-indexer';
 import { readMetadata, mergeMetadata, croissantOf } from './dataset-metadata';
 import { DatasetRepository } from './dataset.repository';
 import { VendorsService } from '../vendors/vendors.service';
+import type { ExclusiveSale } from '../offers/exclusive-sale.entity';
+import { OfferRepository } from '../offers/offer.repository';
 
 @Injectable()
 export class DatasetsService {
@@ -18,6 +21,7 @@ export class DatasetsService {
     private readonly datasets: DatasetRepository,
     private readonly indexer: DatasetIndexer,
     private readonly vendors: VendorsService,
+    private readonly offers: OfferRepository,
   ) {}
 
   async create(caller: Caller, input: Record<string, unknown>): Promise<DatasetView> {
@@ -120,6 +124,13 @@ export class DatasetsService {
           ),
       samples: found.samples,
     };
+    // An exclusive offer that a live sale blocks says so, and until when: buyers found it listed
+    // as active and learnt only at checkout (409 EXCLUSIVITY_CONFLICT). One more read, and only
+    // for a listing with an exclusive offer.
+    if (answer.offers.some((o) => o.exclusive)) {
+      const live = await this.offers.liveExclusiveSales(id);
+      answer.offers = answer.offers.map((o) => (o.exclusive ? withExclusiveAvailability(o, live, new Date(now)) : o));
+    }
     const newestFirst = found.versions.filter((v) => all || v.version.status === 'released').reverse();
     const shown = leadingWithin(newestFirst, (v) => v.bytes, ANSWER_MAX_BYTES - jsonBytes(answer));
     answer.versions = shown.reverse().map((v) => v.version);
@@ -211,4 +222,13 @@ export class DatasetsService {
       return saved.toView();
     });
   }
+}
+
+/** The offer as a buyer could order it at `at`: `exclusiveSoldOut` when live exclusive sales of the listing collide with it. */
+export function withExclusiveAvailability(offer: OfferView, live: readonly Pick<ExclusiveSale, 'terms' | 'startsAt' | 'endsAt'>[], at: Date): OfferView {
+  const candidate = { terms: offer.license.terms, startsAt: at };
+  const colliding = live.filter((sale) => exclusiveConflict(candidate, { terms: sale.terms, startsAt: sale.startsAt, endsAt: sale.endsAt }));
+  if (colliding.length === 0) return offer;
+  const until = colliding.some((sale) => sale.endsAt === null) ? null : new Date(Math.max(...colliding.map((sale) => sale.endsAt!.getTime()))).toISOString();
+  return { ...offer, exclusiveSoldOut: { until } };
 }

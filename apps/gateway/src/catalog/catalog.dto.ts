@@ -247,6 +247,11 @@ export class OfferLicenseDto {
   terms: LicenseTermsValue;
 }
 
+export class ExclusiveSoldOutDto {
+  @ApiProperty({ nullable: true, type: String, description: 'When the last colliding sale ends; null: one never ends' })
+  until: string | null;
+}
+
 export class OfferDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
@@ -280,6 +285,12 @@ export class OfferDto {
 
   @ApiProperty()
   createdAt: string;
+
+  @ApiPropertyOptional({
+    type: () => ExclusiveSoldOutDto,
+    description: "On a listing's page, an exclusive offer a live exclusive sale blocks (they overlap in territory and time): ordering it now is 409 EXCLUSIVITY_CONFLICT. Absent otherwise",
+  })
+  exclusiveSoldOut?: ExclusiveSoldOutDto;
 }
 
 export class SampleDto {

@@ -473,6 +473,12 @@ export interface OfferView {
   expiresAt: string | null;
   status: 'active' | 'withdrawn';
   createdAt: string;
+  /**
+   * On a listing's page, an exclusive offer that cannot be bought now: a live exclusive sale of
+   * the listing overlaps it in territory and time. `until` is when the last such sale ends (null:
+   * one never ends). Absent on every other offer.
+   */
+  exclusiveSoldOut?: { until: string | null };
 }
 
 /** What ordering sells from: the offer, the dataset's state and vendor, at this moment. */
