@@ -1,4 +1,5 @@
 import { searchTerms, type DatasetMetadata } from '@trove/dataset';
+import { CURRENCY_CODES } from '@trove/licensing';
 import { tsvectorText } from './search-tokens';
 
 /** What search needs of a live public offer. */
@@ -61,6 +62,8 @@ export function searchDocument(
     if (offer.model === 'metered') continue;
     minPrices[offer.currency] = Math.min(minPrices[offer.currency] ?? Number.MAX_SAFE_INTEGER, offer.priceAmount);
   }
+  // A free offer costs nothing in any currency (it is stored under CNY, having none of its own).
+  if (offers.some((offer) => offer.model === 'free')) for (const currency of CURRENCY_CODES) minPrices[currency] = 0;
   const expiries = offers.map((o) => o.expiresAt?.getTime()).filter((t): t is number => t !== undefined);
   const terms = searchTerms(metadata as Partial<DatasetMetadata>);
   const modality = String(metadata.modality);
