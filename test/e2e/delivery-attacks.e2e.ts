@@ -1,18 +1,14 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { merkleRoot, sortFiles } from '../../apps/delivery/src/manifests/merkle';
 import { speechListing, VendorClient } from '../support/catalog';
 import { withDatabase } from '../support/postgres';
 import { waitFor } from '../support/processes';
+import { apiPost, buyerWithEntitlement, recordUtterances } from '../support/delivery-flow';
 import { json, TroveSystem } from '../support/system';
 
 jest.setTimeout(300_000);
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-
-interface Buyer {
-  key: string;
-  organizationId: string;
-}
 
 /**
  * Delivery through the public API, used the way a hostile or careless client would: an upload URL
@@ -29,8 +25,7 @@ describe('delivery against hostile and heavy clients, through the public API', (
     'zz/最后/metadata.jsonl': Buffer.from('{"speaker":"F031","dialect":"粤语"}\n'),
   };
 
-  const post = (path: string, key: string | 'admin', body?: unknown) =>
-    system.request(path, { method: 'POST', ...(key === 'admin' ? {} : { as: { key } }), ...(body === undefined ? {} : { body: JSON.stringify(body) }), headers: { 'idempotency-key': randomUUID() } });
+  const post = (path: string, who: string | 'admin', body?: unknown) => apiPost(system, path, who, body);
   const deliveryDb = () => system.databases.get('delivery')!.url;
 
   beforeAll(async () => {
@@ -71,26 +66,10 @@ describe('delivery against hostile and heavy clients, through the public API', (
   });
 
   it('answers the manifest of a version of 3,000 files in full, every file once, under a root that verifies, where it answered 503', async () => {
-    // A file per utterance with long Chinese paths, recorded straight into delivery's table (catalog's list is not what a manifest reads).
-    await withDatabase(deliveryDb(), (c) =>
-      c.query(
-        `INSERT INTO stored_object (key, target, dataset_id, version_id, path, size, sha256, uploaded_by, recorded_at)
-         SELECT 'datasets/' || $1 || '/' || gen_random_uuid(), 'version-file', $1::uuid, $2::uuid,
-                'audio/粤语/广州市/说话人_' || lpad((i % 97)::text, 3, '0') || '/录音_' || lpad(i::text, 5, '0') || '.wav',
-                1000 + i, encode(sha256(i::text::bytea), 'hex'), $3, now()
-           FROM generate_series(1, 3000) AS i`,
-        [datasetId, versionId, vendor.organizationId],
-      ),
-    );
-    const signedUp = await json(await system.request('/v1/organizations', { method: 'POST', as: 'anonymous', body: JSON.stringify({ name: '粤语大模型实验室 / Cantonese LLM Lab', kind: 'buyer', contactEmail: 'data@example.cn' }) }));
-    const buyer: Buyer = { key: signedUp.apiKey, organizationId: signedUp.organization.id };
-    const topUp = await json(await post('/v1/wallet/top-ups', buyer.key, { amount: { amount: 500_000_000, currency: 'CNY' }, reference: `CMB-${randomUUID().slice(0, 8)}` }));
-    expect((await post(`/v1/admin/top-ups/${topUp.id}/confirm`, 'admin')).status).toBe(200);
-    const order = await json(await post('/v1/orders', buyer.key, { items: [{ offerId }], acceptLicense: true }));
-    await waitFor('the order fulfilled', async () => (await json(await system.request(`/v1/orders/${order.id}`, { as: { key: buyer.key } }))).status === 'fulfilled', 60_000);
-    const entitlement = (await json(await system.request('/v1/entitlements', { as: { key: buyer.key } }))).items.find((e: { orderId: string }) => e.orderId === order.id);
+    await recordUtterances(deliveryDb(), { datasetId, versionId, vendorOrganizationId: vendor.organizationId }, 3000);
+    const { buyer, entitlementId } = await buyerWithEntitlement(system, '粤语大模型实验室 / Cantonese LLM Lab', offerId);
 
-    const response = await system.request(`/v1/entitlements/${entitlement.id}/manifest`, { as: { key: buyer.key } });
+    const response = await system.request(`/v1/entitlements/${entitlementId}/manifest`, { as: { key: buyer.key } });
     const manifest = await json(response);
     expect(response.status).toBe(200);
     expect(Object.keys(manifest).sort()).toEqual(['datasetId', 'entitlementId', 'versions']);

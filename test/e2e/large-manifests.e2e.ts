@@ -2,7 +2,7 @@ import { createHash, createPublicKey, randomUUID, verify } from 'node:crypto';
 import { merkleRoot, rootStatement, sortFiles } from '../../apps/delivery/src/manifests/merkle';
 import { speechListing, VendorClient } from '../support/catalog';
 import { withDatabase } from '../support/postgres';
-import { waitFor } from '../support/processes';
+import { apiPost, buyerWithEntitlement, recordUtterances } from '../support/delivery-flow';
 import { json, TroveSystem } from '../support/system';
 
 jest.setTimeout(300_000);
@@ -34,22 +34,9 @@ describe('manifests of large corpora, through the public API', () => {
     'zz/最后/metadata.jsonl': Buffer.from('{"speaker":"F031","dialect":"粤语"}\n'),
   };
 
-  const post = (path: string, key: string | 'admin', body?: unknown) =>
-    system.request(path, { method: 'POST', ...(key === 'admin' ? {} : { as: { key } }), ...(body === undefined ? {} : { body: JSON.stringify(body) }), headers: { 'idempotency-key': randomUUID() } });
+  const post = (path: string, who: string | 'admin', body?: unknown) => apiPost(system, path, who, body);
   const deliveryDb = () => system.databases.get('delivery')!.url;
-
-  async function newBuyer(name: string): Promise<{ key: string; organizationId: string }> {
-    const signedUp = await json(await system.request('/v1/organizations', { method: 'POST', as: 'anonymous', body: JSON.stringify({ name, kind: 'buyer', contactEmail: 'data@example.cn' }) }));
-    return { key: signedUp.apiKey, organizationId: signedUp.organization.id };
-  }
-
-  async function buy(buyer: { key: string }): Promise<string> {
-    const topUp = await json(await post('/v1/wallet/top-ups', buyer.key, { amount: { amount: 500_000_000, currency: 'CNY' }, reference: `CMB-${randomUUID().slice(0, 8)}` }));
-    expect((await post(`/v1/admin/top-ups/${topUp.id}/confirm`, 'admin')).status).toBe(200);
-    const order = await json(await post('/v1/orders', buyer.key, { items: [{ offerId }], acceptLicense: true }));
-    await waitFor('the order fulfilled', async () => (await json(await system.request(`/v1/orders/${order.id}`, { as: { key: buyer.key } }))).status === 'fulfilled', 60_000);
-    return (await json(await system.request('/v1/entitlements', { as: { key: buyer.key } }))).items.find((e: { orderId: string }) => e.orderId === order.id).id;
-  }
+  const buy = async (name: string) => buyerWithEntitlement(system, name, offerId);
 
   beforeAll(async () => {
     system = await TroveSystem.start({ apps: ['gateway', 'catalog', 'ordering', 'billing', 'delivery'], env: { LOG_LEVEL: 'warn' } });
@@ -58,26 +45,14 @@ describe('manifests of large corpora, through the public API', () => {
     [datasetId, versionId, offerId] = [dataset.id, version.id, offer.id];
     await vendor.expect(200, `/v1/datasets/${datasetId}/submit`, 'POST');
     expect((await post(`/v1/admin/datasets/${datasetId}/approve`, 'admin')).status).toBe(200);
-    // A file per utterance with long Chinese paths, recorded straight into delivery's table (catalog's list is not what a manifest reads).
-    await withDatabase(deliveryDb(), async (c) => {
-      await c.query(
-        `INSERT INTO stored_object (key, target, dataset_id, version_id, path, size, sha256, uploaded_by, recorded_at)
-         SELECT 'datasets/' || $1 || '/' || gen_random_uuid(), 'version-file', $1::uuid, $2::uuid,
-                'audio/粤语/广州市/说话人_' || lpad((i % 97)::text, 3, '0') || '/录音_' || lpad(i::text, 6, '0') || '.wav',
-                1000 + i, encode(sha256(i::text::bytea), 'hex'), $3, now()
-           FROM generate_series(1, $4::int) AS i`,
-        [datasetId, versionId, vendor.organizationId, UTTERANCES],
-      );
-      await c.query(`ANALYZE stored_object`);
-    });
+    await recordUtterances(deliveryDb(), { datasetId, versionId, vendorOrganizationId: vendor.organizationId }, UTTERANCES);
   });
   afterAll(async () => {
     await system?.stop();
   });
 
   it('answers the manifest of a version of 50,000 files with 200 and every file once, in the JSON it always had, under a root that verifies', async () => {
-    const buyer = await newBuyer('粤语大模型实验室 / Cantonese LLM Lab');
-    const entitlementId = await buy(buyer);
+    const { buyer, entitlementId } = await buy('粤语大模型实验室 / Cantonese LLM Lab');
     const correlationId = `manifest-${randomUUID()}`;
     const response = await system.request(`/v1/entitlements/${entitlementId}/manifest`, { as: { key: buyer.key }, headers: { 'x-correlation-id': correlationId } });
     const text = await response.text();
@@ -118,9 +93,8 @@ describe('manifests of large corpora, through the public API', () => {
   });
 
   it("answers another buyer's request for that manifest with 404 problem+json, before any file", async () => {
-    const owner = await newBuyer('深圳语音科技 / Shenzhen Speech Tech');
-    const entitlementId = await buy(owner);
-    const rival = await newBuyer('竞争对手 / Rival Lab');
+    const { entitlementId } = await buy('深圳语音科技 / Shenzhen Speech Tech');
+    const rival = { key: (await json(await system.request('/v1/organizations', { method: 'POST', as: 'anonymous', body: JSON.stringify({ name: '竞争对手 / Rival Lab', kind: 'buyer', contactEmail: 'data@example.cn' }) }))).apiKey as string };
     const response = await system.request(`/v1/entitlements/${entitlementId}/manifest`, { as: { key: rival.key } });
     const problem = await json(response);
     expect({ status: response.status, type: response.headers.get('content-type'), code: problem.code, correlationId: typeof response.headers.get('x-correlation-id') }).toEqual({
@@ -134,8 +108,7 @@ describe('manifests of large corpora, through the public API', () => {
 
   // Last: it stops delivery.
   it('cuts the answer off, never ends it as if it were whole, when a page fails after the first bytes went out', async () => {
-    const buyer = await newBuyer('北京语料公司 / Beijing Corpus Co');
-    const entitlementId = await buy(buyer);
+    const { buyer, entitlementId } = await buy('北京语料公司 / Beijing Corpus Co');
     const response = await system.request(`/v1/entitlements/${entitlementId}/manifest`, { as: { key: buyer.key } });
     expect(response.status).toBe(200);
     const reader = response.body!.getReader();

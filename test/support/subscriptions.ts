@@ -3,12 +3,10 @@ import type { Client } from 'pg';
 import { speechListing, type VendorClient } from './catalog';
 import { withDatabase } from './postgres';
 import { waitFor } from './processes';
+import { apiPost, type Buyer } from './delivery-flow';
 import { json, type TroveSystem } from './system';
 
-export interface Buyer {
-  key: string;
-  organizationId: string;
-}
+export type { Buyer };
 
 /**
  * What the subscription tests do through the public API with every app running: buyers with a
@@ -23,8 +21,7 @@ export function subscriptionWorld(system: () => TroveSystem, vendor: () => Vendo
     const response = await system().request(path, who === 'admin' ? {} : as(who));
     return { status: response.status, body: await json(response) };
   };
-  const post = (path: string, who: Buyer | 'admin', body?: unknown) =>
-    system().request(path, { method: 'POST', ...(who === 'admin' ? {} : as(who)), ...(body === undefined ? {} : { body: JSON.stringify(body) }), headers: { 'idempotency-key': randomUUID() } });
+  const post = (path: string, who: Buyer | 'admin', body?: unknown) => apiPost(system(), path, who === 'admin' ? 'admin' : who.key, body);
   const billingDb = <T>(work: (client: Client) => Promise<T>) => withDatabase(system().databases.get('billing')!.url, work);
 
   const signUpBuyer = async (name: string): Promise<Buyer> => {
