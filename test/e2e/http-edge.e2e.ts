@@ -149,6 +149,26 @@ describe("the gateway's HTTP edge", () => {
       expect({ offers, topUps }).toEqual({ offers: 0, topUps: 0 });
     });
 
+    it('refuses a body with fields on a route that takes none, where it was dropped unseen and answered 200; no body and {} are taken', async () => {
+      const vendor = await json(await post('/v1/organizations', JSON.stringify({ name: '数据堂 Datatang', kind: 'vendor', contactEmail: 'bd@datatang.example.cn' }), { 'content-type': 'application/json' }));
+      const id = vendor.organization.id as string;
+      const status = async () => (await json(await system.request('/v1/me', { as: { key: vendor.apiKey } }))).organization.status;
+      const approve = (body?: string) => system.request(`/v1/admin/organizations/${id}/approve`, { method: 'POST', ...(body === undefined ? {} : { body }) });
+      const problem = await expectProblem(await approve(JSON.stringify({ reason: '营业执照与数据来源证明已核验', notifyVendor: true })), 400, 'VALIDATION_FAILED');
+      expect(problem.errors).toEqual([
+        { field: 'reason', problems: ['this request takes no body'] },
+        { field: 'notifyVendor', problems: ['this request takes no body'] },
+      ]);
+      expect(await status()).toBe('pending');
+      expect((await approve('{}')).status).toBe(200);
+      expect(await status()).toBe('active');
+      const suspend = await system.request(`/v1/admin/organizations/${id}/suspend`, { method: 'POST' });
+      expect(suspend.status).toBe(200);
+      // A route that takes a body still names what it does not know, as before.
+      const signUp = await post('/v1/organizations', JSON.stringify({ name: '标贝科技 DataBaker', kind: 'buyer', contactEmail: 'ai@databaker.example.cn', reason: 'x' }), { 'content-type': 'application/json' });
+      expect((await expectProblem(signUp, 400, 'VALIDATION_FAILED')).errors).toEqual([{ field: 'reason', problems: ['property reason should not exist'] }]);
+    });
+
     it('refuses a 1 MiB body of 350,000 empty order lines at once, with a short answer, while others are served', async () => {
       const buyer = await json(await post('/v1/organizations', signUp('百度智能云千帆 / Baidu AI Cloud Qianfan'), { 'content-type': 'application/json' }));
       const lines = Math.floor((1024 * 1024 - 40) / 3);
@@ -422,7 +442,9 @@ describe("the gateway's HTTP edge", () => {
         correlationId: ['po-2026-11-CMB-0042', 'po-2026-11-CMB-0042'],
         nosniff: 'nosniff',
       });
-      expect(await gateway.exit()).toEqual({ code: 0, signal: null });
+      // On a failure the gateway's last lines say why it did not exit cleanly.
+      const exit = await gateway.exit();
+      expect({ ...exit, output: exit.code === 0 ? '' : gateway.tail() }).toEqual({ code: 0, signal: null, output: '' });
 
       gateway.start();
       await gateway.ready();

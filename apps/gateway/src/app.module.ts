@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { MessagingModule } from '@trove/messaging';
 import { PlatformModule } from '@trove/platform';
 import { AuditModule } from './audit/audit.module';
@@ -9,6 +10,7 @@ import { DeliveryRoutesModule } from './delivery/delivery.module';
 import { SearchModule } from './search/search.module';
 import { entities, migrations } from './database';
 import { GatewayConfig } from './gateway.config';
+import { NoBodyInterceptor } from './http/no-body.interceptor';
 import { IdentityModule } from './identity/identity.module';
 import { OperationsModule } from './operations/operations.module';
 import { OrderingRoutesModule } from './ordering/ordering.module';
@@ -27,5 +29,6 @@ import { OrderingRoutesModule } from './ordering/ordering.module';
     BillingRoutesModule,
     DeliveryRoutesModule,
   ],
+  providers: [{ provide: APP_INTERCEPTOR, useClass: NoBodyInterceptor }],
 })
 export class AppModule {}
