@@ -24,3 +24,4 @@ export * from './gateway/gateway.subjects';
 export * from './gateway/gateway.events';
 export * from './catalogue';
 export * from './page-request';
+export * from './display-text';

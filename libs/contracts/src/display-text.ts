@@ -1,0 +1,52 @@
+import { registerDecorator, type ValidationArguments, type ValidationOptions } from 'class-validator';
+
+/**
+ * C0 and C1 controls and the line and paragraph separators. A title holding ESC sequences
+ * recolours an operator's terminal; a BEL or a backspace shows one thing and stores another.
+ */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+/** The same, but tabs and line breaks, which a description or a changelog may hold. */
+const CONTROL_IN_PROSE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029]/;
+/**
+ * Bidirectional embeddings, overrides and isolates reorder the text around them: a title
+ * `普通话 1,000 小时\u202E000,01` shows a volume it does not hold, a vendor name reads as another
+ * vendor's. The marks (LRM, RLM, ALM) reorder nothing by themselves and are left alone.
+ */
+const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/;
+
+/** Fields that are prose: several lines and tabs are part of them. */
+export type TextKind = 'line' | 'prose';
+
+/**
+ * What is wrong with a text another party reads (a listing's title, a vendor's name, a vendor's
+ * reason for rejecting a buyer's access request); empty when nothing. The catalog holds its
+ * listings to it, and contracts carrying such text to their fields with `@DisplayText()`.
+ */
+export function displayTextProblems(text: string, kind: TextKind = 'line'): string[] {
+  const problems: string[] = [];
+  if ((kind === 'prose' ? CONTROL_IN_PROSE : CONTROL).test(text)) {
+    problems.push(kind === 'prose' ? 'must not contain control characters (tabs and line breaks are fine)' : 'must not contain control characters or line breaks');
+  }
+  if (BIDI_CONTROL.test(text)) problems.push('must not contain bidirectional embedding, override or isolate characters (U+202A-U+202E, U+2066-U+2069)');
+  return problems;
+}
+
+/**
+ * A string field that another party reads, held to `displayTextProblems` (a value that is not
+ * a string is left to `@IsString`). The gateway's DTO and the NATS contract both carry it, so
+ * the rule is the same at both edges.
+ */
+export function DisplayText(kind: TextKind = 'line', options?: ValidationOptions): PropertyDecorator {
+  const problems = (value: unknown) => (typeof value === 'string' ? displayTextProblems(value, kind) : []);
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isDisplayText',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options,
+      validator: {
+        validate: (value: unknown) => problems(value).length === 0,
+        defaultMessage: (args: ValidationArguments) => problems(args.value).map((problem) => `${args.property} ${problem}`).join(', '),
+      },
+    });
+}
