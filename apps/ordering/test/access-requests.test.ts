@@ -167,4 +167,106 @@ describe('access requests', () => {
     ofSuspendedVendor.available = true;
     expect(outcome(await ask(buyer, ofSuspendedVendor.id))).toBe('created');
   });
+
+  describe("a vendor's reason for a rejection", () => {
+    const REASON = '申请用途为人脸识别商用，超出本数据集授权范围';
+    const vendorOf = (offer: OfferSnapshot): Caller => ({ organizationId: offer.vendorOrganizationId, role: 'vendor', keyId: 'v'.repeat(32) });
+    const data = <T>(reply: RpcReply<T>): T => {
+      if (!reply.ok) throw new Error(`${reply.error.code}: ${reply.error.message}`);
+      return reply.data;
+    };
+    const reject = (vendor: Caller, id: string, body: object = {}) => send(OrderingSubjects.rejectAccessRequest, vendor, { id, ...body });
+    const listOf = async (caller: Caller) => data(await send(OrderingSubjects.listAccessRequests, caller, {})).items;
+    const stored = (id: string) =>
+      withDatabase(ordering.db.url, async (c) => (await c.query(`SELECT status, rejection_reason, decided_at FROM access_request WHERE id = $1`, [id])).rows[0] as Record<string, unknown>);
+
+    it('is stored trimmed and answered to the vendor and, on its list, to the buyer; the request had none before', async () => {
+      const offer = vetted();
+      const vendor = vendorOf(offer);
+      const buyer = newBuyer();
+      const asked = data(await ask(buyer, offer.id));
+      expect(asked).toMatchObject({ status: 'pending', rejectionReason: null });
+      expect((await listOf(vendor)).find((r) => r.id === asked.id)).toMatchObject({ status: 'pending', rejectionReason: null });
+
+      const rejected = data(await reject(vendor, asked.id, { reason: `  ${REASON}\n` }));
+      expect(rejected).toMatchObject({ id: asked.id, status: 'rejected', rejectionReason: REASON });
+      expect(await stored(asked.id)).toMatchObject({ status: 'rejected', rejection_reason: REASON });
+      expect(await listOf(buyer)).toEqual([rejected]);
+      expect((await listOf(vendor)).find((r) => r.id === asked.id)).toEqual(rejected);
+    });
+
+    it('is left out, or null, for a rejection without one and for an approval, and the database takes it on rejected requests only', async () => {
+      const offer = vetted();
+      const vendor = vendorOf(offer);
+      const [silent, nulled, approved] = await Promise.all([newBuyer(), newBuyer(), newBuyer()].map(async (buyer) => data(await ask(buyer, offer.id)).id));
+      expect(data(await reject(vendor, silent))).toMatchObject({ status: 'rejected', rejectionReason: null });
+      expect(data(await reject(vendor, nulled, { reason: null }))).toMatchObject({ status: 'rejected', rejectionReason: null });
+      expect(data(await send(OrderingSubjects.approveAccessRequest, vendor, { id: approved }))).toMatchObject({ status: 'approved', rejectionReason: null });
+      // Approving takes no reason at all: the contract names the field it does not know.
+      const another = data(await ask(newBuyer(), offer.id)).id;
+      const approveWithReason = await send(OrderingSubjects.approveAccessRequest, vendor, { id: another, reason: REASON });
+      expect(approveWithReason.ok ? 'approved' : approveWithReason.error.code).toBe(CommonErrorCode.VALIDATION_FAILED);
+      expect(await stored(another)).toMatchObject({ status: 'pending', rejection_reason: null });
+
+      await expect(withDatabase(ordering.db.url, (c) => c.query(`UPDATE access_request SET rejection_reason = $2 WHERE id = $1`, [approved, REASON]))).rejects.toThrow(
+        /access_request_rejection_reason_check/,
+      );
+    });
+
+    it.each([
+      ['that is empty', ''],
+      ['of spaces and line breaks alone', ' \n\t '],
+      ['of 1,001 characters', '拒'.repeat(1001)],
+      ['holding an escape sequence', `${REASON}\u001b[31m`],
+      ['holding a bell', `${REASON}\u0007`],
+      ['holding a right-to-left override', `授权期限 \u202e年01`],
+      ['holding an isolate', `\u2066${REASON}\u2069`],
+      ['that is a number', 451],
+      ['that is a list', [REASON]],
+    ])('refuses a reason %s with VALIDATION_FAILED naming it, and the request stays pending', async (_, reason) => {
+      const offer = vetted();
+      const vendor = vendorOf(offer);
+      const buyer = newBuyer();
+      const asked = data(await ask(buyer, offer.id));
+
+      const reply = await reject(vendor, asked.id, { reason });
+      expect(reply.ok ? reply.data : reply.error).toMatchObject({ code: CommonErrorCode.VALIDATION_FAILED, errors: [{ field: 'reason' }] });
+      expect(await stored(asked.id)).toEqual({ status: 'pending', rejection_reason: null, decided_at: null });
+      expect(await listOf(buyer)).toEqual([asked]);
+    });
+
+    it('takes reasons over several lines and 1,000 characters long', async () => {
+      const offer = vetted();
+      const vendor = vendorOf(offer);
+      const lines = '申请用途超出授权范围：\n1. 人脸识别商用\n2.\t向第三方转售';
+      const long = '本数据集仅限语音识别研究使用。'.repeat(67).slice(0, 1000);
+      for (const reason of [lines, long]) {
+        const asked = data(await ask(newBuyer(), offer.id));
+        expect(data(await reject(vendor, asked.id, { reason }))).toMatchObject({ status: 'rejected', rejectionReason: reason });
+      }
+    });
+
+    it('stays the first one when the vendor rejects again, with another reason or none; an approval after it is 409 INVALID_STATE', async () => {
+      const offer = vetted();
+      const vendor = vendorOf(offer);
+      const buyer = newBuyer();
+      const asked = data(await ask(buyer, offer.id));
+      const first = data(await reject(vendor, asked.id, { reason: REASON }));
+
+      expect(data(await reject(vendor, asked.id, { reason: '数据集已下架 / dataset withdrawn' }))).toEqual(first);
+      expect(data(await reject(vendor, asked.id))).toEqual(first);
+      const approval = await send(OrderingSubjects.approveAccessRequest, vendor, { id: asked.id });
+      expect(approval.ok ? 'approved' : approval.error.code).toBe(CommonErrorCode.INVALID_STATE);
+      expect(await listOf(buyer)).toEqual([first]);
+
+      // Another vendor cannot reject it, nor learn that it exists.
+      const stranger = await reject({ ...vendor, organizationId: randomUUID() }, asked.id, { reason: '不予授权' });
+      expect(stranger.ok ? 'rejected' : stranger.error.code).toBe(CommonErrorCode.NOT_FOUND);
+
+      // The buyer may ask again: the new request has no reason, the rejected one keeps its own.
+      const again = data(await ask(buyer, offer.id));
+      expect(again).toMatchObject({ status: 'pending', rejectionReason: null });
+      expect(await listOf(buyer)).toEqual([again, first]);
+    });
+  });
 });

@@ -1,12 +1,13 @@
 import { OrderingSubjects } from '@trove/contracts';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { RpcClient } from '@trove/messaging';
+import { validateMessage } from '@trove/platform';
 import { Audited } from '../audit/audited.decorator';
 import { Roles } from '../auth/access.decorators';
 import { uuidParam } from '../catalog/params';
 import { ApiProblems } from '../openapi/api-problems';
-import { AccessRequestDto, AccessRequestPageDto, AccessRequestsQuery, CreateAccessRequestDto } from './ordering.dto';
+import { AccessRequestDto, AccessRequestPageDto, AccessRequestsQuery, CreateAccessRequestDto, RejectAccessRequestDto } from './ordering.dto';
 
 @ApiTags('Ordering')
 @Controller('v1/access-requests')
@@ -52,11 +53,18 @@ export class AccessRequestsController {
   @HttpCode(200)
   @Roles(['vendor'], { activeOnly: true })
   @Audited('access-request.reject', 'access-request')
-  @ApiOperation({ summary: 'Reject a request', description: "The offer's vendor only (404 for others); a request already approved is 409. The buyer may ask again." })
+  @ApiOperation({
+    summary: 'Reject a request, with a reason for the buyer if the vendor gives one',
+    description:
+      "The offer's vendor only (404 for others); a request already approved is 409. The body may be left out (or `{}`); `{reason}` is shown to the buyer as `rejectionReason`. Rejecting a rejected request again answers it as it is, its first reason kept. The buyer may ask again.",
+  })
   @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiBody({ type: RejectAccessRequestDto, required: false })
   @ApiOkResponse({ type: AccessRequestDto })
   @ApiProblems(400, 404, 409, 503)
-  reject(@Param('id', uuidParam('id')) id: string): Promise<AccessRequestDto> {
-    return this.rpc.send(OrderingSubjects.rejectAccessRequest, { id });
+  reject(@Param('id', uuidParam('id')) id: string, @Body() body: unknown): Promise<AccessRequestDto> {
+    // No body at all is a rejection without a reason; a body is held to the DTO's rules.
+    const reason = body === undefined ? undefined : validateMessage(RejectAccessRequestDto, body).reason;
+    return this.rpc.send(OrderingSubjects.rejectAccessRequest, { id, ...(reason === undefined ? {} : { reason }) });
   }
 }

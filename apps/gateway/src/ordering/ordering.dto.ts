@@ -1,4 +1,4 @@
-import { ACCESS_REQUEST_STATUSES, MAX_METERED_QUANTITY, MAX_ORDER_ITEMS, ORDER_STATUSES, sameOfferKey, type AccessRequestStatus, type OrderStatus } from '@trove/contracts';
+import { ACCESS_REQUEST_STATUSES, DisplayText, MAX_ACCESS_REJECTION_REASON_LENGTH, MAX_METERED_QUANTITY, MAX_ORDER_ITEMS, ORDER_STATUSES, sameOfferKey, type AccessRequestStatus, type OrderStatus } from '@trove/contracts';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, Equals, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateNested } from 'class-validator';
@@ -74,6 +74,23 @@ export class CreateAccessRequestDto {
   @IsString()
   @Length(1, 2000)
   intendedUse: string;
+}
+
+/** `POST /v1/access-requests/:id/reject`: the body may be left out; a reason, when given, is shown to the buyer. */
+export class RejectAccessRequestDto {
+  @ApiPropertyOptional({
+    example: '申请用途为人脸识别商用，超出本数据集授权范围 / Commercial face recognition is beyond what this dataset is licensed for',
+    minLength: 1,
+    maxLength: MAX_ACCESS_REJECTION_REASON_LENGTH,
+    description:
+      'Why the request is rejected, for the buyer to read (as `rejectionReason`): 1 to 1,000 characters after trimming; line breaks and tabs are fine, other control characters and bidirectional embeddings, overrides or isolates are 400',
+  })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @Length(1, MAX_ACCESS_REJECTION_REASON_LENGTH)
+  @DisplayText('prose')
+  reason?: string;
 }
 
 export class AccessRequestsQuery extends PageQuery {
@@ -276,6 +293,14 @@ export class AccessRequestDto {
 
   @ApiProperty({ enum: ACCESS_REQUEST_STATUSES })
   status: AccessRequestStatus;
+
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: '申请用途为人脸识别商用，超出本数据集授权范围',
+    description: "The vendor's reason for rejecting the request, as it gave it; null unless the request was rejected with a reason",
+  })
+  rejectionReason: string | null;
 
   @ApiProperty()
   createdAt: string;

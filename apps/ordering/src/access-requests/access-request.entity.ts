@@ -17,6 +17,7 @@ export const accessRequestStates = new StateMachine<AccessRequestStatus>('access
 @Index('access_request_vendor_idx', ['vendorOrganizationId', 'createdAt', 'id'])
 @Index('access_request_buyer_idx', ['buyerOrganizationId', 'createdAt', 'id'])
 @Check('access_request_status_check', sqlIn('status', ACCESS_REQUEST_STATUSES))
+@Check('access_request_rejection_reason_check', `rejection_reason IS NULL OR status = 'rejected'`)
 export class AccessRequest {
   @PrimaryColumn('uuid')
   id: string;
@@ -39,15 +40,21 @@ export class AccessRequest {
   @Column('text')
   status: AccessRequestStatus;
 
+  /** What the vendor told the buyer when it rejected the request; null without a reason, and for any other decision. */
+  @Column('text', { name: 'rejection_reason', nullable: true })
+  rejectionReason: string | null;
+
   @Column('timestamptz', { name: 'created_at' })
   createdAt: Date;
 
   @Column('timestamptz', { name: 'decided_at', nullable: true })
   decidedAt: Date | null;
 
-  decide(next: 'approved' | 'rejected'): void {
+  /** `reason` is the buyer's to read, and only a rejection carries one. */
+  decide(next: 'approved' | 'rejected', reason: string | null = null): void {
     accessRequestStates.assert(this.status, next);
     this.status = next;
+    this.rejectionReason = next === 'rejected' ? reason : null;
     this.decidedAt = new Date();
   }
 
@@ -60,6 +67,7 @@ export class AccessRequest {
       buyerOrganizationId: this.buyerOrganizationId,
       intendedUse: this.intendedUse,
       status: this.status,
+      rejectionReason: this.rejectionReason,
       createdAt: this.createdAt.toISOString(),
       decidedAt: this.decidedAt?.toISOString() ?? null,
     };

@@ -50,6 +50,7 @@ export class AccessRequestsService {
       buyerOrganizationId: buyer.organizationId,
       intendedUse: input.intendedUse,
       status: 'pending' as const,
+      rejectionReason: null,
       createdAt: new Date(),
       decidedAt: null,
     });
@@ -62,13 +63,18 @@ export class AccessRequestsService {
     });
   }
 
-  decide(vendor: Caller, id: string, decision: 'approved' | 'rejected'): Promise<AccessRequestView> {
+  /**
+   * A rejection may carry a reason for the buyer (`reason`, validated by the contract). Deciding
+   * the same way again answers the request as it is: a second rejection keeps the first one's
+   * reason (or its absence), whatever it says.
+   */
+  decide(vendor: Caller, id: string, decision: 'approved' | 'rejected', reason?: string): Promise<AccessRequestView> {
     return this.unitOfWork.run(async () => {
       const request = await this.requests.findForUpdate(id);
       // Only the offer's vendor may know the request exists.
       if (!request || request.vendorOrganizationId !== vendor.organizationId) throw notFound('access request', id);
       if (request.status === decision) return request.toView();
-      request.decide(decision);
+      request.decide(decision, reason ?? null);
       return (await this.requests.save(request)).toView();
     });
   }

@@ -9,6 +9,7 @@ import {
   OrderStatsRequest,
   PlaceOrderRequest,
   RefundOrderRequest,
+  RejectAccessRequestRequest,
   type AccessRequestPage,
   type AccessRequestView,
   type LicenseReceiptView,
@@ -80,8 +81,8 @@ export class OrdersHandler {
   }
 
   @RpcHandler(OrderingSubjects.rejectAccessRequest)
-  rejectAccess(request: DecideAccessRequestRequest, context: RpcContext): Promise<AccessRequestView> {
-    return this.accessRequests.decide(callerAs(context, 'vendor'), request.id, 'rejected');
+  rejectAccess(request: RejectAccessRequestRequest, context: RpcContext): Promise<AccessRequestView> {
+    return this.accessRequests.decide(callerAs(context, 'vendor'), request.id, 'rejected', request.reason);
   }
 
   @RpcHandler(OrderingSubjects.listAccessRequests)

@@ -1,6 +1,7 @@
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, Equals, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateNested } from 'class-validator';
 import type { LicenseTermsValue, MoneyValue, PricingValue } from '@trove/licensing';
+import { DisplayText } from '../display-text';
 import { PageRequest } from '../page-request';
 
 /** Where an order is in the purchase saga. `refund_pending` waits for billing's reversal. */
@@ -9,6 +10,11 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 export const ACCESS_REQUEST_STATUSES = ['pending', 'approved', 'rejected'] as const;
 export type AccessRequestStatus = (typeof ACCESS_REQUEST_STATUSES)[number];
+
+/** The longest reason a vendor may give the buyer for rejecting an access request, in characters after trimming. */
+export const MAX_ACCESS_REJECTION_REASON_LENGTH = 1000;
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 /** The most items one order may hold. */
 export const MAX_ORDER_ITEMS = 20;
@@ -98,6 +104,20 @@ export class CreateAccessRequestRequest {
 export class DecideAccessRequestRequest {
   @IsUUID()
   id: string;
+}
+
+/**
+ * A rejection, with the reason the buyer reads when the vendor gives one: 1 to 1,000
+ * characters after trimming, prose (line breaks and tabs are fine; other controls and
+ * bidirectional overrides are not, as in the catalog's listings).
+ */
+export class RejectAccessRequestRequest extends DecideAccessRequestRequest {
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @Length(1, MAX_ACCESS_REJECTION_REASON_LENGTH)
+  @DisplayText('prose')
+  reason?: string;
 }
 
 export class ListAccessRequestsRequest extends PageRequest {
@@ -210,6 +230,8 @@ export interface AccessRequestView {
   buyerOrganizationId: string;
   intendedUse: string;
   status: AccessRequestStatus;
+  /** The vendor's reason, when it rejected the request with one; null otherwise. */
+  rejectionReason: string | null;
   createdAt: string;
   decidedAt: string | null;
 }

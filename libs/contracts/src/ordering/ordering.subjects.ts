@@ -9,6 +9,7 @@ import {
   OrderStatsRequest,
   PlaceOrderRequest,
   RefundOrderRequest,
+  RejectAccessRequestRequest,
   type AccessRequestPage,
   type AccessRequestView,
   type LicenseReceiptView,
@@ -33,7 +34,7 @@ export const OrderingSubjects = {
   listSales: rpcSubject<ListSalesRequest, SalePage>('ordering.sale.list', ListSalesRequest),
   createAccessRequest: rpcSubject<CreateAccessRequestRequest, AccessRequestView>('ordering.access-request.create', CreateAccessRequestRequest, COMMAND),
   approveAccessRequest: rpcSubject<DecideAccessRequestRequest, AccessRequestView>('ordering.access-request.approve', DecideAccessRequestRequest, COMMAND),
-  rejectAccessRequest: rpcSubject<DecideAccessRequestRequest, AccessRequestView>('ordering.access-request.reject', DecideAccessRequestRequest, COMMAND),
+  rejectAccessRequest: rpcSubject<RejectAccessRequestRequest, AccessRequestView>('ordering.access-request.reject', RejectAccessRequestRequest, COMMAND),
   listAccessRequests: rpcSubject<ListAccessRequestsRequest, AccessRequestPage>('ordering.access-request.list', ListAccessRequestsRequest),
   /** For `GET /v1/admin/stats`: orders by status. */
   orderStats: rpcSubject<OrderStatsRequest, OrderStatsView>('ordering.stats.orders', OrderStatsRequest),
