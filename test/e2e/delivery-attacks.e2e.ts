@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { merkleRoot, sortFiles } from '../../apps/delivery/src/manifests/merkle';
 import { speechListing, VendorClient } from '../support/catalog';
 import { withDatabase } from '../support/postgres';
@@ -12,7 +12,8 @@ const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex
 
 /**
  * Delivery through the public API, used the way a hostile or careless client would: an upload URL
- * kept after its key was revoked, and a buyer of a corpus with thousands of files.
+ * kept after its key was revoked, a buyer after a second copy of a file in ranges, and a buyer of
+ * a corpus with thousands of files.
  */
 describe('delivery against hostile and heavy clients, through the public API', () => {
   let system: TroveSystem;
@@ -63,6 +64,50 @@ describe('delivery against hostile and heavy clients, through the public API', (
     const version = listed.versions.find((v: { id: string }) => v.id === v2.id);
     expect(version.files ?? []).toEqual([]);
     expect(await withDatabase(deliveryDb(), async (c) => (await c.query(`SELECT key FROM stored_object WHERE version_id = $1`, [v2.id])).rows)).toEqual([]);
+  });
+
+  it('refuses, under downloadLimit 1, a second copy of a file asked for as ranges (403 DOWNLOAD_LIMIT_REACHED, how many bytes remain), after serving one copy in 8 parallel ranges', async () => {
+    const audio = randomBytes(3 * 1024 * 1024 + 77);
+    const listed = await vendor.listing(speechListing({ title: '潮汕话朗读语音 20 小时 / Teochew read speech, 20 hours' }), { 'audio/潮汕话/说话人_001/录音_000001.wav': audio });
+    const limited = await vendor.expect(201, `/v1/datasets/${listed.dataset.id}/offers`, 'POST', {
+      license: {
+        template: 'commercial',
+        terms: { uses: ['model_training', 'fine_tuning', 'evaluation'], termMonths: null, territories: ['CN'], seats: null, exclusive: false, downloadLimit: 1 },
+      },
+      pricing: { model: 'one_time', price: { amount: 3_800_000, currency: 'CNY' } },
+    });
+    await vendor.expect(200, `/v1/datasets/${listed.dataset.id}/submit`, 'POST');
+    expect((await post(`/v1/admin/datasets/${listed.dataset.id}/approve`, 'admin')).status).toBe(200);
+    const { buyer, entitlementId } = await buyerWithEntitlement(system, '汕头语音科技 / Shantou Speech Tech', limited.id);
+    const manifest = await json(await system.request(`/v1/entitlements/${entitlementId}/manifest`, { as: { key: buyer.key } }));
+    const [file] = manifest.versions[0].files;
+    const size = audio.length;
+
+    // A download manager: 8 ranges of the file at once, together one copy.
+    const part = Math.ceil(size / 8);
+    const parts = await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => {
+        const response = await fetch(file.url, { headers: { range: `bytes=${i * part}-${Math.min(size, (i + 1) * part) - 1}` } });
+        return { status: response.status, bytes: Buffer.from(await response.arrayBuffer()) };
+      }),
+    );
+    expect(parts.map((p) => p.status)).toEqual(Array(8).fill(206));
+    expect(sha256(Buffer.concat(parts.map((p) => p.bytes)))).toBe(sha256(audio));
+
+    // The probe-and-rest trick for a second copy: the first byte is a second download, the rest
+    // of the file is more than the margin left for resumes.
+    for (const range of ['bytes=1-', 'bytes=0-0', `bytes=${part}-`]) {
+      const refused = await fetch(file.url, { headers: { range } });
+      const problem = await json(refused);
+      expect({ range, status: refused.status, type: refused.headers.get('content-type'), code: problem.code }).toEqual({
+        range,
+        status: 403,
+        type: expect.stringMatching(/^application\/problem\+json/),
+        code: 'DOWNLOAD_LIMIT_REACHED',
+      });
+    }
+    const refused = await json(await fetch(file.url, { headers: { range: 'bytes=1-' } }));
+    expect(refused.detail).toContain(`so ${Math.floor(size / 10)} bytes of the file remain`);
   });
 
   it('answers the manifest of a version of 3,000 files in full, every file once, under a root that verifies, where it answered 503', async () => {

@@ -20,6 +20,31 @@ interface Opened {
   close(): void;
 }
 
+/**
+ * Reads a download until at least `bytes` have arrived, then goes away as a broken connection
+ * does: answers the status, the ETag and the bytes the client actually received.
+ */
+function cutOff(url: string, bytes: number, headers: Record<string, string> = {}): Promise<{ status: number; etag: string; received: Buffer }> {
+  const { hostname, port, pathname, search } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    const req = httpRequest({ host: hostname, port, method: 'GET', path: pathname + search, headers }, (res) => {
+      res.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        length += chunk.length;
+        if (length >= bytes) {
+          req.destroy();
+          resolve({ status: res.statusCode ?? 0, etag: String(res.headers.etag), received: Buffer.concat(chunks) });
+        }
+      });
+      res.on('end', () => reject(new Error(`the answer ended after ${length} bytes, before ${bytes}`)));
+    });
+    req.on('error', (error) => (length >= bytes ? undefined : reject(error)));
+    req.end();
+  });
+}
+
 /** Responses still being served, closed after each test whatever it found. */
 const running: Opened[] = [];
 
@@ -138,7 +163,8 @@ describe('download limits and seats while downloads run', () => {
       { status: 200, code: undefined },
       { status: 403, code: 'DOWNLOAD_LIMIT_REACHED' },
     ]);
-    expect(await holdsOf(entitlement.id)).toEqual([{ key_id: buyer.keyId, new_download: true, bytes: 0 }]);
+    // It holds one download of the file and its bytes (one copy of the file).
+    expect(await holdsOf(entitlement.id)).toEqual([{ key_id: buyer.keyId, new_download: true, bytes: large.bytes.length }]);
     // While it runs, a third new download is refused, a range from the middle is served.
     expect((await fetchRaw(viaReplica(urls[large.path]), { range: 'bytes=0-99' })).json?.code).toBe('DOWNLOAD_LIMIT_REACHED');
     expect((await fetchRaw(urls[large.path], { range: 'bytes=100-199' })).status).toBe(206);
@@ -152,6 +178,79 @@ describe('download limits and seats while downloads run', () => {
     expect((await fetchRaw(viaReplica(urls[large.path]), { range: 'bytes=1048576-1048675' })).status).toBe(206);
     // The limit is per file: the other file's first download is served.
     expect((await fetchRaw(urls[small.path])).status).toBe(200);
+  });
+
+  describe('the bytes of a file under downloadLimit: ranges deliver no more than that many copies', () => {
+    const size = large.bytes.length;
+    // A tenth of the file, for resumes after a broken connection.
+    const margin = Math.floor(size / 10);
+    /** The bytes of the file the entitlement's audit counts, once `count` downloads are recorded. */
+    const sent = async (entitlementId: string, count: number) => {
+      await recorded(entitlementId, count);
+      return withDatabase(h.db.url, async (c) => Number((await c.query(`SELECT sum(bytes_sent) AS n FROM download WHERE entitlement_id = $1`, [entitlementId])).rows[0].n));
+    };
+
+    it('refuses the probe-then-rest bypass (bytes=0-0, then bytes=1- again and again) once one copy and the margin are delivered, on either replica', async () => {
+      const { entitlement, urls } = await bought(newBuyer(), { downloadLimit: 1, seats: null });
+      const url = urls[large.path];
+      const probe = await fetchRaw(url, { range: 'bytes=0-0' });
+      expect({ status: probe.status, range: probe.headers['content-range'] }).toEqual({ status: 206, range: `bytes 0-0/${size}` });
+      const rest = await fetchRaw(viaReplica(url), { range: 'bytes=1-' });
+      expect({ status: rest.status, whole: Buffer.concat([probe.body, rest.body]).equals(large.bytes) }).toEqual({ status: 206, whole: true });
+
+      // A second copy, from either replica, with or without the audit rows written yet.
+      for (const again of [url, viaReplica(url), url]) {
+        const refused = await fetchRaw(again, { range: 'bytes=1-' });
+        expect({ status: refused.status, code: refused.json?.code, bytes: refused.headers['content-range'] }).toEqual({ status: 403, code: 'DOWNLOAD_LIMIT_REACHED', bytes: undefined });
+        expect(refused.json.detail).toContain(`${margin} bytes of the file remain`);
+      }
+      expect(await sent(entitlement.id, 2)).toBe(size);
+      // What is left of the margin is served, not one byte more.
+      expect((await fetchRaw(url, { range: `bytes=1-${margin}` })).status).toBe(206);
+      const none = await fetchRaw(viaReplica(url), { range: 'bytes=5000000-5000000' });
+      expect({ status: none.status, code: none.json?.code }).toEqual({ status: 403, code: 'DOWNLOAD_LIMIT_REACHED' });
+      expect(none.json.detail).toContain('0 bytes of the file remain');
+      // HEAD sends nothing and is answered; the other file has bytes of its own.
+      expect((await fetchRaw(url, { range: 'bytes=1-' }, 'HEAD')).status).toBe(206);
+      expect((await fetchRaw(urls[small.path])).status).toBe(200);
+    });
+
+    it('serves a download manager the file in 8 parallel ranges across both replicas (one copy), and nothing more after', async () => {
+      const { entitlement, urls } = await bought(newBuyer(), { downloadLimit: 1, seats: null });
+      const part = Math.ceil(size / 8);
+      const ranges = Array.from({ length: 8 }, (_, i) => `bytes=${i * part}-${Math.min(size, (i + 1) * part) - 1}`);
+      const answers = await Promise.all(ranges.map((range, i) => fetchRaw(i % 2 ? viaReplica(urls[large.path]) : urls[large.path], { range })));
+      expect(answers.map((a) => a.status)).toEqual(Array(8).fill(206));
+      expect(Buffer.concat(answers.map((a) => a.body)).equals(large.bytes)).toBe(true);
+      expect(await sent(entitlement.id, 8)).toBe(size);
+      // A ninth range of half the file is past one copy and the margin.
+      expect((await fetchRaw(urls[large.path], { range: `bytes=${part}-${5 * part - 1}` })).json?.code).toBe('DOWNLOAD_LIMIT_REACHED');
+    });
+
+    it('serves the resume of a broken download (Range from the bytes the client saved, If-Range), though the server counted more than that', async () => {
+      const { entitlement, urls } = await bought(newBuyer(), { downloadLimit: 1, seats: null });
+      const broken = await cutOff(urls[large.path], 8 * 1024 * 1024);
+      expect(broken.status).toBe(200);
+      const counted = await sent(entitlement.id, 1);
+      expect(counted).toBeGreaterThanOrEqual(broken.received.length);
+      // The client had saved 1 MiB less than it received when it broke: it resumes from there.
+      const saved = broken.received.subarray(0, broken.received.length - 1024 * 1024);
+      const resumed = await fetchRaw(viaReplica(urls[large.path]), { range: `bytes=${saved.length}-`, 'if-range': broken.etag });
+      expect(resumed.status).toBe(206);
+      expect(Buffer.concat([saved, resumed.body]).equals(large.bytes)).toBe(true);
+      expect(await sent(entitlement.id, 2)).toBe(counted + size - saved.length);
+    });
+
+    it('admits one of two rests of the file sent to both replicas at once, and refuses the other before a byte is sent', async () => {
+      const { entitlement, urls } = await bought(newBuyer(), { downloadLimit: 1, seats: null });
+      expect((await fetchRaw(urls[large.path], { range: 'bytes=0-0' })).status).toBe(206);
+      const answers = await Promise.all([urls[large.path], viaReplica(urls[large.path])].map((url) => start(url, { range: 'bytes=1-' })));
+      expect(answers.map((a) => ({ status: a.status, code: a.code })).sort((a, b) => a.status - b.status)).toEqual([
+        { status: 206, code: undefined },
+        { status: 403, code: 'DOWNLOAD_LIMIT_REACHED' },
+      ]);
+      expect(await holdsOf(entitlement.id)).toEqual([{ key_id: expect.any(String), new_download: false, bytes: size - 1 }]);
+    });
   });
 
   it('refuses a second API key of the organization under seats 1 while the first one is downloading, on either replica, and after', async () => {

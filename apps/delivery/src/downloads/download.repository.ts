@@ -125,7 +125,8 @@ export class DownloadRepository extends TransactionalRepository {
 
   /**
    * What the entitlement's license limits count, in one statement, each part only when asked:
-   * finished downloads (audit rows) and running ones (holds not expired) alike. Run after
+   * finished downloads (audit rows) and running ones (holds not expired) alike. The bytes of one
+   * file read the index `download (entitlement_id, object_key)` and the holds of the entitlement. Run after
    * `lockLimits` to admit a download, so that the counts see every hold committed before.
    */
   async usage(entitlementId: string, asked: UsageAsked): Promise<Usage> {
@@ -154,11 +155,16 @@ export class DownloadRepository extends TransactionalRepository {
           + (SELECT count(*) FROM download_hold WHERE entitlement_id = $1::uuid AND object_key = ${object} AND new_download AND expires_at > now()))::int AS downloads_so_far`,
       );
     }
-    if (asked.bytes) {
-      columns.push(
-        `(SELECT coalesce(sum(bytes_sent), 0) FROM download WHERE entitlement_id = $1::uuid)::text AS delivered`,
-        `(SELECT coalesce(sum(bytes), 0) FROM download_hold WHERE entitlement_id = $1::uuid AND expires_at > now())::text AS held`,
-      );
+    // Bytes sent (audit rows) and bytes held by running downloads: of the whole entitlement for
+    // the GiB bought, of the one file for its downloadLimit. One way of counting bytes for both.
+    const bytesOf = (scope: string, prefix: string) => [
+      `(SELECT coalesce(sum(bytes_sent), 0) FROM download WHERE entitlement_id = $1::uuid${scope})::text AS ${prefix}delivered`,
+      `(SELECT coalesce(sum(bytes), 0) FROM download_hold WHERE entitlement_id = $1::uuid${scope} AND expires_at > now())::text AS ${prefix}held`,
+    ];
+    if (asked.bytes) columns.push(...bytesOf('', ''));
+    if (asked.fileBytes !== undefined) {
+      parameters.push(asked.fileBytes);
+      columns.push(...bytesOf(` AND object_key = $${parameters.length}`, 'file_'));
     }
     if (columns.length === 0) return {};
     const [row] = (await this.manager.query(`SELECT ${columns.join(', ')}`, parameters)) as {
@@ -166,11 +172,14 @@ export class DownloadRepository extends TransactionalRepository {
       downloads_so_far?: number;
       delivered?: string;
       held?: string;
+      file_delivered?: string;
+      file_held?: string;
     }[];
     return {
       ...(row.seats_in_use !== undefined ? { seatsInUse: row.seats_in_use } : {}),
       ...(row.downloads_so_far !== undefined ? { downloadsSoFar: row.downloads_so_far } : {}),
       ...(row.delivered !== undefined && row.held !== undefined ? { deliveredBytes: Number(row.delivered), heldBytes: Number(row.held) } : {}),
+      ...(row.file_delivered !== undefined && row.file_held !== undefined ? { fileDeliveredBytes: Number(row.file_delivered), fileHeldBytes: Number(row.file_held) } : {}),
     };
   }
 
@@ -248,15 +257,22 @@ export interface DownloadHoldRow {
   objectKey: string;
   /** Served from the file's first byte: one download of the file, as downloadLimit counts. */
   newDownload: boolean;
-  /** Bytes of a per-GiB allowance; 0 for downloads not metered. */
+  /**
+   * The bytes the download sends, counted against a per-GiB allowance and against the file's
+   * `downloadLimit` (as many copies of the file); 0 when neither applies.
+   */
   bytes: number;
 }
 
-/** What to count: seats with `keyId` as one of them, downloads of `objectKey`, bytes of the allowance. */
+/**
+ * What to count: seats with `keyId` as one of them, downloads of `objectKey` from its first byte,
+ * bytes of the whole entitlement (the allowance), bytes of the file `fileBytes` (its downloadLimit).
+ */
 export interface UsageAsked {
   keyId?: string;
   objectKey?: string;
   bytes?: boolean;
+  fileBytes?: string;
 }
 
 /** The counts asked for (finished and running downloads alike); the others are left out. */
@@ -265,4 +281,7 @@ export interface Usage {
   downloadsSoFar?: number;
   deliveredBytes?: number;
   heldBytes?: number;
+  /** Bytes of the one file sent, and held by its running downloads. */
+  fileDeliveredBytes?: number;
+  fileHeldBytes?: number;
 }

@@ -53,7 +53,8 @@ export class DownloadsController {
     // the downloads still running: this one holds its share (renewed while it runs) until its
     // audit row is written. A request served from the file's first byte is a new download (a
     // resume or a later range is not), whatever its Range header says: `bytes=-19`, `bytes=00-`
-    // or an If-Range that does not match all serve the file from its start. HEAD and a 416 send
+    // or an If-Range that does not match all serve the file from its start. Under a downloadLimit
+    // every range also counts its bytes against that many copies of the file. HEAD and a 416 send
     // nothing and hold nothing, but are refused past a limit all the same.
     const hold = await this.downloads.reserve(target, {
       keyId: ticket.caller.keyId,

@@ -3,7 +3,7 @@ import { defaultTerms } from '@trove/licensing';
 import { UrlSigner } from '../signing/url-signer';
 import type { DownloadRepository, DownloadTarget } from './download.repository';
 import { downloadGrant, type DownloadTicket } from './download-ticket';
-import { DownloadsService } from './downloads.service';
+import { DownloadsService, fileBytesAllowed } from './downloads.service';
 
 const signer = new UrlSigner([{ id: 'kid1', secret: Buffer.alloc(32, 7) }]);
 const ticket: DownloadTicket = {
@@ -97,7 +97,7 @@ describe('DownloadsService.reserve: entitlements without limits', () => {
   const GIB = 1024 ** 3;
   const use = { keyId: ticket.caller.keyId, startsNew: true, bytes: GIB };
 
-  it('costs nothing for offers sold otherwise without seats or download limit, for a request of no bytes, or for a resume under a download limit alone: no transaction, no query', async () => {
+  it('costs nothing for offers sold otherwise without seats or download limit, or for a request of no bytes that starts no download: no transaction, no query', async () => {
     const untouched = () => {
       throw new Error('no I/O expected');
     };
@@ -107,6 +107,20 @@ describe('DownloadsService.reserve: entitlements without limits', () => {
     expect(await service.reserve(target('active'), use)).toBeNull();
     expect(await service.reserve({ ...target('active'), pricingModel: 'metered', allowanceBytes: 2 * GIB }, { ...use, bytes: 0 })).toBeNull();
     const limited = { ...target('active'), terms: { ...defaultTerms('commercial'), downloadLimit: 1 } };
-    expect(await service.reserve(limited, { ...use, startsNew: false })).toBeNull();
+    expect(await service.reserve(limited, { ...use, startsNew: false, bytes: 0 })).toBeNull();
+  });
+});
+
+describe('fileBytesAllowed', () => {
+  const MIB = 1024 ** 2;
+
+  it('allows downloadLimit copies of the file and a tenth of it for resumes, at most 16 MiB', () => {
+    // A 3 MiB utterance file: 10 % margin.
+    expect(fileBytesAllowed(1, 3 * MIB)).toBe(3 * MIB + Math.floor((3 * MIB) / 10));
+    // A 2 GiB archive of a corpus: the margin stops at 16 MiB, whatever the number of copies.
+    expect(fileBytesAllowed(3, 2048 * MIB)).toBe(3 * 2048 * MIB + 16 * MIB);
+    // A transcript of 61 bytes: 6 bytes of margin.
+    expect(fileBytesAllowed(1, 61)).toBe(67);
+    expect(fileBytesAllowed(2, 0)).toBe(0);
   });
 });

@@ -61,11 +61,13 @@ export class DownloadsService {
   /**
    * The limits a download counts against, checked and held in one go: the license's `seats`
    * (the API keys that downloaded or are downloading), its `downloadLimit` (downloads of the
-   * file from its first byte, when `use.startsNew`) and, for an offer sold per GiB, the bytes
+   * file from its first byte, when `use.startsNew`, and the file's bytes: those delivered, those
+   * of its downloads still running and these must fit in `downloadLimit` copies of the file and
+   * a margin for resumes, whatever the ranges) and, for an offer sold per GiB, the bytes
    * (those delivered, those of downloads still running and these must fit in the GiB bought).
    * Running downloads are those of every replica: each holds its share in the database
    * (`download_hold`: its key's seat, one download of its file when it is a new one, its bytes
-   * when metered), and the counts and the new hold are one transaction under a lock on the
+   * when metered or under a download limit), and the counts and the new hold are one transaction under a lock on the
    * entitlement, so requests sent to several replicas at once are admitted one after another and
    * never pass a limit together. Refused: DOWNLOAD_LIMIT_REACHED, SEATS_EXCEEDED or
    * ALLOWANCE_EXHAUSTED, not one byte sent.
@@ -75,18 +77,21 @@ export class DownloadsService {
    * renews it, and a hold its process stopped renewing (the process died, or could not reach the
    * database) stops counting after HOLD_SECONDS. A request that sends no bytes (`use.bytes` 0:
    * HEAD, 416, an empty file) is checked against the same counts and holds nothing. An
-   * entitlement without seats, download limit (or a request that is not a new download) or
-   * allowance: no check, no I/O, null.
+   * entitlement without seats, download limit or allowance: no check, no I/O, null.
    */
   async reserve(target: DownloadTarget, use: DownloadUse): Promise<DownloadHold | null> {
     const terms = target.terms;
     const metered = target.allowanceBytes !== null && use.bytes > 0;
+    // Under a downloadLimit every request that sends bytes counts them against the file's copies,
+    // a range from the middle as much as one from byte 0: ranges cannot add up to more copies.
+    const fileBytes = terms.downloadLimit != null && use.bytes > 0;
     const asked: UsageAsked = {
       ...(terms.seats !== null ? { keyId: use.keyId } : {}),
       ...(use.startsNew && terms.downloadLimit != null ? { objectKey: target.key } : {}),
       ...(metered ? { bytes: true } : {}),
+      ...(fileBytes ? { fileBytes: target.key } : {}),
     };
-    if (asked.keyId === undefined && asked.objectKey === undefined && !asked.bytes) return null;
+    if (asked.keyId === undefined && asked.objectKey === undefined && !asked.bytes && asked.fileBytes === undefined) return null;
     if (use.bytes <= 0) {
       const usage = await this.unitOfWork.read(() => this.downloads.usage(target.entitlementId, asked));
       const refused = refusalOf(target, use, usage);
@@ -99,7 +104,7 @@ export class DownloadsService {
       keyId: use.keyId,
       objectKey: target.key,
       newDownload: use.startsNew,
-      bytes: metered ? use.bytes : 0,
+      bytes: metered || fileBytes ? use.bytes : 0,
     };
     const refused = await this.unitOfWork.run(async (tx) => {
       await this.downloads.lockLimits(hold.entitlementId, tx);
@@ -216,6 +221,20 @@ function refusalOf(target: DownloadTarget, use: DownloadUse, usage: Usage): Serv
     ...(usage.downloadsSoFar !== undefined ? { downloadsSoFar: usage.downloadsSoFar } : {}),
   });
   if (!decision.permitted) return refusal(decision.reason, decision.detail);
+  const limit = target.terms.downloadLimit;
+  if (limit != null && usage.fileDeliveredBytes !== undefined && usage.fileHeldBytes !== undefined) {
+    const { fileDeliveredBytes: delivered, fileHeldBytes: held } = usage;
+    const bound = fileBytesAllowed(limit, target.size);
+    if (delivered + held + use.bytes > bound) {
+      const left = Math.max(0, bound - delivered - held);
+      return refusal(
+        'DOWNLOAD_LIMIT_REACHED',
+        `the license allows ${limit} ${limit === 1 ? 'copy' : 'copies'} of this file of ${target.size} bytes, ${bound} bytes with the margin for resumes; ` +
+          `${delivered} bytes of it are delivered and ${held} are being downloaded, so ${left} bytes of the file remain and this request asks for ${use.bytes}` +
+          (left > 0 ? `. Ask for a Range of at most ${left} bytes` : ''),
+      );
+    }
+  }
   const allowance = target.allowanceBytes;
   if (allowance === null || usage.deliveredBytes === undefined || usage.heldBytes === undefined) return null;
   const { deliveredBytes: delivered, heldBytes: held } = usage;
@@ -226,6 +245,18 @@ function refusalOf(target: DownloadTarget, use: DownloadUse, usage: Usage): Serv
     `This entitlement bought ${allowance / GIB} GiB (${allowance} bytes); ${delivered} bytes are delivered and ${held} are being downloaded, ` +
       `so ${left} are left and this request asks for ${use.bytes}. Ask for a Range of at most ${left} bytes, or buy more GiB.`,
   );
+}
+
+/** A mebibyte. */
+const MIB = 1024 ** 2;
+
+/**
+ * The bytes of one file an entitlement may be sent under `downloadLimit`: that many copies, and
+ * a margin for resumes after a broken connection (the server counts the bytes the socket took,
+ * which may be some MB more than the client received): a tenth of the file, at most 16 MiB.
+ */
+export function fileBytesAllowed(downloadLimit: number, size: number): number {
+  return downloadLimit * size + Math.min(16 * MIB, Math.floor(size / 10));
 }
 
 function invalidUrl(): ServiceException {
