@@ -729,8 +729,8 @@ describe('buying free and metered offers', () => {
     expect(invoices).toHaveLength(1);
     expect(invoices[0].gross).toEqual({ amount: 3_600_000, currency: 'CNY' });
     expect(invoices[0].net.amount + invoices[0].tax.amount).toBe(3_600_000);
-    // The invoice line says what was sold, as a fapiao lists it: 200 hours at 180.00 yuan.
-    expect(invoices[0].lines[0].item).toEqual({ licenseTemplate: 'commercial', pricingModel: 'metered', unit: 'hour', quantity: 200, unitPrice: { amount: 18_000, currency: 'CNY' } });
+    // The invoice line says what was sold, as a fapiao lists it: the listing, 200 hours at 180.00 yuan.
+    expect(invoices[0].lines[0].item).toEqual({ datasetTitle: '方言对话语音（按小时）/ dialect conversations by the hour', licenseTemplate: 'commercial', pricingModel: 'metered', unit: 'hour', quantity: 200, unitPrice: { amount: 18_000, currency: 'CNY' } });
     // The entitlement records the hours bought; the receipt and the vendor's sale say how many.
     expect(await h.query('delivery', `SELECT pricing FROM entitlement WHERE order_id = $1`, [placed.id])).toEqual([{ pricing: { model: 'metered', unit: 'hour', quantity: 200 } }]);
     const receipt = await json(await h.system.request(`/v1/orders/${placed.id}/receipt`, { as: { key: buyer.key } }));

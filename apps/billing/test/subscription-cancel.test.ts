@@ -6,6 +6,7 @@ import { Client } from 'pg';
 import { createDataSource } from '../src/data-source';
 import { SubscriptionCancellation1764890000000 } from '../src/migrations/1764890000000-SubscriptionCancellation';
 import { waitFor } from '../../../test/support/processes';
+import { invoiceItem } from '../src/payments/order-payments.consumer';
 import { BillingHarness, buyer, line, OPERATOR, order, vendor } from './billing-harness';
 
 jest.setTimeout(120_000);
@@ -90,6 +91,34 @@ describe('billing: a buyer lists, cancels and resumes its subscriptions', () => 
       nextChargeAt: SECOND_END,
       renewals: 1,
     });
+  });
+
+  it('names on every renewal invoice what the first invoice named: the listing as it was titled when ordered, and its license', async () => {
+    const subscriber = buyer();
+    await billing.fund(subscriber, 1_000_000);
+    const placedLine = {
+      ...line(vendor().organizationId, PRICE, 'CNY', monthly),
+      datasetTitle: '中文多轮对话 SFT 数据（月度更新）/ Chinese multi-turn SFT, monthly',
+      licenseTemplate: 'commercial',
+      termsSha256: 'a'.repeat(64),
+    };
+    // The line as the order.placed consumer hands it to the charge.
+    const placed = order(subscriber.organizationId, [{ ...placedLine, item: invoiceItem(placedLine) }]);
+    expect(await billing.payments.charge(placed)).toMatchObject({ outcome: 'captured' });
+    billing.clock.set(new Date('2026-03-01T00:00:00.000Z'));
+    expect(await billing.subscriptions.renewDue(placed.orderId)).toEqual({ renewed: 1, lapsed: 0 });
+    await billing.invoices.numberPending();
+    const invoices = (await billing.invoices.list(subscriber, {})).items.filter((i) => i.orderId === placed.orderId);
+    const unitPrice = { amount: PRICE, currency: 'CNY' };
+    const named = { datasetTitle: '中文多轮对话 SFT 数据（月度更新）/ Chinese multi-turn SFT, monthly', licenseTemplate: 'commercial', pricingModel: 'subscription', period: 'month', quantity: 1, unitPrice };
+    expect(invoices.map((i) => i.lines.map((l) => l.item))).toEqual([[named], [named]]);
+    // A subscription of an order placed before titles were recorded renews as it always did.
+    const { orderId } = await subscribe();
+    billing.clock.set(new Date('2026-04-02T00:00:00.000Z'));
+    expect(await billing.subscriptions.renewDue(orderId)).toEqual({ renewed: 1, lapsed: 0 });
+    await billing.invoices.numberPending();
+    const renewal = (await billing.sql.query(`SELECT lines FROM invoice WHERE order_id = $1 ORDER BY issued_at DESC LIMIT 1`, [orderId])).rows[0];
+    expect(renewal.lines.map((l: { item: unknown }) => l.item)).toEqual([{ pricingModel: 'subscription', period: 'month', quantity: 1, unitPrice }]);
   });
 
   it('cancels at the period end: the month paid runs, nothing more is charged, and the subscription lapses with the event that ends the entitlement', async () => {

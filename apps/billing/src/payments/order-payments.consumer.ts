@@ -46,6 +46,7 @@ export class OrderPayments {
 export function invoiceItem(line: PlacedOrderLineV1): InvoiceItemView {
   const quantity = line.pricing.model === 'metered' && typeof line.pricing.quantity === 'number' && line.pricing.quantity > 0 ? line.pricing.quantity : 1;
   return {
+    ...(line.datasetTitle ? { datasetTitle: line.datasetTitle } : {}),
     licenseTemplate: line.licenseTemplate,
     pricingModel: line.pricing.model,
     ...(line.pricing.period ? { period: line.pricing.period } : {}),

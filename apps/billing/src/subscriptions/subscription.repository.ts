@@ -44,6 +44,9 @@ export interface Subscription {
   cancelledAt: Date | null;
   lapseReason: LapseReason | null;
   renewals: number;
+  /** The listing's title and the license template its first invoice line named; null for older ones. */
+  datasetTitle: string | null;
+  licenseTemplate: string | null;
 }
 
 /**
@@ -74,6 +77,8 @@ interface SubscriptionRow {
   cancelled_at: Date | null;
   lapse_reason: LapseReason | null;
   renewals: number;
+  dataset_title: string | null;
+  license_template: string | null;
 }
 
 /**
@@ -105,6 +110,8 @@ function toSubscription(r: SubscriptionRow): Subscription {
     cancelledAt: r.cancelled_at ? new Date(r.cancelled_at) : null,
     lapseReason: r.lapse_reason,
     renewals: r.renewals,
+    datasetTitle: r.dataset_title,
+    licenseTemplate: r.license_template,
   };
 }
 
@@ -139,6 +146,8 @@ interface LineToSubscribe {
   datasetId: string;
   vendorOrganizationId: string;
   price: { amount: number; currency: CurrencyCode };
+  /** What the first invoice line named: renewals name the same. */
+  item?: { datasetTitle?: string; licenseTemplate?: string };
 }
 
 @Injectable()
@@ -161,11 +170,13 @@ export class SubscriptionRepository extends TransactionalRepository {
         line.period,
         periodEnd(start, line.period as SubscriptionPeriod),
         start,
+        line.item?.datasetTitle ?? null,
+        line.item?.licenseTemplate ?? null,
       ].map((value) => batch.param(value));
-      return `(${row[0]}::uuid, ${row[1]}::uuid, ${row[2]}, ${row[3]}::uuid, ${row[4]}::uuid, ${row[5]}::uuid, ${row[6]}::uuid, ${row[7]}::bigint, ${row[8]}, ${row[9]}, ${row[10]}::timestamptz, 'active', ${row[11]}::timestamptz, ${row[11]}::timestamptz)`;
+      return `(${row[0]}::uuid, ${row[1]}::uuid, ${row[2]}, ${row[3]}::uuid, ${row[4]}::uuid, ${row[5]}::uuid, ${row[6]}::uuid, ${row[7]}::bigint, ${row[8]}, ${row[9]}, ${row[10]}::timestamptz, 'active', ${row[11]}::timestamptz, ${row[11]}::timestamptz, ${row[12]}::text, ${row[13]}::text)`;
     });
     batch.add(
-      `INSERT INTO subscription (id, order_id, line_id, buyer_organization_id, vendor_organization_id, offer_id, dataset_id, amount, currency, period, period_end, status, period_start, subscribed_at)
+      `INSERT INTO subscription (id, order_id, line_id, buyer_organization_id, vendor_organization_id, offer_id, dataset_id, amount, currency, period, period_end, status, period_start, subscribed_at, dataset_title, license_template)
        VALUES ${values.join(', ')} ON CONFLICT (order_id, line_id) DO NOTHING`,
     );
   }

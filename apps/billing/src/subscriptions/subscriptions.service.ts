@@ -106,7 +106,14 @@ export class SubscriptionsService implements OnApplicationBootstrap, OnApplicati
         datasetId: subscription.datasetId,
         vendorOrganizationId: subscription.vendorOrganizationId,
         price: { amount: subscription.amount, currency: subscription.currency },
-        item: { pricingModel: 'subscription', period: subscription.period, quantity: 1, unitPrice: { amount: subscription.amount, currency: subscription.currency } },
+        item: {
+          ...(subscription.datasetTitle ? { datasetTitle: subscription.datasetTitle } : {}),
+          ...(subscription.licenseTemplate ? { licenseTemplate: subscription.licenseTemplate } : {}),
+          pricingModel: 'subscription',
+          period: subscription.period,
+          quantity: 1,
+          unitPrice: { amount: subscription.amount, currency: subscription.currency },
+        },
       };
       const posted = await this.payments.postCharge(tx, 'renewal', subscription.orderId, subscription.buyerOrganizationId, [line], now);
       if ('declined' in posted) return this.lapse(tx, subscription, 'insufficient_funds');

@@ -162,7 +162,13 @@ export class PayoutDto {
 export class PayoutPageDto extends PageOf(PayoutDto) {}
 
 export class InvoiceItemDto {
-  @ApiPropertyOptional({ example: 'commercial', description: 'The license template sold (absent on a renewal)' })
+  @ApiPropertyOptional({
+    example: '1000小时普通话手机采集语音数据 / 1,000 h Mandarin Smartphone Speech',
+    description: "The listing sold, by its title when the order was placed (absent on invoices of orders placed before it was recorded)",
+  })
+  datasetTitle?: string;
+
+  @ApiPropertyOptional({ example: 'commercial', description: 'The license template sold (absent on renewals of subscriptions ordered before it was recorded)' })
   licenseTemplate?: string;
 
   @ApiProperty({ enum: ['one_time', 'subscription', 'metered', 'free'] })

@@ -188,6 +188,7 @@ export class OrdersService {
             offerId: line.offerId,
             datasetId: line.datasetId,
             vendorOrganizationId: line.vendorOrganizationId,
+            datasetTitle: line.datasetTitle,
             price: { amount: line.priceAmount, currency },
             pricing: line.eventPricing(),
             licenseTemplate: line.licenseTemplate,

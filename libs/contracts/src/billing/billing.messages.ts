@@ -218,6 +218,8 @@ export interface InvoiceLineView {
 }
 
 export interface InvoiceItemView {
+  /** The listing sold, by its title when the order was placed (orders placed before it: none). */
+  datasetTitle?: string;
   licenseTemplate?: string;
   pricingModel: string;
   /** A subscription's period (`month`, `quarter`, `year`). */

@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { ArrayMinSize, IsArray, IsBoolean, IsIn, IsISO8601, IsObject, IsString, IsUUID, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { ArrayMinSize, IsArray, IsBoolean, IsIn, IsISO8601, IsObject, IsOptional, IsString, IsUUID, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
 import { Money, Price, type LicenseTermsValue } from '@trove/licensing';
 import { eventSubject } from '../subject';
 
@@ -28,6 +28,15 @@ export class PlacedOrderLineV1 {
 
   @IsUUID()
   vendorOrganizationId: string;
+
+  /**
+   * The listing's title when the order was placed, what the invoice line names as the thing
+   * sold (a fapiao names its goods). Optional: events placed before it carry none.
+   */
+  @IsOptional()
+  @IsString()
+  @Length(1, 300)
+  datasetTitle?: string;
 
   @ValidateNested()
   @Type(() => Price)
