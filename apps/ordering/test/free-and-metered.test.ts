@@ -94,6 +94,14 @@ describe('ordering free and metered offers', () => {
     });
     expect(await withDatabase(db.url, async (c) => (await c.query(`SELECT count(*)::int AS n FROM purchase_order`)).rows[0].n)).toBe(before);
 
+    // Two lines each within range whose sum is not: the refusal names the field, like any other.
+    const [large, larger] = [listed({ model: 'one_time', price: { amount: 2 ** 52, currency: 'CNY' } }), listed({ model: 'one_time', price: { amount: 2 ** 52 + 2, currency: 'CNY' } })];
+    await expect(orders.place(buyer, { items: [{ offerId: large.id }, { offerId: larger.id }], acceptLicense: true }, commit)).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      errors: [{ field: 'items', problems: [expect.stringContaining('the order total is beyond the largest amount Trove handles')] }],
+    });
+    expect(await withDatabase(db.url, async (c) => (await c.query(`SELECT count(*)::int AS n FROM purchase_order`)).rows[0].n)).toBe(before);
+
     const order = await orders.place(buyer, { items: [{ offerId: perHour.id, quantity: 3 }], acceptLicense: true }, commit);
     await expect(
       withDatabase(db.url, (c) => c.query(`UPDATE order_line SET pricing = '{"model": "one_time"}' WHERE order_id = $1`, [order.id])),

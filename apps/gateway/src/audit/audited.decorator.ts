@@ -18,7 +18,7 @@ export function Audited(action: string, targetType: string) {
       name: 'Idempotency-Key',
       required: false,
       description:
-        'Up to 255 printable ASCII characters, scoped to the caller\'s organization. Where the route changes data a service holds (datasets, offers, orders, payments), a retry with the same key and body gets the first answer and changes nothing again, and the same key with another body is 422 IDEMPOTENCY_KEY_REUSED. Sign-up and key creation do not replay: their answer holds a secret that is never stored.',
+        'Up to 255 printable ASCII characters, scoped to the caller\'s organization and the route (the same key on another route is another request). Where the route changes data a service holds (datasets, offers, orders, payments), a retry with the same key and body gets the first answer and changes nothing again, and the same key with another body is 422 IDEMPOTENCY_KEY_REUSED. Sign-up and key creation do not replay: their answer holds a secret that is never stored.',
       schema: { type: 'string', maxLength: 255 },
     }),
   );

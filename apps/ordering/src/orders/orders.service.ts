@@ -63,7 +63,10 @@ export class OrdersService {
     }
     const prices = offers.map((offer, position) => linePrice(offer, request.items[position].quantity, position, currency));
     const total = prices.reduce((sum, price) => sum + price.amount, 0);
-    if (!Number.isSafeInteger(total)) throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, 'The order total is beyond the largest amount Trove handles.');
+    if (!Number.isSafeInteger(total)) {
+      const problem = 'the order total is beyond the largest amount Trove handles: place fewer items, or smaller quantities, per order';
+      throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, `items: ${problem}`, [{ field: 'items', problems: [problem] }]);
+    }
     const write = (tx: Transaction) => this.write(tx, buyer, orderId, offers, prices, currency, total);
     const exclusive = offers.filter((offer) => offer.exclusive);
     if (exclusive.length === 0) return commit(write);
