@@ -52,6 +52,7 @@ import {
   createLog,
   ensureDependencies,
   portIsFree,
+  shownPath,
   stateDir,
   API_KEY_PATTERN,
   newApiKey,
@@ -81,19 +82,20 @@ const useColor = pretty && process.stdout.isTTY && !process.env.NO_COLOR;
 function settleAdminKey(root) {
   const fromEnv = process.env.TROVE_ADMIN_KEY?.trim();
   if (fromEnv) {
-    if (fromEnv.length < 32) throw new UserError('TROVE_ADMIN_KEY must be at least 32 characters (or unset it to use .trove/admin-key)');
+    if (fromEnv.length < 32) throw new UserError('TROVE_ADMIN_KEY must be at least 32 characters (or unset it to use the saved key in .trove/admin-key or TROVE_STATE_DIR)');
     return { key: fromEnv, source: 'from TROVE_ADMIN_KEY' };
   }
   const file = path.join(stateDir(root), 'admin-key');
+  const shown = shownPath(root, file);
   let replaced = false;
   if (fs.existsSync(file)) {
     const key = fs.readFileSync(file, 'utf8').trim();
     if (API_KEY_PATTERN.test(key)) {
       fs.chmodSync(file, 0o600);
-      return { key, source: 'saved in .trove/admin-key' };
+      return { key, source: `saved in ${shown}` };
     }
     // Not a key the gateway accepts (an older format): it never worked, so nothing relies on it.
-    log.warn('.trove/admin-key does not hold a Trove API key (trv_<32 hex>_<43 base64url>): replacing it');
+    log.warn(`${shown} does not hold a Trove API key (trv_<32 hex>_<43 base64url>): replacing it`);
     replaced = true;
   }
   const key = newApiKey();
@@ -101,7 +103,7 @@ function settleAdminKey(root) {
   const tmp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, `${key}\n`, { mode: 0o600 });
   fs.renameSync(tmp, file);
-  return { key, source: `${replaced ? 'replaced' : 'new'}, saved in .trove/admin-key` };
+  return { key, source: `${replaced ? 'replaced' : 'new'}, saved in ${shown}` };
 }
 
 // ---------------------------------------------------------------------------------------------

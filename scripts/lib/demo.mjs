@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { LISTINGS, VENDORS } from './demo-catalog.mjs';
-import { ROOT } from './util.mjs';
+import { ROOT, shownPath } from './util.mjs';
 
 const BUYER = { name: '国网智能研究院 / State Grid AI Lab (demo)', kind: 'buyer', contactEmail: 'ai-procurement@sgai-demo.example.cn' };
 const FIRST_VENDOR = VENDORS[0];
@@ -236,7 +236,8 @@ async function seedCatalog({ stateDir, gatewayUrl, adminKey, root, demo, mode })
  */
 export async function seedDemo({ stateDir, gatewayUrl, adminKey, root = ROOT, catalog = 'if-missing' }) {
   const { demo, created } = await organizations({ stateDir, gatewayUrl, adminKey });
-  const result = { ...demo, source: created > 0 ? 'created now, saved in .trove/demo-keys.json' : 'saved in .trove/demo-keys.json' };
+  const shown = shownPath(root, path.join(stateDir, 'demo-keys.json'));
+  const result = { ...demo, source: created > 0 ? `created now, saved in ${shown}` : `saved in ${shown}` };
   if (catalog === 'never') return result;
   return { ...result, catalog: await seedCatalog({ stateDir, gatewayUrl, adminKey, root, demo, mode: catalog }) };
 }

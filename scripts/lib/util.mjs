@@ -33,6 +33,11 @@ export const newApiKey = () => `trv_${crypto.randomUUID().replace(/-/g, '')}_${c
 
 /** Where npm start keeps the admin and demo keys: .trove/, or TROVE_STATE_DIR. */
 export const stateDir = (root) => process.env.TROVE_STATE_DIR || path.join(root, '.trove');
+/** A file as messages name it: relative to the checkout when inside it (.trove/admin-key), else in full. */
+export const shownPath = (root, file) => {
+  const relative = path.relative(root, file);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
+};
 export const appMain = (root, app) => path.join(root, 'dist', 'apps', app, 'src', 'main.js');
 export const appDataSource = (root, app) => path.join(root, 'dist', 'apps', app, 'src', 'data-source.js');
 

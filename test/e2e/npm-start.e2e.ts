@@ -66,6 +66,9 @@ describe('npm start', () => {
     for (const service of SERVICES) expect(health.services[service].status).toBe('ok');
     expect(start.output).toContain(`http://localhost:${base}/docs`);
 
+    // The keys are where it says they are: TROVE_STATE_DIR, not .trove/.
+    expect(start.output).toContain(`saved in ${join(stateDir, 'demo-keys.json')}`);
+    expect(start.output).not.toContain('.trove/demo-keys.json');
     const demo = JSON.parse(readFileSync(join(stateDir, 'demo-keys.json'), 'utf8'));
     const vendor = await json(await fetch(`http://127.0.0.1:${base}/v1/me`, { headers: { authorization: `Bearer ${demo.vendor.key}` } }));
     expect(vendor).toMatchObject({ role: 'vendor', organization: { status: 'active' } });
