@@ -8,9 +8,9 @@ import type { Observable } from 'rxjs';
 
 /**
  * A route that takes no body refuses a body with fields, as a route with a body refuses fields
- * it does not know: `{"reason": "资质不全"}` sent to approve a vendor, or to reject a buyer's
- * access request, was dropped unseen and the call answered 200, so the caller believed a reason
- * was recorded that nobody would ever read. No body, and `{}`, are what such a route takes.
+ * it does not know: `{"reason": "资质齐全"}` sent to approve a vendor, or to confirm a top-up,
+ * was dropped unseen and the call answered 200, so the caller believed a note was recorded that
+ * nobody would ever read. No body, and `{}`, are what such a route takes.
  * Runs after the guards (a caller without a key is still a 401) and before the handler.
  */
 @Injectable()
