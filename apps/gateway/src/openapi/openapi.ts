@@ -35,6 +35,35 @@ function declareSecurity(document: OpenAPIObject): OpenAPIObject {
   return document;
 }
 
+const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDto' } } } });
+
+/**
+ * What the HTTP edge answers before any route runs, on every route alike (docs/operations.md,
+ * "Errors"): a client generated from the document knows these statuses too. Routes that take a
+ * body also refuse one that is too large or not JSON in UTF-8.
+ */
+const EDGE_PROBLEMS: Record<string, string> = {
+  '408': 'The request did not arrive within HTTP_REQUEST_TIMEOUT_MS (VALIDATION_FAILED); the connection is closed',
+  '414': 'A path parameter is longer than 100 characters (VALIDATION_FAILED)',
+  '431': 'The headers are larger than 16 KiB (VALIDATION_FAILED)',
+};
+const BODY_PROBLEMS: Record<string, string> = {
+  '413': 'The body is larger than allowed (PAYLOAD_TOO_LARGE)',
+  '415': 'The body is not JSON in UTF-8 (UNSUPPORTED_MEDIA_TYPE)',
+};
+
+function declareEdgeProblems(document: OpenAPIObject): OpenAPIObject {
+  for (const item of Object.values(document.paths)) {
+    for (const method of METHODS) {
+      const operation = item[method] as Operation | undefined;
+      if (!operation) continue;
+      const statuses = { ...EDGE_PROBLEMS, ...(operation.requestBody ? BODY_PROBLEMS : {}) };
+      for (const [status, description] of Object.entries(statuses)) operation.responses[status] ??= problem(description);
+    }
+  }
+  return document;
+}
+
 export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Trove API')
@@ -47,7 +76,7 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key: trv_…' }, 'apiKey')
     .addServer('/', 'The gateway that serves this document')
     .build();
-  return declareSecurity(SwaggerModule.createDocument(app, config, { extraModels: [ProblemDto, ServiceHealthDto, ComponentHealthDto] }));
+  return declareEdgeProblems(declareSecurity(SwaggerModule.createDocument(app, config, { extraModels: [ProblemDto, ServiceHealthDto, ComponentHealthDto] })));
 }
 
 const UI_FILES: Record<string, string> = {
