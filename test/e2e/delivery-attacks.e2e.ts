@@ -129,4 +129,84 @@ describe('delivery against hostile and heavy clients, through the public API', (
       expect({ path, status: download.status, sha256: sha256(Buffer.from(await download.arrayBuffer())) }).toEqual({ path, status: 200, sha256: sha256(bytes) });
     }
   });
+  it('pages the diff of two releases whose differences pass a NATS reply (where it answered 503): the pages walked through the API are exactly the differences', async () => {
+    // Release 2.0.0: its files recorded straight into delivery's table, as the 3,000 above.
+    const v2 = await vendor.expect(201, `/v1/datasets/${datasetId}/versions`, 'POST', { version: '2.0.0', changelog: '重新转写并新增说话人 / re-transcribed, speakers added' });
+    await vendor.upload(datasetId, v2.id, 'README.md', Buffer.from('# 粤语方言语音 2.0.0\n'));
+    await vendor.expect(200, `/v1/datasets/${datasetId}/versions/${v2.id}/release`, 'POST');
+    await withDatabase(deliveryDb(), async (c) => {
+      // The recordings of 1.0.0, every 9th dropped and every 4th re-encoded, and 9,000 of new speakers.
+      await c.query(
+        `INSERT INTO stored_object (key, target, dataset_id, version_id, path, size, sha256, uploaded_by, recorded_at)
+         SELECT 'datasets/' || $1 || '/' || gen_random_uuid(), 'version-file', $1::uuid, $3::uuid, path, size,
+                CASE WHEN row_number() OVER (ORDER BY path) % 4 = 0 THEN encode(sha256(('2.0.0 ' || path)::bytea), 'hex') ELSE sha256 END, uploaded_by, now()
+           FROM stored_object
+          WHERE target = 'version-file' AND dataset_id = $1::uuid AND version_id = $2::uuid AND path LIKE 'audio/%' AND recorded_at IS NOT NULL AND hashtext(path) % 9 <> 0
+         UNION ALL
+         SELECT 'datasets/' || $1 || '/' || gen_random_uuid(), 'version-file', $1::uuid, $3::uuid,
+                'audio/粤语/佛山市/顺德区/新增说话人_' || lpad((i % 89)::text, 3, '0') || '/自然对话录音_' || lpad(i::text, 6, '0') || '.wav',
+                2000 + i, encode(sha256(('新增' || i)::bytea), 'hex'), $4, now()
+           FROM generate_series(1, 9000) AS i`,
+        [datasetId, versionId, v2.id, vendor.organizationId],
+      );
+      await c.query(`ANALYZE stored_object`);
+    });
+    const { buyer, entitlementId } = await buyerWithEntitlement(system, '佛山粤语智能 / Foshan Cantonese AI', offerId);
+    const files = async (version: string) =>
+      new Map<string, { path: string; size: number; sha256: string }>(
+        (
+          await withDatabase(deliveryDb(), async (c) => (await c.query(`SELECT path, size::int, sha256 FROM stored_object WHERE target = 'version-file' AND version_id = $1 AND recorded_at IS NOT NULL`, [version])).rows)
+        ).map((f: { path: string; size: number; sha256: string }) => [f.path, f]),
+      );
+    const [before, after] = [await files(versionId), await files(v2.id)];
+    const byPath = <F extends { path: string }>(list: F[]) => sortFiles(list).map((f) => f.path);
+    const expected = {
+      added: byPath([...after.values()].filter((f) => !before.has(f.path))),
+      removed: byPath([...before.values()].filter((f) => !after.has(f.path))),
+      changed: byPath([...after.values()].filter((f) => before.has(f.path) && (before.get(f.path)!.sha256 !== f.sha256 || before.get(f.path)!.size !== f.size))),
+    };
+    expect(expected.added.length + expected.removed.length + expected.changed.length).toBeGreaterThan(9000);
+
+    const diffOf = (query: string) => system.request(`/v1/entitlements/${entitlementId}/diff?from=${versionId}&to=${v2.id}${query}`, { as: { key: buyer.key } });
+    const walked = { added: [] as string[], removed: [] as string[], changed: [] as string[] };
+    let bytes = 0;
+    let pages = 0;
+    for (let cursor: string | null = null; pages === 0 || cursor; pages++) {
+      const response = await diffOf(`&limit=1000${cursor ? `&cursor=${cursor}` : ''}`);
+      const page = await json(response);
+      expect({ status: response.status, keys: Object.keys(page).sort() }).toEqual({ status: 200, keys: ['added', 'changed', 'from', 'nextCursor', 'removed', 'to'] });
+      expect(page.added.length + page.removed.length + page.changed.length).toBeLessThanOrEqual(1000);
+      for (const list of ['added', 'removed', 'changed'] as const) walked[list].push(...page[list].map((f: { path: string }) => f.path));
+      bytes += Buffer.byteLength(JSON.stringify(page));
+      cursor = page.nextCursor;
+    }
+    expect(walked).toEqual(expected);
+    expect({ pages: pages > 2, over1MiB: bytes > 1024 * 1024 }).toEqual({ pages: true, over1MiB: true });
+
+    // A cursor it did not give, and a page size outside 1..1000 or not in decimal digits: 400 naming the field.
+    for (const [query, field] of [
+      ['&cursor=AA', 'cursor'],
+      ['&cursor=%E5%BD%95%E9%9F%B3', 'cursor'],
+      ['&limit=1001', 'limit'],
+      ['&limit=0x10', 'limit'],
+    ]) {
+      const response = await diffOf(query);
+      const problem = await json(response);
+      expect({ query, status: response.status, type: response.headers.get('content-type'), code: problem.code, fields: problem.errors?.map((e: { field: string }) => e.field) }).toEqual({
+        query,
+        status: 400,
+        type: expect.stringMatching(/^application\/problem\+json/),
+        code: 'VALIDATION_FAILED',
+        fields: [field],
+      });
+    }
+
+    // The OpenAPI a client is generated from documents the page size, the cursor and nextCursor.
+    const doc = await json(await fetch(`${system.gateway.url}/docs-json`));
+    const operation = doc.paths['/v1/entitlements/{id}/diff'].get;
+    expect(operation.parameters.filter((p: { in: string }) => p.in === 'query').map((p: { name: string }) => p.name).sort()).toEqual(['cursor', 'from', 'limit', 'to']);
+    expect(operation.parameters.find((p: { name: string }) => p.name === 'limit').schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 1000, default: 500 });
+    const schema = doc.components.schemas[operation.responses['200'].content['application/json'].schema.$ref.split('/').pop()];
+    expect({ required: schema.required.includes('nextCursor'), nextCursor: schema.properties.nextCursor }).toEqual({ required: true, nextCursor: expect.objectContaining({ type: 'string', nullable: true }) });
+  });
 });

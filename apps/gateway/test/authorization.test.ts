@@ -278,7 +278,7 @@ const CASES: Record<string, RouteCase> = {
     owner: 'buyer',
     prepare: async (fx) => {
       const { entitlementId, versionIds } = await deliverySale(fx);
-      return { url: `/v1/entitlements/${entitlementId}/diff?from=${versionIds[0]}&to=${versionIds[1]}` };
+      return { url: `/v1/entitlements/${entitlementId}/diff?from=${versionIds[0]}&to=${versionIds[1]}&limit=100` };
     },
   },
 };

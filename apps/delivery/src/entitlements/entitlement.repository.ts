@@ -231,14 +231,67 @@ export class EntitlementRepository extends TransactionalRepository {
     return rows.map((r) => ({ versionId: r.version_id, key: r.key, path: r.path, size: safeNumber(r.size), sha256: r.sha256 }));
   }
 
-  /** The recorded files of the versions, by path within each version. */
-  async filesOf(datasetId: string, versionIds: string[]): Promise<VersionFile[]> {
-    if (versionIds.length === 0) return [];
+  /**
+   * The differences between two versions in one window of paths after `afterPath` (from the
+   * first when null), in path order (the UTF-8 bytes, as the manifest orders them), at most
+   * `limit` of them. The window is the next `windowRows` files of each version, each one range
+   * of `stored_object_manifest_idx` read from the position on (a row more, to know whether the
+   * version goes on); it ends at the nearer of the two last paths, a version with no more rows
+   * being read to its end, and `last` says where, or null when both versions are read to their
+   * end. The two windows are FULL JOINed by path: a path on one side only is added or removed, on
+   * both with another size or SHA-256 changed. Only the window's rows are sorted (a FULL JOIN
+   * keeps no order), never a whole version.
+   */
+  async diffWindow(
+    datasetId: string,
+    versions: { from: string; to: string },
+    afterPath: string | null,
+    windowRows: number,
+    limit: number,
+  ): Promise<{ last: string | null; differences: FileDifference[] }> {
+    const files = (version: string) =>
+      `SELECT path COLLATE "C" AS path, size, sha256, row_number() OVER (ORDER BY path COLLATE "C") AS n FROM (
+         SELECT path, size, sha256 FROM stored_object
+          WHERE target = 'version-file' AND dataset_id = $1 AND version_id = ${version} AND recorded_at IS NOT NULL
+            ${afterPath === null ? '' : 'AND path COLLATE "C" > $6::text COLLATE "C"'}
+          ORDER BY path COLLATE "C"
+          LIMIT $4::int + 1
+       ) AS window_files`;
     const rows = (await this.manager.query(
-      `SELECT version_id, key, path, size, sha256 FROM stored_object
-        WHERE target = 'version-file' AND dataset_id = $1 AND version_id = ANY($2::uuid[]) AND recorded_at IS NOT NULL`,
-      [datasetId, versionIds],
-    )) as { version_id: string; key: string; path: string; size: string; sha256: string }[];
-    return rows.map((r) => ({ versionId: r.version_id, key: r.key, path: r.path, size: safeNumber(r.size), sha256: r.sha256 }));
+      `WITH a AS (${files('$2')}),
+            b AS (${files('$3')}),
+            bound AS (
+              SELECT CASE WHEN a_more AND b_more THEN least(a_last, b_last)
+                          WHEN a_more THEN a_last
+                          WHEN b_more THEN b_last END AS last
+                FROM (SELECT count(*) > $4 AS a_more, max(path) FILTER (WHERE n <= $4) AS a_last FROM a) AS x,
+                     (SELECT count(*) > $4 AS b_more, max(path) FILTER (WHERE n <= $4) AS b_last FROM b) AS y
+            )
+       SELECT bound.last, d.path, d.from_size, d.from_sha256, d.to_size, d.to_sha256
+         FROM bound
+         LEFT JOIN LATERAL (
+           SELECT coalesce(a.path, b.path) AS path, a.size AS from_size, a.sha256 AS from_sha256, b.size AS to_size, b.sha256 AS to_sha256
+             FROM a FULL JOIN b ON a.path = b.path
+            WHERE (a.path IS NULL OR b.path IS NULL OR a.size <> b.size OR a.sha256 <> b.sha256)
+              AND (bound.last IS NULL OR coalesce(a.path, b.path) <= bound.last)
+            ORDER BY coalesce(a.path, b.path)
+            LIMIT $5
+         ) AS d ON true`,
+      [datasetId, versions.from, versions.to, windowRows, limit, ...(afterPath === null ? [] : [afterPath])],
+    )) as { last: string | null; path: string | null; from_size: string | null; from_sha256: string | null; to_size: string | null; to_sha256: string | null }[];
+    const side = (path: string, size: string | null, sha256: string | null) => (size === null || sha256 === null ? null : { path, size: safeNumber(size), sha256 });
+    return {
+      last: rows[0].last,
+      differences: rows
+        .filter((r): r is typeof r & { path: string } => r.path !== null)
+        .map((r) => ({ path: r.path, from: side(r.path, r.from_size, r.from_sha256), to: side(r.path, r.to_size, r.to_sha256) })),
+    };
   }
+}
+
+/** One path that differs between two versions: absent from one side (null), or another size or SHA-256. */
+export interface FileDifference {
+  path: string;
+  from: { path: string; size: number; sha256: string } | null;
+  to: { path: string; size: number; sha256: string } | null;
 }

@@ -6,6 +6,7 @@ import {
   DeliveryEvents,
   DeliverySubjects,
   OrderingEvents,
+  DIFF_PAGE_DEFAULT,
   type DiffFile,
   type DiffVersionsRequest,
   type EntitlementAllowance,
@@ -34,7 +35,6 @@ import { DeliveryConfig } from '../delivery.config';
 import { DownloadRepository, GIB } from '../downloads/download.repository';
 import { downloadGrant, downloadUrl, type DownloadTicket } from '../downloads/download-ticket';
 import { ManifestSigner } from '../manifests/manifest-signer';
-import { sortFiles } from '../manifests/merkle';
 import { VersionRoots } from '../manifests/version-roots';
 import { UrlSigner } from '../signing/url-signer';
 import { EntitlementRepository, type Entitlement, type VersionFile } from './entitlement.repository';
@@ -159,9 +159,26 @@ export class EntitlementsService {
     return this.manifestFor(request.id, requireCaller(context), { cursor: request.cursor });
   }
 
+  /**
+   * One page of the differences between two versions the entitlement covers, in path order:
+   * `limit` entries at most (added, removed and changed together) within DIFF_PAGE_BYTES of
+   * JSON, from the path after the cursor on. Each page checks the entitlement again and reads
+   * only the paths it goes through, a window of each version at a time (`diffWindow`); a long
+   * run of unchanged files ends a page after DIFF_PAGE_WALK files of each version, so no page
+   * outlasts the gateway's wait, and the next page goes on from there.
+   */
   @RpcHandler(DeliverySubjects.diffVersions)
   async diff(request: DiffVersionsRequest, context: RpcContext): Promise<VersionDiff> {
-    const caller = requireCaller(context);
+    return this.diffPage(request, requireCaller(context));
+  }
+
+  async diffPage(
+    request: DiffVersionsRequest,
+    caller: Caller,
+    { pageBytes = DIFF_PAGE_BYTES, walk = DIFF_PAGE_WALK, windowRows = DIFF_WINDOW_ROWS }: { pageBytes?: number; walk?: number; windowRows?: number } = {},
+  ): Promise<VersionDiff> {
+    const limit = request.limit ?? DIFF_PAGE_DEFAULT;
+    const after = request.cursor === undefined ? null : decodeDiffCursor(request.cursor);
     return this.unitOfWork.read(async () => {
       const entitlement = await this.owned(request.id, caller);
       // What a refunded or ended entitlement covered is no longer the buyer's to read.
@@ -171,8 +188,32 @@ export class EntitlementsService {
           throw new ServiceException(CommonErrorCode.NOT_FOUND, `Version ${versionId} is not covered by entitlement ${entitlement.id}.`);
         }
       }
-      const files = await this.entitlements.filesOf(entitlement.datasetId, [request.from, request.to]);
-      return diffVersions(request.from, request.to, files);
+      const diff: VersionDiff = { from: request.from, to: request.to, added: [], removed: [], changed: [], nextCursor: null };
+      let entries = 0;
+      let used = Buffer.byteLength(JSON.stringify(diff));
+      let position = after;
+      for (let walked = 0; ; walked += windowRows) {
+        if (walked >= walk) return { ...diff, nextCursor: encodeDiffCursor(position!) };
+        // A difference more than the page takes says whether the page ends before the last one.
+        const window = await this.entitlements.diffWindow(entitlement.datasetId, { from: request.from, to: request.to }, position, windowRows, limit - entries + 1);
+        for (const difference of window.differences) {
+          // The page is full: the next one starts after the last path listed.
+          if (entries === limit) return { ...diff, nextCursor: encodeDiffCursor(position!) };
+          const entry = difference.from && difference.to ? { path: difference.path, from: difference.from, to: difference.to } : (difference.from ?? difference.to)!;
+          const bytes = Buffer.byteLength(JSON.stringify(entry)) + 1;
+          if (entries > 0 && used + bytes > pageBytes) return { ...diff, nextCursor: encodeDiffCursor(position!) };
+          if (!difference.from) diff.added.push(entry as DiffFile);
+          else if (!difference.to) diff.removed.push(entry as DiffFile);
+          else diff.changed.push(entry as VersionDiff['changed'][number]);
+          used += bytes;
+          entries++;
+          position = difference.path;
+        }
+        // Both versions read to their end: the last page.
+        if (window.last === null) return diff;
+        position = window.last;
+        if (entries === limit) return { ...diff, nextCursor: encodeDiffCursor(position) };
+      }
     });
   }
 
@@ -196,7 +237,7 @@ export class EntitlementsService {
       const seatsInUse = entitlement.terms.seats !== null ? await this.downloads.seatsWith(entitlement.id, caller.keyId) : undefined;
       const decision = checkUse(entitlement.terms, { use: 'download', grantedAt: entitlement.grantedAt, at, ...(seatsInUse !== undefined ? { seatsInUse } : {}) });
       if (!decision.permitted) throw refusal(decision.reason, decision.detail);
-      if (after && after.version >= entitlement.versionIds.length) throw invalidManifestCursor();
+      if (after && after.version >= entitlement.versionIds.length) throw invalidCursor();
       const labels = await this.entitlements.versionLabels(entitlement.versionIds);
       const expires = Math.floor(now / 1000) + this.config.DOWNLOAD_URL_TTL_SECONDS;
       const expiresAt = new Date(expires * 1000).toISOString();
@@ -281,6 +322,27 @@ const FILES_PER_READ = 2000;
 /** What a file entry is guessed to take before a page has listed one: a URL of about 500 bytes and the rest. */
 const ESTIMATED_ENTRY_BYTES = 600;
 
+/** How much JSON of entries one diff page holds, like a manifest page: it fits in a NATS reply. */
+export const DIFF_PAGE_BYTES = 512 * 1024;
+/** Files of each version one diff page goes through at most before it answers with what it found. */
+export const DIFF_PAGE_WALK = 20_000;
+/** Files of each version one statement of a diff page reads. */
+const DIFF_WINDOW_ROWS = 1_000;
+
+/** A diff's position: the last path a page went through, as the catalog's file pages write it. */
+function encodeDiffCursor(path: string): string {
+  return Buffer.from(path, 'utf8').toString('base64url');
+}
+
+/** The path a diff cursor holds: text PostgreSQL can compare (no U+0000), as long as a path may be. */
+function decodeDiffCursor(cursor: string): string {
+  const path = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (path.length === 0 || path.includes('\u0000') || Buffer.byteLength(path, 'utf8') > MAX_FILE_PATH_BYTES || encodeDiffCursor(path) !== cursor) {
+    throw invalidCursor();
+  }
+  return path;
+}
+
 /** Where a manifest page ends: the version (its index among the entitlement's) and the last path listed of it (null: none). */
 interface ManifestPosition {
   version: number;
@@ -296,16 +358,16 @@ function decodeManifestCursor(cursor: string): ManifestPosition {
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw invalidManifestCursor();
+    throw invalidCursor();
   }
-  if (!Array.isArray(parsed) || parsed.length !== 2) throw invalidManifestCursor();
+  if (!Array.isArray(parsed) || parsed.length !== 2) throw invalidCursor();
   const [version, path] = parsed as unknown[];
-  if (!Number.isSafeInteger(version) || (version as number) < 0) throw invalidManifestCursor();
-  if (path !== null && (typeof path !== 'string' || path.length === 0 || Buffer.byteLength(path) > MAX_FILE_PATH_BYTES)) throw invalidManifestCursor();
+  if (!Number.isSafeInteger(version) || (version as number) < 0) throw invalidCursor();
+  if (path !== null && (typeof path !== 'string' || path.length === 0 || Buffer.byteLength(path) > MAX_FILE_PATH_BYTES)) throw invalidCursor();
   return { version: version as number, path: path as string | null };
 }
 
-function invalidManifestCursor(): ServiceException {
+function invalidCursor(): ServiceException {
   return new ServiceException(CommonErrorCode.VALIDATION_FAILED, 'cursor: not a value returned as nextCursor', [
     { field: 'cursor', problems: ['cursor must be a value returned as nextCursor'] },
   ]);
@@ -352,24 +414,6 @@ export function refusal(reason: string, detail: string): ServiceException {
     default:
       return new ServiceException(CommonErrorCode.FORBIDDEN, `The license does not permit this download: ${detail}.`);
   }
-}
-
-/** Files added, removed and changed (another size or SHA-256) from one version to another, by path. */
-export function diffVersions(from: string, to: string, files: VersionFile[]): VersionDiff {
-  const pick = (f: VersionFile): DiffFile => ({ path: f.path, size: f.size, sha256: f.sha256 });
-  const before = new Map(files.filter((f) => f.versionId === from).map((f) => [f.path, pick(f)]));
-  const after = new Map(files.filter((f) => f.versionId === to).map((f) => [f.path, pick(f)]));
-  const diff: VersionDiff = { from, to, added: [], removed: [], changed: [] };
-  for (const [path, file] of after) {
-    const old = before.get(path);
-    if (!old) diff.added.push(file);
-    else if (old.sha256 !== file.sha256 || old.size !== file.size) diff.changed.push({ path, from: old, to: file });
-  }
-  for (const [path, file] of before) if (!after.has(path)) diff.removed.push(file);
-  diff.added = sortFiles(diff.added);
-  diff.removed = sortFiles(diff.removed);
-  diff.changed = sortFiles(diff.changed);
-  return diff;
 }
 
 /** A revoked (refunded) or expired entitlement serves nothing: 403 saying which. */

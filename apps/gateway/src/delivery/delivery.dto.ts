@@ -1,8 +1,8 @@
-import { ENTITLEMENT_STATUSES, type EntitlementStatus } from '@trove/contracts';
+import { DIFF_PAGE_DEFAULT, DIFF_PAGE_MAX, ENTITLEMENT_STATUSES, QueryInteger, type EntitlementStatus } from '@trove/contracts';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { METERED_UNITS } from '@trove/licensing';
 import { PageQuery } from '@trove/platform';
-import { IsIn, IsOptional, IsUUID } from 'class-validator';
+import { IsIn, IsOptional, IsString, IsUUID, Matches } from 'class-validator';
 import { PageOf } from '../openapi/page.dto';
 
 export class EntitlementsQuery extends PageQuery {
@@ -20,6 +20,24 @@ export class DiffQuery {
   @ApiProperty({ format: 'uuid', description: 'Another version the entitlement covers' })
   @IsUUID()
   to: string;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: DIFF_PAGE_MAX,
+    default: DIFF_PAGE_DEFAULT,
+    description: 'Entries per page, added, removed and changed together (a page may hold fewer: see nextCursor); above the maximum is 400, not cut.',
+  })
+  @IsOptional()
+  @QueryInteger({ min: 1, max: DIFF_PAGE_MAX })
+  limit?: number;
+
+  // A cursor holds a path, and a path may take 512 bytes.
+  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page of the same diff; anything else is 400.', pattern: '^[A-Za-z0-9_-]{1,700}$' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{1,700}$/, { message: 'cursor must be a value returned as nextCursor' })
+  cursor?: string;
 }
 
 export class EntitlementDto {
@@ -160,4 +178,12 @@ export class VersionDiffDto {
 
   @ApiProperty({ type: [ChangedFileDto], description: 'Same path, another size or SHA-256' })
   changed: ChangedFileDto[];
+
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description:
+      'Pass as ?cursor= (with the same from and to) for the differences that follow; null on the last page. A page may hold fewer than `limit` entries, or none, and still have a next one: walk until it is null.',
+  })
+  nextCursor: string | null;
 }

@@ -61,14 +61,15 @@ export class EntitlementsController {
   @Get(':id/diff')
   @Roles(['buyer'])
   @ApiOperation({
-    summary: 'Files added, removed and changed between two versions of the entitlement',
+    summary: 'Files added, removed and changed between two versions of the entitlement, a page at a time',
     description:
-      'Both versions must be covered by the entitlement (404 otherwise). `changed` lists paths whose size or SHA-256 differ. A refunded or expired entitlement is `403 ENTITLEMENT_REVOKED` or `ENTITLEMENT_EXPIRED`.',
+      'Both versions must be covered by the entitlement (404 otherwise). `changed` lists paths whose size or SHA-256 differ. A refunded or expired entitlement is `403 ENTITLEMENT_REVOKED` or `ENTITLEMENT_EXPIRED`, on every page. ' +
+      'A page holds the next differences in path order: `?limit=` (default 500, at most 1,000) entries of the three lists together, fewer when they would pass about 512 KiB of JSON; pass `nextCursor` as `?cursor=` for the next page (null on the last).',
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: VersionDiffDto })
   @ApiProblems(400, 403, 404, 503)
   diff(@Param('id', uuidParam('id')) id: string, @Query() query: DiffQuery): Promise<VersionDiffDto> {
-    return this.rpc.send(DeliverySubjects.diffVersions, { id, from: query.from, to: query.to });
+    return this.rpc.send(DeliverySubjects.diffVersions, { id, from: query.from, to: query.to, limit: query.limit, cursor: query.cursor });
   }
 }

@@ -1,4 +1,4 @@
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { SHA256_HEX, UPLOAD_TARGETS, type UploadTarget } from '../catalog/catalog.messages';
 import { PageRequest } from '../page-request';
 
@@ -205,6 +205,17 @@ export function addManifestPage(manifest: Manifest, page: ManifestPage): void {
   }
 }
 
+/** Entries of a diff page when the request names no `limit`, and the most it may name. */
+export const DIFF_PAGE_DEFAULT = 500;
+export const DIFF_PAGE_MAX = 1000;
+
+/**
+ * One page of the differences between two versions, in path order. A reply on the bus has a size
+ * limit (NATS's max_payload, 1 MiB by default), and two releases of a speech corpus can differ
+ * by hundreds of thousands of files, so delivery answers the diff a page at a time.
+ * (PageRequest's bounds, 100 entries and a 200-character cursor, are a list's: a diff page holds
+ * up to 1,000 entries and its cursor a file's path.)
+ */
 export class DiffVersionsRequest {
   @IsUUID()
   id: string;
@@ -214,6 +225,19 @@ export class DiffVersionsRequest {
 
   @IsUUID()
   to: string;
+
+  /** At most this many entries, added, removed and changed together; DIFF_PAGE_DEFAULT when absent. */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(DIFF_PAGE_MAX)
+  limit?: number;
+
+  /** The previous page's `nextCursor` (the last path it went through, base64url): the differences after it. */
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{1,700}$/, { message: 'cursor must be a value returned as nextCursor' })
+  cursor?: string;
 }
 
 export interface DiffFile {
@@ -228,4 +252,6 @@ export interface VersionDiff {
   added: DiffFile[];
   removed: DiffFile[];
   changed: { path: string; from: DiffFile; to: DiffFile }[];
+  /** Ask again with this as `cursor` for the differences that follow; null on the last page. */
+  nextCursor: string | null;
 }
