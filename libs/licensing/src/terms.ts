@@ -108,7 +108,7 @@ export class LicenseTerms {
   @IsBoolean()
   exclusive: boolean;
 
-  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 1, description: 'Downloads of each file; absent or null is unlimited' })
+  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 1, description: 'Copies of each file: downloads served from its first byte, and its bytes in all (ranges included) at most this many times its size plus a tenth for resumes (16 MiB at most); absent or null is unlimited' })
   @IsOptional()
   @IsInt()
   @Min(1)
