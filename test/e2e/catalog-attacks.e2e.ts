@@ -185,6 +185,25 @@ describe('the catalog under attack', () => {
       expect((await json(await system.request(`${path}/versions/${next.id}/files`))).items).toHaveLength(1);
       const forged = await system.request(`${files}?cursor=${Buffer.from('a\u0000b').toString('base64url')}`, anonymous);
       expect([forged.status, (await json(forged)).code]).toEqual([400, 'VALIDATION_FAILED']);
+      // A cursor is bound to the version that handed it out. Any other paged from somewhere (200,
+      // `?cursor=abc` an empty page), where every other list answers 400.
+      const handedOut = (await json(await system.request(`${files}?limit=1`, anonymous))).nextCursor;
+      const refused = async (url: string) => {
+        const answer = await vendor.call(url);
+        return [answer.status, (await json(answer)).errors];
+      };
+      for (const cursor of ['abc', Buffer.from(expected[5], 'utf8').toString('base64url')]) {
+        expect(await refused(`${files}?cursor=${cursor}`)).toEqual([400, [expect.objectContaining({ field: 'cursor' })]]);
+      }
+      expect(await refused(`${path}/versions/${next.id}/files?cursor=${handedOut}`)).toEqual([400, [expect.objectContaining({ field: 'cursor' })]]);
+      // The longest path (512 bytes of UTF-8) makes the longest cursor, and it pages on.
+      const longest = `Audio/${'语'.repeat(167)}x.wav`;
+      expect(Buffer.byteLength(longest, 'utf8')).toBe(512);
+      await vendor.upload(dataset.id, next.id, longest, Buffer.from('RIFF'));
+      const firstOfNext = await vendor.expect(200, `${path}/versions/${next.id}/files?limit=1`);
+      expect(firstOfNext.items.map((f: { path: string }) => f.path)).toEqual([longest]);
+      const restOfNext = await vendor.expect(200, `${path}/versions/${next.id}/files?limit=1&cursor=${firstOfNext.nextCursor}`);
+      expect([restOfNext.items.map((f: { path: string }) => f.path), restOfNext.nextCursor]).toEqual([['README.md'], null]);
       expect((await system.request(`${files}?limit=101`, anonymous)).status).toBe(400);
       expect((await system.request(`${path}/versions/${next.id.replace(/.$/, '0')}/files`, anonymous)).status).toBe(404);
     });

@@ -70,4 +70,42 @@ describe('the files of one version', () => {
       expect({ path, recorded: await outcome(versions().addFile(owner, { datasetId, versionId, ...file(path) })) }).toEqual({ path, recorded: 'ok' });
     }
   });
+
+  it('pages through a version with the cursors it hands out, and refuses any other cursor (400 naming cursor)', async () => {
+    const paths = ['README.md', 'audio/spk_0001/utt_0001.wav', 'audio/spk_0001/utt_0002.wav', 'audio/spk_0002/utt_0001.wav', 'transcripts.jsonl'];
+    const { datasetId, versionId } = await openVersion(paths);
+    const page = (cursor: string | undefined, version = versionId) => moduleRef.get(UnitOfWork).read(() => versions().files(owner, datasetId, version, cursor, 2));
+    const listed: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const answer = await page(cursor);
+      listed.push(...answer.items.map((f) => f.path));
+      cursor = answer.nextCursor ?? undefined;
+    } while (cursor);
+    expect(listed).toEqual(paths);
+
+    // A second version of the same listing holds the same paths: its cursors are its own.
+    const other = (await versions().create(owner, datasetId, '1.1.0', '补充四川话说话人 / more Sichuanese speakers')).id;
+    for (const path of paths) await versions().addFile(owner, { datasetId, versionId: other, ...file(path) });
+    const othersCursor = (await page(undefined, other)).nextCursor!;
+    expect(othersCursor).toEqual(expect.any(String));
+    const ownCursor = (await page(undefined)).nextCursor!;
+
+    const base64url = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
+    const forged = {
+      'three letters': 'abc',
+      'a path alone (the cursor of old)': base64url('audio/spk_0001/utt_0002.wav'),
+      "another version's cursor": othersCursor,
+      'a cursor with a byte added': `${ownCursor}A`,
+      'an empty path': base64url(`${versionId}|`),
+      'U+0000 in the path': base64url(`${versionId}|audio\u0000x`),
+      'a path longer than any': base64url(`${versionId}|${'音'.repeat(200)}`),
+      'not UTF-8': Buffer.concat([Buffer.from(`${versionId}|audio/`), Buffer.from([0xff, 0xfe])]).toString('base64url'),
+    };
+    for (const [what, bad] of Object.entries(forged)) {
+      expect({ what, answer: await outcome(page(bad)) }).toEqual({ what, answer: '400 VALIDATION_FAILED cursor' });
+    }
+    // The other version's cursor pages that version.
+    expect((await page(othersCursor, other)).items.map((f) => f.path)).toEqual(paths.slice(2, 4));
+  });
 });

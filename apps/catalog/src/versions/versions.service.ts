@@ -21,12 +21,35 @@ export function pathCollision(path: string, existing: string): ServiceException 
   );
 }
 
-/** The path a files cursor holds: text PostgreSQL can compare (no U+0000), as long as a path may be. */
-function filePathCursor(cursor: string): string {
-  const path = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (path.length === 0 || path.includes('\u0000') || Buffer.byteLength(path, 'utf8') > MAX_FILE_PATH_BYTES) {
-    throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, 'cursor: not a value returned as nextCursor', [
-      { field: 'cursor', problems: ['cursor must be a value returned as nextCursor'] },
+/**
+ * A files cursor: the version it pages and the last path of the page, `<versionId>|<path>`, in
+ * base64url. Bound to its version, as a versions cursor is a position in its own list: a cursor
+ * of another version, or one nobody handed out, is refused instead of paging from somewhere.
+ */
+export function encodeFileCursor(versionId: string, path: string): string {
+  return Buffer.from(`${versionId}|${path}`, 'utf8').toString('base64url');
+}
+
+/**
+ * The path a files cursor of `versionId` holds: text PostgreSQL can compare (no U+0000), as long
+ * as a path may be. Anything but what `encodeFileCursor` wrote for this version is VALIDATION_FAILED.
+ */
+export function decodeFileCursor(versionId: string, cursor: string): string {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const bar = text.indexOf('|');
+  const path = text.slice(bar + 1);
+  const valid =
+    bar >= 0 &&
+    text.slice(0, bar) === versionId &&
+    // Written by encodeFileCursor: the same text encodes back to the same cursor (no bytes that
+    // are not UTF-8, no padding, nothing after the last character).
+    Buffer.from(text, 'utf8').toString('base64url') === cursor &&
+    path.length > 0 &&
+    !path.includes('\u0000') &&
+    Buffer.byteLength(path, 'utf8') <= MAX_FILE_PATH_BYTES;
+  if (!valid) {
+    throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, 'cursor: not a nextCursor of this version', [
+      { field: 'cursor', problems: ['cursor must be the nextCursor of the previous page of the same version'] },
     ]);
   }
   return path;
@@ -119,9 +142,9 @@ export class VersionsService {
     const dataset = await this.datasets.visible(caller, datasetId);
     const version = await this.versions.find(datasetId, versionId);
     if (!version || (version.status !== 'released' && !seesEverything(caller, dataset.vendorOrganizationId))) throw notFound('version', versionId);
-    const rows = await this.versions.files(versionId, limit + 1, cursor === undefined ? undefined : filePathCursor(cursor));
+    const rows = await this.versions.files(versionId, limit + 1, cursor === undefined ? undefined : decodeFileCursor(version.id, cursor));
     const items = rows.slice(0, limit).map((f) => f.toView());
-    return { items, nextCursor: rows.length > limit ? Buffer.from(items[items.length - 1].path, 'utf8').toString('base64url') : null };
+    return { items, nextCursor: rows.length > limit ? encodeFileCursor(version.id, items[items.length - 1].path) : null };
   }
 
   /** The version of this dataset, locked, or NOT_FOUND. */

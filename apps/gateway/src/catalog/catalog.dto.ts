@@ -1,4 +1,4 @@
-import { DATASET_STATUSES, DatasetListing, PAST_OFFERS_SHOWN, QueryInteger, SHA256_HEX, VERSION_FILES_SHOWN, VERSION_PATTERN, VERSION_STATUSES, VERSIONS_SHOWN, type DatasetStatus, type VersionStatus } from '@trove/contracts';
+import { DATASET_STATUSES, DatasetListing, PAST_OFFERS_SHOWN, QueryInteger, SHA256_HEX, VERSION_FILES_CURSOR, VERSION_FILES_SHOWN, VERSION_PATTERN, VERSION_STATUSES, VERSIONS_SHOWN, type DatasetStatus, type VersionStatus } from '@trove/contracts';
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUrl, IsUUID, Length, Matches, MaxLength, Min } from 'class-validator';
@@ -100,11 +100,14 @@ export class VersionFilesQuery {
   @QueryInteger({ min: 1, max: MAX_PAGE_SIZE })
   limit?: number;
 
-  // A cursor holds the last path of the page, and a path may take 512 bytes.
-  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page of the same version; anything else is 400.', pattern: '^[A-Za-z0-9_-]{1,700}$' })
+  // A cursor holds the version's id and the last path of the page, and a path may take 512 bytes.
+  @ApiPropertyOptional({
+    description: 'The `nextCursor` of the previous page of the same version; anything else (a cursor of another version included) is 400.',
+    pattern: VERSION_FILES_CURSOR.source,
+  })
   @IsOptional()
   @IsString()
-  @Matches(/^[A-Za-z0-9_-]{1,700}$/, { message: 'cursor must be a value returned as nextCursor' })
+  @Matches(VERSION_FILES_CURSOR, { message: 'cursor must be a value returned as nextCursor' })
   cursor?: string;
 }
 

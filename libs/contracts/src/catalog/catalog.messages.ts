@@ -17,7 +17,7 @@ import {
   Min,
 } from 'class-validator';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { DatasetMetadata } from '@trove/dataset';
+import { DatasetMetadata, MAX_FILE_PATH_BYTES } from '@trove/dataset';
 import { OfferLicensing, type LicenseTermsValue, type PricingValue } from '@trove/licensing';
 import { PageRequest } from '../page-request';
 
@@ -156,6 +156,13 @@ export class CreateVersionRequest {
  */
 export const VERSION_FILES_SHOWN = 100;
 
+/**
+ * A files cursor: the version's id, `|` and the last path of the page (at most
+ * MAX_FILE_PATH_BYTES of UTF-8), base64url, so at most this many characters.
+ */
+export const VERSION_FILES_CURSOR_MAX_LENGTH = Math.ceil(((36 + 1 + MAX_FILE_PATH_BYTES) * 4) / 3);
+export const VERSION_FILES_CURSOR = new RegExp(`^[A-Za-z0-9_-]{1,${VERSION_FILES_CURSOR_MAX_LENGTH}}$`);
+
 /** `GET /v1/datasets/:id/versions/:versionId/files`: the version's files in path order. */
 export class ListVersionFilesRequest {
   @IsUUID()
@@ -170,10 +177,10 @@ export class ListVersionFilesRequest {
   @Max(100)
   limit?: number;
 
-  /** The path of the last file of the previous page, base64url (a path is at most 512 bytes). */
+  /** The `nextCursor` of the previous page of the same version (VERSION_FILES_CURSOR). */
   @IsOptional()
   @IsString()
-  @Matches(/^[A-Za-z0-9_-]{1,700}$/, { message: 'cursor must be a value returned as nextCursor' })
+  @Matches(VERSION_FILES_CURSOR, { message: 'cursor must be a value returned as nextCursor' })
   cursor?: string;
 }
 
