@@ -355,6 +355,26 @@ describe('the catalog through the public API', () => {
     expect(await offerIds(vendor.key)).toContain(privateOffer.id);
   });
 
+  it('tells the vendor and admins that an offer past its expiry has expired, where buyers no longer see it', async () => {
+    const { dataset, offer } = await vendor.listing(speechListing({ title: '上海话老年人对话语音 120 小时' }));
+    const seasonal = await vendor.expect(201, `/v1/datasets/${dataset.id}/offers`, 'POST', commercialOffer(3_600_000, { expiresAt: new Date(Date.now() + 86_400_000).toISOString() }));
+    await vendor.expect(200, `/v1/datasets/${dataset.id}/submit`, 'POST');
+    expect((await system.request(`/v1/admin/datasets/${dataset.id}/approve`, { method: 'POST' })).status).toBe(200);
+    // The season ends: nothing is written when an offer expires, it is told when read.
+    await withDatabase(system.databases.get('catalog')!.url, (c) => c.query(`UPDATE offer SET expires_at = now() - interval '1 minute' WHERE id = $1`, [seasonal.id]));
+
+    const statuses = async (key: string | 'anonymous' | 'admin') =>
+      (await json(await system.request(`/v1/datasets/${dataset.id}`, key === 'admin' ? {} : as(key)))).offers.map((o: { id: string; status: string }) => [o.id, o.status]);
+    expect(await statuses(vendor.key)).toEqual([[offer.id, 'active'], [seasonal.id, 'expired']]);
+    expect(await statuses('admin')).toEqual([[offer.id, 'active'], [seasonal.id, 'expired']]);
+    expect(await statuses('anonymous')).toEqual([[offer.id, 'active']]);
+    expect(await statuses(buyerKey)).toEqual([[offer.id, 'active']]);
+    expect(await catalogRpc('catalog.offer.get', { offerId: seasonal.id }, { organizationId: buyerOrgId, role: 'buyer' })).toMatchObject({ ok: true, data: { status: 'expired', available: false } });
+    // Withdrawn after it expired, it says so.
+    expect(await vendor.expect(200, `/v1/datasets/${dataset.id}/offers/${seasonal.id}/withdraw`, 'POST')).toMatchObject({ status: 'withdrawn' });
+    expect(await statuses(vendor.key)).toEqual([[offer.id, 'active'], [seasonal.id, 'withdrawn']]);
+  });
+
   describe('bad input', () => {
     let datasetId: string;
     let versionId: string;

@@ -173,8 +173,29 @@ describe('the offer snapshot ordering reads', () => {
     await expect(read(() => service().snapshot(buyer, offers.suspended))).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(await read(() => service().snapshot(owner, offers.suspended))).toMatchObject({ datasetStatus: 'suspended', available: false });
     expect(await read(() => service().snapshot(owner, offers.private))).toMatchObject({ available: false });
-    expect(await read(() => service().snapshot(buyer, offers.expired))).toMatchObject({ status: 'active', available: false });
+    expect(await read(() => service().snapshot(buyer, offers.expired))).toMatchObject({ status: 'expired', available: false });
     expect(await read(() => service().snapshot(buyer, offers.withdrawn))).toMatchObject({ status: 'withdrawn', available: false });
     await expect(read(() => service().snapshot(buyer, randomUUID()))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it("tells the vendor and admins that an offer past its expiry has expired, and keeps it from everyone else's page, the card and a submission", async () => {
+    const published = (await read(() => service().snapshot(owner, offers.public))).datasetId;
+    const statuses = async (who: Caller | undefined) =>
+      Object.fromEntries((await read(() => moduleRef.get(DatasetsService).detail(who, published))).offers.map((o) => [Object.keys(offers).find((name) => offers[name] === o.id), o.status]));
+    const everyOffer = { public: 'active', private: 'active', exclusive: 'active', expired: 'expired', withdrawn: 'withdrawn', perHour: 'active' };
+    expect(await statuses(owner)).toEqual(everyOffer);
+    expect(await statuses(admin)).toEqual(everyOffer);
+    expect(await statuses(buyer)).toEqual({ public: 'active', private: 'active', exclusive: 'active', perHour: 'active' });
+    expect(await statuses(undefined)).toEqual({ public: 'active', exclusive: 'active', perHour: 'active' });
+    expect(await read(() => service().snapshot(owner, offers.expired))).toMatchObject({ status: 'expired', available: false });
+
+    // A draft whose only offer expired has nothing to sell: its card names no license, and it cannot be submitted.
+    const draft = await listing('闽南语新闻播报 60 小时');
+    const lapsed = await offer(draft, { license: { template: 'research' }, expiresAt: new Date(Date.now() + 86_400_000).toISOString() });
+    await withDatabase(db.url, (c) => c.query(`UPDATE offer SET expires_at = now() - interval '1 minute' WHERE id = $1`, [lapsed]));
+    const page = await read(() => moduleRef.get(DatasetsService).detail(owner, draft));
+    expect(page.offers.map((o) => [o.id, o.status])).toEqual([[lapsed, 'expired']]);
+    expect((await read(() => moduleRef.get(DatasetsService).croissant(owner, draft))).license).toEqual([]);
+    await expect(moduleRef.get(DatasetsService).submit(owner, draft, 'active')).rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringContaining('a live offer') });
   });
 });

@@ -69,10 +69,16 @@ const VERSION_JSON = `json_build_object(
                       FROM (SELECT path, size, sha256 FROM version_file WHERE version_id = v.id ORDER BY path LIMIT ${VERSION_FILES_SHOWN}) f)
           )`;
 
+/**
+ * The status an offer `o` answers (Offer.statusAt): `expired` for an active one past its expiry,
+ * decided by the clock that splits live offers from past ones above, so the two always agree.
+ */
+const OFFER_STATUS_SQL = `CASE WHEN o.status = 'active' AND NOT (${LIVE_OFFER_SQL}) THEN 'expired' ELSE o.status END`;
+
 const OFFER_JSON = `json_build_object(
             'id', o.id, 'datasetId', o.dataset_id, 'license', json_build_object('template', o.template, 'terms', o.terms),
             'termsSha256', o.terms_sha256, 'pricing', o.pricing, 'requiresApproval', o.requires_approval,
-            'exclusive', o.exclusive, 'buyerOrgId', o.buyer_org_id, 'expiresAt', o.expires_at, 'status', o.status,
+            'exclusive', o.exclusive, 'buyerOrgId', o.buyer_org_id, 'expiresAt', o.expires_at, 'status', ${OFFER_STATUS_SQL},
             'createdAt', o.created_at
           )`;
 

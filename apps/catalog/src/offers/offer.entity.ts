@@ -1,4 +1,4 @@
-import type { OfferView } from '@trove/contracts';
+import type { OfferStatus, OfferView } from '@trove/contracts';
 import { canonicalTerms, type LicenseTermsValue, type PricingValue } from '@trove/licensing';
 import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import { bigintNumber } from '../columns';
@@ -70,14 +70,19 @@ export class Offer {
 
   /** Can be bought now: active and not expired. */
   isLive(now: Date): boolean {
-    return this.status === 'active' && (this.expiresAt === null || this.expiresAt.getTime() > now.getTime());
+    return this.statusAt(now) === 'active';
+  }
+
+  /** The status the offer answers at `now`: an active one past its expiry is `expired`. */
+  statusAt(now: Date): OfferStatus {
+    return offerStatus(this.status, this.expiresAt, now);
   }
 
   visibleTo(organizationId: string | undefined): boolean {
     return this.buyerOrgId === null || this.buyerOrgId === organizationId;
   }
 
-  toView(): OfferView {
+  toView(now = new Date()): OfferView {
     return {
       id: this.id,
       datasetId: this.datasetId,
@@ -91,8 +96,16 @@ export class Offer {
       exclusive: this.exclusive,
       buyerOrgId: this.buyerOrgId,
       expiresAt: this.expiresAt?.toISOString() ?? null,
-      status: this.status,
+      status: this.statusAt(now),
       createdAt: this.createdAt.toISOString(),
     };
   }
+}
+
+/**
+ * What an offer's status reads as at `now`: `expired` for an active offer whose `expiresAt` has
+ * passed, as the catalog's SQL tells it (OFFER_STATUS_SQL); the stored status otherwise.
+ */
+export function offerStatus(stored: 'active' | 'withdrawn', expiresAt: Date | null, now: Date): OfferStatus {
+  return stored === 'active' && expiresAt !== null && expiresAt.getTime() <= now.getTime() ? 'expired' : stored;
 }

@@ -112,12 +112,14 @@ export class OffersService {
     const { offer, vendorOrganizationId, vendorSuspended, datasetStatus, datasetTitle, releasedVersionIds, meteredVolume } = found;
     const all = seesEverything(caller, vendorOrganizationId);
     if (!all && (datasetStatus !== 'published' || !offer.visibleTo(caller?.organizationId))) throw notFound('offer', offerId);
+    // One moment for both: an offer answered `active` is one `available` counts live.
+    const now = new Date();
     return {
-      ...offer.toView(),
+      ...offer.toView(now),
       vendorOrganizationId,
       datasetStatus,
       datasetTitle,
-      available: isPublic({ status: datasetStatus, vendorSuspended }) && offer.isLive(new Date()) && offer.visibleTo(caller?.organizationId),
+      available: isPublic({ status: datasetStatus, vendorSuspended }) && offer.isLive(now) && offer.visibleTo(caller?.organizationId),
       releasedVersionIds,
       meteredVolume,
     };

@@ -1,4 +1,4 @@
-import { DATASET_STATUSES, DatasetListing, PAST_OFFERS_SHOWN, QueryInteger, SHA256_HEX, VERSION_FILES_CURSOR, VERSION_FILES_SHOWN, VERSION_PATTERN, VERSION_STATUSES, VERSIONS_SHOWN, type DatasetStatus, type VersionStatus } from '@trove/contracts';
+import { DATASET_STATUSES, DatasetListing, OFFER_STATUSES, PAST_OFFERS_SHOWN, QueryInteger, SHA256_HEX, VERSION_FILES_CURSOR, VERSION_FILES_SHOWN, VERSION_PATTERN, VERSION_STATUSES, VERSIONS_SHOWN, type DatasetStatus, type OfferStatus, type VersionStatus } from '@trove/contracts';
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUrl, IsUUID, Length, Matches, MaxLength, Min } from 'class-validator';
@@ -280,11 +280,16 @@ export class OfferDto {
   @ApiProperty({ nullable: true, type: String, format: 'uuid', description: 'Set on a private offer' })
   buyerOrgId: string | null;
 
-  @ApiProperty({ nullable: true, type: String })
+  @ApiProperty({ nullable: true, type: String, description: 'After this moment the offer cannot be ordered; null: it does not expire' })
   expiresAt: string | null;
 
-  @ApiProperty({ enum: ['active', 'withdrawn'] })
-  status: 'active' | 'withdrawn';
+  @ApiProperty({
+    enum: OFFER_STATUSES,
+    description:
+      'active: it can be ordered; withdrawn: its vendor withdrew it; expired: `expiresAt` has passed (told when read). ' +
+      'Only its vendor and admins see offers that are not active on a listing\'s page',
+  })
+  status: OfferStatus;
 
   @ApiProperty()
   createdAt: string;

@@ -28,6 +28,14 @@ export type DatasetStatus = (typeof DATASET_STATUSES)[number];
 export const VERSION_STATUSES = ['open', 'released'] as const;
 export type VersionStatus = (typeof VERSION_STATUSES)[number];
 
+/**
+ * What an offer answers as its status: `active` and `withdrawn` are stored; `expired` is an
+ * active offer past its `expiresAt`, told at read time (nothing rewrites the row when it expires).
+ * Only an active offer can be ordered.
+ */
+export const OFFER_STATUSES = ['active', 'withdrawn', 'expired'] as const;
+export type OfferStatus = (typeof OFFER_STATUSES)[number];
+
 export const UPLOAD_TARGETS = ['version-file', 'sample'] as const;
 export type UploadTarget = (typeof UPLOAD_TARGETS)[number];
 
@@ -478,7 +486,8 @@ export interface OfferView {
   exclusive: boolean;
   buyerOrgId: string | null;
   expiresAt: string | null;
-  status: 'active' | 'withdrawn';
+  /** `expired` once `expiresAt` has passed (a withdrawn offer stays `withdrawn`). */
+  status: OfferStatus;
   createdAt: string;
   /**
    * On a listing's page, an exclusive offer that cannot be bought now: a live exclusive sale of
