@@ -86,6 +86,14 @@ describe('the catalog under attack', () => {
       expect(impostor.status).toBe(400);
       expect((await json(impostor)).errors).toEqual([expect.objectContaining({ field: 'displayNameEn' })]);
       expect((await system.request(`/v1/vendors/${vendor.organizationId}`, anonymous)).status).toBe(404);
+
+      // A certification, like a tag, is 1 to 200 characters once trimmed: a blank one said nothing on the vendor's page.
+      const names = { displayNameZh: '海天瑞声科技股份有限公司', displayNameEn: 'SpeechOcean' };
+      for (const certifications of [[''], ['ISO/IEC 27001', '  '], ['认'.repeat(201)]]) {
+        const blank = await vendor.call('/v1/vendor/profile', 'PUT', { ...names, certifications });
+        expect([blank.status, (await json(blank)).errors]).toEqual([400, [expect.objectContaining({ field: 'certifications' })]]);
+      }
+      expect((await vendor.expect(200, '/v1/vendor/profile', 'PUT', { ...names, certifications: [' DSMM 三级 ', 'ISO/IEC 27001'] })).certifications).toEqual(['DSMM 三级', 'ISO/IEC 27001']);
     });
   });
 

@@ -7,6 +7,8 @@ import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageQuery } from '@trove/platform';
 import { PageOf } from '../openapi/page.dto';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+/** Trims each string of a list; anything else is left for the validators to refuse. */
+const trimEach = ({ value }: { value: unknown }) => (Array.isArray(value) ? value.map((item: unknown) => (typeof item === 'string' ? item.trim() : item)) : value);
 
 // ---------------------------------------------------------------- requests
 
@@ -151,12 +153,20 @@ export class VendorProfileInputDto {
   @MaxLength(500)
   website?: string;
 
-  @ApiPropertyOptional({ type: [String], maxItems: 50, example: ['ISO/IEC 27001', 'DSMM 三级', '上海数据交易所 数商'] })
+  @ApiPropertyOptional({
+    type: [String],
+    maxItems: 50,
+    minLength: 1,
+    maxLength: 200,
+    description: 'At most 50, each 1-200 characters once trimmed',
+    example: ['ISO/IEC 27001', 'DSMM 三级', '上海数据交易所 数商'],
+  })
   @IsOptional()
+  @Transform(trimEach)
   @IsArray()
   @ArrayMaxSize(50)
   @IsString({ each: true })
-  @MaxLength(200, { each: true })
+  @Length(1, 200, { each: true })
   certifications?: string[];
 }
 

@@ -412,11 +412,12 @@ export class UpsertVendorProfileRequest {
   @MaxLength(500)
   website?: string;
 
+  /** Each 1-200 characters: the gateway trims them first. */
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(50)
   @IsString({ each: true })
-  @MaxLength(200, { each: true })
+  @Length(1, 200, { each: true })
   certifications?: string[];
 }
 
