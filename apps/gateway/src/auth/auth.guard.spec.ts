@@ -9,19 +9,20 @@ import type { Principal } from './principal';
 
 const VENDOR_KEY = 'trv_vendor';
 
-function principal(status: Principal['organization']['status']): Principal {
+function principal(status: Principal['organization']['status'], statusReason: string | null = null): Principal {
   return {
     keyId: '3f9a1c2e-0000-4000-8000-000000000001',
     organizationId: '3f9a1c2e-0000-4000-8000-0000000000aa',
     role: 'vendor',
-    organization: { id: '3f9a1c2e-0000-4000-8000-0000000000aa', name: '标贝科技', kind: 'vendor', status, contactEmail: 'bd@example.cn', createdAt: '2026-11-01T00:00:00.000Z' },
+    organization: { id: '3f9a1c2e-0000-4000-8000-0000000000aa', name: '标贝科技', kind: 'vendor', status, statusReason, contactEmail: 'bd@example.cn', createdAt: '2026-11-01T00:00:00.000Z' },
   };
 }
 
 /** A key store that knows one vendor key, in the given organization status. */
-function keys(status: Principal['organization']['status']): KeyStore {
+function keys(status: Principal['organization']['status'], statusReason: string | null = null): KeyStore {
   return {
-    check: async (token: string): Promise<KeyCheck> => (token === VENDOR_KEY ? { ok: true, principal: principal(status) } : { ok: false, reason: 'The API key is not valid.' }),
+    check: async (token: string): Promise<KeyCheck> =>
+      token === VENDOR_KEY ? { ok: true, principal: principal(status, statusReason) } : { ok: false, reason: 'The API key is not valid.' },
   } as KeyStore;
 }
 
@@ -90,6 +91,18 @@ describe('AuthGuard', () => {
       expect(request.principal).toBeUndefined();
     }
     expect(failed.refusedFor('198.51.100.20')).toBeGreaterThan(0);
+  });
+
+  it("tells a suspended organization the operator's reason in the 403, and only that", async () => {
+    const refusal = async (reason: string | null) => {
+      const guard = new AuthGuard(new Reflector(), keys('suspended', reason), failures());
+      const { context } = routeWith(vendorsOnly, `Bearer ${VENDOR_KEY}`);
+      return RequestContext.run({ correlationId: 'c' }, () => guard.canActivate(context)).catch((error: { code?: string; message: string }) => `${error.code} ${error.message}`);
+    };
+    expect(await refusal('营业执照与申请主体不符，请以数据公司主体重新申请')).toBe(
+      'ORGANIZATION_SUSPENDED The organization is suspended; its keys are refused until an operator reinstates it. It was suspended by the operator: 营业执照与申请主体不符，请以数据公司主体重新申请',
+    );
+    expect(await refusal(null)).toBe('ORGANIZATION_SUSPENDED The organization is suspended; its keys are refused until an operator reinstates it.');
   });
 
   it('refuses to serve a route that declares no rule', async () => {

@@ -66,9 +66,7 @@ export class AuthGuard implements CanActivate {
       if (request.audit && request.audit.targetId === null && request.audit.targetType === 'organization') request.audit.targetId = check.principal.organizationId;
       const store = RequestContext.current();
       if (store) store.caller = { organizationId: check.principal.organizationId, role: check.principal.role, keyId: check.principal.keyId };
-      if (check.principal.organization.status === 'suspended') {
-        throw new ServiceException(GatewayErrorCode.ORGANIZATION_SUSPENDED, 'The organization is suspended; its keys are refused until an operator reinstates it.');
-      }
+      if (check.principal.organization.status === 'suspended') throw organizationSuspended(check.principal.organization.statusReason);
     }
     if (rule.kind === 'public') return true;
 
@@ -82,6 +80,15 @@ export class AuthGuard implements CanActivate {
     }
     return true;
   }
+}
+
+/**
+ * The 403 of every key of a suspended organization. It tells the organization the operator's
+ * reason, when there is one, and nothing else about the suspension (who, when).
+ */
+function organizationSuspended(reason: string | null): ServiceException {
+  const refused = 'The organization is suspended; its keys are refused until an operator reinstates it.';
+  return new ServiceException(GatewayErrorCode.ORGANIZATION_SUSPENDED, reason ? `${refused} It was suspended by the operator: ${reason}` : refused);
 }
 
 /**

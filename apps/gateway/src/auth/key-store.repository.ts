@@ -12,6 +12,8 @@ export interface KeyRow {
   org_name: string;
   org_kind: OrganizationKind;
   org_status: OrganizationStatus;
+  /** The operator's reason for a suspension: every check must see it with the status. */
+  org_status_reason: string | null;
   org_contact_email: string;
   org_created_at: Date;
 }
@@ -22,7 +24,7 @@ export class KeyStoreRepository extends TransactionalRepository {
   async findForCheck(id: string): Promise<KeyRow | null> {
     const rows = (await this.manager.query(
       `SELECT k.id, k.organization_id, k.secret_hash, k.expires_at, k.revoked_at,
-              o.name AS org_name, o.kind AS org_kind, o.status AS org_status,
+              o.name AS org_name, o.kind AS org_kind, o.status AS org_status, o.status_reason AS org_status_reason,
               o.contact_email AS org_contact_email, o.created_at AS org_created_at
          FROM api_key k JOIN organization o ON o.id = k.organization_id
         WHERE k.id = $1`,

@@ -23,6 +23,7 @@ async function keyStoreWith(keys: ReturnType<typeof issueKey>[], inUse: string[]
         org_name: '上海人工智能实验室 数据采购',
         org_kind: 'buyer',
         org_status: 'active',
+        org_status_reason: null,
         org_contact_email: 'data@example.cn',
         org_created_at: new Date(NOW - 86_400_000),
       },

@@ -110,6 +110,7 @@ export class KeyStore implements OnApplicationBootstrap, OnApplicationShutdown {
           name: row.org_name,
           kind: row.org_kind,
           status: row.org_status,
+          statusReason: row.org_status_reason,
           contactEmail: row.org_contact_email,
           createdAt: row.org_created_at.toISOString(),
         },

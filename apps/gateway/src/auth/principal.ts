@@ -11,6 +11,8 @@ export interface Principal {
     name: string;
     kind: OrganizationKind;
     status: OrganizationStatus;
+    /** Why an operator suspended it, if it said (see Organization.statusReason). */
+    statusReason: string | null;
     contactEmail: string;
     createdAt: string;
   };

@@ -1,9 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsDateString, IsEmail, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
-import { ORGANIZATION_KINDS, ORGANIZATION_STATUSES, ROLES, SIGN_UP_KINDS, type OrganizationKind, type OrganizationStatus, type Role, type SignUpKind } from '@trove/contracts';
+import { DisplayText, ORGANIZATION_KINDS, ORGANIZATION_STATUSES, ROLES, SIGN_UP_KINDS, type OrganizationKind, type OrganizationStatus, type Role, type SignUpKind } from '@trove/contracts';
 import { PageQuery } from '@trove/platform';
 import { PageOf } from '../openapi/page.dto';
+import { MAX_SUSPENSION_REASON_LENGTH } from './organization-state';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -39,6 +40,26 @@ export class CreateApiKeyDto {
   expiresAt?: string;
 }
 
+/**
+ * `POST /v1/admin/organizations/:id/suspend`: the body may be left out (or `{}`); a reason, when
+ * given, is the organization's to read in the 403 its keys get, until it is approved again.
+ */
+export class SuspendOrganizationDto {
+  @ApiPropertyOptional({
+    example: '营业执照与申请主体不符，请以数据公司主体重新申请 / The business licence names another company: apply again as the data company',
+    minLength: 1,
+    maxLength: MAX_SUSPENSION_REASON_LENGTH,
+    description:
+      "Why the organization is suspended (or its vendor application declined), for the organization to read: the `detail` of the `403 ORGANIZATION_SUSPENDED` its keys get, and `statusReason`. 1 to 1,000 characters after trimming, on one line; control characters, line breaks and bidirectional embeddings, overrides or isolates are 400",
+  })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @Length(1, MAX_SUSPENSION_REASON_LENGTH)
+  @DisplayText('line')
+  reason?: string;
+}
+
 export class OrganizationListQuery extends PageQuery {
   @ApiPropertyOptional({ enum: ORGANIZATION_KINDS })
   @IsOptional()
@@ -63,6 +84,14 @@ export class OrganizationDto {
 
   @ApiProperty({ enum: ORGANIZATION_STATUSES })
   status: OrganizationStatus;
+
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: '营业执照与申请主体不符，请以数据公司主体重新申请',
+    description: "The operator's reason for the suspension, as it gave it; null unless the organization is suspended with a reason (approving clears it)",
+  })
+  statusReason: string | null;
 
   @ApiProperty()
   contactEmail: string;

@@ -111,12 +111,16 @@ export class IdentityService {
     return this.changeStatus(id, (organization) => organization.approve());
   }
 
-  suspend(id: string): Promise<OrganizationDto> {
+  /**
+   * `reason` is the organization's to read in the 403 its keys get. A suspended organization
+   * cannot be suspended again (409), so its first reason stands until it is approved.
+   */
+  suspend(id: string, reason: string | null = null): Promise<OrganizationDto> {
     return this.changeStatus(id, (organization) => {
       if (organization.kind === 'admin') {
         throw new ServiceException(CommonErrorCode.CONFLICT, "The operators' organization cannot be suspended.");
       }
-      organization.suspend();
+      organization.suspend(reason);
     });
   }
 

@@ -8,6 +8,7 @@ export function organizationView(organization: Organization): OrganizationDto {
     name: organization.name,
     kind: organization.kind,
     status: organization.status,
+    statusReason: organization.statusReason ?? null,
     contactEmail: organization.contactEmail,
     createdAt: organization.createdAt.toISOString(),
   };

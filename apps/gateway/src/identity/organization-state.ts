@@ -13,3 +13,9 @@ export const organizationStates = new StateMachine<OrganizationStatus>('organiza
   active: ['suspended'],
   suspended: ['active'],
 });
+
+/**
+ * The longest reason an operator may give for a suspension, in characters: the organization
+ * reads it in the 403 every one of its keys gets.
+ */
+export const MAX_SUSPENSION_REASON_LENGTH = 1000;
