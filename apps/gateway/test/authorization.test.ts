@@ -51,7 +51,10 @@ const CASES: Record<string, RouteCase> = {
     prepare: async (fx) => ({ url: `/v1/admin/organizations/${(await fx.signUp('vendor', '云测数据 Testin Data')).organizationId}/approve` }),
   },
   'POST /v1/admin/organizations/:id/suspend': {
-    prepare: async (fx) => ({ url: `/v1/admin/organizations/${(await fx.signUp('buyer', '国网智能研究院')).organizationId}/suspend` }),
+    prepare: async (fx) => ({
+      url: `/v1/admin/organizations/${(await fx.signUp('buyer', '国网智能研究院')).organizationId}/suspend`,
+      body: { reason: '采购合同主体与注册主体不一致，请联系运营核实 / The purchasing entity differs from the registered one: contact operations' },
+    }),
   },
   'GET /v1/admin/audit': { prepare: async () => ({ url: '/v1/admin/audit?limit=5' }) },
   'GET /v1/admin/dead-letters': { prepare: async () => ({ url: '/v1/admin/dead-letters?limit=5' }) },
