@@ -70,12 +70,13 @@ function FitsPersonalInformation(): PropertyDecorator {
 
 /** A listing on a data exchange (上海数据交易所, 深圳数据交易所, ...) and its registration number. */
 export class DataExchangeRegistration {
-  @ApiProperty({ example: '上海数据交易所 Shanghai Data Exchange', maxLength: 100 })
+  @ApiProperty({ example: '上海数据交易所 Shanghai Data Exchange', minLength: 1, maxLength: 100 })
   @IsString()
   @Length(1, 100)
   exchange: string;
 
-  @ApiProperty({ example: 'SDE-2024-SP-000318', maxLength: 64 })
+  // No `pattern`: the rule's Unicode letter and digit classes (\p{L}, \p{N}) have no portable form in one.
+  @ApiProperty({ example: 'SDE-2024-SP-000318', minLength: 1, maxLength: 64, description: 'Letters and digits of any script, and - _ / . after the first' })
   @IsString()
   @Length(1, 64)
   @Matches(/^[\p{L}\p{N}][\p{L}\p{N}\-_/.]*$/u, { message: 'number must be letters, digits and - _ / . only' })
@@ -84,7 +85,7 @@ export class DataExchangeRegistration {
 
 /** What buyers and their compliance officers ask before they may train on the data. */
 export class Compliance {
-  @ApiProperty({ enum: PERSONAL_INFORMATION_CATEGORIES, isArray: true, description: '"none" alone when there is none', example: ['voice'] })
+  @ApiProperty({ enum: PERSONAL_INFORMATION_CATEGORIES, isArray: true, minItems: 1, uniqueItems: true, description: '"none" alone when there is none', example: ['voice'] })
   @IsArray()
   @ArrayNotEmpty()
   @ArrayUnique()
@@ -102,7 +103,7 @@ export class Compliance {
   @IsBoolean()
   consentRecordsKept?: boolean;
 
-  @ApiProperty({ enum: DEIDENTIFICATION_METHODS, isArray: true, example: ['pseudonymized'] })
+  @ApiProperty({ enum: DEIDENTIFICATION_METHODS, isArray: true, minItems: 1, uniqueItems: true, description: '"none" alone when there is none', example: ['pseudonymized'] })
   @IsArray()
   @ArrayNotEmpty()
   @ArrayUnique()
@@ -114,7 +115,7 @@ export class Compliance {
   @IsIn(CROSS_BORDER_TRANSFER)
   crossBorderTransfer: CrossBorderTransfer;
 
-  @ApiPropertyOptional({ type: () => DataExchangeRegistration, isArray: true })
+  @ApiPropertyOptional({ type: () => DataExchangeRegistration, isArray: true, maxItems: 10, description: 'At most 10' })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(10)

@@ -41,7 +41,7 @@ export function MaxDecimals(places: number, message?: (args: ValidationArguments
 /** An optional count of things (utterances, images, tokens): a non-negative safe integer. */
 export function OptionalCount(description: string, example?: number): PropertyDecorator {
   return compose(
-    ApiPropertyOptional({ type: 'integer', minimum: 0, description, example }),
+    ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description, example }),
     IsOptional(),
     IsInt({ message: ({ property }) => `${property} must be a non-negative integer` }),
     Min(0, { message: ({ property }) => `${property} must be a non-negative integer` }),
@@ -61,22 +61,25 @@ export function OptionalRatio(description: string, example?: number): PropertyDe
   );
 }
 
+/** The most hours of audio or video a listing may declare. */
+const MAX_HOURS = 10_000_000;
+
 /** Optional hours of audio or video: a non-negative number with at most 2 decimals (36 s). */
 export function OptionalHours(description: string, example?: number): PropertyDecorator {
   return compose(
-    ApiPropertyOptional({ type: 'number', minimum: 0, description, example }),
+    ApiPropertyOptional({ type: 'number', minimum: 0, maximum: MAX_HOURS, description, example }),
     IsOptional(),
     IsNumber({ allowNaN: false, allowInfinity: false }, { message: ({ property }) => `${property} must be a non-negative number of hours with at most 2 decimals` }),
     MaxDecimals(2, ({ property }) => `${property} must be a non-negative number of hours with at most 2 decimals`),
     Min(0, { message: ({ property }) => `${property} must be a non-negative number of hours with at most 2 decimals` }),
-    Max(10_000_000),
+    Max(MAX_HOURS),
   );
 }
 
 /** An optional list of words from a vocabulary, without repeats. */
 export function OptionalWords(words: readonly string[], description: string, maxSize = words.length): PropertyDecorator {
   return compose(
-    ApiPropertyOptional({ enum: words, isArray: true, description }),
+    ApiPropertyOptional({ enum: words, isArray: true, maxItems: maxSize, uniqueItems: true, description }),
     IsOptional(),
     IsArray(),
     ArrayUnique(),

@@ -33,6 +33,10 @@ import {
 } from './vocabulary';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** An ISO 3166-1 alpha-2 country or ISO 3166-2 subdivision code: CN, CN-SC. */
+const REGION = /^[A-Z]{2}(-[A-Z0-9]{1,3})?$/;
+/** A format name: wav, jsonl, tar.gz. */
+const FORMAT = /^[a-z0-9][a-z0-9.+-]{0,19}$/;
 
 function NotBefore(other: string): PropertyDecorator {
   return (target, propertyName) =>
@@ -66,7 +70,7 @@ export class CollectionPeriod {
 }
 
 export class Collection {
-  @ApiProperty({ enum: COLLECTION_METHODS, isArray: true, example: ['crowdsourced_recording'] })
+  @ApiProperty({ enum: COLLECTION_METHODS, isArray: true, minItems: 1, uniqueItems: true, example: ['crowdsourced_recording'] })
   @IsArray()
   @ArrayNotEmpty()
   @ArrayUnique()
@@ -81,14 +85,17 @@ export class Collection {
 
   @ApiPropertyOptional({
     type: [String],
-    description: 'Where: ISO 3166-1 alpha-2 or ISO 3166-2 codes (CN, CN-SC for Sichuan, CN-GD for Guangdong)',
+    maxItems: 100,
+    uniqueItems: true,
+    pattern: REGION.source,
+    description: 'Where: ISO 3166-1 alpha-2 or ISO 3166-2 codes (CN, CN-SC for Sichuan, CN-GD for Guangdong), at most 100',
     example: ['CN-SC', 'CN-GD'],
   })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(100)
   @ArrayUnique()
-  @Matches(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/, { each: true, message: 'regions must be codes such as CN or CN-SC' })
+  @Matches(REGION, { each: true, message: 'regions must be codes such as CN or CN-SC' })
   regions?: string[];
 }
 
@@ -155,7 +162,7 @@ export class DatasetMetadata {
   @IsIn(MODALITIES)
   modality: Modality;
 
-  @ApiPropertyOptional({ type: [String], description: 'BCP 47 tags, canonicalized (zh-cn -> zh-CN)', example: ['zh-CN', 'yue'] })
+  @ApiPropertyOptional({ type: [String], maxItems: 50, uniqueItems: true, description: 'BCP 47 tags, canonicalized (zh-cn -> zh-CN), at most 50; two that canonicalize alike are one too many', example: ['zh-CN', 'yue'] })
   @IsOptional()
   @Transform(({ value }) => canonicalizeLanguageTags(value))
   @IsArray()
@@ -177,15 +184,23 @@ export class DatasetMetadata {
   @Type(() => Collection)
   collection: Collection;
 
-  @ApiProperty({ type: [String], description: 'File formats, lower case (wav, flac, jpg, jsonl, parquet, pcd)', example: ['wav', 'jsonl'] })
+  @ApiProperty({
+    type: [String],
+    minItems: 1,
+    maxItems: 20,
+    uniqueItems: true,
+    pattern: FORMAT.source,
+    description: 'File formats, lower case (wav, flac, jpg, jsonl, parquet, pcd), 1 to 20',
+    example: ['wav', 'jsonl'],
+  })
   @IsArray()
   @ArrayNotEmpty()
   @ArrayMaxSize(20)
   @ArrayUnique()
-  @Matches(/^[a-z0-9][a-z0-9.+-]{0,19}$/, { each: true, message: 'formats must be lower-case format names such as wav, jpg, jsonl' })
+  @Matches(FORMAT, { each: true, message: 'formats must be lower-case format names such as wav, jpg, jsonl' })
   formats: string[];
 
-  @ApiPropertyOptional({ type: [String], description: 'At most 30, each 1-40 characters', example: ['普通话', 'ASR', '客服'] })
+  @ApiPropertyOptional({ type: [String], maxItems: 30, uniqueItems: true, minLength: 1, maxLength: 40, description: 'At most 30, each 1-40 characters', example: ['普通话', 'ASR', '客服'] })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(30)

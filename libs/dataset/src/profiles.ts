@@ -36,7 +36,7 @@ import {
 /** Free-text labels such as dialect names (`四川话 Sichuanese`): at most 30, each 1-60 characters. */
 function OptionalLabels(description: string, example?: string[]): PropertyDecorator {
   return (target, key) => {
-    ApiPropertyOptional({ type: [String], description, example })(target, key);
+    ApiPropertyOptional({ type: [String], maxItems: 30, uniqueItems: true, minLength: 1, maxLength: 60, description: `${description}: at most 30, each 1-60 characters`, example })(target, key);
     IsOptional()(target, key);
     IsArray()(target, key);
     ArrayMaxSize(30)(target, key);
@@ -153,13 +153,13 @@ export class SpeechProfile {
 }
 
 export class Resolution {
-  @ApiProperty({ type: 'integer', minimum: 1, example: 1920 })
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 100_000, example: 1920 })
   @IsInt()
   @Min(1)
   @Max(100_000)
   width: number;
 
-  @ApiProperty({ type: 'integer', minimum: 1, example: 1080 })
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 100_000, example: 1080 })
   @IsInt()
   @Min(1)
   @Max(100_000)
@@ -230,7 +230,7 @@ export class TextProfile {
   @OptionalCount('Tokens, counted with `tokenizer`', 15_000_000_000)
   tokens?: number;
 
-  @ApiPropertyOptional({ description: 'What tokens were counted with', example: 'cl100k_base', maxLength: 60 })
+  @ApiPropertyOptional({ description: 'What tokens were counted with', example: 'cl100k_base', minLength: 1, maxLength: 60 })
   @IsOptional()
   @IsString()
   @Length(1, 60)
@@ -284,7 +284,7 @@ export class PointCloudProfile {
 }
 
 export class MultimodalProfile {
-  @ApiProperty({ enum: COMPONENT_MODALITIES, isArray: true, description: 'At least two; each has its own profile too', example: ['image', 'text'] })
+  @ApiProperty({ enum: COMPONENT_MODALITIES, isArray: true, minItems: 2, uniqueItems: true, description: 'At least two; each has its own profile too', example: ['image', 'text'] })
   @IsArray()
   @ArrayMinSize(2)
   @ArrayUnique()

@@ -24,13 +24,13 @@ export class UpdateDatasetDto extends PartialType(DatasetListing) {}
 
 export class CreateVersionDto {
   // Bounded because the catalog indexes it: 8,000 characters passed the pattern and failed the index (a 500).
-  @ApiProperty({ example: '1.0.0', maxLength: 64, description: 'Semantic version, unique within the dataset' })
+  @ApiProperty({ example: '1.0.0', maxLength: 64, pattern: VERSION_PATTERN.source, description: 'Semantic version, unique within the dataset' })
   @IsString()
   @MaxLength(64, { message: 'version must be at most 64 characters' })
   @Matches(VERSION_PATTERN, { message: 'version must look like 1.0.0 (semantic versioning)' })
   version: string;
 
-  @ApiPropertyOptional({ example: '首个版本：1,000 小时，2,000 名说话人 / First release' })
+  @ApiPropertyOptional({ example: '首个版本：1,000 小时，2,000 名说话人 / First release', maxLength: 10_000 })
   @IsOptional()
   @IsString()
   @MaxLength(10_000)
@@ -41,18 +41,23 @@ export class CreateUploadDto {
   @ApiProperty({
     example: 'audio/zh-CN/speaker_0001/utt_000001.wav',
     description: 'Where the file appears in the dataset: relative, normalized, `/`-separated, at most 512 bytes; no `..`, no leading `/`, no backslash',
+    maxLength: 2048,
   })
   @IsString()
   @MaxLength(2048)
   path: string;
 
-  @ApiPropertyOptional({ example: 1_048_576, description: 'Declared size in bytes; the upload is refused (422) when the bytes differ' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, example: 1_048_576, description: 'Declared size in bytes; the upload is refused (422) when the bytes differ' })
   @IsOptional()
   @IsInt()
   @Min(0)
   size?: number;
 
-  @ApiPropertyOptional({ example: 'a3f1…', description: 'Declared SHA-256, 64 lowercase hex; the upload is refused (422) when the bytes differ' })
+  @ApiPropertyOptional({
+    example: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+    pattern: SHA256_HEX.source,
+    description: 'Declared SHA-256, 64 lowercase hex; the upload is refused (422) when the bytes differ',
+  })
   @IsOptional()
   @Matches(SHA256_HEX, { message: 'sha256 must be 64 lowercase hexadecimal characters' })
   sha256?: string;
@@ -78,7 +83,7 @@ export class CreateOfferDto extends OfferLicensing {
 }
 
 export class RejectDatasetDto {
-  @ApiProperty({ example: '合规信息不完整：缺少个人信息处理的同意依据 / Compliance incomplete: no legal basis for personal information', maxLength: 2000 })
+  @ApiProperty({ example: '合规信息不完整：缺少个人信息处理的同意依据 / Compliance incomplete: no legal basis for personal information', minLength: 1, maxLength: 2000 })
   @Transform(trim)
   @IsString()
   @Length(1, 2000)
@@ -87,7 +92,7 @@ export class RejectDatasetDto {
 
 /** `POST /v1/admin/datasets/:id/suspend`: the body may be left out; a reason, when given, is shown to the vendor. */
 export class SuspendDatasetDto {
-  @ApiPropertyOptional({ example: '样本含未脱敏的手机号，整改后重新提交 / Samples hold unmasked phone numbers: fix and submit again', maxLength: 2000 })
+  @ApiPropertyOptional({ example: '样本含未脱敏的手机号，整改后重新提交 / Samples hold unmasked phone numbers: fix and submit again', minLength: 1, maxLength: 2000 })
   @IsOptional()
   @Transform(trim)
   @IsString()
@@ -128,13 +133,13 @@ export class AdminDatasetsQuery extends VendorDatasetsQuery {
 }
 
 export class VendorProfileInputDto {
-  @ApiProperty({ example: '海天瑞声科技股份有限公司', maxLength: 200 })
+  @ApiProperty({ example: '海天瑞声科技股份有限公司', minLength: 1, maxLength: 200 })
   @Transform(trim)
   @IsString()
   @Length(1, 200)
   displayNameZh: string;
 
-  @ApiProperty({ example: 'SpeechOcean', maxLength: 200 })
+  @ApiProperty({ example: 'SpeechOcean', minLength: 1, maxLength: 200 })
   @Transform(trim)
   @IsString()
   @Length(1, 200)

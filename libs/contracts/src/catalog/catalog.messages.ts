@@ -50,12 +50,12 @@ export const VERSION_PATTERN = /^(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})\.(0|[1-9]\d{
  * domain, volumes, collection, compliance, profiles) with the words buyers read first.
  */
 export class DatasetListing extends DatasetMetadata {
-  @ApiProperty({ example: '普通话手机采集语音数据 1,000 小时', maxLength: 300, description: 'The title buyers see first, Chinese or English' })
+  @ApiProperty({ example: '普通话手机采集语音数据 1,000 小时', minLength: 1, maxLength: 300, description: 'The title buyers see first, Chinese or English' })
   @IsString()
   @Length(1, 300)
   title: string;
 
-  @ApiPropertyOptional({ example: 'Mandarin smartphone speech, 1,000 hours', maxLength: 300, description: 'The title in English, when `title` is Chinese' })
+  @ApiPropertyOptional({ example: 'Mandarin smartphone speech, 1,000 hours', minLength: 1, maxLength: 300, description: 'The title in English, when `title` is Chinese' })
   @IsOptional()
   @IsString()
   @Length(1, 300)
@@ -63,6 +63,7 @@ export class DatasetListing extends DatasetMetadata {
 
   @ApiProperty({
     example: '1,000 小时普通话朗读与自由对话，2,000 名说话人，覆盖 7 大方言区口音，句准确率 ≥ 98%。',
+    minLength: 1,
     maxLength: 10000,
   })
   @IsString()
