@@ -7,12 +7,14 @@ import { waitFor } from '../support/processes';
 jest.setTimeout(120_000);
 
 const RPC_TIMEOUT_MS = 1500;
+/** Short, so that a shutdown that overruns it is seen within the test. */
+const CATALOG_SHUTDOWN_TIMEOUT_MS = 4000;
 
 describe('Trove as five processes on the real NATS and PostgreSQL', () => {
   let system: TroveSystem;
 
   beforeAll(async () => {
-    system = await TroveSystem.start({ env: { RPC_TIMEOUT_MS: String(RPC_TIMEOUT_MS) } });
+    system = await TroveSystem.start({ env: { RPC_TIMEOUT_MS: String(RPC_TIMEOUT_MS) }, appEnv: { catalog: { SHUTDOWN_TIMEOUT_MS: String(CATALOG_SHUTDOWN_TIMEOUT_MS) } } });
   });
 
   afterAll(async () => {
@@ -207,6 +209,28 @@ describe('Trove as five processes on the real NATS and PostgreSQL', () => {
 
       app.start();
       await app.ready();
+    });
+
+    it('gives up after SHUTDOWN_TIMEOUT_MS with exit code 1 and says what it was still waiting for', async () => {
+      const catalog = system.app('catalog');
+      const dataset = await newDataset(system.databases.get('catalog')!.url);
+      const release = await lockDatasets();
+      try {
+        // The gateway gives up on it after RPC_TIMEOUT_MS; the catalog's handler still waits on the lock.
+        expect((await system.request(`/v1/datasets/${dataset.id}`, { as: 'anonymous' })).status).toBe(503);
+        const signalled = Date.now();
+        catalog.kill('SIGTERM');
+        expect(await catalog.exit()).toEqual({ code: 1, signal: null });
+        expect(Date.now() - signalled).toBeGreaterThanOrEqual(CATALOG_SHUTDOWN_TIMEOUT_MS - 100);
+        // It said only that it took too long; now it names the stage it was in and what was open.
+        expect(catalog.tail(5)).toMatch(
+          /trove-catalog: shutdown took longer than SHUTDOWN_TIMEOUT_MS=4000, waiting on the app's hooks before the HTTP server closes \(consumers, RPC handlers, outbox\); \d+ HTTP connection\(s\) open, resources: .*TCPSocketWrap \d+.*; exiting/,
+        );
+      } finally {
+        await release();
+      }
+      catalog.start();
+      await catalog.ready();
     });
   });
 });

@@ -157,6 +157,11 @@ function instrumentHttp(app: NestFastifyApplication, metrics: MetricsService, re
 
 function installShutdown(app: NestFastifyApplication, service: string, config: PlatformConfig): void {
   let closing = false;
+  // Where the shutdown stands, so that one that overruns says what it was waiting for.
+  let stage = "the app's hooks before the HTTP server closes (consumers, RPC handlers, outbox)";
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('preClose', (done) => ((stage = 'the HTTP server closing: its open connections to end'), done()));
+  fastify.addHook('onClose', (_instance, done) => ((stage = "the app's shutdown hooks (NATS drain, database pool, timers)"), done()));
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
@@ -168,8 +173,13 @@ function installShutdown(app: NestFastifyApplication, service: string, config: P
     const server = (app as NestFastifyApplication).getHttpServer() as import('node:http').Server;
     setInterval(() => server.closeIdleConnections(), 200).unref();
     const deadline = setTimeout(() => {
-      process.stderr.write(`trove-${service}: shutdown took longer than SHUTDOWN_TIMEOUT_MS=${config.SHUTDOWN_TIMEOUT_MS}; exiting\n`);
-      process.exit(1);
+      server.getConnections((_error, connections) => {
+        process.stderr.write(
+          `trove-${service}: shutdown took longer than SHUTDOWN_TIMEOUT_MS=${config.SHUTDOWN_TIMEOUT_MS}, waiting on ${stage}; ` +
+            `${connections} HTTP connection(s) open, resources: ${summarizeResources(process.getActiveResourcesInfo())}; exiting\n`,
+        );
+        process.exit(1);
+      });
     }, config.SHUTDOWN_TIMEOUT_MS);
     deadline.unref();
     app.close().then(
@@ -182,6 +192,13 @@ function installShutdown(app: NestFastifyApplication, service: string, config: P
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** `['TCPSocketWrap', 'Timeout', 'Timeout']` as `TCPSocketWrap 1, Timeout 2`. */
+function summarizeResources(resources: string[]): string {
+  const counts = new Map<string, number>();
+  for (const resource of resources) counts.set(resource, (counts.get(resource) ?? 0) + 1);
+  return [...counts].map(([name, count]) => `${name} ${count}`).join(', ') || 'none';
 }
 
 function redactUrl(url: string): string {
