@@ -109,9 +109,12 @@ export class DatasetsService {
     const all = seesEverything(caller, dataset.vendorOrganizationId);
     if (!all && !isPublic({ status: dataset.status, vendorSuspended: found.vendorSuspended })) throw notFound('dataset', id);
     const now = Date.now();
+    // Why an operator rejected or suspended the listing is between it and the vendor: the field
+    // is left out for everyone else (on a public listing it is null anyway, cleared on approval).
+    const view = dataset.toView();
+    if (!all) delete view.rejectionReason;
     const answer: DatasetDetail = {
-      ...dataset.toView(),
-      ...(all ? {} : { rejectionReason: null }),
+      ...view,
       versionCount: found.releasedVersions + (all ? found.openVersions : 0),
       versions: [],
       // An offer past its expiry answers `expired` (DATASET_DETAIL_SQL): its vendor and admins

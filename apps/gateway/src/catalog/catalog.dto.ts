@@ -190,8 +190,12 @@ export class DatasetDto {
   @ApiProperty({ enum: DATASET_STATUSES })
   status: DatasetStatus;
 
-  @ApiProperty({ nullable: true, type: String, description: 'Why an operator rejected or suspended it, when it said (seen by its vendor and admins); cleared on approval' })
-  rejectionReason: string | null;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    description: 'Why an operator rejected or suspended it, when it said; cleared on approval. Answered to its vendor and admins only: absent for everyone else',
+  })
+  rejectionReason?: string | null;
 
   @ApiProperty({ type: () => CreateDatasetDto, description: 'The listing as validated' })
   metadata: Record<string, unknown>;

@@ -434,8 +434,11 @@ export interface DatasetView {
   vendorOrganizationId: string;
   title: string;
   status: DatasetStatus;
-  /** Why an operator rejected it; only its vendor and admins see datasets in that state. */
-  rejectionReason: string | null;
+  /**
+   * Why an operator rejected or suspended it (null when it did not say, or once approved). In
+   * answers to its vendor and admins only: a listing's page leaves it out for everyone else.
+   */
+  rejectionReason?: string | null;
   metadata: Record<string, unknown>;
   createdAt: string;
   updatedAt: string;
