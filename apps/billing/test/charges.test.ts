@@ -63,7 +63,7 @@ describe('billing: the charge path on the real database', () => {
     expect(await billing.payable(b.organizationId)).toBe(79);
     const after = await billing.wallets.trialBalance();
     expect(after.total).toBe(0);
-    const tax = (t: typeof after) => t.accounts.find((r) => r.type === 'tax_payable')?.credit ?? 0;
+    const tax = (t: typeof after) => Number(t.accounts.find((r) => r.type === 'tax_payable')?.credit ?? 0);
     expect(tax(after) - tax(before)).toBe(7_353 + 6 + 0);
     const [invoice] = (await billing.invoices.list(商汤, {})).items;
     expect(invoice.lines.map((l) => l.tax.amount)).toEqual([7_353, 6, 0]);

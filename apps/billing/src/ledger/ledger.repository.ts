@@ -1,4 +1,4 @@
-import type { AccountType, TrialBalanceRow } from '@trove/contracts';
+import type { AccountType } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import type { CurrencyCode } from '@trove/licensing';
 import { TransactionalRepository } from '@trove/messaging';
@@ -32,11 +32,44 @@ export interface StoredPosting {
   amount: number;
 }
 
-/** A bigint column read back: always a safe integer in this ledger (amounts are checked on the way in). */
+/**
+ * One amount read back (a top-up's, a payout's, a posting's, an invoice's): always a safe integer
+ * in this ledger, since every amount is checked on the way in. Sums are read with `sumOf`.
+ */
 export function amountOf(value: string | number | null): number {
   const n = Number(value ?? 0);
   if (!Number.isSafeInteger(n)) throw new Error(`ledger amount ${String(value)} is beyond the safe integer range`);
   return n;
+}
+
+/**
+ * A sum read back exactly: PostgreSQL sums `bigint` as `numeric`, which the driver answers as its
+ * digits. Balances and totals are held below `LEDGER_LIMIT`, turnover is not (and a ledger
+ * written before the limit may hold anything), so a sum is never made a number unchecked.
+ */
+export function sumOf(value: string | number | null | undefined): bigint {
+  return BigInt(value ?? 0);
+}
+
+/**
+ * The wallet's balance as a charge compares it with a price: its balance, or 2^53 - 1 when it
+ * holds more (only a ledger written before `LEDGER_LIMIT` can), which covers any price. In SQL,
+ * so that such a wallet still buys instead of failing every charge of its buyer for good.
+ */
+export const WALLET_BALANCE_TO_SPEND = `LEAST(w.balance, ${Number.MAX_SAFE_INTEGER})`;
+
+/** A row of the trial balance: every account of one type in one currency. */
+export interface TrialBalanceSums {
+  type: AccountType;
+  currency: CurrencyCode;
+  debit: bigint;
+  credit: bigint;
+}
+
+/** What went through an account: the sum of its debits and of its credits (both positive). */
+export interface Turnover {
+  debits: bigint;
+  credits: bigint;
 }
 
 /**
@@ -100,7 +133,7 @@ export class LedgerRepository extends TransactionalRepository {
    */
   async lockWalletOf(organizationId: string, currency: CurrencyCode): Promise<{ id: string; balance: number } | null> {
     const rows = (await this.transaction.query(
-      `SELECT w.account_id, w.balance FROM account a JOIN wallet_balance w ON w.account_id = a.id
+      `SELECT w.account_id, ${WALLET_BALANCE_TO_SPEND} AS balance FROM account a JOIN wallet_balance w ON w.account_id = a.id
         WHERE a.type = 'wallet' AND a.organization_id = $1 AND a.currency = $2
           FOR UPDATE OF w`,
       [organizationId, currency],
@@ -110,7 +143,7 @@ export class LedgerRepository extends TransactionalRepository {
 
   /** Locks the wallet's balance row (charges of one buyer queue here, nobody else's do) and reads it. */
   async lockWallet(accountId: string): Promise<number> {
-    const rows = (await this.transaction.query(`SELECT balance FROM wallet_balance WHERE account_id = $1 FOR UPDATE`, [accountId])) as { balance: string }[];
+    const rows = (await this.transaction.query(`SELECT ${WALLET_BALANCE_TO_SPEND} AS balance FROM wallet_balance w WHERE account_id = $1 FOR UPDATE`, [accountId])) as { balance: string }[];
     return amountOf(rows[0]?.balance ?? 0);
   }
 
@@ -119,28 +152,40 @@ export class LedgerRepository extends TransactionalRepository {
     await this.transaction.query(`SELECT id FROM account WHERE id = $1 FOR UPDATE`, [accountId]);
   }
 
-  async walletBalances(organizationId: string): Promise<{ currency: CurrencyCode; balance: number }[]> {
+  async walletBalances(organizationId: string): Promise<{ currency: CurrencyCode; balance: bigint }[]> {
     const rows = (await this.manager.query(
       `SELECT a.currency, b.balance FROM account a JOIN wallet_balance b ON b.account_id = a.id
         WHERE a.type = 'wallet' AND a.organization_id = $1 ORDER BY a.currency`,
       [organizationId],
     )) as { currency: CurrencyCode; balance: string }[];
-    return rows.map((r) => ({ currency: r.currency, balance: amountOf(r.balance) }));
+    return rows.map((r) => ({ currency: r.currency, balance: sumOf(r.balance) }));
   }
 
   /** What a credit-normal account holds: minus the sum of its postings. */
-  async creditBalance(accountId: string): Promise<number> {
+  async creditBalance(accountId: string): Promise<bigint> {
     const rows = (await this.manager.query(`SELECT coalesce(sum(amount), 0) AS total FROM posting WHERE account_id = $1`, [accountId])) as { total: string }[];
-    return -amountOf(rows[0].total);
+    return -sumOf(rows[0].total);
   }
 
-  async payableBalances(organizationId: string): Promise<{ currency: CurrencyCode; balance: number }[]> {
+  /**
+   * The sums of the account's debits and of its credits. For bank clearing: every top-up ever
+   * confirmed and every payout ever paid, in its currency (`posting_account_idx` covers it).
+   */
+  async turnover(accountId: string): Promise<Turnover> {
+    const rows = (await this.manager.query(
+      `SELECT coalesce(sum(amount) FILTER (WHERE amount > 0), 0) AS debits, coalesce(-sum(amount) FILTER (WHERE amount < 0), 0) AS credits FROM posting WHERE account_id = $1`,
+      [accountId],
+    )) as { debits: string; credits: string }[];
+    return { debits: sumOf(rows[0].debits), credits: sumOf(rows[0].credits) };
+  }
+
+  async payableBalances(organizationId: string): Promise<{ currency: CurrencyCode; balance: bigint }[]> {
     const rows = (await this.manager.query(
       `SELECT a.currency, -coalesce(sum(p.amount), 0) AS balance FROM account a LEFT JOIN posting p ON p.account_id = a.id
         WHERE a.type = 'vendor_payable' AND a.organization_id = $1 GROUP BY a.currency ORDER BY a.currency`,
       [organizationId],
     )) as { currency: CurrencyCode; balance: string }[];
-    return rows.map((r) => ({ currency: r.currency, balance: amountOf(r.balance) }));
+    return rows.map((r) => ({ currency: r.currency, balance: sumOf(r.balance) }));
   }
 
   /** Writes the entry and all its postings in one statement, which the database checks balances. */
@@ -182,7 +227,7 @@ export class LedgerRepository extends TransactionalRepository {
     return rows.map((r) => ({ accountId: r.account_id, type: r.type, organizationId: r.organization_id, amount: amountOf(r.amount) }));
   }
 
-  async trialBalance(): Promise<TrialBalanceRow[]> {
+  async trialBalance(): Promise<TrialBalanceSums[]> {
     const rows = (await this.manager.query(
       `SELECT a.type, p.currency,
               coalesce(sum(p.amount) FILTER (WHERE p.amount > 0), 0) AS debit,
@@ -190,10 +235,10 @@ export class LedgerRepository extends TransactionalRepository {
          FROM posting p JOIN account a ON a.id = p.account_id
         GROUP BY a.type, p.currency ORDER BY p.currency, a.type`,
     )) as { type: AccountType; currency: CurrencyCode; debit: string; credit: string }[];
-    return rows.map((r) => ({ type: r.type, currency: r.currency, debit: amountOf(r.debit), credit: amountOf(r.credit), net: amountOf(r.debit) - amountOf(r.credit) }));
+    return rows.map((r) => ({ type: r.type, currency: r.currency, debit: sumOf(r.debit), credit: sumOf(r.credit) }));
   }
 
-  async sales(): Promise<{ currency: CurrencyCode; gross: number; refunded: number; payments: number; refunds: number }[]> {
+  async sales(): Promise<{ currency: CurrencyCode; gross: bigint; refunded: bigint; payments: number; refunds: number }[]> {
     const rows = (await this.manager.query(
       `SELECT currency,
               coalesce(sum(amount) FILTER (WHERE kind IN ('charge', 'renewal')), 0) AS gross,
@@ -202,6 +247,6 @@ export class LedgerRepository extends TransactionalRepository {
               count(*) FILTER (WHERE kind = 'refund') AS refunds
          FROM journal_entry WHERE kind IN ('charge', 'renewal', 'refund') GROUP BY currency ORDER BY currency`,
     )) as { currency: CurrencyCode; gross: string; refunded: string; payments: string; refunds: string }[];
-    return rows.map((r) => ({ currency: r.currency, gross: amountOf(r.gross), refunded: amountOf(r.refunded), payments: Number(r.payments), refunds: Number(r.refunds) }));
+    return rows.map((r) => ({ currency: r.currency, gross: sumOf(r.gross), refunded: sumOf(r.refunded), payments: Number(r.payments), refunds: Number(r.refunds) }));
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { CurrencyCode } from '@trove/licensing';
 import { TransactionalRepository } from '@trove/messaging';
-import { amountOf } from '../ledger/ledger.repository';
+import { amountOf, WALLET_BALANCE_TO_SPEND } from '../ledger/ledger.repository';
 import type { WriteBatch } from '../write-batch';
 
 export type PaymentStatus = 'captured' | 'declined' | 'refunded';
@@ -63,7 +63,7 @@ export class PaymentRepository extends TransactionalRepository {
       `WITH known AS (
          SELECT * FROM payment WHERE order_id = $1 FOR UPDATE
        ), wallet AS (
-         SELECT w.account_id, w.balance FROM account a JOIN wallet_balance w ON w.account_id = a.id
+         SELECT w.account_id, ${WALLET_BALANCE_TO_SPEND} AS balance FROM account a JOIN wallet_balance w ON w.account_id = a.id
           WHERE a.type = 'wallet' AND a.organization_id = $2 AND a.currency = $3
             FOR UPDATE OF w
        )

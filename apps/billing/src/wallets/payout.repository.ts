@@ -2,7 +2,7 @@ import type { PayoutStatus, PayoutView } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import type { CurrencyCode } from '@trove/licensing';
 import { TransactionalRepository } from '@trove/messaging';
-import { amountOf } from '../ledger/ledger.repository';
+import { amountOf, sumOf } from '../ledger/ledger.repository';
 
 export interface Payout {
   id: string;
@@ -121,12 +121,12 @@ export class PayoutRepository extends TransactionalRepository {
   }
 
   /** Money asked for and not paid yet: it is spoken for. Cancelled and rejected payouts ask for nothing. */
-  async pendingTotal(vendorOrganizationId: string, currency: CurrencyCode, except?: string): Promise<number> {
+  async pendingTotal(vendorOrganizationId: string, currency: CurrencyCode, except?: string): Promise<bigint> {
     const rows = (await this.manager.query(
       `SELECT coalesce(sum(amount), 0) AS total FROM payout WHERE vendor_organization_id = $1 AND currency = $2 AND status = 'pending' AND id IS DISTINCT FROM $3`,
       [vendorOrganizationId, currency, except ?? null],
     )) as { total: string }[];
-    return amountOf(rows[0].total);
+    return sumOf(rows[0].total);
   }
 
   async markPaid(id: string, entryId: string, at: Date): Promise<Payout> {

@@ -1,6 +1,10 @@
 import {
   BillingErrorCode,
   CommonErrorCode,
+  LEDGER_LIMIT,
+  ledgerSum,
+  MAX_TRANSFER_AMOUNT,
+  type LedgerMoney,
   type ListPayoutsRequest,
   type ListTopUpsRequest,
   type PayoutPage,
@@ -39,9 +43,46 @@ function listScope(caller: Caller, organization: string | undefined): { organiza
   return { organizationId: caller.organizationId, order: 'newest' };
 }
 
-function balanceView(rows: { currency: CurrencyCode; balance: number }[], currency: CurrencyCode = 'CNY') {
-  const balances = rows.map((r) => ({ amount: r.balance, currency: r.currency }));
+function balanceView(rows: { currency: CurrencyCode; balance: bigint }[], currency: CurrencyCode = 'CNY'): { balance: LedgerMoney; balances: LedgerMoney[] } {
+  const balances = rows.map((r) => ({ amount: ledgerSum(r.balance), currency: r.currency }));
   return { balance: balances.find((b) => b.currency === currency) ?? { amount: 0, currency }, balances };
+}
+
+/** Money for a person to read, from an exact sum. */
+const formatSum = (amount: bigint, currency: CurrencyCode) => formatMoney({ amount, currency });
+
+/**
+ * LEDGER_LIMIT_EXCEEDED unless one more top-up (or payout) of `amount` keeps it within what
+ * billing holds: the amount itself at most `MAX_TRANSFER_AMOUNT` (a top-up or payout filed
+ * before that cap may be larger), and all of them in its currency, this one included, at most
+ * `LEDGER_LIMIT`. Call with the bank clearing account locked, so two confirmations (or
+ * approvals) never both pass on the same total.
+ */
+function assertLedgerHolds(what: string, amount: number, currency: CurrencyCode, kind: 'top-ups confirmed' | 'payouts paid', before: bigint): void {
+  if (amount > MAX_TRANSFER_AMOUNT) {
+    throw new ServiceException(
+      BillingErrorCode.LEDGER_LIMIT_EXCEEDED,
+      `${what} of ${formatMoney({ amount, currency })} is more than one bank transfer may carry (${formatMoney({ amount: MAX_TRANSFER_AMOUNT, currency })}: it dates from before that limit). Nothing was posted: reject it.`,
+    );
+  }
+  const after = before + BigInt(amount);
+  if (after > BigInt(LEDGER_LIMIT)) {
+    throw new ServiceException(
+      BillingErrorCode.LEDGER_LIMIT_EXCEEDED,
+      `${what} of ${formatMoney({ amount, currency })} would bring the ${kind} in ${currency} to ${formatSum(after, currency)}, past the ${formatMoney({ amount: LEDGER_LIMIT, currency })} billing holds (docs/ledger.md, "Limits"). Nothing was posted.`,
+    );
+  }
+}
+
+/**
+ * PAYOUT_EXCEEDS_BALANCE for a payout of `amount` when the vendor is owed `owed` and has asked
+ * for `pending` already (null at approval, where the payout itself is what is asked for).
+ */
+function payoutExceeds(what: string, amount: number, currency: CurrencyCode, owed: bigint, pending: bigint | null): ServiceException {
+  const asked = `${what} of ${formatMoney({ amount, currency })}`;
+  if (pending === null) return new ServiceException(BillingErrorCode.PAYOUT_EXCEEDS_BALANCE, `${asked} exceeds the ${formatSum(owed, currency)} owed to the vendor now.`);
+  const left = owed - pending;
+  return new ServiceException(BillingErrorCode.PAYOUT_EXCEEDS_BALANCE, `${asked} exceeds what is owed to the vendor and not yet asked for: ${formatSum(left > 0n ? left : 0n, currency)}.`);
 }
 
 /** INVALID_STATE saying how the payout ended and what the vendor can do instead. */
@@ -145,7 +186,8 @@ export class WalletsService {
    * another top-up credited already (the same reference key in the same currency) is refused
    * with `TRANSFER_ALREADY_CREDITED`, naming that top-up; the database's
    * `top_up_transfer_credited_once` refuses it too, should two confirmations ever race past
-   * the transfer's lock.
+   * the transfer's lock. A confirmation that would take billing past what it holds (see
+   * `assertLedgerHolds`) is refused with `LEDGER_LIMIT_EXCEEDED` and posts nothing.
    */
   confirmTopUp(topUpId: string): Promise<TopUpView> {
     return this.unitOfWork.run(async () => {
@@ -164,6 +206,9 @@ export class WalletsService {
       }
       const wallet = await this.ledger.account('wallet', topUp.organizationId, topUp.currency);
       const bank = await this.ledger.account('bank_clearing', null, topUp.currency);
+      // Confirmations and payout approvals of a currency queue here; charges and refunds never post to the bank.
+      await this.ledger.lockAccount(bank);
+      assertLedgerHolds(`Top-up ${topUp.id} (${JSON.stringify(topUp.reference)})`, topUp.amount, topUp.currency, 'top-ups confirmed', (await this.ledger.turnover(bank)).debits);
       const entryId = await this.ledger.post({
         kind: 'top_up',
         currency: topUp.currency,
@@ -248,14 +293,9 @@ export class WalletsService {
       const { amount, currency } = request.amount;
       const accountId = await this.ledger.findAccount('vendor_payable', caller.organizationId, currency);
       if (accountId) await this.ledger.lockAccount(accountId);
-      const owed = accountId ? await this.ledger.creditBalance(accountId) : 0;
+      const owed = accountId ? await this.ledger.creditBalance(accountId) : 0n;
       const pending = await this.payouts.pendingTotal(caller.organizationId, currency);
-      if (amount > owed - pending) {
-        throw new ServiceException(
-          BillingErrorCode.PAYOUT_EXCEEDS_BALANCE,
-          `A payout of ${formatMoney({ amount, currency })} exceeds what is owed to the vendor and not yet asked for: ${formatMoney({ amount: Math.max(0, owed - pending), currency })}.`,
-        );
-      }
+      if (BigInt(amount) > owed - pending) throw payoutExceeds('A payout', amount, currency, owed, pending);
       const payout = await this.payouts.insert({ id: randomUUID(), vendorOrganizationId: caller.organizationId, amount, currency, requestedAt: this.clock.now() });
       return payoutView(payout);
     });
@@ -263,8 +303,9 @@ export class WalletsService {
 
   /**
    * Pays the payout: debit the vendor's payable, credit bank clearing. Checked again against the
-   * balance under the vendor's account lock (a refund may have taken money back meanwhile).
-   * Approving a paid payout answers the same view again.
+   * balance under the vendor's account lock (a refund may have taken money back meanwhile), and
+   * against what billing holds under bank clearing's (`assertLedgerHolds`: the payouts ever paid
+   * in the currency). Approving a paid payout answers the same view again.
    */
   approvePayout(payoutId: string): Promise<PayoutView> {
     return this.unitOfWork.run(async () => {
@@ -275,13 +316,10 @@ export class WalletsService {
       const accountId = await this.ledger.account('vendor_payable', payout.vendorOrganizationId, payout.currency);
       await this.ledger.lockAccount(accountId);
       const owed = await this.ledger.creditBalance(accountId);
-      if (payout.amount > owed) {
-        throw new ServiceException(
-          BillingErrorCode.PAYOUT_EXCEEDS_BALANCE,
-          `Payout ${payout.id} of ${formatMoney(payout)} exceeds the ${formatMoney({ amount: owed, currency: payout.currency })} owed to the vendor now.`,
-        );
-      }
+      if (BigInt(payout.amount) > owed) throw payoutExceeds(`Payout ${payout.id}`, payout.amount, payout.currency, owed, null);
       const bank = await this.ledger.account('bank_clearing', null, payout.currency);
+      await this.ledger.lockAccount(bank);
+      assertLedgerHolds(`Payout ${payout.id}`, payout.amount, payout.currency, 'payouts paid', (await this.ledger.turnover(bank)).credits);
       const entryId = await this.ledger.post({
         kind: 'payout',
         currency: payout.currency,
@@ -343,19 +381,29 @@ export class WalletsService {
     return toPage(rows, limit, (p) => ({ at: p.requestedAt, id: p.id }), payoutView);
   }
 
+  /** The trial balance, added up exactly (`LedgerSum`): turnover may pass what a number holds. */
   async trialBalance(currency?: CurrencyCode): Promise<TrialBalanceView> {
-    const accounts = (await this.unitOfWork.read(() => this.ledger.trialBalance())).filter((row) => !currency || row.currency === currency);
-    const totals = new Map<CurrencyCode, number>();
-    for (const row of accounts) totals.set(row.currency, (totals.get(row.currency) ?? 0) + row.net);
+    const rows = (await this.unitOfWork.read(() => this.ledger.trialBalance())).filter((row) => !currency || row.currency === currency);
+    const totals = new Map<CurrencyCode, bigint>();
+    for (const row of rows) totals.set(row.currency, (totals.get(row.currency) ?? 0n) + row.debit - row.credit);
     return {
-      accounts,
-      totals: [...totals].map(([currency, total]) => ({ currency, total })),
-      total: accounts.reduce((sum, row) => sum + row.net, 0),
+      accounts: rows.map((r) => ({ type: r.type, currency: r.currency, debit: ledgerSum(r.debit), credit: ledgerSum(r.credit), net: ledgerSum(r.debit - r.credit) })),
+      totals: [...totals].map(([currency, total]) => ({ currency, total: ledgerSum(total) })),
+      total: ledgerSum(rows.reduce((sum, row) => sum + row.debit - row.credit, 0n)),
     };
   }
 
   async salesStats(currency?: CurrencyCode): Promise<SalesStatsView> {
     const rows = (await this.unitOfWork.read(() => this.ledger.sales())).filter((row) => !currency || row.currency === currency);
-    return { salesPerCurrency: rows.map((r) => ({ ...r, net: r.gross - r.refunded })) };
+    return {
+      salesPerCurrency: rows.map((r) => ({
+        currency: r.currency,
+        gross: ledgerSum(r.gross),
+        refunded: ledgerSum(r.refunded),
+        net: ledgerSum(r.gross - r.refunded),
+        payments: r.payments,
+        refunds: r.refunds,
+      })),
+    };
   }
 }

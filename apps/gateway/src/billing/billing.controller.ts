@@ -28,6 +28,7 @@ import {
   VendorBalanceDto,
   WalletDto,
 } from './billing.dto';
+import { exactBalances, exactTrialBalance } from './exact-sums';
 
 /** Money moves only once per key: a route that moves money refuses to run without one. */
 function requireIdempotencyKey(key: string | undefined, route: string): void {
@@ -50,8 +51,8 @@ export class BillingController {
   @ApiOperation({ summary: "The caller's wallet", description: '`balance` in the currency asked for (`?currency=`, CNY by default), and every wallet the organization holds.' })
   @ApiOkResponse({ type: WalletDto })
   @ApiProblems(400, 503)
-  wallet(@Query() query: CurrencyQuery): Promise<WalletDto> {
-    return this.rpc.send(BillingSubjects.getWallet, { currency: query.currency });
+  async wallet(@Query() query: CurrencyQuery): Promise<WalletDto> {
+    return exactBalances(await this.rpc.send(BillingSubjects.getWallet, { currency: query.currency }));
   }
 
   @Post('wallet/top-ups')
@@ -61,7 +62,7 @@ export class BillingController {
   @ApiOperation({
     summary: 'Announce a bank transfer into the wallet',
     description:
-      'The top-up stays `pending` until an operator confirms the money arrived; only then is the wallet credited. Amounts are positive integers of minor units. Filing a transfer again is `409`: `TRANSFER_ALREADY_CREDITED` when this organization\'s top-up of that reference was confirmed already, `TOP_UP_ALREADY_FILED` when one of the same amount still awaits confirmation (another amount is accepted, to correct a mistyped one, which the buyer then cancels). Cancelled and rejected top-ups do not count: their transfer may be filed again.',
+      'The top-up stays `pending` until an operator confirms the money arrived; only then is the wallet credited. Amounts are positive integers of minor units, at most 100,000,000,000 (1,000,000,000.00 CNY; more is 400 VALIDATION_FAILED). Filing a transfer again is `409`: `TRANSFER_ALREADY_CREDITED` when this organization\'s top-up of that reference was confirmed already, `TOP_UP_ALREADY_FILED` when one of the same amount still awaits confirmation (another amount is accepted, to correct a mistyped one, which the buyer then cancels). Cancelled and rejected top-ups do not count: their transfer may be filed again.',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: TopUpDto })
@@ -78,7 +79,7 @@ export class BillingController {
   @ApiOperation({
     summary: 'Confirm a bank transfer arrived',
     description:
-      'Credits the wallet once. Confirming a confirmed top-up answers the same top-up again (200) and credits nothing; a cancelled or rejected one is `409 INVALID_STATE`. One bank transfer credits one top-up: when another confirmed top-up in the same currency has the same reference (compared trimmed, NFKC-normalized and case-folded), the answer is `409 TRANSFER_ALREADY_CREDITED` naming it, and nothing is credited.',
+      'Credits the wallet once. Confirming a confirmed top-up answers the same top-up again (200) and credits nothing; a cancelled or rejected one is `409 INVALID_STATE`. One bank transfer credits one top-up: when another confirmed top-up in the same currency has the same reference (compared trimmed, NFKC-normalized and case-folded), the answer is `409 TRANSFER_ALREADY_CREDITED` naming it, and nothing is credited. A confirmation that would bring the top-ups ever confirmed in the currency past 1,000,000,000,000,000 minor units (what billing holds), or of a top-up larger than 100,000,000,000 (filed before that limit), is `409 LEDGER_LIMIT_EXCEEDED` and credits nothing.',
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: TopUpDto })
@@ -185,8 +186,8 @@ export class BillingController {
   @ApiOperation({ summary: 'What the platform owes the vendor', description: 'Sales minus commission, minus refunds and payouts; `?currency=` picks `balance` (CNY by default).' })
   @ApiOkResponse({ type: VendorBalanceDto })
   @ApiProblems(400, 503)
-  balance(@Query() query: CurrencyQuery): Promise<VendorBalanceDto> {
-    return this.rpc.send(BillingSubjects.getVendorBalance, { currency: query.currency });
+  async balance(@Query() query: CurrencyQuery): Promise<VendorBalanceDto> {
+    return exactBalances(await this.rpc.send(BillingSubjects.getVendorBalance, { currency: query.currency }));
   }
 
   @Post('payouts')
@@ -196,7 +197,7 @@ export class BillingController {
   @ApiOperation({
     summary: "Withdraw from the vendor's balance",
     description:
-      'Pending until an operator approves or rejects it, or the vendor cancels it. More than the balance, counting payouts still pending (not cancelled or rejected ones), is 409 PAYOUT_EXCEEDS_BALANCE.',
+      'Pending until an operator approves or rejects it, or the vendor cancels it. At most 100,000,000,000 minor units (1,000,000,000.00 CNY; more is 400 VALIDATION_FAILED). More than the balance, counting payouts still pending (not cancelled or rejected ones), is 409 PAYOUT_EXCEEDS_BALANCE; its `detail` says what is left to ask for, or, when the balance is below zero, what the vendor owes.',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: PayoutDto })
@@ -213,7 +214,7 @@ export class BillingController {
   @ApiOperation({
     summary: 'Pay a payout',
     description:
-      "Debits the vendor's balance and credits bank clearing, once; approving a paid payout answers it again. A balance that no longer covers it is 409 PAYOUT_EXCEEDS_BALANCE (the vendor may cancel it, or an operator reject it, and a smaller one be asked for); a cancelled or rejected payout is 409 INVALID_STATE.",
+      "Debits the vendor's balance and credits bank clearing, once; approving a paid payout answers it again. A balance that no longer covers it is 409 PAYOUT_EXCEEDS_BALANCE (the vendor may cancel it, or an operator reject it, and a smaller one be asked for); a cancelled or rejected payout is 409 INVALID_STATE. A payout that would bring the payouts ever paid in the currency past 1,000,000,000,000,000 minor units (what billing holds), or one larger than 100,000,000,000 (asked for before that limit), is 409 LEDGER_LIMIT_EXCEEDED and pays nothing.",
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: PayoutDto })
@@ -294,10 +295,10 @@ export class BillingController {
 
   @Get('admin/ledger/trial-balance')
   @Roles(['admin'])
-  @ApiOperation({ summary: 'The trial balance', description: 'Debits and credits per account type and currency (`?currency=` for one); `total` is zero in a balanced ledger.' })
+  @ApiOperation({ summary: 'The trial balance', description: 'Debits and credits per account type and currency (`?currency=` for one); `total` is zero in a balanced ledger. Every figure is exact, also past 2^53 - 1 (which a JavaScript client reading it with JSON.parse would round).' })
   @ApiOkResponse({ type: TrialBalanceDto })
   @ApiProblems(400, 503)
-  trialBalance(@Query() query: CurrencyQuery): Promise<TrialBalanceDto> {
-    return this.rpc.send(BillingSubjects.trialBalance, { currency: query.currency });
+  async trialBalance(@Query() query: CurrencyQuery): Promise<TrialBalanceDto> {
+    return exactTrialBalance(await this.rpc.send(BillingSubjects.trialBalance, { currency: query.currency }));
   }
 }

@@ -274,10 +274,10 @@ export class TrialBalanceRowDto {
   @ApiProperty({ enum: CURRENCY_CODES })
   currency: CurrencyCode;
 
-  @ApiProperty({ type: 'integer', description: 'Sum of debits, minor units' })
+  @ApiProperty({ type: 'integer', description: 'Sum of debits, minor units (exact at any size: turnover may pass 2^53 - 1)' })
   debit: number;
 
-  @ApiProperty({ type: 'integer', description: 'Sum of credits, minor units' })
+  @ApiProperty({ type: 'integer', description: 'Sum of credits, minor units (exact at any size: turnover may pass 2^53 - 1)' })
   credit: number;
 
   @ApiProperty({ type: 'integer', description: 'debit - credit, minor units' })

@@ -16,6 +16,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { ConsumerInfo, JetStreamManager, NatsConnection } from 'nats';
 import { InjectNats, Namespace, RpcClient, UnitOfWork } from '@trove/messaging';
 import { PlatformConfig, ServiceException } from '@trove/platform';
+import { exactSales } from '../billing/exact-sums';
 import { OrganizationRepository } from '../identity/organization.repository';
 import { OutboxBacklogRepository } from './outbox-backlog.repository';
 import type { AdminStatsDto, ConsumerBacklogDto } from './stats.dto';
@@ -71,7 +72,7 @@ export class StatsService {
       organizationsByKind: organizations,
       datasetsByStatus: datasets ? datasets.byStatus : null,
       ordersByStatus: orders ? orders.byStatus : null,
-      salesPerCurrency: sales ? sales.salesPerCurrency : null,
+      salesPerCurrency: sales ? exactSales(sales.salesPerCurrency) : null,
       eventBacklog: { consumers, unpublished },
       unavailable: [...unavailable].sort(),
     };

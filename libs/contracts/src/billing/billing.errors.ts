@@ -15,6 +15,11 @@ export enum BillingErrorCode {
   TRANSFER_ALREADY_CREDITED = 'TRANSFER_ALREADY_CREDITED',
   /** The buyer's organization filed this transfer already, for the same amount, and it awaits confirmation. */
   TOP_UP_ALREADY_FILED = 'TOP_UP_ALREADY_FILED',
+  /**
+   * Confirming the top-up or paying the payout would take billing past what it holds
+   * (`LEDGER_LIMIT`, `MAX_TRANSFER_AMOUNT`); nothing was posted.
+   */
+  LEDGER_LIMIT_EXCEEDED = 'LEDGER_LIMIT_EXCEEDED',
 }
 
 export const BILLING_ERROR_STATUS: Record<BillingErrorCode, number> = {
@@ -24,4 +29,5 @@ export const BILLING_ERROR_STATUS: Record<BillingErrorCode, number> = {
   [BillingErrorCode.PAYOUT_EXCEEDS_BALANCE]: 409,
   [BillingErrorCode.TRANSFER_ALREADY_CREDITED]: 409,
   [BillingErrorCode.TOP_UP_ALREADY_FILED]: 409,
+  [BillingErrorCode.LEDGER_LIMIT_EXCEEDED]: 409,
 };

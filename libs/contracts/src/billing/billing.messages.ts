@@ -1,8 +1,12 @@
 import { Type } from 'class-transformer';
 import { IsDefined, IsIn, IsOptional, IsString, IsUUID, Length, Matches, ValidateNested } from 'class-validator';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { CURRENCY_CODES, PositiveMoney, type BillingPeriod, type CurrencyCode, type MoneyValue } from '@trove/licensing';
+import { CURRENCY_CODES, type BillingPeriod, type CurrencyCode, type MoneyValue } from '@trove/licensing';
 import { PageRequest } from '../page-request';
+import { TransferMoney, type LedgerMoney, type LedgerSum } from './billing.limits';
+
+// The limits travel with the messages they bound (the package index exports this file).
+export * from './billing.limits';
 
 /** The kinds of ledger account. Wallets and payables belong to an organization; the rest to the platform. */
 export const ACCOUNT_TYPES = ['wallet', 'vendor_payable', 'platform_revenue', 'tax_payable', 'bank_clearing'] as const;
@@ -27,11 +31,11 @@ export type PayoutStatus = (typeof PAYOUT_STATUSES)[number];
 
 /** A bank transfer the buyer announces; the operator confirms it once the money is in. */
 export class RecordTopUpRequest {
-  @ApiProperty({ type: PositiveMoney, description: 'The amount transferred: integer minor units, at least 1' })
+  @ApiProperty({ type: TransferMoney, description: 'The amount transferred: integer minor units, at least 1 and at most 100,000,000,000 (1,000,000,000.00 CNY)' })
   @IsDefined()
   @ValidateNested()
-  @Type(() => PositiveMoney)
-  amount: PositiveMoney;
+  @Type(() => TransferMoney)
+  amount: TransferMoney;
 
   @ApiProperty({ description: 'The bank transfer reference (附言 / 流水号)', example: 'CMB-20261130-0042', minLength: 1, maxLength: 64 })
   @IsString()
@@ -105,9 +109,9 @@ export interface TopUpPage {
 
 export interface WalletView {
   /** The wallet of the currency asked for (CNY by default). */
-  balance: MoneyValue;
+  balance: LedgerMoney;
   /** Every wallet the organization has, one per currency. */
-  balances: MoneyValue[];
+  balances: LedgerMoney[];
 }
 
 // ---------------------------------------------------------------- vendors: balance and payouts
@@ -115,17 +119,17 @@ export interface WalletView {
 export class GetVendorBalanceRequest extends GetWalletRequest {}
 
 export interface VendorBalanceView {
-  /** What the platform owes the vendor after commission, in the currency asked for (CNY by default). */
-  balance: MoneyValue;
-  balances: MoneyValue[];
+  /** What the platform owes the vendor after commission, in the currency asked for (CNY by default); below zero when the vendor owes the platform. */
+  balance: LedgerMoney;
+  balances: LedgerMoney[];
 }
 
 export class RequestPayoutRequest {
-  @ApiProperty({ type: PositiveMoney, description: 'The amount to withdraw: integer minor units, at least 1' })
+  @ApiProperty({ type: TransferMoney, description: 'The amount to withdraw: integer minor units, at least 1 and at most 100,000,000,000 (1,000,000,000.00 CNY)' })
   @IsDefined()
   @ValidateNested()
-  @Type(() => PositiveMoney)
-  amount: PositiveMoney;
+  @Type(() => TransferMoney)
+  amount: TransferMoney;
 }
 
 export class ApprovePayoutRequest {
@@ -281,19 +285,19 @@ export interface TrialBalanceRow {
   type: AccountType;
   currency: CurrencyCode;
   /** Sum of debits, positive minor units. */
-  debit: number;
+  debit: LedgerSum;
   /** Sum of credits, positive minor units. */
-  credit: number;
+  credit: LedgerSum;
   /** debit - credit: positive for the bank, negative for what the platform owes. */
-  net: number;
+  net: LedgerSum;
 }
 
 export interface TrialBalanceView {
   accounts: TrialBalanceRow[];
   /** debit - credit per currency: zero in a balanced ledger. */
-  totals: { currency: CurrencyCode; total: number }[];
+  totals: { currency: CurrencyCode; total: LedgerSum }[];
   /** The sum of every posting: zero in a balanced ledger. */
-  total: number;
+  total: LedgerSum;
 }
 
 export class SalesStatsRequest {
@@ -306,10 +310,10 @@ export class SalesStatsRequest {
 export interface SalesPerCurrency {
   currency: CurrencyCode;
   /** Captured payments, refunds not taken off. */
-  gross: number;
-  refunded: number;
+  gross: LedgerSum;
+  refunded: LedgerSum;
   /** gross - refunded. */
-  net: number;
+  net: LedgerSum;
   payments: number;
   refunds: number;
 }
