@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { createDataSource } from '../src/data-source';
 import { TopUpReferences1764830000000 } from '../src/migrations/1764830000000-TopUpReferences';
+import { TopUpReferencesWithoutBankNames1764940000000 } from '../src/migrations/1764940000000-TopUpReferencesWithoutBankNames';
 import { TopUpRepository } from '../src/wallets/top-up.repository';
 import { BillingHarness, buyer, OPERATOR } from './billing-harness';
 
@@ -64,6 +65,34 @@ describe('billing: one bank transfer credits one top-up', () => {
     expect(await billing.walletBalance(联通.organizationId)).toBe(0);
     // Confirming the first again is still the same answer, not a clash with itself.
     expect(await billing.wallets.confirmTopUp(first.id)).toMatchObject({ id: first.id, status: 'confirmed' });
+  });
+
+  it('credits a transfer once whether its bank is named or not: 招商银行 CMB-20261201-0001 and cmb-20261201-0001 are one transfer, refused naming the top-up that credited it', async () => {
+    const code = `CMB-20261201-${randomUUID().slice(0, 4).toUpperCase()}`;
+    const 国网 = buyer();
+    const 电信 = buyer();
+    const first = await file(国网, 2_000_000, `招商银行 ${code}`);
+    await billing.wallets.confirmTopUp(first.id);
+    const before = await entries();
+
+    // The same buyer files it again without the bank, under a new Idempotency-Key: refused at once.
+    const again = file(国网, 2_000_000, code.toLowerCase());
+    await expect(again).rejects.toMatchObject({ code: 'TRANSFER_ALREADY_CREDITED', status: 409 });
+    await expect(file(国网, 2_000_000, code.toLowerCase())).rejects.toThrow(first.id);
+    await expect(file(国网, 2_000_000, `China Merchants Bank ${code}`)).rejects.toThrow(first.id);
+    // Another buyer's filing is taken (it learns nothing), and its confirmation refused, naming the first.
+    const claim = await file(电信, 2_000_000, `招行：${code}`);
+    await expect(billing.wallets.confirmTopUp(claim.id)).rejects.toMatchObject({ code: 'TRANSFER_ALREADY_CREDITED', message: expect.stringContaining(first.id) });
+    expect(await entries()).toBe(before);
+    expect(await billing.walletBalance(国网.organizationId)).toBe(2_000_000);
+    expect(await billing.walletBalance(电信.organizationId)).toBe(0);
+
+    // A transfer of another code is another transfer, with its bank named or not.
+    const next = await file(国网, 2_000_000, `招商银行 ${code}-2`);
+    expect((await billing.wallets.confirmTopUp(next.id)).status).toBe('confirmed');
+    const other = await file(国网, 2_000_000, `${code.slice(0, -1)}9`);
+    expect((await billing.wallets.confirmTopUp(other.id)).status).toBe('confirmed');
+    expect(await billing.walletBalance(国网.organizationId)).toBe(6_000_000);
   });
 
   it('treats the same serial in another currency, or a serial one character apart, as another transfer', async () => {
@@ -289,7 +318,7 @@ describe('billing: the migration that gives top-ups their reference key', () => 
       await runner.release();
 
       const rows = (await billing.sql.query(`SELECT id, reference_key, double_credit_of FROM top_up WHERE id = ANY($1) ORDER BY confirmed_at NULLS LAST`, [[...ids, pending.id]])).rows;
-      const key = reference.toLowerCase().normalize('NFKC');
+      const key = reference.slice('招商银行 '.length).toLowerCase();
       expect(rows).toEqual([
         { id: ids[0], reference_key: key, double_credit_of: null },
         { id: ids[1], reference_key: key, double_credit_of: ids[0] },
@@ -304,6 +333,78 @@ describe('billing: the migration that gives top-ups their reference key', () => 
       await expect(billing.sql.query(`UPDATE top_up SET double_credit_of = $2 WHERE id = $1`, [pending.id, ids[0]])).rejects.toMatchObject({
         constraint: 'top_up_double_credit_of_frozen',
       });
+      expect(await billing.violations()).toEqual([]);
+    } finally {
+      if (dataSource.isInitialized) await dataSource.destroy();
+      await billing.stop();
+    }
+  });
+});
+
+describe('billing: the migration that takes bank names out of reference keys', () => {
+  it('keys every top-up again, keeps both of a transfer credited twice (one with its bank named, one without) and marks the later, and holds later confirmations to the rule', async () => {
+    const billing = await BillingHarness.start();
+    const dataSource = createDataSource(billing.db.url);
+    try {
+      const code = `CMB-20261201-${randomUUID().slice(0, 4).toUpperCase()}`;
+      const [国网, 电信, 联通] = [buyer(), buyer(), buyer()];
+      // Before the migration: one transfer confirmed for two buyers, keyed apart by the bank's name; a third filed it too.
+      const ids: string[] = [];
+      for (const b of [国网, 电信]) {
+        billing.clock.set(new Date(Date.UTC(2026, 11, 1, 2, ids.length)));
+        ids.push(await billing.fund(b, 2_000_000));
+      }
+      const pending = await billing.wallets.recordTopUp(联通, { amount: { amount: 2_000_000, currency: 'CNY' }, reference: serial() });
+      const other = await billing.wallets.recordTopUp(联通, { amount: { amount: 500_000, currency: 'CNY' }, reference: serial('中国银行 BOC') });
+      billing.clock.set(new Date('2026-03-15T02:00:00.000Z'));
+      const asFiled = [
+        [ids[0], `招商银行 ${code}`, `招商银行 ${code.toLowerCase()}`],
+        [ids[1], code.toLowerCase(), code.toLowerCase()],
+        [pending.id, `China Merchants Bank ${code}`, `china merchants bank ${code.toLowerCase()}`],
+      ];
+      for (const [id, reference, key] of asFiled) await billing.sql.query(`UPDATE top_up SET reference = $2, reference_key = $3 WHERE id = $1`, [id, reference, key]);
+      await billing.sql.query(`UPDATE top_up SET reference_key = $2 WHERE id = $1`, [other.id, other.reference.toLowerCase()]);
+      await dataSource.initialize();
+      const migration = new TopUpReferencesWithoutBankNames1764940000000();
+      const runner = dataSource.createQueryRunner();
+
+      await migration.up(runner);
+
+      /** Each top-up's key and mark, by id. */
+      const keys = async () =>
+        Object.fromEntries(
+          (await billing.sql.query(`SELECT id, reference_key, double_credit_of FROM top_up WHERE id = ANY($1)`, [[...ids, pending.id, other.id]])).rows.map(
+            (r: { id: string; reference_key: string; double_credit_of: string | null }) => [r.id, { key: r.reference_key, mark: r.double_credit_of }],
+          ),
+        );
+      const key = code.toLowerCase();
+      const migrated = {
+        [ids[0]]: { key, mark: null },
+        [ids[1]]: { key, mark: ids[0] },
+        [pending.id]: { key, mark: null },
+        [other.id]: { key: other.reference.slice('中国银行 '.length).toLowerCase(), mark: null },
+      };
+      expect(await keys()).toEqual(migrated);
+      // The money stays where it went; the operator finds the double credit by its mark.
+      expect(await billing.walletBalance(国网.organizationId)).toBe(2_000_000);
+      expect(await billing.walletBalance(电信.organizationId)).toBe(2_000_000);
+      await expect(billing.wallets.confirmTopUp(pending.id)).rejects.toMatchObject({ code: 'TRANSFER_ALREADY_CREDITED', message: expect.stringContaining(ids[0]) });
+      expect((await billing.wallets.confirmTopUp(other.id)).status).toBe('confirmed');
+      await expect(billing.sql.query(`UPDATE top_up SET double_credit_of = $2 WHERE id = $1`, [pending.id, ids[0]])).rejects.toMatchObject({
+        constraint: 'top_up_double_credit_of_frozen',
+      });
+
+      // Down and up again: the bank names come back into the keys, and go again, with the same marks.
+      await migration.down(runner);
+      expect(await keys()).toEqual({
+        [ids[0]]: { key: `招商银行 ${key}`, mark: null },
+        [ids[1]]: { key, mark: ids[0] },
+        [pending.id]: { key: `china merchants bank ${key}`, mark: null },
+        [other.id]: { key: other.reference.toLowerCase(), mark: null },
+      });
+      await migration.up(runner);
+      await runner.release();
+      expect(await keys()).toEqual(migrated);
       expect(await billing.violations()).toEqual([]);
     } finally {
       if (dataSource.isInitialized) await dataSource.destroy();

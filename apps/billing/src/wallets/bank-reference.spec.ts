@@ -5,23 +5,80 @@ describe('the key of a bank-transfer reference', () => {
     ['CMB-0042', 'cmb-0042'],
     [' cmb-0042 ', 'cmb-0042'],
     ['ＣＭＢ－００４２', 'cmb-0042'],
-    ['招商银行 CMB-20261130-0042', '招商银行 cmb-20261130-0042'],
-    ['招商银行\u3000\u3000CMB-20261130-0042', '招商银行 cmb-20261130-0042'],
-    ['\t招商银行   CMB-20261130-0042\u00a0', '招商银行 cmb-20261130-0042'],
-    ['工商银行 ＩＣＢＣ－７７８１', '工商银行 icbc-7781'],
+    ['招商银行 CMB-20261130-0042', 'cmb-20261130-0042'],
+    ['招商银行\u3000\u3000CMB-20261130-0042', 'cmb-20261130-0042'],
+    ['\t招商银行   CMB-20261130-0042\u00a0', 'cmb-20261130-0042'],
+    ['工商银行 ＩＣＢＣ－７７８１', 'icbc-7781'],
     ['Straße-7', 'strasse-7'],
     ['STRASSE-7', 'strasse-7'],
   ])('of %j is %j', (reference, key) => {
     expect(bankReferenceKey(reference)).toBe(key);
   });
 
+  it.each([
+    ['招商银行 CMB-20261201-0001', 'cmb-20261201-0001'],
+    ['招商银行CMB-20261201-0001', 'cmb-20261201-0001'],
+    ['招商银行：CMB-20261201-0001', 'cmb-20261201-0001'],
+    ['招商银行, CMB-20261201-0001', 'cmb-20261201-0001'],
+    ['招行 CMB-20261201-0001', 'cmb-20261201-0001'],
+    ['招商银行北京分行 CMB-20261201-0001', 'cmb-20261201-0001'],
+    ['China Merchants Bank CMB-20261201-0001', 'cmb-20261201-0001'],
+    ['CHINA MERCHANTS BANK: CMB-20261201-0001', 'cmb-20261201-0001'],
+    ['CMB CMB-20261201-0001', 'cmb-20261201-0001'],
+    ['招商银行 China Merchants Bank CMB-20261201-0001', 'cmb-20261201-0001'],
+    ['中国工商银行 ICBC-7781', 'icbc-7781'],
+    ['工行 ICBC-7781', 'icbc-7781'],
+    ['Industrial and Commercial Bank of China ICBC-7781', 'icbc-7781'],
+    ['ICBC ICBC-7781', 'icbc-7781'],
+    ['建设银行 CCB-2026-11', 'ccb-2026-11'],
+    ['中国银行 BOC-0042', 'boc-0042'],
+    ['Bank of China BOC-0042', 'boc-0042'],
+    ['农业银行 ABC-0042', 'abc-0042'],
+    ['Agricultural Bank of China ABC-0042', 'abc-0042'],
+    ['交通银行 BOCOM-0042', 'bocom-0042'],
+    ['浦发银行 SPDB-MAX-0001', 'spdb-max-0001'],
+    ['浦发 SPDB-MAX-0001', 'spdb-max-0001'],
+    ['中信银行 CITIC-0042', 'citic-0042'],
+    ['民生银行 CMBC-0042', 'cmbc-0042'],
+    ['兴业银行 CIB-0042', 'cib-0042'],
+    ['平安银行 PAB-0042', 'pab-0042'],
+    ['光大银行 CEB-0042', 'ceb-0042'],
+    ['华夏银行 HXB-0042', 'hxb-0042'],
+    ['邮储银行 PSBC-0042', 'psbc-0042'],
+    ['中国邮政储蓄银行 PSBC-0042', 'psbc-0042'],
+    ['北京银行 20261201000123', '20261201000123'],
+  ])('of %j leaves the bank out: %j', (reference, key) => {
+    expect(bankReferenceKey(reference)).toBe(key);
+  });
+
+  it.each([
+    // The serial's own prefix, joined to it: part of the serial.
+    ['CMB-20261201-0001', 'cmb-20261201-0001'],
+    ['ICBC7781', 'icbc7781'],
+    ['CMBC-0042', 'cmbc-0042'],
+    ['ABCD 0042', 'abcd 0042'],
+    ['平安0042', '平安0042'],
+    // A bank's name with nothing after it is all the reference there is.
+    ['招商银行', '招商银行'],
+    ['CMB', 'cmb'],
+    ['招商银行 CMB', 'cmb'],
+    ['银行转账 0042', '银行转账 0042'],
+  ])('of %j keeps what is not a bank name before the serial: %j', (reference, key) => {
+    expect(bankReferenceKey(reference)).toBe(key);
+  });
+
+  it('meets the same transfer however the buyer names its bank, or does not', () => {
+    const spellings = ['招商银行 CMB-20261201-0001', 'cmb-20261201-0001', ' CMB-20261201-0001 ', '招商银行　ＣＭＢ－２０２６１２０１－０００１', 'China Merchants Bank CMB-20261201-0001', '招行：CMB-20261201-0001'];
+    expect(new Set(spellings.map(bankReferenceKey))).toEqual(new Set(['cmb-20261201-0001']));
+  });
+
   it('keeps apart references a bank would keep apart', () => {
-    const keys = ['CMB-0042', 'CMB-0043', 'CMB0042', 'CMB 0042', 'ICBC-0042', '招商银行 CMB-0042', '中国银行 CMB-0042'].map(bankReferenceKey);
+    const keys = ['CMB-0042', 'CMB-0043', 'CMB0042', 'CMB 0042', 'ICBC-0042', '招商银行 CMB-0043-1', '招商银行 CMB-20261201-0001', '招商银行 CMB-20261201-0002'].map(bankReferenceKey);
     expect(new Set(keys).size).toBe(keys.length);
   });
 
   it('is its own key: filling the column twice gives the same value', () => {
-    for (const reference of ['ＣＭＢ－００４２', ' Straße ', '㍻ 振込 ﾌﾘｺﾐ', 'ΣΊΣΥΦΟΣ-1', '招商银行\u3000CMB']) {
+    for (const reference of ['ＣＭＢ－００４２', ' Straße ', '㍻ 振込 ﾌﾘｺﾐ', 'ΣΊΣΥΦΟΣ-1', '招商银行\u3000CMB', '招商银行 工行', 'CMB CMB CMB-1', '中国银行(香港) BOCHK-20261130-1']) {
       const key = bankReferenceKey(reference);
       expect(bankReferenceKey(key)).toBe(key);
     }

@@ -9,7 +9,7 @@ export enum BillingErrorCode {
   /** A payout larger than what the platform owes the vendor. */
   PAYOUT_EXCEEDS_BALANCE = 'PAYOUT_EXCEEDS_BALANCE',
   /**
-   * The bank transfer of this reference (compared trimmed, NFKC, case-folded) was credited
+   * The bank transfer of this reference (compared trimmed, NFKC, case-folded, without the bank's name before the serial) was credited
    * already by another top-up in the same currency: one transfer credits one top-up.
    */
   TRANSFER_ALREADY_CREDITED = 'TRANSFER_ALREADY_CREDITED',
