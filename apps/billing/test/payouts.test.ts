@@ -116,4 +116,42 @@ describe('billing: a pending payout can be withdrawn by its vendor or refused by
     }
     expect(outcomes.paid + outcomes.cancelled).toBe(8);
   });
+
+  it('tells a vendor whose balance a refund after its payout took below zero what it owes, not that 0.00 is left', async () => {
+    const 国网 = buyer();
+    const 标贝 = vendor();
+    await billing.fund(国网, 880_000);
+    const sale = order(国网.organizationId, [line(标贝.organizationId, 880_000)]);
+    await billing.payments.charge(sale);
+    const all = await billing.wallets.requestPayout(标贝, CNY(704_000));
+    expect((await billing.wallets.approvePayout(all.id)).status).toBe('paid');
+    await billing.payments.refund(sale.orderId);
+    expect(await billing.wallets.vendorBalance(标贝)).toMatchObject({ balance: { amount: -704_000, currency: 'CNY' } });
+
+    const refusal = billing.wallets.requestPayout(标贝, CNY(1));
+
+    await expect(refusal).rejects.toMatchObject({ code: BillingErrorCode.PAYOUT_EXCEEDS_BALANCE, status: 409 });
+    await expect(billing.wallets.requestPayout(标贝, CNY(1))).rejects.toThrow(
+      "A payout of 0.01 CNY cannot be paid: the vendor's balance is -7,040.00 CNY, so it owes the platform 7,040.00 CNY (a refund took back money already paid out).",
+    );
+    await expect(billing.wallets.requestPayout(标贝, CNY(1))).rejects.not.toThrow('0.00 CNY.');
+  });
+
+  it('tells an operator approving a payout that the vendor owes money when a refund took its balance below zero meanwhile', async () => {
+    const { 数据堂, first, second } = await vendorOwed1600000();
+    const paid = await billing.wallets.requestPayout(数据堂, CNY(800_000));
+    await billing.wallets.approvePayout(paid.id);
+    const waiting = await billing.wallets.requestPayout(数据堂, CNY(800_000));
+    await expect(billing.wallets.requestPayout(数据堂, CNY(1))).rejects.toThrow(
+      'A payout of 0.01 CNY exceeds what is owed to the vendor and not yet asked for: 0.00 CNY (8,000.00 CNY owed, of which payouts still pending ask for 8,000.00 CNY).',
+    );
+    await billing.payments.refund(first.orderId);
+    await billing.payments.refund(second.orderId);
+
+    await expect(billing.wallets.approvePayout(waiting.id)).rejects.toThrow(
+      `Payout ${waiting.id} of 8,000.00 CNY cannot be paid: the vendor's balance is -8,000.00 CNY, so it owes the platform 8,000.00 CNY`,
+    );
+    expect(await payoutEntries(waiting.id)).toBe(0);
+    expect(await billing.payable(数据堂.organizationId)).toBe(-800_000);
+  });
 });

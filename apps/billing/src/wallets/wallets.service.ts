@@ -76,13 +76,25 @@ function assertLedgerHolds(what: string, amount: number, currency: CurrencyCode,
 
 /**
  * PAYOUT_EXCEEDS_BALANCE for a payout of `amount` when the vendor is owed `owed` and has asked
- * for `pending` already (null at approval, where the payout itself is what is asked for).
+ * for `pending` already (null at approval, where the payout itself is what is asked for). The
+ * vendor is told what it can still ask for or, when its balance is below zero (a refund took
+ * back money already paid out), that it owes the platform, and how much.
  */
 function payoutExceeds(what: string, amount: number, currency: CurrencyCode, owed: bigint, pending: bigint | null): ServiceException {
   const asked = `${what} of ${formatMoney({ amount, currency })}`;
+  if (owed < 0n) {
+    return new ServiceException(
+      BillingErrorCode.PAYOUT_EXCEEDS_BALANCE,
+      `${asked} cannot be paid: the vendor's balance is ${formatSum(owed, currency)}, so it owes the platform ${formatSum(-owed, currency)} (a refund took back money already paid out). Its next sales pay that back first; nothing is paid out until the balance is above zero again.`,
+    );
+  }
   if (pending === null) return new ServiceException(BillingErrorCode.PAYOUT_EXCEEDS_BALANCE, `${asked} exceeds the ${formatSum(owed, currency)} owed to the vendor now.`);
   const left = owed - pending;
-  return new ServiceException(BillingErrorCode.PAYOUT_EXCEEDS_BALANCE, `${asked} exceeds what is owed to the vendor and not yet asked for: ${formatSum(left > 0n ? left : 0n, currency)}.`);
+  return new ServiceException(
+    BillingErrorCode.PAYOUT_EXCEEDS_BALANCE,
+    `${asked} exceeds what is owed to the vendor and not yet asked for: ${formatSum(left > 0n ? left : 0n, currency)}` +
+      (pending > 0n ? ` (${formatSum(owed, currency)} owed, of which payouts still pending ask for ${formatSum(pending, currency)}).` : '.'),
+  );
 }
 
 /** INVALID_STATE saying how the payout ended and what the vendor can do instead. */
