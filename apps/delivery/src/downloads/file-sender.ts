@@ -1,5 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import { STREAM_BUFFER_BYTES } from '../storage/object-storage';
 
 /** Idle 1 MiB buffers, reused by every download: no allocation, and no garbage, per MiB served. */
@@ -12,13 +13,46 @@ function take(): Buffer {
 }
 
 /**
+ * How far a download may go when it may not send its whole range at once (its hold under a
+ * download limit or a per-GiB allowance grows as the bytes go out): `bytes` of the range, from
+ * its first, may be sent now; `more()` asks for more and resolves once it is decided, to false
+ * when it is refused (the answer then ends after the `bytes` it had).
+ */
+export interface SendAllowance {
+  readonly bytes: number;
+  more(): Promise<boolean>;
+}
+
+/** Thrown when a download may send no more of its range: the answer is cut there. */
+export class AllowanceRefused extends Error {
+  constructor(readonly at: number) {
+    super(`no more bytes may be sent after ${at}`);
+  }
+}
+
+/**
+ * The number of bytes from `sentOrQueued` (bytes of the range given to the socket) that may be
+ * given to it now: waits for `allowance` to grow when it has all been given; throws
+ * AllowanceRefused when it will not.
+ */
+async function room(allowance: SendAllowance | undefined, sentOrQueued: number, wanted: number): Promise<number> {
+  if (!allowance) return wanted;
+  while (allowance.bytes <= sentOrQueued) {
+    if (!(await allowance.more())) throw new AllowanceRefused(sentOrQueued);
+  }
+  return Math.min(wanted, allowance.bytes - sentOrQueued);
+}
+
+/**
  * Writes bytes start..end (inclusive) of an open file to the response, in 1 MiB reads into two
  * buffers that take turns: the next read runs while the kernel takes the last write, and a
  * buffer is read into again only once its write has completed. Stops when the response closes
  * early (the promise then rejects). `progress.sent` counts the bytes the socket accepted.
- * Closes the file in every case.
+ * With an `allowance`, no read goes past what it allows: the next one waits until it has grown
+ * (nothing is read or buffered ahead meanwhile), and when it is refused the promise rejects with
+ * AllowanceRefused once the bytes allowed are written. Closes the file in every case.
  */
-export async function sendFileRange(handle: FileHandle, start: number, end: number, res: ServerResponse, progress: { sent: number }): Promise<void> {
+export async function sendFileRange(handle: FileHandle, start: number, end: number, res: ServerResponse, progress: { sent: number }, allowance?: SendAllowance): Promise<void> {
   const buffers = [take(), take()];
   let writing: Promise<void> = Promise.resolve();
   let failed = false;
@@ -27,7 +61,9 @@ export async function sendFileRange(handle: FileHandle, start: number, end: numb
     for (let turn = 0; position <= end; turn++) {
       if (res.destroyed) throw new Error('the response closed');
       const buffer = buffers[turn & 1];
-      const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, end - position + 1), position);
+      const length = await room(allowance, position - start, Math.min(buffer.length, end - position + 1));
+      if (res.destroyed) throw new Error('the response closed');
+      const { bytesRead } = await handle.read(buffer, 0, length, position);
       if (bytesRead === 0) throw new Error(`the file ended at byte ${position}, before byte ${end}`);
       await writing;
       position += bytesRead;
@@ -52,5 +88,44 @@ export async function sendFileRange(handle: FileHandle, start: number, end: numb
     // A buffer whose write failed may still be held by the socket being destroyed: not reused.
     if (!failed) for (const buffer of buffers) if (idle.length < MAX_IDLE) idle.push(buffer);
     await handle.close();
+  }
+}
+
+/**
+ * Writes a storage stream (the range asked of it) to the response within `allowance`, as
+ * sendFileRange does: a chunk past what it allows waits until it grows, and the stream is not
+ * read meanwhile (the response's backpressure and the wait pause it). `progress.sent` counts
+ * the bytes the socket accepted. Rejects with AllowanceRefused once the bytes allowed are
+ * written, or when the response or the stream fails; destroys the stream in every case.
+ */
+export async function sendStream(body: Readable, res: ServerResponse, progress: { sent: number }, allowance: SendAllowance): Promise<void> {
+  let given = 0;
+  let writing: Promise<void> = Promise.resolve();
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      for (let offset = 0; offset < chunk.length; ) {
+        if (res.destroyed) throw new Error('the response closed');
+        const length = await room(allowance, given, chunk.length - offset);
+        const piece = chunk.subarray(offset, offset + length);
+        offset += length;
+        given += length;
+        await writing;
+        writing = new Promise<void>((resolve, reject) => {
+          const closed = () => reject(new Error('the response closed'));
+          res.once('close', closed);
+          res.write(piece, (error) => {
+            res.off('close', closed);
+            if (error) return reject(error);
+            progress.sent += piece.length;
+            resolve();
+          });
+        });
+        writing.catch(() => undefined);
+      }
+    }
+    await writing;
+  } finally {
+    await writing.catch(() => undefined);
+    body.destroy();
   }
 }
