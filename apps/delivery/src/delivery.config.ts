@@ -74,6 +74,18 @@ export class DeliveryConfig extends PlatformConfig {
   SAMPLE_URL_TTL_SECONDS = 3600;
 
   /**
+   * The smallest step by which a download's hold under a download limit or a per-GiB allowance
+   * grows as its bytes go out (the step is a sixteenth of the file, at most 64 MiB). Lower it to
+   * let download managers split files of a few MiB under tight limits, at the cost of more
+   * transactions per download.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(4096)
+  @Max(64 * 1024 ** 2)
+  DOWNLOAD_HOLD_MIN_WINDOW_BYTES = 1024 ** 2;
+
+  /**
    * The largest upload delivery takes, whatever a URL allows (uploads stream, so this is about
    * disk, not memory; BODY_LIMIT_BYTES does not apply to them).
    */

@@ -204,6 +204,21 @@ export class DownloadRepository extends TransactionalRepository {
     await queryOpening(tx, `UPDATE download_hold SET expires_at = now() + make_interval(secs => $2::int) WHERE id = $1::uuid`, [id, expiresInSeconds]);
   }
 
+  /**
+   * Grows a running download's hold by `bytes` and pushes its expiry `expiresInSeconds` from
+   * now. Run after `lockLimits` and `usage`, once the extension fits. False when the hold is no
+   * longer counted (expired, or deleted as expired by another admission): it is not revived,
+   * since other downloads may have been admitted in its place.
+   */
+  async growHold(id: string, bytes: number, expiresInSeconds: number): Promise<boolean> {
+    // An UPDATE through TypeORM answers [rows, affected].
+    const [, affected] = (await this.transaction.query(
+      `UPDATE download_hold SET bytes = bytes + $2::bigint, expires_at = now() + make_interval(secs => $3::int) WHERE id = $1::uuid AND expires_at > now()`,
+      [id, BigInt(bytes).toString(), expiresInSeconds],
+    )) as [unknown[], number];
+    return affected > 0;
+  }
+
   /** Lets go of a hold whose download never started. */
   async deleteHold(id: string): Promise<void> {
     await this.transaction.query(`DELETE FROM download_hold WHERE id = $1`, [id]);
@@ -258,8 +273,9 @@ export interface DownloadHoldRow {
   /** Served from the file's first byte: one download of the file, as downloadLimit counts. */
   newDownload: boolean;
   /**
-   * The bytes the download sends, counted against a per-GiB allowance and against the file's
-   * `downloadLimit` (as many copies of the file); 0 when neither applies.
+   * The bytes the download may send so far, counted against a per-GiB allowance and against the
+   * file's `downloadLimit` (as many copies of the file); 0 when neither applies. It starts at a
+   * window of the bytes asked for and grows as they are sent.
    */
   bytes: number;
 }

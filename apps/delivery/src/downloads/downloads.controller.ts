@@ -9,7 +9,7 @@ import { FsObjectStorage } from '../storage/fs-object-storage';
 import { ObjectStorage } from '../storage/object-storage';
 import { rangeStart, readRange } from './byte-range';
 import { downloadTicketFromUrl } from './download-ticket';
-import { sendFileRange } from './file-sender';
+import { sendFileRange, sendStream, type SendAllowance } from './file-sender';
 import { attachmentDisposition, headerText, platformHeaders } from './response-headers';
 import { DownloadsService } from './downloads.service';
 
@@ -17,7 +17,8 @@ import { DownloadsService } from './downloads.service';
  * `GET` and `HEAD` of a signed download URL. After the checks, the bytes go straight from
  * storage to the raw socket (the reply is hijacked: Fastify's reply path is far slower for large
  * bodies) in 1 MiB reads; a client that goes away destroys the storage stream. Expiry and the
- * entitlement are checked when a request starts: a download in progress is never cut off.
+ * entitlement are checked when a request starts: a download in progress is never cut off for
+ * them. Under a download limit or a per-GiB allowance, it ends where the limit is reached.
  */
 @Controller('files/entitlements/:entitlementId/versions/:versionId')
 export class DownloadsController {
@@ -50,12 +51,13 @@ export class DownloadsController {
     const end = range.kind === 'partial' ? range.end : target.size - 1;
     const length = range.kind === 'unsatisfiable' ? 0 : Math.max(0, end - start + 1);
     // The license's seats and downloadLimit, and the GiB bought of an offer sold per GiB, count
-    // the downloads still running: this one holds its share (renewed while it runs) until its
-    // audit row is written. A request served from the file's first byte is a new download (a
-    // resume or a later range is not), whatever its Range header says: `bytes=-19`, `bytes=00-`
-    // or an If-Range that does not match all serve the file from its start. Under a downloadLimit
-    // every range also counts its bytes against that many copies of the file. HEAD and a 416 send
-    // nothing and hold nothing, but are refused past a limit all the same.
+    // the downloads still running: this one holds its share (renewed while it runs, its bytes a
+    // window at a time as they go out) until its audit row is written. A request served from the
+    // file's first byte is a new download (a resume or a later range is not), whatever its Range
+    // header says: `bytes=-19`, `bytes=00-` or an If-Range that does not match all serve the file
+    // from its start. Under a downloadLimit every range also counts its bytes against that many
+    // copies of the file. HEAD and a 416 send nothing and hold nothing, but are refused past a
+    // limit all the same.
     const hold = await this.downloads.reserve(target, {
       keyId: ticket.caller.keyId,
       startsNew: !head && rangeStart(range) === 0,
@@ -122,8 +124,25 @@ export class DownloadsController {
         finishedAt: new Date(),
       }, hold);
     });
+    // Under a download limit or a per-GiB allowance, a download longer than its hold's first
+    // window sends what its hold allows and grows it as the bytes go out; when the limit refuses
+    // more, the answer ends there (cut off: the client resumes, and is told why then).
+    const allowance: SendAllowance | undefined =
+      hold && hold.bytes > 0 && hold.bytes < length
+        ? {
+            get bytes() {
+              return hold.bytes;
+            },
+            more: () => this.downloads.extend(target, hold),
+          }
+        : undefined;
     if (file) {
-      sendFileRange(file, start, end, res, progress).then(
+      sendFileRange(file, start, end, res, progress, allowance).then(
+        () => res.end(),
+        () => res.destroy(),
+      );
+    } else if (allowance) {
+      sendStream(body!, res, progress, allowance).then(
         () => res.end(),
         () => res.destroy(),
       );

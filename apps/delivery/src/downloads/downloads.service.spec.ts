@@ -3,8 +3,10 @@ import { defaultTerms } from '@trove/licensing';
 import { UrlSigner } from '../signing/url-signer';
 import type { DownloadRepository, DownloadTarget } from './download.repository';
 import { downloadGrant, type DownloadTicket } from './download-ticket';
-import { DownloadsService, fileBytesAllowed } from './downloads.service';
+import type { DeliveryConfig } from '../delivery.config';
+import { DownloadsService, fileBytesAllowed, holdWindow } from './downloads.service';
 
+const config = { DOWNLOAD_HOLD_MIN_WINDOW_BYTES: 1024 ** 2 } as DeliveryConfig;
 const signer = new UrlSigner([{ id: 'kid1', secret: Buffer.alloc(32, 7) }]);
 const ticket: DownloadTicket = {
   entitlementId: '6f1c1f0e-2b55-4d55-9a59-0f3a3c8d9b21',
@@ -46,7 +48,7 @@ const parsed = { ticket, signature: signer.sign(downloadGrant(ticket)) };
 describe('DownloadsService.admit', () => {
   it('answers parallel requests for one file with one read of the entitlement, and reads again for the next request', async () => {
     const { repository, answer } = slowRepository();
-    const service = new DownloadsService(signer, repository, unitOfWork);
+    const service = new DownloadsService(signer, repository, unitOfWork, config);
     const ranges = Array.from({ length: 8 }, () => service.admit(parsed));
     await new Promise((resolve) => setImmediate(resolve));
     answer(target('active'));
@@ -63,7 +65,7 @@ describe('DownloadsService.admit', () => {
 
   it('refuses a URL whose API key was revoked, or whose organization is suspended, with the same read', async () => {
     const { repository, answer } = slowRepository();
-    const service = new DownloadsService(signer, repository, unitOfWork);
+    const service = new DownloadsService(signer, repository, unitOfWork, config);
     const asked = async (standing: Partial<DownloadTarget>) => {
       const admitted = service.admit(parsed);
       await new Promise((resolve) => setImmediate(resolve));
@@ -79,7 +81,7 @@ describe('DownloadsService.admit', () => {
 
   it('does not share a read between two API keys: one key revoked does not answer for the other', async () => {
     const { repository, answer } = slowRepository();
-    const service = new DownloadsService(signer, repository, unitOfWork);
+    const service = new DownloadsService(signer, repository, unitOfWork, config);
     const other: DownloadTicket = { ...ticket, caller: { ...ticket.caller, keyId: 'b'.repeat(32) } };
     const first = service.admit(parsed);
     const second = service.admit({ ticket: other, signature: signer.sign(downloadGrant(other)) });
@@ -103,7 +105,7 @@ describe('DownloadsService.reserve: entitlements without limits', () => {
     };
     const repository = new Proxy({}, { get: untouched }) as DownloadRepository;
     const uow = new Proxy({}, { get: untouched }) as UnitOfWork;
-    const service = new DownloadsService(signer, repository, uow);
+    const service = new DownloadsService(signer, repository, uow, config);
     expect(await service.reserve(target('active'), use)).toBeNull();
     expect(await service.reserve({ ...target('active'), pricingModel: 'metered', allowanceBytes: 2 * GIB }, { ...use, bytes: 0 })).toBeNull();
     const limited = { ...target('active'), terms: { ...defaultTerms('commercial'), downloadLimit: 1 } };
@@ -122,5 +124,19 @@ describe('fileBytesAllowed', () => {
     // A transcript of 61 bytes: 6 bytes of margin.
     expect(fileBytesAllowed(1, 61)).toBe(67);
     expect(fileBytesAllowed(2, 0)).toBe(0);
+  });
+});
+
+describe('holdWindow', () => {
+  const MIB = 1024 ** 2;
+
+  it('grows a hold by a sixteenth of the file, at least 1 MiB (or the setting) and at most 64 MiB', () => {
+    // A 3 MiB utterance file: 1 MiB at a time, or a sixteenth of it when the setting allows.
+    expect(holdWindow(3 * MIB + 17)).toBe(MIB);
+    expect(holdWindow(3 * MIB + 17, 64 * 1024)).toBe(Math.ceil((3 * MIB + 17) / 16));
+    // A 24 MiB recording: 8 connections of a download manager hold 12 MiB at first, half a copy.
+    expect(holdWindow(24 * MIB)).toBe(1.5 * MIB);
+    // A 100 GiB archive: 64 MiB at a time.
+    expect(holdWindow(100 * 1024 * MIB)).toBe(64 * MIB);
   });
 });

@@ -5,6 +5,7 @@ import { UnitOfWork } from '@trove/messaging';
 import { ServiceException } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
 import { callerRefusal } from '../callers/caller-standing';
+import { DeliveryConfig } from '../delivery.config';
 import { currentStatus, refusal } from '../entitlements/entitlements.service';
 import { UrlSigner, type UrlSignature } from '../signing/url-signer';
 import { DownloadRepository, GIB, type DownloadHoldRow, type DownloadRecord, type DownloadTarget, type Usage, type UsageAsked } from './download.repository';
@@ -26,7 +27,13 @@ export class DownloadsService {
     private readonly signer: UrlSigner,
     private readonly downloads: DownloadRepository,
     private readonly unitOfWork: UnitOfWork,
-  ) {}
+    config: DeliveryConfig,
+  ) {
+    this.minWindow = config.DOWNLOAD_HOLD_MIN_WINDOW_BYTES;
+  }
+
+  /** The smallest window a download's hold grows by (DOWNLOAD_HOLD_MIN_WINDOW_BYTES). */
+  private readonly minWindow: number;
 
   /**
    * The signature, the caller (its organization suspended or its key revoked since the URL was
@@ -62,59 +69,99 @@ export class DownloadsService {
    * The limits a download counts against, checked and held in one go: the license's `seats`
    * (the API keys that downloaded or are downloading), its `downloadLimit` (downloads of the
    * file from its first byte, when `use.startsNew`, and the file's bytes: those delivered, those
-   * of its downloads still running and these must fit in `downloadLimit` copies of the file and
-   * a margin for resumes, whatever the ranges) and, for an offer sold per GiB, the bytes
-   * (those delivered, those of downloads still running and these must fit in the GiB bought).
-   * Running downloads are those of every replica: each holds its share in the database
-   * (`download_hold`: its key's seat, one download of its file when it is a new one, its bytes
-   * when metered or under a download limit), and the counts and the new hold are one transaction under a lock on the
-   * entitlement, so requests sent to several replicas at once are admitted one after another and
-   * never pass a limit together. Refused: DOWNLOAD_LIMIT_REACHED, SEATS_EXCEEDED or
-   * ALLOWANCE_EXHAUSTED, not one byte sent.
+   * held by its downloads still running and this one's first window must fit in `downloadLimit`
+   * copies of the file and a margin for resumes, whatever the ranges) and, for an offer sold per
+   * GiB, the bytes (those delivered, those held and this one's first window must fit in the GiB
+   * bought). Running downloads are those of every replica: each holds its share in the database
+   * (`download_hold`: its key's seat, one download of its file when it is a new one, the bytes it
+   * may send so far when metered or under a download limit), and the counts and the new hold are
+   * one transaction under a lock on the entitlement, so requests sent to several replicas at once
+   * are admitted one after another and never pass a limit together. Refused:
+   * DOWNLOAD_LIMIT_REACHED, SEATS_EXCEEDED or ALLOWANCE_EXHAUSTED, not one byte sent.
    *
-   * The hold lasts until `record` writes the download's audit row (then the row counts what it
-   * held), or `release` when the download never starts; while the download runs, this process
+   * The bytes are held a window at a time (`holdWindow`): the hold starts with the first
+   * min(window, `use.bytes`) and grows by `extend` as they go out, so a download manager's
+   * connections that each ask for the rest of the file hold what they send, not the rest of the
+   * file each. A request that fits in one window costs this one transaction.
+   *
+   * The hold lasts until `record` writes the download's audit row (then the row counts what was
+   * sent), or `release` when the download never starts; while the download runs, this process
    * renews it, and a hold its process stopped renewing (the process died, or could not reach the
    * database) stops counting after HOLD_SECONDS. A request that sends no bytes (`use.bytes` 0:
    * HEAD, 416, an empty file) is checked against the same counts and holds nothing. An
    * entitlement without seats, download limit or allowance: no check, no I/O, null.
    */
   async reserve(target: DownloadTarget, use: DownloadUse): Promise<DownloadHold | null> {
-    const terms = target.terms;
-    const metered = target.allowanceBytes !== null && use.bytes > 0;
-    // Under a downloadLimit every request that sends bytes counts them against the file's copies,
-    // a range from the middle as much as one from byte 0: ranges cannot add up to more copies.
-    const fileBytes = terms.downloadLimit != null && use.bytes > 0;
-    const asked: UsageAsked = {
-      ...(terms.seats !== null ? { keyId: use.keyId } : {}),
-      ...(use.startsNew && terms.downloadLimit != null ? { objectKey: target.key } : {}),
-      ...(metered ? { bytes: true } : {}),
-      ...(fileBytes ? { fileBytes: target.key } : {}),
-    };
-    if (asked.keyId === undefined && asked.objectKey === undefined && !asked.bytes && asked.fileBytes === undefined) return null;
+    const asked = askedOf(target, use);
+    if (!asked) return null;
     if (use.bytes <= 0) {
       const usage = await this.unitOfWork.read(() => this.downloads.usage(target.entitlementId, asked));
-      const refused = refusalOf(target, use, usage);
+      const refused = refusalOf(target, use, usage, 0);
       if (refused) throw refused;
       return null;
     }
+    const counted = asked.bytes === true || asked.fileBytes !== undefined;
+    const window = counted ? holdWindow(target.size, this.minWindow) : 0;
     const hold: DownloadHold = {
       id: randomUUID(),
       entitlementId: target.entitlementId,
       keyId: use.keyId,
       objectKey: target.key,
       newDownload: use.startsNew,
-      bytes: metered || fileBytes ? use.bytes : 0,
+      bytes: counted ? Math.min(use.bytes, window) : 0,
+      length: use.bytes,
+      window,
+      counted: { ...(asked.bytes ? { bytes: true } : {}), ...(asked.fileBytes !== undefined ? { fileBytes: asked.fileBytes } : {}) },
     };
     const refused = await this.unitOfWork.run(async (tx) => {
       await this.downloads.lockLimits(hold.entitlementId, tx);
-      const refused = refusalOf(target, use, await this.downloads.usage(hold.entitlementId, asked));
+      const refused = refusalOf(target, use, await this.downloads.usage(hold.entitlementId, asked), hold.bytes);
       if (!refused) await this.downloads.insertHold(hold, HOLD_SECONDS);
       return refused;
     });
     if (refused) throw refused;
     hold.renewal = setInterval(() => void this.renew(hold), HOLD_RENEW_MS).unref();
     return hold;
+  }
+
+  /**
+   * Grows a running download's hold by its next window (less when less is left: the download is
+   * then served up to the limit exactly), in the same kind of transaction as `reserve`: under the
+   * entitlement's lock, the bytes delivered, every hold (this one's included) and the extension
+   * must fit in the file's copies and in the GiB bought. True when granted (`hold.bytes` grew).
+   * False when nothing is left, the hold has lapsed (its renewals failed for HOLD_SECONDS, and
+   * other downloads may since have taken its bytes) or the database could not be reached: the
+   * download then ends after the bytes it held, which the client sees as a cut-off answer and
+   * resumes, to be answered DOWNLOAD_LIMIT_REACHED or ALLOWANCE_EXHAUSTED then.
+   */
+  async extend(target: DownloadTarget, hold: DownloadHold): Promise<boolean> {
+    const wanted = Math.min(hold.window, hold.length - hold.bytes);
+    if (wanted <= 0 || hold.ended) return false;
+    let left = 0;
+    let granted = 0;
+    try {
+      granted = await this.unitOfWork.run(async (tx) => {
+        await this.downloads.lockLimits(hold.entitlementId, tx);
+        left = bytesLeft(target, await this.downloads.usage(hold.entitlementId, hold.counted));
+        const grant = Math.min(wanted, left);
+        if (grant <= 0) return 0;
+        return (await this.downloads.growHold(hold.id, grant, HOLD_SECONDS)) ? grant : 0;
+      });
+    } catch (error) {
+      this.logger.warn({ err: error, entitlementId: hold.entitlementId, objectKey: hold.objectKey }, 'could not extend a download hold: the download ends here');
+      return false;
+    }
+    if (granted <= 0) {
+      // The response closed meanwhile and `record` took the hold's place: nothing to say.
+      if (hold.ended) return false;
+      this.logger.log(
+        { entitlementId: hold.entitlementId, objectKey: hold.objectKey, held: hold.bytes, length: hold.length, left },
+        left > 0 ? 'a download hold lapsed: the download ends after the bytes it held' : 'a download reached its limit: it ends after the bytes it held',
+      );
+      return false;
+    }
+    hold.bytes += granted;
+    return true;
   }
 
   /** Lets go of the hold of a download that never started (its file could not be opened). */
@@ -163,7 +210,10 @@ export class DownloadsService {
    * expires).
    */
   async record(target: DownloadTarget, record: DownloadRecord, hold: DownloadHold | null = null): Promise<void> {
-    if (hold) clearInterval(hold.renewal);
+    if (hold) {
+      clearInterval(hold.renewal);
+      hold.ended = true;
+    }
     try {
       await this.unitOfWork.run(async (tx) => {
         await this.downloads.insert(record, hold?.id);
@@ -209,12 +259,54 @@ export interface DownloadUse {
 
 /** What one running download holds (a `download_hold` row). */
 export interface DownloadHold extends DownloadHoldRow {
+  /** The bytes the answer sends in all; `bytes` holds some of them, and grows towards it. */
+  length: number;
+  /** What `bytes` grows by at a time (`holdWindow`); 0 when no bytes are counted. */
+  window: number;
+  /** The bytes the entitlement's limits count for it: the GiB bought, the file's copies. */
+  counted: UsageAsked;
   /** The timer that renews the row while the download runs. */
   renewal?: NodeJS.Timeout;
+  /** Set once the download has ended and its audit row took the hold's place. */
+  ended?: boolean;
 }
 
-/** The refusal of `use` given what the entitlement's limits count, or null when it fits. */
-function refusalOf(target: DownloadTarget, use: DownloadUse, usage: Usage): ServiceException | null {
+/** What `use` counts against the target's limits; null when the entitlement has none. */
+function askedOf(target: DownloadTarget, use: DownloadUse): UsageAsked | null {
+  const terms = target.terms;
+  const metered = target.allowanceBytes !== null && use.bytes > 0;
+  // Under a downloadLimit every request that sends bytes counts them against the file's copies,
+  // a range from the middle as much as one from byte 0: ranges cannot add up to more copies.
+  const fileBytes = terms.downloadLimit != null && use.bytes > 0;
+  const asked: UsageAsked = {
+    ...(terms.seats !== null ? { keyId: use.keyId } : {}),
+    ...(use.startsNew && terms.downloadLimit != null ? { objectKey: target.key } : {}),
+    ...(metered ? { bytes: true } : {}),
+    ...(fileBytes ? { fileBytes: target.key } : {}),
+  };
+  if (asked.keyId === undefined && asked.objectKey === undefined && !asked.bytes && asked.fileBytes === undefined) return null;
+  return asked;
+}
+
+/** A mebibyte. */
+const MIB = 1024 ** 2;
+
+/**
+ * The bytes a download's hold grows by at a time: a sixteenth of the file, at least
+ * `minWindow` (1 MiB unless set otherwise: fewer transactions for small files) and at most
+ * 64 MiB. Small enough that a download manager's 8 to 16 connections of one file, each holding
+ * a window, fit in one copy of it; large enough that a whole file costs about 16 short
+ * transactions, or one per 64 MiB.
+ */
+export function holdWindow(size: number, minWindow = MIB): number {
+  return Math.max(minWindow, Math.min(64 * MIB, Math.ceil(size / 16)));
+}
+
+/**
+ * The refusal of `use`, which would hold `holding` bytes now (its first window), given what the
+ * entitlement's limits count, or null when it fits.
+ */
+function refusalOf(target: DownloadTarget, use: DownloadUse, usage: Usage, holding: number): ServiceException | null {
   const decision = checkUse(target.terms, {
     use: 'download',
     ...(usage.seatsInUse !== undefined ? { seatsInUse: usage.seatsInUse } : {}),
@@ -225,7 +317,7 @@ function refusalOf(target: DownloadTarget, use: DownloadUse, usage: Usage): Serv
   if (limit != null && usage.fileDeliveredBytes !== undefined && usage.fileHeldBytes !== undefined) {
     const { fileDeliveredBytes: delivered, fileHeldBytes: held } = usage;
     const bound = fileBytesAllowed(limit, target.size);
-    if (delivered + held + use.bytes > bound) {
+    if (delivered + held + holding > bound) {
       const left = Math.max(0, bound - delivered - held);
       return refusal(
         'DOWNLOAD_LIMIT_REACHED',
@@ -238,7 +330,7 @@ function refusalOf(target: DownloadTarget, use: DownloadUse, usage: Usage): Serv
   const allowance = target.allowanceBytes;
   if (allowance === null || usage.deliveredBytes === undefined || usage.heldBytes === undefined) return null;
   const { deliveredBytes: delivered, heldBytes: held } = usage;
-  if (delivered + held + use.bytes <= allowance) return null;
+  if (delivered + held + holding <= allowance) return null;
   const left = Math.max(0, allowance - delivered - held);
   return new ServiceException(
     DeliveryErrorCode.ALLOWANCE_EXHAUSTED,
@@ -247,8 +339,21 @@ function refusalOf(target: DownloadTarget, use: DownloadUse, usage: Usage): Serv
   );
 }
 
-/** A mebibyte. */
-const MIB = 1024 ** 2;
+/**
+ * The bytes the entitlement's limits leave for running downloads' holds to grow by: of the
+ * file's copies under `downloadLimit`, of the GiB bought; the smaller of the two when both apply.
+ */
+function bytesLeft(target: DownloadTarget, usage: Usage): number {
+  let left = Number.MAX_SAFE_INTEGER;
+  const limit = target.terms.downloadLimit;
+  if (limit != null && usage.fileDeliveredBytes !== undefined && usage.fileHeldBytes !== undefined) {
+    left = Math.min(left, fileBytesAllowed(limit, target.size) - usage.fileDeliveredBytes - usage.fileHeldBytes);
+  }
+  if (target.allowanceBytes !== null && usage.deliveredBytes !== undefined && usage.heldBytes !== undefined) {
+    left = Math.min(left, target.allowanceBytes - usage.deliveredBytes - usage.heldBytes);
+  }
+  return left;
+}
 
 /**
  * The bytes of one file an entitlement may be sent under `downloadLimit`: that many copies, and
