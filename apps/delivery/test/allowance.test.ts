@@ -8,10 +8,10 @@ import { get as httpGet, type IncomingMessage } from 'node:http';
 import { withDatabase } from '../../../test/support/postgres';
 import { waitFor } from '../../../test/support/processes';
 import { DownloadRepository, GIB, type DownloadTarget } from '../src/downloads/download.repository';
-import { DownloadsService, type DownloadHold, type DownloadUse } from '../src/downloads/downloads.service';
+import { DownloadsService, holdWindow, type DownloadHold, type DownloadUse } from '../src/downloads/downloads.service';
 import { FsObjectStorage } from '../src/storage/fs-object-storage';
 import { DeliveryHarness } from './delivery-harness';
-import { ask, fetchRaw, manifest, newBuyer, paidLine, pay, release, uploadVersion } from './downloads-support';
+import { ask, fetchRaw, fetchUntilClosed, manifest, newBuyer, paidLine, pay, release, splitDownload, uploadVersion } from './downloads-support';
 import { fsTestStorage, type TestStorage } from './storage-drivers';
 
 jest.setTimeout(120_000);
@@ -145,8 +145,9 @@ describe('the allowance of an entitlement sold per GiB, across delivery replicas
     expect((await fetchRaw(viaReplica(url), { range: `bytes=0-${size / 2 - 1}` })).status).toBe(206);
   });
 
-  it('holds the bytes of a download while it runs, and lets them go with its audit row when the client goes away', async () => {
+  it('holds the bytes a download has sent and a window more, not all it asked for, and lets them go with its audit row when the client goes away', async () => {
     const size = large.bytes.length;
+    const window = holdWindow(size);
     const { entitlement, urls } = await gibBought(size + 10);
     let response: IncomingMessage | undefined;
     const request = httpGet(viaReplica(urls[large.path]), (res) => {
@@ -157,10 +158,15 @@ describe('the allowance of an entitlement sold per GiB, across delivery replicas
     // The response started and reads nothing: 16 MiB do not fit in the sockets' buffers.
     await waitFor('the download to start', async () => response);
     expect(response!.statusCode).toBe(200);
-    expect(await holds(entitlement.id)).toEqual([{ bytes: String(size), expired: false }]);
-    // Meanwhile, on the other replica, only the 10 bytes not held fit.
-    expect((await fetchRaw(urls[small.path], { range: 'bytes=0-10' })).json?.code).toBe('ALLOWANCE_EXHAUSTED');
-    expect((await fetchRaw(urls[small.path], { range: 'bytes=0-9' })).status).toBe(206);
+    const [held] = await holds(entitlement.id);
+    expect({ windows: Number(held.bytes) % window, some: Number(held.bytes) >= window, all: Number(held.bytes) >= size, expired: held.expired }).toEqual({
+      windows: 0,
+      some: true,
+      all: false,
+      expired: false,
+    });
+    // Meanwhile, on the other replica, the bytes it does not hold are there for other files.
+    expect((await fetchRaw(urls[small.path])).status).toBe(200);
 
     request.destroy();
     const sent = await waitFor('the cut-off download recorded', () =>
@@ -172,6 +178,74 @@ describe('the allowance of an entitlement sold per GiB, across delivery replicas
     );
     expect(sent).toBeLessThan(size);
     expect(await holds(entitlement.id)).toEqual([]);
+  });
+
+  it('cuts a download off where the GiB bought run out: the client gets those bytes, the audit row counts them, its hold is gone and its resume is refused', async () => {
+    const size = large.bytes.length;
+    const left = 5 * 1024 * 1024 + 123;
+    const { buyer, entitlement, urls } = await gibBought(left);
+    const cut = await fetchUntilClosed(viaReplica(urls[large.path]));
+    expect({ status: cut.status, whole: cut.whole, received: cut.body.length, bytes: cut.body.equals(large.bytes.subarray(0, left)) }).toEqual({
+      status: 200,
+      whole: false,
+      received: left,
+      bytes: true,
+    });
+    const row = await waitFor('the cut-off download recorded', () =>
+      withDatabase(
+        h.db.url,
+        async (c) => (await c.query(`SELECT bytes_sent::int AS sent, complete FROM download WHERE entitlement_id = $1 AND path = $2`, [entitlement.id, large.path])).rows[0],
+      ),
+    );
+    expect(row).toEqual({ sent: left, complete: false });
+    expect(await holds(entitlement.id)).toEqual([]);
+    const [listed] = (await ask(h, DeliverySubjects.listEntitlements, {}, buyer)).items;
+    expect(listed.allowance).toMatchObject({ deliveredBytes: GIB, remainingBytes: 0 });
+    // The client resumes from what it got, as curl -C - does: refused before a byte is sent.
+    const resumed = await fetchRaw(urls[large.path], { range: `bytes=${left}-` });
+    expect({ status: resumed.status, code: resumed.json?.code }).toEqual({ status: 403, code: 'ALLOWANCE_EXHAUSTED' });
+    expect(resumed.json.detail).toContain(`so 0 are left and this request asks for ${size - left}`);
+  });
+
+  it("serves a download manager's split of a file (8 connections each asking for the rest of it, each closed where the next one started) on a GiB bought that holds exactly that file and another, across both replicas", async () => {
+    const size = large.bytes.length;
+    const { buyer, entitlement, urls } = await gibBought(size + small.bytes.length);
+    const url = urls[large.path];
+    const parts = await splitDownload([url, viaReplica(url)], size);
+    expect(parts.map((p) => ({ status: p.status, whole: p.whole }))).toEqual(Array(8).fill({ status: 206, whole: true }));
+    expect(Buffer.concat(parts.map((p) => p.bytes)).equals(large.bytes)).toBe(true);
+    await waitFor('the 8 connections recorded', () =>
+      withDatabase(h.db.url, async (c) => (await c.query(`SELECT 1 FROM download WHERE entitlement_id = $1 AND path = $2`, [entitlement.id, large.path])).rowCount === 8),
+    );
+    // One copy was counted, so the other file still fits, and then nothing does.
+    const [listed] = (await ask(h, DeliverySubjects.listEntitlements, {}, buyer)).items;
+    expect(listed.allowance).toMatchObject({ deliveredBytes: GIB - small.bytes.length, remainingBytes: small.bytes.length });
+    const other = await fetchRaw(viaReplica(urls[small.path]));
+    expect({ status: other.status, bytes: other.body.equals(small.bytes) }).toEqual({ status: 200, bytes: true });
+    await waitFor('every hold let go', async () => (await holds(entitlement.id)).length === 0);
+  });
+
+  it('grows the holds of downloads running on both replicas one extension at a time, never past the GiB bought', async () => {
+    const window = holdWindow(large.bytes.length);
+    // Two downloads of the rest of the large file have started, one on each replica, each with
+    // its first window; a window and 100 bytes are left.
+    const { entitlement } = await gibBought(3 * window + 100);
+    const services = [h.app.get(DownloadsService), replica.app.get(DownloadsService)];
+    const targets = [await targetIn(h.app, entitlement.id, large.path), await targetIn(replica.app, entitlement.id, large.path)];
+    const running = [await services[0].reserve(targets[0], asking(large.bytes.length)), await services[1].reserve(targets[1], asking(large.bytes.length))];
+    expect(running.map((hold) => hold!.bytes)).toEqual([window, window]);
+
+    // Both ask for their next window at once, three times: one gets the window, the other the
+    // 100 bytes left, and then neither gets anything.
+    const granted: boolean[] = [];
+    for (let round = 0; round < 3; round++) {
+      granted.push(...(await Promise.all(running.map((hold, i) => services[i].extend(targets[i], hold!)))));
+    }
+    expect(granted.filter(Boolean)).toHaveLength(2);
+    expect(running.map((hold) => hold!.bytes).sort((a, b) => a - b)).toEqual([window + 100, 2 * window]);
+    expect((await holds(entitlement.id)).map((hold) => hold.bytes)).toEqual([String(window + 100), String(2 * window)]);
+    await expect(services[0].reserve(targets[0], asking(1))).rejects.toMatchObject({ code: 'ALLOWANCE_EXHAUSTED' });
+    for (const [i, hold] of running.entries()) await services[i].release(hold!);
   });
 
   it('lets go of the hold of a download whose file cannot be opened', async () => {

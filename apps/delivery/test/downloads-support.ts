@@ -51,6 +51,35 @@ export function fetchRaw(url: string, headers: Record<string, string> = {}, meth
   });
 }
 
+/**
+ * One plain HTTP request whose answer may be cut off: the body read until the connection
+ * closes, `whole` false when fewer bytes arrived than its Content-Length said.
+ */
+export function fetchUntilClosed(url: string, headers: Record<string, string> = {}): Promise<HttpAnswer & { whole: boolean }> {
+  const { hostname, port, pathname, search } = new URL(url);
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    const req = httpRequest({ host: hostname, port, method: 'GET', path: pathname + search, headers }, (res) => {
+      answered = true;
+      const chunks: Buffer[] = [];
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        const body = Buffer.concat(chunks);
+        const json = /json/.test(res.headers['content-type'] ?? '') ? JSON.parse(body.toString('utf8')) : undefined;
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json, whole: body.length === Number(res.headers['content-length']) });
+      };
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', finish);
+      res.on('error', finish);
+      res.on('close', finish);
+    });
+    req.on('error', (error) => (answered ? undefined : reject(error)));
+    req.end();
+  });
+}
+
 export function newBuyer(): Caller {
   return { organizationId: randomUUID(), role: 'buyer', keyId: randomBytes(16).toString('hex') };
 }
@@ -129,4 +158,67 @@ export function verifyScript(): string {
   const match = /<!-- verify-manifest\.mjs -->\n```js\n([\s\S]*?)\n```/.exec(doc);
   if (!match) throw new Error('docs/downloads.md has no verify-manifest.mjs block');
   return match[1];
+}
+
+/** What one connection of a split download got. */
+export interface SplitPart {
+  /** The byte it asked from (`Range: bytes=<start>-`). */
+  start: number;
+  status: number;
+  /** The problem's code when it was refused. */
+  code?: string;
+  /** The bytes it kept: from `start` up to where the next connection started (the last: the end). */
+  bytes: Buffer;
+  /** False when the answer ended before those bytes had all arrived (cut off). */
+  whole: boolean;
+}
+
+/**
+ * A download manager's split of a file of `size` bytes, as `aria2c -x8 -s8` and browser download
+ * accelerators do it: `connections` requests at once, the k-th with the open-ended
+ * `Range: bytes=<k x size / connections>-` (the rest of the file), sent to `urls[k % urls.length]`;
+ * each is read until it reaches where the next one started, and is then closed by the client.
+ */
+export function splitDownload(urls: string[], size: number, connections = 8): Promise<SplitPart[]> {
+  const starts = Array.from({ length: connections }, (_, k) => Math.floor((k * size) / connections));
+  return Promise.all(
+    starts.map(
+      (start, k) =>
+        new Promise<SplitPart>((resolve, reject) => {
+          const needed = (k + 1 < connections ? starts[k + 1] : size) - start;
+          const { hostname, port, pathname, search } = new URL(urls[k % urls.length]);
+          const chunks: Buffer[] = [];
+          let received = 0;
+          let done = false;
+          const finish = (part: Omit<SplitPart, 'start'>) => {
+            if (done) return;
+            done = true;
+            resolve({ start, ...part });
+          };
+          let answered = false;
+          const req = httpRequest({ host: hostname, port, method: 'GET', path: pathname + search, headers: { range: `bytes=${start}-` } }, (res) => {
+            answered = true;
+            const status = res.statusCode ?? 0;
+            res.on('data', (chunk: Buffer) => {
+              chunks.push(chunk);
+              received += chunk.length;
+              if (status === 206 && received >= needed) {
+                req.destroy();
+                finish({ status, bytes: Buffer.concat(chunks).subarray(0, needed), whole: true });
+              }
+            });
+            const ended = () => {
+              const body = Buffer.concat(chunks);
+              const code = status === 206 ? undefined : (JSON.parse(body.toString('utf8')) as { code: string }).code;
+              finish({ status, ...(code ? { code } : {}), bytes: status === 206 ? body : Buffer.alloc(0), whole: false });
+            };
+            res.on('end', ended);
+            res.on('error', ended);
+            res.on('close', ended);
+          });
+          req.on('error', (error) => (done || answered ? undefined : reject(error)));
+          req.end();
+        }),
+    ),
+  );
 }

@@ -7,7 +7,8 @@ import { request as httpRequest } from 'node:http';
 import { withDatabase } from '../../../test/support/postgres';
 import { waitFor } from '../../../test/support/processes';
 import { DeliveryHarness } from './delivery-harness';
-import { ask, fetchRaw, manifest, newBuyer, paidLine, pay, release, uploadVersion } from './downloads-support';
+import { holdWindow } from '../src/downloads/downloads.service';
+import { ask, fetchRaw, fetchUntilClosed, manifest, newBuyer, paidLine, pay, release, splitDownload, uploadVersion } from './downloads-support';
 import { fsTestStorage, type TestStorage } from './storage-drivers';
 
 jest.setTimeout(120_000);
@@ -94,13 +95,17 @@ describe('download limits and seats while downloads run', () => {
   // More than the sockets of both ends buffer: a download that is not read stays running.
   const large = { path: 'audio/zh-CN/长录音_0001.wav', bytes: randomBytes(24 * 1024 * 1024) };
   const small = { path: 'transcripts/train.jsonl', bytes: Buffer.from('{"text":"请帮我查询一下本月的话费余额。"}\n') };
+  // An utterance of a few MiB: with holds growing 64 KiB at least (the setting below), a
+  // sixteenth of it at a time, as a file of 16 MiB or more by default.
+  const utterance = { path: 'audio/zh-CN/普通话_0001.wav', bytes: randomBytes(3 * 1024 * 1024 + 17) };
+  const minWindow = 64 * 1024;
   let largeKey: string;
 
   beforeAll(async () => {
     storage = await fsTestStorage();
-    h = await DeliveryHarness.start(storage);
+    h = await DeliveryHarness.start(storage, { DOWNLOAD_HOLD_MIN_WINDOW_BYTES: String(minWindow) });
     replica = await h.replica();
-    await uploadVersion(h, datasetId, versionId, [large, small]);
+    await uploadVersion(h, datasetId, versionId, [large, small, utterance]);
     await release(h, datasetId, versionId, '1.0.0');
     largeKey = (await h.rows(datasetId)).find((row) => row.path === large.path)!.key;
   });
@@ -163,8 +168,12 @@ describe('download limits and seats while downloads run', () => {
       { status: 200, code: undefined },
       { status: 403, code: 'DOWNLOAD_LIMIT_REACHED' },
     ]);
-    // It holds one download of the file and its bytes (one copy of the file).
-    expect(await holdsOf(entitlement.id)).toEqual([{ key_id: buyer.keyId, new_download: true, bytes: large.bytes.length }]);
+    // It holds one download of the file, and of its bytes those the sockets took and a window
+    // more at most (the client reads nothing), not the whole file.
+    const window = holdWindow(large.bytes.length, minWindow);
+    const [held] = await holdsOf(entitlement.id);
+    expect(held).toEqual({ key_id: buyer.keyId, new_download: true, bytes: expect.any(Number) });
+    expect({ windows: held.bytes % window, some: held.bytes >= window, all: held.bytes >= large.bytes.length }).toEqual({ windows: 0, some: true, all: false });
     // While it runs, a third new download is refused, a range from the middle is served.
     expect((await fetchRaw(viaReplica(urls[large.path]), { range: 'bytes=0-99' })).json?.code).toBe('DOWNLOAD_LIMIT_REACHED');
     expect((await fetchRaw(urls[large.path], { range: 'bytes=100-199' })).status).toBe(206);
@@ -198,24 +207,48 @@ describe('download limits and seats while downloads run', () => {
       const rest = await fetchRaw(viaReplica(url), { range: 'bytes=1-' });
       expect({ status: rest.status, whole: Buffer.concat([probe.body, rest.body]).equals(large.bytes) }).toEqual({ status: 206, whole: true });
 
-      // A second copy, from either replica, with or without the audit rows written yet.
-      for (const again of [url, viaReplica(url), url]) {
-        const refused = await fetchRaw(again, { range: 'bytes=1-' });
+      // A second copy: its hold grows until the margin is used, and the answer is cut there.
+      const second = await fetchUntilClosed(url, { range: 'bytes=1-' });
+      expect({ status: second.status, whole: second.whole, received: second.body.length, bytes: second.body.equals(large.bytes.subarray(1, 1 + margin)) }).toEqual({
+        status: 206,
+        whole: false,
+        received: margin,
+        bytes: true,
+      });
+      expect(await sent(entitlement.id, 3)).toBe(size + margin);
+      // Its resume, and any other range, from either replica: refused before a byte is sent.
+      for (const [again, range] of [
+        [url, `bytes=${1 + margin}-`],
+        [viaReplica(url), 'bytes=1-'],
+        [url, 'bytes=5000000-5000000'],
+      ]) {
+        const refused = await fetchRaw(again, { range });
         expect({ status: refused.status, code: refused.json?.code, bytes: refused.headers['content-range'] }).toEqual({ status: 403, code: 'DOWNLOAD_LIMIT_REACHED', bytes: undefined });
-        expect(refused.json.detail).toContain(`${margin} bytes of the file remain`);
+        expect(refused.json.detail).toContain('0 bytes of the file remain');
       }
-      expect(await sent(entitlement.id, 2)).toBe(size);
-      // What is left of the margin is served, not one byte more.
-      expect((await fetchRaw(url, { range: `bytes=1-${margin}` })).status).toBe(206);
-      const none = await fetchRaw(viaReplica(url), { range: 'bytes=5000000-5000000' });
-      expect({ status: none.status, code: none.json?.code }).toEqual({ status: 403, code: 'DOWNLOAD_LIMIT_REACHED' });
-      expect(none.json.detail).toContain('0 bytes of the file remain');
+      expect(await holdsOf(entitlement.id)).toEqual([]);
       // HEAD sends nothing and is answered; the other file has bytes of its own.
       expect((await fetchRaw(url, { range: 'bytes=1-' }, 'HEAD')).status).toBe(206);
       expect((await fetchRaw(urls[small.path])).status).toBe(200);
     });
 
-    it('serves a download manager the file in 8 parallel ranges across both replicas (one copy), and nothing more after', async () => {
+    it('refuses at once a request whose first window does not fit in what remains, saying how much does, and serves a Range of that much', async () => {
+      const { entitlement, urls } = await bought(newBuyer(), { downloadLimit: 1, seats: null });
+      const url = urls[large.path];
+      // One copy in two ranges, then all of the margin but 1,000 bytes.
+      expect((await fetchRaw(url, { range: `bytes=0-${size / 2 - 1}` })).status).toBe(206);
+      expect((await fetchRaw(viaReplica(url), { range: `bytes=${size / 2}-` })).status).toBe(206);
+      expect((await fetchRaw(url, { range: `bytes=1-${margin - 1000}` })).status).toBe(206);
+      const refused = await fetchRaw(viaReplica(url), { range: 'bytes=1-' });
+      expect({ status: refused.status, code: refused.json?.code }).toEqual({ status: 403, code: 'DOWNLOAD_LIMIT_REACHED' });
+      expect(refused.json.detail).toContain(`1000 bytes of the file remain and this request asks for ${size - 1}. Ask for a Range of at most 1000 bytes`);
+      const fits = await fetchRaw(url, { range: 'bytes=1-1000' });
+      expect({ status: fits.status, bytes: fits.body.equals(large.bytes.subarray(1, 1001)) }).toEqual({ status: 206, bytes: true });
+      expect(await sent(entitlement.id, 4)).toBe(size + margin);
+      expect((await fetchRaw(url, { range: 'bytes=1-1' })).json?.code).toBe('DOWNLOAD_LIMIT_REACHED');
+    });
+
+    it('serves a download manager the file in 8 parallel ranges across both replicas (one copy), and only the margin after', async () => {
       const { entitlement, urls } = await bought(newBuyer(), { downloadLimit: 1, seats: null });
       const part = Math.ceil(size / 8);
       const ranges = Array.from({ length: 8 }, (_, i) => `bytes=${i * part}-${Math.min(size, (i + 1) * part) - 1}`);
@@ -223,8 +256,11 @@ describe('download limits and seats while downloads run', () => {
       expect(answers.map((a) => a.status)).toEqual(Array(8).fill(206));
       expect(Buffer.concat(answers.map((a) => a.body)).equals(large.bytes)).toBe(true);
       expect(await sent(entitlement.id, 8)).toBe(size);
-      // A ninth range of half the file is past one copy and the margin.
-      expect((await fetchRaw(urls[large.path], { range: `bytes=${part}-${5 * part - 1}` })).json?.code).toBe('DOWNLOAD_LIMIT_REACHED');
+      // A ninth range of half the file gets the margin and is cut there; a tenth gets nothing.
+      const ninth = await fetchUntilClosed(urls[large.path], { range: `bytes=${part}-${5 * part - 1}` });
+      expect({ status: ninth.status, whole: ninth.whole, received: ninth.body.length }).toEqual({ status: 206, whole: false, received: margin });
+      expect((await fetchRaw(viaReplica(urls[large.path]), { range: `bytes=${part}-${2 * part - 1}` })).json?.code).toBe('DOWNLOAD_LIMIT_REACHED');
+      expect(await sent(entitlement.id, 9)).toBe(size + margin);
     });
 
     it('serves the resume of a broken download (Range from the bytes the client saved, If-Range), though the server counted more than that', async () => {
@@ -241,15 +277,48 @@ describe('download limits and seats while downloads run', () => {
       expect(await sent(entitlement.id, 2)).toBe(counted + size - saved.length);
     });
 
-    it('admits one of two rests of the file sent to both replicas at once, and refuses the other before a byte is sent', async () => {
+    it('serves four rests of the file sent to both replicas at once only up to one copy and the margin in all, their holds never more than that', async () => {
       const { entitlement, urls } = await bought(newBuyer(), { downloadLimit: 1, seats: null });
-      expect((await fetchRaw(urls[large.path], { range: 'bytes=0-0' })).status).toBe(206);
-      const answers = await Promise.all([urls[large.path], viaReplica(urls[large.path])].map((url) => start(url, { range: 'bytes=1-' })));
-      expect(answers.map((a) => ({ status: a.status, code: a.code })).sort((a, b) => a.status - b.status)).toEqual([
-        { status: 206, code: undefined },
-        { status: 403, code: 'DOWNLOAD_LIMIT_REACHED' },
-      ]);
-      expect(await holdsOf(entitlement.id)).toEqual([{ key_id: expect.any(String), new_download: false, bytes: size - 1 }]);
+      const url = urls[large.path];
+      expect((await fetchRaw(url, { range: 'bytes=0-0' })).status).toBe(206);
+      await recorded(entitlement.id, 1);
+      // While they run, what the holds of the file add up to, read again and again.
+      const heldSums: number[] = [];
+      let running = true;
+      const watching = (async () => {
+        while (running) {
+          const rows = (await holdsOf(entitlement.id)) as { bytes: number }[];
+          heldSums.push(rows.reduce((sum, row) => sum + row.bytes, 0));
+        }
+      })();
+      const rests = await Promise.all([url, viaReplica(url), url, viaReplica(url)].map((u) => fetchUntilClosed(u, { range: 'bytes=1-' })));
+      running = false;
+      await watching;
+      // Each is admitted with a window and grows as it goes; the four are cut when the file's
+      // bytes are used up, each after bytes that are the file's own.
+      expect(rests.map((r) => r.status)).toEqual([206, 206, 206, 206]);
+      expect(rests.filter((r) => !r.whole).length).toBeGreaterThanOrEqual(3);
+      for (const r of rests) expect(r.body.equals(large.bytes.subarray(1, 1 + r.body.length))).toBe(true);
+      expect(Math.max(...heldSums)).toBeLessThanOrEqual(size + margin - 1);
+      expect(await sent(entitlement.id, 5)).toBe(size + margin);
+      expect(await holdsOf(entitlement.id)).toEqual([]);
+    });
+
+    it("serves a download manager's split of the file (8 connections each asking for the rest of the file, each closed where the next one started) under downloadLimit 1, across both replicas, and nothing more after", async () => {
+      const { entitlement, urls } = await bought(newBuyer(), { downloadLimit: 1, seats: null });
+      const url = urls[utterance.path];
+      const bytes = utterance.bytes.length;
+      const parts = await splitDownload([url, viaReplica(url)], bytes);
+      expect(parts.map((p) => ({ status: p.status, whole: p.whole }))).toEqual(Array(8).fill({ status: 206, whole: true }));
+      expect(Buffer.concat(parts.map((p) => p.bytes)).equals(utterance.bytes)).toBe(true);
+      // The bytes sent add up to about one copy: each connection stopped about where it was closed.
+      const delivered = await sent(entitlement.id, 8);
+      expect(delivered).toBeGreaterThanOrEqual(bytes);
+      expect(delivered).toBeLessThanOrEqual(bytes + Math.floor(bytes / 10));
+      expect(await holdsOf(entitlement.id)).toEqual([]);
+      // The file was downloaded once (from byte 0): a further download is refused.
+      const again = await fetchRaw(viaReplica(url));
+      expect({ status: again.status, code: again.json?.code }).toEqual({ status: 403, code: 'DOWNLOAD_LIMIT_REACHED' });
     });
   });
 
