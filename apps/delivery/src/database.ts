@@ -9,6 +9,7 @@ import { DownloadHoldLimits1764740000000 } from './migrations/1764740000000-Down
 import { CallerRevocations1764760000000 } from './migrations/1764760000000-CallerRevocations';
 import { EntitlementPages1764850000000 } from './migrations/1764850000000-EntitlementPages';
 import { ManifestRoots1764910000000 } from './migrations/1764910000000-ManifestRoots';
+import { DownloadHoldRanges1764940000000 } from './migrations/1764940000000-DownloadHoldRanges';
 import { StoredObject } from './uploads/stored-object.entity';
 
 /** Everything in the delivery database, in the order the migrations were written. */
@@ -24,4 +25,5 @@ export const migrations = [
   CallerRevocations1764760000000,
   EntitlementPages1764850000000,
   ManifestRoots1764910000000,
+  DownloadHoldRanges1764940000000,
 ];

@@ -193,15 +193,36 @@ export class DownloadRepository extends TransactionalRepository {
       `WITH expired AS (
          DELETE FROM download_hold WHERE id IN (SELECT id FROM download_hold WHERE expires_at <= now() LIMIT 100 FOR UPDATE SKIP LOCKED)
        )
-       INSERT INTO download_hold (id, entitlement_id, key_id, object_key, new_download, bytes, expires_at)
-       VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6::bigint, now() + make_interval(secs => $7::int))`,
-      [hold.id, hold.entitlementId, hold.keyId, hold.objectKey, hold.newDownload, BigInt(hold.bytes).toString(), expiresInSeconds],
+       INSERT INTO download_hold (id, entitlement_id, key_id, object_key, new_download, bytes, range_start, expires_at)
+       VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6::bigint, $7::bigint, now() + make_interval(secs => $8::int))`,
+      [hold.id, hold.entitlementId, hold.keyId, hold.objectKey, hold.newDownload, BigInt(hold.bytes).toString(), BigInt(hold.rangeStart).toString(), expiresInSeconds],
     );
   }
 
   /** Pushes a running download's hold `expiresInSeconds` from now (a hold already deleted stays deleted). */
   async renewHold(id: string, expiresInSeconds: number, tx: Transaction): Promise<void> {
     await queryOpening(tx, `UPDATE download_hold SET expires_at = now() + make_interval(secs => $2::int) WHERE id = $1::uuid`, [id, expiresInSeconds]);
+  }
+
+  /**
+   * The first byte of the file after `hold`'s own first byte that another download of the same
+   * file and API key was served from, of those still running and those that ended after `since`
+   * (while this one ran): a download manager's next connection, which fetches the bytes from
+   * there. Null when there is none. Downloads that ended before this one began do not count: a
+   * new copy of a file is not stopped where yesterday's connections started.
+   */
+  async nextStartOfOthers(hold: DownloadHoldRow, since: Date): Promise<number | null> {
+    const [row] = (await this.transaction.query(
+      `SELECT min(start)::text AS start FROM (
+         SELECT range_start AS start FROM download_hold
+          WHERE entitlement_id = $1::uuid AND object_key = $2 AND key_id = $3 AND id <> $4::uuid AND range_start > $5::bigint AND expires_at > now()
+         UNION ALL
+         SELECT range_start FROM download
+          WHERE entitlement_id = $1::uuid AND object_key = $2 AND key_id = $3 AND range_start > $5::bigint AND finished_at > $6
+       ) AS other`,
+      [hold.entitlementId, hold.objectKey, hold.keyId, hold.id, BigInt(hold.rangeStart).toString(), since],
+    )) as { start: string | null }[];
+    return row.start === null ? null : Number(row.start);
   }
 
   /**
@@ -272,6 +293,8 @@ export interface DownloadHoldRow {
   objectKey: string;
   /** Served from the file's first byte: one download of the file, as downloadLimit counts. */
   newDownload: boolean;
+  /** The first byte of the file it is served from. */
+  rangeStart: number;
   /**
    * The bytes the download may send so far, counted against a per-GiB allowance and against the
    * file's `downloadLimit` (as many copies of the file); 0 when neither applies. It starts at a

@@ -61,6 +61,7 @@ export class DownloadsController {
     const hold = await this.downloads.reserve(target, {
       keyId: ticket.caller.keyId,
       startsNew: !head && rangeStart(range) === 0,
+      start,
       bytes: head ? 0 : length,
     });
     if (range.kind === 'unsatisfiable') {

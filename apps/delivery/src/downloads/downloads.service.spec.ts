@@ -97,7 +97,7 @@ describe('DownloadsService.admit', () => {
 // against PostgreSQL.
 describe('DownloadsService.reserve: entitlements without limits', () => {
   const GIB = 1024 ** 3;
-  const use = { keyId: ticket.caller.keyId, startsNew: true, bytes: GIB };
+  const use = { keyId: ticket.caller.keyId, startsNew: true, start: 0, bytes: GIB };
 
   it('costs nothing for offers sold otherwise without seats or download limit, or for a request of no bytes that starts no download: no transaction, no query', async () => {
     const untouched = () => {

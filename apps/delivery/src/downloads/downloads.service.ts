@@ -108,6 +108,8 @@ export class DownloadsService {
       keyId: use.keyId,
       objectKey: target.key,
       newDownload: use.startsNew,
+      rangeStart: use.start,
+      admittedAt: new Date(),
       bytes: counted ? Math.min(use.bytes, window) : 0,
       length: use.bytes,
       window,
@@ -125,43 +127,49 @@ export class DownloadsService {
   }
 
   /**
-   * Grows a running download's hold by its next window (less when less is left: the download is
-   * then served up to the limit exactly), in the same kind of transaction as `reserve`: under the
-   * entitlement's lock, the bytes delivered, every hold (this one's included) and the extension
-   * must fit in the file's copies and in the GiB bought. True when granted (`hold.bytes` grew).
-   * False when nothing is left, the hold has lapsed (its renewals failed for HOLD_SECONDS, and
-   * other downloads may since have taken its bytes) or the database could not be reached: the
-   * download then ends after the bytes it held, which the client sees as a cut-off answer and
-   * resumes, to be answered DOWNLOAD_LIMIT_REACHED or ALLOWANCE_EXHAUSTED then.
+   * Grows a running download's hold by its next window, in the same kind of transaction as
+   * `reserve`: under the entitlement's lock, the bytes delivered, every hold (this one's
+   * included) and the extension must fit in the file's copies and in the GiB bought. It gets
+   * less than a window when less is left (it is then served up to the limit exactly), and never
+   * reaches past the first byte another download of the same file and API key, running or ended
+   * since this one was admitted, was served from: a download manager's next connection fetches
+   * those bytes, and closes this one there (the sockets would have taken more, counted as sent).
+   * True when granted (`hold.bytes` grew). False when nothing is left, when this download has
+   * reached that byte, when its hold has lapsed (its renewals failed for HOLD_SECONDS, and other
+   * downloads may since have taken its bytes) or when the database could not be reached: the
+   * download then ends after the bytes it held, which the client sees as a cut-off answer; a
+   * resume past the limit is answered DOWNLOAD_LIMIT_REACHED or ALLOWANCE_EXHAUSTED.
    */
   async extend(target: DownloadTarget, hold: DownloadHold): Promise<boolean> {
     const wanted = Math.min(hold.window, hold.length - hold.bytes);
     if (wanted <= 0 || hold.ended) return false;
-    let left = 0;
-    let granted = 0;
+    let outcome: { granted: number; left: number; before: number | null };
     try {
-      granted = await this.unitOfWork.run(async (tx) => {
+      outcome = await this.unitOfWork.run(async (tx) => {
         await this.downloads.lockLimits(hold.entitlementId, tx);
-        left = bytesLeft(target, await this.downloads.usage(hold.entitlementId, hold.counted));
-        const grant = Math.min(wanted, left);
-        if (grant <= 0) return 0;
-        return (await this.downloads.growHold(hold.id, grant, HOLD_SECONDS)) ? grant : 0;
+        const left = bytesLeft(target, await this.downloads.usage(hold.entitlementId, hold.counted));
+        const next = await this.downloads.nextStartOfOthers(hold, hold.admittedAt);
+        const before = next === null ? null : next - (hold.rangeStart + hold.bytes);
+        const grant = Math.min(wanted, left, before ?? wanted);
+        if (grant <= 0) return { granted: 0, left, before };
+        return { granted: (await this.downloads.growHold(hold.id, grant, HOLD_SECONDS)) ? grant : 0, left, before };
       });
     } catch (error) {
       this.logger.warn({ err: error, entitlementId: hold.entitlementId, objectKey: hold.objectKey }, 'could not extend a download hold: the download ends here');
       return false;
     }
-    if (granted <= 0) {
-      // The response closed meanwhile and `record` took the hold's place: nothing to say.
-      if (hold.ended) return false;
-      this.logger.log(
-        { entitlementId: hold.entitlementId, objectKey: hold.objectKey, held: hold.bytes, length: hold.length, left },
-        left > 0 ? 'a download hold lapsed: the download ends after the bytes it held' : 'a download reached its limit: it ends after the bytes it held',
-      );
-      return false;
+    const { granted, left, before } = outcome;
+    if (granted > 0) {
+      hold.bytes += granted;
+      return true;
     }
-    hold.bytes += granted;
-    return true;
+    // The response closed meanwhile and `record` took the hold's place: nothing to say.
+    if (hold.ended) return false;
+    const about = { entitlementId: hold.entitlementId, objectKey: hold.objectKey, rangeStart: hold.rangeStart, held: hold.bytes, length: hold.length, left };
+    if (before !== null && before <= 0) this.logger.debug(about, "a download reached the first byte of another of its key's downloads: it ends there");
+    else if (left <= 0) this.logger.log(about, 'a download reached its limit: it ends after the bytes it held');
+    else this.logger.warn(about, 'a download hold lapsed: the download ends after the bytes it held');
+    return false;
   }
 
   /** Lets go of the hold of a download that never started (its file could not be opened). */
@@ -253,6 +261,8 @@ export interface DownloadUse {
   keyId: string;
   /** Served from the file's first byte: a new download, which downloadLimit counts. */
   startsNew: boolean;
+  /** The first byte of the file it is served from (0 when it sends none). */
+  start: number;
   /** The bytes the answer sends; 0 for HEAD, a 416 or an empty file, which hold nothing. */
   bytes: number;
 }
@@ -265,6 +275,8 @@ export interface DownloadHold extends DownloadHoldRow {
   window: number;
   /** The bytes the entitlement's limits count for it: the GiB bought, the file's copies. */
   counted: UsageAsked;
+  /** When it was admitted: downloads of its file that ended since ran alongside it. */
+  admittedAt: Date;
   /** The timer that renews the row while the download runs. */
   renewal?: NodeJS.Timeout;
   /** Set once the download has ended and its audit row took the hold's place. */
