@@ -70,7 +70,7 @@ describe('the allowance of an entitlement sold per GiB, across delivery replicas
     );
 
   /** A request of `bytes` from the middle of a file (no new download) by one API key. */
-  const asking = (bytes: number): DownloadUse => ({ keyId: 'c'.repeat(32), startsNew: false, bytes });
+  const asking = (bytes: number): DownloadUse => ({ keyId: 'c'.repeat(32), startsNew: false, start: 1024, bytes });
 
   /** The same signed URL, sent to the replica instead. */
   const viaReplica = (url: string) => url.replace(`127.0.0.1:${h.port}/`, `127.0.0.1:${replica.port}/`);
@@ -246,6 +246,42 @@ describe('the allowance of an entitlement sold per GiB, across delivery replicas
     expect((await holds(entitlement.id)).map((hold) => hold.bytes)).toEqual([String(window + 100), String(2 * window)]);
     await expect(services[0].reserve(targets[0], asking(1))).rejects.toMatchObject({ code: 'ALLOWANCE_EXHAUSTED' });
     for (const [i, hold] of running.entries()) await services[i].release(hold!);
+  });
+
+  it("stops growing a download's hold at the first byte another download of its key and file was served from, running or ended since, not one that ended before", async () => {
+    const window = holdWindow(large.bytes.length);
+    const { buyer, entitlement } = await gibBought(GIB / 2);
+    const service = replica.app.get(DownloadsService);
+    const target = await targetIn(replica.app, entitlement.id, large.path);
+    const key = 'c'.repeat(32);
+    const ended = (start: number, finishedAt: string) =>
+      withDatabase(h.db.url, (c) =>
+        c.query(
+          `INSERT INTO download (id, entitlement_id, organization_id, key_id, object_key, version_id, path, range_start, bytes_sent, complete, started_at, finished_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1024, false, now() - interval '1 hour', now() + $9::interval)`,
+          [randomUUID(), entitlement.id, buyer.organizationId, key, target.key, versionId, large.path, start, finishedAt],
+        ),
+      );
+    // Yesterday's connection from byte 3 windows + 10 ended before: it stops nothing.
+    await ended(3 * window + 10, '-1 day');
+    // A download manager's connections: from byte 0 and from 1.5 windows on, both running.
+    const first = (await service.reserve(target, { keyId: key, startsNew: true, start: 0, bytes: large.bytes.length }))!;
+    const next = (await service.reserve(target, { keyId: key, startsNew: false, start: 1.5 * window, bytes: large.bytes.length - 1.5 * window }))!;
+    // The first grows up to where the next one started, and no further; the next one grows past
+    // the byte yesterday's connection started from.
+    expect(await service.extend(target, first)).toBe(true);
+    expect(first.bytes).toBe(1.5 * window);
+    expect(await service.extend(target, first)).toBe(false);
+    // Another API key's download from the same byte stops no one of this key.
+    const colleague = (await service.reserve(target, { keyId: 'd'.repeat(32), startsNew: false, start: 1.5 * window + 1, bytes: window * 4 }))!;
+    expect(await service.extend(target, next)).toBe(true);
+    expect(next.bytes).toBe(2 * window);
+    // A connection of this key from 3.5 windows + 20 that has ended meanwhile stops the next one there.
+    await ended(3.5 * window + 20, '1 second');
+    expect(await service.extend(target, next)).toBe(true);
+    expect(next.bytes).toBe(2 * window + 20);
+    expect(await service.extend(target, next)).toBe(false);
+    for (const hold of [first, next, colleague]) await service.release(hold);
   });
 
   it('lets go of the hold of a download whose file cannot be opened', async () => {
