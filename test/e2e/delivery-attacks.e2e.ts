@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { merkleRoot, sortFiles } from '../../apps/delivery/src/manifests/merkle';
 import { speechListing, VendorClient } from '../support/catalog';
 import { withDatabase } from '../support/postgres';
@@ -12,8 +13,8 @@ const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex
 
 /**
  * Delivery through the public API, used the way a hostile or careless client would: an upload URL
- * kept after its key was revoked, a buyer after a second copy of a file in ranges, and a buyer of
- * a corpus with thousands of files.
+ * kept after its key was revoked, a buyer after a second copy of a file in ranges, a buyer whose
+ * download manager splits a file, and a buyer of a corpus with thousands of files.
  */
 describe('delivery against hostile and heavy clients, through the public API', () => {
   let system: TroveSystem;
@@ -108,6 +109,60 @@ describe('delivery against hostile and heavy clients, through the public API', (
     }
     const refused = await json(await fetch(file.url, { headers: { range: 'bytes=1-' } }));
     expect(refused.detail).toContain(`so ${Math.floor(size / 10)} bytes of the file remain`);
+  });
+
+  it("serves a download manager's split of a file under downloadLimit 1 (8 connections each asking for the rest of the file, closed where the next one started), then refuses a second copy once the margin is used", async () => {
+    // A long recording: 16 MiB and more are held a sixteenth at a time, so 8 connections fit in one copy.
+    const recording = randomBytes(16 * 1024 * 1024 + 77);
+    const listed = await vendor.listing(speechListing({ title: '闽南语广播剧录音 / Hokkien radio drama recordings' }), { 'audio/闽南语/广播剧_001.wav': recording });
+    const limited = await vendor.expect(201, `/v1/datasets/${listed.dataset.id}/offers`, 'POST', {
+      license: {
+        template: 'commercial',
+        terms: { uses: ['model_training', 'fine_tuning', 'evaluation'], termMonths: null, territories: ['CN'], seats: null, exclusive: false, downloadLimit: 1 },
+      },
+      pricing: { model: 'one_time', price: { amount: 1_200_000, currency: 'CNY' } },
+    });
+    await vendor.expect(200, `/v1/datasets/${listed.dataset.id}/submit`, 'POST');
+    expect((await post(`/v1/admin/datasets/${listed.dataset.id}/approve`, 'admin')).status).toBe(200);
+    const { buyer, entitlementId } = await buyerWithEntitlement(system, '厦门声学智能 / Xiamen Acoustic AI', limited.id);
+    const manifest = await json(await system.request(`/v1/entitlements/${entitlementId}/manifest`, { as: { key: buyer.key } }));
+    const [file] = manifest.versions[0].files;
+    const size = recording.length;
+
+    // aria2c -x8 -s8: the k-th connection asks bytes=<k x size/8>- and is closed once it has
+    // reached the first byte of the next one.
+    const starts = Array.from({ length: 8 }, (_, k) => Math.floor((k * size) / 8));
+    const parts = await Promise.all(starts.map((start, k) => readUntil(file.url, `bytes=${start}-`, (k < 7 ? starts[k + 1] : size) - start)));
+    expect(parts.map((p) => ({ status: p.status, whole: p.whole }))).toEqual(Array(8).fill({ status: 206, whole: true }));
+    expect(sha256(Buffer.concat(parts.map((p) => p.bytes)))).toBe(sha256(recording));
+    const delivered = await waitFor('the 8 connections recorded', () =>
+      withDatabase(deliveryDb(), async (c) => {
+        const rows = (await c.query(`SELECT bytes_sent::bigint AS n FROM download WHERE entitlement_id = $1`, [entitlementId])).rows as { n: string }[];
+        return rows.length === 8 ? rows.reduce((sum, row) => sum + Number(row.n), 0) : undefined;
+      }),
+    );
+    // One copy, and less than a window (a sixteenth of the file) more: each connection stopped
+    // where the next one started.
+    const margin = Math.min(16 * 1024 * 1024, Math.floor(size / 10));
+    expect(delivered).toBeGreaterThanOrEqual(size);
+    expect(delivered).toBeLessThan(size + Math.ceil(size / 16));
+
+    // The file was downloaded once, from its first byte: a second download is refused.
+    const again = await fetch(file.url);
+    const problem = await json(again);
+    expect({ status: again.status, type: again.headers.get('content-type'), code: problem.code }).toEqual({
+      status: 403,
+      type: expect.stringMatching(/^application\/problem\+json/),
+      code: 'DOWNLOAD_LIMIT_REACHED',
+    });
+    // The rest of the file once more gets what is left of the margin, and is cut there; its
+    // resume is refused, saying nothing remains.
+    const rest = await readUntil(file.url, 'bytes=1-', size - 1);
+    expect({ status: rest.status, whole: rest.whole, received: rest.bytes.length }).toEqual({ status: 206, whole: false, received: size + margin - delivered });
+    const resumed = await fetch(file.url, { headers: { range: `bytes=${1 + rest.bytes.length}-` } });
+    const refused = await json(resumed);
+    expect({ status: resumed.status, code: refused.code }).toEqual({ status: 403, code: 'DOWNLOAD_LIMIT_REACHED' });
+    expect(refused.detail).toContain('so 0 bytes of the file remain');
   });
 
   it('answers the manifest of a version of 3,000 files in full, every file once, under a root that verifies, where it answered 503', async () => {
@@ -210,3 +265,36 @@ describe('delivery against hostile and heavy clients, through the public API', (
     expect({ required: schema.required.includes('nextCursor'), nextCursor: schema.properties.nextCursor }).toEqual({ required: true, nextCursor: expect.objectContaining({ type: 'string', nullable: true }) });
   });
 });
+
+/**
+ * One GET with `range`, read until `wanted` bytes have arrived (the client then closes it, as a
+ * download manager does) or the answer ends: `whole` false when it ended first (cut off).
+ */
+function readUntil(url: string, range: string, wanted: number): Promise<{ status: number; bytes: Buffer; whole: boolean }> {
+  const { hostname, port, pathname, search } = new URL(url);
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    let done = false;
+    const req = httpRequest({ host: hostname, port, method: 'GET', path: pathname + search, headers: { range } }, (res) => {
+      answered = true;
+      const chunks: Buffer[] = [];
+      let received = 0;
+      const finish = (whole: boolean) => {
+        if (done) return;
+        done = true;
+        resolve({ status: res.statusCode ?? 0, bytes: Buffer.concat(chunks).subarray(0, whole ? wanted : received), whole });
+      };
+      res.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        received += chunk.length;
+        if (res.statusCode === 206 && received >= wanted) {
+          req.destroy();
+          finish(true);
+        }
+      });
+      for (const event of ['end', 'error', 'close']) res.on(event, () => finish(false));
+    });
+    req.on('error', (error) => (answered ? undefined : reject(error)));
+    req.end();
+  });
+}
