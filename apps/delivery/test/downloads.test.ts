@@ -12,7 +12,7 @@ import { downloadGrant, downloadUrl } from '../src/downloads/download-ticket';
 import { EntitlementRepository } from '../src/entitlements/entitlement.repository';
 import { UrlSigner } from '../src/signing/url-signer';
 import { DeliveryHarness } from './delivery-harness';
-import { ask, fetchRaw, manifest, newBuyer, paidLine, pay, publish, release, run, speechVersionFiles, uploadVersion, verifyScript, type HttpAnswer } from './downloads-support';
+import { ask, fetchRaw, fetchUntilClosed, manifest, newBuyer, paidLine, pay, publish, release, run, speechVersionFiles, splitDownload, uploadVersion, verifyScript, type HttpAnswer } from './downloads-support';
 import { STORAGE_DRIVERS, type TestStorage } from './storage-drivers';
 
 jest.setTimeout(120_000);
@@ -445,6 +445,43 @@ describe.each(STORAGE_DRIVERS)('entitlements and downloads with %s', (_name, sta
       withDatabase(h.db.url, async (c) => (await c.query(`SELECT payload FROM outbox WHERE subject = 'evt.delivery.download.recorded.v1' AND payload->>'entitlementId' = $1`, [entitlement.id])).rows[0]?.payload),
     );
     expect(event).toMatchObject({ orderId: order.orderId, organizationId: metered.organizationId, pricingModel: 'metered', datasetId, versionId: v1, path: 'README.md', bytes: file.size });
+  });
+
+  it("serves a download manager's split of a recording (3 connections, each asking for the rest of the file) on the GiB bought, and cuts the next download where the GiB run out", async () => {
+    const buyer = newBuyer();
+    const order = await pay(h, buyer, [paidLine(datasetId, [v1], 'research', { pricing: { model: 'metered', unit: 'gib', quantity: 1 } })]);
+    const entitlement = await entitlementOf(buyer, order.orderId);
+    const recording = filesV1.find((f) => f.path === 'audio/zh-CN/普通话_0001.wav')!;
+    const url = (await manifest(h, entitlement.id, buyer)).versions[0].files.find((f) => f.path === recording.path)!.url;
+    const size = recording.bytes.length;
+    // Earlier downloads, written into the audit as if made, left one and a half copies of it.
+    const left = size + Math.floor(size / 2);
+    await withDatabase(h.db.url, (c) =>
+      c.query(
+        `INSERT INTO download (id, entitlement_id, organization_id, key_id, object_key, version_id, path, range_start, bytes_sent, complete, started_at, finished_at)
+         VALUES ($1, $2, $3, $4, 'earlier', $5, 'README.md', 0, $6, true, now() - interval '1 day', now() - interval '1 day')`,
+        [randomUUID(), entitlement.id, buyer.organizationId, buyer.keyId, v1, 1024 ** 3 - left],
+      ),
+    );
+    // 3 MiB: holds grow 1 MiB at a time, so 3 connections of it fit in one copy.
+    const parts = await splitDownload([url], size, 3);
+    expect(parts.map((p) => ({ status: p.status, whole: p.whole }))).toEqual(Array(3).fill({ status: 206, whole: true }));
+    expect(Buffer.concat(parts.map((p) => p.bytes)).equals(recording.bytes)).toBe(true);
+    const delivered = async (count: number) =>
+      waitFor(`${count} downloads recorded`, () =>
+        withDatabase(h.db.url, async (c) => {
+          const rows = (await c.query(`SELECT bytes_sent::int AS n FROM download WHERE entitlement_id = $1 AND object_key <> 'earlier'`, [entitlement.id])).rows as { n: number }[];
+          return rows.length === count ? rows.reduce((sum, row) => sum + row.n, 0) : undefined;
+        }),
+      );
+    // Each connection stopped where the next one started: one copy.
+    expect(await delivered(3)).toBe(size);
+    // The whole file again: served until the GiB run out, then cut; its resume is refused.
+    const again = await fetchUntilClosed(url);
+    const rest = left - size;
+    expect({ status: again.status, whole: again.whole, bytes: again.body.equals(recording.bytes.subarray(0, rest)) }).toEqual({ status: 200, whole: false, bytes: true });
+    expect(await delivered(4)).toBe(left);
+    expectRefused(await fetchRaw(url, { range: `bytes=${rest}-` }), 'ALLOWANCE_EXHAUSTED');
   });
 
   it('stops the same URL within a second of the refund, and lists the entitlement as revoked', async () => {

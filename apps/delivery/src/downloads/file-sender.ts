@@ -35,8 +35,7 @@ export class AllowanceRefused extends Error {
  * given to it now: waits for `allowance` to grow when it has all been given; throws
  * AllowanceRefused when it will not.
  */
-async function room(allowance: SendAllowance | undefined, sentOrQueued: number, wanted: number): Promise<number> {
-  if (!allowance) return wanted;
+async function room(allowance: SendAllowance, sentOrQueued: number, wanted: number): Promise<number> {
   while (allowance.bytes <= sentOrQueued) {
     if (!(await allowance.more())) throw new AllowanceRefused(sentOrQueued);
   }
@@ -61,8 +60,11 @@ export async function sendFileRange(handle: FileHandle, start: number, end: numb
     for (let turn = 0; position <= end; turn++) {
       if (res.destroyed) throw new Error('the response closed');
       const buffer = buffers[turn & 1];
-      const length = await room(allowance, position - start, Math.min(buffer.length, end - position + 1));
-      if (res.destroyed) throw new Error('the response closed');
+      let length = Math.min(buffer.length, end - position + 1);
+      if (allowance) {
+        length = await room(allowance, position - start, length);
+        if (res.destroyed) throw new Error('the response closed');
+      }
       const { bytesRead } = await handle.read(buffer, 0, length, position);
       if (bytesRead === 0) throw new Error(`the file ended at byte ${position}, before byte ${end}`);
       await writing;
