@@ -1,17 +1,28 @@
-import { type ExecutionContext, Injectable } from '@nestjs/common';
-import { ThrottlerGuard } from '@nestjs/throttler';
+import { type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { ThrottlerGuard, type ThrottlerRequest } from '@nestjs/throttler';
 import { ACCESS_RULE, type AccessRule } from '@trove/platform';
 import type { FastifyRequest } from 'fastify';
+import { GatewayConfig } from '../gateway.config';
+import { SIGN_UP_LIMIT, SIGN_UP_WINDOW_MS } from './rate-limits';
 
 /**
  * Rate limits per API key, and per client address for callers without one. Runs after the
  * AuthGuard, so it knows which key a request carries. Probes and scrapers are not limited.
+ * The sign-up route is counted per hour instead of per second, with the validated
+ * SIGNUPS_PER_ADDRESS_PER_HOUR as its limit.
  */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
+  @Inject(GatewayConfig) private readonly config!: GatewayConfig;
+
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
     const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_RULE, [context.getHandler(), context.getClass()]);
     return rule?.kind === 'infrastructure';
+  }
+
+  protected override handleRequest(request: ThrottlerRequest): Promise<boolean> {
+    if (!this.reflector.get<boolean | undefined>(SIGN_UP_LIMIT, request.context.getHandler())) return super.handleRequest(request);
+    return super.handleRequest({ ...request, limit: this.config.SIGNUPS_PER_ADDRESS_PER_HOUR, ttl: SIGN_UP_WINDOW_MS, blockDuration: SIGN_UP_WINDOW_MS });
   }
 
   protected override async getTracker(request: Record<string, unknown>): Promise<string> {

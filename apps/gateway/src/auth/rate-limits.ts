@@ -1,12 +1,12 @@
-/**
- * Sign-ups are counted per client address over an hour. This replaces the per-second limit on
- * the sign-up route (it overrides the `default` throttler there), it does not add to it.
- */
+import { SetMetadata } from '@nestjs/common';
+
+/** Sign-ups are counted per client address over this window. */
 export const SIGN_UP_WINDOW_MS = 60 * 60 * 1000;
 
-export const signUpThrottle = {
-  default: {
-    limit: () => Number(process.env.SIGNUPS_PER_ADDRESS_PER_HOUR ?? 10),
-    ttl: SIGN_UP_WINDOW_MS,
-  },
-};
+export const SIGN_UP_LIMIT = 'trove:sign-up-limit';
+
+/**
+ * Marks the sign-up route: it is limited to SIGNUPS_PER_ADDRESS_PER_HOUR per client address per
+ * hour. This replaces the per-second limit there, it does not add to it (see RateLimitGuard).
+ */
+export const SignUpLimit = () => SetMetadata(SIGN_UP_LIMIT, true);

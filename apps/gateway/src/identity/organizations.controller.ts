@@ -1,12 +1,11 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Throttle } from '@nestjs/throttler';
 import { Audited } from '../audit/audited.decorator';
 import { Public, Roles } from '../auth/access.decorators';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import type { Principal } from '../auth/principal';
 import { ApiProblems } from '../openapi/api-problems';
-import { signUpThrottle } from '../auth/rate-limits';
+import { SignUpLimit } from '../auth/rate-limits';
 import { MeDto, SignUpDto, SignUpResultDto } from './identity.dto';
 import { IdentityService } from './identity.service';
 
@@ -19,7 +18,7 @@ export class OrganizationsController {
   @HttpCode(201)
   @Public()
   @Audited('organization.sign-up', 'organization')
-  @Throttle(signUpThrottle)
+  @SignUpLimit()
   @ApiOperation({
     summary: 'Sign up an organization',
     description: 'Buyers start `active`; vendors `pending` until an operator approves them. The answer holds the first API key, shown only here.',
