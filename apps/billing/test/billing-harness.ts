@@ -12,6 +12,7 @@ import { SubscriptionsService } from '../src/subscriptions/subscriptions.service
 import { WalletsService } from '../src/wallets/wallets.service';
 import { deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
 import { createAppDatabase, type TestDatabase } from '../../../test/support/postgres';
+import { withEnv } from '../../../test/support/env';
 
 /** Billing's time in a test: it moves only when the test says so. */
 export class MovableClock extends Clock {
@@ -61,13 +62,15 @@ export class BillingHarness {
   static async start(overrides: { provide: Type<unknown>; useValue: unknown }[] = [], env: Record<string, string> = {}): Promise<BillingHarness> {
     const harness = new BillingHarness();
     harness.db = await createAppDatabase('billing', 'ledger');
-    Object.assign(process.env, { DATABASE_URL: harness.db.url, NATS_URL, TROVE_NAMESPACE: harness.namespace, LOG_LEVEL: 'silent', ...env });
-    let builder = Test.createTestingModule({ imports: [AppModule] })
-      .overrideProvider(Clock)
-      .useValue(harness.clock);
-    for (const o of overrides) builder = builder.overrideProvider(o.provide).useValue(o.useValue);
-    harness.app = await builder.setLogger({ log() {}, warn() {}, error: (...args: unknown[]) => process.env.TROVE_TEST_VERBOSE && console.error(...args) }).compile();
-    await harness.app.init();
+    harness.app = await withEnv({ DATABASE_URL: harness.db.url, NATS_URL, TROVE_NAMESPACE: harness.namespace, LOG_LEVEL: 'silent', ...env }, async () => {
+      let builder = Test.createTestingModule({ imports: [AppModule] })
+        .overrideProvider(Clock)
+        .useValue(harness.clock);
+      for (const o of overrides) builder = builder.overrideProvider(o.provide).useValue(o.useValue);
+      const app = await builder.setLogger({ log() {}, warn() {}, error: (...args: unknown[]) => process.env.TROVE_TEST_VERBOSE && console.error(...args) }).compile();
+      await app.init();
+      return app;
+    });
     harness.sql = new Client({ connectionString: harness.db.url });
     await harness.sql.connect();
     return harness;

@@ -2,6 +2,7 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import { AppModule } from '../src/app.module';
 import { deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
 import { createAppDatabase, type TestDatabase } from '../../../test/support/postgres';
+import { withEnv } from '../../../test/support/env';
 
 /** The catalog's whole module in the test process, on a migrated database and a NATS namespace of its own. */
 export interface CatalogModule {
@@ -13,11 +14,12 @@ export interface CatalogModule {
 export async function startCatalogModule(label: string): Promise<CatalogModule> {
   const db = await createAppDatabase('catalog', label);
   const namespace = newNamespace();
-  Object.assign(process.env, { DATABASE_URL: db.url, TROVE_NAMESPACE: namespace, NATS_URL, LOG_LEVEL: 'silent' });
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
-    .setLogger({ log() {}, warn() {}, error() {} })
-    .compile();
-  await moduleRef.init();
+  const moduleRef = await withEnv({ DATABASE_URL: db.url, TROVE_NAMESPACE: namespace, NATS_URL, LOG_LEVEL: 'silent' }, async () => {
+    const built = await Test.createTestingModule({ imports: [AppModule] })
+      .setLogger({ log() {}, warn() {}, error() {} })
+      .compile();
+    return built.init();
+  });
   return {
     moduleRef,
     db,

@@ -16,6 +16,7 @@ import { searchPage, searchStatement, type SearchRow } from '../src/search/searc
 import { VersionsService } from '../src/versions/versions.service';
 import { SERVER_URL } from '../../../test/support/postgres';
 import { deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
+import { withEnv } from '../../../test/support/env';
 
 /**
  * Catalog search on both PostgreSQL servers Trove meets: the system one (CI's PostgreSQL 15,
@@ -96,14 +97,13 @@ class Catalog {
     await dataSource.initialize();
     await dataSource.runMigrations({ transaction: 'each' });
     await dataSource.destroy();
-    process.env.DATABASE_URL = this.url;
-    process.env.TROVE_NAMESPACE = this.namespace;
-    process.env.NATS_URL = NATS_URL;
-    process.env.LOG_LEVEL = 'silent';
-    this.moduleRef = await Test.createTestingModule({ imports: [AppModule] })
-      .setLogger({ log() {}, warn() {}, error: (...args: unknown[]) => process.env.TROVE_TEST_VERBOSE && console.error(...args) })
-      .compile();
-    await this.moduleRef.init();
+    this.moduleRef = await withEnv({ DATABASE_URL: this.url, TROVE_NAMESPACE: this.namespace, NATS_URL, LOG_LEVEL: 'silent' }, async () =>
+      (
+        await Test.createTestingModule({ imports: [AppModule] })
+          .setLogger({ log() {}, warn() {}, error: (...args: unknown[]) => process.env.TROVE_TEST_VERBOSE && console.error(...args) })
+          .compile()
+      ).init(),
+    );
   }
 
   async stop(): Promise<void> {

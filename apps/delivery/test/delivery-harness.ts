@@ -13,6 +13,7 @@ import { deliveryOptions } from '../src/delivery.options';
 import { connectNats, deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
 import { createAppDatabase, withDatabase, type TestDatabase } from '../../../test/support/postgres';
 import { freePort } from '../../../test/support/processes';
+import { withEnv } from '../../../test/support/env';
 import type { TestStorage } from './storage-drivers';
 
 export interface CatalogCall {
@@ -170,12 +171,14 @@ export class DeliveryHarness {
 /** A delivery app in this process with `env` as its settings, listening on a free port. */
 async function startApp(env: Record<string, string>): Promise<{ app: NestFastifyApplication; port: number }> {
   const port = await freePort();
-  Object.assign(process.env, { DELIVERY_PUBLIC_URL: `http://127.0.0.1:${port}`, ...env });
-  const config = loadConfig(DeliveryConfig, process.env, { PORT: port });
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), { bufferLogs: true });
-  await configureApp(app, deliveryOptions, config);
-  await app.listen({ port, host: '127.0.0.1' });
+  const app = await withEnv({ DELIVERY_PUBLIC_URL: `http://127.0.0.1:${port}`, ...env }, async () => {
+    const config = loadConfig(DeliveryConfig, process.env, { PORT: port });
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+    const built = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), { bufferLogs: true });
+    await configureApp(built, deliveryOptions, config);
+    await built.listen({ port, host: '127.0.0.1' });
+    return built;
+  });
   return { app, port };
 }
 

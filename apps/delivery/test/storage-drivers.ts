@@ -55,6 +55,12 @@ export async function s3TestStorage(): Promise<TestStorage> {
   const endpoint = `http://127.0.0.1:${port}`;
   const storage = new S3ObjectStorage({ bucket: TEST_BUCKET, region: 'cn-north-1', endpoint, credentials: S3RVER_CREDENTIALS });
   await storage.client.send(new CreateBucketCommand({ Bucket: TEST_BUCKET }));
+  // An app's S3 client takes its credentials from the SDK's usual chain, which reads the
+  // environment each time it signs: they stay set for as long as the server runs, not only
+  // while an app is built.
+  const credentialsBefore = { AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY };
+  process.env.AWS_ACCESS_KEY_ID = S3RVER_CREDENTIALS.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = S3RVER_CREDENTIALS.secretAccessKey;
   return {
     storage,
     env: {
@@ -62,8 +68,6 @@ export async function s3TestStorage(): Promise<TestStorage> {
       S3_ENDPOINT: endpoint,
       S3_BUCKET: TEST_BUCKET,
       S3_REGION: 'cn-north-1',
-      AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
     },
     dir,
     keysUnder: async (prefix) => {
@@ -73,6 +77,10 @@ export async function s3TestStorage(): Promise<TestStorage> {
     stop: async () => {
       storage.client.destroy();
       await server.close();
+      for (const [name, value] of Object.entries(credentialsBefore)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
       await rm(dir, { recursive: true, force: true });
     },
   };

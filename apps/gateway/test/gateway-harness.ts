@@ -13,6 +13,7 @@ import { createAppDatabase, type TestDatabase } from '../../../test/support/post
 import { deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
 import { AppProcess } from '../../../test/support/system';
 import { freePort } from '../../../test/support/processes';
+import { withEnv } from '../../../test/support/env';
 
 export interface InjectOptions {
   method: string;
@@ -85,7 +86,7 @@ export class GatewayHarness {
     this.billing.start();
     this.ordering = new AppProcess('ordering', await freePort(), { DATABASE_URL: this.orderingDb.url, NATS_URL, TROVE_NAMESPACE: this.namespace, LOG_LEVEL: 'warn' });
     this.ordering.start();
-    Object.assign(process.env, {
+    const settings = {
       DATABASE_URL: this.gatewayDb.url,
       NATS_URL,
       TROVE_NAMESPACE: this.namespace,
@@ -95,13 +96,16 @@ export class GatewayHarness {
       RATE_LIMIT_PER_ADDRESS: '100000',
       SIGNUPS_PER_ADDRESS_PER_HOUR: '100000',
       ...env,
+    };
+    this.app = await withEnv(settings, async () => {
+      const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+      const config = loadConfig(GatewayConfig, process.env, { PORT: 0 });
+      const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), { bufferLogs: true });
+      await configureApp(app, gatewayOptions, config);
+      await app.init();
+      await app.getHttpAdapter().getInstance().ready();
+      return app;
     });
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    const config = loadConfig(GatewayConfig, process.env, { PORT: 0 });
-    this.app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), { bufferLogs: true });
-    await configureApp(this.app, gatewayOptions, config);
-    await this.app.init();
-    await this.app.getHttpAdapter().getInstance().ready();
     await Promise.all([this.catalog.ready(), this.delivery.ready(), this.billing.ready(), this.ordering.ready()]);
   }
 

@@ -7,6 +7,7 @@ import { AppModule } from '../src/app.module';
 import type { Commit } from '../src/orders/orders.service';
 import { deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
 import { createAppDatabase, withDatabase, type TestDatabase } from '../../../test/support/postgres';
+import { withEnv } from '../../../test/support/env';
 
 /** Offers as the catalog would answer `catalog.offer.get` for them (the catalog itself is not run). */
 export class OfferShelf {
@@ -56,9 +57,10 @@ export interface OrderingUnderTest {
 export async function startOrdering(name: string, rpc: object): Promise<OrderingUnderTest> {
   const namespace = newNamespace();
   const db = await createAppDatabase('ordering', name);
-  Object.assign(process.env, { DATABASE_URL: db.url, NATS_URL, TROVE_NAMESPACE: namespace, LOG_LEVEL: 'silent', ORDER_SWEEP_MS: '3600000' });
-  const app = await Test.createTestingModule({ imports: [AppModule] }).overrideProvider(RpcClient).useValue(rpc).setLogger({ log() {}, warn() {}, error() {} }).compile();
-  await app.init();
+  const app = await withEnv({ DATABASE_URL: db.url, NATS_URL, TROVE_NAMESPACE: namespace, LOG_LEVEL: 'silent', ORDER_SWEEP_MS: '3600000' }, async () => {
+    const built = await Test.createTestingModule({ imports: [AppModule] }).overrideProvider(RpcClient).useValue(rpc).setLogger({ log() {}, warn() {}, error() {} }).compile();
+    return built.init();
+  });
   const unitOfWork = app.get(UnitOfWork);
   return {
     db,

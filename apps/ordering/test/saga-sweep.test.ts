@@ -8,6 +8,7 @@ import { SagaSweep } from '../src/saga/saga-sweep';
 import { connectNats, deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
 import { createAppDatabase, withDatabase, type TestDatabase } from '../../../test/support/postgres';
 import { waitFor } from '../../../test/support/processes';
+import { withEnv } from '../../../test/support/env';
 
 jest.setTimeout(120_000);
 
@@ -26,9 +27,9 @@ describe('the saga sweep', () => {
 
   beforeAll(async () => {
     db = await createAppDatabase('ordering', 'sweep');
-    Object.assign(process.env, { DATABASE_URL: db.url, NATS_URL, TROVE_NAMESPACE: namespace, LOG_LEVEL: 'silent', ORDER_SWEEP_MS: '3600000', ORDER_REDRIVE_AFTER_MS: '30000' });
-    app = await Test.createTestingModule({ imports: [AppModule] }).setLogger({ log() {}, warn() {}, error() {} }).compile();
-    await app.init();
+    app = await withEnv({ DATABASE_URL: db.url, NATS_URL, TROVE_NAMESPACE: namespace, LOG_LEVEL: 'silent', ORDER_SWEEP_MS: '3600000', ORDER_REDRIVE_AFTER_MS: '30000' }, async () =>
+      (await Test.createTestingModule({ imports: [AppModule] }).setLogger({ log() {}, warn() {}, error() {} }).compile()).init(),
+    );
     nc = await connectNats();
     seen = [];
     sub = nc.subscribe(subject, {

@@ -3,6 +3,7 @@ import type { Provider } from '@nestjs/common';
 import { messagingEntities, MessagingModule, type MessagingOptions } from '@trove/messaging';
 import { PlatformModule } from '@trove/platform';
 import type { ServiceName } from '@trove/contracts';
+import { withEnv } from '../../../test/support/env';
 
 export interface ServiceEnv {
   databaseUrl: string;
@@ -19,20 +20,17 @@ export async function startService(
   options: { service?: ServiceName; providers?: Provider[]; messaging?: Partial<MessagingOptions> } = {},
 ): Promise<TestingModule> {
   // The platform reads its settings from the environment, exactly as in production.
-  process.env.DATABASE_URL = env.databaseUrl;
-  process.env.TROVE_NAMESPACE = env.namespace;
-  process.env.NATS_URL = env.natsUrl;
-  process.env.LOG_LEVEL = 'warn';
-  const moduleRef = await Test.createTestingModule({
-    imports: [
-      PlatformModule.forRoot({ service: options.service ?? 'ordering', entities: messagingEntities, migrations: [] }),
-      MessagingModule.forRoot(options.messaging),
-    ],
-    providers: options.providers ?? [],
-  })
-    // Handlers' expected failures are logged as errors; TROVE_TEST_VERBOSE=1 shows them.
-    .setLogger({ log() {}, warn() {}, error: (...args: unknown[]) => process.env.TROVE_TEST_VERBOSE && console.error(...args) })
-    .compile();
-  await moduleRef.init();
-  return moduleRef;
+  return withEnv({ DATABASE_URL: env.databaseUrl, TROVE_NAMESPACE: env.namespace, NATS_URL: env.natsUrl, LOG_LEVEL: 'warn' }, async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        PlatformModule.forRoot({ service: options.service ?? 'ordering', entities: messagingEntities, migrations: [] }),
+        MessagingModule.forRoot(options.messaging),
+      ],
+      providers: options.providers ?? [],
+    })
+      // Handlers' expected failures are logged as errors; TROVE_TEST_VERBOSE=1 shows them.
+      .setLogger({ log() {}, warn() {}, error: (...args: unknown[]) => process.env.TROVE_TEST_VERBOSE && console.error(...args) })
+      .compile();
+    return moduleRef.init();
+  });
 }

@@ -8,6 +8,7 @@ import { IsString } from 'class-validator';
 import type { NatsConnection } from 'nats';
 import { createAppDatabase, type TestDatabase } from '../../../test/support/postgres';
 import { connectNats, deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
+import { withEnv } from '../../../test/support/env';
 
 jest.setTimeout(60_000);
 
@@ -58,7 +59,6 @@ describe('service error codes over NATS and HTTP', () => {
   beforeAll(async () => {
     database = await createAppDatabase('ordering', 'service_errors');
     namespace = newNamespace();
-    Object.assign(process.env, { DATABASE_URL: database.url, NATS_URL, TROVE_NAMESPACE: namespace, LOG_LEVEL: 'silent' });
 
     nc = await connectNats();
     nc.subscribe(new Namespace(namespace).subject(newerService.subject), {
@@ -66,16 +66,19 @@ describe('service error codes over NATS and HTTP', () => {
     });
     await nc.flush();
 
-    moduleRef = await Test.createTestingModule({
-      imports: [PlatformModule.forRoot({ service: 'gateway', entities: messagingEntities, migrations: [] }), MessagingModule.forRoot()],
-      controllers: [LicencesController],
-      providers: [BalanceHandler],
-    }).compile();
-    const config = loadConfig(PlatformConfig, process.env, { PORT: 0 });
-    app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), { bufferLogs: true });
-    await configureApp(app, { service: 'gateway' } as never, config);
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
+    app = await withEnv({ DATABASE_URL: database.url, NATS_URL, TROVE_NAMESPACE: namespace, LOG_LEVEL: 'silent' }, async () => {
+      moduleRef = await Test.createTestingModule({
+        imports: [PlatformModule.forRoot({ service: 'gateway', entities: messagingEntities, migrations: [] }), MessagingModule.forRoot()],
+        controllers: [LicencesController],
+        providers: [BalanceHandler],
+      }).compile();
+      const config = loadConfig(PlatformConfig, process.env, { PORT: 0 });
+      const built = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), { bufferLogs: true });
+      await configureApp(built, { service: 'gateway' } as never, config);
+      await built.init();
+      await built.getHttpAdapter().getInstance().ready();
+      return built;
+    });
   });
 
   afterAll(async () => {
