@@ -17,6 +17,7 @@ import { VersionsService } from '../src/versions/versions.service';
 import { SERVER_URL } from '../../../test/support/postgres';
 import { deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
 import { withEnv } from '../../../test/support/env';
+import { exclusiveOffer } from '../../../test/support/catalog';
 
 /**
  * Catalog search on both PostgreSQL servers Trove meets: the system one (CI's PostgreSQL 15,
@@ -624,6 +625,43 @@ describe.each([
       const [hit] = (await catalog.find({ q: '病虫害' })).items;
       expect(hit.licenses).toEqual(['commercial']);
       expect(hit.lowestPrice).toEqual({ amount: 5_000_000, currency: 'CNY' });
+    });
+
+    it('leaves out an exclusive offer while a live sale blocks it: no license facet, filter or lowest price, until the sale is released or ends', async () => {
+      const caller = vendor();
+      const id = await catalog.publish(
+        { title: '金融客服通话录音 独家授权', description: '银行信用卡中心坐席与客户通话，双声道', modality: 'speech', domain: 'finance', languages: ['zh-CN'] },
+        [{ template: 'commercial', amount: 26_000_000 }],
+        caller,
+      );
+      const offers = catalog.moduleRef.get(OffersService);
+      const exclusive = await offers.create(caller, { datasetId: id, ...exclusiveOffer(24, ['CN'], 9_800_000) } as never);
+      const shown = async () => {
+        const filtered = await catalog.find({ q: '坐席', license: 'commercial_exclusive' });
+        const page = await catalog.find({ q: '坐席' });
+        return { matchesFilter: filtered.items.length, licenses: page.items[0].licenses, lowestPrice: page.items[0].lowestPrice?.amount, facet: page.facets.license.map((f) => f.value) };
+      };
+      // On sale: the cheaper exclusive offer is the listing's lowest price, and it matches the license filter.
+      expect(await shown()).toEqual({ matchesFilter: 1, licenses: ['commercial', 'commercial_exclusive'], lowestPrice: 9_800_000, facet: ['commercial', 'commercial_exclusive'] });
+
+      const orderId = randomUUID();
+      const sale = await offers.reserveExclusive({ offerId: exclusive.id, buyerOrgId: randomUUID(), orderId });
+      // Sold: checkout would refuse it, so search does not offer it.
+      expect(await shown()).toEqual({ matchesFilter: 0, licenses: ['commercial'], lowestPrice: 26_000_000, facet: ['commercial'] });
+      const [row] = await catalog.query<{ refresh_at: Date }>(`SELECT refresh_at FROM dataset_search WHERE dataset_id = $1`, [id]);
+      expect(row.refresh_at.toISOString()).toBe(sale.endsAt);
+
+      // Released (the order was refunded): on sale again.
+      await offers.releaseExclusive(orderId);
+      expect((await shown()).licenses).toEqual(['commercial', 'commercial_exclusive']);
+
+      // Sold again, and its 24 months pass: the row is rebuilt when the sale ends.
+      await offers.reserveExclusive({ offerId: exclusive.id, buyerOrgId: randomUUID(), orderId: randomUUID() });
+      expect((await shown()).matchesFilter).toBe(0);
+      await catalog.query(`UPDATE exclusive_sale SET starts_at = now() - interval '25 months', ends_at = now() - interval '1 month' WHERE dataset_id = $1 AND status = 'live'`, [id]);
+      await catalog.query(`UPDATE dataset_search SET refresh_at = now() - interval '1 second' WHERE dataset_id = $1`, [id]);
+      expect(await catalog.search.refreshExpired()).toBe(1);
+      expect(await shown()).toEqual({ matchesFilter: 1, licenses: ['commercial', 'commercial_exclusive'], lowestPrice: 9_800_000, facet: ['commercial', 'commercial_exclusive'] });
     });
 
     it('keeps the facet tally equal to the rows it counts through every change, and zero after a truncation', async () => {

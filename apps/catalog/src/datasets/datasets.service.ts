@@ -1,6 +1,5 @@
 import { CatalogErrorCode, CatalogEvents, CommonErrorCode, type DatasetDetail, type DatasetPage, type DatasetStatus, type DatasetView, type OfferView } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
-import { exclusiveConflict } from '@trove/licensing';
 import { UnitOfWork, type Transaction } from '@trove/messaging';
 import { decodeCursor, DEFAULT_PAGE_SIZE, ServiceException, toPage, type Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
@@ -11,7 +10,7 @@ import { DatasetIndexer, type DatasetChange } from './dataset-indexer';
 import { readMetadata, mergeMetadata, croissantOf } from './dataset-metadata';
 import { DatasetRepository } from './dataset.repository';
 import { VendorsService } from '../vendors/vendors.service';
-import type { ExclusiveSale } from '../offers/exclusive-sale.entity';
+import { exclusiveSoldOutUntil, type LiveExclusiveSale } from '../offers/exclusive-availability';
 import { OfferRepository } from '../offers/offer.repository';
 
 @Injectable()
@@ -127,7 +126,7 @@ export class DatasetsService {
     // for a listing with an exclusive offer.
     if (answer.offers.some((o) => o.exclusive)) {
       const live = await this.offers.liveExclusiveSales(id);
-      answer.offers = answer.offers.map((o) => (o.exclusive ? withExclusiveAvailability(o, live, new Date(now)) : o));
+      answer.offers = answer.offers.map((o) => withExclusiveAvailability(o, live, new Date(now)));
     }
     const newestFirst = found.versions.filter((v) => all || v.version.status === 'released').reverse();
     const shown = leadingWithin(newestFirst, (v) => v.bytes, ANSWER_MAX_BYTES - jsonBytes(answer));
@@ -222,11 +221,14 @@ export class DatasetsService {
   }
 }
 
-/** The offer as a buyer could order it at `at`: `exclusiveSoldOut` when live exclusive sales of the listing collide with it. */
-export function withExclusiveAvailability(offer: OfferView, live: readonly Pick<ExclusiveSale, 'terms' | 'startsAt' | 'endsAt'>[], at: Date): OfferView {
-  const candidate = { terms: offer.license.terms, startsAt: at };
-  const colliding = live.filter((sale) => exclusiveConflict(candidate, { terms: sale.terms, startsAt: sale.startsAt, endsAt: sale.endsAt }));
-  if (colliding.length === 0) return offer;
-  const until = colliding.some((sale) => sale.endsAt === null) ? null : new Date(Math.max(...colliding.map((sale) => sale.endsAt!.getTime()))).toISOString();
-  return { ...offer, exclusiveSoldOut: { until } };
+/**
+ * The offer as a buyer could order it at `at`: `exclusiveSoldOut` when live exclusive sales of
+ * the listing collide with it. Only an active offer can be sold out: a withdrawn or expired one
+ * is not for sale anyway, and its vendor, who sees it, would be told that a sale blocks it.
+ */
+export function withExclusiveAvailability(offer: OfferView, live: readonly LiveExclusiveSale[], at: Date): OfferView {
+  if (!offer.exclusive || offer.status !== 'active') return offer;
+  const until = exclusiveSoldOutUntil(offer.license.terms, live, at);
+  if (until === undefined) return offer;
+  return { ...offer, exclusiveSoldOut: { until: until?.toISOString() ?? null } };
 }

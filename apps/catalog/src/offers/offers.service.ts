@@ -136,7 +136,7 @@ export class OffersService {
    * one whose process died), and a retry of that placement makes the same order.
    */
   async reserveExclusive(request: ReserveExclusiveRequest): Promise<ExclusiveSaleView> {
-    return this.unitOfWork.run(async () => {
+    return this.unitOfWork.run(async (tx) => {
       const offer = await this.offers.findById(request.offerId);
       if (!offer) throw notFound('offer', request.offerId);
       await this.datasets.lockAny(offer.datasetId);
@@ -150,24 +150,31 @@ export class OffersService {
       if (!offer.isLive(startsAt)) throw new ServiceException(CatalogErrorCode.OFFER_NOT_AVAILABLE, `Offer ${offer.id} is withdrawn or expired.`);
       await this.assertNoExclusiveConflict(offer.datasetId, offer.terms, startsAt);
       const sold = { buyerOrgId: request.buyerOrgId, terms: offer.terms, startsAt, endsAt: licenseEndsAt(offer.terms, startsAt), status: 'live' as const, releasedAt: null };
-      if (existing) return (await this.offers.saveSale(Object.assign(existing, sold))).toView();
-      const sale = Object.assign(new ExclusiveSale(), { id: randomUUID(), datasetId: offer.datasetId, offerId: offer.id, orderId: request.orderId, ...sold });
-      return (await this.offers.insertSale(sale)).toView();
+      const sale = existing
+        ? await this.offers.saveSale(Object.assign(existing, sold))
+        : await this.offers.insertSale(Object.assign(new ExclusiveSale(), { id: randomUUID(), datasetId: offer.datasetId, offerId: offer.id, orderId: request.orderId, ...sold }));
+      // The offers this sale blocks leave search (SearchIndexer.reindex).
+      await this.indexer.datasetChanged(tx, offer.datasetId, 'exclusive-sold');
+      return sale.toView();
     });
   }
 
   /**
    * The exclusive sale of an order stops blocking others: the order was refunded or cancelled,
-   * or ordering never wrote it. Idempotent; it touches that order's sale only.
+   * or ordering never wrote it. Idempotent; it touches that order's sale only. The dataset is
+   * locked first, as a sale locks it, so search is rebuilt from what the two left in turn.
    */
   async releaseExclusive(orderId: string): Promise<ExclusiveSaleView | null> {
-    return this.unitOfWork.run(async () => {
-      const sale = await this.offers.saleOfOrder(orderId, true);
-      if (!sale) return null;
+    return this.unitOfWork.run(async (tx) => {
+      const found = await this.offers.saleOfOrder(orderId);
+      if (!found) return null;
+      await this.datasets.lockAny(found.datasetId);
+      const sale = (await this.offers.saleOfOrder(orderId, true))!;
       if (sale.status === 'live') {
         sale.status = 'released';
         sale.releasedAt = new Date();
         await this.offers.saveSale(sale);
+        await this.indexer.datasetChanged(tx, sale.datasetId, 'exclusive-released');
       }
       return sale.toView();
     });

@@ -32,7 +32,7 @@ export interface SearchDocument {
   /** tsvector input text (see search-tokens.ts). */
   document: string;
   publishedAt: Date;
-  /** The soonest an offer expires: the row is rebuilt then. */
+  /** The soonest an offer expires, or a sale that keeps an exclusive offer out ends: the row is rebuilt then. */
   refreshAt: Date | null;
 }
 

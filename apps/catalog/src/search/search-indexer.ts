@@ -2,6 +2,7 @@ import type { DatasetStatus } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import type { Transaction } from '@trove/messaging';
 import { isPublic } from '../access';
+import { exclusiveSoldOutUntil } from '../offers/exclusive-availability';
 import { DatasetIndexer, type DatasetChange, type VendorChange } from '../datasets/dataset-indexer';
 import { searchDocument } from './search-document';
 import { SearchRepository } from './search.repository';
@@ -35,13 +36,29 @@ export class SearchIndexer extends DatasetIndexer {
     for (const listing of listings) if (listing.status === 'published') await this.reindex(listing.id);
   }
 
-  /** Rebuilds one dataset's row; call inside a unit of work's transaction. */
+  /**
+   * Rebuilds one dataset's row; call inside a unit of work's transaction. An exclusive offer
+   * that a live exclusive sale blocks is left out, as one that cannot be bought: its license
+   * would otherwise be counted in the facet and match the filter, and its price would be the
+   * listing's lowest, though checkout refuses it (409 EXCLUSIVITY_CONFLICT). The row is rebuilt
+   * when the sale that blocks it ends, as when an offer expires.
+   */
   async reindex(datasetId: string): Promise<void> {
     const dataset = await this.search.indexable(datasetId);
     if (!dataset || !isPublic(dataset) || dataset.publishedAt === null) {
       await this.search.remove(datasetId);
       return;
     }
-    await this.search.upsert(searchDocument({ ...dataset, publishedAt: dataset.publishedAt }, dataset.offers));
+    const now = new Date();
+    const soldOutUntil: number[] = [];
+    const buyable = dataset.offers.filter((offer) => {
+      if (!offer.exclusive) return true;
+      const until = exclusiveSoldOutUntil(offer.terms, dataset.liveExclusiveSales, now);
+      if (until) soldOutUntil.push(until.getTime());
+      return until === undefined;
+    });
+    const document = searchDocument({ ...dataset, publishedAt: dataset.publishedAt }, buyable);
+    const refreshes = [...soldOutUntil, ...(document.refreshAt ? [document.refreshAt.getTime()] : [])];
+    await this.search.upsert({ ...document, refreshAt: refreshes.length > 0 ? new Date(Math.min(...refreshes)) : null });
   }
 }

@@ -1,6 +1,8 @@
 import type { DatasetSearchPage } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import { TransactionalRepository } from '@trove/messaging';
+import type { LicenseTermsValue } from '@trove/licensing';
+import type { LiveExclusiveSale } from '../offers/exclusive-availability';
 import type { SearchDocument, SearchableOffer } from './search-document';
 import { VENDOR_SUSPENDED_SQL } from '../datasets/dataset.repository';
 import { searchPage, type SearchRow, type SearchStatement } from './search-query';
@@ -37,7 +39,13 @@ export function searchRowParams(d: SearchDocument): unknown[] {
   return [...searchDocumentParams(d), d.facetKey];
 }
 
-/** A dataset as the indexer reads it, with its vendor's standing and its live public offers. */
+/** A live public offer as the indexer reads it: whether it is exclusive, and the terms an exclusive one would sell. */
+export interface IndexableOffer extends SearchableOffer {
+  exclusive: boolean;
+  terms: LicenseTermsValue;
+}
+
+/** A dataset as the indexer reads it, with its vendor's standing, its live public offers and its live exclusive sales. */
 export interface IndexableDataset {
   id: string;
   vendorOrganizationId: string;
@@ -46,22 +54,32 @@ export interface IndexableDataset {
   status: string;
   metadata: Record<string, unknown>;
   publishedAt: Date | null;
-  offers: SearchableOffer[];
+  offers: IndexableOffer[];
+  liveExclusiveSales: LiveExclusiveSale[];
 }
 
 /** The search projection, on the unit of work in progress. */
 @Injectable()
 export class SearchRepository extends TransactionalRepository {
-  /** The dataset, whether its vendor is suspended, and the offers anyone may buy now; read inside the changing transaction. */
+  /**
+   * The dataset, whether its vendor is suspended, the offers anyone may buy now and the live
+   * exclusive sales that may block some of them; read inside the changing transaction.
+   */
   async indexable(datasetId: string): Promise<IndexableDataset | null> {
     const rows = (await this.transaction.query(
       `SELECT d.id, d.vendor_organization_id, ${VENDOR_SUSPENDED_SQL} AS vendor_suspended, d.title, d.status, d.metadata, d.published_at,
-              coalesce((SELECT json_agg(json_build_object('template', o.template, 'model', o.pricing ->> 'model', 'priceAmount', o.price_amount, 'currency', o.currency, 'expiresAt', o.expires_at))
+              coalesce((SELECT json_agg(json_build_object('template', o.template, 'model', o.pricing ->> 'model', 'priceAmount', o.price_amount, 'currency', o.currency, 'expiresAt', o.expires_at,
+                                                   'exclusive', o.exclusive, 'terms', o.terms))
                         FROM offer o WHERE o.dataset_id = d.id AND o.status = 'active' AND o.buyer_org_id IS NULL
-                          AND (o.expires_at IS NULL OR o.expires_at > now())), '[]'::json) AS offers
+                          AND (o.expires_at IS NULL OR o.expires_at > now())), '[]'::json) AS offers,
+              coalesce((SELECT json_agg(json_build_object('terms', s.terms, 'startsAt', s.starts_at, 'endsAt', s.ends_at))
+                        FROM exclusive_sale s WHERE s.dataset_id = d.id AND s.status = 'live'), '[]'::json) AS sales
        FROM dataset d WHERE d.id = $1`,
       [datasetId],
-    )) as { id: string; vendor_organization_id: string; vendor_suspended: boolean; title: string; status: string; metadata: Record<string, unknown>; published_at: Date | null; offers: { template: string; model: string; priceAmount: string | number; currency: string; expiresAt: string | null }[] }[];
+    )) as { id: string; vendor_organization_id: string; vendor_suspended: boolean; title: string; status: string; metadata: Record<string, unknown>; published_at: Date | null;
+      offers: { template: string; model: string; priceAmount: string | number; currency: string; expiresAt: string | null; exclusive: boolean; terms: LicenseTermsValue }[];
+      sales: { terms: LicenseTermsValue; startsAt: string; endsAt: string | null }[];
+    }[];
     const row = rows[0];
     if (!row) return null;
     return {
@@ -72,7 +90,16 @@ export class SearchRepository extends TransactionalRepository {
       status: row.status,
       metadata: row.metadata,
       publishedAt: row.published_at,
-      offers: row.offers.map((o) => ({ template: o.template, model: o.model, priceAmount: Number(o.priceAmount), currency: o.currency, expiresAt: o.expiresAt ? new Date(o.expiresAt) : null })),
+      offers: row.offers.map((o) => ({
+        template: o.template,
+        model: o.model,
+        priceAmount: Number(o.priceAmount),
+        currency: o.currency,
+        expiresAt: o.expiresAt ? new Date(o.expiresAt) : null,
+        exclusive: o.exclusive,
+        terms: o.terms,
+      })),
+      liveExclusiveSales: row.sales.map((s) => ({ terms: s.terms, startsAt: new Date(s.startsAt), endsAt: s.endsAt ? new Date(s.endsAt) : null })),
     };
   }
 
@@ -90,7 +117,7 @@ export class SearchRepository extends TransactionalRepository {
     await this.transaction.query(`DELETE FROM dataset_search WHERE dataset_id IN (SELECT id FROM dataset WHERE vendor_organization_id = $1)`, [vendorOrganizationId]);
   }
 
-  /** Datasets whose offers have expired since they were indexed. */
+  /** Datasets whose offers have expired, or whose blocking exclusive sales have ended, since they were indexed. */
   async due(limit: number): Promise<string[]> {
     const rows = (await this.manager.query(`SELECT dataset_id FROM dataset_search WHERE refresh_at <= now() ORDER BY refresh_at LIMIT $1`, [limit])) as { dataset_id: string }[];
     return rows.map((r) => r.dataset_id);
