@@ -207,6 +207,8 @@ describe.each(DRIVERS)("a listing's samples through the public API, %s", (_name,
     expect({ status: header.status, riff: header.body.subarray(0, 4).toString('ascii'), length: header.body.length }).toEqual({ status: 206, riff: 'RIFF', length: 44 });
     const stale = await fetchBytes(url, { headers: { range: 'bytes=0-43', 'if-range': `"${'0'.repeat(64)}"` } });
     expect({ status: stale.status, sha256: sha256(stale.body) }).toEqual({ status: 200, sha256: sample.sha256 });
+    const unchanged = await fetchBytes(url, { headers: { 'if-none-match': `"${sample.sha256}"` } });
+    expect({ status: unchanged.status, etag: unchanged.headers.get('etag'), length: unchanged.body.length }).toEqual({ status: 304, etag: `"${sample.sha256}"`, length: 0 });
     const two = await fetch(url, { headers: { range: 'bytes=0-1,5-6' } });
     expect({ status: two.status, range: two.headers.get('content-range'), code: (await json(two)).code }).toEqual({
       status: 416,

@@ -209,6 +209,14 @@ describe.each(STORAGE_DRIVERS)('entitlements and downloads with %s', (_name, sta
       bytes: 0,
     });
 
+    // A client that kept the ETag of its copy is told it has the file, with no body; another copy gets the file.
+    for (const ifNoneMatch of [`"${file.sha256}"`, `W/"${file.sha256}"`, `"0000", "${file.sha256}"`]) {
+      const unchanged = await fetchRaw(file.url, { 'if-none-match': ifNoneMatch, range: 'bytes=0-9' });
+      expect({ status: unchanged.status, etag: unchanged.headers.etag, bytes: unchanged.body.length }).toEqual({ status: 304, etag: `"${file.sha256}"`, bytes: 0 });
+    }
+    const changed = await fetchRaw(file.url, { 'if-none-match': '"0000"' });
+    expect({ status: changed.status, bytes: changed.body.length }).toEqual({ status: 200, bytes: file.size });
+
     const stale = await fetchRaw(file.url, { range: 'bytes=0-9', 'if-range': '"0000"' });
     expect({ status: stale.status, bytes: stale.body.length }).toEqual({ status: 200, bytes: file.size });
     const fresh = await fetchRaw(file.url, { range: 'bytes=0-9', 'if-range': `"${file.sha256}"` });

@@ -6,6 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { withDatabase } from '../../../test/support/postgres';
 import { waitFor } from '../../../test/support/processes';
+import { sha256Hex } from '../../../test/support/catalog';
 import { DeliveryHarness } from './delivery-harness';
 import { holdWindow } from '../src/downloads/downloads.service';
 import { ask, fetchRaw, fetchUntilClosed, manifest, newBuyer, paidLine, pay, release, splitDownload, uploadVersion } from './downloads-support';
@@ -320,6 +321,12 @@ describe('download limits and seats while downloads run', () => {
       // The file was downloaded once (from byte 0): a further download is refused.
       const again = await fetchRaw(viaReplica(url));
       expect({ status: again.status, code: again.json?.code }).toEqual({ status: 403, code: 'DOWNLOAD_LIMIT_REACHED' });
+      // Its sync checking that copy is told it holds the file: 304, no bytes, nothing held or counted.
+      const check = await fetchRaw(url, { 'if-none-match': `"${sha256Hex(utterance.bytes)}"` });
+      expect({ status: check.status, bytes: check.body.length }).toEqual({ status: 304, bytes: 0 });
+      const downloads = await withDatabase(h.db.url, async (c) => (await c.query(`SELECT 1 FROM download WHERE entitlement_id = $1`, [entitlement.id])).rowCount);
+      expect(downloads).toBe(8);
+      expect(await holdsOf(entitlement.id)).toEqual([]);
     });
   });
 

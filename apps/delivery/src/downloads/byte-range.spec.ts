@@ -1,4 +1,4 @@
-import { readRange } from './byte-range';
+import { clientHasFile, readRange } from './byte-range';
 
 const ETAG = `"${'ab'.repeat(32)}"`;
 const SIZE = 1000;
@@ -25,5 +25,20 @@ describe('readRange', () => {
 
   it('finds nothing to serve in an empty file', () => {
     expect(readRange('bytes=0-', undefined, 0, ETAG)).toEqual({ kind: 'unsatisfiable' });
+  });
+});
+
+describe('clientHasFile (If-None-Match)', () => {
+  it.each([
+    ['no header', undefined, false],
+    ['the ETag', ETAG, true],
+    ['the ETag, weak', `W/${ETAG}`, true],
+    ['the ETag among others', `"0000", ${ETAG} , "ffff"`, true],
+    ['any copy (*)', '*', true],
+    ['another file', '"0000"', false],
+    ['the hash without quotes', ETAG.slice(1, -1), false],
+    ['an empty header', '', false],
+  ])('%s', (_case, header, expected) => {
+    expect(clientHasFile(header, ETAG)).toBe(expected);
   });
 });

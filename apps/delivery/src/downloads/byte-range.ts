@@ -35,3 +35,15 @@ export function rangeStart(answer: RangeAnswer): number | null {
   if (answer.kind === 'unsatisfiable') return null;
   return answer.kind === 'partial' ? answer.start : 0;
 }
+
+/**
+ * Whether an If-None-Match header names the file's ETag, or is `*`: the client's copy is this
+ * very file, and the answer is 304 without a body. Tags are compared weakly (a `W/` prefix is
+ * ignored), as RFC 9110 asks of this header; several may be listed, comma-separated.
+ */
+export function clientHasFile(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (ifNoneMatch === undefined) return false;
+  const text = ifNoneMatch.trim();
+  if (text === '*') return true;
+  return text.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
+}

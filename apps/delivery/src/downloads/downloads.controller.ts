@@ -7,7 +7,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { FsObjectStorage } from '../storage/fs-object-storage';
 import { ObjectStorage } from '../storage/object-storage';
-import { rangeStart, readRange } from './byte-range';
+import { clientHasFile, rangeStart, readRange } from './byte-range';
 import { downloadTicketFromUrl } from './download-ticket';
 import { sendFileRange, sendStream, type SendAllowance } from './file-sender';
 import { attachmentDisposition, headerText, platformHeaders } from './response-headers';
@@ -19,6 +19,8 @@ import { DownloadsService } from './downloads.service';
  * bodies) in 1 MiB reads; a client that goes away destroys the storage stream. Expiry and the
  * entitlement are checked when a request starts: a download in progress is never cut off for
  * them. Under a download limit or a per-GiB allowance, it ends where the limit is reached.
+ * If-None-Match with the file's ETag is 304 Not Modified, and If-Range with another is the whole
+ * file (byte-range.ts).
  */
 @Controller('files/entitlements/:entitlementId/versions/:versionId')
 export class DownloadsController {
@@ -46,6 +48,13 @@ export class DownloadsController {
     const ticket = parsed!.ticket;
 
     const etag = `"${target.sha256}"`;
+    // A client that already holds this file (a sync checking its copy with the ETag it kept) is
+    // told so: 304, no bytes, and nothing held or counted against seats, downloadLimit or the GiB
+    // bought, since nothing is sent. The entitlement was checked above all the same.
+    if (clientHasFile(headerText(request.headers['if-none-match']), etag)) {
+      void reply.code(304).headers({ etag, 'cache-control': 'private, no-store' }).send();
+      return;
+    }
     const range = readRange(rangeHeader, headerText(request.headers['if-range']), target.size, etag);
     const start = range.kind === 'partial' ? range.start : 0;
     const end = range.kind === 'partial' ? range.end : target.size - 1;

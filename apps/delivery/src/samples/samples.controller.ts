@@ -4,7 +4,7 @@ import { PublicRoute, ServiceException } from '@trove/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { readRange } from '../downloads/byte-range';
+import { clientHasFile, readRange } from '../downloads/byte-range';
 import { sendFileRange } from '../downloads/file-sender';
 import { attachmentDisposition, headerText, platformHeaders } from '../downloads/response-headers';
 import { FsObjectStorage } from '../storage/fs-object-storage';
@@ -26,7 +26,7 @@ export const SAMPLE_SAFETY_HEADERS: Readonly<Record<string, string>> = {
 
 /**
  * `GET` and `HEAD` of a signed sample URL: a public preview, served like a download (Range,
- * If-Range, ETag, Content-Length, the bytes straight from storage to the socket) but with no
+ * If-Range, If-None-Match, ETag, Content-Length, the bytes straight from storage to the socket) but with no
  * entitlement, no limits and no audit row: after the signature, one indexed read, then the bytes.
  */
 @Controller('files/samples/:datasetId')
@@ -52,6 +52,10 @@ export class SamplesController {
     const ticket = parsed!.ticket;
 
     const etag = `"${sample.sha256}"`;
+    if (clientHasFile(headerText(request.headers['if-none-match']), etag)) {
+      void reply.code(304).headers({ etag, 'cache-control': 'private, no-store' }).send();
+      return;
+    }
     const range = readRange(request.headers.range, headerText(request.headers['if-range']), sample.size, etag);
     if (range.kind === 'unsatisfiable') {
       void reply.header('content-range', `bytes */${sample.size}`).header('accept-ranges', 'bytes');
