@@ -4,7 +4,6 @@ import { Test } from '@nestjs/testing';
 import { decodeJson, encodeJson, RpcClient, type RpcReply } from '@trove/messaging';
 import { configureApp, createHttpAdapter, loadConfig, RequestContext, type Caller } from '@trove/platform';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { NatsConnection, Subscription } from 'nats';
 import { Readable } from 'node:stream';
 import { AppModule } from '../src/app.module';
@@ -14,6 +13,7 @@ import { connectNats, deleteStream, NATS_URL, newNamespace } from '../../../test
 import { createAppDatabase, withDatabase, type TestDatabase } from '../../../test/support/postgres';
 import { freePort } from '../../../test/support/processes';
 import { withEnv } from '../../../test/support/env';
+import { sendRaw, type RawAnswer } from '../../../test/support/http';
 import type { TestStorage } from './storage-drivers';
 
 export interface CatalogCall {
@@ -23,12 +23,7 @@ export interface CatalogCall {
   callerOrganization?: string;
 }
 
-export interface PutAnswer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  body: any;
-}
+export type PutAnswer = RawAnswer;
 
 /** A vendor as the gateway would present it to catalog, and catalog to delivery. */
 export function newVendor(): Caller {
@@ -110,37 +105,7 @@ export class DeliveryHarness {
   }
 
   putRaw(pathAndQuery: string, body: Buffer | Readable, headers: Record<string, string> = {}): Promise<PutAnswer> {
-    return new Promise((resolve, reject) => {
-      const req = httpRequest(
-        {
-          host: '127.0.0.1',
-          port: this.port,
-          method: 'PUT',
-          path: pathAndQuery,
-          headers: Buffer.isBuffer(body) ? { 'content-length': String(body.length), ...headers } : headers,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let parsed: unknown = text;
-            try {
-              parsed = text ? JSON.parse(text) : undefined;
-            } catch {
-              // not JSON
-            }
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed });
-          });
-          res.on('error', reject);
-        },
-      );
-      // A server that answers before reading everything closes the connection: the answer
-      // still arrives, the rest of the body may not be written.
-      req.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' || error.code === 'ECONNRESET' ? undefined : reject(error)));
-      if (Buffer.isBuffer(body)) req.end(body);
-      else body.pipe(req);
-    });
+    return sendRaw({ port: this.port, method: 'PUT', path: pathAndQuery }, body, headers);
   }
 
   async rows(datasetId: string): Promise<{ key: string; target: string; version_id: string | null; path: string; size: string; sha256: string; uploaded_by: string; recorded_at: Date | null }[]> {
