@@ -49,7 +49,20 @@ async function expect(status, promise, what) {
   return answer.body;
 }
 
-/** A published speech listing with one released file and a one-time commercial offer. */
+/**
+ * A one-year license: each buyer orders the same offer again and again, as a renewal may be. A
+ * perpetual one would be refused from the second order on (409 ALREADY_LICENSED: the buyer holds
+ * it already).
+ */
+const ONE_YEAR_COMMERCIAL = {
+  uses: ['model_training', 'fine_tuning', 'evaluation', 'commercial_deployment', 'sell_model_outputs', 'derivatives'],
+  termMonths: 12,
+  territories: ['CN'],
+  seats: null,
+  exclusive: false,
+};
+
+/** A published speech listing with one released file and a one-time commercial offer for a year. */
 async function publishedOffer(base, adminKey) {
   const signUp = await expect(201, call(base, 'POST', '/v1/organizations', { body: { name: '海天瑞声 SpeechOcean', kind: 'vendor', contactEmail: 'bd@speechocean.example.cn' } }), 'vendor sign-up');
   const vendor = signUp.apiKey;
@@ -63,7 +76,7 @@ async function publishedOffer(base, adminKey) {
   const put = await fetch(upload.uploadUrl, { method: 'PUT', body: bytes, headers: { 'content-type': 'application/octet-stream' } });
   if (put.status !== 201) throw new Error(`upload: ${put.status} ${await put.text()}`);
   await expect(200, call(base, 'POST', `/v1/datasets/${dataset.id}/versions/${version.id}/release`, { key: vendor }), 'release');
-  const offer = await expect(201, call(base, 'POST', `/v1/datasets/${dataset.id}/offers`, { key: vendor, body: { license: { template: 'commercial' }, pricing: { model: 'one_time', price: { amount: PRICE, currency: 'CNY' } } } }), 'offer');
+  const offer = await expect(201, call(base, 'POST', `/v1/datasets/${dataset.id}/offers`, { key: vendor, body: { license: { template: 'commercial', terms: ONE_YEAR_COMMERCIAL }, pricing: { model: 'one_time', price: { amount: PRICE, currency: 'CNY' } } } }), 'offer');
   await expect(200, call(base, 'POST', `/v1/datasets/${dataset.id}/submit`, { key: vendor }), 'submit');
   await expect(200, call(base, 'POST', `/v1/admin/datasets/${dataset.id}/approve`, { key: adminKey }), 'publish');
   return offer.id;

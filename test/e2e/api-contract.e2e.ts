@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { commercialOffer, sha256Hex, speechListing, VendorClient, type GatewayCaller } from '../support/catalog';
+import { commercialOffer, sha256Hex, speechListing, VendorClient, yearlyOffer, type GatewayCaller } from '../support/catalog';
 import { waitFor } from '../support/processes';
 import { TroveSystem } from '../support/system';
 
@@ -272,7 +272,8 @@ describe('the public contract (API.md) and the served OpenAPI, route by route, a
     vendor = await VendorClient.signUp(recorder, '海天瑞声 SpeechOcean');
     vendorParty = { key: vendor.key, organizationId: vendor.organizationId };
     rivalVendor = await VendorClient.signUp(recorder, '数据堂 Datatang');
-    sampler = await publish(vendor, '普通话朗读语音试用包 10 小时 / Mandarin read speech sample pack, 10 hours', commercialOffer(PRICE));
+    // A year's license: the buyers below order it again and again, as renewals (a perpetual one is sold to a buyer once).
+    sampler = await publish(vendor, '普通话朗读语音试用包 10 小时 / Mandarin read speech sample pack, 10 hours', yearlyOffer(PRICE));
     gated = await publish(vendor, '粤语客服通话录音 300 小时 / Cantonese call-centre speech, 300 hours', commercialOffer(PRICE, { requiresApproval: true }));
 
     buyer = await signUp('buyer', '科大讯飞 iFLYTEK');
@@ -820,7 +821,10 @@ describe('the public contract (API.md) and the served OpenAPI, route by route, a
     });
 
     it('lists entitlements as {id, datasetId, orderId, versionIds, status, expiresAt} and hands out a manifest of signed URLs, 404 to another buyer', async () => {
-      expect(entitlement).toEqual(expect.objectContaining({ id: expect.stringMatching(UUID), datasetId: sampler.datasetId, orderId: purchase.id, versionIds: [sampler.versionId], status: 'active', expiresAt: null }));
+      expect(entitlement).toEqual(expect.objectContaining({ id: expect.stringMatching(UUID), datasetId: sampler.datasetId, orderId: purchase.id, versionIds: [sampler.versionId], status: 'active', expiresAt: expect.any(String) }));
+      // The year's license ends twelve months after it was granted.
+      const months = (Date.parse(entitlement.expiresAt) - Date.parse(purchase.fulfilledAt)) / (30.44 * 24 * 3600 * 1000);
+      expect(Math.round(months)).toBe(12);
       const manifest = await api('GET', `/v1/entitlements/${entitlement.id}/manifest`, { as: buyer });
       expect(manifest.body).toMatchObject({
         datasetId: sampler.datasetId,

@@ -9,7 +9,7 @@ import { verifyScript } from '../../apps/delivery/test/downloads-support';
 import { downloadGrant, downloadUrl } from '../../apps/delivery/src/downloads/download-ticket';
 import { parseSigningKeys } from '../../apps/delivery/src/signing/signing-keys';
 import { UrlSigner } from '../../apps/delivery/src/signing/url-signer';
-import { speechListing, VendorClient } from '../support/catalog';
+import { speechListing, VendorClient, yearlyOffer } from '../support/catalog';
 import { waitFor } from '../support/processes';
 import { json, TroveSystem } from '../support/system';
 
@@ -304,10 +304,8 @@ describe.each(DRIVERS)('buying and downloading through the public API, %s', (_na
     // entitlements are granted at one instant, then thirty orders of one offer each.
     const offers: string[] = [];
     for (let i = 0; i < 15; i++) {
-      const offer = await vendor.expect(201, `/v1/datasets/${datasetId}/offers`, 'POST', {
-        license: { template: 'commercial' },
-        pricing: { model: 'one_time', price: { amount: 9_900 + i, currency: 'CNY' } },
-      });
+      // A year's license each: the buyer orders each twice more below, as renewals.
+      const offer = await vendor.expect(201, `/v1/datasets/${datasetId}/offers`, 'POST', yearlyOffer(9_900 + i));
       offers.push(offer.id);
     }
     expect((await post('/v1/orders', 阿里, { items: offers.map((offerId) => ({ offerId })), acceptLicense: true })).status).toBe(201);

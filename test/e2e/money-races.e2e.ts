@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'pg';
-import { commercialOffer, exclusiveOffer, speechListing, VendorClient } from '../support/catalog';
+import { exclusiveOffer, speechListing, VendorClient, yearlyOffer } from '../support/catalog';
 import { withDatabase } from '../support/postgres';
 import { waitFor } from '../support/processes';
 import { TroveSystem } from '../support/system';
@@ -183,7 +183,7 @@ describe('money under concurrent requests', () => {
   it('twenty payouts at once that together ask for more than is owed: what is owed is asked for once, and each approval, sent ten times at once, pays once', async () => {
     const vendor = await VendorClient.signUp(system, '海天瑞声 SpeechOcean');
     const buyer = await signUpBuyer('国网智能研究院 / State Grid AI Lab', 10_000_000);
-    const { offerIds } = await publish(vendor, '普通话手机采集朗读语音 300 小时', [commercialOffer(1_000_000)]);
+    const { offerIds } = await publish(vendor, '普通话手机采集朗读语音 300 小时', [yearlyOffer(1_000_000)]);
     for (let i = 0; i < 3; i++) await settle(buyer, (await order(buyer, [{ offerId: offerIds[0] }])).body.id);
     const balance = await owed(vendor);
     expect(balance).toBe(2_400_000);
@@ -205,7 +205,7 @@ describe('money under concurrent requests', () => {
   it('a payout approved while the vendor’s sale is refunded: money leaves once, the buyer gets all of it back, and the vendor is paid nothing more until it owes nothing', async () => {
     const vendor = await VendorClient.signUp(system, '数据堂 Datatang');
     const buyer = await signUpBuyer('中国电信人工智能研究院 / China Telecom AI', 5_000_000);
-    const { offerIds } = await publish(vendor, '粤语客服对话录音 80 小时', [commercialOffer(2_000_000)]);
+    const { offerIds } = await publish(vendor, '粤语客服对话录音 80 小时', [yearlyOffer(2_000_000)]);
     const [first, second] = [(await order(buyer, [{ offerId: offerIds[0] }])).body.id, (await order(buyer, [{ offerId: offerIds[0] }])).body.id];
     await settle(buyer, first);
     await settle(buyer, second);
@@ -234,7 +234,7 @@ describe('money under concurrent requests', () => {
   it('a refund asked for fifty times at once is made once; refunds racing the payment and the fulfilment end refunded, revoked and reversed once', async () => {
     const vendor = await VendorClient.signUp(system, '标贝科技 DataBaker');
     const buyer = await signUpBuyer('科大讯飞研究院 / iFLYTEK Research', 20_000_000);
-    const { offerIds } = await publish(vendor, '中文情感语音合成数据 20 小时', [commercialOffer(1_000_000)]);
+    const { offerIds } = await publish(vendor, '中文情感语音合成数据 20 小时', [yearlyOffer(1_000_000)]);
     const fulfilled = (await order(buyer, [{ offerId: offerIds[0] }])).body.id as string;
     await settle(buyer, fulfilled);
 
@@ -290,8 +290,8 @@ describe('money under concurrent requests', () => {
   it('orders racing the withdrawal of their offer, public or private: each is refused or charged exactly the price it was placed at', async () => {
     const vendor = await VendorClient.signUp(system, '云测数据 Testin');
     const buyer = await signUpBuyer('智谱AI / Zhipu AI', 200_000_000);
-    const { datasetId, offerIds } = await publish(vendor, '中文多轮对话 SFT 数据 10 万条', [commercialOffer(1_000_000)]);
-    const privateOffer = await vendor.expect(201, `/v1/datasets/${datasetId}/offers`, 'POST', commercialOffer(750_000, { buyerOrgId: buyer.organizationId }));
+    const { datasetId, offerIds } = await publish(vendor, '中文多轮对话 SFT 数据 10 万条', [yearlyOffer(1_000_000)]);
+    const privateOffer = await vendor.expect(201, `/v1/datasets/${datasetId}/offers`, 'POST', yearlyOffer(750_000, { buyerOrgId: buyer.organizationId }));
 
     for (const offerId of [offerIds[0], privateOffer.id as string]) {
       const burst: Promise<Answer>[] = [];
@@ -312,7 +312,7 @@ describe('money under concurrent requests', () => {
 
   it('an access request approved and rejected at once is decided once, and the buyer’s order agrees with the decision', async () => {
     const vendor = await VendorClient.signUp(system, '爱数智慧 MagicData');
-    const { offerIds } = await publish(vendor, '金融客服通话录音 500 小时（需审批）', [commercialOffer(3_000_000, { requiresApproval: true })]);
+    const { offerIds } = await publish(vendor, '金融客服通话录音 500 小时（需审批）', [yearlyOffer(3_000_000, { requiresApproval: true })]);
     for (let i = 0; i < 6; i++) {
       const buyer = await signUpBuyer(`城商行科技子公司 ${i} / city bank technology ${i}`, 10_000_000);
       const requests = await Promise.all(Array.from({ length: 10 }, () => call('/v1/access-requests', buyer, 'POST', { offerId: offerIds[0], intendedUse: '训练金融客服语音识别模型' })));
@@ -339,7 +339,7 @@ describe('money under concurrent requests', () => {
   it('buyers waiting on a stalled catalog for their access requests leave ordering answering everyone else', async () => {
     const vendor = await VendorClient.signUp(system, '慧听科技 Huiting');
     const buyer = await signUpBuyer('招商银行信用卡中心 / CMB Credit Card Centre', 2_000_000);
-    const { offerIds } = await publish(vendor, '信用卡催收通话录音 200 小时', [commercialOffer(1_000_000, { requiresApproval: true }), commercialOffer(1_000_000)]);
+    const { offerIds } = await publish(vendor, '信用卡催收通话录音 200 小时', [yearlyOffer(1_000_000, { requiresApproval: true }), yearlyOffer(1_000_000)]);
     const placed = (await order(buyer, [{ offerId: offerIds[1] }])).body.id as string;
     await settle(buyer, placed);
     const applicants = await Promise.all(Array.from({ length: 15 }, (_, i) => signUpBuyer(`征信数据公司 ${i} / credit bureau ${i}`)));
@@ -365,7 +365,7 @@ describe('money under concurrent requests', () => {
   it('one Idempotency-Key used by two buyers at once makes one order each; one key sent with two bodies at once makes one order', async () => {
     const vendor = await VendorClient.signUp(system, '整数智能 MolarData');
     const [first, second] = [await signUpBuyer('商汤科技 / SenseTime', 10_000_000), await signUpBuyer('旷视科技 / Megvii', 10_000_000)];
-    const { offerIds } = await publish(vendor, '自动驾驶路测视频 3D 框标注', [commercialOffer(1_000_000), commercialOffer(2_000_000)]);
+    const { offerIds } = await publish(vendor, '自动驾驶路测视频 3D 框标注', [yearlyOffer(1_000_000), yearlyOffer(2_000_000)]);
 
     const key = 'po-2026-11-30-0001';
     const shared = await Promise.all(Array.from({ length: 40 }, (_, i) => order(i % 2 ? first : second, [{ offerId: offerIds[0] }], key)));
@@ -440,7 +440,7 @@ describe('money under concurrent requests', () => {
   it('fifty orders at once while a top-up is confirmed spend the wallet to the fen and never below it', async () => {
     const vendor = await VendorClient.signUp(system, '澳鹏 Appen China');
     const buyer = await signUpBuyer('字节跳动 豆包大模型 / ByteDance Doubao', 10_000_000);
-    const { offerIds } = await publish(vendor, '普通话儿童语音 30 小时', [commercialOffer(1_000_000)]);
+    const { offerIds } = await publish(vendor, '普通话儿童语音 30 小时', [yearlyOffer(1_000_000)]);
     const topUp = await call('/v1/wallet/top-ups', buyer, 'POST', { amount: { amount: 20_000_000, currency: 'CNY' }, reference: '建设银行 CCB-20261130-7788' });
     expect(topUp.status).toBe(201);
 

@@ -1,6 +1,6 @@
 import { canonicalJson } from '@trove/licensing';
 import { createHash, randomUUID } from 'node:crypto';
-import { commercialOffer, exclusiveOffer, speechListing, VendorClient } from '../support/catalog';
+import { commercialOffer, exclusiveOffer, speechListing, VendorClient, yearlyOffer } from '../support/catalog';
 import { connectNats } from '../support/nats';
 import { withDatabase } from '../support/postgres';
 import { waitFor } from '../support/processes';
@@ -27,7 +27,7 @@ class Market {
   }
 
   /** An approved vendor with a published listing and `offer` on it. */
-  async publishedOffer(vendorName: string, offer: Record<string, unknown> = commercialOffer(), title?: string): Promise<{ vendor: VendorClient; offerId: string; datasetId: string }> {
+  async publishedOffer(vendorName: string, offer: Record<string, unknown> = yearlyOffer(), title?: string): Promise<{ vendor: VendorClient; offerId: string; datasetId: string }> {
     const vendor = await VendorClient.signUp(this.system, vendorName);
     const { dataset } = await vendor.listing(speechListing(title ? { title } : {}));
     const created = await vendor.expect(201, `/v1/datasets/${dataset.id}/offers`, 'POST', offer);
@@ -179,7 +179,7 @@ describe('the purchase saga through the public API, every app a process', () => 
     const before = await orderCount();
     const reused = await h.order(buyer, { items: [{ offerId }], acceptLicense: true, note: 'x' }, key);
     expect(reused.status).toBe(400); // unknown field: refused before the key is even looked at
-    const other = await h.publishedOffer('数据堂 Datatang', commercialOffer(99_900));
+    const other = await h.publishedOffer('数据堂 Datatang', yearlyOffer(99_900));
     const different = await h.order(buyer, order(other.offerId), key);
     expect(different.status).toBe(422);
     expect(await json(different)).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
@@ -189,7 +189,7 @@ describe('the purchase saga through the public API, every app a process', () => 
   });
 
   it('with credit for exactly 10 purchases, 50 concurrent orders end 10 fulfilled and 40 cancelled for INSUFFICIENT_FUNDS', async () => {
-    const cheap = await h.publishedOffer('标贝科技 DataBaker', commercialOffer(459_900));
+    const cheap = await h.publishedOffer('标贝科技 DataBaker', yearlyOffer(459_900));
     const buyer = await h.buyer('科大讯飞 iFLYTEK');
     await h.fund(buyer, 459_900 * 10);
     const answers = await Promise.all(Array.from({ length: 50 }, () => h.order(buyer, order(cheap.offerId))));
@@ -208,8 +208,8 @@ describe('the purchase saga through the public API, every app a process', () => 
     const buyer = await h.buyer('中国电信人工智能研究院 China Telecom AI');
     const rival = await h.buyer('商汤科技 SenseTime');
     await h.fund(buyer, PRICE * 2);
-    const privateOffer = await h.publishedOffer('澳鹏 Appen China', commercialOffer(PRICE, { buyerOrgId: rival.organizationId }));
-    const gated = await h.publishedOffer('云测数据 Testin Data', commercialOffer(PRICE, { requiresApproval: true }));
+    const privateOffer = await h.publishedOffer('澳鹏 Appen China', yearlyOffer(PRICE, { buyerOrgId: rival.organizationId }));
+    const gated = await h.publishedOffer('云测数据 Testin Data', yearlyOffer(PRICE, { requiresApproval: true }));
     const suspended = await h.publishedOffer('爱数智慧 Magic Data');
     expect((await h.system.request(`/v1/admin/datasets/${suspended.datasetId}/suspend`, { method: 'POST' })).status).toBe(200);
     const before = await orderCount();
@@ -248,6 +248,28 @@ describe('the purchase saga through the public API, every app a process', () => 
     // The rival may buy its private offer.
     await h.fund(rival, PRICE);
     expect((await h.order(rival, order(privateOffer.offerId))).status).toBe(201);
+  });
+
+  it('sells a perpetual license to a buyer once: ordered again it is 409 ALREADY_LICENSED naming the order and charges nothing, until that order is refunded', async () => {
+    const { offerId } = await h.publishedOffer('希尔贝壳 AISHELL', commercialOffer(PRICE), '普通话智能家居语音指令 500 小时');
+    const buyer = await h.buyer('小米 XiaoAI 语音团队');
+    await h.fund(buyer, PRICE * 3);
+    const first = await json(await h.order(buyer, order(offerId)));
+    expect((await h.settled(buyer, first.id)).status).toBe('fulfilled');
+
+    const again = await h.order(buyer, order(offerId));
+    expect(again.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const refused = await json(again);
+    expect(refused).toMatchObject({ status: 409, code: 'ALREADY_LICENSED' });
+    expect(refused.detail).toContain(first.id);
+    expect(await h.wallet(buyer)).toBe(PRICE * 2);
+
+    const refund = await h.system.request(`/v1/admin/orders/${first.id}/refund`, { method: 'POST', body: JSON.stringify({ reason: '数据与描述不符 / data did not match the listing' }) });
+    expect(refund.status).toBe(202);
+    expect((await h.settled(buyer, first.id, ['refunded'])).status).toBe('refunded');
+    const rebought = await json(await h.order(buyer, order(offerId)));
+    expect((await h.settled(buyer, rebought.id)).status).toBe('fulfilled');
+    expect(await h.wallet(buyer)).toBe(PRICE * 2);
   });
 
   it('sells an exclusive license once; a cancelled order gives it back', async () => {
@@ -541,7 +563,7 @@ describe('the purchase saga when services die mid-flight', () => {
   });
 
   it('ends every order within 60 s of the restart, with a zero trial balance, and no charge without an entitlement or the reverse', async () => {
-    const { offerId } = await h.publishedOffer('海天瑞声 SpeechOcean', commercialOffer(CHAOS_PRICE));
+    const { offerId } = await h.publishedOffer('海天瑞声 SpeechOcean', yearlyOffer(CHAOS_PRICE));
     const open = await h.publishedOffer('北京智源人工智能研究院 BAAI', { license: { template: 'cc-by-4.0' }, pricing: { model: 'free' } });
     const buyers: Buyer[] = [];
     for (let n = 0; n < BUYERS; n++) {

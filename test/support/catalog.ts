@@ -61,6 +61,23 @@ export function commercialOffer(amount = 12_800_000, overrides: Record<string, u
   };
 }
 
+/**
+ * A one-time commercial license for one year: a buyer may order it again (a renewal), where a
+ * perpetual one is refused while the buyer holds it (409 ALREADY_LICENSED). For tests that place
+ * many orders of one offer as one buyer.
+ */
+export function yearlyOffer(amount = 12_800_000, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return commercialOffer(amount, { license: { template: 'commercial', terms: ONE_YEAR_TERMS }, ...overrides });
+}
+
+const ONE_YEAR_TERMS = {
+  uses: ['model_training', 'fine_tuning', 'evaluation', 'commercial_deployment', 'sell_model_outputs', 'derivatives'],
+  termMonths: 12,
+  territories: ['CN'],
+  seats: null,
+  exclusive: false,
+};
+
 /** An exclusive commercial license for mainland China, for `termMonths` months. */
 export function exclusiveOffer(termMonths = 24, territories = ['CN'], amount = 98_000_000): Record<string, unknown> {
   return {

@@ -148,6 +148,25 @@ export class OrderRepository extends TransactionalRepository {
     return row?.closed_at ?? null;
   }
 
+  /**
+   * The buyer's oldest live order (awaiting payment, paid or fulfilled) with a line of
+   * `offerId` under these terms that covers every one of `versionIds`, or null. Takes a lock on
+   * (buyer, offer) for the rest of the transaction first, so two placements of one offer by one
+   * buyer take turns and the second one's read sees the first one's order.
+   */
+  async liveOrderCovering(buyerOrganizationId: string, offerId: string, termsSha256: string, versionIds: string[]): Promise<{ id: string; status: OrderStatus } | null> {
+    await this.transaction.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`ordering.licensed:${buyerOrganizationId}:${offerId}`]);
+    const [row] = (await this.transaction.query(
+      `SELECT o.id, o.status
+         FROM purchase_order o JOIN order_line l ON l.order_id = o.id
+        WHERE o.buyer_organization_id = $1 AND o.status IN ('pending_payment', 'paid', 'fulfilled')
+          AND l.offer_id = $2 AND l.terms_sha256 = $3 AND l.version_ids @> $4::jsonb
+        ORDER BY o.placed_at LIMIT 1`,
+      [buyerOrganizationId, offerId, termsSha256, JSON.stringify(versionIds)],
+    )) as { id: string; status: OrderStatus }[];
+    return row ?? null;
+  }
+
   /** The order's status, or null when there is no such order. */
   async statusOf(id: string): Promise<OrderStatus | null> {
     const [row] = (await this.manager.query(`SELECT status FROM purchase_order WHERE id = $1`, [id])) as { status: OrderStatus }[];

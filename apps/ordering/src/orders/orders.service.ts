@@ -136,6 +136,7 @@ export class OrdersService {
     currency: CurrencyCode,
     total: number,
   ): Promise<OrderView> {
+    await this.assertNotLicensedAlready(buyer, offers);
     const now = new Date();
     const lines = offers.map((offer, position) =>
       Object.assign(new OrderLine(), {
@@ -211,6 +212,28 @@ export class OrdersService {
     });
     await this.orders.insert(order, lines, receipt);
     return order.toView(lines);
+  }
+
+  /**
+   * A perpetual license bought once for a price covers its dataset's released versions for good:
+   * a script that placed its order again (a retry with a new Idempotency-Key, a loop that did not
+   * know it had bought) was charged again for nothing it did not have. Such an item is refused
+   * while a live order of the buyer (awaiting payment, paid or fulfilled) holds the same offer
+   * under the same terms with every version released now; a version released since, a refund or
+   * a cancellation makes it orderable again. Licenses with a term (a renewal), subscriptions,
+   * metered and free offers may be ordered again as they like. Runs in the order's transaction.
+   */
+  private async assertNotLicensedAlready(buyer: Caller, offers: OfferSnapshot[]): Promise<void> {
+    for (const offer of offers) {
+      if (offer.pricing.model !== 'one_time' || offer.license.terms.termMonths !== null) continue;
+      const owned = await this.orders.liveOrderCovering(buyer.organizationId, offer.id, offer.termsSha256, offer.releasedVersionIds);
+      if (!owned) continue;
+      const state = owned.status === 'pending_payment' ? 'awaits payment' : owned.status === 'paid' ? 'is paid' : 'is fulfilled';
+      throw new ServiceException(
+        OrderingErrorCode.ALREADY_LICENSED,
+        `Your order ${owned.id} ${state} and licenses offer ${offer.id} perpetually, with every version of the dataset released so far: ordering it again would charge you for nothing new. Its entitlement is listed by GET /v1/entitlements.`,
+      );
+    }
   }
 
   private async assertOrderable(buyer: Caller, offer: OfferSnapshot): Promise<void> {

@@ -13,6 +13,12 @@ export enum OrderingErrorCode {
    * it may order the offer again once the cool-down has passed (the detail says when).
    */
   EXCLUSIVE_ORDER_DECLINED_RECENTLY = 'EXCLUSIVE_ORDER_DECLINED_RECENTLY',
+  /**
+   * The buyer holds this offer's perpetual license already, through a live order that covers
+   * every version released so far: a second order would charge it for nothing new (the detail
+   * names that order).
+   */
+  ALREADY_LICENSED = 'ALREADY_LICENSED',
 }
 
 export const ORDERING_ERROR_STATUS: Record<OrderingErrorCode, number> = {
@@ -21,4 +27,5 @@ export const ORDERING_ERROR_STATUS: Record<OrderingErrorCode, number> = {
   [OrderingErrorCode.OFFER_NOT_ORDERABLE]: 409,
   [OrderingErrorCode.ORDER_NOT_REFUNDABLE]: 409,
   [OrderingErrorCode.EXCLUSIVE_ORDER_DECLINED_RECENTLY]: 409,
+  [OrderingErrorCode.ALREADY_LICENSED]: 409,
 };

@@ -1,0 +1,106 @@
+import { CatalogSubjects, type RpcSubject } from '@trove/contracts';
+import type { Caller } from '@trove/platform';
+import { randomUUID } from 'node:crypto';
+import { OrdersService, type Commit } from '../src/orders/orders.service';
+import { withDatabase, type TestDatabase } from '../../../test/support/postgres';
+import { OfferShelf, startOrdering, type OrderingUnderTest } from './ordering-harness';
+
+jest.setTimeout(120_000);
+
+const shelf = new OfferShelf();
+const catalog = {
+  send: async <Req, Res>(rpc: RpcSubject<Req, Res>, request: Req): Promise<Res> => {
+    if (rpc.subject !== CatalogSubjects.getOffer.subject) throw new Error(`unexpected ${rpc.subject}`);
+    return shelf.get((request as { offerId: string }).offerId) as Res;
+  },
+};
+
+const newBuyer = (): Caller => ({ organizationId: randomUUID(), role: 'buyer', keyId: randomUUID().replace(/-/g, '') });
+const perpetual = () => shelf.list({ model: 'one_time', price: { amount: 12_800_000, currency: 'CNY' } }, { title: '普通话手机采集朗读语音 1,000 小时' });
+
+/**
+ * A buyer who holds an offer's perpetual license already is not charged for it again: ordering
+ * on its own database, the catalog answered in-process.
+ */
+describe('ordering an offer whose perpetual license the buyer holds already', () => {
+  let ordering: OrderingUnderTest;
+  let db: TestDatabase;
+  let orders: OrdersService;
+  let commit: Commit;
+
+  beforeAll(async () => {
+    ordering = await startOrdering('licensed', catalog);
+    ({ db, commit } = ordering);
+    orders = ordering.app.get(OrdersService);
+  });
+
+  afterAll(async () => {
+    await ordering?.stop();
+  });
+
+  const place = (buyer: Caller, offerId: string) => orders.place(buyer, { items: [{ offerId }], acceptLicense: true }, commit);
+  const ordersOf = (buyer: Caller) =>
+    withDatabase(db.url, async (c) => (await c.query(`SELECT status FROM purchase_order WHERE buyer_organization_id = $1 ORDER BY placed_at`, [buyer.organizationId])).rows.map((r: { status: string }) => r.status));
+  const setStatus = (orderId: string, status: string) => withDatabase(db.url, (c) => c.query(`UPDATE purchase_order SET status = $2, closed_at = now() WHERE id = $1`, [orderId, status]));
+
+  it.each([['pending_payment'], ['paid'], ['fulfilled']])('refuses a second order with 409 ALREADY_LICENSED naming the first, while it is %s, and writes nothing', async (status) => {
+    const buyer = newBuyer();
+    const offer = perpetual();
+    const first = await place(buyer, offer.id);
+    if (status !== 'pending_payment') await withDatabase(db.url, (c) => c.query(`UPDATE purchase_order SET status = $2 WHERE id = $1`, [first.id, status]));
+
+    const again = place(buyer, offer.id);
+    await expect(again).rejects.toMatchObject({ code: 'ALREADY_LICENSED', status: 409 });
+    await expect(again).rejects.toThrow(first.id);
+    expect(await ordersOf(buyer)).toEqual([status]);
+    // Among other items too: the whole order is refused.
+    const other = perpetual();
+    await expect(orders.place(buyer, { items: [{ offerId: other.id }, { offerId: offer.id }], acceptLicense: true }, commit)).rejects.toMatchObject({ code: 'ALREADY_LICENSED' });
+    expect(await ordersOf(buyer)).toEqual([status]);
+  });
+
+  it('lets exactly one of three placements sent at once through', async () => {
+    const buyer = newBuyer();
+    const offer = perpetual();
+    const outcomes = await Promise.allSettled([place(buyer, offer.id), place(buyer, offer.id), place(buyer, offer.id)]);
+    expect(outcomes.map((o) => (o.status === 'fulfilled' ? 'placed' : (o.reason as { code: string }).code)).sort()).toEqual(['ALREADY_LICENSED', 'ALREADY_LICENSED', 'placed']);
+    expect(await ordersOf(buyer)).toEqual(['pending_payment']);
+  });
+
+  it.each([['cancelled'], ['refunded']])('takes the order again once the first is %s', async (status) => {
+    const buyer = newBuyer();
+    const offer = perpetual();
+    const first = await place(buyer, offer.id);
+    await setStatus(first.id, status);
+    await expect(place(buyer, offer.id)).resolves.toMatchObject({ status: 'pending_payment' });
+  });
+
+  it('takes the order again once a version was released since: the new order brings it', async () => {
+    const buyer = newBuyer();
+    const offer = perpetual();
+    await place(buyer, offer.id);
+    offer.releasedVersionIds = [...offer.releasedVersionIds, randomUUID()];
+    const second = await place(buyer, offer.id);
+    expect(second.status).toBe('pending_payment');
+    // And that order covers both: a third is refused again.
+    await expect(place(buyer, offer.id)).rejects.toMatchObject({ code: 'ALREADY_LICENSED' });
+  });
+
+  it('takes orders again of a license with a term (a renewal), a subscription, a metered or a free offer, and of the same offer by another buyer', async () => {
+    const buyer = newBuyer();
+    const yearly = perpetual();
+    yearly.license = { ...yearly.license, terms: { ...yearly.license.terms, termMonths: 12 } };
+    const monthly = shelf.list({ model: 'subscription', price: { amount: 2_000_000, currency: 'CNY' }, period: 'month' });
+    const perHour = shelf.list({ model: 'metered', price: { amount: 18_000, currency: 'CNY' }, unit: 'hour' });
+    const open = shelf.list({ model: 'free' }, { template: 'cc-by-4.0' });
+    for (const offer of [yearly, monthly, open]) {
+      await place(buyer, offer.id);
+      await expect(place(buyer, offer.id)).resolves.toHaveProperty('id');
+    }
+    for (let i = 0; i < 2; i++) await orders.place(buyer, { items: [{ offerId: perHour.id, quantity: 10 }], acceptLicense: true }, commit);
+
+    const offer = perpetual();
+    await place(buyer, offer.id);
+    await expect(place(newBuyer(), offer.id)).resolves.toMatchObject({ status: 'pending_payment' });
+  });
+});
