@@ -97,15 +97,7 @@ export class GatewayHarness {
       SIGNUPS_PER_ADDRESS_PER_HOUR: '100000',
       ...env,
     };
-    this.app = await withEnv(settings, async () => {
-      const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-      const config = loadConfig(GatewayConfig, process.env, { PORT: 0 });
-      const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), { bufferLogs: true });
-      await configureApp(app, gatewayOptions, config);
-      await app.init();
-      await app.getHttpAdapter().getInstance().ready();
-      return app;
-    });
+    this.app = await gatewayApp(settings);
     await Promise.all([this.catalog.ready(), this.delivery.ready(), this.billing.ready(), this.ordering.ready()]);
   }
 
@@ -131,4 +123,17 @@ export class GatewayHarness {
     rmSync(this.storageDir, { recursive: true, force: true });
     await deleteStream(this.namespace);
   }
+}
+
+/** A gateway app in this process with `settings` as its environment, ready for `inject` (not listening). */
+export function gatewayApp(settings: Record<string, string>): Promise<NestFastifyApplication> {
+  return withEnv(settings, async () => {
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+    const config = loadConfig(GatewayConfig, process.env, { PORT: 0 });
+    const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), { bufferLogs: true });
+    await configureApp(app, gatewayOptions, config);
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+    return app;
+  });
 }

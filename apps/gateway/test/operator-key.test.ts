@@ -1,28 +1,15 @@
-import { Test } from '@nestjs/testing';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { configureApp, createHttpAdapter, loadConfig } from '@trove/platform';
-import { AppModule } from '../src/app.module';
-import { GatewayConfig } from '../src/gateway.config';
-import { gatewayOptions } from '../src/gateway.options';
 import { issueKey } from '../src/auth/api-key-token';
 import { createAppDatabase, type TestDatabase } from '../../../test/support/postgres';
 import { deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
 import { waitFor } from '../../../test/support/processes';
-import { withEnv } from '../../../test/support/env';
+import { gatewayApp } from './gateway-harness';
 
 jest.setTimeout(90_000);
 
 /** One gateway process's worth of app, started with `adminKey` as TROVE_ADMIN_KEY. */
-async function startGateway(database: TestDatabase, namespace: string, adminKey: string): Promise<NestFastifyApplication> {
-  return withEnv({ DATABASE_URL: database.url, NATS_URL, TROVE_NAMESPACE: namespace, TROVE_ADMIN_KEY: adminKey, LOG_LEVEL: 'silent' }, async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    const config = loadConfig(GatewayConfig, process.env, { PORT: 0 });
-    const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), { bufferLogs: true });
-    await configureApp(app, gatewayOptions, config);
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
-    return app;
-  });
+function startGateway(database: TestDatabase, namespace: string, adminKey: string): Promise<NestFastifyApplication> {
+  return gatewayApp({ DATABASE_URL: database.url, NATS_URL, TROVE_NAMESPACE: namespace, TROVE_ADMIN_KEY: adminKey, LOG_LEVEL: 'silent' });
 }
 
 async function call(app: NestFastifyApplication, url: string, key: string) {
