@@ -67,6 +67,15 @@ describe('ordering an offer whose perpetual license the buyer holds already', ()
     expect(await ordersOf(buyer)).toEqual(['pending_payment']);
   });
 
+  it('places two orders of the same two offers listed in opposite orders, sent at once, without a deadlock: one is placed, the other refused', async () => {
+    const buyer = newBuyer();
+    const [a, b] = [perpetual(), perpetual()];
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 6 }, (_, i) => orders.place(buyer, { items: i % 2 ? [{ offerId: a.id }, { offerId: b.id }] : [{ offerId: b.id }, { offerId: a.id }], acceptLicense: true }, commit)),
+    );
+    expect(outcomes.map((o) => (o.status === 'fulfilled' ? 'placed' : (o.reason as { code: string }).code)).sort()).toEqual([...Array(5).fill('ALREADY_LICENSED'), 'placed']);
+  });
+
   it.each([['cancelled'], ['refunded']])('takes the order again once the first is %s', async (status) => {
     const buyer = newBuyer();
     const offer = perpetual();

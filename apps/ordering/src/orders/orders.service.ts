@@ -224,7 +224,9 @@ export class OrdersService {
    * metered and free offers may be ordered again as they like. Runs in the order's transaction.
    */
   private async assertNotLicensedAlready(buyer: Caller, offers: OfferSnapshot[]): Promise<void> {
-    for (const offer of offers) {
+    // Locked in one order (by offer id), so that two orders of the same offers listed in another
+    // order cannot each hold the lock the other waits for.
+    for (const offer of [...offers].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
       if (offer.pricing.model !== 'one_time' || offer.license.terms.termMonths !== null) continue;
       const owned = await this.orders.liveOrderCovering(buyer.organizationId, offer.id, offer.termsSha256, offer.releasedVersionIds);
       if (!owned) continue;
