@@ -6,7 +6,7 @@ import { encodeJson, Namespace, RpcClient } from '@trove/messaging';
 import { headers as natsHeaders } from 'nats';
 import { connectNats } from '../../../test/support/nats';
 import { waitFor } from '../../../test/support/processes';
-import { commercialOffer, newDataset, sha256Hex, speechListing } from '../../../test/support/catalog';
+import { commercialOffer, newDataset, sha256Hex, speechListing, yearlyOffer } from '../../../test/support/catalog';
 import { GatewayHarness } from './gateway-harness';
 import { withDatabase } from '../../../test/support/postgres';
 
@@ -439,8 +439,9 @@ let offers: Promise<{ open: string; gated: string }> | undefined;
 function orderingOffers(fx: Fixture): Promise<{ open: string; gated: string }> {
   offers ??= (async () => {
     const datasetId = await vendorDataset(fx, { released: true });
-    const open = await asVendor(fx, 'POST', `/v1/datasets/${datasetId}/offers`, commercialOffer(99_900));
-    const gated = await asVendor(fx, 'POST', `/v1/datasets/${datasetId}/offers`, commercialOffer(99_900, { requiresApproval: true }));
+    // Licenses for a year: the buyer orders them once per route checked (a perpetual one it may buy once).
+    const open = await asVendor(fx, 'POST', `/v1/datasets/${datasetId}/offers`, yearlyOffer(99_900));
+    const gated = await asVendor(fx, 'POST', `/v1/datasets/${datasetId}/offers`, yearlyOffer(99_900, { requiresApproval: true }));
     await asVendor(fx, 'POST', `/v1/datasets/${datasetId}/submit`);
     const approved = await fx.harness.inject({ method: 'POST', url: `/v1/admin/datasets/${datasetId}/approve`, key: fx.harness.adminKey });
     if (approved.status !== 200) throw new Error(`publish: ${approved.status} ${JSON.stringify(approved.body)}`);
