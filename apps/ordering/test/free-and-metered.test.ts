@@ -1,4 +1,4 @@
-import { CatalogSubjects, type OrderPaidV1, type OrderPlacedV1, type RpcSubject } from '@trove/contracts';
+import type { OrderPaidV1, OrderPlacedV1 } from '@trove/contracts';
 import type { PricingValue } from '@trove/licensing';
 import type { Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
@@ -11,12 +11,7 @@ jest.setTimeout(120_000);
 const shelf = new OfferShelf();
 const listed = (pricing: PricingValue, template = 'commercial') => shelf.list(pricing, { template });
 
-const catalog = {
-  send: async <Req, Res>(rpc: RpcSubject<Req, Res>, request: Req): Promise<Res> => {
-    if (rpc.subject !== CatalogSubjects.getOffer.subject) throw new Error(`unexpected ${rpc.subject}`);
-    return shelf.get((request as { offerId: string }).offerId) as Res;
-  },
-};
+const catalog = shelf.catalog();
 
 /**
  * Ordering on its own database with the catalog answered in-process: what a free, a metered and

@@ -1,4 +1,3 @@
-import { CatalogSubjects, type RpcSubject } from '@trove/contracts';
 import type { Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
 import { OrdersService, type Commit } from '../src/orders/orders.service';
@@ -8,12 +7,7 @@ import { OfferShelf, startOrdering, type OrderingUnderTest } from './ordering-ha
 jest.setTimeout(120_000);
 
 const shelf = new OfferShelf();
-const catalog = {
-  send: async <Req, Res>(rpc: RpcSubject<Req, Res>, request: Req): Promise<Res> => {
-    if (rpc.subject !== CatalogSubjects.getOffer.subject) throw new Error(`unexpected ${rpc.subject}`);
-    return shelf.get((request as { offerId: string }).offerId) as Res;
-  },
-};
+const catalog = shelf.catalog();
 
 const newBuyer = (): Caller => ({ organizationId: randomUUID(), role: 'buyer', keyId: randomUUID().replace(/-/g, '') });
 const perpetual = () => shelf.list({ model: 'one_time', price: { amount: 12_800_000, currency: 'CNY' } }, { title: '普通话手机采集朗读语音 1,000 小时' });

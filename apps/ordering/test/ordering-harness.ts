@@ -1,5 +1,5 @@
 import { Test, type TestingModule } from '@nestjs/testing';
-import type { OfferSnapshot } from '@trove/contracts';
+import { CatalogSubjects, type OfferSnapshot, type RpcSubject } from '@trove/contracts';
 import { defaultTerms, type PricingValue } from '@trove/licensing';
 import { RpcClient, UnitOfWork } from '@trove/messaging';
 import { randomUUID } from 'node:crypto';
@@ -39,6 +39,16 @@ export class OfferShelf {
 
   get(offerId: string): OfferSnapshot | undefined {
     return this.offers.get(offerId);
+  }
+
+  /** A catalog that answers `catalog.offer.get` from this shelf and nothing else, as `startOrdering`'s `rpc`. */
+  catalog(): object {
+    return {
+      send: async <Req, Res>(rpc: RpcSubject<Req, Res>, request: Req): Promise<Res> => {
+        if (rpc.subject !== CatalogSubjects.getOffer.subject) throw new Error(`unexpected ${rpc.subject}`);
+        return this.get((request as { offerId: string }).offerId) as Res;
+      },
+    };
   }
 }
 
