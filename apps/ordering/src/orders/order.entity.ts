@@ -11,6 +11,7 @@ import { orderStates } from './order-state';
 @Unique('order_line_position_key', ['orderId', 'position'])
 @Index('order_line_vendor_idx', ['vendorOrganizationId', 'placedAt', 'id'])
 @Index('order_line_exclusive_offer_idx', ['offerId'], { where: 'exclusive' })
+@Index('order_line_buyer_offer_idx', ['buyerOrganizationId', 'offerId'])
 @Check('order_line_price_check', 'price_amount >= 0')
 @Check('order_line_quantity_check', "(pricing->>'model' = 'metered') = (quantity IS NOT NULL) AND (quantity IS NULL OR quantity > 0)")
 @Check('order_line_terms_sha256_check', "terms_sha256 ~ '^[0-9a-f]{64}$'")
@@ -21,6 +22,10 @@ export class OrderLine {
   @Column('uuid', { name: 'order_id' })
   @ForeignKey(() => Order, { name: 'order_line_order_fk' })
   orderId: string;
+
+  /** The order's buyer, repeated on each line so that a buyer's lines of an offer are found by index. */
+  @Column('uuid', { name: 'buyer_organization_id' })
+  buyerOrganizationId: string;
 
   @Column('integer')
   position: number;

@@ -44,6 +44,7 @@ export class OrderRepository extends TransactionalRepository {
       parameters.push(
         line.id,
         line.orderId,
+        line.buyerOrganizationId,
         line.position,
         line.offerId,
         line.datasetId,
@@ -157,10 +158,14 @@ export class OrderRepository extends TransactionalRepository {
   async liveOrderCovering(buyerOrganizationId: string, offerId: string, termsSha256: string, versionIds: string[]): Promise<{ id: string; status: OrderStatus } | null> {
     await this.transaction.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`ordering.licensed:${buyerOrganizationId}:${offerId}`]);
     const [row] = (await this.transaction.query(
-      `SELECT o.id, o.status
-         FROM purchase_order o JOIN order_line l ON l.order_id = o.id
-        WHERE o.buyer_organization_id = $1 AND o.status IN ('pending_payment', 'paid', 'fulfilled')
-          AND l.offer_id = $2 AND l.terms_sha256 = $3 AND l.version_ids @> $4::jsonb
+      // The buyer's lines of the offer first (a few at most, by order_line_buyer_offer_idx), their
+      // orders after: left to itself, the planner may walk every live order by placed_at instead.
+      `WITH held AS MATERIALIZED (
+         SELECT order_id FROM order_line
+          WHERE buyer_organization_id = $1 AND offer_id = $2 AND terms_sha256 = $3 AND version_ids @> $4::jsonb
+       )
+       SELECT o.id, o.status FROM held JOIN purchase_order o ON o.id = held.order_id
+        WHERE o.status IN ('pending_payment', 'paid', 'fulfilled')
         ORDER BY o.placed_at LIMIT 1`,
       [buyerOrganizationId, offerId, termsSha256, JSON.stringify(versionIds)],
     )) as { id: string; status: OrderStatus }[];
@@ -299,6 +304,7 @@ const ORDER_COLUMNS_OF_O = ORDER_COLUMN_LIST.map((c) => `o.${c}`).join(', ');
 const LINE_COLUMN_LIST = [
   'id',
   'order_id',
+  'buyer_organization_id',
   'position',
   'offer_id',
   'dataset_id',
@@ -342,6 +348,7 @@ interface OrderRow {
 interface LineRow {
   id: string;
   order_id: string;
+  buyer_organization_id: string;
   position: number;
   offer_id: string;
   dataset_id: string;
@@ -387,6 +394,7 @@ function lineOf(row: LineRow): OrderLine {
   return Object.assign(new OrderLine(), {
     id: row.id,
     orderId: row.order_id,
+    buyerOrganizationId: row.buyer_organization_id,
     position: row.position,
     offerId: row.offer_id,
     datasetId: row.dataset_id,
@@ -410,6 +418,7 @@ function lineOfPrefixed(row: PrefixedLineRow): OrderLine {
   return lineOf({
     id: row.l_id!,
     order_id: row.l_order_id!,
+    buyer_organization_id: row.l_buyer_organization_id!,
     position: row.l_position!,
     offer_id: row.l_offer_id!,
     dataset_id: row.l_dataset_id!,

@@ -142,6 +142,7 @@ export class OrdersService {
       Object.assign(new OrderLine(), {
         id: randomUUID(),
         orderId,
+        buyerOrganizationId: buyer.organizationId,
         position,
         offerId: offer.id,
         datasetId: offer.datasetId,
