@@ -187,6 +187,30 @@ describe('exclusive sales of orders that were never written', () => {
     expect(catalog.liveOrders(sole.id)).toEqual([orderId]);
   });
 
+  it('a key used again with the same body after its record was pruned answers the order it made, as it is now: no error, no second order, no sale sold anew', async () => {
+    const buyer = newBuyer();
+    const key = `po-${randomUUID()}`;
+    const sole = exclusive();
+    const first = await place(buyer, order(sole.id), key);
+    expect(refusal(first)).toBe('placed');
+    const orderId = (first as { data: OrderView }).data.id;
+    // Since then the order was cancelled and its sale released, and the key's record pruned
+    // (a day after the stream's retention) while the order stays.
+    await query(`UPDATE purchase_order SET status = 'cancelled', cancellation_reason = 'INSUFFICIENT_FUNDS', closed_at = now() WHERE id = $1`, [orderId]);
+    catalog.sales.get(orderId)!.status = 'released';
+    await query(`DELETE FROM processed_command WHERE idempotency_key = $1`, [key]);
+
+    const again = await place(buyer, order(sole.id), key);
+    expect(again).toMatchObject({ ok: true, data: { id: orderId, status: 'cancelled' } });
+    expect(await query(`SELECT id FROM purchase_order WHERE buyer_organization_id = $1`, [buyer.organizationId])).toEqual([{ id: orderId }]);
+    expect(catalog.liveOrders(sole.id)).toEqual([]);
+    expect(await holds()).toEqual([]);
+    // That answer is the key's record now: a third try gets it from there.
+    expect(await place(buyer, order(sole.id), key)).toEqual(again);
+    // A different body under the key is still refused.
+    expect(refusal(await place(buyer, order(exclusive().id), key))).toBe(CommonErrorCode.IDEMPOTENCY_KEY_REUSED);
+  });
+
   it('a placement that dies between reserving and writing its order leaves a hold the sweep gives back; a recent hold and a placed order are left alone', async () => {
     const [lost, kept] = [exclusive(), exclusive()];
     // The placement never hears back from the catalog: as far as the sale is concerned, its

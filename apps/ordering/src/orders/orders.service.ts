@@ -53,6 +53,9 @@ export class OrdersService {
    */
   async place(buyer: Caller, request: PlaceOrderRequest, commit: Commit): Promise<OrderView> {
     const orderId = orderIdFor(buyer, RequestContext.current()?.idempotencyKey, request);
+    // Through `commit` all the same: a duplicate that wrote it a moment ago holds the key's record,
+    // and its recorded answer is the one to give; with no record, this answer becomes the record.
+    if (await this.madeAlready(buyer, orderId)) return commit(() => this.viewOf(orderId));
     const offers = await Promise.all(request.items.map((item) => this.rpc.send(CatalogSubjects.getOffer, { offerId: item.offerId })));
     for (const offer of offers) await this.assertOrderable(buyer, offer);
     const priced = offers.filter((offer) => offer.pricing.model !== 'free');
@@ -106,6 +109,23 @@ export class OrdersService {
       await this.holds.giveBack(orderId, buyer.organizationId);
       throw error;
     }
+  }
+
+  /**
+   * Whether this key and body made an order already, when the rpc layer found no record of the
+   * key: records are pruned a day after the stream's retention, the order stays, and its id is
+   * derived from the key and body, so writing it again failed on its primary key (a 500 for every
+   * retry, for ever). The same key and body answer that order as it is now, and nothing is
+   * reserved or written again.
+   */
+  private async madeAlready(buyer: Caller, orderId: string): Promise<boolean> {
+    const order = await this.unitOfWork.read(() => this.orders.find(orderId));
+    return order?.buyerOrganizationId === buyer.organizationId;
+  }
+
+  private async viewOf(orderId: string): Promise<OrderView> {
+    const order = (await this.orders.find(orderId))!;
+    return order.toView((await this.orders.linesOf([order.id])).get(order.id)!);
   }
 
   /**
