@@ -25,3 +25,4 @@ export * from './gateway/gateway.events';
 export * from './catalogue';
 export * from './page-request';
 export * from './display-text';
+export * from './date-time';

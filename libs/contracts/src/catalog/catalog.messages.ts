@@ -4,7 +4,6 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
-  IsISO8601,
   IsObject,
   IsOptional,
   IsString,
@@ -19,6 +18,7 @@ import {
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { DatasetMetadata, MAX_FILE_PATH_BYTES } from '@trove/dataset';
 import { OfferLicensing, type LicenseTermsValue, type PricingValue } from '@trove/licensing';
+import { IsDateTime } from '../date-time';
 import { PageRequest } from '../page-request';
 
 /** Moderation states of a listing; the transitions are in the catalog's dataset-state.ts. */
@@ -347,7 +347,7 @@ export class CreateOfferRequest extends OfferLicensing {
   buyerOrgId?: string;
 
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsDateTime()
   expiresAt?: string;
 }
 
@@ -381,7 +381,7 @@ export class ReserveExclusiveRequest {
 
   /** When the license starts; now when absent. */
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsDateTime()
   startsAt?: string;
 }
 
