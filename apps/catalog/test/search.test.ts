@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { AppModule } from '../src/app.module';
 import { createDataSource } from '../src/data-source';
+import { SearchTokensForUnspacedScripts1764500011000 } from '../src/migrations/1764500011000-SearchTokensForUnspacedScripts';
 import { DatasetsService } from '../src/datasets/datasets.service';
 import { OffersService } from '../src/offers/offers.service';
 import { SearchService } from '../src/search/search.service';
@@ -532,6 +533,34 @@ describe.each([
       await catalog.datasets.suspend(id);
       expect((await catalog.find({ q: UNIQUE })).items).toEqual([]);
       expect((await catalog.find({ domain: 'energy' })).facets.domain).toEqual([]);
+    });
+
+    it('publishes a listing written without spaces (Thai) or with one overlong word, and finds it by a word inside', async () => {
+      // A Thai description is one run of letters: as one word it passed PostgreSQL's 2,047 bytes
+      // for a tsvector word, and the approval failed with a 500.
+      const sentence = 'ชุดข้อมูลเสียงภาษาไทยสำหรับงานบริการลูกค้าทางโทรศัพท์'.repeat(20);
+      const thai = await catalog.publish({ title: 'Thai call-centre speech 120 hours', description: sentence, modality: 'speech', domain: 'telecom', languages: ['th'] });
+      expect((await catalog.find({ q: 'บริการลูกค้า' })).items.map((item) => item.id)).toEqual([thai]);
+      const serial = await catalog.publish({ title: '设备序列号样本 Device serials', description: `Serials such as ${'X7'.repeat(1200)}`, modality: 'text', domain: 'telecom' });
+      expect((await catalog.find({ q: `serials ${'x7'.repeat(40)}` })).items.map((item) => item.id)).toEqual([serial]);
+    });
+
+    it('writes again the documents of listings indexed before Thai was cut into pairs, so a Thai word finds them', async () => {
+      const id = await catalog.publish({ title: 'คลังข้อความภาษาไทยสำหรับงานแปล', description: 'Thai translation corpus', modality: 'text', domain: 'education', languages: ['th'] });
+      // As rows written before held it: the Thai title as one word.
+      await catalog.query(`UPDATE dataset_search SET document = $2::tsvector WHERE dataset_id = $1`, [id, "'คลังข้อความภาษาไทยสำหรับงานแปล':1A 'thai':3C 'translation':4C 'corpu':5C"]);
+      expect((await catalog.find({ q: 'งานแปล' })).items).toEqual([]);
+
+      const dataSource = createDataSource(catalog.url);
+      await dataSource.initialize();
+      const runner = dataSource.createQueryRunner();
+      try {
+        await new SearchTokensForUnspacedScripts1764500011000().up(runner);
+      } finally {
+        await runner.release();
+        await dataSource.destroy();
+      }
+      expect((await catalog.find({ q: 'งานแปล' })).items.map((item) => item.id)).toEqual([id]);
     });
 
     it('follows edits and withdrawn offers of a published dataset', async () => {

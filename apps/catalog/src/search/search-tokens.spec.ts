@@ -13,6 +13,8 @@ describe('search tokens', () => {
     ['e-commerce', ['e', 'commerce']],
     ['普通话 普通话', ['普通', '通话']],
     ['？！——', []],
+    ['ภาษาไทย', ['ภา', 'าษ', 'ษา', 'าไ', 'ไท', 'ทย']],
+    ['เสียง', ['เส', 'สี', 'ีย', 'ยง']],
   ])('a query %j looks for %j', (query, tokens) => {
     expect(queryTokens(query)).toEqual(tokens);
   });
@@ -20,6 +22,20 @@ describe('search tokens', () => {
   it('indexes every CJK character and pair of a title, only the pairs of a description', () => {
     expect(documentTokens('普通话').map((t) => t.token)).toEqual(['普', '普通', '通', '通话', '话']);
     expect(documentTokens('普通话', { unigrams: false }).map((t) => t.token)).toEqual(['普通', '通话']);
+  });
+
+  it('finds a Thai word inside a sentence written without spaces', () => {
+    const sentence = new Set(documentTokens('ชุดข้อมูลเสียงภาษาไทยสำหรับงานบริการลูกค้า', { unigrams: false }).map((t) => t.token));
+    expect(queryTokens('เสียง').every((token) => sentence.has(token))).toBe(true);
+    expect(queryTokens('ภาษาไทย').every((token) => sentence.has(token))).toBe(true);
+    expect(queryTokens('ภาษาลาว').every((token) => sentence.has(token))).toBe(false);
+  });
+
+  it('keeps every token of any text within what PostgreSQL takes for a tsvector word (2,047 bytes)', () => {
+    const texts = ['x'.repeat(5000), '\uFDF2'.repeat(300), 'ไทย'.repeat(900), `${'é'.repeat(2000)} speech`];
+    for (const text of texts) for (const { token } of documentTokens(text)) expect(Buffer.byteLength(token)).toBeLessThanOrEqual(256);
+    // A query of such a word is cut the same way, so it still finds the listing.
+    expect(queryTokens('x'.repeat(5000))).toEqual(documentTokens('x'.repeat(5000)).map((t) => t.token));
   });
 
   it('writes a weighted tsvector and a tsquery in their input syntax, quoting what needs it', () => {

@@ -3,11 +3,15 @@
  * index behaves the same whatever the cluster's locale (the embedded PostgreSQL 18 of
  * `npm start` runs LC_CTYPE=C with the builtin provider, where the parser and pg_trgm drop CJK).
  *
- * - Chinese, Japanese and Korean text: every character (for one-character queries) and every
- *   pair of neighbouring characters. A query of two or more characters looks for its pairs, so
- *   `普通话` is `普通` and `通话`, and `语音` is one token served by the index.
+ * - Chinese, Japanese and Korean text, and the scripts written without spaces between words
+ *   (Thai, Lao, Khmer, Myanmar): every character (for one-character queries) and every pair of
+ *   neighbouring characters. A query of two or more characters looks for its pairs, so `普通话`
+ *   is `普通` and `通话`, `语音` is one token served by the index, and `ภาษาไทย` is found inside
+ *   a longer Thai sentence.
  * - Any other letters and digits: words, NFKC-normalized (full-width `ＡＳＲ` is `asr`) and
- *   lower-cased, with a plural `s` taken off (`datasets` finds `dataset`).
+ *   lower-cased, with a plural `s` taken off (`datasets` finds `dataset`), and cut after
+ *   MAX_WORD_CHARACTERS: PostgreSQL refuses a tsvector with a word over 2,047 bytes, and such a
+ *   word in a listing failed its approval with a 500.
  *
  * Single characters are indexed for titles, tags and labels, not descriptions: a one-character
  * query finds what a listing is called and tagged, and the rows stay small enough to scan.
@@ -17,8 +21,12 @@
  * labels, C description.
  */
 
-const CJK = '\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Hangul}';
-const RUNS = new RegExp(`([${CJK}]+)|((?:(?![${CJK}])[\\p{L}\\p{N}\\p{M}])+)`, 'gu');
+/** Scripts whose text is cut into characters and pairs rather than words (see above). */
+const PAIRED =
+  '\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Hangul}\\p{Script=Thai}\\p{Script=Lao}\\p{Script=Khmer}\\p{Script=Myanmar}';
+const RUNS = new RegExp(`([${PAIRED}]+)|((?:(?![${PAIRED}])[\\p{L}\\p{N}\\p{M}])+)`, 'gu');
+/** A longer word is cut here, in documents and queries alike: 64 characters are 256 bytes at most. */
+export const MAX_WORD_CHARACTERS = 64;
 
 /** Positions above this are stored as this (PostgreSQL's limit is 16383). */
 const MAX_POSITION = 16_383;
@@ -35,15 +43,15 @@ function normalizeWord(word: string): string {
 }
 
 interface Run {
-  cjk: boolean;
+  paired: boolean;
   text: string;
 }
 
 function runs(text: string): Run[] {
   const found: Run[] = [];
   for (const match of text.normalize('NFKC').toLowerCase().matchAll(RUNS)) {
-    if (match[1]) found.push({ cjk: true, text: match[1] });
-    else if (match[2]) found.push({ cjk: false, text: normalizeWord(match[2]) });
+    if (match[1]) found.push({ paired: true, text: match[1] });
+    else if (match[2]) found.push({ paired: false, text: normalizeWord([...match[2]].slice(0, MAX_WORD_CHARACTERS).join('')) });
   }
   return found;
 }
@@ -53,7 +61,7 @@ export function documentTokens(text: string, { unigrams = true } = {}): { token:
   const tokens: { token: string; offset: number }[] = [];
   let offset = 0;
   for (const run of runs(text)) {
-    if (!run.cjk) {
+    if (!run.paired) {
       tokens.push({ token: run.text, offset: offset++ });
       continue;
     }
@@ -68,13 +76,13 @@ export function documentTokens(text: string, { unigrams = true } = {}): { token:
 }
 
 /**
- * What a query looks for: a one-character CJK run as itself, a longer one as its pairs, other
+ * What a query looks for: a one-character run of a paired script as itself, a longer one as its pairs, other
  * words as words. Every token must match; duplicates are dropped.
  */
 export function queryTokens(query: string): string[] {
   const tokens: string[] = [];
   for (const run of runs(query)) {
-    if (!run.cjk) {
+    if (!run.paired) {
       tokens.push(run.text);
       continue;
     }
