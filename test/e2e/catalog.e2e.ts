@@ -445,7 +445,7 @@ describe('the catalog through the public API', () => {
       }
     });
 
-    it.each(['../../etc/passwd', '/etc/passwd', 'audio\\..\\x.wav', 'audio//x.wav', './x.wav', 'a/\u0000.wav'])('refuses the upload path %j as 400', async (path) => {
+    it.each(['../../etc/passwd', '/etc/passwd', 'audio\\..\\x.wav', 'audio//x.wav', './x.wav', 'a/\u0000.wav', 'audio/0001.wav:Zone.Identifier', 'labels/CON.json'])('refuses the upload path %j as 400', async (path) => {
       const problem = await vendor.expect(400, `/v1/datasets/${datasetId}/versions/${versionId}/uploads`, 'POST', { path });
       expect(problem.errors).toEqual([expect.objectContaining({ field: 'path' })]);
       expect((await vendor.call(`/v1/datasets/${datasetId}/samples`, 'POST', { path })).status).toBe(400);

@@ -1,13 +1,17 @@
 /** The longest path a file may have inside a dataset, in UTF-8 bytes. */
 export const MAX_FILE_PATH_BYTES = 512;
+/** The longest folder or file name within it, in UTF-8 bytes: what common filesystems hold. */
+export const MAX_SEGMENT_BYTES = 255;
+const WINDOWS_DEVICE = /^(?:con|prn|aux|nul|com[1-9¹²³]|lpt[1-9¹²³])(?:\.[^/]*)?$/i;
 
 /**
  * What is wrong with a file's path inside a dataset; empty when it is safe. A path names where
  * the file appears in a buyer's download (`audio/zh-CN/0001.wav`): relative, already
  * normalized, `/`-separated, with no `.`, `..` or empty segments, no backslashes, drive letters,
  * control or bidirectional-control characters that other systems read or show differently, no
- * spaces around segments, valid Unicode in NFC, at most 512 bytes of UTF-8. Catalog checks it before an upload URL is signed and
- * delivery again where the bytes arrive; storage never uses it as a key.
+ * spaces around segments, valid Unicode in NFC, at most 512 bytes of UTF-8, and names that the
+ * filesystems buyers download to can hold (below). Catalog checks it before an upload URL is
+ * signed and delivery again where the bytes arrive; storage never uses it as a key.
  */
 export function filePathProblems(path: string): string[] {
   if (path.length === 0) return ['path must not be empty'];
@@ -28,6 +32,15 @@ export function filePathProblems(path: string): string[] {
   if (segments.some((s) => s === '.')) problems.push('path must not contain . segments ("." is the folder itself)');
   if (segments.some((s, i) => s === '' && !(i === 0 && path.startsWith('/')))) problems.push('path must not contain empty segments (// or a trailing /)');
   if (segments.some((s) => s.trim() !== s)) problems.push('path segments must not start or end with spaces');
+  // What a buyer's disk cannot hold, on the systems buyers download to: a folder or file name is
+  // at most 255 bytes (ext4, APFS; NTFS counts 255 UTF-16 units, never fewer characters), and
+  // Windows refuses < > : " | ? * in a name (`a.wav:x` would even write an NTFS alternate data
+  // stream), drops a trailing dot (`v1.` and `v1` become one file) and reserves device names
+  // (`nul.txt` is the device NUL).
+  if (segments.some((s) => Buffer.byteLength(s, 'utf8') > MAX_SEGMENT_BYTES)) problems.push(`path segments (folder and file names) must be at most ${MAX_SEGMENT_BYTES} bytes of UTF-8`);
+  if (/[<>:"|?*]/.test(path)) problems.push('path must not contain < > : " | ? * (Windows cannot write them in a name)');
+  if (segments.some((s) => s.endsWith('.') && s !== '.' && s !== '..')) problems.push('path segments must not end with a dot (Windows drops it)');
+  if (segments.some((s) => WINDOWS_DEVICE.test(s))) problems.push('path segments must not be Windows device names (CON, PRN, AUX, NUL, COM1-9, LPT1-9, with or without an extension)');
   // Names a client may rewrite on its way to disk: a tool that percent-decodes the manifest's
   // paths would write `%2e%2e/x.txt` as `../x.txt`, and one that folds full-width forms (NFKC)
   // would read `．．／x.txt` as `../x.txt`. Other percent signs (`100%.txt`) and full-width
