@@ -26,7 +26,7 @@ describe('isDateTime', () => {
     ['30/06/2027', 'not ISO 8601'],
     ['', 'nothing'],
     [20270630, 'a number'],
-  ])('refuses %s (%s)', (value) => {
+  ] as [unknown, string][])('refuses %s (%s)', (value) => {
     expect(isDateTime(value)).toBe(false);
   });
 
