@@ -40,4 +40,18 @@ export class CatalogConfig extends PlatformConfig {
   @Min(0)
   @Max(4 * 1024 * 1024 * 1024)
   SEARCH_CACHE_MAX_BYTES = 64 * 1024 * 1024;
+
+  /** Search statements (what the cache cannot answer) a replica runs at once (search/search-gate.ts). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  SEARCH_MAX_CONCURRENT_STATEMENTS = 4;
+
+  /** Searches that may wait for one of those slots; one more is 503 SERVICE_UNAVAILABLE. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(100_000)
+  SEARCH_MAX_WAITING = 200;
 }

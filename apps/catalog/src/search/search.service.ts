@@ -1,10 +1,11 @@
 import type { DatasetSearchPage, SearchDatasetsRequest } from '@trove/contracts';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { UnitOfWork } from '@trove/messaging';
-import { MetricsService } from '@trove/platform';
+import { MetricsService, RequestContext } from '@trove/platform';
 import { Counter, Gauge } from 'prom-client';
 import { CatalogConfig } from '../catalog.config';
 import { AnswerCache, deepFreeze } from './search-cache';
+import { SearchGate } from './search-gate';
 import { searchStatement, type SearchStatement } from './search-query';
 import { SearchIndexer } from './search-indexer';
 import { SearchRepository } from './search.repository';
@@ -25,6 +26,7 @@ export class SearchService implements OnApplicationBootstrap, OnModuleDestroy {
   /** Statements running now, by cache key: the same search asked meanwhile waits for it. */
   private readonly running = new Map<string, Promise<Answer>>();
   private readonly outcomes: Counter<'outcome'>;
+  private readonly gate: SearchGate;
 
   constructor(
     private readonly unitOfWork: UnitOfWork,
@@ -34,6 +36,7 @@ export class SearchService implements OnApplicationBootstrap, OnModuleDestroy {
     metrics: MetricsService,
   ) {
     this.cache = new AnswerCache(config.SEARCH_CACHE_ENTRIES, config.SEARCH_CACHE_MAX_BYTES);
+    this.gate = new SearchGate(config.SEARCH_MAX_CONCURRENT_STATEMENTS, config.SEARCH_MAX_WAITING);
     this.outcomes = new Counter({
       name: 'trove_search_cache_total',
       help: 'Searches by how they were answered: hit (a cached answer of the current generation), shared (the same search already running), miss (a statement of its own)',
@@ -49,6 +52,16 @@ export class SearchService implements OnApplicationBootstrap, OnModuleDestroy {
       registers: [metrics.registry],
       collect() {
         this.set(service.cache.size);
+      },
+    });
+    new Gauge({
+      name: 'trove_search_statements',
+      help: 'Search statements running now (state=running, at most SEARCH_MAX_CONCURRENT_STATEMENTS) and waiting for their turn (state=waiting)',
+      labelNames: ['state'] as const,
+      registers: [metrics.registry],
+      collect() {
+        this.set({ state: 'running' }, service.gate.running);
+        this.set({ state: 'waiting' }, service.gate.waiting);
       },
     });
     new Gauge({
@@ -69,7 +82,7 @@ export class SearchService implements OnApplicationBootstrap, OnModuleDestroy {
    */
   async search(request: SearchDatasetsRequest): Promise<DatasetSearchPage> {
     const statement = searchStatement(request);
-    if (!this.cache.enabled) return this.unitOfWork.read(() => this.repository.search(statement));
+    if (!this.cache.enabled) return this.gated(() => this.unitOfWork.read(() => this.repository.search(statement)));
     // The statement says everything the answer depends on besides the data.
     const key = `${JSON.stringify(statement.params)}${statement.sql}`;
     const generation = await this.unitOfWork.read(() => this.repository.generation());
@@ -100,8 +113,13 @@ export class SearchService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async answer(statement: SearchStatement): Promise<Answer> {
-    const answer = await this.unitOfWork.read(() => this.repository.searchWithGeneration(statement));
+    const answer = await this.gated(() => this.unitOfWork.read(() => this.repository.searchWithGeneration(statement)));
     return { generation: answer.generation, page: deepFreeze(answer.page) };
+  }
+
+  /** A statement in its turn (search-gate.ts), dropped if its caller's deadline passes first. */
+  private gated<T>(work: () => Promise<T>): Promise<T> {
+    return this.gate.run(work, RequestContext.current()?.deadline);
   }
 
   /**
