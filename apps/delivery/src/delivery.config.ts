@@ -86,6 +86,27 @@ export class DeliveryConfig extends PlatformConfig {
   DOWNLOAD_HOLD_MIN_WINDOW_BYTES = 1024 ** 2;
 
   /**
+   * The slowest average pace a download or a sample may be read at, in bytes per second, once
+   * DOWNLOAD_PACE_GRACE_MS have passed; slower, the answer is cut off (a download manager then
+   * resumes with a Range). Each answer holds 2 MiB of buffers and an open file (or a storage
+   * connection): a client reading a few bytes a minute on a thousand connections held 2 GiB
+   * and a thousand files, and no idle timeout ends a transfer that moves. 16 KiB/s is a slow
+   * mobile link; 0 turns the rule off.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1024 ** 3)
+  DOWNLOAD_MIN_BYTES_PER_SECOND = 16 * 1024;
+
+  /** How long a download or sample runs before its pace is held against DOWNLOAD_MIN_BYTES_PER_SECOND. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(3600 * 1000)
+  DOWNLOAD_PACE_GRACE_MS = 60_000;
+
+  /**
    * The largest upload delivery takes, whatever a URL allows (uploads stream, so this is about
    * disk, not memory; BODY_LIMIT_BYTES does not apply to them).
    */

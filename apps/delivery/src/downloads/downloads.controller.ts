@@ -1,5 +1,5 @@
 import { DeliveryErrorCode } from '@trove/contracts';
-import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Logger, Param, Query, Req, Res } from '@nestjs/common';
 import { PublicRoute, ServiceException } from '@trove/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
@@ -12,6 +12,8 @@ import { downloadTicketFromUrl } from './download-ticket';
 import { sendFileRange, sendStream, type SendAllowance } from './file-sender';
 import { attachmentDisposition, headerText, platformHeaders } from './response-headers';
 import { DownloadsService } from './downloads.service';
+import { cutOffSlowReaders } from './send-pace';
+import { DeliveryConfig } from '../delivery.config';
 
 /**
  * `GET` and `HEAD` of a signed download URL. After the checks, the bytes go straight from
@@ -24,9 +26,12 @@ import { DownloadsService } from './downloads.service';
  */
 @Controller('files/entitlements/:entitlementId/versions/:versionId')
 export class DownloadsController {
+  private readonly logger = new Logger('Downloads');
+
   constructor(
     private readonly downloads: DownloadsService,
     private readonly storage: ObjectStorage,
+    private readonly config: DeliveryConfig,
   ) {}
 
   // Fastify answers HEAD on this route too (exposeHeadRoutes), through this handler.
@@ -116,6 +121,7 @@ export class DownloadsController {
       return;
     }
     const progress = { sent: 0 };
+    cutOffSlowReaders(res, progress, this.config, this.logger, `a download of ${ticket.path} by organization ${ticket.caller.organizationId}`);
     res.once('close', () => {
       if (body && !body.destroyed) body.destroy();
       const sent = progress.sent;

@@ -1,11 +1,13 @@
 import { DeliveryErrorCode } from '@trove/contracts';
-import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Logger, Param, Query, Req, Res } from '@nestjs/common';
 import { PublicRoute, ServiceException } from '@trove/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { clientHasFile, readRange } from '../downloads/byte-range';
 import { sendFileRange } from '../downloads/file-sender';
+import { cutOffSlowReaders } from '../downloads/send-pace';
+import { DeliveryConfig } from '../delivery.config';
 import { attachmentDisposition, headerText, platformHeaders } from '../downloads/response-headers';
 import { FsObjectStorage } from '../storage/fs-object-storage';
 import { ObjectNotFoundError, ObjectStorage } from '../storage/object-storage';
@@ -31,9 +33,12 @@ export const SAMPLE_SAFETY_HEADERS: Readonly<Record<string, string>> = {
  */
 @Controller('files/samples/:datasetId')
 export class SamplesController {
+  private readonly logger = new Logger('Samples');
+
   constructor(
     private readonly samples: SamplesService,
     private readonly storage: ObjectStorage,
+    private readonly config: DeliveryConfig,
   ) {}
 
   // Fastify answers HEAD on this route too (exposeHeadRoutes), through this handler.
@@ -95,8 +100,10 @@ export class SamplesController {
     const res = reply.raw;
     // A hijacked reply sends none of the headers set on it: those the platform set go with ours.
     res.writeHead(range.kind === 'partial' ? 206 : 200, { ...platformHeaders(reply), ...headers });
+    const progress = { sent: 0 };
+    if (file || body) cutOffSlowReaders(res, progress, this.config, this.logger, `sample ${ticket.path} of dataset ${ticket.datasetId}`);
     if (file) {
-      sendFileRange(file, start, end, res, { sent: 0 }).then(
+      sendFileRange(file, start, end, res, progress).then(
         () => res.end(),
         () => res.destroy(),
       );
@@ -105,6 +112,7 @@ export class SamplesController {
       res.once('close', () => {
         if (!stream.destroyed) stream.destroy();
       });
+      stream.on('data', (chunk: Buffer) => (progress.sent += chunk.length));
       stream.once('error', () => res.destroy());
       stream.pipe(res);
     } else {

@@ -3,9 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ServiceException } from '@trove/platform';
 import type { IncomingMessage } from 'node:http';
 import { DeliveryConfig } from '../delivery.config';
-
-/** How often a running upload's pace is looked at: a timer per upload, nothing per chunk. */
-const CHECK_EVERY_MS = 5_000;
+import { watchPace } from '../pace';
 
 /**
  * What one upload may hold, and for how long. An upload URL stays valid for an hour and may be
@@ -55,26 +53,19 @@ export class UploadPace {
 
   /** Cuts the upload off when its average pace falls below the minimum after the grace period. */
   private watch(request: IncomingMessage, organizationId: string): () => void {
-    const { UPLOAD_MIN_BYTES_PER_SECOND: minimum, UPLOAD_PACE_GRACE_MS: grace } = this.config;
-    if (minimum === 0) return () => undefined;
+    const { UPLOAD_MIN_BYTES_PER_SECOND: minimumBytesPerSecond, UPLOAD_PACE_GRACE_MS: graceMs } = this.config;
     const socket = request.socket;
     // The socket may have carried earlier requests of a kept-alive connection.
     const startBytes = socket.bytesRead;
-    const started = Date.now();
-    const timer = setInterval(
-      () => {
-        const elapsed = Date.now() - started;
-        if (elapsed < grace || request.complete) return;
-        const pace = ((socket.bytesRead - startBytes) * 1000) / elapsed;
-        if (pace >= minimum) return;
-        clearInterval(timer);
-        this.logger.warn(`an upload of organization ${organizationId} averaged ${Math.round(pace)} bytes/s over ${Math.round(elapsed / 1000)} s, below UPLOAD_MIN_BYTES_PER_SECOND=${minimum}: cut off`);
+    return watchPace(
+      { minimumBytesPerSecond, graceMs },
+      () => socket.bytesRead - startBytes,
+      () => request.complete,
+      (pace, elapsed) => {
+        this.logger.warn(`an upload of organization ${organizationId} averaged ${Math.round(pace)} bytes/s over ${Math.round(elapsed / 1000)} s, below UPLOAD_MIN_BYTES_PER_SECOND=${minimumBytesPerSecond}: cut off`);
         // The receive then fails as an aborted upload and keeps nothing.
         socket.destroy();
       },
-      Math.min(CHECK_EVERY_MS, Math.max(100, Math.floor(grace / 2))),
     );
-    timer.unref();
-    return () => clearInterval(timer);
   }
 }
