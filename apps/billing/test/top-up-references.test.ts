@@ -1,8 +1,8 @@
 import 'reflect-metadata';
-import { BillingSubjects, type TopUpView } from '@trove/contracts';
+import { BillingSubjects, RecordTopUpRequest, type TopUpView } from '@trove/contracts';
 import type { CurrencyCode } from '@trove/licensing';
 import { RpcClient } from '@trove/messaging';
-import type { Caller } from '@trove/platform';
+import { validateMessage, type Caller, type ServiceException } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { createDataSource } from '../src/data-source';
@@ -90,7 +90,8 @@ describe('billing: one bank transfer credits one top-up', () => {
     // A transfer of another code is another transfer, with its bank named or not.
     const next = await file(国网, 2_000_000, `招商银行 ${code}-2`);
     expect((await billing.wallets.confirmTopUp(next.id)).status).toBe('confirmed');
-    const other = await file(国网, 2_000_000, `${code.slice(0, -1)}9`);
+    // One character apart (the code is random: its last character may be a 9 already).
+    const other = await file(国网, 2_000_000, `${code.slice(0, -1)}${code.endsWith('9') ? '8' : '9'}`);
     expect((await billing.wallets.confirmTopUp(other.id)).status).toBe('confirmed');
     expect(await billing.walletBalance(国网.organizationId)).toBe(6_000_000);
   });
@@ -249,6 +250,60 @@ describe('billing: one bank transfer credits one top-up', () => {
 
   it('refuses a reference of white space alone: nothing on a bank statement to match', async () => {
     await expect(file(buyer(), 100, ' \u3000 ')).rejects.toMatchObject({ code: 'VALIDATION_FAILED', status: 400 });
+  });
+
+  /** What a copy from a bank's app or a crafted request can hide in a reference, each invisible to the operator. */
+  const HIDDEN: [string, string][] = [
+    ['a zero-width space', '\u200b'],
+    ['a word joiner', '\u2060'],
+    ['a soft hyphen', '\u00ad'],
+    ['a byte order mark', '\ufeff'],
+    ['a next line (C1 control)', '\u0085'],
+    ['a zero-width joiner', '\u200d'],
+    ['a left-to-right mark', '\u200e'],
+    ['a right-to-left override', '\u202e'],
+    ['a line separator', '\u2028'],
+    ['a Mongolian vowel separator', '\u180e'],
+    ['a variation selector', '\ufe0f'],
+    ['a Hangul filler', '\u3164'],
+    ['a tag character', '\u{e0041}'],
+    ['a tab', '\t'],
+  ];
+
+  it.each(HIDDEN)("refuses a reference holding %s (400 naming `reference` and the code point), so one transfer cannot be filed twice looking the same", (_, hidden) => {
+    const reference = `CMB-20261130-0042${hidden}`;
+    const refused = (() => {
+      try {
+        validateMessage(RecordTopUpRequest, { amount: { amount: 2_000_000, currency: 'CNY' }, reference });
+      } catch (error) {
+        return error as ServiceException;
+      }
+    })();
+    expect(refused).toMatchObject({ code: 'VALIDATION_FAILED', status: 400 });
+    expect(refused!.errors).toEqual([{ field: 'reference', problems: [expect.stringContaining(`U+${hidden.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`)] }]);
+    // In the middle of the serial as well as after it.
+    expect(() => validateMessage(RecordTopUpRequest, { amount: { amount: 2_000_000, currency: 'CNY' }, reference: `CMB-2026${hidden}1130-0042` })).toThrow(/^reference: /);
+  });
+
+  it('takes the references buyers write: Chinese remarks, full-width forms, punctuation', () => {
+    for (const reference of ['招商银行 CMB-20261130-0042 货款', '工行：ICBC-20261130-0042（数据采购款）', fullWidth('CMB-20261130-0042'), '中国农业银行 ABC/2026-11-30 #0042', 'Bank of China, BOC-0042 · 货款']) {
+      expect(validateMessage(RecordTopUpRequest, { amount: { amount: 2_000_000, currency: 'CNY' }, reference }).reference).toBe(reference);
+    }
+  });
+
+  it('files a transfer once over the bus: the same serial with a zero-width space after it is refused before anything is filed', async () => {
+    const rpc = billing.app.get(RpcClient);
+    const 寒武纪 = buyer();
+    const reference = serial();
+    const send = (ref: string) =>
+      billing.as(寒武纪, () => rpc.send(BillingSubjects.recordTopUp, { amount: { amount: 1_500_000, currency: 'CNY' as const }, reference: ref }, { idempotencyKey: randomUUID() }));
+    const first = await send(reference);
+    await expect(send(`${reference}\u200b`)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', status: 400 });
+    await expect(send(`\ufeff${reference}`)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', status: 400 });
+    await billing.as(OPERATOR, () => rpc.send(BillingSubjects.confirmTopUp, { topUpId: first.id }, { idempotencyKey: randomUUID() }));
+    await expect(send(`${reference}\u2060`)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', status: 400 });
+    expect((await billing.sql.query(`SELECT id FROM top_up WHERE organization_id = $1`, [寒武纪.organizationId])).rows).toEqual([{ id: first.id }]);
+    expect(await billing.walletBalance(寒武纪.organizationId)).toBe(1_500_000);
   });
 });
 

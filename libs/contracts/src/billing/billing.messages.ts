@@ -4,6 +4,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { CURRENCY_CODES, type BillingPeriod, type CurrencyCode, type MoneyValue } from '@trove/licensing';
 import { PageRequest } from '../page-request';
 import { TransferMoney, type LedgerMoney, type LedgerSum } from './billing.limits';
+import { TransferReference } from './transfer-reference';
 
 // The limits travel with the messages they bound (the package index exports this file).
 export * from './billing.limits';
@@ -37,10 +38,15 @@ export class RecordTopUpRequest {
   @Type(() => TransferMoney)
   amount: TransferMoney;
 
-  @ApiProperty({ description: 'The bank transfer reference (附言 / 流水号)', example: 'CMB-20261130-0042', minLength: 1, maxLength: 64 })
+  @ApiProperty({
+    description: 'The bank transfer reference (附言 / 流水号). Control, format and other invisible characters (line breaks, zero-width spaces, soft hyphens, byte order marks, bidirectional controls) are refused',
+    example: 'CMB-20261130-0042',
+    minLength: 1,
+    maxLength: 64,
+  })
   @IsString()
   @Length(1, 64)
-  @Matches(/^[^\u0000-\u001f\u007f]+$/, { message: 'reference must not contain control characters' })
+  @TransferReference()
   reference: string;
 }
 
