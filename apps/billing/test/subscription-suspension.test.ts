@@ -322,6 +322,65 @@ describe('billing: subscriptions of suspended datasets and withdrawn offers', ()
     expect(await subscriptionOf(reinstatedOne.orderId)).toMatchObject({ status: 'active', renewals: 1 });
   });
 
+  // ---- the buyer's organization suspended by an operator ----
+
+  it("charges nothing for renewals that fall due while the buyer's organization is suspended: it cannot use its keys, not even to cancel, so its subscriptions lapse; other buyers' renew", async () => {
+    const 标贝 = vendor();
+    // Both buyers subscribe to the same listing, so only the buyer's standing differs.
+    const datasetId = randomUUID();
+    const offerId = randomUUID();
+    const { subscriber: 科大讯飞, subscription, orderLine } = await subscribe(1_000_000, 标贝.organizationId, { datasetId, offerId });
+    const { subscriber: 商汤, subscription: otherBuyer } = await subscribe(1_000_000, 标贝.organizationId, { datasetId, offerId });
+    await statusChanged(科大讯飞.organizationId, 'active', '2025-12-01T02:00:00.000Z');
+
+    // An operator suspends 科大讯飞 (unpaid invoices elsewhere, a compliance review) in the middle of the period paid.
+    await statusChanged(科大讯飞.organizationId, 'suspended', '2026-02-10T09:00:00.000Z');
+    // Nothing ends before the period paid for is over.
+    billing.clock.set(new Date('2026-02-28T03:59:59.999Z'));
+    expect(await billing.subscriptions.renewDue(subscription.orderId)).toEqual({ renewed: 0, lapsed: 0 });
+    // Billing was down for two months: two periods are due at once.
+    billing.clock.set(new Date('2026-04-01T00:00:00.000Z'));
+    expect(await billing.subscriptions.renewDue(subscription.orderId)).toEqual({ renewed: 0, lapsed: 1 });
+    expect(await billing.subscriptions.renewDue(otherBuyer.orderId)).toEqual({ renewed: 2, lapsed: 0 });
+
+    expect(await billing.walletBalance(科大讯飞.organizationId)).toBe(1_000_000 - PRICE);
+    expect(await entriesOf(subscription.orderId)).toEqual(['charge']);
+    expect((await billing.invoices.list(科大讯飞, {})).items.map((i) => i.gross.amount)).toEqual([PRICE]);
+    expect(await subscriptionOf(subscription.orderId)).toMatchObject({ status: 'lapsed', lapse_reason: 'buyer_suspended', renewals: 0, period_end: new Date('2026-02-28T04:00:00.000Z') });
+    expect(await billing.subscriptions.get(科大讯飞, (await billing.subscriptions.list(科大讯飞, {})).items[0].id)).toMatchObject({ status: 'lapsed', lapseReason: 'buyer_suspended', nextChargeAt: null });
+    expect(await lapseEvents(subscription.orderId)).toEqual([{ orderId: subscription.orderId, lineId: orderLine.lineId }]);
+    expect(await billing.walletBalance(商汤.organizationId)).toBe(1_000_000 - 3 * PRICE);
+    expect(await entriesOf(otherBuyer.orderId)).toEqual(['charge', 'renewal', 'renewal']);
+    expect(await billing.payable(标贝.organizationId)).toBe(4 * owed);
+
+    // Reinstated later, 科大讯飞 is charged nothing behind its back: it orders again if it wants the data.
+    await statusChanged(科大讯飞.organizationId, 'active', '2026-04-02T09:00:00.000Z');
+    billing.clock.set(new Date('2026-05-01T00:00:00.000Z'));
+    await billing.subscriptions.renewDue();
+    expect(await billing.walletBalance(科大讯飞.organizationId)).toBe(1_000_000 - PRICE);
+    expect(await subscriptionOf(subscription.orderId)).toMatchObject({ status: 'lapsed', lapse_reason: 'buyer_suspended' });
+  });
+
+  it('renews when the buyer was reinstated before the renewal fell due, and records the listing\'s reason when the catalog stopped selling it too', async () => {
+    const 海天瑞声 = vendor();
+    const { subscriber: 百度, subscription: reinstatedInTime } = await subscribe(1_000_000, 海天瑞声.organizationId);
+    const { subscriber: 字节, subscription: both, orderLine } = await subscribe(1_000_000, 海天瑞声.organizationId);
+
+    await statusChanged(百度.organizationId, 'suspended', '2026-02-10T09:00:00.000Z');
+    await statusChanged(百度.organizationId, 'active', '2026-02-17T09:00:00.000Z');
+    // 字节 suspended, and its listing suspended too: the listing's reason is recorded.
+    await statusChanged(字节.organizationId, 'suspended', '2026-02-12T09:00:00.000Z');
+    await suspended(orderLine.datasetId, 海天瑞声.organizationId, '2026-02-13T09:00:00.000Z');
+
+    billing.clock.set(new Date('2026-02-28T04:00:00.000Z'));
+    expect(await billing.subscriptions.renewDue(reinstatedInTime.orderId)).toEqual({ renewed: 1, lapsed: 0 });
+    expect(await billing.subscriptions.renewDue(both.orderId)).toEqual({ renewed: 0, lapsed: 1 });
+    expect(await billing.walletBalance(百度.organizationId)).toBe(1_000_000 - 2 * PRICE);
+    expect(await subscriptionOf(reinstatedInTime.orderId)).toMatchObject({ status: 'active', renewals: 1, period_end: new Date('2026-03-28T04:00:00.000Z') });
+    expect(await billing.walletBalance(字节.organizationId)).toBe(1_000_000 - PRICE);
+    expect(await subscriptionOf(both.orderId)).toMatchObject({ status: 'lapsed', lapse_reason: 'dataset_suspended' });
+  });
+
   it("joins a vendor's history midway: the first status change it meets of a vendor is applied, though the earlier ones left the stream long ago", async () => {
     // 海天瑞声 was approved, and changed status five more times, before this billing first read
     // the stream; those events are gone (JetStream keeps 7 days). Its 7th change, a suspension,

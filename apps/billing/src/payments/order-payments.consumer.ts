@@ -26,6 +26,7 @@ export class OrderPayments {
         vendorOrganizationId: line.vendorOrganizationId,
         price: { amount: line.price.amount, currency: line.price.currency },
         pricing: { model: line.pricing.model, ...(line.pricing.period ? { period: line.pricing.period } : {}) },
+        ...(line.termMonths !== undefined ? { termMonths: line.termMonths } : {}),
         item: invoiceItem(line),
       })),
     });

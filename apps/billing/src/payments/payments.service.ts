@@ -18,6 +18,8 @@ import { PaymentRepository, type Payment } from './payment.repository';
 /** An order line as billing charges it: the offer's price, and its pricing for subscriptions. */
 export interface OrderLineToCharge extends ChargeLine {
   pricing: { model: string; period?: string };
+  /** The license's term in months (null: perpetual; absent: not told, as in older events). */
+  termMonths?: number | null;
 }
 
 /** What `order.placed` tells billing. */

@@ -1,6 +1,6 @@
 import type { SubscriptionLapseReason, SubscriptionStatus, SubscriptionView } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
-import { addMonthsUtc, type CurrencyCode } from '@trove/licensing';
+import { addMonthsUtc, licenseEndsAt, type CurrencyCode } from '@trove/licensing';
 import { recordNewestStatus, TransactionalRepository } from '@trove/messaging';
 import type { Position } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
@@ -20,6 +20,36 @@ const MONTHS: Record<SubscriptionPeriod, number> = { month: 1, quarter: 3, year:
 /** The end of a period that starts at `start`: calendar months, UTC (31 January + 1 month is 28/29 February). */
 export function periodEnd(start: Date, period: SubscriptionPeriod): Date {
   return addMonthsUtc(start, MONTHS[period]);
+}
+
+/** A period a renewal sells: from `start` (inclusive) to `end` (exclusive), for `amount` minor units. */
+export interface PeriodToSell {
+  start: Date;
+  end: Date;
+  amount: number;
+}
+
+/**
+ * The period after the one paid last, and its price; null when the license's term is over by
+ * its start: the entitlement ends there (delivery grants it until the license end), so nothing
+ * after it is sold. A period that would run past the license end is the last one: it is cut at
+ * the license end and costs its share of the price by time (a 12-month term paid quarterly is
+ * four whole quarters; an 18-month term paid yearly is a year, then half a year at its share of
+ * the year's price), rounded up to the fen, so that the buyer pays for the time its license runs
+ * and no more. A subscription whose term billing was not told renews period after period, as before.
+ */
+export function nextPeriod(subscription: Pick<Subscription, 'periodEnd' | 'period' | 'amount' | 'licenseEndsAt'>): PeriodToSell | null {
+  const start = subscription.periodEnd;
+  const end = periodEnd(start, subscription.period);
+  const licenseEnd = subscription.licenseEndsAt;
+  if (licenseEnd === null) return { start, end, amount: subscription.amount };
+  if (start >= licenseEnd) return null;
+  if (end <= licenseEnd) return { start, end, amount: subscription.amount };
+  // In integers: the price times a share of two durations in milliseconds is not exact in floats.
+  const used = BigInt(licenseEnd.getTime() - start.getTime());
+  const whole = BigInt(end.getTime() - start.getTime());
+  const amount = Number((BigInt(subscription.amount) * used + whole - 1n) / whole);
+  return { start, end: licenseEnd, amount };
 }
 
 export interface Subscription {
@@ -47,15 +77,21 @@ export interface Subscription {
   /** The listing's title and the license template its first invoice line named; null for older ones. */
   datasetTitle: string | null;
   licenseTemplate: string | null;
+  /**
+   * When the license it sells ends (exclusive): its term from the first charge, as delivery ends
+   * the entitlement; no period is sold past it. Null for a perpetual license, and for
+   * subscriptions whose order did not say its term (placed before billing was told).
+   */
+  licenseEndsAt: Date | null;
 }
 
 /**
- * A due subscription with what billing knows of its listing: why the catalog no longer sells
- * its next period (its offer withdrawn, its vendor's organization or its dataset suspended), or
- * null while it does.
+ * A due subscription with what billing knows of its listing and its buyer: why its next period
+ * is not sold (the catalog no longer sells it: its offer withdrawn, its vendor's organization or
+ * its dataset suspended; or its buyer's organization suspended), or null when it is.
  */
 export interface DueSubscription extends Subscription {
-  unsold: Exclude<LapseReason, 'insufficient_funds'> | null;
+  unsold: Extract<LapseReason, 'offer_withdrawn' | 'vendor_suspended' | 'dataset_suspended' | 'buyer_suspended'> | null;
 }
 
 interface SubscriptionRow {
@@ -79,6 +115,7 @@ interface SubscriptionRow {
   renewals: number;
   dataset_title: string | null;
   license_template: string | null;
+  license_ends_at: Date | null;
 }
 
 /**
@@ -112,12 +149,13 @@ function toSubscription(r: SubscriptionRow): Subscription {
     renewals: r.renewals,
     datasetTitle: r.dataset_title,
     licenseTemplate: r.license_template,
+    licenseEndsAt: r.license_ends_at ? new Date(r.license_ends_at) : null,
   };
 }
 
 /** A subscription as its buyer (or an operator) reads it. */
 export function subscriptionView(s: Subscription): SubscriptionView {
-  const renews = s.status === 'active' && !s.cancelAtPeriodEnd;
+  const renews = s.status === 'active' && !s.cancelAtPeriodEnd && (s.licenseEndsAt === null || s.periodEnd < s.licenseEndsAt);
   return {
     id: s.id,
     orderId: s.orderId,
@@ -148,15 +186,24 @@ interface LineToSubscribe {
   price: { amount: number; currency: CurrencyCode };
   /** What the first invoice line named: renewals name the same. */
   item?: { datasetTitle?: string; licenseTemplate?: string };
+  /** The license's term in months; null (perpetual) or absent (not told): no end. */
+  termMonths?: number | null;
 }
 
 @Injectable()
 export class SubscriptionRepository extends TransactionalRepository {
-  /** Adds the subscriptions of an order's subscription lines to a batch written with its charge, in one INSERT. */
+  /**
+   * Adds the subscriptions of an order's subscription lines to a batch written with its charge,
+   * in one INSERT. `start`, the charge's time, is the first paid moment: the license runs its
+   * term from there (as delivery's entitlement, from the payment), and a first period longer
+   * than the term ends with it.
+   */
   insertInto(batch: WriteBatch, order: { orderId: string; buyerOrganizationId: string }, lines: (LineToSubscribe & { period: string })[], start: Date): void {
     if (lines.length === 0) return;
     const values = lines.map((line) => {
       if (!(line.period in MONTHS)) throw new Error(`unknown subscription period ${line.period}`);
+      const licenseEnd = typeof line.termMonths === 'number' ? licenseEndsAt({ termMonths: line.termMonths }, start) : null;
+      const end = periodEnd(start, line.period as SubscriptionPeriod);
       const row = [
         randomUUID(),
         order.orderId,
@@ -168,15 +215,16 @@ export class SubscriptionRepository extends TransactionalRepository {
         line.price.amount,
         line.price.currency,
         line.period,
-        periodEnd(start, line.period as SubscriptionPeriod),
+        licenseEnd && licenseEnd < end ? licenseEnd : end,
         start,
         line.item?.datasetTitle ?? null,
         line.item?.licenseTemplate ?? null,
+        licenseEnd,
       ].map((value) => batch.param(value));
-      return `(${row[0]}::uuid, ${row[1]}::uuid, ${row[2]}, ${row[3]}::uuid, ${row[4]}::uuid, ${row[5]}::uuid, ${row[6]}::uuid, ${row[7]}::bigint, ${row[8]}, ${row[9]}, ${row[10]}::timestamptz, 'active', ${row[11]}::timestamptz, ${row[11]}::timestamptz, ${row[12]}::text, ${row[13]}::text)`;
+      return `(${row[0]}::uuid, ${row[1]}::uuid, ${row[2]}, ${row[3]}::uuid, ${row[4]}::uuid, ${row[5]}::uuid, ${row[6]}::uuid, ${row[7]}::bigint, ${row[8]}, ${row[9]}, ${row[10]}::timestamptz, 'active', ${row[11]}::timestamptz, ${row[11]}::timestamptz, ${row[12]}::text, ${row[13]}::text, ${row[14]}::timestamptz)`;
     });
     batch.add(
-      `INSERT INTO subscription (id, order_id, line_id, buyer_organization_id, vendor_organization_id, offer_id, dataset_id, amount, currency, period, period_end, status, period_start, subscribed_at, dataset_title, license_template)
+      `INSERT INTO subscription (id, order_id, line_id, buyer_organization_id, vendor_organization_id, offer_id, dataset_id, amount, currency, period, period_end, status, period_start, subscribed_at, dataset_title, license_template, license_ends_at)
        VALUES ${values.join(', ')} ON CONFLICT (order_id, line_id) DO NOTHING`,
     );
   }
@@ -193,19 +241,22 @@ export class SubscriptionRepository extends TransactionalRepository {
   /**
    * Locks a subscription that is still active and due, and reads in the same statement whether
    * the catalog still sells it (a withdrawn offer first: that is final; then a suspended vendor,
-   * which takes all its listings off sale; then a suspended dataset); null when another renewal
-   * got there first.
+   * which takes all its listings off sale; then a suspended dataset) and whether its buyer may
+   * still buy (an operator-suspended buyer organization cannot use its keys, not even to cancel,
+   * and delivery refuses its downloads); null when another renewal got there first.
    */
   async lockDue(id: string, now: Date): Promise<DueSubscription | null> {
     const rows = (await this.transaction.query(
       `SELECT s.*,
               CASE WHEN w.offer_id IS NOT NULL THEN 'offer_withdrawn'
                    WHEN o.status = 'suspended' THEN 'vendor_suspended'
-                   WHEN d.status = 'suspended' THEN 'dataset_suspended' END AS unsold
+                   WHEN d.status = 'suspended' THEN 'dataset_suspended'
+                   WHEN b.status = 'suspended' THEN 'buyer_suspended' END AS unsold
          FROM subscription s
          LEFT JOIN withdrawn_offer w ON w.offer_id = s.offer_id
          LEFT JOIN organization_standing o ON o.organization_id = s.vendor_organization_id
          LEFT JOIN dataset_standing d ON d.dataset_id = s.dataset_id
+         LEFT JOIN organization_standing b ON b.organization_id = s.buyer_organization_id
         WHERE s.id = $1 AND s.status = 'active' AND s.period_end <= $2
         FOR UPDATE OF s SKIP LOCKED`,
       [id, now],

@@ -24,14 +24,15 @@ import { BillingConfig } from '../billing.config';
 import { Clock } from '../clock';
 import { PaymentsService } from '../payments/payments.service';
 import { subscriptionStates } from './subscription-state';
-import { periodEnd, SubscriptionRepository, subscriptionView, type LapseReason, type Subscription } from './subscription.repository';
+import { nextPeriod, SubscriptionRepository, subscriptionView, type LapseReason, type Subscription } from './subscription.repository';
 
 /**
  * Renews subscriptions when their paid period ends, by the billing clock: each due one is
  * charged for the next period (a journal entry and an invoice, like a purchase) and extended,
- * or lapses without a charge: when the wallet cannot cover it, and when the catalog no longer
- * sells that period (the dataset or its vendor's organization suspended by an operator, or the
- * offer withdrawn by its vendor).
+ * or lapses without a charge: when its license's term is over, when the wallet cannot cover it,
+ * when the catalog no longer sells that period (the dataset or its vendor's organization
+ * suspended by an operator, or the offer withdrawn by its vendor), and when an operator
+ * suspended its buyer's organization.
  * Delivery ends the entitlement on `lapsed`. Each subscription renews in a transaction of its
  * own, so one buyer's empty wallet holds up nobody.
  *
@@ -97,29 +98,33 @@ export class SubscriptionsService implements OnApplicationBootstrap, OnApplicati
       if (!subscription) return null;
       // Its buyer asked for no more periods; the lock makes this the cancellation's last word.
       if (subscription.cancelAtPeriodEnd) return this.lapse(tx, subscription, 'cancelled_by_buyer');
-      // A renewal sells the next period: not while the catalog does not sell it. The period paid
-      // for ran in full (delivery serves an entitlement until it lapses), so nothing is owed back.
+      // The license ends here: delivery's entitlement expires with it, so a period after it would
+      // be paid for and never served.
+      const next = nextPeriod(subscription);
+      if (!next) return this.lapse(tx, subscription, 'term_ended');
+      // A renewal sells the next period: not while the catalog does not sell it, nor to a buyer
+      // that may not use it. The period paid for ran in full (delivery serves an entitlement
+      // until it lapses), so nothing is owed back.
       if (subscription.unsold) return this.lapse(tx, subscription, subscription.unsold);
       const line = {
         lineId: subscription.lineId,
         offerId: subscription.offerId,
         datasetId: subscription.datasetId,
         vendorOrganizationId: subscription.vendorOrganizationId,
-        price: { amount: subscription.amount, currency: subscription.currency },
+        price: { amount: next.amount, currency: subscription.currency },
         item: {
           ...(subscription.datasetTitle ? { datasetTitle: subscription.datasetTitle } : {}),
           ...(subscription.licenseTemplate ? { licenseTemplate: subscription.licenseTemplate } : {}),
           pricingModel: 'subscription',
           period: subscription.period,
           quantity: 1,
-          unitPrice: { amount: subscription.amount, currency: subscription.currency },
+          unitPrice: { amount: next.amount, currency: subscription.currency },
         },
       };
       const posted = await this.payments.postCharge(tx, 'renewal', subscription.orderId, subscription.buyerOrganizationId, [line], now);
       if ('declined' in posted) return this.lapse(tx, subscription, 'insufficient_funds');
-      const end = periodEnd(subscription.periodEnd, subscription.period);
-      await this.subscriptions.extend(subscription.id, end);
-      await tx.publish(BillingEvents.subscriptionRenewed, { orderId: subscription.orderId, lineId: subscription.lineId, periodEnd: end.toISOString() });
+      await this.subscriptions.extend(subscription.id, next.end);
+      await tx.publish(BillingEvents.subscriptionRenewed, { orderId: subscription.orderId, lineId: subscription.lineId, periodEnd: next.end.toISOString() });
       return 'renewed' as const;
     });
   }
@@ -239,9 +244,10 @@ export class SubscriptionsService implements OnApplicationBootstrap, OnApplicati
     await this.subscriptions.recordOfferWithdrawn(change.offerId, change.datasetId, catalogTime(event.occurredAt));
   }
 
-  // ---- vendors' standing, from the gateway's events ----
+  // ---- organizations' standing, from the gateway's events ----
   //
-  // An operator's suspension of an organization takes all its listings off sale. The consumer
+  // Every organization's, vendors and buyers alike: an operator's suspension of a vendor takes
+  // all its listings off sale, and a suspended buyer is sold no further period. The consumer
   // applies one organization's changes in the order the gateway numbered them; `changedAt`
   // decides besides, as in the catalog, so a late or repeated change never brings an older
   // status back. Reinstatement revives no subscription that lapsed meanwhile. For the same

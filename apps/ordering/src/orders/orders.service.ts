@@ -218,6 +218,7 @@ export class OrdersService {
             pricing: line.eventPricing(),
             licenseTemplate: line.licenseTemplate,
             termsSha256: line.termsSha256,
+            termMonths: line.terms.termMonths,
           })),
         total: { amount: total, currency },
         placedAt: now.toISOString(),

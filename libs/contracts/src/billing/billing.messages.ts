@@ -350,8 +350,20 @@ export interface RenewalRunView {
 export const SUBSCRIPTION_STATUSES = ['active', 'lapsed', 'refunded'] as const;
 export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
 
-/** Why a subscription stopped renewing at the end of a paid period. */
-export const SUBSCRIPTION_LAPSE_REASONS = ['cancelled_by_buyer', 'insufficient_funds', 'offer_withdrawn', 'vendor_suspended', 'dataset_suspended'] as const;
+/**
+ * Why a subscription stopped renewing at the end of a paid period: `term_ended` when its license's
+ * term is over (the entitlement ends with it), `buyer_suspended` when an operator suspended the
+ * buying organization.
+ */
+export const SUBSCRIPTION_LAPSE_REASONS = [
+  'cancelled_by_buyer',
+  'insufficient_funds',
+  'offer_withdrawn',
+  'vendor_suspended',
+  'dataset_suspended',
+  'term_ended',
+  'buyer_suspended',
+] as const;
 export type SubscriptionLapseReason = (typeof SUBSCRIPTION_LAPSE_REASONS)[number];
 
 /** A buyer's own subscriptions, newest first; an operator's view is every one (`organizationId` narrows it). */
@@ -394,7 +406,10 @@ export interface SubscriptionView {
   /** The period paid last: from its start (inclusive) to its end (exclusive). */
   currentPeriodStart: string;
   currentPeriodEnd: string;
-  /** When the next period is charged (the end of the current one); null when none will be: cancelled, lapsed or refunded. */
+  /**
+   * When the next period is charged (the end of the current one); null when none will be:
+   * cancelled, lapsed or refunded, or the license's term ends with the current period.
+   */
   nextChargeAt: string | null;
   /** The buyer cancelled: no further charge, and the subscription lapses at `currentPeriodEnd`. */
   cancelAtPeriodEnd: boolean;

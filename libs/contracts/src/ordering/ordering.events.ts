@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
-import { ArrayMinSize, IsArray, IsBoolean, IsIn, IsISO8601, IsObject, IsOptional, IsString, IsUUID, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
-import { Money, Price, type LicenseTermsValue } from '@trove/licensing';
+import { ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsObject, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { MAX_TERM_MONTHS, Money, Price, type LicenseTermsValue } from '@trove/licensing';
 import { eventSubject } from '../subject';
 
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -56,6 +56,17 @@ export class PlacedOrderLineV1 {
 
   @Matches(SHA256)
   termsSha256: string;
+
+  /**
+   * The accepted terms' `termMonths`: the license runs that many months from the payment (null:
+   * perpetual), so billing renews a subscription no longer than its license. Optional: events
+   * placed before it carry none, and their subscriptions renew as before.
+   */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_TERM_MONTHS)
+  termMonths?: number | null;
 }
 
 /**
