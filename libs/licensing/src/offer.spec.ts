@@ -41,6 +41,9 @@ describe('an offer: {license: {template, terms}, pricing}', () => {
     ['a free CC BY 4.0 listing', offer({ template: 'cc-by-4.0' }, { model: 'free' })],
     ['a free listing with price null', offer({ template: 'cc-by-4.0' }, { model: 'free', price: null })],
     ['a one-time price with period and unit null', offer({ template: 'commercial' }, { model: 'one_time', price, period: null, unit: null })],
+    ['a quarterly subscription to a 3-month evaluation (one period, the whole term)', offer({ template: 'evaluation' }, { model: 'subscription', price, period: 'quarter' })],
+    ['a yearly subscription to a 12-month research license', offer({ template: 'research' }, { model: 'subscription', price, period: 'year' })],
+    ['a yearly subscription to an 18-month term (the last period is cut)', offer({ template: 'commercial', terms: { ...commercialTerms, termMonths: 18 } }, { model: 'subscription', price, period: 'year' })],
     ['a free CDLA-Permissive-2.0 listing with its defaults spelled out', offer({ template: 'cdla-permissive-2.0', terms: defaultTerms('cdla-permissive-2.0') }, { model: 'free' })],
   ])('accepts %s', (_case, body) => {
     expect(wrongFields(body)).toEqual([]);
@@ -85,6 +88,8 @@ describe('an offer: {license: {template, terms}, pricing}', () => {
     ['metered without a unit', offer({ template: 'commercial' }, { model: 'metered', price }), ['pricing.unit']],
     ['metered per an unknown unit', offer({ template: 'commercial' }, { model: 'metered', price, unit: 'token' }), ['pricing.unit']],
     ['a unit on a subscription', offer({ template: 'commercial' }, { model: 'subscription', price, period: 'month', unit: 'hour' }), ['pricing.unit']],
+    ['a yearly subscription to a 3-month evaluation (a year charged for 3 months)', offer({ template: 'evaluation' }, { model: 'subscription', price, period: 'year' }), ['pricing']],
+    ['a quarterly subscription to a 2-month term', offer({ template: 'commercial', terms: { ...commercialTerms, termMonths: 2 } }, { model: 'subscription', price, period: 'quarter' }), ['pricing']],
     ['a free commercial license', offer({ template: 'commercial' }, { model: 'free' }), ['pricing']],
     ['a priced open license', offer({ template: 'cc-by-4.0' }), ['pricing']],
     ['a free offer with a price', offer({ template: 'cc-by-4.0' }, { model: 'free', price }), ['pricing.price']],

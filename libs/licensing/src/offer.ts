@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDefined, IsIn, IsOptional, ValidateNested, registerDecorator, type ValidationArguments } from 'class-validator';
-import { Pricing, type PricingValue } from './pricing';
+import { PERIOD_MONTHS, Pricing, type PricingValue } from './pricing';
 import { templateProblems } from './template-rules';
 import { LICENSE_TEMPLATES, LICENSE_TEMPLATE_DEFINITIONS, defaultTerms, isLicenseTemplate, type LicenseTemplate } from './templates';
 import { LICENSE_USES, LicenseTerms, type LicenseTermsValue } from './terms';
@@ -78,6 +78,36 @@ function FitsLicense(): PropertyDecorator {
 }
 
 /**
+ * The license's term in months when a subscription's period is longer than it, else null: such
+ * a subscription charged a whole period (a year of a 3-month evaluation) for a license that
+ * ended long before, and no renewal could follow.
+ */
+function periodPastTerm(licensing: OfferLicensing): number | null {
+  const { license, pricing } = licensing;
+  if (pricing?.model !== 'subscription' || !pricing.period || !(pricing.period in PERIOD_MONTHS) || !isLicenseTemplate(license?.template)) return null;
+  const termMonths = license.terms && looksLikeTerms(license.terms) ? license.terms.termMonths : license.terms ? null : defaultTerms(license.template).termMonths;
+  return typeof termMonths === 'number' && PERIOD_MONTHS[pricing.period] > termMonths ? termMonths : null;
+}
+
+/** A subscription's period fits within its license's term. */
+function FitsTerm(): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'periodFitsTerm',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      validator: {
+        validate: (_value: unknown, args: ValidationArguments) => periodPastTerm(args.object as OfferLicensing) === null,
+        defaultMessage(args: ValidationArguments) {
+          const licensing = args.object as OfferLicensing;
+          const months = PERIOD_MONTHS[licensing.pricing.period!];
+          return `a subscription by the ${licensing.pricing.period} sells ${months} months at a time, longer than the license's term of ${periodPastTerm(licensing)} months: choose a shorter period, a longer terms.termMonths, or a one-time price`;
+        },
+      },
+    });
+}
+
+/**
  * The licensing part of an offer, `{license, pricing}` as in `POST /v1/datasets/:id/offers`.
  * The offer request extends it with its own fields (requiresApproval, buyerOrgId, expiresAt).
  */
@@ -93,6 +123,7 @@ export class OfferLicensing {
   @ValidateNested()
   @Type(() => Pricing)
   @FitsLicense()
+  @FitsTerm()
   pricing: Pricing;
 }
 
