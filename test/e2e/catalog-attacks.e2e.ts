@@ -204,8 +204,8 @@ describe('the catalog under attack', () => {
         expect(await refused(`${files}?cursor=${cursor}`)).toEqual([400, [expect.objectContaining({ field: 'cursor' })]]);
       }
       expect(await refused(`${path}/versions/${next.id}/files?cursor=${handedOut}`)).toEqual([400, [expect.objectContaining({ field: 'cursor' })]]);
-      // The longest path (512 bytes of UTF-8) makes the longest cursor, and it pages on.
-      const longest = `Audio/${'语'.repeat(167)}x.wav`;
+      // The longest path (512 bytes of UTF-8, in names of at most 255) makes the longest cursor, and it pages on.
+      const longest = `Audio/${'语'.repeat(83)}xx/${'语'.repeat(83)}x.wav`;
       expect(Buffer.byteLength(longest, 'utf8')).toBe(512);
       await vendor.upload(dataset.id, next.id, longest, Buffer.from('RIFF'));
       const firstOfNext = await vendor.expect(200, `${path}/versions/${next.id}/files?limit=1`);
