@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MessageHeaders } from '@trove/contracts';
 import { headers as natsHeaders, type NatsConnection } from 'nats';
-import { sendRaw } from '../support/http';
+import { sendRawUntilAnswered } from '../support/http';
 import { commercialOffer, exclusiveOffer, sha256Hex, speechListing, VendorClient } from '../support/catalog';
 import { Namespace } from '@trove/messaging';
 import { connectNats } from '../support/nats';
@@ -458,7 +458,7 @@ describe('the catalog through the public API', () => {
       const signed = await vendor.expect(201, `/v1/datasets/${datasetId}/samples`, 'POST', { path: 'samples/big.wav' });
       // Refused from its Content-Length, before the bytes are read: sendRaw reads the answer a fetch may lose to EPIPE.
       const target = new URL(signed.uploadUrl);
-      const put = await sendRaw({ host: target.hostname, port: Number(target.port), method: 'PUT', path: target.pathname + target.search }, randomBytes(SAMPLE_MAX_BYTES + 1));
+      const put = await sendRawUntilAnswered({ host: target.hostname, port: Number(target.port), method: 'PUT', path: target.pathname + target.search }, randomBytes(SAMPLE_MAX_BYTES + 1));
       expect(put.status).toBe(413);
       expect((await vendor.expect(200, `/v1/datasets/${datasetId}`)).samples).toEqual([]);
       expect(storedFiles(storageDir).length).toBe(before);

@@ -24,6 +24,7 @@ export function sendRaw(
   headers: Record<string, string> = {},
 ): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
+    let answered = false;
     const req = httpRequest(
       {
         host: target.host ?? '127.0.0.1',
@@ -33,6 +34,7 @@ export function sendRaw(
         headers: Buffer.isBuffer(body) ? { 'content-length': String(body.length), ...headers } : headers,
       },
       (res) => {
+        answered = true;
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () => {
@@ -49,7 +51,32 @@ export function sendRaw(
       },
     );
     req.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' || error.code === 'ECONNRESET' ? undefined : reject(error)));
+    // The reset reached this side before the answer did: the kernel drops what it had received.
+    req.on('close', () => (answered ? undefined : reject(new AnswerLost(target))));
     if (Buffer.isBuffer(body)) req.end(body);
     else body.pipe(req);
   });
+}
+
+/** The server closed the connection (a reset) before any of its answer could be read. */
+export class AnswerLost extends Error {
+  constructor(target: { method: string; path: string }) {
+    super(`${target.method} ${target.path}: the connection closed before an answer could be read`);
+  }
+}
+
+/**
+ * sendRaw, again while the answer is lost. A server that answers a body it refuses before reading
+ * it, and then closes, resets the connection when the client is still sending: the client's
+ * kernel may then drop the answer it had already received, as it does for any client. Each try
+ * is a new request; an answer that does arrive is the one returned.
+ */
+export async function sendRawUntilAnswered(target: { host?: string; port: number; method: string; path: string }, body: Buffer, headers: Record<string, string> = {}, tries = 5): Promise<RawAnswer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await sendRaw(target, body, headers);
+    } catch (error) {
+      if (!(error instanceof AnswerLost) || attempt >= tries) throw error;
+    }
+  }
 }
