@@ -41,8 +41,10 @@ describe('downloads read slower than the minimum pace', () => {
 
   beforeAll(async () => {
     storage = await fsTestStorage();
-    // 8 MiB/s after a second: a client that reads nothing stops at what the kernel buffers hold.
-    h = await DeliveryHarness.start(storage, { DOWNLOAD_MIN_BYTES_PER_SECOND: String(8 * MiB), DOWNLOAD_PACE_GRACE_MS: '1000' });
+    // 1 MiB/s after a second: a client that reads nothing stops at what the kernel buffers hold
+    // (4 MiB here), so it falls below within seconds; a client that reads, even on a machine
+    // busy with other tests, stays far above.
+    h = await DeliveryHarness.start(storage, { DOWNLOAD_MIN_BYTES_PER_SECOND: String(MiB), DOWNLOAD_PACE_GRACE_MS: '1000' });
     await uploadVersion(h, datasetId, versionId, [shard]);
     await release(h, datasetId, versionId, '1.0.0');
     const order = await pay(h, buyer, [paidLine(datasetId, [versionId], 'commercial')]);
@@ -61,8 +63,10 @@ describe('downloads read slower than the minimum pace', () => {
     try {
       // Delivery ends the answer itself (and so records it) while the client still holds its
       // connection open: its file and buffers go. The client, reading nothing, may not notice.
-      const recorded = await waitFor('the stalled download cut off and recorded', () =>
-        withDatabase(h.db.url, async (c) => (await c.query(`SELECT bytes_sent, complete FROM download WHERE path = $1`, [shard.path])).rows[0] as { bytes_sent: string; complete: boolean } | undefined),
+      const recorded = await waitFor(
+        'the stalled download cut off and recorded',
+        () => withDatabase(h.db.url, async (c) => (await c.query(`SELECT bytes_sent, complete FROM download WHERE path = $1`, [shard.path])).rows[0] as { bytes_sent: string; complete: boolean } | undefined),
+        45_000,
       );
       expect(recorded.complete).toBe(false);
       expect(Number(recorded.bytes_sent)).toBeLessThan(shard.bytes.length);
