@@ -1,26 +1,20 @@
 import type { SubscriptionLapseReason, SubscriptionStatus, SubscriptionView } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
-import { addMonthsUtc, licenseEndsAt, type CurrencyCode } from '@trove/licensing';
+import { licenseEndsAt, PERIOD_MONTHS, periodEndsAt, type BillingPeriod, type CurrencyCode } from '@trove/licensing';
 import { recordNewestStatus, TransactionalRepository } from '@trove/messaging';
 import type { Position } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
 import { amountOf } from '../ledger/ledger.repository';
 import type { WriteBatch } from '../write-batch';
 
-export type SubscriptionPeriod = 'month' | 'quarter' | 'year';
+/** Calendar months, quarters or years, UTC: the periods `libs/licensing` prices and ends. */
+export type SubscriptionPeriod = BillingPeriod;
 
 /** Why a subscription stopped renewing without being refunded. */
 export type LapseReason = SubscriptionLapseReason;
 
 /** A dataset as the catalog last said it stands. */
 export type DatasetStanding = 'published' | 'suspended';
-
-const MONTHS: Record<SubscriptionPeriod, number> = { month: 1, quarter: 3, year: 12 };
-
-/** The end of a period that starts at `start`: calendar months, UTC (31 January + 1 month is 28/29 February). */
-export function periodEnd(start: Date, period: SubscriptionPeriod): Date {
-  return addMonthsUtc(start, MONTHS[period]);
-}
 
 /** A period a renewal sells: from `start` (inclusive) to `end` (exclusive), for `amount` minor units. */
 export interface PeriodToSell {
@@ -40,7 +34,7 @@ export interface PeriodToSell {
  */
 export function nextPeriod(subscription: Pick<Subscription, 'periodEnd' | 'period' | 'amount' | 'licenseEndsAt'>): PeriodToSell | null {
   const start = subscription.periodEnd;
-  const end = periodEnd(start, subscription.period);
+  const end = periodEndsAt(start, subscription.period);
   const licenseEnd = subscription.licenseEndsAt;
   if (licenseEnd === null) return { start, end, amount: subscription.amount };
   if (start >= licenseEnd) return null;
@@ -201,9 +195,9 @@ export class SubscriptionRepository extends TransactionalRepository {
   insertInto(batch: WriteBatch, order: { orderId: string; buyerOrganizationId: string }, lines: (LineToSubscribe & { period: string })[], start: Date): void {
     if (lines.length === 0) return;
     const values = lines.map((line) => {
-      if (!(line.period in MONTHS)) throw new Error(`unknown subscription period ${line.period}`);
+      if (!(line.period in PERIOD_MONTHS)) throw new Error(`unknown subscription period ${line.period}`);
       const licenseEnd = typeof line.termMonths === 'number' ? licenseEndsAt({ termMonths: line.termMonths }, start) : null;
-      const end = periodEnd(start, line.period as SubscriptionPeriod);
+      const end = periodEndsAt(start, line.period as SubscriptionPeriod);
       const row = [
         randomUUID(),
         order.orderId,
