@@ -5,6 +5,8 @@ import type { Caller } from '@trove/platform';
 import type { TestingModule } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
 import { DatasetsService } from '../src/datasets/datasets.service';
+import { SamplesService } from '../src/samples/samples.service';
+import { UploadsHandler } from '../src/uploads/uploads.handler';
 import { UploadsService } from '../src/uploads/uploads.service';
 import { VersionRepository } from '../src/versions/version.repository';
 import { VersionsService } from '../src/versions/versions.service';
@@ -107,5 +109,32 @@ describe('the files of one version', () => {
     }
     // The other version's cursor pages that version.
     expect((await page(othersCursor, other)).items.map((f) => f.path)).toEqual(paths.slice(2, 4));
+  });
+
+  it("answers delivery's sweep with the objects it lists as the file or sample at their path, and no others", async () => {
+    const { datasetId, versionId } = await openVersion([]);
+    const key = () => `datasets/${datasetId}/${randomUUID()}`;
+    const [replaced, current, sample, stray] = [key(), key(), key(), key()];
+    const transcripts = 'transcripts/四川话/train.jsonl';
+    await versions().addFile(owner, { datasetId, versionId, ...file(transcripts), storageKey: replaced });
+    await versions().addFile(owner, { datasetId, versionId, ...file(transcripts), storageKey: current });
+    await moduleRef.get(SamplesService).add(owner, { datasetId, path: 'preview/样例.jsonl', size: 512, sha256: 'e'.repeat(64), storageKey: sample });
+
+    const asVersionFile = (storageKey: string, over: object = {}) => ({ target: 'version-file' as const, datasetId, versionId, path: transcripts, storageKey, ...over });
+    const asSample = (storageKey: string, over: object = {}) => ({ target: 'sample' as const, datasetId, versionId: null, path: 'preview/样例.jsonl', storageKey, ...over });
+    const objects = [
+      asVersionFile(replaced),
+      asVersionFile(current),
+      asVersionFile(stray),
+      asVersionFile(current, { path: 'transcripts/四川话/dev.jsonl' }),
+      asVersionFile(current, { versionId: randomUUID() }),
+      asVersionFile(current, { datasetId: randomUUID() }),
+      asVersionFile(sample, { path: 'preview/样例.jsonl' }),
+      asSample(sample),
+      asSample(sample, { datasetId: randomUUID() }),
+      asSample(current, { path: transcripts }),
+    ];
+    const answer = await moduleRef.get(UnitOfWork).read(() => moduleRef.get(UploadsHandler).listed({ objects }));
+    expect(answer.listed.sort()).toEqual([current, sample].sort());
   });
 });

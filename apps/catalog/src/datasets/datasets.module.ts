@@ -7,6 +7,7 @@ import { OffersService } from '../offers/offers.service';
 import { SampleRepository } from '../samples/sample.repository';
 import { SamplesHandler } from '../samples/samples.handler';
 import { SamplesService } from '../samples/samples.service';
+import { ListedObjectsRepository } from '../uploads/listed-objects.repository';
 import { UploadsHandler } from '../uploads/uploads.handler';
 import { UploadsService } from '../uploads/uploads.service';
 import { OrganizationStandingRepository } from '../vendors/organization-standing.repository';
@@ -46,6 +47,7 @@ import { DatasetsService } from './datasets.service';
     SamplesHandler,
     UploadsService,
     UploadsHandler,
+    ListedObjectsRepository,
     VendorsService,
     VendorsHandler,
     OrganizationStandingRepository,

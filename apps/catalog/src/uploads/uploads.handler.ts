@@ -1,8 +1,9 @@
-import { AddSampleRequest, CatalogSubjects, CreateUploadRequest, type AddedSample, type SignedUploadView } from '@trove/contracts';
+import { AddSampleRequest, CatalogSubjects, CreateUploadRequest, ListedObjectsRequest, type AddedSample, type ListedObjects, type SignedUploadView } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import { RpcHandler, type RpcContext } from '@trove/messaging';
 import { callerOf } from '../access';
 import { SamplesService } from '../samples/samples.service';
+import { ListedObjectsRepository } from './listed-objects.repository';
 import { UploadsService } from './uploads.service';
 
 @Injectable()
@@ -10,6 +11,7 @@ export class UploadsHandler {
   constructor(
     private readonly uploads: UploadsService,
     private readonly samples: SamplesService,
+    private readonly listedObjects: ListedObjectsRepository,
   ) {}
 
   @RpcHandler(CatalogSubjects.createUpload)
@@ -21,5 +23,15 @@ export class UploadsHandler {
   @RpcHandler(CatalogSubjects.addSample)
   addSample(request: AddSampleRequest, context: RpcContext): Promise<AddedSample> {
     return this.samples.add(context.caller, request);
+  }
+
+  /**
+   * Sent by delivery's sweep: of the objects it stored and told catalog about without an answer,
+   * the ones catalog lists. The keys are random, so the answer tells nothing to whoever does not
+   * already hold them.
+   */
+  @RpcHandler(CatalogSubjects.listedObjects)
+  async listed(request: ListedObjectsRequest): Promise<ListedObjects> {
+    return { listed: await this.listedObjects.listed(request.objects) };
   }
 }

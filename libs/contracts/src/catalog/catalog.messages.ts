@@ -1,5 +1,7 @@
+import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
+  ArrayMinSize,
   IsArray,
   IsBoolean,
   IsIn,
@@ -14,6 +16,7 @@ import {
   Max,
   MaxLength,
   Min,
+  ValidateNested,
 } from 'class-validator';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { DatasetMetadata, MAX_FILE_PATH_BYTES } from '@trove/dataset';
@@ -313,6 +316,50 @@ export class AddSampleRequest {
   @IsString()
   @MaxLength(200)
   contentType?: string;
+}
+
+/** An object delivery stored and told catalog about, without learning whether catalog recorded it. */
+export class StoredObjectRef {
+  @IsIn(UPLOAD_TARGETS)
+  target: UploadTarget;
+
+  @IsUUID()
+  datasetId: string;
+
+  /** The version of a version file; null for a sample. */
+  @IsOptional()
+  @IsUUID()
+  versionId?: string | null;
+
+  @IsString()
+  @MaxLength(2048)
+  path: string;
+
+  @IsString()
+  @Length(1, 1024)
+  storageKey: string;
+}
+
+/** The most objects one `catalog.storage.listed` request asks about. */
+export const LISTED_OBJECTS_PER_REQUEST = 100;
+
+/**
+ * From delivery's sweep of uploads whose recording it never confirmed (its process died, or
+ * catalog did not answer in time): which of these objects catalog lists as the file or sample
+ * at their path.
+ */
+export class ListedObjectsRequest {
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(LISTED_OBJECTS_PER_REQUEST)
+  @ValidateNested({ each: true })
+  @Type(() => StoredObjectRef)
+  objects: StoredObjectRef[];
+}
+
+export interface ListedObjects {
+  /** The storage keys, of those asked about, that catalog lists. */
+  listed: string[];
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   GetOfferRequest,
   GetSampleRequest,
   GetVendorProfileRequest,
+  ListedObjectsRequest,
   ListVersionFilesRequest,
   ListVersionsRequest,
   ListDatasetsRequest,
@@ -31,6 +32,7 @@ import {
   type DatasetStatsView,
   type DatasetView,
   type ExclusiveSaleView,
+  type ListedObjects,
   type OfferSnapshot,
   type OfferView,
   type SampleDownloadView,
@@ -74,6 +76,8 @@ export const CatalogSubjects = {
   createUpload: rpcSubject<CreateUploadRequest, SignedUploadView>('catalog.upload.create', CreateUploadRequest),
   /** From delivery, after it stored and checked the bytes of a sample. */
   addSample: rpcSubject<AddSampleRequest, AddedSample>('catalog.sample.add', AddSampleRequest),
+  /** From delivery, settling uploads it told catalog of without an answer: which objects catalog lists. */
+  listedObjects: rpcSubject<ListedObjectsRequest, ListedObjects>('catalog.storage.listed', ListedObjectsRequest),
   /** A sample with a signed URL of its bytes, to whoever may see the listing; anyone else NOT_FOUND. */
   getSample: rpcSubject<GetSampleRequest, SampleDownloadView>('catalog.sample.get', GetSampleRequest),
 
