@@ -10,6 +10,7 @@ import { CallerRevocations1764760000000 } from './migrations/1764760000000-Calle
 import { EntitlementPages1764850000000 } from './migrations/1764850000000-EntitlementPages';
 import { ManifestRoots1764910000000 } from './migrations/1764910000000-ManifestRoots';
 import { DownloadHoldRanges1764940000000 } from './migrations/1764940000000-DownloadHoldRanges';
+import { UnconfirmedUploads1764960000000 } from './migrations/1764960000000-UnconfirmedUploads';
 import { StoredObject } from './uploads/stored-object.entity';
 
 /** Everything in the delivery database, in the order the migrations were written. */
@@ -26,4 +27,5 @@ export const migrations = [
   EntitlementPages1764850000000,
   ManifestRoots1764910000000,
   DownloadHoldRanges1764940000000,
+  UnconfirmedUploads1764960000000,
 ];

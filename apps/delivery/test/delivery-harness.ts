@@ -38,8 +38,10 @@ export function newVendor(): Caller {
 export class DeliveryHarness {
   readonly namespace = newNamespace();
   readonly catalogCalls: CatalogCall[] = [];
-  /** What the stand-in catalog answers; by default it records the file. */
-  catalogAnswer = recordFile;
+  /** What the stand-in catalog answers; by default it records the file. `'silence'`: no answer. */
+  catalogAnswer: (call: CatalogCall) => RpcReply<unknown> | 'silence' = recordFile;
+  /** The storage keys the stand-in catalog says it lists, when delivery's sweep asks. */
+  readonly catalogListed = new Set<string>();
   app!: NestFastifyApplication;
   db!: TestDatabase;
   port!: number;
@@ -76,11 +78,20 @@ export class DeliveryHarness {
           callback: (_error, msg) => {
             const call: CatalogCall = { subject: rpc.subject, request: decodeJson(msg.data), callerOrganization: msg.headers?.get('trove-caller-org') || undefined };
             this.catalogCalls.push(call);
-            msg.respond(encodeJson(this.catalogAnswer(call)));
+            const answer = this.catalogAnswer(call);
+            if (answer !== 'silence') msg.respond(encodeJson(answer));
           },
         }),
       );
     }
+    this.subscriptions.push(
+      this.nc.subscribe(`${this.namespace}.${CatalogSubjects.listedObjects.subject}`, {
+        callback: (_error, msg) => {
+          const { objects } = decodeJson(msg.data) as { objects: { storageKey: string }[] };
+          msg.respond(encodeJson({ ok: true, data: { listed: objects.map((o) => o.storageKey).filter((key) => this.catalogListed.has(key)) } }));
+        },
+      }),
+    );
     await this.nc.flush();
   }
 
@@ -88,6 +99,7 @@ export class DeliveryHarness {
   resetCatalog(): void {
     this.catalogCalls.length = 0;
     this.catalogAnswer = recordFile;
+    this.catalogListed.clear();
   }
 
   /** delivery.upload.sign over NATS, as catalog asks it, for `caller`. */

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionalRepository } from '@trove/messaging';
+import { IsNull } from 'typeorm';
 import type { CallerStanding } from '../callers/caller-standing';
 import { StoredObject } from './stored-object.entity';
 
@@ -34,9 +35,42 @@ export class StoredObjectRepository extends TransactionalRepository {
       `SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked,
               EXISTS (SELECT 1 FROM revoked_api_key WHERE key_id = $2) AS key_revoked,
               (SELECT status FROM organization_status WHERE organization_id = $3::uuid) AS organization_status`,
-      [JSON.stringify([object.target, object.datasetId, object.versionId, object.path]), uploader.keyId, uploader.organizationId],
+      [fileLockName(object), uploader.keyId, uploader.organizationId],
     )) as { key_revoked: boolean; organization_status: string | null }[];
     return { keyRevoked: row.key_revoked, organizationStatus: row.organization_status };
+  }
+
+  /** Up to `limit` uploads catalog never confirmed (still unrecorded) stored before `storedBefore`, oldest first. */
+  unconfirmed(storedBefore: Date, limit: number): Promise<StoredObject[]> {
+    return this.manager
+      .createQueryBuilder(StoredObject, 'o')
+      .where('o.recordedAt IS NULL')
+      .andWhere('o.createdAt < :storedBefore', { storedBefore })
+      .orderBy('o.createdAt', 'ASC')
+      .addOrderBy('o.key', 'ASC')
+      .limit(limit)
+      .getMany();
+  }
+
+  /**
+   * Settles an upload catalog lists after all: under the file's lock, records it as the upload
+   * itself would have. Answers the keys of the objects it replaced, or null when the row was
+   * settled meanwhile (another replica's sweep).
+   */
+  async confirm(object: StoredObject): Promise<string[] | null> {
+    await this.transaction.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [fileLockName(object)]);
+    const still = await this.transaction.existsBy(StoredObject, { key: object.key, recordedAt: IsNull() });
+    return still ? this.markRecorded(object) : null;
+  }
+
+  /**
+   * Forgets an upload catalog does not list, under the file's lock; answers whether its row was
+   * still there unrecorded (so its object is this caller's to delete).
+   */
+  async forgetUnconfirmed(object: StoredObject): Promise<boolean> {
+    await this.transaction.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [fileLockName(object)]);
+    const result = await this.transaction.delete(StoredObject, { key: object.key, recordedAt: IsNull() });
+    return (result.affected ?? 0) > 0;
   }
 
   /**
@@ -55,4 +89,9 @@ export class StoredObjectRepository extends TransactionalRepository {
     )) as [{ key: string }[], number];
     return deleted.map((row) => row.key);
   }
+}
+
+/** One file's advisory lock: every upload, confirmation or removal of the file takes it. */
+function fileLockName(object: Pick<StoredObject, 'target' | 'datasetId' | 'versionId' | 'path'>): string {
+  return JSON.stringify([object.target, object.datasetId, object.versionId, object.path]);
 }

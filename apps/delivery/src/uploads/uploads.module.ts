@@ -4,10 +4,11 @@ import { UploadPace } from './upload-pace';
 import { UploadsController } from './uploads.controller';
 import { UploadsHandler } from './uploads.handler';
 import { UploadsService } from './uploads.service';
+import { UnconfirmedUploadsSweeper } from './unconfirmed-uploads.sweeper';
 
 @Module({
   controllers: [UploadsController],
-  providers: [StoredObjectRepository, UploadsService, UploadsHandler, UploadPace],
+  providers: [StoredObjectRepository, UploadsService, UploadsHandler, UploadPace, UnconfirmedUploadsSweeper],
   exports: [StoredObjectRepository],
 })
 export class UploadsModule {}

@@ -103,6 +103,9 @@ export class UploadsService {
       uploadedBy: ticket.caller.organizationId,
     };
     let replaced: string[];
+    // Whether catalog may have recorded the file: from the moment it was asked, unless it
+    // answered with a refusal. Then the object is not ours to delete: the sweep asks catalog.
+    let catalogMayHaveIt = false;
     try {
       // The row first: a crash after catalog recorded the file must not leave an object that
       // catalog lists and delivery does not know.
@@ -112,13 +115,26 @@ export class UploadsService {
         // signed (a leaked key, an operator's suspension) must not put files in the catalog.
         const refused = callerRefusal(await this.objects.lockFile(object, ticket.caller), 'upload');
         if (refused) throw refused;
-        await this.tellCatalog(ticket, object, info);
+        catalogMayHaveIt = true;
+        try {
+          await this.tellCatalog(ticket, object, info);
+        } catch (error) {
+          catalogMayHaveIt = !isRefusal(error);
+          throw error;
+        }
         return this.objects.markRecorded(object);
       });
     } catch (error) {
+      if (catalogMayHaveIt) {
+        // Catalog did not answer in time (it may still have committed), or it answered and this
+        // side failed to record that: keep the bytes and the unrecorded row, and let the sweep of
+        // unconfirmed uploads ask catalog which it was (UnconfirmedUploadsSweeper).
+        this.logger.warn({ err: error, key, datasetId: ticket.datasetId, path: ticket.path }, 'catalog may have recorded an upload this request could not confirm; the sweep settles it');
+        throw unconfirmed(error);
+      }
       // The uploader's key was revoked or its organization suspended, catalog refused (the
-      // version was released meanwhile), did not answer in time (its unit of work does not
-      // commit past our deadline), or the database failed: keep nothing.
+      // version was released meanwhile), or the database failed before catalog was asked: keep
+      // nothing.
       await this.discard(key);
       throw error;
     }
@@ -207,6 +223,20 @@ function tooLarge(limit: number): ServiceException {
 
 function sizeMismatch(declared: number, actual: number | string): ServiceException {
   return new ServiceException(DeliveryErrorCode.SIZE_MISMATCH, `The upload declared ${declared} bytes and sent ${actual}; nothing was kept.`);
+}
+
+/** An answer in which catalog refused the file: it recorded nothing. */
+function isRefusal(error: unknown): boolean {
+  return error instanceof ServiceException && error.code !== CommonErrorCode.SERVICE_UNAVAILABLE;
+}
+
+/** What the vendor hears when the file may or may not be in the catalog: safe to send again. */
+function unconfirmed(cause: unknown): ServiceException {
+  const why = cause instanceof ServiceException && cause.code === CommonErrorCode.SERVICE_UNAVAILABLE ? `${cause.message} ` : '';
+  return new ServiceException(
+    CommonErrorCode.SERVICE_UNAVAILABLE,
+    `${why}The bytes were stored, but the catalog's record of the file was not confirmed: within minutes it lists the file, or the bytes are deleted. Uploading the file again is safe.`,
+  );
 }
 
 function isClientAbort(error: unknown): boolean {
