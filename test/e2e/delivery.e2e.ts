@@ -347,4 +347,21 @@ describe.each(DRIVERS)('buying and downloading through the public API, %s', (_na
       expect({ query, status: refused.status, code: refused.body.code, fields: refused.body.errors?.map((e: { field: string }) => e.field) }).toEqual({ query, status: 400, code: 'VALIDATION_FAILED', fields: [field] });
     }
   });
+
+  // Last: it suspends the listing the cases above buy from.
+  it('an operator suspending the listing stops its sales and hides it, while a buyer holding a license keeps reading its manifest and downloading', async () => {
+    const { entitlement } = await buy(电信, oneTimeOffer);
+    expect((await post(`/v1/admin/datasets/${datasetId}/suspend`, 'admin', { reason: '版权投诉核查中 / under a copyright complaint review' })).status).toBe(200);
+
+    expect((await get(`/v1/datasets/${datasetId}`, 百度)).status).toBe(404);
+    const refused = await post('/v1/orders', 百度, { items: [{ offerId: oneTimeOffer }], acceptLicense: true });
+    expect({ status: refused.status, code: (await json(refused)).code }).toEqual({ status: 404, code: 'NOT_FOUND' });
+
+    const answer = await get(`/v1/entitlements/${entitlement.id}/manifest`, 电信);
+    expect(answer.status).toBe(200);
+    const readme = answer.body.versions[0].files.find((f: { path: string }) => f.path === 'README.md');
+    const downloaded = await fetchBytes(readme.url);
+    expect({ status: downloaded.status, sha256: sha256(downloaded.body) }).toEqual({ status: 200, sha256: readme.sha256 });
+  });
 });
+
