@@ -117,7 +117,14 @@ describe('the catalog through the public API', () => {
       size: audio.length,
       sha256: sha256Hex(audio),
     });
-    await vendor.upload(dataset.id, version.id, 'transcripts.jsonl', transcripts);
+    // Digests in upper case, as .NET's Convert.ToHexString or PowerShell's Get-FileHash print them: still checked.
+    const declaring = async (sha256: string) => {
+      const signed = await vendor.expect(201, `/v1/datasets/${dataset.id}/versions/${version.id}/uploads`, 'POST', { path: 'transcripts.jsonl', size: transcripts.length, sha256 });
+      const put = await fetch(signed.uploadUrl, { method: 'PUT', body: transcripts });
+      return { status: put.status, body: await put.json() };
+    };
+    expect(await declaring(sha256Hex(audio).toUpperCase())).toEqual({ status: 422, body: expect.objectContaining({ code: 'CHECKSUM_MISMATCH' }) });
+    expect(await declaring(sha256Hex(transcripts).toUpperCase())).toEqual({ status: 201, body: { path: 'transcripts.jsonl', size: transcripts.length, sha256: sha256Hex(transcripts) } });
     const released = await vendor.expect(200, `/v1/datasets/${dataset.id}/versions/${version.id}/release`, 'POST');
     expect(released).toMatchObject({ status: 'released', releasedAt: expect.any(String) });
     expect(released.files).toHaveLength(2);

@@ -1,4 +1,4 @@
-import { DATASET_STATUSES, DatasetListing, IsDateTime, OFFER_STATUSES, PAST_OFFERS_SHOWN, QueryInteger, SHA256_HEX, VERSION_FILES_CURSOR, VERSION_FILES_SHOWN, VERSION_PATTERN, VERSION_STATUSES, VERSIONS_SHOWN, type DatasetStatus, type OfferStatus, type VersionStatus } from '@trove/contracts';
+import { DATASET_STATUSES, DatasetListing, IsDateTime, OFFER_STATUSES, PAST_OFFERS_SHOWN, QueryInteger, VERSION_FILES_CURSOR, VERSION_FILES_SHOWN, VERSION_PATTERN, VERSION_STATUSES, VERSIONS_SHOWN, type DatasetStatus, type OfferStatus, type VersionStatus } from '@trove/contracts';
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, IsUUID, Length, Matches, MaxLength, Min } from 'class-validator';
@@ -6,6 +6,8 @@ import { LicenseTerms, OfferLicensing, Pricing, type LicenseTermsValue, type Pri
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageQuery } from '@trove/platform';
 import { PageOf } from '../openapi/page.dto';
 
+/** A declared SHA-256 as clients write it; kept in lower case, as every answer gives it. */
+const SHA256_HEX_EITHER_CASE = /^[0-9a-fA-F]{64}$/;
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 /** Trims each string of a list; anything else is left for the validators to refuse. */
 const trimEach = ({ value }: { value: unknown }) => (Array.isArray(value) ? value.map((item: unknown) => (typeof item === 'string' ? item.trim() : item)) : value);
@@ -55,11 +57,13 @@ export class CreateUploadDto {
 
   @ApiPropertyOptional({
     example: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
-    pattern: SHA256_HEX.source,
-    description: 'Declared SHA-256, 64 lowercase hex; the upload is refused (422) when the bytes differ',
+    pattern: SHA256_HEX_EITHER_CASE.source,
+    description: 'Declared SHA-256, 64 hex digits in either case (answers give it in lower case); the upload is refused (422) when the bytes differ',
   })
   @IsOptional()
-  @Matches(SHA256_HEX, { message: 'sha256 must be 64 lowercase hexadecimal characters' })
+  // Many tools print hex in upper case (.NET's Convert.ToHexString, PowerShell's Get-FileHash): the same digest.
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && SHA256_HEX_EITHER_CASE.test(value) ? value.toLowerCase() : value))
+  @Matches(SHA256_HEX_EITHER_CASE, { message: 'sha256 must be 64 hexadecimal characters' })
   sha256?: string;
 }
 
