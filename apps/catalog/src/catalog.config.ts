@@ -54,4 +54,20 @@ export class CatalogConfig extends PlatformConfig {
   @Min(0)
   @Max(100_000)
   SEARCH_MAX_WAITING = 200;
+
+  /**
+   * The bytes a vendor not yet approved by an operator may store across its listings (files and
+   * samples); one file more is 413 STORAGE_QUOTA_EXCEEDED. Enough to prepare a listing, not to
+   * fill the disks before anyone has looked at who signed up. 0: no limit.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  PENDING_VENDOR_STORAGE_BYTES = 10 * 1024 * 1024 * 1024;
+
+  /** The same for an approved vendor; 0 (the default): no limit. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  VENDOR_STORAGE_BYTES = 0;
 }

@@ -11,10 +11,10 @@ export interface CatalogModule {
   stop(): Promise<void>;
 }
 
-export async function startCatalogModule(label: string): Promise<CatalogModule> {
+export async function startCatalogModule(label: string, env: Record<string, string> = {}): Promise<CatalogModule> {
   const db = await createAppDatabase('catalog', label);
   const namespace = newNamespace();
-  const moduleRef = await withEnv({ DATABASE_URL: db.url, TROVE_NAMESPACE: namespace, NATS_URL, LOG_LEVEL: 'silent' }, async () => {
+  const moduleRef = await withEnv({ DATABASE_URL: db.url, TROVE_NAMESPACE: namespace, NATS_URL, LOG_LEVEL: 'silent', ...env }, async () => {
     const built = await Test.createTestingModule({ imports: [AppModule] })
       .setLogger({ log() {}, warn() {}, error() {} })
       .compile();

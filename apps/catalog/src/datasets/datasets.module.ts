@@ -12,6 +12,7 @@ import { UploadsHandler } from '../uploads/uploads.handler';
 import { UploadsService } from '../uploads/uploads.service';
 import { OrganizationStandingRepository } from '../vendors/organization-standing.repository';
 import { OrganizationStandingService } from '../vendors/organization-standing.service';
+import { StorageQuota } from '../vendors/storage-quota';
 import { VendorsHandler } from '../vendors/vendors.handler';
 import { VendorProfileRepository } from '../vendors/vendor-profile.repository';
 import { VendorsService } from '../vendors/vendors.service';
@@ -48,6 +49,7 @@ import { DatasetsService } from './datasets.service';
     UploadsService,
     UploadsHandler,
     ListedObjectsRepository,
+    StorageQuota,
     VendorsService,
     VendorsHandler,
     OrganizationStandingRepository,

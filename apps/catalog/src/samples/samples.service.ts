@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { RpcClient, UnitOfWork } from '@trove/messaging';
 import { randomUUID } from 'node:crypto';
 import { notFound } from '../access';
+import { StorageQuota } from '../vendors/storage-quota';
 import { CatalogConfig } from '../catalog.config';
 import { DatasetsService } from '../datasets/datasets.service';
 import { Sample } from './sample.entity';
@@ -35,6 +36,7 @@ export class SamplesService {
     private readonly samples: SampleRepository,
     private readonly rpc: RpcClient,
     private readonly config: CatalogConfig,
+    private readonly storage: StorageQuota,
   ) {}
 
   /**
@@ -69,6 +71,7 @@ export class SamplesService {
       // The dataset row is locked: two uploads recorded at once cannot both take the last place.
       await assertRoomForSample(this.samples, request.datasetId, request.path, this.config.SAMPLES_PER_DATASET);
       const existing = await this.samples.findByPath(request.datasetId, request.path);
+      await this.storage.assertRoom(dataset.vendorOrganizationId, request.size, existing?.size ?? 0);
       const sample = Object.assign(existing ?? new Sample(), {
         id: existing?.id ?? randomUUID(),
         datasetId: request.datasetId,

@@ -8,6 +8,7 @@ import { CatalogConfig } from '../catalog.config';
 import { DatasetRepository } from '../datasets/dataset.repository';
 import { SampleRepository } from '../samples/sample.repository';
 import { assertRoomForSample, HELD_SAMPLES } from '../samples/samples.service';
+import { StorageQuota } from '../vendors/storage-quota';
 import { VersionRepository } from '../versions/version.repository';
 import { HELD_VERSIONS, pathCollision } from '../versions/versions.service';
 
@@ -25,6 +26,7 @@ export class UploadsService {
     private readonly samples: SampleRepository,
     private readonly rpc: RpcClient,
     private readonly config: CatalogConfig,
+    private readonly storage: StorageQuota,
   ) {}
 
   async create(caller: Caller, request: CreateUploadRequest): Promise<SignedUploadView> {
@@ -51,6 +53,10 @@ export class UploadsService {
         throw new ServiceException(DeliveryErrorCode.UPLOAD_TOO_LARGE, `A sample may be at most ${maxBytes} bytes; this one declares ${request.size}.`);
       }
     }
+    // The URL holds no more than the vendor may still store; recording the file checks again.
+    const replacing = request.target === 'version-file' ? await this.versions.sizeAt(request.versionId!, request.path) : ((await this.samples.findByPath(dataset.id, request.path))?.size ?? 0);
+    const room = await this.storage.room(dataset.vendorOrganizationId, request.size, replacing);
+    if (room !== null) maxBytes = Math.min(maxBytes ?? room, room);
     return this.rpc.send(DeliverySubjects.signUpload, {
       target: request.target,
       datasetId: dataset.id,

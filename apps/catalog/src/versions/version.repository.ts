@@ -113,6 +113,12 @@ export class VersionRepository extends TransactionalRepository {
     await this.transaction.upsert(VersionFile, file, { conflictPaths: ['versionId', 'path'] });
   }
 
+  /** The size of the version's file at `path`, or 0 when it has none. */
+  async sizeAt(versionId: string, path: string): Promise<number> {
+    const file = await this.manager.findOneBy(VersionFile, { versionId, path });
+    return file?.size ?? 0;
+  }
+
   async releasedIds(datasetId: string): Promise<string[]> {
     const rows = (await this.manager.query(`SELECT id FROM dataset_version WHERE dataset_id = $1 AND status = 'released' ORDER BY released_at, id`, [datasetId])) as {
       id: string;

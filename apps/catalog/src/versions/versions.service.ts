@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { notFound, seesEverything } from '../access';
 import { ANSWER_MAX_BYTES, jsonBytes, leadingWithin } from '../answer-size';
 import { assertDisplayText } from '../display-text';
+import { StorageQuota } from '../vendors/storage-quota';
 import { DatasetIndexer } from '../datasets/dataset-indexer';
 import { DatasetsService } from '../datasets/datasets.service';
 import { DatasetVersion } from './dataset-version.entity';
@@ -65,6 +66,7 @@ export class VersionsService {
     private readonly datasets: DatasetsService,
     private readonly versions: VersionRepository,
     private readonly indexer: DatasetIndexer,
+    private readonly storage: StorageQuota,
   ) {}
 
   async create(caller: Caller, datasetId: string, version: string, changelog: string | undefined): Promise<VersionView> {
@@ -97,7 +99,7 @@ export class VersionsService {
   /**
    * Delivery stored and measured the bytes: the file joins the version, replacing an entry of
    * the same path. A version released meanwhile, or a listing sent to review meanwhile, refuses
-   * it (409), and delivery drops the bytes.
+   * it (409), and so does a vendor's storage it would overflow (413); delivery drops the bytes.
    */
   async addFile(caller: Caller | undefined, file: { datasetId: string; versionId: string; path: string; size: number; sha256: string; storageKey: string }): Promise<VersionFileView> {
     return this.unitOfWork.run(async () => {
@@ -110,6 +112,7 @@ export class VersionsService {
       // files are counted one after the other.
       const clash = await this.versions.collidingPath(file.versionId, file.path);
       if (clash) throw pathCollision(file.path, clash);
+      await this.storage.assertRoom(dataset.vendorOrganizationId, file.size, await this.versions.sizeAt(file.versionId, file.path));
       await this.versions.putFile({ versionId: file.versionId, path: file.path, size: file.size, sha256: file.sha256, storageKey: file.storageKey });
       return { path: file.path, size: file.size, sha256: file.sha256 };
     });

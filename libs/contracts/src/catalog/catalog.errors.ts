@@ -6,10 +6,13 @@ export enum CatalogErrorCode {
   EXCLUSIVITY_CONFLICT = 'EXCLUSIVITY_CONFLICT',
   /** The vendor awaits an operator's approval: its listings can be prepared but not submitted. */
   VENDOR_NOT_APPROVED = 'VENDOR_NOT_APPROVED',
+  /** The file would take the vendor's listings past the bytes it may store. */
+  STORAGE_QUOTA_EXCEEDED = 'STORAGE_QUOTA_EXCEEDED',
 }
 
 export const CATALOG_ERROR_STATUS: Record<CatalogErrorCode, number> = {
   [CatalogErrorCode.OFFER_NOT_AVAILABLE]: 409,
   [CatalogErrorCode.EXCLUSIVITY_CONFLICT]: 409,
   [CatalogErrorCode.VENDOR_NOT_APPROVED]: 409,
+  [CatalogErrorCode.STORAGE_QUOTA_EXCEEDED]: 413,
 };
