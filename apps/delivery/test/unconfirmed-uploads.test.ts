@@ -93,6 +93,14 @@ describe('uploads catalog never confirmed', () => {
     expect(await storage.keysUnder(`datasets/${request.datasetId}/`)).toEqual([key]);
   });
 
+  it('keeps the bytes when catalog answers with a failure of its own (5xx): it may have committed first', async () => {
+    h.catalogAnswer = () => ({ ok: false, error: { code: 'INTERNAL', status: 500, message: 'Something went wrong on our side.' } });
+    const request = transcriptFile();
+    const answer = await h.put((await h.signUpload(request, vendor)).uploadUrl, firstCut);
+    expect({ status: answer.status, code: answer.body?.code }).toEqual({ status: 503, code: 'SERVICE_UNAVAILABLE' });
+    expect(await h.rows(request.datasetId)).toEqual([expect.objectContaining({ sha256: sha256(firstCut), recorded_at: null })]);
+  });
+
   it('keeps nothing when catalog answers with a refusal, without waiting for the sweep', async () => {
     h.catalogAnswer = () => ({ ok: false, error: { code: 'NOT_FOUND', status: 404, message: 'No dataset with this id.' } });
     const request = transcriptFile();

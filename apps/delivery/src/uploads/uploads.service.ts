@@ -225,9 +225,12 @@ function sizeMismatch(declared: number, actual: number | string): ServiceExcepti
   return new ServiceException(DeliveryErrorCode.SIZE_MISMATCH, `The upload declared ${declared} bytes and sent ${actual}; nothing was kept.`);
 }
 
-/** An answer in which catalog refused the file: it recorded nothing. */
+/**
+ * An answer in which catalog refused the file (a 4xx problem): it recorded nothing. A 5xx, or no
+ * answer, says nothing of whether its transaction committed.
+ */
 function isRefusal(error: unknown): boolean {
-  return error instanceof ServiceException && error.code !== CommonErrorCode.SERVICE_UNAVAILABLE;
+  return error instanceof ServiceException && error.status < 500;
 }
 
 /** What the vendor hears when the file may or may not be in the catalog: safe to send again. */
