@@ -80,12 +80,12 @@ describe("a vendor's storage", () => {
     expect(await outcome(askUpload(vendor, { datasetId, versionId, path: 'audio/0001.wav', size: 10_000 }))).toBe('ok');
     expect(await outcome(versions().addFile(vendor, { datasetId, versionId, ...file('audio/0001.wav', 9_000) }))).toBe('ok');
     // Samples count too.
-    expect(await outcome(moduleRef.get(SamplesService).add(vendor, { datasetId, path: 'preview/样例.wav', ...file('preview/样例.wav', 2_000) }))).toBe(`413 ${CatalogErrorCode.STORAGE_QUOTA_EXCEEDED}`);
+    expect(await outcome(moduleRef.get(SamplesService).add(vendor, { datasetId, ...file('preview/样例.wav', 2_000) }))).toBe(`413 ${CatalogErrorCode.STORAGE_QUOTA_EXCEEDED}`);
     expect(await outcome(askUpload(vendor, { target: 'sample', datasetId, path: 'preview/样例.wav', size: 2_000 }))).toBe(`413 ${CatalogErrorCode.STORAGE_QUOTA_EXCEEDED}`);
 
     // Once approved, the larger limit applies.
     await approve(vendor);
-    expect(await outcome(moduleRef.get(SamplesService).add(vendor, { datasetId, path: 'preview/样例.wav', ...file('preview/样例.wav', 2_000) }))).toBe('ok');
+    expect(await outcome(moduleRef.get(SamplesService).add(vendor, { datasetId, ...file('preview/样例.wav', 2_000) }))).toBe('ok');
     expect(await outcome(askUpload(vendor, { datasetId, versionId, path: 'audio/0003.wav' }))).toBe('ok');
     expect(signed.at(-1)?.maxBytes).toBe(APPROVED - 9_000 - 2_000);
   });

@@ -11,6 +11,7 @@ export * from './problem';
 export * from './http-errors';
 export * from './problem.filter';
 export * from './validation';
+export * from './answer-size';
 export * from './pagination';
 export * from './state-machine';
 export * from './access';

@@ -1,4 +1,5 @@
-import { decodeCursor, encodeCursor, isIsoTimestamp } from './pagination';
+import { decodeCursor, encodeCursor, isIsoTimestamp, toPage } from './pagination';
+import { ANSWER_MAX_BYTES } from './answer-size';
 import { ServiceException } from './problem';
 
 const cursorOf = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
@@ -47,5 +48,29 @@ describe('decodeCursor', () => {
     expect(refused(cursorOf(`2026-02-31T00:00:00.000Z|${ID}`))).toBe(true);
     expect(refused(cursorOf(`2026-01-01T00:00:00.000Z|${ID}|more`))).toBe(true);
     expect(refused('not base64 at all')).toBe(true);
+  });
+});
+
+describe('toPage', () => {
+  const rows = (count: number, textBytes: number) =>
+    Array.from({ length: count }, (_, i) => ({ id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, at: new Date(Date.UTC(2026, 11, 1, 0, 0, i)), intendedUse: '用'.repeat(textBytes / 3) }));
+  const position = (row: { id: string; at: Date }) => ({ at: row.at, id: row.id });
+
+  it('gives `limit` items and a cursor at the last when there are more rows', () => {
+    const page = toPage(rows(21, 30), 20, position, (row) => row);
+    expect(page.items).toHaveLength(20);
+    expect(decodeCursor(page.nextCursor!)).toEqual(position(rows(21, 30)[19]));
+    expect(toPage(rows(20, 30), 20, position, (row) => row).nextCursor).toBeNull();
+  });
+
+  it('stops before the page would not fit in one message, and the next page starts where it stopped', () => {
+    // 100 items of about 12 KB each (4,000 Chinese characters): 1.2 MB, past one NATS message.
+    const all = rows(100, 12_000);
+    const first = toPage(all, 100, position, (row) => row);
+    expect(first.items.length).toBeLessThan(100);
+    expect(Buffer.byteLength(JSON.stringify(first))).toBeLessThanOrEqual(ANSWER_MAX_BYTES + 1024);
+    expect(decodeCursor(first.nextCursor!)).toEqual(position(all[first.items.length - 1]));
+    const rest = toPage(all.slice(first.items.length), 100, position, (row) => row);
+    expect([...first.items, ...rest.items].map((row) => row.id)).toEqual(all.map((row) => row.id));
   });
 });

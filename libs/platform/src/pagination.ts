@@ -1,6 +1,7 @@
 import { CommonErrorCode, QueryInteger } from '@trove/contracts';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches } from 'class-validator';
+import { ANSWER_MAX_BYTES, jsonBytes, leadingWithin } from './answer-size';
 import { ServiceException } from './problem';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -78,7 +79,10 @@ export function decodeCursor(cursor: string | undefined): Position | undefined {
 
 /** Builds a page from `limit + 1` rows fetched in order: the extra row only says there is more. */
 export function toPage<R, T>(rows: R[], limit: number, position: (row: R) => Position, view: (row: R) => T): Page<T> {
-  const items = rows.slice(0, limit);
-  const more = rows.length > limit;
-  return { items: items.map(view), nextCursor: more ? encodeCursor(position(items[items.length - 1])) : null };
+  const all = rows.slice(0, limit).map(view);
+  // A page travels in one NATS message: long texts (a buyer's intended use, titles) can make
+  // `limit` items too many for it, and then the next page starts where this one stopped.
+  const items = leadingWithin(all, jsonBytes, ANSWER_MAX_BYTES);
+  const more = items.length < all.length || rows.length > limit;
+  return { items, nextCursor: more ? encodeCursor(position(rows[items.length - 1])) : null };
 }

@@ -1,7 +1,7 @@
 import { CommonErrorCode, type InvoicePage, type InvoiceView, type ListInvoicesRequest } from '@trove/contracts';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { UnitOfWork } from '@trove/messaging';
-import { decodeCursor, encodeCursor, ServiceException, type Caller } from '@trove/platform';
+import { decodeCursor, ServiceException, toPage, type Caller } from '@trove/platform';
 import { BillingConfig } from '../billing.config';
 import { InvoiceRepository } from './invoice.repository';
 
@@ -90,11 +90,6 @@ export class InvoicesService implements OnApplicationBootstrap, OnApplicationShu
     const after = decodeCursor(request.cursor);
     if ((await this.unitOfWork.read(() => this.invoices.countUnnumbered())) > 0) await this.numberPending();
     const rows = await this.unitOfWork.read(() => this.invoices.list(caller.role === 'admin' ? null : caller.organizationId, limit + 1, after, request.kind));
-    const items = rows.slice(0, limit);
-    const last = items[items.length - 1];
-    return {
-      items,
-      nextCursor: rows.length > limit && last ? encodeCursor({ at: new Date(last.issuedAt), id: last.id }) : null,
-    };
+    return toPage(rows, limit, (invoice) => ({ at: new Date(invoice.issuedAt), id: invoice.id }), (invoice) => invoice);
   }
 }

@@ -1,10 +1,9 @@
 import { CatalogErrorCode, CatalogEvents, CommonErrorCode, type DatasetDetail, type DatasetPage, type DatasetStatus, type DatasetView, type OfferView } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import { UnitOfWork, type Transaction } from '@trove/messaging';
-import { decodeCursor, DEFAULT_PAGE_SIZE, ServiceException, toPage, type Caller } from '@trove/platform';
+import { ANSWER_MAX_BYTES, decodeCursor, DEFAULT_PAGE_SIZE, jsonBytes, leadingWithin, ServiceException, toPage, type Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
 import { isOwner, isPublic, notFound, seesEverything } from '../access';
-import { ANSWER_MAX_BYTES, jsonBytes, leadingWithin } from '../answer-size';
 import { Dataset } from './dataset.entity';
 import { DatasetIndexer, type DatasetChange } from './dataset-indexer';
 import { readMetadata, mergeMetadata, croissantOf } from './dataset-metadata';

@@ -2,10 +2,9 @@ import { CatalogEvents, CommonErrorCode, VERSION_FILES_SHOWN, type VersionFilePa
 import { MAX_FILE_PATH_BYTES } from '@trove/dataset';
 import { Injectable } from '@nestjs/common';
 import { UnitOfWork } from '@trove/messaging';
-import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, ServiceException, type Caller } from '@trove/platform';
+import { ANSWER_MAX_BYTES, decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, jsonBytes, leadingWithin, ServiceException, type Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
 import { notFound, seesEverything } from '../access';
-import { ANSWER_MAX_BYTES, jsonBytes, leadingWithin } from '../answer-size';
 import { assertDisplayText } from '../display-text';
 import { StorageQuota } from '../vendors/storage-quota';
 import { DatasetIndexer } from '../datasets/dataset-indexer';

@@ -1,6 +1,6 @@
 /**
- * What one answer of the catalog may take of a NATS message (1 MiB at most), leaving room for
- * the reply's envelope and headers. A larger answer is never delivered: the caller sees a 503.
+ * What one answer of a service may take of a NATS message (1 MiB at most), leaving room for the
+ * reply's envelope and headers. A larger answer is never delivered: the caller sees a 503.
  */
 export const ANSWER_MAX_BYTES = 768 * 1024;
 
