@@ -69,10 +69,15 @@ export class CreateAccessRequestDto {
   @IsUUID()
   offerId: string;
 
-  @ApiProperty({ example: '用于车载语音助手的方言识别模型训练 / Training a dialect ASR model for an in-car assistant', maxLength: 2000 })
+  @ApiProperty({
+    example: '用于车载语音助手的方言识别模型训练 / Training a dialect ASR model for an in-car assistant',
+    maxLength: 2000,
+    description: 'For the vendor to judge: 1 to 2,000 characters after trimming; line breaks and tabs are fine, other control characters and bidirectional embeddings, overrides or isolates are 400',
+  })
   @Transform(trim)
   @IsString()
   @Length(1, 2000)
+  @DisplayText('prose')
   intendedUse: string;
 }
 

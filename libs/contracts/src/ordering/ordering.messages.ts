@@ -95,9 +95,10 @@ export class CreateAccessRequestRequest {
   @IsUUID()
   offerId: string;
 
-  /** What the buyer will do with the data, for the vendor to judge. */
+  /** What the buyer will do with the data, for the vendor to judge: shown to it as written. */
   @IsString()
   @Length(1, 2000)
+  @DisplayText('prose')
   intendedUse: string;
 }
 
