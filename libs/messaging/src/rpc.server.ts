@@ -58,6 +58,9 @@ export interface RpcContext {
   command?: <T>(work: (tx: Transaction) => Promise<T>) => Promise<T>;
 }
 
+/** NATS's max_payload when the server has not said (its default). */
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+
 type Handler = (request: unknown, context: RpcContext) => unknown;
 
 /**
@@ -163,9 +166,24 @@ export class RpcServer implements OnApplicationBootstrap, BeforeApplicationShutd
     });
     stop({ outcome: reply.ok ? 'ok' : reply.error.code });
     if (msg.reply) {
-      const answer = encodeJson(reply);
+      const answer = this.sendable(subject, reply);
       soon(() => msg.respond(answer));
     }
+  }
+
+  /**
+   * The reply as it travels; one larger than a NATS message may carry (the server's
+   * max_payload, 1 MiB by default) would never arrive, and its caller would wait out its whole
+   * timeout for a 503: it gets an INTERNAL problem at once instead, and the log says which answer
+   * outgrew the message. Lists page within ANSWER_MAX_BYTES, so only a bug gets here.
+   */
+  private sendable(subject: string, reply: RpcReply<unknown>): Uint8Array {
+    const answer = encodeJson(reply);
+    const max = this.nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
+    if (answer.length <= max) return answer;
+    this.logger.error({ subject, bytes: answer.length, max }, 'an answer is larger than one NATS message may carry: answered INTERNAL instead');
+    const tooLarge = new ServiceException(CommonErrorCode.INTERNAL, `The answer (${answer.length} bytes) is larger than one message may carry (${max}).`);
+    return encodeJson({ ok: false, error: tooLarge.toJSON() } satisfies RpcReply<unknown>);
   }
 
   /**

@@ -29,6 +29,7 @@ interface Quote {
 const quote = rpcSubject<QuoteRequest, Quote>('billing.quote.get', QuoteRequest);
 const slow = rpcSubject<QuoteRequest, Quote>('billing.quote.slow', QuoteRequest);
 const broken = rpcSubject<QuoteRequest, Quote>('billing.quote.broken', QuoteRequest);
+const bulky = rpcSubject<QuoteRequest, Quote & { terms: string }>('billing.quote.bulky', QuoteRequest);
 const nobody = rpcSubject<QuoteRequest, Quote>('delivery.quote.get', QuoteRequest);
 
 let release: () => void = () => undefined;
@@ -50,6 +51,12 @@ class QuoteHandler {
   async slow(request: QuoteRequest, context: RpcContext): Promise<Quote> {
     await new Promise<void>((resolve) => (release = resolve));
     return this.get(request, context);
+  }
+
+  /** An answer that outgrows one NATS message (max_payload, 1 MiB by default): `seats` times 100 KiB of terms. */
+  @RpcHandler(bulky)
+  bulky(request: QuoteRequest, context: RpcContext): Quote & { terms: string } {
+    return { ...this.get(request, context), terms: '许可条款'.repeat((request.seats * 100 * 1024) / 12) };
   }
 
   @RpcHandler(broken)
@@ -108,6 +115,14 @@ describe('request-reply over NATS', () => {
     const error = await rpc.send(broken, { offerId: 'offer-1', seats: 1 }).catch((e: ServiceException) => e);
     expect(error).toMatchObject({ code: CommonErrorCode.INTERNAL, status: 500 });
     expect((error as Error).message).not.toContain('relation');
+  });
+
+  it('answers INTERNAL at once, not a timeout, when the answer is larger than one NATS message', async () => {
+    expect((await rpc.send(bulky, { offerId: 'offer-1', seats: 5 })).terms.length).toBeGreaterThan(100_000);
+    const started = Date.now();
+    const error = await rpc.send(bulky, { offerId: 'offer-1', seats: 20 }, { timeoutMs: 10_000 }).catch((e: ServiceException) => e);
+    expect(error).toMatchObject({ code: CommonErrorCode.INTERNAL, message: expect.stringContaining('larger than one message may carry') });
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('answers SERVICE_UNAVAILABLE at once when nobody listens on the subject', async () => {
