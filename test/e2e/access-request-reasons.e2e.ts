@@ -79,6 +79,18 @@ describe("a vendor's rejection of an access request, through the public API", ()
     expect(await listOf(buyer)).toEqual([answer]);
   });
 
+  it("refuses an intended use the vendor would read altered (terminal escapes, reordering), and records nothing", async () => {
+    const buyer = await signUpBuyer('某智能门禁初创公司 / a door-access start-up');
+    for (const bad of ['\u001b[2J\u001b[31mAPPROVED BY ADMIN\u001b[0m', '教育用途 \u202eesu laicremmoc', 'research\u0007', '   ', 'x'.repeat(2001)]) {
+      const response = await system.request('/v1/access-requests', { method: 'POST', ...as(buyer), body: JSON.stringify({ offerId, intendedUse: bad }) });
+      const problem = await expectProblem(response, 400, 'VALIDATION_FAILED');
+      expect(problem.errors).toEqual([{ field: 'intendedUse', problems: [expect.stringMatching(/^intendedUse /)] }]);
+    }
+    expect(await listOf(buyer)).toEqual([]);
+    // Line breaks and tabs are prose.
+    expect(await ask(buyer, '用途：\n\t1. 门禁人脸识别模型评测\n\t2. 不用于商用部署')).toMatchObject({ status: 'pending' });
+  });
+
   it('still rejects without a reason, with no body or {}', async () => {
     for (const body of [undefined, '{}']) {
       const buyer = await signUpBuyer(`云从科技 CloudWalk ${body ?? 'no body'}`);
