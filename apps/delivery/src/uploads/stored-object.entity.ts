@@ -19,9 +19,11 @@ const bigintNumber: ValueTransformer = {
 @Entity({ name: 'stored_object' })
 @Index('stored_object_file_idx', ['target', 'datasetId', 'versionId', 'path'])
 // A version's recorded files in byte order of path (path COLLATE "C", which TypeORM cannot
-// declare), and the uploads still waiting for catalog: migration 1764910000000 makes both.
+// declare), and the uploads still waiting for catalog: migration 1764910000000 makes both; the
+// uploads catalog never confirmed, oldest first, for their sweep: migration 1764960000000.
 @Index('stored_object_manifest_idx', { synchronize: false })
 @Index('stored_object_unrecorded_idx', { synchronize: false })
+@Index('stored_object_unconfirmed_idx', { synchronize: false })
 @Check('stored_object_size_check', `size >= 0`)
 @Check('stored_object_sha256_check', `sha256 ~ '^[0-9a-f]{64}$'`)
 @Check('stored_object_target_check', sqlIn('target', UPLOAD_TARGETS))
