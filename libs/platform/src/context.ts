@@ -60,14 +60,14 @@ export const RequestContext = {
 };
 
 /**
- * 1 to 200 printable ASCII characters, spaces inside allowed (`req:42/a.b_c`, `po 2026-11`,
+ * 1 to 128 printable ASCII characters, spaces inside allowed (`req:42/a.b_c`, `po 2026-11`,
  * `00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01`): what clients put in such a header.
- * Nothing that could break a log line or a header (control characters, line breaks), and not
- * more than a log line should carry.
+ * Nothing that could break a log line or a header (control characters, line breaks); 128 is what
+ * the audit record holds.
  */
-const CORRELATION_ID = /^[\x21-\x7e](?:[\x20-\x7e]{0,198}[\x21-\x7e])?$/;
+const CORRELATION_ID = /^[\x21-\x7e](?:[\x20-\x7e]{0,126}[\x21-\x7e])?$/;
 
-/** A client-sent correlation id is echoed when it is printable ASCII of at most 200 characters; otherwise a new one. */
+/** A client-sent correlation id is echoed when it is printable ASCII of at most 128 characters; otherwise a new one. */
 export function acceptCorrelationId(value: unknown): string {
   return typeof value === 'string' && CORRELATION_ID.test(value) ? value : randomUUID();
 }
