@@ -42,6 +42,8 @@ export class DeliveryHarness {
   catalogAnswer: (call: CatalogCall) => RpcReply<unknown> | 'silence' = recordFile;
   /** The storage keys the stand-in catalog says it lists, when delivery's sweep asks. */
   readonly catalogListed = new Set<string>();
+  /** Runs, once, between the stand-in catalog computing its next answer to the sweep and sending it. */
+  beforeListedAnswer?: () => Promise<void>;
   app!: NestFastifyApplication;
   db!: TestDatabase;
   port!: number;
@@ -72,9 +74,15 @@ export class DeliveryHarness {
     ({ app: this.app, port: this.port } = await startApp(this.env));
 
     this.nc = await connectNats();
+    await this.subscribeCatalog();
+  }
+
+  /** The stand-in catalog: its two recording subjects, and what the sweep of unconfirmed uploads asks. */
+  private async subscribeCatalog(): Promise<void> {
+    const nc = this.nc!;
     for (const rpc of [CatalogSubjects.addVersionFile, CatalogSubjects.addSample] as RpcSubject<unknown, unknown>[]) {
       this.subscriptions.push(
-        this.nc.subscribe(`${this.namespace}.${rpc.subject}`, {
+        nc.subscribe(`${this.namespace}.${rpc.subject}`, {
           callback: (_error, msg) => {
             const call: CatalogCall = { subject: rpc.subject, request: decodeJson(msg.data), callerOrganization: msg.headers?.get('trove-caller-org') || undefined };
             this.catalogCalls.push(call);
@@ -85,14 +93,29 @@ export class DeliveryHarness {
       );
     }
     this.subscriptions.push(
-      this.nc.subscribe(`${this.namespace}.${CatalogSubjects.listedObjects.subject}`, {
+      nc.subscribe(`${this.namespace}.${CatalogSubjects.listedObjects.subject}`, {
         callback: (_error, msg) => {
           const { objects } = decodeJson(msg.data) as { objects: { storageKey: string }[] };
-          msg.respond(encodeJson({ ok: true, data: { listed: objects.map((o) => o.storageKey).filter((key) => this.catalogListed.has(key)) } }));
+          // What catalog lists when the question arrives; sent once `beforeListedAnswer` (once) is done.
+          const listed = objects.map((o) => o.storageKey).filter((key) => this.catalogListed.has(key));
+          const before = this.beforeListedAnswer;
+          this.beforeListedAnswer = undefined;
+          void (before ?? (async () => undefined))().then(() => msg.respond(encodeJson({ ok: true, data: { listed } })));
         },
       }),
     );
-    await this.nc.flush();
+    await nc.flush();
+  }
+
+  /** Runs `work` while no catalog listens at all (catalog is not running), then brings the stand-in back. */
+  async withoutCatalog<T>(work: () => Promise<T>): Promise<T> {
+    for (const sub of this.subscriptions.splice(0)) sub.unsubscribe();
+    await this.nc!.flush();
+    try {
+      return await work();
+    } finally {
+      await this.subscribeCatalog();
+    }
   }
 
   /** Forgets the catalog calls so far and answers as catalog does when all is well. */
@@ -100,6 +123,7 @@ export class DeliveryHarness {
     this.catalogCalls.length = 0;
     this.catalogAnswer = recordFile;
     this.catalogListed.clear();
+    this.beforeListedAnswer = undefined;
   }
 
   /** delivery.upload.sign over NATS, as catalog asks it, for `caller`. */

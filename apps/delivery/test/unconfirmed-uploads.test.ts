@@ -84,6 +84,39 @@ describe('uploads catalog never confirmed', () => {
     expect(await storage.keysUnder(`datasets/${request.datasetId}/`)).toEqual([earlier.key]);
   });
 
+  it('deletes, not records, an upload catalog listed when asked but replaced before the sweep took the file: the newer bytes stay', async () => {
+    const request = transcriptFile();
+    const { key: lost } = await putUnanswered(request, firstCut);
+    h.catalogListed.add(lost);
+    // Between catalog's answer and the sweep taking the file's lock, the vendor uploads the file
+    // again (as the 503 told it to), and catalog records that upload in place of the first.
+    const thirdCut = Buffer.from('{"audio":"wuu/0001.wav","text":"侬好，今朝天气交关好。","speaker":"F104","checked":2}\n');
+    h.beforeListedAnswer = async () => {
+      h.catalogAnswer = (call) => {
+        h.catalogListed.delete(lost);
+        h.catalogListed.add(call.request.storageKey);
+        return { ok: true, data: { path: call.request.path, size: call.request.size, sha256: call.request.sha256 } };
+      };
+      expect((await h.put((await h.signUpload(request, vendor)).uploadUrl, thirdCut)).status).toBe(201);
+    };
+
+    expect(await sweeper.sweep(0)).toEqual({ confirmed: 0, deleted: 1 });
+    const rows = await h.rows(request.datasetId);
+    expect(rows).toEqual([expect.objectContaining({ sha256: sha256(thirdCut), recorded_at: expect.any(Date) })]);
+    expect(h.catalogListed).toEqual(new Set([rows[0].key]));
+    expect(await storage.keysUnder(`datasets/${request.datasetId}/`)).toEqual([rows[0].key]);
+    expect(await buffer((await storage.storage.get(rows[0].key)).body)).toEqual(thirdCut);
+  });
+
+  it('keeps nothing when catalog is not running: the request never reached it', async () => {
+    const request = transcriptFile();
+    const answer = await h.withoutCatalog(async () => h.put((await h.signUpload(request, vendor)).uploadUrl, firstCut));
+    expect({ status: answer.status, code: answer.body?.code }).toEqual({ status: 503, code: 'SERVICE_UNAVAILABLE' });
+    expect(answer.body.detail).toContain('not running');
+    expect(await h.rows(request.datasetId)).toEqual([]);
+    expect(await storage.keysUnder(`datasets/${request.datasetId}/`)).toEqual([]);
+  });
+
   it('leaves an upload alone while its request may still be waiting for catalog', async () => {
     const request = transcriptFile();
     const { key } = await putUnanswered(request, firstCut);

@@ -45,7 +45,7 @@ export class RpcClient {
     }
     const inherited = context?.deadline !== undefined ? context.deadline - Date.now() : Infinity;
     const timeout = Math.min(options.timeoutMs ?? this.config.RPC_TIMEOUT_MS, inherited);
-    if (timeout <= 0) throw new ServiceException(CommonErrorCode.SERVICE_UNAVAILABLE, 'The work this call belongs to is past its deadline.');
+    if (timeout <= 0) throw new NotDelivered('The work this call belongs to is past its deadline.');
     const stop = this.metrics.rpcDuration.startTimer({ subject: rpc.subject, side: 'client' });
     let outcome: string = CommonErrorCode.INTERNAL;
     try {
@@ -89,12 +89,21 @@ export class RpcClient {
   }
 }
 
+/**
+ * SERVICE_UNAVAILABLE for a request that certainly reached no handler: nobody listened on its
+ * subject, or its deadline had passed before it was sent. Its caller knows nothing was done; after
+ * any other SERVICE_UNAVAILABLE (no answer in time) the request may have been carried out.
+ */
+export class NotDelivered extends ServiceException {
+  constructor(message: string) {
+    super(CommonErrorCode.SERVICE_UNAVAILABLE, message);
+  }
+}
+
 function unavailable(subject: string, timeout: number, error: unknown): ServiceException {
   const service = subject.split('.')[0];
   if (error instanceof NatsError) {
-    if (error.code === ErrorCode.NoResponders) {
-      return new ServiceException(CommonErrorCode.SERVICE_UNAVAILABLE, `The ${service} service is not running.`);
-    }
+    if (error.code === ErrorCode.NoResponders) return new NotDelivered(`The ${service} service is not running.`);
     if (error.code === ErrorCode.Timeout) {
       return new ServiceException(CommonErrorCode.SERVICE_UNAVAILABLE, `The ${service} service did not answer within ${timeout} ms.`);
     }

@@ -53,24 +53,13 @@ export class StoredObjectRepository extends TransactionalRepository {
   }
 
   /**
-   * Settles an upload catalog lists after all: under the file's lock, records it as the upload
-   * itself would have. Answers the keys of the objects it replaced, or null when the row was
-   * settled meanwhile (another replica's sweep).
+   * Takes the file's lock, held to the end of the transaction (every upload of the file holds it
+   * while catalog records it); answers whether the upload is still unconfirmed, or was settled
+   * meanwhile (another replica's sweep).
    */
-  async confirm(object: StoredObject): Promise<string[] | null> {
+  async lockUnconfirmed(object: StoredObject): Promise<boolean> {
     await this.transaction.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [fileLockName(object)]);
-    const still = await this.transaction.existsBy(StoredObject, { key: object.key, recordedAt: IsNull() });
-    return still ? this.markRecorded(object) : null;
-  }
-
-  /**
-   * Forgets an upload catalog does not list, under the file's lock; answers whether its row was
-   * still there unrecorded (so its object is this caller's to delete).
-   */
-  async forgetUnconfirmed(object: StoredObject): Promise<boolean> {
-    await this.transaction.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [fileLockName(object)]);
-    const result = await this.transaction.delete(StoredObject, { key: object.key, recordedAt: IsNull() });
-    return (result.affected ?? 0) > 0;
+    return this.transaction.existsBy(StoredObject, { key: object.key, recordedAt: IsNull() });
   }
 
   /**

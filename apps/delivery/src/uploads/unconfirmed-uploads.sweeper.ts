@@ -12,8 +12,10 @@ import { StoredObjectRepository } from './stored-object.repository';
  */
 export const UNCONFIRMED_UPLOAD_AGE_MS = 5 * 60 * 1000;
 const SWEEP_INTERVAL_MS = 5 * 60 * 1000;
-/** The most uploads one pass settles; the next pass takes the rest. */
-const UPLOADS_PER_PASS = 1000;
+/** The uploads one query of a pass takes; a pass goes on while a query finds this many. */
+const UPLOADS_PER_QUERY = 1000;
+/** A sweep is in no hurry: catalog's answer for a hundred objects may take longer than a request's. */
+const SWEEP_RPC_TIMEOUT_MS = 10_000;
 
 export interface SweepOutcome {
   /** Catalog lists them: recorded now, as their upload would have. */
@@ -64,9 +66,15 @@ export class UnconfirmedUploadsSweeper implements OnApplicationBootstrap, OnAppl
   private async pass(ageMs: number): Promise<SweepOutcome> {
     const outcome: SweepOutcome = { confirmed: 0, deleted: 0 };
     try {
-      const uploads = await this.unitOfWork.read(() => this.objects.unconfirmed(new Date(Date.now() - ageMs), UPLOADS_PER_PASS));
-      for (let at = 0; at < uploads.length; at += LISTED_OBJECTS_PER_REQUEST) {
-        await this.settle(uploads.slice(at, at + LISTED_OBJECTS_PER_REQUEST), outcome);
+      const storedBefore = new Date(Date.now() - ageMs);
+      // Each query's uploads are settled (recorded or deleted) before the next query, so none
+      // comes twice; one that cannot be settled ends the pass with an error.
+      for (;;) {
+        const uploads = await this.unitOfWork.read(() => this.objects.unconfirmed(storedBefore, UPLOADS_PER_QUERY));
+        for (let at = 0; at < uploads.length; at += LISTED_OBJECTS_PER_REQUEST) {
+          await this.settle(uploads.slice(at, at + LISTED_OBJECTS_PER_REQUEST), outcome);
+        }
+        if (uploads.length < UPLOADS_PER_QUERY) break;
       }
     } catch (error) {
       this.logger.error({ err: error, ...outcome }, 'could not settle the uploads catalog never confirmed; the next pass retries');
@@ -76,21 +84,31 @@ export class UnconfirmedUploadsSweeper implements OnApplicationBootstrap, OnAppl
   }
 
   private async settle(uploads: StoredObject[], outcome: SweepOutcome): Promise<void> {
-    const { listed } = await this.rpc.send(CatalogSubjects.listedObjects, {
-      objects: uploads.map((o) => ({ target: o.target, datasetId: o.datasetId, versionId: o.versionId, path: o.path, storageKey: o.key })),
-    });
-    const inCatalog = new Set(listed);
+    const listed = new Set(await this.listed(uploads, SWEEP_RPC_TIMEOUT_MS));
     for (const upload of uploads) {
-      if (inCatalog.has(upload.key)) {
-        const replaced = await this.unitOfWork.run(() => this.objects.confirm(upload));
-        if (replaced === null) continue;
-        outcome.confirmed++;
-        for (const old of replaced) await this.deleteObject(old);
-      } else if (await this.unitOfWork.run(() => this.objects.forgetUnconfirmed(upload))) {
-        outcome.deleted++;
-        await this.deleteObject(upload.key);
-      }
+      const settled = await this.unitOfWork.run(async () => {
+        if (!(await this.objects.lockUnconfirmed(upload))) return null;
+        // Catalog may have recorded a newer upload of the same file since it answered: asked
+        // again under the file's lock, which that upload held while catalog recorded it, the
+        // answer holds until this commits. (One it did not list it never will: its upload's
+        // deadline is long past.)
+        if (listed.has(upload.key) && (await this.listed([upload], undefined)).length > 0) {
+          return { confirmed: true, deletable: await this.objects.markRecorded(upload) };
+        }
+        await this.objects.remove(upload.key);
+        return { confirmed: false, deletable: [upload.key] };
+      });
+      if (!settled) continue;
+      if (settled.confirmed) outcome.confirmed++;
+      else outcome.deleted++;
+      for (const key of settled.deletable) await this.deleteObject(key);
     }
+  }
+
+  /** The storage keys of `uploads` catalog lists now. */
+  private async listed(uploads: StoredObject[], timeoutMs: number | undefined): Promise<string[]> {
+    const objects = uploads.map((o) => ({ target: o.target, datasetId: o.datasetId, versionId: o.versionId, path: o.path, storageKey: o.key }));
+    return (await this.rpc.send(CatalogSubjects.listedObjects, { objects }, timeoutMs === undefined ? {} : { timeoutMs })).listed;
   }
 
   private async deleteObject(key: string): Promise<void> {

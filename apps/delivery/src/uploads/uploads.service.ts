@@ -8,7 +8,7 @@ import {
   type UploadedFile,
 } from '@trove/contracts';
 import { Injectable, Logger } from '@nestjs/common';
-import { RpcClient, UnitOfWork } from '@trove/messaging';
+import { NotDelivered, RpcClient, UnitOfWork } from '@trove/messaging';
 import { RequestContext, ServiceException, type Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
@@ -226,11 +226,12 @@ function sizeMismatch(declared: number, actual: number | string): ServiceExcepti
 }
 
 /**
- * An answer in which catalog refused the file (a 4xx problem): it recorded nothing. A 5xx, or no
- * answer, says nothing of whether its transaction committed.
+ * Catalog recorded nothing: it refused the file (a 4xx problem), or the request never reached it
+ * (catalog was not running, or the upload's deadline had passed). A 5xx answer, or none in time,
+ * says nothing of whether its transaction committed.
  */
 function isRefusal(error: unknown): boolean {
-  return error instanceof ServiceException && error.status < 500;
+  return error instanceof NotDelivered || (error instanceof ServiceException && error.status < 500);
 }
 
 /** What the vendor hears when the file may or may not be in the catalog: safe to send again. */
