@@ -109,6 +109,21 @@ describe("a vendor's storage", () => {
     expect(outcomes.filter((o) => o !== 'ok')).toEqual(Array(4).fill(`413 ${CatalogErrorCode.STORAGE_QUOTA_EXCEEDED}`));
   });
 
+  it('lets a vendor at or over its limit replace a file with one no larger, and add an empty file', async () => {
+    const vendor = newVendor();
+    const { datasetId, versionId } = await openVersion(vendor);
+    await versions().addFile(vendor, { datasetId, versionId, ...file('audio/0001.wav', PENDING) });
+    expect(await outcome(askUpload(vendor, { datasetId, versionId, path: 'audio/0002.wav' }))).toBe(`413 ${CatalogErrorCode.STORAGE_QUOTA_EXCEEDED}`);
+    expect(await outcome(askUpload(vendor, { datasetId, versionId, path: '.keep', size: 0 }))).toBe('ok');
+    expect(await outcome(versions().addFile(vendor, { datasetId, versionId, ...file('.keep', 0) }))).toBe('ok');
+    expect(await outcome(askUpload(vendor, { datasetId, versionId, path: 'audio/0001.wav', size: 9_000 }))).toBe('ok');
+    expect(signed.at(-1)?.maxBytes).toBe(PENDING);
+    expect(await outcome(versions().addFile(vendor, { datasetId, versionId, ...file('audio/0001.wav', 9_000) }))).toBe('ok');
+    expect(await outcome(versions().addFile(vendor, { datasetId, versionId, ...file('audio/0001.wav', 9_500) }))).toBe('ok');
+    expect(await outcome(versions().addFile(vendor, { datasetId, versionId, ...file('audio/0001.wav', 10_001) }))).toBe(`413 ${CatalogErrorCode.STORAGE_QUOTA_EXCEEDED}`);
+    expect(await paths(versionId)).toEqual(['.keep 0', 'audio/0001.wav 9500']);
+  });
+
   it('another vendor is not counted', async () => {
     const [full, other] = [newVendor(), newVendor()];
     const listing = await openVersion(full);

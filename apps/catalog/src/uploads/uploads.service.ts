@@ -56,7 +56,8 @@ export class UploadsService {
     // The URL holds no more than the vendor may still store; recording the file checks again.
     const replacing = request.target === 'version-file' ? await this.versions.sizeAt(request.versionId!, request.path) : ((await this.samples.findByPath(dataset.id, request.path))?.size ?? 0);
     const room = await this.storage.room(dataset.vendorOrganizationId, request.size, replacing);
-    if (room !== null) maxBytes = Math.min(maxBytes ?? room, room);
+    // (A URL holds at least a byte: an empty file, declared so, fits when nothing is left.)
+    if (room !== null) maxBytes = Math.min(maxBytes ?? room, Math.max(room, 1));
     return this.rpc.send(DeliverySubjects.signUpload, {
       target: request.target,
       datasetId: dataset.id,

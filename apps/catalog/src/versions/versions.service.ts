@@ -2,7 +2,7 @@ import { CatalogEvents, CommonErrorCode, VERSION_FILES_SHOWN, type VersionFilePa
 import { MAX_FILE_PATH_BYTES } from '@trove/dataset';
 import { Injectable } from '@nestjs/common';
 import { UnitOfWork } from '@trove/messaging';
-import { ANSWER_MAX_BYTES, decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, jsonBytes, leadingWithin, ServiceException, type Caller } from '@trove/platform';
+import { decodeCursor, DEFAULT_PAGE_SIZE, ServiceException, toPage, type Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
 import { notFound, seesEverything } from '../access';
 import { assertDisplayText } from '../display-text';
@@ -128,11 +128,7 @@ export class VersionsService {
     const after = decodeCursor(cursor);
     const dataset = await this.datasets.visible(caller, datasetId);
     const rows = await this.versions.page(datasetId, seesEverything(caller, dataset.vendorOrganizationId), after, limit + 1);
-    const all = rows.slice(0, limit).map((version) => version.toSummary());
-    const items = leadingWithin(all, jsonBytes, ANSWER_MAX_BYTES);
-    const more = items.length < all.length || rows.length > limit;
-    const last = rows[items.length - 1];
-    return { items, nextCursor: more ? encodeCursor({ at: last.createdAt, id: last.id }) : null };
+    return toPage(rows, limit, (version) => ({ at: version.createdAt, id: version.id }), (version) => version.toSummary());
   }
 
   /**
