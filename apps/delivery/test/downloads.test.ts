@@ -248,7 +248,7 @@ describe.each(STORAGE_DRIVERS)('entitlements and downloads with %s', (_name, sta
     expect(answers.whole.body.length).toBe(file.size);
 
     // Not sent, or not a token the platform accepts (spaces, over 128 characters): a new UUID.
-    for (const headers of [{}, { 'x-correlation-id': 'po 2026 11' }, { 'x-correlation-id': 'x'.repeat(129) }] as Record<string, string>[]) {
+    for (const headers of [{}, { 'x-correlation-id': 'po\t2026\t11' }, { 'x-correlation-id': 'x'.repeat(129) }] as Record<string, string>[]) {
       for (const answer of [await fetchRaw(file.url, headers), await fetchRaw(file.url, { ...headers, range: 'bytes=5-' }), await fetchRaw(file.url, headers, 'HEAD')]) {
         expect(answer.headers['x-correlation-id']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
       }
