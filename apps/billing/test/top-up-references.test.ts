@@ -8,6 +8,7 @@ import { Client } from 'pg';
 import { createDataSource } from '../src/data-source';
 import { TopUpReferences1764830000000 } from '../src/migrations/1764830000000-TopUpReferences';
 import { TopUpReferencesWithoutBankNames1764940000000 } from '../src/migrations/1764940000000-TopUpReferencesWithoutBankNames';
+import { TopUpReferenceLookAlikes1764960000000 } from '../src/migrations/1764960000000-TopUpReferenceLookAlikes';
 import { TopUpRepository } from '../src/wallets/top-up.repository';
 import { BillingHarness, buyer, OPERATOR } from './billing-harness';
 
@@ -96,17 +97,82 @@ describe('billing: one bank transfer credits one top-up', () => {
     expect(await billing.walletBalance(国网.organizationId)).toBe(6_000_000);
   });
 
-  it('treats the same serial in another currency, or a serial one character apart, as another transfer', async () => {
+  it('credits a transfer once however its letters and dashes are typed: СМВ-20261130-0042 (Cyrillic С М В) and CMB‐20261130‐0042 (U+2010) are the CMB-20261130-0042 credited already', async () => {
+    const digits = randomUUID().replace(/\D/g, '').slice(0, 4).padEnd(4, '7');
+    const code = `CMB-20261130-${digits}`;
+    const [国网, 电信] = [buyer(), buyer()];
+    const first = await file(国网, 2_000_000, code);
+    await billing.wallets.confirmTopUp(first.id);
+    const before = await entries();
+
+    // The same buyer files it again on a Russian keyboard layout, or pasted with other dashes: refused at once, naming the first.
+    const dashes = ['\u2010', '\u2011', '\u2012', '\u2013', '\u2014', '\u2015', '\u2212', '\ufe58', '\ufe63', '\uff0d'];
+    const spellings = [`СМВ-20261130-${digits}`, `смв-20261130-${digits}`, `招商银行 СМВ-20261130-${digits}`, ...dashes.map((dash) => `CMB${dash}20261130${dash}${digits}`)];
+    for (const spelling of spellings) {
+      const again = file(国网, 2_000_000, spelling);
+      await expect(again).rejects.toMatchObject({ code: 'TRANSFER_ALREADY_CREDITED', status: 409 });
+      await expect(again).rejects.toThrow(first.id);
+    }
+    // Another buyer's filing is taken (it learns nothing), and its confirmation refused, naming the first.
+    const claim = await file(电信, 2_000_000, `СМВ\u201320261130\u2013${digits}`);
+    await expect(billing.wallets.confirmTopUp(claim.id)).rejects.toMatchObject({ code: 'TRANSFER_ALREADY_CREDITED', message: expect.stringContaining(first.id) });
+    expect(await topUpRow(claim.id)).toEqual({ status: 'pending', entry_id: null, confirmed_at: null });
+    expect(await entries()).toBe(before);
+    expect(await billing.walletBalance(国网.organizationId)).toBe(2_000_000);
+    expect(await billing.walletBalance(电信.organizationId)).toBe(0);
+
+    // Chinese in a reference is kept as it is (`一` is no dash), around a serial typed either way.
+    const remarked = await file(国网, 300_000, `招商银行 CMB-20261201-${digits} 货款（一）`);
+    expect((await billing.wallets.confirmTopUp(remarked.id)).status).toBe('confirmed');
+    await expect(file(国网, 300_000, `招商银行 СМВ–20261201–${digits} 货款(一)`)).rejects.toThrow(remarked.id);
+    expect(await billing.walletBalance(国网.organizationId)).toBe(2_300_000);
+  });
+
+  it('credits a serial once whatever its currency: the HKD top-up of a serial credited in CNY is refused at confirmation and at its buyer\'s filing, naming the CNY one; a serial one character apart is another transfer', async () => {
     const reference = serial('中国银行(香港) BOCHK');
-    const 腾讯 = buyer();
+    const [腾讯, 阿里] = [buyer(), buyer()];
     const cny = await file(腾讯, 500_000, reference);
+    // Filed again in another currency before either is confirmed: taken, as a corrected amount is.
     const hkd = await file(腾讯, 500_000, reference, 'HKD');
     const next = await file(腾讯, 500_000, `${reference}1`);
     await billing.wallets.confirmTopUp(cny.id);
-    await billing.wallets.confirmTopUp(hkd.id);
+    const before = await entries();
+
+    const refused = billing.wallets.confirmTopUp(hkd.id);
+    await expect(refused).rejects.toMatchObject({ code: 'TRANSFER_ALREADY_CREDITED', status: 409 });
+    await expect(refused).rejects.toThrow(cny.id);
+    expect(await topUpRow(hkd.id)).toEqual({ status: 'pending', entry_id: null, confirmed_at: null });
+    // The buyer files it again in HKD, typed otherwise: refused at once, as in CNY.
+    const again = file(腾讯, 500_000, fullWidth(reference.toLowerCase()), 'HKD');
+    await expect(again).rejects.toMatchObject({ code: 'TRANSFER_ALREADY_CREDITED', status: 409 });
+    await expect(again).rejects.toThrow(cny.id);
+    await expect(again).rejects.toThrow('(5,000.00 CNY, confirmed');
+    // Another buyer's HKD filing is taken (it learns nothing), and refused at confirmation.
+    const claim = await file(阿里, 500_000, reference, 'HKD');
+    await expect(billing.wallets.confirmTopUp(claim.id)).rejects.toMatchObject({ code: 'TRANSFER_ALREADY_CREDITED', message: expect.stringContaining(cny.id) });
+    expect(await entries()).toBe(before);
+
     await billing.wallets.confirmTopUp(next.id);
     expect(await billing.walletBalance(腾讯.organizationId)).toBe(1_000_000);
-    expect(await billing.walletBalance(腾讯.organizationId, 'HKD')).toBe(500_000);
+    expect(await billing.walletBalance(腾讯.organizationId, 'HKD')).toBe(0);
+    expect(await billing.walletBalance(阿里.organizationId, 'HKD')).toBe(0);
+  });
+
+  it('lets one of several operators confirming top-ups of one serial in CNY and HKD at the same moment credit it, and refuses the others', async () => {
+    for (let round = 0; round < 3; round++) {
+      const reference = serial('中国银行(香港) BOCHK');
+      const buyers = Array.from({ length: 6 }, () => buyer());
+      const topUps: TopUpView[] = [];
+      for (const [i, b] of buyers.entries()) topUps.push(await file(b, 880_000, reference, i % 2 ? 'HKD' : 'CNY'));
+
+      const outcomes = await Promise.allSettled(topUps.map((t) => billing.wallets.confirmTopUp(t.id)));
+
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      for (const o of outcomes) if (o.status === 'rejected') expect(o.reason).toMatchObject({ code: 'TRANSFER_ALREADY_CREDITED', status: 409 });
+      let credited = 0;
+      for (const b of buyers) credited += (await billing.walletBalance(b.organizationId)) + (await billing.walletBalance(b.organizationId, 'HKD'));
+      expect(credited).toBe(880_000);
+    }
   });
 
   it('lets one of several operators confirming top-ups of one transfer at the same moment credit it, and refuses the others', async () => {
@@ -344,6 +410,21 @@ describe('billing: the database alone decides confirmations racing for one trans
     expect(lostToTheIndex).toBeGreaterThan(0);
     expect(await billing.violations()).toEqual([]);
   });
+  it('credits a serial once across currencies even when the service does not serialise the confirmations: the index holds the reference key whatever the currency', async () => {
+    for (let round = 0; round < 5; round++) {
+      const reference = serial('中国银行(香港) BOCHK');
+      const buyers = Array.from({ length: 6 }, () => buyer());
+      const topUps: TopUpView[] = [];
+      for (const [i, b] of buyers.entries()) topUps.push(await billing.wallets.recordTopUp(b, { amount: { amount: 450_000, currency: i % 2 ? 'HKD' : 'CNY' }, reference }));
+
+      const outcomes = await Promise.allSettled(topUps.map((t) => billing.wallets.confirmTopUp(t.id)));
+
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      for (const o of outcomes) if (o.status === 'rejected') expect(o.reason).toMatchObject({ code: 'TRANSFER_ALREADY_CREDITED', status: 409 });
+      expect(Number((await billing.sql.query(`SELECT count(*) AS n FROM top_up WHERE id = ANY($1) AND status = 'confirmed'`, [topUps.map((t) => t.id)])).rows[0].n)).toBe(1);
+    }
+    expect(await billing.violations()).toEqual([]);
+  });
 });
 
 describe('billing: the migration that gives top-ups their reference key', () => {
@@ -460,6 +541,90 @@ describe('billing: the migration that takes bank names out of reference keys', (
       await migration.up(runner);
       await runner.release();
       expect(await keys()).toEqual(migrated);
+      expect(await billing.violations()).toEqual([]);
+    } finally {
+      if (dataSource.isInitialized) await dataSource.destroy();
+      await billing.stop();
+    }
+  });
+});
+
+describe('billing: the migration that folds look-alikes into reference keys and keys a transfer whatever its currency', () => {
+  it('keys every top-up again, keeps every top-up of a transfer credited twice (as CMB-, as Cyrillic СМВ–, or in HKD) and marks the later ones, and holds later confirmations to the rule', async () => {
+    const billing = await BillingHarness.start();
+    const dataSource = createDataSource(billing.db.url);
+    try {
+      const digits = randomUUID().replace(/\D/g, '').slice(0, 4).padEnd(4, '7');
+      const key = `cmb-20261130-${digits}`;
+      const [国网, 电信, 联通, 腾讯] = [buyer(), buyer(), buyer(), buyer()];
+      // Before the migration: one transfer confirmed for two buyers, keyed apart by its look-alikes,
+      // and for a third in HKD; a fourth filed it too.
+      const ids: string[] = [];
+      for (const [b, currency] of [[国网, 'CNY'], [电信, 'CNY'], [腾讯, 'HKD']] as const) {
+        billing.clock.set(new Date(Date.UTC(2026, 10, 30, 2, ids.length)));
+        ids.push(await billing.fund(b, 2_000_000, currency));
+      }
+      const pending = await billing.wallets.recordTopUp(联通, { amount: { amount: 2_000_000, currency: 'CNY' }, reference: serial() });
+      const other = await billing.wallets.recordTopUp(联通, { amount: { amount: 500_000, currency: 'CNY' }, reference: serial('中国银行 BOC') });
+      billing.clock.set(new Date('2026-03-15T02:00:00.000Z'));
+      await dataSource.initialize();
+      const migration = new TopUpReferenceLookAlikes1764960000000();
+      const runner = dataSource.createQueryRunner();
+      // The database as it was before the migration: keyed with the look-alikes, and per currency.
+      await migration.down(runner);
+      const asFiled = [
+        [ids[0], `招商银行 CMB-20261130-${digits}`, key],
+        [ids[1], `СМВ\u201320261130\u2013${digits}`, `смв\u201320261130\u2013${digits}`],
+        [ids[2], `CMB-20261130-${digits}`, key],
+        [pending.id, `CMB\u221220261130\u2212${digits}`, `cmb\u221220261130\u2212${digits}`],
+      ];
+      for (const [id, reference, oldKey] of asFiled) await billing.sql.query(`UPDATE top_up SET reference = $2, reference_key = $3 WHERE id = $1`, [id, reference, oldKey]);
+
+      await migration.up(runner);
+
+      /** Each top-up's key and mark, by id. */
+      const keys = async () =>
+        Object.fromEntries(
+          (await billing.sql.query(`SELECT id, reference_key, double_credit_of FROM top_up WHERE id = ANY($1)`, [[...ids, pending.id, other.id]])).rows.map(
+            (r: { id: string; reference_key: string; double_credit_of: string | null }) => [r.id, { key: r.reference_key, mark: r.double_credit_of }],
+          ),
+        );
+      const otherKey = other.reference.slice('中国银行 '.length).toLowerCase();
+      const migrated = {
+        [ids[0]]: { key, mark: null },
+        [ids[1]]: { key, mark: ids[0] },
+        [ids[2]]: { key, mark: ids[0] },
+        [pending.id]: { key, mark: null },
+        [other.id]: { key: otherKey, mark: null },
+      };
+      expect(await keys()).toEqual(migrated);
+      // The money stays where it went; the operator finds the double credits by their marks.
+      expect(await billing.walletBalance(国网.organizationId)).toBe(2_000_000);
+      expect(await billing.walletBalance(电信.organizationId)).toBe(2_000_000);
+      expect(await billing.walletBalance(腾讯.organizationId, 'HKD')).toBe(2_000_000);
+      await expect(billing.wallets.confirmTopUp(pending.id)).rejects.toMatchObject({ code: 'TRANSFER_ALREADY_CREDITED', message: expect.stringContaining(ids[0]) });
+      await expect(billing.sql.query(`UPDATE top_up SET double_credit_of = $2 WHERE id = $1`, [pending.id, ids[0]])).rejects.toMatchObject({
+        constraint: 'top_up_double_credit_of_frozen',
+      });
+
+      // Down and up again: the look-alikes come back into the keys, and go again, with the same marks.
+      await migration.down(runner);
+      expect(await keys()).toEqual({
+        [ids[0]]: { key, mark: null },
+        [ids[1]]: { key: `смв\u201320261130\u2013${digits}`, mark: ids[0] },
+        [ids[2]]: { key, mark: ids[0] },
+        [pending.id]: { key: `cmb\u221220261130\u2212${digits}`, mark: null },
+        [other.id]: { key: otherKey, mark: null },
+      });
+      await migration.up(runner);
+      await runner.release();
+      expect(await keys()).toEqual(migrated);
+      expect((await billing.wallets.confirmTopUp(other.id)).status).toBe('confirmed');
+      // The index itself holds the key whatever the currency: an HKD top-up of the CNY serial cannot be confirmed behind billing's back.
+      const hkd = await billing.wallets.recordTopUp(腾讯, { amount: { amount: 500_000, currency: 'HKD' }, reference: other.reference });
+      await expect(billing.sql.query(`UPDATE top_up SET status = 'confirmed', entry_id = (SELECT entry_id FROM top_up WHERE id = $2), confirmed_at = now() WHERE id = $1`, [hkd.id, other.id])).rejects.toMatchObject({
+        constraint: 'top_up_transfer_credited_once',
+      });
       expect(await billing.violations()).toEqual([]);
     } finally {
       if (dataSource.isInitialized) await dataSource.destroy();

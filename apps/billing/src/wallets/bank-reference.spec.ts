@@ -77,8 +77,35 @@ describe('the key of a bank-transfer reference', () => {
     expect(new Set(keys).size).toBe(keys.length);
   });
 
+  // Letters of other scripts drawn as Latin ones, and dashes other than the hyphen-minus: a
+  // reference typed on a Russian or Greek keyboard layout, or pasted from a document that set its
+  // dashes, shows the operator the serial of a transfer credited already.
+  it.each([
+    ['СМВ-20261130-0042', 'cmb-20261130-0042', 'Cyrillic С М В'],
+    ['смв-20261130-0042', 'cmb-20261130-0042', 'Cyrillic с м в'],
+    ['ΜΟΒ-0042', 'mob-0042', 'Greek Μ Ο Β'],
+    ['АВСЕНІЈКМОРЅТХҮ-0042', 'abcehijkmopstxy-0042', 'Cyrillic capitals'],
+    ['асеіјорѕху-0042', 'aceijopsxy-0042', 'Cyrillic small letters'],
+    ['ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ-0042', 'abezhikmnoptyx-0042', 'Greek capitals'],
+    ['ο-0042', 'o-0042', 'Greek small omicron'],
+  ])('of %j is %j: %s folded to the Latin letters they show', (reference, key) => {
+    expect(bankReferenceKey(reference)).toBe(key);
+  });
+
+  it.each(['2010', '2011', '2012', '2013', '2014', '2015', '2212', 'FE58', 'FE63', 'FF0D'])('folds the dash U+%s to the hyphen-minus', (code) => {
+    const dash = String.fromCodePoint(parseInt(code, 16));
+    expect(bankReferenceKey(`CMB${dash}20261130${dash}0042`)).toBe('cmb-20261130-0042');
+  });
+
+  it('meets a confirmed serial however its look-alikes are typed, with its bank named or not, and keeps Chinese as it is', () => {
+    const spellings = ['CMB-20261130-0042', 'СМВ-20261130-0042', 'СMB\u201120261130\u20140042', '招商银行 СМВ－20261130－0042', 'China Merchants Bank СМВ\u221220261130\u22120042', 'СМВ СМВ-20261130-0042'];
+    expect(new Set(spellings.map(bankReferenceKey))).toEqual(new Set(['cmb-20261130-0042']));
+    expect(bankReferenceKey('招商银行 CMB–20261130–0042 货款（数据采购）')).toBe('cmb-20261130-0042 货款(数据采购)');
+    expect(bankReferenceKey('银行转账 — 货款')).toBe('银行转账 - 货款');
+  });
+
   it('is its own key: filling the column twice gives the same value', () => {
-    for (const reference of ['ＣＭＢ－００４２', ' Straße ', '㍻ 振込 ﾌﾘｺﾐ', 'ΣΊΣΥΦΟΣ-1', '招商银行\u3000CMB', '招商银行 工行', 'CMB CMB CMB-1', '中国银行(香港) BOCHK-20261130-1']) {
+    for (const reference of ['ＣＭＢ－００４２', ' Straße ', '㍻ 振込 ﾌﾘｺﾐ', 'ΣΊΣΥΦΟΣ-1', '招商银行\u3000CMB', '招商银行 工行', 'CMB CMB CMB-1', '中国银行(香港) BOCHK-20261130-1', 'СМВ—0042', 'ΑΒΓ-Ωμ', '招商银行 СМВ−0042']) {
       const key = bankReferenceKey(reference);
       expect(bankReferenceKey(key)).toBe(key);
     }

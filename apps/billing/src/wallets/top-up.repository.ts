@@ -85,28 +85,26 @@ export class TopUpRepository extends TransactionalRepository {
 
   /**
    * Takes the transfer's turn until the transaction ends: filings and confirmations of one
-   * reference run one after another, so each sees what the one before it committed.
+   * reference run one after another, so each sees what the one before it committed. A bank
+   * serial is one transfer whatever its currency, so the turn is the reference key's alone.
    * (`top_up_transfer_credited_once` keeps the rule even without it.)
    */
-  async lockTransfer(currency: CurrencyCode, referenceKey: string): Promise<void> {
-    await this.transaction.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`billing.top-up-transfer:${currency}:${referenceKey}`]);
+  async lockTransfer(referenceKey: string): Promise<void> {
+    await this.transaction.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`billing.top-up-transfer:${referenceKey}`]);
   }
 
-  /** The top-up that credited this transfer, if one did. */
-  async findCrediting(currency: CurrencyCode, referenceKey: string): Promise<TopUp | null> {
-    const rows = (await this.manager.query(
-      `SELECT * FROM top_up WHERE currency = $1 AND reference_key = $2 AND status = 'confirmed' AND double_credit_of IS NULL`,
-      [currency, referenceKey],
-    )) as TopUpRow[];
+  /** The top-up that credited this transfer, if one did, in whichever currency. */
+  async findCrediting(referenceKey: string): Promise<TopUp | null> {
+    const rows = (await this.manager.query(`SELECT * FROM top_up WHERE reference_key = $1 AND status = 'confirmed' AND double_credit_of IS NULL`, [referenceKey])) as TopUpRow[];
     return rows[0] ? toTopUp(rows[0]) : null;
   }
 
-  /** The organization's own top-ups of this transfer, oldest first. */
-  async findFiledBy(organizationId: string, currency: CurrencyCode, referenceKey: string): Promise<TopUp[]> {
-    const rows = (await this.manager.query(
-      `SELECT * FROM top_up WHERE organization_id = $1 AND currency = $2 AND reference_key = $3 ORDER BY created_at, id`,
-      [organizationId, currency, referenceKey],
-    )) as TopUpRow[];
+  /** The organization's own top-ups of this transfer, in every currency, oldest first. */
+  async findFiledBy(organizationId: string, referenceKey: string): Promise<TopUp[]> {
+    const rows = (await this.manager.query(`SELECT * FROM top_up WHERE organization_id = $1 AND reference_key = $2 ORDER BY created_at, id`, [
+      organizationId,
+      referenceKey,
+    ])) as TopUpRow[];
     return rows.map(toTopUp);
   }
 

@@ -145,13 +145,14 @@ export class WalletsService {
   /**
    * A bank transfer the buyer announces: nothing is credited until an operator confirms it.
    *
-   * A transfer the buyer's organization filed before is refused when it was credited already
-   * (`TRANSFER_ALREADY_CREDITED`) or awaits confirmation for the same amount
-   * (`TOP_UP_ALREADY_FILED`: a double submit); filed again with another amount it is taken, to
-   * correct the amount, and the buyer cancels the mistyped one (or the operator confirms one of
-   * the two). Cancelled and rejected top-ups hold nothing: the transfer is filed again freely.
-   * Another organization's filings of the same reference are never looked at here, so the
-   * answer tells the buyer nothing about them: that clash is refused at confirmation.
+   * A transfer the buyer's organization filed before is refused when it was credited already, in
+   * any currency (`TRANSFER_ALREADY_CREDITED`: a bank serial is one transfer whatever the
+   * currency), or awaits confirmation for the same amount and currency (`TOP_UP_ALREADY_FILED`:
+   * a double submit); filed again with another amount or currency it is taken, to correct it, and
+   * the buyer cancels the mistyped one (or the operator confirms one of the two). Cancelled and
+   * rejected top-ups hold nothing: the transfer is filed again freely. Another organization's
+   * filings of the same reference are never looked at here, so the answer tells the buyer
+   * nothing about them: that clash is refused at confirmation.
    */
   async recordTopUp(caller: Caller, request: RecordTopUpRequest): Promise<TopUpView> {
     const referenceKey = bankReferenceKey(request.reference);
@@ -162,17 +163,17 @@ export class WalletsService {
     }
     const { amount, currency } = request.amount;
     return this.unitOfWork.run(async () => {
-      await this.topUps.lockTransfer(currency, referenceKey);
-      const filed = await this.topUps.findFiledBy(caller.organizationId, currency, referenceKey);
+      await this.topUps.lockTransfer(referenceKey);
+      const filed = await this.topUps.findFiledBy(caller.organizationId, referenceKey);
       const credited = filed.find((t) => t.status === 'confirmed');
       if (credited) {
         throw new ServiceException(
           BillingErrorCode.TRANSFER_ALREADY_CREDITED,
-          `The bank transfer ${JSON.stringify(request.reference)} was credited to this wallet already, by top-up ${credited.id} (${formatMoney({ amount: credited.amount, currency })}, confirmed ${credited.confirmedAt?.toISOString()}).`,
+          `The bank transfer ${JSON.stringify(request.reference)} was credited to this wallet already, by top-up ${credited.id} (${formatMoney({ amount: credited.amount, currency: credited.currency })}, confirmed ${credited.confirmedAt?.toISOString()}).`,
         );
       }
       // Only a pending top-up waits for this transfer: a cancelled or rejected one ended uncredited.
-      const twin = filed.find((t) => t.status === 'pending' && t.amount === amount);
+      const twin = filed.find((t) => t.status === 'pending' && t.amount === amount && t.currency === currency);
       if (twin) {
         throw new ServiceException(
           BillingErrorCode.TOP_UP_ALREADY_FILED,
@@ -195,8 +196,9 @@ export class WalletsService {
   /**
    * Credits the wallet with the transfer, once: debit bank clearing, credit the buyer's wallet.
    * Confirming a confirmed top-up answers the same view again and posts nothing. A transfer
-   * another top-up credited already (the same reference key in the same currency) is refused
-   * with `TRANSFER_ALREADY_CREDITED`, naming that top-up; the database's
+   * another top-up credited already (the same reference key, in any currency: a bank serial is
+   * one transfer, and CNY and HKD top-ups of it are one credit too many) is refused with
+   * `TRANSFER_ALREADY_CREDITED`, naming that top-up; the database's
    * `top_up_transfer_credited_once` refuses it too, should two confirmations ever race past
    * the transfer's lock. A confirmation that would take billing past what it holds (see
    * `assertLedgerHolds`) is refused with `LEDGER_LIMIT_EXCEEDED` and posts nothing.
@@ -207,8 +209,8 @@ export class WalletsService {
       if (!topUp) throw new ServiceException(CommonErrorCode.NOT_FOUND, `No top-up ${topUpId}.`);
       if (topUp.status === 'confirmed') return topUpView(topUp);
       assertTopUpCan(topUp, 'confirmed');
-      await this.topUps.lockTransfer(topUp.currency, topUp.referenceKey);
-      const crediting = await this.topUps.findCrediting(topUp.currency, topUp.referenceKey);
+      await this.topUps.lockTransfer(topUp.referenceKey);
+      const crediting = await this.topUps.findCrediting(topUp.referenceKey);
       if (crediting) {
         throw new ServiceException(
           BillingErrorCode.TRANSFER_ALREADY_CREDITED,
