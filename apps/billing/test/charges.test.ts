@@ -195,8 +195,12 @@ describe('billing: the charge path on the real database', () => {
     billing.clock.set(new Date('2026-02-28T04:00:00.000Z')); // 31 January + 1 month
     await billing.subscriptions.renewDue();
     expect(await billing.walletBalance(阿里.organizationId)).toBe(50_000);
-    expect(await events()).toEqual([['evt.billing.subscription.renewed.v1', '2026-03-28T04:00:00.000Z']]);
+    // Two months from 31 January: the last day of March, not 28 February + 1 month.
+    expect(await events()).toEqual([['evt.billing.subscription.renewed.v1', '2026-03-31T04:00:00.000Z']]);
     billing.clock.set(new Date('2026-03-28T04:00:00.000Z'));
+    await billing.subscriptions.renewDue();
+    expect(await events()).toHaveLength(1);
+    billing.clock.set(new Date('2026-03-31T04:00:00.000Z'));
     await billing.subscriptions.renewDue();
     await billing.subscriptions.renewDue();
     const after = await events();
@@ -292,5 +296,56 @@ describe('billing: the rules the database keeps on its own', () => {
     expect(platformRows.rows).toEqual([]);
     const foreignKeys = await billing.sql.query(`SELECT conname FROM pg_constraint WHERE conrelid = 'posting'::regclass AND contype = 'f'`);
     expect(foreignKeys.rows.map((r) => r.conname)).toEqual(['posting_entry_fk']);
+  });
+});
+
+describe('billing: a page of invoices read while a charge commits', () => {
+  let billing: BillingHarness;
+
+  beforeAll(async () => {
+    // Numbering only when a read asks for it: the timer and the pass after a commit wait an hour.
+    billing = await BillingHarness.start([], { INVOICE_NUMBERING_MS: String(3600 * 1000) });
+  });
+
+  afterAll(async () => {
+    await billing?.stop();
+  });
+
+  it('shows every document with its number, also one whose charge (or refund) committed after the pending ones were numbered and before the page was read', async () => {
+    const 京东 = buyer();
+    const 数据堂 = vendor();
+    await billing.fund(京东, 2_000_000);
+    billing.clock.set(new Date('2026-03-15T02:00:00.000Z'));
+    await billing.payments.charge(order(京东.organizationId, [line(数据堂.organizationId, LISTINGS[3].price)]));
+    const numberPending = billing.invoices.numberPending.bind(billing.invoices);
+    // The list numbers what is pending; right after that pass, a purchase commits and is refunded.
+    const late = order(京东.organizationId, [line(数据堂.organizationId, LISTINGS[4].price)]);
+    const spy = jest.spyOn(billing.invoices, 'numberPending').mockImplementationOnce(async () => {
+      const numbered = await numberPending();
+      billing.clock.set(new Date('2026-03-16T02:00:00.000Z'));
+      await billing.payments.charge(late);
+      billing.clock.set(new Date('2026-03-17T02:00:00.000Z'));
+      await billing.payments.refund(late.orderId);
+      return numbered;
+    });
+    try {
+      const page = await billing.invoices.list(京东, {});
+
+      expect(spy).toHaveBeenCalled();
+      expect(page.items.map((d) => [d.kind, d.orderId === late.orderId])).toEqual([
+        ['credit_note', true],
+        ['invoice', true],
+        ['invoice', false],
+      ]);
+      const [note, invoice, first] = page.items;
+      expect(first.number).toMatch(/^2026-\d{6}$/);
+      expect(invoice.number).toMatch(/^2026-\d{6}$/);
+      expect(note).toMatchObject({ number: expect.stringMatching(/^CN-2026-\d{6}$/), creditsInvoice: invoice.number, creditsInvoiceId: invoice.id });
+      // The operator's page, read the same way, as well.
+      expect((await billing.invoices.list(OPERATOR, {})).items.every((d) => d.number !== null)).toBe(true);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await billing.violations()).toEqual([]);
   });
 });

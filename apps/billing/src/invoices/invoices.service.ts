@@ -5,6 +5,11 @@ import { decodeCursor, ServiceException, toPage, type Caller } from '@trove/plat
 import { BillingConfig } from '../billing.config';
 import { InvoiceRepository } from './invoice.repository';
 
+/** A document still waiting for the numbering step: its number, or a credit note's invoice number (`creditsInvoice`), not given yet. */
+function unnumbered(invoice: InvoiceView): boolean {
+  return invoice.number === null || (invoice.kind === 'credit_note' && invoice.creditsInvoice === null);
+}
+
 /**
  * Invoices and credit notes: an invoice is issued with each charge, a credit note with each
  * reversal of a charge (both without a number), numbered shortly after the commit by one numbering
@@ -78,18 +83,30 @@ export class InvoicesService implements OnApplicationBootstrap, OnApplicationShu
     if (!invoice || !(caller.role === 'admin' || invoice.buyerOrganizationId === caller.organizationId)) {
       throw new ServiceException(CommonErrorCode.NOT_FOUND, `No invoice ${id}.`);
     }
-    if (invoice.number === null || (invoice.kind === 'credit_note' && invoice.creditsInvoice === null)) {
+    if (unnumbered(invoice)) {
       await this.numberPending();
       invoice = (await this.unitOfWork.read(() => this.invoices.findById(id))) ?? invoice;
     }
     return invoice;
   }
 
+  /**
+   * A page of documents, newest first, each with its number. What is pending is numbered before
+   * the page is read, but a charge or a refund may commit in between (its document is then the
+   * newest on the page, without a number); so, as `get` does, a page holding a document still
+   * without its number (or a credit note without the invoice it credits) numbers what is pending
+   * and is read again.
+   */
   async list(caller: Caller, request: ListInvoicesRequest): Promise<InvoicePage> {
     const limit = request.limit ?? 20;
     const after = decodeCursor(request.cursor);
+    const read = () => this.unitOfWork.read(() => this.invoices.list(caller.role === 'admin' ? null : caller.organizationId, limit + 1, after, request.kind));
     if ((await this.unitOfWork.read(() => this.invoices.countUnnumbered())) > 0) await this.numberPending();
-    const rows = await this.unitOfWork.read(() => this.invoices.list(caller.role === 'admin' ? null : caller.organizationId, limit + 1, after, request.kind));
+    let rows = await read();
+    if (rows.some(unnumbered)) {
+      await this.numberPending();
+      rows = await read();
+    }
     return toPage(rows, limit, (invoice) => ({ at: new Date(invoice.issuedAt), id: invoice.id }), (invoice) => invoice);
   }
 }
