@@ -1,5 +1,8 @@
 import 'reflect-metadata';
-import { BillingErrorCode, CommonErrorCode } from '@trove/contracts';
+import { BillingErrorCode, BillingSubjects, CommonErrorCode, RejectPayoutRequest } from '@trove/contracts';
+import { RpcClient } from '@trove/messaging';
+import { validateMessage, type ServiceException } from '@trove/platform';
+import { randomUUID } from 'node:crypto';
 import { BillingHarness, buyer, line, OPERATOR, order, vendor } from './billing-harness';
 
 jest.setTimeout(120_000);
@@ -94,6 +97,33 @@ describe('billing: a pending payout can be withdrawn by its vendor or refused by
 
     const again = await billing.wallets.requestPayout(数据堂, CNY(1_600_000));
     expect(again.status).toBe('pending');
+  });
+
+  it.each([
+    ['terminal escapes (clear the screen)', '\u001b[2J'],
+    ['a right-to-left override', '\u202e'],
+  ])('refuses a rejection reason holding %s, which the vendor would read (400 naming `reason`), at the contract and over NATS, and leaves the payout pending', async (_, hidden) => {
+    const { 数据堂 } = await vendorOwed1600000();
+    const payout = await billing.wallets.requestPayout(数据堂, CNY(1_600_000));
+    const reason = `收款账户名称与营业执照不符${hidden}请更新后重新申请`;
+    const refused = (() => {
+      try {
+        validateMessage(RejectPayoutRequest, { payoutId: payout.id, reason });
+      } catch (error) {
+        return error as ServiceException;
+      }
+    })();
+    expect(refused).toMatchObject({ code: CommonErrorCode.VALIDATION_FAILED, status: 400 });
+    expect(refused!.errors).toEqual([{ field: 'reason', problems: [expect.stringMatching(/^reason must not contain/)] }]);
+
+    const rpc = billing.app.get(RpcClient);
+    const sent = billing.as(OPERATOR, () => rpc.send(BillingSubjects.rejectPayout, { payoutId: payout.id, reason }, { idempotencyKey: randomUUID() }));
+    await expect(sent).rejects.toMatchObject({ code: CommonErrorCode.VALIDATION_FAILED, status: 400 });
+    await expect(sent).rejects.toThrow(/^reason: /);
+    expect(await billing.wallets.payout(数据堂, payout.id)).toMatchObject({ status: 'pending', rejectionReason: null });
+    // Prose keeps its line breaks and tabs.
+    const lines = '1. 收款账户名称不符\n2.\t请更新后重新申请';
+    expect(validateMessage(RejectPayoutRequest, { payoutId: payout.id, reason: lines }).reason).toBe(lines);
   });
 
   it('lets exactly one of a cancellation and an approval racing for the same payout win, with the ledger agreeing', async () => {

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
-import { BillingErrorCode, CommonErrorCode } from '@trove/contracts';
-import type { Caller } from '@trove/platform';
+import { BillingErrorCode, BillingSubjects, CommonErrorCode, RejectTopUpRequest } from '@trove/contracts';
+import { RpcClient } from '@trove/messaging';
+import { validateMessage, type Caller, type ServiceException } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
 import { BillingHarness, buyer, OPERATOR } from './billing-harness';
 
@@ -81,6 +82,33 @@ describe('billing: a pending top-up can be withdrawn by its buyer or refused by 
     await expect(billing.wallets.cancelTopUp(百度, corrected.id)).rejects.toMatchObject({ code: CommonErrorCode.INVALID_STATE });
     await expect(billing.wallets.rejectTopUp(corrected.id, '重复入账')).rejects.toMatchObject({ code: CommonErrorCode.INVALID_STATE });
     expect(await billing.walletBalance(百度.organizationId)).toBe(2_000_000);
+  });
+
+  it.each([
+    ['terminal escapes (clear the screen)', '\u001b[2J'],
+    ['a right-to-left override', '\u202e'],
+  ])('refuses a rejection reason holding %s, which the buyer would read (400 naming `reason`), at the contract and over NATS, and leaves the top-up pending', async (_, hidden) => {
+    const 科大讯飞 = buyer();
+    const topUp = await file(科大讯飞, 2_000_000, serial());
+    const reason = `招商银行对账单上没有这笔转账${hidden}请核对流水号后重新提交`;
+    const refused = (() => {
+      try {
+        validateMessage(RejectTopUpRequest, { topUpId: topUp.id, reason });
+      } catch (error) {
+        return error as ServiceException;
+      }
+    })();
+    expect(refused).toMatchObject({ code: CommonErrorCode.VALIDATION_FAILED, status: 400 });
+    expect(refused!.errors).toEqual([{ field: 'reason', problems: [expect.stringMatching(/^reason must not contain/)] }]);
+
+    const rpc = billing.app.get(RpcClient);
+    const sent = billing.as(OPERATOR, () => rpc.send(BillingSubjects.rejectTopUp, { topUpId: topUp.id, reason }, { idempotencyKey: randomUUID() }));
+    await expect(sent).rejects.toMatchObject({ code: CommonErrorCode.VALIDATION_FAILED, status: 400 });
+    await expect(sent).rejects.toThrow(/^reason: /);
+    expect(await billing.wallets.topUp(科大讯飞, topUp.id)).toMatchObject({ status: 'pending', rejectionReason: null });
+    // Prose keeps its line breaks and tabs.
+    const lines = '1. 对账单上没有这笔转账\n2.\t请核对流水号';
+    expect(validateMessage(RejectTopUpRequest, { topUpId: topUp.id, reason: lines }).reason).toBe(lines);
   });
 
   it("refuses another organization's top-up and an unknown one as if they did not exist", async () => {

@@ -2,6 +2,7 @@ import { Type } from 'class-transformer';
 import { IsDefined, IsIn, IsOptional, IsString, IsUUID, Length, Matches, ValidateNested } from 'class-validator';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { CURRENCY_CODES, type BillingPeriod, type CurrencyCode, type MoneyValue } from '@trove/licensing';
+import { DisplayText } from '../display-text';
 import { PageRequest } from '../page-request';
 import { TransferMoney, type LedgerMoney, type LedgerSum } from './billing.limits';
 import { TransferReference } from './transfer-reference';
@@ -61,12 +62,23 @@ export class CancelTopUpRequest extends ConfirmTopUpRequest {}
 /** One top-up: its buyer's own, or any for an operator. */
 export class GetTopUpRequest extends ConfirmTopUpRequest {}
 
-/** An operator refuses a pending top-up (the money never arrived, say); the buyer reads the reason. */
+/**
+ * An operator refuses a pending top-up (the money never arrived, say); the buyer reads the
+ * reason, so it is prose another party reads (line breaks and tabs are fine; other controls and
+ * bidirectional overrides are not, as in an access request's rejection).
+ */
 export class RejectTopUpRequest extends ConfirmTopUpRequest {
-  @ApiProperty({ description: 'Why the top-up is refused, shown to its buyer', example: '招商银行对账单上没有这笔转账，请核对流水号后重新提交', minLength: 1, maxLength: 2000 })
+  @ApiProperty({
+    description:
+      'Why the top-up is refused, shown to its buyer (as `rejectionReason`): 1 to 2,000 characters, not white space alone; line breaks and tabs are fine, other control characters and bidirectional embeddings, overrides or isolates are 400',
+    example: '招商银行对账单上没有这笔转账，请核对流水号后重新提交',
+    minLength: 1,
+    maxLength: 2000,
+  })
   @IsString()
   @Length(1, 2000)
   @Matches(/\S/, { message: 'reason must say why, not be white space alone' })
+  @DisplayText('prose')
   reason: string;
 }
 
@@ -149,12 +161,19 @@ export class CancelPayoutRequest extends ApprovePayoutRequest {}
 /** One payout: its vendor's own, or any for an operator. */
 export class GetPayoutRequest extends ApprovePayoutRequest {}
 
-/** An operator refuses a pending payout; the vendor reads the reason. */
+/** An operator refuses a pending payout; the vendor reads the reason, prose held as a top-up's rejection is. */
 export class RejectPayoutRequest extends ApprovePayoutRequest {
-  @ApiProperty({ description: 'Why the payout is refused, shown to its vendor', example: '收款账户名称与营业执照不符，请更新后重新申请', minLength: 1, maxLength: 2000 })
+  @ApiProperty({
+    description:
+      'Why the payout is refused, shown to its vendor (as `rejectionReason`): 1 to 2,000 characters, not white space alone; line breaks and tabs are fine, other control characters and bidirectional embeddings, overrides or isolates are 400',
+    example: '收款账户名称与营业执照不符，请更新后重新申请',
+    minLength: 1,
+    maxLength: 2000,
+  })
   @IsString()
   @Length(1, 2000)
   @Matches(/\S/, { message: 'reason must say why, not be white space alone' })
+  @DisplayText('prose')
   reason: string;
 }
 
