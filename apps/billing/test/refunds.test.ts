@@ -103,7 +103,7 @@ describe('billing: refunds give back what was billed, each charge with its credi
     await billing.payments.charge(subscription);
     billing.clock.set(new Date('2026-02-28T04:00:00.000Z'));
     await billing.subscriptions.renewDue();
-    billing.clock.set(new Date('2026-03-28T04:00:00.000Z'));
+    billing.clock.set(new Date('2026-03-31T04:00:00.000Z'));
     await billing.subscriptions.renewDue();
     expect(await billing.walletBalance(联通.organizationId)).toBe(1_000_000 - 3 * price);
     const owed = price - splitCommission({ amount: price, currency: 'CNY' }, 2000).commission.amount;
@@ -127,7 +127,7 @@ describe('billing: refunds give back what was billed, each charge with its credi
 
     // Months go by: nothing renews, nothing is charged, no event says otherwise.
     const before = await count('journal_entry');
-    for (const month of ['2026-04-28T04:00:00.000Z', '2026-05-28T04:00:00.000Z', '2026-08-01T00:00:00.000Z']) {
+    for (const month of ['2026-04-30T04:00:00.000Z', '2026-05-31T04:00:00.000Z', '2026-08-01T00:00:00.000Z']) {
       billing.clock.set(new Date(month));
       expect(await billing.subscriptions.renewDue(subscription.orderId)).toEqual({ renewed: 0, lapsed: 0 });
     }

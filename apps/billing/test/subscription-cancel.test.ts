@@ -14,9 +14,9 @@ jest.setTimeout(120_000);
 const monthly = { model: 'subscription', period: 'month' } as const;
 const PRICE = 100_000;
 const BOUGHT_AT = '2026-01-31T04:00:00.000Z';
-// 31 January + 1 month is 28 February; then 28 March.
+// 31 January + 1 month is 28 February; then 31 January + 2 months, 31 March (each end is counted from the start).
 const FIRST_END = '2026-02-28T04:00:00.000Z';
-const SECOND_END = '2026-03-28T04:00:00.000Z';
+const SECOND_END = '2026-03-31T04:00:00.000Z';
 
 /**
  * A buyer sees its subscriptions and stops one at the end of the period it paid for: the period

@@ -138,7 +138,7 @@ describe('billing: subscriptions of suspended datasets and withdrawn offers', ()
     billing.clock.set(new Date('2026-04-01T00:00:00.000Z'));
     await billing.subscriptions.renewDue();
     expect(await billing.walletBalance(百度.organizationId)).toBe(1_000_000 - 3 * PRICE);
-    expect(await subscriptionOf(subscription.orderId)).toMatchObject({ status: 'active', renewals: 2, period_end: new Date('2026-04-28T04:00:00.000Z') });
+    expect(await subscriptionOf(subscription.orderId)).toMatchObject({ status: 'active', renewals: 2, period_end: new Date('2026-04-30T04:00:00.000Z') });
     // Reinstating the listing charges nothing behind the subscriber's back: it orders again if it wants the data.
     expect(await billing.walletBalance(字节.organizationId)).toBe(1_000_000 - PRICE);
     expect(await subscriptionOf(late.orderId)).toMatchObject({ status: 'lapsed', lapse_reason: 'dataset_suspended' });
@@ -179,7 +179,7 @@ describe('billing: subscriptions of suspended datasets and withdrawn offers', ()
     expect(await billing.subscriptions.renewDue(withdrawnOne.orderId)).toEqual({ renewed: 0, lapsed: 0 });
     expect(await subscriptionOf(withdrawnOne.orderId)).toMatchObject({ status: 'active' });
 
-    billing.clock.set(new Date('2026-03-28T04:00:00.000Z'));
+    billing.clock.set(new Date('2026-03-31T04:00:00.000Z'));
     await billing.subscriptions.renewDue();
     expect(await billing.walletBalance(阿里.organizationId)).toBe(1_000_000 - PRICE);
     expect(await entriesOf(withdrawnOne.orderId)).toEqual(['charge']);
@@ -286,7 +286,7 @@ describe('billing: subscriptions of suspended datasets and withdrawn offers', ()
     billing.clock.set(new Date('2026-04-01T00:00:00.000Z'));
     await billing.subscriptions.renewDue();
     expect(await billing.walletBalance(百度.organizationId)).toBe(1_000_000 - 3 * PRICE);
-    expect(await subscriptionOf(reinstatedInTime.orderId)).toMatchObject({ status: 'active', renewals: 2, period_end: new Date('2026-04-28T04:00:00.000Z') });
+    expect(await subscriptionOf(reinstatedInTime.orderId)).toMatchObject({ status: 'active', renewals: 2, period_end: new Date('2026-04-30T04:00:00.000Z') });
     // The reinstatement charges nothing behind the subscriber's back: it orders again if it wants the data.
     expect(await billing.walletBalance(字节.organizationId)).toBe(1_000_000 - PRICE);
     expect(await subscriptionOf(lapsedOne.orderId)).toMatchObject({ status: 'lapsed', lapse_reason: 'vendor_suspended' });
@@ -376,7 +376,7 @@ describe('billing: subscriptions of suspended datasets and withdrawn offers', ()
     expect(await billing.subscriptions.renewDue(reinstatedInTime.orderId)).toEqual({ renewed: 1, lapsed: 0 });
     expect(await billing.subscriptions.renewDue(both.orderId)).toEqual({ renewed: 0, lapsed: 1 });
     expect(await billing.walletBalance(百度.organizationId)).toBe(1_000_000 - 2 * PRICE);
-    expect(await subscriptionOf(reinstatedInTime.orderId)).toMatchObject({ status: 'active', renewals: 1, period_end: new Date('2026-03-28T04:00:00.000Z') });
+    expect(await subscriptionOf(reinstatedInTime.orderId)).toMatchObject({ status: 'active', renewals: 1, period_end: new Date('2026-03-31T04:00:00.000Z') });
     expect(await billing.walletBalance(字节.organizationId)).toBe(1_000_000 - PRICE);
     expect(await subscriptionOf(both.orderId)).toMatchObject({ status: 'lapsed', lapse_reason: 'dataset_suspended' });
   });

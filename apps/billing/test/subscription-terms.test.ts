@@ -140,6 +140,44 @@ describe("billing: subscriptions end with their license's term", () => {
     expect(await subscriptionOf(older.orderId)).toMatchObject({ status: 'active', renewals: 14 });
   });
 
+  it('bills a monthly subscription bought on 31 January on the last day of every month, and a 12-month license exactly 12 times: 1,200,000 fen, no thirteenth prorated charge', async () => {
+    const 标贝 = vendor();
+    const 科大讯飞 = buyer();
+    await billing.fund(科大讯飞, 2_000_000);
+    billing.clock.set(new Date('2026-01-31T04:00:00.000Z'));
+    const subscription = order(科大讯飞.organizationId, [{ ...line(标贝.organizationId, 100_000, 'CNY', monthly), termMonths: 12 }]);
+    expect(await billing.payments.charge(subscription)).toMatchObject({ outcome: 'captured' });
+    expect(await subscriptionOf(subscription.orderId)).toMatchObject({ period_end: new Date('2026-02-28T04:00:00.000Z'), license_ends_at: new Date('2027-01-31T04:00:00.000Z') });
+
+    // Billing comes by as each period ends: the next one ends on the last day of its month, not on the 28th.
+    const ends = ['2026-02-28', '2026-03-31', '2026-04-30', '2026-05-31', '2026-06-30', '2026-07-31', '2026-08-31', '2026-09-30', '2026-10-31', '2026-11-30', '2026-12-31', '2027-01-31'];
+    for (const [i, end] of ends.slice(0, -1).entries()) {
+      billing.clock.set(new Date(`${end}T04:00:00.000Z`));
+      expect(await billing.subscriptions.renewDue(subscription.orderId)).toEqual({ renewed: 1, lapsed: 0 });
+      expect(await subscriptionOf(subscription.orderId)).toMatchObject({ renewals: i + 1, period_start: new Date(`${end}T04:00:00.000Z`), period_end: new Date(`${ends[i + 1]}T04:00:00.000Z`) });
+    }
+    expect(await viewOf(subscription.orderId, 科大讯飞)).toMatchObject({ currentPeriodEnd: '2027-01-31T04:00:00.000Z', nextChargeAt: null });
+
+    // The twelfth period ends with the license: nothing is left to sell.
+    billing.clock.set(new Date('2027-01-31T04:00:00.000Z'));
+    expect(await billing.subscriptions.renewDue(subscription.orderId)).toEqual({ renewed: 0, lapsed: 1 });
+    expect(await subscriptionOf(subscription.orderId)).toMatchObject({ status: 'lapsed', lapse_reason: 'term_ended', renewals: 11 });
+    expect((await entriesOf(subscription.orderId)).map((e) => e.amount)).toEqual(Array(12).fill(100_000));
+    expect(await billing.walletBalance(科大讯飞.organizationId)).toBe(2_000_000 - 1_200_000);
+  });
+
+  it('renews one that falls due long after, period after period, each on its day: bought on 31 January and renewed in one pass in May', async () => {
+    const 标贝 = vendor();
+    const 美团 = buyer();
+    await billing.fund(美团, 1_000_000);
+    billing.clock.set(new Date('2026-01-31T04:00:00.000Z'));
+    const subscription = order(美团.organizationId, [{ ...line(标贝.organizationId, 100_000, 'CNY', monthly), termMonths: null }]);
+    await billing.payments.charge(subscription);
+    billing.clock.set(new Date('2026-05-01T00:00:00.000Z'));
+    expect(await billing.subscriptions.renewDue(subscription.orderId)).toEqual({ renewed: 3, lapsed: 0 });
+    expect(await subscriptionOf(subscription.orderId)).toMatchObject({ renewals: 3, period_start: new Date('2026-04-30T04:00:00.000Z'), period_end: new Date('2026-05-31T04:00:00.000Z') });
+  });
+
   it('cuts a last period that would run past the license end at that end, for its share of the price by time: an 18-month license paid yearly is a year, then half a year', async () => {
     const 数据堂 = vendor();
     const 百度 = buyer();

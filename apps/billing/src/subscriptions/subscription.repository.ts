@@ -1,6 +1,6 @@
 import type { SubscriptionLapseReason, SubscriptionStatus, SubscriptionView } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
-import { licenseEndsAt, PERIOD_MONTHS, periodEndsAt, type BillingPeriod, type CurrencyCode } from '@trove/licensing';
+import { addMonthsUtc, licenseEndsAt, PERIOD_MONTHS, periodEndsAt, type BillingPeriod, type CurrencyCode } from '@trove/licensing';
 import { recordNewestStatus, TransactionalRepository } from '@trove/messaging';
 import type { Position } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
@@ -24,17 +24,38 @@ export interface PeriodToSell {
 }
 
 /**
+ * When the `n`th period of a subscription whose first period started at `anchor` ends: `n`
+ * periods from the anchor, UTC, on the anchor's day or the month's last day when the month is
+ * shorter (`addMonthsUtc`). Counted from the anchor, never from the end before it: one period
+ * after each end drifts to the shortest month's day and stays there (31 January, 28 February,
+ * 28 March...), so the billing day moved and twelve monthly periods fell three days short of a
+ * 12-month license, for which a thirteenth, prorated, period was charged.
+ */
+export function periodEndFrom(anchor: Date, period: SubscriptionPeriod, n: number): Date {
+  return addMonthsUtc(anchor, PERIOD_MONTHS[period] * n);
+}
+
+/**
  * The period after the one paid last, and its price; null when the license's term is over by
  * its start: the entitlement ends there (delivery grants it until the license end), so nothing
- * after it is sold. A period that would run past the license end is the last one: it is cut at
- * the license end and costs its share of the price by time (a 12-month term paid quarterly is
- * four whole quarters; an 18-month term paid yearly is a year, then half a year at its share of
- * the year's price), rounded up to the fen, so that the buyer pays for the time its license runs
- * and no more. A subscription whose term billing was not told renews period after period, as before.
+ * after it is sold. The period paid last is the subscription's `renewals + 1`th, from
+ * `subscribedAt`, the first period's start, so the next ends `renewals + 2` periods after that
+ * start (`periodEndFrom`): bought on 31 January, it is paid up to the last day of each month,
+ * and twelve monthly periods end exactly with a 12-month license. A subscription renewed before
+ * this rule, whose end drifted to an earlier day (28 March), finds its day again with its next
+ * period, a little longer than one; should a row's end ever be past its anchored one, the next
+ * period is one period from that end, as before.
+ *
+ * A period that would run past the license end is the last one: it is cut at the license end
+ * and costs its share of the price by time (a 12-month term paid quarterly is four whole
+ * quarters; an 18-month term paid yearly is a year, then half a year at its share of the year's
+ * price), rounded up to the fen, so that the buyer pays for the time its license runs and no
+ * more. A subscription whose term billing was not told renews period after period, as before.
  */
-export function nextPeriod(subscription: Pick<Subscription, 'periodEnd' | 'period' | 'amount' | 'licenseEndsAt'>): PeriodToSell | null {
+export function nextPeriod(subscription: Pick<Subscription, 'subscribedAt' | 'renewals' | 'periodEnd' | 'period' | 'amount' | 'licenseEndsAt'>): PeriodToSell | null {
   const start = subscription.periodEnd;
-  const end = periodEndsAt(start, subscription.period);
+  const anchored = periodEndFrom(subscription.subscribedAt, subscription.period, subscription.renewals + 2);
+  const end = anchored > start ? anchored : periodEndsAt(start, subscription.period);
   const licenseEnd = subscription.licenseEndsAt;
   if (licenseEnd === null) return { start, end, amount: subscription.amount };
   if (start >= licenseEnd) return null;
@@ -61,7 +82,7 @@ export interface Subscription {
   /** The period paid last: from `periodStart` (inclusive) to `periodEnd` (exclusive). */
   periodStart: Date;
   periodEnd: Date;
-  /** The start of the first period. */
+  /** The start of the first period: every period's end is counted from it (`periodEndFrom`). */
   subscribedAt: Date;
   /** Its buyer cancelled it: the next renewal charges nothing and it lapses. */
   cancelAtPeriodEnd: boolean;
@@ -197,7 +218,7 @@ export class SubscriptionRepository extends TransactionalRepository {
     const values = lines.map((line) => {
       if (!(line.period in PERIOD_MONTHS)) throw new Error(`unknown subscription period ${line.period}`);
       const licenseEnd = typeof line.termMonths === 'number' ? licenseEndsAt({ termMonths: line.termMonths }, start) : null;
-      const end = periodEndsAt(start, line.period as SubscriptionPeriod);
+      const end = periodEndFrom(start, line.period as SubscriptionPeriod, 1);
       const row = [
         randomUUID(),
         order.orderId,
@@ -258,7 +279,7 @@ export class SubscriptionRepository extends TransactionalRepository {
     return rows[0] ? { ...toSubscription(rows[0]), unsold: rows[0].unsold } : null;
   }
 
-  /** The next period is paid: it starts where the last one ended. */
+  /** The next period is paid: it starts where the last one ended, and is one more renewal counted from the first period's start. */
   async extend(id: string, end: Date): Promise<void> {
     await this.transaction.query(`UPDATE subscription SET period_start = period_end, period_end = $2, renewals = renewals + 1 WHERE id = $1`, [id, end]);
   }
