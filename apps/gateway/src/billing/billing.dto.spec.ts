@@ -1,19 +1,8 @@
 import { RejectPayoutRequest, RejectTopUpRequest } from '@trove/contracts';
-import { ServiceException, validateMessage } from '@trove/platform';
+import { refusedFields } from '../../../../test/support/validation';
 import { RejectPayoutDto, RejectTopUpDto } from './billing.dto';
 
 const ID = 'ebc087e7-5d0c-4b8e-9a57-3b2f1c6d8e90';
-
-/** The fields a validation failure names, or an empty list when the body is accepted. */
-function refusedFields(cls: new () => object, body: unknown): string[] {
-  try {
-    validateMessage(cls, body);
-    return [];
-  } catch (error) {
-    if (!(error instanceof ServiceException)) throw error;
-    return (error.errors ?? []).map((e) => e.field);
-  }
-}
 
 // An operator's reason for refusing a top-up or a payout is read by the buyer or the vendor: a
 // terminal escape recolours or clears the screen it is read on, an override shows other words.

@@ -1,17 +1,7 @@
 import { UpsertVendorProfileRequest } from '@trove/contracts';
-import { ServiceException, validateMessage } from '@trove/platform';
+import { validateMessage } from '@trove/platform';
+import { refusedFields } from '../../../../test/support/validation';
 import { VendorProfileInputDto } from './catalog.dto';
-
-/** The fields a validation failure names, or an empty list when the body is accepted. */
-function refusedFields(cls: new () => object, body: unknown): string[] {
-  try {
-    validateMessage(cls, body);
-    return [];
-  } catch (error) {
-    if (!(error instanceof ServiceException)) throw error;
-    return (error.errors ?? []).map((e) => e.field);
-  }
-}
 
 const profile = (certifications: unknown) => ({ displayNameZh: '海天瑞声科技股份有限公司', displayNameEn: 'SpeechOcean', certifications });
 

@@ -1,19 +1,8 @@
 import { PlaceOrderRequest } from '@trove/contracts';
-import { ServiceException, validateMessage } from '@trove/platform';
+import { refusedFields } from '../../../../test/support/validation';
 import { PlaceOrderDto } from './ordering.dto';
 
 const OFFER = 'ebc087e7-5d0c-4b8e-9a57-3b2f1c6d8e90';
-
-/** The fields a validation failure names, or an empty list when the body is accepted. */
-function refusedFields(cls: new () => object, body: unknown): string[] {
-  try {
-    validateMessage(cls, body);
-    return [];
-  } catch (error) {
-    if (!(error instanceof ServiceException)) throw error;
-    return (error.errors ?? []).map((e) => e.field);
-  }
-}
 
 describe.each([
   ['the gateway body', PlaceOrderDto],
