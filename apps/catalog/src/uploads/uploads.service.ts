@@ -54,7 +54,8 @@ export class UploadsService {
       }
     }
     // The URL holds no more than the vendor may still store; recording the file checks again.
-    const replacing = request.target === 'version-file' ? await this.versions.sizeAt(request.versionId!, request.path) : ((await this.samples.findByPath(dataset.id, request.path))?.size ?? 0);
+    const replacing = async () =>
+      request.target === 'version-file' ? this.versions.sizeAt(request.versionId!, request.path) : ((await this.samples.findByPath(dataset.id, request.path))?.size ?? 0);
     const room = await this.storage.room(dataset.vendorOrganizationId, request.size, replacing);
     // (A URL holds at least a byte: an empty file, declared so, fits when nothing is left.)
     if (room !== null) maxBytes = Math.min(maxBytes ?? room, Math.max(room, 1));

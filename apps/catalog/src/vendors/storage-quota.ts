@@ -40,15 +40,15 @@ export class StorageQuota extends TransactionalRepository {
 
   /**
    * The most one more file may hold, or null when there is no limit: for signing an upload URL
-   * of a file that would replace `replacing` bytes at its path (a vendor over its limit, after an
+   * of a file that would replace `replacing()` bytes at its path (read only when there is a limit) (a vendor over its limit, after an
    * operator lowered it, may still replace a file with one no larger). 413 when nothing is left,
    * or when the size the vendor declared does not fit.
    */
-  async room(vendorOrganizationId: string, declaredSize: number | undefined, replacing: number): Promise<number | null> {
+  async room(vendorOrganizationId: string, declaredSize: number | undefined, replacing: () => Promise<number>): Promise<number | null> {
     const limit = await this.limit(vendorOrganizationId);
     if (limit === null) return null;
     const used = await this.used(vendorOrganizationId);
-    const room = Math.max(limit - used, 0) + replacing;
+    const room = Math.max(limit - used, 0) + (await replacing());
     if ((room <= 0 && declaredSize !== 0) || (declaredSize !== undefined && declaredSize > room)) throw full(used, limit, declaredSize ?? 0);
     return room;
   }
