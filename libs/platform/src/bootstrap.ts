@@ -121,7 +121,9 @@ function instrumentHttp(app: NestFastifyApplication, metrics: MetricsService, re
     reply.headers(COMMON_HEADERS).header('x-correlation-id', request.id);
     if (closing) {
       const problem = toProblem(new ServiceException(CommonErrorCode.SERVICE_UNAVAILABLE, 'This server is shutting down: send the request again, another replica will answer it.'), String(request.id));
-      void reply.status(503).header('retry-after', '1').header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+      // Connection: close, so the connection ends with this answer: one that only became idle
+      // after the server began closing was otherwise left open until SHUTDOWN_TIMEOUT_MS.
+      void reply.status(503).header('retry-after', '1').header('connection', 'close').header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
       return;
     }
     // A path that has routes, asked with a method it has none for: 405 and what it allows.
