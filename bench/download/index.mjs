@@ -4,7 +4,8 @@
 // stream and as 8 parallel ranges; delivery's RSS is sampled during the parallel runs.
 //
 // nginx comes from Debian's packages: when it is missing the entry installs nginx-light (or
-// nginx) with apt-get. BENCH_DOWNLOAD_MIB (default 1024) sets the file size.
+// nginx) with apt-get. BENCH_DOWNLOAD_MIB (default 1024) sets the file size, BENCH_DOWNLOAD_ROUNDS
+// (default 3) the rounds of runs per mode.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -17,6 +18,13 @@ import { BenchProcess, cpuSeconds, freePort } from '../lib/processes.mjs';
 
 const MiB = 1024 * 1024;
 const PARALLEL = 8;
+/**
+ * Rounds of nginx, Trove, Trove, nginx per mode. One run lasts 2-3 s and, with the client on the
+ * same two cores, one side's runs spread by a quarter either way: two runs a side decided the
+ * ratio by which side the scheduler favoured. BENCH_DOWNLOAD_ROUNDS sets it.
+ */
+const ROUNDS = Number(process.env.BENCH_DOWNLOAD_ROUNDS ?? 3);
+if (!Number.isInteger(ROUNDS) || ROUNDS <= 0) throw new Error(`BENCH_DOWNLOAD_ROUNDS must be a positive whole number, got "${process.env.BENCH_DOWNLOAD_ROUNDS}"`);
 const require = createRequire(import.meta.url);
 
 function settingMiB() {
@@ -145,7 +153,7 @@ function markdown(r) {
   return [
     `# ${r.title}`,
     '',
-    `Target: ${r.target}. Measured ${r.machine.date} on ${r.machine.cores} cores (${r.machine.cpu}), Node ${r.machine.node}, load average ${r.machine.loadAverageAtStart?.join(' ') ?? '?'} at the start; the client (Node http, dropping the bytes) runs on the same cores. Runs alternate: nginx, Trove, Trove, nginx, for each mode.`,
+    `Target: ${r.target}. Measured ${r.machine.date} on ${r.machine.cores} cores (${r.machine.cpu}), Node ${r.machine.node}, load average ${r.machine.loadAverageAtStart?.join(' ') ?? '?'} at the start; the client (Node http, dropping the bytes) runs on the same cores. Runs alternate: nginx, Trove, Trove, nginx, ${r.settings?.rounds ?? 1} times for each mode.`,
     '',
     `- baseline: ${r.sides.baseline.label}`,
     `- Trove: ${r.sides.trove.label}`,
@@ -284,7 +292,7 @@ export default {
       // One warm-up download of each side: the file is in the page cache for both.
       await download(nginxUrl);
       await download(troveUrl);
-      for (const mode of ['single', 'parallel']) for (const side of ['baseline', 'trove', 'trove', 'baseline']) await measure(mode, side);
+      for (const mode of ['single', 'parallel']) for (let round = 0; round < ROUNDS; round++) for (const side of ['baseline', 'trove', 'trove', 'baseline']) await measure(mode, side);
 
       if (broke) ctx.log(`  delivery's output:\n${delivery.output.slice(-4000)}`);
       const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -319,6 +327,7 @@ export default {
         settings: {
           file: `${mib} MiB of random bytes (BENCH_DOWNLOAD_MIB) in ${os.tmpdir()}, in the page cache for both sides`,
           ratio: 'the lower of the two modes (one stream, 8 parallel ranges)',
+          rounds: ROUNDS,
         },
       };
     } finally {
