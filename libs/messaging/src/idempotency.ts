@@ -1,6 +1,6 @@
 import { CommonErrorCode } from '@trove/contracts';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { ServiceException } from '@trove/platform';
+import { PeriodicJob, ServiceException } from '@trove/platform';
 import { createHash } from 'node:crypto';
 import type { EntityManager, MigrationInterface, QueryRunner } from 'typeorm';
 import { EVENT_RETENTION_DAYS } from './jetstream';
@@ -119,17 +119,16 @@ export class ProcessedCommandRepository extends TransactionalRepository {
 export class ProcessedCommandJanitor implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('ProcessedCommandJanitor');
   private readonly commands = new ProcessedCommandRepository();
-  private timer?: NodeJS.Timeout;
+  private readonly job = new PeriodicJob(this.logger, 'pruning failed', () => this.prune());
 
   constructor(private readonly unitOfWork: UnitOfWork) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.prune().catch((error: Error) => this.logger.warn(`pruning failed: ${error.message}`)), 60 * 60 * 1000);
-    this.timer.unref();
+    this.job.start(60 * 60 * 1000);
   }
 
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
+  onApplicationShutdown(): Promise<void> {
+    return this.job.stop();
   }
 
   async prune(now = new Date()): Promise<number> {

@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { PeriodicJob } from '@trove/platform';
 import { DataSource } from 'typeorm';
 import { EVENT_RETENTION_DAYS } from './jetstream';
 
@@ -18,17 +19,16 @@ export const REPLAYED_DEAD_LETTER_DAYS = 30;
 @Injectable()
 export class MessagingJanitor implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('MessagingJanitor');
-  private timer?: NodeJS.Timeout;
+  private readonly job = new PeriodicJob(this.logger, 'pruning failed', () => this.prune());
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.prune().catch((error: Error) => this.logger.warn(`pruning failed: ${error.message}`)), PRUNE_EVERY_MS);
-    this.timer.unref();
+    this.job.start(PRUNE_EVERY_MS);
   }
 
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
+  onApplicationShutdown(): Promise<void> {
+    return this.job.stop();
   }
 
   async prune(now = new Date()): Promise<{ outbox: number; inbox: number; attempts: number; deadLetters: number }> {

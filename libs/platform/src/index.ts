@@ -16,3 +16,4 @@ export * from './pagination';
 export * from './state-machine';
 export * from './access';
 export * from './logging';
+export * from './periodic-job';

@@ -18,7 +18,7 @@ import {
 } from '@trove/contracts';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { EventHandler, RpcHandler, UnitOfWork, type EventContext, type RpcContext, type Transaction } from '@trove/messaging';
-import { decodeCursor, ServiceException, toPage, type Caller } from '@trove/platform';
+import { decodeCursor, PeriodicJob, ServiceException, toPage, type Caller } from '@trove/platform';
 import { callerAs } from '../access';
 import { BillingConfig } from '../billing.config';
 import { Clock } from '../clock';
@@ -48,8 +48,7 @@ import { nextPeriod, SubscriptionRepository, subscriptionView, type LapseReason,
 @Injectable()
 export class SubscriptionsService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Subscriptions');
-  private timer?: NodeJS.Timeout;
-  private running = false;
+  private readonly job = new PeriodicJob(this.logger, 'subscription renewal pass failed; the next one retries', () => this.renewDue());
 
   constructor(
     private readonly unitOfWork: UnitOfWork,
@@ -60,18 +59,11 @@ export class SubscriptionsService implements OnApplicationBootstrap, OnApplicati
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = true;
-      this.renewDue()
-        .catch((error: unknown) => this.logger.warn({ err: error }, 'subscription renewal pass failed; the next one retries'))
-        .finally(() => (this.running = false));
-    }, this.config.SUBSCRIPTION_SWEEP_MS);
-    this.timer.unref();
+    this.job.start(this.config.SUBSCRIPTION_SWEEP_MS);
   }
 
-  onApplicationShutdown(): void {
-    if (this.timer) clearInterval(this.timer);
+  onApplicationShutdown(): Promise<void> {
+    return this.job.stop();
   }
 
   /** Renews (or lets lapse) every subscription due at the clock's now, period after period. */

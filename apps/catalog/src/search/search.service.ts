@@ -1,7 +1,7 @@
 import type { DatasetSearchPage, SearchDatasetsRequest } from '@trove/contracts';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { UnitOfWork } from '@trove/messaging';
-import { MetricsService, RequestContext } from '@trove/platform';
+import { MetricsService, PeriodicJob, RequestContext } from '@trove/platform';
 import { Counter, Gauge } from 'prom-client';
 import { CatalogConfig } from '../catalog.config';
 import { AnswerCache, deepFreeze } from './search-cache';
@@ -21,7 +21,7 @@ export const SEARCH_REFRESH_INTERVAL_MS = 30_000;
 @Injectable()
 export class SearchService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('SearchService');
-  private timer?: NodeJS.Timeout;
+  private readonly refresh = new PeriodicJob(this.logger, 'refreshing expired offers in search failed', () => this.refreshExpired());
   private readonly cache: AnswerCache<DatasetSearchPage>;
   /** Statements running now, by cache key: the same search asked meanwhile waits for it. */
   private readonly running = new Map<string, Promise<Answer>>();
@@ -138,13 +138,10 @@ export class SearchService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.refreshExpired().catch((error: Error) => this.logger.warn(`refreshing expired offers in search failed: ${error.message}`));
-    }, SEARCH_REFRESH_INTERVAL_MS);
-    this.timer.unref();
+    this.refresh.start(SEARCH_REFRESH_INTERVAL_MS);
   }
 
-  onModuleDestroy(): void {
-    clearInterval(this.timer);
+  onModuleDestroy(): Promise<void> {
+    return this.refresh.stop();
   }
 }

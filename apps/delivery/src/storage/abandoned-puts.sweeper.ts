@@ -1,4 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { PeriodicJob } from '@trove/platform';
 import { FsObjectStorage } from './fs-object-storage';
 import { ObjectStorage } from './object-storage';
 
@@ -20,19 +21,18 @@ const SWEEP_INTERVAL_MS = 60 * 60 * 1000;
 @Injectable()
 export class AbandonedPutsSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Storage');
-  private timer?: NodeJS.Timeout;
+  // A pass logs its own failure.
+  private readonly job = new PeriodicJob(this.logger, 'could not sweep the temporary files of abandoned uploads', () => this.sweep());
 
   constructor(private readonly storage: ObjectStorage) {}
 
   onApplicationBootstrap(): void {
     if (!(this.storage instanceof FsObjectStorage)) return;
-    void this.sweep();
-    this.timer = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS);
-    this.timer.unref();
+    this.job.start(SWEEP_INTERVAL_MS, { immediately: true });
   }
 
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
+  onApplicationShutdown(): Promise<void> {
+    return this.job.stop();
   }
 
   /** One pass; answers how many temporary files it deleted. */

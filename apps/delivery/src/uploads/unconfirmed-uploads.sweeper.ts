@@ -1,6 +1,7 @@
 import { CatalogSubjects, LISTED_OBJECTS_PER_REQUEST } from '@trove/contracts';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { RpcClient, UnitOfWork } from '@trove/messaging';
+import { PeriodicJob } from '@trove/platform';
 import { ObjectStorage } from '../storage/object-storage';
 import type { StoredObject } from './stored-object.entity';
 import { StoredObjectRepository } from './stored-object.repository';
@@ -36,8 +37,8 @@ export interface SweepOutcome {
 @Injectable()
 export class UnconfirmedUploadsSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Uploads');
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<SweepOutcome>;
+  // A pass logs its own failure, with what it settled before.
+  private readonly job = new PeriodicJob(this.logger, 'could not settle the uploads catalog never confirmed', () => this.pass(UNCONFIRMED_UPLOAD_AGE_MS));
 
   constructor(
     private readonly objects: StoredObjectRepository,
@@ -47,20 +48,16 @@ export class UnconfirmedUploadsSweeper implements OnApplicationBootstrap, OnAppl
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS);
-    this.timer.unref();
-    void this.sweep();
+    this.job.start(SWEEP_INTERVAL_MS, { immediately: true });
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  onApplicationShutdown(): Promise<void> {
+    return this.job.stop();
   }
 
   /** One pass over the uploads stored more than `ageMs` ago and never confirmed; one at a time. */
   sweep(ageMs = UNCONFIRMED_UPLOAD_AGE_MS): Promise<SweepOutcome> {
-    this.running ??= this.pass(ageMs).finally(() => (this.running = undefined));
-    return this.running;
+    return this.job.run(() => this.pass(ageMs));
   }
 
   private async pass(ageMs: number): Promise<SweepOutcome> {

@@ -1,6 +1,7 @@
 import { GatewayBroadcasts, IdentityChanged } from '@trove/contracts';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { decodeJson, encodeJson, InjectNats, Namespace, UnitOfWork } from '@trove/messaging';
+import { PeriodicJob } from '@trove/platform';
 import type { NatsConnection, Subscription } from 'nats';
 import { parseKey, secretMatches } from './api-key-token';
 import { KeyStoreRepository, type KeyRow } from './key-store.repository';
@@ -56,7 +57,8 @@ export class KeyStore implements OnApplicationBootstrap, OnApplicationShutdown {
   /** Bumped by every change: a lookup that began before a change does not cache what it read. */
   private generation = 0;
   private subscription?: Subscription;
-  private flushTimer?: NodeJS.Timeout;
+  // A pass logs its own failure.
+  private readonly flush = new PeriodicJob(this.logger, 'last-used times not saved', () => this.flushLastUsed());
 
   constructor(
     private readonly unitOfWork: UnitOfWork,
@@ -77,16 +79,16 @@ export class KeyStore implements OnApplicationBootstrap, OnApplicationShutdown {
         }
       },
     });
-    this.flushTimer = setInterval(() => void this.flushLastUsed(), LAST_USED_FLUSH_MS);
-    this.flushTimer.unref();
+    this.flush.start(LAST_USED_FLUSH_MS);
     // The keys in use, most recently used first: a replica that has just started still serves
     // them to an address that is past its failure limit.
     for (const id of await this.unitOfWork.read(() => this.keys.usableIds(KNOWN_IDS_MAX))) this.remember(id);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.flushTimer);
+    await this.flush.stop();
     this.subscription?.unsubscribe();
+    // What was used since the last pass.
     await this.flushLastUsed();
   }
 

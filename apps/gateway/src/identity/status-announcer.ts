@@ -1,6 +1,7 @@
 import { GatewayEvents } from '@trove/contracts';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { UnitOfWork } from '@trove/messaging';
+import { PeriodicJob } from '@trove/platform';
 import { GatewayConfig } from '../gateway.config';
 import { OrganizationRepository } from './organization.repository';
 
@@ -19,8 +20,7 @@ const CHECK_EVERY_MS = 3600 * 1000;
 @Injectable()
 export class StatusAnnouncer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('StatusAnnouncer');
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<number>;
+  private readonly job = new PeriodicJob(this.logger, 'announcing suspensions failed', () => this.announceDue());
 
   constructor(
     private readonly unitOfWork: UnitOfWork,
@@ -29,25 +29,11 @@ export class StatusAnnouncer implements OnApplicationBootstrap, OnApplicationShu
   ) {}
 
   onApplicationBootstrap(): void {
-    const every = Math.min(CHECK_EVERY_MS, Math.floor(this.settings.SUSPENSION_REANNOUNCE_AFTER_MS / 4));
-    this.timer = setInterval(() => void this.tick(), every);
-    this.timer.unref();
-    void this.tick();
+    this.job.start(Math.min(CHECK_EVERY_MS, Math.floor(this.settings.SUSPENSION_REANNOUNCE_AFTER_MS / 4)), { immediately: true });
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
-  }
-
-  private async tick(): Promise<void> {
-    if (this.running) return;
-    this.running = this.announceDue().catch((error: Error) => {
-      this.logger.error(`announcing suspensions failed: ${error.message}`);
-      return 0;
-    });
-    await this.running;
-    this.running = undefined;
+  onApplicationShutdown(): Promise<void> {
+    return this.job.stop();
   }
 
   /** Announces every suspension last announced longer ago than the setting; answers how many. */

@@ -1,7 +1,7 @@
 import { MessageHeaders } from '@trove/contracts';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { encodeJson, InjectNats, Namespace, toNatsHeaders, UnitOfWork, type EventEnvelope } from '@trove/messaging';
-import { SERVICE_IDENTITY, type ServiceIdentity } from '@trove/platform';
+import { PeriodicJob, SERVICE_IDENTITY, type ServiceIdentity } from '@trove/platform';
 import type { NatsConnection } from 'nats';
 import { OrderingConfig } from '../ordering.config';
 import { ExclusiveHolds } from '../orders/exclusive-holds';
@@ -23,8 +23,11 @@ import { OrderRepository, type StoredEvent } from '../orders/order.repository';
 @Injectable()
 export class SagaSweep implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('SagaSweep');
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  // Each part catches its own failure, so a failed sweep still gives holds back.
+  private readonly job = new PeriodicJob(this.logger, 'saga sweep failed', async () => {
+    await this.sweep().catch((error: Error) => this.logger.error(`saga sweep failed: ${error.message}`));
+    await this.releaseAbandoned().catch((error: Error) => this.logger.error(`exclusive hold sweep failed: ${error.message}`));
+  });
 
   constructor(
     private readonly unitOfWork: UnitOfWork,
@@ -37,23 +40,11 @@ export class SagaSweep implements OnApplicationBootstrap, OnApplicationShutdown 
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.tick(), this.settings.ORDER_SWEEP_MS);
-    this.timer.unref();
+    this.job.start(this.settings.ORDER_SWEEP_MS);
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
-  }
-
-  private async tick(): Promise<void> {
-    if (this.running) return;
-    this.running = (async () => {
-      await this.sweep().catch((error: Error) => this.logger.error(`saga sweep failed: ${error.message}`));
-      await this.releaseAbandoned().catch((error: Error) => this.logger.error(`exclusive hold sweep failed: ${error.message}`));
-    })();
-    await this.running;
-    this.running = undefined;
+  onApplicationShutdown(): Promise<void> {
+    return this.job.stop();
   }
 
   /** One pass; answers how many events it published again. */
