@@ -232,6 +232,65 @@ describe.each(STORAGE_DRIVERS)('entitlements and downloads with %s', (_name, sta
     }
   });
 
+  it('reads Range numbers of any length and drops empty list elements, as RFC 9110 does', async () => {
+    const file = m.versions[0].files.find((f) => f.path === 'README.md')!;
+    const original = filesV1.find((f) => f.path === file.path)!.bytes;
+    const beyond = await fetchRaw(file.url, { range: 'bytes=99999999999999999999-' });
+    expect({ status: beyond.status, range: beyond.headers['content-range'], code: beyond.json?.code }).toEqual({ status: 416, range: `bytes */${file.size}`, code: 'RANGE_NOT_SATISFIABLE' });
+    const asked: [string, number, number][] = [
+      ['bytes=0-99999999999999999999999', 0, file.size - 1],
+      ['bytes=-99999999999999999999', 0, file.size - 1],
+      ['bytes=0-9,', 0, 9],
+      ['bytes=, 2-5 ,', 2, 5],
+    ];
+    for (const [range, start, end] of asked) {
+      const answer = await fetchRaw(file.url, { range });
+      expect({ range, status: answer.status, contentRange: answer.headers['content-range'], same: answer.body.equals(original.subarray(start, end + 1)) }).toEqual({
+        range,
+        status: 206,
+        contentRange: `bytes ${start}-${end}/${file.size}`,
+        same: true,
+      });
+    }
+    // Several real ranges are still not served.
+    expect((await fetchRaw(file.url, { range: 'bytes=0-1,,5-9' })).status).toBe(416);
+  });
+
+  it('answers an If-Match without the file\'s ETag with 412 problem+json and no bytes, before Range, holding and counting nothing', async () => {
+    const limited: Caller = { ...newBuyer(), keyId: randomUUID() };
+    const order = await pay(h, limited, [paidLine(datasetId, [v1], 'evaluation', { termsChange: { downloadLimit: 1, seats: 1 } })]);
+    const entitlement = await entitlementOf(limited, order.orderId);
+    const file = (await manifest(h, entitlement.id, limited)).versions[0].files.find((f) => f.path === 'README.md')!;
+    const etag = `"${file.sha256}"`;
+    const conditions: Record<string, string>[] = [
+      { 'if-match': '"nope"' },
+      { 'if-match': `W/${etag}` },
+      { 'if-match': '"0000", "ffff"', range: 'bytes=0-9' },
+      { 'if-match': '"nope"', range: `bytes=${file.size}-` },
+    ];
+    for (const headers of conditions) {
+      const refused = await fetchRaw(file.url, headers);
+      expect({ headers, status: refused.status, etag: refused.headers.etag, type: refused.headers['content-type'], code: refused.json?.code }).toEqual({
+        headers,
+        status: 412,
+        etag,
+        type: expect.stringMatching(/^application\/problem\+json/),
+        code: 'PRECONDITION_FAILED',
+      });
+      expect(refused.body.toString('utf8')).not.toContain('客服通话');
+    }
+    // Nothing was held or counted: the one download the license allows is still there, and an
+    // If-Match with the ETag (one of a list, or `*`) is served.
+    const served = await fetchRaw(file.url, { 'if-match': `"0000", ${etag}` });
+    expect({ status: served.status, bytes: served.body.length }).toEqual({ status: 200, bytes: file.size });
+    await waitFor('the download recorded', async () => (await withDatabase(h.db.url, async (c) => (await c.query(`SELECT 1 FROM download WHERE entitlement_id = $1`, [entitlement.id])).rowCount)) === 1);
+    expect((await fetchRaw(file.url, { 'if-match': '*', range: `bytes=${file.size - 3}-` })).status).toBe(206);
+    // Past the limit, a failed precondition is still 412: it is answered before any hold.
+    expect((await fetchRaw(file.url, { 'if-match': '"nope"' })).status).toBe(412);
+    expectRefused(await fetchRaw(file.url, { 'if-match': etag }), 'DOWNLOAD_LIMIT_REACHED');
+    await waitFor('the resume recorded', async () => (await withDatabase(h.db.url, async (c) => (await c.query(`SELECT 1 FROM download WHERE entitlement_id = $1`, [entitlement.id])).rowCount)) === 2);
+  });
+
   it('carries x-correlation-id on every answer of a download URL: the client’s echoed on 200, HEAD, 206, 416 and a refusal, a new one when none or a malformed one is sent', async () => {
     const file = m.versions[0].files.find((f) => f.path === 'transcripts/train.jsonl')!;
     const sent = 'dl-CMB-20261130-0042';

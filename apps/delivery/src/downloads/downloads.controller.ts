@@ -7,9 +7,9 @@ import { open, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { FsObjectStorage } from '../storage/fs-object-storage';
 import { ObjectStorage } from '../storage/object-storage';
-import { clientHasFile, rangeStart, readRange } from './byte-range';
+import { clientHasFile, preconditionFails, rangeStart, readRange } from './byte-range';
 import { downloadTicketFromUrl } from './download-ticket';
-import { sendFileRange, sendStream, type SendAllowance } from './file-sender';
+import { sendFileRange, sendStream, type SendAllowance, type SendProgress } from './file-sender';
 import { attachmentDisposition, headerText, platformHeaders } from './response-headers';
 import { DownloadsService } from './downloads.service';
 import { cutOffSlowReaders } from './send-pace';
@@ -21,8 +21,8 @@ import { DeliveryConfig } from '../delivery.config';
  * bodies) in 1 MiB reads; a client that goes away destroys the storage stream. Expiry and the
  * entitlement are checked when a request starts: a download in progress is never cut off for
  * them. Under a download limit or a per-GiB allowance, it ends where the limit is reached.
- * If-None-Match with the file's ETag is 304 Not Modified, and If-Range with another is the whole
- * file (byte-range.ts).
+ * If-Match without the file's ETag is 412 Precondition Failed, If-None-Match with it is 304 Not
+ * Modified, and If-Range with another is the whole file (byte-range.ts).
  */
 @Controller('files/entitlements/:entitlementId/versions/:versionId')
 export class DownloadsController {
@@ -53,6 +53,13 @@ export class DownloadsController {
     const ticket = parsed!.ticket;
 
     const etag = `"${target.sha256}"`;
+    // If-Match first, as RFC 9110 orders the preconditions: a client that asks for this file only
+    // if it is still the copy it holds (a resume onto that copy) is told it is not, 412, with no
+    // bytes and, like the 304 below, nothing held or counted. The entitlement was checked above.
+    if (preconditionFails(headerText(request.headers['if-match']), etag)) {
+      void reply.headers({ etag, 'cache-control': 'private, no-store' });
+      throw new ServiceException(DeliveryErrorCode.PRECONDITION_FAILED, 'If-Match names no entity-tag that is this file\'s ETag: the file is another one than the copy the client holds.');
+    }
     // A client that already holds this file (a sync checking its copy with the ETag it kept) is
     // told so: 304, no bytes, and nothing held or counted against seats, downloadLimit or the GiB
     // bought, since nothing is sent. The entitlement was checked above all the same.
@@ -120,11 +127,11 @@ export class DownloadsController {
       res.end();
       return;
     }
-    const progress = { sent: 0 };
+    const progress: SendProgress = { given: 0, sent: 0 };
     cutOffSlowReaders(res, progress, this.config, this.logger, `a download of ${ticket.path} by organization ${ticket.caller.organizationId}`);
     res.once('close', () => {
       if (body && !body.destroyed) body.destroy();
-      const sent = progress.sent;
+      const sent = progress.given;
       void this.downloads.record(target, {
         id: randomUUID(),
         entitlementId: target.entitlementId,
@@ -135,7 +142,7 @@ export class DownloadsController {
         path: ticket.path,
         rangeStart: start,
         bytesSent: sent,
-        complete: res.writableFinished && sent === length,
+        complete: res.writableFinished && progress.sent === length,
         startedAt,
         finishedAt: new Date(),
       }, hold);
@@ -163,7 +170,10 @@ export class DownloadsController {
         () => res.destroy(),
       );
     } else {
-      body!.on('data', (chunk: Buffer) => (progress.sent += chunk.length));
+      body!.on('data', (chunk: Buffer) => {
+        progress.given += chunk.length;
+        progress.sent += chunk.length;
+      });
       body!.once('error', () => res.destroy());
       body!.pipe(res);
     }

@@ -23,6 +23,18 @@ export interface SendAllowance {
   more(): Promise<boolean>;
 }
 
+/**
+ * How far a transfer got. `given`: the bytes handed to the socket, counted as each write is
+ * issued, so a connection cut in the middle of a write counts the whole of it: what the audit
+ * records and limits count, which must never be less than what the client may have received (a
+ * client that reads part of each 1 MiB write and hangs up must not take the file uncounted).
+ * `sent`: the bytes the socket accepted (a write's callback), for the pace a reader keeps.
+ */
+export interface SendProgress {
+  given: number;
+  sent: number;
+}
+
 /** Thrown when a download may send no more of its range: the answer is cut there. */
 export class AllowanceRefused extends Error {
   constructor(readonly at: number) {
@@ -46,12 +58,12 @@ async function room(allowance: SendAllowance, sentOrQueued: number, wanted: numb
  * Writes bytes start..end (inclusive) of an open file to the response, in 1 MiB reads into two
  * buffers that take turns: the next read runs while the kernel takes the last write, and a
  * buffer is read into again only once its write has completed. Stops when the response closes
- * early (the promise then rejects). `progress.sent` counts the bytes the socket accepted.
+ * early (the promise then rejects), counting its bytes in `progress`.
  * With an `allowance`, no read goes past what it allows: the next one waits until it has grown
  * (nothing is read or buffered ahead meanwhile), and when it is refused the promise rejects with
  * AllowanceRefused once the bytes allowed are written. Closes the file in every case.
  */
-export async function sendFileRange(handle: FileHandle, start: number, end: number, res: ServerResponse, progress: { sent: number }, allowance?: SendAllowance): Promise<void> {
+export async function sendFileRange(handle: FileHandle, start: number, end: number, res: ServerResponse, progress: SendProgress, allowance?: SendAllowance): Promise<void> {
   const buffers = [take(), take()];
   let writing: Promise<void> = Promise.resolve();
   let failed = false;
@@ -69,6 +81,7 @@ export async function sendFileRange(handle: FileHandle, start: number, end: numb
       if (bytesRead === 0) throw new Error(`the file ended at byte ${position}, before byte ${end}`);
       await writing;
       position += bytesRead;
+      progress.given += bytesRead;
       writing = new Promise<void>((resolve, reject) => {
         // Node drops the callback of a write to a socket the client has already reset: the
         // response's close ends the wait then, or the file would stay open until collected.
@@ -96,11 +109,11 @@ export async function sendFileRange(handle: FileHandle, start: number, end: numb
 /**
  * Writes a storage stream (the range asked of it) to the response within `allowance`, as
  * sendFileRange does: a chunk past what it allows waits until it grows, and the stream is not
- * read meanwhile (the response's backpressure and the wait pause it). `progress.sent` counts
- * the bytes the socket accepted. Rejects with AllowanceRefused once the bytes allowed are
- * written, or when the response or the stream fails; destroys the stream in every case.
+ * read meanwhile (the response's backpressure and the wait pause it), counting its bytes in
+ * `progress`. Rejects with AllowanceRefused once the bytes allowed are written, or when the
+ * response or the stream fails; destroys the stream in every case.
  */
-export async function sendStream(body: Readable, res: ServerResponse, progress: { sent: number }, allowance: SendAllowance): Promise<void> {
+export async function sendStream(body: Readable, res: ServerResponse, progress: SendProgress, allowance: SendAllowance): Promise<void> {
   let given = 0;
   let writing: Promise<void> = Promise.resolve();
   try {
@@ -112,6 +125,7 @@ export async function sendStream(body: Readable, res: ServerResponse, progress: 
         offset += length;
         given += length;
         await writing;
+        progress.given += piece.length;
         writing = new Promise<void>((resolve, reject) => {
           const closed = () => reject(new Error('the response closed'));
           res.once('close', closed);

@@ -4,15 +4,15 @@ import { PublicRoute, ServiceException } from '@trove/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { clientHasFile, readRange } from '../downloads/byte-range';
-import { sendFileRange } from '../downloads/file-sender';
+import { clientHasFile, preconditionFails, readRange } from '../downloads/byte-range';
+import { sendFileRange, type SendProgress } from '../downloads/file-sender';
 import { cutOffSlowReaders } from '../downloads/send-pace';
 import { DeliveryConfig } from '../delivery.config';
 import { attachmentDisposition, headerText, platformHeaders } from '../downloads/response-headers';
 import { FsObjectStorage } from '../storage/fs-object-storage';
 import { ObjectNotFoundError, ObjectStorage } from '../storage/object-storage';
 import { sampleTicketFromUrl } from './sample-ticket';
-import { sampleGone, SamplesService } from './samples.service';
+import { sampleGone, SamplesService, servedContentType } from './samples.service';
 
 /**
  * The headers that keep a sample's bytes inert on delivery's origin. Vendors upload samples and
@@ -28,7 +28,7 @@ export const SAMPLE_SAFETY_HEADERS: Readonly<Record<string, string>> = {
 
 /**
  * `GET` and `HEAD` of a signed sample URL: a public preview, served like a download (Range,
- * If-Range, If-None-Match, ETag, Content-Length, the bytes straight from storage to the socket) but with no
+ * If-Range, If-Match, If-None-Match, ETag, Content-Length, the bytes straight from storage to the socket) but with no
  * entitlement, no limits and no audit row: after the signature, one indexed read, then the bytes.
  */
 @Controller('files/samples/:datasetId')
@@ -57,6 +57,10 @@ export class SamplesController {
     const ticket = parsed!.ticket;
 
     const etag = `"${sample.sha256}"`;
+    if (preconditionFails(headerText(request.headers['if-match']), etag)) {
+      void reply.headers({ etag, 'cache-control': 'private, no-store' });
+      throw new ServiceException(DeliveryErrorCode.PRECONDITION_FAILED, 'If-Match names no entity-tag that is this sample\'s ETag: the sample is another one than the copy the client holds.');
+    }
     if (clientHasFile(headerText(request.headers['if-none-match']), etag)) {
       void reply.code(304).headers({ etag, 'cache-control': 'private, no-store' }).send();
       return;
@@ -73,7 +77,7 @@ export class SamplesController {
       'accept-ranges': 'bytes',
       etag,
       'content-length': length,
-      'content-type': ticket.contentType ?? 'application/octet-stream',
+      'content-type': servedContentType(ticket.contentType),
       'content-disposition': attachmentDisposition(ticket.path),
       // The URL is short-lived and a listing can stop being public: no shared cache keeps the bytes.
       'cache-control': 'private, no-store',
@@ -100,7 +104,7 @@ export class SamplesController {
     const res = reply.raw;
     // A hijacked reply sends none of the headers set on it: those the platform set go with ours.
     res.writeHead(range.kind === 'partial' ? 206 : 200, { ...platformHeaders(reply), ...headers });
-    const progress = { sent: 0 };
+    const progress: SendProgress = { given: 0, sent: 0 };
     if (file || body) cutOffSlowReaders(res, progress, this.config, this.logger, `sample ${ticket.path} of dataset ${ticket.datasetId}`);
     if (file) {
       sendFileRange(file, start, end, res, progress).then(
@@ -112,7 +116,10 @@ export class SamplesController {
       res.once('close', () => {
         if (!stream.destroyed) stream.destroy();
       });
-      stream.on('data', (chunk: Buffer) => (progress.sent += chunk.length));
+      stream.on('data', (chunk: Buffer) => {
+        progress.given += chunk.length;
+        progress.sent += chunk.length;
+      });
       stream.once('error', () => res.destroy());
       stream.pipe(res);
     } else {

@@ -11,6 +11,22 @@ import { sampleGrant, sampleUrl, type SampleTicket } from './sample-ticket';
 /** A media type as the upload took it (`audio/wav`): anything else is served as bytes. */
 const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/;
 
+/** Text and the JSON family (`application/json`, `+json`, JSON Lines, NDJSON): decoded by a charset. */
+const TEXT_TYPE = /^(?:text\/[a-z0-9!#$&^_.+-]+|application\/(?:json|jsonl|x-jsonl|jsonlines|x-jsonlines|ndjson|x-ndjson|json-seq|[a-z0-9!#$&^_.+-]+\+json))$/;
+
+/**
+ * The Content-Type a sample is served with: the media type the vendor uploaded it with (one
+ * MEDIA_TYPE let through, with no parameter), `application/octet-stream` when there was none, and
+ * `; charset=utf-8` after a text or JSON type. Without it, clients decode text by their own rule
+ * (Python's requests takes ISO-8859-1 for `text/*`), and a Chinese sample reads as mojibake;
+ * Trove's samples are UTF-8 (JSON is UTF-8 by RFC 8259). The upload's own parameters are not
+ * kept, so no header text of the vendor's reaches the stored type or this header.
+ */
+export function servedContentType(contentType: string | undefined): string {
+  if (contentType === undefined) return 'application/octet-stream';
+  return TEXT_TYPE.test(contentType) ? `${contentType}; charset=utf-8` : contentType;
+}
+
 /**
  * Sample URLs: the catalog decides who may see a listing and asks for a URL of one of its
  * samples; whoever holds it may GET or HEAD the bytes until it expires. A sample is not sold:

@@ -30,6 +30,11 @@ export enum DeliveryErrorCode {
   ALLOWANCE_EXHAUSTED = 'ALLOWANCE_EXHAUSTED',
   /** The Range header asks for bytes the file does not have, or for several ranges. */
   RANGE_NOT_SATISFIABLE = 'RANGE_NOT_SATISFIABLE',
+  /**
+   * The If-Match header names no entity-tag that is the file's ETag (strongly), and is not `*`:
+   * the client's copy is another file. Nothing was sent, held or counted.
+   */
+  PRECONDITION_FAILED = 'PRECONDITION_FAILED',
 }
 
 export const DELIVERY_ERROR_STATUS: Record<DeliveryErrorCode, number> = {
@@ -45,4 +50,5 @@ export const DELIVERY_ERROR_STATUS: Record<DeliveryErrorCode, number> = {
   [DeliveryErrorCode.SEATS_EXCEEDED]: 403,
   [DeliveryErrorCode.ALLOWANCE_EXHAUSTED]: 403,
   [DeliveryErrorCode.RANGE_NOT_SATISFIABLE]: 416,
+  [DeliveryErrorCode.PRECONDITION_FAILED]: 412,
 };
