@@ -44,6 +44,8 @@ describe.each(DRIVERS)('buying and downloading through the public API, %s', (_na
     'audio/zh-CN/普通话_0001.wav': randomBytes(2 * 1024 * 1024 + 333),
     'transcripts/train.jsonl': Buffer.from(`${JSON.stringify({ audio: 'zh-CN/普通话_0001.wav', text: '请帮我查询一下本月的话费余额。', speaker: 'F031' })}\n`),
     'README.md': Buffer.from('# 普通话手机采集朗读语音 / Mandarin read speech\n\n2,000 名说话人。\n'),
+    // A path far longer, percent-encoded, than the 100 characters a gateway path parameter may have.
+    'labels/四川话/成都市/女性说话人_F031/车载语音指令_打开空调并调到二十六度_0001.json': Buffer.from(`${JSON.stringify({ intent: '空调.设置温度', slots: { 温度: 26 } })}\n`),
   };
 
   const as = (who: Buyer | VendorClient) => ({ as: { key: who.key } });
@@ -157,6 +159,29 @@ describe.each(DRIVERS)('buying and downloading through the public API, %s', (_na
     }
   });
 
+  it("follows the Croissant card: each file's contentUrl sends the buyer on to a signed URL of exactly those bytes, and no one else", async () => {
+    const card = await json(await system.request(`/v1/datasets/${datasetId}/croissant`, { as: 'anonymous' }));
+    const gateway = system.app('gateway').url;
+    expect(card.url).toBe(`${gateway}/v1/datasets/${datasetId}`);
+    const objects = card.distribution.filter((d: { '@type': string }) => d['@type'] === 'cr:FileObject');
+    expect(objects.map((o: { name: string }) => o.name).sort()).toEqual(Object.keys(filesV1).sort());
+    const follow = (url: string, key?: string) => fetch(url, { redirect: 'manual', headers: key ? { authorization: `Bearer ${key}` } : {} });
+    for (const object of objects) {
+      expect(object.contentUrl.startsWith(`${gateway}/v1/datasets/${datasetId}/versions/${v1}/files/`)).toBe(true);
+      const answer = await follow(object.contentUrl, 国网.key);
+      const location = answer.headers.get('location');
+      expect({ status: answer.status, body: await answer.json() }).toEqual({
+        status: 302,
+        body: { entitlementId: purchase.entitlement.id, versionId: v1, path: object.name, size: filesV1[object.name].length, sha256: object.sha256, url: location, expiresAt: expect.any(String) },
+      });
+      const bytes = await fetchBytes(location!);
+      expect({ status: bytes.status, sha256: sha256(bytes.body) }).toEqual({ status: 200, sha256: sha256(filesV1[object.name]) });
+    }
+    const first = objects[0].contentUrl;
+    const statuses = [await follow(first, 百度.key), await follow(first), await follow(first, vendor.key), await follow(first.replace(/\.[a-z]+$/, '.missing'), 国网.key)].map((r) => r.status);
+    expect(statuses).toEqual([404, 401, 403, 404]);
+  });
+
   it('refuses with 403 problem+json: one character changed, an expired URL, another buyer, a file outside the entitlement', async () => {
     const file = manifest.versions[0].files.find((f: { path: string }) => f.path === 'README.md');
     const changed = new URL(file.url);
@@ -228,7 +253,7 @@ describe.each(DRIVERS)('buying and downloading through the public API, %s', (_na
     expect({ added: diff.added.map((f: { path: string }) => f.path), changed: diff.changed.map((f: { path: string }) => f.path), removed: diff.removed.length }).toEqual({
       added: ['audio/yue/粤语_0001.wav'],
       changed: ['README.md'],
-      removed: 2,
+      removed: 3,
     });
 
     const oneTime = (await get('/v1/entitlements', 国网)).body.items.find((e: { id: string }) => e.id === purchase.entitlement.id);

@@ -87,7 +87,10 @@ export class TroveSystem {
   }
 
   envFor(name: ServiceName): NodeJS.ProcessEnv {
+    // The links catalog writes (a Croissant card's) lead to this system's gateway, made first.
+    const gateway = this.apps.get('gateway')?.[0];
     return {
+      ...(gateway ? { PUBLIC_API_URL: gateway.url } : {}),
       DATABASE_URL: this.databases.get(name)!.url,
       NATS_URL,
       TROVE_NAMESPACE: this.namespace,

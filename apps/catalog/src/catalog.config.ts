@@ -1,8 +1,16 @@
 import { Type } from 'class-transformer';
-import { IsInt, Max, Min } from 'class-validator';
+import { IsInt, Matches, Max, Min } from 'class-validator';
 import { PlatformConfig } from '@trove/platform';
 
 export class CatalogConfig extends PlatformConfig {
+  /**
+   * Where clients reach the gateway (its REST API), without a trailing slash: the links catalog
+   * writes start with it, such as a Croissant card's `url` and each file's `contentUrl`, which
+   * must be absolute to be followed from a card saved elsewhere. `npm start`'s gateway by default.
+   */
+  @Matches(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*[^\s?#/])?$/, { message: 'PUBLIC_API_URL must be an http(s):// URL without query or trailing slash (https://api.trove.example.com)' })
+  PUBLIC_API_URL = 'http://localhost:3000';
+
   /** The largest sample file (a public preview) a vendor may upload; larger is 413. */
   @Type(() => Number)
   @IsInt()

@@ -195,7 +195,7 @@ describe('the offer snapshot ordering reads', () => {
     await withDatabase(db.url, (c) => c.query(`UPDATE offer SET expires_at = now() - interval '1 minute' WHERE id = $1`, [lapsed]));
     const page = await read(() => moduleRef.get(DatasetsService).detail(owner, draft));
     expect(page.offers.map((o) => [o.id, o.status])).toEqual([[lapsed, 'expired']]);
-    expect((await read(() => moduleRef.get(DatasetsService).croissant(owner, draft))).license).toEqual([]);
+    expect((await read(() => moduleRef.get(DatasetsService).croissant(owner, draft))).license).toMatchObject({ '@type': 'sc:CreativeWork', name: 'Licensed per offer: none open now' });
     await expect(moduleRef.get(DatasetsService).submit(owner, draft, 'active')).rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringContaining('a live offer') });
   });
 });

@@ -277,6 +277,13 @@ const CASES: Record<string, RouteCase> = {
   'GET /v1/admin/subscriptions': { prepare: async (fx) => ({ url: `/v1/admin/subscriptions?status=active&organization=${fx.parties.buyer.organizationId}&limit=5` }) },
   'GET /v1/entitlements': { prepare: async () => ({ url: '/v1/entitlements?status=active' }) },
   'GET /v1/entitlements/:id/manifest': { owner: 'buyer', prepare: async (fx) => ({ url: `/v1/entitlements/${(await deliverySale(fx)).entitlementId}/manifest` }) },
+  'GET /v1/datasets/:id/versions/:versionId/files/*': {
+    owner: 'buyer',
+    prepare: async (fx) => {
+      const { datasetId, versionIds, path } = await deliverySale(fx);
+      return { url: `/v1/datasets/${datasetId}/versions/${versionIds[0]}/files/${path.split('/').map(encodeURIComponent).join('/')}` };
+    },
+  },
   'GET /v1/entitlements/:id/diff': {
     owner: 'buyer',
     prepare: async (fx) => {
@@ -300,16 +307,25 @@ async function publishOrderEvent(fx: Fixture, subject: string, orderId: string, 
   }
 }
 
-let entitled: Promise<{ entitlementId: string; versionIds: string[] }> | undefined;
+let entitled: Promise<{ entitlementId: string; datasetId: string; versionIds: string[]; path: string }> | undefined;
 
 /**
  * One paid order of the fixture's buyer, as delivery sees it (ordering's `order.paid` on the
  * stream, covering two versions): the buyer has an entitlement. Made once.
  */
-function deliverySale(fx: Fixture): Promise<{ entitlementId: string; versionIds: string[] }> {
+function deliverySale(fx: Fixture): Promise<{ entitlementId: string; datasetId: string; versionIds: string[]; path: string }> {
   entitled ??= (async () => {
     const orderId = randomUUID();
+    const datasetId = randomUUID();
     const versionIds = [randomUUID(), randomUUID()];
+    // One file of the first version, recorded as delivery records an upload.
+    const path = 'audio/zh-CN/普通话 0001.wav';
+    await withDatabase(fx.harness.deliveryDb.url, (client) =>
+      client.query(
+        `INSERT INTO stored_object (key, target, dataset_id, version_id, path, size, sha256, uploaded_by, recorded_at) VALUES ($1, 'version-file', $2, $3, $4, 3, $5, $6, now())`,
+        [`datasets/${datasetId}/${randomUUID()}`, datasetId, versionIds[0], path, sha256Hex('abc'), fx.parties.vendor.organizationId],
+      ),
+    );
     const terms = { attributionRequired: false, downloadLimit: null, exclusive: false, seats: null, termMonths: null, territories: ['CN'], uses: ['model_training'] };
     const payload = {
       orderId,
@@ -318,7 +334,7 @@ function deliverySale(fx: Fixture): Promise<{ entitlementId: string; versionIds:
         {
           lineId: randomUUID(),
           offerId: randomUUID(),
-          datasetId: randomUUID(),
+          datasetId,
           vendorOrganizationId: fx.parties.vendor.organizationId,
           licenseTemplate: 'commercial',
           terms,
@@ -336,7 +352,7 @@ function deliverySale(fx: Fixture): Promise<{ entitlementId: string; versionIds:
       // The buyer's real purchases (the ordering rows) have entitlements too: this sale's is the one of its order.
       return listed.body?.items?.find((e: { orderId: string }) => e.orderId === orderId)?.id as string | undefined;
     });
-    return { entitlementId, versionIds };
+    return { entitlementId, datasetId, versionIds, path };
   })();
   return entitled;
 }
@@ -605,7 +621,7 @@ describe('authorization of every gateway route', () => {
   it('documents every rule in the OpenAPI document', async () => {
     const document = (await harness.inject({ method: 'GET', url: '/docs-json' })).body;
     for (const route of routes) {
-      const path = route.path.replace(/:([a-zA-Z]+)/g, '{$1}');
+      const path = route.path.replace(/:([a-zA-Z]+)/g, '{$1}').replace(/\/\*$/, '/{path}');
       const operation = document.paths[path]?.[route.method.toLowerCase()];
       expect({ route: `${route.method} ${route.path}`, access: operation?.['x-trove-access'] }).toEqual({
         route: `${route.method} ${route.path}`,

@@ -88,7 +88,7 @@ describe('toCroissant', () => {
     expect(objects).toHaveLength(SPEECH_FILES.length);
     expect(objects.find((o) => o.name === 'audio/spk0001/utt0001.wav')).toEqual({
       '@type': 'cr:FileObject',
-      '@id': 'audio/spk0001/utt0001.wav',
+      '@id': 'files/audio/spk0001/utt0001.wav',
       name: 'audio/spk0001/utt0001.wav',
       contentUrl: 'http://localhost:3004/files/audio/spk0001/utt0001.wav',
       encodingFormat: 'audio/wav',
@@ -109,8 +109,8 @@ describe('toCroissant', () => {
     ]);
     const transcripts = sets[1];
     expect(transcripts.field.map((f: Node) => [f.name, f.source])).toEqual([
-      ['transcripts/path', { fileObject: { '@id': 'transcripts.jsonl' }, extract: { jsonPath: '$.path' } }],
-      ['transcripts/text', { fileObject: { '@id': 'transcripts.jsonl' }, extract: { jsonPath: '$.text' } }],
+      ['transcripts/path', { fileObject: { '@id': 'files/transcripts.jsonl' }, extract: { jsonPath: '$.path' } }],
+      ['transcripts/text', { fileObject: { '@id': 'files/transcripts.jsonl' }, extract: { jsonPath: '$.text' } }],
     ]);
     const audioFiles = (card.distribution as Node[]).find((n) => n['@id'] === 'audio-files');
     expect(audioFiles).toMatchObject({ '@type': 'cr:FileSet', encodingFormat: 'audio/wav', includes: ['**/*.wav'] });
@@ -127,6 +127,17 @@ describe('toCroissant', () => {
     expect(new Set(all).size).toBe(all.length);
   });
 
+  it('gives files ids that are valid relative IRIs and cannot take the id of a set', () => {
+    const awkward = toCroissant(dataset('text'), [file('records', 10, 1), file('第 1 批/问答#1?.jsonl', 10, 2)]) as Node;
+    const objects = (awkward.distribution as Node[]).filter((n) => n['@type'] === 'cr:FileObject');
+    expect(objects.map((n) => [n['@id'], n.name])).toEqual([
+      ['files/records', 'records'],
+      [`files/${encodeURIComponent('第 1 批')}/${encodeURIComponent('问答#1?.jsonl')}`, '第 1 批/问答#1?.jsonl'],
+    ]);
+    const all = [...(awkward.distribution as Node[]), ...(awkward.recordSet as Node[])].map((n) => n['@id']);
+    expect(new Set(all).size).toBe(all.length);
+  });
+
   it('gives each media type a file set of its own, since a file set has one encodingFormat', () => {
     const mixed = toCroissant(dataset('image'), [file('a.jpg', 1, 1), file('b.jpeg', 1, 2), file('c.png', 1, 3)]) as Node;
     const sets = (mixed.distribution as Node[]).filter((n) => n['@type'] === 'cr:FileSet');
@@ -139,7 +150,7 @@ describe('toCroissant', () => {
 
   it('reads CSV transcripts by column', () => {
     const csv = toCroissant(dataset('speech'), [file('a.wav', 10, 1), file('meta/transcripts-train.csv', 10, 2)]) as Node;
-    expect(csv.recordSet[1].field[1].source).toEqual({ fileObject: { '@id': 'meta/transcripts-train.csv' }, extract: { column: 'text' } });
+    expect(csv.recordSet[1].field[1].source).toEqual({ fileObject: { '@id': 'files/meta/transcripts-train.csv' }, extract: { column: 'text' } });
   });
 
   it.each<[Modality, CroissantFile[], string[]]>([
@@ -156,6 +167,11 @@ describe('toCroissant', () => {
     const result = toCroissant(dataset(modality), files) as Node;
     expect((result.recordSet as Node[]).map((s) => s.name)).toEqual(recordSets);
     expect((result.distribution as Node[]).filter((n) => n['@type'] === 'cr:FileObject')).toHaveLength(files.length);
+  });
+
+  it('names a license when no offer is open, since Croissant requires one', () => {
+    const result = toCroissant(dataset('speech', { licenses: [] }), []) as Node;
+    expect(result.license).toEqual({ '@type': 'sc:CreativeWork', name: 'Licensed per offer: none open now', url: dataset('speech').url });
   });
 
   it('lists several licenses, leaves out what it does not know, and is plain JSON', () => {

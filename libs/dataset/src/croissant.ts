@@ -116,7 +116,7 @@ export interface CroissantFile {
   path: string;
   size: number;
   sha256: string;
-  /** Where a buyer gets it (a signed URL for a buyer's card, the catalog path otherwise). */
+  /** Where a buyer gets it: the gateway route that sends an entitled buyer on to a signed URL. */
   url: string;
 }
 
@@ -151,10 +151,18 @@ function components(metadata: CroissantDataset['metadata']): readonly Modality[]
   return metadata.modality === 'multimodal' ? (metadata.multimodal?.components ?? []) : [metadata.modality];
 }
 
+/**
+ * A file's node id: `files/` and its path percent-encoded, so that a path is a valid relative IRI
+ * (a space, `#`, `?`) and no file can take the id of a file set or record set (`records`).
+ */
+function fileId(path: string): string {
+  return `files/${path.split('/').map(encodeURIComponent).join('/')}`;
+}
+
 function fileObject(file: CroissantFile): JsonLd {
   return {
     '@type': 'cr:FileObject',
-    '@id': file.path,
+    '@id': fileId(file.path),
     name: file.path,
     contentUrl: file.url,
     encodingFormat: encodingFormatOf(file.path),
@@ -212,7 +220,7 @@ function transcriptRecordSet(file: CroissantFile): JsonLd {
     name: `transcripts/${name}`,
     description,
     dataType: 'sc:Text',
-    source: { fileObject: { '@id': file.path }, extract: jsonl ? { jsonPath: `$.${name}` } : { column: name } },
+    source: { fileObject: { '@id': fileId(file.path) }, extract: jsonl ? { jsonPath: `$.${name}` } : { column: name } },
   });
   return {
     '@type': 'cr:RecordSet',
@@ -296,7 +304,9 @@ export function toCroissant(dataset: CroissantDataset, files: readonly Croissant
     name: dataset.title,
     description: dataset.description,
     url: dataset.url,
-    license: dataset.licenses.length === 1 ? dataset.licenses[0] : dataset.licenses,
+    // Croissant requires a license: a listing with no open offer now (its offers expired or were
+    // withdrawn, or are private to other buyers) is licensed per offer, on its page.
+    license: dataset.licenses.length === 0 ? { '@type': 'sc:CreativeWork', name: 'Licensed per offer: none open now', url: dataset.url } : dataset.licenses.length === 1 ? dataset.licenses[0] : dataset.licenses,
     creator: { '@type': 'sc:Organization', name: dataset.vendor.name, url: dataset.vendor.url },
     keywords,
     inLanguage: metadata.languages ?? [],

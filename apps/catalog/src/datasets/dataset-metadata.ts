@@ -32,11 +32,15 @@ export function mergeMetadata(current: Record<string, unknown>, changes: Record<
 
 /**
  * The Croissant card of what the caller sees: the newest released version's first files with
- * their SHA-256 (none before a release), the licenses offered, the vendor's display name.
+ * their SHA-256 (none before a release), the licenses of the offers it sees, the vendor's display
+ * name. Every link is absolute, under the gateway's public address `apiUrl`: the card's `url` is
+ * the dataset's page, and each file's `contentUrl` the route that sends a buyer whose
+ * entitlement covers the version on to a signed download URL of that file.
  */
-export function croissantOf(detail: DatasetDetail, latest: VersionView | null, vendor: { name: string; url?: string }, pageUrl: string): Record<string, unknown> {
+export function croissantOf(detail: DatasetDetail, latest: VersionView | null, vendor: { name: string; url?: string }, apiUrl: string): Record<string, unknown> {
   const metadata = detail.metadata as unknown as CroissantDataset['metadata'] & { description?: string };
   const licenses = [...new Set(detail.offers.filter((o) => o.status === 'active').map((o) => licenseName(o.license.template)))];
+  const pageUrl = `${apiUrl}/v1/datasets/${detail.id}`;
   return toCroissant(
     {
       id: detail.id,
@@ -50,8 +54,13 @@ export function croissantOf(detail: DatasetDetail, latest: VersionView | null, v
       datePublished: detail.publishedAt ?? undefined,
       dateModified: detail.updatedAt,
     },
-    (latest?.files ?? []).map((f) => ({ ...f, url: `${pageUrl}/files/${f.path.split('/').map(encodeURIComponent).join('/')}` })),
+    latest ? latest.files.map((f) => ({ ...f, url: `${pageUrl}/versions/${latest.id}/files/${encodePath(f.path)}` })) : [],
   );
+}
+
+/** A file's path as URL path segments, each percent-encoded (`音频/第 1 段.wav`). */
+function encodePath(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/');
 }
 
 /** An open license by its canonical URL (what Croissant expects), any other by its title. */

@@ -4,6 +4,7 @@ import { UnitOfWork, type Transaction } from '@trove/messaging';
 import { ANSWER_MAX_BYTES, decodeCursor, DEFAULT_PAGE_SIZE, jsonBytes, leadingWithin, ServiceException, toPage, type Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
 import { isOwner, isPublic, notFound, seesEverything } from '../access';
+import { CatalogConfig } from '../catalog.config';
 import { Dataset } from './dataset.entity';
 import { DatasetIndexer, type DatasetChange } from './dataset-indexer';
 import { readMetadata, mergeMetadata, croissantOf } from './dataset-metadata';
@@ -20,6 +21,7 @@ export class DatasetsService {
     private readonly indexer: DatasetIndexer,
     private readonly vendors: VendorsService,
     private readonly offers: OfferRepository,
+    private readonly config: CatalogConfig,
   ) {}
 
   async create(caller: Caller, input: Record<string, unknown>): Promise<DatasetView> {
@@ -145,7 +147,7 @@ export class DatasetsService {
     const vendor = profile
       ? { name: `${profile.displayNameZh} / ${profile.displayNameEn}`, url: profile.website ?? undefined }
       : { name: detail.vendorOrganizationId };
-    return croissantOf(detail, latest, vendor, `/v1/datasets/${detail.id}`);
+    return croissantOf(detail, latest, vendor, this.config.PUBLIC_API_URL);
   }
 
   /** A vendor's own listings (`vendorOrganizationId` its own), or any for operators. */

@@ -181,6 +181,20 @@ export class EntitlementRepository extends TransactionalRepository {
     return rows.map(toEntitlement);
   }
 
+  /**
+   * The buyer's entitlements to the dataset that cover the version, in every status, newest grant
+   * first: a buyer may hold several (a license bought again after a refund or its term's end).
+   */
+  async coveringVersion(organizationId: string, datasetId: string, versionId: string): Promise<Entitlement[]> {
+    const rows = (await this.manager.query(
+      `${SELECT} WHERE e.buyer_organization_id = $1 AND e.dataset_id = $2
+          AND EXISTS (SELECT 1 FROM entitlement_version ev WHERE ev.entitlement_id = e.id AND ev.version_id = $3)
+        ORDER BY e.granted_at DESC, e.id DESC`,
+      [organizationId, datasetId, versionId],
+    )) as EntitlementRow[];
+    return rows.map(toEntitlement);
+  }
+
   async activeOfOrderForUpdate(orderId: string): Promise<Entitlement[]> {
     const rows = (await this.transaction.query(`${SELECT} WHERE e.order_id = $1 AND e.status = 'active' ORDER BY e.line_id FOR UPDATE OF e`, [orderId])) as EntitlementRow[];
     return rows.map(toEntitlement);
@@ -219,6 +233,16 @@ export class EntitlementRepository extends TransactionalRepository {
    * the condition on the path is left out when there is none, so the planner never has to plan
    * for both.
    */
+  /** The version's recorded file at `path`, or null. */
+  async fileAt(datasetId: string, versionId: string, path: string): Promise<VersionFile | null> {
+    const rows = (await this.manager.query(
+      `SELECT version_id, key, path, size, sha256 FROM stored_object
+        WHERE target = 'version-file' AND dataset_id = $1 AND version_id = $2 AND path = $3 AND recorded_at IS NOT NULL`,
+      [datasetId, versionId, path],
+    )) as { version_id: string; key: string; path: string; size: string; sha256: string }[];
+    return rows.length ? { versionId: rows[0].version_id, key: rows[0].key, path: rows[0].path, size: safeNumber(rows[0].size), sha256: rows[0].sha256 } : null;
+  }
+
   async filesAfter(datasetId: string, versionId: string, afterPath: string | null, limit: number): Promise<VersionFile[]> {
     const rows = (await this.manager.query(
       `SELECT version_id, key, path, size, sha256 FROM stored_object

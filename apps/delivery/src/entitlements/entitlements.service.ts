@@ -15,6 +15,8 @@ import {
   type EntitlementView,
   type GetManifestRequest,
   type ListEntitlementsRequest,
+  type LocateFileRequest,
+  type LocatedFile,
   type ManifestFile,
   type ManifestPage,
   type OrderPaidV1,
@@ -160,6 +162,51 @@ export class EntitlementsService {
   }
 
   /**
+   * One file of a version by its path, with a fresh signed URL, for a buyer whose entitlement
+   * covers the version, checked as a manifest is (the caller's standing, revoked or expired, the
+   * license's term and seats). A buyer holding several such entitlements gets the newest that
+   * permits the download; when none does, the newest one's refusal. A file, version or dataset
+   * the caller's entitlements do not cover is NOT_FOUND, whoever else may have it.
+   */
+  @RpcHandler(DeliverySubjects.locateFile)
+  async locate(request: LocateFileRequest, context: RpcContext, now = Date.now()): Promise<LocatedFile> {
+    const caller = requireCaller(context);
+    return this.unitOfWork.read(async () => {
+      const refusedCaller = callerRefusal(await this.callers.standing(caller.keyId, caller.organizationId));
+      if (refusedCaller) throw refusedCaller;
+      const at = new Date(now);
+      const covering = await this.entitlements.coveringVersion(caller.organizationId, request.datasetId, request.versionId);
+      const file = covering.length > 0 ? await this.entitlements.fileAt(request.datasetId, request.versionId, request.path) : null;
+      if (!file) {
+        throw new ServiceException(CommonErrorCode.NOT_FOUND, `No file "${request.path}" in version ${request.versionId} of dataset ${request.datasetId} under an entitlement of yours.`);
+      }
+      let refused: ServiceException | undefined;
+      for (const entitlement of covering) {
+        const status = currentStatus(entitlement, at);
+        if (status !== 'active') {
+          refused ??= statusRefusal(status);
+          continue;
+        }
+        const seatsInUse = entitlement.terms.seats !== null ? await this.downloads.seatsWith(entitlement.id, caller.keyId) : undefined;
+        const decision = checkUse(entitlement.terms, { use: 'download', grantedAt: entitlement.grantedAt, at, ...(seatsInUse !== undefined ? { seatsInUse } : {}) });
+        if (decision.permitted) {
+          const expires = Math.floor(now / 1000) + this.config.DOWNLOAD_URL_TTL_SECONDS;
+          return { entitlementId: entitlement.id, versionId: file.versionId, ...this.signedFile(entitlement.id, file, caller, expires) };
+        }
+        refused ??= refusal(decision.reason, decision.detail);
+      }
+      throw refused!;
+    });
+  }
+
+  /** A file as a manifest lists it: its path, size and SHA-256, and a URL signed for the caller until `expires` (Unix seconds). */
+  private signedFile(entitlementId: string, file: VersionFile, caller: Caller, expires: number): ManifestFile {
+    const ticket: DownloadTicket = { entitlementId, versionId: file.versionId, path: file.path, caller: { organizationId: caller.organizationId, keyId: caller.keyId }, expires };
+    const url = downloadUrl(this.config.publicUrl(), ticket, this.signer.sign(downloadGrant(ticket)));
+    return { path: file.path, size: file.size, sha256: file.sha256, url, expiresAt: new Date(expires * 1000).toISOString() };
+  }
+
+  /**
    * One page of the differences between two versions the entitlement covers, in path order:
    * `limit` entries at most (added, removed and changed together) within DIFF_PAGE_BYTES of
    * JSON, from the path after the cursor on. Each page checks the entitlement again and reads
@@ -240,8 +287,6 @@ export class EntitlementsService {
       if (after && after.version >= entitlement.versionIds.length) throw invalidCursor();
       const labels = await this.entitlements.versionLabels(entitlement.versionIds);
       const expires = Math.floor(now / 1000) + this.config.DOWNLOAD_URL_TTL_SECONDS;
-      const expiresAt = new Date(expires * 1000).toISOString();
-      const base = this.config.publicUrl();
 
       const versions: ManifestPage['versions'] = [];
       const listedOf = new Map<string, ManifestFile[]>();
@@ -262,9 +307,8 @@ export class EntitlementsService {
       let filesListed = 0;
       let next: ManifestPosition | null = null;
       /** Lists the file on this page, or answers false when the page is full (its first file always fits). */
-      const list = (into: ManifestFile[], versionId: string, file: VersionFile): boolean => {
-        const ticket: DownloadTicket = { entitlementId: entitlement.id, versionId, path: file.path, caller: { organizationId: caller.organizationId, keyId: caller.keyId }, expires };
-        const listed = { path: file.path, size: file.size, sha256: file.sha256, url: downloadUrl(base, ticket, this.signer.sign(downloadGrant(ticket))), expiresAt };
+      const list = (into: ManifestFile[], file: VersionFile): boolean => {
+        const listed = this.signedFile(entitlement.id, file, caller, expires);
         const bytes = Buffer.byteLength(JSON.stringify(listed)) + 1;
         if (filesListed > 0 && used + bytes > pageBytes) return false;
         used += bytes;
@@ -288,7 +332,7 @@ export class EntitlementsService {
           const wanted = rowsWanted();
           const files = await this.entitlements.filesAfter(entitlement.datasetId, versionId, afterPath, wanted);
           for (const file of files) {
-            if (!list(listed, versionId, file)) {
+            if (!list(listed, file)) {
               next = { version: index, path: afterPath };
               break;
             }
@@ -419,6 +463,11 @@ export function refusal(reason: string, detail: string): ServiceException {
 /** A revoked (refunded) or expired entitlement serves nothing: 403 saying which. */
 function assertCurrent(entitlement: Entitlement, at: Date): void {
   const status = currentStatus(entitlement, at);
-  if (status === 'revoked') throw new ServiceException(DeliveryErrorCode.ENTITLEMENT_REVOKED, 'This entitlement was revoked (the order was refunded).');
-  if (status === 'expired') throw new ServiceException(DeliveryErrorCode.ENTITLEMENT_EXPIRED, 'This entitlement has expired: its license term or subscription ended.');
+  if (status !== 'active') throw statusRefusal(status);
+}
+
+function statusRefusal(status: 'revoked' | 'expired'): ServiceException {
+  return status === 'revoked'
+    ? new ServiceException(DeliveryErrorCode.ENTITLEMENT_REVOKED, 'This entitlement was revoked (the order was refunded).')
+    : new ServiceException(DeliveryErrorCode.ENTITLEMENT_EXPIRED, 'This entitlement has expired: its license term or subscription ended.');
 }

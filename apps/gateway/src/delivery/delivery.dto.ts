@@ -99,6 +99,14 @@ export class ManifestFileDto {
   expiresAt: string;
 }
 
+export class LocatedFileDto extends ManifestFileDto {
+  @ApiProperty({ format: 'uuid', description: 'The entitlement the URL is signed under' })
+  entitlementId: string;
+
+  @ApiProperty({ format: 'uuid' })
+  versionId: string;
+}
+
 export class RootSignatureDto {
   @ApiProperty({ enum: ['Ed25519'] })
   alg: 'Ed25519';

@@ -64,6 +64,26 @@ function declareEdgeProblems(document: OpenAPIObject): OpenAPIObject {
   return document;
 }
 
+/**
+ * A route ending in `*` (a file's path, several segments) is documented as `{path}`; its
+ * parameter comes out named `*`, which no client generator can use: it is named `path` too.
+ */
+function nameWildcards(document: OpenAPIObject): OpenAPIObject {
+  for (const [path, item] of Object.entries(document.paths)) {
+    if (!path.endsWith('/{path}')) continue;
+    for (const method of METHODS) {
+      const operation = item[method] as Operation | undefined;
+      for (const parameter of operation?.parameters ?? []) {
+        if ('name' in parameter && parameter.name === '*') {
+          parameter.name = 'path';
+          parameter.description = "The file's path, each segment percent-encoded (`audio/zh-CN/%E6%99%AE%E9%80%9A%E8%AF%9D_0001.wav`)";
+        }
+      }
+    }
+  }
+  return document;
+}
+
 export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Trove API')
@@ -76,7 +96,7 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key: trv_…' }, 'apiKey')
     .addServer('/', 'The gateway that serves this document')
     .build();
-  return declareEdgeProblems(declareSecurity(SwaggerModule.createDocument(app, config, { extraModels: [ProblemDto, ServiceHealthDto, ComponentHealthDto] })));
+  return nameWildcards(declareEdgeProblems(declareSecurity(SwaggerModule.createDocument(app, config, { extraModels: [ProblemDto, ServiceHealthDto, ComponentHealthDto] }))));
 }
 
 const UI_FILES: Record<string, string> = {

@@ -143,6 +143,29 @@ export class GetManifestRequest {
   cursor?: string;
 }
 
+/**
+ * One file of a released version, by its path, for a buyer whose entitlement covers the version:
+ * what the Croissant card's `contentUrl` leads to through the gateway.
+ */
+export class LocateFileRequest {
+  @IsUUID()
+  datasetId: string;
+
+  @IsUUID()
+  versionId: string;
+
+  /** The file's path in the version, exactly as listed (`audio/zh-CN/0001.wav`). */
+  @IsString()
+  @MaxLength(1024)
+  path: string;
+}
+
+/** A file with a fresh signed URL, as a manifest lists it, and the entitlement that signed it. */
+export interface LocatedFile extends ManifestFile {
+  entitlementId: string;
+  versionId: string;
+}
+
 export interface ManifestFile {
   path: string;
   size: number;

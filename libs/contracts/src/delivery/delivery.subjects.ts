@@ -3,9 +3,11 @@ import {
   DiffVersionsRequest,
   GetManifestRequest,
   ListEntitlementsRequest,
+  LocateFileRequest,
   SignSampleRequest,
   SignUploadRequest,
   type EntitlementList,
+  type LocatedFile,
   type ManifestPage,
   type SignedSample,
   type SignedUpload,
@@ -23,6 +25,11 @@ export const DeliverySubjects = {
    * fit in a NATS message); another buyer's is NOT_FOUND.
    */
   getManifest: rpcSubject<GetManifestRequest, ManifestPage>('delivery.entitlement.manifest', GetManifestRequest),
+  /**
+   * One file of a version by its path, with a fresh signed URL, for a buyer whose live
+   * entitlement covers the version; NOT_FOUND for a file, version or dataset it does not cover.
+   */
+  locateFile: rpcSubject<LocateFileRequest, LocatedFile>('delivery.file.locate', LocateFileRequest),
   /** Files added, removed and changed between two versions the entitlement covers. */
   diffVersions: rpcSubject<DiffVersionsRequest, VersionDiff>('delivery.entitlement.diff', DiffVersionsRequest),
 };

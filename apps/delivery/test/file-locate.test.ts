@@ -1,0 +1,83 @@
+import { DeliverySubjects, OrderingEvents, type EntitlementView } from '@trove/contracts';
+import type { Caller } from '@trove/platform';
+import { createHash, randomUUID } from 'node:crypto';
+import { waitFor } from '../../../test/support/processes';
+import { DeliveryHarness } from './delivery-harness';
+import { ask, fetchRaw, newBuyer, paidLine, pay, publish, release, speechVersionFiles, uploadVersion } from './downloads-support';
+import { fsTestStorage, type TestStorage } from './storage-drivers';
+
+jest.setTimeout(120_000);
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * A file of a version by its path (what a Croissant card's `contentUrl` leads to): a signed URL
+ * for a buyer whose entitlement covers the version, nothing for anyone else.
+ */
+describe('locating one file of a version for a buyer', () => {
+  let storage: TestStorage;
+  let h: DeliveryHarness;
+  const datasetId = randomUUID();
+  const v1 = randomUUID();
+  const v2 = randomUUID();
+  const files = speechVersionFiles('locate');
+  const audio = files[0];
+  const buyer = newBuyer();
+  let orderId: string;
+
+  const entitlementOf = (caller: Caller, order: string) =>
+    waitFor(`entitlement of order ${order}`, async () => (await ask(h, DeliverySubjects.listEntitlements, {}, caller)).items.find((item: EntitlementView) => item.orderId === order));
+
+  beforeAll(async () => {
+    storage = await fsTestStorage();
+    h = await DeliveryHarness.start(storage);
+    await uploadVersion(h, datasetId, v1, files);
+    await release(h, datasetId, v1, '1.0.0');
+    await uploadVersion(h, datasetId, v2, files.slice(1));
+    await release(h, datasetId, v2, '1.1.0');
+    orderId = (await pay(h, buyer, [paidLine(datasetId, [v1], 'commercial')])).orderId;
+    await entitlementOf(buyer, orderId);
+  });
+  afterAll(async () => {
+    await h?.stop();
+    await storage?.stop();
+  });
+
+  it('signs a URL of the file at that path for the buyer, whose bytes are the ones listed', async () => {
+    const located = await ask(h, DeliverySubjects.locateFile, { datasetId, versionId: v1, path: audio.path }, buyer);
+    expect(located).toEqual({
+      entitlementId: expect.any(String),
+      versionId: v1,
+      path: audio.path,
+      size: audio.bytes.length,
+      sha256: sha256(audio.bytes),
+      url: expect.stringContaining('/files/entitlements/'),
+      expiresAt: expect.any(String),
+    });
+    const answer = await fetchRaw(located.url);
+    expect({ status: answer.status, sha256: sha256(answer.body) }).toEqual({ status: 200, sha256: sha256(audio.bytes) });
+  });
+
+  it('is NOT_FOUND for another buyer, a version the entitlement does not cover, another dataset and a path the version does not have', async () => {
+    const cases = [
+      [newBuyer(), { datasetId, versionId: v1, path: audio.path }],
+      [buyer, { datasetId, versionId: v2, path: files[1].path }],
+      [buyer, { datasetId: randomUUID(), versionId: v1, path: audio.path }],
+      [buyer, { datasetId, versionId: v1, path: 'audio/zh-CN/普通话_0002.wav' }],
+      [buyer, { datasetId, versionId: v1, path: audio.path.toUpperCase() }],
+    ] as const;
+    for (const [caller, request] of cases) {
+      await expect(ask(h, DeliverySubjects.locateFile, request, caller)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    }
+  });
+
+  it('refuses with the entitlement’s own reason once the order is refunded', async () => {
+    await publish(h, OrderingEvents.orderRefunded, { orderId });
+    await waitFor('the refund applied', async () => (await ask(h, DeliverySubjects.listEntitlements, {}, buyer)).items[0]?.status === 'revoked');
+    await expect(ask(h, DeliverySubjects.locateFile, { datasetId, versionId: v1, path: audio.path }, buyer)).rejects.toMatchObject({ code: 'ENTITLEMENT_REVOKED' });
+    // Bought again: the new entitlement signs, the revoked one is passed over.
+    const again = (await pay(h, buyer, [paidLine(datasetId, [v1], 'commercial')])).orderId;
+    const renewed = await entitlementOf(buyer, again);
+    expect(await ask(h, DeliverySubjects.locateFile, { datasetId, versionId: v1, path: audio.path }, buyer)).toMatchObject({ entitlementId: renewed.id });
+  });
+});
