@@ -24,6 +24,7 @@ describe('parseJsonBody', () => {
     ['32 levels of nesting', nested(31)],
     ['an offer for 250 territories', JSON.stringify({ territories: Array.from({ length: 250 }, (_, i) => `T${i}`) })],
     ['a key named constructor that is no prototype', '{"constructor":"not a prototype"}'],
+    ['the same key in sibling objects, and quotes, braces and commas inside strings', '{"items":[{"offerId":"a"},{"offerId":"b"}],"note":"\\"{,}[:]\\\\","n":{"note":1}}'],
   ])('accepts %s', (_name, text) => {
     expect(outcome(utf8(text))).toBe('accepted');
   });
@@ -42,6 +43,8 @@ describe('parseJsonBody', () => {
     ['a lone low surrogate in a key', '{"speech":{"\\udc00":1}}', /^400 A key of speech holds a lone UTF-16 surrogate/],
     ['a __proto__ key', '{"name":"x","__proto__":{"role":"admin"}}', /^400 __proto__: the key __proto__ is not accepted/],
     ['a constructor.prototype key', '{"constructor":{"prototype":{"role":"admin"}}}', /^400 constructor: a constructor\.prototype key is not accepted/],
+    ['a key twice', '{"amount":{"amount":1,"currency":"CNY"},"reference":"CMB-1","reference":"CMB-2"}', /^400 reference: the key appears twice in one object/],
+    ['a key twice, once escaped, deep in a list', '{"items":[{"offerId":"a"},{"offerId":"b","offer\\u0049d":"c"}]}', /^400 items\.1\.offerId: the key appears twice/],
     ['malformed JSON', '{"name":', /^400 The body is not valid JSON/],
     ['an empty body', '', /^400 The body is empty/],
     ['a body of spaces', '   \n', /^400 The body is empty/],

@@ -64,7 +64,48 @@ export function parseJsonBody(bytes: Buffer, limits: JsonBodyLimits = JSON_BODY_
   // Every route takes an object; `null` was read as no body at all (PATCH null answered 200).
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalid('The body must be a JSON object.');
   checkJsonShape(value, limits);
+  checkUniqueKeys(text);
   return value;
+}
+
+/**
+ * Throws a JsonBodyError when one object of `text` (valid JSON) holds a key twice. JSON.parse
+ * keeps the last value, silently: `{"amount":…,"amount":…}` from a client's bug posted the
+ * second, and a proxy or a log that reads the first sees another request than the one served.
+ * Keys are compared as decoded (`"a"` and `"\u0061"` are the same key). One pass over the text,
+ * after checkJsonShape has bounded its nesting.
+ */
+export function checkUniqueKeys(text: string): void {
+  type Level = { keys: Set<string>; key: string; expectingKey: boolean } | { index: number };
+  const levels: Level[] = [];
+  const field = () =>
+    levels
+      .map((level) => ('keys' in level ? level.key : level.index))
+      .join('.')
+      .slice(0, 120);
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let end = i + 1;
+      while (text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      const top = levels.at(-1);
+      if (top && 'keys' in top && top.expectingKey) {
+        const key = JSON.parse(text.slice(i, end + 1)) as string;
+        top.key = key;
+        if (top.keys.has(key)) throw invalid(`${field()}: the key appears twice in one object; send each key once.`, field());
+        top.keys.add(key);
+      }
+      i = end;
+    } else if (c === '{') levels.push({ keys: new Set(), key: '', expectingKey: true });
+    else if (c === '[') levels.push({ index: 0 });
+    else if (c === '}' || c === ']') levels.pop();
+    else if (c === ':') (levels.at(-1) as { expectingKey: boolean }).expectingKey = false;
+    else if (c === ',') {
+      const top = levels.at(-1)!;
+      if ('keys' in top) top.expectingKey = true;
+      else top.index += 1;
+    }
+  }
 }
 
 /**
