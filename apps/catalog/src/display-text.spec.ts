@@ -13,6 +13,18 @@ describe('text buyers read', () => {
     ['two\nlines\tand a tab\r\n', 'prose', 0],
     ['escape \u001b[31m', 'prose', 1],
     ['both \u0007\u202e', 'prose', 2],
+    ['Spe\u200bech (a zero-width space)', 'line', 1],
+    ['普通\u2060话 (a word joiner)', 'line', 1],
+    ['\ufeff粤语客服', 'line', 1],
+    ['tags \u{e0041}\u{e0042}', 'line', 1],
+    [' ', 'line', 1],
+    ['\u3000\u3000', 'line', 1],
+    ['\u3164', 'line', 1],
+    ['\u200b', 'line', 2],
+    ['\n\t ', 'prose', 1],
+    ['', 'line', 0],
+    ['家庭 👨\u200d👩\u200d👧 and ZWNJ می\u200cخواهم', 'line', 0],
+    ['❤\ufe0f variation selector', 'line', 0],
   ] as const)('%j as %s has %i problems', (text, kind, count) => {
     expect(displayTextProblems(text, kind)).toHaveLength(count);
   });
