@@ -114,7 +114,10 @@ describe("billing: subscriptions end with their license's term", () => {
 
     // Eleven months on: the twelfth period is paid, and it is the last.
     billing.clock.set(new Date('2027-02-15T02:00:00.000Z'));
-    expect(await billing.subscriptions.renewDue(termed.orderId)).toEqual({ renewed: 11, lapsed: 0 });
+    // A pass cut short by a shutdown after three renewals; the next pass takes up the rest.
+    let asked = 0;
+    expect(await billing.subscriptions.renewDue(termed.orderId, () => asked++ >= 3)).toEqual({ renewed: 3, lapsed: 0 });
+    expect(await billing.subscriptions.renewDue(termed.orderId)).toEqual({ renewed: 8, lapsed: 0 });
     expect(await viewOf(termed.orderId, 科大讯飞)).toMatchObject({
       status: 'active',
       renewals: 11,

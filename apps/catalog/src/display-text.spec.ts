@@ -25,6 +25,8 @@ describe('text buyers read', () => {
     ['', 'line', 0],
     ['家庭 👨\u200d👩\u200d👧 and ZWNJ می\u200cخواهم', 'line', 0],
     ['❤\ufe0f variation selector', 'line', 0],
+    ['威尔士语 Welsh speech \u{1f3f4}\u{e0067}\u{e0062}\u{e0077}\u{e006c}\u{e0073}\u{e007f} 2024', 'line', 0],
+    ['a cancel tag alone \u{e007f}', 'line', 1],
   ] as const)('%j as %s has %i problems', (text, kind, count) => {
     expect(displayTextProblems(text, kind)).toHaveLength(count);
   });

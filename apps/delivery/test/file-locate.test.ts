@@ -71,6 +71,12 @@ describe('locating one file of a version for a buyer', () => {
     }
   });
 
+  it('refuses an empty path or one holding U+0000 as bad input, not as a failure of its own', async () => {
+    for (const path of ['', 'audio/zh-CN/\u0000.wav']) {
+      await expect(ask(h, DeliverySubjects.locateFile, { datasetId, versionId: v1, path }, buyer)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    }
+  });
+
   it('refuses with the entitlement’s own reason once the order is refunded', async () => {
     await publish(h, OrderingEvents.orderRefunded, { orderId });
     await waitFor('the refund applied', async () => (await ask(h, DeliverySubjects.listEntitlements, {}, buyer)).items[0]?.status === 'revoked');

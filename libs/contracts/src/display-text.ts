@@ -16,12 +16,14 @@ const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/;
 
 /**
  * Characters that show nothing and join nothing: the zero-width space, the word joiner, the
- * zero-width no-break space (a BOM inside text) and the tag characters. `Spe\u200Bech` looks like
- * `Speech` and is another title, so two listings or vendors read alike while search and
- * uniqueness tell them apart. The joiners that scripts and emoji need (ZWJ, ZWNJ) and the
+ * zero-width no-break space (a BOM inside text) and the tag characters outside a flag emoji
+ * (TAG_FLAG). `Spe\u200Bech` looks like `Speech` and is another title, so two listings or
+ * vendors read alike while search and uniqueness tell them apart. The joiners that scripts and emoji need (ZWJ, ZWNJ) and the
  * variation selectors are left alone.
  */
 const INVISIBLE = /[\u200b\u2060\ufeff\u{e0000}-\u{e007f}]/u;
+/** The one use of tag characters in text: the flags of England, Scotland and Wales (🏴 + tags + CANCEL TAG). */
+const TAG_FLAG = /\u{1f3f4}[\u{e0020}-\u{e007e}]+\u{e007f}/gu;
 /** What shows nothing on its own: white space (U+3000 too) and the default-ignorable characters (U+3164, the Hangul filler, among them). */
 const SHOWS_NOTHING = /[\s\p{Default_Ignorable_Code_Point}]/gu;
 
@@ -39,7 +41,7 @@ export function displayTextProblems(text: string, kind: TextKind = 'line'): stri
     problems.push(kind === 'prose' ? 'must not contain control characters (tabs and line breaks are fine)' : 'must not contain control characters or line breaks');
   }
   if (BIDI_CONTROL.test(text)) problems.push('must not contain bidirectional embedding, override or isolate characters (U+202A-U+202E, U+2066-U+2069)');
-  if (INVISIBLE.test(text)) problems.push('must not contain invisible characters (U+200B, U+2060, U+FEFF, tag characters U+E0000-U+E007F)');
+  if (INVISIBLE.test(text.replace(TAG_FLAG, ''))) problems.push('must not contain invisible characters (U+200B, U+2060, U+FEFF, tag characters U+E0000-U+E007F)');
   if (text.length > 0 && text.replace(SHOWS_NOTHING, '') === '') problems.push('must show something: it holds only spaces or invisible characters');
   return problems;
 }

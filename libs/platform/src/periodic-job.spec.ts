@@ -89,6 +89,17 @@ describe('PeriodicJob', () => {
     await job.stop();
   });
 
+  it('logs a failed tick as an error when the job says so', async () => {
+    const error = new Error('NATS unreachable');
+    const failed = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
+    const job = new PeriodicJob(logger, 'announcing suspensions failed', () => Promise.reject(error), { level: 'error' });
+    job.start(1000);
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(failed).toHaveBeenCalledWith({ err: error }, 'announcing suspensions failed');
+    expect(warn).not.toHaveBeenCalled();
+    await job.stop();
+  });
+
   it('rejects a run with its pass error, logging nothing', async () => {
     const error = new Error('database gone');
     const job = new PeriodicJob(logger, 'failed', () => Promise.reject(error));
@@ -103,9 +114,11 @@ describe('PeriodicJob', () => {
     job.start(1000);
     await jest.advanceTimersByTimeAsync(1000);
     let stopped = false;
+    expect(job.stopping).toBe(false);
     const stopping = job.stop().then(() => (stopped = true));
     await settle();
-    expect(stopped).toBe(false);
+    // The running pass can see it and end at a safe point.
+    expect({ stopped, stopping: job.stopping }).toEqual({ stopped: false, stopping: true });
     running.reject(new Error('cut off'));
     await stopping;
     expect(jest.getTimerCount()).toBe(0);

@@ -12,12 +12,21 @@ export class PeriodicJob<T> {
   private running?: Promise<T>;
   private stopped = false;
 
-  /** `failure` is the warning logged, with the error, when a tick's pass fails. */
+  /**
+   * `failure` is what is logged, with the error, when a tick's pass fails: a warning, or an error
+   * with `level: 'error'` (a failure an operator must hear of, not one the next tick settles).
+   */
   constructor(
     private readonly logger: Logger,
     private readonly failure: string,
     private readonly pass: () => Promise<T>,
+    private readonly options: { level?: 'warn' | 'error' } = {},
   ) {}
+
+  /** True once `stop` was called: a long pass may end early at a safe point (its work is in units of its own). */
+  get stopping(): boolean {
+    return this.stopped;
+  }
 
   /** A pass every `everyMs`, and one at once with `immediately`. */
   start(everyMs: number, { immediately = false }: { immediately?: boolean } = {}): void {
@@ -50,6 +59,6 @@ export class PeriodicJob<T> {
 
   private tick(): void {
     if (this.running || this.stopped) return;
-    void this.run().catch((error: unknown) => this.logger.warn({ err: error }, this.failure));
+    void this.run().catch((error: unknown) => this.logger[this.options.level ?? 'warn']({ err: error }, this.failure));
   }
 }

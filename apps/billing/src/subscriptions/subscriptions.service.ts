@@ -48,7 +48,11 @@ import { nextPeriod, SubscriptionRepository, subscriptionView, type LapseReason,
 @Injectable()
 export class SubscriptionsService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Subscriptions');
-  private readonly job = new PeriodicJob(this.logger, 'subscription renewal pass failed; the next one retries', () => this.renewDue());
+  private readonly job: PeriodicJob<RenewalRunView> = new PeriodicJob(this.logger, 'subscription renewal pass failed; the next one retries', () =>
+    // A shutdown ends the pass after the renewal in hand: each is a transaction of its own, and
+    // the next process's pass takes up the rest, so it need not outlast SHUTDOWN_TIMEOUT_MS.
+    this.renewDue(undefined, () => this.job.stopping),
+  );
 
   constructor(
     private readonly unitOfWork: UnitOfWork,
@@ -66,8 +70,11 @@ export class SubscriptionsService implements OnApplicationBootstrap, OnApplicati
     return this.job.stop();
   }
 
-  /** Renews (or lets lapse) every subscription due at the clock's now, period after period. */
-  async renewDue(orderId?: string): Promise<RenewalRunView> {
+  /**
+   * Renews (or lets lapse) every subscription due at the clock's now, period after period; with
+   * `stop`, ends early between two renewals once it answers true.
+   */
+  async renewDue(orderId?: string, stop?: () => boolean): Promise<RenewalRunView> {
     const result = { renewed: 0, lapsed: 0 };
     for (;;) {
       const now = this.clock.now();
@@ -75,6 +82,7 @@ export class SubscriptionsService implements OnApplicationBootstrap, OnApplicati
       if (due.length === 0) return result;
       let progressed = false;
       for (const id of due) {
+        if (stop?.()) return result;
         const outcome = await this.renewOne(id, now);
         if (outcome) result[outcome]++;
         progressed ||= outcome !== null;

@@ -81,6 +81,8 @@ export async function sendFileRange(handle: FileHandle, start: number, end: numb
       if (bytesRead === 0) throw new Error(`the file ended at byte ${position}, before byte ${end}`);
       await writing;
       position += bytesRead;
+      // Gone while the file was read or the previous write drained: this one is never given.
+      if (res.destroyed) throw new Error('the response closed');
       progress.given += bytesRead;
       writing = new Promise<void>((resolve, reject) => {
         // Node drops the callback of a write to a socket the client has already reset: the
@@ -125,6 +127,7 @@ export async function sendStream(body: Readable, res: ServerResponse, progress: 
         offset += length;
         given += length;
         await writing;
+        if (res.destroyed) throw new Error('the response closed');
         progress.given += piece.length;
         writing = new Promise<void>((resolve, reject) => {
           const closed = () => reject(new Error('the response closed'));

@@ -226,13 +226,6 @@ export class EntitlementRepository extends TransactionalRepository {
     return new Map(rows.map((r) => [r.version_id, r.version]));
   }
 
-  /**
-   * Up to `limit` recorded files of one version whose paths come after `afterPath` (from the
-   * first when null), in manifest order: by path comparing the UTF-8 bytes, which is what the C
-   * collation compares. One range of `stored_object_manifest_idx`, read from the position on:
-   * the condition on the path is left out when there is none, so the planner never has to plan
-   * for both.
-   */
   /** The version's recorded file at `path`, or null. */
   async fileAt(datasetId: string, versionId: string, path: string): Promise<VersionFile | null> {
     const rows = (await this.manager.query(
@@ -243,6 +236,13 @@ export class EntitlementRepository extends TransactionalRepository {
     return rows.length ? { versionId: rows[0].version_id, key: rows[0].key, path: rows[0].path, size: safeNumber(rows[0].size), sha256: rows[0].sha256 } : null;
   }
 
+  /**
+   * Up to `limit` recorded files of one version whose paths come after `afterPath` (from the
+   * first when null), in manifest order: by path comparing the UTF-8 bytes, which is what the C
+   * collation compares. One range of `stored_object_manifest_idx`, read from the position on:
+   * the condition on the path is left out when there is none, so the planner never has to plan
+   * for both.
+   */
   async filesAfter(datasetId: string, versionId: string, afterPath: string | null, limit: number): Promise<VersionFile[]> {
     const rows = (await this.manager.query(
       `SELECT version_id, key, path, size, sha256 FROM stored_object

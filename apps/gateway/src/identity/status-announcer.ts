@@ -20,7 +20,7 @@ const CHECK_EVERY_MS = 3600 * 1000;
 @Injectable()
 export class StatusAnnouncer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('StatusAnnouncer');
-  private readonly job = new PeriodicJob(this.logger, 'announcing suspensions failed', () => this.announceDue());
+  private readonly job = new PeriodicJob(this.logger, 'announcing suspensions failed', () => this.announceDue(), { level: 'error' });
 
   constructor(
     private readonly unitOfWork: UnitOfWork,

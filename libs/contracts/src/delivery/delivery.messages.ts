@@ -157,6 +157,7 @@ export class LocateFileRequest {
   /** The file's path in the version, exactly as listed (`audio/zh-CN/0001.wav`). */
   @IsString()
   @MaxLength(1024)
+  @Matches(/^[^\u0000]+$/, { message: 'path must be a file path: not empty, without U+0000' })
   path: string;
 }
 
