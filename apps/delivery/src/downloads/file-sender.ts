@@ -116,16 +116,16 @@ export async function sendFileRange(handle: FileHandle, start: number, end: numb
  * response or the stream fails; destroys the stream in every case.
  */
 export async function sendStream(body: Readable, res: ServerResponse, progress: SendProgress, allowance: SendAllowance): Promise<void> {
-  let given = 0;
+  // The bytes of the range given so far: what the allowance has been drawn on.
+  const givenBefore = progress.given;
   let writing: Promise<void> = Promise.resolve();
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {
       for (let offset = 0; offset < chunk.length; ) {
         if (res.destroyed) throw new Error('the response closed');
-        const length = await room(allowance, given, chunk.length - offset);
+        const length = await room(allowance, progress.given - givenBefore, chunk.length - offset);
         const piece = chunk.subarray(offset, offset + length);
         offset += length;
-        given += length;
         await writing;
         if (res.destroyed) throw new Error('the response closed');
         progress.given += piece.length;
