@@ -399,7 +399,7 @@ describe("the gateway's HTTP edge", () => {
 
   // Last: the gateway is stopped, then started again.
   describe('shutting down', () => {
-    it('answers a request arriving on an open connection while the gateway closes with problem+json 503, Retry-After and the correlation id', async () => {
+    it('answers a request arriving on an open connection while the gateway closes with problem+json 503, Retry-After and the correlation id; one that never arrives whole is cut with 408 and does not hold the exit', async () => {
       const gateway = system.gateway;
       const port = Number(new URL(gateway.url).port);
       const socket = connect(port, '127.0.0.1');
@@ -411,6 +411,14 @@ describe("the gateway's HTTP edge", () => {
       // A request begun before the signal keeps its connection from being closed as idle; the
       // rest of it arrives once the gateway has begun closing (it takes no new connections).
       socket.write(`GET /v1/me HTTP/1.1\r\nHost: trove\r\n`);
+      // Half a request that never ends: Node stops timing requests once its server closes, and
+      // this one held the exit until SHUTDOWN_TIMEOUT_MS, then exit code 1.
+      const stalled = connect(port, '127.0.0.1');
+      stalled.on('error', () => undefined);
+      let stalledReceived = '';
+      stalled.on('data', (chunk) => (stalledReceived += chunk.toString('utf8')));
+      const stalledClosed = new Promise<string>((resolve) => stalled.once('close', () => resolve(stalledReceived)));
+      stalled.write(`POST /v1/organizations HTTP/1.1\r\nHost: trove\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"name":`);
       await new Promise((resolve) => setTimeout(resolve, 100));
       const signalled = Date.now();
       gateway.kill('SIGTERM');
@@ -447,6 +455,8 @@ describe("the gateway's HTTP edge", () => {
       // On a failure the gateway's last lines say why it did not exit cleanly.
       const exit = await gateway.exit(35_000);
       expect({ ...exit, output: exit.code === 0 ? '' : gateway.tail() }).toEqual({ code: 0, signal: null, output: '' });
+      const cut = parseRaw(await stalledClosed);
+      expect({ status: cut.status, code: cut.body.code }).toEqual({ status: 408, code: 'VALIDATION_FAILED' });
 
       gateway.start();
       await gateway.ready();

@@ -7,6 +7,7 @@ import { Logger as NestPinoLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { connect } from 'nats';
 import { Client } from 'pg';
+import type { Socket } from 'node:net';
 import { ConfigError, loadConfig, PlatformConfig, type ConfigClass } from './config';
 import { acceptCorrelationId, RequestContext } from './context';
 import { Readiness } from './health';
@@ -162,7 +163,21 @@ function installShutdown(app: NestFastifyApplication, service: string, config: P
   // Where the shutdown stands, so that one that overruns says what it was waiting for.
   let stage = "the app's hooks before the HTTP server closes (consumers, RPC handlers, outbox)";
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.addHook('preClose', (done) => ((stage = 'the HTTP server closing: its open connections to end'), done()));
+  const server = app.getHttpServer() as import('node:http').Server;
+  // Every open connection and when it came, so that a shutdown that overruns names them.
+  const connections = new Map<Socket, number>();
+  server.on('connection', (socket: Socket) => {
+    connections.set(socket, Date.now());
+    socket.once('close', () => connections.delete(socket));
+  });
+  // When the server stopped listening: from then on Node no longer times the requests still
+  // arriving, and the shutdown does (sweepConnections).
+  let listenerClosedAt: number | undefined;
+  fastify.addHook('preClose', (done) => {
+    stage = 'the HTTP server closing: its open connections to end';
+    listenerClosedAt = Date.now();
+    done();
+  });
   fastify.addHook('onClose', (_instance, done) => ((stage = "the app's shutdown hooks (NATS drain, database pool, timers)"), done()));
   const shutdown = (signal: string) => {
     if (closing) return;
@@ -170,18 +185,13 @@ function installShutdown(app: NestFastifyApplication, service: string, config: P
     const logger = new NestLogger('Shutdown');
     logger.log(`${signal}: finishing in-flight work, then exiting`);
     app.get(Readiness).beginShutdown();
-    // Connections that were busy when closing began and went idle since (a response that was
-    // already streaming) would otherwise hold the server open until their keep-alive expires.
-    const server = (app as NestFastifyApplication).getHttpServer() as import('node:http').Server;
-    setInterval(() => server.closeIdleConnections(), 200).unref();
+    setInterval(() => sweepConnections(server, connections, listenerClosedAt), 200).unref();
     const deadline = setTimeout(() => {
-      server.getConnections((_error, connections) => {
-        process.stderr.write(
-          `trove-${service}: shutdown took longer than SHUTDOWN_TIMEOUT_MS=${config.SHUTDOWN_TIMEOUT_MS}, waiting on ${stage}; ` +
-            `${connections} HTTP connection(s) open, resources: ${summarizeResources(process.getActiveResourcesInfo())}; exiting\n`,
-        );
-        process.exit(1);
-      });
+      process.stderr.write(
+        `trove-${service}: shutdown took longer than SHUTDOWN_TIMEOUT_MS=${config.SHUTDOWN_TIMEOUT_MS}, waiting on ${stage}; ` +
+          `${describeConnections(connections)}; resources: ${summarizeResources(process.getActiveResourcesInfo())}; exiting\n`,
+      );
+      process.exit(1);
     }, config.SHUTDOWN_TIMEOUT_MS);
     deadline.unref();
     app.close().then(
@@ -194,6 +204,50 @@ function installShutdown(app: NestFastifyApplication, service: string, config: P
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+/**
+ * What a connection is doing, by Node's own marks: an answer is under way once its headers are
+ * sent; before that, a request whose body has not all come (or with no response object yet,
+ * its headers) is still arriving; otherwise a handler is at work on a whole request.
+ */
+function connectionState(socket: Socket): 'arriving' | 'handling' | 'answering' {
+  const response = (socket as Socket & { _httpMessage?: import('node:http').ServerResponse | null })._httpMessage;
+  if (!response) return 'arriving';
+  if (response.headersSent) return 'answering';
+  return response.req?.complete === false ? 'arriving' : 'handling';
+}
+
+/**
+ * What keeps a closing HTTP server from ending, cleared every 200 ms. A connection that went idle
+ * since closing began (a response that was already streaming) is closed at once rather than at
+ * the end of its keep-alive. One whose request is still arriving gets the server's request
+ * timeout counted from when the server stopped listening, then the 408 Node would have sent:
+ * Node stops timing requests once its server closes, and a client that sent half its headers
+ * or body before a deploy would otherwise hold the exit until SHUTDOWN_TIMEOUT_MS and end it
+ * with code 1. A whole request being handled, or an answer being written (a download), is
+ * waited for.
+ */
+function sweepConnections(server: import('node:http').Server, connections: Map<Socket, number>, listenerClosedAt: number | undefined): void {
+  server.closeIdleConnections();
+  const limit = server.requestTimeout || server.headersTimeout;
+  if (listenerClosedAt === undefined || !limit || Date.now() - listenerClosedAt < limit) return;
+  for (const socket of connections.keys()) {
+    if (socket.destroyed || connectionState(socket) !== 'arriving') continue;
+    const late = Object.assign(new Error('The request did not arrive before the server closed.'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' });
+    // The platform's clientErrorHandler writes the 408 as problem+json and closes the socket.
+    if (!server.emit('clientError', late, socket)) socket.destroy();
+  }
+}
+
+/** The open HTTP connections, the first five described: who, since when, what passed, whether an answer is under way. */
+function describeConnections(connections: Map<Socket, number>): string {
+  const now = Date.now();
+  const described = [...connections].slice(0, 5).map(([socket, since]) => {
+    const state = { arriving: 'its request still arriving', handling: 'its request being handled', answering: 'its answer being written' }[connectionState(socket)];
+    return `${socket.remoteAddress}:${socket.remotePort} open ${now - since} ms, read ${socket.bytesRead} B, wrote ${socket.bytesWritten} B, ${state}`;
+  });
+  return `${connections.size} HTTP connection(s) open${described.length ? ` (${described.join('; ')})` : ''}`;
 }
 
 /** `['TCPSocketWrap', 'Timeout', 'Timeout']` as `TCPSocketWrap 1, Timeout 2`. */
