@@ -291,7 +291,8 @@ describe('the allowance of an entitlement sold per GiB, across delivery replicas
     const [row] = await h.rows(datasetId).then((rows) => rows.filter((r) => r.path === lost.path));
     await rm((storage.storage as FsObjectStorage).pathOf(row.key));
     const url = (await manifest(h, entitlement.id, buyer)).versions[0].files.find((f) => f.path === lost.path)!.url;
-    expect((await fetchRaw(viaReplica(url))).status).toBe(500);
+    const answer = await fetchRaw(viaReplica(url));
+    expect({ status: answer.status, code: answer.json?.code }).toEqual({ status: 503, code: 'FILE_UNAVAILABLE' });
     expect(await holds(entitlement.id)).toEqual([]);
   });
 

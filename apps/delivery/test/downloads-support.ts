@@ -41,7 +41,8 @@ export function fetchRaw(url: string, headers: Record<string, string> = {}, meth
       res.on('end', () => {
         const body = Buffer.concat(chunks);
         let json: unknown;
-        if (/json/.test(res.headers['content-type'] ?? '')) json = JSON.parse(body.toString('utf8'));
+        // A HEAD answer says what a GET's body would be, and has none.
+        if (body.length > 0 && /json/.test(res.headers['content-type'] ?? '')) json = JSON.parse(body.toString('utf8'));
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json });
       });
       res.on('error', reject);

@@ -1,4 +1,5 @@
 import { BillingEvents, DeliverySubjects, GatewayEvents, OrderingEvents, type EntitlementView, type Manifest, type OrderPaidV1 } from '@trove/contracts';
+import { Logger } from '@nestjs/common';
 import { UnitOfWork } from '@trove/messaging';
 import type { Caller } from '@trove/platform';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
@@ -6,6 +7,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
 import { withDatabase } from '../../../test/support/postgres';
 import { waitFor } from '../../../test/support/processes';
 import { downloadGrant, downloadUrl } from '../src/downloads/download-ticket';
@@ -289,6 +291,81 @@ describe.each(STORAGE_DRIVERS)('entitlements and downloads with %s', (_name, sta
     expect((await fetchRaw(file.url, { 'if-match': '"nope"' })).status).toBe(412);
     expectRefused(await fetchRaw(file.url, { 'if-match': etag }), 'DOWNLOAD_LIMIT_REACHED');
     await waitFor('the resume recorded', async () => (await withDatabase(h.db.url, async (c) => (await c.query(`SELECT 1 FROM download WHERE entitlement_id = $1`, [entitlement.id])).rowCount)) === 2);
+  });
+
+  it('answers a listed file whose object is gone from storage with 503 FILE_UNAVAILABLE and Retry-After, GET, HEAD and an empty file alike, holding and counting nothing and telling the operator', async () => {
+    const v = randomUUID();
+    const files = [
+      { path: 'audio/zh-CN/丢失_0001.wav', bytes: randomBytes(2 * 1024 * 1024 + 5) },
+      { path: 'transcripts/dev.jsonl', bytes: Buffer.from(`${JSON.stringify({ text: '您好，这里是客服中心。' })}\n`) },
+      { path: 'empty.txt', bytes: Buffer.alloc(0) },
+    ];
+    await uploadVersion(h, datasetId, v, files);
+    const keyOf = async (path: string) => (await h.rows(datasetId)).find((row) => row.version_id === v && row.path === path)!.key;
+    const buyer = newBuyer();
+    const order = await pay(h, buyer, [paidLine(datasetId, [v], 'evaluation', { termsChange: { downloadLimit: 1, seats: 1 } })]);
+    const entitlement = await entitlementOf(buyer, order.orderId);
+    const listed = (await manifest(h, entitlement.id, buyer)).versions[0].files;
+    const [lost, kept, empty] = files.map((f) => listed.find((l) => l.path === f.path)!);
+    const gone = [lost, empty];
+    const keys = await Promise.all(gone.map((f) => keyOf(f.path)));
+    const logged = jest.spyOn(Logger.prototype, 'error');
+    try {
+      await Promise.all(keys.map((key) => storage.storage.delete(key)));
+      const asked: [typeof lost, string, Record<string, string>][] = [
+        [lost, 'GET', {}],
+        [lost, 'GET', { range: 'bytes=10-99' }],
+        [lost, 'HEAD', {}],
+        // An empty file reads no bytes: it is looked up like a HEAD.
+        [empty, 'GET', {}],
+        [empty, 'HEAD', {}],
+      ];
+      for (const [file, method, headers] of asked) {
+        const answer = await fetchRaw(file.url, headers, method);
+        expect({ path: file.path, method, headers, status: answer.status, type: answer.headers['content-type'], retryAfter: answer.headers['retry-after'] }).toEqual({
+          path: file.path,
+          method,
+          headers,
+          status: 503,
+          type: expect.stringMatching(/^application\/problem\+json/),
+          retryAfter: '60',
+        });
+        if (method === 'GET') expect(answer.json).toMatchObject({ status: 503, code: 'FILE_UNAVAILABLE', detail: expect.stringContaining('Try again later') });
+        else expect(answer.body.length).toBe(0);
+      }
+      // Each refusal told the operator which object to restore, and for whom.
+      const told = logged.mock.calls.filter(([about]) => keys.includes((about as { objectKey?: string })?.objectKey ?? ''));
+      expect(told).toHaveLength(asked.length);
+      expect(told[0]).toEqual([
+        expect.objectContaining({ objectKey: keys[0], entitlementId: entitlement.id, versionId: v, path: lost.path, driver: storage.storage.driver }),
+        expect.stringContaining('missing from storage'),
+      ]);
+    } finally {
+      logged.mockRestore();
+      // Put back as an operator restoring from backup would, also when the checks above failed.
+      await Promise.all(gone.map(async (file, i) => storage.storage.put(keys[i], Readable.from([files.find((f) => f.path === file.path)!.bytes]))));
+    }
+    // Nothing was held and nothing was recorded.
+    const counts = async () =>
+      withDatabase(h.db.url, async (c) => ({
+        holds: (await c.query(`SELECT 1 FROM download_hold WHERE entitlement_id = $1`, [entitlement.id])).rowCount,
+        downloads: (await c.query(`SELECT 1 FROM download WHERE entitlement_id = $1`, [entitlement.id])).rowCount,
+      }));
+    expect(await counts()).toEqual({ holds: 0, downloads: 0 });
+
+    // The version's other file was served all along, with HEAD unchanged.
+    const head = await fetchRaw(kept.url, {}, 'HEAD');
+    expect({ status: head.status, length: head.headers['content-length'], bytes: head.body.length }).toEqual({ status: 200, length: String(kept.size), bytes: 0 });
+    expect(sha256((await fetchRaw(kept.url)).body)).toBe(kept.sha256);
+    // Restored, the file is served whole: the one download the license allows was still there.
+    const restored = await fetchRaw(lost.url);
+    expect({ status: restored.status, same: sha256(restored.body) === lost.sha256 }).toEqual({ status: 200, same: true });
+    const emptyAgain = await fetchRaw(empty.url);
+    expect({ status: emptyAgain.status, bytes: emptyAgain.body.length }).toEqual({ status: 200, bytes: 0 });
+    // An empty file sends nothing and writes no row: the two others do.
+    await waitFor('the downloads recorded', async () => (await counts()).downloads === 2);
+    // And it was that one: the next copy is refused.
+    expectRefused(await fetchRaw(lost.url), 'DOWNLOAD_LIMIT_REACHED');
   });
 
   it('carries x-correlation-id on every answer of a download URL: the client’s echoed on 200, HEAD, 206, 416 and a refusal, a new one when none or a malformed one is sent', async () => {

@@ -5,8 +5,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { FsObjectStorage } from '../storage/fs-object-storage';
-import { ObjectStorage } from '../storage/object-storage';
+import { FsObjectStorage, isMissing } from '../storage/fs-object-storage';
+import { ObjectNotFoundError, ObjectStorage } from '../storage/object-storage';
 import { clientHasFile, preconditionFails, rangeStart, readRange } from './byte-range';
 import { downloadTicketFromUrl } from './download-ticket';
 import { sendFileRange, sendStream, type SendAllowance, type SendProgress } from './file-sender';
@@ -22,7 +22,8 @@ import { DeliveryConfig } from '../delivery.config';
  * entitlement are checked when a request starts: a download in progress is never cut off for
  * them. Under a download limit or a per-GiB allowance, it ends where the limit is reached.
  * If-Match without the file's ETag is 412 Precondition Failed, If-None-Match with it is 304 Not
- * Modified, and If-Range with another is the whole file (byte-range.ts).
+ * Modified, and If-Range with another is the whole file (byte-range.ts). A file whose object is
+ * missing from storage is 503 FILE_UNAVAILABLE, for HEAD as for GET, with nothing held or counted.
  */
 @Controller('files/entitlements/:entitlementId/versions/:versionId')
 export class DownloadsController {
@@ -102,17 +103,31 @@ export class DownloadsController {
 
     // The filesystem driver's files are read into reused buffers (no garbage per MiB); other
     // drivers' streams are piped. Either is opened before the answer starts, so a missing object
-    // is still an error response.
+    // is still an error response. HEAD and an answer with no bytes open nothing, but still look
+    // the object up: they must not promise a file a GET could not deliver.
     const fs = this.storage instanceof FsObjectStorage ? this.storage : undefined;
     let file: FileHandle | undefined;
     let body: Readable | undefined;
     try {
-      if (!head && length > 0) {
-        if (fs) file = await open(fs.pathOf(target.key), 'r');
-        else body = (await this.storage.get(target.key, { start, end })).body;
-      }
+      if (head || length === 0) {
+        if (!(await this.storage.exists(target.key))) throw new ObjectNotFoundError(target.key);
+      } else if (fs) file = await open(fs.pathOf(target.key), 'r');
+      else body = (await this.storage.get(target.key, { start, end })).body;
     } catch (error) {
       if (hold) await this.downloads.release(hold);
+      if (error instanceof ObjectNotFoundError || isMissing(error)) {
+        // The file is in the manifest and paid for, but its bytes are gone from storage (deleted
+        // by hand, a lost disk, a bucket emptied): only an operator can bring them back.
+        this.logger.error(
+          { err: error, driver: this.storage.driver, objectKey: target.key, entitlementId: target.entitlementId, versionId: ticket.versionId, path: ticket.path },
+          "a paid file's object is missing from storage: restore it from backup",
+        );
+        void reply.header('retry-after', String(FILE_UNAVAILABLE_RETRY_AFTER_SECONDS));
+        throw new ServiceException(
+          DeliveryErrorCode.FILE_UNAVAILABLE,
+          'This file cannot be read from storage at the moment. Nothing was sent or counted against the license; the operators have been alerted. Try again later.',
+        );
+      }
       throw error;
     }
 
@@ -179,3 +194,9 @@ export class DownloadsController {
     }
   }
 }
+
+/**
+ * What the Retry-After of FILE_UNAVAILABLE says: an object missing from storage comes back only
+ * when an operator restores it, so a client retrying every second would gain nothing.
+ */
+const FILE_UNAVAILABLE_RETRY_AFTER_SECONDS = 60;

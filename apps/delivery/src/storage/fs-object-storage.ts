@@ -182,7 +182,8 @@ async function openDirect(path: string): Promise<FileHandle | undefined> {
   }
 }
 
-function isMissing(error: unknown): boolean {
+/** The error of a file (or a directory on its path) that is not there. */
+export function isMissing(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException)?.code;
   return code === 'ENOENT' || code === 'ENOTDIR';
 }

@@ -35,6 +35,12 @@ export enum DeliveryErrorCode {
    * the client's copy is another file. Nothing was sent, held or counted.
    */
   PRECONDITION_FAILED = 'PRECONDITION_FAILED',
+  /**
+   * The file is in the version's manifest and the buyer is entitled to it, but its bytes cannot
+   * be read from storage now. Nothing was sent, held or counted; operators are alerted. Try again
+   * later (`Retry-After`).
+   */
+  FILE_UNAVAILABLE = 'FILE_UNAVAILABLE',
 }
 
 export const DELIVERY_ERROR_STATUS: Record<DeliveryErrorCode, number> = {
@@ -51,4 +57,5 @@ export const DELIVERY_ERROR_STATUS: Record<DeliveryErrorCode, number> = {
   [DeliveryErrorCode.ALLOWANCE_EXHAUSTED]: 403,
   [DeliveryErrorCode.RANGE_NOT_SATISFIABLE]: 416,
   [DeliveryErrorCode.PRECONDITION_FAILED]: 412,
+  [DeliveryErrorCode.FILE_UNAVAILABLE]: 503,
 };
