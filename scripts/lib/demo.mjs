@@ -4,8 +4,10 @@
 // version of two small real files uploaded through signed URLs, a sample, and offers of every
 // pricing model, submitted and approved by the operator.
 //
-// Keys are kept in .trove/demo-keys.json (mode 600) and reused while they still work, so a
-// restart signs nobody up again (sign-ups are rate-limited per address). The listings made are
+// The operator signs the demo organizations up with the admin key, which the gateway counts per
+// key like any route, so the demo leaves the hourly sign-up limit of this machine's address to
+// whoever tries the API next. Keys are kept in .trove/demo-keys.json (mode 600) and reused while
+// they still work, so a restart signs nobody up again. The listings made are
 // recorded in .trove/demo-catalog.json: npm start seeds only when they are gone (a fresh
 // database), `npm run seed` (mode 'always') suspends the previous demo listings and publishes
 // the catalog again.
@@ -79,14 +81,14 @@ async function organizations({ stateDir, gatewayUrl, adminKey }) {
       vendors[vendor.key] = savedVendors[vendor.key];
       continue;
     }
-    const signedUp = await expect(201, call(gatewayUrl, 'POST', '/v1/organizations', undefined, { name: vendor.name, kind: 'vendor', contactEmail: vendor.email }), `signing up ${vendor.name}`);
+    const signedUp = await expect(201, call(gatewayUrl, 'POST', '/v1/organizations', adminKey, { name: vendor.name, kind: 'vendor', contactEmail: vendor.email }), `signing up ${vendor.name}`);
     await expect(200, call(gatewayUrl, 'POST', `/v1/admin/organizations/${signedUp.organization.id}/approve`, adminKey), `approving ${vendor.name}`);
     vendors[vendor.key] = { organizationId: signedUp.organization.id, name: vendor.name, key: signedUp.apiKey };
     created++;
   }
   let buyer = saved.buyer;
   if (!(await works(gatewayUrl, buyer))) {
-    const signedUp = await expect(201, call(gatewayUrl, 'POST', '/v1/organizations', undefined, BUYER), 'signing up the demo buyer');
+    const signedUp = await expect(201, call(gatewayUrl, 'POST', '/v1/organizations', adminKey, BUYER), 'signing up the demo buyer');
     buyer = { organizationId: signedUp.organization.id, name: BUYER.name, key: signedUp.apiKey };
     created++;
   }

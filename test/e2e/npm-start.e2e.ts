@@ -73,6 +73,20 @@ describe('npm start', () => {
     const vendor = await json(await fetch(`http://127.0.0.1:${base}/v1/me`, { headers: { authorization: `Bearer ${demo.vendor.key}` } }));
     expect(vendor).toMatchObject({ role: 'vendor', organization: { status: 'active' } });
 
+    // The seed signed its nine organizations up with the admin key: this address still has its
+    // whole hourly sign-up allowance (10 by default) for whoever tries the API after npm start.
+    const signUps: number[] = [];
+    for (let n = 1; n <= 11; n++) {
+      const answer = await fetch(`http://127.0.0.1:${base}/v1/organizations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: `试用 采购 ${n} / trial buyer ${n}`, kind: 'buyer', contactEmail: `trial${n}@example.cn` }),
+      });
+      await answer.arrayBuffer();
+      signUps.push(answer.status);
+    }
+    expect(signUps).toEqual([...Array<number>(10).fill(201), 429]);
+
     start.kill('SIGINT');
     expect(await start.exit(30_000)).toEqual({ code: 0, signal: null });
     await expect(fetch(`http://127.0.0.1:${base}/health/live`)).rejects.toThrow();

@@ -17,12 +17,13 @@ describe('the client address: X-Forwarded-For is believed only from TRUST_PROXY'
     await harness?.stop();
   });
 
-  const signUp = (name: string, from: string, forwardedFor?: string) =>
+  const signUp = (name: string, from: string, forwardedFor?: string, key?: string) =>
     harness.inject({
       method: 'POST',
       url: '/v1/organizations',
       remoteAddress: from,
       headers: forwardedFor ? { 'x-forwarded-for': forwardedFor } : {},
+      key,
       body: { name, kind: 'buyer', contactEmail: 'data-procurement@example.cn' },
     });
 
@@ -64,5 +65,19 @@ describe('the client address: X-Forwarded-For is believed only from TRUST_PROXY'
     expect(audited.get(viaProxy[0].body.organization.id)).toBe('198.51.100.1');
     expect(audited.get(viaProxy[1].body.organization.id)).toBe('198.51.100.2');
     expect(audited.get(viaProxy[2].body.organization.id)).toBe('198.51.100.3');
+  });
+
+  it('counts an operator signing organizations up with the admin key per key, not against the address; other keys stay under the hourly limit', async () => {
+    const OPERATOR = '203.0.113.80';
+    const anonymous = [await signUp('北京 语音 一', OPERATOR), await signUp('北京 语音 二', OPERATOR), await signUp('北京 语音 三', OPERATOR)];
+    expect(anonymous.map((a) => a.status)).toEqual([201, 201, 429]);
+    // The same address, now carrying the admin key: the address's spent hourly budget does not stop it.
+    const byOperator = [];
+    for (const name of ['国网 电力 客服 语音', '南方电网 巡检 图像', '中国移动 客服 对话', '招商银行 金融 文本']) byOperator.push(await signUp(name, OPERATOR, undefined, harness.adminKey));
+    expect(byOperator.map((a) => a.status)).toEqual([201, 201, 201, 201]);
+    // A buyer's key is no way around the limit: it is counted by the hour like an address.
+    const buyerKey = byOperator[0].body.apiKey as string;
+    const byBuyer = [await signUp('子公司 一', OPERATOR, undefined, buyerKey), await signUp('子公司 二', OPERATOR, undefined, buyerKey), await signUp('子公司 三', OPERATOR, undefined, buyerKey)];
+    expect(byBuyer.map((a) => a.status)).toEqual([201, 201, 429]);
   });
 });
