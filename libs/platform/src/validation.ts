@@ -1,10 +1,11 @@
 import { CommonErrorCode } from '@trove/contracts';
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import {
   getMetadataStorage,
   validateSync,
   ValidationTypes,
+  ValidationError,
   ValidatorConstraint,
   type ValidationArguments,
   type ValidatorConstraintInterface,
@@ -124,9 +125,40 @@ export function validationFailed(errors: ValidationError[]): ServiceException {
   return new ServiceException(CommonErrorCode.VALIDATION_FAILED, summary || 'The input is invalid.', fields);
 }
 
+/**
+ * A query parameter sent twice arrives as a list (`?language=zh-CN&language=en`). Where the
+ * class takes one value, its rules would answer about the list as if it were the value (`must
+ * be a string`, `must hold BCP 47 language tags ...; not []`): the caller is told plainly that it
+ * is the repetition, field by field. No query class of Trove takes a list (a rule `each: true`
+ * would say so).
+ */
+function repeatedQueryParameters(value: unknown, metatype: unknown): ValidationError[] {
+  if (typeof metatype !== 'function' || value === null || typeof value !== 'object') return [];
+  const repeated = Object.entries(value as Record<string, unknown>).filter(([, v]) => Array.isArray(v));
+  if (repeated.length === 0) return [];
+  const rules = getMetadataStorage().getTargetValidationMetadatas(metatype, '', true, false);
+  return repeated
+    .filter(([property]) => {
+      const own = rules.filter((rule) => rule.propertyName === property);
+      // Unknown parameters are the whitelist's to refuse; lists are fine where a rule takes each.
+      return own.length > 0 && !own.some((rule) => rule.each || rule.name === 'isArray');
+    })
+    .map(([property, v]) => Object.assign(new ValidationError(), { property, value: v, constraints: { givenOnce: `${property} must be given once` } }));
+}
+
+class HttpValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'query') {
+      const repeated = repeatedQueryParameters(value, metadata.metatype);
+      if (repeated.length > 0) throw validationFailed(repeated);
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 /** The gateway's pipe for HTTP bodies, params and queries. */
 export function httpValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new HttpValidationPipe({
     ...VALIDATOR_OPTIONS,
     transform: true,
     exceptionFactory: (errors) => validationFailed(errors),
