@@ -109,8 +109,10 @@ export async function cpuSeconds(pid) {
 /**
  * CPU seconds used so far by every process whose command name is one of `names` (the PostgreSQL
  * server's processes, nats-server), per name: what the services the bench does not start cost.
- * A process that exits between two readings takes its seconds with it, so compare readings
- * around a window in which the servers keep their connections.
+ * Each process counts its own seconds and those of its children that exited (cutime, cstime): a
+ * PostgreSQL backend whose connection a pool closed during a window took its seconds with it
+ * before, and the figure for the window could come out below zero; now they move to the
+ * postmaster's count as the backend is reaped.
  */
 export async function cpuSecondsByCommand(names) {
   const { readdir, readFile } = await import('node:fs/promises');
@@ -122,7 +124,7 @@ export async function cpuSecondsByCommand(names) {
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       if (!(name in totals)) continue;
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      totals[name] += (Number(fields[11]) + Number(fields[12])) / 100;
+      totals[name] += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
     } catch {
       // gone meanwhile
     }
