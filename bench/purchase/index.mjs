@@ -103,6 +103,8 @@ async function placeOrders(base, buyers, offerId, seconds, rate) {
   const started = Date.now();
   const until = started + seconds * 1000;
   const statuses = {};
+  /** When each answered order's request was sent (its id from the 201), for send -> fulfilled. */
+  const sentAt = new Map();
   let errors = 0;
   const body = JSON.stringify({ items: [{ offerId }], acceptLicense: true });
   const interval = rate ? (buyers.length / rate) * 1000 : 0;
@@ -117,16 +119,18 @@ async function placeOrders(base, buyers, offerId, seconds, rate) {
           if (Date.now() >= until) break;
         }
         try {
+          const sent = Date.now();
           const response = await fetch(`${base}/v1/orders`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'idempotency-key': randomUUID() }, body });
-          await response.arrayBuffer();
+          const answer = await response.text();
           statuses[response.status] = (statuses[response.status] ?? 0) + 1;
+          if (response.status === 201) sentAt.set(JSON.parse(answer).id, { sent, answered: Date.now() });
         } catch {
           errors += 1;
         }
       }
     }),
   );
-  return { statuses, errors };
+  return { statuses, errors, sentAt };
 }
 
 /** Waits until no order placed since `since` is still waiting for billing or delivery; answers how many still are. */
@@ -141,7 +145,7 @@ async function untilSettled(client, since, ms = 60_000) {
 
 async function outcome(client, from, to) {
   const { rows } = await client.query(
-    `SELECT status, (extract(epoch FROM (fulfilled_at - placed_at)) * 1000)::float8 AS ms,
+    `SELECT id, status, (extract(epoch FROM fulfilled_at) * 1000)::float8 AS fulfilled_ms, (extract(epoch FROM (fulfilled_at - placed_at)) * 1000)::float8 AS ms,
             (extract(epoch FROM (paid_at - placed_at)) * 1000)::float8 AS to_paid,
             (extract(epoch FROM (fulfilled_at - paid_at)) * 1000)::float8 AS to_fulfilled
        FROM purchase_order WHERE placed_at >= $1 AND placed_at < $2`,
@@ -156,7 +160,26 @@ async function outcome(client, from, to) {
   const steps = Object.fromEntries(
     [['placedToPaid', sorted((r) => r.to_paid)], ['paidToFulfilled', sorted((r) => r.to_fulfilled)]].map(([name, list]) => [name, { p50: Math.round(percentile(list, 50)), p99: Math.round(percentile(list, 99)) }]),
   );
-  return { byStatus, latencies, steps };
+  return { byStatus, latencies, steps, fulfilled };
+}
+
+/**
+ * What the buyer's code lives through: from sending POST /v1/orders to the order being
+ * fulfilled, and how long the POST itself took to be answered. The order's own `placed_at` is
+ * stamped inside ordering's transaction, so time a request spent queued before it (in the
+ * gateway, on NATS, waiting for a connection) is not in placement -> fulfilled; this is.
+ */
+function buyerSide(fulfilled, sentAt) {
+  const sendToFulfilled = [];
+  const answered = [];
+  for (const row of fulfilled) {
+    const sent = sentAt.get(row.id);
+    if (!sent) continue;
+    sendToFulfilled.push(row.fulfilled_ms - sent.sent);
+    answered.push(sent.answered - sent.sent);
+  }
+  const p = (list, q) => Math.round(percentile(list.sort((a, b) => a - b), q));
+  return { sendToFulfilled: { p50: p(sendToFulfilled, 50), p99: p(sendToFulfilled, 99) }, postAnswered: { p50: p(answered, 50), p99: p(answered, 99) } };
 }
 
 /**
@@ -264,7 +287,8 @@ export default {
         const after = await Promise.all(troveProcesses.map((p) => cpuSeconds(p.pid)));
         const serversAfter = await cpuSecondsByCommand(SERVERS);
         const machineAfter = await machineBusySeconds();
-        const { byStatus, latencies, steps } = await outcome(orders, from, to);
+        const { byStatus, latencies, steps, fulfilled: fulfilledRows } = await outcome(orders, from, to);
+        const buyer = buyerSide(fulfilledRows, placed.sentAt);
         const eventHops = await hops(hopClients, from, to);
         const fulfilled = byStatus.fulfilled ?? 0;
         const seconds = (to - from) / 1000;
@@ -274,6 +298,7 @@ export default {
           placedPerSecond: Math.round(requests / seconds),
           latencyMs: { p50: Math.round(percentile(latencies, 50)), p90: Math.round(percentile(latencies, 90)), p99: Math.round(percentile(latencies, 99)), max: Math.round(latencies.at(-1) ?? 0) },
           stepsMs: steps,
+          buyerMs: buyer,
           eventHopsMs: eventHops,
           requests,
           non2xx: requests - (placed.statuses[201] ?? 0),
@@ -290,6 +315,7 @@ export default {
         };
         ctx.log(`  trove: ${run.requestsPerSecond} orders/s fulfilled (${run.placedPerSecond} placed/s), placement -> fulfilled p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms (placed -> paid p50 ${steps.placedToPaid.p50} ms, paid -> fulfilled p50 ${steps.paidToFulfilled.p50} ms), orders ${JSON.stringify(byStatus)}, answers ${JSON.stringify(placed.statuses)}`);
         ctx.log(`  event hops, median ms: ${JSON.stringify(eventHops)}`);
+        ctx.log(`  as the buyer sees it: POST answered p50 ${buyer.postAnswered.p50} ms, p99 ${buyer.postAnswered.p99} ms; sent -> fulfilled p50 ${buyer.sendToFulfilled.p50} ms, p99 ${buyer.sendToFulfilled.p99} ms`);
         const perOrder = Object.entries(run.cpuSecondsPerProcess).map(([name, s]) => [name, fulfilled ? (s * 1000) / fulfilled : NaN]);
         ctx.log(`  CPU ms per fulfilled order: ${perOrder.map(([name, ms]) => `${name} ${ms.toFixed(1)}`).join(', ')}; total ${perOrder.reduce((sum, [, ms]) => sum + ms, 0).toFixed(1)}`);
         const perOrderOf = (seconds) => (fulfilled ? ((seconds * 1000) / fulfilled).toFixed(1) : 'n/a');
@@ -347,6 +373,9 @@ export default {
           data: `one published offer at ${PRICE} fen, ${buyersCount} buyers with wallets for ${ORDERS_FUNDED.toLocaleString('en')} orders each; every order a fresh Idempotency-Key`,
           load: rate ? `paced: ${rate} orders/s offered in all (BENCH_ORDERS_PER_SECOND)` : 'every buyer orders again as soon as the last order is answered',
           p99Target: `placement -> fulfilled p99 under ${P99_TARGET_MS} ms: ${sides.trove.p99Ms < P99_TARGET_MS ? 'met' : 'missed'} (${sides.trove.p99Ms} ms)`,
+          buyerSide: troveRuns
+            .map((r, i) => `run ${i + 1}: POST answered p50 ${r.buyerMs.postAnswered.p50} ms, p99 ${r.buyerMs.postAnswered.p99} ms; sent -> fulfilled p50 ${r.buyerMs.sendToFulfilled.p50} ms, p99 ${r.buyerMs.sendToFulfilled.p99} ms`)
+            .join('; '),
         },
       };
     } finally {
