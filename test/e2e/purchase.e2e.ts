@@ -429,7 +429,22 @@ describe('the purchase saga through the public API, every app a process', () => 
     expect((await h.query<{ n: string }>('billing', `SELECT count(*) AS n FROM journal_entry WHERE order_id = $1`, [paid.id])).map((r) => Number(r.n))).toEqual([2]);
   });
 
-  it('gives operators the orders by status in GET /v1/admin/stats', async () => {
+  it('gives operators the orders by status and the access requests left waiting in GET /v1/admin/stats', async () => {
+    // A vendor leaves a buyer's access request undecided for nine days.
+    const gated = await h.publishedOffer('标贝科技 DataBaker', yearlyOffer(PRICE, { requiresApproval: true }), '粤语情感语音合成数据 50 小时');
+    const buyer = await h.buyer('零一万物 01.AI');
+    const asked = await h.system.request('/v1/access-requests', {
+      method: 'POST',
+      as: { key: buyer.key },
+      body: JSON.stringify({ offerId: gated.offerId, intendedUse: '训练粤语语音合成模型 / training a Cantonese TTS model' }),
+    });
+    expect(asked.status).toBe(201);
+    await h.query('ordering', `UPDATE access_request SET created_at = now() - interval '9 days' WHERE id = $1`, [(await json(asked)).id]);
+    const [pending] = await h.query<{ n: number; oldest: Date; overdue: number }>(
+      'ordering',
+      `SELECT count(*)::int AS n, min(created_at) AS oldest, count(*) FILTER (WHERE created_at < now() - interval '7 days')::int AS overdue FROM access_request WHERE status = 'pending'`,
+    );
+
     const counted = await h.query<{ status: string; n: number }>('ordering', `SELECT status, count(*)::int AS n FROM purchase_order GROUP BY status`);
     const stats = await json(await h.system.request('/v1/admin/stats'));
     expect(stats.unavailable).toEqual([]);
@@ -443,6 +458,11 @@ describe('the purchase saga through the public API, every app a process', () => 
       ...Object.fromEntries(counted.map((row) => [row.status, row.n])),
     });
     expect(stats.ordersByStatus.fulfilled).toBeGreaterThan(10);
+    // The oldest pending request is DataBaker's, so DataBaker is the vendor to chase first.
+    expect(stats.accessRequestsWaiting).toEqual({ pending: pending.n, oldestCreatedAt: pending.oldest.toISOString(), overSevenDays: pending.overdue, slowestVendors: expect.any(Array) });
+    expect(pending.overdue).toBeGreaterThanOrEqual(1);
+    expect(stats.accessRequestsWaiting.slowestVendors[0]).toEqual({ vendorOrganizationId: gated.vendor.organizationId, pending: 1, oldestCreatedAt: pending.oldest.toISOString() });
+    expect(stats.accessRequestsWaiting.slowestVendors.length).toBeLessThanOrEqual(10);
     expect((await h.system.request('/v1/admin/stats', { as: { key: vendorKey } })).status).toBe(403);
   });
 
@@ -515,6 +535,7 @@ describe('the purchase saga through the public API, every app a process', () => 
       expect(ordersIn(waiting)).toBe(ordersIn(before) + 1);
       expect(waiting.datasetsByStatus).not.toBeNull();
       expect(waiting.ordersByStatus.pending_payment).toBeGreaterThanOrEqual(1);
+      expect(waiting.accessRequestsWaiting).toMatchObject({ pending: expect.any(Number), overSevenDays: expect.any(Number), slowestVendors: expect.any(Array) });
 
       billing.start();
       await billing.ready();

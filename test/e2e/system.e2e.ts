@@ -152,6 +152,7 @@ describe('Trove as five processes on the real NATS and PostgreSQL', () => {
       const number = expect.any(Number);
       expect(stats.eventBacklog.unpublished).toEqual({ gateway: number, catalog: null, ordering: number, billing: number, delivery: number });
       expect(stats.ordersByStatus).toMatchObject({ pending_payment: 0, fulfilled: 0 });
+      expect(stats.accessRequestsWaiting).toEqual({ pending: 0, oldestCreatedAt: null, overSevenDays: 0, slowestVendors: [] });
       expect(stats.organizationsByKind.vendor).toEqual({ pending: 0, active: 0, suspended: 0 });
       expect(stats.eventBacklog.consumers.length).toBeGreaterThan(0);
 

@@ -4,6 +4,7 @@ import {
   ORGANIZATION_KINDS,
   ORGANIZATION_STATUSES,
   SERVICES,
+  SLOWEST_VENDORS_LISTED,
   type DatasetStatus,
   type OrderStatus,
   type OrganizationKind,
@@ -36,6 +37,35 @@ export class SalesPerCurrencyDto {
 
   @ApiProperty({ description: 'Refunds', example: 1 })
   refunds: number;
+}
+
+export class VendorAccessRequestsWaitingDto {
+  @ApiProperty({ format: 'uuid' })
+  vendorOrganizationId: string;
+
+  @ApiProperty({ type: 'integer', minimum: 1, description: 'Its access requests still pending', example: 5 })
+  pending: number;
+
+  @ApiProperty({ format: 'date-time', description: 'When its oldest pending request was made', example: '2026-11-02T08:00:00.000Z' })
+  oldestCreatedAt: string;
+}
+
+export class AccessRequestsWaitingDto {
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Access requests no vendor has approved or rejected yet', example: 12 })
+  pending: number;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the oldest pending request was made; null when none is pending', example: '2026-11-02T08:00:00.000Z' })
+  oldestCreatedAt: string | null;
+
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Pending requests made more than 7 days ago, by the ordering database’s clock', example: 3 })
+  overSevenDays: number;
+
+  @ApiProperty({
+    type: [VendorAccessRequestsWaitingDto],
+    maxItems: SLOWEST_VENDORS_LISTED,
+    description: `The ${SLOWEST_VENDORS_LISTED} vendors (or fewer) with pending requests, the one whose oldest request has waited longest first`,
+  })
+  slowestVendors: VendorAccessRequestsWaitingDto[];
 }
 
 export class ConsumerBacklogDto {
@@ -104,6 +134,13 @@ export class AdminStatsDto {
     example: { pending_payment: 3, paid: 1, fulfilled: 1280, cancelled: 42, refund_pending: 0, refunded: 5 },
   })
   ordersByStatus: Record<OrderStatus, number> | null;
+
+  @ApiProperty({
+    nullable: true,
+    type: AccessRequestsWaitingDto,
+    description: 'Access requests waiting for their vendor’s decision, and the vendors who leave them waiting longest; null when ordering did not answer',
+  })
+  accessRequestsWaiting: AccessRequestsWaitingDto | null;
 
   @ApiProperty({ nullable: true, type: [SalesPerCurrencyDto], description: 'Captured sales per currency (billing); null when billing did not answer' })
   salesPerCurrency: SalesPerCurrencyDto[] | null;

@@ -26,10 +26,10 @@ type Source = ServiceName | 'nats';
 
 /**
  * The operators' figures. Each part is asked of its owner at once, each within the RPC timeout:
- * organizations from the gateway's own database, listings from the catalog, orders from
- * ordering, sales from billing, the consumers' backlog from JetStream and each service's
- * unpublished outbox rows from its health reply. What does not answer is named in
- * `unavailable` with null figures; the rest still answer.
+ * organizations from the gateway's own database, listings from the catalog, orders and
+ * pending access requests from ordering (one call), sales from billing, the consumers' backlog
+ * from JetStream and each service's unpublished outbox rows from its health reply. What does
+ * not answer is named in `unavailable` with null figures; the rest still answer.
  */
 @Injectable()
 export class StatsService {
@@ -72,6 +72,7 @@ export class StatsService {
       organizationsByKind: organizations,
       datasetsByStatus: datasets ? datasets.byStatus : null,
       ordersByStatus: orders ? orders.byStatus : null,
+      accessRequestsWaiting: orders ? orders.accessRequestsWaiting : null,
       salesPerCurrency: sales ? exactSales(sales.salesPerCurrency) : null,
       eventBacklog: { consumers, unpublished },
       unavailable: [...unavailable].sort(),

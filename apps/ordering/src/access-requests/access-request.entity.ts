@@ -9,13 +9,14 @@ export const accessRequestStates = new StateMachine<AccessRequestStatus>('access
   rejected: [],
 });
 
-// Indexes and checks as CreateOrders makes them (the schema test holds the two together); the
-// list indexes end (created_at DESC, id DESC) in the database.
+// Indexes and checks as CreateOrders and the later migrations make them (the schema test holds
+// the two together); the list indexes end (created_at DESC, id DESC) in the database.
 /** A buyer's request to order an offer that needs the vendor's approval. */
 @Entity({ name: 'access_request' })
 @Index('access_request_live_key', ['offerId', 'buyerOrganizationId'], { unique: true, where: sqlIn('status', ['pending', 'approved']) })
 @Index('access_request_vendor_idx', ['vendorOrganizationId', 'createdAt', 'id'])
 @Index('access_request_buyer_idx', ['buyerOrganizationId', 'createdAt', 'id'])
+@Index('access_request_pending_idx', ['vendorOrganizationId', 'createdAt'], { where: `status = 'pending'` })
 @Check('access_request_status_check', sqlIn('status', ACCESS_REQUEST_STATUSES))
 @Check('access_request_rejection_reason_check', `rejection_reason IS NULL OR status = 'rejected'`)
 export class AccessRequest {

@@ -341,7 +341,7 @@ export class OrdersService {
   async stats(buyerOrganizationId?: string): Promise<OrderStatsView> {
     const byStatus = Object.fromEntries(ORDER_STATUSES.map((s) => [s, 0])) as OrderStatsView['byStatus'];
     for (const row of await this.orders.countByStatus(buyerOrganizationId)) byStatus[row.status] = row.count;
-    return { byStatus };
+    return { byStatus, accessRequestsWaiting: await this.accessRequests.waiting(buyerOrganizationId) };
   }
 
   private async visible(caller: Caller, id: string): Promise<Order> {

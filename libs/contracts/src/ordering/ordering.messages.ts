@@ -128,7 +128,7 @@ export class ListAccessRequestsRequest extends PageRequest {
 }
 
 export class OrderStatsRequest {
-  /** Only orders of this buyer; every order when absent. */
+  /** Only orders and access requests of this buyer; every one when absent. */
   @IsOptional()
   @IsUUID()
   buyerOrganizationId?: string;
@@ -242,7 +242,30 @@ export interface AccessRequestPage {
   nextCursor: string | null;
 }
 
+/** The most vendors `AccessRequestsWaitingView.slowestVendors` lists. */
+export const SLOWEST_VENDORS_LISTED = 10;
+
+/** One vendor's access requests still pending. */
+export interface VendorAccessRequestsWaitingView {
+  vendorOrganizationId: string;
+  pending: number;
+  /** When its oldest pending request was made, ISO 8601. */
+  oldestCreatedAt: string;
+}
+
+/** Access requests no vendor has decided yet: buyers of datasets that need approval wait on these. */
+export interface AccessRequestsWaitingView {
+  pending: number;
+  /** When the oldest pending request was made, ISO 8601; null when none is pending. */
+  oldestCreatedAt: string | null;
+  /** Pending and made more than 7 days before the database's `now()`. */
+  overSevenDays: number;
+  /** Up to SLOWEST_VENDORS_LISTED vendors with pending requests, the one whose oldest has waited longest first. */
+  slowestVendors: VendorAccessRequestsWaitingView[];
+}
+
 export interface OrderStatsView {
   /** Every status, zero included. */
   byStatus: Record<OrderStatus, number>;
+  accessRequestsWaiting: AccessRequestsWaitingView;
 }

@@ -36,6 +36,6 @@ export const OrderingSubjects = {
   approveAccessRequest: rpcSubject<DecideAccessRequestRequest, AccessRequestView>('ordering.access-request.approve', DecideAccessRequestRequest, COMMAND),
   rejectAccessRequest: rpcSubject<RejectAccessRequestRequest, AccessRequestView>('ordering.access-request.reject', RejectAccessRequestRequest, COMMAND),
   listAccessRequests: rpcSubject<ListAccessRequestsRequest, AccessRequestPage>('ordering.access-request.list', ListAccessRequestsRequest),
-  /** For `GET /v1/admin/stats`: orders by status. */
+  /** For `GET /v1/admin/stats`: orders by status, and the access requests vendors leave waiting. */
   orderStats: rpcSubject<OrderStatsRequest, OrderStatsView>('ordering.stats.orders', OrderStatsRequest),
 };
