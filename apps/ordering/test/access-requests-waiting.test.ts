@@ -1,11 +1,11 @@
-import { CommonErrorCode, MessageHeaders, OrderingSubjects, SLOWEST_VENDORS_LISTED, type AccessRequestView, type OrderStatsView, type RpcSubject } from '@trove/contracts';
-import { decodeJson, encodeJson, Namespace, toNatsHeaders, type RpcReply } from '@trove/messaging';
+import { CommonErrorCode, OrderingSubjects, SLOWEST_VENDORS_LISTED, type AccessRequestView, type OrderStatsView, type RpcSubject } from '@trove/contracts';
+import { Namespace, type RpcReply } from '@trove/messaging';
 import type { Caller } from '@trove/platform';
 import type { NatsConnection } from 'nats';
 import { randomUUID } from 'node:crypto';
 import { connectNats } from '../../../test/support/nats';
 import { withDatabase } from '../../../test/support/postgres';
-import { OfferShelf, startOrdering, type OrderingUnderTest } from './ordering-harness';
+import { OfferShelf, sendAsGateway, startOrdering, type OrderingUnderTest } from './ordering-harness';
 
 jest.setTimeout(120_000);
 
@@ -49,19 +49,7 @@ describe('access requests left waiting, in the operators’ figures', () => {
     await ordering?.stop();
   });
 
-  async function send<T>(subject: RpcSubject<unknown, T>, caller: Caller, body: unknown): Promise<RpcReply<T>> {
-    const headers = toNatsHeaders({
-      [MessageHeaders.correlationId]: randomUUID(),
-      [MessageHeaders.caller]: 'gateway',
-      [MessageHeaders.callerOrganization]: caller.organizationId,
-      [MessageHeaders.callerRole]: caller.role,
-      [MessageHeaders.callerKey]: caller.keyId,
-      [MessageHeaders.idempotencyKey]: randomUUID(),
-      [MessageHeaders.deadline]: String(Date.now() + 30_000),
-    });
-    const reply = await nc.request(namespace.subject(subject.subject), encodeJson(body), { timeout: 30_000, headers });
-    return decodeJson(reply.data) as RpcReply<T>;
-  }
+  const send = <T>(subject: RpcSubject<unknown, T>, caller: Caller, body: unknown): Promise<RpcReply<T>> => sendAsGateway(nc, namespace, subject, caller, body);
 
   function data<T>(reply: RpcReply<T>): T {
     if (!reply.ok) throw new Error(`${reply.error.code}: ${reply.error.message}`);

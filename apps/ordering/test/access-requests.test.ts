@@ -1,12 +1,12 @@
-import { CatalogErrorCode, CatalogSubjects, CommonErrorCode, MessageHeaders, OrderingSubjects, type AccessRequestPage, type AccessRequestView, type OfferSnapshot, type RpcSubject } from '@trove/contracts';
-import { decodeJson, encodeJson, Namespace, toNatsHeaders, type RpcReply } from '@trove/messaging';
+import { CatalogErrorCode, CatalogSubjects, CommonErrorCode, OrderingSubjects, type AccessRequestPage, type AccessRequestView, type OfferSnapshot, type RpcSubject } from '@trove/contracts';
+import { Namespace, type RpcReply } from '@trove/messaging';
 import { ServiceException, type Caller } from '@trove/platform';
 import type { NatsConnection } from 'nats';
 import { randomUUID } from 'node:crypto';
 import { connectNats } from '../../../test/support/nats';
 import { withDatabase } from '../../../test/support/postgres';
 import { waitFor } from '../../../test/support/processes';
-import { OfferShelf, startOrdering, type OrderingUnderTest } from './ordering-harness';
+import { OfferShelf, sendAsGateway, startOrdering, type OrderingUnderTest } from './ordering-harness';
 
 jest.setTimeout(120_000);
 
@@ -70,19 +70,7 @@ describe('access requests', () => {
   const newBuyer = (): Caller => ({ organizationId: randomUUID(), role: 'buyer', keyId: 'k'.repeat(32) });
 
   /** A request as the gateway forwards it: caller, Idempotency-Key and deadline. */
-  async function send<T>(subject: RpcSubject<unknown, T>, caller: Caller, body: unknown, key: string = randomUUID()): Promise<RpcReply<T>> {
-    const headers = toNatsHeaders({
-      [MessageHeaders.correlationId]: randomUUID(),
-      [MessageHeaders.caller]: 'gateway',
-      [MessageHeaders.callerOrganization]: caller.organizationId,
-      [MessageHeaders.callerRole]: caller.role,
-      [MessageHeaders.callerKey]: caller.keyId,
-      [MessageHeaders.idempotencyKey]: key,
-      [MessageHeaders.deadline]: String(Date.now() + 30_000),
-    });
-    const reply = await nc.request(namespace.subject(subject.subject), encodeJson(body), { timeout: 30_000, headers });
-    return decodeJson(reply.data) as RpcReply<T>;
-  }
+  const send = <T>(subject: RpcSubject<unknown, T>, caller: Caller, body: unknown, key?: string): Promise<RpcReply<T>> => sendAsGateway(nc, namespace, subject, caller, body, { key });
 
   const ask = (buyer: Caller, offerId: string, key?: string) =>
     send(OrderingSubjects.createAccessRequest, buyer, { offerId, intendedUse: '训练金融客服语音识别模型 / training a call-centre ASR model' }, key);

@@ -1,6 +1,6 @@
-import { CatalogErrorCode, CatalogSubjects, CommonErrorCode, MessageHeaders, OrderingErrorCode, OrderingSubjects, type OrderView, type PaymentDeclinedV1, type RpcSubject } from '@trove/contracts';
+import { CatalogErrorCode, CatalogSubjects, CommonErrorCode, OrderingErrorCode, OrderingSubjects, type OrderView, type PaymentDeclinedV1, type RpcSubject } from '@trove/contracts';
 import type { PricingValue } from '@trove/licensing';
-import { decodeJson, encodeJson, Namespace, toNatsHeaders, type EventEnvelope, type RpcReply } from '@trove/messaging';
+import { Namespace, type EventEnvelope, type RpcReply } from '@trove/messaging';
 import { ServiceException, type Caller } from '@trove/platform';
 import type { NatsConnection } from 'nats';
 import { randomUUID } from 'node:crypto';
@@ -10,7 +10,7 @@ import { SagaSweep } from '../src/saga/saga-sweep';
 import { connectNats } from '../../../test/support/nats';
 import { withDatabase } from '../../../test/support/postgres';
 import { waitFor } from '../../../test/support/processes';
-import { OfferShelf, startOrdering, type OrderingUnderTest } from './ordering-harness';
+import { OfferShelf, sendAsGateway, startOrdering, type OrderingUnderTest } from './ordering-harness';
 
 jest.setTimeout(120_000);
 
@@ -99,19 +99,7 @@ describe('exclusive sales of orders that were never written', () => {
   const order = (...offerIds: string[]) => ({ items: offerIds.map((offerId) => ({ offerId })), acceptLicense: true as const });
 
   /** `POST /v1/orders` as the gateway forwards it. */
-  async function place(buyer: Caller, body: unknown, key: string = randomUUID()): Promise<RpcReply<OrderView>> {
-    const headers = toNatsHeaders({
-      [MessageHeaders.correlationId]: randomUUID(),
-      [MessageHeaders.caller]: 'gateway',
-      [MessageHeaders.callerOrganization]: buyer.organizationId,
-      [MessageHeaders.callerRole]: buyer.role,
-      [MessageHeaders.callerKey]: buyer.keyId,
-      [MessageHeaders.idempotencyKey]: key,
-      [MessageHeaders.deadline]: String(Date.now() + 60_000),
-    });
-    const reply = await nc.request(namespace.subject(OrderingSubjects.placeOrder.subject), encodeJson(body), { timeout: 60_000, headers });
-    return decodeJson(reply.data) as RpcReply<OrderView>;
-  }
+  const place = (buyer: Caller, body: unknown, key?: string): Promise<RpcReply<OrderView>> => sendAsGateway(nc, namespace, OrderingSubjects.placeOrder, buyer, body, { key, ms: 60_000 });
 
   const refusal = (reply: RpcReply<unknown>) => (reply.ok ? 'placed' : reply.error.code);
   const query = (text: string, values: unknown[] = []) => withDatabase(ordering.db.url, async (c) => (await c.query(text, values)).rows);

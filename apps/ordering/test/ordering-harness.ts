@@ -1,7 +1,9 @@
 import { Test, type TestingModule } from '@nestjs/testing';
-import { CatalogSubjects, type OfferSnapshot, type RpcSubject } from '@trove/contracts';
+import { CatalogSubjects, MessageHeaders, type OfferSnapshot, type RpcSubject } from '@trove/contracts';
 import { defaultTerms, type PricingValue } from '@trove/licensing';
-import { RpcClient, UnitOfWork } from '@trove/messaging';
+import { decodeJson, encodeJson, Namespace, RpcClient, toNatsHeaders, UnitOfWork, type RpcReply } from '@trove/messaging';
+import type { Caller } from '@trove/platform';
+import type { NatsConnection } from 'nats';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from '../src/app.module';
 import type { Commit } from '../src/orders/orders.service';
@@ -85,4 +87,29 @@ export async function startOrdering(name: string, rpc: object): Promise<Ordering
       await deleteStream(namespace);
     },
   };
+}
+
+/**
+ * A request to ordering as the gateway forwards it over NATS: the caller, an Idempotency-Key (a
+ * new one unless given) and a deadline `ms` ahead, waited for as long.
+ */
+export async function sendAsGateway<T>(
+  nc: NatsConnection,
+  namespace: Namespace,
+  subject: RpcSubject<unknown, T>,
+  caller: Caller,
+  body: unknown,
+  { key = randomUUID(), ms = 30_000 }: { key?: string; ms?: number } = {},
+): Promise<RpcReply<T>> {
+  const headers = toNatsHeaders({
+    [MessageHeaders.correlationId]: randomUUID(),
+    [MessageHeaders.caller]: 'gateway',
+    [MessageHeaders.callerOrganization]: caller.organizationId,
+    [MessageHeaders.callerRole]: caller.role,
+    [MessageHeaders.callerKey]: caller.keyId,
+    [MessageHeaders.idempotencyKey]: key,
+    [MessageHeaders.deadline]: String(Date.now() + ms),
+  });
+  const reply = await nc.request(namespace.subject(subject.subject), encodeJson(body), { timeout: ms, headers });
+  return decodeJson(reply.data) as RpcReply<T>;
 }
