@@ -67,7 +67,7 @@ describe('the client address: X-Forwarded-For is believed only from TRUST_PROXY'
     expect(audited.get(viaProxy[2].body.organization.id)).toBe('198.51.100.3');
   });
 
-  it('counts an operator signing organizations up with the admin key per key, not against the address; other keys stay under the hourly limit', async () => {
+  it('counts an operator signing organizations up with the admin key per key, not against the address, and files each sign-up under the organization it made', async () => {
     const OPERATOR = '203.0.113.80';
     const anonymous = [await signUp('北京 语音 一', OPERATOR), await signUp('北京 语音 二', OPERATOR), await signUp('北京 语音 三', OPERATOR)];
     expect(anonymous.map((a) => a.status)).toEqual([201, 201, 429]);
@@ -75,9 +75,27 @@ describe('the client address: X-Forwarded-For is believed only from TRUST_PROXY'
     const byOperator = [];
     for (const name of ['国网 电力 客服 语音', '南方电网 巡检 图像', '中国移动 客服 对话', '招商银行 金融 文本']) byOperator.push(await signUp(name, OPERATOR, undefined, harness.adminKey));
     expect(byOperator.map((a) => a.status)).toEqual([201, 201, 201, 201]);
-    // A buyer's key is no way around the limit: it is counted by the hour like an address.
-    const buyerKey = byOperator[0].body.apiKey as string;
-    const byBuyer = [await signUp('子公司 一', OPERATOR, undefined, buyerKey), await signUp('子公司 二', OPERATOR, undefined, buyerKey), await signUp('子公司 三', OPERATOR, undefined, buyerKey)];
-    expect(byBuyer.map((a) => a.status)).toEqual([201, 201, 429]);
+    // Each record names the organization signed up (not the operator's own) and who did it.
+    const audit = await harness.inject({ method: 'GET', url: `/v1/admin/audit?action=organization.sign-up&target=${byOperator[0].body.organization.id}`, key: harness.adminKey });
+    expect(audit.status).toBe(200);
+    expect(audit.body.items).toHaveLength(1);
+    expect(audit.body.items[0]).toMatchObject({ target: { type: 'organization', id: byOperator[0].body.organization.id }, outcome: expect.anything() });
+  });
+
+  it('counts a sign-up that carries another key against its address: the keys sign-ups hand out buy no fresh allowance', async () => {
+    const FARM = '198.18.0.9';
+    const [first, second] = [await signUp('深圳 数据 农场 一', FARM), await signUp('深圳 数据 农场 二', FARM)];
+    expect([first.status, second.status]).toEqual([201, 201]);
+    // Spent: neither the keys those sign-ups answered nor a key from elsewhere sign up more from here.
+    const withKeys = [
+      await signUp('深圳 数据 农场 三', FARM, undefined, first.body.apiKey as string),
+      await signUp('深圳 数据 农场 四', FARM, undefined, second.body.apiKey as string),
+    ];
+    expect(withKeys.map((a) => a.status)).toEqual([429, 429]);
+    // From a fresh address a key is counted there like no key at all: two, then refused.
+    const ELSEWHERE = '198.18.0.10';
+    const elsewhere = [];
+    for (const n of ['五', '六', '七']) elsewhere.push(await signUp(`深圳 数据 农场 ${n}`, ELSEWHERE, undefined, first.body.apiKey as string));
+    expect(elsewhere.map((a) => a.status)).toEqual([201, 201, 429]);
   });
 });

@@ -7,11 +7,12 @@ import { AuditedCallInterceptor } from './audited-call.interceptor';
  * A state-changing route: every call, allowed or not, leaves an audit record. The AuthGuard
  * reads the action (so that refusals are recorded too). The interceptor, on these routes only
  * so reads pay nothing, hands the audit record to the unit of work that makes the change and
- * gives the call its idempotency key.
+ * gives the call its idempotency key. `createsTarget`: the record's target is what the call
+ * creates, also when the caller's key is sent (an operator signing an organization up).
  */
-export function Audited(action: string, targetType: string) {
+export function Audited(action: string, targetType: string, options: { createsTarget?: boolean } = {}) {
   return applyDecorators(
-    SetMetadata(AUDITED, { action, targetType } satisfies AuditedAction),
+    SetMetadata(AUDITED, { action, targetType, ...(options.createsTarget ? { createsTarget: true } : {}) } satisfies AuditedAction),
     UseInterceptors(AuditedCallInterceptor),
     ApiExtension('x-trove-audit', action),
     ApiHeader({

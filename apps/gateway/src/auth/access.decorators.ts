@@ -9,6 +9,8 @@ export const AUDITED = 'trove:audited';
 export interface AuditedAction {
   action: string;
   targetType: string;
+  /** The target is what the call creates (a sign-up's new organization), never the caller's own. */
+  createsTarget?: boolean;
 }
 
 /** The roles that may call a route; the rule is in the OpenAPI document too. */

@@ -63,7 +63,7 @@ export class AuthGuard implements CanActivate {
       }
       request.principal = check.principal;
       // A route on the caller's own organization (its vendor profile) names no id in its path.
-      if (request.audit && request.audit.targetId === null && request.audit.targetType === 'organization') request.audit.targetId = check.principal.organizationId;
+      if (request.audit && request.audit.targetId === null && request.audit.targetType === 'organization' && !audited?.createsTarget) request.audit.targetId = check.principal.organizationId;
       const store = RequestContext.current();
       if (store) store.caller = { organizationId: check.principal.organizationId, role: check.principal.role, keyId: check.principal.keyId };
       if (check.principal.organization.status === 'suspended') throw organizationSuspended(check.principal.organization.statusReason);

@@ -8,8 +8,9 @@ import { SIGN_UP_LIMIT, SIGN_UP_WINDOW_MS } from './rate-limits';
 /**
  * Rate limits per API key, and per client address for callers without one. Runs after the
  * AuthGuard, so it knows which key a request carries. Probes and scrapers are not limited.
- * The sign-up route is counted per hour instead of per second, with the validated
- * SIGNUPS_PER_ADDRESS_PER_HOUR as its limit, except for an operator's admin key: an operator
+ * The sign-up route is counted per client address per hour instead of per second, with the
+ * validated SIGNUPS_PER_ADDRESS_PER_HOUR as its limit, also when a key is sent, except for an
+ * operator's admin key: an operator
  * onboarding organizations (the demo seed, a migration from another marketplace) is a known
  * caller counted per key like on any route, not an anonymous address signing up again and again.
  */
@@ -25,7 +26,15 @@ export class RateLimitGuard extends ThrottlerGuard {
   protected override handleRequest(request: ThrottlerRequest): Promise<boolean> {
     if (!this.reflector.get<boolean | undefined>(SIGN_UP_LIMIT, request.context.getHandler())) return super.handleRequest(request);
     if (request.context.switchToHttp().getRequest<FastifyRequest>().principal?.role === 'admin') return super.handleRequest(request);
-    return super.handleRequest({ ...request, limit: this.config.SIGNUPS_PER_ADDRESS_PER_HOUR, ttl: SIGN_UP_WINDOW_MS, blockDuration: SIGN_UP_WINDOW_MS });
+    // By address whatever key comes along: each sign-up answers a new key, and counting per key
+    // would give every organization signed up a fresh hourly allowance to sign up more.
+    return super.handleRequest({
+      ...request,
+      limit: this.config.SIGNUPS_PER_ADDRESS_PER_HOUR,
+      ttl: SIGN_UP_WINDOW_MS,
+      blockDuration: SIGN_UP_WINDOW_MS,
+      getTracker: (req) => Promise.resolve(`ip:${(req as unknown as FastifyRequest).ip}`),
+    });
   }
 
   protected override async getTracker(request: Record<string, unknown>): Promise<string> {
