@@ -31,13 +31,18 @@ describe('a query parameter sent twice', () => {
     });
   });
 
-  it('names every repeated parameter, and leaves unknown ones to be refused as unknown', async () => {
+  it('names every repeated parameter together with what else is wrong, and leaves unknown ones to be refused as unknown', async () => {
     const repeated = await get('/v1/datasets?language=en&language=yue&domain=telecom&domain=energy&sort=newest');
     expect(repeated.status).toBe(400);
     expect(repeated.body.errors).toEqual([
       { field: 'language', problems: ['language must be given once'] },
       { field: 'domain', problems: ['domain must be given once'] },
     ]);
+    // One answer for all of it: the client need not come back to learn of the rest.
+    const more = await get('/v1/datasets?modality=speech&modality=image&sort=popular&maxPrice=-5&region=cn');
+    expect(more.status).toBe(400);
+    expect(more.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['maxPrice', 'modality', 'region', 'sort']);
+    expect(more.body.errors.find((e: { field: string }) => e.field === 'modality')).toEqual({ field: 'modality', problems: ['modality must be given once'] });
     const unknown = await get('/v1/admin/audit?vendor=a&vendor=b');
     expect(unknown.status).toBe(400);
     expect(unknown.body.errors).toEqual([{ field: 'vendor', problems: [expect.stringContaining('should not exist')] }]);

@@ -87,6 +87,28 @@ describe('a nested object given as a list', () => {
   });
 });
 
+describe('a query parameter given twice', () => {
+  const query = (value: unknown, metatype: unknown, data?: string) =>
+    httpValidationPipe()
+      .transform(value, { type: 'query', metatype: metatype as never, data })
+      .then(() => 'accepted')
+      .catch((error: ServiceException) => error.errors);
+
+  it('is refused by name, with the rest of the query checked in the same answer', async () => {
+    expect(await query({ amount: [{ amount: 1, currency: 'CNY' }, { amount: 2, currency: 'CNY' }] }, TopUpInput)).toEqual([{ field: 'amount', problems: ['amount must be given once'] }]);
+    expect(await query({ amount: ['1', '2'], extra: 'x' }, TopUpInput)).toEqual([
+      { field: 'amount', problems: ['amount must be given once'] },
+      { field: 'extra', problems: ['property extra should not exist'] },
+    ]);
+  });
+
+  it('is taken where the class takes a list, and a single scalar read by name is refused when repeated', async () => {
+    expect(await query({ amount: { amount: 1, currency: 'CNY' }, instalments: [] }, TopUpInput)).toBe('accepted');
+    expect(await query(['c2VlZA', 'b3RoZXI'], String, 'cursor')).toEqual([{ field: 'cursor', problems: ['cursor must be given once'] }]);
+    expect(await query('c2VlZA', String, 'cursor')).toBe('accepted');
+  });
+});
+
 describe('what a broken field is told', () => {
   class Line {
     @IsInt({ message: 'quantity must be a whole number of units' })

@@ -3,6 +3,7 @@ import { ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import {
   getMetadataStorage,
+  validate,
   validateSync,
   ValidationTypes,
   ValidationError,
@@ -129,28 +130,43 @@ export function validationFailed(errors: ValidationError[]): ServiceException {
  * A query parameter sent twice arrives as a list (`?language=zh-CN&language=en`). Where the
  * class takes one value, its rules would answer about the list as if it were the value (`must
  * be a string`, `must hold BCP 47 language tags ...; not []`): the caller is told plainly that it
- * is the repetition, field by field. No query class of Trove takes a list (a rule `each: true`
- * would say so).
+ * is the repetition, field by field, together with whatever else is wrong with the query, in one
+ * answer. No query class of Trove takes a list (a rule `each: true` would say so).
  */
-function repeatedQueryParameters(value: unknown, metatype: unknown): ValidationError[] {
-  if (typeof metatype !== 'function' || value === null || typeof value !== 'object') return [];
+function repeatedQueryParameters(value: unknown, metatype: unknown): Set<string> {
+  if (typeof metatype !== 'function' || value === null || typeof value !== 'object') return new Set();
   const repeated = Object.entries(value as Record<string, unknown>).filter(([, v]) => Array.isArray(v));
-  if (repeated.length === 0) return [];
+  if (repeated.length === 0) return new Set();
   const rules = getMetadataStorage().getTargetValidationMetadatas(metatype, '', true, false);
-  return repeated
-    .filter(([property]) => {
-      const own = rules.filter((rule) => rule.propertyName === property);
-      // Unknown parameters are the whitelist's to refuse; lists are fine where a rule takes each.
-      return own.length > 0 && !own.some((rule) => rule.each || rule.name === 'isArray');
-    })
-    .map(([property, v]) => Object.assign(new ValidationError(), { property, value: v, constraints: { givenOnce: `${property} must be given once` } }));
+  return new Set(
+    repeated
+      .map(([property]) => property)
+      .filter((property) => {
+        const own = rules.filter((rule) => rule.propertyName === property);
+        // Unknown parameters are the whitelist's to refuse; lists are fine where a rule takes each.
+        return own.length > 0 && !own.some((rule) => rule.each || rule.name === 'isArray');
+      }),
+  );
 }
+
+const givenOnce = (property: string, value: unknown): ValidationError =>
+  Object.assign(new ValidationError(), { property, value, constraints: { givenOnce: `${property} must be given once` } });
+
+/** A scalar read as `@Query('name')`, which takes one value. */
+const SCALARS: unknown[] = [String, Number, Boolean];
 
 class HttpValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'query') {
+      if (metadata.data && Array.isArray(value) && SCALARS.includes(metadata.metatype)) throw validationFailed([givenOnce(metadata.data, value)]);
       const repeated = repeatedQueryParameters(value, metadata.metatype);
-      if (repeated.length > 0) throw validationFailed(repeated);
+      if (repeated.size > 0) {
+        // The rest of the query is checked as usual, without the repeated ones.
+        const rest = Object.fromEntries(Object.entries(value as Record<string, unknown>).filter(([property]) => !repeated.has(property)));
+        const others = await validate(plainToInstance(metadata.metatype as new () => object, rest), VALIDATOR_OPTIONS);
+        const errors = [...repeated].map((property) => givenOnce(property, (value as Record<string, unknown>)[property]));
+        throw validationFailed(errors.concat(others.filter((error) => !repeated.has(error.property))));
+      }
     }
     return super.transform(value, metadata);
   }
