@@ -72,7 +72,8 @@ export class StatsService {
       organizationsByKind: organizations,
       datasetsByStatus: datasets ? datasets.byStatus : null,
       ordersByStatus: orders ? orders.byStatus : null,
-      accessRequestsWaiting: orders ? orders.accessRequestsWaiting : null,
+      // An ordering older than this gateway does not send it: null, as the contract says, rather than left out.
+      accessRequestsWaiting: orders?.accessRequestsWaiting ?? null,
       salesPerCurrency: sales ? exactSales(sales.salesPerCurrency) : null,
       eventBacklog: { consumers, unpublished },
       unavailable: [...unavailable].sort(),

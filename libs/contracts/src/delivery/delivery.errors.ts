@@ -36,9 +36,9 @@ export enum DeliveryErrorCode {
    */
   PRECONDITION_FAILED = 'PRECONDITION_FAILED',
   /**
-   * The file is in the version's manifest and the buyer is entitled to it, but its bytes cannot
-   * be read from storage now. Nothing was sent, held or counted; operators are alerted. Try again
-   * later (`Retry-After`).
+   * The file is in the version's manifest and the buyer is entitled to it, but its object is
+   * missing from storage (another failure to read it is still a 500). Nothing was sent, held or
+   * counted; operators are alerted. Try again later (`Retry-After`).
    */
   FILE_UNAVAILABLE = 'FILE_UNAVAILABLE',
 }
