@@ -10,9 +10,9 @@ import { SIGN_UP_LIMIT, SIGN_UP_WINDOW_MS } from './rate-limits';
  * AuthGuard, so it knows which key a request carries. Probes and scrapers are not limited.
  * The sign-up route is counted per client address per hour instead of per second, with the
  * validated SIGNUPS_PER_ADDRESS_PER_HOUR as its limit, also when a key is sent, except for an
- * operator's admin key: an operator
- * onboarding organizations (the demo seed, a migration from another marketplace) is a known
- * caller counted per key like on any route, not an anonymous address signing up again and again.
+ * operator's admin key: an operator onboarding organizations (the demo seed, a migration from
+ * another marketplace) is a known caller counted per key like on any route, not an anonymous
+ * address signing up again and again.
  */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
