@@ -782,6 +782,21 @@ describe('buying free and metered offers', () => {
     expect(sales.items).toEqual([expect.objectContaining({ orderId: placed.id, quantity: 200, price: { amount: 3_600_000, currency: 'CNY' } })]);
   });
 
+  it('buys every hour the listing declares when the item names no quantity, as an order written from the plain {offerId} contract does', async () => {
+    const perHour = await h.publishedOffer('海天瑞声 SpeechOcean', metered(18_000, 'hour'), '普通话朗读语音（按小时）/ read Mandarin speech by the hour');
+    const buyer = await h.buyer('智谱 AI Zhipu');
+    await h.fund(buyer, 20_000_000);
+
+    const response = await h.order(buyer, order(perHour.offerId));
+    const placed = await json(response);
+    expect(response.status).toBe(201);
+    // The listing declares 1,000 hours: the line is all of them, priced and recorded as if asked for.
+    expect(placed).toMatchObject({ items: [{ offerId: perHour.offerId, quantity: 1000, price: { amount: 18_000_000, currency: 'CNY' } }], total: { amount: 18_000_000, currency: 'CNY' } });
+    expect((await h.settled(buyer, placed.id)).status).toBe('fulfilled');
+    expect(await h.wallet(buyer)).toBe(20_000_000 - 18_000_000);
+    expect((await entitlementOf(buyer, placed.id)).allowance).toEqual({ unit: 'hour', quantity: 1000 });
+  });
+
   it('refuses a missing, zero, negative, fractional, huge or misplaced quantity with 400 naming the field, and changes nothing', async () => {
     const perImage = await h.publishedOffer('曼孚科技 MindFlow', metered(3, 'image'), '街景图像分割标注（按张）/ street scenes by the image');
     const once = await h.publishedOffer('标贝科技 DataBaker');
@@ -798,6 +813,7 @@ describe('buying free and metered offers', () => {
       return { status: response.status, code: problem.code, fields: (problem.errors ?? []).map((e: { field: string }) => e.field) };
     };
     const bad = { status: 400, code: 'VALIDATION_FAILED', fields: ['items.0.quantity'] };
+    // The listing (a speech corpus) declares no images: without a quantity there is nothing whole to buy.
     expect(await refused({ offerId: perImage.offerId })).toEqual(bad);
     for (const quantity of [0, -3, 2.5, '100', 1e10, null]) expect({ quantity, ...(await refused({ offerId: perImage.offerId, quantity })) }).toEqual({ quantity, ...bad });
     expect(await refused({ offerId: once.offerId, quantity: 1 })).toEqual(bad);

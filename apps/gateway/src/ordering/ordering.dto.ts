@@ -20,7 +20,8 @@ export class OrderItemDto {
     minimum: 1,
     maximum: MAX_METERED_QUANTITY,
     example: 200,
-    description: "Metered offers only, and required there: units of the offer's unit to buy (hours, images, GiB...); the line costs the unit price times it. Given for any other offer: 400",
+    description:
+      "Metered offers only: units of the offer's unit to buy (hours, images, GiB...); the line costs the unit price times it. Left out, the item buys every unit the listing declares (its `speech.hours` for `hour`...); required where the listing declares none, and for `gib`. Given for any other offer: 400",
   })
   @IsOptional()
   @IsInt({ message: "quantity must be a whole number of the offer's unit" })

@@ -26,7 +26,7 @@ export class OrdersController {
       'a different body 422 IDEMPOTENCY_KEY_REUSED. Offers the buyer may not see are 404; withdrawn or expired ones, or listings not published, 409 OFFER_NOT_AVAILABLE; ' +
       'offers needing approval without an approved access request 403 ACCESS_NOT_APPROVED; an exclusive license already sold 409 EXCLUSIVITY_CONFLICT; mixed currencies 422 CURRENCY_MISMATCH. ' +
       'A perpetual one-time license the buyer holds already, through a live order covering every released version, is 409 ALREADY_LICENSED naming that order. ' +
-      'A metered offer needs `quantity` (its line costs the unit price times it; 400 without it, and 400 for `quantity` on any other offer). ' +
+      'A metered offer takes `quantity`, the units to buy (its line costs the unit price times it); without it the item buys every unit the listing declares, and where the listing declares none (or the unit is `gib`) it is 400. `quantity` on any other offer is 400. ' +
       'An order of free offers alone totals zero and is answered `paid`: nothing is charged or invoiced, the license receipt is written all the same.',
   })
   @ApiHeader({ name: 'Idempotency-Key', required: true, description: '1 to 255 printable ASCII characters; a retry repeats it' })

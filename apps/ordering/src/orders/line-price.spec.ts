@@ -18,13 +18,16 @@ describe('linePrice: what one order item costs', () => {
     ['200 hours at 180.00 yuan an hour', perHour, 200, { amount: 3_600_000, quantity: 200 }],
     ['one hour', perHour, 1, { amount: 18_000, quantity: 1 }],
     ['every hour a 12.5-hour corpus holds', ofShortCorpus, 13, { amount: 234_000, quantity: 13 }],
+    ['no quantity: every hour the listing declares', ofShortCorpus, undefined, { amount: 234_000, quantity: 13 }],
     ['the most units an item may buy', offer({ model: 'metered', price: { amount: 1, currency: 'CNY' }, unit: 'image' }), MAX_METERED_QUANTITY, { amount: MAX_METERED_QUANTITY, quantity: MAX_METERED_QUANTITY }],
   ])('%s', (_case, item, quantity, expected) => {
     expect(linePrice(item, quantity, 0, 'CNY')).toEqual(expected);
   });
 
   it.each([
-    ['no quantity for a metered offer', perHour, undefined, 'quantity is required'],
+    ['no quantity where the listing declares no hours', perHour, undefined, 'quantity is required'],
+    ['no quantity for GiB, counted at download', offer({ model: 'metered', price: { amount: 500, currency: 'CNY' }, unit: 'gib' }), undefined, 'quantity is required'],
+    ['no quantity where the declared volume passes the most an item may buy', { ...perHour, meteredVolume: MAX_METERED_QUANTITY + 1 }, undefined, 'quantity is required'],
     ['zero', perHour, 0, 'from 1 to'],
     ['a negative quantity', perHour, -5, 'from 1 to'],
     ['a fraction', perHour, 1.5, 'from 1 to'],

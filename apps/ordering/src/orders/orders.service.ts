@@ -356,8 +356,11 @@ export const FREE_ORDER_CURRENCY: CurrencyCode = 'CNY';
 
 /**
  * What one item costs, and the units it buys: the offer's price; a metered offer's unit price
- * times the item's `quantity` (required there, and refused for any other model); nothing for
- * a free offer. Bad quantities are VALIDATION_FAILED naming the item's field.
+ * times the item's `quantity` (refused for any other model); nothing for a free offer. A metered
+ * item without a quantity buys everything the listing declares of the unit, which is what its
+ * files deliver (`{offerId}` alone, as for any other offer, orders the whole listing); where the
+ * listing declares no such volume (or the unit is `gib`, counted at download) the quantity is
+ * required. Bad quantities are VALIDATION_FAILED naming the item's field.
  */
 export function linePrice(offer: Pick<OfferSnapshot, 'id' | 'pricing' | 'meteredVolume'>, quantity: number | undefined, position: number, currency: CurrencyCode): { amount: number; quantity: number | null } {
   const field = `items.${position}.quantity`;
@@ -366,14 +369,19 @@ export function linePrice(offer: Pick<OfferSnapshot, 'id' | 'pricing' | 'metered
     if (quantity !== undefined) throw bad(`quantity is only for metered offers; offer ${offer.id} is ${offer.pricing.model}`);
     return { amount: chargeFor(offer.pricing, {}, currency).amount, quantity: null };
   }
-  if (quantity === undefined) throw bad(`quantity is required: offer ${offer.id} is sold per ${offer.pricing.unit}`);
+  // No more than the listing holds: 1,000 hours of a 12.5-hour corpus was charged and delivered
+  // the same files as one hour.
+  const volume = offer.meteredVolume ?? null;
+  if (quantity === undefined) {
+    const sold = `offer ${offer.id} is sold per ${offer.pricing.unit}`;
+    if (volume === null) throw bad(`quantity is required: ${sold} and its listing declares no volume in that unit to buy whole`);
+    if (volume > MAX_METERED_QUANTITY) throw bad(`quantity is required: ${sold} and its listing declares ${volume}, more than the ${MAX_METERED_QUANTITY} one item may buy`);
+    quantity = volume;
+  }
   if (!Number.isSafeInteger(quantity) || quantity < 1 || quantity > MAX_METERED_QUANTITY) {
     throw bad(`quantity must be a whole number from 1 to ${MAX_METERED_QUANTITY}`);
   }
-  // No more than the listing holds: 1,000 hours of a 12.5-hour corpus was charged and delivered
-  // the same files as one hour.
-  const volume = offer.meteredVolume;
-  if (volume !== undefined && volume !== null && quantity > volume) {
+  if (volume !== null && quantity > volume) {
     throw bad(`quantity must be at most ${volume}: the listing's declared volume in units of ${offer.pricing.unit}, rounded up to whole units (offer ${offer.id})`);
   }
   try {
