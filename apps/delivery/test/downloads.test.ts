@@ -293,7 +293,7 @@ describe.each(STORAGE_DRIVERS)('entitlements and downloads with %s', (_name, sta
     await waitFor('the resume recorded', async () => (await withDatabase(h.db.url, async (c) => (await c.query(`SELECT 1 FROM download WHERE entitlement_id = $1`, [entitlement.id])).rowCount)) === 2);
   });
 
-  it('answers a listed file whose object is gone from storage with 503 FILE_UNAVAILABLE and Retry-After, GET, HEAD and an empty file alike, holding and counting nothing and telling the operator', async () => {
+  it('answers a listed file whose object is gone from storage with 503 FILE_UNAVAILABLE and Retry-After, GET, HEAD and an empty file alike, holding and counting nothing, telling the operator once per object and counting every one in /metrics', async () => {
     const v = randomUUID();
     const files = [
       { path: 'audio/zh-CN/丢失_0001.wav', bytes: randomBytes(2 * 1024 * 1024 + 5) },
@@ -309,6 +309,14 @@ describe.each(STORAGE_DRIVERS)('entitlements and downloads with %s', (_name, sta
     const [lost, kept, empty] = files.map((f) => listed.find((l) => l.path === f.path)!);
     const gone = [lost, empty];
     const keys = await Promise.all(gone.map((f) => keyOf(f.path)));
+    // What an operator's alert reads: the missing objects answered so far, as /metrics shows them.
+    const missingAnswers = async () => {
+      const scraped = await (await fetch(`http://127.0.0.1:${h.port}/metrics`)).text();
+      const sample = scraped.split('\n').find((line) => line.startsWith(`trove_delivery_objects_missing_total{driver="${storage.storage.driver}"} `));
+      expect(sample).toMatch(/ \d+$/);
+      return Number(sample!.split(' ')[1]);
+    };
+    const missingBefore = await missingAnswers();
     const logged = jest.spyOn(Logger.prototype, 'error');
     try {
       await Promise.all(keys.map((key) => storage.storage.delete(key)));
@@ -333,11 +341,13 @@ describe.each(STORAGE_DRIVERS)('entitlements and downloads with %s', (_name, sta
         if (method === 'GET') expect(answer.json).toMatchObject({ status: 503, code: 'FILE_UNAVAILABLE', detail: expect.stringContaining('Try again later') });
         else expect(answer.body.length).toBe(0);
       }
-      // Each refusal told the operator which object to restore, and for whom.
+      // Every refusal is counted, while the operator is told once per object which one to restore,
+      // and for whom: the repeats asked within minutes write no more lines.
+      expect(await missingAnswers()).toBe(missingBefore + asked.length);
       const told = logged.mock.calls.filter(([about]) => keys.includes((about as { objectKey?: string })?.objectKey ?? ''));
-      expect(told).toHaveLength(asked.length);
+      expect(told.map(([about]) => (about as { objectKey: string }).objectKey)).toEqual(keys);
       expect(told[0]).toEqual([
-        expect.objectContaining({ objectKey: keys[0], entitlementId: entitlement.id, versionId: v, path: lost.path, driver: storage.storage.driver }),
+        expect.objectContaining({ objectKey: keys[0], entitlementId: entitlement.id, versionId: v, path: lost.path, driver: storage.storage.driver, suppressed: 0 }),
         expect.stringContaining('missing from storage'),
       ]);
     } finally {

@@ -1,17 +1,20 @@
 import { DeliveryErrorCode } from '@trove/contracts';
 import { Controller, Get, Logger, Param, Query, Req, Res } from '@nestjs/common';
-import { PublicRoute, ServiceException } from '@trove/platform';
+import { MetricsService, PublicRoute, ServiceException } from '@trove/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
+import { Counter } from 'prom-client';
 import { FsObjectStorage, isMissing } from '../storage/fs-object-storage';
 import { ObjectNotFoundError, ObjectStorage } from '../storage/object-storage';
 import { clientHasFile, preconditionFails, rangeStart, readRange } from './byte-range';
-import { downloadTicketFromUrl } from './download-ticket';
+import type { DownloadTarget } from './download.repository';
+import { downloadTicketFromUrl, type DownloadTicket } from './download-ticket';
 import { sendFileRange, sendStream, type SendAllowance, type SendProgress } from './file-sender';
 import { attachmentDisposition, headerText, platformHeaders } from './response-headers';
 import { DownloadsService } from './downloads.service';
+import { LogThrottle } from './log-throttle';
 import { cutOffSlowReaders } from './send-pace';
 import { DeliveryConfig } from '../delivery.config';
 
@@ -23,17 +26,31 @@ import { DeliveryConfig } from '../delivery.config';
  * them. Under a download limit or a per-GiB allowance, it ends where the limit is reached.
  * If-Match without the file's ETag is 412 Precondition Failed, If-None-Match with it is 304 Not
  * Modified, and If-Range with another is the whole file (byte-range.ts). A file whose object is
- * missing from storage is 503 FILE_UNAVAILABLE, for HEAD as for GET, with nothing held or counted.
+ * missing from storage is 503 FILE_UNAVAILABLE, for HEAD as for GET, with nothing held or counted;
+ * each one is counted in trove_delivery_objects_missing_total, and logged at most once per object
+ * every ten minutes.
  */
 @Controller('files/entitlements/:entitlementId/versions/:versionId')
 export class DownloadsController {
   private readonly logger = new Logger('Downloads');
+  private readonly missingLogs = new LogThrottle(MISSING_OBJECT_LOG_INTERVAL_MS, MISSING_OBJECT_LOG_KEYS, Date.now);
+  private readonly objectsMissing: Counter<'driver'>;
 
   constructor(
     private readonly downloads: DownloadsService,
     private readonly storage: ObjectStorage,
     private readonly config: DeliveryConfig,
-  ) {}
+    metrics: MetricsService,
+  ) {
+    this.objectsMissing = new Counter({
+      name: 'trove_delivery_objects_missing_total',
+      help: 'Downloads (GET or HEAD) answered 503 FILE_UNAVAILABLE because the file\'s object is missing from storage, by storage driver',
+      labelNames: ['driver'] as const,
+      registers: [metrics.registry],
+    });
+    // Present from the start at 0, so that an alert on its increase sees the first one.
+    this.objectsMissing.inc({ driver: storage.driver }, 0);
+  }
 
   // Fastify answers HEAD on this route too (exposeHeadRoutes), through this handler.
   @Get('*')
@@ -116,12 +133,7 @@ export class DownloadsController {
     } catch (error) {
       if (hold) await this.downloads.release(hold);
       if (error instanceof ObjectNotFoundError || isMissing(error)) {
-        // The file is in the manifest and paid for, but its bytes are gone from storage (deleted
-        // by hand, a lost disk, a bucket emptied): only an operator can bring them back.
-        this.logger.error(
-          { err: error, driver: this.storage.driver, objectKey: target.key, entitlementId: target.entitlementId, versionId: ticket.versionId, path: ticket.path },
-          "a paid file's object is missing from storage: restore it from backup",
-        );
+        this.reportMissing(error, target, ticket);
         void reply.header('retry-after', String(FILE_UNAVAILABLE_RETRY_AFTER_SECONDS));
         throw new ServiceException(
           DeliveryErrorCode.FILE_UNAVAILABLE,
@@ -193,7 +205,37 @@ export class DownloadsController {
       body!.pipe(res);
     }
   }
+
+  /**
+   * The file is in the manifest and paid for, but its bytes are gone from storage (deleted by
+   * hand, a lost disk, a bucket emptied): only an operator can bring them back. Every answer is
+   * counted; the log line, with what to restore, is written once per object an interval.
+   */
+  private reportMissing(error: unknown, target: DownloadTarget, ticket: DownloadTicket): void {
+    this.objectsMissing.inc({ driver: this.storage.driver });
+    const suppressed = this.missingLogs.admit(target.key);
+    if (suppressed === undefined) return;
+    this.logger.error(
+      { err: error, driver: this.storage.driver, objectKey: target.key, entitlementId: target.entitlementId, versionId: ticket.versionId, path: ticket.path, suppressed },
+      "a paid file's object is missing from storage: restore it from backup",
+    );
+  }
 }
+
+/**
+ * How long the missing object's log line is held back after it is written for one object key.
+ * A client holding a signed URL to the file can ask for it thousands of times a second, each
+ * answered 503: one line per request would bury the one an operator needs. Every ten minutes
+ * keeps a recent line about the object for as long as it stays missing, six an hour at most; the
+ * counter in /metrics sees every request as it comes.
+ */
+const MISSING_OBJECT_LOG_INTERVAL_MS = 10 * 60_000;
+
+/**
+ * How many object keys the throttle of that log line remembers, the one logged longest ago
+ * forgotten first: its memory stays bounded however many missing objects are asked for.
+ */
+const MISSING_OBJECT_LOG_KEYS = 1000;
 
 /**
  * What the Retry-After of FILE_UNAVAILABLE says: an object missing from storage comes back only
