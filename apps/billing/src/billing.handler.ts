@@ -8,6 +8,7 @@ import {
   GetPayoutRequest,
   GetTopUpRequest,
   GetVendorBalanceRequest,
+  GetVendorStatementRequest,
   GetWalletRequest,
   ListInvoicesRequest,
   ListPayoutsRequest,
@@ -29,6 +30,7 @@ import {
   type TopUpView,
   type TrialBalanceView,
   type VendorBalanceView,
+  type VendorStatementView,
   type WalletView,
 } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
@@ -87,6 +89,11 @@ export class BillingHandler {
   @RpcHandler(BillingSubjects.getVendorBalance)
   balance(request: GetVendorBalanceRequest, context: RpcContext): Promise<VendorBalanceView> {
     return this.wallets.vendorBalance(callerAs(context, 'vendor'), request.currency);
+  }
+
+  @RpcHandler(BillingSubjects.getVendorStatement)
+  statement(request: GetVendorStatementRequest, context: RpcContext): Promise<VendorStatementView> {
+    return this.wallets.vendorStatement(callerAs(context, 'vendor'), request);
   }
 
   @RpcHandler(BillingSubjects.requestPayout)

@@ -72,6 +72,19 @@ export interface Turnover {
   credits: bigint;
 }
 
+/** A vendor's payable over a period, as `vendorStatement` reads it: credits positive (owed to the vendor). */
+export interface StatementSums {
+  opening: bigint;
+  /** The gross of the vendor's lines charged in the period. */
+  gross: bigint;
+  /** What those charges credited to the payable: the gross less the commission. */
+  netSales: bigint;
+  refunds: bigint;
+  payouts: bigint;
+  closing: bigint;
+  entries: number;
+}
+
 /**
  * Accounts, journal entries and postings. Plain SQL: the rules (entries balance, postings are
  * append-only, wallets never go negative) live in the database, see the CreateLedger migration.
@@ -186,6 +199,48 @@ export class LedgerRepository extends TransactionalRepository {
       [organizationId],
     )) as { currency: CurrencyCode; balance: string }[];
     return rows.map((r) => ({ currency: r.currency, balance: sumOf(r.balance) }));
+  }
+
+  /**
+   * A vendor's statement for `[from, to)`, from its payable's postings in one statement. An entry
+   * belongs to the moment it was made (`journal_entry.created_at`). The payable holds only the net
+   * of a charge (price minus commission, all the vendor's lines of the entry in one posting), so
+   * the gross is the sum of the vendor's lines on the entry's invoice (every charge and renewal has
+   * exactly one); the commission is the gross less the net. Reads only the vendor's postings
+   * (`posting_account_idx`), each entry by its key, and the invoices of the period's charges.
+   */
+  async vendorStatement(organizationId: string, currency: CurrencyCode, from: string, to: string): Promise<StatementSums> {
+    const rows = (await this.manager.query(
+      `WITH moves AS MATERIALIZED (
+         SELECT p.entry_id, p.amount, e.kind, e.created_at >= $3::timestamptz AS in_period
+           FROM account a
+           JOIN posting p ON p.account_id = a.id
+           JOIN journal_entry e ON e.id = p.entry_id
+          WHERE a.type = 'vendor_payable' AND a.organization_id = $1 AND a.currency = $2 AND e.created_at < $4::timestamptz)
+       SELECT coalesce(-sum(amount) FILTER (WHERE NOT in_period), 0) AS opening,
+              coalesce(-sum(amount) FILTER (WHERE in_period AND kind IN ('charge', 'renewal')), 0) AS net_sales,
+              coalesce(sum(amount) FILTER (WHERE in_period AND kind = 'refund'), 0) AS refunds,
+              coalesce(sum(amount) FILTER (WHERE in_period AND kind = 'payout'), 0) AS payouts,
+              coalesce(-sum(amount), 0) AS closing,
+              count(DISTINCT entry_id) FILTER (WHERE in_period) AS entries,
+              (SELECT coalesce(sum((l.line -> 'gross' ->> 'amount')::bigint), 0)
+                 FROM moves m
+                 JOIN invoice i ON i.entry_id = m.entry_id
+                 CROSS JOIN LATERAL jsonb_array_elements(i.lines) AS l(line)
+                WHERE m.in_period AND m.kind IN ('charge', 'renewal') AND l.line ->> 'vendorOrganizationId' = $1::text) AS gross
+         FROM moves`,
+      [organizationId, currency, from, to],
+    )) as { opening: string; net_sales: string; refunds: string; payouts: string; closing: string; entries: string; gross: string }[];
+    const r = rows[0];
+    return {
+      opening: sumOf(r.opening),
+      gross: sumOf(r.gross),
+      netSales: sumOf(r.net_sales),
+      refunds: sumOf(r.refunds),
+      payouts: sumOf(r.payouts),
+      closing: sumOf(r.closing),
+      entries: Number(r.entries),
+    };
   }
 
   /** Writes the entry and all its postings in one statement, which the database checks balances. */

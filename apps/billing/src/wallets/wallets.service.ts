@@ -4,6 +4,7 @@ import {
   LEDGER_LIMIT,
   ledgerSum,
   MAX_TRANSFER_AMOUNT,
+  type GetVendorStatementRequest,
   type LedgerMoney,
   type ListPayoutsRequest,
   type ListTopUpsRequest,
@@ -16,6 +17,7 @@ import {
   type TopUpView,
   type TrialBalanceView,
   type VendorBalanceView,
+  type VendorStatementView,
   type WalletView,
 } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
@@ -299,6 +301,35 @@ export class WalletsService {
 
   vendorBalance(caller: Caller, currency?: CurrencyCode): Promise<VendorBalanceView> {
     return this.unitOfWork.read(async () => balanceView(await this.ledger.payableBalances(caller.organizationId), currency));
+  }
+
+  /**
+   * The vendor's account statement for `[from, to)`: the payable at both ends and what moved it
+   * between them, by the kind of each entry. The figures must add up to the closing balance, which
+   * is read on its own; should an entry of a kind a statement does not know post to a payable,
+   * this refuses to answer rather than show a statement that does not reconcile.
+   */
+  async vendorStatement(caller: Caller, request: GetVendorStatementRequest): Promise<VendorStatementView> {
+    const currency = request.currency ?? 'CNY';
+    const [from, to] = [new Date(request.from).toISOString(), new Date(request.to).toISOString()];
+    const sums = await this.unitOfWork.read(() => this.ledger.vendorStatement(caller.organizationId, currency, from, to));
+    const commission = sums.gross - sums.netSales;
+    if (sums.opening + sums.netSales - sums.refunds - sums.payouts !== sums.closing || commission < 0n) {
+      throw new Error(`the statement of vendor ${caller.organizationId} in ${currency} from ${from} to ${to} does not reconcile: ${JSON.stringify(sums, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`);
+    }
+    const money = (amount: bigint): LedgerMoney => ({ amount: ledgerSum(amount), currency });
+    return {
+      currency,
+      from,
+      to,
+      opening: money(sums.opening),
+      sales: money(sums.gross),
+      commission: money(commission),
+      refunds: money(sums.refunds),
+      payouts: money(sums.payouts),
+      closing: money(sums.closing),
+      entries: sums.entries,
+    };
   }
 
   /** A vendor asks for its money; what it asks for, with what it asked for before, must be owed to it. */

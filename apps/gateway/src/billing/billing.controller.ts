@@ -20,15 +20,17 @@ import {
   PayoutsQuery,
   RejectPayoutDto,
   RejectTopUpDto,
+  StatementQuery,
   TopUpDto,
   TopUpInputDto,
   TopUpPageDto,
   TopUpsQuery,
   TrialBalanceDto,
   VendorBalanceDto,
+  VendorStatementDto,
   WalletDto,
 } from './billing.dto';
-import { exactBalances, exactTrialBalance } from './exact-sums';
+import { exactBalances, exactStatement, exactTrialBalance } from './exact-sums';
 
 /** Money moves only once per key: a route that moves money refuses to run without one. */
 function requireIdempotencyKey(key: string | undefined, route: string): void {
@@ -188,6 +190,19 @@ export class BillingController {
   @ApiProblems(400, 503)
   async balance(@Query() query: CurrencyQuery): Promise<VendorBalanceDto> {
     return exactBalances(await this.rpc.send(BillingSubjects.getVendorBalance, { currency: query.currency }));
+  }
+
+  @Get('balance/statement')
+  @Roles(['vendor'])
+  @ApiOperation({
+    summary: "The vendor's account statement (对账单) for a period",
+    description:
+      "What moved the vendor's balance from `from` (inclusive) to `to` (exclusive), read from the ledger: `opening` and `closing` are the balance at each end, `sales` the gross of its lines charged in the period (renewals included), `commission` what the platform withheld on them, `refunds` what refunds took back (the vendor's share of each charge they reverse) and `payouts` the payouts approved; `opening + sales - commission - refunds - payouts = closing`, to the fen. `entries` counts the journal entries of the period that moved the balance. `from` and `to` are ISO 8601 date-times with their offset (`2027-01-01T00:00:00+08:00`), `from` before `to`, at most 366 days apart; anything else is 400 VALIDATION_FAILED naming the fields. A period not over yet may still grow.",
+  })
+  @ApiOkResponse({ type: VendorStatementDto })
+  @ApiProblems(400, 503)
+  async statement(@Query() query: StatementQuery): Promise<VendorStatementDto> {
+    return exactStatement(await this.rpc.send(BillingSubjects.getVendorStatement, { from: query.from, to: query.to, currency: query.currency }));
   }
 
   @Post('payouts')

@@ -1,5 +1,6 @@
 import {
   ACCOUNT_TYPES,
+  GetVendorStatementRequest,
   INVOICE_KINDS,
   PAYOUT_STATUSES,
   RecordTopUpRequest,
@@ -38,6 +39,9 @@ export class CurrencyQuery {
   @IsIn(CURRENCY_CODES)
   currency?: CurrencyCode;
 }
+
+/** `GET /v1/balance/statement`: the period, `from` (inclusive) to `to` (exclusive), and the currency, held to the contract's rules. */
+export class StatementQuery extends GetVendorStatementRequest {}
 
 export class InvoicesQuery extends PageQuery {
   @ApiPropertyOptional({ enum: INVOICE_KINDS, description: 'Only invoices, or only credit notes (红字发票); both when left out' })
@@ -125,6 +129,39 @@ export class VendorBalanceDto {
 
   @ApiProperty({ type: [Money] })
   balances: Money[];
+}
+
+/** A vendor's account statement (对账单): `opening + sales - commission - refunds - payouts = closing`. */
+export class VendorStatementDto {
+  @ApiProperty({ enum: CURRENCY_CODES })
+  currency: CurrencyCode;
+
+  @ApiProperty({ format: 'date-time', description: 'Start of the period (inclusive), in UTC' })
+  from: string;
+
+  @ApiProperty({ format: 'date-time', description: 'End of the period (exclusive), in UTC' })
+  to: string;
+
+  @ApiProperty({ type: Money, description: 'What the platform owed the vendor at `from`; below zero when the vendor owed the platform' })
+  opening: Money;
+
+  @ApiProperty({ type: Money, description: "The gross (VAT included) of the vendor's lines charged in the period: purchases and subscription renewals" })
+  sales: Money;
+
+  @ApiProperty({ type: Money, description: 'What the platform withheld from those sales as its commission' })
+  commission: Money;
+
+  @ApiProperty({ type: Money, description: "What refunds in the period took back from the vendor's payable: its share (after commission) of each charge they reverse" })
+  refunds: Money;
+
+  @ApiProperty({ type: Money, description: 'Payouts approved (paid) in the period' })
+  payouts: Money;
+
+  @ApiProperty({ type: Money, description: 'What the platform owed the vendor at `to`: opening + sales - commission - refunds - payouts' })
+  closing: Money;
+
+  @ApiProperty({ type: 'integer', minimum: 0, description: "How many journal entries of the period posted to the vendor's payable" })
+  entries: number;
 }
 
 export class PayoutDto {

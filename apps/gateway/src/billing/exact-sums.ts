@@ -1,4 +1,4 @@
-import type { LedgerMoney, LedgerSum, SalesPerCurrency, TrialBalanceView } from '@trove/contracts';
+import type { LedgerMoney, LedgerSum, SalesPerCurrency, TrialBalanceView, VendorStatementView } from '@trove/contracts';
 import type { Money } from '@trove/licensing';
 
 /** `JSON.rawJSON` (Node 21 and later), which TypeScript's ES2022 library does not declare. */
@@ -22,6 +22,19 @@ export function exactMoney(money: LedgerMoney): Money {
 
 export function exactBalances(view: { balance: LedgerMoney; balances: LedgerMoney[] }): { balance: Money; balances: Money[] } {
   return { balance: exactMoney(view.balance), balances: view.balances.map(exactMoney) };
+}
+
+export function exactStatement(view: VendorStatementView) {
+  const { opening, sales, commission, refunds, payouts, closing } = view;
+  return {
+    ...view,
+    opening: exactMoney(opening),
+    sales: exactMoney(sales),
+    commission: exactMoney(commission),
+    refunds: exactMoney(refunds),
+    payouts: exactMoney(payouts),
+    closing: exactMoney(closing),
+  };
 }
 
 export function exactTrialBalance(view: TrialBalanceView) {

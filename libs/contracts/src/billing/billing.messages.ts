@@ -5,10 +5,12 @@ import { CURRENCY_CODES, type BillingPeriod, type CurrencyCode, type MoneyValue 
 import { DisplayText } from '../display-text';
 import { PageRequest } from '../page-request';
 import { TransferMoney, type LedgerMoney, type LedgerSum } from './billing.limits';
+import { IsStatementBound } from './statement-period';
 import { TransferReference } from './transfer-reference';
 
 // The limits travel with the messages they bound (the package index exports this file).
 export * from './billing.limits';
+export * from './statement-period';
 
 /** The kinds of ledger account. Wallets and payables belong to an organization; the rest to the platform. */
 export const ACCOUNT_TYPES = ['wallet', 'vendor_payable', 'platform_revenue', 'tax_payable', 'bank_clearing'] as const;
@@ -140,6 +142,50 @@ export interface VendorBalanceView {
   /** What the platform owes the vendor after commission, in the currency asked for (CNY by default); below zero when the vendor owes the platform. */
   balance: LedgerMoney;
   balances: LedgerMoney[];
+}
+
+/**
+ * A vendor's account statement (对账单) for a period: `from` (inclusive) to `to` (exclusive), each
+ * an ISO 8601 date-time with its offset, `from` before `to`, at most 366 days apart.
+ */
+export class GetVendorStatementRequest {
+  @ApiProperty({ example: '2027-01-01T00:00:00+08:00', description: 'The start of the period (inclusive): an ISO 8601 date-time with its offset' })
+  @IsStatementBound()
+  from: string;
+
+  @ApiProperty({ example: '2027-02-01T00:00:00+08:00', description: 'The end of the period (exclusive), after `from` and at most 366 days after it: an ISO 8601 date-time with its offset' })
+  @IsStatementBound()
+  to: string;
+
+  @ApiPropertyOptional({ enum: CURRENCY_CODES, description: 'The currency of the payable the statement reads; CNY when left out' })
+  @IsOptional()
+  @IsIn(CURRENCY_CODES)
+  currency?: CurrencyCode;
+}
+
+/**
+ * What moved the vendor's payable in a period, from its postings: `opening + sales - commission -
+ * refunds - payouts = closing`, every figure exact (`LedgerSum`).
+ */
+export interface VendorStatementView {
+  currency: CurrencyCode;
+  /** The period as billing read it, ISO 8601 in UTC. */
+  from: string;
+  to: string;
+  /** The balance at `from`: the payable's postings of entries made before it. */
+  opening: LedgerMoney;
+  /** The gross of the vendor's lines charged in the period (purchases and renewals), VAT included. */
+  sales: LedgerMoney;
+  /** What the platform withheld on those lines. */
+  commission: LedgerMoney;
+  /** What refunds in the period took back from the payable (the vendor's share of the charges they reverse). */
+  refunds: LedgerMoney;
+  /** Payouts approved in the period. */
+  payouts: LedgerMoney;
+  /** The balance at `to`. */
+  closing: LedgerMoney;
+  /** How many journal entries of the period posted to the payable. */
+  entries: number;
 }
 
 export class RequestPayoutRequest {

@@ -10,6 +10,7 @@ import {
   GetSubscriptionRequest,
   GetTopUpRequest,
   GetVendorBalanceRequest,
+  GetVendorStatementRequest,
   GetWalletRequest,
   ListInvoicesRequest,
   ListSubscriptionsRequest,
@@ -35,6 +36,7 @@ import {
   type TopUpView,
   type TrialBalanceView,
   type VendorBalanceView,
+  type VendorStatementView,
   type WalletView,
 } from './billing.messages';
 
@@ -54,6 +56,8 @@ export const BillingSubjects = {
   listTopUps: rpcSubject<ListTopUpsRequest, TopUpPage>('billing.top-up.list', ListTopUpsRequest),
   getWallet: rpcSubject<GetWalletRequest, WalletView>('billing.wallet.get', GetWalletRequest),
   getVendorBalance: rpcSubject<GetVendorBalanceRequest, VendorBalanceView>('billing.balance.get', GetVendorBalanceRequest),
+  /** A vendor's account statement (对账单): what moved its payable between two moments. */
+  getVendorStatement: rpcSubject<GetVendorStatementRequest, VendorStatementView>('billing.balance.statement', GetVendorStatementRequest),
   requestPayout: rpcSubject<RequestPayoutRequest, PayoutView>('billing.payout.request', RequestPayoutRequest, COMMAND),
   approvePayout: rpcSubject<ApprovePayoutRequest, PayoutView>('billing.payout.approve', ApprovePayoutRequest, COMMAND),
   cancelPayout: rpcSubject<CancelPayoutRequest, PayoutView>('billing.payout.cancel', CancelPayoutRequest, COMMAND),

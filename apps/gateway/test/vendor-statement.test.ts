@@ -1,0 +1,79 @@
+import { GatewayHarness } from './gateway-harness';
+
+jest.setTimeout(120_000);
+
+/** `GET /v1/balance/statement` at the gateway: the period and currency it takes, and the 400s for the rest. */
+describe('GET /v1/balance/statement', () => {
+  let harness: GatewayHarness;
+  let vendorKey: string;
+  let buyerKey: string;
+
+  beforeAll(async () => {
+    harness = await GatewayHarness.start({});
+    const signUp = async (kind: 'buyer' | 'vendor', name: string) => {
+      const answer = await harness.inject({ method: 'POST', url: '/v1/organizations', body: { name, kind, contactEmail: 'finance@example.cn' } });
+      expect(answer.status).toBe(201);
+      return answer.body.apiKey as string;
+    };
+    vendorKey = await signUp('vendor', '数据堂 Datatang');
+    buyerKey = await signUp('buyer', '商汤科技 SenseTime');
+  });
+
+  afterAll(async () => {
+    await harness?.stop();
+  });
+
+  const get = (query: string, key: string | undefined = vendorKey) => harness.inject({ method: 'GET', url: `/v1/balance/statement${query}`, key });
+  const JANUARY = '?from=2027-01-01T00:00:00%2B08:00&to=2027-02-01T00:00:00%2B08:00';
+
+  it("answers a month of a vendor that sold nothing: zeros that add up, the period in UTC", async () => {
+    const answer = await get(`${JANUARY}&currency=CNY`);
+    const zero = { amount: 0, currency: 'CNY' };
+    expect({ status: answer.status, body: answer.body }).toEqual({
+      status: 200,
+      body: { currency: 'CNY', from: '2026-12-31T16:00:00.000Z', to: '2027-01-31T16:00:00.000Z', opening: zero, sales: zero, commission: zero, refunds: zero, payouts: zero, closing: zero, entries: 0 },
+    });
+    expect((await get(JANUARY)).body.currency).toBe('CNY');
+  });
+
+  it.each([
+    ['from and to missing', '', ['from', 'to']],
+    ['from missing', '?to=2027-02-01T00:00:00Z', ['from']],
+    ['to not a date-time', '?from=2027-01-01T00:00:00Z&to=next-month', ['to']],
+    ['a week date', '?from=2027-W01&to=2027-02-01T00:00:00Z', ['from']],
+    ['a date without a time', '?from=2027-01-01&to=2027-02-01T00:00:00Z', ['from']],
+    ['a date-time without its offset', '?from=2027-01-01T00:00:00&to=2027-02-01T00:00:00Z', ['from']],
+    ['from equal to to', '?from=2027-01-01T00:00:00Z&to=2027-01-01T08:00:00%2B08:00', ['from', 'to']],
+    ['from after to', '?from=2027-02-01T00:00:00Z&to=2027-01-01T00:00:00Z', ['from', 'to']],
+    ['a period of 367 days', '?from=2027-01-01T00:00:00Z&to=2028-01-03T00:00:00Z', ['from', 'to']],
+    ['an unknown currency', `${JANUARY}&currency=XYZ`, ['currency']],
+    ['a lower-case currency', `${JANUARY}&currency=cny`, ['currency']],
+    ['an unknown parameter', `${JANUARY}&vendor=x`, ['vendor']],
+  ])('refuses %s with 400 VALIDATION_FAILED naming the fields', async (_case, query, fields) => {
+    const answer = await get(query);
+    expect({ status: answer.status, type: answer.headers['content-type'], code: answer.body.code }).toEqual({
+      status: 400,
+      type: expect.stringMatching(/^application\/problem\+json/),
+      code: 'VALIDATION_FAILED',
+    });
+    expect(answer.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(fields);
+  });
+
+  it('says why a period is refused', async () => {
+    const backwards = await get('?from=2027-02-01T00:00:00Z&to=2027-01-01T00:00:00Z');
+    expect(backwards.body.errors).toEqual([
+      { field: 'from', problems: ['from must be before to'] },
+      { field: 'to', problems: ['from must be before to'] },
+    ]);
+    const long = await get('?from=2027-01-01T00:00:00Z&to=2028-01-03T00:00:00Z');
+    expect(long.body.errors[0].problems).toEqual(['the period from from to to must be at most 366 days']);
+    // A leap year's 366 days are one period.
+    expect((await get('?from=2028-01-01T00:00:00Z&to=2029-01-01T00:00:00Z')).status).toBe(200);
+  });
+
+  it('is the vendor’s alone: a buyer is 403, no key 401, as on GET /v1/balance', async () => {
+    for (const url of ['/v1/balance', `/v1/balance/statement${JANUARY}`]) {
+      expect([(await harness.inject({ method: 'GET', url, key: buyerKey })).body.code, (await harness.inject({ method: 'GET', url })).status]).toEqual(['FORBIDDEN', 401]);
+    }
+  });
+});
