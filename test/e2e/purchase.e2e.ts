@@ -782,15 +782,21 @@ describe('buying free and metered offers', () => {
     expect(sales.items).toEqual([expect.objectContaining({ orderId: placed.id, quantity: 200, price: { amount: 3_600_000, currency: 'CNY' } })]);
   });
 
-  it('buys every hour the listing declares when the item names no quantity, as an order written from the plain {offerId} contract does', async () => {
+  it('buys every hour the listing declared when the offer was made, and no more after the vendor inflates it, when the item names no quantity, as an order written from the plain {offerId} contract does', async () => {
     const perHour = await h.publishedOffer('海天瑞声 SpeechOcean', metered(18_000, 'hour'), '普通话朗读语音（按小时）/ read Mandarin speech by the hour');
     const buyer = await h.buyer('智谱 AI Zhipu');
     await h.fund(buyer, 20_000_000);
+    // The offer was made while the listing declared 1,000 hours, and shows it.
+    const page = await perHour.vendor.expect(200, `/v1/datasets/${perHour.datasetId}`, 'GET');
+    expect(page.offers.find((o: { id: string }) => o.id === perHour.offerId)).toMatchObject({ defaultQuantity: 1000 });
+    // Published, the vendor edits the listing to a thousand times the hours; the offer's whole volume stays.
+    const speech = speechListing().speech as Record<string, unknown>;
+    await perHour.vendor.expect(200, `/v1/datasets/${perHour.datasetId}`, 'PATCH', { speech: { ...speech, hours: 1_000_000 } });
 
     const response = await h.order(buyer, order(perHour.offerId));
     const placed = await json(response);
     expect(response.status).toBe(201);
-    // The listing declares 1,000 hours: the line is all of them, priced and recorded as if asked for.
+    // The offer fixed 1,000 hours: the line is all of them, priced and recorded as if asked for.
     expect(placed).toMatchObject({ items: [{ offerId: perHour.offerId, quantity: 1000, price: { amount: 18_000_000, currency: 'CNY' } }], total: { amount: 18_000_000, currency: 'CNY' } });
     expect((await h.settled(buyer, placed.id)).status).toBe('fulfilled');
     expect(await h.wallet(buyer)).toBe(20_000_000 - 18_000_000);

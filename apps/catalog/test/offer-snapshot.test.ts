@@ -6,10 +6,12 @@ import { ServiceException, type Caller } from '@trove/platform';
 import type { TestingModule } from '@nestjs/testing';
 import { createHash, randomUUID } from 'node:crypto';
 import { notFound, seesEverything } from '../src/access';
+import { createDataSource } from '../src/data-source';
 import { DatasetRepository } from '../src/datasets/dataset.repository';
 import { DatasetsService } from '../src/datasets/datasets.service';
 import { OfferRepository } from '../src/offers/offer.repository';
 import { OffersService } from '../src/offers/offers.service';
+import { OfferDefaultQuantity1764500012000 } from '../src/migrations/1764500012000-OfferDefaultQuantity';
 import { VersionRepository } from '../src/versions/version.repository';
 import { VersionsService } from '../src/versions/versions.service';
 import { withDatabase, type TestDatabase } from '../../../test/support/postgres';
@@ -53,7 +55,10 @@ describe('the offer snapshot ordering reads', () => {
       datasetTitle: dataset.title,
       available: dataset.status === 'published' && offer.isLive(new Date()) && offer.visibleTo(who?.organizationId),
       releasedVersionIds: await moduleRef.get(VersionRepository).releasedIds(dataset.id),
-      meteredVolume: offer.pricing.model === 'metered' ? meteredVolume(dataset.metadata as never, offer.pricing.unit ?? '') : null,
+      ...(() => {
+        const volume = offer.pricing.model === 'metered' ? meteredVolume(dataset.metadata as never, offer.pricing.unit ?? '') : null;
+        return { meteredVolume: volume, wholeQuantity: volume === null || offer.defaultQuantity === null ? null : Math.min(volume, offer.defaultQuantity) };
+      })(),
     };
   }
 
@@ -151,19 +156,61 @@ describe('the offer snapshot ordering reads', () => {
       expiresAt: expect.any(String),
       status: 'active',
       createdAt: expect.any(String),
+      defaultQuantity: null,
       vendorOrganizationId: owner.organizationId,
       datasetStatus: 'published',
       datasetTitle: '普通话客服语音 500 小时',
       available: true,
       releasedVersionIds: releasedIds,
       meteredVolume: null,
+      wholeQuantity: null,
     });
     expect(releasedIds).toHaveLength(2);
     // A one-time offer has no metered volume; an offer per hour the hours the listing declares (1,505.5: 1,506 whole ones).
     expect(snapshot.meteredVolume).toBeNull();
-    expect((await read(() => service().snapshot(buyer, offers.perHour))).meteredVolume).toBe(1506);
+    expect(await read(() => service().snapshot(buyer, offers.perHour))).toMatchObject({ meteredVolume: 1506, defaultQuantity: 1506, wholeQuantity: 1506 });
     // A buyer checks the hash from the terms as served: keys sorted, no whitespace (jq -cS).
     expect(createHash('sha256').update(canonicalJson(snapshot.license.terms)).digest('hex')).toBe(snapshot.termsSha256);
+  });
+
+  it('sells an item without quantity what the offer fixed when it was made, never what the listing was edited to since', async () => {
+    const datasets = moduleRef.get(DatasetsService);
+    const id = await listing('吴语电话录音 300 小时');
+    const perHour = await offer(id, { pricing: { model: 'metered', unit: 'hour', price: { amount: 18_000, currency: 'CNY' } } });
+    await datasets.submit(owner, id, 'active');
+    await datasets.approve(id);
+    const hours = (await read(() => service().snapshot(buyer, perHour))).meteredVolume!;
+    expect(hours).toBeGreaterThan(0);
+    const speech = (exampleMetadata('speech') as { speech: Record<string, unknown> }).speech;
+
+    // A published listing's edits are live: the vendor claims a thousand times the hours.
+    await datasets.update(owner, id, { speech: { ...speech, hours: hours * 1000 } });
+    expect(await read(() => service().snapshot(buyer, perHour))).toMatchObject({ meteredVolume: hours * 1000, defaultQuantity: hours, wholeQuantity: hours });
+
+    // Fewer hours than the offer was made with: the item buys what is there now.
+    await datasets.update(owner, id, { speech: { ...speech, hours: 12.5 } });
+    expect(await read(() => service().snapshot(buyer, perHour))).toMatchObject({ meteredVolume: 13, defaultQuantity: hours, wholeQuantity: 13 });
+
+    // A new offer is made with the figure the listing declares then.
+    const second = await offer(id, { pricing: { model: 'metered', unit: 'hour', price: { amount: 16_000, currency: 'CNY' } } });
+    expect(await read(() => service().snapshot(buyer, second))).toMatchObject({ defaultQuantity: 13, wholeQuantity: 13 });
+
+    // Offers made before the column existed take what their listing declares when it is added;
+    // every other offer has none.
+    const dataSource = createDataSource(db.url);
+    await dataSource.initialize();
+    const runner = dataSource.createQueryRunner();
+    try {
+      const migration = new OfferDefaultQuantity1764500012000();
+      await migration.down(runner);
+      await migration.up(runner);
+    } finally {
+      await runner.release();
+      await dataSource.destroy();
+    }
+    expect(await read(() => service().snapshot(buyer, perHour))).toMatchObject({ defaultQuantity: 13, wholeQuantity: 13 });
+    expect(await read(() => service().snapshot(buyer, offers.perHour))).toMatchObject({ defaultQuantity: 1506 });
+    expect(await read(() => service().snapshot(buyer, offers.public))).toMatchObject({ defaultQuantity: null, wholeQuantity: null });
   });
 
   it('shows a private offer to its buyer only, and no offer of a listing that is not published', async () => {

@@ -29,6 +29,7 @@ export class OfferShelf {
       expiresAt: null,
       status: 'active',
       createdAt: new Date().toISOString(),
+      defaultQuantity: null,
       vendorOrganizationId: randomUUID(),
       datasetStatus: 'published',
       datasetTitle: options.title ?? '测试数据集 / test dataset',

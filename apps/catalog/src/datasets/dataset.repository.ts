@@ -79,7 +79,7 @@ const OFFER_JSON = `json_build_object(
             'id', o.id, 'datasetId', o.dataset_id, 'license', json_build_object('template', o.template, 'terms', o.terms),
             'termsSha256', o.terms_sha256, 'pricing', o.pricing, 'requiresApproval', o.requires_approval,
             'exclusive', o.exclusive, 'buyerOrgId', o.buyer_org_id, 'expiresAt', o.expires_at, 'status', ${OFFER_STATUS_SQL},
-            'createdAt', o.created_at
+            'createdAt', o.created_at, 'defaultQuantity', o.default_quantity
           )`;
 
 /**

@@ -15,6 +15,7 @@ import { Dataset } from '../datasets/dataset.entity';
 @Check('offer_terms_sha256_check', `terms_sha256 ~ '^[0-9a-f]{64}$'`)
 @Check('offer_price_amount_check', `price_amount >= 0`)
 @Check('offer_currency_check', `currency ~ '^[A-Z]{3}$'`)
+@Check('offer_default_quantity_check', `default_quantity > 0`)
 export class Offer {
   @PrimaryColumn('uuid')
   id: string;
@@ -62,6 +63,10 @@ export class Offer {
   @Column('text', { default: 'active' })
   status: 'active' | 'withdrawn';
 
+  /** A metered offer's units for an item without quantity, as the listing declared them when the offer was made (OfferView). */
+  @Column('bigint', { name: 'default_quantity', nullable: true, transformer: bigintNumber })
+  defaultQuantity: number | null;
+
   @CreateDateColumn({ type: 'timestamptz', name: 'created_at' })
   createdAt: Date;
 
@@ -98,6 +103,7 @@ export class Offer {
       expiresAt: this.expiresAt?.toISOString() ?? null,
       status: this.statusAt(now),
       createdAt: this.createdAt.toISOString(),
+      defaultQuantity: this.defaultQuantity,
     };
   }
 }

@@ -32,7 +32,7 @@ export class OfferRepository extends TransactionalRepository {
   async findForSnapshot(id: string): Promise<OfferForSnapshot | null> {
     const rows = (await this.manager.query(
       `SELECT o.id, o.dataset_id, o.template, o.terms, o.terms_sha256, o.exclusive, o.pricing, o.price_amount, o.currency,
-              o.requires_approval, o.buyer_org_id, o.expires_at, o.status, o.created_at, o.updated_at,
+              o.requires_approval, o.buyer_org_id, o.expires_at, o.status, o.default_quantity, o.created_at, o.updated_at,
               d.vendor_organization_id, ${VENDOR_SUSPENDED_SQL} AS vendor_suspended, d.status AS dataset_status, d.title AS dataset_title,
               -- The profiles that declare a listing's volume, for a metered offer only (meteredVolume).
               CASE WHEN o.pricing ->> 'model' = 'metered' THEN jsonb_build_object(
@@ -62,9 +62,11 @@ export class OfferRepository extends TransactionalRepository {
       buyerOrgId: row.buyer_org_id,
       expiresAt: row.expires_at,
       status: row.status,
+      defaultQuantity: bigintNumber.from(row.default_quantity) as number | null,
       createdAt: row.created_at,
       updatedAt: row.updated_at,
     });
+    const volume = offer.pricing.model === 'metered' && row.profiles ? meteredVolume(row.profiles, offer.pricing.unit ?? '') : null;
     return {
       offer,
       vendorOrganizationId: row.vendor_organization_id,
@@ -72,7 +74,9 @@ export class OfferRepository extends TransactionalRepository {
       datasetStatus: row.dataset_status,
       datasetTitle: row.dataset_title,
       releasedVersionIds: row.released_version_ids,
-      meteredVolume: offer.pricing.model === 'metered' && row.profiles ? meteredVolume(row.profiles, offer.pricing.unit ?? '') : null,
+      meteredVolume: volume,
+      // Never more than the offer fixed when it was made, nor than the listing declares now.
+      wholeQuantity: offer.defaultQuantity === null || volume === null ? null : Math.min(offer.defaultQuantity, volume),
     };
   }
 
@@ -120,6 +124,8 @@ export interface OfferForSnapshot {
   releasedVersionIds: string[];
   /** How many units of a metered offer's unit the listing declares; null otherwise. */
   meteredVolume: number | null;
+  /** What an order item without quantity buys (OfferSnapshot.wholeQuantity). */
+  wholeQuantity: number | null;
 }
 
 interface SnapshotRow {
@@ -136,6 +142,7 @@ interface SnapshotRow {
   buyer_org_id: string | null;
   expires_at: Date | null;
   status: 'active' | 'withdrawn';
+  default_quantity: string | null;
   created_at: Date;
   updated_at: Date;
   vendor_organization_id: string;

@@ -9,6 +9,7 @@ import {
   type ReserveExclusiveRequest,
 } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
+import { meteredVolume } from '@trove/dataset';
 import { effectiveTerms, findExclusiveConflict, licenseEndsAt, termsSha256, type LicenseTermsValue } from '@trove/licensing';
 import { UnitOfWork } from '@trove/messaging';
 import { ServiceException, type Caller } from '@trove/platform';
@@ -73,6 +74,7 @@ export class OffersService {
         buyerOrgId: request.buyerOrgId ?? null,
         expiresAt,
         status: 'active' as const,
+        defaultQuantity: defaultQuantityOf(dataset.metadata, request.pricing),
       });
       const saved = await this.offers.insert(offer);
       await tx.publish(CatalogEvents.offerCreated, offerEvent(saved, dataset, 'created'));
@@ -109,7 +111,7 @@ export class OffersService {
   async snapshot(caller: Caller | undefined, offerId: string): Promise<OfferSnapshot> {
     const found = await this.offers.findForSnapshot(offerId);
     if (!found) throw notFound('offer', offerId);
-    const { offer, vendorOrganizationId, vendorSuspended, datasetStatus, datasetTitle, releasedVersionIds, meteredVolume } = found;
+    const { offer, vendorOrganizationId, vendorSuspended, datasetStatus, datasetTitle, releasedVersionIds, meteredVolume, wholeQuantity } = found;
     const all = seesEverything(caller, vendorOrganizationId);
     if (!all && (datasetStatus !== 'published' || !offer.visibleTo(caller?.organizationId))) throw notFound('offer', offerId);
     // One moment for both: an offer answered `active` is one `available` counts live.
@@ -122,6 +124,7 @@ export class OffersService {
       available: isPublic({ status: datasetStatus, vendorSuspended }) && offer.isLive(now) && offer.visibleTo(caller?.organizationId),
       releasedVersionIds,
       meteredVolume,
+      wholeQuantity,
     };
   }
 
@@ -201,6 +204,17 @@ function plainPricing(pricing: CreateOfferRequest['pricing']): OfferView['pricin
     ...(pricing.period ? { period: pricing.period } : {}),
     ...(pricing.unit ? { unit: pricing.unit } : {}),
   };
+}
+
+/**
+ * What an item of a metered offer without `quantity` buys, fixed when the offer is made: the
+ * listing's volume in the offer's unit then (null when it declares none, or beyond what a whole
+ * number holds exactly). Null for every other pricing model.
+ */
+function defaultQuantityOf(metadata: Record<string, unknown>, pricing: CreateOfferRequest['pricing']): number | null {
+  if (pricing.model !== 'metered') return null;
+  const volume = meteredVolume(metadata, pricing.unit ?? '');
+  return volume !== null && Number.isSafeInteger(volume) ? volume : null;
 }
 
 function offerEvent(offer: Offer, dataset: Dataset, change: 'created' | 'withdrawn') {

@@ -317,6 +317,16 @@ export class OfferDto {
   @ApiProperty()
   createdAt: string;
 
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description:
+      'A metered offer: the units an order item without `quantity` buys, what the listing declared of the unit when the offer was made (rounded up). ' +
+      'Fixed with the offer, like its price: a later edit of the listing never makes it more (it is less if the listing now declares less). ' +
+      'Null when the offer is not metered, when the listing declared no such volume, and for `gib`; the item must give `quantity` then',
+  })
+  defaultQuantity: number | null;
+
   @ApiPropertyOptional({
     type: () => ExclusiveSoldOutDto,
     description: "On a listing's page, an exclusive offer a live exclusive sale blocks (they overlap in territory and time): ordering it now is 409 EXCLUSIVITY_CONFLICT. Absent otherwise",

@@ -542,6 +542,13 @@ export interface OfferView {
   status: OfferStatus;
   createdAt: string;
   /**
+   * A metered offer's units when an order item gives no `quantity`: what the listing declared of
+   * the offer's unit when the offer was made, rounded up. Fixed with the offer, like its price, so
+   * a later edit of the listing cannot make the same order buy more. Null when not metered, not
+   * declared then, or `gib` (counted at download).
+   */
+  defaultQuantity: number | null;
+  /**
    * On a listing's page, an exclusive offer that cannot be bought now: a live exclusive sale of
    * the listing overlaps it in territory and time. `until` is when the last such sale ends (null:
    * one never ends). Absent on every other offer.
@@ -563,6 +570,12 @@ export interface OfferSnapshot extends OfferView {
    * `gib` (counted at download). Absent from a catalog older than this field.
    */
   meteredVolume?: number | null;
+  /**
+   * What an item without `quantity` buys now: the offer's `defaultQuantity`, or the listing's
+   * `meteredVolume` where that is smaller (the listing now declares less); null when either is
+   * null. Absent from a catalog older than this field, and then an item must give `quantity`.
+   */
+  wholeQuantity?: number | null;
 }
 
 export interface SampleView {
