@@ -7,6 +7,9 @@ describe("a listing's volume in a metered offer's unit", () => {
     ['utterance', { speech: { hours: 300, utterances: 240_000 } }, 240_000],
     ['image', { image: { images: 10_000 } }, 10_000],
     ['video_minute', { video: { hours: 1.5 } }, 90],
+    // 31,554,048.000000004 minutes in floating point: not one more minute to buy.
+    ['video_minute', { video: { hours: 525_900.8 } }, 31_554_048],
+    ['video_minute', { video: { hours: 0.01 } }, 1],
     ['frame', { video: { frames: 8_856_000 } }, 8_856_000],
     ['frame', { pointCloud: { frames: 200_000 } }, 200_000],
     ['1k_tokens', { text: { tokens: 15_000_000_000 } }, 15_000_000],

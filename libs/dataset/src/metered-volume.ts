@@ -34,5 +34,8 @@ export function meteredVolume(metadata: Partial<Profiles>, unit: string): number
         return undefined;
     }
   })();
-  return typeof volume === 'number' && Number.isFinite(volume) && volume > 0 ? Math.ceil(volume - 1e-9) : null;
+  if (typeof volume !== 'number' || !Number.isFinite(volume) || volume <= 0) return null;
+  // To a millionth first: 525,900.8 hours x 60 is 31,554,048.000000004 minutes in floating point,
+  // which rounded up would sell a minute that is not there.
+  return Math.ceil(Math.round(volume * 1e6) / 1e6);
 }
