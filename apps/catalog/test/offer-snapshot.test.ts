@@ -187,9 +187,19 @@ describe('the offer snapshot ordering reads', () => {
     await datasets.update(owner, id, { speech: { ...speech, hours: hours * 1000 } });
     expect(await read(() => service().snapshot(buyer, perHour))).toMatchObject({ meteredVolume: hours * 1000, defaultQuantity: hours, wholeQuantity: hours });
 
-    // Fewer hours than the offer was made with: the item buys what is there now.
+    // Fewer hours than the offer was made with: the offer comes down to what is there now, for
+    // good. Raising the hours again does not raise it: a figure set high before the offer was
+    // made, lowered for review and raised after, buys no more than the lowest.
     await datasets.update(owner, id, { speech: { ...speech, hours: 12.5 } });
-    expect(await read(() => service().snapshot(buyer, perHour))).toMatchObject({ meteredVolume: 13, defaultQuantity: hours, wholeQuantity: 13 });
+    expect(await read(() => service().snapshot(buyer, perHour))).toMatchObject({ meteredVolume: 13, defaultQuantity: 13, wholeQuantity: 13 });
+    await datasets.update(owner, id, { speech: { ...speech, hours: hours * 1000 } });
+    expect(await read(() => service().snapshot(buyer, perHour))).toMatchObject({ meteredVolume: hours * 1000, defaultQuantity: 13, wholeQuantity: 13 });
+    // A listing that stops declaring hours leaves the offer with nothing whole to sell.
+    await datasets.update(owner, id, { speech: { ...speech, hours: undefined } });
+    const undeclared = await read(() => service().snapshot(buyer, perHour));
+    expect(undeclared).toMatchObject({ defaultQuantity: null, wholeQuantity: null });
+    await datasets.update(owner, id, { speech: { ...speech, hours: 12.5 } });
+    expect(await read(() => service().snapshot(buyer, perHour))).toMatchObject({ defaultQuantity: null, wholeQuantity: null });
 
     // A new offer is made with the figure the listing declares then.
     const second = await offer(id, { pricing: { model: 'metered', unit: 'hour', price: { amount: 16_000, currency: 'CNY' } } });

@@ -53,6 +53,7 @@ export class DatasetsService {
       const { metadata, title } = readMetadata(mergeMetadata(dataset.metadata, changes));
       dataset.metadata = metadata;
       dataset.title = title;
+      await this.offers.lowerDefaultQuantities(id, metadata);
     });
   }
 

@@ -75,9 +75,29 @@ export class OfferRepository extends TransactionalRepository {
       datasetTitle: row.dataset_title,
       releasedVersionIds: row.released_version_ids,
       meteredVolume: volume,
-      // Never more than the offer fixed when it was made, nor than the listing declares now.
+      // Never more than the offer holds (fixed when it was made, lowered by every edit since),
+      // nor than the listing declares now.
       wholeQuantity: offer.defaultQuantity === null || volume === null ? null : Math.min(offer.defaultQuantity, volume),
     };
+  }
+
+  /**
+   * After an edit of the listing's metadata: each metered offer's `defaultQuantity` comes down to
+   * what the listing now declares of its unit (to none, when it declares none), and never goes
+   * back up. So no edit, before publication or after, lets one `{offerId}` buy more than the
+   * least the listing has declared since the offer was made. Call with the dataset row locked.
+   */
+  async lowerDefaultQuantities(datasetId: string, metadata: Record<string, unknown>): Promise<void> {
+    const offers = (await this.transaction.query(
+      `SELECT id, pricing ->> 'unit' AS unit, default_quantity FROM offer WHERE dataset_id = $1 AND pricing ->> 'model' = 'metered' AND default_quantity IS NOT NULL`,
+      [datasetId],
+    )) as { id: string; unit: string | null; default_quantity: string }[];
+    for (const offer of offers) {
+      const fixed = bigintNumber.from(offer.default_quantity) as number;
+      const volume = meteredVolume(metadata, offer.unit ?? '');
+      const lowered = volume === null || !Number.isSafeInteger(volume) ? null : Math.min(fixed, volume);
+      if (lowered !== fixed) await this.transaction.query(`UPDATE offer SET default_quantity = $2, updated_at = now() WHERE id = $1`, [offer.id, lowered]);
+    }
   }
 
   findInDataset(datasetId: string, id: string): Promise<Offer | null> {

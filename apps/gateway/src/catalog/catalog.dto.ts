@@ -322,7 +322,7 @@ export class OfferDto {
     type: Number,
     description:
       'A metered offer: the units an order item without `quantity` buys, what the listing declared of the unit when the offer was made (rounded up). ' +
-      'Fixed with the offer, like its price: a later edit of the listing never makes it more (it is less if the listing now declares less). ' +
+      'An edit of the listing that declares less lowers it for good; no edit ever raises it (a grown corpus is sold whole by a new offer). ' +
       'Null when the offer is not metered, when the listing declared no such volume, and for `gib`; the item must give `quantity` then',
   })
   defaultQuantity: number | null;

@@ -543,9 +543,9 @@ export interface OfferView {
   createdAt: string;
   /**
    * A metered offer's units when an order item gives no `quantity`: what the listing declared of
-   * the offer's unit when the offer was made, rounded up. Fixed with the offer, like its price, so
-   * a later edit of the listing cannot make the same order buy more. Null when not metered, not
-   * declared then, or `gib` (counted at download).
+   * the offer's unit when the offer was made, rounded up, and lowered by every edit of the listing
+   * that declares less since (never raised again), so no edit makes the same order buy more. Null
+   * when not metered, not declared, or `gib` (counted at download).
    */
   defaultQuantity: number | null;
   /**
