@@ -36,6 +36,15 @@ describe('GET /v1/balance/statement', () => {
     expect((await get(JANUARY)).body.currency).toBe('CNY');
   });
 
+  it('reads a + typed into the URL unencoded (a space once decoded) as the offset it was', async () => {
+    // curl 'https://…/v1/balance/statement?from=2027-01-01T00:00:00+08:00&…' from Beijing.
+    const typed = await get('?from=2027-01-01T00:00:00+08:00&to=2027-02-01T00:00:00+0800');
+    expect({ status: typed.status, from: typed.body.from, to: typed.body.to }).toEqual({ status: 200, from: '2026-12-31T16:00:00.000Z', to: '2027-01-31T16:00:00.000Z' });
+    // A space anywhere else is no offset.
+    expect((await get('?from=2027-01-01%2000:00:00%2B08:00&to=2027-02-01T00:00:00Z')).status).toBe(400);
+    expect((await get('?from=2027-01-01T00:00:00%20Z&to=2027-02-01T00:00:00Z')).status).toBe(400);
+  });
+
   it.each([
     ['from and to missing', '', ['from', 'to']],
     ['from missing', '?to=2027-02-01T00:00:00Z', ['from']],

@@ -1,11 +1,11 @@
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import { IsDefined, IsIn, IsOptional, IsString, IsUUID, Length, Matches, ValidateNested } from 'class-validator';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { CURRENCY_CODES, type BillingPeriod, type CurrencyCode, type MoneyValue } from '@trove/licensing';
 import { DisplayText } from '../display-text';
 import { PageRequest } from '../page-request';
 import { TransferMoney, type LedgerMoney, type LedgerSum } from './billing.limits';
-import { IsStatementBound } from './statement-period';
+import { IsStatementBound, restoreOffsetPlus } from './statement-period';
 import { TransferReference } from './transfer-reference';
 
 // The limits travel with the messages they bound (the package index exports this file).
@@ -150,10 +150,12 @@ export interface VendorBalanceView {
  */
 export class GetVendorStatementRequest {
   @ApiProperty({ example: '2027-01-01T00:00:00+08:00', description: 'The start of the period (inclusive): an ISO 8601 date-time with its offset' })
+  @Transform(restoreOffsetPlus)
   @IsStatementBound()
   from: string;
 
   @ApiProperty({ example: '2027-02-01T00:00:00+08:00', description: 'The end of the period (exclusive), after `from` and at most 366 days after it: an ISO 8601 date-time with its offset' })
+  @Transform(restoreOffsetPlus)
   @IsStatementBound()
   to: string;
 

@@ -28,6 +28,16 @@ export function statementPeriodProblem(from: unknown, to: unknown): string | nul
 }
 
 /**
+ * A statement's bound as typed into a URL: `?from=2027-01-01T00:00:00+08:00` arrives with a space
+ * where the `+` was (a query string's `+` is a space), and every vendor east of UTC, Beijing's
+ * among them, was told the offset was missing. A space before a final `hh:mm` can only have been
+ * that `+`; anything else is left as it came, for the validator to judge.
+ */
+export function restoreOffsetPlus({ value }: { value: unknown }): unknown {
+  return typeof value === 'string' ? value.replace(/(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})$/, '$1+$2') : value;
+}
+
+/**
  * `from` or `to` of a statement: a date-time with its offset, and the two a period of at most
  * `STATEMENT_MAX_DAYS` days with `from` before `to`. On both fields, so that a period the wrong
  * way round or too long names both.
