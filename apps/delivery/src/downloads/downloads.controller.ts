@@ -33,7 +33,7 @@ import { DeliveryConfig } from '../delivery.config';
 @Controller('files/entitlements/:entitlementId/versions/:versionId')
 export class DownloadsController {
   private readonly logger = new Logger('Downloads');
-  private readonly missingLogs = new LogThrottle(MISSING_OBJECT_LOG_INTERVAL_MS, MISSING_OBJECT_LOG_KEYS, Date.now);
+  private readonly missingLogs = new LogThrottle(MISSING_OBJECT_LOG_INTERVAL_MS, MISSING_OBJECT_LOG_KEYS, () => performance.now());
   private readonly objectsMissing: Counter<'driver'>;
 
   constructor(
@@ -213,11 +213,14 @@ export class DownloadsController {
    */
   private reportMissing(error: unknown, target: DownloadTarget, ticket: DownloadTicket): void {
     this.objectsMissing.inc({ driver: this.storage.driver });
-    const suppressed = this.missingLogs.admit(target.key);
-    if (suppressed === undefined) return;
+    const admitted = this.missingLogs.admit(target.key);
+    if (!admitted) return;
+    const { suppressed, shared } = admitted;
     this.logger.error(
-      { err: error, driver: this.storage.driver, objectKey: target.key, entitlementId: target.entitlementId, versionId: ticket.versionId, path: ticket.path, suppressed },
-      "a paid file's object is missing from storage: restore it from backup",
+      { err: error, driver: this.storage.driver, objectKey: target.key, entitlementId: target.entitlementId, versionId: ticket.versionId, path: ticket.path, suppressed, shared },
+      shared
+        ? `objects of paid files are missing from storage, more than the ${MISSING_OBJECT_LOG_KEYS} logged one by one in ten minutes; this line stands for all the others (suppressed: those held back since the last): restore them from backup`
+        : "a paid file's object is missing from storage: restore it from backup",
     );
   }
 }
@@ -232,8 +235,9 @@ export class DownloadsController {
 const MISSING_OBJECT_LOG_INTERVAL_MS = 10 * 60_000;
 
 /**
- * How many object keys the throttle of that log line remembers, the one logged longest ago
- * forgotten first: its memory stays bounded however many missing objects are asked for.
+ * How many object keys the throttle of that log line remembers: its memory stays bounded however
+ * many missing objects are asked for. Beyond them, within ten minutes, one shared line stands for
+ * every other key.
  */
 const MISSING_OBJECT_LOG_KEYS = 1000;
 

@@ -1,12 +1,21 @@
-import { LogThrottle } from './log-throttle';
+import { LogThrottle, type Admitted } from './log-throttle';
 
 const MINUTE = 60_000;
 
 /** A throttle on a clock the test moves by hand. */
-function throttle(maxKeys = 1000): { admit: (key: string) => number | undefined; advance: (ms: number) => void } {
+function throttle(maxKeys = 1000): { admit: (key: string) => number | undefined; shared: (key: string) => Admitted | undefined; advance: (ms: number) => void } {
   let now = 1_000_000;
   const subject = new LogThrottle(10 * MINUTE, maxKeys, () => now);
-  return { admit: (key) => subject.admit(key), advance: (ms) => (now += ms) };
+  return {
+    // How many were held back, when the key's own line is written (undefined otherwise).
+    admit: (key) => {
+      const admitted = subject.admit(key);
+      if (admitted?.shared) throw new Error(`${key} was logged on the shared line`);
+      return admitted?.suppressed;
+    },
+    shared: (key) => subject.admit(key),
+    advance: (ms) => (now += ms),
+  };
 }
 
 describe('LogThrottle', () => {
@@ -43,31 +52,35 @@ describe('LogThrottle', () => {
     expect(admit('b')).toBeUndefined();
   });
 
-  it('remembers at most maxKeys keys, forgetting the one logged longest ago', () => {
-    const { admit, advance } = throttle(2);
-    admit('a');
-    advance(1);
-    admit('b');
-    admit('a');
-    advance(1);
-    admit('c');
-    // 'a' was forgotten when 'c' came, its repeat with it: it is logged as new.
-    expect(admit('a')).toBe(0);
-    // 'a' came back in place of 'b', the oldest then; 'c' is still remembered.
-    expect(admit('c')).toBeUndefined();
-    expect(admit('b')).toBe(0);
-  });
-
-  it('counts a key logged again after the interval as the newest when forgetting one', () => {
+  it('remembers at most maxKeys keys, making room by forgetting one logged longer than an interval ago', () => {
     const { admit, advance } = throttle(2);
     admit('a');
     advance(1);
     admit('b');
     advance(10 * MINUTE);
+    admit('b');
+    // 'a' was logged an interval ago: 'c' takes its place, and 'a' comes back as new.
+    expect(admit('c')).toBe(0);
+    expect(admit('c')).toBeUndefined();
+    advance(10 * MINUTE);
+    expect(admit('a')).toBe(0);
+  });
+
+  it('gives keys beyond those remembered one shared line per interval, however many there are', () => {
+    const { admit, shared, advance } = throttle(2);
     admit('a');
-    admit('c');
-    // 'b', logged longest ago, was forgotten when 'c' came; 'a' is still remembered.
+    admit('b');
+    // A client cycling through 1,000 missing objects: one line, not 998.
+    let lines = 0;
+    for (let i = 0; i < 998; i++) if (shared(`object-${i}`) !== undefined) lines++;
+    expect(lines).toBe(1);
+    // The remembered keys keep their own lines.
     expect(admit('a')).toBeUndefined();
-    expect(admit('b')).toBe(0);
+    advance(10 * MINUTE);
+    // An interval later the shared line comes again, telling the 997 held back; 'a' is logged
+    // again, and 'b' (logged longest ago) makes room for a new key.
+    expect(admit('a')).toBe(1);
+    expect(admit('object-0')).toBe(0);
+    expect(shared('object-1')).toEqual({ suppressed: 997, shared: true });
   });
 });
