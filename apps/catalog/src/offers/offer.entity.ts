@@ -63,7 +63,7 @@ export class Offer {
   @Column('text', { default: 'active' })
   status: 'active' | 'withdrawn';
 
-  /** A metered offer's units for an item without quantity, as the listing declared them when the offer was made (OfferView). */
+  /** A metered offer's units for an item without quantity: the listing's volume when the offer was made, lowered by every edit that declares less (OfferView). */
   @Column('bigint', { name: 'default_quantity', nullable: true, transformer: bigintNumber })
   defaultQuantity: number | null;
 
