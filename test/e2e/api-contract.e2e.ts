@@ -81,6 +81,7 @@ const CONTRACT: { method: string; path: string; who: 'anyone' | 'any key' | Role
   { method: 'GET', path: '/v1/invoices/{id}', who: ['buyer', 'admin'] },
   { method: 'GET', path: '/v1/balance', who: ['vendor'] },
   { method: 'GET', path: '/v1/balance/statement', who: ['vendor'] },
+  { method: 'GET', path: '/v1/admin/organizations/{id}/statement', who: ['admin'] },
   { method: 'POST', path: '/v1/payouts', who: ['vendor'] },
   { method: 'POST', path: '/v1/admin/payouts/{id}/approve', who: ['admin'] },
   { method: 'GET', path: '/v1/admin/ledger/trial-balance', who: ['admin'] },

@@ -93,7 +93,7 @@ export class BillingHandler {
 
   @RpcHandler(BillingSubjects.getVendorStatement)
   statement(request: GetVendorStatementRequest, context: RpcContext): Promise<VendorStatementView> {
-    return this.wallets.vendorStatement(callerAs(context, 'vendor'), request);
+    return this.wallets.vendorStatement(callerAs(context, 'vendor', 'admin'), request);
   }
 
   @RpcHandler(BillingSubjects.requestPayout)

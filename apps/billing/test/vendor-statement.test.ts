@@ -145,6 +145,19 @@ describe('billing: a vendor’s account statement ties its balance to what moved
     expect(await billing.violations()).toEqual([]);
   });
 
+  it('gives an operator the statement of the vendor it names, the very one the vendor reads; a vendor never reads another', async () => {
+    const operator: Caller = { organizationId: '00000000-0000-4000-8000-000000000001', role: 'admin', keyId: 'operator-key' };
+    const ask = (caller: Caller, vendorOrganizationId?: string) =>
+      billing.as(caller, () => rpc.send(BillingSubjects.getVendorStatement, { from: at[0].toISOString(), to: at[2].toISOString(), currency: 'CNY', ...(vendorOrganizationId ? { vendorOrganizationId } : {}) }));
+    expect(await ask(operator, 数据堂.organizationId)).toEqual(await statement(数据堂, at[0], at[2]));
+    expect(await ask(operator, 海天瑞声.organizationId)).toEqual(await statement(海天瑞声, at[0], at[2]));
+    // An operator names the vendor; a vendor may name itself, never another.
+    await expect(ask(operator)).rejects.toMatchObject({ code: CommonErrorCode.VALIDATION_FAILED, errors: [{ field: 'vendorOrganizationId' }] });
+    expect(await ask(数据堂, 数据堂.organizationId)).toEqual(await statement(数据堂, at[0], at[2]));
+    await expect(ask(数据堂, 海天瑞声.organizationId)).rejects.toMatchObject({ code: CommonErrorCode.FORBIDDEN });
+    await expect(ask(商汤, 数据堂.organizationId)).rejects.toMatchObject({ code: CommonErrorCode.FORBIDDEN });
+  });
+
   it('refuses a period the wrong way round, longer than 366 days or without an offset over NATS too, naming the fields', async () => {
     const send = (request: Record<string, unknown>) => billing.as(数据堂, () => rpc.send(BillingSubjects.getVendorStatement, request as never));
     await expect(send({ from: at[1].toISOString(), to: at[0].toISOString() })).rejects.toMatchObject({

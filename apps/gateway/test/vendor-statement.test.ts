@@ -6,6 +6,7 @@ jest.setTimeout(120_000);
 describe('GET /v1/balance/statement', () => {
   let harness: GatewayHarness;
   let vendorKey: string;
+  let vendorId: string;
   let buyerKey: string;
 
   beforeAll(async () => {
@@ -13,6 +14,7 @@ describe('GET /v1/balance/statement', () => {
     const signUp = async (kind: 'buyer' | 'vendor', name: string) => {
       const answer = await harness.inject({ method: 'POST', url: '/v1/organizations', body: { name, kind, contactEmail: 'finance@example.cn' } });
       expect(answer.status).toBe(201);
+      if (kind === 'vendor') vendorId = answer.body.organization.id;
       return answer.body.apiKey as string;
     };
     vendorKey = await signUp('vendor', '数据堂 Datatang');
@@ -84,5 +86,20 @@ describe('GET /v1/balance/statement', () => {
     for (const url of ['/v1/balance', `/v1/balance/statement${JANUARY}`]) {
       expect([(await harness.inject({ method: 'GET', url, key: buyerKey })).body.code, (await harness.inject({ method: 'GET', url })).status]).toEqual(['FORBIDDEN', 401]);
     }
+  });
+
+  it("gives an operator a vendor's statement at /v1/admin/organizations/:id/statement, with the same query and checks", async () => {
+    const admin = (path: string, key: string | undefined = harness.adminKey) => harness.inject({ method: 'GET', url: `/v1/admin/organizations/${path}`, key });
+    const operator = await admin(`${vendorId}/statement${JANUARY}`);
+    expect({ status: operator.status, body: operator.body }).toEqual({ status: 200, body: (await get(JANUARY)).body });
+    // The same 400s as the vendor's route, and a bad id.
+    const backwards = await admin(`${vendorId}/statement?from=2027-02-01T00:00:00Z&to=2027-01-01T00:00:00Z`);
+    expect({ status: backwards.status, fields: backwards.body.errors.map((e: { field: string }) => e.field) }).toEqual({ status: 400, fields: ['from', 'to'] });
+    expect((await admin(`not-a-uuid/statement${JANUARY}`)).status).toBe(400);
+    expect((await admin(`${vendorId}/statement${JANUARY}&vendorOrganizationId=${vendorId}`)).status).toBe(400);
+    // Only operators: the vendor itself is 403 here (it has its own route), a buyer 403, no key 401.
+    expect([(await admin(`${vendorId}/statement${JANUARY}`, vendorKey)).status, (await admin(`${vendorId}/statement${JANUARY}`, buyerKey)).status, (await admin(`${vendorId}/statement${JANUARY}`, '')).status]).toEqual([403, 403, 401]);
+    // The vendor's own route takes no vendor to read.
+    expect((await get(`${JANUARY}&vendorOrganizationId=${vendorId}`)).status).toBe(400);
   });
 });

@@ -307,15 +307,18 @@ export class WalletsService {
    * The vendor's account statement for `[from, to)`: the payable at both ends and what moved it
    * between them, by the kind of each entry. The figures must add up to the closing balance, which
    * is read on its own; should an entry of a kind a statement does not know post to a payable,
-   * this refuses to answer rather than show a statement that does not reconcile.
+   * this refuses to answer rather than show a statement that does not reconcile. A vendor reads its
+   * own; an operator names the vendor (`vendorOrganizationId`), and an organization that never
+   * sold has a statement of zeros.
    */
   async vendorStatement(caller: Caller, request: GetVendorStatementRequest): Promise<VendorStatementView> {
+    const vendorId = statementVendor(caller, request.vendorOrganizationId);
     const currency = request.currency ?? 'CNY';
     const [from, to] = [new Date(request.from).toISOString(), new Date(request.to).toISOString()];
-    const sums = await this.unitOfWork.read(() => this.ledger.vendorStatement(caller.organizationId, currency, from, to));
+    const sums = await this.unitOfWork.read(() => this.ledger.vendorStatement(vendorId, currency, from, to));
     const commission = sums.gross - sums.netSales;
     if (sums.opening + sums.netSales - sums.refunds - sums.payouts !== sums.closing || commission < 0n) {
-      throw new Error(`the statement of vendor ${caller.organizationId} in ${currency} from ${from} to ${to} does not reconcile: ${JSON.stringify(sums, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`);
+      throw new Error(`the statement of vendor ${vendorId} in ${currency} from ${from} to ${to} does not reconcile: ${JSON.stringify(sums, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`);
     }
     const money = (amount: bigint): LedgerMoney => ({ amount: ledgerSum(amount), currency });
     return {
@@ -451,4 +454,14 @@ export class WalletsService {
       })),
     };
   }
+}
+
+/** Whose statement a caller reads: a vendor its own, an operator the vendor it names. */
+function statementVendor(caller: Caller, named: string | undefined): string {
+  if (caller.role === 'admin') {
+    if (!named) throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, 'vendorOrganizationId: an operator names the vendor whose statement it reads', [{ field: 'vendorOrganizationId', problems: ['an operator names the vendor whose statement it reads'] }]);
+    return named;
+  }
+  if (named !== undefined && named !== caller.organizationId) throw new ServiceException(CommonErrorCode.FORBIDDEN, "A vendor reads its own statement only.");
+  return caller.organizationId;
 }

@@ -205,6 +205,21 @@ export class BillingController {
     return exactStatement(await this.rpc.send(BillingSubjects.getVendorStatement, { from: query.from, to: query.to, currency: query.currency }));
   }
 
+  @Get('admin/organizations/:id/statement')
+  @Roles(['admin'])
+  @ApiParam({ name: 'id', format: 'uuid', description: 'The vendor organization' })
+  @ApiOperation({
+    summary: "A vendor's account statement, for an operator",
+    description:
+      'The statement `GET /v1/balance/statement` gives the vendor, to reconcile its balance before approving a payout: the same query, the same figures. ' +
+      'An organization that never sold (or is not a vendor) has a statement of zeros. An id that is not a UUID is 400 VALIDATION_FAILED.',
+  })
+  @ApiOkResponse({ type: VendorStatementDto })
+  @ApiProblems(400, 503)
+  async vendorStatement(@Param('id', uuidParam('id')) vendorOrganizationId: string, @Query() query: StatementQuery): Promise<VendorStatementDto> {
+    return exactStatement(await this.rpc.send(BillingSubjects.getVendorStatement, { from: query.from, to: query.to, currency: query.currency, vendorOrganizationId }));
+  }
+
   @Post('payouts')
   @HttpCode(201)
   @Roles(['vendor'], { activeOnly: true })

@@ -1,6 +1,5 @@
 import {
   ACCOUNT_TYPES,
-  GetVendorStatementRequest,
   INVOICE_KINDS,
   PAYOUT_STATUSES,
   RecordTopUpRequest,
@@ -9,6 +8,7 @@ import {
   RequestPayoutRequest,
   SUBSCRIPTION_LAPSE_REASONS,
   SUBSCRIPTION_STATUSES,
+  StatementPeriodRequest,
   TOP_UP_STATUSES,
   type AccountType,
   type InvoiceKind,
@@ -41,7 +41,7 @@ export class CurrencyQuery {
 }
 
 /** `GET /v1/balance/statement`: the period, `from` (inclusive) to `to` (exclusive), and the currency, held to the contract's rules. */
-export class StatementQuery extends GetVendorStatementRequest {}
+export class StatementQuery extends StatementPeriodRequest {}
 
 export class InvoicesQuery extends PageQuery {
   @ApiPropertyOptional({ enum: INVOICE_KINDS, description: 'Only invoices, or only credit notes (红字发票); both when left out' })

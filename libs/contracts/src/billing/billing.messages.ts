@@ -145,10 +145,10 @@ export interface VendorBalanceView {
 }
 
 /**
- * A vendor's account statement (对账单) for a period: `from` (inclusive) to `to` (exclusive), each
+ * The period of a vendor's account statement (对账单): `from` (inclusive) to `to` (exclusive), each
  * an ISO 8601 date-time with its offset, `from` before `to`, at most 366 days apart.
  */
-export class GetVendorStatementRequest {
+export class StatementPeriodRequest {
   @ApiProperty({ example: '2027-01-01T00:00:00+08:00', description: 'The start of the period (inclusive): an ISO 8601 date-time with its offset' })
   @Transform(restoreOffsetPlus)
   @IsStatementBound()
@@ -163,6 +163,16 @@ export class GetVendorStatementRequest {
   @IsOptional()
   @IsIn(CURRENCY_CODES)
   currency?: CurrencyCode;
+}
+
+/**
+ * A vendor's account statement for a period: the calling vendor's own, or, asked by an operator,
+ * the one of the vendor `vendorOrganizationId` names (required then, refused from a vendor).
+ */
+export class GetVendorStatementRequest extends StatementPeriodRequest {
+  @IsOptional()
+  @IsUUID()
+  vendorOrganizationId?: string;
 }
 
 /**
