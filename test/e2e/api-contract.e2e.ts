@@ -365,10 +365,11 @@ describe('the public contract (API.md) and the served OpenAPI, route by route, a
         'POST /v1/admin/datasets/{id}/reject': { reason: '缺少说话人同意书 / consent records missing' },
         'POST /v1/admin/orders/{id}/refund': { reason: '重复下单 / ordered twice' },
       };
+      const queries: Record<string, string> = { 'GET /v1/admin/organizations/{id}/statement': '?from=2027-01-01T00:00:00%2B08:00&to=2027-02-01T00:00:00%2B08:00' };
       const keys: Record<Role, Caller | Party> = { admin: 'admin', vendor: vendorParty, buyer };
       for (const route of CONTRACT.filter((r) => r.path.includes('{'))) {
         const as = route.who === 'anyone' ? 'anonymous' : route.who === 'any key' ? buyer : keys[route.who[0]];
-        const path = concrete(route.path, route.path.includes('{versionId}') ? { id: sampler.datasetId } : {});
+        const path = concrete(route.path, route.path.includes('{versionId}') ? { id: sampler.datasetId } : {}) + (queries[`${route.method} ${route.path}`] ?? '');
         const answer = await api(route.method, path, { as, body: bodies[`${route.method} ${route.path}`], idempotencyKey: randomUUID() });
         expect(`${route.method} ${route.path}: ${answer.status} ${answer.body?.code}`).toBe(`${route.method} ${route.path}: 404 NOT_FOUND`);
       }

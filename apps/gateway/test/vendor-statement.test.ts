@@ -8,6 +8,7 @@ describe('GET /v1/balance/statement', () => {
   let vendorKey: string;
   let vendorId: string;
   let buyerKey: string;
+  let buyerId: string;
 
   beforeAll(async () => {
     harness = await GatewayHarness.start({});
@@ -15,6 +16,7 @@ describe('GET /v1/balance/statement', () => {
       const answer = await harness.inject({ method: 'POST', url: '/v1/organizations', body: { name, kind, contactEmail: 'finance@example.cn' } });
       expect(answer.status).toBe(201);
       if (kind === 'vendor') vendorId = answer.body.organization.id;
+      else buyerId = answer.body.organization.id;
       return answer.body.apiKey as string;
     };
     vendorKey = await signUp('vendor', '数据堂 Datatang');
@@ -96,6 +98,9 @@ describe('GET /v1/balance/statement', () => {
     const backwards = await admin(`${vendorId}/statement?from=2027-02-01T00:00:00Z&to=2027-01-01T00:00:00Z`);
     expect({ status: backwards.status, fields: backwards.body.errors.map((e: { field: string }) => e.field) }).toEqual({ status: 400, fields: ['from', 'to'] });
     expect((await admin(`not-a-uuid/statement${JANUARY}`)).status).toBe(400);
+    // An id of no organization, or of a buyer, names no vendor.
+    expect((await admin(`7d3f0a52-1c2b-4e5f-8a9b-0c1d2e3f4a5b/statement${JANUARY}`)).body.code).toBe('NOT_FOUND');
+    expect((await admin(`${buyerId}/statement${JANUARY}`)).body.code).toBe('NOT_FOUND');
     expect((await admin(`${vendorId}/statement${JANUARY}&vendorOrganizationId=${vendorId}`)).status).toBe(400);
     // Only operators: the vendor itself is 403 here (it has its own route), a buyer 403, no key 401.
     expect([(await admin(`${vendorId}/statement${JANUARY}`, vendorKey)).status, (await admin(`${vendorId}/statement${JANUARY}`, buyerKey)).status, (await admin(`${vendorId}/statement${JANUARY}`, '')).status]).toEqual([403, 403, 401]);

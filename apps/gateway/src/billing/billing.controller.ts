@@ -1,11 +1,12 @@
 import { BillingSubjects, CommonErrorCode } from '@trove/contracts';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { RpcClient } from '@trove/messaging';
+import { RpcClient, UnitOfWork } from '@trove/messaging';
 import { ServiceException } from '@trove/platform';
 import { Audited } from '../audit/audited.decorator';
 import { Roles } from '../auth/access.decorators';
 import { uuidParam } from '../catalog/params';
+import { OrganizationRepository } from '../identity/organization.repository';
 import { ApiProblems } from '../openapi/api-problems';
 import {
   AdminPayoutsQuery,
@@ -46,7 +47,11 @@ const IDEMPOTENCY_HEADER = { name: 'Idempotency-Key', required: true, descriptio
 @ApiTags('Billing')
 @Controller('v1')
 export class BillingController {
-  constructor(private readonly rpc: RpcClient) {}
+  constructor(
+    private readonly rpc: RpcClient,
+    private readonly unitOfWork: UnitOfWork,
+    private readonly organizations: OrganizationRepository,
+  ) {}
 
   @Get('wallet')
   @Roles(['buyer'])
@@ -212,11 +217,14 @@ export class BillingController {
     summary: "A vendor's account statement, for an operator",
     description:
       'The statement `GET /v1/balance/statement` gives the vendor, to reconcile its balance before approving a payout: the same query, the same figures. ' +
-      'An organization that never sold (or is not a vendor) has a statement of zeros. An id that is not a UUID is 400 VALIDATION_FAILED.',
+      'A vendor that never sold has a statement of zeros. An id that is not a UUID is 400 VALIDATION_FAILED; one that names no vendor (no organization, or a buyer) 404 NOT_FOUND.',
   })
   @ApiOkResponse({ type: VendorStatementDto })
-  @ApiProblems(400, 503)
+  @ApiProblems(400, 404, 503)
   async vendorStatement(@Param('id', uuidParam('id')) vendorOrganizationId: string, @Query() query: StatementQuery): Promise<VendorStatementDto> {
+    if ((await this.unitOfWork.read(() => this.organizations.kindOf(vendorOrganizationId))) !== 'vendor') {
+      throw new ServiceException(CommonErrorCode.NOT_FOUND, `No vendor ${vendorOrganizationId}.`);
+    }
     return exactStatement(await this.rpc.send(BillingSubjects.getVendorStatement, { from: query.from, to: query.to, currency: query.currency, vendorOrganizationId }));
   }
 

@@ -11,6 +11,12 @@ export class OrganizationRepository extends TransactionalRepository {
     return this.transaction.findOne(Organization, { where: { id }, lock: { mode: 'pessimistic_write' } });
   }
 
+  /** The organization's kind, or null when there is none with this id. */
+  async kindOf(id: string): Promise<OrganizationKind | null> {
+    const rows = (await this.manager.query(`SELECT kind FROM organization WHERE id = $1`, [id])) as { kind: OrganizationKind }[];
+    return rows[0]?.kind ?? null;
+  }
+
   save(organization: Organization): Promise<Organization> {
     return this.transaction.save(Organization, organization);
   }
