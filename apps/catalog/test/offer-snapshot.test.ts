@@ -55,10 +55,7 @@ describe('the offer snapshot ordering reads', () => {
       datasetTitle: dataset.title,
       available: dataset.status === 'published' && offer.isLive(new Date()) && offer.visibleTo(who?.organizationId),
       releasedVersionIds: await moduleRef.get(VersionRepository).releasedIds(dataset.id),
-      ...(() => {
-        const volume = offer.pricing.model === 'metered' ? meteredVolume(dataset.metadata as never, offer.pricing.unit ?? '') : null;
-        return { meteredVolume: volume, wholeQuantity: volume === null || offer.defaultQuantity === null ? null : Math.min(volume, offer.defaultQuantity) };
-      })(),
+      meteredVolume: offer.pricing.model === 'metered' ? meteredVolume(dataset.metadata as never, offer.pricing.unit ?? '') : null,
     };
   }
 
@@ -163,12 +160,11 @@ describe('the offer snapshot ordering reads', () => {
       available: true,
       releasedVersionIds: releasedIds,
       meteredVolume: null,
-      wholeQuantity: null,
     });
     expect(releasedIds).toHaveLength(2);
     // A one-time offer has no metered volume; an offer per hour the hours the listing declares (1,505.5: 1,506 whole ones).
     expect(snapshot.meteredVolume).toBeNull();
-    expect(await read(() => service().snapshot(buyer, offers.perHour))).toMatchObject({ meteredVolume: 1506, defaultQuantity: 1506, wholeQuantity: 1506 });
+    expect(await read(() => service().snapshot(buyer, offers.perHour))).toMatchObject({ meteredVolume: 1506, defaultQuantity: 1506 });
     // A buyer checks the hash from the terms as served: keys sorted, no whitespace (jq -cS).
     expect(createHash('sha256').update(canonicalJson(snapshot.license.terms)).digest('hex')).toBe(snapshot.termsSha256);
   });
@@ -185,25 +181,25 @@ describe('the offer snapshot ordering reads', () => {
 
     // A published listing's edits are live: the vendor claims a thousand times the hours.
     await datasets.update(owner, id, { speech: { ...speech, hours: hours * 1000 } });
-    expect(await read(() => service().snapshot(buyer, perHour))).toMatchObject({ meteredVolume: hours * 1000, defaultQuantity: hours, wholeQuantity: hours });
+    expect(await read(() => service().snapshot(buyer, perHour))).toMatchObject({ meteredVolume: hours * 1000, defaultQuantity: hours });
 
     // Fewer hours than the offer was made with: the offer comes down to what is there now, for
     // good. Raising the hours again does not raise it: a figure set high before the offer was
     // made, lowered for review and raised after, buys no more than the lowest.
     await datasets.update(owner, id, { speech: { ...speech, hours: 12.5 } });
-    expect(await read(() => service().snapshot(buyer, perHour))).toMatchObject({ meteredVolume: 13, defaultQuantity: 13, wholeQuantity: 13 });
+    expect(await read(() => service().snapshot(buyer, perHour))).toMatchObject({ meteredVolume: 13, defaultQuantity: 13 });
     await datasets.update(owner, id, { speech: { ...speech, hours: hours * 1000 } });
-    expect(await read(() => service().snapshot(buyer, perHour))).toMatchObject({ meteredVolume: hours * 1000, defaultQuantity: 13, wholeQuantity: 13 });
+    expect(await read(() => service().snapshot(buyer, perHour))).toMatchObject({ meteredVolume: hours * 1000, defaultQuantity: 13 });
     // A listing that stops declaring hours leaves the offer with nothing whole to sell.
     await datasets.update(owner, id, { speech: { ...speech, hours: undefined } });
     const undeclared = await read(() => service().snapshot(buyer, perHour));
-    expect(undeclared).toMatchObject({ defaultQuantity: null, wholeQuantity: null });
+    expect(undeclared).toMatchObject({ defaultQuantity: null });
     await datasets.update(owner, id, { speech: { ...speech, hours: 12.5 } });
-    expect(await read(() => service().snapshot(buyer, perHour))).toMatchObject({ defaultQuantity: null, wholeQuantity: null });
+    expect(await read(() => service().snapshot(buyer, perHour))).toMatchObject({ defaultQuantity: null });
 
     // A new offer is made with the figure the listing declares then.
     const second = await offer(id, { pricing: { model: 'metered', unit: 'hour', price: { amount: 16_000, currency: 'CNY' } } });
-    expect(await read(() => service().snapshot(buyer, second))).toMatchObject({ defaultQuantity: 13, wholeQuantity: 13 });
+    expect(await read(() => service().snapshot(buyer, second))).toMatchObject({ defaultQuantity: 13 });
 
     // Offers made before the column existed take what their listing declares when it is added;
     // every other offer has none.
@@ -218,9 +214,9 @@ describe('the offer snapshot ordering reads', () => {
       await runner.release();
       await dataSource.destroy();
     }
-    expect(await read(() => service().snapshot(buyer, perHour))).toMatchObject({ defaultQuantity: 13, wholeQuantity: 13 });
+    expect(await read(() => service().snapshot(buyer, perHour))).toMatchObject({ defaultQuantity: 13 });
     expect(await read(() => service().snapshot(buyer, offers.perHour))).toMatchObject({ defaultQuantity: 1506 });
-    expect(await read(() => service().snapshot(buyer, offers.public))).toMatchObject({ defaultQuantity: null, wholeQuantity: null });
+    expect(await read(() => service().snapshot(buyer, offers.public))).toMatchObject({ defaultQuantity: null });
   });
 
   it('shows a private offer to its buyer only, and no offer of a listing that is not published', async () => {

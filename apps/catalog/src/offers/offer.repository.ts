@@ -66,7 +66,6 @@ export class OfferRepository extends TransactionalRepository {
       createdAt: row.created_at,
       updatedAt: row.updated_at,
     });
-    const volume = offer.pricing.model === 'metered' && row.profiles ? meteredVolume(row.profiles, offer.pricing.unit ?? '') : null;
     return {
       offer,
       vendorOrganizationId: row.vendor_organization_id,
@@ -74,10 +73,7 @@ export class OfferRepository extends TransactionalRepository {
       datasetStatus: row.dataset_status,
       datasetTitle: row.dataset_title,
       releasedVersionIds: row.released_version_ids,
-      meteredVolume: volume,
-      // Never more than the offer holds (fixed when it was made, lowered by every edit since),
-      // nor than the listing declares now.
-      wholeQuantity: offer.defaultQuantity === null || volume === null ? null : Math.min(offer.defaultQuantity, volume),
+      meteredVolume: offer.pricing.model === 'metered' && row.profiles ? meteredVolume(row.profiles, offer.pricing.unit ?? '') : null,
     };
   }
 
@@ -144,8 +140,6 @@ export interface OfferForSnapshot {
   releasedVersionIds: string[];
   /** How many units of a metered offer's unit the listing declares; null otherwise. */
   meteredVolume: number | null;
-  /** What an order item without quantity buys (OfferSnapshot.wholeQuantity). */
-  wholeQuantity: number | null;
 }
 
 interface SnapshotRow {

@@ -111,7 +111,7 @@ export class OffersService {
   async snapshot(caller: Caller | undefined, offerId: string): Promise<OfferSnapshot> {
     const found = await this.offers.findForSnapshot(offerId);
     if (!found) throw notFound('offer', offerId);
-    const { offer, vendorOrganizationId, vendorSuspended, datasetStatus, datasetTitle, releasedVersionIds, meteredVolume, wholeQuantity } = found;
+    const { offer, vendorOrganizationId, vendorSuspended, datasetStatus, datasetTitle, releasedVersionIds, meteredVolume } = found;
     const all = seesEverything(caller, vendorOrganizationId);
     if (!all && (datasetStatus !== 'published' || !offer.visibleTo(caller?.organizationId))) throw notFound('offer', offerId);
     // One moment for both: an offer answered `active` is one `available` counts live.
@@ -124,7 +124,6 @@ export class OffersService {
       available: isPublic({ status: datasetStatus, vendorSuspended }) && offer.isLive(now) && offer.visibleTo(caller?.organizationId),
       releasedVersionIds,
       meteredVolume,
-      wholeQuantity,
     };
   }
 

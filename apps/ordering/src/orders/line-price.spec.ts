@@ -8,7 +8,7 @@ const once = offer({ model: 'one_time', price: { amount: 12_800_000, currency: '
 const monthly = offer({ model: 'subscription', price: { amount: 3_000_000, currency: 'CNY' }, period: 'month' });
 const ccBy = offer({ model: 'free' });
 /** 180.00 yuan an hour of a corpus that declares 12.5 hours, as it did when the offer was made: 13 whole hours. */
-const ofShortCorpus = { ...perHour, meteredVolume: 13, wholeQuantity: 13 };
+const ofShortCorpus = { ...perHour, meteredVolume: 13, defaultQuantity: 13 };
 
 describe('linePrice: what one order item costs', () => {
   it.each([
@@ -21,7 +21,7 @@ describe('linePrice: what one order item costs', () => {
     ['no quantity: every hour the listing declares', ofShortCorpus, undefined, { amount: 234_000, quantity: 13 }],
     // The vendor edited the listing to 13,000 hours after the offer was made: the catalog answers
     // what the offer fixed, and the order buys that, not the edit.
-    ['no quantity after the listing grew: the whole volume the offer fixed', { ...perHour, meteredVolume: 13_000, wholeQuantity: 13 }, undefined, { amount: 234_000, quantity: 13 }],
+    ['no quantity after the listing grew: the whole volume the offer fixed', { ...perHour, meteredVolume: 13_000, defaultQuantity: 13 }, undefined, { amount: 234_000, quantity: 13 }],
     ['the most units an item may buy', offer({ model: 'metered', price: { amount: 1, currency: 'CNY' }, unit: 'image' }), MAX_METERED_QUANTITY, { amount: MAX_METERED_QUANTITY, quantity: MAX_METERED_QUANTITY }],
   ])('%s', (_case, item, quantity, expected) => {
     expect(linePrice(item, quantity, 0, 'CNY')).toEqual(expected);
@@ -30,7 +30,7 @@ describe('linePrice: what one order item costs', () => {
   it.each([
     ['no quantity where the listing declares no hours', perHour, undefined, 'quantity is required'],
     ['no quantity for GiB, counted at download', offer({ model: 'metered', price: { amount: 500, currency: 'CNY' }, unit: 'gib' }), undefined, 'quantity is required'],
-    ['no quantity where the whole volume passes the most an item may buy', { ...perHour, meteredVolume: MAX_METERED_QUANTITY + 1, wholeQuantity: MAX_METERED_QUANTITY + 1 }, undefined, 'quantity is required'],
+    ['no quantity where the whole volume passes the most an item may buy', { ...perHour, meteredVolume: MAX_METERED_QUANTITY + 1, defaultQuantity: MAX_METERED_QUANTITY + 1 }, undefined, 'quantity is required'],
     ['no quantity from a catalog that answers no whole volume', { ...perHour, meteredVolume: 13 }, undefined, 'quantity is required'],
     ['zero', perHour, 0, 'from 1 to'],
     ['a negative quantity', perHour, -5, 'from 1 to'],

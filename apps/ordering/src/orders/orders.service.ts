@@ -358,11 +358,11 @@ export const FREE_ORDER_CURRENCY: CurrencyCode = 'CNY';
  * What one item costs, and the units it buys: the offer's price; a metered offer's unit price
  * times the item's `quantity` (refused for any other model); nothing for a free offer. A metered
  * item without a quantity buys the whole listing (`{offerId}` alone, as for any other offer): the
- * volume the listing declared of the unit when the offer was made, or less if it declares less
- * now (`wholeQuantity`); where there is no such figure (or the unit is `gib`, counted at
+ * volume the listing declared of the unit when the offer was made, lowered by any edit that
+ * declares less (`defaultQuantity`); where there is no such figure (or the unit is `gib`, counted at
  * download) the quantity is required. Bad quantities are VALIDATION_FAILED naming the item's field.
  */
-export function linePrice(offer: Pick<OfferSnapshot, 'id' | 'pricing' | 'meteredVolume' | 'wholeQuantity'>, quantity: number | undefined, position: number, currency: CurrencyCode): { amount: number; quantity: number | null } {
+export function linePrice(offer: Pick<OfferSnapshot, 'id' | 'pricing' | 'meteredVolume'> & Partial<Pick<OfferSnapshot, 'defaultQuantity'>>, quantity: number | undefined, position: number, currency: CurrencyCode): { amount: number; quantity: number | null } {
   const field = `items.${position}.quantity`;
   const bad = (problem: string) => new ServiceException(CommonErrorCode.VALIDATION_FAILED, `${field}: ${problem}`, [{ field, problems: [problem] }]);
   if (offer.pricing.model !== 'metered') {
@@ -373,8 +373,9 @@ export function linePrice(offer: Pick<OfferSnapshot, 'id' | 'pricing' | 'metered
   // the same files as one hour.
   const volume = offer.meteredVolume ?? null;
   if (quantity === undefined) {
-    // What the offer fixed when it was made, never what the listing was edited to since.
-    const whole = offer.wholeQuantity ?? null;
+    // What the offer fixed when it was made (lowered by any edit since), never more. Absent from
+    // an older catalog: the item must give its quantity then.
+    const whole = offer.defaultQuantity ?? null;
     const sold = `offer ${offer.id} is sold per ${offer.pricing.unit}`;
     if (whole === null) throw bad(`quantity is required: ${sold} and states no volume in that unit to buy whole`);
     if (whole > MAX_METERED_QUANTITY) throw bad(`quantity is required: ${sold} and its whole volume is ${whole}, more than the ${MAX_METERED_QUANTITY} one item may buy`);

@@ -570,12 +570,6 @@ export interface OfferSnapshot extends OfferView {
    * `gib` (counted at download). Absent from a catalog older than this field.
    */
   meteredVolume?: number | null;
-  /**
-   * What an item without `quantity` buys now: the offer's `defaultQuantity`, or the listing's
-   * `meteredVolume` where that is smaller (the listing now declares less); null when either is
-   * null. Absent from a catalog older than this field, and then an item must give `quantity`.
-   */
-  wholeQuantity?: number | null;
 }
 
 export interface SampleView {
