@@ -323,6 +323,32 @@ describe.each(DRIVERS)('buying and downloading through the public API, %s', (_na
     await expectRefused(first, 'API_KEY_REVOKED');
   });
 
+  it('ends the URLs signed for a key that expires when the key does, not hours later', async () => {
+    const 商汤 = await signUpBuyer('商汤科技 SenseTime');
+    const { entitlement } = await buy(商汤, oneTimeOffer);
+    const keyExpiresAt = new Date(Date.now() + 4_000);
+    const created = await post('/v1/api-keys', 商汤, { name: 'short-lived-batch-job', expiresAt: keyExpiresAt.toISOString() });
+    expect(created.status).toBe(201);
+    const shortLived: Buyer = { key: (await json(created)).key, organizationId: 商汤.organizationId };
+    const manifest = await get(`/v1/entitlements/${entitlement.id}/manifest`, shortLived);
+    expect(manifest.status).toBe(200);
+    const readme = manifest.body.versions[0].files.find((f: { path: string }) => f.path === 'README.md');
+    // Hours of TTL are cut to the key's last whole second, in the answer and under the signature.
+    const lastSecond = Math.floor(keyExpiresAt.getTime() / 1000);
+    expect({ expiresAt: readme.expiresAt, expires: new URL(readme.url).searchParams.get('expires') }).toEqual({
+      expiresAt: new Date(lastSecond * 1000).toISOString(),
+      expires: String(lastSecond),
+    });
+    expect((await fetchBytes(readme.url)).status).toBe(200);
+    // The organization's key without an expiry still gets the configured TTL.
+    const lasting = (await get(`/v1/entitlements/${entitlement.id}/manifest`, 商汤)).body.versions[0].files[0];
+    expect(new Date(lasting.expiresAt).getTime()).toBeGreaterThan(Date.now() + 3_600_000);
+
+    await waitFor('the key to expire', async () => Date.now() > (lastSecond + 1) * 1000, 10_000, 100);
+    expect((await get('/v1/me', shortLived)).status).toBe(401);
+    await expectRefused(readme.url, 'URL_EXPIRED');
+  });
+
   it('pages GET /v1/entitlements like every list: a buyer with 45 entitlements walks 20, 20 and 5, newest first, each exactly once', async () => {
     const 阿里 = await signUpBuyer('阿里巴巴达摩院 / Alibaba DAMO Academy');
     // Fifteen one-time offers (one per dialect pack, say): one order of all fifteen, whose

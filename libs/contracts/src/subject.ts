@@ -68,6 +68,8 @@ export const MessageHeaders = {
   callerOrganization: 'trove-caller-org',
   callerRole: 'trove-caller-role',
   callerKey: 'trove-caller-key',
+  /** When the caller's key expires, epoch milliseconds; absent for a key without an expiry. */
+  callerKeyExpires: 'trove-caller-key-expires',
   /** Requests only: when the caller stops waiting, epoch milliseconds. */
   deadline: 'trove-deadline',
   /** Commands only: the key a retry repeats, scoped by the caller. */

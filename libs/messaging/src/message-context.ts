@@ -13,6 +13,7 @@ export function contextHeaders(): Record<string, string> {
     headers[MessageHeaders.callerOrganization] = context.caller.organizationId;
     headers[MessageHeaders.callerRole] = context.caller.role;
     headers[MessageHeaders.callerKey] = context.caller.keyId;
+    if (context.caller.keyExpiresAt !== undefined) headers[MessageHeaders.callerKeyExpires] = String(context.caller.keyExpiresAt);
   }
   return headers;
 }
@@ -30,7 +31,10 @@ export function contextFrom(headers: MsgHdrs | undefined): RequestContextData {
   const role = headers?.get(MessageHeaders.callerRole);
   const keyId = headers?.get(MessageHeaders.callerKey);
   if (organizationId && keyId && isRole(role)) {
-    return { correlationId, caller: { organizationId, role, keyId } };
+    // Epoch milliseconds as the gateway writes them: digits only, or no expiry is read.
+    const expires = headers?.get(MessageHeaders.callerKeyExpires) ?? '';
+    const keyExpiresAt = /^[1-9]\d{0,15}$/.test(expires) ? Number(expires) : undefined;
+    return { correlationId, caller: { organizationId, role, keyId, ...(keyExpiresAt !== undefined && Number.isSafeInteger(keyExpiresAt) ? { keyExpiresAt } : {}) } };
   }
   return { correlationId };
 }

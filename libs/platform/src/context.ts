@@ -10,6 +10,11 @@ export interface Caller {
   organizationId: string;
   role: Role;
   keyId: string;
+  /**
+   * When the key stops being accepted (epoch milliseconds), for a key made with an expiry: what
+   * is signed for it (a download or upload URL) must not outlive it.
+   */
+  keyExpiresAt?: number;
 }
 
 /**

@@ -38,7 +38,7 @@ import { DownloadRepository, GIB } from '../downloads/download.repository';
 import { downloadGrant, downloadUrl, type DownloadTicket } from '../downloads/download-ticket';
 import { ManifestSigner } from '../manifests/manifest-signer';
 import { VersionRoots } from '../manifests/version-roots';
-import { UrlSigner } from '../signing/url-signer';
+import { UrlSigner, urlExpiry } from '../signing/url-signer';
 import { EntitlementRepository, type Entitlement, type VersionFile } from './entitlement.repository';
 
 /** The status a buyer sees: an active entitlement whose license term has ended is expired. */
@@ -190,7 +190,7 @@ export class EntitlementsService {
         const seatsInUse = entitlement.terms.seats !== null ? await this.downloads.seatsWith(entitlement.id, caller.keyId) : undefined;
         const decision = checkUse(entitlement.terms, { use: 'download', grantedAt: entitlement.grantedAt, at, ...(seatsInUse !== undefined ? { seatsInUse } : {}) });
         if (decision.permitted) {
-          const expires = Math.floor(now / 1000) + this.config.DOWNLOAD_URL_TTL_SECONDS;
+          const expires = urlExpiry(now, this.config.DOWNLOAD_URL_TTL_SECONDS, caller);
           return { entitlementId: entitlement.id, versionId: file.versionId, ...this.signedFile(entitlement.id, file, caller, expires) };
         }
         refused ??= refusal(decision.reason, decision.detail);
@@ -286,7 +286,7 @@ export class EntitlementsService {
       if (!decision.permitted) throw refusal(decision.reason, decision.detail);
       if (after && after.version >= entitlement.versionIds.length) throw invalidCursor();
       const labels = await this.entitlements.versionLabels(entitlement.versionIds);
-      const expires = Math.floor(now / 1000) + this.config.DOWNLOAD_URL_TTL_SECONDS;
+      const expires = urlExpiry(now, this.config.DOWNLOAD_URL_TTL_SECONDS, caller);
 
       const versions: ManifestPage['versions'] = [];
       const listedOf = new Map<string, ManifestFile[]>();

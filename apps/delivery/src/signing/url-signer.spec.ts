@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { parseSigningKeys, type SigningKey } from './signing-keys';
-import { UrlSigner, type UrlGrant, type UrlSignature } from './url-signer';
+import { UrlSigner, urlExpiry, type UrlGrant, type UrlSignature } from './url-signer';
 
 const NOW = Date.parse('2026-11-30T08:00:00Z');
 const IN_AN_HOUR = NOW / 1000 + 3600;
@@ -64,6 +64,20 @@ describe('UrlSigner', () => {
 
   it('will not sign a field with a line break', () => {
     expect(() => signer.sign({ ...grant, object: 'a\nb' })).toThrow(/line break/);
+  });
+});
+
+describe('urlExpiry', () => {
+  const now = Date.UTC(2027, 0, 4, 9, 30, 0, 250);
+  const ttl = 6 * 3600;
+
+  it.each([
+    ['a key without an expiry', {}, Math.floor(now / 1000) + ttl],
+    ['a key expiring after the TTL', { keyExpiresAt: now + 7 * 3600_000 }, Math.floor(now / 1000) + ttl],
+    ['a key expiring in ten minutes', { keyExpiresAt: now + 600_000 }, Math.floor(now / 1000) + 600],
+    ['a key expiring mid-second', { keyExpiresAt: now + 1_999 }, Math.floor((now + 1_999) / 1000)],
+  ])('for %s', (_what, caller, expected) => {
+    expect(urlExpiry(now, ttl, caller)).toBe(expected);
   });
 });
 

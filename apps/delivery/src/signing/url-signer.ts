@@ -24,6 +24,16 @@ export interface UrlSignature {
 
 export type Verdict = { ok: true } | { ok: false; reason: 'unknown-key' | 'bad-signature' | 'expired' };
 
+/**
+ * When a URL signed now for `caller` expires (Unix seconds): `ttlSeconds` from now, but never
+ * after the caller's API key expires. A key made with an expiry is refused by the gateway from
+ * then on, and a URL it was given must stop with it, as one signed for a revoked key does.
+ */
+export function urlExpiry(nowMs: number, ttlSeconds: number, caller: { keyExpiresAt?: number }): number {
+  const expires = Math.floor(nowMs / 1000) + ttlSeconds;
+  return caller.keyExpiresAt === undefined ? expires : Math.min(expires, Math.floor(caller.keyExpiresAt / 1000));
+}
+
 const VERSION = 'trove-url-v1';
 const SIGNATURE_BYTES = 32;
 

@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { callerRefusal } from '../callers/caller-standing';
 import { DeliveryConfig } from '../delivery.config';
-import { UrlSigner, type UrlSignature } from '../signing/url-signer';
+import { UrlSigner, urlExpiry, type UrlSignature } from '../signing/url-signer';
 import { ObjectStorage, ObjectTooLargeError, type StoredObjectInfo } from '../storage/object-storage';
 import { StoredObjectRepository, type NewStoredObject } from './stored-object.repository';
 import { uploadGrant, uploadUrl, type UploadTicket } from './upload-ticket';
@@ -52,7 +52,7 @@ export class UploadsService {
     if (request.size !== undefined && request.size > limit) {
       throw new ServiceException(DeliveryErrorCode.UPLOAD_TOO_LARGE, `This upload may be at most ${limit} bytes; ${request.size} were declared.`);
     }
-    const expires = Math.floor(now / 1000) + this.config.UPLOAD_URL_TTL_SECONDS;
+    const expires = urlExpiry(now, this.config.UPLOAD_URL_TTL_SECONDS, caller);
     const ticket: UploadTicket = {
       target: request.target,
       datasetId: request.datasetId,

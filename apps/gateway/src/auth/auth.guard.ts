@@ -65,7 +65,10 @@ export class AuthGuard implements CanActivate {
       // A route on the caller's own organization (its vendor profile) names no id in its path.
       if (request.audit && request.audit.targetId === null && request.audit.targetType === 'organization' && !audited?.createsTarget) request.audit.targetId = check.principal.organizationId;
       const store = RequestContext.current();
-      if (store) store.caller = { organizationId: check.principal.organizationId, role: check.principal.role, keyId: check.principal.keyId };
+      if (store) {
+        const { organizationId, role, keyId, keyExpiresAt } = check.principal;
+        store.caller = { organizationId, role, keyId, ...(keyExpiresAt === undefined ? {} : { keyExpiresAt }) };
+      }
       if (check.principal.organization.status === 'suspended') throw organizationSuspended(check.principal.organization.statusReason);
     }
     if (rule.kind === 'public') return true;

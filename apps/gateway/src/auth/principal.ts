@@ -6,6 +6,8 @@ export interface Principal {
   keyId: string;
   organizationId: string;
   role: Role;
+  /** When the key expires, epoch milliseconds; absent for a key without an expiry. */
+  keyExpiresAt?: number;
   organization: {
     id: string;
     name: string;
