@@ -112,6 +112,19 @@ describe('organizations, API keys, roles and audit across two gateway replicas',
     expect(await organizationCount()).toBe(before);
   });
 
+  it.each([
+    ['a terminal escape', '数据\u001b[31m标注\u001b[0m 公司'],
+    ['a line break', '北京语料科技\n官方客服'],
+    ['a right-to-left override', '官方客服 \u202etxt.exe'],
+    ['a zero-width space', 'Data\u200bTang'],
+  ])('refuses an organization name with %s as 400 and creates nothing: operators read it in their queue', async (_what, name) => {
+    const before = await organizationCount();
+    const response = await call(0, '/v1/organizations', undefined, { method: 'POST', body: JSON.stringify({ name, kind: 'vendor', contactEmail: 'bd@example.cn' }) });
+    expect(response.status).toBe(400);
+    expect(await json(response)).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'name' }] });
+    expect(await organizationCount()).toBe(before);
+  });
+
   it('refuses key creation with extra fields as 400 and creates no key', async () => {
     const buyer = await signUp('buyer', '中国石化 智能化部');
     for (const extra of [{ role: 'admin' }, { organizationId: '00000000-0000-4000-8000-000000000001' }, { secretHash: 'abc' }]) {

@@ -416,6 +416,13 @@ describe('the purchase saga through the public API, every app a process', () => 
     const refused = await h.system.request(`/v1/admin/orders/${unpaid.id}/refund`, { method: 'POST', body: JSON.stringify({ reason: '重复下单 / duplicate order' }) });
     expect({ status: refused.status, code: (await json(refused)).code }).toEqual({ status: 409, code: 'ORDER_NOT_REFUNDABLE' });
 
+    // The buyer reads the reason: escapes and reordering marks are refused, and nothing is refunded.
+    for (const reason of ['退款\u001b[2J\u001b[31m已完成', '数据不符 \u202e款退已']) {
+      const bad = await h.system.request(`/v1/admin/orders/${paid.id}/refund`, { method: 'POST', body: JSON.stringify({ reason }) });
+      expect({ status: bad.status, body: await json(bad) }).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED', errors: [{ field: 'reason' }] } });
+    }
+    expect((await json(await h.system.request(`/v1/orders/${paid.id}`, { as: { key: buyer.key } }))).status).toBe('fulfilled');
+
     const accepted = await h.system.request(`/v1/admin/orders/${paid.id}/refund`, { method: 'POST', body: JSON.stringify({ reason: '数据与描述不符 / data did not match the listing' }) });
     expect({ status: accepted.status, state: (await json(accepted)).status }).toEqual({ status: 202, state: 'refund_pending' });
     const refunded = await h.settled(buyer, paid.id, ['refunded']);

@@ -9,10 +9,16 @@ import { MAX_SUSPENSION_REASON_LENGTH } from './organization-state';
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 export class SignUpDto {
-  @ApiProperty({ example: '数据堂（北京）科技股份有限公司 / Datatang (Beijing) Technology Co., Ltd.', maxLength: 200 })
+  @ApiProperty({
+    example: '数据堂（北京）科技股份有限公司 / Datatang (Beijing) Technology Co., Ltd.',
+    maxLength: 200,
+    description:
+      'What operators (and, for a vendor, buyers) read: 1 to 200 characters after trimming, on one line; control characters, line breaks, bidirectional embeddings, overrides or isolates and invisible characters are 400',
+  })
   @Transform(trim)
   @IsString()
   @Length(1, 200)
+  @DisplayText('line')
   name: string;
 
   @ApiProperty({ enum: SIGN_UP_KINDS, description: 'Buyers start active; vendors are pending until an operator approves them' })

@@ -58,10 +58,16 @@ export class OrdersQuery extends PageQuery {
 }
 
 export class RefundOrderDto {
-  @ApiProperty({ example: '数据与描述不符，经核实退款 / Data did not match the listing; refund approved', maxLength: 2000 })
+  @ApiProperty({
+    example: '数据与描述不符，经核实退款 / Data did not match the listing; refund approved',
+    maxLength: 2000,
+    description:
+      'Why the order is refunded, for the buyer to read (as `refundReason`): 1 to 2,000 characters after trimming; line breaks and tabs are fine, other control characters and bidirectional embeddings, overrides or isolates are 400',
+  })
   @Transform(trim)
   @IsString()
   @Length(1, 2000)
+  @DisplayText('prose')
   reason: string;
 }
 

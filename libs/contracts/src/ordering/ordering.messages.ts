@@ -86,8 +86,10 @@ export class RefundOrderRequest {
   @IsUUID()
   id: string;
 
+  /** The operator's reason, which the buyer reads as the order's `refundReason`. */
   @IsString()
   @Length(1, 2000)
+  @DisplayText('prose')
   reason: string;
 }
 
