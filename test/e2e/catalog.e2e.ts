@@ -368,6 +368,17 @@ describe('the catalog through the public API', () => {
     expect(await offerIds(vendor.key)).toContain(privateOffer.id);
   });
 
+  it('refuses a private offer for anything but a buyer organization, and keeps no offer', async () => {
+    const { dataset } = await vendor.listing(speechListing({ title: '四川话车载语音指令 300 小时' }));
+    const before = (await vendor.expect(200, `/v1/datasets/${dataset.id}`)).offers.length;
+    // No organization, another vendor, the vendor itself: none of them could ever order it.
+    for (const id of [randomUUID(), other.organizationId, vendor.organizationId]) {
+      const refused = await json(await system.request(`/v1/datasets/${dataset.id}/offers`, { method: 'POST', ...as(vendor.key), body: JSON.stringify(commercialOffer(9_900_000, { buyerOrgId: id })) }));
+      expect(refused).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', errors: [{ field: 'buyerOrgId' }] });
+    }
+    expect((await vendor.expect(200, `/v1/datasets/${dataset.id}`)).offers).toHaveLength(before);
+  });
+
   it('tells the vendor and admins that an offer past its expiry has expired, where buyers no longer see it', async () => {
     const { dataset, offer } = await vendor.listing(speechListing({ title: '上海话老年人对话语音 120 小时' }));
     const seasonal = await vendor.expect(201, `/v1/datasets/${dataset.id}/offers`, 'POST', commercialOffer(3_600_000, { expiresAt: new Date(Date.now() + 86_400_000).toISOString() }));

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { IdentityModule } from '../identity/identity.module';
 import { AdminDatasetsController } from './admin-datasets.controller';
 import { DatasetOffersController } from './dataset-offers.controller';
 import { DatasetSamplesController } from './dataset-samples.controller';
@@ -8,6 +9,8 @@ import { VendorsController } from './vendors.controller';
 
 /** The catalog's public routes: each one a request to the catalog service over NATS. */
 @Module({
+  // The organizations: a private offer must name a buyer.
+  imports: [IdentityModule],
   controllers: [DatasetsController, DatasetVersionsController, DatasetOffersController, DatasetSamplesController, AdminDatasetsController, VendorsController],
 })
 export class CatalogModule {}
