@@ -171,6 +171,25 @@ describe("the gateway's HTTP edge", () => {
       expect((await expectProblem(signUp, 400, 'VALIDATION_FAILED')).errors).toEqual([{ field: 'reason', problems: ['property reason should not exist'] }]);
     });
 
+    it('refuses a query parameter a route does not read, where it was dropped unseen and answered 200; nothing is created', async () => {
+      const buyer = await json(await post('/v1/organizations', signUp('零一万物 01.AI'), { 'content-type': 'application/json' }));
+      const as = { as: { key: buyer.apiKey } };
+      const me = await expectProblem(await system.request('/v1/me?organization=00000000-0000-4000-8000-000000000001', as), 400, 'VALIDATION_FAILED');
+      expect(me.errors).toEqual([{ field: 'organization', problems: ['this route takes no such query parameter'] }]);
+      await expectProblem(await system.request('/v1/admin/stats?currency=CNY', {}), 400, 'VALIDATION_FAILED');
+      // A route that takes a body but no query: the key it would have made is not made.
+      const keys = async () => (await json(await system.request('/v1/api-keys', as))).items.length;
+      const before = await keys();
+      const created = await system.request('/v1/api-keys?expiresAt=2027-01-01T00:00:00Z', { method: 'POST', ...as, body: JSON.stringify({ name: 'nightly-eval' }) });
+      expect((await expectProblem(created, 400, 'VALIDATION_FAILED')).errors).toEqual([{ field: 'expiresAt', problems: ['this route takes no such query parameter'] }]);
+      expect(await keys()).toBe(before);
+      // Still first: no key is a 401, not a 400; routes with a query class name what they do not know, as before.
+      expect((await system.request('/v1/me?x=1', { as: 'anonymous' })).status).toBe(401);
+      expect((await expectProblem(await system.request('/v1/api-keys?x=1', as), 400, 'VALIDATION_FAILED')).errors).toEqual([{ field: 'x', problems: ['property x should not exist'] }]);
+      expect((await system.request('/v1/me', as)).status).toBe(200);
+      expect((await system.request('/health/live?probe=1', { as: 'anonymous' })).status).toBe(200);
+    });
+
     it('refuses a 1 MiB body of 350,000 empty order lines at once, with a short answer, while others are served', async () => {
       const buyer = await json(await post('/v1/organizations', signUp('百度智能云千帆 / Baidu AI Cloud Qianfan'), { 'content-type': 'application/json' }));
       const lines = Math.floor((1024 * 1024 - 40) / 3);
