@@ -76,6 +76,9 @@ describe('validateDatasetMetadata', () => {
     ['a date that does not exist', 'text', { 'collection.period': { from: '2024-02-30' } }, ['collection.period.from']],
     ['no collection method', 'text', { 'collection.methods': [] }, ['collection.methods']],
     ['a region that is not a code', 'speech', { 'collection.regions': ['Guangdong'] }, ['collection.regions']],
+    ['a country code that is assigned to no country', 'speech', { 'collection.regions': ['CN-SC', 'ZZ'] }, ['collection.regions']],
+    ['a subdivision of a country that does not exist', 'speech', { 'collection.regions': ['XX-ZZ'] }, ['collection.regions']],
+    ['a Chinese province code that does not exist', 'speech', { 'collection.regions': ['CN-ZZ'] }, ['collection.regions']],
     ['no formats', 'speech', { formats: [] }, ['formats']],
     ['a format with a dot and capitals', 'speech', { formats: ['.WAV'] }, ['formats']],
     ['"none" with personal information', 'speech', { 'compliance.personalInformation': ['none', 'voice'] }, ['compliance.personalInformation']],
@@ -87,6 +90,10 @@ describe('validateDatasetMetadata', () => {
     ['a tag longer than 40 characters', 'speech', { tags: ['x'.repeat(41)] }, ['tags']],
   ])('refuses %s, naming the field', (_case, modality, changes, fields) => {
     expect(problemsOf(metadataWith(modality, changes)).map((p) => p.field)).toEqual(fields);
+  });
+
+  it('takes ISO 3166 regions: countries, Chinese provinces and special administrative regions, and subdivisions elsewhere', () => {
+    expect(problemsOf(metadataWith('speech', { 'collection.regions': ['CN', 'CN-SC', 'CN-XZ', 'CN-HK', 'HK', 'MO', 'SG', 'US-CA', 'GB-SCT'] }))).toEqual([]);
   });
 
   it('lists every wrong field at once', () => {
