@@ -56,6 +56,7 @@ const CONTRACT: { method: string; path: string; who: 'anyone' | 'any key' | Role
   { method: 'POST', path: '/v1/datasets', who: ['vendor'], success: 201 },
   { method: 'PATCH', path: '/v1/datasets/{id}', who: ['vendor'] },
   { method: 'GET', path: '/v1/datasets/{id}', who: 'anyone' },
+  { method: 'GET', path: '/v1/datasets/{id}/downloads', who: ['vendor', 'admin'] },
   { method: 'GET', path: '/v1/datasets', who: 'anyone' },
   { method: 'POST', path: '/v1/datasets/{id}/versions', who: ['vendor'], success: 201 },
   { method: 'POST', path: '/v1/datasets/{id}/versions/{versionId}/uploads', who: ['vendor'], success: 201 },

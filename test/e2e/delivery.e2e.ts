@@ -323,6 +323,63 @@ describe.each(DRIVERS)('buying and downloading through the public API, %s', (_na
     await expectRefused(first, 'API_KEY_REVOKED');
   });
 
+  it('tells the vendor who received its dataset and what each downloaded, per API key and version; nobody else', async () => {
+    const 阿里 = await signUpBuyer('阿里云百炼 / Alibaba Cloud Model Studio');
+    const 字节 = await signUpBuyer('字节跳动 Seed / ByteDance Seed');
+    const downloaded = await buy(阿里, oneTimeOffer);
+    const idle = await buy(字节, oneTimeOffer);
+    const created = await post('/v1/api-keys', 阿里, { name: 'eval-cluster' });
+    const second: Buyer = { key: (await json(created)).key, organizationId: 阿里.organizationId };
+    const urlOf = async (who: Buyer, path: string) =>
+      (await get(`/v1/entitlements/${downloaded.entitlement.id}/manifest`, who)).body.versions[0].files.find((f: { path: string }) => f.path === path).url as string;
+    // The first key fetches the README whole, twice; the second one 1,000 bytes of the audio.
+    const readme = await urlOf(阿里, 'README.md');
+    for (let i = 0; i < 2; i++) expect((await fetchBytes(readme)).status).toBe(200);
+    expect((await fetchBytes(await urlOf(second, 'audio/zh-CN/普通话_0001.wav'), { range: 'bytes=0-999' })).status).toBe(206);
+
+    const path = `/v1/datasets/${datasetId}/downloads`;
+    const { keyId: firstKey } = (await get('/v1/me', 阿里)).body;
+    const { keyId: secondKey } = (await get('/v1/me', second)).body;
+    type Recipient = { entitlementId: string; buyerOrganizationId: string; status: string; downloads: { keyId: string; files: number; requests: number; bytes: number; version: string }[]; moreDownloads: number };
+    const recipientsOf = async (query = '') => {
+      const all: Recipient[] = [];
+      for (let cursor: string | null = null, first = true; first || cursor; first = false) {
+        const page = await get(`${path}?limit=1${query}${cursor ? `&cursor=${cursor}` : ''}`, vendor);
+        expect(page.status).toBe(200);
+        all.push(...page.body.items);
+        cursor = page.body.nextCursor;
+      }
+      return all;
+    };
+    // The download log is written as each transfer ends.
+    const report = await waitFor('both keys in the report', async () => {
+      const all = await recipientsOf();
+      const entry = all.find((r) => r.entitlementId === downloaded.entitlement.id);
+      return entry?.downloads.length === 2 ? all : undefined;
+    }, 15_000, 100);
+    const mine = report.find((r) => r.entitlementId === downloaded.entitlement.id)!;
+    expect(mine).toMatchObject({ buyerOrganizationId: 阿里.organizationId, status: 'active', moreDownloads: 0 });
+    expect(new Map(mine.downloads.map((d) => [d.keyId, { files: d.files, requests: d.requests, bytes: d.bytes, version: d.version }]))).toEqual(
+      new Map([
+        [firstKey, { files: 1, requests: 2, bytes: 2 * filesV1['README.md'].length, version: '1.0.0' }],
+        [secondKey, { files: 1, requests: 1, bytes: 1000, version: '1.0.0' }],
+      ]),
+    );
+    // A buyer that never downloaded is listed too: it holds a license to the data.
+    expect(report.find((r) => r.entitlementId === idle.entitlement.id)).toMatchObject({ buyerOrganizationId: 字节.organizationId, downloads: [], moreDownloads: 0 });
+    // Every entitlement once, newest first, across pages of one; the version filter gives the same here (one version).
+    expect(new Set(report.map((r) => r.entitlementId)).size).toBe(report.length);
+    expect((await recipientsOf(`&versionId=${v1}`)).map((r) => r.entitlementId)).toEqual(report.map((r) => r.entitlementId));
+
+    // Operators see it; another vendor and an unknown version are 404, a buyer 403, no key 401.
+    expect((await system.request(`${path}?limit=100`)).status).toBe(200);
+    const rival = await VendorClient.signUp(system, '标贝科技 DataBaker');
+    expect((await get(path, rival)).status).toBe(404);
+    expect((await get(`${path}?versionId=${randomUUID()}`, vendor)).status).toBe(404);
+    expect((await get(path, 阿里)).status).toBe(403);
+    expect((await system.request(path, { as: 'anonymous' })).status).toBe(401);
+  });
+
   it('ends the URLs signed for a key that expires when the key does, not hours later', async () => {
     const 商汤 = await signUpBuyer('商汤科技 SenseTime');
     const { entitlement } = await buy(商汤, oneTimeOffer);

@@ -11,6 +11,7 @@ import { EntitlementPages1764850000000 } from './migrations/1764850000000-Entitl
 import { ManifestRoots1764910000000 } from './migrations/1764910000000-ManifestRoots';
 import { DownloadHoldRanges1764940000000 } from './migrations/1764940000000-DownloadHoldRanges';
 import { UnconfirmedUploads1764960000000 } from './migrations/1764960000000-UnconfirmedUploads';
+import { EntitlementDatasetIndex1764970000000 } from './migrations/1764970000000-EntitlementDatasetIndex';
 import { StoredObject } from './uploads/stored-object.entity';
 
 /** Everything in the delivery database, in the order the migrations were written. */
@@ -28,4 +29,5 @@ export const migrations = [
   ManifestRoots1764910000000,
   DownloadHoldRanges1764940000000,
   UnconfirmedUploads1764960000000,
+  EntitlementDatasetIndex1764970000000,
 ];

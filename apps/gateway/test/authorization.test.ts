@@ -133,6 +133,12 @@ const CASES: Record<string, RouteCase> = {
       return { url: `/v1/datasets/${id}/versions?limit=10` };
     },
   },
+  'GET /v1/datasets/:id/downloads': {
+    // Who received a listing: its vendor and operators, nobody else learns it.
+    owner: 'vendor',
+    adminSeesAll: true,
+    prepare: async (fx) => ({ url: `/v1/datasets/${await vendorDataset(fx)}/downloads?limit=10` }),
+  },
   'GET /v1/datasets/:id/versions/:versionId/files': {
     // A draft's open version: its vendor and operators see the files, nobody else learns it exists.
     owner: 'vendor',

@@ -1,6 +1,7 @@
 import {
   CatalogSubjects,
   CreateDatasetRequest,
+  DatasetRecipientsRequest,
   GetDatasetRequest,
   ListDatasetsRequest,
   ListVendorDatasetsRequest,
@@ -10,12 +11,14 @@ import {
   SubmitDatasetRequest,
   UpdateDatasetRequest,
   type DatasetDetail,
+  type DatasetRecipients,
   type DatasetPage,
   type DatasetView,
 } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import { RpcHandler, type RpcContext } from '@trove/messaging';
 import { callerAs, callerOf } from '../access';
+import { DatasetRecipientsService } from './dataset-recipients.service';
 import { DatasetsService } from './datasets.service';
 
 /**
@@ -24,7 +27,10 @@ import { DatasetsService } from './datasets.service';
  */
 @Injectable()
 export class DatasetsHandler {
-  constructor(private readonly datasets: DatasetsService) {}
+  constructor(
+    private readonly datasets: DatasetsService,
+    private readonly recipients: DatasetRecipientsService,
+  ) {}
 
   /** A published dataset is public; any other is visible to its vendor and to admins only. */
   @RpcHandler(CatalogSubjects.getDataset)
@@ -35,6 +41,12 @@ export class DatasetsHandler {
   @RpcHandler(CatalogSubjects.getCroissant)
   croissant(request: GetDatasetRequest, context: RpcContext): Promise<Record<string, unknown>> {
     return this.datasets.croissant(context.caller, request.id);
+  }
+
+  /** The listing's vendor, or an operator: who received it, and what each downloaded (from delivery). */
+  @RpcHandler(CatalogSubjects.datasetRecipients)
+  recipientsOf(request: DatasetRecipientsRequest, context: RpcContext): Promise<DatasetRecipients> {
+    return this.recipients.recipients(callerOf(context), request);
   }
 
   @RpcHandler(CatalogSubjects.createDataset)

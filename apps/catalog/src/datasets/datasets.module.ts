@@ -20,6 +20,7 @@ import { VersionsHandler } from '../versions/versions.handler';
 import { VersionRepository } from '../versions/version.repository';
 import { VersionsService } from '../versions/versions.service';
 import { DatasetIndexer } from './dataset-indexer';
+import { DatasetRecipientsService } from './dataset-recipients.service';
 import { DatasetRepository } from './dataset.repository';
 import { DatasetsHandler } from './datasets.handler';
 import { DatasetsService } from './datasets.service';
@@ -40,6 +41,7 @@ import { DatasetsService } from './datasets.service';
     { provide: DatasetIndexer, useExisting: SearchIndexer },
     DatasetsService,
     DatasetsHandler,
+    DatasetRecipientsService,
     VersionsService,
     VersionsHandler,
     OffersService,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { LicenseTermsValue } from '@trove/licensing';
 import { queryOpening, TransactionalRepository, type Transaction } from '@trove/messaging';
-import type { EntitlementStatus } from '@trove/contracts';
+import type { EntitlementStatus, RecipientDownloads } from '@trove/contracts';
 import type { CallerStanding } from '../callers/caller-standing';
 
 /** A gibibyte, the unit a metered offer sold per `gib` counts. */
@@ -27,6 +27,9 @@ export interface DownloadTarget extends CallerStanding {
   size: number;
   sha256: string;
 }
+
+/** One API key's downloads from one version under one entitlement, summed. */
+export type DownloadGroup = RecipientDownloads;
 
 export interface DownloadRecord {
   id: string;
@@ -111,6 +114,46 @@ export class DownloadRepository extends TransactionalRepository {
       entitlementIds,
     ])) as { entitlement_id: string; n: string }[];
     return new Map(rows.map((r) => [r.entitlement_id, Number(r.n)]));
+  }
+
+  /**
+   * What each entitlement's buyer downloaded, grouped by API key and version (only `versionId`'s
+   * when given), the most recently active `perEntitlement` groups of each, and how many groups
+   * each has in all. One pass over the entitlements' rows of the audit (`download_entitlement_idx`).
+   */
+  async groupsEach(entitlementIds: string[], versionId: string | undefined, perEntitlement: number): Promise<Map<string, { groups: DownloadGroup[]; total: number }>> {
+    const each = new Map<string, { groups: DownloadGroup[]; total: number }>();
+    if (entitlementIds.length === 0) return each;
+    const rows = (await this.manager.query(
+      `WITH groups AS (
+         SELECT d.entitlement_id, d.key_id, d.version_id, count(DISTINCT d.path)::int AS files, count(*)::int AS requests,
+                sum(d.bytes_sent)::bigint AS bytes, min(d.started_at) AS first_at, max(d.finished_at) AS last_at
+           FROM download d
+          WHERE d.entitlement_id = ANY($1::uuid[])${versionId ? ' AND d.version_id = $3::uuid' : ''}
+          GROUP BY d.entitlement_id, d.key_id, d.version_id),
+       ranked AS (
+         SELECT g.*, row_number() OVER (PARTITION BY g.entitlement_id ORDER BY g.last_at DESC, g.key_id, g.version_id) AS n,
+                count(*) OVER (PARTITION BY g.entitlement_id)::int AS total
+           FROM groups g)
+       SELECT r.*, rv.version FROM ranked r LEFT JOIN released_version rv ON rv.version_id = r.version_id
+        WHERE r.n <= $2 ORDER BY r.entitlement_id, r.n`,
+      versionId ? [entitlementIds, perEntitlement, versionId] : [entitlementIds, perEntitlement],
+    )) as { entitlement_id: string; key_id: string; version_id: string; version: string | null; files: number; requests: number; bytes: string; first_at: Date; last_at: Date; total: number }[];
+    for (const row of rows) {
+      const entry = each.get(row.entitlement_id) ?? { groups: [], total: row.total };
+      entry.groups.push({
+        keyId: row.key_id,
+        versionId: row.version_id,
+        version: row.version,
+        files: row.files,
+        requests: row.requests,
+        bytes: Number(row.bytes),
+        firstAt: row.first_at.toISOString(),
+        lastAt: row.last_at.toISOString(),
+      });
+      each.set(row.entitlement_id, entry);
+    }
+    return each;
   }
 
   /**

@@ -182,6 +182,20 @@ export class EntitlementRepository extends TransactionalRepository {
   }
 
   /**
+   * Every buyer's entitlements to the dataset, in every status, newest grant first (keyset over
+   * (granted_at, id), `entitlement_dataset_idx`); with `versionId`, those covering that version.
+   */
+  async pageForDataset(datasetId: string, versionId: string | undefined, limit: number, after: Position | undefined): Promise<Entitlement[]> {
+    const params: unknown[] = [];
+    const bind = (value: unknown) => `$${params.push(value)}`;
+    const where = [`e.dataset_id = ${bind(datasetId)}`];
+    if (versionId) where.push(`EXISTS (SELECT 1 FROM entitlement_version ev WHERE ev.entitlement_id = e.id AND ev.version_id = ${bind(versionId)})`);
+    if (after) where.push(`(e.granted_at, e.id) < (${bind(after.at)}::timestamptz, ${bind(after.id)}::uuid)`);
+    const rows = (await this.manager.query(`${SELECT} WHERE ${where.join(' AND ')} ORDER BY e.granted_at DESC, e.id DESC LIMIT ${bind(limit)}`, params)) as EntitlementRow[];
+    return rows.map(toEntitlement);
+  }
+
+  /**
    * The buyer's entitlements to the dataset that cover the version, in every status, newest grant
    * first: a buyer may hold several (a license bought again after a refund or its term's end).
    */

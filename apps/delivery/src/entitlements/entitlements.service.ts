@@ -7,6 +7,10 @@ import {
   DeliverySubjects,
   OrderingEvents,
   DIFF_PAGE_DEFAULT,
+  RECIPIENT_DOWNLOAD_GROUPS,
+  type DatasetRecipient,
+  type DatasetRecipients,
+  type DatasetRecipientsRequest,
   type DiffFile,
   type DiffVersionsRequest,
   type EntitlementAllowance,
@@ -154,6 +158,38 @@ export class EntitlementsService {
       return { rows, delivered };
     });
     return toPage(rows, limit, (row) => ({ at: row.grantedAt, id: row.id }), (row) => view(row, now, delivered.get(row.id) ?? 0));
+  }
+
+  /**
+   * Who received a dataset, for its vendor or an operator (the catalog checked that the caller
+   * owns the listing before asking): every entitlement granted on it, newest first, as every list
+   * pages, each with its buyer's downloads per API key and version, the most recent first.
+   */
+  @RpcHandler(DeliverySubjects.datasetRecipients)
+  async recipients(request: DatasetRecipientsRequest, context: RpcContext): Promise<DatasetRecipients> {
+    const caller = requireCaller(context);
+    if (caller.role !== 'vendor' && caller.role !== 'admin') throw new ServiceException(CommonErrorCode.FORBIDDEN, "Only the listing's vendor and operators see who received it.");
+    const limit = request.limit ?? DEFAULT_PAGE_SIZE;
+    const after = decodeCursor(request.cursor);
+    const now = new Date();
+    const { rows, groups } = await this.unitOfWork.read(async () => {
+      const rows = await this.entitlements.pageForDataset(request.datasetId, request.versionId, limit + 1, after);
+      const groups = await this.downloads.groupsEach(rows.slice(0, limit).map((row) => row.id), request.versionId, RECIPIENT_DOWNLOAD_GROUPS);
+      return { rows, groups };
+    });
+    return toPage(rows, limit, (row) => ({ at: row.grantedAt, id: row.id }), (row): DatasetRecipient => {
+      const downloaded = groups.get(row.id);
+      return {
+        entitlementId: row.id,
+        orderId: row.orderId,
+        buyerOrganizationId: row.buyerOrganizationId,
+        status: currentStatus(row, now),
+        grantedAt: row.grantedAt.toISOString(),
+        versionIds: row.versionIds,
+        downloads: downloaded?.groups ?? [],
+        moreDownloads: downloaded ? downloaded.total - downloaded.groups.length : 0,
+      };
+    });
   }
 
   @RpcHandler(DeliverySubjects.getManifest)

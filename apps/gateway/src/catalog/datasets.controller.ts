@@ -1,11 +1,12 @@
 import { CatalogSubjects } from '@trove/contracts';
-import { Body, Controller, Get, Header, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { RpcClient } from '@trove/messaging';
 import { Audited } from '../audit/audited.decorator';
 import { Public, Roles } from '../auth/access.decorators';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import type { Principal } from '../auth/principal';
+import { DatasetRecipientListDto, RecipientsQuery } from '../delivery/delivery.dto';
 import { ApiProblems } from '../openapi/api-problems';
 import { CreateDatasetDto, DatasetDetailDto, DatasetDto, UpdateDatasetDto } from './catalog.dto';
 import { uuidParam } from './params';
@@ -56,6 +57,22 @@ export class DatasetsController {
   @ApiProblems(400, 404, 503)
   croissant(@Param('id', uuidParam('id')) id: string): Promise<Record<string, unknown>> {
     return this.rpc.send(CatalogSubjects.getCroissant, { id });
+  }
+
+  @Get(':id/downloads')
+  @Roles(['vendor', 'admin'])
+  @ApiOperation({
+    summary: 'Who received the dataset, and what each downloaded',
+    description:
+      'For the listing\'s vendor and operators (another vendor\'s listing is 404): every entitlement granted on it, newest first, in every status, each with its buyer, its order, ' +
+      'the versions it covers and what was downloaded under it per API key and version (files, requests, bytes, first and last time). With `versionId`, only the entitlements covering that version ' +
+      'and their downloads of it: when a copy of a release turns up where it should not, who could hold it and who fetched it.',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: DatasetRecipientListDto })
+  @ApiProblems(400, 404, 503)
+  recipients(@Param('id', uuidParam('id')) datasetId: string, @Query() query: RecipientsQuery): Promise<DatasetRecipientListDto> {
+    return this.rpc.send(CatalogSubjects.datasetRecipients, { ...query, datasetId });
   }
 
   @Patch(':id')

@@ -1,4 +1,4 @@
-import { DIFF_PAGE_DEFAULT, DIFF_PAGE_MAX, ENTITLEMENT_STATUSES, QueryInteger, type EntitlementStatus } from '@trove/contracts';
+import { DIFF_PAGE_DEFAULT, DIFF_PAGE_MAX, ENTITLEMENT_STATUSES, QueryInteger, RECIPIENT_DOWNLOAD_GROUPS, type EntitlementStatus } from '@trove/contracts';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { METERED_UNITS } from '@trove/licensing';
 import { PageQuery } from '@trove/platform';
@@ -81,6 +81,67 @@ export class EntitlementAllowanceDto {
 }
 
 export class EntitlementListDto extends PageOf(EntitlementDto) {}
+
+export class RecipientsQuery extends PageQuery {
+  @ApiPropertyOptional({ format: 'uuid', description: 'Only the entitlements that cover this version of the dataset, and only their downloads of it' })
+  @IsOptional()
+  @IsUUID()
+  versionId?: string;
+}
+
+export class RecipientDownloadsDto {
+  @ApiProperty({ description: 'The API key of the buyer that downloaded (its id, as in the buyer\'s GET /v1/api-keys and in the URLs signed for it)' })
+  keyId: string;
+
+  @ApiProperty({ format: 'uuid' })
+  versionId: string;
+
+  @ApiProperty({ type: String, nullable: true, example: '1.2.0' })
+  version: string | null;
+
+  @ApiProperty({ type: 'integer', description: 'Distinct files fetched, whole or in part' })
+  files: number;
+
+  @ApiProperty({ type: 'integer', description: 'Download requests answered (a resumed or ranged download is several)' })
+  requests: number;
+
+  @ApiProperty({ type: 'integer', description: 'Bytes sent' })
+  bytes: number;
+
+  @ApiProperty({ format: 'date-time' })
+  firstAt: string;
+
+  @ApiProperty({ format: 'date-time' })
+  lastAt: string;
+}
+
+export class DatasetRecipientDto {
+  @ApiProperty({ format: 'uuid' })
+  entitlementId: string;
+
+  @ApiProperty({ format: 'uuid' })
+  orderId: string;
+
+  @ApiProperty({ format: 'uuid' })
+  buyerOrganizationId: string;
+
+  @ApiProperty({ enum: ENTITLEMENT_STATUSES })
+  status: EntitlementStatus;
+
+  @ApiProperty({ format: 'date-time' })
+  grantedAt: string;
+
+  @ApiProperty({ type: [String], description: 'The versions the entitlement covers' })
+  versionIds: string[];
+
+  @ApiProperty({ type: [RecipientDownloadsDto], description: `What the buyer downloaded, per API key and version, the most recently active first (at most ${RECIPIENT_DOWNLOAD_GROUPS}); empty when it never downloaded` })
+  downloads: RecipientDownloadsDto[];
+
+  @ApiProperty({ type: 'integer', description: 'Further key-and-version groups beyond those listed' })
+  moreDownloads: number;
+}
+
+export class DatasetRecipientListDto extends PageOf(DatasetRecipientDto) {}
 
 export class ManifestFileDto {
   @ApiProperty({ example: 'audio/zh-CN/普通话_0001.wav' })

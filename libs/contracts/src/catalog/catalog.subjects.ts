@@ -1,3 +1,4 @@
+import { DatasetRecipientsRequest, type DatasetRecipients } from '../delivery/delivery.messages';
 import { rpcSubject } from '../subject';
 import {
   AddSampleRequest,
@@ -62,6 +63,8 @@ export const CatalogSubjects = {
   approveDataset: rpcSubject<ModerateDatasetRequest, DatasetView>('catalog.dataset.approve', ModerateDatasetRequest, COMMAND),
   rejectDataset: rpcSubject<RejectDatasetRequest, DatasetView>('catalog.dataset.reject', RejectDatasetRequest, COMMAND),
   suspendDataset: rpcSubject<SuspendDatasetRequest, DatasetView>('catalog.dataset.suspend', SuspendDatasetRequest, COMMAND),
+  /** Checks that the caller owns the listing (or operates the market), then asks delivery who received it. */
+  datasetRecipients: rpcSubject<DatasetRecipientsRequest, DatasetRecipients>('catalog.dataset.recipients', DatasetRecipientsRequest),
 
   createVersion: rpcSubject<CreateVersionRequest, VersionView>('catalog.version.create', CreateVersionRequest, COMMAND),
   releaseVersion: rpcSubject<ReleaseVersionRequest, VersionView>('catalog.version.release', ReleaseVersionRequest, COMMAND),

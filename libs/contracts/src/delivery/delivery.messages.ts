@@ -128,6 +128,60 @@ export interface EntitlementList {
 }
 
 /**
+ * Who received a dataset, for its vendor and operators: the entitlements granted on it, newest
+ * first, each with what its buyer downloaded, per API key and version. With `versionId`, only the
+ * entitlements that cover that version, and only their downloads of it: who could hold a copy of
+ * a release that turned up where it should not, and who did fetch it. Asked through the catalog,
+ * which checks that the caller owns the listing (operators see every listing's).
+ */
+export class DatasetRecipientsRequest extends PageRequest {
+  @IsUUID()
+  datasetId: string;
+
+  @IsOptional()
+  @IsUUID()
+  versionId?: string;
+}
+
+/** The downloads under one entitlement with one API key from one version. */
+export interface RecipientDownloads {
+  keyId: string;
+  versionId: string;
+  /** The version's label (`1.2.0`), or null for one delivery has no release of. */
+  version: string | null;
+  /** Distinct files (paths) fetched, whole or in part. */
+  files: number;
+  /** Download requests answered (a resumed or ranged download is several). */
+  requests: number;
+  /** Bytes sent. */
+  bytes: number;
+  firstAt: string;
+  lastAt: string;
+}
+
+export interface DatasetRecipient {
+  entitlementId: string;
+  orderId: string;
+  buyerOrganizationId: string;
+  status: EntitlementStatus;
+  grantedAt: string;
+  /** The versions the entitlement covers (a subscription's grow with each release). */
+  versionIds: string[];
+  /** Most recently active first, at most RECIPIENT_DOWNLOAD_GROUPS of them. */
+  downloads: RecipientDownloads[];
+  /** Further key-and-version groups beyond those listed (0 when all are). */
+  moreDownloads: number;
+}
+
+/** How many key-and-version groups of downloads one recipient lists. */
+export const RECIPIENT_DOWNLOAD_GROUPS = 20;
+
+export interface DatasetRecipients {
+  items: DatasetRecipient[];
+  nextCursor: string | null;
+}
+
+/**
  * One page of an entitlement's manifest. A reply on the bus has a size limit (NATS's
  * max_payload, 1 MiB by default) and a manifest signs a URL of about 500 bytes per file, so
  * delivery answers a large manifest a page at a time and the gateway puts the pages together.

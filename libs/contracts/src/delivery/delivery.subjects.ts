@@ -1,11 +1,13 @@
 import { rpcSubject } from '../subject';
 import {
+  DatasetRecipientsRequest,
   DiffVersionsRequest,
   GetManifestRequest,
   ListEntitlementsRequest,
   LocateFileRequest,
   SignSampleRequest,
   SignUploadRequest,
+  type DatasetRecipients,
   type EntitlementList,
   type LocatedFile,
   type ManifestPage,
@@ -32,4 +34,6 @@ export const DeliverySubjects = {
   locateFile: rpcSubject<LocateFileRequest, LocatedFile>('delivery.file.locate', LocateFileRequest),
   /** Files added, removed and changed between two versions the entitlement covers. */
   diffVersions: rpcSubject<DiffVersionsRequest, VersionDiff>('delivery.entitlement.diff', DiffVersionsRequest),
+  /** From catalog, once it has checked that the caller owns the listing: who received it, and what each downloaded. */
+  datasetRecipients: rpcSubject<DatasetRecipientsRequest, DatasetRecipients>('delivery.dataset.recipients', DatasetRecipientsRequest),
 };
