@@ -368,6 +368,26 @@ describe('the catalog through the public API', () => {
     expect(await offerIds(vendor.key)).toContain(privateOffer.id);
   });
 
+  it("refuses a list's nextCursor on any other list: another listing's versions, another vendor's listings, other filters", async () => {
+    const { dataset } = await vendor.listing(speechListing({ title: '闽南话新闻播报语音 80 小时' }));
+    await vendor.expect(201, `/v1/datasets/${dataset.id}/versions`, 'POST', { version: '1.1.0', changelog: '补充 20 小时' });
+    const { dataset: sibling } = await vendor.listing(speechListing({ title: '客家话日常对话语音 60 小时' }));
+    const versionsCursor = (await vendor.expect(200, `/v1/datasets/${dataset.id}/versions?limit=1`)).nextCursor as string;
+    expect(versionsCursor).toEqual(expect.any(String));
+    const refused = async (key: string, url: string) => {
+      const answer = await system.request(url, as(key));
+      return [answer.status, (await json(answer)).errors?.[0]?.field];
+    };
+    expect(await refused(vendor.key, `/v1/datasets/${sibling.id}/versions?cursor=${versionsCursor}`)).toEqual([400, 'cursor']);
+    expect((await vendor.expect(200, `/v1/datasets/${dataset.id}/versions?limit=1&cursor=${versionsCursor}`)).items).toHaveLength(1);
+
+    const listingsCursor = (await vendor.expect(200, '/v1/vendor/datasets?limit=1')).nextCursor as string;
+    await other.listing(speechListing({ title: '英语口音普通话朗读 30 小时' }));
+    expect(await refused(other.key, `/v1/vendor/datasets?cursor=${listingsCursor}`)).toEqual([400, 'cursor']);
+    expect(await refused(vendor.key, `/v1/vendor/datasets?status=published&cursor=${listingsCursor}`)).toEqual([400, 'cursor']);
+    expect((await vendor.expect(200, `/v1/vendor/datasets?limit=1&cursor=${listingsCursor}`)).items).toHaveLength(1);
+  });
+
   it('refuses a private offer for anything but a buyer organization, and keeps no offer', async () => {
     const { dataset } = await vendor.listing(speechListing({ title: '四川话车载语音指令 300 小时' }));
     const before = (await vendor.expect(200, `/v1/datasets/${dataset.id}`)).offers.length;

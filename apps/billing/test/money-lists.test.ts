@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { BillingSubjects, CommonErrorCode, type ListPayoutsRequest, type ListTopUpsRequest, type PayoutView, type TopUpView } from '@trove/contracts';
 import { RpcClient } from '@trove/messaging';
-import type { Caller } from '@trove/platform';
+import { encodeCursor, type Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
+import { payoutsCursorScope, topUpsCursorScope } from '../src/wallets/wallets.service';
 import { BillingHarness, buyer, line, OPERATOR, order, vendor } from './billing-harness';
 
 jest.setTimeout(120_000);
@@ -222,20 +223,22 @@ describe('billing: buyers, vendors and operators list top-ups and payouts', () =
   it('reads every list from an index in its order, sorting nothing', async () => {
     const 智源 = buyer();
     const 云测 = vendor();
-    const first = await topUps(智源, { limit: 1 });
-    const cursor = first.nextCursor ?? Buffer.from(`${minute(0).toISOString()}|${randomUUID()}`, 'utf8').toString('base64url');
+    // A position in each list, as its own nextCursor would be: the statement then reads on from it.
+    const position = { at: minute(0), id: randomUUID() };
+    const withTopUpCursor = (caller: Caller, request: ListTopUpsRequest) => topUps(caller, { ...request, cursor: encodeCursor(position, topUpsCursorScope(caller, request)) });
+    const withPayoutCursor = (caller: Caller, request: ListPayoutsRequest) => payouts(caller, { ...request, cursor: encodeCursor(position, payoutsCursorScope(caller, request)) });
     const lists: [string, () => Promise<unknown>, string][] = [
-      ['a buyer', () => topUps(智源, { limit: 5, cursor }), 'top_up'],
+      ['a buyer', () => withTopUpCursor(智源, { limit: 5 }), 'top_up'],
       ['a buyer by status', () => topUps(智源, { status: 'pending' }), 'top_up'],
-      ['the operator', () => topUps(OPERATOR, { cursor }), 'top_up'],
-      ['the operator by status', () => topUps(OPERATOR, { status: 'pending', cursor }), 'top_up'],
+      ['the operator', () => withTopUpCursor(OPERATOR, {}), 'top_up'],
+      ['the operator by status', () => withTopUpCursor(OPERATOR, { status: 'pending' }), 'top_up'],
       ['the operator by organization', () => topUps(OPERATOR, { organization: 智源.organizationId }), 'top_up'],
       ['the operator by organization and status', () => topUps(OPERATOR, { organization: 智源.organizationId, status: 'confirmed' }), 'top_up'],
-      ['a vendor', () => payouts(云测, { cursor }), 'payout'],
+      ['a vendor', () => withPayoutCursor(云测, {}), 'payout'],
       ['a vendor by status', () => payouts(云测, { status: 'paid' }), 'payout'],
-      ['the operator', () => payouts(OPERATOR, { cursor }), 'payout'],
+      ['the operator', () => withPayoutCursor(OPERATOR, {}), 'payout'],
       ['the operator by status', () => payouts(OPERATOR, { status: 'pending' }), 'payout'],
-      ['the operator by organization', () => payouts(OPERATOR, { organization: 云测.organizationId, cursor }), 'payout'],
+      ['the operator by organization', () => withPayoutCursor(OPERATOR, { organization: 云测.organizationId }), 'payout'],
     ];
     const sorted: string[] = [];
     for (const [who, list, table] of lists) {

@@ -4,6 +4,7 @@ import { ServiceException } from './problem';
 
 const cursorOf = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
 const ID = '3f1c2a9b-7e3d-4c51-8b6a-2d4e5f607182';
+const SCOPE = 'orders|6f1c2a9e-3b7d-4c55-9e0a-2d8f4b1c7e93|paid';
 
 describe('isIsoTimestamp', () => {
   it.each([
@@ -29,7 +30,7 @@ describe('isIsoTimestamp', () => {
 describe('decodeCursor', () => {
   const refused = (cursor: string) => {
     try {
-      decodeCursor(cursor);
+      decodeCursor(cursor, SCOPE);
     } catch (error) {
       return error instanceof ServiceException && error.errors?.[0]?.field === 'cursor';
     }
@@ -38,15 +39,24 @@ describe('decodeCursor', () => {
 
   it('reads back what encodeCursor wrote', () => {
     const position = { at: new Date('2026-11-30T22:25:15.980Z'), id: ID };
-    expect(decodeCursor(encodeCursor(position))).toEqual(position);
+    expect(decodeCursor(encodeCursor(position, SCOPE), SCOPE)).toEqual(position);
+  });
+
+  it("refuses another list's cursor, or the same list's under other filters, with 400 naming the cursor", () => {
+    const position = { at: new Date('2026-11-30T22:25:15.980Z'), id: ID };
+    expect(refused(encodeCursor(position, 'orders|6f1c2a9e-3b7d-4c55-9e0a-2d8f4b1c7e93|fulfilled'))).toBe(true);
+    expect(refused(encodeCursor(position, 'sales|6f1c2a9e-3b7d-4c55-9e0a-2d8f4b1c7e93'))).toBe(true);
+    // A cursor of the old form, without its list: the client starts the list again.
+    expect(refused(cursorOf(`2026-11-30T22:25:15.980Z|${ID}`))).toBe(true);
   });
 
   it('refuses a cursor whose values the database would refuse, with 400 naming the cursor', () => {
-    expect(refused(cursorOf(`2026-01-01T00:00:00.000Z|------------------------------------`))).toBe(true);
+    const tag = Buffer.from(encodeCursor({ at: new Date(0), id: ID }, SCOPE), 'base64url').toString('utf8').split('|')[2];
+    expect(refused(cursorOf(`2026-01-01T00:00:00.000Z|------------------------------------|${tag}`))).toBe(true);
     expect(refused(cursorOf(`2026-01-01T00:00:00.000Z|${ID.toUpperCase().replace(/-/g, 'X')}`))).toBe(true);
     expect(refused(cursorOf(`1|${ID}`))).toBe(true);
     expect(refused(cursorOf(`2026-02-31T00:00:00.000Z|${ID}`))).toBe(true);
-    expect(refused(cursorOf(`2026-01-01T00:00:00.000Z|${ID}|more`))).toBe(true);
+    expect(refused(cursorOf(`2026-01-01T00:00:00.000Z|${ID}|${tag}|more`))).toBe(true);
     expect(refused('not base64 at all')).toBe(true);
   });
 });
@@ -57,20 +67,20 @@ describe('toPage', () => {
   const position = (row: { id: string; at: Date }) => ({ at: row.at, id: row.id });
 
   it('gives `limit` items and a cursor at the last when there are more rows', () => {
-    const page = toPage(rows(21, 30), 20, position, (row) => row);
+    const page = toPage(rows(21, 30), 20, position, (row) => row, SCOPE);
     expect(page.items).toHaveLength(20);
-    expect(decodeCursor(page.nextCursor!)).toEqual(position(rows(21, 30)[19]));
-    expect(toPage(rows(20, 30), 20, position, (row) => row).nextCursor).toBeNull();
+    expect(decodeCursor(page.nextCursor!, SCOPE)).toEqual(position(rows(21, 30)[19]));
+    expect(toPage(rows(20, 30), 20, position, (row) => row, SCOPE).nextCursor).toBeNull();
   });
 
   it('stops before the page would not fit in one message, and the next page starts where it stopped', () => {
     // 100 items of about 12 KB each (4,000 Chinese characters): 1.2 MB, past one NATS message.
     const all = rows(100, 12_000);
-    const first = toPage(all, 100, position, (row) => row);
+    const first = toPage(all, 100, position, (row) => row, SCOPE);
     expect(first.items.length).toBeLessThan(100);
     expect(Buffer.byteLength(JSON.stringify(first))).toBeLessThanOrEqual(ANSWER_MAX_BYTES + 1024);
-    expect(decodeCursor(first.nextCursor!)).toEqual(position(all[first.items.length - 1]));
-    const rest = toPage(all.slice(first.items.length), 100, position, (row) => row);
+    expect(decodeCursor(first.nextCursor!, SCOPE)).toEqual(position(all[first.items.length - 1]));
+    const rest = toPage(all.slice(first.items.length), 100, position, (row) => row, SCOPE);
     expect([...first.items, ...rest.items].map((row) => row.id)).toEqual(all.map((row) => row.id));
   });
 });

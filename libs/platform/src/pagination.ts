@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { CommonErrorCode, QueryInteger } from '@trove/contracts';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches } from 'class-validator';
@@ -32,8 +33,19 @@ export interface Position {
   id: string;
 }
 
-export function encodeCursor(position: Position): string {
-  return Buffer.from(`${position.at.toISOString()}|${position.id}`, 'utf8').toString('base64url');
+/**
+ * Which list a cursor belongs to: the list's name and everything that selects its rows (whose
+ * they are, the filters), e.g. `orders|<buyer>|paid`. A cursor carries a short digest of it, so
+ * the nextCursor of one list (another dataset's versions, another vendor's listings, the same
+ * list under other filters) is refused by every other instead of paging it from a position that
+ * means nothing there.
+ */
+export type CursorScope = string;
+
+const scopeTag = (scope: CursorScope) => createHash('sha256').update(scope, 'utf8').digest('base64url').slice(0, 11);
+
+export function encodeCursor(position: Position, scope: CursorScope): string {
+  return Buffer.from(`${position.at.toISOString()}|${position.id}|${scopeTag(scope)}`, 'utf8').toString('base64url');
 }
 
 /** A UUID as PostgreSQL writes one (lower-case hex): what every cursor carries as its id. */
@@ -65,24 +77,30 @@ export function isIsoTimestamp(text: unknown): text is string {
   );
 }
 
-export function decodeCursor(cursor: string | undefined): Position | undefined {
+/** The position a `nextCursor` of the list `scope` names; anything else is 400 naming the cursor. */
+export function decodeCursor(cursor: string | undefined, scope: CursorScope): Position | undefined {
   if (!cursor) return undefined;
   const parts = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const [at, id] = parts;
-  if (parts.length !== 2 || !isIsoTimestamp(at) || !CURSOR_UUID.test(id)) {
+  const [at, id, tag] = parts;
+  if (parts.length !== 3 || !isIsoTimestamp(at) || !CURSOR_UUID.test(id)) {
     throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, 'cursor: not a value returned as nextCursor', [
       { field: 'cursor', problems: ['cursor must be a value returned as nextCursor'] },
+    ]);
+  }
+  if (tag !== scopeTag(scope)) {
+    throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, 'cursor: the nextCursor of another list', [
+      { field: 'cursor', problems: ['cursor must be the nextCursor of this list, with the same filters'] },
     ]);
   }
   return { at: new Date(at), id };
 }
 
 /** Builds a page from `limit + 1` rows fetched in order: the extra row only says there is more. */
-export function toPage<R, T>(rows: R[], limit: number, position: (row: R) => Position, view: (row: R) => T): Page<T> {
+export function toPage<R, T>(rows: R[], limit: number, position: (row: R) => Position, view: (row: R) => T, scope: CursorScope): Page<T> {
   const all = rows.slice(0, limit).map(view);
   // A page travels in one NATS message: long texts (a buyer's intended use, titles) can make
   // `limit` items too many for it, and then the next page starts where this one stopped.
   const items = leadingWithin(all, jsonBytes, ANSWER_MAX_BYTES);
   const more = items.length < all.length || rows.length > limit;
-  return { items, nextCursor: more ? encodeCursor(position(rows[items.length - 1])) : null };
+  return { items, nextCursor: more ? encodeCursor(position(rows[items.length - 1]), scope) : null };
 }

@@ -99,14 +99,16 @@ export class InvoicesService implements OnApplicationBootstrap, OnApplicationShu
    */
   async list(caller: Caller, request: ListInvoicesRequest): Promise<InvoicePage> {
     const limit = request.limit ?? 20;
-    const after = decodeCursor(request.cursor);
-    const read = () => this.unitOfWork.read(() => this.invoices.list(caller.role === 'admin' ? null : caller.organizationId, limit + 1, after, request.kind));
+    const owner = caller.role === 'admin' ? null : caller.organizationId;
+    const scope = `invoices|${owner ?? '*'}|${request.kind ?? '*'}`;
+    const after = decodeCursor(request.cursor, scope);
+    const read = () => this.unitOfWork.read(() => this.invoices.list(owner, limit + 1, after, request.kind));
     if ((await this.unitOfWork.read(() => this.invoices.countUnnumbered())) > 0) await this.numberPending();
     let rows = await read();
     if (rows.some(unnumbered)) {
       await this.numberPending();
       rows = await read();
     }
-    return toPage(rows, limit, (invoice) => ({ at: new Date(invoice.issuedAt), id: invoice.id }), (invoice) => invoice);
+    return toPage(rows, limit, (invoice) => ({ at: new Date(invoice.issuedAt), id: invoice.id }), (invoice) => invoice, scope);
   }
 }

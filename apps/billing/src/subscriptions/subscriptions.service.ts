@@ -164,10 +164,11 @@ export class SubscriptionsService implements OnApplicationBootstrap, OnApplicati
   /** A buyer's own subscriptions, newest first; an operator sees every one (one organization's with `organizationId`). */
   async list(caller: Caller, request: ListSubscriptionsRequest): Promise<SubscriptionPage> {
     const limit = request.limit ?? 20;
-    const after = decodeCursor(request.cursor);
     const buyer = caller.role === 'admin' ? (request.organizationId ?? null) : caller.organizationId;
+    const scope = `subscriptions|${buyer ?? '*'}|${request.status ?? '*'}`;
+    const after = decodeCursor(request.cursor, scope);
     const rows = await this.unitOfWork.read(() => this.subscriptions.list(buyer, request.status, limit + 1, after));
-    return toPage(rows, limit, (s) => ({ at: s.subscribedAt, id: s.id }), subscriptionView);
+    return toPage(rows, limit, (s) => ({ at: s.subscribedAt, id: s.id }), subscriptionView, scope);
   }
 
   /** One subscription: its buyer's own, or any for an operator; another organization's is NOT_FOUND. */

@@ -288,11 +288,12 @@ export class WalletsService {
   /** A page of top-ups, each as `topUp` answers it: see `listScope` for whose and in which order. */
   async listTopUps(caller: Caller, request: ListTopUpsRequest): Promise<TopUpPage> {
     const limit = request.limit ?? DEFAULT_PAGE_SIZE;
-    const after = decodeCursor(request.cursor);
+    const cursorScope = topUpsCursorScope(caller, request);
+    const after = decodeCursor(request.cursor, cursorScope);
     const scope = listScope(caller, request.organization);
     if (!scope) return { items: [], nextCursor: null };
     const rows = await this.unitOfWork.read(() => this.topUps.list({ organizationId: scope.organizationId, status: request.status }, scope.order, limit + 1, after));
-    return toPage(rows, limit, (t) => ({ at: t.createdAt, id: t.id }), topUpView);
+    return toPage(rows, limit, (t) => ({ at: t.createdAt, id: t.id }), topUpView, cursorScope);
   }
 
   wallet(caller: Caller, currency?: CurrencyCode): Promise<WalletView> {
@@ -420,13 +421,14 @@ export class WalletsService {
   /** A page of payouts, each as `payout` answers it: see `listScope` for whose and in which order. */
   async listPayouts(caller: Caller, request: ListPayoutsRequest): Promise<PayoutPage> {
     const limit = request.limit ?? DEFAULT_PAGE_SIZE;
-    const after = decodeCursor(request.cursor);
+    const cursorScope = payoutsCursorScope(caller, request);
+    const after = decodeCursor(request.cursor, cursorScope);
     const scope = listScope(caller, request.organization);
     if (!scope) return { items: [], nextCursor: null };
     const rows = await this.unitOfWork.read(() =>
       this.payouts.list({ vendorOrganizationId: scope.organizationId, status: request.status }, scope.order, limit + 1, after),
     );
-    return toPage(rows, limit, (p) => ({ at: p.requestedAt, id: p.id }), payoutView);
+    return toPage(rows, limit, (p) => ({ at: p.requestedAt, id: p.id }), payoutView, cursorScope);
   }
 
   /** The trial balance, added up exactly (`LedgerSum`): turnover may pass what a number holds. */
@@ -465,3 +467,11 @@ function statementVendor(caller: Caller, named: string | undefined): string {
   if (named !== undefined && named !== caller.organizationId) throw new ServiceException(CommonErrorCode.FORBIDDEN, "A vendor reads its own statement only.");
   return caller.organizationId;
 }
+
+/** The cursors of one caller's list of top-ups under one set of filters. */
+export const topUpsCursorScope = (caller: Caller, request: { organization?: string; status?: string }) =>
+  `top-ups|${caller.role}|${caller.organizationId}|${request.organization ?? '*'}|${request.status ?? '*'}`;
+
+/** The cursors of one caller's list of payouts under one set of filters. */
+export const payoutsCursorScope = (caller: Caller, request: { organization?: string; status?: string }) =>
+  `payouts|${caller.role}|${caller.organizationId}|${request.organization ?? '*'}|${request.status ?? '*'}`;

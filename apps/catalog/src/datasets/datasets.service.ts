@@ -153,8 +153,9 @@ export class DatasetsService {
 
   /** A vendor's own listings (`vendorOrganizationId` its own), or any for operators. */
   async list(vendorOrganizationId: string | undefined, status: DatasetStatus | undefined, cursor: string | undefined, limit = DEFAULT_PAGE_SIZE): Promise<DatasetPage> {
-    const rows = await this.datasets.list(vendorOrganizationId, status, decodeCursor(cursor), limit);
-    return toPage(rows, limit, (d) => ({ at: d.createdAt, id: d.id }), (d) => d.toView());
+    const scope = `datasets|${vendorOrganizationId ?? '*'}|${status ?? '*'}`;
+    const rows = await this.datasets.list(vendorOrganizationId, status, decodeCursor(cursor, scope), limit);
+    return toPage(rows, limit, (d) => ({ at: d.createdAt, id: d.id }), (d) => d.toView(), scope);
   }
 
   /**

@@ -125,10 +125,11 @@ export class VersionsService {
    * versions, so that it fits in one answer; `nextCursor` goes on from there.
    */
   async list(caller: Caller | undefined, datasetId: string, cursor: string | undefined, limit = DEFAULT_PAGE_SIZE): Promise<VersionPage> {
-    const after = decodeCursor(cursor);
+    const scope = `versions|${datasetId}`;
+    const after = decodeCursor(cursor, scope);
     const dataset = await this.datasets.visible(caller, datasetId);
     const rows = await this.versions.page(datasetId, seesEverything(caller, dataset.vendorOrganizationId), after, limit + 1);
-    return toPage(rows, limit, (version) => ({ at: version.createdAt, id: version.id }), (version) => version.toSummary());
+    return toPage(rows, limit, (version) => ({ at: version.createdAt, id: version.id }), (version) => version.toSummary(), scope);
   }
 
   /**

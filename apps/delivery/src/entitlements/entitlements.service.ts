@@ -148,7 +148,8 @@ export class EntitlementsService {
   async list(request: ListEntitlementsRequest, context: RpcContext): Promise<EntitlementList> {
     const caller = requireCaller(context);
     const limit = request.limit ?? DEFAULT_PAGE_SIZE;
-    const after = decodeCursor(request.cursor);
+    const scope = `entitlements|${caller.organizationId}|${request.status ?? '*'}`;
+    const after = decodeCursor(request.cursor, scope);
     // One instant for the filter and the statuses shown, so a term ending mid-request cannot put
     // an `expired` item on a page of `?status=active`.
     const now = new Date();
@@ -157,7 +158,7 @@ export class EntitlementsService {
       const delivered = await this.downloads.bytesDeliveredEach(rows.slice(0, limit).filter(soldPerGib).map((row) => row.id));
       return { rows, delivered };
     });
-    return toPage(rows, limit, (row) => ({ at: row.grantedAt, id: row.id }), (row) => view(row, now, delivered.get(row.id) ?? 0));
+    return toPage(rows, limit, (row) => ({ at: row.grantedAt, id: row.id }), (row) => view(row, now, delivered.get(row.id) ?? 0), scope);
   }
 
   /**
@@ -170,7 +171,8 @@ export class EntitlementsService {
     const caller = requireCaller(context);
     if (caller.role !== 'vendor' && caller.role !== 'admin') throw new ServiceException(CommonErrorCode.FORBIDDEN, "Only the listing's vendor and operators see who received it.");
     const limit = request.limit ?? DEFAULT_PAGE_SIZE;
-    const after = decodeCursor(request.cursor);
+    const scope = `recipients|${request.datasetId}|${request.versionId ?? '*'}`;
+    const after = decodeCursor(request.cursor, scope);
     const now = new Date();
     const { rows, groups } = await this.unitOfWork.read(async () => {
       const rows = await this.entitlements.pageForDataset(request.datasetId, request.versionId, limit + 1, after);
@@ -189,7 +191,7 @@ export class EntitlementsService {
         downloads: downloaded?.groups ?? [],
         moreDownloads: downloaded ? downloaded.total - downloaded.groups.length : 0,
       };
-    });
+    }, scope);
   }
 
   @RpcHandler(DeliverySubjects.getManifest)

@@ -5,7 +5,7 @@ import { DEFAULT_PAGE_SIZE, RequestContext, toPage, type AuditMark, type Page } 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { AuditEvent, type AuditOutcome } from './audit-event.entity';
-import { AuditEventRepository } from './audit-event.repository';
+import { AuditEventRepository, auditScope } from './audit-event.repository';
 import type { AuditEventDto, AuditQuery } from './audit.dto';
 
 /**
@@ -105,7 +105,7 @@ export class AuditService implements OnModuleInit, OnApplicationBootstrap {
   async list(query: AuditQuery): Promise<Page<AuditEventDto>> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const rows = await this.unitOfWork.read(() => this.events.list(query, limit));
-    return toPage(rows, limit, (e) => ({ at: e.at, id: e.id }), view);
+    return toPage(rows, limit, (e) => ({ at: e.at, id: e.id }), view, auditScope(query));
   }
 }
 

@@ -3,6 +3,9 @@ import { TransactionalRepository } from '@trove/messaging';
 import { decodeCursor } from '@trove/platform';
 import { ApiKey } from './api-key.entity';
 
+/** The cursors of one organization's list of keys. */
+export const apiKeysScope = (organizationId: string) => `api-keys|${organizationId}`;
+
 @Injectable()
 export class ApiKeyRepository extends TransactionalRepository {
   async insert(key: Partial<ApiKey>): Promise<void> {
@@ -28,7 +31,7 @@ export class ApiKeyRepository extends TransactionalRepository {
       .orderBy('k.created_at', 'DESC')
       .addOrderBy('k.id', 'DESC')
       .limit(limit + 1);
-    const after = decodeCursor(cursor);
+    const after = decodeCursor(cursor, apiKeysScope(organizationId));
     if (after) query.andWhere('(k.created_at, k.id) < (:at, :id)', { at: after.at, id: after.id });
     return query.getMany();
   }

@@ -6,11 +6,11 @@ import { randomUUID } from 'node:crypto';
 import { KeyStore } from '../auth/key-store';
 import type { Principal } from '../auth/principal';
 import { issueKey } from '../auth/api-key-token';
-import { ApiKeyRepository } from './api-key.repository';
+import { ApiKeyRepository, apiKeysScope } from './api-key.repository';
 import type { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto, MeDto, OrganizationDto, OrganizationListQuery, SignUpDto, SignUpResultDto } from './identity.dto';
 import { apiKeyView, organizationView } from './identity.views';
 import { Organization } from './organization.entity';
-import { OrganizationRepository } from './organization.repository';
+import { OrganizationRepository, organizationsScope } from './organization.repository';
 
 /**
  * Organizations and their keys. Every change runs in one unit of work, which also writes the
@@ -82,7 +82,7 @@ export class IdentityService {
 
   async listKeys(principal: Principal, cursor: string | undefined, limit = DEFAULT_PAGE_SIZE): Promise<Page<ApiKeyDto>> {
     const rows = await this.unitOfWork.read(() => this.keys.listOwned(principal.organizationId, cursor, limit));
-    return toPage(rows, limit, (k) => ({ at: k.createdAt, id: k.id }), apiKeyView);
+    return toPage(rows, limit, (k) => ({ at: k.createdAt, id: k.id }), apiKeyView, apiKeysScope(principal.organizationId));
   }
 
   /**
@@ -104,7 +104,7 @@ export class IdentityService {
   async listOrganizations(query: OrganizationListQuery): Promise<Page<OrganizationDto>> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const rows = await this.unitOfWork.read(() => this.organizations.list(query, limit));
-    return toPage(rows, limit, (o) => ({ at: o.createdAt, id: o.id }), organizationView);
+    return toPage(rows, limit, (o) => ({ at: o.createdAt, id: o.id }), organizationView, organizationsScope(query));
   }
 
   approve(id: string): Promise<OrganizationDto> {

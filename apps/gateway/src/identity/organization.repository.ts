@@ -4,6 +4,9 @@ import { decodeCursor } from '@trove/platform';
 import { Organization } from './organization.entity';
 import type { OrganizationKind, OrganizationStatus } from './organization-state';
 
+/** The cursors of the operators' list of organizations under one set of filters. */
+export const organizationsScope = (filter: { kind?: OrganizationKind; status?: OrganizationStatus }) => `organizations|${filter.kind ?? '*'}|${filter.status ?? '*'}`;
+
 @Injectable()
 export class OrganizationRepository extends TransactionalRepository {
   /** Locks the row for a state change, so two operators' clicks apply one after the other. */
@@ -25,7 +28,7 @@ export class OrganizationRepository extends TransactionalRepository {
     const query = this.manager.createQueryBuilder(Organization, 'o').orderBy('o.created_at', 'DESC').addOrderBy('o.id', 'DESC').limit(limit + 1);
     if (filter.kind) query.andWhere('o.kind = :kind', { kind: filter.kind });
     if (filter.status) query.andWhere('o.status = :status', { status: filter.status });
-    const after = decodeCursor(filter.cursor);
+    const after = decodeCursor(filter.cursor, organizationsScope(filter));
     if (after) query.andWhere('(o.created_at, o.id) < (:at, :id)', { at: after.at, id: after.id });
     return query.getMany();
   }

@@ -23,7 +23,8 @@ export class DeadLettersService {
 
   async list(query: DeadLetterQuery): Promise<DeadLetterPageDto> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const after = decodeCursor(query.cursor);
+    const scope = `dead-letters|${query.service ?? '*'}`;
+    const after = decodeCursor(query.cursor, scope);
     // One more than a page from each: the merged extra one says whether there is a next page.
     const request = { limit: limit + 1, ...(after ? { beforeAt: after.at.toISOString(), beforeId: after.id } : {}) };
     const services: ServiceName[] = query.service ? [query.service] : ['gateway', ...BACKEND_SERVICES];
@@ -33,7 +34,7 @@ export class DeadLettersService {
     const items = answers
       .flatMap((a) => (a.ok ? a.value.items : []))
       .sort((x, y) => (x.deadAt === y.deadAt ? compare(y.id, x.id) : compare(y.deadAt, x.deadAt)));
-    const page = toPage(items, limit, (item: DeadLetterView) => ({ at: new Date(item.deadAt), id: item.id }), (item) => item);
+    const page = toPage(items, limit, (item: DeadLetterView) => ({ at: new Date(item.deadAt), id: item.id }), (item) => item, scope);
     return { ...page, unreachable: answers.flatMap((a) => (a.ok ? [] : [{ service: a.service, error: a.error }])) };
   }
 

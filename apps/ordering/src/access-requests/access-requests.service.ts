@@ -83,7 +83,8 @@ export class AccessRequestsService {
   async list(caller: Caller, input: ListAccessRequestsRequest): Promise<AccessRequestPage> {
     const limit = input.limit ?? DEFAULT_PAGE_SIZE;
     const filter = caller.role === 'vendor' ? { vendor: caller.organizationId } : { buyer: caller.organizationId };
-    const rows = await this.requests.list({ ...filter, status: input.status }, limit + 1, decodeCursor(input.cursor));
-    return toPage(rows, limit, (r) => ({ at: r.createdAt, id: r.id }), (r) => r.toView());
+    const scope = `access-requests|${caller.role}|${caller.organizationId}|${input.status ?? '*'}`;
+    const rows = await this.requests.list({ ...filter, status: input.status }, limit + 1, decodeCursor(input.cursor, scope));
+    return toPage(rows, limit, (r) => ({ at: r.createdAt, id: r.id }), (r) => r.toView(), scope);
   }
 }

@@ -295,19 +295,18 @@ export class OrdersService {
 
   async list(caller: Caller, request: ListOrdersRequest): Promise<OrderPage> {
     const limit = request.limit ?? DEFAULT_PAGE_SIZE;
-    const rows = await this.orders.list(
-      { buyer: caller.role === 'admin' ? request.buyer : caller.organizationId, status: request.status },
-      limit + 1,
-      decodeCursor(request.cursor),
-    );
+    const buyer = caller.role === 'admin' ? request.buyer : caller.organizationId;
+    const scope = `orders|${buyer ?? '*'}|${request.status ?? '*'}`;
+    const rows = await this.orders.list({ buyer, status: request.status }, limit + 1, decodeCursor(request.cursor, scope));
     const lines = await this.orders.linesOf(rows.slice(0, limit).map((o) => o.id));
-    return toPage(rows, limit, (o) => ({ at: o.placedAt, id: o.id }), (o) => o.toView(lines.get(o.id)!));
+    return toPage(rows, limit, (o) => ({ at: o.placedAt, id: o.id }), (o) => o.toView(lines.get(o.id)!), scope);
   }
 
   async sales(vendor: Caller, request: { limit?: number; cursor?: string }): Promise<SalePage> {
     const limit = request.limit ?? DEFAULT_PAGE_SIZE;
-    const rows = await this.orders.sales(vendor.organizationId, limit + 1, decodeCursor(request.cursor));
-    return toPage(rows, limit, (r) => ({ at: r.line.placedAt, id: r.line.id }), (r) => r.line.toSaleView(r.order));
+    const scope = `sales|${vendor.organizationId}`;
+    const rows = await this.orders.sales(vendor.organizationId, limit + 1, decodeCursor(request.cursor, scope));
+    return toPage(rows, limit, (r) => ({ at: r.line.placedAt, id: r.line.id }), (r) => r.line.toSaleView(r.order), scope);
   }
 
   /** An operator's refund: only a paid order; billing reverses the charge, then the order is refunded. */
