@@ -50,6 +50,34 @@ describe('API keys', () => {
     expect(expired).toMatchObject({ status: 401, body: { code: 'UNAUTHENTICATED', detail: expect.stringContaining('expired') } });
   });
 
+  it('lets a key that expires make only keys that expire no later: a leaked short-lived key cannot mint a permanent one', async () => {
+    const expiry = new Date(Date.now() + 3_600_000);
+    const short = await harness.inject({ method: 'POST', url: '/v1/api-keys', key: buyerKey, body: { name: 'nightly-eval', expiresAt: expiry.toISOString() } });
+    expect(short.status).toBe(201);
+    const count = async () => (await harness.inject({ method: 'GET', url: '/v1/api-keys?limit=100', key: buyerKey })).body.items.length;
+    const before = await count();
+
+    const later = await harness.inject({ method: 'POST', url: '/v1/api-keys', key: short.body.key, body: { name: 'forever', expiresAt: new Date(expiry.getTime() + 1000).toISOString() } });
+    expect(later).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED', errors: [{ field: 'expiresAt' }] } });
+    expect(await count()).toBe(before);
+    // Left out, the new key expires with the one that made it; earlier is taken as asked.
+    const inherited = await harness.inject({ method: 'POST', url: '/v1/api-keys', key: short.body.key, body: { name: 'eval-worker' } });
+    expect(inherited).toMatchObject({ status: 201, body: { expiresAt: expiry.toISOString() } });
+    const earlier = new Date(expiry.getTime() - 60_000).toISOString();
+    expect((await harness.inject({ method: 'POST', url: '/v1/api-keys', key: short.body.key, body: { name: 'eval-shard', expiresAt: earlier } })).body.expiresAt).toBe(earlier);
+    // A key without an expiry still makes keys without one.
+    expect((await harness.inject({ method: 'POST', url: '/v1/api-keys', key: buyerKey, body: { name: 'ingest' } })).body.expiresAt).toBeNull();
+  });
+
+  it('refuses an expiry without its UTC offset, which would be read as UTC: 8 hours late in Beijing', async () => {
+    for (const expiresAt of ['2027-01-01T00:00:00', '2027-01-01T08:00:00.000']) {
+      const answer = await harness.inject({ method: 'POST', url: '/v1/api-keys', key: buyerKey, body: { name: 'batch-job', expiresAt } });
+      expect(answer).toMatchObject({ status: 400, body: { errors: [{ field: 'expiresAt' }] } });
+    }
+    const beijing = await harness.inject({ method: 'POST', url: '/v1/api-keys', key: buyerKey, body: { name: 'batch-job', expiresAt: '2027-01-01T08:00:00+08:00' } });
+    expect(beijing).toMatchObject({ status: 201, body: { expiresAt: '2027-01-01T00:00:00.000Z' } });
+  });
+
   it('lists keys newest first, a page at a time, never with the secret', async () => {
     for (const name of ['etl-a', 'etl-b', 'etl-c']) {
       await harness.inject({ method: 'POST', url: '/v1/api-keys', key: buyerKey, body: { name } });

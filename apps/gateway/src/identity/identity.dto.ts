@@ -40,9 +40,15 @@ export class CreateApiKeyDto {
   @Matches(/^[^\u0000-\u001f]+$/, { message: 'name must not contain control characters' })
   name: string;
 
-  @ApiPropertyOptional({ example: '2027-06-30T00:00:00Z', description: 'After this moment the key is refused' })
+  @ApiPropertyOptional({
+    example: '2027-06-30T00:00:00+08:00',
+    description:
+      'After this moment the key is refused, and so are the download and upload URLs signed for it. With its UTC offset (`Z`, `+08:00`): a time without one is 400, not read as UTC. ' +
+      'A key that itself expires makes only keys that expire no later: left out, the new key expires with it; later is 400.',
+  })
   @IsOptional()
   @IsDateString({ strict: true }, { message: 'expiresAt must be an ISO 8601 date-time' })
+  @Matches(/(?:Z|[+-]\d{2}:?\d{2})$/i, { message: 'expiresAt must name its UTC offset (Z or +08:00): a time without one would be read as UTC' })
   expiresAt?: string;
 }
 

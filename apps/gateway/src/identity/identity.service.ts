@@ -56,11 +56,21 @@ export class IdentityService {
   }
 
   async createKey(principal: Principal, dto: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
-    const expiresAt = dto.expiresAt ? new Date(dto.expiresAt) : null;
+    let expiresAt = dto.expiresAt ? new Date(dto.expiresAt) : null;
     if (expiresAt && expiresAt.getTime() <= Date.now()) {
       throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, 'expiresAt: must be in the future', [
         { field: 'expiresAt', problems: ['expiresAt must be in the future'] },
       ]);
+    }
+    // A key that expires cannot outlive itself through the keys it makes: a leaked short-lived
+    // key would otherwise mint a permanent one. Left out, the new key expires with its maker.
+    if (principal.keyExpiresAt !== undefined) {
+      const limit = new Date(principal.keyExpiresAt);
+      if (expiresAt && expiresAt > limit) {
+        const problem = `expiresAt must not be after ${limit.toISOString()}, when the key that makes it expires`;
+        throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, `expiresAt: ${problem}`, [{ field: 'expiresAt', problems: [problem] }]);
+      }
+      expiresAt ??= limit;
     }
     const key = issueKey();
     // The unit's result names what it created: the audit record's target.
