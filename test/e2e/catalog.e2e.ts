@@ -222,6 +222,12 @@ describe('the catalog through the public API', () => {
     expect(queue.items.every((d: { status: string; vendorOrganizationId: string }) => d.status === 'in_review' && d.vendorOrganizationId === vendor.organizationId)).toBe(true);
     expect((await system.request('/v1/admin/datasets?status=in_review', as(vendor.key))).status).toBe(403);
 
+    // The vendor reads the reason: escapes, reordering and invisible characters are refused, and the listing stays in review.
+    for (const reason of ['已驳回\u001b[2J\u001b[31m FAKE', '驳回 \u202e因原', 'Spe\u2062ech 合规\u00ad不全', '通过\r已驳回']) {
+      const refused = await system.request(`/v1/admin/datasets/${dataset.id}/reject`, { method: 'POST', body: JSON.stringify({ reason }) });
+      expect({ status: refused.status, field: (await json(refused)).errors?.[0]?.field }).toEqual({ status: 400, field: 'reason' });
+    }
+    expect((await vendor.expect(200, path)).status).toBe('in_review');
     const rejected = await json(
       await system.request(`/v1/admin/datasets/${dataset.id}/reject`, { method: 'POST', body: JSON.stringify({ reason: '缺少采集地区与说话人同意书编号 / Missing collection regions' }) }),
     );

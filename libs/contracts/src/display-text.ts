@@ -5,8 +5,11 @@ import { registerDecorator, type ValidationArguments, type ValidationOptions } f
  * recolours an operator's terminal; a BEL or a backspace shows one thing and stores another.
  */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
-/** The same, but tabs and line breaks, which a description or a changelog may hold. */
-const CONTROL_IN_PROSE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029]/;
+/**
+ * The same, but tabs and line breaks (LF, or CR LF), which a description or a changelog may hold.
+ * A CR on its own is refused: in a terminal it sends the cursor back over the line just shown.
+ */
+const CONTROL_IN_PROSE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029]|\r(?!\n)/;
 /**
  * Bidirectional embeddings, overrides and isolates reorder the text around them: a title
  * `普通话 1,000 小时\u202E000,01` shows a volume it does not hold, a vendor name reads as another
@@ -15,17 +18,25 @@ const CONTROL_IN_PROSE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u
 const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/;
 
 /**
- * Characters that show nothing and join nothing: the zero-width space, the word joiner, the
- * zero-width no-break space (a BOM inside text) and the tag characters outside a flag emoji
- * (TAG_FLAG). `Spe\u200Bech` looks like `Speech` and is another title, so two listings or
- * vendors read alike while search and uniqueness tell them apart. The joiners that scripts and emoji need (ZWJ, ZWNJ) and the
- * variation selectors are left alone.
+ * Characters that show nothing: every format character (`\p{Cf}`: the zero-width space, the word
+ * joiner, the invisible operators U+2061-U+2064, the soft hyphen, the Mongolian vowel separator,
+ * a BOM inside text, the interlinear annotation marks, the musical formatting marks, the tag
+ * characters outside a flag emoji) and the default-ignorable letters and marks that render as
+ * blanks (the combining grapheme joiner, the Hangul fillers). `Spe\u200Bech` and `Speech\u2062`
+ * look like `Speech` and are other titles, so two listings or vendors read alike while search and
+ * uniqueness tell them apart. Left alone, since scripts and emoji need them: ZWJ and ZWNJ, the
+ * directional marks LRM, RLM and ALM (they reorder nothing by themselves), the variation
+ * selectors and the Mongolian free variation selectors. The bidirectional controls are
+ * BIDI_CONTROL's to name.
  */
-const INVISIBLE = /[\u200b\u2060\ufeff\u{e0000}-\u{e007f}]/u;
-/** The one use of tag characters in text: the flags of England, Scotland and Wales (🏴 + tags + CANCEL TAG). */
-const TAG_FLAG = /\u{1f3f4}[\u{e0020}-\u{e007e}]+\u{e007f}/gu;
-/** What shows nothing on its own: white space (U+3000 too) and the default-ignorable characters (U+3164, the Hangul filler, among them). */
-const SHOWS_NOTHING = /[\s\p{Default_Ignorable_Code_Point}]/gu;
+const INVISIBLE = /(?![\u200c\u200d\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069])[\p{Cf}\u034f\u115f\u1160\u3164\uffa0]/u;
+/**
+ * The one use of tag characters in text: the flags of England, Scotland and Wales (🏴 + the tags
+ * `gbeng`, `gbsct` or `gbwls` + CANCEL TAG). Any other run of tags after 🏴 is hidden text.
+ */
+const TAG_FLAG = /\u{1f3f4}(?:\u{e0067}\u{e0062}(?:\u{e0065}\u{e006e}\u{e0067}|\u{e0073}\u{e0063}\u{e0074}|\u{e0077}\u{e006c}\u{e0073}))\u{e007f}/gu;
+/** What shows nothing on its own: white space (U+3000 too), the default-ignorable characters (U+3164, the Hangul filler, among them) and the blank braille pattern. */
+const SHOWS_NOTHING = /[\s\p{Default_Ignorable_Code_Point}\u2800]/gu;
 
 /** Fields that are prose: several lines and tabs are part of them. */
 export type TextKind = 'line' | 'prose';
@@ -41,7 +52,9 @@ export function displayTextProblems(text: string, kind: TextKind = 'line'): stri
     problems.push(kind === 'prose' ? 'must not contain control characters (tabs and line breaks are fine)' : 'must not contain control characters or line breaks');
   }
   if (BIDI_CONTROL.test(text)) problems.push('must not contain bidirectional embedding, override or isolate characters (U+202A-U+202E, U+2066-U+2069)');
-  if (INVISIBLE.test(text.replace(TAG_FLAG, ''))) problems.push('must not contain invisible characters (U+200B, U+2060, U+FEFF, tag characters U+E0000-U+E007F)');
+  if (INVISIBLE.test(text.replace(TAG_FLAG, ''))) {
+    problems.push('must not contain invisible characters (format characters such as U+200B, U+2060-U+2064, U+00AD, U+FEFF, tag characters; Hangul fillers)');
+  }
   if (text.length > 0 && text.replace(SHOWS_NOTHING, '') === '') problems.push('must show something: it holds only spaces or invisible characters');
   return problems;
 }

@@ -1,4 +1,4 @@
-import { DATASET_STATUSES, DatasetListing, IsDateTime, OFFER_STATUSES, PAST_OFFERS_SHOWN, QueryInteger, VERSION_FILES_CURSOR, VERSION_FILES_SHOWN, VERSION_PATTERN, VERSION_STATUSES, VERSIONS_SHOWN, type DatasetStatus, type OfferStatus, type VersionStatus } from '@trove/contracts';
+import { DATASET_STATUSES, DatasetListing, DisplayText, IsDateTime, OFFER_STATUSES, PAST_OFFERS_SHOWN, QueryInteger, VERSION_FILES_CURSOR, VERSION_FILES_SHOWN, VERSION_PATTERN, VERSION_STATUSES, VERSIONS_SHOWN, type DatasetStatus, type OfferStatus, type VersionStatus } from '@trove/contracts';
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, IsUUID, Length, Matches, MaxLength, Min } from 'class-validator';
@@ -86,21 +86,31 @@ export class CreateOfferDto extends OfferLicensing {
   expiresAt?: string;
 }
 
+const PROSE_REASON =
+  'For the vendor to read: 1 to 2,000 characters after trimming; line breaks and tabs are fine, other control characters, bidirectional embeddings, overrides or isolates and invisible characters are 400';
+
 export class RejectDatasetDto {
-  @ApiProperty({ example: '合规信息不完整：缺少个人信息处理的同意依据 / Compliance incomplete: no legal basis for personal information', minLength: 1, maxLength: 2000 })
+  @ApiProperty({
+    example: '合规信息不完整：缺少个人信息处理的同意依据 / Compliance incomplete: no legal basis for personal information',
+    minLength: 1,
+    maxLength: 2000,
+    description: PROSE_REASON,
+  })
   @Transform(trim)
   @IsString()
   @Length(1, 2000)
+  @DisplayText('prose')
   reason: string;
 }
 
 /** `POST /v1/admin/datasets/:id/suspend`: the body may be left out; a reason, when given, is shown to the vendor. */
 export class SuspendDatasetDto {
-  @ApiPropertyOptional({ example: '样本含未脱敏的手机号，整改后重新提交 / Samples hold unmasked phone numbers: fix and submit again', minLength: 1, maxLength: 2000 })
+  @ApiPropertyOptional({ example: '样本含未脱敏的手机号，整改后重新提交 / Samples hold unmasked phone numbers: fix and submit again', minLength: 1, maxLength: 2000, description: PROSE_REASON })
   @IsOptional()
   @Transform(trim)
   @IsString()
   @Length(1, 2000)
+  @DisplayText('prose')
   reason?: string;
 }
 

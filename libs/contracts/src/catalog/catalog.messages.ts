@@ -1,4 +1,5 @@
 import { Type } from 'class-transformer';
+import { DisplayText } from '../display-text';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -132,15 +133,18 @@ export class SuspendDatasetRequest {
   @IsOptional()
   @IsString()
   @Length(1, 2000)
+  @DisplayText('prose')
   reason?: string;
 }
 
+/** An operator turns a listing in review down, saying why: the vendor reads it as `rejectionReason`. */
 export class RejectDatasetRequest {
   @IsUUID()
   id: string;
 
   @IsString()
   @Length(1, 2000)
+  @DisplayText('prose')
   reason: string;
 }
 
