@@ -403,6 +403,14 @@ describe('the catalog through the public API', () => {
       expect(refused).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', errors: [{ field: 'buyerOrgId' }] });
     }
     expect((await vendor.expect(200, `/v1/datasets/${dataset.id}`)).offers).toHaveLength(before);
+    // Another vendor learns nothing of which ids are buyers: a buyer's id and a vendor's get the same 404.
+    for (const id of [buyerOrgId, vendor.organizationId]) {
+      const probe = await system.request(`/v1/datasets/${dataset.id}/offers`, { method: 'POST', ...as(other.key), body: JSON.stringify(commercialOffer(9_900_000, { buyerOrgId: id })) });
+      expect({ status: probe.status, detail: (await json(probe)).detail }).toEqual({ status: 404, detail: `No dataset ${dataset.id}.` });
+    }
+    // null is no buyer: a public offer, as before.
+    const open = await vendor.expect(201, `/v1/datasets/${dataset.id}/offers`, 'POST', commercialOffer(9_900_000, { buyerOrgId: null }));
+    expect(open.buyerOrgId ?? null).toBeNull();
   });
 
   it('tells the vendor and admins that an offer past its expiry has expired, where buyers no longer see it', async () => {

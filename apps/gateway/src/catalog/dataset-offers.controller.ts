@@ -5,6 +5,8 @@ import { RpcClient, UnitOfWork } from '@trove/messaging';
 import { ServiceException } from '@trove/platform';
 import { Audited } from '../audit/audited.decorator';
 import { Roles } from '../auth/access.decorators';
+import type { Principal } from '../auth/principal';
+import { CurrentPrincipal } from '../auth/principal.decorator';
 import { OrganizationRepository } from '../identity/organization.repository';
 import { ApiProblems } from '../openapi/api-problems';
 import { CreateOfferDto, OfferDto } from './catalog.dto';
@@ -32,13 +34,19 @@ export class DatasetOffersController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiCreatedResponse({ type: OfferDto })
   @ApiProblems(400, 404, 409)
-  async create(@Param('id', uuidParam('id')) datasetId: string, @Body() body: CreateOfferDto): Promise<OfferDto> {
+  async create(@Param('id', uuidParam('id')) datasetId: string, @Body() body: CreateOfferDto, @CurrentPrincipal() principal: Principal): Promise<OfferDto> {
     // The catalog keeps no organizations; the gateway does, and a private offer for anything but
-    // a buyer (an unknown id, a vendor, the vendor itself) could never be ordered.
-    if (body.buyerOrgId !== undefined && (await this.unitOfWork.read(() => this.organizations.kindOf(body.buyerOrgId!))) !== 'buyer') {
-      throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, 'buyerOrgId: no buyer organization has this id', [
-        { field: 'buyerOrgId', problems: ['buyerOrgId must be the id of a buyer organization'] },
-      ]);
+    // a buyer (an unknown id, a vendor, the vendor itself) could never be ordered. Asked only of
+    // the listing's own vendor: anyone else learns nothing of which ids are buyers, only the 404
+    // the catalog would answer.
+    if (body.buyerOrgId != null) {
+      const listing = await this.rpc.send(CatalogSubjects.getDataset, { id: datasetId });
+      if (listing.vendorOrganizationId !== principal.organizationId) throw new ServiceException(CommonErrorCode.NOT_FOUND, `No dataset ${datasetId}.`);
+      if ((await this.unitOfWork.read(() => this.organizations.kindOf(body.buyerOrgId!))) !== 'buyer') {
+        throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, 'buyerOrgId: no buyer organization has this id', [
+          { field: 'buyerOrgId', problems: ['buyerOrgId must be the id of a buyer organization'] },
+        ]);
+      }
     }
     return await this.rpc.send(CatalogSubjects.createOffer, { ...body, datasetId });
   }
