@@ -87,6 +87,37 @@ describe('a nested object given as a list', () => {
   });
 });
 
+describe("a field named as one of Object.prototype's", () => {
+  const viaHttp = (type: 'body' | 'query', payload: unknown) =>
+    httpValidationPipe()
+      .transform(payload, { type, metatype: TopUpInput })
+      .then(() => 'accepted')
+      .catch((error: ServiceException) => error.errors);
+  const viaBus = (payload: unknown) => {
+    try {
+      validateMessage(TopUpInput, payload);
+      return 'accepted';
+    } catch (error) {
+      return (error as ServiceException).errors;
+    }
+  };
+
+  it('is refused by name like any unknown field, where class-transformer dropped it unseen', async () => {
+    const amount = { amount: 2_000_000, currency: 'CNY' };
+    for (const name of ['toString', 'constructor', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', '__defineGetter__']) {
+      const expected = [{ field: name, problems: [`property ${name} should not exist`] }];
+      expect(await viaHttp('query', { amount, [name]: '1' })).toEqual(expected);
+      expect(await viaHttp('body', { amount, [name]: 1 })).toEqual(expected);
+      expect(viaBus({ amount, [name]: 1 })).toEqual(expected);
+    }
+    expect(await viaHttp('body', { amount: { ...amount, toString: 1 }, instalments: [{ ...amount, valueOf: 2 }] })).toEqual([
+      { field: 'amount.toString', problems: ['property toString should not exist'] },
+      { field: 'instalments.0.valueOf', problems: ['property valueOf should not exist'] },
+    ]);
+    expect(await viaHttp('body', { amount })).toBe('accepted');
+  });
+});
+
 describe('a query parameter given twice', () => {
   const query = (value: unknown, metatype: unknown, data?: string) =>
     httpValidationPipe()

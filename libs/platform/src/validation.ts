@@ -155,8 +155,30 @@ const givenOnce = (property: string, value: unknown): ValidationError =>
 /** A scalar read as `@Query('name')`, which takes one value. */
 const SCALARS: unknown[] = [String, Number, Boolean];
 
+/**
+ * Names an object has from Object.prototype (`toString`, `constructor`, `valueOf`, `__proto__`,
+ * ...). Sent as a query parameter or a body field, class-transformer reads the class's inherited
+ * function in its place and the whitelist never sees it: `?toString=1` was dropped unseen where
+ * `?zzz=1` is refused. No class of Trove declares one.
+ */
+function inheritedNames(value: unknown, path = ''): string[] {
+  if (value === null || typeof value !== 'object') return [];
+  if (Array.isArray(value)) return value.flatMap((item, i) => inheritedNames(item, `${path}${i}.`));
+  return Object.entries(value as Record<string, unknown>).flatMap(([name, child]) =>
+    name in Object.prototype ? [`${path}${name}`] : inheritedNames(child, `${path}${name}.`),
+  );
+}
+
+/** An unknown field at `path` (`amount.toString`), told as the whitelist tells one. */
+const notAllowed = (path: string, value: unknown): ValidationError =>
+  Object.assign(new ValidationError(), { property: path, value, constraints: { whitelistValidation: `property ${path.split('.').pop()} should not exist` } });
+
 class HttpValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if ((metadata.type === 'query' || metadata.type === 'body') && typeof metadata.metatype === 'function' && !SCALARS.includes(metadata.metatype)) {
+      const inherited = inheritedNames(value);
+      if (inherited.length > 0) throw validationFailed(inherited.map((name) => notAllowed(name, undefined)));
+    }
     if (metadata.type === 'query') {
       if (metadata.data && Array.isArray(value) && SCALARS.includes(metadata.metatype)) throw validationFailed([givenOnce(metadata.data, value)]);
       const repeated = repeatedQueryParameters(value, metadata.metatype);
@@ -186,6 +208,8 @@ export function validateMessage<T extends object>(cls: new () => T, payload: unk
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
     throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, 'The message payload must be a JSON object.');
   }
+  const inherited = inheritedNames(payload);
+  if (inherited.length > 0) throw validationFailed(inherited.map((name) => notAllowed(name, undefined)));
   const instance = plainToInstance(cls, payload);
   const errors = validateSync(instance, VALIDATOR_OPTIONS);
   if (errors.length > 0) throw validationFailed(errors);
