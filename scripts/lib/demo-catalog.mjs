@@ -119,6 +119,8 @@ export const LISTINGS = [
     title: 'AISHELL 开源普通话语音 178 小时', titleEn: 'Open Mandarin Speech, 178 hours',
     description: '400 名说话人，安静环境高保真麦克风录制，可自由用于研究与商用，需署名。',
     languages: ['zh-CN'], domain: 'general', annotationTypes: ['transcription'], tags: ['开源', '普通话', 'ASR'],
+    // Speakers consented to publication under an open license: the data may go abroad.
+    compliance: { crossBorderTransfer: 'allowed' },
     ...speech(178, 400, { dialects: [], accents: [], styles: ['read'], recordingDevices: ['desktop_microphone'], environments: ['quiet_room'] }),
   }, [free('cc-by-4.0')]],
   ['aishell', 'speech', {

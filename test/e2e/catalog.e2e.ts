@@ -394,6 +394,44 @@ describe('the catalog through the public API', () => {
     expect((await vendor.expect(200, `/v1/vendor/datasets?limit=1&cursor=${listingsCursor}`)).items).toHaveLength(1);
   });
 
+  it("refuses terms that let buyers redistribute abroad data the listing says may not leave China, at the offer and at the listing's edit", async () => {
+    // speechListing's voice recordings are declared restricted to mainland China.
+    const { dataset } = await vendor.listing(speechListing({ title: '东北话客服通话语音 300 小时' }));
+    const path = `/v1/datasets/${dataset.id}`;
+    const offersBefore = (await vendor.expect(200, path)).offers.length;
+    const terms = (territories: string[], uses: string[]) => ({
+      license: { template: 'commercial', terms: { uses, termMonths: 12, territories, seats: null, exclusive: false } },
+      pricing: { model: 'one_time', price: { amount: 9_900_000, currency: 'CNY' } },
+    });
+    const refused = [
+      { license: { template: 'cc-by-4.0' }, pricing: { model: 'free' } },
+      { license: { template: 'cdla-permissive-2.0' }, pricing: { model: 'free' } },
+      terms(['CN', 'HK'], ['model_training', 'redistribution']),
+      terms(['WORLDWIDE'], ['redistribution']),
+    ];
+    for (const offer of refused) {
+      const answer = await vendor.call(`${path}/offers`, 'POST', offer);
+      expect({ status: answer.status, body: await json(answer) }).toMatchObject({
+        status: 400,
+        body: { code: 'VALIDATION_FAILED', errors: [{ field: 'license.terms', problems: [expect.stringContaining('crossBorderTransfer: restricted')] }] },
+      });
+    }
+    expect((await vendor.expect(200, path)).offers).toHaveLength(offersBefore);
+    // A buyer in Hong Kong trains on it (and answers for its own export); redistribution within mainland China stays inside.
+    await vendor.expect(201, `${path}/offers`, 'POST', terms(['CN', 'HK'], ['model_training', 'commercial_deployment']));
+    await vendor.expect(201, `${path}/offers`, 'POST', terms(['CN'], ['model_training', 'redistribution']));
+
+    // Declared free to leave China, it takes an open license; declaring it restricted again is refused while that offer lives.
+    const compliance = (speechListing().compliance as Record<string, unknown>);
+    await vendor.expect(200, path, 'PATCH', { compliance: { ...compliance, crossBorderTransfer: 'allowed' } });
+    const open = await vendor.expect(201, `${path}/offers`, 'POST', { license: { template: 'cc-by-4.0' }, pricing: { model: 'free' } });
+    const back = await vendor.call(path, 'PATCH', { compliance });
+    expect({ status: back.status, body: await json(back) }).toMatchObject({ status: 409, body: { code: 'CONFLICT', detail: expect.stringContaining(open.id) } });
+    expect((await vendor.expect(200, path)).metadata.compliance.crossBorderTransfer).toBe('allowed');
+    await vendor.expect(200, `${path}/offers/${open.id}/withdraw`, 'POST');
+    await vendor.expect(200, path, 'PATCH', { compliance });
+  });
+
   it('refuses a private offer for anything but a buyer organization, and keeps no offer', async () => {
     const { dataset } = await vendor.listing(speechListing({ title: '四川话车载语音指令 300 小时' }));
     const before = (await vendor.expect(200, `/v1/datasets/${dataset.id}`)).offers.length;

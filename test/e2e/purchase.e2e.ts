@@ -29,7 +29,11 @@ class Market {
   /** An approved vendor with a published listing and `offer` on it. */
   async publishedOffer(vendorName: string, offer: Record<string, unknown> = yearlyOffer(), title?: string): Promise<{ vendor: VendorClient; offerId: string; datasetId: string }> {
     const vendor = await VendorClient.signUp(this.system, vendorName);
-    const { dataset } = await vendor.listing(speechListing(title ? { title } : {}));
+    const listing = speechListing(title ? { title } : {});
+    // An open license lets anyone redistribute the data worldwide: only data that may leave China takes one.
+    const template = (offer.license as { template?: string } | undefined)?.template;
+    if (template === 'cc-by-4.0' || template === 'cdla-permissive-2.0') listing.compliance = { ...(listing.compliance as object), crossBorderTransfer: 'allowed' };
+    const { dataset } = await vendor.listing(listing);
     const created = await vendor.expect(201, `/v1/datasets/${dataset.id}/offers`, 'POST', offer);
     await vendor.expect(200, `/v1/datasets/${dataset.id}/submit`, 'POST');
     const approved = await this.system.request(`/v1/admin/datasets/${dataset.id}/approve`, { method: 'POST' });

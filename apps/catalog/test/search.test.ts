@@ -75,6 +75,7 @@ interface Listing {
   domain?: string;
   annotationTypes?: string[];
   tags?: string[];
+  compliance?: Record<string, unknown>;
 }
 
 interface OfferSpec {
@@ -275,7 +276,16 @@ describe.each([
       [{ template: 'commercial', amount: 9_000_000 }],
     );
     ids.lidar = await catalog.publish(
-      { title: LIDAR, description: '128 线激光雷达，北京城区，3D 框与跟踪标注。', modality: 'point_cloud', domain: 'automotive', annotationTypes: ['cuboid_3d', 'tracking'], tags: ['LiDAR'] },
+      {
+        title: LIDAR,
+        description: '128 线激光雷达，北京城区，3D 框与跟踪标注。',
+        modality: 'point_cloud',
+        domain: 'automotive',
+        annotationTypes: ['cuboid_3d', 'tracking'],
+        tags: ['LiDAR'],
+        // Offered under CC BY 4.0, so declared free to leave China (the example's is restricted).
+        compliance: { personalInformation: ['none'], legalBasis: 'not_applicable', deidentification: ['none'], crossBorderTransfer: 'allowed' },
+      },
       [{ template: 'cc-by-4.0' }],
     );
   });

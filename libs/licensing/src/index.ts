@@ -14,3 +14,4 @@ export * from './offer';
 export * from './license-period';
 export * from './permits';
 export * from './exclusivity';
+export * from './data-export';

@@ -69,3 +69,9 @@ function licenseName(template: string): string {
   const definition = LICENSE_TEMPLATE_DEFINITIONS[template];
   return definition.url ?? definition.title;
 }
+
+/** What the listing's compliance block says of its data leaving mainland China. */
+export function dataExportOf(metadata: Record<string, unknown>): 'allowed' | 'restricted' {
+  const compliance = metadata.compliance as { crossBorderTransfer?: unknown } | undefined;
+  return compliance?.crossBorderTransfer === 'restricted' ? 'restricted' : 'allowed';
+}

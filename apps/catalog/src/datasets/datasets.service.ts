@@ -1,5 +1,6 @@
 import { CatalogErrorCode, CatalogEvents, CommonErrorCode, type DatasetDetail, type DatasetPage, type DatasetStatus, type DatasetView, type OfferView } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
+import { exportConflict } from '@trove/licensing';
 import { UnitOfWork, type Transaction } from '@trove/messaging';
 import { ANSWER_MAX_BYTES, decodeCursor, DEFAULT_PAGE_SIZE, jsonBytes, leadingWithin, ServiceException, toPage, type Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
@@ -7,7 +8,7 @@ import { isOwner, isPublic, notFound, seesEverything } from '../access';
 import { CatalogConfig } from '../catalog.config';
 import { Dataset } from './dataset.entity';
 import { DatasetIndexer, type DatasetChange } from './dataset-indexer';
-import { readMetadata, mergeMetadata, croissantOf } from './dataset-metadata';
+import { readMetadata, mergeMetadata, croissantOf, dataExportOf } from './dataset-metadata';
 import { DatasetRepository } from './dataset.repository';
 import { VendorsService } from '../vendors/vendors.service';
 import { exclusiveSoldOutUntil, type LiveExclusiveSale } from '../offers/exclusive-availability';
@@ -51,6 +52,15 @@ export class DatasetsService {
     return this.changeOwned(caller, id, 'updated', async (dataset) => {
       dataset.assertNotInReview('it can be edited again');
       const { metadata, title } = readMetadata(mergeMetadata(dataset.metadata, changes));
+      // Declaring the data restricted to mainland China while an offer lets buyers redistribute
+      // it abroad would leave the offer on sale against the listing's own word.
+      const conflicting = (await this.offers.liveTerms(id)).filter((offer) => exportConflict(dataExportOf(metadata), offer.terms));
+      if (conflicting.length > 0) {
+        throw new ServiceException(
+          CommonErrorCode.CONFLICT,
+          `${exportConflict(dataExportOf(metadata), conflicting[0].terms)}; withdraw the offers that do first: ${conflicting.map((offer) => offer.id).join(', ')}.`,
+        );
+      }
       dataset.metadata = metadata;
       dataset.title = title;
       await this.offers.lowerDefaultQuantities(id, metadata);

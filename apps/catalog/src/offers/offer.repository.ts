@@ -108,6 +108,13 @@ export class OfferRepository extends TransactionalRepository {
     return rows[0].n;
   }
 
+  /** The terms of the offers of the dataset that can be bought now; call with the dataset row locked. */
+  async liveTerms(datasetId: string): Promise<{ id: string; terms: LicenseTermsValue }[]> {
+    return (await this.manager.query(`SELECT id, terms FROM offer WHERE dataset_id = $1 AND status = 'active' AND (expires_at IS NULL OR expires_at > now()) ORDER BY created_at, id`, [
+      datasetId,
+    ])) as { id: string; terms: LicenseTermsValue }[];
+  }
+
   /** Call with the dataset row locked, so no sale is added meanwhile. */
   liveExclusiveSales(datasetId: string): Promise<ExclusiveSale[]> {
     return this.manager.find(ExclusiveSale, { where: { datasetId, status: 'live' } });

@@ -10,13 +10,14 @@ import {
 } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import { meteredVolume } from '@trove/dataset';
-import { effectiveTerms, findExclusiveConflict, licenseEndsAt, termsSha256, type LicenseTermsValue } from '@trove/licensing';
+import { effectiveTerms, exportConflict, findExclusiveConflict, licenseEndsAt, termsSha256, type LicenseTermsValue } from '@trove/licensing';
 import { UnitOfWork } from '@trove/messaging';
 import { ServiceException, type Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
 import { fieldError, isPublic, notFound, seesEverything } from '../access';
 import { CatalogConfig } from '../catalog.config';
 import type { Dataset } from '../datasets/dataset.entity';
+import { dataExportOf } from '../datasets/dataset-metadata';
 import { DatasetIndexer } from '../datasets/dataset-indexer';
 import { DatasetsService } from '../datasets/datasets.service';
 import { ExclusiveSale } from './exclusive-sale.entity';
@@ -60,6 +61,8 @@ export class OffersService {
         );
       }
       if (terms.exclusive) await this.assertNoExclusiveConflict(dataset.id, terms, now);
+      const exported = exportConflict(dataExportOf(dataset.metadata), terms);
+      if (exported) throw fieldError('license.terms', exported);
       const offer = Object.assign(new Offer(), {
         id: randomUUID(),
         datasetId: dataset.id,
