@@ -160,7 +160,11 @@ describe('the purchase saga through the public API, every app a process', () => 
     await expect(h.query('ordering', `UPDATE license_receipt SET accepted_by_key_id = 'forged' WHERE order_id = $1`, [placed.id])).rejects.toThrow(/immutable/);
 
     const sales = await json(await h.system.request('/v1/sales', { as: { key: vendorKey } }));
-    expect(sales.items).toEqual(expect.arrayContaining([expect.objectContaining({ orderId: placed.id, buyerOrganizationId: buyer.organizationId, orderStatus: 'fulfilled' })]));
+    // The vendor reads who bought: the buyer's id and the name it signed up with.
+    const me = await json(await h.system.request('/v1/me', { as: { key: buyer.key } }));
+    expect(sales.items).toEqual(
+      expect.arrayContaining([expect.objectContaining({ orderId: placed.id, buyerOrganizationId: buyer.organizationId, buyerName: me.organization.name, orderStatus: 'fulfilled' })]),
+    );
   });
 
   it('the same Idempotency-Key sent 50 times at once makes one order and one charge; a replay answers the same; another body is 422', async () => {

@@ -4,6 +4,7 @@ import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } fr
 import { RpcClient } from '@trove/messaging';
 import { Audited } from '../audit/audited.decorator';
 import { Public, Roles } from '../auth/access.decorators';
+import { BuyerNames } from '../identity/buyer-names';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import type { Principal } from '../auth/principal';
 import { DatasetRecipientListDto, RecipientsQuery } from '../delivery/delivery.dto';
@@ -14,7 +15,10 @@ import { uuidParam } from './params';
 @ApiTags('Catalog')
 @Controller('v1/datasets')
 export class DatasetsController {
-  constructor(private readonly rpc: RpcClient) {}
+  constructor(
+    private readonly rpc: RpcClient,
+    private readonly buyerNames: BuyerNames,
+  ) {}
 
   @Post()
   @HttpCode(201)
@@ -71,8 +75,8 @@ export class DatasetsController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: DatasetRecipientListDto })
   @ApiProblems(400, 404, 503)
-  recipients(@Param('id', uuidParam('id')) datasetId: string, @Query() query: RecipientsQuery): Promise<DatasetRecipientListDto> {
-    return this.rpc.send(CatalogSubjects.datasetRecipients, { ...query, datasetId });
+  async recipients(@Param('id', uuidParam('id')) datasetId: string, @Query() query: RecipientsQuery): Promise<DatasetRecipientListDto> {
+    return this.buyerNames.attach(await this.rpc.send(CatalogSubjects.datasetRecipients, { ...query, datasetId }));
   }
 
   @Patch(':id')

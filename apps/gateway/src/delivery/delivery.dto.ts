@@ -125,6 +125,9 @@ export class DatasetRecipientDto {
   @ApiProperty({ format: 'uuid' })
   buyerOrganizationId: string;
 
+  @ApiProperty({ type: String, nullable: true, example: '北京智源人工智能研究院 / BAAI', description: 'The name the buying organization signed up with' })
+  buyerName: string | null;
+
   @ApiProperty({ enum: ENTITLEMENT_STATUSES })
   status: EntitlementStatus;
 

@@ -20,6 +20,12 @@ export class OrganizationRepository extends TransactionalRepository {
     return rows[0]?.kind ?? null;
   }
 
+  /** The names of the organizations among `ids` that exist. */
+  async namesOf(ids: string[]): Promise<Map<string, string>> {
+    const rows = (await this.manager.query(`SELECT id, name FROM organization WHERE id = ANY($1::uuid[])`, [ids])) as { id: string; name: string }[];
+    return new Map(rows.map((row) => [row.id, row.name]));
+  }
+
   save(organization: Organization): Promise<Organization> {
     return this.transaction.save(Organization, organization);
   }

@@ -1,10 +1,11 @@
-import { OrderingSubjects } from '@trove/contracts';
+import { OrderingSubjects, type AccessRequestView, type RpcSubject } from '@trove/contracts';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { RpcClient } from '@trove/messaging';
 import { validateMessage } from '@trove/platform';
 import { Audited } from '../audit/audited.decorator';
 import { Roles } from '../auth/access.decorators';
+import { BuyerNames } from '../identity/buyer-names';
 import { uuidParam } from '../catalog/params';
 import { ApiProblems } from '../openapi/api-problems';
 import { AccessRequestDto, AccessRequestPageDto, AccessRequestsQuery, CreateAccessRequestDto, RejectAccessRequestDto } from './ordering.dto';
@@ -12,7 +13,10 @@ import { AccessRequestDto, AccessRequestPageDto, AccessRequestsQuery, CreateAcce
 @ApiTags('Ordering')
 @Controller('v1/access-requests')
 export class AccessRequestsController {
-  constructor(private readonly rpc: RpcClient) {}
+  constructor(
+    private readonly rpc: RpcClient,
+    private readonly buyerNames: BuyerNames,
+  ) {}
 
   @Post()
   @HttpCode(201)
@@ -24,8 +28,8 @@ export class AccessRequestsController {
   })
   @ApiCreatedResponse({ type: AccessRequestDto })
   @ApiProblems(400, 404, 409, 503)
-  create(@Body() body: CreateAccessRequestDto): Promise<AccessRequestDto> {
-    return this.rpc.send(OrderingSubjects.createAccessRequest, { offerId: body.offerId, intendedUse: body.intendedUse });
+  async create(@Body() body: CreateAccessRequestDto): Promise<AccessRequestDto> {
+    return this.named(OrderingSubjects.createAccessRequest, { offerId: body.offerId, intendedUse: body.intendedUse });
   }
 
   @Get()
@@ -33,8 +37,8 @@ export class AccessRequestsController {
   @ApiOperation({ summary: 'Access requests, newest first', description: "A vendor's requests to decide, or a buyer's own; `?status=` narrows them." })
   @ApiOkResponse({ type: AccessRequestPageDto })
   @ApiProblems(400, 503)
-  list(@Query() query: AccessRequestsQuery): Promise<AccessRequestPageDto> {
-    return this.rpc.send(OrderingSubjects.listAccessRequests, { status: query.status, limit: query.limit, cursor: query.cursor });
+  async list(@Query() query: AccessRequestsQuery): Promise<AccessRequestPageDto> {
+    return this.buyerNames.attach(await this.rpc.send(OrderingSubjects.listAccessRequests, { status: query.status, limit: query.limit, cursor: query.cursor }));
   }
 
   @Post(':id/approve')
@@ -45,8 +49,8 @@ export class AccessRequestsController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: AccessRequestDto })
   @ApiProblems(400, 404, 409, 503)
-  approve(@Param('id', uuidParam('id')) id: string): Promise<AccessRequestDto> {
-    return this.rpc.send(OrderingSubjects.approveAccessRequest, { id });
+  async approve(@Param('id', uuidParam('id')) id: string): Promise<AccessRequestDto> {
+    return this.named(OrderingSubjects.approveAccessRequest, { id });
   }
 
   @Post(':id/reject')
@@ -62,9 +66,15 @@ export class AccessRequestsController {
   @ApiBody({ type: RejectAccessRequestDto, required: false })
   @ApiOkResponse({ type: AccessRequestDto })
   @ApiProblems(400, 404, 409, 503)
-  reject(@Param('id', uuidParam('id')) id: string, @Body() body: unknown): Promise<AccessRequestDto> {
+  async reject(@Param('id', uuidParam('id')) id: string, @Body() body: unknown): Promise<AccessRequestDto> {
     // No body at all is a rejection without a reason; a body is held to the DTO's rules.
     const reason = body === undefined ? undefined : validateMessage(RejectAccessRequestDto, body).reason;
-    return this.rpc.send(OrderingSubjects.rejectAccessRequest, { id, ...(reason === undefined ? {} : { reason }) });
+    return this.named(OrderingSubjects.rejectAccessRequest, { id, ...(reason === undefined ? {} : { reason }) });
+  }
+
+  /** A request as the ordering service answers it, with the buyer's name, as the list gives it. */
+  private async named<Q>(subject: RpcSubject<Q, AccessRequestView>, request: Q): Promise<AccessRequestDto> {
+    const [named] = (await this.buyerNames.attach({ items: [await this.rpc.send(subject, request)], nextCursor: null })).items;
+    return named;
   }
 }

@@ -263,6 +263,9 @@ export class SaleDto {
   @ApiProperty({ format: 'uuid' })
   buyerOrganizationId: string;
 
+  @ApiProperty({ type: String, nullable: true, example: '北京智源人工智能研究院 / BAAI', description: 'The name the buying organization signed up with' })
+  buyerName: string | null;
+
   @ApiProperty({ type: Money, description: 'The gross price; the vendor is owed it minus commission (GET /v1/balance)' })
   price: Money;
 
@@ -299,6 +302,9 @@ export class AccessRequestDto {
 
   @ApiProperty({ format: 'uuid' })
   buyerOrganizationId: string;
+
+  @ApiProperty({ type: String, nullable: true, example: '北京智源人工智能研究院 / BAAI', description: 'The name the buying organization signed up with' })
+  buyerName: string | null;
 
   @ApiProperty()
   intendedUse: string;

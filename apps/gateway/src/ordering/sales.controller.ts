@@ -4,20 +4,24 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RpcClient } from '@trove/messaging';
 import { PageQuery } from '@trove/platform';
 import { Roles } from '../auth/access.decorators';
+import { BuyerNames } from '../identity/buyer-names';
 import { ApiProblems } from '../openapi/api-problems';
 import { SalePageDto } from './ordering.dto';
 
 @ApiTags('Ordering')
 @Controller('v1/sales')
 export class SalesController {
-  constructor(private readonly rpc: RpcClient) {}
+  constructor(
+    private readonly rpc: RpcClient,
+    private readonly buyerNames: BuyerNames,
+  ) {}
 
   @Get()
   @Roles(['vendor'])
   @ApiOperation({ summary: "The vendor's sales, newest first", description: 'The order lines of paid orders that sold its datasets (refunded ones included, with their status); nobody else\'s.' })
   @ApiOkResponse({ type: SalePageDto })
   @ApiProblems(400, 503)
-  list(@Query() query: PageQuery): Promise<SalePageDto> {
-    return this.rpc.send(OrderingSubjects.listSales, { limit: query.limit, cursor: query.cursor });
+  async list(@Query() query: PageQuery): Promise<SalePageDto> {
+    return this.buyerNames.attach(await this.rpc.send(OrderingSubjects.listSales, { limit: query.limit, cursor: query.cursor }));
   }
 }

@@ -1,0 +1,22 @@
+import { Injectable } from '@nestjs/common';
+import { UnitOfWork } from '@trove/messaging';
+import { OrganizationRepository } from './organization.repository';
+
+/**
+ * The services name a buyer by its organization id; the gateway, which keeps organizations,
+ * adds the name it signed up with, so a vendor reading its sales, its access requests or who
+ * received a dataset sees who, not a UUID. One read per page; null for an id it does not know.
+ */
+@Injectable()
+export class BuyerNames {
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly organizations: OrganizationRepository,
+  ) {}
+
+  async attach<T extends { buyerOrganizationId: string }>(page: { items: T[]; nextCursor: string | null }): Promise<{ items: (T & { buyerName: string | null })[]; nextCursor: string | null }> {
+    const ids = [...new Set(page.items.map((item) => item.buyerOrganizationId))];
+    const names = ids.length === 0 ? new Map<string, string>() : await this.unitOfWork.read(() => this.organizations.namesOf(ids));
+    return { ...page, items: page.items.map((item) => ({ ...item, buyerName: names.get(item.buyerOrganizationId) ?? null })) };
+  }
+}
