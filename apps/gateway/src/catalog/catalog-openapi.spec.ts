@@ -3,7 +3,7 @@ import { Global, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import { RpcClient } from '@trove/messaging';
+import { RpcClient, UnitOfWork } from '@trove/messaging';
 import { getMetadataStorage } from 'class-validator';
 import type { ValidationMetadata } from 'class-validator/types/metadata/ValidationMetadata';
 import { CatalogModule } from './catalog.module';
@@ -31,7 +31,13 @@ const UNSTATED: Record<string, string> = {
 };
 
 @Global()
-@Module({ providers: [{ provide: RpcClient, useValue: {} }], exports: [RpcClient] })
+@Module({
+  providers: [
+    { provide: RpcClient, useValue: {} },
+    { provide: UnitOfWork, useValue: {} },
+  ],
+  exports: [RpcClient, UnitOfWork],
+})
 class NoBus {}
 
 @Module({ imports: [NoBus, CatalogModule] })

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { IdentityModule } from '../identity/identity.module';
+import { OrganizationsModule } from '../identity/organizations.module';
 import { AdminDatasetsController } from './admin-datasets.controller';
 import { DatasetOffersController } from './dataset-offers.controller';
 import { DatasetSamplesController } from './dataset-samples.controller';
@@ -10,7 +10,7 @@ import { VendorsController } from './vendors.controller';
 /** The catalog's public routes: each one a request to the catalog service over NATS. */
 @Module({
   // The organizations: a private offer must name a buyer.
-  imports: [IdentityModule],
+  imports: [OrganizationsModule],
   controllers: [DatasetsController, DatasetVersionsController, DatasetOffersController, DatasetSamplesController, AdminDatasetsController, VendorsController],
 })
 export class CatalogModule {}
