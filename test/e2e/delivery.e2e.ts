@@ -332,13 +332,14 @@ describe.each(DRIVERS)('buying and downloading through the public API, %s', (_na
     const second: Buyer = { key: (await json(created)).key, organizationId: 阿里.organizationId };
     // The version the purchase covers (a later test may have released another before this one runs).
     type Listed = { path: string; size: number; url: string };
-    const filesOf = async (who: Buyer) => (await get(`/v1/entitlements/${downloaded.entitlement.id}/manifest`, who)).body.versions[0].files as Listed[];
+    const filesOf = async (who: Buyer) =>
+      (await get(`/v1/entitlements/${downloaded.entitlement.id}/manifest`, who)).body.versions.flatMap((v: { files: Listed[] }) => v.files) as Listed[];
     const smallest = (await filesOf(阿里)).reduce((a, b) => (b.size < a.size ? b : a));
     const largest = (await filesOf(second)).reduce((a, b) => (b.size > a.size ? b : a));
-    expect(largest.size).toBeGreaterThan(1000);
-    // The first key fetches the smallest file whole, twice; the second one 1,000 bytes of the largest.
+    const slice = Math.min(1000, largest.size - 1);
+    // The first key fetches the smallest file whole, twice; the second one a slice of the largest.
     for (let i = 0; i < 2; i++) expect((await fetchBytes(smallest.url)).status).toBe(200);
-    expect((await fetchBytes(largest.url, { range: 'bytes=0-999' })).status).toBe(206);
+    expect((await fetchBytes(largest.url, { range: `bytes=0-${slice - 1}` })).status).toBe(206);
 
     const path = `/v1/datasets/${datasetId}/downloads`;
     const { keyId: firstKey } = (await get('/v1/me', 阿里)).body;
@@ -365,7 +366,7 @@ describe.each(DRIVERS)('buying and downloading through the public API, %s', (_na
     expect(new Map(mine.downloads.map((d) => [d.keyId, { files: d.files, requests: d.requests, bytes: d.bytes, version: d.version }]))).toEqual(
       new Map([
         [firstKey, { files: 1, requests: 2, bytes: 2 * smallest.size, version: expect.any(String) }],
-        [secondKey, { files: 1, requests: 1, bytes: 1000, version: expect.any(String) }],
+        [secondKey, { files: 1, requests: 1, bytes: slice, version: expect.any(String) }],
       ]),
     );
     // A buyer that never downloaded is listed too: it holds a license to the data.
