@@ -789,8 +789,25 @@ describe('buying free and metered offers', () => {
     expect(invoices[0].net.amount + invoices[0].tax.amount).toBe(3_600_000);
     // The invoice line says what was sold, as a fapiao lists it: the listing, 200 hours at 180.00 yuan.
     expect(invoices[0].lines[0].item).toEqual({ datasetTitle: '方言对话语音（按小时）/ dialect conversations by the hour', licenseTemplate: 'commercial', pricingModel: 'metered', unit: 'hour', quantity: 200, unitPrice: { amount: 18_000, currency: 'CNY' } });
-    // The entitlement records the hours bought; the receipt and the vendor's sale say how many.
-    expect(await h.query('delivery', `SELECT pricing FROM entitlement WHERE order_id = $1`, [placed.id])).toEqual([{ pricing: { model: 'metered', unit: 'hour', quantity: 200 } }]);
+    // The entitlement records the hours bought, of the 1,000 the listing holds, and allows that
+    // share of the corpus's bytes: 200 hours are not the whole corpus, as one-time buyers get.
+    const entitlement = await entitlementOf(buyer, placed.id);
+    const manifest = await json(await h.system.request(`/v1/entitlements/${entitlement.id}/manifest`, { as: { key: buyer.key } }));
+    const files = manifest.versions.flatMap((v: { files: { size: number; url: string }[] }) => v.files);
+    const corpus = files.reduce((sum: number, f: { size: number }) => sum + f.size, 0);
+    const share = Math.ceil((corpus * 200) / 1000);
+    expect(await h.query('delivery', `SELECT pricing FROM entitlement WHERE order_id = $1`, [placed.id])).toEqual([
+      { pricing: { model: 'metered', unit: 'hour', quantity: 200, of: 1000, allowanceBytes: share } },
+    ]);
+    expect(entitlement.allowance).toEqual({ unit: 'hour', quantity: 200, bytes: share, deliveredBytes: 0, remainingBytes: share });
+    const largest = files.reduce((a: { size: number }, b: { size: number }) => (b.size > a.size ? b : a));
+    expect(largest.size).toBeGreaterThan(share);
+    const whole = await fetch(largest.url);
+    expect({ status: whole.status, code: (await json(whole)).code }).toEqual({ status: 403, code: 'ALLOWANCE_EXHAUSTED' });
+    const part = await fetch(largest.url, { headers: { range: `bytes=0-${share - 1}` } });
+    expect({ status: part.status, bytes: (await part.arrayBuffer()).byteLength }).toEqual({ status: 206, bytes: share });
+    await waitFor('the share delivered', async () => (await entitlementOf(buyer, placed.id)).allowance.remainingBytes === 0);
+    expect((await fetch(largest.url, { headers: { range: 'bytes=0-0' } })).status).toBe(403);
     const receipt = await json(await h.system.request(`/v1/orders/${placed.id}/receipt`, { as: { key: buyer.key } }));
     expect(receipt.lines[0]).toMatchObject({ quantity: 200, price: { amount: 3_600_000 } });
     const sales = await json(await h.system.request('/v1/sales', { as: { key: perHour.vendor.key } }));

@@ -80,6 +80,25 @@ describe('ordering free and metered offers', () => {
     ]);
   });
 
+  it('keeps the whole a metered line is part of, and says it in the saga: 200 of 1,000 hours, and nothing for the whole or per GiB', async () => {
+    const perHour = shelf.list({ model: 'metered', price: { amount: 18_000, currency: 'CNY' }, unit: 'hour' }, { defaultQuantity: 1000 });
+    const perGib = shelf.list({ model: 'metered', price: { amount: 50_000, currency: 'CNY' }, unit: 'gib' }, { defaultQuantity: 80 });
+    const part = await orders.place(buyer, { items: [{ offerId: perHour.id, quantity: 200 }, { offerId: perGib.id, quantity: 10 }], acceptLicense: true }, commit);
+    const whole = await orders.place(buyer, { items: [{ offerId: perHour.id }], acceptLicense: true }, commit);
+    const pricingOf = async (orderId: string) => ((await events(orderId))[0].payload as OrderPlacedV1).lines.map((l) => l.pricing);
+    expect(await pricingOf(part.id)).toEqual([
+      { model: 'metered', unit: 'hour', quantity: 200, of: 1000 },
+      { model: 'metered', unit: 'gib', quantity: 10 },
+    ]);
+    expect(await pricingOf(whole.id)).toEqual([{ model: 'metered', unit: 'hour', quantity: 1000 }]);
+    const rows = await withDatabase(db.url, async (c) => (await c.query(`SELECT quantity, whole_quantity FROM order_line WHERE order_id = ANY($1) ORDER BY order_id = $2 DESC, position`, [[part.id, whole.id], part.id])).rows);
+    expect(rows).toEqual([
+      { quantity: 200, whole_quantity: '1000' },
+      { quantity: 10, whole_quantity: null },
+      { quantity: 1000, whole_quantity: '1000' },
+    ]);
+  });
+
   it('refuses a bad quantity before writing anything, and the database refuses a quantity on a line that is not metered', async () => {
     const perHour = listed({ model: 'metered', price: { amount: 18_000, currency: 'CNY' }, unit: 'hour' });
     const before = await withDatabase(db.url, async (c) => (await c.query(`SELECT count(*)::int AS n FROM purchase_order`)).rows[0].n);

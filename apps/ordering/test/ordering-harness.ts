@@ -15,7 +15,7 @@ import { withEnv } from '../../../test/support/env';
 export class OfferShelf {
   private readonly offers = new Map<string, OfferSnapshot>();
 
-  list(pricing: PricingValue, options: { template?: string; exclusive?: boolean; title?: string; versions?: number } = {}): OfferSnapshot {
+  list(pricing: PricingValue, options: { template?: string; exclusive?: boolean; title?: string; versions?: number; defaultQuantity?: number } = {}): OfferSnapshot {
     const template = options.template ?? 'commercial';
     const offer: OfferSnapshot = {
       id: randomUUID(),
@@ -29,7 +29,7 @@ export class OfferShelf {
       expiresAt: null,
       status: 'active',
       createdAt: new Date().toISOString(),
-      defaultQuantity: null,
+      defaultQuantity: options.defaultQuantity ?? null,
       vendorOrganizationId: randomUUID(),
       datasetStatus: 'published',
       datasetTitle: options.title ?? '测试数据集 / test dataset',

@@ -17,10 +17,14 @@ export interface DownloadTarget extends CallerStanding {
   terms: LicenseTermsValue;
   pricingModel: string;
   /**
-   * The bytes a metered offer sold per GiB allows (the GiB bought, from the order line's
-   * quantity); null for every other offer, whose downloads are not metered.
+   * The bytes a metered line allows: per GiB, the GiB bought (the order line's quantity); in
+   * another unit bought in part (10 hours of 1,000), that share of the bytes of the versions it
+   * covers, fixed at the grant (`pricing.allowanceBytes`). Null for every other line, whose
+   * downloads are not metered.
    */
   allowanceBytes: number | null;
+  /** Sold per GiB: billing's usage meter counts its downloads. */
+  perGib: boolean;
   grantedAt: Date;
   expiresAt: Date | null;
   key: string;
@@ -58,7 +62,9 @@ export class DownloadRepository extends TransactionalRepository {
   async target(entitlementId: string, versionId: string, path: string, keyId: string): Promise<DownloadTarget | null> {
     const rows = (await this.manager.query(
       `SELECT e.id, e.order_id, e.buyer_organization_id, e.dataset_id, e.status, e.terms, e.pricing->>'model' AS pricing_model,
-              CASE WHEN e.pricing->>'model' = 'metered' AND e.pricing->>'unit' = 'gib' THEN (e.pricing->>'quantity')::bigint * ${GIB} END AS allowance_bytes,
+              CASE WHEN e.pricing->>'model' = 'metered' AND e.pricing->>'unit' = 'gib' THEN (e.pricing->>'quantity')::bigint * ${GIB}
+                   WHEN e.pricing->>'model' = 'metered' AND e.pricing ? 'allowanceBytes' THEN (e.pricing->>'allowanceBytes')::bigint END AS allowance_bytes,
+              (e.pricing->>'model' = 'metered' AND e.pricing->>'unit' = 'gib') AS per_gib,
               e.granted_at, e.expires_at,
               so.key, so.size, so.sha256,
               EXISTS (SELECT 1 FROM revoked_api_key WHERE key_id = $4) AS key_revoked,
@@ -78,6 +84,7 @@ export class DownloadRepository extends TransactionalRepository {
       terms: LicenseTermsValue;
       pricing_model: string;
       allowance_bytes: string | null;
+      per_gib: boolean;
       granted_at: Date;
       expires_at: Date | null;
       key: string;
@@ -97,6 +104,7 @@ export class DownloadRepository extends TransactionalRepository {
       terms: r.terms,
       pricingModel: r.pricing_model,
       allowanceBytes: r.allowance_bytes === null ? null : Number(r.allowance_bytes),
+      perGib: r.per_gib,
       grantedAt: r.granted_at,
       expiresAt: r.expires_at,
       key: r.key,

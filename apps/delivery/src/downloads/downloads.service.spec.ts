@@ -24,6 +24,7 @@ const target = (status: DownloadTarget['status']): DownloadTarget => ({
   terms: defaultTerms('commercial'),
   pricingModel: 'one_time',
   allowanceBytes: null,
+  perGib: false,
   grantedAt: new Date(Date.now() - 1000),
   expiresAt: null,
   key: 'datasets/3f2a0000-1b3f-4c6d-8e7f-9a0b1c2d3e4f/a1',
@@ -107,7 +108,7 @@ describe('DownloadsService.reserve: entitlements without limits', () => {
     const uow = new Proxy({}, { get: untouched }) as UnitOfWork;
     const service = new DownloadsService(signer, repository, uow, config);
     expect(await service.reserve(target('active'), use)).toBeNull();
-    expect(await service.reserve({ ...target('active'), pricingModel: 'metered', allowanceBytes: 2 * GIB }, { ...use, bytes: 0 })).toBeNull();
+    expect(await service.reserve({ ...target('active'), pricingModel: 'metered', allowanceBytes: 2 * GIB, perGib: true }, { ...use, bytes: 0 })).toBeNull();
     const limited = { ...target('active'), terms: { ...defaultTerms('commercial'), downloadLimit: 1 } };
     expect(await service.reserve(limited, { ...use, startsNew: false, bytes: 0 })).toBeNull();
   });

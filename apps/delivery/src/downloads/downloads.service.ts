@@ -225,7 +225,7 @@ export class DownloadsService {
     try {
       await this.unitOfWork.run(async (tx) => {
         await this.downloads.insert(record, hold?.id);
-        if (target.allowanceBytes !== null) {
+        if (target.perGib) {
           await tx.publish(DeliveryEvents.downloadRecorded, {
             downloadId: record.id,
             entitlementId: record.entitlementId,
@@ -346,8 +346,8 @@ function refusalOf(target: DownloadTarget, use: DownloadUse, usage: Usage, holdi
   const left = Math.max(0, allowance - delivered - held);
   return new ServiceException(
     DeliveryErrorCode.ALLOWANCE_EXHAUSTED,
-    `This entitlement bought ${allowance / GIB} GiB (${allowance} bytes); ${delivered} bytes are delivered and ${held} are being downloaded, ` +
-      `so ${left} are left and this request asks for ${use.bytes}. Ask for a Range of at most ${left} bytes, or buy more GiB.`,
+    `This entitlement bought ${target.perGib ? `${allowance / GIB} GiB` : 'a share of the corpus'} (${allowance} bytes); ${delivered} bytes are delivered and ${held} are being downloaded, ` +
+      `so ${left} are left and this request asks for ${use.bytes}. Ask for a Range of at most ${left} bytes, or buy more${target.perGib ? ' GiB' : ''}.`,
   );
 }
 

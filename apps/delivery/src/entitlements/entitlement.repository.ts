@@ -15,7 +15,12 @@ export interface Entitlement {
   licenseTemplate: string;
   terms: LicenseTermsValue;
   termsSha256: string;
-  pricing: { model: string; period?: string; unit?: string; quantity?: number };
+  /**
+   * The line's pricing as ordering sold it; a metered line bought in part (`quantity` `of` the
+   * listing's whole volume, not per GiB) also holds `allowanceBytes`, its share of the covered
+   * versions' bytes, fixed at the grant.
+   */
+  pricing: { model: string; period?: string; unit?: string; quantity?: number; of?: number; allowanceBytes?: number };
   coversFutureVersions: boolean;
   status: EntitlementStatus;
   grantedAt: Date;
@@ -111,6 +116,16 @@ export class EntitlementRepository extends TransactionalRepository {
    * covered too (a subscription paid after a release its order's snapshot did not see).
    * False when the order line had its entitlement already.
    */
+  /** The bytes of every recorded file of the dataset's `versionIds`, together (`stored_object_file_idx`). */
+  async bytesOf(datasetId: string, versionIds: string[]): Promise<bigint> {
+    const rows = (await this.manager.query(
+      `SELECT coalesce(sum(size), 0)::text AS bytes FROM stored_object
+        WHERE target = 'version-file' AND dataset_id = $1 AND version_id = ANY($2::uuid[]) AND recorded_at IS NOT NULL`,
+      [datasetId, versionIds],
+    )) as { bytes: string }[];
+    return BigInt(rows[0].bytes);
+  }
+
   async insert(entitlement: Omit<Entitlement, 'status' | 'endedAt'>, releasedSince: Date | null = null): Promise<boolean> {
     const inserted = (await this.transaction.query(
       `WITH new_entitlement AS (

@@ -92,7 +92,7 @@ export class EntitlementsService {
         licenseTemplate: line.licenseTemplate,
         terms: line.terms,
         termsSha256: line.termsSha256,
-        pricing: line.pricing,
+        pricing: await this.pricingOf(line),
         coversFutureVersions: line.coversFutureVersions,
         grantedAt: paidAt,
         expiresAt: licenseEndsAt(line.terms, paidAt),
@@ -102,6 +102,21 @@ export class EntitlementsService {
       if (inserted) ids.push(id);
     }
     if (ids.length > 0) await tx.publish(DeliveryEvents.entitlementGranted, { orderId: order.orderId, entitlementIds: ids });
+  }
+
+  /**
+   * The line's pricing as the entitlement keeps it. A metered line bought in part, not per GiB
+   * (10 hours `of` a 1,000-hour corpus), is allowed that share of the bytes of the versions it
+   * covers, rounded up: nothing at download tells an hour from another, so the bytes stand for
+   * them, as they do for the GiB bought. A line that bought the whole, or one whose listing
+   * stated no volume, downloads every file, as before.
+   */
+  private async pricingOf(line: OrderPaidV1['lines'][number]): Promise<Entitlement['pricing']> {
+    const { model, unit, quantity, of } = line.pricing;
+    if (model !== 'metered' || unit === 'gib' || quantity === undefined || of === undefined || quantity >= of) return line.pricing;
+    const total = await this.entitlements.bytesOf(line.datasetId, [...new Set(line.versionIds)]);
+    const share = (total * BigInt(quantity) + BigInt(of) - 1n) / BigInt(of);
+    return { ...line.pricing, allowanceBytes: Number(share) };
   }
 
   @EventHandler(OrderingEvents.orderRefunded, { consumer: 'order-entitlements' })
@@ -155,7 +170,7 @@ export class EntitlementsService {
     const now = new Date();
     const { rows, delivered } = await this.unitOfWork.read(async () => {
       const rows = await this.entitlements.pageForBuyer(caller.organizationId, { status: request.status, at: now }, limit + 1, after);
-      const delivered = await this.downloads.bytesDeliveredEach(rows.slice(0, limit).filter(soldPerGib).map((row) => row.id));
+      const delivered = await this.downloads.bytesDeliveredEach(rows.slice(0, limit).filter(soldByBytes).map((row) => row.id));
       return { rows, delivered };
     });
     return toPage(rows, limit, (row) => ({ at: row.grantedAt, id: row.id }), (row) => view(row, now, delivered.get(row.id) ?? 0), scope);
@@ -460,14 +475,22 @@ function requireCaller(context: RpcContext): Caller {
   return context.caller;
 }
 
-const soldPerGib = (row: Pick<Entitlement, 'pricing'>) => row.pricing.model === 'metered' && row.pricing.unit === 'gib';
+/** The bytes a metered line may download: the GiB bought, or its share of the corpus; null when downloads are not counted. */
+function allowedBytes(row: Pick<Entitlement, 'pricing'>): number | null {
+  const { model, unit, quantity, allowanceBytes } = row.pricing;
+  if (model !== 'metered' || quantity === undefined) return null;
+  if (unit === 'gib') return quantity * GIB;
+  return allowanceBytes ?? null;
+}
 
-/** What a metered line bought; per GiB also what was delivered of it (never below zero left). */
+const soldByBytes = (row: Pick<Entitlement, 'pricing'>) => allowedBytes(row) !== null;
+
+/** What a metered line bought; where bytes are counted, also what was delivered of them (never below zero left). */
 function allowanceOf(row: Entitlement, deliveredBytes: number): EntitlementAllowance | null {
   const { model, unit, quantity } = row.pricing;
   if (model !== 'metered' || !unit || quantity === undefined) return null;
-  if (!soldPerGib(row)) return { unit, quantity };
-  const bytes = quantity * GIB;
+  const bytes = allowedBytes(row);
+  if (bytes === null) return { unit, quantity };
   return { unit, quantity, bytes, deliveredBytes, remainingBytes: Math.max(0, bytes - deliveredBytes) };
 }
 

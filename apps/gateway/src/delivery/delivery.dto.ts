@@ -70,13 +70,17 @@ export class EntitlementAllowanceDto {
   @ApiProperty({ type: 'integer', example: 50, description: 'Units bought' })
   quantity: number;
 
-  @ApiPropertyOptional({ type: 'integer', example: 53687091200, description: 'Per GiB only: the bytes bought (quantity x 2^30)' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    example: 53687091200,
+    description: 'Where bytes are counted: per GiB, the bytes bought (quantity x 2^30); in another unit bought in part (10 of 1,000 hours), that share of the bytes of the versions covered, rounded up',
+  })
   bytes?: number;
 
-  @ApiPropertyOptional({ type: 'integer', example: 1073741824, description: 'Per GiB only: bytes delivered so far, every download and range counted' })
+  @ApiPropertyOptional({ type: 'integer', example: 1073741824, description: 'Where bytes are counted: bytes delivered so far, every download and range counted' })
   deliveredBytes?: number;
 
-  @ApiPropertyOptional({ type: 'integer', example: 52613349376, description: 'Per GiB only: bytes left; a download asking for more is 403 ALLOWANCE_EXHAUSTED' })
+  @ApiPropertyOptional({ type: 'integer', example: 52613349376, description: 'Where bytes are counted: bytes left; a download asking for more is 403 ALLOWANCE_EXHAUSTED' })
   remainingBytes?: number;
 }
 

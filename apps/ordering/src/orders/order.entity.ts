@@ -50,6 +50,13 @@ export class OrderLine {
   @Column('integer', { nullable: true })
   quantity: number | null;
 
+  /**
+   * A metered line not per GiB: the listing's whole volume in its unit when the order was placed
+   * (the offer's `defaultQuantity`), of which `quantity` is a part; null where there is none.
+   */
+  @Column('bigint', { name: 'whole_quantity', nullable: true, transformer: bigintNumber })
+  wholeQuantity: number | null;
+
   @Column('text')
   currency: CurrencyCode;
 
@@ -99,6 +106,8 @@ export class OrderLine {
       ...(this.pricing.period ? { period: this.pricing.period } : {}),
       ...(this.pricing.unit ? { unit: this.pricing.unit } : {}),
       ...(this.quantity !== null ? { quantity: this.quantity } : {}),
+      // Bought in part: delivery grants that share of the bytes, not the whole corpus.
+      ...(this.quantity !== null && this.wholeQuantity !== null && this.quantity < this.wholeQuantity ? { of: this.wholeQuantity } : {}),
     };
   }
 

@@ -52,6 +52,7 @@ export class OrderRepository extends TransactionalRepository {
         line.vendorOrganizationId,
         line.priceAmount,
         line.quantity,
+        line.wholeQuantity,
         line.currency,
         JSON.stringify(line.pricing),
         line.licenseTemplate,
@@ -312,6 +313,7 @@ const LINE_COLUMN_LIST = [
   'vendor_organization_id',
   'price_amount',
   'quantity',
+  'whole_quantity',
   'currency',
   'pricing',
   'license_template',
@@ -356,6 +358,7 @@ interface LineRow {
   vendor_organization_id: string;
   price_amount: string;
   quantity: number | null;
+  whole_quantity: string | null;
   currency: OrderLine['currency'];
   pricing: OrderLine['pricing'];
   license_template: string;
@@ -402,6 +405,7 @@ function lineOf(row: LineRow): OrderLine {
     vendorOrganizationId: row.vendor_organization_id,
     priceAmount: bigintNumber.from(row.price_amount) as number,
     quantity: row.quantity,
+    wholeQuantity: bigintNumber.from(row.whole_quantity) as number | null,
     currency: row.currency,
     pricing: row.pricing,
     licenseTemplate: row.license_template,
@@ -426,6 +430,7 @@ function lineOfPrefixed(row: PrefixedLineRow): OrderLine {
     vendor_organization_id: row.l_vendor_organization_id!,
     price_amount: row.l_price_amount!,
     quantity: row.l_quantity,
+    whole_quantity: row.l_whole_quantity,
     currency: row.l_currency!,
     pricing: row.l_pricing!,
     license_template: row.l_license_template!,

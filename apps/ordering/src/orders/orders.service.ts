@@ -170,6 +170,7 @@ export class OrdersService {
         vendorOrganizationId: offer.vendorOrganizationId,
         priceAmount: prices[position].amount,
         quantity: prices[position].quantity,
+        wholeQuantity: prices[position].quantity !== null && offer.pricing.unit !== 'gib' ? (offer.defaultQuantity ?? null) : null,
         currency,
         pricing: offer.pricing,
         licenseTemplate: offer.license.template,

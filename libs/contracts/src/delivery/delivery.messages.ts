@@ -111,11 +111,15 @@ export interface EntitlementView {
   allowance: EntitlementAllowance | null;
 }
 
-/** A metered purchase: `quantity` of `unit`; sold per GiB, delivery counts the bytes it sent. */
+/**
+ * A metered purchase: `quantity` of `unit`. Sold per GiB, delivery counts the bytes it sent; in
+ * another unit bought in part (10 of a corpus's 1,000 hours), it counts them against that share
+ * of the corpus's bytes.
+ */
 export interface EntitlementAllowance {
   unit: string;
   quantity: number;
-  /** `gib` only: the bytes bought (quantity x 2^30), those delivered, and those left. */
+  /** Where bytes are counted: the bytes bought (quantity x 2^30, or the share of the corpus), those delivered, and those left. */
   bytes?: number;
   deliveredBytes?: number;
   remainingBytes?: number;

@@ -12,6 +12,12 @@ export interface LinePricingV1 {
   unit?: string;
   /** Metered lines: the units of `unit` bought, the entitlement's allowance. */
   quantity?: number;
+  /**
+   * A metered line bought in part, not per GiB: the listing's whole volume in `unit` (10 hours
+   * `of` 1,000). Delivery lets the buyer download `quantity / of` of the bytes of the versions it
+   * covers. Absent when the line bought the whole, or the listing states no volume.
+   */
+  of?: number;
 }
 
 /** One line of a placed order, as billing charges it. */
