@@ -14,6 +14,7 @@ import { orderStates } from './order-state';
 @Index('order_line_buyer_offer_idx', ['buyerOrganizationId', 'offerId'])
 @Check('order_line_price_check', 'price_amount >= 0')
 @Check('order_line_quantity_check', "(pricing->>'model' = 'metered') = (quantity IS NOT NULL) AND (quantity IS NULL OR quantity > 0)")
+@Check('order_line_whole_quantity_check', 'whole_quantity IS NULL OR (quantity IS NOT NULL AND whole_quantity > 0)')
 @Check('order_line_terms_sha256_check', "terms_sha256 ~ '^[0-9a-f]{64}$'")
 export class OrderLine {
   @PrimaryColumn('uuid')
