@@ -54,12 +54,15 @@ export class DatasetsService {
       const { metadata, title } = readMetadata(mergeMetadata(dataset.metadata, changes));
       // Declaring the data restricted to mainland China while an offer lets buyers redistribute
       // it abroad would leave the offer on sale against the listing's own word.
-      const conflicting = (await this.offers.liveTerms(id)).filter((offer) => exportConflict(dataExportOf(metadata), offer.terms));
-      if (conflicting.length > 0) {
-        throw new ServiceException(
-          CommonErrorCode.CONFLICT,
-          `${exportConflict(dataExportOf(metadata), conflicting[0].terms)}; withdraw the offers that do first: ${conflicting.map((offer) => offer.id).join(', ')}.`,
-        );
+      // Only a restricted listing can conflict: an edit of any other reads no offers.
+      if (dataExportOf(metadata) === 'restricted') {
+        const conflicting = (await this.offers.liveTerms(id)).flatMap((offer) => {
+          const problem = exportConflict('restricted', offer.terms);
+          return problem ? [{ id: offer.id, problem }] : [];
+        });
+        if (conflicting.length > 0) {
+          throw new ServiceException(CommonErrorCode.CONFLICT, `${conflicting[0].problem}; withdraw the offers that do first: ${conflicting.map((offer) => offer.id).join(', ')}.`);
+        }
       }
       dataset.metadata = metadata;
       dataset.title = title;

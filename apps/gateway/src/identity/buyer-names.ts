@@ -19,4 +19,9 @@ export class BuyerNames {
     const names = ids.length === 0 ? new Map<string, string>() : await this.unitOfWork.read(() => this.organizations.namesOf(ids));
     return { ...page, items: page.items.map((item) => ({ ...item, buyerName: names.get(item.buyerOrganizationId) ?? null })) };
   }
+
+  /** One item, as `attach` names a page's. */
+  async attachOne<T extends { buyerOrganizationId: string }>(item: T): Promise<T & { buyerName: string | null }> {
+    return (await this.attach({ items: [item], nextCursor: null })).items[0];
+  }
 }

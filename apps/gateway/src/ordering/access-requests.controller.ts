@@ -74,7 +74,6 @@ export class AccessRequestsController {
 
   /** A request as the ordering service answers it, with the buyer's name, as the list gives it. */
   private async named<Q>(subject: RpcSubject<Q, AccessRequestView>, request: Q): Promise<AccessRequestDto> {
-    const [named] = (await this.buyerNames.attach({ items: [await this.rpc.send(subject, request)], nextCursor: null })).items;
-    return named;
+    return this.buyerNames.attachOne(await this.rpc.send(subject, request));
   }
 }
