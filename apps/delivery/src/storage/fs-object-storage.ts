@@ -147,6 +147,11 @@ export class FsObjectStorage extends ObjectStorage implements OnApplicationShutd
     return deleted;
   }
 
+  /** Readies the memory of the first large put (ArenaPool.warm): call once, before taking uploads. */
+  warm(): void {
+    this.arenas.warm();
+  }
+
   /** The file that holds the object (downloads read it with buffers of their own). */
   pathOf(key: string): string {
     return this.file(key);

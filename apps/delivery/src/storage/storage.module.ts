@@ -18,6 +18,7 @@ export async function createObjectStorage(config: DeliveryConfig): Promise<Objec
   }
   const storage = new FsObjectStorage(config.STORAGE_DIR);
   await mkdir(storage.root, { recursive: true });
+  storage.warm();
   return storage;
 }
 
