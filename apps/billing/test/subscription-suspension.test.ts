@@ -178,6 +178,11 @@ describe('billing: subscriptions of suspended datasets and withdrawn offers', ()
     billing.clock.set(new Date('2026-02-28T03:59:59.999Z'));
     expect(await billing.subscriptions.renewDue(withdrawnOne.orderId)).toEqual({ renewed: 0, lapsed: 0 });
     expect(await subscriptionOf(withdrawnOne.orderId)).toMatchObject({ status: 'active' });
+    // Its buyer reads no next charge: the period paid is the last one. The other offer's buyer does.
+    const viewOf = async (subscriber: typeof 阿里) => billing.subscriptions.get(subscriber, (await billing.subscriptions.list(subscriber, {})).items[0].id);
+    expect(await viewOf(阿里)).toMatchObject({ status: 'active', nextChargeAt: null, currentPeriodEnd: '2026-02-28T04:00:00.000Z' });
+    expect(await viewOf(腾讯)).toMatchObject({ status: 'active', nextChargeAt: '2026-02-28T04:00:00.000Z' });
+    expect((await billing.subscriptions.list(阿里, {})).items[0].nextChargeAt).toBeNull();
 
     billing.clock.set(new Date('2026-03-31T04:00:00.000Z'));
     await billing.subscriptions.renewDue();

@@ -98,16 +98,28 @@ export interface Subscription {
    * subscriptions whose order did not say its term (placed before billing was told).
    */
   licenseEndsAt: Date | null;
+  /** Why its next period will not be sold, or null when it will be. */
+  unsold: Unsold | null;
 }
 
 /**
- * A due subscription with what billing knows of its listing and its buyer: why its next period
- * is not sold (the catalog no longer sells it: its offer withdrawn, its vendor's organization or
- * its dataset suspended; or its buyer's organization suspended), or null when it is.
+ * Why a subscription's next period will not be sold, as billing last heard from the catalog and
+ * identity: its offer withdrawn, its vendor's organization or its dataset suspended, or its
+ * buyer's organization suspended. The renewal lapses it for that reason when it falls due.
  */
-export interface DueSubscription extends Subscription {
-  unsold: Extract<LapseReason, 'offer_withdrawn' | 'vendor_suspended' | 'dataset_suspended' | 'buyer_suspended'> | null;
-}
+export type Unsold = Extract<LapseReason, 'offer_withdrawn' | 'vendor_suspended' | 'dataset_suspended' | 'buyer_suspended'>;
+
+/** A due subscription, locked for its renewal. */
+export type DueSubscription = Subscription;
+
+/**
+ * The `unsold` column of every read of a subscription: one expression over the row named
+ * `subscription`, so that a SELECT and an UPDATE's RETURNING read it alike.
+ */
+const UNSOLD = `CASE WHEN EXISTS (SELECT 1 FROM withdrawn_offer w WHERE w.offer_id = subscription.offer_id) THEN 'offer_withdrawn'
+          WHEN EXISTS (SELECT 1 FROM organization_standing o WHERE o.organization_id = subscription.vendor_organization_id AND o.status = 'suspended') THEN 'vendor_suspended'
+          WHEN EXISTS (SELECT 1 FROM dataset_standing d WHERE d.dataset_id = subscription.dataset_id AND d.status = 'suspended') THEN 'dataset_suspended'
+          WHEN EXISTS (SELECT 1 FROM organization_standing b WHERE b.organization_id = subscription.buyer_organization_id AND b.status = 'suspended') THEN 'buyer_suspended' END AS unsold`;
 
 interface SubscriptionRow {
   id: string;
@@ -131,6 +143,7 @@ interface SubscriptionRow {
   dataset_title: string | null;
   license_template: string | null;
   license_ends_at: Date | null;
+  unsold: Unsold | null;
 }
 
 /**
@@ -165,12 +178,14 @@ function toSubscription(r: SubscriptionRow): Subscription {
     datasetTitle: r.dataset_title,
     licenseTemplate: r.license_template,
     licenseEndsAt: r.license_ends_at ? new Date(r.license_ends_at) : null,
+    unsold: r.unsold,
   };
 }
 
 /** A subscription as its buyer (or an operator) reads it. */
 export function subscriptionView(s: Subscription): SubscriptionView {
-  const renews = s.status === 'active' && !s.cancelAtPeriodEnd && (s.licenseEndsAt === null || s.periodEnd < s.licenseEndsAt);
+  // Nothing is charged next for a subscription whose listing is no longer sold: it lapses instead.
+  const renews = s.status === 'active' && !s.cancelAtPeriodEnd && s.unsold === null && (s.licenseEndsAt === null || s.periodEnd < s.licenseEndsAt);
   return {
     id: s.id,
     orderId: s.orderId,
@@ -262,21 +277,12 @@ export class SubscriptionRepository extends TransactionalRepository {
    */
   async lockDue(id: string, now: Date): Promise<DueSubscription | null> {
     const rows = (await this.transaction.query(
-      `SELECT s.*,
-              CASE WHEN w.offer_id IS NOT NULL THEN 'offer_withdrawn'
-                   WHEN o.status = 'suspended' THEN 'vendor_suspended'
-                   WHEN d.status = 'suspended' THEN 'dataset_suspended'
-                   WHEN b.status = 'suspended' THEN 'buyer_suspended' END AS unsold
-         FROM subscription s
-         LEFT JOIN withdrawn_offer w ON w.offer_id = s.offer_id
-         LEFT JOIN organization_standing o ON o.organization_id = s.vendor_organization_id
-         LEFT JOIN dataset_standing d ON d.dataset_id = s.dataset_id
-         LEFT JOIN organization_standing b ON b.organization_id = s.buyer_organization_id
-        WHERE s.id = $1 AND s.status = 'active' AND s.period_end <= $2
-        FOR UPDATE OF s SKIP LOCKED`,
+      `SELECT *, ${UNSOLD} FROM subscription
+        WHERE id = $1 AND status = 'active' AND period_end <= $2
+        FOR UPDATE SKIP LOCKED`,
       [id, now],
-    )) as (SubscriptionRow & { unsold: DueSubscription['unsold'] })[];
-    return rows[0] ? { ...toSubscription(rows[0]), unsold: rows[0].unsold } : null;
+    )) as SubscriptionRow[];
+    return rows[0] ? toSubscription(rows[0]) : null;
   }
 
   /** The next period is paid: it starts where the last one ended, and is one more renewal counted from the first period's start. */
@@ -322,7 +328,7 @@ export class SubscriptionRepository extends TransactionalRepository {
   }
 
   async find(id: string): Promise<Subscription | null> {
-    const rows = (await this.manager.query(`SELECT * FROM subscription WHERE id = $1`, [id])) as SubscriptionRow[];
+    const rows = (await this.manager.query(`SELECT *, ${UNSOLD} FROM subscription WHERE id = $1`, [id])) as SubscriptionRow[];
     return rows[0] ? toSubscription(rows[0]) : null;
   }
 
@@ -332,12 +338,12 @@ export class SubscriptionRepository extends TransactionalRepository {
    * the command holds the row skips it (lockDue) and takes it up on a later pass.
    */
   async findForUpdate(id: string): Promise<Subscription | null> {
-    const rows = (await this.transaction.query(`SELECT * FROM subscription WHERE id = $1 FOR UPDATE`, [id])) as SubscriptionRow[];
+    const rows = (await this.transaction.query(`SELECT *, ${UNSOLD} FROM subscription WHERE id = $1 FOR UPDATE`, [id])) as SubscriptionRow[];
     return rows[0] ? toSubscription(rows[0]) : null;
   }
 
   async markCancelAtPeriodEnd(id: string, at: Date): Promise<Subscription> {
-    const rows = (await this.transaction.query(`UPDATE subscription SET cancel_at_period_end = true, cancelled_at = $2 WHERE id = $1 RETURNING *`, [id, at])) as [
+    const rows = (await this.transaction.query(`UPDATE subscription SET cancel_at_period_end = true, cancelled_at = $2 WHERE id = $1 RETURNING *, ${UNSOLD}`, [id, at])) as [
       SubscriptionRow[],
       number,
     ];
@@ -346,7 +352,7 @@ export class SubscriptionRepository extends TransactionalRepository {
   }
 
   async markResumed(id: string): Promise<Subscription> {
-    const rows = (await this.transaction.query(`UPDATE subscription SET cancel_at_period_end = false, cancelled_at = NULL WHERE id = $1 RETURNING *`, [id])) as [SubscriptionRow[], number];
+    const rows = (await this.transaction.query(`UPDATE subscription SET cancel_at_period_end = false, cancelled_at = NULL WHERE id = $1 RETURNING *, ${UNSOLD}`, [id])) as [SubscriptionRow[], number];
     return toSubscription(rows[0][0]);
   }
 
@@ -368,7 +374,7 @@ export class SubscriptionRepository extends TransactionalRepository {
     }
     params.push(limit);
     const rows = (await this.manager.query(
-      `SELECT * FROM subscription ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY subscribed_at DESC, id DESC LIMIT $${params.length}`,
+      `SELECT *, ${UNSOLD} FROM subscription ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY subscribed_at DESC, id DESC LIMIT $${params.length}`,
       params,
     )) as SubscriptionRow[];
     return rows.map(toSubscription);
