@@ -100,7 +100,11 @@ export interface CroissantDataset {
   description: string;
   /** The dataset's public page or API address. */
   url?: string;
-  vendor: { name: string; url?: string };
+  /**
+   * Who publishes it: its organization's id always, with the vendor profile's display name and
+   * site when it has a profile (without one, whoever serves the card names the organization).
+   */
+  vendor: { organizationId: string; name?: string; url?: string };
   metadata: Pick<DatasetMetadata, 'modality' | 'domain' | 'formats'> &
     Partial<Pick<DatasetMetadata, 'languages' | 'tags' | 'annotationTypes' | 'collection' | 'compliance' | 'multimodal'>>;
   /** The released version the files belong to (`1.0.0`). */
@@ -307,7 +311,7 @@ export function toCroissant(dataset: CroissantDataset, files: readonly Croissant
     // Croissant requires a license: a listing with no open offer now (its offers expired or were
     // withdrawn, or are private to other buyers) is licensed per offer, on its page.
     license: dataset.licenses.length === 0 ? { '@type': 'sc:CreativeWork', name: 'Licensed per offer: none open now', url: dataset.url } : dataset.licenses.length === 1 ? dataset.licenses[0] : dataset.licenses,
-    creator: { '@type': 'sc:Organization', name: dataset.vendor.name, url: dataset.vendor.url },
+    creator: { '@type': 'sc:Organization', identifier: dataset.vendor.organizationId, name: dataset.vendor.name, url: dataset.vendor.url },
     keywords,
     inLanguage: metadata.languages ?? [],
     datePublished: isoDate(dataset.datePublished),

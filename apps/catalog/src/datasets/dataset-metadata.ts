@@ -37,7 +37,7 @@ export function mergeMetadata(current: Record<string, unknown>, changes: Record<
  * the dataset's page, and each file's `contentUrl` the route that sends a buyer whose
  * entitlement covers the version on to a signed download URL of that file.
  */
-export function croissantOf(detail: DatasetDetail, latest: VersionView | null, vendor: { name: string; url?: string }, apiUrl: string): Record<string, unknown> {
+export function croissantOf(detail: DatasetDetail, latest: VersionView | null, vendor: CroissantDataset['vendor'], apiUrl: string): Record<string, unknown> {
   const metadata = detail.metadata as unknown as CroissantDataset['metadata'] & { description?: string };
   const licenses = [...new Set(detail.offers.filter((o) => o.status === 'active').map((o) => licenseName(o.license.template)))];
   const pageUrl = `${apiUrl}/v1/datasets/${detail.id}`;

@@ -158,9 +158,10 @@ export class DatasetsService {
     const detail = await this.detail(caller, id);
     const latest = await this.datasets.latestRelease(id);
     const profile = await this.vendors.find(detail.vendorOrganizationId);
-    const vendor = profile
-      ? { name: `${profile.displayNameZh} / ${profile.displayNameEn}`, url: profile.website ?? undefined }
-      : { name: detail.vendorOrganizationId };
+    // Without a profile the card carries the organization's id only: the gateway, which holds
+    // the organizations, names it.
+    const organizationId = detail.vendorOrganizationId;
+    const vendor = profile ? { organizationId, name: `${profile.displayNameZh} / ${profile.displayNameEn}`, url: profile.website ?? undefined } : { organizationId };
     return croissantOf(detail, latest, vendor, this.config.PUBLIC_API_URL);
   }
 

@@ -54,13 +54,14 @@ export class DatasetsController {
   @Header('content-type', 'application/ld+json; charset=utf-8')
   @ApiOperation({
     summary: 'The dataset card as Croissant JSON-LD',
-    description: 'MLCommons Croissant 1.0: metadata, a distribution entry per file of the newest release (its first 100) with its SHA-256. Same visibility as the dataset.',
+    description: 'MLCommons Croissant 1.0: metadata, a distribution entry per file of the newest release (its first 100) with its SHA-256. Same visibility as the dataset. ' +
+      "The `creator` is the vendor's organization: `identifier` its id, `name` its profile's display names, or the name it signed up with when it has no profile.",
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ description: 'The card', content: { 'application/ld+json': { schema: { type: 'object' } } } })
   @ApiProblems(400, 404, 503)
-  croissant(@Param('id', uuidParam('id')) id: string): Promise<Record<string, unknown>> {
-    return this.rpc.send(CatalogSubjects.getCroissant, { id });
+  async croissant(@Param('id', uuidParam('id')) id: string): Promise<Record<string, unknown>> {
+    return this.buyerNames.nameCreator(await this.rpc.send(CatalogSubjects.getCroissant, { id }));
   }
 
   @Get(':id/downloads')

@@ -20,6 +20,18 @@ export class BuyerNames {
     return { ...page, items: page.items.map((item) => ({ ...item, buyerName: names.get(item.buyerOrganizationId) ?? null })) };
   }
 
+  /**
+   * Names the creator of a Croissant card that catalog could only identify: a vendor with no
+   * profile is published under the name its organization signed up with, not its id.
+   */
+  async nameCreator(card: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const creator = card.creator as { identifier?: unknown; name?: unknown } | undefined;
+    if (!creator || creator.name !== undefined || typeof creator.identifier !== 'string') return card;
+    const id = creator.identifier;
+    const names = await this.unitOfWork.read(() => this.organizations.namesOf([id]));
+    return { ...card, creator: { ...creator, name: names.get(id) ?? id } };
+  }
+
   /** One item, as `attach` names a page's. */
   async attachOne<T extends { buyerOrganizationId: string }>(item: T): Promise<T & { buyerName: string | null }> {
     return (await this.attach({ items: [item], nextCursor: null })).items[0];
