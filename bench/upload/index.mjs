@@ -29,9 +29,13 @@ function settingMiB() {
   return value;
 }
 
-/** A file of random bytes (speech recordings do not compress either), written in 16 MiB blocks. */
+/**
+ * A file of random bytes (speech recordings do not compress either), written in 16 MiB blocks and
+ * fsynced: it stays in the page cache for both sides to read, and its writeback is over before
+ * the first run (it used to run under the first upload, writing to the same disk).
+ */
 async function writeFile(file, bytes) {
-  const out = fs.createWriteStream(file, { highWaterMark: 16 * MiB });
+  const out = fs.createWriteStream(file, { highWaterMark: 16 * MiB, flush: true });
   await pipeline(
     (async function* () {
       for (let left = bytes; left > 0; left -= 16 * MiB) yield crypto.randomBytes(Math.min(16 * MiB, left));
@@ -188,14 +192,17 @@ export default {
       });
       const datasetId = crypto.randomUUID();
       const versionId = crypto.randomUUID();
+      /** Each upload is a new file of the version, as a vendor's shards are: none replaces another. */
+      let shard = 0;
       const sign = async (sha256) => {
+        const uploadPath = `audio/zh-CN/speech-corpus-shard-${String(++shard).padStart(4, '0')}.tar`;
         const h = natsHeaders();
         h.set('trove-caller-org', crypto.randomUUID());
         h.set('trove-caller-role', 'vendor');
         h.set('trove-caller-key', crypto.randomBytes(16).toString('hex'));
         const reply = JSON.parse(
           sc.decode(
-            (await nc.request(`${ctx.namespace}.delivery.upload.sign`, sc.encode(JSON.stringify({ target: 'version-file', datasetId, versionId, path: 'audio/zh-CN/speech-corpus-shard-0001.tar', size, sha256 })), { timeout: 5000, headers: h })).data,
+            (await nc.request(`${ctx.namespace}.delivery.upload.sign`, sc.encode(JSON.stringify({ target: 'version-file', datasetId, versionId, path: uploadPath, size, sha256 })), { timeout: 5000, headers: h })).data,
           ),
         );
         if (!reply.ok) throw new Error(`delivery.upload.sign: ${JSON.stringify(reply.error)}`);
@@ -279,8 +286,8 @@ export default {
       const trove = summary(
         'trove',
         client === 'curl'
-          ? 'PUT to the signed URL with curl --upload-file (BENCH_UPLOAD_CLIENT=curl), until delivery answers 201 and curl exits'
-          : 'PUT to the signed URL (fs.createReadStream piped to http.request in the bench process, BENCH_UPLOAD_CLIENT=node) until delivery answers 201',
+          ? 'PUT to the signed URL of a new file of the version (each run its own path) with curl --upload-file (BENCH_UPLOAD_CLIENT=curl), until delivery answers 201 and curl exits'
+          : 'PUT to the signed URL of a new file of the version (each run its own path; fs.createReadStream piped to http.request in the bench process, BENCH_UPLOAD_CLIENT=node) until delivery answers 201',
       );
       const disk = summary('disk', 'a plain durable copy: the same file streamed to a new file on the same disk, then fsynced (CPU: the bench process)');
       const memory = memoryDir ? summary('memory', 'the same upload to a delivery keeping its objects on tmpfs (/dev/shm), where fsync costs nothing') : undefined;
