@@ -411,6 +411,13 @@ describe('the purchase saga through the public API, every app a process', () => 
     const sales = await json(await h.system.request('/v1/sales?limit=100', { as: { key: vendorKey } }));
     expect(sales.items.length).toBeGreaterThan(0);
     expect(new Set(sales.items.map((s: { datasetId: string }) => s.datasetId))).toEqual(new Set([datasetId]));
+    // Narrowed to one buyer: that buyer's purchase, named; to another vendor's listing: nothing.
+    const toOwner = await json(await h.system.request(`/v1/sales?limit=100&datasetId=${datasetId}&buyerOrganizationId=${owner.organizationId}`, { as: { key: vendorKey } }));
+    expect(toOwner.items.map((s: { orderId: string; buyerName: string }) => [s.orderId, s.buyerName])).toEqual([[placed.id, '智谱 AI Zhipu']]);
+    const ofStranger = await json(await h.system.request(`/v1/sales?datasetId=${stranger.datasetId}`, { as: { key: vendorKey } }));
+    expect(ofStranger.items).toEqual([]);
+    const malformed = await h.system.request('/v1/sales?datasetId=普通话', { as: { key: vendorKey } });
+    expect({ status: malformed.status, fields: (await json(malformed)).errors?.map((e: { field: string }) => e.field) }).toEqual({ status: 400, fields: ['datasetId'] });
   });
 
   it('refunds a fulfilled order through billing; an order never paid cannot be refunded', async () => {

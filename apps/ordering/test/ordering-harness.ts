@@ -15,7 +15,7 @@ import { withEnv } from '../../../test/support/env';
 export class OfferShelf {
   private readonly offers = new Map<string, OfferSnapshot>();
 
-  list(pricing: PricingValue, options: { template?: string; exclusive?: boolean; title?: string; versions?: number; defaultQuantity?: number } = {}): OfferSnapshot {
+  list(pricing: PricingValue, options: { template?: string; exclusive?: boolean; title?: string; versions?: number; defaultQuantity?: number; vendorOrganizationId?: string } = {}): OfferSnapshot {
     const template = options.template ?? 'commercial';
     const offer: OfferSnapshot = {
       id: randomUUID(),
@@ -30,7 +30,7 @@ export class OfferShelf {
       status: 'active',
       createdAt: new Date().toISOString(),
       defaultQuantity: options.defaultQuantity ?? null,
-      vendorOrganizationId: randomUUID(),
+      vendorOrganizationId: options.vendorOrganizationId ?? randomUUID(),
       datasetStatus: 'published',
       datasetTitle: options.title ?? '测试数据集 / test dataset',
       available: true,

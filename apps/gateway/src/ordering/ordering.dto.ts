@@ -57,6 +57,18 @@ export class OrdersQuery extends PageQuery {
   buyer?: string;
 }
 
+export class SalesQuery extends PageQuery {
+  @ApiPropertyOptional({ format: 'uuid', description: "Only the sales of this listing (one of the vendor's; another's lists nothing)" })
+  @IsOptional()
+  @IsUUID()
+  datasetId?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Only the sales to this buying organization (`buyerOrganizationId` of a sale)' })
+  @IsOptional()
+  @IsUUID()
+  buyerOrganizationId?: string;
+}
+
 export class RefundOrderDto {
   @ApiProperty({
     example: '数据与描述不符，经核实退款 / Data did not match the listing; refund approved',

@@ -10,6 +10,7 @@ import { orderStates } from './order-state';
 @Entity({ name: 'order_line' })
 @Unique('order_line_position_key', ['orderId', 'position'])
 @Index('order_line_vendor_idx', ['vendorOrganizationId', 'placedAt', 'id'])
+@Index('order_line_vendor_dataset_idx', ['vendorOrganizationId', 'datasetId', 'placedAt', 'id'])
 @Index('order_line_exclusive_offer_idx', ['offerId'], { where: 'exclusive' })
 @Index('order_line_buyer_offer_idx', ['buyerOrganizationId', 'offerId'])
 @Check('order_line_price_check', 'price_amount >= 0')

@@ -200,8 +200,11 @@ export class OrderRepository extends TransactionalRepository {
     return query.getMany();
   }
 
-  /** The vendor's lines of orders that were paid (whatever happened after), newest first. */
-  async sales(vendor: string, limit: number, after: Position | undefined): Promise<{ line: OrderLine; order: Order }[]> {
+  /**
+   * The vendor's lines of orders that were paid (whatever happened after), newest first; of one
+   * dataset, or to one buyer, when the filter names them.
+   */
+  async sales(vendor: string, filter: { datasetId?: string; buyer?: string }, limit: number, after: Position | undefined): Promise<{ line: OrderLine; order: Order }[]> {
     const query = this.manager
       .createQueryBuilder(OrderLine, 'l')
       .where('l.vendor_organization_id = :vendor', { vendor })
@@ -209,6 +212,8 @@ export class OrderRepository extends TransactionalRepository {
       .orderBy('l.placed_at', 'DESC')
       .addOrderBy('l.id', 'DESC')
       .take(limit);
+    if (filter.datasetId) query.andWhere('l.dataset_id = :datasetId', { datasetId: filter.datasetId });
+    if (filter.buyer) query.andWhere('l.buyer_organization_id = :buyer', { buyer: filter.buyer });
     if (after) query.andWhere('(l.placed_at, l.id) < (:at, :id)', { at: after.at, id: after.id });
     const lines = await query.getMany();
     const orders = lines.length ? await this.manager.findBy(Order, { id: In([...new Set(lines.map((l) => l.orderId))]) }) : [];

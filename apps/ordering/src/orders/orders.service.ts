@@ -303,10 +303,11 @@ export class OrdersService {
     return toPage(rows, limit, (o) => ({ at: o.placedAt, id: o.id }), (o) => o.toView(lines.get(o.id)!), scope);
   }
 
-  async sales(vendor: Caller, request: { limit?: number; cursor?: string }): Promise<SalePage> {
+  async sales(vendor: Caller, request: { limit?: number; cursor?: string; datasetId?: string; buyerOrganizationId?: string }): Promise<SalePage> {
     const limit = request.limit ?? DEFAULT_PAGE_SIZE;
-    const scope = `sales|${vendor.organizationId}`;
-    const rows = await this.orders.sales(vendor.organizationId, limit + 1, decodeCursor(request.cursor, scope));
+    const filter = { datasetId: request.datasetId, buyer: request.buyerOrganizationId };
+    const scope = `sales|${vendor.organizationId}|${filter.datasetId ?? '*'}|${filter.buyer ?? '*'}`;
+    const rows = await this.orders.sales(vendor.organizationId, filter, limit + 1, decodeCursor(request.cursor, scope));
     return toPage(rows, limit, (r) => ({ at: r.line.placedAt, id: r.line.id }), (r) => r.line.toSaleView(r.order), scope);
   }
 

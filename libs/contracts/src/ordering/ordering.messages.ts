@@ -80,7 +80,17 @@ export class ListOrdersRequest extends PageRequest {
   buyer?: string;
 }
 
-export class ListSalesRequest extends PageRequest {}
+export class ListSalesRequest extends PageRequest {
+  /** Only the sales of this dataset: one of the vendor's (another's lists nothing). */
+  @IsOptional()
+  @IsUUID()
+  datasetId?: string;
+
+  /** Only the sales to this buying organization. */
+  @IsOptional()
+  @IsUUID()
+  buyerOrganizationId?: string;
+}
 
 export class RefundOrderRequest {
   @IsUUID()
