@@ -772,6 +772,17 @@ describe('the public contract (API.md) and the served OpenAPI, route by route, a
 
       const paid = await api('POST', `/v1/admin/payouts/${first.body.id}/approve`);
       expect({ status: paid.status, state: paid.body.status }).toEqual({ status: 200, state: 'paid' });
+      expect(first.body.destination).toBeNull();
+
+      // Naming the bank account to pay to: kept with the payout, read back by the vendor and the operator.
+      const destination = { accountName: '北京海天瑞声科技股份有限公司', bankName: '招商银行股份有限公司北京分行', accountNumber: '110902938710601' };
+      const named = await api('POST', '/v1/payouts', { as: vendorParty, idempotencyKey: `payout-${randomUUID()}`, body: { amount: money(1_000), destination } });
+      expect({ status: named.status, destination: named.body.destination }).toEqual({ status: 201, destination });
+      expect((await api('GET', `/v1/payouts/${named.body.id}`, { as: vendorParty })).body.destination).toEqual(destination);
+      expect((await api('GET', `/v1/payouts/${named.body.id}`)).body.destination).toEqual(destination);
+      const spaced = await api('POST', '/v1/payouts', { as: vendorParty, idempotencyKey: `payout-${randomUUID()}`, body: { amount: money(1_000), destination: { ...destination, accountNumber: '1109 0293 8710 601' } } });
+      expect({ status: spaced.status, fields: spaced.body.errors?.map((e: { field: string }) => e.field) }).toEqual({ status: 400, fields: ['destination.accountNumber'] });
+      expect((await api('POST', `/v1/payouts/${named.body.id}/cancel`, { as: vendorParty })).status).toBe(200);
       expect((await balance()).amount).toBe(owed.amount - 10_000);
     });
 

@@ -16,7 +16,8 @@ import { SubscriptionItem1764930000000 } from './migrations/1764930000000-Subscr
 import { TopUpReferencesWithoutBankNames1764940000000 } from './migrations/1764940000000-TopUpReferencesWithoutBankNames';
 import { SubscriptionLicenseTerms1764950000000 } from './migrations/1764950000000-SubscriptionLicenseTerms';
 import { TopUpReferenceLookAlikes1764960000000 } from './migrations/1764960000000-TopUpReferenceLookAlikes';
+import { PayoutDestination1764990000000 } from './migrations/1764990000000-PayoutDestination';
 
 /** Everything in the billing database, in the order the migrations were written. */
 export const entities = [...messagingEntities];
-export const migrations = [CreateMessagingTables1764300000000, OrderEventsAndDeadLetters1764450000000, CreateProcessedCommands1764460000000, CreateLedger1764600000000, CreateCreditNotes1764810000000, CreateUsageMeters1764820000000, TopUpReferences1764830000000, SubscriptionListings1764840000000, VendorStanding1764850000000, PayoutCancelAndReject1764860000000, TopUpCancelAndReject1764870000000, MoneyListIndexes1764880000000, SubscriptionCancellation1764890000000, SubscriptionItem1764930000000, TopUpReferencesWithoutBankNames1764940000000, SubscriptionLicenseTerms1764950000000, TopUpReferenceLookAlikes1764960000000];
+export const migrations = [CreateMessagingTables1764300000000, OrderEventsAndDeadLetters1764450000000, CreateProcessedCommands1764460000000, CreateLedger1764600000000, CreateCreditNotes1764810000000, CreateUsageMeters1764820000000, TopUpReferences1764830000000, SubscriptionListings1764840000000, VendorStanding1764850000000, PayoutCancelAndReject1764860000000, TopUpCancelAndReject1764870000000, MoneyListIndexes1764880000000, SubscriptionCancellation1764890000000, SubscriptionItem1764930000000, TopUpReferencesWithoutBankNames1764940000000, SubscriptionLicenseTerms1764950000000, TopUpReferenceLookAlikes1764960000000, PayoutDestination1764990000000];

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { BillingErrorCode, BillingSubjects, CommonErrorCode, RejectPayoutRequest } from '@trove/contracts';
+import { BillingErrorCode, BillingSubjects, CommonErrorCode, RejectPayoutRequest, RequestPayoutRequest } from '@trove/contracts';
 import { RpcClient } from '@trove/messaging';
 import { validateMessage, type ServiceException } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
@@ -183,5 +183,62 @@ describe('billing: a pending payout can be withdrawn by its vendor or refused by
     );
     expect(await payoutEntries(waiting.id)).toBe(0);
     expect(await billing.payable(数据堂.organizationId)).toBe(-800_000);
+  });
+
+  it('keeps the bank account a payout is to be paid to for the operator who pays it; a request without one keeps none', async () => {
+    const { 数据堂 } = await vendorOwed1600000();
+    const destination = { accountName: '北京数据堂科技有限公司', bankName: '招商银行股份有限公司北京分行', accountNumber: '110902938710601' };
+    const named = await billing.wallets.requestPayout(数据堂, { ...CNY(600_000), destination });
+    const abroad = await billing.wallets.requestPayout(数据堂, { ...CNY(500_000), destination: { accountName: 'Datatang (HK) Ltd', bankName: 'HSBC Hong Kong', accountNumber: '004123456789001', swift: 'HSBCHKHHHKH' } });
+    const unnamed = await billing.wallets.requestPayout(数据堂, CNY(100_000));
+
+    expect(named.destination).toEqual(destination);
+    expect(abroad.destination).toMatchObject({ swift: 'HSBCHKHHHKH' });
+    expect(unnamed.destination).toBeNull();
+    // The vendor reads it back, the operator finds it in the queue, and it stays through approval.
+    expect((await billing.wallets.payout(数据堂, named.id)).destination).toEqual(destination);
+    const queue = await billing.wallets.listPayouts(OPERATOR, { organization: 数据堂.organizationId, status: 'pending' });
+    // (Asked for at the same instant of the test's clock: the queue's order among them is by id.)
+    expect(new Map(queue.items.map((p) => [p.id, p.destination?.accountNumber ?? null]))).toEqual(
+      new Map([
+        [named.id, '110902938710601'],
+        [abroad.id, '004123456789001'],
+        [unnamed.id, null],
+      ]),
+    );
+    expect((await billing.wallets.approvePayout(named.id)).destination).toEqual(destination);
+
+    // The database holds no half account, whatever writes to it.
+    await expect(billing.sql.query(`UPDATE payout SET destination = '{"accountName": "x", "bankName": "y"}' WHERE id = $1`, [unnamed.id])).rejects.toThrow(/payout_destination_check/);
+  });
+
+  it('refuses an account it cannot pay to before anything is kept: 400 naming the field, at the contract and over NATS', async () => {
+    const complete = { accountName: '北京数据堂科技有限公司', bankName: '招商银行股份有限公司北京分行', accountNumber: '110902938710601' };
+    const refusedFields = (destination: object): string[] => {
+      try {
+        validateMessage(RequestPayoutRequest, { ...CNY(100), destination });
+        return [];
+      } catch (error) {
+        return ((error as ServiceException).errors ?? []).map((e) => e.field);
+      }
+    };
+    for (const [destination, field] of [
+      [{ ...complete, accountNumber: '1109 0293 8710 601' }, 'destination.accountNumber'],
+      [{ ...complete, accountNumber: '6225-8801-2345' }, 'destination.accountNumber'],
+      [{ accountName: complete.accountName, bankName: complete.bankName }, 'destination.accountNumber'],
+      [{ ...complete, accountName: '   ' }, 'destination.accountName'],
+      [{ ...complete, bankName: '招商银行\u202e行分京北' }, 'destination.bankName'],
+      [{ ...complete, swift: 'cmbccnbs' }, 'destination.swift'],
+      [{ ...complete, iban: 'DE89370400440532013000' }, 'destination.iban'],
+    ] as const) {
+      expect({ destination, fields: refusedFields(destination) }).toEqual({ destination, fields: [field] });
+    }
+    expect(refusedFields(complete)).toEqual([]);
+
+    const { 数据堂 } = await vendorOwed1600000();
+    const rpc = billing.app.get(RpcClient);
+    const sent = billing.as(数据堂, () => rpc.send(BillingSubjects.requestPayout, { ...CNY(100), destination: { ...complete, accountNumber: '1109 0293' } }, { idempotencyKey: randomUUID() }));
+    await expect(sent).rejects.toMatchObject({ code: CommonErrorCode.VALIDATION_FAILED, status: 400 });
+    expect(Number((await billing.sql.query(`SELECT count(*) AS n FROM payout WHERE vendor_organization_id = $1`, [数据堂.organizationId])).rows[0].n)).toBe(0);
   });
 });

@@ -1,4 +1,4 @@
-import type { PayoutStatus, PayoutView } from '@trove/contracts';
+import type { PayoutDestinationValue, PayoutStatus, PayoutView } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import type { CurrencyCode } from '@trove/licensing';
 import { TransactionalRepository } from '@trove/messaging';
@@ -16,6 +16,7 @@ export interface Payout {
   cancelledAt: Date | null;
   rejectedAt: Date | null;
   rejectionReason: string | null;
+  destination: PayoutDestinationValue | null;
 }
 
 interface PayoutRow {
@@ -30,6 +31,7 @@ interface PayoutRow {
   cancelled_at: Date | null;
   rejected_at: Date | null;
   rejection_reason: string | null;
+  destination: PayoutDestinationValue | null;
 }
 
 const dateOrNull = (at: Date | null) => (at ? new Date(at) : null);
@@ -48,6 +50,7 @@ function toPayout(r: PayoutRow): Payout {
     cancelledAt: dateOrNull(r.cancelled_at),
     rejectedAt: dateOrNull(r.rejected_at),
     rejectionReason: r.rejection_reason,
+    destination: r.destination,
   };
 }
 
@@ -62,15 +65,16 @@ export function payoutView(p: Payout): PayoutView {
     cancelledAt: isoOrNull(p.cancelledAt),
     rejectedAt: isoOrNull(p.rejectedAt),
     rejectionReason: p.rejectionReason,
+    destination: p.destination,
   };
 }
 
 @Injectable()
 export class PayoutRepository extends TransactionalRepository {
-  async insert(payout: Pick<Payout, 'id' | 'vendorOrganizationId' | 'amount' | 'currency' | 'requestedAt'>): Promise<Payout> {
+  async insert(payout: Pick<Payout, 'id' | 'vendorOrganizationId' | 'amount' | 'currency' | 'requestedAt' | 'destination'>): Promise<Payout> {
     const rows = (await this.transaction.query(
-      `INSERT INTO payout (id, vendor_organization_id, amount, currency, status, requested_at) VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING *`,
-      [payout.id, payout.vendorOrganizationId, payout.amount, payout.currency, payout.requestedAt],
+      `INSERT INTO payout (id, vendor_organization_id, amount, currency, status, requested_at, destination) VALUES ($1, $2, $3, $4, 'pending', $5, $6) RETURNING *`,
+      [payout.id, payout.vendorOrganizationId, payout.amount, payout.currency, payout.requestedAt, payout.destination === null ? null : JSON.stringify(payout.destination)],
     )) as PayoutRow[];
     return toPayout(rows[0]);
   }

@@ -8,6 +8,7 @@ import {
   type LedgerMoney,
   type ListPayoutsRequest,
   type ListTopUpsRequest,
+  type PayoutDestinationValue,
   type PayoutPage,
   type PayoutView,
   type RecordTopUpRequest,
@@ -345,7 +346,14 @@ export class WalletsService {
       const owed = accountId ? await this.ledger.creditBalance(accountId) : 0n;
       const pending = await this.payouts.pendingTotal(caller.organizationId, currency);
       if (BigInt(amount) > owed - pending) throw payoutExceeds('A payout', amount, currency, owed, pending);
-      const payout = await this.payouts.insert({ id: randomUUID(), vendorOrganizationId: caller.organizationId, amount, currency, requestedAt: this.clock.now() });
+      const payout = await this.payouts.insert({
+        id: randomUUID(),
+        vendorOrganizationId: caller.organizationId,
+        amount,
+        currency,
+        requestedAt: this.clock.now(),
+        destination: payoutDestination(request.destination),
+      });
       return payoutView(payout);
     });
   }
@@ -475,3 +483,10 @@ export const topUpsCursorScope = (caller: Caller, request: { organization?: stri
 /** The cursors of one caller's list of payouts under one set of filters. */
 export const payoutsCursorScope = (caller: Caller, request: { organization?: string; status?: string }) =>
   `payouts|${caller.role}|${caller.organizationId}|${request.organization ?? '*'}|${request.status ?? '*'}`;
+
+/** The bank account as it is kept: the fields the request validated, and nothing else of it. */
+function payoutDestination(destination: RequestPayoutRequest['destination']): PayoutDestinationValue | null {
+  if (!destination) return null;
+  const { accountName, bankName, accountNumber, swift } = destination;
+  return { accountName, bankName, accountNumber, ...(swift !== undefined ? { swift } : {}) };
+}

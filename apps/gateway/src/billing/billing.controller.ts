@@ -235,14 +235,14 @@ export class BillingController {
   @ApiOperation({
     summary: "Withdraw from the vendor's balance",
     description:
-      'Pending until an operator approves or rejects it, or the vendor cancels it. At most 100,000,000,000 minor units (1,000,000,000.00 CNY; more is 400 VALIDATION_FAILED). More than the balance, counting payouts still pending (not cancelled or rejected ones), is 409 PAYOUT_EXCEEDS_BALANCE; its `detail` says what is left to ask for, or, when the balance is below zero, what the vendor owes.',
+      'Pending until an operator approves or rejects it, or the vendor cancels it. `destination` names the bank account to pay to (payee, bank, account number, and a SWIFT/BIC code for an account abroad), kept with the payout for the operator; without it the operator pays to the account the vendor gave the platform when it was approved. At most 100,000,000,000 minor units (1,000,000,000.00 CNY; more is 400 VALIDATION_FAILED). More than the balance, counting payouts still pending (not cancelled or rejected ones), is 409 PAYOUT_EXCEEDS_BALANCE; its `detail` says what is left to ask for, or, when the balance is below zero, what the vendor owes.',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiCreatedResponse({ type: PayoutDto })
   @ApiProblems(400, 409, 422, 503)
   requestPayout(@Headers('idempotency-key') key: string | undefined, @Body() body: PayoutInputDto): Promise<PayoutDto> {
     requireIdempotencyKey(key, 'POST /v1/payouts');
-    return this.rpc.send(BillingSubjects.requestPayout, { amount: body.amount });
+    return this.rpc.send(BillingSubjects.requestPayout, { amount: body.amount, destination: body.destination });
   }
 
   @Post('admin/payouts/:id/approve')

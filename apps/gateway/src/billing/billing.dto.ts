@@ -5,6 +5,7 @@ import {
   RecordTopUpRequest,
   RejectPayoutRequest,
   RejectTopUpRequest,
+  PayoutDestination,
   RequestPayoutRequest,
   SUBSCRIPTION_LAPSE_REASONS,
   SUBSCRIPTION_STATUSES,
@@ -194,6 +195,13 @@ export class PayoutDto {
 
   @ApiProperty({ nullable: true, type: String, description: 'Why an operator rejected it (seen by its vendor and admins); null unless `rejected`' })
   rejectionReason: string | null;
+
+  @ApiProperty({
+    nullable: true,
+    type: PayoutDestination,
+    description: 'The bank account to pay it to, as its vendor asked (seen by its vendor and admins); null when the request named none: the operator pays to the account the vendor gave the platform when it was approved',
+  })
+  destination: PayoutDestination | null;
 }
 
 export class PayoutPageDto extends PageOf(PayoutDto) {}

@@ -200,12 +200,67 @@ export interface VendorStatementView {
   entries: number;
 }
 
+/**
+ * The bank account a payout is paid to, as the vendor writes it on the request and the operator
+ * who pays it reads it: the payee's name, the bank (and branch), the account number, and for a
+ * transfer abroad the bank's SWIFT/BIC code. Names are display text; the number and the code are
+ * checked for their shape only, not against a bank.
+ */
+export class PayoutDestination {
+  @ApiProperty({ description: 'The payee, as the bank knows the account (收款户名): 1 to 200 characters of display text', example: '北京海天瑞声科技股份有限公司', minLength: 1, maxLength: 200 })
+  @IsString()
+  @Length(1, 200)
+  @Matches(/\S/, { message: 'accountName must name the payee, not be white space alone' })
+  @DisplayText()
+  accountName: string;
+
+  @ApiProperty({ description: 'The bank and branch that keep the account (开户行): 1 to 200 characters of display text', example: '招商银行股份有限公司北京分行', minLength: 1, maxLength: 200 })
+  @IsString()
+  @Length(1, 200)
+  @Matches(/\S/, { message: 'bankName must name the bank, not be white space alone' })
+  @DisplayText()
+  bankName: string;
+
+  @ApiProperty({
+    description: 'The account number (账号) or IBAN: 6 to 34 digits and capital letters, no spaces or dashes',
+    example: '110902938710601',
+    pattern: '^[0-9A-Z]{6,34}$',
+  })
+  @IsString()
+  @Matches(/^[0-9A-Z]{6,34}$/, { message: 'accountNumber must be 6 to 34 digits or capital letters, without spaces or dashes' })
+  accountNumber: string;
+
+  @ApiPropertyOptional({ description: "The bank's SWIFT/BIC code, for a payout to an account outside mainland China: 8 or 11 characters", example: 'CMBCCNBS', pattern: '^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$/, { message: 'swift must be a SWIFT/BIC code of 8 or 11 capital letters and digits' })
+  swift?: string;
+}
+
+/** A payout's bank account as it was asked for. */
+export interface PayoutDestinationValue {
+  accountName: string;
+  bankName: string;
+  accountNumber: string;
+  swift?: string;
+}
+
 export class RequestPayoutRequest {
   @ApiProperty({ type: TransferMoney, description: 'The amount to withdraw: integer minor units, at least 1 and at most 100,000,000,000 (1,000,000,000.00 CNY)' })
   @IsDefined()
   @ValidateNested()
   @Type(() => TransferMoney)
   amount: TransferMoney;
+
+  @ApiPropertyOptional({
+    type: PayoutDestination,
+    description:
+      'The bank account to pay to, kept with the payout for the operator who pays it. Without it, the operator pays to the account the vendor gave the platform when it was approved.',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => PayoutDestination)
+  destination?: PayoutDestination;
 }
 
 export class ApprovePayoutRequest {
@@ -246,6 +301,8 @@ export interface PayoutView {
   rejectedAt: string | null;
   /** Why an operator rejected it; null unless `rejected`. */
   rejectionReason: string | null;
+  /** The bank account it is to be paid to; null when the request named none. */
+  destination: PayoutDestinationValue | null;
 }
 
 /**
