@@ -7,7 +7,8 @@ import { deliveryOptions } from './delivery.options';
 // second, allocated outside V8's heap. By default V8 answers each 64 MiB of such memory with a
 // full mark-compact of the whole heap: 14-16 per GiB uploaded, nearly half of the main thread's
 // time. Counted in the global heap limit instead, they trigger fewer; the rest go because an
-// upload collects the young generation every 32 MiB it receives (storage/young-garbage.ts).
+// upload to the filesystem collects the young generation every 32 MiB it receives
+// (storage/young-garbage.ts).
 setFlagsFromString('--external-memory-accounted-in-global-limit');
 
 void bootstrap(AppModule, deliveryOptions);

@@ -30,8 +30,12 @@ const DIRECT_SLOTS = 6;
 const PLAIN_SLOT_BYTES = 1024 * 1024;
 const PLAIN_SLOTS = 4;
 const WASM_PAGE = 64 * 1024;
-/** Aligned arenas alive at once (each reserves address space), and kept idle for the next put. */
-const MAX_ALIGNED = 16;
+/**
+ * Aligned arenas in use at once, and kept idle for the next put. An arena a put has filled is
+ * resident memory: 6 of 48 MiB are 288 MiB, which leaves room for the heap under delivery's
+ * 512 MiB memory limit (deploy/k8s); further concurrent puts take a plain arena of 4 MiB.
+ */
+const MAX_ALIGNED = 6;
 const MAX_IDLE = 2;
 
 /**
@@ -63,7 +67,8 @@ export class ArenaPool {
    * Makes one large arena ahead of the first put and touches every page of it. Memory is given
    * to a process page by page as it is first written, and on this kind of virtual machine that
    * is slow: the first pass over 64 MiB of new WebAssembly memory took 210 ms here, the second
-   * 4 ms. Without this, the first large put of every process paid it while its client waited.
+   * 4 ms (so about 160 ms for one arena of 48 MiB). Without this, the first large put of every
+   * process paid it while its client waited.
    */
   warm(): void {
     if (this.idle.length > 0) return;

@@ -4,6 +4,7 @@ import { DeliveryConfig } from '../delivery.config';
 import { AbandonedPutsSweeper } from './abandoned-puts.sweeper';
 import { FsObjectStorage } from './fs-object-storage';
 import { ObjectStorage } from './object-storage';
+import { prepareYoungCollection } from './young-garbage';
 
 /**
  * The driver STORAGE_DRIVER names, as the one ObjectStorage of the app. The S3 driver is loaded
@@ -19,6 +20,8 @@ export async function createObjectStorage(config: DeliveryConfig): Promise<Objec
   const storage = new FsObjectStorage(config.STORAGE_DIR);
   await mkdir(storage.root, { recursive: true });
   storage.warm();
+  // Before any upload starts the hashing worker threads: the flag it sets is seen by none of them.
+  prepareYoungCollection();
   return storage;
 }
 

@@ -37,6 +37,14 @@ function collector(): Collect | null {
   return collect;
 }
 
+/**
+ * Takes V8's `gc` function now: call it once as the process starts, before any worker thread
+ * exists, so that the flag is set and unset while no other thread can see it.
+ */
+export function prepareYoungCollection(): void {
+  collector();
+}
+
 let received = 0;
 
 /**

@@ -160,7 +160,8 @@ export class UploadsService implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all(this.deleting);
+    // An upload still finishing may start another deletion meanwhile.
+    while (this.deleting.size > 0) await Promise.all([...this.deleting]);
   }
 
   private async store(ticket: UploadTicket, key: string, body: Readable): Promise<StoredObjectInfo> {
