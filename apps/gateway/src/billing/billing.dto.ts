@@ -409,7 +409,7 @@ export class SubscriptionDto {
   @ApiProperty({
     nullable: true,
     type: String,
-    description: 'When the next period is charged (`currentPeriodEnd`); null when nothing more will be: cancelled, lapsed or refunded, its offer withdrawn or its dataset, vendor or buyer suspended (it lapses at `currentPeriodEnd`), or the license\'s term (`termMonths`) ends with this period (the last period of a term is cut at its end and costs its share of the price by time, rounded up to the fen). A period the wallet cannot cover, that the catalog no longer sells, or that an operator-suspended buyer would buy is not charged: the subscription lapses instead (`lapseReason`)',
+    description: 'When the next period is charged (`currentPeriodEnd`); null when nothing more will be: cancelled, lapsed or refunded, while its offer is withdrawn or its dataset, vendor or buyer suspended (it lapses at `currentPeriodEnd` unless a suspension is lifted before then, when the renewal charges as usual), or the license\'s term (`termMonths`) ends with this period (the last period of a term is cut at its end and costs its share of the price by time, rounded up to the fen). A period the wallet cannot cover, that the catalog no longer sells, or that an operator-suspended buyer would buy is not charged: the subscription lapses instead (`lapseReason`)',
   })
   nextChargeAt: string | null;
 
