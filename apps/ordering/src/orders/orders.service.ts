@@ -306,7 +306,9 @@ export class OrdersService {
   async sales(vendor: Caller, request: { limit?: number; cursor?: string; datasetId?: string; buyerOrganizationId?: string }): Promise<SalePage> {
     const limit = request.limit ?? DEFAULT_PAGE_SIZE;
     const filter = { datasetId: request.datasetId, buyer: request.buyerOrganizationId };
-    const scope = `sales|${vendor.organizationId}|${filter.datasetId ?? '*'}|${filter.buyer ?? '*'}`;
+    // The whole list keeps the scope it had before it could be filtered: its cursors stay good.
+    const filtered = filter.datasetId !== undefined || filter.buyer !== undefined;
+    const scope = filtered ? `sales|${vendor.organizationId}|${filter.datasetId ?? '*'}|${filter.buyer ?? '*'}` : `sales|${vendor.organizationId}`;
     const rows = await this.orders.sales(vendor.organizationId, filter, limit + 1, decodeCursor(request.cursor, scope));
     return toPage(rows, limit, (r) => ({ at: r.line.placedAt, id: r.line.id }), (r) => r.line.toSaleView(r.order), scope);
   }
