@@ -7,10 +7,11 @@ import { runInNewContext } from 'node:vm';
  * each, so the young generation fills (and a scavenge frees them) only every few gigabytes.
  * Long before that, V8 sees hundreds of MiB of outside memory and answers with a full
  * mark-compact of the whole heap, every 64 MiB or so: 14-16 per GiB uploaded, each costing what
- * delivery's heap weighs (Nest, TypeORM, the SDKs). Measured here, with a heap of that size, an
- * upload took 2.4-2.6 s per GiB; collecting the young generation every 32 MiB (a scavenge takes
- * 0.3 ms when most of it is dead) freed the buffers first, no mark-compact ran, and it took
- * 1.4-1.8 s.
+ * delivery's heap weighs (Nest, TypeORM, the SDKs). Measured here on a plain receiver carrying a
+ * heap of that size, a 1 GiB upload took 2.4-2.7 s; collecting the young generation every 32 MiB
+ * (a scavenge takes 0.3 ms when most of it is dead) freed the buffers first, no mark-compact ran,
+ * and it took 1.35-2.2 s. In delivery the CPU per GiB fell as much; its wall time moved less
+ * (docs/storage.md, 2026-12-03).
  */
 export const SCAVENGE_EVERY_BYTES = 32 * 1024 * 1024;
 
@@ -38,8 +39,8 @@ function collector(): Collect | null {
 }
 
 /**
- * Takes V8's `gc` function now: call it once as the process starts, before any worker thread
- * exists, so that the flag is set and unset while no other thread can see it.
+ * Takes V8's `gc` function now: call it once as storage is made, before an upload starts the
+ * hashing worker threads, so that none of them sees the flag while it is set.
  */
 export function prepareYoungCollection(): void {
   collector();
