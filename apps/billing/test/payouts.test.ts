@@ -208,6 +208,15 @@ describe('billing: a pending payout can be withdrawn by its vendor or refused by
     );
     expect((await billing.wallets.approvePayout(named.id)).destination).toEqual(destination);
 
+    // An account the vendor was never paid to is flagged for the operator; one it was paid to is not.
+    expect([named.destinationPaidBefore, abroad.destinationPaidBefore, unnamed.destinationPaidBefore]).toEqual([false, false, null]);
+    const again = await billing.wallets.requestPayout(数据堂, { ...CNY(100_000), destination });
+    expect(again.destinationPaidBefore).toBe(true);
+    expect((await billing.wallets.payout(OPERATOR, abroad.id)).destinationPaidBefore).toBe(false);
+    // Another vendor asking to be paid to that same account is not vouched for by 数据堂's payouts.
+    const { 数据堂: other } = await vendorOwed1600000();
+    expect((await billing.wallets.requestPayout(other, { ...CNY(100_000), destination })).destinationPaidBefore).toBe(false);
+
     // The database holds no half account, whatever writes to it.
     await expect(billing.sql.query(`UPDATE payout SET destination = '{"accountName": "x", "bankName": "y"}' WHERE id = $1`, [unnamed.id])).rejects.toThrow(/payout_destination_check/);
   });

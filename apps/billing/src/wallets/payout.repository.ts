@@ -17,7 +17,19 @@ export interface Payout {
   rejectedAt: Date | null;
   rejectionReason: string | null;
   destination: PayoutDestinationValue | null;
+  /** Whether an earlier payout of the vendor was paid to the same account number; null without a destination. */
+  destinationPaidBefore: boolean | null;
 }
+
+/**
+ * The `destination_paid_before` column of every read of a payout: one expression over the row
+ * named `payout`, so that a SELECT and an INSERT's or UPDATE's RETURNING read it alike. A payout
+ * to an account the vendor was never paid to is what a stolen vendor key would ask for.
+ */
+const PAID_BEFORE = `CASE WHEN payout.destination IS NULL THEN NULL ELSE EXISTS (
+    SELECT 1 FROM payout earlier
+     WHERE earlier.vendor_organization_id = payout.vendor_organization_id AND earlier.status = 'paid' AND earlier.id <> payout.id
+       AND earlier.destination->>'accountNumber' = payout.destination->>'accountNumber') END AS destination_paid_before`;
 
 interface PayoutRow {
   id: string;
@@ -32,6 +44,7 @@ interface PayoutRow {
   rejected_at: Date | null;
   rejection_reason: string | null;
   destination: PayoutDestinationValue | null;
+  destination_paid_before: boolean | null;
 }
 
 const dateOrNull = (at: Date | null) => (at ? new Date(at) : null);
@@ -51,6 +64,7 @@ function toPayout(r: PayoutRow): Payout {
     rejectedAt: dateOrNull(r.rejected_at),
     rejectionReason: r.rejection_reason,
     destination: r.destination,
+    destinationPaidBefore: r.destination_paid_before,
   };
 }
 
@@ -66,6 +80,7 @@ export function payoutView(p: Payout): PayoutView {
     rejectedAt: isoOrNull(p.rejectedAt),
     rejectionReason: p.rejectionReason,
     destination: p.destination,
+    destinationPaidBefore: p.destinationPaidBefore,
   };
 }
 
@@ -73,19 +88,19 @@ export function payoutView(p: Payout): PayoutView {
 export class PayoutRepository extends TransactionalRepository {
   async insert(payout: Pick<Payout, 'id' | 'vendorOrganizationId' | 'amount' | 'currency' | 'requestedAt' | 'destination'>): Promise<Payout> {
     const rows = (await this.transaction.query(
-      `INSERT INTO payout (id, vendor_organization_id, amount, currency, status, requested_at, destination) VALUES ($1, $2, $3, $4, 'pending', $5, $6) RETURNING *`,
+      `INSERT INTO payout (id, vendor_organization_id, amount, currency, status, requested_at, destination) VALUES ($1, $2, $3, $4, 'pending', $5, $6) RETURNING *, ${PAID_BEFORE}`,
       [payout.id, payout.vendorOrganizationId, payout.amount, payout.currency, payout.requestedAt, payout.destination === null ? null : JSON.stringify(payout.destination)],
     )) as PayoutRow[];
     return toPayout(rows[0]);
   }
 
   async findForUpdate(id: string): Promise<Payout | null> {
-    const rows = (await this.transaction.query(`SELECT * FROM payout WHERE id = $1 FOR UPDATE`, [id])) as PayoutRow[];
+    const rows = (await this.transaction.query(`SELECT *, ${PAID_BEFORE} FROM payout WHERE id = $1 FOR UPDATE`, [id])) as PayoutRow[];
     return rows[0] ? toPayout(rows[0]) : null;
   }
 
   async find(id: string): Promise<Payout | null> {
-    const rows = (await this.manager.query(`SELECT * FROM payout WHERE id = $1`, [id])) as PayoutRow[];
+    const rows = (await this.manager.query(`SELECT *, ${PAID_BEFORE} FROM payout WHERE id = $1`, [id])) as PayoutRow[];
     return rows[0] ? toPayout(rows[0]) : null;
   }
 
@@ -118,7 +133,7 @@ export class PayoutRepository extends TransactionalRepository {
     params.push(limit);
     const direction = order === 'newest' ? 'DESC' : 'ASC';
     const rows = (await this.manager.query(
-      `SELECT * FROM payout ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY requested_at ${direction}, id ${direction} LIMIT $${params.length}`,
+      `SELECT *, ${PAID_BEFORE} FROM payout ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY requested_at ${direction}, id ${direction} LIMIT $${params.length}`,
       params,
     )) as PayoutRow[];
     return rows.map(toPayout);
@@ -134,18 +149,18 @@ export class PayoutRepository extends TransactionalRepository {
   }
 
   async markPaid(id: string, entryId: string, at: Date): Promise<Payout> {
-    const rows = (await this.transaction.query(`UPDATE payout SET status = 'paid', entry_id = $2, paid_at = $3 WHERE id = $1 RETURNING *`, [id, entryId, at])) as [PayoutRow[], number];
+    const rows = (await this.transaction.query(`UPDATE payout SET status = 'paid', entry_id = $2, paid_at = $3 WHERE id = $1 RETURNING *, ${PAID_BEFORE}`, [id, entryId, at])) as [PayoutRow[], number];
     // An UPDATE through TypeORM answers [rows, affected].
     return toPayout(rows[0][0]);
   }
 
   async markCancelled(id: string, at: Date): Promise<Payout> {
-    const rows = (await this.transaction.query(`UPDATE payout SET status = 'cancelled', cancelled_at = $2 WHERE id = $1 RETURNING *`, [id, at])) as [PayoutRow[], number];
+    const rows = (await this.transaction.query(`UPDATE payout SET status = 'cancelled', cancelled_at = $2 WHERE id = $1 RETURNING *, ${PAID_BEFORE}`, [id, at])) as [PayoutRow[], number];
     return toPayout(rows[0][0]);
   }
 
   async markRejected(id: string, reason: string, at: Date): Promise<Payout> {
-    const rows = (await this.transaction.query(`UPDATE payout SET status = 'rejected', rejection_reason = $2, rejected_at = $3 WHERE id = $1 RETURNING *`, [id, reason, at])) as [
+    const rows = (await this.transaction.query(`UPDATE payout SET status = 'rejected', rejection_reason = $2, rejected_at = $3 WHERE id = $1 RETURNING *, ${PAID_BEFORE}`, [id, reason, at])) as [
       PayoutRow[],
       number,
     ];

@@ -202,6 +202,14 @@ export class PayoutDto {
     description: 'The bank account to pay it to, as its vendor asked (seen by its vendor and admins); null when the request named none: the operator pays to the account the vendor gave the platform when it was approved',
   })
   destination: PayoutDestination | null;
+
+  @ApiProperty({
+    nullable: true,
+    type: Boolean,
+    description:
+      'Whether an earlier payout of the same vendor was paid to the same account number. `false` is an account the vendor was never paid to: the operator checks it belongs to the vendor (its name against the vendor\'s registered name) before approving, since a leaked vendor key could ask for one. Null without a destination',
+  })
+  destinationPaidBefore: boolean | null;
 }
 
 export class PayoutPageDto extends PageOf(PayoutDto) {}
