@@ -4,7 +4,7 @@ import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } fr
 import { RpcClient } from '@trove/messaging';
 import { Audited } from '../audit/audited.decorator';
 import { Public, Roles } from '../auth/access.decorators';
-import { BuyerNames } from '../identity/buyer-names';
+import { OrganizationNames } from '../identity/organization-names';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import type { Principal } from '../auth/principal';
 import { DatasetRecipientListDto, RecipientsQuery } from '../delivery/delivery.dto';
@@ -17,7 +17,7 @@ import { uuidParam } from './params';
 export class DatasetsController {
   constructor(
     private readonly rpc: RpcClient,
-    private readonly buyerNames: BuyerNames,
+    private readonly organizationNames: OrganizationNames,
   ) {}
 
   @Post()
@@ -61,7 +61,7 @@ export class DatasetsController {
   @ApiOkResponse({ description: 'The card', content: { 'application/ld+json': { schema: { type: 'object' } } } })
   @ApiProblems(400, 404, 503)
   async croissant(@Param('id', uuidParam('id')) id: string): Promise<Record<string, unknown>> {
-    return this.buyerNames.nameCreator(await this.rpc.send(CatalogSubjects.getCroissant, { id }));
+    return this.organizationNames.nameCreator(await this.rpc.send(CatalogSubjects.getCroissant, { id }));
   }
 
   @Get(':id/downloads')
@@ -77,7 +77,7 @@ export class DatasetsController {
   @ApiOkResponse({ type: DatasetRecipientListDto })
   @ApiProblems(400, 404, 503)
   async recipients(@Param('id', uuidParam('id')) datasetId: string, @Query() query: RecipientsQuery): Promise<DatasetRecipientListDto> {
-    return this.buyerNames.attach(await this.rpc.send(CatalogSubjects.datasetRecipients, { ...query, datasetId }));
+    return this.organizationNames.attach(await this.rpc.send(CatalogSubjects.datasetRecipients, { ...query, datasetId }));
   }
 
   @Patch(':id')

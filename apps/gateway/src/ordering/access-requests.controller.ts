@@ -5,7 +5,7 @@ import { RpcClient } from '@trove/messaging';
 import { validateMessage } from '@trove/platform';
 import { Audited } from '../audit/audited.decorator';
 import { Roles } from '../auth/access.decorators';
-import { BuyerNames } from '../identity/buyer-names';
+import { OrganizationNames } from '../identity/organization-names';
 import { uuidParam } from '../catalog/params';
 import { ApiProblems } from '../openapi/api-problems';
 import { AccessRequestDto, AccessRequestPageDto, AccessRequestsQuery, CreateAccessRequestDto, RejectAccessRequestDto } from './ordering.dto';
@@ -15,7 +15,7 @@ import { AccessRequestDto, AccessRequestPageDto, AccessRequestsQuery, CreateAcce
 export class AccessRequestsController {
   constructor(
     private readonly rpc: RpcClient,
-    private readonly buyerNames: BuyerNames,
+    private readonly organizationNames: OrganizationNames,
   ) {}
 
   @Post()
@@ -38,7 +38,7 @@ export class AccessRequestsController {
   @ApiOkResponse({ type: AccessRequestPageDto })
   @ApiProblems(400, 503)
   async list(@Query() query: AccessRequestsQuery): Promise<AccessRequestPageDto> {
-    return this.buyerNames.attach(await this.rpc.send(OrderingSubjects.listAccessRequests, { status: query.status, limit: query.limit, cursor: query.cursor }));
+    return this.organizationNames.attach(await this.rpc.send(OrderingSubjects.listAccessRequests, { status: query.status, limit: query.limit, cursor: query.cursor }));
   }
 
   @Post(':id/approve')
@@ -74,6 +74,6 @@ export class AccessRequestsController {
 
   /** A request as the ordering service answers it, with the buyer's name, as the list gives it. */
   private async named<Q>(subject: RpcSubject<Q, AccessRequestView>, request: Q): Promise<AccessRequestDto> {
-    return this.buyerNames.attachOne(await this.rpc.send(subject, request));
+    return this.organizationNames.attachOne(await this.rpc.send(subject, request));
   }
 }

@@ -3,7 +3,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RpcClient } from '@trove/messaging';
 import { Roles } from '../auth/access.decorators';
-import { BuyerNames } from '../identity/buyer-names';
+import { OrganizationNames } from '../identity/organization-names';
 import { ApiProblems } from '../openapi/api-problems';
 import { SalePageDto, SalesQuery } from './ordering.dto';
 
@@ -12,7 +12,7 @@ import { SalePageDto, SalesQuery } from './ordering.dto';
 export class SalesController {
   constructor(
     private readonly rpc: RpcClient,
-    private readonly buyerNames: BuyerNames,
+    private readonly organizationNames: OrganizationNames,
   ) {}
 
   @Get()
@@ -27,6 +27,6 @@ export class SalesController {
   @ApiProblems(400, 503)
   async list(@Query() query: SalesQuery): Promise<SalePageDto> {
     const { limit, cursor, datasetId, buyerOrganizationId } = query;
-    return this.buyerNames.attach(await this.rpc.send(OrderingSubjects.listSales, { limit, cursor, datasetId, buyerOrganizationId }));
+    return this.organizationNames.attach(await this.rpc.send(OrderingSubjects.listSales, { limit, cursor, datasetId, buyerOrganizationId }));
   }
 }

@@ -3,12 +3,13 @@ import { UnitOfWork } from '@trove/messaging';
 import { OrganizationRepository } from './organization.repository';
 
 /**
- * The services name a buyer by its organization id; the gateway, which keeps organizations,
- * adds the name it signed up with, so a vendor reading its sales, its access requests or who
- * received a dataset sees who, not a UUID. One read per page; null for an id it does not know.
+ * The services name organizations by id; the gateway, which keeps them, adds the name each
+ * signed up with: the buyer on a vendor's sales, access requests and recipients (`attach`, one
+ * read per page, null for an id it does not know), and the vendor of a Croissant card that has
+ * no profile (`nameCreator`). A reader sees who, not a UUID.
  */
 @Injectable()
-export class BuyerNames {
+export class OrganizationNames {
   constructor(
     private readonly unitOfWork: UnitOfWork,
     private readonly organizations: OrganizationRepository,
