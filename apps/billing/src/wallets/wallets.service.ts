@@ -8,7 +8,6 @@ import {
   type LedgerMoney,
   type ListPayoutsRequest,
   type ListTopUpsRequest,
-  type PayoutDestinationValue,
   type PayoutPage,
   type PayoutView,
   type RecordTopUpRequest,
@@ -352,7 +351,7 @@ export class WalletsService {
         amount,
         currency,
         requestedAt: this.clock.now(),
-        destination: payoutDestination(request.destination),
+        destination: request.destination ?? null,
       });
       return payoutView(payout);
     });
@@ -484,9 +483,3 @@ export const topUpsCursorScope = (caller: Caller, request: { organization?: stri
 export const payoutsCursorScope = (caller: Caller, request: { organization?: string; status?: string }) =>
   `payouts|${caller.role}|${caller.organizationId}|${request.organization ?? '*'}|${request.status ?? '*'}`;
 
-/** The bank account as it is kept: the fields the request validated, and nothing else of it. */
-function payoutDestination(destination: RequestPayoutRequest['destination']): PayoutDestinationValue | null {
-  if (!destination) return null;
-  const { accountName, bankName, accountNumber, swift } = destination;
-  return { accountName, bankName, accountNumber, ...(swift !== undefined ? { swift } : {}) };
-}

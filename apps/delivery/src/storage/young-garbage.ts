@@ -13,7 +13,7 @@ import { runInNewContext } from 'node:vm';
  * and it took 1.35-2.2 s. In delivery the CPU per GiB fell as much; its wall time moved less
  * (docs/storage.md, 2026-12-03).
  */
-export const SCAVENGE_EVERY_BYTES = 32 * 1024 * 1024;
+const SCAVENGE_EVERY_BYTES = 32 * 1024 * 1024;
 
 type Collect = (options: { type: 'minor' }) => void;
 
