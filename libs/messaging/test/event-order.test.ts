@@ -2,7 +2,7 @@ import type { TestingModule } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
 import type { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
-import { decodeJson, Namespace, writeOutboxEvent, type EventEnvelope } from '@trove/messaging';
+import { decodeJson, Namespace, OutboxRelay, writeOutboxEvent, type EventEnvelope } from '@trove/messaging';
 import { createAppDatabase, withDatabase, type TestDatabase } from '../../../test/support/postgres';
 import { connectNats, deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
 import { NodeProcess, waitFor } from '../../../test/support/processes';
@@ -38,9 +38,11 @@ describe('events of one aggregate, in the order they were written', () => {
   const processes: NodeProcess[] = [];
 
   async function startConsumer(): Promise<TestingModule> {
-    // Its own relay never sweeps: only the relays a test starts publish the outbox.
+    // Its own relay never sweeps, and its claim at start is over before this returns: only the
+    // relays a test starts publish the outbox.
     const moduleRef = await startService(env, { service: 'delivery', providers: [OrderEntitlements], messaging: { ackWaitMs: 5000, outboxSweepMs: 3_600_000 } });
     running.push(moduleRef);
+    await moduleRef.get(OutboxRelay).drain();
     return moduleRef;
   }
 
@@ -84,6 +86,9 @@ describe('events of one aggregate, in the order they were written', () => {
   async function writeEvents(write: (tx: <P extends object>(event: typeof OrderPaid | typeof OrderPlaced | typeof OrderRefunded, payload: P) => Promise<string>) => Promise<void>): Promise<void> {
     const producer = await startService(env, { service: 'ordering', messaging: { outboxSweepMs: 3_600_000 } });
     try {
+      // A relay claims once as it starts, without being awaited: let that claim end before the
+      // first write, or it may publish the first events the test meant to leave to its relays.
+      await producer.get(OutboxRelay).drain();
       const dataSource = producer.get(DataSource);
       await write((event, payload) => dataSource.transaction((manager) => writeOutboxEvent(manager, event as never, payload as never)));
     } finally {
