@@ -12,10 +12,12 @@ import { ManifestRoots1764910000000 } from './migrations/1764910000000-ManifestR
 import { DownloadHoldRanges1764940000000 } from './migrations/1764940000000-DownloadHoldRanges';
 import { UnconfirmedUploads1764960000000 } from './migrations/1764960000000-UnconfirmedUploads';
 import { EntitlementDatasetIndex1764970000000 } from './migrations/1764970000000-EntitlementDatasetIndex';
+import { ObjectDeletions1765000000000 } from './migrations/1765000000000-ObjectDeletions';
+import { ObjectDeletion } from './uploads/object-deletion.entity';
 import { StoredObject } from './uploads/stored-object.entity';
 
 /** Everything in the delivery database, in the order the migrations were written. */
-export const entities = [...messagingEntities, StoredObject];
+export const entities = [...messagingEntities, StoredObject, ObjectDeletion];
 export const migrations = [
   CreateMessagingTables1764300000000,
   OrderEventsAndDeadLetters1764450000000,
@@ -30,4 +32,5 @@ export const migrations = [
   DownloadHoldRanges1764940000000,
   UnconfirmedUploads1764960000000,
   EntitlementDatasetIndex1764970000000,
+  ObjectDeletions1765000000000,
 ];

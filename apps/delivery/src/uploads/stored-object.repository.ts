@@ -16,8 +16,24 @@ export class StoredObjectRepository extends TransactionalRepository {
     return this.manager.findOneBy(StoredObject, { key });
   }
 
+  /** Removes an upload's row and queues its bytes for deletion, in one statement (see ObjectDeletions). */
   async remove(key: string): Promise<void> {
-    await this.transaction.delete(StoredObject, { key });
+    await this.transaction.query(
+      `WITH gone AS (DELETE FROM stored_object WHERE key = $1 RETURNING key)
+       INSERT INTO object_deletion (key) SELECT key FROM gone ON CONFLICT DO NOTHING`,
+      [key],
+    );
+  }
+
+  /** Up to `limit` keys queued for deletion before `queuedBefore`, oldest first. */
+  async queuedDeletions(queuedBefore: Date, limit: number): Promise<string[]> {
+    const rows = (await this.manager.query(`SELECT key FROM object_deletion WHERE queued_at < $1 ORDER BY queued_at, key LIMIT $2`, [queuedBefore, limit])) as { key: string }[];
+    return rows.map((row) => row.key);
+  }
+
+  /** The object's bytes are deleted: it leaves the queue. */
+  async dequeueDeletion(key: string): Promise<void> {
+    await this.transaction.query(`DELETE FROM object_deletion WHERE key = $1`, [key]);
   }
 
   /**
@@ -64,19 +80,22 @@ export class StoredObjectRepository extends TransactionalRepository {
 
   /**
    * Marks `key` as the file catalog now lists and removes the rows of the objects it replaced
-   * (recorded earlier for the same file); returns their keys, for deleting from storage.
+   * (recorded earlier for the same file), queueing their bytes for deletion in the same statement;
+   * returns their keys, for deleting from storage at once.
    */
   async markRecorded(object: NewStoredObject): Promise<string[]> {
     await this.transaction.update(StoredObject, { key: object.key }, { recordedAt: () => 'now()' });
-    // TypeORM answers a raw DELETE on PostgreSQL with [rows, row count].
-    const [deleted] = (await this.transaction.query(
-      `DELETE FROM stored_object
-        WHERE target = $1 AND dataset_id = $2 AND version_id IS NOT DISTINCT FROM $3 AND path = $4
-          AND recorded_at IS NOT NULL AND key <> $5
-        RETURNING key`,
+    const rows = (await this.transaction.query(
+      `WITH replaced AS (
+         DELETE FROM stored_object
+          WHERE target = $1 AND dataset_id = $2 AND version_id IS NOT DISTINCT FROM $3 AND path = $4
+            AND recorded_at IS NOT NULL AND key <> $5
+          RETURNING key)
+       INSERT INTO object_deletion (key) SELECT key FROM replaced ON CONFLICT DO NOTHING
+       RETURNING key`,
       [object.target, object.datasetId, object.versionId, object.path, object.key],
-    )) as [{ key: string }[], number];
-    return deleted.map((row) => row.key);
+    )) as { key: string }[];
+    return rows.map((row) => row.key);
   }
 }
 

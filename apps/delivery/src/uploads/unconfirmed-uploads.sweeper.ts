@@ -2,7 +2,7 @@ import { CatalogSubjects, LISTED_OBJECTS_PER_REQUEST } from '@trove/contracts';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { RpcClient, UnitOfWork } from '@trove/messaging';
 import { PeriodicJob } from '@trove/platform';
-import { ObjectStorage } from '../storage/object-storage';
+import { ObjectDeletions } from './object-deletions';
 import type { StoredObject } from './stored-object.entity';
 import { StoredObjectRepository } from './stored-object.repository';
 
@@ -30,7 +30,8 @@ export interface SweepOutcome {
  * the bytes and recording catalog's answer, catalog did not answer in time, or the recording
  * failed after catalog took the file. Catalog's listing decides, object by object: an object it
  * lists is recorded here (so its version's manifest and downloads have it, and the root can be
- * kept), one it does not list is deleted with its row, so no storage is kept for nothing. At
+ * kept), one it does not list is deleted with its row (its bytes through ObjectDeletions), so no
+ * storage is kept for nothing. At
  * start-up and every five minutes, on every replica (each object is settled under its file's
  * lock, once).
  */
@@ -42,7 +43,7 @@ export class UnconfirmedUploadsSweeper implements OnApplicationBootstrap, OnAppl
 
   constructor(
     private readonly objects: StoredObjectRepository,
-    private readonly storage: ObjectStorage,
+    private readonly deletions: ObjectDeletions,
     private readonly unitOfWork: UnitOfWork,
     private readonly rpc: RpcClient,
   ) {}
@@ -98,7 +99,7 @@ export class UnconfirmedUploadsSweeper implements OnApplicationBootstrap, OnAppl
       if (!settled) continue;
       if (settled.confirmed) outcome.confirmed++;
       else outcome.deleted++;
-      for (const key of settled.deletable) await this.deleteObject(key);
+      for (const key of settled.deletable) await this.deletions.delete(key);
     }
   }
 
@@ -106,9 +107,5 @@ export class UnconfirmedUploadsSweeper implements OnApplicationBootstrap, OnAppl
   private async listed(uploads: StoredObject[], timeoutMs: number | undefined): Promise<string[]> {
     const objects = uploads.map((o) => ({ target: o.target, datasetId: o.datasetId, versionId: o.versionId, path: o.path, storageKey: o.key }));
     return (await this.rpc.send(CatalogSubjects.listedObjects, { objects }, timeoutMs === undefined ? {} : { timeoutMs })).listed;
-  }
-
-  private async deleteObject(key: string): Promise<void> {
-    await this.storage.delete(key).catch((error: unknown) => this.logger.warn({ err: error, key }, 'an object no file needs could not be deleted'));
   }
 }

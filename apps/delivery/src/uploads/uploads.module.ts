@@ -4,11 +4,12 @@ import { UploadPace } from './upload-pace';
 import { UploadsController } from './uploads.controller';
 import { UploadsHandler } from './uploads.handler';
 import { UploadsService } from './uploads.service';
+import { ObjectDeletions } from './object-deletions';
 import { UnconfirmedUploadsSweeper } from './unconfirmed-uploads.sweeper';
 
 @Module({
   controllers: [UploadsController],
-  providers: [StoredObjectRepository, UploadsService, UploadsHandler, UploadPace, UnconfirmedUploadsSweeper],
+  providers: [StoredObjectRepository, UploadsService, UploadsHandler, UploadPace, UnconfirmedUploadsSweeper, ObjectDeletions],
   exports: [StoredObjectRepository],
 })
 export class UploadsModule {}

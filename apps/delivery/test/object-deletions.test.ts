@@ -1,0 +1,73 @@
+import type { SignUploadRequest } from '@trove/contracts';
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { DeliveryHarness, newVendor } from './delivery-harness';
+import { STORAGE_DRIVERS, type TestStorage } from './storage-drivers';
+import { ObjectStorage } from '../src/storage/object-storage';
+import { ObjectDeletions } from '../src/uploads/object-deletions';
+import { withDatabase } from '../../../test/support/postgres';
+import { waitFor } from '../../../test/support/processes';
+
+// The bytes of an object no row needs (a file replaced by a newer upload) are deleted after the
+// upload's answer. The key is queued by the transaction that removed the row, so a storage that
+// fails the deletion, or a process that dies before it, leaves the key for the sweep rather than
+// the bytes in storage for ever.
+jest.setTimeout(60_000);
+
+describe.each(STORAGE_DRIVERS)('objects no file needs, with %s', (_name, startStorage) => {
+  let storage: TestStorage;
+  let h: DeliveryHarness;
+  const vendor = newVendor();
+
+  beforeAll(async () => {
+    storage = await startStorage();
+    h = await DeliveryHarness.start(storage);
+  });
+  afterAll(async () => {
+    await h?.stop();
+    await storage?.stop();
+  });
+
+  const readme = (): SignUploadRequest => ({ target: 'version-file', datasetId: randomUUID(), versionId: randomUUID(), path: 'README.md' });
+  const queued = (): Promise<string[]> =>
+    withDatabase(h.db.url, async (client) => (await client.query(`SELECT key FROM object_deletion ORDER BY key`)).rows.map((r: { key: string }) => r.key));
+
+  it('keeps the key of a replaced object whose deletion failed, and the sweep deletes its bytes', async () => {
+    const request = readme();
+    expect((await h.put((await h.signUpload(request, vendor)).uploadUrl, Buffer.from('# 粤语客服对话语料\n第一版'))).status).toBe(201);
+    const [earlier] = await h.rows(request.datasetId);
+
+    const deleteObject = jest.spyOn(h.app.get(ObjectStorage), 'delete').mockRejectedValueOnce(new Error('storage unavailable'));
+    try {
+      expect((await h.put((await h.signUpload(request, vendor)).uploadUrl, Buffer.from('# 粤语客服对话语料\n第二版，补了说话人信息'))).status).toBe(201);
+      await waitFor('the deletion to be tried', async () => deleteObject.mock.results.length === 1 && (await deleteObject.mock.results[0].value.catch(() => true)));
+    } finally {
+      deleteObject.mockRestore();
+    }
+    const [current] = await h.rows(request.datasetId);
+    expect(current.key).not.toBe(earlier.key);
+    expect(await queued()).toEqual([earlier.key]);
+    expect((await storage.keysUnder(`datasets/${request.datasetId}/`)).sort()).toEqual([earlier.key, current.key].sort());
+
+    expect(await h.app.get(ObjectDeletions).sweep(0)).toBe(1);
+    expect(await queued()).toEqual([]);
+    expect(await storage.keysUnder(`datasets/${request.datasetId}/`)).toEqual([current.key]);
+  });
+
+  it('deletes at start-up what a process that died left queued, and leaves alone a key queued a moment ago', async () => {
+    const datasetId = randomUUID();
+    const left = `datasets/${datasetId}/${randomUUID()}`;
+    const recent = `datasets/${datasetId}/${randomUUID()}`;
+    for (const key of [left, recent]) await h.app.get(ObjectStorage).put(key, Readable.from([Buffer.from('旧版本的标注文件')]));
+    await withDatabase(h.db.url, (client) =>
+      client.query(`INSERT INTO object_deletion (key, queued_at) VALUES ($1, now() - interval '10 minutes'), ($2, now())`, [left, recent]),
+    );
+
+    // A replica starting (as the process that died restarts) sweeps at once.
+    await h.replica();
+    await waitFor('the left-over object to be deleted', async () => !(await queued()).includes(left));
+    expect(await storage.keysUnder(`datasets/${datasetId}/`)).toEqual([recent]);
+    // Its own request or pass deletes a key queued a moment ago; the sweep does not race it.
+    expect(await queued()).toEqual([recent]);
+  });
+});
