@@ -46,8 +46,8 @@ describe('loadConfig', () => {
     expect(error.message).toMatch(message);
   });
 
-  it('sizes the database pool from DATABASE_POOL_SIZE, 20 when unset', () => {
-    expect(loadConfig(PlatformConfig, BASE, { PORT: 1 }).DATABASE_POOL_SIZE).toBe(20);
+  it('sizes the database pool from DATABASE_POOL_SIZE, 15 when unset', () => {
+    expect(loadConfig(PlatformConfig, BASE, { PORT: 1 }).DATABASE_POOL_SIZE).toBe(15);
     expect(loadConfig(PlatformConfig, { ...BASE, DATABASE_POOL_SIZE: '6' }, { PORT: 1 }).DATABASE_POOL_SIZE).toBe(6);
   });
 

@@ -100,13 +100,14 @@ export class PlatformConfig {
 
   /**
    * Connections this process keeps to its database at most. Every replica of every app has its
-   * own pool, so replicas x pool size must stay under the server's max_connections.
+   * own pool, so replicas x pool size must stay under the server's max_connections: five apps
+   * at 15 take 75 of a default server's 100, leaving room for migrations and operators' sessions.
    */
   @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(500)
-  DATABASE_POOL_SIZE = 20;
+  DATABASE_POOL_SIZE = 15;
 
   /**
    * PostgreSQL's max_parallel_workers_per_gather for this process's connections. 0 by default:
