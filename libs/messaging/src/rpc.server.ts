@@ -11,6 +11,8 @@ import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { Msg, NatsConnection, Subscription } from 'nats';
 import { randomUUID } from 'node:crypto';
 import {
+  DATABASE_UNAVAILABLE_DETAIL,
+  isDatabaseUnavailable,
   MetricsService,
   RequestContext,
   SERVICE_IDENTITY,
@@ -159,6 +161,10 @@ export class RpcServer implements OnApplicationBootstrap, BeforeApplicationShutd
         if (error instanceof ServiceException) return { ok: false, error: error.toJSON() };
         if (error instanceof SyntaxError) {
           return { ok: false, error: new ServiceException(CommonErrorCode.VALIDATION_FAILED, 'The message is not valid JSON.').toJSON() };
+        }
+        if (isDatabaseUnavailable(error)) {
+          this.logger.warn({ err: error, subject }, 'request not handled: the database is unavailable');
+          return { ok: false, error: new ServiceException(CommonErrorCode.SERVICE_UNAVAILABLE, DATABASE_UNAVAILABLE_DETAIL).toJSON() };
         }
         this.logger.error({ err: error, subject }, 'request handler failed');
         return { ok: false, error: new ServiceException(CommonErrorCode.INTERNAL, 'The service failed to handle the request.').toJSON() };

@@ -4,7 +4,10 @@ import type { TestingModule } from '@nestjs/testing';
 import { IsInt, IsString, Min } from 'class-validator';
 import { RpcClient, RpcHandler, type RpcContext } from '@trove/messaging';
 import { RequestContext, ServiceException } from '@trove/platform';
-import { createAppDatabase, type TestDatabase } from '../../../test/support/postgres';
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import { createAppDatabase, withDatabase, type TestDatabase } from '../../../test/support/postgres';
+import { freePort } from '../../../test/support/processes';
 import { deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
 import { startService, type ServiceEnv } from './messaging-harness';
 
@@ -31,6 +34,9 @@ const slow = rpcSubject<QuoteRequest, Quote>('billing.quote.slow', QuoteRequest)
 const broken = rpcSubject<QuoteRequest, Quote>('billing.quote.broken', QuoteRequest);
 const bulky = rpcSubject<QuoteRequest, Quote & { terms: string }>('billing.quote.bulky', QuoteRequest);
 const nobody = rpcSubject<QuoteRequest, Quote>('delivery.quote.get', QuoteRequest);
+/** A query on `databaseUrls[offerId]`: the handler's database refusing the connection, or failing the statement. */
+const stored = rpcSubject<QuoteRequest, Quote>('billing.quote.stored', QuoteRequest);
+const databaseUrls: Record<string, { url: string; sql: string }> = {};
 
 let release: () => void = () => undefined;
 
@@ -62,6 +68,18 @@ class QuoteHandler {
   @RpcHandler(broken)
   broken(): Quote {
     throw new Error('relation "quote" does not exist');
+  }
+
+  @RpcHandler(stored)
+  async stored(request: QuoteRequest, context: RpcContext): Promise<Quote> {
+    const { url, sql } = databaseUrls[request.offerId];
+    const pool = new Pool({ connectionString: url, connectionTimeoutMillis: 2000 });
+    try {
+      await pool.query(sql);
+    } finally {
+      await pool.end();
+    }
+    return this.get(request, context);
   }
 }
 
@@ -109,6 +127,41 @@ describe('request-reply over NATS', () => {
 
   it('passes a typed business error through unchanged', async () => {
     await expect(rpc.send(quote, { offerId: 'withdrawn', seats: 1 })).rejects.toMatchObject({ code: 'CONFLICT', status: 409, message: 'The offer was withdrawn.' });
+  });
+
+  describe('a database that takes no connection: SERVICE_UNAVAILABLE, to be sent again; a failed statement stays INTERNAL', () => {
+    const role = `trove_crowded_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+    beforeAll(async () => {
+      // A role allowed no connection at all: PostgreSQL answers it as it answers every client once
+      // max_connections are taken, "too many connections" (53300).
+      await withDatabase(database.url, (client) => client.query(`CREATE ROLE ${role} LOGIN CONNECTION LIMIT 0`));
+      const crowded = new URL(database.url);
+      crowded.username = role;
+      databaseUrls['crowded'] = { url: crowded.toString(), sql: 'SELECT 1' };
+      const closed = new URL(database.url);
+      closed.port = String(await freePort());
+      databaseUrls['down'] = { url: closed.toString(), sql: 'SELECT 1' };
+      databaseUrls['bad-statement'] = { url: database.url, sql: 'SELECT 1 / 0' };
+      databaseUrls['up'] = { url: database.url, sql: 'SELECT 1' };
+    });
+    afterAll(async () => {
+      await withDatabase(database.url, (client) => client.query(`DROP ROLE IF EXISTS ${role}`));
+    });
+
+    it.each([
+      ['every connection slot taken', 'crowded'],
+      ['the server not running', 'down'],
+    ])('%s', async (_case, offerId) => {
+      const error = await rpc.send(stored, { offerId, seats: 1 }).catch((e: ServiceException) => e);
+      expect(error).toMatchObject({ code: CommonErrorCode.SERVICE_UNAVAILABLE, status: 503, message: expect.stringContaining('send it again shortly') });
+    });
+
+    it('a statement the database refuses', async () => {
+      expect(await rpc.send(stored, { offerId: 'up', seats: 2 })).toMatchObject({ amount: 259_800 });
+      const error = await rpc.send(stored, { offerId: 'bad-statement', seats: 1 }).catch((e: ServiceException) => e);
+      expect(error).toMatchObject({ code: CommonErrorCode.INTERNAL, status: 500 });
+      expect((error as Error).message).not.toContain('division');
+    });
   });
 
   it('turns a bug into INTERNAL without leaking its message', async () => {

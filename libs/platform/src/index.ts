@@ -8,6 +8,7 @@ export * from './metrics';
 export * from './platform.module';
 export * from './platform.options';
 export * from './problem';
+export * from './database-unavailable';
 export * from './http-errors';
 export * from './problem.filter';
 export * from './validation';

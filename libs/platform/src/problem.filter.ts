@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequestContext } from './context';
+import { isDatabaseUnavailable } from './database-unavailable';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem';
 
 /** Every HTTP error leaves as application/problem+json; unknown ones are logged, not leaked. */
@@ -16,6 +17,8 @@ export class ProblemFilter implements ExceptionFilter {
     const problem = toProblem(exception, correlationId);
     if (problem.status >= 500 && problem.code === 'INTERNAL') {
       this.logger.error({ err: exception, correlationId, route: request?.routeOptions?.url }, 'unhandled error');
+    } else if (problem.status === 503 && isDatabaseUnavailable(exception)) {
+      this.logger.warn({ err: exception, correlationId, route: request?.routeOptions?.url }, 'request not handled: the database is unavailable');
     }
     // A service that did not answer is usually back within seconds (a restart, a redeploy).
     if (problem.status === 503 && reply.getHeader('retry-after') === undefined) reply.header('retry-after', '1');

@@ -10,6 +10,7 @@ import {
   type WireErrorCode,
 } from '@trove/contracts';
 import { HttpException } from '@nestjs/common';
+import { DATABASE_UNAVAILABLE_DETAIL, isDatabaseUnavailable } from './database-unavailable';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
@@ -131,6 +132,7 @@ function describe(error: unknown): Described {
       detail: typeof fastify.message === 'string' ? fastify.message : 'The request could not be processed.',
     };
   }
+  if (isDatabaseUnavailable(error)) return { status: 503, code: CommonErrorCode.SERVICE_UNAVAILABLE, detail: DATABASE_UNAVAILABLE_DETAIL };
   return { status: 500, code: CommonErrorCode.INTERNAL, detail: 'An unexpected error occurred; it has been logged with this correlation id.' };
 }
 
