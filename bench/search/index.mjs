@@ -164,7 +164,7 @@ export default {
         for (let p = 1; p < page; p++) {
           const statement = searchStatement(requestOf(params.toString()));
           const { rows } = await pool.query(statement.sql, statement.params);
-          const { nextCursor } = searchPage(rows[0], statement.limit, statement.currency, statement.sort);
+          const { nextCursor } = searchPage(rows[0], statement);
           if (!nextCursor) {
             missingPages++;
             break;
@@ -205,7 +205,7 @@ export default {
       let empty = 0;
       for (const i of checked) {
         const { rows } = await pool.query(statements[i].sql, statements[i].params);
-        const expected = searchPage(rows[0], statements[i].limit, statements[i].currency, statements[i].sort);
+        const expected = searchPage(rows[0], statements[i]);
         for (const attempt of ['first', 'cached']) {
           const answer = await fetch(`${url}${paths[i]}`);
           const body = await answer.json().catch(() => null);

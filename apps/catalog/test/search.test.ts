@@ -180,7 +180,7 @@ class Catalog {
   async statementAnswer(query: Record<string, unknown>, options: { tally: boolean; indexOrderShare?: number }): Promise<{ tallied: boolean; page: DatasetSearchPage }> {
     const statement = searchStatement(validateMessage(SearchDatasetsRequest, query), options);
     const [row] = await this.query<SearchRow>(statement.sql, statement.params);
-    return { tallied: statement.sql.includes('search_facet_tally'), page: searchPage(row, statement.limit, statement.currency, statement.sort) };
+    return { tallied: statement.sql.includes('search_facet_tally'), page: searchPage(row, statement) };
   }
 
   /** The plan, with scans of whole tables (and, with `sort: false`, sorts) priced out: what the indexes can serve. */
@@ -491,7 +491,9 @@ describe.each([
 
     it('refuses a changed cursor whose values PostgreSQL would refuse with 400 naming it, and still follows real ones', async () => {
       const id = randomUUID();
-      const cursorOf = (key: unknown[]) => Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+      // Changed values under the tag of the search they are sent with: only the values are wrong.
+      const cursorOf = (key: unknown[], query: Record<string, unknown>) =>
+        Buffer.from(JSON.stringify([...key, searchStatement(query as SearchDatasetsRequest).cursorTag]), 'utf8').toString('base64url');
       const refusal = async (query: Record<string, unknown>) => {
         try {
           await catalog.find(query);
@@ -502,18 +504,37 @@ describe.each([
         return 'answered';
       };
       const cursorRefused = [400, 'VALIDATION_FAILED', 'cursor'];
-      expect(await refusal({ sort: 'price', cursor: cursorOf(['price', null, '2026-01-01T00:00:00.000Z', id, '9999999999999999999']) })).toEqual(cursorRefused);
-      expect(await refusal({ sort: 'newest', cursor: cursorOf(['newest', null, '1', id, 0]) })).toEqual(cursorRefused);
-      expect(await refusal({ sort: 'newest', cursor: cursorOf(['newest', null, '2026-02-31T00:00:00+00:00', id, 0]) })).toEqual(cursorRefused);
-      expect(await refusal({ q: 'speech', cursor: cursorOf(['relevance', 1e300, '2026-01-01T00:00:00+00:00', id, 0]) })).toEqual(cursorRefused);
-      expect(await refusal({ q: 'speech', cursor: cursorOf(['relevance', 1e-50, '2026-01-01T00:00:00+00:00', id, 0]) })).toEqual(cursorRefused);
-      expect(await refusal({ sort: 'newest', cursor: cursorOf(['newest', null, '2026-01-01T00:00:00+00:00', '------------------------------------', 0]) })).toEqual(cursorRefused);
+      expect(await refusal({ sort: 'price', cursor: cursorOf(['price', null, '2026-01-01T00:00:00.000Z', id, '9999999999999999999'], { sort: 'price' }) })).toEqual(cursorRefused);
+      expect(await refusal({ sort: 'newest', cursor: cursorOf(['newest', null, '1', id, 0], { sort: 'newest' }) })).toEqual(cursorRefused);
+      expect(await refusal({ sort: 'newest', cursor: cursorOf(['newest', null, '2026-02-31T00:00:00+00:00', id, 0], { sort: 'newest' }) })).toEqual(cursorRefused);
+      expect(await refusal({ q: 'speech', cursor: cursorOf(['relevance', 1e300, '2026-01-01T00:00:00+00:00', id, 0], { q: 'speech' }) })).toEqual(cursorRefused);
+      expect(await refusal({ q: 'speech', cursor: cursorOf(['relevance', 1e-50, '2026-01-01T00:00:00+00:00', id, 0], { q: 'speech' }) })).toEqual(cursorRefused);
+      expect(await refusal({ sort: 'newest', cursor: cursorOf(['newest', null, '2026-01-01T00:00:00+00:00', '------------------------------------', 0], { sort: 'newest' }) })).toEqual(cursorRefused);
+      // The same values, well formed, under the search's own tag: followed (a position in the same search).
+      expect(await refusal({ sort: 'newest', cursor: cursorOf(['newest', null, '2026-01-01T00:00:00+00:00', id, 0], { sort: 'newest' }) })).toBe('answered');
       // The cursors Trove writes (microseconds and an offset from PostgreSQL, a real score) are followed.
       for (const query of [{ q: '语音', limit: 1 }, { sort: 'newest', limit: 1 }, { sort: 'price', limit: 1 }]) {
         const first = await catalog.find(query);
         const second = await catalog.find({ ...query, cursor: first.nextCursor });
         expect(second.items[0].id).not.toBe(first.items[0].id);
       }
+    });
+    it('refuses the cursor of another search: other words, filters or currency, and one without a tag', async () => {
+      const refused = async (query: Record<string, unknown>, cursor: string | null) => {
+        const error = await catalog.find({ ...query, cursor }).catch((e: { status: number; code: string; errors?: { field: string }[] }) => e);
+        return 'status' in error ? [error.status, error.code, ...(error.errors ?? []).map((f) => f.field)] : 'answered';
+      };
+      const cursorRefused = [400, 'VALIDATION_FAILED', 'cursor'];
+      const speech = await catalog.find({ q: '语音', limit: 1 });
+      expect(speech.nextCursor).not.toBeNull();
+      expect(await refused({ q: '语音', limit: 5 }, speech.nextCursor)).toBe('answered');
+      expect(await refused({ q: '方言', limit: 1 }, speech.nextCursor)).toEqual(cursorRefused);
+      expect(await refused({ q: '语音', modality: 'speech', limit: 1 }, speech.nextCursor)).toEqual(cursorRefused);
+      const cheapest = await catalog.find({ sort: 'price', limit: 1 });
+      expect(await refused({ sort: 'price', currency: 'USD', limit: 1 }, cheapest.nextCursor)).toEqual(cursorRefused);
+      // A position made up without the search's tag, as the cursors before tags were written.
+      const untagged = Buffer.from(JSON.stringify(['newest', null, '9999-12-31T00:00:00+00:00', randomUUID(), '0']), 'utf8').toString('base64url');
+      expect(await refused({ sort: 'newest', limit: 1 }, untagged)).toEqual(cursorRefused);
     });
   });
 

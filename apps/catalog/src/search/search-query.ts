@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   CommonErrorCode,
   SEARCH_DEFAULT_LIMIT,
@@ -26,6 +27,8 @@ export interface SearchStatement {
   limit: number;
   currency: string;
   sort: SearchSort;
+  /** What this search's cursors carry, so that another search's cursor is refused (searchCursorTag). */
+  cursorTag: string;
 }
 
 /** Keyset position after the last item of a page; which values depends on the sort. */
@@ -34,6 +37,7 @@ type CursorKey = [score: number | null, publishedAt: string, id: string, price: 
 interface Cursor {
   sort: SearchSort;
   key: CursorKey;
+  tag: string;
 }
 
 const MAX_PRICE = '9223372036854775807';
@@ -69,18 +73,29 @@ function badCursor(): ServiceException {
   ]);
 }
 
-export function encodeSearchCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify([cursor.sort, ...cursor.key]), 'utf8').toString('base64url');
+/**
+ * A short digest of everything that selects and orders a search's results: its words (as they
+ * are searched for), filters, price cap, currency and sort; not the page size. A cursor carries
+ * it, so the nextCursor of one search is refused by another (other words, a CNY price cursor in
+ * a USD search) instead of paging it from a position that means nothing there.
+ */
+export function searchCursorTag(request: SearchDatasetsRequest, query: string | null, sort: SearchSort, currency: string): string {
+  const scope = [query ?? '', request.modality ?? null, request.domain ?? null, request.language ?? null, request.annotation ?? null, request.license ?? null, request.maxPrice ?? null, currency, sort];
+  return createHash('sha256').update(JSON.stringify(scope), 'utf8').digest('base64url').slice(0, 11);
 }
 
-export function decodeSearchCursor(text: string, sort: SearchSort): CursorKey {
+export function encodeSearchCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify([cursor.sort, ...cursor.key, cursor.tag]), 'utf8').toString('base64url');
+}
+
+export function decodeSearchCursor(text: string, sort: SearchSort, tag: string): CursorKey {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
   } catch {
     throw badCursor();
   }
-  if (!Array.isArray(parsed) || parsed.length !== 5 || parsed[0] !== sort) throw badCursor();
+  if (!Array.isArray(parsed) || parsed.length !== 6 || parsed[0] !== sort || parsed[5] !== tag) throw badCursor();
   const [, score, publishedAt, id, price] = parsed as [string, unknown, unknown, unknown, unknown];
   // Each value goes into the statement with a cast (::real, ::timestamptz, ::uuid, ::bigint):
   // one the cast refuses would be a server error, so it is refused here as a bad cursor.
@@ -165,9 +180,10 @@ export function searchStatement(
   const fromTally = tally && (request.q === undefined || request.q === '') && !request.annotation && request.maxPrice === undefined && walked.length > 0;
 
   const { order, after } = ORDER[effective];
+  const cursorTag = searchCursorTag(request, query, effective, currency);
   let cursorCondition = 'true';
   if (request.cursor) {
-    const [keyScore, publishedAt, id, price] = decodeSearchCursor(request.cursor, effective);
+    const [keyScore, publishedAt, id, price] = decodeSearchCursor(request.cursor, effective, cursorTag);
     const values: Record<string, unknown> = { $S: keyScore, $P: publishedAt, $I: id, $C: String(price) };
     cursorCondition = after.replace(/\$[SPIC]/g, (name) => param(values[name]));
   }
@@ -259,7 +275,7 @@ SELECT
   ${facet(3, true)} AS language,
   ${facet(2, false)} AS domain,
   ${facet(4, true)} AS license`;
-  return { sql, params, limit, currency, sort: effective };
+  return { sql, params, limit, currency, sort: effective, cursorTag };
 }
 
 /** The statement's one row. */
@@ -272,7 +288,7 @@ export interface SearchRow {
   license: [string, number][];
 }
 
-export function searchPage(row: SearchRow, limit: number, currency: string, sort: SearchSort): DatasetSearchPage {
+export function searchPage(row: SearchRow, { limit, currency, sort, cursorTag }: Pick<SearchStatement, 'limit' | 'currency' | 'sort' | 'cursorTag'>): DatasetSearchPage {
   const more = row.items.length > limit;
   const items = row.items.slice(0, limit);
   const facets = Object.fromEntries(
@@ -284,7 +300,7 @@ export function searchPage(row: SearchRow, limit: number, currency: string, sort
       lowestPrice: price === null ? null : { amount: Number(price), currency },
       publishedAt: new Date(publishedAt).toISOString(),
     })),
-    nextCursor: more ? encodeSearchCursor({ sort, key: items[items.length - 1].key }) : null,
+    nextCursor: more ? encodeSearchCursor({ sort, key: items[items.length - 1].key, tag: cursorTag }) : null,
     facets,
     total: row.total,
   };

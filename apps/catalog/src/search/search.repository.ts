@@ -130,7 +130,7 @@ export class SearchRepository extends TransactionalRepository {
 
   async search(statement: SearchStatement): Promise<DatasetSearchPage> {
     const rows = (await this.manager.query(statement.sql, statement.params)) as SearchRow[];
-    return searchPage(rows[0], statement.limit, statement.currency, statement.sort);
+    return searchPage(rows[0], statement);
   }
 
   /** The published set's generation, raised by every change to `dataset_search` (see search-cache.ts). */
@@ -144,6 +144,6 @@ export class SearchRepository extends TransactionalRepository {
     const rows = (await this.manager.query(`SELECT (SELECT generation FROM search_generation) AS generation, answer.* FROM (${statement.sql}) answer`, statement.params)) as (SearchRow & {
       generation: string;
     })[];
-    return { generation: Number(rows[0].generation), page: searchPage(rows[0], statement.limit, statement.currency, statement.sort) };
+    return { generation: Number(rows[0].generation), page: searchPage(rows[0], statement) };
   }
 }
