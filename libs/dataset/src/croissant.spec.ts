@@ -148,6 +148,17 @@ describe('toCroissant', () => {
     expect(mixed.recordSet[1].field[1].source).toEqual({ fileSet: { '@id': 'image-files-png' }, extract: { fileProperty: 'content' } });
   });
 
+  it('matches every file of a set whatever the case of its extension: a glob is case-sensitive', () => {
+    const card = toCroissant(dataset('image'), [file('img/A.JPG', 1, 1), file('img/b.jpg', 1, 2), file('img/c.jpeg', 1, 3), file('img/d.Png', 1, 4), file('labels.csv', 1, 5)]) as Node;
+    const sets = (card.distribution as Node[]).filter((n) => n['@type'] === 'cr:FileSet');
+    expect(sets.map((s) => [s['@id'], s.includes])).toEqual([
+      ['image-files-jpeg', ['**/*.JPG', '**/*.jpeg', '**/*.jpg']],
+      ['image-files-png', ['**/*.Png']],
+    ]);
+    const text = toCroissant(dataset('text'), [file('sft/train.JSONL', 1, 1), file('sft/dev.jsonl', 1, 2)]) as Node;
+    expect((text.distribution as Node[]).find((n) => n['@id'] === 'jsonl-files')?.includes).toEqual(['**/*.JSONL', '**/*.jsonl']);
+  });
+
   it('reads CSV transcripts by column', () => {
     const csv = toCroissant(dataset('speech'), [file('a.wav', 10, 1), file('meta/transcripts-train.csv', 10, 2)]) as Node;
     expect(csv.recordSet[1].field[1].source).toEqual({ fileObject: { '@id': 'files/meta/transcripts-train.csv' }, extract: { column: 'text' } });

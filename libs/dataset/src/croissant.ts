@@ -194,7 +194,7 @@ function mediaRecordSets(kind: MediaKind, files: readonly CroissantFile[]): { fi
       '@id': fileSetId,
       name: fileSetId,
       encodingFormat: format,
-      includes: formatExtensions.map((ext) => `**/*.${ext}`),
+      includes: includesOf(files, formatExtensions),
     });
     const field = (name: string, dataType: string, fileProperty: string, description: string): JsonLd => ({
       '@type': 'cr:Field',
@@ -235,10 +235,24 @@ function transcriptRecordSet(file: CroissantFile): JsonLd {
   };
 }
 
+/**
+ * A file set's glob patterns: one per extension as the files spell it (`JPG` and `jpg` each get
+ * their own), since a glob matches case-sensitively and the media type was told by the extension
+ * in any case.
+ */
+function includesOf(files: readonly CroissantFile[], extensions: readonly string[]): string[] {
+  const spelled = new Set<string>();
+  for (const file of files) {
+    if (!extensions.includes(extensionOf(file.path))) continue;
+    spelled.add(file.path.slice(file.path.lastIndexOf('.') + 1));
+  }
+  return [...spelled].sort().map((ext) => `**/*.${ext}`);
+}
+
 function textRecordSet(files: readonly CroissantFile[]): { fileSets: JsonLd[]; recordSets: JsonLd[] } {
   if (!files.some((f) => extensionOf(f.path) === 'jsonl')) return { fileSets: [], recordSets: [] };
   return {
-    fileSets: [{ '@type': 'cr:FileSet', '@id': 'jsonl-files', name: 'jsonl-files', encodingFormat: 'application/jsonlines', includes: ['**/*.jsonl'] }],
+    fileSets: [{ '@type': 'cr:FileSet', '@id': 'jsonl-files', name: 'jsonl-files', encodingFormat: 'application/jsonlines', includes: includesOf(files, ['jsonl']) }],
     recordSets: [
       {
         '@type': 'cr:RecordSet',
