@@ -369,6 +369,17 @@ describe.each([
       expect(await catalog.titles({ q: '语音', modality: 'speech', maxPrice: 10_000_000, sort: 'price' })).toEqual([READ_SPEECH, ENGLISH_SPEECH]);
     });
 
+    it('counts each language as its filter finds it: a bare language once per listing over its regional tags', async () => {
+      for (const query of [{}, { q: '语音' }, { modality: 'speech' as const }]) {
+        const { facets } = await catalog.find({ ...query, limit: 1 });
+        // zh for zh-CN, en for en-US: a value a client can click whatever tags the listings use.
+        expect(facets.language.map((f) => f.value)).toEqual(expect.arrayContaining(['zh', 'zh-CN', 'en', 'en-US']));
+        for (const { value, count } of facets.language) {
+          expect({ value, total: (await catalog.find({ ...query, language: value, limit: 1 })).total }).toEqual({ value, total: count });
+        }
+      }
+    });
+
     it('counts facets over the whole filtered set', async () => {
       const page = await catalog.find({ q: '语音', limit: 1 });
       expect(page.items).toHaveLength(1);

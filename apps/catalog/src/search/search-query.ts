@@ -198,6 +198,11 @@ export function searchStatement(
       ? `(SELECT coalesce(json_agg(json_build_array(v, n) ORDER BY n DESC, v), '[]'::json) FROM (SELECT v, sum(n)::int AS n FROM combinations, unnest(string_to_array(nullif(${part(n)}, ''), ',')) AS v GROUP BY v) f)`
       : `(SELECT coalesce(json_agg(json_build_array(v, n) ORDER BY n DESC, v), '[]'::json) FROM (SELECT ${part(n)} AS v, sum(n)::int AS n FROM combinations GROUP BY 1) f)`;
 
+  // Languages count each tag and, once per listing, its bare language (`en` for en-US and en-GB),
+  // as the language filter matches them: a facet's count is what filtering on its value finds.
+  const languageFacet = `(SELECT coalesce(json_agg(json_build_array(v, n) ORDER BY n DESC, v), '[]'::json) FROM (SELECT v, sum(n)::int AS n FROM combinations,
+     LATERAL (SELECT DISTINCT x FROM unnest(string_to_array(nullif(${part(3)}, ''), ',')) AS t(tag), unnest(ARRAY[tag, split_part(tag, '-', 1)]) AS x) AS e(v) GROUP BY v) f)`;
+
   const filters = where.length > 0 ? where.join(' AND ') : 'true';
   // Without an offer in the currency, last by price: the price is read from JSON once per row.
   const price = `coalesce((s.min_prices ->> ${currencyParam})::bigint, ${MAX_PRICE})`;
@@ -272,7 +277,7 @@ SELECT
    JOIN dataset_search x ON x.dataset_id = p.dataset_id AND x.modality = p.modality
    JOIN dataset d ON d.id = p.dataset_id) AS items,
   ${facet(1, false)} AS modality,
-  ${facet(3, true)} AS language,
+  ${languageFacet} AS language,
   ${facet(2, false)} AS domain,
   ${facet(4, true)} AS license`;
   return { sql, params, limit, currency, sort: effective, cursorTag };
