@@ -937,6 +937,31 @@ describe('the public contract (API.md) and the served OpenAPI, route by route, a
       }
     });
 
+    it('documents a 422 for a reused Idempotency-Key on every route a service replays, and none where nothing is replayed', () => {
+      // Sign-up, API keys, an organization's approval or suspension, a dead letter's replay (the
+      // gateway's own work) and signing an upload URL (a new URL each time): a key replays none.
+      const notReplayed = [
+        'post /v1/datasets/{id}/versions/{versionId}/uploads',
+        'post /v1/datasets/{id}/samples',
+        'post /v1/organizations',
+        'post /v1/api-keys',
+        'delete /v1/api-keys/{id}',
+        'post /v1/admin/organizations/{id}/approve',
+        'post /v1/admin/organizations/{id}/suspend',
+        'post /v1/admin/dead-letters/{id}/replay',
+      ];
+      const wrong: string[] = [];
+      for (const [path, operations] of Object.entries(doc.paths)) {
+        for (const [method, operation] of Object.entries(operations as Record<string, { parameters?: { name: string; in: string }[]; responses: Record<string, unknown> }>)) {
+          if (!operation.parameters?.some((p) => p.in === 'header' && p.name.toLowerCase() === 'idempotency-key')) continue;
+          const route = `${method} ${path}`;
+          const replays = !notReplayed.includes(route);
+          if (replays !== (operation.responses['422'] !== undefined)) wrong.push(`${route}: ${replays ? 'no 422' : 'a 422 it never answers'}`);
+        }
+      }
+      expect(wrong).toEqual([]);
+    });
+
     // API.md: every list takes ?limit= and ?cursor=, and "document all of it in the OpenAPI": a
     // client generated from /docs-json must be able to ask for a page size and the next page.
     it('documents ?limit= and ?cursor= on every list', () => {

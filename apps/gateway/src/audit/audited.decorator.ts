@@ -2,6 +2,7 @@ import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
 import { ApiExtension, ApiHeader } from '@nestjs/swagger';
 import { AUDITED, type AuditedAction } from '../auth/access.decorators';
 import { AuditedCallInterceptor } from './audited-call.interceptor';
+import { ApiProblems } from '../openapi/api-problems';
 
 /**
  * A state-changing route: every call, allowed or not, leaves an audit record. The AuthGuard
@@ -10,8 +11,12 @@ import { AuditedCallInterceptor } from './audited-call.interceptor';
  * gives the call its idempotency key. `createsTarget`: the record's target is what the call
  * creates, also when the caller's key is sent (an operator signing an organization up).
  */
-export function Audited(action: string, targetType: string, options: { createsTarget?: boolean } = {}) {
+export function Audited(action: string, targetType: string, options: { createsTarget?: boolean; replays?: boolean } = {}) {
   return applyDecorators(
+    // A route a service carries out as a command replays its first answer to the same key and
+    // body, and refuses another body. `replays: false` for the rest: the gateway's own routes
+    // and the signing of an upload URL (a new URL each time).
+    ...(options.replays === false ? [] : [ApiProblems(422)]),
     SetMetadata(AUDITED, { action, targetType, ...(options.createsTarget ? { createsTarget: true } : {}) } satisfies AuditedAction),
     UseInterceptors(AuditedCallInterceptor),
     ApiExtension('x-trove-audit', action),

@@ -16,7 +16,7 @@ export class DatasetSamplesController {
   @Post()
   @HttpCode(201)
   @Roles(['vendor'])
-  @Audited('dataset.sample.upload', 'dataset')
+  @Audited('dataset.sample.upload', 'dataset', { replays: false })
   @ApiOperation({
     summary: 'A signed URL to upload a public sample file',
     description: 'The same flow as a version file; samples are size-capped (SAMPLE_MAX_BYTES, 10 MiB by default): a larger declared size or body is 413. While the dataset is in review: 409 INVALID_STATE.',

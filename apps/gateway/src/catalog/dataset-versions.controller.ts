@@ -65,7 +65,7 @@ export class DatasetVersionsController {
   @Post(':versionId/uploads')
   @HttpCode(201)
   @Roles(['vendor'])
-  @Audited('dataset.version.upload', 'dataset')
+  @Audited('dataset.version.upload', 'dataset', { replays: false })
   @ApiOperation({
     summary: 'A signed URL to upload one file of an open version',
     description:

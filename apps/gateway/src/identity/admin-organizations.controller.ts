@@ -27,7 +27,7 @@ export class AdminOrganizationsController {
   @Post(':id/approve')
   @HttpCode(200)
   @Roles(['admin'])
-  @Audited('organization.approve', 'organization')
+  @Audited('organization.approve', 'organization', { replays: false })
   @ApiOperation({ summary: 'Approve a vendor, or reinstate a suspended organization', description: 'The reason of the suspension, if any, is cleared (`statusReason: null`).' })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: OrganizationDto })
@@ -39,7 +39,7 @@ export class AdminOrganizationsController {
   @Post(':id/suspend')
   @HttpCode(200)
   @Roles(['admin'])
-  @Audited('organization.suspend', 'organization')
+  @Audited('organization.suspend', 'organization', { replays: false })
   @ApiOperation({
     summary: "Suspend an organization, or decline a vendor's application",
     description:

@@ -17,7 +17,7 @@ export class OrganizationsController {
   @Post('organizations')
   @HttpCode(201)
   @Public()
-  @Audited('organization.sign-up', 'organization', { createsTarget: true })
+  @Audited('organization.sign-up', 'organization', { createsTarget: true, replays: false })
   @SignUpLimit()
   @ApiOperation({
     summary: 'Sign up an organization',

@@ -8,7 +8,7 @@ const DESCRIPTIONS: Record<number, string> = {
   404: 'No such object, or not one the caller may see (NOT_FOUND)',
   409: 'The change collides with the current data (CONFLICT) or the object is not in a state that allows it (INVALID_STATE)',
   413: 'The body is larger than allowed (PAYLOAD_TOO_LARGE)',
-  422: 'Well-formed but not acceptable',
+  422: 'Well-formed but not acceptable; where the route takes Idempotency-Key, also that key sent before with another body (IDEMPOTENCY_KEY_REUSED)',
   429: 'Too many requests; see Retry-After (RATE_LIMITED)',
   503: 'A service behind the gateway did not answer in time (SERVICE_UNAVAILABLE); see Retry-After',
 };

@@ -30,7 +30,7 @@ export class DeadLettersController {
   @Post(':id/replay')
   @HttpCode(200)
   @Roles(['admin'])
-  @Audited('dead-letter.replay', 'dead-letter')
+  @Audited('dead-letter.replay', 'dead-letter', { replays: false })
   @ApiOperation({
     summary: 'Apply a dead letter again through its handler',
     description:
