@@ -139,7 +139,7 @@ describe("a suspended vendor's listings, as the catalog learns of the suspension
     expect(afterAll.total).toBe(1);
     expect(afterAll.facets).toEqual({
       modality: [{ value: 'text', count: 1 }],
-      language: [{ value: 'zh-CN', count: 1 }],
+      language: [{ value: 'zh', count: 1 }, { value: 'zh-CN', count: 1 }],
       domain: [{ value: 'finance', count: 1 }],
       license: [{ value: 'research', count: 1 }],
     });
