@@ -5,9 +5,9 @@ import { IsInt, IsString, Min } from 'class-validator';
 import { RpcClient, RpcHandler, type RpcContext } from '@trove/messaging';
 import { RequestContext, ServiceException } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
-import { Pool } from 'pg';
+import { DataSource } from 'typeorm';
 import { createAppDatabase, withDatabase, type TestDatabase } from '../../../test/support/postgres';
-import { freePort } from '../../../test/support/processes';
+import { waitFor } from '../../../test/support/processes';
 import { deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
 import { startService, type ServiceEnv } from './messaging-harness';
 
@@ -34,9 +34,8 @@ const slow = rpcSubject<QuoteRequest, Quote>('billing.quote.slow', QuoteRequest)
 const broken = rpcSubject<QuoteRequest, Quote>('billing.quote.broken', QuoteRequest);
 const bulky = rpcSubject<QuoteRequest, Quote & { terms: string }>('billing.quote.bulky', QuoteRequest);
 const nobody = rpcSubject<QuoteRequest, Quote>('delivery.quote.get', QuoteRequest);
-/** A query on `databaseUrls[offerId]`: the handler's database refusing the connection, or failing the statement. */
+/** A quote read from the service's own database: `offerId` 'bad-statement' runs a statement the database refuses. */
 const stored = rpcSubject<QuoteRequest, Quote>('billing.quote.stored', QuoteRequest);
-const databaseUrls: Record<string, { url: string; sql: string }> = {};
 
 let release: () => void = () => undefined;
 
@@ -70,16 +69,17 @@ class QuoteHandler {
     throw new Error('relation "quote" does not exist');
   }
 
+}
+
+/** In a service of its own, whose database connections the test can take away. */
+@Injectable()
+class StoredQuoteHandler {
+  constructor(private readonly dataSource: DataSource) {}
+
   @RpcHandler(stored)
-  async stored(request: QuoteRequest, context: RpcContext): Promise<Quote> {
-    const { url, sql } = databaseUrls[request.offerId];
-    const pool = new Pool({ connectionString: url, connectionTimeoutMillis: 2000 });
-    try {
-      await pool.query(sql);
-    } finally {
-      await pool.end();
-    }
-    return this.get(request, context);
+  async stored(request: QuoteRequest): Promise<Quote> {
+    const [row] = (await this.dataSource.query(request.offerId === 'bad-statement' ? 'SELECT 1 / 0 AS n' : 'SELECT 129900 AS n')) as { n: number }[];
+    return { amount: row.n * request.seats, currency: 'CNY', correlationId: '', callerOrganization: null };
   }
 }
 
@@ -129,35 +129,49 @@ describe('request-reply over NATS', () => {
     await expect(rpc.send(quote, { offerId: 'withdrawn', seats: 1 })).rejects.toMatchObject({ code: 'CONFLICT', status: 409, message: 'The offer was withdrawn.' });
   });
 
-  describe('a database that takes no connection: SERVICE_UNAVAILABLE, to be sent again; a failed statement stays INTERNAL', () => {
+  describe('a database that gives no connection: SERVICE_UNAVAILABLE, to be sent again; a failed statement stays INTERNAL', () => {
     const role = `trove_crowded_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+    let crowded: TestingModule | undefined;
+    const connections = () =>
+      withDatabase(database.url, async (client) => (await client.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1`, [role])).rows[0].n as number);
+
     beforeAll(async () => {
-      // A role allowed no connection at all: PostgreSQL answers it as it answers every client once
-      // max_connections are taken, "too many connections" (53300).
-      await withDatabase(database.url, (client) => client.query(`CREATE ROLE ${role} LOGIN CONNECTION LIMIT 0`));
-      const crowded = new URL(database.url);
-      crowded.username = role;
-      databaseUrls['crowded'] = { url: crowded.toString(), sql: 'SELECT 1' };
-      const closed = new URL(database.url);
-      closed.port = String(await freePort());
-      databaseUrls['down'] = { url: closed.toString(), sql: 'SELECT 1' };
-      databaseUrls['bad-statement'] = { url: database.url, sql: 'SELECT 1 / 0' };
-      databaseUrls['up'] = { url: database.url, sql: 'SELECT 1' };
+      await withDatabase(database.url, async (client) => {
+        await client.query(`CREATE ROLE ${role} LOGIN`);
+        await client.query(`GRANT ALL ON ALL TABLES IN SCHEMA public TO ${role}`);
+        await client.query(`GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO ${role}`);
+      });
+      const url = new URL(database.url);
+      url.username = role;
+      crowded = await startService({ ...env, databaseUrl: url.toString() }, { service: 'billing', providers: [StoredQuoteHandler] });
     });
     afterAll(async () => {
-      await withDatabase(database.url, (client) => client.query(`DROP ROLE IF EXISTS ${role}`));
+      await crowded?.close();
+      await withDatabase(database.url, async (client) => {
+        await client.query(`DROP OWNED BY ${role}`);
+        await client.query(`DROP ROLE ${role}`);
+      });
     });
 
-    it.each([
-      ['every connection slot taken', 'crowded'],
-      ['the server not running', 'down'],
-    ])('%s', async (_case, offerId) => {
-      const error = await rpc.send(stored, { offerId, seats: 1 }).catch((e: ServiceException) => e);
+    it('answers 503 while every connection slot is taken, and again once one is free', async () => {
+      expect(await rpc.send(stored, { offerId: 'offer-1', seats: 2 })).toMatchObject({ amount: 259_800 });
+      // The role may hold no connection: PostgreSQL refuses it "too many connections" (53300),
+      // as it refuses everyone once max_connections are taken. The pool's connections are ended.
+      await withDatabase(database.url, async (client) => {
+        await client.query(`ALTER ROLE ${role} CONNECTION LIMIT 0`);
+        await client.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1`, [role]);
+      });
+      await waitFor('the pool to lose its connections', async () => (await connections()) === 0);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const error = await rpc.send(stored, { offerId: 'offer-1', seats: 1 }).catch((e: ServiceException) => e);
       expect(error).toMatchObject({ code: CommonErrorCode.SERVICE_UNAVAILABLE, status: 503, message: expect.stringContaining('send it again shortly') });
+      expect((error as Error).message).not.toContain('too many');
+
+      await withDatabase(database.url, (client) => client.query(`ALTER ROLE ${role} CONNECTION LIMIT -1`));
+      expect(await rpc.send(stored, { offerId: 'offer-1', seats: 1 })).toMatchObject({ amount: 129_900 });
     });
 
-    it('a statement the database refuses', async () => {
-      expect(await rpc.send(stored, { offerId: 'up', seats: 2 })).toMatchObject({ amount: 259_800 });
+    it('keeps a statement the database refuses INTERNAL', async () => {
       const error = await rpc.send(stored, { offerId: 'bad-statement', seats: 1 }).catch((e: ServiceException) => e);
       expect(error).toMatchObject({ code: CommonErrorCode.INTERNAL, status: 500 });
       expect((error as Error).message).not.toContain('division');

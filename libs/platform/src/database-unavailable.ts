@@ -1,30 +1,38 @@
-/**
- * SQLSTATEs with which PostgreSQL refuses or drops a connection rather than a statement: every
- * connection slot taken (53300, `max_connections` or a role's or database's limit), starting up,
- * shutting down or in recovery (57P03), the server or an operator ending the session (57P01,
- * 57P02), and the connection exceptions of class 08.
- */
-const REFUSING_STATES = new Set(['53300', '57P01', '57P02', '57P03']);
-/** What Node says when the server is not there or the network between goes away. */
-const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
-/** pg's own messages for a connection it lost or could not get in time. */
-const DRIVER_MESSAGES = [/^Connection terminated/, /^timeout exceeded when trying to connect$/, /^Client has encountered a connection error/];
+import type { DataSource } from 'typeorm';
 
 /**
- * Whether `error` says the database could not be reached or took no more connections, as
- * opposed to a statement that failed: the caller's request may succeed when sent again shortly,
- * so it is answered 503 SERVICE_UNAVAILABLE (with Retry-After), not 500. TypeORM rethrows the
- * driver's error as it is when a connection cannot be had, and keeps it as `driverError` when a
- * query fails, so both are looked at.
+ * The database gave no connection for a statement, so the statement never ran: every connection
+ * slot taken ("too many clients", 53300), the server starting up or shutting down (57P03), not
+ * listening, or the pool's connect timeout passed. The request may succeed when sent again
+ * shortly, so it is answered 503 SERVICE_UNAVAILABLE (with Retry-After), not 500.
+ *
+ * Only failures to obtain a connection are marked (markConnectionFailures): a connection lost
+ * while a statement or a COMMIT ran may have left the change made, and stays a 500, as does
+ * every error of a statement itself (a bug such as a wrong parameter count, 08P01, included).
  */
-export function isDatabaseUnavailable(error: unknown): boolean {
-  for (const candidate of [error, (error as { driverError?: unknown } | null)?.driverError]) {
-    if (typeof candidate !== 'object' || candidate === null) continue;
-    const { code, message } = candidate as { code?: unknown; message?: unknown };
-    if (typeof code === 'string' && (REFUSING_STATES.has(code) || /^08[0-9A-Z]{3}$/.test(code) || NETWORK_ERRORS.has(code))) return true;
-    if (typeof message === 'string' && DRIVER_MESSAGES.some((pattern) => pattern.test(message))) return true;
+export class DatabaseUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`no database connection: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'DatabaseUnavailableError';
   }
-  return false;
 }
 
-export const DATABASE_UNAVAILABLE_DETAIL = 'The database did not take the request (it is restarting or has no free connection); send it again shortly.';
+/** Makes every failure of `dataSource` to obtain a connection from its pool a DatabaseUnavailableError. */
+export function markConnectionFailures(dataSource: DataSource): DataSource {
+  // TypeORM's PostgresDriver takes every connection its query runners and its own queries use
+  // through this one method; the pool's error is passed on as it is.
+  const driver = dataSource.driver as unknown as { obtainMasterConnection(): Promise<unknown> };
+  const obtain = driver.obtainMasterConnection.bind(driver);
+  driver.obtainMasterConnection = () =>
+    obtain().catch((error: unknown) => {
+      throw new DatabaseUnavailableError(error);
+    });
+  return dataSource;
+}
+
+export function isDatabaseUnavailable(error: unknown): error is DatabaseUnavailableError {
+  return error instanceof DatabaseUnavailableError;
+}
+
+export const DATABASE_UNAVAILABLE_DETAIL =
+  'The database took no request just now (it is restarting or has no free connection): send it again shortly, with the same Idempotency-Key where the route takes one.';

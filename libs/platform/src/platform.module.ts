@@ -3,6 +3,8 @@ import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { markConnectionFailures } from './database-unavailable';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { databasePoolOptions, loadConfig, PlatformConfig } from './config';
@@ -48,6 +50,8 @@ export class PlatformModule {
             retryDelay: 500,
             extra: databasePoolOptions(config),
           }),
+          // A connection the pool cannot give is a 503 to send again, not a 500 (database-unavailable.ts).
+          dataSourceFactory: async (options) => markConnectionFailures(new DataSource(options!)).initialize(),
         }),
       ],
       controllers: [HealthController, MetricsController],

@@ -12,6 +12,7 @@ import {
   type ErrorCode,
   type ServiceError,
 } from '@trove/contracts';
+import { DatabaseUnavailableError } from './database-unavailable';
 import { ServiceException, toProblem } from './problem';
 
 describe('toProblem', () => {
@@ -49,29 +50,27 @@ describe('toProblem', () => {
     expect(problem.detail).not.toContain('organization_pkey');
   });
 
-  // pg's DatabaseError as the driver throws it when a connection cannot be had, and TypeORM's
-  // QueryFailedError around a failed statement's.
+  // pg's DatabaseError, and TypeORM's QueryFailedError around a failed statement's.
   const pgError = (code: string, message: string) => Object.assign(new Error(message), { code, severity: 'FATAL' });
   const failedQuery = (code: string, message: string) => Object.assign(new Error(message), { name: 'QueryFailedError', driverError: pgError(code, message) });
   it.each([
     ['every connection slot taken', pgError('53300', 'sorry, too many clients already')],
-    ['a role at its connection limit', pgError('53300', 'too many connections for role "trove_billing"')],
     ['the server starting up', pgError('57P03', 'the database system is starting up')],
-    ['the session ended by an operator', failedQuery('57P01', 'terminating connection due to administrator command')],
     ['the server not listening', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED', errno: -111 })],
     ['the pool waiting past its connect timeout', new Error('timeout exceeded when trying to connect')],
-    ['the connection lost', new Error('Connection terminated unexpectedly')],
-  ])('answers a database that takes no request (%s) 503, to be sent again, without its message', (_case, error) => {
-    const problem = toProblem(error, 'c-5');
+  ])('answers a connection the pool could not give (%s) 503, to be sent again, without its message', (_case, cause) => {
+    const problem = toProblem(new DatabaseUnavailableError(cause), 'c-5');
     expect(problem).toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE', detail: expect.stringContaining('send it again shortly') });
-    expect(problem.detail).not.toContain(error.message);
+    expect(problem.detail).not.toContain(cause.message);
   });
 
   it.each([
     ['a unique violation', failedQuery('23505', 'duplicate key value violates unique constraint "payment_pkey"')],
-    ['a division by zero', failedQuery('22012', 'division by zero')],
-    ['a statement timeout', failedQuery('57014', 'canceling statement due to statement timeout')],
-  ])('keeps a statement the database refused (%s) INTERNAL', (_case, error) => {
+    ['a wrong number of parameters', failedQuery('08P01', 'bind message supplies 1 parameters, but prepared statement "" requires 2')],
+    ['a session ended while a statement ran (it may have committed)', failedQuery('57P01', 'terminating connection due to administrator command')],
+    ['a connection lost under a statement', new Error('Connection terminated unexpectedly')],
+    ['a storage server not listening', Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:9000'), { code: 'ECONNREFUSED' })],
+  ])('keeps any other failure (%s) INTERNAL', (_case, error) => {
     expect(toProblem(error, 'c')).toMatchObject({ status: 500, code: 'INTERNAL' });
   });
 

@@ -10,7 +10,7 @@ const DESCRIPTIONS: Record<number, string> = {
   413: 'The body is larger than allowed (PAYLOAD_TOO_LARGE)',
   422: 'Well-formed but not acceptable; where the route takes Idempotency-Key, also that key sent before with another body (IDEMPOTENCY_KEY_REUSED)',
   429: 'Too many requests; see Retry-After (RATE_LIMITED)',
-  503: 'A service behind the gateway did not answer in time (SERVICE_UNAVAILABLE); see Retry-After',
+  503: 'A service behind the gateway did not answer in time, or its database took no request (SERVICE_UNAVAILABLE); send it again after Retry-After',
 };
 
 /** Documents the problem+json answers a route can give. */
