@@ -5,6 +5,8 @@ import { DeliveryHarness, newVendor } from './delivery-harness';
 import { STORAGE_DRIVERS, type TestStorage } from './storage-drivers';
 import { ObjectStorage } from '../src/storage/object-storage';
 import { ObjectDeletions } from '../src/uploads/object-deletions';
+import { StoredObjectRepository } from '../src/uploads/stored-object.repository';
+import { UnconfirmedUploadsSweeper } from '../src/uploads/unconfirmed-uploads.sweeper';
 import { withDatabase } from '../../../test/support/postgres';
 import { waitFor } from '../../../test/support/processes';
 
@@ -52,6 +54,24 @@ describe.each(STORAGE_DRIVERS)('objects no file needs, with %s', (_name, startSt
     expect(await h.app.get(ObjectDeletions).sweep(0)).toBe(1);
     expect(await queued()).toEqual([]);
     expect(await storage.keysUnder(`datasets/${request.datasetId}/`)).toEqual([current.key]);
+  });
+
+  it('deletes the bytes of an upload catalog refused even when its row cannot be removed', async () => {
+    const request = readme();
+    h.catalogAnswer = () => ({ ok: false, error: { code: 'INVALID_STATE', status: 409, message: 'Version 1.0.0 is released; its files are frozen.' } });
+    const remove = jest.spyOn(h.app.get(StoredObjectRepository), 'remove').mockRejectedValueOnce(new Error('the database took no connection'));
+    try {
+      const answer = await h.put((await h.signUpload(request, vendor)).uploadUrl, Buffer.from('# 粤语客服对话语料\n第三版'));
+      expect(answer.status).toBe(409);
+    } finally {
+      remove.mockRestore();
+      h.resetCatalog();
+    }
+    // No bytes are left for nobody; the unrecorded row is the sweep's (catalog lists none of it).
+    expect(await storage.keysUnder(`datasets/${request.datasetId}/`)).toEqual([]);
+    expect(await h.rows(request.datasetId)).toEqual([expect.objectContaining({ recorded_at: null })]);
+    expect(await h.app.get(UnconfirmedUploadsSweeper).sweep(0)).toEqual({ confirmed: 0, deleted: 1 });
+    expect(await h.rows(request.datasetId)).toEqual([]);
   });
 
   it('deletes at start-up what a process that died left queued, and leaves alone a key queued a moment ago', async () => {

@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { UnitOfWork } from '@trove/messaging';
 import { PeriodicJob } from '@trove/platform';
 import { ObjectStorage } from '../storage/object-storage';
-import { StoredObjectRepository } from './stored-object.repository';
+import { StoredObjectRepository, type QueuedDeletion } from './stored-object.repository';
 
 /**
  * A queued key this old is no longer being deleted by the request or pass that queued it: both
@@ -10,8 +10,10 @@ import { StoredObjectRepository } from './stored-object.repository';
  */
 export const QUEUED_DELETION_AGE_MS = 60 * 1000;
 const SWEEP_INTERVAL_MS = 5 * 60 * 1000;
-/** The keys one query of a pass takes; a pass goes on while a query finds this many and all were deleted. */
+/** The keys one query of a pass takes; a pass goes on while a query finds this many. */
 const KEYS_PER_QUERY = 1000;
+/** Deletions failing one after the other that end a pass: the storage is likely down. */
+const FAILURES_ENDING_A_PASS = 10;
 
 /**
  * Deletes from storage the objects no row needs any more: a file replaced by a newer upload, an
@@ -74,15 +76,23 @@ export class ObjectDeletions implements OnApplicationBootstrap, OnApplicationShu
   private async pass(ageMs: number): Promise<number> {
     const queuedBefore = new Date(Date.now() - ageMs);
     let deleted = 0;
-    for (;;) {
-      const keys = await this.unitOfWork.read(() => this.objects.queuedDeletions(queuedBefore, KEYS_PER_QUERY));
-      let failed = false;
-      for (const key of keys) {
-        if (await this.delete(key)) deleted++;
-        else failed = true;
+    let failedInARow = 0;
+    let after: QueuedDeletion | undefined;
+    // In key order from where the last query stopped, so that keys that keep failing do not hold
+    // back the rest; a storage that fails every deletion ends the pass (the next one retries).
+    while (!this.job.stopping && failedInARow < FAILURES_ENDING_A_PASS) {
+      const keys = await this.unitOfWork.read(() => this.objects.queuedDeletions(queuedBefore, KEYS_PER_QUERY, after));
+      for (const queued of keys) {
+        if (this.job.stopping || failedInARow >= FAILURES_ENDING_A_PASS) break;
+        if (await this.delete(queued.key)) {
+          deleted++;
+          failedInARow = 0;
+        } else {
+          failedInARow++;
+        }
       }
-      // A key that failed is still queued: the next query would take it again.
-      if (failed || keys.length < KEYS_PER_QUERY) break;
+      if (keys.length < KEYS_PER_QUERY) break;
+      after = keys[keys.length - 1];
     }
     if (deleted > 0) this.logger.warn({ deleted }, 'deleted objects whose deletion had been left unfinished');
     return deleted;

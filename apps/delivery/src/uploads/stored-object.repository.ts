@@ -6,6 +6,12 @@ import { StoredObject } from './stored-object.entity';
 
 export type NewStoredObject = Omit<StoredObject, 'recordedAt' | 'createdAt'>;
 
+/** A key in the deletion queue and when it was queued, as PostgreSQL writes the time. */
+export interface QueuedDeletion {
+  queuedAt: string;
+  key: string;
+}
+
 @Injectable()
 export class StoredObjectRepository extends TransactionalRepository {
   async insert(object: NewStoredObject): Promise<void> {
@@ -25,10 +31,18 @@ export class StoredObjectRepository extends TransactionalRepository {
     );
   }
 
-  /** Up to `limit` keys queued for deletion before `queuedBefore`, oldest first. */
-  async queuedDeletions(queuedBefore: Date, limit: number): Promise<string[]> {
-    const rows = (await this.manager.query(`SELECT key FROM object_deletion WHERE queued_at < $1 ORDER BY queued_at, key LIMIT $2`, [queuedBefore, limit])) as { key: string }[];
-    return rows.map((row) => row.key);
+  /**
+   * Up to `limit` keys queued for deletion before `queuedBefore`, oldest first, after `after` when
+   * given (its time as PostgreSQL's text, to the microsecond, so that the next page starts exactly).
+   */
+  async queuedDeletions(queuedBefore: Date, limit: number, after?: QueuedDeletion): Promise<QueuedDeletion[]> {
+    const rows = (await this.manager.query(
+      `SELECT key, queued_at::text AS queued_at FROM object_deletion
+        WHERE queued_at < $1 AND ($3::timestamptz IS NULL OR (queued_at, key) > ($3::timestamptz, $4::text))
+        ORDER BY queued_at, key LIMIT $2`,
+      [queuedBefore, limit, after?.queuedAt ?? null, after?.key ?? null],
+    )) as { key: string; queued_at: string }[];
+    return rows.map((row) => ({ queuedAt: row.queued_at, key: row.key }));
   }
 
   /** The object's bytes are deleted: it leaves the queue. */

@@ -201,8 +201,11 @@ export class UploadsService {
     try {
       await this.unitOfWork.run(() => this.objects.remove(key));
     } catch (error) {
-      // The row and the bytes stay: the sweep of unconfirmed uploads asks catalog, which lists none of it.
+      // Catalog has no record of these bytes, so they go all the same; a row left behind (if its
+      // insert committed) is settled by the sweep of unconfirmed uploads, which catalog will not
+      // list it to. Without a row or a queued key, nothing else would ever delete them.
       this.logger.error({ err: error, key }, 'could not remove the row of a refused upload');
+      await this.storage.delete(key).catch((failure: unknown) => this.logger.error({ err: failure, key }, 'could not delete a refused upload'));
       return;
     }
     await this.deletions.delete(key);
