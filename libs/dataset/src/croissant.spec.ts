@@ -113,7 +113,7 @@ describe('toCroissant', () => {
       ['transcripts/text', { fileObject: { '@id': 'files/transcripts.jsonl' }, extract: { jsonPath: '$.text' } }],
     ]);
     const audioFiles = (card.distribution as Node[]).find((n) => n['@id'] === 'audio-files');
-    expect(audioFiles).toMatchObject({ '@type': 'cr:FileSet', encodingFormat: 'audio/wav', includes: ['**/*.wav'] });
+    expect(audioFiles).toMatchObject({ '@type': 'cr:FileSet', encodingFormat: 'audio/wav', includes: ['**/*.[wW][aA][vV]'] });
   });
 
   it('points every field at a file object or file set of the card, and no two nodes share an @id', () => {
@@ -142,21 +142,25 @@ describe('toCroissant', () => {
     const mixed = toCroissant(dataset('image'), [file('a.jpg', 1, 1), file('b.jpeg', 1, 2), file('c.png', 1, 3)]) as Node;
     const sets = (mixed.distribution as Node[]).filter((n) => n['@type'] === 'cr:FileSet');
     expect(sets.map((s) => [s['@id'], s.encodingFormat, s.includes])).toEqual([
-      ['image-files-jpeg', 'image/jpeg', ['**/*.jpeg', '**/*.jpg']],
-      ['image-files-png', 'image/png', ['**/*.png']],
+      ['image-files-jpeg', 'image/jpeg', ['**/*.[jJ][pP][eE][gG]', '**/*.[jJ][pP][gG]']],
+      ['image-files-png', 'image/png', ['**/*.[pP][nN][gG]']],
     ]);
     expect(mixed.recordSet[1].field[1].source).toEqual({ fileSet: { '@id': 'image-files-png' }, extract: { fileProperty: 'content' } });
   });
 
   it('matches every file of a set whatever the case of its extension: a glob is case-sensitive', () => {
-    const card = toCroissant(dataset('image'), [file('img/A.JPG', 1, 1), file('img/b.jpg', 1, 2), file('img/c.jpeg', 1, 3), file('img/d.Png', 1, 4), file('labels.csv', 1, 5)]) as Node;
+    const files = ['img/A.JPG', 'img/b.jpg', 'img/c.jpeg', 'img/d.Png', 'img/e.JPEG'];
+    const card = toCroissant(dataset('image'), [...files.map((path, i) => file(path, 1, i)), file('labels.csv', 1, 9)]) as Node;
     const sets = (card.distribution as Node[]).filter((n) => n['@type'] === 'cr:FileSet');
-    expect(sets.map((s) => [s['@id'], s.includes])).toEqual([
-      ['image-files-jpeg', ['**/*.JPG', '**/*.jpeg', '**/*.jpg']],
-      ['image-files-png', ['**/*.Png']],
+    // Each set's patterns, as a glob reads them, take exactly its files.
+    const matches = (includes: string[], path: string) =>
+      includes.some((glob) => new RegExp(`^(.*/)?${glob.replace('**/', '').replace('*', '[^/]*').replaceAll('.', '\\.')}$`).test(path));
+    expect(sets.map((s) => [s['@id'], files.filter((path) => matches(s.includes as string[], path))])).toEqual([
+      ['image-files-jpeg', ['img/A.JPG', 'img/b.jpg', 'img/c.jpeg', 'img/e.JPEG']],
+      ['image-files-png', ['img/d.Png']],
     ]);
     const text = toCroissant(dataset('text'), [file('sft/train.JSONL', 1, 1), file('sft/dev.jsonl', 1, 2)]) as Node;
-    expect((text.distribution as Node[]).find((n) => n['@id'] === 'jsonl-files')?.includes).toEqual(['**/*.JSONL', '**/*.jsonl']);
+    expect((text.distribution as Node[]).find((n) => n['@id'] === 'jsonl-files')?.includes).toEqual(['**/*.[jJ][sS][oO][nN][lL]']);
   });
 
   it('reads CSV transcripts by column', () => {

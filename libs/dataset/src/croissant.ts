@@ -194,7 +194,7 @@ function mediaRecordSets(kind: MediaKind, files: readonly CroissantFile[]): { fi
       '@id': fileSetId,
       name: fileSetId,
       encodingFormat: format,
-      includes: includesOf(files, formatExtensions),
+      includes: includesOf(format),
     });
     const field = (name: string, dataType: string, fileProperty: string, description: string): JsonLd => ({
       '@type': 'cr:Field',
@@ -236,23 +236,22 @@ function transcriptRecordSet(file: CroissantFile): JsonLd {
 }
 
 /**
- * A file set's glob patterns: one per extension as the files spell it (`JPG` and `jpg` each get
- * their own), since a glob matches case-sensitively and the media type was told by the extension
- * in any case.
+ * A file set's glob patterns: one per extension its media type is told by, matching the
+ * extension in any case (`[jJ][pP][gG]` takes `A.JPG` and `b.jpg`), since a glob is
+ * case-sensitive while the media type was told from the extension in any case, and the card may
+ * list only some of the files.
  */
-function includesOf(files: readonly CroissantFile[], extensions: readonly string[]): string[] {
-  const spelled = new Set<string>();
-  for (const file of files) {
-    if (!extensions.includes(extensionOf(file.path))) continue;
-    spelled.add(file.path.slice(file.path.lastIndexOf('.') + 1));
-  }
-  return [...spelled].sort().map((ext) => `**/*.${ext}`);
+function includesOf(format: string): string[] {
+  return Object.keys(ENCODING_FORMATS)
+    .filter((ext) => ENCODING_FORMATS[ext] === format)
+    .sort()
+    .map((ext) => `**/*.${[...ext].map((c) => (c.toLowerCase() === c.toUpperCase() ? c : `[${c.toLowerCase()}${c.toUpperCase()}]`)).join('')}`);
 }
 
 function textRecordSet(files: readonly CroissantFile[]): { fileSets: JsonLd[]; recordSets: JsonLd[] } {
   if (!files.some((f) => extensionOf(f.path) === 'jsonl')) return { fileSets: [], recordSets: [] };
   return {
-    fileSets: [{ '@type': 'cr:FileSet', '@id': 'jsonl-files', name: 'jsonl-files', encodingFormat: 'application/jsonlines', includes: includesOf(files, ['jsonl']) }],
+    fileSets: [{ '@type': 'cr:FileSet', '@id': 'jsonl-files', name: 'jsonl-files', encodingFormat: 'application/jsonlines', includes: includesOf(ENCODING_FORMATS.jsonl) }],
     recordSets: [
       {
         '@type': 'cr:RecordSet',
