@@ -210,11 +210,17 @@ describe('the diff of two versions of a large corpus, a page at a time', () => {
     }
   });
 
-  it('refuses a cursor it did not give with 400 VALIDATION_FAILED naming cursor, and a limit outside 1..1000', async () => {
+  it('refuses a cursor it did not give, or gave another diff, with 400 VALIDATION_FAILED naming cursor, and a limit outside 1..1000', async () => {
     const first = await overNats({ limit: 10 })();
     expect(first.nextCursor).toEqual(expect.any(String));
     // A NUL, a path longer than a path may be, bytes that are not UTF-8, a character base64url has not, empty.
     const refused = ['AA', Buffer.from('录'.repeat(200)).toString('base64url'), '_w', `${first.nextCursor}*`, ''];
+    // A path written by hand (as cursors were before they named their diff), and the cursor of
+    // the same two versions the other way round: each would start this diff in the middle.
+    refused.push(Buffer.from('README.md', 'utf8').toString('base64url'));
+    const reversed = await overNats({ limit: 10, from: v2, to: v1 })();
+    expect(reversed.nextCursor).toEqual(expect.any(String));
+    refused.push(reversed.nextCursor!);
     for (const cursor of refused) {
       await expect(ask(h, DeliverySubjects.diffVersions, { id: entitlementId, from: v1, to: v2, cursor }, buyer)).rejects.toMatchObject({
         status: 400,

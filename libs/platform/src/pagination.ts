@@ -15,7 +15,7 @@ export class PageQuery {
   @QueryInteger({ min: 1, max: MAX_PAGE_SIZE })
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page of the same list; anything else is 400.', pattern: '^[A-Za-z0-9_-]{1,200}$' })
+  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page of the same list (same filters); one of another list, or malformed, is 400.', pattern: '^[A-Za-z0-9_-]{1,200}$' })
   @IsOptional()
   @IsString()
   @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'cursor must be a value returned as nextCursor' })
@@ -42,10 +42,11 @@ export interface Position {
  */
 export type CursorScope = string;
 
-const scopeTag = (scope: CursorScope) => createHash('sha256').update(scope, 'utf8').digest('base64url').slice(0, 11);
+/** The short digest of a list's scope that its cursors carry (11 characters of base64url). */
+export const cursorScopeTag = (scope: CursorScope): string => createHash('sha256').update(scope, 'utf8').digest('base64url').slice(0, 11);
 
 export function encodeCursor(position: Position, scope: CursorScope): string {
-  return Buffer.from(`${position.at.toISOString()}|${position.id}|${scopeTag(scope)}`, 'utf8').toString('base64url');
+  return Buffer.from(`${position.at.toISOString()}|${position.id}|${cursorScopeTag(scope)}`, 'utf8').toString('base64url');
 }
 
 /** A UUID as PostgreSQL writes one (lower-case hex): what every cursor carries as its id. */
@@ -87,7 +88,7 @@ export function decodeCursor(cursor: string | undefined, scope: CursorScope): Po
       { field: 'cursor', problems: ['cursor must be a value returned as nextCursor'] },
     ]);
   }
-  if (tag !== scopeTag(scope)) {
+  if (tag !== cursorScopeTag(scope)) {
     throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, 'cursor: the nextCursor of another list', [
       { field: 'cursor', problems: ['cursor must be the nextCursor of this list, with the same filters'] },
     ]);

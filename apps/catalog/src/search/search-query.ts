@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   CommonErrorCode,
   SEARCH_DEFAULT_LIMIT,
@@ -11,7 +10,7 @@ import {
   type SearchSort,
 } from '@trove/contracts';
 import { MODALITIES } from '@trove/dataset';
-import { CURSOR_UUID, isIsoTimestamp, ServiceException } from '@trove/platform';
+import { CURSOR_UUID, cursorScopeTag, isIsoTimestamp, ServiceException } from '@trove/platform';
 import { tsqueryText } from './search-tokens';
 
 /**
@@ -81,7 +80,7 @@ function badCursor(): ServiceException {
  */
 export function searchCursorTag(request: SearchDatasetsRequest, query: string | null, sort: SearchSort, currency: string): string {
   const scope = [query ?? '', request.modality ?? null, request.domain ?? null, request.language ?? null, request.annotation ?? null, request.license ?? null, request.maxPrice ?? null, currency, sort];
-  return createHash('sha256').update(JSON.stringify(scope), 'utf8').digest('base64url').slice(0, 11);
+  return cursorScopeTag(JSON.stringify(scope));
 }
 
 export function encodeSearchCursor(cursor: Cursor): string {

@@ -33,7 +33,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { MAX_FILE_PATH_BYTES } from '@trove/dataset';
 import { checkUse, licenseEndsAt } from '@trove/licensing';
 import { EventHandler, RpcHandler, UnitOfWork, type EventContext, type RpcContext } from '@trove/messaging';
-import { decodeCursor, DEFAULT_PAGE_SIZE, ServiceException, toPage, type Caller } from '@trove/platform';
+import { cursorScopeTag, decodeCursor, DEFAULT_PAGE_SIZE, ServiceException, toPage, type Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
 import { CallerStatusRepository } from '../callers/caller-status.repository';
 import { callerRefusal } from '../callers/caller-standing';
@@ -278,7 +278,6 @@ export class EntitlementsService {
     { pageBytes = DIFF_PAGE_BYTES, walk = DIFF_PAGE_WALK, windowRows = DIFF_WINDOW_ROWS }: { pageBytes?: number; walk?: number; windowRows?: number } = {},
   ): Promise<VersionDiff> {
     const limit = request.limit ?? DIFF_PAGE_DEFAULT;
-    const after = request.cursor === undefined ? null : decodeDiffCursor(request.cursor);
     return this.unitOfWork.read(async () => {
       const entitlement = await this.owned(request.id, caller);
       // What a refunded or ended entitlement covered is no longer the buyer's to read.
@@ -288,20 +287,22 @@ export class EntitlementsService {
           throw new ServiceException(CommonErrorCode.NOT_FOUND, `Version ${versionId} is not covered by entitlement ${entitlement.id}.`);
         }
       }
+      // After the checks: what the caller may not see is 404 whatever cursor it sends.
+      const after = request.cursor === undefined ? null : decodeDiffCursor(request, request.cursor);
       const diff: VersionDiff = { from: request.from, to: request.to, added: [], removed: [], changed: [], nextCursor: null };
       let entries = 0;
       let used = Buffer.byteLength(JSON.stringify(diff));
       let position = after;
       for (let walked = 0; ; walked += windowRows) {
-        if (walked >= walk) return { ...diff, nextCursor: encodeDiffCursor(position!) };
+        if (walked >= walk) return { ...diff, nextCursor: encodeDiffCursor(request, position!) };
         // A difference more than the page takes says whether the page ends before the last one.
         const window = await this.entitlements.diffWindow(entitlement.datasetId, { from: request.from, to: request.to }, position, windowRows, limit - entries + 1);
         for (const difference of window.differences) {
           // The page is full: the next one starts after the last path listed.
-          if (entries === limit) return { ...diff, nextCursor: encodeDiffCursor(position!) };
+          if (entries === limit) return { ...diff, nextCursor: encodeDiffCursor(request, position!) };
           const entry = difference.from && difference.to ? { path: difference.path, from: difference.from, to: difference.to } : (difference.from ?? difference.to)!;
           const bytes = Buffer.byteLength(JSON.stringify(entry)) + 1;
-          if (entries > 0 && used + bytes > pageBytes) return { ...diff, nextCursor: encodeDiffCursor(position!) };
+          if (entries > 0 && used + bytes > pageBytes) return { ...diff, nextCursor: encodeDiffCursor(request, position!) };
           if (!difference.from) diff.added.push(entry as DiffFile);
           else if (!difference.to) diff.removed.push(entry as DiffFile);
           else diff.changed.push(entry as VersionDiff['changed'][number]);
@@ -312,7 +313,7 @@ export class EntitlementsService {
         // Both versions read to their end: the last page.
         if (window.last === null) return diff;
         position = window.last;
-        if (entries === limit) return { ...diff, nextCursor: encodeDiffCursor(position) };
+        if (entries === limit) return { ...diff, nextCursor: encodeDiffCursor(request, position) };
       }
     });
   }
@@ -426,15 +427,29 @@ export const DIFF_PAGE_WALK = 20_000;
 /** Files of each version one statement of a diff page reads. */
 const DIFF_WINDOW_ROWS = 1_000;
 
-/** A diff's position: the last path a page went through, as the catalog's file pages write it. */
-function encodeDiffCursor(path: string): string {
-  return Buffer.from(path, 'utf8').toString('base64url');
+/**
+ * A diff's position: the last path a page went through, as the catalog's file pages write it,
+ * with the digest of the diff it belongs to (entitlement, from, to), so that the cursor of one
+ * diff is refused by another instead of starting it in the middle.
+ */
+function encodeDiffCursor(diff: DiffScope, path: string): string {
+  return Buffer.from(JSON.stringify([diffTag(diff), path]), 'utf8').toString('base64url');
 }
 
-/** The path a diff cursor holds: text PostgreSQL can compare (no U+0000), as long as a path may be. */
-function decodeDiffCursor(cursor: string): string {
-  const path = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (path.length === 0 || path.includes('\u0000') || Buffer.byteLength(path, 'utf8') > MAX_FILE_PATH_BYTES || encodeDiffCursor(path) !== cursor) {
+type DiffScope = Pick<DiffVersionsRequest, 'id' | 'from' | 'to'>;
+const diffTag = (diff: DiffScope) => cursorScopeTag(`diff|${diff.id}|${diff.from}|${diff.to}`);
+
+/** The path a diff cursor of `diff` holds: text PostgreSQL can compare (no U+0000), as long as a path may be. */
+function decodeDiffCursor(diff: DiffScope, cursor: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalidCursor();
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 2 || parsed[0] !== diffTag(diff) || typeof parsed[1] !== 'string') throw invalidCursor();
+  const path = parsed[1];
+  if (path.length === 0 || path.includes('\u0000') || Buffer.byteLength(path, 'utf8') > MAX_FILE_PATH_BYTES || encodeDiffCursor(diff, path) !== cursor) {
     throw invalidCursor();
   }
   return path;
