@@ -104,7 +104,7 @@ export class DownloadsController {
       bytes: head ? 0 : length,
     });
     if (range.kind === 'unsatisfiable') {
-      void reply.header('content-range', `bytes */${target.size}`).header('accept-ranges', 'bytes');
+      void reply.header('content-range', `bytes */${target.size}`).header('accept-ranges', 'bytes').header('etag', etag);
       throw new ServiceException(DeliveryErrorCode.RANGE_NOT_SATISFIABLE, `The file has ${target.size} bytes; ask for one range inside them (several ranges are not served).`);
     }
     const headers: Record<string, string | number> = {
