@@ -119,6 +119,30 @@ describe("the gateway's HTTP edge", () => {
       expect(await organizationCount()).toBe(before + 4);
     });
 
+    it('tells a caller without a valid key that it needs one before anything about its body', async () => {
+      const malformed: [RequestInit['body'], Record<string, string>, number][] = [
+        ['{"title":"普通话朗读', { 'content-type': 'application/json' }, 400],
+        ['{"title":"a","title":"b"}', { 'content-type': 'application/json' }, 400],
+        [String(speechListing().title), { 'content-type': 'text/plain' }, 415],
+        [Buffer.from('{"title":"Caf\xe9"}', 'latin1'), { 'content-type': 'application/json; charset=latin1' }, 415],
+        [gzipSync(JSON.stringify(speechListing())), { 'content-type': 'application/json', 'content-encoding': 'gzip' }, 415],
+      ];
+      const vendor = await VendorClient.signUp(system, '数据堂 Datatang 边界测试');
+      // A key that is not valid too (once: failures from one address are soon rate-limited).
+      await expectProblem(await post('/v1/datasets', malformed[0][0], malformed[0][1], { key: 'trv_0000000000000000000000000000000a_notakey' }), 401, 'UNAUTHENTICATED');
+      for (const [body, headers, status] of malformed) {
+        await expectProblem(await post('/v1/datasets', body, headers), 401, 'UNAUTHENTICATED');
+        await expectProblem(await post('/v1/datasets', body, headers, { key: vendor.key }), status, status === 400 ? 'VALIDATION_FAILED' : 'UNSUPPORTED_MEDIA_TYPE');
+      }
+      const datasets = await withDatabase(system.databases.get('catalog')!.url, async (c) => (await c.query('SELECT count(*)::int AS n FROM dataset WHERE vendor_organization_id = $1', [vendor.organizationId])).rows[0].n);
+      expect(datasets).toBe(0);
+      // Refused with the caller known, each is in the audit log as every other refused change is.
+      const audit = await json(await system.request(`/v1/admin/audit?actor=${vendor.organizationId}&action=dataset.create&limit=100`));
+      expect(audit.items.map((e: { status: number; errorCode: string }) => [e.status, e.errorCode]).sort()).toEqual(
+        malformed.map(([, , status]) => [status, status === 400 ? 'VALIDATION_FAILED' : 'UNSUPPORTED_MEDIA_TYPE']).sort(),
+      );
+    });
+
     it('refuses a body that is not a JSON object: PATCH null was a 200 that changed nothing', async () => {
       const vendor = await VendorClient.signUp(system, '希尔贝壳 AISHELL');
       const dataset = await vendor.expect(201, '/v1/datasets', 'POST', speechListing());

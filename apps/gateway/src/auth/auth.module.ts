@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
+import { RefusedBodyGuard } from '../http/refused-body.guard';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import { GatewayConfig } from '../gateway.config';
@@ -33,9 +34,11 @@ import { RouteRules } from './route-rules';
     KeyStoreRepository,
     AuthFailures,
     RouteRules,
-    // In this order: the rate limit needs to know which key is calling.
+    // In this order: the rate limit needs to know which key is calling, and a body refused as it
+    // was read is answered only to a caller that got past both.
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },
+    { provide: APP_GUARD, useClass: RefusedBodyGuard },
   ],
   exports: [KeyStore],
 })

@@ -33,6 +33,15 @@ export class JsonBodyError extends ServiceException {
   }
 }
 
+/**
+ * What a route gets as its body when the body was refused as it was read: the refusal waits for
+ * the guards (RefusedBodyGuard, after authentication and rate limiting), so that a caller
+ * without a valid key is told 401 before anything about its body.
+ */
+export class RefusedBody {
+  constructor(readonly error: JsonBodyError) {}
+}
+
 const invalid = (message: string, field?: string) => new JsonBodyError(CommonErrorCode.VALIDATION_FAILED, message, field);
 const unsupported = (message: string) => new JsonBodyError(CommonErrorCode.UNSUPPORTED_MEDIA_TYPE, message);
 
@@ -189,11 +198,17 @@ export function acceptJsonBodiesOnly(app: NestFastifyApplication, limits: JsonBo
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const refused = refusedEncoding(request);
-    if (refused) return done(refused, undefined);
+    if (refused) return done(null, new RefusedBody(refused));
     try {
       done(null, parseJsonBody(body as Buffer, limits));
     } catch (error) {
+      if (error instanceof JsonBodyError) return done(null, new RefusedBody(error));
       done(error as Error, undefined);
     }
+  });
+  // Any other media type: read (within the body limit) and refused with 415 once the caller is known.
+  fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (request, _body, done) => {
+    const type = (request.headers['content-type'] ?? '').slice(0, 80);
+    done(null, new RefusedBody(unsupported(`Unsupported Media Type: ${type}`)));
   });
 }
