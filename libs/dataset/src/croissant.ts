@@ -181,12 +181,12 @@ function fileObject(file: CroissantFile): JsonLd {
  */
 function mediaRecordSets(kind: MediaKind, files: readonly CroissantFile[]): { fileSets: JsonLd[]; recordSets: JsonLd[] } {
   const extensions = [...new Set(files.map((f) => extensionOf(f.path)))].filter((ext) => kind.extensions.includes(ext)).sort();
-  const byFormat = new Map<string, string[]>();
-  for (const ext of extensions) byFormat.set(ENCODING_FORMATS[ext], [...(byFormat.get(ENCODING_FORMATS[ext]) ?? []), ext]);
+  // The media types of the files the card lists, in the order of their first extension.
+  const formats = [...new Set(extensions.map((ext) => ENCODING_FORMATS[ext]))];
   const fileSets: JsonLd[] = [];
   const recordSets: JsonLd[] = [];
-  for (const [format, formatExtensions] of byFormat) {
-    const suffix = byFormat.size === 1 ? '' : `-${format.slice(format.indexOf('/') + 1).replace(/^x-/, '')}`;
+  for (const format of formats) {
+    const suffix = formats.length === 1 ? '' : `-${format.slice(format.indexOf('/') + 1).replace(/^x-/, '')}`;
     const fileSetId = `${kind.fileSet}${suffix}`;
     const recordSetId = `${kind.recordSet}${suffix}`;
     fileSets.push({
