@@ -37,6 +37,8 @@ describe('allowedMethods', () => {
     expect(allowedMethods(fastify, '/v1/datasets/3f1c0a9e-0b7a-4c39-9a0e-3c4b9b1f0a11?fields=title')).toEqual(['GET', 'HEAD', 'PATCH']);
     expect(allowedMethods(fastify, '/v1/datasets')).toEqual(['POST']);
     expect(allowedMethods(fastify, '/v1/orders')).toEqual([]);
+    // A trailing slash is not an empty id: GET /v1/datasets/ has no route, so it is a 404.
+    expect(allowedMethods(fastify, '/v1/datasets/')).toEqual([]);
     await fastify.close();
   });
 });

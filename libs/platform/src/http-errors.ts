@@ -47,7 +47,10 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 export function allowedMethods(fastify: Pick<FastifyInstance, 'findRoute'>, url: string): string[] {
   return METHODS.filter((method) => {
     try {
-      return fastify.findRoute({ method, url }) !== null;
+      // The router fills a parameter with nothing (`/v1/api-keys/` for `/v1/api-keys/:id`), but
+      // no route serves an empty id: such a path has no routes, so it stays a 404.
+      const route = fastify.findRoute({ method, url });
+      return route !== null && Object.values(route.params ?? {}).every((value) => value !== '');
     } catch {
       return false;
     }
