@@ -1,8 +1,13 @@
 import { validateSync } from 'class-validator';
-import { IsDateTime, isDateTime } from './date-time';
+import { IsDateTime, isDateTime, IsMoment, isMoment } from './date-time';
 
 class Offer {
   @IsDateTime()
+  expiresAt: unknown;
+}
+
+class Key {
+  @IsMoment()
   expiresAt: unknown;
 }
 
@@ -33,5 +38,27 @@ describe('isDateTime', () => {
   it('names the field and the form it wants', () => {
     const offer = Object.assign(new Offer(), { expiresAt: '2027-W26' });
     expect(validateSync(offer)[0].constraints).toEqual({ isDateTime: expect.stringMatching(/^expiresAt must be an ISO 8601 date-time such as 2027-06-30T00:00:00Z/) });
+  });
+});
+
+describe('isMoment', () => {
+  it.each([['2027-06-30T00:00:00Z'], ['2027-06-30T08:00:00+08:00'], ['2027-06-30T08:00:00+0800'], ['2027-06-30T00:00:00.123z'], ['2027-06-30T08:00-05:00']])('takes %s', (value) => {
+    expect(isMoment(value)).toBe(true);
+  });
+
+  it.each([
+    ['2027-06-30', 'a date alone, which would be midnight UTC'],
+    ['2027-06-30T08:00:00', 'a local time'],
+    ['2027-06-30T08:00:00.000', 'a local time with a fraction'],
+    ['2027-W26-3T00:00:00Z', 'a week date'],
+    ['2027-02-30T00:00:00+08:00', 'a day that does not exist'],
+    [1782777600000, 'a number'],
+  ] as [unknown, string][])('refuses %s (%s)', (value) => {
+    expect(isMoment(value)).toBe(false);
+  });
+
+  it('tells the writer to name the offset', () => {
+    const key = Object.assign(new Key(), { expiresAt: '2027-01-01' });
+    expect(validateSync(key)[0].constraints).toEqual({ isMoment: expect.stringMatching(/^expiresAt must be an ISO 8601 date-time with its UTC offset, such as 2027-06-30T00:00:00\+08:00/) });
   });
 });

@@ -25,3 +25,32 @@ export function IsDateTime(options?: ValidationOptions): PropertyDecorator {
       },
     });
 }
+
+/** An explicit offset: `Z`, `+08:00` or `+0800` at the end of a date-time. */
+const WITH_OFFSET = /T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
+
+/**
+ * A moment that starts or ends something (an offer's or a statement's bound): `isDateTime` with
+ * its UTC offset, so `2027-01-01T00:00:00+08:00` (midnight in Beijing) and `2027-01-01T00:00:00Z`
+ * are never read as one another. A date alone, or a date-time without an offset, would be read in
+ * a time zone its writer did not choose, eight hours off for a vendor in Beijing.
+ */
+export function isMoment(value: unknown): value is string {
+  return isDateTime(value) && WITH_OFFSET.test(value);
+}
+
+/** A string field held to `isMoment`. */
+export function IsMoment(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isMoment',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options,
+      validator: {
+        validate: isMoment,
+        defaultMessage: (args: ValidationArguments) =>
+          `${args.property} must be an ISO 8601 date-time with its UTC offset, such as 2027-06-30T00:00:00+08:00 or 2027-06-30T00:00:00Z: a time without one would be read as UTC`,
+      },
+    });
+}

@@ -1,4 +1,4 @@
-import { DATASET_STATUSES, DatasetListing, DisplayText, IsDateTime, OFFER_STATUSES, PAST_OFFERS_SHOWN, QueryInteger, VERSION_FILES_CURSOR, VERSION_FILES_SHOWN, VERSION_PATTERN, VERSION_STATUSES, VERSIONS_SHOWN, type DatasetStatus, type OfferStatus, type VersionStatus } from '@trove/contracts';
+import { DATASET_STATUSES, DatasetListing, DisplayText, IsMoment, OFFER_STATUSES, PAST_OFFERS_SHOWN, QueryInteger, VERSION_FILES_CURSOR, VERSION_FILES_SHOWN, VERSION_PATTERN, VERSION_STATUSES, VERSIONS_SHOWN, type DatasetStatus, type OfferStatus, type VersionStatus } from '@trove/contracts';
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, IsUUID, Length, Matches, MaxLength, Min } from 'class-validator';
@@ -80,9 +80,12 @@ export class CreateOfferDto extends OfferLicensing {
   @IsUUID()
   buyerOrgId?: string;
 
-  @ApiPropertyOptional({ example: '2027-06-30T00:00:00Z', description: 'After this moment the offer cannot be bought' })
+  @ApiPropertyOptional({
+    example: '2027-06-30T00:00:00+08:00',
+    description: 'After this moment the offer cannot be bought. With its UTC offset (`Z`, `+08:00`): a date alone or a time without one is 400, not read as UTC.',
+  })
   @IsOptional()
-  @IsDateTime()
+  @IsMoment()
   expiresAt?: string;
 }
 

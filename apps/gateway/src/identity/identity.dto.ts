@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsDateString, IsEmail, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
-import { DisplayText, ORGANIZATION_KINDS, ORGANIZATION_STATUSES, ROLES, SIGN_UP_KINDS, type OrganizationKind, type OrganizationStatus, type Role, type SignUpKind } from '@trove/contracts';
+import { IsEmail, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { DisplayText, IsMoment, ORGANIZATION_KINDS, ORGANIZATION_STATUSES, ROLES, SIGN_UP_KINDS, type OrganizationKind, type OrganizationStatus, type Role, type SignUpKind } from '@trove/contracts';
 import { PageQuery } from '@trove/platform';
 import { PageOf } from '../openapi/page.dto';
 import { MAX_SUSPENSION_REASON_LENGTH } from './organization-state';
@@ -47,8 +47,7 @@ export class CreateApiKeyDto {
       'A key that itself expires makes only keys that expire no later: left out, the new key expires with it; later is 400.',
   })
   @IsOptional()
-  @IsDateString({ strict: true }, { message: 'expiresAt must be an ISO 8601 date-time' })
-  @Matches(/(?:Z|[+-]\d{2}:?\d{2})$/i, { message: 'expiresAt must name its UTC offset (Z or +08:00): a time without one would be read as UTC' })
+  @IsMoment()
   expiresAt?: string;
 }
 

@@ -1,12 +1,9 @@
 import { registerDecorator, type ValidationArguments, type ValidationOptions } from 'class-validator';
-import { isDateTime } from '../date-time';
+import { isMoment } from '../date-time';
 
 /** The longest period one account statement covers: a year, a leap year's included. */
 export const STATEMENT_MAX_DAYS = 366;
 const MAX_PERIOD_MS = STATEMENT_MAX_DAYS * 24 * 60 * 60 * 1000;
-
-/** An explicit offset: `Z`, `+08:00` or `+0800` at the end of a date-time. */
-const WITH_OFFSET = /T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
 
 /**
  * A moment that bounds a statement: an ISO 8601 date-time (`isDateTime`) with its offset, so that
@@ -15,7 +12,7 @@ const WITH_OFFSET = /T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
  * vendor did not choose, and a statement's figures would move by eight hours of sales.
  */
 export function isStatementMoment(value: unknown): value is string {
-  return isDateTime(value) && WITH_OFFSET.test(value);
+  return isMoment(value);
 }
 
 /** Why a statement's period (`from`, `to`) is not one; null when it is (or a bound is itself wrong, reported on its own). */

@@ -22,7 +22,7 @@ import {
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { DatasetMetadata, MAX_FILE_PATH_BYTES } from '@trove/dataset';
 import { OfferLicensing, type LicenseTermsValue, type PricingValue } from '@trove/licensing';
-import { IsDateTime } from '../date-time';
+import { IsDateTime, IsMoment } from '../date-time';
 import { PageRequest } from '../page-request';
 
 /** Moderation states of a listing; the transitions are in the catalog's dataset-state.ts. */
@@ -398,7 +398,7 @@ export class CreateOfferRequest extends OfferLicensing {
   buyerOrgId?: string;
 
   @IsOptional()
-  @IsDateTime()
+  @IsMoment()
   expiresAt?: string;
 }
 
