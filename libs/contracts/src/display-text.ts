@@ -1,4 +1,5 @@
 import { registerDecorator, type ValidationArguments, type ValidationOptions } from 'class-validator';
+import { INVISIBLE_CHARACTER } from '@trove/dataset';
 
 /**
  * C0 and C1 controls and the line and paragraph separators. A title holding ESC sequences
@@ -17,19 +18,6 @@ const CONTROL_IN_PROSE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u
  */
 const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/;
 
-/**
- * Characters that show nothing: every format character (`\p{Cf}`: the zero-width space, the word
- * joiner, the invisible operators U+2061-U+2064, the soft hyphen, the Mongolian vowel separator,
- * a BOM inside text, the interlinear annotation marks, the musical formatting marks, the tag
- * characters outside a flag emoji) and the default-ignorable letters and marks that render as
- * blanks (the combining grapheme joiner, the Hangul fillers). `Spe\u200Bech` and `Speech\u2062`
- * look like `Speech` and are other titles, so two listings or vendors read alike while search and
- * uniqueness tell them apart. Left alone, since scripts and emoji need them: ZWJ and ZWNJ, the
- * directional marks LRM, RLM and ALM (they reorder nothing by themselves), the variation
- * selectors and the Mongolian free variation selectors. The bidirectional controls are
- * BIDI_CONTROL's to name.
- */
-const INVISIBLE = /(?![\u200c\u200d\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069])[\p{Cf}\u034f\u115f\u1160\u3164\uffa0]/u;
 /**
  * The one use of tag characters in text: the flags of England, Scotland and Wales (🏴 + the tags
  * `gbeng`, `gbsct` or `gbwls` + CANCEL TAG). Any other run of tags after 🏴 is hidden text.
@@ -52,7 +40,7 @@ export function displayTextProblems(text: string, kind: TextKind = 'line'): stri
     problems.push(kind === 'prose' ? 'must not contain control characters (tabs and line breaks are fine)' : 'must not contain control characters or line breaks');
   }
   if (BIDI_CONTROL.test(text)) problems.push('must not contain bidirectional embedding, override or isolate characters (U+202A-U+202E, U+2066-U+2069)');
-  if (INVISIBLE.test(text.replace(TAG_FLAG, ''))) {
+  if (INVISIBLE_CHARACTER.test(text.replace(TAG_FLAG, ''))) {
     problems.push('must not contain invisible characters (format characters such as U+200B, U+2060-U+2064, U+00AD, U+FEFF, tag characters; Hangul fillers)');
   }
   if (text.length > 0 && text.replace(SHOWS_NOTHING, '') === '') problems.push('must show something: it holds only spaces or invisible characters');

@@ -1,3 +1,5 @@
+import { INVISIBLE_CHARACTER } from './invisible';
+
 /** The longest path a file may have inside a dataset, in UTF-8 bytes. */
 export const MAX_FILE_PATH_BYTES = 512;
 /** The longest folder or file name within it, in UTF-8 bytes: what common filesystems hold. */
@@ -8,8 +10,8 @@ const WINDOWS_DEVICE = /^(?:con|prn|aux|nul|com[1-9¹²³]|lpt[1-9¹²³])(?:\.[
  * What is wrong with a file's path inside a dataset; empty when it is safe. A path names where
  * the file appears in a buyer's download (`audio/zh-CN/0001.wav`): relative, already
  * normalized, `/`-separated, with no `.`, `..` or empty segments, no backslashes, drive letters,
- * control or bidirectional-control characters that other systems read or show differently, no
- * spaces around segments, valid Unicode in NFC, at most 512 bytes of UTF-8, and names that the
+ * control, bidirectional-control or invisible characters that other systems read or show
+ * differently, no spaces around segments, valid Unicode in NFC, at most 512 bytes of UTF-8, and names that the
  * filesystems buyers download to can hold (below). Catalog checks it before an upload URL is
  * signed and delivery again where the bytes arrive; storage never uses it as a key.
  */
@@ -24,6 +26,8 @@ export function filePathProblems(path: string): string[] {
   if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(path)) problems.push('path must not contain control characters');
   // Bidirectional controls make `a\u202Egpj.exe` display as `aexe.jpg`.
   if (/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/.test(path)) problems.push('path must not contain bidirectional control characters');
+  // Characters that show nothing make `data/a\u200B.txt` a second file listed as `data/a.txt`.
+  if (INVISIBLE_CHARACTER.test(path)) problems.push('path must not contain invisible characters (format characters such as U+200B, U+2060, U+00AD, U+FEFF; Hangul fillers)');
   // Half of a UTF-16 surrogate pair is no character: it has no UTF-8 and no URL encoding.
   if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(path)) problems.push('path must be valid Unicode (half of a surrogate pair was sent)');
   if (path.normalize('NFC') !== path) problems.push('path must be in Unicode normalization form C (NFC)');

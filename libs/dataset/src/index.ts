@@ -12,5 +12,6 @@ export * from './validate';
 export * from './croissant';
 export * from './metadata.examples';
 export * from './labels';
+export * from './invisible';
 export * from './file-path';
 export * from './metered-volume';
