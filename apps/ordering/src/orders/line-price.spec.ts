@@ -18,6 +18,7 @@ describe('linePrice: what one order item costs', () => {
     ['200 hours at 180.00 yuan an hour', perHour, 200, { amount: 3_600_000, quantity: 200 }],
     ['one hour', perHour, 1, { amount: 18_000, quantity: 1 }],
     ['every hour a 12.5-hour corpus holds', ofShortCorpus, 13, { amount: 234_000, quantity: 13 }],
+    ['every hour of the whole the offer sells, after the listing declared less and then more', { ...perHour, meteredVolume: 10, defaultQuantity: 5 }, 5, { amount: 90_000, quantity: 5 }],
     ['no quantity: every hour the listing declares', ofShortCorpus, undefined, { amount: 234_000, quantity: 13 }],
     // The vendor edited the listing to 13,000 hours after the offer was made: the catalog answers
     // what the offer fixed, and the order buys that, not the edit.
@@ -38,6 +39,10 @@ describe('linePrice: what one order item costs', () => {
     ['more than the most an item may buy', perHour, MAX_METERED_QUANTITY + 1, 'from 1 to'],
     ['a line beyond the largest amount', offer({ model: 'metered', price: { amount: 100_000_000_000, currency: 'CNY' }, unit: 'gib' }), MAX_METERED_QUANTITY, 'beyond the largest amount'],
     ['more hours than the listing holds', ofShortCorpus, 1000, "at most 13: the listing's declared volume in units of hour"],
+    // The listing declared 5 hours, then 10 again: the offer's whole stays 5, and the line is a
+    // share of it, so a sixth hour would be charged and deliver nothing more.
+    ['more hours than the whole the offer sells', { ...perHour, meteredVolume: 10, defaultQuantity: 5 }, 6, 'at most 5: the whole volume offer'],
+    ['more hours than the offer fixed, after the listing grew', { ...perHour, meteredVolume: 13_000, defaultQuantity: 13 }, 200, 'at most 13: the whole volume offer'],
     ['a quantity for a one-time offer', once, 3, 'only for metered offers'],
     ['a quantity for a free offer', ccBy, 1, 'only for metered offers'],
     ['a quantity for a subscription', monthly, 2, 'only for metered offers'],

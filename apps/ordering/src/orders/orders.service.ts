@@ -375,10 +375,10 @@ export function linePrice(offer: Pick<OfferSnapshot, 'id' | 'pricing' | 'metered
   // No more than the listing holds: 1,000 hours of a 12.5-hour corpus was charged and delivered
   // the same files as one hour.
   const volume = offer.meteredVolume ?? null;
+  const whole = offer.defaultQuantity ?? null;
   if (quantity === undefined) {
     // What the offer fixed when it was made (lowered by any edit since), never more. Absent from
     // an older catalog: the item must give its quantity then.
-    const whole = offer.defaultQuantity ?? null;
     const sold = `offer ${offer.id} is sold per ${offer.pricing.unit}`;
     if (whole === null) throw bad(`quantity is required: ${sold} and states no volume in that unit to buy whole`);
     if (whole > MAX_METERED_QUANTITY) throw bad(`quantity is required: ${sold} and its whole volume is ${whole}, more than the ${MAX_METERED_QUANTITY} one item may buy`);
@@ -389,6 +389,12 @@ export function linePrice(offer: Pick<OfferSnapshot, 'id' | 'pricing' | 'metered
   }
   if (volume !== null && quantity > volume) {
     throw bad(`quantity must be at most ${volume}: the listing's declared volume in units of ${offer.pricing.unit}, rounded up to whole units (offer ${offer.id})`);
+  }
+  // Nor more than the whole the offer sells, of which the line is a share (`whole_quantity`):
+  // once the listing had declared 5 hours and then 10 again, 6 hours of an offer whose whole is
+  // 5 were charged as 6 and delivered what 5 buy.
+  if (whole !== null && quantity > whole) {
+    throw bad(`quantity must be at most ${whole}: the whole volume offer ${offer.id} sells (its defaultQuantity), lowered by an edit of the listing since the offer was made; a new offer sells what the listing declares now`);
   }
   try {
     return { amount: chargeFor(offer.pricing, { units: quantity }, currency).amount, quantity };
