@@ -202,6 +202,20 @@ async function stillPublished(gatewayUrl, ids) {
   return first.status === 200 && first.body.status === 'published';
 }
 
+/**
+ * A demo vendor's profile. No two vendors may show one name (409), and a database that outlived
+ * its .trove/demo-keys.json holds the earlier demo vendors under these names: the new ones are
+ * numbered (`数据堂（演示） 2`), as a second demo of the same marketplace.
+ */
+async function writeProfile(gatewayUrl, key, vendor) {
+  for (let n = 1; ; n++) {
+    const profile = n === 1 ? vendor.profile : { ...vendor.profile, displayNameZh: `${vendor.profile.displayNameZh} ${n}`, displayNameEn: `${vendor.profile.displayNameEn} ${n}` };
+    const answer = await call(gatewayUrl, 'PUT', '/v1/vendor/profile', key, profile);
+    if (answer.status === 409 && n < 20) continue;
+    return expect(200, answer, `${vendor.name}: profile`);
+  }
+}
+
 async function seedCatalog({ stateDir, gatewayUrl, adminKey, root, demo, mode }) {
   const file = path.join(stateDir, 'demo-catalog.json');
   const saved = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : { datasetIds: [] };
@@ -213,11 +227,7 @@ async function seedCatalog({ stateDir, gatewayUrl, adminKey, root, demo, mode })
     if (![200, 404, 409].includes(answer.status)) throw new GatewayError(`suspending demo listing ${id} answered ${answer.status}`);
   });
 
-  await Promise.all(
-    VENDORS.map((vendor) =>
-      expect(200, call(gatewayUrl, 'PUT', '/v1/vendor/profile', demo.vendors[vendor.key].key, vendor.profile), `${vendor.name}: profile`),
-    ),
-  );
+  await Promise.all(VENDORS.map((vendor) => writeProfile(gatewayUrl, demo.vendors[vendor.key].key, vendor)));
   const ids = new Array(LISTINGS.length);
   await Promise.all(
     VENDORS.map((vendor) => {

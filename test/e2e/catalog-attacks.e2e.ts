@@ -98,6 +98,30 @@ describe('the catalog under attack', () => {
   });
 
   describe("a vendor's public face", () => {
+    it("refuses names another vendor's profile shows, however they are spelled, and lets each keep its own", async () => {
+      const datatang = { displayNameZh: '数据堂（北京）科技股份有限公司', displayNameEn: 'Datatang' };
+      await other.expect(200, '/v1/vendor/profile', 'PUT', datatang);
+      // An approved vendor renamed itself after another: its page and its Croissant cards named
+      // the other vendor, and only the organization id told the two apart.
+      for (const [copied, fields] of [
+        [datatang, ['displayNameZh', 'displayNameEn']],
+        [{ displayNameZh: '数据堂（北京）科技股份有限公司', displayNameEn: 'Datatang Technology' }, ['displayNameZh']],
+        [{ displayNameZh: '海天瑞声', displayNameEn: 'ＤＡＴＡＴＡＮＧ' }, ['displayNameEn']],
+        [{ displayNameZh: '海天瑞声', displayNameEn: '  datatang  ' }, ['displayNameEn']],
+      ] as const) {
+        const taken = await vendor.call('/v1/vendor/profile', 'PUT', copied);
+        expect(taken.status).toBe(409);
+        expect(taken.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+        const problem = await json(taken);
+        expect(problem).toMatchObject({ code: 'CONFLICT', detail: expect.stringContaining('Another vendor already shows') });
+        expect(problem.errors.map((e: { field: string }) => e.field)).toEqual(fields);
+      }
+      // Nothing changed, and each vendor may write its own names again.
+      expect(await other.expect(200, '/v1/vendor/profile', 'PUT', { ...datatang, website: 'https://www.datatang.com' })).toMatchObject(datatang);
+      expect((await vendor.call('/v1/vendor/profile', 'PUT', { displayNameZh: '海天瑞声科技股份有限公司', displayNameEn: 'SpeechOcean' })).status).toBe(200);
+      expect((await vendor.call('/v1/vendor/profile', 'PUT', { displayNameZh: '海天瑞声科技股份有限公司', displayNameEn: 'SpeechOcean' })).status).toBe(200);
+    });
+
     it('shows a profile to everyone only once an operator approved the vendor, and not while it is suspended', async () => {
       // Anyone may sign up as a vendor under any name: before an operator looked, its profile was public.
       const impostor = await VendorClient.signUp(system, '海天瑞声 SpeechOcean 官方', false);

@@ -2,6 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { TransactionalRepository } from '@trove/messaging';
 import { VendorProfile } from './vendor-profile.entity';
 
+/** A display name as a reader tells names apart (see `namesTakenByOthers`), in SQL. */
+const READ_AS = (column: string) => `lower(btrim(regexp_replace(normalize(${column}, NFKC), '\\s+', ' ', 'g')))`;
+
 @Injectable()
 export class VendorProfileRepository extends TransactionalRepository {
   find(organizationId: string): Promise<VendorProfile | null> {
@@ -21,6 +24,25 @@ export class VendorProfileRepository extends TransactionalRepository {
       [organizationId],
     )) as { public: boolean }[];
     return row.public;
+  }
+
+  /**
+   * Which of these names another vendor's profile already shows, in either language, compared as
+   * a reader compares them: trimmed, runs of white space as one, NFKC-folded (full-width `Ｄａｔａ`
+   * is `Data`) and case-insensitive. Holds the lock that orders profile writes until the caller's
+   * transaction ends, so two vendors cannot take one name at once.
+   */
+  async namesTakenByOthers(organizationId: string, names: string[]): Promise<string[]> {
+    await this.transaction.query(`SELECT pg_advisory_xact_lock(hashtextextended('vendor-profile-names', 0))`);
+    const rows = (await this.transaction.query(
+      `WITH wanted AS (SELECT name, ${READ_AS('name')} AS key FROM unnest($2::text[]) AS name)
+       SELECT DISTINCT w.name
+         FROM wanted w
+         JOIN vendor_profile p ON p.organization_id <> $1
+          AND w.key IN (${READ_AS('p.display_name_zh')}, ${READ_AS('p.display_name_en')})`,
+      [organizationId, names],
+    )) as { name: string }[];
+    return rows.map((row) => row.name);
   }
 
   findForUpdate(organizationId: string): Promise<VendorProfile | null> {

@@ -1,7 +1,7 @@
-import type { UpsertVendorProfileRequest, VendorProfileView } from '@trove/contracts';
+import { CommonErrorCode, type UpsertVendorProfileRequest, type VendorProfileView } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import { UnitOfWork } from '@trove/messaging';
-import type { Caller } from '@trove/platform';
+import { ServiceException, type Caller } from '@trove/platform';
 import { notFound, seesEverything } from '../access';
 import { assertDisplayText } from '../display-text';
 import { VendorProfile } from './vendor-profile.entity';
@@ -19,6 +19,17 @@ export class VendorsService {
     // Buyers read the names next to every listing: no control or reordering characters in them.
     assertDisplayText(request, ['description']);
     return this.unitOfWork.run(async () => {
+      // An approved vendor could rename itself after another (its names, then its Croissant
+      // cards' creator): only the organization id told the two apart.
+      const taken = await this.profiles.namesTakenByOthers(caller.organizationId, [request.displayNameZh, request.displayNameEn]);
+      if (taken.length > 0) {
+        const fields = (['displayNameZh', 'displayNameEn'] as const).filter((field) => taken.includes(request[field]));
+        throw new ServiceException(
+          CommonErrorCode.CONFLICT,
+          `Another vendor already shows ${taken.map((name) => `"${name}"`).join(' and ')}: choose names buyers can tell from theirs.`,
+          fields.map((field) => ({ field, problems: [`${field} is another vendor's name`] })),
+        );
+      }
       const existing = await this.profiles.findForUpdate(caller.organizationId);
       const profile = Object.assign(existing ?? new VendorProfile(), {
         organizationId: caller.organizationId,

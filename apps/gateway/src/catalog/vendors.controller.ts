@@ -30,9 +30,14 @@ export class VendorsController {
   @Put('vendor/profile')
   @Roles(['vendor'])
   @Audited('vendor.profile.update', 'organization')
-  @ApiOperation({ summary: "Write the caller's vendor profile", description: 'Display names in Chinese and English, description, website, certifications. Replaces the whole profile.' })
+  @ApiOperation({
+    summary: "Write the caller's vendor profile",
+    description:
+      'Display names in Chinese and English, description, website, certifications. Replaces the whole profile. ' +
+      "A display name that another vendor's profile shows (in either language; compared trimmed, with runs of spaces as one, NFKC-folded and case-insensitive) is 409 CONFLICT naming the field.",
+  })
   @ApiOkResponse({ type: VendorProfileDto })
-  @ApiProblems(400, 413)
+  @ApiProblems(400, 409, 413)
   upsertProfile(@Body() body: VendorProfileInputDto): Promise<VendorProfileDto> {
     return this.rpc.send(CatalogSubjects.upsertVendorProfile, body);
   }
