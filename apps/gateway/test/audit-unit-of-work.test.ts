@@ -171,4 +171,22 @@ describe('a state change and its audit record', () => {
     ]);
     expect((await harness.inject({ method: 'GET', url: '/v1/me', key: created.body.key })).status).toBe(401);
   });
+
+  it('records a call whose path id holds a NUL or control characters, and answers it as it answers any bad id', async () => {
+    // The NUL went into the record's target, which PostgreSQL cannot store: every such call was a
+    // 500 with no record at all, whoever made it.
+    const vendor = await signUpVendor('云测数据 / Testin 自动驾驶标注');
+    const attempts = [
+      { method: 'DELETE', url: '/v1/api-keys/%00', key: undefined, status: 401, target: '\ufffd' },
+      { method: 'POST', url: `/v1/admin/organizations/${vendor}%00/suspend`, key: harness.adminKey, status: 400, target: `${vendor}\ufffd` },
+      { method: 'POST', url: `/v1/admin/organizations/${vendor}%1b%5b31m/approve`, key: harness.adminKey, status: 400, target: `${vendor}\ufffd[31m` },
+    ];
+    for (const attempt of attempts) {
+      const answer = await harness.inject({ method: attempt.method, url: attempt.url, key: attempt.key });
+      expect([attempt.url, answer.status]).toEqual([attempt.url, attempt.status]);
+      expect(answer.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(await auditOf(attempt.target)).toEqual([expect.objectContaining({ status: attempt.status, outcome: attempt.status === 401 ? 'denied' : 'failed' })]);
+    }
+    expect(await statusOf(vendor)).toBe('pending');
+  });
 });

@@ -3,6 +3,7 @@ import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import { ACCESS_RULE, RequestContext, ServiceException, type AccessRule } from '@trove/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { attemptedTarget } from '../audit/audit.service';
 import { AUDITED, type AuditedAction } from './access.decorators';
 import { AuthFailures } from './auth-failures';
 import { KeyStore, type KeyCheck } from './key-store';
@@ -36,7 +37,7 @@ export class AuthGuard implements CanActivate {
     const audited = this.reflector.get<AuditedAction | undefined>(AUDITED, context.getHandler());
     if (audited) {
       const params = request.params as Record<string, string | undefined>;
-      request.audit = { action: audited.action, targetType: audited.targetType, targetId: params.id ?? null };
+      request.audit = { action: audited.action, targetType: audited.targetType, targetId: attemptedTarget(params.id) };
     }
 
     const header = request.headers.authorization;
