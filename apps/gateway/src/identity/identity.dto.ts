@@ -25,10 +25,14 @@ export class SignUpDto {
   @IsIn(SIGN_UP_KINDS)
   kind: SignUpKind;
 
-  @ApiProperty({ example: 'data-sales@example.cn' })
+  @ApiProperty({
+    example: 'data-sales@example.cn',
+    description: 'Operators read it in their queue: bidirectional embeddings, overrides or isolates and invisible characters are 400, as in `name`',
+  })
   @Transform(trim)
   @IsEmail({}, { message: 'contactEmail must be an email address' })
   @Length(3, 254)
+  @DisplayText('line')
   contactEmail: string;
 }
 

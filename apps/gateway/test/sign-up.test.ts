@@ -1,0 +1,44 @@
+import { withDatabase } from '../../../test/support/postgres';
+import { GatewayHarness } from './gateway-harness';
+
+jest.setTimeout(120_000);
+
+/**
+ * What an organization signs up with, operators read in their queue. An email address with a
+ * right-to-left override (`sales<U+202E>@moc.elpmaxe` shows as `sales@example.com`) or an
+ * invisible character passed the email check and was stored as typed.
+ */
+describe('signing up', () => {
+  let harness: GatewayHarness;
+
+  beforeAll(async () => {
+    harness = await GatewayHarness.start();
+  });
+
+  afterAll(async () => {
+    await harness?.stop();
+  });
+
+  const organizations = async () => withDatabase(harness.gatewayDb.url, async (c) => Number((await c.query(`SELECT count(*) FROM organization`)).rows[0].count));
+  const signUp = (contactEmail: string) =>
+    harness.inject({ method: 'POST', url: '/v1/organizations', key: harness.adminKey, body: { name: '深圳数据交易所 会员单位', kind: 'vendor', contactEmail } });
+
+  it.each([
+    ['a right-to-left override', 'sales\u202e@moc.elpmaxe'],
+    ['a zero-width space', 'bd@exa\u200bmple.cn'],
+    ['a soft hyphen', 'bd@exam\u00adple.cn'],
+    ['a word joiner', 'b\u2060d@example.cn'],
+  ])('refuses a contact email with %s as 400 naming it, and signs nobody up', async (_what, contactEmail) => {
+    const before = await organizations();
+    const answer = await signUp(contactEmail);
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'contactEmail', problems: [expect.stringMatching(/bidirectional|invisible/)] }] });
+    expect(await organizations()).toBe(before);
+  });
+
+  it('signs up with an ordinary address, as written', async () => {
+    const answer = await signUp('  data-sales@szdex-member.example.cn ');
+    expect(answer.status).toBe(201);
+    expect(answer.body.organization).toMatchObject({ contactEmail: 'data-sales@szdex-member.example.cn', status: 'pending' });
+  });
+});
