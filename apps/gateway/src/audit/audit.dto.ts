@@ -33,7 +33,7 @@ export class AuditActorDto {
   @ApiProperty({ nullable: true, type: String, description: "The API key's id" })
   keyId: string | null;
 
-  @ApiProperty({ nullable: true, type: String, enum: ['admin', 'vendor', 'buyer'] })
+  @ApiProperty({ nullable: true, type: String, enum: ['admin', 'vendor', 'buyer', null], description: 'Null for an anonymous call' })
   role: string | null;
 }
 

@@ -427,7 +427,7 @@ export class SubscriptionDto {
   @ApiProperty({ nullable: true, type: String, description: 'When its buyer cancelled it; null unless `cancelAtPeriodEnd`' })
   cancelledAt: string | null;
 
-  @ApiProperty({ nullable: true, enum: SUBSCRIPTION_LAPSE_REASONS, description: 'Why it lapsed; null unless `lapsed`' })
+  @ApiProperty({ nullable: true, enum: [...SUBSCRIPTION_LAPSE_REASONS, null], description: 'Why it lapsed; null unless `lapsed`' })
   lapseReason: SubscriptionLapseReason | null;
 
   @ApiProperty({ type: 'integer', description: 'Periods charged after the first' })

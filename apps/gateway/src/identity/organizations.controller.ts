@@ -21,10 +21,12 @@ export class OrganizationsController {
   @SignUpLimit()
   @ApiOperation({
     summary: 'Sign up an organization',
-    description: 'Buyers start `active`; vendors `pending` until an operator approves them. The answer holds the first API key, shown only here.',
+    description:
+      'Buyers start `active`; vendors `pending` until an operator approves them. The answer holds the first API key, shown only here. ' +
+      'No key is needed; a key that is sent is checked, so a suspended organization\'s key is 403.',
   })
   @ApiCreatedResponse({ type: SignUpResultDto })
-  @ApiProblems(400, 413)
+  @ApiProblems(400, 403, 413)
   signUp(@Body() body: SignUpDto): Promise<SignUpResultDto> {
     return this.identity.signUp(body);
   }

@@ -71,7 +71,7 @@ export class DeadLetterDto {
   @ApiProperty({ nullable: true, type: String, description: 'When a replay applied it, or found it already applied' })
   replayedAt: string | null;
 
-  @ApiProperty({ nullable: true, enum: OUTCOMES })
+  @ApiProperty({ nullable: true, enum: [...OUTCOMES, null] })
   replayOutcome: ReplayOutcome | null;
 }
 

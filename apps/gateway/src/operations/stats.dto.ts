@@ -74,7 +74,7 @@ export class ConsumerBacklogDto {
 
   @ApiProperty({
     nullable: true,
-    enum: SERVICES,
+    enum: [...SERVICES, null],
     description: 'The service whose replicas consume it; null for a durable of the stream that no Trove service names',
     example: 'billing',
   })
