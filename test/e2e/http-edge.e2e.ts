@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
+import { sendRaw } from '../support/http';
 import { withDatabase } from '../support/postgres';
 import { waitFor } from '../support/processes';
 import { speechListing, VendorClient } from '../support/catalog';
@@ -188,6 +189,13 @@ describe("the gateway's HTTP edge", () => {
       expect(await status()).toBe('pending');
       expect((await approve('{}')).status).toBe(200);
       expect(await status()).toBe('active');
+      // A GET's body was never read (a buyer asking `GET /v1/wallet` for `{"currency":"USD"}` got its CNY wallet, 200).
+      const gateway = new URL(system.app('gateway', 0).url);
+      const get = (body: string) =>
+        sendRaw({ host: gateway.hostname, port: Number(gateway.port), method: 'GET', path: '/v1/me' }, Buffer.from(body), { authorization: `Bearer ${vendor.apiKey}`, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
+      const withBody = await get(JSON.stringify({ organization: '00000000-0000-4000-8000-000000000001' }));
+      expect([withBody.status, withBody.headers['content-type'], withBody.body.errors]).toEqual([400, expect.stringMatching(/^application\/problem\+json/), [{ field: 'body', problems: ['this request takes no body'] }]]);
+      expect((await get('')).status).toBe(200);
       const suspend = await system.request(`/v1/admin/organizations/${id}/suspend`, { method: 'POST' });
       expect(suspend.status).toBe(200);
       // A route that takes a body still names what it does not know, as before.

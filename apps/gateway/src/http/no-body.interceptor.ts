@@ -24,6 +24,7 @@ interface Reads {
  * - a body with fields sent to a route that takes none: `{"reason": "资质齐全"}` sent to approve a
  *   vendor, or to confirm a top-up, was dropped and the caller believed a note was recorded that
  *   nobody would ever read. No body, and `{}`, are what such a route takes;
+ * - any body sent with a GET or HEAD, which nothing parses;
  * - a query parameter sent to a route that takes none or not that one (`GET /v1/me?organization=…`,
  *   `GET /v1/orders/:id?expand=items`): the caller believes it asked for something it did not get.
  * Runs after the guards (a caller without a key is still a 401) and before the handler.
@@ -39,6 +40,13 @@ export class NoBodyInterceptor implements NestInterceptor {
     if (context.getType() === 'http') {
       const request = context.switchToHttp().getRequest<FastifyRequest>();
       const reads = this.readsOf(context);
+      // A GET's body is never parsed: `GET /v1/wallet` with `{"currency":"USD"}` answered the
+      // CNY wallet, 200. Whatever it holds, it is refused (Content-Length: 0 is no body).
+      if ((request.method === 'GET' || request.method === 'HEAD') && sendsBody(request)) {
+        throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, `A ${request.method} request takes no body: send what it asks for in the query string.`, [
+          { field: 'body', problems: ['this request takes no body'] },
+        ]);
+      }
       const body = request.body;
       if (body !== null && typeof body === 'object' && !reads.body) {
         const fields = Object.keys(body);
@@ -69,6 +77,12 @@ export class NoBodyInterceptor implements NestInterceptor {
     }
     return reads;
   }
+}
+
+/** The request comes with bytes of a body: a Content-Length above zero, or chunks. */
+function sendsBody(request: FastifyRequest): boolean {
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 function notTaken(where: 'body' | 'query', fields: string[]): ServiceException {
