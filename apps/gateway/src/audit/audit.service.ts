@@ -109,16 +109,6 @@ export class AuditService implements OnModuleInit, OnApplicationBootstrap {
   }
 }
 
-/**
- * The target a call named in its path (`:id`), as the audit keeps it: the caller wrote it, and
- * before any check. A NUL (`/v1/api-keys/%00`) is no text PostgreSQL stores, so the record failed
- * and the call was a 500 with no record; control characters are kept as U+FFFD. (A path
- * parameter longer than 100 characters is a 414 before this.)
- */
-export function attemptedTarget(id: string | undefined): string | null {
-  return id === undefined ? null : id.replace(/[\u0000-\u001f\u007f-\u009f]/g, '\ufffd');
-}
-
 /** What a call created, when its route has no :id: the id of the unit of work's result. */
 export function createdId(result: unknown): string | null {
   const created = result as { id?: unknown; organization?: { id?: unknown } } | undefined;

@@ -3,7 +3,6 @@ import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import { ACCESS_RULE, RequestContext, ServiceException, type AccessRule } from '@trove/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { attemptedTarget } from '../audit/audit.service';
 import { AUDITED, type AuditedAction } from './access.decorators';
 import { AuthFailures } from './auth-failures';
 import { KeyStore, type KeyCheck } from './key-store';
@@ -106,4 +105,14 @@ function authorizationLines(request: FastifyRequest): number {
   let lines = 0;
   for (let i = 0; i < raw.length; i += 2) if (raw[i].length === 13 && raw[i].toLowerCase() === 'authorization') lines += 1;
   return lines;
+}
+
+/**
+ * The target a call named in its path (`:id`), as the audit keeps it: the caller wrote it, and
+ * before any check. A NUL (`/v1/api-keys/%00`) is no text PostgreSQL stores, so the record failed
+ * and the call was a 500 with no record; control characters are kept as U+FFFD. (A path
+ * parameter longer than 100 characters is a 414 before this.)
+ */
+export function attemptedTarget(id: string | undefined): string | null {
+  return id === undefined ? null : id.replace(/[\u0000-\u001f\u007f-\u009f]/g, '\ufffd');
 }
