@@ -78,6 +78,13 @@ describe('a nested object given as a list', () => {
     expect(await refusal({ amount: [{ amount: 2_000_000, currency: 'CNY' }] })).toEqual([{ field: 'amount', problems: ['amount must be an object, not a list'] }]);
   });
 
+  it('tells a number or a string where an object belongs what it is, without offering a list', async () => {
+    // class-validator said "nested property amount must be either object or array", and a list is refused.
+    expect(await refusal({ amount: 2_000_000 })).toEqual([{ field: 'amount', problems: ['amount must be an object, not a number'] }]);
+    expect(await refusal({ amount: '20000.00 CNY' })).toEqual([{ field: 'amount', problems: ['amount must be an object, not a string'] }]);
+    expect(await refusal({ amount: true })).toEqual([{ field: 'amount', problems: ['amount must be an object, not a boolean'] }]);
+  });
+
   it('leaves objects, and lists declared as lists, to the rules they had', async () => {
     expect(await refusal({ amount: { amount: 2_000_000, currency: 'CNY' }, instalments: [] })).toBe('accepted');
     expect(await refusal({ amount: { amount: 0, currency: 'CNY' } })).toEqual([{ field: 'amount.amount', problems: ['amount must not be less than 1'] }]);

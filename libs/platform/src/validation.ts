@@ -99,6 +99,9 @@ function problemsOf(error: ValidationError): string[] {
   if (sent && (error.value === undefined || error.value === null) && !('whitelistValidation' in constraints)) {
     return [`${error.property} is required${error.value === null ? ' (null was sent)' : ''}`];
   }
+  // class-validator's own words for `"amount": 100` ("nested property amount must be either
+  // object or array") offer a list, which the list rule then refuses.
+  if ('nestedValidation' in constraints && typeof error.value !== 'object') return [`${error.property} must be an object, not a ${typeof error.value}`];
   const kind = KIND_RULES.filter((rule) => rule in constraints).map((rule) => constraints[rule]);
   return kind.length > 0 ? kind : Object.values(constraints);
 }

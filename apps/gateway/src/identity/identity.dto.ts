@@ -41,7 +41,7 @@ export class CreateApiKeyDto {
   @Transform(trim)
   @IsString()
   @Length(1, 100)
-  @Matches(/^[^\u0000-\u001f]+$/, { message: 'name must not contain control characters' })
+  @Matches(/^[^\u0000-\u001f]*$/, { message: 'name must not contain control characters' })
   name: string;
 
   @ApiPropertyOptional({
