@@ -1,3 +1,4 @@
+import { exampleMetadata } from '@trove/dataset';
 import { canonicalJson } from '@trove/licensing';
 import { createHash, randomUUID } from 'node:crypto';
 import { commercialOffer, exclusiveOffer, speechListing, VendorClient, yearlyOffer } from '../support/catalog';
@@ -27,9 +28,9 @@ class Market {
   }
 
   /** An approved vendor with a published listing and `offer` on it. */
-  async publishedOffer(vendorName: string, offer: Record<string, unknown> = yearlyOffer(), title?: string): Promise<{ vendor: VendorClient; offerId: string; datasetId: string }> {
+  async publishedOffer(vendorName: string, offer: Record<string, unknown> = yearlyOffer(), title?: string, modality?: 'image'): Promise<{ vendor: VendorClient; offerId: string; datasetId: string }> {
     const vendor = await VendorClient.signUp(this.system, vendorName);
-    const listing = speechListing(title ? { title } : {});
+    const listing = modality ? { ...exampleMetadata(modality), title: title ?? '电商货架商品图像 25 万张', description: '25 万张电商货架与商品图像，含检测框与 OCR 文本标注。' } : speechListing(title ? { title } : {});
     // An open license lets anyone redistribute the data worldwide: only data that may leave China takes one.
     const template = (offer.license as { template?: string } | undefined)?.template;
     if (template === 'cc-by-4.0' || template === 'cdla-permissive-2.0') listing.compliance = { ...(listing.compliance as object), crossBorderTransfer: 'allowed' };
@@ -843,7 +844,7 @@ describe('buying free and metered offers', () => {
   });
 
   it('refuses a missing, zero, negative, fractional, huge or misplaced quantity with 400 naming the field, and changes nothing', async () => {
-    const perImage = await h.publishedOffer('曼孚科技 MindFlow', metered(3, 'image'), '街景图像分割标注（按张）/ street scenes by the image');
+    const perImage = await h.publishedOffer('曼孚科技 MindFlow', metered(3, 'image'), '街景图像分割标注 25 万张（按张）/ 250,000 street scenes by the image', 'image');
     const once = await h.publishedOffer('标贝科技 DataBaker');
     const open = await h.publishedOffer('上海人工智能实验室 Shanghai AI Lab', CC_BY);
     const buyer = await h.buyer('百川智能 Baichuan');
@@ -858,9 +859,8 @@ describe('buying free and metered offers', () => {
       return { status: response.status, code: problem.code, fields: (problem.errors ?? []).map((e: { field: string }) => e.field) };
     };
     const bad = { status: 400, code: 'VALIDATION_FAILED', fields: ['items.0.quantity'] };
-    // The listing (a speech corpus) declares no images: without a quantity there is nothing whole to buy.
-    expect(await refused({ offerId: perImage.offerId })).toEqual(bad);
-    for (const quantity of [0, -3, 2.5, '100', 1e10, null]) expect({ quantity, ...(await refused({ offerId: perImage.offerId, quantity })) }).toEqual({ quantity, ...bad });
+    // The listing declares 250,000 images: one more is more than there is.
+    for (const quantity of [0, -3, 2.5, '100', 1e10, null, 250_001]) expect({ quantity, ...(await refused({ offerId: perImage.offerId, quantity })) }).toEqual({ quantity, ...bad });
     expect(await refused({ offerId: once.offerId, quantity: 1 })).toEqual(bad);
     expect(await refused({ offerId: open.offerId, quantity: 1 })).toEqual(bad);
     expect(await orders()).toBe(before);
@@ -872,7 +872,20 @@ describe('buying free and metered offers', () => {
     const { id: orderId } = await json(placed);
     expect((await h.settled(buyer, orderId)).status).toBe('fulfilled');
     expect(await h.wallet(buyer)).toBe(1_000_000 - 30_000);
-    expect((await entitlementOf(buyer, orderId)).allowance).toEqual({ unit: 'image', quantity: 10_000 });
+    expect((await entitlementOf(buyer, orderId)).allowance).toMatchObject({ unit: 'image', quantity: 10_000, bytes: expect.any(Number) });
+  });
+
+  it('refuses an offer per unit the listing declares no volume in: one image of a speech corpus was every file of it for 5 fen', async () => {
+    const vendor = await VendorClient.signUp(h.system, '北京声海科技 Beijing Shenghai');
+    const { dataset } = await vendor.listing(speechListing({ speech: { ...(speechListing().speech as object), hours: undefined } }));
+    for (const unit of ['image', 'frame', '1k_tokens', 'hour']) {
+      const answer = await vendor.call(`/v1/datasets/${dataset.id}/offers`, 'POST', metered(5, unit));
+      const problem = await json(answer);
+      expect([unit, answer.status, problem.code, problem.errors]).toEqual([unit, 400, 'VALIDATION_FAILED', [{ field: 'pricing.unit', problems: [expect.stringContaining(`declares no volume in units of ${unit}`)] }]]);
+    }
+    // What it declares (utterances) and per GiB, counted at download, are offered as before.
+    expect((await vendor.expect(201, `/v1/datasets/${dataset.id}/offers`, 'POST', metered(9_000, 'utterance'))).defaultQuantity).toBe(1_200_000);
+    expect((await vendor.expect(201, `/v1/datasets/${dataset.id}/offers`, 'POST', metered(500, 'gib'))).defaultQuantity).toBeNull();
   });
 
   it('meters what an entitlement sold per GiB delivers, in billing once per download, and refuses the byte past the GiB bought', async () => {

@@ -53,7 +53,7 @@ describe('ordering free and metered offers', () => {
   });
 
   it('charges a mixed order for its priced lines only: the metered line at unit price x quantity, the free line left out of order.placed', async () => {
-    const perHour = listed({ model: 'metered', price: { amount: 18_000, currency: 'CNY' }, unit: 'hour' });
+    const perHour = shelf.list({ model: 'metered', price: { amount: 18_000, currency: 'CNY' }, unit: 'hour' }, { defaultQuantity: 1000 });
     const once = listed({ model: 'one_time', price: { amount: 12_800_000, currency: 'CNY' } });
     const open = listed({ model: 'free' }, 'cdla-permissive-2.0');
     const order = await orders.place(buyer, { items: [{ offerId: perHour.id, quantity: 200 }, { offerId: open.id }, { offerId: once.id }], acceptLicense: true }, commit);
@@ -69,7 +69,7 @@ describe('ordering free and metered offers', () => {
     const placed = written[0].payload as OrderPlacedV1;
     expect(placed.total).toEqual({ amount: 16_400_000, currency: 'CNY' });
     expect(placed.lines.map((l) => [l.offerId, l.price.amount, l.pricing])).toEqual([
-      [perHour.id, 3_600_000, { model: 'metered', unit: 'hour', quantity: 200 }],
+      [perHour.id, 3_600_000, { model: 'metered', unit: 'hour', quantity: 200, of: 1000 }],
       [once.id, 12_800_000, { model: 'one_time' }],
     ]);
     const rows = await withDatabase(db.url, async (c) => (await c.query(`SELECT offer_id, quantity FROM order_line WHERE order_id = $1 ORDER BY position`, [order.id])).rows);
@@ -99,8 +99,18 @@ describe('ordering free and metered offers', () => {
     ]);
   });
 
+  it('refuses a metered offer with no whole to measure a share of, before writing anything: one image of a speech corpus was every file for 5 fen', async () => {
+    const perImage = listed({ model: 'metered', price: { amount: 5, currency: 'CNY' }, unit: 'image' });
+    const count = () => withDatabase(db.url, async (c) => (await c.query(`SELECT count(*)::int AS n FROM purchase_order`)).rows[0].n);
+    const before = await count();
+    for (const item of [{ offerId: perImage.id, quantity: 1 }, { offerId: perImage.id }]) {
+      await expect(orders.place(buyer, { items: [item], acceptLicense: true }, commit)).rejects.toMatchObject({ code: 'OFFER_NOT_ORDERABLE', message: expect.stringContaining('declares no volume in that unit') });
+    }
+    expect(await count()).toBe(before);
+  });
+
   it('refuses a bad quantity before writing anything, and the database refuses a quantity on a line that is not metered', async () => {
-    const perHour = listed({ model: 'metered', price: { amount: 18_000, currency: 'CNY' }, unit: 'hour' });
+    const perHour = shelf.list({ model: 'metered', price: { amount: 18_000, currency: 'CNY' }, unit: 'hour' }, { defaultQuantity: 1000 });
     const before = await withDatabase(db.url, async (c) => (await c.query(`SELECT count(*)::int AS n FROM purchase_order`)).rows[0].n);
     await expect(orders.place(buyer, { items: [{ offerId: perHour.id, quantity: 0 }], acceptLicense: true }, commit)).rejects.toMatchObject({
       code: 'VALIDATION_FAILED',

@@ -94,7 +94,7 @@ describe('ordering an offer whose perpetual license the buyer holds already', ()
     const yearly = perpetual();
     yearly.license = { ...yearly.license, terms: { ...yearly.license.terms, termMonths: 12 } };
     const monthly = shelf.list({ model: 'subscription', price: { amount: 2_000_000, currency: 'CNY' }, period: 'month' });
-    const perHour = shelf.list({ model: 'metered', price: { amount: 18_000, currency: 'CNY' }, unit: 'hour' });
+    const perHour = shelf.list({ model: 'metered', price: { amount: 18_000, currency: 'CNY' }, unit: 'hour' }, { defaultQuantity: 500 });
     const open = shelf.list({ model: 'free' }, { template: 'cc-by-4.0' });
     for (const offer of [yearly, monthly, open]) {
       await place(buyer, offer.id);

@@ -60,7 +60,7 @@ describe('the purchase saga steps', () => {
     withDatabase(db.url, async (c) => (await c.query(`SELECT status, payment_id, entitlement_ids, awaiting_event_id, paid_at, fulfilled_at, closed_at, refund_reason, cancellation_reason FROM purchase_order WHERE id = $1`, [orderId])).rows[0]);
 
   it('reads an order back exactly as it was placed: lines in order, money, quantities, receipt', async () => {
-    const metered = listed({ model: 'metered', unit: 'hour', price: { amount: 18_000, currency: 'CNY' } });
+    const metered = shelf.list({ model: 'metered', unit: 'hour', price: { amount: 18_000, currency: 'CNY' } }, { title: '气象数据 / weather data', versions: 2, defaultQuantity: 100 });
     const once = listed({ model: 'one_time', price: { amount: 9_007_199_254_000_000, currency: 'CNY' } });
     const open = listed({ model: 'free' });
     const placed = await orders.place(buyer, { items: [{ offerId: metered.id, quantity: 7 }, { offerId: once.id }, { offerId: open.id }], acceptLicense: true }, commit);

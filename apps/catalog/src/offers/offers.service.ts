@@ -63,6 +63,15 @@ export class OffersService {
       if (terms.exclusive) await this.assertNoExclusiveConflict(dataset.id, terms, now);
       const exported = exportConflict(dataExportOf(dataset.metadata), terms);
       if (exported) throw fieldError('license.terms', exported);
+      // A part of the offer is a share of the volume the listing declares in its unit: with none
+      // (a speech corpus sold per image), ordering could measure no share, and one unit was every file.
+      const defaultQuantity = defaultQuantityOf(dataset.metadata, request.pricing);
+      if (request.pricing.model === 'metered' && request.pricing.unit !== 'gib' && defaultQuantity === null) {
+        throw fieldError(
+          'pricing.unit',
+          `the listing declares no volume in units of ${request.pricing.unit} for a buyer's part to be a share of: declare it in the listing's ${dataset.metadata.modality} figures first, or sell per gib`,
+        );
+      }
       const offer = Object.assign(new Offer(), {
         id: randomUUID(),
         datasetId: dataset.id,
@@ -77,7 +86,7 @@ export class OffersService {
         buyerOrgId: request.buyerOrgId ?? null,
         expiresAt,
         status: 'active' as const,
-        defaultQuantity: defaultQuantityOf(dataset.metadata, request.pricing),
+        defaultQuantity,
       });
       const saved = await this.offers.insert(offer);
       await tx.publish(CatalogEvents.offerCreated, offerEvent(saved, dataset, 'created'));

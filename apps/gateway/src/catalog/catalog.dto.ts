@@ -334,9 +334,9 @@ export class OfferDto {
     nullable: true,
     type: Number,
     description:
-      'A metered offer: the units an order item without `quantity` buys, what the listing declared of the unit when the offer was made (rounded up). ' +
-      'An edit of the listing that declares less lowers it for good; no edit ever raises it (a grown corpus is sold whole by a new offer). ' +
-      'Null when the offer is not metered, when the listing declared no such volume, and for `gib`; the item must give `quantity` then',
+      'A metered offer: the units an order item without `quantity` buys, what the listing declared of the unit when the offer was made (rounded up), and the whole an item with `quantity` is a share of (it may buy no more). ' +
+      'An edit of the listing that declares less lowers it for good; no edit ever raises it (a grown corpus is sold by a new offer). ' +
+      'Null when the offer is not metered and for `gib` (the item gives `quantity`). A metered offer in another unit whose listing stopped declaring it is null too, and cannot be ordered (409 OFFER_NOT_ORDERABLE); the catalog makes no such offer (400 on `pricing.unit`)',
   })
   defaultQuantity: number | null;
 

@@ -362,8 +362,9 @@ export const FREE_ORDER_CURRENCY: CurrencyCode = 'CNY';
  * times the item's `quantity` (refused for any other model); nothing for a free offer. A metered
  * item without a quantity buys the whole listing (`{offerId}` alone, as for any other offer): the
  * volume the listing declared of the unit when the offer was made, lowered by any edit that
- * declares less (`defaultQuantity`); where there is no such figure (or the unit is `gib`, counted at
- * download) the quantity is required. Bad quantities are VALIDATION_FAILED naming the item's field.
+ * declares less (`defaultQuantity`); per `gib` (counted at download) the quantity is required. An
+ * offer in another unit without that figure is OFFER_NOT_ORDERABLE: no share of it can be measured.
+ * Bad quantities are VALIDATION_FAILED naming the item's field.
  */
 export function linePrice(offer: Pick<OfferSnapshot, 'id' | 'pricing' | 'meteredVolume'> & Partial<Pick<OfferSnapshot, 'defaultQuantity'>>, quantity: number | undefined, position: number, currency: CurrencyCode): { amount: number; quantity: number | null } {
   const field = `items.${position}.quantity`;
@@ -376,9 +377,18 @@ export function linePrice(offer: Pick<OfferSnapshot, 'id' | 'pricing' | 'metered
   // the same files as one hour.
   const volume = offer.meteredVolume ?? null;
   const whole = offer.defaultQuantity ?? null;
+  // A line is a share of the offer's whole, and delivery measures that share in bytes. With no
+  // whole (the listing declares none of the unit, as a speech corpus declares no images), one
+  // unit at 5 fen was granted every file. Per GiB is counted at download and needs no whole.
+  if (whole === null && offer.pricing.unit !== 'gib') {
+    throw new ServiceException(
+      OrderingErrorCode.OFFER_NOT_ORDERABLE,
+      `Offer ${offer.id} is sold per ${offer.pricing.unit}, but its listing declares no volume in that unit, so no part of it can be measured at download: it cannot be ordered. The vendor declares the volume and makes a new offer, or sells per gib.`,
+    );
+  }
   if (quantity === undefined) {
-    // What the offer fixed when it was made (lowered by any edit since), never more. Absent from
-    // an older catalog: the item must give its quantity then.
+    // What the offer fixed when it was made (lowered by any edit since), never more. Per GiB
+    // there is none: the item gives its quantity.
     const sold = `offer ${offer.id} is sold per ${offer.pricing.unit}`;
     if (whole === null) throw bad(`quantity is required: ${sold} and states no volume in that unit to buy whole`);
     if (whole > MAX_METERED_QUANTITY) throw bad(`quantity is required: ${sold} and its whole volume is ${whole}, more than the ${MAX_METERED_QUANTITY} one item may buy`);
