@@ -10,6 +10,7 @@ import { Client } from 'pg';
 import { AppModule } from '../src/app.module';
 import { createDataSource } from '../src/data-source';
 import { SearchTokensForUnspacedScripts1764500011000 } from '../src/migrations/1764500011000-SearchTokensForUnspacedScripts';
+import { SearchTraditionalChinese1765100000000 } from '../src/migrations/1765100000000-SearchTraditionalChinese';
 import { DatasetsService } from '../src/datasets/datasets.service';
 import { OffersService } from '../src/offers/offers.service';
 import { SearchService } from '../src/search/search.service';
@@ -603,6 +604,35 @@ describe.each([
         await dataSource.destroy();
       }
       expect((await catalog.find({ q: 'งานแปล' })).items.map((item) => item.id)).toEqual([id]);
+    });
+
+    it('finds a listing written in traditional characters by a simplified query, and the other way round', async () => {
+      const hongKong = await catalog.publish({ title: '香港廣東話電話錄音 200 小時', description: '粵語客服對話，說話人均簽署同意書', modality: 'speech', domain: 'telecom', languages: ['yue'] });
+      const mainland = await catalog.publish({ title: '四川话车载语音指令 300 小时', description: '西南官话口音', modality: 'speech', domain: 'automotive', languages: ['zh-CN'] });
+      const found = async (q: string) => (await catalog.find({ q, limit: 100 })).items.map((item) => item.id);
+      expect(await found('广东话')).toContain(hongKong);
+      expect(await found('粤语 客服')).toContain(hongKong);
+      expect(await found('四川話')).toContain(mainland);
+      expect(await found('四川話')).not.toContain(hongKong);
+    });
+
+    it('writes again the documents of listings indexed before traditional characters were folded', async () => {
+      const id = await catalog.publish({ title: '臺灣國語朗讀語料', description: 'Taiwanese Mandarin read speech', modality: 'speech', domain: 'education', languages: ['zh-TW'] });
+      // As rows written before held it: the characters as written.
+      await catalog.query(`UPDATE dataset_search SET document = $2::tsvector WHERE dataset_id = $1`, [id, "'臺灣':1A '灣國':2A '國語':3A '語朗':4A '朗讀':5A '讀語':6A '語料':7A 'taiwanese':8C"]);
+      expect((await catalog.find({ q: '国语' })).items).toEqual([]);
+
+      const dataSource = createDataSource(catalog.url);
+      await dataSource.initialize();
+      const runner = dataSource.createQueryRunner();
+      try {
+        await new SearchTraditionalChinese1765100000000().up(runner);
+      } finally {
+        await runner.release();
+        await dataSource.destroy();
+      }
+      expect((await catalog.find({ q: '国语' })).items.map((item) => item.id)).toEqual([id]);
+      expect((await catalog.find({ q: '臺灣' })).items.map((item) => item.id)).toEqual([id]);
     });
 
     it('follows edits and withdrawn offers of a published dataset', async () => {

@@ -19,6 +19,21 @@ describe('search tokens', () => {
     expect(queryTokens(query)).toEqual(tokens);
   });
 
+  it.each([
+    ['廣東話', '广东话'],
+    ['普通話 語音數據', '普通话 语音数据'],
+    ['粵語', '粤语'],
+    ['四川話', '四川话'],
+    ['臺灣國語', '台湾国语'],
+  ])('looks for %s in traditional characters as for %s in simplified, in queries and documents', (traditional, simplified) => {
+    expect(queryTokens(traditional)).toEqual(queryTokens(simplified));
+    expect(documentTokens(traditional)).toEqual(documentTokens(simplified));
+  });
+
+  it('leaves simplified text and words in other scripts as they are', () => {
+    expect(queryTokens('头发 乾隆 ASR 한국어')).toEqual(['头发', '乾隆', 'asr', '한국', '국어']);
+  });
+
   it('indexes every CJK character and pair of a title, only the pairs of a description', () => {
     expect(documentTokens('普通话').map((t) => t.token)).toEqual(['普', '普通', '通', '通话', '话']);
     expect(documentTokens('普通话', { unigrams: false }).map((t) => t.token)).toEqual(['普通', '通话']);

@@ -1,3 +1,5 @@
+import { Converter } from 'opencc-js';
+
 /**
  * Tokens for full-text search, made here rather than by a PostgreSQL text-search parser, so the
  * index behaves the same whatever the cluster's locale (the embedded PostgreSQL 18 of
@@ -8,6 +10,9 @@
  *   neighbouring characters. A query of two or more characters looks for its pairs, so `普通话`
  *   is `普通` and `通话`, `语音` is one token served by the index, and `ภาษาไทย` is found inside
  *   a longer Thai sentence.
+ * - Chinese in traditional characters is folded to simplified first, in documents and queries
+ *   alike (OpenCC's Hong Kong to mainland tables, `opencc-js`): `廣東話` finds `广东话`, and a
+ *   listing written in Hong Kong or Taiwan is found by a mainland buyer's query.
  * - Any other letters and digits: words, NFKC-normalized (full-width `ＡＳＲ` is `asr`) and
  *   lower-cased, with a plural `s` taken off (`datasets` finds `dataset`), and cut after
  *   MAX_WORD_CHARACTERS: PostgreSQL refuses a tsvector with a word over 2,047 bytes, and such a
@@ -20,6 +25,9 @@
  * parser reads either; weights say where a token came from: A title, B tags and vocabulary
  * labels, C description.
  */
+
+/** Traditional Chinese, as written in Hong Kong, Macao and Taiwan, in simplified characters; other text as it is. */
+export const toSimplified: (text: string) => string = Converter({ from: 'hk', to: 'cn' });
 
 /** Scripts whose text is cut into characters and pairs rather than words (see above). */
 const PAIRED =
@@ -49,7 +57,7 @@ interface Run {
 
 function runs(text: string): Run[] {
   const found: Run[] = [];
-  for (const match of text.normalize('NFKC').toLowerCase().matchAll(RUNS)) {
+  for (const match of toSimplified(text.normalize('NFKC').toLowerCase()).matchAll(RUNS)) {
     if (match[1]) found.push({ paired: true, text: match[1] });
     else if (match[2]) found.push({ paired: false, text: normalizeWord([...match[2]].slice(0, MAX_WORD_CHARACTERS).join('')) });
   }
