@@ -600,8 +600,8 @@ describe('the catalog through the public API', () => {
       const expired = await vendor.expect(400, `/v1/datasets/${dataset.id}/offers`, 'POST', commercialOffer(100_000, { expiresAt: '2020-01-01T00:00:00Z' }));
       expect(expired.errors).toEqual([expect.objectContaining({ field: 'expiresAt' })]);
       // ISO 8601 forms no date parser here reads used to pass as an invalid date and end as a 500.
-      // And a date or a time without its offset, which would be read as UTC: eight hours off in Beijing.
-      for (const expiresAt of ['2027-W26', '2027-181', '20270630', '2027-01-01', '2027-01-01T00:00:00']) {
+      // And a date or a time without its offset, which would be read as UTC (eight hours off in Beijing), and the year 10000 in UTC, which broke the listing's every read.
+      for (const expiresAt of ['2027-W26', '2027-181', '20270630', '2027-01-01', '2027-01-01T00:00:00', '9999-12-31T23:59:59-23:59']) {
         const unreadable = await vendor.expect(400, `/v1/datasets/${dataset.id}/offers`, 'POST', commercialOffer(100_000, { expiresAt }));
         expect(unreadable.errors).toEqual([expect.objectContaining({ field: 'expiresAt' })]);
       }

@@ -70,8 +70,8 @@ describe('API keys', () => {
   });
 
   it('refuses an expiry without its UTC offset, which would be read as UTC: 8 hours late in Beijing', async () => {
-    // A week date and an ordinal date passed the check and ended as a 500: no date parser here reads them.
-    for (const expiresAt of ['2027-01-01T00:00:00', '2027-01-01T08:00:00.000', '2027-01-01', '2027-W26-3T00:00:00Z', '2027-181T00:00:00Z']) {
+    // A week date and an ordinal date passed the check and ended as a 500: no date parser here reads them. The year 10000 in UTC was stored.
+    for (const expiresAt of ['2027-01-01T00:00:00', '2027-01-01T08:00:00.000', '2027-01-01', '2027-W26-3T00:00:00Z', '2027-181T00:00:00Z', '9999-12-31T23:59:59-23:59']) {
       const answer = await harness.inject({ method: 'POST', url: '/v1/api-keys', key: buyerKey, body: { name: 'batch-job', expiresAt } });
       expect([expiresAt, answer.status, answer.body.errors]).toEqual([expiresAt, 400, [{ field: 'expiresAt', problems: [expect.stringContaining('with its UTC offset')] }]]);
     }

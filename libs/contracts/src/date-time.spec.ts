@@ -42,7 +42,7 @@ describe('isDateTime', () => {
 });
 
 describe('isMoment', () => {
-  it.each([['2027-06-30T00:00:00Z'], ['2027-06-30T08:00:00+08:00'], ['2027-06-30T08:00:00+0800'], ['2027-06-30T00:00:00.123z'], ['2027-06-30T08:00-05:00']])('takes %s', (value) => {
+  it.each([['2027-06-30T00:00:00Z'], ['2027-06-30T08:00:00+08:00'], ['2027-06-30T08:00:00+0800'], ['2027-06-30T00:00:00.123z'], ['2027-06-30T08:00-05:00'], ['9999-12-31T23:59:59Z'], ['1970-01-01T08:00:00+08:00']])('takes %s', (value) => {
     expect(isMoment(value)).toBe(true);
   });
 
@@ -52,6 +52,9 @@ describe('isMoment', () => {
     ['2027-06-30T08:00:00.000', 'a local time with a fraction'],
     ['2027-W26-3T00:00:00Z', 'a week date'],
     ['2027-02-30T00:00:00+08:00', 'a day that does not exist'],
+    ['9999-12-31T23:59:59-23:59', 'the year 10000 in UTC'],
+    ['9999-12-31T23:00:00-01:00', 'the first hour of the year 10000 in UTC'],
+    ['0000-12-31T23:59:59Z', 'the year 0'],
     [1782777600000, 'a number'],
   ] as [unknown, string][])('refuses %s (%s)', (value) => {
     expect(isMoment(value)).toBe(false);

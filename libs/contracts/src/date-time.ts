@@ -8,8 +8,18 @@ import { isISO8601, registerDecorator, type ValidationArguments, type Validation
  * that passed every comparison and failed in the database as a 500.
  */
 export function isDateTime(value: unknown): value is string {
-  return typeof value === 'string' && isISO8601(value, { strict: true }) && !Number.isNaN(Date.parse(value));
+  if (typeof value !== 'string' || !isISO8601(value, { strict: true })) return false;
+  const at = Date.parse(value);
+  return at >= FIRST_MOMENT && at <= LAST_MOMENT;
 }
+
+/**
+ * The moments a client may name, in UTC: years 0001 to 9999. `9999-12-31T23:59:59-23:59` is in the
+ * year 10000 in UTC, which JavaScript writes `+010000-01-01T...`: an offer expiring then was stored,
+ * and every later read of its listing failed with a 500.
+ */
+const FIRST_MOMENT = Date.parse('0001-01-01T00:00:00Z');
+const LAST_MOMENT = Date.parse('9999-12-31T23:59:59.999Z');
 
 /** A string field held to `isDateTime`; the gateway's DTO and the NATS contract both carry it. */
 export function IsDateTime(options?: ValidationOptions): PropertyDecorator {
@@ -21,7 +31,8 @@ export function IsDateTime(options?: ValidationOptions): PropertyDecorator {
       options,
       validator: {
         validate: isDateTime,
-        defaultMessage: (args: ValidationArguments) => `${args.property} must be an ISO 8601 date-time such as 2027-06-30T00:00:00Z (week dates, ordinal dates and the basic format are not read)`,
+        defaultMessage: (args: ValidationArguments) =>
+          `${args.property} must be an ISO 8601 date-time such as 2027-06-30T00:00:00Z, in the years 0001 to 9999 UTC (week dates, ordinal dates and the basic format are not read)`,
       },
     });
 }
@@ -50,7 +61,7 @@ export function IsMoment(options?: ValidationOptions): PropertyDecorator {
       validator: {
         validate: isMoment,
         defaultMessage: (args: ValidationArguments) =>
-          `${args.property} must be an ISO 8601 date-time with its UTC offset, such as 2027-06-30T00:00:00+08:00 or 2027-06-30T00:00:00Z: a time without one would be read as UTC`,
+          `${args.property} must be an ISO 8601 date-time with its UTC offset, such as 2027-06-30T00:00:00+08:00 or 2027-06-30T00:00:00Z, in the years 0001 to 9999 UTC: a time without an offset would be read as UTC`,
       },
     });
 }
