@@ -108,6 +108,9 @@ describe('the catalog under attack', () => {
         [{ displayNameZh: '数据堂（北京）科技股份有限公司', displayNameEn: 'Datatang Technology' }, ['displayNameZh']],
         [{ displayNameZh: '海天瑞声', displayNameEn: 'ＤＡＴＡＴＡＮＧ' }, ['displayNameEn']],
         [{ displayNameZh: '海天瑞声', displayNameEn: '  datatang  ' }, ['displayNameEn']],
+        // Characters display text keeps for scripts and emoji, but that show nothing here.
+        [{ displayNameZh: '数据堂\u200d（北京）科技股份有限公司\ufe0f', displayNameEn: 'SpeechOcean' }, ['displayNameZh']],
+        [{ displayNameZh: '海天瑞声', displayNameEn: 'Data\u200etang\u2800' }, ['displayNameEn']],
       ] as const) {
         const taken = await vendor.call('/v1/vendor/profile', 'PUT', copied);
         expect(taken.status).toBe(409);

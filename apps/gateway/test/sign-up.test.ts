@@ -28,11 +28,15 @@ describe('signing up', () => {
     ['a zero-width space', 'bd@exa\u200bmple.cn'],
     ['a soft hyphen', 'bd@exam\u00adple.cn'],
     ['a word joiner', 'b\u2060d@example.cn'],
+    ['a right-to-left mark', 'a\u200f@example.com'],
+    ['a zero-width joiner', 'bd@exa\u200dmple.cn'],
+    ['a variation selector', 'bd\ufe0f@example.cn'],
+    ['a blank braille cell', 'bd@example.cn\u2800'],
   ])('refuses a contact email with %s as 400 naming it, and signs nobody up', async (_what, contactEmail) => {
     const before = await organizations();
     const answer = await signUp(contactEmail);
     expect(answer.status).toBe(400);
-    expect(answer.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'contactEmail', problems: [expect.stringMatching(/bidirectional|invisible/)] }] });
+    expect(answer.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'contactEmail', problems: expect.arrayContaining([expect.stringMatching(/bidirectional|invisible/)]) }] });
     expect(await organizations()).toBe(before);
   });
 

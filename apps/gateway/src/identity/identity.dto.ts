@@ -33,6 +33,9 @@ export class SignUpDto {
   @IsEmail({}, { message: 'contactEmail must be an email address' })
   @Length(3, 254)
   @DisplayText('line')
+  // Stricter than a name: no character that shows nothing has a place in an address, the
+  // directional marks and ZWJ that display text keeps for scripts among them.
+  @Matches(/^[^\p{Default_Ignorable_Code_Point}\u2800]*$/u, { message: 'contactEmail must not contain invisible characters (directional marks, joiners, variation selectors)' })
   contactEmail: string;
 }
 
