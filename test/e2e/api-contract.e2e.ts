@@ -692,7 +692,8 @@ describe('the public contract (API.md) and the served OpenAPI, route by route, a
     it("lists a vendor's sales as its order lines, and none to a vendor who sold nothing", async () => {
       const sales = await api('GET', '/v1/sales?limit=100', { as: vendorParty });
       const line = sales.body.items.find((s: { orderId: string }) => s.orderId === purchase.id);
-      expect(line).toMatchObject({ orderId: purchase.id, datasetId: sampler.datasetId, offerId: sampler.offerId, price: money(PRICE), buyerOrganizationId: buyer.organizationId });
+      // With how it was priced: a vendor reconciling its statement told one image from one hour, a subscription from a one-time sale.
+      expect(line).toMatchObject({ orderId: purchase.id, datasetId: sampler.datasetId, offerId: sampler.offerId, price: money(PRICE), pricing: { model: 'one_time', price: money(PRICE) }, buyerOrganizationId: buyer.organizationId });
       const none = await api('GET', '/v1/sales', { as: { key: rivalVendor.key } });
       expect(none.body).toEqual({ items: [], nextCursor: null });
     });

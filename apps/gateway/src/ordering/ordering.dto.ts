@@ -281,7 +281,10 @@ export class SaleDto {
   @ApiProperty({ type: Money, description: 'The gross price; the vendor is owed it minus commission (GET /v1/balance)' })
   price: Money;
 
-  @ApiPropertyOptional({ type: 'integer', description: 'Metered lines only: the units bought' })
+  @ApiProperty({ type: () => Pricing, description: 'How the line was priced when the order was placed: one-time, a subscription and its period, metered and its unit, or free' })
+  pricing: PricingValue;
+
+  @ApiPropertyOptional({ type: 'integer', description: 'Metered lines only: the units of `pricing.unit` bought' })
   quantity?: number;
 
   @ApiProperty()

@@ -122,6 +122,7 @@ export class OrderLine {
       datasetTitle: this.datasetTitle,
       buyerOrganizationId: order.buyerOrganizationId,
       price: { amount: this.priceAmount, currency: this.currency },
+      pricing: this.pricing,
       ...(this.quantity !== null ? { quantity: this.quantity } : {}),
       licenseTemplate: this.licenseTemplate,
       licenseTermsSha256: this.termsSha256,

@@ -222,7 +222,9 @@ export interface SaleView {
   datasetTitle: string;
   buyerOrganizationId: string;
   price: MoneyValue;
-  /** Metered lines only: the units bought. */
+  /** How the line was priced when the order was placed: the model, and its unit or period. */
+  pricing: PricingValue;
+  /** Metered lines only: the units of `pricing.unit` bought. */
   quantity?: number;
   licenseTemplate: string;
   licenseTermsSha256: string;
