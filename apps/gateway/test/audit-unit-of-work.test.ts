@@ -188,5 +188,10 @@ describe('a state change and its audit record', () => {
       expect(await auditOf(attempt.target)).toEqual([expect.objectContaining({ status: attempt.status, outcome: attempt.status === 401 ? 'denied' : 'failed' })]);
     }
     expect(await statusOf(vendor)).toBe('pending');
+    // An id in upper case is the same id: the operator finds the call, in any case.
+    const upper = await harness.inject({ method: 'POST', url: `/v1/admin/organizations/${vendor.toUpperCase()}/suspend`, key: harness.adminKey });
+    expect(upper.status).toBe(200);
+    const history = await harness.inject({ method: 'GET', url: `/v1/admin/audit?target=${vendor.toUpperCase()}&action=organization.suspend`, key: harness.adminKey });
+    expect(history.body.items.map((e: { status: number; target: { id: string } }) => [e.status, e.target.id])).toEqual([[200, vendor]]);
   });
 });

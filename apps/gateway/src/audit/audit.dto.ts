@@ -1,3 +1,4 @@
+import { Transform } from 'class-transformer';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsUUID, Matches } from 'class-validator';
 import { AUDIT_OUTCOMES, type AuditOutcome } from '@trove/contracts';
@@ -20,8 +21,9 @@ export class AuditQuery extends PageQuery {
   @IsIn(AUDIT_OUTCOMES)
   outcome?: AuditOutcome;
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'What was acted on: the history of one organization, listing, order, key...' })
+  @ApiPropertyOptional({ format: 'uuid', description: 'What was acted on: the history of one organization, listing, order, key... In any case, as UUIDs are' })
   @IsOptional()
+  @Transform(({ value }) => (typeof value === 'string' ? value.toLowerCase() : value))
   @IsUUID()
   target?: string;
 }

@@ -114,5 +114,6 @@ function authorizationLines(request: FastifyRequest): number {
  * parameter longer than 100 characters is a 414 before this.)
  */
 export function attemptedTarget(id: string | undefined): string | null {
-  return id === undefined ? null : id.replace(/[\u0000-\u001f\u007f-\u009f]/g, '\ufffd');
+  // Lower-cased as the services write ids, so `?target=` finds a call made with an upper-case one.
+  return id === undefined ? null : id.toLowerCase().replace(/[\u0000-\u001f\u007f-\u009f]/g, '\ufffd');
 }
