@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { AppModule } from '../src/app.module';
+import type { MigrationInterface } from 'typeorm';
 import { createDataSource } from '../src/data-source';
 import { SearchTokensForUnspacedScripts1764500011000 } from '../src/migrations/1764500011000-SearchTokensForUnspacedScripts';
 import { SearchTraditionalChinese1765100000000 } from '../src/migrations/1765100000000-SearchTraditionalChinese';
@@ -108,6 +109,19 @@ class Catalog {
           .compile()
       ).init(),
     );
+  }
+
+  /** Runs one migration's `up` again on this catalog's database, as a deploy that adds it would. */
+  async runMigration(migration: MigrationInterface): Promise<void> {
+    const dataSource = createDataSource(this.url);
+    await dataSource.initialize();
+    const runner = dataSource.createQueryRunner();
+    try {
+      await migration.up(runner);
+    } finally {
+      await runner.release();
+      await dataSource.destroy();
+    }
   }
 
   async stop(): Promise<void> {
@@ -594,15 +608,7 @@ describe.each([
       await catalog.query(`UPDATE dataset_search SET document = $2::tsvector WHERE dataset_id = $1`, [id, "'คลังข้อความภาษาไทยสำหรับงานแปล':1A 'thai':3C 'translation':4C 'corpu':5C"]);
       expect((await catalog.find({ q: 'งานแปล' })).items).toEqual([]);
 
-      const dataSource = createDataSource(catalog.url);
-      await dataSource.initialize();
-      const runner = dataSource.createQueryRunner();
-      try {
-        await new SearchTokensForUnspacedScripts1764500011000().up(runner);
-      } finally {
-        await runner.release();
-        await dataSource.destroy();
-      }
+      await catalog.runMigration(new SearchTokensForUnspacedScripts1764500011000());
       expect((await catalog.find({ q: 'งานแปล' })).items.map((item) => item.id)).toEqual([id]);
     });
 
@@ -622,15 +628,7 @@ describe.each([
       await catalog.query(`UPDATE dataset_search SET document = $2::tsvector WHERE dataset_id = $1`, [id, "'臺灣':1A '灣國':2A '國語':3A '語朗':4A '朗讀':5A '讀語':6A '語料':7A 'taiwanese':8C"]);
       expect((await catalog.find({ q: '国语' })).items).toEqual([]);
 
-      const dataSource = createDataSource(catalog.url);
-      await dataSource.initialize();
-      const runner = dataSource.createQueryRunner();
-      try {
-        await new SearchTraditionalChinese1765100000000().up(runner);
-      } finally {
-        await runner.release();
-        await dataSource.destroy();
-      }
+      await catalog.runMigration(new SearchTraditionalChinese1765100000000());
       expect((await catalog.find({ q: '国语' })).items.map((item) => item.id)).toEqual([id]);
       expect((await catalog.find({ q: '臺灣' })).items.map((item) => item.id)).toEqual([id]);
     });
