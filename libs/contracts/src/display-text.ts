@@ -1,5 +1,5 @@
 import { registerDecorator, type ValidationArguments, type ValidationOptions } from 'class-validator';
-import { INVISIBLE_CHARACTER } from '@trove/dataset';
+import { BLANK_CHARACTER, INVISIBLE_CHARACTER } from '@trove/dataset';
 
 /**
  * C0 and C1 controls and the line and paragraph separators. A title holding ESC sequences
@@ -23,11 +23,15 @@ const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/;
  * `gbeng`, `gbsct` or `gbwls` + CANCEL TAG). Any other run of tags after 🏴 is hidden text.
  */
 const TAG_FLAG = /\u{1f3f4}(?:\u{e0067}\u{e0062}(?:\u{e0065}\u{e006e}\u{e0067}|\u{e0073}\u{e0063}\u{e0074}|\u{e0077}\u{e006c}\u{e0073}))\u{e007f}/gu;
-/** What shows nothing on its own: white space (U+3000 too), the default-ignorable characters (U+3164, the Hangul filler, among them) and the blank braille pattern. */
-const SHOWS_NOTHING = /[\s\p{Default_Ignorable_Code_Point}\u2800]/gu;
+/** What shows nothing on its own: white space (U+3000 too) and `BLANK_CHARACTER`. */
+const SHOWS_NOTHING = new RegExp(`\\s|${BLANK_CHARACTER.source}`, 'gu');
 
-/** Fields that are prose: several lines and tabs are part of them. */
-export type TextKind = 'line' | 'prose';
+/**
+ * `line`: one line. `prose`: several lines and tabs are part of it. `address`: one line that a
+ * reader must be able to copy as it reads (an email address), so not even the characters text
+ * keeps for scripts and emoji (`BLANK_CHARACTER`: directional marks, joiners, variation selectors).
+ */
+export type TextKind = 'line' | 'prose' | 'address';
 
 /**
  * What is wrong with a text another party reads (a listing's title, a vendor's name, a vendor's
@@ -44,6 +48,7 @@ export function displayTextProblems(text: string, kind: TextKind = 'line'): stri
     problems.push('must not contain invisible characters (format characters such as U+200B, U+2060-U+2064, U+00AD, U+FEFF, tag characters; Hangul fillers)');
   }
   if (text.length > 0 && text.replace(SHOWS_NOTHING, '') === '') problems.push('must show something: it holds only spaces or invisible characters');
+  if (kind === 'address' && BLANK_CHARACTER.test(text)) problems.push('must not contain invisible characters (directional marks, joiners, variation selectors)');
   return problems;
 }
 

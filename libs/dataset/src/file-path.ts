@@ -1,11 +1,9 @@
-import { INVISIBLE_CHARACTER } from './invisible';
+import { BLANK_CHARACTER, INVISIBLE_CHARACTER } from './invisible';
 
 /** The longest path a file may have inside a dataset, in UTF-8 bytes. */
 export const MAX_FILE_PATH_BYTES = 512;
 /** The longest folder or file name within it, in UTF-8 bytes: what common filesystems hold. */
 export const MAX_SEGMENT_BYTES = 255;
-/** Default-ignorable characters other than ZWJ and ZWNJ, and the blank braille cell. */
-const BLANK_IN_A_NAME = /(?![\u200c\u200d])[\p{Default_Ignorable_Code_Point}\u2800]/u;
 const WINDOWS_DEVICE = /^(?:con|prn|aux|nul|com[1-9¹²³]|lpt[1-9¹²³])(?:\.[^/]*)?$/i;
 
 /**
@@ -32,7 +30,7 @@ export function filePathProblems(path: string): string[] {
   // In a name, also the characters text keeps for its scripts and emoji but that show nothing of
   // their own: variation selectors (U+FE0F), Mongolian free variation selectors, Khmer
   // inherent vowels, the blank braille cell. ZWJ and ZWNJ stay, for emoji and Persian names.
-  if (INVISIBLE_CHARACTER.test(path) || BLANK_IN_A_NAME.test(path)) {
+  if (INVISIBLE_CHARACTER.test(path) || BLANK_CHARACTER.test(path.replace(/[\u200c\u200d]/g, ''))) {
     problems.push('path must not contain invisible characters (format characters such as U+200B, U+2060, U+00AD, U+FEFF; variation selectors; Hangul fillers; the blank braille cell)');
   }
   // Half of a UTF-16 surrogate pair is no character: it has no UTF-8 and no URL encoding.

@@ -12,3 +12,20 @@
  * characters: `data/a\u200B.txt` lists as `data/a.txt`, beside the real one.
  */
 export const INVISIBLE_CHARACTER = /(?![\u200c\u200d\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069])[\p{Cf}\u034f\u115f\u1160\u3164\uffa0]/u;
+
+/**
+ * Every character that shows nothing by itself: the default-ignorable characters (the format
+ * characters above, and those text keeps for its scripts and emoji: ZWJ, ZWNJ, the directional
+ * marks, variation selectors, Mongolian free variation selectors, Khmer inherent vowels, the
+ * Hangul fillers) and the blank braille cell. Text may hold some of them; what a reader tells
+ * apart by sight cannot: a file's path (ZWJ and ZWNJ aside), an email address, a vendor's name
+ * compared with another's.
+ */
+export const BLANK_CHARACTER = /[\p{Default_Ignorable_Code_Point}\u2800]/u;
+
+/**
+ * `BLANK_CHARACTER` as a class of PostgreSQL's regular expressions, whose engine knows no
+ * `\p{...}`: the same code points, written out (invisible.spec.ts holds the two equal).
+ */
+export const BLANK_CHARACTER_SQL =
+  '[\\u00AD\\u034F\\u061C\\u115F-\\u1160\\u17B4-\\u17B5\\u180B-\\u180F\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u206F\\u2800\\u3164\\uFE00-\\uFE0F\\uFEFF\\uFFA0\\uFFF0-\\uFFF8\\U0001BCA0-\\U0001BCA3\\U0001D173-\\U0001D17A\\U000E0000-\\U000E0FFF]';

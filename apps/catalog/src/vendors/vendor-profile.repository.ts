@@ -1,17 +1,10 @@
 import { Injectable } from '@nestjs/common';
+import { BLANK_CHARACTER_SQL } from '@trove/dataset';
 import { TransactionalRepository } from '@trove/messaging';
 import { VendorProfile } from './vendor-profile.entity';
 
-/**
- * What shows nothing in a name, which a reader cannot tell apart by: the default-ignorable
- * characters display text keeps for scripts and emoji (ZWJ, ZWNJ, the directional marks,
- * variation selectors, Mongolian free variation selectors, Khmer inherent vowels, tags), the
- * format characters it refuses anyway, and the blank braille cell.
- */
-const SHOWS_NOTHING =
-  '[\\u00AD\\u034F\\u061C\\u115F\\u1160\\u17B4\\u17B5\\u180B-\\u180F\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u206F\\u2800\\u3164\\uFE00-\\uFE0F\\uFEFF\\uFFA0\\U000E0000-\\U000E0FFF]';
 /** A display name as a reader tells names apart (see `namesTakenByOthers`), in SQL. */
-const READ_AS = (column: string) => `lower(btrim(regexp_replace(regexp_replace(normalize(${column}, NFKC), '${SHOWS_NOTHING}', '', 'g'), '\\s+', ' ', 'g')))`;
+const READ_AS = (column: string) => `lower(btrim(regexp_replace(regexp_replace(normalize(${column}, NFKC), '${BLANK_CHARACTER_SQL}', '', 'g'), '\\s+', ' ', 'g')))`;
 
 @Injectable()
 export class VendorProfileRepository extends TransactionalRepository {

@@ -32,10 +32,8 @@ export class SignUpDto {
   @Transform(trim)
   @IsEmail({}, { message: 'contactEmail must be an email address' })
   @Length(3, 254)
-  @DisplayText('line')
-  // Stricter than a name: no character that shows nothing has a place in an address, the
-  // directional marks and ZWJ that display text keeps for scripts among them.
-  @Matches(/^[^\p{Default_Ignorable_Code_Point}\u2800]*$/u, { message: 'contactEmail must not contain invisible characters (directional marks, joiners, variation selectors)' })
+  // Stricter than a name: no character that shows nothing has a place in an address.
+  @DisplayText('address')
   contactEmail: string;
 }
 
