@@ -82,7 +82,7 @@ export class NoBodyInterceptor implements NestInterceptor {
 /** The request comes with bytes of a body: a Content-Length above zero, or chunks. */
 function sendsBody(request: FastifyRequest): boolean {
   const length = request.headers['content-length'];
-  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && Number(length) !== 0);
 }
 
 function notTaken(where: 'body' | 'query', fields: string[]): ServiceException {
