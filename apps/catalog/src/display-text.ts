@@ -1,4 +1,4 @@
-import { CommonErrorCode, displayTextProblems, type TextKind } from '@trove/contracts';
+import { CommonErrorCode, displayTextFields, displayTextProblems, type TextKind } from '@trove/contracts';
 import { MAX_REPORTED_FIELDS, ServiceException } from '@trove/platform';
 
 // The rule itself is shared with the contracts (libs/contracts display-text), which hold other
@@ -11,18 +11,7 @@ export { displayTextProblems, type TextKind };
  * that may hold line breaks.
  */
 export function assertDisplayText(value: unknown, prose: readonly string[] = []): void {
-  const errors: { field: string; problems: string[] }[] = [];
-  const visit = (node: unknown, path: string, kind: TextKind): void => {
-    if (typeof node === 'string') {
-      const problems = displayTextProblems(node, kind);
-      if (problems.length > 0) errors.push({ field: path, problems: problems.map((p) => `${path} ${p}`) });
-    } else if (Array.isArray(node)) {
-      node.forEach((item, i) => visit(item, `${path}.${i}`, kind));
-    } else if (node !== null && typeof node === 'object') {
-      for (const [key, child] of Object.entries(node)) visit(child, path ? `${path}.${key}` : key, path === '' && prose.includes(key) ? 'prose' : kind);
-    }
-  };
-  visit(value, '', 'line');
+  const errors = displayTextFields(value, prose);
   if (errors.length > 0) {
     const named = errors.slice(0, MAX_REPORTED_FIELDS);
     const more = errors.length - named.length;

@@ -45,7 +45,7 @@ describe('a query parameter sent twice', () => {
     expect(more.body.errors.find((e: { field: string }) => e.field === 'modality')).toEqual({ field: 'modality', problems: ['modality must be given once'] });
     const unknown = await get('/v1/admin/audit?vendor=a&vendor=b');
     expect(unknown.status).toBe(400);
-    expect(unknown.body.errors).toEqual([{ field: 'vendor', problems: [expect.stringContaining('should not exist')] }]);
+    expect(unknown.body.errors).toEqual([{ field: 'vendor', problems: ['this route takes no such query parameter'] }]);
   });
 
   it('still takes each parameter given once', async () => {

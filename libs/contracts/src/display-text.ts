@@ -71,3 +71,53 @@ export function DisplayText(kind: TextKind = 'line', options?: ValidationOptions
       },
     });
 }
+
+/** A field whose text breaks the rule, as a 400 names it: `speech.dialects.0`. */
+export interface DisplayTextField {
+  field: string;
+  problems: string[];
+}
+
+/**
+ * Every string of `value` that breaks the rule, walking nested objects and lists. `prose` names
+ * the top-level fields that may hold line breaks; every other string is one line.
+ */
+export function displayTextFields(value: unknown, prose: readonly string[] = []): DisplayTextField[] {
+  const fields: DisplayTextField[] = [];
+  const visit = (node: unknown, path: string, kind: TextKind): void => {
+    if (typeof node === 'string') {
+      const problems = displayTextProblems(node, kind);
+      if (problems.length > 0) fields.push({ field: path, problems: problems.map((p) => `${path} ${p}`) });
+    } else if (Array.isArray(node)) {
+      node.forEach((item, i) => visit(item, `${path}.${i}`, kind));
+    } else if (node !== null && typeof node === 'object') {
+      for (const [key, child] of Object.entries(node)) visit(child, path ? `${path}.${key}` : key, path === '' && prose.includes(key) ? 'prose' : kind);
+    }
+  };
+  visit(value, '', 'line');
+  return fields;
+}
+
+const TEXT_THROUGHOUT = new WeakMap<object, readonly string[]>();
+
+/**
+ * A class every string of which, however deeply nested, is text buyers read (a listing): the
+ * validation that checks it (the gateway's pipe, a service's `validateMessage`) holds each string
+ * to the rule in the same pass as the class's own rules, so one answer names every bad field.
+ * `prose`: the top-level fields that may hold line breaks.
+ */
+export function DisplayTextThroughout(prose: readonly string[] = []): ClassDecorator {
+  return (target) => {
+    TEXT_THROUGHOUT.set(target, prose);
+  };
+}
+
+/** The prose fields of a class marked `@DisplayTextThroughout`, or undefined when it is not. */
+export function displayTextThroughout(cls: unknown): readonly string[] | undefined {
+  // A subclass (the gateway's body class of a contract) is marked as its parent is.
+  for (let c = cls; typeof c === 'function' && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
+    const prose = TEXT_THROUGHOUT.get(c);
+    if (prose) return prose;
+  }
+  return undefined;
+}

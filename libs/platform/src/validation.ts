@@ -1,4 +1,4 @@
-import { CommonErrorCode } from '@trove/contracts';
+import { CommonErrorCode, displayTextFields, displayTextThroughout, type DisplayTextField } from '@trove/contracts';
 import { ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import {
@@ -121,11 +121,20 @@ export function fieldErrors(errors: ValidationError[], parent = ''): { field: st
  */
 export const MAX_REPORTED_FIELDS = 20;
 
-export function validationFailed(errors: ValidationError[]): ServiceException {
+/**
+ * The 400 for these errors and, in the same answer, `more` fields found by other rules of the
+ * same pass (the display-text rule of a listing): a field both name lists the problems of both.
+ */
+export function validationFailed(errors: ValidationError[], more: DisplayTextField[] = []): ServiceException {
   const all = fieldErrors(errors);
+  for (const extra of more) {
+    const same = all.find((f) => f.field === extra.field);
+    if (same) same.problems = [...new Set([...same.problems, ...extra.problems])];
+    else all.push(extra);
+  }
   const fields = all.slice(0, MAX_REPORTED_FIELDS);
-  const more = all.length - fields.length;
-  const summary = fields.map((f) => `${f.field}: ${f.problems.join(', ')}`).join('; ') + (more > 0 ? `; and ${more} more fields` : '');
+  const left = all.length - fields.length;
+  const summary = fields.map((f) => `${f.field}: ${f.problems.join(', ')}`).join('; ') + (left > 0 ? `; and ${left} more fields` : '');
   return new ServiceException(CommonErrorCode.VALIDATION_FAILED, summary || 'The input is invalid.', fields);
 }
 
@@ -151,6 +160,20 @@ function repeatedQueryParameters(value: unknown, metatype: unknown): Set<string>
       }),
   );
 }
+
+/**
+ * The parameters of a query that its class has no rule for: the whitelist would refuse each as
+ * `property foo should not exist`, where a route that reads no query at all says `this route
+ * takes no such query parameter` (the gateway's NoBodyInterceptor). Both now say the latter.
+ */
+function unreadQueryParameters(value: unknown, metatype: unknown): string[] {
+  if (typeof metatype !== 'function' || value === null || typeof value !== 'object') return [];
+  const known = new Set(getMetadataStorage().getTargetValidationMetadatas(metatype, '', true, false).map((rule) => rule.propertyName));
+  return Object.keys(value).filter((property) => !known.has(property));
+}
+
+const notRead = (property: string): ValidationError =>
+  Object.assign(new ValidationError(), { property, value: undefined, constraints: { whitelistValidation: 'this route takes no such query parameter' } });
 
 const givenOnce = (property: string, value: unknown): ValidationError =>
   Object.assign(new ValidationError(), { property, value, constraints: { givenOnce: `${property} must be given once` } });
@@ -180,18 +203,25 @@ class HttpValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if ((metadata.type === 'query' || metadata.type === 'body') && typeof metadata.metatype === 'function' && !SCALARS.includes(metadata.metatype)) {
       const inherited = inheritedNames(value);
-      if (inherited.length > 0) throw validationFailed(inherited.map((name) => notAllowed(name, undefined)));
+      if (inherited.length > 0) throw validationFailed(inherited.map((name) => (metadata.type === 'query' ? notRead(name) : notAllowed(name, undefined))));
     }
     if (metadata.type === 'query') {
       if (metadata.data && Array.isArray(value) && SCALARS.includes(metadata.metatype)) throw validationFailed([givenOnce(metadata.data, value)]);
       const repeated = repeatedQueryParameters(value, metadata.metatype);
-      if (repeated.size > 0) {
-        // The rest of the query is checked as usual, without the repeated ones.
-        const rest = Object.fromEntries(Object.entries(value as Record<string, unknown>).filter(([property]) => !repeated.has(property)));
+      // Only a whole query read into a class of rules (not `@Query('name')`, not a plain object).
+      const unread = metadata.data === undefined && this.toValidate(metadata) ? unreadQueryParameters(value, metadata.metatype) : [];
+      if (repeated.size > 0 || unread.length > 0) {
+        // The rest of the query is checked as usual, without the repeated and unread ones.
+        const rest = Object.fromEntries(Object.entries(value as Record<string, unknown>).filter(([property]) => !repeated.has(property) && !unread.includes(property)));
         const others = await validate(plainToInstance(metadata.metatype as new () => object, rest), VALIDATOR_OPTIONS);
         const errors = [...repeated].map((property) => givenOnce(property, (value as Record<string, unknown>)[property]));
-        throw validationFailed(errors.concat(others.filter((error) => !repeated.has(error.property))));
+        throw validationFailed(errors.concat(unread.map(notRead), others.filter((error) => !repeated.has(error.property))));
       }
+    }
+    const prose = metadata.type === 'body' ? displayTextThroughout(metadata.metatype) : undefined;
+    if (prose) {
+      const text = displayTextFields(value, prose);
+      if (text.length > 0) throw validationFailed(await validate(plainToInstance(metadata.metatype as new () => object, value), VALIDATOR_OPTIONS), text);
     }
     return super.transform(value, metadata);
   }
@@ -215,6 +245,8 @@ export function validateMessage<T extends object>(cls: new () => T, payload: unk
   if (inherited.length > 0) throw validationFailed(inherited.map((name) => notAllowed(name, undefined)));
   const instance = plainToInstance(cls, payload);
   const errors = validateSync(instance, VALIDATOR_OPTIONS);
-  if (errors.length > 0) throw validationFailed(errors);
+  const prose = displayTextThroughout(cls);
+  const text = prose ? displayTextFields(payload, prose) : [];
+  if (errors.length > 0 || text.length > 0) throw validationFailed(errors, text);
   return instance;
 }

@@ -1,7 +1,7 @@
-import { DATASET_STATUSES, DatasetListing, DisplayText, IsMoment, OFFER_STATUSES, PAST_OFFERS_SHOWN, QueryInteger, VERSION_FILES_CURSOR, VERSION_FILES_SHOWN, VERSION_PATTERN, VERSION_STATUSES, VERSIONS_SHOWN, type DatasetStatus, type OfferStatus, type VersionStatus } from '@trove/contracts';
+import { DATASET_STATUSES, DatasetListing, DisplayText, DisplayTextThroughout, IsMoment, OFFER_STATUSES, PAST_OFFERS_SHOWN, QueryInteger, VERSION_FILES_CURSOR, VERSION_FILES_SHOWN, VERSION_PATTERN, VERSION_STATUSES, VERSIONS_SHOWN, type DatasetStatus, type OfferStatus, type VersionStatus } from '@trove/contracts';
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, IsUUID, Length, Matches, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, IsUUID, Length, Matches, MaxLength, Min } from 'class-validator';
 import { LicenseTerms, OfferLicensing, Pricing, type LicenseTermsValue, type PricingValue } from '@trove/licensing';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageQuery } from '@trove/platform';
 import { PageOf } from '../openapi/page.dto';
@@ -22,6 +22,7 @@ export class CreateDatasetDto extends DatasetListing {}
  * object such as `speech` is replaced whole), `null` removes an optional one, and the result
  * must be a valid listing.
  */
+@DisplayTextThroughout(['description'])
 export class UpdateDatasetDto extends PartialType(DatasetListing) {}
 
 export class CreateVersionDto {
@@ -36,6 +37,7 @@ export class CreateVersionDto {
   @IsOptional()
   @IsString()
   @MaxLength(10_000)
+  @DisplayText('prose')
   changelog?: string;
 }
 
@@ -154,18 +156,21 @@ export class VendorProfileInputDto {
   @Transform(trim)
   @IsString()
   @Length(1, 200)
+  @DisplayText()
   displayNameZh: string;
 
   @ApiProperty({ example: 'SpeechOcean', minLength: 1, maxLength: 200 })
   @Transform(trim)
   @IsString()
   @Length(1, 200)
+  @DisplayText()
   displayNameEn: string;
 
   @ApiPropertyOptional({ example: '专注语音、图像与文本训练数据 / Speech, image and text training data since 2005', maxLength: 5000 })
   @IsOptional()
   @IsString()
   @MaxLength(5000)
+  @DisplayText('prose')
   description?: string;
 
   @ApiPropertyOptional({ example: 'https://www.speechocean.example.cn', maxLength: 500 })
@@ -173,6 +178,7 @@ export class VendorProfileInputDto {
   @IsString()
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true }, { message: 'website must be an http(s) URL' })
   @MaxLength(500)
+  @DisplayText()
   website?: string;
 
   @ApiPropertyOptional({
@@ -180,7 +186,8 @@ export class VendorProfileInputDto {
     maxItems: 50,
     minLength: 1,
     maxLength: 200,
-    description: 'At most 50, each 1-200 characters once trimmed',
+    description: 'At most 50, each 1-200 characters once trimmed, none twice',
+    uniqueItems: true,
     example: ['ISO/IEC 27001', 'DSMM 三级', '上海数据交易所 数商'],
   })
   @IsOptional()
@@ -189,6 +196,8 @@ export class VendorProfileInputDto {
   @ArrayMaxSize(50)
   @IsString({ each: true })
   @Length(1, 200, { each: true })
+  @DisplayText('line', { each: true })
+  @ArrayUnique({ message: 'certifications must not name one twice' })
   certifications?: string[];
 }
 

@@ -1,8 +1,9 @@
 import { Type } from 'class-transformer';
-import { DisplayText } from '../display-text';
+import { DisplayText, DisplayTextThroughout } from '../display-text';
 import {
   ArrayMaxSize,
   ArrayMinSize,
+  ArrayUnique,
   IsArray,
   IsBoolean,
   IsIn,
@@ -53,6 +54,7 @@ export const VERSION_PATTERN = /^(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})\.(0|[1-9]\d{
  * A listing as a vendor writes it: the dataset model of libs/dataset (modality, languages,
  * domain, volumes, collection, compliance, profiles) with the words buyers read first.
  */
+@DisplayTextThroughout(['description'])
 export class DatasetListing extends DatasetMetadata {
   @ApiProperty({ example: '普通话手机采集语音数据 1,000 小时', minLength: 1, maxLength: 300, description: 'The title buyers see first, Chinese or English' })
   @IsString()
@@ -161,6 +163,7 @@ export class CreateVersionRequest {
   @IsOptional()
   @IsString()
   @MaxLength(10_000)
+  @DisplayText('prose')
   changelog?: string;
 }
 
@@ -447,21 +450,25 @@ export class ReleaseExclusiveRequest {
 export class UpsertVendorProfileRequest {
   @IsString()
   @Length(1, 200)
+  @DisplayText()
   displayNameZh: string;
 
   @IsString()
   @Length(1, 200)
+  @DisplayText()
   displayNameEn: string;
 
   @IsOptional()
   @IsString()
   @MaxLength(5000)
+  @DisplayText('prose')
   description?: string;
 
   @IsOptional()
   @IsString()
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true }, { message: 'website must be an http(s) URL' })
   @MaxLength(500)
+  @DisplayText()
   website?: string;
 
   /** Each 1-200 characters: the gateway trims them first. */
@@ -470,6 +477,8 @@ export class UpsertVendorProfileRequest {
   @ArrayMaxSize(50)
   @IsString({ each: true })
   @Length(1, 200, { each: true })
+  @DisplayText('line', { each: true })
+  @ArrayUnique({ message: 'certifications must not name one twice' })
   certifications?: string[];
 }
 
