@@ -87,11 +87,29 @@ function NotBefore(other: string): PropertyDecorator {
     });
 }
 
+/**
+ * A date that has come somewhere on Earth: at most today's date at UTC+14, so a vendor anywhere
+ * can name its own today. A collection cannot have started on a day still to come.
+ */
+function NotInFuture(): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'notInFuture',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      validator: {
+        validate: (value: unknown) => typeof value !== 'string' || value <= new Date(Date.now() + 14 * 3_600_000).toISOString().slice(0, 10),
+        defaultMessage: (args: ValidationArguments) => `${args.property} must not be a day still to come: the period says when the data was collected (leave out to while collection goes on)`,
+      },
+    });
+}
+
 /** When the data was collected; `to` left out while collection goes on. Dates are YYYY-MM-DD. */
 export class CollectionPeriod {
   @ApiProperty({ format: 'date', example: '2023-03-01' })
   @Matches(DATE, { message: 'from must be a date YYYY-MM-DD' })
   @IsISO8601({ strict: true }, { message: 'from must be a date YYYY-MM-DD' })
+  @NotInFuture()
   from: string;
 
   @ApiPropertyOptional({ format: 'date', example: '2024-06-30' })
@@ -200,7 +218,7 @@ export class DatasetMetadata {
   @Transform(({ value }) => canonicalizeLanguageTags(value))
   @IsArray()
   @ArrayMaxSize(50)
-  @ArrayUnique()
+  @ArrayUnique({ message: 'languages must not name a language twice; tags are compared canonicalized (zh-cn is zh-CN, cmn is zh)' })
   @IsLanguageTag({ each: true })
   languages?: string[];
 

@@ -74,6 +74,7 @@ describe('validateDatasetMetadata', () => {
     ['a multimodal dataset of one component (its text profile then belongs nowhere)', 'multimodal', { 'multimodal.components': ['image'] }, ['text', 'multimodal.components']],
     ['a period ending before it starts', 'text', { 'collection.period': { from: '2024-05-01', to: '2024-04-30' } }, ['collection.period.to']],
     ['a date that does not exist', 'text', { 'collection.period': { from: '2024-02-30' } }, ['collection.period.from']],
+    ['a collection starting on a day still to come', 'text', { 'collection.period': { from: '2099-01-01' } }, ['collection.period.from']],
     ['no collection method', 'text', { 'collection.methods': [] }, ['collection.methods']],
     ['a region that is not a code', 'speech', { 'collection.regions': ['Guangdong'] }, ['collection.regions']],
     ['a country code that is assigned to no country', 'speech', { 'collection.regions': ['CN-SC', 'ZZ'] }, ['collection.regions']],
@@ -99,6 +100,19 @@ describe('validateDatasetMetadata', () => {
   it('lists every wrong field at once', () => {
     const metadata = metadataWith('speech', { modality: 'speach', languages: ['xx'], 'speech.hours': -5, status: 'published' });
     expect(problemsOf(metadata).map((p) => p.field).sort()).toEqual(['languages', 'modality', 'speech.hours', 'status']);
+  });
+
+  it("takes a collection that started today, wherever the vendor is, and tells why tomorrow's is refused", () => {
+    const day = (hours: number) => new Date(Date.now() + hours * 3_600_000).toISOString().slice(0, 10);
+    // At UTC+14 it is already this date somewhere.
+    expect(problemsOf(metadataWith('text', { 'collection.period': { from: day(14) } }))).toEqual([]);
+    const [problem] = problemsOf(metadataWith('text', { 'collection.period': { from: day(48) } }));
+    expect(problem).toEqual({ field: 'collection.period.from', problems: [expect.stringContaining('must not be a day still to come')] });
+  });
+
+  it('says why two language tags are one too many', () => {
+    const [problem] = problemsOf(metadataWith('speech', { languages: ['cmn', 'zh'] }));
+    expect(problem).toEqual({ field: 'languages', problems: [expect.stringContaining('cmn is zh')] });
   });
 
   it('says in words what is wrong', () => {
