@@ -62,6 +62,31 @@ describe('billing: a pending payout can be withdrawn by its vendor or refused by
     expect(await payoutEntries(payout.id)).toBe(0);
   });
 
+  it("holds a suspended vendor's payout, pays it once the vendor is reinstated, and lets an operator reject it meanwhile", async () => {
+    const { 数据堂 } = await vendorOwed1600000();
+    const held = await billing.wallets.requestPayout(数据堂, CNY(600_000));
+    const rejected = await billing.wallets.requestPayout(数据堂, CNY(400_000));
+    // The standing as billing keeps it from the gateway's status events (subscription-suspension.test.ts takes them in).
+    const standing = (status: string, changedAt: string) =>
+      billing.sql.query(
+        `INSERT INTO organization_standing (organization_id, status, changed_at) VALUES ($1, $2, $3)
+         ON CONFLICT (organization_id) DO UPDATE SET status = EXCLUDED.status, changed_at = EXCLUDED.changed_at`,
+        [数据堂.organizationId, status, changedAt],
+      );
+    await standing('suspended', '2026-03-02T08:00:00.000Z');
+
+    await expect(billing.wallets.approvePayout(held.id)).rejects.toMatchObject({ code: BillingErrorCode.PAYOUT_HELD, status: 409 });
+    await expect(billing.wallets.approvePayout(held.id)).rejects.toThrow(`its vendor ${数据堂.organizationId} is suspended`);
+    expect(await payoutEntries(held.id)).toBe(0);
+    expect(await billing.payable(数据堂.organizationId)).toBe(1_600_000);
+    expect((await billing.wallets.payout(数据堂, held.id)).status).toBe('pending');
+    expect((await billing.wallets.rejectPayout(rejected.id, '供应商账户冻结，待合规审查')).status).toBe('rejected');
+
+    await standing('active', '2026-03-09T08:00:00.000Z');
+    expect((await billing.wallets.approvePayout(held.id)).status).toBe('paid');
+    expect(await billing.payable(数据堂.organizationId)).toBe(1_000_000);
+  });
+
   it("refuses a vendor another vendor's payout as if it did not exist, and a paid one as settled", async () => {
     const { 数据堂 } = await vendorOwed1600000();
     const 海天瑞声 = vendor();

@@ -94,6 +94,16 @@ export class PayoutRepository extends TransactionalRepository {
     return toPayout(rows[0]);
   }
 
+  /**
+   * Whether the gateway reported the organization suspended, as its latest standing. The row is
+   * read with a share lock: a suspension event taken in meanwhile waits for this transaction,
+   * and one that committed first is seen.
+   */
+  async isSuspended(organizationId: string): Promise<boolean> {
+    const rows = (await this.transaction.query(`SELECT status FROM organization_standing WHERE organization_id = $1 FOR SHARE`, [organizationId])) as { status: string }[];
+    return rows[0]?.status === 'suspended';
+  }
+
   async findForUpdate(id: string): Promise<Payout | null> {
     const rows = (await this.transaction.query(`SELECT *, ${PAID_BEFORE} FROM payout WHERE id = $1 FOR UPDATE`, [id])) as PayoutRow[];
     return rows[0] ? toPayout(rows[0]) : null;

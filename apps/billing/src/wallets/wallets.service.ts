@@ -369,6 +369,14 @@ export class WalletsService {
       if (!payout) throw new ServiceException(CommonErrorCode.NOT_FOUND, `No payout ${payoutId}.`);
       if (payout.status === 'paid') return payoutView(payout);
       assertPayoutCan(payout, 'paid');
+      // An operator suspends a vendor for fraud or a licensing dispute: money it is owed stays
+      // with the platform until the matter is settled, and is not paid out by a routine approval.
+      if (await this.payouts.isSuspended(payout.vendorOrganizationId)) {
+        throw new ServiceException(
+          BillingErrorCode.PAYOUT_HELD,
+          `Payout ${payout.id} is held: its vendor ${payout.vendorOrganizationId} is suspended. Reinstate the vendor to pay it, or reject it.`,
+        );
+      }
       const accountId = await this.ledger.account('vendor_payable', payout.vendorOrganizationId, payout.currency);
       await this.ledger.lockAccount(accountId);
       const owed = await this.ledger.creditBalance(accountId);

@@ -21,7 +21,7 @@ export class AuditQuery extends PageQuery {
   @IsIn(AUDIT_OUTCOMES)
   outcome?: AuditOutcome;
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'What was acted on: the history of one organization, listing, order, key... In any case, as UUIDs are' })
+  @ApiPropertyOptional({ format: 'uuid', description: 'What was acted on: the history of one organization, listing, order, key... A UUID, in upper or lower case alike' })
   @IsOptional()
   @Transform(({ value }) => (typeof value === 'string' ? value.toLowerCase() : value))
   @IsUUID()

@@ -252,7 +252,7 @@ export class BillingController {
   @ApiOperation({
     summary: 'Pay a payout',
     description:
-      "Debits the vendor's balance and credits bank clearing, once; approving a paid payout answers it again. A balance that no longer covers it is 409 PAYOUT_EXCEEDS_BALANCE (the vendor may cancel it, or an operator reject it, and a smaller one be asked for); a cancelled or rejected payout is 409 INVALID_STATE. A payout that would bring the payouts ever paid in the currency past 1,000,000,000,000,000 minor units (what billing holds), or one larger than 100,000,000,000 (asked for before that limit), is 409 LEDGER_LIMIT_EXCEEDED and pays nothing.",
+      "Debits the vendor's balance and credits bank clearing, once; approving a paid payout answers it again. A balance that no longer covers it is 409 PAYOUT_EXCEEDS_BALANCE (the vendor may cancel it, or an operator reject it, and a smaller one be asked for); a cancelled or rejected payout is 409 INVALID_STATE; a payout of a suspended vendor is held, 409 PAYOUT_HELD, until the vendor is reinstated (or the payout rejected). A payout that would bring the payouts ever paid in the currency past 1,000,000,000,000,000 minor units (what billing holds), or one larger than 100,000,000,000 (asked for before that limit), is 409 LEDGER_LIMIT_EXCEEDED and pays nothing.",
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: PayoutDto })

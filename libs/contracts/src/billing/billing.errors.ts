@@ -20,6 +20,11 @@ export enum BillingErrorCode {
    * (`LEDGER_LIMIT`, `MAX_TRANSFER_AMOUNT`); nothing was posted.
    */
   LEDGER_LIMIT_EXCEEDED = 'LEDGER_LIMIT_EXCEEDED',
+  /**
+   * The payout's vendor is suspended (fraud, a licensing dispute): its payouts are held until an
+   * operator reinstates it, or rejects them. Nothing was posted.
+   */
+  PAYOUT_HELD = 'PAYOUT_HELD',
 }
 
 export const BILLING_ERROR_STATUS: Record<BillingErrorCode, number> = {
@@ -30,4 +35,5 @@ export const BILLING_ERROR_STATUS: Record<BillingErrorCode, number> = {
   [BillingErrorCode.TRANSFER_ALREADY_CREDITED]: 409,
   [BillingErrorCode.TOP_UP_ALREADY_FILED]: 409,
   [BillingErrorCode.LEDGER_LIMIT_EXCEEDED]: 409,
+  [BillingErrorCode.PAYOUT_HELD]: 409,
 };
