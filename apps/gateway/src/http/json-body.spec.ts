@@ -25,6 +25,8 @@ describe('parseJsonBody', () => {
     ['an offer for 250 territories', JSON.stringify({ territories: Array.from({ length: 250 }, (_, i) => `T${i}`) })],
     ['a key named constructor that is no prototype', '{"constructor":"not a prototype"}'],
     ['the same key in sibling objects, and quotes, braces and commas inside strings', '{"items":[{"offerId":"a"},{"offerId":"b"}],"note":"\\"{,}[:]\\\\","n":{"note":1}}'],
+    ['numbers that are read as written: 100.0, 1e2, 0.1, -0, 1200.25, 2^53 - 1, 1e21', '{"a":100.0,"b":1e2,"c":0.1,"d":-0,"hours":1200.25,"n":9007199254740991,"e":1E+21,"f":[5e-324]}'],
+    ['digits inside strings', '{"reference":"CMB 100000000000.0000001","n":"9007199254740993"}'],
   ])('accepts %s', (_name, text) => {
     expect(outcome(utf8(text))).toBe('accepted');
   });
@@ -45,6 +47,10 @@ describe('parseJsonBody', () => {
     ['a constructor.prototype key', '{"constructor":{"prototype":{"role":"admin"}}}', /^400 constructor: a constructor\.prototype key is not accepted/],
     ['a key twice', '{"amount":{"amount":1,"currency":"CNY"},"reference":"CMB-1","reference":"CMB-2"}', /^400 reference: the key appears twice in one object/],
     ['a key twice, once escaped, deep in a list', '{"items":[{"offerId":"a"},{"offerId":"b","offer\\u0049d":"c"}]}', /^400 items\.1\.offerId: the key appears twice/],
+    ['a fraction of a fen too small for a number to keep', '{"amount":{"amount":100000000000.0000001,"currency":"CNY"},"reference":"HN-RAW-6"}', /^400 amount\.amount: 100000000000\.0000001 has more digits than a JSON number keeps, and would be read as 100000000000/],
+    ['an integer past 2^53', '{"items":[{"offerId":"a","quantity":9007199254740993}]}', /^400 items\.0\.quantity: 9007199254740993 has more digits .* read as 9007199254740992/],
+    ['a number past the largest double', '{"amount":1e400}', /^400 amount: 1e400 has more digits .* read as Infinity/],
+    ['a number below the smallest double', '{"ratio":1e-400}', /^400 ratio: 1e-400 has more digits .* read as 0/],
     ['malformed JSON', '{"name":', /^400 The body is not valid JSON/],
     ['an empty body', '', /^400 The body is empty/],
     ['a body of spaces', '   \n', /^400 The body is empty/],

@@ -45,6 +45,8 @@ export class RefusedBody {
 const invalid = (message: string, field?: string) => new JsonBodyError(CommonErrorCode.VALIDATION_FAILED, message, field);
 const unsupported = (message: string) => new JsonBodyError(CommonErrorCode.UNSUPPORTED_MEDIA_TYPE, message);
 
+/** What a JSON number literal is made of after its first character. */
+const NUMBER_CHARACTER = /[0-9.eE+-]/;
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 /** In a `u` regex a surrogate pair is one code point, so this finds only lone surrogates. */
 const LONE_SURROGATE = /\p{Cs}/u;
@@ -73,18 +75,37 @@ export function parseJsonBody(bytes: Buffer, limits: JsonBodyLimits = JSON_BODY_
   // Every route takes an object; `null` was read as no body at all (PATCH null answered 200).
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalid('The body must be a JSON object.');
   checkJsonShape(value, limits);
-  checkUniqueKeys(text);
+  checkJsonText(text);
   return value;
 }
 
 /**
- * Throws a JsonBodyError when one object of `text` (valid JSON) holds a key twice. JSON.parse
- * keeps the last value, silently: `{"amount":…,"amount":…}` from a client's bug posted the
- * second, and a proxy or a log that reads the first sees another request than the one served.
- * Keys are compared as decoded (`"a"` and `"\u0061"` are the same key). One pass over the text,
- * after checkJsonShape has bounded its nesting.
+ * The value a JSON number literal writes, as sign, significant digits and exponent: `100.0`,
+ * `1e2` and `100` are all `1e2`. Compared with the same of the number it was read as, it tells
+ * whether reading it lost digits.
  */
-export function checkUniqueKeys(text: string): void {
+function decimalOf(literal: string): string {
+  const parts = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(literal);
+  if (!parts) return literal;
+  const [, sign, whole, fraction = '', exponent = '0'] = parts;
+  const digits = `${whole}${fraction}`.replace(/^0+/, '');
+  if (digits === '') return '0';
+  const significant = digits.replace(/0+$/, '');
+  return `${sign}${significant}e${Number(exponent) - fraction.length + (digits.length - significant.length)}`;
+}
+
+/**
+ * Throws a JsonBodyError when one object of `text` (valid JSON) holds a key twice, or a number
+ * has more digits than JSON.parse keeps. JSON.parse keeps the last value of a key, silently:
+ * `{"amount":…,"amount":…}` from a client's bug posted the second, and a proxy or a log that
+ * reads the first sees another request than the one served. Keys are compared as decoded (`"a"`
+ * and `"\u0061"` are the same key). And it reads a number to the nearest double, silently:
+ * `100000000000.0000001` fen was the whole 100000000000 and a top-up of it was filed, where a
+ * fraction of a fen is refused, and `9007199254740993` was ...992. A number is taken when its
+ * value is the number read (`100.0`, `1e2`, `0.1` are). One pass over the text, after
+ * checkJsonShape has bounded its nesting.
+ */
+export function checkJsonText(text: string): void {
   type Level = { keys: Set<string>; key: string; expectingKey: boolean } | { index: number };
   const levels: Level[] = [];
   const field = () =>
@@ -108,7 +129,17 @@ export function checkUniqueKeys(text: string): void {
     } else if (c === '{') levels.push({ keys: new Set(), key: '', expectingKey: true });
     else if (c === '[') levels.push({ index: 0 });
     else if (c === '}' || c === ']') levels.pop();
-    else if (c === ':') (levels.at(-1) as { expectingKey: boolean }).expectingKey = false;
+    else if (c === '-' || (c >= '0' && c <= '9')) {
+      let end = i + 1;
+      while (end < text.length && NUMBER_CHARACTER.test(text[end])) end += 1;
+      const literal = text.slice(i, end);
+      const read = Number(literal);
+      if (decimalOf(literal) !== decimalOf(String(read))) {
+        const at = field() || undefined;
+        throw invalid(`${at ?? 'The body'}: ${literal.slice(0, 40)} has more digits than a JSON number keeps, and would be read as ${read}; send the value exactly (amounts in whole minor units).`, at);
+      }
+      i = end - 1;
+    } else if (c === ':') (levels.at(-1) as { expectingKey: boolean }).expectingKey = false;
     else if (c === ',') {
       const top = levels.at(-1)!;
       if ('keys' in top) top.expectingKey = true;
