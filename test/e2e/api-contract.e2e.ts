@@ -912,6 +912,18 @@ describe('the public contract (API.md) and the served OpenAPI, route by route, a
       for (const event of keys.body.items) expect(event).toMatchObject({ action: 'api-key.create', actor: expect.objectContaining({ organizationId: bulkBuyer.organizationId }), at: expect.any(String) });
     });
 
+    it('refuses what a route does not read with the statuses the document declares: a query parameter, a body, a body not JSON or too large', async () => {
+      const { body: vendor } = await api('POST', '/v1/organizations', { as: 'anonymous', body: { name: '声通数据科技（契约）', kind: 'vendor', contactEmail: 'bd@shengtong.example.cn' } });
+      const approve = `/v1/admin/organizations/${vendor.organization.id}/approve`;
+      expect((await api('GET', '/v1/admin/stats?foo=1')).status).toBe(400);
+      expect((await api('GET', '/v1/admin/health?foo=1')).status).toBe(400);
+      expect((await api('POST', approve, { raw: 'reason=ok', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).status).toBe(415);
+      expect((await api('POST', approve, { raw: JSON.stringify({ note: 'x'.repeat(1_100_000) }) })).status).toBe(413);
+      expect((await api('POST', approve, { raw: '{"reason":"营业执照已核验"}' })).status).toBe(400);
+      // Nothing of it was taken: the vendor is still pending.
+      expect((await api('GET', '/v1/me', { as: { key: vendor.apiKey, organizationId: vendor.organization.id } })).body.organization.status).toBe('pending');
+    });
+
     it('serves /health/live, /health/ready and /metrics on every app’s own port', async () => {
       for (const [name, replicas] of system.apps) {
         for (const path of ['/health/live', '/health/ready', '/metrics']) expect(`${name} ${path}: ${(await fetch(`${replicas[0].url}${path}`)).status}`).toBe(`${name} ${path}: 200`);

@@ -47,6 +47,12 @@ const EDGE_PROBLEMS: Record<string, string> = {
   '414': 'A path parameter is longer than 100 characters (VALIDATION_FAILED)',
   '431': 'The headers are larger than 16 KiB (VALIDATION_FAILED)',
 };
+/**
+ * Every route refuses what it does not read: a query parameter, or a body where it takes none
+ * (docs/operations.md). A route that takes no body is read as JSON first, so a body too large
+ * or not JSON is refused as on any other route; only GET and HEAD have none of that read.
+ */
+const UNREAD_PROBLEM = 'A query parameter the route does not read, a body where it takes none, or a field that breaks its rules (VALIDATION_FAILED)';
 const BODY_PROBLEMS: Record<string, string> = {
   '413': 'The body is larger than allowed (PAYLOAD_TOO_LARGE)',
   '415': 'The body is not JSON in UTF-8 (UNSUPPORTED_MEDIA_TYPE)',
@@ -57,7 +63,7 @@ function declareEdgeProblems(document: OpenAPIObject): OpenAPIObject {
     for (const method of METHODS) {
       const operation = item[method] as Operation | undefined;
       if (!operation) continue;
-      const statuses = { ...EDGE_PROBLEMS, ...(operation.requestBody ? BODY_PROBLEMS : {}) };
+      const statuses = { ...EDGE_PROBLEMS, '400': UNREAD_PROBLEM, ...(operation.requestBody || (method !== 'get' && method !== 'head') ? BODY_PROBLEMS : {}) };
       for (const [status, description] of Object.entries(statuses)) operation.responses[status] ??= problem(description);
     }
   }
