@@ -64,6 +64,7 @@ const CONTRACT: { method: string; path: string; who: 'anyone' | 'any key' | Role
   { method: 'POST', path: '/v1/datasets/{id}/samples', who: ['vendor'], success: 201 },
   { method: 'POST', path: '/v1/datasets/{id}/offers', who: ['vendor'], success: 201 },
   { method: 'POST', path: '/v1/datasets/{id}/submit', who: ['vendor'] },
+  { method: 'POST', path: '/v1/datasets/{id}/withdraw', who: ['vendor'] },
   { method: 'POST', path: '/v1/admin/datasets/{id}/approve', who: ['admin'] },
   { method: 'POST', path: '/v1/admin/datasets/{id}/reject', who: ['admin'] },
   { method: 'POST', path: '/v1/admin/datasets/{id}/suspend', who: ['admin'] },

@@ -112,4 +112,48 @@ describe('a suspended vendor, through the public API', () => {
     expect(again.status).toBe(201);
     await fulfilled(another, (await json(again)).id);
   });
+
+  it('lets a vendor withdraw its own published listing: out of search and off sale, bought copies keep downloading, and back on sale only through review', async () => {
+    const 爱数 = await VendorClient.signUp(system, '爱数智慧 MagicData');
+    const 标贝 = await VendorClient.signUp(system, '标贝科技 DataBaker');
+    const listing = await publish(爱数, { title: '四川话自由对话语音 200 小时', tags: ['四川话', '方言'] });
+    const buyer = await signUpBuyer('百川智能 数据采购部');
+    const bought = await json(await order(buyer, listing.offerId));
+    await fulfilled(buyer, bought.id);
+    const entitlement = (await json(await system.request('/v1/entitlements', as(buyer)))).items.find((e: { orderId: string }) => e.orderId === bought.id);
+    expect(await titles('q=%E5%9B%9B%E5%B7%9D%E8%AF%9D')).toContain('四川话自由对话语音 200 小时'); // q=四川话
+
+    // Another vendor cannot withdraw it, nor can a buyer; a draft cannot be withdrawn.
+    expect((await system.request(`/v1/datasets/${listing.datasetId}/withdraw`, { method: 'POST', as: { key: 标贝.key } })).status).toBe(404);
+    expect((await system.request(`/v1/datasets/${listing.datasetId}/withdraw`, { method: 'POST', ...as(buyer) })).status).toBe(403);
+    const draft = await 爱数.expect(201, '/v1/datasets', 'POST', speechListing({ title: '四川话朗读语音 50 小时（草稿）' }));
+    const notPublished = await system.request(`/v1/datasets/${draft.id}/withdraw`, { method: 'POST', as: { key: 爱数.key } });
+    expect({ status: notPublished.status, code: (await json(notPublished)).code }).toEqual({ status: 409, code: 'INVALID_STATE' });
+
+    // The consent of some speakers is withdrawn: the vendor takes the listing off sale itself.
+    expect(await 爱数.expect(200, `/v1/datasets/${listing.datasetId}/withdraw`, 'POST')).toMatchObject({ id: listing.datasetId, status: 'withdrawn' });
+    expect(await titles('q=%E5%9B%9B%E5%B7%9D%E8%AF%9D')).not.toContain('四川话自由对话语音 200 小时');
+    expect((await system.request(`/v1/datasets/${listing.datasetId}`, { as: 'anonymous' })).status).toBe(404);
+    expect((await system.request(`/v1/datasets/${listing.datasetId}`, { as: { key: 爱数.key } })).status).toBe(200);
+    const other = await signUpBuyer('零一万物 数据采购部');
+    // Its offers are gone with its page, as an operator-suspended listing's are.
+    expect(await json(await order(other, listing.offerId))).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+    expect(await wallet(other)).toBe(FUNDS);
+    expect((await system.request(`/v1/entitlements/${entitlement.id}/manifest`, as(buyer))).status).toBe(200);
+    // Withdrawing again is not a change the listing can make.
+    expect((await system.request(`/v1/datasets/${listing.datasetId}/withdraw`, { method: 'POST', as: { key: 爱数.key } })).status).toBe(409);
+
+    // Fixed (a new release without those speakers would go here), it goes back through review.
+    expect(await 爱数.expect(200, `/v1/datasets/${listing.datasetId}/submit`, 'POST')).toMatchObject({ status: 'in_review' });
+    expect((await system.request(`/v1/datasets/${listing.datasetId}`, { as: 'anonymous' })).status).toBe(404);
+    expect((await post(`/v1/admin/datasets/${listing.datasetId}/approve`, 'admin')).status).toBe(200);
+    expect(await titles('q=%E5%9B%9B%E5%B7%9D%E8%AF%9D')).toContain('四川话自由对话语音 200 小时');
+    const again = await order(other, listing.offerId);
+    expect(again.status).toBe(201);
+    await fulfilled(other, (await json(again)).id);
+    // The withdrawal is in the audit, by the vendor's key.
+    const audit = await json(await system.request(`/v1/admin/audit?target=${listing.datasetId}&action=dataset.withdraw`));
+    const successes = audit.items.filter((e: { outcome: string }) => e.outcome === 'success');
+    expect(successes).toEqual([expect.objectContaining({ action: 'dataset.withdraw', status: 200, actor: expect.objectContaining({ organizationId: 爱数.organizationId }) })]);
+  });
 });

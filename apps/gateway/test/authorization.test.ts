@@ -98,6 +98,9 @@ const CASES: Record<string, RouteCase> = {
     prepare: async (fx) => ({ url: `/v1/datasets/${await vendorDataset(fx)}`, body: { tags: ['普通话', '客服'] } }),
   },
   'POST /v1/datasets/:id/submit': { prepare: async (fx) => ({ url: `/v1/datasets/${await vendorDataset(fx, { released: true, offer: true })}/submit` }) },
+  'POST /v1/datasets/:id/withdraw': {
+    prepare: async (fx) => ({ url: `/v1/datasets/${(await newDataset(fx.harness.catalogDb.url, { vendorOrganizationId: fx.parties.vendor.organizationId })).id}/withdraw` }),
+  },
   'POST /v1/datasets/:id/versions': {
     prepare: async (fx) => ({ url: `/v1/datasets/${await vendorDataset(fx)}/versions`, body: { version: '1.0.0', changelog: '首个版本' } }),
   },

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { Transaction } from '@trove/messaging';
 
 /** What happened to a dataset that a search projection may need to reflect. */
-export type DatasetChange = 'created' | 'updated' | 'submitted' | 'published' | 'rejected' | 'suspended' | 'version-released' | 'offer-created' | 'offer-withdrawn' | 'exclusive-sold' | 'exclusive-released';
+export type DatasetChange = 'created' | 'updated' | 'submitted' | 'published' | 'rejected' | 'suspended' | 'withdrawn' | 'version-released' | 'offer-created' | 'offer-withdrawn' | 'exclusive-sold' | 'exclusive-released';
 
 /** What happened to a vendor that changes whether its listings may be public. */
 export type VendorChange = 'vendor-suspended' | 'vendor-reinstated';

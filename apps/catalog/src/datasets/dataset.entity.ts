@@ -74,6 +74,12 @@ export class Dataset {
     this.rejectionReason = reason;
   }
 
+  /** Taken off sale by its vendor; an operator's earlier reason, if any, no longer applies. */
+  withdraw(): void {
+    this.moveTo('withdrawn');
+    this.rejectionReason = null;
+  }
+
   private moveTo(status: DatasetStatus): void {
     datasetStates.assert(this.status, status);
     this.status = status;

@@ -75,6 +75,11 @@ export class DatasetsHandler {
     return this.datasets.submit(callerOf(context), request.id, request.vendorStatus);
   }
 
+  @RpcHandler(CatalogSubjects.withdrawDataset)
+  withdraw(request: ModerateDatasetRequest, context: RpcContext): Promise<DatasetView> {
+    return this.datasets.withdraw(callerAs(context, 'vendor'), request.id);
+  }
+
   @RpcHandler(CatalogSubjects.approveDataset)
   approve(request: ModerateDatasetRequest, context: RpcContext): Promise<DatasetView> {
     callerAs(context, 'admin');

@@ -220,6 +220,27 @@ export class DatasetsService {
     });
   }
 
+  /**
+   * The vendor takes its published listing off sale (consent withdrawn by the people recorded, a
+   * licensing problem it found): out of search and its page, no new orders, as an operator's
+   * suspension does; buyers keep what they bought, and subscriptions stop renewing. It goes on
+   * sale again through review (`submit`). A listing in any other status is INVALID_STATE.
+   */
+  withdraw(caller: Caller, id: string): Promise<DatasetView> {
+    return this.changeOwned(caller, id, 'withdrawn', async (dataset, tx) => {
+      if (dataset.status !== 'published') {
+        throw new ServiceException(CommonErrorCode.INVALID_STATE, `The dataset is ${dataset.status}; only a published listing can be withdrawn by its vendor.`);
+      }
+      dataset.withdraw();
+      await tx.publish(CatalogEvents.datasetSuspended, {
+        datasetId: dataset.id,
+        vendorOrganizationId: dataset.vendorOrganizationId,
+        suspendedAt: new Date().toISOString(),
+        byVendor: true,
+      });
+    });
+  }
+
   /** A released version and a live offer, or INVALID_STATE naming what is missing. */
   private async assertSellable(id: string, until: string): Promise<void> {
     const { releasedVersions, liveOffers } = await this.datasets.sellable(id);

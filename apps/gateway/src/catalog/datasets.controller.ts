@@ -111,4 +111,20 @@ export class DatasetsController {
   submit(@CurrentPrincipal() principal: Principal, @Param('id', uuidParam('id')) id: string): Promise<DatasetDto> {
     return this.rpc.send(CatalogSubjects.submitDataset, { id, vendorStatus: principal.organization.status });
   }
+
+  @Post(':id/withdraw')
+  @HttpCode(200)
+  @Roles(['vendor'])
+  @Audited('dataset.withdraw', 'dataset')
+  @ApiOperation({
+    summary: 'Withdraw a published dataset from sale',
+    description:
+      '`published` -> `withdrawn`: the vendor takes its own listing off sale (consent withdrawn by the people recorded, a licensing problem). It leaves search and its page (404 to others), and its offers cannot be ordered; buyers keep their entitlements and downloads, and subscriptions to it stop renewing. Submitting it again (`POST .../submit`) puts it back through review. Any other status is `409 INVALID_STATE`.',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: DatasetDto })
+  @ApiProblems(400, 404, 409)
+  withdraw(@Param('id', uuidParam('id')) id: string): Promise<DatasetDto> {
+    return this.rpc.send(CatalogSubjects.withdrawDataset, { id });
+  }
 }

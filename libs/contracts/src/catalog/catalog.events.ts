@@ -17,7 +17,7 @@ export class DatasetPublished {
   publishedAt: string;
 }
 
-/** A published listing was taken down by an operator. */
+/** A published listing was taken off sale: by an operator, or withdrawn by its vendor (`byVendor`). */
 export class DatasetSuspended {
   @IsUUID()
   datasetId: string;
@@ -27,6 +27,11 @@ export class DatasetSuspended {
 
   @IsISO8601()
   suspendedAt: string;
+
+  /** Withdrawn by its vendor (`POST /v1/datasets/:id/withdraw`); absent from events of operators' suspensions. */
+  @IsOptional()
+  @IsBoolean()
+  byVendor?: boolean;
 }
 
 /** A version's file list is frozen: buyers' entitlements may include it from now on. */

@@ -27,7 +27,7 @@ import { IsDateTime, IsMoment } from '../date-time';
 import { PageRequest } from '../page-request';
 
 /** Moderation states of a listing; the transitions are in the catalog's dataset-state.ts. */
-export const DATASET_STATUSES = ['draft', 'in_review', 'published', 'rejected', 'suspended'] as const;
+export const DATASET_STATUSES = ['draft', 'in_review', 'published', 'rejected', 'suspended', 'withdrawn'] as const;
 export type DatasetStatus = (typeof DATASET_STATUSES)[number];
 
 export const VERSION_STATUSES = ['open', 'released'] as const;

@@ -63,6 +63,7 @@ export const CatalogSubjects = {
   approveDataset: rpcSubject<ModerateDatasetRequest, DatasetView>('catalog.dataset.approve', ModerateDatasetRequest, COMMAND),
   rejectDataset: rpcSubject<RejectDatasetRequest, DatasetView>('catalog.dataset.reject', RejectDatasetRequest, COMMAND),
   suspendDataset: rpcSubject<SuspendDatasetRequest, DatasetView>('catalog.dataset.suspend', SuspendDatasetRequest, COMMAND),
+  withdrawDataset: rpcSubject<ModerateDatasetRequest, DatasetView>('catalog.dataset.withdraw', ModerateDatasetRequest, COMMAND),
   /** Checks that the caller owns the listing (or operates the market), then asks delivery who received it. */
   datasetRecipients: rpcSubject<DatasetRecipientsRequest, DatasetRecipients>('catalog.dataset.recipients', DatasetRecipientsRequest),
 
