@@ -123,7 +123,7 @@ export class AdminStatsDto {
     nullable: true,
     ...countsOf(DATASET_STATUSES),
     description: `Listings per moderation status (${DATASET_STATUSES.join(', ')}), zero included; null when the catalog did not answer`,
-    example: { draft: 12, in_review: 3, published: 418, rejected: 7, suspended: 2 },
+    example: { draft: 12, in_review: 3, published: 418, rejected: 7, suspended: 2, withdrawn: 1 },
   })
   datasetsByStatus: Record<DatasetStatus, number> | null;
 
