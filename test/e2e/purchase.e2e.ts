@@ -503,7 +503,7 @@ describe('the purchase saga through the public API, every app a process', () => 
     expect(before.unavailable).toEqual([]);
     expect(Object.keys(before.organizationsByKind).sort()).toEqual(['admin', 'buyer', 'vendor']);
     for (const kind of ['admin', 'buyer', 'vendor']) expect(Object.keys(before.organizationsByKind[kind]).sort()).toEqual(['active', 'pending', 'suspended']);
-    expect(Object.keys(before.datasetsByStatus).sort()).toEqual(['draft', 'in_review', 'published', 'rejected', 'suspended']);
+    expect(Object.keys(before.datasetsByStatus).sort()).toEqual(['draft', 'in_review', 'published', 'rejected', 'suspended', 'withdrawn']);
     expect(before.datasetsByStatus.published).toBeGreaterThanOrEqual(1);
     // Every service's consumers are there (the catalog's since it follows vendors' standing), each with nothing left to deliver.
     expect(new Set(before.eventBacklog.consumers.map((c: { service: string }) => c.service))).toEqual(new Set(['gateway', 'catalog', 'ordering', 'billing', 'delivery']));
