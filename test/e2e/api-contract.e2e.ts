@@ -84,6 +84,7 @@ const CONTRACT: { method: string; path: string; who: 'anyone' | 'any key' | Role
   { method: 'GET', path: '/v1/balance', who: ['vendor'] },
   { method: 'GET', path: '/v1/balance/statement', who: ['vendor'] },
   { method: 'GET', path: '/v1/admin/organizations/{id}/statement', who: ['admin'] },
+  { method: 'GET', path: '/v1/admin/organizations/{id}/wallet', who: ['admin'] },
   { method: 'POST', path: '/v1/payouts', who: ['vendor'] },
   { method: 'POST', path: '/v1/admin/payouts/{id}/approve', who: ['admin'] },
   { method: 'GET', path: '/v1/admin/ledger/trial-balance', who: ['admin'] },
@@ -754,6 +755,18 @@ describe('the public contract (API.md) and the served OpenAPI, route by route, a
       const again = await api('POST', '/v1/wallet/top-ups', { as: rivalBuyer, idempotencyKey: key, body });
       expect(again.status).toBe(201);
       expect(again.body).toEqual(first.body);
+    });
+
+    it("shows an operator a buyer's wallet as the buyer reads it, and 404 for an id that names no buyer", async () => {
+      const own = await api('GET', '/v1/wallet', { as: rivalBuyer });
+      const seen = await api('GET', `/v1/admin/organizations/${rivalBuyer.organizationId}/wallet`);
+      expect(seen.status).toBe(200);
+      expect(seen.body).toEqual(own.body);
+      expect(seen.body.balance.amount).toBeGreaterThan(0);
+      const usd = await api('GET', `/v1/admin/organizations/${rivalBuyer.organizationId}/wallet?currency=USD`);
+      expect(usd.body.balance).toEqual({ amount: 0, currency: 'USD' });
+      expect((await api('GET', `/v1/admin/organizations/${vendorParty.organizationId}/wallet`)).status).toBe(404);
+      expect((await api('GET', `/v1/admin/organizations/${rivalBuyer.organizationId}/wallet`, { as: rivalBuyer })).status).toBe(403);
     });
 
     it('takes a payout with its Idempotency-Key: a replay answers the same, another body under the key is 422, no key is 400; approval pays it from the balance', async () => {

@@ -9,6 +9,7 @@ import {
   GetTopUpRequest,
   GetVendorBalanceRequest,
   GetVendorStatementRequest,
+  GetBuyerWalletRequest,
   GetWalletRequest,
   ListInvoicesRequest,
   ListPayoutsRequest,
@@ -84,6 +85,12 @@ export class BillingHandler {
   @RpcHandler(BillingSubjects.getWallet)
   wallet(request: GetWalletRequest, context: RpcContext): Promise<WalletView> {
     return this.wallets.wallet(callerAs(context, 'buyer'), request.currency);
+  }
+
+  @RpcHandler(BillingSubjects.getBuyerWallet)
+  buyerWallet(request: GetBuyerWalletRequest, context: RpcContext): Promise<WalletView> {
+    callerAs(context, 'admin');
+    return this.wallets.walletOf(request.buyerOrganizationId, request.currency);
   }
 
   @RpcHandler(BillingSubjects.getVendorBalance)

@@ -249,6 +249,7 @@ const CASES: Record<string, RouteCase> = {
   'GET /v1/invoices/:id': { owner: 'buyer', adminSeesAll: true, prepare: async (fx) => ({ url: `/v1/invoices/${await billingSale(fx)}` }) },
   'GET /v1/balance': { prepare: async () => ({ url: '/v1/balance' }) },
   'GET /v1/balance/statement': { prepare: async () => ({ url: '/v1/balance/statement?from=2027-01-01T00:00:00%2B08:00&to=2027-02-01T00:00:00%2B08:00&currency=CNY' }) },
+  'GET /v1/admin/organizations/:id/wallet': { prepare: async (fx) => ({ url: `/v1/admin/organizations/${fx.parties.buyer.organizationId}/wallet?currency=CNY` }) },
   'GET /v1/admin/organizations/:id/statement': {
     prepare: async (fx) => ({ url: `/v1/admin/organizations/${fx.parties.vendor.organizationId}/statement?from=2027-01-01T00:00:00%2B08:00&to=2027-02-01T00:00:00%2B08:00&currency=CNY` }),
   },

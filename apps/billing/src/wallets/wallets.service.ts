@@ -297,7 +297,12 @@ export class WalletsService {
   }
 
   wallet(caller: Caller, currency?: CurrencyCode): Promise<WalletView> {
-    return this.unitOfWork.read(async () => balanceView(await this.ledger.walletBalances(caller.organizationId), currency));
+    return this.walletOf(caller.organizationId, currency);
+  }
+
+  /** A buyer organization's wallets, as it reads them itself: for an operator settling a question about one. */
+  walletOf(buyerOrganizationId: string, currency?: CurrencyCode): Promise<WalletView> {
+    return this.unitOfWork.read(async () => balanceView(await this.ledger.walletBalances(buyerOrganizationId), currency));
   }
 
   vendorBalance(caller: Caller, currency?: CurrencyCode): Promise<VendorBalanceView> {

@@ -210,6 +210,24 @@ export class BillingController {
     return exactStatement(await this.rpc.send(BillingSubjects.getVendorStatement, { from: query.from, to: query.to, currency: query.currency }));
   }
 
+  @Get('admin/organizations/:id/wallet')
+  @Roles(['admin'])
+  @ApiParam({ name: 'id', format: 'uuid', description: 'The buyer organization' })
+  @ApiOperation({
+    summary: "A buyer's wallet, for an operator",
+    description:
+      'What `GET /v1/wallet` gives the buyer itself: `balance` in the currency asked for (`?currency=`, CNY by default) and every wallet it holds, to answer a buyer who asks where its money went without adding up its top-ups and invoices. ' +
+      'A buyer that never topped up has a balance of zero. An id that is not a UUID is 400 VALIDATION_FAILED; one that names no buyer (no organization, or a vendor) 404 NOT_FOUND.',
+  })
+  @ApiOkResponse({ type: WalletDto })
+  @ApiProblems(400, 404, 503)
+  async buyerWallet(@Param('id', uuidParam('id')) buyerOrganizationId: string, @Query() query: CurrencyQuery): Promise<WalletDto> {
+    if ((await this.unitOfWork.read(() => this.organizations.kindOf(buyerOrganizationId))) !== 'buyer') {
+      throw new ServiceException(CommonErrorCode.NOT_FOUND, `No buyer ${buyerOrganizationId}.`);
+    }
+    return exactBalances(await this.rpc.send(BillingSubjects.getBuyerWallet, { currency: query.currency, buyerOrganizationId }));
+  }
+
   @Get('admin/organizations/:id/statement')
   @Roles(['admin'])
   @ApiParam({ name: 'id', format: 'uuid', description: 'The vendor organization' })

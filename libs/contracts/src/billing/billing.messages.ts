@@ -91,6 +91,12 @@ export class GetWalletRequest {
   currency?: CurrencyCode;
 }
 
+/** An operator reads one buyer's wallets (`GET /v1/admin/organizations/:id/wallet`). */
+export class GetBuyerWalletRequest extends GetWalletRequest {
+  @IsUUID()
+  buyerOrganizationId: string;
+}
+
 export interface TopUpView {
   id: string;
   /** The buyer organization whose wallet it credits: what an operator matches a transfer to. */

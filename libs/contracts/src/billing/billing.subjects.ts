@@ -11,6 +11,7 @@ import {
   GetTopUpRequest,
   GetVendorBalanceRequest,
   GetVendorStatementRequest,
+  GetBuyerWalletRequest,
   GetWalletRequest,
   ListInvoicesRequest,
   ListSubscriptionsRequest,
@@ -55,6 +56,7 @@ export const BillingSubjects = {
   /** A buyer's own top-ups, newest first; an operator's list of everyone's, oldest first. */
   listTopUps: rpcSubject<ListTopUpsRequest, TopUpPage>('billing.top-up.list', ListTopUpsRequest),
   getWallet: rpcSubject<GetWalletRequest, WalletView>('billing.wallet.get', GetWalletRequest),
+  getBuyerWallet: rpcSubject<GetBuyerWalletRequest, WalletView>('billing.wallet.get-for-buyer', GetBuyerWalletRequest),
   getVendorBalance: rpcSubject<GetVendorBalanceRequest, VendorBalanceView>('billing.balance.get', GetVendorBalanceRequest),
   /** A vendor's account statement (对账单): what moved its payable between two moments. */
   getVendorStatement: rpcSubject<GetVendorStatementRequest, VendorStatementView>('billing.balance.statement', GetVendorStatementRequest),
