@@ -222,9 +222,7 @@ export class BillingController {
   @ApiOkResponse({ type: WalletDto })
   @ApiProblems(400, 404, 503)
   async buyerWallet(@Param('id', uuidParam('id')) buyerOrganizationId: string, @Query() query: CurrencyQuery): Promise<WalletDto> {
-    if ((await this.unitOfWork.read(() => this.organizations.kindOf(buyerOrganizationId))) !== 'buyer') {
-      throw new ServiceException(CommonErrorCode.NOT_FOUND, `No buyer ${buyerOrganizationId}.`);
-    }
+    await this.assertOrganizationIs(buyerOrganizationId, 'buyer');
     return exactBalances(await this.rpc.send(BillingSubjects.getBuyerWallet, { currency: query.currency, buyerOrganizationId }));
   }
 
@@ -240,9 +238,7 @@ export class BillingController {
   @ApiOkResponse({ type: VendorStatementDto })
   @ApiProblems(400, 404, 503)
   async vendorStatement(@Param('id', uuidParam('id')) vendorOrganizationId: string, @Query() query: StatementQuery): Promise<VendorStatementDto> {
-    if ((await this.unitOfWork.read(() => this.organizations.kindOf(vendorOrganizationId))) !== 'vendor') {
-      throw new ServiceException(CommonErrorCode.NOT_FOUND, `No vendor ${vendorOrganizationId}.`);
-    }
+    await this.assertOrganizationIs(vendorOrganizationId, 'vendor');
     return exactStatement(await this.rpc.send(BillingSubjects.getVendorStatement, { from: query.from, to: query.to, currency: query.currency, vendorOrganizationId }));
   }
 
@@ -356,5 +352,10 @@ export class BillingController {
   @ApiProblems(400, 503)
   async trialBalance(@Query() query: CurrencyQuery): Promise<TrialBalanceDto> {
     return exactTrialBalance(await this.rpc.send(BillingSubjects.trialBalance, { currency: query.currency }));
+  }
+
+  /** An operator's route about one organization: NOT_FOUND unless the id names one of this kind. */
+  private async assertOrganizationIs(id: string, kind: 'buyer' | 'vendor'): Promise<void> {
+    if ((await this.unitOfWork.read(() => this.organizations.kindOf(id))) !== kind) throw new ServiceException(CommonErrorCode.NOT_FOUND, `No ${kind} ${id}.`);
   }
 }
