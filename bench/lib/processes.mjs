@@ -4,15 +4,26 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createServer } from 'node:net';
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
+const handedOut = new Set();
+
+/**
+ * A port free when probed, never handed out before by this run, and below the kernel's
+ * ephemeral range, where the benchmark's own connections take their local ports: `listen(0)`
+ * may offer one port twice, and two services on one port make the second one's routes 404.
+ */
+export async function freePort() {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (handedOut.has(port)) continue;
+    const free = await new Promise((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
     });
-  });
+    if (!free) continue;
+    handedOut.add(port);
+    return port;
+  }
 }
 
 /** Every BenchProcess started and not yet exited: what stopAll() stops on Ctrl-C or a crash. */

@@ -4,15 +4,33 @@ import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '..', '..');
 
+/** Ports handed out by this process: the kernel may offer a port again once its probe closed. */
+const handedOut = new Set<number>();
+
+/**
+ * A port for an app to listen on, free when probed and never handed out before in this process.
+ * It is drawn below the kernel's ephemeral range (32768 and up here), where outgoing connections
+ * (to PostgreSQL, NATS, another app) take their local ports: a port from `listen(0)` could be
+ * offered twice in a row, to two apps of one system, or be taken by a connection before the app
+ * binds it; then the other app answers the first one's readiness probe and its routes are 404.
+ * Each jest worker draws from a block of its own, so two workers never race for one port.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  const block = (Number(process.env.JEST_WORKER_ID ?? 1) - 1) % 12;
+  for (;;) {
+    const port = 20_000 + block * 1_000 + Math.floor(Math.random() * 1_000);
+    if (handedOut.has(port) || !(await listens(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+}
+
+function listens(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 
