@@ -118,6 +118,12 @@ const CASES: Record<string, RouteCase> = {
       return { url: `/v1/datasets/${id}/versions/${version}/release` };
     },
   },
+  'DELETE /v1/datasets/:id/versions/:versionId/files/*': {
+    prepare: async (fx) => {
+      const id = await vendorDataset(fx);
+      return { url: `/v1/datasets/${id}/versions/${await versionWithFile(fx, id)}/files/audio/zh-CN/0001.wav` };
+    },
+  },
   'POST /v1/datasets/:id/offers': { prepare: async (fx) => ({ url: `/v1/datasets/${await vendorDataset(fx)}/offers`, body: commercialOffer() }) },
   'POST /v1/datasets/:id/offers/:offerId/withdraw': {
     prepare: async (fx) => {
@@ -156,15 +162,13 @@ const CASES: Record<string, RouteCase> = {
     adminSeesAll: true,
     prepare: async (fx) => {
       const id = await vendorDataset(fx);
-      const sample = (await fx.harness.app.get(RpcClient).send(CatalogSubjects.addSample, {
-        datasetId: id,
-        path: 'samples/utt_000001.wav',
-        size: 3,
-        sha256: sha256Hex('abc'),
-        storageKey: `objects/${randomUUID()}`,
-        contentType: 'audio/wav',
-      })) as { id: string };
-      return { url: `/v1/datasets/${id}/samples/${sample.id}` };
+      return { url: `/v1/datasets/${id}/samples/${await vendorSample(fx, id)}` };
+    },
+  },
+  'DELETE /v1/datasets/:id/samples/:sampleId': {
+    prepare: async (fx) => {
+      const id = await vendorDataset(fx);
+      return { url: `/v1/datasets/${id}/samples/${await vendorSample(fx, id)}` };
     },
   },
   'GET /v1/vendor/profile': {
@@ -538,6 +542,19 @@ async function versionWithFile(fx: Fixture, datasetId: string): Promise<string> 
     storageKey: `objects/${randomUUID()}`,
   });
   return version.id;
+}
+
+/** A sample of the listing, recorded as delivery records one once its bytes are stored. */
+async function vendorSample(fx: Fixture, datasetId: string): Promise<string> {
+  const sample = (await fx.harness.app.get(RpcClient).send(CatalogSubjects.addSample, {
+    datasetId,
+    path: 'samples/utt_000001.wav',
+    size: 3,
+    sha256: sha256Hex('abc'),
+    storageKey: `objects/${randomUUID()}`,
+    contentType: 'audio/wav',
+  })) as { id: string };
+  return sample.id;
 }
 
 /** A payout of 1 fen the fixture's vendor asked for after a sale, still pending. */

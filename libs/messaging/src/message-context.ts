@@ -1,4 +1,4 @@
-import { isRole, MessageHeaders } from '@trove/contracts';
+import { AUDIT_ACTION, isRole, MessageHeaders } from '@trove/contracts';
 import { acceptCorrelationId, RequestContext, type RequestContextData } from '@trove/platform';
 import { headers as natsHeaders, type MsgHdrs } from 'nats';
 
@@ -58,7 +58,7 @@ export function auditHeaderFrom(headers: MsgHdrs | undefined): Pick<RequestConte
     const optional = (v: unknown) => v === undefined || v === null || typeof v === 'string';
     if (
       typeof value.action !== 'string' ||
-      !/^[a-z-]+\.[a-z-]+$/.test(value.action) ||
+      !AUDIT_ACTION.test(value.action) ||
       typeof value.targetType !== 'string' ||
       !optional(value.targetId) ||
       !optional(value.ip) ||

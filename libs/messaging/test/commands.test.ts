@@ -287,6 +287,13 @@ describe('commands: idempotency keys and deadlines', () => {
       ]);
     });
 
+    it('writes the record of an action of three or more words too (wallet.top-up.confirm, dataset.version.file.remove)', async () => {
+      const mark: AuditMark = { action: 'wallet.top-up.announce', targetType: 'top-up', targetId: null, successStatus: 201 };
+      const reply = await audited(mark, { reference: `充值-${randomUUID()}`, amount: 300_000 }, randomUUID());
+      expect(mark.recorded).toBe(true);
+      expect(await auditEvents(reply.topUpId)).toEqual([expect.objectContaining({ action: 'wallet.top-up.announce', targetId: reply.topUpId, status: 201 })]);
+    });
+
     it('writes no audit record for a refused command or a replay, and leaves them to the gateway', async () => {
       const before = await allAuditEvents();
       const refused: AuditMark = { action: 'wallet.top-up', targetType: 'top-up', targetId: null };

@@ -17,6 +17,15 @@ export class SampleRepository extends TransactionalRepository {
     return this.manager.countBy(Sample, { datasetId });
   }
 
+  /** Removes the sample of this dataset with this id; answers the key its bytes are stored under, or null when there is none. */
+  async remove(datasetId: string, id: string): Promise<{ path: string; storageKey: string } | null> {
+    const rows = (await this.transaction.query(`WITH gone AS (DELETE FROM sample WHERE dataset_id = $1 AND id = $2 RETURNING path, storage_key) SELECT path, storage_key FROM gone`, [
+      datasetId,
+      id,
+    ])) as { path: string; storage_key: string }[];
+    return rows[0] ? { path: rows[0].path, storageKey: rows[0].storage_key } : null;
+  }
+
   save(sample: Sample): Promise<Sample> {
     return this.transaction.save(Sample, sample);
   }

@@ -1,4 +1,4 @@
-import { CommonErrorCode, DeliverySubjects, type AddedSample, type AddSampleRequest, type SampleDownloadView } from '@trove/contracts';
+import { CatalogEvents, CommonErrorCode, DeliverySubjects, type AddedSample, type AddSampleRequest, type SampleDownloadView } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import { RpcClient, UnitOfWork } from '@trove/messaging';
 import { randomUUID } from 'node:crypto';
@@ -56,6 +56,22 @@ export class SamplesService {
       ...(sample.contentType !== null ? { contentType: sample.contentType } : {}),
     });
     return { ...sample.toView(), url: signed.url, expiresAt: signed.expiresAt };
+  }
+
+  /**
+   * The owning vendor takes a sample off its listing: its page no longer shows it, the URLs
+   * handed out for it stop serving, its place and bytes are free, and delivery deletes the bytes
+   * (ObjectUnlisted, committed with the removal). While the listing is in review: 409; a sample
+   * the listing does not have: NOT_FOUND.
+   */
+  async remove(caller: Caller, datasetId: string, sampleId: string): Promise<null> {
+    return this.unitOfWork.run(async (tx) => {
+      (await this.datasets.lockOwned(caller, datasetId)).assertNotInReview(HELD_SAMPLES);
+      const removed = await this.samples.remove(datasetId, sampleId);
+      if (!removed) throw notFound('sample', sampleId);
+      await tx.publish(CatalogEvents.objectUnlisted, { target: 'sample', datasetId, path: removed.path, storageKey: removed.storageKey });
+      return null;
+    });
   }
 
   /**

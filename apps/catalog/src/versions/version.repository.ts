@@ -113,6 +113,19 @@ export class VersionRepository extends TransactionalRepository {
     await this.transaction.upsert(VersionFile, file, { conflictPaths: ['versionId', 'path'] });
   }
 
+  /**
+   * Removes the version's file at `path` and answers the key its bytes are stored under, or null
+   * when the version has no such file; the version's file count and bytes follow in the same
+   * statement (the triggers of migration 1764500008000).
+   */
+  async removeFile(versionId: string, path: string): Promise<string | null> {
+    const rows = (await this.transaction.query(`WITH gone AS (DELETE FROM version_file WHERE version_id = $1 AND path = $2 RETURNING storage_key) SELECT storage_key FROM gone`, [
+      versionId,
+      path,
+    ])) as { storage_key: string }[];
+    return rows[0]?.storage_key ?? null;
+  }
+
   /** The size of the version's file at `path`, or 0 when it has none. */
   async sizeAt(versionId: string, path: string): Promise<number> {
     const file = await this.manager.findOneBy(VersionFile, { versionId, path });

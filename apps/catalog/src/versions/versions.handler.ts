@@ -1,4 +1,4 @@
-import { AddVersionFileRequest, CatalogSubjects, CreateVersionRequest, ListVersionFilesRequest, ListVersionsRequest, ReleaseVersionRequest, type VersionFilePage, type VersionFileView, type VersionPage, type VersionView } from '@trove/contracts';
+import { AddVersionFileRequest, CatalogSubjects, CreateVersionRequest, ListVersionFilesRequest, ListVersionsRequest, ReleaseVersionRequest, RemoveVersionFileRequest, type VersionFilePage, type VersionFileView, type VersionPage, type VersionView } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import { RpcHandler, type RpcContext } from '@trove/messaging';
 import { callerOf } from '../access';
@@ -34,5 +34,10 @@ export class VersionsHandler {
   @RpcHandler(CatalogSubjects.addVersionFile)
   addFile(request: AddVersionFileRequest, context: RpcContext): Promise<VersionFileView> {
     return this.versions.addFile(context.caller, request);
+  }
+
+  @RpcHandler(CatalogSubjects.removeVersionFile)
+  removeFile(request: RemoveVersionFileRequest, context: RpcContext): Promise<null> {
+    return this.versions.removeFile(callerOf(context), request.datasetId, request.versionId, request.path);
   }
 }

@@ -118,6 +118,24 @@ export class VersionsService {
   }
 
   /**
+   * The owning vendor takes a file out of an open version (a stray upload, a file under the wrong
+   * path): the version no longer lists it, its file count, bytes and the vendor's storage drop
+   * with it, and delivery deletes the bytes (ObjectUnlisted, committed with the removal). A
+   * released version's files are frozen (409), and so is everything while the listing is in
+   * review; a path the version does not list is NOT_FOUND.
+   */
+  async removeFile(caller: Caller, datasetId: string, versionId: string, path: string): Promise<null> {
+    return this.unitOfWork.run(async (tx) => {
+      (await this.datasets.lockOwned(caller, datasetId)).assertNotInReview(HELD_VERSIONS);
+      (await this.versionOf(datasetId, versionId)).assertOpen();
+      const storageKey = await this.versions.removeFile(versionId, path);
+      if (storageKey === null) throw notFound('file', path);
+      await tx.publish(CatalogEvents.objectUnlisted, { target: 'version-file', datasetId, versionId, path, storageKey });
+      return null;
+    });
+  }
+
+  /**
    * A listing's versions newest first, each with its file count and none of its files, a page at
    * a time, to whoever the listing's page shows them: released versions of a public listing to
    * anyone, every version to its vendor and admins; anything else is NOT_FOUND, as the listing

@@ -22,13 +22,18 @@ export class StoredObjectRepository extends TransactionalRepository {
     return this.manager.findOneBy(StoredObject, { key });
   }
 
-  /** Removes an upload's row and queues its bytes for deletion, in one statement (see ObjectDeletions). */
-  async remove(key: string): Promise<void> {
-    await this.transaction.query(
-      `WITH gone AS (DELETE FROM stored_object WHERE key = $1 RETURNING key)
-       INSERT INTO object_deletion (key) SELECT key FROM gone ON CONFLICT DO NOTHING`,
+  /**
+   * Removes an upload's row and queues its bytes for deletion, in one statement (see
+   * ObjectDeletions); answers whether there was a row.
+   */
+  async remove(key: string): Promise<boolean> {
+    const rows = (await this.transaction.query(
+      `WITH gone AS (DELETE FROM stored_object WHERE key = $1 RETURNING key),
+            queued AS (INSERT INTO object_deletion (key) SELECT key FROM gone ON CONFLICT DO NOTHING)
+       SELECT key FROM gone`,
       [key],
-    );
+    )) as { key: string }[];
+    return rows.length > 0;
   }
 
   /**

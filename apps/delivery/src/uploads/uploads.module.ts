@@ -6,10 +6,11 @@ import { UploadsHandler } from './uploads.handler';
 import { UploadsService } from './uploads.service';
 import { ObjectDeletions } from './object-deletions';
 import { UnconfirmedUploadsSweeper } from './unconfirmed-uploads.sweeper';
+import { UnlistedObjectsConsumer } from './unlisted-objects.consumer';
 
 @Module({
   controllers: [UploadsController],
-  providers: [StoredObjectRepository, UploadsService, UploadsHandler, UploadPace, UnconfirmedUploadsSweeper, ObjectDeletions],
+  providers: [StoredObjectRepository, UploadsService, UploadsHandler, UploadPace, UnconfirmedUploadsSweeper, ObjectDeletions, UnlistedObjectsConsumer],
   exports: [StoredObjectRepository],
 })
 export class UploadsModule {}

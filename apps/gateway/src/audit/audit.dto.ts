@@ -1,7 +1,7 @@
 import { Transform } from 'class-transformer';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsUUID, Matches } from 'class-validator';
-import { AUDIT_OUTCOMES, type AuditOutcome } from '@trove/contracts';
+import { AUDIT_ACTION, AUDIT_OUTCOMES, type AuditOutcome } from '@trove/contracts';
 import { PageQuery } from '@trove/platform';
 import { PageOf } from '../openapi/page.dto';
 
@@ -13,7 +13,7 @@ export class AuditQuery extends PageQuery {
 
   @ApiPropertyOptional({ example: 'api-key.revoke' })
   @IsOptional()
-  @Matches(/^[a-z-]+(?:\.[a-z-]+)+$/, { message: 'action must look like api-key.revoke or dataset.version.create' })
+  @Matches(AUDIT_ACTION, { message: 'action must look like api-key.revoke or dataset.version.create' })
   action?: string;
 
   @ApiPropertyOptional({ enum: AUDIT_OUTCOMES })

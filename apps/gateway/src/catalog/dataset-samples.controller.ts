@@ -1,6 +1,6 @@
 import { CatalogSubjects } from '@trove/contracts';
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { RpcClient } from '@trove/messaging';
 import { Audited } from '../audit/audited.decorator';
 import { Public, Roles } from '../auth/access.decorators';
@@ -42,5 +42,22 @@ export class DatasetSamplesController {
   @ApiProblems(400, 404, 503)
   get(@Param('id', uuidParam('id')) datasetId: string, @Param('sampleId', uuidParam('sampleId')) sampleId: string): Promise<SampleDownloadDto> {
     return this.rpc.send(CatalogSubjects.getSample, { datasetId, sampleId });
+  }
+
+  @Delete(':sampleId')
+  @HttpCode(204)
+  @Roles(['vendor'])
+  @Audited('dataset.sample.remove', 'dataset')
+  @ApiOperation({
+    summary: 'Remove a sample',
+    description:
+      'Owning vendor only, in any state but in review (409 INVALID_STATE). The dataset\'s page no longer shows it, URLs handed out for it stop serving (404), its place among the SAMPLES_PER_DATASET and its bytes in the vendor\'s storage are free again, and the stored bytes are deleted. A sample the dataset does not have: 404.',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiParam({ name: 'sampleId', format: 'uuid' })
+  @ApiNoContentResponse({ description: 'The sample is gone' })
+  @ApiProblems(400, 404, 409, 503)
+  async remove(@Param('id', uuidParam('id')) datasetId: string, @Param('sampleId', uuidParam('sampleId')) sampleId: string): Promise<void> {
+    await this.rpc.send(CatalogSubjects.removeSample, { datasetId, sampleId });
   }
 }

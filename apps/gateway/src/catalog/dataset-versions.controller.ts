@@ -1,6 +1,6 @@
 import { CatalogSubjects } from '@trove/contracts';
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { RpcClient } from '@trove/messaging';
 import { PageQuery } from '@trove/platform';
 import { Audited } from '../audit/audited.decorator';
@@ -82,6 +82,24 @@ export class DatasetVersionsController {
     @Body() body: CreateUploadDto,
   ): Promise<SignedUploadDto> {
     return this.rpc.send(CatalogSubjects.createUpload, { target: 'version-file', datasetId, versionId, ...body });
+  }
+
+  @Delete(':versionId/files/*')
+  @HttpCode(204)
+  @Roles(['vendor'])
+  @Audited('dataset.version.file.remove', 'dataset')
+  @ApiOperation({
+    summary: 'Remove one file from an open version',
+    description:
+      'Owning vendor only: a stray upload, or a file under the wrong path, leaves the version before it is released. The version\'s fileCount and totalBytes drop with it, the space counts again towards the vendor\'s storage, and the stored bytes are deleted. ' +
+      'The path is the file\'s, exactly as the version lists it, percent-encoded segment by segment. A released version\'s files are frozen: 409 INVALID_STATE, as while the dataset is in review. A path the version does not list: 404.',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiParam({ name: 'versionId', format: 'uuid' })
+  @ApiNoContentResponse({ description: 'The file is no longer part of the version' })
+  @ApiProblems(400, 404, 409, 503)
+  async removeFile(@Param('id', uuidParam('id')) datasetId: string, @Param('versionId', uuidParam('versionId')) versionId: string, @Param('*') path: string): Promise<void> {
+    await this.rpc.send(CatalogSubjects.removeVersionFile, { datasetId, versionId, path });
   }
 
   @Post(':versionId/release')

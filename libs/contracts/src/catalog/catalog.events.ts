@@ -1,5 +1,6 @@
 import { IsBoolean, IsIn, IsISO8601, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { eventSubject } from '../subject';
+import { UPLOAD_TARGETS, type UploadTarget } from './catalog.messages';
 
 /** An operator approved a listing: from now on buyers can find and buy it. */
 export class DatasetPublished {
@@ -49,6 +50,31 @@ export class VersionReleased {
   releasedAt: string;
 }
 
+/**
+ * The catalog no longer lists a stored object: its vendor removed the file from an open version,
+ * or removed the sample. Delivery deletes the bytes under `storageKey`; nothing else stored under
+ * the same path (a newer upload) is touched.
+ */
+export class ObjectUnlisted {
+  @IsIn(UPLOAD_TARGETS)
+  target: UploadTarget;
+
+  @IsUUID()
+  datasetId: string;
+
+  @IsOptional()
+  @IsUUID()
+  versionId?: string;
+
+  @IsString()
+  @MaxLength(2048)
+  path: string;
+
+  @IsString()
+  @MaxLength(1024)
+  storageKey: string;
+}
+
 /** An offer was created or changed (withdrawn); `change` says which. */
 export class OfferChanged {
   @IsUUID()
@@ -80,4 +106,5 @@ export const CatalogEvents = {
   versionReleased: eventSubject<VersionReleased>('evt.catalog.version.released.v1', VersionReleased),
   offerCreated: eventSubject<OfferChanged>('evt.catalog.offer.created.v1', OfferChanged),
   offerChanged: eventSubject<OfferChanged>('evt.catalog.offer.changed.v1', OfferChanged),
+  objectUnlisted: eventSubject<ObjectUnlisted>('evt.catalog.object.unlisted.v1', ObjectUnlisted),
 };

@@ -300,6 +300,32 @@ export class AddVersionFileRequest {
   storageKey: string;
 }
 
+/**
+ * A vendor removes one file from an open version of its listing (a stray upload, a file put
+ * under the wrong path): `path` exactly as the version lists it.
+ */
+export class RemoveVersionFileRequest {
+  @IsUUID()
+  datasetId: string;
+
+  @IsUUID()
+  versionId: string;
+
+  @IsString()
+  @MaxLength(2048)
+  @Matches(/^[^\u0000]+$/, { message: 'path must be a file path: not empty, without U+0000' })
+  path: string;
+}
+
+/** A vendor removes one of its listing's samples. */
+export class RemoveSampleRequest {
+  @IsUUID()
+  datasetId: string;
+
+  @IsUUID()
+  sampleId: string;
+}
+
 export class AddSampleRequest {
   @IsUUID()
   datasetId: string;

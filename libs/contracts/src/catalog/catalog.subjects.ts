@@ -22,6 +22,8 @@ import {
   RejectDatasetRequest,
   ReleaseExclusiveRequest,
   ReleaseVersionRequest,
+  RemoveSampleRequest,
+  RemoveVersionFileRequest,
   ReserveExclusiveRequest,
   SubmitDatasetRequest,
   UpdateDatasetRequest,
@@ -75,6 +77,8 @@ export const CatalogSubjects = {
   listVersionFiles: rpcSubject<ListVersionFilesRequest, VersionFilePage>('catalog.version.list-files', ListVersionFilesRequest),
   /** From delivery, after it stored and checked the bytes of a version file. */
   addVersionFile: rpcSubject<AddVersionFileRequest, VersionFileView>('catalog.version.add-file', AddVersionFileRequest),
+  /** The owning vendor removes a file from an open version; delivery drops its bytes (ObjectUnlisted). */
+  removeVersionFile: rpcSubject<RemoveVersionFileRequest, null>('catalog.version.remove-file', RemoveVersionFileRequest, COMMAND),
 
   /** Checks the caller, the version and the path, then asks delivery for a signed upload URL. */
   createUpload: rpcSubject<CreateUploadRequest, SignedUploadView>('catalog.upload.create', CreateUploadRequest),
@@ -84,6 +88,8 @@ export const CatalogSubjects = {
   listedObjects: rpcSubject<ListedObjectsRequest, ListedObjects>('catalog.storage.listed', ListedObjectsRequest),
   /** A sample with a signed URL of its bytes, to whoever may see the listing; anyone else NOT_FOUND. */
   getSample: rpcSubject<GetSampleRequest, SampleDownloadView>('catalog.sample.get', GetSampleRequest),
+  /** The owning vendor removes a sample; delivery drops its bytes (ObjectUnlisted). */
+  removeSample: rpcSubject<RemoveSampleRequest, null>('catalog.sample.remove', RemoveSampleRequest, COMMAND),
 
   createOffer: rpcSubject<CreateOfferRequest, OfferView>('catalog.offer.create', CreateOfferRequest, COMMAND),
   withdrawOffer: rpcSubject<WithdrawOfferRequest, OfferView>('catalog.offer.withdraw', WithdrawOfferRequest, COMMAND),

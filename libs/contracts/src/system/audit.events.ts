@@ -4,6 +4,13 @@ import type { BackendService } from '../services';
 import { eventSubject, type EventSubject } from '../subject';
 
 /**
+ * An audited route's action: dotted lowercase words, `api-key.revoke`, `wallet.top-up.confirm`,
+ * `dataset.version.file.remove`. The gateway names them; a service takes the mark from the NATS
+ * header and writes its record only when the action has this form.
+ */
+export const AUDIT_ACTION = /^[a-z-]+(?:\.[a-z-]+)+$/;
+
+/**
  * A state change a service made for a call through the gateway, written to the service's
  * outbox in the same transaction as the change: the gateway files it in its audit log. The
  * action and target come from the gateway route (NATS header `trove-audit`).
@@ -27,7 +34,7 @@ export class AuditRecordedV1 {
   @IsIn(ROLES)
   actorRole: Role | null;
 
-  @Matches(/^[a-z-]+\.[a-z-]+$/)
+  @Matches(AUDIT_ACTION)
   action: string;
 
   @IsString()
