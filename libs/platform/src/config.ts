@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { plainToInstance, Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 import { IsProxyList } from './trust-proxy';
+import { PreparingClient } from './prepared-statements';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const LOG_FORMATS = ['pretty', 'json'] as const;
@@ -154,6 +155,8 @@ export function databasePoolOptions(config: Pick<PlatformConfig, 'DATABASE_POOL_
     connectionTimeoutMillis: config.CONNECT_TIMEOUT_MS,
     // Sent with the startup packet: every connection has it before its first statement.
     options: `-c max_parallel_workers_per_gather=${config.DATABASE_PARALLEL_WORKERS}`,
+    // A statement run again on a connection is prepared there once (prepared-statements.ts).
+    Client: PreparingClient,
   };
 }
 

@@ -18,3 +18,4 @@ export * from './state-machine';
 export * from './access';
 export * from './logging';
 export * from './periodic-job';
+export * from './prepared-statements';

@@ -28,6 +28,9 @@ interface PaymentRow {
   created_at: Date;
 }
 
+/** What a payment row holds, named: a statement listing its columns is prepared once per connection (`PreparingClient`). */
+const PAYMENT_COLUMNS = 'order_id, buyer_organization_id, status, amount, currency, entry_id, refund_entry_id, created_at';
+
 function toPayment(row: PaymentRow): Payment {
   return {
     orderId: row.order_id,
@@ -45,7 +48,7 @@ function toPayment(row: PaymentRow): Payment {
 @Injectable()
 export class PaymentRepository extends TransactionalRepository {
   async findForUpdate(orderId: string): Promise<Payment | null> {
-    const rows = (await this.transaction.query(`SELECT * FROM payment WHERE order_id = $1 FOR UPDATE`, [orderId])) as PaymentRow[];
+    const rows = (await this.transaction.query(`SELECT ${PAYMENT_COLUMNS} FROM payment WHERE order_id = $1 FOR UPDATE`, [orderId])) as PaymentRow[];
     return rows[0] ? toPayment(rows[0]) : null;
   }
 
@@ -61,7 +64,7 @@ export class PaymentRepository extends TransactionalRepository {
   ): Promise<{ payment: Payment | null; wallet: { id: string; balance: number } | null }> {
     const rows = (await this.transaction.query(
       `WITH known AS (
-         SELECT * FROM payment WHERE order_id = $1 FOR UPDATE
+         SELECT ${PAYMENT_COLUMNS} FROM payment WHERE order_id = $1 FOR UPDATE
        ), wallet AS (
          SELECT w.account_id, ${WALLET_BALANCE_TO_SPEND} AS balance FROM account a JOIN wallet_balance w ON w.account_id = a.id
           WHERE a.type = 'wallet' AND a.organization_id = $2 AND a.currency = $3

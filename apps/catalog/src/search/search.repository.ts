@@ -1,6 +1,7 @@
 import type { DatasetSearchPage } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import { TransactionalRepository } from '@trove/messaging';
+import { PLANNED_PER_CALL } from '@trove/platform';
 import type { LicenseTermsValue } from '@trove/licensing';
 import type { LiveExclusiveSale } from '../offers/exclusive-availability';
 import type { SearchDocument, SearchableOffer } from './search-document';
@@ -129,7 +130,7 @@ export class SearchRepository extends TransactionalRepository {
   }
 
   async search(statement: SearchStatement): Promise<DatasetSearchPage> {
-    const rows = (await this.manager.query(statement.sql, statement.params)) as SearchRow[];
+    const rows = (await this.manager.query(`${PLANNED_PER_CALL}\n${statement.sql}`, statement.params)) as SearchRow[];
     return searchPage(rows[0], statement);
   }
 
@@ -139,9 +140,13 @@ export class SearchRepository extends TransactionalRepository {
     return Number(rows[0].generation);
   }
 
-  /** The answer with the generation its statement saw: one statement, so one snapshot for both. */
+  /**
+   * The answer with the generation its statement saw: one statement, so one snapshot for both.
+   * Planned for its own words and filters every time (PLANNED_PER_CALL): how many rows a word
+   * matches decides the plan.
+   */
   async searchWithGeneration(statement: SearchStatement): Promise<{ generation: number; page: DatasetSearchPage }> {
-    const rows = (await this.manager.query(`SELECT (SELECT generation FROM search_generation) AS generation, answer.* FROM (${statement.sql}) answer`, statement.params)) as (SearchRow & {
+    const rows = (await this.manager.query(`${PLANNED_PER_CALL}\nSELECT (SELECT generation FROM search_generation) AS generation, answer.* FROM (${statement.sql}) answer`, statement.params)) as (SearchRow & {
       generation: string;
     })[];
     return { generation: Number(rows[0].generation), page: searchPage(rows[0], statement) };
