@@ -264,11 +264,11 @@ describe('billing: the rules the database keeps on its own', () => {
     await billing.fund(美团, 10_000);
     const wallet = (await billing.sql.query(`SELECT id FROM account WHERE type = 'wallet' AND organization_id = $1`, [美团.organizationId])).rows[0].id as string;
     const bank = (await billing.sql.query(`SELECT id FROM account WHERE type = 'bank_clearing'`)).rows[0].id as string;
-    const entry = async (amount: number, postings: [string, number][]) => {
+    const entry = async (amount: number, postings: [string, number][], currencies: { entry: string; postings: string } = { entry: 'CNY', postings: 'CNY' }) => {
       await billing.sql.query('BEGIN');
       try {
-        const id = (await billing.sql.query(`INSERT INTO journal_entry (id, kind, currency, amount) VALUES (gen_random_uuid(), 'top_up', 'CNY', $1) RETURNING id`, [amount])).rows[0].id;
-        const values = postings.map((_, i) => `($1, $${i * 2 + 2}::uuid, 'CNY', $${i * 2 + 3}::bigint)`).join(', ');
+        const id = (await billing.sql.query(`INSERT INTO journal_entry (id, kind, currency, amount) VALUES (gen_random_uuid(), 'top_up', $2, $1) RETURNING id`, [amount, currencies.entry])).rows[0].id;
+        const values = postings.map((_, i) => `($1, $${i * 2 + 2}::uuid, '${currencies.postings}', $${i * 2 + 3}::bigint)`).join(', ');
         await billing.sql.query(`INSERT INTO posting (entry_id, account_id, currency, amount) VALUES ${values}`, [id, ...postings.flat()]);
         await billing.sql.query('COMMIT');
       } catch (error) {
@@ -278,6 +278,13 @@ describe('billing: the rules the database keeps on its own', () => {
     };
 
     await expect(entry(500, [[bank, 500], [wallet, -499]])).rejects.toMatchObject({ constraint: 'posting_entry_balanced' });
+    // Every posting is in its account's currency and its entry's, and to an account that exists.
+    const usdBank = (await billing.sql.query(`INSERT INTO account (id, type, organization_id, currency) VALUES (gen_random_uuid(), 'bank_clearing', NULL, 'USD') RETURNING id`)).rows[0].id as string;
+    await expect(entry(500, [[bank, 500], [wallet, -500]], { entry: 'USD', postings: 'USD' })).rejects.toMatchObject({ constraint: 'posting_account_currency' });
+    await expect(entry(500, [[usdBank, 500], [wallet, -500]])).rejects.toMatchObject({ constraint: 'posting_account_currency' });
+    await expect(entry(500, [[usdBank, 500], [usdBank, -500]])).rejects.toMatchObject({ constraint: 'posting_account_currency' });
+    await expect(entry(500, [[randomUUID(), 500], [wallet, -500]])).rejects.toMatchObject({ constraint: 'posting_account_currency' });
+    await entry(500, [[usdBank, 500], [usdBank, -500]], { entry: 'USD', postings: 'USD' });
     // Taking 10,001 fen out of a wallet holding 10,000: the wallet's CHECK refuses it.
     await expect(entry(10_001, [[wallet, 10_001], [bank, -10_001]])).rejects.toMatchObject({ constraint: 'wallet_balance_never_negative' });
     await expect(billing.sql.query(`UPDATE posting SET amount = amount * 2`)).rejects.toThrow(/append-only/);
