@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
 import { DisplayText, DisplayTextThroughout } from '../display-text';
+import { ListedPath } from '../listed-path';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -311,9 +312,7 @@ export class RemoveVersionFileRequest {
   @IsUUID()
   versionId: string;
 
-  @IsString()
-  @MaxLength(2048)
-  @Matches(/^[^\u0000]+$/, { message: 'path must be a file path: not empty, without U+0000' })
+  @ListedPath(2048)
   path: string;
 }
 

@@ -1,6 +1,7 @@
 import { IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { SHA256_HEX, UPLOAD_TARGETS, type UploadTarget } from '../catalog/catalog.messages';
 import { PageRequest } from '../page-request';
+import { ListedPath } from '../listed-path';
 
 /**
  * Catalog asks delivery for a signed upload URL once it has checked the caller, the dataset,
@@ -213,9 +214,7 @@ export class LocateFileRequest {
   versionId: string;
 
   /** The file's path in the version, exactly as listed (`audio/zh-CN/0001.wav`). */
-  @IsString()
-  @MaxLength(1024)
-  @Matches(/^[^\u0000]+$/, { message: 'path must be a file path: not empty, without U+0000' })
+  @ListedPath(1024)
   path: string;
 }
 
