@@ -222,9 +222,18 @@ function markdown(r) {
     ...r.sides.baseline.runs.map((run, i) => runLine('baseline', run, i)),
     ...r.sides.trove.runs.map((run, i) => runLine('Trove', run, i)),
     '',
-    `Mean: baseline ${r.sides.baseline.requestsPerSecond} requests/s, Trove ${r.sides.trove.requestsPerSecond} requests/s, ratio **${r.ratio}** (target ≥ ${r.targetRatio}: ${r.pass ? 'pass' : 'missed'}).${r.broke ? ' **Something broke: unexpected answers or errors under load.**' : ''}`,
+    `Mean: baseline ${r.sides.baseline.requestsPerSecond} requests/s, Trove ${r.sides.trove.requestsPerSecond} requests/s, ratio **${r.ratio}** (target ≥ ${r.targetRatio}: ${ratioVerdict(r)}).${r.broke ? ' **Something broke: unexpected answers or errors under load.**' : ''}`,
     '',
   ].join('\n');
+}
+
+/**
+ * The ratio's own verdict: an entry can meet its ratio and still miss another of its targets (a
+ * p99, listed with the settings above), and the line must not read as if the ratio were missed.
+ */
+function ratioVerdict(r) {
+  if (r.ratio < r.targetRatio) return 'missed';
+  return r.pass ? 'pass' : 'met; the entry misses another target, listed above';
 }
 
 /** The latest result of every entry, this run's or an earlier one's (each row has its date). */
