@@ -766,6 +766,40 @@ describe('buying free and metered offers', () => {
     expect(await h.query('billing', `SELECT id FROM journal_entry WHERE order_id = $1`, [placed.id])).toEqual([]);
   });
 
+  it("a buyer's read key downloads what the organization took, and cannot order, pay or make keys", async () => {
+    const open = await h.publishedOffer('上海人工智能实验室 OpenDataLab', CC_BY, '中文街景图像开放集 / open Chinese street scenes (CC BY 4.0)');
+    const buyer = await h.buyer('月之暗面 Moonshot AI 训练平台');
+    const placed = await json(await h.order(buyer, order(open.offerId)));
+    expect(await h.settled(buyer, placed.id)).toMatchObject({ status: 'fulfilled' });
+
+    const made = await json(await h.system.request('/v1/api-keys', { method: 'POST', as: { key: buyer.key }, body: JSON.stringify({ name: 'gpu-cluster-downloads', access: 'read' }) }));
+    expect(made.access).toBe('read');
+    const reader = { ...buyer, key: made.key as string };
+
+    // The cluster lists the entitlements, reads a manifest and downloads its files.
+    const entitlement = await entitlementOf(reader, placed.id);
+    expect(entitlement).toMatchObject({ datasetId: open.datasetId, status: 'active' });
+    const manifest = await json(await h.system.request(`/v1/entitlements/${entitlement.id}/manifest`, { as: { key: reader.key } }));
+    const download = await fetch(manifest.versions[0].files[0].url);
+    expect(download.status).toBe(200);
+    expect((await download.arrayBuffer()).byteLength).toBe(manifest.versions[0].files[0].size);
+
+    // It buys nothing, asks for no top-up, makes no key: 403 KEY_READ_ONLY, and nothing is written.
+    const orders = async () => (await json(await h.system.request('/v1/orders', { as: { key: buyer.key } }))).items.length;
+    const before = await orders();
+    const another = await h.publishedOffer('上海人工智能实验室 OpenDataLab', CC_BY, '中文菜单 OCR 开放集 / open Chinese menu OCR (CC BY 4.0)');
+    for (const [path, body] of [
+      ['/v1/orders', order(another.offerId)],
+      ['/v1/wallet/top-ups', { amount: { amount: 1_000_000, currency: 'CNY' }, reference: '招商银行转账 MSAI-20261205-01' }],
+      ['/v1/api-keys', { name: 'escalate' }],
+    ] as const) {
+      const refused = await h.system.request(path, { method: 'POST', as: { key: reader.key }, headers: { 'idempotency-key': randomUUID() }, body: JSON.stringify(body) });
+      expect([path, refused.status, refused.headers.get('content-type'), (await json(refused)).code]).toEqual([path, 403, expect.stringMatching(/^application\/problem\+json/), 'KEY_READ_ONLY']);
+    }
+    expect(await orders()).toBe(before);
+    expect((await json(await h.system.request('/v1/wallet/top-ups', { as: { key: buyer.key } }))).items).toEqual([]);
+  });
+
   it('buys 200 hours of a speech corpus at 180.00 yuan an hour: the wallet pays 36,000.00, the vendor is owed it less 20 %, the invoice adds up', async () => {
     const perHour = await h.publishedOffer('数据堂 Datatang', metered(18_000, 'hour'), '方言对话语音（按小时）/ dialect conversations by the hour');
     const buyer = await h.buyer('科大讯飞 iFLYTEK');

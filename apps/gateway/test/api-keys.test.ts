@@ -97,8 +97,52 @@ describe('API keys', () => {
     const second = await harness.inject({ method: 'GET', url: `/v1/api-keys?limit=2&cursor=${first.body.nextCursor}`, key: buyerKey });
     expect(second.body.items[0].name).toBe('etl-a');
     for (const item of [...first.body.items, ...second.body.items]) {
-      expect(Object.keys(item).sort()).toEqual(['createdAt', 'expiresAt', 'id', 'lastUsedAt', 'name', 'prefix', 'revokedAt']);
+      expect(Object.keys(item).sort()).toEqual(['access', 'createdAt', 'expiresAt', 'id', 'lastUsedAt', 'name', 'prefix', 'revokedAt']);
     }
+  });
+
+  it('makes a read key for a training cluster: it reads what the organization may, and changes nothing', async () => {
+    const listed = async () => (await harness.inject({ method: 'GET', url: '/v1/api-keys?limit=100', key: buyerKey })).body.items as { id: string; name: string; access: string; revokedAt: string | null }[];
+    const read = await harness.inject({ method: 'POST', url: '/v1/api-keys', key: buyerKey, body: { name: 'gpu-cluster-downloads', access: 'read' } });
+    expect(read).toMatchObject({ status: 201, body: { name: 'gpu-cluster-downloads', access: 'read' } });
+    const full = await harness.inject({ method: 'POST', url: '/v1/api-keys', key: buyerKey, body: { name: 'procurement' } });
+    expect(full.body.access).toBe('full');
+    expect((await listed()).filter((k) => [read.body.id, full.body.id].includes(k.id)).map((k) => [k.name, k.access])).toEqual([
+      ['procurement', 'full'],
+      ['gpu-cluster-downloads', 'read'],
+    ]);
+
+    // It reads: who it is, and the organization's keys (never their secrets).
+    expect(await harness.inject({ method: 'GET', url: '/v1/me', key: read.body.key })).toMatchObject({ status: 200, body: { role: 'buyer', keyId: read.body.id, access: 'read' } });
+    expect((await harness.inject({ method: 'GET', url: '/v1/api-keys', key: read.body.key })).status).toBe(200);
+
+    // It changes nothing: no key made (a read key would otherwise mint a full one), none revoked.
+    const before = await listed();
+    const mint = await harness.inject({ method: 'POST', url: '/v1/api-keys', key: read.body.key, body: { name: 'escalate' } });
+    expect(mint).toMatchObject({ status: 403, body: { code: 'KEY_READ_ONLY', status: 403 } });
+    expect(mint.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(mint.body.detail).toContain('may GET and HEAD, not POST');
+    const revoke = await harness.inject({ method: 'DELETE', url: `/v1/api-keys/${full.body.id}`, key: read.body.key });
+    expect(revoke).toMatchObject({ status: 403, body: { code: 'KEY_READ_ONLY' } });
+    expect(await listed()).toEqual(before);
+    // Both refusals are in the audit log, by the read key.
+    const audit = await harness.inject({ method: 'GET', url: `/v1/admin/audit?actor=${read.body.id}`, key: harness.adminKey });
+    expect(audit.body.items.map((e: { action: string; outcome: string; status: number; errorCode: string }) => [e.action, e.outcome, e.status, e.errorCode])).toEqual([
+      ['api-key.revoke', 'denied', 403, 'KEY_READ_ONLY'],
+      ['api-key.create', 'denied', 403, 'KEY_READ_ONLY'],
+    ]);
+    // Nor can it revoke itself: a leaked read key is revoked with a full one.
+    expect((await harness.inject({ method: 'DELETE', url: `/v1/api-keys/${read.body.id}`, key: read.body.key })).status).toBe(403);
+    expect((await harness.inject({ method: 'DELETE', url: `/v1/api-keys/${read.body.id}`, key: buyerKey })).status).toBe(204);
+    expect((await harness.inject({ method: 'GET', url: '/v1/me', key: read.body.key })).status).toBe(401);
+  });
+
+  it('names the access values it takes, and takes null as left out, as expiresAt', async () => {
+    for (const access of ['write', 'READ', '', 1, ['read']]) {
+      const answer = await harness.inject({ method: 'POST', url: '/v1/api-keys', key: buyerKey, body: { name: 'etl', access } });
+      expect([access, answer.status, answer.body.errors?.[0]?.field]).toEqual([access, 400, 'access']);
+    }
+    expect(await harness.inject({ method: 'POST', url: '/v1/api-keys', key: buyerKey, body: { name: 'etl', access: null } })).toMatchObject({ status: 201, body: { access: 'full' } });
   });
 
   it('pages through keys made in the same millisecond without skipping or repeating one', async () => {

@@ -23,6 +23,8 @@ interface Party {
 interface Fixture {
   harness: GatewayHarness;
   parties: Record<Exclude<Caller, 'anonymous'>, Party>;
+  /** A read key (`access: "read"`) of each of the parties that own or run things. */
+  readKeys: Record<'buyer' | 'vendor' | 'admin', string>;
   signUp(kind: 'buyer' | 'vendor', name?: string): Promise<Party>;
 }
 
@@ -606,16 +608,18 @@ describe('authorization of every gateway route', () => {
     const vendor = await signUp('vendor');
     expect((await harness.inject({ method: 'POST', url: `/v1/admin/organizations/${vendor.organizationId}/approve`, key: harness.adminKey })).status).toBe(200);
     const admin = await harness.inject({ method: 'GET', url: '/v1/me', key: harness.adminKey });
-    fixture = {
-      harness,
-      signUp,
-      parties: {
-        buyer: await signUp('buyer'),
-        vendor,
-        other: await signUp('buyer', '中国电信人工智能研究院'),
-        admin: { organizationId: admin.body.organization.id, key: harness.adminKey },
-      },
+    const parties = {
+      buyer: await signUp('buyer'),
+      vendor,
+      other: await signUp('buyer', '中国电信人工智能研究院'),
+      admin: { organizationId: admin.body.organization.id, key: harness.adminKey },
     };
+    const readKey = async (party: Party) => {
+      const answer = await harness.inject({ method: 'POST', url: '/v1/api-keys', key: party.key, body: { name: 'dashboard-readonly', access: 'read' } });
+      expect(answer.status).toBe(201);
+      return answer.body.key as string;
+    };
+    fixture = { harness, signUp, parties, readKeys: { buyer: await readKey(parties.buyer), vendor: await readKey(parties.vendor), admin: await readKey(parties.admin) } };
     routes = describeRoutes(harness.app).filter((route) => route.rule?.kind !== 'infrastructure');
   });
 
@@ -647,6 +651,24 @@ describe('authorization of every gateway route', () => {
     }
     expect(outcomes.filter((line) => line.includes('declared'))).toEqual([]);
     expect(outcomes.length).toBe(routes.length * CALLERS.length);
+  });
+
+  it('gives a read key what a full key of its organization gets on every GET, and 403 KEY_READ_ONLY on every other route', async () => {
+    const outcomes: string[] = [];
+    for (const route of routes) {
+      const routeCase = CASES[`${route.method} ${route.path}`];
+      for (const caller of ['buyer', 'vendor', 'admin'] as const) {
+        const reads = route.method === 'GET' || route.method === 'HEAD';
+        // A refused method never reaches the route: any id in its path will do.
+        const request = reads ? await routeCase.prepare(fixture) : { url: route.path.replace(/:[a-zA-Z]+/g, () => randomUUID()).replace(/\*$/, 'audio/0001.wav'), body: {} };
+        const answer = await harness.inject({ method: route.method, url: request.url, body: request.body, headers: 'headers' in request ? request.headers : undefined, key: fixture.readKeys[caller] });
+        const expected = reads ? `${expectedStatus(route, routeCase, caller)}` : '403 KEY_READ_ONLY';
+        const got = reads ? `${answer.status}` : `${answer.status} ${answer.body?.code}`;
+        outcomes.push(`${route.method} ${route.path} as ${caller}'s read key: ${got}${got === expected ? '' : ` (expected ${expected}: ${JSON.stringify(answer.body)})`}`);
+      }
+    }
+    expect(outcomes.filter((line) => line.includes('expected'))).toEqual([]);
+    expect(outcomes.length).toBe(routes.length * 3);
   });
 
   it('documents every rule in the OpenAPI document', async () => {

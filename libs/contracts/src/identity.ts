@@ -21,6 +21,14 @@ export type SignUpKind = (typeof SIGN_UP_KINDS)[number];
 export const ORGANIZATION_STATUSES = ['pending', 'active', 'suspended'] as const;
 export type OrganizationStatus = (typeof ORGANIZATION_STATUSES)[number];
 
+/**
+ * What a key may do within its role: `full`, everything the role may; `read`, only GET and HEAD
+ * (search, listings, orders, invoices, manifests and their signed download URLs), for the
+ * training cluster or dashboard that should never buy, pay, publish or make keys.
+ */
+export const API_KEY_ACCESS = ['full', 'read'] as const;
+export type ApiKeyAccess = (typeof API_KEY_ACCESS)[number];
+
 /** How an audited call ended: done, refused (401, 403, 429), or failed otherwise. */
 export const AUDIT_OUTCOMES = ['success', 'denied', 'failed'] as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];

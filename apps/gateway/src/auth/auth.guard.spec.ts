@@ -9,27 +9,28 @@ import type { Principal } from './principal';
 
 const VENDOR_KEY = 'trv_vendor';
 
-function principal(status: Principal['organization']['status'], statusReason: string | null = null): Principal {
+function principal(status: Principal['organization']['status'], statusReason: string | null = null, access: Principal['access'] = 'full'): Principal {
   return {
     keyId: '3f9a1c2e-0000-4000-8000-000000000001',
     organizationId: '3f9a1c2e-0000-4000-8000-0000000000aa',
     role: 'vendor',
+    access,
     organization: { id: '3f9a1c2e-0000-4000-8000-0000000000aa', name: '标贝科技', kind: 'vendor', status, statusReason, contactEmail: 'bd@example.cn', createdAt: '2026-11-01T00:00:00.000Z' },
   };
 }
 
 /** A key store that knows one vendor key, in the given organization status. */
-function keys(status: Principal['organization']['status'], statusReason: string | null = null): KeyStore {
+function keys(status: Principal['organization']['status'], statusReason: string | null = null, access: Principal['access'] = 'full'): KeyStore {
   return {
     check: async (token: string): Promise<KeyCheck> =>
-      token === VENDOR_KEY ? { ok: true, principal: principal(status, statusReason) } : { ok: false, reason: 'The API key is not valid.' },
+      token === VENDOR_KEY ? { ok: true, principal: principal(status, statusReason, access) } : { ok: false, reason: 'The API key is not valid.' },
   } as KeyStore;
 }
 
-function routeWith(rule: AccessRule | undefined, authorization?: string, ip = '198.51.100.20') {
+function routeWith(rule: AccessRule | undefined, authorization?: string, ip = '198.51.100.20', method = 'GET') {
   const handler = () => undefined;
   if (rule) Reflect.defineMetadata(ACCESS_RULE, rule, handler);
-  const request: Record<string, unknown> = { headers: authorization ? { authorization } : {}, params: {}, ip };
+  const request: Record<string, unknown> = { method, headers: authorization ? { authorization } : {}, params: {}, ip };
   const replyHeaders: Record<string, string> = {};
   const reply = { header: (name: string, value: string) => (replyHeaders[name] = value) };
   const context = {
@@ -103,6 +104,30 @@ describe('AuthGuard', () => {
       'ORGANIZATION_SUSPENDED The organization is suspended; its keys are refused until an operator reinstates it. It was suspended by the operator: 营业执照与申请主体不符，请以数据公司主体重新申请',
     );
     expect(await refusal(null)).toBe('ORGANIZATION_SUSPENDED The organization is suspended; its keys are refused until an operator reinstates it.');
+  });
+
+  it('lets a read key GET and HEAD what its role may, and refuses it every other method, on a public route too', async () => {
+    const guard = new AuthGuard(new Reflector(), keys('active', null, 'read'), failures());
+    const call = (rule: AccessRule, method: string) => {
+      const { context } = routeWith(rule, `Bearer ${VENDOR_KEY}`, '198.51.100.20', method);
+      return RequestContext.run({ correlationId: 'c' }, async () => ((await guard.canActivate(context)) ? 'allowed' : 'refused')).catch(
+        (error: { code?: string; message: string }) => `${error.code} ${error.message}`,
+      );
+    };
+    expect(await call(vendorsOnly, 'GET')).toBe('allowed');
+    expect(await call(vendorsOnly, 'HEAD')).toBe('allowed');
+    for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) {
+      expect(await call(vendorsOnly, method)).toBe(
+        `KEY_READ_ONLY This key reads only (access "read"): it may GET and HEAD, not ${method}. Use a key with full access, made with POST /v1/api-keys.`,
+      );
+    }
+    expect(await call({ kind: 'public' }, 'POST')).toMatch(/^KEY_READ_ONLY /);
+    // The role still decides what it may read.
+    expect(await call({ kind: 'roles', roles: ['buyer'], activeOnly: false }, 'GET')).toMatch(/^FORBIDDEN /);
+    // A full key of the same organization is not held to it.
+    const full = new AuthGuard(new Reflector(), keys('active'), failures());
+    const { context } = routeWith(vendorsOnly, `Bearer ${VENDOR_KEY}`, '198.51.100.20', 'POST');
+    expect(await RequestContext.run({ correlationId: 'c' }, () => full.canActivate(context))).toBe(true);
   });
 
   it('refuses to serve a route that declares no rule', async () => {

@@ -10,8 +10,9 @@ import { KeyStore, type KeyCheck } from './key-store';
 /**
  * The front door. Identifies the caller from `Authorization: Bearer trv_…`, puts the caller
  * into the request context (and from there into every NATS message), then applies the route's
- * rule: 401 without a valid key, 403 for a role the route does not allow or an organization
- * that is suspended or not yet approved. Runs before anything else on every route.
+ * rule: 401 without a valid key, 403 for a role the route does not allow, an organization that
+ * is suspended or not yet approved, or a read key (`access: "read"`) on a method other than GET
+ * and HEAD. Runs before anything else on every route.
  *
  * Failed authentications are counted per client address (AUTH_FAILURES_PER_ADDRESS a
  * minute). Past the limit a failure is answered 429, and a key id this replica does not know
@@ -70,6 +71,13 @@ export class AuthGuard implements CanActivate {
         store.caller = { organizationId, role, keyId, ...(keyExpiresAt === undefined ? {} : { keyExpiresAt }) };
       }
       if (check.principal.organization.status === 'suspended') throw organizationSuspended(check.principal.organization.statusReason);
+      // Whatever the route: a read key changes nothing, on a public route (sign-up) as on any other.
+      if (check.principal.access === 'read' && !READ_METHODS.has(request.method)) {
+        throw new ServiceException(
+          GatewayErrorCode.KEY_READ_ONLY,
+          `This key reads only (access "read"): it may GET and HEAD, not ${request.method}. Use a key with full access, made with POST /v1/api-keys.`,
+        );
+      }
     }
     if (rule.kind === 'public') return true;
 
@@ -84,6 +92,9 @@ export class AuthGuard implements CanActivate {
     return true;
   }
 }
+
+/** What a read key may call. */
+const READ_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
 
 /**
  * The 403 of every key of a suspended organization. It tells the organization the operator's

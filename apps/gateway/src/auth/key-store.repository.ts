@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { OrganizationKind, OrganizationStatus } from '@trove/contracts';
+import type { ApiKeyAccess, OrganizationKind, OrganizationStatus } from '@trove/contracts';
 import { TransactionalRepository } from '@trove/messaging';
 
 /** A key as the key store checks it, with the organization it speaks for. */
@@ -9,6 +9,7 @@ export interface KeyRow {
   secret_hash: Buffer;
   expires_at: Date | null;
   revoked_at: Date | null;
+  access: ApiKeyAccess;
   org_name: string;
   org_kind: OrganizationKind;
   org_status: OrganizationStatus;
@@ -23,7 +24,7 @@ export interface KeyRow {
 export class KeyStoreRepository extends TransactionalRepository {
   async findForCheck(id: string): Promise<KeyRow | null> {
     const rows = (await this.manager.query(
-      `SELECT k.id, k.organization_id, k.secret_hash, k.expires_at, k.revoked_at,
+      `SELECT k.id, k.organization_id, k.secret_hash, k.expires_at, k.revoked_at, k.access,
               o.name AS org_name, o.kind AS org_kind, o.status AS org_status, o.status_reason AS org_status_reason,
               o.contact_email AS org_contact_email, o.created_at AS org_created_at
          FROM api_key k JOIN organization o ON o.id = k.organization_id

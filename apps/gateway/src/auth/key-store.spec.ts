@@ -20,6 +20,7 @@ async function keyStoreWith(keys: ReturnType<typeof issueKey>[], inUse: string[]
         secret_hash: key.secretHash,
         expires_at: null,
         revoked_at: null,
+        access: 'full',
         org_name: '上海人工智能实验室 数据采购',
         org_kind: 'buyer',
         org_status: 'active',

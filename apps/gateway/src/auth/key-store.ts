@@ -107,6 +107,7 @@ export class KeyStore implements OnApplicationBootstrap, OnApplicationShutdown {
         keyId: row.id,
         organizationId: row.organization_id,
         role: row.org_kind,
+        access: row.access,
         ...(row.expires_at ? { keyExpiresAt: row.expires_at.getTime() } : {}),
         organization: {
           id: row.organization_id,

@@ -1,11 +1,13 @@
 import type { Role } from '@trove/platform';
-import type { OrganizationKind, OrganizationStatus } from '@trove/contracts';
+import type { ApiKeyAccess, OrganizationKind, OrganizationStatus } from '@trove/contracts';
 
 /** Who a valid key speaks for, as the gateway caches it. */
 export interface Principal {
   keyId: string;
   organizationId: string;
   role: Role;
+  /** `read`: this key may GET and HEAD only, whatever its role allows. */
+  access: ApiKeyAccess;
   /** When the key expires, epoch milliseconds; absent for a key without an expiry. */
   keyExpiresAt?: number;
   organization: {

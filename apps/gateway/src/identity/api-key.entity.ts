@@ -1,3 +1,4 @@
+import { API_KEY_ACCESS, sqlIn, type ApiKeyAccess } from '@trove/contracts';
 import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
 import { Organization } from './organization.entity';
 
@@ -7,6 +8,7 @@ import { Organization } from './organization.entity';
 @Index('api_key_organization_idx', ['organizationId', 'createdAt', 'id'])
 @Check('api_key_name_check', 'length(name) BETWEEN 1 AND 100')
 @Check('api_key_secret_hash_check', 'length(secret_hash) = 32')
+@Check('api_key_access_check', sqlIn('access', API_KEY_ACCESS))
 export class ApiKey {
   /** Also the first part of the key itself, so a request finds its row by primary key. */
   @PrimaryColumn('uuid')
@@ -41,6 +43,10 @@ export class ApiKey {
 
   @Column('timestamptz', { name: 'revoked_at', nullable: true })
   revokedAt: Date | null;
+
+  /** `read`: the key may GET and HEAD only (see API_KEY_ACCESS). */
+  @Column('text', { default: 'full' })
+  access: ApiKeyAccess;
 
   isUsable(now: Date): boolean {
     return !this.revokedAt && (!this.expiresAt || this.expiresAt > now);

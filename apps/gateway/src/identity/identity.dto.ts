@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
-import { DisplayText, IsMoment, ORGANIZATION_KINDS, ORGANIZATION_STATUSES, ROLES, SIGN_UP_KINDS, type OrganizationKind, type OrganizationStatus, type Role, type SignUpKind } from '@trove/contracts';
+import { API_KEY_ACCESS, DisplayText, IsMoment, ORGANIZATION_KINDS, ORGANIZATION_STATUSES, ROLES, SIGN_UP_KINDS, type ApiKeyAccess, type OrganizationKind, type OrganizationStatus, type Role, type SignUpKind } from '@trove/contracts';
 import { PageQuery } from '@trove/platform';
 import { PageOf } from '../openapi/page.dto';
 import { MAX_SUSPENSION_REASON_LENGTH } from './organization-state';
@@ -54,6 +54,17 @@ export class CreateApiKeyDto {
   @IsOptional()
   @IsMoment()
   expiresAt?: string;
+
+  @ApiPropertyOptional({
+    enum: API_KEY_ACCESS,
+    default: 'full',
+    description:
+      '`full`: everything the organization\'s role may do. `read`: GET and HEAD only (search, listings, orders, invoices, entitlements and their manifests, whose signed URLs download the files); any other method is 403 KEY_READ_ONLY. ' +
+      'For a training cluster or a dashboard that must never buy, pay, publish or make keys. A read key makes no keys.',
+  })
+  @IsOptional()
+  @IsIn(API_KEY_ACCESS)
+  access?: ApiKeyAccess;
 }
 
 /**
@@ -133,6 +144,9 @@ export class MeDto {
 
   @ApiProperty({ format: 'uuid' })
   keyId: string;
+
+  @ApiProperty({ enum: API_KEY_ACCESS, description: 'What this key may do within the role: `read` keys GET and HEAD only' })
+  access: ApiKeyAccess;
 }
 
 export class ApiKeyDto {
@@ -156,6 +170,9 @@ export class ApiKeyDto {
 
   @ApiProperty({ nullable: true, type: String })
   revokedAt: string | null;
+
+  @ApiProperty({ enum: API_KEY_ACCESS, description: '`read` keys GET and HEAD only' })
+  access: ApiKeyAccess;
 }
 
 export class CreatedApiKeyDto {
@@ -170,6 +187,9 @@ export class CreatedApiKeyDto {
 
   @ApiProperty({ nullable: true, type: String })
   expiresAt: string | null;
+
+  @ApiProperty({ enum: API_KEY_ACCESS, description: '`read` keys GET and HEAD only' })
+  access: ApiKeyAccess;
 }
 
 export class ApiKeyPageDto extends PageOf(ApiKeyDto) {}

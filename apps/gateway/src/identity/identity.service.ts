@@ -52,7 +52,7 @@ export class IdentityService {
   }
 
   me(principal: Principal): MeDto {
-    return { organization: principal.organization, role: principal.role, keyId: principal.keyId };
+    return { organization: principal.organization, role: principal.role, keyId: principal.keyId, access: principal.access };
   }
 
   async createKey(principal: Principal, dto: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
@@ -72,6 +72,7 @@ export class IdentityService {
       }
       expiresAt ??= limit;
     }
+    const access = dto.access ?? 'full';
     const key = issueKey();
     // The unit's result names what it created: the audit record's target.
     await this.unitOfWork.run(async (tx) => {
@@ -83,11 +84,12 @@ export class IdentityService {
         secretHash: key.secretHash,
         createdByKeyId: principal.keyId,
         expiresAt,
+        access,
       });
       tx.afterCommit(() => this.keyStore.issued(key.id));
       return { id: key.id };
     });
-    return { id: key.id, name: dto.name, key: key.token, expiresAt: expiresAt?.toISOString() ?? null };
+    return { id: key.id, name: dto.name, key: key.token, expiresAt: expiresAt?.toISOString() ?? null, access };
   }
 
   async listKeys(principal: Principal, cursor: string | undefined, limit = DEFAULT_PAGE_SIZE): Promise<Page<ApiKeyDto>> {

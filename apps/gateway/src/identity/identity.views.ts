@@ -23,5 +23,6 @@ export function apiKeyView(key: ApiKey): ApiKeyDto {
     expiresAt: key.expiresAt?.toISOString() ?? null,
     lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
     revokedAt: key.revokedAt?.toISOString() ?? null,
+    access: key.access,
   };
 }

@@ -4,7 +4,7 @@ import { ApiResponse } from '@nestjs/swagger';
 const DESCRIPTIONS: Record<number, string> = {
   400: 'Malformed JSON, unknown fields, wrong types or a non-UUID id (VALIDATION_FAILED)',
   401: 'No API key, or one that is not valid (UNAUTHENTICATED)',
-  403: 'The key lacks the role (FORBIDDEN), or its organization is suspended (ORGANIZATION_SUSPENDED) or awaits approval (ORGANIZATION_PENDING)',
+  403: 'The key lacks the role (FORBIDDEN), is a read key on a method other than GET or HEAD (KEY_READ_ONLY), or its organization is suspended (ORGANIZATION_SUSPENDED) or awaits approval (ORGANIZATION_PENDING)',
   404: 'No such object, or not one the caller may see (NOT_FOUND)',
   409: 'The change collides with the current data (CONFLICT) or the object is not in a state that allows it (INVALID_STATE)',
   413: 'The body is larger than allowed (PAYLOAD_TOO_LARGE)',

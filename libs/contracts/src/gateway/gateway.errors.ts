@@ -8,9 +8,12 @@ export enum GatewayErrorCode {
   ORGANIZATION_SUSPENDED = 'ORGANIZATION_SUSPENDED',
   /** The key's organization (a vendor) is awaiting an operator's approval. */
   ORGANIZATION_PENDING = 'ORGANIZATION_PENDING',
+  /** The key was made with `access: "read"`: it may GET and HEAD only. */
+  KEY_READ_ONLY = 'KEY_READ_ONLY',
 }
 
 export const GATEWAY_ERROR_STATUS: Record<GatewayErrorCode, number> = {
   [GatewayErrorCode.ORGANIZATION_SUSPENDED]: 403,
   [GatewayErrorCode.ORGANIZATION_PENDING]: 403,
+  [GatewayErrorCode.KEY_READ_ONLY]: 403,
 };
