@@ -13,6 +13,7 @@ import { DownloadHoldRanges1764940000000 } from './migrations/1764940000000-Down
 import { UnconfirmedUploads1764960000000 } from './migrations/1764960000000-UnconfirmedUploads';
 import { EntitlementDatasetIndex1764970000000 } from './migrations/1764970000000-EntitlementDatasetIndex';
 import { ObjectDeletions1765000000000 } from './migrations/1765000000000-ObjectDeletions';
+import { ReleasedFileTally1765300000000 } from './migrations/1765300000000-ReleasedFileTally';
 import { ObjectDeletion } from './uploads/object-deletion.entity';
 import { StoredObject } from './uploads/stored-object.entity';
 
@@ -33,4 +34,5 @@ export const migrations = [
   UnconfirmedUploads1764960000000,
   EntitlementDatasetIndex1764970000000,
   ObjectDeletions1765000000000,
+  ReleasedFileTally1765300000000,
 ];

@@ -1,4 +1,4 @@
-import { addManifestPage, DeliverySubjects, manifestOfFirstPage, type EntitlementView, type Manifest, type ManifestPage } from '@trove/contracts';
+import { addManifestPage, CatalogEvents, DeliverySubjects, manifestOfFirstPage, type EntitlementView, type Manifest, type ManifestPage } from '@trove/contracts';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Caller } from '@trove/platform';
 import { createPublicKey, randomUUID, verify } from 'node:crypto';
@@ -12,7 +12,7 @@ import { ManifestSigner } from '../src/manifests/manifest-signer';
 import { merkleRoot, rootStatement, sortFiles } from '../src/manifests/merkle';
 import { UrlSigner } from '../src/signing/url-signer';
 import { DeliveryHarness } from './delivery-harness';
-import { ask, newBuyer, paidLine, pay, release, uploadVersion } from './downloads-support';
+import { ask, newBuyer, paidLine, pay, publish, release, uploadVersion } from './downloads-support';
 import { fsTestStorage, type TestStorage } from './storage-drivers';
 
 jest.setTimeout(180_000);
@@ -281,6 +281,32 @@ describe('manifest roots of released versions', () => {
       expectVerifies(after);
       expect(await keptRoots([versionId])).toEqual([{ version_id: versionId, root: after.versions[0].root, file_count: 2 }]);
     });
+  });
+
+  it('is not kept while a file the catalog removed before the release is still recorded here, and is kept without it once the removal arrives', async () => {
+    const datasetId = randomUUID();
+    const versionId = randomUUID();
+    const buyer = newBuyer();
+    await uploadVersion(h, datasetId, versionId, [
+      { path: 'audio/utt_000002.wav', bytes: Buffer.from('RIFF0002') },
+      { path: 'audio/.DS_Store', bytes: Buffer.from('Bud1') },
+    ]);
+    const junk = (await h.rows(datasetId)).find((row) => row.path === 'audio/.DS_Store')!;
+    // The catalog removed .DS_Store and released the one file left (8 bytes); the release's event is applied first.
+    await publish(h, CatalogEvents.versionReleased, { datasetId, versionId, version: '1.1.0', releasedAt: new Date().toISOString(), fileCount: 1, totalBytes: 8 });
+    await waitFor('the release recorded', () => db(async (c) => (await c.query(`SELECT 1 FROM released_version WHERE version_id = $1`, [versionId])).rowCount === 1));
+    const id = await entitlementOf(buyer, datasetId, [versionId]);
+    const before = (await walk(h.app, id, buyer, Date.now())).manifest;
+    expect(before.versions[0].files.map((f) => f.path)).toEqual(['audio/.DS_Store', 'audio/utt_000002.wav']);
+    expectVerifies(before);
+    expect(await keptRoots([versionId])).toEqual([]);
+
+    await publish(h, CatalogEvents.objectUnlisted, { target: 'version-file', datasetId, versionId, path: 'audio/.DS_Store', storageKey: junk.key });
+    await waitFor('the removal applied', async () => (await h.rows(datasetId)).length === 1);
+    const after = (await walk(h.app, id, buyer, Date.now())).manifest;
+    expect(after.versions[0].files.map((f) => f.path)).toEqual(['audio/utt_000002.wav']);
+    expectVerifies(after);
+    expect(await keptRoots([versionId])).toEqual([{ version_id: versionId, root: after.versions[0].root, file_count: 1 }]);
   });
 
   it('keeps one root when two replicas compute it at once, and both answer it', async () => {

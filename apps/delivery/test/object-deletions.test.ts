@@ -1,4 +1,5 @@
-import type { SignUploadRequest } from '@trove/contracts';
+import { CatalogEvents, type SignUploadRequest } from '@trove/contracts';
+import { UnitOfWork } from '@trove/messaging';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { DeliveryHarness, newVendor } from './delivery-harness';
@@ -54,6 +55,34 @@ describe.each(STORAGE_DRIVERS)('objects no file needs, with %s', (_name, startSt
     expect(await h.app.get(ObjectDeletions).sweep(0)).toBe(1);
     expect(await queued()).toEqual([]);
     expect(await storage.keysUnder(`datasets/${request.datasetId}/`)).toEqual([current.key]);
+  });
+
+  it('deletes, with a file the catalog no longer lists, the older upload of its path a lost confirmation left recorded, and keeps a newer one', async () => {
+    const request = readme();
+    const { datasetId, versionId } = request;
+    expect((await h.put((await h.signUpload(request, vendor)).uploadUrl, Buffer.from('# 粤语客服对话语料\n第一版'))).status).toBe(201);
+    const [first] = await h.rows(datasetId);
+    // The second upload: the catalog recorded it, and delivery died before its confirmation (which
+    // drops the first) committed. Then the vendor removed the file, and uploaded the path again,
+    // recorded here before the removal's event arrives.
+    const second = `datasets/${datasetId}/${randomUUID()}`;
+    const third = `datasets/${datasetId}/${randomUUID()}`;
+    for (const key of [second, third]) await h.app.get(ObjectStorage).put(key, Readable.from([Buffer.from(`# 粤语客服对话语料\n${key}`)]));
+    await withDatabase(h.db.url, (client) =>
+      client.query(
+        `INSERT INTO stored_object (key, target, dataset_id, version_id, path, size, sha256, uploaded_by, recorded_at, created_at)
+         VALUES ($1, 'version-file', $3, $4, 'README.md', 64, repeat('a', 64), 'vendor', NULL, now()),
+                ($2, 'version-file', $3, $4, 'README.md', 64, repeat('b', 64), 'vendor', now() + interval '1 second', now() + interval '1 second')`,
+        [second, third, datasetId, versionId],
+      ),
+    );
+
+    await h.app.get(UnitOfWork).run((tx) => tx.publish(CatalogEvents.objectUnlisted, { target: 'version-file', datasetId, versionId, path: 'README.md', storageKey: second }));
+    await waitFor('the removal to be applied', async () => !(await h.rows(datasetId)).some((row) => row.key === second));
+    expect((await h.rows(datasetId)).map((row) => row.key)).toEqual([third]);
+    await waitFor('the bytes to be deleted', async () => (await storage.keysUnder(`datasets/${datasetId}/`)).length === 1);
+    expect(await storage.keysUnder(`datasets/${datasetId}/`)).toEqual([third]);
+    expect(first.key).not.toBe(third);
   });
 
   it('deletes the bytes of an upload catalog refused even when its row cannot be removed', async () => {

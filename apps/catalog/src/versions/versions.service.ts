@@ -89,7 +89,14 @@ export class VersionsService {
       const version = await this.versionOf(datasetId, versionId);
       version.release(new Date());
       await this.versions.save(version);
-      await tx.publish(CatalogEvents.versionReleased, { datasetId, versionId, version: version.version, releasedAt: version.releasedAt!.toISOString() });
+      await tx.publish(CatalogEvents.versionReleased, {
+        datasetId,
+        versionId,
+        version: version.version,
+        releasedAt: version.releasedAt!.toISOString(),
+        fileCount: version.fileCount,
+        totalBytes: version.totalBytes,
+      });
       await this.indexer.datasetChanged(tx, datasetId, 'version-released');
       return version.toView(await this.versions.files(versionId, VERSION_FILES_SHOWN));
     });

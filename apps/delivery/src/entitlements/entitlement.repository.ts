@@ -43,6 +43,9 @@ export interface ReleasedVersion {
   datasetId: string;
   version: string;
   releasedAt: Date;
+  /** The files and bytes the catalog released, when its event says (see VersionReleased). */
+  fileCount?: number;
+  totalBytes?: number;
 }
 
 interface EntitlementRow {
@@ -244,8 +247,8 @@ export class EntitlementRepository extends TransactionalRepository {
 
   async recordRelease(release: ReleasedVersion): Promise<void> {
     await this.transaction.query(
-      `INSERT INTO released_version (version_id, dataset_id, version, released_at) VALUES ($1, $2, $3, $4) ON CONFLICT (version_id) DO NOTHING`,
-      [release.versionId, release.datasetId, release.version, release.releasedAt],
+      `INSERT INTO released_version (version_id, dataset_id, version, released_at, file_count, total_bytes) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (version_id) DO NOTHING`,
+      [release.versionId, release.datasetId, release.version, release.releasedAt, release.fileCount ?? null, release.totalBytes ?? null],
     );
   }
 

@@ -141,7 +141,14 @@ export class EntitlementsService {
   @EventHandler(CatalogEvents.versionReleased, { consumer: 'catalog-releases' })
   async released(release: VersionReleased, { tx }: EventContext<VersionReleased>): Promise<void> {
     const releasedAt = new Date(release.releasedAt);
-    await this.entitlements.recordRelease({ versionId: release.versionId, datasetId: release.datasetId, version: release.version, releasedAt });
+    await this.entitlements.recordRelease({
+      versionId: release.versionId,
+      datasetId: release.datasetId,
+      version: release.version,
+      releasedAt,
+      fileCount: release.fileCount,
+      totalBytes: release.totalBytes,
+    });
     for (const entitlement of await this.entitlements.subscribersForUpdate(release.datasetId, releasedAt)) {
       if (!(await this.entitlements.addVersion(entitlement.id, release.versionId))) continue;
       await tx.publish(DeliveryEvents.entitlementVersionAdded, {

@@ -16,18 +16,28 @@ export class VersionRootRepository extends TransactionalRepository {
 
   /**
    * Whether the version's files can no longer change: catalog released it (delivery has its
-   * event), and no upload to it is waiting for catalog's answer. Catalog refuses a file to a
-   * released version, in a transaction that locks the dataset as the release does; an upload's
-   * row is committed (unrecorded) before catalog is asked, and recorded or removed after it
-   * answers. So once this is true, nothing can record, replace or remove a file of the version.
+   * event), no upload to it is waiting for catalog's answer, and the files recorded here are as
+   * many, with as many bytes, as the catalog released. Catalog refuses a file to a released
+   * version, in a transaction that locks the dataset as the release does; an upload's row is
+   * committed (unrecorded) before catalog is asked, and recorded or removed after it answers. A
+   * file the vendor removed before the release goes when its ObjectUnlisted event is applied,
+   * which another consumer may do after the release's: until then the tally disagrees
+   * (`disagreement` says how), and nothing is kept.
    */
-  async filesFinal(datasetId: string, versionId: string): Promise<boolean> {
+  async filesFinal(datasetId: string, versionId: string): Promise<{ final: boolean; disagreement: string | null }> {
     const [row] = (await this.manager.query(
-      `SELECT EXISTS (SELECT 1 FROM released_version WHERE version_id = $2 AND dataset_id = $1)
-              AND NOT EXISTS (SELECT 1 FROM stored_object WHERE target = 'version-file' AND version_id = $2 AND recorded_at IS NULL) AS final`,
+      `SELECT r.file_count, r.total_bytes::text AS total_bytes,
+              EXISTS (SELECT 1 FROM stored_object WHERE target = 'version-file' AND version_id = $2 AND recorded_at IS NULL) AS uploading,
+              t.files, t.bytes::text AS bytes
+         FROM released_version r,
+              LATERAL (SELECT count(*)::int AS files, coalesce(sum(size), 0) AS bytes FROM stored_object
+                        WHERE target = 'version-file' AND version_id = $2 AND recorded_at IS NOT NULL AND r.file_count IS NOT NULL) t
+        WHERE r.version_id = $2 AND r.dataset_id = $1`,
       [datasetId, versionId],
-    )) as { final: boolean }[];
-    return row.final;
+    )) as { file_count: number | null; total_bytes: string | null; uploading: boolean; files: number; bytes: string }[];
+    if (!row || row.uploading) return { final: false, disagreement: null };
+    if (row.file_count === null || (row.file_count === row.files && row.total_bytes === row.bytes)) return { final: true, disagreement: null };
+    return { final: false, disagreement: `the catalog released ${row.file_count} files of ${row.total_bytes} bytes; ${row.files} files of ${row.bytes} bytes are recorded here` };
   }
 
   /**

@@ -50,7 +50,9 @@ export class VersionRoots {
   private async compute(datasetId: string, versionId: string): Promise<string> {
     const started = Date.now();
     // Asked before the files are read: once final, the files read next are the version's for good.
-    const final = await this.unitOfWork.read(() => this.roots.filesFinal(datasetId, versionId));
+    const { final, disagreement } = await this.unitOfWork.read(() => this.roots.filesFinal(datasetId, versionId));
+    // Normally for the milliseconds until a removal reaches delivery; for longer, a stored object the catalog no longer lists.
+    if (disagreement) this.logger.warn({ datasetId, versionId }, `released version's root not kept yet: ${disagreement}`);
     const builder = new MerkleBuilder();
     for (let after: string | null = null; ; ) {
       const files = await this.unitOfWork.read(() => this.files.filesAfter(datasetId, versionId, after, ROOT_FILES_PER_READ));

@@ -37,6 +37,32 @@ export class StoredObjectRepository extends TransactionalRepository {
   }
 
   /**
+   * The catalog no longer lists the object under `key`: its row goes, with every recorded row of
+   * the same file stored before it, and their bytes are queued for deletion; answers the keys
+   * queued. The catalog listed `key`, so it had replaced those older uploads with it; here the
+   * confirmation that drops them (markRecorded) may have died before its commit, and nothing
+   * else would ever drop them: the vendor's removed file would stay on sale from an older upload.
+   * A later upload of the path (stored after `key`) is the vendor's new file and stays. Taken
+   * under the file's lock, as uploads and their confirmations are.
+   */
+  async removeUnlisted(object: Pick<StoredObject, 'key' | 'target' | 'datasetId' | 'versionId' | 'path'>): Promise<string[]> {
+    await this.transaction.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [fileLockName(object)]);
+    const rows = (await this.transaction.query(
+      `WITH unlisted AS (SELECT key, target, dataset_id, version_id, path, created_at FROM stored_object WHERE key = $1),
+            gone AS (
+              DELETE FROM stored_object o USING unlisted u
+               WHERE o.key = u.key
+                  OR (o.target = u.target AND o.dataset_id = u.dataset_id AND o.version_id IS NOT DISTINCT FROM u.version_id AND o.path = u.path
+                      AND o.recorded_at IS NOT NULL AND o.created_at < u.created_at)
+              RETURNING o.key),
+            queued AS (INSERT INTO object_deletion (key) SELECT key FROM gone ON CONFLICT DO NOTHING)
+       SELECT key FROM gone`,
+      [object.key],
+    )) as { key: string }[];
+    return rows.map((row) => row.key);
+  }
+
+  /**
    * Up to `limit` keys queued for deletion before `queuedBefore`, oldest first, after `after` when
    * given (its time as PostgreSQL's text, to the microsecond, so that the next page starts exactly).
    */

@@ -1,4 +1,4 @@
-import { IsBoolean, IsIn, IsISO8601, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, MaxLength, Min } from 'class-validator';
 import { eventSubject } from '../subject';
 import { UPLOAD_TARGETS, type UploadTarget } from './catalog.messages';
 
@@ -48,12 +48,28 @@ export class VersionReleased {
 
   @IsISO8601()
   releasedAt: string;
+
+  /**
+   * How many files the released version holds, and their bytes, as the catalog counted them in
+   * the release's transaction: delivery keeps the version's root only once the files it recorded
+   * agree (a removal made before the release may reach it later). Absent from events of releases
+   * made before they were sent.
+   */
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  fileCount?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  totalBytes?: number;
 }
 
 /**
  * The catalog no longer lists a stored object: its vendor removed the file from an open version,
- * or removed the sample. Delivery deletes the bytes under `storageKey`; nothing else stored under
- * the same path (a newer upload) is touched.
+ * or removed the sample. Delivery deletes the bytes under `storageKey`, and those of older uploads
+ * of the same path the catalog had replaced with it; a newer upload of the path is not touched.
  */
 export class ObjectUnlisted {
   @IsIn(UPLOAD_TARGETS)
