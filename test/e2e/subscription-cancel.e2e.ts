@@ -1,4 +1,5 @@
-import { VendorClient } from '../support/catalog';
+import { exclusiveOffer, speechListing, VendorClient } from '../support/catalog';
+import { withDatabase } from '../support/postgres';
 import { waitFor } from '../support/processes';
 import { subscriptionWorld, type Buyer } from '../support/subscriptions';
 import { json, TroveSystem } from '../support/system';
@@ -115,6 +116,37 @@ describe('a buyer cancels its subscription at the end of the paid period, throug
     expect(await wallet(智谱)).toBe(FUNDS - 3 * MONTHLY);
     expect((await get('/v1/subscriptions?status=lapsed', 智谱)).body.items.map((s: { id: string }) => s.id)).toEqual([subscription.subscriptionId]);
 
+    expect((await get('/v1/admin/ledger/trial-balance', 'admin')).body.total).toBe(0);
+  });
+
+  it('frees an exclusive territory sold by the month once its subscription lapses: one month paid does not hold a 24-month exclusive', async () => {
+    const { dataset } = await vendor.listing(speechListing({ title: '车载语音指令 独家授权 / in-car voice commands, exclusive' }), undefined);
+    const { license } = exclusiveOffer(24, ['CN']) as { license: unknown };
+    const offer = await vendor.expect(201, `/v1/datasets/${dataset.id}/offers`, 'POST', { license, pricing: { model: 'subscription', price: { amount: MONTHLY, currency: 'CNY' }, period: 'month' } });
+    await vendor.expect(200, `/v1/datasets/${dataset.id}/submit`, 'POST');
+    expect((await post(`/v1/admin/datasets/${dataset.id}/approve`, 'admin')).status).toBe(200);
+    const first = await signUpBuyer('蔚来汽车 智能座舱 NIO cockpit');
+    const rival = await signUpBuyer('理想汽车 语音团队 Li Auto voice');
+    const order = (buyer: Buyer) => post('/v1/orders', buyer, { items: [{ offerId: offer.id }], acceptLicense: true });
+
+    const held = await subscribe(first, offer.id);
+    // While the first buyer pays, the territory is its alone.
+    const refused = await order(rival);
+    expect({ status: refused.status, code: (await json(refused)).code }).toEqual({ status: 409, code: 'EXCLUSIVITY_CONFLICT' });
+
+    expect((await command(`/v1/subscriptions/${held.subscriptionId}/cancel`, first)).status).toBe(200);
+    await monthPasses(held.orderId);
+    await waitFor('the lapsed subscription to end its entitlement', async () => (await entitlementStatus(first, held.entitlementId)) === 'expired');
+    const catalogDb = system.databases.get('catalog')!.url;
+    await waitFor('the exclusive sale to be released', () =>
+      withDatabase(catalogDb, async (c) => (await c.query(`SELECT status FROM exclusive_sale WHERE order_id = $1`, [held.orderId])).rows[0]?.status === 'released'),
+    );
+
+    // The territory is free again: the rival subscribes, and now holds it.
+    const taken = await subscribe(rival, offer.id);
+    expect((await get(`/v1/orders/${taken.orderId}`, rival)).body.status).toBe('fulfilled');
+    const again = await order(first);
+    expect({ status: again.status, code: (await json(again)).code }).toEqual({ status: 409, code: 'EXCLUSIVITY_CONFLICT' });
     expect((await get('/v1/admin/ledger/trial-balance', 'admin')).body.total).toBe(0);
   });
 });

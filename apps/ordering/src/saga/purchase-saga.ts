@@ -7,6 +7,7 @@ import {
   type PaymentCapturedV1,
   type PaymentDeclinedV1,
   type PaymentRefundedV1,
+  type SubscriptionLapsedV1,
 } from '@trove/contracts';
 import { Injectable, Logger } from '@nestjs/common';
 import { EventHandler, RpcClient, type EventContext } from '@trove/messaging';
@@ -16,7 +17,7 @@ import { OrderRepository } from '../orders/order.repository';
 /**
  * The purchase saga's ordering steps: billing's answer moves a placed order to paid (and asks
  * delivery for the entitlements) or to cancelled; delivery's grant fulfils it; billing's
- * reversal ends a refund. Each step is one transaction with its inbox row, so a redelivered
+ * reversal ends a refund; a subscription's lapse frees the exclusive sale it held. Each step is one transaction with its inbox row, so a redelivered
  * event changes nothing; an event that does not fit the order's state is logged and dropped.
  */
 @Injectable()
@@ -77,6 +78,22 @@ export class PurchaseSaga {
       this.logger.warn(`entitlements granted for order ${order.id}, which is ${order.status}: recorded, status unchanged`);
     }
     await this.orders.save(order);
+  }
+
+  /**
+   * A subscription that lapsed (its buyer cancelled it, the wallet could not pay the next period,
+   * its listing or a party was suspended) holds no license from then on: an exclusive one stops
+   * blocking other buyers of its territory, as a cancelled or refunded order's does. Without
+   * this, one month paid held a 24-month exclusive for the whole term. The order keeps its
+   * status: it was fulfilled, and the months paid were delivered.
+   */
+  @EventHandler(BillingEvents.subscriptionLapsed, { consumer: 'subscription-lapses' })
+  async lapsed(lapse: SubscriptionLapsedV1, { event }: EventContext<SubscriptionLapsedV1>): Promise<void> {
+    const locked = await this.lockWithLines(lapse.orderId);
+    if (!locked) return;
+    if (!locked.lines.some((line) => line.id === lapse.lineId && line.exclusive)) return;
+    await this.rpc.send(CatalogSubjects.releaseExclusive, { orderId: lapse.orderId }, { idempotencyKey: `${event.id}:release-exclusive` });
+    this.logger.log(`subscription of order ${lapse.orderId} lapsed: its exclusive sale is released`);
   }
 
   private async lock(orderId: string): Promise<Order | null> {
