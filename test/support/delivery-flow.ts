@@ -28,16 +28,26 @@ export async function buyerWithEntitlement(system: TroveSystem, name: string, of
 /**
  * `count` files of a speech corpus, a file per utterance with long Chinese paths, recorded straight
  * into delivery's table (the catalog's list is not what a manifest reads): uploading them one by
- * one would take minutes.
+ * one would take minutes. The version is released: its release's tally (what the catalog
+ * released, which delivery's kept root must agree with) counts them too, as if the catalog had
+ * released them, once delivery has the release.
  */
 export async function recordUtterances(deliveryUrl: string, version: { datasetId: string; versionId: string; vendorOrganizationId: string }, count: number): Promise<void> {
+  await waitFor('delivery to have the release', () =>
+    withDatabase(deliveryUrl, async (c) => (await c.query(`SELECT 1 FROM released_version WHERE version_id = $1`, [version.versionId])).rowCount === 1),
+  );
   await withDatabase(deliveryUrl, async (c) => {
     await c.query(
-      `INSERT INTO stored_object (key, target, dataset_id, version_id, path, size, sha256, uploaded_by, recorded_at)
-       SELECT 'datasets/' || $1 || '/' || gen_random_uuid(), 'version-file', $1::uuid, $2::uuid,
-              'audio/粤语/广州市/说话人_' || lpad((i % 97)::text, 3, '0') || '/录音_' || lpad(i::text, 6, '0') || '.wav',
-              1000 + i, encode(sha256(i::text::bytea), 'hex'), $3, now()
-         FROM generate_series(1, $4::int) AS i`,
+      `WITH recorded AS (
+         INSERT INTO stored_object (key, target, dataset_id, version_id, path, size, sha256, uploaded_by, recorded_at)
+         SELECT 'datasets/' || $1 || '/' || gen_random_uuid(), 'version-file', $1::uuid, $2::uuid,
+                'audio/粤语/广州市/说话人_' || lpad((i % 97)::text, 3, '0') || '/录音_' || lpad(i::text, 6, '0') || '.wav',
+                1000 + i, encode(sha256(i::text::bytea), 'hex'), $3, now()
+           FROM generate_series(1, $4::int) AS i
+         RETURNING size)
+       UPDATE released_version r SET file_count = r.file_count + t.files, total_bytes = r.total_bytes + t.bytes
+         FROM (SELECT count(*)::int AS files, sum(size) AS bytes FROM recorded) t
+        WHERE r.version_id = $2 AND r.file_count IS NOT NULL`,
       [version.datasetId, version.versionId, version.vendorOrganizationId, count],
     );
     await c.query(`ANALYZE stored_object`);
