@@ -14,6 +14,7 @@ import { UnconfirmedUploads1764960000000 } from './migrations/1764960000000-Unco
 import { EntitlementDatasetIndex1764970000000 } from './migrations/1764970000000-EntitlementDatasetIndex';
 import { ObjectDeletions1765000000000 } from './migrations/1765000000000-ObjectDeletions';
 import { ReleasedFileTally1765300000000 } from './migrations/1765300000000-ReleasedFileTally';
+import { SpentUploadUrls1765400000000 } from './migrations/1765400000000-SpentUploadUrls';
 import { ObjectDeletion } from './uploads/object-deletion.entity';
 import { StoredObject } from './uploads/stored-object.entity';
 
@@ -35,4 +36,5 @@ export const migrations = [
   EntitlementDatasetIndex1764970000000,
   ObjectDeletions1765000000000,
   ReleasedFileTally1765300000000,
+  SpentUploadUrls1765400000000,
 ];

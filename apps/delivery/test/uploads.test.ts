@@ -7,6 +7,10 @@ import { buffer } from 'node:stream/consumers';
 import { DeliveryHarness, newVendor, type PutAnswer } from './delivery-harness';
 import { fsTestStorage, STORAGE_DRIVERS, type TestStorage } from './storage-drivers';
 import { UploadsService } from '../src/uploads/uploads.service';
+import { UnconfirmedUploadsSweeper } from '../src/uploads/unconfirmed-uploads.sweeper';
+import { uploadGrant, uploadUrl, type UploadTicket } from '../src/uploads/upload-ticket';
+import { UrlSigner } from '../src/signing/url-signer';
+import { withDatabase } from '../../../test/support/postgres';
 import { waitFor } from '../../../test/support/processes';
 
 // Tens of MiB through real HTTP, disks and s3rver: slow on a busy machine, never wrong.
@@ -199,6 +203,8 @@ describe.each(STORAGE_DRIVERS)('signed uploads with %s', (_name, startStorage) =
       ['another organization', (u) => u.searchParams.set('org', randomUUID())],
       ['a later expiry', (u) => u.searchParams.set('expires', String(Number(u.searchParams.get('expires')) + 86_400))],
       ['an unknown key id', (u) => u.searchParams.set('kid', 'test9')],
+      ['its nonce taken off (a URL good for one upload made good for many)', (u) => u.searchParams.delete('n')],
+      ['another nonce', (u) => u.searchParams.set('n', 'A'.repeat(22))],
       ['no signature', (u) => u.searchParams.delete('sig')],
     ];
     it.each(tamper)('%s', async (_what, change) => {
@@ -255,6 +261,92 @@ describe.each(STORAGE_DRIVERS)('signed uploads with %s', (_name, startStorage) =
     await waitFor('the partial upload to be removed', async () => (await storage.keysUnder(prefix)).length === 0);
     expect(await h.rows(request.datasetId)).toEqual([]);
     expect(h.catalogCalls).toEqual([]);
+  });
+
+  describe('an upload URL is good for one file', () => {
+    const spent = (nonce: string) =>
+      withDatabase(h.db.url, async (client) => (await client.query(`SELECT nonce, expires_at FROM spent_upload_url WHERE nonce = $1`, [nonce])).rows);
+    const nonceOf = (url: string) => new URL(url).searchParams.get('n')!;
+
+    it('refuses the URL once its file is recorded, with other bytes or the same, and keeps the first file', async () => {
+      const request = versionFile({ path: 'transcripts/train.jsonl' });
+      const { uploadUrl: url, expiresAt } = await h.signUpload(request, vendor);
+      expect(nonceOf(url)).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      expect((await h.put(url, transcripts)).status).toBe(201);
+      const [first] = await h.rows(request.datasetId);
+
+      // Whoever else holds the URL for the rest of its hour: other bytes under the vendor's path.
+      const forged = Buffer.from('{"audio":"zh-CN/0001.wav","text":"广告：加微信领取免费数据"}\n');
+      for (const body of [forged, transcripts]) {
+        const answer = await h.put(url, body);
+        expectProblem(answer, 403, 'URL_USED');
+        expect(answer.body.detail).toContain('new URL');
+      }
+      expect(h.catalogCalls).toHaveLength(1);
+      expect(await h.rows(request.datasetId)).toEqual([first]);
+      expect(await storage.keysUnder(`datasets/${request.datasetId}/`)).toEqual([first.key]);
+      expect(await spent(nonceOf(url))).toEqual([{ nonce: nonceOf(url), expires_at: new Date(expiresAt) }]);
+    });
+
+    it('still takes a file through a new URL for the same path', async () => {
+      const request = versionFile({ path: 'README.md' });
+      expect((await h.put((await h.signUpload(request, vendor)).uploadUrl, Buffer.from('# 第一版'))).status).toBe(201);
+      const second = await h.put((await h.signUpload(request, vendor)).uploadUrl, Buffer.from('# 第二版'));
+      expect(second.status).toBe(201);
+      expect((await h.rows(request.datasetId)).map((row) => row.sha256)).toEqual([second.body.sha256]);
+    });
+
+    it('stays good after an upload through it was refused: a wrong hash, or catalog saying no', async () => {
+      const request = versionFile({ sha256: sha256(transcripts) });
+      const { uploadUrl: url } = await h.signUpload(request, vendor);
+      expectProblem(await h.put(url, Buffer.from('截断的文件')), 422, 'CHECKSUM_MISMATCH');
+      h.catalogAnswer = () => ({ ok: false, error: { code: 'STORAGE_QUOTA_EXCEEDED', status: 413, message: 'The vendor stores too much.' } });
+      expectProblem(await h.put(url, transcripts), 413, 'STORAGE_QUOTA_EXCEEDED');
+      expect(await spent(nonceOf(url))).toEqual([]);
+      h.resetCatalog();
+      const answer = await h.put(url, transcripts);
+      expect(answer.status).toBe(201);
+      expect(await h.rows(request.datasetId)).toEqual([expect.objectContaining({ sha256: sha256(transcripts) })]);
+    });
+
+    it('records one file when the same URL is sent twice at once', async () => {
+      const request = versionFile({ path: 'labels/boxes.jsonl' });
+      const { uploadUrl: url } = await h.signUpload(request, vendor);
+      const answers = await Promise.all([h.put(url, Buffer.from('{"box":[1,2,3,4]}\n')), h.put(url, Buffer.from('{"box":[5,6,7,8]}\n'))]);
+      expect(answers.map((a) => a.status).sort()).toEqual([201, 403]);
+      expect(answers.find((a) => a.status === 403)!.body.code).toBe('URL_USED');
+      const rows = await h.rows(request.datasetId);
+      expect(rows.map((row) => row.sha256)).toEqual([answers.find((a) => a.status === 201)!.body.sha256]);
+      expect(await storage.keysUnder(`datasets/${request.datasetId}/`)).toEqual([rows[0].key]);
+    });
+
+    it('takes a URL signed before URLs had a nonce, as before, until it expires', async () => {
+      const request = versionFile({ path: 'legacy/file.jsonl' });
+      const ticket: UploadTicket = {
+        target: 'version-file',
+        datasetId: request.datasetId,
+        versionId: request.versionId,
+        path: request.path,
+        caller: { organizationId: vendor.organizationId, role: vendor.role, keyId: vendor.keyId },
+        expires: Math.floor(Date.now() / 1000) + 600,
+      };
+      const url = uploadUrl(`http://127.0.0.1:${h.port}`, ticket, h.app.get(UrlSigner).sign(uploadGrant(ticket)));
+      expect(new URL(url).searchParams.has('n')).toBe(false);
+      expect((await h.put(url, transcripts)).status).toBe(201);
+    });
+
+    it('forgets spent URLs a minute after they expire, when the uploads sweep passes', async () => {
+      const request = versionFile({ path: 'sweep/file.jsonl' });
+      const { uploadUrl: url } = await h.signUpload(request, vendor);
+      expect((await h.put(url, transcripts)).status).toBe(201);
+      await withDatabase(h.db.url, (client) =>
+        client.query(`INSERT INTO spent_upload_url (nonce, expires_at) VALUES ('expired-two-minutes-ago', now() - interval '2 minutes'), ('expired-just-now', now() - interval '5 seconds')`),
+      );
+      await h.app.get(UnconfirmedUploadsSweeper).sweep();
+      expect(await spent('expired-two-minutes-ago')).toEqual([]);
+      expect(await spent('expired-just-now')).toHaveLength(1);
+      expect(await spent(nonceOf(url))).toHaveLength(1);
+    });
   });
 
   it('keeps nothing when catalog refuses the file (the version was released meanwhile) and answers its problem', async () => {

@@ -101,6 +101,26 @@ export class StoredObjectRepository extends TransactionalRepository {
     return { keyRevoked: row.key_revoked, organizationStatus: row.organization_status };
   }
 
+  /**
+   * Spends an upload URL, by its nonce, for the rest of the transaction's life: answers false when
+   * an upload through it was recorded already. Two uploads through one URL at once: the second
+   * waits on the first's row and is refused if the first commits; a first that fails leaves the
+   * URL unspent, so sending the file again through it works.
+   */
+  async spendUrl(nonce: string, expires: Date): Promise<boolean> {
+    const rows = (await this.transaction.query(
+      `INSERT INTO spent_upload_url (nonce, expires_at) VALUES ($1, $2) ON CONFLICT (nonce) DO NOTHING RETURNING nonce`,
+      [nonce, expires],
+    )) as unknown[];
+    return rows.length > 0;
+  }
+
+  /** Forgets the spent URLs that expired before `before` (they are refused as expired); answers how many. */
+  async forgetSpentUrls(before: Date): Promise<number> {
+    const rows = (await this.transaction.query(`DELETE FROM spent_upload_url WHERE expires_at < $1 RETURNING nonce`, [before])) as unknown[];
+    return rows.length;
+  }
+
   /** Up to `limit` uploads catalog never confirmed (still unrecorded) stored before `storedBefore`, oldest first. */
   unconfirmed(storedBefore: Date, limit: number): Promise<StoredObject[]> {
     return this.manager

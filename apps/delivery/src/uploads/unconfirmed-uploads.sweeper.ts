@@ -15,6 +15,8 @@ export const UNCONFIRMED_UPLOAD_AGE_MS = 5 * 60 * 1000;
 const SWEEP_INTERVAL_MS = 5 * 60 * 1000;
 /** The uploads one query of a pass takes; a pass goes on while a query finds this many. */
 const UPLOADS_PER_QUERY = 1000;
+/** How long after its expiry a spent upload URL is remembered. */
+const SPENT_URL_MARGIN_MS = 60 * 1000;
 /** A sweep is in no hurry: catalog's answer for a hundred objects may take longer than a request's. */
 const SWEEP_RPC_TIMEOUT_MS = 10_000;
 
@@ -33,7 +35,7 @@ export interface SweepOutcome {
  * kept), one it does not list is deleted with its row (its bytes through ObjectDeletions), so no
  * storage is kept for nothing. At
  * start-up and every five minutes, on every replica (each object is settled under its file's
- * lock, once).
+ * lock, once). Each pass also forgets the spent upload URLs that have expired.
  */
 @Injectable()
 export class UnconfirmedUploadsSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -78,7 +80,20 @@ export class UnconfirmedUploadsSweeper implements OnApplicationBootstrap, OnAppl
       this.logger.error({ err: error, ...outcome }, 'could not settle the uploads catalog never confirmed; the next pass retries');
     }
     if (outcome.confirmed + outcome.deleted > 0) this.logger.warn(outcome, 'settled uploads catalog never confirmed');
+    await this.forgetExpiredUrls();
     return outcome;
+  }
+
+  /**
+   * Spent upload URLs are kept until they expire, and a minute more for clocks that disagree:
+   * from then on admit() refuses them as expired, whoever spent them.
+   */
+  private async forgetExpiredUrls(): Promise<void> {
+    try {
+      await this.unitOfWork.run(() => this.objects.forgetSpentUrls(new Date(Date.now() - SPENT_URL_MARGIN_MS)));
+    } catch (error) {
+      this.logger.error({ err: error }, 'could not forget the spent upload URLs that expired; the next pass retries');
+    }
   }
 
   private async settle(uploads: StoredObject[], outcome: SweepOutcome): Promise<void> {

@@ -14,7 +14,16 @@ export interface UploadTicket {
   caller: { organizationId: string; role: Role; keyId: string };
   /** Unix seconds. */
   expires: number;
+  /**
+   * This URL's own random name (URL_NONCE_PATTERN): once an upload through it is recorded, the
+   * URL is spent (SpentUploadUrls). URLs signed before there was one have none, and work as they
+   * did until they expire.
+   */
+  nonce?: string;
 }
+
+/** 128 random bits, base64url. */
+export const URL_NONCE_PATTERN = /^[A-Za-z0-9_-]{22}$/;
 
 export const UPLOAD_ROUTE_PREFIX = '/files/uploads/datasets';
 
@@ -32,6 +41,8 @@ export function uploadGrant(ticket: UploadTicket): UrlGrant {
       ticket.size ?? null,
       ticket.sha256 ?? null,
       ticket.maxBytes ?? null,
+      // Appended only when there is one, so that URLs signed without it keep their signature.
+      ...(ticket.nonce !== undefined ? [ticket.nonce] : []),
     ]),
     caller: [ticket.caller.organizationId, ticket.caller.role, ticket.caller.keyId].join(' '),
     expires: ticket.expires,
@@ -53,6 +64,7 @@ export function uploadUrl(base: string, ticket: UploadTicket, signature: UrlSign
     ...(ticket.sha256 !== undefined ? { sha256: ticket.sha256 } : {}),
     ...(ticket.maxBytes !== undefined ? { max: String(ticket.maxBytes) } : {}),
     expires: String(ticket.expires),
+    ...(ticket.nonce !== undefined ? { n: ticket.nonce } : {}),
     kid: signature.kid,
     sig: signature.sig,
   });
@@ -77,10 +89,11 @@ export function ticketFromUrl(route: UploadRoute, query: Record<string, unknown>
     if (value === undefined) return undefined;
     return /^\d{1,16}$/.test(value) && Number.isSafeInteger(Number(value)) ? Number(value) : null;
   };
-  const [org, role, key, kid, sig, sha256] = ['org', 'role', 'key', 'kid', 'sig', 'sha256'].map(text);
+  const [org, role, key, kid, sig, sha256, nonce] = ['org', 'role', 'key', 'kid', 'sig', 'sha256', 'n'].map(text);
   const [size, maxBytes, expires] = ['size', 'max', 'expires'].map(count);
   if (!org || !key || !kid || !sig || !expires || !isRole(role)) return null;
   if (size === null || maxBytes === null) return null;
+  if (nonce !== undefined && !URL_NONCE_PATTERN.test(nonce)) return null;
   return {
     ticket: {
       target: route.versionId === undefined ? 'sample' : 'version-file',
@@ -92,6 +105,7 @@ export function ticketFromUrl(route: UploadRoute, query: Record<string, unknown>
       ...(maxBytes !== undefined ? { maxBytes } : {}),
       caller: { organizationId: org, role, keyId: key },
       expires,
+      ...(nonce !== undefined ? { nonce } : {}),
     },
     signature: { kid, sig },
   };

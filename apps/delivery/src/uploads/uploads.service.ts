@@ -10,7 +10,7 @@ import {
 import { Injectable, Logger } from '@nestjs/common';
 import { NotDelivered, RpcClient, UnitOfWork } from '@trove/messaging';
 import { RequestContext, ServiceException, type Caller } from '@trove/platform';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { callerRefusal } from '../callers/caller-standing';
 import { DeliveryConfig } from '../delivery.config';
@@ -64,6 +64,7 @@ export class UploadsService {
       ...(request.maxBytes !== undefined ? { maxBytes: request.maxBytes } : {}),
       caller: { organizationId: caller.organizationId, role: caller.role, keyId: caller.keyId },
       expires,
+      nonce: randomBytes(16).toString('base64url'),
     };
     const signature = this.signer.sign(uploadGrant(ticket));
     return { uploadUrl: uploadUrl(this.config.publicUrl(), ticket, signature), expiresAt: new Date(expires * 1000).toISOString() };
@@ -116,6 +117,9 @@ export class UploadsService {
         // signed (a leaked key, an operator's suspension) must not put files in the catalog.
         const refused = callerRefusal(await this.objects.lockFile(object, ticket.caller), 'upload');
         if (refused) throw refused;
+        // One file per URL: whoever else holds it cannot replace the file, or put back one the
+        // vendor removed, for the rest of its hour.
+        if (ticket.nonce !== undefined && !(await this.objects.spendUrl(ticket.nonce, new Date(ticket.expires * 1000)))) throw urlUsed();
         catalogMayHaveIt = true;
         try {
           await this.tellCatalog(ticket, object, info);
@@ -225,6 +229,13 @@ function assertSafePath(path: string): void {
 
 function invalidUrl(): ServiceException {
   return new ServiceException(DeliveryErrorCode.URL_INVALID, 'This URL was not signed by Trove for this upload, or it was changed.');
+}
+
+function urlUsed(): ServiceException {
+  return new ServiceException(
+    DeliveryErrorCode.URL_USED,
+    'A file was uploaded through this URL already, and an upload URL is good for one file; nothing was kept. Ask for a new URL to upload it again.',
+  );
 }
 
 function tooLarge(limit: number): ServiceException {

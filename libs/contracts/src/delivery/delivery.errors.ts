@@ -10,6 +10,11 @@ export enum DeliveryErrorCode {
   URL_EXPIRED = 'URL_EXPIRED',
   /** The signed URL was not made by Trove, or was changed. */
   URL_INVALID = 'URL_INVALID',
+  /**
+   * The upload URL was used already: the file sent through it was recorded. A URL is good for one
+   * upload; ask for a new one to send the file again.
+   */
+  URL_USED = 'URL_USED',
   /** The license behind the URL was refunded or revoked. */
   ENTITLEMENT_REVOKED = 'ENTITLEMENT_REVOKED',
   /**
@@ -49,6 +54,7 @@ export const DELIVERY_ERROR_STATUS: Record<DeliveryErrorCode, number> = {
   [DeliveryErrorCode.UPLOAD_TOO_LARGE]: 413,
   [DeliveryErrorCode.URL_EXPIRED]: 403,
   [DeliveryErrorCode.URL_INVALID]: 403,
+  [DeliveryErrorCode.URL_USED]: 403,
   [DeliveryErrorCode.ENTITLEMENT_REVOKED]: 403,
   [DeliveryErrorCode.API_KEY_REVOKED]: 403,
   [DeliveryErrorCode.ENTITLEMENT_EXPIRED]: 403,
