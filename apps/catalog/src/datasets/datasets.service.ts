@@ -98,6 +98,16 @@ export class DatasetsService {
     return dataset;
   }
 
+  /**
+   * Whether the listing is on sale to the public now: published, its vendor not suspended. Read
+   * after lockAny, the answer holds until the transaction ends (a suspension of the vendor locks
+   * each of its listings first).
+   */
+  async isPublicNow(id: string): Promise<boolean> {
+    const found = await this.datasets.findVisibility(id);
+    return found !== null && isPublic(found);
+  }
+
   /** A listing the caller may see (as `detail` decides), or NOT_FOUND. */
   async visible(caller: Caller | undefined, id: string): Promise<{ vendorOrganizationId: string }> {
     const found = await this.datasets.findVisibility(id);

@@ -142,7 +142,8 @@ export class OffersService {
   /**
    * The sale-time rule for ordering: records the exclusive sale of an offer to a buyer for an
    * order, unless it collides with a live exclusive sale of the dataset (409
-   * EXCLUSIVITY_CONFLICT). The dataset row is locked, so two checkouts cannot both win; the
+   * EXCLUSIVITY_CONFLICT), or the offer or its listing is no longer on sale (409
+   * OFFER_NOT_AVAILABLE). The dataset row is locked, so two checkouts cannot both win; the
    * same order asking again gets its live sale back.
    *
    * A released sale asked for again by its order is sold anew, checked like a new one: ordering
@@ -162,6 +163,12 @@ export class OffersService {
       if (!offer.exclusive) throw new ServiceException(CommonErrorCode.CONFLICT, `Offer ${offer.id} is not exclusive; there is nothing to reserve.`);
       const startsAt = request.startsAt ? new Date(request.startsAt) : new Date();
       if (!offer.isLive(startsAt)) throw new ServiceException(CatalogErrorCode.OFFER_NOT_AVAILABLE, `Offer ${offer.id} is withdrawn or expired.`);
+      // Ordering found the listing on sale a moment ago, before this lock: an operator's
+      // suspension (of the listing or its vendor) or the vendor's withdrawal since then must not
+      // let an exclusive license of it be sold.
+      if (!(await this.datasets.isPublicNow(offer.datasetId))) {
+        throw new ServiceException(CatalogErrorCode.OFFER_NOT_AVAILABLE, `Offer ${offer.id} is of a listing that is no longer on sale.`);
+      }
       await this.assertNoExclusiveConflict(offer.datasetId, offer.terms, startsAt);
       const sold = { buyerOrgId: request.buyerOrgId, terms: offer.terms, startsAt, endsAt: licenseEndsAt(offer.terms, startsAt), status: 'live' as const, releasedAt: null };
       const sale = existing
