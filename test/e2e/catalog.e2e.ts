@@ -644,6 +644,11 @@ describe('the catalog through the public API', () => {
       expect(first).toMatchObject({ exclusive: true, license: { template: 'commercial_exclusive' } });
       // Two exclusive offers may stand side by side: only a sale takes the territory.
       const second = await vendor.expect(201, `/v1/datasets/${dataset.id}/offers`, 'POST', exclusiveOffer(12, ['CN', 'HK']));
+      // Only a listing on sale sells an exclusive license: a draft's reservation is refused.
+      const unpublished = await catalogRpc('catalog.exclusive.reserve', { offerId: first.id, buyerOrgId, orderId: randomUUID() });
+      expect(unpublished).toMatchObject({ ok: false, error: { code: 'OFFER_NOT_AVAILABLE', status: 409 } });
+      await vendor.expect(200, `/v1/datasets/${dataset.id}/submit`, 'POST');
+      expect((await system.request(`/v1/admin/datasets/${dataset.id}/approve`, { method: 'POST' })).status).toBe(200);
 
       const orderId = randomUUID();
       const sale = await catalogRpc('catalog.exclusive.reserve', { offerId: first.id, buyerOrgId, orderId });
