@@ -347,6 +347,31 @@ describe.each(STORAGE_DRIVERS)('signed uploads with %s', (_name, startStorage) =
       expect(await spent('expired-just-now')).toHaveLength(1);
       expect(await spent(nonceOf(url))).toHaveLength(1);
     });
+
+    it('turns a replay away at its headers, before any of its bytes are taken', async () => {
+      const request = versionFile({ path: 'audio/zh-CN/utt_000001.wav' });
+      const { uploadUrl: url } = await h.signUpload(request, vendor);
+      expect((await h.put(url, transcripts)).status).toBe(201);
+      const [first] = await h.rows(request.datasetId);
+
+      // A 16 MiB body announced (within the limit) and never sent: the answer comes without waiting for it.
+      const { pathname, search } = new URL(url);
+      const replay = httpRequest({ host: '127.0.0.1', port: h.port, method: 'PUT', path: pathname + search, headers: { 'content-length': String(16 * MiB) } });
+      replay.on('error', () => undefined);
+      const answer = await new Promise<{ status: number; connection: string | undefined; body: { code?: string } }>((resolve) => {
+        replay.on('response', (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as { code?: string } }));
+        });
+        replay.flushHeaders();
+      });
+      replay.destroy();
+      expect(answer).toEqual({ status: 403, connection: 'close', body: expect.objectContaining({ code: 'URL_USED' }) });
+      expect(h.catalogCalls).toHaveLength(1);
+      expect(await h.rows(request.datasetId)).toEqual([first]);
+      expect(await storage.keysUnder(`datasets/${request.datasetId}/`)).toEqual([first.key]);
+    });
   });
 
   it('keeps nothing when catalog refuses the file (the version was released meanwhile) and answers its problem', async () => {

@@ -115,6 +115,16 @@ export class StoredObjectRepository extends TransactionalRepository {
     return rows.length > 0;
   }
 
+  /**
+   * Whether an upload through the URL with this nonce was recorded already: read before any byte
+   * is taken, so that a replay is turned away at once rather than after its whole body. Only a
+   * first answer: spendUrl, in the recording transaction, is what two uploads at once agree on.
+   */
+  async isUrlSpent(nonce: string): Promise<boolean> {
+    const rows = (await this.manager.query(`SELECT 1 FROM spent_upload_url WHERE nonce = $1`, [nonce])) as unknown[];
+    return rows.length > 0;
+  }
+
   /** Forgets the spent URLs that expired before `before` (they are refused as expired); answers how many. */
   async forgetSpentUrls(before: Date): Promise<number> {
     const rows = (await this.transaction.query(`DELETE FROM spent_upload_url WHERE expires_at < $1 RETURNING nonce`, [before])) as unknown[];

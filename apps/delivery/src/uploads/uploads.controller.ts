@@ -51,6 +51,7 @@ export class UploadsController {
     let admitted: { release: () => void } | undefined;
     try {
       const ticket = this.uploads.admit(parsed?.ticket ?? null, parsed?.signature ?? null, info);
+      await this.uploads.refuseSpent(ticket);
       admitted = this.pace.admit(ticket.caller.organizationId, raw);
       // The request itself, read by storage with no stream in between (each one costs per
       // chunk). Storage never destroys it: a refused upload must leave the request able to carry

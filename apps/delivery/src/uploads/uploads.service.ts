@@ -90,6 +90,16 @@ export class UploadsService {
     return ticket;
   }
 
+  /**
+   * Refuses a URL whose file was recorded already (403 URL_USED) before its body is read: a
+   * replayed 1 GiB upload is turned away at its headers, not after an hour's bytes went to
+   * storage. Two uploads through one URL at once both pass here; receive() keeps one of them.
+   */
+  async refuseSpent(ticket: UploadTicket): Promise<void> {
+    const nonce = ticket.nonce;
+    if (nonce !== undefined && (await this.unitOfWork.read(() => this.objects.isUrlSpent(nonce)))) throw urlUsed();
+  }
+
   /** Streams the body to storage and records it; answers once catalog has the file. */
   async receive(ticket: UploadTicket, body: Readable, info: UploadRequestInfo = {}): Promise<UploadedFile> {
     const key = `datasets/${ticket.datasetId}/${randomUUID()}`;
