@@ -145,6 +145,15 @@ export class DownloadsController {
 
     reply.hijack();
     const res = reply.raw;
+    if (!res.socket || res.socket.destroyed) {
+      // The client went away while the request was checked: its connection's close event has
+      // passed, so the listener below would never let the hold go, and a cancelled request
+      // would count against the license (seats, downloadLimit) for as long as this process runs.
+      if (hold) await this.downloads.release(hold);
+      await file?.close();
+      body?.destroy();
+      return;
+    }
     // A hijacked reply sends none of the headers set on it: those the platform sets on every
     // answer (x-correlation-id, the client's when valid) go with this one's.
     res.writeHead(status, { ...platformHeaders(reply), ...headers });
