@@ -922,6 +922,30 @@ describe('buying free and metered offers', () => {
     expect((await vendor.expect(201, `/v1/datasets/${dataset.id}/offers`, 'POST', metered(500, 'gib'))).defaultQuantity).toBeNull();
   });
 
+  it('keeps a listing declaring the hours a live per-hour offer sells: an edit dropping them is refused, and every order stays possible', async () => {
+    const perHour = await h.publishedOffer('海天瑞声 SpeechOcean', metered(18_000, 'hour'), '普通话朗读语音 1,000 小时（按小时）/ read Mandarin speech by the hour');
+    const vendor = perHour.vendor;
+    const path = `/v1/datasets/${perHour.datasetId}`;
+    const hoursOf = async () => ((await vendor.expect(200, path)).metadata.speech as Record<string, unknown>).hours;
+    const speech = speechListing().speech as Record<string, unknown>;
+    expect(await hoursOf()).toBe(1000);
+    const answer = await vendor.call(path, 'PATCH', { speech: { ...speech, hours: undefined } });
+    const problem = await json(answer);
+    expect([answer.status, answer.headers.get('content-type'), problem.code]).toEqual([409, expect.stringContaining('application/problem+json'), 'CONFLICT']);
+    expect(problem.detail).toContain(perHour.offerId);
+    // Nothing changed: the listing still says its hours, and a buyer still orders one item of it.
+    expect(await hoursOf()).toBe(1000);
+    const buyer = await h.buyer('零一万物 01.AI');
+    await h.fund(buyer, 100_000_000);
+    const placed = await h.order(buyer, { items: [{ offerId: perHour.offerId }], acceptLicense: true });
+    expect(placed.status).toBe(201);
+    // With the offer withdrawn, the listing may stop declaring them (per GiB needs no figure).
+    await vendor.expect(200, `${path}/offers/${perHour.offerId}/withdraw`, 'POST');
+    await vendor.expect(201, `${path}/offers`, 'POST', metered(500, 'gib'));
+    await vendor.expect(200, path, 'PATCH', { speech: { ...speech, hours: undefined } });
+    expect(await hoursOf()).toBeUndefined();
+  });
+
   it('meters what an entitlement sold per GiB delivers, in billing once per download, and refuses the byte past the GiB bought', async () => {
     const perGib = await h.publishedOffer('晴数智慧 Magic Data', metered(500, 'gib'), '多语种网页文本（按 GiB）/ multilingual web text by the GiB');
     const buyer = await h.buyer('月之暗面 Moonshot AI');

@@ -190,16 +190,32 @@ describe('the offer snapshot ordering reads', () => {
     expect(await read(() => service().snapshot(buyer, perHour))).toMatchObject({ meteredVolume: 13, defaultQuantity: 13 });
     await datasets.update(owner, id, { speech: { ...speech, hours: hours * 1000 } });
     expect(await read(() => service().snapshot(buyer, perHour))).toMatchObject({ meteredVolume: hours * 1000, defaultQuantity: 13 });
-    // A listing that stops declaring hours leaves the offer with nothing whole to sell.
-    await datasets.update(owner, id, { speech: { ...speech, hours: undefined } });
-    const undeclared = await read(() => service().snapshot(buyer, perHour));
-    expect(undeclared).toMatchObject({ defaultQuantity: null });
-    await datasets.update(owner, id, { speech: { ...speech, hours: 12.5 } });
-    expect(await read(() => service().snapshot(buyer, perHour))).toMatchObject({ defaultQuantity: null });
+    // A listing that stops declaring hours would leave the live offer on sale with nothing whole
+    // to sell, every order of it refused: the edit is refused instead, naming the offer, and
+    // changes nothing.
+    await expect(datasets.update(owner, id, { speech: { ...speech, hours: undefined } })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringContaining(perHour),
+    });
+    expect(await read(() => service().snapshot(buyer, perHour))).toMatchObject({ meteredVolume: hours * 1000, defaultQuantity: 13, available: true });
 
     // A new offer is made with the figure the listing declares then.
+    await datasets.update(owner, id, { speech: { ...speech, hours: 12.5 } });
     const second = await offer(id, { pricing: { model: 'metered', unit: 'hour', price: { amount: 16_000, currency: 'CNY' } } });
     expect(await read(() => service().snapshot(buyer, second))).toMatchObject({ defaultQuantity: 13 });
+
+    // Once the offers that need the hours are withdrawn, the listing may stop declaring them; the
+    // withdrawn offers keep no figure, so raising the hours again sells nothing through them.
+    await service().withdraw(owner, id, second);
+    await expect(datasets.update(owner, id, { speech: { ...speech, hours: undefined } })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: expect.not.stringContaining(second),
+    });
+    await service().withdraw(owner, id, perHour);
+    await datasets.update(owner, id, { speech: { ...speech, hours: undefined } });
+    expect(await read(() => service().snapshot(buyer, second))).toMatchObject({ meteredVolume: null, defaultQuantity: null, available: false });
+    await datasets.update(owner, id, { speech: { ...speech, hours: 12.5 } });
+    expect(await read(() => service().snapshot(buyer, second))).toMatchObject({ defaultQuantity: null });
 
     // Offers made before the column existed take what their listing declares when it is added;
     // every other offer has none.

@@ -64,6 +64,15 @@ export class DatasetsService {
           throw new ServiceException(CommonErrorCode.CONFLICT, `${conflicting[0].problem}; withdraw the offers that do first: ${conflicting.map((offer) => offer.id).join(', ')}.`);
         }
       }
+      // A live offer per hour of a corpus that no longer says how many hours it holds stayed on
+      // sale, listed and approvable, while every order of it was refused: no share is measurable.
+      const stranded = await this.offers.liveOffersLosingVolume(id, metadata);
+      if (stranded.length > 0) {
+        throw new ServiceException(
+          CommonErrorCode.CONFLICT,
+          `Live offers sell this listing per ${[...new Set(stranded.map((offer) => offer.unit))].join(' and per ')}, and the edit leaves it declaring no volume in that unit for a buyer's part to be a share of; keep the figure, or withdraw the offers that need it first: ${stranded.map((offer) => offer.id).join(', ')}.`,
+        );
+      }
       dataset.metadata = metadata;
       dataset.title = title;
       await this.offers.lowerDefaultQuantities(id, metadata);

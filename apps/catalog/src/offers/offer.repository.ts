@@ -115,6 +115,25 @@ export class OfferRepository extends TransactionalRepository {
     ])) as { id: string; terms: LicenseTermsValue }[];
   }
 
+  /**
+   * The live metered offers of the listing, except per `gib` (counted at download), that a
+   * listing with this metadata would leave with no volume to measure a buyer's part by. Call
+   * with the dataset row locked.
+   */
+  async liveOffersLosingVolume(datasetId: string, metadata: Record<string, unknown>): Promise<{ id: string; unit: string }[]> {
+    const rows = (await this.manager.query(
+      `SELECT id, pricing ->> 'unit' AS unit FROM offer
+        WHERE dataset_id = $1 AND status = 'active' AND (expires_at IS NULL OR expires_at > now())
+          AND pricing ->> 'model' = 'metered' AND pricing ->> 'unit' <> 'gib'
+        ORDER BY created_at, id`,
+      [datasetId],
+    )) as { id: string; unit: string }[];
+    return rows.filter((offer) => {
+      const volume = meteredVolume(metadata, offer.unit);
+      return volume === null || !Number.isSafeInteger(volume);
+    });
+  }
+
   /** Call with the dataset row locked, so no sale is added meanwhile. */
   liveExclusiveSales(datasetId: string): Promise<ExclusiveSale[]> {
     return this.manager.find(ExclusiveSale, { where: { datasetId, status: 'live' } });

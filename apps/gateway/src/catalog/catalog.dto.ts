@@ -345,7 +345,7 @@ export class OfferDto {
     description:
       'A metered offer: the units an order item without `quantity` buys, what the listing declared of the unit when the offer was made (rounded up), and the whole an item with `quantity` is a share of (it may buy no more). ' +
       'An edit of the listing that declares less lowers it for good; no edit ever raises it (a grown corpus is sold by a new offer). ' +
-      'Null when the offer is not metered and for `gib` (the item gives `quantity`). A metered offer in another unit whose listing stopped declaring it is null too, and cannot be ordered (409 OFFER_NOT_ORDERABLE); the catalog makes no such offer (400 on `pricing.unit`)',
+      'Null when the offer is not metered and for `gib` (the item gives `quantity`). A metered offer in another unit whose listing stopped declaring it (possible only once the offer is withdrawn or expired: the catalog refuses such an edit while the offer is live, 409) is null too, and cannot be ordered (409 OFFER_NOT_ORDERABLE); the catalog makes no such offer (400 on `pricing.unit`)',
   })
   defaultQuantity: number | null;
 

@@ -87,7 +87,7 @@ export class DatasetsController {
     summary: "Edit a dataset's metadata",
     description:
       'Owning vendor only. Each field sent replaces the listing\'s (nested objects whole); `null` removes an optional field; the result must be a valid listing. ' +
-      'A listing in review cannot be edited (409) until an operator decides. Status, versions and offers have routes of their own.',
+      'A listing in review cannot be edited (409) until an operator decides. An edit that leaves a live metered offer with no volume in its unit (a per-hour offer without `speech.hours`) is 409 CONFLICT naming the offers. Status, versions and offers have routes of their own.',
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: DatasetDto })
