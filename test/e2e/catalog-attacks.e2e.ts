@@ -101,6 +101,8 @@ describe('the catalog under attack', () => {
     it("refuses names another vendor's profile shows, however they are spelled, and lets each keep its own", async () => {
       const datatang = { displayNameZh: '数据堂（北京）科技股份有限公司', displayNameEn: 'Datatang' };
       await other.expect(200, '/v1/vendor/profile', 'PUT', datatang);
+      // Its names are reserved once the catalog has its approval, as its page is public then.
+      await waitFor('the approval reaches the catalog', async () => (await system.request(`/v1/vendors/${other.organizationId}`, anonymous)).status === 200);
       // An approved vendor renamed itself after another: its page and its Croissant cards named
       // the other vendor, and only the organization id told the two apart.
       for (const [copied, fields] of [
@@ -123,6 +125,32 @@ describe('the catalog under attack', () => {
       expect(await other.expect(200, '/v1/vendor/profile', 'PUT', { ...datatang, website: 'https://www.datatang.com' })).toMatchObject(datatang);
       expect((await vendor.call('/v1/vendor/profile', 'PUT', { displayNameZh: '海天瑞声科技股份有限公司', displayNameEn: 'SpeechOcean' })).status).toBe(200);
       expect((await vendor.call('/v1/vendor/profile', 'PUT', { displayNameZh: '海天瑞声科技股份有限公司', displayNameEn: 'SpeechOcean' })).status).toBe(200);
+    });
+
+    it("lets a vendor awaiting approval reserve no name: a squatter cannot keep the real vendor from its own, nor take an approved vendor's", async () => {
+      const magicData = { displayNameZh: '北京晴数智慧科技有限公司', displayNameEn: 'Magic Data' };
+      // Anyone may sign up and write a profile before an operator looks: before, its names were
+      // taken for good, and the real vendor, approved later, got 409 for its own.
+      const squatter = await VendorClient.signUp(system, '晴数智慧 Magic Data 官方', false);
+      await squatter.expect(200, '/v1/vendor/profile', 'PUT', magicData);
+      const real = await VendorClient.signUp(system, '北京晴数智慧科技有限公司');
+      expect(await real.expect(200, '/v1/vendor/profile', 'PUT', magicData)).toMatchObject(magicData);
+      await waitFor('the approval reaches the catalog', async () => (await system.request(`/v1/vendors/${real.organizationId}`, anonymous)).status === 200);
+
+      // Approved, the real vendor's names are its own: neither the squatter, nor another vendor
+      // awaiting approval, may write them again, however they are spelled.
+      const latecomer = await VendorClient.signUp(system, '晴数 Magic Data 数据服务', false);
+      for (const [who, copied] of [
+        [squatter, magicData],
+        [latecomer, { displayNameZh: '北京晴数智慧科技有限公司', displayNameEn: 'Magic Data Services' }],
+        [latecomer, { displayNameZh: '晴数数据服务', displayNameEn: 'ＭＡＧＩＣ  ＤＡＴＡ' }],
+      ] as const) {
+        const taken = await who.call('/v1/vendor/profile', 'PUT', copied);
+        expect([taken.status, (await json(taken)).code]).toEqual([409, 'CONFLICT']);
+      }
+      // The squatter's profile keeps what it wrote before; only an operator's approval would show it.
+      expect(await squatter.expect(200, '/v1/vendor/profile')).toMatchObject(magicData);
+      expect((await system.request(`/v1/vendors/${squatter.organizationId}`, anonymous)).status).toBe(404);
     });
 
     it('shows a profile to everyone only once an operator approved the vendor, and not while it is suspended', async () => {

@@ -28,10 +28,14 @@ export class VendorProfileRepository extends TransactionalRepository {
   }
 
   /**
-   * Which of these names another vendor's profile already shows, in either language, compared as
-   * a reader compares them: without what shows nothing, trimmed, runs of white space as one,
-   * NFKC-folded (full-width `Ｄａｔａ` is `Data`) and case-insensitive. Holds the lock that orders profile writes until the caller's
-   * transaction ends, so two vendors cannot take one name at once.
+   * Which of these names the profile of another vendor an operator approved already shows, in
+   * either language, compared as a reader compares them: without what shows nothing, trimmed,
+   * runs of white space as one, NFKC-folded (full-width `Ｄａｔａ` is `Data`) and
+   * case-insensitive. Approved is what `isPublic` calls it, suspended or not (a suspension does
+   * not free a name for an impostor). A vendor awaiting approval reserves nothing: anyone could
+   * sign up, take "SpeechOcean" and keep the real SpeechOcean from its own name while an operator
+   * never approved it. Holds the lock that orders profile writes until the caller's transaction
+   * ends, so two vendors cannot take one name at once.
    */
   async namesTakenByOthers(organizationId: string, names: string[]): Promise<string[]> {
     await this.transaction.query(`SELECT pg_advisory_xact_lock(hashtextextended('vendor-profile-names', 0))`);
@@ -40,7 +44,9 @@ export class VendorProfileRepository extends TransactionalRepository {
        SELECT DISTINCT w.name
          FROM wanted w
          JOIN vendor_profile p ON p.organization_id <> $1
-          AND w.key IN (${READ_AS('p.display_name_zh')}, ${READ_AS('p.display_name_en')})`,
+          AND w.key IN (${READ_AS('p.display_name_zh')}, ${READ_AS('p.display_name_en')})
+        WHERE EXISTS (SELECT 1 FROM organization_standing s WHERE s.organization_id = p.organization_id AND s.status = 'active')
+           OR EXISTS (SELECT 1 FROM dataset d WHERE d.vendor_organization_id = p.organization_id AND d.published_at IS NOT NULL)`,
       [organizationId, names],
     )) as { name: string }[];
     return rows.map((row) => row.name);

@@ -34,7 +34,7 @@ export class VendorsController {
     summary: "Write the caller's vendor profile",
     description:
       'Display names in Chinese and English, description, website, certifications. Replaces the whole profile. ' +
-      "A display name that another vendor's profile shows (in either language; compared trimmed, with runs of spaces as one, NFKC-folded and case-insensitive) is 409 CONFLICT naming the field.",
+      "A display name that the profile of another vendor an operator approved shows (in either language; compared trimmed, with runs of spaces as one, NFKC-folded and case-insensitive) is 409 CONFLICT naming the field; a vendor awaiting approval reserves no name.",
   })
   @ApiOkResponse({ type: VendorProfileDto })
   @ApiProblems(400, 409, 413)
