@@ -127,6 +127,26 @@ describe('the catalog under attack', () => {
       expect((await vendor.call('/v1/vendor/profile', 'PUT', { displayNameZh: '海天瑞声科技股份有限公司', displayNameEn: 'SpeechOcean' })).status).toBe(200);
     });
 
+    it('tells names apart as case folds them: WEISS is Weiß, ΛΟΓΟΣ is Λόγος', async () => {
+      const weiss = await VendorClient.signUp(system, 'Weiß Sprachdaten GmbH');
+      const logos = await VendorClient.signUp(system, 'Λόγος Data');
+      await weiss.expect(200, '/v1/vendor/profile', 'PUT', { displayNameZh: '魏斯语音数据', displayNameEn: 'Weiß Sprachdaten' });
+      await logos.expect(200, '/v1/vendor/profile', 'PUT', { displayNameZh: '逻各斯数据', displayNameEn: 'Λόγος Data' });
+      for (const approved of [weiss, logos]) {
+        await waitFor('the approval reaches the catalog', async () => (await system.request(`/v1/vendors/${approved.organizationId}`, anonymous)).status === 200);
+      }
+      for (const [who, displayNameEn] of [
+        [logos, 'WEISS SPRACHDATEN'],
+        [logos, 'weiss sprachdaten'],
+        [logos, 'WEIẞ Sprachdaten'],
+        [weiss, 'ΛΌΓΟΣ DATA'],
+        [weiss, 'λόγοσ data'],
+      ] as const) {
+        const taken = await who.call('/v1/vendor/profile', 'PUT', { displayNameZh: '多语种语音数据', displayNameEn });
+        expect([displayNameEn, taken.status, (await json(taken)).errors]).toEqual([displayNameEn, 409, [expect.objectContaining({ field: 'displayNameEn' })]]);
+      }
+    });
+
     it("lets a vendor awaiting approval reserve no name: a squatter cannot keep the real vendor from its own, nor take an approved vendor's", async () => {
       const magicData = { displayNameZh: '北京晴数智慧科技有限公司', displayNameEn: 'Magic Data' };
       // Anyone may sign up and write a profile before an operator looks: before, its names were

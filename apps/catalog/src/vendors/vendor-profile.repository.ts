@@ -3,8 +3,14 @@ import { BLANK_CHARACTER_SQL } from '@trove/dataset';
 import { TransactionalRepository } from '@trove/messaging';
 import { VendorProfile } from './vendor-profile.entity';
 
-/** A display name as a reader tells names apart (see `namesTakenByOthers`), in SQL. */
-const READ_AS = (column: string) => `lower(btrim(regexp_replace(regexp_replace(normalize(${column}, NFKC), '${BLANK_CHARACTER_SQL}', '', 'g'), '\\s+', ' ', 'g')))`;
+/**
+ * A display name as a reader tells names apart (see `namesTakenByOthers`), in SQL. `lower` maps
+ * one letter to one letter, so the two whose case folds to something else are folded by hand:
+ * `ß` (and `ẞ`, which lowers to it) is `ss`, as `WEISS` is `Weiß`; a final `ς` is `σ`, as upper
+ * case has only `Σ`.
+ */
+const READ_AS = (column: string) =>
+  `translate(replace(lower(btrim(regexp_replace(regexp_replace(normalize(${column}, NFKC), '${BLANK_CHARACTER_SQL}', '', 'g'), '\\s+', ' ', 'g'))), 'ß', 'ss'), 'ς', 'σ')`;
 
 @Injectable()
 export class VendorProfileRepository extends TransactionalRepository {
