@@ -209,7 +209,8 @@ export class DatasetsService {
   /**
    * Publishes a listing in review, or reinstates a suspended one. A listing in review must
    * still have what it was submitted with, a released version and a live offer (it holds still
-   * in review, but an offer can expire meanwhile); a reinstated one is as it was when published.
+   * in review, but an offer can expire meanwhile). A reinstated one is published as it is now,
+   * with what its vendor edited while it was suspended: the operator reads it before approving.
    */
   approve(id: string): Promise<DatasetView> {
     return this.moderate(id, 'published', async (dataset, tx) => {
