@@ -65,6 +65,29 @@ describe('the catalog under attack', () => {
       await vendor.expect(201, '/v1/datasets', 'POST', speechListing({ description: '第一段。\n\n第二段：\t2,000 名说话人。' }));
     });
 
+    it('refuses a tag given twice however it is spelled, and an invisible Khmer vowel, and stores titles and tags trimmed', async () => {
+      const before = (await vendor.expect(200, '/v1/vendor/datasets?limit=100')).items.length;
+      for (const [tags, field] of [
+        [['普通话', '普通话 ', 'ASR'], 'tags'],
+        [['普通话', 'ASR', 'ＡＳＲ'], 'tags'],
+        [['普通话', 'asr', 'ASR'], 'tags'],
+        [['呼叫 中心', '呼叫\u3000\u3000中心'], 'tags'],
+        [['普通话', 'ASR\u17b4'], 'tags.1'],
+      ] as const) {
+        const answer = await vendor.call('/v1/datasets', 'POST', speechListing({ tags }));
+        const problem = await json(answer);
+        expect([tags, answer.status, problem.code, problem.errors.map((e: { field: string }) => e.field)]).toEqual([tags, 400, 'VALIDATION_FAILED', [field]]);
+      }
+      expect((await vendor.expect(200, '/v1/vendor/datasets?limit=100')).items.length).toBe(before);
+
+      const created = await vendor.expect(201, '/v1/datasets', 'POST', speechListing({ title: '  四川话朗读语音 200 小时  ', tags: [' 四川话', 'ASR '] }));
+      expect([created.title, created.metadata.title, created.metadata.tags]).toEqual(['四川话朗读语音 200 小时', '四川话朗读语音 200 小时', ['四川话', 'ASR']]);
+      // A patch is read the same way, and a listing keeps its tags when one is refused.
+      const patched = await vendor.call(`/v1/datasets/${created.id}`, 'PATCH', { tags: ['四川话', 'Asr', 'ASR'] });
+      expect([patched.status, (await json(patched)).errors.map((e: { field: string }) => e.field)]).toEqual([400, ['tags']]);
+      expect((await vendor.expect(200, `/v1/datasets/${created.id}`)).metadata.tags).toEqual(['四川话', 'ASR']);
+    });
+
     it('keeps a published listing as it was when an edit would spoof its title, and what search shows with it', async () => {
       const { id } = await published(speechListing({ title: '粤语客服通话语音 500 小时' }));
       const edit = await vendor.call(`/v1/datasets/${id}`, 'PATCH', { title: `粤语客服通话语音 500 小时 ${RLO}000,01` });
@@ -89,7 +112,8 @@ describe('the catalog under attack', () => {
 
       // A certification, like a tag, is 1 to 200 characters once trimmed: a blank one said nothing on the vendor's page.
       const names = { displayNameZh: '海天瑞声科技股份有限公司', displayNameEn: 'SpeechOcean' };
-      for (const certifications of [[''], ['ISO/IEC 27001', '  '], ['认'.repeat(201)]]) {
+      // And none twice as a reader reads them: `iso/iec 27001` is `ISO/IEC 27001`.
+      for (const certifications of [[''], ['ISO/IEC 27001', '  '], ['认'.repeat(201)], ['ISO/IEC 27001', 'iso/iec 27001'], ['DSMM 三级', 'ＤＳＭＭ 三级 ']]) {
         const blank = await vendor.call('/v1/vendor/profile', 'PUT', { ...names, certifications });
         expect([blank.status, (await json(blank)).errors]).toEqual([400, [expect.objectContaining({ field: 'certifications' })]]);
       }

@@ -41,8 +41,38 @@ describe('text buyers read', () => {
     ['\u0627\u0644\u0639\u0631\u0628\u064a\u0629\u061c with an Arabic letter mark', 'line', 0],
     ['Refund approved\rAccount closed', 'prose', 1],
     ['line one\r\nline two', 'prose', 0],
+    // Default-ignorable letters and marks, which a font draws as nothing: a Khmer inherent vowel
+    // (general category Mn) passed where a format character (Cf) did not.
+    ['\u1797\u17b6\u179f\u17b6\u1781\u17d2\u1798\u17c2\u179a\u17b4 高棉语语音 (a Khmer inherent vowel)', 'line', 1],
+    ['海天\u17b5瑞声', 'line', 1],
+    ['\u17b4\u17b5', 'line', 2],
+    ['普通话\u115f语音 (a Hangul choseong filler)', 'line', 1],
+    ['普通话\u1160语音 (a Hangul jungseong filler)', 'line', 1],
+    ['普通话\uffa0语音 (a half-width Hangul filler)', 'line', 1],
+    ['普通话\u2065语音 (reserved default-ignorable)', 'line', 1],
+    ['普通话\ufff0语音 (reserved default-ignorable)', 'line', 1],
+    ['普通话\u{e0080}语音 (reserved default-ignorable)', 'line', 1],
+    // Kept for the scripts that need them: Mongolian letters in their variant forms, a Han
+    // character in its registered form (an ideographic variation sequence), emoji presentation.
+    ['蒙古语语音 \u182d\u180b\u1823\u1833\u180c\u1822 \u1820\u180d \u182e\u180f', 'line', 0],
+    ['葛\u{e0100}洲坝方言语音', 'line', 0],
+    ['📱\ufe0f 手机采集', 'line', 0],
   ] as const)('%j as %s has %i problems', (text, kind, count) => {
     expect(displayTextProblems(text, kind)).toHaveLength(count);
+  });
+
+  it('refuses every default-ignorable character but those scripts and emoji need', () => {
+    // ZWNJ, ZWJ, LRM, RLM, ALM, the variation selectors and the Mongolian free variation
+    // selectors are text's (see INVISIBLE_CHARACTER); the bidirectional controls have a rule of
+    // their own (one problem too); the tag characters of a flag are read with the flag.
+    const kept = /[\u200c-\u200f\u061c\u180b-\u180d\u180f\ufe00-\ufe0f\u{e0100}-\u{e01ef}]/u;
+    const passed: string[] = [];
+    for (let code = 0; code <= 0x10ffff; code++) {
+      const character = String.fromCodePoint(code);
+      if (!/\p{Default_Ignorable_Code_Point}/u.test(character) || kept.test(character)) continue;
+      if (displayTextProblems(`普通话${character}语音`).length !== 1) passed.push(`U+${code.toString(16).toUpperCase().padStart(4, '0')}`);
+    }
+    expect(passed).toEqual([]);
   });
 
   it('names each bad field of a nested listing, prose only where said', () => {

@@ -45,7 +45,9 @@ export function displayTextProblems(text: string, kind: TextKind = 'line'): stri
   }
   if (BIDI_CONTROL.test(text)) problems.push('must not contain bidirectional embedding, override or isolate characters (U+202A-U+202E, U+2066-U+2069)');
   if (INVISIBLE_CHARACTER.test(text.replace(TAG_FLAG, ''))) {
-    problems.push('must not contain invisible characters (format characters such as U+200B, U+2060-U+2064, U+00AD, U+FEFF, tag characters; Hangul fillers)');
+    problems.push(
+      'must not contain invisible characters (format characters such as U+200B, U+2060-U+2064, U+00AD, U+FEFF, tag characters; Hangul fillers, the Khmer inherent vowels U+17B4 and U+17B5 and other default-ignorable characters)',
+    );
   }
   if (text.length > 0 && text.replace(SHOWS_NOTHING, '') === '') problems.push('must show something: it holds only spaces or invisible characters');
   if (kind === 'address' && BLANK_CHARACTER.test(text)) problems.push('must not contain invisible characters (directional marks, joiners, variation selectors)');

@@ -28,8 +28,8 @@ export function filePathProblems(path: string): string[] {
   if (/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/.test(path)) problems.push('path must not contain bidirectional control characters');
   // Characters that show nothing make `data/a\u200B.txt` a second file listed as `data/a.txt`.
   // In a name, also the characters text keeps for its scripts and emoji but that show nothing of
-  // their own: variation selectors (U+FE0F), Mongolian free variation selectors, Khmer
-  // inherent vowels, the blank braille cell. ZWJ and ZWNJ stay, for emoji and Persian names.
+  // their own: variation selectors (U+FE0F), Mongolian free variation selectors, the blank
+  // braille cell. ZWJ and ZWNJ stay, for emoji and Persian names.
   if (INVISIBLE_CHARACTER.test(path) || BLANK_CHARACTER.test(path.replace(/[\u200c\u200d]/g, ''))) {
     problems.push('path must not contain invisible characters (format characters such as U+200B, U+2060, U+00AD, U+FEFF; variation selectors; Hangul fillers; the blank braille cell)');
   }

@@ -13,5 +13,6 @@ export * from './croissant';
 export * from './metadata.examples';
 export * from './labels';
 export * from './invisible';
+export * from './read-alike';
 export * from './file-path';
 export * from './metered-volume';

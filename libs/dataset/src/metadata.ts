@@ -20,6 +20,7 @@ import {
 import { Compliance } from './compliance';
 import { OptionalCount, OptionalRatio, OptionalWords } from './field-rules';
 import { IsLanguageTag, canonicalizeLanguageTags } from './language';
+import { NoneReadAlike, trimEachLine } from './read-alike';
 import { DialogueProfile, ImageProfile, MultimodalProfile, PointCloudProfile, SpeechProfile, TextProfile, VideoProfile } from './profiles';
 import {
   ANNOTATION_TYPES,
@@ -251,11 +252,21 @@ export class DatasetMetadata {
   @Matches(FORMAT, { each: true, message: 'formats must be lower-case format names such as wav, jpg, jsonl' })
   formats: string[];
 
-  @ApiPropertyOptional({ type: [String], maxItems: 30, uniqueItems: true, minLength: 1, maxLength: 40, description: 'At most 30, each 1-40 characters', example: ['普通话', 'ASR', '客服'] })
+  @ApiPropertyOptional({
+    type: [String],
+    maxItems: 30,
+    uniqueItems: true,
+    minLength: 1,
+    maxLength: 40,
+    description: 'At most 30, each 1-40 characters once trimmed; none twice, compared as a reader reads them (trimmed, NFKC-folded, case-insensitive: `ASR`, `asr` and `ＡＳＲ` are one tag)',
+    example: ['普通话', 'ASR', '客服'],
+  })
   @IsOptional()
+  // Stored trimmed, as names are: `普通话 ` is the tag `普通话`, and a blank one is empty.
+  @Transform(trimEachLine)
   @IsArray()
   @ArrayMaxSize(30)
-  @ArrayUnique()
+  @NoneReadAlike('a tag')
   @IsString({ each: true })
   @Length(1, 40, { each: true })
   tags?: string[];

@@ -110,6 +110,14 @@ describe('validateDatasetMetadata', () => {
     expect(problem).toEqual({ field: 'collection.period.from', problems: [expect.stringContaining('must not be a day still to come')] });
   });
 
+  it.each([
+    ['普通话', '普通话 '],
+    ['ASR', 'asr'],
+    ['ASR', 'ＡＳＲ'],
+  ])('refuses the tags %j and %j as one given twice', (first, second) => {
+    expect(problemsOf(metadataWith('speech', { tags: [first, '客服', second] }))).toEqual([{ field: 'tags', problems: [expect.stringMatching(/^tags must not name a tag twice: /)] }]);
+  });
+
   it('says why two language tags are one too many', () => {
     const [problem] = problemsOf(metadataWith('speech', { languages: ['cmn', 'zh'] }));
     expect(problem).toEqual({ field: 'languages', problems: [expect.stringContaining('cmn is zh')] });

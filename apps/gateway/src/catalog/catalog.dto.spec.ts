@@ -6,6 +6,17 @@ import { CreateDatasetDto, CreateVersionDto, UpdateDatasetDto, VendorProfileInpu
 
 const profile = (certifications: unknown) => ({ displayNameZh: '海天瑞声科技股份有限公司', displayNameEn: 'SpeechOcean', certifications });
 
+/** The refusal `validate` throws, or undefined when it passes. */
+function failure(validate: () => unknown): ServiceException | undefined {
+  try {
+    validate();
+    return undefined;
+  } catch (error) {
+    if (error instanceof ServiceException) return error;
+    throw error;
+  }
+}
+
 describe("a vendor profile's certifications", () => {
   it.each([
     ['the gateway body', VendorProfileInputDto],
@@ -15,6 +26,22 @@ describe("a vendor profile's certifications", () => {
       expect({ bad, fields: refusedFields(cls, profile(bad)) }).toEqual({ bad, fields: ['certifications'] });
     }
     expect(refusedFields(cls, profile(['ISO/IEC 27001', 'DSMM 三级', '认'.repeat(200)]))).toEqual([]);
+  });
+
+  it.each([
+    ['the gateway body', VendorProfileInputDto],
+    ['the catalog command', UpsertVendorProfileRequest],
+  ])('are refused when two read as one, in %s', (_name, cls) => {
+    for (const [first, second] of [
+      ['ISO/IEC 27001', 'iso/iec 27001'],
+      ['ISO/IEC 27001', 'ＩＳＯ／ＩＥＣ　２７００１'],
+      ['DSMM 三级', 'DSMM  三级'],
+      ['DSMM 三级', ' DSMM 三级'],
+    ]) {
+      const refused = failure(() => validateMessage(cls, profile([first, second, '上海数据交易所 数商'])));
+      expect(refused).toMatchObject({ code: 'VALIDATION_FAILED', status: 400, errors: [{ field: 'certifications', problems: [expect.stringMatching(/^certifications must not name one twice/)] }] });
+    }
+    expect(refusedFields(cls, profile(['ISO/IEC 27001', 'ISO/IEC 27701', 'DSMM 三级', 'DSMM 二级']))).toEqual([]);
   });
 
   it('are trimmed at the gateway, so that blanks are refused as empty', () => {
@@ -45,6 +72,36 @@ describe('one answer for every bad field, the display-text rule included', () =>
       .transform(body, { type: 'body', metatype: CreateDatasetDto })
       .catch((error: ServiceException) => error.errors?.map((e) => e.field).sort());
     expect(refused).toEqual(['speech.hours', 'title']);
+  });
+
+  it.each([
+    ['the gateway body', CreateDatasetDto],
+    ['the catalog command', DatasetListing],
+    ['a PATCH body', UpdateDatasetDto],
+  ])('refuses two tags that read as one, naming them, in %s', (_name, cls) => {
+    for (const [first, second] of [
+      ['普通话', '普通话 '],
+      ['ASR', 'asr'],
+      ['ASR', 'ＡＳＲ'],
+      ['客服', '客服'],
+      ['呼叫 中心', '呼叫\u3000\u3000中心'],
+    ]) {
+      const refused = failure(() => validateMessage(cls, { ...listing(), tags: [first, '电话信道', second] }));
+      expect(refused).toMatchObject({ code: 'VALIDATION_FAILED', status: 400, errors: [{ field: 'tags', problems: [expect.stringMatching(/^tags must not name a tag twice: /)] }] });
+    }
+    expect(failure(() => validateMessage(cls, { ...listing(), tags: ['ASR', '电话信道', 'ＡＳＲ'] }))?.errors?.[0].problems[0]).toContain('"ASR" and "ＡＳＲ" read as one');
+    expect(refusedFields(cls, { ...listing(), tags: ['普通话', '粤语', 'ASR', 'TTS', '客服'] })).toEqual([]);
+  });
+
+  it.each([
+    ['the gateway body', CreateDatasetDto],
+    ['the catalog command', DatasetListing],
+    ['a PATCH body', UpdateDatasetDto],
+  ])('keeps titles and tags without the spaces around them, and refuses blank ones as empty, in %s', (_name, cls) => {
+    const read = validateMessage(cls, { ...listing(), title: '  普通话语音  ', titleEn: '\u3000Mandarin speech ', tags: [' 普通话', 'ASR  '] }) as DatasetListing;
+    expect([read.title, read.titleEn, read.tags]).toEqual(['普通话语音', 'Mandarin speech', ['普通话', 'ASR']]);
+    // The display-text rule reads the text as sent, and names the blank tag by its place too.
+    expect(refusedFields(cls, { ...listing(), title: '   ', tags: ['\u3000'] }).sort()).toEqual(['tags', 'tags.0', 'title']);
   });
 
   it('holds a PATCH body to the same rule at the gateway', () => {

@@ -1,8 +1,9 @@
 import { DATASET_STATUSES, DatasetListing, DisplayText, DisplayTextThroughout, IsMoment, OFFER_STATUSES, PAST_OFFERS_SHOWN, QueryInteger, VERSION_FILES_CURSOR, VERSION_FILES_SHOWN, VERSION_PATTERN, VERSION_STATUSES, VERSIONS_SHOWN, type DatasetStatus, type OfferStatus, type VersionStatus } from '@trove/contracts';
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, IsUUID, Length, Matches, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, IsUUID, Length, Matches, MaxLength, Min } from 'class-validator';
 import { LicenseTerms, OfferLicensing, Pricing, type LicenseTermsValue, type PricingValue } from '@trove/licensing';
+import { NoneReadAlike } from '@trove/dataset';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageQuery } from '@trove/platform';
 import { PageOf } from '../openapi/page.dto';
 
@@ -186,7 +187,8 @@ export class VendorProfileInputDto {
     maxItems: 50,
     minLength: 1,
     maxLength: 200,
-    description: 'At most 50, each 1-200 characters once trimmed, none twice',
+    description:
+      'At most 50, each 1-200 characters once trimmed; none twice, compared as a reader reads them (trimmed, NFKC-folded, case-insensitive: `ISO 27001`, `iso 27001` and `ＩＳＯ 27001` are one)',
     uniqueItems: true,
     example: ['ISO/IEC 27001', 'DSMM 三级', '上海数据交易所 数商'],
   })
@@ -197,7 +199,7 @@ export class VendorProfileInputDto {
   @IsString({ each: true })
   @Length(1, 200, { each: true })
   @DisplayText('line', { each: true })
-  @ArrayUnique({ message: 'certifications must not name one twice' })
+  @NoneReadAlike('one')
   certifications?: string[];
 }
 

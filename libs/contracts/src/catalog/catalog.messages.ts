@@ -1,10 +1,9 @@
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import { DisplayText, DisplayTextThroughout } from '../display-text';
 import { ListedPath } from '../listed-path';
 import {
   ArrayMaxSize,
   ArrayMinSize,
-  ArrayUnique,
   IsArray,
   IsBoolean,
   IsIn,
@@ -22,7 +21,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { DatasetMetadata, MAX_FILE_PATH_BYTES } from '@trove/dataset';
+import { DatasetMetadata, MAX_FILE_PATH_BYTES, NoneReadAlike, trimLine } from '@trove/dataset';
 import { OfferLicensing, type LicenseTermsValue, type PricingValue } from '@trove/licensing';
 import { IsDateTime, IsMoment } from '../date-time';
 import { PageRequest } from '../page-request';
@@ -57,13 +56,17 @@ export const VERSION_PATTERN = /^(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})\.(0|[1-9]\d{
  */
 @DisplayTextThroughout(['description'])
 export class DatasetListing extends DatasetMetadata {
-  @ApiProperty({ example: '普通话手机采集语音数据 1,000 小时', minLength: 1, maxLength: 300, description: 'The title buyers see first, Chinese or English' })
+  // Titles are stored trimmed, as vendor names and tags are: `  普通话语音  ` is the title
+  // `普通话语音`, lists and cards show no spaces of its own around it, and a blank one is empty.
+  @ApiProperty({ example: '普通话手机采集语音数据 1,000 小时', minLength: 1, maxLength: 300, description: 'The title buyers see first, Chinese or English; 1-300 characters once trimmed' })
+  @Transform(trimLine)
   @IsString()
   @Length(1, 300)
   title: string;
 
-  @ApiPropertyOptional({ example: 'Mandarin smartphone speech, 1,000 hours', minLength: 1, maxLength: 300, description: 'The title in English, when `title` is Chinese' })
+  @ApiPropertyOptional({ example: 'Mandarin smartphone speech, 1,000 hours', minLength: 1, maxLength: 300, description: 'The title in English, when `title` is Chinese; 1-300 characters once trimmed' })
   @IsOptional()
+  @Transform(trimLine)
   @IsString()
   @Length(1, 300)
   titleEn?: string;
@@ -496,14 +499,17 @@ export class UpsertVendorProfileRequest {
   @DisplayText()
   website?: string;
 
-  /** Each 1-200 characters: the gateway trims them first. */
+  /**
+   * Each 1-200 characters: the gateway trims them first. None twice as a reader reads them:
+   * `ISO 27001`, `iso 27001` and full-width `ＩＳＯ 27001` are one certification.
+   */
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(50)
   @IsString({ each: true })
   @Length(1, 200, { each: true })
   @DisplayText('line', { each: true })
-  @ArrayUnique({ message: 'certifications must not name one twice' })
+  @NoneReadAlike('one')
   certifications?: string[];
 }
 

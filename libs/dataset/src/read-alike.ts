@@ -1,0 +1,62 @@
+import { ArrayUnique, type ValidationArguments } from 'class-validator';
+import { BLANK_CHARACTER } from './invisible';
+
+const BLANKS = new RegExp(BLANK_CHARACTER.source, 'gu');
+
+/**
+ * `@Transform`s that trim a line of text, or each of a list's, before the rules read it: what a
+ * reader cannot see around a title or a tag is not part of it. Anything that is not a string is
+ * left for the validators to refuse.
+ */
+export const trimLine = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
+export const trimEachLine = ({ value }: { value: unknown }): unknown => (Array.isArray(value) ? value.map((item: unknown) => (typeof item === 'string' ? item.trim() : item)) : value);
+
+/**
+ * A text as a reader reads it, the key under which two texts are one: NFKC-folded (full-width
+ * `ＡＳＲ` is `ASR`, the ideographic space a space), without what shows nothing by itself
+ * (`BLANK_CHARACTER`: joiners, directional marks, variation selectors), runs of white space as
+ * one, trimmed, and case-folded (`ASR` is `asr`). The catalog compares vendor names the same way
+ * in SQL (`READ_AS` of its vendor-profile repository, with `BLANK_CHARACTER_SQL`). JavaScript has no case folding: upper then lower case folds as
+ * Unicode's full case folding does for such text (`ß` and `SS` to `ss`), and NFKC again after it
+ * keeps the key in normal form. Look-alike letters of other scripts (a Cyrillic `А`) stay apart.
+ */
+export function readAs(text: string): string {
+  return text.normalize('NFKC').replace(BLANKS, '').replace(/\s+/gu, ' ').trim().toUpperCase().toLowerCase().normalize('NFKC');
+}
+
+/** The first two entries of `list` that read alike (`readAs`), or undefined. */
+export function readAlike(list: readonly unknown[]): [string, string] | undefined {
+  const seen = new Map<string, string>();
+  for (const item of list) {
+    if (typeof item !== 'string') continue;
+    const key = readAs(item);
+    const first = seen.get(key);
+    if (first !== undefined) return [first, item];
+    seen.set(key, item);
+  }
+  return undefined;
+}
+
+/** An entry as a message names it: quoted, and cut when long (a certification may take 200 characters). */
+function quoted(text: string): string {
+  const characters = [...text];
+  return JSON.stringify(characters.length > 60 ? `${characters.slice(0, 60).join('')}…` : text);
+}
+
+/**
+ * A list of strings none of which is another as a reader reads it (`readAs`): `普通话` and
+ * `普通话 `, `ASR` and `ａｓｒ` are one tag given twice, where `@ArrayUnique()` compared them
+ * exactly and took both, so a listing showed the same tag twice and a vendor the same
+ * certification. The rule is `@ArrayUnique`'s (its name, its 400 naming the field), with the
+ * entries compared by their key; the message names the two that read alike. Entries that are not
+ * strings are compared as they are, and left to `@IsString`.
+ */
+export function NoneReadAlike(what: string): PropertyDecorator {
+  return ArrayUnique((item: unknown) => (typeof item === 'string' ? readAs(item) : item), {
+    message: ({ property, value }: ValidationArguments) => {
+      const pair = Array.isArray(value) ? readAlike(value) : undefined;
+      const named = !pair ? '' : pair[0] === pair[1] ? `: ${quoted(pair[0])} is there twice` : `: ${quoted(pair[0])} and ${quoted(pair[1])} read as one`;
+      return `${property} must not name ${what} twice${named} (compared trimmed, NFKC-folded, full-width letters as ASCII, and case-insensitive)`;
+    },
+  });
+}
