@@ -10,7 +10,7 @@ import {
   type SearchSort,
 } from '@trove/contracts';
 import { MODALITIES } from '@trove/dataset';
-import { CURSOR_UUID, cursorScopeTag, isIsoTimestamp, ServiceException } from '@trove/platform';
+import { ANSWER_MAX_BYTES, CURSOR_UUID, cursorScopeTag, isIsoTimestamp, jsonBytes, leadingWithin, ServiceException } from '@trove/platform';
 import { tsqueryText } from './search-tokens';
 
 /**
@@ -110,6 +110,9 @@ export function decodeSearchCursor(text: string, sort: SearchSort, tag: string):
   return [score as number | null, publishedAt as string, id as string, price as string | number];
 }
 
+/** The most language tags the language facet lists, the most frequent first. */
+export const LANGUAGE_FACET_VALUES = 100;
+
 /**
  * The statement for a validated request. A search without words, annotation or price cap
  * filters only on what each row's `facet_key` holds (modality, domain, languages, licenses), so
@@ -199,8 +202,12 @@ export function searchStatement(
 
   // Languages count each tag and, once per listing, its bare language (`en` for en-US and en-GB),
   // as the language filter matches them: a facet's count is what filtering on its value finds.
+  // The other facets hold the vocabulary's values only; language tags are the vendors' own, so
+  // only the LANGUAGE_FACET_VALUES most frequent are listed: fifty listings of fifty made-up
+  // private-use tags each made the answer too large for its message, a 500 for every search.
   const languageFacet = `(SELECT coalesce(json_agg(json_build_array(v, n) ORDER BY n DESC, v), '[]'::json) FROM (SELECT v, sum(n)::int AS n FROM combinations,
-     LATERAL (SELECT DISTINCT x FROM unnest(string_to_array(nullif(${part(3)}, ''), ',')) AS t(tag), unnest(ARRAY[tag, split_part(tag, '-', 1)]) AS x) AS e(v) GROUP BY v) f)`;
+     LATERAL (SELECT DISTINCT x FROM unnest(string_to_array(nullif(${part(3)}, ''), ',')) AS t(tag), unnest(ARRAY[tag, split_part(tag, '-', 1)]) AS x) AS e(v)
+     GROUP BY v ORDER BY n DESC, v LIMIT ${LANGUAGE_FACET_VALUES}) f)`;
 
   const filters = where.length > 0 ? where.join(' AND ') : 'true';
   // Without an offer in the currency, last by price: the price is read from JSON once per row.
@@ -292,19 +299,32 @@ export interface SearchRow {
   license: [string, number][];
 }
 
+/**
+ * The answer from the statement's row. It travels in one NATS message: a hit may take 10 kB (two
+ * 300-character titles, 30 tags, 50 language tags, in four-byte characters), so 100 of them did
+ * not fit, and the search was a 500 for everyone. The page holds the leading hits that fit in
+ * ANSWER_MAX_BYTES beside the facets (always the first), and its cursor goes on from the last of
+ * them, as every other list does.
+ */
 export function searchPage(row: SearchRow, { limit, currency, sort, cursorTag }: Pick<SearchStatement, 'limit' | 'currency' | 'sort' | 'cursorTag'>): DatasetSearchPage {
-  const more = row.items.length > limit;
-  const items = row.items.slice(0, limit);
   const facets = Object.fromEntries(
     SEARCH_FACETS.map((name) => [name, row[name].map(([value, count]): FacetCount => ({ value, count }))]),
   ) as unknown as SearchFacets;
-  return {
-    items: items.map(({ key: _key, price, publishedAt, ...hit }) => ({
+  const hits = row.items.slice(0, limit).map(({ key, price, publishedAt, ...hit }) => ({
+    key,
+    hit: {
       ...hit,
       lowestPrice: price === null ? null : { amount: Number(price), currency },
       publishedAt: new Date(publishedAt).toISOString(),
-    })),
-    nextCursor: more ? encodeSearchCursor({ sort, key: items[items.length - 1].key, tag: cursorTag }) : null,
+    },
+  }));
+  // What the rest of the answer takes: the facets, the total and a cursor (under 1 KiB).
+  const budget = ANSWER_MAX_BYTES - jsonBytes(facets) - 1024;
+  const shown = leadingWithin(hits, ({ hit }) => jsonBytes(hit) + 1, budget);
+  const more = shown.length < hits.length || row.items.length > limit;
+  return {
+    items: shown.map(({ hit }) => hit),
+    nextCursor: more ? encodeSearchCursor({ sort, key: shown[shown.length - 1].key, tag: cursorTag }) : null,
     facets,
     total: row.total,
   };

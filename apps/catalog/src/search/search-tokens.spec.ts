@@ -58,4 +58,16 @@ describe('search tokens', () => {
     expect(tsqueryText('普通话 ASR')).toBe("'普通' & '通话' & 'asr'");
     expect(tsqueryText('!!')).toBeNull();
   });
+
+  it('refuses a query of more tokens than it ANDs, naming q, rather than dropping the words past them', () => {
+    // 33 characters of one run are 32 pairs; 34 are 33.
+    const run = '一二三四五六七八九十百千万亿甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥';
+    expect(queryTokens(run.slice(0, 33))).toHaveLength(32);
+    expect(tsqueryText(run.slice(0, 33))?.split(' & ')).toHaveLength(32);
+    expect(() => tsqueryText(run.slice(0, 34))).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED', errors: [expect.objectContaining({ field: 'q' })] }));
+    const words = Array.from({ length: 33 }, (_, i) => `w${i}`).join(' ');
+    expect(() => tsqueryText(words)).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
+    // The same word twice is one token.
+    expect(tsqueryText(Array.from({ length: 40 }, () => 'ASR').join(' '))).toBe("'asr'");
+  });
 });

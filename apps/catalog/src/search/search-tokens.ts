@@ -1,4 +1,6 @@
 import { Converter } from 'opencc-js';
+import { CommonErrorCode } from '@trove/contracts';
+import { ServiceException } from '@trove/platform';
 
 /**
  * Tokens for full-text search, made here rather than by a PostgreSQL text-search parser, so the
@@ -40,7 +42,11 @@ export const MAX_WORD_CHARACTERS = 64;
 const MAX_POSITION = 16_383;
 /** Positions kept per token and weight: the first is enough for ranking, and rows stay small. */
 const MAX_POSITIONS_PER_WEIGHT = 1;
-/** A query's tokens are ANDed; a longer query is cut here. */
+/**
+ * A query's tokens are ANDed; a query of more is refused (400 naming `q`). It used to be cut
+ * here, and every word past the 32nd was dropped without a word: a pasted sentence found
+ * listings that held only its first half.
+ */
 export const MAX_QUERY_TOKENS = 32;
 
 export type Weight = 'A' | 'B' | 'C';
@@ -98,7 +104,7 @@ export function queryTokens(query: string): string[] {
     if (chars.length === 1) tokens.push(chars[0]);
     for (let i = 0; i + 1 < chars.length; i++) tokens.push(chars[i] + chars[i + 1]);
   }
-  return [...new Set(tokens)].slice(0, MAX_QUERY_TOKENS);
+  return [...new Set(tokens)];
 }
 
 /** A token quoted for tsvector and tsquery input. */
@@ -138,8 +144,15 @@ export function tsvectorText(fields: { text: string; weight: Weight; unigrams?: 
   return entries.join(' ');
 }
 
-/** The `tsquery` input text that needs every token, or null when the query has none. */
+/**
+ * The `tsquery` input text that needs every token, or null when the query has none; a query of
+ * more than MAX_QUERY_TOKENS tokens is VALIDATION_FAILED naming `q`.
+ */
 export function tsqueryText(query: string): string | null {
   const tokens = queryTokens(query);
+  if (tokens.length > MAX_QUERY_TOKENS) {
+    const problem = `q must hold at most ${MAX_QUERY_TOKENS} words, each of which a listing must contain (a run of Chinese, Japanese or Korean counts each pair of characters as one); this one holds ${tokens.length}: shorten it`;
+    throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, problem, [{ field: 'q', problems: [problem] }]);
+  }
   return tokens.length === 0 ? null : tokens.map(quote).join(' & ');
 }

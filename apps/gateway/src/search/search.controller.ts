@@ -16,7 +16,8 @@ export class SearchController {
     summary: 'Search published datasets',
     description:
       'Full text in Chinese and English over titles, descriptions, tags and the Chinese and English names of modality, domain, annotation and languages (`语音` finds a speech dataset whose title lacks the word); every word of `q` must match, title matches rank first. ' +
-      'Filters combine with AND. `facets` counts every match (not just the page) per modality, language, domain and license template. Drafts, datasets in review, rejected and suspended ones never appear. ' +
+      'Filters combine with AND. `facets` counts every match (not just the page) per modality, language (the 100 most frequent tags), domain and license template. Drafts, datasets in review, rejected and suspended ones never appear. ' +
+      'A page holds fewer than `limit` hits when they would not fit in one answer: follow `nextCursor`. ' +
       'An unknown parameter or a bad value is 400 naming the field.',
   })
   @ApiOkResponse({ type: DatasetSearchPage })

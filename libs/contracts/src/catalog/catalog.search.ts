@@ -27,7 +27,8 @@ const languageTag = ({ value }: { value: unknown }) => canonicalLanguageTag(valu
  */
 export class SearchDatasetsRequest {
   @ApiPropertyOptional({
-    description: 'Words to find in titles, descriptions, tags and vocabulary labels, Chinese or English; every word must match',
+    description:
+      'Words to find in titles, descriptions, tags and vocabulary labels, Chinese or English; every word must match. At most 32 words, a run of Chinese, Japanese or Korean counting each pair of its characters as one: more is 400 naming q',
     example: '普通话 语音',
     maxLength: SEARCH_MAX_QUERY_LENGTH,
   })
