@@ -237,6 +237,18 @@ describe('billing: a pending payout can be withdrawn by its vendor or refused by
     expect([named.destinationPaidBefore, abroad.destinationPaidBefore, unnamed.destinationPaidBefore]).toEqual([false, false, null]);
     const again = await billing.wallets.requestPayout(数据堂, { ...CNY(100_000), destination });
     expect(again.destinationPaidBefore).toBe(true);
+    // The same account written with other spacing is the same account.
+    expect((await billing.wallets.requestPayout(数据堂, { ...CNY(1), destination: { ...destination, bankName: ' 招商银行股份有限公司北京分行 ' } })).destinationPaidBefore).toBe(true);
+    // The number alone vouches for nothing: every number a vendor was paid to is in its payout
+    // list, and one number is another account at another bank, for another payee.
+    for (const lookalike of [
+      { ...destination, accountName: 'Mallory Trading Ltd' },
+      { ...destination, bankName: 'Some Offshore Bank' },
+      { ...destination, swift: 'MALLHKHH' },
+      { accountName: 'Mallory Trading Ltd', bankName: 'Some Offshore Bank', accountNumber: destination.accountNumber, swift: 'MALLHKHH' },
+    ]) {
+      expect([lookalike, (await billing.wallets.requestPayout(数据堂, { ...CNY(1), destination: lookalike })).destinationPaidBefore]).toEqual([lookalike, false]);
+    }
     expect((await billing.wallets.payout(OPERATOR, abroad.id)).destinationPaidBefore).toBe(false);
     // Another vendor asking to be paid to that same account is not vouched for by 数据堂's payouts.
     const { 数据堂: other } = await vendorOwed1600000();

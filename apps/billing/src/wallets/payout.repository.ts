@@ -17,19 +17,29 @@ export interface Payout {
   rejectedAt: Date | null;
   rejectionReason: string | null;
   destination: PayoutDestinationValue | null;
-  /** Whether an earlier payout of the vendor was paid to the same account number; null without a destination. */
+  /** Whether an earlier payout of the vendor was paid to the same account (payee, bank, number, SWIFT); null without a destination. */
   destinationPaidBefore: boolean | null;
 }
+
+/** A payee's or bank's name as a reader tells two apart: NFKC-folded, runs of white space as one, trimmed, in lower case. */
+const NAME_READ = (json: string, field: string) => `lower(btrim(regexp_replace(normalize(${json}->>'${field}', NFKC), '\s+', ' ', 'g')))`;
 
 /**
  * The `destination_paid_before` column of every read of a payout: one expression over the row
  * named `payout`, so that a SELECT and an INSERT's or UPDATE's RETURNING read it alike. A payout
- * to an account the vendor was never paid to is what a stolen vendor key would ask for.
+ * to an account the vendor was never paid to is what a stolen vendor key would ask for. The
+ * whole account must have been paid before: payee, bank, number and SWIFT code. Account numbers
+ * are unique within one bank only, and every number the vendor was paid to is in its payout
+ * list, so a leaked key that matched the number alone ("Mallory Trading Ltd" at an offshore
+ * bank, with the vendor's own number) was vouched for as an account paid before.
  */
 const PAID_BEFORE = `CASE WHEN payout.destination IS NULL THEN NULL ELSE EXISTS (
     SELECT 1 FROM payout earlier
      WHERE earlier.vendor_organization_id = payout.vendor_organization_id AND earlier.status = 'paid' AND earlier.id <> payout.id
-       AND earlier.destination->>'accountNumber' = payout.destination->>'accountNumber') END AS destination_paid_before`;
+       AND earlier.destination->>'accountNumber' = payout.destination->>'accountNumber'
+       AND coalesce(earlier.destination->>'swift', '') = coalesce(payout.destination->>'swift', '')
+       AND ${NAME_READ('earlier.destination', 'accountName')} = ${NAME_READ('payout.destination', 'accountName')}
+       AND ${NAME_READ('earlier.destination', 'bankName')} = ${NAME_READ('payout.destination', 'bankName')}) END AS destination_paid_before`;
 
 interface PayoutRow {
   id: string;

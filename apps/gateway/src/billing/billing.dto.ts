@@ -207,7 +207,7 @@ export class PayoutDto {
     nullable: true,
     type: Boolean,
     description:
-      'Whether an earlier payout of the same vendor was paid to the same account number. `false` is an account the vendor was never paid to: the operator checks it belongs to the vendor (its name against the vendor\'s registered name) before approving, since a leaked vendor key could ask for one. Null without a destination',
+      'Whether an earlier payout of the same vendor was paid to the same account: payee, bank, account number and SWIFT code (names compared trimmed, NFKC-folded and case-insensitive). `false` is an account the vendor was never paid to: the operator checks it belongs to the vendor (its name against the vendor\'s registered name) before approving, since a leaked vendor key could ask for one. Null without a destination',
   })
   destinationPaidBefore: boolean | null;
 }

@@ -310,7 +310,7 @@ export interface PayoutView {
   /** The bank account it is to be paid to; null when the request named none. */
   destination: PayoutDestinationValue | null;
   /**
-   * Whether an earlier payout of the vendor was paid to the same account number: false asks the
+   * Whether an earlier payout of the vendor was paid to the same account (payee, bank, number and SWIFT): false asks the
    * operator to check the account belongs to the vendor before paying. Null without a destination.
    */
   destinationPaidBefore: boolean | null;
