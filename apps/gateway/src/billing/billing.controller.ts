@@ -86,7 +86,7 @@ export class BillingController {
   @ApiOperation({
     summary: 'Confirm a bank transfer arrived',
     description:
-      'Credits the wallet once. Confirming a confirmed top-up answers the same top-up again (200) and credits nothing; a cancelled or rejected one is `409 INVALID_STATE`. One bank transfer credits one top-up: when another confirmed top-up in the same currency has the same reference (compared trimmed, NFKC-normalized and case-folded, without a bank\'s name before the serial: `招商银行 CMB-20261130-0042` is `CMB-20261130-0042`), the answer is `409 TRANSFER_ALREADY_CREDITED` naming it, and nothing is credited. A confirmation that would bring the top-ups ever confirmed in the currency past 1,000,000,000,000,000 minor units (what billing holds), or of a top-up larger than 100,000,000,000 (filed before that limit), is `409 LEDGER_LIMIT_EXCEEDED` and credits nothing.',
+      'Credits the wallet once. Confirming a confirmed top-up answers the same top-up again (200) and credits nothing; a cancelled or rejected one is `409 INVALID_STATE`. One bank transfer credits one top-up: when another confirmed top-up, in whatever currency, has the same reference (compared trimmed, NFKC-normalized and case-folded, without a bank\'s name before the serial: `招商银行 CMB-20261130-0042` is `CMB-20261130-0042`), the answer is `409 TRANSFER_ALREADY_CREDITED` naming it, and nothing is credited. A confirmation that would bring the top-ups ever confirmed in the currency past 1,000,000,000,000,000 minor units (what billing holds), or of a top-up larger than 100,000,000,000 (filed before that limit), is `409 LEDGER_LIMIT_EXCEEDED` and credits nothing.',
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: TopUpDto })

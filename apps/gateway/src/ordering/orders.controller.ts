@@ -23,7 +23,7 @@ export class OrdersController {
     description:
       'Snapshots each offer (price, license template, terms and their SHA-256) and writes a license receipt; the order starts `pending_payment` and moves on by itself ' +
       '(`paid`, then `fulfilled` once the entitlements are granted, or `cancelled` with `INSUFFICIENT_FUNDS`). `Idempotency-Key` is required: the same key and body give the same answer, ' +
-      'a different body 422 IDEMPOTENCY_KEY_REUSED. Offers the buyer may not see are 404; withdrawn or expired ones, or listings not published, 409 OFFER_NOT_AVAILABLE; ' +
+      'a different body 422 IDEMPOTENCY_KEY_REUSED. Offers the buyer may not see, and offers of listings not published, are 404; withdrawn or expired ones, or ones of a suspended vendor, 409 OFFER_NOT_AVAILABLE; ' +
       'offers needing approval without an approved access request 403 ACCESS_NOT_APPROVED; an exclusive license already sold 409 EXCLUSIVITY_CONFLICT; mixed currencies 422 CURRENCY_MISMATCH. ' +
       'A perpetual one-time license the buyer holds already, through a live order covering every released version, is 409 ALREADY_LICENSED naming that order. ' +
       'A metered offer takes `quantity`, the units to buy (its line costs the unit price times it); without it the item buys every unit the listing declares, and where the listing declares none (or the unit is `gib`) it is 400. `quantity` on any other offer is 400. ' +

@@ -320,7 +320,8 @@ export class OrdersService {
       if (!locked) throw notFound('order', id);
       const { order, lines } = locked;
       if (order.status !== 'paid' && order.status !== 'fulfilled') {
-        throw new ServiceException(OrderingErrorCode.ORDER_NOT_REFUNDABLE, `Order ${id} is ${order.status}: only a paid order can be refunded.`);
+        const why = order.status === 'refunded' || order.status === 'refund_pending' ? 'it is refunded already, or being refunded' : 'only a paid order can be refunded';
+        throw new ServiceException(OrderingErrorCode.ORDER_NOT_REFUNDABLE, `Order ${id} is ${order.status}: ${why}.`);
       }
       order.moveTo('refund_pending');
       order.refundReason = reason;
