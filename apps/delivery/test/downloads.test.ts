@@ -1,4 +1,4 @@
-import { BillingEvents, DeliverySubjects, GatewayEvents, OrderingEvents, type EntitlementView, type Manifest, type OrderPaidV1 } from '@trove/contracts';
+import { BillingEvents, CatalogEvents, DeliverySubjects, GatewayEvents, OrderingEvents, type EntitlementView, type Manifest, type OrderPaidV1, type PaidOrderLineV1 } from '@trove/contracts';
 import { Logger } from '@nestjs/common';
 import { UnitOfWork } from '@trove/messaging';
 import type { Caller } from '@trove/platform';
@@ -137,6 +137,33 @@ describe.each(STORAGE_DRIVERS)('entitlements and downloads with %s', (_name, sta
         { line_id: subscriptionLine.lineId, version_id: missedVersion },
       ].sort((a, b) => (a.line_id === b.line_id ? a.version_id.localeCompare(b.version_id) : a.line_id.localeCompare(b.line_id))),
     );
+  });
+
+  it('covers, for a subscription, a version released after the order was placed and before it was paid, whichever event comes first', async () => {
+    // The order's snapshot held 1.0.0; 1.1.0 was released while the order waited for its payment
+    // (a bank transfer takes days), and its release reached delivery before the payment did. The
+    // subscription covered only what was released from the payment on: 1.1.0 was lost for good.
+    const dataset = randomUUID();
+    const [snapshot, meanwhile, older] = [randomUUID(), randomUUID(), randomUUID()];
+    const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
+    await publish(h, CatalogEvents.versionReleased, { datasetId: dataset, versionId: older, version: '0.9.0', releasedAt: at(90) });
+    await publish(h, CatalogEvents.versionReleased, { datasetId: dataset, versionId: snapshot, version: '1.0.0', releasedAt: at(60) });
+    await publish(h, CatalogEvents.versionReleased, { datasetId: dataset, versionId: meanwhile, version: '1.1.0', releasedAt: at(30) });
+    await waitFor('the releases recorded', () => withDatabase(h.db.url, async (c) => (await c.query(`SELECT 1 FROM released_version WHERE dataset_id = $1`, [dataset])).rowCount === 3));
+
+    const buyer = newBuyer();
+    // A one-time license that chose its versions gets what it bought; the subscription gets every
+    // release since its snapshot, and not the one before it that the vendor left out of the offer.
+    const oneTime = paidLine(dataset, [snapshot], 'commercial');
+    const monthly = paidLine(dataset, [snapshot], 'research', { coversFutureVersions: true, pricing: { model: 'subscription', period: 'month' } });
+    const order: OrderPaidV1 = { orderId: randomUUID(), buyerOrganizationId: buyer.organizationId, lines: [oneTime, monthly], paidAt: new Date().toISOString() };
+    await publish(h, OrderingEvents.orderPaid, order);
+    await waitFor('both entitlements', async () => (await ask(h, DeliverySubjects.listEntitlements, {}, buyer)).items.filter((item: EntitlementView) => item.orderId === order.orderId).length === 2);
+    const versionsOf = (line: PaidOrderLineV1) =>
+      withDatabase(h.db.url, async (c) =>
+        (await c.query(`SELECT ev.version_id FROM entitlement e JOIN entitlement_version ev ON ev.entitlement_id = e.id WHERE e.line_id = $1 ORDER BY 1`, [line.lineId])).rows.map((r: { version_id: string }) => r.version_id),
+      );
+    expect([await versionsOf(oneTime), await versionsOf(monthly)]).toEqual([[snapshot], [snapshot, meanwhile].sort()]);
   });
 
   it('lists every file with its size, SHA-256 and a signed URL that lasts hours, and a root the documented script verifies', async () => {

@@ -115,8 +115,13 @@ export class EntitlementRepository extends TransactionalRepository {
    * entitlement as a data-modifying CTE, its versions inserted from what that CTE returned, so
    * an entitlement already granted for the order line (a redelivered event) adds nothing. The
    * versions' key to the entitlement is checked at the statement's end, when the entitlement is
-   * there. With `releasedSince`, the versions of the dataset released at or after it are
-   * covered too (a subscription paid after a release its order's snapshot did not see).
+   * there. With `releasedSince` (a subscription's payment), the dataset's versions released since
+   * its order's snapshot are covered too: those released at or after the newest of `versionIds`,
+   * the snapshot the order took when it was placed. A release while the order waited for its
+   * payment (days, for a bank transfer) whose event came before the payment's was lost for good
+   * when only those released since the payment were covered. When delivery knows none of the
+   * snapshot's releases yet, those since `releasedSince`; the later releases' own events add the
+   * rest (`subscribersForUpdate`).
    * False when the order line had its entitlement already.
    */
   /** The bytes of every recorded file of the dataset's `versionIds`, together (`stored_object_file_idx`). */
@@ -140,7 +145,9 @@ export class EntitlementRepository extends TransactionalRepository {
        ), covered AS (
          SELECT version_id FROM unnest($14::uuid[]) AS version_id
           UNION
-         SELECT version_id FROM released_version WHERE $15::timestamptz IS NOT NULL AND dataset_id = $5 AND released_at >= $15::timestamptz
+         SELECT version_id FROM released_version
+          WHERE $15::timestamptz IS NOT NULL AND dataset_id = $5
+            AND released_at >= coalesce((SELECT max(r.released_at) FROM released_version r WHERE r.version_id = ANY($14::uuid[])), $15::timestamptz)
        ), new_versions AS (
          INSERT INTO entitlement_version (entitlement_id, version_id)
          SELECT e.id, c.version_id FROM new_entitlement e CROSS JOIN covered c

@@ -81,7 +81,8 @@ export class EntitlementsService {
     for (const line of order.lines) {
       const id = randomUUID();
       // One statement per line. A version released between the order's snapshot and now belongs
-      // to a subscriber too: the insert also covers the dataset's versions released since `paidAt`.
+      // to a subscriber too: the insert also covers the dataset's versions released since the
+      // snapshot's newest (since `paidAt` when delivery knows none of the snapshot's releases).
       const entitlement = {
         id,
         orderId: order.orderId,
