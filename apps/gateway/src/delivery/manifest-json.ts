@@ -10,6 +10,12 @@ import type { ManifestPage, ManifestVersion } from '@trove/contracts';
  * so a version's `files` array is opened when its first file arrives (or an earlier version's
  * next version's does) and closed, with its root after it, when a later version starts. A page
  * that breaks that order throws, which ends the answer unfinished rather than wrong.
+ *
+ * The manifest is the entitlement as its first page found it. A subscriber's entitlement gains a
+ * version when one is released, and delivery lists it after every version it had (in the order
+ * they were added): a page naming a version the first page did not name means every version of
+ * the manifest is complete, so the answer ends there. Before, a release while a subscriber read
+ * a large manifest threw, and cut the answer off; the new version is in the next manifest read.
  */
 export async function* manifestJson(first: ManifestPage, nextPage: (cursor: string) => Promise<ManifestPage>): AsyncGenerator<Buffer> {
   const versions: Omit<ManifestVersion, 'files'>[] = first.versions.map(({ id, version, root, rootSignature }) => {
@@ -32,11 +38,17 @@ export async function* manifestJson(first: ManifestPage, nextPage: (cursor: stri
     }
     return json;
   };
+  /** Set when a page lists a version added since the first page: every version of the manifest is complete. */
+  let complete = false;
   function* files(page: ManifestPage): Generator<string> {
     for (const version of page.versions) {
       if (version.files.length === 0) continue;
       const index = position.get(version.id);
-      if (index === undefined || index < open) throw new Error(`a manifest page lists version ${version.id} out of the first page's order`);
+      if (index === undefined) {
+        complete = true;
+        return;
+      }
+      if (index < open) throw new Error(`a manifest page lists version ${version.id} out of the first page's order`);
       yield openUpTo(index);
       for (const file of version.files) yield `${listed++ > 0 ? ',' : ''}${JSON.stringify(file)}`;
     }
@@ -66,7 +78,7 @@ export async function* manifestJson(first: ManifestPage, nextPage: (cursor: stri
     return;
   }
   yield* chunks(first, start);
-  for (let page = first; page.nextCursor !== null; ) {
+  for (let page = first; page.nextCursor !== null && !complete; ) {
     page = await nextPage(page.nextCursor);
     yield* chunks(page);
   }
