@@ -108,3 +108,87 @@ describe('rate limits', () => {
     expect((await system.request('/v1/me')).status).toBe(200);
   });
 });
+
+/**
+ * What a review as an attacker found: a refusal was never counted against a rate limit, each
+ * refusal on an audited route wrote an audit row (100 calls of `POST /v1/api-keys` without a key
+ * were 100 rows), buckets were per route (a key had its limit once for each route it called),
+ * and addresses without a key were counted one IPv6 address at a time, not by /64.
+ */
+describe('rate limits that hold for refused calls too', () => {
+  let system: TroveSystem;
+  const audited = async (action: string) =>
+    withDatabase(system.databases.get('gateway')!.url, async (c) => (await c.query(`SELECT count(*)::int AS n FROM audit_event WHERE action = $1`, [action])).rows[0].n as number);
+
+  beforeAll(async () => {
+    system = await TroveSystem.start({
+      apps: ['gateway'],
+      // Behind a proxy on this machine, as deployed: X-Forwarded-For names the client.
+      env: { RATE_LIMIT_PER_KEY: '10', RATE_LIMIT_PER_ADDRESS: '5', SIGNUPS_PER_ADDRESS_PER_HOUR: '3', AUTH_FAILURES_PER_ADDRESS: '5', TRUST_PROXY: '127.0.0.1,::1' },
+    });
+  });
+
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  /** Sends `burst` at once until it lands within one second (a loaded machine may take longer), answering its statuses. */
+  async function withinOneSecond(burst: () => Promise<Response>[]): Promise<number[]> {
+    let answers: Response[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const started = Date.now();
+      answers = await Promise.all(burst());
+      if (Date.now() - started < 900) break;
+    }
+    return answers.map((r) => r.status);
+  }
+  const count = (statuses: number[], status: number) => statuses.filter((s) => s === status).length;
+
+  it('keeps calls without a key to a route that needs one from writing the audit log without end', async () => {
+    const before = await audited('api-key.create');
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, () => system.request('/v1/api-keys', { as: 'anonymous', method: 'POST', body: JSON.stringify({ name: '训练集群下载' }), headers: { 'x-forwarded-for': '198.51.100.61' } })),
+    );
+    const statuses = answers.map((r) => r.status);
+    // Five failures a minute from the address, then 429; and only those five are in the log.
+    expect([count(statuses, 401), count(statuses, 429)]).toEqual([5, 35]);
+    expect((await audited('api-key.create')) - before).toBe(5);
+  });
+
+  it("slows a key's calls it may not make like any other, and writes no row for a 429", async () => {
+    const buyer = await json(await system.request('/v1/organizations', { as: 'anonymous', method: 'POST', body: JSON.stringify({ name: '深度求索 DeepSeek', kind: 'buyer', contactEmail: 'data@example.cn' }), headers: { 'x-forwarded-for': '198.51.100.62' } }));
+    const before = await audited('organization.approve');
+    const statuses = await withinOneSecond(() =>
+      Array.from({ length: 30 }, () => system.request(`/v1/admin/organizations/${buyer.organization.id}/approve`, { method: 'POST', as: { key: buyer.apiKey } })),
+    );
+    expect(count(statuses, 403)).toBeLessThanOrEqual(10);
+    expect(count(statuses, 429)).toBeGreaterThanOrEqual(20);
+    expect((await audited('organization.approve')) - before).toBe(count(statuses, 403));
+  });
+
+  it('counts a key once over every route, not once per route', async () => {
+    const buyer = await json(await system.request('/v1/organizations', { as: 'anonymous', method: 'POST', body: JSON.stringify({ name: '面壁智能 ModelBest', kind: 'buyer', contactEmail: 'data@example.cn' }), headers: { 'x-forwarded-for': '198.51.100.63' } }));
+    const statuses = await withinOneSecond(() => ['/v1/me', '/v1/api-keys', '/v1/orders'].flatMap((path) => Array.from({ length: 8 }, () => system.request(path, { as: { key: buyer.apiKey } }))));
+    // 24 calls, 8 on each of three routes, at a limit of 10 a second: per route, all passed.
+    expect(count(statuses, 429)).toBeGreaterThanOrEqual(14);
+  });
+
+  it('counts an IPv6 client without a key by its /64, for reads and sign-ups alike', async () => {
+    const statuses = await withinOneSecond(() =>
+      Array.from({ length: 12 }, (_, i) => system.request('/v1/datasets/00000000-0000-4000-8000-0000000000aa', { as: 'anonymous', headers: { 'x-forwarded-for': `2001:db8:7:9::${i + 1}` } })),
+    );
+    expect(count(statuses, 429)).toBeGreaterThanOrEqual(7);
+    const signUps: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const answer = await system.request('/v1/organizations', {
+        as: 'anonymous',
+        method: 'POST',
+        body: JSON.stringify({ name: `数据标注工作室 ${i + 1} 号`, kind: 'buyer', contactEmail: 'ops@example.cn' }),
+        headers: { 'x-forwarded-for': `2001:db8:7:a::${i + 1}` },
+      });
+      signUps.push(answer.status);
+    }
+    expect(signUps).toEqual([201, 201, 201, 429, 429]);
+  });
+});

@@ -98,10 +98,12 @@ export class TroveSystem {
       DELIVERY_SIGNING_KEYS: this.signingKeys,
       STORAGE_DIR: this.storageDir,
       LOG_LEVEL: process.env.TROVE_TEST_LOG_LEVEL ?? 'info',
-      // Tests drive many calls from one address; the rate-limit test sets its own limits.
+      // Tests drive many calls from one address, keyless ones to routes that need a key among
+      // them (failed authentications); the rate-limit test sets its own limits.
       RATE_LIMIT_PER_KEY: '100000',
       RATE_LIMIT_PER_ADDRESS: '100000',
       SIGNUPS_PER_ADDRESS_PER_HOUR: '100000',
+      AUTH_FAILURES_PER_ADDRESS: '100000',
       ...this.options.env,
       ...this.options.appEnv?.[name],
     };

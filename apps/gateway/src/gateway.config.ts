@@ -34,8 +34,8 @@ export class GatewayConfig extends PlatformConfig {
   SIGNUPS_PER_ADDRESS_PER_HOUR = 10;
 
   /**
-   * Failed authentications (unknown, wrong, revoked or expired keys) one client address may
-   * make per minute; past it, failures are refused with 429 without a database lookup, while
+   * Failed authentications (unknown, wrong, revoked or expired keys, and calls without a key to
+   * a route that needs one) one client address may make per minute; past it, failures are refused with 429 without a database lookup, while
    * valid keys from the same address keep working.
    */
   @Type(() => Number)

@@ -95,6 +95,8 @@ export class GatewayHarness {
       RATE_LIMIT_PER_KEY: '100000',
       RATE_LIMIT_PER_ADDRESS: '100000',
       SIGNUPS_PER_ADDRESS_PER_HOUR: '100000',
+      // Calls without a key to routes that need one count as failed authentications.
+      AUTH_FAILURES_PER_ADDRESS: '100000',
       ...env,
     };
     this.app = await gatewayApp(settings);

@@ -10,8 +10,11 @@ import type { AuditEventDto, AuditQuery } from './audit.dto';
 
 /**
  * Records every call to a state-changing route, whatever its outcome: allowed, refused by
- * the guards (401, 403, 429) or failed. Keys and bodies are never recorded: the key id says
- * which key acted.
+ * the guards (401, 403) or failed, except a call refused for its rate (429): each refusal was a
+ * row written, so anyone could write to the audit log as fast as it could send, without a key
+ * (100 calls of `POST /v1/api-keys` without one were 100 rows). A call counted against a limit
+ * is recorded until the limit refuses it; the 429s are in `trove_http_request_duration_seconds`
+ * by route. Keys and bodies are never recorded: the key id says which key acted.
  *
  * A successful change the gateway makes itself (organizations, keys) is recorded inside its
  * unit of work, right before the commit: the change and its record commit together or not at
@@ -40,6 +43,10 @@ export class AuditService implements OnModuleInit, OnApplicationBootstrap {
       const mark: AuditMark | undefined = request.audit;
       // Recorded already: the success record committed with the change.
       if (!mark || mark.recorded) return done(null, payload);
+      if (reply.statusCode === 429) {
+        mark.recorded = true;
+        return done(null, payload);
+      }
       this.record(request, mark, reply.statusCode, payload).then(
         () => done(null, payload),
         (error: Error) => done(error, payload),

@@ -43,6 +43,16 @@ export class AuthFailures {
     this.windows.set(address, { failures: 1, endsAt: now + AUTH_FAILURE_WINDOW_MS });
   }
 
+  /**
+   * Takes back a failure recorded for a request while its key was checked, once the key proved
+   * valid: each request counts as a failure until then (see AuthGuard), so requests in flight
+   * at once cannot all pass under the limit.
+   */
+  forgive(address: string, now = Date.now()): void {
+    const window = this.windows.get(clientOf(address));
+    if (window && window.endsAt > now && window.failures > 0) window.failures--;
+  }
+
   private forgetEnded(now: number): void {
     for (const [address, window] of this.windows) {
       if (window.endsAt > now && this.windows.size < MAX_ADDRESSES) return;

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { ACCESS_RULE, RequestContext, type AccessRule } from '@trove/platform';
 import type { GatewayConfig } from '../gateway.config';
 import { AuthFailures } from './auth-failures';
-import { AuthGuard } from './auth.guard';
+import { AccessGuard, AuthGuard } from './auth.guard';
 import type { CheckOptions, KeyCheck, KeyStore } from './key-store';
 import type { Principal } from './principal';
 
@@ -43,8 +43,16 @@ function routeWith(rule: AccessRule | undefined, authorization?: string, ip = '1
 
 const failures = (limit = 30) => new AuthFailures({ AUTH_FAILURES_PER_ADDRESS: limit } as GatewayConfig);
 
+/** The AuthGuard and then the AccessGuard, as the app runs them (throttler's rate limit between them is tested end to end). */
+function guarded(keyStore: KeyStore, failed: AuthFailures) {
+  const auth = new AuthGuard(new Reflector(), keyStore, failed);
+  const access = new AccessGuard(new Reflector());
+  return { canActivate: async (context: ExecutionContext) => (await auth.canActivate(context)) && access.canActivate(context) };
+}
+type Guards = ReturnType<typeof guarded>;
+
 async function outcome(status: Principal['organization']['status'], rule: AccessRule | undefined, authorization?: string): Promise<string> {
-  const guard = new AuthGuard(new Reflector(), keys(status), failures());
+  const guard = guarded(keys(status), failures());
   const { context } = routeWith(rule, authorization);
   try {
     return await RequestContext.run({ correlationId: 'c' }, async () => ((await guard.canActivate(context)) ? 'allowed' : 'refused'));
@@ -79,7 +87,7 @@ describe('AuthGuard', () => {
 
   it('refuses a request with two Authorization headers, whichever comes first, and counts it as a failure', async () => {
     const failed = failures(2);
-    const guard = new AuthGuard(new Reflector(), keys('active'), failed);
+    const guard = guarded(keys('active'), failed);
     // Node keeps the first of several Authorization lines; a proxy in front may have read another.
     for (const [first, second] of [
       [`Bearer ${VENDOR_KEY}`, 'Bearer trv_nobody'],
@@ -96,7 +104,7 @@ describe('AuthGuard', () => {
 
   it("tells a suspended organization the operator's reason in the 403, and only that", async () => {
     const refusal = async (reason: string | null) => {
-      const guard = new AuthGuard(new Reflector(), keys('suspended', reason), failures());
+      const guard = guarded(keys('suspended', reason), failures());
       const { context } = routeWith(vendorsOnly, `Bearer ${VENDOR_KEY}`);
       return RequestContext.run({ correlationId: 'c' }, () => guard.canActivate(context)).catch((error: { code?: string; message: string }) => `${error.code} ${error.message}`);
     };
@@ -107,7 +115,7 @@ describe('AuthGuard', () => {
   });
 
   it('lets a read key GET and HEAD what its role may, and refuses it every other method, on a public route too', async () => {
-    const guard = new AuthGuard(new Reflector(), keys('active', null, 'read'), failures());
+    const guard = guarded(keys('active', null, 'read'), failures());
     const call = (rule: AccessRule, method: string) => {
       const { context } = routeWith(rule, `Bearer ${VENDOR_KEY}`, '198.51.100.20', method);
       return RequestContext.run({ correlationId: 'c' }, async () => ((await guard.canActivate(context)) ? 'allowed' : 'refused')).catch(
@@ -125,7 +133,7 @@ describe('AuthGuard', () => {
     // The role still decides what it may read.
     expect(await call({ kind: 'roles', roles: ['buyer'], activeOnly: false }, 'GET')).toMatch(/^FORBIDDEN /);
     // A full key of the same organization is not held to it.
-    const full = new AuthGuard(new Reflector(), keys('active'), failures());
+    const full = guarded(keys('active'), failures());
     const { context } = routeWith(vendorsOnly, `Bearer ${VENDOR_KEY}`, '198.51.100.20', 'POST');
     expect(await RequestContext.run({ correlationId: 'c' }, () => full.canActivate(context))).toBe(true);
   });
@@ -135,7 +143,7 @@ describe('AuthGuard', () => {
   });
 
   it('puts the caller into the request context for the services behind the gateway', async () => {
-    const guard = new AuthGuard(new Reflector(), keys('active'), failures());
+    const guard = guarded(keys('active'), failures());
     const { context, request } = routeWith(vendorsOnly, `Bearer ${VENDOR_KEY}`);
     const caller = await RequestContext.run({ correlationId: 'c' }, async () => {
       await guard.canActivate(context);
@@ -160,10 +168,10 @@ describe('AuthGuard', () => {
           return store.check(token);
         },
       } as KeyStore;
-      return { guard: new AuthGuard(new Reflector(), spy, failures(3)), asked };
+      return { guard: guarded(spy, failures(3)), asked };
     }
 
-    async function call(guard: AuthGuard, authorization: string, ip = ADDRESS) {
+    async function call(guard: Guards, authorization: string, ip = ADDRESS) {
       const { context, replyHeaders } = routeWith(vendorsOnly, authorization, ip);
       try {
         await RequestContext.run({ correlationId: 'c' }, () => guard.canActivate(context));
@@ -193,6 +201,41 @@ describe('AuthGuard', () => {
       expect((await call(guard, GUESSED)).code).toBe('RATE_LIMITED');
       expect(await call(guard, `Bearer ${VENDOR_KEY}`)).toEqual({ code: 'allowed', retryAfter: undefined });
       expect((await call(guard, GUESSED, '198.51.100.77')).code).toBe('UNAUTHENTICATED');
+    });
+
+    it('counts a call without a key to a route that needs one as a failure, as a wrong key is', async () => {
+      const { guard } = limitedGuard();
+      const keyless = () => {
+        const { context, replyHeaders } = routeWith(vendorsOnly, undefined, ADDRESS);
+        return RequestContext.run({ correlationId: 'c' }, () => guard.canActivate(context)).then(
+          () => ({ code: 'allowed', retryAfter: undefined as string | undefined }),
+          (error: { code?: string }) => ({ code: error.code, retryAfter: replyHeaders['retry-after'] }),
+        );
+      };
+      for (let i = 0; i < 3; i++) expect((await keyless()).code).toBe('UNAUTHENTICATED');
+      const refused = await keyless();
+      expect(refused.code).toBe('RATE_LIMITED');
+      expect(Number(refused.retryAfter)).toBeGreaterThanOrEqual(1);
+      // Guessed keys from the address are past the limit too; a valid key is not.
+      expect((await call(guard, GUESSED)).code).toBe('RATE_LIMITED');
+      expect((await call(guard, `Bearer ${VENDOR_KEY}`)).code).toBe('allowed');
+    });
+
+    it('counts a request as a failure while its key is checked: guessed keys sent at once do not all get a lookup', async () => {
+      const { guard, asked } = limitedGuard();
+      // Twenty at once: before, every one read the count before any had failed, and each cost a
+      // database lookup; now the fourth on is past the limit before its key is looked at.
+      const answers = await Promise.all(Array.from({ length: 20 }, () => call(guard, GUESSED)));
+      expect(answers.filter((a) => a.code === 'UNAUTHENTICATED')).toHaveLength(3);
+      expect(answers.filter((a) => a.code === 'RATE_LIMITED')).toHaveLength(17);
+      expect(asked.filter((a) => !a.options?.knownKeysOnly)).toHaveLength(3);
+    });
+
+    it('forgives the count of a request whose key proves valid, also many at once', async () => {
+      const { guard } = limitedGuard();
+      expect((await Promise.all(Array.from({ length: 20 }, () => call(guard, `Bearer ${VENDOR_KEY}`)))).every((a) => a.code === 'allowed')).toBe(true);
+      for (let i = 0; i < 3; i++) expect((await call(guard, GUESSED)).code).toBe('UNAUTHENTICATED');
+      expect((await call(guard, GUESSED)).code).toBe('RATE_LIMITED');
     });
 
     it('does not count calls without a key, or with a valid one', async () => {

@@ -8,15 +8,19 @@ import { AuthFailures } from './auth-failures';
 import { KeyStore, type KeyCheck } from './key-store';
 
 /**
- * The front door. Identifies the caller from `Authorization: Bearer trv_…`, puts the caller
- * into the request context (and from there into every NATS message), then applies the route's
- * rule: 401 without a valid key, 403 for a role the route does not allow, an organization that
- * is suspended or not yet approved, or a read key (`access: "read"`) on a method other than GET
- * and HEAD. Runs before anything else on every route.
+ * The front door, first of three guards (AuthGuard, RateLimitGuard, AccessGuard). Identifies the
+ * caller from `Authorization: Bearer trv_…` and puts it into the request context (and from there
+ * into every NATS message): 401 for a key that is not valid, and for a request without a key on
+ * a route that needs one. What the key may do (its role, its organization's standing, a read
+ * key's methods) is AccessGuard's, after the rate limit, so that a valid key sending calls it may
+ * not make is slowed like any other.
  *
- * Failed authentications are counted per client address (AUTH_FAILURES_PER_ADDRESS a
- * minute). Past the limit a failure is answered 429, and a key id this replica does not know
- * to exist is refused without a database lookup; valid keys from the address keep working.
+ * Failed authentications, a request without a key on a route that needs one included, are
+ * counted per client address (AUTH_FAILURES_PER_ADDRESS a minute). Past the limit a failure is
+ * answered 429, and a key id this replica does not know to exist is refused without a database
+ * lookup; valid keys from the address keep working. A request counts as a failure while its key
+ * is being checked, and is forgiven once the key proves valid: a burst of guessed keys sent at
+ * once all passed under the limit before, each costing a lookup.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -41,47 +45,80 @@ export class AuthGuard implements CanActivate {
     }
 
     const header = request.headers.authorization;
-    if (header !== undefined) {
-      const refusedFor = this.failures.refusedFor(request.ip);
-      const lines = authorizationLines(request);
-      const token = /^Bearer ([^\s]+)$/i.exec(header)?.[1];
-      const check: KeyCheck =
-        lines > 1
-          ? { ok: false, reason: `Send one Authorization header: this request has ${lines}.` }
-          : token
-            ? await this.keys.check(token, { knownKeysOnly: refusedFor > 0 })
-            : { ok: false, reason: 'The Authorization header must be "Bearer <API key>".' };
-      if (!check.ok) {
-        this.failures.record(request.ip);
-        if (refusedFor > 0) {
-          context.switchToHttp().getResponse<FastifyReply>().header('retry-after', String(refusedFor));
-          throw new ServiceException(
-            CommonErrorCode.RATE_LIMITED,
-            `Too many failed authentications from this address: retry after ${refusedFor} s. Valid keys are still accepted.`,
-          );
-        }
-        throw new ServiceException(CommonErrorCode.UNAUTHENTICATED, check.reason);
-      }
-      request.principal = check.principal;
-      // A route on the caller's own organization (its vendor profile) names no id in its path.
-      if (request.audit && request.audit.targetId === null && request.audit.targetType === 'organization' && !audited?.createsTarget) request.audit.targetId = check.principal.organizationId;
-      const store = RequestContext.current();
-      if (store) {
-        const { organizationId, role, keyId, keyExpiresAt } = check.principal;
-        store.caller = { organizationId, role, keyId, ...(keyExpiresAt === undefined ? {} : { keyExpiresAt }) };
-      }
-      if (check.principal.organization.status === 'suspended') throw organizationSuspended(check.principal.organization.statusReason);
+    if (header === undefined) {
+      if (rule.kind === 'public') return true;
+      // A route that needs a key, called without one: a failed authentication like a wrong key,
+      // so that a client without one cannot call it (and fill the audit log) without end.
+      this.refuseFailure(context, request, 'This route needs an API key: Authorization: Bearer <key>.');
+    }
+    const refusedFor = this.failures.refusedFor(request.ip);
+    this.failures.record(request.ip);
+    const lines = authorizationLines(request);
+    const token = /^Bearer ([^\s]+)$/i.exec(header)?.[1];
+    const check: KeyCheck =
+      lines > 1
+        ? { ok: false, reason: `Send one Authorization header: this request has ${lines}.` }
+        : token
+          ? await this.keys.check(token, { knownKeysOnly: refusedFor > 0 })
+          : { ok: false, reason: 'The Authorization header must be "Bearer <API key>".' };
+    if (!check.ok) this.refuse(context, refusedFor, check.reason);
+    this.failures.forgive(request.ip);
+    request.principal = check.principal;
+    // A route on the caller's own organization (its vendor profile) names no id in its path.
+    if (request.audit && request.audit.targetId === null && request.audit.targetType === 'organization' && !audited?.createsTarget) request.audit.targetId = check.principal.organizationId;
+    const store = RequestContext.current();
+    if (store) {
+      const { organizationId, role, keyId, keyExpiresAt } = check.principal;
+      store.caller = { organizationId, role, keyId, ...(keyExpiresAt === undefined ? {} : { keyExpiresAt }) };
+    }
+    return true;
+  }
+
+  /** Counts a failed authentication of the request's address, and refuses it: 401, or 429 past the limit. */
+  private refuseFailure(context: ExecutionContext, request: FastifyRequest, reason: string): never {
+    const refusedFor = this.failures.refusedFor(request.ip);
+    this.failures.record(request.ip);
+    this.refuse(context, refusedFor, reason);
+  }
+
+  private refuse(context: ExecutionContext, refusedFor: number, reason: string): never {
+    if (refusedFor > 0) {
+      context.switchToHttp().getResponse<FastifyReply>().header('retry-after', String(refusedFor));
+      throw new ServiceException(CommonErrorCode.RATE_LIMITED, `Too many failed authentications from this address: retry after ${refusedFor} s. Valid keys are still accepted.`);
+    }
+    throw new ServiceException(CommonErrorCode.UNAUTHENTICATED, reason);
+  }
+}
+
+/**
+ * The last of the three guards: what the identified caller may do on this route. Every key of a
+ * suspended organization is refused, a read key (`access: "read"`) on any method but GET and
+ * HEAD (on a public route too), a role the route does not allow, and an organization not yet
+ * approved where the route needs an approved one: each a 403. Runs after the rate limit, so a
+ * key sending calls it may not make is answered 429 past its limit, as for any other call.
+ */
+@Injectable()
+export class AccessGuard implements CanActivate {
+  constructor(private readonly reflector: Reflector) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_RULE, [context.getHandler(), context.getClass()]);
+    if (!rule) throw new Error(`${context.getClass().name}.${context.getHandler().name} declares no access rule`);
+    if (rule.kind === 'infrastructure') return true;
+    const principal = context.switchToHttp().getRequest<FastifyRequest>().principal;
+    if (principal) {
+      if (principal.organization.status === 'suspended') throw organizationSuspended(principal.organization.statusReason);
       // Whatever the route: a read key changes nothing, on a public route (sign-up) as on any other.
-      if (check.principal.access === 'read' && !READ_METHODS.has(request.method)) {
+      const method = context.switchToHttp().getRequest<FastifyRequest>().method;
+      if (principal.access === 'read' && !READ_METHODS.has(method)) {
         throw new ServiceException(
           GatewayErrorCode.KEY_READ_ONLY,
-          `This key reads only (access "read"): it may GET and HEAD, not ${request.method}. Use a key with full access, made with POST /v1/api-keys.`,
+          `This key reads only (access "read"): it may GET and HEAD, not ${method}. Use a key with full access, made with POST /v1/api-keys.`,
         );
       }
     }
     if (rule.kind === 'public') return true;
-
-    const principal = request.principal;
+    // AuthGuard let no request without a valid key through to a route that needs one.
     if (!principal) throw new ServiceException(CommonErrorCode.UNAUTHENTICATED, 'This route needs an API key: Authorization: Bearer <key>.');
     if (!rule.roles.includes(principal.role)) {
       throw new ServiceException(CommonErrorCode.FORBIDDEN, `This route is for ${rule.roles.join(' or ')} keys; this key acts as ${principal.role}.`);

@@ -5,7 +5,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import { GatewayConfig } from '../gateway.config';
 import { AuthFailures } from './auth-failures';
-import { AuthGuard } from './auth.guard';
+import { AccessGuard, AuthGuard } from './auth.guard';
 import { KeyStore } from './key-store';
 import { KeyStoreRepository } from './key-store.repository';
 import { RateLimitGuard } from './rate-limit.guard';
@@ -34,10 +34,12 @@ import { RouteRules } from './route-rules';
     KeyStoreRepository,
     AuthFailures,
     RouteRules,
-    // In this order: the rate limit needs to know which key is calling, and a body refused as it
-    // was read is answered only to a caller that got past both.
+    // In this order: the rate limit needs to know which key is calling; what the key may do is
+    // checked after it, so that calls a key may not make are slowed too; and a body refused as it
+    // was read is answered only to a caller that got past all three.
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },
+    { provide: APP_GUARD, useClass: AccessGuard },
     { provide: APP_GUARD, useClass: RefusedBodyGuard },
   ],
   exports: [KeyStore],

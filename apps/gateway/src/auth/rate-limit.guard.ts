@@ -3,11 +3,16 @@ import { ThrottlerGuard, type ThrottlerRequest } from '@nestjs/throttler';
 import { ACCESS_RULE, type AccessRule } from '@trove/platform';
 import type { FastifyRequest } from 'fastify';
 import { GatewayConfig } from '../gateway.config';
+import { clientOf } from './auth-failures';
 import { SIGN_UP_LIMIT, SIGN_UP_WINDOW_MS } from './rate-limits';
 
 /**
- * Rate limits per API key, and per client address for callers without one. Runs after the
- * AuthGuard, so it knows which key a request carries. Probes and scrapers are not limited.
+ * Rate limits per API key, and per client address for callers without one (an IPv6 address by
+ * its /64, as failed authentications are counted), over every route together: one bucket per
+ * key or address, where throttler's own key had one per route, and a key or address got the
+ * limit once for each route it called. Runs after the AuthGuard, so it knows which key a request
+ * carries, and before the AccessGuard, so that calls a key may not make are counted too. Probes
+ * and scrapers are not limited.
  * The sign-up route is counted per client address per hour instead of per second, with the
  * validated SIGNUPS_PER_ADDRESS_PER_HOUR as its limit, also when a key is sent, except for an
  * operator's admin key: an operator onboarding organizations (the demo seed, a migration from
@@ -33,12 +38,17 @@ export class RateLimitGuard extends ThrottlerGuard {
       limit: this.config.SIGNUPS_PER_ADDRESS_PER_HOUR,
       ttl: SIGN_UP_WINDOW_MS,
       blockDuration: SIGN_UP_WINDOW_MS,
-      getTracker: (req) => Promise.resolve(`ip:${(req as unknown as FastifyRequest).ip}`),
+      getTracker: (req) => Promise.resolve(`sign-up:${clientOf((req as unknown as FastifyRequest).ip)}`),
     });
   }
 
   protected override async getTracker(request: Record<string, unknown>): Promise<string> {
     const req = request as unknown as FastifyRequest;
-    return req.principal ? `key:${req.principal.keyId}` : `ip:${req.ip}`;
+    return req.principal ? `key:${req.principal.keyId}` : `ip:${clientOf(req.ip)}`;
+  }
+
+  /** The bucket is the caller's alone, whatever the route (the tracker says whose, and which window). */
+  protected override generateKey(_context: ExecutionContext, tracker: string, throttler: string): string {
+    return `${throttler}:${tracker}`;
   }
 }
