@@ -52,6 +52,39 @@ describe('organizations, API keys, roles and audit across two gateway replicas',
     expect(keys.items[0].prefix).toBe(buyer.apiKey.slice(0, 12));
   });
 
+  it("keeps an organization's last key with full access from being revoked, also by two keys revoking each other at once", async () => {
+    const buyer = await signUp('buyer', '小红书 多模态数据组');
+    const keyId = async (key: string) => (await json(await call(0, '/v1/me', key))).keyId as string;
+    const revoke = (id: string, key: string, replica: 0 | 1 = 0) => call(replica, `/v1/api-keys/${id}`, key, { method: 'DELETE' });
+    const only = await keyId(buyer.apiKey);
+    // Revoked, the organization could never make a key again: no key, no POST /v1/api-keys.
+    const refused = await revoke(only, buyer.apiKey);
+    expect([refused.status, (await json(refused)).code]).toEqual([409, 'CONFLICT']);
+    expect((await call(1, '/v1/me', buyer.apiKey)).status).toBe(200);
+    // A read key is not one to keep: it makes no keys.
+    const reader = await json(await call(0, '/v1/api-keys', buyer.apiKey, { method: 'POST', body: JSON.stringify({ name: '训练集群只读', access: 'read' }) }));
+    expect((await revoke(only, buyer.apiKey)).status).toBe(409);
+    // With a second full key, either may go; two revoking each other at once leave one.
+    const second = await json(await call(0, '/v1/api-keys', buyer.apiKey, { method: 'POST', body: JSON.stringify({ name: '数据管道' }) }));
+    const crossed = await Promise.all([revoke(second.id, buyer.apiKey, 0), revoke(only, second.key, 1)]);
+    expect(crossed.map((r) => r.status).sort()).toEqual([204, 409]);
+    const alive = [await call(0, '/v1/me', buyer.apiKey), await call(0, '/v1/me', second.key)].map((r) => r.status).sort();
+    expect(alive).toEqual([200, 401]);
+    // The one left keeps the organization going: it revokes the read key, not itself.
+    const survivor = (await call(0, '/v1/me', buyer.apiKey)).status === 200 ? buyer.apiKey : second.key;
+    expect((await revoke(reader.id, survivor)).status).toBe(204);
+    expect((await revoke(await keyId(survivor), survivor)).status).toBe(409);
+  });
+
+  it('refuses a key name that would read otherwise than it is', async () => {
+    const buyer = await signUp('buyer', '快手 可灵 数据组');
+    for (const name of ['pipeline\u202Egnp.exe', '下载\u200b脚本', 'nightly\u0085sync']) {
+      const answer = await call(0, '/v1/api-keys', buyer.apiKey, { method: 'POST', body: JSON.stringify({ name }) });
+      expect([name, answer.status, (await json(answer)).errors?.[0]?.field]).toEqual([name, 400, 'name']);
+    }
+    expect((await json(await call(0, '/v1/api-keys', buyer.apiKey))).items).toHaveLength(1);
+  });
+
   it('refuses a revoked key on its next request, on every replica', async () => {
     const buyer = await signUp('buyer', '招商银行 AI 实验室');
     const created = await json(await call(0, '/v1/api-keys', buyer.apiKey, { method: 'POST', body: JSON.stringify({ name: 'ci-pipeline' }) }));

@@ -24,6 +24,20 @@ export class ApiKeyRepository extends TransactionalRepository {
     return affected > 0;
   }
 
+  /**
+   * Whether the organization keeps a usable key with full access (not revoked, not expired)
+   * besides `exceptId`. Takes the organization's key lock first, held to the transaction's end:
+   * two of its keys revoked at once cannot each see the other as the one kept.
+   */
+  async keepsAnotherFullKey(organizationId: string, exceptId: string): Promise<boolean> {
+    await this.transaction.query(`SELECT pg_advisory_xact_lock(hashtextextended('api-keys:' || $1, 0))`, [organizationId]);
+    const rows = (await this.transaction.query(
+      `SELECT 1 FROM api_key WHERE organization_id = $1 AND id <> $2 AND access = 'full' AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()) LIMIT 1`,
+      [organizationId, exceptId],
+    )) as unknown[];
+    return rows.length > 0;
+  }
+
   listOwned(organizationId: string, cursor: string | undefined, limit: number): Promise<ApiKey[]> {
     const query = this.manager
       .createQueryBuilder(ApiKey, 'k')

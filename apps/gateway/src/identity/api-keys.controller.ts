@@ -39,10 +39,14 @@ export class ApiKeysController {
   @HttpCode(204)
   @Roles(['admin', 'vendor', 'buyer'])
   @Audited('api-key.revoke', 'api-key', { replays: false })
-  @ApiOperation({ summary: 'Revoke a key', description: 'Refused by every gateway replica within a second; revoking twice is harmless.' })
+  @ApiOperation({
+    summary: 'Revoke a key',
+    description:
+      "Refused by every gateway replica within a second; revoking twice is harmless. The organization's last usable key with full access is 409 CONFLICT: make another first, or the organization could never make a key again.",
+  })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiNoContentResponse()
-  @ApiProblems(400, 404)
+  @ApiProblems(400, 404, 409)
   async revoke(@CurrentPrincipal() principal: Principal, @Param('id', new ParseUUIDPipe({ exceptionFactory: validationFailedFor('id') })) id: string): Promise<void> {
     await this.identity.revokeKey(principal, id);
   }

@@ -43,6 +43,9 @@ export class CreateApiKeyDto {
   @IsString()
   @Length(1, 100)
   @Matches(/^[^\u0000-\u001f]*$/, { message: 'name must not contain control characters' })
+  // Shown in the key list and the audit log to whoever reads them: no reordering or invisible
+  // characters (`pipeline\u202Egnp.exe` read as `pipelineexe.png`), as for an organization's name.
+  @DisplayText('line')
   name: string;
 
   @ApiPropertyOptional({

@@ -105,6 +105,14 @@ export class IdentityService {
     await this.unitOfWork.run(async (tx) => {
       const key = await this.keys.findOwned(principal.organizationId, id);
       if (!key) throw new ServiceException(CommonErrorCode.NOT_FOUND, `No API key ${id}.`);
+      // The last key with full access revoked left the organization with no way to make another
+      // (or to buy, pay or publish) short of an operator: it makes a new one first.
+      if (key.access === 'full' && key.isUsable(new Date()) && !(await this.keys.keepsAnotherFullKey(key.organizationId, id))) {
+        throw new ServiceException(
+          CommonErrorCode.CONFLICT,
+          `Key ${id} is the organization's last usable key with full access: make another (POST /v1/api-keys) before revoking it, or the organization could make no key again.`,
+        );
+      }
       const revokedAt = new Date();
       if (await this.keys.revoke(id, revokedAt)) {
         await tx.publish(GatewayEvents.apiKeyRevoked, { keyId: id, organizationId: key.organizationId, revokedAt: revokedAt.toISOString() });
