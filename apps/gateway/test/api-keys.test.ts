@@ -85,7 +85,7 @@ describe('API keys', () => {
       expect([answer.status, answer.body.errors]).toEqual([400, [{ field: 'name', problems: ['name must be longer than or equal to 1 characters'] }]]);
     }
     const control = await harness.inject({ method: 'POST', url: '/v1/api-keys', key: buyerKey, body: { name: 'etl\u001b[2J' } });
-    expect([control.status, control.body.errors]).toEqual([400, [{ field: 'name', problems: ['name must not contain control characters'] }]]);
+    expect([control.status, control.body.errors]).toEqual([400, [{ field: 'name', problems: ['name must not contain control characters or line breaks'] }]]);
   });
 
   it('lists keys newest first, a page at a time, never with the secret', async () => {

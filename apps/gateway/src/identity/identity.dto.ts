@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsEmail, IsIn, IsOptional, IsString, Length } from 'class-validator';
 import { API_KEY_ACCESS, DisplayText, IsMoment, ORGANIZATION_KINDS, ORGANIZATION_STATUSES, ROLES, SIGN_UP_KINDS, type ApiKeyAccess, type OrganizationKind, type OrganizationStatus, type Role, type SignUpKind } from '@trove/contracts';
 import { PageQuery } from '@trove/platform';
 import { PageOf } from '../openapi/page.dto';
@@ -42,7 +42,6 @@ export class CreateApiKeyDto {
   @Transform(trim)
   @IsString()
   @Length(1, 100)
-  @Matches(/^[^\u0000-\u001f]*$/, { message: 'name must not contain control characters' })
   // Shown in the key list and the audit log to whoever reads them: no reordering or invisible
   // characters (`pipeline\u202Egnp.exe` read as `pipelineexe.png`), as for an organization's name.
   @DisplayText('line')
