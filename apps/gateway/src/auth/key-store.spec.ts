@@ -30,10 +30,14 @@ async function keyStoreWith(keys: ReturnType<typeof issueKey>[], inUse: string[]
       },
     ]),
   );
+  /** Lookups wait here while it is set: what each read is what the database held when it began. */
+  const held: { until?: Promise<void> } = {};
   const repository = {
     findForCheck: async (id: string) => {
       lookups.push(id);
-      return rows.get(id) ?? null;
+      const row = rows.get(id) ?? null;
+      await held.until;
+      return row;
     },
     usableIds: async () => inUse,
     recordLastUsed: async () => undefined,
@@ -46,7 +50,7 @@ async function keyStoreWith(keys: ReturnType<typeof issueKey>[], inUse: string[]
   } as unknown as NatsConnection;
   const store = new KeyStore(unitOfWork, repository, nc, { subject: (s: string) => s } as unknown as Namespace);
   await store.onApplicationBootstrap();
-  return { store, lookups, broadcasts };
+  return { store, lookups, broadcasts, rows, held };
 }
 
 const guessed = () => issueKey().token;
@@ -89,6 +93,27 @@ describe('KeyStore', () => {
     await store.issued(fresh.id);
     expect(broadcasts).toEqual([{ keyId: fresh.id }]);
     expect((await store.check(fresh.token, { knownKeysOnly: true })).ok).toBe(true);
+    await store.onApplicationShutdown();
+  });
+
+  it('never answers a request that comes after a revocation with a lookup that began before it', async () => {
+    const valid = issueKey();
+    const { store, lookups, rows, held } = await keyStoreWith([valid]);
+    let release!: () => void;
+    held.until = new Promise<void>((resolve) => (release = resolve));
+    // A lookup begins, and reads the key as it is: not revoked yet.
+    const before = store.check(valid.token);
+    // The key is revoked and the revocation answered; then another request with it arrives.
+    rows.set(valid.id, { ...rows.get(valid.id)!, revoked_at: new Date(NOW) });
+    await store.changed({ keyId: valid.id });
+    held.until = undefined;
+    const after = store.check(valid.token);
+    release();
+    // The first was answered with what it read; the second read again, and is refused.
+    expect((await before).ok).toBe(true);
+    expect(await after).toMatchObject({ ok: false, reason: 'The API key has been revoked.' });
+    expect(lookups).toEqual([valid.id, valid.id]);
+    expect(await store.check(valid.token)).toMatchObject({ ok: false });
     await store.onApplicationShutdown();
   });
 

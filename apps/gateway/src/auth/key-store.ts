@@ -139,6 +139,9 @@ export class KeyStore implements OnApplicationBootstrap, OnApplicationShutdown {
 
   private forget(change: IdentityChanged): void {
     this.generation++;
+    // A request from now on reads again: joining a lookup that began before the change served
+    // a key revoked (or an organization suspended) after its revocation had been answered.
+    this.loading.clear();
     if (change.keyId) {
       this.cache.delete(change.keyId);
       // Whatever changed about it, the key exists.
@@ -152,11 +155,13 @@ export class KeyStore implements OnApplicationBootstrap, OnApplicationShutdown {
   private async row(id: string): Promise<KeyRow | null> {
     const cached = this.cache.get(id);
     if (cached && cached.until > Date.now()) return cached.row;
-    let loading = this.loading.get(id);
-    if (!loading) {
-      loading = this.load(id).finally(() => this.loading.delete(id));
-      this.loading.set(id, loading);
-    }
+    const joined = this.loading.get(id);
+    if (joined) return joined;
+    // Only its own entry: a change may have put a newer lookup of the key in its place.
+    const loading: Promise<KeyRow | null> = this.load(id).finally(() => {
+      if (this.loading.get(id) === loading) this.loading.delete(id);
+    });
+    this.loading.set(id, loading);
     return loading;
   }
 
