@@ -5,8 +5,11 @@ import { AuditedCallInterceptor } from './audited-call.interceptor';
 import { ApiProblems } from '../openapi/api-problems';
 
 /**
- * A state-changing route: every call, allowed or not, leaves an audit record. The AuthGuard
- * reads the action (so that refusals are recorded too). The interceptor, on these routes only
+ * A state-changing route: every call that reaches the guards, allowed or refused (401, 403),
+ * leaves an audit record, except one refused for its rate (429, see AuditService). A request
+ * refused before the guards run (a body over BODY_LIMIT_BYTES, malformed HTTP) leaves none: no
+ * route, no caller is known yet. The AuthGuard reads the action (so that refusals are recorded
+ * too). The interceptor, on these routes only
  * so reads pay nothing, hands the audit record to the unit of work that makes the change and
  * gives the call its idempotency key. `createsTarget`: the record's target is what the call
  * creates, also when the caller's key is sent (an operator signing an organization up).
