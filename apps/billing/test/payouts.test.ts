@@ -237,8 +237,18 @@ describe('billing: a pending payout can be withdrawn by its vendor or refused by
     expect([named.destinationPaidBefore, abroad.destinationPaidBefore, unnamed.destinationPaidBefore]).toEqual([false, false, null]);
     const again = await billing.wallets.requestPayout(数据堂, { ...CNY(100_000), destination });
     expect(again.destinationPaidBefore).toBe(true);
-    // The same account written with other spacing is the same account.
-    expect((await billing.wallets.requestPayout(数据堂, { ...CNY(1), destination: { ...destination, bankName: ' 招商银行股份有限公司北京分行 ' } })).destinationPaidBefore).toBe(true);
+    // The same account written with other spacing or case is the same account; a name that
+    // differs by a letter is not (an `s` was once read as white space: `Mass` was `Mas`).
+    const paidAbroad = await billing.wallets.requestPayout(数据堂, { ...CNY(1), destination: { accountName: 'Datatang  Technology Ltd', bankName: 'Mass Trust Bank', accountNumber: '004987654321001', swift: 'HSBCHKHHXXX' } });
+    await billing.wallets.approvePayout(paidAbroad.id);
+    for (const [variant, known] of [
+      [{ ...destination, bankName: ' 招商银行股份有限公司北京分行 ' }, true],
+      [{ accountName: 'DATATANG TECHNOLOGY LTD', bankName: 'Mass  Trust Bank', accountNumber: '004987654321001', swift: 'HSBCHKHH' }, true],
+      [{ accountName: 'Datatang Technology Ltd', bankName: 'Mas Trust Bank', accountNumber: '004987654321001', swift: 'HSBCHKHHXXX' }, false],
+      [{ accountName: 'Datatang Technology Ltd', bankName: 'Mass Trust Bank', accountNumber: '004987654321001' }, false],
+    ] as const) {
+      expect([variant, (await billing.wallets.requestPayout(数据堂, { ...CNY(1), destination: variant })).destinationPaidBefore]).toEqual([variant, known]);
+    }
     // The number alone vouches for nothing: every number a vendor was paid to is in its payout
     // list, and one number is another account at another bank, for another payee.
     for (const lookalike of [

@@ -22,7 +22,9 @@ export interface Payout {
 }
 
 /** A payee's or bank's name as a reader tells two apart: NFKC-folded, runs of white space as one, trimmed, in lower case. */
-const NAME_READ = (json: string, field: string) => `lower(btrim(regexp_replace(normalize(${json}->>'${field}', NFKC), '\s+', ' ', 'g')))`;
+const NAME_READ = (json: string, field: string) => `lower(btrim(regexp_replace(normalize(${json}->>'${field}', NFKC), '\\s+', ' ', 'g')))`;
+/** A SWIFT code as the office it names: `HSBCHKHHXXX` is the primary office `HSBCHKHH`; none is ''. */
+const SWIFT_READ = (json: string) => `regexp_replace(coalesce(${json}->>'swift', ''), 'XXX$', '')`;
 
 /**
  * The `destination_paid_before` column of every read of a payout: one expression over the row
@@ -37,7 +39,7 @@ const PAID_BEFORE = `CASE WHEN payout.destination IS NULL THEN NULL ELSE EXISTS 
     SELECT 1 FROM payout earlier
      WHERE earlier.vendor_organization_id = payout.vendor_organization_id AND earlier.status = 'paid' AND earlier.id <> payout.id
        AND earlier.destination->>'accountNumber' = payout.destination->>'accountNumber'
-       AND coalesce(earlier.destination->>'swift', '') = coalesce(payout.destination->>'swift', '')
+       AND ${SWIFT_READ('earlier.destination')} = ${SWIFT_READ('payout.destination')}
        AND ${NAME_READ('earlier.destination', 'accountName')} = ${NAME_READ('payout.destination', 'accountName')}
        AND ${NAME_READ('earlier.destination', 'bankName')} = ${NAME_READ('payout.destination', 'bankName')}) END AS destination_paid_before`;
 
