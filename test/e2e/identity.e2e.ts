@@ -64,6 +64,11 @@ describe('organizations, API keys, roles and audit across two gateway replicas',
     // A read key is not one to keep: it makes no keys.
     const reader = await json(await call(0, '/v1/api-keys', buyer.apiKey, { method: 'POST', body: JSON.stringify({ name: '训练集群只读', access: 'read' }) }));
     expect((await revoke(only, buyer.apiKey)).status).toBe(409);
+    // A full key that expires soon keeps nothing: the organization would be stranded at its expiry.
+    const brief = await json(await call(0, '/v1/api-keys', buyer.apiKey, { method: 'POST', body: JSON.stringify({ name: '临时排查', expiresAt: new Date(Date.now() + 60_000).toISOString() }) }));
+    expect((await revoke(only, brief.key)).status).toBe(409);
+    // But it may go itself, the lasting key kept.
+    expect((await revoke(brief.id, buyer.apiKey)).status).toBe(204);
     // With a second full key, either may go; two revoking each other at once leave one.
     const second = await json(await call(0, '/v1/api-keys', buyer.apiKey, { method: 'POST', body: JSON.stringify({ name: '数据管道' }) }));
     const crossed = await Promise.all([revoke(second.id, buyer.apiKey, 0), revoke(only, second.key, 1)]);

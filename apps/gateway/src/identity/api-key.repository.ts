@@ -25,15 +25,20 @@ export class ApiKeyRepository extends TransactionalRepository {
   }
 
   /**
-   * Whether the organization keeps a usable key with full access (not revoked, not expired)
-   * besides `exceptId`. Takes the organization's key lock first, held to the transaction's end:
-   * two of its keys revoked at once cannot each see the other as the one kept.
+   * Whether the organization keeps, besides `exceptId`, a key with full access that is not
+   * revoked and lasts at least until `until` (null: never expires), so that revoking `exceptId`
+   * shortens nothing: a key expiring in a minute kept no organization from being stranded once
+   * it expired. Takes the organization's key lock first, held to the transaction's end: two of
+   * its keys revoked at once cannot each see the other as the one kept.
    */
-  async keepsAnotherFullKey(organizationId: string, exceptId: string): Promise<boolean> {
+  async keepsAnotherFullKey(organizationId: string, exceptId: string, until: Date | null): Promise<boolean> {
     await this.transaction.query(`SELECT pg_advisory_xact_lock(hashtextextended('api-keys:' || $1, 0))`, [organizationId]);
     const rows = (await this.transaction.query(
-      `SELECT 1 FROM api_key WHERE organization_id = $1 AND id <> $2 AND access = 'full' AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()) LIMIT 1`,
-      [organizationId, exceptId],
+      `SELECT 1 FROM api_key
+        WHERE organization_id = $1 AND id <> $2 AND access = 'full' AND revoked_at IS NULL
+          AND (expires_at IS NULL OR ($3::timestamptz IS NOT NULL AND expires_at >= $3::timestamptz AND expires_at > now()))
+        LIMIT 1`,
+      [organizationId, exceptId, until],
     )) as unknown[];
     return rows.length > 0;
   }

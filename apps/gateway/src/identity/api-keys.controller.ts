@@ -42,7 +42,7 @@ export class ApiKeysController {
   @ApiOperation({
     summary: 'Revoke a key',
     description:
-      "Refused by every gateway replica within a second; revoking twice is harmless. The organization's last usable key with full access is 409 CONFLICT: make another first, or the organization could never make a key again.",
+      "Refused by every gateway replica within a second; revoking twice is harmless. A key with full access is 409 CONFLICT unless another full key lasts at least as long (never expires, when it never does): make another first, or the organization could be left with no key to make one.",
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiNoContentResponse()

@@ -107,10 +107,10 @@ export class IdentityService {
       if (!key) throw new ServiceException(CommonErrorCode.NOT_FOUND, `No API key ${id}.`);
       // The last key with full access revoked left the organization with no way to make another
       // (or to buy, pay or publish) short of an operator: it makes a new one first.
-      if (key.access === 'full' && key.isUsable(new Date()) && !(await this.keys.keepsAnotherFullKey(key.organizationId, id))) {
+      if (key.access === 'full' && key.isUsable(new Date()) && !(await this.keys.keepsAnotherFullKey(key.organizationId, id, key.expiresAt))) {
         throw new ServiceException(
           CommonErrorCode.CONFLICT,
-          `Key ${id} is the organization's last usable key with full access: make another (POST /v1/api-keys) before revoking it, or the organization could make no key again.`,
+          `Key ${id} is the organization's last key with full access that lasts as long as it does: make another (POST /v1/api-keys) that expires no sooner before revoking it, or the organization could be left with no key to make one.`,
         );
       }
       const revokedAt = new Date();
