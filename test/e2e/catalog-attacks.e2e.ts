@@ -197,6 +197,30 @@ describe('the catalog under attack', () => {
       expect((await system.request(`/v1/vendors/${squatter.organizationId}`, anonymous)).status).toBe(404);
     });
 
+    it('keeps the names of an approved vendor while it is suspended, and reserves none for a sign-up an operator declined', async () => {
+      const names = { displayNameZh: '远方数据科技有限公司', displayNameEn: 'Faraway Data' };
+      const real = await VendorClient.signUp(system, '远方数据科技有限公司');
+      await real.expect(200, '/v1/vendor/profile', 'PUT', names);
+      const page = `/v1/vendors/${real.organizationId}`;
+      await waitFor('the approval reaches the catalog', async () => (await system.request(page, anonymous)).status === 200);
+      // Suspended for its paperwork before it published anything: its names stay its own.
+      expect((await system.request(`/v1/admin/organizations/${real.organizationId}/suspend`, { method: 'POST', body: JSON.stringify({ reason: '营业执照年检材料待补充' }) })).status).toBe(200);
+      await waitFor('the suspension reaches the catalog', async () => (await system.request(page, anonymous)).status === 404);
+      const impostor = await VendorClient.signUp(system, '远方 Faraway 数据');
+      const taken = await impostor.call('/v1/vendor/profile', 'PUT', names);
+      expect([taken.status, (await json(taken)).code]).toEqual([409, 'CONFLICT']);
+
+      // A sign-up an operator declines (suspends before approving) keeps nothing from anyone.
+      const declined = await VendorClient.signUp(system, '近处数据 Nearby Data 官方', false);
+      await declined.expect(200, '/v1/vendor/profile', 'PUT', { displayNameZh: '近处数据', displayNameEn: 'Nearby Data' });
+      expect((await system.request(`/v1/admin/organizations/${declined.organizationId}/suspend`, { method: 'POST', body: JSON.stringify({ reason: '申请主体与营业执照不符' }) })).status).toBe(200);
+      const nearby = await VendorClient.signUp(system, '近处数据科技有限公司');
+      await waitFor('the suspension reaches the catalog', async () =>
+        withDatabase(system.databases.get('catalog')!.url, async (c) => (await c.query(`SELECT 1 FROM organization_standing WHERE organization_id = $1 AND status = 'suspended'`, [declined.organizationId])).rowCount === 1),
+      );
+      expect((await nearby.call('/v1/vendor/profile', 'PUT', { displayNameZh: '近处数据', displayNameEn: 'Nearby Data' })).status).toBe(200);
+    });
+
     it('shows a profile to everyone only once an operator approved the vendor, and not while it is suspended', async () => {
       // Anyone may sign up as a vendor under any name: before an operator looked, its profile was public.
       const impostor = await VendorClient.signUp(system, '海天瑞声 SpeechOcean 官方', false);

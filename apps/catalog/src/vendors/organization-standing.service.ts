@@ -32,6 +32,8 @@ export class OrganizationStandingService {
   @EventHandler(GatewayEvents.organizationStatusChanged, { consumer: 'organization-statuses', startsMidHistory: true })
   async statusChanged(event: OrganizationStatusChangedV1, { tx }: EventContext<OrganizationStatusChangedV1>): Promise<void> {
     const change = await this.standing.record(event.organizationId, event.status, new Date(event.changedAt));
+    // Approved once, its profile's names are its own for good (see VendorProfileRepository).
+    if (event.status === 'active') await this.standing.approved(event.organizationId, new Date(event.changedAt));
     if (!change) {
       this.logger.log(`status ${event.status} of organization ${event.organizationId} at ${event.changedAt} is not newer than the one recorded: ignored`);
       return;

@@ -37,8 +37,10 @@ export class VendorProfileRepository extends TransactionalRepository {
    * Which of these names the profile of another vendor an operator approved already shows, in
    * either language, compared as a reader compares them: without what shows nothing, trimmed,
    * runs of white space as one, NFKC-folded (full-width `Ｄａｔａ` is `Data`) and
-   * case-insensitive. Approved is what `isPublic` calls it, suspended or not (a suspension does
-   * not free a name for an impostor). A vendor awaiting approval reserves nothing: anyone could
+   * case-insensitive. Approved: an operator approved it once (`organization_standing.approved_at`)
+   * or it has had a listing published, suspended since or not (a suspension does not free a name
+   * for an impostor; a sign-up an operator declined reserves none). A vendor awaiting approval
+   * reserves nothing: anyone could
    * sign up, take "SpeechOcean" and keep the real SpeechOcean from its own name while an operator
    * never approved it. Holds the lock that orders profile writes until the caller's transaction
    * ends, so two vendors cannot take one name at once.
@@ -51,7 +53,7 @@ export class VendorProfileRepository extends TransactionalRepository {
          FROM wanted w
          JOIN vendor_profile p ON p.organization_id <> $1
           AND w.key IN (${READ_AS('p.display_name_zh')}, ${READ_AS('p.display_name_en')})
-        WHERE EXISTS (SELECT 1 FROM organization_standing s WHERE s.organization_id = p.organization_id AND s.status = 'active')
+        WHERE EXISTS (SELECT 1 FROM organization_standing s WHERE s.organization_id = p.organization_id AND s.approved_at IS NOT NULL)
            OR EXISTS (SELECT 1 FROM dataset d WHERE d.vendor_organization_id = p.organization_id AND d.published_at IS NOT NULL)`,
       [organizationId, names],
     )) as { name: string }[];
