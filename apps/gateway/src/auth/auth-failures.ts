@@ -6,7 +6,7 @@ export const AUTH_FAILURE_WINDOW_MS = 60_000;
 /** Addresses remembered at once; past it the oldest window goes (that address starts afresh). */
 const MAX_ADDRESSES = 100_000;
 
-interface FailureWindow {
+export interface FailureWindow {
   failures: number;
   endsAt: number;
 }
@@ -31,26 +31,30 @@ export class AuthFailures {
     return Math.max(1, Math.ceil((window.endsAt - now) / 1000));
   }
 
-  record(address: string, now = Date.now()): void {
+  /** Counts a failure; answers the window it was counted in, for `forgive`. */
+  record(address: string, now = Date.now()): FailureWindow {
     address = clientOf(address);
     const window = this.windows.get(address);
     if (window && window.endsAt > now) {
       window.failures++;
-      return;
+      return window;
     }
     this.windows.delete(address);
     this.forgetEnded(now);
-    this.windows.set(address, { failures: 1, endsAt: now + AUTH_FAILURE_WINDOW_MS });
+    const opened = { failures: 1, endsAt: now + AUTH_FAILURE_WINDOW_MS };
+    this.windows.set(address, opened);
+    return opened;
   }
 
   /**
-   * Takes back a failure recorded for a request while its key was checked, once the key proved
-   * valid: each request counts as a failure until then (see AuthGuard), so requests in flight
-   * at once cannot all pass under the limit.
+   * Takes back a failure recorded for a request while its key was checked (the window `record`
+   * answered), once the key proved valid or the check could not be made: each request counts as
+   * a failure until then (see AuthGuard), so requests in flight at once cannot all pass under
+   * the limit. A window that has ended since is left as it is: forgiving in the window that
+   * followed took back a failure that was someone else's.
    */
-  forgive(address: string, now = Date.now()): void {
-    const window = this.windows.get(clientOf(address));
-    if (window && window.endsAt > now && window.failures > 0) window.failures--;
+  forgive(window: FailureWindow): void {
+    if (window.failures > 0) window.failures--;
   }
 
   private forgetEnded(now: number): void {

@@ -238,6 +238,44 @@ describe('AuthGuard', () => {
       expect((await call(guard, GUESSED)).code).toBe('RATE_LIMITED');
     });
 
+    it('forgives a valid key in the window it was counted in, not in the one after it', async () => {
+      const started = Date.now();
+      const clock = jest.spyOn(Date, 'now').mockReturnValue(started);
+      try {
+        let release!: () => void;
+        const held = new Promise<void>((resolve) => (release = resolve));
+        const store = keys('active');
+        const slow = { check: async (token: string, options?: CheckOptions) => (token === VENDOR_KEY ? (await held, store.check(token)) : store.check(token, options)) } as KeyStore;
+        const guard = guarded(slow, failures(3));
+        // Five valid requests in flight when the window ends; three guesses in the next one.
+        const valid = Array.from({ length: 5 }, () => call(guard, `Bearer ${VENDOR_KEY}`));
+        clock.mockReturnValue(started + 61_000);
+        for (let i = 0; i < 3; i++) expect((await call(guard, GUESSED)).code).toBe('UNAUTHENTICATED');
+        release();
+        expect((await Promise.all(valid)).every((a) => a.code === 'allowed')).toBe(true);
+        // The valid ones took back their own counts, not the guesses': the next guess is past the limit.
+        expect((await call(guard, GUESSED)).code).toBe('RATE_LIMITED');
+      } finally {
+        clock.mockRestore();
+      }
+    });
+
+    it('does not count a request whose key could not be checked', async () => {
+      const store = keys('active');
+      let down = true;
+      const flaky = {
+        check: async (token: string, options?: CheckOptions) => {
+          if (down) throw new Error('connection terminated');
+          return store.check(token, options);
+        },
+      } as KeyStore;
+      const guard = guarded(flaky, failures(3));
+      for (let i = 0; i < 5; i++) expect((await call(guard, `Bearer ${VENDOR_KEY}`)).code).toBeUndefined();
+      down = false;
+      for (let i = 0; i < 3; i++) expect((await call(guard, GUESSED)).code).toBe('UNAUTHENTICATED');
+      expect((await call(guard, GUESSED)).code).toBe('RATE_LIMITED');
+    });
+
     it('does not count calls without a key, or with a valid one', async () => {
       const { guard } = limitedGuard();
       const { context } = routeWith({ kind: 'public' }, undefined, ADDRESS);

@@ -52,17 +52,24 @@ export class AuthGuard implements CanActivate {
       this.refuseFailure(context, request, 'This route needs an API key: Authorization: Bearer <key>.');
     }
     const refusedFor = this.failures.refusedFor(request.ip);
-    this.failures.record(request.ip);
+    const counted = this.failures.record(request.ip);
     const lines = authorizationLines(request);
     const token = /^Bearer ([^\s]+)$/i.exec(header)?.[1];
-    const check: KeyCheck =
-      lines > 1
-        ? { ok: false, reason: `Send one Authorization header: this request has ${lines}.` }
-        : token
-          ? await this.keys.check(token, { knownKeysOnly: refusedFor > 0 })
-          : { ok: false, reason: 'The Authorization header must be "Bearer <API key>".' };
+    let check: KeyCheck;
+    try {
+      check =
+        lines > 1
+          ? { ok: false, reason: `Send one Authorization header: this request has ${lines}.` }
+          : token
+            ? await this.keys.check(token, { knownKeysOnly: refusedFor > 0 })
+            : { ok: false, reason: 'The Authorization header must be "Bearer <API key>".' };
+    } catch (error) {
+      // The key could not be checked (the database away): not the caller's failure.
+      this.failures.forgive(counted);
+      throw error;
+    }
     if (!check.ok) this.refuse(context, refusedFor, check.reason);
-    this.failures.forgive(request.ip);
+    this.failures.forgive(counted);
     request.principal = check.principal;
     // A route on the caller's own organization (its vendor profile) names no id in its path.
     if (request.audit && request.audit.targetId === null && request.audit.targetType === 'organization' && !audited?.createsTarget) request.audit.targetId = check.principal.organizationId;
