@@ -922,6 +922,25 @@ describe('buying free and metered offers', () => {
     expect((await vendor.expect(201, `/v1/datasets/${dataset.id}/offers`, 'POST', metered(500, 'gib'))).defaultQuantity).toBeNull();
   });
 
+  it('refuses an exclusive license sold by the unit, and a unit price whose whole volume no order can buy', async () => {
+    const vendor = await VendorClient.signUp(h.system, '慧听科技 Huiting Tech');
+    const { dataset } = await vendor.listing(speechListing());
+    const offers = `/v1/datasets/${dataset.id}/offers`;
+    // One hour of 1,000 for 1 yuan held the territory from a 980,000-yuan exclusive sale for two years.
+    const exclusive = exclusiveOffer() as { license: unknown };
+    for (const unit of ['hour', 'gib']) {
+      const answer = await vendor.call(offers, 'POST', { license: exclusive.license, pricing: { model: 'metered', price: { amount: 100, currency: 'CNY' }, unit } });
+      const problem = await json(answer);
+      expect([unit, answer.status, problem.code, problem.errors]).toEqual([unit, 400, 'VALIDATION_FAILED', [{ field: 'pricing.model', problems: [expect.stringContaining('exclusive license is a grant of the whole dataset')] }]]);
+    }
+    // 1,000 hours at the largest unit price: listed, but no order without quantity could be placed.
+    const dear = await vendor.call(offers, 'POST', metered(9_007_199_254_740_991, 'hour'));
+    expect([dear.status, (await json(dear)).errors]).toEqual([400, [{ field: 'pricing.price', problems: [expect.stringContaining('beyond what one order item can buy')] }]]);
+    expect((await vendor.expect(200, `/v1/datasets/${dataset.id}`)).offers.map((o: { pricing: { model: string } }) => o.pricing.model)).toEqual(['one_time']);
+    // The same exclusive license for one price is offered as before.
+    expect((await vendor.expect(201, offers, 'POST', exclusiveOffer())).license.terms.exclusive).toBe(true);
+  });
+
   it('keeps a listing declaring the hours a live per-hour offer sells: an edit dropping them is refused, and every order stays possible', async () => {
     const perHour = await h.publishedOffer('海天瑞声 SpeechOcean', metered(18_000, 'hour'), '普通话朗读语音 1,000 小时（按小时）/ read Mandarin speech by the hour');
     const vendor = perHour.vendor;

@@ -2,6 +2,7 @@ import {
   CatalogErrorCode,
   CatalogEvents,
   CommonErrorCode,
+  MAX_METERED_QUANTITY,
   type CreateOfferRequest,
   type ExclusiveSaleView,
   type OfferSnapshot,
@@ -10,7 +11,7 @@ import {
 } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import { meteredVolume } from '@trove/dataset';
-import { effectiveTerms, exportConflict, findExclusiveConflict, licenseEndsAt, termsSha256, type LicenseTermsValue } from '@trove/licensing';
+import { chargeFor, effectiveTerms, exportConflict, findExclusiveConflict, licenseEndsAt, MoneyError, termsSha256, type LicenseTermsValue } from '@trove/licensing';
 import { UnitOfWork } from '@trove/messaging';
 import { ServiceException, type Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
@@ -46,6 +47,15 @@ export class OffersService {
     const expiresAt = request.expiresAt ? new Date(request.expiresAt) : null;
     if (expiresAt && expiresAt.getTime() <= now.getTime()) throw fieldError('expiresAt', 'expiresAt must be in the future');
     const terms = effectiveTerms(request.license);
+    // An exclusive license takes the territory for its term from every other buyer, whatever
+    // was bought: metered, one hour of a 1,000-hour corpus for 1 yuan held it from a 980,000-yuan
+    // exclusive sale for two years, and its buyer could never buy more.
+    if (terms.exclusive && request.pricing.model === 'metered') {
+      throw fieldError(
+        'pricing.model',
+        'an exclusive license is a grant of the whole dataset for its territory and term: sell it for one price (one_time or subscription), not metered by the unit',
+      );
+    }
     return this.unitOfWork.run(async (tx) => {
       const dataset = await this.datasets.lockOwned(caller, request.datasetId);
       dataset.assertNotInReview('it takes new offers again');
@@ -70,6 +80,14 @@ export class OffersService {
         throw fieldError(
           'pricing.unit',
           `the listing declares no volume in units of ${request.pricing.unit} for a buyer's part to be a share of: declare it in the listing's ${dataset.metadata.modality} figures first, or sell per gib`,
+        );
+      }
+      // What an item without `quantity` buys must be an order ordering can place: the whole
+      // volume at the unit price within what Trove's amounts hold, in units one item may buy.
+      if (defaultQuantity !== null && !orderable(request.pricing, defaultQuantity)) {
+        throw fieldError(
+          'pricing.price',
+          `the listing's whole volume (${defaultQuantity} ${request.pricing.unit}) at this unit price is beyond what one order item can buy (at most ${MAX_METERED_QUANTITY} units, and an amount of at most ${Number.MAX_SAFE_INTEGER} minor units): lower the unit price, or sell a coarser unit`,
         );
       }
       const offer = Object.assign(new Offer(), {
@@ -233,6 +251,18 @@ function defaultQuantityOf(metadata: Record<string, unknown>, pricing: CreateOff
   if (pricing.model !== 'metered') return null;
   const volume = meteredVolume(metadata, pricing.unit ?? '');
   return volume !== null && Number.isSafeInteger(volume) ? volume : null;
+}
+
+/** Whether `units` of a metered offer make an order item ordering can place (see its linePrice). */
+function orderable(pricing: CreateOfferRequest['pricing'], units: number): boolean {
+  if (units > MAX_METERED_QUANTITY) return false;
+  try {
+    chargeFor(plainPricing(pricing), { units });
+    return true;
+  } catch (error) {
+    if (error instanceof MoneyError) return false;
+    throw error;
+  }
 }
 
 function offerEvent(offer: Offer, dataset: Dataset, change: 'created' | 'withdrawn') {
