@@ -922,6 +922,30 @@ describe('buying free and metered offers', () => {
     expect((await vendor.expect(201, `/v1/datasets/${dataset.id}/offers`, 'POST', metered(500, 'gib'))).defaultQuantity).toBeNull();
   });
 
+  it('ends an exclusive license with its sale, however long the payment took', async () => {
+    const exclusive = await h.publishedOffer('海天瑞声 SpeechOcean', exclusiveOffer(1, ['CN'], 1_000_000), '粤语车载语音（独家一个月）/ Cantonese in-car speech, exclusive');
+    const buyer = await h.buyer('蔚来汽车 NIO');
+    await h.fund(buyer, 2_000_000);
+    // Billing is down while the order waits for its payment: the sale starts at the order, the
+    // license ran from the payment, and outlived the sale by the wait.
+    const billing = h.system.app('billing');
+    billing.kill('SIGTERM');
+    await billing.exit();
+    let placed: { id: string };
+    try {
+      placed = await json(await h.order(buyer, order(exclusive.offerId)));
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+    } finally {
+      billing.start();
+      await billing.ready();
+    }
+    expect((await h.settled(buyer, placed.id)).status).toBe('fulfilled');
+    const sale = await withDatabase(h.system.databases.get('catalog')!.url, async (c) => (await c.query(`SELECT starts_at, ends_at FROM exclusive_sale WHERE order_id = $1`, [placed.id])).rows[0]);
+    const license = await withDatabase(h.system.databases.get('delivery')!.url, async (c) => (await c.query(`SELECT granted_at, expires_at FROM entitlement WHERE order_id = $1`, [placed.id])).rows[0]);
+    expect(license.granted_at.getTime() - sale.starts_at.getTime()).toBeGreaterThanOrEqual(3000);
+    expect(license.expires_at.toISOString()).toBe(sale.ends_at.toISOString());
+  });
+
   it('refuses an exclusive license sold by the unit, and a unit price whose whole volume no order can buy', async () => {
     const vendor = await VendorClient.signUp(h.system, '慧听科技 Huiting Tech');
     const { dataset } = await vendor.listing(speechListing());

@@ -96,7 +96,8 @@ export class EntitlementsService {
         pricing: await this.pricingOf(line),
         coversFutureVersions: line.coversFutureVersions,
         grantedAt: paidAt,
-        expiresAt: licenseEndsAt(line.terms, paidAt),
+        // An exclusive license's term runs from its sale's start, the order's placement.
+        expiresAt: licenseEndsAt(line.terms, line.termStartsAt ? new Date(line.termStartsAt) : paidAt),
         versionIds: [...new Set(line.versionIds)],
       };
       const inserted = await this.entitlements.insert(entitlement, line.coversFutureVersions ? paidAt : null);

@@ -230,6 +230,7 @@ export class Order {
         pricing: line.eventPricing(),
         coversFutureVersions: line.coversFutureVersions,
         versionIds: line.versionIds,
+        ...(line.exclusive ? { termStartsAt: line.placedAt.toISOString() } : {}),
       })),
       paidAt: this.paidAt!.toISOString(),
     };

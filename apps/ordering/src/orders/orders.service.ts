@@ -70,7 +70,11 @@ export class OrdersService {
       const problem = 'the order total is beyond the largest amount Trove handles: place fewer items, or smaller quantities, per order';
       throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, `items: ${problem}`, [{ field: 'items', problems: [problem] }]);
     }
-    const write = (tx: Transaction) => this.write(tx, buyer, orderId, offers, prices, currency, total);
+    // The instant the order is placed at, and an exclusive sale starts at: the license's term runs
+    // from it (`termStartsAt` of order.paid), so that it ends with the sale, not later by the
+    // time the payment took.
+    let placedAt = new Date();
+    const write = (tx: Transaction) => this.write(tx, buyer, orderId, offers, prices, currency, total, placedAt);
     const exclusive = offers.filter((offer) => offer.exclusive);
     if (exclusive.length === 0) return commit(write);
     // Refused before anything is reserved: an order that reserved its first exclusive offer and
@@ -92,7 +96,9 @@ export class OrdersService {
     const token = await this.holds.hold(orderId, buyer.organizationId);
     let wrote = false;
     try {
-      await this.rpc.send(CatalogSubjects.reserveExclusive, { offerId: exclusive[0].id, buyerOrgId: buyer.organizationId, orderId });
+      const sale = await this.rpc.send(CatalogSubjects.reserveExclusive, { offerId: exclusive[0].id, buyerOrgId: buyer.organizationId, orderId, startsAt: placedAt.toISOString() });
+      // A retry of the command finds the sale its first attempt reserved: the order starts with it.
+      if (sale?.startsAt) placedAt = new Date(sale.startsAt);
       const view = await commit(async (tx) => {
         wrote = true;
         await this.holds.take(orderId, token);
@@ -155,9 +161,9 @@ export class OrdersService {
     prices: { amount: number; quantity: number | null }[],
     currency: CurrencyCode,
     total: number,
+    now: Date,
   ): Promise<OrderView> {
     await this.assertNotLicensedAlready(buyer, offers);
-    const now = new Date();
     const lines = offers.map((offer, position) =>
       Object.assign(new OrderLine(), {
         id: randomUUID(),

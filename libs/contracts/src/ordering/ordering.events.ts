@@ -138,6 +138,16 @@ export class PaidOrderLineV1 {
   @IsArray()
   @IsUUID('all', { each: true })
   versionIds: string[];
+
+  /**
+   * An exclusive line's: when its term began, the order's placement, where the catalog's
+   * exclusive sale of it starts. Its license ends with that sale; counted from the payment it
+   * outlived the sale by the time the payment took, and for that long the territory could be
+   * sold again. Absent for every other line, whose term runs from the payment.
+   */
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  termStartsAt?: string;
 }
 
 /** Billing captured the payment: delivery grants the entitlements. */
