@@ -237,12 +237,17 @@ describe('billing: a pending payout can be withdrawn by its vendor or refused by
     expect([named.destinationPaidBefore, abroad.destinationPaidBefore, unnamed.destinationPaidBefore]).toEqual([false, false, null]);
     const again = await billing.wallets.requestPayout(数据堂, { ...CNY(100_000), destination });
     expect(again.destinationPaidBefore).toBe(true);
-    // The same account written with other spacing or case is the same account; a name that
-    // differs by a letter is not (an `s` was once read as white space: `Mass` was `Mas`).
+    // The same account written with other spacing or case, or with characters that show nothing,
+    // is the same account (compared as vendor names are, `readAsSql`); a name that differs by a
+    // letter is not (an `s` was once read as white space: `Mass` was `Mas`).
     const paidAbroad = await billing.wallets.requestPayout(数据堂, { ...CNY(1), destination: { accountName: 'Datatang  Technology Ltd', bankName: 'Mass Trust Bank', accountNumber: '004987654321001', swift: 'HSBCHKHHXXX' } });
     await billing.wallets.approvePayout(paidAbroad.id);
+    const paidInGermany = await billing.wallets.requestPayout(数据堂, { ...CNY(1), destination: { accountName: 'Weiß Sprachdaten GmbH', bankName: 'Mass Trust Bank', accountNumber: '004987654321002', swift: 'HSBCHKHH' } });
+    await billing.wallets.approvePayout(paidInGermany.id);
     for (const [variant, known] of [
       [{ ...destination, bankName: ' 招商银行股份有限公司北京分行 ' }, true],
+      [{ ...destination, accountName: '北京数据堂\u200b科技有限公司\u200e' }, true],
+      [{ accountName: 'WEISS SPRACHDATEN GMBH', bankName: 'Mass Trust Bank', accountNumber: '004987654321002', swift: 'HSBCHKHH' }, true],
       [{ accountName: 'DATATANG TECHNOLOGY LTD', bankName: 'Mass  Trust Bank', accountNumber: '004987654321001', swift: 'HSBCHKHH' }, true],
       [{ accountName: 'Datatang Technology Ltd', bankName: 'Mas Trust Bank', accountNumber: '004987654321001', swift: 'HSBCHKHHXXX' }, false],
       [{ accountName: 'Datatang Technology Ltd', bankName: 'Mass Trust Bank', accountNumber: '004987654321001' }, false],

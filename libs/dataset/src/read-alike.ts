@@ -1,5 +1,5 @@
 import { ArrayUnique, type ValidationArguments } from 'class-validator';
-import { BLANK_CHARACTER } from './invisible';
+import { BLANK_CHARACTER, BLANK_CHARACTER_SQL } from './invisible';
 
 const BLANKS = new RegExp(BLANK_CHARACTER.source, 'gu');
 
@@ -15,13 +15,25 @@ export const trimEachLine = ({ value }: { value: unknown }): unknown => (Array.i
  * A text as a reader reads it, the key under which two texts are one: NFKC-folded (full-width
  * `ＡＳＲ` is `ASR`, the ideographic space a space), without what shows nothing by itself
  * (`BLANK_CHARACTER`: joiners, directional marks, variation selectors), runs of white space as
- * one, trimmed, and case-folded (`ASR` is `asr`). The catalog compares vendor names the same way
- * in SQL (`READ_AS` of its vendor-profile repository, with `BLANK_CHARACTER_SQL`). JavaScript has no case folding: upper then lower case folds as
- * Unicode's full case folding does for such text (`ß` and `SS` to `ss`), and NFKC again after it
+ * one, trimmed, and case-folded (`ASR` is `asr`). `readAsSql` is the same key in SQL, for names
+ * compared in the database. JavaScript has no case folding: upper then lower case folds as
+ * Unicode's full case folding does for such text (`ß` and `SS` to `ss`), but for the final `ς`,
+ * which lower case writes at a word's end and case folding reads as `σ`; NFKC again after it
  * keeps the key in normal form. Look-alike letters of other scripts (a Cyrillic `А`) stay apart.
  */
 export function readAs(text: string): string {
-  return text.normalize('NFKC').replace(BLANKS, '').replace(/\s+/gu, ' ').trim().toUpperCase().toLowerCase().normalize('NFKC');
+  return text.normalize('NFKC').replace(BLANKS, '').replace(/\s+/gu, ' ').trim().toUpperCase().toLowerCase().replace(/ς/gu, 'σ').normalize('NFKC');
+}
+
+/**
+ * `readAs` of a text expression, in PostgreSQL: the key under which the database compares names
+ * (a vendor's display name with another's, a payee's with the one paid before). `lower` maps one
+ * letter to one letter, so the two whose case folds to something else are folded by hand: `ß` (and
+ * `ẞ`, which lowers to it) is `ss`, as `WEISS` is `Weiß`; a final `ς` is `σ`, as upper case has
+ * only `Σ`. `expression` is SQL, never a value: pass values as parameters (`readAsSql('$1')`).
+ */
+export function readAsSql(expression: string): string {
+  return `translate(replace(lower(btrim(regexp_replace(regexp_replace(normalize(${expression}, NFKC), '${BLANK_CHARACTER_SQL}', '', 'g'), '\\s+', ' ', 'g'))), 'ß', 'ss'), 'ς', 'σ')`;
 }
 
 /** The first two entries of `list` that read alike (`readAs`), or undefined. */

@@ -1,5 +1,6 @@
 import type { PayoutDestinationValue, PayoutStatus, PayoutView } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
+import { readAsSql } from '@trove/dataset';
 import type { CurrencyCode } from '@trove/licensing';
 import { TransactionalRepository } from '@trove/messaging';
 import { amountOf, sumOf } from '../ledger/ledger.repository';
@@ -21,8 +22,8 @@ export interface Payout {
   destinationPaidBefore: boolean | null;
 }
 
-/** A payee's or bank's name as a reader tells two apart: NFKC-folded, runs of white space as one, trimmed, in lower case. */
-const NAME_READ = (json: string, field: string) => `lower(btrim(regexp_replace(normalize(${json}->>'${field}', NFKC), '\\s+', ' ', 'g')))`;
+/** A payee's or bank's name as a reader tells two apart (`readAsSql`: NFKC, nothing invisible, white space collapsed, case-folded). */
+const NAME_READ = (json: string, field: string) => readAsSql(`(${json}->>'${field}')`);
 /** A SWIFT code as the office it names: `HSBCHKHHXXX` is the primary office `HSBCHKHH`; none is ''. */
 const SWIFT_READ = (json: string) => `regexp_replace(coalesce(${json}->>'swift', ''), 'XXX$', '')`;
 

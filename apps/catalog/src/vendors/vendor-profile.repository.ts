@@ -1,16 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { BLANK_CHARACTER_SQL } from '@trove/dataset';
+import { readAsSql } from '@trove/dataset';
 import { TransactionalRepository } from '@trove/messaging';
 import { VendorProfile } from './vendor-profile.entity';
-
-/**
- * A display name as a reader tells names apart (see `namesTakenByOthers`), in SQL. `lower` maps
- * one letter to one letter, so the two whose case folds to something else are folded by hand:
- * `ß` (and `ẞ`, which lowers to it) is `ss`, as `WEISS` is `Weiß`; a final `ς` is `σ`, as upper
- * case has only `Σ`.
- */
-const READ_AS = (column: string) =>
-  `translate(replace(lower(btrim(regexp_replace(regexp_replace(normalize(${column}, NFKC), '${BLANK_CHARACTER_SQL}', '', 'g'), '\\s+', ' ', 'g'))), 'ß', 'ss'), 'ς', 'σ')`;
 
 @Injectable()
 export class VendorProfileRepository extends TransactionalRepository {
@@ -48,11 +39,11 @@ export class VendorProfileRepository extends TransactionalRepository {
   async namesTakenByOthers(organizationId: string, names: string[]): Promise<string[]> {
     await this.transaction.query(`SELECT pg_advisory_xact_lock(hashtextextended('vendor-profile-names', 0))`);
     const rows = (await this.transaction.query(
-      `WITH wanted AS (SELECT name, ${READ_AS('name')} AS key FROM unnest($2::text[]) AS name)
+      `WITH wanted AS (SELECT name, ${readAsSql('name')} AS key FROM unnest($2::text[]) AS name)
        SELECT DISTINCT w.name
          FROM wanted w
          JOIN vendor_profile p ON p.organization_id <> $1
-          AND w.key IN (${READ_AS('p.display_name_zh')}, ${READ_AS('p.display_name_en')})
+          AND w.key IN (${readAsSql('p.display_name_zh')}, ${readAsSql('p.display_name_en')})
         WHERE EXISTS (SELECT 1 FROM organization_standing s WHERE s.organization_id = p.organization_id AND s.approved_at IS NOT NULL)
            OR EXISTS (SELECT 1 FROM dataset d WHERE d.vendor_organization_id = p.organization_id AND d.published_at IS NOT NULL)`,
       [organizationId, names],
