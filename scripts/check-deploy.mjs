@@ -847,7 +847,9 @@ function checkNatsAuthorization() {
         else if (head === '_INBOX') problems.push(`may publish to inboxes (${subj}); replies go through allow_responses`);
         else if (head === '$JS') {
           if (/^\$JS\.API\.>$|DELETE|PURGE|\$JS\.API\.STREAM\.UPDATE/.test(subj)) problems.push(`may ${subj}: more of the JetStream API than the services use`);
-        } else if (others.includes(head) && subj !== `${head}.>`) problems.push(`unexpected publish ${subj}`);
+          const consumer = subj.match(/^\$JS\.(?:API\.CONSUMER\.(?:INFO|CREATE|MSG\.NEXT)|ACK)\.[^.]+\.([^.]+)/)?.[1];
+          if (consumer && !consumer.startsWith(`${app}_`)) problems.push(`may use the consumer ${consumer} (${subj}); only ${app}_... are its own`);
+        } else if (others.includes(head) && !(app === 'gateway' ? subj === `${head}.>` : /^[a-z]+\.[a-z-]+\.[a-z-]+$/.test(subj))) problems.push(`unexpected publish ${subj}`);
         else if (head === app && !(app === 'gateway' && subj === 'gateway.identity.changed')) problems.push(`may publish to its own subject ${subj}`);
         else if (!(head in APPS)) problems.push(`may publish to ${subj}, which no service answers`);
       }
@@ -855,7 +857,7 @@ function checkNatsAuthorization() {
       if (!u.subscribe.includes(`${app}.>`)) problems.push(`may not serve its subjects ${app}.>`);
     }
     if (!u.allowResponses) problems.push('allow_responses is not true: it could not answer requests');
-    const calls = (u.publish ?? []).filter((x) => others.includes(x.split('.')[0])).map((x) => x.split('.')[0]);
+    const calls = [...new Set((u.publish ?? []).filter((x) => others.includes(x.split('.')[0])).map((x) => x.split('.')[0]))];
     report(`user ${app}`, `serves ${app}.>, calls ${calls.length ? calls.join(', ') : 'nothing'}, publishes evt.${app}.>, own inbox, answers through allow_responses, password $${natsPasswordVariable(app)}`, problems.splice(0));
   }
 }

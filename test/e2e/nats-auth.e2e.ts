@@ -1,15 +1,15 @@
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AckPolicy, connect, DeliverPolicy, ErrorCode, nanos, type NatsConnection, type NatsError } from 'nats';
+import { AckPolicy, connect, DeliverPolicy, ErrorCode, type NatsConnection, type NatsError } from 'nats';
 import { SERVICES, type ServiceName } from '@trove/contracts';
 import { Namespace } from '@trove/messaging';
 import { inboxPrefix, natsAuthorizationConfig, passwordVariable } from '../../libs/messaging/src/bus-permissions';
 import { issueKey } from '../../apps/gateway/src/auth/api-key-token';
-import { newDataset } from '../support/catalog';
+import { newDataset, speechListing, VendorClient } from '../support/catalog';
 import { newNamespace } from '../support/nats';
 import { SERVER_URL } from '../support/postgres';
 import { freePort, NodeProcess, waitFor } from '../support/processes';
@@ -203,40 +203,53 @@ describe('NATS with one user per service', () => {
     await expect(errors).resolves.toBe(ErrorCode.PermissionsViolation);
   });
 
-  it('lets a service consume events as the event consumers do, and not delete the stream', async () => {
+  it("lets a service use its own event consumers and no other's, and not delete the stream", async () => {
     const ns = nats.namespace;
-    const catalog = await as('catalog');
-    const published = await catalog.jetstream().publish(
-      ns.subject('evt.catalog.offer.created.v1'),
-      new TextEncoder().encode(JSON.stringify({ datasetId: crypto.randomUUID(), title: '藏语广播语音 80 小时 / Tibetan broadcast speech, 80 hours' })),
-      { timeout: 3000 },
-    );
-
     const ordering = await as('ordering');
     const jsm = await ordering.jetstreamManager();
-    const durable = 'ordering_nats-auth-check';
-    await jsm.consumers.add(ns.stream, {
-      durable_name: durable,
-      filter_subject: ns.subject('evt.catalog.offer.created.v1'),
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-    });
+    // its own, as ordering created it at start: pulled, filtered on billing's payment events
+    const own = await jsm.consumers.info(ns.stream, 'ordering_order-payments');
+    expect(own.config).toMatchObject({ filter_subject: ns.subject('evt.billing.payment.>'), ack_policy: AckPolicy.Explicit });
+    expect(own.config.deliver_subject).toBeUndefined();
     // what a restarted service does with its existing consumer
-    await jsm.consumers.update(ns.stream, durable, { ack_wait: nanos(30_000), max_ack_pending: 64 });
-    const consumer = await ordering.jetstream().consumers.get(ns.stream, durable);
-    let seq = 0;
-    for (;;) {
-      const msg = await consumer.next({ expires: 5000 });
-      if (!msg) throw new Error('no event delivered');
-      await msg.ackAck();
-      seq = msg.seq;
-      if (seq === published.seq) break;
-    }
-    expect((await jsm.consumers.info(ns.stream, durable)).num_ack_pending).toBe(0);
+    await jsm.consumers.update(ns.stream, 'ordering_order-payments', { ack_wait: own.config.ack_wait, max_ack_pending: own.config.max_ack_pending });
+
+    // Another service's consumer: re-pointed, billing would never charge another order.
+    await expect(jsm.consumers.update(ns.stream, 'billing_order-payments', { filter_subject: ns.subject('evt.ordering.nothing.>') })).rejects.toMatchObject({
+      code: ErrorCode.PermissionsViolation,
+    });
+    await expect(jsm.consumers.info(ns.stream, 'billing_order-payments')).rejects.toMatchObject({ code: ErrorCode.PermissionsViolation });
+    // A consumer of a name no handler has: a push consumer would have the server deliver stored
+    // messages, headers and all, to any subject, an "admin" command to billing among them.
+    await expect(
+      jsm.consumers.add(ns.stream, {
+        durable_name: 'ordering_top-up-confirmations',
+        filter_subject: ns.subject('evt.ordering.order.placed.v1'),
+        deliver_subject: ns.subject('billing.top-up.confirm'),
+        deliver_group: ns.queue('billing'),
+        ack_policy: AckPolicy.None,
+        deliver_policy: DeliverPolicy.All,
+      }),
+    ).rejects.toMatchObject({ code: ErrorCode.PermissionsViolation });
+    const billing = await (await as('billing')).jetstreamManager();
+    expect((await billing.consumers.info(ns.stream, 'billing_order-payments')).config.filter_subject).toBe(ns.subject('evt.ordering.order.>'));
 
     await expect(jsm.streams.delete(ns.stream)).rejects.toMatchObject({ code: ErrorCode.PermissionsViolation });
-    await expect(jsm.consumers.delete(ns.stream, durable)).rejects.toMatchObject({ code: ErrorCode.PermissionsViolation });
+    await expect(jsm.consumers.delete(ns.stream, 'ordering_order-payments')).rejects.toMatchObject({ code: ErrorCode.PermissionsViolation });
     expect((await jsm.streams.info(ns.stream)).config.name).toBe(ns.stream);
+  });
+
+  it("lets a backend service ask only the subjects it calls, not the gateway's: no operator's or buyer's request with headers of its making", async () => {
+    const ns = nats.namespace;
+    const delivery = await as('delivery');
+    const catalog = await as('catalog');
+    // what an operator asks (a listing suspended) and what a buyer asks (a manifest of signed URLs)
+    expect(await requestOutcome(delivery, ns.subject('catalog.dataset.suspend'))).toBe(ErrorCode.PermissionsViolation);
+    expect(await requestOutcome(await as('ordering'), ns.subject('catalog.dataset.approve'))).toBe(ErrorCode.PermissionsViolation);
+    expect(await requestOutcome(catalog, ns.subject('delivery.entitlement.manifest'))).toBe(ErrorCode.PermissionsViolation);
+    expect(await requestOutcome(catalog, ns.subject('delivery.entitlement.list'))).toBe(ErrorCode.PermissionsViolation);
+    // what it does call is answered (here: refused by the contract, which is an answer)
+    expect(await requestOutcome(await as('delivery'), ns.subject('catalog.storage.listed'))).toBe('answered');
   });
 
   it('runs the whole system with credentials: admin health is ok and a request crosses the bus', async () => {
@@ -252,5 +265,38 @@ describe('NATS with one user per service', () => {
     const response = await system.request(`/v1/datasets/${dataset.id}`);
     expect(response.status).toBe(200);
     expect(await json(response)).toMatchObject({ id: dataset.id, title: dataset.title });
+  });
+
+  it('runs a purchase end to end with each service on its own consumers and calls: upload, checkout, charge, grant', async () => {
+    // catalog asks delivery to sign the upload, delivery records the file in catalog
+    const vendor = await VendorClient.signUp(system, '海天瑞声 SpeechOcean');
+    const { dataset, offer } = await vendor.listing(speechListing());
+    await vendor.expect(200, `/v1/datasets/${dataset.id}/submit`, 'POST');
+    expect((await system.request(`/v1/admin/datasets/${dataset.id}/approve`, { method: 'POST' })).status).toBe(200);
+    const signUp = await json(
+      await system.request('/v1/organizations', { method: 'POST', as: 'anonymous', body: JSON.stringify({ name: '百川智能 Baichuan', kind: 'buyer', contactEmail: 'data@example.cn' }) }),
+    );
+    const buyer = { key: signUp.apiKey as string };
+    const topUp = await json(
+      await system.request('/v1/wallet/top-ups', {
+        method: 'POST',
+        as: buyer,
+        headers: { 'idempotency-key': randomUUID() },
+        body: JSON.stringify({ amount: { amount: offer.pricing.price.amount, currency: 'CNY' }, reference: 'CMB-20261206-0042' }),
+      }),
+    );
+    expect((await system.request(`/v1/admin/top-ups/${topUp.id}/confirm`, { method: 'POST', headers: { 'idempotency-key': randomUUID() } })).status).toBe(200);
+    // ordering asks catalog for the offer; billing, delivery and ordering take the saga's events
+    const order = await json(
+      await system.request('/v1/orders', { method: 'POST', as: buyer, headers: { 'idempotency-key': randomUUID() }, body: JSON.stringify({ items: [{ offerId: offer.id }], acceptLicense: true }) }),
+    );
+    const fulfilled = await waitFor('the order to be fulfilled', async () => {
+      const seen = await json(await system.request(`/v1/orders/${order.id}`, { as: buyer }));
+      return seen.status === 'fulfilled' ? seen : undefined;
+    }, 60_000);
+    expect(fulfilled.status).toBe('fulfilled');
+    expect((await json(await system.request('/v1/wallet', { as: buyer }))).balance.amount).toBe(0);
+    const entitlements = await json(await system.request('/v1/entitlements', { as: buyer }));
+    expect(entitlements.items.map((e: { datasetId: string }) => e.datasetId)).toEqual([dataset.id]);
   });
 });

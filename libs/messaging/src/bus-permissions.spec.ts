@@ -3,7 +3,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as contracts from '@trove/contracts';
 import { SERVICES, subjectCatalogue, type ServiceName } from '@trove/contracts';
-import { busPermissions, inboxPrefix, natsAuthorizationConfig, SERVICE_CALLS } from './bus-permissions';
+import { BACKEND_SERVICES } from '@trove/contracts';
+import { busPermissions, EVENT_CONSUMERS, inboxPrefix, natsAuthorizationConfig, SERVICE_CALLS, SERVICE_REQUESTS } from './bus-permissions';
 import { Namespace } from './namespace';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -64,6 +65,42 @@ describe('NATS permissions of the services', () => {
     expect(missing).toEqual([]);
   });
 
+  it("let a backend service ask exactly the subjects of others its code uses, and no other", () => {
+    const groups = subjectGroups();
+    for (const app of BACKEND_SERVICES) {
+      const code = sources(join(ROOT, 'apps', app, 'src'))
+        .map((file) => readFileSync(file, 'utf8'))
+        .join('\n');
+      const used = new Set<string>();
+      for (const [group, owners] of groups) {
+        if (owners.has(app)) continue;
+        for (const [, name] of code.matchAll(new RegExp(`\\b${group}\\.(\\w+)`, 'g'))) {
+          used.add(((contracts as Record<string, unknown>)[group] as Record<string, { subject: string }>)[name].subject);
+        }
+      }
+      const allowed = SERVICE_REQUESTS[app].map((rpc) => rpc.subject);
+      expect([app, [...used].sort()]).toEqual([app, [...allowed].sort()]);
+      expect([app, [...new Set(allowed.map((subject) => subject.split('.')[0]))].sort()]).toEqual([app, [...SERVICE_CALLS[app]].sort()]);
+    }
+    // what an operator or a buyer asks is the gateway's to ask
+    expect(busPermissions('delivery', new Namespace('')).publish).not.toContain('catalog.dataset.suspend');
+    expect(busPermissions('catalog', new Namespace('')).publish).not.toContain('delivery.entitlement.manifest');
+  });
+
+  it("let a service use its own durable consumers and no other's, the ones its event handlers name", () => {
+    for (const app of SERVICES) {
+      const code = sources(join(ROOT, 'apps', app, 'src'))
+        .map((file) => readFileSync(file, 'utf8'))
+        .join('\n');
+      const named = new Set([...code.matchAll(/@EventHandler\([^)]*?\{\s*consumer:\s*'([^']+)'/g)].map((m) => m[1]));
+      expect([app, [...named].sort()]).toEqual([app, [...EVENT_CONSUMERS[app]].sort()]);
+    }
+    const stream = new Namespace('').stream;
+    const delivery = busPermissions('delivery', new Namespace('')).publish;
+    expect(delivery).toContain(`$JS.API.CONSUMER.CREATE.${stream}.delivery_order-entitlements.evt.>`);
+    expect(delivery.filter((s) => s.startsWith('$JS.') && /\*|billing_|ordering_/.test(s))).toEqual([]);
+  });
+
   it('let a service serve only its own subjects and publish only its own events', () => {
     const namespace = new Namespace('');
     for (const service of SERVICES) {
@@ -82,10 +119,15 @@ describe('NATS permissions of the services', () => {
     for (const service of SERVICES) {
       const requests = busPermissions(service, namespace).publish.filter((s) => !s.startsWith('$JS') && !s.startsWith('evt.'));
       const broadcasts = service === 'gateway' ? ['gateway.identity.changed'] : [];
-      expect(requests).toEqual([...SERVICE_CALLS[service].map((callee) => `${callee}.>`), ...broadcasts]);
+      const asked = service === 'gateway' ? SERVICE_CALLS.gateway.map((callee) => `${callee}.>`) : SERVICE_REQUESTS[service].map((rpc) => rpc.subject);
+      expect(requests).toEqual([...asked, ...broadcasts]);
     }
     expect(busPermissions('billing', namespace).publish.filter((s) => !s.startsWith('$JS') && !s.startsWith('evt.'))).toEqual([]);
-    expect(busPermissions('ordering', namespace).publish.filter((s) => !s.startsWith('$JS') && !s.startsWith('evt.'))).toEqual(['catalog.>']);
+    expect(busPermissions('ordering', namespace).publish.filter((s) => !s.startsWith('$JS') && !s.startsWith('evt.'))).toEqual([
+      'catalog.offer.get',
+      'catalog.exclusive.reserve',
+      'catalog.exclusive.release',
+    ]);
     expect(busPermissions('gateway', namespace).publish).toEqual(expect.arrayContaining(['catalog.>', 'ordering.>', 'billing.>', 'delivery.>', 'gateway.identity.changed']));
   });
 
@@ -95,7 +137,7 @@ describe('NATS permissions of the services', () => {
     expect(subscribe).toEqual(['staging.ordering.>', '_INBOX.staging.ordering.>']);
     expect(inboxPrefix(namespace, 'ordering')).toBe('_INBOX.staging.ordering');
     expect(publish).toContain('staging.evt.ordering.>');
-    expect(publish).toContain('$JS.API.CONSUMER.CREATE.TROVE_EVENTS_staging.*.staging.evt.>');
+    expect(publish).toContain('$JS.API.CONSUMER.CREATE.TROVE_EVENTS_staging.ordering_order-payments.staging.evt.>');
     expect(publish.filter((s) => s.startsWith('$JS.') && s !== '$JS.API.INFO' && !s.includes('TROVE_EVENTS_staging'))).toEqual([]);
     expect(natsAuthorizationConfig(namespace)).not.toMatch(/"(catalog|ordering|evt)\./);
   });

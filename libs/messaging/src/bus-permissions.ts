@@ -1,9 +1,9 @@
-import { BACKEND_SERVICES, GatewayBroadcasts, SERVICES, type BackendService, type ServiceName } from '@trove/contracts';
+import { BACKEND_SERVICES, CatalogSubjects, DeliverySubjects, GatewayBroadcasts, SERVICES, type BackendService, type RpcSubject, type ServiceName } from '@trove/contracts';
 import { Namespace } from './namespace';
 
 /**
- * Which services each service asks over request-reply. NATS lets a service publish requests
- * only to the services named here, so a new call needs a line here, and then
+ * Which services each service asks over request-reply (the subjects, for the backend services,
+ * are in `SERVICE_REQUESTS`). A new call needs a line here and there, and then
  * deploy/nats/authorization.conf regenerated (see bus-permissions.cli.ts);
  * bus-permissions.spec.ts fails when an app's code uses another service's subjects without one.
  */
@@ -15,6 +15,35 @@ export const SERVICE_CALLS: Record<ServiceName, readonly BackendService[]> = {
   ordering: ['catalog'],
   billing: [],
   delivery: ['catalog'],
+};
+
+/**
+ * The requests each backend service makes of another, subject by subject: NATS lets it publish
+ * these and no other subject of the service it calls, so a service's user cannot reach another
+ * service's gateway-only subjects (an operator's approval, a buyer's downloads) with caller
+ * headers of its own making. The gateway, which authenticates every caller, may ask every
+ * subject of every backend service. bus-permissions.spec.ts fails when an app's code uses a
+ * subject of another service that is not here.
+ */
+export const SERVICE_REQUESTS: Record<BackendService, readonly RpcSubject<unknown, unknown>[]> = {
+  catalog: [DeliverySubjects.signUpload, DeliverySubjects.signSample, DeliverySubjects.datasetRecipients],
+  ordering: [CatalogSubjects.getOffer, CatalogSubjects.reserveExclusive, CatalogSubjects.releaseExclusive],
+  billing: [],
+  delivery: [CatalogSubjects.addVersionFile, CatalogSubjects.addSample, CatalogSubjects.listedObjects],
+};
+
+/**
+ * The durable consumers each service keeps on the event stream (`@EventHandler`'s `consumer`,
+ * named `<service>_<consumer>` on the stream). NATS lets a service create, look up, pull from
+ * and acknowledge these and no other, so that no service can re-point, drain or acknowledge
+ * another's. bus-permissions.spec.ts fails when an app's handlers name a consumer not here.
+ */
+export const EVENT_CONSUMERS: Record<ServiceName, readonly string[]> = {
+  gateway: ['audit-from-catalog', 'audit-from-ordering', 'audit-from-billing', 'audit-from-delivery'],
+  catalog: ['organization-statuses'],
+  ordering: ['order-payments', 'order-deliveries', 'subscription-lapses'],
+  billing: ['order-payments', 'usage-meters', 'catalog-datasets', 'catalog-offers', 'organization-statuses'],
+  delivery: ['order-entitlements', 'subscription-entitlements', 'catalog-releases', 'unlisted-objects', 'revoked-api-keys', 'organization-statuses'],
 };
 
 export interface BusPermissions {
@@ -31,6 +60,19 @@ export function inboxPrefix(namespace: Namespace, service: ServiceName): string 
 }
 
 /**
+ * Whether a message on a service's subject is a request another service made: its reply
+ * subject is an inbox (`inboxPrefix`), where `RpcClient` waits for the answer. A message that
+ * JetStream delivers from the stream has its own acknowledgement subject (`$JS.ACK.…`) as its
+ * reply, and one a stream republishes has none: either carries whatever headers its publisher
+ * wrote. Any service may create a consumer on the event stream, and the server delivers a push
+ * consumer's messages to the subject its creator names without asking the creator's publish
+ * permissions, so a service's subjects serve requests only.
+ */
+export function isRequest(reply: string | undefined): boolean {
+  return typeof reply === 'string' && reply.startsWith('_INBOX.');
+}
+
+/**
  * What one service may do on NATS, derived from the contracts and from how this library uses
  * NATS (subjects, inbox prefix, stream and consumer API calls): serve its own `<service>.>`
  * subjects, ask the services it calls, publish its own events `evt.<service>.>`, use the
@@ -41,20 +83,24 @@ export function inboxPrefix(namespace: Namespace, service: ServiceName): string 
 export function busPermissions(service: ServiceName, namespace: Namespace): BusPermissions {
   const stream = namespace.stream;
   const owned = Object.values(GatewayBroadcasts).filter((subject) => subject.split('.')[0] === service);
+  const requests = service === 'gateway' ? SERVICE_CALLS.gateway.map((callee) => `${callee}.>`) : SERVICE_REQUESTS[service].map((rpc) => rpc.subject);
+  const consumers = EVENT_CONSUMERS[service].map((consumer) => `${service}_${consumer}`);
   return {
     publish: [
-      ...SERVICE_CALLS[service].map((callee) => namespace.subject(`${callee}.>`)),
+      ...requests.map((subject) => namespace.subject(subject)),
       ...owned.map((subject) => namespace.subject(subject)),
       namespace.subject(`evt.${service}.>`),
       // jetstreamManager() checks that JetStream answers; ensureEventStream looks and creates
       '$JS.API.INFO',
       `$JS.API.STREAM.INFO.${stream}`,
       `$JS.API.STREAM.CREATE.${stream}`,
-      // durable consumers: look, create or update (always filtered on events), pull, ack
-      `$JS.API.CONSUMER.INFO.${stream}.*`,
-      `$JS.API.CONSUMER.CREATE.${stream}.*.${namespace.eventSubjects}`,
-      `$JS.API.CONSUMER.MSG.NEXT.${stream}.*`,
-      `$JS.ACK.${stream}.>`,
+      // its own durable consumers: look, create or update (always filtered on events), pull, ack
+      ...consumers.flatMap((durable) => [
+        `$JS.API.CONSUMER.INFO.${stream}.${durable}`,
+        `$JS.API.CONSUMER.CREATE.${stream}.${durable}.${namespace.eventSubjects}`,
+        `$JS.API.CONSUMER.MSG.NEXT.${stream}.${durable}`,
+        `$JS.ACK.${stream}.${durable}.>`,
+      ]),
       // the operators' figures (GET /v1/admin/stats): every consumer's backlog, read only
       ...(service === 'gateway' ? [`$JS.API.CONSUMER.LIST.${stream}`] : []),
     ],

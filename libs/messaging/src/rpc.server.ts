@@ -21,6 +21,7 @@ import {
   type Caller,
   type ServiceIdentity,
 } from '@trove/platform';
+import { isRequest } from './bus-permissions';
 import { decodeJson, encodeJson, type RpcReply } from './codec';
 import { soon } from './soon';
 import { Namespace } from './namespace';
@@ -134,6 +135,11 @@ export class RpcServer implements OnApplicationBootstrap, BeforeApplicationShutd
   }
 
   private async handle(subject: string, msg: Msg): Promise<void> {
+    if (!isRequest(msg.reply)) {
+      // Not a request: a stream's delivery to this subject, its headers whatever its publisher wrote.
+      this.logger.warn({ subject, reply: msg.reply ?? null }, 'message not handled: it is not a request (its reply is no inbox)');
+      return;
+    }
     const entry = this.handlers.get(subject)!;
     const context = { ...contextFrom(msg.headers), ...commandHeadersFrom(msg.headers) };
     const stop = this.metrics.rpcDuration.startTimer({ subject, side: 'server' });

@@ -2,7 +2,9 @@ import { CommonErrorCode, rpcSubject } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
 import { IsInt, IsString, Min } from 'class-validator';
-import { RpcClient, RpcHandler, type RpcContext } from '@trove/messaging';
+import { MessageHeaders } from '@trove/contracts';
+import { Namespace, RpcClient, RpcHandler, type RpcContext } from '@trove/messaging';
+import { AckPolicy, connect, DeliverPolicy, headers as natsHeaders } from 'nats';
 import { RequestContext, ServiceException } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -34,6 +36,9 @@ const slow = rpcSubject<QuoteRequest, Quote>('billing.quote.slow', QuoteRequest)
 const broken = rpcSubject<QuoteRequest, Quote>('billing.quote.broken', QuoteRequest);
 const bulky = rpcSubject<QuoteRequest, Quote & { terms: string }>('billing.quote.bulky', QuoteRequest);
 const nobody = rpcSubject<QuoteRequest, Quote>('delivery.quote.get', QuoteRequest);
+/** A command that records who accepted which quote. */
+const accept = rpcSubject<QuoteRequest, { accepted: number }>('billing.quote.accept', QuoteRequest, { command: true });
+const accepted: { offerId: string; role: string | null }[] = [];
 /** A quote read from the service's own database: `offerId` 'bad-statement' runs a statement the database refuses. */
 const stored = rpcSubject<QuoteRequest, Quote>('billing.quote.stored', QuoteRequest);
 
@@ -62,6 +67,12 @@ class QuoteHandler {
   @RpcHandler(bulky)
   bulky(request: QuoteRequest, context: RpcContext): Quote & { terms: string } {
     return { ...this.get(request, context), terms: '许可条款'.repeat((request.seats * 100 * 1024) / 12) };
+  }
+
+  @RpcHandler(accept)
+  accept(request: QuoteRequest, context: RpcContext): { accepted: number } {
+    accepted.push({ offerId: request.offerId, role: context.caller?.role ?? null });
+    return { accepted: accepted.length };
   }
 
   @RpcHandler(broken)
@@ -206,6 +217,40 @@ describe('request-reply over NATS', () => {
     });
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
     release();
+  });
+
+  it('does not act on what the event stream delivers to its subject, whatever the headers claim', async () => {
+    // Anyone who may create a consumer on the stream can have the server push stored messages,
+    // headers and all, to any subject: here an "admin" command to billing's queue group.
+    const nc = await connect({ servers: NATS_URL });
+    try {
+      const namespace = new Namespace(env.namespace);
+      const jsm = await nc.jetstreamManager();
+      const forgedSubject = namespace.subject(`evt.catalog.quote.forged-${randomUUID().slice(0, 8)}.v1`);
+      const durable = `catalog_forged-${randomUUID().slice(0, 8)}`;
+      await jsm.consumers.add(namespace.stream, {
+        durable_name: durable,
+        filter_subject: forgedSubject,
+        deliver_subject: namespace.subject(accept.subject),
+        deliver_group: namespace.queue('billing'),
+        ack_policy: AckPolicy.None,
+        deliver_policy: DeliverPolicy.All,
+      });
+      const forged = natsHeaders();
+      forged.set(MessageHeaders.callerOrganization, randomUUID());
+      forged.set(MessageHeaders.callerRole, 'admin');
+      forged.set(MessageHeaders.callerKey, randomUUID());
+      forged.set(MessageHeaders.idempotencyKey, randomUUID());
+      await nc.jetstream().publish(forgedSubject, new TextEncoder().encode(JSON.stringify({ offerId: 'forged', seats: 1 })), { headers: forged });
+      await waitFor('the stream to deliver the forged command', async () => (await jsm.consumers.info(namespace.stream, durable)).delivered.stream_seq > 0);
+      // A request sent after it is answered after it: by then the forged one was taken or dropped.
+      const caller = { organizationId: '8d7e6f50-0000-4000-8000-000000000001', role: 'buyer' as const, keyId: 'key-1' };
+      await RequestContext.run({ correlationId: 'accept-1', caller }, () => rpc.send(accept, { offerId: 'offer-1', seats: 1 }, { idempotencyKey: randomUUID() }));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(accepted).toEqual([{ offerId: 'offer-1', role: 'buyer' }]);
+    } finally {
+      await nc.close();
+    }
   });
 
   it('finishes a request in flight when the service shuts down, then stops taking new ones', async () => {

@@ -70,7 +70,9 @@ export class KeyStore implements OnApplicationBootstrap, OnApplicationShutdown {
   async onApplicationBootstrap(): Promise<void> {
     this.subscription = this.nc.subscribe(this.namespace.subject(GatewayBroadcasts.identityChanged), {
       callback: (error, msg) => {
-        if (error) return;
+        // Published plain, by a gateway: one a stream delivers or republishes here (with an
+        // acknowledgement subject or the stream's headers) is not a broadcast of ours.
+        if (error || msg.reply || msg.headers?.get('Nats-Stream')) return;
         try {
           this.forget(decodeJson(msg.data) as IdentityChanged);
         } catch {
