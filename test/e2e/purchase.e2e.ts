@@ -946,6 +946,35 @@ describe('buying free and metered offers', () => {
     expect(license.expires_at.toISOString()).toBe(sale.ends_at.toISOString());
   });
 
+  it("ends an exclusive subscription's paid periods with its sale, however long the first charge took", async () => {
+    const monthly = { ...exclusiveOffer(2, ['CN']), pricing: { model: 'subscription', period: 'month', price: { amount: 3_000_000, currency: 'CNY' } } };
+    const exclusive = await h.publishedOffer('海天瑞声 SpeechOcean', monthly, '吴语客服通话（独家，按月订阅）/ Wu call-centre speech, exclusive monthly');
+    const buyer = await h.buyer('理想汽车 Li Auto');
+    await h.fund(buyer, 6_000_000);
+    // Billing is down while the order waits for its charge: its license end, counted from the
+    // charge, outlived the sale and the entitlement by the wait, and its last period was sold
+    // in full for time delivery never serves.
+    const billing = h.system.app('billing');
+    billing.kill('SIGTERM');
+    await billing.exit();
+    let placed: { id: string };
+    try {
+      placed = await json(await h.order(buyer, order(exclusive.offerId)));
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+    } finally {
+      billing.start();
+      await billing.ready();
+    }
+    expect((await h.settled(buyer, placed.id)).status).toBe('fulfilled');
+    const sale = await withDatabase(h.system.databases.get('catalog')!.url, async (c) => (await c.query(`SELECT starts_at, ends_at FROM exclusive_sale WHERE order_id = $1`, [placed.id])).rows[0]);
+    const license = await withDatabase(h.system.databases.get('delivery')!.url, async (c) => (await c.query(`SELECT expires_at FROM entitlement WHERE order_id = $1`, [placed.id])).rows[0]);
+    const subscription = await withDatabase(h.system.databases.get('billing')!.url, async (c) =>
+      (await c.query(`SELECT subscribed_at, license_ends_at FROM subscription WHERE order_id = $1`, [placed.id])).rows[0],
+    );
+    expect(subscription.subscribed_at.getTime() - sale.starts_at.getTime()).toBeGreaterThanOrEqual(3000);
+    expect([subscription.license_ends_at.toISOString(), license.expires_at.toISOString()]).toEqual([sale.ends_at.toISOString(), sale.ends_at.toISOString()]);
+  });
+
   it('refuses an exclusive license sold by the unit, and a unit price whose whole volume no order can buy', async () => {
     const vendor = await VendorClient.signUp(h.system, '慧听科技 Huiting Tech');
     const { dataset } = await vendor.listing(speechListing());

@@ -27,6 +27,7 @@ export class OrderPayments {
         price: { amount: line.price.amount, currency: line.price.currency },
         pricing: { model: line.pricing.model, ...(line.pricing.period ? { period: line.pricing.period } : {}) },
         ...(line.termMonths !== undefined ? { termMonths: line.termMonths } : {}),
+        ...(line.termStartsAt ? { termStartsAt: line.termStartsAt } : {}),
         item: invoiceItem(line),
       })),
     });

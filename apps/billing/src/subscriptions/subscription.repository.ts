@@ -218,6 +218,8 @@ interface LineToSubscribe {
   item?: { datasetTitle?: string; licenseTemplate?: string };
   /** The license's term in months; null (perpetual) or absent (not told): no end. */
   termMonths?: number | null;
+  /** An exclusive line's: when its term began (the order's placement); absent, the first charge. */
+  termStartsAt?: string;
 }
 
 @Injectable()
@@ -232,7 +234,11 @@ export class SubscriptionRepository extends TransactionalRepository {
     if (lines.length === 0) return;
     const values = lines.map((line) => {
       if (!(line.period in PERIOD_MONTHS)) throw new Error(`unknown subscription period ${line.period}`);
-      const licenseEnd = typeof line.termMonths === 'number' ? licenseEndsAt({ termMonths: line.termMonths }, start) : null;
+      // An exclusive license ends with its sale, counted from the placement as delivery counts it;
+      // a charge so late that the term is over already sells a period that ends as it begins.
+      const termStart = line.termStartsAt ? new Date(line.termStartsAt) : start;
+      const termEnd = typeof line.termMonths === 'number' ? licenseEndsAt({ termMonths: line.termMonths }, termStart) : null;
+      const licenseEnd = termEnd && termEnd < start ? start : termEnd;
       const end = periodEndFrom(start, line.period as SubscriptionPeriod, 1);
       const row = [
         randomUUID(),

@@ -226,6 +226,7 @@ export class OrdersService {
             licenseTemplate: line.licenseTemplate,
             termsSha256: line.termsSha256,
             termMonths: line.terms.termMonths,
+            ...(line.exclusive ? { termStartsAt: line.placedAt.toISOString() } : {}),
           })),
         total: { amount: total, currency },
         placedAt: now.toISOString(),

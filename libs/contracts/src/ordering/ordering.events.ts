@@ -73,6 +73,16 @@ export class PlacedOrderLineV1 {
   @Min(1)
   @Max(MAX_TERM_MONTHS)
   termMonths?: number | null;
+
+  /**
+   * An exclusive line's: when its term began, the order's placement, as in `order.paid`. Billing
+   * counts a subscription's license end from it, so that it is delivery's and the exclusive
+   * sale's, not later by the time the charge took. Absent for every other line, whose term runs
+   * from the payment.
+   */
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  termStartsAt?: string;
 }
 
 /**
