@@ -116,6 +116,17 @@ describe('a buyer cancels its subscription at the end of the paid period, throug
     expect(await wallet(智谱)).toBe(FUNDS - 3 * MONTHLY);
     expect((await get('/v1/subscriptions?status=lapsed', 智谱)).body.items.map((s: { id: string }) => s.id)).toEqual([subscription.subscriptionId]);
 
+    // An operator refunds the lapsed order: the month comes back, and the license reads as taken
+    // back, not as one that ran its course; it ended at the lapse, and still did.
+    const ended = (await get('/v1/entitlements', 智谱)).body.items.find((e: { id: string }) => e.id === subscription.entitlementId);
+    expect((await post(`/v1/admin/orders/${subscription.orderId}/refund`, 'admin', { reason: '数据质量争议 / data quality dispute' })).status).toBe(202);
+    await waitFor('the refund to reach the order', async () => (await get(`/v1/orders/${subscription.orderId}`, 智谱)).body.status === 'refunded');
+    expect(await wallet(智谱)).toBe(FUNDS - 2 * MONTHLY);
+    await waitFor('delivery to revoke the ended entitlement', async () => (await entitlementStatus(智谱, subscription.entitlementId)) === 'revoked');
+    const revoked = (await get('/v1/entitlements', 智谱)).body.items.find((e: { id: string }) => e.id === subscription.entitlementId);
+    expect(revoked).toEqual({ ...ended, status: 'revoked' });
+    expect(await entitlementStatus(智谱, kept.entitlementId)).toBe('active');
+
     expect((await get('/v1/admin/ledger/trial-balance', 'admin')).body.total).toBe(0);
   });
 

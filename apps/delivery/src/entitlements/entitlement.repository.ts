@@ -239,6 +239,12 @@ export class EntitlementRepository extends TransactionalRepository {
     return rows.map(toEntitlement);
   }
 
+  /** The order's entitlements that are not revoked (active, or ended by a lapse), locked. */
+  async unrevokedOfOrderForUpdate(orderId: string): Promise<Entitlement[]> {
+    const rows = (await this.transaction.query(`${SELECT} WHERE e.order_id = $1 AND e.status <> 'revoked' ORDER BY e.line_id FOR UPDATE OF e`, [orderId])) as EntitlementRow[];
+    return rows.map(toEntitlement);
+  }
+
   /** Active subscriptions to the dataset whose license has not ended at `at`. */
   async subscribersForUpdate(datasetId: string, at: Date): Promise<Entitlement[]> {
     const rows = (await this.transaction.query(

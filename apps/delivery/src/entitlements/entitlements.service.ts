@@ -124,8 +124,10 @@ export class EntitlementsService {
   @EventHandler(OrderingEvents.orderRefunded, { consumer: 'order-entitlements' })
   async refunded(refund: OrderRefundedV1, { tx }: EventContext<OrderRefundedV1>): Promise<void> {
     const now = new Date();
-    for (const entitlement of await this.entitlements.activeOfOrderForUpdate(refund.orderId)) {
-      await this.entitlements.end(entitlement.id, 'revoked', now);
+    // Also one that ended already (a subscription that lapsed before its refund): a refunded
+    // license reads as taken back, not as one that ran its course. It ended when it ended.
+    for (const entitlement of await this.entitlements.unrevokedOfOrderForUpdate(refund.orderId)) {
+      await this.entitlements.end(entitlement.id, 'revoked', entitlement.endedAt ?? now);
       await tx.publish(DeliveryEvents.entitlementEnded, { entitlementId: entitlement.id, orderId: entitlement.orderId, status: 'revoked' });
     }
   }
