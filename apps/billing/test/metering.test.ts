@@ -26,7 +26,7 @@ function downloadEnvelope(download: DownloadRecordedV1, seq: number): EventEnvel
     occurredAt: download.finishedAt,
     producer: 'delivery',
     payload: download,
-    aggregate: { type: 'delivery.entitlement', id: download.entitlementId, seq, previous: seq > 1 ? { [subject]: seq - 1 } : {} },
+    aggregate: { type: 'delivery.download', id: download.entitlementId, seq, previous: seq > 1 ? { [subject]: seq - 1 } : {} },
   };
 }
 

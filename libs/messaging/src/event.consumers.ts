@@ -257,11 +257,15 @@ export class EventConsumers implements OnApplicationBootstrap, BeforeApplication
       const { aggregate: _aggregate, ...rest } = envelope;
       throw new MalformedEvent('the envelope names its aggregate without a type, an id and a positive seq', rest);
     }
+    let payload: object;
     try {
-      return { envelope, payload: validateMessage(registration.event.payload as new () => object, envelope.payload) };
+      payload = validateMessage(registration.event.payload as new () => object, envelope.payload);
     } catch (error) {
       throw new MalformedEvent(describe(error), envelope);
     }
+    const problem = envelope.aggregate && aggregateProblem(envelope.aggregate, registration.event, payload);
+    if (problem) throw new MalformedEvent(problem, envelope);
+    return { envelope, payload };
   }
 
   private async process(group: ConsumerGroup, msg: JsMsg): Promise<void> {
@@ -473,6 +477,32 @@ function earlierEvent(aggregate: EventAggregate, subjects: string[]): number {
   if (!aggregate.previous || typeof aggregate.previous !== 'object') return aggregate.seq - 1;
   // A number that is not a whole positive one names no earlier event.
   return Math.max(0, ...subjects.map((s) => aggregate.previous[s]).filter((seq): seq is number => Number.isSafeInteger(seq) && seq > 0));
+}
+
+/**
+ * Why an envelope's place in its aggregate's history cannot be the producer's, or null. The
+ * consumer moves its position in the aggregate to the envelope's `seq`, so an envelope that named
+ * another aggregate than its payload's, or a `seq` far ahead of its `previous` events, made every
+ * later real event of that aggregate a "duplicate", acknowledged and never applied (a refund
+ * whose entitlement stayed active). The outbox numbers an aggregate's events 1, 2, 3… across its
+ * subjects, and `previous` holds each subject's latest earlier one, so the event before this one
+ * is the largest of them: `seq` is one more (an envelope without `previous` predates it). What
+ * this cannot see is an envelope that follows the rules with made-up earlier events on subjects
+ * the consumer does not take: only the producer's own NATS user may publish its events.
+ */
+function aggregateProblem(aggregate: EventAggregate, event: EventSubject<unknown>, payload: object): string | null {
+  const type = eventAggregateType(event.subject);
+  if (aggregate.type !== type) return `the envelope's aggregate is a ${aggregate.type}, but ${event.subject} is an event of a ${type}`;
+  const id = event.aggregate?.(payload);
+  if (id !== undefined && aggregate.id !== id) return `the envelope names ${type} ${aggregate.id}, but its payload is about ${id}`;
+  if (aggregate.previous === undefined) return null;
+  const earlier = Object.entries(aggregate.previous);
+  if (earlier.some(([subject, seq]) => !subject.startsWith(`evt.${type}.`) || !Number.isSafeInteger(seq) || seq < 1 || seq >= aggregate.seq)) {
+    return `the envelope's previous events are not earlier events of its ${type}`;
+  }
+  const latest = Math.max(0, ...earlier.map(([, seq]) => seq));
+  if (aggregate.seq !== latest + 1) return `the envelope's seq ${aggregate.seq} does not follow its latest earlier event (${latest})`;
+  return null;
 }
 
 function isAggregate(value: unknown): value is EventAggregate {

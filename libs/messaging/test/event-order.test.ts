@@ -184,6 +184,30 @@ describe('events of one aggregate, in the order they were written', () => {
     }
   });
 
+  it('gives no place in an order’s history to an envelope its producer cannot have written', async () => {
+    await startConsumer();
+    const orderId = randomUUID();
+    await publishRaw(nc, env.namespace, OrderPaid.subject, envelope(OrderPaid.subject, paid(orderId), { id: orderId, seq: 1, previous: {} }));
+    await waitFor('the payment to be applied', async () => (await log()).length === 1);
+    // A copy of the payment that claims to be the order's last event ever: taken, it moved the
+    // consumer's position so far that the real refund was acknowledged as a duplicate.
+    await publishRaw(nc, env.namespace, OrderPaid.subject, envelope(OrderPaid.subject, paid(orderId), { id: orderId, seq: Number.MAX_SAFE_INTEGER, previous: {} }));
+    await publishRaw(nc, env.namespace, OrderPaid.subject, envelope(OrderPaid.subject, paid(orderId), { id: orderId, seq: 900, previous: { [OrderPaid.subject]: 1 } }));
+    // One whose aggregate is another order than its payload's, and one of another kind of aggregate.
+    await publishRaw(nc, env.namespace, OrderPaid.subject, envelope(OrderPaid.subject, paid(orderId), { id: randomUUID(), seq: 2, previous: { [OrderPaid.subject]: 1 } }));
+    await publishRaw(nc, env.namespace, OrderPaid.subject, { ...envelope(OrderPaid.subject, paid(orderId)), aggregate: { type: 'billing.wallet', id: orderId, seq: 2, previous: { [OrderPaid.subject]: 1 } } });
+    await publishRaw(nc, env.namespace, OrderRefunded.subject, envelope(OrderRefunded.subject, refunded(orderId), { id: orderId, seq: 2, previous: { [OrderPaid.subject]: 1 } }));
+    await waitFor('the refund to be applied', async () => (await log()).length === 2, 60_000);
+    await consumerIdle();
+    expect((await log()).map((row) => [row.order_id, row.subject])).toEqual([
+      [orderId, OrderPaid.subject],
+      [orderId, OrderRefunded.subject],
+    ]);
+    const dead = await withDatabase(database.url, async (client) => (await client.query(`SELECT reason, error FROM dead_letter ORDER BY dead_at`)).rows as { reason: string; error: string }[]);
+    expect(dead.map((letter) => letter.reason)).toEqual(['malformed', 'malformed', 'malformed', 'malformed']);
+    expect(dead[0].error).toContain('does not follow its latest earlier event (0)');
+  });
+
   it('holds an order’s refund back while its payment fails and is redelivered, and applies both once', async () => {
     await startConsumer();
     const stuck = randomUUID();
