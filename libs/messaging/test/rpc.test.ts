@@ -1,5 +1,5 @@
 import { CommonErrorCode, rpcSubject } from '@trove/contracts';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
 import { IsInt, IsString, Min } from 'class-validator';
 import { MessageHeaders } from '@trove/contracts';
@@ -134,6 +134,46 @@ describe('request-reply over NATS', () => {
       code: CommonErrorCode.VALIDATION_FAILED,
       errors: [{ field: 'price', problems: [expect.stringContaining('should not exist')] }],
     });
+  });
+
+  it('refuses a message nested too deep to validate with VALIDATION_FAILED, changes nothing and logs no handler failure', async () => {
+    // Sent as bytes: JSON.stringify (and so RpcClient) cannot write these. The validators ran out
+    // of stack on them, a RangeError answered INTERNAL and logged as a handler failure.
+    const bodies = {
+      lists: `{"offerId":"deep","seats":1,"terms":${'['.repeat(200_000)}${']'.repeat(200_000)}}`,
+      objects: `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`,
+    };
+    const failures = jest.spyOn(Logger.prototype, 'error');
+    const before = accepted.length;
+    const nc = await connect({ servers: NATS_URL });
+    try {
+      const namespace = new Namespace(env.namespace);
+      for (const [what, body] of Object.entries(bodies)) {
+        for (const subject of [quote.subject, accept.subject]) {
+          const reply = JSON.parse(new TextDecoder().decode((await nc.request(namespace.subject(subject), new TextEncoder().encode(body), { timeout: 10_000 })).data));
+          expect({ what, subject, reply }).toEqual({
+            what,
+            subject,
+            reply: {
+              ok: false,
+              error: {
+                code: CommonErrorCode.VALIDATION_FAILED,
+                status: 400,
+                message: expect.stringContaining('is nested deeper than 64 levels'),
+                errors: [{ field: expect.stringMatching(what === 'lists' ? /^terms\.0\.0\./ : /^a\.a\./), problems: [expect.stringContaining('is nested deeper than 64 levels')] }],
+              },
+            },
+          });
+        }
+      }
+      // The service still answers, and the command was not applied.
+      expect(await rpc.send(quote, { offerId: 'offer-1', seats: 1 })).toMatchObject({ amount: 129_900 });
+      expect(accepted).toHaveLength(before);
+      expect(failures).not.toHaveBeenCalled();
+    } finally {
+      failures.mockRestore();
+      await nc.close();
+    }
   });
 
   it('passes a typed business error through unchanged', async () => {

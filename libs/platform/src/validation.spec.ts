@@ -2,7 +2,7 @@ import type { ValidationError } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsArray, IsIn, IsInt, IsOptional, Min, ValidateNested } from 'class-validator';
 import type { ServiceException } from './problem';
-import { httpValidationPipe, MAX_REPORTED_FIELDS, validateMessage, validationFailed } from './validation';
+import { httpValidationPipe, MAX_NESTING_DEPTH, MAX_REPORTED_FIELDS, tooDeeplyNested, validateMessage, validationFailed } from './validation';
 
 const unknownField = (property: string): ValidationError => ({ property, constraints: { whitelistValidation: `property ${property} should not exist` }, children: [] });
 
@@ -181,5 +181,61 @@ describe('what a broken field is told', () => {
     expect(problems({ items: [{ quantity: '10' }] })).toEqual([{ field: 'items.0.quantity', problems: ['quantity must be a whole number of units'] }]);
     expect(problems({ items: [{ quantity: 0 }] })).toEqual([{ field: 'items.0.quantity', problems: ['quantity must not be less than 1'] }]);
     expect(problems({ items: [{ quantity: 2 }], currency: 'EUR' })).toEqual([{ field: 'currency', problems: [expect.stringMatching(/^currency must be one of/)] }]);
+  });
+});
+
+describe('a message nested too deep to walk', () => {
+  /** `levels` lists, one inside the other, around `inside`: `[[[inside]]]`. */
+  const lists = (levels: number, inside: unknown = 1): unknown => JSON.parse('['.repeat(levels) + JSON.stringify(inside) + ']'.repeat(levels));
+  /** `levels` objects, one inside the other: `{"a":{"a":…1}}`. */
+  const objects = (levels: number): unknown => JSON.parse('{"a":'.repeat(levels) + '1' + '}'.repeat(levels));
+  const viaBus = (payload: unknown) => {
+    try {
+      validateMessage(TopUpInput, payload);
+      return 'accepted';
+    } catch (error) {
+      return error instanceof Error && 'code' in error ? { code: (error as ServiceException).code, detail: error.message, errors: (error as ServiceException).errors } : error;
+    }
+  };
+  const viaHttp = (payload: unknown) =>
+    httpValidationPipe()
+      .transform(payload, { type: 'body', metatype: TopUpInput })
+      .then(() => 'accepted')
+      .catch((error: unknown) => (error instanceof Error && 'code' in error ? { code: (error as ServiceException).code, detail: error.message, errors: (error as ServiceException).errors } : error));
+  /** A field's name as an answer gives it: the keys are the client's, and may be long. */
+  const cut = (field: string) => (field.length > 120 ? `${field.slice(0, 120)}…` : field);
+  const refusedAt = (field: string) => ({
+    code: 'VALIDATION_FAILED',
+    detail: `${field}: ${field} is nested deeper than ${MAX_NESTING_DEPTH} levels; nothing Trove takes nests that deep`,
+    errors: [{ field, problems: [`${field} is nested deeper than ${MAX_NESTING_DEPTH} levels; nothing Trove takes nests that deep`] }],
+  });
+
+  it('is refused as VALIDATION_FAILED naming where, at both edges, where the validators ran out of stack (a RangeError, answered INTERNAL)', async () => {
+    // The path to level 65, cut to 120 characters.
+    const field = (first: string, step: string) => cut(`${first}${`.${step}`.repeat(MAX_NESTING_DEPTH - 1)}`);
+    const deepLists = { amount: { amount: 1, currency: 'CNY' }, instalments: lists(200_000) };
+    expect(viaBus(deepLists)).toEqual(refusedAt(field('instalments', '0')));
+    expect(await viaHttp(deepLists)).toEqual(refusedAt(field('instalments', '0')));
+    const deepObjects = objects(100_000);
+    expect(viaBus(deepObjects)).toEqual(refusedAt(field('a', 'a')));
+    expect(await viaHttp(deepObjects)).toEqual(refusedAt(field('a', 'a')));
+  });
+
+  it(`takes ${MAX_NESTING_DEPTH} levels to the rules as before, and refuses one more`, async () => {
+    // The top-level object is level 1: `extra` holds the other 63.
+    const atLimit = { amount: { amount: 1, currency: 'CNY' }, extra: lists(MAX_NESTING_DEPTH - 1) };
+    const unknown = [{ field: 'extra', problems: ['property extra should not exist'] }];
+    expect((viaBus(atLimit) as { errors: unknown }).errors).toEqual(unknown);
+    expect(((await viaHttp(atLimit)) as { errors: unknown }).errors).toEqual(unknown);
+    const over = { amount: { amount: 1, currency: 'CNY' }, extra: lists(MAX_NESTING_DEPTH) };
+    expect(viaBus(over)).toEqual(refusedAt(cut(`extra${'.0'.repeat(MAX_NESTING_DEPTH - 1)}`)));
+    expect(await viaHttp(over)).toEqual(refusedAt(cut(`extra${'.0'.repeat(MAX_NESTING_DEPTH - 1)}`)));
+  });
+
+  it('names the first place too deep in the order the message was written, and sees nothing in scalars', () => {
+    expect(tooDeeplyNested({ a: 1, b: [1, { c: [[]] }], d: [[[[]]]] }, 3)).toBe('b.1.c');
+    expect(tooDeeplyNested({ a: [1, [2]], b: { c: 'deep' } }, 3)).toBeUndefined();
+    expect(tooDeeplyNested('[[[[[[]]]]]]', 1)).toBeUndefined();
+    expect(tooDeeplyNested(null)).toBeUndefined();
   });
 });

@@ -195,12 +195,64 @@ function inheritedNames(value: unknown, path = ''): string[] {
   );
 }
 
+/**
+ * How deep a message or body may nest: the top-level object is level 1, each object or list
+ * inside it one more. The deepest contract nests a handful of levels (a dataset's metadata, 4
+ * levels, inside its request), and the gateway takes no body deeper than 32: this is far from any.
+ * What it stops is the validators' recursion (class-transformer, class-validator and the walks
+ * here), which ran out of stack on a message a few thousand levels deep: a RangeError, answered
+ * INTERNAL and logged as a handler failure.
+ */
+export const MAX_NESTING_DEPTH = 64;
+
+/** One object or list on the way down, with how it was reached (for the field's name). */
+type Nesting = { node: object; depth: number; key: string; parent?: Nesting };
+
+/**
+ * The path (`items.0.amount`, cut to 120 characters) of the first object or list of `value`
+ * nested deeper than `max` levels, or undefined. Iterative, so that it cannot itself run out of
+ * stack, and never below `max` levels, so it costs one look at each value at most.
+ */
+export function tooDeeplyNested(value: unknown, max = MAX_NESTING_DEPTH): string | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const pending: Nesting[] = [{ node: value, depth: 1, key: '' }];
+  while (pending.length > 0) {
+    const at = pending.pop()!;
+    const keys = Object.keys(at.node);
+    // Last key first onto the stack, so the first too deep in the document's order is the one named.
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const child = (at.node as Record<string, unknown>)[keys[i]];
+      if (child === null || typeof child !== 'object') continue;
+      const next: Nesting = { node: child, depth: at.depth + 1, key: keys[i], parent: at };
+      if (next.depth > max) {
+        const path: string[] = [];
+        for (let step: Nesting | undefined = next; step?.parent; step = step.parent) path.push(step.key);
+        const full = path.reverse().join('.');
+        return full.length > 120 ? `${full.slice(0, 120)}…` : full;
+      }
+      pending.push(next);
+    }
+  }
+  return undefined;
+}
+
+/** Refuses a value nested deeper than MAX_NESTING_DEPTH, as VALIDATION_FAILED naming where. */
+function refuseDeepNesting(value: unknown): void {
+  const path = tooDeeplyNested(value);
+  if (path === undefined) return;
+  const problem = `${path} is nested deeper than ${MAX_NESTING_DEPTH} levels; nothing Trove takes nests that deep`;
+  // A value that was sent (not undefined or null, which read as a field left out).
+  throw validationFailed([Object.assign(new ValidationError(), { property: path, value: {}, constraints: { maxDepth: problem } })]);
+}
+
 /** An unknown field at `path` (`amount.toString`), told as the whitelist tells one. */
 const notAllowed = (path: string, value: unknown): ValidationError =>
   Object.assign(new ValidationError(), { property: path, value, constraints: { whitelistValidation: `property ${path.split('.').pop()} should not exist` } });
 
 class HttpValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // Before anything walks it (the gateway's body parser already refuses more than 32 levels).
+    if (metadata.type === 'query' || metadata.type === 'body') refuseDeepNesting(value);
     if ((metadata.type === 'query' || metadata.type === 'body') && typeof metadata.metatype === 'function' && !SCALARS.includes(metadata.metatype)) {
       const inherited = inheritedNames(value);
       if (inherited.length > 0) throw validationFailed(inherited.map((name) => (metadata.type === 'query' ? notRead(name) : notAllowed(name, undefined))));
@@ -241,6 +293,8 @@ export function validateMessage<T extends object>(cls: new () => T, payload: unk
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
     throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, 'The message payload must be a JSON object.');
   }
+  // Before anything walks it: every step below recurses, and a RangeError would be a 500.
+  refuseDeepNesting(payload);
   const inherited = inheritedNames(payload);
   if (inherited.length > 0) throw validationFailed(inherited.map((name) => notAllowed(name, undefined)));
   const instance = plainToInstance(cls, payload);
