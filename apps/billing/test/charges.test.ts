@@ -211,6 +211,39 @@ describe('billing: the charge path on the real database', () => {
     billing.clock.set(new Date('2026-03-15T02:00:00.000Z'));
   });
 
+  it('renews the subscriptions due after one it cannot renew, and renews that one once it can', async () => {
+    const [智谱, 百川] = [buyer(), buyer()];
+    const 数据堂 = vendor();
+    const monthly = (who: { organizationId: string }) => order(who.organizationId, [line(数据堂.organizationId, 100_000, 'CNY', { model: 'subscription', period: 'month' })]);
+    await billing.fund(智谱, 200_000);
+    await billing.fund(百川, 200_000);
+    billing.clock.set(new Date('2026-04-01T04:00:00.000Z'));
+    const stuck = monthly(智谱);
+    await billing.payments.charge(stuck);
+    billing.clock.set(new Date('2026-04-01T05:00:00.000Z'));
+    const next = monthly(百川);
+    await billing.payments.charge(next);
+    const [{ id: stuckId }] = (await billing.sql.query(`SELECT id FROM subscription WHERE order_id = $1`, [stuck.orderId])).rows;
+    // The oldest due subscription cannot be written (a fault of its own row); the next one can.
+    await billing.sql.query(`CREATE FUNCTION refuse_one_subscription() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF OLD.id = '${stuckId}' THEN RAISE EXCEPTION 'could not extend tablespace file for subscription %', OLD.id; END IF; RETURN NEW; END $$`);
+    await billing.sql.query(`CREATE TRIGGER refuse_one_subscription BEFORE UPDATE ON subscription FOR EACH ROW EXECUTE FUNCTION refuse_one_subscription()`);
+    const periodEnd = async (orderId: string) => ((await billing.sql.query(`SELECT period_end FROM subscription WHERE order_id = $1`, [orderId])).rows[0].period_end as Date).toISOString();
+    try {
+      billing.clock.set(new Date('2026-05-01T06:00:00.000Z'));
+      expect(await billing.subscriptions.renewDue()).toEqual({ renewed: 1, lapsed: 0 });
+      expect([await periodEnd(stuck.orderId), await periodEnd(next.orderId)]).toEqual(['2026-05-01T04:00:00.000Z', '2026-06-01T05:00:00.000Z']);
+      expect([await billing.walletBalance(智谱.organizationId), await billing.walletBalance(百川.organizationId)]).toEqual([100_000, 0]);
+    } finally {
+      await billing.sql.query(`DROP TRIGGER refuse_one_subscription ON subscription`);
+      await billing.sql.query(`DROP FUNCTION refuse_one_subscription()`);
+    }
+    expect(await billing.subscriptions.renewDue()).toEqual({ renewed: 1, lapsed: 0 });
+    expect(await periodEnd(stuck.orderId)).toBe('2026-06-01T04:00:00.000Z');
+    expect(await billing.walletBalance(智谱.organizationId)).toBe(0);
+    billing.clock.set(new Date('2026-03-15T02:00:00.000Z'));
+  });
+
   it('numbers invoices gaplessly per year in the order they were written, off the purchase path', async () => {
     const 字节 = buyer();
     const v = vendor();

@@ -265,11 +265,11 @@ export class SubscriptionRepository extends TransactionalRepository {
     );
   }
 
-  /** Ids of active subscriptions whose paid period has ended by `now`, oldest first. */
-  async dueIds(now: Date, limit: number, orderId?: string): Promise<string[]> {
+  /** Ids of active subscriptions whose paid period has ended by `now`, oldest first, but for `except`. */
+  async dueIds(now: Date, limit: number, orderId?: string, except: string[] = []): Promise<string[]> {
     const rows = (await this.manager.query(
-      `SELECT id FROM subscription WHERE status = 'active' AND period_end <= $1 AND ($3::uuid IS NULL OR order_id = $3) ORDER BY period_end, id LIMIT $2`,
-      [now, limit, orderId ?? null],
+      `SELECT id FROM subscription WHERE status = 'active' AND period_end <= $1 AND ($3::uuid IS NULL OR order_id = $3) AND id <> ALL($4::uuid[]) ORDER BY period_end, id LIMIT $2`,
+      [now, limit, orderId ?? null, except],
     )) as { id: string }[];
     return rows.map((r) => r.id);
   }

@@ -18,7 +18,7 @@ import {
 } from '@trove/contracts';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { EventHandler, RpcHandler, UnitOfWork, type EventContext, type RpcContext, type Transaction } from '@trove/messaging';
-import { decodeCursor, PeriodicJob, ServiceException, toPage, type Caller } from '@trove/platform';
+import { decodeCursor, isDatabaseUnavailable, PeriodicJob, ServiceException, toPage, type Caller } from '@trove/platform';
 import { callerAs } from '../access';
 import { BillingConfig } from '../billing.config';
 import { Clock } from '../clock';
@@ -76,14 +76,27 @@ export class SubscriptionsService implements OnApplicationBootstrap, OnApplicati
    */
   async renewDue(orderId?: string, stop?: () => boolean): Promise<RenewalRunView> {
     const result = { renewed: 0, lapsed: 0 };
+    // Due subscriptions this pass could not renew: each stays due for the next pass, and the
+    // pass goes on without it. Before, the first such one (the oldest due) ended every pass, and
+    // every subscription due after it was served on without being charged.
+    const failed: string[] = [];
     for (;;) {
       const now = this.clock.now();
-      const due = await this.unitOfWork.read(() => this.subscriptions.dueIds(now, 200, orderId));
+      const due = await this.unitOfWork.read(() => this.subscriptions.dueIds(now, 200, orderId, failed));
       if (due.length === 0) return result;
       let progressed = false;
       for (const id of due) {
         if (stop?.()) return result;
-        const outcome = await this.renewOne(id, now);
+        let outcome: 'renewed' | 'lapsed' | null;
+        try {
+          outcome = await this.renewOne(id, now);
+        } catch (error) {
+          // Without its database the pass cannot renew any: the next pass retries them all.
+          if (isDatabaseUnavailable(error)) throw error;
+          this.logger.error({ err: error, subscriptionId: id }, 'subscription not renewed; it stays due, and the next pass tries it again');
+          failed.push(id);
+          continue;
+        }
         if (outcome) result[outcome]++;
         progressed ||= outcome !== null;
       }
