@@ -16,6 +16,7 @@ import { headers as natsHeaders, type NatsConnection } from 'nats';
 import { createDataSource } from '../src/data-source';
 import { SubscriptionListings1764840000000 } from '../src/migrations/1764840000000-SubscriptionListings';
 import { VendorStanding1764850000000 } from '../src/migrations/1764850000000-VendorStanding';
+import { DatasetWithdrawn1765300000000 } from '../src/migrations/1765300000000-DatasetWithdrawn';
 import { connectNats } from '../../../test/support/nats';
 import { waitFor } from '../../../test/support/processes';
 import { BillingHarness, buyer, line, order, vendor } from './billing-harness';
@@ -63,8 +64,8 @@ describe('billing: subscriptions of suspended datasets and withdrawn offers', ()
     return id;
   }
 
-  const suspended = (datasetId: string, vendorOrganizationId: string, at: string) =>
-    catalogEvent<DatasetSuspended>(CatalogEvents.datasetSuspended, { datasetId, vendorOrganizationId, suspendedAt: at }, at);
+  const suspended = (datasetId: string, vendorOrganizationId: string, at: string, byVendor?: true) =>
+    catalogEvent<DatasetSuspended>(CatalogEvents.datasetSuspended, { datasetId, vendorOrganizationId, suspendedAt: at, ...(byVendor ? { byVendor } : {}) }, at);
   // A reinstated listing's event carries its first publication time; the envelope carries when it happened.
   const reinstated = (datasetId: string, vendorOrganizationId: string, at: string) =>
     catalogEvent<DatasetPublished>(
@@ -119,6 +120,25 @@ describe('billing: subscriptions of suspended datasets and withdrawn offers', ()
     expect(await billing.walletBalance(商汤.organizationId)).toBe(1_000_000 - 4 * PRICE);
     expect(await entriesOf(other.orderId)).toEqual(['charge', 'renewal', 'renewal', 'renewal']);
     expect(await billing.payable(标贝.organizationId)).toBe(5 * owed);
+  });
+
+  it('tells a subscriber its listing was taken off sale by its vendor, not suspended by an operator', async () => {
+    const 数据堂 = vendor();
+    const { subscriber: 月之暗面, subscription, orderLine } = await subscribe(1_000_000, 数据堂.organizationId);
+    await suspended(orderLine.datasetId, 数据堂.organizationId, '2026-02-10T09:00:00.000Z', true);
+    billing.clock.set(new Date('2026-03-01T00:00:00.000Z'));
+    expect(await billing.subscriptions.renewDue(subscription.orderId)).toEqual({ renewed: 0, lapsed: 1 });
+    expect(await subscriptionOf(subscription.orderId)).toMatchObject({ status: 'lapsed', lapse_reason: 'dataset_withdrawn', renewals: 0 });
+    expect(await billing.walletBalance(月之暗面.organizationId)).toBe(1_000_000 - PRICE);
+
+    // Withdrawn, then suspended by an operator after it was put on sale again: the newest says why.
+    const { subscription: later, orderLine: laterLine } = await subscribe(1_000_000, 数据堂.organizationId);
+    await suspended(laterLine.datasetId, 数据堂.organizationId, '2026-02-10T09:00:00.000Z', true);
+    await reinstated(laterLine.datasetId, 数据堂.organizationId, '2026-02-12T09:00:00.000Z');
+    await suspended(laterLine.datasetId, 数据堂.organizationId, '2026-02-14T09:00:00.000Z');
+    billing.clock.set(new Date('2026-04-02T00:00:00.000Z'));
+    expect(await billing.subscriptions.renewDue(later.orderId)).toEqual({ renewed: 0, lapsed: 1 });
+    expect(await subscriptionOf(later.orderId)).toMatchObject({ status: 'lapsed', lapse_reason: 'dataset_suspended' });
   });
 
   it('renews as usual when the dataset was reinstated before the renewal fell due, and a lapsed one stays lapsed once its dataset is back', async () => {
@@ -481,6 +501,43 @@ describe('billing: the migration that lets a subscription lapse for its vendor',
       await expect(billing.sql.query(`UPDATE subscription SET status = 'lapsed', lapse_reason = 'vendor_gone' WHERE order_id = $1`, [subscription.orderId])).rejects.toThrow(
         /subscription_lapse_reason_check/,
       );
+    } finally {
+      if (dataSource.isInitialized) await dataSource.destroy();
+      await billing.stop();
+    }
+  });
+});
+
+describe('billing: the migration that tells a withdrawal from a suspension', () => {
+  it('goes down by reading a withdrawal as the suspension it was read as before, and up again', async () => {
+    const billing = await BillingHarness.start();
+    const dataSource = createDataSource(billing.db.url);
+    try {
+      billing.clock.set(new Date('2026-01-31T04:00:00.000Z'));
+      const 数据堂 = vendor();
+      const subscriber = buyer();
+      await billing.fund(subscriber, 2 * PRICE);
+      const subscription = order(subscriber.organizationId, [line(数据堂.organizationId, PRICE, 'CNY', monthly)]);
+      await billing.payments.charge(subscription);
+      const datasetId = subscription.lines[0].datasetId;
+      await billing.sql.query(`INSERT INTO dataset_standing (dataset_id, status, changed_at) VALUES ($1, 'withdrawn', '2026-02-10T09:00:00Z')`, [datasetId]);
+      billing.clock.set(new Date('2026-02-28T04:00:00.000Z'));
+      expect(await billing.subscriptions.renewDue()).toEqual({ renewed: 0, lapsed: 1 });
+
+      await dataSource.initialize();
+      const migration = new DatasetWithdrawn1765300000000();
+      const runner = dataSource.createQueryRunner();
+      await migration.down(runner);
+      const read = async () => [
+        (await billing.sql.query(`SELECT lapse_reason FROM subscription WHERE order_id = $1`, [subscription.orderId])).rows[0].lapse_reason,
+        (await billing.sql.query(`SELECT status FROM dataset_standing WHERE dataset_id = $1`, [datasetId])).rows[0].status,
+      ];
+      expect(await read()).toEqual(['dataset_suspended', 'suspended']);
+      await expect(billing.sql.query(`UPDATE dataset_standing SET status = 'withdrawn' WHERE dataset_id = $1`, [datasetId])).rejects.toThrow(/dataset_standing_status_check/);
+      await migration.up(runner);
+      await runner.release();
+      await billing.sql.query(`UPDATE subscription SET lapse_reason = 'dataset_withdrawn' WHERE order_id = $1`, [subscription.orderId]);
+      expect(await billing.violations()).toEqual([]);
     } finally {
       if (dataSource.isInitialized) await dataSource.destroy();
       await billing.stop();

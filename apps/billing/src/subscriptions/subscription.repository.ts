@@ -14,7 +14,7 @@ export type SubscriptionPeriod = BillingPeriod;
 export type LapseReason = SubscriptionLapseReason;
 
 /** A dataset as the catalog last said it stands. */
-export type DatasetStanding = 'published' | 'suspended';
+export type DatasetStanding = 'published' | 'suspended' | 'withdrawn';
 
 /** A period a renewal sells: from `start` (inclusive) to `end` (exclusive), for `amount` minor units. */
 export interface PeriodToSell {
@@ -107,7 +107,7 @@ export interface Subscription {
  * identity: its offer withdrawn, its vendor's organization or its dataset suspended, or its
  * buyer's organization suspended. The renewal lapses it for that reason when it falls due.
  */
-export type Unsold = Extract<LapseReason, 'offer_withdrawn' | 'vendor_suspended' | 'dataset_suspended' | 'buyer_suspended'>;
+export type Unsold = Extract<LapseReason, 'offer_withdrawn' | 'vendor_suspended' | 'dataset_suspended' | 'dataset_withdrawn' | 'buyer_suspended'>;
 
 /** A due subscription, locked for its renewal. */
 export type DueSubscription = Subscription;
@@ -119,6 +119,7 @@ export type DueSubscription = Subscription;
 const UNSOLD = `CASE WHEN EXISTS (SELECT 1 FROM withdrawn_offer w WHERE w.offer_id = subscription.offer_id) THEN 'offer_withdrawn'
           WHEN EXISTS (SELECT 1 FROM organization_standing o WHERE o.organization_id = subscription.vendor_organization_id AND o.status = 'suspended') THEN 'vendor_suspended'
           WHEN EXISTS (SELECT 1 FROM dataset_standing d WHERE d.dataset_id = subscription.dataset_id AND d.status = 'suspended') THEN 'dataset_suspended'
+          WHEN EXISTS (SELECT 1 FROM dataset_standing d WHERE d.dataset_id = subscription.dataset_id AND d.status = 'withdrawn') THEN 'dataset_withdrawn'
           WHEN EXISTS (SELECT 1 FROM organization_standing b WHERE b.organization_id = subscription.buyer_organization_id AND b.status = 'suspended') THEN 'buyer_suspended' END AS unsold`;
 
 interface SubscriptionRow {
@@ -304,13 +305,13 @@ export class SubscriptionRepository extends TransactionalRepository {
    * Records a dataset's status as of `at`, the catalog's time of the change, unless billing
    * already holds a later one: the catalog's dataset events carry no order of their own, so a
    * suspension arriving after the reinstatement that lifted it (or an old publication arriving
-   * late) must change nothing. Two changes at the very same instant resolve to `suspended`.
+   * late) must change nothing. Two changes at the very same instant resolve to the one off sale.
    */
   async recordDatasetStanding(datasetId: string, status: DatasetStanding, at: Date): Promise<void> {
     await this.transaction.query(
       `INSERT INTO dataset_standing (dataset_id, status, changed_at) VALUES ($1, $2, $3)
        ON CONFLICT (dataset_id) DO UPDATE SET status = EXCLUDED.status, changed_at = EXCLUDED.changed_at
-        WHERE (dataset_standing.changed_at, dataset_standing.status = 'suspended') < (EXCLUDED.changed_at, EXCLUDED.status = 'suspended')`,
+        WHERE (dataset_standing.changed_at, dataset_standing.status <> 'published') < (EXCLUDED.changed_at, EXCLUDED.status <> 'published')`,
       [datasetId, status, at],
     );
   }

@@ -244,7 +244,7 @@ export class SubscriptionsService implements OnApplicationBootstrap, OnApplicati
 
   @EventHandler(CatalogEvents.datasetSuspended, { consumer: 'catalog-datasets' })
   async datasetSuspended(suspension: DatasetSuspended, { event }: EventContext<DatasetSuspended>): Promise<void> {
-    await this.subscriptions.recordDatasetStanding(suspension.datasetId, 'suspended', catalogTime(event.occurredAt));
+    await this.subscriptions.recordDatasetStanding(suspension.datasetId, suspension.byVendor ? 'withdrawn' : 'suspended', catalogTime(event.occurredAt));
   }
 
   @EventHandler(CatalogEvents.datasetPublished, { consumer: 'catalog-datasets' })

@@ -498,7 +498,8 @@ export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
 /**
  * Why a subscription stopped renewing at the end of a paid period: `term_ended` when its license's
  * term is over (the entitlement ends with it), `buyer_suspended` when an operator suspended the
- * buying organization.
+ * buying organization, `dataset_suspended` when an operator suspended the listing and
+ * `dataset_withdrawn` when its vendor took it off sale.
  */
 export const SUBSCRIPTION_LAPSE_REASONS = [
   'cancelled_by_buyer',
@@ -506,6 +507,7 @@ export const SUBSCRIPTION_LAPSE_REASONS = [
   'offer_withdrawn',
   'vendor_suspended',
   'dataset_suspended',
+  'dataset_withdrawn',
   'term_ended',
   'buyer_suspended',
 ] as const;
