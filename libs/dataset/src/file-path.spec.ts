@@ -26,6 +26,10 @@ describe('file paths inside a dataset', () => {
     // ZWNJ is part of Persian spelling, ZWJ of emoji: scripts need them.
     'فارسی/می\u200cخواهم.wav',
     'emoji/\u{1f469}\u200d\u{1f4bb}_0001.png',
+    // Letters that lean like a slash, and a fraction (NFKC writes ½ as 1⁄2): no separator drawn.
+    'アニメ/ノート_0001.png',
+    '标注/丿部/0001.json',
+    'recipes/½ cup.txt',
   ])('accepts %s', (path) => {
     expect(filePathProblems(path)).toEqual([]);
   });
@@ -45,6 +49,26 @@ describe('file paths inside a dataset', () => {
     ['C:/Windows/system.ini', /drive path/],
     ['audio\\0001.wav', /backslashes/],
     ['audio\\..\\x.wav', /backslashes/],
+    // Drawn as a slash or a backslash: one file at the root that lists as audio/0001.wav.
+    ['audio\u22150001.wav', /look like \/ or \\ /],
+    ['audio\u20440002.wav', /look like \/ or \\ /],
+    ['audio\u29f80003.wav', /look like \/ or \\ /],
+    ['audio\u2afd0004.wav', /look like \/ or \\ /],
+    ['audio\u25710005.wav', /look like \/ or \\ /],
+    ['audio\u27cb0006.wav', /look like \/ or \\ /],
+    ['audio\u2e4a0007.wav', /look like \/ or \\ /],
+    ['audio\u{1f67c}0008.wav', /look like \/ or \\ /],
+    ['audio\u22160001.wav', /look like \/ or \\ /],
+    ['audio\u29f90001.wav', /look like \/ or \\ /],
+    ['audio\u29f50001.wav', /look like \/ or \\ /],
+    ['audio\u25720001.wav', /look like \/ or \\ /],
+    ['audio\u27cd0001.wav', /look like \/ or \\ /],
+    ['audio\u{1f67d}0001.wav', /look like \/ or \\ /],
+    ['labels/train\u2215dev.csv', /look like \/ or \\ /],
+    // Full-width and small forms fold (NFKC) into / and \.
+    ['audio\uff0f0001.wav', /folded \(NFKC\)/],
+    ['audio\ufe680001.wav', /folded \(NFKC\)/],
+    ['audio\uff3c0001.wav', /folded \(NFKC\)/],
     ['./audio/0001.wav', /"\."/],
     ['audio/./x.wav', /\. segments/],
     ['audio//0001.wav', /empty segments/],

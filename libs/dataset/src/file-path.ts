@@ -4,16 +4,19 @@ import { BLANK_CHARACTER, INVISIBLE_CHARACTER } from './invisible';
 export const MAX_FILE_PATH_BYTES = 512;
 /** The longest folder or file name within it, in UTF-8 bytes: what common filesystems hold. */
 export const MAX_SEGMENT_BYTES = 255;
+/** Slashes and backslashes in all but name: solidus symbols of mathematics, box drawing, dingbats. */
+const SLASH_LOOKALIKE = /[\u2044\u2215\u2571\u27cb\u29f8\u2afd\u2e4a\u{1f67c}\u2216\u2572\u27cd\u29f5\u29f9\u{1f67d}]/u;
 const WINDOWS_DEVICE = /^(?:con|prn|aux|nul|com[1-9¹²³]|lpt[1-9¹²³])(?:\.[^/]*)?$/i;
 
 /**
  * What is wrong with a file's path inside a dataset; empty when it is safe. A path names where
  * the file appears in a buyer's download (`audio/zh-CN/0001.wav`): relative, already
- * normalized, `/`-separated, with no `.`, `..` or empty segments, no backslashes, drive letters,
- * control, bidirectional-control or invisible characters that other systems read or show
- * differently, no spaces around segments, valid Unicode in NFC, at most 512 bytes of UTF-8, and names that the
- * filesystems buyers download to can hold (below). Catalog checks it before an upload URL is
- * signed and delivery again where the bytes arrive; storage never uses it as a key.
+ * normalized, `/`-separated, with no `.`, `..` or empty segments, no backslashes or characters
+ * drawn as a slash or backslash, drive letters, control, bidirectional-control or invisible
+ * characters that other systems read or show differently, no spaces around segments, valid
+ * Unicode in NFC, at most 512 bytes of UTF-8, and names that the filesystems buyers download to
+ * can hold (below). Catalog checks it before an upload URL is signed and delivery again where
+ * the bytes arrive; storage never uses it as a key.
  */
 export function filePathProblems(path: string): string[] {
   if (path.length === 0) return ['path must not be empty'];
@@ -22,6 +25,15 @@ export function filePathProblems(path: string): string[] {
   if (path.startsWith('/')) problems.push('path must be relative, not absolute (no leading /)');
   if (/^[A-Za-z]:/.test(path)) problems.push('path must be relative, not a drive path');
   if (path.includes('\\')) problems.push('path must use / between folders, not backslashes');
+  // Characters drawn as a slash or a backslash: `audio\u22150001.wav` is one file at the root that
+  // lists as `audio/0001.wav`, beside the real one. The slashes of mathematics, box drawing and
+  // dingbats (U+2044 FRACTION SLASH, U+2215 DIVISION SLASH, U+29F8 BIG SOLIDUS, U+2AFD DOUBLE
+  // SOLIDUS OPERATOR, ...) and their backslashes (U+2216 SET MINUS, U+29F5, U+29F9 BIG REVERSE
+  // SOLIDUS, ...). Full-width and small forms (／ ＼ ﹨) fold into / and \ (NFKC) and are refused
+  // below; letters that lean like a slash (ノ, 丿) stay, as do fractions (½ folds to 1⁄2).
+  if (SLASH_LOOKALIKE.test(path)) {
+    problems.push('path must not contain characters that look like / or \\ (such as U+2215 ∕, U+2044 ⁄, U+29F8 ⧸, U+2216 ∖, U+29F9 ⧹): such a name lists as a file inside a folder it is not in');
+  }
   // C0 and C1 controls, and the line and paragraph separators, which break lines in listings.
   if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(path)) problems.push('path must not contain control characters');
   // Bidirectional controls make `a\u202Egpj.exe` display as `aexe.jpg`.

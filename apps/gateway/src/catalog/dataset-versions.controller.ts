@@ -70,7 +70,7 @@ export class DatasetVersionsController {
     summary: 'A signed URL to upload one file of an open version',
     description:
       'PUT the bytes to `uploadUrl` (delivery): the answer is 201 {path, size, sha256}. A declared size or SHA-256 that does not match: 422, nothing kept. ' +
-      'Uploading the same path again replaces the file. Unsafe paths (absolute, `..`, backslashes, control or bidirectional-control characters, invalid Unicode) are 400; a released version is 409, and so is a path that clashes on a buyer\'s disk with a file of the version (differs only in letter case, or a file where there is a folder of that name). While the dataset is in review: 409 INVALID_STATE.',
+      'Uploading the same path again replaces the file. Unsafe paths (absolute, `..`, backslashes or characters that look like a slash or a backslash, control or bidirectional-control characters, invalid Unicode) are 400; a released version is 409, and so is a path that clashes on a buyer\'s disk with a file of the version (differs only in letter case, or a file where there is a folder of that name). While the dataset is in review: 409 INVALID_STATE.',
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiParam({ name: 'versionId', format: 'uuid' })
