@@ -4,10 +4,15 @@ import { RpcClient, UnitOfWork } from '@trove/messaging';
 import type { Caller } from '@trove/platform';
 import type { TestingModule } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { EntityManager } from 'typeorm';
+import { withDatabase } from '../../../test/support/postgres';
+import { createDataSource } from '../src/data-source';
 import { DatasetsService } from '../src/datasets/datasets.service';
 import { SamplesService } from '../src/samples/samples.service';
 import { UploadsHandler } from '../src/uploads/uploads.handler';
 import { UploadsService } from '../src/uploads/uploads.service';
+import { VersionFilePathCaseFold1765300002000 } from '../src/migrations/1765300002000-VersionFilePathCaseFold';
 import { VersionRepository } from '../src/versions/version.repository';
 import { VersionsService } from '../src/versions/versions.service';
 import { startCatalogModule, type CatalogModule } from './catalog-module';
@@ -64,6 +69,91 @@ describe('the files of one version', () => {
     }
     const manifest = await moduleRef.get(UnitOfWork).read(() => moduleRef.get(VersionRepository).files(versionId, 100));
     expect(manifest.map((f) => f.path).sort()).toEqual(['README.md', 'audio/Speaker_01/utt_0001.wav', 'transcripts.jsonl']);
+  });
+
+  it('refuses a path that differs from another only in letters lower() keeps apart and a case-insensitive disk does not (final sigma, long s, micro sign, dotless i), when recorded and when asked for', async () => {
+    const upload = (datasetId: string, versionId: string, path: string) =>
+      moduleRef.get(UnitOfWork).read(() => moduleRef.get(UploadsService).create(owner, { target: 'version-file', datasetId, versionId, path } as CreateUploadRequest));
+    // Each pair is one name on a disk that ignores case: their capitals are the same.
+    const pairs = [
+      ['ασ.txt', 'ας.txt'],
+      ['ΟΔΟΣ.txt', 'οδος.txt'],
+      ['ſ.txt', 's.txt'],
+      ['µ.txt', 'μ.txt'],
+      ['ı.txt', 'I.txt'],
+      ['ı.txt', 'i.txt'],
+      ['ϐ.txt', 'β.txt'],
+      // A file beside a folder of its name in another case.
+      ['p5/ς/x.txt', 'p5/Σ'],
+      ['p5/Σ', 'p5/ς/x.txt'],
+      ['σ', 'ς/x.txt'],
+      // The capital İ lowers to i: one name, as before.
+      ['İ.txt', 'i.txt'],
+    ];
+    const outcomes = [];
+    for (const [first, second] of [...pairs, ...pairs.map(([a, b]) => [b, a])]) {
+      const { datasetId, versionId } = await openVersion([first]);
+      const recorded = await outcome(versions().addFile(owner, { datasetId, versionId, ...file(second) }));
+      const asked = await outcome(upload(datasetId, versionId, second));
+      const manifest = await moduleRef.get(UnitOfWork).read(() => moduleRef.get(VersionRepository).files(versionId, 100));
+      outcomes.push({ first, second, recorded, asked, listed: manifest.map((f) => f.path) });
+    }
+    expect(outcomes).toEqual(outcomes.map(({ first, second }) => ({ first, second, recorded: '409 CONFLICT path', asked: '409 CONFLICT path', listed: [first] })));
+    // Letters that only look alike, or that fold to other letters, stay apart.
+    const { datasetId, versionId } = await openVersion(['σ.txt', 'μ.txt', 'ı.txt', 'Σ/a.txt']);
+    for (const path of ['s.txt', 'u.txt', 'l.txt', 'S/a.txt', 'σ0/a.txt', 'σ-a.txt']) {
+      expect({ path, recorded: await outcome(versions().addFile(owner, { datasetId, versionId, ...file(path) })) }).toEqual({ path, recorded: 'ok' });
+    }
+  });
+
+  it('serves the clash check from ranges of version_file_path_fold_idx, folded as the check folds, as soon as the migration has run', async () => {
+    const { versionId } = await openVersion(['README.md']);
+    await withDatabase(catalog.db.url, async (c) => {
+      await c.query(
+        `INSERT INTO version_file (version_id, path, size, sha256, storage_key)
+         SELECT $1, 'audio/spk_' || (n % 50) || '/utt_' || n || '.wav', 1, $2, 'objects/' || n FROM generate_series(1, 20000) AS n`,
+        [versionId, 'd'.repeat(64)],
+      );
+      await c.query('ANALYZE version_file');
+    });
+    // The statement the check sends for a new file (no clash, the common case), as it sends it.
+    const query = jest.spyOn(EntityManager.prototype, 'query');
+    let sent: [string, unknown[]];
+    try {
+      expect(await moduleRef.get(UnitOfWork).read(() => moduleRef.get(VersionRepository).collidingPath(versionId, 'audio/spk_7/utt_0007.wav'))).toBeNull();
+      sent = query.mock.calls.find(([text]) => text.includes('asked')) as [string, unknown[]];
+    } finally {
+      query.mockRestore();
+    }
+    const [sql, params] = sent;
+    const plan = () =>
+      withDatabase(catalog.db.url, async (c: Client) => {
+        await c.query('BEGIN');
+        await c.query('SET LOCAL enable_seqscan = off');
+        const rows = (await c.query(`EXPLAIN (COSTS OFF) ${sql}`, params)).rows as { 'QUERY PLAN': string }[];
+        await c.query('ROLLBACK');
+        return rows.map((r) => r['QUERY PLAN']).join('\n');
+      });
+    // Each of the three lookups is a range of the index, folded as the check folds.
+    const served = /Bitmap Index Scan on version_file_path_fold_idx\s+Index Cond: \(\(version_id = [^)]*\) AND \(\(lower\(upper\(path\)\)\)::text = 'audio\/spk_7\/utt_0007\.wav'/;
+    expect(await plan()).toMatch(served);
+
+    // The migration's down folds with lower() alone again; its up folds as the check does, and
+    // analyzes the table, so the planner takes the index at once.
+    const dataSource = createDataSource(catalog.db.url);
+    await dataSource.initialize();
+    const runner = dataSource.createQueryRunner();
+    const definition = async () => ((await runner.query(`SELECT indexdef FROM pg_indexes WHERE indexname = 'version_file_path_fold_idx'`)) as { indexdef: string }[]).map((r) => r.indexdef);
+    try {
+      await new VersionFilePathCaseFold1765300002000().down(runner);
+      expect(await definition()).toEqual([expect.stringContaining('(version_id, lower(path) COLLATE "C")')]);
+      await new VersionFilePathCaseFold1765300002000().up(runner);
+      expect(await definition()).toEqual([expect.stringContaining('(version_id, lower(upper(path)) COLLATE "C")')]);
+    } finally {
+      await runner.release();
+      await dataSource.destroy();
+    }
+    expect(await plan()).toMatch(served);
   });
 
   it('takes the same path again (the file is replaced), and paths that only look alike', async () => {

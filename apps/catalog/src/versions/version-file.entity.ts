@@ -7,8 +7,9 @@ import { DatasetVersion } from './dataset-version.entity';
 @Entity({ name: 'version_file' })
 @Check('version_file_size_check', `size >= 0`)
 @Check('version_file_sha256_check', `sha256 ~ '^[0-9a-f]{64}$'`)
-// An expression index TypeORM cannot describe (paths folded to lower case, in byte order):
-// made by migration 1764500006000, and left alone by the schema builder.
+// An expression index TypeORM cannot describe (paths folded as lower(upper(path)), in byte
+// order): made by migration 1764500006000, folded so by 1765300002000, and left alone by the
+// schema builder.
 @Index('version_file_path_fold_idx', { synchronize: false })
 export class VersionFile {
   @PrimaryColumn('uuid', { name: 'version_id' })

@@ -87,18 +87,22 @@ export class VersionRepository extends TransactionalRepository {
    * A file of the version that cannot sit beside `path` in a buyer's download folder: one that
    * differs from it only in letter case (one file on Windows and macOS disks), or a folder of
    * the other (`audio` and `audio/0001.wav`). The same path is no clash: it replaces the file.
-   * Each of the three is a range of `version_file_path_fold_idx` (paths folded to lower case, in
-   * byte order): the path itself, each of its folders, and the paths inside it (from `p/` up to,
-   * not including, `p0`: `0` follows `/` in bytes).
+   * Letter case is compared as `lower(upper(...))`: `lower` alone keeps apart names the disks
+   * take for one, because some letters have two lower-case forms of one capital (`σ` and final
+   * `ς` of `Σ`, `s` and the long `ſ` of `S`, `μ` and the micro sign `µ` of `Μ`, `i` and the
+   * dotless `ı` of `I`); through the capital they meet. `İ` and `i` stay one name, as before.
+   * Each of the three is a range of `version_file_path_fold_idx` (paths folded so, in byte
+   * order; migration 1765300002000): the path itself, each of its folders, and the paths inside
+   * it (from `p/` up to, not including, `p0`: `0` follows `/` in bytes).
    */
   async collidingPath(versionId: string, path: string): Promise<string | null> {
     const rows = (await this.manager.query(
-      `WITH asked AS (SELECT lower($2) COLLATE "C" AS folded, string_to_array(lower($2), '/') AS parts)
+      `WITH asked AS (SELECT lower(upper($2)) COLLATE "C" AS folded, string_to_array(lower(upper($2)), '/') AS parts)
        SELECT f.path FROM version_file f, asked
        WHERE f.version_id = $1 AND f.path <> $2
-         AND (lower(f.path) COLLATE "C" = asked.folded
-              OR lower(f.path) COLLATE "C" = ANY (ARRAY(SELECT array_to_string(asked.parts[1:n], '/') FROM generate_series(1, cardinality(asked.parts) - 1) AS n))
-              OR (lower(f.path) COLLATE "C" >= asked.folded || '/' AND lower(f.path) COLLATE "C" < asked.folded || '0'))
+         AND (lower(upper(f.path)) COLLATE "C" = asked.folded
+              OR lower(upper(f.path)) COLLATE "C" = ANY (ARRAY(SELECT array_to_string(asked.parts[1:n], '/') FROM generate_series(1, cardinality(asked.parts) - 1) AS n))
+              OR (lower(upper(f.path)) COLLATE "C" >= asked.folded || '/' AND lower(upper(f.path)) COLLATE "C" < asked.folded || '0'))
        ORDER BY f.path LIMIT 1`,
       [versionId, path],
     )) as { path: string }[];
