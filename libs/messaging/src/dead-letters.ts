@@ -82,7 +82,7 @@ export class DeadLetterStore {
         aggregate?.type ?? null,
         aggregate?.id ?? null,
         aggregate?.seq ?? null,
-        envelope ? JSON.stringify(envelope.payload) : null,
+        envelope ? payloadJson(envelope.payload) : null,
         letter.body,
         JSON.stringify(letter.headers),
         letter.reason,
@@ -163,5 +163,19 @@ export class DeadLetterStore {
       replayedAt: row.replayedAt?.toISOString() ?? null,
       replayOutcome: row.replayOutcome,
     };
+  }
+}
+
+/**
+ * The payload as JSON, or null when it cannot be written again: one nested deeper than the
+ * validators take (refused as malformed for that) runs `JSON.stringify` out of stack, and a
+ * dead letter that could not be recorded was delivered again without end. `body` keeps the
+ * message as it arrived.
+ */
+function payloadJson(payload: unknown): string | null {
+  try {
+    return JSON.stringify(payload) ?? null;
+  } catch {
+    return null;
   }
 }

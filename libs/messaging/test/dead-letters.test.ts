@@ -145,6 +145,20 @@ describe('dead letters: events a consumer gives up on', () => {
     expect(page.items.find((i) => i.id === notJson.id)).toMatchObject({ service: 'delivery', payload: null, body: '{"id": "not json', reason: 'malformed' });
   });
 
+  it('moves an event nested too deep to validate to the dead letters, not into redelivery without end', async () => {
+    const orderId = randomUUID();
+    const deep = `{"id":"${randomUUID()}","subject":"${OrderPaid.subject}","occurredAt":"2026-12-06T07:00:00.000Z","producer":"ordering","payload":{"orderId":"${orderId}","currency":"CNY","amount":1,"terms":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}}`;
+    await publishRaw(nc, env.namespace, OrderPaid.subject, new TextEncoder().encode(deep));
+    const [letter] = await waitFor('the dead letter', async () => {
+      const rows = await deadLetters();
+      return rows.length === 1 ? rows : undefined;
+    });
+    await consumerIdle();
+    expect(letter).toMatchObject({ reason: 'malformed', attempts: 1, payload: null, body: deep });
+    expect(letter.error).toMatch(/nested deeper than 64 levels/);
+    expect(await applied(orderId)).toEqual([]);
+  });
+
   it('sends the later events of an aggregate after its dead letter, and replays them in order', async () => {
     const orderId = randomUUID();
     behaviour.failAlways.add(orderId);
