@@ -17,23 +17,39 @@ export const trimEachLine = ({ value }: { value: unknown }): unknown => (Array.i
  * (`BLANK_CHARACTER`: joiners, directional marks, variation selectors), runs of white space as
  * one, trimmed, and case-folded (`ASR` is `asr`). `readAsSql` is the same key in SQL, for names
  * compared in the database. JavaScript has no case folding: upper then lower case folds as
- * Unicode's full case folding does for such text (`ß` and `SS` to `ss`), but for the final `ς`,
- * which lower case writes at a word's end and case folding reads as `σ`; NFKC again after it
+ * Unicode's full case folding does for such text (`ß` and `SS` to `ss`), but for three letters
+ * folded by hand: the final `ς`, which lower case writes at a word's end and case folding reads
+ * as `σ`; `ß` (and the capital `ẞ`, which lower case keeps as `ß`) as `ss`; and `İ`, which lower
+ * case writes `i` with a dot above, as `i`, as PostgreSQL does. NFKC again after it
  * keeps the key in normal form. Look-alike letters of other scripts (a Cyrillic `А`) stay apart.
  */
 export function readAs(text: string): string {
-  return text.normalize('NFKC').replace(BLANKS, '').replace(/\s+/gu, ' ').trim().toUpperCase().toLowerCase().replace(/ς/gu, 'σ').normalize('NFKC');
+  return text
+    .normalize('NFKC')
+    .replace(BLANKS, '')
+    .replace(/\s+/gu, ' ')
+    .trim()
+    .toUpperCase()
+    .toLowerCase()
+    .replace(/ς/gu, 'σ')
+    .replace(/ß/gu, 'ss')
+    .replace(/i\u0307/gu, 'i')
+    .normalize('NFKC');
 }
 
 /**
  * `readAs` of a text expression, in PostgreSQL: the key under which the database compares names
- * (a vendor's display name with another's, a payee's with the one paid before). `lower` maps one
- * letter to one letter, so the two whose case folds to something else are folded by hand: `ß` (and
- * `ẞ`, which lowers to it) is `ss`, as `WEISS` is `Weiß`; a final `ς` is `σ`, as upper case has
- * only `Σ`. `expression` is SQL, never a value: pass values as parameters (`readAsSql('$1')`).
+ * (a vendor's display name with another's, a payee's with the one paid before). Case goes through
+ * the capital as in JavaScript (`lower(upper(...))`: the long `ſ` is `s`, the micro sign `µ` is
+ * `μ`, the dotless `ı` is `i`), and, as `upper` maps one letter to one letter, the folds to
+ * something longer are made by hand: `ß` (and `ẞ`) is `ss`, as `WEISS` is `Weiß`; a final `ς`
+ * is `σ`; `İ` is `i`, not `i` with a dot above. The two keys agree (read-as-sql.test.ts) on a
+ * server whose character type knows Unicode (C.UTF-8, as here and in the images); under plain
+ * `C` PostgreSQL's `lower` and `upper` leave every letter outside ASCII as it is. `expression`
+ * is SQL, never a value: pass values as parameters (`readAsSql('$1')`).
  */
 export function readAsSql(expression: string): string {
-  return `translate(replace(lower(btrim(regexp_replace(regexp_replace(normalize(${expression}, NFKC), '${BLANK_CHARACTER_SQL}', '', 'g'), '\\s+', ' ', 'g'))), 'ß', 'ss'), 'ς', 'σ')`;
+  return `replace(translate(replace(lower(upper(btrim(regexp_replace(regexp_replace(normalize(${expression}, NFKC), '${BLANK_CHARACTER_SQL}', '', 'g'), '\\s+', ' ', 'g')))), 'ß', 'ss'), 'ς', 'σ'), U&'i\\0307', 'i')`;
 }
 
 /** The first two entries of `list` that read alike (`readAs`), or undefined. */

@@ -30,9 +30,25 @@ describe('a text as a reader reads it, in PostgreSQL', () => {
     'ΛΟΓΟΣ',
     'Λόγος',
     'Datatang  Technology\tLtd',
+    'ẞ',
+    'WEIẞ SPRACHDATEN',
+    'İSTANBUL Türkçe konuşma',
+    'ſprachdaten',
+    'µ-law 电话语音',
+    'DIŞ TİCARET',
     '招商银行股份有限公司北京分行',
   ])('keys %j as readAs does', async (text) => {
     expect(await keyOf(text)).toBe(readAs(text));
+  });
+
+  it.each([
+    ['ẞ', 'ß'],
+    ['WEIẞ', 'weiss'],
+    ['ſ', 's'],
+    ['µ', 'μ'],
+  ])('reads %j and %j as one', async (first, second) => {
+    expect(await keyOf(first)).toBe(await keyOf(second));
+    expect(readAs(first)).toBe(readAs(second));
   });
 
   it.each([
