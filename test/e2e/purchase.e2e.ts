@@ -922,18 +922,17 @@ describe('buying free and metered offers', () => {
     expect((await vendor.expect(201, `/v1/datasets/${dataset.id}/offers`, 'POST', metered(500, 'gib'))).defaultQuantity).toBeNull();
   });
 
-  it('ends an exclusive license with its sale, however long the payment took', async () => {
-    const exclusive = await h.publishedOffer('海天瑞声 SpeechOcean', exclusiveOffer(1, ['CN'], 1_000_000), '粤语车载语音（独家一个月）/ Cantonese in-car speech, exclusive');
-    const buyer = await h.buyer('蔚来汽车 NIO');
-    await h.fund(buyer, 2_000_000);
-    // Billing is down while the order waits for its payment: the sale starts at the order, the
-    // license ran from the payment, and outlived the sale by the wait.
+  /**
+   * An order of `offerId` placed while billing is down for 3 s, fulfilled once it is back: its
+   * exclusive sale starts at the order, its payment waits. The order's id and the sale.
+   */
+  async function placedWhileBillingIsDown(buyer: Awaited<ReturnType<typeof h.buyer>>, offerId: string): Promise<{ id: string; sale: { starts_at: Date; ends_at: Date } }> {
     const billing = h.system.app('billing');
     billing.kill('SIGTERM');
     await billing.exit();
     let placed: { id: string };
     try {
-      placed = await json(await h.order(buyer, order(exclusive.offerId)));
+      placed = await json(await h.order(buyer, order(offerId)));
       await new Promise((resolve) => setTimeout(resolve, 3000));
     } finally {
       billing.start();
@@ -941,7 +940,16 @@ describe('buying free and metered offers', () => {
     }
     expect((await h.settled(buyer, placed.id)).status).toBe('fulfilled');
     const sale = await withDatabase(h.system.databases.get('catalog')!.url, async (c) => (await c.query(`SELECT starts_at, ends_at FROM exclusive_sale WHERE order_id = $1`, [placed.id])).rows[0]);
-    const license = await withDatabase(h.system.databases.get('delivery')!.url, async (c) => (await c.query(`SELECT granted_at, expires_at FROM entitlement WHERE order_id = $1`, [placed.id])).rows[0]);
+    return { id: placed.id, sale };
+  }
+
+  it('ends an exclusive license with its sale, however long the payment took', async () => {
+    const exclusive = await h.publishedOffer('海天瑞声 SpeechOcean', exclusiveOffer(1, ['CN'], 1_000_000), '粤语车载语音（独家一个月）/ Cantonese in-car speech, exclusive');
+    const buyer = await h.buyer('蔚来汽车 NIO');
+    await h.fund(buyer, 2_000_000);
+    // The sale starts at the order; the license ran from the payment, and outlived the sale by the wait.
+    const { id, sale } = await placedWhileBillingIsDown(buyer, exclusive.offerId);
+    const license = await withDatabase(h.system.databases.get('delivery')!.url, async (c) => (await c.query(`SELECT granted_at, expires_at FROM entitlement WHERE order_id = $1`, [id])).rows[0]);
     expect(license.granted_at.getTime() - sale.starts_at.getTime()).toBeGreaterThanOrEqual(3000);
     expect(license.expires_at.toISOString()).toBe(sale.ends_at.toISOString());
   });
@@ -951,25 +959,12 @@ describe('buying free and metered offers', () => {
     const exclusive = await h.publishedOffer('海天瑞声 SpeechOcean', monthly, '吴语客服通话（独家，按月订阅）/ Wu call-centre speech, exclusive monthly');
     const buyer = await h.buyer('理想汽车 Li Auto');
     await h.fund(buyer, 6_000_000);
-    // Billing is down while the order waits for its charge: its license end, counted from the
-    // charge, outlived the sale and the entitlement by the wait, and its last period was sold
-    // in full for time delivery never serves.
-    const billing = h.system.app('billing');
-    billing.kill('SIGTERM');
-    await billing.exit();
-    let placed: { id: string };
-    try {
-      placed = await json(await h.order(buyer, order(exclusive.offerId)));
-      await new Promise((resolve) => setTimeout(resolve, 3000));
-    } finally {
-      billing.start();
-      await billing.ready();
-    }
-    expect((await h.settled(buyer, placed.id)).status).toBe('fulfilled');
-    const sale = await withDatabase(h.system.databases.get('catalog')!.url, async (c) => (await c.query(`SELECT starts_at, ends_at FROM exclusive_sale WHERE order_id = $1`, [placed.id])).rows[0]);
-    const license = await withDatabase(h.system.databases.get('delivery')!.url, async (c) => (await c.query(`SELECT expires_at FROM entitlement WHERE order_id = $1`, [placed.id])).rows[0]);
+    // Billing's license end, counted from the charge, outlived the sale and the entitlement by
+    // the wait, and its last period was sold in full for time delivery never serves.
+    const { id, sale } = await placedWhileBillingIsDown(buyer, exclusive.offerId);
+    const license = await withDatabase(h.system.databases.get('delivery')!.url, async (c) => (await c.query(`SELECT expires_at FROM entitlement WHERE order_id = $1`, [id])).rows[0]);
     const subscription = await withDatabase(h.system.databases.get('billing')!.url, async (c) =>
-      (await c.query(`SELECT subscribed_at, license_ends_at FROM subscription WHERE order_id = $1`, [placed.id])).rows[0],
+      (await c.query(`SELECT subscribed_at, license_ends_at FROM subscription WHERE order_id = $1`, [id])).rows[0],
     );
     expect(subscription.subscribed_at.getTime() - sale.starts_at.getTime()).toBeGreaterThanOrEqual(3000);
     expect([subscription.license_ends_at.toISOString(), license.expires_at.toISOString()]).toEqual([sale.ends_at.toISOString(), sale.ends_at.toISOString()]);
