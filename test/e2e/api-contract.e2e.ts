@@ -975,7 +975,7 @@ describe('the public contract (API.md) and the served OpenAPI, route by route, a
     });
 
     it('documents a 422 for a reused Idempotency-Key on every route a service replays, and none where nothing is replayed', () => {
-      // Sign-up, API keys, an organization's approval or suspension, a dead letter's replay (the
+      // Sign-up, API keys (an operator's too), an organization's approval or suspension, a dead letter's replay (the
       // gateway's own work) and signing an upload URL (a new URL each time): a key replays none.
       const notReplayed = [
         'post /v1/datasets/{id}/versions/{versionId}/uploads',
@@ -983,6 +983,8 @@ describe('the public contract (API.md) and the served OpenAPI, route by route, a
         'post /v1/organizations',
         'post /v1/api-keys',
         'delete /v1/api-keys/{id}',
+        'post /v1/admin/organizations/{id}/api-keys',
+        'delete /v1/admin/api-keys/{id}',
         'post /v1/admin/organizations/{id}/approve',
         'post /v1/admin/organizations/{id}/suspend',
         'post /v1/admin/dead-letters/{id}/replay',

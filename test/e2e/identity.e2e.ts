@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { withDatabase } from '../support/postgres';
 import { waitFor } from '../support/processes';
 import { sendRawUntilAnswered } from '../support/http';
@@ -79,6 +80,45 @@ describe('organizations, API keys, roles and audit across two gateway replicas',
     const survivor = (await call(0, '/v1/me', buyer.apiKey)).status === 200 ? buyer.apiKey : second.key;
     expect((await revoke(reader.id, survivor)).status).toBe(204);
     expect((await revoke(await keyId(survivor), survivor)).status).toBe(409);
+  });
+
+  it("lets an operator find and revoke an organization's leaked last key, on every replica, and make it a new one", async () => {
+    const buyer = await signUp('buyer', '面壁智能 ModelBest 数据组');
+    const other = await signUp('buyer', '零一万物 01.AI 采购');
+    const me = await json(await call(0, '/v1/me', buyer.apiKey));
+    // The operator sees the organization's keys as it does: prefixes, never the keys.
+    const listed = await json(await call(0, `/v1/admin/organizations/${buyer.organization.id}/api-keys`, system.adminKey));
+    expect(listed.items.map((k: { id: string }) => k.id)).toEqual([me.keyId]);
+    expect(JSON.stringify(listed)).not.toContain(buyer.apiKey);
+    // A cursor of one organization's keys pages no other's.
+    const paged = await json(await call(0, `/v1/admin/organizations/${buyer.organization.id}/api-keys?limit=1`, system.adminKey));
+    expect(paged.nextCursor).toBeNull();
+    expect((await call(0, `/v1/admin/organizations/${randomUUID()}/api-keys`, system.adminKey)).status).toBe(404);
+    // Not the buyer's to ask, nor another buyer's to do.
+    expect((await call(0, `/v1/admin/organizations/${buyer.organization.id}/api-keys`, buyer.apiKey)).status).toBe(403);
+    expect((await call(0, `/v1/admin/api-keys/${me.keyId}`, other.apiKey, { method: 'DELETE' })).status).toBe(403);
+
+    // Its only key with full access leaked: the organization may not revoke it (it could make no
+    // other), the operator may.
+    expect((await call(0, `/v1/admin/api-keys/${me.keyId}`, system.adminKey, { method: 'DELETE' })).status).toBe(204);
+    expect((await call(1, '/v1/me', buyer.apiKey)).status).toBe(401);
+    expect((await call(0, '/v1/me', buyer.apiKey)).status).toBe(401);
+    expect((await call(1, `/v1/admin/api-keys/${me.keyId}`, system.adminKey, { method: 'DELETE' })).status).toBe(204);
+    expect((await call(0, `/v1/admin/api-keys/${randomUUID()}`, system.adminKey, { method: 'DELETE' })).status).toBe(404);
+    expect((await call(0, '/v1/me', other.apiKey)).status).toBe(200);
+
+    // A new key for the organization, shown to the operator once, to hand over.
+    const made = await call(1, `/v1/admin/organizations/${buyer.organization.id}/api-keys`, system.adminKey, { method: 'POST', body: JSON.stringify({ name: '泄露后补发 / after the leak' }) });
+    expect(made.status).toBe(201);
+    const replacement = await json(made);
+    issuedKeys.push(replacement.key);
+    expect(await json(await call(0, '/v1/me', replacement.key))).toMatchObject({ organization: { id: buyer.organization.id }, keyId: replacement.id, role: 'buyer', access: 'full' });
+    expect((await call(0, `/v1/admin/organizations/${randomUUID()}/api-keys`, system.adminKey, { method: 'POST', body: JSON.stringify({ name: 'nobody' }) })).status).toBe(404);
+
+    const audit = await json(await call(0, `/v1/admin/audit?action=api-key.revoke&limit=100`, system.adminKey));
+    expect(audit.items.find((e: { target: { id: string } }) => e.target.id === me.keyId)).toMatchObject({ actor: { role: 'admin' }, outcome: 'success', status: 204 });
+    const creation = await json(await call(0, `/v1/admin/audit?action=api-key.create&limit=100`, system.adminKey));
+    expect(creation.items.find((e: { actor: { role: string }; status: number }) => e.actor.role === 'admin' && e.status === 201)).toMatchObject({ target: { type: 'organization', id: buyer.organization.id } });
   });
 
   it('refuses a key name that would read otherwise than it is', async () => {

@@ -75,6 +75,16 @@ const CASES: Record<string, RouteCase> = {
       return { url: `/v1/admin/dead-letters/${id}/replay` };
     },
   },
+  'GET /v1/admin/organizations/:id/api-keys': { prepare: async (fx) => ({ url: `/v1/admin/organizations/${fx.parties.buyer.organizationId}/api-keys?limit=5` }) },
+  'POST /v1/admin/organizations/:id/api-keys': {
+    prepare: async (fx) => ({ url: `/v1/admin/organizations/${fx.parties.buyer.organizationId}/api-keys`, body: { name: 'replacement-after-leak' } }),
+  },
+  'DELETE /v1/admin/api-keys/:id': {
+    prepare: async (fx) => {
+      const created = await fx.harness.inject({ method: 'POST', url: '/v1/api-keys', key: fx.parties.buyer.key, body: { name: 'leaked-in-ci-logs' } });
+      return { url: `/v1/admin/api-keys/${created.body.id}` };
+    },
+  },
   'POST /v1/organizations': {
     prepare: async () => ({ url: '/v1/organizations', body: { name: `海天瑞声 SpeechOcean ${randomUUID().slice(0, 8)}`, kind: 'vendor', contactEmail: 'bd@speechocean.example.cn' } }),
   },

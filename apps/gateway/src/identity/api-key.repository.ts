@@ -17,6 +17,11 @@ export class ApiKeyRepository extends TransactionalRepository {
     return this.manager.findOneBy(ApiKey, { id, organizationId });
   }
 
+  /** Any organization's key, or null: for an operator. */
+  find(id: string): Promise<ApiKey | null> {
+    return this.manager.findOneBy(ApiKey, { id });
+  }
+
   /** Revokes a key not revoked yet; false when it was revoked already (nothing changed). */
   async revoke(id: string, at: Date): Promise<boolean> {
     // An UPDATE through TypeORM answers [rows, affected].

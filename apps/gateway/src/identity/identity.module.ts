@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditEventRepository } from '../audit/audit-event.repository';
-import { AdminOrganizationsController } from './admin-organizations.controller';
+import { AdminApiKeysController, AdminOrganizationsController } from './admin-organizations.controller';
 import { ApiKeyRepository } from './api-key.repository';
 import { ApiKeysController } from './api-keys.controller';
 import { IdentityService } from './identity.service';
@@ -12,7 +12,7 @@ import { StatusAnnouncer } from './status-announcer';
 
 @Module({
   imports: [OrganizationsModule],
-  controllers: [OrganizationsController, ApiKeysController, AdminOrganizationsController],
+  controllers: [OrganizationsController, ApiKeysController, AdminOrganizationsController, AdminApiKeysController],
   providers: [IdentityService, ApiKeyRepository, OperatorKey, OperatorKeyRepository, AuditEventRepository, StatusAnnouncer],
   // the operators' figures (operations) count organizations
   exports: [OrganizationsModule],

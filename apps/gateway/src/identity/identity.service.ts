@@ -1,11 +1,12 @@
 import { CommonErrorCode, GatewayEvents } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
-import { UnitOfWork } from '@trove/messaging';
+import { UnitOfWork, type Transaction } from '@trove/messaging';
 import { DEFAULT_PAGE_SIZE, ServiceException, toPage, type Page } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
 import { KeyStore } from '../auth/key-store';
 import type { Principal } from '../auth/principal';
 import { issueKey } from '../auth/api-key-token';
+import type { ApiKey } from './api-key.entity';
 import { ApiKeyRepository, apiKeysScope } from './api-key.repository';
 import type { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto, MeDto, OrganizationDto, OrganizationListQuery, SignUpDto, SignUpResultDto } from './identity.dto';
 import { apiKeyView, organizationView } from './identity.views';
@@ -55,7 +56,11 @@ export class IdentityService {
     return { organization: principal.organization, role: principal.role, keyId: principal.keyId, access: principal.access };
   }
 
-  async createKey(principal: Principal, dto: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
+  /**
+   * A key for the caller's organization, or, by an operator, for `organizationId` (one whose only
+   * key with full access leaked and was revoked: its people get the new key from the operator).
+   */
+  async createKey(principal: Principal, dto: CreateApiKeyDto, organizationId = principal.organizationId): Promise<CreatedApiKeyDto> {
     let expiresAt = dto.expiresAt ? new Date(dto.expiresAt) : null;
     if (expiresAt && expiresAt.getTime() <= Date.now()) {
       throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, 'expiresAt: must be in the future', [
@@ -76,9 +81,12 @@ export class IdentityService {
     const key = issueKey();
     // The unit's result names what it created: the audit record's target.
     await this.unitOfWork.run(async (tx) => {
+      if (organizationId !== principal.organizationId && (await this.organizations.kindOf(organizationId)) === null) {
+        throw new ServiceException(CommonErrorCode.NOT_FOUND, `No organization ${organizationId}.`);
+      }
       await this.keys.insert({
         id: key.id,
-        organizationId: principal.organizationId,
+        organizationId,
         name: dto.name,
         displayPrefix: key.displayPrefix,
         secretHash: key.secretHash,
@@ -97,6 +105,29 @@ export class IdentityService {
     return toPage(rows, limit, (k) => ({ at: k.createdAt, id: k.id }), apiKeyView, apiKeysScope(principal.organizationId));
   }
 
+  /** An operator's view of an organization's keys (never the keys themselves), to find one that leaked. */
+  async listKeysOf(organizationId: string, cursor: string | undefined, limit = DEFAULT_PAGE_SIZE): Promise<Page<ApiKeyDto>> {
+    const rows = await this.unitOfWork.read(async () => {
+      if ((await this.organizations.kindOf(organizationId)) === null) throw new ServiceException(CommonErrorCode.NOT_FOUND, `No organization ${organizationId}.`);
+      return this.keys.listOwned(organizationId, cursor, limit);
+    });
+    return toPage(rows, limit, (k) => ({ at: k.createdAt, id: k.id }), apiKeyView, apiKeysScope(organizationId));
+  }
+
+  /**
+   * An operator revokes any organization's key: one found in a public repository, say, whose
+   * organization cannot be reached or does not act. Unlike the organization's own revocation it
+   * may take the last key with full access: a leaked key is worse than none, and the operator
+   * gives the organization a new one (`createKey` for it).
+   */
+  async revokeAnyKey(id: string): Promise<void> {
+    await this.unitOfWork.run(async (tx) => {
+      const key = await this.keys.find(id);
+      if (!key) throw new ServiceException(CommonErrorCode.NOT_FOUND, `No API key ${id}.`);
+      await this.revokeFound(tx, key);
+    });
+  }
+
   /**
    * Revoking is final and idempotent; every gateway replica refuses the key from now on, and
    * delivery, told by the event committed with the change, the download URLs signed for it.
@@ -113,12 +144,17 @@ export class IdentityService {
           `Key ${id} is the organization's last key with full access that lasts as long as it does: make another (POST /v1/api-keys) that expires no sooner before revoking it, or the organization could be left with no key to make one.`,
         );
       }
-      const revokedAt = new Date();
-      if (await this.keys.revoke(id, revokedAt)) {
-        await tx.publish(GatewayEvents.apiKeyRevoked, { keyId: id, organizationId: key.organizationId, revokedAt: revokedAt.toISOString() });
-      }
-      tx.afterCommit(() => this.keyStore.changed({ keyId: id }));
+      await this.revokeFound(tx, key);
     });
+  }
+
+  /** Revokes the key, once; delivery is told (the URLs signed for it), and every replica forgets it. */
+  private async revokeFound(tx: Transaction, key: ApiKey): Promise<void> {
+    const revokedAt = new Date();
+    if (await this.keys.revoke(key.id, revokedAt)) {
+      await tx.publish(GatewayEvents.apiKeyRevoked, { keyId: key.id, organizationId: key.organizationId, revokedAt: revokedAt.toISOString() });
+    }
+    tx.afterCommit(() => this.keyStore.changed({ keyId: key.id }));
   }
 
   async listOrganizations(query: OrganizationListQuery): Promise<Page<OrganizationDto>> {
