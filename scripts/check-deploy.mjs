@@ -380,6 +380,10 @@ async function checkCompose(yaml) {
     }
     if (!migrate && !/scripts\/migrate\.mjs/.test([].concat(s.command ?? []).join(' '))) problems.push('nothing runs its migrations (no migrate service, no migrate.mjs in its command)');
     if (!publishedPorts(s.ports).includes(`${port}:${port}`)) problems.push(`port ${port} is not published as ${port}:${port}`);
+    // Only the gateway and delivery answer clients; the others' ports carry health and metrics.
+    if (!['gateway', 'delivery'].includes(app) && [].concat(s.ports ?? []).some((p) => (typeof p === 'object' ? p.host_ip : String(p).split(':').slice(0, -2).join(':')) !== '127.0.0.1')) {
+      problems.push(`port ${port} is published beyond this machine, though ${app} serves only health and metrics on it: publish it as 127.0.0.1:${port}:${port}`);
+    }
     const env = envMap(s.environment);
     if (String(env.PORT) !== String(port)) problems.push(`PORT is ${env.PORT}, expected ${port}`);
     if (!new RegExp(`^postgres(ql)?://.+/trove_${app}(\\?.*)?$`).test(env.DATABASE_URL ?? '')) problems.push(`DATABASE_URL does not name trove_${app}`);
