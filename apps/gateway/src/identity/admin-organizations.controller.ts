@@ -10,7 +10,8 @@ import { validationFailedFor } from '../openapi/params';
 import { ApiKeyPageDto, CreateApiKeyDto, CreatedApiKeyDto, OrganizationDto, OrganizationListQuery, OrganizationPageDto, SuspendOrganizationDto, type ApiKeyDto } from './identity.dto';
 import { IdentityService } from './identity.service';
 
-const organizationId = new ParseUUIDPipe({ exceptionFactory: validationFailedFor('id') });
+/** The `:id` of these routes: an organization's, or a key's. */
+const uuidId = new ParseUUIDPipe({ exceptionFactory: validationFailedFor('id') });
 
 @ApiTags('Operations')
 @Controller('v1/admin/organizations')
@@ -34,7 +35,7 @@ export class AdminOrganizationsController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: OrganizationDto })
   @ApiProblems(400, 404, 409)
-  approve(@Param('id', organizationId) id: string): Promise<OrganizationDto> {
+  approve(@Param('id', uuidId) id: string): Promise<OrganizationDto> {
     return this.identity.approve(id);
   }
 
@@ -51,7 +52,7 @@ export class AdminOrganizationsController {
   @ApiBody({ type: SuspendOrganizationDto, required: false })
   @ApiOkResponse({ type: OrganizationDto })
   @ApiProblems(400, 404, 409)
-  suspend(@Param('id', organizationId) id: string, @Body() body: unknown): Promise<OrganizationDto> {
+  suspend(@Param('id', uuidId) id: string, @Body() body: unknown): Promise<OrganizationDto> {
     // No body at all is a suspension without a reason; a body is held to the DTO's rules.
     const reason = body === undefined ? undefined : validateMessage(SuspendOrganizationDto, body).reason;
     return this.identity.suspend(id, reason ?? null);
@@ -63,7 +64,7 @@ export class AdminOrganizationsController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: ApiKeyPageDto })
   @ApiProblems(400, 404)
-  keys(@Param('id', organizationId) id: string, @Query() query: PageQuery): Promise<Page<ApiKeyDto>> {
+  keys(@Param('id', uuidId) id: string, @Query() query: PageQuery): Promise<Page<ApiKeyDto>> {
     return this.identity.listKeysOf(id, query.cursor, query.limit);
   }
 
@@ -80,7 +81,7 @@ export class AdminOrganizationsController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
   @ApiProblems(400, 404, 413)
-  createKey(@CurrentPrincipal() principal: Principal, @Param('id', organizationId) id: string, @Body() body: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
+  createKey(@CurrentPrincipal() principal: Principal, @Param('id', uuidId) id: string, @Body() body: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
     return this.identity.createKey(principal, body, id);
   }
 }
@@ -102,7 +103,7 @@ export class AdminApiKeysController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiNoContentResponse()
   @ApiProblems(400, 404)
-  async revoke(@Param('id', new ParseUUIDPipe({ exceptionFactory: validationFailedFor('id') })) id: string): Promise<void> {
+  async revoke(@Param('id', uuidId) id: string): Promise<void> {
     await this.identity.revokeAnyKey(id);
   }
 }

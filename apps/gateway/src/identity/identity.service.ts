@@ -81,9 +81,7 @@ export class IdentityService {
     const key = issueKey();
     // The unit's result names what it created: the audit record's target.
     await this.unitOfWork.run(async (tx) => {
-      if (organizationId !== principal.organizationId && (await this.organizations.kindOf(organizationId)) === null) {
-        throw new ServiceException(CommonErrorCode.NOT_FOUND, `No organization ${organizationId}.`);
-      }
+      if (organizationId !== principal.organizationId) await this.assertOrganization(organizationId);
       await this.keys.insert({
         id: key.id,
         organizationId,
@@ -100,18 +98,26 @@ export class IdentityService {
     return { id: key.id, name: dto.name, key: key.token, expiresAt: expiresAt?.toISOString() ?? null, access };
   }
 
-  async listKeys(principal: Principal, cursor: string | undefined, limit = DEFAULT_PAGE_SIZE): Promise<Page<ApiKeyDto>> {
-    const rows = await this.unitOfWork.read(() => this.keys.listOwned(principal.organizationId, cursor, limit));
-    return toPage(rows, limit, (k) => ({ at: k.createdAt, id: k.id }), apiKeyView, apiKeysScope(principal.organizationId));
+  listKeys(principal: Principal, cursor: string | undefined, limit = DEFAULT_PAGE_SIZE): Promise<Page<ApiKeyDto>> {
+    return this.keysPage(principal.organizationId, cursor, limit, false);
   }
 
   /** An operator's view of an organization's keys (never the keys themselves), to find one that leaked. */
-  async listKeysOf(organizationId: string, cursor: string | undefined, limit = DEFAULT_PAGE_SIZE): Promise<Page<ApiKeyDto>> {
+  listKeysOf(organizationId: string, cursor: string | undefined, limit = DEFAULT_PAGE_SIZE): Promise<Page<ApiKeyDto>> {
+    return this.keysPage(organizationId, cursor, limit, true);
+  }
+
+  private async keysPage(organizationId: string, cursor: string | undefined, limit: number, checkExists: boolean): Promise<Page<ApiKeyDto>> {
     const rows = await this.unitOfWork.read(async () => {
-      if ((await this.organizations.kindOf(organizationId)) === null) throw new ServiceException(CommonErrorCode.NOT_FOUND, `No organization ${organizationId}.`);
+      if (checkExists) await this.assertOrganization(organizationId);
       return this.keys.listOwned(organizationId, cursor, limit);
     });
     return toPage(rows, limit, (k) => ({ at: k.createdAt, id: k.id }), apiKeyView, apiKeysScope(organizationId));
+  }
+
+  /** NOT_FOUND for an organization that does not exist: one an operator names may not. */
+  private async assertOrganization(id: string): Promise<void> {
+    if ((await this.organizations.kindOf(id)) === null) throw new ServiceException(CommonErrorCode.NOT_FOUND, `No organization ${id}.`);
   }
 
   /**
