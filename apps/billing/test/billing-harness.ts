@@ -17,13 +17,18 @@ import { withEnv } from '../../../test/support/env';
 /** Billing's time in a test: it moves only when the test says so. */
 export class MovableClock extends Clock {
   private at = new Date('2026-03-15T02:00:00.000Z');
+  private stepMs = 0;
 
+  /** The time set; with a step, each reading is `stepMs` later than the one before, as real time runs on during work. */
   override now(): Date {
-    return new Date(this.at);
+    const now = new Date(this.at);
+    this.at = new Date(this.at.getTime() + this.stepMs);
+    return now;
   }
 
-  set(at: Date): void {
+  set(at: Date, stepMs = 0): void {
     this.at = new Date(at);
+    this.stepMs = stepMs;
   }
 }
 

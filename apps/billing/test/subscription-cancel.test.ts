@@ -111,14 +111,21 @@ describe('billing: a buyer lists, cancels and resumes its subscriptions', () => 
     const invoices = (await billing.invoices.list(subscriber, {})).items.filter((i) => i.orderId === placed.orderId);
     const unitPrice = { amount: PRICE, currency: 'CNY' };
     const named = { datasetTitle: '中文多轮对话 SFT 数据（月度更新）/ Chinese multi-turn SFT, monthly', licenseTemplate: 'commercial', pricingModel: 'subscription', period: 'month', quantity: 1, unitPrice };
-    expect(invoices.map((i) => i.lines.map((l) => l.item))).toEqual([[named], [named]]);
+    // Each invoice also says the month it pays for: the first from the charge, the renewal the next.
+    expect(invoices.map((i) => i.lines.map((l) => l.item)).sort((a, b) => a[0]!.periodStart!.localeCompare(b[0]!.periodStart!))).toEqual([
+      [{ ...named, periodStart: BOUGHT_AT, periodEnd: FIRST_END }],
+      [{ ...named, periodStart: FIRST_END, periodEnd: SECOND_END }],
+    ]);
     // A subscription of an order placed before titles were recorded renews as it always did.
     const { orderId } = await subscribe();
     billing.clock.set(new Date('2026-04-02T00:00:00.000Z'));
     expect(await billing.subscriptions.renewDue(orderId)).toEqual({ renewed: 1, lapsed: 0 });
     await billing.invoices.numberPending();
-    const renewal = (await billing.sql.query(`SELECT lines FROM invoice WHERE order_id = $1 ORDER BY issued_at DESC LIMIT 1`, [orderId])).rows[0];
-    expect(renewal.lines.map((l: { item: unknown }) => l.item)).toEqual([{ pricingModel: 'subscription', period: 'month', quantity: 1, unitPrice }]);
+    const renewals = (await billing.sql.query(`SELECT lines FROM invoice WHERE order_id = $1 AND lines->0 ? 'item' ORDER BY lines->0->'item'->>'periodStart'`, [orderId])).rows;
+    expect(renewals.map((r: { lines: { item: unknown }[] }) => r.lines.map((l) => l.item))).toEqual([
+      // Subscribed at the clock's 1 March above: its renewal pays for April.
+      [{ pricingModel: 'subscription', period: 'month', periodStart: '2026-04-01T00:00:00.000Z', periodEnd: '2026-05-01T00:00:00.000Z', quantity: 1, unitPrice }],
+    ]);
   });
 
   it('cancels at the period end: the month paid runs, nothing more is charged, and the subscription lapses with the event that ends the entitlement', async () => {

@@ -244,6 +244,61 @@ describe("billing: subscriptions end with their license's term", () => {
     expect(await billing.subscriptions.renewDue(perpetual.orderId)).toEqual({ renewed: 2, lapsed: 0 });
     expect(await subscriptionOf(perpetual.orderId)).toMatchObject({ status: 'active', license_ends_at: null });
   });
+
+  it('names on every invoice the period it pays for: the first from the charge, each renewal the next, and the last one cut at the license end', async () => {
+    const 数据堂 = vendor();
+    const 百度 = buyer();
+    await billing.fund(百度, 3_000_000);
+    const item = { datasetTitle: MANDARIN.title, licenseTemplate: 'commercial', pricingModel: 'subscription', period: 'year', quantity: 1, unitPrice: { amount: MANDARIN.price, currency: 'CNY' as const } };
+    const subscription = order(百度.organizationId, [{ ...line(数据堂.organizationId, MANDARIN.price, 'CNY', yearly), termMonths: 18, item }]);
+    expect(await billing.payments.charge(subscription)).toMatchObject({ outcome: 'captured' });
+    billing.clock.set(new Date('2027-03-15T02:00:00.000Z'));
+    expect(await billing.subscriptions.renewDue(subscription.orderId)).toEqual({ renewed: 1, lapsed: 0 });
+    await billing.invoices.numberPending();
+
+    const invoices = (await billing.invoices.list(百度, {})).items.filter((i) => i.orderId === subscription.orderId);
+    const periods = invoices.map((i) => ({ issuedAt: i.issuedAt, gross: i.gross.amount, periodStart: i.lines[0].item?.periodStart, periodEnd: i.lines[0].item?.periodEnd }));
+    expect(periods.sort((a, b) => a.issuedAt.localeCompare(b.issuedAt))).toEqual([
+      { issuedAt: BOUGHT_AT, gross: MANDARIN.price, periodStart: BOUGHT_AT, periodEnd: '2027-03-15T02:00:00.000Z' },
+      // The half year to the license end, at its share of the year's price.
+      { issuedAt: '2027-03-15T02:00:00.000Z', gross: 643_498, periodStart: '2027-03-15T02:00:00.000Z', periodEnd: '2027-09-15T02:00:00.000Z' },
+    ]);
+    // A one-time line of the same kind of order says no period.
+    const once = order(百度.organizationId, [{ ...line(数据堂.organizationId, LEGAL.price), item: { pricingModel: 'one_time', quantity: 1, unitPrice: { amount: LEGAL.price, currency: 'CNY' } } }]);
+    await billing.payments.charge(once);
+    const [oneTime] = (await billing.invoices.list(百度, {})).items.filter((i) => i.orderId === once.orderId);
+    expect(oneTime.lines[0].item).toEqual({ pricingModel: 'one_time', quantity: 1, unitPrice: { amount: LEGAL.price, currency: 'CNY' } });
+  });
+
+  it('dates each renewal of a long pass when it is made: a pass that starts before midnight of 31 December in China numbers the renewals made after it in the new year', async () => {
+    const 标贝 = vendor();
+    const 京东 = buyer();
+    await billing.fund(京东, 2_000_000);
+    // One order of six monthly subscriptions (a dialect speech corpus each), all due when the pass comes.
+    billing.clock.set(new Date('2026-11-30T04:00:00.000Z'));
+    const subscription = order(
+      京东.organizationId,
+      Array.from({ length: 6 }, () => ({ ...line(标贝.organizationId, LEGAL.price, 'CNY', monthly), termMonths: null })),
+    );
+    await billing.payments.charge(subscription);
+    // 23:57 on 31 December in Beijing (UTC+8), and a minute passes with every reading of the clock.
+    billing.clock.set(new Date('2026-12-31T15:57:00.000Z'), 60_000);
+    expect(await billing.subscriptions.renewDue(subscription.orderId)).toEqual({ renewed: 6, lapsed: 0 });
+    billing.clock.set(new Date('2027-01-05T00:00:00.000Z'));
+    await billing.invoices.numberPending();
+
+    const renewals = (await billing.invoices.list(京东, {})).items.filter((i) => i.orderId === subscription.orderId && i.issuedAt > '2026-12-01');
+    expect(renewals).toHaveLength(6);
+    // Each renewal is dated by the clock when it was made, one after another, not all at the pass's start...
+    expect(new Set(renewals.map((i) => i.issuedAt)).size).toBe(6);
+    // ...and numbered in the year of that date in China.
+    for (const invoice of renewals) {
+      const chinaYear = new Date(new Date(invoice.issuedAt).getTime() + 8 * 3_600_000).getUTCFullYear();
+      expect(invoice.number!.startsWith(`${chinaYear}-`)).toBe(true);
+    }
+    expect(renewals.some((i) => i.number!.startsWith('2026-'))).toBe(true);
+    expect(renewals.some((i) => i.number!.startsWith('2027-'))).toBe(true);
+  });
 });
 
 describe('billing: the migration that ends subscriptions with their license', () => {

@@ -11,7 +11,7 @@ import { InvoicesService } from '../invoices/invoices.service';
 import { splitCharge, type ChargeLine } from '../ledger/charge';
 import { LedgerRepository, type EntryKind } from '../ledger/ledger.repository';
 import { OrderReversals } from '../ledger/reversals';
-import { SubscriptionRepository } from '../subscriptions/subscription.repository';
+import { firstPeriod, SubscriptionRepository } from '../subscriptions/subscription.repository';
 import { WriteBatch } from '../write-batch';
 import { PaymentRepository, type Payment } from './payment.repository';
 
@@ -20,6 +20,8 @@ export interface OrderLineToCharge extends ChargeLine {
   pricing: { model: string; period?: string };
   /** The license's term in months (null: perpetual; absent: not told, as in older events). */
   termMonths?: number | null;
+  /** An exclusive line's: when its term began (the order's placement); absent, the first charge. */
+  termStartsAt?: string;
 }
 
 /** What `order.placed` tells billing. */
@@ -74,7 +76,8 @@ export class PaymentsService {
       const total = order.lines.reduce((sum, l) => sum + l.price.amount, 0);
       // The entry, its postings, the invoice, the answer and the subscriptions: one more statement.
       const batch = new WriteBatch();
-      const posted = await this.postChargeInto(batch, tx, 'charge', order.orderId, order.buyerOrganizationId, order.lines, now, wallet);
+      const lines = order.lines.map((line) => withServicePeriod(line, now));
+      const posted = await this.postChargeInto(batch, tx, 'charge', order.orderId, order.buyerOrganizationId, lines, now, wallet);
       if ('declined' in posted) {
         await this.payments.insert({ orderId: order.orderId, buyerOrganizationId: order.buyerOrganizationId, status: 'declined', amount: total, currency, entryId: null }, now);
         await tx.publish(BillingEvents.paymentDeclined, { orderId: order.orderId, reason: 'INSUFFICIENT_FUNDS' });
@@ -206,4 +209,17 @@ export class PaymentsService {
     });
     return { outcome: 'captured', paymentId: payment.entryId };
   }
+}
+
+/**
+ * A subscription line's invoice item with the period its first charge pays for (`firstPeriod`,
+ * the period the subscription row keeps): a buyer's accounts payable books each invoice against
+ * the months it covers, and a renewal's invoice says its own period the same way. Other lines
+ * are returned as they are.
+ */
+function withServicePeriod(line: OrderLineToCharge, chargedAt: Date): OrderLineToCharge {
+  const period = line.pricing.period;
+  if (line.pricing.model !== 'subscription' || !period || !line.item) return line;
+  const first = firstPeriod({ ...line, period }, chargedAt);
+  return { ...line, item: { ...line.item, periodStart: first.start.toISOString(), periodEnd: first.end.toISOString() } };
 }

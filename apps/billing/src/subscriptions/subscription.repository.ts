@@ -67,6 +67,22 @@ export function nextPeriod(subscription: Pick<Subscription, 'subscribedAt' | 're
   return { start, end: licenseEnd, amount };
 }
 
+/**
+ * The first period a subscription line's charge at `start` pays for, and when its license ends:
+ * one period from the charge, cut at the license end when the term is shorter. An exclusive
+ * license ends with its sale, counted from the placement as delivery counts it; a charge so late
+ * that the term is over already sells a period that ends as it begins. The subscription row and
+ * the first invoice's line both say this period.
+ */
+export function firstPeriod(line: Pick<LineToSubscribe, 'termMonths' | 'termStartsAt'> & { period: string }, start: Date): { start: Date; end: Date; licenseEnd: Date | null } {
+  if (!(line.period in PERIOD_MONTHS)) throw new Error(`unknown subscription period ${line.period}`);
+  const termStart = line.termStartsAt ? new Date(line.termStartsAt) : start;
+  const termEnd = typeof line.termMonths === 'number' ? licenseEndsAt({ termMonths: line.termMonths }, termStart) : null;
+  const licenseEnd = termEnd && termEnd < start ? start : termEnd;
+  const end = periodEndFrom(start, line.period as SubscriptionPeriod, 1);
+  return { start, end: licenseEnd && licenseEnd < end ? licenseEnd : end, licenseEnd };
+}
+
 export interface Subscription {
   id: string;
   orderId: string;
@@ -234,13 +250,7 @@ export class SubscriptionRepository extends TransactionalRepository {
   insertInto(batch: WriteBatch, order: { orderId: string; buyerOrganizationId: string }, lines: (LineToSubscribe & { period: string })[], start: Date): void {
     if (lines.length === 0) return;
     const values = lines.map((line) => {
-      if (!(line.period in PERIOD_MONTHS)) throw new Error(`unknown subscription period ${line.period}`);
-      // An exclusive license ends with its sale, counted from the placement as delivery counts it;
-      // a charge so late that the term is over already sells a period that ends as it begins.
-      const termStart = line.termStartsAt ? new Date(line.termStartsAt) : start;
-      const termEnd = typeof line.termMonths === 'number' ? licenseEndsAt({ termMonths: line.termMonths }, termStart) : null;
-      const licenseEnd = termEnd && termEnd < start ? start : termEnd;
-      const end = periodEndFrom(start, line.period as SubscriptionPeriod, 1);
+      const first = firstPeriod(line, start);
       const row = [
         randomUUID(),
         order.orderId,
@@ -252,11 +262,11 @@ export class SubscriptionRepository extends TransactionalRepository {
         line.price.amount,
         line.price.currency,
         line.period,
-        licenseEnd && licenseEnd < end ? licenseEnd : end,
+        first.end,
         start,
         line.item?.datasetTitle ?? null,
         line.item?.licenseTemplate ?? null,
-        licenseEnd,
+        first.licenseEnd,
       ].map((value) => batch.param(value));
       return `(${row[0]}::uuid, ${row[1]}::uuid, ${row[2]}, ${row[3]}::uuid, ${row[4]}::uuid, ${row[5]}::uuid, ${row[6]}::uuid, ${row[7]}::bigint, ${row[8]}, ${row[9]}, ${row[10]}::timestamptz, 'active', ${row[11]}::timestamptz, ${row[11]}::timestamptz, ${row[12]}::text, ${row[13]}::text, ${row[14]}::timestamptz)`;
     });

@@ -89,7 +89,7 @@ export class SubscriptionsService implements OnApplicationBootstrap, OnApplicati
         if (stop?.()) return result;
         let outcome: 'renewed' | 'lapsed' | null;
         try {
-          outcome = await this.renewOne(id, now);
+          outcome = await this.renewOne(id);
         } catch (error) {
           // Without its database the pass cannot renew any: the next pass retries them all.
           if (isDatabaseUnavailable(error)) throw error;
@@ -105,8 +105,14 @@ export class SubscriptionsService implements OnApplicationBootstrap, OnApplicati
     }
   }
 
-  private renewOne(id: string, now: Date): Promise<'renewed' | 'lapsed' | null> {
+  /**
+   * One due subscription, in a transaction of its own, at the clock's time when it is renewed:
+   * its invoice is dated (and numbered in the year of) that moment, not the pass's start, which a
+   * long pass across the turn of the year would number in the year before.
+   */
+  private renewOne(id: string): Promise<'renewed' | 'lapsed' | null> {
     return this.unitOfWork.run(async (tx) => {
+      const now = this.clock.now();
       const subscription = await this.subscriptions.lockDue(id, now);
       if (!subscription) return null;
       // Its buyer asked for no more periods; the lock makes this the cancellation's last word.
@@ -130,6 +136,8 @@ export class SubscriptionsService implements OnApplicationBootstrap, OnApplicati
           ...(subscription.licenseTemplate ? { licenseTemplate: subscription.licenseTemplate } : {}),
           pricingModel: 'subscription',
           period: subscription.period,
+          periodStart: next.start.toISOString(),
+          periodEnd: next.end.toISOString(),
           quantity: 1,
           unitPrice: { amount: next.amount, currency: subscription.currency },
         },

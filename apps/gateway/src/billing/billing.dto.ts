@@ -230,6 +230,20 @@ export class InvoiceItemDto {
   @ApiPropertyOptional({ enum: ['month', 'quarter', 'year'], description: "A subscription's period" })
   period?: string;
 
+  @ApiPropertyOptional({
+    format: 'date-time',
+    example: '2026-12-06T09:30:00.000Z',
+    description: "A subscription line's: when the period this charge pays for starts (inclusive); absent on other lines and on invoices issued before it was recorded",
+  })
+  periodStart?: string;
+
+  @ApiPropertyOptional({
+    format: 'date-time',
+    example: '2027-01-06T09:30:00.000Z',
+    description: "A subscription line's: when the period this charge pays for ends (exclusive); the last period of a term ends with the license",
+  })
+  periodEnd?: string;
+
   @ApiPropertyOptional({ example: 'hour', description: "A metered line's unit" })
   unit?: string;
 

@@ -379,6 +379,13 @@ export interface InvoiceItemView {
   pricingModel: string;
   /** A subscription's period (`month`, `quarter`, `year`). */
   period?: string;
+  /**
+   * A subscription line's: the period this charge pays for, from `periodStart` (inclusive) to
+   * `periodEnd` (exclusive), UTC ISO 8601; the last one of a term ends with the license.
+   * Absent on other lines, and on invoices issued before these fields.
+   */
+  periodStart?: string;
+  periodEnd?: string;
   /** A metered line's unit (`hour`, `image`, ...). */
   unit?: string;
   /** Units bought: a metered line's quantity, 1 otherwise. */
