@@ -122,6 +122,7 @@ function concrete(template: string, ids: Record<string, string> = {}): string {
 interface Schema {
   $ref?: string;
   allOf?: Schema[];
+  oneOf?: Schema[];
   type?: string;
   nullable?: boolean;
   enum?: unknown[];
@@ -155,6 +156,11 @@ function templateOf(doc: OpenApi, method: string, path: string): string | undefi
 function misfits(doc: OpenApi, schema: Schema | undefined, value: unknown, where = 'body'): string[] {
   while (schema?.$ref) schema = doc.components.schemas[schema.$ref.split('/').pop()!];
   if (!schema) return [];
+  if (schema.oneOf) {
+    // An object field that may be null is one of its object or null: exactly one must fit.
+    const fitting = schema.oneOf.filter((member) => misfits(doc, member, value, where).length === 0).length;
+    return fitting === 1 ? [] : [`${where}: ${JSON.stringify(value)} fits ${fitting} of its oneOf schemas, not exactly one`];
+  }
   if (value === null) return schema.nullable ? [] : [`${where}: null, not documented as nullable`];
   const out: string[] = [];
   for (const part of schema.allOf ?? []) out.push(...misfits(doc, part, value, where));

@@ -90,6 +90,29 @@ function nameWildcards(document: OpenAPIObject): OpenAPIObject {
   return document;
 }
 
+type SchemaObject = { $ref?: string; allOf?: SchemaObject[]; oneOf?: SchemaObject[]; nullable?: boolean; type?: string; enum?: unknown[]; description?: string; properties?: Record<string, SchemaObject> };
+
+/**
+ * An object field that may be null (`PayoutDto.destination`, a search hit's `lowestPrice`)
+ * comes out of the decorators as `{nullable: true, type: 'object', allOf: [{$ref}]}`. In OpenAPI
+ * 3.0 `nullable` adds null only to the `type` beside it, and `allOf` still asks null to be the
+ * referenced object: a strict validator, and a client generated from the document, refuse the
+ * null the API answers. Each such field is written as one of the object or null instead.
+ */
+function nullableObjects(document: OpenAPIObject): OpenAPIObject {
+  for (const schema of Object.values((document.components?.schemas ?? {}) as Record<string, SchemaObject>)) {
+    for (const [name, field] of Object.entries(schema.properties ?? {})) {
+      const [ref, ...rest] = field.allOf ?? [];
+      if (!field.nullable || !ref?.$ref || rest.length > 0) continue;
+      schema.properties![name] = {
+        ...(field.description ? { description: field.description } : {}),
+        oneOf: [{ $ref: ref.$ref }, { type: 'object', nullable: true, enum: [null] }],
+      };
+    }
+  }
+  return document;
+}
+
 export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Trove API')
@@ -102,7 +125,7 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key: trv_…' }, 'apiKey')
     .addServer('/', 'The gateway that serves this document')
     .build();
-  return nameWildcards(declareEdgeProblems(declareSecurity(SwaggerModule.createDocument(app, config, { extraModels: [ProblemDto, ServiceHealthDto, ComponentHealthDto] }))));
+  return nullableObjects(nameWildcards(declareEdgeProblems(declareSecurity(SwaggerModule.createDocument(app, config, { extraModels: [ProblemDto, ServiceHealthDto, ComponentHealthDto] })))));
 }
 
 const UI_FILES: Record<string, string> = {
