@@ -160,6 +160,6 @@ export class BillingHandler {
   @RpcHandler(BillingSubjects.renewSubscriptions)
   renewSubscriptions(request: RenewSubscriptionsRequest, context: RpcContext): Promise<RenewalRunView> {
     callerAs(context, 'admin');
-    return this.subscriptions.renewDue(request.orderId);
+    return this.subscriptions.renewDueForOperator(request.orderId);
   }
 }

@@ -87,6 +87,9 @@ interface Ahead {
 
 type Applied = { kind: 'applied' } | { kind: 'duplicate' } | Ahead;
 
+/** Whether a service's consumers have applied what the stream held for them; if not, the first that has not and how many events wait (null: unknown). */
+export type CaughtUp = { caughtUp: true } | { caughtUp: false; consumer: string; waiting: number | null };
+
 /**
  * Runs this service's event handlers on durable JetStream consumers.
  *
@@ -158,6 +161,40 @@ export class EventConsumers implements OnApplicationBootstrap, BeforeApplication
 
   durableName(consumer: string): string {
     return `${this.identity.service}_${consumer}`;
+  }
+
+  /**
+   * Whether each of `consumers` (this service's, by name) has applied every event the stream
+   * held for it when asked: none waiting to be delivered (`num_pending`), none delivered and not
+   * yet acknowledged (`num_ack_pending`). Names the first that has not, with how many wait. A
+   * service that was down while other services published (an organization suspended, a listing
+   * taken off sale) finds them queued when it starts again: what its rules read from those
+   * events is stale until then, and a decision that cannot be taken back (money paid out, a
+   * period charged) waits for this to answer true. A consumer JetStream does not know, or a
+   * JetStream that does not answer, is not caught up.
+   */
+  async caughtUp(consumers: readonly string[]): Promise<CaughtUp> {
+    for (const consumer of consumers) {
+      try {
+        const jsm = await this.nc.jetstreamManager();
+        const info = await jsm.consumers.info(this.namespace.stream, this.durableName(consumer));
+        const waiting = info.num_pending + info.num_ack_pending;
+        if (waiting > 0) return { caughtUp: false, consumer, waiting };
+      } catch {
+        return { caughtUp: false, consumer, waiting: null };
+      }
+    }
+    return { caughtUp: true };
+  }
+
+  /** `caughtUp`, asked again every 100 ms until it answers true or `withinMs` have passed: its last answer. */
+  async whenCaughtUp(consumers: readonly string[], withinMs: number): Promise<CaughtUp> {
+    const deadline = Date.now() + withinMs;
+    for (;;) {
+      const answer = await this.caughtUp(consumers);
+      if (answer.caughtUp || Date.now() >= deadline) return answer;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   /**

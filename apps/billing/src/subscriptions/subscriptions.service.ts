@@ -17,12 +17,13 @@ import {
   type SubscriptionView,
 } from '@trove/contracts';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { EventHandler, RpcHandler, UnitOfWork, type EventContext, type RpcContext, type Transaction } from '@trove/messaging';
+import { EventConsumers, EventHandler, RpcHandler, UnitOfWork, type EventContext, type RpcContext, type Transaction } from '@trove/messaging';
 import { decodeCursor, isDatabaseUnavailable, PeriodicJob, ServiceException, toPage, type Caller } from '@trove/platform';
 import { callerAs } from '../access';
 import { BillingConfig } from '../billing.config';
 import { Clock } from '../clock';
 import { PaymentsService } from '../payments/payments.service';
+import { notCaughtUp, STANDING_CONSUMERS, STANDING_WAIT_MS, standingUnavailable } from '../standing';
 import { subscriptionStates } from './subscription-state';
 import { nextPeriod, SubscriptionRepository, subscriptionView, type LapseReason, type Subscription } from './subscription.repository';
 
@@ -48,11 +49,18 @@ import { nextPeriod, SubscriptionRepository, subscriptionView, type LapseReason,
 @Injectable()
 export class SubscriptionsService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Subscriptions');
-  private readonly job: PeriodicJob<RenewalRunView> = new PeriodicJob(this.logger, 'subscription renewal pass failed; the next one retries', () =>
+  private readonly job: PeriodicJob<RenewalRunView> = new PeriodicJob(this.logger, 'subscription renewal pass failed; the next one retries', async () => {
+    // Not while suspensions published when billing was down still wait to be applied: the pass
+    // would charge periods the catalog no longer sells. The next tick asks again.
+    const applied = await this.consumers.caughtUp(STANDING_CONSUMERS);
+    if (!applied.caughtUp) {
+      this.logger.warn(`renewal pass put off: ${notCaughtUp(applied)}`);
+      return { renewed: 0, lapsed: 0 };
+    }
     // A shutdown ends the pass after the renewal in hand: each is a transaction of its own, and
     // the next process's pass takes up the rest, so it need not outlast SHUTDOWN_TIMEOUT_MS.
-    this.renewDue(undefined, () => this.job.stopping),
-  );
+    return this.renewDue(undefined, () => this.job.stopping);
+  });
 
   constructor(
     private readonly unitOfWork: UnitOfWork,
@@ -60,10 +68,27 @@ export class SubscriptionsService implements OnApplicationBootstrap, OnApplicati
     private readonly payments: PaymentsService,
     private readonly config: BillingConfig,
     private readonly clock: Clock,
+    private readonly consumers: EventConsumers,
   ) {}
 
   onApplicationBootstrap(): void {
     this.job.start(this.config.SUBSCRIPTION_SWEEP_MS);
+  }
+
+  /** One renewal pass now, as the periodic job runs it: put off while billing has not caught up. */
+  renewalPass(): Promise<RenewalRunView> {
+    return this.job.run();
+  }
+
+  /**
+   * An operator's pass (`billing.subscription.renew-due`, of one order with `orderId`): it waits
+   * a moment for billing to catch up on what the catalog and the gateway published, and is
+   * refused as unavailable (503) if it has not, rather than charge against stale standing.
+   */
+  async renewDueForOperator(orderId?: string): Promise<RenewalRunView> {
+    const applied = await this.consumers.whenCaughtUp(STANDING_CONSUMERS, STANDING_WAIT_MS);
+    if (!applied.caughtUp) throw standingUnavailable('A renewal pass', applied);
+    return this.renewDue(orderId);
   }
 
   onApplicationShutdown(): Promise<void> {

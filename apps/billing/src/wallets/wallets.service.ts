@@ -22,11 +22,12 @@ import {
 } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import { formatMoney, type CurrencyCode } from '@trove/licensing';
-import { UnitOfWork } from '@trove/messaging';
+import { EventConsumers, UnitOfWork } from '@trove/messaging';
 import { decodeCursor, DEFAULT_PAGE_SIZE, ServiceException, toPage, type Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
 import { Clock } from '../clock';
 import { LedgerRepository } from '../ledger/ledger.repository';
+import { STANDING_WAIT_MS, standingUnavailable } from '../standing';
 import { bankReferenceKey } from './bank-reference';
 import { payoutStates } from './payout-state';
 import { PayoutRepository, payoutView, type Payout } from './payout.repository';
@@ -142,6 +143,7 @@ export class WalletsService {
     private readonly topUps: TopUpRepository,
     private readonly payouts: PayoutRepository,
     private readonly clock: Clock,
+    private readonly consumers: EventConsumers,
   ) {}
 
   /**
@@ -368,7 +370,11 @@ export class WalletsService {
    * against what billing holds under bank clearing's (`assertLedgerHolds`: the payouts ever paid
    * in the currency). Approving a paid payout answers the same view again.
    */
-  approvePayout(payoutId: string): Promise<PayoutView> {
+  async approvePayout(payoutId: string): Promise<PayoutView> {
+    // Whether the vendor is suspended is what billing last applied of the gateway's events: not
+    // before it applied those published while it was down. Money paid out is not taken back.
+    const applied = await this.consumers.whenCaughtUp(['organization-statuses'], STANDING_WAIT_MS);
+    if (!applied.caughtUp) throw standingUnavailable(`Approving payout ${payoutId}`, applied);
     return this.unitOfWork.run(async () => {
       const payout = await this.payouts.findForUpdate(payoutId);
       if (!payout) throw new ServiceException(CommonErrorCode.NOT_FOUND, `No payout ${payoutId}.`);
