@@ -2,6 +2,7 @@ export * from './codec';
 export * from './dead-letter.responder';
 export * from './dead-letters';
 export * from './event-envelope';
+export * from './catch-up-gate';
 export * from './event.consumers';
 export * from './event.entities';
 export * from './idempotency';

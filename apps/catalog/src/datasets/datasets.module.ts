@@ -12,6 +12,7 @@ import { UploadsHandler } from '../uploads/uploads.handler';
 import { UploadsService } from '../uploads/uploads.service';
 import { OrganizationStandingRepository } from '../vendors/organization-standing.repository';
 import { OrganizationStandingService } from '../vendors/organization-standing.service';
+import { StandingGate } from '../vendors/standing-gate';
 import { StorageQuota } from '../vendors/storage-quota';
 import { VendorsHandler } from '../vendors/vendors.handler';
 import { VendorProfileRepository } from '../vendors/vendor-profile.repository';
@@ -56,6 +57,7 @@ import { DatasetsService } from './datasets.service';
     VendorsHandler,
     OrganizationStandingRepository,
     OrganizationStandingService,
+    StandingGate,
   ],
   exports: [DatasetsService, DatasetIndexer],
 })

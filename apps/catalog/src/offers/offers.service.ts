@@ -21,6 +21,7 @@ import type { Dataset } from '../datasets/dataset.entity';
 import { dataExportOf } from '../datasets/dataset-metadata';
 import { DatasetIndexer } from '../datasets/dataset-indexer';
 import { DatasetsService } from '../datasets/datasets.service';
+import { StandingGate } from '../vendors/standing-gate';
 import { ExclusiveSale } from './exclusive-sale.entity';
 import { Offer } from './offer.entity';
 import { OfferRepository } from './offer.repository';
@@ -33,6 +34,7 @@ export class OffersService {
     private readonly offers: OfferRepository,
     private readonly indexer: DatasetIndexer,
     private readonly config: CatalogConfig,
+    private readonly standing: StandingGate,
   ) {}
 
   /**
@@ -139,6 +141,8 @@ export class OffersService {
    * they are, so reinstating the vendor sells it again.
    */
   async snapshot(caller: Caller | undefined, offerId: string): Promise<OfferSnapshot> {
+    // Whether its vendor is suspended is the catalog's to know first (StandingGate).
+    this.standing.assertCurrent(`Offer ${offerId}`);
     const found = await this.offers.findForSnapshot(offerId);
     if (!found) throw notFound('offer', offerId);
     const { offer, vendorOrganizationId, vendorSuspended, datasetStatus, datasetTitle, releasedVersionIds, meteredVolume } = found;

@@ -1,0 +1,38 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { CatchUpGate, EventConsumers } from '@trove/messaging';
+import { Readiness } from '@trove/platform';
+
+/**
+ * Whether the catalog knows organizations' standing as it is: it learns an operator's suspension
+ * of a vendor from the gateway's events only, and a catalog that was down meanwhile finds them
+ * waiting in the stream. Until its `organization-statuses` consumer has applied what it found at
+ * the start, a suspended vendor's offers would be answered available to ordering and sold; so
+ * until then `catalog.offer.get` is refused as unavailable (503, ordering's caller retries) and
+ * the catalog's readiness is down (`standing`), so that a load balancer sends it nothing yet.
+ * Once open, the gate stays open: later changes are applied as they come, like every event.
+ */
+@Injectable()
+export class StandingGate implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('StandingGate');
+  private readonly gate: CatchUpGate;
+
+  constructor(consumers: EventConsumers, readiness: Readiness) {
+    this.gate = new CatchUpGate(consumers, ['organization-statuses'], this.logger);
+    readiness.register('standing', async () => {
+      if (!this.gate.open) throw new Error('applying the organization status changes published while the catalog was away');
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    void this.gate.start();
+  }
+
+  onApplicationShutdown(): void {
+    this.gate.stop();
+  }
+
+  /** Refuses `what` (503) until the standing found at the start is applied. */
+  assertCurrent(what: string): void {
+    this.gate.assertOpen(what);
+  }
+}

@@ -1,0 +1,120 @@
+import 'reflect-metadata';
+import { CommonErrorCode, GatewayEvents, type OrganizationStatus, type OrganizationStatusChangedV1 } from '@trove/contracts';
+import { exampleMetadata } from '@trove/dataset';
+import { encodeJson, Namespace, UnitOfWork, type EventEnvelope } from '@trove/messaging';
+import { Readiness, ServiceException, type Caller } from '@trove/platform';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { randomUUID } from 'node:crypto';
+import { headers as natsHeaders, type NatsConnection } from 'nats';
+import { AppModule } from '../src/app.module';
+import { DatasetsService } from '../src/datasets/datasets.service';
+import { OffersService } from '../src/offers/offers.service';
+import { VersionsService } from '../src/versions/versions.service';
+import { withEnv } from '../../../test/support/env';
+import { connectNats, deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
+import { createAppDatabase, withDatabase, type TestDatabase } from '../../../test/support/postgres';
+import { waitFor } from '../../../test/support/processes';
+
+jest.setTimeout(120_000);
+
+const org = (role: Caller['role']): Caller => ({ organizationId: randomUUID(), role, keyId: randomUUID() });
+
+/**
+ * An operator suspends a vendor while the catalog is down: the gateway's event waits in the
+ * stream. The catalog that starts again must not sell that vendor's offers on the standing it had
+ * before: until it has applied what waited for it, ordering's `catalog.offer.get` is refused
+ * (503) and its readiness is down. Here the suspension is held unapplied deterministically: it
+ * arrives ahead of the organization's earlier change and waits for it, as a backlog's events
+ * wait their turn.
+ */
+describe('the catalog after a restart: no sale on the standing from before it was down', () => {
+  const namespace = newNamespace();
+  let db: TestDatabase;
+  let nc: NatsConnection;
+  let catalog: TestingModule | undefined;
+
+  const start = () =>
+    withEnv({ DATABASE_URL: db.url, TROVE_NAMESPACE: namespace, NATS_URL, LOG_LEVEL: 'silent' }, async () => {
+      const built = await Test.createTestingModule({ imports: [AppModule] })
+        .setLogger({ log() {}, warn() {}, error() {} })
+        .compile();
+      return built.init();
+    });
+
+  beforeAll(async () => {
+    db = await createAppDatabase('catalog', 'standing_restart');
+    nc = await connectNats();
+  });
+
+  afterAll(async () => {
+    await catalog?.close();
+    await nc?.close();
+    await deleteStream(namespace);
+    await db?.drop();
+  });
+
+  /** The gateway's status change as its relay publishes it, numbered per organization. */
+  async function statusChanged(organizationId: string, status: OrganizationStatus, changedAt: string, seq: number): Promise<string> {
+    const id = randomUUID();
+    const subject = GatewayEvents.organizationStatusChanged.subject;
+    const envelope: EventEnvelope<OrganizationStatusChangedV1> = {
+      id,
+      subject,
+      occurredAt: changedAt,
+      producer: 'gateway',
+      payload: { organizationId, status, changedAt },
+      aggregate: { type: 'gateway.organization', id: organizationId, seq, previous: seq > 1 ? { [subject]: seq - 1 } : {} },
+    };
+    const h = natsHeaders();
+    h.set('Nats-Msg-Id', id);
+    await nc.jetstream().publish(new Namespace(namespace).subject(subject), encodeJson(envelope), { headers: h });
+    return id;
+  }
+  const applied = async (id: string) => withDatabase(db.url, async (c) => (await c.query(`SELECT 1 FROM inbox WHERE event_id = $1`, [id])).rows.length > 0);
+  const orderable = (buyer: Caller, offerId: string) =>
+    catalog!
+      .get(UnitOfWork)
+      .read(() => catalog!.get(OffersService).snapshot(buyer, offerId))
+      .then(
+        (snapshot) => (snapshot.available ? 'available' : 'not available'),
+        (error: unknown) => (error instanceof ServiceException ? error.code : String(error)),
+      );
+  const ready = async () => (await catalog!.get(Readiness).check('standing')).status;
+
+  it('refuses the offers (503) and is not ready until the suspension that waited is applied; then the offer is not for sale', async () => {
+    const 海天瑞声 = org('vendor');
+    const 百度 = org('buyer');
+    catalog = await start();
+    const signup = await statusChanged(海天瑞声.organizationId, 'active', '2026-11-02T02:00:00.000Z', 1);
+    await waitFor('the approval applied', () => applied(signup), 15_000);
+    await waitFor('the catalog ready', async () => (await ready()) === 'ok', 15_000);
+
+    const datasets = catalog.get(DatasetsService);
+    const versions = catalog.get(VersionsService);
+    const id = (await datasets.create(海天瑞声, { ...exampleMetadata('speech'), title: '普通话智能家居指令语音 300 小时', description: '300 小时普通话智能家居语音指令，真实家居环境采集，人工转写。' } as never)).id;
+    const version = await versions.create(海天瑞声, id, '1.0.0', '首个版本 / First release');
+    await versions.addFile(undefined, { datasetId: id, versionId: version.id, path: 'audio/part-0001.tar', size: 4096, sha256: 'a'.repeat(64), storageKey: `datasets/${id}/part-0001.tar` });
+    await versions.release(海天瑞声, id, version.id);
+    const offer = await catalog.get(OffersService).create(海天瑞声, { datasetId: id, license: { template: 'commercial' }, pricing: { model: 'one_time', price: { amount: 8_800_000, currency: 'CNY' } } } as never);
+    await datasets.submit(海天瑞声, id, 'active');
+    await datasets.approve(id);
+    expect(await orderable(百度, offer.id)).toBe('available');
+
+    // The catalog goes down; an operator suspends the vendor meanwhile (the gateway's third
+    // change of it reaches the stream before its second).
+    await catalog.close();
+    catalog = undefined;
+    const suspension = await statusChanged(海天瑞声.organizationId, 'suspended', '2026-12-06T09:00:00.000Z', 3);
+
+    catalog = await start();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await applied(suspension)).toBe(false);
+    expect(await ready()).toBe('down');
+    expect(await orderable(百度, offer.id)).toBe(CommonErrorCode.SERVICE_UNAVAILABLE);
+
+    const before = await statusChanged(海天瑞声.organizationId, 'active', '2026-11-20T02:00:00.000Z', 2);
+    await waitFor('both changes applied', async () => (await applied(before)) && (await applied(suspension)), 15_000);
+    await waitFor('the catalog ready', async () => (await ready()) === 'ok', 15_000);
+    expect(await orderable(百度, offer.id)).toBe('not available');
+  });
+});
