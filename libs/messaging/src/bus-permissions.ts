@@ -11,7 +11,8 @@ export const SERVICE_CALLS: Record<ServiceName, readonly BackendService[]> = {
   gateway: BACKEND_SERVICES,
   // a vendor's upload: catalog has delivery sign the upload URL, delivery records the file in catalog
   catalog: ['delivery'],
-  // checkout: the offer snapshot, and reserving or releasing an exclusive sale
+  // checkout: the offer snapshot, and reserving an exclusive sale or giving back one whose order
+  // was never written (a sale an order held is released through its event, order.exclusive-ended)
   ordering: ['catalog'],
   billing: [],
   delivery: ['catalog'],
@@ -40,7 +41,7 @@ export const SERVICE_REQUESTS: Record<BackendService, readonly RpcSubject<unknow
  */
 export const EVENT_CONSUMERS: Record<ServiceName, readonly string[]> = {
   gateway: ['audit-from-catalog', 'audit-from-ordering', 'audit-from-billing', 'audit-from-delivery'],
-  catalog: ['organization-statuses'],
+  catalog: ['organization-statuses', 'order-exclusive-ends'],
   ordering: ['order-payments', 'order-deliveries', 'subscription-lapses'],
   billing: ['order-payments', 'usage-meters', 'catalog-datasets', 'catalog-offers', 'organization-statuses'],
   delivery: ['order-entitlements', 'subscription-entitlements', 'catalog-releases', 'unlisted-objects', 'revoked-api-keys', 'organization-statuses'],

@@ -2,15 +2,17 @@ import {
   CatalogSubjects,
   CreateOfferRequest,
   GetOfferRequest,
+  OrderingEvents,
   ReleaseExclusiveRequest,
   ReserveExclusiveRequest,
   WithdrawOfferRequest,
   type ExclusiveSaleView,
+  type OrderExclusiveEndedV1,
   type OfferSnapshot,
   type OfferView,
 } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
-import { RpcHandler, type RpcContext } from '@trove/messaging';
+import { EventHandler, RpcHandler, type RpcContext } from '@trove/messaging';
 import { callerOf } from '../access';
 import { OffersService } from './offers.service';
 
@@ -38,8 +40,20 @@ export class OffersHandler {
     return this.offers.reserveExclusive(request);
   }
 
+  /** Ordering gives back the sale of an order it never wrote (ExclusiveHolds), and waits for the answer. */
   @RpcHandler(CatalogSubjects.releaseExclusive)
   release(request: ReleaseExclusiveRequest): Promise<ExclusiveSaleView | null> {
     return this.offers.releaseExclusive(request.orderId);
+  }
+
+  /**
+   * An order that held an exclusive sale was cancelled or refunded, or its subscription lapsed:
+   * the sale is released in the consumer's transaction, with its inbox row. Ordering's saga wrote
+   * the event with the change, so a catalog that was down meanwhile releases it once it is back.
+   * A repeat, or an order that holds no sale, changes nothing.
+   */
+  @EventHandler(OrderingEvents.orderExclusiveEnded, { consumer: 'order-exclusive-ends' })
+  async exclusiveEnded(ended: OrderExclusiveEndedV1): Promise<void> {
+    await this.offers.releaseExclusive(ended.orderId);
   }
 }

@@ -203,6 +203,25 @@ export class OrderRefundedV1 {
   orderId: string;
 }
 
+/** Why an order stopped holding its exclusive sale. */
+export const EXCLUSIVE_END_REASONS = ['cancelled', 'refunded', 'lapsed'] as const;
+export type ExclusiveEndReason = (typeof EXCLUSIVE_END_REASONS)[number];
+
+/**
+ * The order no longer holds its exclusive sale: it was cancelled (billing declined it) or
+ * refunded, or its exclusive subscription lapsed. The catalog releases the sale, so the territory
+ * may be sold to another buyer. Written only for an order with an exclusive line, in the
+ * transaction of the change that ended its hold, so the release reaches the catalog whenever the
+ * catalog is up again, and the saga never waits for it.
+ */
+export class OrderExclusiveEndedV1 {
+  @IsUUID()
+  orderId: string;
+
+  @IsIn(EXCLUSIVE_END_REASONS)
+  reason: ExclusiveEndReason;
+}
+
 /** Ordering's facts, each about one order (published and applied in the order written). */
 export const OrderingEvents = {
   orderPlaced: eventSubject('evt.ordering.order.placed.v1', OrderPlacedV1, { aggregate: (p) => p.orderId }),
@@ -210,4 +229,5 @@ export const OrderingEvents = {
   orderCancelled: eventSubject('evt.ordering.order.cancelled.v1', OrderCancelledV1, { aggregate: (p) => p.orderId }),
   orderRefundRequested: eventSubject('evt.ordering.order.refund-requested.v1', OrderRefundRequestedV1, { aggregate: (p) => p.orderId }),
   orderRefunded: eventSubject('evt.ordering.order.refunded.v1', OrderRefundedV1, { aggregate: (p) => p.orderId }),
+  orderExclusiveEnded: eventSubject('evt.ordering.order.exclusive-ended.v1', OrderExclusiveEndedV1, { aggregate: (p) => p.orderId }),
 };
