@@ -302,6 +302,9 @@ describe('the purchase saga through the public API, every app a process', () => 
       await billing.ready();
     }
     expect((await h.settled(poor, first.id)).cancellationReason).toBe('INSUFFICIENT_FUNDS');
+    // The cancellation tells the catalog through an event (order.exclusive-ended): the sale is
+    // released when the catalog takes it, a moment after the order is cancelled.
+    await waitFor("the catalog to release the cancelled order's sale", async () => (await liveSales(exclusive.datasetId)).length === 0);
 
     const second = await h.order(rich, order(exclusive.offerId));
     expect(second.status).toBe(201);

@@ -1,4 +1,4 @@
-import { CatalogErrorCode, CatalogSubjects, CommonErrorCode, OrderingErrorCode, OrderingSubjects, type OrderView, type PaymentDeclinedV1, type RpcSubject } from '@trove/contracts';
+import { CatalogErrorCode, CatalogSubjects, CommonErrorCode, OrderingErrorCode, OrderingEvents, OrderingSubjects, type OrderView, type PaymentDeclinedV1, type RpcSubject } from '@trove/contracts';
 import type { PricingValue } from '@trove/licensing';
 import { Namespace, type EventEnvelope, type RpcReply } from '@trove/messaging';
 import { ServiceException, type Caller } from '@trove/platform';
@@ -22,7 +22,7 @@ const listed = (pricing: PricingValue) => shelf.list(pricing);
  * The catalog's exclusive sales as `catalog.exclusive.reserve` and `.release` keep them: one sale
  * per order id, refused for another offer of the same order (409 CONFLICT) or for an offer
  * another order holds live (409 EXCLUSIVITY_CONFLICT), asked again by its order it is sold anew,
- * and released by order id.
+ * and released by order id (asked, or on taking `order.exclusive-ended`).
  */
 class Catalog {
   readonly sales = new Map<string, { offerId: string; status: 'live' | 'released' }>();
@@ -47,12 +47,17 @@ class Catalog {
         this.unreachable -= 1;
         throw new ServiceException(CommonErrorCode.SERVICE_UNAVAILABLE, 'catalog did not answer');
       }
-      const sale = this.sales.get((request as { orderId: string }).orderId);
-      if (sale) sale.status = 'released';
-      return (sale ?? null) as Res;
+      return this.release((request as { orderId: string }).orderId) as Res;
     }
     throw new Error(`unexpected ${rpc.subject}`);
   };
+
+  /** The order's sale stops blocking others, as the catalog's release does it (idempotently). */
+  release(orderId: string): { offerId: string; status: 'live' | 'released' } | null {
+    const sale = this.sales.get(orderId);
+    if (sale) sale.status = 'released';
+    return sale ?? null;
+  }
 
   /** The orders holding a live sale of the offer. */
   liveOrders(offerId: string): string[] {
@@ -266,6 +271,9 @@ describe('exclusive sales of orders that were never written', () => {
     const firstId = (first as { data: OrderView }).data.id;
     expect(catalog.liveOrders(sought.id)).toEqual([firstId]);
     await decline(firstId);
+    // The decline tells the catalog in an event of the order, which the catalog takes when it can.
+    expect(await ordering.events(firstId)).toContainEqual({ subject: OrderingEvents.orderExclusiveEnded.subject, payload: { orderId: firstId, reason: 'cancelled' } });
+    catalog.release(firstId);
     expect(catalog.liveOrders(sought.id)).toEqual([]);
 
     // Asked again at once (a script looping on it): refused before anything is held or reserved.

@@ -23,6 +23,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { notFound } from '../access';
 import { AccessRequestRepository } from '../access-requests/access-request.repository';
 import { OrderingConfig } from '../ordering.config';
+import { endExclusive } from './exclusive-end';
 import { ExclusiveHolds } from './exclusive-holds';
 import { LicenseReceipt, Order, OrderLine } from './order.entity';
 import { OrderRepository } from './order.repository';
@@ -337,10 +338,8 @@ export class OrdersService {
         // here, and delivery revokes the entitlements as after any refund.
         order.moveTo('refunded');
         order.awaitingEventId = null;
-        if (lines.some((line) => line.exclusive)) {
-          await this.rpc.send(CatalogSubjects.releaseExclusive, { orderId: id }, { idempotencyKey: `${id}:refund:release-exclusive` });
-        }
         await tx.publish(OrderingEvents.orderRefunded, { orderId: id });
+        await endExclusive(tx, id, lines, 'refunded');
       } else {
         order.awaitingEventId = await tx.publish(OrderingEvents.orderRefundRequested, { orderId: id, reason });
       }

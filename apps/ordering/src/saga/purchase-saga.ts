@@ -1,6 +1,5 @@
 import {
   BillingEvents,
-  CatalogSubjects,
   DeliveryEvents,
   OrderingEvents,
   type EntitlementGrantedV1,
@@ -10,24 +9,27 @@ import {
   type SubscriptionLapsedV1,
 } from '@trove/contracts';
 import { Injectable, Logger } from '@nestjs/common';
-import { EventHandler, RpcClient, type EventContext } from '@trove/messaging';
+import { EventHandler, type EventContext } from '@trove/messaging';
+import { endExclusive } from '../orders/exclusive-end';
 import type { Order, OrderLine } from '../orders/order.entity';
 import { OrderRepository } from '../orders/order.repository';
 
 /**
  * The purchase saga's ordering steps: billing's answer moves a placed order to paid (and asks
  * delivery for the entitlements) or to cancelled; delivery's grant fulfils it; billing's
- * reversal ends a refund; a subscription's lapse frees the exclusive sale it held. Each step is one transaction with its inbox row, so a redelivered
- * event changes nothing; an event that does not fit the order's state is logged and dropped.
+ * reversal ends a refund; a subscription's lapse frees the exclusive sale it held. Each step is
+ * one transaction with its inbox row, so a redelivered event changes nothing; an event that does
+ * not fit the order's state is logged and dropped.
+ *
+ * No step asks another service anything: what the catalog must do (release an exclusive sale)
+ * goes out as an event written in the step's own transaction (`order.exclusive-ended`), so a
+ * step commits whether or not the catalog is up, and the release reaches it when it is.
  */
 @Injectable()
 export class PurchaseSaga {
   private readonly logger = new Logger('PurchaseSaga');
 
-  constructor(
-    private readonly orders: OrderRepository,
-    private readonly rpc: RpcClient,
-  ) {}
+  constructor(private readonly orders: OrderRepository) {}
 
   @EventHandler(BillingEvents.paymentCaptured, { consumer: 'order-payments' })
   async captured(payment: PaymentCapturedV1, { tx }: EventContext<PaymentCapturedV1>): Promise<void> {
@@ -41,27 +43,27 @@ export class PurchaseSaga {
   }
 
   @EventHandler(BillingEvents.paymentDeclined, { consumer: 'order-payments' })
-  async declined(decline: PaymentDeclinedV1, { tx, event }: EventContext<PaymentDeclinedV1>): Promise<void> {
+  async declined(decline: PaymentDeclinedV1, { tx }: EventContext<PaymentDeclinedV1>): Promise<void> {
     const locked = await this.lockWithLines(decline.orderId);
     if (!locked || !this.expect(locked.order, 'pending_payment', 'payment.declined')) return;
     const { order, lines } = locked;
     order.moveTo('cancelled');
     order.cancellationReason = decline.reason;
     order.awaitingEventId = null;
-    await this.releaseExclusive(order, lines, event.id);
     await tx.publish(OrderingEvents.orderCancelled, { orderId: order.id, reason: decline.reason });
+    await endExclusive(tx, order.id, lines, 'cancelled');
     await this.orders.save(order);
   }
 
   @EventHandler(BillingEvents.paymentRefunded, { consumer: 'order-payments' })
-  async refunded(refund: PaymentRefundedV1, { tx, event }: EventContext<PaymentRefundedV1>): Promise<void> {
+  async refunded(refund: PaymentRefundedV1, { tx }: EventContext<PaymentRefundedV1>): Promise<void> {
     const locked = await this.lockWithLines(refund.orderId);
     if (!locked || !this.expect(locked.order, 'refund_pending', 'payment.refunded')) return;
     const { order, lines } = locked;
     order.moveTo('refunded');
     order.awaitingEventId = null;
-    await this.releaseExclusive(order, lines, event.id);
     await tx.publish(OrderingEvents.orderRefunded, { orderId: order.id });
+    await endExclusive(tx, order.id, lines, 'refunded');
     await this.orders.save(order);
   }
 
@@ -88,12 +90,13 @@ export class PurchaseSaga {
    * status: it was fulfilled, and the months paid were delivered.
    */
   @EventHandler(BillingEvents.subscriptionLapsed, { consumer: 'subscription-lapses' })
-  async lapsed(lapse: SubscriptionLapsedV1, { event }: EventContext<SubscriptionLapsedV1>): Promise<void> {
+  async lapsed(lapse: SubscriptionLapsedV1, { tx }: EventContext<SubscriptionLapsedV1>): Promise<void> {
     const locked = await this.lockWithLines(lapse.orderId);
     if (!locked) return;
-    if (!locked.lines.some((line) => line.id === lapse.lineId && line.exclusive)) return;
-    await this.rpc.send(CatalogSubjects.releaseExclusive, { orderId: lapse.orderId }, { idempotencyKey: `${event.id}:release-exclusive` });
-    this.logger.log(`subscription of order ${lapse.orderId} lapsed: its exclusive sale is released`);
+    const line = locked.lines.find((l) => l.id === lapse.lineId && l.exclusive);
+    if (!line) return;
+    await endExclusive(tx, lapse.orderId, [line], 'lapsed');
+    this.logger.log(`subscription of order ${lapse.orderId} lapsed: its exclusive sale goes back to the catalog`);
   }
 
   private async lock(orderId: string): Promise<Order | null> {
@@ -113,11 +116,5 @@ export class PurchaseSaga {
     if (order.status === status) return true;
     this.logger.warn(`${what} for order ${order.id}, which is ${order.status}: ignored`);
     return false;
-  }
-
-  /** An exclusive sale of a cancelled or refunded order stops blocking other buyers. */
-  private async releaseExclusive(order: Order, lines: OrderLine[], eventId: string): Promise<void> {
-    if (!lines.some((line) => line.exclusive)) return;
-    await this.rpc.send(CatalogSubjects.releaseExclusive, { orderId: order.id }, { idempotencyKey: `${eventId}:release-exclusive` });
   }
 }
