@@ -1,9 +1,8 @@
 import 'reflect-metadata';
-import { BillingErrorCode, CommonErrorCode, GatewayEvents, type OrganizationStatus, type OrganizationStatusChangedV1 } from '@trove/contracts';
-import { encodeJson, EventConsumers as EventConsumersRef, Namespace, type EventEnvelope } from '@trove/messaging';
-import { randomUUID } from 'node:crypto';
-import { headers as natsHeaders, type NatsConnection } from 'nats';
-import { connectNats } from '../../../test/support/nats';
+import { BillingErrorCode, CommonErrorCode, type OrganizationStatus } from '@trove/contracts';
+import { EventConsumers } from '@trove/messaging';
+import type { NatsConnection } from 'nats';
+import { connectNats, publishOrganizationStatus } from '../../../test/support/nats';
 import { waitFor } from '../../../test/support/processes';
 import { BillingHarness, buyer, line, order, vendor } from './billing-harness';
 
@@ -33,23 +32,8 @@ describe('billing: nothing charged or paid out on standing it has not caught up 
     await billing?.stop();
   });
 
-  /** An organization's status change as the gateway's relay publishes it, numbered per organization. */
-  async function statusChanged(organizationId: string, status: OrganizationStatus, changedAt: string, seq: number): Promise<string> {
-    const id = randomUUID();
-    const subject = GatewayEvents.organizationStatusChanged.subject;
-    const envelope: EventEnvelope<OrganizationStatusChangedV1> = {
-      id,
-      subject,
-      occurredAt: changedAt,
-      producer: 'gateway',
-      payload: { organizationId, status, changedAt },
-      aggregate: { type: 'gateway.organization', id: organizationId, seq, previous: seq > 1 ? { [subject]: seq - 1 } : {} },
-    };
-    const h = natsHeaders();
-    h.set('Nats-Msg-Id', id);
-    await nc.jetstream().publish(new Namespace(billing.namespace).subject(subject), encodeJson(envelope), { headers: h });
-    return id;
-  }
+  const statusChanged = (organizationId: string, status: OrganizationStatus, changedAt: string, seq: number) =>
+    publishOrganizationStatus(nc, billing.namespace, { organizationId, status, changedAt, seq });
   const applied = async (id: string) => (await billing.sql.query(`SELECT 1 FROM inbox WHERE event_id = $1`, [id])).rows.length > 0;
   const entriesOf = async (orderId: string) => (await billing.sql.query(`SELECT kind FROM journal_entry WHERE order_id = $1 ORDER BY created_at`, [orderId])).rows.map((r) => r.kind as string);
 
@@ -85,7 +69,7 @@ describe('billing: nothing charged or paid out on standing it has not caught up 
     // The earlier change arrives; billing applies both, and decides on the standing as it is.
     const approval = await statusChanged(标贝.organizationId, 'active', '2025-12-01T02:00:00.000Z', 2);
     await waitFor('billing to apply both status changes', async () => (await applied(approval)) && (await applied(suspension)), 15_000);
-    await waitFor('the consumer to acknowledge them', async () => (await billing.app.get(EventConsumersRef).caughtUp(['organization-statuses'])).caughtUp, 15_000);
+    await waitFor('the consumer to acknowledge them', async () => (await billing.app.get(EventConsumers).caughtUp(['organization-statuses'])).caughtUp, 15_000);
     expect(await billing.subscriptions.renewalPass()).toEqual({ renewed: 0, lapsed: 1 });
     expect(await entriesOf(subscription.orderId)).toEqual(['charge']);
     await expect(billing.wallets.approvePayout(payout.id)).rejects.toMatchObject({ code: BillingErrorCode.PAYOUT_HELD });

@@ -1,13 +1,11 @@
 import 'reflect-metadata';
 import {
   CatalogEvents,
-  GatewayEvents,
   type DatasetPublished,
   type DatasetSuspended,
   type EventSubject,
   type OfferChanged,
   type OrganizationStatus,
-  type OrganizationStatusChangedV1,
 } from '@trove/contracts';
 import { splitCommission } from '@trove/licensing';
 import { encodeJson, Namespace, type EventEnvelope } from '@trove/messaging';
@@ -17,7 +15,7 @@ import { createDataSource } from '../src/data-source';
 import { SubscriptionListings1764840000000 } from '../src/migrations/1764840000000-SubscriptionListings';
 import { VendorStanding1764850000000 } from '../src/migrations/1764850000000-VendorStanding';
 import { DatasetWithdrawn1765300000000 } from '../src/migrations/1765300000000-DatasetWithdrawn';
-import { connectNats } from '../../../test/support/nats';
+import { connectNats, publishOrganizationStatus } from '../../../test/support/nats';
 import { waitFor } from '../../../test/support/processes';
 import { BillingHarness, buyer, line, order, vendor } from './billing-harness';
 
@@ -236,27 +234,14 @@ describe('billing: subscriptions of suspended datasets and withdrawn offers', ()
   const gatewaySeq = new Map<string, number>();
 
   /**
-   * An organization's status change as the gateway's relay publishes it (`POST
-   * /v1/admin/organizations/:id/suspend`, `…/approve`): the aggregate `gateway.organization`
-   * numbered per organization, the event id as `Nats-Msg-Id`. Resolves once billing took it in,
-   * unless `taken` is false (an event ahead of an earlier one waits for it).
+   * An organization's status change as the gateway's relay publishes it, numbered after the
+   * organization's last one unless `seq` says otherwise. Resolves once billing took it in, unless
+   * `taken` is false (an event ahead of an earlier one waits for it).
    */
   async function statusChanged(organizationId: string, status: OrganizationStatus, changedAt: string, options: { seq?: number; taken?: boolean } = {}): Promise<string> {
     const seq = options.seq ?? (gatewaySeq.get(organizationId) ?? 0) + 1;
     gatewaySeq.set(organizationId, Math.max(seq, gatewaySeq.get(organizationId) ?? 0));
-    const id = randomUUID();
-    const subject = GatewayEvents.organizationStatusChanged.subject;
-    const envelope: EventEnvelope<OrganizationStatusChangedV1> = {
-      id,
-      subject,
-      occurredAt: changedAt,
-      producer: 'gateway',
-      payload: { organizationId, status, changedAt },
-      aggregate: { type: 'gateway.organization', id: organizationId, seq, previous: seq > 1 ? { [subject]: seq - 1 } : {} },
-    };
-    const h = natsHeaders();
-    h.set('Nats-Msg-Id', id);
-    await nc.jetstream().publish(new Namespace(billing.namespace).subject(subject), encodeJson(envelope), { headers: h });
+    const id = await publishOrganizationStatus(nc, billing.namespace, { organizationId, status, changedAt, seq });
     if (options.taken !== false) await tookIn(id);
     return id;
   }

@@ -1,17 +1,17 @@
 import 'reflect-metadata';
-import { CommonErrorCode, GatewayEvents, type OrganizationStatus, type OrganizationStatusChangedV1 } from '@trove/contracts';
+import { CommonErrorCode, type OrganizationStatus } from '@trove/contracts';
 import { exampleMetadata } from '@trove/dataset';
-import { encodeJson, Namespace, UnitOfWork, type EventEnvelope } from '@trove/messaging';
+import { UnitOfWork } from '@trove/messaging';
 import { Readiness, ServiceException, type Caller } from '@trove/platform';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
-import { headers as natsHeaders, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import { AppModule } from '../src/app.module';
 import { DatasetsService } from '../src/datasets/datasets.service';
 import { OffersService } from '../src/offers/offers.service';
 import { VersionsService } from '../src/versions/versions.service';
 import { withEnv } from '../../../test/support/env';
-import { connectNats, deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
+import { connectNats, deleteStream, NATS_URL, newNamespace, publishOrganizationStatus } from '../../../test/support/nats';
 import { createAppDatabase, withDatabase, type TestDatabase } from '../../../test/support/postgres';
 import { waitFor } from '../../../test/support/processes';
 
@@ -53,23 +53,8 @@ describe('the catalog after a restart: no sale on the standing from before it wa
     await db?.drop();
   });
 
-  /** The gateway's status change as its relay publishes it, numbered per organization. */
-  async function statusChanged(organizationId: string, status: OrganizationStatus, changedAt: string, seq: number): Promise<string> {
-    const id = randomUUID();
-    const subject = GatewayEvents.organizationStatusChanged.subject;
-    const envelope: EventEnvelope<OrganizationStatusChangedV1> = {
-      id,
-      subject,
-      occurredAt: changedAt,
-      producer: 'gateway',
-      payload: { organizationId, status, changedAt },
-      aggregate: { type: 'gateway.organization', id: organizationId, seq, previous: seq > 1 ? { [subject]: seq - 1 } : {} },
-    };
-    const h = natsHeaders();
-    h.set('Nats-Msg-Id', id);
-    await nc.jetstream().publish(new Namespace(namespace).subject(subject), encodeJson(envelope), { headers: h });
-    return id;
-  }
+  const statusChanged = (organizationId: string, status: OrganizationStatus, changedAt: string, seq: number) =>
+    publishOrganizationStatus(nc, namespace, { organizationId, status, changedAt, seq });
   const applied = async (id: string) => withDatabase(db.url, async (c) => (await c.query(`SELECT 1 FROM inbox WHERE event_id = $1`, [id])).rows.length > 0);
   const orderable = (buyer: Caller, offerId: string) =>
     catalog!
