@@ -170,7 +170,7 @@ export class SubscriptionsService implements OnApplicationBootstrap, OnApplicati
       const posted = await this.payments.postCharge(tx, 'renewal', subscription.orderId, subscription.buyerOrganizationId, [line], now);
       if ('declined' in posted) return this.lapse(tx, subscription, 'insufficient_funds');
       await this.subscriptions.extend(subscription.id, next.end);
-      await tx.publish(BillingEvents.subscriptionRenewed, { orderId: subscription.orderId, lineId: subscription.lineId, periodEnd: next.end.toISOString() });
+      await tx.publish(BillingEvents.subscriptionRenewed, { orderId: subscription.orderId, lineId: subscription.lineId, periodEnd: next.end.toISOString(), amount: { amount: next.amount, currency: subscription.currency } });
       return 'renewed' as const;
     });
   }

@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsISO8601, IsString, IsUUID, ValidateNested } from 'class-validator';
+import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, ValidateNested } from 'class-validator';
 import { Money } from '@trove/licensing';
 import { eventSubject } from '../subject';
 
@@ -49,6 +49,15 @@ export class SubscriptionRenewedV1 {
   /** The end (exclusive) of the period just paid. */
   @IsISO8601({ strict: true })
   periodEnd: string;
+
+  /**
+   * What the renewal charged, gross: one period's price, or its share when the license ends
+   * within the period. Optional: renewals published before billing said it carry none.
+   */
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => Money)
+  amount?: Money;
 }
 
 export class SubscriptionLapsedV1 {
