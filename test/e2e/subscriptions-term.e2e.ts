@@ -57,11 +57,20 @@ describe("subscriptions end with their license's term, and stop for a suspended 
     expect(lag).toBeGreaterThanOrEqual(0);
     expect(lag).toBeLessThan(60_000);
 
+    // The vendor's sale says the first month, paid up to where billing's period ends.
+    const sale = async () => (await vendor.expect(200, `/v1/sales?datasetId=${research.datasetId}`)).items.find((s: { orderId: string }) => s.orderId === subscription.orderId);
+    expect((await sale()).subscription).toEqual({ status: 'active', periodsPaid: 1, paidThrough: row.period_end.toISOString(), lapsedAt: null, billed: { amount: MONTHLY, currency: 'CNY' } });
+
     // A month passes: the term runs on, so the subscription renews.
     await monthPasses(subscription.orderId);
     expect(await wallet(智源)).toBe(FUNDS - 2 * MONTHLY);
+    // The vendor sees the renewal on its sale: two months paid, up to the new period end.
+    const renewedTo = (await subscriptionRow(subscription.orderId)).period_end;
+    await waitFor("the renewal on the vendor's sale", async () => (await sale()).subscription.periodsPaid === 2);
+    expect((await sale()).subscription).toEqual({ status: 'active', periodsPaid: 2, paidThrough: renewedTo.toISOString(), lapsedAt: null, billed: { amount: 2 * MONTHLY, currency: 'CNY' } });
 
     // The twelfth month is over, and with it the license.
+    const ending = Date.now();
     await billingDb((c) => c.query(`UPDATE subscription SET period_end = now() - interval '1 second', license_ends_at = now() - interval '1 second' WHERE order_id = $1`, [subscription.orderId]));
     await waitFor("billing's sweep to end the subscription", async () => (await subscriptionRow(subscription.orderId)).status === 'lapsed');
     expect(await subscriptionRow(subscription.orderId)).toMatchObject({ status: 'lapsed', lapse_reason: 'term_ended' });
@@ -69,6 +78,12 @@ describe("subscriptions end with their license's term, and stop for a suspended 
     expect(await invoiced(智源)).toHaveLength(2);
     expect((await get(`/v1/subscriptions/${subscription.subscriptionId}`, 智源)).body).toMatchObject({ status: 'lapsed', lapseReason: 'term_ended', nextChargeAt: null });
     await waitFor('delivery to end the entitlement', async () => (await entitlementStatus(智源, subscription.entitlementId)) === 'expired');
+    // The sale says it lapsed, and still what the two months came to.
+    await waitFor("the lapse on the vendor's sale", async () => (await sale()).subscription.status === 'lapsed');
+    expect((await sale()).subscription).toMatchObject({ status: 'lapsed', periodsPaid: 2, paidThrough: renewedTo.toISOString(), billed: { amount: 2 * MONTHLY, currency: 'CNY' } });
+    const lapsedAt = Date.parse((await sale()).subscription.lapsedAt);
+    expect(lapsedAt).toBeGreaterThanOrEqual(ending - 1_000);
+    expect(lapsedAt).toBeLessThanOrEqual(Date.now());
   });
 
   it("charges a suspended buyer nothing: it cannot cancel (403), so its subscription lapses at the period end; another buyer's renews", async () => {

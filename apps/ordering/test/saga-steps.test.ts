@@ -48,7 +48,7 @@ describe('the purchase saga steps', () => {
 
   /** Runs a saga step as its consumer does: in a transaction, with the event's envelope. */
   function handle<P>(step: (payload: P, context: EventContext<P>) => Promise<void>, payload: P): Promise<void> {
-    return ordering.unitOfWork.run((tx) => step.call(saga, payload, { tx, event: { id: randomUUID() } as EventEnvelope<P>, deliveryCount: 1 }));
+    return ordering.unitOfWork.run((tx) => step.call(saga, payload, { tx, event: { id: randomUUID(), occurredAt: new Date().toISOString() } as EventEnvelope<P>, deliveryCount: 1 }));
   }
 
   const events = (orderId: string) => ordering.events(orderId);

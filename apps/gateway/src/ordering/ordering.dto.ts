@@ -1,4 +1,4 @@
-import { ACCESS_REQUEST_STATUSES, DisplayText, MAX_ACCESS_REJECTION_REASON_LENGTH, MAX_METERED_QUANTITY, MAX_ORDER_ITEMS, ORDER_STATUSES, sameOfferKey, type AccessRequestStatus, type OrderStatus } from '@trove/contracts';
+import { ACCESS_REQUEST_STATUSES, DisplayText, MAX_ACCESS_REJECTION_REASON_LENGTH, MAX_METERED_QUANTITY, MAX_ORDER_ITEMS, ORDER_STATUSES, SALE_SUBSCRIPTION_STATUSES, sameOfferKey, type AccessRequestStatus, type OrderStatus, type SaleSubscriptionStatus } from '@trove/contracts';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, Equals, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateNested } from 'class-validator';
@@ -256,6 +256,32 @@ export class LicenseReceiptDto {
   sha256: string;
 }
 
+export class SaleSubscriptionDto {
+  @ApiProperty({
+    enum: SALE_SUBSCRIPTION_STATUSES,
+    description: '`active`: billing renews it at the end of each period; `lapsed`: it stopped renewing (its buyer cancelled it, a period went unpaid, its term ended, or the listing or a party was suspended); `ended`: its order was refunded',
+  })
+  status: SaleSubscriptionStatus;
+
+  @ApiProperty({ type: 'integer', minimum: 1, example: 3, description: 'Periods charged: the first, with the order, and each renewal' })
+  periodsPaid: number;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    example: '2027-03-06T08:00:00.000Z',
+    description: 'The end (exclusive) of the last period paid; null for a line paid before Trove recorded it and not renewed since',
+  })
+  paidThrough: string | null;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: "When billing let it lapse; null while it renews, and when its order's refund ended it before any lapse" })
+  lapsedAt: string | null;
+
+  @ApiProperty({ type: Money, description: 'Gross charged for the line so far: the first period and every renewal (a last period cut short by the license end at its share of the price), as on the invoices; a refund does not lower it' })
+  billed: Money;
+}
+
 export class SaleDto {
   @ApiProperty({ format: 'uuid' })
   orderId: string;
@@ -298,6 +324,9 @@ export class SaleDto {
 
   @ApiProperty()
   soldAt: string;
+
+  @ApiPropertyOptional({ type: SaleSubscriptionDto, description: 'Subscription lines only: how the subscription has run since the sale, as billing charged it' })
+  subscription?: SaleSubscriptionDto;
 }
 
 export class SalePageDto extends PageOf(SaleDto) {}

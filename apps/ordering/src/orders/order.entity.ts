@@ -1,5 +1,5 @@
-import { ORDER_STATUSES, sqlIn, type LicenseReceiptView, type LinePricingV1, type OrderPaidV1, type OrderItemView, type OrderStatus, type OrderView, type ReceiptLineView, type SaleView } from '@trove/contracts';
-import { canonicalJson, type CurrencyCode, type LicenseTermsValue, type PricingValue } from '@trove/licensing';
+import { ORDER_STATUSES, sqlIn, type LicenseReceiptView, type LinePricingV1, type OrderPaidV1, type OrderItemView, type OrderStatus, type OrderView, type ReceiptLineView, type SaleSubscriptionView, type SaleView } from '@trove/contracts';
+import { addMonthsUtc, canonicalJson, licenseEndsAt, PERIOD_MONTHS, type CurrencyCode, type LicenseTermsValue, type PricingValue } from '@trove/licensing';
 import { createHash } from 'node:crypto';
 import { Check, Column, Entity, ForeignKey, Index, PrimaryColumn, Unique } from 'typeorm';
 import { bigintNumber } from '../columns';
@@ -86,6 +86,20 @@ export class OrderLine {
   @Column('timestamptz', { name: 'placed_at' })
   placedAt: Date;
 
+  // A subscription line's run after its first period, from billing's events (PurchaseSaga):
+  // renewals charged and their gross sum, the end of the last period paid, when it lapsed.
+  @Column('integer', { name: 'subscription_renewals', default: 0 })
+  subscriptionRenewals: number;
+
+  @Column('bigint', { name: 'subscription_renewed_amount', default: 0, transformer: bigintNumber })
+  subscriptionRenewedAmount: number;
+
+  @Column('timestamptz', { name: 'subscription_paid_through', nullable: true })
+  subscriptionPaidThrough: Date | null;
+
+  @Column('timestamptz', { name: 'subscription_lapsed_at', nullable: true })
+  subscriptionLapsedAt: Date | null;
+
   toItemView(): OrderItemView {
     return {
       lineId: this.id,
@@ -128,7 +142,38 @@ export class OrderLine {
       licenseTermsSha256: this.termsSha256,
       orderStatus: order.status,
       soldAt: this.placedAt.toISOString(),
+      ...(this.pricing.model === 'subscription' ? { subscription: this.saleSubscription(order) } : {}),
     };
+  }
+
+  /**
+   * A sold subscription as the vendor reads it: ended with its order's refund, lapsed once
+   * billing let it lapse, active otherwise; the first period and each renewal billing charged.
+   */
+  private saleSubscription(order: Order): SaleSubscriptionView {
+    const lapsedAt = this.subscriptionLapsedAt ?? null;
+    return {
+      status: order.status === 'refunded' ? 'ended' : lapsedAt ? 'lapsed' : 'active',
+      periodsPaid: 1 + (this.subscriptionRenewals ?? 0),
+      paidThrough: this.subscriptionPaidThrough?.toISOString() ?? null,
+      lapsedAt: lapsedAt?.toISOString() ?? null,
+      billed: { amount: this.priceAmount + (this.subscriptionRenewedAmount ?? 0), currency: this.currency },
+    };
+  }
+
+  /**
+   * When the period paid by the order's charge at `capturedAt` ends, as billing counts it: one
+   * period from the charge, cut at the license end when the term is shorter (its term runs from
+   * the placement for an exclusive line, from the charge otherwise). Null on other lines.
+   */
+  firstPeriodEnd(capturedAt: Date): Date | null {
+    const period = this.pricing.period;
+    if (this.pricing.model !== 'subscription' || !period) return null;
+    const end = addMonthsUtc(capturedAt, PERIOD_MONTHS[period]);
+    const termEnd = licenseEndsAt(this.terms, this.exclusive ? this.placedAt : capturedAt);
+    if (!termEnd) return end;
+    const licenseEnd = termEnd < capturedAt ? capturedAt : termEnd;
+    return licenseEnd < end ? licenseEnd : end;
   }
 
   toReceiptLine(): ReceiptLineView {

@@ -135,6 +135,49 @@ export class OrderRepository extends TransactionalRepository {
   }
 
   /**
+   * The end of the first period each subscription line's charge paid (`ends`, by line id), kept
+   * unless a later end is recorded already: a renewal applied first leaves it as it is.
+   */
+  async recordFirstPeriods(orderId: string, ends: Map<string, Date>): Promise<void> {
+    if (ends.size === 0) return;
+    await this.transaction.query(
+      `UPDATE order_line l SET subscription_paid_through = GREATEST(l.subscription_paid_through, e.ends_at)
+         FROM unnest($2::uuid[], $3::timestamptz[]) AS e(line_id, ends_at)
+        WHERE l.order_id = $1 AND l.id = e.line_id`,
+      [orderId, [...ends.keys()], [...ends.values()]],
+    );
+  }
+
+  /**
+   * One renewal of a subscription line, applied once (the caller's inbox row): counted, its
+   * amount added, and the period's end kept when it is the latest; an older end moves nothing
+   * back. False when the order has no such subscription line.
+   */
+  async recordRenewal(orderId: string, lineId: string, periodEnd: Date, amount: number | null): Promise<boolean> {
+    const rows = (await this.transaction.query(
+      `UPDATE order_line
+          SET subscription_renewals = subscription_renewals + 1,
+              subscription_renewed_amount = subscription_renewed_amount + coalesce($4::bigint, price_amount),
+              subscription_paid_through = GREATEST(subscription_paid_through, $3::timestamptz)
+        WHERE order_id = $1 AND id::text = $2 AND pricing->>'model' = 'subscription'
+        RETURNING id`,
+      [orderId, lineId, periodEnd, amount],
+    )) as [unknown[], number] | unknown[];
+    return affected(rows) > 0;
+  }
+
+  /** When a subscription line lapsed; the first lapse recorded stays. False when the order has no such line. */
+  async recordLapse(orderId: string, lineId: string, at: Date): Promise<boolean> {
+    const rows = (await this.transaction.query(
+      `UPDATE order_line SET subscription_lapsed_at = coalesce(subscription_lapsed_at, $3::timestamptz)
+        WHERE order_id = $1 AND id::text = $2 AND pricing->>'model' = 'subscription'
+        RETURNING id`,
+      [orderId, lineId, at],
+    )) as [unknown[], number] | unknown[];
+    return affected(rows) > 0;
+  }
+
+  /**
    * When the buyer's latest order of this exclusive offer that billing declined was cancelled,
    * if that was after `since`; null otherwise. Reads the exclusive lines' partial index
    * (migration 1764880000000): only exclusive orders ask.
@@ -446,4 +489,10 @@ function lineOfPrefixed(row: PrefixedLineRow): OrderLine {
     version_ids: row.l_version_ids!,
     placed_at: row.l_placed_at!,
   });
+}
+
+/** Rows an UPDATE ... RETURNING touched, as TypeORM's postgres driver answers it ([rows, count] or rows). */
+function affected(result: [unknown[], number] | unknown[]): number {
+  if (result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[1];
+  return result.length;
 }

@@ -7,6 +7,7 @@ import {
   type PaymentDeclinedV1,
   type PaymentRefundedV1,
   type SubscriptionLapsedV1,
+  type SubscriptionRenewedV1,
 } from '@trove/contracts';
 import { Injectable, Logger } from '@nestjs/common';
 import { EventHandler, type EventContext } from '@trove/messaging';
@@ -40,6 +41,13 @@ export class PurchaseSaga {
     order.paymentId = payment.paymentId;
     order.awaitingEventId = await tx.publish(OrderingEvents.orderPaid, order.paidEvent(lines));
     await this.orders.save(order);
+    // The first period of each subscription line runs from this charge (the vendor's sales say until when).
+    const ends = new Map<string, Date>();
+    for (const line of lines) {
+      const end = line.firstPeriodEnd(new Date(payment.capturedAt));
+      if (end) ends.set(line.id, end);
+    }
+    await this.orders.recordFirstPeriods(order.id, ends);
   }
 
   @EventHandler(BillingEvents.paymentDeclined, { consumer: 'order-payments' })
@@ -90,13 +98,30 @@ export class PurchaseSaga {
    * status: it was fulfilled, and the months paid were delivered.
    */
   @EventHandler(BillingEvents.subscriptionLapsed, { consumer: 'subscription-lapses' })
-  async lapsed(lapse: SubscriptionLapsedV1, { tx }: EventContext<SubscriptionLapsedV1>): Promise<void> {
+  async lapsed(lapse: SubscriptionLapsedV1, { tx, event }: EventContext<SubscriptionLapsedV1>): Promise<void> {
     const locked = await this.lockWithLines(lapse.orderId);
     if (!locked) return;
+    // The vendor's sale shows it lapsed, and since when (billing's commit of the lapse).
+    if (!(await this.orders.recordLapse(lapse.orderId, lapse.lineId, eventTime(event.occurredAt)))) {
+      this.logger.warn(`subscription.lapsed for line ${lapse.lineId} of order ${lapse.orderId}, which has no such subscription line: ignored`);
+      return;
+    }
     const line = locked.lines.find((l) => l.id === lapse.lineId && l.exclusive);
     if (!line) return;
     await endExclusive(tx, lapse.orderId, [line], 'lapsed');
     this.logger.log(`subscription of order ${lapse.orderId} lapsed: its exclusive sale goes back to the catalog`);
+  }
+
+  /**
+   * Billing charged a subscription line's next period: the vendor's sale counts it, adds what it
+   * charged, and is paid up to its end. On the lapses' consumer, so one order's renewals and its
+   * lapse are applied once each and in billing's order; an end older than the one recorded moves
+   * nothing back. A renewal published before billing named its amount counts the line's price.
+   */
+  @EventHandler(BillingEvents.subscriptionRenewed, { consumer: 'subscription-lapses' })
+  async renewed(renewal: SubscriptionRenewedV1): Promise<void> {
+    const applied = await this.orders.recordRenewal(renewal.orderId, renewal.lineId, new Date(renewal.periodEnd), renewal.amount?.amount ?? null);
+    if (!applied) this.logger.warn(`subscription.renewed for line ${renewal.lineId} of order ${renewal.orderId}, which has no such subscription line: ignored`);
   }
 
   private async lock(orderId: string): Promise<Order | null> {
@@ -117,4 +142,11 @@ export class PurchaseSaga {
     this.logger.warn(`${what} for order ${order.id}, which is ${order.status}: ignored`);
     return false;
   }
+}
+
+/** An envelope's time; one that is not a time fails the event (retried, then a dead letter), never guessed. */
+function eventTime(occurredAt: string): Date {
+  const at = new Date(occurredAt);
+  if (Number.isNaN(at.getTime())) throw new Error(`the event's occurredAt ${JSON.stringify(occurredAt)} is not a time`);
+  return at;
 }

@@ -230,6 +230,24 @@ export interface SaleView {
   licenseTermsSha256: string;
   orderStatus: OrderStatus;
   soldAt: string;
+  /** Subscription lines only: how the subscription has run since the sale, as billing reported it. */
+  subscription?: SaleSubscriptionView;
+}
+
+/** Where a sold subscription stands: still renewing, lapsed, or ended by its order's refund. */
+export const SALE_SUBSCRIPTION_STATUSES = ['active', 'lapsed', 'ended'] as const;
+export type SaleSubscriptionStatus = (typeof SALE_SUBSCRIPTION_STATUSES)[number];
+
+export interface SaleSubscriptionView {
+  status: SaleSubscriptionStatus;
+  /** Periods charged: the first, with the order, and each renewal. */
+  periodsPaid: number;
+  /** The end (exclusive) of the last period paid; null for a line paid before ordering recorded it and not renewed since. */
+  paidThrough: string | null;
+  /** When billing let it lapse; null while it renews, and when its order's refund ended it before any lapse. */
+  lapsedAt: string | null;
+  /** Gross charged for the line: the first period's price and every renewal's amount. */
+  billed: MoneyValue;
 }
 
 export interface SalePage {
