@@ -11,6 +11,7 @@ import { OrderPayments } from './payments/order-payments.consumer';
 import { PaymentRepository } from './payments/payment.repository';
 import { PaymentsService } from './payments/payments.service';
 import { SubscriptionRepository } from './subscriptions/subscription.repository';
+import { Standing } from './standing';
 import { SubscriptionsService } from './subscriptions/subscriptions.service';
 import { PayoutRepository } from './wallets/payout.repository';
 import { TopUpRepository } from './wallets/top-up.repository';
@@ -31,6 +32,7 @@ import { WalletsService } from './wallets/wallets.service';
     PaymentsService,
     InvoicesService,
     SubscriptionsService,
+    Standing,
     WalletsService,
     BillingHandler,
     OrderPayments,

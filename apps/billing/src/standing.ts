@@ -1,26 +1,68 @@
-import { CommonErrorCode } from '@trove/contracts';
-import type { CaughtUp } from '@trove/messaging';
-import { ServiceException } from '@trove/platform';
+import { eventAggregateType, GatewayEvents } from '@trove/contracts';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { CatchUpGate, DeadLetterStore, EventConsumers } from '@trove/messaging';
 
-/**
- * The consumers through which billing learns what it may sell and to whom it may pay: the
- * gateway's organization status changes, and the catalog's dataset and offer changes. When billing
- * was down while an operator suspended a vendor, those events wait in the stream; until billing
- * has applied them its standing tables are stale, so the renewal pass and a payout's approval
- * wait for them (`EventConsumers.caughtUp`) rather than charge or pay against the old standing.
- */
+/** The consumers through which billing learns what it may sell and to whom it may pay. */
 export const STANDING_CONSUMERS = ['organization-statuses', 'catalog-datasets', 'catalog-offers'] as const;
 
-/** How long a command waits for those consumers before it is refused as unavailable. */
-export const STANDING_WAIT_MS = 2_000;
+const ORGANIZATION = eventAggregateType(GatewayEvents.organizationStatusChanged.subject);
 
-/** What the waiting consumer means, in words for a log line or a refusal. */
-export function notCaughtUp(answer: Extract<CaughtUp, { caughtUp: false }>): string {
-  const waiting = answer.waiting === null ? 'JetStream did not say how many events' : `${answer.waiting} event(s)`;
-  return `billing has not yet applied every event its consumer ${answer.consumer} has to apply (${waiting} waiting)`;
+/** A change billing was told of and could not apply: a dead letter not yet replayed. */
+export interface UnappliedChange {
+  id: string;
+  subject: string;
 }
 
-/** A command that must not act on stale standing, refused until billing has caught up: 503, retry shortly. */
-export function standingUnavailable(what: string, answer: Extract<CaughtUp, { caughtUp: false }>): ServiceException {
-  return new ServiceException(CommonErrorCode.SERVICE_UNAVAILABLE, `${what} waits: ${notCaughtUp(answer)}. Try again in a few seconds.`);
+/**
+ * Whether what billing knows of who may sell and be paid is current. It learns it from the
+ * gateway's organization status changes and the catalog's dataset and offer changes, and two
+ * things make that stale, each checked before a decision that cannot be taken back (a payout, a
+ * period charged):
+ *
+ * - Billing was down while they were published: until its consumers have applied what waited for
+ *   them at its start (`CatchUpGate`), the renewal pass is put off and a payout approval or an
+ *   operator's pass is refused as unavailable (503, try again).
+ * - One of them ended as a dead letter (it failed, was malformed, or waited for good for an
+ *   earlier one): until an operator replays it, a payout to that vendor is held and a
+ *   subscription it concerns is not renewed (it stays due, and is logged).
+ */
+@Injectable()
+export class Standing implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Standing');
+  private readonly gate: CatchUpGate;
+
+  constructor(
+    consumers: EventConsumers,
+    private readonly deadLetters: DeadLetterStore,
+  ) {
+    this.gate = new CatchUpGate(consumers, STANDING_CONSUMERS, this.logger);
+  }
+
+  onApplicationBootstrap(): void {
+    void this.gate.start();
+  }
+
+  onApplicationShutdown(): void {
+    this.gate.stop();
+  }
+
+  /** False from billing's start until it has applied what waited for it. */
+  get caughtUp(): boolean {
+    return this.gate.open;
+  }
+
+  /** Refuses `what` (503) until billing has caught up since its start. */
+  assertCaughtUp(what: string): void {
+    this.gate.assertOpen(what);
+  }
+
+  /** A status change of one of these organizations that billing could not apply, or null. */
+  unappliedStatusOf(organizationIds: readonly string[]): Promise<UnappliedChange | null> {
+    return this.deadLetters.unreplayedOf('organization-statuses', ORGANIZATION, organizationIds);
+  }
+
+  /** A change of this listing or offer that billing could not apply (the catalog's events are not numbered: found by their payload), or null. */
+  async unappliedListingChangeOf(datasetId: string, offerId: string): Promise<UnappliedChange | null> {
+    return (await this.deadLetters.unreplayedNaming(['catalog-datasets'], { datasetId })) ?? this.deadLetters.unreplayedNaming(['catalog-offers'], { offerId });
+  }
 }

@@ -8,11 +8,13 @@ import { AppModule } from '../src/app.module';
 import { Clock } from '../src/clock';
 import { InvoicesService } from '../src/invoices/invoices.service';
 import { PaymentsService, type OrderLineToCharge, type OrderToCharge } from '../src/payments/payments.service';
+import { Standing } from '../src/standing';
 import { SubscriptionsService } from '../src/subscriptions/subscriptions.service';
 import { WalletsService } from '../src/wallets/wallets.service';
 import { deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
 import { createAppDatabase, type TestDatabase } from '../../../test/support/postgres';
 import { withEnv } from '../../../test/support/env';
+import { waitFor } from '../../../test/support/processes';
 
 /** Billing's time in a test: it moves only when the test says so. */
 export class MovableClock extends Clock {
@@ -67,18 +69,44 @@ export class BillingHarness {
   static async start(overrides: { provide: Type<unknown>; useValue: unknown }[] = [], env: Record<string, string> = {}): Promise<BillingHarness> {
     const harness = new BillingHarness();
     harness.db = await createAppDatabase('billing', 'ledger');
-    harness.app = await withEnv({ DATABASE_URL: harness.db.url, NATS_URL, TROVE_NAMESPACE: harness.namespace, LOG_LEVEL: 'silent', ...env }, async () => {
+    harness.app = await harness.boot(overrides, env);
+    await harness.caughtUp();
+    harness.sql = new Client({ connectionString: harness.db.url });
+    await harness.sql.connect();
+    return harness;
+  }
+
+  /**
+   * Billing stopped, `whileDown` run (events published meanwhile wait in the stream), and billing
+   * started again on the same database and stream; resolves once it has caught up with them,
+   * or at once with `{ caughtUp: false }`.
+   */
+  async restart(whileDown: () => Promise<void> = async () => undefined, options: { caughtUp?: boolean } = {}): Promise<void> {
+    await this.app.close();
+    await whileDown();
+    this.app = await this.boot(this.overrides, this.env);
+    if (options.caughtUp !== false) await this.caughtUp();
+  }
+
+  /** Resolves once billing has applied what waited for it at its start (payouts and renewals wait for that). */
+  async caughtUp(): Promise<void> {
+    await waitFor('billing to catch up since its start', async () => this.app.get(Standing).caughtUp, 15_000);
+  }
+
+  private overrides: { provide: Type<unknown>; useValue: unknown }[] = [];
+  private env: Record<string, string> = {};
+
+  private boot(overrides: { provide: Type<unknown>; useValue: unknown }[], env: Record<string, string>): Promise<TestingModule> {
+    [this.overrides, this.env] = [overrides, env];
+    return withEnv({ DATABASE_URL: this.db.url, NATS_URL, TROVE_NAMESPACE: this.namespace, LOG_LEVEL: 'silent', ...env }, async () => {
       let builder = Test.createTestingModule({ imports: [AppModule] })
         .overrideProvider(Clock)
-        .useValue(harness.clock);
+        .useValue(this.clock);
       for (const o of overrides) builder = builder.overrideProvider(o.provide).useValue(o.useValue);
       const app = await builder.setLogger({ log() {}, warn() {}, error: (...args: unknown[]) => process.env.TROVE_TEST_VERBOSE && console.error(...args) }).compile();
       await app.init();
       return app;
     });
-    harness.sql = new Client({ connectionString: harness.db.url });
-    await harness.sql.connect();
-    return harness;
   }
 
   get payments(): PaymentsService {

@@ -6,12 +6,15 @@ import type { CaughtUp, EventConsumers } from './event.consumers';
 /**
  * Closed from a service's start until the named consumers have applied the backlog they found:
  * the events other services published while this one was down (an organization suspended, a
- * listing taken off sale). A decision on a hot path that reads what those events keep (may this
- * offer be sold?) asks `assertOpen`, which costs nothing once the gate has opened, and is refused
- * as unavailable (503, the caller retries) until then, rather than decided on standing from
- * before the outage. The gate asks `EventConsumers.caughtUp` every `pollMs`; after `maxWaitMs` it
- * opens anyway and logs an error naming the consumer, so an event held for good (ahead of one
- * that never comes) cannot stop the service from serving; an operator looks at that consumer.
+ * listing taken off sale). A decision that reads what those events keep (may this offer be sold,
+ * this vendor paid?) asks `assertOpen`, which costs nothing once the gate has opened, and is
+ * refused as unavailable (503, the caller retries) until then, rather than decided on standing
+ * from before the outage. The gate reads the stream's last sequence when it starts and asks
+ * `EventConsumers.caughtUp` every `pollMs` until every consumer has nothing waiting or has
+ * acknowledged everything up to that sequence: events published after the start do not keep it
+ * closed. After `maxWaitMs` it opens anyway and logs an error naming the consumer, so an event
+ * held for good (ahead of one that never comes) cannot stop the service from serving; such an
+ * event ends as a dead letter, which a decision about its organization checks on its own.
  */
 export class CatchUpGate {
   private opened = false;
@@ -34,9 +37,11 @@ export class CatchUpGate {
     const pollMs = this.options.pollMs ?? 200;
     const deadline = Date.now() + (this.options.maxWaitMs ?? 60_000);
     return new Promise((resolve) => {
+      let since: number | undefined;
       const ask = async () => {
         if (this.stopped) return resolve();
-        const answer: CaughtUp = await this.consumers.caughtUp(this.names);
+        since ??= await this.consumers.streamLastSeq().catch(() => undefined);
+        const answer: CaughtUp = await this.consumers.caughtUp(this.names, since);
         if (answer.caughtUp) {
           this.opened = true;
           return resolve();
@@ -61,9 +66,6 @@ export class CatchUpGate {
   /** Refuses `what` (503) while the gate is closed. */
   assertOpen(what: string): void {
     if (this.opened) return;
-    throw new ServiceException(
-      CommonErrorCode.SERVICE_UNAVAILABLE,
-      `${what} waits: this service has just started and is still applying the changes published while it was away (${this.names.join(', ')}). Try again in a few seconds.`,
-    );
+    throw new ServiceException(CommonErrorCode.SERVICE_UNAVAILABLE, `${what} cannot be answered yet: the service has just restarted and is catching up. Try again in a few seconds.`);
   }
 }

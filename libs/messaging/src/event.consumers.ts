@@ -2,7 +2,7 @@ import { eventAggregateType, MessageHeaders, type EventSubject, type ReplayOutco
 import { Inject, Injectable, Logger, SetMetadata, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { AckPolicy, DeliverPolicy, nanos, type ConsumerMessages, type JsMsg, type MsgHdrs, type NatsConnection } from 'nats';
+import { AckPolicy, DeliverPolicy, nanos, type ConsumerMessages, type JetStreamManager, type JsMsg, type MsgHdrs, type NatsConnection } from 'nats';
 import { DataSource, type EntityManager } from 'typeorm';
 import { MetricsService, PlatformConfig, RequestContext, SERVICE_IDENTITY, ServiceException, validateMessage, type ServiceIdentity } from '@trove/platform';
 import { decodeJson } from './codec';
@@ -111,6 +111,7 @@ export class EventConsumers implements OnApplicationBootstrap, BeforeApplication
   private readonly running: { messages: ConsumerMessages; loop: Promise<void> }[] = [];
   private readonly maxAttempts: number;
   private stopping = false;
+  private jsm?: Promise<JetStreamManager>;
 
   constructor(
     @InjectNats() private readonly nc: NatsConnection,
@@ -164,22 +165,21 @@ export class EventConsumers implements OnApplicationBootstrap, BeforeApplication
   }
 
   /**
-   * Whether each of `consumers` (this service's, by name) has applied every event the stream
-   * held for it when asked: none waiting to be delivered (`num_pending`), none delivered and not
-   * yet acknowledged (`num_ack_pending`). Names the first that has not, with how many wait. A
-   * service that was down while other services published (an organization suspended, a listing
-   * taken off sale) finds them queued when it starts again: what its rules read from those
-   * events is stale until then, and a decision that cannot be taken back (money paid out, a
-   * period charged) waits for this to answer true. A consumer JetStream does not know, or a
-   * JetStream that does not answer, is not caught up.
+   * Whether each of `consumers` (this service's, by name) has applied what the stream held for
+   * it: none waiting to be delivered (`num_pending`) and none delivered and not yet acknowledged
+   * (`num_ack_pending`); or, with `since` (a stream sequence, `streamLastSeq()` when the service
+   * started), everything up to that sequence acknowledged (`ack_floor`), so that a stream that
+   * never stops being busy does not keep the answer false for good. Names the first consumer
+   * that has not, with how many events wait. A consumer JetStream does not know, or a JetStream
+   * that does not answer, is not caught up.
    */
-  async caughtUp(consumers: readonly string[]): Promise<CaughtUp> {
+  async caughtUp(consumers: readonly string[], since?: number): Promise<CaughtUp> {
     for (const consumer of consumers) {
       try {
-        const jsm = await this.nc.jetstreamManager();
+        const jsm = await this.manager();
         const info = await jsm.consumers.info(this.namespace.stream, this.durableName(consumer));
         const waiting = info.num_pending + info.num_ack_pending;
-        if (waiting > 0) return { caughtUp: false, consumer, waiting };
+        if (waiting > 0 && (since === undefined || info.ack_floor.stream_seq < since)) return { caughtUp: false, consumer, waiting };
       } catch {
         return { caughtUp: false, consumer, waiting: null };
       }
@@ -187,15 +187,20 @@ export class EventConsumers implements OnApplicationBootstrap, BeforeApplication
     return { caughtUp: true };
   }
 
-  /** `caughtUp`, asked again every 100 ms until it answers true or `withinMs` have passed: its last answer. */
-  async whenCaughtUp(consumers: readonly string[], withinMs: number): Promise<CaughtUp> {
-    const deadline = Date.now() + withinMs;
-    for (;;) {
-      const answer = await this.caughtUp(consumers);
-      if (answer.caughtUp || Date.now() >= deadline) return answer;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+  /** The sequence of the stream's last message: what a consumer has to reach to have seen everything published so far. */
+  async streamLastSeq(): Promise<number> {
+    const jsm = await this.manager();
+    return (await jsm.streams.info(this.namespace.stream)).state.last_seq;
   }
+
+  private manager(): Promise<JetStreamManager> {
+    this.jsm ??= this.nc.jetstreamManager().catch((error: unknown) => {
+      this.jsm = undefined;
+      throw error;
+    });
+    return this.jsm;
+  }
+
 
   /**
    * Applies a dead letter through its handler again, with the inbox and the aggregate's order,

@@ -17,13 +17,13 @@ import {
   type SubscriptionView,
 } from '@trove/contracts';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { EventConsumers, EventHandler, RpcHandler, UnitOfWork, type EventContext, type RpcContext, type Transaction } from '@trove/messaging';
+import { EventHandler, RpcHandler, UnitOfWork, type EventContext, type RpcContext, type Transaction } from '@trove/messaging';
 import { decodeCursor, isDatabaseUnavailable, PeriodicJob, ServiceException, toPage, type Caller } from '@trove/platform';
 import { callerAs } from '../access';
 import { BillingConfig } from '../billing.config';
 import { Clock } from '../clock';
 import { PaymentsService } from '../payments/payments.service';
-import { notCaughtUp, STANDING_CONSUMERS, STANDING_WAIT_MS, standingUnavailable } from '../standing';
+import { Standing } from '../standing';
 import { subscriptionStates } from './subscription-state';
 import { nextPeriod, SubscriptionRepository, subscriptionView, type LapseReason, type Subscription } from './subscription.repository';
 
@@ -52,9 +52,8 @@ export class SubscriptionsService implements OnApplicationBootstrap, OnApplicati
   private readonly job: PeriodicJob<RenewalRunView> = new PeriodicJob(this.logger, 'subscription renewal pass failed; the next one retries', async () => {
     // Not while suspensions published when billing was down still wait to be applied: the pass
     // would charge periods the catalog no longer sells. The next tick asks again.
-    const applied = await this.consumers.caughtUp(STANDING_CONSUMERS);
-    if (!applied.caughtUp) {
-      this.logger.warn(`renewal pass put off: ${notCaughtUp(applied)}`);
+    if (!this.standing.caughtUp) {
+      this.logger.warn('renewal pass put off: billing is still applying the status changes published while it was down');
       return { renewed: 0, lapsed: 0 };
     }
     // A shutdown ends the pass after the renewal in hand: each is a transaction of its own, and
@@ -68,7 +67,7 @@ export class SubscriptionsService implements OnApplicationBootstrap, OnApplicati
     private readonly payments: PaymentsService,
     private readonly config: BillingConfig,
     private readonly clock: Clock,
-    private readonly consumers: EventConsumers,
+    private readonly standing: Standing,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -81,13 +80,12 @@ export class SubscriptionsService implements OnApplicationBootstrap, OnApplicati
   }
 
   /**
-   * An operator's pass (`billing.subscription.renew-due`, of one order with `orderId`): it waits
-   * a moment for billing to catch up on what the catalog and the gateway published, and is
-   * refused as unavailable (503) if it has not, rather than charge against stale standing.
+   * An operator's pass (`billing.subscription.renew-due`, of one order with `orderId`): refused
+   * as unavailable (503) while billing is still applying what was published while it was down,
+   * rather than charge against stale standing.
    */
   async renewDueForOperator(orderId?: string): Promise<RenewalRunView> {
-    const applied = await this.consumers.whenCaughtUp(STANDING_CONSUMERS, STANDING_WAIT_MS);
-    if (!applied.caughtUp) throw standingUnavailable('A renewal pass', applied);
+    this.standing.assertCaughtUp('A renewal pass');
     return this.renewDue(orderId);
   }
 
@@ -140,6 +138,12 @@ export class SubscriptionsService implements OnApplicationBootstrap, OnApplicati
       const now = this.clock.now();
       const subscription = await this.subscriptions.lockDue(id, now);
       if (!subscription) return null;
+      // A change of its parties or listing billing could not apply: its standing here may be
+      // stale. It stays due (the pass logs it) until an operator replays the dead letter.
+      const unapplied =
+        (await this.standing.unappliedStatusOf([subscription.vendorOrganizationId, subscription.buyerOrganizationId])) ??
+        (await this.standing.unappliedListingChangeOf(subscription.datasetId, subscription.offerId));
+      if (unapplied) throw new Error(`${unapplied.subject} of its vendor, buyer or listing is dead letter ${unapplied.id}: replay it first`);
       // Its buyer asked for no more periods; the lock makes this the cancellation's last word.
       if (subscription.cancelAtPeriodEnd) return this.lapse(tx, subscription, 'cancelled_by_buyer');
       // The license ends here: delivery's entitlement expires with it, so a period after it would

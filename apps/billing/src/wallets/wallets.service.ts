@@ -22,12 +22,12 @@ import {
 } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import { formatMoney, type CurrencyCode } from '@trove/licensing';
-import { EventConsumers, UnitOfWork } from '@trove/messaging';
+import { UnitOfWork } from '@trove/messaging';
 import { decodeCursor, DEFAULT_PAGE_SIZE, ServiceException, toPage, type Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
 import { Clock } from '../clock';
 import { LedgerRepository } from '../ledger/ledger.repository';
-import { STANDING_WAIT_MS, standingUnavailable } from '../standing';
+import { Standing } from '../standing';
 import { bankReferenceKey } from './bank-reference';
 import { payoutStates } from './payout-state';
 import { PayoutRepository, payoutView, type Payout } from './payout.repository';
@@ -143,7 +143,7 @@ export class WalletsService {
     private readonly topUps: TopUpRepository,
     private readonly payouts: PayoutRepository,
     private readonly clock: Clock,
-    private readonly consumers: EventConsumers,
+    private readonly standing: Standing,
   ) {}
 
   /**
@@ -373,8 +373,7 @@ export class WalletsService {
   async approvePayout(payoutId: string): Promise<PayoutView> {
     // Whether the vendor is suspended is what billing last applied of the gateway's events: not
     // before it applied those published while it was down. Money paid out is not taken back.
-    const applied = await this.consumers.whenCaughtUp(['organization-statuses'], STANDING_WAIT_MS);
-    if (!applied.caughtUp) throw standingUnavailable(`Approving payout ${payoutId}`, applied);
+    this.standing.assertCaughtUp(`Payout ${payoutId}`);
     return this.unitOfWork.run(async () => {
       const payout = await this.payouts.findForUpdate(payoutId);
       if (!payout) throw new ServiceException(CommonErrorCode.NOT_FOUND, `No payout ${payoutId}.`);
@@ -382,6 +381,15 @@ export class WalletsService {
       assertPayoutCan(payout, 'paid');
       // An operator suspends a vendor for fraud or a licensing dispute: money it is owed stays
       // with the platform until the matter is settled, and is not paid out by a routine approval.
+      // A status change of the vendor billing could not apply (it may be the suspension): held
+      // until an operator replays it.
+      const unapplied = await this.standing.unappliedStatusOf([payout.vendorOrganizationId]);
+      if (unapplied) {
+        throw new ServiceException(
+          BillingErrorCode.PAYOUT_HELD,
+          `Payout ${payout.id} is held: a status change of its vendor ${payout.vendorOrganizationId} was not applied (dead letter ${unapplied.id}). Replay it (POST /v1/admin/dead-letters/${unapplied.id}/replay), then approve again.`,
+        );
+      }
       if (await this.payouts.isSuspended(payout.vendorOrganizationId)) {
         throw new ServiceException(
           BillingErrorCode.PAYOUT_HELD,

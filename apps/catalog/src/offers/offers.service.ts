@@ -150,12 +150,14 @@ export class OffersService {
     if (!all && (datasetStatus !== 'published' || !offer.visibleTo(caller?.organizationId))) throw notFound('offer', offerId);
     // One moment for both: an offer answered `active` is one `available` counts live.
     const now = new Date();
+    const onSale = isPublic({ status: datasetStatus, vendorSuspended }) && offer.isLive(now) && offer.visibleTo(caller?.organizationId);
     return {
       ...offer.toView(now),
       vendorOrganizationId,
       datasetStatus,
       datasetTitle,
-      available: isPublic({ status: datasetStatus, vendorSuspended }) && offer.isLive(now) && offer.visibleTo(caller?.organizationId),
+      // Not while a status change of its vendor (its suspension, maybe) waits as a dead letter.
+      available: onSale && !(await this.standing.unapplied(vendorOrganizationId)),
       releasedVersionIds,
       meteredVolume,
     };

@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { CatchUpGate, EventConsumers } from '@trove/messaging';
+import { eventAggregateType, GatewayEvents } from '@trove/contracts';
+import { CatchUpGate, DeadLetterStore, EventConsumers } from '@trove/messaging';
 import { Readiness } from '@trove/platform';
 
 /**
@@ -10,13 +11,23 @@ import { Readiness } from '@trove/platform';
  * until then `catalog.offer.get` is refused as unavailable (503, ordering's caller retries) and
  * the catalog's readiness is down (`standing`), so that a load balancer sends it nothing yet.
  * Once open, the gate stays open: later changes are applied as they come, like every event.
+ *
+ * A status change the catalog could not apply (a dead letter not yet replayed: it failed, was
+ * malformed, or waited for good for an earlier one) may be that vendor's suspension: its offers
+ * are not available until an operator replays it.
  */
+const ORGANIZATION = eventAggregateType(GatewayEvents.organizationStatusChanged.subject);
+
 @Injectable()
 export class StandingGate implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('StandingGate');
   private readonly gate: CatchUpGate;
 
-  constructor(consumers: EventConsumers, readiness: Readiness) {
+  constructor(
+    consumers: EventConsumers,
+    readiness: Readiness,
+    private readonly deadLetters: DeadLetterStore,
+  ) {
     this.gate = new CatchUpGate(consumers, ['organization-statuses'], this.logger);
     readiness.register('standing', async () => {
       if (!this.gate.open) throw new Error('applying the organization status changes published while the catalog was away');
@@ -29,6 +40,11 @@ export class StandingGate implements OnApplicationBootstrap, OnApplicationShutdo
 
   onApplicationShutdown(): void {
     this.gate.stop();
+  }
+
+  /** Whether a status change of this organization was not applied (a dead letter not yet replayed). */
+  async unapplied(organizationId: string): Promise<boolean> {
+    return (await this.deadLetters.unreplayedOf('organization-statuses', ORGANIZATION, [organizationId])) !== null;
   }
 
   /** Refuses `what` (503) until the standing found at the start is applied. */
