@@ -37,6 +37,18 @@ describe('the committed OpenAPI document', () => {
     expect(nullable).toEqual(expect.arrayContaining(['PayoutDto.destination', 'EntitlementDto.allowance', 'DatasetSearchHit.lowestPrice', 'DeadLetterDto.aggregate']));
     expect(refusedNull).toEqual([]);
 
+    // Nowhere in the document (array items, nested schemas, responses) is null declared beside a reference a validator would still apply to it.
+    const nullBesideReference: string[] = [];
+    const walk = (node: unknown, where: string): void => {
+      if (Array.isArray(node)) return node.forEach((item, i) => walk(item, `${where}[${i}]`));
+      if (typeof node !== 'object' || node === null) return;
+      const schema = node as Field & { type?: string };
+      if (schema.nullable && (schema.allOf || schema.$ref || !schema.type)) nullBesideReference.push(where);
+      for (const [key, value] of Object.entries(node)) walk(value, `${where}.${key}`);
+    };
+    walk(document, '$');
+    expect(nullBesideReference).toEqual([]);
+
     // The same fields still take their object, and only it; a field never null refuses null.
     expect(fieldFits('DatasetSearchHit', 'lowestPrice', { amount: 129_900, currency: 'CNY' })).toBe(true);
     expect(fieldFits('DatasetSearchHit', 'lowestPrice', '1299.00')).toBe(false);

@@ -90,26 +90,40 @@ function nameWildcards(document: OpenAPIObject): OpenAPIObject {
   return document;
 }
 
-type SchemaObject = { $ref?: string; allOf?: SchemaObject[]; oneOf?: SchemaObject[]; nullable?: boolean; type?: string; enum?: unknown[]; description?: string; properties?: Record<string, SchemaObject> };
+type SchemaObject = {
+  $ref?: string;
+  allOf?: SchemaObject[];
+  oneOf?: SchemaObject[];
+  anyOf?: SchemaObject[];
+  nullable?: boolean;
+  type?: string;
+  enum?: unknown[];
+  description?: string;
+  properties?: Record<string, SchemaObject>;
+  items?: SchemaObject;
+  additionalProperties?: boolean | SchemaObject;
+};
 
 /**
  * An object field that may be null (`PayoutDto.destination`, a search hit's `lowestPrice`)
  * comes out of the decorators as `{nullable: true, type: 'object', allOf: [{$ref}]}`. In OpenAPI
  * 3.0 `nullable` adds null only to the `type` beside it, and `allOf` still asks null to be the
  * referenced object: a strict validator, and a client generated from the document, refuse the
- * null the API answers. Each such field is written as one of the object or null instead.
+ * null the API answers. Each such schema, wherever it is (a property, an array's items, a map's
+ * values, nested), is written as one of the object or null instead.
  */
 function nullableObjects(document: OpenAPIObject): OpenAPIObject {
-  for (const schema of Object.values((document.components?.schemas ?? {}) as Record<string, SchemaObject>)) {
-    for (const [name, field] of Object.entries(schema.properties ?? {})) {
-      const [ref, ...rest] = field.allOf ?? [];
-      if (!field.nullable || !ref?.$ref || rest.length > 0) continue;
-      schema.properties![name] = {
-        ...(field.description ? { description: field.description } : {}),
-        oneOf: [{ $ref: ref.$ref }, { type: 'object', nullable: true, enum: [null] }],
-      };
-    }
-  }
+  const rewrite = (schema: SchemaObject): SchemaObject => {
+    for (const [name, field] of Object.entries(schema.properties ?? {})) schema.properties![name] = rewrite(field);
+    if (schema.items) schema.items = rewrite(schema.items);
+    if (typeof schema.additionalProperties === 'object') schema.additionalProperties = rewrite(schema.additionalProperties);
+    for (const key of ['allOf', 'oneOf', 'anyOf'] as const) if (schema[key]) schema[key] = schema[key].map(rewrite);
+    const [ref, ...rest] = schema.allOf ?? [];
+    if (!schema.nullable || !ref?.$ref || rest.length > 0) return schema;
+    return { ...(schema.description ? { description: schema.description } : {}), oneOf: [{ $ref: ref.$ref }, { type: 'object', nullable: true, enum: [null] }] };
+  };
+  const schemas = (document.components?.schemas ?? {}) as Record<string, SchemaObject>;
+  for (const [name, schema] of Object.entries(schemas)) schemas[name] = rewrite(schema);
   return document;
 }
 
