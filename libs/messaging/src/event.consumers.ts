@@ -2,7 +2,7 @@ import { eventAggregateType, MessageHeaders, type EventSubject, type ReplayOutco
 import { Inject, Injectable, Logger, SetMetadata, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { AckPolicy, DeliverPolicy, nanos, type ConsumerMessages, type JetStreamManager, type JsMsg, type MsgHdrs, type NatsConnection } from 'nats';
+import { AckPolicy, DeliverPolicy, nanos, type ConsumerInfo, type ConsumerMessages, type JetStreamManager, type JsMsg, type MsgHdrs, type NatsConnection } from 'nats';
 import { DataSource, type EntityManager } from 'typeorm';
 import { MetricsService, PlatformConfig, RequestContext, SERVICE_IDENTITY, ServiceException, validateMessage, type ServiceIdentity } from '@trove/platform';
 import { decodeJson } from './codec';
@@ -263,11 +263,20 @@ export class EventConsumers implements OnApplicationBootstrap, BeforeApplication
       ack_wait: nanos(this.options.ackWaitMs),
       max_ack_pending: this.options.consumerConcurrency * 4,
     };
+    let existing: ConsumerInfo | null = null;
     try {
-      await jsm.consumers.info(this.namespace.stream, durable);
-      await jsm.consumers.update(this.namespace.stream, durable, { ack_wait: config.ack_wait, max_ack_pending: config.max_ack_pending });
+      existing = await jsm.consumers.info(this.namespace.stream, durable);
     } catch {
       await jsm.consumers.add(this.namespace.stream, config);
+    }
+    if (existing) {
+      // A handler added to a consumer widens what it must take: the durable consumer a release
+      // before created keeps its old filter unless told, and the new handler would never run. It
+      // takes the new subjects from where it stands; their events from before stay behind it.
+      if (existing.config.filter_subject !== config.filter_subject) {
+        this.logger.warn(`consumer ${durable} filtered ${existing.config.filter_subject}; it now takes ${config.filter_subject}, from where it stands`);
+      }
+      await jsm.consumers.update(this.namespace.stream, durable, { ack_wait: config.ack_wait, max_ack_pending: config.max_ack_pending, filter_subject: config.filter_subject });
     }
     const consumer = await this.nc.jetstream().consumers.get(this.namespace.stream, durable);
     const messages = await consumer.consume({ max_messages: this.options.consumerConcurrency * 2 });
