@@ -3,6 +3,7 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import type { CurrencyCode } from '@trove/licensing';
 import { RequestContext, type Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
+import type { NatsConnection } from 'nats';
 import { Client } from 'pg';
 import { AppModule } from '../src/app.module';
 import { Clock } from '../src/clock';
@@ -11,7 +12,7 @@ import { PaymentsService, type OrderLineToCharge, type OrderToCharge } from '../
 import { Standing } from '../src/standing';
 import { SubscriptionsService } from '../src/subscriptions/subscriptions.service';
 import { WalletsService } from '../src/wallets/wallets.service';
-import { deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
+import { connectNats, deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
 import { createAppDatabase, type TestDatabase } from '../../../test/support/postgres';
 import { withEnv } from '../../../test/support/env';
 import { waitFor } from '../../../test/support/processes';
@@ -204,4 +205,21 @@ export class BillingHarness {
     await this.db?.drop();
     await deleteStream(this.namespace);
   }
+}
+
+/**
+ * Billing and a NATS connection of the test's own for the enclosing `describe`: started before
+ * its tests, stopped after them. Read them inside the tests (`running.billing`, `running.nc`).
+ */
+export function billingAndNats(): { readonly billing: BillingHarness; readonly nc: NatsConnection } {
+  const running = {} as { billing: BillingHarness; nc: NatsConnection };
+  beforeAll(async () => {
+    running.billing = await BillingHarness.start();
+    running.nc = await connectNats();
+  });
+  afterAll(async () => {
+    await running.nc?.close();
+    await running.billing?.stop();
+  });
+  return running;
 }

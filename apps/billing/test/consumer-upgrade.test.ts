@@ -2,10 +2,9 @@ import 'reflect-metadata';
 import { CatalogEvents, type DatasetPublished } from '@trove/contracts';
 import { encodeJson, Namespace, type EventEnvelope } from '@trove/messaging';
 import { randomUUID } from 'node:crypto';
-import { headers as natsHeaders, type NatsConnection } from 'nats';
-import { connectNats } from '../../../test/support/nats';
+import { headers as natsHeaders } from 'nats';
 import { waitFor } from '../../../test/support/processes';
-import { BillingHarness } from './billing-harness';
+import { billingAndNats } from './billing-harness';
 
 jest.setTimeout(120_000);
 
@@ -15,24 +14,13 @@ jest.setTimeout(120_000);
  * subject too when the new release starts, or the new handler never runs.
  */
 describe('billing started on a durable consumer an earlier release created with fewer subjects', () => {
-  let billing: BillingHarness;
-  let nc: NatsConnection;
-
-  beforeAll(async () => {
-    billing = await BillingHarness.start();
-    nc = await connectNats();
-  });
-
-  afterAll(async () => {
-    await nc?.close();
-    await billing?.stop();
-  });
+  const running = billingAndNats();
 
   it('widens its filter to every subject its handlers take, and the added handler runs', async () => {
-    const stream = new Namespace(billing.namespace);
+    const stream = new Namespace(running.billing.namespace);
     const durable = 'billing_catalog-datasets';
-    const jsm = await nc.jetstreamManager();
-    await billing.restart(async () => {
+    const jsm = await running.nc.jetstreamManager();
+    await running.billing.restart(async () => {
       await jsm.consumers.update(stream.stream, durable, { filter_subject: stream.subject(CatalogEvents.datasetSuspended.subject) });
     });
     expect((await jsm.consumers.info(stream.stream, durable)).config.filter_subject).toBe(stream.subject('evt.catalog.dataset.>'));
@@ -46,8 +34,8 @@ describe('billing started on a durable consumer an earlier release created with 
     };
     const h = natsHeaders();
     h.set('Nats-Msg-Id', event.id);
-    await nc.jetstream().publish(stream.subject(event.subject), encodeJson(event), { headers: h });
-    await waitFor('billing to take in dataset.published', async () => (await billing.sql.query(`SELECT 1 FROM inbox WHERE event_id = $1`, [event.id])).rows.length > 0, 10_000);
-    expect((await billing.sql.query(`SELECT status FROM dataset_standing WHERE dataset_id = $1`, [event.payload.datasetId])).rows).toEqual([{ status: 'published' }]);
+    await running.nc.jetstream().publish(stream.subject(event.subject), encodeJson(event), { headers: h });
+    await waitFor('billing to take in dataset.published', async () => (await running.billing.sql.query(`SELECT 1 FROM inbox WHERE event_id = $1`, [event.id])).rows.length > 0, 10_000);
+    expect((await running.billing.sql.query(`SELECT status FROM dataset_standing WHERE dataset_id = $1`, [event.payload.datasetId])).rows).toEqual([{ status: 'published' }]);
   });
 });
