@@ -1,17 +1,11 @@
 import { eventAggregateType, GatewayEvents } from '@trove/contracts';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { CatchUpGate, DeadLetterStore, EventConsumers } from '@trove/messaging';
+import { CatchUpGate, EventConsumers, UnappliedChanges, type UnappliedChange } from '@trove/messaging';
 
 /** The consumers through which billing learns what it may sell and to whom it may pay. */
 export const STANDING_CONSUMERS = ['organization-statuses', 'catalog-datasets', 'catalog-offers'] as const;
 
 const ORGANIZATION = eventAggregateType(GatewayEvents.organizationStatusChanged.subject);
-
-/** A change billing was told of and could not apply: a dead letter not yet replayed. */
-export interface UnappliedChange {
-  id: string;
-  subject: string;
-}
 
 /**
  * Whether what billing knows of who may sell and be paid is current. It learns it from the
@@ -33,7 +27,7 @@ export class Standing implements OnApplicationBootstrap, OnApplicationShutdown {
 
   constructor(
     consumers: EventConsumers,
-    private readonly deadLetters: DeadLetterStore,
+    private readonly unapplied: UnappliedChanges,
   ) {
     this.gate = new CatchUpGate(consumers, STANDING_CONSUMERS, this.logger);
   }
@@ -58,11 +52,11 @@ export class Standing implements OnApplicationBootstrap, OnApplicationShutdown {
 
   /** A status change of one of these organizations that billing could not apply, or null. */
   unappliedStatusOf(organizationIds: readonly string[]): Promise<UnappliedChange | null> {
-    return this.deadLetters.unreplayedOf('organization-statuses', ORGANIZATION, organizationIds);
+    return this.unapplied.ofAggregates('organization-statuses', ORGANIZATION, organizationIds);
   }
 
   /** A change of this listing or offer that billing could not apply (the catalog's events are not numbered: found by their payload), or null. */
   async unappliedListingChangeOf(datasetId: string, offerId: string): Promise<UnappliedChange | null> {
-    return (await this.deadLetters.unreplayedNaming(['catalog-datasets'], { datasetId })) ?? this.deadLetters.unreplayedNaming(['catalog-offers'], { offerId });
+    return (await this.unapplied.naming(['catalog-datasets'], { datasetId })) ?? this.unapplied.naming(['catalog-offers'], { offerId });
   }
 }

@@ -127,38 +127,6 @@ export class DeadLetterStore {
     return rows[0] ? { id: rows[0].id, seq: Number(rows[0].aggregate_seq) } : undefined;
   }
 
-  /**
-   * The first dead letter not yet replayed of `consumer` for any of these aggregates (by id), or
-   * null: what the service keeps of that aggregate may be stale, since an event of it was never
-   * applied. A decision that cannot be taken back checks it first (a payout to a vendor whose
-   * suspension is a dead letter).
-   */
-  async unreplayedOf(consumer: string, aggregateType: string, aggregateIds: readonly string[]): Promise<{ id: string; subject: string } | null> {
-    const rows = (await this.dataSource.query(
-      `SELECT id, subject FROM dead_letter
-        WHERE consumer = $1 AND aggregate_type = $2 AND aggregate_id = ANY($3::text[]) AND replayed_at IS NULL
-        ORDER BY dead_at LIMIT 1`,
-      [consumer, aggregateType, aggregateIds],
-    )) as { id: string; subject: string }[];
-    return rows[0] ?? null;
-  }
-
-  /**
-   * The first dead letter not yet replayed of these consumers whose payload names one of
-   * `fields` (`{datasetId: '…'}`: `payload ->> 'datasetId'` is that value), or null: for events
-   * without an aggregate, found by what they are about.
-   */
-  async unreplayedNaming(consumers: readonly string[], fields: Record<string, string>): Promise<{ id: string; subject: string } | null> {
-    const rows = (await this.dataSource.query(
-      `SELECT id, subject FROM dead_letter
-        WHERE consumer = ANY($1::text[]) AND replayed_at IS NULL
-          AND EXISTS (SELECT 1 FROM unnest($2::text[], $3::text[]) AS f(field, value) WHERE payload ->> f.field = f.value)
-        ORDER BY dead_at LIMIT 1`,
-      [consumers, Object.keys(fields), Object.values(fields)],
-    )) as { id: string; subject: string }[];
-    return rows[0] ?? null;
-  }
-
   async unreplayedCount(): Promise<number> {
     const [{ count }] = (await this.dataSource.query(`SELECT count(*)::int AS count FROM dead_letter WHERE replayed_at IS NULL`)) as {
       count: number;

@@ -23,3 +23,4 @@ export * from './rpc.client';
 export * from './rpc.server';
 export * from './system-health.responder';
 export * from './unit-of-work';
+export * from './unapplied-changes';

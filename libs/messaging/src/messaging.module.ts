@@ -2,6 +2,7 @@ import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { DeadLetterResponder } from './dead-letter.responder';
 import { DeadLetterStore } from './dead-letters';
+import { UnappliedChanges } from './unapplied-changes';
 import { EventConsumers } from './event.consumers';
 import { ProcessedCommandJanitor } from './idempotency';
 import { MessagingJanitor } from './messaging-janitor';
@@ -37,11 +38,12 @@ export class MessagingModule {
         EventConsumers,
         SystemHealthResponder,
         DeadLetterStore,
+        UnappliedChanges,
         DeadLetterResponder,
         MessagingJanitor,
         ProcessedCommandJanitor,
       ],
-      exports: [NATS_CONNECTION, Namespace, RpcClient, RpcServer, UnitOfWork, OutboxRelay, EventConsumers, MessagingJanitor, ProcessedCommandJanitor, DeadLetterStore, DeadLetterResponder],
+      exports: [NATS_CONNECTION, Namespace, RpcClient, RpcServer, UnitOfWork, OutboxRelay, EventConsumers, MessagingJanitor, ProcessedCommandJanitor, DeadLetterStore, DeadLetterResponder, UnappliedChanges],
     };
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { eventAggregateType, GatewayEvents } from '@trove/contracts';
-import { CatchUpGate, DeadLetterStore, EventConsumers } from '@trove/messaging';
+import { CatchUpGate, EventConsumers, UnappliedChanges } from '@trove/messaging';
 import { Readiness } from '@trove/platform';
 
 /**
@@ -26,7 +26,7 @@ export class StandingGate implements OnApplicationBootstrap, OnApplicationShutdo
   constructor(
     consumers: EventConsumers,
     readiness: Readiness,
-    private readonly deadLetters: DeadLetterStore,
+    private readonly unappliedChanges: UnappliedChanges,
   ) {
     this.gate = new CatchUpGate(consumers, ['organization-statuses'], this.logger);
     readiness.register('standing', async () => {
@@ -44,7 +44,7 @@ export class StandingGate implements OnApplicationBootstrap, OnApplicationShutdo
 
   /** Whether a status change of this organization was not applied (a dead letter not yet replayed). */
   async unapplied(organizationId: string): Promise<boolean> {
-    return (await this.deadLetters.unreplayedOf('organization-statuses', ORGANIZATION, [organizationId])) !== null;
+    return (await this.unappliedChanges.ofAggregates('organization-statuses', ORGANIZATION, [organizationId])) !== null;
   }
 
   /** Refuses `what` (503) until the standing found at the start is applied. */
