@@ -23,4 +23,5 @@ export * from './rpc.client';
 export * from './rpc.server';
 export * from './system-health.responder';
 export * from './unit-of-work';
+export * from './organization-standing';
 export * from './unapplied-changes';

@@ -142,7 +142,7 @@ export class OffersService {
    */
   async snapshot(caller: Caller | undefined, offerId: string): Promise<OfferSnapshot> {
     // Whether its vendor is suspended is the catalog's to know first (StandingGate).
-    this.standing.assertCurrent(`Offer ${offerId}`);
+    this.standing.assertCaughtUp(`Offer ${offerId}`);
     const found = await this.offers.findForSnapshot(offerId);
     if (!found) throw notFound('offer', offerId);
     const { offer, vendorOrganizationId, vendorSuspended, datasetStatus, datasetTitle, releasedVersionIds, meteredVolume } = found;

@@ -1,6 +1,5 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { eventAggregateType, GatewayEvents } from '@trove/contracts';
-import { CatchUpGate, EventConsumers, UnappliedChanges } from '@trove/messaging';
+import { Injectable, Logger } from '@nestjs/common';
+import { EventConsumers, OrganizationStanding, UnappliedChanges } from '@trove/messaging';
 import { Readiness } from '@trove/platform';
 
 /**
@@ -16,39 +15,17 @@ import { Readiness } from '@trove/platform';
  * malformed, or waited for good for an earlier one) may be that vendor's suspension: its offers
  * are not available until an operator replays it.
  */
-const ORGANIZATION = eventAggregateType(GatewayEvents.organizationStatusChanged.subject);
-
 @Injectable()
-export class StandingGate implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('StandingGate');
-  private readonly gate: CatchUpGate;
-
-  constructor(
-    consumers: EventConsumers,
-    readiness: Readiness,
-    private readonly unappliedChanges: UnappliedChanges,
-  ) {
-    this.gate = new CatchUpGate(consumers, ['organization-statuses'], this.logger);
+export class StandingGate extends OrganizationStanding {
+  constructor(consumers: EventConsumers, readiness: Readiness, unappliedChanges: UnappliedChanges) {
+    super(consumers, ['organization-statuses'], new Logger('StandingGate'), unappliedChanges);
     readiness.register('standing', async () => {
-      if (!this.gate.open) throw new Error('applying the organization status changes published while the catalog was away');
+      if (!this.caughtUp) throw new Error('applying the organization status changes published while the catalog was away');
     });
-  }
-
-  onApplicationBootstrap(): void {
-    void this.gate.start();
-  }
-
-  onApplicationShutdown(): void {
-    this.gate.stop();
   }
 
   /** Whether a status change of this organization was not applied (a dead letter not yet replayed). */
   async unapplied(organizationId: string): Promise<boolean> {
-    return (await this.unappliedChanges.ofAggregates('organization-statuses', ORGANIZATION, [organizationId])) !== null;
-  }
-
-  /** Refuses `what` (503) until the standing found at the start is applied. */
-  assertCurrent(what: string): void {
-    this.gate.assertOpen(what);
+    return (await this.unappliedStatusOf([organizationId])) !== null;
   }
 }
