@@ -1,5 +1,5 @@
 import { MoneyError, money } from './money';
-import { chargeFor, periodEndsAt, type BillingPeriod, type PricingValue, type Quantity } from './pricing';
+import { chargeFor, firstPeriodEndsAt, periodEndsAt, type BillingPeriod, type PricingValue, type Quantity } from './pricing';
 
 const cny = (amount: number) => money(amount, 'CNY');
 
@@ -36,5 +36,16 @@ describe('periodEndsAt', () => {
     ['2024-02-29T12:00:00Z', 'year', '2025-02-28T12:00:00.000Z'],
   ])('%s + one %s = %s', (start, period, end) => {
     expect(periodEndsAt(new Date(start), period).toISOString()).toBe(end);
+  });
+});
+
+describe('firstPeriodEndsAt', () => {
+  it.each<[string, BillingPeriod, string | null, string]>([
+    ['2026-01-31T04:00:00Z', 'month', null, '2026-02-28T04:00:00.000Z'],
+    ['2026-03-15T02:00:00Z', 'year', '2027-09-15T02:00:00Z', '2027-03-15T02:00:00.000Z'],
+    ['2026-03-15T02:00:00Z', 'year', '2026-06-15T02:00:00Z', '2026-06-15T02:00:00.000Z'],
+    ['2026-03-15T02:00:00Z', 'month', '2026-03-01T00:00:00Z', '2026-03-15T02:00:00.000Z'],
+  ])('charged %s by the %s, license ending %s: paid to %s', (chargedAt, period, licenseEnd, end) => {
+    expect(firstPeriodEndsAt(new Date(chargedAt), period, licenseEnd ? new Date(licenseEnd) : null).toISOString()).toBe(end);
   });
 });

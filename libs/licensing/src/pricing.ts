@@ -105,3 +105,16 @@ export function chargeFor(pricing: PricingValue, quantity: Quantity = {}, curren
 export function periodEndsAt(start: Date, period: BillingPeriod): Date {
   return addMonthsUtc(start, PERIOD_MONTHS[period]);
 }
+
+/**
+ * When the first period a subscription's charge at `chargedAt` pays for ends: one period on, or
+ * the license's end when that comes first (a license over before the charge ends it as it
+ * begins). Billing keeps this end on the subscription and names it on the first invoice; ordering
+ * shows it on the vendor's sale.
+ */
+export function firstPeriodEndsAt(chargedAt: Date, period: BillingPeriod, licenseEnd: Date | null): Date {
+  const end = periodEndsAt(chargedAt, period);
+  if (licenseEnd === null) return end;
+  const cut = licenseEnd < chargedAt ? chargedAt : licenseEnd;
+  return cut < end ? cut : end;
+}

@@ -19,3 +19,13 @@ export interface EventAggregate {
   /** Per subject, the seq of the aggregate's latest earlier event on it. */
   previous: Record<string, number>;
 }
+
+/**
+ * When the event happened, by its envelope (`occurredAt`, the producer's commit): one that is
+ * not a time fails the event (retried, then a dead letter), never guessed.
+ */
+export function occurredAt(envelope: Pick<EventEnvelope, 'occurredAt'>): Date {
+  const at = new Date(envelope.occurredAt);
+  if (typeof envelope.occurredAt !== 'string' || Number.isNaN(at.getTime())) throw new Error(`the event's occurredAt ${JSON.stringify(envelope.occurredAt)} is not a time`);
+  return at;
+}

@@ -1,6 +1,6 @@
 import type { SubscriptionLapseReason, SubscriptionStatus, SubscriptionView } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
-import { addMonthsUtc, licenseEndsAt, PERIOD_MONTHS, periodEndsAt, type BillingPeriod, type CurrencyCode } from '@trove/licensing';
+import { addMonthsUtc, firstPeriodEndsAt, licenseEndsAt, PERIOD_MONTHS, periodEndsAt, type BillingPeriod, type CurrencyCode } from '@trove/licensing';
 import { recordNewestStatus, TransactionalRepository } from '@trove/messaging';
 import type { Position } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
@@ -79,8 +79,7 @@ export function firstPeriod(line: Pick<LineToSubscribe, 'termMonths' | 'termStar
   const termStart = line.termStartsAt ? new Date(line.termStartsAt) : start;
   const termEnd = typeof line.termMonths === 'number' ? licenseEndsAt({ termMonths: line.termMonths }, termStart) : null;
   const licenseEnd = termEnd && termEnd < start ? start : termEnd;
-  const end = periodEndFrom(start, line.period as SubscriptionPeriod, 1);
-  return { start, end: licenseEnd && licenseEnd < end ? licenseEnd : end, licenseEnd };
+  return { start, end: firstPeriodEndsAt(start, line.period as SubscriptionPeriod, licenseEnd), licenseEnd };
 }
 
 export interface Subscription {

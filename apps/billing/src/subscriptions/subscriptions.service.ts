@@ -17,7 +17,7 @@ import {
   type SubscriptionView,
 } from '@trove/contracts';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { EventHandler, RpcHandler, UnitOfWork, type EventContext, type RpcContext, type Transaction } from '@trove/messaging';
+import { EventHandler, occurredAt, RpcHandler, UnitOfWork, type EventContext, type RpcContext, type Transaction } from '@trove/messaging';
 import { decodeCursor, isDatabaseUnavailable, PeriodicJob, ServiceException, toPage, type Caller } from '@trove/platform';
 import { callerAs } from '../access';
 import { BillingConfig } from '../billing.config';
@@ -281,18 +281,18 @@ export class SubscriptionsService implements OnApplicationBootstrap, OnApplicati
 
   @EventHandler(CatalogEvents.datasetSuspended, { consumer: 'catalog-datasets' })
   async datasetSuspended(suspension: DatasetSuspended, { event }: EventContext<DatasetSuspended>): Promise<void> {
-    await this.subscriptions.recordDatasetStanding(suspension.datasetId, suspension.byVendor ? 'withdrawn' : 'suspended', catalogTime(event.occurredAt));
+    await this.subscriptions.recordDatasetStanding(suspension.datasetId, suspension.byVendor ? 'withdrawn' : 'suspended', occurredAt(event));
   }
 
   @EventHandler(CatalogEvents.datasetPublished, { consumer: 'catalog-datasets' })
   async datasetPublished(publication: DatasetPublished, { event }: EventContext<DatasetPublished>): Promise<void> {
-    await this.subscriptions.recordDatasetStanding(publication.datasetId, 'published', catalogTime(event.occurredAt));
+    await this.subscriptions.recordDatasetStanding(publication.datasetId, 'published', occurredAt(event));
   }
 
   @EventHandler(CatalogEvents.offerChanged, { consumer: 'catalog-offers' })
   async offerChanged(change: OfferChanged, { event }: EventContext<OfferChanged>): Promise<void> {
     if (change.change !== 'withdrawn') return;
-    await this.subscriptions.recordOfferWithdrawn(change.offerId, change.datasetId, catalogTime(event.occurredAt));
+    await this.subscriptions.recordOfferWithdrawn(change.offerId, change.datasetId, occurredAt(event));
   }
 
   // ---- organizations' standing, from the gateway's events ----
@@ -322,11 +322,4 @@ function assertRenews(subscription: Subscription, command: 'cancel' | 'resume'):
       ? `lapsed at ${subscription.periodEnd.toISOString()} (${subscription.lapseReason})`
       : 'ended when its order was refunded';
   throw new ServiceException(CommonErrorCode.INVALID_STATE, `Subscription ${subscription.id} ${why}: there is nothing to ${command}.`);
-}
-
-/** An envelope's time; one that is not a time fails the event (retried, then a dead letter), never guessed. */
-function catalogTime(occurredAt: string): Date {
-  const at = new Date(occurredAt);
-  if (Number.isNaN(at.getTime())) throw new Error(`the event's occurredAt ${JSON.stringify(occurredAt)} is not a time`);
-  return at;
 }

@@ -1,5 +1,5 @@
 import { ORDER_STATUSES, sqlIn, type LicenseReceiptView, type LinePricingV1, type OrderPaidV1, type OrderItemView, type OrderStatus, type OrderView, type ReceiptLineView, type SaleSubscriptionView, type SaleView } from '@trove/contracts';
-import { addMonthsUtc, canonicalJson, licenseEndsAt, PERIOD_MONTHS, type CurrencyCode, type LicenseTermsValue, type PricingValue } from '@trove/licensing';
+import { canonicalJson, firstPeriodEndsAt, licenseEndsAt, type CurrencyCode, type LicenseTermsValue, type PricingValue } from '@trove/licensing';
 import { createHash } from 'node:crypto';
 import { Check, Column, Entity, ForeignKey, Index, PrimaryColumn, Unique } from 'typeorm';
 import { bigintNumber } from '../columns';
@@ -169,11 +169,7 @@ export class OrderLine {
   firstPeriodEnd(capturedAt: Date): Date | null {
     const period = this.pricing.period;
     if (this.pricing.model !== 'subscription' || !period) return null;
-    const end = addMonthsUtc(capturedAt, PERIOD_MONTHS[period]);
-    const termEnd = licenseEndsAt(this.terms, this.exclusive ? this.placedAt : capturedAt);
-    if (!termEnd) return end;
-    const licenseEnd = termEnd < capturedAt ? capturedAt : termEnd;
-    return licenseEnd < end ? licenseEnd : end;
+    return firstPeriodEndsAt(capturedAt, period, licenseEndsAt(this.terms, this.exclusive ? this.placedAt : capturedAt));
   }
 
   toReceiptLine(): ReceiptLineView {

@@ -10,7 +10,7 @@ import {
   type SubscriptionRenewedV1,
 } from '@trove/contracts';
 import { Injectable, Logger } from '@nestjs/common';
-import { EventHandler, type EventContext } from '@trove/messaging';
+import { EventHandler, occurredAt, type EventContext } from '@trove/messaging';
 import { endExclusive } from '../orders/exclusive-end';
 import type { Order, OrderLine } from '../orders/order.entity';
 import { OrderRepository } from '../orders/order.repository';
@@ -102,7 +102,7 @@ export class PurchaseSaga {
     const locked = await this.lockWithLines(lapse.orderId);
     if (!locked) return;
     // The vendor's sale shows it lapsed, and since when (billing's commit of the lapse).
-    if (!(await this.orders.recordLapse(lapse.orderId, lapse.lineId, eventTime(event.occurredAt)))) {
+    if (!(await this.orders.recordLapse(lapse.orderId, lapse.lineId, occurredAt(event)))) {
       this.logger.warn(`subscription.lapsed for line ${lapse.lineId} of order ${lapse.orderId}, which has no such subscription line: ignored`);
       return;
     }
@@ -142,11 +142,4 @@ export class PurchaseSaga {
     this.logger.warn(`${what} for order ${order.id}, which is ${order.status}: ignored`);
     return false;
   }
-}
-
-/** An envelope's time; one that is not a time fails the event (retried, then a dead letter), never guessed. */
-function eventTime(occurredAt: string): Date {
-  const at = new Date(occurredAt);
-  if (Number.isNaN(at.getTime())) throw new Error(`the event's occurredAt ${JSON.stringify(occurredAt)} is not a time`);
-  return at;
 }
