@@ -51,7 +51,7 @@ describe("a vendor's rejection of an access request, through the public API", ()
     await system?.stop();
   });
 
-  it('tells the buyer why, on its list; a bad reason is 400 and changes nothing; rejecting again keeps the first reason', async () => {
+  it('tells the buyer why, on its list; a bad reason is 400 and changes nothing; rejecting again with another reason is 409 and keeps the first', async () => {
     const buyer = await signUpBuyer('旷视科技 Megvii 数据采购部');
     const asked = await ask(buyer, '训练商用人脸识别门禁模型 / training a commercial face-recognition door access model');
     expect(asked).toMatchObject({ status: 'pending', rejectionReason: null });
@@ -72,9 +72,15 @@ describe("a vendor's rejection of an access request, through the public API", ()
     expect(await listOf(buyer, '?status=rejected')).toEqual([answer]);
     expect((await listOf(vendor, '?status=rejected')).find((r: { id: string }) => r.id === asked.id)).toEqual(answer);
 
-    // Rejecting again answers the request as it is; an approval now is 409.
-    const again = await reject(asked.id, JSON.stringify({ reason: '数据集暂停授权 / licensing paused' }));
-    expect({ status: again.status, answer: await json(again) }).toEqual({ status: 200, answer });
+    // Rejecting again (a retry, with the same reason or none) answers the request as it is.
+    for (const body of [JSON.stringify({ reason: REASON }), undefined]) {
+      const again = await reject(asked.id, body);
+      expect({ status: again.status, answer: await json(again) }).toEqual({ status: 200, answer });
+    }
+    // Another reason is not recorded, and the vendor is told so, with the reason the buyer reads.
+    const other = await expectProblem(await reject(asked.id, JSON.stringify({ reason: '数据集暂停授权 / licensing paused' })), 409, 'INVALID_STATE');
+    expect(other.detail).toContain(REASON);
+    // An approval now is 409 too.
     await expectProblem(await system.request(`/v1/access-requests/${asked.id}/approve`, { method: 'POST', ...as(vendor) }), 409, 'INVALID_STATE');
     expect(await listOf(buyer)).toEqual([answer]);
   });

@@ -234,14 +234,16 @@ describe('access requests', () => {
       }
     });
 
-    it('stays the first one when the vendor rejects again, with another reason or none; an approval after it is 409 INVALID_STATE', async () => {
+    it('stays the first one when the vendor rejects again: the same reason or none answers it as it is, another reason or an approval is 409 INVALID_STATE', async () => {
       const offer = vetted();
       const vendor = vendorOf(offer);
       const buyer = newBuyer();
       const asked = data(await ask(buyer, offer.id));
       const first = data(await reject(vendor, asked.id, { reason: REASON }));
 
-      expect(data(await reject(vendor, asked.id, { reason: '数据集已下架 / dataset withdrawn' }))).toEqual(first);
+      const replaced = await reject(vendor, asked.id, { reason: '数据集已下架 / dataset withdrawn' });
+      expect(replaced.ok ? 'rejected again' : replaced.error.code).toBe(CommonErrorCode.INVALID_STATE);
+      expect(data(await reject(vendor, asked.id, { reason: REASON }))).toEqual(first);
       expect(data(await reject(vendor, asked.id))).toEqual(first);
       const approval = await send(OrderingSubjects.approveAccessRequest, vendor, { id: asked.id });
       expect(approval.ok ? 'approved' : approval.error.code).toBe(CommonErrorCode.INVALID_STATE);

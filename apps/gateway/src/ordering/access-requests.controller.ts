@@ -60,7 +60,7 @@ export class AccessRequestsController {
   @ApiOperation({
     summary: 'Reject a request, with a reason for the buyer if the vendor gives one',
     description:
-      "The offer's vendor only (404 for others); a request already approved is 409. The body may be left out (or `{}`); `{reason}` is shown to the buyer as `rejectionReason`. Rejecting a rejected request again answers it as it is, its first reason kept. The buyer may ask again.",
+      "The offer's vendor only (404 for others); a request already approved is 409. The body may be left out (or `{}`); `{reason}` is shown to the buyer as `rejectionReason`. Rejecting a rejected request again with the same reason, or none, answers it as it is (a retry); with another reason it is 409 INVALID_STATE naming the reason the buyer reads, as a decision is final. The buyer may ask again.",
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiBody({ type: RejectAccessRequestDto, required: false })

@@ -64,16 +64,23 @@ export class AccessRequestsService {
   }
 
   /**
-   * A rejection may carry a reason for the buyer (`reason`, validated by the contract). Deciding
-   * the same way again answers the request as it is: a second rejection keeps the first one's
-   * reason (or its absence), whatever it says.
+   * A rejection may carry a reason for the buyer (`reason`, validated by the contract). A
+   * decision is final. Deciding the same way again (a retry) answers the request as it is, but a
+   * second rejection giving another reason is `409 INVALID_STATE` naming the reason the buyer
+   * reads: the vendor learns its new words were not recorded rather than believing they were.
    */
   decide(vendor: Caller, id: string, decision: 'approved' | 'rejected', reason?: string): Promise<AccessRequestView> {
     return this.unitOfWork.run(async () => {
       const request = await this.requests.findForUpdate(id);
       // Only the offer's vendor may know the request exists.
       if (!request || request.vendorOrganizationId !== vendor.organizationId) throw notFound('access request', id);
-      if (request.status === decision) return request.toView();
+      if (request.status === decision) {
+        if (decision === 'rejected' && reason != null && reason !== request.rejectionReason) {
+          const recorded = request.rejectionReason === null ? 'without a reason' : `with the reason "${request.rejectionReason}"`;
+          throw new ServiceException(CommonErrorCode.INVALID_STATE, `Access request ${id} was already rejected ${recorded}, which is what the buyer reads; a decision is final and its reason is not replaced.`);
+        }
+        return request.toView();
+      }
       request.decide(decision, reason ?? null);
       return (await this.requests.save(request)).toView();
     });
