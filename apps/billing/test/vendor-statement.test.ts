@@ -3,6 +3,9 @@ import { BillingSubjects, CommonErrorCode, type VendorStatementView } from '@tro
 import { splitCommission } from '@trove/licensing';
 import { RpcClient } from '@trove/messaging';
 import type { Caller } from '@trove/platform';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client } from 'pg';
 import { BillingHarness, buyer, line, LISTINGS, order, vendor } from './billing-harness';
 
 jest.setTimeout(120_000);
@@ -172,5 +175,83 @@ describe('billing: a vendor’s account statement ties its balance to what moved
       code: CommonErrorCode.VALIDATION_FAILED,
       errors: [{ field: 'from', problems: [expect.stringContaining('with its offset')] }],
     });
+  });
+});
+
+/**
+ * An entry is dated by the start of the transaction that writes it. A payout whose transaction
+ * began just before a period's end and commits after it belongs to that period: the statement of
+ * the period, read meanwhile, waits for it rather than leave it out and gain it later.
+ */
+describe('billing: the statement of a period that has just ended is final', () => {
+  let billing: BillingHarness;
+  let rpc: RpcClient;
+  let late: Client;
+  const 标贝 = vendor();
+  const 商汤 = buyer();
+
+  const statement = (from: Date, to: Date): Promise<VendorStatementView> =>
+    billing.as(标贝, () => rpc.send(BillingSubjects.getVendorStatement, { from: from.toISOString(), to: to.toISOString(), currency: 'CNY' }));
+
+  /** Opens a transaction that will post a payout of `amount` to 标贝, dated by its start; returns that start. */
+  const beginPayout = async (amount: number): Promise<{ began: Date; commit: () => Promise<void> }> => {
+    await late.query('BEGIN');
+    const began = new Date((await late.query<{ now: Date }>('SELECT now()')).rows[0].now);
+    const commit = async () => {
+      const accounts = await late.query<{ id: string; type: string }>(
+        `SELECT id, type FROM account WHERE currency = 'CNY' AND ((type = 'vendor_payable' AND organization_id = $1) OR (type = 'bank_clearing' AND organization_id IS NULL))`,
+        [标贝.organizationId],
+      );
+      const id = (type: string) => accounts.rows.find((a) => a.type === type)!.id;
+      const entryId = randomUUID();
+      await late.query(`INSERT INTO journal_entry (id, kind, currency, amount, source_id, memo) VALUES ($1, 'payout', 'CNY', $2, $3, '标贝 月结打款 / monthly payout')`, [entryId, amount, randomUUID()]);
+      await late.query(`INSERT INTO posting (entry_id, account_id, currency, amount) VALUES ($1, $2, 'CNY', $3), ($1, $4, 'CNY', $5)`, [entryId, id('vendor_payable'), amount, id('bank_clearing'), -amount]);
+      await late.query('COMMIT');
+    };
+    return { began, commit };
+  };
+
+  beforeAll(async () => {
+    billing = await BillingHarness.start();
+    rpc = billing.app.get(RpcClient);
+    await billing.fund(商汤, 5_000_000);
+    await billing.payments.charge(order(商汤.organizationId, [line(标贝.organizationId, LISTINGS[0].price)]));
+    // The bank has paid a vendor before, so its clearing account exists.
+    await billing.wallets.approvePayout((await billing.wallets.requestPayout(标贝, { amount: { amount: 1_000, currency: 'CNY' } })).id);
+    late = new Client({ connectionString: billing.db.url });
+    await late.connect();
+  });
+
+  afterAll(async () => {
+    await late?.end();
+    await billing?.stop();
+  });
+
+  it('waits for a payout begun before the end and committed after it, and counts it', async () => {
+    const from = new Date(Date.now() - 3_600_000);
+    const payout = await beginPayout(20_000);
+    const end = new Date(payout.began.getTime() + 1);
+    await sleep(50);
+    const reading = statement(from, end);
+    await sleep(400);
+    await payout.commit();
+    const read = await reading;
+    expect(read).toMatchObject({ payouts: CNY(1_000 + 20_000), entries: 3 });
+    // Read again afterwards, the period says the same.
+    expect(await statement(from, end)).toEqual(read);
+  });
+
+  it('answers 503 when such a transaction is still open after 2 seconds, and a period not yet ended at once', async () => {
+    const from = new Date(Date.now() - 3_600_000);
+    const payout = await beginPayout(30_000);
+    try {
+      const end = new Date(payout.began.getTime() + 1);
+      await sleep(50);
+      await expect(statement(from, end)).rejects.toMatchObject({ code: CommonErrorCode.SERVICE_UNAVAILABLE });
+      // Today's statement is read as it stands: the period has not ended.
+      expect(await statement(from, new Date(Date.now() + 3_600_000))).toMatchObject({ payouts: CNY(21_000) });
+    } finally {
+      await payout.commit();
+    }
   });
 });

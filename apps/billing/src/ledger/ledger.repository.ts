@@ -202,6 +202,25 @@ export class LedgerRepository extends TransactionalRepository {
   }
 
   /**
+   * Whether the ledger before `to` is final: `to` has passed, and no other transaction on this
+   * database that began before it is still running. An entry is dated by the start of the
+   * transaction that writes it (`journal_entry.created_at` defaults to now()), so a charge that
+   * began before a period's end and commits after it would otherwise join a statement already
+   * read. `pg_stat_activity` shows every session's transaction start, also before it writes;
+   * only clients' sessions count (a long autovacuum writes no entry). Each call is its own
+   * snapshot of that view: it is read outside any transaction.
+   */
+  async settledBefore(to: string): Promise<{ ended: boolean; running: number }> {
+    const rows = (await this.manager.query(
+      `SELECT $1::timestamptz <= clock_timestamp() AS ended,
+              (SELECT count(*)::int FROM pg_stat_activity
+                WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid() AND xact_start < $1::timestamptz) AS running`,
+      [to],
+    )) as { ended: boolean; running: number }[];
+    return rows[0];
+  }
+
+  /**
    * A vendor's statement for `[from, to)`, from its payable's postings in one statement. An entry
    * belongs to the moment it was made (`journal_entry.created_at`). The payable holds only the net
    * of a charge (price minus commission, all the vendor's lines of the entry in one posting), so

@@ -25,6 +25,7 @@ import { formatMoney, type CurrencyCode } from '@trove/licensing';
 import { UnitOfWork } from '@trove/messaging';
 import { decodeCursor, DEFAULT_PAGE_SIZE, ServiceException, toPage, type Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Clock } from '../clock';
 import { LedgerRepository } from '../ledger/ledger.repository';
 import { Standing } from '../standing';
@@ -33,6 +34,10 @@ import { payoutStates } from './payout-state';
 import { PayoutRepository, payoutView, type Payout } from './payout.repository';
 import { topUpStates } from './top-up-state';
 import { TopUpRepository, topUpView, type TopUp } from './top-up.repository';
+
+/** How long a statement of a period that has just ended waits for the transactions begun before its end: within the RPC timeout (3 s by default), so that the caller reads the 503 rather than a timeout. */
+export const STATEMENT_SETTLE_MS = 2_000;
+const STATEMENT_SETTLE_POLL_MS = 20;
 
 /**
  * Whose money a list shows and in which order: an operator's is every organization's (or the one
@@ -323,6 +328,7 @@ export class WalletsService {
     const vendorId = statementVendor(caller, request.vendorOrganizationId);
     const currency = request.currency ?? 'CNY';
     const [from, to] = [new Date(request.from).toISOString(), new Date(request.to).toISOString()];
+    await this.untilSettled(to);
     const sums = await this.unitOfWork.read(() => this.ledger.vendorStatement(vendorId, currency, from, to));
     const commission = sums.gross - sums.netSales;
     if (sums.opening + sums.netSales - sums.refunds - sums.payouts !== sums.closing || commission < 0n) {
@@ -466,6 +472,24 @@ export class WalletsService {
   }
 
   /** The trial balance, added up exactly (`LedgerSum`): turnover may pass what a number holds. */
+  /**
+   * Waits until the ledger before `to` is final (LedgerRepository.settledBefore), so that the
+   * statement of a period that has ended never gains an entry after it was read: billing's
+   * transactions take milliseconds. A period not yet ended is read as it stands. One that a
+   * transaction still holds open after STATEMENT_SETTLE_MS is 503: retry shortly.
+   */
+  private async untilSettled(to: string): Promise<void> {
+    const deadline = Date.now() + STATEMENT_SETTLE_MS;
+    for (;;) {
+      const { ended, running } = await this.ledger.settledBefore(to);
+      if (!ended || running === 0) return;
+      if (Date.now() >= deadline) {
+        throw new ServiceException(CommonErrorCode.SERVICE_UNAVAILABLE, `${running} ledger transaction(s) that began before ${to} are still running, so the statement up to then is not final yet. Retry in a few seconds.`);
+      }
+      await sleep(STATEMENT_SETTLE_POLL_MS);
+    }
+  }
+
   async trialBalance(currency?: CurrencyCode): Promise<TrialBalanceView> {
     const rows = (await this.unitOfWork.read(() => this.ledger.trialBalance())).filter((row) => !currency || row.currency === currency);
     const totals = new Map<CurrencyCode, bigint>();
