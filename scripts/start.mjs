@@ -302,6 +302,8 @@ async function main() {
     // Only delivery gets the URL-signing keys (and its objects under .trove/objects).
     if (name === 'delivery') Object.assign(env, deliveryEnv(ROOT, { keys: signing.keys, port: ports.delivery }));
     else delete env.DELIVERY_SIGNING_KEYS;
+    // The catalog's Croissant cards link to the gateway this script runs (TROVE_BASE_PORT moves it).
+    if (name === 'catalog') env.PUBLIC_API_URL = process.env.PUBLIC_API_URL || `http://localhost:${ports.gateway}`;
     apps.push(new App({ name, index, port: ports[name], env, width }));
   });
 

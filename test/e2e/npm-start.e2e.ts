@@ -73,6 +73,15 @@ describe('npm start', () => {
     const vendor = await json(await fetch(`http://127.0.0.1:${base}/v1/me`, { headers: { authorization: `Bearer ${demo.vendor.key}` } }));
     expect(vendor).toMatchObject({ role: 'vendor', organization: { status: 'active' } });
 
+    // A demo listing's Croissant card links to this gateway, on the port it was moved to.
+    // (Search shows the seed's listings once the catalog has indexed them.)
+    const listing = await waitFor('a demo listing in search', async () => (await json(await fetch(`http://127.0.0.1:${base}/v1/datasets?limit=1`))).items[0], 120_000, 500);
+    const card = await json(await fetch(`http://127.0.0.1:${base}/v1/datasets/${listing.id}/croissant`));
+    expect(card.url).toBe(`http://localhost:${base}/v1/datasets/${listing.id}`);
+    const links = (card.distribution as { contentUrl?: string }[]).flatMap((file) => (file.contentUrl ? [file.contentUrl] : []));
+    expect(links.length).toBeGreaterThan(0);
+    for (const link of links) expect(link.startsWith(`http://localhost:${base}/v1/datasets/${listing.id}/`)).toBe(true);
+
     // The seed signed its nine organizations up with the admin key: this address still has its
     // whole hourly sign-up allowance (10 by default) for whoever tries the API after npm start.
     const signUps: number[] = [];
