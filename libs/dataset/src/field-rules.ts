@@ -112,3 +112,38 @@ export function SharesAtMostOne(): PropertyDecorator {
       },
     });
 }
+
+const isFigure = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+/** The dimensions of a size such as a resolution, compared one by one. */
+const DIMENSIONS = ['width', 'height'] as const;
+type Size = Partial<Record<(typeof DIMENSIONS)[number], unknown>>;
+const isSize = (value: unknown): value is Size => value !== null && typeof value === 'object' && !Array.isArray(value);
+const figureText = (value: unknown): string => (isSize(value) ? `${String(value.width)}x${String(value.height)}` : String(value));
+
+/**
+ * A figure no larger than a sibling figure of the same object: a part no larger than its whole
+ * (`annotatedFrames` and `frames`), a least no larger than a greatest. A size `{width, height}`
+ * (`minResolution` and `maxResolution`) is compared in width and in height. Checked where both
+ * are numbers; a figure of the wrong type or range reports itself. Put on the part or the least,
+ * which the error names.
+ */
+export function AtMost(other: string): PropertyDecorator {
+  const figureWithin = (value: unknown, limit: unknown): boolean => !isFigure(value) || !isFigure(limit) || value <= limit;
+  const within = (value: unknown, limit: unknown): boolean =>
+    isSize(value) && isSize(limit) ? DIMENSIONS.every((d) => figureWithin(value[d], limit[d])) : figureWithin(value, limit);
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'atMost',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      constraints: [other],
+      validator: {
+        validate: (value: unknown, args: ValidationArguments) => within(value, (args.object as Record<string, unknown>)[other]),
+        defaultMessage(args: ValidationArguments) {
+          const limit = (args.object as Record<string, unknown>)[other];
+          const how = isSize(args.value) ? ' in width and in height' : '';
+          return `${args.property} (${figureText(args.value)}) must be at most ${other} (${figureText(limit)})${how}`;
+        },
+      },
+    });
+}

@@ -214,10 +214,11 @@ export class DatasetMetadata {
   @IsIn(MODALITIES)
   modality: Modality;
 
-  @ApiPropertyOptional({ type: [String], maxItems: 50, uniqueItems: true, description: 'BCP 47 tags, canonicalized (zh-cn -> zh-CN), at most 50; two that canonicalize alike are one too many', example: ['zh-CN', 'yue'] })
+  @ApiPropertyOptional({ type: [String], minItems: 1, maxItems: 50, uniqueItems: true, description: 'BCP 47 tags, canonicalized (zh-cn -> zh-CN), 1 to 50; two that canonicalize alike are one too many. Left out for data without language (an empty list is refused)', example: ['zh-CN', 'yue'] })
   @IsOptional()
   @Transform(({ value }) => canonicalizeLanguageTags(value))
   @IsArray()
+  @ArrayNotEmpty({ message: 'languages must not be empty: leave the field out for data without language' })
   @ArrayMaxSize(50)
   @ArrayUnique({ message: 'languages must not name a language twice; tags are compared canonicalized (zh-cn is zh-CN, cmn is zh)' })
   @IsLanguageTag({ each: true })

@@ -13,7 +13,7 @@ import {
   Max,
   Min,
 } from 'class-validator';
-import { MaxDecimals, OptionalCount, OptionalHours, OptionalNested, OptionalRatio, OptionalWords, SharesAtMostOne } from './field-rules';
+import { AtMost, MaxDecimals, OptionalCount, OptionalHours, OptionalNested, OptionalRatio, OptionalWords, SharesAtMostOne } from './field-rules';
 import {
   ACCURACY_LEVELS,
   COMPONENT_MODALITIES,
@@ -171,6 +171,7 @@ export class ImageProfile {
   images?: number;
 
   @OptionalNested(() => Resolution, 'Smallest image')
+  @AtMost('maxResolution')
   minResolution?: Resolution;
 
   @OptionalNested(() => Resolution, 'Largest image')
@@ -208,6 +209,7 @@ export class VideoProfile {
   frameRate?: number;
 
   @OptionalNested(() => Resolution, 'Smallest frame')
+  @AtMost('maxResolution')
   minResolution?: Resolution;
 
   @OptionalNested(() => Resolution, 'Largest frame')
@@ -217,6 +219,7 @@ export class VideoProfile {
   scenes?: Scene[];
 
   @OptionalCount('Frames carrying annotations', 420_000)
+  @AtMost('frames')
   annotatedFrames?: number;
 
   @OptionalRatio('Audited annotation accuracy', 0.96)
@@ -237,6 +240,7 @@ export class TextProfile {
   tokenizer?: string;
 
   @OptionalCount('Longest document in tokens (long-context sets)', 128_000)
+  @AtMost('tokens')
   maxDocumentTokens?: number;
 
   @OptionalCount('SFT instruction-answer pairs', 500_000)
@@ -251,6 +255,7 @@ export class TextProfile {
 
 export class DialogueProfile extends TextProfile {
   @OptionalCount('Conversations', 300_000)
+  @AtMost('turns')
   dialogues?: number;
 
   @OptionalCount('Turns over all conversations', 4_200_000)

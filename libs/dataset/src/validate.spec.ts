@@ -93,6 +93,62 @@ describe('validateDatasetMetadata', () => {
     expect(problemsOf(metadataWith(modality, changes)).map((p) => p.field)).toEqual(fields);
   });
 
+  // Figures a buyer compares must not contradict each other: a least no larger than its greatest,
+  // a part no larger than its whole. The boundary (equal) is a real dataset; one more is not.
+  it.each<[string, Modality, Record<string, unknown>]>([
+    ['one image size throughout (smallest = largest)', 'image', { 'image.minResolution': { width: 4032, height: 3024 } }],
+    ['a smallest size without a largest', 'image', { 'image.minResolution': { width: 5000, height: 5000 }, 'image.maxResolution': undefined }],
+    ['a largest size without a smallest', 'image', { 'image.minResolution': undefined, 'image.maxResolution': { width: 640, height: 480 } }],
+    ['one frame size throughout (smallest = largest)', 'video', { 'video.minResolution': { width: 1920, height: 1080 }, 'video.maxResolution': { width: 1920, height: 1080 } }],
+    ['every frame annotated', 'video', { 'video.annotatedFrames': 88_560_000 }],
+    ['annotated frames without a frame count', 'video', { 'video.frames': undefined, 'video.annotatedFrames': 1_000_000_000_000 }],
+    ['a text of one document (longest = all tokens)', 'text', { 'text.tokens': 128_000, 'text.maxDocumentTokens': 128_000 }],
+    ['a longest document without a token count', 'text', { 'text.tokens': undefined, 'text.maxDocumentTokens': 128_000 }],
+    ['one-turn conversations (as many turns as conversations)', 'dialogue', { 'dialogue.dialogues': 4_200_000 }],
+    ['a multimodal component at one size', 'multimodal', { 'image.minResolution': { width: 512, height: 512 }, 'image.maxResolution': { width: 512, height: 512 } }],
+    ['no languages at all (left out)', 'speech', { languages: undefined }],
+  ])('accepts figures that agree: %s', (_case, modality, changes) => {
+    expect(problemsOf(metadataWith(modality, changes))).toEqual([]);
+  });
+
+  it.each<[string, Modality, Record<string, unknown>, string]>([
+    ['a smallest image larger than the largest', 'image', { 'image.minResolution': { width: 5000, height: 5000 } }, 'image.minResolution'],
+    ['a smallest image wider than the largest', 'image', { 'image.minResolution': { width: 4033, height: 720 } }, 'image.minResolution'],
+    ['a smallest image taller than the largest', 'image', { 'image.minResolution': { width: 1280, height: 3025 } }, 'image.minResolution'],
+    ['a smallest frame larger than the largest', 'video', { 'video.minResolution': { width: 3840, height: 2160 } }, 'video.minResolution'],
+    ['a smallest frame taller than the largest', 'video', { 'video.minResolution': { width: 1920, height: 1081 } }, 'video.minResolution'],
+    ['more annotated frames than frames', 'video', { 'video.annotatedFrames': 1_000_000_000_000 }, 'video.annotatedFrames'],
+    ['one annotated frame more than there are', 'video', { 'video.annotatedFrames': 88_560_001 }, 'video.annotatedFrames'],
+    ['a longest document of more tokens than the whole text', 'text', { 'text.maxDocumentTokens': 410_000_001 }, 'text.maxDocumentTokens'],
+    ['a longest conversation of more tokens than all of them', 'dialogue', { 'dialogue.maxDocumentTokens': 920_000_001 }, 'dialogue.maxDocumentTokens'],
+    ['more conversations than turns', 'dialogue', { 'dialogue.dialogues': 4_200_001 }, 'dialogue.dialogues'],
+    ["a multimodal listing's image component, smallest larger than largest", 'multimodal', { 'image.minResolution': { width: 1024, height: 1024 }, 'image.maxResolution': { width: 512, height: 512 } }, 'image.minResolution'],
+    ['an empty list of languages', 'speech', { languages: [] }, 'languages'],
+    ['an empty list of languages on images', 'image', { languages: [] }, 'languages'],
+  ])('refuses figures that contradict each other: %s, naming the field', (_case, modality, changes, field) => {
+    expect(problemsOf(metadataWith(modality, changes))).toEqual([{ field, problems: [expect.any(String)] }]);
+  });
+
+  it('says which figures contradict each other, and by how much', () => {
+    expect(problemsOf(metadataWith('image', { 'image.minResolution': { width: 5000, height: 5000 } }))).toEqual([
+      { field: 'image.minResolution', problems: ['minResolution (5000x5000) must be at most maxResolution (4032x3024) in width and in height'] },
+    ]);
+    expect(problemsOf(metadataWith('video', { 'video.annotatedFrames': 1_000_000_000_000 }))).toEqual([
+      { field: 'video.annotatedFrames', problems: ['annotatedFrames (1000000000000) must be at most frames (88560000)'] },
+    ]);
+  });
+
+  it('tells a vendor to leave languages out rather than send an empty list', () => {
+    expect(problemsOf(metadataWith('speech', { languages: [] }))).toEqual([
+      { field: 'languages', problems: ['languages must not be empty: leave the field out for data without language'] },
+    ]);
+  });
+
+  it('compares only figures that are numbers: a wrong one reports itself alone', () => {
+    expect(problemsOf(metadataWith('video', { 'video.frames': '88560000' })).map((p) => p.field)).toEqual(['video.frames']);
+    expect(problemsOf(metadataWith('image', { 'image.maxResolution': { width: 'wide', height: 3024 } })).map((p) => p.field)).toEqual(['image.maxResolution.width']);
+  });
+
   it('takes ISO 3166 regions: countries, Chinese provinces and special administrative regions, and subdivisions elsewhere', () => {
     expect(problemsOf(metadataWith('speech', { 'collection.regions': ['CN', 'CN-SC', 'CN-XZ', 'CN-HK', 'HK', 'MO', 'SG', 'US-CA', 'GB-SCT'] }))).toEqual([]);
   });
@@ -158,6 +214,8 @@ describe('validateDatasetMetadata on any input', () => {
     'modality', 'languages', 'domain', 'annotationTypes', 'collection', 'collection.methods', 'collection.period', 'collection.period.from',
     'formats', 'tags', 'compliance', 'compliance.personalInformation', 'compliance.legalBasis', 'compliance.registrations',
     'speech', 'speech.genderMix', 'speech.genderMix.female', 'speech.transcription', 'multimodal', 'multimodal.components', 'image', 'quality',
+    'image.minResolution', 'image.maxResolution', 'image.minResolution.width', 'video.frames', 'video.annotatedFrames', 'video.maxResolution',
+    'text.tokens', 'text.maxDocumentTokens', 'dialogue.dialogues', 'dialogue.turns',
   ];
 
   it('answers with field problems and never throws, whatever a client sends', () => {
