@@ -1,5 +1,5 @@
 import { exampleMetadata } from '@trove/dataset';
-import { canonicalJson } from '@trove/licensing';
+import { canonicalJson, licenseEndsAt } from '@trove/licensing';
 import { createHash, randomUUID } from 'node:crypto';
 import { commercialOffer, exclusiveOffer, speechListing, VendorClient, yearlyOffer } from '../support/catalog';
 import { connectNats } from '../support/nats';
@@ -279,6 +279,33 @@ describe('the purchase saga through the public API, every app a process', () => 
     const rebought = await json(await h.order(buyer, order(offerId)));
     expect((await h.settled(buyer, rebought.id)).status).toBe('fulfilled');
     expect(await h.wallet(buyer)).toBe(PRICE * 2);
+  });
+
+  it('renews a license with a term bought again: the second year follows the first; a second subscription is 409 ALREADY_LICENSED', async () => {
+    const yearly = await h.publishedOffer('数据堂 Datatang', yearlyOffer(1_000_000), '中文电话客服对话录音 300 小时');
+    const monthly = await h.publishedOffer('标贝科技 DataBaker', { license: { template: 'research' }, pricing: { model: 'subscription', period: 'month', price: { amount: 200_000, currency: 'CNY' } } }, '普通话新闻播报语音 每月更新');
+    const buyer = await h.buyer('百度智能云 千帆 / Baidu Qianfan');
+    await h.fund(buyer, 5_000_000);
+    const entitlementOf = async (orderId: string) => {
+      const { items } = await json(await h.system.request('/v1/entitlements', { as: { key: buyer.key } }));
+      return (items as { orderId: string; expiresAt: string | null; status: string }[]).find((e) => e.orderId === orderId)!;
+    };
+
+    const first = await json(await h.order(buyer, order(yearly.offerId)));
+    expect((await h.settled(buyer, first.id)).status).toBe('fulfilled');
+    const second = await json(await h.order(buyer, order(yearly.offerId)));
+    expect((await h.settled(buyer, second.id)).status).toBe('fulfilled');
+    const [one, two] = [await entitlementOf(first.id), await entitlementOf(second.id)];
+    expect(two).toMatchObject({ status: 'active', expiresAt: licenseEndsAt({ termMonths: 12 }, new Date(one.expiresAt!))!.toISOString() });
+    expect(await h.wallet(buyer)).toBe(3_000_000);
+
+    const subscribed = await json(await h.order(buyer, order(monthly.offerId)));
+    expect((await h.settled(buyer, subscribed.id)).status).toBe('fulfilled');
+    const again = await h.order(buyer, order(monthly.offerId));
+    const refused = await json(again);
+    expect({ status: again.status, code: refused.code }).toEqual({ status: 409, code: 'ALREADY_LICENSED' });
+    expect(refused.detail).toContain(subscribed.id);
+    expect(await h.wallet(buyer)).toBe(3_000_000 - 200_000);
   });
 
   it('sells an exclusive license once; a cancelled order gives it back', async () => {

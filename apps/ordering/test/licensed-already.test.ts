@@ -16,7 +16,7 @@ const perpetual = () => shelf.list({ model: 'one_time', price: { amount: 12_800_
  * A buyer who holds an offer's perpetual license already is not charged for it again: ordering
  * on its own database, the catalog answered in-process.
  */
-describe('ordering an offer whose perpetual license the buyer holds already', () => {
+describe('ordering an offer whose license the buyer holds already', () => {
   let ordering: OrderingUnderTest;
   let db: TestDatabase;
   let orders: OrdersService;
@@ -89,21 +89,46 @@ describe('ordering an offer whose perpetual license the buyer holds already', ()
     await expect(place(buyer, offer.id)).rejects.toMatchObject({ code: 'ALREADY_LICENSED' });
   });
 
-  it('takes orders again of a license with a term (a renewal), a subscription, a metered or a free offer, and of the same offer by another buyer', async () => {
+  it('takes a license with a term again while its term runs: a renewal (its term runs on from the first, saga-steps.test.ts)', async () => {
     const buyer = newBuyer();
     const yearly = perpetual();
     yearly.license = { ...yearly.license, terms: { ...yearly.license.terms, termMonths: 12 } };
+    const first = await place(buyer, yearly.id);
+    await withDatabase(db.url, (c) => c.query(`UPDATE purchase_order SET status = 'fulfilled', paid_at = now() WHERE id = $1`, [first.id]));
+    await expect(place(buyer, yearly.id)).resolves.toMatchObject({ status: 'pending_payment' });
+    expect(await ordersOf(buyer)).toEqual(['fulfilled', 'pending_payment']);
+  });
+
+  it('refuses a second subscription to an offer while the first has not lapsed, and takes one again once it has', async () => {
+    const buyer = newBuyer();
     const monthly = shelf.list({ model: 'subscription', price: { amount: 2_000_000, currency: 'CNY' }, period: 'month' });
+    const first = await place(buyer, monthly.id);
+    await withDatabase(db.url, (c) => c.query(`UPDATE purchase_order SET status = 'fulfilled', paid_at = now() WHERE id = $1`, [first.id]));
+    const again = place(buyer, monthly.id);
+    await expect(again).rejects.toMatchObject({ code: 'ALREADY_LICENSED', status: 409 });
+    await expect(again).rejects.toThrow(/live subscription .*resume/);
+    // A version released since changes nothing: the subscription brings the new versions as they come.
+    monthly.releasedVersionIds = [...monthly.releasedVersionIds, randomUUID()];
+    await expect(place(buyer, monthly.id)).rejects.toMatchObject({ code: 'ALREADY_LICENSED' });
+    expect(await ordersOf(buyer)).toEqual(['fulfilled']);
+
+    await withDatabase(db.url, (c) => c.query(`UPDATE order_line SET subscription_lapsed_at = now() WHERE order_id = $1`, [first.id]));
+    await expect(place(buyer, monthly.id)).resolves.toMatchObject({ status: 'pending_payment' });
+  });
+
+  it('takes orders again of a metered or a free offer, and of the same offer by another buyer', async () => {
+    const buyer = newBuyer();
     const perHour = shelf.list({ model: 'metered', price: { amount: 18_000, currency: 'CNY' }, unit: 'hour' }, { defaultQuantity: 500 });
     const open = shelf.list({ model: 'free' }, { template: 'cc-by-4.0' });
-    for (const offer of [yearly, monthly, open]) {
-      await place(buyer, offer.id);
-      await expect(place(buyer, offer.id)).resolves.toHaveProperty('id');
-    }
+    await place(buyer, open.id);
+    await expect(place(buyer, open.id)).resolves.toHaveProperty('id');
     for (let i = 0; i < 2; i++) await orders.place(buyer, { items: [{ offerId: perHour.id, quantity: 10 }], acceptLicense: true }, commit);
 
     const offer = perpetual();
     await place(buyer, offer.id);
     await expect(place(newBuyer(), offer.id)).resolves.toMatchObject({ status: 'pending_payment' });
+    const monthly = shelf.list({ model: 'subscription', price: { amount: 2_000_000, currency: 'CNY' }, period: 'month' });
+    await place(buyer, monthly.id);
+    await expect(place(newBuyer(), monthly.id)).resolves.toMatchObject({ status: 'pending_payment' });
   });
 });

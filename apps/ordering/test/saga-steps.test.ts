@@ -1,5 +1,5 @@
 import { CatalogSubjects, type OrderPaidV1, type PaymentCapturedV1, type RpcSubject } from '@trove/contracts';
-import type { PricingValue } from '@trove/licensing';
+import { licenseEndsAt, type PricingValue } from '@trove/licensing';
 import type { EventContext, EventEnvelope } from '@trove/messaging';
 import type { Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
@@ -115,6 +115,37 @@ describe('the purchase saga steps', () => {
       'evt.ordering.order.refund-requested.v1',
       'evt.ordering.order.refunded.v1',
     ]);
+  });
+
+  it('renews a license with a term bought again: its term starts where the terms paid already end, and two payments at once take turns', async () => {
+    const renewer: Caller = { organizationId: randomUUID(), role: 'buyer', keyId: 'r'.repeat(32) };
+    const yearly = listed({ model: 'one_time', price: { amount: 1_200_000, currency: 'CNY' } });
+    yearly.license = { ...yearly.license, terms: { ...yearly.license.terms, termMonths: 12 } };
+    const place = () => orders.place(renewer, { items: [{ offerId: yearly.id }], acceptLicense: true }, commit);
+    const capture = (orderId: string) => handle(saga.captured, { orderId, paymentId: randomUUID(), amount: { amount: 1_200_000, currency: 'CNY' }, capturedAt: new Date().toISOString() } as PaymentCapturedV1);
+    const termStart = async (orderId: string) => ((await events(orderId)).find((e) => e.subject === 'evt.ordering.order.paid.v1')!.payload as OrderPaidV1).lines[0].termStartsAt;
+    const [first, second, third] = [await place(), await place(), await place()];
+
+    // The first runs from its payment, as ever.
+    await capture(first.id);
+    expect(await termStart(first.id)).toBeUndefined();
+    const firstEnds = licenseEndsAt({ termMonths: 12 }, (await row(first.id)).paid_at as Date)!;
+
+    // The next two, paid at once: one after the first's year, the other after that one's.
+    await Promise.all([capture(second.id), capture(third.id)]);
+    const starts = [await termStart(second.id), await termStart(third.id)].sort();
+    expect(starts).toEqual([firstEnds.toISOString(), licenseEndsAt({ termMonths: 12 }, firstEnds)!.toISOString()]);
+    const stored = await withDatabase(db.url, async (c) => (await c.query(`SELECT term_starts_at FROM order_line WHERE order_id = ANY($1::uuid[]) ORDER BY term_starts_at NULLS FIRST`, [[first.id, second.id, third.id]])).rows.map((r) => (r.term_starts_at as Date | null)?.toISOString() ?? null));
+    expect(stored).toEqual([null, ...starts]);
+
+    // Terms that have ended are not renewed: a license bought after them runs from its payment.
+    const later: Caller = { organizationId: randomUUID(), role: 'buyer', keyId: 'l'.repeat(32) };
+    const lapsed = await orders.place(later, { items: [{ offerId: yearly.id }], acceptLicense: true }, commit);
+    await capture(lapsed.id);
+    await withDatabase(db.url, (c) => c.query(`UPDATE purchase_order SET paid_at = now() - interval '13 months' WHERE id = $1`, [lapsed.id]));
+    const anew = await orders.place(later, { items: [{ offerId: yearly.id }], acceptLicense: true }, commit);
+    await capture(anew.id);
+    expect(await termStart(anew.id)).toBeUndefined();
   });
 
   it('cancels a declined order and gives its exclusive sale back through its events, the catalog down; an unknown order changes nothing', async () => {

@@ -25,7 +25,8 @@ export class OrdersController {
       '(`paid`, then `fulfilled` once the entitlements are granted, or `cancelled` with `INSUFFICIENT_FUNDS`). `Idempotency-Key` is required: the same key and body give the same answer, ' +
       'a different body 422 IDEMPOTENCY_KEY_REUSED. Offers the buyer may not see, and offers of listings not published, are 404; withdrawn or expired ones, or ones of a suspended vendor, 409 OFFER_NOT_AVAILABLE; ' +
       'offers needing approval without an approved access request 403 ACCESS_NOT_APPROVED; an exclusive license already sold 409 EXCLUSIVITY_CONFLICT; mixed currencies 422 CURRENCY_MISMATCH. ' +
-      'A perpetual one-time license the buyer holds already, through a live order covering every released version, is 409 ALREADY_LICENSED naming that order. ' +
+      'A perpetual one-time license the buyer holds already, through a live order covering every released version, or a subscription of the buyer that has not lapsed, is 409 ALREADY_LICENSED naming that order. ' +
+      'A license with a term bought again while the buyer\'s earlier terms of it run is a renewal: once paid, its term starts where they end (the entitlement\'s `expiresAt` says until when). ' +
       'A metered offer takes `quantity`, the units to buy (its line costs the unit price times it); without it the item buys every unit the listing declares, and where the listing declares none (or the unit is `gib`) it is 400. `quantity` on any other offer is 400. ' +
       'An order of free offers alone totals zero and is answered `paid`: nothing is charged or invoiced, the license receipt is written all the same.',
   })

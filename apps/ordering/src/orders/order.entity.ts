@@ -100,6 +100,15 @@ export class OrderLine {
   @Column('timestamptz', { name: 'subscription_lapsed_at', nullable: true })
   subscriptionLapsedAt: Date | null;
 
+  /** A renewed license's term start, when later than the payment (PurchaseSaga.captured); null otherwise. */
+  @Column('timestamptz', { name: 'term_starts_at', nullable: true })
+  termStartsAt: Date | null;
+
+  /** Whether buying this line again renews it: a license with a term, sold once for a price, not exclusive. */
+  get renews(): boolean {
+    return this.pricing.model === 'one_time' && !this.exclusive && this.terms.termMonths !== null;
+  }
+
   toItemView(): OrderItemView {
     return {
       lineId: this.id,
@@ -255,8 +264,11 @@ export class Order {
     if (orderStates.isTerminal(next)) this.closedAt = at;
   }
 
-  /** `order.paid`: what delivery needs to grant an entitlement per line. Call once the order is paid. */
-  paidEvent(lines: OrderLine[]): OrderPaidV1 {
+  /**
+   * `order.paid`: what delivery needs to grant an entitlement per line. Call once the order is
+   * paid, with the term starts of renewed lines (`renewals`, by line id).
+   */
+  paidEvent(lines: OrderLine[], renewals: ReadonlyMap<string, Date> = new Map()): OrderPaidV1 {
     return {
       orderId: this.id,
       buyerOrganizationId: this.buyerOrganizationId,
@@ -271,7 +283,7 @@ export class Order {
         pricing: line.eventPricing(),
         coversFutureVersions: line.coversFutureVersions,
         versionIds: line.versionIds,
-        ...(line.exclusive ? { termStartsAt: line.placedAt.toISOString() } : {}),
+        ...(line.exclusive ? { termStartsAt: line.placedAt.toISOString() } : renewals.has(line.id) ? { termStartsAt: renewals.get(line.id)!.toISOString() } : {}),
       })),
       paidAt: this.paidAt!.toISOString(),
     };

@@ -1,10 +1,18 @@
 import type { OrderStatus } from '@trove/contracts';
+import { licenseEndsAt, type LicenseTermsValue } from '@trove/licensing';
 import { Injectable } from '@nestjs/common';
 import { TransactionalRepository, type EventAggregate } from '@trove/messaging';
 import type { Position } from '@trove/platform';
 import { In } from 'typeorm';
 import { bigintNumber } from '../columns';
 import { LicenseReceipt, Order, OrderLine } from './order.entity';
+
+/** A live order's line of an offer, as a new order of that offer by the same buyer is checked against it. */
+export interface LiveHolding {
+  id: string;
+  status: OrderStatus;
+  subscriptionLapsedAt: Date | null;
+}
 
 @Injectable()
 export class OrderRepository extends TransactionalRepository {
@@ -194,26 +202,67 @@ export class OrderRepository extends TransactionalRepository {
   }
 
   /**
-   * The buyer's oldest live order (awaiting payment, paid or fulfilled) with a line of
-   * `offerId` under these terms that covers every one of `versionIds`, or null. Takes a lock on
-   * (buyer, offer) for the rest of the transaction first, so two placements of one offer by one
-   * buyer take turns and the second one's read sees the first one's order.
+   * The buyer's live orders (awaiting payment, paid or fulfilled), oldest first, with a line of
+   * `offerId` under these terms that covers every one of `versionIds`, each with when that
+   * line's subscription lapsed (null: it has not, or the line is no subscription). Takes a lock
+   * on (buyer, offer) for the rest of the transaction first (lockHolding), so two placements of
+   * one offer by one buyer take turns and the second one's read sees the first one's order.
    */
-  async liveOrderCovering(buyerOrganizationId: string, offerId: string, termsSha256: string, versionIds: string[]): Promise<{ id: string; status: OrderStatus } | null> {
-    await this.transaction.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`ordering.licensed:${buyerOrganizationId}:${offerId}`]);
-    const [row] = (await this.transaction.query(
+  async liveOrdersCovering(buyerOrganizationId: string, offerId: string, termsSha256: string, versionIds: string[]): Promise<LiveHolding[]> {
+    await this.lockHolding(buyerOrganizationId, offerId);
+    const rows = (await this.transaction.query(
       // The buyer's lines of the offer first (a few at most, by order_line_buyer_offer_idx), their
       // orders after: left to itself, the planner may walk every live order by placed_at instead.
       `WITH held AS MATERIALIZED (
-         SELECT order_id FROM order_line
+         SELECT order_id, subscription_lapsed_at FROM order_line
           WHERE buyer_organization_id = $1 AND offer_id = $2 AND terms_sha256 = $3 AND version_ids @> $4::jsonb
        )
-       SELECT o.id, o.status FROM held JOIN purchase_order o ON o.id = held.order_id
+       SELECT o.id, o.status, held.subscription_lapsed_at FROM held JOIN purchase_order o ON o.id = held.order_id
         WHERE o.status IN ('pending_payment', 'paid', 'fulfilled')
-        ORDER BY o.placed_at LIMIT 1`,
+        ORDER BY o.placed_at`,
       [buyerOrganizationId, offerId, termsSha256, JSON.stringify(versionIds)],
-    )) as { id: string; status: OrderStatus }[];
-    return row ?? null;
+    )) as { id: string; status: OrderStatus; subscription_lapsed_at: Date | null }[];
+    return rows.map((row) => ({ id: row.id, status: row.status, subscriptionLapsedAt: row.subscription_lapsed_at }));
+  }
+
+  /**
+   * Until the transaction ends, what the buyer holds of the offer is the caller's to read and
+   * change: placements and payments of one offer by one buyer take turns.
+   */
+  async lockHolding(buyerOrganizationId: string, offerId: string): Promise<void> {
+    await this.transaction.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`ordering.licensed:${buyerOrganizationId}:${offerId}`]);
+  }
+
+  /**
+   * When the buyer's paid terms of this license end, the latest of them (null: none runs on
+   * record): the lines of its other paid or fulfilled orders of the offer under these terms, each
+   * running from its own term start (a renewal's), or else its payment. Call under lockHolding.
+   */
+  async paidTermsEnd(buyerOrganizationId: string, offerId: string, termsSha256: string, exceptOrderId: string): Promise<Date | null> {
+    const rows = (await this.transaction.query(
+      `SELECT l.terms, coalesce(l.term_starts_at, o.paid_at) AS starts_at
+         FROM order_line l JOIN purchase_order o ON o.id = l.order_id
+        WHERE l.buyer_organization_id = $1 AND l.offer_id = $2 AND l.terms_sha256 = $3 AND l.order_id <> $4
+          AND NOT l.exclusive AND o.status IN ('paid', 'fulfilled') AND o.paid_at IS NOT NULL`,
+      [buyerOrganizationId, offerId, termsSha256, exceptOrderId],
+    )) as { terms: LicenseTermsValue; starts_at: Date }[];
+    let latest: Date | null = null;
+    for (const row of rows) {
+      const ends = licenseEndsAt(row.terms, new Date(row.starts_at));
+      if (ends && (!latest || ends > latest)) latest = ends;
+    }
+    return latest;
+  }
+
+  /** Keeps the term starts of an order's renewed lines (by line id). */
+  async recordTermStarts(orderId: string, starts: ReadonlyMap<string, Date>): Promise<void> {
+    if (starts.size === 0) return;
+    await this.transaction.query(
+      `UPDATE order_line l SET term_starts_at = s.starts_at
+         FROM unnest($2::uuid[], $3::timestamptz[]) AS s(line_id, starts_at)
+        WHERE l.order_id = $1 AND l.id = s.line_id`,
+      [orderId, [...starts.keys()], [...starts.values()]],
+    );
   }
 
   /** The order's status, or null when there is no such order. */

@@ -246,26 +246,36 @@ export class OrdersService {
   }
 
   /**
-   * A perpetual license bought once for a price covers its dataset's released versions for good:
-   * a script that placed its order again (a retry with a new Idempotency-Key, a loop that did not
-   * know it had bought) was charged again for nothing it did not have. Such an item is refused
-   * while a live order of the buyer (awaiting payment, paid or fulfilled) holds the same offer
-   * under the same terms with every version released now; a version released since, a refund or
-   * a cancellation makes it orderable again. Licenses with a term (a renewal), subscriptions,
-   * metered and free offers may be ordered again as they like. Runs in the order's transaction.
+   * What a buyer already holds is not sold to it again: a script that placed its order again (a
+   * retry with a new Idempotency-Key, a loop that did not know it had bought) was charged again
+   * for nothing it did not have. An item is refused while a live order of the buyer (awaiting
+   * payment, paid or fulfilled) holds the same offer under the same terms and still runs:
+   * - a perpetual license bought for a price, with every version released now (a version
+   *   released since may be bought);
+   * - a subscription, until it lapses (one its buyer cancelled runs to its period's end, and
+   *   `POST /v1/subscriptions/:id/resume` takes the cancellation back): a second one was billed
+   *   every period beside the first, for the same access.
+   * A refund or a cancellation makes the offer orderable again. A license with a term may be
+   * ordered again: a renewal, whose term runs on from the end of the terms already paid
+   * (PurchaseSaga.captured). Metered and free offers may be ordered again as they like. Runs in
+   * the order's transaction.
    */
   private async assertNotLicensedAlready(buyer: Caller, offers: OfferSnapshot[]): Promise<void> {
     // Locked in one order (by offer id), so that two orders of the same offers listed in another
     // order cannot each hold the lock the other waits for.
     for (const offer of [...offers].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
-      if (offer.pricing.model !== 'one_time' || offer.license.terms.termMonths !== null) continue;
-      const owned = await this.orders.liveOrderCovering(buyer.organizationId, offer.id, offer.termsSha256, offer.releasedVersionIds);
+      const subscription = offer.pricing.model === 'subscription';
+      const perpetual = offer.pricing.model === 'one_time' && offer.license.terms.termMonths === null;
+      if (!subscription && !perpetual) continue;
+      // A subscription covers the versions released while it runs: any of its lines holds the offer.
+      const held = await this.orders.liveOrdersCovering(buyer.organizationId, offer.id, offer.termsSha256, subscription ? [] : offer.releasedVersionIds);
+      const owned = held.find((order) => order.status === 'pending_payment' || order.subscriptionLapsedAt === null);
       if (!owned) continue;
       const state = owned.status === 'pending_payment' ? 'awaits payment' : owned.status === 'paid' ? 'is paid' : 'is fulfilled';
-      throw new ServiceException(
-        OrderingErrorCode.ALREADY_LICENSED,
-        `Your order ${owned.id} ${state} and licenses offer ${offer.id} perpetually, with every version of the dataset released so far: ordering it again would charge you for nothing new. Its entitlement is listed by GET /v1/entitlements.`,
-      );
+      const what = subscription
+        ? `holds a live subscription to offer ${offer.id}: ordering it again would bill you a second time every period for the same access. A cancelled subscription runs to its period's end, and POST /v1/subscriptions/:id/resume takes the cancellation back (GET /v1/subscriptions lists them); order it again once it has lapsed.`
+        : `licenses offer ${offer.id} perpetually, with every version of the dataset released so far: ordering it again would charge you for nothing new. Its entitlement is listed by GET /v1/entitlements.`;
+      throw new ServiceException(OrderingErrorCode.ALREADY_LICENSED, `Your order ${owned.id} ${state} and ${what}`);
     }
   }
 

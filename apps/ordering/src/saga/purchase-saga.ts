@@ -39,8 +39,10 @@ export class PurchaseSaga {
     const { order, lines } = locked;
     order.moveTo('paid');
     order.paymentId = payment.paymentId;
-    order.awaitingEventId = await tx.publish(OrderingEvents.orderPaid, order.paidEvent(lines));
+    const renewals = await this.renewals(order, lines);
+    order.awaitingEventId = await tx.publish(OrderingEvents.orderPaid, order.paidEvent(lines, renewals));
     await this.orders.save(order);
+    await this.orders.recordTermStarts(order.id, renewals);
     // The first period of each subscription line runs from this charge (the vendor's sales say until when).
     const ends = new Map<string, Date>();
     for (const line of lines) {
@@ -131,6 +133,24 @@ export class PurchaseSaga {
   }
 
   /** Locks the order and reads its lines in the same statement. */
+  /**
+   * A license with a term that its buyer has paid for already, and whose terms run on past this
+   * payment, is renewed: the new term starts when the last of them ends, so it adds its months
+   * after them instead of running alongside and adding none. Each offer is locked for the buyer
+   * (by offer id, as placements lock them), so two payments of one license take turns and the
+   * second starts where the first ends. Returns the term start of each renewed line.
+   */
+  private async renewals(order: Order, lines: OrderLine[]): Promise<Map<string, Date>> {
+    const starts = new Map<string, Date>();
+    const renewing = lines.filter((line) => line.renews).sort((a, b) => (a.offerId < b.offerId ? -1 : a.offerId > b.offerId ? 1 : 0));
+    for (const line of renewing) {
+      await this.orders.lockHolding(order.buyerOrganizationId, line.offerId);
+      const paidUntil = await this.orders.paidTermsEnd(order.buyerOrganizationId, line.offerId, line.termsSha256, order.id);
+      if (paidUntil && paidUntil > order.paidAt!) starts.set(line.id, paidUntil);
+    }
+    return starts;
+  }
+
   private async lockWithLines(orderId: string): Promise<{ order: Order; lines: OrderLine[] } | null> {
     const locked = await this.orders.findForUpdateWithLines(orderId);
     if (!locked) this.logger.warn(`event for unknown order ${orderId}: ignored`);

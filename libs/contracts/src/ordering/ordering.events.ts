@@ -153,7 +153,9 @@ export class PaidOrderLineV1 {
    * An exclusive line's: when its term began, the order's placement, where the catalog's
    * exclusive sale of it starts. Its license ends with that sale; counted from the payment it
    * outlived the sale by the time the payment took, and for that long the territory could be
-   * sold again. Absent for every other line, whose term runs from the payment.
+   * sold again. A renewed license's (one with a term, bought again while its buyer's earlier
+   * terms of it run): when the last of those ends, so that it adds its term after them rather
+   * than alongside. Absent for every other line, whose term runs from the payment.
    */
   @IsOptional()
   @IsISO8601({ strict: true })
