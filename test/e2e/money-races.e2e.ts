@@ -263,11 +263,12 @@ describe('money under concurrent requests', () => {
   it('refunds racing the renewal of due subscriptions give back every period billed, and nothing renews after them', async () => {
     const vendor = await VendorClient.signUp(system, '希尔贝壳 AISHELL');
     const buyer = await signUpBuyer('百度智能云 / Baidu AI Cloud', 30_000_000);
-    const { offerIds } = await publish(vendor, '每月更新 普通话新闻播报语音', [
-      { license: { template: 'commercial' }, pricing: { model: 'subscription', price: { amount: 300_000, currency: 'CNY' }, period: 'month' } },
-    ]);
+    // Twelve subscriptions of one buyer: one to each of twelve offers, as a buyer holds one live
+    // subscription to an offer at a time (a second is 409 ALREADY_LICENSED).
+    const monthly = { license: { template: 'commercial' }, pricing: { model: 'subscription', price: { amount: 300_000, currency: 'CNY' }, period: 'month' } };
+    const { offerIds } = await publish(vendor, '每月更新 普通话新闻播报语音', Array.from({ length: 12 }, () => monthly));
     const orders: string[] = [];
-    for (let i = 0; i < 12; i++) orders.push((await order(buyer, [{ offerId: offerIds[0] }])).body.id);
+    for (const offerId of offerIds) orders.push((await order(buyer, [{ offerId }])).body.id);
     for (const orderId of orders) await settle(buyer, orderId);
     // A month passes for all of them; billing's sweep (every 200 ms) renews while refunds arrive.
     await db('billing', (c) => c.query(`UPDATE subscription SET period_end = now() - interval '1 second' WHERE order_id = ANY($1)`, [orders]));
