@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { PageQuery, validateMessage, type Page } from '@trove/platform';
 import { Audited } from '../audit/audited.decorator';
@@ -6,12 +6,12 @@ import { Roles } from '../auth/access.decorators';
 import type { Principal } from '../auth/principal';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import { ApiProblems } from '../openapi/api-problems';
-import { validationFailedFor } from '../openapi/params';
+import { uuidParam } from '../catalog/params';
 import { ApiKeyPageDto, CreateApiKeyDto, CreatedApiKeyDto, OrganizationDto, OrganizationListQuery, OrganizationPageDto, SuspendOrganizationDto, type ApiKeyDto } from './identity.dto';
 import { IdentityService } from './identity.service';
 
 /** The `:id` of these routes: an organization's, or a key's. */
-const uuidId = new ParseUUIDPipe({ exceptionFactory: validationFailedFor('id') });
+const uuidId = uuidParam('id');
 
 @ApiTags('Operations')
 @Controller('v1/admin/organizations')

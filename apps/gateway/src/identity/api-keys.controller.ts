@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { PageQuery, type Page } from '@trove/platform';
 import { Audited } from '../audit/audited.decorator';
@@ -6,7 +6,7 @@ import { Roles } from '../auth/access.decorators';
 import { CurrentPrincipal } from '../auth/principal.decorator';
 import type { Principal } from '../auth/principal';
 import { ApiProblems } from '../openapi/api-problems';
-import { validationFailedFor } from '../openapi/params';
+import { uuidParam } from '../catalog/params';
 import { ApiKeyPageDto, CreateApiKeyDto, CreatedApiKeyDto, type ApiKeyDto } from './identity.dto';
 import { IdentityService } from './identity.service';
 
@@ -47,7 +47,7 @@ export class ApiKeysController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiNoContentResponse()
   @ApiProblems(400, 404, 409)
-  async revoke(@CurrentPrincipal() principal: Principal, @Param('id', new ParseUUIDPipe({ exceptionFactory: validationFailedFor('id') })) id: string): Promise<void> {
+  async revoke(@CurrentPrincipal() principal: Principal, @Param('id', uuidParam('id')) id: string): Promise<void> {
     await this.identity.revokeKey(principal, id);
   }
 }

@@ -1,13 +1,13 @@
-import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Audited } from '../audit/audited.decorator';
 import { Roles } from '../auth/access.decorators';
 import { ApiProblems } from '../openapi/api-problems';
-import { validationFailedFor } from '../openapi/params';
+import { uuidParam } from '../catalog/params';
 import { DeadLetterPageDto, DeadLetterQuery, ReplayResultDto } from './dead-letters.dto';
 import { DeadLettersService } from './dead-letters.service';
 
-const deadLetterId = new ParseUUIDPipe({ exceptionFactory: validationFailedFor('id') });
+const deadLetterId = uuidParam('id');
 
 @ApiTags('Operations')
 @Controller('v1/admin/dead-letters')
