@@ -288,7 +288,7 @@ describe('the purchase saga through the public API, every app a process', () => 
     await h.fund(buyer, 5_000_000);
     const entitlementOf = async (orderId: string) => {
       const { items } = await json(await h.system.request('/v1/entitlements', { as: { key: buyer.key } }));
-      return (items as { orderId: string; expiresAt: string | null; status: string }[]).find((e) => e.orderId === orderId)!;
+      return (items as { orderId: string; startsAt: string; expiresAt: string | null; status: string }[]).find((e) => e.orderId === orderId)!;
     };
 
     const first = await json(await h.order(buyer, order(yearly.offerId)));
@@ -296,7 +296,7 @@ describe('the purchase saga through the public API, every app a process', () => 
     const second = await json(await h.order(buyer, order(yearly.offerId)));
     expect((await h.settled(buyer, second.id)).status).toBe('fulfilled');
     const [one, two] = [await entitlementOf(first.id), await entitlementOf(second.id)];
-    expect(two).toMatchObject({ status: 'active', expiresAt: licenseEndsAt({ termMonths: 12 }, new Date(one.expiresAt!))!.toISOString() });
+    expect(two).toMatchObject({ status: 'active', startsAt: one.expiresAt, expiresAt: licenseEndsAt({ termMonths: 12 }, new Date(one.expiresAt!))!.toISOString() });
     expect(await h.wallet(buyer)).toBe(3_000_000);
 
     const subscribed = await json(await h.order(buyer, order(monthly.offerId)));

@@ -1,5 +1,6 @@
 import { BillingEvents, CatalogEvents, DeliverySubjects, GatewayEvents, OrderingEvents, type EntitlementView, type Manifest, type OrderPaidV1, type PaidOrderLineV1 } from '@trove/contracts';
 import { Logger } from '@nestjs/common';
+import { licenseEndsAt } from '@trove/licensing';
 import { UnitOfWork } from '@trove/messaging';
 import type { Caller } from '@trove/platform';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
@@ -80,7 +81,7 @@ describe.each(STORAGE_DRIVERS)('entitlements and downloads with %s', (_name, sta
   });
 
   it('grants an active entitlement per paid line and tells ordering, with the versions the offer covered', async () => {
-    expect(oneTime).toEqual({ id: expect.any(String), datasetId, orderId: oneTimeOrderId, versionIds: [v1], status: 'active', expiresAt: null, allowance: null });
+    expect(oneTime).toEqual({ id: expect.any(String), datasetId, orderId: oneTimeOrderId, versionIds: [v1], status: 'active', startsAt: expect.any(String), expiresAt: null, allowance: null });
     expect(subscription).toMatchObject({ status: 'active', versionIds: [v1], expiresAt: expect.any(String) });
     const granted = await withDatabase(h.db.url, async (c) => (await c.query(`SELECT payload FROM outbox WHERE subject = $1`, ['evt.delivery.entitlement.granted.v1'])).rows);
     expect(granted.map((r: { payload: unknown }) => r.payload)).toContainEqual({ orderId: oneTimeOrderId, entitlementIds: [oneTime.id] });
@@ -572,6 +573,26 @@ describe.each(STORAGE_DRIVERS)('entitlements and downloads with %s', (_name, sta
     });
     expect(sha256(body)).toBe(file.sha256);
     expectRefused(await fetchRaw(url), 'URL_EXPIRED');
+  });
+
+  it('runs a renewal from the end of the term it renews: until then its manifest is refused, and a file comes under the term that runs', async () => {
+    const renewer = newBuyer();
+    const terms = { termMonths: 12 };
+    const first = await pay(h, renewer, [paidLine(datasetId, [v1], 'research', { termsChange: terms })]);
+    const current = await entitlementOf(renewer, first.orderId);
+    // Paid now, its term starting when the first one's ends (as ordering dates a renewal).
+    const renewal = await pay(h, renewer, [paidLine(datasetId, [v1], 'research', { termsChange: terms, termStartsAt: current.expiresAt! })]);
+    const next = await entitlementOf(renewer, renewal.orderId);
+    expect(next).toMatchObject({ status: 'active', startsAt: current.expiresAt, expiresAt: licenseEndsAt(terms, new Date(current.expiresAt!))!.toISOString() });
+    expect(Date.parse(current.startsAt)).toBeLessThanOrEqual(Date.now());
+
+    const early = manifest(h, next.id, renewer);
+    await expect(early).rejects.toMatchObject({ code: 'ENTITLEMENT_EXPIRED' });
+    await expect(early).rejects.toThrow(`starts at ${current.expiresAt}`);
+    // A file asked for by its path comes under the entitlement that runs now.
+    const path = m.versions[0].files[0].path;
+    const located = await ask(h, DeliverySubjects.locateFile, { datasetId, versionId: v1, path }, renewer);
+    expect(located.entitlementId).toBe(current.id);
   });
 
   it('expires an entitlement at the end of its license term, and a subscription when billing lets it lapse', async () => {

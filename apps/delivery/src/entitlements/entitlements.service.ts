@@ -95,8 +95,9 @@ export class EntitlementsService {
         termsSha256: line.termsSha256,
         pricing: await this.pricingOf(line),
         coversFutureVersions: line.coversFutureVersions,
-        grantedAt: paidAt,
-        // An exclusive license's term runs from its sale's start, the order's placement.
+        grantedAt: licenseStart(line.termStartsAt, paidAt),
+        // An exclusive license's term runs from its sale's start, the order's placement; a
+        // renewal's from the end of the terms its buyer paid for before.
         expiresAt: licenseEndsAt(line.terms, line.termStartsAt ? new Date(line.termStartsAt) : paidAt),
         versionIds: [...new Set(line.versionIds)],
       };
@@ -520,6 +521,18 @@ function allowanceOf(row: Entitlement, deliveredBytes: number): EntitlementAllow
   return { unit, quantity, bytes, deliveredBytes, remainingBytes: Math.max(0, bytes - deliveredBytes) };
 }
 
+/**
+ * When an entitlement's license may first be used: at the payment, or where a renewal's term
+ * starts, later (`termStartsAt` after the payment): until then the terms it renews cover the
+ * buyer, and should the order that holds them be refunded, the renewal still runs only for the
+ * term it paid for. An exclusive line's term started before the payment, at its placement: it
+ * is used from the payment.
+ */
+function licenseStart(termStartsAt: string | undefined, paidAt: Date): Date {
+  const starts = termStartsAt ? new Date(termStartsAt) : null;
+  return starts && starts > paidAt ? starts : paidAt;
+}
+
 function view(row: Entitlement, now: Date, deliveredBytes = 0): EntitlementView {
   return {
     id: row.id,
@@ -527,6 +540,7 @@ function view(row: Entitlement, now: Date, deliveredBytes = 0): EntitlementView 
     orderId: row.orderId,
     versionIds: row.versionIds,
     status: currentStatus(row, now),
+    startsAt: row.grantedAt.toISOString(),
     expiresAt: row.endedAt && row.status !== 'active' ? row.endedAt.toISOString() : (row.expiresAt?.toISOString() ?? null),
     allowance: allowanceOf(row, deliveredBytes),
   };

@@ -56,6 +56,13 @@ export class EntitlementDto {
   @ApiProperty({ enum: ENTITLEMENT_STATUSES })
   status: EntitlementStatus;
 
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    description: 'When the license may first be used: the payment, or, for a license with a term bought again while the earlier terms run (a renewal), when they end; before it, its manifest and files are 403 ENTITLEMENT_EXPIRED',
+  })
+  startsAt: string;
+
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the license term ends (null: perpetual), or when it was revoked or expired' })
   expiresAt: string | null;
 

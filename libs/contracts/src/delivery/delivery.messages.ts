@@ -106,6 +106,8 @@ export interface EntitlementView {
   orderId: string;
   versionIds: string[];
   status: EntitlementStatus;
+  /** ISO 8601: when the license may first be used, its payment, or a renewal's term start (after the terms it renews). */
+  startsAt: string;
   /** ISO 8601, or null for a perpetual license. */
   expiresAt: string | null;
   /** What a metered line bought, or null for other pricing; for `gib`, the bytes already delivered too. */
