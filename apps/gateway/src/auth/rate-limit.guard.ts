@@ -1,6 +1,6 @@
 import { type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { ThrottlerGuard, type ThrottlerRequest } from '@nestjs/throttler';
-import { ACCESS_RULE, type AccessRule } from '@trove/platform';
+import { ACCESS_RULE, httpValidationPipe, type AccessRule } from '@trove/platform';
 import type { FastifyRequest } from 'fastify';
 import { GatewayConfig } from '../gateway.config';
 import { clientOf } from './auth-failures';
@@ -13,8 +13,8 @@ import { SIGN_UP_LIMIT, SIGN_UP_WINDOW_MS } from './rate-limits';
  * limit once for each route it called. Runs after the AuthGuard, so it knows which key a request
  * carries, and before the AccessGuard, so that calls a key may not make are counted too. Probes
  * and scrapers are not limited.
- * The sign-up route is counted per client address per hour instead of per second, with the
- * validated SIGNUPS_PER_ADDRESS_PER_HOUR as its limit, also when a key is sent, except for an
+ * A sign-up its rules accept is counted per client address per hour instead of per second, with
+ * the validated SIGNUPS_PER_ADDRESS_PER_HOUR as its limit, also when a key is sent, except for an
  * operator's admin key: an operator onboarding organizations (the demo seed, a migration from
  * another marketplace) is a known caller counted per key like on any route, not an anonymous
  * address signing up again and again.
@@ -28,9 +28,15 @@ export class RateLimitGuard extends ThrottlerGuard {
     return rule?.kind === 'infrastructure';
   }
 
-  protected override handleRequest(request: ThrottlerRequest): Promise<boolean> {
-    if (!this.reflector.get<boolean | undefined>(SIGN_UP_LIMIT, request.context.getHandler())) return super.handleRequest(request);
-    if (request.context.switchToHttp().getRequest<FastifyRequest>().principal?.role === 'admin') return super.handleRequest(request);
+  protected override async handleRequest(request: ThrottlerRequest): Promise<boolean> {
+    const body = this.reflector.get<(new () => object) | undefined>(SIGN_UP_LIMIT, request.context.getHandler());
+    if (!body) return super.handleRequest(request);
+    const http = request.context.switchToHttp().getRequest<FastifyRequest>();
+    if (http.principal?.role === 'admin') return super.handleRequest(request);
+    // A body its rules refuse (400 next, from the same pipe) signs nobody up: it is counted per
+    // second, like any call without a key, and spends none of the address's hourly sign-ups, so
+    // a client that fixes its mistakes can still sign up. The pipe answers the same 400 after.
+    if (!(await acceptedBy(body, http.body))) return super.handleRequest(request);
     // By address whatever key comes along: each sign-up answers a new key, and counting per key
     // would give every organization signed up a fresh hourly allowance to sign up more.
     return super.handleRequest({
@@ -50,5 +56,17 @@ export class RateLimitGuard extends ThrottlerGuard {
   /** The bucket is the caller's alone, whatever the route (the tracker says whose, and which window). */
   protected override generateKey(_context: ExecutionContext, tracker: string, throttler: string): string {
     return `${throttler}:${tracker}`;
+  }
+}
+
+const pipe = httpValidationPipe();
+
+/** Whether the gateway's pipe takes `value` as a body of class `body`. */
+async function acceptedBy(body: new () => object, value: unknown): Promise<boolean> {
+  try {
+    await pipe.transform(value, { type: 'body', metatype: body });
+    return true;
+  } catch {
+    return false;
   }
 }

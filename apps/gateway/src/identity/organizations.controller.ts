@@ -18,7 +18,7 @@ export class OrganizationsController {
   @HttpCode(201)
   @Public()
   @Audited('organization.sign-up', 'organization', { createsTarget: true, replays: false })
-  @SignUpLimit()
+  @SignUpLimit(SignUpDto)
   @ApiOperation({
     summary: 'Sign up an organization',
     description:
