@@ -48,8 +48,13 @@ export interface CommandKey {
   scope: string;
   subject: string;
   idempotencyKey: string;
-  /** SHA-256 of the request body in canonical JSON (keys sorted). */
+  /** SHA-256 of the request as its contract read it (UUIDs in lower case, ...), in canonical JSON (keys sorted). */
   requestHash: string;
+  /**
+   * The hash of the body as it was sent: the one records written before requests were hashed as
+   * read hold, which a retry of such a record still matches.
+   */
+  sentHash?: string;
 }
 
 /**
@@ -87,7 +92,7 @@ export class ProcessedCommandRepository extends TransactionalRepository {
       [command.scope, command.subject, command.idempotencyKey],
     )) as { request_hash: string; response: unknown }[];
     if (!previous) return undefined;
-    if (previous.request_hash !== command.requestHash) {
+    if (previous.request_hash !== command.requestHash && previous.request_hash !== command.sentHash) {
       throw new ServiceException(
         CommonErrorCode.IDEMPOTENCY_KEY_REUSED,
         `The idempotency key ${command.idempotencyKey} was used before with a different request; use a new key for a new request.`,
@@ -137,6 +142,22 @@ export class ProcessedCommandJanitor implements OnApplicationBootstrap, OnApplic
     if (pruned > 0) this.logger.log(`pruned ${pruned} processed commands`);
     return pruned;
   }
+}
+
+/**
+ * The hash of a request as its contract read it (`request`, the validated message): two bodies
+ * that say the same thing (an offer id in capitals or not, a language tag as `zh-cn` or `zh-CN`)
+ * are one request, so a retry of either replays the first. A request that JSON cannot hold is
+ * hashed as sent.
+ */
+export function readRequestHash(request: object, body: unknown): string {
+  let read: unknown;
+  try {
+    read = JSON.parse(JSON.stringify(request));
+  } catch {
+    return requestHash(body);
+  }
+  return requestHash(read);
 }
 
 /** The same JSON value gives the same hash whatever the order of its object keys. */

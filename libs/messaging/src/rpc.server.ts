@@ -26,7 +26,7 @@ import { decodeJson, encodeJson, type RpcReply } from './codec';
 import { soon } from './soon';
 import { Namespace } from './namespace';
 import { decoratedMethods } from './decorated-methods';
-import { ProcessedCommandRepository, requestHash, type CommandKey } from './idempotency';
+import { ProcessedCommandRepository, readRequestHash, requestHash, type CommandKey } from './idempotency';
 import { auditHeaderFrom, commandHeadersFrom, contextFrom } from './message-context';
 import { InjectNats } from './nats.provider';
 import { UnitOfWork, type Transaction } from './unit-of-work';
@@ -158,7 +158,7 @@ export class RpcServer implements OnApplicationBootstrap, BeforeApplicationShutd
         const rpcContext: RpcContext = { correlationId: context.correlationId, caller: context.caller, from: msg.headers?.get(MessageHeaders.caller) || undefined };
         if (!entry.rpc.command) return { ok: true, data: (await this.unitOfWork.read(async () => entry.handle(request, rpcContext))) ?? null };
         Object.assign(context, auditHeaderFrom(msg.headers));
-        const command = this.commandKey(subject, body, rpcContext);
+        const command = this.commandKey(subject, request, body, rpcContext);
         const { data, audited } = entry.options.deferTransaction
           ? await this.deferredCommand(command, rpcContext, (withCommand) => entry.handle(request, withCommand))
           : await this.command(command, rpcContext, () => entry.handle(request, rpcContext));
@@ -250,7 +250,7 @@ export class RpcServer implements OnApplicationBootstrap, BeforeApplicationShutd
     return outcome;
   }
 
-  private commandKey(subject: string, body: unknown, context: RpcContext): CommandKey {
+  private commandKey(subject: string, request: object, body: unknown, context: RpcContext): CommandKey {
     const key = RequestContext.current()?.idempotencyKey;
     if (!key) {
       throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, `${subject} is a command: it needs an idempotency key (${MessageHeaders.idempotencyKey} header).`);
@@ -259,7 +259,8 @@ export class RpcServer implements OnApplicationBootstrap, BeforeApplicationShutd
       scope: context.caller ? `organization:${context.caller.organizationId}` : `service:${context.from ?? 'unknown'}`,
       subject,
       idempotencyKey: key,
-      requestHash: requestHash(body),
+      requestHash: readRequestHash(request, body),
+      sentHash: requestHash(body),
     };
   }
 }

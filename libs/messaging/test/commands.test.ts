@@ -2,10 +2,11 @@ import 'reflect-metadata';
 import { CommonErrorCode, MessageHeaders, rpcSubject } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
+import { Transform } from 'class-transformer';
 import { IsInt, IsString, Min } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { headers as natsHeaders, type NatsConnection } from 'nats';
-import { decodeJson, encodeJson, Namespace, ProcessedCommandJanitor, RpcClient, RpcHandler, TransactionalRepository, type RpcContext } from '@trove/messaging';
+import { decodeJson, encodeJson, Namespace, ProcessedCommandJanitor, requestHash, RpcClient, RpcHandler, TransactionalRepository, type RpcContext } from '@trove/messaging';
 import { MetricsService, RequestContext, ServiceException, type AuditMark, type Caller } from '@trove/platform';
 import { createAppDatabase, withDatabase, type TestDatabase } from '../../../test/support/postgres';
 import { connectNats, deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
@@ -15,6 +16,8 @@ import { startService, type ServiceEnv } from './messaging-harness';
 jest.setTimeout(60_000);
 
 class TopUpRequest {
+  /** Read as the bank prints it: spaces around it are not part of it. */
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
   @IsString()
   reference: string;
 
@@ -133,6 +136,25 @@ describe('commands: idempotency keys and deadlines', () => {
     await expect(send(BUYER, { reference, amount: 2_000_000 }, key)).rejects.toMatchObject({ code: CommonErrorCode.IDEMPOTENCY_KEY_REUSED, status: 422 });
     expect(await topUpsOf(reference)).toEqual([1_000_000]);
     expect(await send(BUYER, { reference, amount: 1_000_000 }, key)).toEqual(first);
+  });
+
+  it('replays a retry that says the same as the first in other words, as its contract reads them', async () => {
+    const reference = `招商银行 CMB-${randomUUID().slice(0, 8)}`;
+    const key = randomUUID();
+    const first = await send(BUYER, { reference: `  ${reference}\n`, amount: 1_000_000 }, key);
+    expect(await send(BUYER, { reference, amount: 1_000_000 }, key)).toEqual(first);
+    expect(await topUpsOf(reference)).toEqual([1_000_000]);
+    await expect(send(BUYER, { reference, amount: 1_000_001 }, key)).rejects.toMatchObject({ code: CommonErrorCode.IDEMPOTENCY_KEY_REUSED });
+  });
+
+  it('still replays a record written when requests were hashed as sent', async () => {
+    const reference = `  建设银行 CCB-${randomUUID().slice(0, 8)}  `;
+    const key = randomUUID();
+    const first = await send(BUYER, { reference, amount: 500_000 }, key);
+    // As an earlier release recorded it: the hash of the body as sent.
+    await withDatabase(database.url, (c) => c.query(`UPDATE processed_command SET request_hash = $2 WHERE idempotency_key = $1`, [key, requestHash({ reference, amount: 500_000 })]));
+    expect(await send(BUYER, { reference, amount: 500_000 }, key)).toEqual(first);
+    expect(await topUpsOf(reference.trim())).toEqual([500_000]);
   });
 
   it('keeps two organizations’ keys apart', async () => {
