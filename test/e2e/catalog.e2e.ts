@@ -692,49 +692,4 @@ describe('the catalog through the public API', () => {
       await vendor.expect(201, `/v1/datasets/${dataset.id}/offers`, 'POST', exclusiveOffer(6, ['CN']));
     });
   });
-
-  describe("a Croissant card's creator, for a vendor without a profile", () => {
-    /** Lists, submits and publishes a listing of the vendor's; answers its id. */
-    const publish = async (who: VendorClient, title: string): Promise<string> => {
-      const { dataset } = await who.listing(speechListing({ title }));
-      await who.expect(200, `/v1/datasets/${dataset.id}/submit`, 'POST');
-      expect((await system.request(`/v1/admin/datasets/${dataset.id}/approve`, { method: 'POST' })).status).toBe(200);
-      return dataset.id;
-    };
-    const creatorOf = async (datasetId: string) => (await json(await system.request(`/v1/datasets/${datasetId}/croissant`, as('anonymous')))).creator;
-
-    it('names it as it signed up, until another approved vendor signs up under that name: then neither card names one', async () => {
-      const original = await VendorClient.signUp(system, '希尔贝壳语音数据 / AISHELL Speech Data (demo)');
-      const card = await publish(original, '普通话中文语音识别开源数据 178 小时 / AISHELL-1 (demo)');
-      expect(await creatorOf(card)).toEqual({ '@type': 'sc:Organization', identifier: original.organizationId, name: '希尔贝壳语音数据 / AISHELL Speech Data (demo)' });
-
-      // A sign-up an operator has not approved takes nothing from it.
-      await VendorClient.signUp(system, '希尔贝壳语音数据 / AISHELL Speech Data (demo)', false);
-      expect((await creatorOf(card)).name).toBe('希尔贝壳语音数据 / AISHELL Speech Data (demo)');
-
-      // The same name as a reader reads it (full-width letters, other case, a no-break space), approved.
-      const newcomer = await VendorClient.signUp(system, '希尔贝壳语音数据 /\u00a0ＡＩＳＨＥＬＬ speech data (DEMO)');
-      const copy = await publish(newcomer, '普通话中文语音识别数据 178 小时 / Mandarin ASR corpus (demo)');
-      expect(await creatorOf(copy)).toEqual({ '@type': 'sc:Organization', identifier: newcomer.organizationId });
-      expect(await creatorOf(card)).toEqual({ '@type': 'sc:Organization', identifier: original.organizationId });
-    });
-
-    it("names by its id alone a vendor that signed up under a name another vendor's profile shows", async () => {
-      const holder = await VendorClient.signUp(system, '数据堂（北京）科技 e2e');
-      await holder.expect(200, '/v1/vendor/profile', 'PUT', { displayNameZh: '数据堂', displayNameEn: 'Datatang Speech' });
-      await publish(holder, '多方言电话语音数据 500 小时 / Chinese dialect telephone speech');
-
-      const taker = await VendorClient.signUp(system, 'ＤＡＴＡＴＡＮＧ\u3000speech');
-      const card = await publish(taker, '粤语朗读语音数据 200 小时 / Cantonese read speech');
-      expect(await creatorOf(card)).toEqual({ '@type': 'sc:Organization', identifier: taker.organizationId });
-
-      // A name no one else holds is still given.
-      const free = await VendorClient.signUp(system, '爱数智慧 Magic Data (e2e)');
-      expect(await creatorOf(await publish(free, '儿童朗读语音数据 100 小时 / Children read speech'))).toEqual({
-        '@type': 'sc:Organization',
-        identifier: free.organizationId,
-        name: '爱数智慧 Magic Data (e2e)',
-      });
-    });
-  });
 });

@@ -177,8 +177,8 @@ export class DatasetsService {
     const detail = await this.detail(caller, id);
     const latest = await this.datasets.latestRelease(id);
     const profile = await this.vendors.find(detail.vendorOrganizationId);
-    // Without a profile the card carries the organization's id only: the gateway, which holds
-    // the organizations, names it.
+    // Without a profile the card carries the organization's id only: only a profile's names are
+    // kept unique among vendors (the name an organization signs up with is reserved by nothing).
     const organizationId = detail.vendorOrganizationId;
     const vendor = profile ? { organizationId, name: `${profile.displayNameZh} / ${profile.displayNameEn}`, url: profile.website ?? undefined } : { organizationId };
     return croissantOf(detail, latest, vendor, this.config.PUBLIC_API_URL);

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { readAsSql } from '@trove/dataset';
 import { TransactionalRepository } from '@trove/messaging';
-import type { EntityManager } from 'typeorm';
 import { VendorProfile } from './vendor-profile.entity';
 
 @Injectable()
@@ -39,19 +38,7 @@ export class VendorProfileRepository extends TransactionalRepository {
    */
   async namesTakenByOthers(organizationId: string, names: string[]): Promise<string[]> {
     await this.transaction.query(`SELECT pg_advisory_xact_lock(hashtextextended('vendor-profile-names', 0))`);
-    return this.heldByOthers(this.transaction, organizationId, names);
-  }
-
-  /**
-   * Which of these names the profile of another approved vendor shows, as `namesTakenByOthers`
-   * compares them, for a read (a Croissant card's creator): no lock, nothing is written after.
-   */
-  namesHeldByOthers(organizationId: string, names: string[]): Promise<string[]> {
-    return this.heldByOthers(this.manager, organizationId, names);
-  }
-
-  private async heldByOthers(manager: EntityManager, organizationId: string, names: string[]): Promise<string[]> {
-    const rows = (await manager.query(
+    const rows = (await this.transaction.query(
       `WITH wanted AS (SELECT name, ${readAsSql('name')} AS key FROM unnest($2::text[]) AS name)
        SELECT DISTINCT w.name
          FROM wanted w

@@ -1,4 +1,4 @@
-import { CatalogSubjects, GetVendorProfileRequest, UpsertVendorProfileRequest, VendorNameReservedRequest, type VendorNameReserved, type VendorProfileView } from '@trove/contracts';
+import { CatalogSubjects, GetVendorProfileRequest, UpsertVendorProfileRequest, type VendorProfileView } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import { RpcHandler, type RpcContext } from '@trove/messaging';
 import { callerOf } from '../access';
@@ -16,11 +16,5 @@ export class VendorsHandler {
   @RpcHandler(CatalogSubjects.getVendorProfile)
   get(request: GetVendorProfileRequest, context: RpcContext): Promise<VendorProfileView> {
     return this.vendors.get(context.caller, request.organizationId);
-  }
-
-  /** The gateway's, while it writes a Croissant card for anyone: whether a public profile shows the name, no more. */
-  @RpcHandler(CatalogSubjects.vendorNameReserved)
-  nameReserved(request: VendorNameReservedRequest): Promise<VendorNameReserved> {
-    return this.vendors.nameReserved(request);
   }
 }

@@ -1,4 +1,4 @@
-import { CommonErrorCode, type UpsertVendorProfileRequest, type VendorNameReserved, type VendorNameReservedRequest, type VendorProfileView } from '@trove/contracts';
+import { CommonErrorCode, type UpsertVendorProfileRequest, type VendorProfileView } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import { UnitOfWork } from '@trove/messaging';
 import { ServiceException, type Caller } from '@trove/platform';
@@ -41,15 +41,6 @@ export class VendorsService {
       });
       return (await this.profiles.save(profile)).toView();
     });
-  }
-
-  /**
-   * Whether a name another vendor's profile holds is the one `request.organizationId` signed up
-   * with: the gateway then names that vendor on its Croissant cards by its id alone, as buyers
-   * could not tell which of the two the name stands for. The vendor's own profile does not count.
-   */
-  async nameReserved(request: VendorNameReservedRequest): Promise<VendorNameReserved> {
-    return { reserved: (await this.profiles.namesHeldByOthers(request.organizationId, [request.name])).length > 0 };
   }
 
   async find(organizationId: string): Promise<VendorProfile | null> {

@@ -55,15 +55,13 @@ export class DatasetsController {
   @ApiOperation({
     summary: 'The dataset card as Croissant JSON-LD',
     description: 'MLCommons Croissant 1.0: metadata, a distribution entry per file of the newest release (its first 100) with its SHA-256. Same visibility as the dataset. ' +
-      "The `creator` is the vendor's organization: `identifier` its id, `name` its profile's display names, or, when it has no profile, the name it signed up with. " +
-      "Sign-up names are not reserved: when another approved vendor signed up under the same name, or another approved vendor's profile shows it (compared trimmed, NFKC-folded and case-insensitive), " +
-      'the creator has no `name`, only its `identifier`, as Trove cannot tell which of the two the name stands for.',
+      "The `creator` is the vendor's organization: `identifier` its id, and `name` its profile's display names, which Trove keeps unique among vendors. A vendor without a profile is named by its id alone: the name an organization signs up with is not reserved, and a card is where buyers and dataset search engines read where the data comes from.",
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ description: 'The card', content: { 'application/ld+json': { schema: { type: 'object' } } } })
   @ApiProblems(400, 404, 503)
   async croissant(@Param('id', uuidParam('id')) id: string): Promise<Record<string, unknown>> {
-    return this.organizationNames.nameCreator(await this.rpc.send(CatalogSubjects.getCroissant, { id }));
+    return this.rpc.send(CatalogSubjects.getCroissant, { id });
   }
 
   @Get(':id/downloads')

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionalRepository } from '@trove/messaging';
-import { readAsSql } from '@trove/dataset';
 import { decodeCursor } from '@trove/platform';
 import { Organization } from './organization.entity';
 import type { OrganizationKind, OrganizationStatus } from './organization-state';
@@ -25,25 +24,6 @@ export class OrganizationRepository extends TransactionalRepository {
   async namesOf(ids: string[]): Promise<Map<string, string>> {
     const rows = (await this.manager.query(`SELECT id, name FROM organization WHERE id = ANY($1::uuid[])`, [ids])) as { id: string; name: string }[];
     return new Map(rows.map((row) => [row.id, row.name]));
-  }
-
-  /**
-   * The name the organization signed up with, and whether another vendor organization signed up
-   * under the same name as a reader reads it (`readAsSql`, as the catalog compares its vendors'
-   * profile names): trimmed, NFKC-folded, case-insensitive. A vendor still awaiting approval
-   * counts for nothing (anyone may sign up under any name); one approved since, suspended or not,
-   * does. Null for an id no organization has.
-   */
-  async signUpNameOf(id: string): Promise<{ name: string; sharedWithAnotherVendor: boolean } | null> {
-    const rows = (await this.manager.query(
-      `SELECT o.name,
-              EXISTS (SELECT 1 FROM organization other
-                       WHERE other.id <> o.id AND other.kind = 'vendor' AND other.status <> 'pending'
-                         AND ${readAsSql('other.name')} = ${readAsSql('o.name')}) AS shared
-         FROM organization o WHERE o.id = $1`,
-      [id],
-    )) as { name: string; shared: boolean }[];
-    return rows[0] ? { name: rows[0].name, sharedWithAnotherVendor: rows[0].shared } : null;
   }
 
   save(organization: Organization): Promise<Organization> {

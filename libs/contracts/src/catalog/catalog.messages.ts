@@ -518,22 +518,6 @@ export class GetVendorProfileRequest {
   organizationId: string;
 }
 
-/**
- * For the gateway, naming the vendor of a Croissant card that has no profile: whether the name
- * the vendor signed up with is one that another vendor's profile holds (compared as
- * `catalog.vendor.upsert-profile` compares names: trimmed, NFKC-folded, case-insensitive).
- */
-export class VendorNameReservedRequest {
-  /** The vendor whose name it is: its own profile, if any, does not count. */
-  @IsUUID()
-  organizationId: string;
-
-  /** The name it signed up with (an organization's name is 1-200 characters). */
-  @IsString()
-  @Length(1, 200)
-  name: string;
-}
-
 // ---------------------------------------------------------------- replies
 
 export interface DatasetView {
@@ -687,11 +671,6 @@ export interface ExclusiveSaleView {
   startsAt: string;
   endsAt: string | null;
   status: 'live' | 'released';
-}
-
-export interface VendorNameReserved {
-  /** Another vendor an operator approved (or that has published) shows this name on its profile. */
-  reserved: boolean;
 }
 
 export interface VendorProfileView {

@@ -28,7 +28,6 @@ import {
   SubmitDatasetRequest,
   UpdateDatasetRequest,
   UpsertVendorProfileRequest,
-  VendorNameReservedRequest,
   WithdrawOfferRequest,
   type AddedSample,
   type DatasetDetail,
@@ -41,7 +40,6 @@ import {
   type OfferView,
   type SampleDownloadView,
   type SignedUploadView,
-  type VendorNameReserved,
   type VendorProfileView,
   type VersionFilePage,
   type VersionPage,
@@ -104,11 +102,6 @@ export const CatalogSubjects = {
 
   upsertVendorProfile: rpcSubject<UpsertVendorProfileRequest, VendorProfileView>('catalog.vendor.upsert-profile', UpsertVendorProfileRequest, COMMAND),
   getVendorProfile: rpcSubject<GetVendorProfileRequest, VendorProfileView>('catalog.vendor.get-profile', GetVendorProfileRequest),
-  /**
-   * For the gateway, before it names a profile-less vendor on a Croissant card by the name it
-   * signed up with: whether another vendor's profile holds that name (then the card names none).
-   */
-  vendorNameReserved: rpcSubject<VendorNameReservedRequest, VendorNameReserved>('catalog.vendor.name-reserved', VendorNameReservedRequest),
 
   /** For the operators' figures (admin only): listings per moderation status. */
   datasetStats: rpcSubject<DatasetStatsRequest, DatasetStatsView>('catalog.stats.datasets', DatasetStatsRequest),
