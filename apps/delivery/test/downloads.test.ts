@@ -589,6 +589,8 @@ describe.each(STORAGE_DRIVERS)('entitlements and downloads with %s', (_name, sta
     const early = manifest(h, next.id, renewer);
     await expect(early).rejects.toMatchObject({ code: 'ENTITLEMENT_EXPIRED' });
     await expect(early).rejects.toThrow(`starts at ${current.expiresAt}`);
+    // Nor what changed between its versions: nothing of it is the buyer's to read yet.
+    await expect(ask(h, DeliverySubjects.diffVersions, { id: next.id, from: v1, to: v1 }, renewer)).rejects.toMatchObject({ code: 'ENTITLEMENT_EXPIRED' });
     // A file asked for by its path comes under the entitlement that runs now.
     const path = m.versions[0].files[0].path;
     const located = await ask(h, DeliverySubjects.locateFile, { datasetId, versionId: v1, path }, renewer);

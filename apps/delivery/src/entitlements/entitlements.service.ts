@@ -561,10 +561,16 @@ export function refusal(reason: string, detail: string): ServiceException {
   }
 }
 
-/** A revoked (refunded) or expired entitlement serves nothing: 403 saying which. */
+/**
+ * A revoked (refunded) or expired entitlement serves nothing, nor one whose license has not
+ * started yet (a renewal, until the term it renews ends): 403 saying which.
+ */
 function assertCurrent(entitlement: Entitlement, at: Date): void {
   const status = currentStatus(entitlement, at);
   if (status !== 'active') throw statusRefusal(status);
+  if (at < entitlement.grantedAt) {
+    throw new ServiceException(DeliveryErrorCode.ENTITLEMENT_EXPIRED, `The license does not run now: the license starts at ${entitlement.grantedAt.toISOString()}, when the term it renews ends.`);
+  }
 }
 
 function statusRefusal(status: 'revoked' | 'expired'): ServiceException {
