@@ -123,18 +123,23 @@ describe('the purchase saga steps', () => {
     yearly.license = { ...yearly.license, terms: { ...yearly.license.terms, termMonths: 12 } };
     const place = () => orders.place(renewer, { items: [{ offerId: yearly.id }], acceptLicense: true }, commit);
     const capture = (orderId: string) => handle(saga.captured, { orderId, paymentId: randomUUID(), amount: { amount: 1_200_000, currency: 'CNY' }, capturedAt: new Date().toISOString() } as PaymentCapturedV1);
-    const termStart = async (orderId: string) => ((await events(orderId)).find((e) => e.subject === 'evt.ordering.order.paid.v1')!.payload as OrderPaidV1).lines[0].termStartsAt;
+    const paidLine = async (orderId: string) => ((await events(orderId)).find((e) => e.subject === 'evt.ordering.order.paid.v1')!.payload as OrderPaidV1).lines[0];
+    const termStart = async (orderId: string) => (await paidLine(orderId)).termStartsAt;
     const [first, second, third] = [await place(), await place(), await place()];
 
     // The first runs from its payment, as ever.
     await capture(first.id);
     expect(await termStart(first.id)).toBeUndefined();
-    const firstEnds = licenseEndsAt({ termMonths: 12 }, (await row(first.id)).paid_at as Date)!;
+    const firstPaid = (await row(first.id)).paid_at as Date;
+    const yearsOn = (years: number) => licenseEndsAt({ termMonths: 12 * years }, firstPaid)!.toISOString();
 
-    // The next two, paid at once: one after the first's year, the other after that one's.
+    // The next two, paid at once: one after the first's year, the other after that one's, each
+    // ending whole years after the first began.
     await Promise.all([capture(second.id), capture(third.id)]);
     const starts = [await termStart(second.id), await termStart(third.id)].sort();
-    expect(starts).toEqual([firstEnds.toISOString(), licenseEndsAt({ termMonths: 12 }, firstEnds)!.toISOString()]);
+    expect(starts).toEqual([yearsOn(1), yearsOn(2)]);
+    const ends = [(await paidLine(second.id)).termEndsAt, (await paidLine(third.id)).termEndsAt].sort();
+    expect(ends).toEqual([yearsOn(2), yearsOn(3)]);
     const stored = await withDatabase(db.url, async (c) => (await c.query(`SELECT term_starts_at FROM order_line WHERE order_id = ANY($1::uuid[]) ORDER BY term_starts_at NULLS FIRST`, [[first.id, second.id, third.id]])).rows.map((r) => (r.term_starts_at as Date | null)?.toISOString() ?? null));
     expect(stored).toEqual([null, ...starts]);
 
@@ -146,6 +151,25 @@ describe('the purchase saga steps', () => {
     const anew = await orders.place(later, { items: [{ offerId: yearly.id }], acceptLicense: true }, commit);
     await capture(anew.id);
     expect(await termStart(anew.id)).toBeUndefined();
+  });
+
+  it('ends each renewal of a monthly license counted from where the run began, so a short month clamps no day off the next', async () => {
+    const renewer: Caller = { organizationId: randomUUID(), role: 'buyer', keyId: 'm'.repeat(32) };
+    const monthly = listed({ model: 'one_time', price: { amount: 300_000, currency: 'CNY' } });
+    monthly.license = { ...monthly.license, terms: { ...monthly.license.terms, termMonths: 1 } };
+    const place = () => orders.place(renewer, { items: [{ offerId: monthly.id }], acceptLicense: true }, commit);
+    const capture = (orderId: string) => handle(saga.captured, { orderId, paymentId: randomUUID(), amount: { amount: 300_000, currency: 'CNY' }, capturedAt: new Date().toISOString() } as PaymentCapturedV1);
+    const paidLine = async (orderId: string) => ((await events(orderId)).find((e) => e.subject === 'evt.ordering.order.paid.v1')!.payload as OrderPaidV1).lines[0];
+    const [first, second, third] = [await place(), await place(), await place()];
+    await capture(first.id);
+    // Its month began on a 31st (a year on, so that it still runs): it ends on the 28th of February.
+    await withDatabase(db.url, (c) => c.query(`UPDATE purchase_order SET paid_at = '2027-01-31T02:00:00Z' WHERE id = $1`, [first.id]));
+    await capture(second.id);
+    await capture(third.id);
+    expect([await paidLine(second.id), await paidLine(third.id)].map((l) => [l.termStartsAt, l.termEndsAt])).toEqual([
+      ['2027-02-28T02:00:00.000Z', '2027-03-31T02:00:00.000Z'],
+      ['2027-03-31T02:00:00.000Z', '2027-04-30T02:00:00.000Z'],
+    ]);
   });
 
   it('cancels a declined order and gives its exclusive sale back through its events, the catalog down; an unknown order changes nothing', async () => {

@@ -98,7 +98,7 @@ export class EntitlementsService {
         grantedAt: licenseStart(line.termStartsAt, paidAt),
         // An exclusive license's term runs from its sale's start, the order's placement; a
         // renewal's from the end of the terms its buyer paid for before.
-        expiresAt: licenseEndsAt(line.terms, line.termStartsAt ? new Date(line.termStartsAt) : paidAt),
+        expiresAt: line.termEndsAt ? new Date(line.termEndsAt) : licenseEndsAt(line.terms, line.termStartsAt ? new Date(line.termStartsAt) : paidAt),
         versionIds: [...new Set(line.versionIds)],
       };
       const inserted = await this.entitlements.insert(entitlement, line.coversFutureVersions ? paidAt : null);

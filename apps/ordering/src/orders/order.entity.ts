@@ -104,6 +104,13 @@ export class OrderLine {
   @Column('timestamptz', { name: 'term_starts_at', nullable: true })
   termStartsAt: Date | null;
 
+  /** A renewed license's run of renewals: where it began, and its months to this line's end. */
+  @Column('timestamptz', { name: 'term_anchor_at', nullable: true })
+  termAnchorAt: Date | null;
+
+  @Column('integer', { name: 'term_anchor_months', nullable: true })
+  termAnchorMonths: number | null;
+
   /** Whether buying this line again renews it: a license with a term, sold once for a price, not exclusive. */
   get renews(): boolean {
     return this.pricing.model === 'one_time' && !this.exclusive && this.terms.termMonths !== null;
@@ -268,7 +275,7 @@ export class Order {
    * `order.paid`: what delivery needs to grant an entitlement per line. Call once the order is
    * paid, with the term starts of renewed lines (`renewals`, by line id).
    */
-  paidEvent(lines: OrderLine[], renewals: ReadonlyMap<string, Date> = new Map()): OrderPaidV1 {
+  paidEvent(lines: OrderLine[], renewals: ReadonlyMap<string, Renewal> = new Map()): OrderPaidV1 {
     return {
       orderId: this.id,
       buyerOrganizationId: this.buyerOrganizationId,
@@ -283,7 +290,7 @@ export class Order {
         pricing: line.eventPricing(),
         coversFutureVersions: line.coversFutureVersions,
         versionIds: line.versionIds,
-        ...(line.exclusive ? { termStartsAt: line.placedAt.toISOString() } : renewals.has(line.id) ? { termStartsAt: renewals.get(line.id)!.toISOString() } : {}),
+        ...(line.exclusive ? { termStartsAt: line.placedAt.toISOString() } : renewals.has(line.id) ? renewalTerm(renewals.get(line.id)!) : {}),
       })),
       paidAt: this.paidAt!.toISOString(),
     };
@@ -359,4 +366,19 @@ export class LicenseReceipt {
 export function receiptSha256(receipt: Omit<LicenseReceiptView, 'sha256'> & { sha256?: string }): string {
   const { sha256: _ignored, ...content } = receipt;
   return createHash('sha256').update(canonicalJson(content), 'utf8').digest('hex');
+}
+
+/**
+ * A renewed line's term: it starts where the terms it renews end, and runs to its run's start
+ * plus every month paid along the run (`anchorMonths`), so no renewal loses what a short month
+ * clamped off an earlier end.
+ */
+export interface Renewal {
+  startsAt: Date;
+  anchorAt: Date;
+  anchorMonths: number;
+}
+
+function renewalTerm(renewal: Renewal): { termStartsAt: string; termEndsAt: string } {
+  return { termStartsAt: renewal.startsAt.toISOString(), termEndsAt: licenseEndsAt({ termMonths: renewal.anchorMonths }, renewal.anchorAt)!.toISOString() };
 }

@@ -5,7 +5,7 @@ import { TransactionalRepository, type EventAggregate } from '@trove/messaging';
 import type { Position } from '@trove/platform';
 import { In } from 'typeorm';
 import { bigintNumber } from '../columns';
-import { LicenseReceipt, Order, OrderLine } from './order.entity';
+import { LicenseReceipt, Order, OrderLine, type Renewal } from './order.entity';
 
 /** A live order's line of an offer, as a new order of that offer by the same buyer is checked against it. */
 export interface LiveHolding {
@@ -234,34 +234,41 @@ export class OrderRepository extends TransactionalRepository {
   }
 
   /**
-   * When the buyer's paid terms of this license end, the latest of them (null: none runs on
-   * record): the lines of its other paid or fulfilled orders of the offer under these terms, each
-   * running from its own term start (a renewal's), or else its payment. Call under lockHolding.
+   * The run of the buyer's paid terms of this license that ends last (null: none on record): the
+   * lines of its other paid or fulfilled orders of the offer under these terms, each ending at
+   * its run's start plus the months of the run to it (a line paid before runs were kept, or the
+   * first of a run, runs from its own start: a renewal's, or else its payment). Call under
+   * lockHolding.
    */
-  async paidTermsEnd(buyerOrganizationId: string, offerId: string, termsSha256: string, exceptOrderId: string): Promise<Date | null> {
+  async latestPaidTerm(buyerOrganizationId: string, offerId: string, termsSha256: string, exceptOrderId: string): Promise<{ endsAt: Date; anchorAt: Date; anchorMonths: number } | null> {
     const rows = (await this.transaction.query(
-      `SELECT l.terms, coalesce(l.term_starts_at, o.paid_at) AS starts_at
+      `SELECT l.terms, coalesce(l.term_anchor_at, l.term_starts_at, o.paid_at) AS anchor_at, l.term_anchor_months
          FROM order_line l JOIN purchase_order o ON o.id = l.order_id
         WHERE l.buyer_organization_id = $1 AND l.offer_id = $2 AND l.terms_sha256 = $3 AND l.order_id <> $4
           AND NOT l.exclusive AND o.status IN ('paid', 'fulfilled') AND o.paid_at IS NOT NULL`,
       [buyerOrganizationId, offerId, termsSha256, exceptOrderId],
-    )) as { terms: LicenseTermsValue; starts_at: Date }[];
-    let latest: Date | null = null;
+    )) as { terms: LicenseTermsValue; anchor_at: Date; term_anchor_months: number | null }[];
+    let latest: { endsAt: Date; anchorAt: Date; anchorMonths: number } | null = null;
     for (const row of rows) {
-      const ends = licenseEndsAt(row.terms, new Date(row.starts_at));
-      if (ends && (!latest || ends > latest)) latest = ends;
+      const anchorMonths = row.term_anchor_months ?? row.terms.termMonths;
+      if (anchorMonths === null) continue;
+      const anchorAt = new Date(row.anchor_at);
+      const endsAt = licenseEndsAt({ termMonths: anchorMonths }, anchorAt)!;
+      if (!latest || endsAt > latest.endsAt) latest = { endsAt, anchorAt, anchorMonths };
     }
     return latest;
   }
 
-  /** Keeps the term starts of an order's renewed lines (by line id). */
-  async recordTermStarts(orderId: string, starts: ReadonlyMap<string, Date>): Promise<void> {
-    if (starts.size === 0) return;
+  /** Keeps the terms of an order's renewed lines (by line id). */
+  async recordRenewals(orderId: string, renewals: ReadonlyMap<string, Renewal>): Promise<void> {
+    if (renewals.size === 0) return;
+    const lines = [...renewals.keys()];
+    const values = [...renewals.values()];
     await this.transaction.query(
-      `UPDATE order_line l SET term_starts_at = s.starts_at
-         FROM unnest($2::uuid[], $3::timestamptz[]) AS s(line_id, starts_at)
-        WHERE l.order_id = $1 AND l.id = s.line_id`,
-      [orderId, [...starts.keys()], [...starts.values()]],
+      `UPDATE order_line l SET term_starts_at = r.starts_at, term_anchor_at = r.anchor_at, term_anchor_months = r.anchor_months
+         FROM unnest($2::uuid[], $3::timestamptz[], $4::timestamptz[], $5::int[]) AS r(line_id, starts_at, anchor_at, anchor_months)
+        WHERE l.order_id = $1 AND l.id = r.line_id`,
+      [orderId, lines, values.map((r) => r.startsAt), values.map((r) => r.anchorAt), values.map((r) => r.anchorMonths)],
     );
   }
 

@@ -12,7 +12,7 @@ import {
 import { Injectable, Logger } from '@nestjs/common';
 import { EventHandler, occurredAt, type EventContext } from '@trove/messaging';
 import { endExclusive } from '../orders/exclusive-end';
-import type { Order, OrderLine } from '../orders/order.entity';
+import type { Order, OrderLine, Renewal } from '../orders/order.entity';
 import { OrderRepository } from '../orders/order.repository';
 
 /**
@@ -42,7 +42,7 @@ export class PurchaseSaga {
     const renewals = await this.renewals(order, lines);
     order.awaitingEventId = await tx.publish(OrderingEvents.orderPaid, order.paidEvent(lines, renewals));
     await this.orders.save(order);
-    await this.orders.recordTermStarts(order.id, renewals);
+    await this.orders.recordRenewals(order.id, renewals);
     // The first period of each subscription line runs from this charge (the vendor's sales say until when).
     const ends = new Map<string, Date>();
     for (const line of lines) {
@@ -138,17 +138,20 @@ export class PurchaseSaga {
    * payment, is renewed: the new term starts when the last of them ends, so it adds its months
    * after them instead of running alongside and adding none. Each offer is locked for the buyer
    * (by offer id, as placements lock them), so two payments of one license take turns and the
-   * second starts where the first ends. Returns the term start of each renewed line.
+   * second starts where the first ends. Each renewal ends at its run's start plus the run's months
+   * (Renewal). Returns the term of each renewed line.
    */
-  private async renewals(order: Order, lines: OrderLine[]): Promise<Map<string, Date>> {
-    const starts = new Map<string, Date>();
+  private async renewals(order: Order, lines: OrderLine[]): Promise<Map<string, Renewal>> {
+    const renewals = new Map<string, Renewal>();
     const renewing = lines.filter((line) => line.renews).sort((a, b) => (a.offerId < b.offerId ? -1 : a.offerId > b.offerId ? 1 : 0));
     for (const line of renewing) {
       await this.orders.lockHolding(order.buyerOrganizationId, line.offerId);
-      const paidUntil = await this.orders.paidTermsEnd(order.buyerOrganizationId, line.offerId, line.termsSha256, order.id);
-      if (paidUntil && paidUntil > order.paidAt!) starts.set(line.id, paidUntil);
+      const paid = await this.orders.latestPaidTerm(order.buyerOrganizationId, line.offerId, line.termsSha256, order.id);
+      if (paid && paid.endsAt > order.paidAt!) {
+        renewals.set(line.id, { startsAt: paid.endsAt, anchorAt: paid.anchorAt, anchorMonths: paid.anchorMonths + line.terms.termMonths! });
+      }
     }
-    return starts;
+    return renewals;
   }
 
   private async lockWithLines(orderId: string): Promise<{ order: Order; lines: OrderLine[] } | null> {

@@ -160,6 +160,15 @@ export class PaidOrderLineV1 {
   @IsOptional()
   @IsISO8601({ strict: true })
   termStartsAt?: string;
+
+  /**
+   * A renewed license's end: its run of renewals' start plus every month paid along it, not its
+   * own start plus its term, so that no renewal loses the days a short month clamped off an
+   * earlier end. Absent for every other line, whose term ends its term after its start.
+   */
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  termEndsAt?: string;
 }
 
 /** Billing captured the payment: delivery grants the entitlements. */
