@@ -19,8 +19,19 @@ export function appPorts(base = Number(process.env.TROVE_BASE_PORT || 3000)) {
   if (!Number.isInteger(base) || base < 1 || base > 65530) {
     throw new Error(`TROVE_BASE_PORT must be a port number, got ${process.env.TROVE_BASE_PORT}`);
   }
-  return Object.fromEntries(APP_NAMES.map((name, i) => [name, base + i]));
+  const ports = Object.fromEntries(APP_NAMES.map((name, i) => [name, base + i]));
+  // fetch refuses these ports ("bad port"): the seed, npm run seed and every client written with
+  // fetch (Node's, a browser's) could not reach an app there.
+  const refused = Object.entries(ports).filter(([, port]) => FETCH_BLOCKED_PORTS.has(port));
+  if (refused.length > 0) {
+    const named = refused.map(([name, port]) => `${port} (${name})`).join(', ');
+    throw new Error(`TROVE_BASE_PORT=${base} puts ${named} on a port that fetch refuses to connect to: choose another base, such as 4000 or 7000`);
+  }
+  return ports;
 }
+
+/** The ports the Fetch standard blocks (https://fetch.spec.whatwg.org/#port-blocking), from 1000 up. */
+const FETCH_BLOCKED_PORTS = new Set([1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080]);
 
 /** The compiled entry points of an app (see ARCHITECTURE.md, "Running it"). */
 /**

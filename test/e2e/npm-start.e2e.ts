@@ -44,6 +44,13 @@ describe('npm start', () => {
     rmSync(stateDir, { recursive: true, force: true });
   });
 
+  it('refuses a TROVE_BASE_PORT that puts an app on a port fetch will not connect to, saying which', async () => {
+    const refused = new NodeProcess('scripts/start.mjs', { DATABASE_URL: SERVER_URL, NATS_URL, TROVE_BASE_PORT: '6000', TROVE_STATE_DIR: stateDir, TROVE_LOG_FORMAT: 'json' }).start();
+    const { code } = await refused.exit(60_000);
+    expect(code).not.toBe(0);
+    expect(refused.output).toContain('6000 (gateway) on a port that fetch refuses');
+  });
+
   it('brings all five apps up with every one ok in admin health, seeds a demo, and stops cleanly on Ctrl-C', async () => {
     base = await freePortRange();
     start = new NodeProcess('scripts/start.mjs', {
