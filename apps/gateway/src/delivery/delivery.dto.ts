@@ -142,7 +142,7 @@ export class DatasetRecipientDto {
   @ApiProperty({ enum: ENTITLEMENT_STATUSES })
   status: EntitlementStatus;
 
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ format: 'date-time', description: "When the buyer's license starts: its payment, or, for a renewal of a license with a term, when the term it renews ends (later)" })
   grantedAt: string;
 
   @ApiProperty({ type: [String], description: 'The versions the entitlement covers' })
