@@ -117,13 +117,21 @@ describe('the purchase saga steps', () => {
     ]);
   });
 
+  /** A license with a term of `termMonths` on the shelf, a buyer of its own, and the steps that buy it and pay for it. */
+  function termLicense(termMonths: number, amount: number) {
+    const renewer: Caller = { organizationId: randomUUID(), role: 'buyer', keyId: randomUUID().replace(/-/g, '') };
+    const offer = listed({ model: 'one_time', price: { amount, currency: 'CNY' } });
+    offer.license = { ...offer.license, terms: { ...offer.license.terms, termMonths } };
+    return {
+      offer,
+      place: (buyer: Caller = renewer) => orders.place(buyer, { items: [{ offerId: offer.id }], acceptLicense: true }, commit),
+      capture: (orderId: string) => handle(saga.captured, { orderId, paymentId: randomUUID(), amount: { amount, currency: 'CNY' }, capturedAt: new Date().toISOString() } as PaymentCapturedV1),
+    };
+  }
+  const paidLine = async (orderId: string) => ((await events(orderId)).find((e) => e.subject === 'evt.ordering.order.paid.v1')!.payload as OrderPaidV1).lines[0];
+
   it('renews a license with a term bought again: its term starts where the terms paid already end, and two payments at once take turns', async () => {
-    const renewer: Caller = { organizationId: randomUUID(), role: 'buyer', keyId: 'r'.repeat(32) };
-    const yearly = listed({ model: 'one_time', price: { amount: 1_200_000, currency: 'CNY' } });
-    yearly.license = { ...yearly.license, terms: { ...yearly.license.terms, termMonths: 12 } };
-    const place = () => orders.place(renewer, { items: [{ offerId: yearly.id }], acceptLicense: true }, commit);
-    const capture = (orderId: string) => handle(saga.captured, { orderId, paymentId: randomUUID(), amount: { amount: 1_200_000, currency: 'CNY' }, capturedAt: new Date().toISOString() } as PaymentCapturedV1);
-    const paidLine = async (orderId: string) => ((await events(orderId)).find((e) => e.subject === 'evt.ordering.order.paid.v1')!.payload as OrderPaidV1).lines[0];
+    const { place, capture } = termLicense(12, 1_200_000);
     const termStart = async (orderId: string) => (await paidLine(orderId)).termStartsAt;
     const [first, second, third] = [await place(), await place(), await place()];
 
@@ -145,21 +153,16 @@ describe('the purchase saga steps', () => {
 
     // Terms that have ended are not renewed: a license bought after them runs from its payment.
     const later: Caller = { organizationId: randomUUID(), role: 'buyer', keyId: 'l'.repeat(32) };
-    const lapsed = await orders.place(later, { items: [{ offerId: yearly.id }], acceptLicense: true }, commit);
+    const lapsed = await place(later);
     await capture(lapsed.id);
     await withDatabase(db.url, (c) => c.query(`UPDATE purchase_order SET paid_at = now() - interval '13 months' WHERE id = $1`, [lapsed.id]));
-    const anew = await orders.place(later, { items: [{ offerId: yearly.id }], acceptLicense: true }, commit);
+    const anew = await place(later);
     await capture(anew.id);
     expect(await termStart(anew.id)).toBeUndefined();
   });
 
   it('ends each renewal of a monthly license counted from where the run began, so a short month clamps no day off the next', async () => {
-    const renewer: Caller = { organizationId: randomUUID(), role: 'buyer', keyId: 'm'.repeat(32) };
-    const monthly = listed({ model: 'one_time', price: { amount: 300_000, currency: 'CNY' } });
-    monthly.license = { ...monthly.license, terms: { ...monthly.license.terms, termMonths: 1 } };
-    const place = () => orders.place(renewer, { items: [{ offerId: monthly.id }], acceptLicense: true }, commit);
-    const capture = (orderId: string) => handle(saga.captured, { orderId, paymentId: randomUUID(), amount: { amount: 300_000, currency: 'CNY' }, capturedAt: new Date().toISOString() } as PaymentCapturedV1);
-    const paidLine = async (orderId: string) => ((await events(orderId)).find((e) => e.subject === 'evt.ordering.order.paid.v1')!.payload as OrderPaidV1).lines[0];
+    const { place, capture } = termLicense(1, 300_000);
     const [first, second, third] = [await place(), await place(), await place()];
     await capture(first.id);
     // Its month began on a 31st (a year on, so that it still runs): it ends on the 28th of February.
