@@ -132,7 +132,6 @@ export class PurchaseSaga {
     return order;
   }
 
-  /** Locks the order and reads its lines in the same statement. */
   /**
    * A license with a term that its buyer has paid for already, and whose terms run on past this
    * payment, is renewed: the new term starts when the last of them ends, so it adds its months
@@ -154,6 +153,7 @@ export class PurchaseSaga {
     return renewals;
   }
 
+  /** Locks the order and reads its lines in the same statement. */
   private async lockWithLines(orderId: string): Promise<{ order: Order; lines: OrderLine[] } | null> {
     const locked = await this.orders.findForUpdateWithLines(orderId);
     if (!locked) this.logger.warn(`event for unknown order ${orderId}: ignored`);
