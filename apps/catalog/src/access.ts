@@ -46,6 +46,3 @@ export function notFound(what: string, id: string): ServiceException {
   return new ServiceException(CommonErrorCode.NOT_FOUND, `No ${what} ${id}.`);
 }
 
-export function fieldError(field: string, problem: string): ServiceException {
-  return new ServiceException(CommonErrorCode.VALIDATION_FAILED, `${field}: ${problem}`, [{ field, problems: [problem] }]);
-}

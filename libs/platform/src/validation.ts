@@ -121,6 +121,11 @@ export function fieldErrors(errors: ValidationError[], parent = ''): { field: st
  */
 export const MAX_REPORTED_FIELDS = 20;
 
+/** The 400 for one field a rule outside the contract refused: `field: problem`, naming it. */
+export function fieldError(field: string, problem: string): ServiceException {
+  return new ServiceException(CommonErrorCode.VALIDATION_FAILED, `${field}: ${problem}`, [{ field, problems: [problem] }]);
+}
+
 /**
  * The 400 for these errors and, in the same answer, `more` fields found by other rules of the
  * same pass (the display-text rule of a listing): a field both name lists the problems of both.

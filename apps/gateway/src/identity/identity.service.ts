@@ -1,7 +1,7 @@
 import { CommonErrorCode, GatewayEvents } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import { UnitOfWork, type Transaction } from '@trove/messaging';
-import { DEFAULT_PAGE_SIZE, ServiceException, toPage, type Page } from '@trove/platform';
+import { DEFAULT_PAGE_SIZE, fieldError, ServiceException, toPage, type Page } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
 import { KeyStore } from '../auth/key-store';
 import type { Principal } from '../auth/principal';
@@ -73,7 +73,7 @@ export class IdentityService {
       const limit = new Date(principal.keyExpiresAt);
       if (expiresAt && expiresAt > limit) {
         const problem = `expiresAt must not be after ${limit.toISOString()}, when the key that makes it expires`;
-        throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, `expiresAt: ${problem}`, [{ field: 'expiresAt', problems: [problem] }]);
+        throw fieldError('expiresAt', problem);
       }
       expiresAt ??= limit;
     }

@@ -17,7 +17,7 @@ import {
 } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import { requestHash, RpcClient, UnitOfWork, type Transaction } from '@trove/messaging';
-import { decodeCursor, DEFAULT_PAGE_SIZE, RequestContext, ServiceException, toPage, type Caller } from '@trove/platform';
+import { decodeCursor, DEFAULT_PAGE_SIZE, fieldError, RequestContext, ServiceException, toPage, type Caller } from '@trove/platform';
 import { chargeFor, MoneyError, type CurrencyCode } from '@trove/licensing';
 import { createHash, randomUUID } from 'node:crypto';
 import { notFound } from '../access';
@@ -69,7 +69,7 @@ export class OrdersService {
     const total = prices.reduce((sum, price) => sum + price.amount, 0);
     if (!Number.isSafeInteger(total)) {
       const problem = 'the order total is beyond the largest amount Trove handles: place fewer items, or smaller quantities, per order';
-      throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, `items: ${problem}`, [{ field: 'items', problems: [problem] }]);
+      throw fieldError('items', problem);
     }
     // The instant the order is placed at, and an exclusive sale starts at: the license's term runs
     // from it (`termStartsAt` of order.paid), so that it ends with the sale, not later by the
@@ -385,7 +385,7 @@ export const FREE_ORDER_CURRENCY: CurrencyCode = 'CNY';
  */
 export function linePrice(offer: Pick<OfferSnapshot, 'id' | 'pricing' | 'meteredVolume'> & Partial<Pick<OfferSnapshot, 'defaultQuantity'>>, quantity: number | undefined, position: number, currency: CurrencyCode): { amount: number; quantity: number | null } {
   const field = `items.${position}.quantity`;
-  const bad = (problem: string) => new ServiceException(CommonErrorCode.VALIDATION_FAILED, `${field}: ${problem}`, [{ field, problems: [problem] }]);
+  const bad = (problem: string) => fieldError(field, problem);
   if (offer.pricing.model !== 'metered') {
     if (quantity !== undefined) throw bad(`quantity is only for metered offers; offer ${offer.id} is ${offer.pricing.model}`);
     return { amount: chargeFor(offer.pricing, {}, currency).amount, quantity: null };
