@@ -23,7 +23,7 @@ import {
 import { Injectable } from '@nestjs/common';
 import { formatMoney, type CurrencyCode } from '@trove/licensing';
 import { UnitOfWork } from '@trove/messaging';
-import { decodeCursor, DEFAULT_PAGE_SIZE, ServiceException, toPage, type Caller } from '@trove/platform';
+import { decodeCursor, DEFAULT_PAGE_SIZE, fieldError, ServiceException, toPage, type Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Clock } from '../clock';
@@ -519,7 +519,7 @@ export class WalletsService {
 /** Whose statement a caller reads: a vendor its own, an operator the vendor it names. */
 function statementVendor(caller: Caller, named: string | undefined): string {
   if (caller.role === 'admin') {
-    if (!named) throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, 'vendorOrganizationId: an operator names the vendor whose statement it reads', [{ field: 'vendorOrganizationId', problems: ['an operator names the vendor whose statement it reads'] }]);
+    if (!named) throw fieldError('vendorOrganizationId', 'an operator names the vendor whose statement it reads');
     return named;
   }
   if (named !== undefined && named !== caller.organizationId) throw new ServiceException(CommonErrorCode.FORBIDDEN, "A vendor reads its own statement only.");
