@@ -236,13 +236,12 @@ export class OrderRepository extends TransactionalRepository {
   /**
    * The run of the buyer's paid terms of this license that ends last (null: none on record): the
    * lines of its other paid or fulfilled orders of the offer under these terms, each ending at
-   * its run's start plus the months of the run to it (a line paid before runs were kept, or the
-   * first of a run, runs from its own start: a renewal's, or else its payment). Call under
-   * lockHolding.
+   * its run's start plus the months of the run to it (the first of a run, or a line paid before
+   * runs were kept, runs from its payment: a renewal always has its run). Call under lockHolding.
    */
   async latestPaidTerm(buyerOrganizationId: string, offerId: string, termsSha256: string, exceptOrderId: string): Promise<{ endsAt: Date; anchorAt: Date; anchorMonths: number } | null> {
     const rows = (await this.transaction.query(
-      `SELECT l.terms, coalesce(l.term_anchor_at, l.term_starts_at, o.paid_at) AS anchor_at, l.term_anchor_months
+      `SELECT l.terms, coalesce(l.term_anchor_at, o.paid_at) AS anchor_at, l.term_anchor_months
          FROM order_line l JOIN purchase_order o ON o.id = l.order_id
         WHERE l.buyer_organization_id = $1 AND l.offer_id = $2 AND l.terms_sha256 = $3 AND l.order_id <> $4
           AND NOT l.exclusive AND o.status IN ('paid', 'fulfilled') AND o.paid_at IS NOT NULL`,
