@@ -118,7 +118,12 @@ const isFigure = (value: unknown): value is number => typeof value === 'number' 
 const DIMENSIONS = ['width', 'height'] as const;
 type Size = Partial<Record<(typeof DIMENSIONS)[number], unknown>>;
 const isSize = (value: unknown): value is Size => value !== null && typeof value === 'object' && !Array.isArray(value);
-const figureText = (value: unknown): string => (isSize(value) ? `${String(value.width)}x${String(value.height)}` : String(value));
+/** A size as `1920x1080`; one missing its width or height (reported on its own) shows what it has. */
+const sizeText = (size: Size): string =>
+  isFigure(size.width) && isFigure(size.height)
+    ? `${size.width}x${size.height}`
+    : DIMENSIONS.filter((d) => isFigure(size[d])).map((d) => `${d} ${String(size[d])}`).join(', ') || 'no size';
+const figureText = (value: unknown): string => (isSize(value) ? sizeText(value) : String(value));
 
 /**
  * A figure no larger than a sibling figure of the same object: a part no larger than its whole

@@ -138,6 +138,16 @@ describe('validateDatasetMetadata', () => {
     ]);
   });
 
+  it('names only the dimensions a size has when one is missing, which is reported beside it', () => {
+    const problems = problemsOf(metadataWith('image', { 'image.minResolution': { width: 5000 } }));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        { field: 'image.minResolution', problems: ['minResolution (width 5000) must be at most maxResolution (4032x3024) in width and in height'] },
+      ]),
+    );
+    expect(JSON.stringify(problems)).not.toContain('undefined');
+  });
+
   it('tells a vendor to leave languages out rather than send an empty list', () => {
     expect(problemsOf(metadataWith('speech', { languages: [] }))).toEqual([
       { field: 'languages', problems: ['languages must not be empty: leave the field out for data without language'] },
