@@ -180,28 +180,38 @@ describe('the allowance of an entitlement sold per GiB, across delivery replicas
     expect(await holds(entitlement.id)).toEqual([]);
   });
 
-  it('cuts a download off where the GiB bought run out: the client gets those bytes, the audit row counts them, its hold is gone and its resume is refused', async () => {
+  it('refuses up front a download whose whole length does not fit in the GiB left, spending nothing, and serves the Range the refusal names', async () => {
     const size = large.bytes.length;
     const left = 5 * 1024 * 1024 + 123;
     const { buyer, entitlement, urls } = await gibBought(left);
-    const cut = await fetchUntilClosed(viaReplica(urls[large.path]));
-    expect({ status: cut.status, whole: cut.whole, received: cut.body.length, bytes: cut.body.equals(large.bytes.subarray(0, left)) }).toEqual({
-      status: 200,
-      whole: false,
-      received: left,
-      bytes: true,
+    // A plain GET of the whole file: refused before a byte, not a 200 cut off where the GiB run out.
+    const refused = await fetchUntilClosed(viaReplica(urls[large.path]));
+    expect({ status: refused.status, type: refused.headers['content-type'], code: refused.json?.code }).toEqual({
+      status: 403,
+      type: expect.stringContaining('application/problem+json'),
+      code: 'ALLOWANCE_EXHAUSTED',
     });
-    const row = await waitFor('the cut-off download recorded', () =>
+    expect(refused.json.detail).toContain(`so ${left} are left and this request asks for ${size}`);
+    expect(refused.json.detail).toContain(`ask for a Range of at most ${left} bytes`);
+    // Nothing was held, sent or counted.
+    expect(await holds(entitlement.id)).toEqual([]);
+    const [before] = (await ask(h, DeliverySubjects.listEntitlements, {}, buyer)).items;
+    expect(before.allowance).toMatchObject({ deliveredBytes: GIB - left, remainingBytes: left });
+    // A Range that asks for one byte more than is left is refused the same way.
+    const over = await fetchRaw(urls[large.path], { range: `bytes=0-${left}` });
+    expect({ status: over.status, code: over.json?.code }).toEqual({ status: 403, code: 'ALLOWANCE_EXHAUSTED' });
+    // The Range the refusal names is served whole, and then nothing is left.
+    const fits = await fetchUntilClosed(urls[large.path], { range: `bytes=0-${left - 1}` });
+    expect({ status: fits.status, whole: fits.whole, bytes: fits.body.equals(large.bytes.subarray(0, left)) }).toEqual({ status: 206, whole: true, bytes: true });
+    const row = await waitFor('the download recorded', () =>
       withDatabase(
         h.db.url,
         async (c) => (await c.query(`SELECT bytes_sent::int AS sent, complete FROM download WHERE entitlement_id = $1 AND path = $2`, [entitlement.id, large.path])).rows[0],
       ),
     );
-    expect(row).toEqual({ sent: left, complete: false });
-    expect(await holds(entitlement.id)).toEqual([]);
-    const [listed] = (await ask(h, DeliverySubjects.listEntitlements, {}, buyer)).items;
-    expect(listed.allowance).toMatchObject({ deliveredBytes: GIB, remainingBytes: 0 });
-    // The client resumes from what it got, as curl -C - does: refused before a byte is sent.
+    expect(row).toEqual({ sent: left, complete: true });
+    const [after] = (await ask(h, DeliverySubjects.listEntitlements, {}, buyer)).items;
+    expect(after.allowance).toMatchObject({ deliveredBytes: GIB, remainingBytes: 0 });
     const resumed = await fetchRaw(urls[large.path], { range: `bytes=${left}-` });
     expect({ status: resumed.status, code: resumed.json?.code }).toEqual({ status: 403, code: 'ALLOWANCE_EXHAUSTED' });
     expect(resumed.json.detail).toContain(`so 0 are left and this request asks for ${size - left}`);
@@ -227,12 +237,13 @@ describe('the allowance of an entitlement sold per GiB, across delivery replicas
 
   it('grows the holds of downloads running on both replicas one extension at a time, never past the GiB bought', async () => {
     const window = holdWindow(large.bytes.length);
-    // Two downloads of the rest of the large file have started, one on each replica, each with
-    // its first window; a window and 100 bytes are left.
+    // Two downloads of two windows each have started, one on each replica, each with its first
+    // window: each fitted in what was left when it was admitted, but a window and 100 bytes are
+    // left for both to grow by.
     const { entitlement } = await gibBought(3 * window + 100);
     const services = [h.app.get(DownloadsService), replica.app.get(DownloadsService)];
     const targets = [await targetIn(h.app, entitlement.id, large.path), await targetIn(replica.app, entitlement.id, large.path)];
-    const running = [await services[0].reserve(targets[0], asking(large.bytes.length)), await services[1].reserve(targets[1], asking(large.bytes.length))];
+    const running = [await services[0].reserve(targets[0], asking(2 * window)), await services[1].reserve(targets[1], asking(2 * window))];
     expect(running.map((hold) => hold!.bytes)).toEqual([window, window]);
 
     // Both ask for their next window at once, three times: one gets the window, the other the

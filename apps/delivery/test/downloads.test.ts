@@ -657,7 +657,7 @@ describe.each(STORAGE_DRIVERS)('entitlements and downloads with %s', (_name, sta
     expect(event).toMatchObject({ orderId: order.orderId, organizationId: metered.organizationId, pricingModel: 'metered', datasetId, versionId: v1, path: 'README.md', bytes: file.size });
   });
 
-  it("serves a download manager's split of a recording (3 connections, each asking for the rest of the file) on the GiB bought, and cuts the next download where the GiB run out", async () => {
+  it("serves a download manager's split of a recording (3 connections, each asking for the rest of the file) on the GiB bought, and refuses up front the next download that the GiB left do not hold", async () => {
     const buyer = newBuyer();
     const order = await pay(h, buyer, [paidLine(datasetId, [v1], 'research', { pricing: { model: 'metered', unit: 'gib', quantity: 1 } })]);
     const entitlement = await entitlementOf(buyer, order.orderId);
@@ -686,10 +686,14 @@ describe.each(STORAGE_DRIVERS)('entitlements and downloads with %s', (_name, sta
       );
     // Each connection stopped where the next one started: one copy.
     expect(await delivered(3)).toBe(size);
-    // The whole file again: served until the GiB run out, then cut; its resume is refused.
-    const again = await fetchUntilClosed(url);
+    // The whole file again does not fit in the GiB left: refused before a byte, rather than cut
+    // off where they run out. The Range the refusal names is served whole; then nothing is left.
     const rest = left - size;
-    expect({ status: again.status, whole: again.whole, bytes: again.body.equals(recording.bytes.subarray(0, rest)) }).toEqual({ status: 200, whole: false, bytes: true });
+    const again = await fetchRaw(url);
+    expectRefused(again, 'ALLOWANCE_EXHAUSTED');
+    expect(again.json.detail).toContain(`so ${rest} are left and this request asks for ${size}`);
+    const fits = await fetchUntilClosed(url, { range: `bytes=0-${rest - 1}` });
+    expect({ status: fits.status, whole: fits.whole, bytes: fits.body.equals(recording.bytes.subarray(0, rest)) }).toEqual({ status: 206, whole: true, bytes: true });
     expect(await delivered(4)).toBe(left);
     expectRefused(await fetchRaw(url, { range: `bytes=${rest}-` }), 'ALLOWANCE_EXHAUSTED');
   });

@@ -208,12 +208,15 @@ describe('download limits and seats while downloads run', () => {
       const rest = await fetchRaw(viaReplica(url), { range: 'bytes=1-' });
       expect({ status: rest.status, whole: Buffer.concat([probe.body, rest.body]).equals(large.bytes) }).toEqual({ status: 206, whole: true });
 
-      // A second copy: its hold grows until the margin is used, and the answer is cut there.
-      const second = await fetchUntilClosed(url, { range: 'bytes=1-' });
-      expect({ status: second.status, whole: second.whole, received: second.body.length, bytes: second.body.equals(large.bytes.subarray(1, 1 + margin)) }).toEqual({
+      // A second copy does not fit in the margin: refused before a byte, rather than served until
+      // the margin runs out and cut there. The margin itself is served as a Range of that much.
+      const second = await fetchRaw(url, { range: 'bytes=1-' });
+      expect({ status: second.status, code: second.json?.code }).toEqual({ status: 403, code: 'DOWNLOAD_LIMIT_REACHED' });
+      expect(second.json.detail).toContain(`${margin} bytes of the file remain and this request asks for ${size - 1}. Ask for a Range of at most ${margin} bytes`);
+      const marginRange = await fetchUntilClosed(url, { range: `bytes=1-${margin}` });
+      expect({ status: marginRange.status, whole: marginRange.whole, bytes: marginRange.body.equals(large.bytes.subarray(1, 1 + margin)) }).toEqual({
         status: 206,
-        whole: false,
-        received: margin,
+        whole: true,
         bytes: true,
       });
       expect(await sent(entitlement.id, 3)).toBe(size + margin);
@@ -257,9 +260,11 @@ describe('download limits and seats while downloads run', () => {
       expect(answers.map((a) => a.status)).toEqual(Array(8).fill(206));
       expect(Buffer.concat(answers.map((a) => a.body)).equals(large.bytes)).toBe(true);
       expect(await sent(entitlement.id, 8)).toBe(size);
-      // A ninth range of half the file gets the margin and is cut there; a tenth gets nothing.
-      const ninth = await fetchUntilClosed(urls[large.path], { range: `bytes=${part}-${5 * part - 1}` });
-      expect({ status: ninth.status, whole: ninth.whole, received: ninth.body.length }).toEqual({ status: 206, whole: false, received: margin });
+      // A ninth range of half the file does not fit in the margin and is refused up front; a range
+      // of the margin is served whole; a tenth gets nothing.
+      expect((await fetchRaw(urls[large.path], { range: `bytes=${part}-${5 * part - 1}` })).json?.code).toBe('DOWNLOAD_LIMIT_REACHED');
+      const ninth = await fetchUntilClosed(urls[large.path], { range: `bytes=${part}-${part + margin - 1}` });
+      expect({ status: ninth.status, whole: ninth.whole, received: ninth.body.length }).toEqual({ status: 206, whole: true, received: margin });
       expect((await fetchRaw(viaReplica(urls[large.path]), { range: `bytes=${part}-${2 * part - 1}` })).json?.code).toBe('DOWNLOAD_LIMIT_REACHED');
       expect(await sent(entitlement.id, 9)).toBe(size + margin);
     });
@@ -278,7 +283,7 @@ describe('download limits and seats while downloads run', () => {
       expect(await sent(entitlement.id, 2)).toBe(counted + size - saved.length);
     });
 
-    it('serves four rests of the file sent to both replicas at once only up to one copy and the margin in all, their holds never more than that', async () => {
+    it('serves four rests of the file sent to both replicas at once only up to one copy and the margin in all, refusing those that no longer fit, their holds never more than that', async () => {
       const { entitlement, urls } = await bought(newBuyer(), { downloadLimit: 1, seats: null });
       const url = urls[large.path];
       expect((await fetchRaw(url, { range: 'bytes=0-0' })).status).toBe(206);
@@ -295,13 +300,18 @@ describe('download limits and seats while downloads run', () => {
       const rests = await Promise.all([url, viaReplica(url), url, viaReplica(url)].map((u) => fetchUntilClosed(u, { range: 'bytes=1-' })));
       running = false;
       await watching;
-      // Each is admitted with a window and grows as it goes; the four are cut when the file's
-      // bytes are used up, each after bytes that are the file's own.
-      expect(rests.map((r) => r.status)).toEqual([206, 206, 206, 206]);
-      expect(rests.filter((r) => !r.whole).length).toBeGreaterThanOrEqual(3);
-      for (const r of rests) expect(r.body.equals(large.bytes.subarray(1, 1 + r.body.length))).toBe(true);
+      // Each is admitted while its whole length fits beside the windows the others hold, and
+      // grows as it goes; those that fitted no more are refused before a byte. The ones admitted
+      // together are cut when the file's bytes are used up, each after bytes that are the file's
+      // own, never past them.
+      const served = rests.filter((r) => r.status === 206);
+      const refused = rests.filter((r) => r.status !== 206);
+      expect(served.length).toBeGreaterThanOrEqual(1);
+      expect(refused.map((r) => ({ status: r.status, code: r.json?.code }))).toEqual(Array(refused.length).fill({ status: 403, code: 'DOWNLOAD_LIMIT_REACHED' }));
+      expect(refused.length).toBeGreaterThanOrEqual(1);
+      for (const r of served) expect(r.body.equals(large.bytes.subarray(1, 1 + r.body.length))).toBe(true);
       expect(Math.max(...heldSums)).toBeLessThanOrEqual(size + margin - 1);
-      expect(await sent(entitlement.id, 5)).toBe(size + margin);
+      expect(await sent(entitlement.id, 1 + served.length)).toBe(size + margin);
       expect(await holdsOf(entitlement.id)).toEqual([]);
     });
 

@@ -69,9 +69,9 @@ export class DownloadsService {
    * The limits a download counts against, checked and held in one go: the license's `seats`
    * (the API keys that downloaded or are downloading), its `downloadLimit` (downloads of the
    * file from its first byte, when `use.startsNew`, and the file's bytes: those delivered, those
-   * held by its downloads still running and this one's first window must fit in `downloadLimit`
+   * held by its downloads still running and all this one may send must fit in `downloadLimit`
    * copies of the file and a margin for resumes, whatever the ranges) and, for an offer sold per
-   * GiB, the bytes (those delivered, those held and this one's first window must fit in the GiB
+   * GiB, the bytes (those delivered, those held and all this one may send must fit in the GiB
    * bought). Running downloads are those of every replica: each holds its share in the database
    * (`download_hold`: its key's seat, one download of its file when it is a new one, the bytes it
    * may send so far when metered or under a download limit), and the counts and the new hold are
@@ -82,7 +82,10 @@ export class DownloadsService {
    * The bytes are held a window at a time (`holdWindow`): the hold starts with the first
    * min(window, `use.bytes`) and grows by `extend` as they go out, so a download manager's
    * connections that each ask for the rest of the file hold what they send, not the rest of the
-   * file each. A request that fits in one window costs this one transaction.
+   * file each. A request that fits in one window costs this one transaction. Downloads running
+   * at once count each other's windows, not each other's whole lengths: when together they need
+   * more than is left, `extend` refuses the window that would pass the limit and that download
+   * ends there, cut off, never past the limit.
    *
    * The hold lasts until `record` writes the download's audit row (then the row counts what was
    * sent), or `release` when the download never starts; while the download runs, this process
@@ -117,7 +120,15 @@ export class DownloadsService {
     };
     const refused = await this.unitOfWork.run(async (tx) => {
       await this.downloads.lockLimits(hold.entitlementId, tx);
-      const refused = refusalOf(target, use, await this.downloads.usage(hold.entitlementId, asked), hold.bytes);
+      const usage = await this.downloads.usage(hold.entitlementId, asked);
+      // The bytes it may take in all: what it asks for, up to where another running download of
+      // its file and API key was served from (a download manager's next connection), where
+      // `extend` stops it. All of them must fit now, not only the first window: a download
+      // admitted on its first window and then cut where the limit runs out leaves the buyer a
+      // truncated file with the allowance spent on it.
+      const claim = counted ? await this.claimOf(hold) : 0;
+      hold.bytes = Math.min(hold.bytes, claim);
+      const refused = refusalOf(target, use, usage, claim);
       if (!refused) await this.downloads.insertHold(hold, HOLD_SECONDS);
       return refused;
     });
@@ -170,6 +181,16 @@ export class DownloadsService {
     else if (left <= 0) this.logger.log(about, 'a download reached its limit: it ends after the bytes it held');
     else this.logger.warn(about, 'a download hold lapsed: the download ends after the bytes it held');
     return false;
+  }
+
+  /**
+   * The bytes a download about to be admitted may send in all: its length, or less when another
+   * running download of the same file and API key was served from a byte inside its range, since
+   * its hold never grows past that byte (`extend`). Run under the entitlement's lock.
+   */
+  private async claimOf(hold: DownloadHold): Promise<number> {
+    const next = await this.downloads.nextStartOfOthers(hold, hold.admittedAt);
+    return next === null ? hold.length : Math.min(hold.length, next - hold.rangeStart);
   }
 
   /** Lets go of the hold of a download that never started (its file could not be opened). */
@@ -315,10 +336,10 @@ export function holdWindow(size: number, minWindow = MIB): number {
 }
 
 /**
- * The refusal of `use`, which would hold `holding` bytes now (its first window), given what the
- * entitlement's limits count, or null when it fits.
+ * The refusal of `use`, which may send `claim` bytes in all (its length, or up to another
+ * connection's first byte), given what the entitlement's limits count, or null when it fits.
  */
-function refusalOf(target: DownloadTarget, use: DownloadUse, usage: Usage, holding: number): ServiceException | null {
+function refusalOf(target: DownloadTarget, use: DownloadUse, usage: Usage, claim: number): ServiceException | null {
   const decision = checkUse(target.terms, {
     use: 'download',
     ...(usage.seatsInUse !== undefined ? { seatsInUse: usage.seatsInUse } : {}),
@@ -329,7 +350,7 @@ function refusalOf(target: DownloadTarget, use: DownloadUse, usage: Usage, holdi
   if (limit != null && usage.fileDeliveredBytes !== undefined && usage.fileHeldBytes !== undefined) {
     const { fileDeliveredBytes: delivered, fileHeldBytes: held } = usage;
     const bound = fileBytesAllowed(limit, target.size);
-    if (delivered + held + holding > bound) {
+    if (delivered + held + claim > bound) {
       const left = Math.max(0, bound - delivered - held);
       return refusal(
         'DOWNLOAD_LIMIT_REACHED',
@@ -342,12 +363,14 @@ function refusalOf(target: DownloadTarget, use: DownloadUse, usage: Usage, holdi
   const allowance = target.allowanceBytes;
   if (allowance === null || usage.deliveredBytes === undefined || usage.heldBytes === undefined) return null;
   const { deliveredBytes: delivered, heldBytes: held } = usage;
-  if (delivered + held + holding <= allowance) return null;
+  if (delivered + held + claim <= allowance) return null;
   const left = Math.max(0, allowance - delivered - held);
+  const more = `buy more${target.perGib ? ' GiB' : ''}`;
   return new ServiceException(
     DeliveryErrorCode.ALLOWANCE_EXHAUSTED,
     `This entitlement bought ${target.perGib ? `${allowance / GIB} GiB` : 'a share of the corpus'} (${allowance} bytes); ${delivered} bytes are delivered and ${held} are being downloaded, ` +
-      `so ${left} are left and this request asks for ${use.bytes}. Ask for a Range of at most ${left} bytes, or buy more${target.perGib ? ' GiB' : ''}.`,
+      `so ${left} are left and this request asks for ${use.bytes}. Nothing was sent or counted: ` +
+      (left > 0 ? `ask for a Range of at most ${left} bytes, or ${more}.` : `${more}.`),
   );
 }
 
