@@ -20,6 +20,9 @@
 // wait. The apps and the local servers run in their own process groups, so a terminal Ctrl-C
 // reaches only this script, which then stops everything in order (apps first, databases last).
 //
+// An app that exits 0 by itself was stopped on purpose (someone sent it SIGINT or SIGTERM, as
+// `pkill -INT -f <checkout>` does): the others are stopped too and this script exits 0.
+//
 // An app that crashes after it was ready is restarted with exponential backoff (1 s, 2 s,
 // 4 s ... 30 s), the way Kubernetes restarts a container: the services are built to be killed
 // and restarted at any point (outbox, inbox, saga sweeps), so bringing one back is what keeps
@@ -178,6 +181,7 @@ class App {
     const { child } = this;
     clearTimeout(this.restartTimer);
     if (!this.running) return 'not running';
+    child.stopRequested = true; // its exit 0 is ours, not someone else's stop (see supervise)
     try {
       child.kill('SIGTERM');
     } catch {
@@ -326,7 +330,15 @@ async function main() {
     await fail(`${failed.map((r) => r.app.name).join(', ')} did not start: see the log lines above`);
   }
 
-  for (const app of apps) supervise(app, () => stopping);
+  // An app exits 0 only after a SIGINT or SIGTERM of its own (its graceful shutdown): someone
+  // stopped it on purpose, as `pkill -INT -f <checkout>` does to all five, so stop the rest too
+  // rather than bring it back.
+  const stoppedFromOutside = (app) =>
+    shutdown(`${app.name} was stopped from outside (exit code 0 after its shutdown)`).then(() => {
+      log.info('stopped');
+      process.exit(0);
+    });
+  for (const app of apps) supervise(app, () => stopping, stoppedFromOutside);
   let demo;
   try {
     demo = await seedDemo({ stateDir: stateDir(ROOT), gatewayUrl: `http://127.0.0.1:${ports.gateway}`, adminKey: admin.key, catalog: 'never' });
@@ -346,10 +358,11 @@ async function main() {
 }
 
 /** Restart-with-backoff after a crash (see the header). */
-function supervise(app, isStopping) {
+function supervise(app, isStopping, onStoppedFromOutside) {
   const watch = () => {
     app.child.exited.then(async ({ code, signal }) => {
       if (isStopping()) return;
+      if (code === 0 && !app.child.stopRequested) return onStoppedFromOutside(app);
       const uptime = Date.now() - app.startedAt;
       app.crashes = uptime >= STABLE_AFTER_MS ? 1 : app.crashes + 1;
       log.error(`${app.name} exited unexpectedly (${signal ?? `exit code ${code}`}) after ${(uptime / 1000).toFixed(1)} s`);

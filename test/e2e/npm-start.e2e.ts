@@ -1,4 +1,5 @@
 import { SERVICES } from '@trove/contracts';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -106,5 +107,34 @@ describe('npm start', () => {
     start.kill('SIGINT');
     expect(await start.exit(30_000)).toEqual({ code: 0, signal: null });
     await expect(fetch(`http://127.0.0.1:${base}/health/live`)).rejects.toThrow();
+  });
+
+  it('stops every app and exits when one app is stopped from outside, instead of starting it again', async () => {
+    base ??= await freePortRange();
+    start = new NodeProcess('scripts/start.mjs', {
+      DATABASE_URL: SERVER_URL,
+      NATS_URL,
+      TROVE_BASE_PORT: String(base),
+      TROVE_DATABASE_PREFIX: prefix,
+      TROVE_STATE_DIR: stateDir,
+      TROVE_NAMESPACE: namespace,
+      TROVE_ADMIN_KEY: adminKey,
+      TROVE_LOG_FORMAT: 'json',
+    }).start();
+    await waitFor('npm start to say it is running', async () => {
+      if (!start.running) throw new Error(`npm start exited:\n${start.tail(40)}`);
+      return start.output.includes('Trove is running');
+    }, 150_000, 250);
+
+    // What `pkill -INT -f <checkout>` does to an app: npm start itself is not signalled.
+    const apps = execFileSync('pgrep', ['-P', String(start.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number);
+    expect(apps).toHaveLength(SERVICES.length);
+    process.kill(apps[0], 'SIGINT');
+
+    expect(await start.exit(40_000)).toEqual({ code: 0, signal: null });
+    expect(start.output).toContain('was stopped from outside');
+    expect(start.output).not.toContain('restarting in');
+    await expect(fetch(`http://127.0.0.1:${base}/health/live`)).rejects.toThrow();
+    for (const pid of apps) expect(() => process.kill(pid, 0)).toThrow();
   });
 });

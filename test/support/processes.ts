@@ -68,6 +68,10 @@ export class NodeProcess {
     return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   kill(signal: NodeJS.Signals = 'SIGTERM'): void {
     if (this.running) this.child!.kill(signal);
   }
