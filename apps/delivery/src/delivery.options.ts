@@ -1,6 +1,8 @@
 import type { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { BootstrapOptions } from '@trove/platform';
+import type { Server } from 'node:http';
 import { DeliveryConfig } from './delivery.config';
+import { continueUploadsWhenRead } from './uploads/expect-continue';
 
 /**
  * Delivery's HTTP surface is signed file URLs: no route takes JSON. Every body is handed to the
@@ -17,4 +19,10 @@ export function streamRequestBodies(app: NestFastifyApplication): void {
   fastify.addContentTypeParser('*', (_request, _payload, done) => done(null));
 }
 
-export const deliveryOptions: BootstrapOptions<DeliveryConfig> = { service: 'delivery', config: DeliveryConfig, configure: streamRequestBodies };
+/** Delivery's set-up of its HTTP app: bodies streamed unread, an upload's 100 Continue sent when it is read. */
+export function configureDelivery(app: NestFastifyApplication): void {
+  streamRequestBodies(app);
+  continueUploadsWhenRead(app.getHttpServer() as Server);
+}
+
+export const deliveryOptions: BootstrapOptions<DeliveryConfig> = { service: 'delivery', config: DeliveryConfig, configure: configureDelivery };
