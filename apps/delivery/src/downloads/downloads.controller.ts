@@ -178,7 +178,9 @@ export class DownloadsController {
         path: ticket.path,
         rangeStart: start,
         bytesSent: sent,
-        complete: res.writableFinished && progress.sent === length,
+        // Every byte's write completed: the answer is whole, even when the client, having read
+        // it all, hung up before the response's own 'finish' (which then never comes).
+        complete: progress.sent === length,
         startedAt,
         finishedAt: new Date(),
       }, hold);
@@ -206,12 +208,17 @@ export class DownloadsController {
         () => res.destroy(),
       );
     } else {
+      // As pipe() does, with each chunk counted as sent once its write completed.
       body!.on('data', (chunk: Buffer) => {
         progress.given += chunk.length;
-        progress.sent += chunk.length;
+        const more = res.write(chunk, (error) => {
+          if (!error) progress.sent += chunk.length;
+        });
+        if (!more) body!.pause();
       });
+      res.on('drain', () => body!.resume());
+      body!.once('end', () => res.end());
       body!.once('error', () => res.destroy());
-      body!.pipe(res);
     }
   }
 
