@@ -2,7 +2,7 @@ import { ORDER_STATUSES } from '@trove/contracts';
 import { ServiceException } from '@trove/platform';
 import { orderStates, IN_FLIGHT } from './order-state';
 import { Order } from './order.entity';
-import { orderIdFor } from './orders.service';
+import { nameBasedUuid, orderIdFor } from './orders.service';
 
 describe('the order state table', () => {
   it('names every status of the contract, and every one is reachable from pending_payment', () => {
@@ -38,10 +38,17 @@ describe('the order id of a command', () => {
 
   it('is the same UUID for the same buyer, Idempotency-Key and request, and differs for another key or buyer', () => {
     const id = orderIdFor(buyer, 'po-2026-11-0042', request);
-    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(orderIdFor(buyer, 'po-2026-11-0042', { acceptLicense: true, items: [{ offerId }] })).toBe(id);
     expect(orderIdFor(buyer, 'po-2026-11-0043', request)).not.toBe(id);
     expect(orderIdFor({ ...buyer, organizationId: '0b6e5f8a-1c2d-4e3f-9a4b-5c6d7e8f9a0b' }, 'po-2026-11-0042', request)).not.toBe(id);
+  });
+
+  it('is a standard name-based (version 5) UUID, as other implementations make it', () => {
+    // The RFC's example (DNS namespace, python.org), and a UTF-8 name under the order namespace,
+    // both as Python's uuid.uuid5 makes them.
+    expect(nameBasedUuid('6ba7b810-9dad-11d1-80b4-00c04fd430c8', 'python.org')).toBe('886313e1-3b8a-5372-9b90-0c9aee199e5d');
+    expect(nameBasedUuid('99008072-6013-4089-83dd-6dafd8c25da9', '订单 po-2026-11-0042')).toBe('1d6b0c77-371e-5eb6-b186-b5c234841e31');
   });
 
   it('differs for another request under the same key, which reserves and gives back exclusive sales of its own', () => {

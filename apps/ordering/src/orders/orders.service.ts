@@ -440,8 +440,20 @@ export function linePrice(offer: Pick<OfferSnapshot, 'id' | 'pricing' | 'metered
  */
 export function orderIdFor(buyer: Caller, idempotencyKey: string | undefined, request: PlaceOrderRequest): string {
   if (!idempotencyKey) return randomUUID();
-  const hex = createHash('sha256').update(`ordering.order.place|${buyer.organizationId}|${idempotencyKey}|${requestHash(request)}`).digest('hex');
-  // RFC 9562 layout: version 8 (name-based, custom hash), variant 10.
-  const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return nameBasedUuid(ORDER_ID_NAMESPACE, `ordering.order.place|${buyer.organizationId}|${idempotencyKey}|${requestHash(request)}`);
+}
+
+/** The namespace of order ids made from a command (RFC 9562 name-based UUIDs). */
+const ORDER_ID_NAMESPACE = '99008072-6013-4089-83dd-6dafd8c25da9';
+
+/**
+ * A version 5 UUID (RFC 9562, 5.5: SHA-1 of the namespace's bytes and the name): a version
+ * every UUID validator knows, where a version 8 one was refused by clients' older validators.
+ */
+export function nameBasedUuid(namespace: string, name: string): string {
+  const bytes = createHash('sha1').update(Buffer.from(namespace.replace(/-/g, ''), 'hex')).update(name, 'utf8').digest().subarray(0, 16);
+  bytes[6] = (bytes[6] & 0x0f) | 0x50;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
