@@ -282,10 +282,12 @@ describe("the gateway's HTTP edge", () => {
     });
   });
 
-  describe('requests Fastify refuses before any route', () => {
+  describe('requests refused before any route', () => {
     it.each([
       ['broken percent-encoding in the path', '/v1/datasets/%E4%B8', 400],
       ['a path parameter of 200 characters', `/v1/datasets/${'a'.repeat(200)}`, 414],
+      ['escapes that are not UTF-8 in the query, where the search ran for what the client never meant', '/v1/datasets?q=%ff%fe', 400],
+      ['a lone % in the query', '/v1/datasets?q=%&modality=speech', 400],
     ])('answers %s with problem+json carrying x-correlation-id, the client’s when it sent one', async (_name, path, status) => {
       const response = await system.request(path, { headers: { 'x-correlation-id': 'po-2026-11-CMB-0042' } });
       const problem = await expectProblem(response, status, 'VALIDATION_FAILED');

@@ -14,7 +14,7 @@ import { Readiness } from './health';
 import { logRequest, ROOT_LOGGER } from './logging';
 import { MetricsService } from './metrics';
 import { natsAuth, natsConnectOptions, redactNatsUrl } from './nats-connection';
-import { allowedMethods, clientErrorResponse, COMMON_HEADERS } from './http-errors';
+import { allowedMethods, brokenQuery, clientErrorResponse, COMMON_HEADERS } from './http-errors';
 import { PROBLEM_CONTENT_TYPE, ServiceException, toProblem } from './problem';
 import { trustedProxies } from './trust-proxy';
 import { CommonErrorCode, DEFAULT_PORTS, type ServiceName } from '@trove/contracts';
@@ -125,6 +125,12 @@ function instrumentHttp(app: NestFastifyApplication, metrics: MetricsService, re
       // Connection: close, so the connection ends with this answer: one that only became idle
       // after the server began closing was otherwise left open until SHUTDOWN_TIMEOUT_MS.
       void reply.status(503).header('retry-after', '1').header('connection', 'close').header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+      return;
+    }
+    const query = brokenQuery(request.url);
+    if (query) {
+      const problem = toProblem(new ServiceException(CommonErrorCode.VALIDATION_FAILED, query), String(request.id));
+      void reply.status(400).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
       return;
     }
     // A path that has routes, asked with a method it has none for: 405 and what it allows.

@@ -1,5 +1,5 @@
 import Fastify from 'fastify';
-import { allowedMethods, clientErrorResponse } from './http-errors';
+import { allowedMethods, brokenQuery, clientErrorResponse } from './http-errors';
 
 function parse(response: string) {
   const [head, body] = response.split('\r\n\r\n');
@@ -40,5 +40,27 @@ describe('allowedMethods', () => {
     // A trailing slash is not an empty id: GET /v1/datasets/ has no route, so it is a 404.
     expect(allowedMethods(fastify, '/v1/datasets/')).toEqual([]);
     await fastify.close();
+  });
+});
+
+describe('brokenQuery', () => {
+  it.each([
+    ['/v1/datasets?q=%ff%fe', 'q=%ff%fe'],
+    ['/v1/datasets?q=%', 'q=%'],
+    ['/v1/datasets?modality=speech&q=100%', 'q=100%'],
+    ['/v1/datasets?q=%E8%AF', 'q=%E8%AF'],
+    ['/v1/datasets?q=%zz', 'q=%zz'],
+  ])('finds the broken escape in %s', (url, part) => {
+    expect(brokenQuery(url)).toContain(`"${part}"`);
+  });
+
+  it.each([
+    '/v1/datasets',
+    '/v1/datasets?q=%E8%AF%AD%E9%9F%B3&modality=speech',
+    '/v1/datasets?q=100%25',
+    '/v1/datasets?q=a+b&sort=price',
+    '/files/audio%2F0001.wav?org=c130b609&expires=1796094271&sig=eXt_AvdFOlxpjChYpSoZ-lsdh1JG11Q3vJ07IWmVaH68',
+  ])('takes %s', (url) => {
+    expect(brokenQuery(url)).toBeNull();
   });
 });

@@ -38,6 +38,26 @@ export function clientErrorResponse(error: { code?: unknown; reason?: unknown })
   ].join('\r\n');
 }
 
+/**
+ * What is wrong with a URL's query string, or null: a `%` not followed by two hex digits, or
+ * escapes that do not spell UTF-8 (`%ff%fe`). Fastify's parser keeps such text as it is, so a
+ * search for `q=%ff` ran as a search for something the client never meant; every other broken
+ * part of a request is a 400, and so is this.
+ */
+export function brokenQuery(url: string): string | null {
+  const start = url.indexOf('?');
+  if (start < 0) return null;
+  for (const part of url.slice(start + 1).split('&')) {
+    try {
+      decodeURIComponent(part);
+    } catch {
+      const shown = part.length > 60 ? `${part.slice(0, 60)}…` : part;
+      return `The query string's percent-encoding is broken at "${shown}": a % starts an escape of two hex digits (%25 for % itself), and escapes spell UTF-8.`;
+    }
+  }
+  return null;
+}
+
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 /**
