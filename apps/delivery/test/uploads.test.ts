@@ -122,6 +122,25 @@ describe.each(STORAGE_DRIVERS)('signed uploads with %s', (_name, startStorage) =
     expect(await h.rows(request.datasetId)).toEqual([expect.objectContaining({ target: 'sample', version_id: null })]);
   });
 
+  it('refuses a text sample declared in GBK before a byte is read, saying to send UTF-8, and keeps a version file in GBK as bytes', async () => {
+    const gbk = Buffer.from([0xd3, 0xef, 0xd2, 0xf4, 0xca, 0xb6, 0xb1, 0xf0, 0x2c, 0x31, 0x0a]); // "语音识别,1" in GBK
+    for (const contentType of ['text/csv; charset=gbk', 'text/plain;charset="GB18030"', 'application/json; charset=big5']) {
+      const request: SignUploadRequest = { target: 'sample', datasetId: randomUUID(), path: 'preview/样例.csv', maxBytes: MiB };
+      const answer = await h.put((await h.signUpload(request, vendor)).uploadUrl, gbk, { 'content-type': contentType });
+      expectProblem(answer, 415, 'UNSUPPORTED_MEDIA_TYPE');
+      expect(answer.body.detail).toContain('Convert it to UTF-8');
+      await expectNothingKept(request.datasetId);
+    }
+    expect(h.catalogCalls).toEqual([]);
+    // UTF-8 and ASCII are served as they are; a binary type's charset says nothing of its bytes.
+    for (const contentType of ['text/csv; charset=UTF-8', 'text/csv; charset=us-ascii', 'application/octet-stream; charset=gbk']) {
+      const request: SignUploadRequest = { target: 'sample', datasetId: randomUUID(), path: 'preview/样例.csv', maxBytes: MiB };
+      expect((await h.put((await h.signUpload(request, vendor)).uploadUrl, Buffer.from('语音识别,1\n'), { 'content-type': contentType })).status).toBe(201);
+    }
+    // A version file is bytes, never served as text: its charset is the vendor's business.
+    expect((await h.put((await h.signUpload(versionFile({ path: 'labels/gbk.csv' }), vendor)).uploadUrl, gbk, { 'content-type': 'text/csv; charset=gbk' })).status).toBe(201);
+  });
+
   it('takes a path of nearly 512 bytes of Chinese (about 1,500 characters once percent-encoded)', async () => {
     // Two long names: one name holds at most 255 bytes, what a buyer's filesystem takes.
     const request = versionFile({ path: `标注/${'普通话朗读语音数据'.repeat(9)}/${'普通话朗读语音数据'.repeat(9)}.jsonl` });

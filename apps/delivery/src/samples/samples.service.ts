@@ -24,7 +24,12 @@ const TEXT_TYPE = /^(?:text\/[a-z0-9!#$&^_.+-]+|application\/(?:json|jsonl|x-jso
  */
 export function servedContentType(contentType: string | undefined): string {
   if (contentType === undefined) return 'application/octet-stream';
-  return TEXT_TYPE.test(contentType) ? `${contentType}; charset=utf-8` : contentType;
+  return isTextType(contentType) ? `${contentType}; charset=utf-8` : contentType;
+}
+
+/** A media type (no parameters) whose bytes a client decodes by a charset: text or JSON. */
+export function isTextType(mediaType: string): boolean {
+  return TEXT_TYPE.test(mediaType);
 }
 
 /**

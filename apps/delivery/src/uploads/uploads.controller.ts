@@ -74,11 +74,17 @@ const UPLOAD_RETRY_AFTER_SECONDS = 5;
 
 const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/;
 
+/** The charset parameter of a Content-Type, quoted or not (RFC 9110 8.3.1). */
+const CHARSET = /;\s*charset\s*=\s*(?:"([^"]{1,64})"|([^;\s]{1,64}))/i;
+
 function requestInfo(request: FastifyRequest): UploadRequestInfo {
   const length = request.headers['content-length'];
-  const type = request.headers['content-type']?.split(';')[0].trim().toLowerCase();
+  const header = request.headers['content-type'];
+  const type = header?.split(';')[0].trim().toLowerCase();
+  const charset = header === undefined ? undefined : CHARSET.exec(header);
   return {
     ...(length !== undefined && /^\d{1,16}$/.test(length) ? { contentLength: Number(length) } : {}),
     ...(type && MEDIA_TYPE.test(type) ? { contentType: type } : {}),
+    ...(charset ? { charset: (charset[1] ?? charset[2]).trim().toLowerCase() } : {}),
   };
 }

@@ -15,6 +15,7 @@ import type { Readable } from 'node:stream';
 import { callerRefusal } from '../callers/caller-standing';
 import { DeliveryConfig } from '../delivery.config';
 import { UrlSigner, urlExpiry, type UrlSignature } from '../signing/url-signer';
+import { isTextType } from '../samples/samples.service';
 import { ObjectStorage, ObjectTooLargeError, type StoredObjectInfo } from '../storage/object-storage';
 import { ObjectDeletions } from './object-deletions';
 import { StoredObjectRepository, type NewStoredObject } from './stored-object.repository';
@@ -26,6 +27,8 @@ export interface UploadRequestInfo {
   contentLength?: number;
   /** The Content-Type header, kept for samples (their previews are served with it). */
   contentType?: string;
+  /** The Content-Type's charset parameter, lower-cased, when it has one. */
+  charset?: string;
 }
 
 /**
@@ -87,6 +90,7 @@ export class UploadsService {
       if (info.contentLength > limit) throw tooLarge(limit);
       if (ticket.size !== undefined && info.contentLength !== ticket.size) throw sizeMismatch(ticket.size, info.contentLength);
     }
+    if (ticket.target === 'sample') refuseNonUtf8Text(info);
     return ticket;
   }
 
@@ -277,4 +281,21 @@ function unconfirmed(cause: unknown): ServiceException {
 function isClientAbort(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException)?.code;
   return code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || (error as Error)?.message === 'aborted';
+}
+
+/** Charsets whose bytes are UTF-8 as they are (US-ASCII is a subset of it). */
+const UTF8_CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii', 'ascii']);
+
+/**
+ * A text or JSON sample is served as UTF-8 (`; charset=utf-8`, samples.service.ts): one declared
+ * in another charset (GBK, GB18030, Big5, Shift_JIS...) would be shown to buyers as mojibake, so
+ * it is refused at its headers, before a byte is read, saying to convert it.
+ */
+function refuseNonUtf8Text(info: UploadRequestInfo): void {
+  if (info.contentType === undefined || info.charset === undefined || !isTextType(info.contentType) || UTF8_CHARSETS.has(info.charset)) return;
+  throw new ServiceException(
+    CommonErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    `This sample is declared ${info.contentType} in charset ${info.charset}, but text samples are stored and served as UTF-8, so buyers would see it garbled. ` +
+      `Convert it to UTF-8 (for example: iconv -f ${info.charset.toUpperCase()} -t UTF-8) and upload it again with charset=utf-8, or send it as application/octet-stream; nothing was kept.`,
+  );
 }
