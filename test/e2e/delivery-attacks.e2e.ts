@@ -155,11 +155,18 @@ describe('delivery against hostile and heavy clients, through the public API', (
       type: expect.stringMatching(/^application\/problem\+json/),
       code: 'DOWNLOAD_LIMIT_REACHED',
     });
-    // The rest of the file once more gets what is left of the margin, and is cut there; its
-    // resume is refused, saying nothing remains.
-    const rest = await readUntil(file.url, 'bytes=1-', size - 1);
-    expect({ status: rest.status, whole: rest.whole, received: rest.bytes.length }).toEqual({ status: 206, whole: false, received: size + margin - delivered });
-    const resumed = await fetch(file.url, { headers: { range: `bytes=${1 + rest.bytes.length}-` } });
+    // The rest of the file once more does not fit in what is left of the margin: refused before
+    // a byte is sent, naming what is left, rather than served and cut there. A Range of what is
+    // left is served whole; after it, nothing remains.
+    const left = size + margin - delivered;
+    const tooMuch = await fetch(file.url, { headers: { range: 'bytes=1-' } });
+    const tooMuchProblem = await json(tooMuch);
+    expect({ status: tooMuch.status, code: tooMuchProblem.code }).toEqual({ status: 403, code: 'DOWNLOAD_LIMIT_REACHED' });
+    expect(tooMuchProblem.detail).toContain(`so ${left} bytes of the file remain and this request asks for ${size - 1}. Ask for a Range of at most ${left} bytes`);
+    const rest = await readUntil(file.url, `bytes=1-${left}`, left);
+    expect({ status: rest.status, whole: rest.whole, received: rest.bytes.length }).toEqual({ status: 206, whole: true, received: left });
+    expect(rest.bytes.equals(recording.subarray(1, 1 + left))).toBe(true);
+    const resumed = await fetch(file.url, { headers: { range: `bytes=${1 + left}-` } });
     const refused = await json(resumed);
     expect({ status: resumed.status, code: refused.code }).toEqual({ status: 403, code: 'DOWNLOAD_LIMIT_REACHED' });
     expect(refused.detail).toContain('so 0 bytes of the file remain');
