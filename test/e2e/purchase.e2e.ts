@@ -288,7 +288,7 @@ describe('the purchase saga through the public API, every app a process', () => 
     await h.fund(buyer, 5_000_000);
     const entitlementOf = async (orderId: string) => {
       const { items } = await json(await h.system.request('/v1/entitlements', { as: { key: buyer.key } }));
-      return (items as { orderId: string; startsAt: string; expiresAt: string | null; status: string }[]).find((e) => e.orderId === orderId)!;
+      return (items as { id: string; orderId: string; startsAt: string; expiresAt: string | null; status: string }[]).find((e) => e.orderId === orderId)!;
     };
 
     const first = await json(await h.order(buyer, order(yearly.offerId)));
@@ -297,6 +297,11 @@ describe('the purchase saga through the public API, every app a process', () => 
     expect((await h.settled(buyer, second.id)).status).toBe('fulfilled');
     const [one, two] = [await entitlementOf(first.id), await entitlementOf(second.id)];
     expect(two).toMatchObject({ status: 'active', startsAt: one.expiresAt, expiresAt: licenseEndsAt({ termMonths: 12 }, new Date(one.expiresAt!))!.toISOString() });
+    // The second year has not begun, not ended: its manifest says when it starts.
+    const early = await h.system.request(`/v1/entitlements/${two.id}/manifest`, { as: { key: buyer.key } });
+    const refusal = await json(early);
+    expect({ status: early.status, code: refusal.code }).toEqual({ status: 403, code: 'ENTITLEMENT_NOT_STARTED' });
+    expect(refusal.detail).toContain(`starts at ${one.expiresAt}`);
     expect(await h.wallet(buyer)).toBe(3_000_000);
 
     const subscribed = await json(await h.order(buyer, order(monthly.offerId)));

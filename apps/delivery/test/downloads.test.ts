@@ -575,7 +575,7 @@ describe.each(STORAGE_DRIVERS)('entitlements and downloads with %s', (_name, sta
     expectRefused(await fetchRaw(url), 'URL_EXPIRED');
   });
 
-  it('runs a renewal from the end of the term it renews: until then its manifest is refused, and a file comes under the term that runs', async () => {
+  it('runs a renewal from the end of the term it renews: until then its manifest, diff and URLs are refused as not started, and a file comes under the term that runs', async () => {
     const renewer = newBuyer();
     const terms = { termMonths: 12 };
     const first = await pay(h, renewer, [paidLine(datasetId, [v1], 'research', { termsChange: terms })]);
@@ -586,13 +586,22 @@ describe.each(STORAGE_DRIVERS)('entitlements and downloads with %s', (_name, sta
     expect(next).toMatchObject({ status: 'active', startsAt: current.expiresAt, expiresAt: licenseEndsAt(terms, new Date(current.expiresAt!))!.toISOString() });
     expect(Date.parse(current.startsAt)).toBeLessThanOrEqual(Date.now());
 
+    // A license that has not begun has not expired: the refusal says when it starts.
     const early = manifest(h, next.id, renewer);
-    await expect(early).rejects.toMatchObject({ code: 'ENTITLEMENT_EXPIRED' });
+    await expect(early).rejects.toMatchObject({ code: 'ENTITLEMENT_NOT_STARTED' });
     await expect(early).rejects.toThrow(`starts at ${current.expiresAt}`);
     // Nor what changed between its versions: nothing of it is the buyer's to read yet.
-    await expect(ask(h, DeliverySubjects.diffVersions, { id: next.id, from: v1, to: v1 }, renewer)).rejects.toMatchObject({ code: 'ENTITLEMENT_EXPIRED' });
-    // A file asked for by its path comes under the entitlement that runs now.
+    const diff = ask(h, DeliverySubjects.diffVersions, { id: next.id, from: v1, to: v1 }, renewer);
+    await expect(diff).rejects.toMatchObject({ code: 'ENTITLEMENT_NOT_STARTED' });
+    await expect(diff).rejects.toThrow(`starts at ${current.expiresAt}`);
+    // Nor a URL signed for it, however it was come by.
+    const signer = h.app.get(UrlSigner);
     const path = m.versions[0].files[0].path;
+    const ticket = { entitlementId: next.id, versionId: v1, path, caller: { organizationId: renewer.organizationId, keyId: renewer.keyId }, expires: Math.floor(Date.now() / 1000) + 600 };
+    const unstarted = await fetchRaw(downloadUrl(`http://127.0.0.1:${h.port}`, ticket, signer.sign(downloadGrant(ticket))));
+    expectRefused(unstarted, 'ENTITLEMENT_NOT_STARTED');
+    expect(unstarted.json?.detail).toContain(`starts at ${current.expiresAt}`);
+    // A file asked for by its path comes under the entitlement that runs now.
     const located = await ask(h, DeliverySubjects.locateFile, { datasetId, versionId: v1, path }, renewer);
     expect(located.entitlementId).toBe(current.id);
   });

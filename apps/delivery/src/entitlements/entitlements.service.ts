@@ -554,8 +554,9 @@ export function refusal(reason: string, detail: string): ServiceException {
     case 'SEATS_EXCEEDED':
       return new ServiceException(DeliveryErrorCode.SEATS_EXCEEDED, `All the license's seats are taken by other API keys: ${detail}.`);
     case 'LICENSE_EXPIRED':
-    case 'LICENSE_NOT_STARTED':
       return new ServiceException(DeliveryErrorCode.ENTITLEMENT_EXPIRED, `The license does not run now: ${detail}.`);
+    case 'LICENSE_NOT_STARTED':
+      return new ServiceException(DeliveryErrorCode.ENTITLEMENT_NOT_STARTED, `The license does not run yet: ${detail}.`);
     default:
       return new ServiceException(CommonErrorCode.FORBIDDEN, `The license does not permit this download: ${detail}.`);
   }
@@ -569,7 +570,7 @@ function assertCurrent(entitlement: Entitlement, at: Date): void {
   const status = currentStatus(entitlement, at);
   if (status !== 'active') throw statusRefusal(status);
   if (at < entitlement.grantedAt) {
-    throw new ServiceException(DeliveryErrorCode.ENTITLEMENT_EXPIRED, `The license does not run now: the license starts at ${entitlement.grantedAt.toISOString()}, when the term it renews ends.`);
+    throw new ServiceException(DeliveryErrorCode.ENTITLEMENT_NOT_STARTED, `The license does not run yet: the license starts at ${entitlement.grantedAt.toISOString()}, when the term it renews ends.`);
   }
 }
 

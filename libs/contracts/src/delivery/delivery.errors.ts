@@ -24,6 +24,11 @@ export enum DeliveryErrorCode {
   API_KEY_REVOKED = 'API_KEY_REVOKED',
   /** The license behind the URL ended (its term, or the subscription lapsed). */
   ENTITLEMENT_EXPIRED = 'ENTITLEMENT_EXPIRED',
+  /**
+   * The license has not begun: a renewal bought while the buyer's earlier term still runs starts
+   * where that term ends. The detail names the start; until then the earlier term serves.
+   */
+  ENTITLEMENT_NOT_STARTED = 'ENTITLEMENT_NOT_STARTED',
   /** The license allows this many downloads of each file, and they were made. */
   DOWNLOAD_LIMIT_REACHED = 'DOWNLOAD_LIMIT_REACHED',
   /** The license allows this many seats (API keys downloading), and they are taken. */
@@ -58,6 +63,7 @@ export const DELIVERY_ERROR_STATUS: Record<DeliveryErrorCode, number> = {
   [DeliveryErrorCode.ENTITLEMENT_REVOKED]: 403,
   [DeliveryErrorCode.API_KEY_REVOKED]: 403,
   [DeliveryErrorCode.ENTITLEMENT_EXPIRED]: 403,
+  [DeliveryErrorCode.ENTITLEMENT_NOT_STARTED]: 403,
   [DeliveryErrorCode.DOWNLOAD_LIMIT_REACHED]: 403,
   [DeliveryErrorCode.SEATS_EXCEEDED]: 403,
   [DeliveryErrorCode.ALLOWANCE_EXHAUSTED]: 403,
