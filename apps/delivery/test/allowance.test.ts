@@ -197,6 +197,11 @@ describe('the allowance of an entitlement sold per GiB, across delivery replicas
     expect(await holds(entitlement.id)).toEqual([]);
     const [before] = (await ask(h, DeliverySubjects.listEntitlements, {}, buyer)).items;
     expect(before.allowance).toMatchObject({ deliveredBytes: GIB - left, remainingBytes: left });
+    // Several ranges that the GiB left would hold are the whole file (the Range is ignored): refused the same way.
+    const several = await fetchRaw(urls[large.path], { range: 'bytes=0-1,3-4' });
+    expect({ status: several.status, code: several.json?.code }).toEqual({ status: 403, code: 'ALLOWANCE_EXHAUSTED' });
+    expect(several.json.detail).toContain(`this request asks for ${size}`);
+    expect(await holds(entitlement.id)).toEqual([]);
     // A Range that asks for one byte more than is left is refused the same way.
     const over = await fetchRaw(urls[large.path], { range: `bytes=0-${left}` });
     expect({ status: over.status, code: over.json?.code }).toEqual({ status: 403, code: 'ALLOWANCE_EXHAUSTED' });

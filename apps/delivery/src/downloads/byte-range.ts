@@ -10,10 +10,13 @@ const SINGLE = /^(\d*)-(\d*)$/;
 
 /**
  * One byte range, as RFC 9110 reads it: `bytes=a-b`, `bytes=a-`, `bytes=-n` (the last n bytes).
- * A header that is not a byte range is ignored (the whole file); several ranges, or one outside
- * the file, are unsatisfiable (416); an If-Range that is not the file's ETag asks for the whole
- * file, since the copy the client holds is another one. Empty list elements (`bytes=0-9,`) are
- * dropped before counting the ranges, as RFC 9110's list syntax asks of recipients.
+ * A header that is not a byte range is ignored (the whole file), and so is one of several ranges:
+ * Trove sends no multipart/byteranges, RFC 9110 lets a server ignore Range, and allows 416 only
+ * when no range asked for is satisfiable, so several ranges that the file holds must not be
+ * refused. One range outside the file is unsatisfiable (416); an If-Range that is not the file's
+ * ETag asks for the whole file, since the copy the client holds is another one. Empty list
+ * elements (`bytes=0-9,`) are dropped before counting the ranges, as RFC 9110's list syntax asks
+ * of recipients.
  */
 export function readRange(range: string | undefined, ifRange: string | undefined, size: number, etag: string): RangeAnswer {
   if (range === undefined) return { kind: 'full' };
@@ -26,7 +29,7 @@ export function readRange(range: string | undefined, ifRange: string | undefined
     .split(',')
     .filter((spec) => spec !== '');
   if (specs.length === 0) return { kind: 'full' };
-  if (specs.length > 1) return { kind: 'unsatisfiable' };
+  if (specs.length > 1) return { kind: 'full' };
   const match = SINGLE.exec(specs[0]);
   if (!match || (match[1] === '' && match[2] === '')) return { kind: 'full' };
   if (match[1] === '') {

@@ -93,7 +93,7 @@ export class DownloadsController {
     // the downloads still running: this one holds its share (renewed while it runs, its bytes a
     // window at a time as they go out) until its audit row is written. A request served from the
     // file's first byte is a new download (a resume or a later range is not), whatever its Range
-    // header says: `bytes=-19`, `bytes=00-` or an If-Range that does not match all serve the file
+    // header says: `bytes=-19`, `bytes=00-`, several ranges or an If-Range that does not match all serve the file
     // from its start. Under a downloadLimit every range also counts its bytes against that many
     // copies of the file. HEAD and a 416 send nothing and hold nothing, but are refused past a
     // limit all the same.
@@ -105,7 +105,7 @@ export class DownloadsController {
     });
     if (range.kind === 'unsatisfiable') {
       void reply.header('content-range', `bytes */${target.size}`).header('accept-ranges', 'bytes').header('etag', etag);
-      throw new ServiceException(DeliveryErrorCode.RANGE_NOT_SATISFIABLE, `The file has ${target.size} bytes; ask for one range inside them (several ranges are not served).`);
+      throw new ServiceException(DeliveryErrorCode.RANGE_NOT_SATISFIABLE, `The file has ${target.size} bytes; the Range asks for none of them.`);
     }
     const headers: Record<string, string | number> = {
       'accept-ranges': 'bytes',

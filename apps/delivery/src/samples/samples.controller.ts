@@ -68,7 +68,7 @@ export class SamplesController {
     const range = readRange(request.headers.range, headerText(request.headers['if-range']), sample.size, etag);
     if (range.kind === 'unsatisfiable') {
       void reply.header('content-range', `bytes */${sample.size}`).header('accept-ranges', 'bytes').header('etag', etag);
-      throw new ServiceException(DeliveryErrorCode.RANGE_NOT_SATISFIABLE, `The sample has ${sample.size} bytes; ask for one range inside them (several ranges are not served).`);
+      throw new ServiceException(DeliveryErrorCode.RANGE_NOT_SATISFIABLE, `The sample has ${sample.size} bytes; the Range asks for none of them.`);
     }
     const start = range.kind === 'partial' ? range.start : 0;
     const end = range.kind === 'partial' ? range.end : sample.size - 1;

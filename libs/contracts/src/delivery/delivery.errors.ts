@@ -38,7 +38,7 @@ export enum DeliveryErrorCode {
    * request's bytes together are more than the GiB bought. Ask for a smaller Range, or buy more.
    */
   ALLOWANCE_EXHAUSTED = 'ALLOWANCE_EXHAUSTED',
-  /** The Range header asks for bytes the file does not have, or for several ranges. */
+  /** The Range header asks for one range of bytes the file does not have (several ranges are ignored: the whole file). */
   RANGE_NOT_SATISFIABLE = 'RANGE_NOT_SATISFIABLE',
   /**
    * The If-Match header names no entity-tag that is the file's ETag (strongly), and is not `*`:
