@@ -20,7 +20,7 @@ export class DatasetFilesController {
     summary: "One file of a version, by its path: a redirect to a fresh signed download URL",
     description:
       "Each file's `contentUrl` on a dataset's Croissant card. For a buyer whose entitlement covers the version, `302` to a signed URL of the file on delivery (as its manifest lists it), with the file's path, size, SHA-256 and the URL in the body for clients that do not follow redirects. " +
-      'Checked as the manifest is: a revoked entitlement is 403 ENTITLEMENT_REVOKED, an ended one 403 ENTITLEMENT_EXPIRED, a license whose seats are taken 403 SEATS_EXCEEDED. ' +
+      'Checked as the manifest is: a revoked entitlement is 403 ENTITLEMENT_REVOKED, an ended one 403 ENTITLEMENT_EXPIRED, a renewal not yet begun 403 ENTITLEMENT_NOT_STARTED, a license whose seats are taken 403 SEATS_EXCEEDED. ' +
       'A file, version or dataset that no entitlement of the caller covers is 404. The path is the file\'s, percent-encoded segment by segment.',
   })
   @ApiParam({ name: 'id', format: 'uuid' })

@@ -59,7 +59,7 @@ export class EntitlementDto {
   @ApiProperty({
     type: String,
     format: 'date-time',
-    description: 'When the license may first be used: the payment, or, for a license with a term bought again while the earlier terms run (a renewal), when they end; before it, its manifest and files are 403 ENTITLEMENT_EXPIRED',
+    description: 'When the license may first be used: the payment, or, for a license with a term bought again while the earlier terms run (a renewal), when they end; before it, its manifest and files are 403 ENTITLEMENT_NOT_STARTED',
   })
   startsAt: string;
 

@@ -35,7 +35,7 @@ export class EntitlementsController {
     summary: 'Every file of the entitlement, with fresh signed download URLs',
     description:
       'Per version: each file with its path, size, SHA-256 and a signed URL (valid for hours; read the manifest again for new ones), and a Merkle root signed with Ed25519 ' +
-      '(how to verify it: docs/downloads.md). Another buyer\'s entitlement is 404; a revoked one 403 ENTITLEMENT_REVOKED, an ended one 403 ENTITLEMENT_EXPIRED, a license whose seats are taken 403 SEATS_EXCEEDED.',
+      '(how to verify it: docs/downloads.md). Another buyer\'s entitlement is 404; a revoked one 403 ENTITLEMENT_REVOKED, an ended one 403 ENTITLEMENT_EXPIRED, a renewal not yet begun 403 ENTITLEMENT_NOT_STARTED, a license whose seats are taken 403 SEATS_EXCEEDED.',
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: ManifestDto })
@@ -63,7 +63,7 @@ export class EntitlementsController {
   @ApiOperation({
     summary: 'Files added, removed and changed between two versions of the entitlement, a page at a time',
     description:
-      'Both versions must be covered by the entitlement (404 otherwise). `changed` lists paths whose size or SHA-256 differ. A refunded or expired entitlement is `403 ENTITLEMENT_REVOKED` or `ENTITLEMENT_EXPIRED`, on every page. ' +
+      'Both versions must be covered by the entitlement (404 otherwise). `changed` lists paths whose size or SHA-256 differ. A refunded or expired entitlement is `403 ENTITLEMENT_REVOKED` or `ENTITLEMENT_EXPIRED`, and one not yet begun `ENTITLEMENT_NOT_STARTED`, on every page. ' +
       'A page holds the next differences in path order: `?limit=` (default 500, at most 1,000) entries of the three lists together, fewer when they would pass about 512 KiB of JSON; pass `nextCursor` as `?cursor=` for the next page (null on the last).',
   })
   @ApiParam({ name: 'id', format: 'uuid' })
