@@ -15,6 +15,7 @@ import { EntitlementDatasetIndex1764970000000 } from './migrations/1764970000000
 import { ObjectDeletions1765000000000 } from './migrations/1765000000000-ObjectDeletions';
 import { ReleasedFileTally1765300000000 } from './migrations/1765300000000-ReleasedFileTally';
 import { SpentUploadUrls1765400000000 } from './migrations/1765400000000-SpentUploadUrls';
+import { DownloadHoldClaims1765500000000 } from './migrations/1765500000000-DownloadHoldClaims';
 import { ObjectDeletion } from './uploads/object-deletion.entity';
 import { StoredObject } from './uploads/stored-object.entity';
 
@@ -37,4 +38,5 @@ export const migrations = [
   ObjectDeletions1765000000000,
   ReleasedFileTally1765300000000,
   SpentUploadUrls1765400000000,
+  DownloadHoldClaims1765500000000,
 ];

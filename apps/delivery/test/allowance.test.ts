@@ -148,7 +148,7 @@ describe('the allowance of an entitlement sold per GiB, across delivery replicas
   it('holds the bytes a download has sent and a window more, not all it asked for, and lets them go with its audit row when the client goes away', async () => {
     const size = large.bytes.length;
     const window = holdWindow(size);
-    const { entitlement, urls } = await gibBought(size + 10);
+    const { entitlement, urls } = await gibBought(size + small.bytes.length);
     let response: IncomingMessage | undefined;
     const request = httpGet(viaReplica(urls[large.path]), (res) => {
       response = res;
@@ -165,7 +165,7 @@ describe('the allowance of an entitlement sold per GiB, across delivery replicas
       all: false,
       expired: false,
     });
-    // Meanwhile, on the other replica, the bytes it does not hold are there for other files.
+    // Meanwhile, on the other replica, the bytes it may not send are there for other files.
     expect((await fetchRaw(urls[small.path])).status).toBe(200);
 
     request.destroy();
@@ -240,28 +240,56 @@ describe('the allowance of an entitlement sold per GiB, across delivery replicas
     await waitFor('every hold let go', async () => (await holds(entitlement.id)).length === 0);
   });
 
-  it('grows the holds of downloads running on both replicas one extension at a time, never past the GiB bought', async () => {
+  it('admits a download beside running ones only when all they were admitted to send fits too, so each grows to its end, on both replicas, never past the GiB bought', async () => {
     const window = holdWindow(large.bytes.length);
-    // Two downloads of two windows each have started, one on each replica, each with its first
-    // window: each fitted in what was left when it was admitted, but a window and 100 bytes are
-    // left for both to grow by.
+    // A download of two windows runs on one replica, holding its first window so far. Three
+    // windows and 100 bytes were left: one window and 100 bytes are not spoken for.
     const { entitlement } = await gibBought(3 * window + 100);
     const services = [h.app.get(DownloadsService), replica.app.get(DownloadsService)];
     const targets = [await targetIn(h.app, entitlement.id, large.path), await targetIn(replica.app, entitlement.id, large.path)];
-    const running = [await services[0].reserve(targets[0], asking(2 * window)), await services[1].reserve(targets[1], asking(2 * window))];
-    expect(running.map((hold) => hold!.bytes)).toEqual([window, window]);
+    const first = (await services[0].reserve(targets[0], asking(2 * window)))!;
+    expect(first.bytes).toBe(window);
+    // Another of two windows, on the other replica, would fit beside the window the first holds,
+    // but not beside the two it may send: refused before a byte, not admitted and cut later.
+    await expect(services[1].reserve(targets[1], asking(2 * window))).rejects.toMatchObject({ code: 'ALLOWANCE_EXHAUSTED' });
+    await expect(services[1].reserve(targets[1], asking(window + 101))).rejects.toMatchObject({ code: 'ALLOWANCE_EXHAUSTED' });
+    const second = (await services[1].reserve(targets[1], asking(window + 100)))!;
 
-    // Both ask for their next window at once, three times: one gets the window, the other the
-    // 100 bytes left, and then neither gets anything.
-    const granted: boolean[] = [];
-    for (let round = 0; round < 3; round++) {
-      granted.push(...(await Promise.all(running.map((hold, i) => services[i].extend(targets[i], hold!)))));
-    }
-    expect(granted.filter(Boolean)).toHaveLength(2);
-    expect(running.map((hold) => hold!.bytes).sort((a, b) => a - b)).toEqual([window + 100, 2 * window]);
+    // Both ask for their next window at once, three times: each grows to all it asked for.
+    for (let round = 0; round < 3; round++) await Promise.all([services[0].extend(targets[0], first), services[1].extend(targets[1], second)]);
+    expect([first.bytes, second.bytes]).toEqual([2 * window, window + 100]);
     expect((await holds(entitlement.id)).map((hold) => hold.bytes)).toEqual([String(window + 100), String(2 * window)]);
     await expect(services[0].reserve(targets[0], asking(1))).rejects.toMatchObject({ code: 'ALLOWANCE_EXHAUSTED' });
-    for (const [i, hold] of running.entries()) await services[i].release(hold!);
+    for (const [i, hold] of [first, second].entries()) await services[i].release(hold);
+  });
+
+  it('refuses a second file before a byte while a first one runs that the GiB left holds only alone, and serves the first whole', async () => {
+    const size = large.bytes.length;
+    // What is left holds the large file, or the small one, not both.
+    const { buyer, entitlement, urls } = await gibBought(size + 100);
+    const chunks: Buffer[] = [];
+    let response: IncomingMessage | undefined;
+    const request = httpGet(urls[large.path], (res) => {
+      response = res;
+      res.pause();
+    });
+    request.on('error', () => undefined);
+    await waitFor('the first download to start', async () => response);
+    expect(response!.statusCode).toBe(200);
+
+    const second = await fetchRaw(viaReplica(urls[small.path]));
+    expect({ status: second.status, code: second.json?.code }).toEqual({ status: 403, code: 'ALLOWANCE_EXHAUSTED' });
+    expect(second.json.detail).toContain(`so 100 are left and this request asks for ${small.bytes.length}`);
+
+    const whole = await new Promise<Buffer>((resolve) => {
+      response!.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response!.on('end', () => resolve(Buffer.concat(chunks)));
+      response!.resume();
+    });
+    expect(whole.equals(large.bytes)).toBe(true);
+    await waitFor('every hold let go', async () => (await holds(entitlement.id)).length === 0);
+    const [listed] = (await ask(h, DeliverySubjects.listEntitlements, {}, buyer)).items;
+    expect(listed.allowance).toMatchObject({ remainingBytes: 100 });
   });
 
   it("stops growing a download's hold at the first byte another download of its key and file was served from, running or ended since, not one that ended before", async () => {

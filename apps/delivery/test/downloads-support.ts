@@ -179,13 +179,17 @@ export interface SplitPart {
  * accelerators do it: `connections` requests at once, the k-th with the open-ended
  * `Range: bytes=<k x size / connections>-` (the rest of the file), sent to `urls[k % urls.length]`;
  * each is read until it reaches where the next one started, and is then closed by the client.
+ * From `firstConnection` on when the first ones were opened by the caller (a manager that adds
+ * connections once the first one runs).
  */
-export function splitDownload(urls: string[], size: number, connections = 8): Promise<SplitPart[]> {
+export function splitDownload(urls: string[], size: number, connections = 8, firstConnection = 0): Promise<SplitPart[]> {
   const starts = Array.from({ length: connections }, (_, k) => Math.floor((k * size) / connections));
   return Promise.all(
-    starts.map(
-      (start, k) =>
+    // The connections from `firstConnection` on: a caller that opened the first ones itself.
+    Array.from({ length: connections - firstConnection }, (_, i) => i + firstConnection).map(
+      (k) =>
         new Promise<SplitPart>((resolve, reject) => {
+          const start = starts[k];
           const needed = (k + 1 < connections ? starts[k + 1] : size) - start;
           const { hostname, port, pathname, search } = new URL(urls[k % urls.length]);
           const chunks: Buffer[] = [];

@@ -283,7 +283,7 @@ describe('download limits and seats while downloads run', () => {
       expect(await sent(entitlement.id, 2)).toBe(counted + size - saved.length);
     });
 
-    it('serves four rests of the file sent to both replicas at once only up to one copy and the margin in all, refusing those that no longer fit, their holds never more than that', async () => {
+    it('serves one of four rests of the file sent to both replicas at once whole, and refuses the others before a byte: one copy and the margin hold one rest, never parts of four', async () => {
       const { entitlement, urls } = await bought(newBuyer(), { downloadLimit: 1, seats: null });
       const url = urls[large.path];
       expect((await fetchRaw(url, { range: 'bytes=0-0' })).status).toBe(206);
@@ -300,18 +300,58 @@ describe('download limits and seats while downloads run', () => {
       const rests = await Promise.all([url, viaReplica(url), url, viaReplica(url)].map((u) => fetchUntilClosed(u, { range: 'bytes=1-' })));
       running = false;
       await watching;
-      // Each is admitted while its whole length fits beside the windows the others hold, and
-      // grows as it goes; those that fitted no more are refused before a byte. The ones admitted
-      // together are cut when the file's bytes are used up, each after bytes that are the file's
-      // own, never past them.
+      // The first admitted claims the rest of the file, all it may send; the others no longer fit
+      // beside it and are refused before a byte, rather than admitted together and each cut off
+      // where the file's bytes ran out.
       const served = rests.filter((r) => r.status === 206);
       const refused = rests.filter((r) => r.status !== 206);
-      expect(served.length).toBeGreaterThanOrEqual(1);
-      expect(refused.map((r) => ({ status: r.status, code: r.json?.code }))).toEqual(Array(refused.length).fill({ status: 403, code: 'DOWNLOAD_LIMIT_REACHED' }));
-      expect(refused.length).toBeGreaterThanOrEqual(1);
-      for (const r of served) expect(r.body.equals(large.bytes.subarray(1, 1 + r.body.length))).toBe(true);
+      expect(served.map((r) => ({ whole: r.whole, bytes: r.body.equals(large.bytes.subarray(1)) }))).toEqual([{ whole: true, bytes: true }]);
+      expect(refused.map((r) => ({ status: r.status, code: r.json?.code }))).toEqual(Array(3).fill({ status: 403, code: 'DOWNLOAD_LIMIT_REACHED' }));
       expect(Math.max(...heldSums)).toBeLessThanOrEqual(size + margin - 1);
-      expect(await sent(entitlement.id, 1 + served.length)).toBe(size + margin);
+      expect(await sent(entitlement.id, 2)).toBe(size);
+      expect(await holdsOf(entitlement.id)).toEqual([]);
+    });
+
+    it('serves a download manager that adds its other 7 connections while the first, a plain GET, is running, under downloadLimit 1: each earlier connection stops where the next starts', async () => {
+      const { entitlement, urls } = await bought(newBuyer(), { downloadLimit: 1, seats: null });
+      const url = urls[utterance.path];
+      const bytes = utterance.bytes.length;
+      const nextStart = Math.floor(bytes / 8);
+      // The first connection asks for the whole file and is read only once the others run.
+      const first = await new Promise<{ status: number; read: () => Promise<Buffer> }>((resolve, reject) => {
+        const { hostname, port, pathname, search } = new URL(url);
+        const req = httpRequest({ host: hostname, port, method: 'GET', path: pathname + search }, (res) => {
+          res.pause();
+          const read = () =>
+            new Promise<Buffer>((done) => {
+              const chunks: Buffer[] = [];
+              let received = 0;
+              res.on('data', (chunk: Buffer) => {
+                chunks.push(chunk);
+                received += chunk.length;
+                if (received >= nextStart) {
+                  req.destroy();
+                  done(Buffer.concat(chunks).subarray(0, nextStart));
+                }
+              });
+              res.on('close', () => done(Buffer.concat(chunks)));
+              res.resume();
+            });
+          resolve({ status: res.statusCode ?? 0, read });
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(first.status).toBe(200);
+      // Admitted on the whole file, it claimed every byte of the one copy: the next connections
+      // fit only because it stops where they start.
+      const rest = await splitDownload([viaReplica(url), url], bytes, 8, 1);
+      expect(rest.map((p) => ({ status: p.status, whole: p.whole }))).toEqual(Array(7).fill({ status: 206, whole: true }));
+      const head = await first.read();
+      expect(Buffer.concat([head, ...rest.map((p) => p.bytes)]).equals(utterance.bytes)).toBe(true);
+      const delivered = await sent(entitlement.id, 8);
+      expect(delivered).toBeGreaterThanOrEqual(bytes);
+      expect(delivered).toBeLessThan(bytes + holdWindow(bytes, minWindow));
       expect(await holdsOf(entitlement.id)).toEqual([]);
     });
 

@@ -210,7 +210,9 @@ export class DownloadRepository extends TransactionalRepository {
     // the GiB bought, of the one file for its downloadLimit. One way of counting bytes for both.
     const bytesOf = (scope: string, prefix: string) => [
       `(SELECT coalesce(sum(bytes_sent), 0) FROM download WHERE entitlement_id = $1::uuid${scope})::text AS ${prefix}delivered`,
-      `(SELECT coalesce(sum(bytes), 0) FROM download_hold WHERE entitlement_id = $1::uuid${scope} AND expires_at > now())::text AS ${prefix}held`,
+      // A running download counts what it was admitted to send (its claim), or what it holds
+      // when that is more (a window granted before another connection cut its claim short).
+      `(SELECT coalesce(sum(greatest(bytes, coalesce(claim, bytes))), 0) FROM download_hold WHERE entitlement_id = $1::uuid${scope} AND expires_at > now())::text AS ${prefix}held`,
     ];
     if (asked.bytes) columns.push(...bytesOf('', ''));
     if (asked.fileBytes !== undefined) {
@@ -244,9 +246,35 @@ export class DownloadRepository extends TransactionalRepository {
       `WITH expired AS (
          DELETE FROM download_hold WHERE id IN (SELECT id FROM download_hold WHERE expires_at <= now() LIMIT 100 FOR UPDATE SKIP LOCKED)
        )
-       INSERT INTO download_hold (id, entitlement_id, key_id, object_key, new_download, bytes, range_start, expires_at)
-       VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6::bigint, $7::bigint, now() + make_interval(secs => $8::int))`,
-      [hold.id, hold.entitlementId, hold.keyId, hold.objectKey, hold.newDownload, BigInt(hold.bytes).toString(), BigInt(hold.rangeStart).toString(), expiresInSeconds],
+       INSERT INTO download_hold (id, entitlement_id, key_id, object_key, new_download, bytes, claim, range_start, expires_at)
+       VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6::bigint, $7::bigint, $8::bigint, now() + make_interval(secs => $9::int))`,
+      [
+        hold.id,
+        hold.entitlementId,
+        hold.keyId,
+        hold.objectKey,
+        hold.newDownload,
+        BigInt(hold.bytes).toString(),
+        hold.claim > 0 ? BigInt(hold.claim).toString() : null,
+        BigInt(hold.rangeStart).toString(),
+        expiresInSeconds,
+      ],
+    );
+  }
+
+  /**
+   * Cuts the claims of the running downloads of `hold`'s file and API key that were served from
+   * before its first byte and claim bytes past it: a download manager's earlier connection stops
+   * where this one starts (`nextStartOfOthers`), so those bytes are claimed once, by this one. A
+   * claim never drops below what its download holds already. Run after `lockLimits`, before
+   * `usage`, in the transaction that admits `hold` (a refusal rolls it back).
+   */
+  async cutClaimsBefore(hold: DownloadHoldRow): Promise<void> {
+    await this.transaction.query(
+      `UPDATE download_hold SET claim = greatest(bytes, $4::bigint - range_start)
+        WHERE entitlement_id = $1::uuid AND object_key = $2 AND key_id = $3 AND range_start < $4::bigint
+          AND claim IS NOT NULL AND range_start + claim > $4::bigint AND expires_at > now()`,
+      [hold.entitlementId, hold.objectKey, hold.keyId, BigInt(hold.rangeStart).toString()],
     );
   }
 
@@ -352,6 +380,12 @@ export interface DownloadHoldRow {
    * window of the bytes asked for and grows as they are sent.
    */
   bytes: number;
+  /**
+   * The bytes it was admitted to send in all (its length, or up to the first byte another
+   * connection of its file and API key is served from), counted against the limits from its
+   * admission on; 0 when no bytes are counted.
+   */
+  claim: number;
 }
 
 /**

@@ -114,25 +114,29 @@ export class DownloadsService {
       rangeStart: use.start,
       admittedAt: new Date(),
       bytes: counted ? Math.min(use.bytes, window) : 0,
+      claim: 0,
       length: use.bytes,
       window,
       counted: { ...(asked.bytes ? { bytes: true } : {}), ...(asked.fileBytes !== undefined ? { fileBytes: asked.fileBytes } : {}) },
     };
-    const refused = await this.unitOfWork.run(async (tx) => {
+    await this.unitOfWork.run(async (tx) => {
       await this.downloads.lockLimits(hold.entitlementId, tx);
-      const usage = await this.downloads.usage(hold.entitlementId, asked);
-      // The bytes it may take in all: what it asks for, up to where another running download of
-      // its file and API key was served from (a download manager's next connection), where
-      // `extend` stops it. All of them must fit now, not only the first window: a download
-      // admitted on its first window and then cut where the limit runs out leaves the buyer a
-      // truncated file with the allowance spent on it.
-      const claim = counted ? await this.claimOf(hold) : 0;
-      hold.bytes = Math.min(hold.bytes, claim);
-      const refused = refusalOf(target, use, usage, claim);
-      if (!refused) await this.downloads.insertHold(hold, HOLD_SECONDS);
-      return refused;
+      // Its claim, the bytes it may take in all: what it asks for, up to where another running
+      // download of its file and API key was served from (a download manager's next connection),
+      // where `extend` stops it. An earlier connection of the same file and key stops where this
+      // one starts, so its claim is cut there. Every running download counts its whole claim,
+      // this one's included: a download admitted on its first window and cut later where the
+      // limit ran out left the buyer a truncated file with the allowance spent on it.
+      if (counted) {
+        hold.claim = await this.claimOf(hold);
+        hold.bytes = Math.min(hold.bytes, hold.claim);
+        await this.downloads.cutClaimsBefore(hold);
+      }
+      const refused = refusalOf(target, use, await this.downloads.usage(hold.entitlementId, asked), hold.claim);
+      // Thrown inside, so that the claims cut for it are given back.
+      if (refused) throw refused;
+      await this.downloads.insertHold(hold, HOLD_SECONDS);
     });
-    if (refused) throw refused;
     hold.renewal = setInterval(() => void this.renew(hold), HOLD_RENEW_MS).unref();
     return hold;
   }
@@ -158,7 +162,10 @@ export class DownloadsService {
     try {
       outcome = await this.unitOfWork.run(async (tx) => {
         await this.downloads.lockLimits(hold.entitlementId, tx);
-        const left = bytesLeft(target, await this.downloads.usage(hold.entitlementId, hold.counted));
+        // Its claim was counted at its admission and by every admission since: what is left of it
+        // is its own. Beyond it, what the limits leave (none of a download's own bytes are).
+        const unclaimed = bytesLeft(target, await this.downloads.usage(hold.entitlementId, hold.counted));
+        const left = Math.max(0, hold.claim - hold.bytes) + Math.max(0, unclaimed);
         const next = await this.downloads.nextStartOfOthers(hold, hold.admittedAt);
         const before = next === null ? null : next - (hold.rangeStart + hold.bytes);
         const grant = Math.min(wanted, left, before ?? wanted);
