@@ -124,7 +124,7 @@ describe.each(STORAGE_DRIVERS)('signed uploads with %s', (_name, startStorage) =
 
   it('refuses a text sample declared in GBK before a byte is read, saying to send UTF-8, and keeps a version file in GBK as bytes', async () => {
     const gbk = Buffer.from([0xd3, 0xef, 0xd2, 0xf4, 0xca, 0xb6, 0xb1, 0xf0, 0x2c, 0x31, 0x0a]); // "语音识别,1" in GBK
-    for (const contentType of ['text/csv; charset=gbk', 'text/plain;charset="GB18030"', 'application/json; charset=big5']) {
+    for (const contentType of ['text/csv; charset=gbk', 'text/plain;charset="GB18030"', 'application/json; charset=big5', 'text/plain;charset=utf-8;charset=gbk']) {
       const request: SignUploadRequest = { target: 'sample', datasetId: randomUUID(), path: 'preview/样例.csv', maxBytes: MiB };
       const answer = await h.put((await h.signUpload(request, vendor)).uploadUrl, gbk, { 'content-type': contentType });
       expectProblem(answer, 415, 'UNSUPPORTED_MEDIA_TYPE');

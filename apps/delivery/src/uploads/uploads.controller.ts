@@ -74,17 +74,27 @@ const UPLOAD_RETRY_AFTER_SECONDS = 5;
 
 const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/;
 
-/** The charset parameter of a Content-Type, quoted or not (RFC 9110 8.3.1). */
-const CHARSET = /;\s*charset\s*=\s*(?:"([^"]{1,64})"|([^;\s]{1,64}))/i;
+/** The charset parameters of a Content-Type, quoted or not (RFC 9110 8.3.1). */
+const CHARSET = /;\s*charset\s*=\s*(?:"([^"]{1,64})"|([^;\s]{1,64}))/gi;
+
+/**
+ * The charset a Content-Type declares, lower-cased: a header that gives more than one (`charset=utf-8;
+ * charset=gbk`) declares the first that is not UTF-8, so that the check of a text sample's charset
+ * cannot be passed by a UTF-8 one put in front.
+ */
+function declaredCharset(header: string): string | undefined {
+  const charsets = [...header.matchAll(CHARSET)].map((m) => (m[1] ?? m[2]).trim().toLowerCase());
+  return charsets.find((charset) => !/^(?:utf-?8|us-ascii|ascii)$/.test(charset)) ?? charsets[0];
+}
 
 function requestInfo(request: FastifyRequest): UploadRequestInfo {
   const length = request.headers['content-length'];
   const header = request.headers['content-type'];
   const type = header?.split(';')[0].trim().toLowerCase();
-  const charset = header === undefined ? undefined : CHARSET.exec(header);
+  const charset = header === undefined ? undefined : declaredCharset(header);
   return {
     ...(length !== undefined && /^\d{1,16}$/.test(length) ? { contentLength: Number(length) } : {}),
     ...(type && MEDIA_TYPE.test(type) ? { contentType: type } : {}),
-    ...(charset ? { charset: (charset[1] ?? charset[2]).trim().toLowerCase() } : {}),
+    ...(charset ? { charset } : {}),
   };
 }
