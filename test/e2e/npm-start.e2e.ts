@@ -45,6 +45,24 @@ describe('npm start', () => {
     rmSync(stateDir, { recursive: true, force: true });
   });
 
+  /** Starts npm start on this test's ports, databases, NATS namespace and state (as `start`, which afterAll stops), until it says it is running. */
+  async function startTrove(): Promise<void> {
+    const started = (start = new NodeProcess('scripts/start.mjs', {
+      DATABASE_URL: SERVER_URL,
+      NATS_URL,
+      TROVE_BASE_PORT: String(base),
+      TROVE_DATABASE_PREFIX: prefix,
+      TROVE_STATE_DIR: stateDir,
+      TROVE_NAMESPACE: namespace,
+      TROVE_ADMIN_KEY: adminKey,
+      TROVE_LOG_FORMAT: 'json',
+    }).start());
+    await waitFor('npm start to say it is running', async () => {
+      if (!started.running) throw new Error(`npm start exited:\n${started.tail(40)}`);
+      return started.output.includes('Trove is running');
+    }, 150_000, 250);
+  }
+
   it('refuses a TROVE_BASE_PORT that puts an app on a port fetch will not connect to, saying which', async () => {
     const refused = new NodeProcess('scripts/start.mjs', { DATABASE_URL: SERVER_URL, NATS_URL, TROVE_BASE_PORT: '6000', TROVE_STATE_DIR: stateDir, TROVE_LOG_FORMAT: 'json' }).start();
     const { code } = await refused.exit(60_000);
@@ -54,20 +72,7 @@ describe('npm start', () => {
 
   it('brings all five apps up with every one ok in admin health, seeds a demo, and stops cleanly on Ctrl-C', async () => {
     base = await freePortRange();
-    start = new NodeProcess('scripts/start.mjs', {
-      DATABASE_URL: SERVER_URL,
-      NATS_URL,
-      TROVE_BASE_PORT: String(base),
-      TROVE_DATABASE_PREFIX: prefix,
-      TROVE_STATE_DIR: stateDir,
-      TROVE_NAMESPACE: namespace,
-      TROVE_ADMIN_KEY: adminKey,
-      TROVE_LOG_FORMAT: 'json',
-    }).start();
-    await waitFor('npm start to say it is running', async () => {
-      if (!start.running) throw new Error(`npm start exited:\n${start.tail(40)}`);
-      return start.output.includes('Trove is running');
-    }, 150_000, 250);
+    await startTrove();
 
     const health = await json(await fetch(`http://127.0.0.1:${base}/v1/admin/health`, { headers: { authorization: `Bearer ${adminKey}` } }));
     expect(health.status).toBe('ok');
@@ -111,20 +116,7 @@ describe('npm start', () => {
 
   it('stops every app and exits when one app is stopped from outside, instead of starting it again', async () => {
     base ??= await freePortRange();
-    start = new NodeProcess('scripts/start.mjs', {
-      DATABASE_URL: SERVER_URL,
-      NATS_URL,
-      TROVE_BASE_PORT: String(base),
-      TROVE_DATABASE_PREFIX: prefix,
-      TROVE_STATE_DIR: stateDir,
-      TROVE_NAMESPACE: namespace,
-      TROVE_ADMIN_KEY: adminKey,
-      TROVE_LOG_FORMAT: 'json',
-    }).start();
-    await waitFor('npm start to say it is running', async () => {
-      if (!start.running) throw new Error(`npm start exited:\n${start.tail(40)}`);
-      return start.output.includes('Trove is running');
-    }, 150_000, 250);
+    await startTrove();
 
     // What `pkill -INT -f <checkout>` does to an app: npm start itself is not signalled.
     const apps = execFileSync('pgrep', ['-P', String(start.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number);
