@@ -75,7 +75,7 @@ export class DeliveryConfig extends PlatformConfig {
 
   /**
    * The smallest step by which a download's hold under a download limit or a per-GiB allowance
-   * grows as its bytes go out (the step is a sixteenth of the file, at most 64 MiB). Lower it to
+   * grows as its bytes go out (the step is a sixteenth of the file, at most 8 MiB). Lower it to
    * let download managers split files of a few MiB under tight limits, at the cost of more
    * transactions per download.
    */

@@ -263,6 +263,30 @@ describe('the allowance of an entitlement sold per GiB, across delivery replicas
     for (const [i, hold] of [first, second].entries()) await services[i].release(hold);
   });
 
+  it('gives back the bytes a connection took from the one before it when it goes away: a copy admitted after it is refused, and the first grows to its end', async () => {
+    const size = large.bytes.length;
+    const window = holdWindow(size);
+    // Room for the file and a window more: a download manager's second connection fits beside
+    // the first, a second copy does not.
+    const { entitlement } = await gibBought(size + window + 100);
+    const service = h.app.get(DownloadsService);
+    const target = await targetIn(h.app, entitlement.id, large.path);
+    const key = 'd'.repeat(32);
+    const first = (await service.reserve(target, { keyId: key, startsNew: true, start: 0, bytes: size }))!;
+    // The next connection of the same key starts at byte 1: the first now stops there, so the
+    // two claim the file once (and the window the first holds twice).
+    const next = (await service.reserve(target, { keyId: key, startsNew: false, start: 1, bytes: size - 1 }))!;
+    // Its client hangs up before the answer starts: its hold is let go.
+    await service.release(next);
+    // The first claims the whole file again: another copy does not fit beside it.
+    await expect(service.reserve(target, { keyId: key, startsNew: true, start: 0, bytes: size })).rejects.toMatchObject({ code: 'ALLOWANCE_EXHAUSTED' });
+    // And the first grows to its end, a window at a time.
+    while (await service.extend(target, first));
+    expect(first.bytes).toBe(size);
+    expect((await holds(entitlement.id)).map((hold) => hold.bytes)).toEqual([String(size)]);
+    await service.release(first);
+  });
+
   it('refuses a second file before a byte while a first one runs that the GiB left holds only alone, and serves the first whole', async () => {
     const size = large.bytes.length;
     // What is left holds the large file, or the small one, not both.

@@ -180,9 +180,12 @@ export class DownloadRepository extends TransactionalRepository {
    * file read the index `download (entitlement_id, object_key)` and the holds of the entitlement. Run after
    * `lockLimits` to admit a download, so that the counts see every hold committed before.
    */
-  async usage(entitlementId: string, asked: UsageAsked): Promise<Usage> {
+  async usage(entitlementId: string, asked: UsageAsked, self: string | null = null): Promise<Usage> {
     const parameters: unknown[] = [entitlementId];
     const columns: string[] = [];
+    // The download being admitted or grown, counted apart by the caller: put in once, if used.
+    let selfParameter: string | undefined;
+    const selfId = () => (selfParameter ??= `$${parameters.push(self)}::uuid`);
     if (asked.keyId !== undefined) {
       parameters.push(asked.keyId);
       const key = `$${parameters.length}`;
@@ -203,16 +206,23 @@ export class DownloadRepository extends TransactionalRepository {
       // Downloads of the file from its first byte (resumes and later ranges are not new downloads).
       columns.push(
         `((SELECT count(*) FROM download WHERE entitlement_id = $1::uuid AND object_key = ${object} AND range_start = 0)
-          + (SELECT count(*) FROM download_hold WHERE entitlement_id = $1::uuid AND object_key = ${object} AND new_download AND expires_at > now()))::int AS downloads_so_far`,
+          + (SELECT count(*) FROM download_hold WHERE entitlement_id = $1::uuid AND object_key = ${object} AND new_download AND expires_at > now() AND id IS DISTINCT FROM ${selfId()}))::int AS downloads_so_far`,
       );
     }
     // Bytes sent (audit rows) and bytes held by running downloads: of the whole entitlement for
     // the GiB bought, of the one file for its downloadLimit. One way of counting bytes for both.
     const bytesOf = (scope: string, prefix: string) => [
       `(SELECT coalesce(sum(bytes_sent), 0) FROM download WHERE entitlement_id = $1::uuid${scope})::text AS ${prefix}delivered`,
-      // A running download counts what it was admitted to send (its claim), or what it holds
-      // when that is more (a window granted before another connection cut its claim short).
-      `(SELECT coalesce(sum(greatest(bytes, coalesce(claim, bytes))), 0) FROM download_hold WHERE entitlement_id = $1::uuid${scope} AND expires_at > now())::text AS ${prefix}held`,
+      // A running download other than `self` counts its claim as it stands now: up to the first
+      // byte another running connection of its file and API key starts from (a download
+      // manager's next connection, where it stops), and never less than it holds (a window
+      // granted before that connection came). Computed at each count, not stored: a connection
+      // that goes away gives back what it took from the one before it.
+      `(SELECT coalesce(sum(CASE WHEN h.id = ${selfId()} THEN 0 WHEN h.claim IS NULL THEN h.bytes ELSE greatest(h.bytes, least(h.claim, (
+          SELECT min(o.range_start) FROM download_hold o
+           WHERE o.entitlement_id = h.entitlement_id AND o.object_key = h.object_key AND o.key_id = h.key_id AND o.range_start > h.range_start AND o.expires_at > now()
+        ) - h.range_start)) END), 0)
+        FROM download_hold h WHERE h.entitlement_id = $1::uuid${scope} AND h.expires_at > now())::text AS ${prefix}held`,
     ];
     if (asked.bytes) columns.push(...bytesOf('', ''));
     if (asked.fileBytes !== undefined) {
@@ -259,22 +269,6 @@ export class DownloadRepository extends TransactionalRepository {
         BigInt(hold.rangeStart).toString(),
         expiresInSeconds,
       ],
-    );
-  }
-
-  /**
-   * Cuts the claims of the running downloads of `hold`'s file and API key that were served from
-   * before its first byte and claim bytes past it: a download manager's earlier connection stops
-   * where this one starts (`nextStartOfOthers`), so those bytes are claimed once, by this one. A
-   * claim never drops below what its download holds already. Run after `lockLimits`, before
-   * `usage`, in the transaction that admits `hold` (a refusal rolls it back).
-   */
-  async cutClaimsBefore(hold: DownloadHoldRow): Promise<void> {
-    await this.transaction.query(
-      `UPDATE download_hold SET claim = greatest(bytes, $4::bigint - range_start)
-        WHERE entitlement_id = $1::uuid AND object_key = $2 AND key_id = $3 AND range_start < $4::bigint
-          AND claim IS NOT NULL AND range_start + claim > $4::bigint AND expires_at > now()`,
-      [hold.entitlementId, hold.objectKey, hold.keyId, BigInt(hold.rangeStart).toString()],
     );
   }
 
@@ -382,8 +376,9 @@ export interface DownloadHoldRow {
   bytes: number;
   /**
    * The bytes it was admitted to send in all (its length, or up to the first byte another
-   * connection of its file and API key is served from), counted against the limits from its
-   * admission on; 0 when no bytes are counted.
+   * running connection of its file and API key was served from), counted against the limits
+   * from its admission on, less the bytes past the first byte of a later such connection while
+   * that one runs; 0 when no bytes are counted.
    */
   claim: number;
 }

@@ -131,13 +131,20 @@ describe('fileBytesAllowed', () => {
 describe('holdWindow', () => {
   const MIB = 1024 ** 2;
 
-  it('grows a hold by a sixteenth of the file, at least 1 MiB (or the setting) and at most 64 MiB', () => {
+  it('grows a hold by a sixteenth of the file, at least 1 MiB (or the setting) and at most 8 MiB', () => {
     // A 3 MiB utterance file: 1 MiB at a time, or a sixteenth of it when the setting allows.
     expect(holdWindow(3 * MIB + 17)).toBe(MIB);
     expect(holdWindow(3 * MIB + 17, 64 * 1024)).toBe(Math.ceil((3 * MIB + 17) / 16));
     // A 24 MiB recording: 8 connections of a download manager hold 12 MiB at first, half a copy.
     expect(holdWindow(24 * MIB)).toBe(1.5 * MIB);
-    // A 100 GiB archive: 64 MiB at a time.
-    expect(holdWindow(100 * 1024 * MIB)).toBe(64 * MIB);
+    // A 100 GiB archive: 8 MiB at a time, within the 16 MiB margin for resumes.
+    expect(holdWindow(100 * 1024 * MIB)).toBe(8 * MIB);
+  });
+
+  it("keeps the window a stalled connection holds past what it sent within the margin for resumes, so the buyer's resume beside it is admitted under downloadLimit 1", () => {
+    // From 10 MiB (a tenth of it is the 1 MiB least window) to 1 TiB.
+    for (let size = 10 * MIB; size <= 1024 * 1024 * MIB; size = Math.ceil(size * 1.37)) {
+      expect({ size, fits: holdWindow(size) <= fileBytesAllowed(1, size) - size }).toEqual({ size, fits: true });
+    }
   });
 });

@@ -123,19 +123,18 @@ export class DownloadsService {
       await this.downloads.lockLimits(hold.entitlementId, tx);
       // Its claim, the bytes it may take in all: what it asks for, up to where another running
       // download of its file and API key was served from (a download manager's next connection),
-      // where `extend` stops it. An earlier connection of the same file and key stops where this
-      // one starts, so its claim is cut there. Every running download counts its whole claim,
-      // this one's included: a download admitted on its first window and cut later where the
-      // limit ran out left the buyer a truncated file with the allowance spent on it.
+      // where `extend` stops it. Every running download counts its whole claim: a download
+      // admitted on its first window and cut later where the limit ran out left the buyer a
+      // truncated file with the allowance spent on it.
       if (counted) {
         hold.claim = await this.claimOf(hold);
         hold.bytes = Math.min(hold.bytes, hold.claim);
-        await this.downloads.cutClaimsBefore(hold);
       }
-      const refused = refusalOf(target, use, await this.downloads.usage(hold.entitlementId, asked), hold.claim);
-      // Thrown inside, so that the claims cut for it are given back.
-      if (refused) throw refused;
+      // Written first, so that the count sees the claims of the earlier connections of its file
+      // and key stop where it starts; a refusal, thrown, takes it back with the transaction.
       await this.downloads.insertHold(hold, HOLD_SECONDS);
+      const refused = refusalOf(target, use, await this.downloads.usage(hold.entitlementId, asked, hold.id), hold.claim);
+      if (refused) throw refused;
     });
     hold.renewal = setInterval(() => void this.renew(hold), HOLD_RENEW_MS).unref();
     return hold;
@@ -162,10 +161,10 @@ export class DownloadsService {
     try {
       outcome = await this.unitOfWork.run(async (tx) => {
         await this.downloads.lockLimits(hold.entitlementId, tx);
-        // Its claim was counted at its admission and by every admission since: what is left of it
-        // is its own. Beyond it, what the limits leave (none of a download's own bytes are).
-        const unclaimed = bytesLeft(target, await this.downloads.usage(hold.entitlementId, hold.counted));
-        const left = Math.max(0, hold.claim - hold.bytes) + Math.max(0, unclaimed);
+        // The others' claims as they stand, and what it holds itself: its own claim was counted
+        // at its admission and by every admission since, so it grows within it; past it only
+        // into what the others leave.
+        const left = bytesLeft(target, await this.downloads.usage(hold.entitlementId, hold.counted, hold.id)) - hold.bytes;
         const next = await this.downloads.nextStartOfOthers(hold, hold.admittedAt);
         const before = next === null ? null : next - (hold.rangeStart + hold.bytes);
         const grant = Math.min(wanted, left, before ?? wanted);
@@ -334,12 +333,14 @@ const MIB = 1024 ** 2;
 /**
  * The bytes a download's hold grows by at a time: a sixteenth of the file, at least
  * `minWindow` (1 MiB unless set otherwise: fewer transactions for small files) and at most
- * 64 MiB. Small enough that a download manager's 8 to 16 connections of one file, each holding
- * a window, fit in one copy of it; large enough that a whole file costs about 16 short
- * transactions, or one per 64 MiB.
+ * 8 MiB. Small enough that a download manager's 8 to 16 connections of one file, each holding
+ * a window, fit in one copy of it, and that the window a stalled connection holds past what it
+ * sent fits in the resume margin (at most 16 MiB): a resume from the bytes the client has is
+ * admitted beside it. Large enough that a file costs about 16 short transactions, or one per
+ * 8 MiB.
  */
 export function holdWindow(size: number, minWindow = MIB): number {
-  return Math.max(minWindow, Math.min(64 * MIB, Math.ceil(size / 16)));
+  return Math.max(minWindow, Math.min(8 * MIB, Math.ceil(size / 16)));
 }
 
 /**
