@@ -16,6 +16,7 @@ import { ObjectDeletions1765000000000 } from './migrations/1765000000000-ObjectD
 import { ReleasedFileTally1765300000000 } from './migrations/1765300000000-ReleasedFileTally';
 import { SpentUploadUrls1765400000000 } from './migrations/1765400000000-SpentUploadUrls';
 import { DownloadHoldClaims1765500000000 } from './migrations/1765500000000-DownloadHoldClaims';
+import { DownloadHoldAdmittedAt1765510000000 } from './migrations/1765510000000-DownloadHoldAdmittedAt';
 import { ObjectDeletion } from './uploads/object-deletion.entity';
 import { StoredObject } from './uploads/stored-object.entity';
 
@@ -39,4 +40,5 @@ export const migrations = [
   ReleasedFileTally1765300000000,
   SpentUploadUrls1765400000000,
   DownloadHoldClaims1765500000000,
+  DownloadHoldAdmittedAt1765510000000,
 ];

@@ -287,6 +287,50 @@ describe('the allowance of an entitlement sold per GiB, across delivery replicas
     await service.release(first);
   });
 
+  it('counts a download admitted beside a later connection of its key whole again once that connection goes away', async () => {
+    const size = large.bytes.length;
+    const half = size / 2;
+    // Room for the file and half of it again.
+    const { entitlement } = await gibBought(size + half + 100);
+    const service = h.app.get(DownloadsService);
+    const target = await targetIn(h.app, entitlement.id, large.path);
+    const key = 'e'.repeat(32);
+    // A connection for the second half comes first; the whole-file GET of the same key, admitted
+    // beside it, counts only up to where it starts.
+    const later = (await service.reserve(target, { keyId: key, startsNew: false, start: half, bytes: size - half }))!;
+    const whole = (await service.reserve(target, { keyId: key, startsNew: true, start: 0, bytes: size }))!;
+    // The later one's client hangs up before its answer: the whole-file GET no longer stops at
+    // `half`, so it counts all of the file, and another key's copy does not fit beside it.
+    await service.release(later);
+    await expect(service.reserve(target, { keyId: 'f'.repeat(32), startsNew: true, start: 0, bytes: size })).rejects.toMatchObject({ code: 'ALLOWANCE_EXHAUSTED' });
+    while (await service.extend(target, whole));
+    expect(whole.bytes).toBe(size);
+    await service.release(whole);
+  });
+
+  it("counts a download manager's connection only up to where it stops once the next one has ended, so the one before it still grows to its end", async () => {
+    const size = large.bytes.length;
+    const thirds = [0, Math.floor(size / 3), Math.floor((2 * size) / 3)];
+    // One copy and 100 bytes: no room to count any part of the file twice.
+    const { buyer, entitlement } = await gibBought(size + 100);
+    const service = h.app.get(DownloadsService);
+    const target = await targetIn(h.app, entitlement.id, large.path);
+    const key = 'a'.repeat(32);
+    // Three connections of one key, each asking for the rest of the file, arrive last first.
+    const admitted: DownloadHold[] = [];
+    for (const start of [...thirds].reverse()) admitted.unshift((await service.reserve(target, { keyId: key, startsNew: start === 0, start, bytes: size - start }))!);
+    const [first, second, third] = admitted;
+    // The last third is delivered and its row written: the second connection still stops there.
+    while (await service.extend(target, third));
+    const ended = { id: randomUUID(), entitlementId: entitlement.id, organizationId: buyer.organizationId, keyId: key, objectKey: target.key, versionId, path: large.path };
+    await service.record(target, { ...ended, rangeStart: thirds[2], bytesSent: size - thirds[2], complete: true, startedAt: new Date(), finishedAt: new Date() }, third);
+    // Both the others grow to where the next one started, no further and not less.
+    while (await service.extend(target, second));
+    while (await service.extend(target, first));
+    expect([first.bytes, second.bytes]).toEqual([thirds[1], thirds[2] - thirds[1]]);
+    for (const hold of [first, second]) await service.release(hold);
+  });
+
   it('refuses a second file before a byte while a first one runs that the GiB left holds only alone, and serves the first whole', async () => {
     const size = large.bytes.length;
     // What is left holds the large file, or the small one, not both.

@@ -213,14 +213,20 @@ export class DownloadRepository extends TransactionalRepository {
     // the GiB bought, of the one file for its downloadLimit. One way of counting bytes for both.
     const bytesOf = (scope: string, prefix: string) => [
       `(SELECT coalesce(sum(bytes_sent), 0) FROM download WHERE entitlement_id = $1::uuid${scope})::text AS ${prefix}delivered`,
-      // A running download other than `self` counts its claim as it stands now: up to the first
-      // byte another running connection of its file and API key starts from (a download
-      // manager's next connection, where it stops), and never less than it holds (a window
-      // granted before that connection came). Computed at each count, not stored: a connection
-      // that goes away gives back what it took from the one before it.
+      // A running download other than `self` counts its claim (its length) as it stands now: up
+      // to where it stops, the first byte another connection of its file and API key was served
+      // from, running or ended since it was admitted (a download manager's next connection,
+      // exactly as `nextStartOfOthers` stops its extensions), and never less than it holds (a
+      // window granted before that connection came). Worked out at each count, not stored: a
+      // connection that goes away before its answer gives back what it took from the one before.
       `(SELECT coalesce(sum(CASE WHEN h.id = ${selfId()} THEN 0 WHEN h.claim IS NULL THEN h.bytes ELSE greatest(h.bytes, least(h.claim, (
-          SELECT min(o.range_start) FROM download_hold o
-           WHERE o.entitlement_id = h.entitlement_id AND o.object_key = h.object_key AND o.key_id = h.key_id AND o.range_start > h.range_start AND o.expires_at > now()
+          SELECT min(stop.range_start) FROM (
+            SELECT o.range_start FROM download_hold o
+             WHERE o.entitlement_id = h.entitlement_id AND o.object_key = h.object_key AND o.key_id = h.key_id AND o.range_start > h.range_start AND o.expires_at > now()
+            UNION ALL
+            SELECT d.range_start FROM download d
+             WHERE d.entitlement_id = h.entitlement_id AND d.object_key = h.object_key AND d.key_id = h.key_id AND d.range_start > h.range_start AND d.finished_at > h.admitted_at
+          ) AS stop
         ) - h.range_start)) END), 0)
         FROM download_hold h WHERE h.entitlement_id = $1::uuid${scope} AND h.expires_at > now())::text AS ${prefix}held`,
     ];
@@ -282,7 +288,8 @@ export class DownloadRepository extends TransactionalRepository {
    * file and API key was served from, of those still running and those that ended after `since`
    * (while this one ran): a download manager's next connection, which fetches the bytes from
    * there. Null when there is none. Downloads that ended before this one began do not count: a
-   * new copy of a file is not stopped where yesterday's connections started.
+   * new copy of a file is not stopped where yesterday's connections started. `since` is the
+   * hold's `admitted_at` once it is written (the database's clock, as `usage` reads it).
    */
   async nextStartOfOthers(hold: DownloadHoldRow, since: Date): Promise<number | null> {
     const [row] = (await this.transaction.query(
@@ -291,7 +298,8 @@ export class DownloadRepository extends TransactionalRepository {
           WHERE entitlement_id = $1::uuid AND object_key = $2 AND key_id = $3 AND id <> $4::uuid AND range_start > $5::bigint AND expires_at > now()
          UNION ALL
          SELECT range_start FROM download
-          WHERE entitlement_id = $1::uuid AND object_key = $2 AND key_id = $3 AND range_start > $5::bigint AND finished_at > $6
+          WHERE entitlement_id = $1::uuid AND object_key = $2 AND key_id = $3 AND range_start > $5::bigint
+            AND finished_at > coalesce((SELECT admitted_at FROM download_hold WHERE id = $4::uuid), $6)
        ) AS other`,
       [hold.entitlementId, hold.objectKey, hold.keyId, hold.id, BigInt(hold.rangeStart).toString(), since],
     )) as { start: string | null }[];
@@ -375,10 +383,10 @@ export interface DownloadHoldRow {
    */
   bytes: number;
   /**
-   * The bytes it was admitted to send in all (its length, or up to the first byte another
-   * running connection of its file and API key was served from), counted against the limits
-   * from its admission on, less the bytes past the first byte of a later such connection while
-   * that one runs; 0 when no bytes are counted.
+   * The bytes it asks for in all (its length), counted against the limits from its admission on
+   * up to where it stops: the first byte another connection of its file and API key was served
+   * from, while that one runs or once it ended after this one's admission (`usage`); 0 when no
+   * bytes are counted.
    */
   claim: number;
 }

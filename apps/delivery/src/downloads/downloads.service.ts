@@ -126,14 +126,14 @@ export class DownloadsService {
       // where `extend` stops it. Every running download counts its whole claim: a download
       // admitted on its first window and cut later where the limit ran out left the buyer a
       // truncated file with the allowance spent on it.
-      if (counted) {
-        hold.claim = await this.claimOf(hold);
-        hold.bytes = Math.min(hold.bytes, hold.claim);
-      }
+      // It is stored whole (its length), and every count cuts it where it stops then.
+      const claim = counted ? await this.claimOf(hold) : 0;
+      hold.claim = counted ? hold.length : 0;
+      hold.bytes = Math.min(hold.bytes, claim);
       // Written first, so that the count sees the claims of the earlier connections of its file
       // and key stop where it starts; a refusal, thrown, takes it back with the transaction.
       await this.downloads.insertHold(hold, HOLD_SECONDS);
-      const refused = refusalOf(target, use, await this.downloads.usage(hold.entitlementId, asked, hold.id), hold.claim);
+      const refused = refusalOf(target, use, await this.downloads.usage(hold.entitlementId, asked, hold.id), claim);
       if (refused) throw refused;
     });
     hold.renewal = setInterval(() => void this.renew(hold), HOLD_RENEW_MS).unref();

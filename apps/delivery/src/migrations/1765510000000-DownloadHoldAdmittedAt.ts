@@ -1,0 +1,19 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * When a running download was admitted, by the database's clock: a download of the same file and
+ * API key that ended after it (a download manager's next connection) stops it, and the count of
+ * its claim must stop it at the same byte as its extensions do. Holds written before get the
+ * time of this migration, which only makes more ended downloads count as stops, as they were.
+ */
+export class DownloadHoldAdmittedAt1765510000000 implements MigrationInterface {
+  name = 'DownloadHoldAdmittedAt1765510000000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE download_hold ADD COLUMN admitted_at timestamptz NOT NULL DEFAULT now()`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE download_hold DROP COLUMN admitted_at`);
+  }
+}
