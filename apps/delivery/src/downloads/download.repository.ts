@@ -262,8 +262,8 @@ export class DownloadRepository extends TransactionalRepository {
       `WITH expired AS (
          DELETE FROM download_hold WHERE id IN (SELECT id FROM download_hold WHERE expires_at <= now() LIMIT 100 FOR UPDATE SKIP LOCKED)
        )
-       INSERT INTO download_hold (id, entitlement_id, key_id, object_key, new_download, bytes, claim, range_start, expires_at)
-       VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6::bigint, $7::bigint, $8::bigint, now() + make_interval(secs => $9::int))`,
+       INSERT INTO download_hold (id, entitlement_id, key_id, object_key, new_download, bytes, claim, range_start, admitted_at, expires_at)
+       VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6::bigint, $7::bigint, $8::bigint, $10, now() + make_interval(secs => $9::int))`,
       [
         hold.id,
         hold.entitlementId,
@@ -274,6 +274,7 @@ export class DownloadRepository extends TransactionalRepository {
         hold.claim > 0 ? BigInt(hold.claim).toString() : null,
         BigInt(hold.rangeStart).toString(),
         expiresInSeconds,
+        hold.admittedAt,
       ],
     );
   }
@@ -289,7 +290,9 @@ export class DownloadRepository extends TransactionalRepository {
    * (while this one ran): a download manager's next connection, which fetches the bytes from
    * there. Null when there is none. Downloads that ended before this one began do not count: a
    * new copy of a file is not stopped where yesterday's connections started. `since` is the
-   * hold's `admitted_at` once it is written (the database's clock, as `usage` reads it).
+   * hold's `admittedAt`, as its row keeps it for `usage`: one instant for both, by the clock of
+   * the replica that admitted it, as `finished_at` is by the clock of the replica that recorded
+   * the download.
    */
   async nextStartOfOthers(hold: DownloadHoldRow, since: Date): Promise<number | null> {
     const [row] = (await this.transaction.query(
@@ -299,7 +302,7 @@ export class DownloadRepository extends TransactionalRepository {
          UNION ALL
          SELECT range_start FROM download
           WHERE entitlement_id = $1::uuid AND object_key = $2 AND key_id = $3 AND range_start > $5::bigint
-            AND finished_at > coalesce((SELECT admitted_at FROM download_hold WHERE id = $4::uuid), $6)
+            AND finished_at > $6
        ) AS other`,
       [hold.entitlementId, hold.objectKey, hold.keyId, hold.id, BigInt(hold.rangeStart).toString(), since],
     )) as { start: string | null }[];
@@ -369,6 +372,8 @@ export class DownloadRepository extends TransactionalRepository {
 export interface DownloadHoldRow {
   id: string;
   entitlementId: string;
+  /** When it was admitted: downloads of its file and key that ended since ran alongside it, and stop it. */
+  admittedAt: Date;
   /** The API key downloading: its seat. */
   keyId: string;
   objectKey: string;

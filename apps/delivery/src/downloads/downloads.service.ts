@@ -302,8 +302,6 @@ export interface DownloadHold extends DownloadHoldRow {
   window: number;
   /** The bytes the entitlement's limits count for it: the GiB bought, the file's copies. */
   counted: UsageAsked;
-  /** When it was admitted: downloads of its file that ended since ran alongside it. */
-  admittedAt: Date;
   /** The timer that renews the row while the download runs. */
   renewal?: NodeJS.Timeout;
   /** Set once the download has ended and its audit row took the hold's place. */

@@ -1,10 +1,10 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * When a running download was admitted, by the database's clock: a download of the same file and
- * API key that ended after it (a download manager's next connection) stops it, and the count of
- * its claim must stop it at the same byte as its extensions do. Holds written before get the
- * time of this migration, which only makes more ended downloads count as stops, as they were.
+ * When a running download was admitted (the instant its process counts from): a download of the
+ * same file and API key that ended after it (a download manager's next connection) stops it, and
+ * the count of its claim must stop it at the same byte as its extensions do. Holds written before
+ * get the time of this migration: their processes count from their own admission.
  */
 export class DownloadHoldAdmittedAt1765510000000 implements MigrationInterface {
   name = 'DownloadHoldAdmittedAt1765510000000';
