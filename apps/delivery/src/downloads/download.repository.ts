@@ -271,7 +271,7 @@ export class DownloadRepository extends TransactionalRepository {
         hold.objectKey,
         hold.newDownload,
         BigInt(hold.bytes).toString(),
-        hold.claim > 0 ? BigInt(hold.claim).toString() : null,
+        hold.bytes > 0 ? BigInt(hold.length).toString() : null,
         BigInt(hold.rangeStart).toString(),
         expiresInSeconds,
         hold.admittedAt,
@@ -388,12 +388,12 @@ export interface DownloadHoldRow {
    */
   bytes: number;
   /**
-   * The bytes it asks for in all (its length), counted against the limits from its admission on
-   * up to where it stops: the first byte another connection of its file and API key was served
-   * from, while that one runs or once it ended after this one's admission (`usage`); 0 when no
-   * bytes are counted.
+   * The bytes the answer sends in all; `bytes` holds some of them, and grows towards it. Stored as
+   * its claim when its bytes are counted: counted against the limits from its admission on, up to
+   * where it stops (the first byte another connection of its file and API key was served from,
+   * while that one runs or once it ended after this one's admission: `usage`).
    */
-  claim: number;
+  length: number;
 }
 
 /**

@@ -83,9 +83,8 @@ export class DownloadsService {
    * min(window, `use.bytes`) and grows by `extend` as they go out, so a download manager's
    * connections that each ask for the rest of the file hold what they send, not the rest of the
    * file each. A request that fits in one window costs this one transaction. Downloads running
-   * at once count each other's windows, not each other's whole lengths: when together they need
-   * more than is left, `extend` refuses the window that would pass the limit and that download
-   * ends there, cut off, never past the limit.
+   * at once count each other's whole claims (`usage`), so one admitted is never cut off later
+   * by a limit: it ends early only where a later connection of its file and key starts.
    *
    * The hold lasts until `record` writes the download's audit row (then the row counts what was
    * sent), or `release` when the download never starts; while the download runs, this process
@@ -114,7 +113,6 @@ export class DownloadsService {
       rangeStart: use.start,
       admittedAt: new Date(),
       bytes: counted ? Math.min(use.bytes, window) : 0,
-      claim: 0,
       length: use.bytes,
       window,
       counted: { ...(asked.bytes ? { bytes: true } : {}), ...(asked.fileBytes !== undefined ? { fileBytes: asked.fileBytes } : {}) },
@@ -123,12 +121,11 @@ export class DownloadsService {
       await this.downloads.lockLimits(hold.entitlementId, tx);
       // Its claim, the bytes it may take in all: what it asks for, up to where another running
       // download of its file and API key was served from (a download manager's next connection),
-      // where `extend` stops it. Every running download counts its whole claim: a download
-      // admitted on its first window and cut later where the limit ran out left the buyer a
-      // truncated file with the allowance spent on it.
-      // It is stored whole (its length), and every count cuts it where it stops then.
+      // where `extend` stops it. Every running download counts its whole claim (stored as its
+      // length, cut by each count where it stops then): a download admitted on its first window
+      // and cut later where the limit ran out left the buyer a truncated file with the allowance
+      // spent on it.
       const claim = counted ? await this.claimOf(hold) : 0;
-      hold.claim = counted ? hold.length : 0;
       hold.bytes = Math.min(hold.bytes, claim);
       // Written first, so that the count sees the claims of the earlier connections of its file
       // and key stop where it starts; a refusal, thrown, takes it back with the transaction.
@@ -296,8 +293,6 @@ export interface DownloadUse {
 
 /** What one running download holds (a `download_hold` row). */
 export interface DownloadHold extends DownloadHoldRow {
-  /** The bytes the answer sends in all; `bytes` holds some of them, and grows towards it. */
-  length: number;
   /** What `bytes` grows by at a time (`holdWindow`); 0 when no bytes are counted. */
   window: number;
   /** The bytes the entitlement's limits count for it: the GiB bought, the file's copies. */
