@@ -17,6 +17,7 @@ import { ReleasedFileTally1765300000000 } from './migrations/1765300000000-Relea
 import { SpentUploadUrls1765400000000 } from './migrations/1765400000000-SpentUploadUrls';
 import { DownloadHoldClaims1765500000000 } from './migrations/1765500000000-DownloadHoldClaims';
 import { DownloadHoldAdmittedAt1765510000000 } from './migrations/1765510000000-DownloadHoldAdmittedAt';
+import { DownloadBytesAsked1765520000000 } from './migrations/1765520000000-DownloadBytesAsked';
 import { ObjectDeletion } from './uploads/object-deletion.entity';
 import { StoredObject } from './uploads/stored-object.entity';
 
@@ -41,4 +42,5 @@ export const migrations = [
   SpentUploadUrls1765400000000,
   DownloadHoldClaims1765500000000,
   DownloadHoldAdmittedAt1765510000000,
+  DownloadBytesAsked1765520000000,
 ];

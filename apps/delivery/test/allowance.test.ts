@@ -108,6 +108,7 @@ describe('the allowance of an entitlement sold per GiB, across delivery replicas
         versionId,
         path: small.path,
         rangeStart: 0,
+        bytesAsked: 100,
         bytesSent: 40,
         complete: false,
         startedAt: new Date(),
@@ -323,12 +324,50 @@ describe('the allowance of an entitlement sold per GiB, across delivery replicas
     // The last third is delivered and its row written: the second connection still stops there.
     while (await service.extend(target, third));
     const ended = { id: randomUUID(), entitlementId: entitlement.id, organizationId: buyer.organizationId, keyId: key, objectKey: target.key, versionId, path: large.path };
-    await service.record(target, { ...ended, rangeStart: thirds[2], bytesSent: size - thirds[2], complete: true, startedAt: new Date(), finishedAt: new Date() }, third);
+    await service.record(target, { ...ended, rangeStart: thirds[2], bytesAsked: size - thirds[2], bytesSent: size - thirds[2], complete: true, startedAt: new Date(), finishedAt: new Date() }, third);
     // Both the others grow to where the next one started, no further and not less.
     while (await service.extend(target, second));
     while (await service.extend(target, first));
     expect([first.bytes, second.bytes]).toEqual([thirds[1], thirds[2] - thirds[1]]);
     for (const hold of [first, second]) await service.release(hold);
+  });
+
+  it('lets a running download grow to its end beside a range inside it that its key reads (one sample of a shard, by its index), running or ended', async () => {
+    const size = large.bytes.length;
+    // One copy and the sample read: nothing of the file can count twice.
+    const { buyer, entitlement } = await gibBought(size + 4096);
+    const service = h.app.get(DownloadsService);
+    const target = await targetIn(h.app, entitlement.id, large.path);
+    const key = 'b'.repeat(32);
+    const whole = (await service.reserve(target, { keyId: key, startsNew: true, start: 0, bytes: size }))!;
+    // A loader of the same key reads 4 KiB from the middle while the GET runs, and is served.
+    const sample = (await service.reserve(target, { keyId: key, startsNew: false, start: size / 2, bytes: 4096 }))!;
+    expect(await service.extend(target, whole)).toBe(true);
+    const read = { id: randomUUID(), entitlementId: entitlement.id, organizationId: buyer.organizationId, keyId: key, objectKey: target.key, versionId, path: large.path };
+    await service.record(target, { ...read, rangeStart: size / 2, bytesAsked: 4096, bytesSent: 4096, complete: true, startedAt: new Date(), finishedAt: new Date() }, sample);
+    // The GET is not cut off where the sample starts: it grows to its end, and the GiB bought holds it.
+    while (await service.extend(target, whole));
+    expect(whole.bytes).toBe(size);
+    await service.release(whole);
+  });
+
+  it('keeps counting a running download whole beside a short range of its key, so that range going away before its answer frees no room it never took', async () => {
+    const size = large.bytes.length;
+    const window = holdWindow(size);
+    const { entitlement } = await gibBought(size + window + 100);
+    const service = h.app.get(DownloadsService);
+    const target = await targetIn(h.app, entitlement.id, large.path);
+    const key = 'c'.repeat(32);
+    const whole = (await service.reserve(target, { keyId: key, startsNew: true, start: 0, bytes: size }))!;
+    // 100 bytes from byte 1 of the same key: they do not close the GET at byte 1.
+    const probe = (await service.reserve(target, { keyId: key, startsNew: false, start: 1, bytes: 100 }))!;
+    // So a copy for another key does not fit beside the two ...
+    await expect(service.reserve(target, { keyId: 'd'.repeat(32), startsNew: true, start: 0, bytes: size })).rejects.toMatchObject({ code: 'ALLOWANCE_EXHAUSTED' });
+    // ... and when the short range's client hangs up before its answer, the GET still grows to its end.
+    await service.release(probe);
+    while (await service.extend(target, whole));
+    expect(whole.bytes).toBe(size);
+    await service.release(whole);
   });
 
   it('refuses a second file before a byte while a first one runs that the GiB left holds only alone, and serves the first whole', async () => {

@@ -44,6 +44,8 @@ export interface DownloadRecord {
   versionId: string;
   path: string;
   rangeStart: number;
+  /** The bytes the answer was to send (its Content-Length). */
+  bytesAsked: number;
   bytesSent: number;
   complete: boolean;
   startedAt: Date;
@@ -214,18 +216,21 @@ export class DownloadRepository extends TransactionalRepository {
     const bytesOf = (scope: string, prefix: string) => [
       `(SELECT coalesce(sum(bytes_sent), 0) FROM download WHERE entitlement_id = $1::uuid${scope})::text AS ${prefix}delivered`,
       // A running download other than `self` counts its claim (its length) as it stands now: up
-      // to where it stops, the first byte another connection of its file and API key was served
-      // from, running or ended since it was admitted (a download manager's next connection,
-      // exactly as `nextStartOfOthers` stops its extensions), and never less than it holds (a
-      // window granted before that connection came). Worked out at each count, not stored: a
-      // connection that goes away before its answer gives back what it took from the one before.
+      // to where it stops, the first byte another connection of its file and API key that asked
+      // for all the rest of it was served from, running or ended since it was admitted (a
+      // download manager's next connection, exactly as `nextStartOfOthers` stops its extensions),
+      // and never less than it holds (a window granted before that connection came). Worked out
+      // at each count, not stored: a connection that goes away before its answer gives back what
+      // it took from the one before, which is no more than its own claim.
       `(SELECT coalesce(sum(CASE WHEN h.id = ${selfId()} THEN 0 WHEN h.claim IS NULL THEN h.bytes ELSE greatest(h.bytes, least(h.claim, (
           SELECT min(stop.range_start) FROM (
             SELECT o.range_start FROM download_hold o
              WHERE o.entitlement_id = h.entitlement_id AND o.object_key = h.object_key AND o.key_id = h.key_id AND o.range_start > h.range_start AND o.expires_at > now()
+               AND ${reachesEnd('o.', 'claim', 'h.range_start + h.claim')}
             UNION ALL
             SELECT d.range_start FROM download d
              WHERE d.entitlement_id = h.entitlement_id AND d.object_key = h.object_key AND d.key_id = h.key_id AND d.range_start > h.range_start AND d.finished_at > h.admitted_at
+               AND ${reachesEnd('d.', 'bytes_asked', 'h.range_start + h.claim')}
           ) AS stop
         ) - h.range_start)) END), 0)
         FROM download_hold h WHERE h.entitlement_id = $1::uuid${scope} AND h.expires_at > now())::text AS ${prefix}held`,
@@ -286,10 +291,11 @@ export class DownloadRepository extends TransactionalRepository {
 
   /**
    * The first byte of the file after `hold`'s own first byte that another download of the same
-   * file and API key was served from, of those still running and those that ended after `since`
-   * (while this one ran): a download manager's next connection, which fetches the bytes from
-   * there. Null when there is none. Downloads that ended before this one began do not count: a
-   * new copy of a file is not stopped where yesterday's connections started. `since` is the
+   * file and API key was served from, asking for every byte from there to the end of `hold`'s
+   * range, of those still running and those that ended after `since` (while this one ran): a
+   * download manager's next connection, which fetches the bytes from there. Null when there is
+   * none. Downloads that ended before this one began do not count: a new copy of a file is not
+   * stopped where yesterday's connections started. `since` is the
    * hold's `admittedAt`, as its row keeps it for `usage`: one instant for both, by the clock of
    * the replica that admitted it, as `finished_at` is by the clock of the replica that recorded
    * the download.
@@ -299,12 +305,13 @@ export class DownloadRepository extends TransactionalRepository {
       `SELECT min(start)::text AS start FROM (
          SELECT range_start AS start FROM download_hold
           WHERE entitlement_id = $1::uuid AND object_key = $2 AND key_id = $3 AND id <> $4::uuid AND range_start > $5::bigint AND expires_at > now()
+            AND ${reachesEnd('', 'claim', '$7::bigint')}
          UNION ALL
          SELECT range_start FROM download
           WHERE entitlement_id = $1::uuid AND object_key = $2 AND key_id = $3 AND range_start > $5::bigint
-            AND finished_at > $6
+            AND finished_at > $6 AND ${reachesEnd('', 'bytes_asked', '$7::bigint')}
        ) AS other`,
-      [hold.entitlementId, hold.objectKey, hold.keyId, hold.id, BigInt(hold.rangeStart).toString(), since],
+      [hold.entitlementId, hold.objectKey, hold.keyId, hold.id, BigInt(hold.rangeStart).toString(), since, BigInt(hold.rangeStart + hold.length).toString()],
     )) as { start: string | null }[];
     return row.start === null ? null : Number(row.start);
   }
@@ -343,9 +350,9 @@ export class DownloadRepository extends TransactionalRepository {
    */
   async insert(record: DownloadRecord, holdId?: string): Promise<void> {
     await this.transaction.query(
-      `${holdId ? 'WITH released AS (DELETE FROM download_hold WHERE id = $13) ' : ''}` +
-        `INSERT INTO download (id, entitlement_id, organization_id, key_id, object_key, version_id, path, range_start, bytes_sent, complete, started_at, finished_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      `WITH released AS (DELETE FROM download_hold WHERE id = $14::uuid)
+       INSERT INTO download (id, entitlement_id, organization_id, key_id, object_key, version_id, path, range_start, bytes_asked, bytes_sent, complete, started_at, finished_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
       [
         record.id,
         record.entitlementId,
@@ -355,14 +362,27 @@ export class DownloadRepository extends TransactionalRepository {
         record.versionId,
         record.path,
         record.rangeStart,
+        BigInt(record.bytesAsked).toString(),
         record.bytesSent,
         record.complete,
         record.startedAt,
         record.finishedAt,
-        ...(holdId ? [holdId] : []),
+        holdId ?? null,
       ],
     );
   }
+}
+
+/**
+ * SQL: the download `row` (a hold, whose claim is its length, or an audit row, with the bytes it
+ * asked for) asked for every byte from its first up to `end` (exclusive), the end of an earlier
+ * download's range, so it stops that download where it starts: a download manager's next
+ * connection, which fetches the rest. A range that ends inside the earlier one's (a loader
+ * reading one sample of a shard) stops nothing; a row or hold written before lengths were kept
+ * (none) stops as every later range did then.
+ */
+function reachesEnd(row: `${string}.` | '', length: 'claim' | 'bytes_asked', end: string): string {
+  return `(${row}${length} IS NULL OR ${row}range_start + ${row}${length} >= ${end})`;
 }
 
 /**

@@ -177,6 +177,7 @@ export class DownloadsController {
         versionId: ticket.versionId,
         path: ticket.path,
         rangeStart: start,
+        bytesAsked: length,
         bytesSent: sent,
         // Every byte's write completed: the answer is whole, even when the client, having read
         // it all, hung up before the response's own 'finish' (which then never comes).

@@ -120,8 +120,8 @@ export class DownloadsService {
     await this.unitOfWork.run(async (tx) => {
       await this.downloads.lockLimits(hold.entitlementId, tx);
       // Its claim, the bytes it may take in all: what it asks for, up to where another running
-      // download of its file and API key was served from (a download manager's next connection),
-      // where `extend` stops it. Every running download counts its whole claim (stored as its
+      // download of its file and API key that asks for all the rest was served from (a download
+      // manager's next connection), where `extend` stops it. Every running download counts its whole claim (stored as its
       // length, cut by each count where it stops then): a download admitted on its first window
       // and cut later where the limit ran out left the buyer a truncated file with the allowance
       // spent on it.
@@ -143,8 +143,8 @@ export class DownloadsService {
    * included) and the extension must fit in the file's copies and in the GiB bought. It gets
    * less than a window when less is left (it is then served up to the limit exactly), and never
    * reaches past the first byte another download of the same file and API key, running or ended
-   * since this one was admitted, was served from: a download manager's next connection fetches
-   * those bytes, and closes this one there (the sockets would have taken more, counted as sent).
+   * since this one was admitted, was served from when that one asked for all the rest of this
+   * one's range: a download manager's next connection fetches those bytes, and closes this one there (the sockets would have taken more, counted as sent).
    * True when granted (`hold.bytes` grew). False when nothing is left, when this download has
    * reached that byte, when its hold has lapsed (its renewals failed for HOLD_SECONDS, and other
    * downloads may since have taken its bytes) or when the database could not be reached: the
@@ -188,8 +188,9 @@ export class DownloadsService {
 
   /**
    * The bytes a download about to be admitted may send in all: its length, or less when another
-   * running download of the same file and API key was served from a byte inside its range, since
-   * its hold never grows past that byte (`extend`). Run under the entitlement's lock.
+   * running download of the same file and API key, asking for all the rest of its range, was
+   * served from a byte inside it, since its hold never grows past that byte (`extend`). Run under
+   * the entitlement's lock.
    */
   private async claimOf(hold: DownloadHold): Promise<number> {
     const next = await this.downloads.nextStartOfOthers(hold, hold.admittedAt);
