@@ -21,7 +21,9 @@
 // reaches only this script, which then stops everything in order (apps first, databases last).
 //
 // An app that exits 0 by itself was stopped on purpose (someone sent it SIGINT or SIGTERM, as
-// `pkill -INT -f <checkout>` does): the others are stopped too and this script exits 0.
+// `pkill -INT -f <checkout>` does): the others are stopped too and this script exits 0. So is
+// one that exits 130 or 143 (its shutdown after SIGINT or SIGTERM ran past SHUTDOWN_TIMEOUT_MS)
+// or that the signal itself ended (before its handlers were set up).
 //
 // An app that crashes after it was ready is restarted with exponential backoff (1 s, 2 s,
 // 4 s ... 30 s), the way Kubernetes restarts a container: the services are built to be killed
@@ -330,11 +332,11 @@ async function main() {
     await fail(`${failed.map((r) => r.app.name).join(', ')} did not start: see the log lines above`);
   }
 
-  // An app exits 0 only after a SIGINT or SIGTERM of its own (its graceful shutdown): someone
-  // stopped it on purpose, as `pkill -INT -f <checkout>` does to all five, so stop the rest too
-  // rather than bring it back.
-  const stoppedFromOutside = (app) =>
-    shutdown(`${app.name} was stopped from outside (exit code 0 after its shutdown)`).then(() => {
+  // An app exits 0 only after a SIGINT or SIGTERM of its own (its graceful shutdown), 130 or 143
+  // when that shutdown was cut short: someone stopped it on purpose, as `pkill -INT -f
+  // <checkout>` does to all five, so stop the rest too rather than bring it back.
+  const stoppedFromOutside = (app, how) =>
+    shutdown(`${app.name} was stopped from outside (${how})`).then(() => {
       log.info('stopped');
       process.exit(0);
     });
@@ -362,7 +364,11 @@ function supervise(app, isStopping, onStoppedFromOutside) {
   const watch = () => {
     app.child.exited.then(async ({ code, signal }) => {
       if (isStopping()) return;
-      if (code === 0 && !app.child.stopRequested) return onStoppedFromOutside(app);
+      if (!app.child.stopRequested) {
+        if (code === 0) return onStoppedFromOutside(app, 'exit code 0 after its shutdown');
+        if (code === 130 || code === 143) return onStoppedFromOutside(app, `exit code ${code}: its shutdown ran past SHUTDOWN_TIMEOUT_MS`);
+        if (signal === 'SIGINT' || signal === 'SIGTERM') return onStoppedFromOutside(app, `${signal} before it could shut down`);
+      }
       const uptime = Date.now() - app.startedAt;
       app.crashes = uptime >= STABLE_AFTER_MS ? 1 : app.crashes + 1;
       log.error(`${app.name} exited unexpectedly (${signal ?? `exit code ${code}`}) after ${(uptime / 1000).toFixed(1)} s`);

@@ -471,7 +471,7 @@ describe("the gateway's HTTP edge", () => {
       // rest of it arrives once the gateway has begun closing (it takes no new connections).
       socket.write(`GET /v1/me HTTP/1.1\r\nHost: trove\r\n`);
       // Half a request that never ends: Node stops timing requests once its server closes, and
-      // this one held the exit until SHUTDOWN_TIMEOUT_MS, then exit code 1.
+      // this one held the exit until SHUTDOWN_TIMEOUT_MS, then exit code 143.
       const stalled = connect(port, '127.0.0.1');
       stalled.on('error', () => undefined);
       let stalledReceived = '';

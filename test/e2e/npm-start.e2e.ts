@@ -46,8 +46,9 @@ describe('npm start', () => {
   });
 
   /** Starts npm start on this test's ports, databases, NATS namespace and state (as `start`, which afterAll stops), until it says it is running. */
-  async function startTrove(): Promise<void> {
+  async function startTrove(env: Record<string, string> = {}): Promise<void> {
     const started = (start = new NodeProcess('scripts/start.mjs', {
+      ...env,
       DATABASE_URL: SERVER_URL,
       NATS_URL,
       TROVE_BASE_PORT: String(base),
@@ -128,5 +129,27 @@ describe('npm start', () => {
     expect(start.output).not.toContain('restarting in');
     await expect(fetch(`http://127.0.0.1:${base}/health/live`)).rejects.toThrow();
     for (const pid of apps) expect(() => process.kill(pid, 0)).toThrow();
+  });
+
+  it('stops every app and exits when one app stopped from outside runs past SHUTDOWN_TIMEOUT_MS, instead of taking it for a crash', async () => {
+    base ??= await freePortRange();
+    // A request that never finishes arriving holds the gateway's shutdown (its request timeout
+    // is longer than the shutdown's) until SHUTDOWN_TIMEOUT_MS cuts it short.
+    await startTrove({ SHUTDOWN_TIMEOUT_MS: '1000', HTTP_REQUEST_TIMEOUT_MS: '60000' });
+    const { connect } = await import('node:net');
+    const stalled = connect(base, '127.0.0.1');
+    stalled.on('error', () => undefined);
+    await new Promise((resolve) => stalled.once('connect', resolve));
+    stalled.write(`POST /v1/organizations HTTP/1.1\r\nHost: trove\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"name":`);
+
+    const children = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(start.pid)], { encoding: 'utf8' }).trim().split('\n');
+    const gateway = Number(children.find((line) => line.includes('/gateway/'))!.trim().split(/\s+/)[0]);
+    process.kill(gateway, 'SIGINT');
+
+    expect(await start.exit(40_000)).toEqual({ code: 0, signal: null });
+    expect(start.output).toContain('gateway was stopped from outside (exit code 130: its shutdown ran past SHUTDOWN_TIMEOUT_MS)');
+    expect(start.output).not.toContain('restarting in');
+    stalled.destroy();
+    await expect(fetch(`http://127.0.0.1:${base}/health/live`)).rejects.toThrow();
   });
 });

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { connect } from 'nats';
 import { Client } from 'pg';
 import type { Socket } from 'node:net';
+import { constants as osConstants } from 'node:os';
 import { ConfigError, loadConfig, PlatformConfig, type ConfigClass } from './config';
 import { acceptCorrelationId, RequestContext } from './context';
 import { Readiness } from './health';
@@ -185,9 +186,12 @@ function installShutdown(app: NestFastifyApplication, service: string, config: P
     done();
   });
   fastify.addHook('onClose', (_instance, done) => ((stage = "the app's shutdown hooks (NATS drain, database pool, timers)"), done()));
-  const shutdown = (signal: string) => {
+  const shutdown = (signal: 'SIGTERM' | 'SIGINT') => {
     if (closing) return;
     closing = true;
+    // Stopped on purpose but not cleanly: 128 + the signal's number, as a shell reports a process
+    // the signal ended, so a supervisor (npm start, Kubernetes) tells it from a crash (1).
+    const cutShort = 128 + osConstants.signals[signal];
     const logger = new NestLogger('Shutdown');
     logger.log(`${signal}: finishing in-flight work, then exiting`);
     app.get(Readiness).beginShutdown();
@@ -195,16 +199,16 @@ function installShutdown(app: NestFastifyApplication, service: string, config: P
     const deadline = setTimeout(() => {
       process.stderr.write(
         `trove-${service}: shutdown took longer than SHUTDOWN_TIMEOUT_MS=${config.SHUTDOWN_TIMEOUT_MS}, waiting on ${stage}; ` +
-          `${describeConnections(connections)}; resources: ${summarizeResources(process.getActiveResourcesInfo())}; exiting\n`,
+          `${describeConnections(connections)}; resources: ${summarizeResources(process.getActiveResourcesInfo())}; exiting with ${cutShort}\n`,
       );
-      process.exit(1);
+      process.exit(cutShort);
     }, config.SHUTDOWN_TIMEOUT_MS);
     deadline.unref();
     app.close().then(
       () => process.exit(0),
       (error: unknown) => {
-        process.stderr.write(`trove-${service}: shutdown failed: ${(error as Error).message}\n`);
-        process.exit(1);
+        process.stderr.write(`trove-${service}: shutdown failed: ${(error as Error).message}; exiting with ${cutShort}\n`);
+        process.exit(cutShort);
       },
     );
   };

@@ -85,7 +85,7 @@ export class PlatformConfig {
   @Max(1000)
   EVENT_MAX_ATTEMPTS = 10;
 
-  /** How long SIGTERM may wait for in-flight work before the process gives up and exits 1. */
+  /** How long SIGTERM may wait for in-flight work before the process gives up and exits 143 (130 after SIGINT). */
   @Type(() => Number)
   @IsInt()
   @Min(100)
