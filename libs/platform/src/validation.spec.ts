@@ -85,6 +85,12 @@ describe('a nested object given as a list', () => {
     expect(await refusal({ amount: true })).toEqual([{ field: 'amount', problems: ['amount must be an object, not a boolean'] }]);
   });
 
+  it('tells a string or a number where a list of objects belongs that it wants a list', async () => {
+    const amount = { amount: 2_000_000, currency: 'CNY' };
+    expect(await refusal({ amount, instalments: 'x' })).toEqual([{ field: 'instalments', problems: ['instalments must be a list, not a string'] }]);
+    expect(await refusal({ amount, instalments: 3 })).toEqual([{ field: 'instalments', problems: ['instalments must be a list, not a number'] }]);
+  });
+
   it('leaves objects, and lists declared as lists, to the rules they had', async () => {
     expect(await refusal({ amount: { amount: 2_000_000, currency: 'CNY' }, instalments: [] })).toBe('accepted');
     expect(await refusal({ amount: { amount: 0, currency: 'CNY' } })).toEqual([{ field: 'amount.amount', problems: ['amount must not be less than 1'] }]);

@@ -100,8 +100,11 @@ function problemsOf(error: ValidationError): string[] {
     return [`${error.property} is required${error.value === null ? ' (null was sent)' : ''}`];
   }
   // class-validator's own words for `"amount": 100` ("nested property amount must be either
-  // object or array") offer a list, which the list rule then refuses.
-  if ('nestedValidation' in constraints && typeof error.value !== 'object') return [`${error.property} must be an object, not a ${typeof error.value}`];
+  // object or array") offer a list, which the list rule then refuses; a field declared a list
+  // (`"items": "x"`) is told it wants a list.
+  if ('nestedValidation' in constraints && typeof error.value !== 'object') {
+    return [`${error.property} must be ${'isArray' in constraints ? 'a list' : 'an object'}, not a ${typeof error.value}`];
+  }
   const kind = KIND_RULES.filter((rule) => rule in constraints).map((rule) => constraints[rule]);
   return kind.length > 0 ? kind : Object.values(constraints);
 }
