@@ -184,6 +184,10 @@ describe('the purchase saga through the public API, every app a process', () => 
     const replay = await h.order(buyer, order(offerId), key);
     expect(replay.status).toBe(201);
     expect(await json(replay)).toEqual(bodies[0]);
+    // A client whose UUID library writes capitals names the same offer: the same request.
+    const shouted = await h.order(buyer, order(offerId.toUpperCase()), key);
+    expect(shouted.status).toBe(201);
+    expect(await json(shouted)).toEqual(bodies[0]);
 
     const before = await orderCount();
     const reused = await h.order(buyer, { items: [{ offerId }], acceptLicense: true, note: 'x' }, key);

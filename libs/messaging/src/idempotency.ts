@@ -147,8 +147,9 @@ export class ProcessedCommandJanitor implements OnApplicationBootstrap, OnApplic
 /**
  * The hash of a request as its contract read it (`request`, the validated message): two bodies
  * that say the same thing (an offer id in capitals or not, a language tag as `zh-cn` or `zh-CN`)
- * are one request, so a retry of either replays the first. A request that JSON cannot hold is
- * hashed as sent.
+ * are one request, so a retry of either replays the first. A UUID is one id whatever the case of
+ * its hex digits (PostgreSQL reads both alike), so it is hashed in small letters. A request that
+ * JSON cannot hold is hashed as sent.
  */
 export function readRequestHash(request: object, body: unknown): string {
   let read: unknown;
@@ -157,21 +158,28 @@ export function readRequestHash(request: object, body: unknown): string {
   } catch {
     return requestHash(body);
   }
-  return requestHash(read);
+  return hashOf(canonical(read, (text) => (UUID.test(text) ? text.toLowerCase() : text)));
 }
 
 /** The same JSON value gives the same hash whatever the order of its object keys. */
 export function requestHash(body: unknown): string {
-  return createHash('sha256').update(JSON.stringify(canonical(body))).digest('hex');
+  return hashOf(canonical(body, (text) => text));
 }
 
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function hashOf(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex');
+}
+
+function canonical(value: unknown, text: (value: string) => string): unknown {
+  if (typeof value === 'string') return text(value);
+  if (Array.isArray(value)) return value.map((item) => canonical(item, text));
   if (value && typeof value === 'object') {
     return Object.fromEntries(
       Object.keys(value)
         .sort()
-        .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
+        .map((key) => [key, canonical((value as Record<string, unknown>)[key], text)]),
     );
   }
   return value;

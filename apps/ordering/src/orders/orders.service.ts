@@ -16,7 +16,7 @@ import {
   type SalePage,
 } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
-import { requestHash, RpcClient, UnitOfWork, type Transaction } from '@trove/messaging';
+import { readRequestHash, RpcClient, UnitOfWork, type Transaction } from '@trove/messaging';
 import { decodeCursor, DEFAULT_PAGE_SIZE, fieldError, RequestContext, ServiceException, toPage, type Caller } from '@trove/platform';
 import { chargeFor, MoneyError, type CurrencyCode } from '@trove/licensing';
 import { createHash, randomUUID } from 'node:crypto';
@@ -440,7 +440,7 @@ export function linePrice(offer: Pick<OfferSnapshot, 'id' | 'pricing' | 'metered
  */
 export function orderIdFor(buyer: Caller, idempotencyKey: string | undefined, request: PlaceOrderRequest): string {
   if (!idempotencyKey) return randomUUID();
-  return nameBasedUuid(ORDER_ID_NAMESPACE, `ordering.order.place|${buyer.organizationId}|${idempotencyKey}|${requestHash(request)}`);
+  return nameBasedUuid(ORDER_ID_NAMESPACE, `ordering.order.place|${buyer.organizationId}|${idempotencyKey}|${readRequestHash(request, request)}`);
 }
 
 /** The namespace of order ids made from a command (RFC 9562 name-based UUIDs). */
