@@ -101,7 +101,8 @@ describe('search answers that stay within one message', () => {
     const within = await system.request(`/v1/datasets?q=${encodeURIComponent(sentence)}&limit=1`, anonymous);
     expect([within.status, (await json(within)).total]).toEqual([200, LISTINGS]);
 
-    const long = `${sentence} 普通话手机采集朗读语音数据 说话人均签署单独同意书 nosuchwordanywhere`;
+    // Each word counts its own pairs (普通话 is two), and none across two words: 34 in all.
+    const long = `${sentence} 普通话手机采集朗读语音数据 说话人均签署单独同意书 电话信道 车载远场 儿童老人 方言口音 逐句转写 安静环境 录音棚 nosuchwordanywhere`;
     const refused = await system.request(`/v1/datasets?q=${encodeURIComponent(long)}`, anonymous);
     expect(refused.status).toBe(400);
     expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);

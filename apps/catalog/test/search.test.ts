@@ -336,6 +336,17 @@ describe.each([
       expect(await catalog.titles({ q: 'conversation' })).toContain(ENGLISH_SPEECH);
     });
 
+    it('finds a listing by a query typed without spaces as by the same words with spaces: each word anywhere, not the pairs across them', async () => {
+      for (const [unspaced, spaced] of [['粤语客服', '粤语 客服'], ['客服录音', '客服 录音'], ['行车视频跟踪', '行车视频 跟踪']]) {
+        const found = await catalog.titles({ q: unspaced });
+        expect(found).toEqual(await catalog.titles({ q: spaced }));
+        expect(found.length).toBeGreaterThan(0);
+      }
+      expect(await catalog.titles({ q: '粤语客服' })).toContain(DIALECT_CALLS);
+      expect(await catalog.titles({ q: '行车视频跟踪' })).toEqual([DRIVING_VIDEO]);
+      expect(await catalog.titles({ q: '粤语激光雷达' })).toEqual([]);
+    });
+
     it('needs every word of the query: a mixed query narrows', async () => {
       expect(await catalog.titles({ q: '客服 四川话' })).toEqual([DIALECT_CALLS]);
       expect(await catalog.titles({ q: '激光雷达 语音' })).toEqual([]);

@@ -13,7 +13,7 @@ describe('search tokens', () => {
     ['e-commerce', ['e', 'commerce']],
     ['普通话 普通话', ['普通', '通话']],
     ['？！——', []],
-    ['ภาษาไทย', ['ภา', 'าษ', 'ษา', 'าไ', 'ไท', 'ทย']],
+    ['ภาษาไทย', ['ภา', 'าษ', 'ษา', 'ไท', 'ทย']],
     ['เสียง', ['เส', 'สี', 'ีย', 'ยง']],
   ])('a query %j looks for %j', (query, tokens) => {
     expect(queryTokens(query)).toEqual(tokens);
@@ -28,6 +28,24 @@ describe('search tokens', () => {
   ])('looks for %s in traditional characters as for %s in simplified, in queries and documents', (traditional, simplified) => {
     expect(queryTokens(traditional)).toEqual(queryTokens(simplified));
     expect(documentTokens(traditional)).toEqual(documentTokens(simplified));
+  });
+
+  it.each([
+    ['粤语客服', '粤语 客服'],
+    ['医疗对话', '医疗 对话'],
+    ['激光雷达点云数据', '激光雷达 点云 数据'],
+    ['电商客服对话', '电商 客服 对话'],
+    ['自动驾驶数据', '自动驾驶 数据'],
+    ['普通话语音数据', '普通话 语音 数据'],
+    ['语音和图像', '语音 图像'],
+  ])('looks for %s, typed without spaces, as for %s: its words, not the pairs across them', (unspaced, spaced) => {
+    expect(queryTokens(unspaced)).toEqual(queryTokens(spaced));
+  });
+
+  it('keeps a word the dictionary does not know whole: a character left alone goes with the word beside it', () => {
+    expect(queryTokens('上海话')).toEqual(['上海', '海话']);
+    expect(queryTokens('长文本')).toEqual(['长文', '文本']);
+    expect(queryTokens('语料库')).toEqual(['语料', '料库']);
   });
 
   it('leaves simplified text and words in other scripts as they are', () => {
@@ -60,11 +78,12 @@ describe('search tokens', () => {
   });
 
   it('refuses a query of more tokens than it ANDs, naming q, rather than dropping the words past them', () => {
-    // 33 characters of one run are 32 pairs; 34 are 33.
-    const run = '一二三四五六七八九十百千万亿甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥';
-    expect(queryTokens(run.slice(0, 33))).toHaveLength(32);
-    expect(tsqueryText(run.slice(0, 33))?.split(' & ')).toHaveLength(32);
-    expect(() => tsqueryText(run.slice(0, 34))).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED', errors: [expect.objectContaining({ field: 'q' })] }));
+    // Words of two characters each, written apart: one pair each.
+    const chars = '一二三四五六七八九十百千万亿甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥';
+    const pairs = Array.from({ length: 33 }, (_, i) => `${chars[i]}${chars[i + 1]}`);
+    expect(queryTokens(pairs.slice(0, 32).join(' '))).toHaveLength(32);
+    expect(tsqueryText(pairs.slice(0, 32).join(' '))?.split(' & ')).toHaveLength(32);
+    expect(() => tsqueryText(pairs.join(' '))).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED', errors: [expect.objectContaining({ field: 'q' })] }));
     const words = Array.from({ length: 33 }, (_, i) => `w${i}`).join(' ');
     expect(() => tsqueryText(words)).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
     // The same word twice is one token.

@@ -9,9 +9,9 @@ import { ServiceException } from '@trove/platform';
  *
  * - Chinese, Japanese and Korean text, and the scripts written without spaces between words
  *   (Thai, Lao, Khmer, Myanmar): every character (for one-character queries) and every pair of
- *   neighbouring characters. A query of two or more characters looks for its pairs, so `普通话`
- *   is `普通` and `通话`, `语音` is one token served by the index, and `ภาษาไทย` is found inside
- *   a longer Thai sentence.
+ *   neighbouring characters. A query of two or more characters looks for the pairs of each of
+ *   its words (`queryWords`), so `普通话` is `普通` and `通话`, `语音` is one token served by the
+ *   index, `粤语客服` is `粤语` and `客服`, and `ภาษาไทย` is found inside a longer Thai sentence.
  * - Chinese in traditional characters is folded to simplified first, in documents and queries
  *   alike (OpenCC's Hong Kong to mainland tables, `opencc-js`): `廣東話` finds `广东话`, and a
  *   listing written in Hong Kong or Taiwan is found by a mainland buyer's query.
@@ -90,8 +90,11 @@ export function documentTokens(text: string, { unigrams = true } = {}): { token:
 }
 
 /**
- * What a query looks for: a one-character run of a paired script as itself, a longer one as its pairs, other
- * words as words. Every token must match; duplicates are dropped.
+ * What a query looks for: a one-character run of a paired script as itself; a longer one cut
+ * into its words (`queryWords`), each as its pairs; other words as words. Every token must
+ * match; duplicates are dropped. A query typed without spaces, as Chinese is, looks for each of
+ * its words anywhere, as one with spaces does: `粤语客服` is `粤语` and `客服`, not also the pair
+ * `语客` across them, which no listing holds.
  */
 export function queryTokens(query: string): string[] {
   const tokens: string[] = [];
@@ -100,11 +103,59 @@ export function queryTokens(query: string): string[] {
       tokens.push(run.text);
       continue;
     }
-    const chars = [...run.text];
-    if (chars.length === 1) tokens.push(chars[0]);
-    for (let i = 0; i + 1 < chars.length; i++) tokens.push(chars[i] + chars[i + 1]);
+    if ([...run.text].length === 1) {
+      tokens.push(run.text);
+      continue;
+    }
+    for (const word of queryWords(run.text)) {
+      const chars = [...word];
+      for (let i = 0; i + 1 < chars.length; i++) tokens.push(chars[i] + chars[i + 1]);
+    }
   }
   return [...new Set(tokens)];
+}
+
+/** ICU's word breaks, by dictionary for Chinese, Japanese, Thai, Lao, Khmer and Myanmar. */
+const WORD_BREAKS = new Intl.Segmenter('zh', { granularity: 'word' });
+
+/**
+ * Words that say nothing of a listing when they stand between two others in a query
+ * (`语音和图像`, `点云和标注`): dropped, as a query with spaces would not have them.
+ */
+const LONE_FUNCTION_WORDS = new Set(['的', '和', '与', '及', '或', '跟', '在', '了', '之', '等', 'の', 'と', 'や']);
+
+/**
+ * The words of a run of two or more characters written without spaces, each of two or more
+ * characters. The dictionary knows common words (`粤语`, `语音`, `数据`) and leaves the trade's
+ * (`电商`, `客服`, `点云`, `标注`) as single characters: a row of those is read as words of two
+ * (`电商客服` is `电商` and `客服`), as most of the trade's are. A character left alone beside a
+ * word belongs to it (`普通`+`话`, `上海`+`话`, `长`+`文本`, `语料`+`库`), unless it is a
+ * function word between two words.
+ */
+function queryWords(run: string): string[] {
+  const pieces = [...WORD_BREAKS.segment(run)].map(({ segment }) => segment);
+  const grouped: string[] = [];
+  let singles: string[] = [];
+  const pairUp = () => {
+    for (let i = 0; i < singles.length; i += 2) grouped.push(singles.slice(i, i + 2).join(''));
+    singles = [];
+  };
+  pieces.forEach((piece, i) => {
+    if ([...piece].length > 1) {
+      pairUp();
+      grouped.push(piece);
+    } else if (i > 0 && i < pieces.length - 1 && LONE_FUNCTION_WORDS.has(piece)) pairUp();
+    else singles.push(piece);
+  });
+  pairUp();
+  const words: string[] = [];
+  for (let i = 0; i < grouped.length; i++) {
+    const word = grouped[i];
+    if ([...word].length > 1 || grouped.length === 1) words.push(word);
+    else if (words.length > 0) words[words.length - 1] += word;
+    else grouped[i + 1] = word + grouped[i + 1];
+  }
+  return words;
 }
 
 /** A token quoted for tsvector and tsquery input. */
@@ -151,7 +202,7 @@ export function tsvectorText(fields: { text: string; weight: Weight; unigrams?: 
 export function tsqueryText(query: string): string | null {
   const tokens = queryTokens(query);
   if (tokens.length > MAX_QUERY_TOKENS) {
-    const problem = `q must hold at most ${MAX_QUERY_TOKENS} words, each of which a listing must contain (a run of Chinese, Japanese or Korean counts each pair of characters as one); this one holds ${tokens.length}: shorten it`;
+    const problem = `q must hold at most ${MAX_QUERY_TOKENS} words, each of which a listing must contain (a word of Chinese, Japanese or Korean counts each pair of its characters as one); this one holds ${tokens.length}: shorten it`;
     throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, problem, [{ field: 'q', problems: [problem] }]);
   }
   return tokens.length === 0 ? null : tokens.map(quote).join(' & ');
