@@ -708,6 +708,26 @@ describe.each([
       expect((await catalog.find({ q: WORD, license: 'research' })).total).toBe(0);
     });
 
+    it('keeps serving cached answers through an edit that leaves a published listing as it was, and drops them at a real one', async () => {
+      const WORD = '洱海湿地鸟类';
+      const caller = vendor();
+      const id = await catalog.publish({ title: `${WORD}红外相机图像`, description: '越冬水鸟', modality: 'image', domain: 'agriculture', tags: ['生态'] }, [{ template: 'research', amount: 800_000 }], caller);
+      const generation = async () => Number((await catalog.query<{ generation: string }>(`SELECT generation FROM search_generation`))[0].generation);
+      await catalog.find({ q: WORD });
+      const before = { generation: await generation(), hits: (await catalog.cacheOutcomes()).hit };
+      // `{}`, and the title and tags sent again as they stand: nothing written, nothing reindexed.
+      const same = await catalog.datasets.update(caller, id, {});
+      await catalog.datasets.update(caller, id, { title: `${WORD}红外相机图像`, tags: ['生态'] });
+      expect(await generation()).toBe(before.generation);
+      expect((await catalog.find({ q: WORD })).total).toBe(1);
+      expect((await catalog.cacheOutcomes()).hit).toBe(before.hits + 1);
+      expect((await catalog.datasets.update(caller, id, {})).updatedAt).toBe(same.updatedAt);
+      // A real edit is seen by the next search.
+      await catalog.datasets.update(caller, id, { tags: ['生态', '候鸟'] });
+      expect(await generation()).toBeGreaterThan(before.generation);
+      expect((await catalog.find({ q: `${WORD} 候鸟` })).total).toBe(1);
+    });
+
     it('sees a change another catalog replica committed (straight in the database) at the next search', async () => {
       const WORD = '舟山渔港船舶';
       const id = await catalog.publish({ title: `${WORD}监控视频`, description: '渔船进出港', modality: 'video', domain: 'transportation' });

@@ -4,6 +4,7 @@ import { exportConflict } from '@trove/licensing';
 import { UnitOfWork, type Transaction } from '@trove/messaging';
 import { ANSWER_MAX_BYTES, decodeCursor, DEFAULT_PAGE_SIZE, jsonBytes, leadingWithin, ServiceException, toPage, type Caller } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { isOwner, isPublic, notFound, seesEverything } from '../access';
 import { CatalogConfig } from '../catalog.config';
 import { Dataset } from './dataset.entity';
@@ -13,6 +14,9 @@ import { DatasetRepository } from './dataset.repository';
 import { VendorsService } from '../vendors/vendors.service';
 import { exclusiveSoldOutUntil, type LiveExclusiveSale } from '../offers/exclusive-availability';
 import { OfferRepository } from '../offers/offer.repository';
+
+/** What a change of `changeOwned` returns when the listing stays as it was. */
+const UNCHANGED = Symbol('unchanged');
 
 @Injectable()
 export class DatasetsService {
@@ -52,6 +56,10 @@ export class DatasetsService {
     return this.changeOwned(caller, id, 'updated', async (dataset) => {
       dataset.assertNotInReview('it can be edited again');
       const { metadata, title } = readMetadata(mergeMetadata(dataset.metadata, changes));
+      // An edit that leaves the listing as it is (`{}`, or every field as it stands) writes
+      // nothing: reindexing a published listing empties every replica's search cache, and one
+      // vendor repeating it kept every buyer's searches uncached.
+      if (title === dataset.title && isDeepStrictEqual(metadata, dataset.metadata)) return UNCHANGED;
       // Declaring the data restricted to mainland China while an offer lets buyers redistribute
       // it abroad would leave the offer on sale against the listing's own word.
       // Only a restricted listing can conflict: an edit of any other reads no offers.
@@ -81,12 +89,13 @@ export class DatasetsService {
 
   /**
    * Runs `change` on the caller's own listing, locked, in one transaction with its events and
-   * the search projection. Another vendor's listing is NOT_FOUND: it does not learn it exists.
+   * the search projection; a change that returns UNCHANGED saves and reindexes nothing. Another
+   * vendor's listing is NOT_FOUND: it does not learn it exists.
    */
-  async changeOwned(caller: Caller, id: string, change: DatasetChange, apply: (dataset: Dataset, tx: Transaction) => Promise<void>): Promise<DatasetView> {
+  async changeOwned(caller: Caller, id: string, change: DatasetChange, apply: (dataset: Dataset, tx: Transaction) => Promise<void | typeof UNCHANGED>): Promise<DatasetView> {
     return this.unitOfWork.run(async (tx) => {
       const dataset = await this.lockOwned(caller, id);
-      await apply(dataset, tx);
+      if ((await apply(dataset, tx)) === UNCHANGED) return dataset.toView();
       const saved = await this.datasets.save(dataset);
       await this.indexer.datasetChanged(tx, id, change);
       return saved.toView();
