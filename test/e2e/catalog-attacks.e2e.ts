@@ -137,6 +137,9 @@ describe('the catalog under attack', () => {
         // Characters display text keeps for scripts and emoji, but that show nothing here.
         [{ displayNameZh: '数据堂\u200d（北京）科技股份有限公司\ufe0f', displayNameEn: 'SpeechOcean' }, ['displayNameZh']],
         [{ displayNameZh: '海天瑞声', displayNameEn: 'Data\u200etang\u2800' }, ['displayNameEn']],
+        // Spaces and punctuation a reader does not tell apart.
+        [{ displayNameZh: '数据堂 (北京) 科技股份有限公司', displayNameEn: 'Data-Tang' }, ['displayNameZh', 'displayNameEn']],
+        [{ displayNameZh: '海天瑞声', displayNameEn: 'Data Tang.' }, ['displayNameEn']],
       ] as const) {
         const taken = await vendor.call('/v1/vendor/profile', 'PUT', copied);
         expect(taken.status).toBe(409);
@@ -147,6 +150,14 @@ describe('the catalog under attack', () => {
       }
       // Nothing changed, and each vendor may write its own names again.
       expect(await other.expect(200, '/v1/vendor/profile', 'PUT', { ...datatang, website: 'https://www.datatang.com' })).toMatchObject(datatang);
+      // Nor its website, however it is written; and no website hides another host behind a user name.
+      const ownNames = { displayNameZh: '海天瑞声科技股份有限公司', displayNameEn: 'SpeechOcean' };
+      for (const website of ['https://www.datatang.com', 'http://DataTang.com/']) {
+        const copied = await vendor.call('/v1/vendor/profile', 'PUT', { ...ownNames, website });
+        expect([website, copied.status, (await json(copied)).errors]).toEqual([website, 409, [{ field: 'website', problems: ["website is another vendor's website"] }]]);
+      }
+      const disguised = await vendor.call('/v1/vendor/profile', 'PUT', { ...ownNames, website: 'https://www.datatang.com@evil.example' });
+      expect([disguised.status, (await json(disguised)).errors]).toEqual([400, [expect.objectContaining({ field: 'website' })]]);
       expect((await vendor.call('/v1/vendor/profile', 'PUT', { displayNameZh: '海天瑞声科技股份有限公司', displayNameEn: 'SpeechOcean' })).status).toBe(200);
       expect((await vendor.call('/v1/vendor/profile', 'PUT', { displayNameZh: '海天瑞声科技股份有限公司', displayNameEn: 'SpeechOcean' })).status).toBe(200);
     });

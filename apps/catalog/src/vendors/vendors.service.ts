@@ -30,6 +30,12 @@ export class VendorsService {
           fields.map((field) => ({ field, problems: [`${field} is another vendor's name`] })),
         );
       }
+      // A vendor awaiting approval gave the real one's site as its own, for buyers and operators to trust.
+      if (request.website && (await this.profiles.websiteTakenByOthers(caller.organizationId, request.website))) {
+        throw new ServiceException(CommonErrorCode.CONFLICT, `Another vendor already gives ${request.website} as its website: give your organization's own.`, [
+          { field: 'website', problems: ["website is another vendor's website"] },
+        ]);
+      }
       const existing = await this.profiles.findForUpdate(caller.organizationId);
       const profile = Object.assign(existing ?? new VendorProfile(), {
         organizationId: caller.organizationId,

@@ -494,7 +494,7 @@ export class UpsertVendorProfileRequest {
 
   @IsOptional()
   @IsString()
-  @IsUrl({ protocols: ['http', 'https'], require_protocol: true }, { message: 'website must be an http(s) URL' })
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, disallow_auth: true }, { message: 'website must be an http(s) URL without a user name or password (https://aishell.example@evil.example reads as one site and opens another)' })
   @MaxLength(500)
   @DisplayText()
   website?: string;
