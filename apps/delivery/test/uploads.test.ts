@@ -122,6 +122,24 @@ describe.each(STORAGE_DRIVERS)('signed uploads with %s', (_name, startStorage) =
     expect(await h.rows(request.datasetId)).toEqual([expect.objectContaining({ target: 'sample', version_id: null })]);
   });
 
+  it("types a sample sent with curl's default (a form) or no type by its name, except text, and keeps a type the vendor chose", async () => {
+    const wav = Buffer.concat([Buffer.from('RIFF'), randomBytes(2044)]);
+    const cases: [string, Record<string, string>, string | undefined][] = [
+      ['preview/粤语_客服_001.wav', { 'content-type': 'application/x-www-form-urlencoded' }, 'audio/wave'],
+      ['preview/街景_001.jpg', {}, 'image/jpeg'],
+      // A .txt may be GBK: with no charset said, it is not served as UTF-8 text.
+      ['preview/对话_001.txt', { 'content-type': 'application/x-www-form-urlencoded' }, undefined],
+      ['preview/点云_001.pcd', { 'content-type': 'multipart/form-data' }, undefined],
+      ['preview/粤语_客服_002.wav', { 'content-type': 'audio/x-wav' }, 'audio/x-wav'],
+    ];
+    for (const [path, headers, expected] of cases) {
+      h.catalogCalls.length = 0;
+      const request: SignUploadRequest = { target: 'sample', datasetId: randomUUID(), path, maxBytes: MiB };
+      expect((await h.put((await h.signUpload(request, vendor)).uploadUrl, wav, headers)).status).toBe(201);
+      expect([path, h.catalogCalls[0].request.contentType]).toEqual([path, expected]);
+    }
+  });
+
   it('refuses a text sample declared in GBK before a byte is read, saying to send UTF-8, and keeps a version file in GBK as bytes', async () => {
     const gbk = Buffer.from([0xd3, 0xef, 0xd2, 0xf4, 0xca, 0xb6, 0xb1, 0xf0, 0x2c, 0x31, 0x0a]); // "语音识别,1" in GBK
     for (const contentType of ['text/csv; charset=gbk', 'text/plain;charset="GB18030"', 'application/json; charset=big5', 'text/plain;charset=utf-8;charset=gbk']) {

@@ -10,6 +10,7 @@ import {
 import { Injectable, Logger } from '@nestjs/common';
 import { NotDelivered, RpcClient, UnitOfWork } from '@trove/messaging';
 import { RequestContext, ServiceException, type Caller } from '@trove/platform';
+import { lookup as lookupType } from 'mime-types';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { callerRefusal } from '../callers/caller-standing';
@@ -210,7 +211,7 @@ export class UploadsService {
             size: object.size,
             sha256: object.sha256,
             storageKey: object.key,
-            ...(info.contentType ? { contentType: info.contentType } : {}),
+            ...sampleType(ticket.path, info.contentType),
           }),
     );
   }
@@ -281,6 +282,24 @@ function unconfirmed(cause: unknown): ServiceException {
 function isClientAbort(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException)?.code;
   return code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || (error as Error)?.message === 'aborted';
+}
+
+/**
+ * What tools send when nobody told them the file's type: `curl --data-binary` says
+ * `application/x-www-form-urlencoded`, a form says `multipart/form-data`. Neither is a file's type.
+ */
+const UNTOLD_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data']);
+
+/**
+ * The media type a sample is served with: the one its PUT declared, or, when it declared none
+ * or only what a tool says by default, the one its name's extension has (`mime-types`), so that
+ * a `.wav` uploaded with plain curl plays as audio instead of being served as a form. Text types
+ * are not taken from a name: a `.txt` in GBK sent without a charset would be served as UTF-8.
+ */
+export function sampleType(path: string, declared: string | undefined): { contentType?: string } {
+  if (declared !== undefined && !UNTOLD_TYPES.has(declared)) return { contentType: declared };
+  const named = lookupType(path);
+  return named && !isTextType(named) ? { contentType: named } : {};
 }
 
 /** Charsets whose bytes are UTF-8 as they are (US-ASCII is a subset of it). */
