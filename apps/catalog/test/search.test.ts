@@ -524,6 +524,8 @@ describe.each([
         ['language', 'limit', 'maxPrice', 'modality', 'sort', 'status'],
       );
       expect(await fieldsOf({ sort: 'price', cursor: (await catalog.find({ sort: 'newest', limit: 1 })).nextCursor })).toEqual(['cursor']);
+      // Words with control characters or a text-direction override, refused in every text Trove takes.
+      for (const q of ['\u0000', '语\u0000音', '\u001b[31m语音', '\u202e语音']) expect(await fieldsOf({ q })).toEqual(['q']);
     });
 
     it('refuses a changed cursor whose values PostgreSQL would refuse with 400 naming it, and still follows real ones', async () => {

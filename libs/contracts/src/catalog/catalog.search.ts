@@ -3,6 +3,7 @@ import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { ANNOTATION_TYPES, canonicalLanguageTag, DOMAINS, IsLanguageTag, MODALITIES, type AnnotationType, type Domain, type Modality } from '@trove/dataset';
 import { CURRENCY_CODES, LICENSE_TEMPLATES, type LicenseTemplate } from '@trove/licensing';
+import { DisplayText } from '../display-text';
 import { QueryInteger } from '../query-integer';
 import { rpcSubject } from '../subject';
 
@@ -28,7 +29,7 @@ const languageTag = ({ value }: { value: unknown }) => canonicalLanguageTag(valu
 export class SearchDatasetsRequest {
   @ApiPropertyOptional({
     description:
-      'Words to find in titles, descriptions, tags and vocabulary labels, Chinese or English; every word must match. At most 32 words, a run of Chinese, Japanese or Korean counting each pair of its characters as one: more is 400 naming q',
+      'Words to find in titles, descriptions, tags and vocabulary labels, Chinese or English, with or without spaces between them; every word must match. At most 32 words, a word of Chinese, Japanese or Korean counting each pair of its characters as one: more is 400 naming q. Control characters and text-direction overrides are 400 naming q, as in any text Trove takes',
     example: '普通话 语音',
     maxLength: SEARCH_MAX_QUERY_LENGTH,
   })
@@ -36,6 +37,7 @@ export class SearchDatasetsRequest {
   @Transform(trim)
   @IsString()
   @MaxLength(SEARCH_MAX_QUERY_LENGTH)
+  @DisplayText()
   q?: string;
 
   @ApiPropertyOptional({ enum: MODALITIES })
