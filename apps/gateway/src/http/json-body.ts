@@ -136,7 +136,9 @@ export function checkJsonText(text: string): void {
       const read = Number(literal);
       if (decimalOf(literal) !== decimalOf(String(read))) {
         const at = field() || undefined;
-        throw invalid(`${at ?? 'The body'}: ${literal.slice(0, 40)} has more digits than a JSON number keeps, and would be read as ${read}; send the value exactly (amounts in whole minor units).`, at);
+        // Money is whole minor units: say so where the field is an amount, not for a byte count.
+        const exactly = /(?:^|\.)(?:amount|price)(?:\.|$)/i.test(at ?? '') ? 'amounts of money in whole minor units (fen for CNY)' : `a whole number up to ${Number.MAX_SAFE_INTEGER}`;
+        throw invalid(`${at ?? 'The body'}: ${literal.slice(0, 40)} has more digits than a JSON number keeps, and would be read as ${read}; send the value exactly: ${exactly}.`, at);
       }
       i = end - 1;
     } else if (c === ':') (levels.at(-1) as { expectingKey: boolean }).expectingKey = false;
