@@ -90,7 +90,8 @@ function NotBefore(other: string): PropertyDecorator {
 
 /**
  * A date that has come somewhere on Earth: at most today's date at UTC+14, so a vendor anywhere
- * can name its own today. A collection cannot have started on a day still to come.
+ * can name its own today. A collection cannot have started, nor ended, on a day still to come
+ * (a listing said its collection ran until 2999).
  */
 function NotInFuture(): PropertyDecorator {
   return (target, propertyName) =>
@@ -118,6 +119,7 @@ export class CollectionPeriod {
   @Matches(DATE, { message: 'to must be a date YYYY-MM-DD' })
   @IsISO8601({ strict: true }, { message: 'to must be a date YYYY-MM-DD' })
   @NotBefore('from')
+  @NotInFuture()
   to?: string;
 }
 

@@ -168,12 +168,17 @@ describe('validateDatasetMetadata', () => {
     expect(problemsOf(metadata).map((p) => p.field).sort()).toEqual(['languages', 'modality', 'speech.hours', 'status']);
   });
 
-  it("takes a collection that started today, wherever the vendor is, and tells why tomorrow's is refused", () => {
+  it("takes a collection that started or ended today, wherever the vendor is, and tells why tomorrow's is refused", () => {
     const day = (hours: number) => new Date(Date.now() + hours * 3_600_000).toISOString().slice(0, 10);
     // At UTC+14 it is already this date somewhere.
     expect(problemsOf(metadataWith('text', { 'collection.period': { from: day(14) } }))).toEqual([]);
     const [problem] = problemsOf(metadataWith('text', { 'collection.period': { from: day(48) } }));
     expect(problem).toEqual({ field: 'collection.period.from', problems: [expect.stringContaining('must not be a day still to come')] });
+    // Nor did it end in 2999: a collection still going on leaves `to` out.
+    expect(problemsOf(metadataWith('text', { 'collection.period': { from: '2024-03-01', to: '2999-01-01' } }))).toEqual([
+      { field: 'collection.period.to', problems: [expect.stringContaining('must not be a day still to come')] },
+    ]);
+    expect(problemsOf(metadataWith('text', { 'collection.period': { from: '2024-03-01', to: day(14) } }))).toEqual([]);
   });
 
   it.each([
