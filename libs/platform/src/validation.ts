@@ -105,6 +105,10 @@ function problemsOf(error: ValidationError): string[] {
   if ('nestedValidation' in constraints && typeof error.value !== 'object') {
     return [`${error.property} must be ${'isArray' in constraints ? 'a list' : 'an object'}, not a ${typeof error.value}`];
   }
+  // `"reason": "   "`, trimmed to nothing, was told it "must be longer than or equal to 1 characters".
+  if (typeof error.value === 'string' && error.value.trim() === '' && ('isLength' in constraints || 'minLength' in constraints)) {
+    return [`${error.property} must not be empty or only spaces`];
+  }
   const kind = KIND_RULES.filter((rule) => rule in constraints).map((rule) => constraints[rule]);
   return kind.length > 0 ? kind : Object.values(constraints);
 }
