@@ -9,11 +9,20 @@ const EXTRA_LANGUAGES = new Set(['cdo', 'cjy', 'cpx', 'czo', 'mnp', 'czh']);
 const displayNames = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'none' });
 
 /**
- * The canonical form of a BCP 47 language tag (`zh-cn` -> `zh-CN`, `cmn` -> `zh`), or null when
- * the tag is malformed (`en_US`, `zh-yue`) or its language is unknown (`xx`, `qaa`).
+ * The Chinese languages BCP 47 registers as extended language subtags of `zh` (RFC 5646, 2.2.2):
+ * `zh-yue` is a well-formed tag whose canonical form is `yue`, though ICU refuses it.
+ */
+const CHINESE_EXTLANGS = new Set(['cdo', 'cjy', 'cmn', 'cnp', 'cpx', 'csp', 'czh', 'czo', 'gan', 'hak', 'hsn', 'lzh', 'mnp', 'nan', 'wuu', 'yue']);
+const EXTLANG_FORM = /^zh-([a-z]{3})(?=-|$)/i;
+
+/**
+ * The canonical form of a BCP 47 language tag (`zh-cn` -> `zh-CN`, `cmn` -> `zh`, `zh-yue-HK` ->
+ * `yue-HK`), or null when the tag is malformed (`en_US`) or its language is unknown (`xx`, `qaa`).
  */
 export function canonicalLanguageTag(tag: unknown): string | null {
   if (typeof tag !== 'string' || tag.length === 0 || tag.length > 35) return null;
+  const extlang = EXTLANG_FORM.exec(tag)?.[1].toLowerCase();
+  if (extlang !== undefined && CHINESE_EXTLANGS.has(extlang)) tag = tag.slice(3);
   let canonical: string;
   try {
     [canonical] = Intl.getCanonicalLocales(tag);
