@@ -22,10 +22,10 @@ const EXTLANG_FORM = /^zh-([a-z]{3})(?=-|$)/i;
 export function canonicalLanguageTag(tag: unknown): string | null {
   if (typeof tag !== 'string' || tag.length === 0 || tag.length > 35) return null;
   const extlang = EXTLANG_FORM.exec(tag)?.[1].toLowerCase();
-  if (extlang !== undefined && CHINESE_EXTLANGS.has(extlang)) tag = tag.slice(3);
+  const read = extlang !== undefined && CHINESE_EXTLANGS.has(extlang) ? tag.slice(3) : tag;
   let canonical: string;
   try {
-    [canonical] = Intl.getCanonicalLocales(tag);
+    [canonical] = Intl.getCanonicalLocales(read);
   } catch {
     return null;
   }
