@@ -982,6 +982,47 @@ describe('buying free and metered offers', () => {
     return { id: placed.id, sale };
   }
 
+  it("keeps every license of an exclusive sale's territory from other buyers while it runs, but not from its holder, nor one outside it", async () => {
+    const exclusive = await h.publishedOffer('希尔贝壳 AISHELL', exclusiveOffer(24, ['CN'], 9_800_000), '金融客服通话录音 1,200 小时（独家）/ Financial call-centre speech, exclusive');
+    const terms = (territories: string[]) => ({ uses: ['model_training', 'fine_tuning', 'evaluation'], termMonths: 12, territories, seats: null, exclusive: false });
+    const path = `/v1/datasets/${exclusive.datasetId}/offers`;
+    const mainland = await exclusive.vendor.expect(201, path, 'POST', yearlyOffer(2_000_000, { license: { template: 'research', terms: terms(['CN']) } }));
+    const hongKong = await exclusive.vendor.expect(201, path, 'POST', yearlyOffer(2_500_000, { license: { template: 'research', terms: terms(['HK']) } }));
+    const holder = await h.buyer('招商银行 China Merchants Bank');
+    const rival = await h.buyer('平安科技 Ping An Technology');
+    await h.fund(holder, 20_000_000);
+    await h.fund(rival, 10_000_000);
+    const sold = await h.settled(holder, (await json(await h.order(holder, order(exclusive.offerId)))).id);
+    expect(sold.status).toBe('fulfilled');
+
+    // Another buyer in mainland China: refused before anything is written or charged.
+    const ordersBefore = (await h.query<{ n: number }>('ordering', `SELECT count(*)::int AS n FROM purchase_order`))[0].n;
+    const refused = await h.order(rival, order(mainland.id));
+    expect(refused.status).toBe(409);
+    expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const problem = await json(refused);
+    expect(problem).toMatchObject({ code: 'EXCLUSIVITY_CONFLICT', detail: expect.stringContaining('an exclusive license of its dataset covering its territory (CN) is sold, until 20') });
+    expect((await h.query<{ n: number }>('ordering', `SELECT count(*)::int AS n FROM purchase_order`))[0].n).toBe(ordersBefore);
+    expect(await h.wallet(rival)).toBe(10_000_000);
+    // The listing says so, and until when; Hong Kong's offer is on sale.
+    const page = await json(await h.system.request(`/v1/datasets/${exclusive.datasetId}`, { as: 'anonymous' }));
+    const soldOut = Object.fromEntries((page.offers as { id: string; exclusiveSoldOut?: unknown }[]).map((o) => [o.id, o.exclusiveSoldOut ?? 'on sale']));
+    expect([soldOut[mainland.id], soldOut[hongKong.id]]).toEqual([{ until: problem.detail.match(/until (\S+)\.$/)[1] }, 'on sale']);
+    // Outside the territory, and for the holder itself, licenses are sold.
+    expect((await h.settled(rival, (await json(await h.order(rival, order(hongKong.id)))).id)).status).toBe('fulfilled');
+    expect((await h.settled(holder, (await json(await h.order(holder, order(mainland.id)))).id)).status).toBe('fulfilled');
+
+    // Refunded, the exclusive license ends, and mainland China is open to every buyer again.
+    const refund = await h.system.request(`/v1/admin/orders/${sold.id}/refund`, { method: 'POST', body: JSON.stringify({ reason: '客户取消独家合作 / exclusivity cancelled' }) });
+    expect(refund.status).toBe(202);
+    await h.settled(holder, sold.id, ['refunded']);
+    const reopened: { id: string } = await waitFor('mainland China on sale again', async () => {
+      const answer = await h.order(rival, order(mainland.id));
+      return answer.status === 201 ? ((await json(answer)) as { id: string }) : undefined;
+    });
+    expect((await h.settled(rival, reopened.id)).status).toBe('fulfilled');
+  });
+
   it('ends an exclusive license with its sale, however long the payment took', async () => {
     const exclusive = await h.publishedOffer('海天瑞声 SpeechOcean', exclusiveOffer(1, ['CN'], 1_000_000), '粤语车载语音（独家一个月）/ Cantonese in-car speech, exclusive');
     const buyer = await h.buyer('蔚来汽车 NIO');

@@ -759,7 +759,7 @@ describe.each([
       expect(hit.lowestPrice).toEqual({ amount: 5_000_000, currency: 'CNY' });
     });
 
-    it('leaves out an exclusive offer while a live sale blocks it: no license facet, filter or lowest price, until the sale is released or ends', async () => {
+    it('leaves out every offer a live exclusive sale blocks, exclusive or not, in its territory: no license facet, filter or lowest price, until the sale is released or ends', async () => {
       const caller = vendor();
       const id = await catalog.publish(
         { title: '金融客服通话录音 独家授权', description: '银行信用卡中心坐席与客户通话，双声道', modality: 'speech', domain: 'finance', languages: ['zh-CN'] },
@@ -768,24 +768,29 @@ describe.each([
       );
       const offers = catalog.moduleRef.get(OffersService);
       const exclusive = await offers.create(caller, { datasetId: id, ...exclusiveOffer(24, ['CN'], 9_800_000) } as never);
+      // A research license for Hong Kong only, outside the exclusive territory.
+      const hongKongTerms = { uses: ['model_training', 'fine_tuning', 'evaluation', 'derivatives'], termMonths: 12, territories: ['HK'], seats: 20, exclusive: false };
+      await offers.create(caller, { datasetId: id, license: { template: 'research', terms: hongKongTerms }, pricing: { model: 'one_time', price: { amount: 30_000_000, currency: 'CNY' } } } as never);
       const shown = async () => {
         const filtered = await catalog.find({ q: '坐席', license: 'commercial_exclusive' });
         const page = await catalog.find({ q: '坐席' });
         return { matchesFilter: filtered.items.length, licenses: page.items[0].licenses, lowestPrice: page.items[0].lowestPrice?.amount, facet: page.facets.license.map((f) => f.value) };
       };
+      const allOnSale = { matchesFilter: 1, licenses: ['commercial', 'commercial_exclusive', 'research'], lowestPrice: 9_800_000, facet: ['commercial', 'commercial_exclusive', 'research'] };
       // On sale: the cheaper exclusive offer is the listing's lowest price, and it matches the license filter.
-      expect(await shown()).toEqual({ matchesFilter: 1, licenses: ['commercial', 'commercial_exclusive'], lowestPrice: 9_800_000, facet: ['commercial', 'commercial_exclusive'] });
+      expect(await shown()).toEqual(allOnSale);
 
       const orderId = randomUUID();
       const sale = await offers.reserveExclusive({ offerId: exclusive.id, buyerOrgId: randomUUID(), orderId });
-      // Sold: checkout would refuse it, so search does not offer it.
-      expect(await shown()).toEqual({ matchesFilter: 0, licenses: ['commercial'], lowestPrice: 26_000_000, facet: ['commercial'] });
+      // Sold: no one else is licensed the data in mainland China while it runs, so neither the
+      // exclusive offer nor the commercial one (mainland China) is offered; Hong Kong's still is.
+      expect(await shown()).toEqual({ matchesFilter: 0, licenses: ['research'], lowestPrice: 30_000_000, facet: ['research'] });
       const [row] = await catalog.query<{ refresh_at: Date }>(`SELECT refresh_at FROM dataset_search WHERE dataset_id = $1`, [id]);
       expect(row.refresh_at.toISOString()).toBe(sale.endsAt);
 
       // Released (the order was refunded): on sale again.
       await offers.releaseExclusive(orderId);
-      expect((await shown()).licenses).toEqual(['commercial', 'commercial_exclusive']);
+      expect(await shown()).toEqual(allOnSale);
 
       // Sold again, and its 24 months pass: the row is rebuilt when the sale ends.
       await offers.reserveExclusive({ offerId: exclusive.id, buyerOrgId: randomUUID(), orderId: randomUUID() });
@@ -793,7 +798,7 @@ describe.each([
       await catalog.query(`UPDATE exclusive_sale SET starts_at = now() - interval '25 months', ends_at = now() - interval '1 month' WHERE dataset_id = $1 AND status = 'live'`, [id]);
       await catalog.query(`UPDATE dataset_search SET refresh_at = now() - interval '1 second' WHERE dataset_id = $1`, [id]);
       expect(await catalog.search.refreshExpired()).toBe(1);
-      expect(await shown()).toEqual({ matchesFilter: 1, licenses: ['commercial', 'commercial_exclusive'], lowestPrice: 9_800_000, facet: ['commercial', 'commercial_exclusive'] });
+      expect(await shown()).toEqual(allOnSale);
     });
 
     it('keeps the facet tally equal to the rows it counts through every change, and zero after a truncation', async () => {

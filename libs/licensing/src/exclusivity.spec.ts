@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { exclusiveConflict, findExclusiveConflict, territoriesIntersect, type LicenseGrant } from './exclusivity';
+import { blockedByExclusiveSale, exclusiveConflict, findExclusiveConflict, territoriesIntersect, type LicenseGrant } from './exclusivity';
 import { licenseEndsAt } from './license-period';
 
 const DATASET = '7d0f4c2a-1b3e-4f5a-9c6d-2e8f0a1b3c4d';
@@ -35,6 +35,21 @@ describe('exclusiveConflict(a, b)', () => {
   ])('%s: %p', (_case, a, b, collide) => {
     expect(exclusiveConflict(a, b)).toBe(collide);
     expect(exclusiveConflict(b, a)).toBe(collide);
+  });
+});
+
+describe('blockedByExclusiveSale(grant, sale)', () => {
+  const open = (territories: string[], start: string, termMonths: number | null): LicenseGrant => ({ ...grant(territories, start, termMonths), terms: { exclusive: false, territories, termMonths } });
+  it.each<[string, LicenseGrant, LicenseGrant, boolean]>([
+    ['a non-exclusive license in the sale territory while it runs', open(['CN'], '2025-06-01', 12), grant(['CN'], '2025-01-01', 24), true],
+    ['a perpetual non-exclusive license sold while the sale runs', open(['CN'], '2025-06-01', null), grant(['CN'], '2025-01-01', 24), true],
+    ['a worldwide non-exclusive license against a sale in mainland China', open(['WORLDWIDE'], '2025-06-01', 12), grant(['CN'], '2025-01-01', 24), true],
+    ['a non-exclusive license in Hong Kong only', open(['HK'], '2025-06-01', 12), grant(['CN'], '2025-01-01', 24), false],
+    ['a non-exclusive license sold as the sale ends', open(['CN'], '2027-01-01', 12), grant(['CN'], '2025-01-01', 24), false],
+    ['an exclusive one, as exclusiveConflict has it', grant(['CN'], '2025-06-01', 12), grant(['CN'], '2025-01-01', 24), true],
+    ['a sale that is not exclusive', open(['CN'], '2025-06-01', 12), open(['CN'], '2025-01-01', 24), false],
+  ])('%s: %p', (_case, candidate, sale, blocked) => {
+    expect(blockedByExclusiveSale(candidate, sale)).toBe(blocked);
   });
 });
 

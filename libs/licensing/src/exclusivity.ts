@@ -43,6 +43,18 @@ export function exclusiveConflict(a: LicenseGrant, b: LicenseGrant): boolean {
 }
 
 /**
+ * Whether an exclusive grant (`sale`) keeps `grant` from being sold: exclusivity means no one
+ * else is licensed the dataset in the sale's territory while it runs, whether the other license
+ * is exclusive or not. Same territory and time test as `exclusiveConflict`; a sale that is not
+ * exclusive blocks nothing.
+ */
+export function blockedByExclusiveSale(grant: LicenseGrant, sale: LicenseGrant): boolean {
+  if (!sale.terms.exclusive) return false;
+  if (grant.datasetId !== undefined && sale.datasetId !== undefined && grant.datasetId !== sale.datasetId) return false;
+  return territoriesIntersect(grant.terms.territories, sale.terms.territories) && grantsOverlapInTime(grant, sale);
+}
+
+/**
  * The first live grant that an exclusive offer sold at `at` would collide with, or undefined.
  * Creating an exclusive offer and selling it both ask this with `at` = now.
  */

@@ -164,10 +164,10 @@ export class DatasetsService {
       offers: all ? found.offers : found.offers.filter((o) => o.status === 'active' && (o.buyerOrgId === null || o.buyerOrgId === caller?.organizationId)),
       samples: found.samples,
     };
-    // An exclusive offer that a live sale blocks says so, and until when: buyers found it listed
-    // as active and learnt only at checkout (409 EXCLUSIVITY_CONFLICT). One more read, and only
-    // for a listing with an exclusive offer.
-    if (answer.offers.some((o) => o.exclusive)) {
+    // An offer that a live exclusive sale blocks (exclusive or not) says so, and until when:
+    // buyers found it listed as active and learnt only at checkout (409 EXCLUSIVITY_CONFLICT).
+    // One more read, for a listing with offers.
+    if (answer.offers.length > 0) {
       const live = await this.offers.liveExclusiveSales(id);
       answer.offers = answer.offers.map((o) => withExclusiveAvailability(o, live, new Date(now)));
     }
@@ -290,11 +290,12 @@ export class DatasetsService {
 
 /**
  * The offer as a buyer could order it at `at`: `exclusiveSoldOut` when live exclusive sales of
- * the listing collide with it. Only an active offer can be sold out: a withdrawn or expired one
- * is not for sale anyway, and its vendor, who sees it, would be told that a sale blocks it.
+ * the listing collide with it, exclusive or not. Only an active offer can be sold out: a
+ * withdrawn or expired one is not for sale anyway, and its vendor, who sees it, would be told
+ * that a sale blocks it.
  */
 export function withExclusiveAvailability(offer: OfferView, live: readonly LiveExclusiveSale[], at: Date): OfferView {
-  if (!offer.exclusive || offer.status !== 'active') return offer;
+  if (offer.status !== 'active') return offer;
   const until = exclusiveSoldOutUntil(offer.license.terms, live, at);
   if (until === undefined) return offer;
   return { ...offer, exclusiveSoldOut: { until: until?.toISOString() ?? null } };

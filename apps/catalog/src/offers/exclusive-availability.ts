@@ -1,17 +1,19 @@
-import { exclusiveConflict, type LicenseTermsValue } from '@trove/licensing';
+import { blockedByExclusiveSale, type LicenseTermsValue } from '@trove/licensing';
 import type { ExclusiveSale } from './exclusive-sale.entity';
 
 export type LiveExclusiveSale = Pick<ExclusiveSale, 'terms' | 'startsAt' | 'endsAt'>;
 
 /**
- * Whether an exclusive offer with `terms` could be sold at `at`, given its listing's live
- * exclusive sales: `undefined` when it could; otherwise when the last sale it collides with ends,
- * or null when one of them never does. The listing's page and search both answer from this, as
- * the sale itself checks with the same overlap test (OffersService.reserveExclusive).
+ * Whether an offer with `terms`, exclusive or not, could be sold at `at`, given its listing's
+ * live exclusive sales: `undefined` when it could; otherwise when the last sale it collides with
+ * ends, or null when one of them never does. An exclusive sale keeps every other license of the
+ * dataset in its territory from being sold while it runs (`blockedByExclusiveSale`). The
+ * listing's page, search and the offer as ordering sells it all answer from this, as the
+ * exclusive sale itself checks with the same test (OffersService.reserveExclusive).
  */
 export function exclusiveSoldOutUntil(terms: LicenseTermsValue, live: readonly LiveExclusiveSale[], at: Date): Date | null | undefined {
   const candidate = { terms, startsAt: at };
-  const colliding = live.filter((sale) => exclusiveConflict(candidate, { terms: sale.terms, startsAt: sale.startsAt, endsAt: sale.endsAt }));
+  const colliding = live.filter((sale) => blockedByExclusiveSale(candidate, { terms: sale.terms, startsAt: sale.startsAt, endsAt: sale.endsAt }));
   if (colliding.length === 0) return undefined;
   if (colliding.some((sale) => sale.endsAt === null)) return null;
   return new Date(Math.max(...colliding.map((sale) => sale.endsAt!.getTime())));

@@ -20,7 +20,7 @@ import { CatalogConfig } from '../catalog.config';
 import type { Dataset } from '../datasets/dataset.entity';
 import { dataExportOf } from '../datasets/dataset-metadata';
 import { DatasetIndexer } from '../datasets/dataset-indexer';
-import { DatasetsService } from '../datasets/datasets.service';
+import { DatasetsService, withExclusiveAvailability } from '../datasets/datasets.service';
 import { StandingGate } from '../vendors/standing-gate';
 import { ExclusiveSale } from './exclusive-sale.entity';
 import { Offer } from './offer.entity';
@@ -145,14 +145,18 @@ export class OffersService {
     this.standing.assertCaughtUp(`Offer ${offerId}`);
     const found = await this.offers.findForSnapshot(offerId);
     if (!found) throw notFound('offer', offerId);
-    const { offer, vendorOrganizationId, vendorSuspended, datasetStatus, datasetTitle, releasedVersionIds, meteredVolume } = found;
+    const { offer, vendorOrganizationId, vendorSuspended, datasetStatus, datasetTitle, releasedVersionIds, meteredVolume, liveExclusiveSales } = found;
     const all = seesEverything(caller, vendorOrganizationId);
     if (!all && (datasetStatus !== 'published' || !offer.visibleTo(caller?.organizationId))) throw notFound('offer', offerId);
     // One moment for both: an offer answered `active` is one `available` counts live.
     const now = new Date();
     const onSale = isPublic({ status: datasetStatus, vendorSuspended }) && offer.isLive(now) && offer.visibleTo(caller?.organizationId);
+    // Sold out while a live exclusive sale covers it: ordering refuses it (409
+    // EXCLUSIVITY_CONFLICT). The holder of that sale may still buy other licenses of the data; a
+    // second exclusive one collides with its own sale, as the reservation checks.
+    const blocking = offer.exclusive ? liveExclusiveSales : liveExclusiveSales.filter((sale) => sale.buyerOrgId !== caller?.organizationId);
     return {
-      ...offer.toView(now),
+      ...withExclusiveAvailability(offer.toView(now), blocking, now),
       vendorOrganizationId,
       datasetStatus,
       datasetTitle,

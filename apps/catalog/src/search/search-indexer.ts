@@ -37,8 +37,9 @@ export class SearchIndexer extends DatasetIndexer {
   }
 
   /**
-   * Rebuilds one dataset's row; call inside a unit of work's transaction. An exclusive offer
-   * that a live exclusive sale blocks is left out, as one that cannot be bought: its license
+   * Rebuilds one dataset's row; call inside a unit of work's transaction. An offer that a live
+   * exclusive sale blocks (an exclusive one, or any in the sale's territory) is left out, as one
+   * that cannot be bought: its license
    * would otherwise be counted in the facet and match the filter, and its price would be the
    * listing's lowest, though checkout refuses it (409 EXCLUSIVITY_CONFLICT). The row is rebuilt
    * when the sale that blocks it ends, as when an offer expires.
@@ -52,7 +53,6 @@ export class SearchIndexer extends DatasetIndexer {
     const now = new Date();
     const soldOutUntil: number[] = [];
     const buyable = dataset.offers.filter((offer) => {
-      if (!offer.exclusive) return true;
       const until = exclusiveSoldOutUntil(offer.terms, dataset.liveExclusiveSales, now);
       if (until) soldOutUntil.push(until.getTime());
       return until === undefined;

@@ -353,7 +353,7 @@ export class OfferDto {
 
   @ApiPropertyOptional({
     type: () => ExclusiveSoldOutDto,
-    description: "On a listing's page, an exclusive offer a live exclusive sale blocks (they overlap in territory and time): ordering it now is 409 EXCLUSIVITY_CONFLICT. Absent otherwise",
+    description: "On a listing's page, an offer a live exclusive sale blocks (they overlap in territory and time), exclusive or not: no one else is licensed the data there while the sale runs, and ordering it now is 409 EXCLUSIVITY_CONFLICT. Absent otherwise",
   })
   exclusiveSoldOut?: ExclusiveSoldOutDto;
 }

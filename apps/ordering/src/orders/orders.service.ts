@@ -283,6 +283,16 @@ export class OrdersService {
     if (!offer.available) {
       throw new ServiceException(CatalogErrorCode.OFFER_NOT_AVAILABLE, `Offer ${offer.id} cannot be bought now: it is withdrawn or expired, or its dataset is not published.`);
     }
+    // An exclusive license of the dataset is sold in this offer's territory: while it runs, no
+    // one else is licensed the data there, exclusively or not. (An exclusive offer is checked
+    // again, under the catalog's lock, when its sale is reserved.)
+    if (offer.exclusiveSoldOut) {
+      const until = offer.exclusiveSoldOut.until ? `until ${offer.exclusiveSoldOut.until}` : 'with no end';
+      throw new ServiceException(
+        CatalogErrorCode.EXCLUSIVITY_CONFLICT,
+        `Offer ${offer.id} cannot be bought now: an exclusive license of its dataset covering its territory (${offer.license.terms.territories.join(', ')}) is sold, ${until}.`,
+      );
+    }
     if (offer.pricing.model !== 'free' && !offer.pricing.price) {
       throw new ServiceException(OrderingErrorCode.OFFER_NOT_ORDERABLE, `Offer ${offer.id} is ${offer.pricing.model} but has no price to charge.`);
     }

@@ -593,8 +593,9 @@ export interface OfferView {
    */
   defaultQuantity: number | null;
   /**
-   * On a listing's page, an exclusive offer that cannot be bought now: a live exclusive sale of
-   * the listing overlaps it in territory and time. `until` is when the last such sale ends (null:
+   * On a listing's page, an offer that cannot be bought now: a live exclusive sale of the listing
+   * overlaps it in territory and time, whether the offer is exclusive or not (no one else is
+   * licensed the data there while the sale runs). `until` is when the last such sale ends (null:
    * one never ends). Absent on every other offer.
    */
   exclusiveSoldOut?: { until: string | null };
