@@ -45,8 +45,7 @@ export class VendorProfileRepository extends TransactionalRepository {
          FROM wanted w
          JOIN vendor_profile p ON p.organization_id <> $1
           AND w.key IN (${nameKeySql('p.display_name_zh')}, ${nameKeySql('p.display_name_en')})
-        WHERE EXISTS (SELECT 1 FROM organization_standing s WHERE s.organization_id = p.organization_id AND s.approved_at IS NOT NULL)
-           OR EXISTS (SELECT 1 FROM dataset d WHERE d.vendor_organization_id = p.organization_id AND d.published_at IS NOT NULL)`,
+        WHERE ${APPROVED_PROFILE_SQL}`,
       [organizationId, names],
     )) as { name: string }[];
     return rows.map((row) => row.name);
@@ -62,8 +61,7 @@ export class VendorProfileRepository extends TransactionalRepository {
       `SELECT EXISTS (
          SELECT 1 FROM vendor_profile p
           WHERE p.organization_id <> $1 AND p.website IS NOT NULL AND ${websiteKeySql('p.website')} = ${websiteKeySql('$2::text')}
-            AND (EXISTS (SELECT 1 FROM organization_standing s WHERE s.organization_id = p.organization_id AND s.approved_at IS NOT NULL)
-                 OR EXISTS (SELECT 1 FROM dataset d WHERE d.vendor_organization_id = p.organization_id AND d.published_at IS NOT NULL))
+            AND (${APPROVED_PROFILE_SQL})
        ) AS taken`,
       [organizationId, website],
     )) as { taken: boolean }[];
@@ -78,6 +76,13 @@ export class VendorProfileRepository extends TransactionalRepository {
     return this.transaction.save(VendorProfile, profile);
   }
 }
+
+/**
+ * SQL: the profile `p` is of a vendor an operator approved once, or that has had a listing
+ * published (suspended since or not): its names and website are its own.
+ */
+const APPROVED_PROFILE_SQL = `EXISTS (SELECT 1 FROM organization_standing s WHERE s.organization_id = p.organization_id AND s.approved_at IS NOT NULL)
+           OR EXISTS (SELECT 1 FROM dataset d WHERE d.vendor_organization_id = p.organization_id AND d.published_at IS NOT NULL)`;
 
 /** What a reader skips when telling two names apart: white space and punctuation, once NFKC has made full-width forms ASCII. */
 const NAME_SEPARATORS = ` !"#$%&'()*+,-./:;<=>?@[\\]^_\`{|}~·・、。「」『』《》〈〉【】〔〕—–`;
