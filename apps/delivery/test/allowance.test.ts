@@ -69,6 +69,9 @@ describe('the allowance of an entitlement sold per GiB, across delivery replicas
       async (c) => (await c.query(`SELECT bytes::text, expires_at <= now() AS expired FROM download_hold WHERE entitlement_id = $1 ORDER BY bytes`, [entitlementId])).rows,
     );
 
+  /** Who a hold let go of was for, should it leave an audit row (DownloadsService.release). */
+  const AUDIT = { organizationId: randomUUID(), versionId, path: large.path };
+
   /** A request of `bytes` from the middle of a file (no new download) by one API key. */
   const asking = (bytes: number): DownloadUse => ({ keyId: 'c'.repeat(32), startsNew: false, start: 1024, bytes });
 
@@ -90,7 +93,7 @@ describe('the allowance of an entitlement sold per GiB, across delivery replicas
     expect(await holds(entitlement.id)).toEqual(Array(3).fill({ bytes: '100', expired: false }));
 
     // Downloads that never started let go of their bytes, in the other replica's view too.
-    await admitted[0].service.release(admitted[0].hold);
+    await admitted[0].service.release(admitted[0].hold, targets[0], AUDIT);
     const freed = await services[1].reserve(targets[1], asking(100));
     await expect(services[0].reserve(targets[0], asking(1))).rejects.toMatchObject({ code: 'ALLOWANCE_EXHAUSTED' });
 
@@ -123,7 +126,7 @@ describe('the allowance of an entitlement sold per GiB, across delivery replicas
     // The buyer's allowance counts what was delivered, not the 260 bytes held by running downloads.
     const [listed] = (await ask(h, DeliverySubjects.listEntitlements, {}, buyer)).items;
     expect(listed.allowance).toMatchObject({ deliveredBytes: GIB - 300 + 40, remainingBytes: 260 });
-    for (const { hold, service } of [...running, { hold: last!, service: services[0] }]) await service.release(hold);
+    for (const { hold, service } of [...running, { hold: last!, service: services[0] }]) await service.release(hold, targets[0], AUDIT);
     expect(await holds(entitlement.id)).toEqual([]);
   });
 
@@ -261,7 +264,7 @@ describe('the allowance of an entitlement sold per GiB, across delivery replicas
     expect([first.bytes, second.bytes]).toEqual([2 * window, window + 100]);
     expect((await holds(entitlement.id)).map((hold) => hold.bytes)).toEqual([String(window + 100), String(2 * window)]);
     await expect(services[0].reserve(targets[0], asking(1))).rejects.toMatchObject({ code: 'ALLOWANCE_EXHAUSTED' });
-    for (const [i, hold] of [first, second].entries()) await services[i].release(hold);
+    for (const [i, hold] of [first, second].entries()) await services[i].release(hold, targets[i], AUDIT);
   });
 
   it('gives back the bytes a connection took from the one before it when it goes away: a copy admitted after it is refused, and the first grows to its end', async () => {
@@ -278,14 +281,14 @@ describe('the allowance of an entitlement sold per GiB, across delivery replicas
     // two claim the file once (and the window the first holds twice).
     const next = (await service.reserve(target, { keyId: key, startsNew: false, start: 1, bytes: size - 1 }))!;
     // Its client hangs up before the answer starts: its hold is let go.
-    await service.release(next);
+    await service.release(next, target, AUDIT);
     // The first claims the whole file again: another copy does not fit beside it.
     await expect(service.reserve(target, { keyId: key, startsNew: true, start: 0, bytes: size })).rejects.toMatchObject({ code: 'ALLOWANCE_EXHAUSTED' });
     // And the first grows to its end, a window at a time.
     while (await service.extend(target, first));
     expect(first.bytes).toBe(size);
     expect((await holds(entitlement.id)).map((hold) => hold.bytes)).toEqual([String(size)]);
-    await service.release(first);
+    await service.release(first, target, AUDIT);
   });
 
   it('counts a download admitted beside a later connection of its key whole again once that connection goes away', async () => {
@@ -302,11 +305,11 @@ describe('the allowance of an entitlement sold per GiB, across delivery replicas
     const whole = (await service.reserve(target, { keyId: key, startsNew: true, start: 0, bytes: size }))!;
     // The later one's client hangs up before its answer: the whole-file GET no longer stops at
     // `half`, so it counts all of the file, and another key's copy does not fit beside it.
-    await service.release(later);
+    await service.release(later, target, AUDIT);
     await expect(service.reserve(target, { keyId: 'f'.repeat(32), startsNew: true, start: 0, bytes: size })).rejects.toMatchObject({ code: 'ALLOWANCE_EXHAUSTED' });
     while (await service.extend(target, whole));
     expect(whole.bytes).toBe(size);
-    await service.release(whole);
+    await service.release(whole, target, AUDIT);
   });
 
   it("counts a download manager's connection only up to where it stops once the next one has ended, so the one before it still grows to its end", async () => {
@@ -329,7 +332,7 @@ describe('the allowance of an entitlement sold per GiB, across delivery replicas
     while (await service.extend(target, second));
     while (await service.extend(target, first));
     expect([first.bytes, second.bytes]).toEqual([thirds[1], thirds[2] - thirds[1]]);
-    for (const hold of [first, second]) await service.release(hold);
+    for (const hold of [first, second]) await service.release(hold, target, AUDIT);
   });
 
   it('lets a running download grow to its end beside a range inside it that its key reads (one sample of a shard, by its index), running or ended', async () => {
@@ -348,7 +351,7 @@ describe('the allowance of an entitlement sold per GiB, across delivery replicas
     // The GET is not cut off where the sample starts: it grows to its end, and the GiB bought holds it.
     while (await service.extend(target, whole));
     expect(whole.bytes).toBe(size);
-    await service.release(whole);
+    await service.release(whole, target, AUDIT);
   });
 
   it('keeps counting a running download whole beside a short range of its key, so that range going away before its answer frees no room it never took', async () => {
@@ -364,10 +367,44 @@ describe('the allowance of an entitlement sold per GiB, across delivery replicas
     // So a copy for another key does not fit beside the two ...
     await expect(service.reserve(target, { keyId: 'd'.repeat(32), startsNew: true, start: 0, bytes: size })).rejects.toMatchObject({ code: 'ALLOWANCE_EXHAUSTED' });
     // ... and when the short range's client hangs up before its answer, the GET still grows to its end.
-    await service.release(probe);
+    await service.release(probe, target, AUDIT);
     while (await service.extend(target, whole));
     expect(whole.bytes).toBe(size);
-    await service.release(whole);
+    await service.release(whole, target, AUDIT);
+  });
+
+  it('keeps a connection that stopped two earlier ones of one range stopping them when it goes away, rather than let the limit cut a download admitted in the room it made', async () => {
+    const size = large.bytes.length;
+    const half = size / 2;
+    // Two copies of the file from byte 100, and 1,000 bytes more.
+    const { entitlement } = await gibBought(2 * (size - 100) + 1000);
+    const service = h.app.get(DownloadsService);
+    const target = await targetIn(h.app, entitlement.id, large.path);
+    const [key, colleague] = ['a'.repeat(32), 'b'.repeat(32)];
+    // A download manager opens the same range twice (a stalled connection opened again) ...
+    const twins = [
+      (await service.reserve(target, { keyId: key, startsNew: false, start: 100, bytes: size - 100 }))!,
+      (await service.reserve(target, { keyId: key, startsNew: false, start: 100, bytes: size - 100 }))!,
+    ];
+    const colleagues = { keyId: colleague, startsNew: false, start: 1, bytes: half };
+    await expect(service.reserve(target, colleagues)).rejects.toMatchObject({ code: 'ALLOWANCE_EXHAUSTED' });
+    // ... and its next connection, for the second half, stops both where it starts.
+    const next = (await service.reserve(target, { keyId: key, startsNew: false, start: half, bytes: size - half }))!;
+    // A colleague's half fits in the room that made, and is admitted.
+    const admitted = (await service.reserve(target, colleagues))!;
+    // The next connection's client goes away before its answer.
+    await service.release(next, target, AUDIT);
+    // The colleague's download still grows to its end: the twins stop where the next one started.
+    while (await service.extend(target, admitted));
+    expect(admitted.bytes).toBe(half);
+    for (const twin of twins) {
+      while (await service.extend(target, twin));
+      expect(twin.bytes).toBeLessThanOrEqual(half - 100);
+    }
+    // The connection that never answered stays as an audit row of no bytes, asked from the half.
+    const [row] = await withDatabase(h.db.url, async (c) => (await c.query(`SELECT range_start::int, bytes_asked::int, bytes_sent::int FROM download WHERE entitlement_id = $1 AND key_id = $2`, [entitlement.id, key])).rows);
+    expect(row).toEqual({ range_start: half, bytes_asked: size - half, bytes_sent: 0 });
+    for (const hold of [...twins, admitted]) await service.release(hold, target, AUDIT);
   });
 
   it('refuses a second file before a byte while a first one runs that the GiB left holds only alone, and serves the first whole', async () => {
@@ -432,7 +469,7 @@ describe('the allowance of an entitlement sold per GiB, across delivery replicas
     expect(await service.extend(target, next)).toBe(true);
     expect(next.bytes).toBe(2 * window + 20);
     expect(await service.extend(target, next)).toBe(false);
-    for (const hold of [first, next, colleague]) await service.release(hold);
+    for (const hold of [first, next, colleague]) await service.release(hold, target, AUDIT);
   });
 
   it('lets go of the hold of a download whose file cannot be opened', async () => {
@@ -461,7 +498,7 @@ describe('the allowance of an entitlement sold per GiB, across delivery replicas
     const after = await service.reserve(target, asking(1000));
     // The expired hold is gone: deleted by the admission that passed it.
     expect(await holds(entitlement.id)).toEqual([{ bytes: '1000', expired: false }]);
-    await service.release(after!);
+    await service.release(after!, target, AUDIT);
 
     // Another process's download, still running (its hold renewed a minute from now), does count.
     await held(600, '1 minute');
@@ -479,6 +516,6 @@ describe('the allowance of an entitlement sold per GiB, across delivery replicas
       async (c) => (await c.query(`SELECT expires_at > now() + interval '1 minute' AS later FROM download_hold WHERE id = $1`, [fits!.id])).rows,
     );
     expect(renewed).toEqual({ later: true });
-    await service.release(fits!);
+    await service.release(fits!, target, AUDIT);
   });
 });

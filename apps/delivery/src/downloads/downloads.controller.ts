@@ -97,6 +97,8 @@ export class DownloadsController {
     // from its start. Under a downloadLimit every range also counts its bytes against that many
     // copies of the file. HEAD and a 416 send nothing and hold nothing, but are refused past a
     // limit all the same.
+    // Who asked for which file: the audit row a hold let go of may leave (DownloadsService.release).
+    const audit = { organizationId: ticket.caller.organizationId, versionId: ticket.versionId, path: ticket.path };
     const hold = await this.downloads.reserve(target, {
       keyId: ticket.caller.keyId,
       startsNew: !head && rangeStart(range) === 0,
@@ -131,7 +133,7 @@ export class DownloadsController {
       } else if (fs) file = await open(fs.pathOf(target.key), 'r');
       else body = (await this.storage.get(target.key, { start, end })).body;
     } catch (error) {
-      if (hold) await this.downloads.release(hold);
+      if (hold) await this.downloads.release(hold, target, audit);
       if (error instanceof ObjectNotFoundError || isMissing(error)) {
         this.reportMissing(error, target, ticket);
         void reply.header('retry-after', String(FILE_UNAVAILABLE_RETRY_AFTER_SECONDS));
@@ -149,7 +151,7 @@ export class DownloadsController {
       // The client went away while the request was checked: its connection's close event has
       // passed, so the listener below would never let the hold go, and a cancelled request
       // would count against the license (seats, downloadLimit) for as long as this process runs.
-      if (hold) await this.downloads.release(hold);
+      if (hold) await this.downloads.release(hold, target, audit);
       await file?.close();
       body?.destroy();
       return;
@@ -159,7 +161,7 @@ export class DownloadsController {
     res.writeHead(status, { ...platformHeaders(reply), ...headers });
     if (!file && !body) {
       // HEAD or no bytes: nothing is held (a hold would be let go here).
-      if (hold) void this.downloads.release(hold);
+      if (hold) void this.downloads.release(hold, target, audit);
       res.end();
       return;
     }

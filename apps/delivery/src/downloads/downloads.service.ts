@@ -197,11 +197,42 @@ export class DownloadsService {
     return next === null ? hold.length : Math.min(hold.length, next - hold.rangeStart);
   }
 
-  /** Lets go of the hold of a download that never started (its file could not be opened). */
-  async release(hold: DownloadHold): Promise<void> {
+  /**
+   * Lets go of the hold of a download that never started (its file could not be opened, its
+   * client went away before the answer). Its hold stopped the earlier downloads of its file and
+   * key where it starts, and letting go gives them back their claims past it. When that gives
+   * back more than the limits have left (another download was admitted in the room the stop
+   * made, or the stop cut two earlier downloads of one range, each by its own claim), its place
+   * is kept instead by an audit row of no bytes sent (`audit`: who asked, for which file), which
+   * goes on stopping them there: they end where the client that opened it meant them to, and
+   * no admitted download is cut at the limit. Otherwise the hold is just deleted.
+   */
+  async release(hold: DownloadHold, target: DownloadTarget, audit: Pick<DownloadRecord, 'organizationId' | 'versionId' | 'path'>): Promise<void> {
     clearInterval(hold.renewal);
     try {
-      await this.unitOfWork.run(() => this.downloads.deleteHold(hold.id));
+      await this.unitOfWork.run(async (tx) => {
+        const counted = hold.counted.bytes === true || hold.counted.fileBytes !== undefined;
+        if (!counted) return this.downloads.deleteHold(hold.id);
+        await this.downloads.lockLimits(hold.entitlementId, tx);
+        const before = bytesLeft(target, await this.downloads.usage(hold.entitlementId, hold.counted, hold.id));
+        await this.downloads.deleteHold(hold.id);
+        const after = bytesLeft(target, await this.downloads.usage(hold.entitlementId, hold.counted));
+        if (after >= 0 || after >= before) return;
+        const at = new Date();
+        await this.downloads.insert({
+          id: randomUUID(),
+          entitlementId: hold.entitlementId,
+          keyId: hold.keyId,
+          objectKey: hold.objectKey,
+          rangeStart: hold.rangeStart,
+          bytesAsked: hold.length,
+          bytesSent: 0,
+          complete: false,
+          startedAt: hold.admittedAt,
+          finishedAt: at,
+          ...audit,
+        });
+      });
     } catch (error) {
       // The hold stops counting when it expires.
       this.logger.warn({ err: error, entitlementId: hold.entitlementId }, 'could not let go of a download hold');
