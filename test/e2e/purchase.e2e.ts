@@ -1008,6 +1008,9 @@ describe('buying free and metered offers', () => {
     const page = await json(await h.system.request(`/v1/datasets/${exclusive.datasetId}`, { as: 'anonymous' }));
     const soldOut = Object.fromEntries((page.offers as { id: string; exclusiveSoldOut?: unknown }[]).map((o) => [o.id, o.exclusiveSoldOut ?? 'on sale']));
     expect([soldOut[mainland.id], soldOut[hongKong.id]]).toEqual([{ until: problem.detail.match(/until (\S+)\.$/)[1] }, 'on sale']);
+    // Its holder sees that offer on sale: it may buy it.
+    const holders = await json(await h.system.request(`/v1/datasets/${exclusive.datasetId}`, { as: { key: holder.key } }));
+    expect((holders.offers as { id: string; exclusiveSoldOut?: unknown }[]).find((o) => o.id === mainland.id)?.exclusiveSoldOut).toBeUndefined();
     // Outside the territory, and for the holder itself, licenses are sold.
     expect((await h.settled(rival, (await json(await h.order(rival, order(hongKong.id)))).id)).status).toBe('fulfilled');
     expect((await h.settled(holder, (await json(await h.order(holder, order(mainland.id)))).id)).status).toBe('fulfilled');

@@ -169,7 +169,7 @@ export class DatasetsService {
     // One more read, for a listing with offers.
     if (answer.offers.length > 0) {
       const live = await this.offers.liveExclusiveSales(id);
-      answer.offers = answer.offers.map((o) => withExclusiveAvailability(o, live, new Date(now)));
+      answer.offers = answer.offers.map((o) => withExclusiveAvailability(o, salesBlocking(o.exclusive, live, caller?.organizationId), new Date(now)));
     }
     const newestFirst = found.versions.filter((v) => all || v.version.status === 'released').reverse();
     const shown = leadingWithin(newestFirst, (v) => v.bytes, ANSWER_MAX_BYTES - jsonBytes(answer));
@@ -286,6 +286,15 @@ export class DatasetsService {
       return saved.toView();
     });
   }
+}
+
+/**
+ * The live exclusive sales that keep an offer from `buyer`: all of them from an exclusive offer
+ * (a second exclusive license collides even with the buyer's own), and from any other offer
+ * those of other buyers (the holder of an exclusive license may buy the dataset's other licenses).
+ */
+export function salesBlocking<S extends LiveExclusiveSale & { buyerOrgId: string }>(exclusiveOffer: boolean, live: readonly S[], buyer: string | undefined): readonly S[] {
+  return exclusiveOffer ? live : live.filter((sale) => sale.buyerOrgId !== buyer);
 }
 
 /**

@@ -20,7 +20,7 @@ import { CatalogConfig } from '../catalog.config';
 import type { Dataset } from '../datasets/dataset.entity';
 import { dataExportOf } from '../datasets/dataset-metadata';
 import { DatasetIndexer } from '../datasets/dataset-indexer';
-import { DatasetsService, withExclusiveAvailability } from '../datasets/datasets.service';
+import { DatasetsService, salesBlocking, withExclusiveAvailability } from '../datasets/datasets.service';
 import { StandingGate } from '../vendors/standing-gate';
 import { ExclusiveSale } from './exclusive-sale.entity';
 import { Offer } from './offer.entity';
@@ -151,12 +151,9 @@ export class OffersService {
     // One moment for both: an offer answered `active` is one `available` counts live.
     const now = new Date();
     const onSale = isPublic({ status: datasetStatus, vendorSuspended }) && offer.isLive(now) && offer.visibleTo(caller?.organizationId);
-    // Sold out while a live exclusive sale covers it: ordering refuses it (409
-    // EXCLUSIVITY_CONFLICT). The holder of that sale may still buy other licenses of the data; a
-    // second exclusive one collides with its own sale, as the reservation checks.
-    const blocking = offer.exclusive ? liveExclusiveSales : liveExclusiveSales.filter((sale) => sale.buyerOrgId !== caller?.organizationId);
     return {
-      ...withExclusiveAvailability(offer.toView(now), blocking, now),
+      // Sold out while a live exclusive sale covers it: ordering refuses it (409 EXCLUSIVITY_CONFLICT).
+      ...withExclusiveAvailability(offer.toView(now), salesBlocking(offer.exclusive, liveExclusiveSales, caller?.organizationId), now),
       vendorOrganizationId,
       datasetStatus,
       datasetTitle,
