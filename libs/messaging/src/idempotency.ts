@@ -147,9 +147,10 @@ export class ProcessedCommandJanitor implements OnApplicationBootstrap, OnApplic
 /**
  * The hash of a request as its contract read it (`request`, the validated message): two bodies
  * that say the same thing (an offer id in capitals or not, a language tag as `zh-cn` or `zh-CN`)
- * are one request, so a retry of either replays the first. A UUID is one id whatever the case of
- * its hex digits (PostgreSQL reads both alike), so it is hashed in small letters. A request that
- * JSON cannot hold is hashed as sent.
+ * are one request, so a retry of either replays the first. An id (a field named `id`, `…Id` or
+ * `…Ids`) that is a UUID is one id whatever the case of its hex digits (PostgreSQL reads both
+ * alike), so it is hashed in small letters; any other text, a bank reference that happens to look
+ * like a UUID, is hashed as it is. A request that JSON cannot hold is hashed as sent.
  */
 export function readRequestHash(request: object, body: unknown): string {
   let read: unknown;
@@ -158,7 +159,7 @@ export function readRequestHash(request: object, body: unknown): string {
   } catch {
     return requestHash(body);
   }
-  return hashOf(canonical(read, (text) => (UUID.test(text) ? text.toLowerCase() : text)));
+  return hashOf(canonical(read, (text, key) => (key !== undefined && ID_FIELD.test(key) && UUID.test(text) ? text.toLowerCase() : text)));
 }
 
 /** The same JSON value gives the same hash whatever the order of its object keys. */
@@ -167,19 +168,21 @@ export function requestHash(body: unknown): string {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ID_FIELD = /^(?:id|[A-Za-z]+Ids?)$/;
 
 function hashOf(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex');
 }
 
-function canonical(value: unknown, text: (value: string) => string): unknown {
-  if (typeof value === 'string') return text(value);
-  if (Array.isArray(value)) return value.map((item) => canonical(item, text));
+/** `value` with its object keys sorted, and each string as `text` reads it, given the key it is under (a list's items, under the list's). */
+function canonical(value: unknown, text: (value: string, key?: string) => string, key?: string): unknown {
+  if (typeof value === 'string') return text(value, key);
+  if (Array.isArray(value)) return value.map((item) => canonical(item, text, key));
   if (value && typeof value === 'object') {
     return Object.fromEntries(
       Object.keys(value)
         .sort()
-        .map((key) => [key, canonical((value as Record<string, unknown>)[key], text)]),
+        .map((name) => [name, canonical((value as Record<string, unknown>)[name], text, name)]),
     );
   }
   return value;

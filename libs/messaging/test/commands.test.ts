@@ -147,6 +147,15 @@ describe('commands: idempotency keys and deadlines', () => {
     await expect(send(BUYER, { reference, amount: 1_000_001 }, key)).rejects.toMatchObject({ code: CommonErrorCode.IDEMPOTENCY_KEY_REUSED });
   });
 
+  it('takes text that only looks like an id, in other letters, for another request', async () => {
+    // A bank reference shaped like a UUID: capitals matter in it, as they do not in an id.
+    const reference = randomUUID().toUpperCase();
+    const key = randomUUID();
+    await send(BUYER, { reference, amount: 1_000_000 }, key);
+    await expect(send(BUYER, { reference: reference.toLowerCase(), amount: 1_000_000 }, key)).rejects.toMatchObject({ code: CommonErrorCode.IDEMPOTENCY_KEY_REUSED });
+    expect(await topUpsOf(reference)).toEqual([1_000_000]);
+  });
+
   it('still replays a record written when requests were hashed as sent', async () => {
     const reference = `  建设银行 CCB-${randomUUID().slice(0, 8)}  `;
     const key = randomUUID();
