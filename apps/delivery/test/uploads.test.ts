@@ -122,7 +122,7 @@ describe.each(STORAGE_DRIVERS)('signed uploads with %s', (_name, startStorage) =
     expect(await h.rows(request.datasetId)).toEqual([expect.objectContaining({ target: 'sample', version_id: null })]);
   });
 
-  it("types a sample sent with curl's default (a form) or no type by its name, except text, and keeps a type the vendor chose", async () => {
+  it("types a sample sent with curl's default (a form) or no type by its name when it is audio, video, an image or a PDF, and keeps a type the vendor chose", async () => {
     const wav = Buffer.concat([Buffer.from('RIFF'), randomBytes(2044)]);
     const cases: [string, Record<string, string>, string | undefined][] = [
       ['preview/粤语_客服_001.wav', { 'content-type': 'application/x-www-form-urlencoded' }, 'audio/wave'],
@@ -130,6 +130,12 @@ describe.each(STORAGE_DRIVERS)('signed uploads with %s', (_name, startStorage) =
       // A .txt may be GBK: with no charset said, it is not served as UTF-8 text.
       ['preview/对话_001.txt', { 'content-type': 'application/x-www-form-urlencoded' }, undefined],
       ['preview/点云_001.pcd', { 'content-type': 'multipart/form-data' }, undefined],
+      // Nor JSON, script or markup, whose charset a name cannot tell, nor gzip named as SVG.
+      ['preview/对话_001.json', {}, undefined],
+      ['preview/viewer.js', {}, undefined],
+      ['preview/标注_001.xml', {}, undefined],
+      ['preview/示意图.svgz', {}, undefined],
+      ['preview/说明.pdf', {}, 'application/pdf'],
       ['preview/粤语_客服_002.wav', { 'content-type': 'audio/x-wav' }, 'audio/x-wav'],
     ];
     for (const [path, headers, expected] of cases) {

@@ -293,14 +293,19 @@ const UNTOLD_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/fo
 /**
  * The media type a sample is served with: the one its PUT declared, or, when it declared none
  * or only what a tool says by default, the one its name's extension has (`mime-types`), so that
- * a `.wav` uploaded with plain curl plays as audio instead of being served as a form. Text types
- * are not taken from a name: a `.txt` in GBK sent without a charset would be served as UTF-8.
+ * a `.wav` uploaded with plain curl plays as audio instead of being served as a form. Only audio,
+ * video, raster images and PDF are taken from a name: text, JSON, XML or script in an unknown
+ * charset would be served as UTF-8, and an `.svgz` is gzip, not SVG; those stay untyped
+ * (`application/octet-stream`).
  */
 export function sampleType(path: string, declared: string | undefined): { contentType?: string } {
   if (declared !== undefined && !UNTOLD_TYPES.has(declared)) return { contentType: declared };
   const named = lookupType(path);
-  return named && !isTextType(named) ? { contentType: named } : {};
+  return named && NAMED_TYPES.test(named) ? { contentType: named } : {};
 }
+
+/** The types a sample's name may give it (`sampleType`). */
+const NAMED_TYPES = /^(?:audio\/|video\/|image\/(?!svg)|application\/pdf$)/;
 
 /** Charsets whose bytes are UTF-8 as they are (US-ASCII is a subset of it). */
 const UTF8_CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii', 'ascii']);
