@@ -38,8 +38,15 @@ describe('search tokens', () => {
     ['自动驾驶数据', '自动驾驶 数据'],
     ['普通话语音数据', '普通话 语音 数据'],
     ['语音和图像', '语音 图像'],
+    ['点云和标注', '点云 标注'],
+    ['人脸和车辆', '人脸 车辆'],
   ])('looks for %s, typed without spaces, as for %s: its words, not the pairs across them', (unspaced, spaced) => {
     expect(queryTokens(unspaced)).toEqual(queryTokens(spaced));
+  });
+
+  it('lets a function word part the characters around it, each then looked for as itself, not as a pair no listing holds', () => {
+    expect(queryTokens('猫和狗')).toEqual(['猫', '狗']);
+    expect(queryTokens('人脸和车')).toEqual(['人脸', '车']);
   });
 
   it('keeps a word the dictionary does not know whole: a character left alone goes with the word beside it', () => {

@@ -109,6 +109,7 @@ export function queryTokens(query: string): string[] {
     }
     for (const word of queryWords(run.text)) {
       const chars = [...word];
+      if (chars.length === 1) tokens.push(word);
       for (let i = 0; i + 1 < chars.length; i++) tokens.push(chars[i] + chars[i + 1]);
     }
   }
@@ -125,28 +126,49 @@ const WORD_BREAKS = new Intl.Segmenter('zh', { granularity: 'word' });
 const LONE_FUNCTION_WORDS = new Set(['的', '和', '与', '及', '或', '跟', '在', '了', '之', '等', 'の', 'と', 'や']);
 
 /**
- * The words of a run of two or more characters written without spaces, each of two or more
- * characters. The dictionary knows common words (`粤语`, `语音`, `数据`) and leaves the trade's
- * (`电商`, `客服`, `点云`, `标注`) as single characters: a row of those is read as words of two
- * (`电商客服` is `电商` and `客服`), as most of the trade's are. A character left alone beside a
- * word belongs to it (`普通`+`话`, `上海`+`话`, `长`+`文本`, `语料`+`库`), unless it is a
- * function word between two words.
+ * The words of a run of two or more characters written without spaces. The dictionary knows
+ * common words (`粤语`, `语音`, `数据`) and leaves the trade's (`电商`, `客服`, `点云`, `标注`) as
+ * single characters: a row of those is read as words of two (`电商客服` is `电商` and `客服`), as
+ * most of the trade's are. A character left alone beside a word belongs to it (`普通`+`话`,
+ * `上海`+`话`, `长`+`文本`, `语料`+`库`). A function word between two others (`语音和图像`,
+ * `猫和狗`) is dropped and parts the words around it, which then stand alone, a character as
+ * itself (`猫`, `狗`); one the dictionary reads into a word with the character before it (`云和`,
+ * a county, in `点云和标注`) is taken out of it first.
  */
 function queryWords(run: string): string[] {
-  const pieces = [...WORD_BREAKS.segment(run)].map(({ segment }) => segment);
+  const pieces: string[] = [];
+  for (const { segment } of WORD_BREAKS.segment(run)) {
+    const chars = [...segment];
+    const last = pieces.at(-1);
+    if (chars.length === 2 && LONE_FUNCTION_WORDS.has(chars[1]) && last !== undefined && [...last].length === 1) pieces.push(...chars);
+    else pieces.push(segment);
+  }
+  const words: string[] = [];
+  let part: string[] = [];
+  pieces.forEach((piece, i) => {
+    if (i > 0 && i < pieces.length - 1 && LONE_FUNCTION_WORDS.has(piece)) {
+      words.push(...wordsOfPart(part));
+      part = [];
+    } else part.push(piece);
+  });
+  words.push(...wordsOfPart(part));
+  return words;
+}
+
+/** The words of a run's pieces between two function words (`queryWords`). */
+function wordsOfPart(pieces: string[]): string[] {
   const grouped: string[] = [];
   let singles: string[] = [];
   const pairUp = () => {
     for (let i = 0; i < singles.length; i += 2) grouped.push(singles.slice(i, i + 2).join(''));
     singles = [];
   };
-  pieces.forEach((piece, i) => {
+  for (const piece of pieces) {
     if ([...piece].length > 1) {
       pairUp();
       grouped.push(piece);
-    } else if (i > 0 && i < pieces.length - 1 && LONE_FUNCTION_WORDS.has(piece)) pairUp();
-    else singles.push(piece);
-  });
+    } else singles.push(piece);
+  }
   pairUp();
   const words: string[] = [];
   for (let i = 0; i < grouped.length; i++) {
