@@ -5,6 +5,7 @@ import { ServiceException, type Caller } from '@trove/platform';
 import { notFound, seesEverything } from '../access';
 import { assertDisplayText } from '../display-text';
 import { VendorProfile } from './vendor-profile.entity';
+import { takenBy } from './vendor-identity';
 import { VendorProfileRepository } from './vendor-profile.repository';
 
 @Injectable()
@@ -20,18 +21,18 @@ export class VendorsService {
     assertDisplayText(request, ['description']);
     return this.unitOfWork.run(async () => {
       // An approved vendor could rename itself after another (its names, then its Croissant
-      // cards' creator): only the organization id told the two apart.
-      const taken = await this.profiles.namesTakenByOthers(caller.organizationId, [request.displayNameZh, request.displayNameEn]);
-      if (taken.length > 0) {
-        const fields = (['displayNameZh', 'displayNameEn'] as const).filter((field) => taken.includes(request[field]));
+      // cards' creator): only the organization id told the two apart. And a vendor awaiting
+      // approval gave the real one's site as its own, for buyers and operators to trust.
+      const taken = takenBy(await this.profiles.approvedProfilesOfOthers(caller.organizationId), [request.displayNameZh, request.displayNameEn], request.website);
+      if (taken.names.length > 0) {
+        const fields = (['displayNameZh', 'displayNameEn'] as const).filter((field) => taken.names.includes(request[field]));
         throw new ServiceException(
           CommonErrorCode.CONFLICT,
-          `Another vendor already shows ${taken.map((name) => `"${name}"`).join(' and ')}: choose names buyers can tell from theirs.`,
+          `Another vendor already shows ${taken.names.map((name) => `"${name}"`).join(' and ')}: choose names buyers can tell from theirs.`,
           fields.map((field) => ({ field, problems: [`${field} is another vendor's name`] })),
         );
       }
-      // A vendor awaiting approval gave the real one's site as its own, for buyers and operators to trust.
-      if (request.website && (await this.profiles.websiteTakenByOthers(caller.organizationId, request.website))) {
+      if (taken.website) {
         throw new ServiceException(CommonErrorCode.CONFLICT, `Another vendor already gives ${request.website} as its website: give your organization's own.`, [
           { field: 'website', problems: ["website is another vendor's website"] },
         ]);

@@ -1,0 +1,53 @@
+import { nameKey, siteKey, takenBy } from './vendor-identity';
+
+describe('telling vendors apart', () => {
+  it.each([
+    ['Datatang (demo)', 'Data‐tang (demo)'],
+    ['Datatang (demo)', 'Data‑tang (demo)'],
+    ['Datatang (demo)', 'Data−tang (demo)'],
+    ['Datatang (demo)', 'Data•tang (demo)'],
+    ['Datatang (demo)', 'Datatang “demo”'],
+    ['Datatang (demo)', 'Datatang 〜demo〜'],
+    ['Datatang (demo)', 'Datatang⁓demo'],
+    ['Datatang (demo)', 'Datatang ✅ (demo)'],
+    ['AISHELL Speech Data (demo)', 'AISHELL Speech Data（demo）'],
+    ['数据堂（演示）', '数据堂⦅演示⦆'],
+    ['数据堂（演示）', '數據堂（演示）'],
+    ['数据堂', '数据 堂'],
+    ['Weiß Sprachdaten', 'WEISS SPRACHDATEN'],
+  ])('reads %j and %j as one name', (shown, copied) => {
+    expect(nameKey(copied)).toBe(nameKey(shown));
+  });
+
+  it.each([
+    ['C++ Data Lab', 'C Data Lab'],
+    ['1+1 数据', '11 数据'],
+    ['Q&A Data Co', 'QA Data Co'],
+    ['A&B Corpus', 'AB Corpus'],
+    ['Labels @ Scale', 'Labels Scale'],
+    ['Datatang', 'Databang'],
+  ])('tells %j from %j', (one, other) => {
+    expect(nameKey(one)).not.toBe(nameKey(other));
+  });
+
+  it.each([
+    ['https://datatang-demo.example.cn', 'https://datatang-demo.example.cn:443'],
+    ['https://datatang-demo.example.cn', 'http://WWW.Datatang-Demo.example.cn./index.html?ref=x#about'],
+    ['https://datatang-demo.example.cn', 'https://datatang-demo.example.cn/en/about'],
+    ['https://github.com/aishell', 'https://github.com/AISHELL/aishell-3'],
+  ])('reads %s and %s as one site', (shown, copied) => {
+    expect(siteKey(copied)).toBe(siteKey(shown));
+  });
+
+  it('tells organizations apart on a host they share, and gives no site for what is no URL', () => {
+    expect(siteKey('https://github.com/aishell')).not.toBe(siteKey('https://github.com/datatang'));
+    expect(siteKey('https://huggingface.co/datasets')).not.toBe(siteKey('https://huggingface.co'));
+    expect(siteKey('not a url')).toBeNull();
+  });
+
+  it('names which of the names, and whether the website, another approved vendor shows', () => {
+    const others = [{ displayNameZh: '数据堂（演示）', displayNameEn: 'Datatang (demo)', website: 'https://datatang-demo.example.cn' }];
+    expect(takenBy(others, ['數據堂（演示）', 'Speech Ocean'], 'https://datatang-demo.example.cn/#about')).toEqual({ names: ['數據堂（演示）'], website: true });
+    expect(takenBy(others, ['海天瑞声', 'SpeechOcean'], undefined)).toEqual({ names: [], website: false });
+  });
+});

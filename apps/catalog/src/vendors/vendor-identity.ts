@@ -1,0 +1,56 @@
+import { readAs } from '@trove/dataset';
+import { toSimplified } from '../search/search-tokens';
+
+/**
+ * A vendor's name as a reader tells it from another's: without what shows nothing, NFKC-folded
+ * (full-width `Ｄａｔａ` is `Data`, `（` is `(`), case-folded (`WEISS` is `Weiß`), in simplified
+ * characters (`數據堂` is `数据堂`), and without white space, punctuation and pictographs, which
+ * a reader skims past (`Data‐tang`, `Datatang “demo”`, `Datatang ✅ (demo)` and `数据堂⦅演示⦆`
+ * read as `Datatang (demo)` and `数据堂（演示）`). The signs that change what a name says (`C++`,
+ * `Q&A`, `1+1`, `@`, `#`) are kept.
+ */
+export function nameKey(name: string): string {
+  return toSimplified(readAs(name)).replace(SKIMMED, '');
+}
+
+/** Punctuation (but `&`, `@`, `#`), separators, pictographs and modifier signs, and the minus sign. */
+const SKIMMED = /(?![&@#])[\p{P}\p{Z}\p{So}\p{Sk}\u2212]/gu;
+
+/**
+ * A website as the site it names: its host in small letters without `www.` or a final dot, with
+ * no scheme, port, query or fragment (`https://www.Datatang.com:443/index.html?ref=x#about` is
+ * `datatang.com`). On a host many organizations share (`github.com`, `huggingface.co`, ...) the
+ * first part of the path names the organization, and is kept. Null when it is no URL.
+ */
+export function siteKey(website: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(website);
+  } catch {
+    return null;
+  }
+  const host = url.hostname.toLowerCase().replace(/\.$/, '').replace(/^www\./, '');
+  if (!SHARED_HOSTS.has(host)) return host;
+  const owner = url.pathname.split('/').find((part) => part.length > 0);
+  return owner ? `${host}/${owner.toLowerCase()}` : host;
+}
+
+/** Hosts whose sites belong to many organizations, each under its own first path segment. */
+const SHARED_HOSTS = new Set(['github.com', 'gitee.com', 'gitlab.com', 'huggingface.co', 'hf-mirror.com', 'modelscope.cn', 'sites.google.com', 'zhihu.com', 'weibo.com']);
+
+/** What another approved vendor's profile shows (its names and website). */
+export interface ShownProfile {
+  displayNameZh: string;
+  displayNameEn: string;
+  website: string | null;
+}
+
+/** Which of `names` the `others` show already, as a reader reads them, and whether one of them gives `website`'s site. */
+export function takenBy(others: readonly ShownProfile[], names: readonly string[], website: string | undefined): { names: string[]; website: boolean } {
+  const shownNames = new Set(others.flatMap((other) => [nameKey(other.displayNameZh), nameKey(other.displayNameEn)]));
+  const site = website === undefined ? null : siteKey(website);
+  return {
+    names: names.filter((name) => shownNames.has(nameKey(name))),
+    website: site !== null && others.some((other) => other.website !== null && siteKey(other.website) === site),
+  };
+}
