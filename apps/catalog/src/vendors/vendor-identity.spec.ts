@@ -15,6 +15,17 @@ describe('telling vendors apart', () => {
     ['数据堂（演示）', '數據堂（演示）'],
     ['数据堂', '数据 堂'],
     ['Weiß Sprachdaten', 'WEISS SPRACHDATEN'],
+    ['Datatang (demo)', 'Data∙tang (demo)'],
+    ['Datatang (demo)', 'Data⋅tang (demo)'],
+    ['Datatang (demo)', 'Datatang ∼demo∼'],
+    ['Datatang (demo)', 'Data⁄tang (demo)'],
+    ['Datatang (demo)', 'Data|tang (demo)'],
+    ['Datatang (demo)', 'Data$tang (demo)'],
+    ['Datatang (demo)', 'Dạtatang (demo)'],
+    ['Datatang (demo)', 'Datatang (demo)\u0336'],
+    ['Datatang (demo)', 'Dataｰtang (demo)'],
+    ['Datatang (demo)', 'Dataᐧtang (demo)'],
+    ['数据堂（演示）', '数据堂∼演示∼'],
   ])('reads %j and %j as one name', (shown, copied) => {
     expect(nameKey(copied)).toBe(nameKey(shown));
   });
@@ -35,13 +46,16 @@ describe('telling vendors apart', () => {
     ['https://datatang-demo.example.cn', 'http://WWW.Datatang-Demo.example.cn./index.html?ref=x#about'],
     ['https://datatang-demo.example.cn', 'https://datatang-demo.example.cn/en/about'],
     ['https://github.com/aishell', 'https://github.com/AISHELL/aishell-3'],
+    ['https://huggingface.co/datasets/zhiyan', 'https://huggingface.co/zhiyan'],
   ])('reads %s and %s as one site', (shown, copied) => {
     expect(siteKey(copied)).toBe(siteKey(shown));
   });
 
-  it('tells organizations apart on a host they share, and gives no site for what is no URL', () => {
+  it('tells organizations apart on a host they share, past its route words, and gives no site for what is no URL', () => {
     expect(siteKey('https://github.com/aishell')).not.toBe(siteKey('https://github.com/datatang'));
-    expect(siteKey('https://huggingface.co/datasets')).not.toBe(siteKey('https://huggingface.co'));
+    expect(siteKey('https://sites.google.com/view/zhiyan-corpus-lab')).not.toBe(siteKey('https://sites.google.com/view/imp-one-data'));
+    expect(siteKey('https://huggingface.co/datasets/zhiyan')).not.toBe(siteKey('https://huggingface.co/datasets/imp-one'));
+    expect(siteKey('https://www.zhihu.com/org/zhiyan-yu-liao')).not.toBe(siteKey('https://www.zhihu.com/org/another-company'));
     expect(siteKey('not a url')).toBeNull();
   });
 
@@ -49,5 +63,10 @@ describe('telling vendors apart', () => {
     const others = [{ displayNameZh: '数据堂（演示）', displayNameEn: 'Datatang (demo)', website: 'https://datatang-demo.example.cn' }];
     expect(takenBy(others, ['數據堂（演示）', 'Speech Ocean'], 'https://datatang-demo.example.cn/#about')).toEqual({ names: ['數據堂（演示）'], website: true });
     expect(takenBy(others, ['海天瑞声', 'SpeechOcean'], undefined)).toEqual({ names: [], website: false });
+    // A host under the shown one is that site too.
+    for (const website of ['https://m.datatang-demo.example.cn', 'https://www2.datatang-demo.example.cn', 'https://www.www.datatang-demo.example.cn']) {
+      expect(takenBy(others, ['海天瑞声', 'SpeechOcean'], website).website).toBe(true);
+    }
+    expect(takenBy(others, ['海天瑞声', 'SpeechOcean'], 'https://datatang-demo.example.cn.evil.example').website).toBe(false);
   });
 });

@@ -4,23 +4,27 @@ import { toSimplified } from '../search/search-tokens';
 /**
  * A vendor's name as a reader tells it from another's: without what shows nothing, NFKC-folded
  * (full-width `Ｄａｔａ` is `Data`, `（` is `(`), case-folded (`WEISS` is `Weiß`), in simplified
- * characters (`數據堂` is `数据堂`), and without white space, punctuation and pictographs, which
- * a reader skims past (`Data‐tang`, `Datatang “demo”`, `Datatang ✅ (demo)` and `数据堂⦅演示⦆`
- * read as `Datatang (demo)` and `数据堂（演示）`). The signs that change what a name says (`C++`,
- * `Q&A`, `1+1`, `@`, `#`) are kept.
+ * characters (`數據堂` is `数据堂`), without accents and other marks (`Dạtatang` is `Datatang`),
+ * and without white space, punctuation, symbols and the letters drawn as a dash or a dot, which
+ * a reader skims past (`Data‐tang`, `Data∙tang`, `Data|tang`, `Dataｰtang`, `Datatang “demo”`,
+ * `Datatang ∼demo∼`, `Datatang ✅ (demo)` and `数据堂⦅演示⦆` read as `Datatang (demo)` and
+ * `数据堂（演示）`). The signs that change what a name says (`C++`, `Q&A`, `1+1`, `@`, `#`) are
+ * kept. Look-alike letters of other scripts (a Cyrillic `А`) are not folded.
  */
 export function nameKey(name: string): string {
-  return toSimplified(readAs(name)).replace(SKIMMED, '');
+  return toSimplified(readAs(name)).normalize('NFKD').replace(SKIMMED, '').normalize('NFC');
 }
 
-/** Punctuation (but `&`, `@`, `#`), separators, pictographs and modifier signs, and the minus sign. */
-const SKIMMED = /(?![&@#])[\p{P}\p{Z}\p{So}\p{Sk}\u2212]/gu;
+/** Marks, punctuation (but `&`, `@`, `#`), separators, symbols (but `+`), and letters drawn as a dash or a dot. */
+const SKIMMED = /(?![&@#+])[\p{M}\p{P}\p{Z}\p{S}\u30FC\uFF70\u1427\u01C0\u02D7\uA7F7]/gu;
 
 /**
  * A website as the site it names: its host in small letters without `www.` or a final dot, with
  * no scheme, port, query or fragment (`https://www.Datatang.com:443/index.html?ref=x#about` is
  * `datatang.com`). On a host many organizations share (`github.com`, `huggingface.co`, ...) the
- * first part of the path names the organization, and is kept. Null when it is no URL.
+ * first part of the path that names the organization, past the host's own route words
+ * (`sites.google.com/view/…`, `huggingface.co/datasets/…`, `zhihu.com/org/…`), is kept. Null
+ * when it is no URL.
  */
 export function siteKey(website: string): string | null {
   let url: URL;
@@ -31,12 +35,19 @@ export function siteKey(website: string): string | null {
   }
   const host = url.hostname.toLowerCase().replace(/\.$/, '').replace(/^www\./, '');
   if (!SHARED_HOSTS.has(host)) return host;
-  const owner = url.pathname.split('/').find((part) => part.length > 0);
+  const owner = url.pathname.split('/').find((part) => part.length > 0 && !ROUTE_WORDS.has(part.toLowerCase()));
   return owner ? `${host}/${owner.toLowerCase()}` : host;
 }
 
-/** Hosts whose sites belong to many organizations, each under its own first path segment. */
+/** Hosts whose sites belong to many organizations, each under a path of its own. */
 const SHARED_HOSTS = new Set(['github.com', 'gitee.com', 'gitlab.com', 'huggingface.co', 'hf-mirror.com', 'modelscope.cn', 'sites.google.com', 'zhihu.com', 'weibo.com']);
+/** The path words of those hosts that come before an organization's own name. */
+const ROUTE_WORDS = new Set(['view', 'site', 'datasets', 'models', 'spaces', 'org', 'orgs', 'organization', 'organizations', 'people', 'u', 'users', 'groups']);
+
+/** Whether `site` is `shown`'s site or a host under it (`m.datatang.com` under `datatang.com`). */
+function sameSite(site: string, shown: string): boolean {
+  return site === shown || (!shown.includes('/') && site.endsWith(`.${shown}`));
+}
 
 /** What another approved vendor's profile shows (its names and website). */
 export interface ShownProfile {
@@ -51,6 +62,9 @@ export function takenBy(others: readonly ShownProfile[], names: readonly string[
   const site = website === undefined ? null : siteKey(website);
   return {
     names: names.filter((name) => shownNames.has(nameKey(name))),
-    website: site !== null && others.some((other) => other.website !== null && siteKey(other.website) === site),
+    website: site !== null && others.some((other) => {
+      const shown = other.website === null ? null : siteKey(other.website);
+      return shown !== null && sameSite(site, shown);
+    }),
   };
 }
