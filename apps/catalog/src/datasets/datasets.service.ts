@@ -166,11 +166,7 @@ export class DatasetsService {
     };
     // An offer that a live exclusive sale blocks (exclusive or not) says so, and until when:
     // buyers found it listed as active and learnt only at checkout (409 EXCLUSIVITY_CONFLICT).
-    // One more read, for a listing with offers.
-    if (answer.offers.length > 0) {
-      const live = await this.offers.liveExclusiveSales(id);
-      answer.offers = answer.offers.map((o) => withExclusiveAvailability(o, salesBlocking(o.exclusive, live, caller?.organizationId), new Date(now)));
-    }
+    answer.offers = answer.offers.map((o) => withExclusiveAvailability(o, salesBlocking(o.exclusive, found.liveExclusiveSales, caller?.organizationId), new Date(now)));
     const newestFirst = found.versions.filter((v) => all || v.version.status === 'released').reverse();
     const shown = leadingWithin(newestFirst, (v) => v.bytes, ANSWER_MAX_BYTES - jsonBytes(answer));
     answer.versions = shown.reverse().map((v) => v.version);
