@@ -1,9 +1,9 @@
 import { PAST_OFFERS_SHOWN, VERSION_FILES_SHOWN, VERSIONS_SHOWN, type DatasetStatus, type OfferView, type SampleView, type VersionView } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
-import { canonicalTerms, type LicenseTermsValue } from '@trove/licensing';
+import { canonicalTerms } from '@trove/licensing';
 import { TransactionalRepository } from '@trove/messaging';
 import type { Position } from '@trove/platform';
-import type { LiveExclusiveSale } from '../offers/exclusive-availability';
+import { LIVE_SALES_JSON_SQL, liveSalesOf, type LiveExclusiveSaleOf, type LiveSaleJson } from '../offers/exclusive-availability';
 import { Dataset } from './dataset.entity';
 
 interface DatasetRow {
@@ -28,7 +28,7 @@ interface DetailRow extends DatasetRow {
   versions: { version: VersionJson; bytes: number }[];
   offers: OfferView[];
   samples: SampleView[];
-  live_sales: { terms: LicenseTermsValue; startsAt: string; endsAt: string | null; buyerOrgId: string }[];
+  live_sales: LiveSaleJson[];
 }
 
 /**
@@ -46,7 +46,7 @@ export interface DatasetWithParts {
   offers: OfferView[];
   samples: SampleView[];
   /** Its live exclusive sales, each with its buyer: they may keep some of its offers from being sold now. */
-  liveExclusiveSales: (LiveExclusiveSale & { buyerOrgId: string })[];
+  liveExclusiveSales: LiveExclusiveSaleOf[];
 }
 
 const COLUMNS = `d.id, d.vendor_organization_id, d.title, d.status, d.metadata, d.rejection_reason, d.submitted_at, d.published_at, d.created_at, d.updated_at`;
@@ -109,8 +109,7 @@ export const DATASET_DETAIL_SQL = `SELECT ${COLUMNS}, ${VENDOR_SUSPENDED_SQL} AS
             'id', s.id, 'path', s.path, 'size', s.size, 'sha256', s.sha256, 'contentType', s.content_type, 'createdAt', s.created_at
           ) ORDER BY s.path), '[]'::json)
          FROM sample s WHERE s.dataset_id = d.id) AS samples,
-        (SELECT coalesce(json_agg(json_build_object('terms', s.terms, 'startsAt', s.starts_at, 'endsAt', s.ends_at, 'buyerOrgId', s.buyer_org_id)), '[]'::json)
-         FROM exclusive_sale s WHERE s.dataset_id = d.id AND s.status = 'live') AS live_sales
+        ${LIVE_SALES_JSON_SQL} AS live_sales
        FROM dataset d WHERE d.id = $1`;
 
 /** PostgreSQL's JSON times carry an offset and microseconds; the API speaks ISO 8601 UTC. */
@@ -137,7 +136,7 @@ export class DatasetRepository extends TransactionalRepository {
       // Terms in canonical form, as every offer view serves them (Offer.toView): what termsSha256 hashes.
       offers: row.offers.map((o) => ({ ...o, license: { ...o.license, terms: canonicalTerms(o.license.terms) }, expiresAt: iso(o.expiresAt), createdAt: iso(o.createdAt)! })),
       samples: row.samples.map((s) => ({ ...s, createdAt: iso(s.createdAt)! })),
-      liveExclusiveSales: row.live_sales.map((sale) => ({ terms: sale.terms, startsAt: new Date(sale.startsAt), endsAt: sale.endsAt ? new Date(sale.endsAt) : null, buyerOrgId: sale.buyerOrgId })),
+      liveExclusiveSales: liveSalesOf(row.live_sales),
     };
   }
 

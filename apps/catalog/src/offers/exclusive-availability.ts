@@ -3,6 +3,25 @@ import type { ExclusiveSale } from './exclusive-sale.entity';
 
 export type LiveExclusiveSale = Pick<ExclusiveSale, 'terms' | 'startsAt' | 'endsAt'>;
 
+/** A live exclusive sale with its buyer, who may still buy the listing's other licenses. */
+export type LiveExclusiveSaleOf = LiveExclusiveSale & { buyerOrgId: string };
+
+/** SQL: the live exclusive sales of the listing `d`, as a JSON list that `liveSalesOf` reads. */
+export const LIVE_SALES_JSON_SQL = `coalesce((SELECT json_agg(json_build_object('terms', s.terms, 'startsAt', s.starts_at, 'endsAt', s.ends_at, 'buyerOrgId', s.buyer_org_id))
+  FROM exclusive_sale s WHERE s.dataset_id = d.id AND s.status = 'live'), '[]'::json)`;
+
+/** The sales LIVE_SALES_JSON_SQL listed, as JSON carried them. */
+export interface LiveSaleJson {
+  terms: LicenseTermsValue;
+  startsAt: string;
+  endsAt: string | null;
+  buyerOrgId: string;
+}
+
+export function liveSalesOf(json: readonly LiveSaleJson[]): LiveExclusiveSaleOf[] {
+  return json.map((sale) => ({ terms: sale.terms, startsAt: new Date(sale.startsAt), endsAt: sale.endsAt ? new Date(sale.endsAt) : null, buyerOrgId: sale.buyerOrgId }));
+}
+
 /**
  * Whether an offer with `terms`, exclusive or not, could be sold at `at`, given its listing's
  * live exclusive sales: `undefined` when it could; otherwise when the last sale it collides with

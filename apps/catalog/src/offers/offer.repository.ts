@@ -5,7 +5,7 @@ import { meteredVolume } from '@trove/dataset';
 import { TransactionalRepository } from '@trove/messaging';
 import { bigintNumber } from '../columns';
 import { VENDOR_SUSPENDED_SQL } from '../datasets/dataset.repository';
-import type { LiveExclusiveSale } from './exclusive-availability';
+import { LIVE_SALES_JSON_SQL, liveSalesOf, type LiveExclusiveSaleOf, type LiveSaleJson } from './exclusive-availability';
 import { ExclusiveSale } from './exclusive-sale.entity';
 import { Offer } from './offer.entity';
 
@@ -42,8 +42,7 @@ export class OfferRepository extends TransactionalRepository {
               ARRAY(SELECT v.id::text FROM dataset_version v
                      WHERE v.dataset_id = d.id AND v.status = 'released'
                      ORDER BY v.released_at, v.id) AS released_version_ids,
-              coalesce((SELECT json_agg(json_build_object('terms', s.terms, 'startsAt', s.starts_at, 'endsAt', s.ends_at, 'buyerOrgId', s.buyer_org_id))
-                          FROM exclusive_sale s WHERE s.dataset_id = d.id AND s.status = 'live'), '[]'::json) AS live_sales
+              ${LIVE_SALES_JSON_SQL} AS live_sales
          FROM offer o
          JOIN dataset d ON d.id = o.dataset_id
         WHERE o.id = $1`,
@@ -77,7 +76,7 @@ export class OfferRepository extends TransactionalRepository {
       datasetTitle: row.dataset_title,
       releasedVersionIds: row.released_version_ids,
       meteredVolume: offer.pricing.model === 'metered' && row.profiles ? meteredVolume(row.profiles, offer.pricing.unit ?? '') : null,
-      liveExclusiveSales: row.live_sales.map((sale) => ({ terms: sale.terms, startsAt: new Date(sale.startsAt), endsAt: sale.endsAt ? new Date(sale.endsAt) : null, buyerOrgId: sale.buyerOrgId })),
+      liveExclusiveSales: liveSalesOf(row.live_sales),
     };
   }
 
@@ -171,11 +170,11 @@ export interface OfferForSnapshot {
   /** How many units of a metered offer's unit the listing declares; null otherwise. */
   meteredVolume: number | null;
   /** The listing's live exclusive sales, which may keep this offer from being sold now, each with its buyer. */
-  liveExclusiveSales: (LiveExclusiveSale & { buyerOrgId: string })[];
+  liveExclusiveSales: LiveExclusiveSaleOf[];
 }
 
 interface SnapshotRow {
-  live_sales: { terms: LicenseTermsValue; startsAt: string; endsAt: string | null; buyerOrgId: string }[];
+  live_sales: LiveSaleJson[];
   id: string;
   dataset_id: string;
   template: string;

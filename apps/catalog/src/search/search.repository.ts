@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { TransactionalRepository } from '@trove/messaging';
 import { PLANNED_PER_CALL } from '@trove/platform';
 import type { LicenseTermsValue } from '@trove/licensing';
-import type { LiveExclusiveSale } from '../offers/exclusive-availability';
+import { LIVE_SALES_JSON_SQL, liveSalesOf, type LiveExclusiveSale, type LiveSaleJson } from '../offers/exclusive-availability';
 import type { SearchDocument, SearchableOffer } from './search-document';
 import { VENDOR_SUSPENDED_SQL } from '../datasets/dataset.repository';
 import { searchPage, type SearchRow, type SearchStatement } from './search-query';
@@ -73,13 +73,12 @@ export class SearchRepository extends TransactionalRepository {
                                                    'exclusive', o.exclusive, 'terms', o.terms))
                         FROM offer o WHERE o.dataset_id = d.id AND o.status = 'active' AND o.buyer_org_id IS NULL
                           AND (o.expires_at IS NULL OR o.expires_at > now())), '[]'::json) AS offers,
-              coalesce((SELECT json_agg(json_build_object('terms', s.terms, 'startsAt', s.starts_at, 'endsAt', s.ends_at))
-                        FROM exclusive_sale s WHERE s.dataset_id = d.id AND s.status = 'live'), '[]'::json) AS sales
+              ${LIVE_SALES_JSON_SQL} AS sales
        FROM dataset d WHERE d.id = $1`,
       [datasetId],
     )) as { id: string; vendor_organization_id: string; vendor_suspended: boolean; title: string; status: string; metadata: Record<string, unknown>; published_at: Date | null;
       offers: { template: string; model: string; priceAmount: string | number; currency: string; expiresAt: string | null; exclusive: boolean; terms: LicenseTermsValue }[];
-      sales: { terms: LicenseTermsValue; startsAt: string; endsAt: string | null }[];
+      sales: LiveSaleJson[];
     }[];
     const row = rows[0];
     if (!row) return null;
@@ -100,7 +99,7 @@ export class SearchRepository extends TransactionalRepository {
         exclusive: o.exclusive,
         terms: o.terms,
       })),
-      liveExclusiveSales: row.sales.map((s) => ({ terms: s.terms, startsAt: new Date(s.startsAt), endsAt: s.endsAt ? new Date(s.endsAt) : null })),
+      liveExclusiveSales: liveSalesOf(row.sales),
     };
   }
 

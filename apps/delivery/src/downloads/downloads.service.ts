@@ -121,10 +121,10 @@ export class DownloadsService {
       await this.downloads.lockLimits(hold.entitlementId, tx);
       // Its claim, the bytes it may take in all: what it asks for, up to where another running
       // download of its file and API key that asks for all the rest was served from (a download
-      // manager's next connection), where `extend` stops it. Every running download counts its whole claim (stored as its
-      // length, cut by each count where it stops then): a download admitted on its first window
-      // and cut later where the limit ran out left the buyer a truncated file with the allowance
-      // spent on it.
+      // manager's next connection), where `extend` stops it. Every running download counts its
+      // whole claim (stored as its length, cut by each count where it stops then): a download
+      // admitted on its first window and cut later where the limit ran out left the buyer a
+      // truncated file with the allowance spent on it.
       const claim = counted ? await this.claimOf(hold) : 0;
       hold.bytes = Math.min(hold.bytes, claim);
       // Written first, so that the count sees the claims of the earlier connections of its file
@@ -144,7 +144,8 @@ export class DownloadsService {
    * less than a window when less is left (it is then served up to the limit exactly), and never
    * reaches past the first byte another download of the same file and API key, running or ended
    * since this one was admitted, was served from when that one asked for all the rest of this
-   * one's range: a download manager's next connection fetches those bytes, and closes this one there (the sockets would have taken more, counted as sent).
+   * one's range: a download manager's next connection fetches those bytes, and closes this one
+   * there (the sockets would have taken more, counted as sent).
    * True when granted (`hold.bytes` grew). False when nothing is left, when this download has
    * reached that byte, when its hold has lapsed (its renewals failed for HOLD_SECONDS, and other
    * downloads may since have taken its bytes) or when the database could not be reached: the
@@ -218,7 +219,6 @@ export class DownloadsService {
         await this.downloads.deleteHold(hold.id);
         const after = bytesLeft(target, await this.downloads.usage(hold.entitlementId, hold.counted));
         if (after >= 0 || after >= before) return;
-        const at = new Date();
         await this.downloads.insert({
           id: randomUUID(),
           entitlementId: hold.entitlementId,
@@ -229,7 +229,7 @@ export class DownloadsService {
           bytesSent: 0,
           complete: false,
           startedAt: hold.admittedAt,
-          finishedAt: at,
+          finishedAt: new Date(),
           ...audit,
         });
       });
