@@ -203,13 +203,15 @@ async function stillPublished(gatewayUrl, ids) {
 }
 
 /**
- * A demo vendor's profile. No two vendors may show one name (409), and a database that outlived
- * its .trove/demo-keys.json holds the earlier demo vendors under these names: the new ones are
- * numbered (`数据堂（演示） 2`), as a second demo of the same marketplace.
+ * A demo vendor's profile. No two vendors may show one name or website (409), and a database
+ * that outlived its .trove/demo-keys.json holds the earlier demo vendors under these: the new
+ * ones are numbered (`数据堂（演示） 2`), as a second demo of the same marketplace, and give no
+ * website.
  */
 async function writeProfile(gatewayUrl, key, vendor) {
+  const { website: _website, ...unsited } = vendor.profile;
   for (let n = 1; ; n++) {
-    const profile = n === 1 ? vendor.profile : { ...vendor.profile, displayNameZh: `${vendor.profile.displayNameZh} ${n}`, displayNameEn: `${vendor.profile.displayNameEn} ${n}` };
+    const profile = n === 1 ? vendor.profile : { ...unsited, displayNameZh: `${vendor.profile.displayNameZh} ${n}`, displayNameEn: `${vendor.profile.displayNameEn} ${n}` };
     const answer = await call(gatewayUrl, 'PUT', '/v1/vendor/profile', key, profile);
     if (answer.status === 409 && n < 20) continue;
     return expect(200, answer, `${vendor.name}: profile`);
