@@ -27,6 +27,8 @@ describe('exclusiveSoldOutUntil', () => {
     ['two colliding sales: until the later ends', terms(['CN', 'HK'], 12), [mainland, hongKong], '2029-01-01T00:00:00.000Z'],
     ['WORLDWIDE against one territory', terms(['WORLDWIDE'], 6), [hongKong], '2029-01-01T00:00:00.000Z'],
     ['a perpetual sale: never', terms(['CN'], 12), [mainland, forever], null],
+    ['a non-exclusive license of the same territory: until the sale ends', { ...terms(['CN'], 12), exclusive: false }, [mainland], '2028-06-01T00:00:00.000Z'],
+    ['a non-exclusive license elsewhere', { ...terms(['SG'], 12), exclusive: false }, [mainland, hongKong], undefined],
   ])('%s', (_case, offerTerms, live, expected) => {
     const until = exclusiveSoldOutUntil(offerTerms, live, at);
     expect(until === undefined || until === null ? until : until.toISOString()).toBe(expected);
@@ -46,7 +48,7 @@ describe('withExclusiveAvailability', () => {
     expect(withExclusiveAvailability(offer(status), live, at)).not.toHaveProperty('exclusiveSoldOut');
   });
 
-  it('leaves a non-exclusive offer as it is', () => {
-    expect(withExclusiveAvailability(offer('active', false), live, at)).not.toHaveProperty('exclusiveSoldOut');
+  it('marks a non-exclusive offer of the territory too: no one else is licensed the data there while the sale runs', () => {
+    expect(withExclusiveAvailability(offer('active', false), live, at).exclusiveSoldOut).toEqual({ until: '2028-06-01T00:00:00.000Z' });
   });
 });
