@@ -1,4 +1,4 @@
-import { CatalogErrorCode, CatalogEvents, CommonErrorCode, type DatasetDetail, type DatasetPage, type DatasetStatus, type DatasetView, type OfferView } from '@trove/contracts';
+import { CatalogErrorCode, CatalogEvents, CommonErrorCode, type DatasetDetail, type DatasetPage, type DatasetStatus, type DatasetView } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import { exportConflict } from '@trove/licensing';
 import { UnitOfWork, type Transaction } from '@trove/messaging';
@@ -12,7 +12,7 @@ import { DatasetIndexer, type DatasetChange } from './dataset-indexer';
 import { readMetadata, mergeMetadata, croissantOf, dataExportOf } from './dataset-metadata';
 import { DatasetRepository } from './dataset.repository';
 import { VendorsService } from '../vendors/vendors.service';
-import { exclusiveSoldOutUntil, type LiveExclusiveSale } from '../offers/exclusive-availability';
+import { offeredTo } from '../offers/exclusive-availability';
 import { OfferRepository } from '../offers/offer.repository';
 
 /** What a change of `changeOwned` returns when the listing stays as it was. */
@@ -166,7 +166,7 @@ export class DatasetsService {
     };
     // An offer that a live exclusive sale blocks (exclusive or not) says so, and until when:
     // buyers found it listed as active and learnt only at checkout (409 EXCLUSIVITY_CONFLICT).
-    answer.offers = answer.offers.map((o) => withExclusiveAvailability(o, salesBlocking(o.exclusive, found.liveExclusiveSales, caller?.organizationId), new Date(now)));
+    answer.offers = answer.offers.map((o) => offeredTo(o, found.liveExclusiveSales, caller?.organizationId, new Date(now)));
     const newestFirst = found.versions.filter((v) => all || v.version.status === 'released').reverse();
     const shown = leadingWithin(newestFirst, (v) => v.bytes, ANSWER_MAX_BYTES - jsonBytes(answer));
     answer.versions = shown.reverse().map((v) => v.version);
@@ -282,26 +282,4 @@ export class DatasetsService {
       return saved.toView();
     });
   }
-}
-
-/**
- * The live exclusive sales that keep an offer from `buyer`: all of them from an exclusive offer
- * (a second exclusive license collides even with the buyer's own), and from any other offer
- * those of other buyers (the holder of an exclusive license may buy the dataset's other licenses).
- */
-export function salesBlocking<S extends LiveExclusiveSale & { buyerOrgId: string }>(exclusiveOffer: boolean, live: readonly S[], buyer: string | undefined): readonly S[] {
-  return exclusiveOffer ? live : live.filter((sale) => sale.buyerOrgId !== buyer);
-}
-
-/**
- * The offer as a buyer could order it at `at`: `exclusiveSoldOut` when live exclusive sales of
- * the listing collide with it, exclusive or not. Only an active offer can be sold out: a
- * withdrawn or expired one is not for sale anyway, and its vendor, who sees it, would be told
- * that a sale blocks it.
- */
-export function withExclusiveAvailability(offer: OfferView, live: readonly LiveExclusiveSale[], at: Date): OfferView {
-  if (offer.status !== 'active') return offer;
-  const until = exclusiveSoldOutUntil(offer.license.terms, live, at);
-  if (until === undefined) return offer;
-  return { ...offer, exclusiveSoldOut: { until: until?.toISOString() ?? null } };
 }

@@ -1,7 +1,6 @@
 import type { OfferView } from '@trove/contracts';
 import type { LicenseTermsValue } from '@trove/licensing';
-import { withExclusiveAvailability } from '../datasets/datasets.service';
-import { exclusiveSoldOutUntil, type LiveExclusiveSale } from './exclusive-availability';
+import { exclusiveSoldOutUntil, withExclusiveAvailability, type LiveExclusiveSale } from './exclusive-availability';
 
 const at = new Date('2026-12-01T02:00:00Z');
 

@@ -1,3 +1,4 @@
+import type { OfferView } from '@trove/contracts';
 import { blockedByExclusiveSale, type LicenseTermsValue } from '@trove/licensing';
 import type { ExclusiveSale } from './exclusive-sale.entity';
 
@@ -36,4 +37,31 @@ export function exclusiveSoldOutUntil(terms: LicenseTermsValue, live: readonly L
   if (colliding.length === 0) return undefined;
   if (colliding.some((sale) => sale.endsAt === null)) return null;
   return new Date(Math.max(...colliding.map((sale) => sale.endsAt!.getTime())));
+}
+
+/**
+ * The live exclusive sales that keep an offer from `buyer`: all of them from an exclusive offer
+ * (a second exclusive license collides even with the buyer's own), and from any other offer
+ * those of other buyers (the holder of an exclusive license may buy the dataset's other licenses).
+ */
+function salesBlocking<S extends LiveExclusiveSaleOf>(exclusiveOffer: boolean, live: readonly S[], buyer: string | undefined): readonly S[] {
+  return exclusiveOffer ? live : live.filter((sale) => sale.buyerOrgId !== buyer);
+}
+
+/**
+ * The offer as a buyer could order it at `at`: `exclusiveSoldOut` when live exclusive sales of
+ * the listing collide with it, exclusive or not. Only an active offer can be sold out: a
+ * withdrawn or expired one is not for sale anyway, and its vendor, who sees it, would be told
+ * that a sale blocks it.
+ */
+export function withExclusiveAvailability(offer: OfferView, live: readonly LiveExclusiveSale[], at: Date): OfferView {
+  if (offer.status !== 'active') return offer;
+  const until = exclusiveSoldOutUntil(offer.license.terms, live, at);
+  if (until === undefined) return offer;
+  return { ...offer, exclusiveSoldOut: { until: until?.toISOString() ?? null } };
+}
+
+/** The offer as `buyer` could order it at `at`, given its listing's live exclusive sales (`salesBlocking`). */
+export function offeredTo(offer: OfferView, live: readonly LiveExclusiveSaleOf[], buyer: string | undefined, at: Date): OfferView {
+  return withExclusiveAvailability(offer, salesBlocking(offer.exclusive, live, buyer), at);
 }

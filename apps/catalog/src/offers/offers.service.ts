@@ -20,8 +20,9 @@ import { CatalogConfig } from '../catalog.config';
 import type { Dataset } from '../datasets/dataset.entity';
 import { dataExportOf } from '../datasets/dataset-metadata';
 import { DatasetIndexer } from '../datasets/dataset-indexer';
-import { DatasetsService, salesBlocking, withExclusiveAvailability } from '../datasets/datasets.service';
+import { DatasetsService } from '../datasets/datasets.service';
 import { StandingGate } from '../vendors/standing-gate';
+import { offeredTo } from './exclusive-availability';
 import { ExclusiveSale } from './exclusive-sale.entity';
 import { Offer } from './offer.entity';
 import { OfferRepository } from './offer.repository';
@@ -153,7 +154,7 @@ export class OffersService {
     const onSale = isPublic({ status: datasetStatus, vendorSuspended }) && offer.isLive(now) && offer.visibleTo(caller?.organizationId);
     return {
       // Sold out while a live exclusive sale covers it: ordering refuses it (409 EXCLUSIVITY_CONFLICT).
-      ...withExclusiveAvailability(offer.toView(now), salesBlocking(offer.exclusive, liveExclusiveSales, caller?.organizationId), now),
+      ...offeredTo(offer.toView(now), liveExclusiveSales, caller?.organizationId, now),
       vendorOrganizationId,
       datasetStatus,
       datasetTitle,

@@ -298,7 +298,7 @@ const UNTOLD_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/fo
  * charset would be served as UTF-8, and an `.svgz` is gzip, not SVG; those stay untyped
  * (`application/octet-stream`).
  */
-export function sampleType(path: string, declared: string | undefined): { contentType?: string } {
+function sampleType(path: string, declared: string | undefined): { contentType?: string } {
   if (declared !== undefined && !UNTOLD_TYPES.has(declared)) return { contentType: declared };
   const named = lookupType(path);
   return named && NAMED_TYPES.test(named) ? { contentType: named } : {};
