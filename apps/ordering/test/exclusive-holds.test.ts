@@ -294,4 +294,52 @@ describe('exclusive sales of orders that were never written', () => {
     await query(`UPDATE purchase_order SET closed_at = closed_at - interval '121 seconds' WHERE id = $1`, [firstId]);
     expect(refusal(await place(attacker, order(sought.id)))).toBe(CatalogErrorCode.EXCLUSIVITY_CONFLICT);
   });
+  describe('an exclusive sale reserved after the catalog answered a placement of another offer of its dataset', () => {
+    // The catalog here never marks an offer sold out: each placement below begins with an answer
+    // that predates the exclusive sale, as one does when the sale is reserved a moment later.
+    const dataset = () => randomUUID();
+    const once = { model: 'one_time', price: { amount: 1_280_000, currency: 'CNY' } } as const;
+
+    it('refuses that placement for another buyer in the sale\'s territory, and lets the holder and other territories buy', async () => {
+      const datasetId = dataset();
+      const sold = shelf.list({ model: 'one_time', price: { amount: 50_000_000, currency: 'CNY' } }, { template: 'commercial_exclusive', exclusive: true, datasetId });
+      const research = shelf.list(once, { template: 'research', datasetId });
+      const overseas = shelf.list(once, { datasetId, territories: ['US', 'EU'] });
+      const [holder, rival] = [newBuyer(), newBuyer()];
+
+      expect(refusal(await place(holder, order(sold.id)))).toBe('placed');
+      const refused = await place(rival, order(research.id));
+
+      expect(refusal(refused)).toBe(CatalogErrorCode.EXCLUSIVITY_CONFLICT);
+      expect(refused.ok ? '' : refused.error.message).toMatch(new RegExp(`Offer ${research.id} cannot be bought now: an exclusive license of its dataset covering CN was sold to another buyer`));
+      expect(await query(`SELECT id FROM purchase_order WHERE buyer_organization_id = $1`, [rival.organizationId])).toEqual([]);
+      expect(refusal(await place(holder, order(research.id)))).toBe('placed');
+      expect(refusal(await place(rival, order(overseas.id)))).toBe('placed');
+    });
+
+    it('refuses it while the exclusive placement is still reserving, and allows it once that order is cancelled', async () => {
+      const datasetId = dataset();
+      const sold = shelf.list({ model: 'one_time', price: { amount: 50_000_000, currency: 'CNY' } }, { template: 'commercial_exclusive', exclusive: true, datasetId });
+      const evaluation = shelf.list({ model: 'one_time', price: { amount: 99_000, currency: 'CNY' } }, { template: 'evaluation', datasetId });
+      const [holder, rival] = [newBuyer(), newBuyer()];
+      const gate = catalog.delayNextReservation(sold.id);
+
+      const reserving = place(holder, order(sold.id));
+      await waitFor('the exclusive placement\'s hold', async () => (await holds()).length > 0, 10_000);
+      const whileHeld = await place(rival, order(evaluation.id));
+      gate.open();
+      const placed = await reserving;
+
+      expect(refusal(whileHeld)).toBe(CatalogErrorCode.EXCLUSIVITY_CONFLICT);
+      expect(refusal(placed)).toBe('placed');
+      expect(await holds()).toEqual([]);
+
+      const saga = ordering.app.get(PurchaseSaga);
+      const orderId = (placed as { data: OrderView }).data.id;
+      await ordering.unitOfWork.run((tx) =>
+        saga.declined({ orderId, reason: 'INSUFFICIENT_FUNDS' } as PaymentDeclinedV1, { tx, event: { id: randomUUID() } as EventEnvelope<PaymentDeclinedV1>, deliveryCount: 1 }),
+      );
+      expect(refusal(await place(rival, order(evaluation.id)))).toBe('placed');
+    });
+  });
 });

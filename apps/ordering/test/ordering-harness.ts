@@ -15,12 +15,12 @@ import { withEnv } from '../../../test/support/env';
 export class OfferShelf {
   private readonly offers = new Map<string, OfferSnapshot>();
 
-  list(pricing: PricingValue, options: { template?: string; exclusive?: boolean; title?: string; versions?: number; defaultQuantity?: number; vendorOrganizationId?: string } = {}): OfferSnapshot {
+  list(pricing: PricingValue, options: { template?: string; exclusive?: boolean; title?: string; versions?: number; defaultQuantity?: number; vendorOrganizationId?: string; datasetId?: string; territories?: string[] } = {}): OfferSnapshot {
     const template = options.template ?? 'commercial';
     const offer: OfferSnapshot = {
       id: randomUUID(),
-      datasetId: randomUUID(),
-      license: { template, terms: defaultTerms(template as 'commercial') },
+      datasetId: options.datasetId ?? randomUUID(),
+      license: { template, terms: { ...defaultTerms(template as 'commercial'), ...(options.territories ? { territories: options.territories } : {}) } },
       termsSha256: 'c'.repeat(64),
       pricing,
       requiresApproval: false,

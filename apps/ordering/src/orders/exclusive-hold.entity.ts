@@ -1,3 +1,4 @@
+import type { LicenseTermsValue } from '@trove/licensing';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /**
@@ -8,6 +9,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
  */
 @Entity({ name: 'exclusive_hold' })
 @Index('exclusive_hold_held_at_idx', ['heldAt'])
+@Index('exclusive_hold_dataset_idx', ['datasetId'], { where: 'dataset_id IS NOT NULL' })
 export class ExclusiveHold {
   @PrimaryColumn('uuid', { name: 'order_id' })
   orderId: string;
@@ -25,4 +27,12 @@ export class ExclusiveHold {
   /** When a placement last wrote it: the sweep leaves it alone until it is old. */
   @Column('timestamptz', { name: 'held_at' })
   heldAt: Date;
+
+  /** The dataset whose exclusive offer the placement reserves (null on holds older than the column). */
+  @Column('uuid', { name: 'dataset_id', nullable: true })
+  datasetId: string | null;
+
+  /** That offer's terms: other placements of the dataset are checked against them meanwhile. */
+  @Column('jsonb', { nullable: true })
+  terms: LicenseTermsValue | null;
 }

@@ -1,22 +1,62 @@
 import { Injectable } from '@nestjs/common';
+import type { LicenseTermsValue } from '@trove/licensing';
 import { queryOpening, TransactionalRepository, type Transaction } from '@trove/messaging';
+
+/** The exclusive offer a hold is for: its dataset and terms. */
+export interface HeldSale {
+  datasetId: string;
+  terms: LicenseTermsValue;
+}
+
+/** An exclusive grant of a dataset, held or sold, to the buyer that has it. */
+export interface ExclusiveGrant extends HeldSale {
+  buyerOrganizationId: string;
+  startsAt: Date;
+}
+
+/** One lock per dataset: exclusive for a hold, shared for reading the dataset's grants. */
+const datasetLockKey = (datasetId: string) => `ordering.exclusive:${datasetId}`;
 
 /** The exclusive holds of placements in progress (see ExclusiveHolds), in plain SQL. */
 @Injectable()
 export class ExclusiveHoldRepository extends TransactionalRepository {
   /**
    * Writes the order's hold, or joins the one a concurrent attempt of the same command wrote
-   * (its age starts again); answers the hold's token. The transaction's only statement, sent
-   * with its START TRANSACTION.
+   * (its age starts again); answers the hold's token. Its first statement, sent with its START
+   * TRANSACTION, waits until no placement of another offer of the dataset is between reading the
+   * dataset's exclusive grants and committing (lockDataset), so that each such placement either
+   * committed before this hold or sees it.
    */
-  async hold(tx: Transaction, orderId: string, buyerOrganizationId: string, token: string, at: Date): Promise<string> {
-    const [row] = (await queryOpening(
-      tx,
-      `INSERT INTO exclusive_hold (order_id, buyer_organization_id, token, held_at) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (order_id) DO UPDATE SET held_at = EXCLUDED.held_at RETURNING token`,
-      [orderId, buyerOrganizationId, token, at.toISOString()],
+  async hold(tx: Transaction, orderId: string, buyerOrganizationId: string, token: string, at: Date, sale: HeldSale): Promise<string> {
+    await queryOpening(tx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [datasetLockKey(sale.datasetId)]);
+    const [row] = (await this.transaction.query(
+      `INSERT INTO exclusive_hold (order_id, buyer_organization_id, token, held_at, dataset_id, terms) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (order_id) DO UPDATE SET held_at = EXCLUDED.held_at, dataset_id = EXCLUDED.dataset_id, terms = EXCLUDED.terms RETURNING token`,
+      [orderId, buyerOrganizationId, token, at.toISOString(), sale.datasetId, JSON.stringify(sale.terms)],
     )) as { token: string }[];
     return row.token;
+  }
+
+  /**
+   * The exclusive grants of these datasets that ordering knows of: the holds of placements in
+   * progress and the exclusive lines of orders that still hold their sale (not cancelled or
+   * refunded, no lapsed subscription). Takes each dataset's lock, shared, for the rest of the
+   * transaction first: placements of the same dataset read side by side, and a hold waits for
+   * them to commit.
+   */
+  async exclusiveGrantsOf(datasetIds: readonly string[]): Promise<ExclusiveGrant[]> {
+    const sorted = [...new Set(datasetIds)].sort();
+    for (const datasetId of sorted) {
+      await this.transaction.query(`SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0))`, [datasetLockKey(datasetId)]);
+    }
+    const rows = (await this.transaction.query(
+      `SELECT dataset_id, buyer_organization_id, terms, held_at AS starts_at FROM exclusive_hold WHERE dataset_id = ANY($1::uuid[])
+       UNION ALL
+       SELECT l.dataset_id, l.buyer_organization_id, l.terms, l.placed_at FROM order_line l JOIN purchase_order o ON o.id = l.order_id
+        WHERE l.dataset_id = ANY($1::uuid[]) AND l.exclusive AND l.subscription_lapsed_at IS NULL AND o.status NOT IN ('cancelled', 'refunded')`,
+      [sorted],
+    )) as { dataset_id: string; buyer_organization_id: string; terms: LicenseTermsValue; starts_at: Date }[];
+    return rows.map((row) => ({ datasetId: row.dataset_id, buyerOrganizationId: row.buyer_organization_id, terms: row.terms, startsAt: new Date(row.starts_at) }));
   }
 
   /**

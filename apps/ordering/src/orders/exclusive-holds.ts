@@ -1,9 +1,10 @@
 import { CatalogSubjects, CommonErrorCode, type OrderStatus } from '@trove/contracts';
+import { blockedByExclusiveSale } from '@trove/licensing';
 import { Injectable, Logger } from '@nestjs/common';
 import { RpcClient, UnitOfWork } from '@trove/messaging';
 import { RequestContext, ServiceException } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
-import { ExclusiveHoldRepository } from './exclusive-hold.repository';
+import { ExclusiveHoldRepository, type ExclusiveGrant, type HeldSale } from './exclusive-hold.repository';
 import { OrderRepository } from './order.repository';
 
 /**
@@ -24,7 +25,9 @@ import { OrderRepository } from './order.repository';
  * refused, and a retry of it reserves again). A hold given back and written again by a later
  * attempt has a new token, so an attempt that reserved before the release cannot take it.
  *
- * An order without exclusive offers never touches a hold.
+ * An order without exclusive offers never writes a hold, but reads those of its datasets
+ * (`blocking`): a hold is written under its dataset's lock, so a placement of another offer of
+ * the dataset either committed before it or sees it.
  */
 @Injectable()
 export class ExclusiveHolds {
@@ -41,8 +44,26 @@ export class ExclusiveHolds {
    * Before the first reservation: writes the order's hold (or joins a concurrent attempt's) and
    * commits it. Answers the token the order's transaction takes it with.
    */
-  hold(orderId: string, buyerOrganizationId: string, now = new Date()): Promise<string> {
-    return this.unitOfWork.run((tx) => this.holds.hold(tx, orderId, buyerOrganizationId, randomUUID(), now));
+  hold(orderId: string, buyerOrganizationId: string, sale: HeldSale, now = new Date()): Promise<string> {
+    return this.unitOfWork.run((tx) => this.holds.hold(tx, orderId, buyerOrganizationId, randomUUID(), now, sale));
+  }
+
+  /**
+   * In the transaction of an order with lines that are not exclusive: the first such line that
+   * an exclusive grant of another buyer blocks (blockedByExclusiveSale), a hold of a placement in
+   * progress or the line of an order that holds its sale. The catalog's answer the placement
+   * began with may be older than a sale reserved since; this read is not: a hold of the dataset
+   * written after it waits for this transaction to end.
+   */
+  async blocking<L extends HeldSale>(buyerOrganizationId: string, lines: readonly L[], at: Date): Promise<{ line: L; grant: ExclusiveGrant } | undefined> {
+    const open = lines.filter((line) => !line.terms.exclusive);
+    if (open.length === 0) return undefined;
+    const grants = (await this.holds.exclusiveGrantsOf(open.map((line) => line.datasetId))).filter((grant) => grant.buyerOrganizationId !== buyerOrganizationId);
+    for (const line of open) {
+      const grant = grants.find((sale) => blockedByExclusiveSale({ datasetId: line.datasetId, terms: line.terms, startsAt: at }, sale));
+      if (grant) return { line, grant };
+    }
+    return undefined;
   }
 
   /**

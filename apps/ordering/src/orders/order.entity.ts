@@ -12,6 +12,7 @@ import { orderStates } from './order-state';
 @Index('order_line_vendor_idx', ['vendorOrganizationId', 'placedAt', 'id'])
 @Index('order_line_vendor_dataset_idx', ['vendorOrganizationId', 'datasetId', 'placedAt', 'id'])
 @Index('order_line_exclusive_offer_idx', ['offerId'], { where: 'exclusive' })
+@Index('order_line_exclusive_dataset_idx', ['datasetId'], { where: 'exclusive' })
 @Index('order_line_buyer_offer_idx', ['buyerOrganizationId', 'offerId'])
 @Check('order_line_price_check', 'price_amount >= 0')
 @Check('order_line_quantity_check', "(pricing->>'model' = 'metered') = (quantity IS NOT NULL) AND (quantity IS NULL OR quantity > 0)")

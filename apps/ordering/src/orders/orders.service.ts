@@ -94,7 +94,7 @@ export class OrdersService {
     // command carries the same key and body, so the same order id, and gets the same sale back.
     // The hold, committed first, makes sure a sale whose order is never written is released:
     // here when anything below fails, by the sweep when this process dies (see ExclusiveHolds).
-    const token = await this.holds.hold(orderId, buyer.organizationId);
+    const token = await this.holds.hold(orderId, buyer.organizationId, { datasetId: exclusive[0].datasetId, terms: exclusive[0].license.terms });
     let wrote = false;
     try {
       const sale = await this.rpc.send(CatalogSubjects.reserveExclusive, { offerId: exclusive[0].id, buyerOrgId: buyer.organizationId, orderId, startsAt: placedAt.toISOString() });
@@ -165,6 +165,7 @@ export class OrdersService {
     now: Date,
   ): Promise<OrderView> {
     await this.assertNotLicensedAlready(buyer, offers);
+    await this.assertNoExclusiveSaleSince(buyer, offers, now);
     const lines = offers.map((offer, position) =>
       Object.assign(new OrderLine(), {
         id: randomUUID(),
@@ -277,6 +278,24 @@ export class OrdersService {
         : `licenses offer ${offer.id} perpetually, with every version of the dataset released so far: ordering it again would charge you for nothing new. Its entitlement is listed by GET /v1/entitlements.`;
       throw new ServiceException(OrderingErrorCode.ALREADY_LICENSED, `Your order ${owned.id} ${state} and ${what}`);
     }
+  }
+
+  /**
+   * In the order's transaction: the catalog's answer this placement began with said no exclusive
+   * sale blocks its offers (assertOrderable), but one may have been reserved since, for another
+   * buyer, overlapping a line's territory and term. Ordering records each exclusive sale it
+   * reserves (a hold, then the order's line) under its dataset's lock, so this read sees every
+   * one the catalog could have sold meanwhile.
+   */
+  private async assertNoExclusiveSaleSince(buyer: Caller, offers: OfferSnapshot[], at: Date): Promise<void> {
+    const lines = offers.map((offer) => ({ offer, datasetId: offer.datasetId, terms: offer.license.terms }));
+    const blocked = await this.holds.blocking(buyer.organizationId, lines, at);
+    if (!blocked) return;
+    const { offer } = blocked.line;
+    throw new ServiceException(
+      CatalogErrorCode.EXCLUSIVITY_CONFLICT,
+      `Offer ${offer.id} cannot be bought now: an exclusive license of its dataset covering ${blocked.grant.terms.territories.join(', ')} was sold to another buyer a moment ago, while this order was being placed.`,
+    );
   }
 
   private async assertOrderable(buyer: Caller, offer: OfferSnapshot): Promise<void> {
