@@ -111,6 +111,23 @@ function safeNumber(value: string | number): number {
 @Injectable()
 export class EntitlementRepository extends TransactionalRepository {
   /**
+   * The bytes of the largest of the dataset's `versionIds`: the sum of its recorded files
+   * (`stored_object_file_idx`). A version is a whole edition of the dataset, not a delta, so this
+   * is the size of the dataset as those versions hold it; 0 when none has a file.
+   */
+  async largestVersionBytes(datasetId: string, versionIds: string[]): Promise<bigint> {
+    const rows = (await this.manager.query(
+      `SELECT coalesce(max(bytes), 0)::text AS bytes FROM (
+         SELECT sum(size) AS bytes FROM stored_object
+          WHERE target = 'version-file' AND dataset_id = $1 AND version_id = ANY($2::uuid[]) AND recorded_at IS NOT NULL
+          GROUP BY version_id
+       ) AS version_bytes`,
+      [datasetId, versionIds],
+    )) as { bytes: string }[];
+    return BigInt(rows[0].bytes);
+  }
+
+  /**
    * The entitlement and the versions it covers in one statement (one round trip): the
    * entitlement as a data-modifying CTE, its versions inserted from what that CTE returned, so
    * an entitlement already granted for the order line (a redelivered event) adds nothing. The
@@ -124,15 +141,6 @@ export class EntitlementRepository extends TransactionalRepository {
    * rest (`subscribersForUpdate`).
    * False when the order line had its entitlement already.
    */
-  /** The bytes of every recorded file of the dataset's `versionIds`, together (`stored_object_file_idx`). */
-  async bytesOf(datasetId: string, versionIds: string[]): Promise<bigint> {
-    const rows = (await this.manager.query(
-      `SELECT coalesce(sum(size), 0)::text AS bytes FROM stored_object
-        WHERE target = 'version-file' AND dataset_id = $1 AND version_id = ANY($2::uuid[]) AND recorded_at IS NOT NULL`,
-      [datasetId, versionIds],
-    )) as { bytes: string }[];
-    return BigInt(rows[0].bytes);
-  }
 
   async insert(entitlement: Omit<Entitlement, 'status' | 'endedAt'>, releasedSince: Date | null = null): Promise<boolean> {
     const inserted = (await this.transaction.query(
