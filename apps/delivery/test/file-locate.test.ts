@@ -86,4 +86,27 @@ describe('locating one file of a version for a buyer', () => {
     const renewed = await entitlementOf(buyer, again);
     expect(await ask(h, DeliverySubjects.locateFile, { datasetId, versionId: v1, path: audio.path }, buyer)).toMatchObject({ entitlementId: renewed.id });
   });
+  it('signs under an entitlement whose allowance can hold the file, not a newer one whose share bought cannot, and under the spent one only when no other covers it', async () => {
+    const lab = newBuyer();
+    const whole = (await pay(h, lab, [paidLine(datasetId, [v1], 'commercial')])).orderId;
+    const unlimited = await entitlementOf(lab, whole);
+    // One document of the 1,000 the listing declares, bought later: a thousandth of the corpus's bytes.
+    const metered = { model: 'metered' as const, unit: 'document', quantity: 1, of: 1000, price: { amount: 1_200, currency: 'CNY' as const } };
+    const sliver = (await pay(h, lab, [paidLine(datasetId, [v1], 'commercial', { pricing: metered })])).orderId;
+    const share = await entitlementOf(lab, sliver);
+    expect(share.allowance!.remainingBytes).toBeLessThan(audio.bytes.length);
+
+    const located = await ask(h, DeliverySubjects.locateFile, { datasetId, versionId: v1, path: audio.path }, lab);
+    expect(located.entitlementId).toBe(unlimited.id);
+    const answer = await fetchRaw(located.url);
+    expect({ status: answer.status, sha256: sha256(answer.body) }).toEqual({ status: 200, sha256: sha256(audio.bytes) });
+
+    // With the whole one refunded, the share is all that covers the file: its URL, and the download says what is left.
+    await publish(h, OrderingEvents.orderRefunded, { orderId: whole });
+    await waitFor('the refund applied', async () => (await ask(h, DeliverySubjects.listEntitlements, {}, lab)).items.some((item: EntitlementView) => item.id === unlimited.id && item.status === 'revoked'));
+    const spent = await ask(h, DeliverySubjects.locateFile, { datasetId, versionId: v1, path: audio.path }, lab);
+    expect(spent.entitlementId).toBe(share.id);
+    const refused = await fetchRaw(spent.url);
+    expect({ status: refused.status, code: JSON.parse(refused.body.toString()).code }).toEqual({ status: 403, code: 'ALLOWANCE_EXHAUSTED' });
+  });
 });

@@ -352,6 +352,18 @@ function askedOf(target: DownloadTarget, use: DownloadUse): UsageAsked | null {
   return asked;
 }
 
+/**
+ * Whether the entitlement's limits, as they stand (nothing held), would refuse `keyId` a download
+ * of the whole file from its first byte: for choosing, among a buyer's entitlements that cover a
+ * file, one whose allowance and download limit can still serve it.
+ */
+export async function refusesWholeFile(target: DownloadTarget, keyId: string, usageOf: (entitlementId: string, asked: UsageAsked) => Promise<Usage>): Promise<boolean> {
+  const use: DownloadUse = { keyId, startsNew: true, start: 0, bytes: target.size };
+  const asked = askedOf(target, use);
+  if (!asked) return false;
+  return refusalOf(target, use, await usageOf(target.entitlementId, asked), target.size) !== null;
+}
+
 /** A mebibyte. */
 const MIB = 1024 ** 2;
 

@@ -40,6 +40,7 @@ import { callerRefusal } from '../callers/caller-standing';
 import { DeliveryConfig } from '../delivery.config';
 import { DownloadRepository, GIB } from '../downloads/download.repository';
 import { downloadGrant, downloadUrl, type DownloadTicket } from '../downloads/download-ticket';
+import { refusesWholeFile } from '../downloads/downloads.service';
 import { ManifestSigner } from '../manifests/manifest-signer';
 import { VersionRoots } from '../manifests/version-roots';
 import { UrlSigner, urlExpiry } from '../signing/url-signer';
@@ -232,7 +233,9 @@ export class EntitlementsService {
    * One file of a version by its path, with a fresh signed URL, for a buyer whose entitlement
    * covers the version, checked as a manifest is (the caller's standing, revoked or expired, the
    * license's term and seats). A buyer holding several such entitlements gets the newest that
-   * permits the download; when none does, the newest one's refusal. A file, version or dataset
+   * permits the download and whose byte limits (GiB or share bought, downloadLimit) can still
+   * hold the whole file; failing that, the newest that permits it (its download then says what
+   * is left); when none does, the newest one's refusal. A file, version or dataset
    * the caller's entitlements do not cover is NOT_FOUND, whoever else may have it.
    */
   @RpcHandler(DeliverySubjects.locateFile)
@@ -248,6 +251,9 @@ export class EntitlementsService {
         throw new ServiceException(CommonErrorCode.NOT_FOUND, `No file "${request.path}" in version ${request.versionId} of dataset ${request.datasetId} under an entitlement of yours.`);
       }
       let refused: ServiceException | undefined;
+      // Permitted, but its GiB, share or download limit cannot hold the file any more: sent there
+      // only when no other entitlement can serve it, and the download then says what is left.
+      let spent: LocatedFile | undefined;
       for (const entitlement of covering) {
         const status = currentStatus(entitlement, at);
         if (status !== 'active') {
@@ -256,14 +262,28 @@ export class EntitlementsService {
         }
         const seatsInUse = entitlement.terms.seats !== null ? await this.downloads.seatsWith(entitlement.id, caller.keyId) : undefined;
         const decision = checkUse(entitlement.terms, { use: 'download', grantedAt: entitlement.grantedAt, at, ...(seatsInUse !== undefined ? { seatsInUse } : {}) });
-        if (decision.permitted) {
-          const expires = urlExpiry(now, this.config.DOWNLOAD_URL_TTL_SECONDS, caller);
-          return { entitlementId: entitlement.id, versionId: file.versionId, ...this.signedFile(entitlement.id, file, caller, expires) };
+        if (!decision.permitted) {
+          refused ??= refusal(decision.reason, decision.detail);
+          continue;
         }
-        refused ??= refusal(decision.reason, decision.detail);
+        const expires = urlExpiry(now, this.config.DOWNLOAD_URL_TTL_SECONDS, caller);
+        const located = { entitlementId: entitlement.id, versionId: file.versionId, ...this.signedFile(entitlement.id, file, caller, expires) };
+        if (!(await this.cannotHold(entitlement, file, caller.keyId))) return located;
+        spent ??= located;
       }
+      if (spent) return spent;
       throw refused!;
     });
+  }
+
+  /**
+   * Whether the entitlement's byte limits (the GiB or share bought, the file's downloadLimit)
+   * would refuse the caller the whole file now. An entitlement with neither costs no query.
+   */
+  private async cannotHold(entitlement: Entitlement, file: VersionFile, keyId: string): Promise<boolean> {
+    if (entitlement.terms.downloadLimit == null && entitlement.pricing.model !== 'metered') return false;
+    const target = await this.downloads.target(entitlement.id, file.versionId, file.path, keyId);
+    return target !== null && (await refusesWholeFile(target, keyId, (id, asked) => this.downloads.usage(id, asked)));
   }
 
   /** A file as a manifest lists it: its path, size and SHA-256, and a URL signed for the caller until `expires` (Unix seconds). */
