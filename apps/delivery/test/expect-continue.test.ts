@@ -105,6 +105,8 @@ describe('Expect: 100-continue on uploads', () => {
   it('answers a Content-Length other than the declared size 422 SIZE_MISMATCH as the final answer, with no 100 Continue', async () => {
     const answer = await putExpecting(h.port, await signed('audio/sized.wav', bytes.length - 1), bytes);
     expect({ continued: answer.continued, status: answer.status, code: answer.json?.code }).toEqual({ continued: false, status: 422, code: 'SIZE_MISMATCH' });
+    // No byte was sent: the refusal says what the header announced, not that the client sent it.
+    expect(answer.json?.detail).toBe(`The upload URL was signed for ${bytes.length - 1} bytes and this request's Content-Length announces ${bytes.length}; no byte was read and nothing was kept.`);
   });
 
   it('continues a request to any other route at once', async () => {

@@ -89,7 +89,12 @@ export class UploadsService {
     const limit = this.limitFor(ticket.maxBytes);
     if (info.contentLength !== undefined) {
       if (info.contentLength > limit) throw tooLarge(limit);
-      if (ticket.size !== undefined && info.contentLength !== ticket.size) throw sizeMismatch(ticket.size, info.contentLength);
+      if (ticket.size !== undefined && info.contentLength !== ticket.size) {
+        throw new ServiceException(
+          DeliveryErrorCode.SIZE_MISMATCH,
+          `The upload URL was signed for ${ticket.size} bytes and this request's Content-Length announces ${info.contentLength}; no byte was read and nothing was kept.`,
+        );
+      }
     }
     if (ticket.target === 'sample') refuseNonUtf8Text(info);
     return ticket;
