@@ -35,6 +35,19 @@ describe('searchTerms', () => {
     expect(searchTerms(speech)).toContain(word);
   });
 
+  it.each([
+    ['ja', '日本語', '日语'],
+    ['ko-KR', '한국어', '韩语'],
+    ['yue-HK', '粵語', '粤语'],
+    ['fr', 'français', '法语'],
+  ])('finds a dataset in %s by the language\'s own name (%s) beside its Chinese one (%s)', (tag, own, zh) => {
+    expect(searchTerms({ modality: 'text', languages: [tag] })).toEqual(expect.arrayContaining([own, zh]));
+  });
+
+  it('adds no own name that only repeats the English one', () => {
+    expect(searchTerms({ modality: 'text', languages: ['en', 'wuu'] }).filter((word) => word === 'English' || word === 'Wu Chinese')).toEqual(['English', 'Wu Chinese']);
+  });
+
   it('names every component of a multimodal dataset', () => {
     const terms = searchTerms(exampleMetadata('multimodal') as unknown as DatasetMetadata);
     expect(terms).toEqual(expect.arrayContaining(['多模态', 'Multimodal', '图像', 'Image', '文本', 'Text', '图文对']));

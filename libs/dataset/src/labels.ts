@@ -99,10 +99,25 @@ export function languageLabels(tag: string): Label[] {
 }
 
 /**
+ * A language's name in that language (`ja` -> 日本語, `ko` -> 한국어, `yue` -> 粵語), for the
+ * buyers who search in it; undefined when ICU has none, or only an English one.
+ */
+function ownName(tag: string): string | undefined {
+  const language = tag.split('-')[0].toLowerCase();
+  try {
+    const name = new Intl.DisplayNames([language], { type: 'language', fallback: 'none' }).of(language);
+    return name && name !== enNames.of(language) ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Words a full-text index should find a dataset by beyond its title and description: the
  * Chinese and English names of its modality, components, domain, annotation types and
- * languages, its tags, dialects and accents. `语音` then finds a speech dataset whose title
- * does not say so, and `粤语` one that lists only the tag `yue`.
+ * languages (and each language's own name), its tags, dialects and accents. `语音` then finds a
+ * speech dataset whose title does not say so, `粤语` one that lists only the tag `yue`, and
+ * `日本語` one tagged `ja` whose Chinese page says 日语.
  */
 export function searchTerms(metadata: Partial<Pick<DatasetMetadata, 'modality' | 'domain' | 'annotationTypes' | 'languages' | 'tags' | 'speech' | 'multimodal'>>): string[] {
   const words: string[] = [];
@@ -111,7 +126,11 @@ export function searchTerms(metadata: Partial<Pick<DatasetMetadata, 'modality' |
   for (const modality of modalities) if ((MODALITIES as readonly unknown[]).includes(modality)) add(MODALITY_LABELS[modality as Modality]);
   if ((DOMAINS as readonly unknown[]).includes(metadata.domain)) add(DOMAIN_LABELS[metadata.domain as Domain]);
   for (const type of metadata.annotationTypes ?? []) if ((ANNOTATION_TYPES as readonly unknown[]).includes(type)) add(ANNOTATION_LABELS[type]);
-  for (const tag of metadata.languages ?? []) languageLabels(tag).forEach(add);
+  for (const tag of metadata.languages ?? []) {
+    languageLabels(tag).forEach(add);
+    const own = ownName(tag);
+    if (own) words.push(own);
+  }
   words.push(...(metadata.tags ?? []), ...(metadata.speech?.dialects ?? []), ...(metadata.speech?.accents ?? []));
   return [...new Set(words)];
 }
