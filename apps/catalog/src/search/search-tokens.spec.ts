@@ -64,6 +64,13 @@ describe('search tokens', () => {
     expect(documentTokens('普通话', { unigrams: false }).map((t) => t.token)).toEqual(['普通', '通话']);
   });
 
+  it('reads a number the same with or without its thousands separators, and leaves other commas alone', () => {
+    const title = new Set(documentTokens('普通话朗读语音 2,000 小时，1,200,000 条').map((t) => t.token));
+    for (const query of ['2000小时', '2,000 小时', '２，０００小时', '1200000条']) expect(queryTokens(query).every((token) => title.has(token))).toBe(true);
+    expect(queryTokens('3,2,1')).toEqual(['3', '2', '1']);
+    expect(queryTokens('16,000hz 8,00')).toEqual(['16000hz', '8', '00']);
+  });
+
   it('finds a Thai word inside a sentence written without spaces', () => {
     const sentence = new Set(documentTokens('ชุดข้อมูลเสียงภาษาไทยสำหรับงานบริการลูกค้า', { unigrams: false }).map((t) => t.token));
     expect(queryTokens('เสียง').every((token) => sentence.has(token))).toBe(true);

@@ -16,7 +16,7 @@ import { ServiceException } from '@trove/platform';
  *   alike (OpenCC's Hong Kong to mainland tables, `opencc-js`): `廣東話` finds `广东话`, and a
  *   listing written in Hong Kong or Taiwan is found by a mainland buyer's query.
  * - Any other letters and digits: words, NFKC-normalized (full-width `ＡＳＲ` is `asr`) and
- *   lower-cased, with a plural `s` taken off (`datasets` finds `dataset`), and cut after
+ *   lower-cased, a number's thousands separators dropped (`2,000 小时` is found by `2000小时`), with a plural `s` taken off (`datasets` finds `dataset`), and cut after
  *   MAX_WORD_CHARACTERS: PostgreSQL refuses a tsvector with a word over 2,047 bytes, and such a
  *   word in a listing failed its approval with a 500.
  *
@@ -61,9 +61,13 @@ interface Run {
   text: string;
 }
 
+/** A comma grouping a number's thousands (`2,000`, `1,000,000`; `２，０００` once NFKC-normalized). */
+const THOUSANDS_SEPARATOR = /(?<=\d),(?=\d{3}(?!\d))/g;
+
 function runs(text: string): Run[] {
   const found: Run[] = [];
-  for (const match of toSimplified(text.normalize('NFKC').toLowerCase()).matchAll(RUNS)) {
+  const normalized = text.normalize('NFKC').toLowerCase().replace(THOUSANDS_SEPARATOR, '');
+  for (const match of toSimplified(normalized).matchAll(RUNS)) {
     if (match[1]) found.push({ paired: true, text: match[1] });
     else if (match[2]) found.push({ paired: false, text: normalizeWord([...match[2]].slice(0, MAX_WORD_CHARACTERS).join('')) });
   }
