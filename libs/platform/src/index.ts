@@ -19,3 +19,4 @@ export * from './access';
 export * from './logging';
 export * from './periodic-job';
 export * from './prepared-statements';
+export * from './look-alikes';

@@ -26,6 +26,10 @@ describe('telling vendors apart', () => {
     ['Datatang (demo)', 'Dataｰtang (demo)'],
     ['Datatang (demo)', 'Dataᐧtang (demo)'],
     ['数据堂（演示）', '数据堂∼演示∼'],
+    ['Datatang (demo)', 'D\u0430t\u0430t\u0430ng (demo)'],
+    ['AISHELL Speech Data', '\u0391\u0399SHELL Speech Data'],
+    ['Magic Data 爱数智慧', 'M\u0430gi\u0441 D\u0430t\u0430 爱数智慧'],
+    ['SpeechOcean 海天瑞声', '\u0405peech\u041Ecean 海天瑞声'],
   ])('reads %j and %j as one name', (shown, copied) => {
     expect(nameKey(copied)).toBe(nameKey(shown));
   });
@@ -37,6 +41,8 @@ describe('telling vendors apart', () => {
     ['A&B Corpus', 'AB Corpus'],
     ['Labels @ Scale', 'Labels Scale'],
     ['Datatang', 'Databang'],
+    ['下山数据', '七山数据'],
+    ['Яндекс Данные', 'Яндекс Дата'],
   ])('tells %j from %j', (one, other) => {
     expect(nameKey(one)).not.toBe(nameKey(other));
   });

@@ -1,4 +1,5 @@
 import { readAs } from '@trove/dataset';
+import { asciiLookAlikes } from '@trove/platform';
 import { toSimplified } from '../search/search-tokens';
 
 /**
@@ -9,10 +10,11 @@ import { toSimplified } from '../search/search-tokens';
  * a reader skims past (`Data‐tang`, `Data∙tang`, `Data|tang`, `Dataｰtang`, `Datatang “demo”`,
  * `Datatang ∼demo∼`, `Datatang ✅ (demo)` and `数据堂⦅演示⦆` read as `Datatang (demo)` and
  * `数据堂（演示）`). The signs that change what a name says (`C++`, `Q&A`, `1+1`, `@`, `#`) are
- * kept. Look-alike letters of other scripts (a Cyrillic `А`) are not folded.
+ * kept. Cyrillic and Greek letters drawn as Latin ones are those (`asciiLookAlikes`: `Dаtatang`
+ * with a Cyrillic `а`, `ΑΙSHELL` with Greek capitals, read as `Datatang` and `AISHELL`).
  */
 export function nameKey(name: string): string {
-  return toSimplified(readAs(name)).normalize('NFKD').replace(SKIMMED, '').normalize('NFC');
+  return toSimplified(asciiLookAlikes(readAs(name))).normalize('NFKD').replace(SKIMMED, '').normalize('NFC');
 }
 
 /** Marks, punctuation (but `&`, `@`, `#`), separators, symbols (but `+`), and letters drawn as a dash or a dot. */
