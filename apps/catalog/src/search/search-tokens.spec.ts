@@ -68,7 +68,12 @@ describe('search tokens', () => {
     const title = new Set(documentTokens('普通话朗读语音 2,000 小时，1,200,000 条').map((t) => t.token));
     for (const query of ['2000小时', '2,000 小时', '２，０００小时', '1200000条']) expect(queryTokens(query).every((token) => title.has(token))).toBe(true);
     expect(queryTokens('3,2,1')).toEqual(['3', '2', '1']);
-    expect(queryTokens('16,000hz 8,00')).toEqual(['16000hz', '8', '00']);
+    expect(queryTokens('16,000hz 8,00 12345,678 1,000,00')).toEqual(['16000hz', '8', '00', '12345', '678', '1', '000']);
+  });
+
+  it('still finds what may be a list of numbers by each of them', () => {
+    const description = new Set(documentTokens('裁剪尺寸 128,256,512，类别 100,200,300', { unigrams: false }).map((t) => t.token));
+    for (const query of ['256', '128 256 512', '128,256,512', '200', '100,200,300']) expect(queryTokens(query).every((token) => description.has(token))).toBe(true);
   });
 
   it('finds a Thai word inside a sentence written without spaces', () => {

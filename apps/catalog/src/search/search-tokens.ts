@@ -16,7 +16,8 @@ import { ServiceException } from '@trove/platform';
  *   alike (OpenCC's Hong Kong to mainland tables, `opencc-js`): `廣東話` finds `广东话`, and a
  *   listing written in Hong Kong or Taiwan is found by a mainland buyer's query.
  * - Any other letters and digits: words, NFKC-normalized (full-width `ＡＳＲ` is `asr`) and
- *   lower-cased, a number's thousands separators dropped (`2,000 小时` is found by `2000小时`), with a plural `s` taken off (`datasets` finds `dataset`), and cut after
+ *   lower-cased, a number grouped by thousands also indexed whole (`2,000 小时` is found by
+ *   `2000小时`, see `runs`), with a plural `s` taken off (`datasets` finds `dataset`), and cut after
  *   MAX_WORD_CHARACTERS: PostgreSQL refuses a tsvector with a word over 2,047 bytes, and such a
  *   word in a listing failed its approval with a 500.
  *
@@ -56,20 +57,39 @@ function normalizeWord(word: string): string {
   return word;
 }
 
+/**
+ * A number written with its thousands grouped by commas: 1 to 3 digits, then groups of exactly
+ * 3 (`2,000`, `1,000,000`; `２，０００` once NFKC-normalized), not part of a longer run of digits
+ * and commas (`12345,678`, `1,000,00`).
+ */
+const GROUPED_NUMBER = /(?<!\d,?)\d{1,3}(?:,\d{3})+(?!,?\d)/g;
+
 interface Run {
   paired: boolean;
   text: string;
+  /** Of a document's grouped number's first part: the number without its commas, indexed too. */
+  whole?: string;
 }
 
-/** A comma grouping a number's thousands (`2,000`, `1,000,000`; `２，０００` once NFKC-normalized). */
-const THOUSANDS_SEPARATOR = /(?<=\d),(?=\d{3}(?!\d))/g;
-
-function runs(text: string): Run[] {
+/**
+ * The runs of letters and digits of a text, NFKC-normalized, lower-cased and in simplified
+ * characters. A query's grouped numbers are read whole (`2,000` is `2000`); a document's are
+ * cut at their commas as any other text, and each is also given whole on its first part, so a
+ * listing's `2,000 小时` is found by `2000小时` and `2,000` alike, and `128,256,512` (maybe a
+ * list) by `256` too.
+ */
+function runs(text: string, { wholeNumbers }: { wholeNumbers: 'only' | 'also' }): Run[] {
   const found: Run[] = [];
-  const normalized = text.normalize('NFKC').toLowerCase().replace(THOUSANDS_SEPARATOR, '');
-  for (const match of toSimplified(normalized).matchAll(RUNS)) {
+  let normalized = toSimplified(text.normalize('NFKC').toLowerCase());
+  const wholeAt = new Map<number, string>();
+  if (wholeNumbers === 'only') normalized = normalized.replace(GROUPED_NUMBER, (number) => number.replaceAll(',', ''));
+  else for (const number of normalized.matchAll(GROUPED_NUMBER)) wholeAt.set(number.index, number[0].replaceAll(',', ''));
+  for (const match of normalized.matchAll(RUNS)) {
     if (match[1]) found.push({ paired: true, text: match[1] });
-    else if (match[2]) found.push({ paired: false, text: normalizeWord([...match[2]].slice(0, MAX_WORD_CHARACTERS).join('')) });
+    else if (match[2]) {
+      const whole = wholeAt.get(match.index);
+      found.push({ paired: false, text: normalizeWord([...match[2]].slice(0, MAX_WORD_CHARACTERS).join('')), ...(whole ? { whole } : {}) });
+    }
   }
   return found;
 }
@@ -78,8 +98,9 @@ function runs(text: string): Run[] {
 export function documentTokens(text: string, { unigrams = true } = {}): { token: string; offset: number }[] {
   const tokens: { token: string; offset: number }[] = [];
   let offset = 0;
-  for (const run of runs(text)) {
+  for (const run of runs(text, { wholeNumbers: 'also' })) {
     if (!run.paired) {
+      if (run.whole) tokens.push({ token: run.whole, offset });
       tokens.push({ token: run.text, offset: offset++ });
       continue;
     }
@@ -102,7 +123,7 @@ export function documentTokens(text: string, { unigrams = true } = {}): { token:
  */
 export function queryTokens(query: string): string[] {
   const tokens: string[] = [];
-  for (const run of runs(query)) {
+  for (const run of runs(query, { wholeNumbers: 'only' })) {
     if (!run.paired) {
       tokens.push(run.text);
       continue;
