@@ -331,6 +331,8 @@ describe('exclusive sales of orders that were never written', () => {
       const placed = await reserving;
 
       expect(refusal(whileHeld)).toBe(CatalogErrorCode.EXCLUSIVITY_CONFLICT);
+      // Not yet sold: the refusal says it is being reserved, and that the offer may come back.
+      expect(whileHeld.ok ? '' : whileHeld.error.message).toMatch(/covering CN is being reserved for another buyer at this moment\. If that sale is refused, the offer is on sale again/);
       expect(refusal(placed)).toBe('placed');
       expect(await holds()).toEqual([]);
 
@@ -340,6 +342,44 @@ describe('exclusive sales of orders that were never written', () => {
         saga.declined({ orderId, reason: 'INSUFFICIENT_FUNDS' } as PaymentDeclinedV1, { tx, event: { id: randomUUID() } as EventEnvelope<PaymentDeclinedV1>, deliveryCount: 1 }),
       );
       expect(refusal(await place(rival, order(evaluation.id)))).toBe('placed');
+    });
+    it('refuses an order of an exclusive offer with one the buyer licenses already before reserving anything, so repeating it keeps the offer from no one', async () => {
+      const datasetId = dataset();
+      const sold = shelf.list({ model: 'one_time', price: { amount: 50_000_000, currency: 'CNY' } }, { template: 'commercial_exclusive', exclusive: true, datasetId, territories: ['VN'] });
+      const perpetual = shelf.list({ model: 'one_time', price: { amount: 1, currency: 'CNY' } });
+      const [squatter, buyer] = [newBuyer(), newBuyer()];
+      expect(refusal(await place(squatter, order(perpetual.id)))).toBe('placed');
+
+      const refused = await Promise.all(Array.from({ length: 5 }, () => place(squatter, order(sold.id, perpetual.id))));
+
+      expect(refused.map(refusal)).toEqual(Array(5).fill(OrderingErrorCode.ALREADY_LICENSED));
+      expect(catalog.liveOrders(sold.id)).toEqual([]);
+      expect([...catalog.sales.values()].filter((sale) => sale.offerId === sold.id)).toEqual([]);
+      expect(await holds()).toEqual([]);
+      expect(refusal(await place(buyer, order(sold.id)))).toBe('placed');
+    });
+
+    it('answers every retry of an order of an exclusive offer and another offer of its dataset, sent at once, with the one order', async () => {
+      const datasetId = dataset();
+      const sold = shelf.list({ model: 'one_time', price: { amount: 50_000_000, currency: 'CNY' } }, { template: 'commercial_exclusive', exclusive: true, datasetId });
+      const research = shelf.list(once, { template: 'research', datasetId });
+      const buyer = newBuyer();
+      const key = `po-${randomUUID()}`;
+
+      const replies: RpcReply<OrderView>[] = [];
+      await Promise.all(
+        Array.from({ length: 16 }, async (_, n) => {
+          await new Promise((resolve) => setTimeout(resolve, n * 4));
+          replies.push(await place(buyer, order(sold.id, research.id), key));
+        }),
+      );
+
+      const codes = replies.map((reply) => (reply.ok ? 'placed' : reply.error.code));
+      expect(codes.filter((code) => code !== 'placed' && code !== CommonErrorCode.CONFLICT)).toEqual([]);
+      const ids = new Set(replies.flatMap((reply) => (reply.ok ? [reply.data.id] : [])));
+      expect(ids.size).toBe(1);
+      expect(catalog.liveOrders(sold.id)).toEqual([...ids]);
+      expect(await holds()).toEqual([]);
     });
   });
 });

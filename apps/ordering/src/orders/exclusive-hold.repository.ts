@@ -12,6 +12,8 @@ export interface HeldSale {
 export interface ExclusiveGrant extends HeldSale {
   buyerOrganizationId: string;
   startsAt: Date;
+  /** A placement's hold, being reserved (it may yet be refused), rather than an order's line. */
+  held: boolean;
 }
 
 /** One lock per dataset: exclusive for a hold, shared for reading the dataset's grants. */
@@ -38,25 +40,29 @@ export class ExclusiveHoldRepository extends TransactionalRepository {
   }
 
   /**
-   * The exclusive grants of these datasets that ordering knows of: the holds of placements in
-   * progress and the exclusive lines of orders that still hold their sale (not cancelled or
-   * refunded, no lapsed subscription). Takes each dataset's lock, shared, for the rest of the
-   * transaction first: placements of the same dataset read side by side, and a hold waits for
-   * them to commit.
+   * Takes each dataset's lock, shared, for the rest of the transaction (in one order, by id):
+   * placements of the same dataset go on side by side, and a hold of it waits for them to end.
    */
-  async exclusiveGrantsOf(datasetIds: readonly string[]): Promise<ExclusiveGrant[]> {
-    const sorted = [...new Set(datasetIds)].sort();
-    for (const datasetId of sorted) {
+  async lockDatasets(datasetIds: readonly string[]): Promise<void> {
+    for (const datasetId of [...new Set(datasetIds)].sort()) {
       await this.transaction.query(`SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0))`, [datasetLockKey(datasetId)]);
     }
+  }
+
+  /**
+   * The exclusive grants of these datasets that ordering knows of: the holds of placements in
+   * progress and the exclusive lines of orders that still hold their sale (not cancelled or
+   * refunded, no lapsed subscription). Read under lockDatasets to see every hold written before.
+   */
+  async exclusiveGrantsOf(datasetIds: readonly string[]): Promise<ExclusiveGrant[]> {
     const rows = (await this.transaction.query(
-      `SELECT dataset_id, buyer_organization_id, terms, held_at AS starts_at FROM exclusive_hold WHERE dataset_id = ANY($1::uuid[])
+      `SELECT dataset_id, buyer_organization_id, terms, held_at AS starts_at, true AS held FROM exclusive_hold WHERE dataset_id = ANY($1::uuid[])
        UNION ALL
-       SELECT l.dataset_id, l.buyer_organization_id, l.terms, l.placed_at FROM order_line l JOIN purchase_order o ON o.id = l.order_id
+       SELECT l.dataset_id, l.buyer_organization_id, l.terms, l.placed_at, false FROM order_line l JOIN purchase_order o ON o.id = l.order_id
         WHERE l.dataset_id = ANY($1::uuid[]) AND l.exclusive AND l.subscription_lapsed_at IS NULL AND o.status NOT IN ('cancelled', 'refunded')`,
-      [sorted],
-    )) as { dataset_id: string; buyer_organization_id: string; terms: LicenseTermsValue; starts_at: Date }[];
-    return rows.map((row) => ({ datasetId: row.dataset_id, buyerOrganizationId: row.buyer_organization_id, terms: row.terms, startsAt: new Date(row.starts_at) }));
+      [[...new Set(datasetIds)]],
+    )) as { dataset_id: string; buyer_organization_id: string; terms: LicenseTermsValue; starts_at: Date; held: boolean }[];
+    return rows.map((row) => ({ datasetId: row.dataset_id, buyerOrganizationId: row.buyer_organization_id, terms: row.terms, startsAt: new Date(row.starts_at), held: row.held }));
   }
 
   /**

@@ -89,6 +89,14 @@ export class OrdersService {
     }
 
     await this.assertNotDeclinedRecently(buyer, exclusive[0].id);
+    // What the order's transaction would refuse it for, asked before anything is reserved: an
+    // order refused after reserving held the exclusive offer from every other buyer meanwhile,
+    // and a script repeating one (with an offer the buyer licenses already) kept it so for free.
+    // A transaction of its own, which writes nothing: the checks read under their locks.
+    await this.unitOfWork.run(async () => {
+      await this.assertNotLicensedAlready(buyer, offers);
+      await this.assertNoExclusiveSaleSince(buyer, offers, placedAt);
+    });
 
     // Exclusive sales are recorded by the catalog, idempotently per order: a retry of this
     // command carries the same key and body, so the same order id, and gets the same sale back.
@@ -102,6 +110,7 @@ export class OrdersService {
       if (sale?.startsAt) placedAt = new Date(sale.startsAt);
       const view = await commit(async (tx) => {
         wrote = true;
+        await this.holds.lockDatasets(offers);
         await this.holds.take(orderId, token);
         return write(tx);
       });
@@ -291,10 +300,13 @@ export class OrdersService {
     const lines = offers.map((offer) => ({ offer, datasetId: offer.datasetId, terms: offer.license.terms }));
     const blocked = await this.holds.blocking(buyer.organizationId, lines, at);
     if (!blocked) return;
-    const { offer } = blocked.line;
+    const { line, grant } = blocked;
+    const territories = grant.terms.territories.join(', ');
     throw new ServiceException(
       CatalogErrorCode.EXCLUSIVITY_CONFLICT,
-      `Offer ${offer.id} cannot be bought now: an exclusive license of its dataset covering ${blocked.grant.terms.territories.join(', ')} was sold to another buyer a moment ago, while this order was being placed.`,
+      grant.held
+        ? `Offer ${line.offer.id} cannot be bought now: an exclusive license of its dataset covering ${territories} is being reserved for another buyer at this moment. If that sale is refused, the offer is on sale again: try again in a few seconds.`
+        : `Offer ${line.offer.id} cannot be bought now: an exclusive license of its dataset covering ${territories} was sold to another buyer a moment ago, while this order was being placed.`,
     );
   }
 
