@@ -43,6 +43,11 @@ describe('telling vendors apart', () => {
     ['Datatang', 'Databang'],
     ['下山数据', '七山数据'],
     ['Яндекс Данные', 'Яндекс Дата'],
+    ['データ堂', 'テータ堂'],
+    ['データ堂', 'デタ堂'],
+    ['バイドゥ', 'ハイトゥ'],
+    ['कमाल डेटा', 'कमल डेटा'],
+    ['ข้อมูล', 'ขอมล'],
   ])('tells %j from %j', (one, other) => {
     expect(nameKey(one)).not.toBe(nameKey(other));
   });

@@ -5,20 +5,31 @@ import { toSimplified } from '../search/search-tokens';
 /**
  * A vendor's name as a reader tells it from another's: without what shows nothing, NFKC-folded
  * (full-width `Ｄａｔａ` is `Data`, `（` is `(`), case-folded (`WEISS` is `Weiß`), in simplified
- * characters (`數據堂` is `数据堂`), without accents and other marks (`Dạtatang` is `Datatang`),
- * and without white space, punctuation, symbols and the letters drawn as a dash or a dot, which
- * a reader skims past (`Data‐tang`, `Data∙tang`, `Data|tang`, `Dataｰtang`, `Datatang “demo”`,
+ * characters (`數據堂` is `数据堂`), without the marks of Latin, Greek and Cyrillic letters
+ * (`Dạtatang` is `Datatang`; see DECORATION), and without white space, punctuation, symbols and
+ * the letters drawn as a dash or a dot, which a reader skims past (`Data‐tang`, `Data∙tang`, `Data|tang`, `Dataｰtang`, `Datatang “demo”`,
  * `Datatang ∼demo∼`, `Datatang ✅ (demo)` and `数据堂⦅演示⦆` read as `Datatang (demo)` and
  * `数据堂（演示）`). The signs that change what a name says (`C++`, `Q&A`, `1+1`, `@`, `#`) are
  * kept. Cyrillic and Greek letters drawn as Latin ones are those (`asciiLookAlikes`: `Dаtatang`
  * with a Cyrillic `а`, `ΑΙSHELL` with Greek capitals, read as `Datatang` and `AISHELL`).
  */
 export function nameKey(name: string): string {
-  return toSimplified(asciiLookAlikes(readAs(name))).normalize('NFKD').replace(SKIMMED, '').normalize('NFC');
+  return toSimplified(asciiLookAlikes(readAs(name))).normalize('NFKD').replace(DECORATION, '').replace(SKIMMED, '').normalize('NFC');
 }
 
-/** Marks, punctuation (but `&`, `@`, `#`), separators, symbols (but `+`), and letters drawn as a dash or a dot. */
-const SKIMMED = /(?![&@#+])[\p{M}\p{P}\p{Z}\p{S}\u30FC\uFF70\u1427\u01C0\u02D7\uA7F7]/gu;
+/**
+ * Marks that decorate rather than spell: those on a Latin, Greek or Cyrillic letter (accents,
+ * `Dạtatang`, a stack of them) or on no letter at all (a stroke after `)`). Marks on a letter of
+ * another script stay: they are its spelling (the Japanese voiced mark of `デ`, a Devanagari or
+ * Thai vowel sign: `データ堂` and `テータ堂`, `कमाल` and `कमल` are different names).
+ */
+const DECORATION = /(?<=(?:^|[^\p{L}\p{M}]|[\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}])\p{M}*)\p{M}/gu;
+
+/**
+ * Punctuation (but `&`, `@`, `#`), separators, symbols (but `+`), and letters drawn as a dash or
+ * a dot; the long-vowel mark `ー` only where it stands for a dash, not after kana (`データ`).
+ */
+const SKIMMED = /(?![&@#+])[\p{P}\p{Z}\p{S}\u1427\u01C0\u02D7\uA7F7]|(?<![\p{Script=Hiragana}\p{Script=Katakana}]\p{M}*)[\u30FC\uFF70]/gu;
 
 /**
  * A website as the site it names: its host in small letters without `www.` or a final dot, with
