@@ -841,10 +841,11 @@ describe('buying free and metered offers', () => {
 
   it('buys 200 hours of a speech corpus at 180.00 yuan an hour: the wallet pays 36,000.00, the vendor is owed it less 20 %, the invoice adds up', async () => {
     const perHour = await h.publishedOffer('数据堂 Datatang', metered(18_000, 'hour'), '方言对话语音（按小时）/ dialect conversations by the hour');
-    // A second edition of the corpus, the first one's transcripts corrected and more of them.
-    const second = await perHour.vendor.expect(201, `/v1/datasets/${perHour.datasetId}/versions`, 'POST', { version: '1.1.0', changelog: '转写校对，补充 2 条 / transcripts corrected, two added' });
-    const transcripts = ['今天天气很好', '请帮我查一下话费余额', '明天上午九点开会'].map((text, n) => JSON.stringify({ id: `utt_00000${n + 1}`, text })).join('\n');
-    await perHour.vendor.upload(perHour.datasetId, second.id, 'transcripts.jsonl', Buffer.from(`${transcripts}\n`));
+    // A second edition of the corpus: the first one's transcripts as they were, and two more.
+    const second = await perHour.vendor.expect(201, `/v1/datasets/${perHour.datasetId}/versions`, 'POST', { version: '1.1.0', changelog: '补充 2 条 / two utterances added' });
+    await perHour.vendor.upload(perHour.datasetId, second.id, 'transcripts.jsonl', Buffer.from('{"id":"utt_000001","text":"今天天气很好"}\n'));
+    const added = ['请帮我查一下话费余额', '明天上午九点开会'].map((text, n) => JSON.stringify({ id: `utt_00000${n + 2}`, text })).join('\n');
+    await perHour.vendor.upload(perHour.datasetId, second.id, 'transcripts-added.jsonl', Buffer.from(`${added}\n`));
     await perHour.vendor.expect(200, `/v1/datasets/${perHour.datasetId}/versions/${second.id}/release`, 'POST');
     const buyer = await h.buyer('科大讯飞 iFLYTEK');
     await h.fund(buyer, 5_000_000);
@@ -877,14 +878,16 @@ describe('buying free and metered offers', () => {
     expect(invoices[0].lines[0].item).toEqual({ datasetTitle: '方言对话语音（按小时）/ dialect conversations by the hour', licenseTemplate: 'commercial', pricingModel: 'metered', unit: 'hour', quantity: 200, unitPrice: { amount: 18_000, currency: 'CNY' } });
     // The entitlement records the hours bought, of the 1,000 the listing holds, and allows that
     // share of the corpus's bytes: 200 hours are not the whole corpus, as one-time buyers get.
-    // Each version is a whole edition, so the share is of the largest, not of the two together
-    // (that would be two fifths of an edition, and five releases a whole one).
+    // Each file's contents count once, however many versions list them: the two editions share
+    // their first transcripts, and five releases of one corpus would be one corpus, not five.
     const entitlement = await entitlementOf(buyer, placed.id);
     const manifest = await json(await h.system.request(`/v1/entitlements/${entitlement.id}/manifest`, { as: { key: buyer.key } }));
-    const editions: { files: { size: number; url: string }[] }[] = manifest.versions;
+    const editions: { files: { size: number; sha256: string; url: string }[] }[] = manifest.versions;
     expect(editions).toHaveLength(2);
     const files = editions.flatMap((v) => v.files);
-    const corpus = Math.max(...editions.map((v) => v.files.reduce((sum, f) => sum + f.size, 0)));
+    const contents = new Map(files.map((f) => [f.sha256, f.size]));
+    expect(contents.size).toBeLessThan(files.length);
+    const corpus = [...contents.values()].reduce((sum, size) => sum + size, 0);
     const share = Math.ceil((corpus * 200) / 1000);
     expect(await h.query('delivery', `SELECT pricing FROM entitlement WHERE order_id = $1`, [placed.id])).toEqual([
       { pricing: { model: 'metered', unit: 'hour', quantity: 200, of: 1000, allowanceBytes: share } },

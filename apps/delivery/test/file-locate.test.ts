@@ -109,4 +109,22 @@ describe('locating one file of a version for a buyer', () => {
     const refused = await fetchRaw(spent.url);
     expect({ status: refused.status, code: JSON.parse(refused.body.toString()).code }).toEqual({ status: 403, code: 'ALLOWANCE_EXHAUSTED' });
   });
+  it('allows a share bought the share of the distinct bytes of the versions it covers: a file repeated counts once, files a release adds count too', async () => {
+    const lab = newBuyer();
+    const half = { model: 'metered' as const, unit: 'hour', quantity: 1, of: 2, price: { amount: 90_000, currency: 'CNY' as const } };
+    const bytes = (list: { bytes: Buffer }[]) => list.reduce((sum, file) => sum + file.bytes.length, 0);
+    // v2 repeats two files of v1 as they were: the corpus is v1's files, once.
+    const repeated = (await pay(h, lab, [paidLine(datasetId, [v1, v2], 'commercial', { pricing: half })])).orderId;
+    expect((await entitlementOf(lab, repeated)).allowance!.bytes).toBe(Math.ceil(bytes(files) / 2));
+    // A listing released twice, the second release new files only: the corpus is both.
+    const [delta, first, added] = [randomUUID(), randomUUID(), randomUUID()];
+    const firstFiles = speechVersionFiles('delta-1');
+    const addedFiles = speechVersionFiles('delta-2').map((file) => ({ ...file, path: `more/${file.path}` }));
+    await uploadVersion(h, delta, first, firstFiles);
+    await release(h, delta, first, '1.0.0');
+    await uploadVersion(h, delta, added, addedFiles);
+    await release(h, delta, added, '1.1.0');
+    const both = (await pay(h, lab, [paidLine(delta, [first, added], 'commercial', { pricing: half })])).orderId;
+    expect((await entitlementOf(lab, both)).allowance!.bytes).toBe(Math.ceil((bytes(firstFiles) + bytes(addedFiles)) / 2));
+  });
 });

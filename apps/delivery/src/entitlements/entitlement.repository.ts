@@ -111,17 +111,18 @@ function safeNumber(value: string | number): number {
 @Injectable()
 export class EntitlementRepository extends TransactionalRepository {
   /**
-   * The bytes of the largest of the dataset's `versionIds`: the sum of its recorded files
-   * (`stored_object_file_idx`). A version is a whole edition of the dataset, not a delta, so this
-   * is the size of the dataset as those versions hold it; 0 when none has a file.
+   * The bytes of the distinct contents among the recorded files of the dataset's `versionIds`:
+   * each SHA-256 counted once (`stored_object_file_idx`), 0 when none has a file. Versions that
+   * repeat the corpus (each a whole edition) count it once; versions that add to it (a release
+   * of new files only) count what each adds.
    */
-  async largestVersionBytes(datasetId: string, versionIds: string[]): Promise<bigint> {
+  async distinctBytesOf(datasetId: string, versionIds: string[]): Promise<bigint> {
     const rows = (await this.manager.query(
-      `SELECT coalesce(max(bytes), 0)::text AS bytes FROM (
-         SELECT sum(size) AS bytes FROM stored_object
+      `SELECT coalesce(sum(size), 0)::text AS bytes FROM (
+         SELECT DISTINCT ON (sha256) size FROM stored_object
           WHERE target = 'version-file' AND dataset_id = $1 AND version_id = ANY($2::uuid[]) AND recorded_at IS NOT NULL
-          GROUP BY version_id
-       ) AS version_bytes`,
+          ORDER BY sha256
+       ) AS contents`,
       [datasetId, versionIds],
     )) as { bytes: string }[];
     return BigInt(rows[0].bytes);
