@@ -57,6 +57,11 @@ describe('text buyers read', () => {
     ['蒙古语语音 \u182d\u180b\u1823\u1833\u180c\u1822 \u1820\u180d \u182e\u180f', 'line', 0],
     ['葛\u{e0100}洲坝方言语音', 'line', 0],
     ['📱\ufe0f 手机采集', 'line', 0],
+    // Marks: a script's own stacks pass, a pile of them over one letter does not.
+    ['Tiếng Việt (NFD: e\u0302\u0301)'.normalize('NFD'), 'line', 0],
+    ['\u05d1\u05bc\u05b0\u0591\u05bd Hebrew with cantillation, \u0f67\u0fa8\u0fb1\u0f71\u0f74 a Tibetan stack', 'line', 0],
+    ['Z\u0337\u0322\u031b\u031b\u0353\u031d\u0316\u0347\u0354a\u0338 speech', 'line', 1],
+    ['数据\u0300\u0301\u0302\u0303\u0304\u0305\u0306\u0307\u0308', 'prose', 1],
   ] as const)('%j as %s has %i problems', (text, kind, count) => {
     expect(displayTextProblems(text, kind)).toHaveLength(count);
   });

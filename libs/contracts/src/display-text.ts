@@ -23,6 +23,14 @@ const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/;
  * `gbeng`, `gbsct` or `gbwls` + CANCEL TAG). Any other run of tags after 🏴 is hidden text.
  */
 const TAG_FLAG = /\u{1f3f4}(?:\u{e0067}\u{e0062}(?:\u{e0065}\u{e006e}\u{e0067}|\u{e0073}\u{e0063}\u{e0074}|\u{e0077}\u{e006c}\u{e0073}))\u{e007f}/gu;
+/**
+ * More combining marks on one character than any script writes (Vietnamese stacks two, Hebrew
+ * with its cantillation and a Tibetan stack four or five): `Z̷̢̛̛͓̝a̸l̶g̷o̸`-style text piled
+ * above and below its line covers the lines around it in every list that shows it.
+ */
+export const MAX_MARKS_PER_CHARACTER = 8;
+const STACKED_MARKS = new RegExp(`\\p{M}{${MAX_MARKS_PER_CHARACTER + 1},}`, 'u');
+
 /** What shows nothing on its own: white space (U+3000 too) and `BLANK_CHARACTER`. */
 const SHOWS_NOTHING = new RegExp(`\\s|${BLANK_CHARACTER.source}`, 'gu');
 
@@ -49,6 +57,7 @@ export function displayTextProblems(text: string, kind: TextKind = 'line'): stri
       'must not contain invisible characters (format characters such as U+200B, U+2060-U+2064, U+00AD, U+FEFF, tag characters; Hangul fillers, the Khmer inherent vowels U+17B4 and U+17B5 and other default-ignorable characters)',
     );
   }
+  if (STACKED_MARKS.test(text)) problems.push(`must not stack more than ${MAX_MARKS_PER_CHARACTER} combining marks on one character`);
   if (text.length > 0 && text.replace(SHOWS_NOTHING, '') === '') problems.push('must show something: it holds only spaces or invisible characters');
   if (kind === 'address' && BLANK_CHARACTER.test(text)) problems.push('must not contain invisible characters (directional marks, joiners, variation selectors)');
   return problems;
