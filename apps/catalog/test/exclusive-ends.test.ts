@@ -1,7 +1,7 @@
 import { OrderingEvents, type OrderExclusiveEndedV1 } from '@trove/contracts';
 import { exampleMetadata } from '@trove/dataset';
 import { defaultTerms } from '@trove/licensing';
-import { encodeJson, Namespace, type EventEnvelope } from '@trove/messaging';
+import { encodeJson, Namespace, UnitOfWork, type EventEnvelope } from '@trove/messaging';
 import type { Caller } from '@trove/platform';
 import type { TestingModule } from '@nestjs/testing';
 import { headers as natsHeaders, type NatsConnection } from 'nats';
@@ -78,6 +78,24 @@ describe("the catalog releases an order's exclusive sale when ordering says it e
   afterAll(async () => {
     await nc?.close();
     await catalog?.stop();
+  });
+
+  it('answers a retry of the order that reserved the sale with the offer on sale, and everyone else with it sold', async () => {
+    const buyer: Caller = { organizationId: randomUUID(), role: 'buyer', keyId: randomUUID() };
+    const orderId = randomUUID();
+    const soldOut = async (caller: Caller, order?: string) => (await moduleRef.get(UnitOfWork).read(() => offers().snapshot(caller, offerId, order))).exclusiveSoldOut;
+    await offers().reserveExclusive({ offerId, buyerOrgId: buyer.organizationId, orderId });
+
+    // The placement's retry asks with its order: its own sale is no collision (reserving again answers that sale).
+    expect(await soldOut(buyer, orderId)).toBeUndefined();
+    expect(await offers().reserveExclusive({ offerId, buyerOrgId: buyer.organizationId, orderId })).toMatchObject({ status: 'live', orderId });
+    // Another order of the same buyer, or any other buyer, finds it sold.
+    expect(await soldOut(buyer, randomUUID())).toEqual({ until: expect.any(String) });
+    expect(await soldOut(buyer)).toEqual({ until: expect.any(String) });
+    expect(await soldOut({ ...buyer, organizationId: randomUUID() })).toEqual({ until: expect.any(String) });
+
+    await offers().releaseExclusive(orderId);
+    expect(await saleOf(orderId)).toBe('released');
   });
 
   it('releases the sale of a refunded order once, ignores a repeat and an order without a sale, and the territory sells again', async () => {

@@ -29,8 +29,17 @@ class Catalog {
   private readonly gates = new Map<string, Promise<void>>();
   private unreachable = 0;
 
+  /** Whether `catalog.offer.get` marks an offer sold out while another order holds it live, as the catalog does. */
+  marksSoldOut = false;
+
   send = async <Req, Res>(rpc: RpcSubject<Req, Res>, request: Req): Promise<Res> => {
-    if (rpc.subject === CatalogSubjects.getOffer.subject) return shelf.get((request as { offerId: string }).offerId) as Res;
+    if (rpc.subject === CatalogSubjects.getOffer.subject) {
+      const { offerId, orderId } = request as { offerId: string; orderId?: string };
+      const offer = shelf.get(offerId);
+      // The sale of the order asking is its own (GetOfferRequest.orderId), not a collision.
+      const sold = this.marksSoldOut && this.liveOrders(offerId).some((id) => id !== orderId);
+      return (offer && sold ? { ...offer, exclusiveSoldOut: { until: null } } : offer) as Res;
+    }
     if (rpc.subject === CatalogSubjects.reserveExclusive.subject) {
       const { offerId, orderId } = request as { offerId: string; orderId: string };
       const own = this.sales.get(orderId);
@@ -380,6 +389,32 @@ describe('exclusive sales of orders that were never written', () => {
       expect(ids.size).toBe(1);
       expect(catalog.liveOrders(sold.id)).toEqual([...ids]);
       expect(await holds()).toEqual([]);
+    });
+    it('answers a duplicate that reads the offer after the first attempt reserved it with that order, not with the offer sold', async () => {
+      const sold = exclusive();
+      const buyer = newBuyer();
+      const key = `po-${randomUUID()}`;
+      catalog.marksSoldOut = true;
+      try {
+        // The first attempt reserves the sale and is held there, before its order is written.
+        const gate = catalog.delayNextReservation(sold.id);
+        const first = place(buyer, order(sold.id), key);
+        await waitFor('the first attempt to reserve', async () => catalog.liveOrders(sold.id).length === 1);
+        const duplicate = await place(buyer, order(sold.id), key);
+        gate.open();
+        const answered = await first;
+
+        expect([refusal(duplicate), refusal(answered)]).toEqual(['placed', 'placed']);
+        const orderId = (duplicate as { data: OrderView }).data.id;
+        expect((answered as { data: OrderView }).data.id).toBe(orderId);
+        expect(catalog.liveOrders(sold.id)).toEqual([orderId]);
+        expect(await holds()).toEqual([]);
+        // Anyone else's order, the buyer's own under another key too, finds it sold.
+        expect(refusal(await place(newBuyer(), order(sold.id)))).toBe(CatalogErrorCode.EXCLUSIVITY_CONFLICT);
+        expect(refusal(await place(buyer, order(sold.id)))).toBe(CatalogErrorCode.EXCLUSIVITY_CONFLICT);
+      } finally {
+        catalog.marksSoldOut = false;
+      }
     });
   });
 });

@@ -4,11 +4,11 @@ import type { ExclusiveSale } from './exclusive-sale.entity';
 
 export type LiveExclusiveSale = Pick<ExclusiveSale, 'terms' | 'startsAt' | 'endsAt'>;
 
-/** A live exclusive sale with its buyer, who may still buy the listing's other licenses. */
-export type LiveExclusiveSaleOf = LiveExclusiveSale & { buyerOrgId: string };
+/** A live exclusive sale with its buyer, who may still buy the listing's other licenses, and its order. */
+export type LiveExclusiveSaleOf = LiveExclusiveSale & { buyerOrgId: string; orderId: string };
 
 /** SQL: the live exclusive sales of the listing `d`, as a JSON list that `liveSalesOf` reads. */
-export const LIVE_SALES_JSON_SQL = `coalesce((SELECT json_agg(json_build_object('terms', s.terms, 'startsAt', s.starts_at, 'endsAt', s.ends_at, 'buyerOrgId', s.buyer_org_id))
+export const LIVE_SALES_JSON_SQL = `coalesce((SELECT json_agg(json_build_object('terms', s.terms, 'startsAt', s.starts_at, 'endsAt', s.ends_at, 'buyerOrgId', s.buyer_org_id, 'orderId', s.order_id))
   FROM exclusive_sale s WHERE s.dataset_id = d.id AND s.status = 'live'), '[]'::json)`;
 
 /** The sales LIVE_SALES_JSON_SQL listed, as JSON carried them. */
@@ -17,10 +17,11 @@ export interface LiveSaleJson {
   startsAt: string;
   endsAt: string | null;
   buyerOrgId: string;
+  orderId: string;
 }
 
 export function liveSalesOf(json: readonly LiveSaleJson[]): LiveExclusiveSaleOf[] {
-  return json.map((sale) => ({ terms: sale.terms, startsAt: new Date(sale.startsAt), endsAt: sale.endsAt ? new Date(sale.endsAt) : null, buyerOrgId: sale.buyerOrgId }));
+  return json.map((sale) => ({ terms: sale.terms, startsAt: new Date(sale.startsAt), endsAt: sale.endsAt ? new Date(sale.endsAt) : null, buyerOrgId: sale.buyerOrgId, orderId: sale.orderId }));
 }
 
 /**
@@ -43,9 +44,12 @@ export function exclusiveSoldOutUntil(terms: LicenseTermsValue, live: readonly L
  * The live exclusive sales that keep an offer from `buyer`: all of them from an exclusive offer
  * (a second exclusive license collides even with the buyer's own), and from any other offer
  * those of other buyers (the holder of an exclusive license may buy the dataset's other licenses).
+ * The sale of `orderId`, the order being placed, is its own: a retry of the placement that
+ * reserved it is answered that sale again, not told the offer is sold.
  */
-function salesBlocking<S extends LiveExclusiveSaleOf>(exclusiveOffer: boolean, live: readonly S[], buyer: string | undefined): readonly S[] {
-  return exclusiveOffer ? live : live.filter((sale) => sale.buyerOrgId !== buyer);
+function salesBlocking<S extends LiveExclusiveSaleOf>(exclusiveOffer: boolean, live: readonly S[], buyer: string | undefined, orderId?: string): readonly S[] {
+  const others = orderId === undefined ? live : live.filter((sale) => sale.orderId !== orderId);
+  return exclusiveOffer ? others : others.filter((sale) => sale.buyerOrgId !== buyer);
 }
 
 /**
@@ -61,7 +65,7 @@ export function withExclusiveAvailability(offer: OfferView, live: readonly LiveE
   return { ...offer, exclusiveSoldOut: { until: until?.toISOString() ?? null } };
 }
 
-/** The offer as `buyer` could order it at `at`, given its listing's live exclusive sales (`salesBlocking`). */
-export function offeredTo(offer: OfferView, live: readonly LiveExclusiveSaleOf[], buyer: string | undefined, at: Date): OfferView {
-  return withExclusiveAvailability(offer, salesBlocking(offer.exclusive, live, buyer), at);
+/** The offer as `buyer` could order it at `at` (in the order `orderId`), given its listing's live exclusive sales (`salesBlocking`). */
+export function offeredTo(offer: OfferView, live: readonly LiveExclusiveSaleOf[], buyer: string | undefined, at: Date, orderId?: string): OfferView {
+  return withExclusiveAvailability(offer, salesBlocking(offer.exclusive, live, buyer, orderId), at);
 }

@@ -32,7 +32,7 @@ export class OffersHandler {
 
   @RpcHandler(CatalogSubjects.getOffer)
   get(request: GetOfferRequest, context: RpcContext): Promise<OfferSnapshot> {
-    return this.offers.snapshot(context.caller, request.offerId);
+    return this.offers.snapshot(context.caller, request.offerId, request.orderId);
   }
 
   @RpcHandler(CatalogSubjects.reserveExclusive)

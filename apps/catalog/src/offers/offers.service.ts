@@ -136,12 +136,15 @@ export class OffersService {
    * The offer as ordering sells it, for the caller in the headers (the buyer): a private offer
    * of another buyer, or an offer on a listing the caller may not see, is NOT_FOUND.
    *
+   * `orderId` is the order being placed: the exclusive sale a first attempt of it reserved does not
+   * mark the offer sold to its retry.
+   *
    * An offer of a published listing whose vendor an operator suspended is not `available`, so
    * ordering refuses it with 409 OFFER_NOT_AVAILABLE, as it refuses a withdrawn one: the buyer
    * who had found it learns it cannot be bought now. Its status and the listing's are left as
    * they are, so reinstating the vendor sells it again.
    */
-  async snapshot(caller: Caller | undefined, offerId: string): Promise<OfferSnapshot> {
+  async snapshot(caller: Caller | undefined, offerId: string, orderId?: string): Promise<OfferSnapshot> {
     // Whether its vendor is suspended is the catalog's to know first (StandingGate).
     this.standing.assertCaughtUp(`Offer ${offerId}`);
     const found = await this.offers.findForSnapshot(offerId);
@@ -154,7 +157,7 @@ export class OffersService {
     const onSale = isPublic({ status: datasetStatus, vendorSuspended }) && offer.isLive(now) && offer.visibleTo(caller?.organizationId);
     return {
       // Sold out while a live exclusive sale covers it: ordering refuses it (409 EXCLUSIVITY_CONFLICT).
-      ...offeredTo(offer.toView(now), liveExclusiveSales, caller?.organizationId, now),
+      ...offeredTo(offer.toView(now), liveExclusiveSales, caller?.organizationId, now, orderId),
       vendorOrganizationId,
       datasetStatus,
       datasetTitle,

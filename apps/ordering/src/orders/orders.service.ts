@@ -57,7 +57,7 @@ export class OrdersService {
     // Through `commit` all the same: a duplicate that wrote it a moment ago holds the key's record,
     // and its recorded answer is the one to give; with no record, this answer becomes the record.
     if (await this.madeAlready(buyer, orderId)) return commit(() => this.viewOf(orderId));
-    const offers = await Promise.all(request.items.map((item) => this.rpc.send(CatalogSubjects.getOffer, { offerId: item.offerId })));
+    const offers = await Promise.all(request.items.map((item) => this.rpc.send(CatalogSubjects.getOffer, { offerId: item.offerId, orderId })));
     for (const offer of offers) await this.assertOrderable(buyer, offer);
     const priced = offers.filter((offer) => offer.pricing.model !== 'free');
     // A free offer has no currency of its own: it takes the order's, or the market's own.

@@ -445,6 +445,14 @@ export class WithdrawOfferRequest {
 export class GetOfferRequest {
   @IsUUID()
   offerId: string;
+
+  /**
+   * The order ordering is placing, when it asks at checkout: the exclusive sale an earlier
+   * attempt of that order reserved is its own, and does not mark the offer sold out.
+   */
+  @IsOptional()
+  @IsUUID()
+  orderId?: string;
 }
 
 /**
