@@ -878,16 +878,16 @@ describe('buying free and metered offers', () => {
     expect(invoices[0].lines[0].item).toEqual({ datasetTitle: '方言对话语音（按小时）/ dialect conversations by the hour', licenseTemplate: 'commercial', pricingModel: 'metered', unit: 'hour', quantity: 200, unitPrice: { amount: 18_000, currency: 'CNY' } });
     // The entitlement records the hours bought, of the 1,000 the listing holds, and allows that
     // share of the corpus's bytes: 200 hours are not the whole corpus, as one-time buyers get.
-    // Each file's contents count once, however many versions list them: the two editions share
-    // their first transcripts, and five releases of one corpus would be one corpus, not five.
+    // Each path counts once, however many versions list it: the two editions share their first
+    // transcripts, and five releases of one corpus would be one corpus, not five.
     const entitlement = await entitlementOf(buyer, placed.id);
     const manifest = await json(await h.system.request(`/v1/entitlements/${entitlement.id}/manifest`, { as: { key: buyer.key } }));
-    const editions: { files: { size: number; sha256: string; url: string }[] }[] = manifest.versions;
+    const editions: { files: { path: string; size: number; url: string }[] }[] = manifest.versions;
     expect(editions).toHaveLength(2);
     const files = editions.flatMap((v) => v.files);
-    const contents = new Map(files.map((f) => [f.sha256, f.size]));
-    expect(contents.size).toBeLessThan(files.length);
-    const corpus = [...contents.values()].reduce((sum, size) => sum + size, 0);
+    const paths = new Map(files.map((f) => [f.path, f.size]));
+    expect(paths.size).toBeLessThan(files.length);
+    const corpus = [...paths.values()].reduce((sum, size) => sum + size, 0);
     const share = Math.ceil((corpus * 200) / 1000);
     expect(await h.query('delivery', `SELECT pricing FROM entitlement WHERE order_id = $1`, [placed.id])).toEqual([
       { pricing: { model: 'metered', unit: 'hour', quantity: 200, of: 1000, allowanceBytes: share } },

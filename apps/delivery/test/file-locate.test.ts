@@ -1,6 +1,6 @@
 import { DeliverySubjects, OrderingEvents, type EntitlementView } from '@trove/contracts';
 import type { Caller } from '@trove/platform';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { waitFor } from '../../../test/support/processes';
 import { DeliveryHarness } from './delivery-harness';
 import { ask, fetchRaw, newBuyer, paidLine, pay, publish, release, speechVersionFiles, uploadVersion } from './downloads-support';
@@ -109,22 +109,43 @@ describe('locating one file of a version for a buyer', () => {
     const refused = await fetchRaw(spent.url);
     expect({ status: refused.status, code: JSON.parse(refused.body.toString()).code }).toEqual({ status: 403, code: 'ALLOWANCE_EXHAUSTED' });
   });
-  it('allows a share bought the share of the distinct bytes of the versions it covers: a file repeated counts once, files a release adds count too', async () => {
+  it('allows a share bought its share of the corpus as its versions hold it: each path once, at its newest size', async () => {
     const lab = newBuyer();
     const half = { model: 'metered' as const, unit: 'hour', quantity: 1, of: 2, price: { amount: 90_000, currency: 'CNY' as const } };
     const bytes = (list: { bytes: Buffer }[]) => list.reduce((sum, file) => sum + file.bytes.length, 0);
+    const share = async (dataset: string, versions: string[]) => (await entitlementOf(lab, (await pay(h, lab, [paidLine(dataset, versions, 'commercial', { pricing: half })])).orderId)).allowance!.bytes;
+    const released = async (dataset: string, version: string, label: string, list: { path: string; bytes: Buffer }[]) => {
+      await uploadVersion(h, dataset, version, list);
+      await release(h, dataset, version, label);
+    };
+
     // v2 repeats two files of v1 as they were: the corpus is v1's files, once.
-    const repeated = (await pay(h, lab, [paidLine(datasetId, [v1, v2], 'commercial', { pricing: half })])).orderId;
-    expect((await entitlementOf(lab, repeated)).allowance!.bytes).toBe(Math.ceil(bytes(files) / 2));
-    // A listing released twice, the second release new files only: the corpus is both.
+    expect(await share(datasetId, [v1, v2])).toBe(Math.ceil(bytes(files) / 2));
+
+    // A second release of new files only: the corpus is both releases.
     const [delta, first, added] = [randomUUID(), randomUUID(), randomUUID()];
     const firstFiles = speechVersionFiles('delta-1');
     const addedFiles = speechVersionFiles('delta-2').map((file) => ({ ...file, path: `more/${file.path}` }));
-    await uploadVersion(h, delta, first, firstFiles);
-    await release(h, delta, first, '1.0.0');
-    await uploadVersion(h, delta, added, addedFiles);
-    await release(h, delta, added, '1.1.0');
-    const both = (await pay(h, lab, [paidLine(delta, [first, added], 'commercial', { pricing: half })])).orderId;
-    expect((await entitlementOf(lab, both)).allowance!.bytes).toBe(Math.ceil((bytes(firstFiles) + bytes(addedFiles)) / 2));
+    await released(delta, first, '1.0.0', firstFiles);
+    await released(delta, added, '1.1.0', addedFiles);
+    expect(await share(delta, [first, added])).toBe(Math.ceil((bytes(firstFiles) + bytes(addedFiles)) / 2));
+
+    // A new edition whose every file changed (re-encoded): still one corpus, at the new sizes,
+    // not two (half of it used to be a whole edition).
+    const [edition, old, reencoded] = [randomUUID(), randomUUID(), randomUUID()];
+    const oldFiles = speechVersionFiles('edition-1');
+    const newFiles = speechVersionFiles('edition-2').map((file) => ({ ...file, bytes: Buffer.concat([file.bytes, Buffer.from('\n')]) }));
+    await released(edition, old, '1.0.0', oldFiles);
+    await released(edition, reencoded, '2.0.0', newFiles);
+    expect(await share(edition, [old, reencoded])).toBe(Math.ceil(bytes(newFiles) / 2));
+
+    // Two files of one version with the same contents are two files to download.
+    const [twins, only] = [randomUUID(), randomUUID()];
+    const same = randomBytes(4096);
+    await released(twins, only, '1.0.0', [
+      { path: 'shard-0001.bin', bytes: same },
+      { path: 'shard-0002.bin', bytes: same },
+    ]);
+    expect(await share(twins, [only])).toBe(4096);
   });
 });

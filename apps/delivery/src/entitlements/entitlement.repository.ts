@@ -111,18 +111,19 @@ function safeNumber(value: string | number): number {
 @Injectable()
 export class EntitlementRepository extends TransactionalRepository {
   /**
-   * The bytes of the distinct contents among the recorded files of the dataset's `versionIds`:
-   * each SHA-256 counted once (`stored_object_file_idx`), 0 when none has a file. Versions that
-   * repeat the corpus (each a whole edition) count it once; versions that add to it (a release
-   * of new files only) count what each adds.
+   * The bytes of the dataset as the `versionIds` hold it: each path once, at its size in the
+   * newest of those versions that has it (by release, then by when the file was recorded), summed
+   * (`stored_object_file_idx`); 0 when none has a file. Versions that each hold the whole corpus,
+   * its files changed or not, count it once; versions that add files count what each adds; two
+   * files of one version with the same contents count twice, as both are downloaded.
    */
-  async distinctBytesOf(datasetId: string, versionIds: string[]): Promise<bigint> {
+  async corpusBytesOf(datasetId: string, versionIds: string[]): Promise<bigint> {
     const rows = (await this.manager.query(
       `SELECT coalesce(sum(size), 0)::text AS bytes FROM (
-         SELECT DISTINCT ON (sha256) size FROM stored_object
-          WHERE target = 'version-file' AND dataset_id = $1 AND version_id = ANY($2::uuid[]) AND recorded_at IS NOT NULL
-          ORDER BY sha256
-       ) AS contents`,
+         SELECT DISTINCT ON (o.path) o.size FROM stored_object o LEFT JOIN released_version r ON r.version_id = o.version_id
+          WHERE o.target = 'version-file' AND o.dataset_id = $1 AND o.version_id = ANY($2::uuid[]) AND o.recorded_at IS NOT NULL
+          ORDER BY o.path, r.released_at DESC NULLS LAST, o.recorded_at DESC
+       ) AS newest`,
       [datasetId, versionIds],
     )) as { bytes: string }[];
     return BigInt(rows[0].bytes);
