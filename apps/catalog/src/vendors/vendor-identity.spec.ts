@@ -30,6 +30,15 @@ describe('telling vendors apart', () => {
     ['AISHELL Speech Data', '\u0391\u0399SHELL Speech Data'],
     ['Magic Data 爱数智慧', 'M\u0430gi\u0441 D\u0430t\u0430 爱数智慧'],
     ['SpeechOcean 海天瑞声', '\u0405peech\u041Ecean 海天瑞声'],
+    ['Λόγος Δεδομένα', 'ΛΟΓΟΣ ΔΕΔΟΜΕΝΑ'],
+    ['Ёлка Дата', 'Елка Дата'],
+    ['Zentrix', 'Z\u03adntrix'],
+    ['Baidu', 'B\u03b1\u03afdu'],
+    ['データ堂', 'デ—タ堂'],
+    ['データ堂', 'デ─タ堂'],
+    ['データ堂', 'デ－タ堂'],
+    ['データ堂', 'デ〜タ堂'],
+    ['データ堂', 'デ一タ堂'],
   ])('reads %j and %j as one name', (shown, copied) => {
     expect(nameKey(copied)).toBe(nameKey(shown));
   });

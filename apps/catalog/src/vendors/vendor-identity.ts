@@ -14,8 +14,16 @@ import { toSimplified } from '../search/search-tokens';
  * with a Cyrillic `а`, `ΑΙSHELL` with Greek capitals, read as `Datatang` and `AISHELL`).
  */
 export function nameKey(name: string): string {
-  return toSimplified(asciiLookAlikes(readAs(name))).normalize('NFKD').replace(DECORATION, '').replace(SKIMMED, '').normalize('NFC');
+  // Marks first, so an accented letter folds as its bare one does (`Λόγος` as `ΛΟΓΟΣ`, `Ёлка` as `Елка`).
+  const bare = toSimplified(readAs(name)).normalize('NFKD').replace(DECORATION, '');
+  return asciiLookAlikes(bare).replace(LONG_VOWEL_DRAWN, 'ー').replace(SKIMMED, '').normalize('NFC');
 }
+
+/**
+ * A dash, a line, a wave or `一` drawn where kana's long-vowel mark goes: `デ—タ`, `デ─タ`,
+ * `デ－タ`, `デ〜タ` and `デ一タ` (the Han character for one, between katakana) read as `データ`.
+ */
+const LONG_VOWEL_DRAWN = /(?<=[\p{Script=Hiragana}\p{Script=Katakana}]\p{M}*)(?:[\p{Pd}\u2500\u2501\u2212\u2053~]|\u4e00(?=\p{Script=Katakana}))/gu;
 
 /**
  * Marks that decorate rather than spell: those on a Latin, Greek or Cyrillic letter (accents,
