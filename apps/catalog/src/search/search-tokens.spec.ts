@@ -76,6 +76,11 @@ describe('search tokens', () => {
     for (const query of ['256', '128 256 512', '128,256,512', '200', '100,200,300']) expect(queryTokens(query).every((token) => description.has(token))).toBe(true);
   });
 
+  it('finds a grouped number with letters written onto it, with or without its commas', () => {
+    const title = new Set(documentTokens('车载语音 16,000Hz 采样 / 10,000GB in all').map((t) => t.token));
+    for (const query of ['16,000Hz', '16000hz', '16000', '16,000', '10,000GB', '10000gb', '16 000hz']) expect([query, queryTokens(query).every((token) => title.has(token))]).toEqual([query, true]);
+  });
+
   it('finds a Thai word inside a sentence written without spaces', () => {
     const sentence = new Set(documentTokens('ชุดข้อมูลเสียงภาษาไทยสำหรับงานบริการลูกค้า', { unigrams: false }).map((t) => t.token));
     expect(queryTokens('เสียง').every((token) => sentence.has(token))).toBe(true);

@@ -17,7 +17,7 @@ import { ServiceException } from '@trove/platform';
  *   listing written in Hong Kong or Taiwan is found by a mainland buyer's query.
  * - Any other letters and digits: words, NFKC-normalized (full-width `ＡＳＲ` is `asr`) and
  *   lower-cased, a number grouped by thousands also indexed whole (`2,000 小时` is found by
- *   `2000小时`, see `runs`), with a plural `s` taken off (`datasets` finds `dataset`), and cut after
+ *   `2000小时`, see `documentTokens`), with a plural `s` taken off (`datasets` finds `dataset`), and cut after
  *   MAX_WORD_CHARACTERS: PostgreSQL refuses a tsvector with a word over 2,047 bytes, and such a
  *   word in a listing failed its approval with a 500.
  *
@@ -63,44 +63,34 @@ function normalizeWord(word: string): string {
  * and commas (`12345,678`, `1,000,00`).
  */
 const GROUPED_NUMBER = /(?<!\d,?)\d{1,3}(?:,\d{3})+(?!,?\d)/g;
+const HAS_GROUPED_NUMBER = new RegExp(GROUPED_NUMBER.source, 'u');
 
 interface Run {
   paired: boolean;
   text: string;
-  /** Of a document's grouped number's first part: the number without its commas, indexed too. */
-  whole?: string;
 }
 
 /**
  * The runs of letters and digits of a text, NFKC-normalized, lower-cased and in simplified
- * characters. A query's grouped numbers are read whole (`2,000` is `2000`); a document's are
- * cut at their commas as any other text, and each is also given whole on its first part, so a
- * listing's `2,000 小时` is found by `2000小时` and `2,000` alike, and `128,256,512` (maybe a
- * list) by `256` too.
+ * characters; with `wholeNumbers`, its grouped numbers without their commas (`2,000` is `2000`,
+ * `16,000Hz` is `16000hz`), as a query reads them.
  */
-function runs(text: string, { wholeNumbers }: { wholeNumbers: 'only' | 'also' }): Run[] {
+function runs(text: string, wholeNumbers: boolean): Run[] {
   const found: Run[] = [];
   let normalized = toSimplified(text.normalize('NFKC').toLowerCase());
-  const wholeAt = new Map<number, string>();
-  if (wholeNumbers === 'only') normalized = normalized.replace(GROUPED_NUMBER, (number) => number.replaceAll(',', ''));
-  else for (const number of normalized.matchAll(GROUPED_NUMBER)) wholeAt.set(number.index, number[0].replaceAll(',', ''));
+  if (wholeNumbers) normalized = normalized.replace(GROUPED_NUMBER, (number) => number.replaceAll(',', ''));
   for (const match of normalized.matchAll(RUNS)) {
     if (match[1]) found.push({ paired: true, text: match[1] });
-    else if (match[2]) {
-      const whole = wholeAt.get(match.index);
-      found.push({ paired: false, text: normalizeWord([...match[2]].slice(0, MAX_WORD_CHARACTERS).join('')), ...(whole ? { whole } : {}) });
-    }
+    else if (match[2]) found.push({ paired: false, text: normalizeWord([...match[2]].slice(0, MAX_WORD_CHARACTERS).join('')) });
   }
   return found;
 }
 
-/** Tokens of a text as indexed, in order, each with its position offset from the text's start. */
-export function documentTokens(text: string, { unigrams = true } = {}): { token: string; offset: number }[] {
+function tokensOf(found: Run[], unigrams: boolean): { token: string; offset: number }[] {
   const tokens: { token: string; offset: number }[] = [];
   let offset = 0;
-  for (const run of runs(text, { wholeNumbers: 'also' })) {
+  for (const run of found) {
     if (!run.paired) {
-      if (run.whole) tokens.push({ token: run.whole, offset });
       tokens.push({ token: run.text, offset: offset++ });
       continue;
     }
@@ -115,6 +105,28 @@ export function documentTokens(text: string, { unigrams = true } = {}): { token:
 }
 
 /**
+ * Tokens of a text as indexed, in order, each with its position offset from the text's start.
+ * A grouped number is indexed both cut at its commas, as any other text, and whole, with what is
+ * written onto it, as a query reads it, and as the number alone: a listing's `2,000 小时` is
+ * found by `2000小时` and `2,000` alike, `16,000Hz` by `16000hz`, `16,000hz` and `16000`, and
+ * `128,256,512` (maybe a list) by `256` too.
+ */
+export function documentTokens(text: string, { unigrams = true } = {}): { token: string; offset: number }[] {
+  const tokens = tokensOf(runs(text, false), unigrams);
+  if (!HAS_GROUPED_NUMBER.test(text.normalize('NFKC'))) return tokens;
+  const whole = tokensOf(runs(text, true), unigrams);
+  // The number on its own too, when letters are written onto it: `16000` finds `16,000Hz`.
+  const numbers = [...toSimplified(text.normalize('NFKC').toLowerCase()).matchAll(GROUPED_NUMBER)].map((number) => number[0].replaceAll(',', ''));
+  const seen = new Set(tokens.map((t) => t.token));
+  for (const t of [...whole, ...numbers.map((token) => ({ token, offset: whole.find((w) => w.token.startsWith(token))?.offset ?? 0 }))]) {
+    if (seen.has(t.token)) continue;
+    seen.add(t.token);
+    tokens.push(t);
+  }
+  return tokens;
+}
+
+/**
  * What a query looks for: a one-character run of a paired script as itself; a longer one cut
  * into its words (`queryWords`), each as its pairs; other words as words. Every token must
  * match; duplicates are dropped. A query typed without spaces, as Chinese is, looks for each of
@@ -123,7 +135,7 @@ export function documentTokens(text: string, { unigrams = true } = {}): { token:
  */
 export function queryTokens(query: string): string[] {
   const tokens: string[] = [];
-  for (const run of runs(query, { wholeNumbers: 'only' })) {
+  for (const run of runs(query, true)) {
     if (!run.paired) {
       tokens.push(run.text);
       continue;
