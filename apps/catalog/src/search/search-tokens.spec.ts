@@ -1,4 +1,4 @@
-import { documentTokens, queryTokens, tsqueryText, tsvectorText } from './search-tokens';
+import { documentTokens, MAX_WORD_CHARACTERS, queryTokens, tsqueryText, tsvectorText } from './search-tokens';
 
 describe('search tokens', () => {
   it.each([
@@ -74,6 +74,13 @@ describe('search tokens', () => {
   it('still finds what may be a list of numbers by each of them', () => {
     const description = new Set(documentTokens('裁剪尺寸 128,256,512，类别 100,200,300', { unigrams: false }).map((t) => t.token));
     for (const query of ['256', '128 256 512', '128,256,512', '200', '100,200,300']) expect(queryTokens(query).every((token) => description.has(token))).toBe(true);
+  });
+
+  it('cuts a grouped number of hundreds of groups as any long word, in documents and queries alike', () => {
+    const huge = `1${',000'.repeat(700)}`;
+    const tokens = documentTokens(`样本总数 ${huge} 条`).map((t) => t.token);
+    expect(Math.max(...tokens.map((token) => [...token].length))).toBeLessThanOrEqual(MAX_WORD_CHARACTERS);
+    expect(queryTokens(huge).every((token) => tokens.includes(token))).toBe(true);
   });
 
   it('finds a grouped number with letters written onto it, with or without its commas', () => {

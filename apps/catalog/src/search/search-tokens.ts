@@ -116,7 +116,8 @@ export function documentTokens(text: string, { unigrams = true } = {}): { token:
   if (!HAS_GROUPED_NUMBER.test(text.normalize('NFKC'))) return tokens;
   const whole = tokensOf(runs(text, true), unigrams);
   // The number on its own too, when letters are written onto it: `16000` finds `16,000Hz`.
-  const numbers = [...toSimplified(text.normalize('NFKC').toLowerCase()).matchAll(GROUPED_NUMBER)].map((number) => number[0].replaceAll(',', ''));
+  // Cut as every other word is (`runs`): a number of 700 groups is no tsvector word.
+  const numbers = [...toSimplified(text.normalize('NFKC').toLowerCase()).matchAll(GROUPED_NUMBER)].map((number) => number[0].replaceAll(',', '').slice(0, MAX_WORD_CHARACTERS));
   const seen = new Set(tokens.map((t) => t.token));
   for (const t of [...whole, ...numbers.map((token) => ({ token, offset: whole.find((w) => w.token.startsWith(token))?.offset ?? 0 }))]) {
     if (seen.has(t.token)) continue;
