@@ -109,7 +109,7 @@ describe('locating one file of a version for a buyer', () => {
     const refused = await fetchRaw(spent.url);
     expect({ status: refused.status, code: JSON.parse(refused.body.toString()).code }).toEqual({ status: 403, code: 'ALLOWANCE_EXHAUSTED' });
   });
-  it('allows a share bought its share of the corpus as its versions hold it: each path once, at its newest size', async () => {
+  it('allows a share bought its share of the corpus as its versions hold it: a file once by its path and once by its contents across versions', async () => {
     const lab = newBuyer();
     const half = { model: 'metered' as const, unit: 'hour', quantity: 1, of: 2, price: { amount: 90_000, currency: 'CNY' as const } };
     const bytes = (list: { bytes: Buffer }[]) => list.reduce((sum, file) => sum + file.bytes.length, 0);
@@ -138,6 +138,13 @@ describe('locating one file of a version for a buyer', () => {
     await released(edition, old, '1.0.0', oldFiles);
     await released(edition, reencoded, '2.0.0', newFiles);
     expect(await share(edition, [old, reencoded])).toBe(Math.ceil(bytes(newFiles) / 2));
+
+    // The same files moved to a new layout: one corpus, not two.
+    const [moved, before, after] = [randomUUID(), randomUUID(), randomUUID()];
+    const laidOut = speechVersionFiles('layout');
+    await released(moved, before, '1.0.0', laidOut);
+    await released(moved, after, '2.0.0', laidOut.map((file) => ({ ...file, path: `data/${file.path}` })));
+    expect(await share(moved, [before, after])).toBe(Math.ceil(bytes(laidOut) / 2));
 
     // Two files of one version with the same contents are two files to download.
     const [twins, only] = [randomUUID(), randomUUID()];

@@ -111,22 +111,37 @@ function safeNumber(value: string | number): number {
 @Injectable()
 export class EntitlementRepository extends TransactionalRepository {
   /**
-   * The bytes of the dataset as the `versionIds` hold it: each path once, at its size in the
-   * newest of those versions that has it (by release, then by when the file was recorded), summed
-   * (`stored_object_file_idx`); 0 when none has a file. Versions that each hold the whole corpus,
-   * its files changed or not, count it once; versions that add files count what each adds; two
-   * files of one version with the same contents count twice, as both are downloaded.
+   * The bytes of the dataset as the `versionIds` hold it, read from the newest version to the
+   * oldest (by release; by its last file recorded while delivery has not yet taken the version's
+   * release from the catalog): a version's file counts unless a newer version counted its path
+   * (the file changed) or its contents (the file moved). Versions that each hold the whole
+   * corpus, changed, re-encoded or laid out anew, count it once; versions that add files count
+   * what each adds; two files of one version with the same contents count twice, as both are
+   * downloaded. 0 when none has a file.
    */
   async corpusBytesOf(datasetId: string, versionIds: string[]): Promise<bigint> {
     const rows = (await this.manager.query(
-      `SELECT coalesce(sum(size), 0)::text AS bytes FROM (
-         SELECT DISTINCT ON (o.path) o.size FROM stored_object o LEFT JOIN released_version r ON r.version_id = o.version_id
-          WHERE o.target = 'version-file' AND o.dataset_id = $1 AND o.version_id = ANY($2::uuid[]) AND o.recorded_at IS NOT NULL
-          ORDER BY o.path, r.released_at DESC NULLS LAST, o.recorded_at DESC
-       ) AS newest`,
+      `SELECT o.version_id, o.path, o.sha256, o.size::text AS size FROM stored_object o LEFT JOIN released_version r ON r.version_id = o.version_id
+        WHERE o.target = 'version-file' AND o.dataset_id = $1 AND o.version_id = ANY($2::uuid[]) AND o.recorded_at IS NOT NULL
+        ORDER BY coalesce(r.released_at, max(o.recorded_at) OVER (PARTITION BY o.version_id)) DESC, o.version_id`,
       [datasetId, versionIds],
-    )) as { bytes: string }[];
-    return BigInt(rows[0].bytes);
+    )) as { version_id: string; path: string; sha256: string; size: string }[];
+    const paths = new Set<string>();
+    const contents = new Set<string>();
+    let bytes = 0n;
+    for (let start = 0; start < rows.length; ) {
+      let end = start;
+      while (end < rows.length && rows[end].version_id === rows[start].version_id) end++;
+      const version = rows.slice(start, end);
+      for (const file of version) {
+        if (paths.has(file.path) || contents.has(file.sha256)) continue;
+        bytes += BigInt(file.size);
+        paths.add(file.path);
+      }
+      for (const file of version) contents.add(file.sha256);
+      start = end;
+    }
+    return bytes;
   }
 
   /**
