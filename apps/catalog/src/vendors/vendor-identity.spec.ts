@@ -39,6 +39,15 @@ describe('telling vendors apart', () => {
     ['データ堂', 'デ－タ堂'],
     ['データ堂', 'デ〜タ堂'],
     ['データ堂', 'デ一タ堂'],
+    ['AIデータセンター', 'AIデータセンタ一'],
+    ['コーヒー堂', 'コ一ヒ一堂'],
+    ['らーめん', 'ら一めん'],
+    ['データ堂', 'デㅡタ堂'],
+    ['データ堂', 'デᅳタ堂'],
+    ['データ堂', 'デ㇐タ堂'],
+    ['データ堂', 'デ⎯タ堂'],
+    ['データ堂', 'デ═タ堂'],
+    ['データ堂', 'デ╴タ堂'],
   ])('reads %j and %j as one name', (shown, copied) => {
     expect(nameKey(copied)).toBe(nameKey(shown));
   });
@@ -57,6 +66,8 @@ describe('telling vendors apart', () => {
     ['バイドゥ', 'ハイトゥ'],
     ['कमाल डेटा', 'कमल डेटा'],
     ['ข้อมูล', 'ขอมล'],
+    ['一号数据', '二号数据'],
+    ['한국데이터', '한국데이타'],
   ])('tells %j from %j', (one, other) => {
     expect(nameKey(one)).not.toBe(nameKey(other));
   });

@@ -20,10 +20,13 @@ export function nameKey(name: string): string {
 }
 
 /**
- * A dash, a line, a wave or `一` drawn where kana's long-vowel mark goes: `デ—タ`, `デ─タ`,
- * `デ－タ`, `デ〜タ` and `デ一タ` (the Han character for one, between katakana) read as `データ`.
+ * A dash, a horizontal line, a wave, `一` (the Han character for one) or the Hangul vowel `ㅡ`
+ * drawn after kana where its long-vowel mark goes: `デ—タ`, `デ─タ`, `デ═タ`, `デ⎯タ`, `デ－タ`,
+ * `デ〜タ`, `デ一タ`, `コ一ヒ一堂` and `デㅡタ` read as `データ` and `コーヒー堂`. (`一` after kana is
+ * `ー` in a name's key: `さくら一番` and `さくらー番` are one name.)
  */
-const LONG_VOWEL_DRAWN = /(?<=[\p{Script=Hiragana}\p{Script=Katakana}]\p{M}*)(?:[\p{Pd}\u2500\u2501\u2212\u2053~]|\u4e00(?=\p{Script=Katakana}))/gu;
+const LONG_VOWEL_DRAWN =
+  /(?<=[\p{Script=Hiragana}\p{Script=Katakana}]\p{M}*)[\p{Pd}\u2212\u2053~\u23af\u2500\u2501\u2504\u2505\u2508\u2509\u254c\u254d\u2550\u2574\u2576\u2578\u257a\u257c\u257e\u31d0\u4e00\u1173\u3161]/gu;
 
 /**
  * Marks that decorate rather than spell: those on a Latin, Greek or Cyrillic letter (accents,
