@@ -93,6 +93,10 @@ describe("the catalog releases an order's exclusive sale when ordering says it e
     expect(await soldOut(buyer, randomUUID())).toEqual({ until: expect.any(String) });
     expect(await soldOut(buyer)).toEqual({ until: expect.any(String) });
     expect(await soldOut({ ...buyer, organizationId: randomUUID() })).toEqual({ until: expect.any(String) });
+    // The order's id names the buyer's sale only: another buyer asking with it finds the offer sold and cannot reserve it.
+    const intruder: Caller = { ...buyer, organizationId: randomUUID() };
+    expect(await soldOut(intruder, orderId)).toEqual({ until: expect.any(String) });
+    await expect(offers().reserveExclusive({ offerId, buyerOrgId: intruder.organizationId, orderId })).rejects.toMatchObject({ code: 'CONFLICT' });
 
     await offers().releaseExclusive(orderId);
     expect(await saleOf(orderId)).toBe('released');

@@ -44,11 +44,11 @@ export function exclusiveSoldOutUntil(terms: LicenseTermsValue, live: readonly L
  * The live exclusive sales that keep an offer from `buyer`: all of them from an exclusive offer
  * (a second exclusive license collides even with the buyer's own), and from any other offer
  * those of other buyers (the holder of an exclusive license may buy the dataset's other licenses).
- * The sale of `orderId`, the order being placed, is its own: a retry of the placement that
- * reserved it is answered that sale again, not told the offer is sold.
+ * The sale of `orderId`, the order being placed, is its own when `buyer` holds it: a retry of the
+ * placement that reserved it is answered that sale again, not told the offer is sold.
  */
 function salesBlocking<S extends LiveExclusiveSaleOf>(exclusiveOffer: boolean, live: readonly S[], buyer: string | undefined, orderId?: string): readonly S[] {
-  const others = orderId === undefined ? live : live.filter((sale) => sale.orderId !== orderId);
+  const others = orderId === undefined ? live : live.filter((sale) => sale.orderId !== orderId || sale.buyerOrgId !== buyer);
   return exclusiveOffer ? others : others.filter((sale) => sale.buyerOrgId !== buyer);
 }
 

@@ -186,7 +186,9 @@ export class OffersService {
       await this.datasets.lockAny(offer.datasetId);
       const existing = await this.offers.saleOfOrder(request.orderId, true);
       if (existing) {
-        if (existing.offerId !== offer.id) throw new ServiceException(CommonErrorCode.CONFLICT, `Order ${request.orderId} already holds an exclusive sale of another offer.`);
+        if (existing.offerId !== offer.id || existing.buyerOrgId !== request.buyerOrgId) {
+          throw new ServiceException(CommonErrorCode.CONFLICT, `Order ${request.orderId} already holds an exclusive sale of another offer or buyer.`);
+        }
         if (existing.status === 'live') return existing.toView();
       }
       if (!offer.exclusive) throw new ServiceException(CommonErrorCode.CONFLICT, `Offer ${offer.id} is not exclusive; there is nothing to reserve.`);
