@@ -146,6 +146,14 @@ describe('locating one file of a version for a buyer', () => {
     await released(moved, after, '2.0.0', laidOut.map((file) => ({ ...file, path: `data/${file.path}` })));
     expect(await share(moved, [before, after])).toBe(Math.ceil(bytes(laidOut) / 2));
 
+    // A file changed in one release and moved in the next: only its last form counts.
+    const [chain, v10, v11, v20] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    const [draft, fixed] = [randomBytes(3000), randomBytes(5000)];
+    await released(chain, v10, '1.0.0', [{ path: 'corpus/part-0001.jsonl', bytes: draft }]);
+    await released(chain, v11, '1.1.0', [{ path: 'corpus/part-0001.jsonl', bytes: fixed }]);
+    await released(chain, v20, '2.0.0', [{ path: 'data/zh-CN/part-0001.jsonl', bytes: fixed }]);
+    expect(await share(chain, [v10, v11, v20])).toBe(2500);
+
     // Two files of one version with the same contents are two files to download.
     const [twins, only] = [randomUUID(), randomUUID()];
     const same = randomBytes(4096);

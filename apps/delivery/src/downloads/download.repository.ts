@@ -19,7 +19,7 @@ export interface DownloadTarget extends CallerStanding {
   /**
    * The bytes a metered line allows: per GiB, the GiB bought (the order line's quantity); in
    * another unit bought in part (10 hours of 1,000), that share of the corpus its versions
-   * hold (a file counted once by path and once by contents, `corpusBytesOf`), fixed at the grant (`pricing.allowanceBytes`). Null for every other line, whose
+   * hold (`corpusBytesOf`), fixed at the grant (`pricing.allowanceBytes`). Null for every other line, whose
    * downloads are not metered.
    */
   allowanceBytes: number | null;

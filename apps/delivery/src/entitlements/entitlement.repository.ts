@@ -111,37 +111,31 @@ function safeNumber(value: string | number): number {
 @Injectable()
 export class EntitlementRepository extends TransactionalRepository {
   /**
-   * The bytes of the dataset as the `versionIds` hold it, read from the newest version to the
-   * oldest (by release; by its last file recorded while delivery has not yet taken the version's
-   * release from the catalog): a version's file counts unless a newer version counted its path
-   * (the file changed) or its contents (the file moved). Versions that each hold the whole
-   * corpus, changed, re-encoded or laid out anew, count it once; versions that add files count
-   * what each adds; two files of one version with the same contents count twice, as both are
-   * downloaded. 0 when none has a file.
+   * The bytes of the dataset as the `versionIds` hold it: a file counts when its version is the
+   * newest of them holding its path and the newest holding its contents (its SHA-256), so a file
+   * changed (same path) or moved (same contents) in a later version counts there only. Versions
+   * that each hold the whole corpus, changed, re-encoded or laid out anew, count it once;
+   * versions that add files count what each adds; two files of one version with the same
+   * contents count twice, as both are downloaded. Versions are ordered by release, or by their
+   * last recorded file while delivery has not yet taken a version's release from the catalog.
+   * One statement, sorting rather than comparing every pair of files. 0 when none has a file.
    */
   async corpusBytesOf(datasetId: string, versionIds: string[]): Promise<bigint> {
     const rows = (await this.manager.query(
-      `SELECT o.version_id, o.path, o.sha256, o.size::text AS size FROM stored_object o LEFT JOIN released_version r ON r.version_id = o.version_id
-        WHERE o.target = 'version-file' AND o.dataset_id = $1 AND o.version_id = ANY($2::uuid[]) AND o.recorded_at IS NOT NULL
-        ORDER BY coalesce(r.released_at, max(o.recorded_at) OVER (PARTITION BY o.version_id)) DESC, o.version_id`,
+      `WITH files AS (
+         SELECT o.version_id, o.path, o.sha256, o.size,
+                coalesce(r.released_at, max(o.recorded_at) OVER (PARTITION BY o.version_id)) AS version_at
+           FROM stored_object o LEFT JOIN released_version r ON r.version_id = o.version_id
+          WHERE o.target = 'version-file' AND o.dataset_id = $1 AND o.version_id = ANY($2::uuid[]) AND o.recorded_at IS NOT NULL
+       ), ranked AS (
+         SELECT path, sha256, size, dense_rank() OVER (ORDER BY version_at DESC, version_id) AS newness FROM files
+       ), firsts AS (
+         SELECT size, newness, min(newness) OVER (PARTITION BY path) AS path_newest, min(newness) OVER (PARTITION BY sha256) AS contents_newest FROM ranked
+       )
+       SELECT coalesce(sum(size), 0)::text AS bytes FROM firsts WHERE newness = path_newest AND newness = contents_newest`,
       [datasetId, versionIds],
-    )) as { version_id: string; path: string; sha256: string; size: string }[];
-    const paths = new Set<string>();
-    const contents = new Set<string>();
-    let bytes = 0n;
-    for (let start = 0; start < rows.length; ) {
-      let end = start;
-      while (end < rows.length && rows[end].version_id === rows[start].version_id) end++;
-      const version = rows.slice(start, end);
-      for (const file of version) {
-        if (paths.has(file.path) || contents.has(file.sha256)) continue;
-        bytes += BigInt(file.size);
-        paths.add(file.path);
-      }
-      for (const file of version) contents.add(file.sha256);
-      start = end;
-    }
-    return bytes;
+    )) as { bytes: string }[];
+    return BigInt(rows[0].bytes);
   }
 
   /**

@@ -111,8 +111,8 @@ export class EntitlementsService {
   /**
    * The line's pricing as the entitlement keeps it. A metered line bought in part, not per GiB
    * (10 hours `of` a 1,000-hour corpus), is allowed that share of the corpus as the versions it
-   * covers hold it, rounded up: a file counted once by its path and once by its contents across
-   * versions (`corpusBytesOf`). Nothing at download tells an hour from another, so the bytes
+   * covers hold it, rounded up: a file counts in the newest version holding its path and its
+   * contents (`corpusBytesOf`). Nothing at download tells an hour from another, so the bytes
    * stand for them, as they do for the GiB bought. The versions added together let a buyer of 2
    * documents in 10 of a listing released five times take a whole edition. A line that bought the whole, or one whose listing stated no
    * volume, downloads every file, as before.
