@@ -154,6 +154,14 @@ describe('locating one file of a version for a buyer', () => {
     await released(chain, v20, '2.0.0', [{ path: 'data/zh-CN/part-0001.jsonl', bytes: fixed }]);
     expect(await share(chain, [v10, v11, v20])).toBe(2500);
 
+    // The newest is the last the line lists (the catalog's release order), whether or not
+    // delivery has heard of the releases yet: none is announced here.
+    const [unheard, early, late] = [randomUUID(), randomUUID(), randomUUID()];
+    await uploadVersion(h, unheard, early, [{ path: 'corpus.jsonl', bytes: randomBytes(100) }]);
+    await uploadVersion(h, unheard, late, [{ path: 'corpus.jsonl', bytes: randomBytes(900) }]);
+    expect(await share(unheard, [early, late])).toBe(450);
+    expect(await share(unheard, [late, early])).toBe(50);
+
     // Two files of one version with the same contents are two files to download.
     const [twins, only] = [randomUUID(), randomUUID()];
     const same = randomBytes(4096);

@@ -111,28 +111,27 @@ function safeNumber(value: string | number): number {
 @Injectable()
 export class EntitlementRepository extends TransactionalRepository {
   /**
-   * The bytes of the dataset as the `versionIds` hold it: a file counts when its version is the
-   * newest of them holding its path and the newest holding its contents (its SHA-256), so a file
-   * changed (same path) or moved (same contents) in a later version counts there only. Versions
-   * that each hold the whole corpus, changed, re-encoded or laid out anew, count it once;
-   * versions that add files count what each adds; two files of one version with the same
-   * contents count twice, as both are downloaded. Versions are ordered by release, or by their
-   * last recorded file while delivery has not yet taken a version's release from the catalog.
-   * One statement, sorting rather than comparing every pair of files. 0 when none has a file.
+   * The bytes of the dataset as the `versionIds` hold it, listed oldest first (as the catalog
+   * released them, and an order line keeps them): a file counts when its version is the newest of
+   * them holding its path and the newest holding its contents (its SHA-256), so a file changed
+   * (same path) or moved (same contents) in a later version counts there only. Versions that each
+   * hold the whole corpus, changed, re-encoded or laid out anew, count it once; versions that add
+   * files count what each adds; two files of one version with the same contents count twice, as
+   * both are downloaded. A file both moved and changed in one release cannot be told from a new
+   * one, and counts again. One statement, sorting rather than comparing every pair of files; the
+   * order is the list's, whatever delivery has heard of the releases yet. 0 when none has a file.
    */
   async corpusBytesOf(datasetId: string, versionIds: string[]): Promise<bigint> {
     const rows = (await this.manager.query(
-      `WITH files AS (
-         SELECT o.version_id, o.path, o.sha256, o.size,
-                coalesce(r.released_at, max(o.recorded_at) OVER (PARTITION BY o.version_id)) AS version_at
-           FROM stored_object o LEFT JOIN released_version r ON r.version_id = o.version_id
-          WHERE o.target = 'version-file' AND o.dataset_id = $1 AND o.version_id = ANY($2::uuid[]) AND o.recorded_at IS NOT NULL
-       ), ranked AS (
-         SELECT path, sha256, size, dense_rank() OVER (ORDER BY version_at DESC, version_id) AS newness FROM files
-       ), firsts AS (
-         SELECT size, newness, min(newness) OVER (PARTITION BY path) AS path_newest, min(newness) OVER (PARTITION BY sha256) AS contents_newest FROM ranked
+      `WITH covered AS (
+         SELECT version_id, position FROM unnest($2::uuid[]) WITH ORDINALITY AS c(version_id, position)
+       ), files AS (
+         SELECT o.path, o.sha256, o.size, c.position FROM stored_object o JOIN covered c ON c.version_id = o.version_id
+          WHERE o.target = 'version-file' AND o.dataset_id = $1 AND o.recorded_at IS NOT NULL
+       ), newest AS (
+         SELECT size, position, max(position) OVER (PARTITION BY path) AS path_newest, max(position) OVER (PARTITION BY sha256) AS contents_newest FROM files
        )
-       SELECT coalesce(sum(size), 0)::text AS bytes FROM firsts WHERE newness = path_newest AND newness = contents_newest`,
+       SELECT coalesce(sum(size), 0)::text AS bytes FROM newest WHERE position = path_newest AND position = contents_newest`,
       [datasetId, versionIds],
     )) as { bytes: string }[];
     return BigInt(rows[0].bytes);

@@ -120,6 +120,7 @@ export class EntitlementsService {
   private async pricingOf(line: OrderPaidV1['lines'][number]): Promise<Entitlement['pricing']> {
     const { model, unit, quantity, of } = line.pricing;
     if (model !== 'metered' || unit === 'gib' || quantity === undefined || of === undefined || quantity >= of) return line.pricing;
+    // The line lists its versions as the catalog released them, oldest first.
     const total = await this.entitlements.corpusBytesOf(line.datasetId, [...new Set(line.versionIds)]);
     const share = (total * BigInt(quantity) + BigInt(of) - 1n) / BigInt(of);
     return { ...line.pricing, allowanceBytes: Number(share) };

@@ -144,7 +144,7 @@ export class PaidOrderLineV1 {
   @IsBoolean()
   coversFutureVersions: boolean;
 
-  /** The released versions the offer covered at purchase. */
+  /** The released versions the offer covered at purchase, in the order they were released (oldest first). */
   @IsArray()
   @IsUUID('all', { each: true })
   versionIds: string[];
