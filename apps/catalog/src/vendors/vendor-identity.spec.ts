@@ -100,4 +100,14 @@ describe('telling vendors apart', () => {
     }
     expect(takenBy(others, ['海天瑞声', 'SpeechOcean'], 'https://datatang-demo.example.cn.evil.example').website).toBe(false);
   });
+
+  it('reads a dash after kana both as the long-vowel mark and as a separator, so either spelling of a shown name is taken', () => {
+    const shown = (displayNameZh: string) => [{ displayNameZh, displayNameEn: 'Shown Co', website: null }];
+    expect(takenBy(shown('データ・ラボ'), ['データ-ラボ', 'データ‐ラボ', 'データラボ'], undefined).names).toEqual(['データ-ラボ', 'データ‐ラボ', 'データラボ']);
+    expect(takenBy(shown('テクノ-ハウス'), ['テクノハウス', 'テクノーハウス', 'テクノ・ハウス'], undefined).names).toEqual(['テクノハウス', 'テクノーハウス', 'テクノ・ハウス']);
+    expect(takenBy(shown('データ Lab'), ['データ—Lab'], undefined).names).toEqual(['データ—Lab']);
+    expect(takenBy(shown('データ堂'), ['デ—タ堂', 'デタ堂'], undefined).names).toEqual(['デ—タ堂']);
+    // Distinct names with and without the long-vowel mark stay distinct.
+    expect(takenBy(shown('データーラボ'), ['データラボ'], undefined).names).toEqual([]);
+  });
 });

@@ -14,9 +14,20 @@ import { toSimplified } from '../search/search-tokens';
  * with a Cyrillic `а`, `ΑΙSHELL` with Greek capitals, read as `Datatang` and `AISHELL`).
  */
 export function nameKey(name: string): string {
+  return nameKeys(name)[0];
+}
+
+/**
+ * The keys a name may be read by (`nameKey` first). A dash after kana is read both ways: as the
+ * long-vowel mark it may stand for (`デ—タ` is `データ`) and as the separator it may be
+ * (`データ-ラボ` is `データ・ラボ`, both `データラボ`); two names are one when any of their keys meet.
+ */
+export function nameKeys(name: string): string[] {
   // Marks first, so an accented letter folds as its bare one does (`Λόγος` as `ΛΟΓΟΣ`, `Ёлка` as `Елка`).
-  const bare = toSimplified(readAs(name)).normalize('NFKD').replace(DECORATION, '');
-  return asciiLookAlikes(bare).replace(LONG_VOWEL_DRAWN, 'ー').replace(SKIMMED, '').normalize('NFC');
+  const folded = asciiLookAlikes(toSimplified(readAs(name)).normalize('NFKD').replace(DECORATION, ''));
+  const asLongVowel = folded.replace(LONG_VOWEL_DRAWN, 'ー').replace(SKIMMED, '').normalize('NFC');
+  const asSeparator = folded.replace(SKIMMED, '').normalize('NFC');
+  return asSeparator === asLongVowel ? [asLongVowel] : [asLongVowel, asSeparator];
 }
 
 /**
@@ -82,10 +93,10 @@ export interface ShownProfile {
 
 /** Which of `names` the `others` show already, as a reader reads them, and whether one of them gives `website`'s site. */
 export function takenBy(others: readonly ShownProfile[], names: readonly string[], website: string | undefined): { names: string[]; website: boolean } {
-  const shownNames = new Set(others.flatMap((other) => [nameKey(other.displayNameZh), nameKey(other.displayNameEn)]));
+  const shownNames = new Set(others.flatMap((other) => [...nameKeys(other.displayNameZh), ...nameKeys(other.displayNameEn)]));
   const site = website === undefined ? null : siteKey(website);
   return {
-    names: names.filter((name) => shownNames.has(nameKey(name))),
+    names: names.filter((name) => nameKeys(name).some((key) => shownNames.has(key))),
     website: site !== null && others.some((other) => {
       const shown = other.website === null ? null : siteKey(other.website);
       return shown !== null && sameSite(site, shown);
