@@ -26,7 +26,7 @@ export class ExclusiveHoldRepository extends TransactionalRepository {
    * Writes the order's hold, or joins the one a concurrent attempt of the same command wrote
    * (its age starts again); answers the hold's token. Its first statement, sent with its START
    * TRANSACTION, waits until no placement of another offer of the dataset is between reading the
-   * dataset's exclusive grants and committing (lockDataset), so that each such placement either
+   * dataset's exclusive grants and committing (lockDatasets), so that each such placement either
    * committed before this hold or sees it.
    */
   async hold(tx: Transaction, orderId: string, buyerOrganizationId: string, token: string, at: Date, sale: HeldSale): Promise<string> {
