@@ -107,7 +107,12 @@ describe('telling vendors apart', () => {
     expect(takenBy(shown('テクノ-ハウス'), ['テクノハウス', 'テクノーハウス', 'テクノ・ハウス'], undefined).names).toEqual(['テクノハウス', 'テクノーハウス', 'テクノ・ハウス']);
     expect(takenBy(shown('データ Lab'), ['データ—Lab'], undefined).names).toEqual(['データ—Lab']);
     expect(takenBy(shown('データ堂'), ['デ—タ堂', 'デタ堂'], undefined).names).toEqual(['デ—タ堂']);
-    // Distinct names with and without the long-vowel mark stay distinct.
+    // Each dash of a new name on its own: one standing for ー and one for a separator.
+    expect(takenBy(shown('データ・ラボ'), ['デ—タ-ラボ', 'デ-タ-ラボ', 'デ—タ・ラボ'], undefined).names).toEqual(['デ—タ-ラボ', 'デ-タ-ラボ', 'デ—タ・ラボ']);
+    expect(takenBy(shown('データラボ (demo)'), ['デ—タ-ラボ (demo)', 'デ.タ-ラボ (demo)'], undefined).names).toEqual(['デ—タ-ラボ (demo)']);
+    // Distinct names with and without the long-vowel mark stay distinct; a shown name whose
+    // dashes may be either is taken both ways (スパデータ beside an approved ス-パ-データ: 409).
     expect(takenBy(shown('データーラボ'), ['データラボ'], undefined).names).toEqual([]);
+    expect(takenBy(shown('ス-パ-データ'), ['スーパーデータ', 'スパデータ', 'スーパデータ'], undefined).names).toEqual(['スーパーデータ', 'スパデータ']);
   });
 });

@@ -20,14 +20,37 @@ export function nameKey(name: string): string {
 /**
  * The keys a name may be read by (`nameKey` first). A dash after kana is read both ways: as the
  * long-vowel mark it may stand for (`デ—タ` is `データ`) and as the separator it may be
- * (`データ-ラボ` is `データ・ラボ`, both `データラボ`); two names are one when any of their keys meet.
+ * (`データ-ラボ` is `データ・ラボ`, both `データラボ`). A shown name is taken by either of its keys;
+ * a new name is compared dash by dash (`readsAs`).
  */
 export function nameKeys(name: string): string[] {
-  // Marks first, so an accented letter folds as its bare one does (`Λόγος` as `ΛΟΓΟΣ`, `Ёлка` as `Елка`).
-  const folded = asciiLookAlikes(toSimplified(readAs(name)).normalize('NFKD').replace(DECORATION, ''));
-  const asLongVowel = folded.replace(LONG_VOWEL_DRAWN, 'ー').replace(SKIMMED, '').normalize('NFC');
-  const asSeparator = folded.replace(SKIMMED, '').normalize('NFC');
+  const read = reading(name);
+  const asLongVowel = read.replaceAll(DRAWN, 'ー');
+  const asSeparator = read.replaceAll(DRAWN, '');
   return asSeparator === asLongVowel ? [asLongVowel] : [asLongVowel, asSeparator];
+}
+
+/** Stands where a dash after kana was in a name's `reading`: a private-use character, taken out of the name first. */
+const DRAWN = '\uE000';
+
+/** The name as its keys are made, each dash after kana left as DRAWN. */
+function reading(name: string): string {
+  // Marks first, so an accented letter folds as its bare one does (`Λόγος` as `ΛΟΓΟΣ`, `Ёлка` as `Елка`).
+  const folded = asciiLookAlikes(toSimplified(readAs(name.replaceAll(DRAWN, ''))).normalize('NFKD').replace(DECORATION, ''));
+  return folded.replace(LONG_VOWEL_DRAWN, DRAWN).replace(SKIMMED, '').normalize('NFC');
+}
+
+/**
+ * Whether a new name reads as one of `keys`, each dash after kana in it as `ー` or as nothing on
+ * its own: `デ—タ-ラボ` (a long vowel, then a separator) reads as `データラボ`, which neither of its
+ * two keys is.
+ */
+function readsAs(name: string, keys: ReadonlySet<string>): boolean {
+  const read = reading(name);
+  if (!read.includes(DRAWN)) return keys.has(read);
+  const pattern = new RegExp(`^${read.split(DRAWN).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('ー?')}$`, 'u');
+  for (const key of keys) if (pattern.test(key)) return true;
+  return false;
 }
 
 /**
@@ -96,7 +119,7 @@ export function takenBy(others: readonly ShownProfile[], names: readonly string[
   const shownNames = new Set(others.flatMap((other) => [...nameKeys(other.displayNameZh), ...nameKeys(other.displayNameEn)]));
   const site = website === undefined ? null : siteKey(website);
   return {
-    names: names.filter((name) => nameKeys(name).some((key) => shownNames.has(key))),
+    names: names.filter((name) => readsAs(name, shownNames)),
     website: site !== null && others.some((other) => {
       const shown = other.website === null ? null : siteKey(other.website);
       return shown !== null && sameSite(site, shown);

@@ -112,7 +112,7 @@ function safeNumber(value: string | number): number {
 export class EntitlementRepository extends TransactionalRepository {
   /**
    * The bytes of the dataset as the `versionIds` hold it, listed oldest first (as the catalog
-   * released them, and an order line keeps them): a file counts when its version is the newest of
+   * released them, and an order line keeps them), each once: a file counts when its version is the newest of
    * them holding its path and the newest holding its contents (its SHA-256), so a file changed
    * (same path) or moved (same contents) in a later version counts there only. Versions that each
    * hold the whole corpus, changed, re-encoded or laid out anew, count it once; versions that add
