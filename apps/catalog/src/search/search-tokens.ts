@@ -63,23 +63,26 @@ function normalizeWord(word: string): string {
  * and commas (`12345,678`, `1,000,00`).
  */
 const GROUPED_NUMBER = /(?<!\d,?)\d{1,3}(?:,\d{3})+(?!,?\d)/g;
-const HAS_GROUPED_NUMBER = new RegExp(GROUPED_NUMBER.source, 'u');
+
+/** The text as tokens are made of it: NFKC-normalized, lower-cased, in simplified characters. */
+function normalized(text: string): string {
+  return toSimplified(text.normalize('NFKC').toLowerCase());
+}
+
+/** `text` (normalized) with its grouped numbers whole, as a query reads them: `16,000Hz` is `16000hz`. */
+function wholeNumbers(text: string): string {
+  return text.replace(GROUPED_NUMBER, (number) => number.replaceAll(',', ''));
+}
 
 interface Run {
   paired: boolean;
   text: string;
 }
 
-/**
- * The runs of letters and digits of a text, NFKC-normalized, lower-cased and in simplified
- * characters; with `wholeNumbers`, its grouped numbers without their commas (`2,000` is `2000`,
- * `16,000Hz` is `16000hz`), as a query reads them.
- */
-function runs(text: string, wholeNumbers: boolean): Run[] {
+/** The runs of letters and digits of a normalized text, each word cut after MAX_WORD_CHARACTERS. */
+function runs(text: string): Run[] {
   const found: Run[] = [];
-  let normalized = toSimplified(text.normalize('NFKC').toLowerCase());
-  if (wholeNumbers) normalized = normalized.replace(GROUPED_NUMBER, (number) => number.replaceAll(',', ''));
-  for (const match of normalized.matchAll(RUNS)) {
+  for (const match of text.matchAll(RUNS)) {
     if (match[1]) found.push({ paired: true, text: match[1] });
     else if (match[2]) found.push({ paired: false, text: normalizeWord([...match[2]].slice(0, MAX_WORD_CHARACTERS).join('')) });
   }
@@ -106,20 +109,19 @@ function tokensOf(found: Run[], unigrams: boolean): { token: string; offset: num
 
 /**
  * Tokens of a text as indexed, in order, each with its position offset from the text's start.
- * A grouped number is indexed both cut at its commas, as any other text, and whole, with what is
- * written onto it, as a query reads it, and as the number alone: a listing's `2,000 小时` is
- * found by `2000小时` and `2,000` alike, `16,000Hz` by `16000hz`, `16,000hz` and `16000`, and
- * `128,256,512` (maybe a list) by `256` too.
+ * A grouped number is indexed cut at its commas, as any other text, then whole with what is
+ * written onto it (as a query reads it) and whole on its own: a listing's `2,000 小时` is found
+ * by `2000小时` and `2,000` alike, `16,000Hz` by `16000hz`, `16,000hz` and `16000`, and
+ * `128,256,512` (maybe a list) by `256` too. The added tokens go through the same cut as every
+ * word, and come after the text's own.
  */
 export function documentTokens(text: string, { unigrams = true } = {}): { token: string; offset: number }[] {
-  const tokens = tokensOf(runs(text, false), unigrams);
-  if (!HAS_GROUPED_NUMBER.test(text.normalize('NFKC'))) return tokens;
-  const whole = tokensOf(runs(text, true), unigrams);
-  // The number on its own too, when letters are written onto it: `16000` finds `16,000Hz`.
-  // Cut as every other word is (`runs`): a number of 700 groups is no tsvector word.
-  const numbers = [...toSimplified(text.normalize('NFKC').toLowerCase()).matchAll(GROUPED_NUMBER)].map((number) => number[0].replaceAll(',', '').slice(0, MAX_WORD_CHARACTERS));
+  const plain = normalized(text);
+  const tokens = tokensOf(runs(plain), unigrams);
+  const numbers = [...plain.matchAll(GROUPED_NUMBER)].map((number) => number[0].replaceAll(',', ''));
+  if (numbers.length === 0) return tokens;
   const seen = new Set(tokens.map((t) => t.token));
-  for (const t of [...whole, ...numbers.map((token) => ({ token, offset: whole.find((w) => w.token.startsWith(token))?.offset ?? 0 }))]) {
+  for (const t of tokensOf(runs(`${wholeNumbers(plain)} ${numbers.join(' ')}`), unigrams)) {
     if (seen.has(t.token)) continue;
     seen.add(t.token);
     tokens.push(t);
@@ -136,7 +138,7 @@ export function documentTokens(text: string, { unigrams = true } = {}): { token:
  */
 export function queryTokens(query: string): string[] {
   const tokens: string[] = [];
-  for (const run of runs(query, true)) {
+  for (const run of runs(wholeNumbers(normalized(query)))) {
     if (!run.paired) {
       tokens.push(run.text);
       continue;
