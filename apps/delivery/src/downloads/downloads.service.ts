@@ -6,7 +6,7 @@ import { ServiceException } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
 import { callerRefusal } from '../callers/caller-standing';
 import { DeliveryConfig } from '../delivery.config';
-import { currentStatus, refusal } from '../entitlements/entitlements.service';
+import { currentStatus, refusal, statusRefusal } from '../entitlements/entitlement-standing';
 import { UrlSigner, type UrlSignature } from '../signing/url-signer';
 import { DownloadRepository, GIB, type DownloadHoldRow, type DownloadRecord, type DownloadTarget, type Usage, type UsageAsked } from './download.repository';
 import { downloadGrant, type DownloadTicket } from './download-ticket';
@@ -58,8 +58,7 @@ export class DownloadsService {
     if (refusedCaller) throw refusedCaller;
     const at = new Date(now);
     const status = currentStatus(target, at);
-    if (status === 'revoked') throw new ServiceException(DeliveryErrorCode.ENTITLEMENT_REVOKED, 'This entitlement was revoked (the order was refunded).');
-    if (status === 'expired') throw new ServiceException(DeliveryErrorCode.ENTITLEMENT_EXPIRED, 'This entitlement has expired: its license term or subscription ended.');
+    if (status !== 'active') throw statusRefusal(status);
     const decision = checkUse(target.terms, { use: 'download', grantedAt: target.grantedAt, at });
     if (!decision.permitted) throw refusal(decision.reason, decision.detail);
     return target;

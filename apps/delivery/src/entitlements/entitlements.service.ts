@@ -15,7 +15,6 @@ import {
   type DiffVersionsRequest,
   type EntitlementAllowance,
   type EntitlementList,
-  type EntitlementStatus,
   type EntitlementView,
   type GetManifestRequest,
   type ListEntitlementsRequest,
@@ -45,12 +44,7 @@ import { ManifestSigner } from '../manifests/manifest-signer';
 import { VersionRoots } from '../manifests/version-roots';
 import { UrlSigner, urlExpiry } from '../signing/url-signer';
 import { EntitlementRepository, type Entitlement, type VersionFile } from './entitlement.repository';
-
-/** The status a buyer sees: an active entitlement whose license term has ended is expired. */
-export function currentStatus(entitlement: Pick<Entitlement, 'status' | 'expiresAt'>, now: Date): EntitlementStatus {
-  if (entitlement.status === 'active' && entitlement.expiresAt && entitlement.expiresAt.getTime() <= now.getTime()) return 'expired';
-  return entitlement.status;
-}
+import { currentStatus, refusal, statusRefusal } from './entitlement-standing';
 
 /**
  * Entitlements: granted on `order.paid` (one per line, with its terms), extended to each version
@@ -569,22 +563,6 @@ function view(row: Entitlement, now: Date, deliveredBytes = 0): EntitlementView 
   };
 }
 
-/** A license refusal as delivery reports it (403). */
-export function refusal(reason: string, detail: string): ServiceException {
-  switch (reason) {
-    case 'DOWNLOAD_LIMIT_REACHED':
-      return new ServiceException(DeliveryErrorCode.DOWNLOAD_LIMIT_REACHED, `The license's download limit is reached: ${detail}.`);
-    case 'SEATS_EXCEEDED':
-      return new ServiceException(DeliveryErrorCode.SEATS_EXCEEDED, `All the license's seats are taken by other API keys: ${detail}.`);
-    case 'LICENSE_EXPIRED':
-      return new ServiceException(DeliveryErrorCode.ENTITLEMENT_EXPIRED, `The license does not run now: ${detail}.`);
-    case 'LICENSE_NOT_STARTED':
-      return new ServiceException(DeliveryErrorCode.ENTITLEMENT_NOT_STARTED, `The license does not run yet: ${detail}.`);
-    default:
-      return new ServiceException(CommonErrorCode.FORBIDDEN, `The license does not permit this download: ${detail}.`);
-  }
-}
-
 /**
  * A revoked (refunded) or expired entitlement serves nothing, nor one whose license has not
  * started yet (a renewal, until the term it renews ends): 403 saying which.
@@ -595,10 +573,4 @@ function assertCurrent(entitlement: Entitlement, at: Date): void {
   if (at < entitlement.grantedAt) {
     throw new ServiceException(DeliveryErrorCode.ENTITLEMENT_NOT_STARTED, `The license does not run yet: the license starts at ${entitlement.grantedAt.toISOString()}, when the term it renews ends.`);
   }
-}
-
-function statusRefusal(status: 'revoked' | 'expired'): ServiceException {
-  return status === 'revoked'
-    ? new ServiceException(DeliveryErrorCode.ENTITLEMENT_REVOKED, 'This entitlement was revoked (the order was refunded).')
-    : new ServiceException(DeliveryErrorCode.ENTITLEMENT_EXPIRED, 'This entitlement has expired: its license term or subscription ended.');
 }
