@@ -49,9 +49,10 @@ export class ExclusiveHolds {
   }
 
   /**
-   * In an order's transaction: the shared locks of the lines' datasets (see `blocking`). An
-   * exclusive order takes them before its hold, as a retry writing that hold again takes the
-   * dataset's lock before the hold's row: taken after, each would wait for what the other held.
+   * First in an order's transaction: the shared locks of its lines' datasets, under which
+   * `blocking` sees every hold written before. An exclusive order takes them before its hold, as
+   * a retry writing that hold again takes the dataset's lock before the hold's row: taken after,
+   * each would wait for what the other held.
    */
   lockDatasets(lines: readonly Pick<HeldSale, 'datasetId'>[]): Promise<void> {
     return this.holds.lockDatasets(lines.map((line) => line.datasetId));
@@ -61,13 +62,13 @@ export class ExclusiveHolds {
    * In the transaction of an order with lines that are not exclusive: the first such line that
    * an exclusive grant of another buyer blocks (blockedByExclusiveSale), a hold of a placement in
    * progress or the line of an order that holds its sale. The catalog's answer the placement
-   * began with may be older than a sale reserved since; this read is not: a hold of the dataset
-   * written after it waits for this transaction to end.
+   * began with may be older than a sale reserved since; this read, under `lockDatasets`, is not:
+   * a hold of the dataset written after it waits for this transaction to end. (Read without the
+   * locks it is the placement's early check, which its transaction makes again.)
    */
   async blocking<L extends HeldSale>(buyerOrganizationId: string, lines: readonly L[], at: Date): Promise<{ line: L; grant: ExclusiveGrant } | undefined> {
     const open = lines.filter((line) => !line.terms.exclusive);
     if (open.length === 0) return undefined;
-    await this.lockDatasets(open);
     const grants = (await this.holds.exclusiveGrantsOf(open.map((line) => line.datasetId))).filter((grant) => grant.buyerOrganizationId !== buyerOrganizationId);
     for (const line of open) {
       const grant = grants.find((sale) => blockedByExclusiveSale({ datasetId: line.datasetId, terms: line.terms, startsAt: at }, sale));

@@ -75,9 +75,16 @@ export class OrdersService {
     // from it (`termStartsAt` of order.paid), so that it ends with the sale, not later by the
     // time the payment took.
     let placedAt = new Date();
-    const write = (tx: Transaction) => this.write(tx, buyer, orderId, offers, prices, currency, total, placedAt);
+    // The order's transaction: its datasets' shared locks first (ExclusiveHolds.lockDatasets),
+    // then, for an exclusive order, its hold (taken after them: a retry writing the hold again
+    // takes the dataset's lock before the hold's row), then the order.
+    const write = async (tx: Transaction, takeHold?: () => Promise<void>) => {
+      await this.holds.lockDatasets(offers);
+      await takeHold?.();
+      return this.write(tx, buyer, orderId, offers, prices, currency, total, placedAt);
+    };
     const exclusive = offers.filter((offer) => offer.exclusive);
-    if (exclusive.length === 0) return commit(write);
+    if (exclusive.length === 0) return commit((tx) => write(tx));
     // Refused before anything is reserved: an order that reserved its first exclusive offer and
     // was then refused the second held the first from every other buyer meanwhile, so a script
     // sending such orders without end kept an exclusive offer from ever being sold, at no cost.
@@ -108,11 +115,9 @@ export class OrdersService {
       const sale = await this.rpc.send(CatalogSubjects.reserveExclusive, { offerId: exclusive[0].id, buyerOrgId: buyer.organizationId, orderId, startsAt: placedAt.toISOString() });
       // A retry of the command finds the sale its first attempt reserved: the order starts with it.
       if (sale?.startsAt) placedAt = new Date(sale.startsAt);
-      const view = await commit(async (tx) => {
+      const view = await commit((tx) => {
         wrote = true;
-        await this.holds.lockDatasets(offers);
-        await this.holds.take(orderId, token);
-        return write(tx);
+        return write(tx, () => this.holds.take(orderId, token));
       });
       // A concurrent duplicate of this command wrote the order first, and `commit` answered its
       // reply without writing: the sale is that order's, and only the hold is left to delete.
