@@ -12,6 +12,7 @@ import type { MigrationInterface } from 'typeorm';
 import { createDataSource } from '../src/data-source';
 import { SearchTokensForUnspacedScripts1764500011000 } from '../src/migrations/1764500011000-SearchTokensForUnspacedScripts';
 import { SearchTraditionalChinese1765100000000 } from '../src/migrations/1765100000000-SearchTraditionalChinese';
+import { RewriteSearchDocuments1765700000000 } from '../src/migrations/1765700000000-RewriteSearchDocuments';
 import { DatasetsService } from '../src/datasets/datasets.service';
 import { OffersService } from '../src/offers/offers.service';
 import { SearchService } from '../src/search/search.service';
@@ -644,6 +645,24 @@ describe.each([
       await catalog.runMigration(new SearchTraditionalChinese1765100000000());
       expect((await catalog.find({ q: '国语' })).items.map((item) => item.id)).toEqual([id]);
       expect((await catalog.find({ q: '臺灣' })).items.map((item) => item.id)).toEqual([id]);
+    });
+
+    it('writes again the documents of listings indexed before languages were named in their own script and grouped numbers read whole', async () => {
+      const id = await catalog.publish({ title: '日语客服电话录音 16,000Hz', description: '東京コールセンター通話', modality: 'speech', domain: 'telecom', languages: ['ja'] });
+      const untouched = await catalog.publish({ title: '电力调度对话文本', description: '调度员与变电站值班员', modality: 'text', domain: 'energy' });
+      const [before] = await catalog.query<{ document: string }>(`SELECT document::text FROM dataset_search WHERE dataset_id = $1`, [untouched]);
+      // As rows written before held it: no 日本語, and 16,000 as two numbers.
+      await catalog.query(`UPDATE dataset_search SET document = $2::tsvector WHERE dataset_id = $1`, [id, "'日语':1A '客服':2A '电话':3A '录音':4A '16':5A '000hz':6A 'ja':7B"]);
+      expect((await catalog.find({ q: '日本語' })).items).toEqual([]);
+      expect((await catalog.find({ q: '16000hz' })).items).toEqual([]);
+      const [{ generation }] = await catalog.query<{ generation: string }>(`SELECT generation FROM search_generation`);
+
+      await catalog.runMigration(new RewriteSearchDocuments1765700000000());
+      expect((await catalog.find({ q: '日本語' })).items.map((item) => item.id)).toEqual([id]);
+      expect((await catalog.find({ q: '16000hz 客服' })).items.map((item) => item.id)).toEqual([id]);
+      expect(await catalog.query(`SELECT document::text FROM dataset_search WHERE dataset_id = $1`, [untouched])).toEqual([before]);
+      // One statement rewrote the batch: one raise of the generation, so caches empty once.
+      expect(await catalog.query(`SELECT generation FROM search_generation`)).toEqual([{ generation: String(Number(generation) + 1) }]);
     });
 
     it('follows edits and withdrawn offers of a published dataset', async () => {
