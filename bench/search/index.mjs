@@ -86,7 +86,7 @@ function fire(options) {
 async function cacheCounters(catalogUrl) {
   const text = await (await fetch(`${catalogUrl}/metrics`)).text();
   const count = (outcome) => Number(text.match(new RegExp(`^trove_search_cache_total\\{outcome="${outcome}"\\} (\\d+)`, 'm'))?.[1] ?? 0);
-  return { hit: count('hit'), shared: count('shared'), miss: count('miss') };
+  return { hit: count('hit'), shared: count('shared'), page: count('page'), miss: count('miss') };
 }
 
 /**
@@ -101,8 +101,8 @@ async function troveRun({ url, catalogUrl, pathAt, next, seconds, warmupSeconds,
   const result = await fire({ url, connections: CLIENTS, duration: seconds, requests });
   const after = await Promise.all(processes.map((p) => cpuSeconds(p.pid)));
   const now = await cacheCounters(catalogUrl);
-  const cache = { hit: now.hit - counters.hit, shared: now.shared - counters.shared, miss: now.miss - counters.miss };
-  const answered = cache.hit + cache.shared + cache.miss;
+  const cache = { hit: now.hit - counters.hit, shared: now.shared - counters.shared, page: now.page - counters.page, miss: now.miss - counters.miss };
+  const answered = cache.hit + cache.shared + cache.page + cache.miss;
   return {
     requestsPerSecond: Math.round(result.requests.average),
     latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
@@ -112,7 +112,11 @@ async function troveRun({ url, catalogUrl, pathAt, next, seconds, warmupSeconds,
     unexpected: result.requests.total - (result.statusCodeStats?.['200']?.count ?? 0),
     errors: result.errors + result.timeouts,
     cpuSecondsPerProcess: Object.fromEntries(processes.map((p, i) => [p.name, Math.round((after[i] - before[i]) * 100) / 100])),
-    cache: { ...cache, hitRate: answered > 0 ? Math.round(((cache.hit + cache.shared) / answered) * 1000) / 1000 : null },
+    cache: {
+      ...cache,
+      hitRate: answered > 0 ? Math.round(((cache.hit + cache.shared) / answered) * 1000) / 1000 : null,
+      pageRate: answered > 0 ? Math.round((cache.page / answered) * 1000) / 1000 : null,
+    },
   };
 }
 
@@ -228,7 +232,7 @@ export default {
       const pathAt = (i) => paths[i];
       const log = (side, run) =>
         ctx.log(
-          `  ${side}: ${run.requestsPerSecond} requests/s, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms, unexpected ${run.unexpected}, errors ${run.errors}${run.cache ? `, cache hits ${run.cache.hit} + shared ${run.cache.shared} / misses ${run.cache.miss} (${Math.round(run.cache.hitRate * 100)} %)` : ''}`,
+          `  ${side}: ${run.requestsPerSecond} requests/s, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms, unexpected ${run.unexpected}, errors ${run.errors}${run.cache ? `, cache hits ${run.cache.hit} + shared ${run.cache.shared} (${Math.round(run.cache.hitRate * 100)} %), pages read by key ${run.cache.page} (${Math.round(run.cache.pageRate * 100)} %), statements ${run.cache.miss}` : ''}`,
         );
       const measureSide = async (side) => {
         let run;
@@ -255,7 +259,9 @@ export default {
       const ratio = Math.round((sides.trove.requestsPerSecond / sides.baseline.requestsPerSecond) * 100) / 100;
       const coldRatio = Math.round((cold.requestsPerSecond / sides.baseline.requestsPerSecond) * 100) / 100;
       const total = (key) => runs.trove.reduce((sum, run) => sum + run.cache[key], 0);
-      const hitRate = Math.round(((total('hit') + total('shared')) / (total('hit') + total('shared') + total('miss'))) * 1000) / 1000;
+      const answered = total('hit') + total('shared') + total('page') + total('miss');
+      const hitRate = Math.round(((total('hit') + total('shared')) / answered) * 1000) / 1000;
+      const pageRate = Math.round((total('page') / answered) * 1000) / 1000;
       const coldRuns = runs.cold.map((run) => `${run.requestsPerSecond} requests/s, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms`).join('; ');
       return {
         connections: CLIENTS,
@@ -264,6 +270,7 @@ export default {
         cold: { ...cold, ratio: coldRatio },
         ratio,
         hitRate,
+        pageRate,
         targetRatio: TARGET_RATIO,
         targetP99Ms: TARGET_P99_MS,
         pass: ratio >= TARGET_RATIO && sides.trove.p99Ms < TARGET_P99_MS,
@@ -272,7 +279,7 @@ export default {
           apps: `gateway and catalog from dist/, ${Object.entries(SETTINGS).map(([k, v]) => `${k}=${v}`).join(', ')}, catalog cache at its defaults, NATS namespace ${ctx.namespace}`,
           data: `${DATASETS} published datasets (7 modalities, 17 domains, Chinese and English titles, 1-2 offers each) generated in ${seconds.toFixed(1)} s by bench/search/generate.mjs`,
           mix: `a seeded Zipf draw (exponent ${EXPONENT}) over ${UNIVERSE} distinct searches (bench/search/queries.mjs): the 24 families first (${QUERIES.map((q) => `\`${q}\``).join(', ')}), then variants with other words, places, filters, price caps, sorts, page sizes and later pages; each side reads the same sequence from its start; ${checked.length} of them checked equal through the gateway (twice) and directly before timing`,
-          cache: `hits (or an identical search in flight) ${Math.round(hitRate * 100)} % of the Trove runs' searches (${runs.trove.map((run) => `${Math.round(run.cache.hitRate * 100)} %`).join(', ')}); timing starts with an empty cache`,
+          cache: `hits (or an identical search in flight) ${Math.round(hitRate * 100)} % of the Trove runs' searches (${runs.trove.map((run) => `${Math.round(run.cache.hitRate * 100)} %`).join(', ')}), and another page size or a later page of a search whose order the catalog knew, read by key, ${Math.round(pageRate * 100)} % (${runs.trove.map((run) => `${Math.round(run.cache.pageRate * 100)} %`).join(', ')}); timing starts with an empty cache`,
           cold: `Trove with the cache off, same mix: ${cold.requestsPerSecond} requests/s, p50 ${cold.p50Ms} ms, p99 ${cold.p99Ms} ms, ratio ${coldRatio} (runs: ${coldRuns})`,
           p99: `Trove p99 ${sides.trove.p99Ms} ms on the realistic mix (target under ${TARGET_P99_MS} ms); cold ${cold.p99Ms} ms`,
         },

@@ -16,6 +16,10 @@ import { RewriteSearchDocuments1765700000000 } from '../src/migrations/176570000
 import { DatasetsService } from '../src/datasets/datasets.service';
 import { OffersService } from '../src/offers/offers.service';
 import { SearchService } from '../src/search/search.service';
+import { SearchRepository } from '../src/search/search.repository';
+import { SearchIndexer } from '../src/search/search-indexer';
+import { CatalogConfig } from '../src/catalog.config';
+import { UnitOfWork } from '@trove/messaging';
 import { searchPage, searchStatement, type SearchRow } from '../src/search/search-query';
 import { VersionsService } from '../src/versions/versions.service';
 import { SERVER_URL } from '../../../test/support/postgres';
@@ -471,6 +475,67 @@ describe.each([
         { value: 'commercial', count: 4 },
         { value: 'research', count: 1 },
       ]);
+    });
+
+    it('reads other page sizes and the next pages of a search it has read once by key, exactly as its statement answers them', async () => {
+      /** A catalog replica's search whose statements keep `orderedKeys` leading matches, with its own counters. */
+      const replica = (orderedKeys: number) => {
+        const metrics = new MetricsService();
+        const config = Object.assign(new CatalogConfig(), catalog.moduleRef.get(CatalogConfig), { SEARCH_ORDERED_KEYS: orderedKeys });
+        const get = <T,>(type: new (...args: never[]) => T) => catalog.moduleRef.get(type);
+        const service = new SearchService(get(UnitOfWork), get(SearchRepository), get(SearchIndexer), config, metrics);
+        const outcomes = async () => {
+          const values = (await metrics.registry.getSingleMetric('trove_search_cache_total')!.get()).values;
+          return Object.fromEntries(['hit', 'shared', 'page', 'miss'].map((outcome) => [outcome, values.find((v) => v.labels.outcome === outcome)?.value ?? 0]));
+        };
+        return { find: (query: Record<string, unknown>) => service.search(validateMessage(SearchDatasetsRequest, query)), outcomes };
+      };
+      const searches: Record<string, unknown>[] = [
+        { q: '语音' },
+        { q: 'ASR', sort: 'price' },
+        { q: 'speech', sort: 'newest' },
+        { maxPrice: 30_000_000 },
+        { annotation: 'tracking', sort: 'price' },
+        { q: '语音', sort: 'price', currency: 'USD' },
+      ];
+      let longest = 0;
+      for (const orderedKeys of [200, 3]) {
+        for (const search of searches) {
+          const { find, outcomes } = replica(orderedKeys);
+          // One listing a page to the end, each page as the statement answers it.
+          let cursor: string | undefined;
+          let pages = 0;
+          do {
+            const query = { ...search, limit: 1, ...(cursor ? { cursor } : {}) };
+            const page = await find(query);
+            expect({ query, page }).toEqual({ query, page: (await catalog.statementAnswer(query, { tally: true })).page });
+            cursor = page.nextCursor ?? undefined;
+            pages++;
+          } while (cursor);
+          longest = Math.max(longest, pages);
+          // The first page's statement kept its leading max(1, orderedKeys) + 1 matches in order:
+          // every later page when that was all of them, else those whose page and the match after
+          // it are among them; the rest run statements of their own.
+          const kept = Math.max(1, orderedKeys);
+          const byKey = pages <= kept ? pages - 1 : kept - 1;
+          expect({ search, orderedKeys, outcomes: await outcomes() }).toEqual({ search, orderedKeys, outcomes: { hit: 0, shared: 0, page: byKey, miss: pages - byKey } });
+          // Another page size of the same search: its first page, by key when the order covers it.
+          const wider = { ...search, limit: 2 };
+          expect(await find(wider)).toEqual((await catalog.statementAnswer(wider, { tally: true })).page);
+        }
+      }
+      // Some search ran past the 4 keys the small order holds, so both ways were taken.
+      expect(longest).toBeGreaterThan(4);
+
+      // A change drops the known orders with the answers: the next page is the statement's again.
+      const { find, outcomes } = replica(200);
+      const first = await find({ q: '语音', limit: 1 });
+      const added = await catalog.publish({ title: '客服热线普通话语音 300 小时', description: '来电咨询录音，逐句转写。', modality: 'speech', domain: 'telecom', languages: ['zh-CN'] }, [{ template: 'research', amount: 1_500_000 }]);
+      const next = { q: '语音', limit: 1, cursor: first.nextCursor };
+      expect(await find(next)).toEqual((await catalog.statementAnswer(next, { tally: true })).page);
+      expect(await outcomes()).toEqual({ hit: 0, shared: 0, page: 0, miss: 2 });
+      // Off search again, so that the tests after this one see the catalog they expect.
+      await catalog.datasets.suspend(added);
     });
 
     it('can page a search without words from an index in the order asked: newest, or the price in yuan', async () => {

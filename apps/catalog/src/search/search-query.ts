@@ -28,6 +28,11 @@ export interface SearchStatement {
   sort: SearchSort;
   /** What this search's cursors carry, so that another search's cursor is refused (searchCursorTag). */
   cursorTag: string;
+  /**
+   * How many of the matches' leading keys in order the row's `ordered` column holds (0: none),
+   * so that other page sizes and later pages of the same search can be read without the matches.
+   */
+  ordered: number;
 }
 
 /** Keyset position after the last item of a page; which values depends on the sort. */
@@ -124,16 +129,11 @@ export const LANGUAGE_FACET_VALUES = 100;
  */
 export function searchStatement(
   request: SearchDatasetsRequest,
-  { tally = true, indexOrderShare = INDEX_ORDER_SHARE }: { tally?: boolean; indexOrderShare?: number } = {},
+  { tally = true, indexOrderShare = INDEX_ORDER_SHARE, ordered = 0 }: { tally?: boolean; indexOrderShare?: number; ordered?: number } = {},
 ): SearchStatement {
   const params: unknown[] = [];
   const param = (value: unknown): string => `$${params.push(value)}`;
-  const currency = request.currency ?? 'CNY';
-  const limit = request.limit ?? SEARCH_DEFAULT_LIMIT;
-  const query = request.q ? tsqueryText(request.q) : null;
-  // Relevance needs words to be relevant to; without them the newest come first.
-  const sort: SearchSort = request.sort ?? (query ? 'relevance' : 'newest');
-  const effective: SearchSort = sort === 'relevance' && !query ? 'newest' : sort;
+  const { currency, limit, query, effective } = searchShape(request);
 
   const currencyParam = param(currency);
   const where: string[] = [];
@@ -180,6 +180,9 @@ export function searchStatement(
   // The partitions a tallied page walks, named in the statement: only the vocabulary's own values.
   const walked = MODALITIES.filter((modality) => !request.modality || modality === request.modality);
   const fromTally = tally && (request.q === undefined || request.q === '') && !request.annotation && request.maxPrice === undefined && walked.length > 0;
+  // The leading keys in order: only for a search that reads its matches (a tallied one is cheap
+  // anyway) from its first page.
+  const keys = fromTally || request.cursor ? 0 : ordered;
 
   const { order, after } = ORDER[effective];
   const cursorTag = searchCursorTag(request, query, effective, currency);
@@ -266,27 +269,82 @@ page AS (
   SELECT * FROM (SELECT *, coalesce(offer_price, ${MAX_PRICE}) AS price FROM matched) m
   WHERE ${cursorCondition}
   ORDER BY ${order}
-  LIMIT ${limit + 1}
+  LIMIT ${Math.max(limit, keys) + 1}
 )`;
 
   const sql = `${sources}
 SELECT
   (SELECT coalesce(sum(n), 0)::int FROM combinations) AS total,
-  (SELECT coalesce(json_agg(json_build_object(
+  ${itemsSql(keys > limit ? `(SELECT * FROM page ORDER BY ${order} LIMIT ${limit + 1})` : 'page', order)} AS items,
+  ${facet(1, false)} AS modality,
+  ${languageFacet} AS language,
+  ${facet(2, false)} AS domain,
+  ${facet(4, true)} AS license${keys > 0 ? `,
+  (SELECT coalesce(json_agg(json_build_array(${KEY_SQL}, p.modality) ORDER BY ${inPage(order)}), '[]'::json) FROM page p) AS ordered` : ''}`;
+  return { sql, params, limit, currency, sort: effective, cursorTag, ordered: keys };
+}
+
+/** A page's position in its search's order, as its items' `key` and the cursor after them carry it. */
+const KEY_SQL = 'p.score, p.published_at, p.dataset_id, p.price::text';
+
+/** An ORDER BY over the relation `p`. */
+const inPage = (order: string) => order.replace(/(score|published_at|dataset_id|price)/g, 'p.$1');
+
+/**
+ * The hits of a page, in order, from `page` (dataset_id, modality, published_at, score,
+ * offer_price, price): one JSON array, built the same way whether the page was read from the
+ * matches or from a search's known order (orderedPageStatement).
+ */
+function itemsSql(page: string, order: string): string {
+  return `(SELECT coalesce(json_agg(json_build_object(
       'id', p.dataset_id, 'vendorOrganizationId', d.vendor_organization_id, 'title', d.title, 'titleEn', d.metadata ->> 'titleEn',
       'summary', left(d.metadata ->> 'description', ${SUMMARY_LENGTH}), 'modality', p.modality, 'languages', x.languages, 'domain', x.domain,
       'annotationTypes', x.annotation_types, 'tags', coalesce(d.metadata -> 'tags', '[]'::jsonb), 'licenses', x.licenses,
       'price', p.offer_price, 'publishedAt', p.published_at, 'score', p.score,
-      'key', json_build_array(p.score, p.published_at, p.dataset_id, p.price::text)
-    ) ORDER BY ${order.replace(/(score|published_at|dataset_id|price)/g, 'p.$1')}), '[]'::json)
-   FROM page p
+      'key', json_build_array(${KEY_SQL})
+    ) ORDER BY ${inPage(order)}), '[]'::json)
+   FROM ${page} p
    JOIN dataset_search x ON x.dataset_id = p.dataset_id AND x.modality = p.modality
-   JOIN dataset d ON d.id = p.dataset_id) AS items,
-  ${facet(1, false)} AS modality,
-  ${languageFacet} AS language,
-  ${facet(2, false)} AS domain,
-  ${facet(4, true)} AS license`;
-  return { sql, params, limit, currency, sort: effective, cursorTag };
+   JOIN dataset d ON d.id = p.dataset_id)`;
+}
+
+/** What a search reads and in which order: its currency, page size, words as searched for and sort. */
+function searchShape(request: SearchDatasetsRequest): { currency: string; limit: number; query: string | null; effective: SearchSort } {
+  const query = request.q ? tsqueryText(request.q) : null;
+  // Relevance needs words to be relevant to; without them the newest come first.
+  const sort: SearchSort = request.sort ?? (query ? 'relevance' : 'newest');
+  return {
+    currency: request.currency ?? 'CNY',
+    limit: request.limit ?? SEARCH_DEFAULT_LIMIT,
+    query,
+    effective: sort === 'relevance' && !query ? 'newest' : sort,
+  };
+}
+
+/** One match in a search's order (the `ordered` column): its item's `key`, then its modality. */
+export type OrderedKey = [...key: CursorKey, modality: string];
+
+/**
+ * The items of a page of `request`'s search whose matches, in order, are `entries` (at most the
+ * page size + 1, taken from the `ordered` column of the same search's statement), read by
+ * primary key: exactly the items that statement would give at the same generation, which the row
+ * carries beside them (`generation`). Its caller uses them only at the generation the order was
+ * read at; they cost a few index reads instead of every match.
+ */
+export function orderedPageStatement(request: SearchDatasetsRequest, entries: readonly OrderedKey[]): { sql: string; params: unknown[] } {
+  const { currency, query, effective } = searchShape(request);
+  const params: unknown[] = [currency, entries.map((entry) => entry[2]), entries.map((entry) => entry[4])];
+  const score = effective === 'relevance' && query !== null ? `ts_rank(s.document, $${params.push(query)}::tsquery)` : 'NULL::real';
+  const sql = `
+WITH page AS (
+  SELECT s.dataset_id, s.modality, s.published_at, ${score} AS score, (s.min_prices ->> $1)::bigint AS offer_price,
+         coalesce((s.min_prices ->> $1)::bigint, ${MAX_PRICE}) AS price
+  FROM unnest($2::uuid[], $3::text[]) AS w(dataset_id, modality)
+  JOIN dataset_search s ON s.dataset_id = w.dataset_id AND s.modality = w.modality
+)
+SELECT (SELECT generation FROM search_generation) AS generation, (SELECT count(*)::int FROM page) AS found,
+  ${itemsSql('page', ORDER[effective].order)} AS items`;
+  return { sql, params };
 }
 
 /** The statement's one row. */
@@ -297,6 +355,8 @@ export interface SearchRow {
   language: [string, number][];
   domain: [string, number][];
   license: [string, number][];
+  /** With `ordered` asked for: the leading matches in order, up to that many + 1. */
+  ordered?: OrderedKey[];
 }
 
 /**

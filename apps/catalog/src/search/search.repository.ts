@@ -1,4 +1,4 @@
-import type { DatasetSearchPage } from '@trove/contracts';
+import type { DatasetSearchPage, SearchDatasetsRequest } from '@trove/contracts';
 import { Injectable } from '@nestjs/common';
 import { TransactionalRepository } from '@trove/messaging';
 import { PLANNED_PER_CALL } from '@trove/platform';
@@ -6,7 +6,7 @@ import type { LicenseTermsValue } from '@trove/licensing';
 import { LIVE_SALES_JSON_SQL, liveSalesOf, type LiveExclusiveSale, type LiveSaleJson } from '../offers/exclusive-availability';
 import type { SearchDocument, SearchableOffer } from './search-document';
 import { VENDOR_SUSPENDED_SQL } from '../datasets/dataset.repository';
-import { searchPage, type SearchRow, type SearchStatement } from './search-query';
+import { orderedPageStatement, searchPage, type OrderedKey, type SearchRow, type SearchStatement } from './search-query';
 
 export const upsertSearchDocumentSql = `
   INSERT INTO dataset_search (dataset_id, modality, domain, languages, language_keys, annotation_types, licenses, min_prices, document, published_at, refresh_at)
@@ -144,10 +144,18 @@ export class SearchRepository extends TransactionalRepository {
    * Planned for its own words and filters every time (PLANNED_PER_CALL): how many rows a word
    * matches decides the plan.
    */
-  async searchWithGeneration(statement: SearchStatement): Promise<{ generation: number; page: DatasetSearchPage }> {
+  async searchWithGeneration(statement: SearchStatement): Promise<{ generation: number; row: SearchRow; page: DatasetSearchPage }> {
     const rows = (await this.manager.query(`${PLANNED_PER_CALL}\nSELECT (SELECT generation FROM search_generation) AS generation, answer.* FROM (${statement.sql}) answer`, statement.params)) as (SearchRow & {
       generation: string;
     })[];
-    return { generation: Number(rows[0].generation), page: searchPage(rows[0], statement) };
+    const { generation, ...row } = rows[0];
+    return { generation: Number(generation), row, page: searchPage(row, statement) };
+  }
+
+  /** The items of the listings `entries` names, in the search's order, and the generation they were read at (orderedPageStatement). */
+  async orderedPage(request: SearchDatasetsRequest, entries: readonly OrderedKey[]): Promise<{ generation: number; found: number; items: SearchRow['items'] }> {
+    const { sql, params } = orderedPageStatement(request, entries);
+    const [row] = (await this.manager.query(sql, params)) as { generation: string; found: number; items: SearchRow['items'] }[];
+    return { generation: Number(row.generation), found: row.found, items: row.items };
   }
 }

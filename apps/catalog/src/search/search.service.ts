@@ -6,13 +6,23 @@ import { Counter, Gauge } from 'prom-client';
 import { CatalogConfig } from '../catalog.config';
 import { AnswerCache, deepFreeze } from './search-cache';
 import { SearchGate } from './search-gate';
-import { searchStatement, type SearchStatement } from './search-query';
+import { decodeSearchCursor, searchPage, searchStatement, type OrderedKey, type SearchRow, type SearchStatement } from './search-query';
 import { SearchIndexer } from './search-indexer';
 import { SearchRepository } from './search.repository';
 
 interface Answer {
   generation: number;
   page: DatasetSearchPage;
+}
+
+/**
+ * What a search's statement read beyond its page: the total and facets, which no page size or
+ * cursor changes, and its leading matches in order (`complete` when they are all of them).
+ */
+interface KnownOrder {
+  row: Omit<SearchRow, 'items' | 'ordered'>;
+  entries: readonly OrderedKey[];
+  complete: boolean;
 }
 
 /** How often rows whose offers expired meanwhile are rebuilt. */
@@ -23,6 +33,9 @@ export class SearchService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('SearchService');
   private readonly refresh = new PeriodicJob(this.logger, 'refreshing expired offers in search failed', () => this.refreshExpired());
   private readonly cache: AnswerCache<DatasetSearchPage>;
+  /** Searches' known orders, by the search without its page size and cursor (orderKey). */
+  private readonly orders: AnswerCache<KnownOrder>;
+  private readonly orderedKeys: number;
   /** Statements running now, by cache key: the same search asked meanwhile waits for it. */
   private readonly running = new Map<string, Promise<Answer>>();
   private readonly outcomes: Counter<'outcome'>;
@@ -36,14 +49,17 @@ export class SearchService implements OnApplicationBootstrap, OnModuleDestroy {
     metrics: MetricsService,
   ) {
     this.cache = new AnswerCache(config.SEARCH_CACHE_ENTRIES, config.SEARCH_CACHE_MAX_BYTES);
+    // A known order holds keys only (about 130 bytes each): a quarter of the answers' budget.
+    this.orderedKeys = config.SEARCH_ORDERED_KEYS;
+    this.orders = new AnswerCache(this.orderedKeys > 0 ? config.SEARCH_CACHE_ENTRIES : 0, Math.floor(config.SEARCH_CACHE_MAX_BYTES / 4));
     this.gate = new SearchGate(config.SEARCH_MAX_CONCURRENT_STATEMENTS, config.SEARCH_MAX_WAITING);
     this.outcomes = new Counter({
       name: 'trove_search_cache_total',
-      help: 'Searches by how they were answered: hit (a cached answer of the current generation), shared (the same search already running), miss (a statement of its own)',
+      help: 'Searches by how they were answered: hit (a cached answer of the current generation), shared (the same search already running), page (another page size or a later page of a search whose order is known, read by key), miss (a statement of its own)',
       labelNames: ['outcome'] as const,
       registers: [metrics.registry],
     });
-    for (const outcome of ['hit', 'shared', 'miss']) this.outcomes.inc({ outcome }, 0);
+    for (const outcome of ['hit', 'shared', 'page', 'miss']) this.outcomes.inc({ outcome }, 0);
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const service = this;
     new Gauge({
@@ -81,8 +97,11 @@ export class SearchService implements OnApplicationBootstrap, OnModuleDestroy {
    * the generation it saw.
    */
   async search(request: SearchDatasetsRequest): Promise<DatasetSearchPage> {
-    const statement = searchStatement(request);
-    if (!this.cache.enabled) return this.gated(() => this.unitOfWork.read(() => this.repository.search(statement)));
+    if (!this.cache.enabled) {
+      const statement = searchStatement(request);
+      return this.gated(() => this.unitOfWork.read(() => this.repository.search(statement)));
+    }
+    const statement = searchStatement(request, { ordered: this.orderedKeys });
     // The statement says everything the answer depends on besides the data.
     const key = `${JSON.stringify(statement.params)}${statement.sql}`;
     const generation = await this.unitOfWork.read(() => this.repository.generation());
@@ -100,8 +119,7 @@ export class SearchService implements OnApplicationBootstrap, OnModuleDestroy {
         return shared.page;
       }
     }
-    this.outcomes.inc({ outcome: 'miss' });
-    const answer = this.answer(statement);
+    const answer = this.answer(request, statement, generation);
     this.running.set(key, answer);
     try {
       const { generation: seen, page } = await answer;
@@ -112,9 +130,55 @@ export class SearchService implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  private async answer(statement: SearchStatement): Promise<Answer> {
+  /**
+   * A page of a search whose order is known at this generation is read by key (a few index reads);
+   * any other runs the statement, which also keeps the search's order when it reads its first page.
+   */
+  private async answer(request: SearchDatasetsRequest, statement: SearchStatement, generation: number): Promise<Answer> {
+    const orderKey = this.orderKey(request);
+    const known = this.orders.get(orderKey, generation);
+    const entries = known && this.entriesFor(known, request, statement);
+    if (known && entries) {
+      const read = await this.unitOfWork.read(() => this.repository.orderedPage(request, entries));
+      // Read at the order's generation, every listing still there: the statement's own items.
+      if (read.generation === generation && read.found === entries.length) {
+        this.outcomes.inc({ outcome: 'page' });
+        return { generation, page: deepFreeze(searchPage({ ...known.row, items: read.items }, statement)) };
+      }
+    }
+    this.outcomes.inc({ outcome: 'miss' });
     const answer = await this.gated(() => this.unitOfWork.read(() => this.repository.searchWithGeneration(statement)));
+    const { ordered, items: _items, ...row } = answer.row;
+    if (ordered) {
+      const order: KnownOrder = { row, entries: ordered, complete: ordered.length <= statement.ordered };
+      this.orders.set(orderKey, answer.generation, deepFreeze(order), Buffer.byteLength(JSON.stringify(order)));
+    }
     return { generation: answer.generation, page: deepFreeze(answer.page) };
+  }
+
+  /** The same search whatever its page size and cursor: the one statement its known order comes from. */
+  private orderKey(request: SearchDatasetsRequest): string {
+    const first = searchStatement({ ...request, limit: undefined, cursor: undefined }, { ordered: this.orderedKeys });
+    return `${JSON.stringify(first.params)}${first.sql}`;
+  }
+
+  /**
+   * The matches a page needs from a known order: the page size + 1 after the cursor (the last one
+   * says whether there is a next page), or every one left when the order holds them all.
+   * Undefined when the order does not reach that far, or the cursor names no key of it.
+   */
+  private entriesFor(known: KnownOrder, request: SearchDatasetsRequest, statement: SearchStatement): readonly OrderedKey[] | undefined {
+    let start = 0;
+    if (request.cursor) {
+      // Checked by searchStatement already: a cursor of this very search.
+      const key = JSON.stringify(decodeSearchCursor(request.cursor, statement.sort, statement.cursorTag));
+      const at = known.entries.findIndex((entry) => JSON.stringify(entry.slice(0, 4)) === key);
+      if (at < 0) return undefined;
+      start = at + 1;
+    }
+    const end = start + statement.limit + 1;
+    if (end > known.entries.length && !known.complete) return undefined;
+    return known.entries.slice(start, end);
   }
 
   /** A statement in its turn (search-gate.ts), dropped if its caller's deadline passes first. */
