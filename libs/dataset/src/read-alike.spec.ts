@@ -1,4 +1,4 @@
-import { readAlike, readAs } from './read-alike';
+import { readAlike, readAs, trimSpaces } from './read-alike';
 
 describe('a text as a reader reads it', () => {
   it.each([
@@ -32,3 +32,23 @@ describe('a text as a reader reads it', () => {
     expect(readAlike(['普通话', 7, '粤语', 7])).toBeUndefined();
   });
 });
+
+describe('the spaces around a line of text', () => {
+  it.each([
+    ['  普通话语音  ', '普通话语音'],
+    ['\u3000呼叫中心数据\u3000', '呼叫中心数据'],
+    ['\t客服对话 SFT\r\n', '客服对话 SFT'],
+    ['\u00a0ASR\u2028', 'ASR'],
+    ['呼叫 中心', '呼叫 中心'],
+    [' \n ', ''],
+  ])('trims %j to %j', (text, trimmed) => {
+    expect(trimSpaces(text)).toBe(trimmed);
+  });
+
+  it('keeps a byte order mark at either end, for the rules to refuse as the invisible character it is', () => {
+    expect(trimSpaces('\ufeff语音 ')).toBe('\ufeff语音');
+    expect(trimSpaces(' 语音\ufeff')).toBe('语音\ufeff');
+    expect(trimSpaces('\ufeff')).toBe('\ufeff');
+  });
+});
+

@@ -3,13 +3,26 @@ import { BLANK_CHARACTER, BLANK_CHARACTER_SQL } from './invisible';
 
 const BLANKS = new RegExp(BLANK_CHARACTER.source, 'gu');
 
+/** White space at either end of a text, as Unicode defines it. */
+const EDGE_SPACE = /^\p{White_Space}+|\p{White_Space}+$/gu;
+
 /**
- * `@Transform`s that trim a line of text, or each of a list's, before the rules read it: what a
- * reader cannot see around a title or a tag is not part of it. Anything that is not a string is
- * left for the validators to refuse.
+ * A text without the white space at its ends: spaces (the ideographic one too), tabs and line
+ * breaks. Unlike `String.prototype.trim`, it keeps a byte order mark (U+FEFF), which is no
+ * space but an invisible character: the rules refuse it (400) at either end as they do inside a
+ * text, instead of taking `\uFEFF语音` as `语音` and `\uFEFF` alone as nothing at all.
  */
-export const trimLine = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
-export const trimEachLine = ({ value }: { value: unknown }): unknown => (Array.isArray(value) ? value.map((item: unknown) => (typeof item === 'string' ? item.trim() : item)) : value);
+export function trimSpaces(text: string): string {
+  return text.replace(EDGE_SPACE, '');
+}
+
+/**
+ * `@Transform`s that trim a line of text, or each of a list's, before the rules read it: the
+ * spaces around a title, a name, a tag or search words are not part of them. Anything that is
+ * not a string is left for the validators to refuse.
+ */
+export const trimLine = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? trimSpaces(value) : value);
+export const trimEachLine = ({ value }: { value: unknown }): unknown => (Array.isArray(value) ? value.map((item: unknown) => (typeof item === 'string' ? trimSpaces(item) : item)) : value);
 
 /**
  * A text as a reader reads it, the key under which two texts are one: NFKC-folded (full-width

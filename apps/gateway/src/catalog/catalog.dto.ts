@@ -3,15 +3,13 @@ import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, IsUUID, Length, Matches, MaxLength, Min } from 'class-validator';
 import { LicenseTerms, OfferLicensing, Pricing, type LicenseTermsValue, type PricingValue } from '@trove/licensing';
-import { NoneReadAlike } from '@trove/dataset';
+import { NoneReadAlike, trimEachLine, trimLine } from '@trove/dataset';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageQuery } from '@trove/platform';
 import { PageOf } from '../openapi/page.dto';
 
 /** A declared SHA-256 as clients write it; kept in lower case, as every answer gives it. */
 const SHA256_HEX_EITHER_CASE = /^[0-9a-fA-F]{64}$/;
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 /** Trims each string of a list; anything else is left for the validators to refuse. */
-const trimEach = ({ value }: { value: unknown }) => (Array.isArray(value) ? value.map((item: unknown) => (typeof item === 'string' ? item.trim() : item)) : value);
 
 // ---------------------------------------------------------------- requests
 
@@ -102,7 +100,7 @@ export class RejectDatasetDto {
     maxLength: 2000,
     description: PROSE_REASON,
   })
-  @Transform(trim)
+  @Transform(trimLine)
   @IsString()
   @Length(1, 2000)
   @DisplayText('prose')
@@ -113,7 +111,7 @@ export class RejectDatasetDto {
 export class SuspendDatasetDto {
   @ApiPropertyOptional({ example: '样本含未脱敏的手机号，整改后重新提交 / Samples hold unmasked phone numbers: fix and submit again', minLength: 1, maxLength: 2000, description: PROSE_REASON })
   @IsOptional()
-  @Transform(trim)
+  @Transform(trimLine)
   @IsString()
   @Length(1, 2000)
   @DisplayText('prose')
@@ -154,14 +152,14 @@ export class AdminDatasetsQuery extends VendorDatasetsQuery {
 
 export class VendorProfileInputDto {
   @ApiProperty({ example: '海天瑞声科技股份有限公司', minLength: 1, maxLength: 200 })
-  @Transform(trim)
+  @Transform(trimLine)
   @IsString()
   @Length(1, 200)
   @DisplayText()
   displayNameZh: string;
 
   @ApiProperty({ example: 'SpeechOcean', minLength: 1, maxLength: 200 })
-  @Transform(trim)
+  @Transform(trimLine)
   @IsString()
   @Length(1, 200)
   @DisplayText()
@@ -193,7 +191,7 @@ export class VendorProfileInputDto {
     example: ['ISO/IEC 27001', 'DSMM 三级', '上海数据交易所 数商'],
   })
   @IsOptional()
-  @Transform(trimEach)
+  @Transform(trimEachLine)
   @IsArray()
   @ArrayMaxSize(50)
   @IsString({ each: true })

@@ -5,8 +5,8 @@ import { API_KEY_ACCESS, DisplayText, IsMoment, ORGANIZATION_KINDS, ORGANIZATION
 import { PageQuery } from '@trove/platform';
 import { PageOf } from '../openapi/page.dto';
 import { MAX_SUSPENSION_REASON_LENGTH } from './organization-state';
+import { trimLine } from '@trove/dataset';
 
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 export class SignUpDto {
   @ApiProperty({
@@ -15,7 +15,7 @@ export class SignUpDto {
     description:
       'What operators (and, for a vendor, buyers) read: 1 to 200 characters after trimming, on one line; control characters, line breaks, bidirectional embeddings, overrides or isolates and invisible characters are 400',
   })
-  @Transform(trim)
+  @Transform(trimLine)
   @IsString()
   @Length(1, 200)
   @DisplayText('line')
@@ -29,7 +29,7 @@ export class SignUpDto {
     example: 'data-sales@example.cn',
     description: 'Operators read it in their queue: bidirectional embeddings, overrides or isolates and invisible characters are 400, as in `name`',
   })
-  @Transform(trim)
+  @Transform(trimLine)
   @IsEmail({}, { message: 'contactEmail must be an email address' })
   @Length(3, 254)
   // Stricter than a name: no character that shows nothing has a place in an address.
@@ -39,7 +39,7 @@ export class SignUpDto {
 
 export class CreateApiKeyDto {
   @ApiProperty({ example: 'training-pipeline-prod', maxLength: 100 })
-  @Transform(trim)
+  @Transform(trimLine)
   @IsString()
   @Length(1, 100)
   // Shown in the key list and the audit log to whoever reads them: no reordering or invisible
@@ -82,7 +82,7 @@ export class SuspendOrganizationDto {
       "Why the organization is suspended (or its vendor application declined), for the organization to read: the `detail` of the `403 ORGANIZATION_SUSPENDED` its keys get, and `statusReason`. 1 to 1,000 characters after trimming, on one line; control characters, line breaks and bidirectional embeddings, overrides or isolates are 400",
   })
   @IsOptional()
-  @Transform(trim)
+  @Transform(trimLine)
   @IsString()
   @Length(1, MAX_SUSPENSION_REASON_LENGTH)
   @DisplayText('line')

@@ -5,8 +5,8 @@ import { ArrayMaxSize, ArrayMinSize, ArrayUnique, Equals, IsArray, IsIn, IsInt, 
 import { LicenseTerms, Money, Pricing, type LicenseTermsValue, type PricingValue } from '@trove/licensing';
 import { PageQuery } from '@trove/platform';
 import { PageOf } from '../openapi/page.dto';
+import { trimLine } from '@trove/dataset';
 
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 // ---------------------------------------------------------------- requests
 
@@ -76,7 +76,7 @@ export class RefundOrderDto {
     description:
       'Why the order is refunded, for the buyer to read (as `refundReason`): 1 to 2,000 characters after trimming; line breaks and tabs are fine, other control characters and bidirectional embeddings, overrides or isolates are 400',
   })
-  @Transform(trim)
+  @Transform(trimLine)
   @IsString()
   @Length(1, 2000)
   @DisplayText('prose')
@@ -93,7 +93,7 @@ export class CreateAccessRequestDto {
     maxLength: 2000,
     description: 'For the vendor to judge: 1 to 2,000 characters after trimming; line breaks and tabs are fine, other control characters and bidirectional embeddings, overrides or isolates are 400',
   })
-  @Transform(trim)
+  @Transform(trimLine)
   @IsString()
   @Length(1, 2000)
   @DisplayText('prose')
@@ -110,7 +110,7 @@ export class RejectAccessRequestDto {
       'Why the request is rejected, for the buyer to read (as `rejectionReason`): 1 to 1,000 characters after trimming; line breaks and tabs are fine, other control characters and bidirectional embeddings, overrides or isolates are 400',
   })
   @IsOptional()
-  @Transform(trim)
+  @Transform(trimLine)
   @IsString()
   @Length(1, MAX_ACCESS_REJECTION_REASON_LENGTH)
   @DisplayText('prose')

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { ANNOTATION_TYPES, canonicalLanguageTag, DOMAINS, IsLanguageTag, MODALITIES, type AnnotationType, type Domain, type Modality } from '@trove/dataset';
+import { ANNOTATION_TYPES, type AnnotationType, canonicalLanguageTag, type Domain, DOMAINS, IsLanguageTag, MODALITIES, type Modality, trimLine } from '@trove/dataset';
 import { CURRENCY_CODES, LICENSE_TEMPLATES, type LicenseTemplate } from '@trove/licensing';
 import { DisplayText } from '../display-text';
 import { QueryInteger } from '../query-integer';
@@ -18,7 +18,6 @@ export const SEARCH_DEFAULT_LIMIT = 20;
 export const SEARCH_MAX_LIMIT = 100;
 export const SEARCH_MAX_QUERY_LENGTH = 200;
 
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 /** A well-formed tag is canonicalized (`zh-cn` -> `zh-CN`); anything else is left for the validator. */
 const languageTag = ({ value }: { value: unknown }) => canonicalLanguageTag(value) ?? value;
 
@@ -29,12 +28,12 @@ const languageTag = ({ value }: { value: unknown }) => canonicalLanguageTag(valu
 export class SearchDatasetsRequest {
   @ApiPropertyOptional({
     description:
-      'Words to find in titles, descriptions, tags and vocabulary labels, Chinese or English, with or without spaces between them; every word must match. At most 32 words, a word of Chinese, Japanese or Korean counting each pair of its characters as one: more is 400 naming q. Control characters and text-direction overrides are 400 naming q, as in any text Trove takes',
+      'Words to find in titles, descriptions, tags and vocabulary labels, Chinese or English, with or without spaces between them; every word must match. At most 32 words, a word of Chinese, Japanese or Korean counting each pair of its characters as one: more is 400 naming q. Spaces around the words are trimmed; control characters, text-direction overrides and invisible characters (a byte order mark at either end too) are 400 naming q, as in any text Trove takes',
     example: '普通话 语音',
     maxLength: SEARCH_MAX_QUERY_LENGTH,
   })
   @IsOptional()
-  @Transform(trim)
+  @Transform(trimLine)
   @IsString()
   @MaxLength(SEARCH_MAX_QUERY_LENGTH)
   @DisplayText()

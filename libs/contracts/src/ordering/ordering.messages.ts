@@ -3,6 +3,7 @@ import { ArrayMaxSize, ArrayMinSize, ArrayUnique, Equals, IsArray, IsIn, IsInt, 
 import type { LicenseTermsValue, MoneyValue, PricingValue } from '@trove/licensing';
 import { DisplayText } from '../display-text';
 import { PageRequest } from '../page-request';
+import { trimLine } from '@trove/dataset';
 
 /** Where an order is in the purchase saga. `refund_pending` waits for billing's reversal. */
 export const ORDER_STATUSES = ['pending_payment', 'paid', 'fulfilled', 'cancelled', 'refund_pending', 'refunded'] as const;
@@ -14,7 +15,6 @@ export type AccessRequestStatus = (typeof ACCESS_REQUEST_STATUSES)[number];
 /** The longest reason a vendor may give the buyer for rejecting an access request, in characters after trimming. */
 export const MAX_ACCESS_REJECTION_REASON_LENGTH = 1000;
 
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 /** The most items one order may hold. */
 export const MAX_ORDER_ITEMS = 20;
@@ -126,7 +126,7 @@ export class DecideAccessRequestRequest {
  */
 export class RejectAccessRequestRequest extends DecideAccessRequestRequest {
   @IsOptional()
-  @Transform(trim)
+  @Transform(trimLine)
   @IsString()
   @Length(1, MAX_ACCESS_REJECTION_REASON_LENGTH)
   @DisplayText('prose')
