@@ -282,6 +282,14 @@ describe('exclusive sales of orders that were never written', () => {
     await decline(firstId);
     // The decline tells the catalog in an event of the order, which the catalog takes when it can.
     expect(await ordering.events(firstId)).toContainEqual({ subject: OrderingEvents.orderExclusiveEnded.subject, payload: { orderId: firstId, reason: 'cancelled' } });
+    // Asked again before the catalog has taken that release, which still marks the offer sold
+    // (to the declined order): the answer is the cool-down, not an exclusive sale until 2028.
+    catalog.marksSoldOut = true;
+    try {
+      expect(refusal(await place(attacker, order(sought.id)))).toBe(OrderingErrorCode.EXCLUSIVE_ORDER_DECLINED_RECENTLY);
+    } finally {
+      catalog.marksSoldOut = false;
+    }
     catalog.release(firstId);
     expect(catalog.liveOrders(sought.id)).toEqual([]);
 

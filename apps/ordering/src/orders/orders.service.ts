@@ -58,6 +58,9 @@ export class OrdersService {
     // and its recorded answer is the one to give; with no record, this answer becomes the record.
     if (await this.madeAlready(buyer, orderId)) return commit(() => this.viewOf(orderId));
     const offers = await Promise.all(request.items.map((item) => this.rpc.send(CatalogSubjects.getOffer, { offerId: item.offerId, orderId })));
+    // First the buyer's own recent decline: until the catalog has taken its release, the offer
+    // still shows that declined order's sale, and "sold until 2028" would be the wrong answer.
+    for (const offer of offers) if (offer.exclusive) await this.assertNotDeclinedRecently(buyer, offer.id);
     for (const offer of offers) await this.assertOrderable(buyer, offer);
     const priced = offers.filter((offer) => offer.pricing.model !== 'free');
     // A free offer has no currency of its own: it takes the order's, or the market's own.
@@ -95,7 +98,6 @@ export class OrdersService {
       );
     }
 
-    await this.assertNotDeclinedRecently(buyer, exclusive[0].id);
     // What the order's transaction would refuse it for, asked before anything is reserved: an
     // order refused after reserving held the exclusive offer from every other buyer meanwhile,
     // and a script repeating one (with an offer the buyer licenses already) kept it so for free.
