@@ -32,10 +32,10 @@ export class SalesPerCurrencyDto {
   @ApiProperty({ type: 'integer', description: '`gross` - `refunded`, in minor units', example: 1_625_600_000 })
   net: number;
 
-  @ApiProperty({ description: 'Captured payments', example: 128 })
+  @ApiProperty({ description: 'Captured payments: each order charge and each subscription renewal counts once (not orders: a subscription renewed 9 times is 10 payments)', example: 128 })
   payments: number;
 
-  @ApiProperty({ description: 'Refunds', example: 1 })
+  @ApiProperty({ description: 'Payments given back: each refunded payment counts once (not orders: refunding that subscription\'s order is 10 refunds)', example: 1 })
   refunds: number;
 }
 
