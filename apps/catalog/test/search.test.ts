@@ -13,6 +13,8 @@ import { createDataSource } from '../src/data-source';
 import { SearchTokensForUnspacedScripts1764500011000 } from '../src/migrations/1764500011000-SearchTokensForUnspacedScripts';
 import { SearchTraditionalChinese1765100000000 } from '../src/migrations/1765100000000-SearchTraditionalChinese';
 import { RewriteSearchDocuments1765700000000 } from '../src/migrations/1765700000000-RewriteSearchDocuments';
+import { SpokenLanguageNames1765800000000 } from '../src/migrations/1765800000000-SpokenLanguageNames';
+import { tsqueryText } from '../src/search/search-tokens';
 import { DatasetsService } from '../src/datasets/datasets.service';
 import { OffersService } from '../src/offers/offers.service';
 import { SearchService } from '../src/search/search.service';
@@ -730,6 +732,22 @@ describe.each([
       expect(await catalog.query(`SELECT document::text FROM dataset_search WHERE dataset_id = $1`, [untouched])).toEqual([before]);
       // One statement rewrote the batch: one raise of the generation, so caches empty once.
       expect(await catalog.query(`SELECT generation FROM search_generation`)).toEqual([{ generation: String(Number(generation) + 1) }]);
+    });
+
+    it('finds by 普通话 and Mandarin the listings that hold Chinese speech, not every one tagged zh-CN, also those indexed before', async () => {
+      const WORD = '青藏铁路';
+      const recordings = await catalog.publish({ title: `${WORD}列车广播录音`, description: '车厢广播与乘务员播报', modality: 'speech', domain: 'transportation', languages: ['zh-CN'] });
+      const signs = await catalog.publish({ title: `${WORD}站牌文字图像`, description: '站名牌与指示牌', modality: 'image', domain: 'transportation', languages: ['zh-CN'], annotationTypes: ['ocr_text'] });
+      const found = async (q: string) => (await catalog.find({ q: `${WORD} ${q}` })).items.map((item) => item.id).sort();
+      for (const q of ['普通话', 'Mandarin']) expect(await found(q)).toEqual([recordings]);
+      for (const q of ['中文', 'Chinese']) expect(await found(q)).toEqual([recordings, signs].sort());
+
+      // As rows written before held it: every listing tagged zh-CN with the spoken names.
+      await catalog.query(`UPDATE dataset_search SET document = document || $2::tsvector WHERE dataset_id = $1`, [signs, tsqueryText('普通话 Mandarin')!.replaceAll(' & ', ' ')]);
+      expect(await found('普通话')).toEqual([recordings, signs].sort());
+      await catalog.runMigration(new SpokenLanguageNames1765800000000());
+      for (const q of ['普通话', 'Mandarin']) expect(await found(q)).toEqual([recordings]);
+      expect(await found('中文')).toEqual([recordings, signs].sort());
     });
 
     it('follows edits and withdrawn offers of a published dataset', async () => {

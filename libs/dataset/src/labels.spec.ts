@@ -4,7 +4,7 @@ import type { DatasetMetadata } from './metadata';
 
 describe('languageLabels', () => {
   it.each<[string, string[]]>([
-    ['zh-CN', ['中文', 'Chinese', '普通话', 'Mandarin']],
+    ['zh-CN', ['中文', 'Chinese']],
     ['yue-HK', ['粤语', 'Cantonese', '广东话', 'Cantonese']],
     ['wuu', ['吴语', 'Wu Chinese', '上海话', 'Shanghainese']],
     ['nan', ['闽南语', 'Min Nan Chinese', '闽南话', 'Hokkien']],
@@ -15,6 +15,16 @@ describe('languageLabels', () => {
     ['xx', []],
   ])('%s is called %p', (tag, names) => {
     expect(languageLabels(tag).flatMap((l) => [l.zh, l.en])).toEqual(names);
+  });
+});
+
+describe('languageLabels of a spoken language', () => {
+  it.each<[string, string[]]>([
+    ['zh-CN', ['中文', 'Chinese', '普通话', 'Mandarin']],
+    ['yue-HK', ['粤语', 'Cantonese', '广东话', 'Cantonese']],
+    ['en-US', ['英语', 'English']],
+  ])('%s is called %p', (tag, names) => {
+    expect(languageLabels(tag, { spoken: true }).flatMap((l) => [l.zh, l.en])).toEqual(names);
   });
 });
 
@@ -58,3 +68,18 @@ describe('searchTerms', () => {
     expect(terms).toEqual(['语音', 'Speech', '转写', 'Transcription']);
   });
 });
+
+describe('searchTerms for Chinese as it is spoken', () => {
+  it.each<[string, Partial<DatasetMetadata>, boolean]>([
+    ['a speech corpus', { modality: 'speech' }, true],
+    ['a multimodal set with a speech component', { modality: 'multimodal', multimodal: { components: ['speech', 'text'] } as DatasetMetadata['multimodal'] }, true],
+    ['a text corpus', { modality: 'text' }, false],
+    ['OCR images', { modality: 'image' }, false],
+    ['an image-text multimodal set', { modality: 'multimodal', multimodal: { components: ['image', 'text'] } as DatasetMetadata['multimodal'] }, false],
+  ])('names %s tagged zh-CN 普通话 and Mandarin: %s', (_case, metadata, spoken) => {
+    const terms = searchTerms({ ...metadata, languages: ['zh-CN'] });
+    expect(terms).toEqual(expect.arrayContaining(['中文', 'Chinese']));
+    expect(['普通话', 'Mandarin'].map((word) => terms.includes(word))).toEqual([spoken, spoken]);
+  });
+});
+
