@@ -126,8 +126,9 @@ describe("a suspended vendor's listings, as the catalog learns of the suspension
     const mandarin = await find({ q: '普通话' });
     expect(everything.total).toBe(3);
     expect(everything.facets.modality).toEqual(expect.arrayContaining([{ value: 'speech', count: 1 }, { value: 'video', count: 1 }, { value: 'text', count: 1 }]));
-    // zh-CN is 普通话 to search, so the driving videos match too.
-    expect(mandarin.items.map((i) => i.title).sort()).toEqual(['城市道路行车视频 拉框与跟踪', '普通话客服通话录音 500 小时', '普通话金融问答 SFT 语料']);
+    // 普通话 finds what says it and the speech tagged zh-CN; 中文 every zh-CN listing, the driving videos too.
+    expect(mandarin.items.map((i) => i.title).sort()).toEqual(['普通话客服通话录音 500 小时', '普通话金融问答 SFT 语料']);
+    expect((await titles({ q: '中文' })).sort()).toEqual(['城市道路行车视频 拉框与跟踪', '普通话客服通话录音 500 小时', '普通话金融问答 SFT 语料']);
     const listingStatuses = await statuses(海天);
     const before = await generation();
 
