@@ -140,7 +140,13 @@ describe('npm start', () => {
     const stalled = connect(base, '127.0.0.1');
     stalled.on('error', () => undefined);
     await new Promise((resolve) => stalled.once('connect', resolve));
-    stalled.write(`POST /v1/organizations HTTP/1.1\r\nHost: trove\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"name":`);
+    stalled.write(`POST /v1/organizations HTTP/1.1\r\nHost: trove\r\nContent-Type: application/json\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n`);
+    // The gateway answers 100 Continue once it has read the headers: from then on a request is
+    // arriving. Before, the connection is idle and its shutdown closes it at once, so a gateway
+    // killed a moment too soon (its event loop busy publishing the demo catalog) exited 0.
+    const answered = await new Promise<string>((resolve) => stalled.once('data', (chunk: Buffer) => resolve(chunk.toString('latin1'))));
+    expect(answered).toMatch(/^HTTP\/1\.1 100 Continue\r\n/);
+    stalled.write('{"name":');
 
     const children = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(start.pid)], { encoding: 'utf8' }).trim().split('\n');
     const gateway = Number(children.find((line) => line.includes('/gateway/'))!.trim().split(/\s+/)[0]);
