@@ -29,10 +29,13 @@ export interface SearchStatement {
   /** What this search's cursors carry, so that another search's cursor is refused (searchCursorTag). */
   cursorTag: string;
   /**
-   * How many of the matches' leading keys in order the row's `ordered` column holds (0: none),
-   * so that other page sizes and later pages of the same search can be read without the matches.
+   * How many of the matches' leading keys in order the row's `ordered` column holds at most, one
+   * more telling whether there are others (0: no such column), so that other page sizes and later
+   * pages of the same search can be read without the matches.
    */
   ordered: number;
+  /** The key the cursor names, after which this page starts; null on a first page. */
+  after: CursorKey | null;
 }
 
 /** Keyset position after the last item of a page; which values depends on the sort. */
@@ -182,13 +185,14 @@ export function searchStatement(
   const fromTally = tally && (request.q === undefined || request.q === '') && !request.annotation && request.maxPrice === undefined && walked.length > 0;
   // The leading keys in order: only for a search that reads its matches (a tallied one is cheap
   // anyway) from its first page.
-  const keys = fromTally || request.cursor ? 0 : ordered;
+  const keys = fromTally || request.cursor || ordered === 0 ? 0 : Math.max(limit, ordered);
 
   const { order, after } = ORDER[effective];
   const cursorTag = searchCursorTag(request, query, effective, currency);
   let cursorCondition = 'true';
-  if (request.cursor) {
-    const [keyScore, publishedAt, id, price] = decodeSearchCursor(request.cursor, effective, cursorTag);
+  const cursorKey = request.cursor ? decodeSearchCursor(request.cursor, effective, cursorTag) : null;
+  if (cursorKey) {
+    const [keyScore, publishedAt, id, price] = cursorKey;
     const values: Record<string, unknown> = { $S: keyScore, $P: publishedAt, $I: id, $C: String(price) };
     cursorCondition = after.replace(/\$[SPIC]/g, (name) => param(values[name]));
   }
@@ -281,7 +285,7 @@ SELECT
   ${facet(2, false)} AS domain,
   ${facet(4, true)} AS license${keys > 0 ? `,
   (SELECT coalesce(json_agg(json_build_array(${KEY_SQL}, p.modality) ORDER BY ${inPage(order)}), '[]'::json) FROM page p) AS ordered` : ''}`;
-  return { sql, params, limit, currency, sort: effective, cursorTag, ordered: keys };
+  return { sql, params, limit, currency, sort: effective, cursorTag, ordered: keys, after: cursorKey };
 }
 
 /** A page's position in its search's order, as its items' `key` and the cursor after them carry it. */

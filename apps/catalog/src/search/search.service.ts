@@ -6,7 +6,7 @@ import { Counter, Gauge } from 'prom-client';
 import { CatalogConfig } from '../catalog.config';
 import { AnswerCache, deepFreeze } from './search-cache';
 import { SearchGate } from './search-gate';
-import { decodeSearchCursor, searchPage, searchStatement, type OrderedKey, type SearchRow, type SearchStatement } from './search-query';
+import { searchPage, searchStatement, type OrderedKey, type SearchRow, type SearchStatement } from './search-query';
 import { SearchIndexer } from './search-indexer';
 import { SearchRepository } from './search.repository';
 
@@ -50,7 +50,7 @@ export class SearchService implements OnApplicationBootstrap, OnModuleDestroy {
   ) {
     this.cache = new AnswerCache(config.SEARCH_CACHE_ENTRIES, config.SEARCH_CACHE_MAX_BYTES);
     // A known order holds keys only (about 130 bytes each): a quarter of the answers' budget.
-    this.orderedKeys = config.SEARCH_ORDERED_KEYS;
+    this.orderedKeys = this.cache.enabled ? config.SEARCH_ORDERED_KEYS : 0;
     this.orders = new AnswerCache(this.orderedKeys > 0 ? config.SEARCH_CACHE_ENTRIES : 0, Math.floor(config.SEARCH_CACHE_MAX_BYTES / 4));
     this.gate = new SearchGate(config.SEARCH_MAX_CONCURRENT_STATEMENTS, config.SEARCH_MAX_WAITING);
     this.outcomes = new Counter({
@@ -97,11 +97,8 @@ export class SearchService implements OnApplicationBootstrap, OnModuleDestroy {
    * the generation it saw.
    */
   async search(request: SearchDatasetsRequest): Promise<DatasetSearchPage> {
-    if (!this.cache.enabled) {
-      const statement = searchStatement(request);
-      return this.gated(() => this.unitOfWork.read(() => this.repository.search(statement)));
-    }
     const statement = searchStatement(request, { ordered: this.orderedKeys });
+    if (!this.cache.enabled) return this.gated(() => this.unitOfWork.read(() => this.repository.search(statement)));
     // The statement says everything the answer depends on besides the data.
     const key = `${JSON.stringify(statement.params)}${statement.sql}`;
     const generation = await this.unitOfWork.read(() => this.repository.generation());
@@ -137,7 +134,7 @@ export class SearchService implements OnApplicationBootstrap, OnModuleDestroy {
   private async answer(request: SearchDatasetsRequest, statement: SearchStatement, generation: number): Promise<Answer> {
     const orderKey = this.orderKey(request);
     const known = this.orders.get(orderKey, generation);
-    const entries = known && this.entriesFor(known, request, statement);
+    const entries = known && this.entriesFor(known, statement);
     if (known && entries) {
       const read = await this.unitOfWork.read(() => this.repository.orderedPage(request, entries));
       // Read at the order's generation, every listing still there: the statement's own items.
@@ -156,7 +153,11 @@ export class SearchService implements OnApplicationBootstrap, OnModuleDestroy {
     return { generation: answer.generation, page: deepFreeze(answer.page) };
   }
 
-  /** The same search whatever its page size and cursor: the one statement its known order comes from. */
+  /**
+   * The same search whatever its page size and cursor: the one statement its known order comes
+   * from. Not the cursor tag: that reads punctuation-only words as no words, so `q=！&maxPrice=…`
+   * (nothing matches) would be served the order of `maxPrice=…`.
+   */
   private orderKey(request: SearchDatasetsRequest): string {
     const first = searchStatement({ ...request, limit: undefined, cursor: undefined }, { ordered: this.orderedKeys });
     return `${JSON.stringify(first.params)}${first.sql}`;
@@ -167,11 +168,10 @@ export class SearchService implements OnApplicationBootstrap, OnModuleDestroy {
    * says whether there is a next page), or every one left when the order holds them all.
    * Undefined when the order does not reach that far, or the cursor names no key of it.
    */
-  private entriesFor(known: KnownOrder, request: SearchDatasetsRequest, statement: SearchStatement): readonly OrderedKey[] | undefined {
+  private entriesFor(known: KnownOrder, statement: SearchStatement): readonly OrderedKey[] | undefined {
     let start = 0;
-    if (request.cursor) {
-      // Checked by searchStatement already: a cursor of this very search.
-      const key = JSON.stringify(decodeSearchCursor(request.cursor, statement.sort, statement.cursorTag));
+    if (statement.after) {
+      const key = JSON.stringify(statement.after);
       const at = known.entries.findIndex((entry) => JSON.stringify(entry.slice(0, 4)) === key);
       if (at < 0) return undefined;
       start = at + 1;
