@@ -185,3 +185,20 @@ export class VendorClient {
     return { dataset, version, offer };
   }
 }
+
+/**
+ * The catalog's search tallies beside what they count, read from the rows of `dataset_search`:
+ * per facet_key (search_facet_tally) and per yuan price band and facet_key (search_price_tally).
+ * Each pair must always be equal.
+ */
+export const SEARCH_TALLIES = {
+  facets: {
+    counted: `SELECT facet_key, count(*)::int AS datasets FROM dataset_search GROUP BY facet_key ORDER BY facet_key`,
+    tallied: `SELECT facet_key, datasets FROM search_facet_tally WHERE datasets <> 0 ORDER BY facet_key`,
+  },
+  prices: {
+    counted: `SELECT search_price_band((min_prices ->> 'CNY')::bigint)::text AS band, facet_key, count(*)::int AS datasets FROM dataset_search
+              WHERE min_prices ? 'CNY' GROUP BY 1, 2 ORDER BY 1, 2`,
+    tallied: `SELECT band::text, facet_key, datasets FROM search_price_tally WHERE datasets <> 0 ORDER BY 1, 2`,
+  },
+};

@@ -27,7 +27,7 @@ import { VersionsService } from '../src/versions/versions.service';
 import { SERVER_URL } from '../../../test/support/postgres';
 import { deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
 import { withEnv } from '../../../test/support/env';
-import { exclusiveOffer } from '../../../test/support/catalog';
+import { exclusiveOffer, SEARCH_TALLIES } from '../../../test/support/catalog';
 
 /**
  * Catalog search on both PostgreSQL servers Trove meets: the system one (CI's PostgreSQL 15,
@@ -435,7 +435,7 @@ describe.each([
       expect(rows.map((row) => row.facet_key)).toContain('speech|education|zh-CN|commercial,research');
     });
 
-    it('answers a search without words, annotation or price cap from the facet tally, exactly as from its matches', async () => {
+    it('answers a search without words or annotation from the tallies, exactly as from its matches', async () => {
       const searches: Record<string, unknown>[] = [
         {},
         { sort: 'price' },
@@ -451,6 +451,20 @@ describe.each([
         { modality: 'speech', language: 'en', license: 'commercial' },
         { modality: 'image' },
         { sort: 'price', currency: 'USD' },
+        // Price caps in yuan, on either side of the listings' prices (0, 800,000, 3,000,000,
+        // 9,000,000, 26,000,000, 50,000,000 fen) and of the tally's price bands (1,000,000-1,999,999, ...).
+        { maxPrice: 0 },
+        { maxPrice: 9 },
+        { maxPrice: 800_000, sort: 'price' },
+        { maxPrice: 2_999_999 },
+        { maxPrice: 3_000_000 },
+        { maxPrice: 9_999_999, sort: 'price' },
+        { maxPrice: 25_999_999 },
+        { maxPrice: 26_000_000, modality: 'speech' },
+        { maxPrice: 30_000_000, language: 'zh', sort: 'price' },
+        { maxPrice: 12_800_000, license: 'commercial' },
+        { maxPrice: 50_000_000, domain: 'automotive' },
+        { maxPrice: Number.MAX_SAFE_INTEGER, sort: 'price' },
       ];
       for (const search of searches) {
         // Every page, following nextCursor one listing at a time: the cursor runs through the index too.
@@ -471,8 +485,13 @@ describe.each([
           pages++;
         } while (cursor && pages < 10);
       }
-      // Words, an annotation or a price cap need every match read.
-      for (const search of [{ q: '语音' }, { annotation: 'tracking' }, { maxPrice: 3_000_000 }]) expect((await catalog.statementAnswer(search, { tally: true })).tallied).toBe(false);
+      // Words, an annotation or a price cap in another currency need every match read.
+      for (const search of [{ q: '语音' }, { annotation: 'tracking' }, { maxPrice: 3_000_000, currency: 'USD' }]) {
+        expect((await catalog.statementAnswer(search, { tally: true })).tallied).toBe(false);
+      }
+      // The caps above found something, and not always everything.
+      const under = async (maxPrice: number) => (await catalog.find({ maxPrice })).total;
+      expect([await under(0), await under(2_999_999), await under(3_000_000), await under(25_999_999)]).toEqual([1, 2, 3, 4]);
       expect((await catalog.find({ license: 'commercial' })).facets.license).toEqual([
         { value: 'commercial', count: 4 },
         { value: 'research', count: 1 },
@@ -492,11 +511,22 @@ describe.each([
         };
         return { find: (query: Record<string, unknown>) => service.search(validateMessage(SearchDatasetsRequest, query)), outcomes };
       };
+      // Two more transcribed recordings, so that one search below has more matches than the small order holds.
+      const transcribed = [
+        await catalog.publish(
+          { title: '四川话日常对话录音 120 小时', description: '成都、重庆两地自然对话，逐句转写。', modality: 'speech', domain: 'general', languages: ['zh-CN'], annotationTypes: ['transcription'] },
+          [{ template: 'research', amount: 2_400_000 }],
+        ),
+        await catalog.publish(
+          { title: '儿童英语朗读语音 60 小时', description: '6-12 岁儿童朗读英语课文，逐句转写。', modality: 'speech', domain: 'education', languages: ['en'], annotationTypes: ['transcription'] },
+          [{ template: 'commercial', amount: 4_500_000 }],
+        ),
+      ];
       const searches: Record<string, unknown>[] = [
         { q: '语音' },
         { q: 'ASR', sort: 'price' },
         { q: 'speech', sort: 'newest' },
-        { maxPrice: 30_000_000 },
+        { maxPrice: 30_000_000, annotation: 'transcription' },
         { annotation: 'tracking', sort: 'price' },
         { q: '语音', sort: 'price', currency: 'USD' },
       ];
@@ -537,7 +567,7 @@ describe.each([
       expect(await find(next)).toEqual((await catalog.statementAnswer(next, { tally: true })).page);
       expect(await outcomes()).toEqual({ hit: 0, shared: 0, page: 0, miss: 2 });
       // Off search again, so that the tests after this one see the catalog they expect.
-      await catalog.datasets.suspend(added);
+      for (const id of [added, ...transcribed]) await catalog.datasets.suspend(id);
     });
 
     it('can page a search without words from an index in the order asked: newest, or the price in yuan', async () => {
@@ -905,23 +935,29 @@ describe.each([
       expect(await shown()).toEqual(allOnSale);
     });
 
-    it('keeps the facet tally equal to the rows it counts through every change, and zero after a truncation', async () => {
-      const counted = `SELECT facet_key, count(*)::int AS datasets FROM dataset_search GROUP BY facet_key ORDER BY facet_key`;
-      const tallied = `SELECT facet_key, datasets FROM search_facet_tally WHERE datasets <> 0 ORDER BY facet_key`;
-      const rows = await catalog.query<{ facet_key: string; datasets: number }>(counted);
-      expect(rows.length).toBeGreaterThan(3);
-      expect(await catalog.query(tallied)).toEqual(rows);
-      const client = new Client({ connectionString: catalog.url });
-      await client.connect();
-      try {
-        await client.query('BEGIN');
-        await client.query('TRUNCATE dataset_search');
-        expect((await client.query(tallied)).rows).toEqual([]);
-        await client.query('ROLLBACK');
-      } finally {
-        await client.end();
+    it('keeps the tallies equal to the rows they count through every change, and zero after a truncation', async () => {
+      for (const [name, { counted, tallied }] of Object.entries(SEARCH_TALLIES)) {
+        const rows = await catalog.query<{ facet_key: string; datasets: number }>(counted);
+        expect({ name, enough: rows.length > 3 }).toEqual({ name, enough: true });
+        expect({ name, tallied: await catalog.query(tallied) }).toEqual({ name, tallied: rows });
+        const client = new Client({ connectionString: catalog.url });
+        await client.connect();
+        try {
+          await client.query('BEGIN');
+          await client.query('TRUNCATE dataset_search');
+          expect((await client.query(tallied)).rows).toEqual([]);
+          await client.query('ROLLBACK');
+        } finally {
+          await client.end();
+        }
+        expect({ name, tallied: await catalog.query(tallied) }).toEqual({ name, tallied: rows });
       }
-      expect(await catalog.query(tallied)).toEqual(rows);
+    });
+
+    it('puts each yuan price in the band of the prices with its leading digit and length', async () => {
+      const prices = ['0', '9', '10', '19', '20', '99', '100', '129900', '3000000', '2999999', '9007199254740991', '9223372036854775807'];
+      const [row] = await catalog.query<{ bands: string[] }>(`SELECT array_agg(search_price_band(p)::text ORDER BY n) AS bands FROM unnest($1::bigint[]) WITH ORDINALITY AS u(p, n)`, [prices]);
+      expect(row.bands).toEqual(['0', '9', '10', '10', '20', '90', '100', '100000', '3000000', '2000000', '9000000000000000', '9000000000000000000']);
     });
   });
 });

@@ -48,6 +48,8 @@ interface Cursor {
 }
 
 const MAX_PRICE = '9223372036854775807';
+/** The price `dataset_search_price_cny_idx` is on: the yuan offer, and listings without one last. */
+const PRICE_CNY = `coalesce((s.min_prices ->> 'CNY')::bigint, ${MAX_PRICE})`;
 /**
  * A tallied search's page is read in index order when its matches are at least this share of
  * every partition they are in: a page of 101 then reads about 2,000 index entries at most.
@@ -122,13 +124,14 @@ export function decodeSearchCursor(text: string, sort: SearchSort, tag: string):
 export const LANGUAGE_FACET_VALUES = 100;
 
 /**
- * The statement for a validated request. A search without words, annotation or price cap
- * filters only on what each row's `facet_key` holds (modality, domain, languages, licenses), so
- * its total and facets are sums over `search_facet_tally` (migration 1764500005000) and its page
- * comes in order from an index; any other search reads its matches once for both. The two give
- * the same answer (search.test.ts compares them); `tally: false` asks for the second always, and
- * `indexOrderShare` moves the share of matches below which a tallied page is sorted rather than
- * read in index order (see below).
+ * The statement for a validated request. A search without words or annotation filters only on
+ * what each row's `facet_key` holds (modality, domain, languages, licenses) and its price, so its
+ * total and facets are sums over `search_facet_tally` (migration 1764500005000; under a price cap
+ * in yuan, `search_price_tally`, migration 1765900000000, and the listings of the cap's own price
+ * band) and its page comes in order from an index; any other search reads its matches once for
+ * both. The two give the same answer (search.test.ts compares them); `tally: false` asks for the
+ * second always, and `indexOrderShare` moves the share of matches below which a tallied page is
+ * sorted rather than read in index order (see below).
  */
 export function searchStatement(
   request: SearchDatasetsRequest,
@@ -179,10 +182,21 @@ export function searchStatement(
     where.push(`s.licenses @> ARRAY[${value}::text]`);
     tallied.push(`${value} = ANY(${facetList(4)})`);
   }
-  if (request.maxPrice !== undefined) where.push(`(s.min_prices ->> ${currencyParam})::bigint <= ${param(request.maxPrice)}::bigint`);
+  let cap: string | undefined;
+  if (request.maxPrice !== undefined) {
+    cap = `${param(request.maxPrice)}::bigint`;
+    where.push(`(s.min_prices ->> ${currencyParam})::bigint <= ${cap}`);
+  }
   // The partitions a tallied page walks, named in the statement: only the vocabulary's own values.
   const walked = MODALITIES.filter((modality) => !request.modality || modality === request.modality);
-  const fromTally = tally && (request.q === undefined || request.q === '') && !request.annotation && request.maxPrice === undefined && walked.length > 0;
+  // A price cap is tallied in yuan only (search_price_tally, migration 1765900000000).
+  const fromTally =
+    tally && (request.q === undefined || request.q === '') && !request.annotation && (cap === undefined || currency === 'CNY') && walked.length > 0;
+  // Tallied, the same cap again in the words of `dataset_search_price_cny_idx`, so that the few
+  // matches under a low cap, or of the cap's own band, are read from it. (The index puts listings
+  // without a yuan offer at the largest bigint, past any cap a request may carry, and the
+  // condition above drops them anyway.)
+  if (fromTally && cap !== undefined) where.push(`${PRICE_CNY} <= ${cap}`);
   // The leading keys in order: only for a search that reads its matches (a tallied one is cheap
   // anyway) from its first page.
   const keys = fromTally || request.cursor || ordered === 0 ? 0 : Math.max(limit, ordered);
@@ -217,6 +231,7 @@ export function searchStatement(
      GROUP BY v ORDER BY n DESC, v LIMIT ${LANGUAGE_FACET_VALUES}) f)`;
 
   const filters = where.length > 0 ? where.join(' AND ') : 'true';
+  const talliedConditions = tallied.map((condition) => ` AND ${condition}`).join('');
   // Without an offer in the currency, last by price: the price is read from JSON once per row.
   const price = `coalesce((s.min_prices ->> ${currencyParam})::bigint, ${MAX_PRICE})`;
   // The page of a tallied search: each partition the search reads is walked in the index's order
@@ -237,9 +252,23 @@ export function searchStatement(
   );
   const sources = fromTally
     ? `
-WITH combinations AS MATERIALIZED (
+WITH combinations AS MATERIALIZED (${
+      cap === undefined
+        ? `
   SELECT facet_key AS k, datasets AS n FROM search_facet_tally
-  WHERE datasets > 0${tallied.map((condition) => ` AND ${condition}`).join('')}
+  WHERE datasets > 0${talliedConditions}`
+        : `
+  -- Under a cap: the price bands wholly below the cap's band from the tally, and the listings
+  -- of the cap's own band up to the cap from the price index, summed per key before the filters
+  -- are checked (OFFSET 0 keeps them out of the sum), on a thousand keys instead of every band's.
+  SELECT facet_key AS k, n FROM (
+    SELECT facet_key, sum(n) AS n FROM (
+      SELECT facet_key, datasets AS n FROM search_price_tally WHERE datasets > 0 AND band < search_price_band(${cap})
+      UNION ALL
+      SELECT s.facet_key, 1 FROM dataset_search s WHERE ${filters} AND ${PRICE_CNY} >= search_price_band(${cap})
+    ) banded GROUP BY facet_key OFFSET 0
+  ) summed WHERE true${talliedConditions}`
+    }
 ),
 shares AS MATERIALIZED (
   -- Per partition the search reads (every modality, or the one asked for): the share of its listings that match.
