@@ -22,6 +22,41 @@ describe('database pool settings', () => {
     expect(await serverSetting({ DATABASE_PARALLEL_WORKERS: '3' }, 'max_parallel_workers_per_gather')).toBe('3');
   });
 
+  /** The server process behind the pool's one connection, asked now and after `pauses` of idleness. */
+  async function backendsAfter(env: NodeJS.ProcessEnv, pauses: number[]): Promise<number[]> {
+    const config = loadConfig(PlatformConfig, { DATABASE_URL: SERVER_URL, DATABASE_POOL_SIZE: '1', ...env }, { PORT: 3001 });
+    const pool = new Pool({ connectionString: SERVER_URL, ...databasePoolOptions(config) });
+    try {
+      const backend = async () => (await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+      const pids = [await backend()];
+      for (const pause of pauses) {
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        pids.push(await backend());
+      }
+      return pids;
+    } finally {
+      await pool.end();
+    }
+  }
+
+  it('keeps an idle connection for DATABASE_IDLE_TIMEOUT_MS, then makes a new one', async () => {
+    const [first, afterShortPause, afterLongPause] = await backendsAfter({ DATABASE_IDLE_TIMEOUT_MS: '1000' }, [300, 1500]);
+    expect(afterShortPause).toBe(first);
+    expect(afterLongPause).not.toBe(afterShortPause);
+  });
+
+  it('keeps an idle connection through a pause longer than node-postgres would (10 s) by default', async () => {
+    expect(loadConfig(PlatformConfig, { DATABASE_URL: SERVER_URL }, { PORT: 3001 }).DATABASE_IDLE_TIMEOUT_MS).toBe(300_000);
+    const [first, afterPause] = await backendsAfter({}, [10_500]);
+    expect(afterPause).toBe(first);
+  });
+
+  it('refuses a DATABASE_IDLE_TIMEOUT_MS under a second or that is not a whole number', () => {
+    for (const value of ['0', '999', '1.5', 'never', '86400001']) {
+      expect(() => loadConfig(PlatformConfig, { DATABASE_URL: SERVER_URL, DATABASE_IDLE_TIMEOUT_MS: value }, { PORT: 3001 })).toThrow(/^DATABASE_IDLE_TIMEOUT_MS /);
+    }
+  });
+
   it('refuses a DATABASE_PARALLEL_WORKERS that is not a small whole number', () => {
     for (const value of ['-1', '2.5', 'many', '65']) {
       expect(() => loadConfig(PlatformConfig, { DATABASE_URL: SERVER_URL, DATABASE_PARALLEL_WORKERS: value }, { PORT: 3001 })).toThrow(/^DATABASE_PARALLEL_WORKERS /);
