@@ -158,6 +158,8 @@ export function searchStatement(
   // The same filters on a tally row's facet_key (modality|domain|languages|licenses): a language
   // matches a tag or its primary subtag, as language_keys holds both.
   const tallied: string[] = [];
+  // Those that compare one part of the key with a value, cheap enough to check on every price band's row.
+  const talliedByPart: string[] = [];
   const facetPart = (n: number) => `split_part(facet_key, '|', ${n})`;
   const facetList = (n: number) => `string_to_array(nullif(${facetPart(n)}, ''), ',')`;
   let modalityTallied: string | undefined;
@@ -165,11 +167,13 @@ export function searchStatement(
     const value = param(request.modality);
     where.push(`s.modality = ${value}`);
     tallied.push((modalityTallied = `${facetPart(1)} = ${value}`));
+    talliedByPart.push(modalityTallied);
   }
   if (request.domain) {
     const value = param(request.domain);
     where.push(`s.domain = ${value}`);
     tallied.push(`${facetPart(2)} = ${value}`);
+    talliedByPart.push(`${facetPart(2)} = ${value}`);
   }
   if (request.language) {
     const value = param(request.language);
@@ -260,10 +264,12 @@ WITH combinations AS MATERIALIZED (${
         : `
   -- Under a cap: the price bands wholly below the cap's band from the tally, and the listings
   -- of the cap's own band up to the cap from the price index, summed per key before the filters
-  -- are checked (OFFSET 0 keeps them out of the sum), on a thousand keys instead of every band's.
+  -- on languages and licenses are checked (OFFSET 0 keeps them out of the sum), on a thousand
+  -- keys instead of every band's.
   SELECT facet_key AS k, n FROM (
     SELECT facet_key, sum(n) AS n FROM (
-      SELECT facet_key, datasets AS n FROM search_price_tally WHERE datasets > 0 AND band < search_price_band(${cap})
+      SELECT facet_key, datasets AS n FROM search_price_tally
+      WHERE datasets > 0 AND band < search_price_band(${cap})${talliedByPart.map((condition) => ` AND ${condition}`).join('')}
       UNION ALL
       SELECT s.facet_key, 1 FROM dataset_search s WHERE ${filters} AND ${PRICE_CNY} >= search_price_band(${cap})
     ) banded GROUP BY facet_key OFFSET 0
