@@ -1,5 +1,5 @@
 import { KeyStore } from '../src/auth/key-store';
-import { GatewayHarness } from './gateway-harness';
+import { GatewayHarness, HARNESS_START_TIMEOUT_MS } from './gateway-harness';
 
 jest.setTimeout(60_000);
 
@@ -15,7 +15,7 @@ describe('API keys', () => {
       body: { name: '中国科学院 自动化所 数据采购', kind: 'buyer', contactEmail: 'data@example.ac.cn' },
     });
     buyerKey = answer.body.apiKey;
-  });
+  }, HARNESS_START_TIMEOUT_MS);
 
   afterAll(async () => {
     await harness?.stop();

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { connectNats } from '../../../test/support/nats';
 import { withDatabase } from '../../../test/support/postgres';
 import { waitFor } from '../../../test/support/processes';
-import { GatewayHarness } from './gateway-harness';
+import { GatewayHarness, HARNESS_START_TIMEOUT_MS } from './gateway-harness';
 
 jest.setTimeout(60_000);
 
@@ -18,7 +18,7 @@ describe('a state change and its audit record', () => {
 
   beforeAll(async () => {
     harness = await GatewayHarness.start();
-  });
+  }, HARNESS_START_TIMEOUT_MS);
 
   afterAll(async () => {
     await harness?.stop();

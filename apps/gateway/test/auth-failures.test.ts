@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { RequestContext } from '@trove/platform';
 import type { Logger, QueryRunner } from 'typeorm';
 import { DataSource } from 'typeorm';
-import { GatewayHarness } from './gateway-harness';
+import { GatewayHarness, HARNESS_START_TIMEOUT_MS } from './gateway-harness';
 
 jest.setTimeout(60_000);
 
@@ -67,7 +67,7 @@ describe('failed authentications per address', () => {
       body: { name: '智谱 训练数据 采购部', kind: 'buyer', contactEmail: 'procurement@example.cn' },
     });
     buyerKey = signUp.body.apiKey;
-  });
+  }, HARNESS_START_TIMEOUT_MS);
 
   afterAll(async () => {
     await harness?.stop();

@@ -1,4 +1,4 @@
-import { GatewayHarness } from './gateway-harness';
+import { GatewayHarness, HARNESS_START_TIMEOUT_MS } from './gateway-harness';
 
 jest.setTimeout(60_000);
 
@@ -11,7 +11,7 @@ describe('the client address: X-Forwarded-For is believed only from TRUST_PROXY'
 
   beforeAll(async () => {
     harness = await GatewayHarness.start({ TRUST_PROXY: '10.0.0.0/8', SIGNUPS_PER_ADDRESS_PER_HOUR: '2' });
-  });
+  }, HARNESS_START_TIMEOUT_MS);
 
   afterAll(async () => {
     await harness?.stop();

@@ -37,6 +37,13 @@ export interface Answer {
  * NATS namespace, with the catalog, delivery (which signs upload URLs), billing and ordering
  * running beside it as real processes.
  */
+/**
+ * How long a test file's `beforeAll` may take to start the harness: five databases migrated,
+ * four apps and a gateway booted. About 15 s on a quiet 2-core machine; a start cut short by the
+ * file's own test timeout left its apps running into the next file of the jest worker.
+ */
+export const HARNESS_START_TIMEOUT_MS = 180_000;
+
 export class GatewayHarness {
   readonly adminKey = issueKey().token;
   readonly namespace = newNamespace();

@@ -1,4 +1,4 @@
-import { GatewayHarness } from './gateway-harness';
+import { GatewayHarness, HARNESS_START_TIMEOUT_MS } from './gateway-harness';
 
 jest.setTimeout(60_000);
 
@@ -7,7 +7,7 @@ describe('a query parameter sent twice', () => {
 
   beforeAll(async () => {
     harness = await GatewayHarness.start({});
-  });
+  }, HARNESS_START_TIMEOUT_MS);
 
   afterAll(async () => {
     await harness?.stop();

@@ -1,6 +1,6 @@
 import { withDatabase } from '../../../test/support/postgres';
 import { StatusAnnouncer } from '../src/identity/status-announcer';
-import { GatewayHarness } from './gateway-harness';
+import { GatewayHarness, HARNESS_START_TIMEOUT_MS } from './gateway-harness';
 
 jest.setTimeout(60_000);
 
@@ -19,7 +19,7 @@ describe('suspensions announced again before they leave the event stream', () =>
   beforeAll(async () => {
     harness = await GatewayHarness.start();
     announcer = harness.app.get(StatusAnnouncer);
-  });
+  }, HARNESS_START_TIMEOUT_MS);
 
   afterAll(async () => {
     await harness?.stop();
