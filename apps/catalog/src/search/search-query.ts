@@ -155,36 +155,35 @@ export function searchStatement(
       if (effective === 'relevance') score = `ts_rank(s.document, ${tsquery})`;
     }
   }
-  // The same filters on a tally row's facet_key (modality|domain|languages|licenses): a language
-  // matches a tag or its primary subtag, as language_keys holds both.
-  const tallied: string[] = [];
-  // Those that compare one part of the key with a value, cheap enough to check on every price band's row.
+  // The same filters on a tally row's facet_key (modality|domain|languages|licenses): those that
+  // compare one part of the key with a value (cheap enough for every price band's row), and those
+  // that read one of its lists (a language matches a tag or its primary subtag, as language_keys
+  // holds both).
   const talliedByPart: string[] = [];
+  const talliedByList: string[] = [];
   const facetPart = (n: number) => `split_part(facet_key, '|', ${n})`;
   const facetList = (n: number) => `string_to_array(nullif(${facetPart(n)}, ''), ',')`;
   let modalityTallied: string | undefined;
   if (request.modality) {
     const value = param(request.modality);
     where.push(`s.modality = ${value}`);
-    tallied.push((modalityTallied = `${facetPart(1)} = ${value}`));
-    talliedByPart.push(modalityTallied);
+    talliedByPart.push((modalityTallied = `${facetPart(1)} = ${value}`));
   }
   if (request.domain) {
     const value = param(request.domain);
     where.push(`s.domain = ${value}`);
-    tallied.push(`${facetPart(2)} = ${value}`);
     talliedByPart.push(`${facetPart(2)} = ${value}`);
   }
   if (request.language) {
     const value = param(request.language);
     where.push(`s.language_keys @> ARRAY[${value}::text]`);
-    tallied.push(`EXISTS (SELECT 1 FROM unnest(${facetList(3)}) AS t(tag) WHERE tag = ${value} OR split_part(tag, '-', 1) = ${value})`);
+    talliedByList.push(`EXISTS (SELECT 1 FROM unnest(${facetList(3)}) AS t(tag) WHERE tag = ${value} OR split_part(tag, '-', 1) = ${value})`);
   }
   if (request.annotation) where.push(`s.annotation_types @> ARRAY[${param(request.annotation)}::text]`);
   if (request.license) {
     const value = param(request.license);
     where.push(`s.licenses @> ARRAY[${value}::text]`);
-    tallied.push(`${value} = ANY(${facetList(4)})`);
+    talliedByList.push(`${value} = ANY(${facetList(4)})`);
   }
   let cap: string | undefined;
   if (request.maxPrice !== undefined) {
@@ -235,7 +234,7 @@ export function searchStatement(
      GROUP BY v ORDER BY n DESC, v LIMIT ${LANGUAGE_FACET_VALUES}) f)`;
 
   const filters = where.length > 0 ? where.join(' AND ') : 'true';
-  const talliedConditions = tallied.map((condition) => ` AND ${condition}`).join('');
+  const and = (conditions: string[]) => conditions.map((condition) => ` AND ${condition}`).join('');
   // Without an offer in the currency, last by price: the price is read from JSON once per row.
   const price = `coalesce((s.min_prices ->> ${currencyParam})::bigint, ${MAX_PRICE})`;
   // The page of a tallied search: each partition the search reads is walked in the index's order
@@ -260,7 +259,7 @@ WITH combinations AS MATERIALIZED (${
       cap === undefined
         ? `
   SELECT facet_key AS k, datasets AS n FROM search_facet_tally
-  WHERE datasets > 0${talliedConditions}`
+  WHERE datasets > 0${and([...talliedByPart, ...talliedByList])}`
         : `
   -- Under a cap: the price bands wholly below the cap's band from the tally, and the listings
   -- of the cap's own band up to the cap from the price index, summed per key before the filters
@@ -269,11 +268,11 @@ WITH combinations AS MATERIALIZED (${
   SELECT facet_key AS k, n FROM (
     SELECT facet_key, sum(n) AS n FROM (
       SELECT facet_key, datasets AS n FROM search_price_tally
-      WHERE datasets > 0 AND band < search_price_band(${cap})${talliedByPart.map((condition) => ` AND ${condition}`).join('')}
+      WHERE datasets > 0 AND band < search_price_band(${cap})${and(talliedByPart)}
       UNION ALL
       SELECT s.facet_key, 1 FROM dataset_search s WHERE ${filters} AND ${PRICE_CNY} >= search_price_band(${cap})
     ) banded GROUP BY facet_key OFFSET 0
-  ) summed WHERE true${talliedConditions}`
+  ) summed WHERE true${and(talliedByList)}`
     }
 ),
 shares AS MATERIALIZED (
