@@ -4,7 +4,7 @@ const moduleNameMapper = { '^@trove/(.*)$': '<rootDir>/libs/$1/src' };
 const transform = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
 };
-const common = { rootDir: __dirname, testEnvironment: 'node', moduleNameMapper, transform, moduleFileExtensions: ['ts', 'js', 'json'] };
+const common = { rootDir: __dirname, testEnvironment: '<rootDir>/test/support/environment.js', moduleNameMapper, transform, moduleFileExtensions: ['ts', 'js', 'json'] };
 
 module.exports = {
   projects: [

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import { issueKey } from '../../apps/gateway/src/auth/api-key-token';
 import { newDataset, speechListing, VendorClient } from '../support/catalog';
 import { newNamespace } from '../support/nats';
 import { SERVER_URL } from '../support/postgres';
-import { freePort, NodeProcess, waitFor } from '../support/processes';
+import { freePort, NodeProcess, spawnTracked, waitFor } from '../support/processes';
 import { json, TroveSystem } from '../support/system';
 
 jest.setTimeout(180_000);
@@ -42,7 +42,7 @@ class AuthorizedNats {
       [`listen: 127.0.0.1:${port}`, `jetstream { store_dir: "${join(this.dir, 'jetstream')}" }`, `include ./authorization.conf`, ''].join('\n'),
     );
     const env = { ...process.env, ...Object.fromEntries(SERVICES.map((s) => [passwordVariable(s), this.passwords[s]])) };
-    this.child = spawn(NATS_SERVER, ['-c', join(this.dir, 'nats-server.conf')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawnTracked('nats-server', NATS_SERVER, ['-c', join(this.dir, 'nats-server.conf')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout!.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
     this.child.stderr!.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
     await waitFor(`nats-server on ${this.url}`, async () => {

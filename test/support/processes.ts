@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -34,6 +34,28 @@ function listens(port: number): Promise<boolean> {
   });
 }
 
+/** The registry of test/support/environment.js: what this test file started, and whether it has ended. */
+interface Children {
+  ended: boolean;
+  started: Map<ChildProcess, string>;
+}
+
+/**
+ * Starts a process that must not outlive the test file: the file's environment stops it at the
+ * end of the file if the file did not, and a start asked for once the file has ended (by a
+ * beforeAll that jest gave up on, going on regardless) throws instead.
+ */
+export function spawnTracked(name: string, command: string, args: string[], options: SpawnOptions): ChildProcess {
+  const children = (globalThis as { __troveChildren?: Children }).__troveChildren;
+  if (children?.ended) throw new Error(`not starting ${name}: its test file has ended`);
+  const child = spawn(command, args, options);
+  if (children) {
+    children.started.set(child, name);
+    child.once('exit', () => children.started.delete(child));
+  }
+  return child;
+}
+
 export interface Exit {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -52,7 +74,7 @@ export class NodeProcess {
 
   start(): this {
     this.output = '';
-    const child = spawn(process.execPath, [join(ROOT, this.script)], {
+    const child = spawnTracked(this.script, process.execPath, [join(ROOT, this.script)], {
       cwd: ROOT,
       env: { ...process.env, ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],

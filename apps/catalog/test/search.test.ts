@@ -2,7 +2,7 @@ import { SearchDatasetsRequest, type DatasetSearchPage } from '@trove/contracts'
 import { exampleMetadata, type Modality } from '@trove/dataset';
 import { MetricsService, validateMessage, type Caller } from '@trove/platform';
 import { Test, type TestingModule } from '@nestjs/testing';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
@@ -28,6 +28,7 @@ import { SERVER_URL } from '../../../test/support/postgres';
 import { deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
 import { withEnv } from '../../../test/support/env';
 import { exclusiveOffer, SEARCH_TALLIES } from '../../../test/support/catalog';
+import { spawnTracked } from '../../../test/support/processes';
 
 /**
  * Catalog search on both PostgreSQL servers Trove meets: the system one (CI's PostgreSQL 15,
@@ -40,7 +41,7 @@ jest.setTimeout(120_000);
 
 /** The embedded PostgreSQL 18, started by a helper process of its own (the package is ESM-only). */
 async function startEmbeddedPostgres(): Promise<{ url: string; process: ChildProcess }> {
-  const child = spawn(process.execPath, [join(__dirname, 'search-embedded-postgres.mjs')], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawnTracked('the embedded PostgreSQL', process.execPath, [join(__dirname, 'search-embedded-postgres.mjs')], { stdio: ['pipe', 'pipe', 'pipe'] });
   let errors = '';
   child.stderr!.on('data', (chunk: Buffer) => (errors += chunk.toString()));
   const line = await new Promise<string>((resolve, reject) => {
