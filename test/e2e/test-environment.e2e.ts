@@ -37,7 +37,7 @@ describe('the processes a test file starts', () => {
     rmSync(pidDir, { recursive: true, force: true });
   });
 
-  it('are stopped when the file ends, and none starts after it', async () => {
+  it('are stopped or closed when the file ends, and none starts after it', async () => {
     const config = {
       rootDir: ROOT,
       testEnvironment: '<rootDir>/test/support/environment.js',
@@ -68,5 +68,9 @@ describe('the processes a test file starts', () => {
     const started = pids();
     expect(Object.keys(started)).toEqual(['left-running']);
     expect(alive(started['left-running'])).toBe(false);
+    // What the file opened in its own process and did not close, the environment closed; not
+    // what the file closed itself.
+    expect(output).toContain('closing 1 thing(s) the file left open: left-open');
+    expect(readdirSync(pidDir).filter((name) => name.endsWith('.closed'))).toEqual(['left-open.closed']);
   });
 });

@@ -38,6 +38,22 @@ function listens(port: number): Promise<boolean> {
 interface Children {
   ended: boolean;
   started: Map<ChildProcess, string>;
+  open: Map<object, { name: string; close: () => unknown }>;
+}
+
+const children = () => (globalThis as { __troveChildren?: Children }).__troveChildren;
+
+/**
+ * Has the test file's environment call `close` when the file ends, unless the answer (forget) is
+ * called first: for something a file opens in its own process (an app with its pool and NATS
+ * connection) that a start-up cut short would never hand to its afterAll.
+ */
+export function closeAtFileEnd(name: string, close: () => unknown): () => void {
+  const registry = children();
+  if (!registry) return () => undefined;
+  const key = {};
+  registry.open.set(key, { name, close });
+  return () => registry.open.delete(key);
 }
 
 /**
@@ -46,12 +62,12 @@ interface Children {
  * beforeAll that jest gave up on, going on regardless) throws instead.
  */
 export function spawnTracked(name: string, command: string, args: string[], options: SpawnOptions): ChildProcess {
-  const children = (globalThis as { __troveChildren?: Children }).__troveChildren;
-  if (children?.ended) throw new Error(`not starting ${name}: its test file has ended`);
+  const registry = children();
+  if (registry?.ended) throw new Error(`not starting ${name}: its test file has ended`);
   const child = spawn(command, args, options);
-  if (children) {
-    children.started.set(child, name);
-    child.once('exit', () => children.started.delete(child));
+  if (registry) {
+    registry.started.set(child, name);
+    child.once('exit', () => registry.started.delete(child));
   }
   return child;
 }

@@ -12,7 +12,7 @@ import { issueKey } from '../src/auth/api-key-token';
 import { createAppDatabase, type TestDatabase } from '../../../test/support/postgres';
 import { deleteStream, NATS_URL, newNamespace } from '../../../test/support/nats';
 import { AppProcess } from '../../../test/support/system';
-import { freePort } from '../../../test/support/processes';
+import { closeAtFileEnd, freePort } from '../../../test/support/processes';
 import { withEnv } from '../../../test/support/env';
 
 export interface InjectOptions {
@@ -141,6 +141,10 @@ export function gatewayApp(settings: Record<string, string>): Promise<NestFastif
     const config = loadConfig(GatewayConfig, process.env, { PORT: 0 });
     const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), { bufferLogs: true });
     await configureApp(app, gatewayOptions, config);
+    // Closed at the end of the test file if no one closed it before (a start-up cut short).
+    const forget = closeAtFileEnd('the gateway app', () => app.close());
+    const close = app.close.bind(app);
+    app.close = () => (forget(), close());
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
     return app;
