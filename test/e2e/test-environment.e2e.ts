@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SERVER_URL, withDatabase } from '../support/postgres';
 import { ROOT, spawnTracked, waitFor } from '../support/processes';
 
 jest.setTimeout(120_000);
@@ -32,8 +33,12 @@ describe('the processes a test file starts', () => {
         .map((name) => [name.slice(0, -'.pid'.length), Number(readFileSync(join(pidDir, name), 'utf8'))]),
     );
 
-  afterAll(() => {
+  afterAll(async () => {
     for (const pid of Object.values(pids())) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    if (existsSync(join(pidDir, 'database'))) {
+      const database = readFileSync(join(pidDir, 'database'), 'utf8');
+      await withDatabase(SERVER_URL, (client) => client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
+    }
     rmSync(pidDir, { recursive: true, force: true });
   });
 
@@ -62,15 +67,16 @@ describe('the processes a test file starts', () => {
     if (code === 'still running') jest.kill('SIGKILL');
 
     expect(code).toBe(1); // the beforeAll that timed out fails the file's test
-    expect(output).toContain('stopping 1 process(es) the file left running: dist/test/fixtures/harness/idle-child.js');
+    // Last in, first out: what the file opened after starting its process, the process, then the
+    // database it made first. Not what the file closed itself.
+    const database = readFileSync(join(pidDir, 'database'), 'utf8');
+    expect(output).toContain(`the file left 3 thing(s) running or open, stopped now: left-open, dist/test/fixtures/harness/idle-child.js, database ${database}`);
+    expect(readdirSync(pidDir).filter((name) => name.endsWith('.closed'))).toEqual(['left-open.closed']);
+    expect(await withDatabase(SERVER_URL, async (client) => (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])).rowCount)).toBe(0);
     // The late start did ask for its child, after the file had ended, and got none.
     await waitFor('the late start', async () => existsSync(join(pidDir, 'late-start-asked')), 10_000);
     const started = pids();
     expect(Object.keys(started)).toEqual(['left-running']);
     expect(alive(started['left-running'])).toBe(false);
-    // What the file opened in its own process and did not close, the environment closed; not
-    // what the file closed itself.
-    expect(output).toContain('closing 1 thing(s) the file left open: left-open');
-    expect(readdirSync(pidDir).filter((name) => name.endsWith('.closed'))).toEqual(['left-open.closed']);
   });
 });

@@ -12,6 +12,7 @@
 // test/support/processes.ts; this file is plain JavaScript since jest loads an environment
 // without transforming it.
 const { TestEnvironment } = require('jest-environment-node');
+const { Client } = require('pg');
 
 const STOP_GRACE_MS = 10_000;
 
@@ -21,6 +22,21 @@ function running(child) {
 
 function exited(child) {
   return running(child) ? new Promise((resolve) => child.once('exit', resolve)) : Promise.resolve();
+}
+
+/**
+ * Drops a test database with a client of this environment's own: by teardown, the test file's
+ * modules are torn down, and pg would require `net` again to connect.
+ */
+async function drop({ server, name }) {
+  if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`not a test database name: ${name}`);
+  const client = new Client({ connectionString: server });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
 }
 
 async function stop(child) {
@@ -40,21 +56,22 @@ class TroveTestEnvironment extends TestEnvironment {
   constructor(config, context) {
     super(config, context);
     this.testPath = context.testPath;
-    this.children = { ended: false, started: new Map(), open: new Map() };
+    // `left`: what the file started or opened and has not stopped or closed yet, in the order it
+    // did so. Each entry is { name, child } for a process, { name, database: { server, name } }
+    // for a database, or { name, close } for anything else.
+    this.children = { ended: false, left: new Map() };
     this.global.__troveChildren = this.children;
   }
 
+  /** Last in, first out: an app before the database it was started on. */
   async teardown() {
     this.children.ended = true;
-    const open = [...this.children.open.values()];
-    if (open.length > 0) {
-      process.stderr.write(`${this.testPath}: closing ${open.length} thing(s) the file left open: ${open.map(({ name }) => name).join(', ')}\n`);
-      for (const { close } of open) await Promise.resolve().then(close).catch((error) => process.stderr.write(`  closing failed: ${error?.message ?? error}\n`));
-    }
-    const left = [...this.children.started].filter(([child]) => running(child));
+    const left = [...this.children.left.values()].filter(({ child }) => !child || running(child)).reverse();
     if (left.length > 0) {
-      process.stderr.write(`${this.testPath}: stopping ${left.length} process(es) the file left running: ${left.map(([, name]) => name).join(', ')}\n`);
-      await Promise.all(left.map(([child]) => stop(child)));
+      process.stderr.write(`${this.testPath}: the file left ${left.length} thing(s) running or open, stopped now: ${left.map(({ name }) => name).join(', ')}\n`);
+      for (const { name, child, database, close } of left) {
+        await (child ? stop(child) : database ? drop(database) : Promise.resolve().then(close)).catch((error) => process.stderr.write(`  ${name}: ${error?.message ?? error}\n`));
+      }
     }
     await super.teardown();
   }

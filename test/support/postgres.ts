@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import type { ServiceName } from '@trove/contracts';
+import { dropAtFileEnd } from './processes';
 
 /** The PostgreSQL server tests run against; `npm test` points DATABASE_URL at it. */
 export const SERVER_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -30,12 +31,11 @@ export interface TestDatabase {
 /** A database of this test's own, named so a leftover one says where it came from. */
 export async function createTestDatabase(label: string): Promise<TestDatabase> {
   const name = `trove_test_${label.replace(/[^a-z0-9]/g, '_')}_${randomBytes(4).toString('hex')}`;
+  const drop = () => admin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined);
   await admin((client) => client.query(`CREATE DATABASE ${name}`));
-  return {
-    name,
-    url: databaseUrl(name),
-    drop: () => admin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
-  };
+  // Dropped at the end of the test file if the file did not drop it (a start-up cut short).
+  const forget = dropAtFileEnd(SERVER_URL, name);
+  return { name, url: databaseUrl(name), drop: () => (forget(), drop()) };
 }
 
 /** Creates a database for an app and runs that app's migrations in it. */

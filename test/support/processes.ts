@@ -37,8 +37,15 @@ function listens(port: number): Promise<boolean> {
 /** The registry of test/support/environment.js: what this test file started, and whether it has ended. */
 interface Children {
   ended: boolean;
-  started: Map<ChildProcess, string>;
-  open: Map<object, { name: string; close: () => unknown }>;
+  left: Map<object, Left>;
+}
+
+/** One thing a test file started or opened: a process, a database, or anything else with a `close`. */
+interface Left {
+  name: string;
+  child?: ChildProcess;
+  database?: { server: string; name: string };
+  close?: () => unknown;
 }
 
 const children = () => (globalThis as { __troveChildren?: Children }).__troveChildren;
@@ -46,14 +53,24 @@ const children = () => (globalThis as { __troveChildren?: Children }).__troveChi
 /**
  * Has the test file's environment call `close` when the file ends, unless the answer (forget) is
  * called first: for something a file opens in its own process (an app with its pool and NATS
- * connection) that a start-up cut short would never hand to its afterAll.
+ * connection) that a start-up cut short would never hand to its afterAll. `close` runs after the
+ * file's modules are torn down, so it must not load a module it has not loaded yet.
  */
 export function closeAtFileEnd(name: string, close: () => unknown): () => void {
+  return remember({ name, close });
+}
+
+/** Has the test file's environment drop database `name` on `server` when the file ends, unless the answer (forget) is called first. */
+export function dropAtFileEnd(server: string, name: string): () => void {
+  return remember({ name: `database ${name}`, database: { server, name } });
+}
+
+function remember(entry: Left): () => void {
   const registry = children();
   if (!registry) return () => undefined;
   const key = {};
-  registry.open.set(key, { name, close });
-  return () => registry.open.delete(key);
+  registry.left.set(key, entry);
+  return () => registry.left.delete(key);
 }
 
 /**
@@ -66,8 +83,8 @@ export function spawnTracked(name: string, command: string, args: string[], opti
   if (registry?.ended) throw new Error(`not starting ${name}: its test file has ended`);
   const child = spawn(command, args, options);
   if (registry) {
-    registry.started.set(child, name);
-    child.once('exit', () => registry.started.delete(child));
+    registry.left.set(child, { name, child });
+    child.once('exit', () => registry.left.delete(child));
   }
   return child;
 }
