@@ -1,14 +1,15 @@
 // The environment every test file runs in: jest's Node environment, plus one rule about what a
 // file starts (apps as processes, a NATS server, an embedded PostgreSQL, an app in the test's
-// own process). When the file ends, after its own afterAll hooks, whatever of it is still
-// running is stopped: an in-process app is closed, a process gets SIGTERM, then SIGKILL if it
-// has not exited within STOP_GRACE_MS. A process started after that is refused.
+// own process, its databases). When the file ends, after its own afterAll hooks, whatever of it
+// is still there is undone, last first: an in-process app is closed, a process gets SIGTERM
+// (then SIGKILL if it has not exited within STOP_GRACE_MS), a database is dropped. A process
+// started after that is refused.
 //
 // Without it, a beforeAll cut short by its timeout leaves its start-up going on: the file's
 // afterAll finds nothing to stop (the harness was never returned to it), and the apps it goes on
 // to start run into the next file of the jest worker, and on after jest has exited.
 //
-// The registry lives on the test file's global object (`__troveChildren`), filled by
+// The registry lives on the test file's global object (`__troveTestFile`), filled by
 // test/support/processes.ts; this file is plain JavaScript since jest loads an environment
 // without transforming it.
 const { TestEnvironment } = require('jest-environment-node');
@@ -59,14 +60,14 @@ class TroveTestEnvironment extends TestEnvironment {
     // `left`: what the file started or opened and has not stopped or closed yet, in the order it
     // did so. Each entry is { name, child } for a process, { name, database: { server, name } }
     // for a database, or { name, close } for anything else.
-    this.children = { ended: false, left: new Map() };
-    this.global.__troveChildren = this.children;
+    this.file = { ended: false, left: new Map() };
+    this.global.__troveTestFile = this.file;
   }
 
   /** Last in, first out: an app before the database it was started on. */
   async teardown() {
-    this.children.ended = true;
-    const left = [...this.children.left.values()].filter(({ child }) => !child || running(child)).reverse();
+    this.file.ended = true;
+    const left = [...this.file.left.values()].filter(({ child }) => !child || running(child)).reverse();
     if (left.length > 0) {
       process.stderr.write(`${this.testPath}: the file left ${left.length} thing(s) running or open, stopped now: ${left.map(({ name }) => name).join(', ')}\n`);
       for (const { name, child, database, close } of left) {

@@ -35,7 +35,7 @@ function listens(port: number): Promise<boolean> {
 }
 
 /** The registry of test/support/environment.js: what this test file started, and whether it has ended. */
-interface Children {
+interface TestFile {
   ended: boolean;
   left: Map<object, Left>;
 }
@@ -48,7 +48,7 @@ interface Left {
   close?: () => unknown;
 }
 
-const children = () => (globalThis as { __troveChildren?: Children }).__troveChildren;
+const testFile = () => (globalThis as { __troveTestFile?: TestFile }).__troveTestFile;
 
 /**
  * Has the test file's environment call `close` when the file ends, unless the answer (forget) is
@@ -66,7 +66,7 @@ export function dropAtFileEnd(server: string, name: string): () => void {
 }
 
 function remember(entry: Left): () => void {
-  const registry = children();
+  const registry = testFile();
   if (!registry) return () => undefined;
   const key = {};
   registry.left.set(key, entry);
@@ -79,7 +79,7 @@ function remember(entry: Left): () => void {
  * beforeAll that jest gave up on, going on regardless) throws instead.
  */
 export function spawnTracked(name: string, command: string, args: string[], options: SpawnOptions): ChildProcess {
-  const registry = children();
+  const registry = testFile();
   if (registry?.ended) throw new Error(`not starting ${name}: its test file has ended`);
   const child = spawn(command, args, options);
   if (registry) {
