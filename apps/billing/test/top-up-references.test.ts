@@ -9,6 +9,8 @@ import { createDataSource } from '../src/data-source';
 import { TopUpReferences1764830000000 } from '../src/migrations/1764830000000-TopUpReferences';
 import { TopUpReferencesWithoutBankNames1764940000000 } from '../src/migrations/1764940000000-TopUpReferencesWithoutBankNames';
 import { TopUpReferenceLookAlikes1764960000000 } from '../src/migrations/1764960000000-TopUpReferenceLookAlikes';
+import { TopUpReferenceSerials1766000000000 } from '../src/migrations/1766000000000-TopUpReferenceSerials';
+import { bankReferenceKey } from '../src/wallets/bank-reference';
 import { TopUpRepository } from '../src/wallets/top-up.repository';
 import { BillingHarness, buyer, OPERATOR } from './billing-harness';
 
@@ -454,7 +456,7 @@ describe('billing: the migration that gives top-ups their reference key', () => 
       await runner.release();
 
       const rows = (await billing.sql.query(`SELECT id, reference_key, double_credit_of FROM top_up WHERE id = ANY($1) ORDER BY confirmed_at NULLS LAST`, [[...ids, pending.id]])).rows;
-      const key = reference.slice('招商银行 '.length).toLowerCase();
+      const key = bankReferenceKey(reference);
       expect(rows).toEqual([
         { id: ids[0], reference_key: key, double_credit_of: null },
         { id: ids[1], reference_key: key, double_credit_of: ids[0] },
@@ -513,12 +515,12 @@ describe('billing: the migration that takes bank names out of reference keys', (
             (r: { id: string; reference_key: string; double_credit_of: string | null }) => [r.id, { key: r.reference_key, mark: r.double_credit_of }],
           ),
         );
-      const key = code.toLowerCase();
+      const key = bankReferenceKey(code);
       const migrated = {
         [ids[0]]: { key, mark: null },
         [ids[1]]: { key, mark: ids[0] },
         [pending.id]: { key, mark: null },
-        [other.id]: { key: other.reference.slice('中国银行 '.length).toLowerCase(), mark: null },
+        [other.id]: { key: bankReferenceKey(other.reference), mark: null },
       };
       expect(await keys()).toEqual(migrated);
       // The money stays where it went; the operator finds the double credit by its mark.
@@ -532,10 +534,11 @@ describe('billing: the migration that takes bank names out of reference keys', (
 
       // Down and up again: the bank names come back into the keys, and go again, with the same marks.
       await migration.down(runner);
+      const typed = code.toLowerCase();
       expect(await keys()).toEqual({
-        [ids[0]]: { key: `招商银行 ${key}`, mark: null },
-        [ids[1]]: { key, mark: ids[0] },
-        [pending.id]: { key: `china merchants bank ${key}`, mark: null },
+        [ids[0]]: { key: `招商银行 ${typed}`, mark: null },
+        [ids[1]]: { key: typed, mark: ids[0] },
+        [pending.id]: { key: `china merchants bank ${typed}`, mark: null },
         [other.id]: { key: other.reference.toLowerCase(), mark: null },
       });
       await migration.up(runner);
@@ -555,7 +558,7 @@ describe('billing: the migration that folds look-alikes into reference keys and 
     const dataSource = createDataSource(billing.db.url);
     try {
       const digits = randomUUID().replace(/\D/g, '').slice(0, 4).padEnd(4, '7');
-      const key = `cmb-20261130-${digits}`;
+      const key = bankReferenceKey(`CMB-20261130-${digits}`);
       const [国网, 电信, 联通, 腾讯] = [buyer(), buyer(), buyer(), buyer()];
       // Before the migration: one transfer confirmed for two buyers, keyed apart by its look-alikes,
       // and for a third in HKD; a fourth filed it too.
@@ -589,7 +592,7 @@ describe('billing: the migration that folds look-alikes into reference keys and 
             (r: { id: string; reference_key: string; double_credit_of: string | null }) => [r.id, { key: r.reference_key, mark: r.double_credit_of }],
           ),
         );
-      const otherKey = other.reference.slice('中国银行 '.length).toLowerCase();
+      const otherKey = bankReferenceKey(other.reference);
       const migrated = {
         [ids[0]]: { key, mark: null },
         [ids[1]]: { key, mark: ids[0] },
@@ -609,12 +612,14 @@ describe('billing: the migration that folds look-alikes into reference keys and 
 
       // Down and up again: the look-alikes come back into the keys, and go again, with the same marks.
       await migration.down(runner);
+      // (The keys of its time, before serials were keyed alone.)
+      const typed = `cmb-20261130-${digits}`;
       expect(await keys()).toEqual({
-        [ids[0]]: { key, mark: null },
+        [ids[0]]: { key: typed, mark: null },
         [ids[1]]: { key: `смв\u201320261130\u2013${digits}`, mark: ids[0] },
-        [ids[2]]: { key, mark: ids[0] },
+        [ids[2]]: { key: typed, mark: ids[0] },
         [pending.id]: { key: `cmb\u221220261130\u2212${digits}`, mark: null },
-        [other.id]: { key: otherKey, mark: null },
+        [other.id]: { key: other.reference.slice('中国银行 '.length).toLowerCase(), mark: null },
       });
       await migration.up(runner);
       await runner.release();
@@ -632,3 +637,83 @@ describe('billing: the migration that folds look-alikes into reference keys and 
     }
   });
 });
+
+describe('billing: the migration that keys a reference holding a serial by the serial alone', () => {
+  it('keys every top-up again, keeps every top-up of a transfer credited twice (as typed with a label, a remark, spaces or an O for a 0) and marks the later ones, and holds later confirmations to the rule', async () => {
+    const billing = await BillingHarness.start();
+    const dataSource = createDataSource(billing.db.url);
+    try {
+      const digits = randomUUID().replace(/\D/g, '').slice(0, 4).padEnd(4, '7');
+      const serialKey = `cmb20261108${digits}`;
+      const [国网, 电信, 联通, 腾讯] = [buyer(), buyer(), buyer(), buyer()];
+      // Before the migration: one transfer confirmed for three buyers, keyed apart by how each typed it; a fourth filed it too.
+      const ids: string[] = [];
+      for (const b of [国网, 电信, 腾讯]) {
+        billing.clock.set(new Date(Date.UTC(2026, 10, 8, 2, ids.length)));
+        ids.push(await billing.fund(b, 2_000_000));
+      }
+      const pending = await billing.wallets.recordTopUp(联通, { amount: { amount: 2_000_000, currency: 'CNY' }, reference: serial() });
+      const short = await billing.wallets.recordTopUp(联通, { amount: { amount: 500_000, currency: 'CNY' }, reference: 'CMB-0042 货款' });
+      billing.clock.set(new Date('2026-03-15T02:00:00.000Z'));
+      await dataSource.initialize();
+      const migration = new TopUpReferenceSerials1766000000000();
+      const runner = dataSource.createQueryRunner();
+      await migration.down(runner);
+      const asFiled = [
+        [ids[0], `招商银行 CMB-20261108-${digits}`, `cmb-20261108-${digits}`],
+        [ids[1], `Ref: CMB-20261108-${digits}.`, `ref: cmb-20261108-${digits}.`],
+        [ids[2], `CMB 20261108 ${digits} 货款`, `20261108 ${digits} 货款`],
+        [pending.id, `CMB-2O261108-${digits}`, `cmb-2o261108-${digits}`],
+      ];
+      for (const [id, reference, oldKey] of asFiled) await billing.sql.query(`UPDATE top_up SET reference = $2, reference_key = $3 WHERE id = $1`, [id, reference, oldKey]);
+      const oldKeys = Object.fromEntries(asFiled.map(([id, , oldKey]) => [id, oldKey]));
+
+      await migration.up(runner);
+
+      /** Each top-up's key and mark, by id. */
+      const keys = async () =>
+        Object.fromEntries(
+          (await billing.sql.query(`SELECT id, reference_key, double_credit_of FROM top_up WHERE id = ANY($1)`, [[...ids, pending.id, short.id]])).rows.map(
+            (r: { id: string; reference_key: string; double_credit_of: string | null }) => [r.id, { key: r.reference_key, mark: r.double_credit_of }],
+          ),
+        );
+      const migrated = {
+        [ids[0]]: { key: serialKey, mark: null },
+        [ids[1]]: { key: serialKey, mark: ids[0] },
+        [ids[2]]: { key: serialKey, mark: ids[0] },
+        [pending.id]: { key: serialKey, mark: null },
+        // No serial (four digits): keyed whole, as before.
+        [short.id]: { key: 'cmb-0042 货款', mark: null },
+      };
+      expect(await keys()).toEqual(migrated);
+      // The money stays where it went; the operator finds the double credits by their marks.
+      for (const b of [国网, 电信, 腾讯]) expect(await billing.walletBalance(b.organizationId)).toBe(2_000_000);
+      await expect(billing.wallets.confirmTopUp(pending.id)).rejects.toMatchObject({ code: 'TRANSFER_ALREADY_CREDITED', message: expect.stringContaining(ids[0]) });
+      expect(await topUpStatus(billing, pending.id)).toBe('pending');
+
+      // Down and up again: the keys as typed come back, the marks stay, and up keys them alike again.
+      await migration.down(runner);
+      expect(await keys()).toEqual({
+        [ids[0]]: { key: oldKeys[ids[0]], mark: null },
+        [ids[1]]: { key: oldKeys[ids[1]], mark: ids[0] },
+        [ids[2]]: { key: oldKeys[ids[2]], mark: ids[0] },
+        [pending.id]: { key: oldKeys[pending.id], mark: null },
+        [short.id]: { key: 'cmb-0042 货款', mark: null },
+      });
+      await migration.up(runner);
+      await runner.release();
+      expect(await keys()).toEqual(migrated);
+      expect((await billing.wallets.confirmTopUp(short.id)).status).toBe('confirmed');
+      // A buyer filing the credited serial again in yet another spelling is told it is credited.
+      await expect(billing.wallets.recordTopUp(国网, { amount: { amount: 2_000_000, currency: 'CNY' }, reference: `“CMB-20261108-${digits}”` })).rejects.toMatchObject({ code: 'TRANSFER_ALREADY_CREDITED' });
+      expect(await billing.violations()).toEqual([]);
+    } finally {
+      if (dataSource.isInitialized) await dataSource.destroy();
+      await billing.stop();
+    }
+  });
+});
+
+async function topUpStatus(billing: BillingHarness, id: string): Promise<string> {
+  return (await billing.sql.query(`SELECT status FROM top_up WHERE id = $1`, [id])).rows[0].status;
+}

@@ -1,8 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { keyTopUpsAgain, markDoubleCredits } from './top-up-keys';
 import { bankReferenceKey, bankReferenceKeyKeepingLookAlikes } from '../wallets/bank-reference';
-
-/** Rows read and keyed per statement. */
-const BATCH = 1_000;
 
 /**
  * One bank transfer credits one top-up, however its reference is typed and whatever its currency.
@@ -37,14 +35,8 @@ export class TopUpReferenceLookAlikes1764960000000 implements MigrationInterface
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DROP INDEX top_up_transfer_credited_once`);
-    await this.keyAgain(queryRunner, bankReferenceKey);
-    await queryRunner.query(`ALTER TABLE top_up DISABLE TRIGGER top_up_double_credit_of_frozen`);
-    await queryRunner.query(`
-      UPDATE top_up t SET double_credit_of = f.first_id
-        FROM (SELECT id, first_value(id) OVER (PARTITION BY reference_key ORDER BY confirmed_at, created_at, id) AS first_id
-                FROM top_up WHERE status = 'confirmed') f
-       WHERE t.id = f.id AND f.id <> f.first_id AND t.double_credit_of IS DISTINCT FROM f.first_id`);
-    await queryRunner.query(`ALTER TABLE top_up ENABLE TRIGGER top_up_double_credit_of_frozen`);
+    await keyTopUpsAgain(queryRunner, bankReferenceKey);
+    await markDoubleCredits(queryRunner, 'reference_key');
     await queryRunner.query(`
       CREATE UNIQUE INDEX top_up_transfer_credited_once ON top_up (reference_key)
         WHERE status = 'confirmed' AND double_credit_of IS NULL`);
@@ -54,24 +46,11 @@ export class TopUpReferenceLookAlikes1764960000000 implements MigrationInterface
 
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DROP INDEX top_up_transfer_credited_once`);
-    await this.keyAgain(queryRunner, bankReferenceKeyKeepingLookAlikes);
+    await keyTopUpsAgain(queryRunner, bankReferenceKeyKeepingLookAlikes);
     await queryRunner.query(`
       CREATE UNIQUE INDEX top_up_transfer_credited_once ON top_up (currency, reference_key)
         WHERE status = 'confirmed' AND double_credit_of IS NULL`);
     await queryRunner.query(`DROP INDEX top_up_organization_reference_idx`);
     await queryRunner.query(`CREATE INDEX top_up_organization_reference_idx ON top_up (organization_id, currency, reference_key)`);
-  }
-
-  private async keyAgain(queryRunner: QueryRunner, key: (reference: string) => string): Promise<void> {
-    let after = '00000000-0000-0000-0000-000000000000';
-    for (;;) {
-      const rows = (await queryRunner.query(`SELECT id, reference FROM top_up WHERE id > $1 ORDER BY id LIMIT ${BATCH}`, [after])) as { id: string; reference: string }[];
-      if (rows.length === 0) break;
-      await queryRunner.query(`UPDATE top_up t SET reference_key = k.key FROM unnest($1::uuid[], $2::text[]) AS k (id, key) WHERE t.id = k.id AND t.reference_key <> k.key`, [
-        rows.map((r) => r.id),
-        rows.map((r) => key(r.reference)),
-      ]);
-      after = rows[rows.length - 1].id;
-    }
   }
 }

@@ -80,33 +80,93 @@ function withoutLeadingBanks(key: string): string {
   return key;
 }
 
+/** Decimal digits of every script as ASCII digits (`٢` and `२` are `2`); NFKC leaves them as they are. */
+function asciiDigits(key: string): string {
+  return key.replace(/\p{Nd}/gu, (digit) => {
+    // Unicode keeps each script's digits 0-9 in ten consecutive code points: a digit's value is
+    // its distance from the start of its run, counted in tens (runs of several scripts' digits
+    // back to back, as the mathematical ones, start at a zero each).
+    let start = digit.codePointAt(0)!;
+    while (/\p{Nd}/u.test(String.fromCodePoint(start - 1))) start -= 1;
+    return String((digit.codePointAt(0)! - start) % 10);
+  });
+}
+
+/** Letters and digits joined by punctuation or white space: a serial as buyers type it (`cmb - 20261130_0042`). */
+const RUN = /[a-z0-9]+(?:[\s\-_./:#]+[a-z0-9]+)*/g;
+const RUN_PARTS = /[\s\-_./:#]+/;
+/** Words a buyer writes before the serial to say what it is (`Ref: CMB-...`, `No.CMB-...`). */
+const LABELS = new Set(['ref', 'reference', 'no', 'nr', 'serial', 'txn', 'trx']);
+/** A serial holds at least this many digits; shorter numbers are kept as they are typed. */
+const SERIAL_DIGITS = 6;
+
+/**
+ * The serial in one run of letters and digits, or null when it holds fewer than SERIAL_DIGITS
+ * digits: its parts from the last one without digits before the first one with digits (the
+ * serial's own prefix, `cmb` of `cmb-20261130-0042`; labels such as `ref` left out), to the last
+ * one with digits (a remark after it is not the serial), joined without the punctuation and
+ * white space between them. In it, `o`, `l` and `i` next to digits are the digits they look like
+ * (`2o26ll30` is `20261130`).
+ */
+function serialOf(run: string): string | null {
+  const parts = run.split(RUN_PARTS).filter((part) => !LABELS.has(part));
+  const first = parts.findIndex((part) => /\d/.test(part));
+  if (first < 0) return null;
+  let last = parts.length - 1;
+  while (!/\d/.test(parts[last])) last -= 1;
+  const serial = parts
+    .slice(first > 0 ? first - 1 : first, last + 1)
+    .join('')
+    .replace(/[0-9oli]+/g, (letters) => (/\d/.test(letters) ? letters.replace(/o/g, '0').replace(/[li]/g, '1') : letters));
+  return (serial.match(/\d/g)?.length ?? 0) >= SERIAL_DIGITS ? serial : null;
+}
+
 /**
  * The key under which two bank-transfer references are the same transfer: what the buyer typed
  * (`招商银行 CMB-20261130-0042`), with the differences a keyboard or a copy from a bank's app
  * makes taken out: NFKC (full-width `ＣＭＢ－００４２` and the ideographic space become ASCII),
- * white space trimmed and collapsed to one space, letters case-folded, and the Cyrillic and Greek
+ * white space trimmed and collapsed to one space, letters case-folded, the Cyrillic and Greek
  * letters and the dashes that look like ASCII ones made those (`asciiLookAlikes`: `СМВ–0042` is
- * `cmb-0042`). Punctuation and digits stay: `CMB-0042` and `CMB0042` are not assumed to be one
- * transfer.
+ * `cmb-0042`), and the digits of every script made ASCII ones (`٢` is `2`).
  *
  * The name of the bank before the serial is not part of the transfer either: a buyer writes it
  * or leaves it out (`招商银行 CMB-20261130-0042`, `CMB-20261130-0042`, `China Merchants Bank
  * CMB-20261130-0042`, `招商银行：CMB-...`), so leading bank names are taken off (see
- * `LEADING_BANK`), one after another, as long as something is left. A prefix inside the serial
- * stays (`CMB-` of `CMB-20261130-0042`), and so do names that are all there is (`招商银行`).
- * Two banks printing the same serial would meet too; a serial carries its bank's prefix.
+ * `LEADING_BANK`), one after another, as long as something is left.
+ *
+ * A reference that holds a serial (a run of letters and digits with at least SERIAL_DIGITS
+ * digits, see `serialOf`) is keyed by its serials alone, letters and digits only: the bank's
+ * statement prints one serial per transfer, and the same serial typed `CMB-20261130-0042`,
+ * `CMB 20261130 0042`, `CMB_20261130_0042`, `Ref: CMB-20261130-0042.`, `（CMB-20261130-0042）`,
+ * `转账 CMB-20261130-0042 货款` or `CMB-2O261130-OO42` is one transfer, `cmb202611300042`. Every
+ * such spelling of a transfer credited already was a second credit an operator could confirm.
+ * Keying two different transfers alike costs an operator a refusal that names the other top-up;
+ * keying one transfer apart costs the money. A reference without a serial (`CMB-0042`, `3月货款`)
+ * is keyed whole, its punctuation and Chinese kept.
  *
  * JavaScript has no case folding; upper then lower case folds as Unicode's full case folding
  * does for what a reference holds (`ß` and `SS` to `ss`, final `ς` to `σ`), and NFKC again
- * afterwards keeps the key in normal form, so the key of a key is itself (the look-alikes become
- * ASCII, which every step leaves as it is).
+ * afterwards keeps the key in normal form, so the key of a key is itself.
  *
  * The TopUpReferences migration keyed the top-ups before it with this function,
- * TopUpReferencesWithoutBankNames keyed them again when bank names were taken off, and
- * TopUpReferenceLookAlikes when look-alikes were folded: changing what it returns needs a
- * migration that keys every top-up again, or old and new keys never meet.
+ * TopUpReferencesWithoutBankNames keyed them again when bank names were taken off,
+ * TopUpReferenceLookAlikes when look-alikes were folded, and TopUpReferenceSerials when serials
+ * were keyed alone: changing what it returns needs a migration that keys every top-up again, or
+ * old and new keys never meet.
  */
 export function bankReferenceKey(reference: string): string {
+  // Serials are looked for before bank names are taken off: in `CMB 20261130 0042` the `CMB` is
+  // the serial's prefix, as in `CMB-20261130-0042`, and the parts before a serial's prefix
+  // (`China Merchants Bank`) are left out of it anyway.
+  const serials = (asciiDigits(asciiLookAlikes(folded(reference))).match(RUN) ?? []).map(serialOf).filter((serial) => serial !== null);
+  return serials.length > 0 ? serials.join(', ') : asciiDigits(bankReferenceKeyBeforeSerials(reference));
+}
+
+/**
+ * The key as it was before serials were keyed alone (TopUpReferenceSerials1766000000000 keys the
+ * top-ups with it again on its way down).
+ */
+export function bankReferenceKeyBeforeSerials(reference: string): string {
   return withoutLeadingBanks(asciiLookAlikes(folded(reference)));
 }
 

@@ -1,0 +1,40 @@
+import type { QueryRunner } from 'typeorm';
+
+/** Rows read and keyed per statement. */
+const BATCH = 1_000;
+
+/**
+ * Keys every top-up again with `key` (of its reference as filed), in batches of 1,000 by id,
+ * writing only the keys that change: how each migration that changes `bankReferenceKey` brings
+ * the stored keys along.
+ */
+export async function keyTopUpsAgain(queryRunner: QueryRunner, key: (reference: string) => string): Promise<void> {
+  let after = '00000000-0000-0000-0000-000000000000';
+  for (;;) {
+    const rows = (await queryRunner.query(`SELECT id, reference FROM top_up WHERE id > $1 ORDER BY id LIMIT ${BATCH}`, [after])) as { id: string; reference: string }[];
+    if (rows.length === 0) break;
+    await queryRunner.query(`UPDATE top_up t SET reference_key = k.key FROM unnest($1::uuid[], $2::text[]) AS k (id, key) WHERE t.id = k.id AND t.reference_key <> k.key`, [
+      rows.map((r) => r.id),
+      rows.map((r) => key(r.reference)),
+    ]);
+    after = rows[rows.length - 1].id;
+  }
+}
+
+/**
+ * Marks the confirmed top-ups that new keys show to be one transfer credited again: per transfer
+ * (`by`: the key, or currency and key as before TopUpReferenceLookAlikes) the first confirmed (by
+ * `confirmed_at`, then `created_at`, then id) holds it and every later one gets
+ * `double_credit_of` = that first top-up. No money moves: the operator settles them with the
+ * buyer. `top_up_double_credit_of_frozen`, which refuses the mark to anything but a migration, is
+ * off for this one statement.
+ */
+export async function markDoubleCredits(queryRunner: QueryRunner, by: 'reference_key' | 'currency, reference_key'): Promise<void> {
+  await queryRunner.query(`ALTER TABLE top_up DISABLE TRIGGER top_up_double_credit_of_frozen`);
+  await queryRunner.query(`
+    UPDATE top_up t SET double_credit_of = f.first_id
+      FROM (SELECT id, first_value(id) OVER (PARTITION BY ${by} ORDER BY confirmed_at, created_at, id) AS first_id
+              FROM top_up WHERE status = 'confirmed') f
+     WHERE t.id = f.id AND f.id <> f.first_id AND t.double_credit_of IS DISTINCT FROM f.first_id`);
+  await queryRunner.query(`ALTER TABLE top_up ENABLE TRIGGER top_up_double_credit_of_frozen`);
+}
