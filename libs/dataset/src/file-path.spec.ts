@@ -30,6 +30,15 @@ describe('file paths inside a dataset', () => {
     'アニメ/ノート_0001.png',
     '标注/丿部/0001.json',
     'recipes/½ cup.txt',
+    // Near device names, which Windows writes as files.
+    'console.txt',
+    'con_1.txt',
+    'COM10.wav',
+    'lpt.log',
+    'auxiliary/nul-data.json',
+    'connector .txt',
+    // A sign that holds a slash of its own, precomposed (NFC): one character, no overlay.
+    'math/≠.txt',
   ])('accepts %s', (path) => {
     expect(filePathProblems(path)).toEqual([]);
   });
@@ -65,6 +74,15 @@ describe('file paths inside a dataset', () => {
     ['audio\u27cd0001.wav', /look like \/ or \\ /],
     ['audio\u{1f67d}0001.wav', /look like \/ or \\ /],
     ['labels/train\u2215dev.csv', /look like \/ or \\ /],
+    ['audio\u17350001.wav', /look like \/ or \\ /],
+    ['audio\u30330001.wav', /look like \/ or \\ /],
+    ['audio\u29f60001.wav', /look like \/ or \\ /],
+    ['audio\u29f70001.wav', /look like \/ or \\ /],
+    // A combining overlay draws a slash through the character before it: `..\u0338x` shows as `../x`.
+    ['..\u0338x.txt', /look like \/ or \\ /],
+    ['..\u0337x.txt', /look like \/ or \\ /],
+    ['audio\u20e50001.wav', /look like \/ or \\ /],
+    ['audio\u20eb0001.wav', /look like \/ or \\ /],
     // Full-width and small forms fold (NFKC) into / and \.
     ['audio\uff0f0001.wav', /folded \(NFKC\)/],
     ['audio\ufe680001.wav', /folded \(NFKC\)/],
@@ -112,6 +130,14 @@ describe('file paths inside a dataset', () => {
     ['Con/readme.md', /device names/],
     ['lpt1.log', /device names/],
     ['audio/COM3.wav', /device names/],
+    ['CONIN$', /device names/],
+    ['conout$.txt', /device names/],
+    ['COM0', /device names/],
+    ['lpt0.log', /device names/],
+    ['con .txt', /device names/],
+    ['NUL  .log', /device names/],
+    ['data/aux .json', /device names/],
+    ['COM¹.wav', /device names/],
   ])('refuses %j', (path, problem) => {
     expect(filePathProblems(path).join('; ')).toMatch(problem);
   });

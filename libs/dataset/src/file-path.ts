@@ -4,9 +4,18 @@ import { BLANK_CHARACTER, INVISIBLE_CHARACTER } from './invisible';
 export const MAX_FILE_PATH_BYTES = 512;
 /** The longest folder or file name within it, in UTF-8 bytes: what common filesystems hold. */
 export const MAX_SEGMENT_BYTES = 255;
-/** Slashes and backslashes in all but name: solidus symbols of mathematics, box drawing, dingbats. */
-const SLASH_LOOKALIKE = /[\u2044\u2215\u2571\u27cb\u29f8\u2afd\u2e4a\u{1f67c}\u2216\u2572\u27cd\u29f5\u29f9\u{1f67d}]/u;
-const WINDOWS_DEVICE = /^(?:con|prn|aux|nul|com[1-9¹²³]|lpt[1-9¹²³])(?:\.[^/]*)?$/i;
+/**
+ * Slashes and backslashes in all but name: solidus symbols of mathematics, box drawing, dingbats;
+ * punctuation of other scripts drawn as one (U+1735 ᜵, U+3033 〳); and the combining overlays
+ * that draw one through the character before them (`..\u0338` shows as `../`).
+ */
+const SLASH_LOOKALIKE = /[\u2044\u2215\u2571\u27cb\u29f6\u29f8\u2afd\u2e4a\u{1f67c}\u1735\u3033\u0337\u0338\u20eb\u2216\u2572\u27cd\u29f5\u29f7\u29f9\u{1f67d}\u20e5]/u;
+/**
+ * Names Windows keeps for devices, alone or before an extension, spaces before the extension
+ * ignored as Windows ignores them (`con .txt` is CON): CON, PRN, AUX, NUL, CONIN$, CONOUT$, COM0-9
+ * and LPT0-9 (with the superscript digits ¹ ² ³ too).
+ */
+const WINDOWS_DEVICE = /^(?:con|prn|aux|nul|conin\$|conout\$|com[0-9¹²³]|lpt[0-9¹²³]) *(?:\.[^/]*)?$/i;
 
 /**
  * What is wrong with a file's path inside a dataset; empty when it is safe. A path names where
@@ -29,7 +38,8 @@ export function filePathProblems(path: string): string[] {
   // lists as `audio/0001.wav`, beside the real one. The slashes of mathematics, box drawing and
   // dingbats (U+2044 FRACTION SLASH, U+2215 DIVISION SLASH, U+29F8 BIG SOLIDUS, U+2AFD DOUBLE
   // SOLIDUS OPERATOR, ...) and their backslashes (U+2216 SET MINUS, U+29F5, U+29F9 BIG REVERSE
-  // SOLIDUS, ...). Full-width and small forms (／ ＼ ﹨) fold into / and \ (NFKC) and are refused
+  // SOLIDUS, ...), punctuation of other scripts drawn so (U+1735, U+3033), and the combining
+  // solidus overlays (U+0337, U+0338, U+20E5, U+20EB). Full-width and small forms (／ ＼ ﹨) fold into / and \ (NFKC) and are refused
   // below; letters that lean like a slash (ノ, 丿) stay, as do fractions (½ folds to 1⁄2).
   if (SLASH_LOOKALIKE.test(path)) {
     problems.push('path must not contain characters that look like / or \\ (such as U+2215 ∕, U+2044 ⁄, U+29F8 ⧸, U+2216 ∖, U+29F9 ⧹): such a name lists as a file inside a folder it is not in');
@@ -61,7 +71,7 @@ export function filePathProblems(path: string): string[] {
   if (segments.some((s) => Buffer.byteLength(s, 'utf8') > MAX_SEGMENT_BYTES)) problems.push(`path segments (folder and file names) must be at most ${MAX_SEGMENT_BYTES} bytes of UTF-8`);
   if (/[<>:"|?*]/.test(path)) problems.push('path must not contain < > : " | ? * (Windows cannot write them in a name)');
   if (segments.some((s) => s.endsWith('.') && s !== '.' && s !== '..')) problems.push('path segments must not end with a dot (Windows drops it)');
-  if (segments.some((s) => WINDOWS_DEVICE.test(s))) problems.push('path segments must not be Windows device names (CON, PRN, AUX, NUL, COM1-9, LPT1-9, with or without an extension)');
+  if (segments.some((s) => WINDOWS_DEVICE.test(s))) problems.push('path segments must not be Windows device names (CON, PRN, AUX, NUL, CONIN$, CONOUT$, COM0-9, LPT0-9, with or without an extension)');
   // Names a client may rewrite on its way to disk: a tool that percent-decodes the manifest's
   // paths would write `%2e%2e/x.txt` as `../x.txt`, and one that folds full-width forms (NFKC)
   // would read `．．／x.txt` as `../x.txt`. Other percent signs (`100%.txt`) and full-width
