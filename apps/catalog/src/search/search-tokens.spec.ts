@@ -55,6 +55,16 @@ describe('search tokens', () => {
     expect(queryTokens('语料库')).toEqual(['语料', '料库']);
   });
 
+  it("reads an English possessive in a query as its word, and leaves other apostrophes parting words", () => {
+    expect(queryTokens("driver's")).toEqual(queryTokens('driver'));
+    expect(queryTokens('driver\u2019s cabin')).toEqual(queryTokens('driver cabin'));
+    expect(queryTokens("speakers' ages")).toEqual(queryTokens('speakers ages'));
+    expect(queryTokens("o'brien")).toEqual(['o', 'brien']);
+    expect(queryTokens("'s")).toEqual(['s']);
+    // A listing's possessive is indexed with its word, so the query finds it.
+    expect(documentTokens("Driver's cabin video").map((t) => t.token)).toEqual(expect.arrayContaining(queryTokens("driver's cabin")));
+  });
+
   it('leaves simplified text and words in other scripts as they are', () => {
     expect(queryTokens('头发 乾隆 ASR 한국어')).toEqual(['头发', '乾隆', 'asr', '한국', '국어']);
   });

@@ -69,6 +69,16 @@ function normalized(text: string): string {
   return toSimplified(text.normalize('NFKC').toLowerCase());
 }
 
+/**
+ * An English possessive in a query reads as its word: `driver's` and `speakers'` as `driver` and
+ * `speakers`. A listing's `driver's` is indexed as `driver` and `s`, so the `s` a query cut off at
+ * the apostrophe found only listings that happened to hold a possessive. Other apostrophes
+ * (`o'brien`) part words as before, in queries as in listings.
+ */
+function withoutPossessives(query: string): string {
+  return query.replace(/(?<=\p{L})['\u2019\u02bc]s(?![\p{L}\p{N}])/gu, '').replace(/(?<=\p{L}s)['\u2019\u02bc](?![\p{L}\p{N}])/gu, '');
+}
+
 /** `text` (normalized) with its grouped numbers whole, as a query reads them: `16,000Hz` is `16000hz`. */
 function wholeNumbers(text: string): string {
   return text.replace(GROUPED_NUMBER, (number) => number.replaceAll(',', ''));
@@ -138,7 +148,7 @@ export function documentTokens(text: string, { unigrams = true } = {}): { token:
  */
 export function queryTokens(query: string): string[] {
   const tokens: string[] = [];
-  for (const run of runs(wholeNumbers(normalized(query)))) {
+  for (const run of runs(wholeNumbers(withoutPossessives(normalized(query))))) {
     if (!run.paired) {
       tokens.push(run.text);
       continue;
