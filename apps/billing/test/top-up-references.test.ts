@@ -508,13 +508,7 @@ describe('billing: the migration that takes bank names out of reference keys', (
 
       await migration.up(runner);
 
-      /** Each top-up's key and mark, by id. */
-      const keys = async () =>
-        Object.fromEntries(
-          (await billing.sql.query(`SELECT id, reference_key, double_credit_of FROM top_up WHERE id = ANY($1)`, [[...ids, pending.id, other.id]])).rows.map(
-            (r: { id: string; reference_key: string; double_credit_of: string | null }) => [r.id, { key: r.reference_key, mark: r.double_credit_of }],
-          ),
-        );
+      const keys = () => keysAndMarks(billing, [...ids, pending.id, other.id]);
       const key = bankReferenceKey(code);
       const migrated = {
         [ids[0]]: { key, mark: null },
@@ -585,13 +579,7 @@ describe('billing: the migration that folds look-alikes into reference keys and 
 
       await migration.up(runner);
 
-      /** Each top-up's key and mark, by id. */
-      const keys = async () =>
-        Object.fromEntries(
-          (await billing.sql.query(`SELECT id, reference_key, double_credit_of FROM top_up WHERE id = ANY($1)`, [[...ids, pending.id, other.id]])).rows.map(
-            (r: { id: string; reference_key: string; double_credit_of: string | null }) => [r.id, { key: r.reference_key, mark: r.double_credit_of }],
-          ),
-        );
+      const keys = () => keysAndMarks(billing, [...ids, pending.id, other.id]);
       const otherKey = bankReferenceKey(other.reference);
       const migrated = {
         [ids[0]]: { key, mark: null },
@@ -670,13 +658,7 @@ describe('billing: the migration that keys a reference holding a serial by the s
 
       await migration.up(runner);
 
-      /** Each top-up's key and mark, by id. */
-      const keys = async () =>
-        Object.fromEntries(
-          (await billing.sql.query(`SELECT id, reference_key, double_credit_of FROM top_up WHERE id = ANY($1)`, [[...ids, pending.id, short.id]])).rows.map(
-            (r: { id: string; reference_key: string; double_credit_of: string | null }) => [r.id, { key: r.reference_key, mark: r.double_credit_of }],
-          ),
-        );
+      const keys = () => keysAndMarks(billing, [...ids, pending.id, short.id]);
       const migrated = {
         [ids[0]]: { key: serialKey, mark: null },
         [ids[1]]: { key: serialKey, mark: ids[0] },
@@ -713,6 +695,12 @@ describe('billing: the migration that keys a reference holding a serial by the s
     }
   });
 });
+
+/** Each top-up's key and mark, by id. */
+async function keysAndMarks(billing: BillingHarness, ids: string[]): Promise<Record<string, { key: string; mark: string | null }>> {
+  const { rows } = await billing.sql.query(`SELECT id, reference_key, double_credit_of FROM top_up WHERE id = ANY($1)`, [ids]);
+  return Object.fromEntries(rows.map((r: { id: string; reference_key: string; double_credit_of: string | null }) => [r.id, { key: r.reference_key, mark: r.double_credit_of }]));
+}
 
 async function topUpStatus(billing: BillingHarness, id: string): Promise<string> {
   return (await billing.sql.query(`SELECT status FROM top_up WHERE id = $1`, [id])).rows[0].status;

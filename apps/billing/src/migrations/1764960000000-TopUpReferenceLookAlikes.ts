@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { keyTopUpsAgain, markDoubleCredits } from './top-up-keys';
+import { keyTopUpsAgain, keyTransfersAgain } from './top-up-keys';
 import { bankReferenceKey, bankReferenceKeyKeepingLookAlikes } from '../wallets/bank-reference';
 
 /**
@@ -34,12 +34,7 @@ export class TopUpReferenceLookAlikes1764960000000 implements MigrationInterface
   name = 'TopUpReferenceLookAlikes1764960000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP INDEX top_up_transfer_credited_once`);
-    await keyTopUpsAgain(queryRunner, bankReferenceKey);
-    await markDoubleCredits(queryRunner, 'reference_key');
-    await queryRunner.query(`
-      CREATE UNIQUE INDEX top_up_transfer_credited_once ON top_up (reference_key)
-        WHERE status = 'confirmed' AND double_credit_of IS NULL`);
+    await keyTransfersAgain(queryRunner, bankReferenceKey);
     await queryRunner.query(`DROP INDEX top_up_organization_reference_idx`);
     await queryRunner.query(`CREATE INDEX top_up_organization_reference_idx ON top_up (organization_id, reference_key)`);
   }

@@ -38,3 +38,18 @@ export async function markDoubleCredits(queryRunner: QueryRunner, by: 'reference
      WHERE t.id = f.id AND f.id <> f.first_id AND t.double_credit_of IS DISTINCT FROM f.first_id`);
   await queryRunner.query(`ALTER TABLE top_up ENABLE TRIGGER top_up_double_credit_of_frozen`);
 }
+
+/**
+ * Keys every top-up again with `key`, marks the double credits the new keys show
+ * (`markDoubleCredits` by the key alone), and holds every unmarked confirmed top-up to one per key
+ * again: `top_up_transfer_credited_once` is dropped while the keys change and built after the
+ * marks, so no data can make it fail.
+ */
+export async function keyTransfersAgain(queryRunner: QueryRunner, key: (reference: string) => string): Promise<void> {
+  await queryRunner.query(`DROP INDEX top_up_transfer_credited_once`);
+  await keyTopUpsAgain(queryRunner, key);
+  await markDoubleCredits(queryRunner, 'reference_key');
+  await queryRunner.query(`
+    CREATE UNIQUE INDEX top_up_transfer_credited_once ON top_up (reference_key)
+      WHERE status = 'confirmed' AND double_credit_of IS NULL`);
+}
