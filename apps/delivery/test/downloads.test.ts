@@ -713,6 +713,9 @@ describe.each(STORAGE_DRIVERS)('entitlements and downloads with %s', (_name, sta
     expect({ status: fits.status, whole: fits.whole, bytes: fits.body.equals(recording.bytes.subarray(0, rest)) }).toEqual({ status: 206, whole: true, bytes: true });
     expect(await delivered(4)).toBe(left);
     expectRefused(await fetchRaw(url, { range: `bytes=${rest}-` }), 'ALLOWANCE_EXHAUSTED');
+    // HEAD answers what its GET would get: no 200 for bytes the allowance has not left.
+    const head = await fetchRaw(url, {}, 'HEAD');
+    expect({ status: head.status, type: head.headers['content-type'] }).toEqual({ status: 403, type: expect.stringMatching(/^application\/problem\+json/) });
   });
 
   it('stops the same URL within a second of the refund, and lists the entitlement as revoked', async () => {

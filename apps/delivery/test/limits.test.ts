@@ -231,8 +231,15 @@ describe('download limits and seats while downloads run', () => {
         expect(refused.json.detail).toContain('0 bytes of the file remain');
       }
       expect(await holdsOf(entitlement.id)).toEqual([]);
-      // HEAD sends nothing and is answered; the other file has bytes of its own.
-      expect((await fetchRaw(url, { range: 'bytes=1-' }, 'HEAD')).status).toBe(206);
+      // HEAD answers what the GET it describes would get (RFC 9110), holding nothing: a client
+      // that asks HEAD first is not told 206 for a GET the limit refuses. The other file has
+      // copies of its own.
+      for (const range of ['bytes=1-', 'bytes=0-0', undefined]) {
+        const head = await fetchRaw(url, range ? { range } : {}, 'HEAD');
+        expect({ range, status: head.status, type: head.headers['content-type'] }).toEqual({ range, status: 403, type: expect.stringMatching(/^application\/problem\+json/) });
+      }
+      expect(await holdsOf(entitlement.id)).toEqual([]);
+      expect((await fetchRaw(urls[small.path], {}, 'HEAD')).status).toBe(200);
       expect((await fetchRaw(urls[small.path])).status).toBe(200);
     });
 

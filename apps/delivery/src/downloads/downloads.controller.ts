@@ -95,15 +95,18 @@ export class DownloadsController {
     // file's first byte is a new download (a resume or a later range is not), whatever its Range
     // header says: `bytes=-19`, `bytes=00-`, several ranges or an If-Range that does not match all serve the file
     // from its start. Under a downloadLimit every range also counts its bytes against that many
-    // copies of the file. HEAD and a 416 send nothing and hold nothing, but are refused past a
-    // limit all the same.
+    // copies of the file. A 416 sends nothing and holds nothing, but is refused past a limit all
+    // the same; a HEAD is checked as the GET it describes (RFC 9110: the answer that GET would
+    // get, without its body), so a client that asks HEAD first is never told 200 for a GET the
+    // limits refuse, and holds nothing.
     // Who asked for which file: the audit row a hold let go of may leave (DownloadsService.release).
     const audit = { organizationId: ticket.caller.organizationId, versionId: ticket.versionId, path: ticket.path };
     const hold = await this.downloads.reserve(target, {
       keyId: ticket.caller.keyId,
-      startsNew: !head && rangeStart(range) === 0,
+      startsNew: rangeStart(range) === 0,
       start,
-      bytes: head ? 0 : length,
+      bytes: length,
+      ...(head ? { probe: true } : {}),
     });
     if (range.kind === 'unsatisfiable') {
       void reply.header('content-range', `bytes */${target.size}`).header('accept-ranges', 'bytes').header('etag', etag);

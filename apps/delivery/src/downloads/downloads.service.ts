@@ -89,15 +89,16 @@ export class DownloadsService {
    * sent), or `release` when the download never starts; while the download runs, this process
    * renews it, and a hold its process stopped renewing (the process died, or could not reach the
    * database) stops counting after HOLD_SECONDS. A request that sends no bytes (`use.bytes` 0:
-   * HEAD, 416, an empty file) is checked against the same counts and holds nothing. An
+   * a 416, an empty file) is checked against the same counts and holds nothing; a HEAD
+   * (`use.probe`) is checked as the GET it describes, with that GET's bytes, and holds nothing. An
    * entitlement without seats, download limit or allowance: no check, no I/O, null.
    */
   async reserve(target: DownloadTarget, use: DownloadUse): Promise<DownloadHold | null> {
     const asked = askedOf(target, use);
     if (!asked) return null;
-    if (use.bytes <= 0) {
+    if (use.bytes <= 0 || use.probe) {
       const usage = await this.unitOfWork.read(() => this.downloads.usage(target.entitlementId, asked));
-      const refused = refusalOf(target, use, usage, 0);
+      const refused = refusalOf(target, use, usage, use.probe ? Math.max(0, use.bytes) : 0);
       if (refused) throw refused;
       return null;
     }
@@ -318,8 +319,13 @@ export interface DownloadUse {
   startsNew: boolean;
   /** The first byte of the file it is served from (0 when it sends none). */
   start: number;
-  /** The bytes the answer sends; 0 for HEAD, a 416 or an empty file, which hold nothing. */
+  /** The bytes the answer sends (for HEAD, those the GET it describes would send); 0 for a 416 or an empty file. */
   bytes: number;
+  /**
+   * A HEAD: checked as the GET it describes (a new download when served from the first byte, and
+   * its bytes), so that it answers what that GET would, but holds nothing and counts nothing.
+   */
+  probe?: boolean;
 }
 
 /** What one running download holds (a `download_hold` row). */
