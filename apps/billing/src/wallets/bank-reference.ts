@@ -158,8 +158,9 @@ export function bankReferenceKey(reference: string): string {
   // Serials are looked for before bank names are taken off: in `CMB 20261130 0042` the `CMB` is
   // the serial's prefix, as in `CMB-20261130-0042`, and the parts before a serial's prefix
   // (`China Merchants Bank`) are left out of it anyway.
-  const serials = (asciiDigits(asciiLookAlikes(folded(reference))).match(RUN) ?? []).map(serialOf).filter((serial) => serial !== null);
-  return serials.length > 0 ? serials.join(', ') : asciiDigits(bankReferenceKeyBeforeSerials(reference));
+  const read = asciiDigits(asciiLookAlikes(folded(reference)));
+  const serials = (read.match(RUN) ?? []).map(serialOf).filter((serial) => serial !== null);
+  return serials.length > 0 ? serials.join(', ') : withoutLeadingBanks(read);
 }
 
 /**

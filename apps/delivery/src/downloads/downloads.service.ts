@@ -98,7 +98,7 @@ export class DownloadsService {
     if (!asked) return null;
     if (use.bytes <= 0 || use.probe) {
       const usage = await this.unitOfWork.read(() => this.downloads.usage(target.entitlementId, asked));
-      const refused = refusalOf(target, use, usage, use.probe ? Math.max(0, use.bytes) : 0);
+      const refused = refusalOf(target, use, usage, use.probe ? use.bytes : 0);
       if (refused) throw refused;
       return null;
     }
