@@ -5,6 +5,7 @@ import { RpcClient } from '@trove/messaging';
 import { validateMessage, type Caller, type ServiceException } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import type { DataSource } from 'typeorm';
 import { createDataSource } from '../src/data-source';
 import { TopUpReferences1764830000000 } from '../src/migrations/1764830000000-TopUpReferences';
 import { TopUpReferencesWithoutBankNames1764940000000 } from '../src/migrations/1764940000000-TopUpReferencesWithoutBankNames';
@@ -431,9 +432,7 @@ describe('billing: the database alone decides confirmations racing for one trans
 
 describe('billing: the migration that gives top-ups their reference key', () => {
   it('fills the key of earlier top-ups, leaves transfers credited twice before it as they are (marked), and holds every later confirmation to the rule', async () => {
-    const billing = await BillingHarness.start();
-    const dataSource = createDataSource(billing.db.url);
-    try {
+    await withOwnBilling(async (billing, dataSource) => {
       const reference = serial();
       const [国网, 电信, 联通, 移动] = [buyer(), buyer(), buyer(), buyer()];
       // Before the rule, one transfer was confirmed for two buyers, and a third filed it too.
@@ -472,18 +471,13 @@ describe('billing: the migration that gives top-ups their reference key', () => 
         constraint: 'top_up_double_credit_of_frozen',
       });
       expect(await billing.violations()).toEqual([]);
-    } finally {
-      if (dataSource.isInitialized) await dataSource.destroy();
-      await billing.stop();
-    }
+    });
   });
 });
 
 describe('billing: the migration that takes bank names out of reference keys', () => {
   it('keys every top-up again, keeps both of a transfer credited twice (one with its bank named, one without) and marks the later, and holds later confirmations to the rule', async () => {
-    const billing = await BillingHarness.start();
-    const dataSource = createDataSource(billing.db.url);
-    try {
+    await withOwnBilling(async (billing, dataSource) => {
       const code = `CMB-20261201-${randomUUID().slice(0, 4).toUpperCase()}`;
       const [国网, 电信, 联通] = [buyer(), buyer(), buyer()];
       // Before the migration: one transfer confirmed for two buyers, keyed apart by the bank's name; a third filed it too.
@@ -539,19 +533,14 @@ describe('billing: the migration that takes bank names out of reference keys', (
       await runner.release();
       expect(await keys()).toEqual(migrated);
       expect(await billing.violations()).toEqual([]);
-    } finally {
-      if (dataSource.isInitialized) await dataSource.destroy();
-      await billing.stop();
-    }
+    });
   });
 });
 
 describe('billing: the migration that folds look-alikes into reference keys and keys a transfer whatever its currency', () => {
   it('keys every top-up again, keeps every top-up of a transfer credited twice (as CMB-, as Cyrillic СМВ–, or in HKD) and marks the later ones, and holds later confirmations to the rule', async () => {
-    const billing = await BillingHarness.start();
-    const dataSource = createDataSource(billing.db.url);
-    try {
-      const digits = randomUUID().replace(/\D/g, '').slice(0, 4).padEnd(4, '7');
+    await withOwnBilling(async (billing, dataSource) => {
+      const digits = fourDigits();
       const key = bankReferenceKey(`CMB-20261130-${digits}`);
       const [国网, 电信, 联通, 腾讯] = [buyer(), buyer(), buyer(), buyer()];
       // Before the migration: one transfer confirmed for two buyers, keyed apart by its look-alikes,
@@ -619,19 +608,14 @@ describe('billing: the migration that folds look-alikes into reference keys and 
         constraint: 'top_up_transfer_credited_once',
       });
       expect(await billing.violations()).toEqual([]);
-    } finally {
-      if (dataSource.isInitialized) await dataSource.destroy();
-      await billing.stop();
-    }
+    });
   });
 });
 
 describe('billing: the migration that keys a reference holding a serial by the serial alone', () => {
   it('keys every top-up again, keeps every top-up of a transfer credited twice (as typed with a label, a remark, spaces or an O for a 0) and marks the later ones, and holds later confirmations to the rule', async () => {
-    const billing = await BillingHarness.start();
-    const dataSource = createDataSource(billing.db.url);
-    try {
-      const digits = randomUUID().replace(/\D/g, '').slice(0, 4).padEnd(4, '7');
+    await withOwnBilling(async (billing, dataSource) => {
+      const digits = fourDigits();
       const serialKey = `cmb20261108${digits}`;
       const [国网, 电信, 联通, 腾讯] = [buyer(), buyer(), buyer(), buyer()];
       // Before the migration: one transfer confirmed for three buyers, keyed apart by how each typed it; a fourth filed it too.
@@ -689,12 +673,27 @@ describe('billing: the migration that keys a reference holding a serial by the s
       // A buyer filing the credited serial again in yet another spelling is told it is credited.
       await expect(billing.wallets.recordTopUp(国网, { amount: { amount: 2_000_000, currency: 'CNY' }, reference: `“CMB-20261108-${digits}”` })).rejects.toMatchObject({ code: 'TRANSFER_ALREADY_CREDITED' });
       expect(await billing.violations()).toEqual([]);
-    } finally {
-      if (dataSource.isInitialized) await dataSource.destroy();
-      await billing.stop();
-    }
+    });
   });
 });
+
+/**
+ * A billing of the test's own, with a data source on its database for running a migration's
+ * `up` and `down` by hand; both are let go of whatever the test does.
+ */
+async function withOwnBilling(work: (billing: BillingHarness, dataSource: DataSource) => Promise<void>): Promise<void> {
+  const billing = await BillingHarness.start();
+  const dataSource = createDataSource(billing.db.url);
+  try {
+    await work(billing, dataSource);
+  } finally {
+    if (dataSource.isInitialized) await dataSource.destroy();
+    await billing.stop();
+  }
+}
+
+/** Four digits for a serial of this test's own. */
+const fourDigits = () => randomUUID().replace(/\D/g, '').slice(0, 4).padEnd(4, '7');
 
 /** Each top-up's key and mark, by id. */
 async function keysAndMarks(billing: BillingHarness, ids: string[]): Promise<Record<string, { key: string; mark: string | null }>> {
