@@ -152,9 +152,10 @@ export default {
     }
     ctx.log(`  generated ${DATASETS} published datasets in ${seconds.toFixed(1)} s`);
 
-    // The catalog's own connection settings (parallel workers off, see DATABASE_PARALLEL_WORKERS):
-    // the baseline runs the same statements under the same planner settings.
-    const pool = new pg.Pool({ connectionString: catalogDb, max: CLIENTS, options: '-c max_parallel_workers_per_gather=0' });
+    // The catalog's own connection settings at their defaults (parallel workers off, 16 MiB for a
+    // sort or hash: DATABASE_PARALLEL_WORKERS, DATABASE_WORK_MEM_KB): the baseline runs the same
+    // statements under the same planner settings.
+    const pool = new pg.Pool({ connectionString: catalogDb, max: CLIENTS, options: '-c max_parallel_workers_per_gather=0 -c work_mem=16384kB' });
     const processes = [];
     const started = (p) => (processes.push(p), p.start());
     try {
@@ -252,7 +253,7 @@ export default {
       for (const side of ['cold', 'cold']) await measureSide(side);
 
       const sides = {
-        baseline: summary(runs.baseline, `the same search statements run directly with pg (${CLIENTS} clients, a pool of ${CLIENTS}, parallel workers off as the catalog has them), no cache`),
+        baseline: summary(runs.baseline, `the same search statements run directly with pg (${CLIENTS} clients, a pool of ${CLIENTS}, parallel workers off and work_mem 16 MiB as the catalog has them), no cache`),
         trove: summary(runs.trove, 'HTTP -> gateway -> NATS -> catalog -> its answer cache (exact: keyed by the published set\'s generation) or the search statement'),
       };
       const cold = summary(runs.cold, 'the same, with the catalog\'s cache off (SEARCH_CACHE_ENTRIES=0)');

@@ -22,6 +22,17 @@ describe('database pool settings', () => {
     expect(await serverSetting({ DATABASE_PARALLEL_WORKERS: '3' }, 'max_parallel_workers_per_gather')).toBe('3');
   });
 
+  it('lets a sort or hash hold 16 MiB before it spills to disk unless DATABASE_WORK_MEM_KB says otherwise', async () => {
+    expect(await serverSetting({}, 'work_mem')).toBe('16MB');
+    expect(await serverSetting({ DATABASE_WORK_MEM_KB: '2048' }, 'work_mem')).toBe('2MB');
+  });
+
+  it('refuses a DATABASE_WORK_MEM_KB that is not a whole number of kB between 64 and 1 GiB', () => {
+    for (const value of ['0', '63', '1.5', '16MB', '1048577']) {
+      expect(() => loadConfig(PlatformConfig, { DATABASE_URL: SERVER_URL, DATABASE_WORK_MEM_KB: value }, { PORT: 3001 })).toThrow(/^DATABASE_WORK_MEM_KB /);
+    }
+  });
+
   /** The server process behind the pool's one connection, asked now and after `pauses` of idleness. */
   async function backendsAfter(env: NodeJS.ProcessEnv, pauses: number[]): Promise<number[]> {
     const config = loadConfig(PlatformConfig, { DATABASE_URL: SERVER_URL, DATABASE_POOL_SIZE: '1', ...env }, { PORT: 3001 });
