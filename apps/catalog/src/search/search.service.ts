@@ -4,6 +4,7 @@ import { UnitOfWork } from '@trove/messaging';
 import { MetricsService, PeriodicJob, RequestContext } from '@trove/platform';
 import { Counter, Gauge } from 'prom-client';
 import { CatalogConfig } from '../catalog.config';
+import { FreshReads } from './fresh-reads';
 import { AnswerCache, deepFreeze } from './search-cache';
 import { SearchGate } from './search-gate';
 import { searchPage, searchStatement, type OrderedKey, type SearchRow, type SearchStatement } from './search-query';
@@ -40,6 +41,8 @@ export class SearchService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly running = new Map<string, Promise<Answer>>();
   private readonly outcomes: Counter<'outcome'>;
   private readonly gate: SearchGate;
+  /** The published set's generation, read after each search arrives, one read for all waiting. */
+  private readonly generations: FreshReads<number>;
 
   constructor(
     private readonly unitOfWork: UnitOfWork,
@@ -53,6 +56,7 @@ export class SearchService implements OnApplicationBootstrap, OnModuleDestroy {
     this.orderedKeys = this.cache.enabled ? config.SEARCH_ORDERED_KEYS : 0;
     this.orders = new AnswerCache(this.orderedKeys > 0 ? config.SEARCH_CACHE_ENTRIES : 0, Math.floor(config.SEARCH_CACHE_MAX_BYTES / 4));
     this.gate = new SearchGate(config.SEARCH_MAX_CONCURRENT_STATEMENTS, config.SEARCH_MAX_WAITING);
+    this.generations = new FreshReads(() => this.unitOfWork.read(() => this.repository.generation()));
     this.outcomes = new Counter({
       name: 'trove_search_cache_total',
       help: 'Searches by how they were answered: hit (a cached answer of the current generation), shared (the same search already running), page (another page size or a later page of a search whose order is known, read by key), miss (a statement of its own)',
@@ -93,15 +97,15 @@ export class SearchService implements OnApplicationBootstrap, OnModuleDestroy {
   /**
    * Published datasets only: the projection holds nothing else. An answer is served from the
    * cache only if no change to the projection has committed since it was computed (one indexed
-   * read of the generation decides); otherwise the statement runs, and its answer is kept with
-   * the generation it saw.
+   * read of the generation, started after the search arrived, decides: fresh-reads.ts);
+   * otherwise the statement runs, and its answer is kept with the generation it saw.
    */
   async search(request: SearchDatasetsRequest): Promise<DatasetSearchPage> {
     const statement = searchStatement(request, { ordered: this.orderedKeys });
     if (!this.cache.enabled) return this.gated(() => this.unitOfWork.read(() => this.repository.search(statement)));
     // The statement says everything the answer depends on besides the data.
     const key = `${JSON.stringify(statement.params)}${statement.sql}`;
-    const generation = await this.unitOfWork.read(() => this.repository.generation());
+    const generation = await this.generations.get();
     const cached = this.cache.get(key, generation);
     if (cached) {
       this.outcomes.inc({ outcome: 'hit' });
