@@ -52,6 +52,10 @@ const RELEVANCE: Case[] = [
   { query: 'q=图文对', top: ['中文图文对数据 1,000 万组'] },
   { query: 'q=客服&modality=speech', top: ['粤语电话客服语音 500 小时', '金融客服电话录音 600 小时', '客服场景语音合成数据 8 小时'], every: (hit) => hit.modality === 'speech' },
   { query: 'q=自动驾驶&modality=video', top: ['城市道路行车视频 拉框与目标跟踪', '高速公路夜间驾驶视频'], every: (hit) => hit.modality === 'video' },
+  // Words of the trade written another way or in the other language find the same listings.
+  { query: 'q=老人 语音', top: ['老年人普通话语音 300 小时'] },
+  { query: 'q=text-to-speech 粤语', top: ['粤语女声语音合成数据 10 小时'] },
+  { query: 'q=self-driving&modality=video', top: ['城市道路行车视频 拉框与目标跟踪', '高速公路夜间驾驶视频'], every: (hit) => hit.modality === 'video' },
   { query: 'language=yue', top: [], every: (hit) => hit.languages.some((tag) => tag.split('-')[0] === 'yue') },
   { query: 'q=语音&language=ja', top: ['日语朗读语音数据 300 小时'] },
   // The drone images' quarterly subscription (20,000.00 CNY) is the lowest energy price.

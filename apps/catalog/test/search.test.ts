@@ -736,6 +736,22 @@ describe.each([
       expect(await found('四川話')).not.toContain(hongKong);
     });
 
+    it('finds a listing by a word of the trade written another way or in the other language, and still needs the other words', async () => {
+      const elderly = await catalog.publish({ title: '老年人普通话朗读语音 120 小时', description: '60 岁以上说话人，安静室内录制', modality: 'speech', domain: 'healthcare', languages: ['zh-CN'] });
+      const tts = await catalog.publish({ title: 'Studio TTS voices, Mandarin female', description: '高保真录音棚录制，适合语音合成训练', modality: 'speech', domain: 'general', languages: ['zh-CN'] });
+      const lidar = await catalog.publish({ title: '城市道路激光雷达点云 3D 框标注', description: '自动驾驶感知训练数据', modality: 'point_cloud', domain: 'automotive' });
+      const found = async (q: string) => (await catalog.find({ q, limit: 100 })).items.map((item) => item.id);
+      expect(await found('老人')).toContain(elderly);
+      expect(await found('elderly speech')).toContain(elderly);
+      expect(await found('text-to-speech')).toContain(tts);
+      expect(await found('self-driving point cloud')).toContain(lidar);
+      expect(await found('LiDAR annotation')).toContain(lidar);
+      // The words that are no synonym are still needed.
+      expect(await found('老人 日语')).not.toContain(elderly);
+      expect(await found('text-to-speech 日语')).not.toContain(tts);
+      expect(await found('self-driving 日语')).not.toContain(lidar);
+    });
+
     it('writes again the documents of listings indexed before traditional characters were folded', async () => {
       const id = await catalog.publish({ title: '臺灣國語朗讀語料', description: 'Taiwanese Mandarin read speech', modality: 'speech', domain: 'education', languages: ['zh-TW'] });
       // As rows written before held it: the characters as written.

@@ -114,7 +114,7 @@ describe('search tokens', () => {
 
   it('writes a weighted tsvector and a tsquery in their input syntax, quoting what needs it', () => {
     expect(tsvectorText([{ text: '语音 Speech', weight: 'A' }, { text: 'speech', weight: 'C' }])).toBe("'语':1A '语音':1A '音':2A 'speech':3A,5C");
-    expect(tsqueryText('普通话 ASR')).toBe("'普通' & '通话' & 'asr'");
+    expect(tsqueryText("普通话 WAV o'brien")).toBe("'普通' & '通话' & 'wav' & 'o' & 'brien'");
     expect(tsqueryText('!!')).toBeNull();
   });
 
@@ -128,6 +128,60 @@ describe('search tokens', () => {
     const words = Array.from({ length: 33 }, (_, i) => `w${i}`).join(' ');
     expect(() => tsqueryText(words)).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
     // The same word twice is one token.
-    expect(tsqueryText(Array.from({ length: 40 }, () => 'ASR').join(' '))).toBe("'asr'");
+    expect(tsqueryText(Array.from({ length: 40 }, () => 'WAV').join(' '))).toBe("'wav'");
+  });
+
+  describe('words of the trade written another way', () => {
+    /** The alternatives a query's tsquery offers for the group holding `phrase`. */
+    const alternatives = (query: string) => tsqueryText(query)!;
+
+    it.each([
+      // What a buyer types, and what listings say: each must be an alternative of the other.
+      ['老人', '老年人'],
+      ['elderly', '老年人'],
+      ['text-to-speech', 'TTS'],
+      ['TTS', '语音合成'],
+      ['question answer', '问答'],
+      ['QA', 'question answering'],
+      ['annotation', '标注'],
+      ['labelled', 'annotation'],
+      ['self-driving', '自动驾驶'],
+      ['自动驾驶', 'autonomous driving'],
+      ['point clouds', '点云'],
+      ['LiDAR', '激光雷达'],
+      ['speech recognition', 'ASR'],
+      ['SFT', '指令微调'],
+      ['call-center', '客服'],
+      ['OCR', '文字识别'],
+    ])('finds what %s asks for also where a listing says %s', (asked, said) => {
+      const needed = queryTokens(said);
+      const alternative = needed.length === 1 ? `'${needed[0]}'` : `(${needed.map((t) => `'${t}'`).join(' & ')})`;
+      expect(alternatives(asked)).toContain(alternative);
+    });
+
+    it('keeps every other word of the query needed, and the phrase itself among the alternatives', () => {
+      expect(tsqueryText('老人 语音')).toBe("'语音' & (('老年' & '年人') | '老人' | 'elderly' | ('senior' & 'citizen'))");
+      expect(tsqueryText('自动驾驶 点云 北京')).toBe(
+        "'北京' & (('自动' & '驾驶') | ('无人' & '人驾' & '驾驶') | ('智能' & '驾驶') | ('autonomous' & 'driving') | ('self' & 'driving') | 'driverless') & ('点云' | ('point' & 'cloud'))",
+      );
+    });
+
+    it('reads a group only when the query holds a whole phrase of it', () => {
+      // `driving` alone is no phrase of the driving group, `speech` alone none of the speech groups.
+      expect(tsqueryText('driving speech')).toBe("'driving' & 'speech'");
+      expect(tsqueryText('语音')).toBe("'语音'");
+    });
+
+    it('writes a spelling of a phrase once, and a query holding two phrases of one group asks for the group once', () => {
+      const query = tsqueryText('call center')!;
+      expect(query.match(/'call' & 'center'/g)).toHaveLength(1);
+      expect(tsqueryText('QA 问答')).toBe(tsqueryText('问答'));
+    });
+
+    it('counts the words a buyer typed against the limit, not the alternatives', () => {
+      const many = ['text-to-speech', 'self-driving', 'annotation', 'point cloud', 'question answer', 'call center', 'long context', 'speech recognition'];
+      expect(queryTokens(many.join(' ')).length).toBeLessThanOrEqual(32);
+      expect(tsqueryText(many.join(' '))).not.toBeNull();
+    });
   });
 });

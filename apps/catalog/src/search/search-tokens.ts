@@ -268,8 +268,54 @@ export function tsvectorText(fields: { text: string; weight: Weight; unigrams?: 
 }
 
 /**
+ * Words of the trade that buyers write in the other language, or another way: a query holding
+ * one of a group's phrases finds listings holding any of them. Listings say `老年人`, `TTS` and
+ * `自动驾驶`; buyers ask for `老人`, `text-to-speech` and `self-driving`, and found nothing.
+ * Read at query time only, so no listing is indexed again when a group changes. Kept to words
+ * that name the same thing, not related ones: `语音` and `speech` are not here, since every
+ * listing's labels already carry both (`searchTerms`), nor are languages and dialects, whose
+ * names in both languages are words of every listing tagged with them.
+ */
+const SYNONYMS: readonly (readonly string[])[] = [
+  ['自动驾驶', '无人驾驶', '智能驾驶', 'autonomous driving', 'self-driving', 'driverless'],
+  ['老年人', '老人', 'elderly', 'senior citizen'],
+  ['儿童', '少儿', 'children', 'child', 'kid'],
+  ['问答', 'QA', 'question answering', 'question answer'],
+  ['语音合成', 'TTS', 'text-to-speech', 'speech synthesis'],
+  ['语音识别', 'ASR', 'speech recognition'],
+  ['声纹', 'speaker verification', 'speaker recognition', 'voiceprint'],
+  ['唤醒词', 'wake word', 'wake-up word', 'hotword'],
+  ['标注', 'annotation', 'annotated', 'labeling', 'labelling', 'labeled', 'labelled'],
+  ['激光雷达', 'LiDAR'],
+  ['点云', 'point cloud'],
+  ['多轮对话', 'multi-turn dialogue', 'multi-turn conversation'],
+  ['指令微调', 'SFT', 'instruction tuning', 'supervised fine-tuning'],
+  ['偏好数据', '偏好对', 'preference pair', 'preference data', 'RLHF'],
+  ['预训练', 'pretraining', 'pre-training'],
+  ['长文本', 'long context', 'long-context'],
+  ['文字识别', 'OCR', 'optical character recognition'],
+  ['手写', 'handwriting', 'handwritten'],
+  ['人脸', 'face', 'facial'],
+  ['医学影像', 'medical imaging', 'medical image'],
+  ['客服', 'customer service', 'call center', 'call centre', 'call-center'],
+  ['远场', 'far-field'],
+];
+
+/** Each group's phrases as query tokens, each spelling once (`call center`, `call-center`). */
+const SYNONYM_GROUPS = SYNONYMS.map((phrases) => {
+  const unique = new Map(phrases.map(queryTokens).map((tokens) => [tokens.join(' '), tokens] as const));
+  return [...unique.values()].filter((tokens) => tokens.length > 0);
+});
+
+/** The tsquery text of one alternative of a group: its tokens, all needed. */
+const alternative = (tokens: string[]) => (tokens.length === 1 ? quote(tokens[0]) : `(${tokens.map(quote).join(' & ')})`);
+
+/**
  * The `tsquery` input text that needs every token, or null when the query has none; a query of
- * more than MAX_QUERY_TOKENS tokens is VALIDATION_FAILED naming `q`.
+ * more than MAX_QUERY_TOKENS tokens is VALIDATION_FAILED naming `q`. Where the query holds every
+ * token of a phrase of a synonym group (SYNONYMS), those tokens are needed as one of the group's
+ * phrases instead: `老人 语音` is `('老年' & '年人' | '老人' | 'elderly' | ...) & '语音'`. A query
+ * so read finds everything it found before, and more.
  */
 export function tsqueryText(query: string): string | null {
   const tokens = queryTokens(query);
@@ -277,5 +323,15 @@ export function tsqueryText(query: string): string | null {
     const problem = `q must hold at most ${MAX_QUERY_TOKENS} words, each of which a listing must contain (a word of Chinese, Japanese or Korean counts each pair of its characters as one); this one holds ${tokens.length}: shorten it`;
     throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, problem, [{ field: 'q', problems: [problem] }]);
   }
-  return tokens.length === 0 ? null : tokens.map(quote).join(' & ');
+  if (tokens.length === 0) return null;
+  const held = new Set(tokens);
+  const replaced = new Set<string>();
+  const groups: string[] = [];
+  for (const group of SYNONYM_GROUPS) {
+    const asked = group.filter((phrase) => phrase.every((token) => held.has(token)));
+    if (asked.length === 0) continue;
+    for (const phrase of asked) for (const token of phrase) replaced.add(token);
+    groups.push(`(${group.map(alternative).join(' | ')})`);
+  }
+  return [...tokens.filter((token) => !replaced.has(token)).map(quote), ...groups].join(' & ');
 }
