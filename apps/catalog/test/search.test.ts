@@ -14,6 +14,7 @@ import { SearchTokensForUnspacedScripts1764500011000 } from '../src/migrations/1
 import { SearchTraditionalChinese1765100000000 } from '../src/migrations/1765100000000-SearchTraditionalChinese';
 import { RewriteSearchDocuments1765700000000 } from '../src/migrations/1765700000000-RewriteSearchDocuments';
 import { SpokenLanguageNames1765800000000 } from '../src/migrations/1765800000000-SpokenLanguageNames';
+import { SearchWithoutAccents1766100000000 } from '../src/migrations/1766100000000-SearchWithoutAccents';
 import { tsqueryText } from '../src/search/search-tokens';
 import { DatasetsService } from '../src/datasets/datasets.service';
 import { OffersService } from '../src/offers/offers.service';
@@ -795,6 +796,19 @@ describe.each([
       await catalog.runMigration(new SpokenLanguageNames1765800000000());
       for (const q of ['普通话', 'Mandarin']) expect(await found(q)).toEqual([recordings]);
       expect(await found('中文')).toEqual([recordings, signs].sort());
+    });
+
+    it('finds Latin and Greek words with or without their accents, also in listings indexed before', async () => {
+      const cafe = await catalog.publish({ title: 'Café ambient noise, Łódź and Zürich', description: 'Résumé readings in naïve French', modality: 'speech', domain: 'general', languages: ['fr'] });
+      const found = async (q: string) => (await catalog.find({ q, limit: 100 })).items.map((item) => item.id);
+      for (const q of ['cafe', 'CAFÉ', 'café', 'lodz', 'Łódź', 'zurich', 'resume reading', 'naive']) expect(await found(q)).toContain(cafe);
+      expect(await found('cafe 日语')).not.toContain(cafe);
+
+      // As rows written before held it: the accented words as written.
+      await catalog.query(`UPDATE dataset_search SET document = $2::tsvector WHERE dataset_id = $1`, [cafe, "'café':1A 'ambient':2A 'noise':3A 'łódź':4A 'zürich':6A"]);
+      expect(await found('cafe')).not.toContain(cafe);
+      await catalog.runMigration(new SearchWithoutAccents1766100000000());
+      for (const q of ['cafe', 'Café', 'lodz', 'zurich']) expect(await found(q)).toContain(cafe);
     });
 
     it('follows edits and withdrawn offers of a published dataset', async () => {

@@ -131,6 +131,18 @@ describe('search tokens', () => {
     expect(tsqueryText(Array.from({ length: 40 }, () => 'WAV').join(' '))).toBe("'wav'");
   });
 
+  it('reads Latin and Greek letters without their accents, and leaves the marks of other scripts', () => {
+    expect(queryTokens('Café Zürich naïve résumé')).toEqual(['cafe', 'zurich', 'naive', 'resume']);
+    expect(queryTokens('Søren Łódź Straße Æsir đường')).toEqual(['soren', 'lodz', 'strasse', 'aesir', 'duong']);
+    expect(queryTokens('Tiếng Việt άλφα')).toEqual(['tieng', 'viet', 'αλφα']);
+    expect(documentTokens('Café').map((t) => t.token)).toEqual(['cafe']);
+    // Marks that make other letters: Japanese voiced kana, Russian й, Thai vowels and tones.
+    expect(queryTokens('がぎ')).toEqual(['がぎ']);
+    expect(queryTokens('йод')).toEqual(['йод']);
+    expect(queryTokens('ภาษาไทย')).toEqual(queryTokens('ภาษาไทย'.normalize('NFD')));
+    expect(queryTokens('ภาษาไทย').join('')).toContain('ษา');
+  });
+
   describe('words of the trade written another way', () => {
     /** The alternatives a query's tsquery offers for the group holding `phrase`. */
     const alternatives = (query: string) => tsqueryText(query)!;

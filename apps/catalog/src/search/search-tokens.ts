@@ -64,9 +64,27 @@ function normalizeWord(word: string): string {
  */
 const GROUPED_NUMBER = /(?<!\d,?)\d{1,3}(?:,\d{3})+(?!,?\d)/g;
 
-/** The text as tokens are made of it: NFKC-normalized, lower-cased, in simplified characters. */
+/**
+ * Latin and Greek letters with their accents taken off (`café` is `cafe`, `Ångström` is
+ * `angstrom`, `ά` is `α`), and the Latin letters that carry theirs inside (`ø`, `ł`, `đ`, `ß`,
+ * `æ`, `œ`) as the letters a keyboard without them types. Marks on other scripts stay: they are
+ * letters of their own there (Japanese `が` is not `か`, Russian `й` is not `и`, Thai vowels).
+ */
+const ACCENTED = /(?<=[\p{Script=Latin}\p{Script=Greek}]\p{M}*)\p{M}+/gu;
+const WITHOUT_DECOMPOSITION: Readonly<Record<string, string>> = { ø: 'o', ł: 'l', đ: 'd', ß: 'ss', æ: 'ae', œ: 'oe', ı: 'i' };
+const LETTERS_WITHOUT_DECOMPOSITION = /[øłđßæœı]/g;
+
+function withoutAccents(text: string): string {
+  return text
+    .normalize('NFD')
+    .replace(ACCENTED, '')
+    .replace(LETTERS_WITHOUT_DECOMPOSITION, (letter) => WITHOUT_DECOMPOSITION[letter])
+    .normalize('NFC');
+}
+
+/** The text as tokens are made of it: NFKC-normalized, lower-cased, without Latin and Greek accents, in simplified characters. */
 function normalized(text: string): string {
-  return toSimplified(text.normalize('NFKC').toLowerCase());
+  return toSimplified(withoutAccents(text.normalize('NFKC').toLowerCase()));
 }
 
 /**
