@@ -180,6 +180,10 @@ describe('a state change and its audit record', () => {
       { method: 'DELETE', url: '/v1/api-keys/%00', key: undefined, status: 401, target: '\ufffd' },
       { method: 'POST', url: `/v1/admin/organizations/${vendor}%00/suspend`, key: harness.adminKey, status: 400, target: `${vendor}\ufffd` },
       { method: 'POST', url: `/v1/admin/organizations/${vendor}%1b%5b31m/approve`, key: harness.adminKey, status: 400, target: `${vendor}\ufffd[31m` },
+      // Characters that reorder or hide what the operator reads: a right-to-left override, a
+      // zero-width space and a private-use character, sent without a key and with one.
+      { method: 'DELETE', url: '/v1/api-keys/%E2%80%AEgnp.exe', key: undefined, status: 401, target: '\ufffdgnp.exe' },
+      { method: 'POST', url: `/v1/admin/organizations/${vendor}%E2%80%8B%EE%80%80/approve`, key: harness.adminKey, status: 400, target: `${vendor}\ufffd\ufffd` },
     ];
     for (const attempt of attempts) {
       const answer = await harness.inject({ method: attempt.method, url: attempt.url, key: attempt.key });

@@ -163,12 +163,21 @@ function authorizationLines(request: FastifyRequest): number {
 }
 
 /**
+ * What an operator reading the audit must not be shown as written: controls, and the invisible
+ * characters that reorder or hide text around them (bidi overrides and isolates, zero-width
+ * characters, the BOM: Unicode's format characters), private-use and unassigned code points, and
+ * line and paragraph separators.
+ */
+const UNREADABLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Zl}\p{Zp}]/gu;
+
+/**
  * The target a call named in its path (`:id`), as the audit keeps it: the caller wrote it, and
  * before any check. A NUL (`/v1/api-keys/%00`) is no text PostgreSQL stores, so the record failed
- * and the call was a 500 with no record; control characters are kept as U+FFFD. (A path
- * parameter longer than 100 characters is a 414 before this.)
+ * and the call was a 500 with no record; a right-to-left override (`%E2%80%AEgnp.exe`) showed the
+ * operator `exe.png`, written by a caller without a key. Every such character is kept as U+FFFD.
+ * (A path parameter longer than 100 characters is a 414 before this.)
  */
 export function attemptedTarget(id: string | undefined): string | null {
   // Lower-cased as the services write ids, so `?target=` finds a call made with an upper-case one.
-  return id === undefined ? null : id.toLowerCase().replace(/[\u0000-\u001f\u007f-\u009f]/g, '\ufffd');
+  return id === undefined ? null : id.toLowerCase().replace(UNREADABLE, '\ufffd');
 }
