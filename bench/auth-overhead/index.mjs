@@ -21,6 +21,7 @@ export default {
       TROVE_ADMIN_KEY: ctx.adminKey,
       LOG_LEVEL: 'warn',
       RATE_LIMIT_PER_KEY: '100000',
+      RATE_LIMIT_PER_ORGANIZATION: '100000',
       RATE_LIMIT_PER_ADDRESS: '100000',
     };
     try {

@@ -30,6 +30,7 @@ export default {
         PORT: String(port),
         LOG_LEVEL: 'warn',
         RATE_LIMIT_PER_KEY: '100000',
+        RATE_LIMIT_PER_ORGANIZATION: '100000',
         RATE_LIMIT_PER_ADDRESS: '100000',
       });
       processes.push(gateway.start());

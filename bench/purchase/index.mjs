@@ -16,7 +16,7 @@ import { measure } from '../lib/load.mjs';
 import { BenchProcess, cpuSeconds, cpuSecondsByCommand, freePort, machineBusySeconds } from '../lib/processes.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const SETTINGS = { LOG_LEVEL: 'warn', RATE_LIMIT_PER_ADDRESS: '100000', RATE_LIMIT_PER_KEY: '100000', SIGNUPS_PER_ADDRESS_PER_HOUR: '100000' };
+const SETTINGS = { LOG_LEVEL: 'warn', RATE_LIMIT_PER_ADDRESS: '100000', RATE_LIMIT_PER_KEY: '100000', RATE_LIMIT_PER_ORGANIZATION: '100000', SIGNUPS_PER_ADDRESS_PER_HOUR: '100000' };
 const PRICE = 129_900; // 1,299.00 yuan
 /** Orders each buyer's wallet pays for: far more than a run places, and one top-up within billing's cap on a single transfer (10^11 fen). */
 const ORDERS_FUNDED = 100_000;

@@ -101,6 +101,7 @@ export class TroveSystem {
       // Tests drive many calls from one address, keyless ones to routes that need a key among
       // them (failed authentications); the rate-limit test sets its own limits.
       RATE_LIMIT_PER_KEY: '100000',
+      RATE_LIMIT_PER_ORGANIZATION: '100000',
       RATE_LIMIT_PER_ADDRESS: '100000',
       SIGNUPS_PER_ADDRESS_PER_HOUR: '100000',
       AUTH_FAILURES_PER_ADDRESS: '100000',

@@ -19,6 +19,27 @@ export class GatewayConfig extends PlatformConfig {
   @Max(100_000)
   RATE_LIMIT_PER_KEY = 50;
 
+  /**
+   * Requests per second all the keys of one organization may make together, across all routes
+   * (operators' admin keys aside). Each key also keeps its own RATE_LIMIT_PER_KEY: without this,
+   * an organization that made a hundred keys had a hundred buckets.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  RATE_LIMIT_PER_ORGANIZATION = 200;
+
+  /**
+   * Keys one organization may hold at once, not revoked and not expired; one more is 409 until it
+   * revokes one. An organization made 139 keys in a minute, each a rate bucket and a row.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(2)
+  @Max(100_000)
+  API_KEYS_PER_ORGANIZATION = 50;
+
   /** Requests per second one client address may make without a key. */
   @Type(() => Number)
   @IsInt()

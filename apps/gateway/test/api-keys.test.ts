@@ -180,4 +180,32 @@ describe('API keys', () => {
     const again = (await harness.inject({ method: 'GET', url: '/v1/api-keys?limit=100', key: buyerKey })).body.items.find((k: { id: string }) => k.id === created.body.id).revokedAt;
     expect(again).toBe(revokedAt);
   });
+
+  it('holds an organization to 50 keys that work at once, counting keys made at the same moment one by one, and frees a place when one is revoked', async () => {
+    const org = await harness.inject({
+      method: 'POST',
+      url: '/v1/organizations',
+      body: { name: '月之暗面 训练数据组', kind: 'buyer', contactEmail: 'training-data@example.cn' },
+    });
+    const key: string = org.body.apiKey;
+    const make = (name: string) => harness.inject({ method: 'POST', url: '/v1/api-keys', key, body: { name } });
+    // The sign-up's key and 44 more, then 10 at once for the last 5 places.
+    for (let i = 0; i < 44; i++) expect((await make(`loader-${i}`)).status).toBe(201);
+    const race = await Promise.all(Array.from({ length: 10 }, (_, i) => make(`burst-${i}`)));
+    expect(race.filter((answer) => answer.status === 201)).toHaveLength(5);
+    const refused = race.find((answer) => answer.status === 409)!;
+    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(refused.body).toMatchObject({ status: 409, code: 'CONFLICT' });
+    expect(refused.body.detail).toMatch(/at most 50 keys that work.*revoke one/);
+    const listed = async () => (await harness.inject({ method: 'GET', url: '/v1/api-keys?limit=100', key })).body.items as { id: string; revokedAt: string | null }[];
+    expect((await listed()).filter((k) => k.revokedAt === null)).toHaveLength(50);
+
+    // A revoked key no longer counts.
+    const spare = race.find((answer) => answer.status === 201)!.body.id as string;
+    expect((await harness.inject({ method: 'DELETE', url: `/v1/api-keys/${spare}`, key })).status).toBe(204);
+    expect((await make('replacement')).status).toBe(201);
+    expect((await make('one-too-many')).status).toBe(409);
+    // An operator making a key for the organization is held to the same number.
+    expect((await harness.inject({ method: 'POST', url: `/v1/admin/organizations/${org.body.organization.id}/api-keys`, key: harness.adminKey, body: { name: 'from-the-operator' } })).status).toBe(409);
+  });
 });

@@ -100,6 +100,7 @@ export class GatewayHarness {
       TROVE_ADMIN_KEY: this.adminKey,
       LOG_LEVEL: 'silent',
       RATE_LIMIT_PER_KEY: '100000',
+      RATE_LIMIT_PER_ORGANIZATION: '100000',
       RATE_LIMIT_PER_ADDRESS: '100000',
       SIGNUPS_PER_ADDRESS_PER_HOUR: '100000',
       // Calls without a key to routes that need one count as failed authentications.

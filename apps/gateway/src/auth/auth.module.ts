@@ -8,7 +8,7 @@ import { AuthFailures } from './auth-failures';
 import { AccessGuard, AuthGuard } from './auth.guard';
 import { KeyStore } from './key-store';
 import { KeyStoreRepository } from './key-store.repository';
-import { RateLimitGuard } from './rate-limit.guard';
+import { ORGANIZATION_THROTTLER, RateLimitGuard } from './rate-limit.guard';
 import { RouteRules } from './route-rules';
 
 @Global()
@@ -24,6 +24,8 @@ import { RouteRules } from './route-rules';
             ttl: 1000,
             limit: (context) => (context.switchToHttp().getRequest<FastifyRequest>().principal ? config.RATE_LIMIT_PER_KEY : config.RATE_LIMIT_PER_ADDRESS),
           },
+          // All of an organization's keys together (RateLimitGuard: callers with a key only).
+          { name: ORGANIZATION_THROTTLER, ttl: 1000, limit: config.RATE_LIMIT_PER_ORGANIZATION },
         ],
         errorMessage: 'Too many requests: slow down and retry after the number of seconds in Retry-After.',
       }),

@@ -1,10 +1,13 @@
 import { type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { ThrottlerGuard, type ThrottlerRequest } from '@nestjs/throttler';
 import { ACCESS_RULE, httpValidationPipe, type AccessRule } from '@trove/platform';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayConfig } from '../gateway.config';
 import { clientOf } from './auth-failures';
 import { SIGN_UP_LIMIT, SIGN_UP_WINDOW_MS } from './rate-limits';
+
+/** The throttler counting all the keys of one organization together (RATE_LIMIT_PER_ORGANIZATION). */
+export const ORGANIZATION_THROTTLER = 'organization';
 
 /**
  * Rate limits per API key, and per client address for callers without one (an IPv6 address by
@@ -29,9 +32,25 @@ export class RateLimitGuard extends ThrottlerGuard {
   }
 
   protected override async handleRequest(request: ThrottlerRequest): Promise<boolean> {
+    const http = request.context.switchToHttp().getRequest<FastifyRequest>();
+    if (request.throttler.name === ORGANIZATION_THROTTLER) {
+      // Every key of an organization together: each key has its bucket besides (the default
+      // throttler), and an organization could make as many keys as it liked. An operator's keys
+      // and callers without a key have no organization of their own to count.
+      const principal = http.principal;
+      if (!principal || principal.role === 'admin') return true;
+      try {
+        return await super.handleRequest({ ...request, getTracker: () => Promise.resolve(`organization:${principal.organizationId}`) });
+      } catch (error) {
+        // Throttler names the wait of a named limit Retry-After-organization; clients read Retry-After.
+        const reply = request.context.switchToHttp().getResponse<FastifyReply>();
+        const wait = reply.getHeader(`Retry-After-${ORGANIZATION_THROTTLER}`);
+        if (wait !== undefined) reply.header('Retry-After', wait);
+        throw error;
+      }
+    }
     const body = this.reflector.get<(new () => object) | undefined>(SIGN_UP_LIMIT, request.context.getHandler());
     if (!body) return super.handleRequest(request);
-    const http = request.context.switchToHttp().getRequest<FastifyRequest>();
     if (http.principal?.role === 'admin') return super.handleRequest(request);
     // A body its rules refuse (400 next, from the same pipe) signs nobody up: it is counted per
     // second, like any call without a key, and spends none of the address's hourly sign-ups, so

@@ -80,7 +80,7 @@ export class AdminOrganizationsController {
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
-  @ApiProblems(400, 404, 413)
+  @ApiProblems(400, 404, 409, 413)
   createKey(@CurrentPrincipal() principal: Principal, @Param('id', uuidId) id: string, @Body() body: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
     return this.identity.createKey(principal, body, id);
   }

@@ -37,7 +37,7 @@ export class ApiKeyRepository extends TransactionalRepository {
    * its keys revoked at once cannot each see the other as the one kept.
    */
   async keepsAnotherFullKey(organizationId: string, exceptId: string, until: Date | null): Promise<boolean> {
-    await this.transaction.query(`SELECT pg_advisory_xact_lock(hashtextextended('api-keys:' || $1, 0))`, [organizationId]);
+    await this.lockKeysOf(organizationId);
     const rows = (await this.transaction.query(
       `SELECT 1 FROM api_key
         WHERE organization_id = $1 AND id <> $2 AND access = 'full' AND revoked_at IS NULL
@@ -46,6 +46,24 @@ export class ApiKeyRepository extends TransactionalRepository {
       [organizationId, exceptId, until],
     )) as unknown[];
     return rows.length > 0;
+  }
+
+  /**
+   * How many keys the organization holds that work now (not revoked, not expired), counted under
+   * its key lock, held to the transaction's end: keys made at once are counted one after another.
+   */
+  async liveKeys(organizationId: string): Promise<number> {
+    await this.lockKeysOf(organizationId);
+    const [{ count }] = (await this.transaction.query(
+      `SELECT count(*)::int AS count FROM api_key WHERE organization_id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`,
+      [organizationId],
+    )) as { count: number }[];
+    return count;
+  }
+
+  /** The organization's key lock: its keys' count and its last full key change one at a time. */
+  private async lockKeysOf(organizationId: string): Promise<void> {
+    await this.transaction.query(`SELECT pg_advisory_xact_lock(hashtextextended('api-keys:' || $1, 0))`, [organizationId]);
   }
 
   listOwned(organizationId: string, cursor: string | undefined, limit: number): Promise<ApiKey[]> {

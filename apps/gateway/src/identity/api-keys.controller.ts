@@ -19,9 +19,9 @@ export class ApiKeysController {
   @HttpCode(201)
   @Roles(['admin', 'vendor', 'buyer'])
   @Audited('api-key.create', 'api-key', { replays: false })
-  @ApiOperation({ summary: "Create another key for the caller's organization", description: 'The key is in this answer only.' })
+  @ApiOperation({ summary: "Create another key for the caller's organization", description: 'The key is in this answer only. An organization holds at most API_KEYS_PER_ORGANIZATION (50) keys that work at once: one more is 409 until it revokes one.' })
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
-  @ApiProblems(400, 413)
+  @ApiProblems(400, 409, 413)
   create(@CurrentPrincipal() principal: Principal, @Body() body: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
     return this.identity.createKey(principal, body);
   }

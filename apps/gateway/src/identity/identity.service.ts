@@ -12,6 +12,7 @@ import type { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto, MeDto, OrganizationD
 import { apiKeyView, organizationView } from './identity.views';
 import { Organization } from './organization.entity';
 import { OrganizationRepository, organizationsScope } from './organization.repository';
+import { GatewayConfig } from '../gateway.config';
 
 /**
  * Organizations and their keys. Every change runs in one unit of work, which also writes the
@@ -25,6 +26,7 @@ export class IdentityService {
     private readonly organizations: OrganizationRepository,
     private readonly keys: ApiKeyRepository,
     private readonly keyStore: KeyStore,
+    private readonly config: GatewayConfig,
   ) {}
 
   /** A new organization and its first key, in one transaction: neither exists without the other. */
@@ -82,6 +84,14 @@ export class IdentityService {
     // The unit's result names what it created: the audit record's target.
     await this.unitOfWork.run(async (tx) => {
       if (organizationId !== principal.organizationId) await this.assertOrganization(organizationId);
+      // Each key is a rate bucket of its own and a row: an organization made 139 in a minute.
+      const live = await this.keys.liveKeys(organizationId);
+      if (live >= this.config.API_KEYS_PER_ORGANIZATION) {
+        throw new ServiceException(
+          CommonErrorCode.CONFLICT,
+          `An organization holds at most ${this.config.API_KEYS_PER_ORGANIZATION} keys that work, and this one holds ${live}: revoke one it no longer uses (GET /v1/api-keys lists them) before making another.`,
+        );
+      }
       await this.keys.insert({
         id: key.id,
         organizationId,
