@@ -40,6 +40,24 @@ describe('signing up', () => {
     expect(await organizations()).toBe(before);
   });
 
+  it.each([
+    ['full-width letters', '\uff41\uff42@example.com', /reads as ab@example\.com/],
+    ['a Cyrillic е in a Latin domain', 'a@\u0435xample.com', /Cyrillic or Greek/],
+    ['a Cyrillic а for the whole name', '\u0430@b.co', /reads as "a"/],
+  ])('refuses a contact email with %s, which reads as an address it is not, and signs nobody up', async (_what, contactEmail, problem) => {
+    const before = await organizations();
+    const answer = await signUp(contactEmail);
+    expect(answer.status).toBe(400);
+    expect(answer.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(answer.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'contactEmail', problems: expect.arrayContaining([expect.stringMatching(problem)]) }] });
+    expect(await organizations()).toBe(before);
+  });
+
+  it('signs up with an address in Chinese or Cyrillic written whole in its script', async () => {
+    expect((await signUp('数据采购@例子.中国')).status).toBe(201);
+    expect((await signUp('иван@пример.рф')).status).toBe(201);
+  });
+
   it('signs up with an ordinary address, as written', async () => {
     const answer = await signUp('  data-sales@szdex-member.example.cn ');
     expect(answer.status).toBe(201);

@@ -4,6 +4,7 @@ import { IsEmail, IsIn, IsOptional, IsString, Length } from 'class-validator';
 import { API_KEY_ACCESS, DisplayText, IsMoment, ORGANIZATION_KINDS, ORGANIZATION_STATUSES, ROLES, SIGN_UP_KINDS, type ApiKeyAccess, type OrganizationKind, type OrganizationStatus, type Role, type SignUpKind } from '@trove/contracts';
 import { PageQuery } from '@trove/platform';
 import { PageOf } from '../openapi/page.dto';
+import { ReadsAsWritten } from './contact-email';
 import { MAX_SUSPENSION_REASON_LENGTH } from './organization-state';
 import { trimLine } from '@trove/dataset';
 
@@ -27,13 +28,15 @@ export class SignUpDto {
 
   @ApiProperty({
     example: 'data-sales@example.cn',
-    description: 'Operators read it in their queue: bidirectional embeddings, overrides or isolates and invisible characters are 400, as in `name`',
+    description:
+      'Operators read it in their queue and copy it as it reads: bidirectional embeddings, overrides or isolates and invisible characters are 400, as in `name`; so are full-width characters (`ａｂ@example.com` reads as `ab@example.com`) and Cyrillic or Greek letters drawn as Latin ones in a Latin part, or spelling a whole part (`a@еxample.com`, `а@b.co`). An address written whole in one script (`数据采购@例子.中国`) is fine',
   })
   @Transform(trimLine)
   @IsEmail({}, { message: 'contactEmail must be an email address' })
   @Length(3, 254)
   // Stricter than a name: no character that shows nothing has a place in an address.
   @DisplayText('address')
+  @ReadsAsWritten()
   contactEmail: string;
 }
 
