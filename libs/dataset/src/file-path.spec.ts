@@ -23,9 +23,6 @@ describe('file paths inside a dataset', () => {
     '100%.txt',
     'q%41.txt',
     'ＡＢＣ.txt',
-    // ZWNJ is part of Persian spelling, ZWJ of emoji: scripts need them.
-    'فارسی/می\u200cخواهم.wav',
-    'emoji/\u{1f469}\u200d\u{1f4bb}_0001.png',
     // Letters that lean like a slash, and a fraction (NFKC writes ½ as 1⁄2): no separator drawn.
     'アニメ/ノート_0001.png',
     '标注/丿部/0001.json',
@@ -140,5 +137,31 @@ describe('file paths inside a dataset', () => {
     ['COM¹.wav', /device names/],
   ])('refuses %j', (path, problem) => {
     expect(filePathProblems(path).join('; ')).toMatch(problem);
+  });
+
+  // `ab.wav` and `a\u200Db.wav` list as the same name, as the tags `ab` and `a\u200Db` read as
+  // one: every default-ignorable code point is refused, the joiners too, and the problem names it.
+  it.each([
+    ['a\u200db.wav', 'U+200D'],
+    ['a\u200cb.wav', 'U+200C'],
+    ['fa/\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645.wav', 'U+200C'],
+    ['emoji/\u{1f469}\u200d\u{1f4bb}_0001.png', 'U+200D'],
+    ['a\u200bb.wav', 'U+200B'],
+    ['a\u2060b.wav', 'U+2060'],
+    ['a\u00adb.wav', 'U+00AD'],
+    ['a\ufe0fb.wav', 'U+FE0F'],
+    ['a\u{e0100}.wav', 'U+E0100'],
+    ['a\u180bb.wav', 'U+180B'],
+    ['a\u034fb.wav', 'U+034F'],
+    ['a\u2065b.wav', 'U+2065'],
+  ])('refuses %j, naming %s', (path, named) => {
+    const problems = filePathProblems(path);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^path must not contain invisible characters/);
+    expect(problems[0]).toContain(`(it holds ${named})`);
+  });
+
+  it('refuses a bidirectional control once, as one', () => {
+    expect(filePathProblems('a\u202egpj.exe')).toEqual(['path must not contain bidirectional control characters']);
   });
 });

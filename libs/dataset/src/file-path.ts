@@ -1,4 +1,4 @@
-import { BLANK_CHARACTER, INVISIBLE_CHARACTER } from './invisible';
+import { BLANK_CHARACTER } from './invisible';
 
 /** The longest path a file may have inside a dataset, in UTF-8 bytes. */
 export const MAX_FILE_PATH_BYTES = 512;
@@ -10,6 +10,11 @@ export const MAX_SEGMENT_BYTES = 255;
  * that draw one through the character before them (`..\u0338` shows as `../`).
  */
 const SLASH_LOOKALIKE = /[\u2044\u2215\u2571\u27cb\u29f6\u29f8\u2afd\u2e4a\u{1f67c}\u1735\u3033\u0337\u0338\u20eb\u2216\u2572\u27cd\u29f5\u29f7\u29f9\u{1f67d}\u20e5]/u;
+/** Bidirectional controls, which a rule of their own refuses. */
+const BIDI_CONTROL = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+/** What shows nothing in a name (`BLANK_CHARACTER`), bidirectional controls aside. */
+const INVISIBLE_IN_PATH = new RegExp(`(?!${BIDI_CONTROL.source})${BLANK_CHARACTER.source}`, 'u');
+
 /**
  * Names Windows keeps for devices, alone or before an extension, spaces before the extension
  * ignored as Windows ignores them (`con .txt` is CON): CON, PRN, AUX, NUL, CONIN$, CONOUT$, COM0-9
@@ -47,13 +52,17 @@ export function filePathProblems(path: string): string[] {
   // C0 and C1 controls, and the line and paragraph separators, which break lines in listings.
   if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(path)) problems.push('path must not contain control characters');
   // Bidirectional controls make `a\u202Egpj.exe` display as `aexe.jpg`.
-  if (/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/.test(path)) problems.push('path must not contain bidirectional control characters');
-  // Characters that show nothing make `data/a\u200B.txt` a second file listed as `data/a.txt`.
-  // In a name, also the characters text keeps for its scripts and emoji but that show nothing of
-  // their own: variation selectors (U+FE0F), Mongolian free variation selectors, the blank
-  // braille cell. ZWJ and ZWNJ stay, for emoji and Persian names.
-  if (INVISIBLE_CHARACTER.test(path) || BLANK_CHARACTER.test(path.replace(/[\u200c\u200d]/g, ''))) {
-    problems.push('path must not contain invisible characters (format characters such as U+200B, U+2060, U+00AD, U+FEFF; variation selectors; Hangul fillers; the blank braille cell)');
+  if (BIDI_CONTROL.test(path)) problems.push('path must not contain bidirectional control characters');
+  // Characters that show nothing make `data/a\u200B.txt` a second file listed as `data/a.txt`:
+  // every default-ignorable code point (format characters such as U+200B, U+2060, U+00AD,
+  // U+FEFF; the joiners ZWJ and ZWNJ, since `a\u200Db.wav` lists as `ab.wav` as the tags `ab` and
+  // `a\u200Db` read as one; variation selectors; Hangul fillers), and the blank braille cell. The
+  // bidirectional controls, default-ignorable too, have the rule above.
+  const invisible = INVISIBLE_IN_PATH.exec(path);
+  if (invisible) {
+    problems.push(
+      `path must not contain invisible characters (it holds ${codePoint(invisible[0])}): default-ignorable code points such as the joiners U+200D and U+200C, U+200B, U+2060, U+00AD, U+FEFF, variation selectors and Hangul fillers, and the blank braille cell, show nothing, so two names would look alike`,
+    );
   }
   // Half of a UTF-16 surrogate pair is no character: it has no UTF-8 and no URL encoding.
   if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(path)) problems.push('path must be valid Unicode (half of a surrogate pair was sent)');
@@ -87,4 +96,9 @@ export function filePathProblems(path: string): string[] {
 function readsAsTraversal(folded: string, segmentCount: number): boolean {
   const segments = folded.split('/');
   return folded.includes('\\') || segments.length !== segmentCount || segments.some((s) => s === '.' || s === '..');
+}
+
+/** A character as U+XXXX, at least four hex digits. */
+function codePoint(character: string): string {
+  return `U+${(character.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
 }

@@ -27,7 +27,7 @@ export const INVISIBLE_CHARACTER =
  * `INVISIBLE_CHARACTER`, and those text keeps for its scripts and emoji: ZWJ, ZWNJ, the
  * directional marks, variation selectors, Mongolian free variation selectors) and the blank
  * braille cell. Text may hold some of them; what a reader tells apart by sight cannot: a file's
- * path (ZWJ and ZWNJ aside), an email address, a vendor's name compared with another's.
+ * path, an email address, a vendor's name compared with another's.
  */
 export const BLANK_CHARACTER = /[\p{Default_Ignorable_Code_Point}\u2800]/u;
 
