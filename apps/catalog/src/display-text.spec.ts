@@ -66,6 +66,34 @@ describe('text buyers read', () => {
     expect(displayTextProblems(text, kind)).toHaveLength(count);
   });
 
+  // A name shows something only with a visible character: an assigned letter, number, punctuation
+  // or symbol that is not private use; a combining mark only on such a base.
+  it.each([
+    ['\u0301\u0301', 'combining marks with nothing under them'],
+    [' \u0301', 'a combining mark on a space'],
+    ['\ue000\ue001', 'private-use characters'],
+    ['\u{f0000}\u{10fffd}', 'supplementary private-use characters'],
+    ['\u0378', 'an unassigned code point'],
+    ['\u{50000}', 'an unassigned supplementary code point'],
+    ['\ufffc', 'the object replacement character'],
+    ['\ufffc \ue000\u0301', 'nothing visible among them'],
+  ])('refuses %j (%s) as showing nothing', (text) => {
+    expect(displayTextProblems(text, 'line')).toEqual([expect.stringMatching(/^must show something: /)]);
+    expect(() => assertDisplayText({ title: text })).toThrow(/title must show something/);
+  });
+
+  it.each([
+    ['e\u0301', 'a letter with a combining mark (NFD)'],
+    ['7', 'a number'],
+    ['…', 'punctuation'],
+    ['+', 'a symbol'],
+    ['😀', 'an emoji'],
+    ['\u0e01\u0e34', 'a Thai letter with its vowel mark'],
+    ['数据 \ue000', 'a name with a private-use character beside visible ones'],
+  ])('accepts %j (%s) as showing something', (text) => {
+    expect(displayTextProblems(text, 'line')).toEqual([]);
+  });
+
   it('refuses every default-ignorable character but those scripts and emoji need', () => {
     // ZWNJ, ZWJ, LRM, RLM, ALM, the variation selectors and the Mongolian free variation
     // selectors are text's (see INVISIBLE_CHARACTER); the bidirectional controls have a rule of

@@ -31,8 +31,15 @@ const TAG_FLAG = /\u{1f3f4}(?:\u{e0067}\u{e0062}(?:\u{e0065}\u{e006e}\u{e0067}|\
 export const MAX_MARKS_PER_CHARACTER = 8;
 const STACKED_MARKS = new RegExp(`\\p{M}{${MAX_MARKS_PER_CHARACTER + 1},}`, 'u');
 
-/** What shows nothing on its own: white space (U+3000 too) and `BLANK_CHARACTER`. */
-const SHOWS_NOTHING = new RegExp(`\\s|${BLANK_CHARACTER.source}`, 'gu');
+/**
+ * A character that shows something: an assigned letter, number, punctuation or symbol
+ * (`\p{L}`, `\p{N}`, `\p{P}`, `\p{S}`: never unassigned, private-use, a surrogate, a format
+ * character or white space), but for those drawn as nothing (`BLANK_CHARACTER`: the Hangul
+ * fillers, the blank braille cell) and U+FFFC OBJECT REPLACEMENT CHARACTER, which stands for an
+ * object the text does not hold. A combining mark shows only on such a base, so it never counts
+ * by itself: `\u0301\u0301`, `\uE000\uE001` and `\u0378` show nothing a reader can name.
+ */
+const VISIBLE = new RegExp(`(?!${BLANK_CHARACTER.source}|\\uFFFC)[\\p{L}\\p{N}\\p{P}\\p{S}]`, 'u');
 
 /**
  * `line`: one line. `prose`: several lines and tabs are part of it. `address`: one line that a
@@ -58,7 +65,9 @@ export function displayTextProblems(text: string, kind: TextKind = 'line'): stri
     );
   }
   if (STACKED_MARKS.test(text)) problems.push(`must not stack more than ${MAX_MARKS_PER_CHARACTER} combining marks on one character`);
-  if (text.length > 0 && text.replace(SHOWS_NOTHING, '') === '') problems.push('must show something: it holds only spaces or invisible characters');
+  if (text.length > 0 && !VISIBLE.test(text)) {
+    problems.push('must show something: it holds only spaces, invisible characters, combining marks with no letter under them, private-use or unassigned characters');
+  }
   if (kind === 'address' && BLANK_CHARACTER.test(text)) problems.push('must not contain invisible characters (directional marks, joiners, variation selectors)');
   return problems;
 }
