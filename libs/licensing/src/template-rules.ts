@@ -14,10 +14,20 @@ export function templateProblems(template: LicenseTemplate, terms: LicenseTermsV
       : [`${template} is an open license: its terms are fixed, leave terms out or send the template's defaults`];
   }
   const problems: string[] = [];
+  const license = `${article(template)} ${template} license`;
   const extra = terms.uses.filter((use) => !definition.allowedUses.includes(use));
-  if (extra.length > 0) problems.push(`a ${template} license cannot grant ${extra.join(', ')}`);
+  if (extra.length > 0) problems.push(`${license} cannot grant ${extra.join(', ')}`);
   if (terms.exclusive !== definition.exclusive) {
-    problems.push(definition.exclusive ? `a ${template} license must be exclusive` : `a ${template} license cannot be exclusive; use commercial_exclusive`);
+    problems.push(definition.exclusive ? `${license} must be exclusive` : `${license} cannot be exclusive; use commercial_exclusive`);
   }
   return problems;
+}
+
+/**
+ * The indefinite article before a template's name, as it is read: `an evaluation license`,
+ * `a research license`. The names are lower-case words and letters (`cc-by-4.0` is read
+ * letter by letter, "a see-see"), so a vowel letter first is a vowel sound first.
+ */
+function article(template: LicenseTemplate): 'a' | 'an' {
+  return /^[aeiou]/.test(template) ? 'an' : 'a';
 }

@@ -67,7 +67,7 @@ export class LicenseTerms {
   @ApiProperty({ enum: LICENSE_USES, isArray: true, example: ['model_training', 'fine_tuning', 'evaluation'] })
   @IsArray()
   @ArrayNotEmpty()
-  @ArrayUnique(undefined, { message: 'uses must name each use once' })
+  @ArrayUnique({ message: 'uses must not list a use twice' })
   @IsIn(LICENSE_USES, { each: true })
   uses: LicenseUse[];
 
@@ -93,7 +93,7 @@ export class LicenseTerms {
   @IsArray()
   @ArrayNotEmpty()
   @ArrayMaxSize(250)
-  @ArrayUnique(undefined, { message: 'territories must name each territory once' })
+  @ArrayUnique({ message: 'territories must not list a territory twice' })
   @IsTerritoryList()
   territories: Territory[];
 
