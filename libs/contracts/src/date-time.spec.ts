@@ -65,3 +65,25 @@ describe('isMoment', () => {
     expect(validateSync(key)[0].constraints).toEqual({ isMoment: expect.stringMatching(/^expiresAt must be an ISO 8601 date-time with its UTC offset, such as 2027-06-30T00:00:00\+08:00/) });
   });
 });
+
+describe('a date that is not on the calendar', () => {
+  it.each([
+    ['2027-02-30T00:00:00+08:00', '2027-02-30', 'February 2027 has 28 days', Key, 'isMoment'],
+    ['2028-02-30T00:00:00Z', '2028-02-30', 'February 2028 has 29 days', Key, 'isMoment'],
+    ['2027-04-31T08:00:00+08:00', '2027-04-31', 'April 2027 has 30 days', Key, 'isMoment'],
+    ['2027-13-01T00:00:00Z', '2027-13-01', 'a year has 12 months', Key, 'isMoment'],
+    ['2027-00-10T00:00:00Z', '2027-00-10', 'a year has 12 months', Key, 'isMoment'],
+    ['2027-02-29', '2027-02-29', 'February 2027 has 28 days', Offer, 'isDateTime'],
+    ['2027-06-00T00:00:00Z', '2027-06-00', 'June 2027 has 30 days', Offer, 'isDateTime'],
+  ] as const)('%s is named as no real date (%s), not as a missing offset', (value, date, why, cls, constraint) => {
+    const object = Object.assign(new cls(), { expiresAt: value });
+    const message = validateSync(object)[0].constraints?.[constraint];
+    expect(message).toBe(`expiresAt must be a real date: ${date} is not a day of the calendar (${why})`);
+    expect(message).not.toMatch(/offset/);
+  });
+
+  it('still asks for the offset when the date is real and the offset missing', () => {
+    const key = Object.assign(new Key(), { expiresAt: '2027-02-28T00:00:00' });
+    expect(validateSync(key)[0].constraints?.isMoment).toMatch(/with its UTC offset/);
+  });
+});

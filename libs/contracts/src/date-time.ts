@@ -32,6 +32,7 @@ export function IsDateTime(options?: ValidationOptions): PropertyDecorator {
       validator: {
         validate: isDateTime,
         defaultMessage: (args: ValidationArguments) =>
+          notOnTheCalendar(args.property, args.value) ??
           `${args.property} must be an ISO 8601 date-time such as 2027-06-30T00:00:00Z, in the years 0001 to 9999 UTC (week dates, ordinal dates and the basic format are not read)`,
       },
     });
@@ -61,7 +62,33 @@ export function IsMoment(options?: ValidationOptions): PropertyDecorator {
       validator: {
         validate: isMoment,
         defaultMessage: (args: ValidationArguments) =>
+          notOnTheCalendar(args.property, args.value) ??
           `${args.property} must be an ISO 8601 date-time with its UTC offset, such as 2027-06-30T00:00:00+08:00 or 2027-06-30T00:00:00Z, in the years 0001 to 9999 UTC: a time without an offset would be read as UTC`,
       },
     });
+}
+
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/**
+ * Why a value written as a date (`2027-02-30T00:00:00+08:00`) names no day of the calendar, as
+ * a 400 says it; undefined when it is one, or not written as a date at all. Such a value has
+ * its offset, so the rule's own message (which asks for one) would send its writer looking for
+ * what is already there.
+ */
+function notOnTheCalendar(property: string, value: unknown): string | undefined {
+  const date = typeof value === 'string' ? /^(\d{4})-(\d{2})-(\d{2})(?=T|$)/i.exec(value) : null;
+  if (!date) return undefined;
+  const [written, year, month, day] = [date[0], Number(date[1]), Number(date[2]), Number(date[3])];
+  if (month < 1 || month > 12) return `${property} must be a real date: ${written} is not a day of the calendar (a year has 12 months)`;
+  const days = daysIn(year, month);
+  if (day >= 1 && day <= days) return undefined;
+  return `${property} must be a real date: ${written} is not a day of the calendar (${MONTHS[month - 1]} ${date[1]} has ${days} days)`;
+}
+
+/** The days of a month (1 to 12) of a year of the proleptic Gregorian calendar, years 0 to 99 too. */
+function daysIn(year: number, month: number): number {
+  const last = new Date(0);
+  last.setUTCFullYear(year, month, 0);
+  return last.getUTCDate();
 }
