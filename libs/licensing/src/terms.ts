@@ -42,6 +42,8 @@ export function isTerritoryCode(value: unknown): value is Territory {
 
 /** Longest term a license may state in months (100 years); longer is `perpetual` (null). */
 export const MAX_TERM_MONTHS = 1200;
+/** Most seats, and most downloads of each file, terms may count; more is `null` (unlimited). */
+export const MAX_TERMS_COUNT = 1_000_000;
 
 function IsTerritoryList(): PropertyDecorator {
   return (target, propertyName) =>
@@ -97,22 +99,22 @@ export class LicenseTerms {
   @IsTerritoryList()
   territories: Territory[];
 
-  @ApiProperty({ type: 'integer', nullable: true, minimum: 1, description: 'Named users; null is unlimited', example: 10 })
+  @ApiProperty({ type: 'integer', nullable: true, minimum: 1, maximum: MAX_TERMS_COUNT, description: 'Named users; null is unlimited', example: 10 })
   @ValidateIf((terms: LicenseTerms) => terms.seats !== null)
   @IsInt({ message: 'seats must be an integer, or null for unlimited' })
   @Min(1)
-  @Max(1_000_000)
+  @Max(MAX_TERMS_COUNT)
   seats: number | null;
 
   @ApiProperty({ description: 'No other exclusive grant of this dataset may overlap in territory and time' })
   @IsBoolean()
   exclusive: boolean;
 
-  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 1, description: 'Copies of each file: downloads served from its first byte, and its bytes in all (ranges included) at most this many times its size plus a tenth for resumes (16 MiB at most); absent or null is unlimited' })
+  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 1, maximum: MAX_TERMS_COUNT, description: 'Copies of each file: downloads served from its first byte, and its bytes in all (ranges included) at most this many times its size plus a tenth for resumes (16 MiB at most); absent or null is unlimited' })
   @IsOptional()
   @IsInt()
   @Min(1)
-  @Max(1_000_000)
+  @Max(MAX_TERMS_COUNT)
   downloadLimit?: number | null;
 
   @ApiPropertyOptional({ description: 'The buyer must credit the vendor when it shares the data or results' })
