@@ -264,7 +264,16 @@ describe('the offer snapshot ordering reads', () => {
     await withDatabase(db.url, (c) => c.query(`UPDATE offer SET expires_at = now() - interval '1 minute' WHERE id = $1`, [lapsed]));
     const page = await read(() => moduleRef.get(DatasetsService).detail(owner, draft));
     expect(page.offers.map((o) => [o.id, o.status])).toEqual([[lapsed, 'expired']]);
-    expect((await read(() => moduleRef.get(DatasetsService).croissant(owner, draft))).license).toMatchObject({ '@type': 'sc:CreativeWork', name: 'Licensed per offer: none open now' });
+    const draftCard = await read(() => moduleRef.get(DatasetsService).croissant(owner, draft));
+    expect(draftCard.license).toEqual([{ '@type': 'sc:CreativeWork', name: 'Licensed per offer: none open now', url: expect.stringMatching(new RegExp(`/v1/datasets/${draft}$`)) }]);
+    expect(draftCard.version).toBe('1.1.0');
+    // A listing with nothing released: its card names no version rather than one that does not exist.
+    const unreleased = (await moduleRef.get(DatasetsService).create(owner, { ...exampleMetadata('speech'), title: '潮汕话朗读 5 小时', description: '潮汕话朗读 5 小时: 未发布' } as never)).id;
+    expect(await read(() => moduleRef.get(DatasetsService).croissant(owner, unreleased))).not.toHaveProperty('version');
+    // With offers open the license has the same shape: a list of CreativeWorks, each named and linked.
+    const publishedCard = await read(() => moduleRef.get(DatasetsService).croissant(undefined, published));
+    expect(publishedCard.license).toEqual(expect.arrayContaining([{ '@type': 'sc:CreativeWork', name: expect.any(String), url: expect.any(String) }]));
+    expect((publishedCard.license as unknown[]).every((l) => typeof l === 'object')).toBe(true);
     await expect(moduleRef.get(DatasetsService).submit(owner, draft, 'active')).rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringContaining('a live offer') });
   });
 });

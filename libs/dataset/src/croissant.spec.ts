@@ -17,7 +17,7 @@ function dataset(modality: Modality, overrides: Partial<CroissantDataset> = {}):
     vendor: { organizationId: '5b0f3a52-6d1e-4c8a-9f27-0e6b1c4d2a71', name: '声迅数据（深圳）有限公司 / Shengxun Data (Shenzhen) Co., Ltd.', url: 'https://shengxun-data.example.cn' },
     metadata: result.metadata,
     version: '1.2.0',
-    licenses: ['商用许可 / Commercial license'],
+    licenses: [{ name: '商用许可 / Commercial license', url: 'http://localhost:3000/v1/datasets/3f1d2a8e-6c1b-4c5e-9a51-0f7b9e2d4c10' }],
     datePublished: new Date('2024-07-15T08:30:00Z'),
     ...overrides,
   };
@@ -67,7 +67,7 @@ describe('toCroissant', () => {
       name: '粤语与普通话客服通话语音数据集 / Cantonese and Mandarin Call-Centre Speech',
       description: expect.stringContaining('1,505'),
       url: 'http://localhost:3000/v1/datasets/3f1d2a8e-6c1b-4c5e-9a51-0f7b9e2d4c10',
-      license: '商用许可 / Commercial license',
+      license: [{ '@type': 'sc:CreativeWork', name: '商用许可 / Commercial license', url: 'http://localhost:3000/v1/datasets/3f1d2a8e-6c1b-4c5e-9a51-0f7b9e2d4c10' }],
       creator: { '@type': 'sc:Organization', identifier: '5b0f3a52-6d1e-4c8a-9f27-0e6b1c4d2a71', name: expect.stringContaining('Shengxun'), url: 'https://shengxun-data.example.cn' },
       inLanguage: ['zh-CN', 'yue'],
       datePublished: '2024-07-15',
@@ -184,17 +184,38 @@ describe('toCroissant', () => {
     expect((result.distribution as Node[]).filter((n) => n['@type'] === 'cr:FileObject')).toHaveLength(files.length);
   });
 
-  it('names a license when no offer is open, since Croissant requires one', () => {
+  it('names a license when no offer is open, since Croissant requires one, in the shape of any other', () => {
     const result = toCroissant(dataset('speech', { licenses: [] }), []) as Node;
-    expect(result.license).toEqual({ '@type': 'sc:CreativeWork', name: 'Licensed per offer: none open now', url: dataset('speech').url });
+    expect(result.license).toEqual([{ '@type': 'sc:CreativeWork', name: 'Licensed per offer: none open now', url: dataset('speech').url }]);
+  });
+
+  it('gives the license one shape however many offers are open: a list of CreativeWorks', () => {
+    const open = { name: 'Creative Commons Attribution 4.0 International', url: 'https://creativecommons.org/licenses/by/4.0/' };
+    for (const licenses of [[], [open], [open, { name: '商用许可 / Commercial license', url: dataset('speech').url }]]) {
+      const license = toCroissant(dataset('speech', { licenses }), []).license as Node[];
+      expect(Array.isArray(license)).toBe(true);
+      for (const work of license) expect(Object.keys(work).sort()).toEqual(['@type', 'name', 'url']);
+    }
+  });
+
+  it('names no version when nothing is released, rather than one that does not exist', () => {
+    const result = toCroissant(dataset('speech', { version: undefined }), []) as Node;
+    expect(result).not.toHaveProperty('version');
   });
 
   it('lists several licenses, leaves out what it does not know, and is plain JSON', () => {
     const result = toCroissant(
-      dataset('image', { url: undefined, datePublished: undefined, licenses: ['https://creativecommons.org/licenses/by/4.0/', '商用许可 / Commercial license'] }),
+      dataset('image', {
+        url: undefined,
+        datePublished: undefined,
+        licenses: [{ name: 'Creative Commons Attribution 4.0 International', url: 'https://creativecommons.org/licenses/by/4.0/' }, { name: '商用许可 / Commercial license' }],
+      }),
       [],
     ) as Node;
-    expect(result.license).toEqual(['https://creativecommons.org/licenses/by/4.0/', '商用许可 / Commercial license']);
+    expect(result.license).toEqual([
+      { '@type': 'sc:CreativeWork', name: 'Creative Commons Attribution 4.0 International', url: 'https://creativecommons.org/licenses/by/4.0/' },
+      { '@type': 'sc:CreativeWork', name: '商用许可 / Commercial license' },
+    ]);
     expect(result['@id']).toBe('urn:trove:dataset:3f1d2a8e-6c1b-4c5e-9a51-0f7b9e2d4c10');
     expect('url' in result).toBe(false);
     expect('datePublished' in result).toBe(false);

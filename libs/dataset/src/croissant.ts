@@ -44,7 +44,10 @@ export const CROISSANT_CONTEXT = {
 
 export const CROISSANT_CONFORMS_TO = 'http://mlcommons.org/croissant/1.0';
 
-/** Media types by file extension; anything else is application/octet-stream. */
+/**
+ * Media types by file extension, by their IANA-registered names (`audio/wav`, `audio/flac`);
+ * anything else is application/octet-stream.
+ */
 export const ENCODING_FORMATS: Readonly<Record<string, string>> = {
   wav: 'audio/wav',
   flac: 'audio/flac',
@@ -83,6 +86,31 @@ export const ENCODING_FORMATS: Readonly<Record<string, string>> = {
   laz: 'application/vnd.laszip',
 };
 
+/**
+ * Other names in use for a media type the card names (`ENCODING_FORMATS`): `mime-types`, which
+ * types a sample sent without a type, calls a `.wav` `audio/wave` and a `.flac` `audio/x-flac`;
+ * tools send `audio/x-wav` and `audio/vnd.wave`. A sample recorded under one of them was served
+ * as `audio/wave` while the card said `audio/wav`.
+ */
+const MEDIA_TYPE_ALIASES: Readonly<Record<string, string>> = {
+  'audio/wave': 'audio/wav',
+  'audio/x-wav': 'audio/wav',
+  'audio/vnd.wave': 'audio/wav',
+  'audio/x-pn-wav': 'audio/wav',
+  'audio/x-flac': 'audio/flac',
+  'image/jpg': 'image/jpeg',
+  'image/pjpeg': 'image/jpeg',
+};
+
+/**
+ * A media type by the name the card gives it: lower-cased, and `audio/wav` for `audio/wave`,
+ * `audio/x-wav` and `audio/vnd.wave` (the other aliases likewise); any other type as it is.
+ */
+export function canonicalMediaType(type: string): string {
+  const lower = type.toLowerCase();
+  return MEDIA_TYPE_ALIASES[lower] ?? lower;
+}
+
 export function extensionOf(path: string): string {
   const name = path.slice(path.lastIndexOf('/') + 1);
   const dot = name.lastIndexOf('.');
@@ -107,12 +135,21 @@ export interface CroissantDataset {
   vendor: { organizationId: string; name?: string; url?: string };
   metadata: Pick<DatasetMetadata, 'modality' | 'domain' | 'formats'> &
     Partial<Pick<DatasetMetadata, 'languages' | 'tags' | 'annotationTypes' | 'collection' | 'compliance' | 'multimodal'>>;
-  /** The released version the files belong to (`1.0.0`). */
-  version: string;
-  /** License URLs (open licenses) or names, one per license offered. */
-  licenses: string[];
+  /** The released version the files belong to (`1.0.0`); absent while nothing is released. */
+  version?: string;
+  /**
+   * One per license offered: its name, and where to read it (an open license's canonical URL,
+   * or the listing's page, whose offers state the terms).
+   */
+  licenses: CroissantLicense[];
   datePublished?: Date | string;
   dateModified?: Date | string;
+}
+
+/** A license a dataset is offered under, as the card names it. */
+export interface CroissantLicense {
+  name: string;
+  url?: string;
 }
 
 /** One file of the released version, as the manifest lists it. */
@@ -322,13 +359,19 @@ export function toCroissant(dataset: CroissantDataset, files: readonly Croissant
     description: dataset.description,
     url: dataset.url,
     // Croissant requires a license: a listing with no open offer now (its offers expired or were
-    // withdrawn, or are private to other buyers) is licensed per offer, on its page.
-    license: dataset.licenses.length === 0 ? { '@type': 'sc:CreativeWork', name: 'Licensed per offer: none open now', url: dataset.url } : dataset.licenses.length === 1 ? dataset.licenses[0] : dataset.licenses,
+    // withdrawn, or are private to other buyers) is licensed per offer, on its page. Always a list
+    // of CreativeWorks, one or several, so a reader parses one shape.
+    license: (dataset.licenses.length === 0 ? [{ name: 'Licensed per offer: none open now', url: dataset.url }] : dataset.licenses).map((license) => ({
+      '@type': 'sc:CreativeWork',
+      name: license.name,
+      url: license.url,
+    })),
     creator: { '@type': 'sc:Organization', identifier: dataset.vendor.organizationId, name: dataset.vendor.name, url: dataset.vendor.url },
     keywords,
     inLanguage: metadata.languages ?? [],
     datePublished: isoDate(dataset.datePublished),
     dateModified: isoDate(dataset.dateModified),
+    // Croissant's version is recommended, not required: before a release there is none to name.
     version: dataset.version,
     ...responsibleAi(metadata),
     distribution: [...sorted.map(fileObject), ...fileSets],

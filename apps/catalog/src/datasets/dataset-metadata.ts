@@ -1,5 +1,5 @@
 import { DatasetListing, type DatasetDetail, type VersionView } from '@trove/contracts';
-import { toCroissant, type CroissantDataset } from '@trove/dataset';
+import { toCroissant, type CroissantDataset, type CroissantLicense } from '@trove/dataset';
 import { isLicenseTemplate, LICENSE_TEMPLATE_DEFINITIONS } from '@trove/licensing';
 import { validateMessage } from '@trove/platform';
 import { assertDisplayText } from '../display-text';
@@ -39,8 +39,9 @@ export function mergeMetadata(current: Record<string, unknown>, changes: Record<
  */
 export function croissantOf(detail: DatasetDetail, latest: VersionView | null, vendor: CroissantDataset['vendor'], apiUrl: string): Record<string, unknown> {
   const metadata = detail.metadata as unknown as CroissantDataset['metadata'] & { description?: string };
-  const licenses = [...new Set(detail.offers.filter((o) => o.status === 'active').map((o) => licenseName(o.license.template)))];
   const pageUrl = `${apiUrl}/v1/datasets/${detail.id}`;
+  const templates = [...new Set(detail.offers.filter((o) => o.status === 'active').map((o) => o.license.template))];
+  const licenses = templates.map((template) => licenseOf(template, pageUrl));
   return toCroissant(
     {
       id: detail.id,
@@ -49,7 +50,8 @@ export function croissantOf(detail: DatasetDetail, latest: VersionView | null, v
       url: pageUrl,
       vendor,
       metadata,
-      version: latest?.version ?? '0.0.0',
+      // No release, no version: `0.0.0` named one that does not exist.
+      version: latest?.version,
       licenses,
       datePublished: detail.publishedAt ?? undefined,
       dateModified: detail.updatedAt,
@@ -63,11 +65,14 @@ function encodePath(path: string): string {
   return path.split('/').map(encodeURIComponent).join('/');
 }
 
-/** An open license by its canonical URL (what Croissant expects), any other by its title. */
-function licenseName(template: string): string {
-  if (!isLicenseTemplate(template)) return template;
+/**
+ * A license as the card names it: its title, and an open license's canonical URL, or, for the
+ * others, the listing's page, where its offers state the terms.
+ */
+function licenseOf(template: string, pageUrl: string): CroissantLicense {
+  if (!isLicenseTemplate(template)) return { name: template, url: pageUrl };
   const definition = LICENSE_TEMPLATE_DEFINITIONS[template];
-  return definition.url ?? definition.title;
+  return { name: definition.title, url: definition.url ?? pageUrl };
 }
 
 /** What the listing's compliance block says of its data leaving mainland China. */

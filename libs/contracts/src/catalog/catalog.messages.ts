@@ -21,10 +21,17 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { DatasetMetadata, MAX_FILE_PATH_BYTES, NoneReadAlike, trimLine } from '@trove/dataset';
+import { canonicalMediaType, DatasetMetadata, MAX_FILE_PATH_BYTES, NoneReadAlike, trimLine } from '@trove/dataset';
 import { OfferLicensing, type LicenseTermsValue, type PricingValue } from '@trove/licensing';
 import { IsDateTime, IsMoment } from '../date-time';
 import { PageRequest } from '../page-request';
+
+/**
+ * A sample's media type by the name the Croissant card gives it (`canonicalMediaType`): a `.wav`
+ * typed `audio/wave` by its name was served so while the card said `audio/wav`. Anything that is
+ * not a string is left to `@IsString`.
+ */
+const mediaType = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? canonicalMediaType(value) : value);
 
 /** Moderation states of a listing; the transitions are in the catalog's dataset-state.ts. */
 export const DATASET_STATUSES = ['draft', 'in_review', 'published', 'rejected', 'suspended', 'withdrawn'] as const;
@@ -347,7 +354,9 @@ export class AddSampleRequest {
   @Length(1, 1024)
   storageKey: string;
 
+  /** Recorded by the name the Croissant card gives the type (`audio/wav` for `audio/wave`). */
   @IsOptional()
+  @Transform(mediaType)
   @IsString()
   @MaxLength(200)
   contentType?: string;
