@@ -53,6 +53,22 @@ describe('ordering an offer whose license the buyer holds already', () => {
     expect(await ordersOf(buyer)).toEqual([status]);
   });
 
+  it('tells a buyer that holds the offer so, naming its order, when the catalog answers the offer sold out: exclusivity is checked after what the buyer holds', async () => {
+    const buyer = newBuyer();
+    const offer = perpetual();
+    const first = await place(buyer, offer.id);
+    await withDatabase(db.url, (c) => c.query(`UPDATE purchase_order SET status = 'fulfilled', paid_at = now() WHERE id = $1`, [first.id]));
+    // An exclusive sale made since covers the offer's territory (the catalog marks an exclusive offer so to its own holder, too).
+    offer.exclusiveSoldOut = { until: null };
+
+    const again = place(buyer, offer.id);
+    await expect(again).rejects.toMatchObject({ code: 'ALREADY_LICENSED', status: 409 });
+    await expect(again).rejects.toThrow(first.id);
+    // Another buyer is told the offer is sold.
+    await expect(place(newBuyer(), offer.id)).rejects.toMatchObject({ code: 'EXCLUSIVITY_CONFLICT', status: 409 });
+    expect(await ordersOf(buyer)).toEqual(['fulfilled']);
+  });
+
   it('lets exactly one of three placements sent at once through', async () => {
     const buyer = newBuyer();
     const offer = perpetual();

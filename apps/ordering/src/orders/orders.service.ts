@@ -78,6 +78,13 @@ export class OrdersService {
     // from it (`termStartsAt` of order.paid), so that it ends with the sale, not later by the
     // time the payment took.
     let placedAt = new Date();
+    // Exclusivity after approval, currency and total (the documented steps), and after what the
+    // buyer licenses already: the catalog marks an exclusive offer sold out to its own holder too,
+    // who was told "sold, with no end" of the offer it holds instead of the order that holds it.
+    if (offers.some((offer) => offer.exclusiveSoldOut)) {
+      await this.unitOfWork.run(() => this.assertNotLicensedAlready(buyer, offers));
+      for (const offer of offers) this.assertNotSoldOut(offer);
+    }
     // The order's transaction: its datasets' shared locks first (ExclusiveHolds.lockDatasets),
     // then, for an exclusive order, its hold (taken after them: a retry writing the hold again
     // takes the dataset's lock before the hold's row), then the order.
@@ -321,16 +328,6 @@ export class OrdersService {
     if (!offer.available) {
       throw new ServiceException(CatalogErrorCode.OFFER_NOT_AVAILABLE, `Offer ${offer.id} cannot be bought now: it is withdrawn or expired, or its dataset is not published.`);
     }
-    // An exclusive license of the dataset is sold in this offer's territory: while it runs, no
-    // one else is licensed the data there, exclusively or not. (An exclusive offer is checked
-    // again, under the catalog's lock, when its sale is reserved.)
-    if (offer.exclusiveSoldOut) {
-      const until = offer.exclusiveSoldOut.until ? `until ${offer.exclusiveSoldOut.until}` : 'with no end';
-      throw new ServiceException(
-        CatalogErrorCode.EXCLUSIVITY_CONFLICT,
-        `Offer ${offer.id} cannot be bought now: an exclusive license of its dataset covering its territory (${offer.license.terms.territories.join(', ')}) is sold, ${until}.`,
-      );
-    }
     if (offer.pricing.model !== 'free' && !offer.pricing.price) {
       throw new ServiceException(OrderingErrorCode.OFFER_NOT_ORDERABLE, `Offer ${offer.id} is ${offer.pricing.model} but has no price to charge.`);
     }
@@ -345,6 +342,21 @@ export class OrdersService {
         );
       }
     }
+  }
+
+  /**
+   * An exclusive license of the dataset is sold in this offer's territory (the catalog's answer
+   * says so, and until when): while it runs, no one else is licensed the data there, exclusively
+   * or not. (An exclusive offer is checked again, under the catalog's lock, when its sale is
+   * reserved.)
+   */
+  private assertNotSoldOut(offer: OfferSnapshot): void {
+    if (!offer.exclusiveSoldOut) return;
+    const until = offer.exclusiveSoldOut.until ? `until ${offer.exclusiveSoldOut.until}` : 'with no end';
+    throw new ServiceException(
+      CatalogErrorCode.EXCLUSIVITY_CONFLICT,
+      `Offer ${offer.id} cannot be bought now: an exclusive license of its dataset covering its territory (${offer.license.terms.territories.join(', ')}) is sold, ${until}.`,
+    );
   }
 
   /** A buyer's own order, or any for an admin; anyone else's is NOT_FOUND. */
