@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { exclusiveOffer, speechListing, VendorClient, yearlyOffer } from '../support/catalog';
+import { commercialOffer, exclusiveOffer, speechListing, VendorClient, yearlyOffer } from '../support/catalog';
 import { json, TroveSystem } from '../support/system';
 
 jest.setTimeout(300_000);
@@ -26,10 +26,13 @@ describe('refusals under live exclusive sales', () => {
   let mainland: string;
   /** Exclusive license for Hong Kong, 24 months. */
   let hongKong: string;
+  /** A non-exclusive perpetual license for the whole world. */
+  let worldwide: string;
   /** A non-exclusive yearly license for mainland China that needs the vendor's approval. */
   let gated: string;
   let holder: Buyer;
   let mainlandOrder: string;
+  let hongKongEnds: string;
 
   const as = (who: Buyer) => ({ as: { key: who.key } });
   const post = (path: string, who: Buyer | 'admin', body?: unknown) =>
@@ -75,6 +78,8 @@ describe('refusals under live exclusive sales', () => {
     (perpetualExclusive.license as { terms: { termMonths: number | null } }).terms.termMonths = null;
     mainland = (await vendor.expect(201, path, 'POST', perpetualExclusive)).id;
     hongKong = (await vendor.expect(201, path, 'POST', exclusiveOffer(24, ['HK'], 30_000_000))).id;
+    const worldTerms = { uses: ['model_training', 'fine_tuning', 'evaluation'], termMonths: null, territories: ['WORLDWIDE'], seats: null, exclusive: false };
+    worldwide = (await vendor.expect(201, path, 'POST', commercialOffer(5_000_000, { license: { template: 'commercial', terms: worldTerms } }))).id;
     gated = (await vendor.expect(201, path, 'POST', yearlyOffer(2_000_000, { requiresApproval: true }))).id;
     await vendor.expect(200, `/v1/datasets/${datasetId}/submit`, 'POST');
     expect((await post(`/v1/admin/datasets/${datasetId}/approve`, 'admin')).status).toBe(200);
@@ -82,7 +87,9 @@ describe('refusals under live exclusive sales', () => {
     holder = await signUpBuyer('蔚来汽车 NIO 语音团队');
     mainlandOrder = await buy(holder, mainland);
     const hongKongHolder = await signUpBuyer('香港科技园 HKSTP AI Lab');
-    await buy(hongKongHolder, hongKong);
+    const hongKongOrder = await fulfilled(hongKongHolder, await buy(hongKongHolder, hongKong));
+    const entitlements = (await json(await system.request('/v1/entitlements', as(hongKongHolder)))).items as { orderId: string; expiresAt: string }[];
+    hongKongEnds = entitlements.find((e) => e.orderId === hongKongOrder.id)!.expiresAt;
   });
 
   afterAll(async () => {
@@ -103,5 +110,27 @@ describe('refusals under live exclusive sales', () => {
     const refused = await problem(await order(rival, gated));
     expect({ status: refused.status, code: refused.code }).toEqual({ status: 403, code: 'ACCESS_NOT_APPROVED' });
     expect(await orderCount(rival)).toBe(0);
+  });
+
+  it('names the territories actually sold when an exclusive sale blocks an offer: a worldwide license meets the sales for CN and HK', async () => {
+    const rival = await signUpBuyer('理想汽车 Li Auto 数据采购');
+    const refused = await problem(await order(rival, worldwide));
+    expect({ status: refused.status, code: refused.code }).toEqual({ status: 409, code: 'EXCLUSIVITY_CONFLICT' });
+    expect(refused.detail).toBe(
+      `Offer ${worldwide} cannot be bought now: an exclusive license for CN, which this offer's territory (WORLDWIDE) includes, is sold, with no end; ` +
+        `and an exclusive license for HK, which this offer's territory (WORLDWIDE) includes, is sold, until ${hongKongEnds}.`,
+    );
+    expect(await wallet(rival)).toBe(FUNDS);
+    expect(await orderCount(rival)).toBe(0);
+  });
+
+  it('tells a rival ordering the exclusive offer itself that it is sold for its own territory, with no end', async () => {
+    const rival = await signUpBuyer('小鹏汽车 XPeng 数据采购');
+    const refused = await problem(await order(rival, mainland));
+    expect({ status: refused.status, code: refused.code, detail: refused.detail }).toEqual({
+      status: 409,
+      code: 'EXCLUSIVITY_CONFLICT',
+      detail: `Offer ${mainland} cannot be bought now: an exclusive license for this offer's territory (CN) is sold, with no end.`,
+    });
   });
 });

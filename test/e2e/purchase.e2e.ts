@@ -1013,7 +1013,7 @@ describe('buying free and metered offers', () => {
     expect(refused.status).toBe(409);
     expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     const problem = await json(refused);
-    expect(problem).toMatchObject({ code: 'EXCLUSIVITY_CONFLICT', detail: expect.stringContaining('an exclusive license of its dataset covering its territory (CN) is sold, until 20') });
+    expect(problem).toMatchObject({ code: 'EXCLUSIVITY_CONFLICT', detail: expect.stringContaining(`Offer ${mainland.id} cannot be bought now: an exclusive license for this offer's territory (CN) is sold, until 20`) });
     expect((await h.query<{ n: number }>('ordering', `SELECT count(*)::int AS n FROM purchase_order`))[0].n).toBe(ordersBefore);
     expect(await h.wallet(rival)).toBe(10_000_000);
     // The listing says so, and until when; Hong Kong's offer is on sale.

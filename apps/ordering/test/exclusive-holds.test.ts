@@ -328,7 +328,7 @@ describe('exclusive sales of orders that were never written', () => {
       const refused = await place(rival, order(research.id));
 
       expect(refusal(refused)).toBe(CatalogErrorCode.EXCLUSIVITY_CONFLICT);
-      expect(refused.ok ? '' : refused.error.message).toMatch(new RegExp(`Offer ${research.id} cannot be bought now: an exclusive license of its dataset covering CN was sold to another buyer`));
+      expect(refused.ok ? '' : refused.error.message).toMatch(new RegExp(`Offer ${research.id} cannot be bought now: an exclusive license for this offer's territory \\(CN\\) was sold to another buyer`));
       expect(await query(`SELECT id FROM purchase_order WHERE buyer_organization_id = $1`, [rival.organizationId])).toEqual([]);
       expect(refusal(await place(holder, order(research.id)))).toBe('placed');
       expect(refusal(await place(rival, order(overseas.id)))).toBe('placed');
@@ -349,7 +349,7 @@ describe('exclusive sales of orders that were never written', () => {
 
       expect(refusal(whileHeld)).toBe(CatalogErrorCode.EXCLUSIVITY_CONFLICT);
       // Not yet sold: the refusal says it is being reserved, and that the offer may come back.
-      expect(whileHeld.ok ? '' : whileHeld.error.message).toMatch(/covering CN is being reserved for another buyer at this moment\. If that sale is refused, the offer is on sale again/);
+      expect(whileHeld.ok ? '' : whileHeld.error.message).toMatch(/an exclusive license for this offer's territory \(CN\) is being reserved for another buyer at this moment\. If that sale is refused, the offer is on sale again/);
       expect(refusal(placed)).toBe('placed');
       expect(await holds()).toEqual([]);
 

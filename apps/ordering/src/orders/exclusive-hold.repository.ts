@@ -11,6 +11,8 @@ export interface HeldSale {
 /** An exclusive grant of a dataset, held or sold, to the buyer that has it. */
 export interface ExclusiveGrant extends HeldSale {
   buyerOrganizationId: string;
+  /** The order it is held or sold for. */
+  orderId: string;
   startsAt: Date;
   /** A placement's hold, being reserved (it may yet be refused), rather than an order's line. */
   held: boolean;
@@ -52,17 +54,18 @@ export class ExclusiveHoldRepository extends TransactionalRepository {
   /**
    * The exclusive grants of these datasets that ordering knows of: the holds of placements in
    * progress and the exclusive lines of orders that still hold their sale (not cancelled or
-   * refunded, no lapsed subscription). Read under lockDatasets to see every hold written before.
+   * refunded, no lapsed subscription). Read under lockDatasets to see every hold written before;
+   * read without it, what a refusal names.
    */
   async exclusiveGrantsOf(datasetIds: readonly string[]): Promise<ExclusiveGrant[]> {
-    const rows = (await this.transaction.query(
-      `SELECT dataset_id, buyer_organization_id, terms, held_at AS starts_at, true AS held FROM exclusive_hold WHERE dataset_id = ANY($1::uuid[])
+    const rows = (await this.manager.query(
+      `SELECT order_id, dataset_id, buyer_organization_id, terms, held_at AS starts_at, true AS held FROM exclusive_hold WHERE dataset_id = ANY($1::uuid[])
        UNION ALL
-       SELECT l.dataset_id, l.buyer_organization_id, l.terms, l.placed_at, false FROM order_line l JOIN purchase_order o ON o.id = l.order_id
+       SELECT l.order_id, l.dataset_id, l.buyer_organization_id, l.terms, l.placed_at, false FROM order_line l JOIN purchase_order o ON o.id = l.order_id
         WHERE l.dataset_id = ANY($1::uuid[]) AND l.exclusive AND l.subscription_lapsed_at IS NULL AND o.status NOT IN ('cancelled', 'refunded')`,
       [[...new Set(datasetIds)]],
-    )) as { dataset_id: string; buyer_organization_id: string; terms: LicenseTermsValue; starts_at: Date; held: boolean }[];
-    return rows.map((row) => ({ datasetId: row.dataset_id, buyerOrganizationId: row.buyer_organization_id, terms: row.terms, startsAt: new Date(row.starts_at), held: row.held }));
+    )) as { order_id: string; dataset_id: string; buyer_organization_id: string; terms: LicenseTermsValue; starts_at: Date; held: boolean }[];
+    return rows.map((row) => ({ orderId: row.order_id, datasetId: row.dataset_id, buyerOrganizationId: row.buyer_organization_id, terms: row.terms, startsAt: new Date(row.starts_at), held: row.held }));
   }
 
   /**

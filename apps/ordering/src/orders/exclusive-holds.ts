@@ -1,10 +1,11 @@
 import { CatalogSubjects, CommonErrorCode, type OrderStatus } from '@trove/contracts';
-import { blockedByExclusiveSale } from '@trove/licensing';
+import { blockedByExclusiveSale, licenseEndsAt, type LicenseTermsValue } from '@trove/licensing';
 import { Injectable, Logger } from '@nestjs/common';
 import { RpcClient, UnitOfWork } from '@trove/messaging';
 import { RequestContext, ServiceException } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
 import { ExclusiveHoldRepository, type ExclusiveGrant, type HeldSale } from './exclusive-hold.repository';
+import type { BlockingSale } from './exclusivity-detail';
 import { OrderRepository } from './order.repository';
 
 /**
@@ -75,6 +76,26 @@ export class ExclusiveHolds {
       if (grant) return { line, grant };
     }
     return undefined;
+  }
+
+  /**
+   * The exclusive grants ordering knows of (holds and live exclusive lines) that keep an offer
+   * with `terms` of `datasetId` from `buyerOrganizationId` at `at`, for the refusal to name: the
+   * catalog's answer says the offer is sold out and until when, not which sale. As the catalog
+   * counts them: every grant against an exclusive offer (the buyer's own too), those of other
+   * buyers against any other; never the grant of `orderId`, the order being placed.
+   */
+  async salesBlocking(buyerOrganizationId: string, offer: HeldSale, orderId: string, at: Date): Promise<BlockingSale[]> {
+    const grants = await this.unitOfWork.read(() => this.holds.exclusiveGrantsOf([offer.datasetId]));
+    const terms: LicenseTermsValue = offer.terms;
+    return grants
+      .filter((grant) => grant.orderId !== orderId && (terms.exclusive || grant.buyerOrganizationId !== buyerOrganizationId))
+      .filter((grant) => blockedByExclusiveSale({ datasetId: offer.datasetId, terms, startsAt: at }, grant))
+      .map((grant) => ({
+        territories: grant.terms.territories,
+        endsAt: licenseEndsAt(grant.terms, grant.startsAt),
+        ...(grant.buyerOrganizationId === buyerOrganizationId ? { yours: grant.orderId } : {}),
+      }));
   }
 
   /**

@@ -25,6 +25,7 @@ import { AccessRequestRepository } from '../access-requests/access-request.repos
 import { OrderingConfig } from '../ordering.config';
 import { endExclusive } from './exclusive-end';
 import { ExclusiveHolds } from './exclusive-holds';
+import { soldLicense, soldOutDetail } from './exclusivity-detail';
 import { LicenseReceipt, Order, OrderLine } from './order.entity';
 import { OrderRepository } from './order.repository';
 
@@ -83,7 +84,7 @@ export class OrdersService {
     // who was told "sold, with no end" of the offer it holds instead of the order that holds it.
     if (offers.some((offer) => offer.exclusiveSoldOut)) {
       await this.unitOfWork.run(() => this.assertNotLicensedAlready(buyer, offers));
-      for (const offer of offers) this.assertNotSoldOut(offer);
+      for (const offer of offers) await this.assertNotSoldOut(buyer, offer, orderId, placedAt);
     }
     // The order's transaction: its datasets' shared locks first (ExclusiveHolds.lockDatasets),
     // then, for an exclusive order, its hold (taken after them: a retry writing the hold again
@@ -315,12 +316,12 @@ export class OrdersService {
     const blocked = await this.holds.blocking(buyer.organizationId, lines, at);
     if (!blocked) return;
     const { line, grant } = blocked;
-    const territories = grant.terms.territories.join(', ');
+    const license = soldLicense(grant.terms.territories, line.terms.territories);
     throw new ServiceException(
       CatalogErrorCode.EXCLUSIVITY_CONFLICT,
       grant.held
-        ? `Offer ${line.offer.id} cannot be bought now: an exclusive license of its dataset covering ${territories} is being reserved for another buyer at this moment. If that sale is refused, the offer is on sale again: try again in a few seconds.`
-        : `Offer ${line.offer.id} cannot be bought now: an exclusive license of its dataset covering ${territories} was sold to another buyer a moment ago, while this order was being placed.`,
+        ? `Offer ${line.offer.id} cannot be bought now: ${license} is being reserved for another buyer at this moment. If that sale is refused, the offer is on sale again: try again in a few seconds.`
+        : `Offer ${line.offer.id} cannot be bought now: ${license} was sold to another buyer a moment ago, while this order was being placed.`,
     );
   }
 
@@ -347,16 +348,14 @@ export class OrdersService {
   /**
    * An exclusive license of the dataset is sold in this offer's territory (the catalog's answer
    * says so, and until when): while it runs, no one else is licensed the data there, exclusively
-   * or not. (An exclusive offer is checked again, under the catalog's lock, when its sale is
-   * reserved.)
+   * or not. The refusal names the sales that meet the offer's territory, as ordering knows them;
+   * it named the offer's own territory as the one sold. (An exclusive offer is checked again,
+   * under the catalog's lock, when its sale is reserved.)
    */
-  private assertNotSoldOut(offer: OfferSnapshot): void {
+  private async assertNotSoldOut(buyer: Caller, offer: OfferSnapshot, orderId: string, at: Date): Promise<void> {
     if (!offer.exclusiveSoldOut) return;
-    const until = offer.exclusiveSoldOut.until ? `until ${offer.exclusiveSoldOut.until}` : 'with no end';
-    throw new ServiceException(
-      CatalogErrorCode.EXCLUSIVITY_CONFLICT,
-      `Offer ${offer.id} cannot be bought now: an exclusive license of its dataset covering its territory (${offer.license.terms.territories.join(', ')}) is sold, ${until}.`,
-    );
+    const sales = await this.holds.salesBlocking(buyer.organizationId, { datasetId: offer.datasetId, terms: offer.license.terms }, orderId, at);
+    throw new ServiceException(CatalogErrorCode.EXCLUSIVITY_CONFLICT, soldOutDetail(offer.id, offer.license.terms.territories, sales, offer.exclusiveSoldOut.until));
   }
 
   /** A buyer's own order, or any for an admin; anyone else's is NOT_FOUND. */
