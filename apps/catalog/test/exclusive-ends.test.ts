@@ -102,6 +102,17 @@ describe("the catalog releases an order's exclusive sale when ordering says it e
     expect(await saleOf(orderId)).toBe('released');
   });
 
+  it("refuses a second sale at checkout in words for the buyer: the offer cannot be bought now, naming the territory sold and until when", async () => {
+    const orderId = randomUUID();
+    const sale = await offers().reserveExclusive({ offerId, buyerOrgId: randomUUID(), orderId });
+    const refused = offers().reserveExclusive({ offerId, buyerOrgId: randomUUID(), orderId: randomUUID() });
+    await expect(refused).rejects.toMatchObject({ code: 'EXCLUSIVITY_CONFLICT', status: 409 });
+    await expect(refused).rejects.toThrow(
+      `Offer ${offerId} cannot be bought now: an exclusive license of its dataset for CN is sold, until ${sale.endsAt}, and an exclusive license for this offer's territory (CN) would overlap it.`,
+    );
+    await offers().releaseExclusive(orderId);
+  });
+
   it('releases the sale of a refunded order once, ignores a repeat and an order without a sale, and the territory sells again', async () => {
     const refunded = randomUUID();
     await offers().reserveExclusive({ offerId, buyerOrgId: randomUUID(), orderId: refunded });

@@ -200,7 +200,7 @@ export class OffersService {
       if (!(await this.datasets.isPublicNow(offer.datasetId))) {
         throw new ServiceException(CatalogErrorCode.OFFER_NOT_AVAILABLE, `Offer ${offer.id} is of a listing that is no longer on sale.`);
       }
-      await this.assertNoExclusiveConflict(offer.datasetId, offer.terms, startsAt);
+      await this.assertNoExclusiveConflict(offer.datasetId, offer.terms, startsAt, offer.id);
       const sold = { buyerOrgId: request.buyerOrgId, terms: offer.terms, startsAt, endsAt: licenseEndsAt(offer.terms, startsAt), status: 'live' as const, releasedAt: null };
       const sale = existing
         ? await this.offers.saveSale(Object.assign(existing, sold))
@@ -232,15 +232,24 @@ export class OffersService {
     });
   }
 
-  /** Call with the dataset row locked: live exclusive sales cannot change meanwhile. */
-  private async assertNoExclusiveConflict(datasetId: string, terms: LicenseTermsValue, at: Date): Promise<void> {
+  /**
+   * Call with the dataset row locked: live exclusive sales cannot change meanwhile. With
+   * `soldOffer`, the check of a sale at checkout, whose refusal ordering hands to the buyer: it
+   * says the offer cannot be bought now, where the vendor creating an offer is told it cannot be
+   * offered.
+   */
+  private async assertNoExclusiveConflict(datasetId: string, terms: LicenseTermsValue, at: Date, soldOffer?: string): Promise<void> {
     const live = await this.offers.liveExclusiveSales(datasetId);
     const conflict = findExclusiveConflict(terms, live.map((sale) => ({ terms: sale.terms, startsAt: sale.startsAt, endsAt: sale.endsAt, sale })), at);
     if (conflict) {
-      const until = conflict.endsAt ? ` until ${conflict.endsAt.toISOString()}` : ' with no end';
+      const until = conflict.endsAt ? `until ${conflict.endsAt.toISOString()}` : 'with no end';
+      const sold = conflict.terms.territories.join(', ');
+      const own = terms.territories.join(', ');
       throw new ServiceException(
         CatalogErrorCode.EXCLUSIVITY_CONFLICT,
-        `An exclusive license of this dataset for ${conflict.terms.territories.join(', ')} is already sold${until}; an exclusive grant overlapping it in territory and time cannot be offered or sold.`,
+        soldOffer
+          ? `Offer ${soldOffer} cannot be bought now: an exclusive license of its dataset for ${sold} is sold, ${until}, and an exclusive license for this offer's territory (${own}) would overlap it.`
+          : `An exclusive license of this dataset for ${sold} is already sold, ${until}; an exclusive grant overlapping it in territory and time (${own}) cannot be offered.`,
       );
     }
   }
