@@ -1,4 +1,4 @@
-import { BLANK_CHARACTER } from './invisible';
+import { BLANK_CHARACTER, codePointName } from './invisible';
 
 /** The longest path a file may have inside a dataset, in UTF-8 bytes. */
 export const MAX_FILE_PATH_BYTES = 512;
@@ -61,7 +61,7 @@ export function filePathProblems(path: string): string[] {
   const invisible = INVISIBLE_IN_PATH.exec(path);
   if (invisible) {
     problems.push(
-      `path must not contain invisible characters (it holds ${codePoint(invisible[0])}): default-ignorable code points such as the joiners U+200D and U+200C, U+200B, U+2060, U+00AD, U+FEFF, variation selectors and Hangul fillers, and the blank braille cell, show nothing, so two names would look alike`,
+      `path must not contain invisible characters (it holds ${codePointName(invisible[0])}): default-ignorable code points such as the joiners U+200D and U+200C, U+200B, U+2060, U+00AD, U+FEFF, variation selectors and Hangul fillers, and the blank braille cell, show nothing, so two names would look alike`,
     );
   }
   // Half of a UTF-16 surrogate pair is no character: it has no UTF-8 and no URL encoding.
@@ -96,9 +96,4 @@ export function filePathProblems(path: string): string[] {
 function readsAsTraversal(folded: string, segmentCount: number): boolean {
   const segments = folded.split('/');
   return folded.includes('\\') || segments.length !== segmentCount || segments.some((s) => s === '.' || s === '..');
-}
-
-/** A character as U+XXXX, at least four hex digits. */
-function codePoint(character: string): string {
-  return `U+${(character.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
 }

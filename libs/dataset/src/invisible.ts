@@ -37,3 +37,8 @@ export const BLANK_CHARACTER = /[\p{Default_Ignorable_Code_Point}\u2800]/u;
  */
 export const BLANK_CHARACTER_SQL =
   '[\\u00AD\\u034F\\u061C\\u115F-\\u1160\\u17B4-\\u17B5\\u180B-\\u180F\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u206F\\u2800\\u3164\\uFE00-\\uFE0F\\uFEFF\\uFFA0\\uFFF0-\\uFFF8\\U0001BCA0-\\U0001BCA3\\U0001D173-\\U0001D17A\\U000E0000-\\U000E0FFF]';
+
+/** A character as it is named in a problem: `U+200D`, at least four hex digits. */
+export function codePointName(character: string): string {
+  return `U+${(character.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+}

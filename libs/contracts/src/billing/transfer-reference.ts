@@ -1,4 +1,5 @@
 import { registerDecorator, type ValidationArguments, type ValidationOptions } from 'class-validator';
+import { codePointName } from '@trove/dataset';
 
 /**
  * What a bank-transfer reference may not hold: characters that show as nothing, or as a line
@@ -24,7 +25,7 @@ const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/gu
 /** The invisible characters of `text` (see `INVISIBLE`), each once, as `U+200B`; empty when none. */
 export function invisibleCharacters(text: string): string[] {
   const found = new Set<string>();
-  for (const [character] of text.matchAll(INVISIBLE)) found.add(`U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`);
+  for (const [character] of text.matchAll(INVISIBLE)) found.add(codePointName(character));
   return [...found];
 }
 
