@@ -15,7 +15,7 @@ const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex
 /** A GET whose body the client stops reading at once; `hangUp` ends it from the client's side. */
 function neverRead(url: string): { hangUp: () => void } {
   const { hostname, port, pathname, search } = new URL(url);
-  const req = httpRequest({ host: hostname, port, method: 'GET', path: pathname + search }, (res) => {
+  const req = httpRequest({ host: hostname, port, method: 'GET', path: pathname + search, agent: false }, (res) => {
     res.pause();
     // Cut off by delivery, or hung up here: either ends the answer early ('aborted').
     res.on('error', () => undefined);

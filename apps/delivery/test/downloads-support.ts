@@ -16,7 +16,7 @@ import { RequestContext, type Caller } from '@trove/platform';
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { DeliveryHarness } from './delivery-harness';
@@ -181,9 +181,23 @@ export interface SplitPart {
  * each is read until it reaches where the next one started, and is then closed by the client.
  * From `firstConnection` on when the first ones were opened by the caller (a manager that adds
  * connections once the first one runs).
+ *
+ * No answer is read before every connection has been answered: which connection's bytes the
+ * server sends past where the next one starts must not hang on how soon the next request
+ * arrived. Until then each server pushes into the sockets' buffers what the kernel takes (about
+ * 3 MiB on loopback), and its hold grows as it does: a part of twice that, or more, is never
+ * sent past its end before the next connection is admitted. Each request has a connection of
+ * its own, as a download manager's do: a socket kept alive from an earlier answer that was read
+ * may have grown its buffers to tens of MiB.
  */
 export function splitDownload(urls: string[], size: number, connections = 8, firstConnection = 0): Promise<SplitPart[]> {
   const starts = Array.from({ length: connections }, (_, k) => Math.floor((k * size) / connections));
+  const opened = connections - firstConnection;
+  const reads: (() => void)[] = [];
+  const readOnceAllAnswered = (read: () => void) => {
+    reads.push(read);
+    if (reads.length === opened) reads.forEach((go) => go());
+  };
   return Promise.all(
     // The connections from `firstConnection` on: a caller that opened the first ones itself.
     Array.from({ length: connections - firstConnection }, (_, i) => i + firstConnection).map(
@@ -201,8 +215,12 @@ export function splitDownload(urls: string[], size: number, connections = 8, fir
             resolve({ start, ...part });
           };
           let answered = false;
-          const req = httpRequest({ host: hostname, port, method: 'GET', path: pathname + search, headers: { range: `bytes=${start}-` } }, (res) => {
+          const req = httpRequest({ host: hostname, port, method: 'GET', path: pathname + search, headers: { range: `bytes=${start}-` }, agent: false }, (res) => {
             answered = true;
+            res.pause();
+            readOnceAllAnswered(() => read(res));
+          });
+          const read = (res: IncomingMessage) => {
             const status = res.statusCode ?? 0;
             res.on('data', (chunk: Buffer) => {
               chunks.push(chunk);
@@ -220,7 +238,8 @@ export function splitDownload(urls: string[], size: number, connections = 8, fir
             res.on('end', ended);
             res.on('error', ended);
             res.on('close', ended);
-          });
+            res.resume();
+          };
           req.on('error', (error) => (done || answered ? undefined : reject(error)));
           req.end();
         }),

@@ -566,7 +566,7 @@ describe.each(STORAGE_DRIVERS)('entitlements and downloads with %s', (_name, sta
     const url = downloadUrl(`http://127.0.0.1:${h.port}`, ticket, signer.sign(downloadGrant(ticket)));
     const body = await new Promise<Buffer>((resolve, reject) => {
       const { hostname, port, pathname, search } = new URL(url);
-      httpGet({ host: hostname, port, path: pathname + search }, (res) => {
+      httpGet({ host: hostname, port, path: pathname + search, agent: false }, (res) => {
         const chunks: Buffer[] = [];
         res.pause();
         // Read nothing until the URL has expired, then the rest.

@@ -55,7 +55,7 @@ function start(url: string, headers: Record<string, string> = {}, method = 'GET'
   const { hostname, port, pathname, search } = new URL(url);
   return new Promise((resolve, reject) => {
     let closed = false;
-    const req = httpRequest({ host: hostname, port, method, path: pathname + search, headers }, (res) => {
+    const req = httpRequest({ host: hostname, port, method, path: pathname + search, headers, agent: false }, (res) => {
       const status = res.statusCode ?? 0;
       if (status === 200 || status === 206) {
         res.pause();
@@ -96,9 +96,11 @@ describe('download limits and seats while downloads run', () => {
   // More than the sockets of both ends buffer: a download that is not read stays running.
   const large = { path: 'audio/zh-CN/长录音_0001.wav', bytes: randomBytes(24 * 1024 * 1024) };
   const small = { path: 'transcripts/train.jsonl', bytes: Buffer.from('{"text":"请帮我查询一下本月的话费余额。"}\n') };
-  // An utterance of a few MiB: with holds growing 64 KiB at least (the setting below), a
-  // sixteenth of it at a time, as a file of 16 MiB or more by default.
-  const utterance = { path: 'audio/zh-CN/普通话_0001.wav', bytes: randomBytes(3 * 1024 * 1024 + 17) };
+  // A recording whose hold grows a sixteenth of it at a time (4 MiB): a download manager's
+  // eighth of it is two windows, more than the kernel's socket buffers take from a connection
+  // not yet read, so no connection is sent past where the next one starts before that one is
+  // admitted, however late it arrives.
+  const meeting = { path: 'audio/zh-CN/会议录音_0001.wav', bytes: randomBytes(64 * 1024 * 1024) };
   const minWindow = 64 * 1024;
   let largeKey: string;
 
@@ -106,7 +108,7 @@ describe('download limits and seats while downloads run', () => {
     storage = await fsTestStorage();
     h = await DeliveryHarness.start(storage, { DOWNLOAD_HOLD_MIN_WINDOW_BYTES: String(minWindow) });
     replica = await h.replica();
-    await uploadVersion(h, datasetId, versionId, [large, small, utterance]);
+    await uploadVersion(h, datasetId, versionId, [large, small, meeting]);
     await release(h, datasetId, versionId, '1.0.0');
     largeKey = (await h.rows(datasetId)).find((row) => row.path === large.path)!.key;
   });
@@ -321,13 +323,13 @@ describe('download limits and seats while downloads run', () => {
 
     it('serves a download manager that adds its other 7 connections while the first, a plain GET, is running, under downloadLimit 1: each earlier connection stops where the next starts', async () => {
       const { entitlement, urls } = await bought(newBuyer(), { downloadLimit: 1, seats: null });
-      const url = urls[utterance.path];
-      const bytes = utterance.bytes.length;
+      const url = urls[meeting.path];
+      const bytes = meeting.bytes.length;
       const nextStart = Math.floor(bytes / 8);
       // The first connection asks for the whole file and is read only once the others run.
       const first = await new Promise<{ status: number; read: () => Promise<Buffer> }>((resolve, reject) => {
         const { hostname, port, pathname, search } = new URL(url);
-        const req = httpRequest({ host: hostname, port, method: 'GET', path: pathname + search }, (res) => {
+        const req = httpRequest({ host: hostname, port, method: 'GET', path: pathname + search, agent: false }, (res) => {
           res.pause();
           const read = () =>
             new Promise<Buffer>((done) => {
@@ -355,7 +357,7 @@ describe('download limits and seats while downloads run', () => {
       const rest = await splitDownload([viaReplica(url), url], bytes, 8, 1);
       expect(rest.map((p) => ({ status: p.status, whole: p.whole }))).toEqual(Array(7).fill({ status: 206, whole: true }));
       const head = await first.read();
-      expect(Buffer.concat([head, ...rest.map((p) => p.bytes)]).equals(utterance.bytes)).toBe(true);
+      expect(Buffer.concat([head, ...rest.map((p) => p.bytes)]).equals(meeting.bytes)).toBe(true);
       const delivered = await sent(entitlement.id, 8);
       expect(delivered).toBeGreaterThanOrEqual(bytes);
       expect(delivered).toBeLessThan(bytes + holdWindow(bytes, minWindow));
@@ -364,11 +366,11 @@ describe('download limits and seats while downloads run', () => {
 
     it("serves a download manager's split of the file (8 connections each asking for the rest of the file, each closed where the next one started) under downloadLimit 1, across both replicas, and nothing more after", async () => {
       const { entitlement, urls } = await bought(newBuyer(), { downloadLimit: 1, seats: null });
-      const url = urls[utterance.path];
-      const bytes = utterance.bytes.length;
+      const url = urls[meeting.path];
+      const bytes = meeting.bytes.length;
       const parts = await splitDownload([url, viaReplica(url)], bytes);
       expect(parts.map((p) => ({ status: p.status, whole: p.whole }))).toEqual(Array(8).fill({ status: 206, whole: true }));
-      expect(Buffer.concat(parts.map((p) => p.bytes)).equals(utterance.bytes)).toBe(true);
+      expect(Buffer.concat(parts.map((p) => p.bytes)).equals(meeting.bytes)).toBe(true);
       // The bytes sent add up to one copy, less than a window more: each connection stopped where
       // the next one started.
       const delivered = await sent(entitlement.id, 8);
@@ -379,7 +381,7 @@ describe('download limits and seats while downloads run', () => {
       const again = await fetchRaw(viaReplica(url));
       expect({ status: again.status, code: again.json?.code }).toEqual({ status: 403, code: 'DOWNLOAD_LIMIT_REACHED' });
       // Its sync checking that copy is told it holds the file: 304, no bytes, nothing held or counted.
-      const check = await fetchRaw(url, { 'if-none-match': `"${sha256Hex(utterance.bytes)}"` });
+      const check = await fetchRaw(url, { 'if-none-match': `"${sha256Hex(meeting.bytes)}"` });
       expect({ status: check.status, bytes: check.body.length }).toEqual({ status: 304, bytes: 0 });
       const downloads = await withDatabase(h.db.url, async (c) => (await c.query(`SELECT 1 FROM download WHERE entitlement_id = $1`, [entitlement.id])).rowCount);
       expect(downloads).toBe(8);
