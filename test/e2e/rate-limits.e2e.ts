@@ -49,6 +49,8 @@ describe('rate limits', () => {
     expect(greedyAnswers.every((r) => r.status === 200 || r.status === 429)).toBe(true);
     expect(Number(limited[0].headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(await json(limited[0])).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
+    // The refusal names the limit reached: the key's own.
+    expect((await json(limited[1])).detail).toMatch(/^This API key made more than 10 requests a second \(RATE_LIMIT_PER_KEY\): retry after \d+ s\.$/);
     expect(patientAnswers.map((r) => r.status)).toEqual(Array(5).fill(200));
   });
 
@@ -61,6 +63,8 @@ describe('rate limits', () => {
       if (Date.now() - started < 900) break;
     }
     expect(answers.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(7);
+    const refused = await json(answers.find((r) => r.status === 429)!);
+    expect(refused.detail).toMatch(/^This address made more than 5 requests a second without an API key \(RATE_LIMIT_PER_ADDRESS\): retry after \d+ s\.$/);
   });
 
   it('gives no fresh bucket to a client that sends X-Forwarded-For without a trusted proxy in front', async () => {
@@ -143,6 +147,11 @@ describe('rate limits', () => {
     expect(passed.length + limited.length).toBe(36);
     expect(Number(limited[0].headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(await json(limited[0])).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
+    // Most refusals name the organization's limit; a key past its own 10 is told that instead.
+    const details = await Promise.all(limited.slice(1).map(async (r) => (await json(r)).detail as string));
+    const organization = /^The API keys of this organization together made more than 15 requests a second \(RATE_LIMIT_PER_ORGANIZATION\): retry after \d+ s\.$/;
+    expect(details.filter((detail) => organization.test(detail)).length).toBeGreaterThanOrEqual(15);
+    expect(details.every((detail) => organization.test(detail) || detail.includes('(RATE_LIMIT_PER_KEY)'))).toBe(true);
   });
 });
 

@@ -27,7 +27,6 @@ import { RouteRules } from './route-rules';
           // All of an organization's keys together (RateLimitGuard: callers with a key only).
           { name: ORGANIZATION_THROTTLER, ttl: 1000, limit: config.RATE_LIMIT_PER_ORGANIZATION },
         ],
-        errorMessage: 'Too many requests: slow down and retry after the number of seconds in Retry-After.',
       }),
     }),
   ],

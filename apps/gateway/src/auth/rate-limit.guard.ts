@@ -1,6 +1,7 @@
 import { type ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import { ThrottlerGuard, type ThrottlerRequest } from '@nestjs/throttler';
-import { ACCESS_RULE, httpValidationPipe, type AccessRule } from '@trove/platform';
+import { ThrottlerGuard, type ThrottlerLimitDetail, type ThrottlerRequest } from '@nestjs/throttler';
+import { CommonErrorCode } from '@trove/contracts';
+import { ACCESS_RULE, httpValidationPipe, ServiceException, type AccessRule } from '@trove/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayConfig } from '../gateway.config';
 import { clientOf } from './auth-failures';
@@ -67,6 +68,15 @@ export class RateLimitGuard extends ThrottlerGuard {
     });
   }
 
+  /**
+   * The 429 names the limit that was reached and when to come back: a client told only "Too Many
+   * Requests" could not tell a burst of its own key from its organization's keys together, nor
+   * the hourly sign-up limit of its address from the per-second one.
+   */
+  protected override async throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
+    throw new ServiceException(CommonErrorCode.RATE_LIMITED, rateLimitDetail(detail));
+  }
+
   protected override async getTracker(request: Record<string, unknown>): Promise<string> {
     const req = request as unknown as FastifyRequest;
     return req.principal ? `key:${req.principal.keyId}` : `ip:${clientOf(req.ip)}`;
@@ -76,6 +86,18 @@ export class RateLimitGuard extends ThrottlerGuard {
   protected override generateKey(_context: ExecutionContext, tracker: string, throttler: string): string {
     return `${throttler}:${tracker}`;
   }
+}
+
+/** What a 429 says: which limit, counted over what, and the wait (Retry-After, in seconds). */
+export function rateLimitDetail({ tracker, limit, ttl, timeToBlockExpire }: Pick<ThrottlerLimitDetail, 'tracker' | 'limit' | 'ttl' | 'timeToBlockExpire'>): string {
+  const retry = `retry after ${timeToBlockExpire} s`;
+  const per = `${limit} requests ${ttl === 1000 ? 'a second' : `in ${ttl / 1000} s`}`;
+  if (tracker.startsWith('sign-up:')) {
+    return `This address has signed up ${limit} organizations in the last hour, the most SIGNUPS_PER_ADDRESS_PER_HOUR allows: ${retry}.`;
+  }
+  if (tracker.startsWith('organization:')) return `The API keys of this organization together made more than ${per} (RATE_LIMIT_PER_ORGANIZATION): ${retry}.`;
+  if (tracker.startsWith('key:')) return `This API key made more than ${per} (RATE_LIMIT_PER_KEY): ${retry}.`;
+  return `This address made more than ${per} without an API key (RATE_LIMIT_PER_ADDRESS): ${retry}.`;
 }
 
 const pipe = httpValidationPipe();
