@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { commercialOffer, speechListing, VendorClient } from '../support/catalog';
 import { waitFor } from '../support/processes';
+import { sendRaw } from '../support/http';
 import { withDatabase } from '../support/postgres';
 import { json, TroveSystem } from '../support/system';
 
@@ -225,6 +226,15 @@ describe('billing through the public API', () => {
     const keyless = await post('/v1/wallet/top-ups', 国网, { amount: { amount: 100, currency: 'CNY' }, reference: 'CMB-1' }, null);
     expect(keyless.status).toBe(400);
     expect(await json(keyless)).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'Idempotency-Key' }] });
+    // Two keys in two header lines (Node joins them with ", "): told it was sent twice, not that a key has a space.
+    const gateway = new URL(system.app('gateway', 0).url);
+    const topUp = Buffer.from(JSON.stringify({ amount: { amount: 100, currency: 'CNY' }, reference: 'CMB-2' }));
+    const twice = await sendRaw({ host: gateway.hostname, port: Number(gateway.port), method: 'POST', path: '/v1/wallet/top-ups' }, topUp, {
+      authorization: `Bearer ${国网.key}`,
+      'content-type': 'application/json',
+      'idempotency-key': [randomUUID(), randomUUID()],
+    });
+    expect({ status: twice.status, detail: twice.body.detail }).toEqual({ status: 400, detail: 'Idempotency-Key: send it once; this request carried it 2 times' });
     expect((await post('/v1/payouts', vendor, { amount: { amount: 1, currency: 'CNY' } }, null)).status).toBe(400);
     expect((await system.request('/v1/wallet?currency=BTC', as(国网))).status).toBe(400);
     expect((await system.request('/v1/invoices/not-a-uuid', as(国网))).status).toBe(400);

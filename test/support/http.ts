@@ -21,7 +21,8 @@ export interface RawAnswer {
 export function sendRaw(
   target: { host?: string; port: number; method: string; path: string },
   body: Buffer | Readable,
-  headers: Record<string, string> = {},
+  /** A header given as a list is sent as one line per value. */
+  headers: Record<string, string | string[]> = {},
 ): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
     let answered = false;

@@ -41,6 +41,13 @@ export class AuditedCallInterceptor implements NestInterceptor {
 function idempotencyKeyOf(request: FastifyRequest): string {
   const sent = request.headers['idempotency-key'];
   if (sent === undefined) return randomUUID();
+  // Node joins repeated headers with ", ": two keys would be refused as one key with a space.
+  const sentTimes = request.raw.rawHeaders.filter((name, i) => i % 2 === 0 && name.toLowerCase() === 'idempotency-key').length;
+  if (sentTimes > 1) {
+    throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, `Idempotency-Key: send it once; this request carried it ${sentTimes} times`, [
+      { field: 'Idempotency-Key', problems: [`Idempotency-Key must be sent once, not ${sentTimes} times`] },
+    ]);
+  }
   if (typeof sent !== 'string' || !IDEMPOTENCY_KEY.test(sent)) {
     throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, 'Idempotency-Key: 1 to 255 printable ASCII characters, without spaces', [
       { field: 'Idempotency-Key', problems: ['Idempotency-Key must be 1 to 255 printable ASCII characters without spaces'] },
