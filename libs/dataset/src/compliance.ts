@@ -3,7 +3,6 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayNotEmpty,
-  ArrayUnique,
   IsArray,
   IsBoolean,
   IsIn,
@@ -26,6 +25,7 @@ import {
   type LegalBasis,
   type PersonalInformationCategory,
 } from './vocabulary';
+import { NoRepeats } from './field-rules';
 
 /** `none` means the list is empty of everything else: it stands alone. */
 function NoneStandsAlone(): PropertyDecorator {
@@ -88,7 +88,7 @@ export class Compliance {
   @ApiProperty({ enum: PERSONAL_INFORMATION_CATEGORIES, isArray: true, minItems: 1, uniqueItems: true, description: '"none" alone when there is none', example: ['voice'] })
   @IsArray()
   @ArrayNotEmpty()
-  @ArrayUnique()
+  @NoRepeats()
   @IsIn(PERSONAL_INFORMATION_CATEGORIES, { each: true })
   @NoneStandsAlone()
   personalInformation: PersonalInformationCategory[];
@@ -106,7 +106,7 @@ export class Compliance {
   @ApiProperty({ enum: DEIDENTIFICATION_METHODS, isArray: true, minItems: 1, uniqueItems: true, description: '"none" alone when there is none', example: ['pseudonymized'] })
   @IsArray()
   @ArrayNotEmpty()
-  @ArrayUnique()
+  @NoRepeats()
   @IsIn(DEIDENTIFICATION_METHODS, { each: true })
   @NoneStandsAlone()
   deidentification: DeidentificationMethod[];

@@ -76,13 +76,27 @@ export function OptionalHours(description: string, example?: number): PropertyDe
   );
 }
 
+/**
+ * A list without repeats, whose 400 names the entry given twice: class-validator's own message
+ * ("All methods's elements must be unique") named neither the entry nor spoke the vendor's words.
+ */
+export function NoRepeats(): PropertyDecorator {
+  return ArrayUnique({
+    message: ({ property, value }: ValidationArguments) => {
+      const seen = new Set<unknown>();
+      const repeated = Array.isArray(value) ? value.find((item) => seen.size === seen.add(item).size) : undefined;
+      return `${property} must not list ${repeated === undefined ? 'an entry' : JSON.stringify(repeated)} twice`;
+    },
+  });
+}
+
 /** An optional list of words from a vocabulary, without repeats. */
 export function OptionalWords(words: readonly string[], description: string, maxSize = words.length): PropertyDecorator {
   return compose(
     ApiPropertyOptional({ enum: words, isArray: true, maxItems: maxSize, uniqueItems: true, description }),
     IsOptional(),
     IsArray(),
-    ArrayUnique(),
+    NoRepeats(),
     ArrayMaxSize(maxSize),
     IsIn(words, { each: true }),
   );

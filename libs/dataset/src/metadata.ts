@@ -18,7 +18,7 @@ import {
   type ValidationArguments,
 } from 'class-validator';
 import { Compliance } from './compliance';
-import { OptionalCount, OptionalRatio, OptionalWords } from './field-rules';
+import { NoRepeats, OptionalCount, OptionalRatio, OptionalWords } from './field-rules';
 import { IsLanguageTag, canonicalizeLanguageTags } from './language';
 import { NoneReadAlike, trimEachLine } from './read-alike';
 import { DialogueProfile, ImageProfile, MultimodalProfile, PointCloudProfile, SpeechProfile, TextProfile, VideoProfile } from './profiles';
@@ -127,7 +127,7 @@ export class Collection {
   @ApiProperty({ enum: COLLECTION_METHODS, isArray: true, minItems: 1, uniqueItems: true, example: ['crowdsourced_recording'] })
   @IsArray()
   @ArrayNotEmpty()
-  @ArrayUnique()
+  @NoRepeats()
   @IsIn(COLLECTION_METHODS, { each: true })
   methods: CollectionMethod[];
 
@@ -148,7 +148,7 @@ export class Collection {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(100)
-  @ArrayUnique()
+  @NoRepeats()
   @IsRegionCodes()
   regions?: string[];
 }
@@ -251,7 +251,7 @@ export class DatasetMetadata {
   @IsArray()
   @ArrayNotEmpty()
   @ArrayMaxSize(20)
-  @ArrayUnique()
+  @NoRepeats()
   @Matches(FORMAT, { each: true, message: 'formats must be lower-case format names such as wav, jpg, jsonl' })
   formats: string[];
 

@@ -2,7 +2,6 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   ArrayMinSize,
-  ArrayUnique,
   IsArray,
   IsIn,
   IsInt,
@@ -13,7 +12,8 @@ import {
   Max,
   Min,
 } from 'class-validator';
-import { AtMost, MaxDecimals, OptionalCount, OptionalHours, OptionalNested, OptionalRatio, OptionalWords, SharesAtMostOne } from './field-rules';
+import { AtMost, MaxDecimals, NoRepeats, OptionalCount, OptionalHours, OptionalNested, OptionalRatio, OptionalWords, SharesAtMostOne } from './field-rules';
+import { NoneReadAlike } from './read-alike';
 import {
   ACCURACY_LEVELS,
   COMPONENT_MODALITIES,
@@ -40,7 +40,7 @@ function OptionalLabels(description: string, example?: string[]): PropertyDecora
     IsOptional()(target, key);
     IsArray()(target, key);
     ArrayMaxSize(30)(target, key);
-    ArrayUnique()(target, key);
+    NoneReadAlike('a label')(target, key);
     IsString({ each: true })(target, key);
     Length(1, 60, { each: true })(target, key);
   };
@@ -292,7 +292,7 @@ export class MultimodalProfile {
   @ApiProperty({ enum: COMPONENT_MODALITIES, isArray: true, minItems: 2, uniqueItems: true, description: 'At least two; each has its own profile too', example: ['image', 'text'] })
   @IsArray()
   @ArrayMinSize(2)
-  @ArrayUnique()
+  @NoRepeats()
   @IsIn(COMPONENT_MODALITIES, { each: true })
   components: ComponentModality[];
 

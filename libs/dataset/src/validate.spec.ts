@@ -189,6 +189,21 @@ describe('validateDatasetMetadata', () => {
     expect(problemsOf(metadataWith('speech', { tags: [first, '客服', second] }))).toEqual([{ field: 'tags', problems: [expect.stringMatching(/^tags must not name a tag twice: /)] }]);
   });
 
+  it.each([
+    ['collection.methods', ['crowdsourced_recording', 'crowdsourced_recording'], 'methods must not list "crowdsourced_recording" twice'],
+    ['formats', ['wav', 'jsonl', 'wav'], 'formats must not list "wav" twice'],
+    ['compliance.personalInformation', ['voice', 'voice'], 'personalInformation must not list "voice" twice'],
+    ['speech.recordingDevices', ['smartphone', 'smartphone'], 'recordingDevices must not list "smartphone" twice'],
+  ])('names the entry of %s given twice', (path, value, problem) => {
+    expect(problemsOf(metadataWith('speech', { [path]: value }))).toEqual([{ field: path, problems: [problem] }]);
+  });
+
+  it('refuses dialects that read as one, naming them', () => {
+    expect(problemsOf(metadataWith('speech', { 'speech.dialects': ['四川话 Sichuanese', '四川话 sichuanese'] }))).toEqual([
+      { field: 'speech.dialects', problems: [expect.stringMatching(/^dialects must not name a label twice: "四川话 Sichuanese" and "四川话 sichuanese" read as one/)] },
+    ]);
+  });
+
   it('says why two language tags are one too many', () => {
     const [problem] = problemsOf(metadataWith('speech', { languages: ['cmn', 'zh'] }));
     expect(problem).toEqual({ field: 'languages', problems: [expect.stringContaining('cmn is zh')] });
