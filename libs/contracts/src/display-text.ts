@@ -1,5 +1,5 @@
 import { registerDecorator, type ValidationArguments, type ValidationOptions } from 'class-validator';
-import { BLANK_CHARACTER, INVISIBLE_CHARACTER } from '@trove/dataset';
+import { BLANK_CHARACTER, codePointName, INVISIBLE_CHARACTER } from '@trove/dataset';
 
 /**
  * C0 and C1 controls and the line and paragraph separators. A title holding ESC sequences
@@ -42,6 +42,15 @@ const STACKED_MARKS = new RegExp(`\\p{M}{${MAX_MARKS_PER_CHARACTER + 1},}`, 'u')
 const VISIBLE = new RegExp(`(?!${BLANK_CHARACTER.source}|\\uFFFC)[\\p{L}\\p{N}\\p{P}\\p{S}]`, 'u');
 
 /**
+ * Private-use code points (U+E000-U+F8FF, planes 15 and 16) show as a box, or as whatever glyph
+ * a font puts there, so a name holding one reads differently on each screen. In this market they
+ * mostly come from text converted by older GBK and GB 18030 converters, which mapped characters
+ * Unicode has since assigned to them (U+E81E for 䶮). Refused in one-line text (titles, names, addresses),
+ * which identifies; prose is left alone.
+ */
+const PRIVATE_USE = /\p{Co}/u;
+
+/**
  * `line`: one line. `prose`: several lines and tabs are part of it. `address`: one line that a
  * reader must be able to copy as it reads (an email address), so not even the characters text
  * keeps for scripts and emoji (`BLANK_CHARACTER`: directional marks, joiners, variation selectors).
@@ -67,6 +76,12 @@ export function displayTextProblems(text: string, kind: TextKind = 'line'): stri
   if (STACKED_MARKS.test(text)) problems.push(`must not stack more than ${MAX_MARKS_PER_CHARACTER} combining marks on one character`);
   if (text.length > 0 && !VISIBLE.test(text)) {
     problems.push('must show something: it holds only spaces, invisible characters, combining marks with no letter under them, private-use or unassigned characters');
+  }
+  const privateUse = kind === 'prose' ? null : PRIVATE_USE.exec(text);
+  if (privateUse && VISIBLE.test(text)) {
+    problems.push(
+      `must not contain private-use characters (${codePointName(privateUse[0])} here): they show as a box, or as another glyph in each font; older GBK and GB 18030 converters put them for characters Unicode has since assigned`,
+    );
   }
   if (kind === 'address' && BLANK_CHARACTER.test(text)) problems.push('must not contain invisible characters (directional marks, joiners, variation selectors)');
   return problems;
