@@ -44,7 +44,7 @@ describe('the client address: X-Forwarded-For is believed only from TRUST_PROXY'
     // Two sign-ups per address per hour: the third is refused although it claimed yet another address.
     expect(answers.map((a) => a.status)).toEqual([201, 201, 429]);
     expect(answers[2].body).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
-    expect(answers[2].body.detail).toMatch(/^This address has signed up 2 organizations in the last hour, the most SIGNUPS_PER_ADDRESS_PER_HOUR allows: retry after \d+ s\.$/);
+    expect(answers[2].body.detail).toMatch(/^This address sent 2 sign-ups within the hour, the most SIGNUPS_PER_ADDRESS_PER_HOUR allows: retry after \d+ s\.$/);
 
     const audited = await auditedAddresses();
     expect(audited.get(answers[0].body.organization.id)).toBe(DIRECT_CLIENT);

@@ -93,7 +93,7 @@ export function rateLimitDetail({ tracker, limit, ttl, timeToBlockExpire }: Pick
   const retry = `retry after ${timeToBlockExpire} s`;
   const per = `${limit} requests ${ttl === 1000 ? 'a second' : `in ${ttl / 1000} s`}`;
   if (tracker.startsWith('sign-up:')) {
-    return `This address has signed up ${limit} organizations in the last hour, the most SIGNUPS_PER_ADDRESS_PER_HOUR allows: ${retry}.`;
+    return `This address sent ${limit} sign-ups within the hour, the most SIGNUPS_PER_ADDRESS_PER_HOUR allows: ${retry}.`;
   }
   if (tracker.startsWith('organization:')) return `The API keys of this organization together made more than ${per} (RATE_LIMIT_PER_ORGANIZATION): ${retry}.`;
   if (tracker.startsWith('key:')) return `This API key made more than ${per} (RATE_LIMIT_PER_KEY): ${retry}.`;
