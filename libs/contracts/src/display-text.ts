@@ -74,11 +74,12 @@ export function displayTextProblems(text: string, kind: TextKind = 'line'): stri
     );
   }
   if (STACKED_MARKS.test(text)) problems.push(`must not stack more than ${MAX_MARKS_PER_CHARACTER} combining marks on one character`);
-  if (text.length > 0 && !VISIBLE.test(text)) {
+  const visible = VISIBLE.test(text);
+  if (text.length > 0 && !visible) {
     problems.push('must show something: it holds only spaces, invisible characters, combining marks with no letter under them, private-use or unassigned characters');
   }
-  const privateUse = kind === 'prose' ? null : PRIVATE_USE.exec(text);
-  if (privateUse && VISIBLE.test(text)) {
+  const privateUse = kind === 'prose' || !visible ? null : PRIVATE_USE.exec(text);
+  if (privateUse) {
     problems.push(
       `must not contain private-use characters (${codePointName(privateUse[0])} here): they show as a box, or as another glyph in each font; older GBK and GB 18030 converters put them for characters Unicode has since assigned`,
     );

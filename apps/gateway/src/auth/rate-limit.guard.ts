@@ -10,6 +10,9 @@ import { SIGN_UP_LIMIT, SIGN_UP_WINDOW_MS } from './rate-limits';
 /** The throttler counting all the keys of one organization together (RATE_LIMIT_PER_ORGANIZATION). */
 export const ORGANIZATION_THROTTLER = 'organization';
 
+/** Whose bucket a tracker names, by its first part: what a 429 then says (`rateLimitDetail`). */
+const TRACKED = { key: 'key:', address: 'ip:', organization: 'organization:', signUp: 'sign-up:' } as const;
+
 /**
  * Rate limits per API key, and per client address for callers without one (an IPv6 address by
  * its /64, as failed authentications are counted), over every route together: one bucket per
@@ -40,15 +43,7 @@ export class RateLimitGuard extends ThrottlerGuard {
       // and callers without a key have no organization of their own to count.
       const principal = http.principal;
       if (!principal || principal.role === 'admin') return true;
-      try {
-        return await super.handleRequest({ ...request, getTracker: () => Promise.resolve(`organization:${principal.organizationId}`) });
-      } catch (error) {
-        // Throttler names the wait of a named limit Retry-After-organization; clients read Retry-After.
-        const reply = request.context.switchToHttp().getResponse<FastifyReply>();
-        const wait = reply.getHeader(`Retry-After-${ORGANIZATION_THROTTLER}`);
-        if (wait !== undefined) reply.header('Retry-After', wait);
-        throw error;
-      }
+      return super.handleRequest({ ...request, getTracker: () => Promise.resolve(`${TRACKED.organization}${principal.organizationId}`) });
     }
     const body = this.reflector.get<(new () => object) | undefined>(SIGN_UP_LIMIT, request.context.getHandler());
     if (!body) return super.handleRequest(request);
@@ -64,22 +59,24 @@ export class RateLimitGuard extends ThrottlerGuard {
       limit: this.config.SIGNUPS_PER_ADDRESS_PER_HOUR,
       ttl: SIGN_UP_WINDOW_MS,
       blockDuration: SIGN_UP_WINDOW_MS,
-      getTracker: (req) => Promise.resolve(`sign-up:${clientOf((req as unknown as FastifyRequest).ip)}`),
+      getTracker: (req) => Promise.resolve(`${TRACKED.signUp}${clientOf((req as unknown as FastifyRequest).ip)}`),
     });
   }
 
   /**
    * The 429 names the limit that was reached and when to come back: a client told only "Too Many
    * Requests" could not tell a burst of its own key from its organization's keys together, nor
-   * the hourly sign-up limit of its address from the per-second one.
+   * the hourly sign-up limit of its address from the per-second one. Every limit's wait is in
+   * Retry-After, which clients read: throttler names a named limit's `Retry-After-organization`.
    */
-  protected override async throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
+  protected override async throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
+    context.switchToHttp().getResponse<FastifyReply>().header('Retry-After', detail.timeToBlockExpire);
     throw new ServiceException(CommonErrorCode.RATE_LIMITED, rateLimitDetail(detail));
   }
 
   protected override async getTracker(request: Record<string, unknown>): Promise<string> {
     const req = request as unknown as FastifyRequest;
-    return req.principal ? `key:${req.principal.keyId}` : `ip:${clientOf(req.ip)}`;
+    return req.principal ? `${TRACKED.key}${req.principal.keyId}` : `${TRACKED.address}${clientOf(req.ip)}`;
   }
 
   /** The bucket is the caller's alone, whatever the route (the tracker says whose, and which window). */
@@ -92,11 +89,11 @@ export class RateLimitGuard extends ThrottlerGuard {
 export function rateLimitDetail({ tracker, limit, ttl, timeToBlockExpire }: Pick<ThrottlerLimitDetail, 'tracker' | 'limit' | 'ttl' | 'timeToBlockExpire'>): string {
   const retry = `retry after ${timeToBlockExpire} s`;
   const per = `${limit} requests ${ttl === 1000 ? 'a second' : `in ${ttl / 1000} s`}`;
-  if (tracker.startsWith('sign-up:')) {
+  if (tracker.startsWith(TRACKED.signUp)) {
     return `This address sent ${limit} sign-ups within the hour, the most SIGNUPS_PER_ADDRESS_PER_HOUR allows: ${retry}.`;
   }
-  if (tracker.startsWith('organization:')) return `The API keys of this organization together made more than ${per} (RATE_LIMIT_PER_ORGANIZATION): ${retry}.`;
-  if (tracker.startsWith('key:')) return `This API key made more than ${per} (RATE_LIMIT_PER_KEY): ${retry}.`;
+  if (tracker.startsWith(TRACKED.organization)) return `The API keys of this organization together made more than ${per} (RATE_LIMIT_PER_ORGANIZATION): ${retry}.`;
+  if (tracker.startsWith(TRACKED.key)) return `This API key made more than ${per} (RATE_LIMIT_PER_KEY): ${retry}.`;
   return `This address made more than ${per} without an API key (RATE_LIMIT_PER_ADDRESS): ${retry}.`;
 }
 
