@@ -101,12 +101,11 @@ describe('download limits and seats while downloads run', () => {
   // not yet read, so no connection is sent past where the next one starts before that one is
   // admitted, however late it arrives.
   const meeting = { path: 'audio/zh-CN/会议录音_0001.wav', bytes: randomBytes(64 * 1024 * 1024) };
-  const minWindow = 64 * 1024;
   let largeKey: string;
 
   beforeAll(async () => {
     storage = await fsTestStorage();
-    h = await DeliveryHarness.start(storage, { DOWNLOAD_HOLD_MIN_WINDOW_BYTES: String(minWindow) });
+    h = await DeliveryHarness.start(storage);
     replica = await h.replica();
     await uploadVersion(h, datasetId, versionId, [large, small, meeting]);
     await release(h, datasetId, versionId, '1.0.0');
@@ -173,7 +172,7 @@ describe('download limits and seats while downloads run', () => {
     ]);
     // It holds one download of the file, and of its bytes those the sockets took and a window
     // more at most (the client reads nothing), not the whole file.
-    const window = holdWindow(large.bytes.length, minWindow);
+    const window = holdWindow(large.bytes.length);
     const [held] = await holdsOf(entitlement.id);
     expect(held).toEqual({ key_id: buyer.keyId, new_download: true, bytes: expect.any(Number) });
     expect({ windows: held.bytes % window, some: held.bytes >= window, all: held.bytes >= large.bytes.length }).toEqual({ windows: 0, some: true, all: false });
@@ -360,7 +359,7 @@ describe('download limits and seats while downloads run', () => {
       expect(Buffer.concat([head, ...rest.map((p) => p.bytes)]).equals(meeting.bytes)).toBe(true);
       const delivered = await sent(entitlement.id, 8);
       expect(delivered).toBeGreaterThanOrEqual(bytes);
-      expect(delivered).toBeLessThan(bytes + holdWindow(bytes, minWindow));
+      expect(delivered).toBeLessThan(bytes + holdWindow(bytes));
       expect(await holdsOf(entitlement.id)).toEqual([]);
     });
 
@@ -375,7 +374,7 @@ describe('download limits and seats while downloads run', () => {
       // the next one started.
       const delivered = await sent(entitlement.id, 8);
       expect(delivered).toBeGreaterThanOrEqual(bytes);
-      expect(delivered).toBeLessThan(bytes + holdWindow(bytes, minWindow));
+      expect(delivered).toBeLessThan(bytes + holdWindow(bytes));
       expect(await holdsOf(entitlement.id)).toEqual([]);
       // The file was downloaded once (from byte 0): a further download is refused.
       const again = await fetchRaw(viaReplica(url));
