@@ -110,7 +110,7 @@ describe('billing: no balance or total leaves what billing holds', () => {
     const 浦发客户 = buyer();
     const id = randomUUID();
     // Filed before the cap (the request then allowed any safe integer).
-    await billing.sql.query(`INSERT INTO top_up (id, organization_id, amount, currency, reference, reference_key, status) VALUES ($1, $2, $3, 'CNY', $4, $5, 'pending')`, [
+    await billing.sql.query(`INSERT INTO top_up (id, organization_id, amount, currency, reference, reference_key, transfer_keys, status) VALUES ($1, $2, $3, 'CNY', $4, $5, ARRAY[$5], 'pending')`, [
       id,
       浦发客户.organizationId,
       Number.MAX_SAFE_INTEGER,

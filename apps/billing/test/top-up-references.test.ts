@@ -5,12 +5,13 @@ import { RpcClient } from '@trove/messaging';
 import { validateMessage, type Caller, type ServiceException } from '@trove/platform';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import type { DataSource } from 'typeorm';
+import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { createDataSource } from '../src/data-source';
 import { TopUpReferences1764830000000 } from '../src/migrations/1764830000000-TopUpReferences';
 import { TopUpReferencesWithoutBankNames1764940000000 } from '../src/migrations/1764940000000-TopUpReferencesWithoutBankNames';
 import { TopUpReferenceLookAlikes1764960000000 } from '../src/migrations/1764960000000-TopUpReferenceLookAlikes';
 import { TopUpReferenceSerials1766000000000 } from '../src/migrations/1766000000000-TopUpReferenceSerials';
+import { TopUpTransferKeys1766100000000 } from '../src/migrations/1766100000000-TopUpTransferKeys';
 import { bankReferenceKey } from '../src/wallets/bank-reference';
 import { TopUpRepository } from '../src/wallets/top-up.repository';
 import { BillingHarness, buyer, OPERATOR } from './billing-harness';
@@ -317,6 +318,48 @@ describe('billing: one bank transfer credits one top-up', () => {
     await expect(refused).rejects.toThrow(first.id);
   });
 
+  it('refuses a reference naming a second serial (another transfer, a contract number) beside its own: 400 naming `reference` and the serials, nothing filed, so a credited transfer cannot come back beside another number', async () => {
+    const digits = fourDigits();
+    const credited = `ICBC-20261208-${digits}`;
+    const 国网 = buyer();
+    const first = await file(国网, 2_000_000, `工商银行 ${credited}`);
+    await billing.wallets.confirmTopUp(first.id);
+    for (const reference of [`${credited}（合同号 2026120801）`, `${credited}；ICBC-20261208-${digits}9`, `CMB-20261207-0042；${credited}`]) {
+      const refused = file(国网, 2_000_000, reference);
+      await expect(refused).rejects.toMatchObject({ code: 'VALIDATION_FAILED', status: 400, errors: [{ field: 'reference', problems: [expect.stringContaining('a top-up is one transfer')] }] });
+      await expect(refused).rejects.toThrow(`icbc20261208${digits}`);
+    }
+    // The same serial written twice is one transfer, and the credited one.
+    await expect(file(国网, 2_000_000, `${credited} / ${credited}`)).rejects.toMatchObject({ code: 'TRANSFER_ALREADY_CREDITED' });
+    expect((await billing.sql.query(`SELECT id FROM top_up WHERE organization_id = $1`, [国网.organizationId])).rows).toEqual([{ id: first.id }]);
+    expect(await billing.walletBalance(国网.organizationId)).toBe(2_000_000);
+  });
+
+  it('holds a top-up filed before one transfer per top-up was the rule, naming two serials, to each of them: it credits neither again, in either order, and a serial it credited is not credited again alone', async () => {
+    const [a, b, c] = [`cmb20261207${fourDigits()}1`, `cmb20261207${fourDigits()}2`, `cmb20261207${fourDigits()}3`];
+    const [国网, 电信, 联通, 移动] = [buyer(), buyer(), buyer(), buyer()];
+    /** A pending top-up as one filed before the rule: its reference names both serials. */
+    const filedBefore = async (caller: Caller, serials: string[]) => {
+      const topUp = await file(caller, 500_000, serials[0].toUpperCase());
+      await billing.sql.query(`UPDATE top_up SET reference = $2, reference_key = $3, transfer_keys = $4 WHERE id = $1`, [topUp.id, serials.map((x) => x.toUpperCase()).join('；'), [...serials].sort().join(', '), [...serials].sort()]);
+      return topUp;
+    };
+    const single = await file(国网, 500_000, a.toUpperCase());
+    const both = await filedBefore(电信, [b, a]);
+    const other = await filedBefore(联通, [b, c]);
+    await billing.wallets.confirmTopUp(single.id);
+    // `B；A` shares A with the credited top-up: refused, naming it, and nothing posted.
+    await expect(billing.wallets.confirmTopUp(both.id)).rejects.toMatchObject({ code: 'TRANSFER_ALREADY_CREDITED', message: expect.stringContaining(single.id) });
+    expect(await topUpRow(both.id)).toMatchObject({ status: 'pending', entry_id: null });
+    // `B；C` shares nothing credited yet: credited; then C alone, filed by another buyer, is not.
+    await billing.wallets.confirmTopUp(other.id);
+    const alone = await file(移动, 500_000, `招商银行 ${c.toUpperCase()}`);
+    await expect(billing.wallets.confirmTopUp(alone.id)).rejects.toMatchObject({ code: 'TRANSFER_ALREADY_CREDITED', message: expect.stringContaining(other.id) });
+    // Its own buyer filing C again is told it is credited.
+    await expect(file(联通, 500_000, c.toUpperCase())).rejects.toMatchObject({ code: 'TRANSFER_ALREADY_CREDITED' });
+    for (const [who, balance] of [[国网, 500_000], [电信, 0], [联通, 500_000], [移动, 0]] as const) expect(await billing.walletBalance(who.organizationId)).toBe(balance);
+  });
+
   it('refuses a reference of white space alone: nothing on a bank statement to match', async () => {
     await expect(file(buyer(), 100, ' \u3000 ')).rejects.toMatchObject({ code: 'VALIDATION_FAILED', status: 400 });
   });
@@ -378,7 +421,7 @@ describe('billing: one bank transfer credits one top-up', () => {
 
 /** Billing without the transfer's lock: only the database stands between two confirmations. */
 class TopUpsWithoutTheLock extends TopUpRepository {
-  override async lockTransfer(): Promise<void> {}
+  override async lockTransfers(): Promise<void> {}
 }
 
 describe('billing: the database alone decides confirmations racing for one transfer', () => {
@@ -413,6 +456,30 @@ describe('billing: the database alone decides confirmations racing for one trans
     expect(lostToTheIndex).toBeGreaterThan(0);
     expect(await billing.violations()).toEqual([]);
   });
+  it('credits each serial once when top-ups filed before the rule name several and share one, even when the service does not serialise the confirmations: the trigger takes each serial\'s turn', async () => {
+    for (let round = 0; round < 5; round++) {
+      const [a, b, c] = [`cmb20261207${fourDigits()}1`, `cmb20261207${fourDigits()}2`, `cmb20261207${fourDigits()}3`];
+      const shapes = [[a, b], [b], [b, c], [c, a]];
+      const buyers = shapes.map(() => buyer());
+      const topUps: TopUpView[] = [];
+      for (const [i, serials] of shapes.entries()) {
+        const topUp = await billing.wallets.recordTopUp(buyers[i], { amount: { amount: 450_000, currency: 'CNY' }, reference: serials[0].toUpperCase() });
+        await billing.sql.query(`UPDATE top_up SET reference = $2, reference_key = $3, transfer_keys = $4 WHERE id = $1`, [topUp.id, serials.join('；'), [...serials].sort().join(', '), [...serials].sort()]);
+        topUps.push(topUp);
+      }
+
+      const outcomes = await Promise.allSettled(topUps.map((t) => billing.wallets.confirmTopUp(t.id)));
+
+      for (const o of outcomes) if (o.status === 'rejected') expect(o.reason).toMatchObject({ code: 'TRANSFER_ALREADY_CREDITED', status: 409 });
+      const { rows } = await billing.sql.query(`SELECT transfer_keys FROM top_up WHERE id = ANY($1) AND status = 'confirmed'`, [topUps.map((t) => t.id)]);
+      const credited = rows.flatMap((r: { transfer_keys: string[] }) => r.transfer_keys);
+      // No serial credited twice, and at least one top-up credited.
+      expect(new Set(credited).size).toBe(credited.length);
+      expect(rows.length).toBeGreaterThan(0);
+    }
+    expect(await billing.violations()).toEqual([]);
+  });
+
   it('credits a serial once across currencies even when the service does not serialise the confirmations: the index holds the reference key whatever the currency', async () => {
     for (let round = 0; round < 5; round++) {
       const reference = serial('中国银行(香港) BOCHK');
@@ -446,12 +513,12 @@ describe('billing: the migration that gives top-ups their reference key', () => 
       await dataSource.initialize();
       const migration = new TopUpReferences1764830000000();
       const runner = dataSource.createQueryRunner();
-      await migration.down(runner);
+      await down(runner, migration);
       await billing.sql.query(`UPDATE top_up SET reference = $2 WHERE id = $1`, [ids[0], reference]);
       await billing.sql.query(`UPDATE top_up SET reference = $2 WHERE id = $1`, [ids[1], ` ${fullWidth(reference.toLowerCase())}`]);
       await billing.sql.query(`UPDATE top_up SET reference = $2 WHERE id = $1`, [pending.id, reference.toUpperCase()]);
 
-      await migration.up(runner);
+      await up(runner, migration);
       await runner.release();
 
       const rows = (await billing.sql.query(`SELECT id, reference_key, double_credit_of FROM top_up WHERE id = ANY($1) ORDER BY confirmed_at NULLS LAST`, [[...ids, pending.id]])).rows;
@@ -489,6 +556,9 @@ describe('billing: the migration that takes bank names out of reference keys', (
       const pending = await billing.wallets.recordTopUp(联通, { amount: { amount: 2_000_000, currency: 'CNY' }, reference: serial() });
       const other = await billing.wallets.recordTopUp(联通, { amount: { amount: 500_000, currency: 'CNY' }, reference: serial('中国银行 BOC') });
       billing.clock.set(new Date('2026-03-15T02:00:00.000Z'));
+      await dataSource.initialize();
+      const runner = dataSource.createQueryRunner();
+      await undoLater(runner);
       const asFiled = [
         [ids[0], `招商银行 ${code}`, `招商银行 ${code.toLowerCase()}`],
         [ids[1], code.toLowerCase(), code.toLowerCase()],
@@ -496,11 +566,9 @@ describe('billing: the migration that takes bank names out of reference keys', (
       ];
       for (const [id, reference, key] of asFiled) await billing.sql.query(`UPDATE top_up SET reference = $2, reference_key = $3 WHERE id = $1`, [id, reference, key]);
       await billing.sql.query(`UPDATE top_up SET reference_key = $2 WHERE id = $1`, [other.id, other.reference.toLowerCase()]);
-      await dataSource.initialize();
       const migration = new TopUpReferencesWithoutBankNames1764940000000();
-      const runner = dataSource.createQueryRunner();
 
-      await migration.up(runner);
+      await up(runner, migration);
 
       const keys = () => keysAndMarks(billing, [...ids, pending.id, other.id]);
       const key = bankReferenceKey(code);
@@ -521,7 +589,7 @@ describe('billing: the migration that takes bank names out of reference keys', (
       });
 
       // Down and up again: the bank names come back into the keys, and go again, with the same marks.
-      await migration.down(runner);
+      await down(runner, migration);
       const typed = code.toLowerCase();
       expect(await keys()).toEqual({
         [ids[0]]: { key: `招商银行 ${typed}`, mark: null },
@@ -529,7 +597,7 @@ describe('billing: the migration that takes bank names out of reference keys', (
         [pending.id]: { key: `china merchants bank ${typed}`, mark: null },
         [other.id]: { key: other.reference.toLowerCase(), mark: null },
       });
-      await migration.up(runner);
+      await up(runner, migration);
       await runner.release();
       expect(await keys()).toEqual(migrated);
       expect(await billing.violations()).toEqual([]);
@@ -557,7 +625,7 @@ describe('billing: the migration that folds look-alikes into reference keys and 
       const migration = new TopUpReferenceLookAlikes1764960000000();
       const runner = dataSource.createQueryRunner();
       // The database as it was before the migration: keyed with the look-alikes, and per currency.
-      await migration.down(runner);
+      await down(runner, migration);
       const asFiled = [
         [ids[0], `招商银行 CMB-20261130-${digits}`, key],
         [ids[1], `СМВ\u201320261130\u2013${digits}`, `смв\u201320261130\u2013${digits}`],
@@ -566,7 +634,7 @@ describe('billing: the migration that folds look-alikes into reference keys and 
       ];
       for (const [id, reference, oldKey] of asFiled) await billing.sql.query(`UPDATE top_up SET reference = $2, reference_key = $3 WHERE id = $1`, [id, reference, oldKey]);
 
-      await migration.up(runner);
+      await up(runner, migration);
 
       const keys = () => keysAndMarks(billing, [...ids, pending.id, other.id]);
       const otherKey = bankReferenceKey(other.reference);
@@ -588,7 +656,7 @@ describe('billing: the migration that folds look-alikes into reference keys and 
       });
 
       // Down and up again: the look-alikes come back into the keys, and go again, with the same marks.
-      await migration.down(runner);
+      await down(runner, migration);
       // (The keys of its time, before serials were keyed alone.)
       const typed = `cmb-20261130-${digits}`;
       expect(await keys()).toEqual({
@@ -598,7 +666,7 @@ describe('billing: the migration that folds look-alikes into reference keys and 
         [pending.id]: { key: `cmb\u221220261130\u2212${digits}`, mark: null },
         [other.id]: { key: other.reference.slice('中国银行 '.length).toLowerCase(), mark: null },
       });
-      await migration.up(runner);
+      await up(runner, migration);
       await runner.release();
       expect(await keys()).toEqual(migrated);
       expect((await billing.wallets.confirmTopUp(other.id)).status).toBe('confirmed');
@@ -630,7 +698,7 @@ describe('billing: the migration that keys a reference holding a serial by the s
       await dataSource.initialize();
       const migration = new TopUpReferenceSerials1766000000000();
       const runner = dataSource.createQueryRunner();
-      await migration.down(runner);
+      await down(runner, migration);
       const asFiled = [
         [ids[0], `招商银行 CMB-20261108-${digits}`, `cmb-20261108-${digits}`],
         [ids[1], `Ref: CMB-20261108-${digits}.`, `ref: cmb-20261108-${digits}.`],
@@ -640,7 +708,7 @@ describe('billing: the migration that keys a reference holding a serial by the s
       for (const [id, reference, oldKey] of asFiled) await billing.sql.query(`UPDATE top_up SET reference = $2, reference_key = $3 WHERE id = $1`, [id, reference, oldKey]);
       const oldKeys = Object.fromEntries(asFiled.map(([id, , oldKey]) => [id, oldKey]));
 
-      await migration.up(runner);
+      await up(runner, migration);
 
       const keys = () => keysAndMarks(billing, [...ids, pending.id, short.id]);
       const migrated = {
@@ -658,7 +726,7 @@ describe('billing: the migration that keys a reference holding a serial by the s
       expect(await topUpStatus(billing, pending.id)).toBe('pending');
 
       // Down and up again: the keys as typed come back, the marks stay, and up keys them alike again.
-      await migration.down(runner);
+      await down(runner, migration);
       expect(await keys()).toEqual({
         [ids[0]]: { key: oldKeys[ids[0]], mark: null },
         [ids[1]]: { key: oldKeys[ids[1]], mark: ids[0] },
@@ -666,12 +734,61 @@ describe('billing: the migration that keys a reference holding a serial by the s
         [pending.id]: { key: oldKeys[pending.id], mark: null },
         [short.id]: { key: 'cmb-0042 货款', mark: null },
       });
-      await migration.up(runner);
+      await up(runner, migration);
       await runner.release();
       expect(await keys()).toEqual(migrated);
       expect((await billing.wallets.confirmTopUp(short.id)).status).toBe('confirmed');
       // A buyer filing the credited serial again in yet another spelling is told it is credited.
       await expect(billing.wallets.recordTopUp(国网, { amount: { amount: 2_000_000, currency: 'CNY' }, reference: `“CMB-20261108-${digits}”` })).rejects.toMatchObject({ code: 'TRANSFER_ALREADY_CREDITED' });
+      expect(await billing.violations()).toEqual([]);
+    });
+  });
+});
+
+describe('billing: the migration that keys each transfer a reference names', () => {
+  it('keys every top-up by its serials each once and in order, marks a confirmed top-up that shares a serial with an earlier one, and refuses a pending one sharing a credited serial, marked or not', async () => {
+    await withOwnBilling(async (billing, dataSource) => {
+      const [a, b, c] = [`CMB-20261207-${fourDigits()}1`, `CMB-20261207-${fourDigits()}2`, `CMB-20261207-${fourDigits()}3`];
+      const key = (serial: string) => serial.toLowerCase().replace(/-/g, '');
+      const [国网, 电信, 联通, 移动] = [buyer(), buyer(), buyer(), buyer()];
+      // Before the migration: A credited alone, then `B；A` and `A；B` credited as transfers of their own (their keys differed).
+      const ids: string[] = [];
+      for (const who of [国网, 电信, 联通]) {
+        billing.clock.set(new Date(Date.UTC(2026, 11, 7, 2, ids.length)));
+        ids.push(await billing.fund(who, 2_000_000));
+      }
+      const pending = await billing.wallets.recordTopUp(移动, { amount: { amount: 2_000_000, currency: 'CNY' }, reference: serial() });
+      billing.clock.set(new Date('2026-12-07T03:00:00.000Z'));
+      await dataSource.initialize();
+      const migration = new TopUpTransferKeys1766100000000();
+      const runner = dataSource.createQueryRunner();
+      await migration.down(runner);
+      const asFiled = [
+        [ids[0], `招商银行 ${a}`, key(a)],
+        [ids[1], `${b}；${a}`, `${key(b)}, ${key(a)}`],
+        [ids[2], `${a}；${b}`, `${key(a)}, ${key(b)}`],
+        [pending.id, `${c} ${b}`.replace(' ', '，'), `${key(c)}, ${key(b)}`],
+      ];
+      for (const [id, reference, typedKey] of asFiled) await billing.sql.query(`UPDATE top_up SET reference = $2, reference_key = $3 WHERE id = $1`, [id, reference, typedKey]);
+
+      await migration.up(runner);
+      await runner.release();
+
+      const { rows } = await billing.sql.query(`SELECT id, reference_key, transfer_keys, double_credit_of FROM top_up WHERE id = ANY($1)`, [[...ids, pending.id]]);
+      const byId = Object.fromEntries(rows.map((r: { id: string }) => [r.id, r]));
+      const ab = [key(a), key(b)].sort();
+      expect(byId[ids[0]]).toMatchObject({ reference_key: key(a), transfer_keys: [key(a)], double_credit_of: null });
+      // `B；A` shares A with the first: marked as its double credit; `A；B` is the same two serials as `B；A`, marked as that one's.
+      expect(byId[ids[1]]).toMatchObject({ reference_key: ab.join(', '), transfer_keys: ab, double_credit_of: ids[0] });
+      expect(byId[ids[2]]).toMatchObject({ reference_key: ab.join(', '), transfer_keys: ab, double_credit_of: ids[1] });
+      expect(byId[pending.id]).toMatchObject({ transfer_keys: [key(b), key(c)].sort(), double_credit_of: null });
+      // No money moves: the operator settles the marked ones with their buyers.
+      for (const who of [国网, 电信, 联通]) expect(await billing.walletBalance(who.organizationId)).toBe(2_000_000);
+      // B was credited only by a top-up now marked: still credited, so `C，B` is refused, naming it.
+      await expect(billing.wallets.confirmTopUp(pending.id)).rejects.toMatchObject({ code: 'TRANSFER_ALREADY_CREDITED', message: expect.stringContaining(ids[1]) });
+      expect(await topUpStatus(billing, pending.id)).toBe('pending');
+      // And the database refuses it without the service.
+      await expect(billing.sql.query(`UPDATE top_up SET status = 'confirmed', confirmed_at = now() WHERE id = $1`, [pending.id])).rejects.toMatchObject({ constraint: 'top_up_transfer_credited_once' });
       expect(await billing.violations()).toEqual([]);
     });
   });
@@ -690,6 +807,27 @@ async function withOwnBilling(work: (billing: BillingHarness, dataSource: DataSo
     if (dataSource.isInitialized) await dataSource.destroy();
     await billing.stop();
   }
+}
+
+/**
+ * The migrations after the ones these tests run by hand, which the test's database has already:
+ * undone before an earlier migration's `down` and done again after its `up`, as a database
+ * migrating each way would be.
+ */
+const LATER = [new TopUpTransferKeys1766100000000()];
+
+async function undoLater(runner: QueryRunner): Promise<void> {
+  for (const later of [...LATER].reverse()) await later.down(runner);
+}
+
+async function down(runner: QueryRunner, migration: MigrationInterface): Promise<void> {
+  await undoLater(runner);
+  await migration.down(runner);
+}
+
+async function up(runner: QueryRunner, migration: MigrationInterface): Promise<void> {
+  await migration.up(runner);
+  for (const later of LATER) await later.up(runner);
 }
 
 /** Four digits for a serial of this test's own. */

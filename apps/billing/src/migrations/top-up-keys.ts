@@ -53,3 +53,43 @@ export async function keyTransfersAgain(queryRunner: QueryRunner, key: (referenc
     CREATE UNIQUE INDEX top_up_transfer_credited_once ON top_up (reference_key)
       WHERE status = 'confirmed' AND double_credit_of IS NULL`);
 }
+
+/**
+ * Fills `transfer_keys` of every top-up with `keys` (of its reference as filed), in batches of
+ * 1,000 by id, as `keyTopUpsAgain` does the key.
+ */
+export async function fillTransferKeys(queryRunner: QueryRunner, keys: (reference: string) => string[]): Promise<void> {
+  let after = '00000000-0000-0000-0000-000000000000';
+  for (;;) {
+    const rows = (await queryRunner.query(`SELECT id, reference FROM top_up WHERE id > $1 ORDER BY id LIMIT ${BATCH}`, [after])) as { id: string; reference: string }[];
+    if (rows.length === 0) break;
+    // One row of the unnest per top-up: each top-up's keys travel as one JSON array.
+    await queryRunner.query(
+      `UPDATE top_up t SET transfer_keys = ARRAY(SELECT jsonb_array_elements_text(k.keys)) FROM unnest($1::uuid[], $2::jsonb[]) AS k (id, keys) WHERE t.id = k.id`,
+      [rows.map((r) => r.id), rows.map((r) => JSON.stringify(keys(r.reference)))],
+    );
+    after = rows[rows.length - 1].id;
+  }
+}
+
+/**
+ * Marks the confirmed top-ups that credit a transfer an earlier confirmed top-up credited too,
+ * where their keys differ but share a transfer (`CMB-20261208-3317` and
+ * `CMB-20261208-3317；CMB-20261208-3318`): each gets `double_credit_of` = the first confirmed (by
+ * `confirmed_at`, then `created_at`, then id) of those it shares a transfer with. No money moves,
+ * as in `markDoubleCredits`.
+ */
+export async function markSharedTransferCredits(queryRunner: QueryRunner): Promise<void> {
+  await queryRunner.query(`ALTER TABLE top_up DISABLE TRIGGER top_up_double_credit_of_frozen`);
+  await queryRunner.query(`
+    UPDATE top_up t SET double_credit_of = (
+             SELECT e.id FROM top_up e
+              WHERE e.status = 'confirmed' AND e.transfer_keys && t.transfer_keys
+                AND (e.confirmed_at, e.created_at, e.id) < (t.confirmed_at, t.created_at, t.id)
+              ORDER BY e.confirmed_at, e.created_at, e.id LIMIT 1)
+     WHERE t.status = 'confirmed' AND t.double_credit_of IS NULL
+       AND EXISTS (SELECT 1 FROM top_up e
+                    WHERE e.status = 'confirmed' AND e.transfer_keys && t.transfer_keys
+                      AND (e.confirmed_at, e.created_at, e.id) < (t.confirmed_at, t.created_at, t.id))`);
+  await queryRunner.query(`ALTER TABLE top_up ENABLE TRIGGER top_up_double_credit_of_frozen`);
+}

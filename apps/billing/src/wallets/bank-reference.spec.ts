@@ -1,4 +1,4 @@
-import { bankReferenceKey } from './bank-reference';
+import { bankReferenceKey, bankTransferKeys } from './bank-reference';
 
 describe('the key of a bank-transfer reference', () => {
   it.each([
@@ -167,5 +167,30 @@ describe('the key of a bank-transfer reference', () => {
       const key = bankReferenceKey(reference);
       expect(bankReferenceKey(key)).toBe(key);
     }
+  });
+
+  describe('bankTransferKeys: the transfers a reference names', () => {
+    it.each([
+      ['CMB-20261108-0387', ['cmb202611080387']],
+      ['招商银行 CMB-20261108-0387 货款 thanks', ['cmb202611080387']],
+      // Two serials, in either order: the same two transfers.
+      ['CMB-20261108-0387；CMB-20261108-0388', ['cmb202611080387', 'cmb202611080388']],
+      ['CMB-20261108-0388；CMB-20261108-0387', ['cmb202611080387', 'cmb202611080388']],
+      // A serial and a contract's number beside it.
+      ['ICBC-20261208-3317（合同号 2026120801）', ['2026120801', 'icbc202612083317']],
+      // One serial written twice, or two written one after another in one run.
+      ['ICBC-20261208-3317 / ICBC-20261208-3317', ['icbc202612083317']],
+      ['ICBC-20261208-3317 ICBC-20261208-3317', ['icbc202612083317']],
+      ['CMB 20261130 0042 ICBC 20261208 4597', ['cmb202611300042', 'icbc202612084597']],
+      // Letters inside one serial do not cut it where a side would hold no serial.
+      ['HSBC-2026-HK-000123', ['hsbc2026hk000123']],
+      ['CMB-20261130-X-0042', ['cmb20261130x0042']],
+      // No serial: the whole key.
+      ['3月货款', ['3月货款']],
+      ['CMB-0042', ['cmb-0042']],
+    ])('of %j is %j', (reference, keys) => {
+      expect(bankTransferKeys(reference)).toEqual(keys);
+      expect(bankReferenceKey(reference)).toBe(keys.join(', '));
+    });
   });
 });

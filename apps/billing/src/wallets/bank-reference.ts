@@ -101,15 +101,14 @@ const LABELS = new Set(['ref', 'reference', 'no', 'nr', 'serial', 'txn', 'trx'])
 const SERIAL_DIGITS = 6;
 
 /**
- * The serial in one run of letters and digits, or null when it holds fewer than SERIAL_DIGITS
+ * The serial in one run of letters and digits (its parts), or null when it holds fewer than SERIAL_DIGITS
  * digits: its parts from the last one without digits before the first one with digits (the
  * serial's own prefix, `cmb` of `cmb-20261130-0042`; labels such as `ref` left out), to the last
  * one with digits (a remark after it is not the serial), joined without the punctuation and
  * white space between them. In it, `o`, `l` and `i` next to digits are the digits they look like
  * (`2o26ll30` is `20261130`).
  */
-function serialOf(run: string): string | null {
-  const parts = run.split(RUN_PARTS).filter((part) => !LABELS.has(part));
+function serialOf(parts: string[]): string | null {
   const first = parts.findIndex((part) => /\d/.test(part));
   if (first < 0) return null;
   let last = parts.length - 1;
@@ -119,6 +118,44 @@ function serialOf(run: string): string | null {
     .join('')
     .replace(/[0-9oli]+/g, (letters) => (/\d/.test(letters) ? letters.replace(/o/g, '0').replace(/[li]/g, '1') : letters));
   return (serial.match(/\d/g)?.length ?? 0) >= SERIAL_DIGITS ? serial : null;
+}
+
+/**
+ * The serials in one run of letters and digits: one (`serialOf`), or several where the run is
+ * serials written one after another (`CMB-20261207-0042 CMB-20261207-0042`, `ICBC-20261208-3317
+ * / CMB-20261207-0099`): it is cut before a part without digits that follows one with digits,
+ * where both sides hold a serial. A part without digits inside one serial (`HSBC-2026-HK-000123`,
+ * whose `hsbc2026` holds no serial) does not cut it.
+ */
+function serialsOf(parts: string[]): string[] {
+  const serials: string[] = [];
+  let start = 0;
+  for (let i = 1; i < parts.length; i++) {
+    if (/\d/.test(parts[i]) || !/\d/.test(parts[i - 1])) continue;
+    const head = serialOf(parts.slice(start, i));
+    if (head !== null && serialOf(parts.slice(i)) !== null) {
+      serials.push(head);
+      start = i;
+    }
+  }
+  const last = serialOf(parts.slice(start));
+  return last === null ? serials : [...serials, last];
+}
+
+/** A run's parts, labels left out. */
+const partsOf = (run: string) => run.split(RUN_PARTS).filter((part) => !LABELS.has(part));
+
+/**
+ * The reference folded (NFKC, case, look-alikes, digits) and the serials in it, as typed (each
+ * run one serial, when `cut` is false, as before TopUpTransferKeys1766100000000).
+ * Serials are looked for before bank names are taken off: in `CMB 20261130 0042` the `CMB` is
+ * the serial's prefix, as in `CMB-20261130-0042`, and the parts before a serial's prefix
+ * (`China Merchants Bank`) are left out of it anyway.
+ */
+function readSerials(reference: string, cut = true): { read: string; serials: string[] } {
+  const read = asciiDigits(asciiLookAlikes(folded(reference)));
+  const runs = (read.match(RUN) ?? []).map(partsOf);
+  return { read, serials: runs.flatMap((parts) => (cut ? serialsOf(parts) : [serialOf(parts)].filter((serial) => serial !== null))) };
 }
 
 /**
@@ -135,10 +172,11 @@ function serialOf(run: string): string | null {
  * `LEADING_BANK`), one after another, as long as something is left.
  *
  * A reference that holds a serial (a run of letters and digits with at least SERIAL_DIGITS
- * digits, see `serialOf`) is keyed by its serials alone, letters and digits only: the bank's
- * statement prints one serial per transfer, and the same serial typed `CMB-20261130-0042`,
- * `CMB 20261130 0042`, `CMB_20261130_0042`, `Ref: CMB-20261130-0042.`, `（CMB-20261130-0042）`,
- * `转账 CMB-20261130-0042 货款` or `CMB-2O261130-OO42` is one transfer, `cmb202611300042`. Every
+ * digits, see `serialOf`) is keyed by its serials alone, letters and digits only, each once and
+ * in order (`bankTransferKeys`): the bank's statement prints one serial per transfer, and the same
+ * serial typed `CMB-20261130-0042`, `CMB 20261130 0042`, `CMB_20261130_0042`,
+ * `Ref: CMB-20261130-0042.`, `（CMB-20261130-0042）`, `转账 CMB-20261130-0042 货款` or
+ * `CMB-2O261130-OO42` is one transfer, `cmb202611300042`. Every
  * such spelling of a transfer credited already was a second credit an operator could confirm.
  * Keying two different transfers alike costs an operator a refusal that names the other top-up;
  * keying one transfer apart costs the money. A reference without a serial (`CMB-0042`, `3月货款`)
@@ -150,16 +188,34 @@ function serialOf(run: string): string | null {
  *
  * The TopUpReferences migration keyed the top-ups before it with this function,
  * TopUpReferencesWithoutBankNames keyed them again when bank names were taken off,
- * TopUpReferenceLookAlikes when look-alikes were folded, and TopUpReferenceSerials when serials
- * were keyed alone: changing what it returns needs a migration that keys every top-up again, or
- * old and new keys never meet.
+ * TopUpReferenceLookAlikes when look-alikes were folded, TopUpReferenceSerials when serials
+ * were keyed alone, and TopUpTransferKeys when they were taken once and in order: changing what
+ * it returns needs a migration that keys every top-up again, or old and new keys never meet.
  */
 export function bankReferenceKey(reference: string): string {
-  // Serials are looked for before bank names are taken off: in `CMB 20261130 0042` the `CMB` is
-  // the serial's prefix, as in `CMB-20261130-0042`, and the parts before a serial's prefix
-  // (`China Merchants Bank`) are left out of it anyway.
-  const read = asciiDigits(asciiLookAlikes(folded(reference)));
-  const serials = (read.match(RUN) ?? []).map(serialOf).filter((serial) => serial !== null);
+  return bankTransferKeys(reference).join(', ');
+}
+
+/**
+ * The transfers a reference names, each by its key: its serials, each once and in order (see
+ * `bankReferenceKey`), or the whole reference's key when it holds no serial. A reference names
+ * one transfer when this is one key; filing accepts no other (`CMB-20261108-0387；
+ * CMB-20261108-0388` names two, and `CMB-20261108-0387（合同号 2026120801）` a contract's number
+ * beside its serial). Top-ups filed before that rule may name several: each of their keys is a
+ * transfer that no other confirmed top-up may credit again.
+ */
+export function bankTransferKeys(reference: string): string[] {
+  const { read, serials } = readSerials(reference);
+  return serials.length > 0 ? [...new Set(serials)].sort() : [withoutLeadingBanks(read)];
+}
+
+/**
+ * The key as it was before a reference's serials were each taken once and in order, and a run
+ * of serials written one after another was one serial
+ * (TopUpTransferKeys1766100000000 keys the top-ups with it again on its way down).
+ */
+export function bankReferenceKeyInTypedOrder(reference: string): string {
+  const { read, serials } = readSerials(reference, false);
   return serials.length > 0 ? serials.join(', ') : withoutLeadingBanks(read);
 }
 

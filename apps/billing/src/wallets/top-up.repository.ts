@@ -12,6 +12,8 @@ export interface TopUp {
   reference: string;
   /** The reference as its transfer is recognised by (`bankReferenceKey`). */
   referenceKey: string;
+  /** Each transfer the reference names (`bankTransferKeys`): one, or several in a top-up filed before filing refused them. */
+  transferKeys: string[];
   status: TopUpStatus;
   entryId: string | null;
   createdAt: Date;
@@ -28,6 +30,7 @@ interface TopUpRow {
   currency: CurrencyCode;
   reference: string;
   reference_key: string;
+  transfer_keys: string[];
   status: TopUpStatus;
   entry_id: string | null;
   created_at: Date;
@@ -48,6 +51,7 @@ function toTopUp(r: TopUpRow): TopUp {
     currency: r.currency,
     reference: r.reference,
     referenceKey: r.reference_key,
+    transferKeys: r.transfer_keys,
     status: r.status,
     entryId: r.entry_id,
     createdAt: new Date(r.created_at),
@@ -75,35 +79,43 @@ export function topUpView(t: TopUp): TopUpView {
 
 @Injectable()
 export class TopUpRepository extends TransactionalRepository {
-  async insert(topUp: Pick<TopUp, 'id' | 'organizationId' | 'amount' | 'currency' | 'reference' | 'referenceKey' | 'createdAt'>): Promise<TopUp> {
+  async insert(topUp: Pick<TopUp, 'id' | 'organizationId' | 'amount' | 'currency' | 'reference' | 'referenceKey' | 'transferKeys' | 'createdAt'>): Promise<TopUp> {
     const rows = (await this.transaction.query(
-      `INSERT INTO top_up (id, organization_id, amount, currency, reference, reference_key, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7) RETURNING *`,
-      [topUp.id, topUp.organizationId, topUp.amount, topUp.currency, topUp.reference, topUp.referenceKey, topUp.createdAt],
+      `INSERT INTO top_up (id, organization_id, amount, currency, reference, reference_key, transfer_keys, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8) RETURNING *`,
+      [topUp.id, topUp.organizationId, topUp.amount, topUp.currency, topUp.reference, topUp.referenceKey, topUp.transferKeys, topUp.createdAt],
     )) as TopUpRow[];
     return toTopUp(rows[0]);
   }
 
   /**
-   * Takes the transfer's turn until the transaction ends: filings and confirmations of one
-   * reference run one after another, so each sees what the one before it committed. A bank
-   * serial is one transfer whatever its currency, so the turn is the reference key's alone.
-   * (`top_up_transfer_credited_once` keeps the rule even without it.)
+   * Takes the turn of each transfer (`transferKeys`, in order, so two takers never wait for each
+   * other crosswise) until the transaction ends: filings and confirmations of one transfer run one
+   * after another, so each sees what the one before it committed. A bank serial is one transfer
+   * whatever its currency, so the turn is the transfer key's alone. (The database keeps the rule
+   * even without it: `top_up_transfer_credited_once`, and the trigger of the same name, which
+   * takes the same turns.)
    */
-  async lockTransfer(referenceKey: string): Promise<void> {
-    await this.transaction.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`billing.top-up-transfer:${referenceKey}`]);
+  async lockTransfers(transferKeys: readonly string[]): Promise<void> {
+    await this.transaction.query(`SELECT pg_advisory_xact_lock(hashtextextended('billing.top-up-transfer:' || k, 0)) FROM unnest($1::text[]) AS k ORDER BY k`, [transferKeys]);
   }
 
-  /** The top-up that credited this transfer, if one did, in whichever currency. */
-  async findCrediting(referenceKey: string): Promise<TopUp | null> {
-    const rows = (await this.manager.query(`SELECT * FROM top_up WHERE reference_key = $1 AND status = 'confirmed' AND double_credit_of IS NULL`, [referenceKey])) as TopUpRow[];
+  /**
+   * A confirmed top-up that credited one of these transfers, if one did, in whichever currency:
+   * one that holds it first, else one marked as a double credit (which may have credited a
+   * serial beside the one it repeats: `A；B` confirmed after `A` credited B too).
+   */
+  async findCrediting(transferKeys: readonly string[]): Promise<TopUp | null> {
+    const rows = (await this.manager.query(`SELECT * FROM top_up WHERE transfer_keys && $1::text[] AND status = 'confirmed' ORDER BY double_credit_of IS NOT NULL, confirmed_at, id LIMIT 1`, [
+      transferKeys,
+    ])) as TopUpRow[];
     return rows[0] ? toTopUp(rows[0]) : null;
   }
 
-  /** The organization's own top-ups of this transfer, in every currency, oldest first. */
-  async findFiledBy(organizationId: string, referenceKey: string): Promise<TopUp[]> {
-    const rows = (await this.manager.query(`SELECT * FROM top_up WHERE organization_id = $1 AND reference_key = $2 ORDER BY created_at, id`, [
+  /** The organization's own top-ups of any of these transfers, in every currency, oldest first. */
+  async findFiledBy(organizationId: string, transferKeys: readonly string[]): Promise<TopUp[]> {
+    const rows = (await this.manager.query(`SELECT * FROM top_up WHERE organization_id = $1 AND transfer_keys && $2::text[] ORDER BY created_at, id`, [
       organizationId,
-      referenceKey,
+      transferKeys,
     ])) as TopUpRow[];
     return rows.map(toTopUp);
   }

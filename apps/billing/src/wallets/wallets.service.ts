@@ -29,7 +29,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Clock } from '../clock';
 import { LedgerRepository } from '../ledger/ledger.repository';
 import { Standing } from '../standing';
-import { bankReferenceKey } from './bank-reference';
+import { bankTransferKeys } from './bank-reference';
 import { payoutStates } from './payout-state';
 import { PayoutRepository, payoutView, type Payout } from './payout.repository';
 import { topUpStates } from './top-up-state';
@@ -164,16 +164,24 @@ export class WalletsService {
    * nothing about them: that clash is refused at confirmation.
    */
   async recordTopUp(caller: Caller, request: RecordTopUpRequest): Promise<TopUpView> {
-    const referenceKey = bankReferenceKey(request.reference);
-    if (referenceKey === '') {
+    const transferKeys = bankTransferKeys(request.reference);
+    if (transferKeys[0] === '') {
       throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, 'reference: the bank transfer reference is white space alone', [
         { field: 'reference', problems: ['reference must contain the transfer reference, not white space alone'] },
       ]);
     }
+    if (transferKeys.length > 1) {
+      // One top-up is one transfer. A reference holding a second serial (another transfer's, a
+      // contract's number) could not be told apart from the transfer it repeats.
+      const problem =
+        `reference holds ${transferKeys.length} bank serials (${transferKeys.join(', ')}): a top-up is one transfer; ` +
+        'give its serial as the bank statement prints it, file each transfer as a top-up of its own, and leave other numbers (a contract\'s, an invoice\'s) out';
+      throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, `reference: ${problem}`, [{ field: 'reference', problems: [problem] }]);
+    }
     const { amount, currency } = request.amount;
     return this.unitOfWork.run(async () => {
-      await this.topUps.lockTransfer(referenceKey);
-      const filed = await this.topUps.findFiledBy(caller.organizationId, referenceKey);
+      await this.topUps.lockTransfers(transferKeys);
+      const filed = await this.topUps.findFiledBy(caller.organizationId, transferKeys);
       const credited = filed.find((t) => t.status === 'confirmed');
       if (credited) {
         throw new ServiceException(
@@ -195,7 +203,8 @@ export class WalletsService {
         amount,
         currency,
         reference: request.reference,
-        referenceKey,
+        referenceKey: transferKeys[0],
+        transferKeys,
         createdAt: this.clock.now(),
       });
       return topUpView(topUp);
@@ -218,8 +227,8 @@ export class WalletsService {
       if (!topUp) throw new ServiceException(CommonErrorCode.NOT_FOUND, `No top-up ${topUpId}.`);
       if (topUp.status === 'confirmed') return topUpView(topUp);
       assertTopUpCan(topUp, 'confirmed');
-      await this.topUps.lockTransfer(topUp.referenceKey);
-      const crediting = await this.topUps.findCrediting(topUp.referenceKey);
+      await this.topUps.lockTransfers(topUp.transferKeys);
+      const crediting = await this.topUps.findCrediting(topUp.transferKeys);
       if (crediting) {
         throw new ServiceException(
           BillingErrorCode.TRANSFER_ALREADY_CREDITED,

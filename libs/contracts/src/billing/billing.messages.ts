@@ -42,7 +42,7 @@ export class RecordTopUpRequest {
   amount: TransferMoney;
 
   @ApiProperty({
-    description: 'The bank transfer reference (附言 / 流水号). Control, format and other invisible characters (line breaks, zero-width spaces, soft hyphens, byte order marks, bidirectional controls) are refused',
+    description: 'The bank transfer reference (附言 / 流水号) of one transfer: a reference naming two bank serials (two transfers, or a contract number beside the serial) is refused. Control, format and other invisible characters (line breaks, zero-width spaces, soft hyphens, byte order marks, bidirectional controls) are refused',
     example: 'CMB-20261130-0042',
     minLength: 1,
     maxLength: 64,
