@@ -284,12 +284,17 @@ class HttpValidationPipe extends ValidationPipe {
     }
     const prose = metadata.type === 'body' ? displayTextThroughout(metadata.metatype) : undefined;
     if (prose) {
-      const text = displayTextFields(value, prose);
-      if (text.length > 0) throw validationFailed(await validate(plainToInstance(metadata.metatype as new () => object, value), VALIDATOR_OPTIONS), text);
+      // The text as it will be kept: a title's or a tag's white space around it is trimmed first.
+      const instance = plainToInstance(metadata.metatype as new () => object, value);
+      const text = displayTextFields(instance, prose);
+      if (text.length > 0) throw validationFailed(await validate(instance, VALIDATOR_OPTIONS), text);
     }
     return super.transform(value, metadata);
   }
 }
+
+/** A `@Transform` writing a string in lower case (a UUID in either case is one id); anything else is left for the validators. */
+export const lowerCase = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.toLowerCase() : value);
 
 /** The gateway's pipe for HTTP bodies, params and queries. */
 export function httpValidationPipe(): ValidationPipe {
@@ -312,7 +317,7 @@ export function validateMessage<T extends object>(cls: new () => T, payload: unk
   const instance = plainToInstance(cls, payload);
   const errors = validateSync(instance, VALIDATOR_OPTIONS);
   const prose = displayTextThroughout(cls);
-  const text = prose ? displayTextFields(payload, prose) : [];
+  const text = prose ? displayTextFields(instance, prose) : [];
   if (errors.length > 0 || text.length > 0) throw validationFailed(errors, text);
   return instance;
 }

@@ -2,7 +2,7 @@ import { DatasetListing, UpsertVendorProfileRequest } from '@trove/contracts';
 import { exampleMetadata } from '@trove/dataset';
 import { httpValidationPipe, ServiceException, validateMessage } from '@trove/platform';
 import { refusedFields } from '../../../../test/support/validation';
-import { CreateDatasetDto, CreateVersionDto, UpdateDatasetDto, VendorProfileInputDto } from './catalog.dto';
+import { CreateDatasetDto, CreateSampleDto, CreateUploadDto, CreateVersionDto, UpdateDatasetDto, VendorProfileInputDto } from './catalog.dto';
 
 const profile = (certifications: unknown) => ({ displayNameZh: '海天瑞声科技股份有限公司', displayNameEn: 'SpeechOcean', certifications });
 
@@ -100,8 +100,23 @@ describe('one answer for every bad field, the display-text rule included', () =>
   ])('keeps titles and tags without the spaces around them, and refuses blank ones as empty, in %s', (_name, cls) => {
     const read = validateMessage(cls, { ...listing(), title: '  普通话语音  ', titleEn: '\u3000Mandarin speech ', tags: [' 普通话', 'ASR  '] }) as DatasetListing;
     expect([read.title, read.titleEn, read.tags]).toEqual(['普通话语音', 'Mandarin speech', ['普通话', 'ASR']]);
-    // The display-text rule reads the text as sent, and names the blank tag by its place too.
-    expect(refusedFields(cls, { ...listing(), title: '   ', tags: ['\u3000'] }).sort()).toEqual(['tags', 'tags.0', 'title']);
+    // The display-text rule reads the text as kept: a blank one is empty, refused by its length.
+    expect(refusedFields(cls, { ...listing(), title: '   ', tags: ['\u3000'] }).sort()).toEqual(['tags', 'title']);
+  });
+
+  it.each([
+    ['the gateway body', CreateDatasetDto],
+    ['the catalog command', DatasetListing],
+    ['a PATCH body', UpdateDatasetDto],
+  ])('trims a tab or a line break around a title or a tag before the display-text rule reads it, and still refuses one inside, in %s', (_name, cls) => {
+    const read = validateMessage(cls, { ...listing(), title: '闽南语广播剧语音\t', titleEn: '\r\nMinnan radio drama speech\n', tags: ['闽南语\t', '\n广播剧'] }) as DatasetListing;
+    expect([read.title, read.titleEn, read.tags]).toEqual(['闽南语广播剧语音', 'Minnan radio drama speech', ['闽南语', '广播剧']]);
+    expect(refusedFields(cls, { ...listing(), title: '闽南语\t广播剧', tags: ['闽南\n语'] }).sort()).toEqual(['tags.0', 'title']);
+  });
+
+  it("trims them through the gateway's pipe too", async () => {
+    const read = (await httpValidationPipe().transform({ ...listing(), title: '\t闽南语广播剧语音\r\n', tags: ['闽南语\t'] }, { type: 'body', metatype: CreateDatasetDto })) as CreateDatasetDto;
+    expect([read.title, read.tags]).toEqual(['闽南语广播剧语音', ['闽南语']]);
   });
 
   it('holds a PATCH body to the same rule at the gateway', () => {
@@ -119,5 +134,19 @@ describe('one answer for every bad field, the display-text rule included', () =>
 
   it('names a changelog with control characters with the version', () => {
     expect(refusedFields(CreateVersionDto, { version: 'one', changelog: 'fixed\u001b[31m' }).sort()).toEqual(['changelog', 'version']);
+  });
+});
+
+describe('an upload declaring its size and SHA-256', () => {
+  const path = 'audio/zh-CN/speaker_0001/utt_000001.wav';
+
+  it.each([
+    ['a version file', CreateUploadDto],
+    ['a sample', CreateSampleDto],
+  ])('refuses null for either (400 naming it), which would sign a URL that never verifies, and takes them left out, for %s', (_name, cls) => {
+    expect(refusedFields(cls, { path, size: null, sha256: null }).sort()).toEqual(['sha256', 'size']);
+    expect(refusedFields(cls, { path, size: null })).toEqual(['size']);
+    expect(refusedFields(cls, { path })).toEqual([]);
+    expect(refusedFields(cls, { path, size: 0, sha256: 'E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855' })).toEqual([]);
   });
 });
