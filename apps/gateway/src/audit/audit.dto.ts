@@ -2,7 +2,7 @@ import { Transform } from 'class-transformer';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsUUID, Matches } from 'class-validator';
 import { AUDIT_ACTION, AUDIT_OUTCOMES, type AuditOutcome } from '@trove/contracts';
-import { PageQuery } from '@trove/platform';
+import { lowerCase, PageQuery } from '@trove/platform';
 import { PageOf } from '../openapi/page.dto';
 
 export class AuditQuery extends PageQuery {
@@ -23,7 +23,7 @@ export class AuditQuery extends PageQuery {
 
   @ApiPropertyOptional({ format: 'uuid', description: 'What was acted on: the history of one organization, listing, order, key... A UUID, in upper or lower case alike' })
   @IsOptional()
-  @Transform(({ value }) => (typeof value === 'string' ? value.toLowerCase() : value))
+  @Transform(lowerCase)
   @IsUUID()
   target?: string;
 }

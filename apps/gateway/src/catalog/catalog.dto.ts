@@ -1,7 +1,7 @@
 import { DATASET_STATUSES, DatasetListing, DisplayText, DisplayTextThroughout, IsMoment, OFFER_STATUSES, PAST_OFFERS_SHOWN, QueryInteger, VERSION_FILES_CURSOR, VERSION_FILES_SHOWN, VERSION_PATTERN, VERSION_STATUSES, VERSIONS_SHOWN, type DatasetStatus, type OfferStatus, type VersionStatus } from '@trove/contracts';
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, IsUUID, Length, Matches, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, IsUUID, Length, Matches, MaxLength, Min, ValidateIf } from 'class-validator';
 import { LicenseTerms, OfferLicensing, Pricing, type LicenseTermsValue, type PricingValue } from '@trove/licensing';
 import { NoneReadAlike, trimEachLine, trimLine } from '@trove/dataset';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageQuery } from '@trove/platform';
@@ -50,8 +50,9 @@ export class CreateUploadDto {
   @MaxLength(2048)
   path: string;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 0, example: 1_048_576, description: 'Declared size in bytes; the upload is refused (422) when the bytes differ' })
-  @IsOptional()
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, example: 1_048_576, description: 'Declared size in bytes; the upload is refused (422) when the bytes differ. Leave it out to declare none (`null` is 400)' })
+  // Left out is undeclared; null is no size (400), not a URL signed with `size=null` that verifies never.
+  @ValidateIf((_dto: unknown, value: unknown) => value !== undefined)
   @IsInt()
   @Min(0)
   size?: number;
@@ -59,9 +60,9 @@ export class CreateUploadDto {
   @ApiPropertyOptional({
     example: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
     pattern: SHA256_HEX_EITHER_CASE.source,
-    description: 'Declared SHA-256, 64 hex digits in either case (answers give it in lower case); the upload is refused (422) when the bytes differ',
+    description: 'Declared SHA-256, 64 hex digits in either case (answers give it in lower case); the upload is refused (422) when the bytes differ. Leave it out to declare none (`null` is 400)',
   })
-  @IsOptional()
+  @ValidateIf((_dto: unknown, value: unknown) => value !== undefined)
   // Many tools print hex in upper case (.NET's Convert.ToHexString, PowerShell's Get-FileHash): the same digest.
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && SHA256_HEX_EITHER_CASE.test(value) ? value.toLowerCase() : value))
   @Matches(SHA256_HEX_EITHER_CASE, { message: 'sha256 must be 64 hexadecimal characters' })

@@ -1,7 +1,8 @@
 import { DIFF_PAGE_DEFAULT, DIFF_PAGE_MAX, ENTITLEMENT_STATUSES, QueryInteger, RECIPIENT_DOWNLOAD_GROUPS, type EntitlementStatus } from '@trove/contracts';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { METERED_UNITS } from '@trove/licensing';
-import { PageQuery } from '@trove/platform';
+import { lowerCase, PageQuery } from '@trove/platform';
+import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, IsUUID, Matches } from 'class-validator';
 import { PageOf } from '../openapi/page.dto';
 
@@ -13,11 +14,14 @@ export class EntitlementsQuery extends PageQuery {
 }
 
 export class DiffQuery {
-  @ApiProperty({ format: 'uuid', description: 'A version the entitlement covers' })
+  // Ids are compared as the catalog writes them, in lower case: a UUID in upper case is the same version.
+  @ApiProperty({ format: 'uuid', description: 'A version the entitlement covers (either case)' })
+  @Transform(lowerCase)
   @IsUUID()
   from: string;
 
-  @ApiProperty({ format: 'uuid', description: 'Another version the entitlement covers' })
+  @ApiProperty({ format: 'uuid', description: 'Another version the entitlement covers (either case)' })
+  @Transform(lowerCase)
   @IsUUID()
   to: string;
 
