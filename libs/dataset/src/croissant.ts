@@ -359,8 +359,9 @@ export function toCroissant(dataset: CroissantDataset, files: readonly Croissant
     description: dataset.description,
     url: dataset.url,
     // Croissant requires a license: a listing with no open offer now (its offers expired or were
-    // withdrawn, or are private to other buyers) is licensed per offer, on its page. Always a list
-    // of CreativeWorks, one or several, so a reader parses one shape.
+    // withdrawn, are private to other buyers, or a live exclusive sale blocks them) is licensed
+    // per offer, on its page. Always a list of CreativeWorks, one or several, so a reader parses
+    // one shape.
     license: (dataset.licenses.length === 0 ? [{ name: 'Licensed per offer: none open now', url: dataset.url }] : dataset.licenses).map((license) => ({
       '@type': 'sc:CreativeWork',
       name: license.name,

@@ -3,6 +3,7 @@ import { toCroissant, type CroissantDataset, type CroissantLicense } from '@trov
 import { isLicenseTemplate, LICENSE_TEMPLATE_DEFINITIONS } from '@trove/licensing';
 import { validateMessage } from '@trove/platform';
 import { assertDisplayText } from '../display-text';
+import { canBeBought } from '../offers/exclusive-availability';
 
 /** Validated metadata and the title lists show. */
 export interface ReadMetadata {
@@ -32,15 +33,16 @@ export function mergeMetadata(current: Record<string, unknown>, changes: Record<
 
 /**
  * The Croissant card of what the caller sees: the newest released version's first files with
- * their SHA-256 (none before a release), the licenses of the offers it sees, the vendor's display
- * name. Every link is absolute, under the gateway's public address `apiUrl`: the card's `url` is
- * the dataset's page, and each file's `contentUrl` the route that sends a buyer whose
- * entitlement covers the version on to a signed download URL of that file.
+ * their SHA-256 (none before a release), the licenses of the offers it sees that can be bought
+ * (`canBeBought`: not those a live exclusive sale blocks, which search leaves out too), the
+ * vendor's display name. Every link is absolute, under the gateway's public address `apiUrl`:
+ * the card's `url` is the dataset's page, and each file's `contentUrl` the route that sends a
+ * buyer whose entitlement covers the version on to a signed download URL of that file.
  */
 export function croissantOf(detail: DatasetDetail, latest: VersionView | null, vendor: CroissantDataset['vendor'], apiUrl: string): Record<string, unknown> {
   const metadata = detail.metadata as unknown as CroissantDataset['metadata'] & { description?: string };
   const pageUrl = `${apiUrl}/v1/datasets/${detail.id}`;
-  const templates = [...new Set(detail.offers.filter((o) => o.status === 'active').map((o) => o.license.template))];
+  const templates = [...new Set(detail.offers.filter(canBeBought).map((o) => o.license.template))];
   const licenses = templates.map((template) => licenseOf(template, pageUrl));
   return toCroissant(
     {

@@ -65,6 +65,15 @@ export function withExclusiveAvailability(offer: OfferView, live: readonly LiveE
   return { ...offer, exclusiveSoldOut: { until: until?.toISOString() ?? null } };
 }
 
+/**
+ * Whether an offer, as the listing's page shows it (`offeredTo`), can be bought: active, and not
+ * `exclusiveSoldOut`. Only such an offer names a license on the Croissant card, as search keeps
+ * only the offers that `exclusiveSoldOutUntil` finds no live sale blocking (SearchIndexer.reindex).
+ */
+export function canBeBought(offer: Pick<OfferView, 'status' | 'exclusiveSoldOut'>): boolean {
+  return offer.status === 'active' && offer.exclusiveSoldOut === undefined;
+}
+
 /** The offer as `buyer` could order it at `at` (in the order `orderId`), given its listing's live exclusive sales (`salesBlocking`). */
 export function offeredTo(offer: OfferView, live: readonly LiveExclusiveSaleOf[], buyer: string | undefined, at: Date, orderId?: string): OfferView {
   return withExclusiveAvailability(offer, salesBlocking(offer.exclusive, live, buyer, orderId), at);
