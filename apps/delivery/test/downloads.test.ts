@@ -41,6 +41,13 @@ function tamper(url: string, part: 'sig' | 'path' | 'expires'): string {
   return u.toString();
 }
 
+/** The URL with its expiry written with `zeros` leading zeros: the number signed, but not the text. */
+function padExpiry(url: string, zeros: number): string {
+  const u = new URL(url);
+  u.searchParams.set('expires', '0'.repeat(zeros) + u.searchParams.get('expires')!);
+  return u.toString();
+}
+
 describe.each(STORAGE_DRIVERS)('entitlements and downloads with %s', (_name, startStorage) => {
   let storage: TestStorage;
   let h: DeliveryHarness;
@@ -463,6 +470,8 @@ describe.each(STORAGE_DRIVERS)('entitlements and downloads with %s', (_name, sta
     expectRefused(await fetchRaw(tamper(file.url, 'sig')), 'URL_INVALID');
     expectRefused(await fetchRaw(tamper(file.url, 'path')), 'URL_INVALID');
     expectRefused(await fetchRaw(tamper(file.url, 'expires')), 'URL_INVALID');
+    expectRefused(await fetchRaw(padExpiry(file.url, 1)), 'URL_INVALID');
+    expectRefused(await fetchRaw(padExpiry(file.url, 2)), 'URL_INVALID');
 
     // The same URL as the manifest's, properly signed, but its expiry passed a second ago.
     const signer = h.app.get(UrlSigner);

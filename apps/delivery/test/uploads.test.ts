@@ -245,13 +245,20 @@ describe.each(STORAGE_DRIVERS)('signed uploads with %s', (_name, startStorage) =
       ['another version', (u) => (u.pathname = u.pathname.replace(/versions\/[0-9a-f-]+/, `versions/${randomUUID()}`))],
       ['another organization', (u) => u.searchParams.set('org', randomUUID())],
       ['a later expiry', (u) => u.searchParams.set('expires', String(Number(u.searchParams.get('expires')) + 86_400))],
+      // The number that was signed, written otherwise: the URL's text is not what was signed.
+      ['its expiry written with a leading zero', (u) => u.searchParams.set('expires', `0${u.searchParams.get('expires')}`)],
+      ['its expiry written with two leading zeros', (u) => u.searchParams.set('expires', `00${u.searchParams.get('expires')}`)],
+      ['its declared size written with a leading zero', (u) => u.searchParams.set('size', `0${u.searchParams.get('size')}`)],
+      ['its byte limit written with a leading zero', (u) => u.searchParams.set('max', `0${u.searchParams.get('max')}`)],
+      ['its declared size replaced by the text null', (u) => u.searchParams.set('size', 'null')],
+      ['a SHA-256 of the text null added to a URL signed without one', (u) => u.searchParams.set('sha256', 'null')],
       ['an unknown key id', (u) => u.searchParams.set('kid', 'test9')],
       ['its nonce taken off (a URL good for one upload made good for many)', (u) => u.searchParams.delete('n')],
       ['another nonce', (u) => u.searchParams.set('n', 'A'.repeat(22))],
       ['no signature', (u) => u.searchParams.delete('sig')],
     ];
     it.each(tamper)('%s', async (_what, change) => {
-      const request = versionFile({ size: transcripts.length });
+      const request = versionFile({ size: transcripts.length, maxBytes: MiB });
       const url = new URL((await h.signUpload(request, vendor)).uploadUrl);
       change(url);
       const answer = await h.put(url.toString(), transcripts);

@@ -1,3 +1,4 @@
+import { signedCount } from '../signing/signed-count';
 import type { UrlGrant, UrlSignature } from '../signing/url-signer';
 
 /** What a signed download URL allows: GET (and HEAD) of one file of one version, under one entitlement, for one caller. */
@@ -43,11 +44,12 @@ export function downloadTicketFromUrl(
   query: Record<string, unknown>,
 ): { ticket: DownloadTicket; signature: UrlSignature } | null {
   const text = (name: string) => (typeof query[name] === 'string' ? (query[name] as string) : undefined);
-  const [org, key, expires, kid, sig] = ['org', 'key', 'expires', 'kid', 'sig'].map(text);
-  if (!org || !key || !kid || !sig || !expires || !/^\d{1,12}$/.test(expires)) return null;
+  const [org, key, kid, sig] = ['org', 'key', 'kid', 'sig'].map(text);
+  const expires = signedCount(text('expires'));
+  if (!org || !key || !kid || !sig || expires === null) return null;
   if (!UUID.test(route.entitlementId) || !UUID.test(route.versionId) || !route.path) return null;
   return {
-    ticket: { entitlementId: route.entitlementId, versionId: route.versionId, path: route.path, caller: { organizationId: org, keyId: key }, expires: Number(expires) },
+    ticket: { entitlementId: route.entitlementId, versionId: route.versionId, path: route.path, caller: { organizationId: org, keyId: key }, expires },
     signature: { kid, sig },
   };
 }

@@ -67,6 +67,10 @@ describe('sample URLs', () => {
     ['no signature', { sig: undefined }],
     ['a SHA-256 that is not one', { sha256: 'A'.repeat(64) }],
     ['an expiry that is not a number', { expires: '1e9' }],
+    // The same number as signed, but not the text that was: an edited URL, however it reads.
+    ['an expiry written with a leading zero', { expires: `0${ticket.expires}` }],
+    ['an expiry written with two leading zeros', { expires: `00${ticket.expires}` }],
+    ['an expiry written with a plus sign', { expires: `+${ticket.expires}` }],
   ])('are not read from a URL with %s', (_what, change) => {
     const { route, query } = routeOf(url);
     const changed = Object.fromEntries(Object.entries({ ...query, ...change }).filter(([, v]) => v !== undefined));

@@ -1,3 +1,4 @@
+import { signedCount } from '../signing/signed-count';
 import type { UrlGrant, UrlSignature } from '../signing/url-signer';
 
 /**
@@ -52,11 +53,12 @@ const SHA256 = /^[0-9a-f]{64}$/;
 /** The ticket and signature a URL carries, or null when it is not one delivery could have made. */
 export function sampleTicketFromUrl(route: { datasetId: string; path: string }, query: Record<string, unknown>): { ticket: SampleTicket; signature: UrlSignature } | null {
   const text = (name: string) => (typeof query[name] === 'string' ? (query[name] as string) : undefined);
-  const [sha256, type, expires, kid, sig] = ['sha256', 'type', 'expires', 'kid', 'sig'].map(text);
-  if (!sha256 || !SHA256.test(sha256) || !kid || !sig || !expires || !/^\d{1,12}$/.test(expires)) return null;
+  const [sha256, type, kid, sig] = ['sha256', 'type', 'kid', 'sig'].map(text);
+  const expires = signedCount(text('expires'));
+  if (!sha256 || !SHA256.test(sha256) || !kid || !sig || expires === null) return null;
   if (!UUID.test(route.datasetId) || !route.path) return null;
   return {
-    ticket: { datasetId: route.datasetId, path: route.path, sha256, ...(type !== undefined ? { contentType: type } : {}), expires: Number(expires) },
+    ticket: { datasetId: route.datasetId, path: route.path, sha256, ...(type !== undefined ? { contentType: type } : {}), expires },
     signature: { kid, sig },
   };
 }

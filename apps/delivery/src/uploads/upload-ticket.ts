@@ -1,4 +1,5 @@
 import { isRole, type Role, type UploadTarget } from '@trove/contracts';
+import { signedCount } from '../signing/signed-count';
 import type { UrlGrant, UrlSignature } from '../signing/url-signer';
 
 /** Everything a signed upload URL allows, and for whom. Every field is covered by the signature. */
@@ -86,8 +87,7 @@ export function ticketFromUrl(route: UploadRoute, query: Record<string, unknown>
   const text = (name: string): string | undefined => (typeof query[name] === 'string' ? (query[name] as string) : undefined);
   const count = (name: string): number | undefined | null => {
     const value = text(name);
-    if (value === undefined) return undefined;
-    return /^\d{1,16}$/.test(value) && Number.isSafeInteger(Number(value)) ? Number(value) : null;
+    return value === undefined ? undefined : signedCount(value);
   };
   const [org, role, key, kid, sig, sha256, nonce] = ['org', 'role', 'key', 'kid', 'sig', 'sha256', 'n'].map(text);
   const [size, maxBytes, expires] = ['size', 'max', 'expires'].map(count);
