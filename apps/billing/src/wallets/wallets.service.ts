@@ -176,7 +176,7 @@ export class WalletsService {
       const problem =
         `reference holds ${transferKeys.length} bank serials (${transferKeys.join(', ')}): a top-up is one transfer; ` +
         'give its serial as the bank statement prints it, file each transfer as a top-up of its own, and leave other numbers (a contract\'s, an invoice\'s) out';
-      throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, `reference: ${problem}`, [{ field: 'reference', problems: [problem] }]);
+      throw new ServiceException(CommonErrorCode.VALIDATION_FAILED, problem, [{ field: 'reference', problems: [problem] }]);
     }
     const { amount, currency } = request.amount;
     return this.unitOfWork.run(async () => {
