@@ -753,6 +753,17 @@ describe.each([
       expect(await found('self-driving 日语')).not.toContain(lidar);
     });
 
+    it('ranks a listing holding the word asked in its title above those found through another phrasing of it, in labels or tags', async () => {
+      const WORD = '鄂尔多斯';
+      const inTitle = await catalog.publish({ title: `${WORD}客服通话语音 500 小时`, description: '呼叫中心来电录音，已脱敏', modality: 'speech', domain: 'telecom', languages: ['zh-CN'] });
+      const byDomain = await catalog.publish({ title: `${WORD}方言通话语音 800 小时`, description: '来电咨询录音，已脱敏', modality: 'speech', domain: 'customer_service', languages: ['zh-CN'] });
+      const sftTitle = await catalog.publish({ title: `${WORD}教育辅导多轮对话 SFT`, description: '中小学数学辅导问答', modality: 'dialogue', domain: 'education', languages: ['zh-CN'] });
+      const sftTag = await catalog.publish({ title: `${WORD}代码指令微调数据`, description: '中文编程问答', modality: 'text', domain: 'education', languages: ['zh-CN'], tags: ['SFT', 'instruction tuning'] });
+      const ranked = async (q: string) => (await catalog.find({ q: `${WORD} ${q}`, limit: 100 })).items.map((item) => item.id);
+      expect(await ranked('客服')).toEqual([inTitle, byDomain]);
+      expect(await ranked('SFT')).toEqual([sftTitle, sftTag]);
+    });
+
     it('writes again the documents of listings indexed before traditional characters were folded', async () => {
       const id = await catalog.publish({ title: '臺灣國語朗讀語料', description: 'Taiwanese Mandarin read speech', modality: 'speech', domain: 'education', languages: ['zh-TW'] });
       // As rows written before held it: the characters as written.

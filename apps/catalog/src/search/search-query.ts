@@ -11,7 +11,7 @@ import {
 } from '@trove/contracts';
 import { MODALITIES } from '@trove/dataset';
 import { ANSWER_MAX_BYTES, CURSOR_UUID, cursorScopeTag, isIsoTimestamp, jsonBytes, leadingWithin, ServiceException } from '@trove/platform';
-import { tsqueryText } from './search-tokens';
+import { rankQueryText, tsqueryText } from './search-tokens';
 
 /**
  * The one statement behind `GET /v1/datasets`: the published datasets that match (full text and
@@ -139,7 +139,7 @@ export function searchStatement(
 ): SearchStatement {
   const params: unknown[] = [];
   const param = (value: unknown): string => `$${params.push(value)}`;
-  const { currency, limit, query, effective } = searchShape(request);
+  const { currency, limit, query, rank, effective } = searchShape(request);
 
   const currencyParam = param(currency);
   const where: string[] = [];
@@ -149,10 +149,9 @@ export function searchStatement(
       // Only punctuation or symbols: nothing to look for, so nothing matches.
       where.push('false');
     } else {
-      const tsquery = `${param(query)}::tsquery`;
-      where.push(`s.document @@ ${tsquery}`);
-      // Ranking reads every matching document: only when the order needs it.
-      if (effective === 'relevance') score = `ts_rank(s.document, ${tsquery})`;
+      where.push(`s.document @@ ${param(query)}::tsquery`);
+      // Ranking reads every matching document: only when the order needs it; by the words asked (`rankQueryText`).
+      if (effective === 'relevance') score = `ts_rank(s.document, ${param(rank)}::tsquery)`;
     }
   }
   // The same filters on a tally row's facet_key (modality|domain|languages|licenses): those that
@@ -346,15 +345,17 @@ function itemsSql(page: string, order: string): string {
    JOIN dataset d ON d.id = p.dataset_id)`;
 }
 
-/** What a search reads and in which order: its currency, page size, words as searched for and sort. */
-function searchShape(request: SearchDatasetsRequest): { currency: string; limit: number; query: string | null; effective: SearchSort } {
+/** What a search reads and in which order: its currency, page size, words as searched for and as ranked by, and sort. */
+function searchShape(request: SearchDatasetsRequest): { currency: string; limit: number; query: string | null; rank: string | null; effective: SearchSort } {
   const query = request.q ? tsqueryText(request.q) : null;
+  const rank = request.q ? rankQueryText(request.q) : null;
   // Relevance needs words to be relevant to; without them the newest come first.
   const sort: SearchSort = request.sort ?? (query ? 'relevance' : 'newest');
   return {
     currency: request.currency ?? 'CNY',
     limit: request.limit ?? SEARCH_DEFAULT_LIMIT,
     query,
+    rank,
     effective: sort === 'relevance' && !query ? 'newest' : sort,
   };
 }
@@ -370,9 +371,9 @@ export type OrderedKey = [...key: CursorKey, modality: string];
  * read at; they cost a few index reads instead of every match.
  */
 export function orderedPageStatement(request: SearchDatasetsRequest, entries: readonly OrderedKey[]): { sql: string; params: unknown[] } {
-  const { currency, query, effective } = searchShape(request);
+  const { currency, rank, effective } = searchShape(request);
   const params: unknown[] = [currency, entries.map((entry) => entry[2]), entries.map((entry) => entry[4])];
-  const score = effective === 'relevance' && query !== null ? `ts_rank(s.document, $${params.push(query)}::tsquery)` : 'NULL::real';
+  const score = effective === 'relevance' && rank !== null ? `ts_rank(s.document, $${params.push(rank)}::tsquery)` : 'NULL::real';
   const sql = `
 WITH page AS (
   SELECT s.dataset_id, s.modality, s.published_at, ${score} AS score, (s.min_prices ->> $1)::bigint AS offer_price,

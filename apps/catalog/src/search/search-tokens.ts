@@ -335,6 +335,20 @@ const alternative = (tokens: string[]) => (tokens.length === 1 ? quote(tokens[0]
  * phrases instead: `老人 语音` is `('老年' & '年人' | '老人' | 'elderly' | ...) & '语音'`. A query
  * so read finds everything it found before, and more.
  */
+/**
+ * The tsquery a search's matches are ranked by: the words the buyer typed, all of them, without
+ * the trade's other phrasings (`tsqueryText` finds by those too). Ranked by every alternative, a
+ * listing holding two of them in its labels (`客服` and `customer service`, both in the
+ * `customer_service` domain's) or a stray part of one in its title (`指令` of `指令微调`) scored
+ * above one with the very word asked in its title; ranked by the words asked, a title that holds
+ * them comes first, a tag next, a description after, and a listing found through another phrasing
+ * alone after those. Null when the query holds no word (as `tsqueryText`).
+ */
+export function rankQueryText(query: string): string | null {
+  const tokens = queryTokens(query);
+  return tokens.length === 0 ? null : tokens.map(quote).join(' & ');
+}
+
 export function tsqueryText(query: string): string | null {
   const tokens = queryTokens(query);
   if (tokens.length > MAX_QUERY_TOKENS) {
