@@ -15,6 +15,7 @@ import { SearchTraditionalChinese1765100000000 } from '../src/migrations/1765100
 import { RewriteSearchDocuments1765700000000 } from '../src/migrations/1765700000000-RewriteSearchDocuments';
 import { SpokenLanguageNames1765800000000 } from '../src/migrations/1765800000000-SpokenLanguageNames';
 import { SearchWithoutAccents1766100000000 } from '../src/migrations/1766100000000-SearchWithoutAccents';
+import { SearchPluralEndings1766200000000 } from '../src/migrations/1766200000000-SearchPluralEndings';
 import { tsqueryText } from '../src/search/search-tokens';
 import { DatasetsService } from '../src/datasets/datasets.service';
 import { OffersService } from '../src/offers/offers.service';
@@ -820,6 +821,20 @@ describe.each([
       expect(await found('cafe')).not.toContain(cafe);
       await catalog.runMigration(new SearchWithoutAccents1766100000000());
       for (const q of ['cafe', 'Café', 'lodz', 'zurich']) expect(await found(q)).toContain(cafe);
+    });
+
+    it('finds a listing by the singular of a plural in es (3D box finds 3D Boxes) and the other way round, also in listings indexed before', async () => {
+      const boxes = await catalog.publish({ title: 'LiDAR Point Clouds with 3D Boxes', description: 'Urban driving scenes, 64-beam sensor, tracked classes', modality: 'point_cloud', domain: 'automotive' });
+      const patch = await catalog.publish({ title: '3D box and patch annotation of shelf images', description: 'Retail shelves', modality: 'image', domain: 'e-commerce' });
+      const found = async (q: string) => (await catalog.find({ q, limit: 100 })).items.map((item) => item.id);
+      for (const q of ['3D box', '3d boxes', 'lidar box', 'tracked class']) expect(await found(q)).toContain(boxes);
+      expect(await found('3D boxes patches')).toEqual([patch]);
+
+      // As rows written before held it: the plural cut to boxe.
+      await catalog.query(`UPDATE dataset_search SET document = $2::tsvector WHERE dataset_id = $1`, [boxes, "'lidar':1A 'point':2A 'cloud':3A '3d':5A 'boxe':6A"]);
+      expect(await found('3D box')).not.toContain(boxes);
+      await catalog.runMigration(new SearchPluralEndings1766200000000());
+      expect(await found('3D box')).toContain(boxes);
     });
 
     it('follows edits and withdrawn offers of a published dataset', async () => {

@@ -17,7 +17,8 @@ import { ServiceException } from '@trove/platform';
  *   listing written in Hong Kong or Taiwan is found by a mainland buyer's query.
  * - Any other letters and digits: words, NFKC-normalized (full-width `ＡＳＲ` is `asr`) and
  *   lower-cased, a number grouped by thousands also indexed whole (`2,000 小时` is found by
- *   `2000小时`, see `documentTokens`), with a plural `s` taken off (`datasets` finds `dataset`), and cut after
+ *   `2000小时`, see `documentTokens`), with a plural ending taken off (`datasets` finds `dataset`,
+ *   `boxes` and `box` are one word, see `normalizeWord`), and cut after
  *   MAX_WORD_CHARACTERS: PostgreSQL refuses a tsvector with a word over 2,047 bytes, and such a
  *   word in a listing failed its approval with a 500.
  *
@@ -52,7 +53,15 @@ export const MAX_QUERY_TOKENS = 32;
 
 export type Weight = 'A' | 'B' | 'C';
 
+/**
+ * An English word without its plural ending: `es` after `x`, `ch`, `sh` and `ss` (`boxes`,
+ * `patches`, `speeches`, `classes`: their singulars end in the consonant), otherwise a final `s`
+ * but after `ss`, `us` and `is` (`datasets`; `glass`, `bus`, `analysis` stay). `es` after another
+ * letter is left to the `s` rule: `cases`, `licenses`, `responses` and `sizes` are `case`,
+ * `license`, `response` and `size`, whose singulars end in `e`.
+ */
 function normalizeWord(word: string): string {
+  if (word.length > 4 && /(?:x|ch|sh|ss)es$/.test(word)) return word.slice(0, -2);
   if (word.length > 3 && word.endsWith('s') && !/(ss|us|is)$/.test(word)) return word.slice(0, -1);
   return word;
 }
