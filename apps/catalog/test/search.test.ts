@@ -765,6 +765,19 @@ describe.each([
       expect(await ranked('SFT')).toEqual([sftTitle, sftTag]);
     });
 
+    it('ranks a listing whose title is the query above one holding its words in the description, however many words it has', async () => {
+      const title = 'Mandarin Smartphone Speech, 2,000 hours';
+      const exact = await catalog.publish({ title, description: '手机采集普通话朗读语音，说话人 1,200 名', modality: 'speech', domain: 'general', languages: ['zh-CN'] });
+      // Published after it: a tie would put it first.
+      const partial = await catalog.publish({ title: 'Mandarin read speech on smartphones, 1,000 hours', description: 'Recorded on 2,000 smartphone models', modality: 'speech', domain: 'general', languages: ['zh-CN'] });
+      const { items } = await catalog.find({ q: title, limit: 100 });
+      const ranked = items.map((item) => item.id).filter((id) => id === exact || id === partial);
+      expect(ranked).toEqual([exact, partial]);
+      const score = (id: string) => items.find((item) => item.id === id)!.score!;
+      expect(score(exact)).toBeGreaterThan(score(partial));
+      expect(score(exact)).toBeLessThan(1);
+    });
+
     it('writes again the documents of listings indexed before traditional characters were folded', async () => {
       const id = await catalog.publish({ title: '臺灣國語朗讀語料', description: 'Taiwanese Mandarin read speech', modality: 'speech', domain: 'education', languages: ['zh-TW'] });
       // As rows written before held it: the characters as written.
