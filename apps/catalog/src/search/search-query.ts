@@ -11,7 +11,7 @@ import {
 } from '@trove/contracts';
 import { MODALITIES } from '@trove/dataset';
 import { ANSWER_MAX_BYTES, CURSOR_UUID, cursorScopeTag, isIsoTimestamp, jsonBytes, leadingWithin, ServiceException } from '@trove/platform';
-import { rankQueryText, tsqueryText } from './search-tokens';
+import { searchQueries } from './search-tokens';
 
 /**
  * The one statement behind `GET /v1/datasets`: the published datasets that match (full text and
@@ -150,7 +150,7 @@ export function searchStatement(
       where.push('false');
     } else {
       where.push(`s.document @@ ${param(query)}::tsquery`);
-      // Ranking reads every matching document: only when the order needs it; by the words asked (`rankQueryText`).
+      // Ranking reads every matching document: only when the order needs it; by the words asked (`searchQueries`).
       if (effective === 'relevance') score = rankOf(`${param(rank)}::tsquery`);
     }
   }
@@ -358,8 +358,9 @@ const rankOf = (tsquery: string) => `ts_rank('{0.01, 0.02, 0.04, 0.1}', s.docume
 
 /** What a search reads and in which order: its currency, page size, words as searched for and as ranked by, and sort. */
 function searchShape(request: SearchDatasetsRequest): { currency: string; limit: number; query: string | null; rank: string | null; effective: SearchSort } {
-  const query = request.q ? tsqueryText(request.q) : null;
-  const rank = request.q ? rankQueryText(request.q) : null;
+  const texts = request.q ? searchQueries(request.q) : null;
+  const query = texts?.match ?? null;
+  const rank = texts?.rank ?? null;
   // Relevance needs words to be relevant to; without them the newest come first.
   const sort: SearchSort = request.sort ?? (query ? 'relevance' : 'newest');
   return {

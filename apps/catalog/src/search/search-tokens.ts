@@ -338,27 +338,21 @@ const SYNONYM_GROUPS = SYNONYMS.map((phrases) => {
 const alternative = (tokens: string[]) => (tokens.length === 1 ? quote(tokens[0]) : `(${tokens.map(quote).join(' & ')})`);
 
 /**
- * The `tsquery` input text that needs every token, or null when the query has none; a query of
- * more than MAX_QUERY_TOKENS tokens is VALIDATION_FAILED naming `q`. Where the query holds every
- * token of a phrase of a synonym group (SYNONYMS), those tokens are needed as one of the group's
- * phrases instead: `老人 语音` is `('老年' & '年人' | '老人' | 'elderly' | ...) & '语音'`. A query
- * so read finds everything it found before, and more.
+ * A search's two `tsquery` input texts, from one reading of its words, or null when the query has
+ * none; a query of more than MAX_QUERY_TOKENS tokens is VALIDATION_FAILED naming `q`.
+ *
+ * - `match`, what a listing must hold: every token, except that where the query holds every
+ *   token of a phrase of a synonym group (SYNONYMS), those tokens are needed as one of the
+ *   group's phrases instead: `老人 语音` is `('老年' & '年人' | '老人' | 'elderly' | ...) & '语音'`.
+ *   A query so read finds everything it found before, and more.
+ * - `rank`, what the matches are ranked by: the words the buyer typed, all of them, without the
+ *   other phrasings. Ranked by every alternative, a listing holding two of them in its labels
+ *   (`客服` and `customer service`, both in the `customer_service` domain's) or a stray part of
+ *   one in its title (`指令` of `指令微调`) scored above one with the very word asked in its
+ *   title; ranked by the words asked, a title that holds them comes first, a tag next, a
+ *   description after, and a listing found through another phrasing alone after those.
  */
-/**
- * The tsquery a search's matches are ranked by: the words the buyer typed, all of them, without
- * the trade's other phrasings (`tsqueryText` finds by those too). Ranked by every alternative, a
- * listing holding two of them in its labels (`客服` and `customer service`, both in the
- * `customer_service` domain's) or a stray part of one in its title (`指令` of `指令微调`) scored
- * above one with the very word asked in its title; ranked by the words asked, a title that holds
- * them comes first, a tag next, a description after, and a listing found through another phrasing
- * alone after those. Null when the query holds no word (as `tsqueryText`).
- */
-export function rankQueryText(query: string): string | null {
-  const tokens = queryTokens(query);
-  return tokens.length === 0 ? null : tokens.map(quote).join(' & ');
-}
-
-export function tsqueryText(query: string): string | null {
+export function searchQueries(query: string): { match: string; rank: string } | null {
   const tokens = queryTokens(query);
   if (tokens.length > MAX_QUERY_TOKENS) {
     const problem = `q must hold at most ${MAX_QUERY_TOKENS} words, each of which a listing must contain (a word of Chinese, Japanese or Korean counts each pair of its characters as one); this one holds ${tokens.length}: shorten it`;
@@ -374,5 +368,11 @@ export function tsqueryText(query: string): string | null {
     for (const phrase of asked) for (const token of phrase) replaced.add(token);
     groups.push(`(${group.map(alternative).join(' | ')})`);
   }
-  return [...tokens.filter((token) => !replaced.has(token)).map(quote), ...groups].join(' & ');
+  return {
+    match: [...tokens.filter((token) => !replaced.has(token)).map(quote), ...groups].join(' & '),
+    rank: tokens.map(quote).join(' & '),
+  };
 }
+
+/** The `match` text of `searchQueries`: what a listing must hold. */
+export const tsqueryText = (query: string): string | null => searchQueries(query)?.match ?? null;
