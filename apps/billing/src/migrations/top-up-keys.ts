@@ -4,21 +4,27 @@ import type { QueryRunner } from 'typeorm';
 const BATCH = 1_000;
 
 /**
- * Keys every top-up again with `key` (of its reference as filed), in batches of 1,000 by id,
- * writing only the keys that change: how each migration that changes `bankReferenceKey` brings
- * the stored keys along.
+ * Each batch of 1,000 top-ups by id, with the reference each was filed with: how a migration
+ * that changes what is derived from a reference brings every stored top-up along.
  */
-export async function keyTopUpsAgain(queryRunner: QueryRunner, key: (reference: string) => string): Promise<void> {
+async function forEachTopUpBatch(queryRunner: QueryRunner, write: (batch: { id: string; reference: string }[]) => Promise<unknown>): Promise<void> {
   let after = '00000000-0000-0000-0000-000000000000';
   for (;;) {
     const rows = (await queryRunner.query(`SELECT id, reference FROM top_up WHERE id > $1 ORDER BY id LIMIT ${BATCH}`, [after])) as { id: string; reference: string }[];
     if (rows.length === 0) break;
-    await queryRunner.query(`UPDATE top_up t SET reference_key = k.key FROM unnest($1::uuid[], $2::text[]) AS k (id, key) WHERE t.id = k.id AND t.reference_key <> k.key`, [
-      rows.map((r) => r.id),
-      rows.map((r) => key(r.reference)),
-    ]);
+    await write(rows);
     after = rows[rows.length - 1].id;
   }
+}
+
+/** Keys every top-up again with `key` (of its reference as filed), writing only the keys that change. */
+export async function keyTopUpsAgain(queryRunner: QueryRunner, key: (reference: string) => string): Promise<void> {
+  await forEachTopUpBatch(queryRunner, (rows) =>
+    queryRunner.query(`UPDATE top_up t SET reference_key = k.key FROM unnest($1::uuid[], $2::text[]) AS k (id, key) WHERE t.id = k.id AND t.reference_key <> k.key`, [
+      rows.map((r) => r.id),
+      rows.map((r) => key(r.reference)),
+    ]),
+  );
 }
 
 /**
@@ -54,22 +60,15 @@ export async function keyTransfersAgain(queryRunner: QueryRunner, key: (referenc
       WHERE status = 'confirmed' AND double_credit_of IS NULL`);
 }
 
-/**
- * Fills `transfer_keys` of every top-up with `keys` (of its reference as filed), in batches of
- * 1,000 by id, as `keyTopUpsAgain` does the key.
- */
+/** Fills `transfer_keys` of every top-up with `keys` (of its reference as filed). */
 export async function fillTransferKeys(queryRunner: QueryRunner, keys: (reference: string) => string[]): Promise<void> {
-  let after = '00000000-0000-0000-0000-000000000000';
-  for (;;) {
-    const rows = (await queryRunner.query(`SELECT id, reference FROM top_up WHERE id > $1 ORDER BY id LIMIT ${BATCH}`, [after])) as { id: string; reference: string }[];
-    if (rows.length === 0) break;
-    // One row of the unnest per top-up: each top-up's keys travel as one JSON array.
-    await queryRunner.query(
-      `UPDATE top_up t SET transfer_keys = ARRAY(SELECT jsonb_array_elements_text(k.keys)) FROM unnest($1::uuid[], $2::jsonb[]) AS k (id, keys) WHERE t.id = k.id`,
-      [rows.map((r) => r.id), rows.map((r) => JSON.stringify(keys(r.reference)))],
-    );
-    after = rows[rows.length - 1].id;
-  }
+  // One row of the unnest per top-up: each top-up's keys travel as one JSON array.
+  await forEachTopUpBatch(queryRunner, (rows) =>
+    queryRunner.query(`UPDATE top_up t SET transfer_keys = ARRAY(SELECT jsonb_array_elements_text(k.keys)) FROM unnest($1::uuid[], $2::jsonb[]) AS k (id, keys) WHERE t.id = k.id`, [
+      rows.map((r) => r.id),
+      rows.map((r) => JSON.stringify(keys(r.reference))),
+    ]),
+  );
 }
 
 /**
@@ -82,14 +81,12 @@ export async function fillTransferKeys(queryRunner: QueryRunner, keys: (referenc
 export async function markSharedTransferCredits(queryRunner: QueryRunner): Promise<void> {
   await queryRunner.query(`ALTER TABLE top_up DISABLE TRIGGER top_up_double_credit_of_frozen`);
   await queryRunner.query(`
-    UPDATE top_up t SET double_credit_of = (
-             SELECT e.id FROM top_up e
-              WHERE e.status = 'confirmed' AND e.transfer_keys && t.transfer_keys
-                AND (e.confirmed_at, e.created_at, e.id) < (t.confirmed_at, t.created_at, t.id)
-              ORDER BY e.confirmed_at, e.created_at, e.id LIMIT 1)
-     WHERE t.status = 'confirmed' AND t.double_credit_of IS NULL
-       AND EXISTS (SELECT 1 FROM top_up e
-                    WHERE e.status = 'confirmed' AND e.transfer_keys && t.transfer_keys
-                      AND (e.confirmed_at, e.created_at, e.id) < (t.confirmed_at, t.created_at, t.id))`);
+    UPDATE top_up t SET double_credit_of = f.first_id
+      FROM top_up c
+      CROSS JOIN LATERAL (SELECT e.id AS first_id FROM top_up e
+                           WHERE e.status = 'confirmed' AND e.transfer_keys && c.transfer_keys
+                             AND (e.confirmed_at, e.created_at, e.id) < (c.confirmed_at, c.created_at, c.id)
+                           ORDER BY e.confirmed_at, e.created_at, e.id LIMIT 1) f
+     WHERE t.id = c.id AND c.status = 'confirmed' AND c.double_credit_of IS NULL`);
   await queryRunner.query(`ALTER TABLE top_up ENABLE TRIGGER top_up_double_credit_of_frozen`);
 }

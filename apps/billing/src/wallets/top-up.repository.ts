@@ -79,10 +79,11 @@ export function topUpView(t: TopUp): TopUpView {
 
 @Injectable()
 export class TopUpRepository extends TransactionalRepository {
-  async insert(topUp: Pick<TopUp, 'id' | 'organizationId' | 'amount' | 'currency' | 'reference' | 'referenceKey' | 'transferKeys' | 'createdAt'>): Promise<TopUp> {
+  /** A pending top-up; its `reference_key` is its transfer keys joined, as `bankReferenceKey` writes it. */
+  async insert(topUp: Pick<TopUp, 'id' | 'organizationId' | 'amount' | 'currency' | 'reference' | 'transferKeys' | 'createdAt'>): Promise<TopUp> {
     const rows = (await this.transaction.query(
       `INSERT INTO top_up (id, organization_id, amount, currency, reference, reference_key, transfer_keys, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8) RETURNING *`,
-      [topUp.id, topUp.organizationId, topUp.amount, topUp.currency, topUp.reference, topUp.referenceKey, topUp.transferKeys, topUp.createdAt],
+      [topUp.id, topUp.organizationId, topUp.amount, topUp.currency, topUp.reference, topUp.transferKeys.join(', '), topUp.transferKeys, topUp.createdAt],
     )) as TopUpRow[];
     return toTopUp(rows[0]);
   }

@@ -203,7 +203,6 @@ export class WalletsService {
         amount,
         currency,
         reference: request.reference,
-        referenceKey: transferKeys[0],
         transferKeys,
         createdAt: this.clock.now(),
       });
