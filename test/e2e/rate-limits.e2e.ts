@@ -147,10 +147,12 @@ describe('rate limits', () => {
     expect(passed.length + limited.length).toBe(36);
     expect(Number(limited[0].headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(await json(limited[0])).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
-    // Most refusals name the organization's limit; a key past its own 10 is told that instead.
+    // Every refusal names the organization's limit but those of a key past its own 10 (at most
+    // 2 of each key's 12), which are told that instead; which of the two a request meets first
+    // depends on the order the 36 arrive in.
     const details = await Promise.all(limited.slice(1).map(async (r) => (await json(r)).detail as string));
     const organization = /^The API keys of this organization together made more than 15 requests a second \(RATE_LIMIT_PER_ORGANIZATION\): retry after \d+ s\.$/;
-    expect(details.filter((detail) => organization.test(detail)).length).toBeGreaterThanOrEqual(15);
+    expect(details.filter((detail) => organization.test(detail)).length).toBeGreaterThanOrEqual(details.length - 2 * keys.length);
     expect(details.every((detail) => organization.test(detail) || detail.includes('(RATE_LIMIT_PER_KEY)'))).toBe(true);
   });
 });
